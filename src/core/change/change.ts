@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+// A change says only *what* changed, in a repository, as a source saw it. The core decides what to
+// fetch, what to send and whether it was sent already, so every source (Forge trigger, reconciliation,
+// backfill, bridge poll, Data Center webhook) produces the same deliveries with the same ids.
+
+export const Edition = z.enum(['cloud', 'datacenter']);
+export type Edition = z.infer<typeof Edition>;
+
+export const Origin = z.enum(['trigger', 'reconcile', 'backfill', 'poll', 'webhook']);
+export type Origin = z.infer<typeof Origin>;
+
+/** Who did it, as far as the source knows (Forge events carry ids only). */
+export const ActorRef = z.object({ uuid: z.string().optional(), accountId: z.string().optional() });
+export type ActorRef = z.infer<typeof ActorRef>;
+
+export const ReviewerStatus = z.enum(['approved', 'changes_requested', 'none']);
+export type ReviewerStatus = z.infer<typeof ReviewerStatus>;
+
+const Common = {
+  edition: Edition,
+  /** Cloud: the workspace UUID with braces. Data Center: the instance id. */
+  workspace: z.string(),
+  repository: z.object({ uuid: z.string(), slug: z.string().optional() }),
+  actor: ActorRef.optional(),
+  origin: Origin,
+  /** When the event happened, ISO 8601, as the source reported it. */
+  at: z.string(),
+};
+
+export const PullRequestChange = z.object({
+  ...Common,
+  kind: z.literal('pullrequest'),
+  action: z.enum(['created', 'updated', 'fulfilled', 'rejected']),
+  pullRequestId: z.number().int().positive(),
+  /** The pull request's `updated_on` the source saw; versions `pullrequest:updated`. */
+  updatedOn: z.string().optional(),
+});
+
+export const CommentChange = z.object({
+  ...Common,
+  kind: z.literal('comment'),
+  action: z.enum(['created', 'updated', 'deleted']),
+  pullRequestId: z.number().int().positive(),
+  commentId: z.number().int().positive(),
+});
+
+export const ReviewerChange = z.object({
+  ...Common,
+  kind: z.literal('reviewer'),
+  pullRequestId: z.number().int().positive(),
+  reviewers: z.array(z.object({ user: ActorRef, status: ReviewerStatus, at: z.string() })).min(1),
+});
+
+export const PushChange = z.object({
+  ...Common,
+  kind: z.literal('push'),
+  ref: z.object({ name: z.string(), type: z.enum(['branch', 'tag']) }),
+  before: z.string().nullable(),
+  after: z.string().nullable(),
+  created: z.boolean(),
+  closed: z.boolean(),
+  forced: z.boolean(),
+});
+
+export const RepositoryChange = z.object({
+  ...Common,
+  kind: z.literal('repository'),
+  action: z.enum(['created', 'updated', 'deleted']),
+  changes: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const BuildStatusChange = z.object({
+  ...Common,
+  kind: z.literal('build-status'),
+  action: z.enum(['created', 'updated']),
+  commit: z.string(),
+  key: z.string(),
+  state: z.string(),
+  updatedOn: z.string().optional(),
+});
+
+export const DeploymentChange = z.object({
+  ...Common,
+  kind: z.literal('deployment'),
+  action: z.enum(['pending', 'started', 'completed']),
+  deploymentUuid: z.string(),
+  environmentUuid: z.string(),
+  pipelineUuid: z.string().optional(),
+  state: z.string().optional(),
+});
+
+export const Change = z.discriminatedUnion('kind', [
+  PullRequestChange,
+  CommentChange,
+  ReviewerChange,
+  PushChange,
+  RepositoryChange,
+  BuildStatusChange,
+  DeploymentChange,
+]);
+export type Change = z.infer<typeof Change>;
+export type ChangeKind = Change['kind'];
+export type ChangeOf<K extends ChangeKind> = Extract<Change, { kind: K }>;

@@ -1,0 +1,95 @@
+import type { Change, ChangeOf, ReviewerStatus } from './change';
+import { deliveryId, normalizeTime } from './delivery-id';
+import type { CloudEventKey } from './event-keys';
+
+// One change becomes one delivery, or two for a reviewer who switches between approving and requesting
+// changes, or none when a reviewer's cleared status cannot be attributed. Each intent names the native
+// event key and the identity its delivery id is made of.
+
+export interface DeliveryIntent {
+  id: string;
+  eventKey: CloudEventKey;
+  entity: string;
+  version: string;
+  /** For reviewer intents: whose status this is about. */
+  reviewer?: { uuid?: string; accountId?: string; status: ReviewerStatus; at: string };
+}
+
+export interface SkippedIntent {
+  reason: 'reviewer-cleared-prior-unknown' | 'reviewer-unchanged';
+  detail: string;
+}
+
+export type PriorReviewerStatus = (reviewerUuid: string) => ReviewerStatus | undefined;
+
+export function pullRequestEntity(change: { repository: { uuid: string } }, id: number): string {
+  return `pullrequest:${change.repository.uuid}:${id}`;
+}
+
+export function intentsFor(change: Change, prior: PriorReviewerStatus = () => undefined): { intents: DeliveryIntent[]; skipped: SkippedIntent[] } {
+  const make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']): DeliveryIntent => ({
+    id: deliveryId({ edition: change.edition, workspace: change.workspace, entity, eventKey, version }),
+    eventKey,
+    entity,
+    version,
+    ...(reviewer ? { reviewer } : {}),
+  });
+  const repo = change.repository.uuid;
+  switch (change.kind) {
+    case 'pullrequest': {
+      const entity = pullRequestEntity(change, change.pullRequestId);
+      const version = change.action === 'updated' ? normalizeTime(change.updatedOn ?? change.at) : change.action;
+      return { intents: [make(`pullrequest:${change.action}`, entity, version)], skipped: [] };
+    }
+    case 'comment': {
+      const entity = `${pullRequestEntity(change, change.pullRequestId)}:comment:${change.commentId}`;
+      const version = change.action === 'updated' ? normalizeTime(change.at) : change.action;
+      return { intents: [make(`pullrequest:comment_${change.action}`, entity, version)], skipped: [] };
+    }
+    case 'reviewer':
+      return reviewerIntents(change, prior, make);
+    case 'push': {
+      const entity = `ref:${repo}:${change.ref.type}:${change.ref.name}`;
+      return { intents: [make('repo:push', entity, `${change.before ?? 'null'}..${change.after ?? 'null'}`)], skipped: [] };
+    }
+    case 'repository': {
+      const version = change.action === 'updated' ? normalizeTime(change.at) : change.action;
+      return { intents: [make(`repo:${change.action}`, `repository:${repo}`, version)], skipped: [] };
+    }
+    case 'build-status': {
+      const entity = `status:${repo}:${change.commit}:${change.key}`;
+      const version = `${change.state}@${normalizeTime(change.updatedOn ?? change.at)}`;
+      return { intents: [make(`repo:commit_status_${change.action}`, entity, version)], skipped: [] };
+    }
+    case 'deployment':
+      return { intents: [make('pandev:deployment', `deployment:${repo}:${change.deploymentUuid}`, change.action)], skipped: [] };
+  }
+}
+
+type Make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']) => DeliveryIntent;
+
+// Approving and requesting changes say what they are; clearing does not, so it is compared with the
+// status stored for that reviewer (Forge sends one event, "reviewer status updated", for all four).
+function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, make: Make) {
+  const intents: DeliveryIntent[] = [];
+  const skipped: SkippedIntent[] = [];
+  for (const reviewer of change.reviewers) {
+    const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
+    const entity = `${pullRequestEntity(change, change.pullRequestId)}:reviewer:${who}`;
+    const at = normalizeTime(reviewer.at);
+    const detail = { ...reviewer.user, status: reviewer.status, at };
+    const before = prior(who);
+    if (before === reviewer.status) {
+      skipped.push({ reason: 'reviewer-unchanged', detail: `${who} is still ${reviewer.status}` });
+      continue;
+    }
+    if (before === 'approved') intents.push(make('pullrequest:unapproved', entity, at, detail));
+    if (before === 'changes_requested') intents.push(make('pullrequest:changes_request_removed', entity, at, detail));
+    if (reviewer.status === 'approved') intents.push(make('pullrequest:approved', entity, at, detail));
+    if (reviewer.status === 'changes_requested') intents.push(make('pullrequest:changes_request_created', entity, at, detail));
+    if (reviewer.status === 'none' && before === undefined) {
+      skipped.push({ reason: 'reviewer-cleared-prior-unknown', detail: `${who} cleared a status the app never saw, so it cannot tell an unapproval from a removed change request` });
+    }
+  }
+  return { intents, skipped };
+}
