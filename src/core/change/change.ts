@@ -86,6 +86,8 @@ export const DeploymentChange = z.object({
   action: z.enum(['pending', 'started', 'completed']),
   deploymentUuid: z.string(),
   environmentUuid: z.string(),
+  /** Forge events name the environment; the deployment API object does not. */
+  environment: z.object({ name: z.string().optional(), type: z.string().optional() }).optional(),
   pipelineUuid: z.string().optional(),
   state: z.string().optional(),
 });

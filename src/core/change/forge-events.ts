@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import type { Change, ReviewerStatus } from './change';
+import { InvalidInputError } from '../errors';
+
+// Forge product events for Bitbucket (notes/forge.md §1b), parsed at the edge. The shapes come from
+// Atlassian's event reference; fields we do not use are tolerated and stripped, fields we use are
+// checked, so a changed payload fails loudly with the field's name instead of deep in the pipeline.
+
+const Uuid = z.object({ uuid: z.string().min(1) });
+const Actor = z.object({ type: z.string().optional(), accountId: z.string().optional(), uuid: z.string().optional() });
+
+const Base = z.object({
+  eventType: z.string(),
+  timestamp: z.string().optional(),
+  selfGenerated: z.boolean().optional(),
+  actor: Actor.optional(),
+  repository: z.object({ uuid: z.string().min(1), slug: z.string().optional() }),
+  workspace: Uuid,
+});
+
+const PullRequest = z.object({ id: z.number().int().positive(), updatedOn: z.string().optional(), createdOn: z.string().optional() });
+
+const PullRequestEvent = Base.extend({ pullrequest: PullRequest });
+const CommentEvent = Base.extend({ pullrequest: PullRequest, comment: z.object({ id: z.number().int().positive() }) });
+const ReviewerEvent = Base.extend({
+  pullrequest: PullRequest,
+  reviewers: z.object({
+    value: z.array(z.object({ user: Actor, status: z.string().nullish(), timestamp: z.string().optional() })).min(1),
+  }),
+});
+// Whether `ref` is a name or an object is not settled by the docs (UNCONFIRMED); accept both.
+const Ref = z.union([z.string(), z.object({ name: z.string(), type: z.string().optional() })]);
+const PushEvent = Base.extend({
+  push: z.object({
+    ref: Ref,
+    mainbranch: z.boolean().optional(),
+    before: z.string().nullish(),
+    after: z.string().nullish(),
+    created: z.boolean().optional(),
+    closed: z.boolean().optional(),
+    forced: z.boolean().optional(),
+    commits: z.array(z.unknown()).optional(),
+  }),
+});
+const RepositoryEvent = Base.extend({ changes: z.record(z.string(), z.unknown()).optional() });
+const BuildStatusEvent = Base.extend({
+  buildStatus: z.object({
+    key: z.string(),
+    commit: z.object({ hash: z.string() }),
+    state: z.string(),
+    updatedOn: z.string().optional(),
+    createdOn: z.string().optional(),
+  }),
+});
+// Deployment events carry no actor or project.
+const DeploymentEvent = Base.extend({
+  pipeline: Uuid.optional(),
+  deployment: z.object({ uuid: z.string(), state: z.unknown().optional(), updatedTimestamp: z.string().optional() }),
+  environment: z.object({ uuid: z.string(), type: z.string().optional(), name: z.string().optional() }),
+});
+
+export const forgeEventTypes = [
+  'avi:bitbucket:created:pullrequest',
+  'avi:bitbucket:updated:pullrequest',
+  'avi:bitbucket:fulfilled:pullrequest',
+  'avi:bitbucket:rejected:pullrequest',
+  'avi:bitbucket:created:pullrequest-comment',
+  'avi:bitbucket:updated:pullrequest-comment',
+  'avi:bitbucket:deleted:pullrequest-comment',
+  'avi:bitbucket:updated:pullrequest-reviewer-status',
+  'avi:bitbucket:created:repository',
+  'avi:bitbucket:updated:repository',
+  'avi:bitbucket:deleted:repository',
+  'avi:bitbucket:push:repository',
+  'avi:bitbucket:created:build-status',
+  'avi:bitbucket:updated:build-status',
+  'avi:bitbucket:pending:deployment',
+  'avi:bitbucket:started:deployment',
+  'avi:bitbucket:completed:deployment',
+] as const;
+export type ForgeEventType = (typeof forgeEventTypes)[number];
+
+export function isForgeEventType(value: string): value is ForgeEventType {
+  return (forgeEventTypes as readonly string[]).includes(value);
+}
+
+/** What the trigger needs before queueing: whether to drop the event, and for which repository. */
+export const ForgeEventHeader = z.object({
+  eventType: z.string(),
+  selfGenerated: z.boolean().optional(),
+  repository: z.object({ uuid: z.string() }).optional(),
+  workspace: z.object({ uuid: z.string() }).optional(),
+});
+
+/** Turns a Forge product event into a change, or throws InvalidInputError naming what is wrong. */
+export function changeFromForgeEvent(raw: unknown, observedAt: string): Change {
+  const header = ForgeEventHeader.safeParse(raw);
+  if (!header.success) throw invalid('event', header.error);
+  const type = header.data.eventType;
+  if (!isForgeEventType(type)) throw new InvalidInputError(`unknown event type "${type}": not one of the Bitbucket events this app subscribes to`);
+  const [, , action, entity] = type.split(':') as [string, string, string, string];
+  const parse = <T extends z.ZodType>(schema: T): z.infer<T> => {
+    const result = schema.safeParse(raw);
+    if (!result.success) throw invalid(type, result.error);
+    return result.data;
+  };
+  const common = (event: z.infer<typeof Base>) => ({
+    edition: 'cloud' as const,
+    workspace: event.workspace.uuid,
+    repository: { uuid: event.repository.uuid, ...(event.repository.slug ? { slug: event.repository.slug } : {}) },
+    ...(event.actor ? { actor: { uuid: event.actor.uuid, accountId: event.actor.accountId } } : {}),
+    origin: 'trigger' as const,
+    at: event.timestamp ?? observedAt,
+  });
+  switch (entity) {
+    case 'pullrequest': {
+      const event = parse(PullRequestEvent);
+      return { ...common(event), kind: 'pullrequest', action: action as 'created', pullRequestId: event.pullrequest.id, updatedOn: event.pullrequest.updatedOn };
+    }
+    case 'pullrequest-comment': {
+      const event = parse(CommentEvent);
+      return { ...common(event), kind: 'comment', action: action as 'created', pullRequestId: event.pullrequest.id, commentId: event.comment.id };
+    }
+    case 'pullrequest-reviewer-status': {
+      const event = parse(ReviewerEvent);
+      const at = common(event).at;
+      const reviewers = event.reviewers.value.map((r) => ({
+        user: { uuid: r.user.uuid, accountId: r.user.accountId },
+        status: reviewerStatus(r.status),
+        at: r.timestamp ?? at,
+      }));
+      return { ...common(event), kind: 'reviewer', pullRequestId: event.pullrequest.id, reviewers };
+    }
+    case 'repository':
+      return action === 'push' ? pushChange(parse(PushEvent), common) : repositoryChange(parse(RepositoryEvent), action, common);
+    case 'build-status': {
+      const event = parse(BuildStatusEvent);
+      const status = event.buildStatus;
+      return { ...common(event), kind: 'build-status', action: action as 'created', commit: status.commit.hash, key: status.key, state: status.state, updatedOn: status.updatedOn ?? status.createdOn };
+    }
+    default: {
+      const event = parse(DeploymentEvent);
+      const state = typeof event.deployment.state === 'string' ? event.deployment.state : stateName(event.deployment.state);
+      return {
+        ...common(event),
+        kind: 'deployment',
+        action: action as 'pending',
+        deploymentUuid: event.deployment.uuid,
+        environmentUuid: event.environment.uuid,
+        environment: { name: event.environment.name, type: event.environment.type },
+        ...(event.pipeline ? { pipelineUuid: event.pipeline.uuid } : {}),
+        ...(state ? { state } : {}),
+      };
+    }
+  }
+}
+
+function pushChange(event: z.infer<typeof PushEvent>, common: (e: z.infer<typeof Base>) => object): Change {
+  const push = event.push;
+  const name = typeof push.ref === 'string' ? push.ref.replace(/^refs\/(heads|tags)\//, '') : push.ref.name;
+  // A tag push carries no commit list and no main-branch flag (TagPush in the event reference).
+  const isTag = typeof push.ref === 'string' ? push.ref.startsWith('refs/tags/') || (push.commits === undefined && push.mainbranch === undefined) : push.ref.type === 'tag';
+  return {
+    ...(common(event) as Omit<Change, 'kind'>),
+    kind: 'push',
+    ref: { name, type: isTag ? 'tag' : 'branch' },
+    before: push.before ?? null,
+    after: push.after ?? null,
+    created: push.created ?? !push.before,
+    closed: push.closed ?? !push.after,
+    forced: push.forced ?? false,
+  } as Change;
+}
+
+function repositoryChange(event: z.infer<typeof RepositoryEvent>, action: string, common: (e: z.infer<typeof Base>) => object): Change {
+  return { ...(common(event) as Omit<Change, 'kind'>), kind: 'repository', action: action as 'created', ...(event.changes ? { changes: event.changes } : {}) } as Change;
+}
+
+function reviewerStatus(status: string | null | undefined): ReviewerStatus {
+  if (status === 'approved') return 'approved';
+  if (status === 'changes_requested' || status === 'changes-requested') return 'changes_requested';
+  return 'none';
+}
+
+function stateName(state: unknown): string | undefined {
+  if (state && typeof state === 'object' && 'name' in state && typeof state.name === 'string') return state.name;
+  return undefined;
+}
+
+function invalid(what: string, error: z.ZodError): InvalidInputError {
+  const issues = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return new InvalidInputError(`malformed ${what} event: ${issues.join('; ')}`, issues);
+}

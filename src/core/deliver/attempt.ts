@@ -1,0 +1,74 @@
+import { parseRetryAfter } from '../enrich/cloud/client';
+import { errorMessage } from '../errors';
+import type { HttpSend } from '../ports';
+import { sign } from './sign';
+
+// One HTTP attempt at PanDev and what its answer means. Nothing here decides how many attempts there
+// are; it only classifies, per the delivery contract: 2xx delivered; network errors, timeouts, 408, 429
+// and 5xx worth retrying; 410 disables the destination; any other answer is permanent.
+
+export interface AttemptRequest {
+  url: string;
+  id: string;
+  eventKey: string;
+  edition: string;
+  origin: string;
+  attempt: number;
+  body: string;
+  token: string;
+  secret: string;
+  userAgent: string;
+  timeoutMs: number;
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; status: number }
+  | { kind: 'retry'; reason: string; status?: number; retryAfterSeconds?: number }
+  | { kind: 'permanent'; reason: string; status: number }
+  | { kind: 'disabled'; reason: string; status: number };
+
+export function deliveryHeaders(request: AttemptRequest): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'User-Agent': request.userAgent,
+    Authorization: `Bearer ${request.token}`,
+    'X-Event-Key': request.eventKey,
+    'X-Request-UUID': request.id,
+    'X-Attempt-Number': String(request.attempt),
+    'X-Hub-Signature': sign(request.secret, request.body),
+    'X-PanDev-Edition': request.edition,
+    'X-PanDev-Origin': request.origin,
+  };
+}
+
+export async function attemptDelivery(request: AttemptRequest, send: HttpSend): Promise<AttemptOutcome> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+  try {
+    const response = await Promise.race([
+      send(request.url, { method: 'POST', headers: deliveryHeaders(request), body: request.body, signal: controller.signal }),
+      new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`no answer within ${request.timeoutMs} ms`)))),
+    ]);
+    const status = response.status;
+    const text = status >= 300 ? (await response.text().catch(() => '')).slice(0, 300).replace(/\s+/g, ' ').trim() : '';
+    if (status >= 200 && status < 300) return { kind: 'delivered', status };
+    const said = text ? `: ${text}` : '';
+    if (status === 408 || status === 429 || status >= 500) {
+      const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+      return { kind: 'retry', status, reason: `PanDev answered ${status}${said}`, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+    }
+    if (status === 410) return { kind: 'disabled', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
+    return { kind: 'permanent', status, reason: permanentReason(status, said) };
+  } catch (error) {
+    return { kind: 'retry', reason: `PanDev could not be reached: ${errorMessage(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function permanentReason(status: number, said: string): string {
+  if (status === 401 || status === 403) return `PanDev refused the ingest token (${status})${said}: the token is wrong, expired or revoked; create a new one in PanDev and save it in the app's settings`;
+  if (status === 404) return `PanDev answered 404${said}: the PanDev URL probably has an extra path or trailing slash; use the bare host`;
+  if (status >= 300 && status < 400) return `PanDev answered a redirect (${status})${said}: set the final https URL in the app's settings`;
+  return `PanDev rejected the delivery (${status})${said}`;
+}

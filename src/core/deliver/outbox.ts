@@ -1,0 +1,82 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { z } from 'zod';
+import { Change, Origin } from '../change/change';
+import { kvKey } from '../keys';
+import type { KeyValueStore } from '../ports';
+
+// The outbox holds every delivery from before its first attempt until it is delivered (then the id
+// moves to the ledger) or dead (then it moves to the dead letters, with its reason, replayable).
+// Bodies are kept deflated: a Forge value may not exceed 240 KiB and a webhook may reach 256 KB.
+
+export const OutboxEntry = z.object({
+  id: z.string(),
+  eventKey: z.string(),
+  entity: z.string(),
+  version: z.string(),
+  reviewer: z.object({ uuid: z.string().optional(), accountId: z.string().optional(), status: z.string(), at: z.string() }).optional(),
+  origin: Origin,
+  change: Change,
+  /** The exact body bytes to sign and send, deflated and base64-encoded; absent until enriched. */
+  body: z.string().optional(),
+  attempts: z.number().int(),
+  enrichAttempts: z.number().int().default(0),
+  createdAt: z.number(),
+  nextAttemptAt: z.number(),
+  lastError: z.string().optional(),
+  lastStatus: z.number().optional(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntry>;
+
+export const DeadLetter = z.object({ entry: OutboxEntry, reason: z.string(), deadAt: z.number() });
+export type DeadLetter = z.infer<typeof DeadLetter>;
+
+export const DeliveredRecord = z.object({ at: z.number(), eventKey: z.string(), repository: z.string(), attempts: z.number() });
+export type DeliveredRecord = z.infer<typeof DeliveredRecord>;
+
+export const DroppedRecord = z.object({ at: z.number(), reason: z.string(), detail: z.string(), eventKey: z.string().optional(), repository: z.string().optional() });
+export type DroppedRecord = z.infer<typeof DroppedRecord>;
+
+/** Long enough to cover a backfill window and its replays; PanDev deduplicates beyond it anyway. */
+export const LEDGER_TTL_SECONDS = 35 * 24 * 3600;
+const DEAD_TTL_SECONDS = 90 * 24 * 3600;
+const DROPPED_TTL_SECONDS = 7 * 24 * 3600;
+
+export const prefixes = { outbox: 'outbox:', delivered: 'delivered:', dead: 'dead:', dropped: 'dropped:' } as const;
+
+export function encodeBody(json: string): string {
+  return deflateRawSync(Buffer.from(json, 'utf8')).toString('base64');
+}
+
+export function decodeBody(encoded: string): string {
+  return inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8');
+}
+
+export function outboxStore(store: KeyValueStore) {
+  return {
+    get: async (id: string) => {
+      const value = await store.get(prefixes.outbox + id);
+      return value === undefined ? undefined : OutboxEntry.parse(value);
+    },
+    put: (entry: OutboxEntry) => store.set(prefixes.outbox + entry.id, entry),
+    remove: (id: string) => store.delete(prefixes.outbox + id),
+    list: (cursor?: string, limit = 100) => store.list<OutboxEntry>(prefixes.outbox, { cursor, limit }),
+
+    isDelivered: async (id: string) => (await store.get(prefixes.delivered + id)) !== undefined,
+    markDelivered: (id: string, record: DeliveredRecord) => store.set(prefixes.delivered + id, record, { ttlSeconds: LEDGER_TTL_SECONDS }),
+    listDelivered: (cursor?: string, limit = 100) => store.list<DeliveredRecord>(prefixes.delivered, { cursor, limit }),
+
+    getDead: async (id: string) => {
+      const value = await store.get(prefixes.dead + id);
+      return value === undefined ? undefined : DeadLetter.parse(value);
+    },
+    putDead: (letter: DeadLetter) => store.set(prefixes.dead + letter.entry.id, letter, { ttlSeconds: DEAD_TTL_SECONDS }),
+    removeDead: (id: string) => store.delete(prefixes.dead + id),
+    listDead: (cursor?: string, limit = 100) => store.list<DeadLetter>(prefixes.dead, { cursor, limit }),
+
+    /** One record per drop, so concurrent consumers never lose a count to a read-modify-write race. */
+    recordDrop: (record: DroppedRecord, discriminator: string) =>
+      store.set(prefixes.dropped + kvKey(String(record.at).padStart(15, '0'), discriminator), record, { ttlSeconds: DROPPED_TTL_SECONDS }),
+    listDropped: (cursor?: string, limit = 100) => store.list<DroppedRecord>(prefixes.dropped, { cursor, limit }),
+  };
+}
+export type OutboxStore = ReturnType<typeof outboxStore>;

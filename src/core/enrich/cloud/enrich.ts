@@ -1,0 +1,115 @@
+import type { Change, ChangeOf } from '../../change/change';
+import type { DeliveryIntent } from '../../change/intents';
+import type { CloudClient } from './client';
+import type { Lookups } from './lookups';
+import { BitbucketError } from '../../errors';
+import { Commit, CommitStatusPage, Deployment, PullRequest, PullRequestComment, RefPage, type Account, type CommitStatus, type Ref, type Repository } from './schema';
+
+// Fetches what a thin change lacks, as Bitbucket API objects. The cost per event is the point: a pull
+// request event is one request (the pull request; repository and accounts come from the cache), a
+// comment two, a push three plus one per extra hundred commits, a deployment one.
+
+/** Commits a push lists in full under `pandev.commits`; beyond it the list says it is truncated. */
+export const PUSH_COMMIT_PAGES = 10;
+
+export type CloudParts =
+  | { family: 'pullrequest'; actor?: Account; repository: Repository; pullrequest: PullRequest; comment?: PullRequestComment; reviewer?: Account }
+  | { family: 'push'; actor?: Account; repository: Repository; change: ChangeOf<'push'>; oldRef: Ref | null; newRef: Ref | null; commits: Commit[]; commitsTruncated: boolean }
+  | { family: 'repository'; actor?: Account; repository: Repository; changes?: Record<string, unknown> }
+  | { family: 'build-status'; actor?: Account; repository: Repository; status: CommitStatus }
+  | { family: 'deployment'; repository: Repository; deployment: Deployment; change: ChangeOf<'deployment'> };
+
+export interface EnrichDeps {
+  client: CloudClient;
+  lookups: Lookups;
+}
+
+export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: EnrichDeps): Promise<CloudParts> {
+  const { client, lookups } = deps;
+  const ws = change.workspace;
+  const repo = change.repository.uuid;
+  const params = { workspace: ws, repo_slug: repo };
+  switch (change.kind) {
+    case 'pullrequest':
+    case 'comment':
+    case 'reviewer': {
+      const [repository, pullrequest] = await Promise.all([
+        lookups.repository(ws, repo),
+        client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: change.pullRequestId } }, PullRequest),
+      ]);
+      const comment = change.kind === 'comment'
+        ? await client.get({ endpoint: 'pullRequestComment', params: { ...params, pull_request_id: change.pullRequestId, comment_id: change.commentId } }, PullRequestComment)
+        : undefined;
+      const people = [pullrequest.author, pullrequest.closed_by, comment?.user, ...(pullrequest.participants ?? []).map((p) => p.user)];
+      const actor = change.actor ? await lookups.account(change.actor, people) : undefined;
+      const reviewer = intent.reviewer ? await lookups.account(intent.reviewer, people) : undefined;
+      return { family: 'pullrequest', repository, pullrequest, ...(comment ? { comment } : {}), ...(actor ? { actor } : {}), ...(reviewer ? { reviewer } : {}) };
+    }
+    case 'push':
+      return enrichPush(change, deps);
+    case 'repository': {
+      // A deleted repository can no longer be read: describe it as last seen.
+      const repository = change.action === 'deleted'
+        ? ((await lookups.cachedRepository(repo)) ?? minimalRepository(change))
+        : await lookups.repository(ws, repo, { refresh: change.action === 'updated' });
+      const actor = change.actor ? await lookups.account(change.actor, [repository.owner as Account | undefined]) : undefined;
+      return { family: 'repository', repository, ...(actor ? { actor } : {}), ...(change.changes ? { changes: change.changes } : {}) };
+    }
+    case 'build-status': {
+      const [repository, statuses] = await Promise.all([
+        lookups.repository(ws, repo),
+        // The list filtered by key, not the `statuses/build/{key}` item: a key may contain a slash.
+        client.get({ endpoint: 'commitStatuses', params: { ...params, commit: change.commit }, query: { q: `key="${change.key}"`, pagelen: 1 } }, CommitStatusPage),
+      ]);
+      const status = statuses.values[0];
+      if (!status) throw notFound(`build status "${change.key}" of commit ${change.commit}`);
+      const actor = change.actor ? await lookups.account(change.actor, []) : undefined;
+      return { family: 'build-status', repository, status, ...(actor ? { actor } : {}) };
+    }
+    case 'deployment': {
+      const [repository, deployment] = await Promise.all([
+        lookups.repository(ws, repo),
+        client.get({ endpoint: 'deployment', params: { ...params, deployment_uuid: change.deploymentUuid } }, Deployment),
+      ]);
+      return { family: 'deployment', repository, deployment, change };
+    }
+  }
+}
+
+async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichDeps): Promise<CloudParts> {
+  const params = { workspace: change.workspace, repo_slug: change.repository.uuid };
+  const repository = await lookups.repository(change.workspace, change.repository.uuid);
+  const refEndpoint = change.ref.type === 'tag' ? 'tags' : 'branches';
+  // By name through `q`: branch names may contain slashes, which a path segment may not.
+  const [refs, before] = await Promise.all([
+    change.after ? client.get({ endpoint: refEndpoint, params, query: { q: `name="${change.ref.name}"`, pagelen: 1 } }, RefPage) : undefined,
+    change.before ? client.get({ endpoint: 'commit', params: { ...params, commit: change.before } }, Commit) : undefined,
+  ]);
+  const newRef = refs?.values.find((ref) => ref.name === change.ref.name) ?? null;
+  const oldRef: Ref | null = before ? { ...(newRef ?? { type: change.ref.type, name: change.ref.name }), target: before } : null;
+  const commits: Commit[] = [];
+  let commitsTruncated = false;
+  if (change.after && change.ref.type === 'branch') {
+    const mainbranch = (repository.mainbranch as { name?: string } | undefined)?.name;
+    const exclude = change.before ?? (mainbranch && mainbranch !== change.ref.name ? mainbranch : undefined);
+    const query = { include: change.after, ...(exclude ? { exclude } : {}), pagelen: 100 };
+    let pages = 0;
+    for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES + 1)) {
+      if (++pages > PUSH_COMMIT_PAGES) {
+        commitsTruncated = true;
+        break;
+      }
+      commits.push(...page);
+    }
+  }
+  const actor = change.actor ? await lookups.account(change.actor, commits.map((c) => c.author?.user)) : undefined;
+  return { family: 'push', repository, change, oldRef, newRef, commits, commitsTruncated, ...(actor ? { actor } : {}) };
+}
+
+function notFound(what: string): BitbucketError {
+  return new BitbucketError('not-found', 404, what, `Bitbucket has no ${what}`);
+}
+
+function minimalRepository(change: Change): Repository {
+  return { type: 'repository', uuid: change.repository.uuid, full_name: change.repository.slug ?? change.repository.uuid, name: change.repository.slug ?? change.repository.uuid };
+}

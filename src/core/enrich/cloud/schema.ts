@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+// Bitbucket Cloud API objects. Objects we pass on to PanDev are loose: the fields we rely on are
+// checked, every other field is kept as Bitbucket sent it (Cloud API objects and webhook objects
+// share one representation). Names follow the object, the inferred type has the same name.
+
+export const Link = z.looseObject({ href: z.string() });
+
+export const Account = z.looseObject({
+  type: z.string(),
+  uuid: z.string().optional(),
+  account_id: z.string().optional(),
+  display_name: z.string().optional(),
+});
+export type Account = z.infer<typeof Account>;
+
+export const Repository = z.looseObject({
+  type: z.literal('repository'),
+  uuid: z.string(),
+  full_name: z.string(),
+  name: z.string(),
+});
+export type Repository = z.infer<typeof Repository>;
+
+export const Participant = z.looseObject({
+  user: Account,
+  role: z.string().optional(),
+  approved: z.boolean().optional(),
+  state: z.string().nullish(),
+  participated_on: z.string().nullish(),
+});
+export type Participant = z.infer<typeof Participant>;
+
+const Endpoint = z.looseObject({
+  branch: z.looseObject({ name: z.string() }).optional(),
+  commit: z.looseObject({ hash: z.string() }).nullish(),
+});
+
+export const PullRequest = z.looseObject({
+  type: z.literal('pullrequest'),
+  id: z.number().int(),
+  state: z.string(),
+  created_on: z.string(),
+  updated_on: z.string(),
+  author: Account.optional(),
+  closed_by: Account.nullish(),
+  participants: z.array(Participant).optional(),
+  source: Endpoint,
+  destination: Endpoint,
+});
+export type PullRequest = z.infer<typeof PullRequest>;
+
+export const PullRequestComment = z.looseObject({
+  id: z.number().int(),
+  created_on: z.string(),
+  updated_on: z.string().optional(),
+  user: Account.optional(),
+  deleted: z.boolean().optional(),
+});
+export type PullRequestComment = z.infer<typeof PullRequestComment>;
+
+export const Commit = z.looseObject({
+  type: z.string(),
+  hash: z.string(),
+  date: z.string().optional(),
+  message: z.string().optional(),
+  author: z.looseObject({ raw: z.string().optional(), user: Account.optional() }).optional(),
+  parents: z.array(z.looseObject({ hash: z.string() })).optional(),
+});
+export type Commit = z.infer<typeof Commit>;
+
+export const CommitStatus = z.looseObject({
+  key: z.string(),
+  state: z.string(),
+  created_on: z.string().optional(),
+  updated_on: z.string().optional(),
+});
+export type CommitStatus = z.infer<typeof CommitStatus>;
+
+export const Deployment = z.looseObject({
+  uuid: z.string(),
+  state: z.looseObject({ name: z.string() }).optional(),
+  environment: z.looseObject({ uuid: z.string() }).optional(),
+  release: z.looseObject({}).optional(),
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const Environment = z.looseObject({ uuid: z.string(), name: z.string().optional() });
+export type Environment = z.infer<typeof Environment>;
+
+export const Pipeline = z.looseObject({ uuid: z.string() });
+export type Pipeline = z.infer<typeof Pipeline>;
+
+export function Page<T extends z.ZodType>(item: T) {
+  return z.looseObject({ values: z.array(item), next: z.string().optional(), pagelen: z.number().optional() });
+}
+
+export const Ref = z.looseObject({ type: z.string(), name: z.string(), target: Commit.optional() });
+export type Ref = z.infer<typeof Ref>;
+
+export const RefPage = Page(Ref);
+export const CommitStatusPage = Page(CommitStatus);

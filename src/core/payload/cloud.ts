@@ -1,0 +1,137 @@
+import type { Change } from '../change/change';
+import { normalizeTime } from '../change/delivery-id';
+import type { DeliveryIntent } from '../change/intents';
+import type { CloudParts } from '../enrich/cloud/enrich';
+import type { Account, Commit, PullRequest, Ref, Repository } from '../enrich/cloud/schema';
+
+// Native Bitbucket Cloud webhook bodies, built from API objects (Cloud API and webhook objects share one
+// representation). Pure: the same parts always give the same body. What PanDev needs and the native
+// shape lacks goes in one additive `pandev` object beside the native keys.
+
+export type Body = Record<string, unknown>;
+
+/** Bitbucket lists at most this many commits per change in a push webhook and sets `truncated`. */
+const WEBHOOK_PUSH_COMMITS = 5;
+
+export function cloudBody(parts: CloudParts, intent: DeliveryIntent, change: Change): Body {
+  const pandev: Body = { schema_version: 1, event_time: normalizeTime(change.at), entity: intent.entity };
+  switch (parts.family) {
+    case 'pullrequest':
+      return { ...pullRequestBody(parts, intent, change), pandev };
+    case 'push':
+      return {
+        actor: parts.actor ?? minimalAccount(change),
+        repository: webhookRepository(parts.repository),
+        push: { changes: [pushChange(parts)] },
+        pandev: { ...pandev, ref: parts.change.ref, commits: parts.commits.map(pandevCommit), commits_truncated: parts.commitsTruncated },
+      };
+    case 'repository':
+      return {
+        actor: parts.actor ?? minimalAccount(change),
+        repository: webhookRepository(parts.repository),
+        ...(intent.eventKey === 'repo:updated' ? { changes: parts.changes ?? {} } : {}),
+        pandev,
+      };
+    case 'build-status':
+      return {
+        actor: parts.actor ?? minimalAccount(change),
+        repository: webhookRepository(parts.repository),
+        commit_status: { ...parts.status, repository: webhookRepository(parts.repository) },
+        pandev,
+      };
+    case 'deployment':
+      return deploymentBody(parts, pandev);
+  }
+}
+
+function pullRequestBody(parts: Extract<CloudParts, { family: 'pullrequest' }>, intent: DeliveryIntent, change: Change): Body {
+  const body: Body = {
+    actor: parts.actor ?? minimalAccount(change),
+    repository: webhookRepository(parts.repository),
+    pullrequest: parts.pullrequest,
+  };
+  if (parts.comment) body.comment = parts.comment;
+  if (intent.reviewer) {
+    const user = parts.reviewer ?? { type: 'user', uuid: intent.reviewer.uuid, account_id: intent.reviewer.accountId };
+    const review = { date: intent.reviewer.at, user, pullrequest: pullRequestSummary(parts.pullrequest) };
+    const isApproval = intent.eventKey === 'pullrequest:approved' || intent.eventKey === 'pullrequest:unapproved';
+    body[isApproval ? 'approval' : 'changes_request'] = review;
+  }
+  return body;
+}
+
+function pushChange(parts: Extract<CloudParts, { family: 'push' }>): Body {
+  const { change, repository } = parts;
+  const html = (repository.links as { html?: { href?: string } } | undefined)?.html?.href ?? '';
+  const self = (repository.links as { self?: { href?: string } } | undefined)?.self?.href ?? '';
+  const range = change.before && change.after ? `${change.after}..${change.before}` : (change.after ?? change.before ?? '');
+  return {
+    old: parts.oldRef ? refObject(parts.oldRef) : null,
+    new: parts.newRef ? refObject(parts.newRef) : null,
+    created: change.created,
+    closed: change.closed,
+    forced: change.forced,
+    truncated: parts.commits.length > WEBHOOK_PUSH_COMMITS || parts.commitsTruncated,
+    commits: parts.commits.slice(0, WEBHOOK_PUSH_COMMITS),
+    links: {
+      commits: { href: `${self}/commits?include=${change.after ?? ''}${change.before ? `&exclude=${change.before}` : ''}` },
+      diff: { href: `${self}/diff/${range}` },
+      html: { href: `${html}/branches/compare/${range}` },
+    },
+  };
+}
+
+// Tags carry their own tagger, date and message; the API omits them for lightweight tags.
+function refObject(ref: Ref): Body {
+  return ref.type === 'tag' ? { tagger: null, date: null, message: null, ...ref } : { ...ref };
+}
+
+function deploymentBody(parts: Extract<CloudParts, { family: 'deployment' }>, pandev: Body): Body {
+  const { deployment, change } = parts;
+  const state = deployment.state as { name?: string; status?: { name?: string }; started_on?: string; completed_on?: string } | undefined;
+  const release = deployment.release as { commit?: { hash?: string }; pipeline?: { uuid?: string } } | undefined;
+  const environment = { uuid: change.environmentUuid, name: change.environment?.name ?? null, type: change.environment?.type ?? null };
+  return {
+    repository: webhookRepository(parts.repository),
+    deployment,
+    environment,
+    pandev: {
+      ...pandev,
+      deployment: {
+        uuid: deployment.uuid,
+        action: change.action,
+        state: state?.name ?? change.state ?? null,
+        status: state?.status?.name ?? null,
+        environment,
+        is_production: /^prod/i.test(change.environment?.type ?? change.environment?.name ?? ''),
+        commit: release?.commit?.hash ?? null,
+        pipeline_uuid: release?.pipeline?.uuid ?? change.pipelineUuid ?? null,
+        started_on: state?.started_on ?? null,
+        completed_on: state?.completed_on ?? null,
+      },
+    },
+  };
+}
+
+/** The repository as webhooks show it: the API object, with the keys webhooks always carry. */
+export function webhookRepository(repository: Repository): Body {
+  return { ...repository, website: repository.website ?? null, parent: repository.parent ?? null };
+}
+
+function pullRequestSummary(pr: PullRequest): Body {
+  return { type: 'pullrequest', id: pr.id, title: pr.title, links: pr.links };
+}
+
+function pandevCommit(commit: Commit): Body {
+  return {
+    hash: commit.hash,
+    date: commit.date ?? null,
+    message: commit.message ?? null,
+    author: { raw: commit.author?.raw ?? null, uuid: commit.author?.user?.uuid ?? null, account_id: commit.author?.user?.account_id ?? null },
+    parents: (commit.parents ?? []).map((parent) => parent.hash),
+  };
+}
+
+function minimalAccount(change: Change): Account | null {
+  return change.actor ? { type: 'user', uuid: change.actor.uuid, account_id: change.actor.accountId } : null;
+}

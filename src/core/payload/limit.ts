@@ -1,0 +1,64 @@
+import type { Body } from './cloud';
+
+// Bitbucket does not send webhooks over 256 KB, and PanDev's parsers were built for what Bitbucket sends.
+// An oversized body first sheds what is derivable (rendered HTML copies of raw text), then trims long
+// text and the extra commit list; whatever was cut is named under `pandev.truncated`.
+
+export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+
+export class PayloadTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`the payload is ${Math.round(bytes / 1024)} KB even after trimming, over Bitbucket's 256 KB webhook limit`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+const TEXT_LIMIT = 16 * 1024;
+
+export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): string {
+  let json = JSON.stringify(body);
+  if (Buffer.byteLength(json) <= limit) return json;
+  const trimmed = structuredClone(body);
+  const cut: string[] = [];
+  dropRendered(trimmed, '', cut);
+  json = JSON.stringify(withTruncated(trimmed, cut));
+  if (Buffer.byteLength(json) <= limit) return json;
+  trimLongText(trimmed, '', cut);
+  const pandev = trimmed.pandev as Body | undefined;
+  if (pandev && Array.isArray(pandev.commits)) {
+    pandev.commits = pandev.commits.slice(0, 100);
+    pandev.commits_truncated = true;
+    cut.push('pandev.commits');
+  }
+  json = JSON.stringify(withTruncated(trimmed, cut));
+  if (Buffer.byteLength(json) > limit) throw new PayloadTooLargeError(Buffer.byteLength(json));
+  return json;
+}
+
+function withTruncated(body: Body, cut: string[]): Body {
+  return { ...body, pandev: { ...((body.pandev as Body | undefined) ?? {}), truncated: [...new Set(cut)] } };
+}
+
+function dropRendered(node: unknown, path: string, cut: string[]): void {
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key === 'rendered' || (key === 'html' && typeof value === 'string')) {
+      delete record[key];
+      cut.push(here.replace(/\.\d+\./g, '[].'));
+    } else dropRendered(value, here, cut);
+  }
+}
+
+function trimLongText(node: unknown, path: string, cut: string[]): void {
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    const here = path ? `${path}.${key}` : key;
+    if (typeof value === 'string' && value.length > TEXT_LIMIT) {
+      record[key] = `${value.slice(0, TEXT_LIMIT)}…`;
+      cut.push(here.replace(/\.\d+\./g, '[].'));
+    } else trimLongText(value, here, cut);
+  }
+}

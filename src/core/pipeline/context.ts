@@ -1,0 +1,18 @@
+import type { Change } from '../change/change';
+import type { DeliveryIntent } from '../change/intents';
+import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
+
+/** Builds the exact JSON body of one delivery; Cloud and Data Center each bring their own. */
+export type BodyBuilder = (change: Change, intent: DeliveryIntent) => Promise<string>;
+
+/** Everything a forwarding step needs, supplied by the host (Forge app, bridge, tests). */
+export interface ForwardContext {
+  store: KeyValueStore;
+  secrets: SecretStore;
+  clock: Clock;
+  log: Logger;
+  send: HttpSend;
+  buildBody: BodyBuilder;
+  userAgent: string;
+  random?: () => number;
+}

@@ -1,0 +1,48 @@
+import { outboxStore, type DeadLetter } from '../deliver/outbox';
+import type { ForwardContext } from './context';
+import type { ForwardQueue } from './queue';
+
+// Dead letters wait for an admin: listed with their reasons, replayed one by one or all at once.
+
+export interface DeadLetterView {
+  id: string;
+  eventKey: string;
+  repository: string;
+  reason: string;
+  deadAt: number;
+  attempts: number;
+}
+
+export async function listDeadLetters(ctx: ForwardContext, options: { cursor?: string; limit?: number } = {}): Promise<{ items: DeadLetterView[]; cursor?: string }> {
+  const page = await outboxStore(ctx.store).listDead(options.cursor, options.limit ?? 50);
+  return { items: page.entries.map(({ value }) => view(value)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+export type ReplayOutcome = 'queued' | 'already-delivered' | 'not-found';
+
+/** Moves a dead letter back into the outbox with a fresh attempt budget and queues it. */
+export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: ForwardQueue): Promise<ReplayOutcome> {
+  const outbox = outboxStore(ctx.store);
+  const letter = await outbox.getDead(id);
+  if (!letter) return 'not-found';
+  if (await outbox.isDelivered(id)) {
+    await outbox.removeDead(id);
+    return 'already-delivered';
+  }
+  await outbox.put({ ...letter.entry, attempts: 0, enrichAttempts: 0, nextAttemptAt: ctx.clock.now() });
+  await outbox.removeDead(id);
+  await queue.push([{ ids: [id] }]);
+  ctx.log.info({ id, eventKey: letter.entry.eventKey }, 'dead letter replayed');
+  return 'queued';
+}
+
+function view(letter: DeadLetter): DeadLetterView {
+  return {
+    id: letter.entry.id,
+    eventKey: letter.entry.eventKey,
+    repository: letter.entry.change.repository.slug ?? letter.entry.change.repository.uuid,
+    reason: letter.reason,
+    deadAt: letter.deadAt,
+    attempts: letter.entry.attempts,
+  };
+}

@@ -1,0 +1,169 @@
+import { endpointFor, ingestPaths } from '../change/event-keys';
+import { BitbucketError, errorMessage } from '../errors';
+import { attemptDelivery } from '../deliver/attempt';
+import { decodeBody, encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
+import { retryDelaySeconds } from '../deliver/retry-policy';
+import { settingsStore, type Connection, type Tuning } from '../config/settings';
+import { PayloadTooLargeError } from '../payload/limit';
+import type { ForwardContext } from './context';
+import { activityKey, intentOf } from './stage';
+
+// Moves outbox entries forward: enrich once, then attempt delivery until PanDev takes it, it fails for
+// good, or the attempts run out. Every ending is recorded (ledger, dead letter with its reason, or a
+// counted drop); an entry that must wait stays in the outbox and its id is handed back to retry.
+
+export type EntryOutcome = 'delivered' | 'duplicate' | 'waiting' | 'dead' | 'dropped' | 'paused' | 'missing';
+
+export interface ProcessResult {
+  outcomes: Record<string, EntryOutcome>;
+  /** Ids to try again, and how long to wait first (the smallest wait among them). */
+  retry?: { ids: string[]; afterSeconds: number; reason: string };
+}
+
+export async function processEntries(ids: string[], ctx: ForwardContext): Promise<ProcessResult> {
+  const outbox = outboxStore(ctx.store);
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
+  const result: ProcessResult = { outcomes: {} };
+  const waits: Array<{ id: string; seconds: number; reason: string }> = [];
+  for (const id of ids) {
+    const step = await processEntry(id, { ctx, outbox, connection, tuning, credentials });
+    result.outcomes[id] = step.outcome;
+    if (step.wait) waits.push({ id, ...step.wait });
+  }
+  if (waits.length) {
+    const first = waits.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    result.retry = { ids: waits.map((w) => w.id), afterSeconds: first.seconds, reason: first.reason };
+  }
+  return result;
+}
+
+interface Step {
+  outcome: EntryOutcome;
+  wait?: { seconds: number; reason: string };
+}
+
+interface Env {
+  ctx: ForwardContext;
+  outbox: OutboxStore;
+  connection: Connection | undefined;
+  tuning: Tuning;
+  credentials: { token?: string; signingSecret?: string };
+}
+
+async function processEntry(id: string, env: Env): Promise<Step> {
+  const { ctx, outbox, connection, tuning, credentials } = env;
+  const entry = await outbox.get(id);
+  if (!entry) return { outcome: (await outbox.isDelivered(id)) ? 'duplicate' : 'missing' };
+  if (await outbox.isDelivered(id)) {
+    await outbox.remove(id);
+    return { outcome: 'duplicate' };
+  }
+  // Not connected, paused by a 410, or missing a secret: keep everything; the sweep resumes it.
+  if (!connection?.activatedAt || connection.disabled || !credentials.token || !credentials.signingSecret) {
+    ctx.log.warn({ id, reason: pauseReason(connection, credentials) }, 'delivery paused');
+    return { outcome: 'paused' };
+  }
+  const now = ctx.clock.now();
+  if (entry.nextAttemptAt > now + 1000) return { outcome: 'waiting', wait: { seconds: Math.ceil((entry.nextAttemptAt - now) / 1000), reason: entry.lastError ?? 'scheduled' } };
+
+  if (!entry.body) {
+    const enriched = await enrich(entry, env);
+    if (enriched) return enriched;
+  }
+  const body = decodeBody(entry.body!);
+  const attempt = entry.attempts + 1;
+  const outcome = await attemptDelivery(
+    {
+      url: connection.baseUrl.replace(/\/+$/, '') + ingestPaths[endpointFor(entry.eventKey)],
+      id: entry.id,
+      eventKey: entry.eventKey,
+      edition: entry.change.edition,
+      origin: entry.origin,
+      attempt,
+      body,
+      token: credentials.token,
+      secret: credentials.signingSecret,
+      userAgent: ctx.userAgent,
+      timeoutMs: tuning.deliveryTimeoutMs,
+    },
+    ctx.send,
+  );
+  const log = { id, eventKey: entry.eventKey, attempt, repository: entry.change.repository.uuid };
+  switch (outcome.kind) {
+    case 'delivered': {
+      await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt });
+      await outbox.remove(id);
+      await ctx.store.set(activityKey(entry.change.repository.uuid), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: ctx.clock.now() });
+      ctx.log.info({ ...log, status: outcome.status }, 'delivered');
+      return { outcome: 'delivered' };
+    }
+    case 'retry': {
+      if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { attempts: attempt, lastStatus: outcome.status });
+      const seconds = retryDelaySeconds(attempt, tuning, outcome.retryAfterSeconds, ctx.random);
+      await outbox.put({ ...entry, attempts: attempt, nextAttemptAt: ctx.clock.now() + seconds * 1000, lastError: outcome.reason, ...(outcome.status ? { lastStatus: outcome.status } : {}) });
+      ctx.log.warn({ ...log, reason: outcome.reason, retryInSeconds: seconds }, 'delivery failed, will retry');
+      return { outcome: 'waiting', wait: { seconds, reason: outcome.reason } };
+    }
+    case 'permanent':
+      return bury(entry, env, outcome.reason, { attempts: attempt, lastStatus: outcome.status });
+    case 'disabled': {
+      await settingsStore(ctx.store, ctx.secrets).saveConnection({ ...connection, disabled: { at: ctx.clock.now(), reason: outcome.reason } });
+      await outbox.put({ ...entry, attempts: attempt, lastError: outcome.reason, lastStatus: outcome.status });
+      ctx.log.error({ ...log, reason: outcome.reason }, 'PanDev endpoint gone; deliveries paused');
+      return { outcome: 'paused' };
+    }
+  }
+}
+
+/** Builds and stores the body; answers with a step when the entry cannot go on now. */
+async function enrich(entry: OutboxEntry, env: Env): Promise<Step | undefined> {
+  const { ctx, outbox, tuning } = env;
+  try {
+    const json = await ctx.buildBody(entry.change, intentOf(entry));
+    entry.body = encodeBody(json);
+    await outbox.put(entry);
+    return undefined;
+  } catch (error) {
+    const repository = entry.change.repository.uuid;
+    if (error instanceof BitbucketError && error.kind === 'not-found') {
+      await outbox.recordDrop({ at: ctx.clock.now(), reason: 'source-gone', detail: error.message, eventKey: entry.eventKey, repository }, entry.id);
+      await outbox.remove(entry.id);
+      ctx.log.info({ id: entry.id, eventKey: entry.eventKey, reason: error.message }, 'dropped: Bitbucket no longer has it');
+      return { outcome: 'dropped' };
+    }
+    if (error instanceof PayloadTooLargeError) return bury(entry, env, error.message, {});
+    if (error instanceof BitbucketError && !error.transient) return bury(entry, env, accessAdvice(error), {});
+    const enrichAttempts = entry.enrichAttempts + 1;
+    const reason = `could not read Bitbucket: ${errorMessage(error)}`;
+    if (enrichAttempts >= tuning.maxEnrichAttempts) return bury(entry, env, `gave up after ${enrichAttempts} tries; last: ${reason}`, { enrichAttempts });
+    const retryAfter = error instanceof BitbucketError ? error.retryAfterSeconds : undefined;
+    const seconds = retryDelaySeconds(enrichAttempts, tuning, retryAfter, ctx.random);
+    await outbox.put({ ...entry, enrichAttempts, nextAttemptAt: ctx.clock.now() + seconds * 1000, lastError: reason });
+    ctx.log.warn({ id: entry.id, eventKey: entry.eventKey, reason, retryInSeconds: seconds }, 'enrichment failed, will retry');
+    return { outcome: 'waiting', wait: { seconds, reason } };
+  }
+}
+
+async function bury(entry: OutboxEntry, env: Env, reason: string, update: Partial<OutboxEntry>): Promise<Step> {
+  const { ctx, outbox } = env;
+  await outbox.putDead({ entry: { ...entry, ...update, lastError: reason }, reason, deadAt: ctx.clock.now() });
+  await outbox.remove(entry.id);
+  ctx.log.error({ id: entry.id, eventKey: entry.eventKey, repository: entry.change.repository.uuid, reason }, 'dead letter');
+  return { outcome: 'dead' };
+}
+
+function accessAdvice(error: BitbucketError): string {
+  if (error.kind === 'forbidden' || error.kind === 'unauthorized') {
+    return `${error.message}. The app cannot read this repository: check that it is still installed in the workspace with its permissions, then replay this dead letter`;
+  }
+  return error.message;
+}
+
+function pauseReason(connection: Connection | undefined, credentials: { token?: string; signingSecret?: string }): string {
+  if (!connection) return 'PanDev is not connected yet: open Settings → PanDev Metrics';
+  if (!connection.activatedAt) return 'the app is not activated yet: run Check connection, then Activate';
+  if (connection.disabled) return connection.disabled.reason;
+  if (!credentials.token) return 'no PanDev ingest token is saved';
+  return 'no signing secret is saved';
+}

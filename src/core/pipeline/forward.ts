@@ -1,0 +1,18 @@
+import type { Change } from '../change/change';
+import type { ForwardContext } from './context';
+import { processEntries, type ProcessResult } from './deliver-entries';
+import type { ForwardMessage } from './queue';
+import { stageChange } from './stage';
+
+/**
+ * The consumer's use case: stage a change (or take the ids a retry, sweep or replay handed over) and
+ * move its deliveries forward. `retryIds` wins: a retried message must not re-derive its deliveries,
+ * because reviewer state has moved on since the first try.
+ */
+export async function forward(message: ForwardMessage, ctx: ForwardContext, retryIds?: string[]): Promise<ProcessResult & { staged?: number }> {
+  if (retryIds?.length) return processEntries(retryIds, ctx);
+  if ('ids' in message) return processEntries(message.ids, ctx);
+  const staged = await stageChange(message.change as Change, ctx);
+  const result = await processEntries(staged.ids, ctx);
+  return { ...result, staged: staged.ids.length };
+}

@@ -1,0 +1,37 @@
+import { settingsStore } from '../config/settings';
+import { outboxStore } from '../deliver/outbox';
+import type { ForwardContext } from './context';
+import { QUEUE_BATCH, type ForwardQueue } from './queue';
+
+// Forge does not promise that a retry or a queued event ever runs. Every five minutes the outbox is
+// scanned for entries whose planned attempt is well past (their retry was lost, or the consumer died
+// mid-way) and they are queued again. Attempts are idempotent: the ledger and PanDev's deduplication
+// on X-Request-UUID absorb the rare double run.
+
+/** How late an entry must be before the sweep assumes its retry was lost. */
+export const SWEEP_GRACE_MS = 5 * 60 * 1000;
+const MAX_PER_SWEEP = 1000;
+
+export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Promise<{ requeued: number; scanned: number }> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const connection = await settings.connection();
+  if (!connection?.activatedAt || connection.disabled) return { requeued: 0, scanned: 0 };
+  const outbox = outboxStore(ctx.store);
+  const due = ctx.clock.now() - SWEEP_GRACE_MS;
+  const late: string[] = [];
+  let scanned = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await outbox.list(cursor, 100);
+    for (const { value } of page.entries) {
+      scanned++;
+      if (value.nextAttemptAt <= due) late.push(value.id);
+    }
+    cursor = page.cursor;
+  } while (cursor && late.length < MAX_PER_SWEEP);
+  for (let i = 0; i < late.length; i += QUEUE_BATCH) {
+    await queue.push([{ ids: late.slice(i, i + QUEUE_BATCH) }]);
+  }
+  if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
+  return { requeued: late.length, scanned };
+}

@@ -1,0 +1,22 @@
+import { kvs, WhereConditions } from '@forge/kvs';
+import type { KeyValueStore, SecretStore } from '../../core/ports';
+
+/** The core's key-value port over Forge's KVS (`storage:app`). */
+export const forgeStore: KeyValueStore = {
+  get: <T>(key: string) => kvs.get<T>(key),
+  set: (key, value, options) => kvs.set(key, value, options?.ttlSeconds ? { ttl: { value: Math.ceil(options.ttlSeconds), unit: 'SECONDS' } } : undefined),
+  delete: (key) => kvs.delete(key),
+  async list<T>(prefix: string, options: { limit?: number; cursor?: string } = {}) {
+    let query = kvs.query().where('key', WhereConditions.beginsWith(prefix)).limit(options.limit ?? 100);
+    if (options.cursor) query = query.cursor(options.cursor);
+    const page = await query.getMany<T>();
+    return { entries: page.results.map(({ key, value }) => ({ key, value })), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) };
+  },
+};
+
+/** Secrets through `kvs.setSecret`: encrypted at rest and never listed by queries. */
+export const forgeSecrets: SecretStore = {
+  get: (key) => kvs.getSecret<string>(key),
+  set: (key, value) => kvs.setSecret(key, value),
+  delete: (key) => kvs.deleteSecret(key),
+};

@@ -1,0 +1,33 @@
+import { InvocationError, InvocationErrorCode } from '@forge/events';
+import { z } from 'zod';
+import { errorMessage } from '../../core/errors';
+import { forward as forwardMessage } from '../../core/pipeline/forward';
+import { ForwardMessage } from '../../core/pipeline/queue';
+import { forgeContext } from '../adapters/context';
+import { forgeLogger as log } from '../adapters/logger';
+
+// The queue consumer: stage and deliver. A delivery that must wait is retried by Forge through
+// InvocationError, carrying its outbox ids so the retry resumes exactly those deliveries.
+
+const AsyncEvent = z.object({
+  body: z.unknown(),
+  retryContext: z.object({ retryCount: z.number(), retryData: z.unknown().optional() }).optional(),
+});
+const RetryData = z.object({ ids: z.array(z.string()) });
+
+export async function forward(event: unknown): Promise<unknown> {
+  const parsed = AsyncEvent.safeParse(event);
+  const message = parsed.success ? ForwardMessage.safeParse(parsed.data.body) : undefined;
+  if (!parsed.success || !message?.success) {
+    log.error({ error: errorMessage(message?.error ?? parsed.error) }, 'dropped a malformed queue message');
+    return undefined;
+  }
+  const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
+  const result = await forwardMessage(message.data, forgeContext(), retry.success ? retry.data.ids : undefined);
+  if (!result.retry) return undefined;
+  return new InvocationError({
+    retryAfter: result.retry.afterSeconds,
+    retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
+    retryData: { ids: result.retry.ids },
+  });
+}

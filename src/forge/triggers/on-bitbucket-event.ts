@@ -1,0 +1,37 @@
+import { changeFromForgeEvent, ForgeEventHeader } from '../../core/change/forge-events';
+import { settingsStore } from '../../core/config/settings';
+import { outboxStore } from '../../core/deliver/outbox';
+import { errorMessage, InvalidInputError } from '../../core/errors';
+import { forgeForwardQueue } from '../adapters/queue';
+import { forgeSecrets, forgeStore } from '../adapters/kvs-store';
+import { forgeLogger as log } from '../adapters/logger';
+
+// A product trigger has 25 seconds: it only parses, filters and queues. Anything that can fail slowly
+// (Bitbucket, PanDev) happens in the consumer, which can retry.
+
+export async function onBitbucketEvent(event: unknown): Promise<void> {
+  const header = ForgeEventHeader.safeParse(event);
+  const eventType = header.success ? header.data.eventType : 'unknown';
+  const repository = header.success ? header.data.repository?.uuid : undefined;
+  const drop = (reason: string, detail: string) => dropEvent(reason, detail, eventType, repository);
+  try {
+    if (header.success && header.data.selfGenerated) return drop('self-generated', 'the app caused this event itself');
+    const settings = settingsStore(forgeStore, forgeSecrets);
+    const connection = await settings.connection();
+    if (!connection?.activatedAt) return drop('not-activated', 'PanDev is not connected and activated yet; the backfill covers history on activation');
+    const change = changeFromForgeEvent(event, new Date().toISOString());
+    if (!(await settings.isSelected(change.repository.uuid))) return drop('repository-not-selected', `repository ${change.repository.uuid} is not selected in the settings`);
+    await forgeForwardQueue().push([{ change }]);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return drop('invalid-event', error.message);
+    // Queueing failed (platform limits): say so loudly; the reconciliation will find the change.
+    log.error({ eventType, repository, error: errorMessage(error) }, 'could not queue event');
+    throw error;
+  }
+}
+
+async function dropEvent(reason: string, detail: string, eventType: string, repository: string | undefined): Promise<void> {
+  log.info({ reason, detail, eventType, repository }, 'event dropped on purpose');
+  const at = Date.now();
+  await outboxStore(forgeStore).recordDrop({ at, reason, detail, eventKey: eventType, ...(repository ? { repository } : {}) }, `${at}-${Math.random().toString(36).slice(2, 10)}`);
+}
