@@ -1,0 +1,113 @@
+import { forgeMocks, resetForgeMocks } from '../helpers/forge-mocks';
+import { onBitbucketEvent } from '../../src/forge/triggers/on-bitbucket-event';
+import { forward } from '../../src/forge/consumers/forward';
+import { tick } from '../../src/forge/scheduled/tick';
+import { secretKeys } from '../../src/core/config/settings';
+
+const workspace = '{11111111-1111-4111-8111-111111111111}';
+const repo = '{22222222-2222-4222-8222-222222222222}';
+const prEvent = (extra: Record<string, unknown> = {}) => ({
+  eventType: 'avi:bitbucket:created:pullrequest',
+  timestamp: '2026-11-20T10:00:00.000Z',
+  selfGenerated: false,
+  actor: { type: 'user', accountId: 'acc-1', uuid: '{33333333-3333-4333-8333-333333333333}' },
+  repository: { uuid: repo, slug: 'api' },
+  project: { uuid: '{44444444-4444-4444-8444-444444444444}' },
+  workspace: { uuid: workspace },
+  pullrequest: { id: 5, state: 'OPEN', source: { branch: 'f', commit: { hash: 'abc' } }, destination: { branch: 'main', commit: { hash: 'def' } } },
+  somethingNew: { tolerated: true },
+  ...extra,
+});
+
+function activate(selection: 'all' | 'selected' = 'all') {
+  forgeMocks.kv.set('config:connection', { value: { baseUrl: 'https://ingest.pandev-metrics.com', activatedAt: 1 } });
+  forgeMocks.kv.set('config:selection', { value: { mode: selection } });
+  forgeMocks.secrets.set(secretKeys.token, 'tok-123456');
+  forgeMocks.secrets.set(secretKeys.signingSecret, 'sec-abcdef');
+}
+
+const dropReasons = () => [...forgeMocks.kv.entries()].filter(([k]) => k.startsWith('dropped:')).map(([, v]) => (v.value as { reason: string }).reason);
+
+beforeEach(resetForgeMocks);
+
+describe('product trigger', () => {
+  it('queues a change for a selected repository, tolerating unknown fields', async () => {
+    activate();
+    await onBitbucketEvent(prEvent());
+    expect(forgeMocks.pushed).toHaveLength(1);
+    expect(forgeMocks.pushed[0]!.queue).toBe('pandev-forward');
+    expect(forgeMocks.pushed[0]!.events).toEqual([
+      { body: { change: expect.objectContaining({ kind: 'pullrequest', action: 'created', pullRequestId: 5, workspace, origin: 'trigger' }) } },
+    ]);
+  });
+
+  it.each([
+    ['self-generated', () => activate(), prEvent({ selfGenerated: true })],
+    ['not-activated', () => undefined, prEvent()],
+    ['repository-not-selected', () => activate('selected'), prEvent()],
+    ['invalid-event', () => activate(), prEvent({ pullrequest: { id: 'five' } })],
+    ['invalid-event', () => activate(), prEvent({ eventType: 'avi:bitbucket:exploded:pullrequest' })],
+  ])('drops on purpose and counts the reason: %s', async (reason, setup, event) => {
+    setup();
+    await expect(onBitbucketEvent(event)).resolves.toBeUndefined();
+    expect(forgeMocks.pushed).toHaveLength(0);
+    expect(dropReasons()).toEqual([reason]);
+  });
+
+  it('forwards a selected repository when the selection is explicit', async () => {
+    activate('selected');
+    forgeMocks.kv.set('selected:22222222-2222-4222-8222-222222222222', { value: true });
+    await onBitbucketEvent(prEvent());
+    expect(forgeMocks.pushed).toHaveLength(1);
+  });
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('queue consumer', () => {
+  it('returns an InvocationError carrying the outbox ids when PanDev must be retried', async () => {
+    activate();
+    forgeMocks.bitbucketResponse = (call) =>
+      call.path.includes('/pullrequests/')
+        ? { status: 200, body: { type: 'pullrequest', id: 5, state: 'OPEN', created_on: 'x', updated_on: 'y', source: {}, destination: {} } }
+        : { status: 200, body: { type: 'repository', uuid: repo, full_name: 'w/api', name: 'api' } };
+    forgeMocks.fetchResponse = () => ({ status: 503, body: 'busy', headers: { 'retry-after': '120' } });
+    await onBitbucketEvent(prEvent());
+    const body = (forgeMocks.pushed[0]!.events[0] as { body: unknown }).body;
+    const result = (await forward({ body, queueName: 'pandev-forward', jobId: 'j', eventId: 'e' })) as { _retry: boolean; retryOptions: { retryAfter: number; retryReason: string; retryData: { ids: string[] } } };
+    expect(result._retry).toBe(true);
+    expect(result.retryOptions.retryAfter).toBeGreaterThanOrEqual(120);
+    expect(result.retryOptions.retryReason).toBe('FUNCTION_RETRY_REQUEST');
+    expect(result.retryOptions.retryData.ids).toHaveLength(1);
+    const sent = forgeMocks.fetchCalls[0]!;
+    expect(sent.url).toBe('https://ingest.pandev-metrics.com/v1/bitbucket/webhook/merge-request');
+    expect(sent.init.headers['X-Attempt-Number']).toBe('1');
+
+    // The retry resumes the same delivery (same id, next attempt number) without re-reading Bitbucket.
+    forgeMocks.fetchResponse = () => ({ status: 202 });
+    const readsBefore = forgeMocks.bitbucketCalls.length;
+    const later = Date.now() + 121_000 * 2;
+    jest.spyOn(Date, 'now').mockReturnValue(later);
+    const again = await forward({ body, retryContext: { retryCount: 1, retryReason: 'FUNCTION_RETRY_REQUEST', retryData: result.retryOptions.retryData } });
+    expect(again).toBeUndefined();
+    expect(forgeMocks.bitbucketCalls.length).toBe(readsBefore);
+    expect(forgeMocks.fetchCalls[1]!.init.headers['X-Attempt-Number']).toBe('2');
+    expect(forgeMocks.fetchCalls[1]!.init.headers['X-Request-UUID']).toBe(sent.init.headers['X-Request-UUID']);
+    expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('delivered:'))).toBe(true);
+    expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('outbox:'))).toBe(false);
+  });
+
+  it('drops a malformed queue message with a log line instead of crashing', async () => {
+    await expect(forward({ body: { nonsense: true } })).resolves.toBeUndefined();
+  });
+});
+
+describe('five-minute tick', () => {
+  it('re-queues outbox entries whose retry is long overdue', async () => {
+    activate();
+    forgeMocks.kv.set('outbox:late', { value: { id: 'late', nextAttemptAt: Date.now() - 3_600_000 } });
+    forgeMocks.kv.set('outbox:fresh', { value: { id: 'fresh', nextAttemptAt: Date.now() } });
+    await tick();
+    expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { ids: ['late'] } }] }]);
+  });
+});

@@ -1,0 +1,13 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** `../shared` beside the project root: specs and third-party fixtures, read in place, never copied. */
+export const sharedDir = path.resolve(__dirname, '../../../shared');
+
+/** The path under ../shared/fixtures, or undefined (with a printed note) when the folder is absent. */
+export function fixtureOrSkip(relative: string): string | undefined {
+  const file = path.join(sharedDir, 'fixtures', relative);
+  if (existsSync(file)) return file;
+  console.warn(`skipped: ${file} is absent (the conformance checks need ../shared/fixtures)`);
+  return undefined;
+}

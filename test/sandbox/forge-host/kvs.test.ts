@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTestHost, type TestHost } from './helpers';
+
+const resolve = (t: TestHost, name: string, payload: unknown = {}): Promise<unknown> =>
+  t.host.invokeResolver('resolver-fn', name, payload, { accountId: 'acc-1' });
+
+describe('local Forge host: storage through @forge/kvs', () => {
+  let t: TestHost;
+  beforeEach(async () => {
+    t = await startTestHost();
+  });
+  afterEach(() => t.host.stop());
+
+  it('expires a value after its ttl', async () => {
+    await resolve(t, 'set', { key: 'ttl:a', value: { n: 1 }, ttlSeconds: 1 });
+    expect(await resolve(t, 'get', { key: 'ttl:a' })).toEqual({ value: { n: 1 } });
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await resolve(t, 'get', { key: 'ttl:a' })).toEqual({ value: null });
+    expect(t.host.kvs.keys('ttl:')).toEqual([]);
+  });
+
+  it('pages a beginsWith query in key order with a cursor, at most 20 a page', async () => {
+    for (let i = 24; i >= 0; i -= 1) await t.host.kvs.set(`page:${String(i).padStart(2, '0')}`, i);
+    await t.host.kvs.set('other:1', 'x');
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = (await resolve(t, 'page', { prefix: 'page:', limit: 10, cursor })) as { results: Array<{ key: string }>; nextCursor?: string };
+      keys.push(...page.results.map((r) => r.key));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(keys).toEqual(Array.from({ length: 25 }, (_, i) => `page:${String(i).padStart(2, '0')}`));
+    const big = (await resolve(t, 'page', { prefix: 'page:', limit: 50 })) as { results: unknown[] };
+    expect(big.results).toHaveLength(20);
+  });
+
+  it('keeps secrets apart from values and queries', async () => {
+    expect(await resolve(t, 'secret', { key: 'secret:token', value: 's3cret' })).toEqual({ secret: 's3cret', plain: null, listed: 0 });
+    expect(await t.host.kvs.getSecret('secret:token')).toBe('s3cret');
+  });
+
+  it('refuses an invalid key and an oversized value with the service error codes', async () => {
+    await expect(resolve(t, 'set', { key: 'bad/key', value: 1 })).rejects.toMatchObject({ code: 'INVALID_KEY' });
+    await expect(resolve(t, 'set', { key: 'big', value: 'x'.repeat(250 * 1024) })).rejects.toMatchObject({ code: 'MAX_SIZE' });
+    await expect(resolve(t, 'set', { key: 'k'.repeat(501), value: 1 })).rejects.toMatchObject({ code: 'KEY_TOO_LONG' });
+  });
+
+  it('answers batch operations per key and applies a transaction', async () => {
+    const result = (await resolve(t, 'batch')) as Record<string, unknown>;
+    expect(result.set).toEqual({
+      successfulKeys: [{ key: 'batch:a' }],
+      failedKeys: [{ key: 'bad/key', error: expect.objectContaining({ code: 'INVALID_KEY' }) }],
+    });
+    expect(result.got).toMatchObject({ successfulKeys: [{ key: 'batch:a', value: 1 }], failedKeys: [{ key: 'batch:missing' }] });
+    expect(result.after).toEqual({ a: 'A', batchA: null });
+  });
+});
+
+describe('local Forge host: persistence', () => {
+  it('keeps values, secrets and pending delayed events across a restart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'forge-host-'));
+    const storePath = path.join(dir, 'state.json');
+    try {
+      const first = await startTestHost({ storePath });
+      await first.host.kvs.setSecret('pandev:token', 'tok');
+      await first.host.fireEvent({ eventType: 'avi:bitbucket:push:repository', repository: { uuid: '{r9}' }, delayInSeconds: 900 });
+      expect(first.host.queueStats().pending).toBe(1);
+      await first.host.stop();
+      expect(existsSync(storePath)).toBe(true);
+
+      const second = await startTestHost({ storePath });
+      try {
+        expect(await second.host.kvs.get('push:r9')).toMatchObject({ eventType: 'avi:bitbucket:push:repository' });
+        expect(await second.host.kvs.getSecret('pandev:token')).toBe('tok');
+        expect(second.host.queueStats().pending).toBe(1);
+        await second.host.idle();
+        expect(await second.host.kvs.get('flaky:done')).toBe(true);
+        expect(second.lines.some((l) => l.message.startsWith('resumed 1 pending async event'))).toBe(true);
+      } finally {
+        await second.host.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { attemptDelivery, type AttemptRequest } from '../../src/core/deliver/attempt';
+import { verify } from '../../src/core/deliver/sign';
+import { retryDelaySeconds, defaultRetryTuning } from '../../src/core/deliver/retry-policy';
+
+// A real loopback server answering what each test asks for; the attempt goes over real HTTP.
+let server: Server;
+let url: string;
+let answer: (res: import('node:http').ServerResponse) => void = (res) => res.end();
+const seen: Array<{ headers: import('node:http').IncomingHttpHeaders; body: string }> = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body });
+      answer(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/bitbucket/webhook/merge-request`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+beforeEach(() => (seen.length = 0));
+
+const request = (overrides: Partial<AttemptRequest> = {}): AttemptRequest => ({
+  url, id: '6f1c2b8e-0000-5000-8000-000000000001', eventKey: 'pullrequest:created', edition: 'cloud', origin: 'trigger',
+  attempt: 3, body: '{"pullrequest":{"id":1}}', token: 'tok-secret-value', secret: 'sig-secret-value', userAgent: 'pandev-bitbucket/test', timeoutMs: 500, ...overrides,
+});
+
+const reply = (status: number, headers: Record<string, string> = {}, body = '') => (answer = (res) => res.writeHead(status, headers).end(body));
+
+describe('one delivery attempt', () => {
+  it('sends every header of the contract and signs the exact body', async () => {
+    reply(202);
+    await expect(attemptDelivery(request(), fetch)).resolves.toEqual({ kind: 'delivered', status: 202 });
+    const { headers, body } = seen[0]!;
+    expect(headers).toMatchObject({
+      'x-event-key': 'pullrequest:created', 'x-request-uuid': '6f1c2b8e-0000-5000-8000-000000000001', 'x-attempt-number': '3',
+      authorization: 'Bearer tok-secret-value', 'user-agent': 'pandev-bitbucket/test', 'content-type': 'application/json',
+      'x-pandev-edition': 'cloud', 'x-pandev-origin': 'trigger',
+    });
+    expect(verify('sig-secret-value', body, headers['x-hub-signature'] as string)).toBe(true);
+  });
+
+  it.each([408, 429, 500, 502, 503])('retries after %i', async (status) => {
+    reply(status);
+    expect((await attemptDelivery(request(), fetch)).kind).toBe('retry');
+  });
+
+  it('honours Retry-After in seconds and as an HTTP date', async () => {
+    reply(429, { 'Retry-After': '42' });
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'retry', retryAfterSeconds: 42 });
+    reply(503, { 'Retry-After': new Date(Date.now() + 90_000).toUTCString() });
+    const outcome = await attemptDelivery(request(), fetch);
+    expect(outcome.kind === 'retry' && outcome.retryAfterSeconds).toBeGreaterThanOrEqual(88);
+  });
+
+  it('treats other 4xx as permanent, with a fix-it reason', async () => {
+    reply(400, {}, 'bad payload');
+    expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'permanent', status: 400, reason: 'PanDev rejected the delivery (400): bad payload' });
+    reply(401);
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/wrong, expired or revoked/) });
+    reply(404);
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/bare host/) });
+  });
+
+  it('pauses the destination on 410', async () => {
+    reply(410);
+    expect((await attemptDelivery(request(), fetch)).kind).toBe('disabled');
+  });
+
+  it('gives up on an attempt that gets no answer in time, as retryable', async () => {
+    answer = () => undefined; // never answers
+    const outcome = await attemptDelivery(request({ timeoutMs: 200 }), fetch);
+    expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/could not be reached/) });
+  });
+
+  it('retries when nothing listens', async () => {
+    expect((await attemptDelivery(request({ url: 'http://127.0.0.1:9/none' }), fetch)).kind).toBe('retry');
+  });
+});
+
+describe('retry delays', () => {
+  it('grow exponentially within the jitter band and stop at the cap', () => {
+    const low = () => 0;
+    const high = () => 0.999999;
+    expect(retryDelaySeconds(1, defaultRetryTuning, undefined, low)).toBe(15);
+    expect(retryDelaySeconds(1, defaultRetryTuning, undefined, high)).toBe(30);
+    expect(retryDelaySeconds(3, defaultRetryTuning, undefined, high)).toBe(120);
+    expect(retryDelaySeconds(20, defaultRetryTuning, undefined, high)).toBe(900);
+  });
+
+  it('never wait less than Retry-After asks', () => {
+    expect(retryDelaySeconds(1, defaultRetryTuning, 600, () => 0)).toBe(600);
+  });
+});

@@ -1,0 +1,39 @@
+import type { Change, ReviewerStatus } from '../../src/core/change/change';
+import { intentsFor } from '../../src/core/change/intents';
+
+const base = { edition: 'cloud' as const, workspace: '{w}', repository: { uuid: '{r}' }, origin: 'trigger' as const, at: '2026-11-20T10:00:00Z' };
+const reviewer = (status: ReviewerStatus): Change => ({ ...base, kind: 'reviewer', pullRequestId: 1, reviewers: [{ user: { uuid: '{u}' }, status, at: '2026-11-20T10:01:00Z' }] });
+
+describe('delivery intents', () => {
+  it.each<[ReviewerStatus | undefined, ReviewerStatus, string[]]>([
+    [undefined, 'approved', ['pullrequest:approved']],
+    ['none', 'approved', ['pullrequest:approved']],
+    ['approved', 'none', ['pullrequest:unapproved']],
+    [undefined, 'changes_requested', ['pullrequest:changes_request_created']],
+    ['changes_requested', 'none', ['pullrequest:changes_request_removed']],
+    ['approved', 'changes_requested', ['pullrequest:unapproved', 'pullrequest:changes_request_created']],
+    ['changes_requested', 'approved', ['pullrequest:changes_request_removed', 'pullrequest:approved']],
+    ['approved', 'approved', []],
+    [undefined, 'none', []],
+  ])('reviewer %s -> %s gives %j', (before, after, keys) => {
+    const { intents } = intentsFor(reviewer(after), () => before);
+    expect(intents.map((i) => i.eventKey)).toEqual(keys);
+  });
+
+  it('counts a cleared status it cannot attribute as skipped, with its reason', () => {
+    expect(intentsFor(reviewer('none'), () => undefined).skipped.map((s) => s.reason)).toEqual(['reviewer-cleared-prior-unknown']);
+  });
+
+  it('gives one id per pull request lifecycle event, whatever source found it', () => {
+    const created = (origin: 'trigger' | 'backfill'): Change => ({ ...base, origin, at: origin === 'trigger' ? base.at : '2026-11-21T00:00:00Z', kind: 'pullrequest', action: 'created', pullRequestId: 7 });
+    expect(intentsFor(created('trigger')).intents[0]!.id).toBe(intentsFor(created('backfill')).intents[0]!.id);
+  });
+
+  it('versions an update by the pull request updated_on, so two updates are two deliveries', () => {
+    const update = (updatedOn: string): Change => ({ ...base, kind: 'pullrequest', action: 'updated', pullRequestId: 7, updatedOn });
+    const a = intentsFor(update('2026-11-20T10:00:00.000001+00:00')).intents[0]!;
+    const b = intentsFor(update('2026-11-20T10:05:00Z')).intents[0]!;
+    expect(a.id).not.toBe(b.id);
+    expect(a.eventKey).toBe('pullrequest:updated');
+  });
+});
