@@ -22,7 +22,7 @@ const examples: Record<string, Record<string, unknown>> = {
   deployment: { pipeline: { uuid: '{pl}' }, deployment: { uuid: '{d}', state: 'COMPLETED', updatedTimestamp: 't' }, environment: { uuid: '{e}', type: 'Production', name: 'Production' } },
 };
 
-function example(eventType: string) {
+function example(eventType: string): Record<string, unknown> {
   const [, , action, entity] = eventType.split(':') as [string, string, string, string];
   const key = action === 'push' ? 'push' : entity;
   return { eventType, ...common, ...examples[key] };

@@ -1,6 +1,5 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
-import { errorMessage } from '../../core/errors';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
 import { ForwardMessage } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
@@ -19,7 +18,8 @@ export async function forward(event: unknown): Promise<unknown> {
   const parsed = AsyncEvent.safeParse(event);
   const message = parsed.success ? ForwardMessage.safeParse(parsed.data.body) : undefined;
   if (!parsed.success || !message?.success) {
-    log.error({ error: errorMessage(message?.error ?? parsed.error) }, 'dropped a malformed queue message');
+    const error = message?.error ?? parsed.error;
+    log.error({ error: error ? z.prettifyError(error) : 'unknown' }, 'dropped a malformed queue message');
     return undefined;
   }
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
