@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestHost, type TestHost } from './helpers';
@@ -68,15 +68,18 @@ describe('local Forge host: persistence', () => {
     try {
       const first = await startTestHost({ storePath });
       await first.host.kvs.setSecret('pandev:token', 'tok');
+      await resolve(first, 'set', { key: 'ttl:kept', value: 1, ttlSeconds: 3600 });
       await first.host.fireEvent({ eventType: 'avi:bitbucket:push:repository', repository: { uuid: '{r9}' }, delayInSeconds: 900 });
       expect(first.host.queueStats().pending).toBe(1);
       await first.host.stop();
-      expect(existsSync(storePath)).toBe(true);
+      const saved = JSON.parse(readFileSync(storePath, 'utf8')) as { kvs: Record<string, Record<string, { expireTime?: number }>> };
+      expect(saved.kvs.values?.['ttl:kept']?.expireTime).toBeGreaterThan(Date.now());
 
       const second = await startTestHost({ storePath });
       try {
         expect(await second.host.kvs.get('push:r9')).toMatchObject({ eventType: 'avi:bitbucket:push:repository' });
         expect(await second.host.kvs.getSecret('pandev:token')).toBe('tok');
+        expect(await resolve(second, 'get', { key: 'ttl:kept' })).toEqual({ value: 1 });
         expect(second.host.queueStats().pending).toBe(1);
         await second.host.idle();
         expect(await second.host.kvs.get('flaky:done')).toBe(true);

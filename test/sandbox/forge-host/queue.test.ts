@@ -61,6 +61,16 @@ describe('local Forge host: triggers, async events and scheduled triggers', () =
     expect(new Set(ids).size).toBe(10);
   });
 
+  it('notes, without stopping it, a function that runs past its manifest timeout', async () => {
+    await t.host.fireEvent({ eventType: 'avi:test:slow' });
+    const remaining = (await t.host.kvs.get('slow:remaining')) as number;
+    expect(remaining).toBeGreaterThan(800);
+    expect(remaining).toBeLessThanOrEqual(1000);
+    expect(t.lines).toContainEqual(
+      expect.objectContaining({ source: 'host', level: 'warn', moduleKey: 'on-slow', message: expect.stringContaining('FUNCTION_TIME_OUT') }),
+    );
+  });
+
   it('runs a scheduled trigger on demand with its module key', async () => {
     await t.host.runScheduled('tick');
     expect(await t.host.kvs.get('tick:moduleKey')).toBe('tick');

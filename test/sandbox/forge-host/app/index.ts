@@ -61,6 +61,11 @@ export async function tick(request: { context: { moduleKey: string } }): Promise
   await kvs.set('tick:moduleKey', request.context.moduleKey);
 }
 
+export async function slow(): Promise<void> {
+  await kvs.set('slow:remaining', getAppContext().invocationRemainingTimeInMillis());
+  await sleep(1100);
+}
+
 type Payload<T> = { payload: T; context: { accountId?: string } };
 const resolver = new Resolver();
 

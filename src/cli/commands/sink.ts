@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { startPanDevSink, type Delivery, type Rejection } from '../../sandbox/pandev-sink';
+
+// `pandev-bitbucket sink`: a local PanDev receiver for the sandbox. The secrets it takes are sandbox
+// secrets, so reading them from the environment as a fallback is a convenience, not a leak.
+
+interface SinkFlags {
+  port: number;
+  secret?: string;
+  token?: string;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${value}`);
+  return port;
+}
+
+function deliveryLine(d: Delivery): string {
+  return `${new Date(d.receivedAt).toISOString()} ${d.eventKey} ${d.id} attempt ${d.attempt}`;
+}
+
+function rejectionLine(r: Rejection): string {
+  const what = r.headers['x-event-key'] ?? '-';
+  return `${new Date().toISOString()} rejected ${r.status || 'dropped'} ${what} ${r.headers['x-request-uuid'] ?? '-'}: ${r.reason}`;
+}
+
+export function registerSink(program: Command): void {
+  program
+    .command('sink')
+    .description('run a local PanDev receiver: verifies signatures, deduplicates and prints each delivery')
+    .option('--port <n>', 'port on 127.0.0.1', parsePort, 4321)
+    .option('--secret <s>', 'signing secret (default: $PANDEV_SIGNING_SECRET)')
+    .option('--token <t>', 'ingest token to require (default: $PANDEV_TOKEN; none: any)')
+    .action(async (flags: SinkFlags) => {
+      const secret = flags.secret ?? process.env.PANDEV_SIGNING_SECRET;
+      if (!secret) throw new Error('sink needs a signing secret: pass --secret or set PANDEV_SIGNING_SECRET');
+      const sink = await startPanDevSink({
+        port: flags.port,
+        secret,
+        token: flags.token ?? process.env.PANDEV_TOKEN,
+        onDelivery: (d) => console.log(deliveryLine(d)),
+        onReject: (r) => console.log(rejectionLine(r)),
+      });
+      console.log(`PanDev sink on ${sink.url} (ingest /v1/bitbucket/webhook/{merge-request,repository}, admin /_sink/)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await sink.stop();
+    });
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { runInInvocation, type FetchMeta, type Invocation } from './globals';
+import type { AppManifest, ManifestFunction } from './manifest';
+import { buildRuntime, type RuntimeBase } from './runtime';
+import type { HostLogLine } from './types';
+
+// Runs one function of the app as Forge would: the manifest names the handler, the invocation gets
+// its own runtime (module key, invocation id, deadline), and its console lines are attributed to it.
+
+export interface InvocationSpec {
+  functionKey: string;
+  moduleKey: string;
+  moduleType: string;
+  accountId?: string;
+}
+
+export interface InvokerDeps {
+  app: Record<string, unknown>;
+  manifest: AppManifest;
+  runtimeBase: RuntimeBase;
+  forgeFetch(meta: FetchMeta, path: string, init: RequestInit | undefined, accountId: string | undefined): Promise<Response>;
+  checkEgress(url: URL): Promise<void>;
+  log(line: Omit<HostLogLine, 'time'>): void;
+  /** Called after every invocation, successful or not. */
+  onSettled(): void;
+}
+
+type Handler = (...args: unknown[]) => unknown;
+
+// https://developer.atlassian.com/platform/forge/limits-invocation: consumers and scheduled triggers 55 s, the rest 25 s.
+const LONG_RUNNING = new Set(['core:consumer', 'core:scheduledTrigger']);
+
+/** The handler function, or why there is none. */
+export function resolveHandler(app: Record<string, unknown>, fn: ManifestFunction): Handler | string {
+  if (fn.file !== 'index') return `function '${fn.key}' lives in '${fn.file}', but the local Forge host loads only the app's index module`;
+  const handler = app[fn.exportName];
+  return typeof handler === 'function' ? (handler as Handler) : `function '${fn.key}': index exports no function '${fn.exportName}'`;
+}
+
+export class Invoker {
+  private active = 0;
+
+  constructor(private readonly deps: InvokerDeps) {}
+
+  get running(): number {
+    return this.active;
+  }
+
+  async invoke(spec: InvocationSpec, args: unknown[]): Promise<unknown> {
+    this.active += 1;
+    try {
+      return await this.run(spec, args);
+    } finally {
+      this.active -= 1;
+      this.deps.onSettled();
+    }
+  }
+
+  private async run(spec: InvocationSpec, args: unknown[]): Promise<unknown> {
+    const fn = this.deps.manifest.functions.get(spec.functionKey);
+    if (!fn) throw new Error(`manifest.yml has no function '${spec.functionKey}' (module '${spec.moduleKey}')`);
+    const handler = resolveHandler(this.deps.app, fn);
+    if (typeof handler === 'string') throw new Error(handler);
+
+    const where = { functionKey: spec.functionKey, moduleKey: spec.moduleKey, invocationId: randomUUID() };
+    const timeoutSeconds = fn.timeoutSeconds ?? (LONG_RUNNING.has(spec.moduleType) ? 55 : 25);
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    const invocation: Invocation = {
+      ...where,
+      accountId: spec.accountId,
+      runtime: buildRuntime(this.deps.runtimeBase, { ...where, moduleType: spec.moduleType, deadline, accountId: spec.accountId }),
+      forgeFetch: (meta, path, init) => this.deps.forgeFetch(meta, path, init, spec.accountId),
+      checkEgress: this.deps.checkEgress,
+      log: (level, message) => this.deps.log({ source: 'app', level, message, ...where }),
+    };
+    // Forge would stop the function at its timeout; the host only says so, so a slow test still ends.
+    const overdue = setTimeout(() => {
+      const message = `${spec.moduleKey} ran past its ${timeoutSeconds} s timeout: Forge would have stopped it (FUNCTION_TIME_OUT)`;
+      this.deps.log({ source: 'host', level: 'warn', message, ...where });
+    }, timeoutSeconds * 1000).unref();
+    try {
+      return await runInInvocation(invocation, async () => handler(...args));
+    } finally {
+      clearTimeout(overdue);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type { QueueStats } from './types';
+
+// Forge async events: pushed events wait delayInSeconds, run on the queue's consumer with bounded
+// concurrency, and are redelivered when the consumer returns an InvocationError (after its
+// retryAfter) or throws (FUNCTION_PLATFORM_UNKNOWN_ERROR, with exponential backoff), up to maxRetries.
+
+export interface RetryContext {
+  retryCount: number;
+  retryReason: string;
+  retryData?: unknown;
+}
+
+export interface PushedEvent {
+  body: Record<string, unknown>;
+  delayInSeconds?: number;
+  concurrency?: { key: string; limit: number };
+}
+
+export interface QueuedEvent extends PushedEvent {
+  eventId: string;
+  jobId: string;
+  queueName: string;
+  /** Epoch milliseconds: persisted absolute, so a restarted host keeps the schedule. */
+  dueAt: number;
+  retryContext?: RetryContext;
+}
+
+export interface QueueDeps {
+  hasConsumer(queueName: string): boolean;
+  /** Runs the consumer; resolves with what it returned. */
+  deliver(event: QueuedEvent): Promise<unknown>;
+  onDropped(event: QueuedEvent, kind: 'retries-exhausted' | 'no-consumer', message: string): void;
+  onChange(): void;
+  timeScale: number;
+  maxRetries: number;
+  concurrency: number;
+}
+
+interface Retry {
+  afterSeconds: number;
+  reason: string;
+  data?: unknown;
+}
+
+/** `new InvocationError(...)` (and the older `QueueResponse.retry()`) reach the platform as `{ _retry: true, retryOptions? }`. */
+function retryRequested(result: unknown): Retry | undefined {
+  if (typeof result !== 'object' || result === null || (result as { _retry?: unknown })._retry !== true) return undefined;
+  const options = (result as { retryOptions?: { retryAfter?: number; retryReason?: string; retryData?: unknown } }).retryOptions;
+  return { afterSeconds: options?.retryAfter ?? 1, reason: options?.retryReason ?? 'FUNCTION_RETRY_REQUEST', data: options?.retryData };
+}
+
+interface Job {
+  total: number;
+  success: number;
+  failed: number;
+  cancelled: number;
+}
+
+export class AsyncEventQueue {
+  private waiting: QueuedEvent[] = [];
+  private running = new Set<QueuedEvent>();
+  private jobs = new Map<string, Job>();
+  private counts = { pushed: 0, delivered: 0, retried: 0, dropped: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: QueueDeps) {}
+
+  push(queueName: string, jobId: string, events: PushedEvent[]): void {
+    const job = this.jobs.get(jobId) ?? { total: 0, success: 0, failed: 0, cancelled: 0 };
+    this.jobs.set(jobId, job);
+    for (const pushed of events) {
+      const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: Date.now() + this.scaled(pushed.delayInSeconds ?? 0) };
+      this.counts.pushed += 1;
+      job.total += 1;
+      if (this.deps.hasConsumer(queueName)) this.waiting.push(event);
+      else this.drop(event, 'no-consumer', `no consumer listens on queue '${queueName}'`);
+    }
+    this.deps.onChange();
+    this.pump();
+  }
+
+  /** Events not yet delivered or dropped, running ones included. */
+  pending(): number {
+    return this.waiting.length + this.running.size;
+  }
+
+  stats(): QueueStats {
+    return { ...this.counts, pending: this.pending() };
+  }
+
+  jobStats(jobId: string): { success: number; inProgress: number; failed: number } | undefined {
+    const job = this.jobs.get(jobId);
+    return job && { success: job.success, failed: job.failed, inProgress: job.total - job.success - job.failed - job.cancelled };
+  }
+
+  /** Cancels the job's events that have not started; false when the job is unknown. */
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job) return false;
+    const before = this.waiting.length;
+    this.waiting = this.waiting.filter((e) => e.jobId !== jobId);
+    job.cancelled += before - this.waiting.length;
+    this.deps.onChange();
+    return true;
+  }
+
+  snapshot(): QueuedEvent[] {
+    return [...this.running, ...this.waiting];
+  }
+
+  /** Resumes events a previous host left pending. */
+  restore(events: QueuedEvent[]): void {
+    for (const event of events) {
+      if (this.deps.hasConsumer(event.queueName)) this.waiting.push(event);
+      else this.drop(event, 'no-consumer', `no consumer listens on queue '${event.queueName}' any more`);
+    }
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private scaled(seconds: number): number {
+    return seconds * 1000 * this.deps.timeScale;
+  }
+
+  private drop(event: QueuedEvent, kind: 'retries-exhausted' | 'no-consumer', message: string): void {
+    this.counts.dropped += 1;
+    const job = this.jobs.get(event.jobId);
+    if (job) job.failed += 1;
+    this.deps.onDropped(event, kind, message);
+  }
+
+  private runningWith(key: string): number {
+    return [...this.running].filter((e) => e.concurrency?.key === key).length;
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const now = Date.now();
+    this.waiting.sort((a, b) => a.dueAt - b.dueAt);
+    for (const event of [...this.waiting]) {
+      if (event.dueAt > now || this.running.size >= this.deps.concurrency) break;
+      if (event.concurrency && this.runningWith(event.concurrency.key) >= event.concurrency.limit) continue;
+      this.waiting.splice(this.waiting.indexOf(event), 1);
+      void this.run(event);
+    }
+    const next = this.waiting.find((e) => e.dueAt > now);
+    if (next) this.timer = setTimeout(() => this.pump(), next.dueAt - now).unref();
+  }
+
+  private async run(event: QueuedEvent): Promise<void> {
+    this.running.add(event);
+    let retry: Retry | undefined;
+    try {
+      retry = retryRequested(await this.deps.deliver(event));
+    } catch {
+      retry = { afterSeconds: 2 ** (event.retryContext?.retryCount ?? 0), reason: 'FUNCTION_PLATFORM_UNKNOWN_ERROR' };
+    }
+    this.running.delete(event);
+    const retryCount = (event.retryContext?.retryCount ?? 0) + 1;
+    if (!retry) {
+      this.counts.delivered += 1;
+      const job = this.jobs.get(event.jobId);
+      if (job) job.success += 1;
+    } else if (retryCount > this.deps.maxRetries) {
+      this.drop(event, 'retries-exhausted', `dropped after ${retryCount} attempts (last: ${retry.reason})`);
+    } else {
+      this.counts.retried += 1;
+      const retryContext = { retryCount, retryReason: retry.reason, ...(retry.data === undefined ? {} : { retryData: retry.data }) };
+      this.waiting.push({ ...event, dueAt: Date.now() + this.scaled(retry.afterSeconds), retryContext });
+    }
+    this.deps.onChange();
+    this.pump();
+  }
+}

@@ -1,0 +1,74 @@
+// The local Forge host's public shapes.
+
+export interface HostLogLine {
+  time: string;
+  /** 'app': a console.* line the app wrote during an invocation; 'host': a note from the host itself. */
+  source: 'app' | 'host';
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  functionKey?: string;
+  moduleKey?: string;
+  invocationId?: string;
+}
+
+/** Something Forge would only show in the developer console: the app is not told. */
+export interface PlatformErrorReport {
+  kind: 'retries-exhausted' | 'no-consumer' | 'invocation-failed';
+  message: string;
+  functionKey?: string;
+  moduleKey?: string;
+  eventId?: string;
+  body?: unknown;
+}
+
+export interface ForgeHostOptions {
+  /** Folder with manifest.yml. */
+  appDir: string;
+  /** Returns the module that manifest handlers `index.<export>` refer to; called once, after the host's globals are in place. */
+  loadApp: () => Record<string, unknown>;
+  /** 'fpp' Bitbucket calls are proxied to `${baseUrl}${path}` with `Authorization: Bearer <token>`. */
+  bitbucket: { baseUrl: string; appToken: string; userTokens?: Record<string, string> };
+  /** installContext = `ari:cloud:bitbucket::workspace/<uuid without braces>`. */
+  workspaceUuid: string;
+  /** Multiplies queue delays, retryAfter and scheduled intervals (not KVS TTLs, not function timeouts). Default 1. */
+  timeScale?: number;
+  /** Persists KVS values, secrets and pending queue events to this JSON file. Default: memory only. */
+  storePath?: string;
+  /** allowLoopback: let the app reach 127.0.0.1/localhost without declaring it (Forge never would). */
+  egress?: { allowLoopback?: boolean };
+  /** Redeliveries of one async event before it is dropped. Default 4. */
+  maxRetries?: number;
+  /** Consumer invocations in flight at once. Default 8. */
+  consumerConcurrency?: number;
+  /** Ingress port on 127.0.0.1. Default 0 (any free port). */
+  port?: number;
+  logger?: (line: HostLogLine) => void;
+  onPlatformError?: (report: PlatformErrorReport) => void;
+}
+
+export interface QueueStats {
+  pushed: number;
+  delivered: number;
+  retried: number;
+  dropped: number;
+  pending: number;
+}
+
+export interface ForgeHost {
+  /** Ingress: POST /events (a Forge product event), POST /resolver/<functionKey> ({call, context, accountId}). */
+  url: string;
+  installContext: string;
+  fireEvent(event: { eventType: string } & Record<string, unknown>): Promise<void>;
+  invokeResolver(functionKey: string, name: string, payload: unknown, opts: { accountId: string; extension?: unknown }): Promise<unknown>;
+  runScheduled(key?: string): Promise<void>;
+  idle(): Promise<void>;
+  queueStats(): QueueStats;
+  kvs: {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: unknown): Promise<void>;
+    getSecret(key: string): Promise<string | undefined>;
+    setSecret(key: string, value: string): Promise<void>;
+    keys(prefix?: string): string[];
+  };
+  stop(): Promise<void>;
+}
