@@ -1,0 +1,63 @@
+// Fault injection: make matching requests slow, fail, answer garbage or drop the connection, so
+// clients' retry and skip paths can be exercised against a real socket.
+import { z } from 'zod';
+import type { Prng } from '../util/prng';
+
+export const FaultRuleSchema = z.object({
+  method: z.string().optional(),
+  /** RegExp source, matched against the request's pathname. */
+  path: z.string().optional(),
+  status: z.number().int().min(100).max(599).optional(),
+  /** Sent verbatim (e.g. malformed JSON) with the status, 200 if no status is given. */
+  body: z.string().optional(),
+  latencyMs: z.number().int().min(0).max(120_000).optional(),
+  /** Destroy the socket without answering. */
+  drop: z.boolean().optional(),
+  probability: z.number().min(0).max(1).optional(),
+  /** Matches before the rule expires. */
+  times: z.number().int().positive().optional(),
+});
+
+export type FaultRule = z.infer<typeof FaultRuleSchema>;
+
+interface ActiveRule {
+  rule: FaultRule;
+  path: RegExp | undefined;
+  remaining: number;
+}
+
+export class FaultInjector {
+  private readonly rules = new Map<string, ActiveRule>();
+  private nextId = 1;
+
+  /** `rng` decides probabilistic rules, so a seeded run fails the same requests every time. */
+  constructor(private readonly rng: Prng) {}
+
+  add(rule: FaultRule): string {
+    const parsed = FaultRuleSchema.parse(rule);
+    const id = `fault-${this.nextId++}`;
+    this.rules.set(id, { rule: parsed, path: parsed.path ? new RegExp(parsed.path) : undefined, remaining: parsed.times ?? Infinity });
+    return id;
+  }
+
+  remove(id: string): void {
+    this.rules.delete(id);
+  }
+
+  clear(): void {
+    this.rules.clear();
+  }
+
+  /** The first rule that applies to this request, counted against its `times`. */
+  match(method: string, pathname: string): FaultRule | undefined {
+    for (const [id, active] of this.rules) {
+      if (active.rule.method && active.rule.method.toUpperCase() !== method) continue;
+      if (active.path && !active.path.test(pathname)) continue;
+      if (!this.rng.chance(active.rule.probability ?? 1)) continue;
+      active.remaining -= 1;
+      if (active.remaining <= 0) this.rules.delete(id);
+      return active.rule;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,40 @@
+// Response helpers shared by the REST handlers: Bitbucket's error shape, and the list pipeline
+// (filter, sort, paginate, then `fields=`) every collection endpoint applies in the same order.
+import { applyFields } from '../query/fields';
+import { applyQuery } from '../query/filter';
+import { paginate } from '../query/paginate';
+import { applySort } from '../query/sort';
+import { HttpError, type HttpResult, type RequestContext } from './types';
+
+export function errorBody(message: string, detail?: string): unknown {
+  return { type: 'error', error: { message, ...(detail ? { detail } : {}) } };
+}
+
+export function fail(status: number, message: string, detail?: string): never {
+  throw new HttpError({ status, json: errorBody(message, detail) });
+}
+
+export function objectResponse(ctx: RequestContext, value: unknown, status = 200): HttpResult {
+  return { status, json: applyFields(value, ctx.url.searchParams.get('fields')) };
+}
+
+export interface ListOptions {
+  defaultPagelen?: number;
+  maxPagelen?: number;
+  /** Cursor-like collections report neither `size` nor `page`. */
+  counted?: boolean;
+  /** Whether `q=` and `sort=` apply (the spec lists them per endpoint). */
+  filterable?: boolean;
+  defaultSort?: string;
+  hidden?: readonly string[];
+}
+
+export function listResponse(ctx: RequestContext, items: unknown[], options: ListOptions = {}): HttpResult {
+  const query = ctx.url.searchParams;
+  const filtered = options.filterable ? applyQuery(items, query.get('q')) : items;
+  const sort = (options.filterable ? query.get('sort') : null) ?? options.defaultSort ?? null;
+  const page = paginate(applySort(filtered, sort), ctx.url, {
+    defaultPagelen: options.defaultPagelen ?? 10, maxPagelen: options.maxPagelen ?? 100, counted: options.counted ?? true,
+  });
+  return { status: 200, json: applyFields(page, query.get('fields'), options.hidden) };
+}

@@ -1,0 +1,112 @@
+// The REST front door. Every request is counted, then may be faulted, then is authenticated and rate
+// limited, and only then routed: so statistics, faults and limits behave the same for every route.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimConflictError, SimNotFoundError } from '../ops/errors';
+import { QueryError } from '../query/bbql';
+import type { SimRuntime } from '../runtime';
+import { authenticate, UNAUTHORIZED } from './auth';
+import type { FaultInjector, FaultRule } from './faults';
+import { rateLimited, type RollingHourLimiter } from './rate-limit';
+import { errorBody } from './respond';
+import { routeLabel, type Router } from './router';
+import type { StatsRecorder } from './stats';
+import { HttpError, type HttpResult } from './types';
+
+export interface ApiServices {
+  runtime: SimRuntime;
+  router: Router;
+  limiter: RollingHourLimiter;
+  faults: FaultInjector;
+  stats: StatsRecorder;
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError({ status: 413, json: errorBody('Request body too large') });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function send(res: ServerResponse, result: HttpResult): void {
+  const headers: Record<string, string> = { ...result.headers };
+  let payload = '';
+  if (result.text !== undefined) {
+    headers['Content-Type'] ??= 'text/plain; charset=utf-8';
+    payload = result.text;
+  } else if (result.json !== undefined) {
+    headers['Content-Type'] ??= 'application/json; charset=utf-8';
+    payload = JSON.stringify(result.json);
+  }
+  res.writeHead(result.status, headers).end(payload);
+}
+
+/** What a matched fault rule does; true when the request has been fully answered (or dropped). */
+async function applyFault(req: IncomingMessage, res: ServerResponse, rule: FaultRule): Promise<boolean> {
+  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
+  if (rule.drop) {
+    req.socket.destroy();
+    return true;
+  }
+  if (rule.body !== undefined) {
+    send(res, { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+    return true;
+  }
+  if (rule.status !== undefined) {
+    send(res, { status: rule.status, json: errorBody(`Simulated fault (HTTP ${rule.status})`) });
+    return true;
+  }
+  return false;
+}
+
+function toResult(error: unknown): HttpResult {
+  if (error instanceof HttpError) return error.result;
+  if (error instanceof QueryError) return { status: 400, json: errorBody(error.message) };
+  if (error instanceof SimNotFoundError) return { status: 404, json: errorBody(error.message) };
+  if (error instanceof SimConflictError) return { status: 400, json: errorBody(error.message) };
+  console.error('cloud-sim: handler failed', error);
+  return { status: 500, json: errorBody('Something went wrong') };
+}
+
+export async function handleApi(services: ApiServices, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? 'GET';
+  const match = services.router.match(method, url.pathname.replace(/^\/2\.0(?=\/)/, ''));
+  const auth = authenticate(services.runtime.model, req.headers.authorization);
+  const credentialLabel = 'caller' in auth ? auth.caller.credential.label : auth.failure;
+  services.stats.request(match?.methodAllowed ? routeLabel(match.route) : `${method} (unmatched)`, credentialLabel);
+
+  const fault = services.faults.match(method, url.pathname);
+  if (fault) {
+    services.stats.faulted();
+    if (await applyFault(req, res, fault)) return;
+  }
+  if (!('caller' in auth)) return send(res, UNAUTHORIZED);
+  const rate = services.limiter.take(auth.caller.credential.token, auth.caller.user.kind === 'app');
+  if (!rate.allowed) {
+    services.stats.rateLimited();
+    return send(res, rateLimited(rate.headers));
+  }
+  try {
+    if (!url.pathname.startsWith('/2.0/') || !match) {
+      throw new HttpError({ status: 404, json: errorBody('Resource not found', 'There is no API hosted at this URL.') });
+    }
+    if (!match.methodAllowed) throw new HttpError({ status: 405, json: errorBody(`Method ${method} not allowed`) });
+    const raw = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      throw new HttpError({ status: 400, json: errorBody('Invalid JSON in request body') });
+    }
+    const result = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
+    send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
+  } catch (error) {
+    const result = toResult(error);
+    send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
+  }
+}

@@ -1,0 +1,152 @@
+// A Bitbucket Cloud simulator on loopback: REST 2.0 subset, seeded history, Forge-shaped events for
+// every change, rate limits and fault injection. It backs the end-to-end tests and the offline sandbox.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createActions, type SimActions } from './actions';
+import type { ForgeEvent } from './events/types';
+import { handleAdmin } from './http/admin';
+import { FaultInjector, type FaultRule } from './http/faults';
+import { RollingHourLimiter } from './http/rate-limit';
+import { Router } from './http/router';
+import { handleApi, send } from './http/server';
+import { StatsRecorder, type SimStats } from './http/stats';
+import { startLiveActivity } from './live-activity';
+import type { SimModel } from './model/state';
+import { account } from './render/accounts';
+import type { JsonObject } from './render/context';
+import { routes } from './routes';
+import { SimRuntime, type Clock } from './runtime';
+import { seedHistory } from './seed/history';
+import { Subscriptions } from './subscriptions';
+import { Prng } from './util/prng';
+import { fromMillis } from './util/time';
+
+export type * from './events/types';
+export type { ActionArgs, ActionName, ActionResult, SimActions } from './actions';
+export type { FaultRule } from './http/faults';
+export type { SimStats } from './http/stats';
+export type { SimModel } from './model/state';
+export type * as SimTypes from './model/types';
+
+export interface CloudSimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Same seed and baseTime give identical data: ids, uuids, names, hashes, timestamps. */
+  seed?: string | number;
+  /** Epoch ms the seeded history ends at (default: now). */
+  baseTime?: number;
+  repositories?: number;
+  historyDays?: number;
+  pullRequestsPerRepository?: number;
+  /** Requests per rolling hour per credential (default 1000); 0 = unlimited. */
+  rateLimitPerHour?: number;
+  /** Drives the rate-limit window and the time of live changes (default: real time). */
+  clock?: Clock;
+}
+
+/** Both `Authorization: Bearer <token>` and `Basic base64(email:apiToken)` authenticate as `user`. */
+export interface SimUserCredential {
+  token: string;
+  user: JsonObject;
+  email: string;
+  apiToken: string;
+}
+
+export interface CloudSimulator {
+  /** e.g. `http://127.0.0.1:54321`; the API is under `${url}/2.0`, the admin API under `${url}/_sim`. */
+  url: string;
+  workspace: { uuid: string; slug: string; name: string };
+  /** `admin` owns the workspace, `member` does not; `appToken` acts as the Forge app (asApp). */
+  credentials: { appToken: string; admin: SimUserCredential; member: SimUserCredential };
+  /** The in-memory state, for reading in tests; change it through `actions` only. */
+  model: SimModel;
+  actions: SimActions;
+  onEvent(listener: (event: ForgeEvent) => void): () => void;
+  faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void };
+  stats(): SimStats;
+  resetStats(): void;
+  /** Random live activity every `intervalMs` (default 2000) until the returned function is called. */
+  startActivity(options?: { intervalMs?: number }): () => void;
+  stop(): Promise<void>;
+}
+
+export async function startCloudSimulator(options: CloudSimulatorOptions = {}): Promise<CloudSimulator> {
+  const seed = String(options.seed ?? 'pandev');
+  const model = seedHistory({
+    seed,
+    base: fromMillis(options.baseTime ?? Date.now()),
+    repositories: options.repositories ?? 5,
+    historyDays: options.historyDays ?? 30,
+    pullRequestsPerRepository: options.pullRequestsPerRepository ?? 8,
+  });
+  const clock = options.clock ?? { now: () => Date.now() };
+  // The handlers need the listening address (links are absolute), so they are plugged in after listen.
+  const handler: { dispatch?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+  const server = createServer((req, res) => {
+    if (!handler.dispatch) return send(res, { status: 503, text: 'starting' });
+    handler.dispatch(req, res).catch((error: unknown) => {
+      console.error('cloud-sim: request failed', error);
+      if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const root = new Prng(seed);
+  const runtime = new SimRuntime(model, clock, root.fork('live'), url);
+  const actions = createActions(runtime);
+  const faults = new FaultInjector(root.fork('faults'));
+  const stats = new StatsRecorder();
+  const subscriptions = new Subscriptions();
+  runtime.onEvent((event) => subscriptions.deliver(event));
+  const api = { runtime, router: new Router(routes), limiter: new RollingHourLimiter(options.rateLimitPerHour ?? 1000, clock), faults, stats };
+  const credential = (key: 'admin' | 'member'): SimUserCredential => {
+    const { token, email, apiToken, userUuid } = model.credentials[key];
+    return { token, email, apiToken, user: account(runtime.render, model.userByUuid(userUuid)) };
+  };
+  const credentials = { appToken: model.credentials.app.token, admin: credential('admin'), member: credential('member') };
+  const summary = () => ({
+    url, api: `${url}/2.0`, workspace: model.workspace,
+    repositories: [...model.repositories.values()].map((repo) => ({
+      uuid: repo.uuid, slug: repo.slug, full_name: `${model.workspace.slug}/${repo.slug}`, mainbranch: repo.mainBranch, project: repo.projectKey,
+    })),
+    users: model.users.map((user) => ({ uuid: user.uuid, account_id: user.accountId, display_name: user.displayName, nickname: user.nickname })),
+    credentials,
+  });
+  handler.dispatch = (req, res) => {
+    const requestUrl = new URL(req.url ?? '/', url);
+    return requestUrl.pathname.startsWith('/_sim')
+      ? handleAdmin({ actions, faults, stats, subscriptions, summary }, req, res, requestUrl)
+      : handleApi(api, req, res, requestUrl);
+  };
+
+  const activities = new Set<() => void>();
+  return {
+    url,
+    workspace: { uuid: model.workspace.uuid, slug: model.workspace.slug, name: model.workspace.name },
+    credentials,
+    model,
+    actions,
+    onEvent: (listener) => runtime.onEvent(listener),
+    faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    startActivity: (activityOptions = {}) => {
+      const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);
+      activities.add(stopActivity);
+      return () => {
+        stopActivity();
+        activities.delete(stopActivity);
+      };
+    },
+    stop: async () => {
+      activities.forEach((stopActivity) => stopActivity());
+      subscriptions.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
