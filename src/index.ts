@@ -6,3 +6,5 @@ export { onBitbucketEvent } from './forge/triggers/on-bitbucket-event';
 export { forward } from './forge/consumers/forward';
 // scheduled triggers
 export { tick } from './forge/scheduled/tick';
+// UI resolvers
+export { settingsResolver } from './forge/resolvers';

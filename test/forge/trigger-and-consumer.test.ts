@@ -54,6 +54,23 @@ describe('product trigger', () => {
     expect(dropReasons()).toEqual([reason]);
   });
 
+  it('serializes reviewer changes of one pull request', async () => {
+    activate();
+    await onBitbucketEvent(prEvent({ eventType: 'avi:bitbucket:updated:pullrequest-reviewer-status', reviewers: { value: [{ user: { uuid: '{r1}' }, status: 'approved', timestamp: 't' }] } }));
+    expect(forgeMocks.pushed[0]!.events[0]).toMatchObject({ concurrency: { key: 'reviewer-22222222-2222-4222-8222-222222222222-5', limit: 1 } });
+  });
+
+  it('parks the change when the queue refuses it, and the tick queues it later', async () => {
+    activate();
+    forgeMocks.failPushes = 1;
+    await expect(onBitbucketEvent(prEvent())).resolves.toBeUndefined();
+    expect(forgeMocks.pushed).toHaveLength(0);
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(1);
+    await tick();
+    expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { change: expect.objectContaining({ kind: 'pullrequest', pullRequestId: 5 }) } }] }]);
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
+  });
+
   it('forwards a selected repository when the selection is explicit', async () => {
     activate('selected');
     forgeMocks.kv.set('selected:22222222-2222-4222-8222-222222222222', { value: true });
@@ -93,7 +110,8 @@ describe('queue consumer', () => {
     expect(forgeMocks.bitbucketCalls.length).toBe(readsBefore);
     expect(forgeMocks.fetchCalls[1]!.init.headers['X-Attempt-Number']).toBe('2');
     expect(forgeMocks.fetchCalls[1]!.init.headers['X-Request-UUID']).toBe(sent.init.headers['X-Request-UUID']);
-    expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('delivered:'))).toBe(true);
+    const ledger = [...forgeMocks.kv.entries()].find(([k]) => k.startsWith('delivered:'))!;
+    expect(ledger[1].ttl).toEqual({ value: 35 * 24 * 3600, unit: 'SECONDS' });
     expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('outbox:'))).toBe(false);
   });
 

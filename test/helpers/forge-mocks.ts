@@ -13,6 +13,8 @@ export interface ForgeMocks {
   kv: Map<string, { value: unknown; ttl?: unknown }>;
   secrets: Map<string, string>;
   pushed: Array<{ queue: string; events: unknown[] }>;
+  /** How many of the next pushes fail the way Forge's RateLimitError does. */
+  failPushes: number;
   fetchCalls: Array<{ url: string; init: { headers: Record<string, string>; body: string } }>;
   fetchResponse: () => { status: number; body?: string; headers?: Record<string, string> };
 }
@@ -23,6 +25,7 @@ export const forgeMocks: ForgeMocks = {
   kv: new Map(),
   secrets: new Map(),
   pushed: [],
+  failPushes: 0,
   fetchCalls: [],
   fetchResponse: () => ({ status: 200 }),
 };
@@ -32,6 +35,7 @@ export function resetForgeMocks(): void {
   forgeMocks.kv.clear();
   forgeMocks.secrets.clear();
   forgeMocks.pushed.length = 0;
+  forgeMocks.failPushes = 0;
   forgeMocks.fetchCalls.length = 0;
   forgeMocks.bitbucketResponse = () => ({ status: 200, body: {} });
   forgeMocks.fetchResponse = () => ({ status: 200 });
@@ -90,6 +94,10 @@ jest.mock('@forge/events', () => {
   class Queue {
     constructor(private readonly params: { key: string }) {}
     async push(events: unknown[]) {
+      if (forgeMocks.failPushes > 0) {
+        forgeMocks.failPushes--;
+        throw new actual.RateLimitError('Too many events pushed in the last minute');
+      }
       forgeMocks.pushed.push({ queue: this.params.key, events });
       return { jobId: `job-${forgeMocks.pushed.length}` };
     }

@@ -22,6 +22,8 @@ export const Tuning = z.object({
   maxDelaySeconds: z.number().min(0.001).max(900).default(defaultRetryTuning.maxDelaySeconds),
   /** Attempts at reading Bitbucket before a change becomes a dead letter. */
   maxEnrichAttempts: z.number().int().min(1).max(50).default(8),
+  /** How far past its planned attempt an outbox entry must be before the sweep assumes its retry was lost. */
+  sweepGraceSeconds: z.number().min(0).max(86_400).default(300),
 });
 export type Tuning = z.infer<typeof Tuning>;
 

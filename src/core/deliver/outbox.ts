@@ -21,7 +21,10 @@ export const OutboxEntry = z.object({
   attempts: z.number().int(),
   enrichAttempts: z.number().int().default(0),
   createdAt: z.number(),
+  /** When the next attempt is planned; the sweep re-queues entries long past it. */
   nextAttemptAt: z.number(),
+  /** Set when PanDev's Retry-After asks for longer than one queue delay: no attempt before it. */
+  notBefore: z.number().optional(),
   lastError: z.string().optional(),
   lastStatus: z.number().optional(),
 });

@@ -29,7 +29,7 @@ export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: F
     await outbox.removeDead(id);
     return 'already-delivered';
   }
-  await outbox.put({ ...letter.entry, attempts: 0, enrichAttempts: 0, nextAttemptAt: ctx.clock.now() });
+  await outbox.put({ ...letter.entry, attempts: 0, enrichAttempts: 0, nextAttemptAt: ctx.clock.now(), notBefore: undefined });
   await outbox.removeDead(id);
   await queue.push([{ ids: [id] }]);
   ctx.log.info({ id, eventKey: letter.entry.eventKey }, 'dead letter replayed');

@@ -64,8 +64,10 @@ async function processEntry(id: string, env: Env): Promise<Step> {
     ctx.log.warn({ id, reason: pauseReason(connection, credentials) }, 'delivery paused');
     return { outcome: 'paused' };
   }
+  // A retry arrives when the platform's delay ran out; only a Retry-After longer than one delay
+  // (Forge waits at most 15 minutes) is chained here.
   const now = ctx.clock.now();
-  if (entry.nextAttemptAt > now + 1000) return { outcome: 'waiting', wait: { seconds: Math.ceil((entry.nextAttemptAt - now) / 1000), reason: entry.lastError ?? 'scheduled' } };
+  if (entry.notBefore && entry.notBefore > now) return { outcome: 'waiting', wait: { seconds: Math.ceil((entry.notBefore - now) / 1000), reason: entry.lastError ?? 'Retry-After' } };
 
   if (!entry.body) {
     const enriched = await enrich(entry, env);
@@ -101,9 +103,11 @@ async function processEntry(id: string, env: Env): Promise<Step> {
     case 'retry': {
       if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { attempts: attempt, lastStatus: outcome.status });
       const seconds = retryDelaySeconds(attempt, tuning, outcome.retryAfterSeconds, ctx.random);
-      await outbox.put({ ...entry, attempts: attempt, nextAttemptAt: ctx.clock.now() + seconds * 1000, lastError: outcome.reason, ...(outcome.status ? { lastStatus: outcome.status } : {}) });
+      const at = ctx.clock.now();
+      const notBefore = seconds > tuning.maxDelaySeconds ? { notBefore: at + seconds * 1000 } : {};
+      await outbox.put({ ...entry, attempts: attempt, nextAttemptAt: at + seconds * 1000, ...notBefore, lastError: outcome.reason, ...(outcome.status ? { lastStatus: outcome.status } : {}) });
       ctx.log.warn({ ...log, reason: outcome.reason, retryInSeconds: seconds }, 'delivery failed, will retry');
-      return { outcome: 'waiting', wait: { seconds, reason: outcome.reason } };
+      return { outcome: 'waiting', wait: { seconds: Math.min(seconds, tuning.maxDelaySeconds), reason: outcome.reason } };
     }
     case 'permanent':
       return bury(entry, env, outcome.reason, { attempts: attempt, lastStatus: outcome.status });
@@ -138,7 +142,7 @@ async function enrich(entry: OutboxEntry, env: Env): Promise<Step | undefined> {
     const reason = `could not read Bitbucket: ${errorMessage(error)}`;
     if (enrichAttempts >= tuning.maxEnrichAttempts) return bury(entry, env, `gave up after ${enrichAttempts} tries; last: ${reason}`, { enrichAttempts });
     const retryAfter = error instanceof BitbucketError ? error.retryAfterSeconds : undefined;
-    const seconds = retryDelaySeconds(enrichAttempts, tuning, retryAfter, ctx.random);
+    const seconds = Math.min(retryDelaySeconds(enrichAttempts, tuning, retryAfter, ctx.random), tuning.maxDelaySeconds);
     await outbox.put({ ...entry, enrichAttempts, nextAttemptAt: ctx.clock.now() + seconds * 1000, lastError: reason });
     ctx.log.warn({ id: entry.id, eventKey: entry.eventKey, reason, retryInSeconds: seconds }, 'enrichment failed, will retry');
     return { outcome: 'waiting', wait: { seconds, reason } };

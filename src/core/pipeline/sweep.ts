@@ -8,8 +8,6 @@ import { QUEUE_BATCH, type ForwardQueue } from './queue';
 // mid-way) and they are queued again. Attempts are idempotent: the ledger and PanDev's deduplication
 // on X-Request-UUID absorb the rare double run.
 
-/** How late an entry must be before the sweep assumes its retry was lost. */
-export const SWEEP_GRACE_MS = 5 * 60 * 1000;
 const MAX_PER_SWEEP = 1000;
 
 export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Promise<{ requeued: number; scanned: number }> {
@@ -17,7 +15,7 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Pro
   const connection = await settings.connection();
   if (!connection?.activatedAt || connection.disabled) return { requeued: 0, scanned: 0 };
   const outbox = outboxStore(ctx.store);
-  const due = ctx.clock.now() - SWEEP_GRACE_MS;
+  const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
   const late: string[] = [];
   let scanned = 0;
   let cursor: string | undefined;

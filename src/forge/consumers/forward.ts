@@ -26,7 +26,7 @@ export async function forward(event: unknown): Promise<unknown> {
   const result = await forwardMessage(message.data, forgeContext(), retry.success ? retry.data.ids : undefined);
   if (!result.retry) return undefined;
   return new InvocationError({
-    retryAfter: result.retry.afterSeconds,
+    retryAfter: Math.max(1, Math.ceil(result.retry.afterSeconds)),
     retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
     retryData: { ids: result.retry.ids },
   });

@@ -1,8 +1,12 @@
+import { drainInbox } from '../../core/pipeline/inbox';
 import { sweepOutbox } from '../../core/pipeline/sweep';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
 
-/** The five-minute scheduled trigger: re-queue deliveries whose retry was lost. */
+/** The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost. */
 export async function tick(): Promise<void> {
-  await sweepOutbox(forgeContext(), forgeForwardQueue());
+  const ctx = forgeContext();
+  const queue = forgeForwardQueue();
+  await drainInbox(ctx.store, queue, ctx.log);
+  await sweepOutbox(ctx, queue);
 }

@@ -2,6 +2,8 @@ import { changeFromForgeEvent, ForgeEventHeader } from '../../core/change/forge-
 import { settingsStore } from '../../core/config/settings';
 import { outboxStore } from '../../core/deliver/outbox';
 import { errorMessage, InvalidInputError } from '../../core/errors';
+import { parkChange } from '../../core/pipeline/inbox';
+import { serializationKey } from '../../core/pipeline/queue';
 import { forgeForwardQueue } from '../adapters/queue';
 import { forgeSecrets, forgeStore } from '../adapters/kvs-store';
 import { forgeLogger as log } from '../adapters/logger';
@@ -21,11 +23,16 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
     if (!connection?.activatedAt) return drop('not-activated', 'PanDev is not connected and activated yet; the backfill covers history on activation');
     const change = changeFromForgeEvent(event, new Date().toISOString());
     if (!(await settings.isSelected(change.repository.uuid))) return drop('repository-not-selected', `repository ${change.repository.uuid} is not selected in the settings`);
-    await forgeForwardQueue().push([{ change }]);
+    try {
+      await forgeForwardQueue().push([{ change }], { serializeBy: serializationKey(change) });
+    } catch (error) {
+      // The platform refused the push (rate limit, outage): park the change; the tick queues it later.
+      log.warn({ eventType, repository, error: errorMessage(error) }, 'queue refused the event; parked for the next tick');
+      await parkChange(forgeStore, change, errorMessage(error), Date.now());
+    }
   } catch (error) {
     if (error instanceof InvalidInputError) return drop('invalid-event', error.message);
-    // Queueing failed (platform limits): say so loudly; the reconciliation will find the change.
-    log.error({ eventType, repository, error: errorMessage(error) }, 'could not queue event');
+    log.error({ eventType, repository, error: errorMessage(error) }, 'could not take the event');
     throw error;
   }
 }

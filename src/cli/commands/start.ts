@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { startSandbox } from '../../sandbox/sandbox';
+import type { Delivery } from '../../sandbox/pandev-sink';
+
+// `npm start`: the sandbox with live activity, one line per delivery as it lands at the receiver.
+
+interface StartFlags {
+  seed: string;
+  repositories: number;
+  activityMs: number;
+  timeScale: number;
+  exitAfter?: number;
+}
+
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
+  return n;
+};
+
+function line(d: Delivery): string {
+  const body = d.body as { repository?: { full_name?: string }; pullrequest?: { id?: number } };
+  const where = `${body.repository?.full_name ?? '?'}${body.pullrequest?.id ? `#${body.pullrequest.id}` : ''}`;
+  const time = new Date(d.receivedAt).toISOString().slice(11, 19);
+  return `${time}  ${d.eventKey.padEnd(38)} ${where.padEnd(32)} ${d.id}  attempt ${d.attempt}  → ${d.endpoint}`;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the sandbox: Bitbucket Cloud simulator, PanDev receiver and the Forge app on a local host, offline')
+    .option('--seed <s>', 'workspace seed (same seed, same workspace)', 'pandev')
+    .option('--repositories <n>', 'repositories in the simulated workspace', positive('--repositories'), 5)
+    .option('--activity-ms <n>', 'milliseconds between live changes in the workspace', positive('--activity-ms'), 2000)
+    .option('--time-scale <x>', 'multiply queue and retry delays (1 = real Forge timing)', positive('--time-scale'), 1)
+    .option('--exit-after <n>', 'stop after this many deliveries (for smoke tests)', positive('--exit-after'))
+    .action(async (flags: StartFlags) => {
+      let count = 0;
+      let done: () => void = () => undefined;
+      const finished = new Promise<void>((resolve) => (done = resolve));
+      const sandbox = await startSandbox({
+        simulator: { seed: flags.seed, repositories: flags.repositories },
+        timeScale: flags.timeScale,
+        logger: (entry) => entry.level !== 'info' && entry.level !== 'debug' && console.log(`  [${entry.source} ${entry.level}] ${entry.message}`),
+        onDelivery: (delivery) => {
+          console.log(line(delivery));
+          if (flags.exitAfter && ++count >= flags.exitAfter) done();
+        },
+      });
+      const { simulator, sink, host } = sandbox;
+      console.log(
+        [
+          'PanDev Metrics for Bitbucket — sandbox (offline, loopback only)',
+          `  Bitbucket Cloud simulator  ${simulator.url}/2.0   workspace ${simulator.workspace.slug} ${simulator.workspace.uuid}`,
+          `  PanDev receiver            ${sink.url}/_sink/deliveries   (ingest: /v1/bitbucket/webhook/{merge-request,repository})`,
+          `  local Forge host           ${host.url}   (POST /events takes Forge product events)`,
+          '  live activity: pull requests opened, reviewed, merged, pushes, builds, deployments — Ctrl-C to stop',
+          '',
+        ].join('\n'),
+      );
+      const stopActivity = simulator.startActivity({ intervalMs: flags.activityMs });
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+      await finished;
+      stopActivity();
+      await sandbox.stop();
+      console.log(`stopped after ${sink.deliveries().length} deliveries`);
+    });
+}

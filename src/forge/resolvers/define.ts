@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { ResolverMap, ResolverName, ResolverResult } from '../../contract/resolvers';
+import { errorMessage } from '../../core/errors';
+import { forgeLogger as log } from '../adapters/logger';
+import { NotAdminError, requireWorkspaceAdmin } from './admin-guard';
+
+// Wraps each resolver: admin check, zod-validated input, and a result that never throws to the UI.
+
+export interface ResolverRequest {
+  payload: unknown;
+  context: { installContext?: unknown; accountId?: string };
+}
+
+type Handler<N extends ResolverName> = (input: ResolverMap[N]['input'], workspace: string) => Promise<ResolverMap[N]['output']>;
+
+export function guarded<N extends ResolverName>(name: N, schema: z.ZodType<ResolverMap[N]['input']>, handler: Handler<N>) {
+  return async (request: ResolverRequest): Promise<ResolverResult<ResolverMap[N]['output']>> => {
+    try {
+      const workspace = await requireWorkspaceAdmin(request.context.installContext);
+      const input = schema.safeParse(request.payload ?? {});
+      if (!input.success) {
+        const issue = input.error.issues[0];
+        const field = issue?.path.join('.') || undefined;
+        return { ok: false, error: { code: 'invalid-input', message: `${field ?? 'input'}: ${issue?.message ?? 'invalid'}`, ...(field ? { field } : {}) } };
+      }
+      return { ok: true, data: await handler(input.data, workspace) };
+    } catch (error) {
+      if (error instanceof NotAdminError) return { ok: false, error: { code: 'forbidden', message: error.message } };
+      log.error({ resolver: name, error: errorMessage(error) }, 'resolver failed');
+      return { ok: false, error: { code: 'internal', message: `Something went wrong: ${errorMessage(error)}` } };
+    }
+  };
+}

@@ -1,0 +1,17 @@
+import Resolver from '@forge/resolver';
+import { DeadLetterReplayInput, DeadLettersListInput } from '../../contract/resolvers';
+import { listDeadLetters, replayDeadLetter } from '../../core/pipeline/dead-letters';
+import { forgeContext } from '../adapters/context';
+import { forgeForwardQueue } from '../adapters/queue';
+import { guarded, type ResolverRequest } from './define';
+
+// The settings page's backend. One definition per use case; each is admin-only (see define.ts).
+const resolver = new Resolver();
+
+const define = (name: string, fn: (request: ResolverRequest) => Promise<unknown>) =>
+  resolver.define(name, (request) => fn(request as unknown as ResolverRequest) as Promise<never>);
+
+define('deadLetters/list', guarded('deadLetters/list', DeadLettersListInput, (input) => listDeadLetters(forgeContext(), input)));
+define('deadLetters/replay', guarded('deadLetters/replay', DeadLetterReplayInput, async (input) => ({ outcome: await replayDeadLetter(input.id, forgeContext(), forgeForwardQueue()) })));
+
+export const settingsResolver = resolver.getDefinitions();

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { secretKeys, settingsStore, type Tuning } from '../core/config/settings';
+import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from './cloud-sim';
+import { startForgeHost, type ForgeHost, type HostLogLine } from './forge-host';
+import { hostStores } from './host-store';
+import { startPanDevSink, type Delivery, type PanDevSink } from './pandev-sink';
+
+// The whole product on one machine, offline: a Bitbucket Cloud simulator, a PanDev receiver and the
+// local Forge host running the real app, wired the way Atlassian's platform wires them. `npm start`
+// and the end-to-end tests both start it here, so what the tests exercise is what a newcomer sees.
+
+export interface SandboxOptions {
+  simulator?: CloudSimulatorOptions;
+  /** Scales queue delays and retry waits (tests use a small value so retries take milliseconds). */
+  timeScale?: number;
+  /** Delivery tuning the app would otherwise take from its defaults. */
+  tuning?: Partial<Tuning>;
+  /** Persist the app's KVS across restarts. */
+  storePath?: string;
+  /** Leave the app unconnected, as right after installation. */
+  connect?: boolean;
+  sinkPort?: number;
+  hostPort?: number;
+  logger?: (line: HostLogLine) => void;
+  onDelivery?: (delivery: Delivery) => void;
+}
+
+export interface Sandbox {
+  simulator: CloudSimulator;
+  sink: PanDevSink;
+  host: ForgeHost;
+  /** Sandbox-only credentials the app was configured with (never real secrets). */
+  pandev: { url: string; token: string; signingSecret: string };
+  /** Runs until the app has nothing left to do (queue empty, no invocation running). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const appDir = path.resolve(__dirname, '..', '..');
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const token = `sandbox-token-${randomBytes(12).toString('hex')}`;
+  const signingSecret = randomBytes(32).toString('base64url');
+  const simulator = await startCloudSimulator(options.simulator);
+  const sink = await startPanDevSink({ secret: signingSecret, token, ...(options.sinkPort !== undefined ? { port: options.sinkPort } : {}), ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}) });
+  const host = await startForgeHost({
+    appDir,
+    // src/index.ts under tsx or jest, dist/index.js when compiled: the sandbox sits beside it either way.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the host must load the app after installing its globals
+    loadApp: () => require(path.join(__dirname, '..', 'index')) as Record<string, unknown>,
+    bitbucket: {
+      baseUrl: simulator.url,
+      appToken: simulator.credentials.appToken,
+      userTokens: {
+        [simulator.credentials.admin.user.account_id as string]: simulator.credentials.admin.token,
+        [simulator.credentials.member.user.account_id as string]: simulator.credentials.member.token,
+      },
+    },
+    workspaceUuid: simulator.workspace.uuid,
+    timeScale: options.timeScale ?? 1,
+    egress: { allowLoopback: true },
+    ...(options.storePath ? { storePath: options.storePath } : {}),
+    ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const stopForwarding = simulator.onEvent((event) => void host.fireEvent(event as { eventType: string } & Record<string, unknown>));
+  const pandev = { url: sink.url, token, signingSecret };
+  if (options.connect !== false) await connect(host, pandev, options.tuning);
+
+  return {
+    simulator,
+    sink,
+    host,
+    pandev,
+    settle: () => host.idle(),
+    async stop() {
+      stopForwarding();
+      await host.stop();
+      await Promise.all([sink.stop(), simulator.stop()]);
+    },
+  };
+}
+
+/** What an admin does on the settings page: save the connection and secrets, then activate. */
+async function connect(host: ForgeHost, pandev: Sandbox['pandev'], tuning: Partial<Tuning> | undefined): Promise<void> {
+  const { store, secrets } = hostStores(host);
+  const settings = settingsStore(store, secrets);
+  await secrets.set(secretKeys.token, pandev.token);
+  await secrets.set(secretKeys.signingSecret, pandev.signingSecret);
+  if (tuning) await settings.saveTuning(tuning);
+  await settings.saveConnection({ baseUrl: pandev.url, activatedAt: Date.now() });
+}

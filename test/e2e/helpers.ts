@@ -1,0 +1,37 @@
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox';
+import type { HostLogLine } from '../../src/sandbox/forge-host';
+import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
+import { hostStores } from '../../src/sandbox/host-store';
+import { outboxStore } from '../../src/core/deliver/outbox';
+
+// Sandboxes for end-to-end tests: real simulator, receiver and local Forge host on loopback, with time
+// compressed (queue delays, retries) and a movable simulator clock.
+
+export interface TestSandbox extends Sandbox {
+  logs: HostLogLine[];
+  fired: ForgeEvent[];
+  /** Moves the simulator's clock forward (Forge only reports comment edits after ten minutes). */
+  advance(ms: number): void;
+  outbox(): ReturnType<typeof outboxStore>;
+}
+
+export async function testSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
+  let offset = 0;
+  const logs: HostLogLine[] = [];
+  const fired: ForgeEvent[] = [];
+  const sandbox = await startSandbox({
+    timeScale: 0.001,
+    ...options,
+    simulator: { seed: 'e2e', repositories: 3, rateLimitPerHour: 0, clock: { now: () => Date.now() + offset }, ...options.simulator },
+    tuning: { deliveryTimeoutMs: 400, baseDelaySeconds: 0.05, maxDelaySeconds: 0.2, ...options.tuning },
+    logger: (line) => logs.push(line),
+  });
+  sandbox.simulator.onEvent((event) => fired.push(event));
+  return {
+    ...sandbox,
+    logs,
+    fired,
+    advance: (ms) => void (offset += ms),
+    outbox: () => outboxStore(hostStores(sandbox.host).store),
+  };
+}
