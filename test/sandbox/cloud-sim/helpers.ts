@@ -5,7 +5,7 @@ import type { Repository } from '../../../src/sandbox/cloud-sim/model/types';
 export const BASE_TIME = Date.UTC(2026, 0, 15, 12, 0, 0);
 
 /** Responses as the tests read them: loose on purpose, each assertion checks the shape it relies on. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type Json = any;
 
 export function startSim(options: CloudSimulatorOptions = {}): Promise<CloudSimulator> {
