@@ -23,7 +23,8 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     timeScale: 0.001,
     ...options,
     simulator: { seed: 'e2e', repositories: 3, rateLimitPerHour: 0, clock: { now: () => Date.now() + offset }, ...options.simulator },
-    tuning: { deliveryTimeoutMs: 400, baseDelaySeconds: 0.05, maxDelaySeconds: 0.2, ...options.tuning },
+    // Real retry delays (30 s doubling to 15 min), compressed by timeScale; attempt timeouts stay real.
+    tuning: { deliveryTimeoutMs: 400, ...options.tuning },
     logger: (line) => logs.push(line),
   });
   sandbox.simulator.onEvent((event) => fired.push(event));
