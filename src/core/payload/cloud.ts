@@ -72,7 +72,7 @@ function pushChange(parts: Extract<CloudParts, { family: 'push' }>): Body {
     closed: change.closed,
     forced: change.forced,
     truncated: parts.commits.length > WEBHOOK_PUSH_COMMITS || parts.commitsTruncated,
-    commits: parts.commits.slice(0, WEBHOOK_PUSH_COMMITS),
+    commits: parts.commits.slice(0, WEBHOOK_PUSH_COMMITS).map(webhookCommit),
     links: {
       commits: { href: `${self}/commits?include=${change.after ?? ''}${change.before ? `&exclude=${change.before}` : ''}` },
       diff: { href: `${self}/diff/${range}` },
@@ -83,7 +83,13 @@ function pushChange(parts: Extract<CloudParts, { family: 'push' }>): Body {
 
 // Tags carry their own tagger, date and message; the API omits them for lightweight tags.
 function refObject(ref: Ref): Body {
-  return ref.type === 'tag' ? { tagger: null, date: null, message: null, ...ref } : { ...ref };
+  const target = ref.target ? { target: webhookCommit(ref.target) } : {};
+  return ref.type === 'tag' ? { tagger: null, date: null, message: null, ...ref, ...target } : { ...ref, ...target };
+}
+
+/** A commit as push webhooks show it: they always carry `committer` and `properties`, often empty. */
+function webhookCommit(commit: Commit): Body {
+  return { committer: {}, properties: {}, ...commit };
 }
 
 function deploymentBody(parts: Extract<CloudParts, { family: 'deployment' }>, pandev: Body): Body {

@@ -7,7 +7,7 @@ import { Commit, CommitStatusPage, Deployment, PullRequest, PullRequestComment, 
 
 // Fetches what a thin change lacks, as Bitbucket API objects. The cost per event is the point: a pull
 // request event is one request (the pull request; repository and accounts come from the cache), a
-// comment two, a push three plus one per extra hundred commits, a deployment one.
+// comment two, a build status two, a push three plus one per extra hundred commits, a deployment one.
 
 /** Commits a push lists in full under `pandev.commits`; beyond it the list says it is truncated. */
 export const PUSH_COMMIT_PAGES = 10;
@@ -63,8 +63,10 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
       ]);
       const status = statuses.values[0];
       if (!status) throw notFound(`build status "${change.key}" of commit ${change.commit}`);
-      const actor = change.actor ? await lookups.account(change.actor, []) : undefined;
-      return { family: 'build-status', repository, status, ...(actor ? { actor } : {}) };
+      // The API's status names its commit by hash; the webhook carries the whole commit.
+      const commit = await client.get({ endpoint: 'commit', params: { ...params, commit: change.commit } }, Commit);
+      const actor = change.actor ? await lookups.account(change.actor, [commit.author?.user]) : undefined;
+      return { family: 'build-status', repository, status: { ...status, commit }, ...(actor ? { actor } : {}) };
     }
     case 'deployment': {
       const [repository, deployment] = await Promise.all([

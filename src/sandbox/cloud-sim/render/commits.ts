@@ -56,9 +56,11 @@ export function branch(ctx: RenderContext, repo: Repository, name: string, hash:
       commits: link(`${repoApi(ctx, repo)}/commits/${encoded}`),
       self: link(`${repoApi(ctx, repo)}/refs/branches/${encoded}`),
       html: link(`${repoHtml(ctx, repo)}/branch/${encoded}`),
+      pullrequest_create: link(`${repoHtml(ctx, repo)}/pull-requests/new?source=${encoded}&t=1`),
     },
     default_merge_strategy: 'merge_commit',
     merge_strategies: ['merge_commit', 'squash', 'fast_forward'],
+    sync_strategies: ['merge_commit', 'rebase'],
     type: 'branch',
     target: commit(ctx, repo, repo.commits.get(hash) as Commit),
   };
