@@ -20,6 +20,10 @@ export interface SandboxOptions {
   storePath?: string;
   /** Leave the app unconnected, as right after installation. */
   connect?: boolean;
+  /** How often the local Forge host redelivers a failed queue event before dropping it (Forge's own cap is undocumented). */
+  maxPlatformRetries?: number;
+  /** Fire the simulator's events at the app as they happen (default); off to fire them by hand. */
+  liveEvents?: boolean;
   sinkPort?: number;
   hostPort?: number;
   logger?: (line: HostLogLine) => void;
@@ -39,34 +43,64 @@ export interface Sandbox {
 
 const appDir = path.resolve(__dirname, '..', '..');
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const token = `sandbox-token-${randomBytes(12).toString('hex')}`;
-  const signingSecret = randomBytes(32).toString('base64url');
-  const simulator = await startCloudSimulator(options.simulator);
-  const sink = await startPanDevSink({ secret: signingSecret, token, ...(options.sinkPort !== undefined ? { port: options.sinkPort } : {}), ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}) });
-  const host = await startForgeHost({
+export interface AppHostOptions {
+  /** The simulator the app's Bitbucket calls go to, and the sandbox credentials it hands out. */
+  bitbucket: { url: string; workspaceUuid: string; appToken: string; users: Array<{ accountId: string; token: string }> };
+  timeScale?: number;
+  storePath?: string;
+  maxPlatformRetries?: number;
+  port?: number;
+  logger?: (line: HostLogLine) => void;
+}
+
+/** The real app on the local Forge host, pointed at a Bitbucket simulator (in this process or another). */
+export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
+  return startForgeHost({
     appDir,
     // src/index.ts under tsx or jest, dist/index.js when compiled: the sandbox sits beside it either way.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the host must load the app after installing its globals
     loadApp: () => require(path.join(__dirname, '..', 'index')) as Record<string, unknown>,
     bitbucket: {
-      baseUrl: simulator.url,
-      appToken: simulator.credentials.appToken,
-      userTokens: {
-        [simulator.credentials.admin.user.account_id as string]: simulator.credentials.admin.token,
-        [simulator.credentials.member.user.account_id as string]: simulator.credentials.member.token,
-      },
+      baseUrl: options.bitbucket.url,
+      appToken: options.bitbucket.appToken,
+      userTokens: Object.fromEntries(options.bitbucket.users.map((user) => [user.accountId, user.token])),
     },
-    workspaceUuid: simulator.workspace.uuid,
+    workspaceUuid: options.bitbucket.workspaceUuid,
     timeScale: options.timeScale ?? 1,
     egress: { allowLoopback: true },
     ...(options.storePath ? { storePath: options.storePath } : {}),
+    ...(options.maxPlatformRetries !== undefined ? { maxRetries: options.maxPlatformRetries } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}
+
+/** Throwaway sandbox credentials for the receiver and the app (never real secrets). */
+export function sandboxCredentials(): { token: string; signingSecret: string } {
+  return { token: `sandbox-token-${randomBytes(12).toString('hex')}`, signingSecret: randomBytes(32).toString('base64url') };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const { token, signingSecret } = sandboxCredentials();
+  const simulator = await startCloudSimulator(options.simulator);
+  const sink = await startPanDevSink({ secret: signingSecret, token, ...(options.sinkPort !== undefined ? { port: options.sinkPort } : {}), ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}) });
+  const { admin, member } = simulator.credentials;
+  const host = await startAppHost({
+    bitbucket: {
+      url: simulator.url,
+      workspaceUuid: simulator.workspace.uuid,
+      appToken: simulator.credentials.appToken,
+      users: [admin, member].map((c) => ({ accountId: c.user.account_id as string, token: c.token })),
+    },
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.storePath ? { storePath: options.storePath } : {}),
+    ...(options.maxPlatformRetries !== undefined ? { maxPlatformRetries: options.maxPlatformRetries } : {}),
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const stopForwarding = simulator.onEvent((event) => void host.fireEvent(event as { eventType: string } & Record<string, unknown>));
+  const stopForwarding = options.liveEvents === false ? () => undefined : simulator.onEvent((event) => void host.fireEvent(event as { eventType: string } & Record<string, unknown>));
   const pandev = { url: sink.url, token, signingSecret };
-  if (options.connect !== false) await connect(host, pandev, options.tuning);
+  if (options.connect !== false) await connectApp(host, pandev, options.tuning);
 
   return {
     simulator,
@@ -83,7 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /** What an admin does on the settings page: save the connection and secrets, then activate. */
-async function connect(host: ForgeHost, pandev: Sandbox['pandev'], tuning: Partial<Tuning> | undefined): Promise<void> {
+export async function connectApp(host: ForgeHost, pandev: Sandbox['pandev'], tuning: Partial<Tuning> | undefined): Promise<void> {
   const { store, secrets } = hostStores(host);
   const settings = settingsStore(store, secrets);
   await secrets.set(secretKeys.token, pandev.token);

@@ -20,14 +20,19 @@ export interface ProcessResult {
   retry?: { ids: string[]; afterSeconds: number; reason: string };
 }
 
-export async function processEntries(ids: string[], ctx: ForwardContext): Promise<ProcessResult> {
+/**
+ * `items` are outbox ids, or entries the caller just staged (already checked against the ledger), which
+ * saves reading them back.
+ */
+export async function processEntries(items: Array<string | OutboxEntry>, ctx: ForwardContext): Promise<ProcessResult> {
   const outbox = outboxStore(ctx.store);
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
   const result: ProcessResult = { outcomes: {} };
   const waits: Array<{ id: string; seconds: number; reason: string }> = [];
-  for (const id of ids) {
-    const step = await processEntry(id, { ctx, outbox, connection, tuning, credentials });
+  for (const item of items) {
+    const id = typeof item === 'string' ? item : item.id;
+    const step = await processEntry(item, { ctx, outbox, connection, tuning, credentials });
     result.outcomes[id] = step.outcome;
     if (step.wait) waits.push({ id, ...step.wait });
   }
@@ -51,14 +56,12 @@ interface Env {
   credentials: { token?: string; signingSecret?: string };
 }
 
-async function processEntry(id: string, env: Env): Promise<Step> {
+async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step> {
   const { ctx, outbox, connection, tuning, credentials } = env;
-  const entry = await outbox.get(id);
-  if (!entry) return { outcome: (await outbox.isDelivered(id)) ? 'duplicate' : 'missing' };
-  if (await outbox.isDelivered(id)) {
-    await outbox.remove(id);
-    return { outcome: 'duplicate' };
-  }
+  const loaded = typeof item === 'string' ? await loadPending(item, outbox) : { entry: item };
+  if ('outcome' in loaded) return { outcome: loaded.outcome };
+  const entry = loaded.entry;
+  const id = entry.id;
   // Not connected, paused by a 410, or missing a secret: keep everything; the sweep resumes it.
   if (!connection?.activatedAt || connection.disabled || !credentials.token || !credentials.signingSecret) {
     ctx.log.warn({ id, reason: pauseReason(connection, credentials) }, 'delivery paused');
@@ -69,11 +72,12 @@ async function processEntry(id: string, env: Env): Promise<Step> {
   const now = ctx.clock.now();
   if (entry.notBefore && entry.notBefore > now) return { outcome: 'waiting', wait: { seconds: Math.ceil((entry.notBefore - now) / 1000), reason: entry.lastError ?? 'Retry-After' } };
 
-  if (!entry.body) {
+  let body = entry.body ? decodeBody(entry.body) : undefined;
+  if (!body) {
     const enriched = await enrich(entry, env);
-    if (enriched) return enriched;
+    if (typeof enriched !== 'string') return enriched;
+    body = enriched;
   }
-  const body = decodeBody(entry.body!);
   const attempt = entry.attempts + 1;
   const outcome = await attemptDelivery(
     {
@@ -96,7 +100,7 @@ async function processEntry(id: string, env: Env): Promise<Step> {
     case 'delivered': {
       await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt });
       await outbox.remove(id);
-      await ctx.store.set(activityKey(entry.change.repository.uuid), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: ctx.clock.now() });
+      await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');
       return { outcome: 'delivered' };
     }
@@ -120,14 +124,36 @@ async function processEntry(id: string, env: Env): Promise<Step> {
   }
 }
 
-/** Builds and stores the body; answers with a step when the entry cannot go on now. */
-async function enrich(entry: OutboxEntry, env: Env): Promise<Step | undefined> {
+async function loadPending(id: string, outbox: OutboxStore): Promise<{ entry: OutboxEntry } | { outcome: EntryOutcome }> {
+  const entry = await outbox.get(id);
+  if (!entry) return { outcome: (await outbox.isDelivered(id)) ? 'duplicate' : 'missing' };
+  if (await outbox.isDelivered(id)) {
+    await outbox.remove(id);
+    return { outcome: 'duplicate' };
+  }
+  return { entry };
+}
+
+// The status page shows each repository's last event; a minute of staleness there saves a write per delivery.
+const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
+const activityWritten = new Map<string, number>();
+
+async function recordActivity(entry: OutboxEntry, ctx: ForwardContext): Promise<void> {
+  const repository = entry.change.repository.uuid;
+  const now = ctx.clock.now();
+  if (now - (activityWritten.get(repository) ?? 0) < ACTIVITY_WRITE_INTERVAL_MS) return;
+  activityWritten.set(repository, now);
+  await ctx.store.set(activityKey(repository), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: now });
+}
+
+/** Builds and stores the body and returns it; answers with a step when the entry cannot go on now. */
+async function enrich(entry: OutboxEntry, env: Env): Promise<string | Step> {
   const { ctx, outbox, tuning } = env;
   try {
     const json = await ctx.buildBody(entry.change, intentOf(entry));
     entry.body = encodeBody(json);
     await outbox.put(entry);
-    return undefined;
+    return json;
   } catch (error) {
     const repository = entry.change.repository.uuid;
     if (error instanceof BitbucketError && error.kind === 'not-found') {

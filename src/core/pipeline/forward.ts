@@ -13,6 +13,6 @@ export async function forward(message: ForwardMessage, ctx: ForwardContext, retr
   if (retryIds?.length) return processEntries(retryIds, ctx);
   if ('ids' in message) return processEntries(message.ids, ctx);
   const staged = await stageChange(message.change as Change, ctx);
-  const result = await processEntries(staged.ids, ctx);
-  return { ...result, staged: staged.ids.length };
+  const result = await processEntries(staged.entries, ctx);
+  return { ...result, staged: staged.entries.length };
 }

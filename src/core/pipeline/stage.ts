@@ -9,7 +9,8 @@ import { reviewerStateStore } from './reviewer-state';
 // lost queue message cannot lose it (the five-minute sweep re-queues whatever stays behind).
 
 export interface Staged {
-  ids: string[];
+  /** Entries in the outbox, not yet delivered, ready to be moved forward. */
+  entries: OutboxEntry[];
   alreadyDelivered: number;
   skipped: number;
 }
@@ -30,14 +31,19 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
     ctx.log.info({ reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, 'reviewer change dropped on purpose');
     await outbox.recordDrop({ at: now, reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, `${change.kind}-${now}-${Math.random().toString(36).slice(2, 8)}`);
   }
-  const staged: Staged = { ids: [], alreadyDelivered: 0, skipped: skipped.length };
+  const staged: Staged = { entries: [], alreadyDelivered: 0, skipped: skipped.length };
   for (const intent of intents) {
     if (await outbox.isDelivered(intent.id)) {
       staged.alreadyDelivered++;
       continue;
     }
-    if (!(await outbox.get(intent.id))) await outbox.put(newEntry(change, intent, now));
-    staged.ids.push(intent.id);
+    // Found twice (a re-fired event, the reconciliation): keep the entry that is already under way.
+    let entry = await outbox.get(intent.id);
+    if (!entry) {
+      entry = newEntry(change, intent, now);
+      await outbox.put(entry);
+    }
+    staged.entries.push(entry);
   }
   // Recorded only once the deliveries it decided are safely in the outbox.
   if (change.kind === 'reviewer') {

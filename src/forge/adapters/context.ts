@@ -13,10 +13,16 @@ export const USER_AGENT = 'pandev-bitbucket/0.1.0 (forge)';
 // Egress goes through Forge's fetch, which enforces the manifest's `external.fetch.backend`.
 const send: HttpSend = (url, init) => forgeFetch(url, init as Parameters<typeof forgeFetch>[1]);
 
-/** Wires the core to Forge: KVS, secrets, the Bitbucket product API as the app, egress fetch. */
+let context: ForwardContext | undefined;
+
+/**
+ * Wires the core to Forge: KVS, secrets, the Bitbucket product API as the app, egress fetch. One per
+ * function instance: Forge reuses warm instances, and their in-memory repository cache saves a read.
+ */
 export function forgeContext(): ForwardContext {
+  if (context) return context;
   const client = cloudClient(forgeCloudTransport);
-  return {
+  return (context = {
     store: forgeStore,
     secrets: forgeSecrets,
     clock: systemClock,
@@ -24,5 +30,5 @@ export function forgeContext(): ForwardContext {
     send,
     buildBody: cloudBodyBuilder(client, forgeStore),
     userAgent: USER_AGENT,
-  };
+  });
 }

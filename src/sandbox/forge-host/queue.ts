@@ -74,7 +74,7 @@ export class AsyncEventQueue {
       const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: Date.now() + this.scaled(pushed.delayInSeconds ?? 0) };
       this.counts.pushed += 1;
       job.total += 1;
-      if (this.deps.hasConsumer(queueName)) this.waiting.push(event);
+      if (this.deps.hasConsumer(queueName)) this.enqueue(event);
       else this.drop(event, 'no-consumer', `no consumer listens on queue '${queueName}'`);
     }
     this.deps.onChange();
@@ -113,7 +113,7 @@ export class AsyncEventQueue {
   /** Resumes events a previous host left pending. */
   restore(events: QueuedEvent[]): void {
     for (const event of events) {
-      if (this.deps.hasConsumer(event.queueName)) this.waiting.push(event);
+      if (this.deps.hasConsumer(event.queueName)) this.enqueue(event);
       else this.drop(event, 'no-consumer', `no consumer listens on queue '${event.queueName}' any more`);
     }
     this.pump();
@@ -139,15 +139,31 @@ export class AsyncEventQueue {
     return [...this.running].filter((e) => e.concurrency?.key === key).length;
   }
 
+  /** Keeps `waiting` ordered by due time (first in, first out among equals) without re-sorting on every pump. */
+  private enqueue(event: QueuedEvent): void {
+    let low = 0;
+    let high = this.waiting.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.waiting[mid]!.dueAt <= event.dueAt) low = mid + 1;
+      else high = mid;
+    }
+    this.waiting.splice(low, 0, event);
+  }
+
   private pump(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
     const now = Date.now();
-    this.waiting.sort((a, b) => a.dueAt - b.dueAt);
-    for (const event of [...this.waiting]) {
-      if (event.dueAt > now || this.running.size >= this.deps.concurrency) break;
-      if (event.concurrency && this.runningWith(event.concurrency.key) >= event.concurrency.limit) continue;
-      this.waiting.splice(this.waiting.indexOf(event), 1);
+    let i = 0;
+    while (i < this.waiting.length && this.running.size < this.deps.concurrency) {
+      const event = this.waiting[i]!;
+      if (event.dueAt > now) break;
+      if (event.concurrency && this.runningWith(event.concurrency.key) >= event.concurrency.limit) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
       void this.run(event);
     }
     const next = this.waiting.find((e) => e.dueAt > now);
@@ -173,7 +189,7 @@ export class AsyncEventQueue {
     } else {
       this.counts.retried += 1;
       const retryContext = { retryCount, retryReason: retry.reason, ...(retry.data === undefined ? {} : { retryData: retry.data }) };
-      this.waiting.push({ ...event, dueAt: Date.now() + this.scaled(retry.afterSeconds), retryContext });
+      this.enqueue({ ...event, dueAt: Date.now() + this.scaled(retry.afterSeconds), retryContext });
     }
     this.deps.onChange();
     this.pump();

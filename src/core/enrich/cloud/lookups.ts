@@ -17,18 +17,29 @@ export interface Lookups {
   account(id: { uuid?: string; accountId?: string }, known: Array<Account | null | undefined>): Promise<Account | undefined>;
 }
 
-export function cloudLookups(client: CloudClient, store: KeyValueStore): Lookups {
-  const memo = new Map<string, Repository>();
+/** How long a warm function instance trusts its in-memory copy before reading the store again. */
+const MEMO_TTL_MS = 5 * 60 * 1000;
+
+export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () => number = Date.now): Lookups {
+  const memo = new Map<string, { repository: Repository; at: number }>();
   const repositoryKey = (uuid: string) => kvKey('cache', 'repository', uuid);
+  const remembered = (key: string) => {
+    const hit = memo.get(key);
+    return hit && now() - hit.at < MEMO_TTL_MS ? hit.repository : undefined;
+  };
+  const remember = (key: string, value: Repository) => memo.set(key, { repository: value, at: now() });
 
   async function repository(workspace: string, uuid: string, options: { refresh?: boolean } = {}): Promise<Repository> {
     const key = repositoryKey(uuid);
     if (!options.refresh) {
-      const hit = memo.get(key) ?? (await store.get<Repository>(key));
-      if (hit) return hit;
+      const hit = remembered(key) ?? (await store.get<Repository>(key));
+      if (hit) {
+        remember(key, hit);
+        return hit;
+      }
     }
     const fresh = await client.get({ endpoint: 'repository', params: { workspace, repo_slug: uuid } }, Repository);
-    memo.set(key, fresh);
+    remember(key, fresh);
     await store.set(key, fresh, { ttlSeconds: REPOSITORY_TTL_SECONDS });
     return fresh;
   }
@@ -51,7 +62,7 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore): Lookups
   return {
     repository,
     account,
-    cachedRepository: async (uuid) => memo.get(repositoryKey(uuid)) ?? (await store.get<Repository>(repositoryKey(uuid))),
+    cachedRepository: async (uuid) => remembered(repositoryKey(uuid)) ?? (await store.get<Repository>(repositoryKey(uuid))),
     forgetRepository: async (uuid) => {
       memo.delete(repositoryKey(uuid));
       await store.delete(repositoryKey(uuid));

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { changeFromForgeEvent } from '../src/core/change/forge-events';
+import { intentsFor } from '../src/core/change/intents';
+import { sign } from '../src/core/deliver/sign';
+import type { ForgeEvent } from '../src/sandbox/cloud-sim';
+import { connectApp, startAppHost } from '../src/sandbox/sandbox';
+import { mb, percentile, rssSampler, table } from './measure';
+import { startPeers, type Peers } from './remote';
+
+// Issue 2's figures: 2,000 pull-request events through the local Forge host running the real app —
+// Bitbucket requests per forwarded event (counted by the simulator), events per second, trigger-to-
+// receipt latency, peak RSS — beside the same receiver's raw loopback POST rate, measured in this run.
+// Bitbucket and PanDev run in a second process, as they are elsewhere in life.
+
+const EVENTS = 2000;
+// Lifecycle and review events; comments (two requests: the pull request and the comment) are reported apart.
+const MIX = new Set(['avi:bitbucket:created:pullrequest', 'avi:bitbucket:updated:pullrequest', 'avi:bitbucket:fulfilled:pullrequest', 'avi:bitbucket:rejected:pullrequest', 'avi:bitbucket:updated:pullrequest-reviewer-status']);
+
+export async function forwardingBenchmark(): Promise<string> {
+  const peers = await startPeers({ repositories: 20 });
+  const host = await startAppHost({ bitbucket: peers.simulator, timeScale: 0.001, logger: () => undefined });
+  try {
+    await connectApp(host, peers.pandev, undefined);
+    const recorded = await recordActivity(peers, EVENTS + 100);
+    // Warm the repository cache as a running installation has it: one event per repository first.
+    const warmUp = new Set(new Map(recorded.map((e) => [e.repository.uuid, e])).values());
+    for (const e of warmUp) await host.fireEvent(e as never);
+    await host.idle();
+    const events = recorded.filter((e) => !warmUp.has(e)).slice(0, EVENTS);
+    await peers.clearDeliveries();
+    await peers.resetSimulatorStats();
+
+    const firedAt = new Map<string, number>();
+    const rss = rssSampler();
+    const started = Date.now();
+    await Promise.all(
+      events.map((event) => {
+        for (const intent of intentsFor(changeFromForgeEvent(event, new Date().toISOString())).intents) firedAt.set(intent.id, Date.now());
+        return host.fireEvent(event as never);
+      }),
+    );
+    await host.idle();
+    const deliveries = await peers.deliveries();
+    const elapsed = (Math.max(...deliveries.map((d) => d.receivedAt)) - started) / 1000;
+    const peak = rss.stop();
+    const latencies = deliveries.flatMap((d) => (firedAt.has(d.id) ? [d.receivedAt - firedAt.get(d.id)!] : []));
+    const requests = await peers.simulatorRequests();
+    const appRate = deliveries.length / elapsed;
+    const commentCost = await commentRequests(peers, host);
+    const raw = await rawPostRate(peers.pandev, EVENTS);
+    return [
+      `forwarding: ${deliveries.length} pull-request events through the local Forge host (20 repositories, one burst)`,
+      table([
+        ['Bitbucket requests per forwarded event', `${(requests / deliveries.length).toFixed(3)}  (${requests} requests; goal ≤ 1.05)`],
+        ['  per comment event', `${commentCost.toFixed(2)}  (the pull request and the comment)`],
+        ['events per second (app, end to end)', appRate.toFixed(0)],
+        ['trigger-to-receipt latency p50 / p99', `${percentile(latencies, 50).toFixed(0)} ms / ${percentile(latencies, 99).toFixed(0)} ms  (all ${EVENTS} fired at once)`],
+        ['peak RSS (local Forge host + app)', mb(peak)],
+        ['raw loopback POST rate to the same receiver', `${raw.toFixed(0)} POST/s  (8 concurrent, signed)`],
+        ['app rate ÷ raw POST rate', `${(appRate / raw).toFixed(2)}  (goal ≥ 0.5)`],
+      ]),
+    ].join('\n');
+  } finally {
+    await host.stop();
+    peers.stop();
+  }
+}
+
+/** Drives the simulator until `count` pull-request events of the mix happened, and returns them. */
+async function recordActivity(peers: Peers, count: number): Promise<ForgeEvent[]> {
+  const events: ForgeEvent[] = [];
+  const keep = (result: { events: ForgeEvent[] }) => events.push(...result.events.filter((e) => MIX.has(e.eventType)));
+  for (let i = 0; events.length < count; i++) {
+    const repository = peers.simulator.repositories[i % peers.simulator.repositories.length]!;
+    const opened = await peers.act('openPullRequest', { repository });
+    keep(opened);
+    const pullRequestId = opened.pullRequestId as number;
+    keep(await peers.act('updatePullRequest', { repository, pullRequestId, description: `Round ${i}` }));
+    keep(await peers.act('approvePullRequest', { repository, pullRequestId }));
+    keep(await peers.act(i % 5 === 4 ? 'declinePullRequest' : 'mergePullRequest', { repository, pullRequestId }));
+  }
+  return events.slice(0, count);
+}
+
+/** What one comment event costs, measured the same way on 50 comments. */
+async function commentRequests(peers: Peers, host: Awaited<ReturnType<typeof startAppHost>>): Promise<number> {
+  const repository = peers.simulator.repositories[0]!;
+  const { pullRequestId } = await peers.act('openPullRequest', { repository });
+  const comments: ForgeEvent[] = [];
+  for (let i = 0; i < 50; i++) comments.push(...(await peers.act('addComment', { repository, pullRequestId })).events);
+  await peers.resetSimulatorStats();
+  await peers.clearDeliveries();
+  for (const e of comments) await host.fireEvent(e as never);
+  await host.idle();
+  return (await peers.simulatorRequests()) / (await peers.deliveries()).length;
+}
+
+/** The receiver's own ceiling: signed, valid POSTs from this process, 8 at a time. */
+async function rawPostRate(pandev: Peers['pandev'], count: number): Promise<number> {
+  const body = JSON.stringify({ pullrequest: { id: 1, title: 'raw' }, repository: { uuid: '{raw}' } });
+  const signature = sign(pandev.signingSecret, body);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next++ < count) {
+        const response = await fetch(`${pandev.url}/v1/bitbucket/webhook/merge-request`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${pandev.token}`, 'X-Event-Key': 'pullrequest:updated', 'X-Request-UUID': randomUUID(), 'X-Attempt-Number': '1', 'X-Hub-Signature': signature },
+          body,
+        });
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
