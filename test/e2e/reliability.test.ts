@@ -1,3 +1,5 @@
+import { recentOutcomes } from '../../src/core/deliver/stats';
+import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
 
 // Issue 2: delivery is reliable when PanDev misbehaves, nothing is sent twice, dead letters can be
@@ -44,6 +46,10 @@ it('gets 1,000 events to PanDev exactly once while it fails 30% of requests (500
   expect(Math.max(...deliveries.map((d) => d.attempt))).toBeGreaterThan(1);
   expect(sb.host.kvs.keys('dead:')).toEqual([]);
   expect(sb.host.kvs.keys('delivered:').length).toBeGreaterThanOrEqual(fired);
+  // The hourly outcome counts the status page reads agree.
+  const outcomes = await recentOutcomes(hostStores(sb.host).store, Date.now());
+  expect(outcomes.delivered).toBe(fired);
+  expect(outcomes.retried).toBe(sink.rejected().length);
 }, 120_000);
 
 it('keeps the outbox entry while the first attempt is in flight', async () => {

@@ -1,5 +1,6 @@
 import type { Change } from '../change/change';
 import type { DeliveryIntent } from '../change/intents';
+import type { DeliveryStats } from '../deliver/stats';
 import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
 
 /** Builds the exact JSON body of one delivery; Cloud and Data Center each bring their own. */
@@ -14,5 +15,7 @@ export interface ForwardContext {
   send: HttpSend;
   buildBody: BodyBuilder;
   userAgent: string;
+  /** Counts outcomes per hour for the status page; flushed once per invocation. */
+  stats: DeliveryStats;
   random?: () => number;
 }

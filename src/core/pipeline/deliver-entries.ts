@@ -34,6 +34,8 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
     const id = typeof item === 'string' ? item : item.id;
     const step = await processEntry(item, { ctx, outbox, connection, tuning, credentials });
     result.outcomes[id] = step.outcome;
+    if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? 'source-gone' : undefined);
+    if (step.outcome === 'waiting' && step.wait) ctx.stats.count('retried');
     if (step.wait) waits.push({ id, ...step.wait });
   }
   if (waits.length) {

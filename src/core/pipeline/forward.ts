@@ -10,9 +10,13 @@ import { stageChange } from './stage';
  * because reviewer state has moved on since the first try.
  */
 export async function forward(message: ForwardMessage, ctx: ForwardContext, retryIds?: string[]): Promise<ProcessResult & { staged?: number }> {
-  if (retryIds?.length) return processEntries(retryIds, ctx);
-  if ('ids' in message) return processEntries(message.ids, ctx);
-  const staged = await stageChange(message.change as Change, ctx);
-  const result = await processEntries(staged.entries, ctx);
-  return { ...result, staged: staged.entries.length };
+  try {
+    if (retryIds?.length) return await processEntries(retryIds, ctx);
+    if ('ids' in message) return await processEntries(message.ids, ctx);
+    const staged = await stageChange(message.change as Change, ctx);
+    const result = await processEntries(staged.entries, ctx);
+    return { ...result, staged: staged.entries.length };
+  } finally {
+    await ctx.stats.flush();
+  }
 }

@@ -29,6 +29,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   const { intents, skipped } = intentsFor(change, (who) => prior.get(who)?.status);
   for (const skip of skipped) {
     ctx.log.info({ reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, 'reviewer change dropped on purpose');
+    ctx.stats.count('dropped', skip.reason);
     await outbox.recordDrop({ at: now, reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, `${change.kind}-${now}-${Math.random().toString(36).slice(2, 8)}`);
   }
   const staged: Staged = { entries: [], alreadyDelivered: 0, skipped: skipped.length };

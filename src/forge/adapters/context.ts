@@ -4,6 +4,7 @@ import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import type { HttpSend } from '../../core/ports';
 import { systemClock } from '../../core/ports';
 import type { ForwardContext } from '../../core/pipeline/context';
+import { DeliveryStats } from '../../core/deliver/stats';
 import { forgeCloudTransport } from './bitbucket-transport';
 import { forgeSecrets, forgeStore } from './kvs-store';
 import { forgeLogger } from './logger';
@@ -30,5 +31,6 @@ export function forgeContext(): ForwardContext {
     send,
     buildBody: cloudBodyBuilder(client, forgeStore),
     userAgent: USER_AGENT,
+    stats: new DeliveryStats(forgeStore, systemClock),
   });
 }

@@ -4,6 +4,7 @@ import { outboxStore } from '../../core/deliver/outbox';
 import { errorMessage, InvalidInputError } from '../../core/errors';
 import { parkChange } from '../../core/pipeline/inbox';
 import { serializationKey } from '../../core/pipeline/queue';
+import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
 import { forgeSecrets, forgeStore } from '../adapters/kvs-store';
 import { forgeLogger as log } from '../adapters/logger';
@@ -37,8 +38,17 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
   }
 }
 
+// Expected drops (the app's own events, unselected repositories) can be most events of a workspace:
+// they are counted, at most one write per instance every half minute. Malformed events are rare and
+// worth a look: each is also kept with its detail.
+const EXPECTED = new Set(['self-generated', 'not-activated', 'repository-not-selected']);
+
 async function dropEvent(reason: string, detail: string, eventType: string, repository: string | undefined): Promise<void> {
   log.info({ reason, detail, eventType, repository }, 'event dropped on purpose');
+  const { stats } = forgeContext();
+  stats.count('dropped', reason);
+  if (EXPECTED.has(reason)) return stats.flush(30_000);
   const at = Date.now();
   await outboxStore(forgeStore).recordDrop({ at, reason, detail, eventKey: eventType, ...(repository ? { repository } : {}) }, `${at}-${Math.random().toString(36).slice(2, 10)}`);
+  await stats.flush();
 }
