@@ -10,6 +10,7 @@ const params: Record<string, string | number> = {
   selected_user: '{7c1a1b4e-0000-4000-8000-00000000000c}',
   commit: 'a'.repeat(40),
   deployment_uuid: '{7c1a1b4e-0000-4000-8000-00000000000d}',
+  spec: 'b'.repeat(40),
 };
 
 beforeEach(resetForgeMocks);

@@ -18,6 +18,24 @@ export const forgeCloudTransport: CloudTransport = async (request) => {
     return value;
   };
   switch (request.endpoint) {
+    case 'currentUser':
+      return bitbucket.requestBitbucket(route`/2.0/user?${q}`);
+    case 'workspace':
+      return bitbucket.requestBitbucket(route`/2.0/workspaces/${p('workspace')}?${q}`);
+    case 'repositories':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}?${q}`);
+    case 'pullRequests':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests?${q}`);
+    case 'pullRequestsActivity':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/activity?${q}`);
+    case 'pullRequestDiffstat':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/${p('pull_request_id')}/diffstat?${q}`);
+    case 'diffstat':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/diffstat/${p('spec')}?${q}`);
+    case 'deployments':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/deployments?${q}`);
+    case 'pipelines':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pipelines?${q}`);
     case 'repository':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}?${q}`);
     case 'pullRequest':

@@ -4,7 +4,16 @@
 // a test keeps the two lists and the manifest's scopes in agreement with the spec.
 
 export const cloudEndpoints = {
+  currentUser: '/2.0/user',
+  workspace: '/2.0/workspaces/{workspace}',
+  repositories: '/2.0/repositories/{workspace}',
   repository: '/2.0/repositories/{workspace}/{repo_slug}',
+  pullRequests: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests',
+  pullRequestsActivity: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/activity',
+  pullRequestDiffstat: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/diffstat',
+  diffstat: '/2.0/repositories/{workspace}/{repo_slug}/diffstat/{spec}',
+  deployments: '/2.0/repositories/{workspace}/{repo_slug}/deployments',
+  pipelines: '/2.0/repositories/{workspace}/{repo_slug}/pipelines',
   pullRequest: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}',
   pullRequestComment: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments/{comment_id}',
   user: '/2.0/users/{selected_user}',

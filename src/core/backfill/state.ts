@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { kvKey } from '../keys';
+import type { KeyValueStore } from '../ports';
+
+// The control side of the backfill: which repositories are to be replayed, how far each has got, and
+// how to pause (deselected) or resume (selected again) one. The jobs that do the work read and advance
+// these records; the settings page only reads them.
+
+export const BackfillRecord = z.object({
+  repository: z.string(),
+  state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed']),
+  windowDays: z.number().int().min(1).max(365),
+  /** Everything updated since this instant is replayed (fixed when first requested). */
+  since: z.string(),
+  requestedAt: z.number(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+  updatedAt: z.number(),
+  /** Where the job resumes: the feed it is reading and that feed's next page. */
+  cursor: z.object({ phase: z.string(), next: z.string().optional() }).optional(),
+  /** Units of work done (pull requests, commits, …) and, once known, the total. */
+  done: z.number().int().default(0),
+  total: z.number().int().optional(),
+  /** Seconds the job expects to need at the current request budget, when it can tell. */
+  etaSeconds: z.number().optional(),
+  error: z.string().optional(),
+});
+export type BackfillRecord = z.infer<typeof BackfillRecord>;
+
+const key = (repository: string) => kvKey('backfill', repository);
+
+export async function getBackfill(store: KeyValueStore, repository: string): Promise<BackfillRecord | undefined> {
+  const value = await store.get(key(repository));
+  return value === undefined ? undefined : BackfillRecord.parse(value);
+}
+
+export async function saveBackfill(store: KeyValueStore, record: BackfillRecord): Promise<void> {
+  await store.set(key(record.repository), BackfillRecord.parse(record));
+}
+
+/**
+ * Asks for a backfill of each repository. A finished one over the same window is left alone; a
+ * cancelled one resumes where it stopped. Returns the records that now need a job.
+ */
+export async function requestBackfill(store: KeyValueStore, repositories: string[], options: { windowDays: number; now: number }): Promise<BackfillRecord[]> {
+  const started: BackfillRecord[] = [];
+  for (const repository of repositories) {
+    const existing = await getBackfill(store, repository);
+    if (existing && (existing.state === 'running' || existing.state === 'queued')) continue;
+    if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
+    const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
+    const record: BackfillRecord = resume
+      ? { ...existing, state: 'queued', updatedAt: options.now }
+      : {
+          repository,
+          state: 'queued',
+          windowDays: options.windowDays,
+          since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),
+          requestedAt: options.now,
+          updatedAt: options.now,
+          done: 0,
+        };
+    await saveBackfill(store, record);
+    started.push(record);
+  }
+  return started;
+}
+
+/** Stops the backfill of deselected repositories; the cursor stays so selecting again resumes it. */
+export async function cancelBackfill(store: KeyValueStore, repositories: string[], now: number): Promise<void> {
+  for (const repository of repositories) {
+    const existing = await getBackfill(store, repository);
+    if (existing && (existing.state === 'queued' || existing.state === 'running')) await saveBackfill(store, { ...existing, state: 'cancelled', updatedAt: now });
+  }
+}
+
+export async function listBackfills(store: KeyValueStore): Promise<BackfillRecord[]> {
+  const records: BackfillRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list<unknown>('backfill:', { cursor, limit: 100 });
+    for (const { value } of page.entries) records.push(BackfillRecord.parse(value));
+    cursor = page.cursor;
+  } while (cursor);
+  return records;
+}
