@@ -30,11 +30,24 @@ export type Tuning = z.infer<typeof Tuning>;
 export const Selection = z.object({ mode: z.enum(['all', 'selected']) });
 export type Selection = z.infer<typeof Selection>;
 
+/** What an admin sets under Advanced. */
+export const Preferences = z.object({
+  /** Post the DORA comment on merged pull requests. */
+  prComments: z.boolean().default(true),
+  /** Per-repository exceptions to `prComments`, by repository UUID. */
+  prCommentOverrides: z.record(z.string(), z.boolean()).default({}),
+  backfillDays: z.number().int().min(1).max(365).default(30),
+  /** The reconciliation runs on a five-minute tick, so periods are multiples of five. */
+  reconcileMinutes: z.number().int().min(5).max(1440).multipleOf(5).default(15),
+});
+export type Preferences = z.infer<typeof Preferences>;
+
 export const secretKeys = { token: 'pandev-token', signingSecret: 'pandev-signing-secret' } as const;
 
 const keys = {
   connection: 'config:connection',
   tuning: 'config:tuning',
+  preferences: 'config:preferences',
   selection: 'config:selection',
   selected: (repositoryUuid: string) => kvKey('selected', repositoryUuid),
 };
@@ -50,6 +63,10 @@ export function settingsStore(store: KeyValueStore, secrets: SecretStore) {
       return Tuning.parse((await store.get(keys.tuning)) ?? {});
     },
     saveTuning: (tuning: Partial<Tuning>) => store.set(keys.tuning, Tuning.parse(tuning)),
+    async preferences(): Promise<Preferences> {
+      return Preferences.parse((await store.get(keys.preferences)) ?? {});
+    },
+    savePreferences: (preferences: Partial<Preferences>) => store.set(keys.preferences, Preferences.parse(preferences)),
     async selection(): Promise<Selection> {
       return Selection.parse((await store.get(keys.selection)) ?? { mode: 'all' });
     },
