@@ -1,9 +1,13 @@
+import { bridgeBenchmark } from './bridge';
 import { forwardingBenchmark } from './forwarding';
+import { settingsBenchmark } from './settings';
 
 // `npm run bench [-- name…]`: prints the figures BENCHMARKS.md records. Each benchmark starts its own
 // loopback sandbox; nothing leaves the machine.
 const benchmarks: Record<string, () => Promise<string>> = {
   forwarding: forwardingBenchmark,
+  bridge: bridgeBenchmark,
+  settings: settingsBenchmark,
 };
 
 async function main() {

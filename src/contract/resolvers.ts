@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, EmptyInput } from './connection';
+import type { PrCommentOverrideInput, PreferencesSaveInput, PreferencesView, RepositoriesListInput, RepositoryPage, SelectionInput, SelectionOutput } from './repositories';
+import type { StatusView } from './status';
 
 // The typed contract between the settings page (static/) and its resolver (src/forge/resolvers/).
 // Both sides import this file; inputs are validated with these schemas on the backend.
 
-export type ResolverErrorCode = 'forbidden' | 'invalid-input' | 'not-found' | 'unavailable' | 'internal';
+export type ResolverErrorCode = 'forbidden' | 'invalid-input' | 'not-found' | 'precondition-failed' | 'unavailable' | 'internal';
 
 export type ResolverResult<T> = { ok: true; data: T } | { ok: false; error: { code: ResolverErrorCode; message: string; field?: string } };
 
@@ -26,6 +29,18 @@ export interface DeadLetterItem {
 export interface ResolverMap {
   'deadLetters/list': { input: z.input<typeof DeadLettersListInput>; output: { items: DeadLetterItem[]; cursor?: string } };
   'deadLetters/replay': { input: z.input<typeof DeadLetterReplayInput>; output: { outcome: 'queued' | 'already-delivered' | 'not-found' } };
+  'connection/get': { input: z.input<typeof EmptyInput>; output: ConnectionView };
+  'connection/save': { input: z.input<typeof ConnectionSaveInput>; output: ConnectionView };
+  /** The only answer that carries a secret: a new signing secret, shown once so it can be pasted into PanDev. */
+  'connection/generateSecret': { input: z.input<typeof EmptyInput>; output: { secret: string; connection: ConnectionView } };
+  'connection/check': { input: z.input<typeof EmptyInput>; output: CheckResult };
+  'connection/activate': { input: z.input<typeof EmptyInput>; output: ActivateOutput };
+  'repositories/list': { input: z.input<typeof RepositoriesListInput>; output: RepositoryPage };
+  'repositories/select': { input: z.input<typeof SelectionInput>; output: SelectionOutput };
+  'preferences/get': { input: z.input<typeof EmptyInput>; output: PreferencesView };
+  'preferences/save': { input: z.input<typeof PreferencesSaveInput>; output: PreferencesView };
+  'preferences/override': { input: z.input<typeof PrCommentOverrideInput>; output: PreferencesView };
+  'status/get': { input: z.input<typeof EmptyInput>; output: StatusView };
 }
 
 export type ResolverName = keyof ResolverMap;

@@ -33,7 +33,10 @@ export interface SandboxOptions {
 export interface Sandbox {
   simulator: CloudSimulator;
   sink: PanDevSink;
+  /** The local Forge host running the app; replaced by restartHost(). */
   host: ForgeHost;
+  /** Stops the app's host as if its process died (pending work stays in storePath) and starts a new one on the same state. */
+  restartHost(): Promise<ForgeHost>;
   /** Sandbox-only credentials the app was configured with (never real secrets). */
   pandev: { url: string; token: string; signingSecret: string };
   /** Runs until the app has nothing left to do (queue empty, no invocation running). */
@@ -85,7 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const simulator = await startCloudSimulator(options.simulator);
   const sink = await startPanDevSink({ secret: signingSecret, token, ...(options.sinkPort !== undefined ? { port: options.sinkPort } : {}), ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}) });
   const { admin, member } = simulator.credentials;
-  const host = await startAppHost({
+  const hostOptions: AppHostOptions = {
     bitbucket: {
       url: simulator.url,
       workspaceUuid: simulator.workspace.uuid,
@@ -97,23 +100,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.maxPlatformRetries !== undefined ? { maxPlatformRetries: options.maxPlatformRetries } : {}),
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
-  });
-  const stopForwarding = options.liveEvents === false ? () => undefined : simulator.onEvent((event) => void host.fireEvent(event as { eventType: string } & Record<string, unknown>));
-  const pandev = { url: sink.url, token, signingSecret };
-  if (options.connect !== false) await connectApp(host, pandev, options.tuning);
-
-  return {
+  };
+  const sandbox: Sandbox = {
     simulator,
     sink,
-    host,
-    pandev,
-    settle: () => host.idle(),
+    host: await startAppHost(hostOptions),
+    pandev: { url: sink.url, token, signingSecret },
+    settle: () => sandbox.host.idle(),
+    async restartHost() {
+      if (!options.storePath) throw new Error('restartHost needs a storePath: without one the app would lose its state');
+      await sandbox.host.stop();
+      sandbox.host = await startAppHost(hostOptions);
+      return sandbox.host;
+    },
     async stop() {
       stopForwarding();
-      await host.stop();
+      await sandbox.host.stop();
       await Promise.all([sink.stop(), simulator.stop()]);
     },
   };
+  const stopForwarding = options.liveEvents === false ? () => undefined : simulator.onEvent((event) => void sandbox.host.fireEvent(event as { eventType: string } & Record<string, unknown>));
+  if (options.connect !== false) await connectApp(sandbox.host, sandbox.pandev, options.tuning);
+  return sandbox;
 }
 
 /** What an admin does on the settings page: save the connection and secrets, then activate. */

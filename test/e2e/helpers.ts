@@ -19,7 +19,7 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
   let offset = 0;
   const logs: HostLogLine[] = [];
   const fired: ForgeEvent[] = [];
-  const sandbox = await startSandbox({
+  const sandbox: Sandbox = await startSandbox({
     timeScale: 0.001,
     ...options,
     simulator: { seed: 'e2e', repositories: 3, rateLimitPerHour: 0, clock: { now: () => Date.now() + offset }, ...options.simulator },
@@ -28,11 +28,11 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     logger: (line) => logs.push(line),
   });
   sandbox.simulator.onEvent((event) => fired.push(event));
-  return {
-    ...sandbox,
+  // A live view: `host` is replaced when the test restarts it.
+  return Object.assign(sandbox, {
     logs,
     fired,
-    advance: (ms) => void (offset += ms),
+    advance: (ms: number) => void (offset += ms),
     outbox: () => outboxStore(hostStores(sandbox.host).store),
-  };
+  });
 }

@@ -36,6 +36,8 @@ const keptDrops = () => [...forgeMocks.kv.entries()].filter(([k]) => k.startsWit
 let clock = Date.now();
 beforeEach(() => {
   resetForgeMocks();
+  // The tick reads the workspace's repositories for the reconciliation: an empty workspace here.
+  forgeMocks.bitbucketResponse = (call) => (call.path.startsWith('/2.0/repositories/{') && !call.path.includes('/', 20) ? { status: 200, body: { values: [], pagelen: 100 } } : { status: 200, body: {} });
   clock += 60_000;
   jest.spyOn(Date, 'now').mockImplementation(() => clock);
 });
@@ -78,14 +80,14 @@ describe('product trigger', () => {
     await expect(onBitbucketEvent(prEvent())).resolves.toBeUndefined();
     expect(forgeMocks.pushed).toHaveLength(0);
     expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(1);
-    await tick();
+    await tick({}, { installContext: 'ari:cloud:bitbucket::workspace/11111111-1111-4111-8111-111111111111' });
     expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { change: expect.objectContaining({ kind: 'pullrequest', pullRequestId: 5 }) } }] }]);
     expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
   });
 
   it('forwards a selected repository when the selection is explicit', async () => {
     activate('selected');
-    forgeMocks.kv.set('selected:22222222-2222-4222-8222-222222222222', { value: true });
+    forgeMocks.kv.set('selected:0:22222222-2222-4222-8222-222222222222', { value: true });
     await onBitbucketEvent(prEvent());
     expect(forgeMocks.pushed).toHaveLength(1);
   });
@@ -136,7 +138,7 @@ describe('five-minute tick', () => {
     activate();
     forgeMocks.kv.set('outbox:late', { value: { id: 'late', nextAttemptAt: Date.now() - 3_600_000 } });
     forgeMocks.kv.set('outbox:fresh', { value: { id: 'fresh', nextAttemptAt: Date.now() } });
-    await tick();
+    await tick({}, { installContext: 'ari:cloud:bitbucket::workspace/11111111-1111-4111-8111-111111111111' });
     expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { ids: ['late'] } }] }]);
   });
 });

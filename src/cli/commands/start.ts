@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startSandbox } from '../../sandbox/sandbox';
 import type { Delivery } from '../../sandbox/pandev-sink';
+import { startSettingsPage } from '../../sandbox/settings-page/server';
 
 // `npm start`: the sandbox with live activity, one line per delivery as it lands at the receiver.
 
@@ -10,6 +11,8 @@ interface StartFlags {
   activityMs: number;
   timeScale: number;
   exitAfter?: number;
+  setup?: boolean;
+  pagePort?: number;
 }
 
 const positive = (name: string) => (value: string) => {
@@ -34,6 +37,8 @@ export function registerStart(program: Command): void {
     .option('--activity-ms <n>', 'milliseconds between live changes in the workspace', positive('--activity-ms'), 2000)
     .option('--time-scale <x>', 'multiply queue and retry delays (1 = real Forge timing)', positive('--time-scale'), 1)
     .option('--exit-after <n>', 'stop after this many deliveries (for smoke tests)', positive('--exit-after'))
+    .option('--setup', 'start unconnected, as right after installation: connect, check and activate on the settings page')
+    .option('--page-port <n>', 'port of the settings page on 127.0.0.1 (default: any free port)', positive('--page-port'))
     .action(async (flags: StartFlags) => {
       let count = 0;
       let done: () => void = () => undefined;
@@ -41,6 +46,7 @@ export function registerStart(program: Command): void {
       const sandbox = await startSandbox({
         simulator: { seed: flags.seed, repositories: flags.repositories },
         timeScale: flags.timeScale,
+        connect: !flags.setup,
         logger: (entry) => entry.level !== 'info' && entry.level !== 'debug' && console.log(`  [${entry.source} ${entry.level}] ${entry.message}`),
         onDelivery: (delivery) => {
           console.log(line(delivery));
@@ -48,12 +54,18 @@ export function registerStart(program: Command): void {
         },
       });
       const { simulator, sink, host } = sandbox;
+      const accounts = { admin: simulator.credentials.admin.user.account_id as string, member: simulator.credentials.member.user.account_id as string };
+      const page = await startSettingsPage({ hostUrl: host.url, accounts, ...(flags.pagePort ? { port: flags.pagePort } : {}) });
       console.log(
         [
           'PanDev Metrics for Bitbucket — sandbox (offline, loopback only)',
           `  Bitbucket Cloud simulator  ${simulator.url}/2.0   workspace ${simulator.workspace.slug} ${simulator.workspace.uuid}`,
           `  PanDev receiver            ${sink.url}/_sink/deliveries   (ingest: /v1/bitbucket/webhook/{merge-request,repository})`,
           `  local Forge host           ${host.url}   (POST /events takes Forge product events)`,
+          `  settings page              ${page.url}   (as the workspace admin; ${page.url}?as=member as a member who is not)`,
+          ...(flags.setup
+            ? ['', '  Not connected yet. On the settings page, enter these sandbox values, save, check, activate:', `    PanDev URL ${sandbox.pandev.url}   ingest token ${sandbox.pandev.token}   signing secret ${sandbox.pandev.signingSecret}`]
+            : []),
           '  live activity: pull requests opened, reviewed, merged, pushes, builds, deployments — Ctrl-C to stop',
           '',
         ].join('\n'),
@@ -63,6 +75,7 @@ export function registerStart(program: Command): void {
       process.once('SIGTERM', done);
       await finished;
       stopActivity();
+      await page.stop();
       await sandbox.stop();
       console.log(`stopped after ${sink.deliveries().length} deliveries`);
     });

@@ -17,7 +17,7 @@ export const BackfillRecord = z.object({
   finishedAt: z.number().optional(),
   updatedAt: z.number(),
   /** Where the job resumes: the feed it is reading and that feed's next page. */
-  cursor: z.object({ phase: z.string(), next: z.string().optional() }).optional(),
+  cursor: z.object({ phase: z.string(), next: z.string().optional(), page: z.number().int().optional() }).optional(),
   /** Units of work done (pull requests, commits, …) and, once known, the total. */
   done: z.number().int().default(0),
   total: z.number().int().optional(),

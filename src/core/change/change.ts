@@ -11,7 +11,13 @@ export const Origin = z.enum(['trigger', 'reconcile', 'backfill', 'poll', 'webho
 export type Origin = z.infer<typeof Origin>;
 
 /** Who did it, as far as the source knows (Forge events carry ids only). */
-export const ActorRef = z.object({ uuid: z.string().optional(), accountId: z.string().optional() });
+export const ActorRef = z.object({
+  uuid: z.string().optional(),
+  accountId: z.string().optional(),
+  /** Data Center: the user's numeric id (stable across renames) and login name. */
+  id: z.number().int().optional(),
+  name: z.string().optional(),
+});
 export type ActorRef = z.infer<typeof ActorRef>;
 
 export const ReviewerStatus = z.enum(['approved', 'changes_requested', 'none']);
@@ -31,10 +37,14 @@ const Common = {
 export const PullRequestChange = z.object({
   ...Common,
   kind: z.literal('pullrequest'),
-  action: z.enum(['created', 'updated', 'fulfilled', 'rejected']),
+  /** `deleted` and `source-updated` exist on Data Center only (pr:deleted, pr:from_ref_updated). */
+  action: z.enum(['created', 'updated', 'fulfilled', 'rejected', 'deleted', 'source-updated']),
   pullRequestId: z.number().int().positive(),
   /** The pull request's `updated_on` the source saw; versions `pullrequest:updated`. */
   updatedOn: z.string().optional(),
+  /** Data Center `source-updated`: the source branch moved from one commit to another. */
+  previousFromHash: z.string().optional(),
+  fromHash: z.string().optional(),
 });
 
 export const CommentChange = z.object({

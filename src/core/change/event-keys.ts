@@ -25,6 +25,29 @@ export const cloudRepositoryKeys = [
 
 export const deploymentKey = 'pandev:deployment' as const;
 
+/** Data Center's native keys (notes §5.5); `pr:reviewer:changes_requested` is its newer name for needs_work. */
+export const dataCenterPullRequestKeys = [
+  'pr:opened',
+  'pr:modified',
+  'pr:from_ref_updated',
+  'pr:merged',
+  'pr:declined',
+  'pr:deleted',
+  'pr:reviewer:approved',
+  'pr:reviewer:unapproved',
+  'pr:reviewer:needs_work',
+  'pr:comment:added',
+  'pr:comment:edited',
+  'pr:comment:deleted',
+] as const;
+
+export const dataCenterRepositoryKeys = ['repo:refs_changed'] as const;
+
+/** Data Center has no build-status webhook; like deployments, these carry a key of our own. */
+export const dataCenterBuildStatusKey = 'pandev:build_status' as const;
+
+export type DataCenterEventKey = (typeof dataCenterPullRequestKeys)[number] | (typeof dataCenterRepositoryKeys)[number] | typeof dataCenterBuildStatusKey;
+
 export type CloudPullRequestKey = (typeof cloudPullRequestKeys)[number];
 export type CloudRepositoryKey = (typeof cloudRepositoryKeys)[number];
 export type CloudEventKey = CloudPullRequestKey | CloudRepositoryKey | typeof deploymentKey;

@@ -1,6 +1,7 @@
 import type { Change, ChangeOf, ReviewerStatus } from './change';
 import { deliveryId, normalizeTime } from './delivery-id';
-import type { CloudEventKey } from './event-keys';
+import { datacenterIntents } from './datacenter-intents';
+import type { CloudEventKey, DataCenterEventKey } from './event-keys';
 
 // One change becomes one delivery, or two for a reviewer who switches between approving and requesting
 // changes, or none when a reviewer's cleared status cannot be attributed. Each intent names the native
@@ -8,7 +9,7 @@ import type { CloudEventKey } from './event-keys';
 
 export interface DeliveryIntent {
   id: string;
-  eventKey: CloudEventKey;
+  eventKey: CloudEventKey | DataCenterEventKey;
   entity: string;
   version: string;
   /** For reviewer intents: whose status this is about. */
@@ -27,6 +28,7 @@ export function pullRequestEntity(change: { repository: { uuid: string } }, id: 
 }
 
 export function intentsFor(change: Change, prior: PriorReviewerStatus = () => undefined): { intents: DeliveryIntent[]; skipped: SkippedIntent[] } {
+  if (change.edition === 'datacenter') return datacenterIntents(change);
   const make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']): DeliveryIntent => ({
     id: deliveryId({ edition: change.edition, workspace: change.workspace, entity, eventKey, version }),
     eventKey,
@@ -39,7 +41,8 @@ export function intentsFor(change: Change, prior: PriorReviewerStatus = () => un
     case 'pullrequest': {
       const entity = pullRequestEntity(change, change.pullRequestId);
       const version = change.action === 'updated' ? normalizeTime(change.updatedOn ?? change.at) : change.action;
-      return { intents: [make(`pullrequest:${change.action}`, entity, version)], skipped: [] };
+      // Data Center's own actions (deleted, source-updated) never reach here: see the edition switch above.
+      return { intents: [make(`pullrequest:${change.action}` as CloudEventKey, entity, version)], skipped: [] };
     }
     case 'comment': {
       const entity = `${pullRequestEntity(change, change.pullRequestId)}:comment:${change.commentId}`;

@@ -1,5 +1,6 @@
 import type { Change } from '../change/change';
 import type { DeliveryIntent } from '../change/intents';
+import type { RateBudget } from '../budget/rate-budget';
 import type { DeliveryStats } from '../deliver/stats';
 import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
 
@@ -17,5 +18,7 @@ export interface ForwardContext {
   userAgent: string;
   /** Counts outcomes per hour for the status page; flushed once per invocation. */
   stats: DeliveryStats;
+  /** The Bitbucket request budget shared by every path; flushed once per invocation. */
+  budget: RateBudget;
   random?: () => number;
 }

@@ -9,7 +9,7 @@ import { stageChange } from './stage';
  * move its deliveries forward. `retryIds` wins: a retried message must not re-derive its deliveries,
  * because reviewer state has moved on since the first try.
  */
-export async function forward(message: ForwardMessage, ctx: ForwardContext, retryIds?: string[]): Promise<ProcessResult & { staged?: number }> {
+export async function forward(message: Extract<ForwardMessage, { change: unknown } | { ids: unknown }>, ctx: ForwardContext, retryIds?: string[]): Promise<ProcessResult & { staged?: number }> {
   try {
     if (retryIds?.length) return await processEntries(retryIds, ctx);
     if ('ids' in message) return await processEntries(message.ids, ctx);
@@ -17,6 +17,6 @@ export async function forward(message: ForwardMessage, ctx: ForwardContext, retr
     const result = await processEntries(staged.entries, ctx);
     return { ...result, staged: staged.entries.length };
   } finally {
-    await ctx.stats.flush();
+    await Promise.all([ctx.stats.flush(), ctx.budget.flush()]);
   }
 }

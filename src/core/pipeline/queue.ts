@@ -2,10 +2,17 @@ import { z } from 'zod';
 import { Change } from '../change/change';
 import { keyPart } from '../keys';
 
-// What travels on the forwarding queue: a fresh change from a source, or outbox ids to move forward
-// (a retry, a sweep of stragglers, a replayed dead letter).
+// What travels on the forwarding queue: a fresh change from a source, outbox ids to move forward (a
+// retry, a sweep of stragglers, a replayed dead letter), or a piece of backfill or reconciliation work.
 
-export const ForwardMessage = z.union([z.object({ change: Change }), z.object({ ids: z.array(z.string()).min(1) })]);
+export const ForwardMessage = z.union([
+  z.object({ change: Change }),
+  z.object({ ids: z.array(z.string()).min(1) }),
+  /** The next piece of one repository's backfill (see core/backfill/job.ts). */
+  z.object({ backfill: z.object({ workspace: z.string(), repository: z.string() }) }),
+  /** Reconcile these repositories now (the five-minute tick chose them; see core/reconcile). */
+  z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.string()).default([]) }) }),
+]);
 export type ForwardMessage = z.infer<typeof ForwardMessage>;
 
 export interface PushOptions {

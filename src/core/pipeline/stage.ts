@@ -1,7 +1,10 @@
-import type { Change, ReviewerStatus } from '../change/change';
+import type { Change, ChangeOf, ReviewerStatus } from '../change/change';
 import { intentsFor, type DeliveryIntent } from '../change/intents';
 import { kvKey } from '../keys';
-import { outboxStore, type OutboxEntry } from '../deliver/outbox';
+import { encodeBody, outboxStore, type OutboxEntry } from '../deliver/outbox';
+import type { Prebuilt } from '../history/prebuilt';
+import { serializeWithinLimit } from '../payload/limit';
+import { refStateStore } from './ref-state';
 import type { ForwardContext } from './context';
 import { reviewerStateStore } from './reviewer-state';
 
@@ -9,13 +12,16 @@ import { reviewerStateStore } from './reviewer-state';
 // lost queue message cannot lose it (the five-minute sweep re-queues whatever stays behind).
 
 export interface Staged {
-  /** Entries in the outbox, not yet delivered, ready to be moved forward. */
+  /** Entries this call put in the outbox, ready to be moved forward. */
   entries: OutboxEntry[];
   alreadyDelivered: number;
+  /** Already in the outbox, being moved forward by whoever staged them first. */
+  alreadyQueued: number;
   skipped: number;
 }
 
 export async function stageChange(change: Change, ctx: ForwardContext): Promise<Staged> {
+  if (change.kind === 'push' && (await coveredPush(change, ctx))) return { entries: [], alreadyDelivered: 1, alreadyQueued: 0, skipped: 0 };
   const outbox = outboxStore(ctx.store);
   const reviewers = reviewerStateStore(ctx.store);
   const now = ctx.clock.now();
@@ -32,28 +38,75 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
     ctx.stats.count('dropped', skip.reason);
     await outbox.recordDrop({ at: now, reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, `${change.kind}-${now}-${Math.random().toString(36).slice(2, 8)}`);
   }
-  const staged: Staged = { entries: [], alreadyDelivered: 0, skipped: skipped.length };
+  const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: skipped.length };
   for (const intent of intents) {
     if (await outbox.isDelivered(intent.id)) {
       staged.alreadyDelivered++;
       continue;
     }
-    // Found twice (a re-fired event, the reconciliation): keep the entry that is already under way.
-    let entry = await outbox.get(intent.id);
-    if (!entry) {
-      entry = newEntry(change, intent, now);
-      await outbox.put(entry);
+    // Found twice (a re-fired event, the reconciliation) while the first is still under way: that
+    // one keeps it (its retries, or the sweep); moving it here too would only send it twice.
+    if (await outbox.get(intent.id)) {
+      staged.alreadyQueued++;
+      continue;
     }
+    const entry = newEntry(change, intent, now);
+    await outbox.put(entry);
     staged.entries.push(entry);
   }
   // Recorded only once the deliveries it decided are safely in the outbox.
+  await recordState(change, ctx, now);
+  return staged;
+}
+
+/**
+ * Stages deliveries whose bodies a source built already (backfill, reconciliation). Like stageChange,
+ * it skips what the ledger holds and keeps entries already under way.
+ */
+export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Promise<Staged> {
+  const outbox = outboxStore(ctx.store);
+  const now = ctx.clock.now();
+  const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 0 };
+  for (const item of items) {
+    if (await outbox.isDelivered(item.intent.id)) {
+      staged.alreadyDelivered++;
+      continue;
+    }
+    if (await outbox.get(item.intent.id)) {
+      staged.alreadyQueued++;
+      continue;
+    }
+    const entry = { ...newEntry(item.change, item.intent, now), body: encodeBody(serializeWithinLimit(item.body)) };
+    await outbox.put(entry);
+    staged.entries.push(entry);
+    await recordState(item.change, ctx, now);
+  }
+  return staged;
+}
+
+/** What later changes are read against: reviewer statuses, and the tip of each ref delivered. */
+async function recordState(change: Change, ctx: ForwardContext, now: number): Promise<void> {
   if (change.kind === 'reviewer') {
+    const reviewers = reviewerStateStore(ctx.store);
     for (const reviewer of change.reviewers) {
       const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
       await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at });
     }
   }
-  return staged;
+  if (change.kind === 'push') await refStateStore(ctx.store).set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin });
+}
+
+/**
+ * A live push that arrives after the reconciliation already delivered the ref up to its new tip (Forge
+ * events can be late) carries nothing PanDev lacks; it is dropped on purpose, and counted.
+ */
+async function coveredPush(change: ChangeOf<'push'>, ctx: ForwardContext): Promise<boolean> {
+  if (change.origin !== 'trigger' || !change.after) return false;
+  const known = await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
+  if (!known || known.tip !== change.after || known.origin === 'trigger') return false;
+  ctx.log.info({ repository: change.repository.uuid, ref: change.ref.name, tip: change.after }, 'push already delivered by the reconciliation');
+  ctx.stats.count('dropped', 'covered-by-reconciliation');
+  return true;
 }
 
 export function newEntry(change: Change, intent: DeliveryIntent, now: number): OutboxEntry {

@@ -34,6 +34,8 @@ export const forgeCloudTransport: CloudTransport = async (request) => {
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/diffstat/${p('spec')}?${q}`);
     case 'deployments':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/deployments?${q}`);
+    case 'environments':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/environments?${q}`);
     case 'pipelines':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pipelines?${q}`);
     case 'repository':

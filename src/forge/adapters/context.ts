@@ -1,10 +1,14 @@
 import { fetch as forgeFetch } from '@forge/api';
-import { cloudClient } from '../../core/enrich/cloud/client';
+import { budgetedTransport } from '../../core/budget/budgeted-transport';
+import { RateBudget } from '../../core/budget/rate-budget';
+import { settingsStore } from '../../core/config/settings';
+import { DeliveryStats } from '../../core/deliver/stats';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
+import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
+import { cloudLookups, type Lookups } from '../../core/enrich/cloud/lookups';
+import type { ForwardContext } from '../../core/pipeline/context';
 import type { HttpSend } from '../../core/ports';
 import { systemClock } from '../../core/ports';
-import type { ForwardContext } from '../../core/pipeline/context';
-import { DeliveryStats } from '../../core/deliver/stats';
 import { forgeCloudTransport } from './bitbucket-transport';
 import { forgeSecrets, forgeStore } from './kvs-store';
 import { forgeLogger } from './logger';
@@ -14,23 +18,38 @@ export const USER_AGENT = 'pandev-bitbucket/0.1.0 (forge)';
 // Egress goes through Forge's fetch, which enforces the manifest's `external.fetch.backend`.
 const send: HttpSend = (url, init) => forgeFetch(url, init as Parameters<typeof forgeFetch>[1]);
 
-let context: ForwardContext | undefined;
+export interface ForgeAppContext extends ForwardContext {
+  client: CloudClient;
+  lookups: Lookups;
+}
+
+let context: ForgeAppContext | undefined;
 
 /**
- * Wires the core to Forge: KVS, secrets, the Bitbucket product API as the app, egress fetch. One per
- * function instance: Forge reuses warm instances, and their in-memory repository cache saves a read.
+ * Wires the core to Forge: KVS, secrets, the Bitbucket product API as the app (every request counted
+ * against the shared budget), egress fetch. One per function instance: Forge reuses warm instances,
+ * and their in-memory repository cache saves a read.
  */
-export function forgeContext(): ForwardContext {
+export function forgeContext(): ForgeAppContext {
   if (context) return context;
-  const client = cloudClient(forgeCloudTransport);
+  const settings = settingsStore(forgeStore, forgeSecrets);
+  const budget = new RateBudget(forgeStore, systemClock, {
+    limitPerHour: async () => (await settings.preferences()).requestsPerHour,
+    backoffSeconds: async () => (await settings.tuning()).rateLimitBackoffSeconds,
+  });
+  const client = cloudClient(budgetedTransport(forgeCloudTransport, budget));
+  const lookups = cloudLookups(client, forgeStore);
   return (context = {
     store: forgeStore,
     secrets: forgeSecrets,
     clock: systemClock,
     log: forgeLogger,
     send,
-    buildBody: cloudBodyBuilder(client, forgeStore),
+    buildBody: cloudBodyBuilder(client, forgeStore, lookups),
     userAgent: USER_AGENT,
     stats: new DeliveryStats(forgeStore, systemClock),
+    budget,
+    client,
+    lookups,
   });
 }

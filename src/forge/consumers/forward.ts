@@ -4,9 +4,11 @@ import { forward as forwardMessage } from '../../core/pipeline/forward';
 import { ForwardMessage } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
 import { forgeLogger as log } from '../adapters/logger';
+import { runBackfillMessage, runReconcileMessage } from './jobs';
 
-// The queue consumer: stage and deliver. A delivery that must wait is retried by Forge through
-// InvocationError, carrying its outbox ids so the retry resumes exactly those deliveries.
+// The queue consumer: stage and deliver changes, or run a piece of backfill or reconciliation. A
+// delivery that must wait is retried by Forge through InvocationError, carrying its outbox ids so
+// the retry resumes exactly those deliveries.
 
 const AsyncEvent = z.object({
   body: z.unknown(),
@@ -22,8 +24,11 @@ export async function forward(event: unknown): Promise<unknown> {
     log.error({ error: error ? z.prettifyError(error) : 'unknown' }, 'dropped a malformed queue message');
     return undefined;
   }
+  const body = message.data;
+  if ('backfill' in body) return runBackfillMessage(body.backfill.workspace, body.backfill.repository);
+  if ('reconcile' in body) return runReconcileMessage(body.reconcile.workspace, body.reconcile.repositories, body.reconcile.changed);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
-  const result = await forwardMessage(message.data, forgeContext(), retry.success ? retry.data.ids : undefined);
+  const result = await forwardMessage(body, forgeContext(), retry.success ? retry.data.ids : undefined);
   if (!result.retry) return undefined;
   return new InvocationError({
     retryAfter: Math.max(1, Math.ceil(result.retry.afterSeconds)),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ResolverMap, ResolverName, ResolverResult } from '../../contract/resolvers';
+import { AdminActionError } from '../../core/admin/errors';
 import { errorMessage } from '../../core/errors';
 import { forgeLogger as log } from '../adapters/logger';
 import { NotAdminError, requireWorkspaceAdmin } from './admin-guard';
@@ -26,6 +27,7 @@ export function guarded<N extends ResolverName>(name: N, schema: z.ZodType<Resol
       return { ok: true, data: await handler(input.data, workspace) };
     } catch (error) {
       if (error instanceof NotAdminError) return { ok: false, error: { code: 'forbidden', message: error.message } };
+      if (error instanceof AdminActionError) return { ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
       log.error({ resolver: name, error: errorMessage(error) }, 'resolver failed');
       return { ok: false, error: { code: 'internal', message: `Something went wrong: ${errorMessage(error)}` } };
     }

@@ -4,6 +4,7 @@ import { listDeadLetters, replayDeadLetter } from '../../core/pipeline/dead-lett
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
 import { guarded, type ResolverRequest } from './define';
+import { settingsPageResolvers } from './settings-page';
 
 // The settings page's backend. One definition per use case; each is admin-only (see define.ts).
 const resolver = new Resolver();
@@ -13,5 +14,6 @@ const define = (name: string, fn: (request: ResolverRequest) => Promise<unknown>
 
 define('deadLetters/list', guarded('deadLetters/list', DeadLettersListInput, (input) => listDeadLetters(forgeContext(), input)));
 define('deadLetters/replay', guarded('deadLetters/replay', DeadLetterReplayInput, async (input) => ({ outcome: await replayDeadLetter(input.id, forgeContext(), forgeForwardQueue()) })));
+for (const [name, fn] of Object.entries(settingsPageResolvers)) define(name, fn);
 
 export const settingsResolver = resolver.getDefinitions();

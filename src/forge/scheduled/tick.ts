@@ -1,12 +1,26 @@
+import { errorMessage } from '../../core/errors';
 import { drainInbox } from '../../core/pipeline/inbox';
+import { planReconciliation } from '../../core/reconcile/pass';
 import { sweepOutbox } from '../../core/pipeline/sweep';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
+import { workspaceFromContext } from '../adapters/workspace';
 
-/** The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost. */
-export async function tick(): Promise<void> {
+/**
+ * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost,
+ * and plan the reconciliation of the repositories whose period is due.
+ */
+export async function tick(_event: unknown, context: unknown): Promise<void> {
   const ctx = forgeContext();
   const queue = forgeForwardQueue();
   await drainInbox(ctx.store, queue, ctx.log);
   await sweepOutbox(ctx, queue);
+  const workspace = workspaceFromContext(context);
+  if (!workspace) return ctx.log.warn({}, 'no workspace in the invocation context; reconciliation skipped');
+  try {
+    await planReconciliation({ ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, workspace });
+  } catch (error) {
+    // The next tick plans again; the sweep and the inbox above already ran.
+    ctx.log.error({ error: errorMessage(error) }, 'could not plan the reconciliation');
+  }
 }

@@ -4,8 +4,11 @@ import type { KvsSnapshot } from './kvs-store';
 import type { QueuedEvent } from './queue';
 
 // Optional persistence: storage and pending async events in one JSON file, so a restarted host keeps
-// the app's state and resumes delayed events. Writes are coalesced per tick and atomic (temp file +
-// rename), so a crash leaves either the old file or the new one.
+// the app's state and resumes delayed events. Writes are coalesced (at most one a second:
+// the whole state is rewritten, and a busy app changes it thousands of times a second) and atomic
+// (temp file + rename), so a crash leaves either the old file or the new one; stop() writes the last.
+
+const SAVE_EVERY_MS = 1000;
 
 export interface HostSnapshot {
   version: 1;
@@ -32,10 +35,10 @@ export class StateFile {
   scheduleSave(): void {
     if (!this.file || this.scheduled || this.closed) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false;
       this.saveNow();
-    });
+    }, SAVE_EVERY_MS).unref();
   }
 
   saveNow(): void {

@@ -1,45 +1,50 @@
+import Button from '@atlaskit/button/new';
+import SectionMessage from '@atlaskit/section-message';
 import { useCallback, useEffect, useState } from 'react';
 import type { DeadLetterItem } from '../../../src/contract/resolvers';
-import { call } from './api';
+import { api } from './api';
+import { styles } from './styles';
 
 // Deliveries PanDev did not take, with the reason, and a way to send them again once fixed.
-export function DeadLetters() {
+export function DeadLetters({ version, onChanged }: { version: number; onChanged: () => void }) {
   const [items, setItems] = useState<DeadLetterItem[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
 
   const load = useCallback(async () => {
-    const result = await call('deadLetters/list', { limit: 50 });
+    const result = await api.deadLetters();
     if (result.ok) setItems(result.data.items);
     else setError(result.error.message);
   }, []);
 
-  useEffect(() => void load(), [load]);
+  // Reloaded whenever the status is, so a new dead letter shows without a page reload.
+  useEffect(() => void load(), [load, version]);
 
   async function replay(id: string) {
     setBusy(id);
-    const result = await call('deadLetters/replay', { id });
+    const result = await api.replay(id);
     setBusy(undefined);
     if (!result.ok) setError(result.error.message);
     await load();
+    onChanged();
   }
 
-  if (error) return <p role="alert">{error}</p>;
+  if (error) return <SectionMessage appearance="error"><p>{error}</p></SectionMessage>;
   if (!items) return <p>Loading…</p>;
-  if (!items.length) return <p>No dead letters: every delivery reached PanDev or is still being retried.</p>;
+  if (!items.length) return <p style={styles.subtle}>No dead letters: every delivery reached PanDev or is still being retried.</p>;
   return (
-    <table>
+    <table style={styles.table} data-testid="dead-letters">
       <thead>
-        <tr><th>Event</th><th>Repository</th><th>Reason</th><th>When</th><th /></tr>
+        <tr><th style={styles.th}>Event</th><th style={styles.th}>Repository</th><th style={styles.th}>Reason</th><th style={styles.th}>When</th><th style={styles.th}>Action</th></tr>
       </thead>
       <tbody>
         {items.map((item) => (
           <tr key={item.id}>
-            <td>{item.eventKey}</td>
-            <td>{item.repository}</td>
-            <td>{item.reason}</td>
-            <td>{new Date(item.deadAt).toLocaleString()}</td>
-            <td><button type="button" disabled={busy === item.id} onClick={() => void replay(item.id)}>Replay</button></td>
+            <td style={styles.td}>{item.eventKey}</td>
+            <td style={styles.td}>{item.repository}</td>
+            <td style={styles.td}>{item.reason}</td>
+            <td style={styles.td}>{new Date(item.deadAt).toLocaleString()}</td>
+            <td style={styles.td}><Button onClick={() => void replay(item.id)} isLoading={busy === item.id}>Replay</Button></td>
           </tr>
         ))}
       </tbody>

@@ -1,14 +1,9 @@
+import '@atlaskit/css-reset';
+import { view } from '@forge/bridge';
 import { createRoot } from 'react-dom/client';
-import { DeadLetters } from './DeadLetters';
+import { App } from './App';
 
-function App() {
-  return (
-    <main>
-      <h1>PanDev Metrics</h1>
-      <h2>Dead letters</h2>
-      <DeadLetters />
-    </main>
-  );
-}
+// Bitbucket's own theme (light or dark) reaches the design tokens the page is styled with.
+void view.theme.enable().catch(() => undefined);
 
 createRoot(document.getElementById('root')!).render(<App />);

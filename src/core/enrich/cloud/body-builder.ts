@@ -4,10 +4,9 @@ import { cloudBody } from '../../payload/cloud';
 import { serializeWithinLimit } from '../../payload/limit';
 import type { CloudClient } from './client';
 import { enrichCloud } from './enrich';
-import { cloudLookups } from './lookups';
+import { cloudLookups, type Lookups } from './lookups';
 
 /** Bitbucket Cloud: enrich through the API, build the native webhook body, keep it within 256 KB. */
-export function cloudBodyBuilder(client: CloudClient, store: KeyValueStore): BodyBuilder {
-  const lookups = cloudLookups(client, store);
+export function cloudBodyBuilder(client: CloudClient, store: KeyValueStore, lookups: Lookups = cloudLookups(client, store)): BodyBuilder {
   return async (change, intent) => serializeWithinLimit(cloudBody(await enrichCloud(change, intent, { client, lookups }), intent, change));
 }

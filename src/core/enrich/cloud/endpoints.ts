@@ -13,6 +13,7 @@ export const cloudEndpoints = {
   pullRequestDiffstat: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/diffstat',
   diffstat: '/2.0/repositories/{workspace}/{repo_slug}/diffstat/{spec}',
   deployments: '/2.0/repositories/{workspace}/{repo_slug}/deployments',
+  environments: '/2.0/repositories/{workspace}/{repo_slug}/environments',
   pipelines: '/2.0/repositories/{workspace}/{repo_slug}/pipelines',
   pullRequest: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}',
   pullRequestComment: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments/{comment_id}',

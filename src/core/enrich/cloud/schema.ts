@@ -100,3 +100,21 @@ export type Ref = z.infer<typeof Ref>;
 
 export const RefPage = Page(Ref);
 export const CommitStatusPage = Page(CommitStatus);
+
+/** An entry of a pull request activity log: one of update, approval, changes_request or comment. */
+export const ActivityEntry = z.looseObject({
+  pull_request: z.looseObject({ id: z.number().int() }),
+  update: z.looseObject({ date: z.string(), state: z.string(), author: Account.optional() }).optional(),
+  approval: z.looseObject({ date: z.string(), user: Account }).optional(),
+  changes_request: z.looseObject({ date: z.string(), user: Account }).optional(),
+  comment: PullRequestComment.optional(),
+});
+export type ActivityEntry = z.infer<typeof ActivityEntry>;
+
+export const ActivityPage = Page(ActivityEntry);
+export const PullRequestPage = Page(PullRequest);
+export const CommitPage = Page(Commit);
+export const DeploymentPage = Page(Deployment);
+export const EnvironmentPage = Page(z.looseObject({ uuid: z.string(), name: z.string().optional(), environment_type: z.looseObject({ name: z.string() }).optional() }));
+export const RepositoryPage = Page(Repository);
+export const DiffstatPage = Page(z.looseObject({ lines_added: z.number().optional(), lines_removed: z.number().optional(), status: z.string().optional() }));

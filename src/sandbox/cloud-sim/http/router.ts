@@ -1,22 +1,29 @@
 // Matches request paths against the spec's path templates. Segments are matched raw and decoded one by
-// one, so a percent-encoded `/` in a branch name stays inside its parameter.
+// one, so a percent-encoded `/` in a branch name stays inside its parameter. Generic over the
+// route shape, so the Data Center simulator routes its own handlers with it.
 import type { Route } from './types';
+
+/** What the router needs of a route; the handler type is the caller's. */
+export interface RouteShape {
+  method: string;
+  template: string;
+}
 
 type Segment = { literal: string } | { param: string; rest: boolean };
 
-interface Compiled {
-  route: Route;
+interface Compiled<R extends RouteShape> {
+  route: R;
   segments: Segment[];
 }
 
-export interface RouteMatch {
-  route: Route;
+export interface RouteMatch<R extends RouteShape = Route> {
+  route: R;
   params: Record<string, string>;
 }
 
 const split = (path: string): string[] => path.replace(/\/+$/, '').split('/').slice(1);
 
-function compile(route: Route): Compiled {
+function compile<R extends RouteShape>(route: R): Compiled<R> {
   const segments = split(route.template).map((part): Segment => {
     const param = /^\{(\w+)(\+?)\}$/.exec(part);
     return param ? { param: param[1] as string, rest: param[2] === '+' } : { literal: part };
@@ -56,19 +63,19 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
 }
 
 /** The stats label of a route: its method and spec template (`GET /repositories/{workspace}`). */
-export const routeLabel = (route: Route): string => `${route.method} ${route.template.replace(/\+\}/g, '}')}`;
+export const routeLabel = (route: RouteShape): string => `${route.method} ${route.template.replace(/\+\}/g, '}')}`;
 
-export class Router {
-  private readonly compiled: Compiled[];
+export class Router<R extends RouteShape = Route> {
+  private readonly compiled: Compiled<R>[];
 
-  constructor(routes: readonly Route[]) {
-    this.compiled = routes.map(compile);
+  constructor(routes: readonly R[]) {
+    this.compiled = routes.map((route) => compile(route));
   }
 
   /** The first route (in table order) whose template matches; `methodAllowed` is false on a 405. */
-  match(method: string, pathname: string): (RouteMatch & { methodAllowed: boolean }) | undefined {
+  match(method: string, pathname: string): (RouteMatch<R> & { methodAllowed: boolean }) | undefined {
     const parts = split(pathname);
-    let pathOnly: RouteMatch | undefined;
+    let pathOnly: RouteMatch<R> | undefined;
     for (const { route, segments } of this.compiled) {
       const params = matchSegments(segments, parts);
       if (!params) continue;

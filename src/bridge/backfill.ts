@@ -1,0 +1,54 @@
+import type { BridgeConfig } from './config/schema';
+import { startBridge, type PassSummary } from './runner';
+import type { SqliteStore } from './state/sqlite-store';
+
+// `pandev-bitbucket backfill`: one pass over every selected repository, then wait until PanDev has
+// taken what it found, and exit; for a first import, a cron job, or a wider window than before. A
+// wider window is read again in full; what PanDev has already is recognised by its delivery id.
+
+export interface BackfillResult {
+  pass: PassSummary;
+  delivered: number;
+  /** Still in the outbox (waiting on a retry) when the command gave up waiting. */
+  pending: number;
+  dead: number;
+}
+
+export async function runBackfill(config: BridgeConfig, options: { days?: number; waitSeconds: number }): Promise<BackfillResult> {
+  const days = options.days ?? config.bridge.backfillDays;
+  const running = await startBridge({ ...config, bridge: { ...config.bridge, backfillDays: days } }, { manual: true });
+  try {
+    const store = running.bridge.store;
+    if (options.days !== undefined) await widen(store, Date.now() - days * 86_400_000);
+    const deadBefore = store.count('dead:');
+    const deliveredBefore = store.count('delivered:');
+    const pass = await running.runPass();
+    await Promise.race([running.bridge.queue.idle(options.waitSeconds * 1000), new Promise((resolve) => setTimeout(resolve, options.waitSeconds * 1000))]);
+    return { pass, delivered: store.count('delivered:') - deliveredBefore, pending: store.count('outbox:'), dead: store.count('dead:') - deadBefore };
+  } finally {
+    await running.stop();
+  }
+}
+
+/** Moves every repository's window start back to `since`, so the next pass reads that far again. */
+async function widen(store: SqliteStore, since: number): Promise<void> {
+  for (const prefix of ['dc:repo:', 'bridge:cloud:']) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.list<Record<string, unknown>>(prefix, { cursor, limit: 500 });
+      for (const { key, value } of page.entries) {
+        const watermark = typeof value.watermark === 'number' ? Math.min(value.watermark, since) : since;
+        const start = typeof value.since === 'number' ? Math.min(value.since, since) : since;
+        await store.set(key, { ...value, watermark, ...(prefix === 'dc:repo:' ? { since: start } : {}) });
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  // A pull request's state says which activities were read; the wider window needs its older ones.
+  let cursor: string | undefined;
+  do {
+    const page = await store.list('dc:pr:', { cursor, limit: 1000 });
+    store.transaction(() => page.entries.forEach(({ key }) => void store.delete(key)));
+    cursor = page.cursor;
+  } while (cursor);
+}

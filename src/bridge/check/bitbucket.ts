@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { Page, Repository } from '../../core/enrich/datacenter/schema';
+import type { HttpResponse } from '../../core/ports';
+import type { BridgeConfig } from '../config/schema';
+import { selection, type RepositoryName } from '../config/selection';
+import { bitbucketGet, type BitbucketHttp } from '../http/bitbucket';
+import { fail, notBitbucket, partialAccess, pass, patRejected, unreachable, type Finding } from './explain';
+
+// `check`'s questions to Bitbucket, in the order a failure is most useful: is this Bitbucket at all (no
+// credentials needed), does the token work and as whom, which repositories can it read, and can it
+// read what the configuration selects.
+
+const MAX_REPOSITORY_PAGES = 50;
+
+type Answer = { response: HttpResponse; text: string } | { finding: Finding };
+
+async function ask(http: BitbucketHttp, url: string, config: BridgeConfig, caOption: string): Promise<Answer> {
+  try {
+    const response = await bitbucketGet(http, url);
+    return { response, text: await response.text() };
+  } catch (error) {
+    return { finding: unreachable('Bitbucket', url, error, caOption) };
+  }
+}
+
+const isJson = (response: HttpResponse) => (response.headers.get('content-type') ?? '').includes('json');
+
+export async function checkDatacenter(config: BridgeConfig, http: BitbucketHttp): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const probe = `${http.baseUrl}/rest/api/1.0/application-properties`;
+  const properties = await ask(http, probe, config, 'BITBUCKET_CA_FILE');
+  if ('finding' in properties) return [properties.finding];
+  if (properties.response.status === 401) return [patRejected(config)];
+  if (properties.response.status === 404 || !isJson(properties.response)) return [notBitbucket(config, properties.response.status, probe)];
+  const version = z.looseObject({ version: z.string(), displayName: z.string().optional() }).safeParse(JSON.parse(properties.text));
+  findings.push(pass(`Bitbucket ${version.success ? `${version.data.displayName ?? 'Data Center'} ${version.data.version}` : 'Data Center'} at ${http.baseUrl}`));
+
+  const readable: Repository[] = [];
+  let user: string | null = null;
+  let start = 0;
+  for (let page = 0; page < MAX_REPOSITORY_PAGES; page++) {
+    const answer = await ask(http, `${http.baseUrl}/rest/api/1.0/repos?permission=REPO_READ&limit=1000&start=${start}`, config, 'BITBUCKET_CA_FILE');
+    if ('finding' in answer) return [...findings, answer.finding];
+    if (answer.response.status === 401) return [...findings, patRejected(config)];
+    if (answer.response.status !== 200) return [...findings, fail(`Bitbucket answered ${answer.response.status} when listing repositories`, answer.text.slice(0, 300))];
+    user ??= answer.response.headers.get('x-ausername');
+    const body = Page(Repository).parse(JSON.parse(answer.text));
+    readable.push(...body.values);
+    if (body.isLastPage || body.nextPageStart == null) break;
+    start = body.nextPageStart;
+  }
+  if (!user) return [...findings, patRejected(config)];
+  findings.push(pass(`authenticated as ${user}; the token can read ${readable.length} repositories`));
+  findings.push(...(await selectionFindings(config, http, readable.map((r) => ({ project: r.project.key, slug: r.slug, stableId: String(r.id), repository: r })))));
+  return findings;
+}
+
+/** Literal project keys and repositories in the configuration that the token cannot see, and one read of pull requests. */
+async function selectionFindings(config: BridgeConfig, http: BitbucketHttp, readable: Array<RepositoryName & { repository: Repository }>): Promise<Finding[]> {
+  const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
+  const selected = readable.filter((r) => select.repository(r));
+  const literal = (patterns: string[]) => patterns.filter((p) => !p.startsWith('!') && !/[*?]/.test(p));
+  const missing = [
+    ...literal(config.bitbucket.projects).filter((key) => !readable.some((r) => r.project.toLowerCase() === key.toLowerCase())).map((key) => `project ${key}`),
+    ...literal(config.bitbucket.repos).filter((name) => !readable.some((r) => `${r.project}/${r.slug}`.toLowerCase() === name.toLowerCase())).map((name) => `repository ${name}`),
+  ];
+  if (missing.length) return [partialAccess(missing, readable.length)];
+  if (!selected.length) return [fail('no repository is selected', 'BITBUCKET_PROJECTS / BITBUCKET_REPOS (and BRIDGE_SHARD) leave nothing to poll among the repositories the token can read.')];
+  const first = selected[0]!.repository;
+  const url = `${http.baseUrl}/rest/api/1.0/projects/${encodeURIComponent(first.project.key)}/repos/${encodeURIComponent(first.slug)}/pull-requests?state=ALL&limit=1`;
+  const answer = await ask(http, url, config, 'BITBUCKET_CA_FILE');
+  if ('finding' in answer) return [answer.finding];
+  if (answer.response.status === 401 || answer.response.status === 403) {
+    return [partialAccess([`pull requests of ${first.project.key}/${first.slug} (answered ${answer.response.status})`], readable.length)];
+  }
+  return [pass(`${selected.length} repositories selected for this bridge${config.bridge.shard.count > 1 ? ` (shard ${config.bridge.shard.index}/${config.bridge.shard.count})` : ''}; pull requests are readable`)];
+}
+
+export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const me = await ask(http, `${http.baseUrl}/2.0/user`, config, 'BITBUCKET_CA_FILE');
+  if ('finding' in me) return [me.finding];
+  if (me.response.status === 401) return [patRejected(config)];
+  const account = z.looseObject({ display_name: z.string().optional(), nickname: z.string().optional() }).safeParse(me.response.status === 200 ? JSON.parse(me.text) : {});
+  // Workspace and repository access tokens act as no user: /user answers 401 or 403 for them.
+  findings.push(pass(me.response.status === 200 && account.success ? `authenticated as ${account.data.display_name ?? account.data.nickname ?? 'a user'}` : 'authenticated with an access token'));
+  const workspace = config.bitbucket.workspace!;
+  let count = 0;
+  let next: string | undefined = `${http.baseUrl}/2.0/repositories/${encodeURIComponent(workspace)}?pagelen=100&fields=values.uuid,next`;
+  for (let page = 0; next && page < MAX_REPOSITORY_PAGES; page++) {
+    const answer = await ask(http, next, config, 'BITBUCKET_CA_FILE');
+    if ('finding' in answer) return [...findings, answer.finding];
+    if (answer.response.status === 401) return [patRejected(config)];
+    if (answer.response.status === 404 || answer.response.status === 403) return [...findings, fail(`the token cannot read workspace ${workspace} (${answer.response.status})`, 'Check BITBUCKET_WORKSPACE (the workspace slug) and that the token has repository read access in it.')];
+    const body = z.looseObject({ values: z.array(z.unknown()), next: z.string().optional() }).parse(JSON.parse(answer.text));
+    count += body.values.length;
+    next = body.next;
+  }
+  findings.push(pass(`the token can read ${count} repositories in ${workspace}`));
+  return findings;
+}

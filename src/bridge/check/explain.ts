@@ -1,0 +1,64 @@
+import type { BridgeConfig } from '../config/schema';
+import { bitbucketBaseUrl } from '../http/setup';
+import { TransportError } from '../http/request';
+
+// What `check` says when something is wrong: what happened, and what to do about it. One function per
+// failure kind, so the wording lives in one place and tests can hold it to its promises.
+
+export interface Finding {
+  ok: boolean;
+  title: string;
+  detail?: string;
+}
+
+export const fail = (title: string, detail?: string): Finding => ({ ok: false, title, ...(detail ? { detail } : {}) });
+export const pass = (title: string, detail?: string): Finding => ({ ok: true, title, ...(detail ? { detail } : {}) });
+
+export function unreachable(what: 'Bitbucket' | 'PanDev', url: string, error: unknown, caOption: string): Finding {
+  if (error instanceof TransportError && error.code === 'ETIMEDOUT') {
+    return fail(`${what} did not answer in time (${url})`, `The request timed out. Check that this host can reach ${new URL(url).host} (proxy, firewall, VPN), and that ${what} is up.`);
+  }
+  if (error instanceof TransportError && error.isTls) {
+    return fail(`${what}'s TLS certificate is not trusted (${error.code})`, `${url} presents a certificate this host does not trust — typical of an internal or self-signed CA. Save the CA certificate (PEM) to a file and set ${caOption} to its path. Do not turn verification off.`);
+  }
+  const code = error instanceof TransportError ? error.code : 'ERR_NETWORK';
+  const hint = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'The host name does not resolve: check the spelling and this host\'s DNS.' : code === 'ECONNREFUSED' ? 'Nothing listens at that address and port: check the URL\'s port and that the service is up.' : 'Check the URL and the network between this host and it.';
+  return fail(`${what} cannot be reached at ${url} (${code})`, hint);
+}
+
+export function patRejected(config: BridgeConfig): Finding {
+  if (config.bitbucket.edition === 'cloud') {
+    return fail('Bitbucket refused the token (401)', config.bitbucket.username
+      ? 'The API token is wrong, expired or revoked, or BITBUCKET_USERNAME is not the Atlassian account email it belongs to. Create a new API token (Atlassian account → Security → API tokens) with read scopes for repositories and pull requests, and set it as BITBUCKET_TOKEN.'
+      : 'The access token is wrong, expired or revoked. Create a new workspace or repository access token with read scopes, or use an API token together with BITBUCKET_USERNAME (your Atlassian email).');
+  }
+  return fail('Bitbucket refused the personal access token (401)', 'The PAT has expired or was revoked (or was copied incompletely). Create a new one in Bitbucket (Profile → Manage account → HTTP access tokens) with Project read and Repository read permissions, then set it as BITBUCKET_TOKEN or in the file BITBUCKET_TOKEN_FILE names.');
+}
+
+/** A 404 (or an HTML page) where the REST API should be: the base URL is not the instance's. */
+export function notBitbucket(config: BridgeConfig, status: number, probed: string): Finding {
+  const url = new URL(config.bitbucket.url);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path && !config.bitbucket.contextPath) {
+    return fail(`Bitbucket answered ${status} at ${probed}: BITBUCKET_URL has a path (${path})`, [
+      `Use the bare host as BITBUCKET_URL: ${url.origin} — not the address of a page of Bitbucket.`,
+      `If your instance really lives under a context path (its REST API is at ${url.origin}/<path>/rest/api/1.0), set BITBUCKET_URL=${url.origin} and BITBUCKET_CONTEXT_PATH=/<path> (YAML: bitbucket.contextPath).`,
+    ].join('\n'));
+  }
+  return fail(`Bitbucket answered ${status} at ${probed}`, `No Bitbucket Data Center REST API at ${bitbucketBaseUrl(config)}. If the instance lives under a context path (e.g. ${url.origin}/bitbucket), set BITBUCKET_CONTEXT_PATH=/bitbucket (YAML: bitbucket.contextPath); otherwise check BITBUCKET_URL.`);
+}
+
+export function partialAccess(unreadable: string[], readable: number): Finding {
+  return fail(`The token cannot read everything the configuration selects (${unreadable.length} of them)`, [
+    ...unreadable.map((what) => `  - ${what}`),
+    `The token reads ${readable} other repositories. Give its user Repository read (or Project read) on these, or remove them from BITBUCKET_PROJECTS / BITBUCKET_REPOS.`,
+  ].join('\n'));
+}
+
+export function pandevRefused(status: number, body: string): Finding {
+  const said = body ? ` (${body.slice(0, 200)})` : '';
+  if (status === 401 || status === 403) return fail(`PanDev refused the ingest token or the signature (${status})${said}`, 'Check PANDEV_TOKEN and PANDEV_SIGNING_SECRET against the values PanDev shows for this integration; create new ones there if in doubt.');
+  if (status === 404) return fail(`PanDev answered 404${said}`, 'PANDEV_URL probably has an extra path or a trailing segment: use the bare base URL PanDev gives (the bridge appends /v1/bitbucket/webhook/...).');
+  if (status === 410) return fail('PanDev answered 410 Gone', 'This ingest endpoint was removed: get the current URL from PanDev.');
+  return fail(`PanDev answered ${status}${said}`, status >= 500 ? 'PanDev is having trouble; deliveries are retried with backoff, so this may pass by itself.' : 'See PanDev\'s answer above.');
+}

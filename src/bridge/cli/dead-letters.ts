@@ -1,0 +1,42 @@
+import { outboxStore } from '../../core/deliver/outbox';
+import { listDeadLetters, replayDeadLetter, type DeadLetterView } from '../../core/pipeline/dead-letters';
+import type { ForwardContext } from '../../core/pipeline/context';
+import type { BridgeConfig } from '../config/schema';
+import { startBridge } from '../runner';
+import type { SqliteStore } from '../state/sqlite-store';
+
+export async function listDead(store: SqliteStore): Promise<DeadLetterView[]> {
+  const items: DeadLetterView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listDeadLetters({ store } as Pick<ForwardContext, 'store'> as ForwardContext, { ...(cursor ? { cursor } : {}), limit: 100 });
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return items;
+}
+
+/** Replays through a bridge that does not poll: the deliveries go out now, with the usual retries. */
+export async function replayDead(config: BridgeConfig, ids: string[] | 'all'): Promise<{ delivered: number; stillWaiting: number; deadAgain: number; notFound: number }> {
+  const running = await startBridge(config, { manual: true });
+  const { ctx, queue, store } = running.bridge;
+  const outbox = outboxStore(store);
+  try {
+    const wanted = ids === 'all' ? (await listDead(store)).map((letter) => letter.id) : ids;
+    let notFound = 0;
+    for (const id of wanted) if ((await replayDeadLetter(id, ctx, queue)) === 'not-found') notFound++;
+    // Long retry waits stay in the outbox for the running bridge; a short wait covers the first attempts.
+    await Promise.race([queue.idle(60_000), new Promise((resolve) => setTimeout(resolve, 60_000))]);
+    let delivered = 0;
+    let stillWaiting = 0;
+    let deadAgain = 0;
+    for (const id of wanted) {
+      if (await outbox.isDelivered(id)) delivered++;
+      else if (await outbox.get(id)) stillWaiting++;
+      else if (await outbox.getDead(id)) deadAgain++;
+    }
+    return { delivered, stillWaiting, deadAgain, notFound };
+  } finally {
+    await running.stop();
+  }
+}

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { BridgeConfig, sources } from './schema';
+
+// Configuration = the YAML file (`--config`) overlaid by the environment (so a container can change
+// one setting without a new file). Secrets come from the environment or from files the YAML names,
+// never from the YAML itself (it tends to be committed) and never from command-line flags (they show
+// in `ps`). Every problem is reported at once, each with where to fix it.
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`the bridge configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const Section = (shape: z.ZodRawShape) => z.strictObject(shape).optional();
+const any = z.unknown().optional();
+/** The YAML file's shape: the config's, with `*File` in place of secrets; unknown keys are typos. */
+const YamlFile = z.strictObject({
+  bitbucket: Section({
+    edition: any, url: any, contextPath: any, tokenFile: any, username: any, workspace: any, projects: any, repos: any,
+    caFile: any, timeoutSeconds: any, requestsPerSecond: any, burst: any, concurrency: any, instanceId: any,
+  }),
+  pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
+  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, logLevel: any }),
+  tuning: any,
+});
+
+type Raw = Record<string, Record<string, unknown>>;
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(options: { file?: string; env?: Env } = {}): BridgeConfig {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const raw: Raw = { bitbucket: {}, pandev: {}, bridge: {} };
+  if (options.file) mergeYaml(options.file, raw, problems);
+  mergeEnv(env, raw, problems);
+  if (problems.length) throw new ConfigError(problems);
+  const parsed = BridgeConfig.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  return parsed.data;
+}
+
+function mergeYaml(file: string, raw: Raw, problems: string[]): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`--config ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return;
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    problems.push(`--config ${file}: is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    return;
+  }
+  const checked = YamlFile.safeParse(document);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) {
+      const where = issue.path.join('.');
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (where ? `${where}.${k}` : k)) : [];
+      const secrets = keys.filter((k) => /(token|secret)$/i.test(k));
+      const unknown = keys.filter((k) => !secrets.includes(k));
+      for (const secret of secrets) problems.push(`${file}: ${secret} — secrets are not read from the YAML file; put it in a file and set ${secret}File, or use the environment variable`);
+      if (unknown.length) problems.push(`${file}: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (check the spelling against the README)`);
+      if (!keys.length) problems.push(`${file}: ${where || '(top level)'} ${issue.message}`);
+    }
+    return;
+  }
+  const doc = checked.data as Record<string, Record<string, unknown> | undefined>;
+  for (const section of ['bitbucket', 'pandev', 'bridge'] as const) {
+    for (const [key, value] of Object.entries(doc[section] ?? {})) {
+      if (key.endsWith('File')) readSecretFile(String(value), `${file}: ${section}.${key}`, raw[section]!, key.slice(0, -4), problems);
+      else raw[section]![key] = value;
+    }
+  }
+  if (doc.tuning !== undefined) raw.tuning = doc.tuning as Record<string, unknown>;
+}
+
+// Names are fixed (README): operators script them.
+const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
+  ['BITBUCKET_EDITION', 'bitbucket', 'edition', 'text'],
+  ['BITBUCKET_URL', 'bitbucket', 'url', 'text'],
+  ['BITBUCKET_CONTEXT_PATH', 'bitbucket', 'contextPath', 'text'],
+  ['BITBUCKET_USERNAME', 'bitbucket', 'username', 'text'],
+  ['BITBUCKET_WORKSPACE', 'bitbucket', 'workspace', 'text'],
+  ['BITBUCKET_PROJECTS', 'bitbucket', 'projects', 'list'],
+  ['BITBUCKET_REPOS', 'bitbucket', 'repos', 'list'],
+  ['BITBUCKET_CA_FILE', 'bitbucket', 'caFile', 'text'],
+  ['BITBUCKET_REQUESTS_PER_SECOND', 'bitbucket', 'requestsPerSecond', 'number'],
+  ['BITBUCKET_CONCURRENCY', 'bitbucket', 'concurrency', 'number'],
+  ['PANDEV_URL', 'pandev', 'url', 'text'],
+  ['PANDEV_CA_FILE', 'pandev', 'caFile', 'text'],
+  ['BRIDGE_DB', 'bridge', 'db', 'text'],
+  ['BRIDGE_POLL_SECONDS', 'bridge', 'pollSeconds', 'number'],
+  ['BRIDGE_BACKFILL_DAYS', 'bridge', 'backfillDays', 'number'],
+  ['BRIDGE_LISTEN', 'bridge', 'listen', 'text'],
+  ['BRIDGE_SHARD', 'bridge', 'shard', 'text'],
+  ['BRIDGE_LOG_LEVEL', 'bridge', 'logLevel', 'text'],
+];
+const secrets: Array<[string, string, string]> = [
+  ['BITBUCKET_TOKEN', 'bitbucket', 'token'],
+  ['PANDEV_TOKEN', 'pandev', 'token'],
+  ['PANDEV_SIGNING_SECRET', 'pandev', 'signingSecret'],
+  ['BRIDGE_WEBHOOK_SECRET', 'bridge', 'webhookSecret'],
+];
+
+function mergeEnv(env: Env, raw: Raw, problems: string[]): void {
+  for (const [name, section, key, type] of plain) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (type === 'number') raw[section]![key] = /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+    else if (type === 'list') raw[section]![key] = value.split(',').map((item) => item.trim()).filter(Boolean);
+    else raw[section]![key] = value.trim();
+  }
+  for (const [name, section, key] of secrets) {
+    const direct = env[name];
+    const file = env[`${name}_FILE`];
+    if (direct && file) problems.push(`${name} and ${name}_FILE are both set: keep one`);
+    else if (direct) raw[section]![key] = direct.trim();
+    else if (file) readSecretFile(file, `${name}_FILE`, raw[section]!, key, problems);
+  }
+}
+
+function readSecretFile(file: string, where: string, into: Record<string, unknown>, key: string, problems: string[]): void {
+  try {
+    into[key] = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    problems.push(`${where}=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.');
+  const source = sources[path];
+  const where = source ? (source.env ? `${source.env} (YAML: ${source.yaml})` : source.yaml) : path || 'configuration';
+  const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
+  return missing ? `${where} is required` : `${where} ${issue.message}`;
+}
+
+/**
+ * Only where the state database is, for commands that read it (status, dead-letters list) and must
+ * work without the tokens: BRIDGE_DB, else the YAML's bridge.db, else the default.
+ */
+export function stateDbPath(options: { file?: string; env?: Env } = {}): string {
+  const env = options.env ?? process.env;
+  if (env.BRIDGE_DB) return env.BRIDGE_DB;
+  if (options.file) {
+    try {
+      const doc = parseYaml(readFileSync(options.file, 'utf8')) as { bridge?: { db?: unknown } } | null;
+      if (typeof doc?.bridge?.db === 'string') return doc.bridge.db;
+    } catch (error) {
+      throw new ConfigError([`--config ${options.file}: ${(error as Error).message.split('\n')[0]}`]);
+    }
+  }
+  return './pandev-bridge.db';
+}

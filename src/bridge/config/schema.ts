@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { Tuning } from '../../core/config/settings';
+
+// What the bridge runs with, after the YAML file and the environment are merged and secret files read.
+// Secrets are plain strings here and nowhere else: never logged, never printed, never a flag.
+
+// A missing value keeps zod's own message (it names `undefined`), which load.ts turns into "is required".
+const HttpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http(s) URL with no query, e.g. https://bitbucket.example.com') });
+const Text = z.string().trim().min(1, 'must not be empty');
+
+export const ShardSpec = z
+  .string()
+  .regex(/^\d+\/\d+$/, 'must be "i/n", e.g. 0/3 for the first of three bridges')
+  .transform((value) => {
+    const [index, count] = value.split('/').map(Number) as [number, number];
+    return { index, count };
+  })
+  .refine((shard) => shard.count >= 1 && shard.index < shard.count, 'needs 0 ≤ i < n, e.g. 2/3 for the last of three bridges');
+export type ShardSpec = z.infer<typeof ShardSpec>;
+
+export const Listen = z
+  .string()
+  .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)')
+  .transform((value) => {
+    const at = value.lastIndexOf(':');
+    return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+  })
+  .refine((listen) => listen.port <= 65535, 'port must be at most 65535');
+
+export const BridgeConfig = z
+  .object({
+    bitbucket: z.object({
+      edition: z.enum(['datacenter', 'cloud'], { error: (issue) => (issue.input === undefined ? undefined : 'must be "datacenter" or "cloud"') }),
+      url: HttpUrl,
+      /** Where a Data Center instance lives under a path of its host, e.g. /bitbucket. */
+      contextPath: z.string().regex(/^(\/[\w.~-]+)+$/, 'must look like /bitbucket (no trailing slash)').optional(),
+      token: Text,
+      /** Cloud API tokens authenticate as email:token (Basic); without it the token is a Bearer token. */
+      username: Text.optional(),
+      /** Cloud only: the workspace slug or UUID to poll. */
+      workspace: Text.optional(),
+      projects: z.array(Text).default([]),
+      repos: z.array(Text).default([]),
+      caFile: Text.optional(),
+      timeoutSeconds: z.number().positive().max(300).default(30),
+      /** A steady cap under the instance's own limit (Data Center's default bucket refills 5 a second). */
+      requestsPerSecond: z.number().positive().max(1000).default(5),
+      burst: z.number().int().positive().max(1000).default(10),
+      concurrency: z.number().int().positive().max(64).default(4),
+      /** Part of every delivery id; defaults to the instance URL, so keep it when the host name changes. */
+      instanceId: Text.optional(),
+    }),
+    pandev: z.object({ url: HttpUrl, token: Text, signingSecret: Text, caFile: Text.optional() }),
+    bridge: z.object({
+      db: Text.default('./pandev-bridge.db'),
+      pollSeconds: z.number().min(1).max(86_400).default(60),
+      backfillDays: z.number().int().min(1).max(365).default(30),
+      listen: Listen.default({ host: '127.0.0.1', port: 9464 }),
+      shard: ShardSpec.default({ index: 0, count: 1 }),
+      /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
+      webhookSecret: Text.optional(),
+      logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    }),
+    /** Delivery retries; the defaults are the Forge app's (12 attempts, 30 s doubling to 15 min). */
+    tuning: Tuning.partial().default({}),
+  })
+  .superRefine((config, ctx) => {
+    const { bitbucket } = config;
+    if (bitbucket.edition === 'cloud' && !bitbucket.workspace) {
+      ctx.addIssue({ code: 'custom', path: ['bitbucket', 'workspace'], message: 'is required for the cloud edition: the workspace slug to poll' });
+    }
+    if (bitbucket.contextPath && new URL(bitbucket.url).pathname.replace(/\/+$/, '')) {
+      ctx.addIssue({ code: 'custom', path: ['bitbucket', 'contextPath'], message: 'is set while the URL has a path too: give the bare host as the URL and the path here' });
+    }
+  });
+export type BridgeConfig = z.infer<typeof BridgeConfig>;
+
+/** Where each setting comes from, for messages an operator can act on. */
+export const sources: Record<string, { env?: string; yaml: string }> = {
+  'bitbucket.edition': { env: 'BITBUCKET_EDITION', yaml: 'bitbucket.edition' },
+  'bitbucket.url': { env: 'BITBUCKET_URL', yaml: 'bitbucket.url' },
+  'bitbucket.contextPath': { env: 'BITBUCKET_CONTEXT_PATH', yaml: 'bitbucket.contextPath' },
+  'bitbucket.token': { env: 'BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE', yaml: 'bitbucket.tokenFile' },
+  'bitbucket.username': { env: 'BITBUCKET_USERNAME', yaml: 'bitbucket.username' },
+  'bitbucket.workspace': { env: 'BITBUCKET_WORKSPACE', yaml: 'bitbucket.workspace' },
+  'bitbucket.projects': { env: 'BITBUCKET_PROJECTS', yaml: 'bitbucket.projects' },
+  'bitbucket.repos': { env: 'BITBUCKET_REPOS', yaml: 'bitbucket.repos' },
+  'bitbucket.caFile': { env: 'BITBUCKET_CA_FILE', yaml: 'bitbucket.caFile' },
+  'pandev.url': { env: 'PANDEV_URL', yaml: 'pandev.url' },
+  'pandev.token': { env: 'PANDEV_TOKEN or PANDEV_TOKEN_FILE', yaml: 'pandev.tokenFile' },
+  'pandev.signingSecret': { env: 'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE', yaml: 'pandev.signingSecretFile' },
+  'pandev.caFile': { env: 'PANDEV_CA_FILE', yaml: 'pandev.caFile' },
+  'bridge.db': { env: 'BRIDGE_DB', yaml: 'bridge.db' },
+  'bridge.pollSeconds': { env: 'BRIDGE_POLL_SECONDS', yaml: 'bridge.pollSeconds' },
+  'bridge.backfillDays': { env: 'BRIDGE_BACKFILL_DAYS', yaml: 'bridge.backfillDays' },
+  'bridge.listen': { env: 'BRIDGE_LISTEN', yaml: 'bridge.listen' },
+  'bridge.shard': { env: 'BRIDGE_SHARD', yaml: 'bridge.shard' },
+  'bridge.webhookSecret': { env: 'BRIDGE_WEBHOOK_SECRET or BRIDGE_WEBHOOK_SECRET_FILE', yaml: 'bridge.webhookSecretFile' },
+  'bridge.logLevel': { env: 'BRIDGE_LOG_LEVEL', yaml: 'bridge.logLevel' },
+};

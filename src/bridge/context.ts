@@ -1,0 +1,110 @@
+import { RateBudget } from '../core/budget/rate-budget';
+import { secretKeys, settingsStore } from '../core/config/settings';
+import { outboxStore, prefixes } from '../core/deliver/outbox';
+import type { BodyBuilder, ForwardContext } from '../core/pipeline/context';
+import { systemClock, type Clock, type SecretStore } from '../core/ports';
+import type { BridgeConfig } from './config/schema';
+import { localQueue, type LocalQueue } from './delivery/local-queue';
+import { httpClient } from './http/request';
+import type { BridgeLogger } from './ops/logger';
+import { bridgeMetrics, MeteredStats, type BridgeMetrics } from './ops/metrics';
+import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
+
+// The core's ports, as the bridge implements them: SQLite for state, memory for the secrets the
+// configuration brought (they are never written to the database), Node HTTP toward PanDev, pino.
+
+export const USER_AGENT = 'pandev-bitbucket/0.1.0 (bridge)';
+
+export interface BridgeContext {
+  config: BridgeConfig;
+  store: SqliteStore;
+  log: BridgeLogger;
+  metrics: BridgeMetrics;
+  ctx: ForwardContext;
+  queue: LocalQueue;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  log: BridgeLogger;
+  /** The edition's body builder, given the metrics its HTTP stack counts into and the store. */
+  buildBody: (store: SqliteStore, metrics: BridgeMetrics) => BodyBuilder;
+  clock?: Clock;
+  /** Compresses the queue's delays (tests); 1 in production. */
+  timeScale?: number;
+  deliveryConcurrency?: number;
+}
+
+export function configSecrets(config: BridgeConfig): SecretStore {
+  const values = new Map<string, string>([
+    [secretKeys.token, config.pandev.token],
+    [secretKeys.signingSecret, config.pandev.signingSecret],
+  ]);
+  return {
+    get: async (key) => values.get(key),
+    set: async (key, value) => void values.set(key, value),
+    delete: async (key) => void values.delete(key),
+  };
+}
+
+export async function openBridge(config: BridgeConfig, options: OpenOptions): Promise<BridgeContext> {
+  const clock = options.clock ?? systemClock;
+  const store = openSqliteStore(config.bridge.db, clock);
+  const secrets = configSecrets(config);
+  const metrics = bridgeMetrics({ outbox: () => store.count(prefixes.outbox), dead: () => store.count(prefixes.dead) });
+  const pandev = httpClient({ timeoutMs: 60_000, maxSockets: 16, ...(config.pandev.caFile ? { caFile: config.pandev.caFile } : {}) });
+  const ctx: ForwardContext = {
+    store,
+    secrets,
+    clock,
+    log: options.log,
+    send: pandev.send,
+    buildBody: options.buildBody(store, metrics),
+    userAgent: USER_AGENT,
+    stats: new MeteredStats(store, clock, metrics.deliveries),
+    // Bookkeeping only: the bridge paces Bitbucket with its own limiter (http/limiter.ts).
+    budget: new RateBudget(store, clock, { limitPerHour: async () => 1_000_000 }),
+  };
+  await connect(config, ctx);
+  const queue = localQueue(ctx, { concurrency: options.deliveryConcurrency ?? 8, ...(options.timeScale ? { timeScale: options.timeScale } : {}) });
+  return {
+    config,
+    store,
+    log: options.log,
+    metrics,
+    ctx,
+    queue,
+    async close() {
+      await queue.close();
+      pandev.close();
+      store.close();
+      options.log.flush();
+    },
+  };
+}
+
+/** Saves what the core reads as "the connection": PanDev's URL and the retry tuning from the config. */
+async function connect(config: BridgeConfig, ctx: ForwardContext): Promise<void> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const existing = await settings.connection();
+  const baseUrl = config.pandev.url;
+  // A 410 pauses deliveries until someone acts; a new PanDev URL is that act (so is `check`).
+  const disabled = existing?.baseUrl === baseUrl ? existing.disabled : undefined;
+  await settings.saveConnection({ baseUrl, activatedAt: existing?.activatedAt ?? ctx.clock.now(), ...(disabled ? { disabled } : {}) });
+  await settings.saveTuning(config.tuning);
+}
+
+/** Every outbox entry, queued again: what a killed process left behind goes on from where it was. */
+export async function resumeOutbox(bridge: Pick<BridgeContext, 'ctx' | 'queue'>): Promise<number> {
+  const outbox = outboxStore(bridge.ctx.store);
+  let cursor: string | undefined;
+  let resumed = 0;
+  do {
+    const page = await outbox.list(cursor, 50);
+    const ids = page.entries.map((entry) => entry.value.id);
+    if (ids.length) await bridge.queue.push([{ ids }]);
+    resumed += ids.length;
+    cursor = page.cursor;
+  } while (cursor);
+  return resumed;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
+import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
+import { cloudLookups } from '../../core/enrich/cloud/lookups';
+import { RepositoryPage } from '../../core/enrich/cloud/schema';
+import { errorMessage } from '../../core/errors';
+import { kvKey } from '../../core/keys';
+import type { Logger } from '../../core/ports';
+import { reconcileRepository } from '../../core/reconcile/reconcile-repository';
+import { repositoriesChangedSince } from '../../core/reconcile/repositories';
+import type { BridgeConfig } from '../config/schema';
+import { selection } from '../config/selection';
+import type { BridgeContext } from '../context';
+import { cloudTransport } from '../http/bitbucket';
+import { bitbucketHttp } from '../http/setup';
+import type { BridgeMetrics } from '../ops/metrics';
+import { stageAndQueue } from '../poll/deps';
+import type { KeyedLock } from '../util/keyed-lock';
+import type { Edition, EditionSetup, PollOutcome } from './edition';
+
+// Bitbucket Cloud workspaces that cannot install the Forge app: the same reconciliation the app runs
+// every 15 minutes (core/reconcile), run by the bridge every BRIDGE_POLL_SECONDS with an API token or
+// an access token. Workspace and repositories are named by UUID, so ids match the app's.
+
+const Workspace = z.looseObject({ uuid: z.string(), slug: z.string() });
+const CloudCursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), deploymentsAt: z.number().optional(), error: z.string().optional() });
+type CloudCursor = z.infer<typeof CloudCursor>;
+const DEPLOYMENTS_EVERY_MS = 3_600_000;
+
+interface CloudRepository {
+  uuid: string;
+  slug: string;
+  project: string;
+}
+
+export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetrics; log: Logger }): EditionSetup {
+  const http = bitbucketHttp(config, extras);
+  const client = cloudClient(cloudTransport(http));
+  const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
+  return {
+    bodyBuilder: (store) => cloudBodyBuilder(client, store),
+    close: () => http.close(),
+    attach(bridge: BridgeContext, lock: KeyedLock): Edition {
+      const lookups = cloudLookups(client, bridge.store);
+      let workspace: z.infer<typeof Workspace> | undefined;
+      let repositories: CloudRepository[] | undefined;
+      const cursorKey = (uuid: string) => kvKey('bridge', 'cloud', uuid);
+      const readCursor = async (uuid: string): Promise<CloudCursor> => {
+        const parsed = CloudCursor.safeParse(await bridge.store.get(cursorKey(uuid)));
+        return parsed.success ? parsed.data : { watermark: bridge.ctx.clock.now() - config.bridge.backfillDays * 86_400_000 };
+      };
+      return {
+        name: 'cloud',
+        async targets(refresh) {
+          workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
+          if (!repositories || refresh) repositories = await listCloudRepositories(client, workspace, select);
+          const ws = workspace;
+          const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
+          // One workspace query says which repositories were pushed to: only those have their refs read.
+          const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
+          const pushed = repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : new Set<string>();
+          return repositories.map((repository) => ({
+            key: repository.uuid,
+            name: `${ws.slug}/${repository.slug}`,
+            poll: () =>
+              lock(repository.uuid, async (): Promise<PollOutcome> => {
+                const cursor = cursors.get(repository.uuid)!;
+                const start = bridge.ctx.clock.now();
+                const deployments = start - (cursor.deploymentsAt ?? 0) >= DEPLOYMENTS_EVERY_MS;
+                try {
+                  const items = await reconcileRepository({
+                    client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
+                    pushed: !cursor.lastSuccessAt || pushed.has(repository.uuid.toLowerCase()), deployments, now: start,
+                  });
+                  const staged = await stageAndQueue(items, bridge);
+                  // The watermark is the pass's start (DevLake's rule): what changed during the pass is read again.
+                  await bridge.store.set(cursorKey(repository.uuid), { watermark: start, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt } satisfies CloudCursor);
+                  return { ok: true, staged, skipped: [] };
+                } catch (error) {
+                  const reason = errorMessage(error);
+                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, error: reason } satisfies CloudCursor);
+                  bridge.log.warn({ repository: repository.slug, reason }, 'repository poll failed; it is tried again next pass');
+                  return { ok: false, staged: 0, skipped: [], error: reason };
+                }
+              }),
+          }));
+        },
+      };
+    },
+  };
+}
+
+async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>): Promise<CloudRepository[]> {
+  const found: CloudRepository[] = [];
+  const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.name,values.full_name,values.type,values.project.key,next' };
+  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, RepositoryPage.shape.values.element, 200)) {
+    for (const repo of page) {
+      const slug = (repo.slug as string | undefined) ?? repo.name;
+      const project = (repo.project as { key?: string } | undefined)?.key ?? '';
+      if (select.repository({ project, slug, stableId: repo.uuid })) found.push({ uuid: repo.uuid, slug, project });
+    }
+  }
+  return found;
+}

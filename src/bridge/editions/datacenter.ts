@@ -1,0 +1,123 @@
+import { verify } from '../../core/deliver/sign';
+import { datacenterBodyBuilder } from '../../core/enrich/datacenter/body-builder';
+import { dcClient } from '../../core/enrich/datacenter/client';
+import { Branch, type Repository } from '../../core/enrich/datacenter/schema';
+import { errorMessage } from '../../core/errors';
+import { refStateStore } from '../../core/pipeline/ref-state';
+import type { Logger } from '../../core/ports';
+import type { BridgeConfig } from '../config/schema';
+import { selection } from '../config/selection';
+import type { BridgeContext } from '../context';
+import { dcTransport } from '../http/bitbucket';
+import { bitbucketHttp, instanceId } from '../http/setup';
+import type { BridgeMetrics } from '../ops/metrics';
+import { moveCommits, type MoveCommits } from '../poll/commits';
+import { stageAndQueue, type PollDeps } from '../poll/deps';
+import { listRepositories } from '../poll/repositories';
+import { pollRepository } from '../poll/repository-pass';
+import { pollState } from '../poll/state';
+import type { KeyedLock } from '../util/keyed-lock';
+import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
+import type { Edition, EditionSetup, WebhookResult } from './edition';
+
+// Bitbucket Data Center: PAT polling of every selected repository, and (optionally) its webhooks.
+
+export function datacenterEdition(config: BridgeConfig, extras: { metrics: BridgeMetrics; log: Logger }): EditionSetup {
+  const http = bitbucketHttp(config, extras);
+  const client = dcClient(dcTransport(http));
+  const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
+  const instance = instanceId(config);
+  return {
+    bodyBuilder: () => datacenterBodyBuilder(client),
+    close: () => http.close(),
+    attach(bridge: BridgeContext, lock: KeyedLock): Edition {
+      const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state: pollState(bridge.store), instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
+      let repositories: Repository[] | undefined;
+      return {
+        name: 'datacenter',
+        async targets(refresh) {
+          if (!repositories || refresh) repositories = await listRepositories(client, select);
+          return repositories.map((repository) => ({
+            key: String(repository.id),
+            name: `${repository.project.key}/${repository.slug}`,
+            poll: () => lock(String(repository.id), () => pollRepository(repository, deps)),
+          }));
+        },
+        webhook: (headers, raw) => receive(headers, raw, { config, deps, lock, select, instance }),
+      };
+    },
+  };
+}
+
+interface ReceiveDeps {
+  config: BridgeConfig;
+  deps: PollDeps;
+  lock: KeyedLock;
+  select: ReturnType<typeof selection>;
+  instance: string;
+}
+
+async function receive(headers: Record<string, string | undefined>, raw: Buffer, r: ReceiveDeps): Promise<WebhookResult> {
+  const secret = r.config.bridge.webhookSecret;
+  if (!secret) return { status: 401, message: 'webhooks are off: set BRIDGE_WEBHOOK_SECRET (the secret of the Bitbucket webhook) to receive them' };
+  if (!verify(secret, raw, headers['x-hub-signature'])) return { status: 401, message: 'X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET' };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { status: 400, message: 'the body is not JSON' };
+  }
+  const eventKey = headers['x-event-key'] ?? (payload as { eventKey?: string } | null)?.eventKey ?? '';
+  const parsed = parseWebhook(eventKey, payload);
+  if (parsed.kind === 'invalid') return { status: 400, message: parsed.reason };
+  if (parsed.kind === 'ignored') return { status: 200, message: `ignored: ${parsed.reason}` };
+  const repository = parsed.repository;
+  if (!r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: String(repository.id) })) {
+    return { status: 200, message: 'ignored: the repository is not selected for this bridge' };
+  }
+  const key = String(repository.id);
+  const background = r.lock(key, async () => {
+    const items = parsed.kind === 'push' ? pushEvents(parsed.event, r.instance, await readPushCommits(parsed.event, r.deps)) : parsed.build(r.instance);
+    await stageAndQueue(items, r.deps);
+    if (parsed.kind === 'push') await rememberTips(parsed.event, r.deps);
+  }).catch((error: unknown) => {
+    // The poll finds the same events later (same ids): a webhook that could not be handled is not lost.
+    r.deps.log.warn({ eventKey, repository: key, reason: errorMessage(error) }, 'webhook not handled; the next poll picks it up');
+  });
+  return { status: 202, message: 'accepted', background };
+}
+
+async function readPushCommits(event: PushEvent, deps: PollDeps): Promise<Map<string, MoveCommits>> {
+  const read = new Map<string, MoveCommits>();
+  let defaultTip: string | undefined | null = null;
+  for (const change of event.changes) {
+    if (change.ref.type !== 'BRANCH' || change.type === 'DELETE') continue;
+    if (change.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
+    const exclude = change.type === 'ADD' ? (defaultTip ?? undefined) : change.fromHash;
+    read.set(change.ref.id, await moveCommits(deps.client, event.repository, { to: change.toHash, ...(exclude && exclude !== change.toHash ? { exclude } : {}) }));
+  }
+  return read;
+}
+
+async function defaultBranchTip(repository: Repository, deps: PollDeps): Promise<string | undefined> {
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
+  for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: 100, maxPages: 10 })) {
+    const found = page.find((branch) => branch.isDefault === true || (branch as { default?: boolean }).default === true);
+    if (found) return found.latestCommit;
+  }
+  return undefined;
+}
+
+/** The poll then finds these refs where the webhook left them, and sends nothing for them again. */
+async function rememberTips(event: PushEvent, deps: PollDeps): Promise<void> {
+  const refs = refStateStore(deps.ctx.store);
+  const repo = String(event.repository.id);
+  for (const change of event.changes) {
+    const type = change.ref.type === 'TAG' ? 'tag' : 'branch';
+    const known = await refs.get(repo, type, change.ref.displayId);
+    // Only a move from where the bridge last saw the ref: an older webhook arriving late changes nothing.
+    if (!known || known.tip === (change.fromHash === '0000000000000000000000000000000000000000' ? null : change.fromHash)) {
+      await refs.set(repo, type, change.ref.displayId, { tip: change.type === 'DELETE' ? null : change.toHash, at: deps.ctx.clock.now(), origin: 'webhook' });
+    }
+  }
+}

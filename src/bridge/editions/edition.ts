@@ -1,0 +1,45 @@
+import type { BodyBuilder } from '../../core/pipeline/context';
+import type { BridgeContext } from '../context';
+import type { SqliteStore } from '../state/sqlite-store';
+import type { KeyedLock } from '../util/keyed-lock';
+
+// An edition is what differs between polling Data Center and polling Cloud: which repositories there
+// are, what one pass over one of them does, how a delivery without a body gets one, and (Data Center
+// only) what a webhook becomes. Everything else, from the outbox on, is the same core.
+
+export interface PollOutcome {
+  ok: boolean;
+  staged: number;
+  /** Pull requests set aside this pass, with why. */
+  skipped: Array<{ id: number; reason: string }>;
+  error?: string;
+}
+
+export interface PollTarget {
+  /** Stable key (repository id or UUID): the per-repository lock and the metric label use it. */
+  key: string;
+  /** PROJECT/slug or workspace/slug, for people. */
+  name: string;
+  poll(): Promise<PollOutcome>;
+}
+
+export interface WebhookResult {
+  status: number;
+  message: string;
+  /** Work that continues after the answer (staging and delivering); tracked for graceful shutdown. */
+  background?: Promise<unknown>;
+}
+
+export interface Edition {
+  name: 'datacenter' | 'cloud';
+  /** The repositories to poll; listed again when `refresh` (every few minutes) or first asked. */
+  targets(refresh: boolean): Promise<PollTarget[]>;
+  webhook?(headers: Record<string, string | undefined>, raw: Buffer): Promise<WebhookResult>;
+}
+
+/** Built from the configuration before the bridge's context exists (which needs the body builder). */
+export interface EditionSetup {
+  bodyBuilder(store: SqliteStore): BodyBuilder;
+  attach(bridge: BridgeContext, lock: KeyedLock): Edition;
+  close(): void;
+}

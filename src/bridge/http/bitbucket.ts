@@ -1,0 +1,80 @@
+import { parseRetryAfter } from '../../core/enrich/cloud/client';
+import { isNextRequest, requestTarget } from '../../core/enrich/cloud/endpoints';
+import type { CloudTransport } from '../../core/enrich/cloud/transport';
+import type { DcTransport } from '../../core/enrich/datacenter/client';
+import type { HttpResponse, HttpSend, Logger } from '../../core/ports';
+import type { BridgeMetrics } from '../ops/metrics';
+import { sleep, type Limiter } from './limiter';
+
+// Requests to Bitbucket, either edition: authorization, the shared rate cap and concurrency limit,
+// and 429 handling. A 429 is a budget signal, not an error: the whole bridge waits (Retry-After when
+// given, else exponential backoff with jitter) and the request is repeated; only after many refusals
+// in a row does it surface, as a rate-limited error the poll retries next pass.
+
+export interface BitbucketHttp {
+  /** e.g. https://bitbucket.example.com/bitbucket (host and context path, no trailing slash). */
+  baseUrl: string;
+  authorization: string;
+  send: HttpSend;
+  limiter: Limiter;
+  metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'>;
+  log?: Logger;
+  /** 429s in a row before giving up on one request. */
+  maxRateLimitRetries?: number;
+  random?: () => number;
+}
+
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 60_000;
+
+export async function bitbucketGet(http: BitbucketHttp, url: string): Promise<HttpResponse> {
+  const maxRetries = http.maxRateLimitRetries ?? 8;
+  const random = http.random ?? Math.random;
+  for (let attempt = 0; ; attempt++) {
+    const release = await http.limiter.acquire();
+    let response: HttpResponse;
+    try {
+      response = await http.send(url, {
+        method: 'GET',
+        headers: { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' },
+      });
+    } catch (error) {
+      http.metrics?.bitbucketRequests.inc({ status: '0' });
+      throw error;
+    } finally {
+      release();
+    }
+    http.metrics?.bitbucketRequests.inc({ status: String(response.status) });
+    if (response.status !== 429) return response;
+    http.metrics?.bitbucketRateLimited.inc();
+    if (attempt >= maxRetries) return response;
+    // Retry-After says exactly how long (Data Center's bucket knows when it has a token again); without
+    // it, exponential backoff with jitter. The limiter's slower pace does the rest.
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    const waitMs = retryAfter !== undefined ? retryAfter * 1000 * (1 + random() / 4) : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt) * (0.5 + random() / 2);
+    http.limiter.pauseUntil(Date.now() + waitMs);
+    http.log?.warn({ url: new URL(url).pathname, attempt: attempt + 1, waitMs: Math.round(waitMs) }, 'Bitbucket rate limit reached; waiting');
+    await sleep(waitMs);
+  }
+}
+
+export function dcTransport(http: BitbucketHttp): DcTransport {
+  return (target) => bitbucketGet(http, http.baseUrl + target);
+}
+
+export function cloudTransport(http: BitbucketHttp): CloudTransport {
+  const base = new URL(http.baseUrl);
+  return async (request) => {
+    if (!isNextRequest(request) && request.method && request.method !== 'GET') throw new Error(`the bridge only reads Bitbucket (${request.method} ${request.endpoint})`);
+    if (!isNextRequest(request)) return bitbucketGet(http, new URL(requestTarget(request), base).toString());
+    const next = new URL(request.next, base);
+    // A `next` link pointing elsewhere would send our token to another host.
+    if (next.origin !== base.origin) throw new Error(`refusing to follow a pagination link to another host: ${next.origin}`);
+    return bitbucketGet(http, next.toString());
+  };
+}
+
+/** Bearer for Data Center PATs and Cloud access tokens; Basic email:token for Cloud API tokens. */
+export function authorizationHeader(token: string, username?: string): string {
+  return username ? `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}` : `Bearer ${token}`;
+}

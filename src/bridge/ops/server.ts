@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../core/ports';
+import type { WebhookResult } from '../editions/edition';
+
+// The bridge's one listening port (BRIDGE_LISTEN): GET /healthz for the orchestrator, GET /metrics for
+// Prometheus, and POST /webhooks/bitbucket for Data Center's webhooks when they are configured.
+
+const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  health(): { ok: boolean; detail: Record<string, unknown> };
+  webhook?: (headers: Record<string, string | undefined>, raw: Buffer) => Promise<WebhookResult>;
+  track(work: Promise<unknown>): void;
+  log: Logger;
+}
+
+export interface OpsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const server: Server = createServer((req, res) => {
+    handle(req, res, options).catch((error: unknown) => {
+      options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
+      if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://bridge').pathname;
+  if (req.method === 'GET' && path === '/healthz') {
+    const health = options.health();
+    return reply(res, health.ok ? 200 : 503, { status: health.ok ? 'ok' : 'unhealthy', ...health.detail });
+  }
+  if (req.method === 'GET' && path === '/metrics') {
+    res.writeHead(200, { 'Content-Type': options.registry.contentType });
+    res.end(await options.registry.metrics());
+    return;
+  }
+  if (path === '/webhooks/bitbucket') {
+    if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
+    if (!options.webhook) return reply(res, 404, { error: 'this bridge edition takes no webhooks' });
+    const raw = await readBody(req);
+    if (!raw) return reply(res, 413, { error: `the body is over ${MAX_WEBHOOK_BYTES} bytes` });
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+    const result = await options.webhook(headers, raw);
+    if (result.background) options.track(result.background);
+    if (result.status === 401) options.log.warn({ reason: result.message, eventKey: headers['x-event-key'] }, 'webhook refused');
+    return reply(res, result.status, { message: result.message });
+  }
+  reply(res, 404, { error: 'not found: GET /healthz, GET /metrics, POST /webhooks/bitbucket' });
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_WEBHOOK_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_WEBHOOK_BYTES ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

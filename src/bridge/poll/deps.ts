@@ -1,0 +1,29 @@
+import type { DcClient } from '../../core/enrich/datacenter/client';
+import type { Prebuilt } from '../../core/history/prebuilt';
+import type { Logger } from '../../core/ports';
+import type { ForwardContext } from '../../core/pipeline/context';
+import { QUEUE_BATCH, type ForwardQueue } from '../../core/pipeline/queue';
+import { stagePrebuilt } from '../../core/pipeline/stage';
+import type { PollState } from './state';
+
+// What every poll step needs, and the one way they hand deliveries over: into the outbox first, then
+// onto the queue. Once staged, a delivery survives anything; the queue only makes it go sooner.
+
+export interface PollDeps {
+  client: DcClient;
+  ctx: ForwardContext;
+  queue: ForwardQueue;
+  state: PollState;
+  /** Part of every delivery id (DESIGN: edition, instance, entity, key, version). */
+  instance: string;
+  backfillDays: number;
+  log: Logger;
+}
+
+export async function stageAndQueue(items: Prebuilt[], deps: Pick<PollDeps, 'ctx' | 'queue'>): Promise<number> {
+  if (!items.length) return 0;
+  const staged = await stagePrebuilt(items, deps.ctx);
+  const ids = staged.entries.map((entry) => entry.id);
+  for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
+  return ids.length;
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { pullRequestEvents, type DcSource, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
+import { Activity, epochMs, PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
+import { BitbucketError, errorMessage } from '../../core/errors';
+import { stageAndQueue, type PollDeps } from './deps';
+import type { PullRequestState, RepositoryCursor } from './state';
+
+// One repository's pull requests, newest first (`state=ALL&order=NEWEST` sorts by last update), down to
+// the first one not updated since the watermark: an idle repository costs one request. Only changed
+// pull requests have their activities read. One that answers 500 or malformed JSON is set aside with
+// its reason and tried again on every pass; it never stops the rest.
+
+/** Updates committed just before a pass read the list can carry an earlier time than what it saw. */
+const OVERLAP_MS = 5 * 60_000;
+const FIRST_PAGE = 25;
+const PAGE = 100;
+const MAX_LIST_PAGES = 2000;
+const MAX_ACTIVITY_PAGES = 50;
+
+export interface PullRequestPass {
+  watermark: number;
+  staged: number;
+  changed: number;
+  failed: Array<{ id: number; reason: string }>;
+}
+
+const Listed = z.looseObject({ id: z.number().int() });
+
+export async function pollPullRequests(repository: Repository, cursor: RepositoryCursor, deps: PollDeps): Promise<PullRequestPass> {
+  const repo = String(repository.id);
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
+  const source: DcSource = { instance: deps.instance, repository, origin: cursor.lastSuccessAt ? 'poll' : 'backfill' };
+  const floor = cursor.watermark - OVERLAP_MS;
+  const result: PullRequestPass = { watermark: cursor.watermark, staged: 0, changed: 0, failed: [] };
+  const tried = new Set<number>();
+  const list = { endpoint: 'pullRequests' as const, params, query: { state: 'ALL', order: 'NEWEST' } };
+  scan: for await (const page of deps.client.pages(list, z.unknown(), { firstLimit: FIRST_PAGE, limit: PAGE, maxPages: MAX_LIST_PAGES })) {
+    for (const raw of page) {
+      const parsed = PullRequest.safeParse(raw);
+      if (!parsed.success) {
+        const id = Listed.safeParse(raw);
+        const reason = `malformed pull request in the list (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
+        if (id.success) result.failed.push({ id: id.data.id, reason });
+        continue;
+      }
+      const pr = parsed.data;
+      const updated = epochMs(pr.updatedDate);
+      if (updated < floor) break scan;
+      result.watermark = Math.max(result.watermark, updated);
+      const known = await deps.state.pullRequest(repo, pr.id);
+      if (known?.u === updated) continue;
+      tried.add(pr.id);
+      const outcome = await attempt(() => processPullRequest(source, pr, known, cursor.since, deps));
+      if (typeof outcome === 'string') result.failed.push({ id: pr.id, reason: outcome });
+      else {
+        result.changed++;
+        result.staged += outcome;
+      }
+    }
+  }
+  await retryFailed(repository, source, cursor, tried, result, deps);
+  return result;
+}
+
+/** Pull requests set aside by earlier passes, each read on its own (the list may not reach them). */
+async function retryFailed(repository: Repository, source: DcSource, cursor: RepositoryCursor, tried: Set<number>, result: PullRequestPass, deps: PollDeps): Promise<void> {
+  const repo = String(repository.id);
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
+  const now = deps.ctx.clock.now();
+  const failedNow = new Map(result.failed.map((f) => [f.id, f.reason]));
+  for (const record of await deps.state.retries(repo)) {
+    if (failedNow.has(record.id)) continue;
+    if (tried.has(record.id)) {
+      await deps.state.clearRetry(repo, record.id);
+      continue;
+    }
+    const outcome = await attempt(async () => {
+      const pr = await deps.client.get({ endpoint: 'pullRequest', params: { ...params, pullRequestId: record.id } }, PullRequest);
+      return processPullRequest(source, pr, await deps.state.pullRequest(repo, pr.id), cursor.since, deps);
+    });
+    if (typeof outcome === 'string') {
+      failedNow.set(record.id, outcome);
+      result.failed.push({ id: record.id, reason: outcome });
+    } else {
+      result.staged += outcome;
+      await deps.state.clearRetry(repo, record.id);
+      deps.log.info({ repository: `${repository.project.key}/${repository.slug}`, pullRequest: record.id, after: record.failures }, 'a pull request set aside earlier was read this time');
+    }
+  }
+  for (const [id, reason] of failedNow) {
+    const previous = (await deps.state.retries(repo)).find((r) => r.id === id);
+    await deps.state.saveRetry(repo, { id, reason, failures: (previous?.failures ?? 0) + 1, firstAt: previous?.firstAt ?? now, lastAt: now });
+    deps.log.warn({ repository: `${repository.project.key}/${repository.slug}`, pullRequest: id, reason }, 'pull request skipped; it is tried again next pass');
+  }
+}
+
+/** The pull request's new activities, staged; answers how many deliveries were staged. */
+async function processPullRequest(source: DcSource, pr: PullRequest, known: PullRequestState | undefined, since: number, deps: PollDeps): Promise<number> {
+  const repo = String(source.repository.id);
+  const params = { projectKey: source.repository.project.key, repositorySlug: source.repository.slug, pullRequestId: pr.id };
+  const fresh: Activity[] = [];
+  let newest = known?.a ?? 0;
+  // Activities come newest first: read until the last one already processed, or the window's start.
+  read: for await (const page of deps.client.pages({ endpoint: 'activities', params }, Activity, { limit: PAGE, maxPages: MAX_ACTIVITY_PAGES })) {
+    for (const activity of page) {
+      if (known && activity.id <= known.a) break read;
+      if (epochMs(activity.createdDate) < since) break read;
+      newest = Math.max(newest, activity.id);
+      fresh.push(activity);
+    }
+  }
+  fresh.reverse();
+  const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined);
+  const staged = await stageAndQueue(events, deps);
+  await deps.state.savePullRequest(repo, pr.id, { u: epochMs(pr.updatedDate), a: newest, ...(pr.state === 'OPEN' ? { m: memory } : {}) });
+  return staged;
+}
+
+/** Bitbucket's failures of one pull request become its skip reason; anything else is a bug and propagates. */
+async function attempt(fn: () => Promise<number>): Promise<number | string> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof BitbucketError && error.kind !== 'unauthorized') return errorMessage(error);
+    throw error;
+  }
+}

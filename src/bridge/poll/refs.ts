@@ -1,0 +1,100 @@
+import { refMoveEvents, type RefMove } from '../../core/enrich/datacenter/ref-events';
+import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
+import { Branch, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
+import { refStateStore } from '../../core/pipeline/ref-state';
+import { moveCommits } from './commits';
+import { stageAndQueue, type PollDeps } from './deps';
+import type { RepositoryCursor } from './state';
+
+// Branches (and, every few passes, tags) that moved since the bridge last delivered them become
+// repo:refs_changed pushes. Branches are listed most recently changed first, so a pass stops at the
+// first one whose tip it already delivered: an idle repository costs one request here too.
+// The first pass over a repository is its backfill: branches with commits inside the window become
+// one push each, from the window's edge; older branches and existing tags are only remembered.
+
+const PAGE = 100;
+const MAX_PAGES = 50;
+
+export interface RefPass {
+  staged: number;
+  /** Branch tips that moved, with their commit time: their build statuses are read next. */
+  moved: Array<{ id: string; at: number }>;
+}
+
+type RefType = 'BRANCH' | 'TAG';
+
+export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { tags: boolean }): Promise<RefPass> {
+  const repo = String(repository.id);
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
+  const source: DcSource = { instance: deps.instance, repository, origin: cursor.refsKnown ? 'poll' : 'backfill' };
+  const refs = refStateStore(deps.ctx.store);
+  const result: RefPass = { staged: 0, moved: [] };
+  const first = !cursor.refsKnown;
+
+  const visit = async (type: RefType, ref: Branch): Promise<'moved' | 'same'> => {
+    const kind = type === 'TAG' ? 'tag' : 'branch';
+    const known = await refs.get(repo, kind, ref.displayId);
+    if (known?.tip === ref.latestCommit) return 'same';
+    const origin = source.origin;
+    const remember = () => refs.set(repo, kind, ref.displayId, { tip: ref.latestCommit, at: deps.ctx.clock.now(), origin });
+    if (type === 'TAG') {
+      // Tags found by the first pass were made before the bridge: when is not known, so they are not replayed.
+      if (!first) result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, { commits: [], truncated: false, files: new Map() })), deps);
+      await remember();
+      return 'moved';
+    }
+    const isDefault = ref.isDefault === true || (ref as { default?: boolean }).default === true;
+    const exclude = known?.tip ?? (isDefault ? undefined : defaultTip);
+    const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? {} : { notBefore: cursor.since }) });
+    if (first && commits.commits.length === 0) {
+      await remember();
+      return 'moved';
+    }
+    result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, commits)), deps);
+    await remember();
+    const tipTime = commits.commits[0]?.committerTimestamp;
+    result.moved.push({ id: ref.latestCommit, at: tipTime === undefined ? 0 : epochMs(tipTime) });
+    return 'moved';
+  };
+
+  const branches = { endpoint: 'branches' as const, params, query: { orderBy: 'MODIFICATION', details: false } };
+  const listed: Branch[] = [];
+  for await (const page of deps.client.pages(branches, Branch, { firstLimit: first ? PAGE : 25, limit: PAGE, maxPages: MAX_PAGES })) {
+    listed.push(...page);
+    if (!first) break;
+  }
+  // The default branch first: other new branches are read as what they add to it.
+  const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
+  const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
+  for (const branch of first ? byDefault : listed) {
+    if ((await visit('BRANCH', branch)) === 'same' && !first) break;
+  }
+  if (first || options.tags) {
+    for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: MAX_PAGES })) {
+      for (const tag of page) await visit('TAG', tag);
+    }
+  }
+  return result;
+}
+
+function isDefaultBranch(branch: Branch): boolean {
+  return branch.isDefault === true || (branch as { default?: boolean }).default === true;
+}
+
+function move(source: DcSource, type: RefType, ref: Branch, from: string | null, commits: Pick<RefMove, 'commits' | 'commitsTruncated' | 'files'> | { commits: RefMove['commits']; truncated: boolean; files: RefMove['files'] }): RefMove {
+  const truncated = 'truncated' in commits ? commits.truncated : commits.commitsTruncated;
+  const tip = commits.commits[0];
+  // The pusher is not in the REST API (ref-change activity needs REPO_ADMIN); the tip's author, when
+  // Bitbucket knows them as a user, is the best stand-in.
+  const author = tip?.author as { id?: unknown } | undefined;
+  return {
+    source,
+    ref: { id: ref.id, displayId: ref.displayId, type },
+    from,
+    to: ref.latestCommit,
+    commits: commits.commits,
+    commitsTruncated: truncated,
+    files: commits.files,
+    actor: author && typeof author.id === 'number' ? (author as RefMove['actor']) : (tip?.author ?? null),
+  };
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { kvKey } from '../../core/keys';
+import type { KeyValueStore } from '../../core/ports';
+
+// What the poll remembers between passes, per repository and per pull request, in the state database.
+// Each record is written only after what it vouches for is staged in the outbox, so a pass that dies
+// half-way is simply done again and finds the same deliveries (same ids) already there.
+
+export const RepositoryCursor = z.object({
+  /** The backfill window's start: nothing older is replayed. */
+  since: z.number(),
+  /** Pull requests last updated before this were all seen (minus a margin, see pull-requests.ts). */
+  watermark: z.number(),
+  lastPassAt: z.number().optional(),
+  lastSuccessAt: z.number().optional(),
+  /** Passes since tags were last listed (they are read every few passes: new tags are rare). */
+  passesSinceTags: z.number().default(0),
+  /** The repository's refs were read once: later ref moves are live pushes, not backfill. */
+  refsKnown: z.boolean().default(false),
+  buildsUnsupportedUntil: z.number().optional(),
+  error: z.string().optional(),
+});
+export type RepositoryCursor = z.infer<typeof RepositoryCursor>;
+
+export const PullRequestState = z.object({
+  /** updatedDate (epoch ms) when last processed. */
+  u: z.number(),
+  /** Highest activity id processed. */
+  a: z.number(),
+  /** What pr:modified and previousStatus are read against; kept while the pull request is open. */
+  m: z.unknown().optional(),
+});
+export type PullRequestState = z.infer<typeof PullRequestState>;
+
+export const RetryRecord = z.object({ id: z.number(), reason: z.string(), failures: z.number(), firstAt: z.number(), lastAt: z.number() });
+export type RetryRecord = z.infer<typeof RetryRecord>;
+
+export const BuildWatch = z.object({ commits: z.array(z.object({ id: z.string(), until: z.number() })) });
+
+const YEAR = 400 * 24 * 3600;
+
+export function pollState(store: KeyValueStore) {
+  const read = async <T extends z.ZodType>(key: string, schema: T): Promise<z.infer<T> | undefined> => {
+    const value = await store.get(key);
+    if (value === undefined) return undefined;
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  };
+  return {
+    cursor: (repo: string) => read(kvKey('dc', 'repo', repo), RepositoryCursor),
+    saveCursor: (repo: string, cursor: RepositoryCursor) => store.set(kvKey('dc', 'repo', repo), cursor),
+    pullRequest: (repo: string, id: number) => read(kvKey('dc', 'pr', repo, id), PullRequestState),
+    savePullRequest: (repo: string, id: number, state: PullRequestState) => store.set(kvKey('dc', 'pr', repo, id), state, { ttlSeconds: YEAR }),
+    retries: async (repo: string): Promise<RetryRecord[]> => {
+      const page = await store.list<unknown>(`${kvKey('dc', 'retry', repo)}:`, { limit: 100 });
+      return page.entries.flatMap(({ value }) => {
+        const parsed = RetryRecord.safeParse(value);
+        return parsed.success ? [parsed.data] : [];
+      });
+    },
+    saveRetry: (repo: string, record: RetryRecord) => store.set(kvKey('dc', 'retry', repo, record.id), record, { ttlSeconds: 30 * 24 * 3600 }),
+    clearRetry: (repo: string, id: number) => store.delete(kvKey('dc', 'retry', repo, id)),
+    builds: async (repo: string) => (await read(kvKey('dc', 'builds', repo), BuildWatch)) ?? { commits: [] },
+    saveBuilds: (repo: string, watch: z.infer<typeof BuildWatch>) => store.set(kvKey('dc', 'builds', repo), watch),
+    buildStates: async (repo: string, commit: string) => (await store.get<Record<string, string>>(kvKey('dc', 'build', repo, commit))) ?? {},
+    saveBuildStates: (repo: string, commit: string, states: Record<string, string>) => store.set(kvKey('dc', 'build', repo, commit), states, { ttlSeconds: 40 * 24 * 3600 }),
+  };
+}
+export type PollState = ReturnType<typeof pollState>;

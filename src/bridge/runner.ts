@@ -1,0 +1,148 @@
+import { sweepOutbox } from '../core/pipeline/sweep';
+import { errorMessage } from '../core/errors';
+import type { BridgeConfig } from './config/schema';
+import { openBridge, resumeOutbox, type BridgeContext } from './context';
+import type { EditionSetup, PollTarget } from './editions/edition';
+import { editionSetup } from './editions';
+import { bridgeLogger, type BridgeLogger } from './ops/logger';
+import { startOpsServer, type OpsServer } from './ops/server';
+import { keyedLock } from './util/keyed-lock';
+
+// `pandev-bitbucket bridge`: resume what the outbox holds, serve health, metrics and webhooks, and poll
+// every selected repository each BRIDGE_POLL_SECONDS, a few repositories at a time. SIGTERM stops
+// taking work, lets what runs finish (briefly), and leaves the rest in the outbox for the next start.
+
+const LIST_EVERY_MS = 10 * 60_000;
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+export interface PassSummary {
+  startedAt: number;
+  finishedAt: number;
+  repositories: number;
+  failed: number;
+  staged: number;
+  skipped: number;
+}
+
+export interface RunningBridge {
+  bridge: BridgeContext;
+  ops: OpsServer;
+  /** Resolves after the next complete pass. */
+  nextPass(): Promise<PassSummary>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: BridgeLogger;
+  timeScale?: number;
+  /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
+  manual?: boolean;
+}
+
+export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge & { runPass(): Promise<PassSummary> }> {
+  const log = options.log ?? bridgeLogger({ level: config.bridge.logLevel });
+  let setup: EditionSetup | undefined;
+  const bridge = await openBridge(config, {
+    log,
+    buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log })).bodyBuilder(store),
+    ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+  });
+  const edition = setup!.attach(bridge, keyedLock());
+  const background = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    background.add(work);
+    void work.finally(() => background.delete(work));
+  };
+  let stopping = false;
+  let lastPass: PassSummary | undefined;
+  let listedAt = 0;
+  let lastSweep = Date.now();
+  const startedAt = Date.now();
+  const waiters: Array<(summary: PassSummary) => void> = [];
+
+  const resumed = await resumeOutbox(bridge);
+  const ops = await startOpsServer({
+    host: config.bridge.listen.host,
+    port: config.bridge.listen.port,
+    registry: bridge.metrics.registry,
+    log,
+    track,
+    ...(edition.webhook ? { webhook: edition.webhook } : {}),
+    health: () => {
+      const stale = Date.now() - (lastPass?.finishedAt ?? startedAt) > 3 * config.bridge.pollSeconds * 1000 + 5 * 60_000;
+      return { ok: !stopping && !stale, detail: { edition: edition.name, lastPass: lastPass ?? null, outbox: bridge.store.count('outbox:'), stopping } };
+    },
+  });
+  log.info({ edition: edition.name, listen: ops.url, resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
+
+  async function runPass(): Promise<PassSummary> {
+    const started = Date.now();
+    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, staged: 0, skipped: 0 };
+    let targets: PollTarget[];
+    try {
+      targets = await edition.targets(started - listedAt >= LIST_EVERY_MS);
+      if (started - listedAt >= LIST_EVERY_MS) listedAt = started;
+    } catch (error) {
+      log.error({ reason: errorMessage(error) }, 'could not list repositories; run `pandev-bitbucket check` to see why');
+      bridge.metrics.pollPasses.inc({ result: 'failed' });
+      return { ...summary, failed: 1, finishedAt: Date.now() };
+    }
+    summary.repositories = targets.length;
+    let next = 0;
+    const worker = async () => {
+      while (!stopping && next < targets.length) {
+        const target = targets[next++]!;
+        const outcome = await target.poll();
+        summary.staged += outcome.staged;
+        summary.skipped += outcome.skipped.length;
+        if (outcome.ok) bridge.metrics.lastPoll.set({ repository: target.name }, Date.now() / 1000);
+        else summary.failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, config.bitbucket.concurrency) }, worker));
+    summary.finishedAt = Date.now();
+    bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : 'ok' });
+    log.info({ ...summary, ms: summary.finishedAt - started }, 'poll pass finished');
+    await maintain();
+    lastPass = summary;
+    waiters.splice(0).forEach((resolve) => resolve(summary));
+    return summary;
+  }
+
+  async function maintain(): Promise<void> {
+    if (Date.now() - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = Date.now();
+    // What a failed timer or a crash left behind; the ledger makes a second attempt harmless.
+    await sweepOutbox(bridge.ctx, bridge.queue);
+    bridge.store.purgeExpired();
+  }
+
+  let wake: (() => void) | undefined;
+  const loop = options.manual
+    ? Promise.resolve()
+    : (async () => {
+        while (!stopping) {
+          const summary = await runPass();
+          const wait = Math.max(0, config.bridge.pollSeconds * 1000 - (summary.finishedAt - summary.startedAt));
+          if (!stopping) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, wait)));
+        }
+      })();
+
+  return {
+    bridge,
+    ops,
+    runPass,
+    nextPass: () => new Promise((resolve) => waiters.push(resolve)),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      wake?.();
+      await ops.close();
+      await loop;
+      await Promise.allSettled([...background]);
+      await bridge.close();
+      setup?.close();
+      log.info({}, 'bridge stopped');
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { checkCloud, checkDatacenter } from '../../bridge/check/bitbucket';
+import { describeFindings } from '../../bridge/check/pandev';
+import { checkPanDev } from '../../bridge/check/pandev';
+import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
+import { clearPause } from '../../bridge/state/connection';
+import { bitbucketHttp } from '../../bridge/http/setup';
+
+// `pandev-bitbucket check`: can the bridge read Bitbucket and deliver to PanDev? Prints what it found,
+// with what to do about each problem, and exits non-zero when anything is wrong.
+
+export function registerCheck(program: Command): void {
+  withConfigOption(
+    program
+      .command('check')
+      .description('check the configuration, the Bitbucket token and the PanDev connection; exit 1 on any problem'),
+  ).action(
+    action(async (flags: ConfigFlags) => {
+      const config = configFrom(flags);
+      const http = bitbucketHttp(config);
+      try {
+        const findings = config.bitbucket.edition === 'cloud' ? await checkCloud(config, http) : await checkDatacenter(config, http);
+        findings.push(await checkPanDev(config));
+        const ok = findings.every((f) => f.ok);
+        // A 410 paused deliveries until someone checks again: this is that check.
+        if (ok && (await clearPause(config))) findings.push({ ok: true, title: 'deliveries paused by an earlier 410 from PanDev are resumed' });
+        console.log(describeFindings(findings));
+        return ok ? EXIT.ok : EXIT.failed;
+      } finally {
+        http.close();
+      }
+    }),
+  );
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
+import { listDead, replayDead } from '../../bridge/cli/dead-letters';
+import { stateDbPath } from '../../bridge/config/load';
+import { openExistingStore } from '../../bridge/state/open-existing';
+
+// `pandev-bitbucket dead-letters list|replay`: deliveries that failed for good, with their reasons;
+// replay puts them back in the outbox with a fresh attempt budget and delivers them now.
+
+export function registerDeadLetters(program: Command): void {
+  const command = program.command('dead-letters').description('list or replay deliveries that failed for good');
+  withConfigOption(command.command('list').description('list dead letters with their reasons').option('--json', 'machine-readable output')).action(
+    action(async (flags: ConfigFlags & { json?: boolean }) => {
+      const store = openExistingStore(stateDbPath({ ...(flags.config ? { file: flags.config } : {}) }));
+      if (!store) return EXIT.failed;
+      try {
+        const letters = await listDead(store);
+        if (flags.json) console.log(JSON.stringify(letters, null, 2));
+        else if (!letters.length) console.log('no dead letters');
+        else for (const l of letters) console.log(`${l.id}  ${new Date(l.deadAt).toISOString()}  ${l.eventKey}  ${l.repository}  after ${l.attempts} attempts\n    ${l.reason}`);
+        return EXIT.ok;
+      } finally {
+        store.close();
+      }
+    }),
+  );
+  withConfigOption(
+    command
+      .command('replay')
+      .description('deliver dead letters again (needs the full configuration: PanDev URL, token, secret)')
+      .argument('[ids...]', 'delivery ids (X-Request-UUID) to replay')
+      .option('--all', 'replay every dead letter'),
+  ).action(
+    action(async (ids: string[], flags: ConfigFlags & { all?: boolean }) => {
+      if (!ids.length && !flags.all) {
+        console.error('name the delivery ids to replay, or pass --all');
+        return EXIT.failed;
+      }
+      const result = await replayDead(configFrom(flags), flags.all ? 'all' : ids);
+      console.log(`${result.delivered} delivered, ${result.stillWaiting} waiting for a retry, ${result.deadAgain} failed again, ${result.notFound} not found`);
+      return result.deadAgain || result.notFound ? EXIT.failed : EXIT.ok;
+    }),
+  );
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+// The Connection part of the settings page: where PanDev is, the two secrets, the check and the
+// activation. Messages name what to do, because the page shows them next to the field as they are.
+
+// Loopback hosts, as URL.hostname spells them: the sandbox's receiver runs on plain http there.
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export const PanDevUrl = z
+  .string()
+  .trim()
+  .min(1, 'enter the PanDev URL, e.g. https://pandev.example.com')
+  .max(2000, 'at most 2,000 characters')
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a URL: enter the address PanDev is reached at, e.g. https://pandev.example.com' });
+      return;
+    }
+    const loopback = LOOPBACK.has(url.hostname.toLowerCase());
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      ctx.addIssue({ code: 'custom', message: 'must start with https:// (plain http:// is accepted only for 127.0.0.1, localhost and ::1)' });
+    }
+    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password: the ingest token is entered below' });
+    if (url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'must not contain a ?query or #fragment' });
+  });
+
+export const IngestToken = z
+  .string()
+  .trim()
+  .min(8, 'the ingest token is at least 8 characters: copy it whole from PanDev')
+  .max(4096, 'at most 4,096 characters')
+  .regex(/^\S+$/, 'the ingest token contains no spaces: copy it whole from PanDev');
+
+export const SigningSecret = z
+  .string()
+  .trim()
+  .min(16, 'use at least 16 characters, or generate one')
+  .max(1024, 'at most 1,024 characters')
+  .regex(/^\S+$/, 'the signing secret contains no spaces');
+
+/** Secrets left out keep their saved value: the page never has them to send back. */
+export const ConnectionSaveInput = z.object({
+  baseUrl: PanDevUrl,
+  token: IngestToken.optional(),
+  signingSecret: SigningSecret.optional(),
+});
+
+export const EmptyInput = z.object({});
+
+/** All the browser ever learns about a secret. */
+export interface SecretView {
+  set: boolean;
+  last4?: string;
+}
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface CheckItem {
+  key: 'bitbucket' | 'access' | 'pandev';
+  status: CheckStatus;
+  title: string;
+  detail: string;
+}
+
+export interface CheckResult {
+  /** Nothing failed (warnings allow activation). */
+  ok: boolean;
+  at: number;
+  workspace?: { slug: string; name: string };
+  /** The Bitbucket identity the app's own requests run as. */
+  actingAs?: string;
+  /** Repositories the app can read. */
+  repositories?: number;
+  items: CheckItem[];
+}
+
+export interface ConnectionView {
+  baseUrl?: string;
+  token: SecretView;
+  signingSecret: SecretView;
+  activatedAt?: number;
+  /** Set when PanDev answered 410: deliveries wait until a check passes again. */
+  disabled?: { at: number; reason: string };
+  /** The last check, and whether it was made with the settings saved now (only then may it activate). */
+  lastCheck?: CheckResult & { current: boolean };
+}
+
+export interface ActivateOutput {
+  activatedAt: number;
+  /** Repositories whose backfill was asked for now. */
+  backfillRequested: number;
+}

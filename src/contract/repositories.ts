@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+// The Repositories and Advanced parts of the settings page. Lists come a page at a time: a workspace
+// can hold thousands of repositories, and one answer with all of them would be slow and large.
+
+export const RepositoryUuid = z.string().regex(/^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i, 'a repository UUID in braces, as Bitbucket writes it');
+
+export const ProjectKey = z.string().trim().min(1, 'a project key').max(100, 'at most 100 characters');
+
+export const RepositoriesListInput = z.object({
+  /** Matches the repository's name, slug or project name, ignoring case. */
+  search: z.string().trim().max(100, 'at most 100 characters').optional(),
+  project: ProjectKey.optional(),
+  offset: z.number().int().min(0, 'not negative').max(1_000_000).optional(),
+  limit: z.number().int().min(1, 'at least 1').max(100, 'at most 100 per page').optional(),
+  /** Read the list from Bitbucket again instead of the few-minute cache. */
+  refresh: z.boolean().optional(),
+});
+
+export const SelectionInput = z.discriminatedUnion('scope', [
+  z.object({ scope: z.literal('repositories'), repositories: z.array(RepositoryUuid).min(1, 'name at least one repository').max(100, 'at most 100 at once'), selected: z.boolean() }),
+  z.object({ scope: z.literal('project'), project: ProjectKey, selected: z.boolean() }),
+  z.object({ scope: z.literal('all'), selected: z.boolean() }),
+]);
+
+export const PreferencesSaveInput = z.object({
+  prComments: z.boolean().optional(),
+  backfillDays: z.number().int('whole days').min(1, 'between 1 and 365 days').max(365, 'between 1 and 365 days').optional(),
+  reconcileMinutes: z
+    .number()
+    .int('whole minutes')
+    .min(5, 'between 5 and 1,440 minutes')
+    .max(1440, 'between 5 and 1,440 minutes')
+    .multipleOf(5, 'a multiple of 5 minutes: the reconciliation runs on a five-minute tick')
+    .optional(),
+});
+
+/** `prComments: null` removes the repository's exception, so it follows the workspace setting again. */
+export const PrCommentOverrideInput = z.object({ repository: RepositoryUuid, prComments: z.boolean().nullable() });
+
+export type BackfillState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface BackfillView {
+  state: BackfillState;
+  done: number;
+  total?: number;
+  etaSeconds?: number;
+  error?: string;
+}
+
+export interface RepositoryRow {
+  uuid: string;
+  slug: string;
+  name: string;
+  project: { key: string; name: string };
+  selected: boolean;
+  /** Whether merged pull requests get the DORA comment, and whether that differs from the workspace setting. */
+  prComments: { value: boolean; overridden: boolean };
+  lastEvent?: { key: string; at: string; deliveredAt: number };
+  backfill?: BackfillView;
+}
+
+export interface ProjectSummary {
+  key: string;
+  name: string;
+  repositories: number;
+  selected: number;
+}
+
+export interface SelectionSummary {
+  mode: 'all' | 'selected';
+  selected: number;
+  repositories: number;
+}
+
+export interface RepositoryPage {
+  items: RepositoryRow[];
+  /** Repositories matching the search and project filter. */
+  total: number;
+  offset: number;
+  nextOffset?: number;
+  /** Every project of the workspace, with how many of its repositories are selected. */
+  projects: ProjectSummary[];
+  selection: SelectionSummary;
+  /** When the list was read from Bitbucket. */
+  fetchedAt: number;
+}
+
+export interface SelectionOutput {
+  selection: SelectionSummary;
+  /** Repositories whose selection changed. */
+  changed: number;
+  backfill: { requested: number; cancelled: number };
+}
+
+export interface PreferencesView {
+  prComments: boolean;
+  backfillDays: number;
+  reconcileMinutes: number;
+  /** Repositories with their own PR comment setting. */
+  overrides: number;
+}

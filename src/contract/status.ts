@@ -1,0 +1,41 @@
+import type { BackfillView } from './repositories';
+
+// The Status part of the settings page: is data flowing, and if not, what needs an admin.
+
+export type ConnectionState = 'connected' | 'needs-attention' | 'disconnected';
+
+export interface DeliveryCounts {
+  delivered: number;
+  retried: number;
+  dead: number;
+  dropped: number;
+  droppedBy: Record<string, number>;
+}
+
+export interface BackfillRow extends BackfillView {
+  repository: string;
+  name: string;
+}
+
+export interface StatusView {
+  state: ConnectionState;
+  /** Why the state is not `connected`, each an instruction. */
+  reasons: string[];
+  selectedRepositories: number;
+  repositories: number;
+  /** The newest successful delivery or reconciliation pass. */
+  lastSync?: { at: number; source: 'delivery' | 'reconciliation' };
+  /** Deliveries of the last 24 hours by outcome. */
+  deliveries: DeliveryCounts;
+  deadLetters: { count: number; more: boolean };
+  backfill: {
+    repositories: number;
+    finished: number;
+    done: number;
+    total?: number;
+    /** The longest remaining estimate among running jobs. */
+    etaSeconds?: number;
+    /** Unfinished and failed jobs, most recently updated first (at most 20). */
+    active: BackfillRow[];
+  };
+}

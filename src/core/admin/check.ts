@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { CheckItem, CheckResult } from '../../contract/connection';
+import { ingestPaths } from '../change/event-keys';
+import { settingsStore } from '../config/settings';
+import { attemptDelivery } from '../deliver/attempt';
+import { BitbucketError, errorMessage } from '../errors';
+import type { AdminContext } from './context';
+import { explainPing } from './check-texts';
+
+// Check connection: what the app sees of Bitbucket (workspace, identity, repositories, whether it can
+// read their pull requests) and whether PanDev takes a signed test delivery with the saved token.
+
+export interface CheckDependencies {
+  /** Repositories the admin can see, read as the admin; compared with the app's count to spot partial access. */
+  userRepositoryCount?: () => Promise<number | undefined>;
+}
+
+const Workspace = z.object({ slug: z.string(), name: z.string() });
+const Identity = z.object({ display_name: z.string().optional(), nickname: z.string().optional() });
+const Count = z.object({ size: z.number().int(), values: z.array(z.object({ uuid: z.string(), name: z.string() })) });
+
+export const PING_EVENT_KEY = 'diagnostics:ping';
+
+export async function checkConnection(ctx: AdminContext, deps: CheckDependencies = {}): Promise<CheckResult> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const [connection, credentials, tuning] = await Promise.all([settings.connection(), settings.credentials(), settings.tuning()]);
+  const result: CheckResult = { ok: false, at: ctx.clock.now(), items: [] };
+  await checkBitbucket(ctx, deps, result);
+  if (!connection) result.items.push({ key: 'pandev', status: 'fail', title: 'No PanDev URL saved', detail: 'Enter the PanDev URL and the ingest token, save, then check again.' });
+  else if (!credentials.token || !credentials.signingSecret) {
+    const missing = !credentials.token ? 'ingest token' : 'signing secret';
+    result.items.push({ key: 'pandev', status: 'fail', title: `No ${missing} saved`, detail: `Save the ${missing}, then check again.` });
+  } else {
+    const url = connection.baseUrl.replace(/\/+$/, '') + ingestPaths.repository;
+    const body = JSON.stringify({ diagnostics: { ping: true, workspace: ctx.workspace, at: new Date(result.at).toISOString() } });
+    const outcome = await attemptDelivery(
+      { url, id: randomUUID(), eventKey: PING_EVENT_KEY, edition: 'cloud', origin: 'diagnostics', attempt: 1, body, token: credentials.token, secret: credentials.signingSecret, userAgent: ctx.userAgent, timeoutMs: tuning.deliveryTimeoutMs },
+      ctx.send,
+    );
+    result.items.push(explainPing(outcome, url, connection.baseUrl, tuning.deliveryTimeoutMs));
+  }
+  result.ok = result.items.every((item) => item.status !== 'fail');
+  ctx.log.info({ ok: result.ok, items: result.items.map((item) => `${item.key}:${item.status}`) }, 'connection checked');
+  return result;
+}
+
+async function checkBitbucket(ctx: AdminContext, deps: CheckDependencies, result: CheckResult): Promise<void> {
+  const workspace = { workspace: ctx.workspace };
+  let count: z.infer<typeof Count>;
+  try {
+    const [space, repositories] = await Promise.all([
+      ctx.bitbucket.get({ endpoint: 'workspace', params: workspace, query: { fields: 'slug,name' } }, Workspace),
+      ctx.bitbucket.get({ endpoint: 'repositories', params: workspace, query: { pagelen: 1, fields: 'size,values.uuid,values.name' } }, Count),
+    ]);
+    result.workspace = space;
+    count = repositories;
+  } catch (error) {
+    result.items.push({ key: 'bitbucket', status: 'fail', title: 'The app cannot read this workspace', detail: bitbucketAdvice(error) });
+    return;
+  }
+  // Who the app's requests run as; Bitbucket may not describe an app user, which is no reason to fail.
+  const identity = await ctx.bitbucket.get({ endpoint: 'currentUser', params: {}, query: { fields: 'display_name,nickname' } }, Identity).catch(() => undefined);
+  result.actingAs = identity?.display_name ?? identity?.nickname ?? 'the app\'s own Forge user';
+  result.repositories = count.size;
+  result.items.push({
+    key: 'bitbucket',
+    status: 'pass',
+    title: `Workspace ${result.workspace.name}`,
+    detail: `The app acts as ${result.actingAs} in ${result.workspace.slug} and can read ${count.size} ${count.size === 1 ? 'repository' : 'repositories'}.`,
+  });
+  result.items.push(await checkAccess(ctx, deps, count));
+}
+
+async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.infer<typeof Count>): Promise<CheckItem> {
+  const partial = (title: string, detail: string): CheckItem => ({ key: 'access', status: 'warn', title, detail });
+  const userCount = await deps.userRepositoryCount?.().catch(() => undefined);
+  if (userCount !== undefined && userCount > count.size) {
+    return partial(
+      `Partial access: ${count.size} of ${userCount} repositories`,
+      `You can see ${userCount - count.size} repositories the app cannot read; they are neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to them is not restricted.`,
+    );
+  }
+  const sample = count.values[0];
+  if (!sample) return { key: 'access', status: 'warn', title: 'No repositories', detail: 'The workspace has no repository the app can read yet: nothing will be forwarded until one exists.' };
+  try {
+    await ctx.bitbucket.get({ endpoint: 'pullRequests', params: { workspace: ctx.workspace, repo_slug: sample.uuid }, query: { pagelen: 1, fields: 'values.id' } }, z.object({}).loose());
+  } catch (error) {
+    return partial(`Partial access: cannot read pull requests of ${sample.name}`, `${bitbucketAdvice(error)} Pull-request events of such repositories become dead letters until access is restored.`);
+  }
+  return { key: 'access', status: 'pass', title: 'Full read access', detail: `The app reads every repository you can see${userCount === undefined ? '' : ` (${userCount})`} and their pull requests.` };
+}
+
+function bitbucketAdvice(error: unknown): string {
+  if (error instanceof BitbucketError && (error.kind === 'unauthorized' || error.kind === 'forbidden')) {
+    return `Bitbucket refused the app (${error.status}). Check that PanDev Metrics is still installed in this workspace with the permissions it asked for; reinstall it if it was removed.`;
+  }
+  if (error instanceof BitbucketError && error.kind === 'rate-limited') return 'Bitbucket is rate-limiting the app right now. Wait a few minutes and check again.';
+  return `Bitbucket did not answer as expected: ${errorMessage(error)}. Try again in a few minutes.`;
+}

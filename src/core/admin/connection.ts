@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, SecretView } from '../../contract/connection';
+import type { BackfillRecord } from '../backfill/state';
+import { secretKeys, settingsStore } from '../config/settings';
+import { loadCatalog } from './catalog';
+import { checkConnection, type CheckDependencies } from './check';
+import type { AdminContext } from './context';
+import { AdminActionError } from './errors';
+import { isSelectedIn, requestBackfills, selectionState } from './selection';
+
+// Connection: save the PanDev URL and secrets, check them, activate. Secrets go in and never come
+// out (the page sees whether one is set and its last four characters), except a signing secret the
+// app generates, which is shown once so the admin can paste it into PanDev.
+
+export const CHECK_KEY = 'config:check';
+// The check is stored with a digest of what it checked: activation needs a pass for the settings saved now.
+const StoredCheck = z.object({ fingerprint: z.string(), result: z.custom<CheckResult>((value) => typeof value === 'object' && value !== null) });
+
+function secretView(value: string | undefined): SecretView {
+  return value ? { set: true, last4: value.slice(-4) } : { set: false };
+}
+
+function fingerprint(baseUrl: string | undefined, token: string | undefined, secret: string | undefined): string {
+  return createHash('sha256').update(JSON.stringify([baseUrl ?? '', token ?? '', secret ?? ''])).digest('hex');
+}
+
+async function current(ctx: AdminContext) {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const [connection, credentials, stored] = await Promise.all([settings.connection(), settings.credentials(), ctx.store.get(CHECK_KEY)]);
+  const check = StoredCheck.safeParse(stored);
+  const print = fingerprint(connection?.baseUrl, credentials.token, credentials.signingSecret);
+  return { settings, connection, credentials, print, check: check.success ? { ...check.data.result, current: check.data.fingerprint === print } : undefined };
+}
+
+export async function getConnection(ctx: AdminContext): Promise<ConnectionView> {
+  const { connection, credentials, check } = await current(ctx);
+  return {
+    ...(connection ? { baseUrl: connection.baseUrl } : {}),
+    token: secretView(credentials.token),
+    signingSecret: secretView(credentials.signingSecret),
+    ...(connection?.activatedAt ? { activatedAt: connection.activatedAt } : {}),
+    ...(connection?.disabled ? { disabled: connection.disabled } : {}),
+    ...(check ? { lastCheck: check } : {}),
+  };
+}
+
+export async function saveConnection(ctx: AdminContext, input: z.output<typeof ConnectionSaveInput>): Promise<ConnectionView> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  if (input.token) await ctx.secrets.set(secretKeys.token, input.token);
+  if (input.signingSecret) await ctx.secrets.set(secretKeys.signingSecret, input.signingSecret);
+  const existing = await settings.connection();
+  await settings.saveConnection({ ...existing, baseUrl: input.baseUrl });
+  ctx.log.info({ baseUrl: input.baseUrl, token: input.token ? 'replaced' : 'kept', signingSecret: input.signingSecret ? 'replaced' : 'kept' }, 'connection saved');
+  return getConnection(ctx);
+}
+
+export async function generateSigningSecret(ctx: AdminContext): Promise<{ secret: string; connection: ConnectionView }> {
+  // 256 bits, URL-safe so it pastes cleanly into any form.
+  const secret = randomBytes(32).toString('base64url');
+  await ctx.secrets.set(secretKeys.signingSecret, secret);
+  ctx.log.info({}, 'signing secret generated');
+  return { secret, connection: await getConnection(ctx) };
+}
+
+/** Runs the check and keeps its result; a pass also lifts a pause PanDev's 410 caused. */
+export async function checkAndRecord(ctx: AdminContext, deps: CheckDependencies): Promise<CheckResult> {
+  const result = await checkConnection(ctx, deps);
+  const { settings, connection, print } = await current(ctx);
+  await ctx.store.set(CHECK_KEY, { fingerprint: print, result });
+  if (result.ok && connection?.disabled) {
+    const { disabled: _lifted, ...rest } = connection;
+    await settings.saveConnection(rest);
+    ctx.log.info({}, 'deliveries resumed after a passing check');
+  }
+  return result;
+}
+
+export async function activate(ctx: AdminContext): Promise<{ output: ActivateOutput; requested: BackfillRecord[] }> {
+  const { settings, connection, check } = await current(ctx);
+  if (!connection) throw new AdminActionError('precondition-failed', 'Save the PanDev URL, the ingest token and the signing secret first.');
+  if (connection.activatedAt) return { output: { activatedAt: connection.activatedAt, backfillRequested: 0 }, requested: [] };
+  if (!check?.current) throw new AdminActionError('precondition-failed', 'Run Check connection with the settings saved now: Activate needs a passing check.');
+  if (!check.ok) throw new AdminActionError('precondition-failed', 'The last check failed: fix what it reports, then check again before activating.');
+  const now = ctx.clock.now();
+  const [catalog, state, preferences] = await Promise.all([loadCatalog(ctx), selectionState(settings), settings.preferences()]);
+  const selected = catalog.repositories.filter((r) => isSelectedIn(state, r.uuid)).map((r) => r.uuid);
+  // Backfill is asked for before activation is recorded, so an interrupted call can simply be repeated.
+  const requested = await requestBackfills(ctx.store, selected, preferences.backfillDays, now);
+  await settings.saveConnection({ ...connection, activatedAt: now });
+  ctx.log.info({ selected: selected.length, backfillRequested: requested.length }, 'activated');
+  return { output: { activatedAt: now, backfillRequested: requested.length }, requested };
+}

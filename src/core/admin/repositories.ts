@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { BackfillView, ProjectSummary, RepositoriesListInput, RepositoryPage, RepositoryRow } from '../../contract/repositories';
+import { getBackfill, type BackfillRecord } from '../backfill/state';
+import { settingsStore, type Preferences } from '../config/settings';
+import { keyPart } from '../keys';
+import { activityKey } from '../pipeline/stage';
+import { loadCatalog, type Catalog, type CatalogRepository } from './catalog';
+import { mapLimit, type AdminContext } from './context';
+import { isSelectedIn, selectionState, summarize, type SelectionState } from './selection';
+
+// One page of the repository list: filtered and paged over the cached catalog, each row with its
+// selection, PR comment setting, last event and backfill progress (two store reads per row shown).
+
+const Activity = z.object({ lastEventKey: z.string(), lastEventAt: z.string(), lastDeliveredAt: z.number() });
+
+export async function listRepositories(ctx: AdminContext, input: z.output<typeof RepositoriesListInput>): Promise<RepositoryPage> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const [catalog, state, preferences] = await Promise.all([loadCatalog(ctx, { refresh: input.refresh }), selectionState(settings), settings.preferences()]);
+  const search = input.search?.toLowerCase();
+  const matching = catalog.repositories.filter(
+    (r) =>
+      (!input.project || r.projectKey === input.project) &&
+      (!search || r.name.toLowerCase().includes(search) || r.slug.toLowerCase().includes(search) || (catalog.projects.get(r.projectKey) ?? '').toLowerCase().includes(search)),
+  );
+  const offset = input.offset ?? 0;
+  const limit = input.limit ?? 50;
+  const page = matching.slice(offset, offset + limit);
+  const items = await mapLimit(page, 20, (repository) => row(ctx, catalog, repository, state, preferences));
+  return {
+    items,
+    total: matching.length,
+    offset,
+    ...(offset + limit < matching.length ? { nextOffset: offset + limit } : {}),
+    projects: projectSummaries(catalog, state),
+    selection: summarize(catalog, state),
+    fetchedAt: catalog.fetchedAt,
+  };
+}
+
+async function row(ctx: AdminContext, catalog: Catalog, repository: CatalogRepository, state: SelectionState, preferences: Preferences): Promise<RepositoryRow> {
+  const [activity, backfill] = await Promise.all([ctx.store.get(activityKey(repository.uuid)), getBackfill(ctx.store, repository.uuid)]);
+  const lastEvent = Activity.safeParse(activity);
+  const override = preferences.prCommentOverrides[repository.uuid];
+  return {
+    uuid: repository.uuid,
+    slug: repository.slug,
+    name: repository.name,
+    project: { key: repository.projectKey, name: catalog.projects.get(repository.projectKey) ?? '' },
+    selected: isSelectedIn(state, repository.uuid),
+    prComments: { value: override ?? preferences.prComments, overridden: override !== undefined },
+    ...(lastEvent.success ? { lastEvent: { key: lastEvent.data.lastEventKey, at: lastEvent.data.lastEventAt, deliveredAt: lastEvent.data.lastDeliveredAt } } : {}),
+    ...(backfill ? { backfill: backfillView(backfill) } : {}),
+  };
+}
+
+export function backfillView(record: BackfillRecord): BackfillView {
+  return {
+    state: record.state,
+    done: record.done,
+    ...(record.total !== undefined ? { total: record.total } : {}),
+    ...(record.etaSeconds !== undefined ? { etaSeconds: record.etaSeconds } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+function projectSummaries(catalog: Catalog, state: SelectionState): ProjectSummary[] {
+  const byKey = new Map<string, ProjectSummary>();
+  for (const repository of catalog.repositories) {
+    const key = repository.projectKey;
+    const summary = byKey.get(key) ?? { key, name: catalog.projects.get(key) ?? '', repositories: 0, selected: 0 };
+    summary.repositories++;
+    if (isSelectedIn(state, repository.uuid)) summary.selected++;
+    byKey.set(key, summary);
+  }
+  return [...byKey.values()];
+}
+
+/** Whether `uuid` is one of the workspace's repositories (as far as the cached list knows). */
+export function inCatalog(catalog: Catalog, uuid: string): boolean {
+  return catalog.byKey.has(keyPart(uuid));
+}

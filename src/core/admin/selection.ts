@@ -1,0 +1,93 @@
+import type { z } from 'zod';
+import type { SelectionInput, SelectionOutput, SelectionSummary } from '../../contract/repositories';
+import { cancelBackfill, requestBackfill, type BackfillRecord } from '../backfill/state';
+import { settingsStore, type Selection, type SettingsStore } from '../config/settings';
+import { keyPart } from '../keys';
+import type { KeyValueStore } from '../ports';
+import { loadCatalog, type Catalog } from './catalog';
+import { mapLimit, type AdminContext } from './context';
+import { AdminActionError } from './errors';
+
+// Which repositories forward. A change takes effect for the next event (the trigger reads the same
+// marks); newly selected repositories of an activated app are backfilled, deselected ones lose their
+// pending backfill.
+
+export interface SelectionState {
+  selection: Selection;
+  marks: Map<string, boolean>;
+}
+
+export async function selectionState(settings: SettingsStore): Promise<SelectionState> {
+  const selection = await settings.selection();
+  return { selection, marks: await settings.selectionMarks(selection.generation) };
+}
+
+export function isSelectedIn(state: SelectionState, uuid: string): boolean {
+  return state.marks.get(keyPart(uuid)) ?? state.selection.mode === 'all';
+}
+
+export function summarize(catalog: Catalog, state: SelectionState): SelectionSummary {
+  const selected = catalog.repositories.filter((r) => isSelectedIn(state, r.uuid)).length;
+  return { mode: state.selection.mode, selected, repositories: catalog.repositories.length };
+}
+
+export interface AppliedSelection {
+  output: SelectionOutput;
+  /** Backfill records that now need a job. */
+  requested: BackfillRecord[];
+}
+
+export async function applySelection(ctx: AdminContext, input: z.output<typeof SelectionInput>): Promise<AppliedSelection> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const [catalog, before] = await Promise.all([loadCatalog(ctx), selectionState(settings)]);
+  const targets = targetsOf(catalog, input);
+  const changed = targets.filter((uuid) => isSelectedIn(before, uuid) !== input.selected);
+
+  let after: SelectionState;
+  if (input.scope === 'all') {
+    after = { selection: await settings.resetSelection(input.selected ? 'all' : 'selected'), marks: new Map() };
+  } else {
+    await mapLimit(changed, 10, (uuid) => settings.setSelected(uuid, input.selected, before.selection));
+    const marks = new Map(before.marks);
+    for (const uuid of changed) {
+      if (input.selected === (before.selection.mode === 'all')) marks.delete(keyPart(uuid));
+      else marks.set(keyPart(uuid), input.selected);
+    }
+    after = { selection: before.selection, marks };
+  }
+
+  const now = ctx.clock.now();
+  let requested: BackfillRecord[] = [];
+  if (!input.selected) await inChunks(changed, (chunk) => cancelBackfill(ctx.store, chunk, now));
+  else if ((await settings.connection())?.activatedAt) requested = await requestBackfills(ctx.store, changed, (await settings.preferences()).backfillDays, now);
+  ctx.log.info({ scope: input.scope, selected: input.selected, changed: changed.length, backfillRequested: requested.length }, 'repository selection changed');
+  return {
+    output: {
+      selection: summarize(catalog, after),
+      changed: changed.length,
+      backfill: { requested: requested.length, cancelled: input.selected ? 0 : changed.length },
+    },
+    requested,
+  };
+}
+
+function targetsOf(catalog: Catalog, input: z.output<typeof SelectionInput>): string[] {
+  if (input.scope === 'repositories') return [...new Set(input.repositories)];
+  if (input.scope === 'all') return catalog.repositories.map((r) => r.uuid);
+  const inProject = catalog.repositories.filter((r) => r.projectKey === input.project);
+  if (!inProject.length) throw new AdminActionError('not-found', `project: no project with key "${input.project}" in this workspace (refresh the list if it is new)`, 'project');
+  return inProject.map((r) => r.uuid);
+}
+
+/** Asks for the backfill of many repositories at once; returns the records that need a job. */
+export async function requestBackfills(store: KeyValueStore, repositories: string[], windowDays: number, now: number): Promise<BackfillRecord[]> {
+  return (await inChunks(repositories, (chunk) => requestBackfill(store, chunk, { windowDays, now }))).flat();
+}
+
+// requestBackfill and cancelBackfill go one repository at a time; chunks run side by side so that
+// thousands of repositories fit in one resolver call.
+function inChunks<R>(items: string[], fn: (chunk: string[]) => Promise<R>): Promise<R[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < items.length; i += 50) chunks.push(items.slice(i, i + 50));
+  return mapLimit(chunks, 8, fn);
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { BackfillRow, StatusView } from '../../contract/status';
+import { listBackfills, type BackfillRecord } from '../backfill/state';
+import { settingsStore } from '../config/settings';
+import { outboxStore } from '../deliver/outbox';
+import { recentOutcomes } from '../deliver/stats';
+import { keyPart } from '../keys';
+import type { KeyValueStore } from '../ports';
+import { loadCatalog, type Catalog } from './catalog';
+import { CHECK_KEY } from './connection';
+import type { AdminContext } from './context';
+import { backfillView } from './repositories';
+import { selectionState, summarize } from './selection';
+
+// The Status part: one badge an admin can trust at a glance, and the reasons behind it, each saying
+// what to do.
+
+const ReconcilePass = z.object({ finishedAt: z.number() });
+const Delivered = z.object({ lastDeliveredAt: z.number() });
+const DEAD_LETTER_COUNT_CAP = 100;
+
+export async function getStatus(ctx: AdminContext): Promise<StatusView> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const now = ctx.clock.now();
+  const [connection, credentials, catalog, state, deliveries, dead, backfills, lastDelivery, reconcile, check] = await Promise.all([
+    settings.connection(),
+    settings.credentials(),
+    loadCatalog(ctx),
+    selectionState(settings),
+    recentOutcomes(ctx.store, now, 24),
+    outboxStore(ctx.store).listDead(undefined, DEAD_LETTER_COUNT_CAP),
+    listBackfills(ctx.store),
+    newestDelivery(ctx.store),
+    ctx.store.get('reconcile:last'),
+    ctx.store.get<{ result?: { ok?: boolean } }>(CHECK_KEY),
+  ]);
+  const selection = summarize(catalog, state);
+  const reconciled = ReconcilePass.safeParse(reconcile);
+  const lastSync = newest([
+    lastDelivery === undefined ? undefined : { at: lastDelivery, source: 'delivery' as const },
+    reconciled.success ? { at: reconciled.data.finishedAt, source: 'reconciliation' as const } : undefined,
+  ]);
+  const deadLetters = { count: dead.entries.length, more: dead.cursor !== undefined };
+  const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
+
+  const reasons: string[] = [];
+  if (!connection?.activatedAt) reasons.push('PanDev is not connected yet: save the URL, the ingest token and the signing secret, check the connection, then activate.');
+  else {
+    if (connection.disabled) reasons.push(connection.disabled.reason);
+    if (!credentials.token) reasons.push('No ingest token is saved: deliveries are paused until one is.');
+    if (!credentials.signingSecret) reasons.push('No signing secret is saved: deliveries are paused until one is.');
+    if (check?.result?.ok === false) reasons.push('The last connection check failed: see Connection.');
+    if (selection.selected === 0) reasons.push('No repository is selected: nothing is forwarded.');
+    if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} deliveries could not be delivered: see Dead letters, fix the cause and replay them.`);
+    if (failedBackfills) reasons.push(`The backfill of ${failedBackfills} ${failedBackfills === 1 ? 'repository' : 'repositories'} failed: see Backfill.`);
+  }
+  return {
+    state: !connection?.activatedAt ? 'disconnected' : reasons.length ? 'needs-attention' : 'connected',
+    reasons,
+    selectedRepositories: selection.selected,
+    repositories: selection.repositories,
+    ...(lastSync ? { lastSync } : {}),
+    deliveries,
+    deadLetters,
+    backfill: backfillSummary(backfills, catalog),
+  };
+}
+
+function newest<T extends { at: number }>(candidates: Array<T | undefined>): T | undefined {
+  return candidates.reduce<T | undefined>((best, c) => (c && (!best || c.at > best.at) ? c : best), undefined);
+}
+
+/** The newest successful delivery, from each repository's activity record. */
+async function newestDelivery(store: KeyValueStore): Promise<number | undefined> {
+  let newestAt: number | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await store.list<unknown>('activity:', { cursor, limit: 100 });
+    for (const { value } of page.entries) {
+      const parsed = Delivered.safeParse(value);
+      if (parsed.success && (newestAt === undefined || parsed.data.lastDeliveredAt > newestAt)) newestAt = parsed.data.lastDeliveredAt;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return newestAt;
+}
+
+function backfillSummary(records: BackfillRecord[], catalog: Catalog): StatusView['backfill'] {
+  const live = records.filter((r) => r.state !== 'cancelled');
+  const known = live.every((r) => r.total !== undefined);
+  const etas = live.filter((r) => r.state === 'running' || r.state === 'queued').flatMap((r) => (r.etaSeconds === undefined ? [] : [r.etaSeconds]));
+  const active: BackfillRow[] = live
+    .filter((r) => r.state !== 'done')
+    .sort((a, b) => b.updatedAt - a.updatedAt)
+    .slice(0, 20)
+    .map((r) => ({ repository: r.repository, name: catalog.byKey.get(keyPart(r.repository))?.name ?? r.repository, ...backfillView(r) }));
+  return {
+    repositories: live.length,
+    finished: live.filter((r) => r.state === 'done').length,
+    done: live.reduce((sum, r) => sum + r.done, 0),
+    ...(known && live.length ? { total: live.reduce((sum, r) => sum + (r.total ?? 0), 0) } : {}),
+    ...(etas.length ? { etaSeconds: Math.max(...etas) } : {}),
+    active,
+  };
+}

@@ -1,0 +1,109 @@
+import type { RateBudget } from '../budget/rate-budget';
+import type { Preferences } from '../config/settings';
+import type { CloudClient } from '../enrich/cloud/client';
+import type { Lookups } from '../enrich/cloud/lookups';
+import { BitbucketError, errorMessage } from '../errors';
+import type { ForwardContext } from '../pipeline/context';
+import type { ForwardQueue } from '../pipeline/queue';
+import { phaseOrder, phases, type Phase, type PhaseContext } from './phases';
+import { getBackfill, saveBackfill, type BackfillRecord } from './state';
+
+// One piece of a repository's backfill: a bounded number of Bitbucket requests (never more than the
+// rate budget grants) from where the last piece stopped, then the cursor is saved and the next piece
+// queued. A piece that dies mid-way loses at most its current page: the cursor only moves after the
+// page's deliveries are in the outbox, and staging is idempotent.
+
+export interface BackfillDeps {
+  ctx: ForwardContext;
+  client: CloudClient;
+  lookups: Lookups;
+  budget: RateBudget;
+  queue: ForwardQueue;
+  preferences: Preferences;
+  workspace: string;
+  /** Requests one piece may make at most (each piece must end well inside the consumer's time limit). */
+  maxRequestsPerPiece?: number;
+}
+
+export type PieceOutcome =
+  | { kind: 'done' }
+  | { kind: 'continue'; delaySeconds: number }
+  | { kind: 'stopped'; reason: string };
+
+const ORDER: Phase[] = phaseOrder;
+/** A piece also ends after this long, even when its steps need no request (stats off, known refs). */
+const PIECE_MS = 30_000;
+
+export async function runBackfillPiece(repository: string, deps: BackfillDeps): Promise<PieceOutcome> {
+  const { ctx } = deps;
+  const record = await getBackfill(ctx.store, repository);
+  if (!record || record.state === 'cancelled' || record.state === 'done' || record.state === 'failed') return { kind: 'stopped', reason: record ? record.state : 'no backfill requested' };
+  const snapshot = await deps.budget.snapshot();
+  const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
+  if (cap <= 0) {
+    const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
+    await saveBackfill(ctx.store, { ...record, state: 'running', updatedAt: ctx.clock.now(), etaSeconds: eta(record, snapshot.limit) });
+    return { kind: 'continue', delaySeconds: Math.max(1, wait) };
+  }
+  const startRequests = deps.client.requests;
+  let current: BackfillRecord = { ...record, state: 'running', startedAt: record.startedAt ?? ctx.clock.now(), updatedAt: ctx.clock.now() };
+  const phaseCtx: PhaseContext = {
+    ...deps,
+    repository,
+    since: Date.parse(record.since),
+    spent: () => deps.client.requests - startRequests,
+    cap,
+    get: (request, schema) => deps.client.get(request, schema),
+  };
+  try {
+    const deadline = ctx.clock.now() + PIECE_MS;
+    while (phaseCtx.spent() < cap && ctx.clock.now() < deadline) {
+      const phase = current.cursor?.phase ?? ORDER[0]!;
+      const step = await phases[phase as Phase](phaseCtx, current);
+      current = { ...step.record, updatedAt: ctx.clock.now() };
+      if (step.next === undefined) {
+        const following = ORDER[ORDER.indexOf(phase as Phase) + 1];
+        if (!following) {
+          current = { ...current, state: 'done', finishedAt: ctx.clock.now(), cursor: undefined, etaSeconds: 0 };
+          await saveBackfill(ctx.store, current);
+          ctx.log.info({ repository, done: current.done, total: current.total }, 'backfill finished');
+          return { kind: 'done' };
+        }
+        current = { ...current, cursor: { phase: following } };
+      } else {
+        current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
+      }
+      await saveBackfill(ctx.store, { ...current, etaSeconds: eta(current, snapshot.limit) });
+    }
+    return { kind: 'continue', delaySeconds: 0 };
+  } catch (error) {
+    // The feeds are the repository's own: not found means the repository is gone, forbidden that the
+    // app lost access. Either way the backfill of this repository stops and says so; the rest go on.
+    if (error instanceof BitbucketError && (error.kind === 'not-found' || error.kind === 'forbidden')) {
+      const reason = error.kind === 'not-found' ? `the repository no longer exists (${error.message})` : `the app can no longer read this repository (${error.message})`;
+      await saveBackfill(ctx.store, { ...current, state: 'failed', error: reason, updatedAt: ctx.clock.now() });
+      ctx.log.warn({ repository, reason }, 'backfill stopped for this repository');
+      return { kind: 'stopped', reason };
+    }
+    if (error instanceof BitbucketError && error.transient) {
+      const delay = error.retryAfterSeconds ?? 60;
+      ctx.log.warn({ repository, error: error.message, retryInSeconds: delay }, 'backfill piece interrupted; will resume');
+      await saveBackfill(ctx.store, { ...current, updatedAt: ctx.clock.now(), error: error.message });
+      return { kind: 'continue', delaySeconds: delay };
+    }
+    const reason = errorMessage(error);
+    await saveBackfill(ctx.store, { ...current, state: 'failed', error: reason, updatedAt: ctx.clock.now() });
+    ctx.log.error({ repository, reason }, 'backfill failed');
+    return { kind: 'stopped', reason };
+  } finally {
+    await deps.budget.flush();
+  }
+}
+
+/** Seconds left at the budget's pace, from the requests the remaining work is expected to take. */
+function eta(record: BackfillRecord, limitPerHour: number): number | undefined {
+  if (record.total === undefined) return undefined;
+  const remaining = Math.max(0, record.total - record.done);
+  // About one request per pull request (its size) and one per ten for the shared feeds.
+  return Math.ceil(((remaining * 1.1) / limitPerHour) * 3600);
+}

@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+import type { CloudRequest } from '../../enrich/cloud/endpoints';
+import { CommitGraph } from '../../history/graph';
+import type { Prebuilt } from '../../history/prebuilt';
+import { stagePrebuilt } from '../../pipeline/stage';
+import { QUEUE_BATCH } from '../../pipeline/queue';
+import type { BackfillDeps } from '../job';
+import type { BackfillRecord } from '../state';
+import { jobStore } from '../store';
+
+export type Phase = 'commits' | 'pullrequests' | 'lifecycle' | 'activity' | 'refs' | 'statuses' | 'deployments';
+
+export interface PhaseContext extends BackfillDeps {
+  repository: string;
+  since: number;
+  /** Requests made in this piece so far, and how many it may make. */
+  spent(): number;
+  cap: number;
+  get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>>;
+}
+
+/** One step of a phase: the record as it now stands, and where the phase resumes (undefined: it is done). */
+export interface PhaseStep {
+  record: BackfillRecord;
+  next?: string;
+  page?: number;
+}
+
+export type PhaseRunner = (pc: PhaseContext, record: BackfillRecord) => Promise<PhaseStep>;
+
+/** Commits are looked for this far before the window, so pull requests opened in it find their first commit. */
+export const COMMIT_LOOKBACK_MS = 7 * 86_400_000;
+
+const graphs = new WeakMap<PhaseContext, CommitGraph>();
+
+/** The commit graph the commits phase stored, loaded once per piece. */
+export async function graphOf(pc: PhaseContext): Promise<CommitGraph> {
+  let graph = graphs.get(pc);
+  if (!graph) {
+    graph = new CommitGraph(await jobStore(pc.ctx.store, pc.repository).commits());
+    graphs.set(pc, graph);
+  }
+  return graph;
+}
+
+export function repoParams(pc: PhaseContext) {
+  return { workspace: pc.workspace, repo_slug: pc.repository };
+}
+
+/** Into the outbox, then onto the queue in batches: delivery happens in the consumer, in parallel. */
+export async function stage(pc: PhaseContext, items: Prebuilt[]): Promise<void> {
+  if (!items.length) return;
+  const staged = await stagePrebuilt(items, pc.ctx);
+  const ids = staged.entries.map((e) => e.id);
+  for (let i = 0; i < ids.length; i += QUEUE_BATCH) await pc.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
+}

@@ -1,0 +1,23 @@
+import { activityPhase } from './activity';
+import { commitsPhase } from './commits';
+import type { Phase, PhaseRunner } from './context';
+import { deploymentsPhase } from './deployments';
+import { lifecyclePhase } from './lifecycle';
+import { pullRequestsPhase } from './pull-requests';
+import { refsPhase } from './refs';
+import { statusesPhase } from './statuses';
+
+export type { Phase, PhaseContext } from './context';
+
+/** In order: the graph first, then the pull requests that walk it, then what hangs off refs and pipelines. */
+export const phaseOrder: Phase[] = ['commits', 'pullrequests', 'lifecycle', 'activity', 'refs', 'statuses', 'deployments'];
+
+export const phases: Record<Phase, PhaseRunner> = {
+  commits: commitsPhase,
+  pullrequests: pullRequestsPhase,
+  lifecycle: lifecyclePhase,
+  activity: activityPhase,
+  refs: refsPhase,
+  statuses: statusesPhase,
+  deployments: deploymentsPhase,
+};

@@ -1,0 +1,61 @@
+import { DiffstatPage, type PullRequest } from '../../enrich/cloud/schema';
+import { BitbucketError } from '../../errors';
+import { lifecycleEvents, type Lifecycle } from '../../history/pull-request-events';
+import { kvKey } from '../../keys';
+import { jobStore } from '../store';
+import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
+
+// Each pull request in turn: its commits (a walk of the stored graph), its size (its diffstat, the
+// one per-pull-request request, when file stats are on), and its created event. The rest of its
+// history (updates, reviews, comments, merge or decline) comes from the activity log.
+export const lifecyclePhase: PhaseRunner = async (pc, record) => {
+  const cursor = record.cursor?.phase === 'lifecycle' ? record.cursor : undefined;
+  const page = cursor?.page ?? 0;
+  const index = Number(cursor?.next ?? 0);
+  const ids = await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page).padStart(5, '0')));
+  if (!ids || index >= ids.length) {
+    const more = ids !== undefined && (await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page + 1).padStart(5, '0')))) !== undefined;
+    return more ? { record, next: '0', page: page + 1 } : { record };
+  }
+  const store = jobStore(pc.ctx.store, pc.repository);
+  const stored = await store.pullRequest(ids[index]!);
+  if (stored) {
+    const pr = stored.pullRequest;
+    const graph = await graphOf(pc);
+    const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
+    const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
+    // A merged pull request's destination is the merge commit's first parent: what it merged into.
+    const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
+    const lifecycle: Lifecycle = {
+      commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
+      ...(pc.preferences.commitStats !== 'off' ? await size(pc, pr) : {}),
+    };
+    await store.putPullRequest({ pullRequest: pr, lifecycle });
+    await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
+  }
+  return { record: { ...record, done: record.done + 1 }, next: String(index + 1), page };
+};
+
+// The pull request's own diffstat link: `pullrequests/{id}/diffstat` answers with a redirect to it,
+// which would cost two requests instead of one.
+async function size(pc: PhaseContext, pr: PullRequest): Promise<Pick<Lifecycle, 'size'>> {
+  const link = (pr.links as { diffstat?: { href?: string } } | undefined)?.diffstat?.href;
+  const request = link
+    ? { next: withQuery(link, { pagelen: '500', fields: 'values.lines_added,values.lines_removed,next' }) }
+    : { endpoint: 'pullRequestDiffstat' as const, params: { ...repoParams(pc), pull_request_id: pr.id }, query: { pagelen: 500, fields: 'values.lines_added,values.lines_removed,next' } };
+  try {
+    const stat = await pc.get(request, DiffstatPage);
+    const lines = stat.values.reduce<{ added: number; removed: number }>((sum, file) => ({ added: sum.added + (file.lines_added ?? 0), removed: sum.removed + (file.lines_removed ?? 0) }), { added: 0, removed: 0 });
+    // A diff of more than 500 files spans pages; the first page's count is a floor, and says so.
+    return { size: { files: stat.values.length, lines_added: lines.added, lines_removed: lines.removed, ...(stat.next ? { partial: true } : {}) } };
+  } catch (error) {
+    if (error instanceof BitbucketError && error.kind === 'not-found') return {};
+    throw error;
+  }
+}
+
+function withQuery(link: string, query: Record<string, string>): string {
+  const url = new URL(link);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url.toString();
+}

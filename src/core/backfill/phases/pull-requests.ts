@@ -1,0 +1,26 @@
+import { PullRequestPage } from '../../enrich/cloud/schema';
+import { kvKey } from '../../keys';
+import { jobStore } from '../store';
+import { repoParams, type PhaseRunner } from './context';
+
+// Every pull request updated in the window, in every state, 50 a page, with the fields the native
+// payloads carry (the list leaves participants, reviewers and rendered text out unless asked).
+export const FULL_PULL_REQUEST_FIELDS = '+values.participants,+values.reviewers,+values.rendered,+values.summary';
+
+export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
+  const cursor = record.cursor?.phase === 'pullrequests' ? record.cursor : undefined;
+  const request = cursor?.next
+    ? { next: cursor.next }
+    : {
+        endpoint: 'pullRequests' as const,
+        params: repoParams(pc),
+        query: { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(pc.since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS },
+      };
+  const page = await pc.get(request, PullRequestPage);
+  const store = jobStore(pc.ctx.store, pc.repository);
+  const number = cursor?.page ?? 0;
+  for (const pullRequest of page.values) await store.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
+  await pc.ctx.store.set(kvKey('bfdata', pc.repository, 'ids', String(number).padStart(5, '0')), page.values.map((pr) => pr.id), { ttlSeconds: 3 * 24 * 3600 });
+  const total = (record.total ?? 0) + page.values.length;
+  return { record: { ...record, total }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
+};

@@ -1,0 +1,72 @@
+import { Page, Ref, type Commit } from '../../enrich/cloud/schema';
+import type { CommitGraph } from '../../history/graph';
+import { refMovePush } from '../../history/push-events';
+import { refStateStore } from '../../pipeline/ref-state';
+import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
+
+// Branches and tags: each ref's commits in the window become one push from the window's edge (or the
+// tip already delivered) to the ref's tip, built from the stored graph. The tip is recorded, so a
+// second backfill or the reconciliation sends only what comes after it.
+
+const RefPage = Page(Ref);
+/** Commits listed in one rebuilt push; beyond it the push says it is truncated. */
+const MAX_PUSH_COMMITS = 1000;
+
+export const refsPhase: PhaseRunner = async (pc, record) => {
+  const cursor = record.cursor?.phase === 'refs' ? record.cursor : undefined;
+  // page 0: branches, page 1: tags; `next` follows each listing's own pages.
+  const kind = (cursor?.page ?? 0) === 0 ? 'branches' : 'tags';
+  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: kind, params: repoParams(pc), query: { pagelen: 100 } }, RefPage);
+  const graph = await graphOf(pc);
+  for (const ref of page.values) await refMove(pc, graph, ref);
+  if (page.next) return { record, next: page.next, page: cursor?.page ?? 0 };
+  return kind === 'branches' ? { record, next: '', page: 1 } : { record };
+};
+
+async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<void> {
+  const type = ref.type === 'tag' ? 'tag' : 'branch';
+  const tip = ref.target?.hash;
+  if (!tip) return;
+  const refs = refStateStore(pc.ctx.store);
+  const known = await refs.get(pc.repository, type, ref.name);
+  if (known?.tip === tip) return;
+  const tipCommit = graph.get(tip) ?? ref.target;
+  const inWindow = Date.parse(tipCommit?.date ?? '') >= pc.since;
+  if (!inWindow && !known) {
+    // Nothing happened on it in the window: remember where it stands, for the reconciliation.
+    await refs.set(pc.repository, type, ref.name, { tip, at: pc.ctx.clock.now(), origin: 'backfill' });
+    return;
+  }
+  const before = known?.tip ? (graph.get(known.tip) ?? null) : type === 'branch' ? edgeOfWindow(graph, tip, pc.since) : null;
+  const commits = type === 'branch' ? between(graph, tip, before?.hash) : [];
+  await stage(pc, refMovePush({
+    workspace: pc.workspace,
+    repository: await pc.lookups.repository(pc.workspace, pc.repository),
+    ref: { ...ref, ...(tipCommit ? { target: tipCommit } : {}) },
+    before,
+    commits: commits.slice(0, MAX_PUSH_COMMITS),
+    commitsTruncated: commits.length > MAX_PUSH_COMMITS,
+    origin: 'backfill',
+  }));
+}
+
+/** The newest commit on the branch from before the window: where the rebuilt push starts. */
+function edgeOfWindow(graph: CommitGraph, tip: string, since: number): Commit | null {
+  const { hashes } = graph.reachable(tip);
+  let edge: Commit | null = null;
+  for (const hash of hashes) {
+    const commit = graph.get(hash)!;
+    const date = Date.parse(commit.date ?? '');
+    if (date < since && (!edge || date > Date.parse(edge.date ?? ''))) edge = commit;
+  }
+  return edge;
+}
+
+/** Commits reachable from `tip` and not from `base`, newest first, as a push lists them. */
+export function between(graph: CommitGraph, tip: string, base: string | undefined): Commit[] {
+  const excluded = base ? graph.reachable(base).hashes : new Set<string>();
+  return [...graph.reachable(tip).hashes]
+    .filter((hash) => !excluded.has(hash))
+    .map((hash) => graph.get(hash)!)
+    .sort((a, b) => Date.parse(b.date ?? '') - Date.parse(a.date ?? ''));
+}

@@ -1,0 +1,38 @@
+import { CommitStatusPage } from '../../enrich/cloud/schema';
+import { intentsFor } from '../../change/intents';
+import type { ChangeOf } from '../../change/change';
+import { cloudBody } from '../../payload/cloud';
+import { kvKey } from '../../keys';
+import { jobStore } from '../store';
+import { graphOf, repoParams, stage, type PhaseRunner } from './context';
+
+// Build statuses have no repository-wide feed on Bitbucket Cloud: each commit's statuses cost a
+// request. When the admin turns this on, the head commit of every pull request in the window is read.
+export const statusesPhase: PhaseRunner = async (pc, record) => {
+  if (!pc.preferences.backfillBuildStatuses) return { record };
+  const cursor = record.cursor?.phase === 'statuses' ? record.cursor : undefined;
+  const page = cursor?.page ?? 0;
+  const index = Number(cursor?.next ?? 0);
+  const ids = await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page).padStart(5, '0')));
+  if (!ids || index >= ids.length) {
+    const more = ids !== undefined && (await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page + 1).padStart(5, '0')))) !== undefined;
+    return more ? { record, next: '0', page: page + 1 } : { record };
+  }
+  const stored = await jobStore(pc.ctx.store, pc.repository).pullRequest(ids[index]!);
+  const head = stored?.pullRequest.source.commit?.hash;
+  const commit = head ? (await graphOf(pc)).get(head) : undefined;
+  if (commit) {
+    const statuses = await pc.get({ endpoint: 'commitStatuses', params: { ...repoParams(pc), commit: commit.hash }, query: { pagelen: 100 } }, CommitStatusPage);
+    const repository = await pc.lookups.repository(pc.workspace, pc.repository);
+    await stage(pc, statuses.values.filter((s) => Date.parse(s.updated_on ?? '') >= pc.since).flatMap((status) => {
+      const change: ChangeOf<'build-status'> = {
+        edition: 'cloud', workspace: pc.workspace, repository: { uuid: repository.uuid, slug: repository.name }, origin: 'backfill',
+        at: status.updated_on ?? status.created_on ?? '', kind: 'build-status',
+        action: status.created_on === status.updated_on ? 'created' : 'updated', commit: commit.hash, key: status.key, state: status.state,
+        ...(status.updated_on ? { updatedOn: status.updated_on } : {}),
+      };
+      return intentsFor(change).intents.map((intent) => ({ change, intent, body: cloudBody({ family: 'build-status', repository, status: { ...status, commit } }, intent, change) }));
+    }));
+  }
+  return { record, next: String(index + 1), page };
+};

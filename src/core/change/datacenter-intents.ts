@@ -1,0 +1,86 @@
+import type { Change, ChangeOf } from './change';
+import { deliveryId } from './delivery-id';
+import type { DataCenterEventKey } from './event-keys';
+import type { DeliveryIntent, SkippedIntent } from './intents';
+
+// Data Center changes become its native events. The bridge finds each event twice when webhooks are on
+// (the webhook, then the poll's activity feed), so every version below is something both can see the
+// same way:
+// - opened, merged, deleted, comment added and deleted happen once per pull request or comment: the
+//   version is the action;
+// - the source branch moving is versioned by its commits (previousFromHash..fromHash), which the
+//   webhook and the RESCOPED activity both carry;
+// - what can recur (declined after a reopen, modified, comment edited, reviewer status) is versioned by
+//   its time to the second: the webhook's time field (the pull request's closedDate or updatedDate,
+//   the comment's updatedDate, the event date) and the activity's createdDate name the same instant,
+//   and 10.x prints times to the second only.
+// Reviewer statuses are explicit on Data Center (approved, unapproved, needs work), so unlike Cloud
+// no prior status is needed.
+
+export function datacenterIntents(change: Change): { intents: DeliveryIntent[]; skipped: SkippedIntent[] } {
+  const make = (eventKey: DataCenterEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']): DeliveryIntent => ({
+    id: deliveryId({ edition: change.edition, workspace: change.workspace, entity, eventKey, version }),
+    eventKey,
+    entity,
+    version,
+    ...(reviewer ? { reviewer } : {}),
+  });
+  const repo = change.repository.uuid;
+  const one = (intent: DeliveryIntent) => ({ intents: [intent], skipped: [] });
+  switch (change.kind) {
+    case 'pullrequest':
+      return one(pullRequestIntent(change, make));
+    case 'comment': {
+      const entity = `${pullRequestEntity(repo, change.pullRequestId)}:comment:${change.commentId}`;
+      if (change.action === 'created') return one(make('pr:comment:added', entity, 'added'));
+      if (change.action === 'deleted') return one(make('pr:comment:deleted', entity, 'deleted'));
+      return one(make('pr:comment:edited', entity, toSecond(change.at)));
+    }
+    case 'reviewer':
+      return {
+        intents: change.reviewers.map((reviewer) => {
+          const who = reviewer.user.id ?? reviewer.user.name ?? 'unknown';
+          const entity = `${pullRequestEntity(repo, change.pullRequestId)}:reviewer:${who}`;
+          const key = reviewer.status === 'approved' ? 'pr:reviewer:approved' : reviewer.status === 'changes_requested' ? 'pr:reviewer:needs_work' : 'pr:reviewer:unapproved';
+          return make(key, entity, toSecond(reviewer.at), { status: reviewer.status, at: reviewer.at });
+        }),
+        skipped: [],
+      };
+    case 'push':
+      return one(make('repo:refs_changed', `ref:${repo}:${change.ref.type}:${change.ref.name}`, `${change.before ?? 'null'}..${change.after ?? 'null'}`));
+    case 'build-status':
+      return one(make('pandev:build_status', `status:${repo}:${change.commit}:${change.key}`, `${change.state}@${toSecond(change.updatedOn ?? change.at)}`));
+    case 'repository':
+    case 'deployment':
+      // Neither is polled on Data Center (it has no deployments feed; repo:modified is not forwarded).
+      return { intents: [], skipped: [] };
+  }
+}
+
+function pullRequestIntent(change: ChangeOf<'pullrequest'>, make: (key: DataCenterEventKey, entity: string, version: string) => DeliveryIntent): DeliveryIntent {
+  const entity = pullRequestEntity(change.repository.uuid, change.pullRequestId);
+  switch (change.action) {
+    case 'created':
+      return make('pr:opened', entity, 'opened');
+    case 'updated':
+      return make('pr:modified', entity, toSecond(change.updatedOn ?? change.at));
+    case 'source-updated':
+      return make('pr:from_ref_updated', entity, `${change.previousFromHash ?? 'null'}..${change.fromHash ?? 'null'}`);
+    case 'fulfilled':
+      return make('pr:merged', entity, 'merged');
+    case 'rejected':
+      return make('pr:declined', entity, toSecond(change.at));
+    case 'deleted':
+      return make('pr:deleted', entity, 'deleted');
+  }
+}
+
+function pullRequestEntity(repository: string, id: number): string {
+  return `pullrequest:${repository}:${id}`;
+}
+
+/** `2026-11-20T10:00:00Z` from any form a source reports (epoch ms, ISO with or without millis, +0000). */
+export function toSecond(value: string | number): string {
+  const ms = typeof value === 'number' ? value : Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(ms) ? String(value) : `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}

@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import { BitbucketError, errorMessage, type BitbucketFailureKind } from '../../errors';
+import type { HttpResponse } from '../../ports';
+import { parseRetryAfter } from '../cloud/client';
+import { dcTarget, type DcRequest } from './endpoints';
+import { Page } from './schema';
+
+/** How the core reaches a Data Center instance: one GET in, one response out; no retries here. */
+export type DcTransport = (target: string) => Promise<HttpResponse>;
+
+export interface DcPageOptions {
+  /** Items per page asked for; the instance may cap it (notes §5.2: check the returned `limit`). */
+  limit?: number;
+  /** A smaller first page, when the first page usually answers the question (an idle poll). */
+  firstLimit?: number;
+  /** A hard stop, so a misbehaving instance cannot page forever. */
+  maxPages?: number;
+}
+
+export interface DcClient {
+  get<T extends z.ZodType>(request: DcRequest, schema: T): Promise<z.infer<T>>;
+  /** Follows `nextPageStart`, a page at a time: callers stream, nothing is gathered here. */
+  pages<T extends z.ZodType>(request: DcRequest, item: T, options?: DcPageOptions): AsyncGenerator<Array<z.infer<T>>>;
+  readonly requests: number;
+}
+
+export function dcClient(transport: DcTransport): DcClient {
+  let requests = 0;
+  async function get<T extends z.ZodType>(request: DcRequest, schema: T): Promise<z.infer<T>> {
+    const target = dcTarget(request);
+    const where = `GET ${target.split('?')[0]}`;
+    let response: HttpResponse;
+    requests++;
+    try {
+      response = await transport(target);
+    } catch (error) {
+      if (error instanceof BitbucketError) throw error;
+      throw new BitbucketError('network', undefined, where, `Bitbucket did not answer ${where}: ${errorMessage(error)}`);
+    }
+    const text = await response.text();
+    if (response.status < 200 || response.status >= 300) throw statusError(response, where, text);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new BitbucketError('malformed', response.status, where, `Bitbucket answered ${where} with malformed JSON (${text.length} bytes)`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown field';
+      throw new BitbucketError('malformed', response.status, where, `Bitbucket answered ${where} with an unexpected shape (${field})`);
+    }
+    return parsed.data;
+  }
+
+  async function* pages<T extends z.ZodType>(request: DcRequest, item: T, options: DcPageOptions = {}): AsyncGenerator<Array<z.infer<T>>> {
+    const maxPages = options.maxPages ?? 100;
+    let start: number | undefined = 0;
+    for (let page = 0; start !== undefined && page < maxPages; page++) {
+      const limit = page === 0 ? (options.firstLimit ?? options.limit) : options.limit;
+      const query = { ...request.query, start, ...(limit ? { limit } : {}) };
+      const body: { values: Array<z.infer<T>>; isLastPage: boolean; nextPageStart?: number | null } = await get({ ...request, query }, Page(item));
+      yield body.values;
+      // Some paged resources omit nextPageStart on their last page (BSERV-12725); trust isLastPage.
+      const next = body.isLastPage ? undefined : (body.nextPageStart ?? undefined);
+      start = next !== undefined && next > start ? next : undefined;
+    }
+  }
+
+  return {
+    get,
+    pages,
+    get requests() {
+      return requests;
+    },
+  };
+}
+
+function statusError(response: HttpResponse, where: string, text: string): BitbucketError {
+  const status = response.status;
+  const kinds: Record<number, BitbucketFailureKind> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 429: 'rate-limited' };
+  const kind: BitbucketFailureKind = kinds[status] ?? (status >= 500 || status === 408 ? 'server' : 'client');
+  const detail = dcErrorMessage(text);
+  return new BitbucketError(kind, status, where, `Bitbucket answered ${status} to ${where}${detail ? `: ${detail}` : ''}`, parseRetryAfter(response.headers.get('retry-after')));
+}
+
+/** DC errors are `{errors: [{message}]}`; anything else is shown trimmed. */
+function dcErrorMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ message?: string }> };
+    const messages = body.errors?.map((e) => e.message).filter(Boolean);
+    if (messages?.length) return messages.join('; ').slice(0, 300);
+  } catch {
+    // not JSON: fall through
+  }
+  return text.slice(0, 200).replace(/\s+/g, ' ').trim();
+}

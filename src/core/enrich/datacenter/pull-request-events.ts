@@ -1,0 +1,122 @@
+import type { Change, ReviewerStatus } from '../../change/change';
+import { intentsFor } from '../../change/intents';
+import type { Prebuilt } from '../../history/prebuilt';
+import type { Body } from '../../payload/cloud';
+import { dcPullRequestBody } from '../../payload/datacenter';
+import { epochMs, type Activity, type Participant, type PullRequest, type Repository, type User } from './schema';
+
+// A pull request's new activities become the native Data Center events they stand for, with the
+// bodies built from the objects the poll holds already (no request per event). What the activity
+// feed does not record, a changed title, description or target (pr:modified), is found by comparing
+// the pull request with what the previous pass saw of it.
+
+export interface DcSource {
+  /** The instance id every delivery id of this bridge is made of. */
+  instance: string;
+  repository: Repository;
+  origin: 'poll' | 'backfill' | 'webhook';
+}
+
+/** What a pass keeps of an open pull request, to tell the next pass what changed. */
+export interface PullRequestMemory {
+  title: string;
+  description: string | null;
+  toRef: { id: string; displayId: string; latestCommit: string | null };
+  /** Reviewer statuses by user id (previousStatus of the next review). */
+  reviews: Record<string, string>;
+}
+
+const reviewStatus: Record<string, ReviewerStatus> = { APPROVED: 'approved', REVIEWED: 'changes_requested', UNAPPROVED: 'none' };
+const dcStatus: Record<ReviewerStatus, string> = { approved: 'APPROVED', changes_requested: 'NEEDS_WORK', none: 'UNAPPROVED' };
+
+/** `activities` oldest first, only those not seen before and not older than the window. */
+export function pullRequestEvents(source: DcSource, pr: PullRequest, activities: Activity[], memory?: PullRequestMemory): { events: Prebuilt[]; memory: PullRequestMemory } {
+  const events: Prebuilt[] = [];
+  const reviews = { ...(memory?.reviews ?? {}) };
+  const base = { edition: 'datacenter' as const, workspace: source.instance, repository: repositoryRef(source.repository), origin: source.origin, pullRequestId: pr.id };
+  const emit = (change: Change, actor: User | null, extra?: Body) => {
+    for (const intent of intentsFor(change).intents) events.push({ change, intent, body: dcPullRequestBody({ actor, pullRequest: pr, ...(extra ? { extra } : {}) }, intent, change) });
+  };
+  for (const activity of activities) {
+    const at = isoTime(activity.createdDate);
+    const common = { ...base, at, actor: actorRef(activity.user) };
+    switch (activity.action) {
+      case 'OPENED':
+        emit({ ...common, kind: 'pullrequest', action: 'created' }, activity.user);
+        break;
+      case 'MERGED':
+        emit({ ...common, kind: 'pullrequest', action: 'fulfilled' }, activity.user);
+        break;
+      case 'DECLINED':
+        emit({ ...common, kind: 'pullrequest', action: 'rejected' }, activity.user);
+        break;
+      case 'RESCOPED':
+        if (activity.fromHash && activity.previousFromHash && activity.fromHash !== activity.previousFromHash) {
+          emit({ ...common, kind: 'pullrequest', action: 'source-updated', fromHash: activity.fromHash, previousFromHash: activity.previousFromHash }, activity.user, { previousFromHash: activity.previousFromHash });
+        }
+        break;
+      case 'APPROVED':
+      case 'UNAPPROVED':
+      case 'REVIEWED': {
+        const status = reviewStatus[activity.action]!;
+        const who = String(activity.user.id ?? activity.user.name);
+        const previousStatus = reviews[who] ?? 'UNAPPROVED';
+        reviews[who] = dcStatus[status];
+        const change: Change = { ...common, kind: 'reviewer', reviewers: [{ user: actorRef(activity.user), status, at }] };
+        emit(change, activity.user, { participant: participantOf(pr, activity.user, dcStatus[status]), previousStatus });
+        break;
+      }
+      case 'COMMENTED': {
+        const comment = activity.comment;
+        const action = activity.commentAction === 'EDITED' ? 'updated' : activity.commentAction === 'DELETED' ? 'deleted' : activity.commentAction === 'ADDED' ? 'created' : undefined;
+        if (!comment || !action) break;
+        emit({ ...common, kind: 'comment', action, commentId: comment.id }, activity.user, { comment });
+        break;
+      }
+      // REOPENED has no webhook of its own; UPDATED (reviewers added or removed) is pr:reviewer:updated,
+      // which PanDev does not take.
+    }
+  }
+  const modified = memory && modification(pr, memory);
+  if (modified) {
+    const at = isoTime(pr.updatedDate);
+    emit({ ...base, at, kind: 'pullrequest', action: 'updated', updatedOn: at }, pr.author?.user ?? null, modified);
+  }
+  return { events, memory: remember(pr, reviews) };
+}
+
+/** The previous title, description and target when any of them changed, as pr:modified carries them. */
+function modification(pr: PullRequest, memory: PullRequestMemory): Body | undefined {
+  const description = (pr.description as string | undefined) ?? null;
+  if (pr.title === memory.title && description === memory.description && pr.toRef.id === memory.toRef.id) return undefined;
+  const target = { id: memory.toRef.id, displayId: memory.toRef.displayId, type: 'BRANCH', latestCommit: memory.toRef.latestCommit, latestChangeset: memory.toRef.latestCommit };
+  return { previousTitle: memory.title, previousDescription: memory.description, previousTarget: target };
+}
+
+function remember(pr: PullRequest, reviews: Record<string, string>): PullRequestMemory {
+  return {
+    title: pr.title,
+    description: (pr.description as string | undefined) ?? null,
+    toRef: { id: pr.toRef.id, displayId: pr.toRef.displayId, latestCommit: pr.toRef.latestCommit ?? null },
+    reviews,
+  };
+}
+
+/** The reviewer as the webhook shows them: their participant entry, with the status this event set. */
+function participantOf(pr: PullRequest, user: User, status: string): Participant {
+  const all = [...(pr.reviewers ?? []), ...((pr.participants as Participant[] | undefined) ?? [])];
+  const found = all.find((p) => (user.id !== undefined && p.user.id === user.id) || p.user.name === user.name);
+  return { ...(found ?? { user, role: 'PARTICIPANT' }), approved: status === 'APPROVED', status };
+}
+
+export function repositoryRef(repository: Repository): { uuid: string; slug: string } {
+  return { uuid: String(repository.id), slug: `${repository.project.key}/${repository.slug}` };
+}
+
+export function actorRef(user: User): { id?: number; name: string } {
+  return { ...(user.id !== undefined ? { id: user.id } : {}), name: user.name };
+}
+
+export function isoTime(value: number | string): string {
+  return new Date(epochMs(value)).toISOString();
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+// Bitbucket Data Center API objects. Like the Cloud schemas: the fields we rely on are checked, every
+// other field is kept as the instance sent it, because these objects become webhook bodies and a DC
+// webhook shows the same objects the REST API does. Dates are epoch milliseconds on 9.x and ISO 8601
+// strings on 10.x (notes §5.5); both are accepted and kept as sent (PanDev's parsers of that version
+// expect that version's form), and `epochMs` reads either.
+
+/** A date as either version sends it. */
+export const DcDate = z.union([z.number(), z.string().refine((value) => !Number.isNaN(parseDcDate(value)), 'not a date')]);
+export type DcDate = z.infer<typeof DcDate>;
+
+/** `+0000` offsets (DC's webhook `date`) are ISO 8601 but not every parser takes them; add the colon. */
+function parseDcDate(value: string): number {
+  return Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+
+export function epochMs(value: DcDate): number {
+  return typeof value === 'number' ? value : parseDcDate(value);
+}
+
+export const User = z.looseObject({
+  name: z.string(),
+  id: z.number().int().optional(),
+  slug: z.string().optional(),
+  displayName: z.string().optional(),
+  emailAddress: z.string().optional(),
+});
+export type User = z.infer<typeof User>;
+
+export const Project = z.looseObject({ key: z.string(), id: z.number().int().optional(), name: z.string().optional() });
+
+export const Repository = z.looseObject({ id: z.number().int(), slug: z.string(), name: z.string(), project: Project });
+export type Repository = z.infer<typeof Repository>;
+
+export const PullRequestRef = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string().optional(), repository: Repository.optional() });
+
+export const Participant = z.looseObject({ user: User, role: z.string().optional(), approved: z.boolean().optional(), status: z.string().optional() });
+export type Participant = z.infer<typeof Participant>;
+
+export const PullRequest = z.looseObject({
+  id: z.number().int(),
+  version: z.number().int().optional(),
+  title: z.string(),
+  state: z.string(),
+  createdDate: DcDate,
+  updatedDate: DcDate,
+  closedDate: DcDate.optional(),
+  fromRef: PullRequestRef,
+  toRef: PullRequestRef,
+  author: Participant.optional(),
+  reviewers: z.array(Participant).optional(),
+});
+export type PullRequest = z.infer<typeof PullRequest>;
+
+export const Comment = z.looseObject({
+  id: z.number().int(),
+  version: z.number().int().optional(),
+  text: z.string().optional(),
+  author: User.optional(),
+  createdDate: DcDate.optional(),
+  updatedDate: DcDate.optional(),
+});
+export type Comment = z.infer<typeof Comment>;
+
+export const Activity = z.looseObject({
+  id: z.number().int(),
+  createdDate: DcDate,
+  user: User,
+  action: z.string(),
+  commentAction: z.string().optional(),
+  comment: Comment.optional(),
+  fromHash: z.string().optional(),
+  previousFromHash: z.string().optional(),
+});
+export type Activity = z.infer<typeof Activity>;
+
+const Person = z.looseObject({ name: z.string().optional(), emailAddress: z.string().optional() });
+
+export const Commit = z.looseObject({
+  id: z.string(),
+  displayId: z.string(),
+  message: z.string().optional(),
+  author: Person.optional(),
+  authorTimestamp: DcDate.optional(),
+  committer: Person.optional(),
+  committerTimestamp: DcDate.optional(),
+  parents: z.array(z.looseObject({ id: z.string(), displayId: z.string().optional() })).optional(),
+});
+export type Commit = z.infer<typeof Commit>;
+
+export const Branch = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string(), isDefault: z.boolean().optional() });
+export type Branch = z.infer<typeof Branch>;
+
+export const FileChange = z.looseObject({ path: z.looseObject({ toString: z.string() }), type: z.string().optional() });
+export type FileChange = z.infer<typeof FileChange>;
+
+export const BuildStatus = z.looseObject({
+  key: z.string(),
+  state: z.string(),
+  dateAdded: DcDate.optional(),
+  updatedDate: DcDate.optional(),
+  createdDate: DcDate.optional(),
+});
+export type BuildStatus = z.infer<typeof BuildStatus>;
+
+export const ApplicationProperties = z.looseObject({ version: z.string(), displayName: z.string().optional() });
+
+/** One page of a paged resource (notes §5.2): follow `nextPageStart` while `isLastPage` is false. */
+export function Page<T extends z.ZodType>(item: T) {
+  return z.looseObject({
+    values: z.array(item),
+    isLastPage: z.boolean(),
+    nextPageStart: z.number().int().nullish(),
+    limit: z.number().optional(),
+    size: z.number().optional(),
+  });
+}

@@ -1,0 +1,82 @@
+import type { Commit } from '../enrich/cloud/schema';
+
+// The repository's commit graph as the commits feed gives it (every branch, newest first, with
+// parents), held locally so each pull request's commits follow from a walk instead of a request per
+// pull request: its commits are those reachable from its source head and not from its destination.
+
+export interface PullRequestCommits {
+  commits: Commit[];
+  /** Oldest commit of the pull request, when the walk reached it within the known graph. */
+  firstCommitAt: string | null;
+  /** Why the first commit is not known, when it is not. */
+  incomplete?: 'source-unknown' | 'older-than-window';
+}
+
+// Pull request endpoints name commits by 12-character hashes; the feed by full ones.
+const SHORT = 12;
+
+export class CommitGraph {
+  private readonly byHash = new Map<string, Commit>();
+  private readonly byShort = new Map<string, Commit>();
+
+  constructor(commits: Iterable<Commit> = []) {
+    for (const commit of commits) this.add(commit);
+  }
+
+  add(commit: Commit): void {
+    this.byHash.set(commit.hash, commit);
+    this.byShort.set(commit.hash.slice(0, SHORT), commit);
+  }
+
+  get(hash: string): Commit | undefined {
+    return this.byHash.get(hash) ?? (hash.length >= SHORT ? this.byShort.get(hash.slice(0, SHORT)) : undefined);
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  /** Hashes reachable from `from` (inclusive) within the known graph; `boundary` says whether it was left. */
+  reachable(from: string): { hashes: Set<string>; boundary: boolean } {
+    const hashes = new Set<string>();
+    let boundary = false;
+    const stack = [from];
+    while (stack.length) {
+      const commit = this.get(stack.pop()!);
+      if (!commit) {
+        boundary = true;
+        continue;
+      }
+      if (hashes.has(commit.hash)) continue;
+      hashes.add(commit.hash);
+      for (const parent of commit.parents ?? []) stack.push(parent.hash);
+    }
+    return { hashes, boundary };
+  }
+
+  /** The pull request's own commits: from its source head, stopping at anything its destination reaches. */
+  pullRequestCommits(sourceHead: string | undefined, destinationHead: string | undefined): PullRequestCommits {
+    const head = sourceHead ? this.get(sourceHead) : undefined;
+    if (!head) return { commits: [], firstCommitAt: null, incomplete: 'source-unknown' };
+    const excluded = destinationHead ? this.reachable(destinationHead).hashes : new Set<string>();
+    const commits: Commit[] = [];
+    const seen = new Set<string>();
+    let leftGraph = false;
+    const stack = [head.hash];
+    while (stack.length) {
+      const hash = stack.pop()!;
+      if (seen.has(hash) || excluded.has(hash)) continue;
+      seen.add(hash);
+      const commit = this.get(hash);
+      if (!commit) {
+        leftGraph = true;
+        continue;
+      }
+      commits.push(commit);
+      for (const parent of commit.parents ?? []) stack.push(parent.hash);
+    }
+    commits.sort((a, b) => Date.parse(a.date ?? '') - Date.parse(b.date ?? ''));
+    if (leftGraph) return { commits, firstCommitAt: null, incomplete: 'older-than-window' };
+    return { commits, firstCommitAt: commits[0]?.date ?? null };
+  }
+}

@@ -1,0 +1,21 @@
+import { kvKey } from '../keys';
+import type { KeyValueStore } from '../ports';
+
+// The tip of each branch and tag as last delivered to PanDev, by any source. Reconciliation and
+// backfill push only what lies beyond it, so a second run, or a run after the live push, sends nothing.
+
+export interface RefTip {
+  tip: string | null;
+  at: number;
+  origin: string;
+}
+
+const TTL_SECONDS = 400 * 24 * 3600;
+
+export function refStateStore(store: KeyValueStore) {
+  const key = (repository: string, type: string, name: string) => kvKey('ref', repository, type, name);
+  return {
+    get: (repository: string, type: string, name: string) => store.get<RefTip>(key(repository, type, name)),
+    set: (repository: string, type: string, name: string, tip: RefTip) => store.set(key(repository, type, name), tip, { ttlSeconds: TTL_SECONDS }),
+  };
+}

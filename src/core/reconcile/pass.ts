@@ -1,0 +1,104 @@
+import type { RateBudget } from '../budget/rate-budget';
+import { settingsStore } from '../config/settings';
+import type { CloudClient } from '../enrich/cloud/client';
+import type { Lookups } from '../enrich/cloud/lookups';
+import { BitbucketError, errorMessage } from '../errors';
+import { kvKey } from '../keys';
+import type { ForwardContext } from '../pipeline/context';
+import { QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
+import { stagePrebuilt } from '../pipeline/stage';
+import { reconcileRepository } from './reconcile-repository';
+import { repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
+
+// The reconciliation. Forge does not promise product events, so every selected repository is read
+// again when its period (default 15 minutes) is due. The five-minute tick plans the pass: which
+// repositories are due, most recently active first, as many as the request budget allows; the queue
+// consumer runs them in batches. Each repository's watermark is the *start* of its last successful
+// pass, so anything that changed while a pass ran is read again by the next one.
+
+export interface ReconcileDeps {
+  ctx: ForwardContext;
+  client: CloudClient;
+  lookups: Lookups;
+  budget: RateBudget;
+  queue: ForwardQueue;
+  workspace: string;
+}
+
+interface RepositoryState {
+  watermark: number;
+  lastPassAt: number;
+  lastActivityAt: number;
+  lastDeploymentCheckAt?: number;
+  error?: string;
+}
+
+/** Requests one idle repository costs (its activity log's first page), and an active one on average. */
+const IDLE_COST = 1;
+const BATCH = 20;
+const DEPLOYMENT_CHECK_MS = 3_600_000;
+const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
+
+export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
+  const { ctx } = deps;
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const connection = await settings.connection();
+  if (!connection?.activatedAt || connection.disabled) return { queued: 0, deferred: 0 };
+  const now = ctx.clock.now();
+  const period = (await settings.preferences()).reconcileMinutes * 60_000;
+  const selected = await selectedRepositories(settings, await repositoryIndex(deps.client, ctx.store, deps.workspace, now));
+  const states = new Map(await Promise.all(selected.map(async (r) => [r.uuid, await ctx.store.get<RepositoryState>(stateKey(r.uuid))] as const)));
+  // A tick comes every five minutes: a repository is due if its next tick would be late.
+  const due = selected
+    .filter((r) => now - (states.get(r.uuid)?.lastPassAt ?? 0) >= period - 150_000)
+    .sort((a, b) => (states.get(b.uuid)?.lastActivityAt ?? 0) - (states.get(a.uuid)?.lastActivityAt ?? 0));
+  if (!due.length) return { queued: 0, deferred: 0 };
+  const available = (await deps.budget.snapshot()).available;
+  const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
+  const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
+  const changed = affordable.length ? [...(await repositoriesChangedSince(deps.client, deps.workspace, oldest))] : [];
+  for (let i = 0; i < affordable.length; i += BATCH) {
+    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories: affordable.slice(i, i + BATCH).map((r) => r.uuid), changed } }]);
+  }
+  if (affordable.length < due.length) ctx.log.warn({ due: due.length, queued: affordable.length }, 'reconciliation deferred for lack of request budget');
+  await deps.budget.flush();
+  return { queued: affordable.length, deferred: due.length - affordable.length };
+}
+
+/** One batch of a pass: each repository on its own, so one failing repository stops nothing else. */
+export async function reconcileBatch(repositories: string[], changed: Set<string>, deps: ReconcileDeps): Promise<{ staged: number; failed: number }> {
+  const { ctx } = deps;
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
+  let staged = 0;
+  let failed = 0;
+  for (const repository of repositories) {
+    const start = ctx.clock.now();
+    const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
+    const pushed = changed.has(repository.toLowerCase());
+    const deployments = pushed || start - (state.lastDeploymentCheckAt ?? 0) >= DEPLOYMENT_CHECK_MS;
+    try {
+      const items = await reconcileRepository({ client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments, now: start });
+      const result = await stagePrebuilt(items, ctx);
+      const ids = result.entries.map((e) => e.id);
+      for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
+      staged += ids.length;
+      await ctx.store.set(stateKey(repository), {
+        watermark: start,
+        lastPassAt: start,
+        lastActivityAt: items.length ? start : state.lastActivityAt,
+        lastDeploymentCheckAt: deployments ? start : state.lastDeploymentCheckAt,
+      } satisfies RepositoryState);
+      if (ids.length) ctx.log.info({ repository, staged: ids.length }, 'reconciliation found deliveries the triggers missed');
+    } catch (error) {
+      failed++;
+      // The watermark stays: the next pass reads the same period again.
+      const reason = error instanceof BitbucketError && error.kind === 'not-found' ? 'the repository no longer exists' : errorMessage(error);
+      await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: reason } satisfies RepositoryState);
+      ctx.log.warn({ repository, reason }, 'reconciliation of a repository failed; it will be retried next pass');
+    }
+  }
+  await ctx.store.set('reconcile:last', { finishedAt: ctx.clock.now(), repositories: repositories.length, failed });
+  await deps.budget.flush();
+  return { staged, failed };
+}

@@ -1,0 +1,140 @@
+import type { CloudClient } from '../enrich/cloud/client';
+import type { Lookups } from '../enrich/cloud/lookups';
+import { ActivityPage, CommitPage, DeploymentPage, EnvironmentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref } from '../enrich/cloud/schema';
+import { deploymentHistory, type EnvironmentInfo } from '../history/deployment-events';
+import type { Prebuilt } from '../history/prebuilt';
+import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
+import { refMovePush } from '../history/push-events';
+import { kvKey } from '../keys';
+import type { KeyValueStore } from '../ports';
+import { refStateStore } from '../pipeline/ref-state';
+import { entryDate } from '../backfill/phases/activity';
+import { FULL_PULL_REQUEST_FIELDS } from '../backfill/phases/pull-requests';
+
+// One repository's reconciliation: everything that happened since its watermark, read from the
+// repository-wide feeds and turned into the deliveries the live triggers would have made. What
+// Forge delivered already is in the ledger and is not sent again.
+
+export interface ReconcileInput {
+  client: CloudClient;
+  lookups: Lookups;
+  store: KeyValueStore;
+  workspace: string;
+  repository: string;
+  /** Start of the last successful pass: anything updated from then on is read again. */
+  watermark: number;
+  /** The workspace query saw a push (or other change) to this repository since the watermark. */
+  pushed: boolean;
+  /** Check deployments in this pass (repositories with environments, see due.ts). */
+  deployments: boolean;
+  now: number;
+}
+
+export async function reconcileRepository(input: ReconcileInput): Promise<Prebuilt[]> {
+  const out: Prebuilt[] = [];
+  out.push(...(await pullRequestNews(input)));
+  if (input.pushed) out.push(...(await refNews(input)));
+  if (input.deployments) out.push(...(await deploymentNews(input)));
+  return out;
+}
+
+/**
+ * The request that proves "no pull request changed": the repository's activity log, newest first
+ * across all its pull requests, holds every update (opened, edited, new commits, merged, declined),
+ * approval, change request and comment. If its newest entry is older than the watermark, nothing
+ * about any pull request of the repository happened since, and no other request is made for them.
+ */
+async function pullRequestNews(input: ReconcileInput): Promise<Prebuilt[]> {
+  const { client, workspace, repository, watermark } = input;
+  const entries: ActivityEntry[] = [];
+  for await (const page of client.pages({ endpoint: 'pullRequestsActivity', params: { workspace, repo_slug: repository }, query: { pagelen: 50 } }, ActivityPage.shape.values.element, 20)) {
+    const fresh = page.filter((entry) => Date.parse(entryDate(entry)) >= watermark);
+    entries.push(...fresh);
+    if (fresh.length < page.length) break;
+  }
+  if (!entries.length) return [];
+  const pullRequests = new Map<number, PullRequest>();
+  const query = { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(watermark).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS };
+  for await (const page of client.pages({ endpoint: 'pullRequests', params: { workspace, repo_slug: repository }, query }, PullRequestPage.shape.values.element, 20)) {
+    for (const pr of page) pullRequests.set(pr.id, pr);
+  }
+  const repositoryObject = await input.lookups.repository(workspace, repository);
+  const out: Prebuilt[] = [];
+  for (const pr of pullRequests.values()) {
+    const context = { workspace, repository: repositoryObject, pullRequest: pr, since: watermark, origin: 'reconcile' as const };
+    // Like the live triggers, without a commit list: only the backfill holds the graph it comes from.
+    out.push(...lifecycleEvents(context));
+    out.push(...activityEvents(context, entries.filter((entry) => entry.pull_request.id === pr.id)));
+  }
+  return out;
+}
+
+/** Branches and tags whose tip moved since the app last delivered them become one push each. */
+async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
+  const { client, workspace, repository } = input;
+  const params = { workspace, repo_slug: repository };
+  const refs = refStateStore(input.store);
+  const repositoryObject = await input.lookups.repository(workspace, repository);
+  const out: Prebuilt[] = [];
+  for (const endpoint of ['branches', 'tags'] as const) {
+    for await (const page of client.pages({ endpoint, params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
+      for (const ref of page) {
+        const type = ref.type === 'tag' ? 'tag' : 'branch';
+        const tip = ref.target?.hash;
+        const known = await refs.get(repository, type, ref.name);
+        if (!tip || known?.tip === tip) continue;
+        // A ref the app never delivered whose tip predates the watermark did not move in this period
+        // (it existed before activation): remember where it stands, send nothing.
+        if (!known && Date.parse(ref.target?.date ?? '') < input.watermark) {
+          await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'reconcile' });
+          continue;
+        }
+        const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
+        out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
+      }
+    }
+  }
+  return out;
+}
+
+async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<{ before: Commit | null; commits: Commit[]; truncated: boolean }> {
+  if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
+  const params = { workspace: input.workspace, repo_slug: input.repository };
+  const exclude = knownTip ?? (mainbranch && mainbranch !== ref.name ? mainbranch : undefined);
+  const commits: Commit[] = [];
+  let pages = 0;
+  for await (const page of input.client.pages({ endpoint: 'commits', params, query: { include: ref.target!.hash, ...(exclude ? { exclude } : {}), pagelen: 100 } }, CommitPage.shape.values.element, 11)) {
+    commits.push(...page);
+    if (++pages >= 10) return { before: null, commits, truncated: true };
+  }
+  const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, CommitPage.shape.values.element).catch(() => null) : null;
+  return { before, commits, truncated: false };
+}
+
+async function deploymentNews(input: ReconcileInput): Promise<Prebuilt[]> {
+  const { client, workspace, repository, watermark } = input;
+  const params = { workspace, repo_slug: repository };
+  const environments = await environmentsOf(input);
+  if (!environments.size) return [];
+  const repositoryObject = await input.lookups.repository(workspace, repository);
+  const out: Prebuilt[] = [];
+  const page = await client.get({ endpoint: 'deployments', params, query: { pagelen: 100 } }, DeploymentPage);
+  for (const deployment of page.values) {
+    const state = deployment.state as { completed_on?: string; started_on?: string } | undefined;
+    const updated = (deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on;
+    if (!updated || Date.parse(updated) < watermark) continue;
+    out.push(...deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environments.get(deployment.environment?.uuid ?? '') ?? {}, origin: 'reconcile' }));
+  }
+  return out;
+}
+
+/** A repository's environments change rarely; one request a day keeps the list (and says whether there are any). */
+async function environmentsOf(input: ReconcileInput): Promise<Map<string, EnvironmentInfo>> {
+  const key = kvKey('reconcile', 'environments', input.repository);
+  const cached = await input.store.get<{ at: number; list: Array<[string, EnvironmentInfo]> }>(key);
+  if (cached && input.now - cached.at < 86_400_000) return new Map(cached.list);
+  const page = await input.client.get({ endpoint: 'environments', params: { workspace: input.workspace, repo_slug: input.repository }, query: { pagelen: 100 } }, EnvironmentPage);
+  const list = page.values.map((e): [string, EnvironmentInfo] => [e.uuid, { ...(e.name ? { name: e.name } : {}), ...(e.environment_type ? { type: e.environment_type.name } : {}) }]);
+  await input.store.set(key, { at: input.now, list });
+  return new Map(list);
+}

@@ -1,0 +1,177 @@
+// A Bitbucket Data Center simulator on loopback: the REST 1.0 subset the bridge uses, seeded history
+// (lazy, so 100k pull requests fit in little memory), PAT auth, a token-bucket rate limit, 9.x/10.x date
+// formats, a corrupt pull request, fault injection, and native webhooks signed with a secret.
+//
+// Actions (see ./actions/index.ts for each one's activity and webhooks): openPullRequest,
+// updatePullRequest, updateReviewers, pushToPullRequest, approvePullRequest, unapprovePullRequest,
+// needsWork, addComment, editComment, deleteComment, mergePullRequest, declinePullRequest,
+// reopenPullRequest, deletePullRequest, pushCommits, createBranch, deleteBranch, createTag, deleteTag,
+// setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultInjector, type FaultRule } from '../cloud-sim/http/faults';
+import { Router } from '../cloud-sim/http/router';
+import { send } from '../cloud-sim/http/server';
+import { StatsRecorder, type SimStats } from '../cloud-sim/http/stats';
+import { Prng } from '../cloud-sim/util/prng';
+import { createActions, type DcActions } from './actions';
+import { handleAdmin } from './http/admin';
+import { handleRequest } from './http/server';
+import { TokenBuckets, type Clock, type RateLimit } from './http/token-bucket';
+import { startLiveActivity } from './live-activity';
+import type { DcModel } from './model/state';
+import { apiRoutes, buildRoutes } from './routes';
+import { DcRuntime } from './runtime';
+import { chooseCorrupt, seedForkPullRequest } from './seed/extras';
+import { seedHistory } from './seed/history';
+import { seedInstance } from './seed/instance';
+import { DAY, type DateFormat } from './util/dates';
+import { credential, normalizeContextPath, summarize, VERSIONS, type DcCredential } from './summary';
+import { Webhooks, type Webhook, type WebhookDelivery } from './webhooks';
+
+export type { ActionArgs, ActionName, ActionResult, DcActions } from './actions';
+export type { FaultRule } from '../cloud-sim/http/faults';
+export type { SimStats } from '../cloud-sim/http/stats';
+export type { DcModel } from './model/state';
+export type { DcEvent } from './runtime';
+export type { RateLimit } from './http/token-bucket';
+export type { Webhook, WebhookDelivery } from './webhooks';
+export type * as DcTypes from './model/types';
+export { signature } from './webhooks';
+export type { DcCredential } from './summary';
+
+export interface DcSimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Same seed and baseTime give identical data. */
+  seed?: string | number;
+  /** Epoch ms the seeded history ends at (default: now). */
+  baseTime?: number;
+  projects?: number;
+  repositoriesPerProject?: number;
+  historyDays?: number;
+  /** Seeded pull requests per repository (OPEN, MERGED, DECLINED); content is generated on demand. */
+  pullRequestsPerRepository?: number;
+  /** 9.x: epoch-ms numbers; 10.x: ISO strings in pull request and commit dates. */
+  dateFormat?: DateFormat;
+  /** Serve under a context path, e.g. `/bitbucket`. */
+  contextPath?: string;
+  /** Token bucket per user (default 60 tokens, 5 per second); null = unlimited. */
+  rateLimit?: RateLimit | null;
+  /** Default true: one pull request (`corrupt`) answers 500 on its own endpoints. */
+  corruptPullRequest?: boolean;
+  /** Drives the rate limit and the time of live changes (default: real time). */
+  clock?: Clock;
+}
+
+
+export interface DcSimulator {
+  /** Base URL including the context path; REST under `${url}/rest/api/1.0` (and `/rest/api/latest`), admin under `${url}/_sim`. */
+  url: string;
+  version: string;
+  credentials: { admin: DcCredential; user: DcCredential; revoked: DcCredential };
+  corrupt: { projectKey: string; repositorySlug: string; pullRequestId: number } | undefined;
+  /** The in-memory state, for reading in tests; change it through `actions` only. */
+  model: DcModel;
+  actions: DcActions;
+  webhooks: {
+    register(url: string, secret: string, events?: string[]): string;
+    remove(id: string): void;
+    /** Sends Data Center's "Test connection" request (`diagnostics:ping`, body `{"test":true}`). */
+    ping(id: string): void;
+    list(): Webhook[];
+    deliveries(): WebhookDelivery[];
+    /** Resolves once every webhook queued so far has been attempted. */
+    idle(): Promise<void>;
+  };
+  faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void };
+  stats(): SimStats;
+  resetStats(): void;
+  setRateLimit(limit: RateLimit | null): void;
+  /** Random live activity every `intervalMs` (default 2000) until the returned function is called. */
+  startActivity(options?: { intervalMs?: number }): () => void;
+  stop(): Promise<void>;
+}
+
+export async function startDcSimulator(options: DcSimulatorOptions = {}): Promise<DcSimulator> {
+  const seed = String(options.seed ?? 'pandev');
+  const base = options.baseTime ?? Date.now();
+  const dateFormat = options.dateFormat ?? '9.x';
+  const contextPath = normalizeContextPath(options.contextPath);
+  const counts = { projects: options.projects ?? 2, repositoriesPerProject: options.repositoriesPerProject ?? 3, pullRequestsPerRepository: options.pullRequestsPerRepository ?? 8 };
+  const model = seedInstance({ seed, base, ...counts });
+  seedHistory(model, { base, historyDays: options.historyDays ?? 30, pullRequestsPerRepository: counts.pullRequestsPerRepository });
+  const clock = options.clock ?? { now: () => Date.now() };
+
+  // Handlers need the listening address (links are absolute), so they are plugged in after listen.
+  const handler: { dispatch?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+  const server = createServer((req, res) => {
+    if (!handler.dispatch) return send(res, { status: 503, text: 'starting' });
+    handler.dispatch(req, res).catch((error: unknown) => {
+      console.error('dc-sim: request failed', error);
+      if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${origin}${contextPath}`;
+  const root = new Prng(seed);
+  const info = VERSIONS[dateFormat];
+  const render = { model, base: url, sshHost: '127.0.0.1:7999', dateFormat };
+  const corrupt = options.corruptPullRequest === false ? undefined : chooseCorrupt(model);
+  const runtime = new DcRuntime(model, clock, root.fork('live'), render, info, corrupt);
+  seedForkPullRequest({ model, render, rng: root.fork('fork'), at: base - 2 * DAY });
+
+  const actions = createActions(runtime);
+  const faults = new FaultInjector(root.fork('faults'));
+  const stats = new StatsRecorder();
+  const webhooks = new Webhooks(`Atlassian HttpClient 4.2.0 / Bitbucket-${info.version} (${info.buildNumber}) / Default`);
+  runtime.onEvent((event) => webhooks.deliver(event));
+  let rateLimit = options.rateLimit === undefined ? { capacity: 60, refillPerSecond: 5 } : options.rateLimit;
+  const limiter = new TokenBuckets(rateLimit, clock);
+  const setRateLimit = (limit: RateLimit | null) => {
+    rateLimit = limit;
+    limiter.configure(limit);
+  };
+  const credentials = { admin: credential(render, 'admin'), user: credential(render, 'user'), revoked: credential(render, 'revoked') };
+  const corruptRepo = corrupt ? model.repositoryById(corrupt.repositoryId) : undefined;
+  const corruptCoordinates = corrupt && corruptRepo ? { projectKey: corruptRepo.projectKey, repositorySlug: corruptRepo.slug, pullRequestId: corrupt.pullRequestId } : undefined;
+  const summary = () => summarize(model, { url, version: info.version, dateFormat, credentials, corrupt: corruptCoordinates, rateLimit });
+  const services = { runtime, api: new Router(apiRoutes), build: new Router(buildRoutes), limiter, faults, stats, contextPath };
+  const admin = { actions, faults, stats, webhooks, rateLimit: () => rateLimit, setRateLimit, summary };
+  handler.dispatch = (req, res) => {
+    const requestUrl = new URL(req.url ?? '/', origin);
+    const local = contextPath && requestUrl.pathname.startsWith(`${contextPath}/_sim`) ? requestUrl.pathname.slice(contextPath.length) : requestUrl.pathname;
+    return local.startsWith('/_sim') ? handleAdmin(admin, req, res, local) : handleRequest(services, req, res, requestUrl);
+  };
+
+  const activities = new Set<() => void>();
+  return {
+    url, version: info.version, credentials, corrupt: corruptCoordinates, model, actions,
+    webhooks: {
+      register: (target, secret, events) => webhooks.register(target, secret, events), remove: (id) => webhooks.remove(id), ping: (id) => webhooks.ping(id),
+      list: () => webhooks.list(), deliveries: () => webhooks.deliveries(), idle: () => webhooks.idle(),
+    },
+    faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setRateLimit,
+    startActivity: (activityOptions = {}) => {
+      const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);
+      activities.add(stopActivity);
+      return () => {
+        stopActivity();
+        activities.delete(stopActivity);
+      };
+    },
+    stop: async () => {
+      activities.forEach((stopActivity) => stopActivity());
+      webhooks.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

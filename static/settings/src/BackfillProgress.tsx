@@ -1,0 +1,22 @@
+import ProgressBar from '@atlaskit/progress-bar';
+import type { BackfillView } from '../../../src/contract/repositories';
+import { duration } from './format';
+import { styles } from './styles';
+
+// One repository's backfill: a bar while it runs, its state otherwise.
+
+export function BackfillProgress({ backfill, name }: { backfill: BackfillView; name: string }) {
+  const { state, done, total, etaSeconds, error } = backfill;
+  if (state === 'done') return <span style={styles.subtle}>done ({done})</span>;
+  if (state === 'cancelled') return <span style={styles.subtle}>cancelled</span>;
+  if (state === 'failed') return <span style={styles.error}>failed{error ? `: ${error}` : ''}</span>;
+  return (
+    <div style={{ minWidth: 140 }}>
+      <ProgressBar ariaLabel={`Backfill of ${name}`} value={total ? done / total : 0} isIndeterminate={state === 'running' && !total} />
+      <span style={styles.help}>
+        {state === 'queued' ? 'queued' : `${done}${total ? ` of ${total}` : ''}`}
+        {etaSeconds ? ` · about ${duration(etaSeconds)} left` : ''}
+      </span>
+    </div>
+  );
+}

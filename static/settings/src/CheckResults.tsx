@@ -1,0 +1,24 @@
+import SectionMessage from '@atlaskit/section-message';
+import type { CheckItem, CheckResult } from '../../../src/contract/connection';
+import { ago } from './format';
+import { styles } from './styles';
+
+// What Check connection found, one message per part: Bitbucket, access, PanDev.
+
+const appearance = { pass: 'success', warn: 'warning', fail: 'error' } as const;
+
+export function CheckResults({ result, current }: { result: CheckResult; current: boolean }) {
+  return (
+    <div style={styles.stack} data-testid="check-results">
+      <div style={styles.subtle}>
+        Checked {ago(result.at)}: {result.ok ? 'ready to activate' : 'fix what failed, then check again'}
+        {current ? '' : ' (the settings changed since; check again)'}.
+      </div>
+      {result.items.map((item: CheckItem) => (
+        <SectionMessage key={item.key} appearance={appearance[item.status]} title={item.title} headingLevel="h3">
+          <p>{item.detail}</p>
+        </SectionMessage>
+      ))}
+    </div>
+  );
+}

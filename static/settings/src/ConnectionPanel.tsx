@@ -1,0 +1,101 @@
+import Button from '@atlaskit/button/new';
+import Lozenge from '@atlaskit/lozenge';
+import SectionMessage from '@atlaskit/section-message';
+import { useEffect, useState } from 'react';
+import type { ConnectionView } from '../../../src/contract/connection';
+import type { ResolverResult } from '../../../src/contract/resolvers';
+import { api } from './api';
+import { CheckResults } from './CheckResults';
+import { Field, fieldError } from './Field';
+import { GeneratedSecret } from './GeneratedSecret';
+import { plural } from './format';
+import { styles } from './styles';
+
+// Connection: where PanDev is and the two secrets (write-only: the page shows at most their last four
+// characters), Check connection, and Activate once a check of the saved settings has passed.
+
+type Problem = { code: string; message: string; field?: string };
+
+const saved = (secret: ConnectionView['token']) => (secret.set ? `Saved, ends in ${secret.last4}. Leave empty to keep it.` : 'Not saved yet.');
+
+export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
+  const [view, setView] = useState<ConnectionView | undefined>();
+  const [baseUrl, setBaseUrl] = useState('');
+  const [token, setToken] = useState('');
+  const [secret, setSecret] = useState('');
+  const [generated, setGenerated] = useState<string | undefined>();
+  const [problem, setProblem] = useState<Problem | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [busy, setBusy] = useState<string | undefined>();
+
+  useEffect(() => {
+    void api.connection().then((result) => {
+      if (!result.ok) return setProblem(result.error);
+      setView(result.data);
+      setBaseUrl(result.data.baseUrl ?? '');
+    });
+  }, []);
+
+  async function run<T>(name: string, action: () => Promise<ResolverResult<T>>, done: (data: T) => Promise<void> | void) {
+    setBusy(name);
+    setProblem(undefined);
+    setNotice(undefined);
+    const result = await action();
+    if (result.ok) await done(result.data);
+    else setProblem(result.error);
+    setBusy(undefined);
+    onChanged();
+  }
+
+  async function reload() {
+    const result = await api.connection();
+    if (result.ok) setView(result.data);
+  }
+
+  const save = () =>
+    run('save', () => api.saveConnection({ baseUrl, ...(token ? { token } : {}), ...(secret ? { signingSecret: secret } : {}) }), (data) => {
+      setView(data);
+      setToken('');
+      setSecret('');
+      setNotice('Saved. Check the connection to make sure PanDev takes deliveries.');
+    });
+  const generate = () => run('generate', api.generateSecret, (data) => {
+    setView(data.connection);
+    setSecret('');
+    setGenerated(data.secret);
+  });
+  const check = () => run('check', api.checkConnection, reload);
+  const activate = () => run('activate', api.activate, async (data) => {
+    await reload();
+    setNotice(`Activated. Events are forwarded from now on; backfill requested for ${plural(data.backfillRequested, 'repository', 'repositories')}.`);
+  });
+
+  if (!view) return problem ? <SectionMessage appearance="error" title="Could not load the connection"><p>{problem.message}</p></SectionMessage> : <p>Loading…</p>;
+  const last = view.lastCheck;
+  const canActivate = !view.activatedAt && !!last?.ok && last.current;
+  return (
+    <div style={styles.stack}>
+      <div style={styles.row}>
+        {view.activatedAt ? <Lozenge appearance="success">Active</Lozenge> : <Lozenge>Not activated</Lozenge>}
+        {view.activatedAt && <span style={styles.subtle}>since {new Date(view.activatedAt).toLocaleString()}</span>}
+        {view.disabled && <Lozenge appearance="removed">Paused: PanDev answered 410</Lozenge>}
+      </div>
+      <Field id="baseUrl" label="PanDev URL" value={baseUrl} onChange={setBaseUrl} type="url" placeholder="https://pandev.example.com" error={fieldError(problem, 'baseUrl')}
+        help="The bare address of your PanDev, without a path: the app posts to /v1/bitbucket/webhook/… under it." />
+      <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
+      <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
+        help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
+        after={<Button onClick={() => void generate()} isLoading={busy === 'generate'}>Generate</Button>} />
+      {generated && <GeneratedSecret secret={generated} />}
+      <div style={styles.row}>
+        <Button onClick={() => void save()} isLoading={busy === 'save'}>Save</Button>
+        <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={!view.baseUrl}>Check connection</Button>
+        <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={!canActivate}>Activate</Button>
+        {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
+      </div>
+      {problem && !problem.field && <SectionMessage appearance="error" title="That did not work"><p>{problem.message}</p></SectionMessage>}
+      {notice && <SectionMessage appearance="success"><p role="status">{notice}</p></SectionMessage>}
+      {last && <CheckResults result={last} current={last.current} />}
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import Button from '@atlaskit/button/new';
+import SectionMessage from '@atlaskit/section-message';
+import { useState } from 'react';
+import { styles } from './styles';
+
+// A signing secret the app just generated: shown this once, to be pasted into PanDev.
+
+export function GeneratedSecret({ secret }: { secret: string }) {
+  const [copied, setCopied] = useState<boolean | undefined>();
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied(true);
+    } catch {
+      // The product's frame may not grant clipboard access; the secret stays selectable.
+      setCopied(false);
+    }
+  }
+  return (
+    <SectionMessage appearance="warning" title="Copy the new signing secret into PanDev now" headingLevel="h3">
+      <p>It is shown only this once. PanDev checks every delivery's signature with it.</p>
+      <div style={{ ...styles.row, marginTop: 8 }}>
+        <code style={styles.code} data-testid="generated-secret">{secret}</code>
+        <Button onClick={() => void copy()}>Copy</Button>
+        <span role="status" style={styles.help}>{copied === true ? 'Copied.' : copied === false ? 'Copying is blocked here: select the text and copy it.' : ''}</span>
+      </div>
+    </SectionMessage>
+  );
+}

@@ -1,0 +1,56 @@
+import Lozenge from '@atlaskit/lozenge';
+import ProgressBar from '@atlaskit/progress-bar';
+import type { StatusView } from '../../../src/contract/status';
+import { BackfillProgress } from './BackfillProgress';
+import { ago, duration, plural } from './format';
+import { styles } from './styles';
+
+// Status: the badge, and the facts behind it.
+
+const badge = {
+  connected: { appearance: 'success', text: 'Connected' },
+  'needs-attention': { appearance: 'moved', text: 'Needs attention' },
+  disconnected: { appearance: 'removed', text: 'Disconnected' },
+} as const;
+
+export function StatusPanel({ status }: { status: StatusView }) {
+  const { deliveries, backfill } = status;
+  const dropped = Object.entries(deliveries.droppedBy).map(([reason, n]) => `${n} ${reason}`).join(', ');
+  return (
+    <div style={styles.stack} data-testid="status">
+      <div style={styles.row}>
+        <Lozenge appearance={badge[status.state].appearance} isBold>{badge[status.state].text}</Lozenge>
+        <span>{status.selectedRepositories.toLocaleString('en')} of {plural(status.repositories, 'repository', 'repositories')} selected</span>
+      </div>
+      {status.reasons.length > 0 && <ul style={{ margin: 0 }}>{status.reasons.map((reason) => <li key={reason}>{reason}</li>)}</ul>}
+      <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 16px', margin: 0 }}>
+        <dt style={styles.label}>Last sync</dt>
+        <dd style={{ margin: 0 }}>{status.lastSync ? `${ago(status.lastSync.at)} (${status.lastSync.source === 'delivery' ? 'a delivery to PanDev' : 'a reconciliation pass'})` : 'never'}</dd>
+        <dt style={styles.label}>Last 24 hours</dt>
+        <dd style={{ margin: 0 }} data-testid="deliveries">
+          {deliveries.delivered} delivered · {deliveries.retried} retried · {deliveries.dead} dead · {deliveries.dropped} dropped on purpose{dropped ? ` (${dropped})` : ''}
+        </dd>
+        <dt style={styles.label}>Dead letters</dt>
+        <dd style={{ margin: 0 }}>{status.deadLetters.count}{status.deadLetters.more ? '+' : ''}</dd>
+        <dt style={styles.label}>Backfill</dt>
+        <dd style={{ margin: 0 }}>
+          {backfill.repositories === 0 ? 'not started (it starts on activation)' : `${backfill.finished} of ${plural(backfill.repositories, 'repository', 'repositories')} done${backfill.etaSeconds ? `, about ${duration(backfill.etaSeconds)} left` : ''}`}
+        </dd>
+      </dl>
+      {backfill.repositories > 0 && backfill.finished < backfill.repositories && (
+        <ProgressBar ariaLabel="Backfill of all repositories" value={backfill.total ? backfill.done / backfill.total : backfill.finished / backfill.repositories} />
+      )}
+      {backfill.active.length > 0 && (
+        <table style={styles.table}>
+          <caption style={{ ...styles.label, textAlign: 'left' }}>Backfill in progress</caption>
+          <thead><tr><th style={styles.th}>Repository</th><th style={styles.th}>Progress</th></tr></thead>
+          <tbody>
+            {backfill.active.map((row) => (
+              <tr key={row.repository}><td style={styles.td}>{row.name}</td><td style={styles.td}><BackfillProgress backfill={row} name={row.name} /></td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import path from 'node:path';
+import { startDcSimulator, type DcSimulator } from '../../src/sandbox/dc-sim';
+import { dcEnv, type DcEnv } from './helpers';
+
+// Issue 6, items 1 and 2: `pandev-bitbucket check`, run as operators run it, prints who the token is
+// and what it can read, turns each failure into its troubleshooting text, and exits non-zero.
+
+const root = path.resolve(__dirname, '../..');
+const tls = path.join(__dirname, 'tls');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+let env: DcEnv;
+let underPath: DcSimulator;
+let silent: TcpServer;
+let untrusted: HttpsServer;
+const port = (server: { address(): unknown }) => (server.address() as { port: number }).port;
+
+beforeAll(async () => {
+  env = await dcEnv({ seed: 'check' });
+  underPath = await startDcSimulator({ seed: 'check', contextPath: '/bitbucket', rateLimit: null });
+  // Accepts connections and never answers: a firewall that drops, or a hung proxy.
+  silent = createTcpServer(() => undefined).listen(0, '127.0.0.1');
+  untrusted = createHttpsServer({ key: readFileSync(path.join(tls, 'localhost.key')), cert: readFileSync(path.join(tls, 'localhost.crt')) }, (_req, res) => res.writeHead(404).end()).listen(0, '127.0.0.1');
+});
+afterAll(async () => {
+  silent.close();
+  untrusted.close();
+  await Promise.all([env.stop(), underPath.stop()]);
+});
+
+describe('pandev-bitbucket check', () => {
+  it('passes with a working token and PanDev connection, naming the user and the repositories it reads', async () => {
+    const { code, out } = await cli(['check'], env.env);
+    expect(out).toContain('authenticated as admin; the token can read 7 repositories');
+    expect(out).toContain('PanDev accepted a signed test delivery');
+    expect(out).not.toContain(env.env.BITBUCKET_TOKEN!);
+    expect(code).toBe(0);
+  });
+
+  it('explains a revoked or expired PAT (401) and exits 1', async () => {
+    const { code, out } = await cli(['check'], { ...env.env, BITBUCKET_TOKEN: env.sim.credentials.revoked.token });
+    expect(out).toContain('Bitbucket refused the personal access token (401)');
+    expect(out).toContain('expired or was revoked');
+    expect(code).toBe(1);
+  });
+
+  it('explains a URL with a path (use the bare host, or the context-path setting) and exits 1', async () => {
+    const { code, out } = await cli(['check'], { ...env.env, BITBUCKET_URL: `${env.sim.url}/projects/PRJ/repos` });
+    expect(out).toContain('BITBUCKET_URL has a path (/projects/PRJ/repos)');
+    expect(out).toContain(`Use the bare host as BITBUCKET_URL: ${env.sim.url}`);
+    expect(out).toContain('BITBUCKET_CONTEXT_PATH');
+    expect(code).toBe(1);
+  });
+
+  it('supports an instance under a context path, and says how to configure it when it is missing', async () => {
+    const origin = new URL(underPath.url).origin;
+    const base = { ...env.env, BITBUCKET_URL: origin, BITBUCKET_TOKEN: underPath.credentials.admin.token };
+    const missing = await cli(['check'], base);
+    expect(missing.out).toContain('set BITBUCKET_CONTEXT_PATH=/bitbucket');
+    expect(missing.code).toBe(1);
+    const configured = await cli(['check'], { ...base, BITBUCKET_CONTEXT_PATH: '/bitbucket' });
+    expect(configured.out).toContain('authenticated as admin');
+    expect(configured.code).toBe(0);
+  });
+
+  it('explains a timeout', async () => {
+    const yaml = path.join(env.dir, 'timeout.yaml');
+    writeFileSync(yaml, 'bitbucket:\n  timeoutSeconds: 1\n');
+    const { code, out } = await cli(['check', '--config', yaml], { ...env.env, BITBUCKET_URL: `http://127.0.0.1:${port(silent)}` });
+    expect(out).toContain('Bitbucket did not answer in time');
+    expect(code).toBe(1);
+  });
+
+  it('explains an untrusted TLS certificate with the CA-file option, and trusts it once the CA file is given', async () => {
+    const url = `https://127.0.0.1:${port(untrusted)}`;
+    const untrustedRun = await cli(['check'], { ...env.env, BITBUCKET_URL: url });
+    expect(untrustedRun.out).toContain("Bitbucket's TLS certificate is not trusted");
+    expect(untrustedRun.out).toContain('set BITBUCKET_CA_FILE to its path');
+    expect(untrustedRun.code).toBe(1);
+    const trusted = await cli(['check'], { ...env.env, BITBUCKET_URL: url, BITBUCKET_CA_FILE: path.join(tls, 'localhost.crt') });
+    expect(trusted.out).not.toContain('not trusted');
+    expect(trusted.out).toContain('Bitbucket answered 404');
+  });
+
+  it('reports partial access: configured projects and repositories the token cannot read', async () => {
+    const { code, out } = await cli(['check'], { ...env.env, BITBUCKET_PROJECTS: 'NOPE,*', BITBUCKET_REPOS: 'SECRET/vault,*/*' });
+    expect(out).toContain('The token cannot read everything the configuration selects (2 of them)');
+    expect(out).toContain('project NOPE');
+    expect(out).toContain('repository SECRET/vault');
+    expect(code).toBe(1);
+  });
+
+  it('explains a refused PanDev token', async () => {
+    const { code, out } = await cli(['check'], { ...env.env, PANDEV_TOKEN: 'wrong' });
+    expect(out).toContain('PanDev refused the ingest token or the signature (401)');
+    expect(code).toBe(1);
+  });
+
+  it('lists every configuration problem with where to fix it, and exits 2', async () => {
+    const { code, out } = await cli(['check'], { BITBUCKET_EDITION: 'server', BRIDGE_SHARD: '3/3', PANDEV_URL: 'not a url' });
+    expect(out).toContain('BITBUCKET_EDITION (YAML: bitbucket.edition) must be "datacenter" or "cloud"');
+    expect(out).toContain('BITBUCKET_URL (YAML: bitbucket.url) is required');
+    expect(out).toContain('BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE (YAML: bitbucket.tokenFile) is required');
+    expect(out).toContain('PANDEV_URL (YAML: pandev.url) must be an http(s) URL');
+    expect(out).toContain('BRIDGE_SHARD (YAML: bridge.shard) needs 0 ≤ i < n');
+    expect(code).toBe(2);
+  });
+
+  it('takes no token as a flag, and documents the environment in --help', async () => {
+    const help = await cli(['check', '--help'], {});
+    expect(help.out).toContain('BITBUCKET_TOKEN[_FILE]');
+    expect(help.out).not.toMatch(/--token/);
+    const flag = await cli(['check', '--token', 'x'], env.env);
+    expect(flag.out).toContain("unknown option '--token'");
+    expect(flag.code).toBe(1);
+  });
+});

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/bridge/config/load';
+import { changeFromForgeEvent } from '../../src/core/change/forge-events';
+import { intentsFor } from '../../src/core/change/intents';
+import { startCloudSimulator, type CloudSimulator, type ForgeEvent } from '../../src/sandbox/cloud-sim';
+import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
+import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+
+// Issue 6, item 8, Cloud edition: the same bridge polls a Bitbucket Cloud workspace (the Cloud
+// simulator) with an API token, through the core's reconciliation, and delivers what happened with
+// the very ids the Forge app gives the same events, so a workspace moving between them sends nothing twice.
+
+let sim: CloudSimulator;
+let sink: PanDevSink;
+let dir: string;
+beforeAll(async () => {
+  sim = await startCloudSimulator({ seed: 'bridge-cloud', repositories: 3, rateLimitPerHour: 0 });
+  sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
+  dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-'));
+});
+afterAll(async () => {
+  await Promise.all([sim.stop(), sink.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the bridge, cloud edition', () => {
+  it('backfills a workspace, then delivers live changes with the ids the Forge app would give them', async () => {
+    const config = loadConfig({
+      env: {
+        BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
+        BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
+        PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
+        BRIDGE_DB: path.join(dir, 'state.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
+      },
+    });
+    const running = await inProcessBridge({ ...config, tuning: FAST_TUNING });
+    try {
+      const first = await running.runPass();
+      await running.bridge.queue.idle();
+      expect(first).toMatchObject({ repositories: 3, failed: 0 });
+      const backfilled = sink.deliveries();
+      expect(backfilled.length).toBeGreaterThan(20);
+      for (const key of ['pullrequest:created', 'pullrequest:fulfilled', 'repo:push']) expect(backfilled.some((d) => d.eventKey === key)).toBe(true);
+      expect(backfilled.every((d) => d.headers['x-pandev-edition'] === 'cloud')).toBe(true);
+
+      const fired: ForgeEvent[] = [];
+      const unsubscribe = sim.onEvent((event) => fired.push(event));
+      const repository = [...sim.model.repositories.values()][0]!.slug;
+      const a = sim.actions;
+      const pr = a.openPullRequest({ repository, title: 'Polled, not triggered' });
+      a.approvePullRequest({ repository, pullRequestId: pr.pullRequestId });
+      a.mergePullRequest({ repository, pullRequestId: pr.pullRequestId });
+      unsubscribe();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await running.runPass();
+      await running.bridge.queue.idle();
+
+      const expectedIds = fired
+        .filter((e) => ['avi:bitbucket:created:pullrequest', 'avi:bitbucket:fulfilled:pullrequest', 'avi:bitbucket:updated:pullrequest-reviewer-status'].includes(e.eventType))
+        .flatMap((e) => intentsFor(changeFromForgeEvent(e, e.timestamp ?? new Date().toISOString())).intents.map((i) => i.id));
+      expect(expectedIds.length).toBeGreaterThanOrEqual(3);
+      const ids = new Set(sink.deliveries().map((d) => d.id));
+      expect(expectedIds.filter((id) => !ids.has(id))).toEqual([]);
+      expect(sink.duplicates()).toBe(0);
+    } finally {
+      await running.stop();
+    }
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/bridge/config/load';
+import { inShard, selection } from '../../src/bridge/config/selection';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
+
+// Issue 6, items 1, 5 and 6 in the small: configuration from YAML and the fixed environment names,
+// validated into fix-it messages; repository selection by globs and by shard; the SQLite state file.
+
+let dir: string;
+beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'bridge-config-'))));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const minimal = { BITBUCKET_EDITION: 'datacenter', BITBUCKET_URL: 'https://bitbucket.example.com', BITBUCKET_TOKEN: 'pat', PANDEV_URL: 'https://ingest.example.com', PANDEV_TOKEN: 't', PANDEV_SIGNING_SECRET: 's' };
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ env: minimal });
+    expect(config.bridge).toMatchObject({ db: './pandev-bridge.db', pollSeconds: 60, backfillDays: 30, listen: { host: '127.0.0.1', port: 9464 }, shard: { index: 0, count: 1 } });
+    expect(config.bitbucket).toMatchObject({ projects: [], repos: [], requestsPerSecond: 5, concurrency: 4 });
+  });
+
+  it('reads YAML, lets the environment override it, and reads secrets from the files named', () => {
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, 'from-file\n');
+    const yaml = path.join(dir, 'bridge.yaml');
+    writeFileSync(yaml, `bitbucket:\n  edition: datacenter\n  url: https://old.example.com\n  tokenFile: ${tokenFile}\n  projects: [PRJ, '!ARCHIVE']\npandev:\n  url: https://ingest.example.com\nbridge:\n  pollSeconds: 120\n`);
+    const config = loadConfig({ file: yaml, env: { BITBUCKET_URL: 'https://new.example.com', PANDEV_TOKEN: 't', PANDEV_SIGNING_SECRET_FILE: tokenFile, BITBUCKET_REPOS: 'PRJ/api-*, !PRJ/api-legacy', BRIDGE_SHARD: '1/3' } });
+    expect(config.bitbucket).toMatchObject({ url: 'https://new.example.com', token: 'from-file', projects: ['PRJ', '!ARCHIVE'], repos: ['PRJ/api-*', '!PRJ/api-legacy'] });
+    expect(config.pandev.signingSecret).toBe('from-file');
+    expect(config.bridge).toMatchObject({ pollSeconds: 120, shard: { index: 1, count: 3 } });
+  });
+
+  it('refuses secrets written into the YAML file, and typos, saying what to do', () => {
+    const yaml = path.join(dir, 'secrets.yaml');
+    writeFileSync(yaml, 'bitbucket:\n  token: pat\n  pollSecond: 5\n');
+    expect(problems(() => loadConfig({ file: yaml, env: minimal }))).toEqual([
+      `${yaml}: bitbucket.token — secrets are not read from the YAML file; put it in a file and set bitbucket.tokenFile, or use the environment variable`,
+      `${yaml}: unknown setting bitbucket.pollSecond (check the spelling against the README)`,
+    ]);
+  });
+
+  it('names the variable (and YAML key) of each invalid value', () => {
+    expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost', BITBUCKET_TOKEN_FILE: '/nonexistent' } }))).toEqual([
+      'BITBUCKET_TOKEN and BITBUCKET_TOKEN_FILE are both set: keep one',
+    ]);
+    const listed = problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost' } }));
+    expect(listed).toEqual([
+      'BRIDGE_POLL_SECONDS (YAML: bridge.pollSeconds) Invalid input: expected number, received string',
+      'BRIDGE_LISTEN (YAML: bridge.listen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
+    ]);
+    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud' } }))).toEqual(['BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll']);
+  });
+});
+
+describe('selection', () => {
+  const repo = (project: string, slug: string, id = 1) => ({ project, slug, stableId: String(id) });
+
+  it('includes by glob (none: all), excludes with !, case-insensitively', () => {
+    const select = selection({ projects: ['PRJ', 'mob*', '!MOBLEGACY'], repos: ['*/*', '!PRJ/scratch-*'], shard: { index: 0, count: 1 } });
+    expect(select.repository(repo('PRJ', 'api'))).toBe(true);
+    expect(select.repository(repo('MOBILE', 'app'))).toBe(true);
+    expect(select.repository(repo('MOBLEGACY', 'app'))).toBe(false);
+    expect(select.repository(repo('PRJ', 'scratch-1'))).toBe(false);
+    expect(select.repository(repo('OTHER', 'api'))).toBe(false);
+    expect(selection({ projects: [], repos: [], shard: { index: 0, count: 1 } }).repository(repo('ANY', 'thing'))).toBe(true);
+  });
+
+  it('splits repositories among n bridges: each in exactly one share, stable, about even', () => {
+    const counts = [0, 0, 0];
+    for (let id = 1; id <= 3000; id++) {
+      const owners = [0, 1, 2].filter((index) => inShard(String(id), { index, count: 3 }));
+      expect(owners).toHaveLength(1);
+      counts[owners[0]!]!++;
+      expect(inShard(String(id), { index: owners[0]!, count: 3 })).toBe(true);
+    }
+    for (const count of counts) expect(count).toBeGreaterThan(900);
+  });
+});
+
+describe('the SQLite state file', () => {
+  it('is created with mode 0600, in WAL mode, and lists keys by prefix in order, a page at a time', async () => {
+    const file = path.join(dir, 'nested', 'state.db');
+    let now = 1_000_000;
+    const store = openSqliteStore(file, { now: () => now });
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      for (const key of ['b:2', 'a:1', 'b:10', 'b:1', 'c:1']) await store.set(key, { key });
+      await store.set('b:ttl', 1, { ttlSeconds: 10 });
+      const first = await store.list<{ key: string }>('b:', { limit: 2 });
+      expect(first.entries.map((e) => e.key)).toEqual(['b:1', 'b:10']);
+      const second = await store.list('b:', { limit: 10, cursor: first.cursor! });
+      expect(second.entries.map((e) => e.key)).toEqual(['b:2', 'b:ttl']);
+      expect(second.cursor).toBeUndefined();
+      now += 11_000;
+      expect(await store.get('b:ttl')).toBeUndefined();
+      expect(store.count('b:')).toBe(3);
+      expect(store.purgeExpired()).toBe(1);
+      expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/bridge/config/load';
+import type { BridgeConfig } from '../../src/bridge/config/schema';
+import { bridgeLogger, type BridgeLogger } from '../../src/bridge/ops/logger';
+import { startBridge } from '../../src/bridge/runner';
+import { startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../src/sandbox/dc-sim';
+import { findPullRequest } from '../../src/sandbox/dc-sim/model/pull-requests';
+import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
+
+// The bridge's tests run the real thing over loopback: the Data Center simulator, the PanDev
+// receiver, a SQLite file in a temporary folder, and the bridge itself (in this process or as a child).
+
+export const PANDEV = { token: 'bridge-test-token', secret: 'bridge-test-secret' };
+export const WEBHOOK_SECRET = 'dc-webhook-secret';
+
+/** Retries compressed so a test does not wait 30 s for a second attempt; the policy is otherwise the app's. */
+export const FAST_TUNING = { baseDelaySeconds: 0.05, maxDelaySeconds: 0.5, deliveryTimeoutMs: 3000 };
+
+export interface DcEnv {
+  sim: DcSimulator;
+  sink: PanDevSink;
+  dir: string;
+  env: Record<string, string>;
+  config(extra?: Record<string, string>): BridgeConfig;
+  /** A YAML file with the test tuning, for child processes. */
+  yaml(): string;
+  stop(): Promise<void>;
+}
+
+export async function dcEnv(options: DcSimulatorOptions = {}): Promise<DcEnv> {
+  const sim = await startDcSimulator({ seed: 'bridge', historyDays: 25, rateLimit: null, ...options });
+  const sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
+  const dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-'));
+  const env: Record<string, string> = {
+    BITBUCKET_EDITION: 'datacenter',
+    BITBUCKET_URL: sim.url,
+    BITBUCKET_TOKEN: sim.credentials.admin.token,
+    PANDEV_URL: sink.url,
+    PANDEV_TOKEN: PANDEV.token,
+    PANDEV_SIGNING_SECRET: PANDEV.secret,
+    BRIDGE_DB: path.join(dir, 'state.db'),
+    BRIDGE_LISTEN: '127.0.0.1:0',
+    BRIDGE_BACKFILL_DAYS: '30',
+    BRIDGE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BITBUCKET_REQUESTS_PER_SECOND: '1000',
+    BITBUCKET_CONCURRENCY: '4',
+  };
+  return {
+    sim,
+    sink,
+    dir,
+    env,
+    config: (extra = {}) => ({ ...loadConfig({ env: { ...env, ...extra } }), tuning: FAST_TUNING }),
+    yaml() {
+      const file = path.join(dir, 'config.yaml');
+      writeFileSync(file, `tuning:\n  baseDelaySeconds: ${FAST_TUNING.baseDelaySeconds}\n  maxDelaySeconds: ${FAST_TUNING.maxDelaySeconds}\n  deliveryTimeoutMs: ${FAST_TUNING.deliveryTimeoutMs}\n`);
+      return file;
+    },
+    async stop() {
+      await Promise.all([sim.stop(), sink.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function quietLogger(lines: string[] = []): BridgeLogger {
+  const destination = { write: (line: string) => void lines.push(line) } as unknown as NodeJS.WritableStream;
+  return bridgeLogger({ level: 'info', destination });
+}
+
+/** A bridge in this process whose passes the test drives. */
+export async function inProcessBridge(config: BridgeConfig, lines: string[] = []) {
+  return startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1 });
+}
+
+/** Repositories of (non-personal) projects: the fork a personal project holds is not one of them. */
+export function projectRepositories(sim: DcSimulator) {
+  return sim.model.repositories.filter((repo) => sim.model.project(repo.projectKey)?.ownerId === undefined);
+}
+
+const activityKeys: Record<string, string> = {
+  OPENED: 'pr:opened', MERGED: 'pr:merged', DECLINED: 'pr:declined', APPROVED: 'pr:reviewer:approved', UNAPPROVED: 'pr:reviewer:unapproved',
+  REVIEWED: 'pr:reviewer:needs_work', ADDED: 'pr:comment:added', EDITED: 'pr:comment:edited', DELETED: 'pr:comment:deleted',
+};
+
+/**
+ * What a complete replay of the simulated history must deliver, read from the simulator's model, not
+ * from the bridge: `${repositoryId}/${pullRequestId} ${eventKey}` → count. The corrupt pull request is
+ * left out: it cannot be read.
+ */
+export function expectedPullRequestEvents(sim: DcSimulator, since = 0): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const repo of sim.model.repositories) {
+    for (const summary of repo.summaries()) {
+      if (sim.corrupt && repo.slug === sim.corrupt.repositorySlug && repo.projectKey === sim.corrupt.projectKey && summary.id === sim.corrupt.pullRequestId) continue;
+      const pr = findPullRequest(sim.model, repo, summary.id);
+      for (const activity of pr?.activities ?? []) {
+        if (activity.at < since) continue;
+        const key = activity.action === 'COMMENTED' ? activityKeys[activity.commentAction] : activity.action === 'RESCOPED' ? (activity.fromHash !== activity.previousFromHash ? 'pr:from_ref_updated' : undefined) : activityKeys[activity.action];
+        if (!key) continue;
+        const name = `${repo.id}/${summary.id} ${key}`;
+        expected.set(name, (expected.get(name) ?? 0) + 1);
+      }
+    }
+  }
+  return expected;
+}
+
+/** The same tally over what the receiver holds. */
+export function deliveredPullRequestEvents(sink: PanDevSink): Map<string, number> {
+  const delivered = new Map<string, number>();
+  for (const d of sink.deliveries()) {
+    if (!d.eventKey.startsWith('pr:')) continue;
+    const body = d.body as { pullRequest: { id: number; toRef: { repository: { id: number } } } };
+    const name = `${body.pullRequest.toRef.repository.id}/${body.pullRequest.id} ${d.eventKey}`;
+    delivered.set(name, (delivered.get(name) ?? 0) + 1);
+  }
+  return delivered;
+}
+
+export function sorted(map: Map<string, number>): Array<[string, number]> {
+  return [...map].sort(([a], [b]) => a.localeCompare(b));
+}

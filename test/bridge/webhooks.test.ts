@@ -1,0 +1,93 @@
+import { signature } from '../../src/sandbox/dc-sim';
+import { dcEnv, projectRepositories, inProcessBridge, WEBHOOK_SECRET, type DcEnv } from './helpers';
+
+// Issue 6, items 4 and 6: Data Center webhooks at POST /webhooks/bitbucket are verified (401 otherwise)
+// and forwarded at once; the poll that follows finds the same events under the same ids and sends
+// nothing again. The same port serves /healthz and /metrics.
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'webhooks', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 4, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+describe('Data Center webhooks', () => {
+  it('refuses a bad or missing signature with 401, and forwards signed events that the poll then does not send again', async () => {
+    const running = await inProcessBridge(env.config());
+    try {
+      await running.runPass();
+      await running.bridge.queue.idle();
+      const hook = `${running.ops.url}/webhooks/bitbucket`;
+      const body = JSON.stringify({ eventKey: 'pr:opened' });
+      for (const headers of [{ 'X-Hub-Signature': signature('not-the-secret', body) }, {} as Record<string, string>]) {
+        const response = await fetch(hook, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': 'pr:opened', ...headers }, body });
+        expect(response.status).toBe(401);
+      }
+
+      env.sim.webhooks.register(hook, WEBHOOK_SECRET);
+      const before = env.sink.deliveries().length;
+      const repository = `${projectRepositories(env.sim)[0]!.projectKey}/${projectRepositories(env.sim)[0]!.slug}`;
+      const a = env.sim.actions;
+      const { pullRequestId } = a.openPullRequest({ repository, title: 'Webhooks first' });
+      const { reviewer } = a.approvePullRequest({ repository, pullRequestId });
+      a.unapprovePullRequest({ repository, pullRequestId, reviewer });
+      a.needsWork({ repository, pullRequestId });
+      const { commentId } = a.addComment({ repository, pullRequestId, text: 'Please add a test' });
+      a.editComment({ repository, pullRequestId, commentId, text: 'Please add two tests' });
+      a.deleteComment({ repository, pullRequestId, commentId });
+      a.pushToPullRequest({ repository, pullRequestId });
+      a.mergePullRequest({ repository, pullRequestId });
+      const other = a.openPullRequest({ repository, title: 'Declined soon' });
+      a.declinePullRequest({ repository, pullRequestId: other.pullRequestId });
+      a.pushCommits({ repository, commits: 2 });
+      await env.sim.webhooks.idle();
+      await settle(running);
+
+      const sent = env.sim.webhooks.deliveries();
+      expect(sent.every((d) => d.status === 202 || d.status === 200)).toBe(true);
+      const forwarded = env.sink.deliveries().slice(before);
+      const keys = new Set(forwarded.map((d) => d.eventKey));
+      for (const key of ['pr:opened', 'pr:reviewer:approved', 'pr:reviewer:needs_work', 'pr:comment:added', 'pr:comment:edited', 'pr:comment:deleted', 'pr:from_ref_updated', 'pr:reviewer:unapproved', 'pr:merged', 'pr:declined', 'repo:refs_changed']) {
+        expect({ key, forwarded: keys.has(key) }).toEqual({ key, forwarded: true });
+      }
+      expect(forwarded.every((d) => d.headers['x-pandev-origin'] === 'webhook')).toBe(true);
+      // Forwarded bodies are Bitbucket's, with `pandev` added.
+      const merged = forwarded.find((d) => d.eventKey === 'pr:merged')!.body as any;
+      expect(merged.pullRequest.id).toBe(pullRequestId);
+      expect(merged.pandev.entity).toMatch(/^pullrequest:\d+:\d+$/);
+
+      // The poll reads the same activities and ref moves: every one is already delivered.
+      const pass = await running.runPass();
+      await settle(running);
+      expect(pass.staged).toBe(0);
+      expect(env.sink.deliveries().length).toBe(before + forwarded.length);
+      expect(env.sink.duplicates()).toBe(0);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('serves /healthz and /metrics on BRIDGE_LISTEN', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/ops.db` }));
+    try {
+      await running.runPass();
+      const health = await fetch(`${running.ops.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', edition: 'datacenter', lastPass: { failed: 0 } });
+      const metrics = await fetch(`${running.ops.url}/metrics`);
+      expect(metrics.headers.get('content-type')).toContain('text/plain');
+      const text = await metrics.text();
+      for (const name of ['pandev_bridge_deliveries_total', 'pandev_bridge_outbox_depth', 'pandev_bridge_bitbucket_requests_total', 'pandev_bridge_bitbucket_rate_limited_total', 'pandev_bridge_last_successful_poll_timestamp_seconds']) {
+        expect(text).toContain(`# TYPE ${name}`);
+      }
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+async function settle(running: Awaited<ReturnType<typeof inProcessBridge>>): Promise<void> {
+  // Webhook work runs after the 202; give it a moment to be staged, then wait for the queue.
+  for (let i = 0; i < 40; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    await running.bridge.queue.idle();
+  }
+}

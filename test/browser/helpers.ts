@@ -1,0 +1,71 @@
+import AxeBuilder from '@axe-core/playwright';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
+import type { SandboxOptions } from '../../src/sandbox/sandbox';
+import { testSandbox, type TestSandbox } from '../e2e/helpers';
+
+// The settings page in real headless Chromium (Debian's, driven by playwright-core), served by the
+// sandbox's page server against the real app on the local Forge host, the simulator and the receiver.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface BrowserSandbox {
+  sb: TestSandbox;
+  page: SettingsPage;
+  browser: Browser;
+  /** A fresh tab on the settings page, as the workspace admin or as a member. */
+  open(as?: 'admin' | 'member'): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+export async function browserSandbox(options: SandboxOptions = {}): Promise<BrowserSandbox> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it), or set CHROMIUM_PATH`);
+  const sb = await testSandbox({ ...options, connect: false });
+  const accounts = { admin: sb.simulator.credentials.admin.user.account_id as string, member: sb.simulator.credentials.member.user.account_id as string };
+  const page = await startSettingsPage({ hostUrl: sb.host.url, accounts });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return {
+    sb,
+    page,
+    browser,
+    async open(as = 'admin') {
+      // A context per tab: axe-core's Playwright runner needs one it can attach to.
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const tab = await context.newPage();
+      await tab.goto(as === 'member' ? `${page.url}?as=member` : page.url);
+      return tab;
+    },
+    async stop() {
+      await browser.close();
+      await page.stop();
+      await sb.stop();
+    },
+  };
+}
+
+/** Fills the Connection form and saves it. */
+export async function saveConnection(tab: Page, values: { baseUrl: string; token?: string; signingSecret?: string }): Promise<void> {
+  await tab.getByLabel('PanDev URL').fill(values.baseUrl);
+  if (values.token) await tab.getByLabel('Ingest token').fill(values.token);
+  if (values.signingSecret) await tab.getByLabel('Signing secret').fill(values.signingSecret);
+  await tab.getByRole('button', { name: 'Save', exact: true }).click();
+  await tab.getByText('Saved. Check the connection').waitFor();
+}
+
+/** axe-core's findings that matter here: serious and critical ones. */
+export async function seriousViolations(tab: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
+  const { violations } = await new AxeBuilder({ page: tab }).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact ?? '', nodes: v.nodes.slice(0, 3).map((n) => n.html) }));
+}
+
+/** Page screenshots for the README, written only when asked (UPDATE_SCREENSHOTS=1), so test runs leave docs/ alone. */
+export async function screenshot(tab: Page, name: string): Promise<void> {
+  if (!process.env.UPDATE_SCREENSHOTS) return;
+  const dir = path.resolve(__dirname, '..', '..', 'docs');
+  mkdirSync(dir, { recursive: true });
+  await tab.screenshot({ path: path.join(dir, name), fullPage: true });
+}

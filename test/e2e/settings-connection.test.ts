@@ -1,0 +1,140 @@
+import { settingsStore } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
+import { testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// Issue 3, Connection and Security: the resolvers behind the settings page, through the local Forge
+// host running the real app, against the Bitbucket simulator and the PanDev receiver.
+
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await testSandbox({ connect: false });
+  // An unconnected sandbox leaves tuning alone; the timeout case should not wait PanDev's real 10 s.
+  const { store, secrets } = hostStores(sb.host);
+  await settingsStore(store, secrets).saveTuning({ deliveryTimeoutMs: 400 });
+});
+afterAll(() => sb.stop());
+const call = settingsCaller(() => sb);
+
+async function save(overrides: Record<string, string> = {}) {
+  return call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret, ...overrides });
+}
+
+it('refuses a workspace member on every resolver, with a message saying who may', async () => {
+  // Named here rather than imported: loading @forge/api before the host starts would bypass its egress check.
+  const names = ['connection/get', 'connection/save', 'connection/generateSecret', 'connection/check', 'connection/activate', 'repositories/list', 'repositories/select', 'preferences/get', 'preferences/save', 'preferences/override', 'status/get', 'deadLetters/list', 'deadLetters/replay'];
+  for (const name of names) {
+    const result = await call(name as 'status/get', {}, 'member');
+    expect({ name, result }).toMatchObject({ name, result: { ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Only administrators of this Bitbucket workspace/) } } });
+  }
+});
+
+it('validates input with errors that name the field', async () => {
+  const plainHttp = await call('connection/save', { baseUrl: 'http://pandev.example.com' });
+  expect(plainHttp).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'baseUrl', message: expect.stringMatching(/^baseUrl: must start with https:\/\//) } });
+  const query = await call('connection/save', { baseUrl: 'https://pandev.example.com/?a=1' });
+  expect(query).toMatchObject({ ok: false, error: { field: 'baseUrl', message: expect.stringMatching(/query/) } });
+  const shortToken = await call('connection/save', { baseUrl: 'https://pandev.example.com', token: 'abc' });
+  expect(shortToken).toMatchObject({ ok: false, error: { field: 'token', message: expect.stringMatching(/at least 8 characters/) } });
+  for (const baseUrl of ['http://127.0.0.1:4321', 'http://localhost:4321', 'http://[::1]:4321', 'https://pandev.example.com']) {
+    expect(await call('connection/save', { baseUrl })).toMatchObject({ ok: true, data: { baseUrl } });
+  }
+});
+
+it('keeps secrets write-only: the page sees that one is set and its last four characters', async () => {
+  const view = data(await save());
+  expect(view).toMatchObject({ baseUrl: sb.pandev.url, token: { set: true, last4: sb.pandev.token.slice(-4) }, signingSecret: { set: true, last4: sb.pandev.signingSecret.slice(-4) } });
+  const text = JSON.stringify(data(await call('connection/get')));
+  expect(text).not.toContain(sb.pandev.token);
+  expect(text).not.toContain(sb.pandev.signingSecret);
+});
+
+let generated = '';
+
+it('generates a strong signing secret and shows it exactly once', async () => {
+  const { secret, connection } = data(await call('connection/generateSecret'));
+  generated = secret;
+  expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(connection.signingSecret).toEqual({ set: true, last4: secret.slice(-4) });
+  expect(JSON.stringify(data(await call('connection/get')))).not.toContain(secret);
+  // The receiver still has its own secret: the check says so in those words.
+  const check = data(await call('connection/check'));
+  expect(check.items.find((i) => i.key === 'pandev')).toMatchObject({ status: 'fail', title: 'PanDev refused the signature (401)' });
+});
+
+it('activates only after a passing check of the settings saved now', async () => {
+  await save();
+  expect(await call('connection/activate')).toMatchObject({ ok: false, error: { code: 'precondition-failed', message: expect.stringMatching(/passing check/) } });
+  const pings = sb.sink.pings();
+  const check = data(await call('connection/check'));
+  expect(check).toMatchObject({ ok: true, workspace: { slug: sb.simulator.workspace.slug }, actingAs: 'PanDev Metrics', repositories: 3 });
+  expect(check.items.map((i) => [i.key, i.status])).toEqual([['bitbucket', 'pass'], ['access', 'pass'], ['pandev', 'pass']]);
+  expect(sb.sink.pings()).toBe(pings + 1);
+
+  // Changing a secret makes the check stale.
+  await save({ token: `${sb.pandev.token}-new` });
+  expect(data(await call('connection/get')).lastCheck).toMatchObject({ ok: true, current: false });
+  expect(await call('connection/activate')).toMatchObject({ ok: false, error: { code: 'precondition-failed' } });
+
+  await save();
+  data(await call('connection/check'));
+  const activated = data(await call('connection/activate'));
+  expect(activated).toMatchObject({ activatedAt: expect.any(Number), backfillRequested: 3 });
+  const backfills = await Promise.all(sb.host.kvs.keys('backfill:').map((key) => sb.host.kvs.get(key)));
+  expect(backfills).toHaveLength(3);
+  for (const record of backfills) expect(record).toMatchObject({ state: expect.stringMatching(/^(queued|running|done)$/), windowDays: 30 });
+  // Activating again changes nothing.
+  expect(data(await call('connection/activate'))).toEqual({ activatedAt: activated.activatedAt, backfillRequested: 0 });
+});
+
+describe('check connection turns failures into specific advice', () => {
+  afterEach(async () => {
+    sb.sink.setFaults(null);
+    sb.simulator.faults.clear();
+    await save();
+  });
+  const pandevItem = async () => data(await call('connection/check')).items.find((i) => i.key === 'pandev');
+
+  it('401: the token is wrong, expired or revoked', async () => {
+    await save({ token: 'revoked-token-0000' });
+    expect(await pandevItem()).toMatchObject({ status: 'fail', title: 'PanDev refused the ingest token (401)', detail: expect.stringMatching(/wrong, expired or revoked.*Create a new ingest token/) });
+  });
+
+  it('404: the URL has an extra path; use the bare host', async () => {
+    await save({ baseUrl: `${sb.pandev.url}/api/` });
+    expect(await pandevItem()).toMatchObject({ status: 'fail', title: 'PanDev answered 404 Not Found', detail: `The URL has an extra path (/api): the app posted to ${sb.pandev.url}/api/v1/bitbucket/webhook/repository. Use the bare host, ${sb.pandev.url}, save and check again.` });
+  });
+
+  it('timeout: PanDev is not reachable from Atlassian\'s cloud', async () => {
+    sb.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 2000 });
+    expect(await pandevItem()).toMatchObject({ status: 'fail', title: 'PanDev did not answer within 0.4 s', detail: expect.stringMatching(/not reachable from Atlassian's cloud.*egress allows 127\.0\.0\.1/) });
+  });
+
+  it('egress: a host the manifest does not name', async () => {
+    await save({ baseUrl: 'https://pandev.example.com' });
+    expect(await pandevItem()).toMatchObject({ status: 'fail', title: 'The app may not call pandev.example.com', detail: expect.stringMatching(/permissions\.external\.fetch\.backend/) });
+  });
+
+  it('partial access: the app cannot read pull requests (a warning, not a failure)', async () => {
+    sb.simulator.faults.add({ path: '/pullrequests$', status: 403, body: '{"type":"error","error":{"message":"Access denied"}}' });
+    const check = data(await call('connection/check'));
+    expect(check.ok).toBe(true);
+    expect(check.items.find((i) => i.key === 'access')).toMatchObject({ status: 'warn', title: expect.stringMatching(/^Partial access: cannot read pull requests of /), detail: expect.stringMatching(/Bitbucket refused the app \(403\)/) });
+  });
+
+  it('a passing check lifts the pause a 410 caused', async () => {
+    sb.sink.respondNext(410, 1, 'gone');
+    sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });
+    await sb.settle();
+    expect(data(await call('connection/get')).disabled).toMatchObject({ reason: expect.stringMatching(/410/) });
+    expect(data(await call('status/get'))).toMatchObject({ state: 'needs-attention', reasons: expect.arrayContaining([expect.stringMatching(/410/)]) });
+    expect(data(await call('connection/check')).ok).toBe(true);
+    expect(data(await call('connection/get')).disabled).toBeUndefined();
+  });
+});
+
+it('never writes the token, the signing secret or a generated secret to a log line', () => {
+  const all = sb.logs.map((line) => line.message).join('\n');
+  expect(all).toContain('connection saved');
+  for (const secret of [sb.pandev.token, sb.pandev.signingSecret, generated]) expect(all).not.toContain(secret);
+});
