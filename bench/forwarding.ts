@@ -20,7 +20,7 @@ export async function forwardingBenchmark(): Promise<string> {
   const peers = await startPeers({ repositories: 20 });
   const host = await startAppHost({ bitbucket: peers.simulator, timeScale: 0.001, logger: () => undefined });
   try {
-    await connectApp(host, peers.pandev, undefined);
+    await connectApp(host, peers.pandev);
     const recorded = await recordActivity(peers, EVENTS + 100);
     // Warm the repository cache as a running installation has it: one event per repository first.
     const warmUp = new Set(new Map(recorded.map((e) => [e.repository.uuid, e])).values());

@@ -37,7 +37,7 @@ export async function settingsBenchmark(): Promise<string> {
     const status = await measure(peers, () => call('status/get', {}), 5);
     // Activated, selecting every repository also asks for (and queues) 2,000 backfills.
     await call('repositories/select', { scope: 'all', selected: false });
-    await connectApp(host, peers.pandev, undefined);
+    await connectApp(host, peers.pandev);
     const selectAllActivated = await measure(peers, () => call('repositories/select', { scope: 'all', selected: true }), 1);
     const row = (name: string, f: Figure): [string, string] => [name, `${ms(f)}   ${kb(f.bytes)}   ${f.requests} Bitbucket requests`];
     return [

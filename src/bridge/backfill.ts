@@ -1,6 +1,7 @@
 import type { BridgeConfig } from './config/schema';
 import { startBridge, type PassSummary } from './runner';
 import type { SqliteStore } from './state/sqlite-store';
+import { within } from './util/within';
 
 // `pandev-bitbucket backfill`: one pass over every selected repository, then wait until PanDev has
 // taken what it found, and exit; for a first import, a cron job, or a wider window than before. A
@@ -23,7 +24,7 @@ export async function runBackfill(config: BridgeConfig, options: { days?: number
     const deadBefore = store.count('dead:');
     const deliveredBefore = store.count('delivered:');
     const pass = await running.runPass();
-    await Promise.race([running.bridge.queue.idle(options.waitSeconds * 1000), new Promise((resolve) => setTimeout(resolve, options.waitSeconds * 1000))]);
+    await within(running.bridge.queue.idle(options.waitSeconds * 1000), options.waitSeconds * 1000);
     return { pass, delivered: store.count('delivered:') - deliveredBefore, pending: store.count('outbox:'), dead: store.count('dead:') - deadBefore };
   } finally {
     await running.stop();

@@ -120,16 +120,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
   const stopForwarding = options.liveEvents === false ? () => undefined : simulator.onEvent((event) => void sandbox.host.fireEvent(event as { eventType: string } & Record<string, unknown>));
-  if (options.connect !== false) await connectApp(sandbox.host, sandbox.pandev, options.tuning);
+  // Tuning is the operator's (test's), not the admin's: it applies whether or not the app is connected.
+  if (options.tuning) await settingsStore(hostStores(sandbox.host).store, hostStores(sandbox.host).secrets).saveTuning(options.tuning);
+  if (options.connect !== false) await connectApp(sandbox.host, sandbox.pandev);
   return sandbox;
 }
 
 /** What an admin does on the settings page: save the connection and secrets, then activate. */
-export async function connectApp(host: ForgeHost, pandev: Sandbox['pandev'], tuning: Partial<Tuning> | undefined): Promise<void> {
+export async function connectApp(host: ForgeHost, pandev: Sandbox['pandev']): Promise<void> {
   const { store, secrets } = hostStores(host);
   const settings = settingsStore(store, secrets);
   await secrets.set(secretKeys.token, pandev.token);
   await secrets.set(secretKeys.signingSecret, pandev.signingSecret);
-  if (tuning) await settings.saveTuning(tuning);
   await settings.saveConnection({ baseUrl: pandev.url, activatedAt: Date.now() });
 }

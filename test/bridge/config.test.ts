@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/bridge/config/load';
 import { inShard, selection } from '../../src/bridge/config/selection';
+import { limiter } from '../../src/bridge/http/limiter';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 
 // Issue 6, items 1, 5 and 6 in the small: configuration from YAML and the fixed environment names,
@@ -111,5 +112,30 @@ describe('the SQLite state file', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('the request limiter', () => {
+  it('caps the rate and the requests in flight, and slows down after a 429', async () => {
+    const limit = limiter({ ratePerSecond: 40, burst: 1, concurrency: 2 });
+    let inFlight = 0;
+    let most = 0;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 12 }, async () => {
+      const release = await limit.acquire();
+      most = Math.max(most, ++inFlight);
+      // Held longer than a token takes to come: without the semaphore, three or more would overlap.
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      inFlight--;
+      release();
+    }));
+    expect(most).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250); // 11 tokens after the first, at 40 a second
+    limit.pauseUntil(Date.now() + 100);
+    const paused = Date.now();
+    (await limit.acquire())();
+    (await limit.acquire())();
+    // The pause, then half the rate (20 a second): the second request waits about 50 ms more.
+    expect(Date.now() - paused).toBeGreaterThanOrEqual(140);
   });
 });

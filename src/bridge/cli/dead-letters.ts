@@ -4,6 +4,7 @@ import type { ForwardContext } from '../../core/pipeline/context';
 import type { BridgeConfig } from '../config/schema';
 import { startBridge } from '../runner';
 import type { SqliteStore } from '../state/sqlite-store';
+import { within } from '../util/within';
 
 export async function listDead(store: SqliteStore): Promise<DeadLetterView[]> {
   const items: DeadLetterView[] = [];
@@ -26,7 +27,7 @@ export async function replayDead(config: BridgeConfig, ids: string[] | 'all'): P
     let notFound = 0;
     for (const id of wanted) if ((await replayDeadLetter(id, ctx, queue)) === 'not-found') notFound++;
     // Long retry waits stay in the outbox for the running bridge; a short wait covers the first attempts.
-    await Promise.race([queue.idle(60_000), new Promise((resolve) => setTimeout(resolve, 60_000))]);
+    await within(queue.idle(60_000), 60_000);
     let delivered = 0;
     let stillWaiting = 0;
     let deadAgain = 0;

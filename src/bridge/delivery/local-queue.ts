@@ -9,6 +9,11 @@ import type { ForwardMessage, ForwardQueue, PushOptions } from '../../core/pipel
 // again, so a killed process resumes exactly where it stopped.
 
 export interface LocalQueue extends ForwardQueue {
+  /**
+   * Resolves once at most `max` deliveries wait for a worker: a source that finds deliveries faster than
+   * PanDev takes them (a backfill) waits here, so memory stays flat however long the history is.
+   */
+  room(max?: number): Promise<void>;
   /** Resolves when nothing is running or due within `horizonMs` (tests, benchmarks, shutdown). */
   idle(horizonMs?: number): Promise<void>;
   /** Stops taking work and waits (at most `graceMs`) for what is running. */
@@ -76,6 +81,18 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
   return {
     async push(messages: ForwardMessage[], pushOptions: PushOptions = {}) {
       for (const message of messages) schedule(message, pushOptions.delaySeconds ?? 0);
+    },
+    room(max = 2000) {
+      const fits = () => ready.reduce((sum, job) => sum + ('ids' in job.message ? job.message.ids.length : 1), 0) <= max;
+      if (closed || fits()) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const check = () => {
+          if (!closed && !fits()) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+      });
     },
     get pending() {
       return ready.length + running + timers.size;

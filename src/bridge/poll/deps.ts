@@ -9,10 +9,13 @@ import type { PollState } from './state';
 // What every poll step needs, and the one way they hand deliveries over: into the outbox first, then
 // onto the queue. Once staged, a delivery survives anything; the queue only makes it go sooner.
 
+/** The forwarding queue, and (the bridge's own) a way to wait until it has room. */
+export type PollQueue = ForwardQueue & { room?(): Promise<void> };
+
 export interface PollDeps {
   client: DcClient;
   ctx: ForwardContext;
-  queue: ForwardQueue;
+  queue: PollQueue;
   state: PollState;
   /** Part of every delivery id (DESIGN: edition, instance, entity, key, version). */
   instance: string;
@@ -25,5 +28,7 @@ export async function stageAndQueue(items: Prebuilt[], deps: Pick<PollDeps, 'ctx
   const staged = await stagePrebuilt(items, deps.ctx);
   const ids = staged.entries.map((entry) => entry.id);
   for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
+  // Backpressure: a backfill reads on only as fast as PanDev takes what it found.
+  await deps.queue.room?.();
   return ids.length;
 }

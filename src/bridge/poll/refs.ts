@@ -31,7 +31,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   const result: RefPass = { staged: 0, moved: [] };
   const first = !cursor.refsKnown;
 
-  const visit = async (type: RefType, ref: Branch): Promise<'moved' | 'same'> => {
+  const visit = async (type: RefType, ref: Branch): Promise<'moved' | 'same' | 'stale'> => {
     const kind = type === 'TAG' ? 'tag' : 'branch';
     const known = await refs.get(repo, kind, ref.displayId);
     if (known?.tip === ref.latestCommit) return 'same';
@@ -48,7 +48,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? {} : { notBefore: cursor.since }) });
     if (first && commits.commits.length === 0) {
       await remember();
-      return 'moved';
+      return 'stale';
     }
     result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, commits)), deps);
     await remember();
@@ -66,8 +66,17 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   // The default branch first: other new branches are read as what they add to it.
   const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
   const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
+  // Branches come most recently changed first: in a backfill, once one has nothing inside the window,
+  // none after it has either, and their tips are remembered without reading their commits.
+  let stale = false;
   for (const branch of first ? byDefault : listed) {
-    if ((await visit('BRANCH', branch)) === 'same' && !first) break;
+    if (stale) {
+      if (!(await refs.get(repo, 'branch', branch.displayId))) await refs.set(repo, 'branch', branch.displayId, { tip: branch.latestCommit, at: deps.ctx.clock.now(), origin: source.origin });
+      continue;
+    }
+    const outcome = await visit('BRANCH', branch);
+    if (outcome === 'same' && !first) break;
+    if (outcome === 'stale' && !isDefaultBranch(branch)) stale = true;
   }
   if (first || options.tags) {
     for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: MAX_PAGES })) {

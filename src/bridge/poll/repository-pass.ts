@@ -1,5 +1,5 @@
 import type { Repository } from '../../core/enrich/datacenter/schema';
-import { errorMessage } from '../../core/errors';
+import { BitbucketError, errorMessage } from '../../core/errors';
 import { buildsUnsupportedFor, pollBuilds } from './builds';
 import type { PollDeps } from './deps';
 import { pollPullRequests } from './pull-requests';
@@ -43,7 +43,9 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     });
     return { repository: name, ok: true, staged: pulls.staged + refs.staged + builds.staged, skipped: pulls.failed };
   } catch (error) {
-    const reason = errorMessage(error);
+    const reason = error instanceof BitbucketError && error.kind === 'unauthorized'
+      ? `${errorMessage(error)} — the personal access token expired or was revoked: create a new one, set it, restart, and run \`pandev-bitbucket check\``
+      : errorMessage(error);
     await deps.state.saveCursor(repo, { ...cursor, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
     return { repository: name, ok: false, staged: 0, skipped: [], error: reason };

@@ -55,14 +55,17 @@ export function registerStart(program: Command): void {
       });
       const { simulator, sink, host } = sandbox;
       const accounts = { admin: simulator.credentials.admin.user.account_id as string, member: simulator.credentials.member.user.account_id as string };
-      const page = await startSettingsPage({ hostUrl: host.url, accounts, ...(flags.pagePort ? { port: flags.pagePort } : {}) });
+      // The sandbox still runs without the page (e.g. before the first `npm run build`); the line below says why.
+      const page = await startSettingsPage({ hostUrl: host.url, accounts, ...(flags.pagePort ? { port: flags.pagePort } : {}) }).catch((error: Error) => error);
       console.log(
         [
           'PanDev Metrics for Bitbucket — sandbox (offline, loopback only)',
           `  Bitbucket Cloud simulator  ${simulator.url}/2.0   workspace ${simulator.workspace.slug} ${simulator.workspace.uuid}`,
           `  PanDev receiver            ${sink.url}/_sink/deliveries   (ingest: /v1/bitbucket/webhook/{merge-request,repository})`,
           `  local Forge host           ${host.url}   (POST /events takes Forge product events)`,
-          `  settings page              ${page.url}   (as the workspace admin; ${page.url}?as=member as a member who is not)`,
+          page instanceof Error
+            ? `  settings page              not served: ${page.message}`
+            : `  settings page              ${page.url}   (as the workspace admin; ${page.url}?as=member as a member who is not)`,
           ...(flags.setup
             ? ['', '  Not connected yet. On the settings page, enter these sandbox values, save, check, activate:', `    PanDev URL ${sandbox.pandev.url}   ingest token ${sandbox.pandev.token}   signing secret ${sandbox.pandev.signingSecret}`]
             : []),
@@ -75,7 +78,7 @@ export function registerStart(program: Command): void {
       process.once('SIGTERM', done);
       await finished;
       stopActivity();
-      await page.stop();
+      if (!(page instanceof Error)) await page.stop();
       await sandbox.stop();
       console.log(`stopped after ${sink.deliveries().length} deliveries`);
     });

@@ -86,7 +86,11 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       return { kind: 'stopped', reason };
     }
     if (error instanceof BitbucketError && error.transient) {
-      const delay = error.retryAfterSeconds ?? 60;
+      // After a 429 the budget knows how long to wait (Retry-After, or its own backoff); other
+      // passing failures (5xx, network) are tried again in half a minute.
+      await deps.budget.flush();
+      const snapshot = error.kind === 'rate-limited' ? await deps.budget.snapshot() : undefined;
+      const delay = snapshot ? Math.max(1, Math.ceil((snapshot.availableAt(1) - ctx.clock.now()) / 1000)) : (error.retryAfterSeconds ?? 30);
       ctx.log.warn({ repository, error: error.message, retryInSeconds: delay }, 'backfill piece interrupted; will resume');
       await saveBackfill(ctx.store, { ...current, updatedAt: ctx.clock.now(), error: error.message });
       return { kind: 'continue', delaySeconds: delay };

@@ -53,6 +53,8 @@ export class RateBudget {
 
   /** A 429 seen since the last write: its Retry-After, if Bitbucket sent one. */
   private rateLimited: { retryAfterSeconds?: number } | undefined;
+  /** This instance recorded a strike that a later success should clear. */
+  private struck = false;
 
   noteRequest(count = 1): void {
     const minute = minuteKey(this.clock.now());
@@ -64,13 +66,21 @@ export class RateBudget {
     const now = this.clock.now();
     const state = this.state ?? {};
     const headerLimit = Number(headers.get('x-ratelimit-limit'));
-    if (Number.isFinite(headerLimit) && headerLimit > 0) state.tightened = { limit: headerLimit, until: now + HOUR_MS };
+    // Bitbucket states the installation's real allowance: remember it (rewritten once it changes or ages).
+    const knownLimit = state.tightened && state.tightened.until - now > HOUR_MS / 2 ? state.tightened.limit : undefined;
+    const newLimit = Number.isFinite(headerLimit) && headerLimit > 0 && headerLimit !== knownLimit;
+    if (newLimit) state.tightened = { limit: headerLimit, until: now + HOUR_MS };
     // Bitbucket's own warning that the hour's allowance is nearly spent: planned work waits a while.
     if (headers.get('x-ratelimit-nearlimit') === 'true') state.blockedUntil = Math.max(state.blockedUntil ?? 0, now + 5 * 60_000);
     if (status === 429) this.rateLimited = { ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
-    else if (status < 400 && state.strikes) state.strikes = 0;
+    // A success ends a run of 429s: the next one starts the backoff from its base again.
+    else if (status < 400 && this.struck) {
+      state.strikes = 0;
+      this.struck = false;
+      this.stateDirty = true;
+    }
     this.state = state;
-    this.stateDirty = this.stateDirty || status === 429 || headerLimit > 0 || headers.get('x-ratelimit-nearlimit') === 'true';
+    this.stateDirty = this.stateDirty || status === 429 || newLimit || headers.get('x-ratelimit-nearlimit') === 'true';
   }
 
   /** Writes this instance's counts (one record per minute) and any lesson learnt from Bitbucket. */
@@ -83,12 +93,16 @@ export class RateBudget {
     if (this.stateDirty && this.state) {
       const stored = (await this.store.get<BudgetState>(STATE)) ?? {};
       if (this.rateLimited) {
-        const strikes = Math.max(stored.strikes ?? 0, this.state.strikes ?? 0) + 1;
+        // Parallel requests of one burst all get their 429: only one after the last wait ran out
+        // escalates the backoff.
+        const stillWaiting = (stored.blockedUntil ?? 0) > this.clock.now();
+        const strikes = Math.max(stored.strikes ?? 0, this.state.strikes ?? 0) + (stillWaiting ? 0 : 1);
         const base = (await this.options.backoffSeconds?.()) ?? 60;
         // Without Retry-After (Bitbucket Cloud's usual 429), back off 1, 2, 4 … base units, up to 30 minutes.
         const wait = this.rateLimited.retryAfterSeconds ?? Math.min(1800, base * 2 ** (strikes - 1));
         this.state = { ...this.state, strikes, blockedUntil: Math.max(this.state.blockedUntil ?? 0, this.clock.now() + wait * 1000) };
         this.rateLimited = undefined;
+        this.struck = true;
       }
       writes.push(this.store.set(STATE, merge(stored, this.state)));
       this.stateDirty = false;
@@ -106,16 +120,20 @@ export class RateBudget {
     const used = [...perMinute.values()].reduce((a, b) => a + b, 0);
     const planned = Math.floor(limit * (1 - (this.options.reserve ?? 0.1)));
     const blocked = state.blockedUntil && state.blockedUntil > now ? state.blockedUntil : undefined;
-    const available = blocked ? 0 : Math.max(0, planned - used);
+    const remaining = Math.max(0, planned - used);
+    const available = blocked ? 0 : remaining;
+    // Strikes another instance recorded end with this instance's next success (otherwise scattered
+    // 429s across short-lived instances would add up to a 30-minute wait).
+    if (state.strikes && !blocked) this.struck = true;
     return {
       limit,
       used,
       available,
       ...(blocked ? { blockedUntil: blocked } : {}),
       availableAt(need: number) {
-        if (available >= need) return blocked ?? now;
+        if (remaining >= need) return blocked ?? now;
         // Requests leave the rolling hour as their minute ages out; find when enough have left.
-        let freed = available;
+        let freed = remaining;
         for (const [minute, count] of [...perMinute.entries()].sort()) {
           freed += count;
           if (freed >= need) return Math.max(blocked ?? 0, minuteStart(minute) + HOUR_MS);
@@ -145,7 +163,7 @@ function merge(stored: BudgetState, mine: BudgetState): BudgetState {
   return {
     blockedUntil: Math.max(stored.blockedUntil ?? 0, mine.blockedUntil ?? 0) || undefined,
     tightened: mine.tightened ?? stored.tightened,
-    strikes: Math.max(stored.strikes ?? 0, mine.strikes ?? 0),
+    strikes: mine.strikes ?? stored.strikes,
   };
 }
 

@@ -1,5 +1,4 @@
 import type { Change } from '../change/change';
-import { normalizeTime } from '../change/delivery-id';
 import { intentsFor } from '../change/intents';
 import type { Account, ActivityEntry, Commit, PullRequest, Repository } from '../enrich/cloud/schema';
 import { cloudBody, type Body } from '../payload/cloud';
@@ -44,7 +43,8 @@ export function activityEvents(input: PullRequestContext, entries: ActivityEntry
     // Each state the pull request went through is an update entry; the first is its creation (lifecycleEvents).
     if (update && events.after(update.date)) {
       const actor = update.author ?? pr.author;
-      if (update.state === 'OPEN' && normalizeTime(update.date) !== normalizeTime(pr.created_on)) {
+      // Exact text: an edit in the same millisecond as the creation is still an edit.
+      if (update.state === 'OPEN' && update.date !== pr.created_on) {
         events.add({ ...events.base, ...actorRef(actor), kind: 'pullrequest', action: 'updated', at: update.date, updatedOn: update.date }, { actor }, extra);
       }
       if (update.state === 'MERGED' || update.state === 'DECLINED') {

@@ -26,6 +26,12 @@ export interface ForwardQueue {
 }
 
 /**
+ * Backfill pieces and reconciliation batches run one at a time: each asks the shared budget how much
+ * it may spend before it starts, and two asking at once would both be told the same remainder.
+ */
+export const PLANNED_WORK = 'planned-work';
+
+/**
  * Reviewer changes of one pull request must be staged in order: clearing a status is read against the
  * status stored by the previous event (see change/intents.ts).
  */

@@ -93,7 +93,14 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
       await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at });
     }
   }
-  if (change.kind === 'push') await refStateStore(ctx.store).set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin });
+  if (change.kind === 'push') {
+    const refs = refStateStore(ctx.store);
+    const known = await refs.get(change.repository.uuid, change.ref.type, change.ref.name);
+    // A live push that does not start where the last delivered one ended means one in between was
+    // never reported: the tip stays, so the reconciliation sends the whole gap.
+    if (change.origin === 'trigger' && known && known.tip !== change.before) return;
+    await refs.set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin });
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage } from '../errors';
 import { kvKey } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
-import { QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
+import { PLANNED_WORK, QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
 import { reconcileRepository } from './reconcile-repository';
 import { repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
@@ -58,7 +58,7 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
   const changed = affordable.length ? [...(await repositoriesChangedSince(deps.client, deps.workspace, oldest))] : [];
   for (let i = 0; i < affordable.length; i += BATCH) {
-    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories: affordable.slice(i, i + BATCH).map((r) => r.uuid), changed } }]);
+    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories: affordable.slice(i, i + BATCH).map((r) => r.uuid), changed } }], { serializeBy: PLANNED_WORK });
   }
   if (affordable.length < due.length) ctx.log.warn({ due: due.length, queued: affordable.length }, 'reconciliation deferred for lack of request budget');
   await deps.budget.flush();
@@ -72,7 +72,17 @@ export async function reconcileBatch(repositories: string[], changed: Set<string
   const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
   let staged = 0;
   let failed = 0;
+  // The tick planned this batch within the budget, but live events spend from the same hour: each
+  // repository starts only while requests remain; the rest stay due for the next tick.
+  const grant = (await deps.budget.snapshot()).available;
+  const spentBefore = deps.client.requests;
   for (const repository of repositories) {
+    if (deps.client.requests - spentBefore >= grant) {
+      ctx.log.info({ left: repositories.length - repositories.indexOf(repository) }, 'reconciliation batch stopped at the request budget');
+      break;
+    }
+    // Selected when the tick planned it; deselected since, it is left alone.
+    if (!(await settings.isSelected(repository))) continue;
     const start = ctx.clock.now();
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
     const pushed = changed.has(repository.toLowerCase());

@@ -1,6 +1,7 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { ActivityPage, CommitPage, DeploymentPage, EnvironmentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref } from '../enrich/cloud/schema';
+import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, EnvironmentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, type EnvironmentInfo } from '../history/deployment-events';
 import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
@@ -82,7 +83,14 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
         const type = ref.type === 'tag' ? 'tag' : 'branch';
         const tip = ref.target?.hash;
         const known = await refs.get(repository, type, ref.name);
-        if (!tip || known?.tip === tip) continue;
+        if (!tip) continue;
+        // A tip that moved in this period (its push delivered live, or found now) gets its statuses
+        // read: the status events may be the ones Forge lost.
+        const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= input.watermark);
+        if (known?.tip === tip) {
+          if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
+          continue;
+        }
         // A ref the app never delivered whose tip predates the watermark did not move in this period
         // (it existed before activation): remember where it stands, send nothing.
         if (!known && Date.parse(ref.target?.date ?? '') < input.watermark) {
@@ -91,6 +99,7 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
         }
         const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
         out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
+        if (recent) out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
       }
     }
   }
@@ -137,4 +146,13 @@ async function environmentsOf(input: ReconcileInput): Promise<Map<string, Enviro
   const list = page.values.map((e): [string, EnvironmentInfo] => [e.uuid, { ...(e.name ? { name: e.name } : {}), ...(e.environment_type ? { type: e.environment_type.name } : {}) }]);
   await input.store.set(key, { at: input.now, list });
   return new Map(list);
+}
+
+/**
+ * Build statuses have no feed on Bitbucket Cloud; the one place they matter most is the tip of a ref
+ * that moved, so its statuses are read (one request per moved branch) in their latest state.
+ */
+async function tipStatuses(input: ReconcileInput, repository: Repository, tip: Commit): Promise<Prebuilt[]> {
+  const page = await input.client.get({ endpoint: 'commitStatuses', params: { workspace: input.workspace, repo_slug: input.repository, commit: tip.hash }, query: { pagelen: 100 } }, CommitStatusPage);
+  return page.values.filter((status) => Date.parse(status.updated_on ?? '') >= input.watermark).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
 }

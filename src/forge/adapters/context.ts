@@ -1,4 +1,4 @@
-import { fetch as forgeFetch } from '@forge/api';
+import { fetch as forgeFetch, getAppContext } from '@forge/api';
 import { budgetedTransport } from '../../core/budget/budgeted-transport';
 import { RateBudget } from '../../core/budget/rate-budget';
 import { settingsStore } from '../../core/config/settings';
@@ -23,7 +23,16 @@ export interface ForgeAppContext extends ForwardContext {
   lookups: Lookups;
 }
 
-let context: ForgeAppContext | undefined;
+const contexts = new Map<string, ForgeAppContext>();
+
+/** A warm instance may serve more than one installation: its caches must never mix them. */
+function installation(): string {
+  try {
+    return getAppContext().installationAri.installationId;
+  } catch {
+    return 'unknown'; // outside an invocation (unit tests): one context
+  }
+}
 
 /**
  * Wires the core to Forge: KVS, secrets, the Bitbucket product API as the app (every request counted
@@ -31,7 +40,9 @@ let context: ForgeAppContext | undefined;
  * and their in-memory repository cache saves a read.
  */
 export function forgeContext(): ForgeAppContext {
-  if (context) return context;
+  const key = installation();
+  const known = contexts.get(key);
+  if (known) return known;
   const settings = settingsStore(forgeStore, forgeSecrets);
   const budget = new RateBudget(forgeStore, systemClock, {
     limitPerHour: async () => (await settings.preferences()).requestsPerHour,
@@ -39,7 +50,7 @@ export function forgeContext(): ForgeAppContext {
   });
   const client = cloudClient(budgetedTransport(forgeCloudTransport, budget));
   const lookups = cloudLookups(client, forgeStore);
-  return (context = {
+  const context: ForgeAppContext = {
     store: forgeStore,
     secrets: forgeSecrets,
     clock: systemClock,
@@ -51,5 +62,7 @@ export function forgeContext(): ForgeAppContext {
     budget,
     client,
     lookups,
-  });
+  };
+  contexts.set(key, context);
+  return context;
 }

@@ -1,5 +1,6 @@
 import { runBackfillPiece } from '../../core/backfill/job';
 import { settingsStore } from '../../core/config/settings';
+import { PLANNED_WORK } from '../../core/pipeline/queue';
 import { reconcileBatch } from '../../core/reconcile/pass';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
@@ -13,7 +14,7 @@ export async function runBackfillMessage(workspace: string, repository: string):
   const queue = forgeForwardQueue();
   const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
   const outcome = await runBackfillPiece(repository, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, preferences, workspace });
-  if (outcome.kind === 'continue') await queue.push([{ backfill: { workspace, repository } }], { delaySeconds: outcome.delaySeconds });
+  if (outcome.kind === 'continue') await queue.push([{ backfill: { workspace, repository } }], { delaySeconds: outcome.delaySeconds, serializeBy: PLANNED_WORK });
 }
 
 export async function runReconcileMessage(workspace: string, repositories: string[], changed: string[]): Promise<void> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ResolverMap, ResolverName, ResolverResult } from '../../contract/resolvers';
 import { AdminActionError } from '../../core/admin/errors';
 import { errorMessage } from '../../core/errors';
+import { forgeContext } from '../adapters/context';
 import { forgeLogger as log } from '../adapters/logger';
 import { NotAdminError, requireWorkspaceAdmin } from './admin-guard';
 
@@ -30,6 +31,9 @@ export function guarded<N extends ResolverName>(name: N, schema: z.ZodType<Resol
       if (error instanceof AdminActionError) return { ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
       log.error({ resolver: name, error: errorMessage(error) }, 'resolver failed');
       return { ok: false, error: { code: 'internal', message: `Something went wrong: ${errorMessage(error)}` } };
+    } finally {
+      // The page's Bitbucket requests count against the same hour as everything else.
+      await forgeContext().budget.flush();
     }
   };
 }

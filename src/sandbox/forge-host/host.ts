@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppModules } from './app-modules';
 import { createEgressCheck } from './egress';
 import { acquireGlobals, forgeApiFetchIsChecked } from './globals';
@@ -79,7 +80,9 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     appId: manifest.appId,
     installContext,
     workspaceId,
-    installationId: stableUuid(`installation:${manifest.appId}:${workspaceId}`),
+    // Kept across restarts on the same state file; a host without one is a new installation, so a
+    // test's host never meets the warm-instance caches of another host in the same process.
+    installationId: stableUuid(`installation:${manifest.appId}:${workspaceId}:${options.storePath ?? randomUUID()}`),
     environmentId: stableUuid(`environment:${manifest.appId}`),
     proxyUrl: '',
     permissions: { scopes: manifest.scopes, external: manifest.external },

@@ -1,7 +1,5 @@
 import { CommitStatusPage } from '../../enrich/cloud/schema';
-import { intentsFor } from '../../change/intents';
-import type { ChangeOf } from '../../change/change';
-import { cloudBody } from '../../payload/cloud';
+import { buildStatusEvents } from '../../history/status-events';
 import { kvKey } from '../../keys';
 import { jobStore } from '../store';
 import { graphOf, repoParams, stage, type PhaseRunner } from './context';
@@ -24,15 +22,7 @@ export const statusesPhase: PhaseRunner = async (pc, record) => {
   if (commit) {
     const statuses = await pc.get({ endpoint: 'commitStatuses', params: { ...repoParams(pc), commit: commit.hash }, query: { pagelen: 100 } }, CommitStatusPage);
     const repository = await pc.lookups.repository(pc.workspace, pc.repository);
-    await stage(pc, statuses.values.filter((s) => Date.parse(s.updated_on ?? '') >= pc.since).flatMap((status) => {
-      const change: ChangeOf<'build-status'> = {
-        edition: 'cloud', workspace: pc.workspace, repository: { uuid: repository.uuid, slug: repository.name }, origin: 'backfill',
-        at: status.updated_on ?? status.created_on ?? '', kind: 'build-status',
-        action: status.created_on === status.updated_on ? 'created' : 'updated', commit: commit.hash, key: status.key, state: status.state,
-        ...(status.updated_on ? { updatedOn: status.updated_on } : {}),
-      };
-      return intentsFor(change).intents.map((intent) => ({ change, intent, body: cloudBody({ family: 'build-status', repository, status: { ...status, commit } }, intent, change) }));
-    }));
+    await stage(pc, statuses.values.filter((s) => Date.parse(s.updated_on ?? '') >= pc.since).flatMap((status) => buildStatusEvents(pc.workspace, repository, commit, status, 'backfill')));
   }
   return { record, next: String(index + 1), page };
 };

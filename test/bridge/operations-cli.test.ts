@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { dcEnv, inProcessBridge, type DcEnv } from './helpers';
+
+// Issue 6, item 1: `status` and `dead-letters list|replay` on a real state file. A delivery PanDev
+// refuses for good becomes a dead letter with its reason; the CLI lists it, replays it, and `status`
+// tells the whole story without any token.
+
+const root = path.resolve(__dirname, '../..');
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'operations', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 3, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+it('lists a dead letter with its reason, replays it, and reports the state without tokens', async () => {
+  env.sink.respondNext(400, 1, 'unsupported payload');
+  const running = await inProcessBridge(env.config());
+  await running.runPass();
+  await running.bridge.queue.idle();
+  await running.stop();
+
+  const stateOnly = { BRIDGE_DB: env.env.BRIDGE_DB! };
+  const listed = await cli(['dead-letters', 'list', '--json'], stateOnly);
+  const letters = JSON.parse(listed.out) as Array<{ id: string; reason: string; eventKey: string }>;
+  expect(letters).toHaveLength(1);
+  expect(letters[0]!.reason).toContain('PanDev rejected the delivery (400): unsupported payload');
+
+  const status = await cli(['status', '--json'], stateOnly);
+  expect(status.code).toBe(1);
+  const report = JSON.parse(status.out);
+  expect(report).toMatchObject({ outbox: 0, deadLetters: 1, last24h: { dead: 1 } });
+  expect(report.repositories.length).toBeGreaterThan(0);
+  for (const repository of report.repositories) expect(repository).toMatchObject({ lastSuccessAt: expect.any(String), skipped: [] });
+
+  const delivered = env.sink.deliveries().length;
+  const replayed = await cli(['dead-letters', 'replay', letters[0]!.id], env.env);
+  expect(replayed.out).toContain('1 delivered, 0 waiting for a retry, 0 failed again, 0 not found');
+  expect(replayed.code).toBe(0);
+  expect(env.sink.deliveries().length).toBe(delivered + 1);
+  expect(env.sink.deliveries().at(-1)!.id).toBe(letters[0]!.id);
+
+  const after = await cli(['status'], stateOnly);
+  expect(after.out).toMatch(/dead\s+0/);
+  expect(after.code).toBe(0);
+  expect((await cli(['status'], { BRIDGE_DB: path.join(env.dir, 'missing.db') })).out).toContain('no bridge state at');
+});

@@ -1,0 +1,87 @@
+import type { BackfillRecord } from '../../src/core/backfill/state';
+import { settingsStore, type Preferences, type Tuning } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
+import { testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// Issue 4: the backfill works in pieces under the request budget: deselecting a repository stops its
+// backfill and selecting it again resumes it; a 429 storm slows it without breaking the budget; a
+// repository deleted in the middle is reported and the others finish.
+
+let sb: TestSandbox;
+const call = settingsCaller(() => sb);
+
+async function start(preferences: Partial<Preferences>, tuning: Partial<Tuning> = {}, timeScale = 0.001) {
+  sb = await testSandbox({ connect: false, liveEvents: false, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: 400, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
+  await settings().savePreferences(preferences);
+  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
+  data(await call('connection/check', {}));
+}
+const settings = () => settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
+const records = async () => Promise.all(sb.host.kvs.keys('backfill:').map(async (key) => (await sb.host.kvs.get(key)) as BackfillRecord));
+const appRequests = () => sb.simulator.stats().byCredential.app ?? 0;
+
+async function until(done: (rs: BackfillRecord[]) => boolean, rounds = 400): Promise<BackfillRecord[]> {
+  for (let round = 0; round < rounds; round++) {
+    // A backfill waiting for its budget keeps the app busy (pieces re-queued, ticks planning): poll
+    // instead of waiting for quiet.
+    await Promise.race([sb.settle(), new Promise((resolve) => setTimeout(resolve, 500))]);
+    const rs = await records();
+    if (rs.length && done(rs)) return rs;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`backfill stuck: ${(await records()).map((r) => `${r.state}:${r.cursor?.phase ?? '-'}`).join(' ')}`);
+}
+const finished = (rs: BackfillRecord[]) => rs.every((r) => r.state === 'done' || r.state === 'failed' || r.state === 'cancelled');
+
+afterEach(() => sb.stop());
+
+it('waits for the budget, stops a deselected repository and resumes it when selected again', async () => {
+  // 60 requests an hour: the backfill of ten repositories runs out and waits for the hour to roll.
+  await start({ requestsPerHour: 60 });
+  data(await call('connection/activate', {}));
+  await until((rs) => rs.some((r) => r.state === 'running' && r.cursor !== undefined) && appRequests() >= 50);
+  expect(appRequests()).toBeLessThanOrEqual(60);
+  const waiting = await records();
+  expect(waiting.some((r) => r.state !== 'done')).toBe(true);
+  // One that has started and is part-way: its cursor must survive the pause.
+  const chosen = (waiting.find((r) => r.state === 'running' && r.cursor !== undefined) ?? waiting.find((r) => r.state !== 'done')!).repository;
+  data(await call('repositories/select', { scope: 'repositories', repositories: [chosen], selected: false }));
+  expect((await records()).find((r) => r.repository === chosen)!.state).toBe('cancelled');
+
+  // More budget: the others finish; the deselected one does not move.
+  await settings().savePreferences({ requestsPerHour: 100_000 });
+  const parked = (await records()).find((r) => r.repository === chosen)!;
+  await until((rs) => rs.filter((r) => r.repository !== chosen).every((r) => r.state === 'done'));
+  const still = (await records()).find((r) => r.repository === chosen)!;
+  expect(still.state).toBe('cancelled');
+  expect(still.cursor).toEqual(parked.cursor);
+
+  data(await call('repositories/select', { scope: 'repositories', repositories: [chosen], selected: true }));
+  const all = await until((rs) => rs.every((r) => r.state === 'done'));
+  expect(all.find((r) => r.repository === chosen)!.done).toBe(all.find((r) => r.repository === chosen)!.total);
+  expect(sb.sink.duplicates()).toBe(0);
+}, 120_000);
+
+it('slows down in a 429 storm but completes without spending beyond the budget', async () => {
+  // Real time here: the backoff after each 429 is real seconds (a short base keeps the test quick).
+  await start({ requestsPerHour: 400 }, { rateLimitBackoffSeconds: 0.05 }, 1);
+  sb.simulator.faults.add({ path: '^/2\\.0/repositories/[^/]+/[^/]+/', status: 429, body: 'Rate limit for this resource has been exceeded', probability: 0.3, times: 30 });
+  data(await call('connection/activate', {}));
+  const rs = await until(finished);
+  expect(rs.every((r) => r.state === 'done')).toBe(true);
+  expect(sb.simulator.stats().faulted).toBe(30);
+  expect(sb.logs.some((line) => /backfill piece interrupted/.test(line.message))).toBe(true);
+  // Planned work may use the hour minus the live reserve; every request, 429s included, counts.
+  expect(appRequests()).toBeLessThanOrEqual(400);
+}, 240_000);
+
+it('reports a repository deleted in the middle and finishes the others', async () => {
+  await start({ requestsPerHour: 100_000 });
+  const victim = [...sb.simulator.model.repositories.values()][3]!;
+  data(await call('connection/activate', {}));
+  sb.simulator.actions.deleteRepository({ repository: victim.slug });
+  const rs = await until(finished);
+  expect(rs.find((r) => r.repository === victim.uuid)).toMatchObject({ state: 'failed', error: expect.stringMatching(/no longer exists/) });
+  expect(rs.filter((r) => r.repository !== victim.uuid).every((r) => r.state === 'done')).toBe(true);
+}, 120_000);

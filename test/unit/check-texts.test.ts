@@ -1,0 +1,35 @@
+import { explainPing } from '../../src/core/admin/check-texts';
+
+// The answers to Check connection's test delivery that the end-to-end tests do not provoke, each
+// turned into its own advice.
+
+const url = 'https://pandev.example.com/v1/bitbucket/webhook/repository';
+const base = 'https://pandev.example.com';
+
+describe('explainPing', () => {
+  it('passes on 2xx', () => {
+    expect(explainPing({ kind: 'delivered', status: 202 }, url, base, 10_000)).toMatchObject({ key: 'pandev', status: 'pass', title: 'PanDev answered 202' });
+  });
+
+  it('says to try later when PanDev is up but failing', () => {
+    expect(explainPing({ kind: 'retry', status: 503, reason: 'PanDev answered 503' }, url, base, 10_000)).toMatchObject({ status: 'fail', title: 'PanDev answered 503', detail: expect.stringMatching(/Try again in a few minutes/) });
+  });
+
+  it('explains 410 and redirects', () => {
+    expect(explainPing({ kind: 'disabled', status: 410, reason: 'gone' }, url, base, 10_000)).toMatchObject({ title: 'PanDev answered 410 Gone', detail: expect.stringMatching(/paused until a check passes/) });
+    expect(explainPing({ kind: 'permanent', status: 301, reason: 'moved' }, url, base, 10_000)).toMatchObject({ title: 'PanDev answered a redirect (301)', detail: expect.stringMatching(/final https URL/) });
+  });
+
+  it('tells a bare host that answers 404 apart from a URL with an extra path', () => {
+    expect(explainPing({ kind: 'permanent', status: 404, reason: 'no' }, url, base, 10_000)).toMatchObject({ detail: expect.stringMatching(/^https:\/\/pandev\.example\.com has no Bitbucket ingest at \/v1\/bitbucket\/webhook\/repository/) });
+  });
+
+  it('says an unreachable host is not reachable from Atlassian\'s cloud, with the cause', () => {
+    const item = explainPing({ kind: 'retry', reason: 'PanDev could not be reached: getaddrinfo ENOTFOUND pandev.example.com' }, url, base, 10_000);
+    expect(item).toMatchObject({ title: 'PanDev could not be reached', detail: expect.stringMatching(/not reachable from Atlassian's cloud at https:\/\/pandev\.example\.com \(getaddrinfo ENOTFOUND/) });
+  });
+
+  it('passes on any other refusal with PanDev\'s own words', () => {
+    expect(explainPing({ kind: 'permanent', status: 400, reason: 'PanDev rejected the delivery (400): bad ping' }, url, base, 10_000)).toMatchObject({ title: 'PanDev rejected the test delivery (400)', detail: expect.stringMatching(/bad ping/) });
+  });
+});
