@@ -1,4 +1,6 @@
+import { backfillBenchmark } from './backfill';
 import { bridgeBenchmark } from './bridge';
+import { commentsBenchmark } from './comments';
 import { forwardingBenchmark } from './forwarding';
 import { settingsBenchmark } from './settings';
 
@@ -8,6 +10,8 @@ const benchmarks: Record<string, () => Promise<string>> = {
   forwarding: forwardingBenchmark,
   bridge: bridgeBenchmark,
   settings: settingsBenchmark,
+  backfill: backfillBenchmark,
+  comments: commentsBenchmark,
 };
 
 async function main() {

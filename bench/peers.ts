@@ -7,8 +7,8 @@ import { sandboxCredentials } from '../src/sandbox/sandbox';
 // Prints one JSON line with the addresses and the sandbox credentials, then serves until killed.
 
 async function main() {
-  const options = JSON.parse(process.argv[2] ?? '{}') as { repositories?: number; seed?: string };
-  const simulator = await startCloudSimulator({ seed: options.seed ?? 'bench', repositories: options.repositories ?? 20, rateLimitPerHour: 0 });
+  const options = JSON.parse(process.argv[2] ?? '{}') as { repositories?: number; seed?: string; pullRequestsPerRepository?: number };
+  const simulator = await startCloudSimulator({ seed: options.seed ?? 'bench', repositories: options.repositories ?? 20, rateLimitPerHour: 0, ...(options.pullRequestsPerRepository ? { pullRequestsPerRepository: options.pullRequestsPerRepository } : {}) });
   const pandev = sandboxCredentials();
   const sink = await startPanDevSink({ secret: pandev.signingSecret, token: pandev.token });
   const { admin, member } = simulator.credentials;

@@ -19,7 +19,7 @@ export interface Peers {
   stop(): void;
 }
 
-export async function startPeers(options: { repositories?: number; seed?: string } = {}): Promise<Peers> {
+export async function startPeers(options: { repositories?: number; seed?: string; pullRequestsPerRepository?: number } = {}): Promise<Peers> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'peers.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);

@@ -8,3 +8,4 @@ export { forward } from './forge/consumers/forward';
 export { tick } from './forge/scheduled/tick';
 // UI resolvers
 export { settingsResolver } from './forge/resolvers';
+export { pullRequestCardResolver } from './forge/resolvers/pull-request-card';

@@ -33,6 +33,8 @@ export const PreferencesSaveInput = z.object({
     .max(1440, 'between 5 and 1,440 minutes')
     .multipleOf(5, 'a multiple of 5 minutes: the reconciliation runs on a five-minute tick')
     .optional(),
+  /** File stats in the backfill: none, one request per pull request, or one per commit. */
+  commitStats: z.enum(['off', 'pullrequest', 'commit'], 'off, pullrequest or commit').optional(),
 });
 
 /** `prComments: null` removes the repository's exception, so it follows the workspace setting again. */
@@ -97,6 +99,7 @@ export interface PreferencesView {
   prComments: boolean;
   backfillDays: number;
   reconcileMinutes: number;
+  commitStats: 'off' | 'pullrequest' | 'commit';
   /** Repositories with their own PR comment setting. */
   overrides: number;
 }

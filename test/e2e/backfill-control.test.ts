@@ -85,3 +85,22 @@ it('reports a repository deleted in the middle and finishes the others', async (
   expect(rs.find((r) => r.repository === victim.uuid)).toMatchObject({ state: 'failed', error: expect.stringMatching(/no longer exists/) });
   expect(rs.filter((r) => r.repository !== victim.uuid).every((r) => r.state === 'done')).toBe(true);
 }, 120_000);
+
+it('reads every commit\'s file stats once when asked to, across pieces, and puts them on the pushes', async () => {
+  await start({ requestsPerHour: 100_000, commitStats: 'commit' });
+  data(await call('connection/activate', {}));
+  const rs = await until(finished);
+  expect(rs.every((r) => r.state === 'done')).toBe(true);
+  const pushes = sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => (d.body as any).pandev);
+  const hashes = pushes.flatMap((p) => p.commits.map((c: { hash: string }) => c.hash));
+  expect(hashes.length).toBeGreaterThan(40); // more than one piece's worth of requests
+  for (const pandev of pushes) {
+    expect(Object.keys(pandev.commit_stats).sort()).toEqual(pandev.commits.map((c: { hash: string }) => c.hash).sort());
+    for (const stats of Object.values(pandev.commit_stats) as Array<{ files: number; lines_added: number }>) expect(stats.files).toBeGreaterThan(0);
+  }
+  // One diffstat per commit (and per pull request, its size), never one read twice.
+  const byRoute = sb.simulator.stats().byRoute;
+  const diffstats = Object.entries(byRoute).filter(([route]) => route.includes('/diffstat/')).reduce((sum, [, n]) => sum + n, 0);
+  const pullRequests = sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created').length;
+  expect(diffstats).toBe(new Set(hashes).size + pullRequests);
+}, 120_000);

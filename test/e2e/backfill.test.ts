@@ -60,6 +60,11 @@ it('delivers exactly the expected events, survives a restart in the middle, and 
   const extra = [...got.values()].filter((d) => !expected.ids.has(d.id)).map((d) => `${d.eventKey} ${(d.body as any).pandev.entity}`);
   expect({ missing, extra }).toEqual({ missing: [], extra: [] });
   expect(expected.ids.size).toBeGreaterThan(1000);
+  // Pull requests merged before activation get no DORA comment, though their merges were delivered.
+  expect(deliveries.some((d) => d.eventKey === 'pullrequest:fulfilled')).toBe(true);
+  const appComments = repositories.flatMap((r) => [...r.pullRequests.values()].flatMap((pr) => pr.comments.filter((c) => c.userUuid === sb.simulator.model.app.uuid)));
+  expect(appComments).toHaveLength(0);
+  expect(sb.logs.some((line) => /no pull request comment/.test(line.message) && /merged before the app was activated/.test(line.message))).toBe(true);
 
   // First commits and review histories as the simulator generated them.
   const lookback = since - 7 * 86_400_000;

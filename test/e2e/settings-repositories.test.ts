@@ -108,7 +108,7 @@ it('lets the trigger decide with at most two store reads per event', async () =>
 });
 
 it('saves preferences and per-repository PR comment overrides, naming the field of a bad value', async () => {
-  expect(data(await call('preferences/get'))).toEqual({ prComments: true, backfillDays: 30, reconcileMinutes: 15, overrides: 0 });
+  expect(data(await call('preferences/get'))).toEqual({ prComments: true, backfillDays: 30, reconcileMinutes: 15, commitStats: 'pullrequest', overrides: 0 });
   expect(await call('preferences/save', { backfillDays: 0 })).toMatchObject({ ok: false, error: { field: 'backfillDays', message: 'backfillDays: between 1 and 365 days' } });
   expect(await call('preferences/save', { reconcileMinutes: 7 })).toMatchObject({ ok: false, error: { field: 'reconcileMinutes', message: expect.stringMatching(/multiple of 5/) } });
   expect(data(await call('preferences/save', { prComments: false, backfillDays: 90 }))).toMatchObject({ prComments: false, backfillDays: 90, reconcileMinutes: 15 });

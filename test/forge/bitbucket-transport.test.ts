@@ -35,7 +35,18 @@ describe('Forge Bitbucket transport', () => {
     await expect(forgeCloudTransport({ endpoint: 'repository', params: { workspace: 'w', repo_slug: '../admin' } })).rejects.toThrow(/path manipulation/);
   });
 
-  it('has no write call wired yet and says so', async () => {
+  it('posts and edits the app\'s pull request comment with a visible method and a JSON body', async () => {
+    const body = { content: { raw: 'figures' } };
+    await forgeCloudTransport({ endpoint: 'pullRequestComments', params, method: 'POST', body });
+    await forgeCloudTransport({ endpoint: 'pullRequestComment', params, method: 'PUT', body });
+    const [post, put] = forgeMocks.bitbucketCalls;
+    expect(decodeURIComponent(post!.path)).toBe(decodeURIComponent(requestTarget({ endpoint: 'pullRequestComments', params })));
+    expect(post!.init).toMatchObject({ method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    expect(decodeURIComponent(put!.path)).toBe(decodeURIComponent(requestTarget({ endpoint: 'pullRequestComment', params })));
+    expect(put!.init).toMatchObject({ method: 'PUT', body: JSON.stringify(body) });
+  });
+
+  it('has no other write call wired and says so', async () => {
     await expect(forgeCloudTransport({ endpoint: 'pullRequest', params, method: 'PUT' })).rejects.toThrow(/no write call/);
   });
 });

@@ -66,6 +66,7 @@ export function registerStart(program: Command): void {
           page instanceof Error
             ? `  settings page              not served: ${page.message}`
             : `  settings page              ${page.url}   (as the workspace admin; ${page.url}?as=member as a member who is not)`,
+          ...(page instanceof Error ? [] : [`  pull request card          ${page.url}card/?repository=${encodeURIComponent(firstRepository(simulator))}&pullRequest=1   (any repository uuid and pull request id)`]),
           ...(flags.setup
             ? ['', '  Not connected yet. On the settings page, enter these sandbox values, save, check, activate:', `    PanDev URL ${sandbox.pandev.url}   ingest token ${sandbox.pandev.token}   signing secret ${sandbox.pandev.signingSecret}`]
             : []),
@@ -82,4 +83,8 @@ export function registerStart(program: Command): void {
       await sandbox.stop();
       console.log(`stopped after ${sink.deliveries().length} deliveries`);
     });
+}
+
+function firstRepository(simulator: { model: { repositories: Map<string, { uuid: string }> } }): string {
+  return [...simulator.model.repositories.values()][0]?.uuid ?? '';
 }

@@ -15,6 +15,7 @@ function view(preferences: Preferences): PreferencesView {
     prComments: preferences.prComments,
     backfillDays: preferences.backfillDays,
     reconcileMinutes: preferences.reconcileMinutes,
+    commitStats: preferences.commitStats,
     overrides: Object.keys(preferences.prCommentOverrides).length,
   };
 }

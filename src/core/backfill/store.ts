@@ -14,6 +14,12 @@ export interface StoredPullRequest {
   lifecycle: Lifecycle;
 }
 
+export interface CommitStats {
+  files: number;
+  lines_added: number;
+  lines_removed: number;
+}
+
 export function jobStore(store: KeyValueStore, repository: string) {
   const key = (...parts: Array<string | number>) => kvKey('bfdata', repository, ...parts);
   return {
@@ -33,6 +39,9 @@ export function jobStore(store: KeyValueStore, repository: string) {
       } while (cursor);
       return all;
     },
+    /** A commit's file stats, read once even when a piece ends before its push is staged. */
+    commitStats: (hash: string) => store.get<CommitStats>(key('stats', hash.slice(0, 12))),
+    putCommitStats: (hash: string, stats: CommitStats) => store.set(key('stats', hash.slice(0, 12)), stats, { ttlSeconds: TTL_SECONDS }),
     putPullRequest: (value: StoredPullRequest) => store.set(key('pr', value.pullRequest.id), value, { ttlSeconds: TTL_SECONDS }),
     pullRequest: (id: number) => store.get<StoredPullRequest>(key('pr', id)),
   };

@@ -136,7 +136,7 @@ export class RateBudget {
         let freed = remaining;
         for (const [minute, count] of [...perMinute.entries()].sort()) {
           freed += count;
-          if (freed >= need) return Math.max(blocked ?? 0, minuteStart(minute) + HOUR_MS);
+          if (freed >= need) return Math.max(blocked ?? 0, minuteStart(minute) + 60_000 + HOUR_MS);
         }
         return Math.max(blocked ?? 0, now + HOUR_MS);
       },
@@ -144,7 +144,9 @@ export class RateBudget {
   }
 
   private async usageByMinute(now: number): Promise<Map<string, number>> {
-    const oldest = minuteKey(now - HOUR_MS + 60_000);
+    // A minute's requests may have been made at its last second: they count until that minute's end
+    // plus an hour, or a burst at the start of the next hour would overlap them inside Bitbucket's window.
+    const oldest = minuteKey(now - HOUR_MS);
     const perMinute = new Map<string, number>();
     let cursor: string | undefined;
     do {

@@ -50,7 +50,9 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
       new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`no answer within ${request.timeoutMs} ms`)))),
     ]);
     const status = response.status;
-    const text = status >= 300 ? (await response.text().catch(() => '')).slice(0, 300).replace(/\s+/g, ' ').trim() : '';
+    // Read every answer, a success's too: an unread body keeps its connection and buffers alive.
+    const answer = await response.text().catch(() => '');
+    const text = status >= 300 ? answer.slice(0, 300).replace(/\s+/g, ' ').trim() : '';
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     const said = text ? `: ${text}` : '';
     if (status === 408 || status === 429 || status >= 500) {

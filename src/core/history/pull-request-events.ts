@@ -1,6 +1,7 @@
 import type { Change } from '../change/change';
 import { intentsFor } from '../change/intents';
 import type { Account, ActivityEntry, Commit, PullRequest, Repository } from '../enrich/cloud/schema';
+import { isOwnComment } from '../metrics/marker';
 import { cloudBody, type Body } from '../payload/cloud';
 import type { PullRequestCommits } from './graph';
 import { withPandev, type Prebuilt } from './prebuilt';
@@ -59,7 +60,7 @@ export function activityEvents(input: PullRequestContext, entries: ActivityEntry
       events.add({ ...events.base, actor: who, kind: 'reviewer', at: review.date, reviewers: [{ user: who, status, at: review.date }] }, { actor: review.user, reviewer: review.user });
     }
     const comment = entry.comment;
-    if (!comment) continue;
+    if (!comment || isOwnComment(comment)) continue;
     const commentBase = { ...events.base, ...actorRef(comment.user), kind: 'comment' as const, commentId: comment.id };
     if (events.after(comment.created_on)) events.add({ ...commentBase, action: 'created', at: comment.created_on }, { actor: comment.user, comment });
     const edited = comment.updated_on && Date.parse(comment.updated_on) - Date.parse(comment.created_on) >= EDIT_REPORTED_AFTER_MS;

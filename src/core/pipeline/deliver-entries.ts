@@ -4,6 +4,7 @@ import { attemptDelivery } from '../deliver/attempt';
 import { decodeBody, encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import { retryDelaySeconds } from '../deliver/retry-policy';
 import { settingsStore, type Connection, type Tuning } from '../config/settings';
+import { recordDelivered, type CommentWork } from '../metrics/recorder';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from './context';
 import { activityKey, intentOf } from './stage';
@@ -18,6 +19,14 @@ export interface ProcessResult {
   outcomes: Record<string, EntryOutcome>;
   /** Ids to try again, and how long to wait first (the smallest wait among them). */
   retry?: { ids: string[]; afterSeconds: number; reason: string };
+  /** What the pull-request comment should do after these deliveries (a merge, a production deployment). */
+  comments: CommentTask[];
+}
+
+export interface CommentTask {
+  workspace: string;
+  repository: string;
+  work: CommentWork;
 }
 
 /**
@@ -28,11 +37,12 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   const outbox = outboxStore(ctx.store);
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
-  const result: ProcessResult = { outcomes: {} };
+  const result: ProcessResult = { outcomes: {}, comments: [] };
   const waits: Array<{ id: string; seconds: number; reason: string }> = [];
   for (const item of items) {
     const id = typeof item === 'string' ? item : item.id;
     const step = await processEntry(item, { ctx, outbox, connection, tuning, credentials });
+    if (step.comments) result.comments.push(...step.comments);
     result.outcomes[id] = step.outcome;
     if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? 'source-gone' : undefined);
     if (step.outcome === 'waiting' && step.wait) ctx.stats.count('retried');
@@ -48,6 +58,7 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
 interface Step {
   outcome: EntryOutcome;
   wait?: { seconds: number; reason: string };
+  comments?: CommentTask[];
 }
 
 interface Env {
@@ -104,7 +115,7 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
       await outbox.remove(id);
       await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');
-      return { outcome: 'delivered' };
+      return { outcome: 'delivered', comments: await recordFacts(entry, body, ctx) };
     }
     case 'retry': {
       if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { attempts: attempt, lastStatus: outcome.status });
@@ -146,6 +157,17 @@ async function recordActivity(entry: OutboxEntry, ctx: ForwardContext): Promise<
   if (now - (activityWritten.get(repository) ?? 0) < ACTIVITY_WRITE_INTERVAL_MS) return;
   activityWritten.set(repository, now);
   await ctx.store.set(activityKey(repository), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: now });
+}
+
+/** The metrics' facts come from what PanDev got; a failure here must not undo a delivery. */
+async function recordFacts(entry: OutboxEntry, body: string, ctx: ForwardContext): Promise<CommentTask[]> {
+  try {
+    const work = await recordDelivered(ctx.store, entry.eventKey, entry.change, body);
+    return work.map((w) => ({ workspace: entry.change.workspace, repository: entry.change.repository.uuid, work: w }));
+  } catch (error) {
+    ctx.log.warn({ id: entry.id, error: errorMessage(error) }, 'could not keep the facts of a delivery for the metrics');
+    return [];
+  }
 }
 
 /** Builds and stores the body and returns it; answers with a step when the entry cannot go on now. */

@@ -12,6 +12,14 @@ export const ForwardMessage = z.union([
   z.object({ backfill: z.object({ workspace: z.string(), repository: z.string() }) }),
   /** Reconcile these repositories now (the five-minute tick chose them; see core/reconcile). */
   z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.string()).default([]) }) }),
+  /** Post or update the DORA comment: after a merge, or for those waiting on a production deployment. */
+  z.object({
+    comment: z.object({
+      workspace: z.string(),
+      repository: z.string(),
+      work: z.union([z.object({ pullRequestId: z.number().int() }), z.object({ deployment: z.string() })]),
+    }),
+  }),
 ]);
 export type ForwardMessage = z.infer<typeof ForwardMessage>;
 
@@ -30,6 +38,11 @@ export interface ForwardQueue {
  * it may spend before it starts, and two asking at once would both be told the same remainder.
  */
 export const PLANNED_WORK = 'planned-work';
+
+/** One repository's comments are written one at a time, so two triggers never post twice. */
+export function commentKey(repository: string): string {
+  return `comment-${keyPart(repository)}`;
+}
 
 /**
  * Reviewer changes of one pull request must be staged in order: clearing a status is read against the

@@ -1,5 +1,5 @@
 import api, { route, routeFromAbsolute } from '@forge/api';
-import { isNextRequest, toSearchParams } from '../../core/enrich/cloud/endpoints';
+import { isNextRequest, toSearchParams, type CloudEndpointRequest } from '../../core/enrich/cloud/endpoints';
 import type { CloudTransport } from '../../core/enrich/cloud/transport';
 
 // One `route` literal per endpoint of core/enrich/cloud/endpoints.ts, so Atlassian's linter sees each
@@ -10,7 +10,7 @@ import type { CloudTransport } from '../../core/enrich/cloud/transport';
 export const forgeCloudTransport: CloudTransport = async (request) => {
   const bitbucket = api.asApp();
   if (isNextRequest(request)) return bitbucket.requestBitbucket(routeFromAbsolute(request.next));
-  if (request.method && request.method !== 'GET') throw new Error(`no write call is wired for ${request.endpoint}`);
+  if (request.method && request.method !== 'GET') return write(bitbucket, request);
   const q = toSearchParams(request.query);
   const p = (name: string): string | number => {
     const value = request.params[name];
@@ -42,6 +42,8 @@ export const forgeCloudTransport: CloudTransport = async (request) => {
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}?${q}`);
     case 'pullRequest':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/${p('pull_request_id')}?${q}`);
+    case 'pullRequestComments':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/${p('pull_request_id')}/comments?${q}`);
     case 'pullRequestComment':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/${p('pull_request_id')}/comments/${p('comment_id')}?${q}`);
     case 'user':
@@ -60,3 +62,21 @@ export const forgeCloudTransport: CloudTransport = async (request) => {
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/deployments/${p('deployment_uuid')}?${q}`);
   }
 };
+
+// The app writes one thing: its own comment on a pull request (post it, then edit it in place).
+function write(bitbucket: ReturnType<typeof api.asApp>, request: CloudEndpointRequest): ReturnType<CloudTransport> {
+  const body = JSON.stringify(request.body ?? {});
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  const p = (name: string): string | number => {
+    const value = request.params[name];
+    if (value === undefined) throw new Error(`missing path parameter "${name}" for ${request.endpoint}`);
+    return value;
+  };
+  if (request.method === 'POST' && request.endpoint === 'pullRequestComments') {
+    return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/${p('pull_request_id')}/comments`, { method: 'POST', headers, body });
+  }
+  if (request.method === 'PUT' && request.endpoint === 'pullRequestComment') {
+    return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/pullrequests/${p('pull_request_id')}/comments/${p('comment_id')}`, { method: 'PUT', headers, body });
+  }
+  throw new Error(`no write call is wired for ${request.method} ${request.endpoint}`);
+}

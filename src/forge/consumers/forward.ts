@@ -4,7 +4,7 @@ import { forward as forwardMessage } from '../../core/pipeline/forward';
 import { ForwardMessage } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
 import { forgeLogger as log } from '../adapters/logger';
-import { runBackfillMessage, runReconcileMessage } from './jobs';
+import { queueComments, runBackfillMessage, runCommentMessage, runReconcileMessage } from './jobs';
 
 // The queue consumer: stage and deliver changes, or run a piece of backfill or reconciliation. A
 // delivery that must wait is retried by Forge through InvocationError, carrying its outbox ids so
@@ -27,8 +27,10 @@ export async function forward(event: unknown): Promise<unknown> {
   const body = message.data;
   if ('backfill' in body) return runBackfillMessage(body.backfill.workspace, body.backfill.repository);
   if ('reconcile' in body) return runReconcileMessage(body.reconcile.workspace, body.reconcile.repositories, body.reconcile.changed);
+  if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext?.retryCount ?? 0);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
   const result = await forwardMessage(body, forgeContext(), retry.success ? retry.data.ids : undefined);
+  await queueComments(result.comments);
   if (!result.retry) return undefined;
   return new InvocationError({
     retryAfter: Math.max(1, Math.ceil(result.retry.afterSeconds)),

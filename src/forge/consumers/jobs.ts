@@ -1,6 +1,10 @@
+import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { runBackfillPiece } from '../../core/backfill/job';
+import { BitbucketError, errorMessage } from '../../core/errors';
+import { updateComments } from '../../core/metrics/comment';
+import type { CommentTask } from '../../core/pipeline/deliver-entries';
 import { settingsStore } from '../../core/config/settings';
-import { PLANNED_WORK } from '../../core/pipeline/queue';
+import { commentKey, PLANNED_WORK, type ForwardMessage } from '../../core/pipeline/queue';
 import { reconcileBatch } from '../../core/reconcile/pass';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
@@ -20,4 +24,32 @@ export async function runBackfillMessage(workspace: string, repository: string):
 export async function runReconcileMessage(workspace: string, repositories: string[], changed: string[]): Promise<void> {
   const ctx = forgeContext();
   await reconcileBatch(repositories, new Set(changed), { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace });
+}
+
+/** Comments wait for nothing else, but one repository's are written one at a time. */
+export async function queueComments(tasks: CommentTask[]): Promise<void> {
+  const queue = forgeForwardQueue();
+  for (const task of tasks) await queue.push([{ comment: task }], { serializeBy: commentKey(task.repository) });
+}
+
+const COMMENT_ATTEMPTS = 6;
+
+export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retryCount: number): Promise<InvocationError | undefined> {
+  const ctx = forgeContext();
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const [preferences, connection] = await Promise.all([settings.preferences(), settings.connection()]);
+  try {
+    await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace });
+    return undefined;
+  } catch (error) {
+    // A comment is worth a few tries (a 429, a 5xx); after that the next merge or deployment tries again.
+    const transient = error instanceof BitbucketError && error.transient;
+    if (!transient || retryCount + 1 >= COMMENT_ATTEMPTS) {
+      ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error) }, 'could not write the pull request comment');
+      return undefined;
+    }
+    return new InvocationError({ retryAfter: Math.min(900, 30 * 2 ** retryCount), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST });
+  } finally {
+    await ctx.budget.flush();
+  }
 }

@@ -15,6 +15,8 @@ export interface SettingsPageOptions {
   accounts: { admin: string; member: string };
   /** Default: dist/settings-sandbox beside src/ (or dist/ when compiled). */
   dir?: string;
+  /** The pull request card's sandbox build, served under /card/ (default: dist/card-sandbox). */
+  cardDir?: string;
   port?: number;
 }
 
@@ -24,20 +26,23 @@ export interface SettingsPage {
 }
 
 export const defaultSettingsPageDir = path.resolve(__dirname, '..', '..', '..', 'dist', 'settings-sandbox');
+export const defaultCardDir = path.resolve(__dirname, '..', '..', '..', 'dist', 'card-sandbox');
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
-const RESOLVER = '/resolver/settings-resolver';
+const RESOLVERS = new Set(['/resolver/settings-resolver', '/resolver/card-resolver']);
+const CARD = '/card/';
 
 export async function startSettingsPage(options: SettingsPageOptions): Promise<SettingsPage> {
   const dir = options.dir ?? defaultSettingsPageDir;
+  const cardDir = options.cardDir ?? defaultCardDir;
   if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`the sandbox settings page is not built (${dir}): run npm run build`);
   const server = createServer((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'POST' && pathname === RESOLVER) {
+    if (req.method === 'POST' && RESOLVERS.has(pathname)) {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        fetch(`${options.hostUrl}${RESOLVER}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
+        fetch(`${options.hostUrl}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
           .then(async (answer) => {
             res.writeHead(answer.status, { 'content-type': 'application/json' });
             res.end(await answer.text());
@@ -55,8 +60,9 @@ export async function startSettingsPage(options: SettingsPageOptions): Promise<S
       return void res.end(JSON.stringify(options.accounts));
     }
     // Only files under the build folder; anything else is the page itself.
-    const file = path.resolve(dir, `.${pathname === '/' ? '/index.html' : pathname}`);
-    const target = file.startsWith(dir + path.sep) && existsSync(file) ? file : path.join(dir, 'index.html');
+    const [root, rest] = pathname.startsWith(CARD) ? [cardDir, pathname.slice(CARD.length - 1)] : [dir, pathname];
+    const file = path.resolve(root, `.${rest === '/' ? '/index.html' : rest}`);
+    const target = file.startsWith(root + path.sep) && existsSync(file) ? file : path.join(root, 'index.html');
     readFile(target).then(
       (body) => {
         res.writeHead(200, { 'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream', 'x-frame-options': 'DENY' });

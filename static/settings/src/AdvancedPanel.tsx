@@ -9,15 +9,25 @@ import { plural } from './format';
 import { styles } from './styles';
 
 // Advanced: the PR comment (per-repository exceptions are set in the repository list), how far back
-// the backfill reaches, and how often the reconciliation runs.
+// the backfill reaches, what file stats it reads (and what they cost), and how often the
+// reconciliation runs.
 
 type Problem = { message: string; field?: string };
+type CommitStats = PreferencesView['commitStats'];
+
+/** Each choice with the Bitbucket requests it costs: the backfill shares the workspace's hourly allowance. */
+const COMMIT_STATS: Array<{ value: CommitStats; label: string; cost: string }> = [
+  { value: 'off', label: 'Off', cost: 'no request: pull requests arrive without lines added and removed' },
+  { value: 'pullrequest', label: 'Per pull request', cost: 'one request per pull request (its diffstat)' },
+  { value: 'commit', label: 'Every commit', cost: 'one request per commit: several times the pull-request level on most histories' },
+];
 
 export function AdvancedPanel() {
   const [view, setView] = useState<PreferencesView | undefined>();
   const [prComments, setPrComments] = useState(true);
   const [days, setDays] = useState('');
   const [minutes, setMinutes] = useState('');
+  const [commitStats, setCommitStats] = useState<CommitStats>('pullrequest');
   const [problem, setProblem] = useState<Problem | undefined>();
   const [saved, setSaved] = useState(false);
 
@@ -26,6 +36,7 @@ export function AdvancedPanel() {
     setPrComments(data.prComments);
     setDays(String(data.backfillDays));
     setMinutes(String(data.reconcileMinutes));
+    setCommitStats(data.commitStats);
   }
 
   useEffect(() => {
@@ -34,7 +45,7 @@ export function AdvancedPanel() {
 
   async function save() {
     setSaved(false);
-    const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes) });
+    const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats });
     if (!result.ok) return setProblem(result.error);
     setProblem(undefined);
     show(result.data);
@@ -50,6 +61,16 @@ export function AdvancedPanel() {
       </div>
       <Field id="backfillDays" label="Backfill window (days)" type="number" value={days} onChange={setDays} width={120} error={fieldError(problem, 'backfillDays')}
         help="How much history a newly selected repository sends to PanDev: 1 to 365 days." />
+      <fieldset style={{ ...styles.field, border: 0, margin: 0, padding: 0 }} aria-describedby="commitStats-help">
+        <legend style={styles.label}>File stats in the backfill</legend>
+        {COMMIT_STATS.map((choice) => (
+          <label key={choice.value} style={styles.row}>
+            <input type="radio" name="commitStats" value={choice.value} checked={commitStats === choice.value} onChange={() => setCommitStats(choice.value)} />
+            <span>{choice.label}: <span style={styles.help}>{choice.cost}</span></span>
+          </label>
+        ))}
+        <div id="commitStats-help" style={styles.help}>Backfill requests count against Bitbucket's hourly allowance (1,000 by default), so more stats mean a longer backfill.</div>
+      </fieldset>
       <Field id="reconcileMinutes" label="Reconciliation period (minutes)" type="number" value={minutes} onChange={setMinutes} width={120} error={fieldError(problem, 'reconcileMinutes')}
         help="How often the app re-reads Bitbucket for events the platform did not deliver: a multiple of 5." />
       <div style={styles.row}>

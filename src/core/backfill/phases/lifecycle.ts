@@ -1,5 +1,5 @@
-import { DiffstatPage, type PullRequest } from '../../enrich/cloud/schema';
-import { BitbucketError } from '../../errors';
+import { pullRequestSize } from '../../enrich/cloud/pull-request-size';
+import type { PullRequest } from '../../enrich/cloud/schema';
 import { lifecycleEvents, type Lifecycle } from '../../history/pull-request-events';
 import { kvKey } from '../../keys';
 import { jobStore } from '../store';
@@ -36,26 +36,8 @@ export const lifecyclePhase: PhaseRunner = async (pc, record) => {
   return { record: { ...record, done: record.done + 1 }, next: String(index + 1), page };
 };
 
-// The pull request's own diffstat link: `pullrequests/{id}/diffstat` answers with a redirect to it,
-// which would cost two requests instead of one.
 async function size(pc: PhaseContext, pr: PullRequest): Promise<Pick<Lifecycle, 'size'>> {
   const link = (pr.links as { diffstat?: { href?: string } } | undefined)?.diffstat?.href;
-  const request = link
-    ? { next: withQuery(link, { pagelen: '500', fields: 'values.lines_added,values.lines_removed,next' }) }
-    : { endpoint: 'pullRequestDiffstat' as const, params: { ...repoParams(pc), pull_request_id: pr.id }, query: { pagelen: 500, fields: 'values.lines_added,values.lines_removed,next' } };
-  try {
-    const stat = await pc.get(request, DiffstatPage);
-    const lines = stat.values.reduce<{ added: number; removed: number }>((sum, file) => ({ added: sum.added + (file.lines_added ?? 0), removed: sum.removed + (file.lines_removed ?? 0) }), { added: 0, removed: 0 });
-    // A diff of more than 500 files spans pages; the first page's count is a floor, and says so.
-    return { size: { files: stat.values.length, lines_added: lines.added, lines_removed: lines.removed, ...(stat.next ? { partial: true } : {}) } };
-  } catch (error) {
-    if (error instanceof BitbucketError && error.kind === 'not-found') return {};
-    throw error;
-  }
-}
-
-function withQuery(link: string, query: Record<string, string>): string {
-  const url = new URL(link);
-  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  return url.toString();
+  const found = await pullRequestSize(pc.get, link, { ...repoParams(pc), pull_request_id: pr.id });
+  return found ? { size: found } : {};
 }

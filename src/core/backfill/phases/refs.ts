@@ -2,6 +2,8 @@ import { Page, Ref, type Commit } from '../../enrich/cloud/schema';
 import type { CommitGraph } from '../../history/graph';
 import { refMovePush } from '../../history/push-events';
 import { refStateStore } from '../../pipeline/ref-state';
+import { diffstatSize, QUERY } from '../../enrich/cloud/pull-request-size';
+import { jobStore, type CommitStats } from '../store';
 import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 
 // Branches and tags: each ref's commits in the window become one push from the window's edge (or the
@@ -18,12 +20,16 @@ export const refsPhase: PhaseRunner = async (pc, record) => {
   const kind = (cursor?.page ?? 0) === 0 ? 'branches' : 'tags';
   const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: kind, params: repoParams(pc), query: { pagelen: 100 } }, RefPage);
   const graph = await graphOf(pc);
-  for (const ref of page.values) await refMove(pc, graph, ref);
+  for (const ref of page.values) {
+    // Out of requests for commit stats: the same page again next piece (refs already staged are
+    // skipped by their recorded tips, stats already read are kept).
+    if ((await refMove(pc, graph, ref)) === 'later') return { record, next: cursor?.next ?? '', page: cursor?.page ?? 0 };
+  }
   if (page.next) return { record, next: page.next, page: cursor?.page ?? 0 };
   return kind === 'branches' ? { record, next: '', page: 1 } : { record };
 };
 
-async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<void> {
+async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<void | 'later'> {
   const type = ref.type === 'tag' ? 'tag' : 'branch';
   const tip = ref.target?.hash;
   if (!tip) return;
@@ -39,6 +45,8 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<
   }
   const before = known?.tip ? (graph.get(known.tip) ?? null) : type === 'branch' ? edgeOfWindow(graph, tip, pc.since) : null;
   const commits = type === 'branch' ? between(graph, tip, before?.hash) : [];
+  const stats = pc.preferences.commitStats === 'commit' ? await commitStats(pc, commits.slice(0, MAX_PUSH_COMMITS)) : undefined;
+  if (stats === 'later') return 'later';
   await stage(pc, refMovePush({
     workspace: pc.workspace,
     repository: await pc.lookups.repository(pc.workspace, pc.repository),
@@ -47,7 +55,25 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<
     commits: commits.slice(0, MAX_PUSH_COMMITS),
     commitsTruncated: commits.length > MAX_PUSH_COMMITS,
     origin: 'backfill',
+    ...(stats ? { stats } : {}),
   }));
+}
+
+/** Every commit's file stats (the "every commit" option): one diffstat request per commit. */
+async function commitStats(pc: PhaseContext, commits: Commit[]): Promise<Map<string, CommitStats> | 'later'> {
+  const store = jobStore(pc.ctx.store, pc.repository);
+  const stats = new Map<string, CommitStats>();
+  for (const commit of commits) {
+    let found = await store.commitStats(commit.hash);
+    if (!found) {
+      if (pc.spent() >= pc.cap) return 'later';
+      // A commit's diffstat is against its first parent; a gone diff counts as empty.
+      found = (await diffstatSize(pc.get, { endpoint: 'diffstat', params: { ...repoParams(pc), spec: commit.hash }, query: QUERY })) ?? { files: 0, lines_added: 0, lines_removed: 0 };
+      await store.putCommitStats(commit.hash, { files: found.files, lines_added: found.lines_added, lines_removed: found.lines_removed });
+    }
+    stats.set(commit.hash, found);
+  }
+  return stats;
 }
 
 /** The newest commit on the branch from before the window: where the rebuilt push starts. */

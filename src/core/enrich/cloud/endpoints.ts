@@ -16,6 +16,7 @@ export const cloudEndpoints = {
   environments: '/2.0/repositories/{workspace}/{repo_slug}/environments',
   pipelines: '/2.0/repositories/{workspace}/{repo_slug}/pipelines',
   pullRequest: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}',
+  pullRequestComments: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments',
   pullRequestComment: '/2.0/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments/{comment_id}',
   user: '/2.0/users/{selected_user}',
   commits: '/2.0/repositories/{workspace}/{repo_slug}/commits',

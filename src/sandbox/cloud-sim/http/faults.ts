@@ -13,6 +13,8 @@ export const FaultRuleSchema = z.object({
   latencyMs: z.number().int().min(0).max(120_000).optional(),
   /** Destroy the socket without answering. */
   drop: z.boolean().optional(),
+  /** Handle the request first (a write takes effect), then fault the answer: the client never hears back. */
+  afterHandling: z.boolean().optional(),
   probability: z.number().min(0).max(1).optional(),
   /** Matches before the rule expires. */
   times: z.number().int().positive().optional(),

@@ -81,10 +81,8 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
   services.stats.request(match?.methodAllowed ? routeLabel(match.route) : `${method} (unmatched)`, credentialLabel);
 
   const fault = services.faults.match(method, url.pathname);
-  if (fault) {
-    services.stats.faulted();
-    if (await applyFault(req, res, fault)) return;
-  }
+  if (fault) services.stats.faulted();
+  if (fault && !fault.afterHandling && (await applyFault(req, res, fault))) return;
   if (!('caller' in auth)) return send(res, UNAUTHORIZED);
   const rate = services.limiter.take(auth.caller.credential.token, auth.caller.user.kind === 'app');
   if (!rate.allowed) {
@@ -104,6 +102,7 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
       throw new HttpError({ status: 400, json: errorBody('Invalid JSON in request body') });
     }
     const result = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
+    if (fault?.afterHandling && (await applyFault(req, res, fault))) return;
     send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
   } catch (error) {
     const result = toResult(error);

@@ -1,0 +1,21 @@
+// What the pull request card's resolver answers and its UI shows (static/card).
+
+export type Band = 'Elite' | 'High' | 'Medium' | 'Low';
+
+export interface CardRow {
+  label: string;
+  value: string;
+  available: boolean;
+  /** A time still counting on an open pull request. */
+  running?: boolean;
+  /** DORA 2024 band, on repository figures measured the way DORA defines them. */
+  band?: Band;
+}
+
+export interface CardModel {
+  days: number;
+  pullRequest: CardRow[];
+  repository: CardRow[];
+}
+
+export type CardAnswer = { available: true; card: CardModel } | { available: false; reason: string };

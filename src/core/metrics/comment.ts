@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { Connection, Preferences } from '../config/settings';
+import type { CloudClient } from '../enrich/cloud/client';
+import { pullRequestSize } from '../enrich/cloud/pull-request-size';
+import { BitbucketError, errorMessage } from '../errors';
+import type { ForwardContext } from '../pipeline/context';
+import type { PullRequestFacts } from './facts';
+import { figuresFor } from './compute';
+import type { CommentWork } from './recorder';
+import { COMMENT_TOKEN, renderComment } from './render';
+import { factsStore, type FactsStore } from './store';
+
+// The one comment the app keeps on a merged pull request: posted after the merge, edited in place when
+// the change reaches production. Never a second one: our comment's id is stored before anything else
+// happens to it, and a post whose answer was lost is found again by its marker before posting anew.
+// Every request goes through the budgeted client.
+
+export interface CommentDeps {
+  ctx: ForwardContext;
+  client: CloudClient;
+  preferences: Preferences;
+  connection: Connection | undefined;
+  workspace: string;
+}
+
+export type CommentOutcome =
+  | { pullRequestId: number; done: 'posted' | 'edited' | 'unchanged' }
+  | { pullRequestId: number; skipped: string };
+
+const Posted = z.looseObject({ id: z.number().int() });
+const CommentList = z.looseObject({ values: z.array(z.looseObject({ id: z.number().int(), deleted: z.boolean().optional(), content: z.looseObject({ raw: z.string().nullish() }).optional() })) });
+
+export async function updateComments(repository: string, work: CommentWork, deps: CommentDeps): Promise<CommentOutcome[]> {
+  const facts = factsStore(deps.ctx.store);
+  const ids = 'pullRequestId' in work ? [work.pullRequestId] : await facts.awaitingDeployment(repository);
+  const outcomes: CommentOutcome[] = [];
+  // A production deployment edits only the comments it completes: the others keep their figures.
+  for (const id of ids) outcomes.push(await upsert(repository, id, facts, deps, 'deployment' in work));
+  return outcomes;
+}
+
+export function commentsEnabled(preferences: Preferences, repository: string): boolean {
+  const overrides = preferences.prCommentOverrides;
+  return overrides[repository] ?? overrides[repository.replace(/[{}]/g, '')] ?? preferences.prComments;
+}
+
+async function upsert(repository: string, id: number, facts: FactsStore, deps: CommentDeps, onlyWhenDeployed: boolean): Promise<CommentOutcome> {
+  const { ctx } = deps;
+  const skip = (skipped: string): CommentOutcome => {
+    ctx.log.info({ repository, pullRequest: id, reason: skipped }, 'no pull request comment');
+    return { pullRequestId: id, skipped };
+  };
+  if (!commentsEnabled(deps.preferences, repository)) return skip('pull request comments are off for this repository');
+  let pr = await facts.pullRequest(repository, id);
+  if (!pr || pr.state !== 'MERGED' || !pr.mergedOn) return skip('not merged');
+  const activatedAt = deps.connection?.activatedAt;
+  if (!activatedAt || Date.parse(pr.mergedOn) < activatedAt) return skip('merged before the app was activated');
+
+  pr = await withSize(pr, facts, deps);
+  const content = await render(pr, facts, deps);
+  const state = (await facts.comment(repository, id)) ?? { deployed: false };
+  if (state.content === content.text || (onlyWhenDeployed && !content.deployed)) return { pullRequestId: id, done: 'unchanged' };
+  const params = { workspace: deps.workspace, repo_slug: repository, pull_request_id: id };
+  const body = { content: { raw: content.text } };
+  /** False when someone deleted our comment: a new one is posted instead. */
+  const edit = async (commentId: number): Promise<boolean> => {
+    try {
+      await deps.client.get({ endpoint: 'pullRequestComment', method: 'PUT', params: { ...params, comment_id: commentId }, body }, Posted);
+      return true;
+    } catch (error) {
+      if (error instanceof BitbucketError && error.kind === 'not-found') return false;
+      throw error;
+    }
+  };
+  let commentId = state.commentId ?? (state.postingSince ? await findOurs(params, deps.client) : undefined);
+  if (commentId !== undefined && !(await edit(commentId))) commentId = undefined;
+  if (commentId === undefined) {
+    // Written before the post: if its answer is lost, the next try looks for the comment first.
+    await facts.putComment(repository, id, { deployed: false, postingSince: ctx.clock.now() });
+    commentId = (await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Posted)).id;
+  }
+  await facts.putComment(repository, id, { commentId, content: content.text, deployed: content.deployed });
+  ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, state.commentId === undefined ? 'posted the pull request comment' : 'updated the pull request comment');
+  return { pullRequestId: id, done: state.commentId === commentId ? 'edited' : 'posted' };
+}
+
+/** Size needs the pull request's diffstat unless the backfill already read it; file stats off means none. */
+async function withSize(pr: PullRequestFacts, facts: FactsStore, deps: CommentDeps): Promise<PullRequestFacts> {
+  if (pr.size || deps.preferences.commitStats === 'off') return pr;
+  try {
+    const size = await pullRequestSize(deps.client.get, pr.diffstatLink, { workspace: deps.workspace, repo_slug: pr.repository, pull_request_id: pr.id });
+    if (!size) return pr;
+    const next = { ...pr, size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files } };
+    await facts.putPullRequest(next);
+    return next;
+  } catch (error) {
+    if (error instanceof BitbucketError && error.transient) throw error;
+    deps.ctx.log.warn({ repository: pr.repository, pullRequest: pr.id, error: errorMessage(error) }, 'pull request size not available');
+    return pr;
+  }
+}
+
+async function render(pr: PullRequestFacts, facts: FactsStore, deps: CommentDeps): Promise<{ text: string; deployed: boolean }> {
+  const figures = await figuresFor(facts, pr, deps.ctx.clock.now());
+  return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in figures.pr.deploy };
+}
+
+/** Our comment, by its marker, when a post may have landed without our hearing back. */
+async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient): Promise<number | undefined> {
+  const list = await client.get({ endpoint: 'pullRequestComments', params, query: { q: `content.raw ~ ${JSON.stringify(COMMENT_TOKEN)}`, pagelen: 10, fields: 'values.id,values.deleted,values.content.raw' } }, CommentList);
+  return list.values.find((c) => !c.deleted && c.content?.raw?.includes(COMMENT_TOKEN))?.id;
+}

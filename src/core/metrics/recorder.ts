@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { Change } from '../change/change';
+import type { KeyValueStore } from '../ports';
+import type { PullRequestFacts } from './facts';
+import { isOwnComment } from './marker';
+import { factsStore, type FactsStore } from './store';
+
+// Keeps the facts the metrics need from what was just delivered to PanDev: the body is the enriched
+// event, so recording costs no Bitbucket request. Says what the comment should do next: post on a
+// merge, revisit the pull requests waiting for production on a successful production deployment.
+
+export type CommentWork = { pullRequestId: number } | { deployment: string };
+
+const Account = z.looseObject({ uuid: z.string().optional() }).nullish();
+const PullRequestBody = z.looseObject({
+  id: z.number(),
+  title: z.string().optional(),
+  state: z.enum(['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED']),
+  author: Account,
+  created_on: z.string(),
+  updated_on: z.string().optional(),
+  merge_commit: z.looseObject({ hash: z.string() }).nullish(),
+  source: z.looseObject({ branch: z.looseObject({ name: z.string() }).nullish() }).nullish(),
+  destination: z.looseObject({ branch: z.looseObject({ name: z.string() }).nullish() }).nullish(),
+  links: z.looseObject({ diffstat: z.looseObject({ href: z.string() }).optional() }).optional(),
+});
+const Review = z.looseObject({ date: z.string().optional(), created_on: z.string().optional(), user: Account, content: z.looseObject({ raw: z.string().nullish() }).nullish() });
+const Extras = z.looseObject({
+  first_commit_at: z.string().nullish(),
+  first_commit_unavailable: z.enum(['source-unknown', 'older-than-window']).optional(),
+  size: z.looseObject({ files: z.number(), lines_added: z.number(), lines_removed: z.number() }).optional(),
+});
+const PullRequestEvent = z.looseObject({
+  pullrequest: PullRequestBody,
+  approval: Review.optional(),
+  changes_request: Review.optional(),
+  comment: Review.optional(),
+  pandev: z.looseObject({ pullrequest: Extras.optional() }).optional(),
+});
+const PushEvent = z.looseObject({
+  push: z.looseObject({ changes: z.array(z.looseObject({ forced: z.boolean().optional() })) }),
+  pandev: z.looseObject({
+    ref: z.looseObject({ type: z.string(), name: z.string() }),
+    commits: z.array(z.looseObject({ hash: z.string(), date: z.string().nullish(), parents: z.array(z.string()).default([]) })),
+  }),
+});
+const DeploymentEvent = z.looseObject({
+  pandev: z.looseObject({
+    deployment: z.looseObject({
+      uuid: z.string(),
+      action: z.string(),
+      status: z.string().nullish(),
+      is_production: z.boolean(),
+      commit: z.string().nullish(),
+      completed_on: z.string().nullish(),
+      environment: z.looseObject({ uuid: z.string(), name: z.string().nullish(), type: z.string().nullish() }),
+    }),
+  }),
+});
+
+const REVIEW_KEYS: Record<string, 'approval' | 'changes_requested' | 'comment'> = {
+  'pullrequest:approved': 'approval',
+  'pullrequest:changes_request_created': 'changes_requested',
+  'pullrequest:comment_created': 'comment',
+};
+
+export async function recordDelivered(store: KeyValueStore, eventKey: string, change: Change, body: string): Promise<CommentWork[]> {
+  if (change.edition !== 'cloud') return [];
+  const facts = factsStore(store);
+  const json: unknown = JSON.parse(body);
+  if (eventKey.startsWith('pullrequest:')) {
+    const event = PullRequestEvent.safeParse(json);
+    return event.success ? recordPullRequest(facts, eventKey, change, event.data) : [];
+  }
+  if (eventKey === 'repo:push') {
+    const event = PushEvent.safeParse(json);
+    if (event.success) await recordPush(facts, change.repository.uuid, event.data);
+    return [];
+  }
+  if (eventKey === 'pandev:deployment') {
+    const event = DeploymentEvent.safeParse(json);
+    return event.success ? recordDeployment(facts, change.repository.uuid, event.data.pandev.deployment) : [];
+  }
+  return [];
+}
+
+async function recordPullRequest(facts: FactsStore, eventKey: string, change: Change, event: z.infer<typeof PullRequestEvent>): Promise<CommentWork[]> {
+  const pr = event.pullrequest;
+  const repository = change.repository.uuid;
+  const known = await facts.pullRequest(repository, pr.id);
+  const extras = event.pandev?.pullrequest;
+  const next: PullRequestFacts = {
+    ...known,
+    repository,
+    id: pr.id,
+    title: pr.title ?? known?.title ?? '',
+    state: pr.state,
+    createdOn: pr.created_on,
+    revert: /^revert\b/i.test(pr.title ?? ''),
+    ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
+    ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
+    ...(pr.source?.branch?.name ? { sourceBranch: pr.source.branch.name } : {}),
+    ...(pr.destination?.branch?.name ? { destinationBranch: pr.destination.branch.name } : {}),
+    ...(pr.links?.diffstat?.href ? { diffstatLink: pr.links.diffstat.href } : {}),
+    ...(extras?.size ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
+  };
+  // Merged at the fulfilled event's time; a later event (a comment after the merge) keeps it.
+  if (pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
+  Object.assign(next, await firstCommit(facts, repository, next, extras));
+  const kind = REVIEW_KEYS[eventKey];
+  const review = kind === 'approval' ? event.approval : kind === 'changes_requested' ? event.changes_request : kind === 'comment' && !isOwnComment(event.comment) ? event.comment : undefined;
+  const at = review?.date ?? review?.created_on;
+  const by = review?.user?.uuid;
+  // A review is someone else's: the author answering in their own pull request is not a pickup.
+  if (kind && at && by && by !== next.author && (!next.firstReview || Date.parse(at) < Date.parse(next.firstReview.at))) next.firstReview = { at, by, kind };
+  await facts.putPullRequest(next);
+  return eventKey === 'pullrequest:fulfilled' ? [{ pullRequestId: pr.id }] : [];
+}
+
+/** The backfill knows each pull request's first commit from the commit graph; live, the source branch's first push tells. */
+async function firstCommit(facts: FactsStore, repository: string, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<Partial<PullRequestFacts>> {
+  if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined };
+  if (pr.firstCommitOn) return {};
+  if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
+  const branch = pr.sourceBranch ? await facts.branch(repository, pr.sourceBranch) : undefined;
+  if (!branch?.firstCommitOn) return { firstCommitUnavailable: 'source-unknown' };
+  if (branch.forced) return { firstCommitUnavailable: 'force-pushed' };
+  return { firstCommitOn: branch.firstCommitOn };
+}
+
+async function recordPush(facts: FactsStore, repository: string, event: z.infer<typeof PushEvent>): Promise<void> {
+  const { ref, commits } = event.pandev;
+  for (const commit of commits) await facts.putCommit(repository, commit.hash, { parents: commit.parents, ...(commit.date ? { date: commit.date } : {}) });
+  if (ref.type !== 'branch' || commits.length === 0) return;
+  const dates = commits.map((c) => c.date).filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const known = await facts.branch(repository, ref.name);
+  const earliest = [known?.firstCommitOn, dates[0]].filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const forced = (known?.forced ?? false) || event.push.changes.some((c) => c.forced === true);
+  await facts.putBranch(repository, ref.name, { forced, ...(earliest ? { firstCommitOn: earliest } : {}) });
+}
+
+async function recordDeployment(facts: FactsStore, repository: string, deployment: z.infer<typeof DeploymentEvent>['pandev']['deployment']): Promise<CommentWork[]> {
+  if (deployment.action !== 'completed' || !deployment.commit || !deployment.completed_on) return [];
+  const environment = deployment.environment;
+  await facts.putDeployment({
+    repository,
+    uuid: deployment.uuid,
+    environment: { uuid: environment.uuid, ...(environment.name ? { name: environment.name } : {}), ...(environment.type ? { type: environment.type } : {}) },
+    result: deployment.status ?? 'UNKNOWN',
+    completedOn: deployment.completed_on,
+    commit: deployment.commit,
+  });
+  return deployment.is_production && deployment.status === 'SUCCESSFUL' ? [{ deployment: deployment.uuid }] : [];
+}

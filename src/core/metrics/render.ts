@@ -1,0 +1,135 @@
+import type { CardModel, CardRow } from '../../contract/card';
+import { band } from './bands';
+import { COMMENT_MARKER } from './marker';
+import { DAY_SECONDS, type Duration } from './figures';
+import type { LeadTime, PullRequestMetrics, Size } from './pull-request';
+import type { RepositoryMetrics } from './repository';
+
+// What a person reads: the pull request comment (Bitbucket markdown) and the pull request card (plain
+// rows the UI lays out). Both come from the same rows, so they never disagree. The comment has no HTML,
+// colour or emoji (it must read the same in light and dark themes) and no timestamp, so the app can
+// compare texts and skip an edit that would change nothing.
+
+export { COMMENT_MARKER, COMMENT_TOKEN } from './marker';
+
+export type { CardModel, CardRow } from '../../contract/card';
+
+export interface RenderOptions {
+  /** Where the figures can be explored in PanDev Metrics; shown as a last line. */
+  link?: string;
+}
+
+export function cardModel(pr: PullRequestMetrics, repo: RepositoryMetrics): CardModel {
+  return {
+    days: repo.days,
+    pullRequest: [
+      durationRow('Coding time', pr.coding),
+      durationRow('Pickup time', pr.pickup),
+      durationRow('Review time', pr.review),
+      durationRow('Deploy time', pr.deploy),
+      leadRow(pr.lead),
+      sizeRow(pr.size),
+    ],
+    repository: repositoryRows(repo),
+  };
+}
+
+export function renderComment(pr: PullRequestMetrics, repo: RepositoryMetrics, opts: RenderOptions = {}): string {
+  const card = cardModel(pr, repo);
+  const lines = [
+    COMMENT_MARKER,
+    '',
+    '**PanDev Metrics · DORA**',
+    '',
+    '| This pull request | Value |',
+    '|---|---|',
+    ...card.pullRequest.map((row) => `| ${cell(row.label)} | ${cell(row.value)} |`),
+    '',
+    `| This repository, last ${card.days} days | Value | DORA 2024 band |`,
+    '|---|---|---|',
+    ...card.repository.map((row) => `| ${cell(row.label)} | ${cell(row.value)} | ${row.band ? `**${row.band}**` : '—'} |`),
+    '',
+    'Coding: first commit to opened. Pickup: opened to the first review by someone other than the author. ' +
+      'Review: first review to merge. Deploy: merge to the first production deployment that includes it. ' +
+      'Lead time: first commit to production. Bands: DORA, Accelerate State of DevOps Report 2024.',
+  ];
+  if (opts.link) lines.push('', `[Open in PanDev Metrics](${opts.link})`);
+  return lines.join('\n') + '\n';
+}
+
+/** "under 1 min", "42 min", "3 h 5 min", "2 d 4 h": the two largest units are enough to compare. */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 1) return 'under 1 min';
+  if (minutes < 60) return `${minutes} min`;
+  if (seconds < DAY_SECONDS) return joinUnits(Math.floor(minutes / 60), 'h', minutes % 60, 'min');
+  return joinUnits(Math.floor(seconds / DAY_SECONDS), 'd', Math.floor((seconds % DAY_SECONDS) / 3600), 'h');
+}
+
+function joinUnits(major: number, majorUnit: string, minor: number, minorUnit: string): string {
+  return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
+}
+
+function unavailable(label: string, reason: string): CardRow {
+  return { label, value: `not available — ${reason}`, available: false };
+}
+
+function durationRow(label: string, figure: Duration): CardRow {
+  if ('unavailable' in figure) return unavailable(label, figure.unavailable);
+  if (figure.running) return { label, value: `${formatDuration(figure.seconds)} so far`, available: true, running: true };
+  return { label, value: formatDuration(figure.seconds), available: true };
+}
+
+function leadRow(lead: LeadTime): CardRow {
+  const label = 'Lead time for changes';
+  if ('unavailable' in lead) {
+    const row = unavailable(label, lead.unavailable);
+    return lead.toMerge ? { ...row, value: `${row.value} (to merge: ${formatDuration(lead.toMerge.seconds)})` } : row;
+  }
+  const value = formatDuration(lead.seconds);
+  return { label, value: lead.basis === 'merge' ? `${value} to merge (no production deployments)` : value, available: true };
+}
+
+function sizeRow(size: Size): CardRow {
+  if ('unavailable' in size) return unavailable('Size', size.unavailable);
+  return { label: 'Size', value: `+${size.linesAdded} −${size.linesRemoved} lines in ${plural(size.files, 'file')}`, available: true };
+}
+
+function repositoryRows(repo: RepositoryMetrics): CardRow[] {
+  const { deploymentFrequency: df, leadTime: lt, changeFailureRate: cfr, recoveryTime: rt } = repo;
+  return [
+    'unavailable' in df ? unavailable('Deployment frequency', df.unavailable) : {
+      label: 'Deployment frequency', available: true, band: band('deploymentFrequency', df.perDay),
+      value: df.count === 0 ? `none in ${repo.days} days` : `${df.perDay >= 1 ? `${round1(df.perDay)} per day` : `${round1(df.perWeek)} per week`} (${df.count} in ${repo.days} days)`,
+    },
+    'unavailable' in lt ? unavailable('Lead time for changes', lt.unavailable) : {
+      label: 'Lead time for changes', available: true,
+      value: `${formatDuration(lt.seconds)}${lt.basis === 'merge' ? ' to merge' : ''}, median of ${plural(lt.pullRequests, 'pull request')}${lt.basis === 'merge' ? ' (no production deployments)' : ''}`,
+      ...(lt.basis === 'deployment' ? { band: band('leadTime', lt.seconds) } : {}),
+    },
+    'unavailable' in cfr ? unavailable('Change failure rate', cfr.unavailable) : {
+      label: 'Change failure rate', available: true,
+      value: cfr.basis === 'deployments'
+        ? `${round1(cfr.rate * 100)}% (${cfr.failures} of ${plural(cfr.total, 'deployment')})`
+        : `${round1(cfr.rate * 100)}% (${plural(cfr.failures, 'revert')} of ${plural(cfr.total, 'merged pull request')}; no production deployments in ${repo.days} days)`,
+      ...(cfr.basis === 'deployments' ? { band: band('changeFailureRate', cfr.rate) } : {}),
+    },
+    'unavailable' in rt ? unavailable('Failed deployment recovery time', rt.unavailable) : {
+      label: 'Failed deployment recovery time', available: true, band: band('recoveryTime', rt.seconds),
+      value: `${formatDuration(rt.seconds)}, median of ${plural(rt.recoveries, 'recovery', 'recoveries')}${rt.unrecovered > 0 ? `, ${rt.unrecovered} not recovered yet` : ''}`,
+    },
+  ];
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function round1(value: number): string {
+  return String(Math.round(value * 10) / 10);
+}
+
+/** Table cells are one line and a pipe would end the cell. */
+function cell(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { kvKey } from '../keys';
+import type { KeyValueStore } from '../ports';
+import { DeploymentFacts, PullRequestFacts } from './facts';
+
+// The facts the metrics read, kept from what the app already delivered (see recorder.ts): a record
+// per pull request, per production-relevant deployment, per commit seen (its parents and date, so
+// "does this deployment include that merge" is a walk, not a request), per branch (its first commit
+// seen), and the state of our comment on each pull request. Kept a little longer than the longest
+// window the figures read.
+
+const TTL_SECONDS = 45 * 24 * 3600;
+
+export const CommitFacts = z.object({ parents: z.array(z.string()), date: z.string().optional() });
+export type CommitFacts = z.infer<typeof CommitFacts>;
+
+export const BranchFacts = z.object({
+  firstCommitOn: z.string().optional(),
+  /** The branch was force-pushed since its first commit was seen: that commit may be gone from it. */
+  forced: z.boolean().default(false),
+});
+export type BranchFacts = z.infer<typeof BranchFacts>;
+
+export const CommentState = z.object({
+  /** Bitbucket's id of our comment, once posted. */
+  commentId: z.number().int().optional(),
+  /** A post was started at this time: if it has no id, the post may have landed without our knowing. */
+  postingSince: z.number().optional(),
+  /** The text last written, so a retry or a repeated trigger that changes nothing costs no request. */
+  content: z.string().optional(),
+  /** The comment reports the production deployment: nothing more will change it. */
+  deployed: z.boolean().default(false),
+});
+export type CommentState = z.infer<typeof CommentState>;
+
+const COMMIT_KEY = 12; // pull request endpoints name commits by 12 characters; the feeds by 40
+
+export function factsStore(store: KeyValueStore) {
+  const key = (...parts: Array<string | number>) => kvKey('metrics', ...parts);
+  const ttl = { ttlSeconds: TTL_SECONDS };
+  async function all<T>(prefix: string, schema: z.ZodType<T>): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list<unknown>(`${prefix}:`, { cursor, limit: 100 });
+      for (const { value } of page.entries) {
+        const parsed = schema.safeParse(value);
+        if (parsed.success) out.push(parsed.data);
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+  return {
+    async pullRequest(repository: string, id: number): Promise<PullRequestFacts | undefined> {
+      const value = await store.get(key('pr', repository, id));
+      const parsed = PullRequestFacts.safeParse(value);
+      return parsed.success ? parsed.data : undefined;
+    },
+    putPullRequest: (facts: PullRequestFacts) => store.set(key('pr', facts.repository, facts.id), PullRequestFacts.parse(facts), ttl),
+    pullRequests: (repository: string) => all(key('pr', repository), PullRequestFacts),
+    putDeployment: (facts: DeploymentFacts) => store.set(key('deploy', facts.repository, facts.uuid), DeploymentFacts.parse(facts), ttl),
+    deployments: (repository: string) => all(key('deploy', repository), DeploymentFacts),
+    putCommit: (repository: string, hash: string, facts: CommitFacts) => store.set(key('commit', repository, hash.slice(0, COMMIT_KEY)), facts, ttl),
+    /** Every commit seen in the repository (a few pages of the store for a month of work). */
+    async commits(repository: string): Promise<KnownCommits> {
+      const prefix = `${key('commit', repository)}:`;
+      const known: KnownCommits = new Map();
+      let cursor: string | undefined;
+      do {
+        const page = await store.list<unknown>(prefix, { cursor, limit: 100 });
+        for (const { key: k, value } of page.entries) {
+          const parsed = CommitFacts.safeParse(value);
+          if (parsed.success) known.set(k.slice(prefix.length), parsed.data);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      return known;
+    },
+    async branch(repository: string, name: string): Promise<BranchFacts | undefined> {
+      const parsed = BranchFacts.safeParse(await store.get(key('branch', repository, name)));
+      return parsed.success ? parsed.data : undefined;
+    },
+    putBranch: (repository: string, name: string, facts: BranchFacts) => store.set(key('branch', repository, name), facts, ttl),
+    async comment(repository: string, id: number): Promise<CommentState | undefined> {
+      const parsed = CommentState.safeParse(await store.get(key('comment', repository, id)));
+      return parsed.success ? parsed.data : undefined;
+    },
+    putComment: (repository: string, id: number, state: CommentState) => store.set(key('comment', repository, id), state, ttl),
+    /** Pull requests whose comment waits for a production deployment. */
+    async awaitingDeployment(repository: string): Promise<number[]> {
+      const prefix = `${key('comment', repository)}:`;
+      const ids: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list<unknown>(prefix, { cursor, limit: 100 });
+        for (const { key: k, value } of page.entries) {
+          const state = CommentState.safeParse(value);
+          if (state.success && state.data.commentId !== undefined && !state.data.deployed) ids.push(Number(k.slice(prefix.length)));
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      return ids;
+    },
+  };
+}
+export type FactsStore = ReturnType<typeof factsStore>;
+
+/** Commits by their first 12 characters, as the store keeps them. */
+export type KnownCommits = Map<string, CommitFacts>;
+
+/**
+ * Whether the deployed commit includes the merge commit, from the commits seen (pushes, backfill,
+ * reconciliation): a walk back from the deployed commit through known parents. `undefined` when the
+ * walk reaches a commit the app never saw before it could decide, so the answer is never a guess;
+ * the walk does not go past commits older than `notBefore` (the merge cannot be behind them).
+ */
+export function containsCommit(known: KnownCommits, deployed: string, merge: string, notBefore: number, maxSteps = 5000): boolean | undefined {
+  const target = merge.slice(0, COMMIT_KEY);
+  const seen = new Set<string>();
+  const stack = [deployed.slice(0, COMMIT_KEY)];
+  let unknown = false;
+  while (stack.length) {
+    const short = stack.pop()!;
+    if (short === target) return true;
+    if (seen.has(short)) continue;
+    if (seen.size >= maxSteps) return undefined;
+    seen.add(short);
+    const commit = known.get(short);
+    if (!commit) {
+      unknown = true;
+      continue;
+    }
+    if (commit.date && Date.parse(commit.date) < notBefore) continue;
+    stack.push(...commit.parents.map((p) => p.slice(0, COMMIT_KEY)));
+  }
+  return unknown ? undefined : false;
+}

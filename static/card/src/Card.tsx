@@ -1,0 +1,60 @@
+import Lozenge from '@atlaskit/lozenge';
+import { token } from '@atlaskit/tokens';
+import { invoke } from '@forge/bridge';
+import { useEffect, useState, type CSSProperties } from 'react';
+import type { Band, CardAnswer, CardRow } from '../../../src/contract/card';
+
+// The pull request card: this pull request's times so far and its repository's DORA figures, each
+// with a reason when it is not available. Read-only; the figures come from what the app already holds.
+
+const appearance: Record<Band, 'success' | 'inprogress' | 'moved' | 'removed'> = { Elite: 'success', High: 'inprogress', Medium: 'moved', Low: 'removed' };
+
+const styles = {
+  card: { color: token('color.text'), font: token('font.body.small'), padding: token('space.100') },
+  heading: { font: token('font.heading.xsmall'), margin: `${token('space.150')} 0 ${token('space.075')}` },
+  table: { width: '100%', borderCollapse: 'collapse' },
+  th: { textAlign: 'left', fontWeight: token('font.weight.regular'), color: token('color.text.subtle'), padding: `${token('space.050')} 0`, verticalAlign: 'top' },
+  td: { textAlign: 'right', padding: `${token('space.050')} 0`, verticalAlign: 'top' },
+  unavailable: { color: token('color.text.subtlest') },
+  note: { color: token('color.text.subtle') },
+} satisfies Record<string, CSSProperties>;
+
+export function Card() {
+  const [answer, setAnswer] = useState<CardAnswer | { error: string } | undefined>();
+  useEffect(() => {
+    invoke('card/figures').then(
+      (result) => setAnswer(result as CardAnswer),
+      (error: unknown) => setAnswer({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  }, []);
+  if (!answer) return <div style={styles.card} role="status">Loading figures…</div>;
+  if ('error' in answer) return <div style={styles.card} role="alert">The figures could not be loaded: {answer.error}</div>;
+  if (!answer.available) return <div style={{ ...styles.card, ...styles.note }}>{answer.reason}</div>;
+  return (
+    <div style={styles.card}>
+      <Rows title="This pull request" rows={answer.card.pullRequest} />
+      <Rows title={`Repository, last ${answer.card.days} days`} rows={answer.card.repository} />
+    </div>
+  );
+}
+
+function Rows({ title, rows }: { title: string; rows: CardRow[] }) {
+  return (
+    <section aria-label={title}>
+      <h2 style={styles.heading}>{title}</h2>
+      <table style={styles.table}>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.label}>
+              <th scope="row" style={styles.th}>{row.label}</th>
+              <td style={{ ...styles.td, ...(row.available ? {} : styles.unavailable) }}>
+                {row.value}
+                {row.band ? <> <Lozenge appearance={appearance[row.band]}>{row.band}</Lozenge></> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,71 @@
+import { chromium, type Browser } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
+import { testSandbox, type TestSandbox } from '../e2e/helpers';
+import { screenshot, seriousViolations } from './helpers';
+
+// Issue 5: the pull request card in real headless Chromium, served by the sandbox's page server against
+// the real card resolver on the local Forge host: live figures on an open pull request, the merged
+// ones on a merged pull request, and a reason where the app has seen nothing.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let sb: TestSandbox;
+let page: SettingsPage;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it), or set CHROMIUM_PATH`);
+  sb = await testSandbox();
+  const accounts = { admin: sb.simulator.credentials.admin.user.account_id as string, member: sb.simulator.credentials.member.user.account_id as string };
+  page = await startSettingsPage({ hostUrl: sb.host.url, accounts });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await page?.stop();
+  await sb?.stop();
+});
+
+const repository = () => [...sb.simulator.model.repositories.values()][0]!;
+
+async function openCard(pullRequestId: number, theme: 'light' | 'dark' = 'light') {
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const tab = await context.newPage();
+  await tab.goto(`${page.url}card/?repository=${encodeURIComponent(repository().uuid)}&pullRequest=${pullRequestId}&theme=${theme}`);
+  return tab;
+}
+
+it('shows an open pull request\'s times so far and a merged one\'s figures, with reasons for what is missing', async () => {
+  const a = sb.simulator.actions;
+  const repo = repository().slug;
+  const open = a.openPullRequest({ repository: repo, title: 'Cache the repository index', commits: 1 });
+  const merged = a.openPullRequest({ repository: repo, title: 'Retry on 429', commits: 2 });
+  a.approvePullRequest({ repository: repo, pullRequestId: merged.pullRequestId });
+  a.mergePullRequest({ repository: repo, pullRequestId: merged.pullRequestId });
+  await sb.settle();
+
+  const openTab = await openCard(open.pullRequestId);
+  const openCardRegion = openTab.getByRole('region', { name: 'This pull request' });
+  await openCardRegion.getByText('Pickup time').waitFor();
+  await expect(openCardRegion.getByRole('row', { name: /Pickup time/ }).textContent()).resolves.toMatch(/so far/);
+  await expect(openCardRegion.getByRole('row', { name: /Review time/ }).textContent()).resolves.toMatch(/not available/i);
+  expect(await seriousViolations(openTab)).toEqual([]);
+
+  const mergedTab = await openCard(merged.pullRequestId);
+  const mergedRegion = mergedTab.getByRole('region', { name: 'This pull request' });
+  await mergedRegion.getByText('Review time').waitFor();
+  await expect(mergedRegion.getByRole('row', { name: /Review time/ }).textContent()).resolves.not.toMatch(/not available|so far/i);
+  await expect(mergedRegion.getByRole('row', { name: /Deploy time/ }).textContent()).resolves.toMatch(/not available/i);
+  await mergedTab.getByRole('region', { name: /Repository, last 30 days/ }).getByText('Deployment frequency').waitFor();
+  await screenshot(mergedTab, 'pull-request-card.png');
+  const dark = await openCard(merged.pullRequestId, 'dark');
+  await dark.getByText('Review time').waitFor();
+  expect(await seriousViolations(dark)).toEqual([]);
+  await screenshot(dark, 'pull-request-card-dark.png');
+}, 60_000);
+
+it('says why there are no figures for a pull request the app has not seen', async () => {
+  const tab = await openCard(9999);
+  await tab.getByText(/has not seen this pull request yet/).waitFor();
+}, 30_000);

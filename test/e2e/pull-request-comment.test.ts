@@ -1,0 +1,92 @@
+import { settingsStore } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
+import { testSandbox, type TestSandbox } from './helpers';
+
+// Issue 5, through the sandbox: merging a pull request puts one DORA comment on the simulator's pull
+// request, a production deployment of the merge edits that same comment, comments off means none, and
+// a post whose answer is lost is found again instead of posted twice.
+
+let sb: TestSandbox;
+afterEach(() => sb.stop());
+
+const TOKEN = 'pandev-metrics-dora';
+
+function repository() {
+  return [...sb.simulator.model.repositories.values()][0]!;
+}
+function ours(pullRequestId: number) {
+  const pr = repository().pullRequests.get(pullRequestId)!;
+  return pr.comments.filter((c) => !c.deleted && c.userUuid === sb.simulator.model.app.uuid);
+}
+const appRequests = () => sb.simulator.stats().byCredential.app ?? 0;
+
+/** A pull request with a first commit, a review by someone else, and a merge; returns its id and merge commit. */
+async function mergedPullRequest(): Promise<{ id: number; mergeCommit: string }> {
+  const a = sb.simulator.actions;
+  const repo = repository().slug;
+  const { pullRequestId: id } = a.openPullRequest({ repository: repo, title: 'Add request tracing', commits: 2 });
+  await sb.settle();
+  // The simulator's clock stays with the app's: figures never count facts dated in the app's future.
+  a.approvePullRequest({ repository: repo, pullRequestId: id });
+  await sb.settle();
+  const { mergeCommit } = a.mergePullRequest({ repository: repo, pullRequestId: id });
+  await sb.settle();
+  return { id, mergeCommit };
+}
+
+it('posts one comment after the merge and edits it when the merge reaches production', async () => {
+  sb = await testSandbox();
+  const { id, mergeCommit } = await mergedPullRequest();
+  const posted = ours(id);
+  expect(posted).toHaveLength(1);
+  expect(posted[0]!.raw).toContain(TOKEN);
+  expect(posted[0]!.raw).toMatch(/Pickup time \| (under 1 min|\d+ min) \|/);
+  expect(posted[0]!.raw).toMatch(/Deploy time[^\n]*not available/i);
+  const commentId = posted[0]!.id;
+
+  // A staging deployment changes nothing; production of the merge commit completes the figures.
+  sb.simulator.actions.runDeployment({ repository: repository().slug, environment: 'Staging', commit: mergeCommit, outcome: 'SUCCESSFUL' });
+  await sb.settle();
+  expect(ours(id)[0]!.raw).toBe(posted[0]!.raw);
+  sb.simulator.actions.runDeployment({ repository: repository().slug, environment: 'Production', commit: mergeCommit, outcome: 'SUCCESSFUL' });
+  await sb.settle();
+  const edited = ours(id);
+  expect(edited).toHaveLength(1);
+  expect(edited[0]!.id).toBe(commentId);
+  expect(edited[0]!.raw).not.toMatch(/Deploy time[^\n]*not available/i);
+  expect(edited[0]!.raw).toMatch(/Deploy time/);
+  // The app's own comment is not forwarded to PanDev as a developer's comment.
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:comment_created' && JSON.stringify(d.body).includes(TOKEN))).toHaveLength(0);
+}, 60_000);
+
+it('posts nothing when comments are off for the workspace or for the repository', async () => {
+  sb = await testSandbox();
+  const settings = () => settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
+  await settings().savePreferences({ prComments: false });
+  const off = await mergedPullRequest();
+  expect(ours(off.id)).toHaveLength(0);
+  await settings().savePreferences({ prComments: true, prCommentOverrides: { [repository().uuid]: false } });
+  const overridden = await mergedPullRequest();
+  expect(ours(overridden.id)).toHaveLength(0);
+  // The merges themselves still reached PanDev.
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:fulfilled')).toHaveLength(2);
+}, 60_000);
+
+it('never posts twice when the answer to the post is lost or the merge is reported again', async () => {
+  sb = await testSandbox();
+  // The first post is made, but its answer never arrives: the app must find it, not post again.
+  sb.simulator.faults.add({ method: 'POST', path: '/comments$', drop: true, afterHandling: true, times: 1 });
+  const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(1);
+  expect(sb.logs.some((line) => /could not write the pull request comment/.test(line.message))).toBe(false);
+
+  // The merge reported again (Forge may deliver a trigger twice): nothing new, no request spent.
+  const before = appRequests();
+  const text = ours(id)[0]!.raw;
+  const fulfilled = sb.fired.find((event) => event.eventType === 'avi:bitbucket:fulfilled:pullrequest')!;
+  await sb.host.fireEvent(fulfilled);
+  await sb.settle();
+  expect(ours(id)).toHaveLength(1);
+  expect(ours(id)[0]!.raw).toBe(text);
+  expect(appRequests() - before).toBe(0);
+}, 60_000);

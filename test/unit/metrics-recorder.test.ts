@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Change } from '../../src/core/change/change';
+import { figuresFor } from '../../src/core/metrics/compute';
+import { COMMENT_MARKER } from '../../src/core/metrics/marker';
+import { recordDelivered } from '../../src/core/metrics/recorder';
+import { containsCommit, factsStore } from '../../src/core/metrics/store';
+import { MemoryStore } from '../../src/sandbox/memory-store';
+import { sharedDir } from '../helpers/shared';
+
+// The recorder keeps the metrics' facts from delivered bodies: real Bitbucket Cloud webhook bodies
+// (drone/go-scm's fixtures, the native shape our bodies share) and the `pandev` additions of our own.
+
+const webhooks = path.join(sharedDir, 'fixtures', 'drone-go-scm/scm/driver/bitbucket/testdata/webhooks');
+const present = existsSync(webhooks);
+if (!present) console.log(`skipped: ${webhooks} is absent (the recorder cases from real payloads need ../shared/fixtures)`);
+const withFixtures = present ? it : it.skip;
+const read = (name: string): string => readFileSync(path.join(webhooks, name), 'utf8');
+
+const store = () => new MemoryStore({ now: () => Date.UTC(2026, 10, 25) });
+function change(repository: string, at: string, kind: 'pullrequest' | 'push' | 'deployment' = 'pullrequest'): Change {
+  return { edition: 'cloud', workspace: '{w}', repository: { uuid: repository }, origin: 'live', at, kind, action: 'fulfilled', pullRequestId: 1 } as unknown as Change;
+}
+
+withFixtures('keeps a merged pull request from the real fulfilled webhook and asks for its comment', async () => {
+  const body = JSON.parse(read('pr_fulfilled.json'));
+  const repository = body.repository.uuid as string;
+  const kv = store();
+  const work = await recordDelivered(kv, 'pullrequest:fulfilled', change(repository, body.pullrequest.updated_on), JSON.stringify(body));
+  expect(work).toEqual([{ pullRequestId: body.pullrequest.id }]);
+  const facts = await factsStore(kv).pullRequest(repository, body.pullrequest.id);
+  expect(facts).toMatchObject({
+    state: 'MERGED',
+    createdOn: body.pullrequest.created_on,
+    mergedOn: body.pullrequest.updated_on,
+    mergeCommit: body.pullrequest.merge_commit.hash,
+    author: body.pullrequest.author.uuid,
+    sourceBranch: body.pullrequest.source.branch.name,
+    // The live path never saw the branch's first push.
+    firstCommitUnavailable: 'source-unknown',
+  });
+});
+
+withFixtures('takes a comment by someone else as the first review, and the author\'s own as none', async () => {
+  const body = JSON.parse(read('pr_comment_created.json'));
+  const repository = body.repository.uuid as string;
+  const kv = store();
+  const own = { ...body, comment: { ...body.comment, user: body.pullrequest.author } };
+  await recordDelivered(kv, 'pullrequest:comment_created', change(repository, body.comment.created_on), JSON.stringify(own));
+  expect((await factsStore(kv).pullRequest(repository, body.pullrequest.id))?.firstReview).toBeUndefined();
+  // Nor is the app's own DORA comment, whoever Bitbucket says wrote it.
+  const ours = { ...body, comment: { ...body.comment, user: { uuid: '{the-app}' }, content: { raw: `${COMMENT_MARKER}\n\nfigures` } } };
+  await recordDelivered(kv, 'pullrequest:comment_created', change(repository, body.comment.created_on), JSON.stringify(ours));
+  expect((await factsStore(kv).pullRequest(repository, body.pullrequest.id))?.firstReview).toBeUndefined();
+  const other = { ...body, comment: { ...body.comment, user: { uuid: '{someone-else}' } } };
+  await recordDelivered(kv, 'pullrequest:comment_created', change(repository, body.comment.created_on), JSON.stringify(other));
+  expect((await factsStore(kv).pullRequest(repository, body.pullrequest.id))?.firstReview).toEqual({ at: body.comment.created_on, by: '{someone-else}', kind: 'comment' });
+});
+
+it('learns a branch\'s first commit and the commit graph from pushes, and reads it for a pull request recorded first', async () => {
+  const kv = store();
+  const repository = '{r}';
+  const pr = { pullrequest: { id: 7, title: 'Tracing', state: 'OPEN', author: { uuid: '{a}' }, created_on: '2026-11-24T10:00:00Z', source: { branch: { name: 'feature/tracing' } } } };
+  // Forge does not order events: the pull request arrives before its branch's push.
+  await recordDelivered(kv, 'pullrequest:created', change(repository, '2026-11-24T10:00:00Z'), JSON.stringify(pr));
+  const push = {
+    push: { changes: [{ forced: false }] },
+    pandev: {
+      ref: { type: 'branch', name: 'feature/tracing' },
+      commits: [
+        { hash: 'b'.repeat(40), date: '2026-11-24T09:30:00Z', parents: ['a'.repeat(40)] },
+        { hash: 'a'.repeat(40), date: '2026-11-24T08:00:00Z', parents: ['0'.repeat(40)] },
+      ],
+    },
+  };
+  expect(await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T09:31:00Z', 'push'), JSON.stringify(push))).toEqual([]);
+  const facts = factsStore(kv);
+  expect(await facts.branch(repository, 'feature/tracing')).toEqual({ firstCommitOn: '2026-11-24T08:00:00Z', forced: false });
+  expect((await facts.commits(repository)).get('b'.repeat(12))).toEqual({ parents: ['a'.repeat(40)], date: '2026-11-24T09:30:00Z' });
+  const figures = await figuresFor(facts, (await facts.pullRequest(repository, 7))!, Date.parse('2026-11-24T12:00:00Z'), true);
+  expect(figures.pr.coding).toEqual({ seconds: 2 * 3600 });
+
+  // A force push: the first commit seen may be gone from the branch, and the figure says so.
+  const forced = { ...push, push: { changes: [{ forced: true }] }, pandev: { ...push.pandev, commits: [push.pandev.commits[0]] } };
+  await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T11:00:00Z', 'push'), JSON.stringify(forced));
+  const after = await figuresFor(facts, (await facts.pullRequest(repository, 7))!, Date.parse('2026-11-24T12:00:00Z'), true);
+  expect(after.pr.coding).toEqual({ unavailable: expect.stringMatching(/force-pushed/) });
+});
+
+it('keeps completed deployments and asks to revisit comments only for a successful production one', async () => {
+  const kv = store();
+  const deployment = (status: string, type: string) => ({
+    pandev: { deployment: { uuid: `{d-${status}-${type}}`, action: 'completed', status, is_production: type === 'Production', commit: 'c'.repeat(40), completed_on: '2026-11-24T12:00:00Z', environment: { uuid: '{e}', name: type, type } } },
+  });
+  expect(await recordDelivered(kv, 'pandev:deployment', change('{r}', '2026-11-24T12:00:00Z', 'deployment'), JSON.stringify(deployment('SUCCESSFUL', 'Staging')))).toEqual([]);
+  expect(await recordDelivered(kv, 'pandev:deployment', change('{r}', '2026-11-24T12:00:00Z', 'deployment'), JSON.stringify(deployment('FAILED', 'Production')))).toEqual([]);
+  expect(await recordDelivered(kv, 'pandev:deployment', change('{r}', '2026-11-24T12:00:00Z', 'deployment'), JSON.stringify(deployment('SUCCESSFUL', 'Production')))).toEqual([{ deployment: '{d-SUCCESSFUL-Production}' }]);
+  expect((await factsStore(kv).deployments('{r}')).map((d) => d.result).sort()).toEqual(['FAILED', 'SUCCESSFUL', 'SUCCESSFUL']);
+});
+
+describe('whether a deployed commit includes a merge', () => {
+  const h = (c: string) => c.repeat(40);
+  // d → c → m (the merge) → a, with d also merging x from a side branch we never saw.
+  const known = new Map([
+    [h('d').slice(0, 12), { parents: [h('c'), h('x')], date: '2026-11-24T12:00:00Z' }],
+    [h('c').slice(0, 12), { parents: [h('m')], date: '2026-11-24T11:00:00Z' }],
+    [h('m').slice(0, 12), { parents: [h('a')], date: '2026-11-24T10:00:00Z' }],
+    [h('a').slice(0, 12), { parents: [h('y')], date: '2026-11-20T10:00:00Z' }],
+  ]);
+  const since = Date.parse('2026-11-01T00:00:00Z');
+  it('walks back through known parents', () => expect(containsCommit(known, h('d'), h('m'), since)).toBe(true));
+  it('matches a 12-character hash against a full one', () => expect(containsCommit(known, h('c'), h('m').slice(0, 12), since)).toBe(true));
+  it('cannot tell when a path leaves the commits seen', () => expect(containsCommit(known, h('d'), h('z'), since)).toBeUndefined());
+  it('says no once every path is known back to the window, and walks no further', () => {
+    expect(containsCommit(known, h('c'), h('z'), since)).toBeUndefined(); // a's parent y was never seen
+    expect(containsCommit(known, h('c'), h('z'), Date.parse('2026-11-22T00:00:00Z'))).toBe(false); // a is older than the window
+  });
+});

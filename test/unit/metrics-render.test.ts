@@ -1,0 +1,106 @@
+import type { PullRequestMetrics } from '../../src/core/metrics/pull-request';
+import type { RepositoryMetrics } from '../../src/core/metrics/repository';
+import { cardModel, COMMENT_MARKER, COMMENT_TOKEN, formatDuration, renderComment } from '../../src/core/metrics/render';
+
+const merged: PullRequestMetrics = {
+  repository: '{repo}', id: 7, state: 'MERGED',
+  coding: { seconds: 7200 }, pickup: { seconds: 1800 }, review: { seconds: 86_400 }, deploy: { seconds: 5400 },
+  lead: { seconds: 100_800, basis: 'deployment' }, size: { linesAdded: 120, linesRemoved: 30, files: 1 },
+};
+const repo: RepositoryMetrics = {
+  days: 30,
+  deploymentFrequency: { count: 42, perDay: 1.4, perWeek: 9.8 },
+  leadTime: { seconds: 79_200, basis: 'deployment', pullRequests: 12, merged: 15 },
+  changeFailureRate: { rate: 2 / 25, failures: 2, total: 25, basis: 'deployments' },
+  recoveryTime: { unavailable: 'no failed production deployments in the last 30 days' },
+};
+
+describe('the pull request comment', () => {
+  it('renders both tables in Bitbucket markdown, marked so the app can find it again', () => {
+    expect(renderComment(merged, repo, { link: 'https://metrics.example/pr/7' })).toBe(
+      [
+        '[//]: # (pandev-metrics-dora)',
+        '',
+        '**PanDev Metrics · DORA**',
+        '',
+        '| This pull request | Value |',
+        '|---|---|',
+        '| Coding time | 2 h |',
+        '| Pickup time | 30 min |',
+        '| Review time | 1 d |',
+        '| Deploy time | 1 h 30 min |',
+        '| Lead time for changes | 1 d 4 h |',
+        '| Size | +120 −30 lines in 1 file |',
+        '',
+        '| This repository, last 30 days | Value | DORA 2024 band |',
+        '|---|---|---|',
+        '| Deployment frequency | 1.4 per day (42 in 30 days) | **Elite** |',
+        '| Lead time for changes | 22 h, median of 12 pull requests | **Elite** |',
+        '| Change failure rate | 8% (2 of 25 deployments) | **High** |',
+        '| Failed deployment recovery time | not available — no failed production deployments in the last 30 days | — |',
+        '',
+        'Coding: first commit to opened. Pickup: opened to the first review by someone other than the author. ' +
+          'Review: first review to merge. Deploy: merge to the first production deployment that includes it. ' +
+          'Lead time: first commit to production. Bands: DORA, Accelerate State of DevOps Report 2024.',
+        '',
+        '[Open in PanDev Metrics](https://metrics.example/pr/7)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('uses no HTML and no emoji, and its marker is searchable in the raw text', () => {
+    const text = renderComment(merged, repo);
+    expect(text).not.toMatch(/<\/?[a-z][^>]*>/i);
+    expect(text).not.toMatch(/\p{Extended_Pictographic}/u);
+    expect(text.split('\n')[0]).toBe(COMMENT_MARKER);
+    expect(COMMENT_MARKER).toContain(COMMENT_TOKEN);
+  });
+
+  it('shows running, fallback and missing figures in words, and keeps table cells intact', () => {
+    const open: PullRequestMetrics = {
+      ...merged, state: 'OPEN',
+      pickup: { seconds: 3 * 3600 + 900, running: true },
+      review: { unavailable: 'no review by anyone other than the author yet' },
+      deploy: { unavailable: 'not merged | yet' },
+      lead: { unavailable: 'not deployed to production yet', toMerge: { seconds: 95_400 } },
+      size: { unavailable: 'size not known yet' },
+    };
+    const noDeployments: RepositoryMetrics = {
+      days: 30,
+      deploymentFrequency: { unavailable: 'no production deployments in this repository' },
+      leadTime: { seconds: 3600, basis: 'merge', pullRequests: 1, merged: 1 },
+      changeFailureRate: { rate: 0, failures: 0, total: 4, basis: 'merged-pull-requests' },
+      recoveryTime: { seconds: 1800, recoveries: 1, unrecovered: 2 },
+    };
+    const text = renderComment(open, noDeployments);
+    expect(text).toContain('| Pickup time | 3 h 15 min so far |');
+    expect(text).toContain('| Deploy time | not available — not merged \\| yet |');
+    expect(text).toContain('| Lead time for changes | not available — not deployed to production yet (to merge: 1 d 2 h) |');
+    expect(text).toContain('| Lead time for changes | 1 h to merge, median of 1 pull request (no production deployments) | — |');
+    expect(text).toContain('| Change failure rate | 0% (0 reverts of 4 merged pull requests; no production deployments in 30 days) | — |');
+    expect(text).toContain('| Failed deployment recovery time | 30 min, median of 1 recovery, 2 not recovered yet | **Elite** |');
+    expect(text).not.toContain('[Open in PanDev Metrics]');
+  });
+});
+
+describe('the pull request card', () => {
+  it('gives the same rows as plain data, with bands only on repository figures DORA defines', () => {
+    const card = cardModel({ ...merged, pickup: { seconds: 600, running: true } }, repo);
+    expect(card.days).toBe(30);
+    expect(card.pullRequest.map((r) => r.label)).toEqual(['Coding time', 'Pickup time', 'Review time', 'Deploy time', 'Lead time for changes', 'Size']);
+    expect(card.pullRequest[1]).toEqual({ label: 'Pickup time', value: '10 min so far', available: true, running: true });
+    expect(card.pullRequest.every((r) => r.band === undefined)).toBe(true);
+    expect(card.repository.map((r) => r.band)).toEqual(['Elite', 'Elite', 'High', undefined]);
+    expect(card.repository[3]).toMatchObject({ available: false, value: 'not available — no failed production deployments in the last 30 days' });
+  });
+});
+
+describe('durations in words', () => {
+  it.each([
+    [0, 'under 1 min'], [59, 'under 1 min'], [60, '1 min'], [3599, '59 min'], [3600, '1 h'], [3660, '1 h 1 min'],
+    [86_399, '23 h 59 min'], [86_400, '1 d'], [90_000, '1 d 1 h'], [400 * 86_400, '400 d'],
+  ])('%d s is "%s"', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+});
