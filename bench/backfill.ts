@@ -302,19 +302,7 @@ function difference(budgeted: Record<string, number>, alone: Record<string, numb
  * runs the scheduled tick itself, when its measurement calls for it.
  */
 async function quietHost(peers: Peers, timeScale: number): Promise<ForgeHost> {
-  const original = global.setInterval;
-  const timers: Array<ReturnType<typeof setInterval>> = [];
-  global.setInterval = ((...args: Parameters<typeof setInterval>) => {
-    const timer = original(...args);
-    timers.push(timer);
-    return timer;
-  }) as typeof setInterval;
-  try {
-    return await startAppHost({ bitbucket: peers.simulator, timeScale, maxPlatformRetries: 50, logger: () => undefined });
-  } finally {
-    global.setInterval = original;
-    for (const timer of timers) clearInterval(timer);
-  }
+  return startAppHost({ bitbucket: peers.simulator, timeScale, maxPlatformRetries: 50, logger: () => undefined, scheduledTriggers: false });
 }
 
 /** What the admin does before Activate: preferences, then connection saved and checked. */

@@ -54,6 +54,8 @@ export interface AppHostOptions {
   maxPlatformRetries?: number;
   port?: number;
   logger?: (line: HostLogLine) => void;
+  /** Default true; benchmarks turn the five-minute tick off to measure one path alone. */
+  scheduledTriggers?: boolean;
 }
 
 /** The real app on the local Forge host, pointed at a Bitbucket simulator (in this process or another). */
@@ -75,6 +77,7 @@ export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
     ...(options.maxPlatformRetries !== undefined ? { maxRetries: options.maxPlatformRetries } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
   });
 }
 

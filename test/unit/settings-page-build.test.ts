@@ -23,3 +23,14 @@ describe('settings page builds', () => {
     expect(scripts(sandboxBuild)).toContain('/sandbox/accounts.json');
   });
 });
+
+describe('pull request card builds', () => {
+  const forgeBuild = path.join(root, manifest.resources.find((r: { key: string }) => r.key === 'pull-request-card').path);
+  const sandboxBuild = path.join(root, 'dist', 'card-sandbox');
+
+  it('keep the local bridge out of the Forge resource and in the sandbox card', () => {
+    expect(existsSync(path.join(forgeBuild, 'index.html'))).toBe(true);
+    expect(scripts(forgeBuild)).not.toContain('/resolver/card-resolver');
+    expect(scripts(sandboxBuild)).toContain('/resolver/card-resolver');
+  });
+});

@@ -128,7 +128,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     throw error;
   });
   runtimeBase.proxyUrl = ingress.url;
-  const intervals = manifest.scheduled.map((s) =>
+  const intervals = (options.scheduledTriggers === false ? [] : manifest.scheduled).map((s) =>
     setInterval(() => void modules.runScheduled(s.key), Math.max(10, INTERVAL_SECONDS[s.interval] * 1000 * timeScale)).unref(),
   );
 

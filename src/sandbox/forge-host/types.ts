@@ -38,6 +38,8 @@ export interface ForgeHostOptions {
   egress?: { allowLoopback?: boolean };
   /** Redeliveries of one async event before it is dropped. Default 4. */
   maxRetries?: number;
+  /** Run the manifest's scheduled triggers on their interval (default true); `runScheduled` works either way. */
+  scheduledTriggers?: boolean;
   /** Consumer invocations in flight at once. Default 8. */
   consumerConcurrency?: number;
   /** Ingress port on 127.0.0.1. Default 0 (any free port). */
