@@ -40,7 +40,8 @@ async function widen(store: SqliteStore, since: number): Promise<void> {
       for (const { key, value } of page.entries) {
         const watermark = typeof value.watermark === 'number' ? Math.min(value.watermark, since) : since;
         const start = typeof value.since === 'number' ? Math.min(value.since, since) : since;
-        await store.set(key, { ...value, watermark, ...(prefix === 'dc:repo:' ? { since: start } : {}) });
+        // Data Center: `active` makes the next pass read every feed, not the one a quiet pass would.
+        await store.set(key, { ...value, watermark, ...(prefix === 'dc:repo:' ? { since: start, active: true } : {}) });
       }
       cursor = page.cursor;
     } while (cursor);

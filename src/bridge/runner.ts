@@ -24,6 +24,16 @@ export interface PassSummary {
   skipped: number;
 }
 
+/**
+ * /healthz turns 503 when no pass finished for three intervals and five minutes, unless a pass is
+ * running and Bitbucket answered it within that time: stuck, not slow (a first pass over a large
+ * instance at the default 5 requests a second can take hours, and a liveness probe must not kill it).
+ */
+export function stale(at: { now: number; startedAt: number; lastPassAt?: number | undefined; passRunning: boolean; lastAnswerAt: number; pollSeconds: number }): boolean {
+  const progress = Math.max(at.lastPassAt ?? at.startedAt, at.passRunning ? at.lastAnswerAt : 0);
+  return at.now - progress > 3 * at.pollSeconds * 1000 + 5 * 60_000;
+}
+
 export interface RunningBridge {
   bridge: BridgeContext;
   ops: OpsServer;
@@ -37,6 +47,8 @@ export interface StartOptions {
   timeScale?: number;
   /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
   manual?: boolean;
+  /** Serve BRIDGE_LISTEN (default); off for one-off commands that run beside a running bridge. */
+  serve?: boolean;
 }
 
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge & { runPass(): Promise<PassSummary> }> {
@@ -55,13 +67,14 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   };
   let stopping = false;
   let lastPass: PassSummary | undefined;
+  let running = false;
   let listedAt = 0;
   let lastSweep = Date.now();
   const startedAt = Date.now();
   const waiters: Array<(summary: PassSummary) => void> = [];
 
   const resumed = await resumeOutbox(bridge);
-  const ops = await startOpsServer({
+  const ops: OpsServer = options.serve === false ? { url: '', close: async () => undefined } : await startOpsServer({
     host: config.bridge.listen.host,
     port: config.bridge.listen.port,
     registry: bridge.metrics.registry,
@@ -69,13 +82,22 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     track,
     ...(edition.webhook ? { webhook: edition.webhook } : {}),
     health: () => {
-      const stale = Date.now() - (lastPass?.finishedAt ?? startedAt) > 3 * config.bridge.pollSeconds * 1000 + 5 * 60_000;
-      return { ok: !stopping && !stale, detail: { edition: edition.name, lastPass: lastPass ?? null, outbox: bridge.store.count('outbox:'), stopping } };
+      const ok = !stopping && !stale({ now: Date.now(), startedAt, lastPassAt: lastPass?.finishedAt, passRunning: running, lastAnswerAt: bridge.metrics.lastAnswer.at, pollSeconds: config.bridge.pollSeconds });
+      return { ok, detail: { edition: edition.name, lastPass: lastPass ?? null, passRunning: running, outbox: bridge.store.count('outbox:'), stopping } };
     },
   });
   log.info({ edition: edition.name, listen: ops.url, resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
 
   async function runPass(): Promise<PassSummary> {
+    running = true;
+    try {
+      return await pass();
+    } finally {
+      running = false;
+    }
+  }
+
+  async function pass(): Promise<PassSummary> {
     const started = Date.now();
     const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, staged: 0, skipped: 0 };
     let targets: PollTarget[];
@@ -100,6 +122,13 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, config.bitbucket.concurrency) }, worker));
+    if (!stopping && edition.finishPass) {
+      try {
+        summary.staged += await edition.finishPass(targets);
+      } catch (error) {
+        log.warn({ reason: errorMessage(error) }, 'the end of the pass failed; it is done again next pass');
+      }
+    }
     summary.finishedAt = Date.now();
     bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : 'ok' });
     log.info({ ...summary, ms: summary.finishedAt - started }, 'poll pass finished');

@@ -1,3 +1,4 @@
+import { runBackfill } from '../../src/bridge/backfill';
 import { readStatus } from '../../src/bridge/cli/status';
 import { verify } from '../../src/core/deliver/sign';
 import { dcEnv, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, inProcessBridge, PANDEV, sorted, type DcEnv } from './helpers';
@@ -80,5 +81,25 @@ describe('a 429 storm', () => {
     } finally {
       await running.stop();
     }
+  });
+});
+
+describe('backfill --days', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'widen', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 12, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('reads a wider window again, whatever a quiet pass would have read next', async () => {
+    const narrow = env.config({ BRIDGE_BACKFILL_DAYS: '5' });
+    await runBackfill(narrow, { waitSeconds: 30 });
+    // An idle pass: the next quiet pass would read the branches, not the pull requests.
+    await runBackfill(narrow, { waitSeconds: 30 });
+    const before = [...deliveredPullRequestEvents(env.sink).values()].reduce((a, b) => a + b, 0);
+    const all = expectedPullRequestEvents(env.sim);
+    expect(before).toBeLessThan([...all.values()].reduce((a, b) => a + b, 0));
+    const widened = await runBackfill(narrow, { days: 30, waitSeconds: 30 });
+    expect(widened).toMatchObject({ pending: 0, dead: 0 });
+    expect(sorted(deliveredPullRequestEvents(env.sink))).toEqual(sorted(all));
+    expect(env.sink.duplicates()).toBe(0);
   });
 });

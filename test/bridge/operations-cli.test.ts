@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { dcEnv, inProcessBridge, type DcEnv } from './helpers';
 
@@ -40,7 +41,11 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   for (const repository of report.repositories) expect(repository).toMatchObject({ lastSuccessAt: expect.any(String), skipped: [] });
 
   const delivered = env.sink.deliveries().length;
-  const replayed = await cli(['dead-letters', 'replay', letters[0]!.id], env.env);
+  // Replayed beside a running bridge, whose port it leaves alone (here: a port already taken).
+  const taken = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => taken.once('listening', resolve));
+  const busy = `127.0.0.1:${(taken.address() as { port: number }).port}`;
+  const replayed = await cli(['dead-letters', 'replay', letters[0]!.id], { ...env.env, BRIDGE_LISTEN: busy }).finally(() => taken.close());
   expect(replayed.out).toContain('1 delivered, 0 waiting for a retry, 0 failed again, 0 not found');
   expect(replayed.code).toBe(0);
   expect(env.sink.deliveries().length).toBe(delivered + 1);
@@ -50,4 +55,16 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   expect(after.out).toMatch(/dead\s+0/);
   expect(after.code).toBe(0);
   expect((await cli(['status'], { BRIDGE_DB: path.join(env.dir, 'missing.db') })).out).toContain('no bridge state at');
+});
+
+it('documents every command with --help: the environment names, and no token flag', async () => {
+  const commands = [['bridge'], ['check'], ['backfill'], ['status'], ['dead-letters', 'list'], ['dead-letters', 'replay']];
+  const helps = await Promise.all(commands.map((command) => cli([...command, '--help'], {})));
+  for (const [i, help] of helps.entries()) {
+    expect({ command: commands[i], code: help.code }).toEqual({ command: commands[i], code: 0 });
+    for (const name of ['BITBUCKET_EDITION', 'BITBUCKET_URL', 'BITBUCKET_TOKEN[_FILE]', 'BITBUCKET_USERNAME', 'BITBUCKET_PROJECTS', 'BITBUCKET_REPOS', 'PANDEV_URL', 'PANDEV_TOKEN[_FILE]', 'PANDEV_SIGNING_SECRET[_FILE]', 'BRIDGE_DB', 'BRIDGE_POLL_SECONDS', 'BRIDGE_BACKFILL_DAYS', 'BRIDGE_LISTEN', 'BRIDGE_SHARD']) {
+      expect(help.out).toContain(name);
+    }
+    expect(help.out).not.toMatch(/--(token|secret|password)/);
+  }
 });

@@ -1,3 +1,4 @@
+import { stale } from '../../src/bridge/runner';
 import { signature } from '../../src/sandbox/dc-sim';
 import { dcEnv, projectRepositories, inProcessBridge, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
@@ -65,6 +66,65 @@ describe('Data Center webhooks', () => {
     }
   });
 
+  it('sends pr:modified once for one modification, whichever of the webhook and the poll sees it first', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/modified.db` }));
+    const hook = `${running.ops.url}/webhooks/bitbucket`;
+    const post = (event: { eventKey: string; body: unknown }) => {
+      const body = JSON.stringify(event.body);
+      return fetch(hook, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': event.eventKey, 'X-Hub-Signature': signature(WEBHOOK_SECRET, body) }, body });
+    };
+    // Two passes: each feed is read at least once (a quiet repository reads one per pass).
+    const twoPasses = async () => {
+      for (let i = 0; i < 2; i++) await running.runPass();
+      await running.bridge.queue.idle();
+    };
+    const modified = (id: number) => env.sink.deliveries().filter((d) => d.eventKey === 'pr:modified' && (d.body as any).pullRequest.id === id);
+    const second = () => new Promise((resolve) => setTimeout(resolve, 1100));
+    try {
+      await running.runPass();
+      await settle(running);
+      // A fresh state file over the same receiver: its backfill re-sent what the test above delivered.
+      const duplicates = env.sink.duplicates();
+      const repository = `${projectRepositories(env.sim)[1]!.projectKey}/${projectRepositories(env.sim)[1]!.slug}`;
+      const a = env.sim.actions;
+
+      // The webhook first; a comment a second later moves updatedDate past the modification's, so the
+      // poll's own dating of it would differ from the webhook's.
+      const early = a.openPullRequest({ repository, title: 'Webhook first' });
+      await twoPasses();
+      const edit = a.updatePullRequest({ repository, pullRequestId: early.pullRequestId, title: 'Webhook first, renamed' });
+      expect((await post(edit.events[0]!)).status).toBe(202);
+      await settle(running);
+      await second();
+      a.addComment({ repository, pullRequestId: early.pullRequestId, text: 'after the rename' });
+      await twoPasses();
+      expect(modified(early.pullRequestId)).toHaveLength(1);
+      expect(modified(early.pullRequestId)[0]!.headers['x-pandev-origin']).toBe('webhook');
+
+      // The poll first; the webhook arrives late (a slow or retried delivery) and adds nothing.
+      const late = a.openPullRequest({ repository, title: 'Poll first' });
+      await twoPasses();
+      const rename = a.updatePullRequest({ repository, pullRequestId: late.pullRequestId, description: 'Now with a description' });
+      await second();
+      a.addComment({ repository, pullRequestId: late.pullRequestId, text: 'after the edit' });
+      await twoPasses();
+      expect(modified(late.pullRequestId)).toHaveLength(1);
+      expect(modified(late.pullRequestId)[0]!.headers['x-pandev-origin']).toBe('poll');
+      expect((await post(rename.events[0]!)).status).toBe(202);
+      await settle(running);
+      await twoPasses();
+      expect(modified(late.pullRequestId)).toHaveLength(1);
+
+      // A second, different modification is a second event.
+      a.updatePullRequest({ repository, pullRequestId: late.pullRequestId, title: 'Poll first, renamed' });
+      await twoPasses();
+      expect(modified(late.pullRequestId)).toHaveLength(2);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('serves /healthz and /metrics on BRIDGE_LISTEN', async () => {
     const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/ops.db` }));
     try {
@@ -91,3 +151,17 @@ async function settle(running: Awaited<ReturnType<typeof inProcessBridge>>): Pro
     await running.bridge.queue.idle();
   }
 }
+
+describe('/healthz', () => {
+  it('is unhealthy when stuck, not when a long first pass is still getting answers', () => {
+    const minute = 60_000;
+    const base = { startedAt: 0, pollSeconds: 60, lastAnswerAt: 0 };
+    expect(stale({ ...base, now: 7 * minute, passRunning: true })).toBe(false);
+    expect(stale({ ...base, now: 9 * minute, passRunning: true })).toBe(true);
+    // Two hours into its first pass, Bitbucket answering a moment ago: busy, not stuck.
+    expect(stale({ ...base, now: 120 * minute, passRunning: true, lastAnswerAt: 120 * minute - 1000 })).toBe(false);
+    // Between passes, answers (webhook reads) do not count: passes must keep finishing.
+    expect(stale({ ...base, now: 120 * minute, passRunning: false, lastAnswerAt: 120 * minute - 1000, lastPassAt: 100 * minute })).toBe(true);
+    expect(stale({ ...base, now: 120 * minute, passRunning: false, lastPassAt: 119 * minute })).toBe(false);
+  });
+});

@@ -1,7 +1,8 @@
 import { verify } from '../../core/deliver/sign';
 import { datacenterBodyBuilder } from '../../core/enrich/datacenter/body-builder';
 import { dcClient } from '../../core/enrich/datacenter/client';
-import { Branch, type Repository } from '../../core/enrich/datacenter/schema';
+import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
+import { epochMs, type PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
 import { errorMessage } from '../../core/errors';
 import { refStateStore } from '../../core/pipeline/ref-state';
 import type { Logger } from '../../core/ports';
@@ -12,9 +13,11 @@ import { dcTransport } from '../http/bitbucket';
 import { bitbucketHttp, instanceId } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { moveCommits, type MoveCommits } from '../poll/commits';
+import { pollBuildWatches, watchTips } from '../poll/builds';
 import { stageAndQueue, type PollDeps } from '../poll/deps';
 import { listRepositories } from '../poll/repositories';
 import { pollRepository } from '../poll/repository-pass';
+import { defaultBranchTip } from '../poll/refs';
 import { pollState } from '../poll/state';
 import type { KeyedLock } from '../util/keyed-lock';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
@@ -42,6 +45,10 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
             name: `${repository.project.key}/${repository.slug}`,
             poll: () => lock(String(repository.id), () => pollRepository(repository, deps)),
           }));
+        },
+        async finishPass(targets) {
+          const polled = new Set(targets.map((target) => target.key));
+          return pollBuildWatches((repositories ?? []).filter((repository) => polled.has(String(repository.id))), deps, lock);
         },
         webhook: (headers, raw) => receive(headers, raw, { config, deps, lock, select, instance }),
       };
@@ -77,9 +84,16 @@ async function receive(headers: Record<string, string | undefined>, raw: Buffer,
   }
   const key = String(repository.id);
   const background = r.lock(key, async () => {
-    const items = parsed.kind === 'push' ? pushEvents(parsed.event, r.instance, await readPushCommits(parsed.event, r.deps)) : parsed.build(r.instance);
-    await stageAndQueue(items, r.deps);
-    if (parsed.kind === 'push') await rememberTips(parsed.event, r.deps);
+    if (parsed.kind === 'push') {
+      await stageAndQueue(pushEvents(parsed.event, r.instance, await readPushCommits(parsed.event, r.deps)), r.deps);
+      await rememberTips(parsed.event, r.deps);
+      // Their builds are watched as if the poll had seen the move (the poll will find the tips known).
+      const tips = parsed.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
+      await watchTips(key, tips, 'webhook', r.deps);
+      return;
+    }
+    if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, r.deps))) return;
+    await stageAndQueue(parsed.build(r.instance), r.deps);
   }).catch((error: unknown) => {
     // The poll finds the same events later (same ids): a webhook that could not be handled is not lost.
     r.deps.log.warn({ eventKey, repository: key, reason: errorMessage(error) }, 'webhook not handled; the next poll picks it up');
@@ -99,13 +113,20 @@ async function readPushCommits(event: PushEvent, deps: PollDeps): Promise<Map<st
   return read;
 }
 
-async function defaultBranchTip(repository: Repository, deps: PollDeps): Promise<string | undefined> {
-  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
-  for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: 100, maxPages: 10 })) {
-    const found = page.find((branch) => branch.isDefault === true || (branch as { default?: boolean }).default === true);
-    if (found) return found.latestCommit;
-  }
-  return undefined;
+/**
+ * pr:modified is the one event the poll cannot date: Data Center records no activity for it, so the poll
+ * finds it by comparing title, description and target with what it saw last, and dates it by the pull
+ * request's updatedDate then, which later activity may have moved past the webhook's. So the two must
+ * not both report one modification: the webhook's is sent only when the poll has not yet seen the pull
+ * request at or after it, and then the poll's memory takes the new content, so that the poll does not
+ * report it again. Both run under the repository's lock.
+ */
+async function modificationIsNew(repo: string, pr: PullRequest, deps: PollDeps): Promise<boolean> {
+  const seen = await deps.state.pullRequest(repo, pr.id);
+  const memory = seen?.m as PullRequestMemory | undefined;
+  if (seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
+  if (seen && pr.state === 'OPEN') await deps.state.savePullRequest(repo, pr.id, { ...seen, m: withContent(pr, memory) });
+  return true;
 }
 
 /** The poll then finds these refs where the webhook left them, and sends nothing for them again. */

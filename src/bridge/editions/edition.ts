@@ -34,6 +34,8 @@ export interface Edition {
   name: 'datacenter' | 'cloud';
   /** The repositories to poll; listed again when `refresh` (every few minutes) or first asked. */
   targets(refresh: boolean): Promise<PollTarget[]>;
+  /** After every repository of a pass: instance-wide work (Data Center: watched build statuses); answers deliveries staged. */
+  finishPass?(targets: PollTarget[]): Promise<number>;
   webhook?(headers: Record<string, string | undefined>, raw: Buffer): Promise<WebhookResult>;
 }
 

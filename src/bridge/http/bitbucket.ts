@@ -17,7 +17,7 @@ export interface BitbucketHttp {
   authorization: string;
   send: HttpSend;
   limiter: Limiter;
-  metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'>;
+  metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'> & Partial<Pick<BridgeMetrics, 'lastAnswer'>>;
   log?: Logger;
   /** 429s in a row before giving up on one request. */
   maxRateLimitRetries?: number;
@@ -27,17 +27,16 @@ export interface BitbucketHttp {
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 60_000;
 
-export async function bitbucketGet(http: BitbucketHttp, url: string): Promise<HttpResponse> {
+/** A GET, or (with `post`) a read Data Center takes as a POST with a JSON body; nothing else is sent. */
+export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { body: string }): Promise<HttpResponse> {
   const maxRetries = http.maxRateLimitRetries ?? 8;
   const random = http.random ?? Math.random;
+  const headers: Record<string, string> = { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
   for (let attempt = 0; ; attempt++) {
     const release = await http.limiter.acquire();
     let response: HttpResponse;
     try {
-      response = await http.send(url, {
-        method: 'GET',
-        headers: { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' },
-      });
+      response = await http.send(url, post ? { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: post.body } : { method: 'GET', headers });
     } catch (error) {
       http.metrics?.bitbucketRequests.inc({ status: '0' });
       throw error;
@@ -45,6 +44,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string): Promise<Ht
       release();
     }
     http.metrics?.bitbucketRequests.inc({ status: String(response.status) });
+    if (http.metrics?.lastAnswer) http.metrics.lastAnswer.at = Date.now();
     if (response.status !== 429) return response;
     http.metrics?.bitbucketRateLimited.inc();
     if (attempt >= maxRetries) return response;
@@ -59,7 +59,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string): Promise<Ht
 }
 
 export function dcTransport(http: BitbucketHttp): DcTransport {
-  return (target) => bitbucketGet(http, http.baseUrl + target);
+  return (target, post) => bitbucketGet(http, http.baseUrl + target, post);
 }
 
 export function cloudTransport(http: BitbucketHttp): CloudTransport {

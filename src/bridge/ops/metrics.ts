@@ -12,6 +12,8 @@ export interface BridgeMetrics {
   bitbucketRateLimited: Counter;
   lastPoll: Gauge<'repository'>;
   pollPasses: Counter<'result'>;
+  /** When Bitbucket last answered anything (epoch ms): a long first pass that gets answers is not stuck (/healthz). */
+  lastAnswer: { at: number };
 }
 
 export function bridgeMetrics(depth: { outbox(): number; dead(): number }): BridgeMetrics {
@@ -24,6 +26,7 @@ export function bridgeMetrics(depth: { outbox(): number; dead(): number }): Brid
     bitbucketRateLimited: new Counter({ name: 'pandev_bridge_bitbucket_rate_limited_total', help: 'Bitbucket answers of 429 Too Many Requests', registers: [registry] }),
     lastPoll: new Gauge({ name: 'pandev_bridge_last_successful_poll_timestamp_seconds', help: 'When each repository was last polled without error (unix seconds)', labelNames: ['repository'], registers: [registry] }),
     pollPasses: new Counter({ name: 'pandev_bridge_poll_passes_total', help: 'Poll passes over all repositories, by result', labelNames: ['result'], registers: [registry] }),
+    lastAnswer: { at: 0 },
   };
   new Gauge({ name: 'pandev_bridge_outbox_depth', help: 'Deliveries waiting in the outbox', registers: [registry], collect() { this.set(depth.outbox()); } });
   new Gauge({ name: 'pandev_bridge_dead_letters', help: 'Deliveries that failed for good and wait for a replay', registers: [registry], collect() { this.set(depth.dead()); } });

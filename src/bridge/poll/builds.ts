@@ -1,52 +1,166 @@
+import { z } from 'zod';
 import { buildStatusEvents } from '../../core/enrich/datacenter/ref-events';
 import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
 import { BuildStatus, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
-import { BitbucketError } from '../../core/errors';
+import { BitbucketError, errorMessage } from '../../core/errors';
+import type { KeyedLock } from '../util/keyed-lock';
 import { stageAndQueue, type PollDeps } from './deps';
-import type { RepositoryCursor } from './state';
+import type { WatchedCommit } from './state';
 
-// Build statuses arrive minutes after a push, so the tips a pass saw move are watched for a while and
-// their statuses read on each pass; a new key or a new state of one becomes a delivery. Instances
-// without the build-status resource (it is a bundled plugin that can be off) answer 404: the bridge
-// then leaves builds alone for that repository for a day.
+// Build statuses. Data Center has no build-status webhook and no feed of them, and they arrive minutes
+// after a push: so the tips a pass (or a webhook) saw move are watched for two hours. Each pass then
+// asks, for every watched commit of the whole instance at once, how many builds it has in each state
+// (`POST /rest/build-status/1.0/commits/stats`, up to 100 commits a request), and reads the statuses
+// themselves only of commits whose counts changed; a new key or a new state of one becomes a delivery.
+// An idle instance therefore spends one request per pass on builds while anything is watched, and none
+// once nothing was pushed for two hours.
+//
+// Counts can stay the same while statuses change: a build run again that ends as it did before, or two
+// keys trading states within one pass. So every watched commit also gets one detailed read when its
+// watch ends, which delivers such a last state (under its own id: key, state and time). Instances
+// without the counts resource fall back to a detailed read per watched commit and pass; instances
+// without the build-status resource at all (it is a bundled plugin that can be off) answer 404, and
+// builds are then left alone for a day.
 
 const WATCH_MS = 2 * 3600_000;
+/** Per repository: the most recently moved tips are the ones whose builds are still coming. */
 const MAX_WATCHED = 10;
-const RETRY_UNSUPPORTED_MS = 24 * 3600_000;
+const OFF_FOR_MS = 24 * 3600_000;
+const STATS_BATCH = 100;
 
-export async function pollBuilds(repository: Repository, cursor: RepositoryCursor, moved: Array<{ id: string; at: number }>, deps: PollDeps): Promise<{ staged: number; unsupported?: boolean }> {
+const Counts = z.record(z.string(), z.looseObject({}));
+
+/** Puts moved tips on the repository's watch (from now: a push is live whatever its commits' dates). */
+export async function watchTips(repo: string, tips: string[], origin: NonNullable<WatchedCommit['o']>, deps: Pick<PollDeps, 'state' | 'ctx'>): Promise<void> {
+  if (!tips.length) return;
   const now = deps.ctx.clock.now();
-  if (cursor.buildsUnsupportedUntil && cursor.buildsUnsupportedUntil > now) return { staged: 0 };
-  const repo = String(repository.id);
   const watch = await deps.state.builds(repo);
-  const watched = new Map(watch.commits.filter((c) => c.until > now).map((c) => [c.id, c.until]));
-  // Every moved tip is read once (a backfill replays its builds); only recent ones are watched on.
-  const once = moved.filter((tip) => tip.at < now - WATCH_MS).map((tip) => tip.id);
-  for (const tip of moved) if (tip.at >= now - WATCH_MS) watched.set(tip.id, now + WATCH_MS);
-  const source: DcSource = { instance: deps.instance, repository, origin: cursor.lastSuccessAt ? 'poll' : 'backfill' };
-  let staged = 0;
-  for (const commit of [...once, ...[...watched.keys()].slice(-MAX_WATCHED)]) {
-    const statuses: BuildStatus[] = [];
-    try {
-      for await (const page of deps.client.pages({ endpoint: 'buildStatuses', params: { commitId: commit } }, BuildStatus, { limit: 100, maxPages: 5 })) statuses.push(...page);
-    } catch (error) {
-      if (error instanceof BitbucketError && error.kind === 'not-found') return { staged, unsupported: true };
-      throw error;
-    }
-    const seen = await deps.state.buildStates(repo, commit);
-    const next = { ...seen };
-    const events = statuses.flatMap((status) => {
-      const when = status.updatedDate ?? status.dateAdded ?? status.createdDate;
-      const version = `${status.state}@${when === undefined ? '' : epochMs(when)}`;
-      if (seen[status.key] === version) return [];
-      next[status.key] = version;
-      return buildStatusEvents(source, commit, status, seen[status.key] === undefined);
-    });
-    staged += await stageAndQueue(events, deps);
-    if (events.length) await deps.state.saveBuildStates(repo, commit, next);
+  const commits = new Map(watch.commits.map((c) => [c.id, c]));
+  for (const id of tips) {
+    const known = commits.get(id);
+    commits.delete(id);
+    commits.set(id, { ...known, id, until: now + WATCH_MS, o: known?.o ?? origin });
   }
-  await deps.state.saveBuilds(repo, { commits: [...watched].slice(-MAX_WATCHED).map(([id, until]) => ({ id, until })) });
-  return { staged };
+  await deps.state.saveBuilds(repo, { commits: [...commits.values()].slice(-MAX_WATCHED) });
 }
 
-export const buildsUnsupportedFor = RETRY_UNSUPPORTED_MS;
+/** A backfill's old tips: their builds are long finished, so they are read once and not watched. */
+export async function readBuildsOnce(repository: Repository, commits: string[], deps: PollDeps): Promise<number> {
+  if (!commits.length || (await buildsOff(deps))) return 0;
+  let staged = 0;
+  try {
+    for (const commit of commits) staged += await readStatuses(repository, commit, 'backfill', deps);
+  } catch (error) {
+    if (!(await noteMissingResource(error, deps))) throw error;
+  }
+  return staged;
+}
+
+/** Tips older than the watch window, by their commit time, as a first pass sees them. */
+export const watchWindowMs = WATCH_MS;
+
+/**
+ * One look at every watched commit of these repositories, after a pass. Answers how many deliveries
+ * it staged; Bitbucket failures are logged and the watches kept for the next pass.
+ */
+export async function pollBuildWatches(repositories: Repository[], deps: PollDeps, lock: KeyedLock): Promise<number> {
+  if (await buildsOff(deps)) return 0;
+  const now = deps.ctx.clock.now();
+  const watched: Array<{ repository: Repository; commits: WatchedCommit[] }> = [];
+  for (const repository of repositories) {
+    const { commits } = await deps.state.builds(String(repository.id));
+    if (commits.length) watched.push({ repository, commits });
+  }
+  if (!watched.length) return 0;
+  let staged = 0;
+  try {
+    const counts = await buildCounts(watched.flatMap((w) => w.commits.filter((c) => c.until > now).map((c) => c.id)), deps);
+    for (const { repository } of watched) {
+      const repo = String(repository.id);
+      staged += await lock(repo, async () => {
+        // Read again under the lock: a webhook may have added a tip since.
+        const watch = await deps.state.builds(repo);
+        const kept: WatchedCommit[] = [];
+        let found = 0;
+        for (const commit of watch.commits) {
+          const ending = commit.until <= now;
+          const seen = counts?.get(commit.id) ?? 'none';
+          if (ending || !counts || seen !== (commit.s ?? 'none')) found += await readStatuses(repository, commit.id, commit.o === 'backfill' ? 'backfill' : 'poll', deps);
+          if (!ending) kept.push({ ...commit, ...(counts ? { s: seen } : {}) });
+        }
+        await deps.state.saveBuilds(repo, { commits: kept });
+        return found;
+      });
+    }
+  } catch (error) {
+    if (await noteMissingResource(error, deps)) return staged;
+    if (!(error instanceof BitbucketError) || error.kind === 'unauthorized') throw error;
+    deps.log.warn({ reason: errorMessage(error) }, 'build statuses not read this pass; the watched commits are looked at again next pass');
+  }
+  return staged;
+}
+
+/** Each commit's counts as a comparable string ('none': no builds); undefined when the instance has no counts resource. */
+async function buildCounts(ids: string[], deps: PollDeps): Promise<Map<string, string> | undefined> {
+  if (!ids.length) return new Map();
+  const api = await deps.state.buildApi();
+  if ((api.statsOffUntil ?? 0) > deps.ctx.clock.now()) return undefined;
+  const counts = new Map<string, string>();
+  try {
+    for (let i = 0; i < ids.length; i += STATS_BATCH) {
+      const batch = ids.slice(i, i + STATS_BATCH);
+      const answer = await deps.client.query({ endpoint: 'buildStats' }, batch, Counts);
+      for (const id of batch) {
+        const stats = answer[id] ?? answer[id.toLowerCase()];
+        if (stats) counts.set(id, stateCounts(stats));
+      }
+    }
+    return counts;
+  } catch (error) {
+    // Not there (removed, or an older or newer instance than the 9.x spec): read each commit instead.
+    if (error instanceof BitbucketError && (error.kind === 'not-found' || error.kind === 'client' || error.kind === 'malformed')) {
+      await deps.state.saveBuildApi({ ...api, statsOffUntil: deps.ctx.clock.now() + OFF_FOR_MS });
+      deps.log.info({ reason: errorMessage(error) }, 'the build-status counts resource is not available; each watched commit is read instead (for a day)');
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function stateCounts(stats: Record<string, unknown>): string {
+  const n = (name: string) => (typeof stats[name] === 'number' ? stats[name] : 0);
+  return `${n('successful')}/${n('failed')}/${n('inProgress')}/${n('cancelled')}/${n('unknown')}`;
+}
+
+/** Reads one commit's statuses and stages what is new; answers how many deliveries. */
+async function readStatuses(repository: Repository, commit: string, origin: DcSource['origin'], deps: PollDeps): Promise<number> {
+  const repo = String(repository.id);
+  const statuses: BuildStatus[] = [];
+  for await (const page of deps.client.pages({ endpoint: 'buildStatuses', params: { commitId: commit } }, BuildStatus, { limit: 100, maxPages: 5 })) statuses.push(...page);
+  if (!statuses.length) return 0;
+  const seen = await deps.state.buildStates(repo, commit);
+  const next = { ...seen };
+  const source: DcSource = { instance: deps.instance, repository, origin };
+  const events = statuses.flatMap((status) => {
+    const when = status.updatedDate ?? status.dateAdded ?? status.createdDate;
+    const version = `${status.state}@${when === undefined ? '' : epochMs(when)}`;
+    if (seen[status.key] === version) return [];
+    next[status.key] = version;
+    return buildStatusEvents(source, commit, status, seen[status.key] === undefined);
+  });
+  const staged = await stageAndQueue(events, deps);
+  if (events.length) await deps.state.saveBuildStates(repo, commit, next);
+  return staged;
+}
+
+async function buildsOff(deps: PollDeps): Promise<boolean> {
+  return ((await deps.state.buildApi()).offUntil ?? 0) > deps.ctx.clock.now();
+}
+
+/** A 404 from the build-status resource: the plugin is off; builds are left alone for a day. */
+async function noteMissingResource(error: unknown, deps: PollDeps): Promise<boolean> {
+  if (!(error instanceof BitbucketError) || error.kind !== 'not-found' || !error.path.includes('/rest/build-status/')) return false;
+  await deps.state.saveBuildApi({ ...(await deps.state.buildApi()), offUntil: deps.ctx.clock.now() + OFF_FOR_MS });
+  deps.log.info({ reason: errorMessage(error) }, 'this instance has no build-status resource; build statuses are not read (for a day)');
+  return true;
+}

@@ -75,10 +75,18 @@ async function retryFailed(repository: Repository, source: DcSource, cursor: Rep
       continue;
     }
     const outcome = await attempt(async () => {
-      const pr = await deps.client.get({ endpoint: 'pullRequest', params: { ...params, pullRequestId: record.id } }, PullRequest);
+      const pr = await deps.client.get({ endpoint: 'pullRequest', params: { ...params, pullRequestId: record.id } }, PullRequest).catch((error: unknown) => {
+        if (error instanceof BitbucketError && error.kind === 'not-found') return undefined;
+        throw error;
+      });
+      // Deleted since (only a webhook reports pr:deleted): nothing is left to read.
+      if (!pr) return GONE;
       return processPullRequest(source, pr, await deps.state.pullRequest(repo, pr.id), cursor.since, deps);
     });
-    if (typeof outcome === 'string') {
+    if (outcome === GONE) {
+      await deps.state.clearRetry(repo, record.id);
+      deps.log.info({ repository: `${repository.project.key}/${repository.slug}`, pullRequest: record.id }, 'a pull request set aside earlier no longer exists; it is not tried again');
+    } else if (typeof outcome === 'string') {
       failedNow.set(record.id, outcome);
       result.failed.push({ id: record.id, reason: outcome });
     } else {
@@ -116,8 +124,10 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   return staged;
 }
 
+const GONE = Symbol('gone');
+
 /** Bitbucket's failures of one pull request become its skip reason; anything else is a bug and propagates. */
-async function attempt(fn: () => Promise<number>): Promise<number | string> {
+async function attempt<T extends number | typeof GONE>(fn: () => Promise<T>): Promise<T | string> {
   try {
     return await fn();
   } catch (error) {

@@ -7,10 +7,13 @@ import { stageAndQueue, type PollDeps } from './deps';
 import type { RepositoryCursor } from './state';
 
 // Branches (and, every few passes, tags) that moved since the bridge last delivered them become
-// repo:refs_changed pushes. Branches are listed most recently changed first, so a pass stops at the
-// first one whose tip it already delivered: an idle repository costs one request here too.
+// repo:refs_changed pushes. Branches are listed most recently changed first (`orderBy=MODIFICATION`),
+// so a pass reads pages only until the first branch whose tip it already delivered: an idle
+// repository costs one request here, and however many branches moved since the last read, all are
+// found (the next page is read while every branch on a page moved).
 // The first pass over a repository is its backfill: branches with commits inside the window become
 // one push each, from the window's edge; older branches and existing tags are only remembered.
+// Deleted branches and tags are not listed any more, so only webhooks report deletions.
 
 const PAGE = 100;
 const MAX_PAGES = 50;
@@ -19,24 +22,27 @@ export interface RefPass {
   staged: number;
   /** Branch tips that moved, with their commit time: their build statuses are read next. */
   moved: Array<{ id: string; at: number }>;
+  /** Some branch or tag moved (even one that added no commits). */
+  changed: boolean;
 }
 
 type RefType = 'BRANCH' | 'TAG';
 
-export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { tags: boolean }): Promise<RefPass> {
+export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { branches: boolean; tags: boolean }): Promise<RefPass> {
   const repo = String(repository.id);
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const source: DcSource = { instance: deps.instance, repository, origin: cursor.refsKnown ? 'poll' : 'backfill' };
   const refs = refStateStore(deps.ctx.store);
-  const result: RefPass = { staged: 0, moved: [] };
+  const result: RefPass = { staged: 0, moved: [], changed: false };
   const first = !cursor.refsKnown;
 
-  const visit = async (type: RefType, ref: Branch): Promise<'moved' | 'same' | 'stale'> => {
+  const visit = async (type: RefType, ref: Branch, defaultTip: string | undefined): Promise<'moved' | 'same' | 'stale'> => {
     const kind = type === 'TAG' ? 'tag' : 'branch';
     const known = await refs.get(repo, kind, ref.displayId);
     if (known?.tip === ref.latestCommit) return 'same';
     const origin = source.origin;
     const remember = () => refs.set(repo, kind, ref.displayId, { tip: ref.latestCommit, at: deps.ctx.clock.now(), origin });
+    if (!first) result.changed = true;
     if (type === 'TAG') {
       // Tags found by the first pass were made before the bridge: when is not known, so they are not replayed.
       if (!first) result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, { commits: [], truncated: false, files: new Map() })), deps);
@@ -57,33 +63,60 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     return 'moved';
   };
 
-  const branches = { endpoint: 'branches' as const, params, query: { orderBy: 'MODIFICATION', details: false } };
-  const listed: Branch[] = [];
-  for await (const page of deps.client.pages(branches, Branch, { firstLimit: first ? PAGE : 25, limit: PAGE, maxPages: MAX_PAGES })) {
-    listed.push(...page);
-    if (!first) break;
-  }
-  // The default branch first: other new branches are read as what they add to it.
-  const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
-  const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
-  // Branches come most recently changed first: in a backfill, once one has nothing inside the window,
-  // none after it has either, and their tips are remembered without reading their commits.
-  let stale = false;
-  for (const branch of first ? byDefault : listed) {
-    if (stale) {
-      if (!(await refs.get(repo, 'branch', branch.displayId))) await refs.set(repo, 'branch', branch.displayId, { tip: branch.latestCommit, at: deps.ctx.clock.now(), origin: source.origin });
-      continue;
+  async function readBranches(): Promise<void> {
+    const branches = { endpoint: 'branches' as const, params, query: { orderBy: 'MODIFICATION', details: false } };
+    if (!first) {
+      // Most recently changed first: no further page once one holds a branch already delivered. The
+      // whole page is looked at (it is read anyway): branches whose tips have the same time to the
+      // second may come in any order.
+      let defaultTip: string | undefined;
+      for await (const page of deps.client.pages(branches, Branch, { firstLimit: 25, limit: PAGE, maxPages: MAX_PAGES })) {
+        defaultTip ??= page.find(isDefaultBranch)?.latestCommit;
+        let reached = false;
+        for (const branch of page) {
+          // A new branch is read as what it adds to the default branch, wherever that is in the list.
+          if (!defaultTip && !isDefaultBranch(branch) && !(await refs.get(repo, 'branch', branch.displayId))) defaultTip = await defaultBranchTip(repository, deps);
+          if ((await visit('BRANCH', branch, defaultTip)) === 'same') reached = true;
+        }
+        if (reached) return;
+      }
+      return;
     }
-    const outcome = await visit('BRANCH', branch);
-    if (outcome === 'same' && !first) break;
-    if (outcome === 'stale' && !isDefaultBranch(branch)) stale = true;
+    const listed: Branch[] = [];
+    for await (const page of deps.client.pages(branches, Branch, { limit: PAGE, maxPages: MAX_PAGES })) listed.push(...page);
+    // The default branch first: other new branches are read as what they add to it.
+    const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
+    const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
+    // Branches come most recently changed first: in a backfill, once one has nothing inside the window,
+    // none after it has either, and their tips are remembered without reading their commits.
+    let stale = false;
+    for (const branch of byDefault) {
+      if (stale) {
+        if (!(await refs.get(repo, 'branch', branch.displayId))) await refs.set(repo, 'branch', branch.displayId, { tip: branch.latestCommit, at: deps.ctx.clock.now(), origin: source.origin });
+        continue;
+      }
+      const outcome = await visit('BRANCH', branch, defaultTip);
+      if (outcome === 'stale' && !isDefaultBranch(branch)) stale = true;
+    }
   }
+
+  if (first || options.branches) await readBranches();
   if (first || options.tags) {
     for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: MAX_PAGES })) {
-      for (const tag of page) await visit('TAG', tag);
+      for (const tag of page) await visit('TAG', tag, undefined);
     }
   }
   return result;
+}
+
+/** The default branch's tip as Bitbucket has it now (flagged in the branch list). */
+export async function defaultBranchTip(repository: Repository, deps: Pick<PollDeps, 'client'>): Promise<string | undefined> {
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
+  for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: 10 })) {
+    const found = page.find(isDefaultBranch);
+    if (found) return found.latestCommit;
+  }
+  return undefined;
 }
 
 function isDefaultBranch(branch: Branch): boolean {

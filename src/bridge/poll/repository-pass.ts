@@ -1,13 +1,31 @@
 import type { Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
-import { buildsUnsupportedFor, pollBuilds } from './builds';
+import { readBuildsOnce, watchTips, watchWindowMs } from './builds';
 import type { PollDeps } from './deps';
-import { pollPullRequests } from './pull-requests';
-import { pollRefs } from './refs';
+import { pollPullRequests, type PullRequestPass } from './pull-requests';
+import { pollRefs, type RefPass } from './refs';
 import type { RepositoryCursor } from './state';
 
-// One repository, one pass: pull requests, refs, builds. The cursor moves only when the pass got
-// through; pull requests that failed on their own are in the retry list and do not hold it back.
+// One repository, one pass. The cursor moves only when the pass got through; pull requests that
+// failed on their own are in the retry list and do not hold it back.
+//
+// What a pass reads. Data Center has no single request that proves nothing changed in a repository:
+// the pull-request list (`state=ALL&order=NEWEST`, newest update first) misses pushes to branches
+// without a pull request, the branch list (`orderBy=MODIFICATION`) misses comments, approvals and
+// edits, and neither the repository (no modification time in RestRepository), its project, nor any
+// instance-wide resource a PAT may read changes with either (ref-change-activities needs REPO_ADMIN
+// and covers refs only; the dashboard lists only the token owner's pull requests). So:
+// - the first pass (the backfill) reads everything;
+// - a repository where the previous pass found something new reads both feeds (it is being worked on);
+// - a quiet repository reads one feed per pass, the pull requests and the branches in turn (tags in
+//   place of one of them every TAGS_EVERY passes). If that one read finds anything, the other feed is
+//   read in the same pass and the repository counts as active for the next.
+// Reading a feed less often loses nothing: each read resumes from its own cursor (the pull-request
+// watermark, the delivered tip of every branch) and reads on until it reaches what it saw last. What a
+// quiet repository trades is latency: a change is seen within two passes instead of one (three when a
+// tag pass falls between); webhooks, when configured, deliver it at once anyway. Under a request cap
+// (Data Center's own limiter, BITBUCKET_REQUESTS_PER_SECOND) a pass over a large instance takes half
+// as long, so each feed is read as often in wall-clock time as before.
 
 /** Tags are listed every this many passes (about every ten minutes at the default minute). */
 const TAGS_EVERY = 10;
@@ -20,28 +38,57 @@ export interface RepositoryPassResult {
   error?: string;
 }
 
+type Feed = 'pulls' | 'branches' | 'tags';
+
 export async function pollRepository(repository: Repository, deps: PollDeps): Promise<RepositoryPassResult> {
   const repo = String(repository.id);
   const name = `${repository.project.key}/${repository.slug}`;
   const now = deps.ctx.clock.now();
   const since = now - deps.backfillDays * 86_400_000;
-  const cursor: RepositoryCursor = (await deps.state.cursor(repo)) ?? { since, watermark: since, passesSinceTags: 0, refsKnown: false };
+  const cursor: RepositoryCursor = (await deps.state.cursor(repo)) ?? { since, watermark: since, passesSinceTags: 0, refsKnown: false, probe: 'pulls', active: false };
+  const first = !cursor.refsKnown;
+  const tagsDue = cursor.passesSinceTags + 1 >= TAGS_EVERY;
   try {
-    const pulls = await pollPullRequests(repository, cursor, deps);
-    const tags = cursor.passesSinceTags + 1 >= TAGS_EVERY;
-    const refs = await pollRefs(repository, cursor, deps, { tags });
-    const builds = await pollBuilds(repository, cursor, refs.moved, deps);
+    let pulls: PullRequestPass | undefined;
+    const refs: RefPass = { staged: 0, moved: [], changed: false };
+    const read = async (feed: Feed) => {
+      if (feed === 'pulls') pulls = await pollPullRequests(repository, cursor, deps);
+      else {
+        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first });
+        refs.staged += found.staged;
+        refs.moved.push(...found.moved);
+        refs.changed ||= found.changed;
+      }
+    };
+    const changed = () => (pulls?.changed ?? 0) > 0 || refs.changed;
+    let probe: Feed | undefined;
+    if (first || cursor.active) {
+      await read('pulls');
+      await read('branches');
+      if (tagsDue && !first) await read('tags');
+    } else {
+      probe = tagsDue ? 'tags' : cursor.probe;
+      await read(probe);
+      // Something moved: this repository is being worked on, so the rest is read now, not next pass.
+      if (changed()) {
+        if (probe !== 'pulls') await read('pulls');
+        if (probe !== 'branches') await read('branches');
+      }
+    }
+    const staged = (pulls?.staged ?? 0) + refs.staged + (await builds(repository, first, refs.moved, deps));
     await deps.state.saveCursor(repo, {
       ...cursor,
-      watermark: pulls.watermark,
+      watermark: pulls?.watermark ?? cursor.watermark,
       lastPassAt: now,
       lastSuccessAt: now,
-      passesSinceTags: tags ? 0 : cursor.passesSinceTags + 1,
+      passesSinceTags: first || tagsDue ? 0 : cursor.passesSinceTags + 1,
       refsKnown: true,
-      ...(builds.unsupported ? { buildsUnsupportedUntil: now + buildsUnsupportedFor } : {}),
+      probe: probe === 'pulls' ? 'branches' : probe === 'branches' ? 'pulls' : cursor.probe,
+      active: !first && changed(),
       error: undefined,
     });
-    return { repository: name, ok: true, staged: pulls.staged + refs.staged + builds.staged, skipped: pulls.failed };
+    const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
+    return { repository: name, ok: true, staged, skipped };
   } catch (error) {
     const reason = error instanceof BitbucketError && error.kind === 'unauthorized'
       ? `${errorMessage(error)} — the personal access token expired or was revoked: create a new one, set it, restart, and run \`pandev-bitbucket check\``
@@ -50,4 +97,16 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
     return { repository: name, ok: false, staged: 0, skipped: [], error: reason };
   }
+}
+
+/**
+ * Moved tips' build statuses: a backfill reads those pushed before the watch window once, here; every
+ * other moved tip is watched, and the pass's end looks at all watched tips of the instance together
+ * (builds.ts).
+ */
+async function builds(repository: Repository, first: boolean, moved: RefPass['moved'], deps: PollDeps): Promise<number> {
+  const old = first ? moved.filter((tip) => tip.at < deps.ctx.clock.now() - watchWindowMs).map((tip) => tip.id) : [];
+  const recent = moved.map((tip) => tip.id).filter((id) => !old.includes(id));
+  await watchTips(String(repository.id), recent, first ? 'backfill' : 'poll', deps);
+  return readBuildsOnce(repository, old, deps);
 }

@@ -17,7 +17,10 @@ export const RepositoryCursor = z.object({
   passesSinceTags: z.number().default(0),
   /** The repository's refs were read once: later ref moves are live pushes, not backfill. */
   refsKnown: z.boolean().default(false),
-  buildsUnsupportedUntil: z.number().optional(),
+  /** Which feed the next quiet pass reads (see repository-pass.ts). */
+  probe: z.enum(['pulls', 'branches']).default('pulls'),
+  /** The last pass found something new here: the next one reads both feeds. */
+  active: z.boolean().default(false),
   error: z.string().optional(),
 });
 export type RepositoryCursor = z.infer<typeof RepositoryCursor>;
@@ -35,7 +38,21 @@ export type PullRequestState = z.infer<typeof PullRequestState>;
 export const RetryRecord = z.object({ id: z.number(), reason: z.string(), failures: z.number(), firstAt: z.number(), lastAt: z.number() });
 export type RetryRecord = z.infer<typeof RetryRecord>;
 
-export const BuildWatch = z.object({ commits: z.array(z.object({ id: z.string(), until: z.number() })) });
+export const WatchedCommit = z.object({
+  id: z.string(),
+  /** Watched until then (epoch ms); one last detailed read when it ends. */
+  until: z.number(),
+  /** The build counts last seen for it (see builds.ts); absent: none seen yet. */
+  s: z.string().optional(),
+  /** The origin of the move that made it watched, for the deliveries it leads to. */
+  o: z.enum(['poll', 'backfill', 'webhook']).optional(),
+});
+export type WatchedCommit = z.infer<typeof WatchedCommit>;
+export const BuildWatch = z.object({ commits: z.array(WatchedCommit) });
+
+/** The instance's build-status resources: when one answered that it is not there, and until when to believe it. */
+export const BuildApi = z.object({ statsOffUntil: z.number().optional(), offUntil: z.number().optional() });
+export type BuildApi = z.infer<typeof BuildApi>;
 
 const YEAR = 400 * 24 * 3600;
 
@@ -64,6 +81,8 @@ export function pollState(store: KeyValueStore) {
     saveBuilds: (repo: string, watch: z.infer<typeof BuildWatch>) => store.set(kvKey('dc', 'builds', repo), watch),
     buildStates: async (repo: string, commit: string) => (await store.get<Record<string, string>>(kvKey('dc', 'build', repo, commit))) ?? {},
     saveBuildStates: (repo: string, commit: string, states: Record<string, string>) => store.set(kvKey('dc', 'build', repo, commit), states, { ttlSeconds: 40 * 24 * 3600 }),
+    buildApi: async () => (await read(kvKey('dc', 'buildapi'), BuildApi)) ?? {},
+    saveBuildApi: (api: BuildApi) => store.set(kvKey('dc', 'buildapi'), api),
   };
 }
 export type PollState = ReturnType<typeof pollState>;

@@ -34,7 +34,7 @@ const reviewerKeys: Record<string, ReviewerStatus> = {
 };
 
 export type Parsed =
-  | { kind: 'pull-request'; repository: Repository; build(instance: string): Prebuilt[] }
+  | { kind: 'pull-request'; eventKey: string; repository: Repository; pullRequest: PullRequest; build(instance: string): Prebuilt[] }
   | { kind: 'push'; repository: Repository; event: PushEvent }
   | { kind: 'ignored'; reason: string }
   | { kind: 'invalid'; reason: string };
@@ -54,7 +54,9 @@ export function parseWebhook(eventKey: string, payload: unknown): Parsed {
   if (!pullRequestChange(eventKey, event, '')) return { kind: 'ignored', reason: `${eventKey} is not forwarded` };
   return {
     kind: 'pull-request',
+    eventKey,
     repository,
+    pullRequest: event.pullRequest,
     build: (instance) => {
       const change = pullRequestChange(eventKey, event, instance)!;
       return intentsFor(change).intents.map((intent) => ({ change, intent, body: { ...event, eventKey: intent.eventKey, pandev: pandevBase(intent, change) } }));

@@ -5,8 +5,12 @@ import { parseRetryAfter } from '../cloud/client';
 import { dcTarget, type DcRequest } from './endpoints';
 import { Page } from './schema';
 
-/** How the core reaches a Data Center instance: one GET in, one response out; no retries here. */
-export type DcTransport = (target: string) => Promise<HttpResponse>;
+/**
+ * How the core reaches a Data Center instance: one request in, one response out; no retries here.
+ * Without `post` it is a GET; with it, a POST of that JSON body (only for queries Data Center takes as a
+ * POST, such as the build-status counts of many commits: nothing the bridge sends changes Bitbucket).
+ */
+export type DcTransport = (target: string, post?: { body: string }) => Promise<HttpResponse>;
 
 export interface DcPageOptions {
   /** Items per page asked for; the instance may cap it (notes §5.2: check the returned `limit`). */
@@ -19,6 +23,8 @@ export interface DcPageOptions {
 
 export interface DcClient {
   get<T extends z.ZodType>(request: DcRequest, schema: T): Promise<z.infer<T>>;
+  /** A read that Data Center takes as a POST with a JSON body (e.g. `buildStats`). */
+  query<T extends z.ZodType>(request: DcRequest, body: unknown, schema: T): Promise<z.infer<T>>;
   /** Follows `nextPageStart`, a page at a time: callers stream, nothing is gathered here. */
   pages<T extends z.ZodType>(request: DcRequest, item: T, options?: DcPageOptions): AsyncGenerator<Array<z.infer<T>>>;
   readonly requests: number;
@@ -26,13 +32,13 @@ export interface DcClient {
 
 export function dcClient(transport: DcTransport): DcClient {
   let requests = 0;
-  async function get<T extends z.ZodType>(request: DcRequest, schema: T): Promise<z.infer<T>> {
+  async function get<T extends z.ZodType>(request: DcRequest, schema: T, post?: { body: string }): Promise<z.infer<T>> {
     const target = dcTarget(request);
-    const where = `GET ${target.split('?')[0]}`;
+    const where = `${post ? 'POST' : 'GET'} ${target.split('?')[0]}`;
     let response: HttpResponse;
     requests++;
     try {
-      response = await transport(target);
+      response = await transport(target, post);
     } catch (error) {
       if (error instanceof BitbucketError) throw error;
       throw new BitbucketError('network', undefined, where, `Bitbucket did not answer ${where}: ${errorMessage(error)}`);
@@ -69,7 +75,8 @@ export function dcClient(transport: DcTransport): DcClient {
   }
 
   return {
-    get,
+    get: (request, schema) => get(request, schema),
+    query: (request, body, schema) => get(request, schema, { body: JSON.stringify(body) }),
     pages,
     get requests() {
       return requests;

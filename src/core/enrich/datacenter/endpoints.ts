@@ -20,6 +20,8 @@ export const dcEndpoints = {
   commit: `${repo}/commits/{commitId}`,
   commitChanges: `${repo}/commits/{commitId}/changes`,
   buildStatuses: '/rest/build-status/1.0/commits/{commitId}',
+  /** POST, body: commit ids; answers their build counts (commits without builds are left out). */
+  buildStats: '/rest/build-status/1.0/commits/stats',
 } as const;
 
 export type DcEndpoint = keyof typeof dcEndpoints;

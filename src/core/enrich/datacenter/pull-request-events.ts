@@ -85,10 +85,20 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
   return { events, memory: remember(pr, reviews) };
 }
 
+/** Whether the title, description and target are those remembered (what pr:modified reports). */
+export function sameContent(pr: PullRequest, memory: PullRequestMemory): boolean {
+  const description = (pr.description as string | undefined) ?? null;
+  return pr.title === memory.title && description === memory.description && pr.toRef.id === memory.toRef.id;
+}
+
+/** The memory with the pull request's current title, description and target (reviews kept). */
+export function withContent(pr: PullRequest, memory: PullRequestMemory | undefined): PullRequestMemory {
+  return remember(pr, memory?.reviews ?? {});
+}
+
 /** The previous title, description and target when any of them changed, as pr:modified carries them. */
 function modification(pr: PullRequest, memory: PullRequestMemory): Body | undefined {
-  const description = (pr.description as string | undefined) ?? null;
-  if (pr.title === memory.title && description === memory.description && pr.toRef.id === memory.toRef.id) return undefined;
+  if (sameContent(pr, memory)) return undefined;
   const target = { id: memory.toRef.id, displayId: memory.toRef.displayId, type: 'BRANCH', latestCommit: memory.toRef.latestCommit, latestChangeset: memory.toRef.latestCommit };
   return { previousTitle: memory.title, previousDescription: memory.description, previousTarget: target };
 }

@@ -90,8 +90,35 @@ export const commitRoutes: DcRoute[] = [
   },
 ];
 
+/** Build counts by state, as `RestBuildStats` names them. */
+function buildStats(statuses: Array<{ state: string }>): Record<string, number> {
+  const stats = { successful: 0, failed: 0, inProgress: 0, cancelled: 0, unknown: 0 };
+  for (const { state } of statuses) {
+    if (state === 'SUCCESSFUL') stats.successful++;
+    else if (state === 'FAILED') stats.failed++;
+    else if (state === 'INPROGRESS') stats.inProgress++;
+    else if (state === 'CANCELLED') stats.cancelled++;
+    else stats.unknown++;
+  }
+  return stats;
+}
+
 /** Under `/rest/build-status/1.0` (and `latest`); the spec has it as `/build-status/latest/commits/{commitId}`. */
 export const buildRoutes: DcRoute[] = [
+  {
+    // getMultipleBuildStatusStats: a JSON array of commit ids in, `{<id>: RestBuildStats}` out; commits
+    // without builds are left out, as the spec says. Before `/commits/{commitId}`, which would match it.
+    method: 'POST', template: '/commits/stats',
+    handler: (req) => {
+      if (!Array.isArray(req.body) || !req.body.every((id) => typeof id === 'string')) fail(400, 'The request body must be a JSON array of commit ids', EXCEPTIONS.argument);
+      const answer: Record<string, Record<string, number>> = {};
+      for (const id of req.body as string[]) {
+        const statuses = buildStatuses(req.runtime.model, id.toLowerCase());
+        if (statuses.length) answer[id] = buildStats(statuses);
+      }
+      return ok(answer);
+    },
+  },
   {
     method: 'GET', template: '/commits/{commitId}',
     handler: (req) => page(req.url, buildStatuses(req.runtime.model, (req.params.commitId ?? '').toLowerCase()), (value) => buildStatus(req.runtime.render, value)),
