@@ -1,7 +1,7 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { runBackfillPiece } from '../../core/backfill/job';
 import { BitbucketError, errorMessage } from '../../core/errors';
-import { updateComments } from '../../core/metrics/comment';
+import { commentsEnabled, updateComments } from '../../core/metrics/comment';
 import type { CommentTask } from '../../core/pipeline/deliver-entries';
 import { settingsStore } from '../../core/config/settings';
 import { commentKey, PLANNED_WORK, type ForwardMessage } from '../../core/pipeline/queue';
@@ -28,8 +28,14 @@ export async function runReconcileMessage(workspace: string, repositories: strin
 
 /** Comments wait for nothing else, but one repository's are written one at a time. */
 export async function queueComments(tasks: CommentTask[]): Promise<void> {
+  if (!tasks.length) return;
+  // Comments off: no message at all (the handler would only say so), which keeps the live path lean.
+  const ctx = forgeContext();
+  const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
   const queue = forgeForwardQueue();
-  for (const task of tasks) await queue.push([{ comment: task }], { serializeBy: commentKey(task.repository) });
+  for (const task of tasks) {
+    if (commentsEnabled(preferences, task.repository)) await queue.push([{ comment: task }], { serializeBy: commentKey(task.repository) });
+  }
 }
 
 const COMMENT_ATTEMPTS = 6;
