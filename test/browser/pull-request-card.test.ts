@@ -41,7 +41,11 @@ it('shows an open pull request\'s times so far and a merged one\'s figures, with
   const repo = repository().slug;
   const open = a.openPullRequest({ repository: repo, title: 'Cache the repository index', commits: 1 });
   const merged = a.openPullRequest({ repository: repo, title: 'Retry on 429', commits: 2 });
+  await sb.settle();
+  // A review, then the merge a moment later (in one instant, the simulator may stamp them in either order).
   a.approvePullRequest({ repository: repo, pullRequestId: merged.pullRequestId });
+  await sb.settle();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   a.mergePullRequest({ repository: repo, pullRequestId: merged.pullRequestId });
   await sb.settle();
 
