@@ -11,8 +11,10 @@ import { data, settingsCaller } from './settings-helpers';
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
 
+// A generous delivery timeout: a retry after a slow answer under load would reach PanDev twice (it
+// deduplicates), and these tests count duplicate receipts to show a resumed backfill re-sends nothing.
 async function start(preferences: Partial<Preferences>, tuning: Partial<Tuning> = {}, timeScale = 0.001) {
-  sb = await testSandbox({ connect: false, liveEvents: false, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: 400, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ connect: false, liveEvents: false, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: 5000, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
   await settings().savePreferences(preferences);
   data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
   data(await call('connection/check', {}));
