@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/bridge/config/load';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
 import { expectedBackfill } from '../e2e/backfill-expectations';
-import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import { exited, FAST_TUNING, inProcessBridge, PANDEV, spawnBridge, until } from './helpers';
 
 // Issue 6, item 8, in the cloud edition: the Data Center suite's cases, run against the Cloud
 // simulator. A 30-day backfill arrives complete (every event the simulated workspace had, with the id
@@ -135,19 +135,7 @@ describe('cloud edition as operators run it', () => {
   beforeAll(async () => (cloud = await cloudEnv('bridge-cloud-kill', 6)));
   afterAll(() => cloud.stop());
 
-  const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const start = () => spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'bridge'], {
-    cwd: root,
-    env: { ...process.env, ...cloud.env, BRIDGE_POLL_SECONDS: '1', BITBUCKET_REQUESTS_PER_SECOND: '15', BITBUCKET_CONCURRENCY: '2', BRIDGE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
+  const start = () => spawnBridge({ ...cloud.env, BITBUCKET_REQUESTS_PER_SECOND: '15' });
 
   it('loses nothing and sends nothing under a second id after kill -9 and a restart', async () => {
     const started = Date.now();

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -122,4 +123,25 @@ export function deliveredPullRequestEvents(sink: PanDevSink): Map<string, number
 
 export function sorted(map: Map<string, number>): Array<[string, number]> {
   return [...map].sort(([a], [b]) => a.localeCompare(b));
+}
+
+const root = path.resolve(__dirname, '../..');
+
+/** The CLI's `bridge` command in its own process, as operators run it (`args` after `bridge`). */
+export function spawnBridge(env: Record<string, string>, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'bridge', ...args], {
+    cwd: root,
+    env: { ...process.env, BRIDGE_POLL_SECONDS: '1', BITBUCKET_CONCURRENCY: '2', BRIDGE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

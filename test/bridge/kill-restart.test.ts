@@ -1,33 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import path from 'node:path';
-import { dcEnv, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, type DcEnv } from './helpers';
+import { dcEnv, exited, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, spawnBridge, until, type DcEnv } from './helpers';
 
 // Issue 6, items 5 and 6: the bridge as operators run it (the CLI, in its own process) is killed with
 // SIGKILL in the middle of its backfill and started again: the receiver ends up with every event of
 // the window exactly once (same ids, nothing missing, nothing sent under a second id), the state file
 // is private to its owner, and SIGTERM stops it cleanly.
 
-const root = path.resolve(__dirname, '../..');
-
 function startCli(env: DcEnv, yaml: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'bridge', '--config', yaml], {
-    cwd: root,
-    // Slow enough to be killed mid-way: the instance's default pace is 5 a second; this is 40.
-    env: { ...process.env, ...env.env, BRIDGE_POLL_SECONDS: '1', BITBUCKET_REQUESTS_PER_SECOND: '40', BITBUCKET_CONCURRENCY: '2', BRIDGE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // Slow enough to be killed mid-way: the instance's default pace is 5 a second; this is 40.
+  return spawnBridge({ ...env.env, BITBUCKET_REQUESTS_PER_SECOND: '40' }, ['--config', yaml]);
 }
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
 describe('kill -9 in the middle of a backfill', () => {
   let env: DcEnv;
