@@ -52,3 +52,13 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** Every entry under `prefix`, page by page, in key order. */
+export async function* allEntries<T>(store: KeyValueStore, prefix: string, pageSize = 100): AsyncGenerator<KeyValueEntry<T>> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.list<T>(prefix, { cursor, limit: pageSize });
+    yield* page.entries;
+    cursor = page.cursor;
+  } while (cursor);
+}

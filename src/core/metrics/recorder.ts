@@ -58,6 +58,8 @@ const DeploymentEvent = z.looseObject({
   }),
 });
 
+const WRITE_BATCH = 25;
+
 const REVIEW_KEYS: Record<string, 'approval' | 'changes_requested' | 'comment'> = {
   'pullrequest:approved': 'approval',
   'pullrequest:changes_request_created': 'changes_requested',
@@ -130,7 +132,10 @@ async function firstCommit(facts: FactsStore, repository: string, pr: PullReques
 
 async function recordPush(facts: FactsStore, repository: string, event: z.infer<typeof PushEvent>): Promise<void> {
   const { ref, commits } = event.pandev;
-  for (const commit of commits) await facts.putCommit(repository, commit.hash, { parents: commit.parents, ...(commit.date ? { date: commit.date } : {}) });
+  // A rebuilt push may list a thousand commits: written a batch at a time, not one round trip each.
+  for (let i = 0; i < commits.length; i += WRITE_BATCH) {
+    await Promise.all(commits.slice(i, i + WRITE_BATCH).map((commit) => facts.putCommit(repository, commit.hash, { parents: commit.parents, ...(commit.date ? { date: commit.date } : {}) })));
+  }
   if (ref.type !== 'branch' || commits.length === 0) return;
   const dates = commits.map((c) => c.date).filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
   const known = await facts.branch(repository, ref.name);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { kvKey } from '../keys';
-import type { KeyValueStore } from '../ports';
+import { allEntries, type KeyValueStore } from '../ports';
 import { DeploymentFacts, PullRequestFacts } from './facts';
 
 // The facts the metrics read, kept from what the app already delivered (see recorder.ts): a record
@@ -40,15 +40,10 @@ export function factsStore(store: KeyValueStore) {
   const ttl = { ttlSeconds: TTL_SECONDS };
   async function all<T>(prefix: string, schema: z.ZodType<T>): Promise<T[]> {
     const out: T[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.list<unknown>(`${prefix}:`, { cursor, limit: 100 });
-      for (const { value } of page.entries) {
-        const parsed = schema.safeParse(value);
-        if (parsed.success) out.push(parsed.data);
-      }
-      cursor = page.cursor;
-    } while (cursor);
+    for await (const { value } of allEntries(store, `${prefix}:`)) {
+      const parsed = schema.safeParse(value);
+      if (parsed.success) out.push(parsed.data);
+    }
     return out;
   }
   return {
@@ -66,15 +61,10 @@ export function factsStore(store: KeyValueStore) {
     async commits(repository: string): Promise<KnownCommits> {
       const prefix = `${key('commit', repository)}:`;
       const known: KnownCommits = new Map();
-      let cursor: string | undefined;
-      do {
-        const page = await store.list<unknown>(prefix, { cursor, limit: 100 });
-        for (const { key: k, value } of page.entries) {
-          const parsed = CommitFacts.safeParse(value);
-          if (parsed.success) known.set(k.slice(prefix.length), parsed.data);
-        }
-        cursor = page.cursor;
-      } while (cursor);
+      for await (const { key: k, value } of allEntries(store, prefix)) {
+        const parsed = CommitFacts.safeParse(value);
+        if (parsed.success) known.set(k.slice(prefix.length), parsed.data);
+      }
       return known;
     },
     async branch(repository: string, name: string): Promise<BranchFacts | undefined> {
@@ -91,15 +81,10 @@ export function factsStore(store: KeyValueStore) {
     async awaitingDeployment(repository: string): Promise<number[]> {
       const prefix = `${key('comment', repository)}:`;
       const ids: number[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.list<unknown>(prefix, { cursor, limit: 100 });
-        for (const { key: k, value } of page.entries) {
-          const state = CommentState.safeParse(value);
-          if (state.success && state.data.commentId !== undefined && !state.data.deployed) ids.push(Number(k.slice(prefix.length)));
-        }
-        cursor = page.cursor;
-      } while (cursor);
+      for await (const { key: k, value } of allEntries(store, prefix)) {
+        const state = CommentState.safeParse(value);
+        if (state.success && state.data.commentId !== undefined && !state.data.deployed) ids.push(Number(k.slice(prefix.length)));
+      }
       return ids;
     },
   };
