@@ -24,6 +24,8 @@ export interface SandboxOptions {
   maxPlatformRetries?: number;
   /** Fire the simulator's events at the app as they happen (default); off to fire them by hand. */
   liveEvents?: boolean;
+  /** Run the five-minute tick on the host's timer (default); off when a test runs it itself. */
+  scheduledTriggers?: boolean;
   sinkPort?: number;
   hostPort?: number;
   logger?: (line: HostLogLine) => void;
@@ -103,6 +105,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.maxPlatformRetries !== undefined ? { maxPlatformRetries: options.maxPlatformRetries } : {}),
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
   };
   const sandbox: Sandbox = {
     simulator,

@@ -58,15 +58,23 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
   const changed = affordable.length ? [...(await repositoriesChangedSince(deps.client, deps.workspace, oldest))] : [];
   for (let i = 0; i < affordable.length; i += BATCH) {
-    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories: affordable.slice(i, i + BATCH).map((r) => r.uuid), changed } }], { serializeBy: PLANNED_WORK });
+    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories: affordable.slice(i, i + BATCH).map((r) => r.uuid), changed, plannedAt: now } }], { serializeBy: PLANNED_WORK });
   }
   if (affordable.length < due.length) ctx.log.warn({ due: due.length, queued: affordable.length }, 'reconciliation deferred for lack of request budget');
   await deps.budget.flush();
   return { queued: affordable.length, deferred: due.length - affordable.length };
 }
 
+export interface ReconcileBatch {
+  repositories: string[];
+  changed: Set<string>;
+  /** When the tick planned it: a repository passed since then (a redelivered message, two overlapping ticks) is not read again. */
+  plannedAt?: number;
+}
+
 /** One batch of a pass: each repository on its own, so one failing repository stops nothing else. */
-export async function reconcileBatch(repositories: string[], changed: Set<string>, deps: ReconcileDeps): Promise<{ staged: number; failed: number }> {
+export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps): Promise<{ staged: number; failed: number }> {
+  const { repositories, changed, plannedAt } = batch;
   const { ctx } = deps;
   const settings = settingsStore(ctx.store, ctx.secrets);
   const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
@@ -85,6 +93,7 @@ export async function reconcileBatch(repositories: string[], changed: Set<string
     if (!(await settings.isSelected(repository))) continue;
     const start = ctx.clock.now();
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
+    if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
     const pushed = changed.has(repository.toLowerCase());
     const deployments = pushed || start - (state.lastDeploymentCheckAt ?? 0) >= DEPLOYMENT_CHECK_MS;
     try {

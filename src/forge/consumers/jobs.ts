@@ -21,9 +21,10 @@ export async function runBackfillMessage(workspace: string, repository: string):
   if (outcome.kind === 'continue') await queue.push([{ backfill: { workspace, repository } }], { delaySeconds: outcome.delaySeconds, serializeBy: PLANNED_WORK });
 }
 
-export async function runReconcileMessage(workspace: string, repositories: string[], changed: string[]): Promise<void> {
+export async function runReconcileMessage(message: Extract<ForwardMessage, { reconcile: unknown }>['reconcile']): Promise<void> {
   const ctx = forgeContext();
-  await reconcileBatch(repositories, new Set(changed), { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace });
+  const { workspace, repositories, changed, plannedAt } = message;
+  await reconcileBatch({ repositories, changed: new Set(changed), ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace });
 }
 
 /** Comments wait for nothing else, but one repository's are written one at a time. */
