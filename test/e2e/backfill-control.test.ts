@@ -51,10 +51,13 @@ it('waits for the budget, stops a deselected repository and resumes it when sele
   data(await call('repositories/select', { scope: 'repositories', repositories: [chosen], selected: false }));
   expect((await records()).find((r) => r.repository === chosen)!.state).toBe('cancelled');
 
-  // More budget: the others finish; the deselected one does not move.
+  // More budget: the others finish; the deselected one does not move (a piece that was already
+  // running when it was deselected keeps its progress, under the cancellation).
   await settings().savePreferences({ requestsPerHour: 100_000 });
-  const parked = (await records()).find((r) => r.repository === chosen)!;
   await until((rs) => rs.filter((r) => r.repository !== chosen).every((r) => r.state === 'done'));
+  const parked = (await records()).find((r) => r.repository === chosen)!;
+  expect(parked.state).toBe('cancelled');
+  await sb.settle();
   const still = (await records()).find((r) => r.repository === chosen)!;
   expect(still.state).toBe('cancelled');
   expect(still.cursor).toEqual(parked.cursor);
@@ -105,4 +108,21 @@ it('reads every commit\'s file stats once when asked to, across pieces, and puts
   const diffstats = Object.entries(byRoute).filter(([route]) => route.includes('/diffstat/')).reduce((sum, [, n]) => sum + n, 0);
   const pullRequests = sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created').length;
   expect(diffstats).toBe(new Set(hashes).size + pullRequests);
+}, 120_000);
+
+it('stops a repository deselected while one of its pieces is running, keeping that piece\'s progress', async () => {
+  await start({ requestsPerHour: 100_000 });
+  const victim = [...sb.simulator.model.repositories.values()][2]!;
+  const bare = victim.uuid.replace(/[{}]/g, '');
+  // Its first request (the commit graph) answers slowly: the piece is in flight when it is deselected.
+  sb.simulator.faults.add({ path: `${bare}.*/commits`, latencyMs: 1500, times: 1 });
+  data(await call('connection/activate', {}));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  data(await call('repositories/select', { scope: 'repositories', repositories: [victim.uuid], selected: false }));
+  await until((all) => all.filter((r) => r.repository !== victim.uuid).every((r) => r.state === 'done'));
+  await sb.settle();
+  const record = (await records()).find((r) => r.repository === victim.uuid)!;
+  expect(record.state).toBe('cancelled');
+  // The piece's first step (the graph) is kept; it went no further.
+  expect(record.cursor?.phase).toBe('pullrequests');
 }, 120_000);

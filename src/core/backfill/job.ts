@@ -1,5 +1,5 @@
 import type { RateBudget } from '../budget/rate-budget';
-import type { Preferences } from '../config/settings';
+import { settingsStore, type Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage } from '../errors';
@@ -38,6 +38,12 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   const { ctx } = deps;
   const record = await getBackfill(ctx.store, repository);
   if (!record || record.state === 'cancelled' || record.state === 'done' || record.state === 'failed') return { kind: 'stopped', reason: record ? record.state : 'no backfill requested' };
+  // The selection decides, not the record: a piece that was running when the repository was
+  // deselected may have written its progress over the cancellation.
+  if (!(await settingsStore(ctx.store, ctx.secrets).isSelected(repository))) {
+    await saveBackfill(ctx.store, { ...record, state: 'cancelled', updatedAt: ctx.clock.now() });
+    return { kind: 'stopped', reason: 'cancelled' };
+  }
   const snapshot = await deps.budget.snapshot();
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
   if (cap <= 0) {
@@ -73,7 +79,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       } else {
         current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
       }
-      await saveBackfill(ctx.store, { ...current, etaSeconds: eta(current, snapshot.limit) });
+      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, snapshot.limit) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
     }
     return { kind: 'continue', delaySeconds: 0 };
   } catch (error) {
@@ -102,6 +108,14 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   } finally {
     await deps.budget.flush();
   }
+}
+
+/** Saves a step's progress; deselected meanwhile, the progress is kept under the cancellation and the piece stops. */
+async function saveProgress(ctx: BackfillDeps['ctx'], record: BackfillRecord): Promise<'saved' | 'cancelled'> {
+  const stored = await getBackfill(ctx.store, record.repository);
+  const cancelled = stored?.state === 'cancelled';
+  await saveBackfill(ctx.store, cancelled ? { ...record, state: 'cancelled' } : record);
+  return cancelled ? 'cancelled' : 'saved';
 }
 
 /** Seconds left at the budget's pace, from the requests the remaining work is expected to take. */
