@@ -254,7 +254,7 @@ async function idleReconciliation(repositories: number): Promise<IdleRun> {
     await reconcileNow(host); // the first pass: watermarks, environments lists
     const quiet = await measurePass(host, peers);
     // Once an hour the repository list is read again and deployments are checked.
-    await host.kvs.set('reconcile:index', { at: 0, repositories: [] });
+    await host.kvs.set('reconcile:index:meta', null);
     const hourly = await measurePass(host, peers, { lastDeploymentCheckAt: 0 });
     return { repositories, quiet, hourly };
   } finally {

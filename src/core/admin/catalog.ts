@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chunkedList } from '../chunked-list';
 import { keyPart } from '../keys';
 import type { AdminContext } from './context';
 
@@ -36,27 +37,15 @@ const ApiRepository = z.object({
 });
 
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string()]);
-const Meta = z.object({ fetchedAt: z.number(), chunks: z.number().int(), projects: z.array(z.tuple([z.string(), z.string()])) });
-
-const META_KEY = 'catalog:meta';
-// Chunks carry their fetch time, so a reader never mixes two generations of the list.
-const chunkKey = (fetchedAt: number, index: number) => `catalog:${fetchedAt}:${index}`;
+const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])) });
+const stored = (ctx: AdminContext) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: TTL_SECONDS, chunkSize: CHUNK });
 
 export async function loadCatalog(ctx: AdminContext, options: { refresh?: boolean } = {}): Promise<Catalog> {
   if (!options.refresh) {
-    const cached = await readCached(ctx);
-    if (cached) return cached;
+    const cached = await stored(ctx).read();
+    if (cached) return catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
   }
   return fetchCatalog(ctx);
-}
-
-async function readCached(ctx: AdminContext): Promise<Catalog | undefined> {
-  const meta = Meta.safeParse(await ctx.store.get(META_KEY));
-  if (!meta.success) return undefined;
-  const chunks = await Promise.all(Array.from({ length: meta.data.chunks }, (_, i) => ctx.store.get(chunkKey(meta.data.fetchedAt, i))));
-  if (chunks.some((chunk) => chunk === undefined)) return undefined;
-  const entries = chunks.flatMap((chunk) => z.array(Entry).parse(chunk));
-  return catalog(meta.data.fetchedAt, entries.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(meta.data.projects));
 }
 
 async function fetchCatalog(ctx: AdminContext): Promise<Catalog> {
@@ -72,13 +61,7 @@ async function fetchCatalog(ctx: AdminContext): Promise<Catalog> {
   }
   const fetchedAt = ctx.clock.now();
   const sorted = sortByProject(repositories, projects);
-  const chunks = Math.ceil(sorted.length / CHUNK);
-  await Promise.all(
-    Array.from({ length: chunks }, (_, i) =>
-      ctx.store.set(chunkKey(fetchedAt, i), sorted.slice(i * CHUNK, (i + 1) * CHUNK).map((r) => [r.uuid, r.slug, r.name, r.projectKey]), { ttlSeconds: TTL_SECONDS }),
-    ),
-  );
-  await ctx.store.set(META_KEY, { fetchedAt, chunks, projects: [...projects] }, { ttlSeconds: TTL_SECONDS });
+  await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects] });
   return catalog(fetchedAt, sorted, projects);
 }
 

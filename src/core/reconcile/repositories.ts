@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { chunkedList } from '../chunked-list';
 import { keyPart } from '../keys';
 import type { CloudClient } from '../enrich/cloud/client';
 import { RepositoryPage } from '../enrich/cloud/schema';
@@ -13,18 +15,20 @@ export interface IndexedRepository {
   updatedOn: string;
 }
 
-const INDEX = 'reconcile:index';
 const REFRESH_MS = 3_600_000;
+// Chunked: a list of 2,000 repositories is more than one stored value may hold.
+const index = (store: KeyValueStore) =>
+  chunkedList(store, 'reconcile:index', { item: z.tuple([z.string(), z.string(), z.string()]), meta: z.object({}) }, { ttlSeconds: 2 * 3600 });
 
 export async function repositoryIndex(client: CloudClient, store: KeyValueStore, workspace: string, now: number): Promise<IndexedRepository[]> {
-  const cached = await store.get<{ at: number; repositories: IndexedRepository[] }>(INDEX);
-  if (cached && now - cached.at < REFRESH_MS) return cached.repositories;
+  const cached = await index(store).read();
+  if (cached && now - cached.at < REFRESH_MS) return cached.items.map(([uuid, slug, updatedOn]) => ({ uuid, slug, updatedOn }));
   const repositories: IndexedRepository[] = [];
   const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.full_name,values.name,values.type,values.updated_on,next' };
   for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, RepositoryPage.shape.values.element, 200)) {
     for (const repo of page) repositories.push({ uuid: repo.uuid, slug: (repo.slug as string | undefined) ?? repo.name, updatedOn: (repo.updated_on as string | undefined) ?? '' });
   }
-  await store.set(INDEX, { at: now, repositories });
+  await index(store).write(now, repositories.map((r): [string, string, string] => [r.uuid, r.slug, r.updatedOn]), {});
   return repositories;
 }
 

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { KeyValueStore } from './ports';
+
+// A list longer than one stored value may be (Forge: 240 KiB) kept as a header and chunks of a few
+// hundred entries. Chunk keys carry the write's time, so a reader never mixes two generations; old
+// chunks are left to their TTL.
+
+export interface ChunkedList<T, M> {
+  read(): Promise<{ at: number; items: T[]; meta: M } | undefined>;
+  write(at: number, items: T[], meta: M): Promise<void>;
+}
+
+export function chunkedList<T extends z.ZodType, M extends z.ZodType>(
+  store: KeyValueStore,
+  name: string,
+  schemas: { item: T; meta: M },
+  options: { ttlSeconds: number; chunkSize?: number },
+): ChunkedList<z.infer<T>, z.infer<M>> {
+  const Header = z.object({ at: z.number(), chunks: z.number().int().min(0), meta: z.unknown() });
+  const Chunk = z.array(schemas.item);
+  const headerKey = `${name}:meta`;
+  const chunkKey = (at: number, index: number) => `${name}:${at}:${index}`;
+  const size = options.chunkSize ?? 500;
+  return {
+    async read() {
+      const header = Header.safeParse(await store.get(headerKey));
+      if (!header.success) return undefined;
+      const { at, chunks } = header.data;
+      const meta = schemas.meta.safeParse(header.data.meta);
+      if (!meta.success) return undefined;
+      const values = await Promise.all(Array.from({ length: chunks }, (_, i) => store.get(chunkKey(at, i))));
+      // A chunk gone (expired before its header) or from an older shape: read the list again.
+      const parsed = values.map((value) => Chunk.safeParse(value));
+      if (parsed.some((chunk) => !chunk.success)) return undefined;
+      return { at, items: parsed.flatMap((chunk) => chunk.data ?? []), meta: meta.data };
+    },
+    async write(at, items, meta) {
+      const chunks = Math.ceil(items.length / size);
+      await Promise.all(Array.from({ length: chunks }, (_, i) => store.set(chunkKey(at, i), items.slice(i * size, (i + 1) * size), { ttlSeconds: options.ttlSeconds })));
+      await store.set(headerKey, { at, chunks, meta }, { ttlSeconds: options.ttlSeconds });
+    },
+  };
+}
