@@ -99,3 +99,19 @@ it('reads each repository once when two ticks plan the same pass', async () => {
   await sb.settle();
   expect(sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/pullrequests/activity']).toBe(4);
 });
+
+it('finds a deployment made without a push, its event lost, at the next hourly check', async () => {
+  await reconcileNow();
+  const repository = [...sb.simulator.model.repositories.values()][0]!;
+  sb.simulator.actions.runDeployment({ repository: repository.slug, environment: 'Production' });
+  sb.sink.clear();
+  const deployed = () => sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment');
+  // The next 15-minute pass reads no deployments: the last check is less than an hour old.
+  await reconcileNow();
+  expect(deployed()).toEqual([]);
+  // An hour on (this repository had news within the day): it is found.
+  for (const key of passes()) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastDeploymentCheckAt: Date.now() - 3_600_000 });
+  await reconcileNow();
+  expect(deployed().length).toBeGreaterThan(0);
+  expect(deployed().every((d) => d.headers['x-pandev-origin'] === 'reconcile')).toBe(true);
+});

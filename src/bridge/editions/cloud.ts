@@ -6,7 +6,7 @@ import { RepositoryPage } from '../../core/enrich/cloud/schema';
 import { errorMessage } from '../../core/errors';
 import { kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
-import { reconcileRepository } from '../../core/reconcile/reconcile-repository';
+import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
 import { repositoriesChangedSince } from '../../core/reconcile/repositories';
 import type { BridgeConfig } from '../config/schema';
 import { selection } from '../config/selection';
@@ -23,9 +23,8 @@ import type { Edition, EditionSetup, PollOutcome } from './edition';
 // an access token. Workspace and repositories are named by UUID, so ids match the app's.
 
 const Workspace = z.looseObject({ uuid: z.string(), slug: z.string() });
-const CloudCursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), deploymentsAt: z.number().optional(), error: z.string().optional() });
+const CloudCursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), deploymentsAt: z.number().optional(), lastActivityAt: z.number().optional(), error: z.string().optional() });
 type CloudCursor = z.infer<typeof CloudCursor>;
-const DEPLOYMENTS_EVERY_MS = 3_600_000;
 
 interface CloudRepository {
   uuid: string;
@@ -66,15 +65,17 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
               lock(repository.uuid, async (): Promise<PollOutcome> => {
                 const cursor = cursors.get(repository.uuid)!;
                 const start = bridge.ctx.clock.now();
-                const deployments = start - (cursor.deploymentsAt ?? 0) >= DEPLOYMENTS_EVERY_MS;
+                const wasPushed = !cursor.lastSuccessAt || pushed.has(repository.uuid.toLowerCase());
+                const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {
-                  const items = await reconcileRepository({
+                  const { items, lastDeploymentAt } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
-                    pushed: !cursor.lastSuccessAt || pushed.has(repository.uuid.toLowerCase()), deployments, now: start,
+                    pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark, now: start,
                   });
                   const staged = await stageAndQueue(items, bridge);
                   // The watermark is the pass's start (DevLake's rule): what changed during the pass is read again.
-                  await bridge.store.set(cursorKey(repository.uuid), { watermark: start, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt } satisfies CloudCursor);
+                  const lastActivityAt = Math.max(items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
+                  await bridge.store.set(cursorKey(repository.uuid), { watermark: start, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt, ...(lastActivityAt ? { lastActivityAt } : {}) } satisfies CloudCursor);
                   return { ok: true, staged, skipped: [] };
                 } catch (error) {
                   const reason = errorMessage(error);

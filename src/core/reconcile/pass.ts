@@ -7,7 +7,7 @@ import { kvKey } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
 import { PLANNED_WORK, QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
-import { reconcileRepository } from './reconcile-repository';
+import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
 import { repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
 
 // The reconciliation. Forge does not promise product events, so every selected repository is read
@@ -30,13 +30,13 @@ interface RepositoryState {
   lastPassAt: number;
   lastActivityAt: number;
   lastDeploymentCheckAt?: number;
+  lastDeploymentAt?: number;
   error?: string;
 }
 
 /** Requests one idle repository costs (its activity log's first page), and an active one on average. */
 const IDLE_COST = 1;
 const BATCH = 20;
-const DEPLOYMENT_CHECK_MS = 3_600_000;
 const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
 
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
@@ -95,9 +95,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
     const pushed = changed.has(repository.toLowerCase());
-    const deployments = pushed || start - (state.lastDeploymentCheckAt ?? 0) >= DEPLOYMENT_CHECK_MS;
+    const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0) });
     try {
-      const items = await reconcileRepository({ client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments, now: start });
+      const { items, lastDeploymentAt } = await reconcileRepository({ client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments, deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, now: start });
       const result = await stagePrebuilt(items, ctx);
       const ids = result.entries.map((e) => e.id);
       for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
@@ -107,6 +107,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
         lastPassAt: start,
         lastActivityAt: items.length ? start : state.lastActivityAt,
         lastDeploymentCheckAt: deployments ? start : state.lastDeploymentCheckAt,
+        lastDeploymentAt: lastDeploymentAt ?? state.lastDeploymentAt,
       } satisfies RepositoryState);
       if (ids.length) ctx.log.info({ repository, staged: ids.length }, 'reconciliation found deliveries the triggers missed');
     } catch (error) {

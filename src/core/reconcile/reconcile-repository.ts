@@ -26,17 +26,41 @@ export interface ReconcileInput {
   watermark: number;
   /** The workspace query saw a push (or other change) to this repository since the watermark. */
   pushed: boolean;
-  /** Check deployments in this pass (repositories with environments, see due.ts). */
+  /** Check deployments in this pass (see deploymentCheckDue)… */
   deployments: boolean;
+  /** …for those updated since the start of the pass that last checked them (not every pass does). */
+  deploymentsSince?: number;
   now: number;
 }
 
-export async function reconcileRepository(input: ReconcileInput): Promise<Prebuilt[]> {
-  const out: Prebuilt[] = [];
-  out.push(...(await pullRequestNews(input)));
-  if (input.pushed) out.push(...(await refNews(input)));
-  if (input.deployments) out.push(...(await deploymentNews(input)));
-  return out;
+export interface ReconcileResult {
+  items: Prebuilt[];
+  /** When the newest deployment seen in this pass was updated (a deployments read only). */
+  lastDeploymentAt?: number;
+}
+
+export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
+  const items: Prebuilt[] = [];
+  items.push(...(await pullRequestNews(input)));
+  if (input.pushed) items.push(...(await refNews(input)));
+  if (!input.deployments) return { items };
+  const deployments = await deploymentNews(input);
+  items.push(...deployments.items);
+  return { items, ...(deployments.lastDeploymentAt !== undefined ? { lastDeploymentAt: deployments.lastDeploymentAt } : {}) };
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Whether this pass reads deployments. No feed proves "no deployment" for free, so they cost a request
+ * of their own. Deployments come from pipelines, and pipelines from pushes and merges: they are read
+ * on a push, hourly for a day after any news in the repository (a pipeline still running, a manual
+ * promotion to production), and daily in a repository that has been quiet for longer.
+ */
+export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCheckAt?: number | undefined; lastActivityAt?: number | undefined }): boolean {
+  if (input.pushed || input.lastCheckAt === undefined) return true;
+  const active = input.lastActivityAt !== undefined && input.now - input.lastActivityAt < 24 * HOUR;
+  return input.now - input.lastCheckAt >= (active ? HOUR : 24 * HOUR);
 }
 
 /**
@@ -120,21 +144,25 @@ async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | 
   return { before, commits, truncated: false };
 }
 
-async function deploymentNews(input: ReconcileInput): Promise<Prebuilt[]> {
-  const { client, workspace, repository, watermark } = input;
+async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
+  const { client, workspace, repository } = input;
+  const since = input.deploymentsSince ?? input.watermark;
   const params = { workspace, repo_slug: repository };
   const environments = await environmentsOf(input);
-  if (!environments.size) return [];
-  const repositoryObject = await input.lookups.repository(workspace, repository);
-  const out: Prebuilt[] = [];
+  if (!environments.size) return { items: [] };
+  const items: Prebuilt[] = [];
+  let lastDeploymentAt: number | undefined;
   const page = await client.get({ endpoint: 'deployments', params, query: { pagelen: 100 } }, DeploymentPage);
   for (const deployment of page.values) {
     const state = deployment.state as { completed_on?: string; started_on?: string } | undefined;
-    const updated = (deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on;
-    if (!updated || Date.parse(updated) < watermark) continue;
-    out.push(...deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environments.get(deployment.environment?.uuid ?? '') ?? {}, origin: 'reconcile' }));
+    const updated = Date.parse((deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on ?? '');
+    if (Number.isNaN(updated)) continue;
+    lastDeploymentAt = Math.max(lastDeploymentAt ?? 0, updated);
+    if (updated < since) continue;
+    const repositoryObject = await input.lookups.repository(workspace, repository);
+    items.push(...deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environments.get(deployment.environment?.uuid ?? '') ?? {}, origin: 'reconcile' }));
   }
-  return out;
+  return { items, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}) };
 }
 
 /** A repository's environments change rarely; one request a day keeps the list (and says whether there are any). */
