@@ -13,8 +13,8 @@ const call = settingsCaller(() => sb);
 
 // A generous delivery timeout: a retry after a slow answer under load would reach PanDev twice (it
 // deduplicates), and these tests count duplicate receipts to show a resumed backfill re-sends nothing.
-async function start(preferences: Partial<Preferences>, tuning: Partial<Tuning> = {}, timeScale = 0.001) {
-  sb = await testSandbox({ connect: false, liveEvents: false, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: 5000, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
+async function start(preferences: Partial<Preferences>, tuning: Partial<Tuning> = {}, timeScale = 0.001, scheduledTriggers = true) {
+  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: 5000, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
   await settings().savePreferences(preferences);
   data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
   data(await call('connection/check', {}));
@@ -42,11 +42,18 @@ it('waits for the budget, stops a deselected repository and resumes it when sele
   // 60 requests an hour: the backfill of ten repositories runs out and waits for the hour to roll.
   await start({ requestsPerHour: 60 });
   data(await call('connection/activate', {}));
-  await until((rs) => rs.some((r) => r.state === 'running' && r.cursor !== undefined) && appRequests() >= 50);
+  // Until the hour's requests are spent and nothing moves: no piece is half-way through a step then.
+  let seen = -1;
+  await until((rs) => {
+    const spent = appRequests();
+    const still = spent === seen;
+    seen = spent;
+    return still && spent >= 50 && rs.some((r) => r.state !== 'done');
+  });
   expect(appRequests()).toBeLessThanOrEqual(60);
   const waiting = await records();
   expect(waiting.some((r) => r.state !== 'done')).toBe(true);
-  // One that has started and is part-way: its cursor must survive the pause.
+  // One that has started, if one has: its cursor must survive the pause.
   const chosen = (waiting.find((r) => r.state === 'running' && r.cursor !== undefined) ?? waiting.find((r) => r.state !== 'done')!).repository;
   data(await call('repositories/select', { scope: 'repositories', repositories: [chosen], selected: false }));
   expect((await records()).find((r) => r.repository === chosen)!.state).toBe('cancelled');
@@ -74,7 +81,7 @@ it('slows down in a 429 storm but completes without spending beyond the budget',
   sb.simulator.faults.add({ path: '^/2\\.0/repositories/[^/]+/[^/]+/', status: 429, body: 'Rate limit for this resource has been exceeded', probability: 0.3, times: 30 });
   data(await call('connection/activate', {}));
   const rs = await until(finished);
-  expect(rs.every((r) => r.state === 'done')).toBe(true);
+  expect(rs.filter((r) => r.state !== 'done').map((r) => `${r.state}: ${r.error ?? ''}`)).toEqual([]);
   expect(sb.simulator.stats().faulted).toBe(30);
   expect(sb.logs.some((line) => /backfill piece interrupted/.test(line.message))).toBe(true);
   // Planned work may use the hour minus the live reserve; every request, 429s included, counts.
@@ -125,4 +132,23 @@ it('stops a repository deselected while one of its pieces is running, keeping th
   expect(record.state).toBe('cancelled');
   // The piece's first step (the graph) is kept; it went no further.
   expect(record.cursor?.phase).toBe('pullrequests');
+}, 120_000);
+
+it('reads each repository\'s shared feeds once, and the repository objects of all ten in one request', async () => {
+  // The host's five-minute timer off: the reconciliation would read the same feeds alongside.
+  await start({ requestsPerHour: 100_000, commitStats: 'pullrequest' }, {}, 0.001, false);
+  sb.simulator.resetStats();
+  data(await call('connection/activate', {}));
+  expect((await until(finished)).every((r) => r.state === 'done')).toBe(true);
+  const byRoute = sb.simulator.stats().byRoute;
+  const route = (tail: string) => byRoute[`GET /repositories/{workspace}/{repo_slug}${tail}`] ?? 0;
+  // No repository read on its own: the settings page's list at Activate, then one filtered listing.
+  expect(route('')).toBe(0);
+  expect(byRoute['GET /repositories/{workspace}']).toBe(2);
+  // Branches and tags in one listing; one page of most feeds for these small repositories.
+  expect([route('/refs'), route('/refs/branches'), route('/refs/tags')]).toEqual([10, 0, 0]);
+  expect([route('/pullrequests'), route('/environments'), route('/deployments')]).toEqual([10, 10, 10]);
+  // The activity log: a page of 50 entries holds most of these repositories' 30 days, not all.
+  expect(route('/pullrequests/activity')).toBeGreaterThanOrEqual(10);
+  expect(route('/pullrequests/activity')).toBeLessThan(15);
 }, 120_000);

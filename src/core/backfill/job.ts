@@ -6,6 +6,7 @@ import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
 import type { ForwardQueue } from '../pipeline/queue';
 import { phaseOrder, phases, type Phase, type PhaseContext } from './phases';
+import { primeRepositoryObjects } from './repository-objects';
 import { getBackfill, saveBackfill, type BackfillRecord } from './state';
 
 // One piece of a repository's backfill: a bounded number of Bitbucket requests (never more than the
@@ -48,7 +49,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
   if (cap <= 0) {
     const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
-    await saveBackfill(ctx.store, { ...record, state: 'running', updatedAt: ctx.clock.now(), etaSeconds: eta(record, snapshot.limit) });
+    if ((await saveProgress(ctx, { ...record, state: 'running', updatedAt: ctx.clock.now(), etaSeconds: eta(record, snapshot.limit) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
@@ -63,6 +64,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   };
   try {
     const deadline = ctx.clock.now() + PIECE_MS;
+    await primeRepositoryObjects(phaseCtx);
     while (phaseCtx.spent() < cap && ctx.clock.now() < deadline) {
       const phase = current.cursor?.phase ?? ORDER[0]!;
       const step = await phases[phase as Phase](phaseCtx, current);
@@ -98,7 +100,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       const snapshot = error.kind === 'rate-limited' ? await deps.budget.snapshot() : undefined;
       const delay = snapshot ? Math.max(1, Math.ceil((snapshot.availableAt(1) - ctx.clock.now()) / 1000)) : (error.retryAfterSeconds ?? 30);
       ctx.log.warn({ repository, error: error.message, retryInSeconds: delay }, 'backfill piece interrupted; will resume');
-      await saveBackfill(ctx.store, { ...current, updatedAt: ctx.clock.now(), error: error.message });
+      if ((await saveProgress(ctx, { ...current, updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
       return { kind: 'continue', delaySeconds: delay };
     }
     const reason = errorMessage(error);

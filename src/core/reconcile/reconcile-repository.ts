@@ -1,12 +1,12 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, EnvironmentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
 import { buildStatusEvents } from '../history/status-events';
-import { deploymentHistory, type EnvironmentInfo } from '../history/deployment-events';
+import { deploymentHistory } from '../history/deployment-events';
+import { repositoryEnvironments } from '../enrich/cloud/environments';
 import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
 import { refMovePush } from '../history/push-events';
-import { kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
 import { refStateStore } from '../pipeline/ref-state';
 import { entryDate } from '../backfill/phases/activity';
@@ -101,30 +101,29 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
   const refs = refStateStore(input.store);
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const out: Prebuilt[] = [];
-  for (const endpoint of ['branches', 'tags'] as const) {
-    for await (const page of client.pages({ endpoint, params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
-      for (const ref of page) {
-        const type = ref.type === 'tag' ? 'tag' : 'branch';
-        const tip = ref.target?.hash;
-        const known = await refs.get(repository, type, ref.name);
-        if (!tip) continue;
-        // A tip that moved in this period (its push delivered live, or found now) gets its statuses
-        // read: the status events may be the ones Forge lost.
-        const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= input.watermark);
-        if (known?.tip === tip) {
-          if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
-          continue;
-        }
-        // A ref the app never delivered whose tip predates the watermark did not move in this period
-        // (it existed before activation): remember where it stands, send nothing.
-        if (!known && Date.parse(ref.target?.date ?? '') < input.watermark) {
-          await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'reconcile' });
-          continue;
-        }
-        const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
-        out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
-        if (recent) out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
+  // Branches and tags in one listing.
+  for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
+    for (const ref of page) {
+      const type = ref.type === 'tag' ? 'tag' : 'branch';
+      const tip = ref.target?.hash;
+      const known = await refs.get(repository, type, ref.name);
+      if (!tip) continue;
+      // A tip that moved in this period (its push delivered live, or found now) gets its statuses
+      // read: the status events may be the ones Forge lost.
+      const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= input.watermark);
+      if (known?.tip === tip) {
+        if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
+        continue;
       }
+      // A ref the app never delivered whose tip predates the watermark did not move in this period
+      // (it existed before activation): remember where it stands, send nothing.
+      if (!known && Date.parse(ref.target?.date ?? '') < input.watermark) {
+        await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'reconcile' });
+        continue;
+      }
+      const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
+      out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
+      if (recent) out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
     }
   }
   return out;
@@ -148,7 +147,7 @@ async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
   const { client, workspace, repository } = input;
   const since = input.deploymentsSince ?? input.watermark;
   const params = { workspace, repo_slug: repository };
-  const environments = await environmentsOf(input);
+  const environments = await repositoryEnvironments(client, input.store, workspace, repository);
   if (!environments.size) return { items: [] };
   const items: Prebuilt[] = [];
   let lastDeploymentAt: number | undefined;
@@ -163,17 +162,6 @@ async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
     items.push(...deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environments.get(deployment.environment?.uuid ?? '') ?? {}, origin: 'reconcile' }));
   }
   return { items, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}) };
-}
-
-/** A repository's environments change rarely; one request a day keeps the list (and says whether there are any). */
-async function environmentsOf(input: ReconcileInput): Promise<Map<string, EnvironmentInfo>> {
-  const key = kvKey('reconcile', 'environments', input.repository);
-  const cached = await input.store.get<{ at: number; list: Array<[string, EnvironmentInfo]> }>(key);
-  if (cached && input.now - cached.at < 86_400_000) return new Map(cached.list);
-  const page = await input.client.get({ endpoint: 'environments', params: { workspace: input.workspace, repo_slug: input.repository }, query: { pagelen: 100 } }, EnvironmentPage);
-  const list = page.values.map((e): [string, EnvironmentInfo] => [e.uuid, { ...(e.name ? { name: e.name } : {}), ...(e.environment_type ? { type: e.environment_type.name } : {}) }]);
-  await input.store.set(key, { at: input.now, list });
-  return new Map(list);
 }
 
 /**

@@ -54,6 +54,8 @@ export const forgeCloudTransport: CloudTransport = async (request) => {
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/refs/branches?${q}`);
     case 'tags':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/refs/tags?${q}`);
+    case 'refs':
+      return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/refs?${q}`);
     case 'commit':
       return bitbucket.requestBitbucket(route`/2.0/repositories/${p('workspace')}/${p('repo_slug')}/commit/${p('commit')}?${q}`);
     case 'commitStatuses':

@@ -51,6 +51,7 @@ function requests(sim: CloudSimulator): Record<string, string> {
     '/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses': `${base}/commit/${statusHash}/statuses`,
     '/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build/{key}': `${base}/commit/${statusHash}/statuses/build/${enc([...(byKey?.keys() ?? [])][0] ?? '')}`,
     '/repositories/{workspace}/{repo_slug}/diffstat/{spec}': `${base}/diffstat/${repo.mainBranch}`,
+    '/repositories/{workspace}/{repo_slug}/refs': `${base}/refs?pagelen=100`,
     '/repositories/{workspace}/{repo_slug}/refs/branches': `${base}/refs/branches?pagelen=100`,
     '/repositories/{workspace}/{repo_slug}/refs/branches/{name}': `${base}/refs/branches/${repo.mainBranch}`,
     '/repositories/{workspace}/{repo_slug}/refs/tags': `${base}/refs/tags`,

@@ -16,17 +16,15 @@ const MAX_PUSH_COMMITS = 1000;
 
 export const refsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'refs' ? record.cursor : undefined;
-  // page 0: branches, page 1: tags; `next` follows each listing's own pages.
-  const kind = (cursor?.page ?? 0) === 0 ? 'branches' : 'tags';
-  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: kind, params: repoParams(pc), query: { pagelen: 100 } }, RefPage);
+  // Branches and tags in one listing; `next` follows its pages.
+  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'refs', params: repoParams(pc), query: { pagelen: 100 } }, RefPage);
   const graph = await graphOf(pc);
   for (const ref of page.values) {
     // Out of requests for commit stats: the same page again next piece (refs already staged are
     // skipped by their recorded tips, stats already read are kept).
-    if ((await refMove(pc, graph, ref)) === 'later') return { record, next: cursor?.next ?? '', page: cursor?.page ?? 0 };
+    if ((await refMove(pc, graph, ref)) === 'later') return { record, next: cursor?.next ?? '' };
   }
-  if (page.next) return { record, next: page.next, page: cursor?.page ?? 0 };
-  return kind === 'branches' ? { record, next: '', page: 1 } : { record };
+  return page.next ? { record, next: page.next } : { record };
 };
 
 async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<void | 'later'> {

@@ -22,6 +22,8 @@ export const cloudEndpoints = {
   commits: '/2.0/repositories/{workspace}/{repo_slug}/commits',
   branches: '/2.0/repositories/{workspace}/{repo_slug}/refs/branches',
   tags: '/2.0/repositories/{workspace}/{repo_slug}/refs/tags',
+  /** Branches and tags in one listing. */
+  refs: '/2.0/repositories/{workspace}/{repo_slug}/refs',
   commit: '/2.0/repositories/{workspace}/{repo_slug}/commit/{commit}',
   commitStatuses: '/2.0/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses',
   deployment: '/2.0/repositories/{workspace}/{repo_slug}/deployments/{deployment_uuid}',

@@ -14,6 +14,8 @@ export interface Lookups {
   /** The last repository object seen, for events about a repository that is already gone. */
   cachedRepository(repositoryUuid: string): Promise<Repository | undefined>;
   forgetRepository(repositoryUuid: string): Promise<void>;
+  /** Repository objects read some other way (a listing): later lookups need no request. */
+  rememberRepositories(repositories: Repository[]): Promise<void>;
   account(id: { uuid?: string; accountId?: string }, known: Array<Account | null | undefined>): Promise<Account | undefined>;
 }
 
@@ -63,6 +65,10 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     repository,
     account,
     cachedRepository: async (uuid) => remembered(repositoryKey(uuid)) ?? (await store.get<Repository>(repositoryKey(uuid))),
+    rememberRepositories: async (repositories) => {
+      for (const value of repositories) remember(repositoryKey(value.uuid), value);
+      await Promise.all(repositories.map((value) => store.set(repositoryKey(value.uuid), value, { ttlSeconds: REPOSITORY_TTL_SECONDS })));
+    },
     forgetRepository: async (uuid) => {
       memo.delete(repositoryKey(uuid));
       await store.delete(repositoryKey(uuid));

@@ -8,6 +8,16 @@ const base = '/repositories/{workspace}/{repo_slug}/refs';
 
 export const refRoutes: Route[] = [
   {
+    // Branches and tags in one listing (the spec's `paginated_refs`), by name as the spec's default.
+    method: 'GET', template: base,
+    handler: (ctx) => {
+      const repo = requireRepository(ctx);
+      const branches = [...repo.branches].map(([name, hash]) => branch(ctx.runtime.render, repo, name, hash));
+      const tags = [...repo.tags.values()].map((value) => tag(ctx.runtime.render, repo, value));
+      return listResponse(ctx, [...branches, ...tags], { filterable: true, defaultSort: 'name' });
+    },
+  },
+  {
     method: 'GET', template: `${base}/branches`,
     handler: (ctx) => {
       const repo = requireRepository(ctx);

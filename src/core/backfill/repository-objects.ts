@@ -1,0 +1,31 @@
+import { RepositoryPage } from '../enrich/cloud/schema';
+import { BitbucketError, errorMessage } from '../errors';
+import type { PhaseContext } from './phases';
+import { listBackfills } from './state';
+
+// Every delivery names its repository with Bitbucket's full repository object. A backfill would read
+// it once per repository; instead the workspace's repository list, filtered by UUID, brings those of
+// up to fifty repositories waiting for their backfill in one request, into the lookups' cache.
+
+const BATCH = 50;
+
+export async function primeRepositoryObjects(pc: PhaseContext): Promise<void> {
+  if (await pc.lookups.cachedRepository(pc.repository)) return;
+  const missing = [pc.repository];
+  for (const record of await listBackfills(pc.ctx.store)) {
+    if (missing.length >= BATCH) break;
+    if (record.repository === pc.repository || (record.state !== 'queued' && record.state !== 'running')) continue;
+    if (!(await pc.lookups.cachedRepository(record.repository))) missing.push(record.repository);
+  }
+  // One repository alone costs the same either way: its own request, made by the lookup when needed.
+  if (missing.length < 2) return;
+  const q = missing.map((uuid) => `uuid="${uuid}"`).join(' OR ');
+  try {
+    const page = await pc.get({ endpoint: 'repositories', params: { workspace: pc.workspace }, query: { q, pagelen: BATCH } }, RepositoryPage);
+    await pc.lookups.rememberRepositories(page.values);
+  } catch (error) {
+    // A filter Bitbucket refuses costs this one request: each repository is then read on its own.
+    if (error instanceof BitbucketError && error.transient) throw error;
+    pc.ctx.log.warn({ error: errorMessage(error) }, 'could not read repository objects in one request; reading them one by one');
+  }
+}
