@@ -91,6 +91,11 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
     if (typeof enriched !== 'string') return enriched;
     body = enriched;
   }
+  // The body is stored only when the entry stays (a retry, a pause, a dead letter): most deliveries
+  // succeed at once, and each Forge storage write counts against the installation's quota. A consumer
+  // that dies mid-attempt costs one enrichment again.
+  const built = body;
+  const keep = (): Partial<OutboxEntry> => (entry.body ? {} : { body: encodeBody(built) });
   const attempt = entry.attempts + 1;
   const outcome = await attemptDelivery(
     {
@@ -118,19 +123,19 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
       return { outcome: 'delivered', comments: await recordFacts(entry, body, ctx) };
     }
     case 'retry': {
-      if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { attempts: attempt, lastStatus: outcome.status });
+      if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { ...keep(), attempts: attempt, lastStatus: outcome.status });
       const seconds = retryDelaySeconds(attempt, tuning, outcome.retryAfterSeconds, ctx.random);
       const at = ctx.clock.now();
       const notBefore = seconds > tuning.maxDelaySeconds ? { notBefore: at + seconds * 1000 } : {};
-      await outbox.put({ ...entry, attempts: attempt, nextAttemptAt: at + seconds * 1000, ...notBefore, lastError: outcome.reason, ...(outcome.status ? { lastStatus: outcome.status } : {}) });
+      await outbox.put({ ...entry, ...keep(), attempts: attempt, nextAttemptAt: at + seconds * 1000, ...notBefore, lastError: outcome.reason, ...(outcome.status ? { lastStatus: outcome.status } : {}) });
       ctx.log.warn({ ...log, reason: outcome.reason, retryInSeconds: seconds }, 'delivery failed, will retry');
       return { outcome: 'waiting', wait: { seconds: Math.min(seconds, tuning.maxDelaySeconds), reason: outcome.reason } };
     }
     case 'permanent':
-      return bury(entry, env, outcome.reason, { attempts: attempt, lastStatus: outcome.status });
+      return bury(entry, env, outcome.reason, { ...keep(), attempts: attempt, lastStatus: outcome.status });
     case 'disabled': {
       await settingsStore(ctx.store, ctx.secrets).saveConnection({ ...connection, disabled: { at: ctx.clock.now(), reason: outcome.reason } });
-      await outbox.put({ ...entry, attempts: attempt, lastError: outcome.reason, lastStatus: outcome.status });
+      await outbox.put({ ...entry, ...keep(), attempts: attempt, lastError: outcome.reason, lastStatus: outcome.status });
       ctx.log.error({ ...log, reason: outcome.reason }, 'PanDev endpoint gone; deliveries paused');
       return { outcome: 'paused' };
     }
@@ -170,14 +175,11 @@ async function recordFacts(entry: OutboxEntry, body: string, ctx: ForwardContext
   }
 }
 
-/** Builds and stores the body and returns it; answers with a step when the entry cannot go on now. */
+/** Builds the body and returns it; answers with a step when the entry cannot go on now. */
 async function enrich(entry: OutboxEntry, env: Env): Promise<string | Step> {
   const { ctx, outbox, tuning } = env;
   try {
-    const json = await ctx.buildBody(entry.change, intentOf(entry));
-    entry.body = encodeBody(json);
-    await outbox.put(entry);
-    return json;
+    return await ctx.buildBody(entry.change, intentOf(entry));
   } catch (error) {
     const repository = entry.change.repository.uuid;
     if (error instanceof BitbucketError && error.kind === 'not-found') {
