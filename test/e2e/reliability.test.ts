@@ -81,9 +81,14 @@ it('turns a 400 from PanDev into a dead letter with its reason, and replays it o
   expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/administrators/) } });
 
   const before = sink.deliveries().length;
+  // The dead letter kept the body it was refused with: the replay reads nothing from Bitbucket.
+  const reads = () => sim.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}'] ?? 0;
+  const readsBefore = reads();
+  expect(readsBefore).toBeGreaterThan(0);
   const replayed = (await host.invokeResolver('settings-resolver', 'deadLetters/replay', { id: letter.id }, admin())) as any;
   expect(replayed).toEqual({ ok: true, data: { outcome: 'queued' } });
   await drain();
+  expect(reads()).toBe(readsBefore);
   expect(sink.deliveries()).toHaveLength(before + 1);
   expect(sink.deliveries().at(-1)!.id).toBe(letter.id);
   expect(host.kvs.keys('dead:')).toEqual([]);
