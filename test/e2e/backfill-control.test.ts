@@ -53,6 +53,12 @@ it('waits for the budget, stops a deselected repository and resumes it when sele
   expect(appRequests()).toBeLessThanOrEqual(60);
   const waiting = await records();
   expect(waiting.some((r) => r.state !== 'done')).toBe(true);
+  // The time left is the work of every waiting repository at 54 planned requests an hour, the hour
+  // being spent: over an hour, more than any one repository's own estimate.
+  expect(waiting.some((r) => r.requests > 0)).toBe(true);
+  const eta = data(await call('status/get')).backfill.etaSeconds!;
+  expect(eta).toBeGreaterThan(3600);
+  expect(eta).toBeGreaterThan(Math.max(...waiting.map((r) => r.etaSeconds ?? 0)));
   // One that has started, if one has: its cursor must survive the pause.
   const chosen = (waiting.find((r) => r.state === 'running' && r.cursor !== undefined) ?? waiting.find((r) => r.state !== 'done')!).repository;
   data(await call('repositories/select', { scope: 'repositories', repositories: [chosen], selected: false }));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { BackfillRow, StatusView } from '../../contract/status';
+import { backfillEta } from '../backfill/eta';
 import { listBackfills, type BackfillRecord } from '../backfill/state';
+import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import { outboxStore } from '../deliver/outbox';
 import { recentOutcomes } from '../deliver/stats';
@@ -22,7 +24,9 @@ const DEAD_LETTER_COUNT_CAP = 100;
 export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const settings = settingsStore(ctx.store, ctx.secrets);
   const now = ctx.clock.now();
-  const [connection, credentials, catalog, state, deliveries, dead, backfills, lastDelivery, reconcile, check] = await Promise.all([
+  const preferences = await settings.preferences();
+  const budget = new RateBudget(ctx.store, ctx.clock, { limitPerHour: async () => preferences.requestsPerHour });
+  const [connection, credentials, catalog, state, deliveries, dead, backfills, lastDelivery, reconcile, check, snapshot] = await Promise.all([
     settings.connection(),
     settings.credentials(),
     loadCatalog(ctx),
@@ -33,6 +37,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     newestDelivery(ctx.store),
     ctx.store.get('reconcile:last'),
     ctx.store.get<{ result?: { ok?: boolean } }>(CHECK_KEY),
+    budget.snapshot(),
   ]);
   const selection = summarize(catalog, state);
   const reconciled = ReconcilePass.safeParse(reconcile);
@@ -62,7 +67,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
-    backfill: backfillSummary(backfills, catalog),
+    backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, { available: snapshot.available, plannedPerHour: snapshot.planned })),
   };
 }
 
@@ -85,10 +90,10 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
   return newestAt;
 }
 
-function backfillSummary(records: BackfillRecord[], catalog: Catalog): StatusView['backfill'] {
+/** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */
+function backfillSummary(records: BackfillRecord[], catalog: Catalog, etaSeconds: number | undefined): StatusView['backfill'] {
   const live = records.filter((r) => r.state !== 'cancelled');
   const known = live.every((r) => r.total !== undefined);
-  const etas = live.filter((r) => r.state === 'running' || r.state === 'queued').flatMap((r) => (r.etaSeconds === undefined ? [] : [r.etaSeconds]));
   const active: BackfillRow[] = live
     .filter((r) => r.state !== 'done')
     .sort((a, b) => b.updatedAt - a.updatedAt)
@@ -99,7 +104,7 @@ function backfillSummary(records: BackfillRecord[], catalog: Catalog): StatusVie
     finished: live.filter((r) => r.state === 'done').length,
     done: live.reduce((sum, r) => sum + r.done, 0),
     ...(known && live.length ? { total: live.reduce((sum, r) => sum + (r.total ?? 0), 0) } : {}),
-    ...(etas.length ? { etaSeconds: Math.max(...etas) } : {}),
+    ...(etaSeconds !== undefined ? { etaSeconds } : {}),
     active,
   };
 }

@@ -1,10 +1,11 @@
-import type { RateBudget } from '../budget/rate-budget';
+import type { BudgetSnapshot, RateBudget } from '../budget/rate-budget';
 import { settingsStore, type Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
 import type { ForwardQueue } from '../pipeline/queue';
+import { etaSeconds, remainingRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, type Phase, type PhaseContext } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
 import { getBackfill, saveBackfill, type BackfillRecord } from './state';
@@ -49,7 +50,8 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
   if (cap <= 0) {
     const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
-    if ((await saveProgress(ctx, { ...record, state: 'running', updatedAt: ctx.clock.now(), etaSeconds: eta(record, snapshot.limit) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
+    const etaRecord = { ...record, state: 'running' as const };
+    if ((await saveProgress(ctx, { ...etaRecord, updatedAt: ctx.clock.now(), etaSeconds: eta(etaRecord, deps, budgetView(snapshot, 0)) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
@@ -68,7 +70,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
     while (phaseCtx.spent() < cap && ctx.clock.now() < deadline) {
       const phase = current.cursor?.phase ?? ORDER[0]!;
       const step = await phases[phase as Phase](phaseCtx, current);
-      current = { ...step.record, updatedAt: ctx.clock.now() };
+      current = { ...step.record, updatedAt: ctx.clock.now(), requests: record.requests + phaseCtx.spent() };
       if (step.next === undefined) {
         const following = ORDER[ORDER.indexOf(phase as Phase) + 1];
         if (!following) {
@@ -81,7 +83,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       } else {
         current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
       }
-      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, snapshot.limit) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
+      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, phaseCtx.spent())) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
     }
     return { kind: 'continue', delaySeconds: 0 };
   } catch (error) {
@@ -100,7 +102,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       const snapshot = error.kind === 'rate-limited' ? await deps.budget.snapshot() : undefined;
       const delay = snapshot ? Math.max(1, Math.ceil((snapshot.availableAt(1) - ctx.clock.now()) / 1000)) : (error.retryAfterSeconds ?? 30);
       ctx.log.warn({ repository, error: error.message, retryInSeconds: delay }, 'backfill piece interrupted; will resume');
-      if ((await saveProgress(ctx, { ...current, updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
+      if ((await saveProgress(ctx, { ...current, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
       return { kind: 'continue', delaySeconds: delay };
     }
     const reason = errorMessage(error);
@@ -120,10 +122,11 @@ async function saveProgress(ctx: BackfillDeps['ctx'], record: BackfillRecord): P
   return cancelled ? 'cancelled' : 'saved';
 }
 
-/** Seconds left at the budget's pace, from the requests the remaining work is expected to take. */
-function eta(record: BackfillRecord, limitPerHour: number): number | undefined {
-  if (record.total === undefined) return undefined;
-  const remaining = Math.max(0, record.total - record.done);
-  // About one request per pull request (its size) and one per ten for the shared feeds.
-  return Math.ceil(((remaining * 1.1) / limitPerHour) * 3600);
+/** This repository's time left on its own, at the budget's pace. */
+function eta(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView): number {
+  return etaSeconds(remainingRequests(record, deps.preferences.commitStats), budget);
+}
+
+function budgetView(snapshot: BudgetSnapshot, spentSince: number): BudgetView {
+  return { available: Math.max(0, snapshot.available - spentSince), plannedPerHour: snapshot.planned };
 }

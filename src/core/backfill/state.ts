@@ -21,6 +21,8 @@ export const BackfillRecord = z.object({
   /** Units of work done (pull requests, commits, …) and, once known, the total. */
   done: z.number().int().default(0),
   total: z.number().int().optional(),
+  /** Bitbucket requests this backfill has made: its own pace, for the time left. */
+  requests: z.number().int().default(0),
   /** Seconds the job expects to need at the current request budget, when it can tell. */
   etaSeconds: z.number().optional(),
   error: z.string().optional(),
@@ -59,6 +61,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
           requestedAt: options.now,
           updatedAt: options.now,
           done: 0,
+          requests: 0,
         };
     await saveBackfill(store, record);
     started.push(record);

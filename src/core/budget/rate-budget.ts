@@ -22,6 +22,8 @@ interface BudgetState {
 
 export interface BudgetSnapshot {
   limit: number;
+  /** What planned work may make per rolling hour (the limit less the live reserve). */
+  planned: number;
   used: number;
   /** What planned work may still spend in this rolling hour (the live path keeps a reserve). */
   available: number;
@@ -127,6 +129,7 @@ export class RateBudget {
     if (state.strikes && !blocked) this.struck = true;
     return {
       limit,
+      planned,
       used,
       available,
       ...(blocked ? { blockedUntil: blocked } : {}),

@@ -1,0 +1,41 @@
+import type { Preferences } from '../config/settings';
+import type { BackfillRecord } from './state';
+
+// How long the backfill still needs. Its pace is the request budget, which every repository shares:
+// the time left is the requests left across all of them, beyond what the rolling hour still allows,
+// at the hour's planned rate; not the slowest repository's own estimate.
+
+/** Requests per pull request before a repository has measured its own (BENCHMARKS.md, 50 × 8 and 10 × 60). */
+const PRIOR_PER_PULL_REQUEST: Record<Preferences['commitStats'], number> = { off: 0.5, pullrequest: 1.5, commit: 5.5 };
+/** A repository not yet started: its fixed feeds and a handful of pull requests. */
+const PRIOR_PER_REPOSITORY = 15;
+/** Working time per request when the budget is not the limit (measured: about 15 ms; kept conservative). */
+const SECONDS_PER_REQUEST = 0.05;
+/** A repository's own rate is trusted once it has done this much. */
+const MEASURED_AFTER = 5;
+
+export interface BudgetView {
+  /** Requests planned work may still make in this rolling hour. */
+  available: number;
+  /** Requests planned work may make per hour. */
+  plannedPerHour: number;
+}
+
+/** Requests the record's remaining work is expected to take. */
+export function remainingRequests(record: BackfillRecord, commitStats: Preferences['commitStats']): number {
+  if (record.state === 'done' || record.state === 'failed' || record.state === 'cancelled') return 0;
+  if (record.total === undefined) return PRIOR_PER_REPOSITORY;
+  const perUnit = record.done >= MEASURED_AFTER && record.requests > 0 ? record.requests / record.done : PRIOR_PER_PULL_REQUEST[commitStats];
+  return Math.ceil(Math.max(0, record.total - record.done) * perUnit);
+}
+
+export function etaSeconds(requests: number, budget: BudgetView): number {
+  const beyondThisHour = Math.max(0, requests - budget.available);
+  return Math.ceil((beyondThisHour / Math.max(1, budget.plannedPerHour)) * 3600 + requests * SECONDS_PER_REQUEST);
+}
+
+/** The whole backfill's time left, or undefined when nothing is left to do. */
+export function backfillEta(records: BackfillRecord[], commitStats: Preferences['commitStats'], budget: BudgetView): number | undefined {
+  const requests = records.reduce((sum, record) => sum + remainingRequests(record, commitStats), 0);
+  return requests ? etaSeconds(requests, budget) : undefined;
+}

@@ -1,0 +1,42 @@
+import { backfillEta, remainingRequests } from '../../src/core/backfill/eta';
+import type { BackfillRecord } from '../../src/core/backfill/state';
+
+// The backfill's time left: the requests left across every repository, at the shared budget's pace.
+
+const record = (over: Partial<BackfillRecord>): BackfillRecord => ({
+  repository: `{${Math.random()}}`,
+  state: 'running',
+  windowDays: 30,
+  since: '2026-10-27T00:00:00Z',
+  requestedAt: 0,
+  updatedAt: 0,
+  done: 0,
+  requests: 0,
+  ...over,
+});
+const hour = { available: 900, plannedPerHour: 900 };
+
+it('adds the repositories up: fifty that each fit in the hour do not, together', () => {
+  const records = Array.from({ length: 50 }, () => record({ total: 16 }));
+  // 16 pull requests at 1.5 requests each (the prior, per-pull-request stats): 1,200 requests, 300 beyond the hour.
+  expect(remainingRequests(records[0]!, 'pullrequest')).toBe(24);
+  expect(backfillEta(records, 'pullrequest', hour)).toBe(1200 + 60);
+  // Any one of them alone would be done in about a second.
+  expect(backfillEta(records.slice(0, 1), 'pullrequest', hour)).toBe(2);
+});
+
+it('uses a repository\'s own pace once it has one, and the file-stats choice before', () => {
+  expect(remainingRequests(record({ total: 20, done: 10, requests: 100 }), 'off')).toBe(100);
+  expect(remainingRequests(record({ total: 20, done: 2, requests: 100 }), 'commit')).toBe(Math.ceil(18 * 5.5));
+  expect(remainingRequests(record({ total: undefined }), 'off')).toBe(15);
+});
+
+it('counts nothing for finished, failed or cancelled repositories, and says nothing when all are', () => {
+  const ended = (['done', 'failed', 'cancelled'] as const).map((state) => record({ state, total: 10 }));
+  expect(ended.map((r) => remainingRequests(r, 'pullrequest'))).toEqual([0, 0, 0]);
+  expect(backfillEta(ended, 'pullrequest', hour)).toBeUndefined();
+});
+
+it('waits for the next hour when this one is spent', () => {
+  expect(backfillEta([record({ total: 100 })], 'off', { available: 0, plannedPerHour: 50 })).toBe(3600 + 3);
+});
