@@ -35,6 +35,7 @@ export type PieceOutcome =
 const ORDER: Phase[] = phaseOrder;
 /** A piece also ends after this long, even when its steps need no request (stats off, known refs). */
 const PIECE_MS = 30_000;
+const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 
 export async function runBackfillPiece(repository: string, deps: BackfillDeps): Promise<PieceOutcome> {
   const { ctx } = deps;
@@ -44,14 +45,14 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   // deselected may have written its progress over the cancellation.
   if (!(await settingsStore(ctx.store, ctx.secrets).isSelected(repository))) {
     await saveBackfill(ctx.store, { ...record, state: 'cancelled', updatedAt: ctx.clock.now() });
-    return { kind: 'stopped', reason: 'cancelled' };
+    return CANCELLED;
   }
   const snapshot = await deps.budget.snapshot();
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
   if (cap <= 0) {
     const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
-    const etaRecord = { ...record, state: 'running' as const };
-    if ((await saveProgress(ctx, { ...etaRecord, updatedAt: ctx.clock.now(), etaSeconds: eta(etaRecord, deps, budgetView(snapshot, 0)) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
+    const waiting: BackfillRecord = { ...record, state: 'running', updatedAt: ctx.clock.now() };
+    if ((await saveProgress(ctx, { ...waiting, etaSeconds: eta(waiting, deps, budgetView(snapshot, 0)) })) === 'cancelled') return CANCELLED;
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
@@ -83,7 +84,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       } else {
         current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
       }
-      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, phaseCtx.spent())) })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
+      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, phaseCtx.spent())) })) === 'cancelled') return CANCELLED;
     }
     return { kind: 'continue', delaySeconds: 0 };
   } catch (error) {
@@ -102,7 +103,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       const snapshot = error.kind === 'rate-limited' ? await deps.budget.snapshot() : undefined;
       const delay = snapshot ? Math.max(1, Math.ceil((snapshot.availableAt(1) - ctx.clock.now()) / 1000)) : (error.retryAfterSeconds ?? 30);
       ctx.log.warn({ repository, error: error.message, retryInSeconds: delay }, 'backfill piece interrupted; will resume');
-      if ((await saveProgress(ctx, { ...current, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return { kind: 'stopped', reason: 'cancelled' };
+      if ((await saveProgress(ctx, { ...current, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return CANCELLED;
       return { kind: 'continue', delaySeconds: delay };
     }
     const reason = errorMessage(error);
