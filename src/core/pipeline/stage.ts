@@ -1,7 +1,7 @@
 import type { Change, ChangeOf, ReviewerStatus } from '../change/change';
 import { intentsFor, type DeliveryIntent } from '../change/intents';
 import { kvKey } from '../keys';
-import { encodeBody, outboxStore, type OutboxEntry } from '../deliver/outbox';
+import { encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import type { Prebuilt } from '../history/prebuilt';
 import { serializeWithinLimit } from '../payload/limit';
 import { refStateStore } from './ref-state';
@@ -40,14 +40,9 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   }
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: skipped.length };
   for (const intent of intents) {
-    if (await outbox.isDelivered(intent.id)) {
-      staged.alreadyDelivered++;
-      continue;
-    }
-    // Found twice (a re-fired event, the reconciliation) while the first is still under way: that
-    // one keeps it (its retries, or the sweep); moving it here too would only send it twice.
-    if (await outbox.get(intent.id)) {
-      staged.alreadyQueued++;
+    const known = await alreadyKnown(outbox, intent.id);
+    if (known) {
+      staged[known]++;
       continue;
     }
     const entry = newEntry(change, intent, now);
@@ -68,12 +63,9 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
   const now = ctx.clock.now();
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 0 };
   for (const item of items) {
-    if (await outbox.isDelivered(item.intent.id)) {
-      staged.alreadyDelivered++;
-      continue;
-    }
-    if (await outbox.get(item.intent.id)) {
-      staged.alreadyQueued++;
+    const known = await alreadyKnown(outbox, item.intent.id);
+    if (known) {
+      staged[known]++;
       continue;
     }
     const entry = { ...newEntry(item.change, item.intent, now), body: encodeBody(serializeWithinLimit(item.body)) };
@@ -82,6 +74,18 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
     await recordState(item.change, ctx, now);
   }
   return staged;
+}
+
+/**
+ * Found twice (a re-fired event, the reconciliation, the backfill) while the first is under way: that
+ * one keeps it (its retries, or the sweep); staging it again would only send it twice. The outbox is
+ * read before the ledger: a delivery records itself in the ledger before leaving the outbox, so one
+ * that finishes between the two reads is still seen.
+ */
+export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'alreadyQueued' | 'alreadyDelivered' | undefined> {
+  if (await outbox.get(id)) return 'alreadyQueued';
+  if (await outbox.isDelivered(id)) return 'alreadyDelivered';
+  return undefined;
 }
 
 /** What later changes are read against: reviewer statuses, and the tip of each ref delivered. */
