@@ -49,7 +49,10 @@ it('gets 1,000 events to PanDev exactly once while it fails 30% of requests (500
   // The hourly outcome counts the status page reads agree.
   const outcomes = await recentOutcomes(hostStores(sb.host).store, Date.now());
   expect(outcomes.delivered).toBe(fired);
-  expect(outcomes.retried).toBe(sink.rejected().length);
+  // One retry per refusal; and on a loaded machine an accepted answer slower than the 400 ms timeout
+  // is retried too, which PanDev then receives twice (and deduplicates).
+  expect(outcomes.retried).toBeGreaterThanOrEqual(sink.rejected().length);
+  expect(outcomes.retried).toBeLessThanOrEqual(sink.rejected().length + sink.duplicates());
 }, 120_000);
 
 it('keeps the outbox entry while the first attempt is in flight', async () => {
