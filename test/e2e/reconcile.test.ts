@@ -8,7 +8,8 @@ import { testSandbox, type TestSandbox } from './helpers';
 
 let sb: TestSandbox;
 // The test runs the tick itself: one on the host's timer could plan a pass in the middle of a count.
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, simulator: { seed: 'reconcile', repositories: 4, rateLimitPerHour: 0 } })));
+// It counts duplicate receipts too, so a slow answer on a loaded machine must not be retried.
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'reconcile', repositories: 4, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 const passes = () => sb.host.kvs.keys('reconcile:repo:');
