@@ -158,3 +158,19 @@ it('reads each repository\'s shared feeds once, and the repository objects of al
   expect(route('/pullrequests/activity')).toBeGreaterThanOrEqual(10);
   expect(route('/pullrequests/activity')).toBeLessThan(15);
 }, 120_000);
+
+it('reads no environments list for a repository with no deployment in the window', async () => {
+  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'x', repositories: 3, pullRequestsPerRepository: 0, historyDays: 1, rateLimitPerHour: 0 } });
+  await settings().savePreferences({ requestsPerHour: 100_000 });
+  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
+  data(await call('connection/check', {}));
+  const deploying = [...sb.simulator.model.repositories.values()].filter((repo) => repo.deployments.length > 0).length;
+  expect(deploying).toBeGreaterThan(0);
+  expect(deploying).toBeLessThan(3);
+  data(await call('connection/activate', {}));
+  expect((await until(finished)).every((r) => r.state === 'done')).toBe(true);
+  const byRoute = sb.simulator.stats().byRoute;
+  expect(byRoute['GET /repositories/{workspace}/{repo_slug}/deployments']).toBe(3);
+  expect(byRoute['GET /repositories/{workspace}/{repo_slug}/environments']).toBe(deploying);
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').length).toBeGreaterThan(0);
+}, 120_000);
