@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+// `pandev-bitbucket <command>` as a child process, the way a user starts it: its output collected,
+// waited on for a line that says it is up, and stopped with Ctrl-C (SIGINT).
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface RunningCli {
+  output(): string;
+  /** Resolves once the output matches, or after `timeoutMs` (the test's assertions then say what is missing). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** The exit code, once it exits on its own. */
+  exited(): Promise<number | null>;
+  /** SIGINT, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function runCli(args: string[]): RunningCli {
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    output: () => output,
+    async waitFor(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+    exited: () => exited,
+    stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
