@@ -37,6 +37,8 @@ function notServed(what: string): never {
   throw new KvsFailure(501, 'NOT_IMPLEMENTED', `${what} is not served by the local Forge host`);
 }
 
+const notFound = (key: string): Response => jsonResponse(404, { code: 'KEY_NOT_FOUND', message: `Key ${key} not found` });
+
 const keyRef = (item: KeyItem): object => ({ key: item.key, ...(item.entityName ? { entityName: item.entityName } : {}) });
 
 function describe(key: string, record: StoredRecord, entityName?: string): Record<string, unknown> {
@@ -72,7 +74,8 @@ export function createKvsService(store: KvsStore): (path: string, body: unknown)
     if (op === 'get') {
       const item = keyItem.parse(body);
       const record = store.get(spaceOf(kind, item), item.key);
-      if (!record) throw new KvsFailure(404, 'KEY_NOT_FOUND', `Key ${item.key} not found`);
+      // Answered, not thrown: a missing key is the common case (the ledger check of every new delivery).
+      if (!record) return notFound(item.key);
       return jsonResponse(200, describe(item.key, record));
     }
     if (op === 'delete') {

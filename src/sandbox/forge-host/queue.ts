@@ -60,6 +60,7 @@ interface Job {
 export class AsyncEventQueue {
   private waiting: QueuedEvent[] = [];
   private running = new Set<QueuedEvent>();
+  private runningByKey = new Map<string, number>();
   private jobs = new Map<string, Job>();
   private counts = { pushed: 0, delivered: 0, retried: 0, dropped: 0 };
   private timer: NodeJS.Timeout | undefined;
@@ -136,7 +137,27 @@ export class AsyncEventQueue {
   }
 
   private runningWith(key: string): number {
-    return [...this.running].filter((e) => e.concurrency?.key === key).length;
+    return this.runningByKey.get(key) ?? 0;
+  }
+
+  private countRunning(event: QueuedEvent, delta: 1 | -1): void {
+    const key = event.concurrency?.key;
+    if (key === undefined) return;
+    const count = this.runningWith(key) + delta;
+    if (count > 0) this.runningByKey.set(key, count);
+    else this.runningByKey.delete(key);
+  }
+
+  /** Index of the first waiting event due after `now` (`waiting` is ordered by due time). */
+  private firstDueAfter(now: number): number {
+    let low = 0;
+    let high = this.waiting.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.waiting[mid]!.dueAt <= now) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   /** Keeps `waiting` ordered by due time (first in, first out among equals) without re-sorting on every pump. */
@@ -155,23 +176,33 @@ export class AsyncEventQueue {
     if (this.stopped) return;
     clearTimeout(this.timer);
     const now = Date.now();
-    let i = 0;
-    while (i < this.waiting.length && this.running.size < this.deps.concurrency) {
+    // One pass over the due events; those held back by their concurrency key stay in order. A burst
+    // of thousands of events for a few keys made a scan per started event quadratic.
+    const due = this.firstDueAfter(now);
+    const started: QueuedEvent[] = [];
+    const kept: QueuedEvent[] = [];
+    for (let i = 0; i < due; i++) {
       const event = this.waiting[i]!;
-      if (event.dueAt > now) break;
-      if (event.concurrency && this.runningWith(event.concurrency.key) >= event.concurrency.limit) {
-        i++;
+      const full = this.running.size >= this.deps.concurrency;
+      if (full || (event.concurrency && this.runningWith(event.concurrency.key) >= event.concurrency.limit)) {
+        kept.push(event);
+        if (full) {
+          for (let j = i + 1; j < due; j++) kept.push(this.waiting[j]!);
+          break;
+        }
         continue;
       }
-      this.waiting.splice(i, 1);
-      void this.run(event);
+      this.running.add(event);
+      this.countRunning(event, 1);
+      started.push(event);
     }
-    const next = this.waiting.find((e) => e.dueAt > now);
+    if (started.length) this.waiting = kept.concat(this.waiting.slice(due));
+    for (const event of started) void this.run(event);
+    const next = this.waiting[this.firstDueAfter(now)];
     if (next) this.timer = setTimeout(() => this.pump(), next.dueAt - now).unref();
   }
 
   private async run(event: QueuedEvent): Promise<void> {
-    this.running.add(event);
     let retry: Retry | undefined;
     try {
       retry = retryRequested(await this.deps.deliver(event));
@@ -179,6 +210,7 @@ export class AsyncEventQueue {
       retry = { afterSeconds: 2 ** (event.retryContext?.retryCount ?? 0), reason: 'FUNCTION_PLATFORM_UNKNOWN_ERROR' };
     }
     this.running.delete(event);
+    this.countRunning(event, -1);
     const retryCount = (event.retryContext?.retryCount ?? 0) + 1;
     if (!retry) {
       this.counts.delivered += 1;

@@ -1,19 +1,35 @@
 // Fetch `Response`s as the platform's HTTP services would answer the SDK.
 
 // The SDK reads only status, ok, statusText, headers.get, text() and json() of what the platform answers.
-// A plain object with those is an order of magnitude cheaper than a WHATWG Response with its streams,
-// which matters when every KVS call of every invocation makes one.
+// A plain object with those is an order of magnitude cheaper than a WHATWG Response with its streams
+// (and its Headers), which matters when every KVS call of every invocation makes one.
+class PlatformHeaders {
+  private readonly byName: Map<string, string>;
+  constructor(headers: Record<string, string>) {
+    this.byName = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  }
+  get(name: string): string | null {
+    return this.byName.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.byName.has(name.toLowerCase());
+  }
+  forEach(fn: (value: string, name: string) => void): void {
+    this.byName.forEach(fn);
+  }
+}
+
 class PlatformResponse {
   readonly ok: boolean;
   readonly statusText = '';
-  readonly headers: Headers;
+  readonly headers: PlatformHeaders;
   constructor(
     readonly status: number,
     private readonly body: string,
     headers: Record<string, string>,
   ) {
     this.ok = status >= 200 && status < 300;
-    this.headers = new Headers(headers);
+    this.headers = new PlatformHeaders(headers);
   }
   async text(): Promise<string> {
     return this.body;
