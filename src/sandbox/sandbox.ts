@@ -132,7 +132,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return sandbox;
 }
 
-/** What an admin does on the settings page: save the connection and secrets, then activate. */
+/**
+ * What an admin does on the settings page, through the page's own resolvers: save the connection,
+ * check it, Activate. Activate starts the backfill of the configured window (30 days by default).
+ */
+export async function activateAsAdmin(sandbox: Pick<Sandbox, 'host' | 'simulator' | 'pandev'>): Promise<void> {
+  const accountId = sandbox.simulator.credentials.admin.user.account_id as string;
+  const call = async (name: string, payload: unknown): Promise<void> => {
+    const answer = (await sandbox.host.invokeResolver('settings-resolver', name, payload, { accountId })) as { ok: boolean; error?: { message?: string } };
+    if (!answer.ok) throw new Error(`the settings page's ${name} failed: ${answer.error?.message ?? JSON.stringify(answer.error)}`);
+  };
+  await call('connection/save', { baseUrl: sandbox.pandev.url, token: sandbox.pandev.token, signingSecret: sandbox.pandev.signingSecret });
+  await call('connection/check', {});
+  await call('connection/activate', {});
+}
+
+/** Connected and activated without a backfill, by writing what the settings page would: for tests that count deliveries. */
 export async function connectApp(host: ForgeHost, pandev: Sandbox['pandev']): Promise<void> {
   const { store, secrets } = hostStores(host);
   const settings = settingsStore(store, secrets);

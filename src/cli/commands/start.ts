@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startSandbox } from '../../sandbox/sandbox';
+import { activateAsAdmin, startSandbox } from '../../sandbox/sandbox';
 import type { Delivery } from '../../sandbox/pandev-sink';
 import { startSettingsPage } from '../../sandbox/settings-page/server';
 
@@ -25,7 +25,8 @@ function line(d: Delivery): string {
   const body = d.body as { repository?: { full_name?: string }; pullrequest?: { id?: number } };
   const where = `${body.repository?.full_name ?? '?'}${body.pullrequest?.id ? `#${body.pullrequest.id}` : ''}`;
   const time = new Date(d.receivedAt).toISOString().slice(11, 19);
-  return `${time}  ${d.eventKey.padEnd(38)} ${where.padEnd(32)} ${d.id}  attempt ${d.attempt}  → ${d.endpoint}`;
+  const origin = d.headers['x-pandev-origin'] ?? '?';
+  return `${time}  ${origin.padEnd(9)} ${d.eventKey.padEnd(38)} ${where.padEnd(32)} ${d.id}  attempt ${d.attempt}  → ${d.endpoint}`;
 }
 
 export function registerStart(program: Command): void {
@@ -46,7 +47,8 @@ export function registerStart(program: Command): void {
       const sandbox = await startSandbox({
         simulator: { seed: flags.seed, repositories: flags.repositories },
         timeScale: flags.timeScale,
-        connect: !flags.setup,
+        // Connected below the way an admin does it, so that Activate starts the backfill.
+        connect: false,
         logger: (entry) => entry.level !== 'info' && entry.level !== 'debug' && console.log(`  [${entry.source} ${entry.level}] ${entry.message}`),
         onDelivery: (delivery) => {
           console.log(line(delivery));
@@ -70,10 +72,12 @@ export function registerStart(program: Command): void {
           ...(flags.setup
             ? ['', '  Not connected yet. On the settings page, enter these sandbox values, save, check, activate:', `    PanDev URL ${sandbox.pandev.url}   ingest token ${sandbox.pandev.token}   signing secret ${sandbox.pandev.signingSecret}`]
             : []),
-          '  live activity: pull requests opened, reviewed, merged, pushes, builds, deployments — Ctrl-C to stop',
+          ...(flags.setup ? [] : ['  connected and activated as the workspace admin: the backfill of the last 30 days comes first (origin backfill)']),
+          '  live activity: pull requests opened, reviewed, merged, pushes, builds, deployments (origin trigger) — Ctrl-C to stop',
           '',
         ].join('\n'),
       );
+      if (!flags.setup) await activateAsAdmin(sandbox);
       const stopActivity = simulator.startActivity({ intervalMs: flags.activityMs });
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
