@@ -23,5 +23,7 @@ it('backfills on activation, then forwards live activity, one line per delivery'
     code = await cli.stop();
   }
   expect(code).toBe(0);
-  expect(cli.output()).toMatch(/stopped after \d+ deliveries/);
+  const stopped = /stopped after \d+ deliveries \((.*)\)/.exec(cli.output())?.[1] ?? '';
+  expect(stopped).toMatch(/\b\d+ backfill\b/);
+  expect(stopped).toMatch(/\b\d+ trigger\b/);
 }, 90_000);

@@ -85,7 +85,13 @@ export function registerStart(program: Command): void {
       stopActivity();
       if (!(page instanceof Error)) await page.stop();
       await sandbox.stop();
-      console.log(`stopped after ${sink.deliveries().length} deliveries`);
+      const byOrigin = new Map<string, number>();
+      for (const d of sink.deliveries()) {
+        const origin = d.headers['x-pandev-origin'] ?? '?';
+        byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + 1);
+      }
+      const split = [...byOrigin].map(([origin, n]) => `${n} ${origin}`).join(', ');
+      console.log(`stopped after ${sink.deliveries().length} deliveries${split ? ` (${split})` : ''}`);
     });
 }
 
