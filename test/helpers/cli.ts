@@ -17,7 +17,9 @@ export interface RunningCli {
 }
 
 export function runCli(args: string[]): RunningCli {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `node --import tsx`, as `npm start` runs it: one process, so SIGINT reaches the CLI itself. The tsx
+  // command would relay it from a parent, and kill the CLI if a busy event loop answers late.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -77,10 +77,10 @@ export function registerStart(program: Command): void {
           '',
         ].join('\n'),
       );
-      if (!flags.setup) await activateAsAdmin(sandbox);
-      const stopActivity = simulator.startActivity({ intervalMs: flags.activityMs });
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
+      if (!flags.setup) await activateAsAdmin(sandbox);
+      const stopActivity = simulator.startActivity({ intervalMs: flags.activityMs });
       await finished;
       stopActivity();
       if (!(page instanceof Error)) await page.stop();
