@@ -5,7 +5,7 @@ import { settingsStore, type Preferences, type Tuning } from '../src/core/config
 import type { SimStats } from '../src/sandbox/cloud-sim';
 import type { ForgeHost } from '../src/sandbox/forge-host';
 import { hostStores } from '../src/sandbox/host-store';
-import { connectApp, startAppHost } from '../src/sandbox/sandbox';
+import { connectApp, settingsResolver, startAppHost } from '../src/sandbox/sandbox';
 import { mb, table } from './measure';
 import { startPeers, type Peers } from './remote';
 
@@ -319,10 +319,9 @@ async function setUp(host: ForgeHost, peers: Peers, preferences: Partial<Prefere
   await call(host, peers, 'connection/check', {});
 }
 
-async function call(host: ForgeHost, peers: Peers, name: string, payload: unknown): Promise<unknown> {
-  const result = (await host.invokeResolver('settings-resolver', name, payload, { accountId: peers.simulator.users[0]!.accountId })) as { ok: boolean; data?: unknown; error?: unknown };
-  if (!result.ok) throw new Error(`${name} failed: ${JSON.stringify(result.error)}`);
-  return result.data;
+/** The settings page's resolver, as the workspace admin. */
+function call(host: ForgeHost, peers: Peers, name: string, payload: unknown): Promise<unknown> {
+  return settingsResolver(host, peers.simulator.users[0]!.accountId)(name, payload);
 }
 
 async function backfills(host: ForgeHost): Promise<BackfillRecord[]> {

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { connectApp, startAppHost } from '../src/sandbox/sandbox';
-import type { ForgeHost } from '../src/sandbox/forge-host';
+import { connectApp, settingsResolver, startAppHost } from '../src/sandbox/sandbox';
 import { percentile, table } from './measure';
 import { startPeers, type Peers } from './remote';
 
@@ -23,7 +22,7 @@ export async function settingsBenchmark(): Promise<string> {
   const peers = await startPeers({ repositories: REPOSITORIES });
   const host = await startAppHost({ bitbucket: peers.simulator, timeScale: 0.001, logger: () => undefined });
   try {
-    const call = resolverCaller(host, peers);
+    const call = settingsResolver(host, peers.simulator.users[0]!.accountId);
     const cold = await measure(peers, () => call('repositories/list', { limit: 50 }), 1);
     const firstPage = await measure(peers, () => call('repositories/list', { limit: 50 }));
     const search = await measure(peers, () => call('repositories/list', { search: 'api', limit: 50 }));
@@ -32,7 +31,7 @@ export async function settingsBenchmark(): Promise<string> {
       await call('repositories/select', { scope: 'all', selected: false });
       return call('repositories/select', { scope: 'all', selected: true });
     });
-    const project = ((await call('repositories/list', { limit: 1 })) as unknown as { data: { items: Array<{ project: { key: string } }> } }).data.items[0]!.project.key;
+    const project = ((await call('repositories/list', { limit: 1 })).data as { items: Array<{ project: { key: string } }> }).items[0]!.project.key;
     const selectProject = await measure(peers, () => call('repositories/select', { scope: 'project', project, selected: false }), 1);
     const status = await measure(peers, () => call('status/get', {}), 5);
     // Activated, selecting every repository also asks for (and queues) 2,000 backfills.
@@ -60,15 +59,6 @@ export async function settingsBenchmark(): Promise<string> {
     await host.stop();
     peers.stop();
   }
-}
-
-function resolverCaller(host: ForgeHost, peers: Peers) {
-  const accountId = peers.simulator.users[0]!.accountId;
-  return async (name: string, payload: unknown) => {
-    const result = (await host.invokeResolver('settings-resolver', name, payload, { accountId })) as { ok: boolean; error?: unknown };
-    if (!result.ok) throw new Error(`${name} failed: ${JSON.stringify(result.error)}`);
-    return result;
-  };
 }
 
 async function measure(peers: Peers, fn: () => Promise<unknown>, runs = RUNS): Promise<Figure> {

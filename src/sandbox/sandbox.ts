@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { ResolverResult } from '../contract/resolvers';
 import { secretKeys, settingsStore, type Tuning } from '../core/config/settings';
 import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from './cloud-sim';
 import { startForgeHost, type ForgeHost, type HostLogLine } from './forge-host';
@@ -137,14 +138,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * check it, Activate. Activate starts the backfill of the configured window (30 days by default).
  */
 export async function activateAsAdmin(sandbox: Pick<Sandbox, 'host' | 'simulator' | 'pandev'>): Promise<void> {
-  const accountId = sandbox.simulator.credentials.admin.user.account_id as string;
-  const call = async (name: string, payload: unknown): Promise<void> => {
-    const answer = (await sandbox.host.invokeResolver('settings-resolver', name, payload, { accountId })) as { ok: boolean; error?: { message?: string } };
-    if (!answer.ok) throw new Error(`the settings page's ${name} failed: ${answer.error?.message ?? JSON.stringify(answer.error)}`);
-  };
+  const call = settingsResolver(sandbox.host, sandbox.simulator.credentials.admin.user.account_id as string);
   await call('connection/save', { baseUrl: sandbox.pandev.url, token: sandbox.pandev.token, signingSecret: sandbox.pandev.signingSecret });
   await call('connection/check', {});
   await call('connection/activate', {});
+}
+
+/** The settings page's resolver as one account calls it; a refusal throws with the resolver's own message. */
+export function settingsResolver(host: ForgeHost, accountId: string) {
+  return async (name: string, payload: unknown): Promise<{ ok: true; data: unknown }> => {
+    const answer = (await host.invokeResolver('settings-resolver', name, payload, { accountId })) as ResolverResult<unknown>;
+    if (!answer.ok) throw new Error(`the settings page's ${name} failed: ${answer.error.code} ${answer.error.message}`);
+    return answer;
+  };
 }
 
 /** Connected and activated without a backfill, by writing what the settings page would: for tests that count deliveries. */
