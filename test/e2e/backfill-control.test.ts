@@ -153,24 +153,27 @@ it('reads each repository\'s shared feeds once, and the repository objects of al
   expect(byRoute['GET /repositories/{workspace}']).toBe(2);
   // Branches and tags in one listing; one page of most feeds for these small repositories.
   expect([route('/refs'), route('/refs/branches'), route('/refs/tags')]).toEqual([10, 0, 0]);
-  expect([route('/pullrequests'), route('/environments'), route('/deployments')]).toEqual([10, 10, 10]);
+  // Each deployment names its environment in the deployments answer: no environments list.
+  expect([route('/pullrequests'), route('/environments'), route('/deployments')]).toEqual([10, 0, 10]);
   // The activity log: a page of 50 entries holds most of these repositories' 30 days, not all.
   expect(route('/pullrequests/activity')).toBeGreaterThanOrEqual(10);
   expect(route('/pullrequests/activity')).toBeLessThan(15);
 }, 120_000);
 
-it('reads no environments list for a repository with no deployment in the window', async () => {
+it('names every deployment\'s environment from the deployments feed, and marks production', async () => {
   sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'x', repositories: 3, pullRequestsPerRepository: 0, historyDays: 1, rateLimitPerHour: 0 } });
   await settings().savePreferences({ requestsPerHour: 100_000 });
   data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
   data(await call('connection/check', {}));
   const deploying = [...sb.simulator.model.repositories.values()].filter((repo) => repo.deployments.length > 0).length;
   expect(deploying).toBeGreaterThan(0);
-  expect(deploying).toBeLessThan(3);
   data(await call('connection/activate', {}));
   expect((await until(finished)).every((r) => r.state === 'done')).toBe(true);
   const byRoute = sb.simulator.stats().byRoute;
   expect(byRoute['GET /repositories/{workspace}/{repo_slug}/deployments']).toBe(3);
-  expect(byRoute['GET /repositories/{workspace}/{repo_slug}/environments']).toBe(deploying);
-  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').length).toBeGreaterThan(0);
+  expect(byRoute['GET /repositories/{workspace}/{repo_slug}/environments']).toBeUndefined();
+  const delivered = sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').map((d) => (d.body as { pandev: { deployment: { environment: { name: string | null }; is_production: boolean } } }).pandev.deployment);
+  expect(delivered.length).toBeGreaterThan(0);
+  expect(delivered.every((d) => d.environment.name !== null)).toBe(true);
+  expect(new Set(delivered.filter((d) => d.is_production).map((d) => d.environment.name))).toEqual(new Set(['Production']));
 }, 120_000);

@@ -1,5 +1,6 @@
 import { changeFromForgeEvent } from '../../src/core/change/forge-events';
 import { intentsFor } from '../../src/core/change/intents';
+import { kvKey } from '../../src/core/keys';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
 import { testSandbox, type TestSandbox } from './helpers';
 
@@ -115,4 +116,31 @@ it('finds a deployment made without a push, its event lost, at the next hourly c
   await reconcileNow();
   expect(deployed().length).toBeGreaterThan(0);
   expect(deployed().every((d) => d.headers['x-pandev-origin'] === 'reconcile')).toBe(true);
+});
+
+it('reads a repository that has never deployed for deployments daily, not after each push', async () => {
+  const created = sb.simulator.actions.createRepository({ name: 'Docs Site' });
+  // The repository list is kept an hour: forget it, so the next pass sees the new repository.
+  for (const key of sb.host.kvs.keys('reconcile:index')) await sb.host.kvs.delete(key);
+  const deploymentReads = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/deployments'] ?? 0;
+  sb.simulator.resetStats();
+  await reconcileNow();
+  expect(passes()).toHaveLength(5);
+  // Its first pass reads the (empty) feed. The others were not pushed since their own last pass: the
+  // new repository's old watermark, which the workspace query starts from, does not make them look pushed.
+  expect(deploymentReads()).toBe(1);
+  sb.simulator.actions.pushCommits({ repository: created.slug, commits: 1 });
+  sb.simulator.resetStats();
+  await reconcileNow();
+  expect(sb.sink.deliveries().some((d) => d.eventKey === 'repo:push' && (d.body as any).repository.uuid === created.uuid)).toBe(true);
+  expect(deploymentReads()).toBe(0);
+  // A day after that check, it is read again (and a first deployment there would be found).
+  const key = kvKey('reconcile', 'repo', created.uuid);
+  await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastDeploymentCheckAt: Date.now() - 24 * 3_600_000 });
+  sb.simulator.actions.runDeployment({ repository: created.slug, environment: 'Production' });
+  sb.sink.clear();
+  sb.simulator.resetStats();
+  await reconcileNow();
+  expect(deploymentReads()).toBe(1);
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').length).toBeGreaterThan(0);
 });

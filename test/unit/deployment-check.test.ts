@@ -23,3 +23,10 @@ it('looks daily in a repository quiet for longer, or never active', () => {
     expect(deploymentCheckDue({ now, pushed: false, lastActivityAt, lastCheckAt: now - 24 * HOUR })).toBe(true);
   }
 });
+
+it('looks daily in a repository whose feed held no deployment at its last check, pushed to or not', () => {
+  const never = { now, neverDeployed: true, lastActivityAt: now - HOUR };
+  expect(deploymentCheckDue({ ...never, pushed: true, lastCheckAt: now - 23 * HOUR })).toBe(false);
+  expect(deploymentCheckDue({ ...never, pushed: true, lastCheckAt: now - 24 * HOUR })).toBe(true);
+  expect(deploymentCheckDue({ ...never, pushed: false })).toBe(true);
+});

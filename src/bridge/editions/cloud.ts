@@ -7,7 +7,7 @@ import { errorMessage } from '../../core/errors';
 import { kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
 import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
-import { repositoriesChangedSince } from '../../core/reconcile/repositories';
+import { pushedSince, repositoriesChangedSince } from '../../core/reconcile/repositories';
 import type { BridgeConfig } from '../config/schema';
 import { selection } from '../config/selection';
 import type { BridgeContext } from '../context';
@@ -57,7 +57,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
           const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
           // One workspace query says which repositories were pushed to: only those have their refs read.
           const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
-          const pushed = repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : new Set<string>();
+          const pushed = new Map(repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : []);
           return repositories.map((repository) => ({
             key: repository.uuid,
             name: `${ws.slug}/${repository.slug}`,
@@ -65,7 +65,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
               lock(repository.uuid, async (): Promise<PollOutcome> => {
                 const cursor = cursors.get(repository.uuid)!;
                 const start = bridge.ctx.clock.now();
-                const wasPushed = !cursor.lastSuccessAt || pushed.has(repository.uuid.toLowerCase());
+                const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark);
                 const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {
                   const { items, lastDeploymentAt } = await reconcileRepository({

@@ -8,7 +8,7 @@ import type { ForwardContext } from '../pipeline/context';
 import { PLANNED_WORK, QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
-import { repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
+import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
 
 // The reconciliation. Forge does not promise product events, so every selected repository is read
 // again when its period (default 15 minutes) is due. The five-minute tick plans the pass: which
@@ -56,9 +56,13 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
-  const changed = affordable.length ? [...(await repositoriesChangedSince(deps.client, deps.workspace, oldest))] : [];
+  const changed = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : [];
+  const changedAt = new Map(changed);
   for (let i = 0; i < affordable.length; i += BATCH) {
-    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories: affordable.slice(i, i + BATCH).map((r) => r.uuid), changed, plannedAt: now } }], { serializeBy: PLANNED_WORK });
+    const repositories = affordable.slice(i, i + BATCH).map((r) => r.uuid);
+    // Each batch carries only its own repositories' times: a message stays small in any workspace.
+    const own = repositories.flatMap((uuid): Array<[string, number]> => (changedAt.has(uuid.toLowerCase()) ? [[uuid.toLowerCase(), changedAt.get(uuid.toLowerCase())!]] : []));
+    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories, changed: own, plannedAt: now } }], { serializeBy: PLANNED_WORK });
   }
   if (affordable.length < due.length) ctx.log.warn({ due: due.length, queued: affordable.length }, 'reconciliation deferred for lack of request budget');
   await deps.budget.flush();
@@ -67,14 +71,16 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
 
 export interface ReconcileBatch {
   repositories: string[];
-  changed: Set<string>;
+  /** The workspace query's answer: each changed repository and when. A bare UUID (a message queued before times were kept) counts as changed. */
+  changed: Array<[string, number] | string>;
   /** When the tick planned it: a repository passed since then (a redelivered message, two overlapping ticks) is not read again. */
   plannedAt?: number;
 }
 
 /** One batch of a pass: each repository on its own, so one failing repository stops nothing else. */
 export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps): Promise<{ staged: number; failed: number }> {
-  const { repositories, changed, plannedAt } = batch;
+  const { repositories, plannedAt } = batch;
+  const changed = new Map(batch.changed.map((entry) => (typeof entry === 'string' ? [entry, Number.MAX_SAFE_INTEGER] : entry)));
   const { ctx } = deps;
   const settings = settingsStore(ctx.store, ctx.secrets);
   const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
@@ -94,8 +100,8 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
     const start = ctx.clock.now();
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
-    const pushed = changed.has(repository.toLowerCase());
-    const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0) });
+    const pushed = pushedSince(changed, repository, state.watermark);
+    const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
       const { items, lastDeploymentAt } = await reconcileRepository({ client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments, deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, now: start });
       const result = await stagePrebuilt(items, ctx);

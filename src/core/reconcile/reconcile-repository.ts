@@ -1,9 +1,9 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type Deployment, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory } from '../history/deployment-events';
-import { repositoryEnvironments } from '../enrich/cloud/environments';
+import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';
 import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
 import { refMovePush } from '../history/push-events';
@@ -55,10 +55,15 @@ const HOUR = 3_600_000;
  * Whether this pass reads deployments. No feed proves "no deployment" for free, so they cost a request
  * of their own. Deployments come from pipelines, and pipelines from pushes and merges: they are read
  * on a push, hourly for a day after any news in the repository (a pipeline still running, a manual
- * promotion to production), and daily in a repository that has been quiet for longer.
+ * promotion to production), and daily in a repository that has been quiet for longer. With
+ * `neverDeployed` (the feed held no deployment at all at the last check) a repository is read daily
+ * even when pushed to: its pushes start none until deployments are set up there, and where live
+ * triggers run (the Forge app) they send the first ones. The bridge, which only polls, leaves it off.
  */
-export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCheckAt?: number | undefined; lastActivityAt?: number | undefined }): boolean {
-  if (input.pushed || input.lastCheckAt === undefined) return true;
+export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCheckAt?: number | undefined; lastActivityAt?: number | undefined; neverDeployed?: boolean }): boolean {
+  if (input.lastCheckAt === undefined) return true;
+  if (input.neverDeployed) return input.now - input.lastCheckAt >= 24 * HOUR;
+  if (input.pushed) return true;
   const active = input.lastActivityAt !== undefined && input.now - input.lastActivityAt < 24 * HOUR;
   return input.now - input.lastCheckAt >= (active ? HOUR : 24 * HOUR);
 }
@@ -146,22 +151,20 @@ async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | 
 async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
   const { client, workspace, repository } = input;
   const since = input.deploymentsSince ?? input.watermark;
-  const params = { workspace, repo_slug: repository };
-  const environments = await repositoryEnvironments(client, input.store, workspace, repository);
-  if (!environments.size) return { items: [] };
-  const items: Prebuilt[] = [];
-  let lastDeploymentAt: number | undefined;
-  const page = await client.get({ endpoint: 'deployments', params, query: { pagelen: 100 } }, DeploymentPage);
-  for (const deployment of page.values) {
-    const state = deployment.state as { completed_on?: string; started_on?: string } | undefined;
-    const updated = Date.parse((deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on ?? '');
-    if (Number.isNaN(updated)) continue;
-    lastDeploymentAt = Math.max(lastDeploymentAt ?? 0, updated);
-    if (updated < since) continue;
-    const repositoryObject = await input.lookups.repository(workspace, repository);
-    items.push(...deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environments.get(deployment.environment?.uuid ?? '') ?? {}, origin: 'reconcile' }));
-  }
-  return { items, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}) };
+  const page = await client.get({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, DeploymentPage);
+  const dated = page.values.map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
+  const newest = dated.length ? { lastDeploymentAt: Math.max(...dated.map(({ updated }) => updated)) } : {};
+  const fresh = dated.filter(({ updated }) => updated >= since).map(({ deployment }) => deployment);
+  if (!fresh.length) return { items: [], ...newest };
+  const environmentOf = await environmentNamer(client, input.store, workspace, repository, fresh);
+  const repositoryObject = await input.lookups.repository(workspace, repository);
+  const items = fresh.flatMap((deployment) => deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environmentOf(deployment), origin: 'reconcile' }));
+  return { items, ...newest };
+}
+
+function deploymentUpdatedAt(deployment: Deployment): number {
+  const state = deployment.state as { completed_on?: string; started_on?: string } | undefined;
+  return Date.parse((deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on ?? '');
 }
 
 /**

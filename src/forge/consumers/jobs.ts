@@ -24,7 +24,7 @@ export async function runBackfillMessage(workspace: string, repository: string):
 export async function runReconcileMessage(message: Extract<ForwardMessage, { reconcile: unknown }>['reconcile']): Promise<void> {
   const ctx = forgeContext();
   const { workspace, repositories, changed, plannedAt } = message;
-  await reconcileBatch({ repositories, changed: new Set(changed), ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace });
+  await reconcileBatch({ repositories, changed, ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace });
 }
 
 /** Comments wait for nothing else, but one repository's are written one at a time. */

@@ -158,6 +158,9 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
         validateKey(key);
         store.set(SECRETS, key, value);
       },
+      delete: async (key) => {
+        store.delete(VALUES, key);
+      },
       keys: (prefix) => store.keys(VALUES, prefix),
     },
     async stop() {

@@ -70,6 +70,7 @@ export interface ForgeHost {
     set(key: string, value: unknown): Promise<void>;
     getSecret(key: string): Promise<string | undefined>;
     setSecret(key: string, value: string): Promise<void>;
+    delete(key: string): Promise<void>;
     keys(prefix?: string): string[];
   };
   stop(): Promise<void>;

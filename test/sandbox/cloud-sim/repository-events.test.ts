@@ -78,8 +78,17 @@ describe('repository mutations and their Forge events', () => {
       environment: { uuid: environment?.uuid, type: 'PRODUCTION', name: 'Production' },
     });
     expect(result.events.map((event) => event.eventType)).toContain('avi:bitbucket:updated:build-status');
-    const api = (await call(sim, `${repoPath(sim, repo)}/deployments/${encodeURIComponent(result.deploymentUuid)}`)).json;
-    expect(api).toMatchObject({ state: { name: 'COMPLETED', status: { name: 'FAILED' } }, environment: { uuid: environment?.uuid, name: 'Production' }, release: { pipeline: { uuid: result.pipelineUuid } } });
+    const path = `${repoPath(sim, repo)}/deployments/${encodeURIComponent(result.deploymentUuid)}`;
+    const api = (await call(sim, path)).json;
+    expect(api).toMatchObject({ state: { name: 'COMPLETED', status: { name: 'FAILED' } }, release: { pipeline: { uuid: result.pipelineUuid } } });
+    // The environment is a reference (the spec's default fields: its UUID) until `fields=` asks for more.
+    expect(api.environment).toEqual({ type: 'deployment_environment', uuid: environment?.uuid });
+    const named = (await call(sim, `${path}?fields=%2Benvironment.name,%2Benvironment.environment_type.name`)).json;
+    expect(named).toMatchObject({ uuid: result.deploymentUuid, state: { name: 'COMPLETED' }, environment: { type: 'deployment_environment', uuid: environment?.uuid, name: 'Production', environment_type: { name: 'Production' } } });
+    expect(named.environment).not.toHaveProperty('lock');
+    const list = (await call(sim, `${repoPath(sim, repo)}/deployments?pagelen=100&fields=%2Bvalues.environment.name`)).json;
+    expect(list.values.every((d: Json) => typeof d.environment.name === 'string' && d.environment.environment_type === undefined && typeof d.uuid === 'string')).toBe(true);
+    expect((await call(sim, `${repoPath(sim, repo)}/deployments?pagelen=100`)).json.values.every((d: Json) => Object.keys(d.environment).sort().join() === 'type,uuid')).toBe(true);
     const pipeline = (await call(sim, `${repoPath(sim, repo)}/pipelines/${encodeURIComponent(result.pipelineUuid)}`)).json;
     expect(pipeline).toMatchObject({ uuid: result.pipelineUuid, state: { name: 'COMPLETED', result: { name: 'FAILED' } } });
   });

@@ -2,15 +2,31 @@ import type { EnvironmentInfo } from '../../history/deployment-events';
 import { kvKey } from '../../keys';
 import type { KeyValueStore } from '../../ports';
 import type { CloudClient } from './client';
-import { EnvironmentPage } from './schema';
+import { EnvironmentPage, type Deployment } from './schema';
 
-// A repository's deployment environments, by UUID (the deployments feed names only that). They change
-// rarely: one request a day, shared by the backfill and the reconciliation; an empty list also says
-// the repository has no deployments to look for.
+// A deployment names its environment by reference: the spec gives `deployment_environment` the default
+// fields `uuid` and a batch URL to expand it, and a capture of bitbucket.org (DevLake's e2e tables)
+// shows the deployments list answering `fields=…values.environment.name` with the names filled in.
+// So the deployments feed asks for them, and one request gives each deployment and its environment.
+// Should an answer come without them, the repository's environments list (read at most once a day)
+// fills them in.
+
+export const DEPLOYMENT_FIELDS = '+values.environment.name,+values.environment.environment_type.name';
 
 const TTL_SECONDS = 24 * 3600;
 
-export async function repositoryEnvironments(client: Pick<CloudClient, 'get'>, store: KeyValueStore, workspace: string, repository: string): Promise<Map<string, EnvironmentInfo>> {
+/** How to name the environment of each of `deployments`; reads the environments list only if one came unnamed. */
+export async function environmentNamer(client: Pick<CloudClient, 'get'>, store: KeyValueStore, workspace: string, repository: string, deployments: Deployment[]): Promise<(deployment: Deployment) => EnvironmentInfo> {
+  const unnamed = deployments.some((deployment) => deployment.environment && !deployment.environment.name);
+  const listed = unnamed ? await repositoryEnvironments(client, store, workspace, repository) : new Map<string, EnvironmentInfo>();
+  return (deployment) => {
+    const environment = deployment.environment;
+    if (environment?.name) return { name: environment.name, ...(environment.environment_type ? { type: environment.environment_type.name } : {}) };
+    return listed.get(environment?.uuid ?? '') ?? {};
+  };
+}
+
+async function repositoryEnvironments(client: Pick<CloudClient, 'get'>, store: KeyValueStore, workspace: string, repository: string): Promise<Map<string, EnvironmentInfo>> {
   const key = kvKey('cache', 'environments', repository);
   const cached = await store.get<Array<[string, EnvironmentInfo]>>(key);
   if (cached) return new Map(cached);

@@ -80,7 +80,8 @@ export type CommitStatus = z.infer<typeof CommitStatus>;
 export const Deployment = z.looseObject({
   uuid: z.string(),
   state: z.looseObject({ name: z.string() }).optional(),
-  environment: z.looseObject({ uuid: z.string() }).optional(),
+  // A reference (its UUID) unless `fields=` expands it; see DEPLOYMENT_FIELDS.
+  environment: z.looseObject({ uuid: z.string(), name: z.string().optional(), environment_type: z.looseObject({ name: z.string() }).optional() }).optional(),
   release: z.looseObject({}).optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;

@@ -14,8 +14,8 @@ export function fail(status: number, message: string, detail?: string): never {
   throw new HttpError({ status, json: errorBody(message, detail) });
 }
 
-export function objectResponse(ctx: RequestContext, value: unknown, status = 200): HttpResult {
-  return { status, json: applyFields(value, ctx.url.searchParams.get('fields')) };
+export function objectResponse(ctx: RequestContext, value: unknown, status = 200, hidden: readonly string[] = []): HttpResult {
+  return { status, json: applyFields(value, ctx.url.searchParams.get('fields'), hidden) };
 }
 
 export interface ListOptions {

@@ -95,6 +95,15 @@ function deploymentState(ctx: RenderContext, repo: Repository, value: Deployment
   };
 }
 
+/**
+ * What a deployment leaves out of its environment unless `fields=` asks for it: the spec gives
+ * `deployment_environment` the default fields `uuid` (with a batch URL to expand it), and a capture
+ * of bitbucket.org shows `fields=…values.environment.name` answered with the name filled in.
+ */
+export function deploymentHiddenFields(prefix: '' | 'values.'): string[] {
+  return ['name', 'slug', 'rank', 'environment_type', 'hidden', 'environment_lock_enabled', 'lock', 'restrictions'].map((key) => `${prefix}environment.${key}`);
+}
+
 export function deployment(ctx: RenderContext, repo: Repository, value: Deployment): JsonObject {
   const pipelineValue = repo.pipelines.find((candidate) => candidate.uuid === value.pipelineUuid) as Pipeline;
   const env = repo.environments.find((candidate) => candidate.uuid === value.environmentUuid) as Environment;

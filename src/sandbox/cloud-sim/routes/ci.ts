@@ -5,7 +5,7 @@ import type { RequestContext, Route } from '../http/types';
 import { normalizeUuid } from '../model/state';
 import type { Repository } from '../model/types';
 import { valuesAt } from '../query/json-path';
-import { buildStatus, deployment, environment, pipeline } from '../render/ci';
+import { buildStatus, deployment, deploymentHiddenFields, environment, pipeline } from '../render/ci';
 import { requireCommit, requireRepository } from './resolve';
 
 const repoBase = '/repositories/{workspace}/{repo_slug}';
@@ -77,14 +77,14 @@ export const ciRoutes: Route[] = [
     handler: (ctx) => {
       const repo = requireRepository(ctx);
       const newestFirst = [...repo.deployments].sort((a, b) => b.updatedOn - a.updatedOn);
-      return listResponse(ctx, newestFirst.map((value) => deployment(ctx.runtime.render, repo, value)));
+      return listResponse(ctx, newestFirst.map((value) => deployment(ctx.runtime.render, repo, value)), { hidden: deploymentHiddenFields('values.') });
     },
   },
   {
     method: 'GET', template: `${repoBase}/deployments/{deployment_uuid}`,
     handler: (ctx) => {
       const repo = requireRepository(ctx);
-      return objectResponse(ctx, deployment(ctx.runtime.render, repo, byUuid(repo.deployments, ctx.params.deployment_uuid, 'Deployment')));
+      return objectResponse(ctx, deployment(ctx.runtime.render, repo, byUuid(repo.deployments, ctx.params.deployment_uuid, 'Deployment')), 200, deploymentHiddenFields(''));
     },
   },
   {
