@@ -57,7 +57,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
           const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
           // One workspace query says which repositories were pushed to: only those have their refs read.
           const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
-          const pushed = new Map(repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : []);
+          const pushed = repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : new Map<string, number>();
           return repositories.map((repository) => ({
             key: repository.uuid,
             name: `${ws.slug}/${repository.slug}`,

@@ -56,12 +56,12 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
-  const changed = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : [];
-  const changedAt = new Map(changed);
+  const changed = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : new Map<string, number>();
   for (let i = 0; i < affordable.length; i += BATCH) {
     const repositories = affordable.slice(i, i + BATCH).map((r) => r.uuid);
     // Each batch carries only its own repositories' times: a message stays small in any workspace.
-    const own = repositories.flatMap((uuid): Array<[string, number]> => (changedAt.has(uuid.toLowerCase()) ? [[uuid.toLowerCase(), changedAt.get(uuid.toLowerCase())!]] : []));
+    const mine = new Set(repositories.map((uuid) => uuid.toLowerCase()));
+    const own = [...changed].filter(([uuid]) => mine.has(uuid));
     await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories, changed: own, plannedAt: now } }], { serializeBy: PLANNED_WORK });
   }
   if (affordable.length < due.length) ctx.log.warn({ due: due.length, queued: affordable.length }, 'reconciliation deferred for lack of request budget');

@@ -38,22 +38,20 @@ export async function selectedRepositories(settings: SettingsStore, index: Index
   return index.filter((repo) => marks.get(keyPart(repo.uuid)) ?? selection.mode === 'all');
 }
 
-/** When each repository changed since `since` (lower-case UUID → its `updated_on`), as `repositoriesChangedSince` says. */
-export type ChangedAt = Array<[string, number]>;
-
 /**
  * Repositories pushed to (or changed) since `since`, in one request per hundred: Bitbucket moves a
  * repository's `updated_on` when it is pushed to, so the ones it does not list had no push. Each comes
  * with that time, so a repository is taken as pushed only if it changed after its own watermark: a
  * repository with an old watermark (newly selected, or failing) must not make every other one look
- * pushed, which would cost each of them its refs and deployments reads on every pass.
+ * pushed, which would cost each of them its refs and deployments reads on every pass. Keyed by
+ * lower-case UUID.
  */
-export async function repositoriesChangedSince(client: CloudClient, workspace: string, since: number): Promise<ChangedAt> {
-  const changed: ChangedAt = [];
+export async function repositoriesChangedSince(client: CloudClient, workspace: string, since: number): Promise<Map<string, number>> {
+  const changed = new Map<string, number>();
   const query = { q: `updated_on >= ${new Date(since).toISOString()}`, pagelen: 100, fields: 'values.uuid,values.full_name,values.name,values.type,values.updated_on,next' };
   for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, RepositoryPage.shape.values.element, 50)) {
     // Without a readable time it counts as changed now: a needless read rather than a missed push.
-    for (const repo of page) changed.push([repo.uuid.toLowerCase(), Date.parse((repo.updated_on as string | undefined) ?? '') || Number.MAX_SAFE_INTEGER]);
+    for (const repo of page) changed.set(repo.uuid.toLowerCase(), Date.parse((repo.updated_on as string | undefined) ?? '') || Number.MAX_SAFE_INTEGER);
   }
   return changed;
 }
