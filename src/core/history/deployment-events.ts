@@ -19,6 +19,12 @@ const STEPS: Record<string, Array<'pending' | 'started' | 'completed'>> = {
   COMPLETED: ['pending', 'started', 'completed'],
 };
 
+/** When a deployment last changed (NaN when its answer gives no time): the feed's windows are read against it. */
+export function deploymentUpdatedAt(deployment: Deployment): number {
+  const state = deployment.state as { completed_on?: string; started_on?: string } | undefined;
+  return Date.parse((deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on ?? '');
+}
+
 export function deploymentHistory(input: { workspace: string; repository: Repository; deployment: Deployment; environment: EnvironmentInfo; origin: 'backfill' | 'reconcile' }): Prebuilt[] {
   const { deployment, repository } = input;
   const state = deployment.state as { name?: string; started_on?: string; completed_on?: string } | undefined;

@@ -1,8 +1,8 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type Deployment, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
 import { buildStatusEvents } from '../history/status-events';
-import { deploymentHistory } from '../history/deployment-events';
+import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';
 import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
@@ -160,11 +160,6 @@ async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const items = fresh.flatMap((deployment) => deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environmentOf(deployment), origin: 'reconcile' }));
   return { items, ...newest };
-}
-
-function deploymentUpdatedAt(deployment: Deployment): number {
-  const state = deployment.state as { completed_on?: string; started_on?: string } | undefined;
-  return Date.parse((deployment.last_update_time as string | undefined) ?? state?.completed_on ?? state?.started_on ?? '');
 }
 
 /**

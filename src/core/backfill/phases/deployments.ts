@@ -1,15 +1,16 @@
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../../enrich/cloud/environments';
 import { DeploymentPage } from '../../enrich/cloud/schema';
-import { deploymentHistory } from '../../history/deployment-events';
+import { deploymentHistory, deploymentUpdatedAt } from '../../history/deployment-events';
 import { repoParams, stage, type PhaseRunner } from './context';
 
 // Pipelines deployments in the window, each with its environment named in the same answer (`fields=`).
 export const deploymentsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'deployments' ? record.cursor : undefined;
   const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'deployments', params: repoParams(pc), query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, DeploymentPage);
+  // One with no time at all is kept: better delivered than lost.
   const inWindow = page.values.filter((deployment) => {
-    const updated = (deployment.last_update_time as string | undefined) ?? (deployment.state as { completed_on?: string; started_on?: string } | undefined)?.completed_on;
-    return !updated || Date.parse(updated) >= pc.since;
+    const updated = deploymentUpdatedAt(deployment);
+    return Number.isNaN(updated) || updated >= pc.since;
   });
   if (inWindow.length) {
     const environmentOf = await environmentNamer(pc, pc.ctx.store, pc.workspace, pc.repository, inWindow);
