@@ -21,6 +21,8 @@ export interface HttpRequestInit {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** `manual`: a 3xx comes back as it is. Following it would turn the signed POST into a body-less GET. */
+  redirect?: 'manual';
 }
 
 /** Outbound HTTP to PanDev (Forge: egress-checked `fetch`; bridge: Node `fetch`). */

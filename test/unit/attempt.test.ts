@@ -67,6 +67,20 @@ describe('one delivery attempt', () => {
     expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/bare host/) });
   });
 
+  it('does not follow a redirect: the signed POST is not replayed as a GET elsewhere', async () => {
+    answer = (res) => res.writeHead(301, { Location: url.replace('merge-request', 'moved') }).end();
+    const outcome = await attemptDelivery(request(), fetch);
+    expect(outcome).toMatchObject({ kind: 'permanent', status: 301, reason: expect.stringMatching(/final https URL/) });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('tells a refused signature from a refused token', async () => {
+    reply(401, {}, 'signature mismatch');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/refused the signature .*signing secret/) });
+    reply(401, {}, 'unknown token');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/refused the ingest token/) });
+  });
+
   it('pauses the destination on 410', async () => {
     reply(410);
     expect((await attemptDelivery(request(), fetch)).kind).toBe('disabled');

@@ -46,7 +46,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
   const timer = setTimeout(() => controller.abort(), request.timeoutMs);
   try {
     const response = await Promise.race([
-      send(request.url, { method: 'POST', headers: deliveryHeaders(request), body: request.body, signal: controller.signal }),
+      send(request.url, { method: 'POST', headers: deliveryHeaders(request), body: request.body, signal: controller.signal, redirect: 'manual' }),
       new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`no answer within ${request.timeoutMs} ms`)))),
     ]);
     const status = response.status;
@@ -69,6 +69,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
 }
 
 function permanentReason(status: number, said: string): string {
+  if ((status === 401 || status === 403) && /signature/i.test(said)) return `PanDev refused the signature (${status})${said}: the signing secret saved in the app's settings is not the one PanDev has; paste PanDev's secret there (or generate one and paste it into PanDev), then replay`;
   if (status === 401 || status === 403) return `PanDev refused the ingest token (${status})${said}: the token is wrong, expired or revoked; create a new one in PanDev and save it in the app's settings`;
   if (status === 404) return `PanDev answered 404${said}: the PanDev URL probably has an extra path or trailing slash; use the bare host`;
   if (status >= 300 && status < 400) return `PanDev answered a redirect (${status})${said}: set the final https URL in the app's settings`;
