@@ -128,6 +128,32 @@ describe('queue consumer', () => {
     expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('outbox:'))).toBe(false);
   });
 
+  it('retries each delivery at its own pace: later ones go back on the queue with their own delay', async () => {
+    activate();
+    forgeMocks.bitbucketResponse = (call) =>
+      call.path.includes('/pullrequests/')
+        ? { status: 200, body: { type: 'pullrequest', id: 5, state: 'OPEN', created_on: 'x', updated_on: 'y', source: {}, destination: {} } }
+        : { status: 200, body: { type: 'repository', uuid: repo, full_name: 'w/api', name: 'api' } };
+    forgeMocks.fetchResponse = () => ({ status: 503, body: 'busy' });
+    await onBitbucketEvent(prEvent());
+    await onBitbucketEvent(prEvent({ pullrequest: { id: 6, state: 'OPEN' } }));
+    const ids: string[] = [];
+    for (const push of forgeMocks.pushed.splice(0)) {
+      const result = (await forward({ body: (push.events[0] as { body: unknown }).body })) as { retryOptions: { retryData: { ids: string[] } } };
+      ids.push(...result.retryOptions.retryData.ids);
+    }
+    // One of them is many attempts in (the sweep hands such stragglers over beside fresh ones).
+    const [old, fresh] = ids as [string, string];
+    const stored = forgeMocks.kv.get(`outbox:${old}`)!;
+    forgeMocks.kv.set(`outbox:${old}`, { ...stored, value: { ...(stored.value as object), attempts: 8 } });
+    clock += 3_600_000;
+    const result = (await forward({ body: { ids: [old, fresh] } })) as { retryOptions: { retryAfter: number; retryData: { ids: string[] } } };
+    expect(result.retryOptions.retryData.ids).toEqual([fresh]);
+    expect(result.retryOptions.retryAfter).toBeLessThanOrEqual(60);
+    expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { ids: [old] }, delayInSeconds: expect.any(Number) }] }]);
+    expect((forgeMocks.pushed[0]!.events[0] as { delayInSeconds: number }).delayInSeconds).toBeGreaterThanOrEqual(450);
+  });
+
   it('drops a malformed queue message with a log line instead of crashing', async () => {
     await expect(forward({ body: { nonsense: true } })).resolves.toBeUndefined();
   });

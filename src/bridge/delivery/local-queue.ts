@@ -63,7 +63,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
       forward(message, ctx, job.retryIds)
         .then((result) => {
           // Forge would re-invoke the consumer with InvocationError's retryData; a timer does it here.
-          if (result.retry) schedule({ ids: result.retry.ids }, result.retry.afterSeconds, result.retry.ids);
+          for (const group of result.retries) schedule({ ids: group.ids }, group.afterSeconds, group.ids);
         })
         .catch((error: unknown) => {
           // The entries stay in the outbox; the periodic sweep picks them up again.

@@ -17,10 +17,19 @@ export type EntryOutcome = 'delivered' | 'duplicate' | 'waiting' | 'dead' | 'dro
 
 export interface ProcessResult {
   outcomes: Record<string, EntryOutcome>;
-  /** Ids to try again, and how long to wait first (the smallest wait among them). */
-  retry?: { ids: string[]; afterSeconds: number; reason: string };
+  /**
+   * Ids to try again, grouped by how long each must wait (soonest first): each entry keeps its own
+   * backoff, so an entry many attempts in is not retried at the pace of a fresh one beside it.
+   */
+  retries: RetryGroup[];
   /** What the pull-request comment should do after these deliveries (a merge, a production deployment). */
   comments: CommentTask[];
+}
+
+export interface RetryGroup {
+  ids: string[];
+  afterSeconds: number;
+  reason: string;
 }
 
 export interface CommentTask {
@@ -37,27 +46,46 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   const outbox = outboxStore(ctx.store);
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
-  const result: ProcessResult = { outcomes: {}, comments: [] };
-  const waits: Array<{ id: string; seconds: number; reason: string }> = [];
+  const result: ProcessResult = { outcomes: {}, comments: [], retries: [] };
+  const waits: Wait[] = [];
   for (const item of items) {
     const id = typeof item === 'string' ? item : item.id;
     const step = await processEntry(item, { ctx, outbox, connection, tuning, credentials });
     if (step.comments) result.comments.push(...step.comments);
     result.outcomes[id] = step.outcome;
     if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? 'source-gone' : undefined);
-    if (step.outcome === 'waiting' && step.wait) ctx.stats.count('retried');
+    if (step.outcome === 'waiting' && step.wait && !step.held) ctx.stats.count('retried');
     if (step.wait) waits.push({ id, ...step.wait });
   }
-  if (waits.length) {
-    const first = waits.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-    result.retry = { ids: waits.map((w) => w.id), afterSeconds: first.seconds, reason: first.reason };
-  }
+  result.retries = groupWaits(waits);
   return result;
+}
+
+interface Wait {
+  id: string;
+  seconds: number;
+  reason: string;
+}
+
+// Waits this close to a group's first share its retry: jitter already spreads retries by more.
+const GROUP_SLACK = 0.2;
+
+/** Entries whose waits are near each other share one retry, at the soonest of their waits. */
+export function groupWaits(waits: Wait[]): RetryGroup[] {
+  const groups: RetryGroup[] = [];
+  for (const wait of [...waits].sort((a, b) => a.seconds - b.seconds)) {
+    const group = groups.at(-1);
+    if (group && wait.seconds <= group.afterSeconds * (1 + GROUP_SLACK) + 1) group.ids.push(wait.id);
+    else groups.push({ ids: [wait.id], afterSeconds: wait.seconds, reason: wait.reason });
+  }
+  return groups;
 }
 
 interface Step {
   outcome: EntryOutcome;
   wait?: { seconds: number; reason: string };
+  /** Held back by a long Retry-After, not attempted: no retry to count. */
+  held?: true;
   comments?: CommentTask[];
 }
 
@@ -83,7 +111,10 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
   // A retry arrives when the platform's delay ran out; only a Retry-After longer than one delay
   // (Forge waits at most 15 minutes) is chained here.
   const now = ctx.clock.now();
-  if (entry.notBefore && entry.notBefore > now) return { outcome: 'waiting', wait: { seconds: Math.ceil((entry.notBefore - now) / 1000), reason: entry.lastError ?? 'Retry-After' } };
+  if (entry.notBefore && entry.notBefore > now) {
+    const seconds = Math.min(Math.ceil((entry.notBefore - now) / 1000), tuning.maxDelaySeconds);
+    return { outcome: 'waiting', held: true, wait: { seconds, reason: entry.lastError ?? 'Retry-After' } };
+  }
 
   let body = entry.body ? decodeBody(entry.body) : undefined;
   if (!body) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
 import { ForwardMessage } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
+import { forgeForwardQueue } from '../adapters/queue';
 import { forgeLogger as log } from '../adapters/logger';
 import { queueComments, runBackfillMessage, runCommentMessage, runReconcileMessage } from './jobs';
 
@@ -31,10 +32,14 @@ export async function forward(event: unknown): Promise<unknown> {
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
   const result = await forwardMessage(body, forgeContext(), retry.success ? retry.data.ids : undefined);
   await queueComments(result.comments);
-  if (!result.retry) return undefined;
+  const [soonest, ...later] = result.retries;
+  if (!soonest) return undefined;
+  // The soonest group is this invocation's own retry; each later group is queued with its own delay.
+  const queue = forgeForwardQueue();
+  for (const group of later) await queue.push([{ ids: group.ids }], { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) });
   return new InvocationError({
-    retryAfter: Math.max(1, Math.ceil(result.retry.afterSeconds)),
+    retryAfter: Math.max(1, Math.ceil(soonest.afterSeconds)),
     retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
-    retryData: { ids: result.retry.ids },
+    retryData: { ids: soonest.ids },
   });
 }

@@ -1,0 +1,123 @@
+import { RateBudget } from '../../src/core/budget/rate-budget';
+import type { Change } from '../../src/core/change/change';
+import { intentsFor } from '../../src/core/change/intents';
+import { secretKeys, settingsStore } from '../../src/core/config/settings';
+import { encodeBody, outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
+import { DeliveryStats, recentOutcomes } from '../../src/core/deliver/stats';
+import type { ForwardContext } from '../../src/core/pipeline/context';
+import { groupWaits, processEntries } from '../../src/core/pipeline/deliver-entries';
+import { newEntry } from '../../src/core/pipeline/stage';
+import { MemoryStore } from '../../src/sandbox/memory-store';
+import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
+
+// Each outbox entry keeps its own backoff, even when the sweep hands late entries over in one batch,
+// and a long Retry-After is waited out in steps the queue accepts. The platform's queue is played by
+// the test on a simulated clock (each retry runs when its delay is up); PanDev is the real receiver.
+
+const SECRET = 'pacing-signing-secret';
+const TOKEN = 'pacing-token';
+let sink: PanDevSink;
+beforeEach(async () => (sink = await startPanDevSink({ secret: SECRET, token: TOKEN })));
+afterEach(() => sink.stop());
+
+const change = (commentId: number): Change => ({ edition: 'cloud', workspace: '{w}', repository: { uuid: '{r}' }, origin: 'trigger', at: '2026-11-20T10:00:00Z', kind: 'comment', action: 'created', pullRequestId: 1, commentId });
+
+async function world() {
+  let now = Date.parse('2026-11-20T10:00:00Z');
+  const clock = { now: () => now };
+  const store = new MemoryStore(clock);
+  const values = new Map<string, string>([[secretKeys.token, TOKEN], [secretKeys.signingSecret, SECRET]]);
+  const secrets = { get: async (key: string) => values.get(key), set: async () => undefined, delete: async () => undefined };
+  await settingsStore(store, secrets).saveConnection({ baseUrl: sink.url, activatedAt: now });
+  const attempts: Array<{ id: string; at: number }> = [];
+  const ctx: ForwardContext = {
+    store, clock, log: { debug() {}, info() {}, warn() {}, error() {} },
+    secrets,
+    send: async (url, init) => {
+      attempts.push({ id: init.headers['X-Request-UUID']!, at: now });
+      return fetch(url, init);
+    },
+    buildBody: async () => '{}',
+    userAgent: 'pandev-bitbucket/test',
+    stats: new DeliveryStats(store, clock),
+    budget: new RateBudget(store, clock, { limitPerHour: async () => 1000 }),
+  };
+  const stage = async (commentId: number, fields: Partial<OutboxEntry> = {}) => {
+    const fresh = newEntry(change(commentId), intentsFor(change(commentId)).intents[0]!, now);
+    const entry = { ...fresh, body: encodeBody('{}'), ...fields };
+    await outboxStore(store).put(entry);
+    return entry.id;
+  };
+  /** Runs one handed-over batch, then every retry the results ask for, each when its delay is up. */
+  const play = async (ids: string[]) => {
+    const pending = [{ at: now, ids }];
+    const delays: number[] = [];
+    for (let step = 0; pending.length && step < 200; step++) {
+      pending.sort((a, b) => a.at - b.at);
+      const next = pending.shift()!;
+      now = next.at;
+      const result = await processEntries(next.ids, ctx);
+      await ctx.stats.flush();
+      for (const group of result.retries) {
+        delays.push(group.afterSeconds);
+        pending.push({ at: now + Math.max(1, Math.ceil(group.afterSeconds)) * 1000, ids: group.ids });
+      }
+    }
+    return delays;
+  };
+  return { store, ctx, attempts, stage, play, now: () => now };
+}
+
+it('retries an entry many attempts in at its own pace, not at that of a fresh one beside it', async () => {
+  const w = await world();
+  sink.respondNext(503, 1000, 'down for maintenance');
+  const old = await w.stage(1, { attempts: 8 });
+  const fresh = await w.stage(2);
+  await w.play([old, fresh]); // as the sweep hands them over: one message
+
+  const times = w.attempts.filter((a) => a.id === old).map((a) => a.at);
+  expect(times).toHaveLength(4); // attempts 9 to 12
+  // After its 9th failure an entry waits at least half of 15 minutes (30 s doubling, capped, jittered).
+  const gaps = times.slice(1).map((t, i) => (t - times[i]!) / 1000);
+  for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(450);
+  // The fresh one went through its own twelve attempts, the first ones far sooner.
+  const freshTimes = w.attempts.filter((a) => a.id === fresh).map((a) => a.at);
+  expect(freshTimes).toHaveLength(12);
+  expect((freshTimes[1]! - freshTimes[0]!) / 1000).toBeLessThan(31);
+  expect(await outboxStore(w.store).getDead(old)).toMatchObject({ reason: expect.stringMatching(/gave up after 12 attempts/) });
+});
+
+it('waits out a Retry-After longer than one queue delay in steps of at most 15 minutes, counting one retry', async () => {
+  const w = await world();
+  // PanDev answers the first attempt with 429 and an hour's Retry-After, then takes the delivery.
+  const id = await w.stage(3);
+  const original = w.ctx.send;
+  let first = true;
+  w.ctx.send = async (url, init) => {
+    if (!first) return original(url, init);
+    first = false;
+    await original(url, init).catch(() => undefined);
+    return { status: 429, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? '3600' : null) }, text: async () => 'slow down' };
+  };
+  const delays = await w.play([id]);
+  expect(Math.max(...delays)).toBeLessThanOrEqual(900);
+  const times = w.attempts.filter((a) => a.id === id).map((a) => a.at);
+  expect(times).toHaveLength(2);
+  expect((times[1]! - times[0]!) / 1000).toBeGreaterThanOrEqual(3600);
+  expect(sink.deliveries().map((d) => d.id)).toEqual([id]);
+  const outcomes = await recentOutcomes(w.store, w.now());
+  expect(outcomes).toMatchObject({ retried: 1, delivered: 1 });
+});
+
+it('groups waits that are close, soonest first', () => {
+  const groups = groupWaits([
+    { id: 'a', seconds: 600, reason: 'r' },
+    { id: 'b', seconds: 20, reason: 'r' },
+    { id: 'c', seconds: 23, reason: 'r' },
+    { id: 'd', seconds: 700, reason: 'r' },
+  ]);
+  expect(groups).toEqual([
+    { ids: ['b', 'c'], afterSeconds: 20, reason: 'r' },
+    { ids: ['a', 'd'], afterSeconds: 600, reason: 'r' },
+  ]);
+});
