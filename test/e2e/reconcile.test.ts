@@ -144,3 +144,22 @@ it('reads a repository that has never deployed for deployments daily, not after 
   expect(deploymentReads()).toBe(1);
   expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').length).toBeGreaterThan(0);
 });
+
+it('finds a push made after the tick asked which repositories were pushed, before that repository was read', async () => {
+  await reconcileNow();
+  const repository = [...sb.simulator.model.repositories.values()][1]!;
+  // This repository's pass is held at its first request; the push lands then, after the workspace query.
+  sb.simulator.faults.add({ path: `${repository.uuid.replace(/[{}]/g, '')}.*/pullrequests/activity`, latencyMs: 1000, times: 1 });
+  const faulted = () => sb.simulator.stats().faulted;
+  const before = faulted();
+  for (const key of passes()) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastPassAt: 0 });
+  const tick = sb.host.runScheduled('five-minute-tick');
+  while (faulted() === before) await new Promise((resolve) => setTimeout(resolve, 5));
+  const { commits } = sb.simulator.actions.pushCommits({ repository: repository.slug, commits: 1 });
+  await tick;
+  await sb.settle();
+  // That pass did not know of the push; the next one must still see it.
+  await reconcileNow();
+  const pushedCommits = new Set(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
+  expect(commits.filter((hash) => !pushedCommits.has(hash))).toEqual([]);
+});

@@ -109,7 +109,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
       for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
       staged += ids.length;
       await ctx.store.set(stateKey(repository), {
-        watermark: start,
+        // Not later than the workspace query that said whether it was pushed: a push between that
+        // query and this pass is in neither, and the next query must still find it.
+        watermark: Math.min(start, plannedAt ?? start),
         lastPassAt: start,
         lastActivityAt: items.length ? start : state.lastActivityAt,
         lastDeploymentCheckAt: deployments ? start : state.lastDeploymentCheckAt,
