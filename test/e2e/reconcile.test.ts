@@ -163,3 +163,50 @@ it('finds a push made after the tick asked which repositories were pushed, befor
   const pushedCommits = new Set(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
   expect(commits.filter((hash) => !pushedCommits.has(hash))).toEqual([]);
 });
+
+it('delivers a branch and a tag made on an existing commit, their events lost, and honours a late event of one it only noticed', async () => {
+  await reconcileNow();
+  const { simulator: sim, sink, host } = sb;
+  const repo = [...sim.model.repositories.values()][2]!;
+  const main = repo.branches.get(repo.mainBranch)!;
+  const other = [...repo.branches.keys()].find((name) => name !== repo.mainBranch)!;
+  // The backfill went through this repository's refs (the passes above recorded each one, as it does).
+  const at = Date.now();
+  const backfill = { repository: repo.uuid, state: 'done', windowDays: 30, since: new Date(at - 30 * 86_400_000).toISOString(), requestedAt: at, updatedAt: at, done: 0, requests: 0 };
+  await host.kvs.set(kvKey('backfill', repo.uuid), backfill);
+  const lost: ForgeEvent[] = [];
+  const off = sim.onEvent((event) => lost.push(event));
+  sim.actions.createBranch({ repository: repo.slug, name: 'release/2.0', from: main });
+  sim.actions.createTag({ repository: repo.slug, name: 'v2.0.0', target: main });
+  off();
+  // Another push in the period, so the repository counts as pushed and its refs are read.
+  sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
+  sink.clear();
+  await reconcileNow();
+  const pushedRefs = () => sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => (d.body as any).push.changes[0].new?.name);
+  // The backfill listed every ref, so ones the app does not know were made since, whatever their commits' dates.
+  expect(pushedRefs()).toEqual(expect.arrayContaining(['release/2.0', 'v2.0.0']));
+
+  // While its backfill has yet to reach them, the refs are the backfill's: none is read or recorded.
+  const refReads = () => sim.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/refs'] ?? 0;
+  await host.kvs.set(kvKey('backfill', repo.uuid), { ...backfill, state: 'running', cursor: { phase: 'commits' } });
+  sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
+  sim.resetStats();
+  await reconcileNow();
+  expect(refReads()).toBe(0);
+
+  // Without a backfill to vouch for the list, a tag on an old commit is only noticed, not delivered…
+  await host.kvs.delete(kvKey('backfill', repo.uuid));
+  const tagEvents: ForgeEvent[] = [];
+  const offTag = sim.onEvent((event) => tagEvents.push(event));
+  sim.actions.createTag({ repository: repo.slug, name: 'v2.0.1', target: main });
+  offTag();
+  sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
+  sink.clear();
+  await reconcileNow();
+  expect(pushedRefs()).not.toContain('v2.0.1');
+  // …so its live event, arriving late, is still sent rather than taken as covered.
+  for (const event of tagEvents) await host.fireEvent(event as never);
+  await sb.settle();
+  expect(pushedRefs()).toContain('v2.0.1');
+});

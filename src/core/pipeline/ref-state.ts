@@ -7,6 +7,7 @@ import type { KeyValueStore } from '../ports';
 export interface RefTip {
   tip: string | null;
   at: number;
+  /** Who delivered the push that ended here; `baseline` when nothing was delivered (a ref seen standing still). */
   origin: string;
 }
 

@@ -114,7 +114,8 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
 async function coveredPush(change: ChangeOf<'push'>, ctx: ForwardContext): Promise<boolean> {
   if (change.origin !== 'trigger' || !change.after) return false;
   const known = await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
-  if (!known || known.tip !== change.after || known.origin === 'trigger') return false;
+  // A baseline was only noticed, never delivered; a trigger's own push is not a later source's.
+  if (!known || known.tip !== change.after || known.origin === 'trigger' || known.origin === 'baseline') return false;
   ctx.log.info({ repository: change.repository.uuid, ref: change.ref.name, tip: change.after }, 'push already delivered by the reconciliation');
   ctx.stats.count('dropped', 'covered-by-reconciliation');
   return true;

@@ -9,6 +9,7 @@ import { activityEvents, lifecycleEvents } from '../history/pull-request-events'
 import { refMovePush } from '../history/push-events';
 import type { KeyValueStore } from '../ports';
 import { refStateStore } from '../pipeline/ref-state';
+import { refsBaseline } from '../backfill/refs-baseline';
 import { entryDate } from '../backfill/phases/activity';
 import { FULL_PULL_REQUEST_FIELDS } from '../backfill/phases/pull-requests';
 
@@ -103,6 +104,10 @@ async function pullRequestNews(input: ReconcileInput): Promise<Prebuilt[]> {
 async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
+  // Until the backfill has listed them, the refs are its to deliver: recording tips here first would
+  // make it skip what moved on them in its window.
+  const baseline = await refsBaseline(input.store, repository);
+  if (baseline === 'pending') return [];
   const refs = refStateStore(input.store);
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const out: Prebuilt[] = [];
@@ -120,10 +125,12 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
         if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
         continue;
       }
-      // A ref the app never delivered whose tip predates the watermark did not move in this period
-      // (it existed before activation): remember where it stands, send nothing.
-      if (!known && Date.parse(ref.target?.date ?? '') < input.watermark) {
-        await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'reconcile' });
+      // A ref the state lacks is new when the backfill listed them all. Without that list, only its
+      // tip's date can tell, and a commit date says nothing of when a branch or tag was made: one
+      // whose tip predates the watermark is taken to have existed before, noticed as a baseline
+      // (nothing delivered, so a late live push for it is still sent).
+      if (!known && baseline === 'unknown' && Date.parse(ref.target?.date ?? '') < input.watermark) {
+        await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'baseline' });
         continue;
       }
       const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);

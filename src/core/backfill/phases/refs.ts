@@ -37,8 +37,9 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<
   const tipCommit = graph.get(tip) ?? ref.target;
   const inWindow = Date.parse(tipCommit?.date ?? '') >= pc.since;
   if (!inWindow && !known) {
-    // Nothing happened on it in the window: remember where it stands, for the reconciliation.
-    await refs.set(pc.repository, type, ref.name, { tip, at: pc.ctx.clock.now(), origin: 'backfill' });
+    // Nothing happened on it in the window: remember where it stands, for the reconciliation, as a
+    // baseline (nothing was delivered for it).
+    await refs.set(pc.repository, type, ref.name, { tip, at: pc.ctx.clock.now(), origin: 'baseline' });
     return;
   }
   const before = known?.tip ? (graph.get(known.tip) ?? null) : type === 'branch' ? edgeOfWindow(graph, tip, pc.since) : null;
