@@ -1,4 +1,5 @@
 import { RateBudget } from '../../src/core/budget/rate-budget';
+import { BitbucketError } from '../../src/core/errors';
 import type { Change } from '../../src/core/change/change';
 import { intentsFor } from '../../src/core/change/intents';
 import { secretKeys, settingsStore } from '../../src/core/config/settings';
@@ -107,6 +108,24 @@ it('waits out a Retry-After longer than one queue delay in steps of at most 15 m
   expect(sink.deliveries().map((d) => d.id)).toEqual([id]);
   const outcomes = await recentOutcomes(w.store, w.now());
   expect(outcomes).toMatchObject({ retried: 1, delivered: 1 });
+});
+
+it('waits out Bitbucket\'s rate limit however long it lasts, without counting it toward giving up', async () => {
+  const w = await world();
+  // Bitbucket answers 429 without Retry-After for 50 minutes (longer than eight tries at the backoff).
+  const limitedUntil = w.now() + 50 * 60_000;
+  w.ctx.buildBody = async () => {
+    if (w.now() < limitedUntil) throw new BitbucketError('rate-limited', 429, '/2.0/repositories/w/r/pullrequests/1', 'Bitbucket answered 429: Rate limit for this resource has been exceeded');
+    return '{"pullrequest":{"id":1}}';
+  };
+  const id = await w.stage(4, { body: undefined });
+  const delays = await w.play([id]);
+  expect(Math.max(...delays)).toBeLessThanOrEqual(900);
+  expect(sink.deliveries().map((d) => d.id)).toEqual([id]);
+  expect(await outboxStore(w.store).getDead(id)).toBeUndefined();
+  // Nothing was attempted at PanDev while it waited.
+  expect(w.attempts).toHaveLength(1);
+  expect(await recentOutcomes(w.store, w.now())).toMatchObject({ delivered: 1, retried: 0, dead: 0 });
 });
 
 it('groups waits that are close, soonest first', () => {

@@ -221,6 +221,7 @@ async function enrich(entry: OutboxEntry, env: Env): Promise<string | Step> {
     }
     if (error instanceof PayloadTooLargeError) return bury(entry, env, error.message, {});
     if (error instanceof BitbucketError && !error.transient) return bury(entry, env, accessAdvice(error), {});
+    if (error instanceof BitbucketError && error.kind === 'rate-limited') return waitForBitbucket(entry, env, error);
     const enrichAttempts = entry.enrichAttempts + 1;
     const reason = `could not read Bitbucket: ${errorMessage(error)}`;
     if (enrichAttempts >= tuning.maxEnrichAttempts) return bury(entry, env, `gave up after ${enrichAttempts} tries; last: ${reason}`, { enrichAttempts });
@@ -230,6 +231,24 @@ async function enrich(entry: OutboxEntry, env: Env): Promise<string | Step> {
     ctx.log.warn({ id: entry.id, eventKey: entry.eventKey, reason, retryInSeconds: seconds }, 'enrichment failed, will retry');
     return { outcome: 'waiting', wait: { seconds, reason } };
   }
+}
+
+/**
+ * Bitbucket's rolling hour is a wait, not a failure: it never counts toward giving up, however long it
+ * lasts (it can answer 429 for most of an hour, usually without Retry-After). The wait is the one the
+ * shared budget set after this 429 (its Retry-After, or its growing backoff).
+ */
+async function waitForBitbucket(entry: OutboxEntry, env: Env, error: BitbucketError): Promise<Step> {
+  const { ctx, outbox, tuning } = env;
+  await ctx.budget.flush();
+  const now = ctx.clock.now();
+  const blockedUntil = (await ctx.budget.snapshot()).blockedUntil ?? now + 60_000;
+  const seconds = Math.max(1, Math.ceil(Math.max(error.retryAfterSeconds ?? 0, (blockedUntil - now) / 1000)));
+  const reason = `Bitbucket's rate limit: ${errorMessage(error)}`;
+  const at = now + seconds * 1000;
+  await outbox.put({ ...entry, nextAttemptAt: at, ...(seconds > tuning.maxDelaySeconds ? { notBefore: at } : {}), lastError: reason });
+  ctx.log.warn({ id: entry.id, eventKey: entry.eventKey, retryInSeconds: seconds }, 'Bitbucket rate limit reached; delivery waits');
+  return { outcome: 'waiting', held: true, wait: { seconds: Math.min(seconds, tuning.maxDelaySeconds), reason } };
 }
 
 async function bury(entry: OutboxEntry, env: Env, reason: string, update: Partial<OutboxEntry>): Promise<Step> {
