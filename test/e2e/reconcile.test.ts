@@ -210,3 +210,26 @@ it('delivers a branch and a tag made on an existing commit, their events lost, a
   await sb.settle();
   expect(pushedRefs()).toContain('v2.0.1');
 });
+
+it('reads on where a pass stopped when more happened since the watermark than one pass reads', async () => {
+  await reconcileNow();
+  const { simulator: sim, sink } = sb;
+  const repository = [...sim.model.repositories.values()][3]!;
+  const { pullRequestId } = sim.actions.openPullRequest({ repository: repository.slug });
+  // 1,100 comments: 22 pages of the activity log at 50, more than the 20 one pass reads.
+  const comments: number[] = [];
+  for (let i = 0; i < 1100; i++) comments.push(sim.actions.addComment({ repository: repository.slug, pullRequestId }).commentId);
+  sink.clear();
+  const delivered = () => new Set(sink.deliveries().filter((d) => d.eventKey === 'pullrequest:comment_created').map((d) => (d.body as any).comment.id as number));
+  await reconcileNow();
+  const first = delivered();
+  expect(first.size).toBeGreaterThanOrEqual(1000);
+  expect(first.size).toBeLessThan(comments.length);
+  expect(await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))).toMatchObject({ activityBacklog: { next: expect.any(String) } });
+  // The next pass reads the top, then on from where the first one stopped.
+  await reconcileNow();
+  expect(comments.filter((id) => !delivered().has(id))).toEqual([]);
+  expect(sink.deliveries().some((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId)).toBe(true);
+  expect(await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))).not.toHaveProperty('activityBacklog');
+  expect(sink.duplicates()).toBe(0);
+}, 60_000);

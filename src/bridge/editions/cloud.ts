@@ -6,6 +6,7 @@ import { RepositoryPage } from '../../core/enrich/cloud/schema';
 import { errorMessage } from '../../core/errors';
 import { kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
+import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
 import { pushedSince, repositoriesChangedSince } from '../../core/reconcile/repositories';
 import type { BridgeConfig } from '../config/schema';
@@ -23,7 +24,14 @@ import type { Edition, EditionSetup, PollOutcome } from './edition';
 // an access token. Workspace and repositories are named by UUID, so ids match the app's.
 
 const Workspace = z.looseObject({ uuid: z.string(), slug: z.string() });
-const CloudCursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), deploymentsAt: z.number().optional(), lastActivityAt: z.number().optional(), error: z.string().optional() });
+const CloudCursor = z.object({
+  watermark: z.number(),
+  lastSuccessAt: z.number().optional(),
+  deploymentsAt: z.number().optional(),
+  lastActivityAt: z.number().optional(),
+  activityBacklog: ActivityBacklog.optional(),
+  error: z.string().optional(),
+});
 type CloudCursor = z.infer<typeof CloudCursor>;
 
 interface CloudRepository {
@@ -57,6 +65,8 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
           const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
           // One workspace query says which repositories were pushed to: only those have their refs read.
           const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
+          // A push after this query is in neither its answer nor a poll that takes it as not pushed.
+          const queriedAt = bridge.ctx.clock.now();
           const pushed = repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : new Map<string, number>();
           return repositories.map((repository) => ({
             key: repository.uuid,
@@ -68,14 +78,19 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                 const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark);
                 const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {
-                  const { items, lastDeploymentAt } = await reconcileRepository({
+                  const { items, lastDeploymentAt, activityBacklog } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
-                    pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark, now: start,
+                    pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark,
+                    ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}), now: start,
                   });
                   const staged = await stageAndQueue(items, bridge);
-                  // The watermark is the pass's start (DevLake's rule): what changed during the pass is read again.
+                  // The watermark is the pass's start (DevLake's rule): what changed during the pass is read
+                  // again; and no later than the workspace query that said whether it was pushed.
                   const lastActivityAt = Math.max(items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
-                  await bridge.store.set(cursorKey(repository.uuid), { watermark: start, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt, ...(lastActivityAt ? { lastActivityAt } : {}) } satisfies CloudCursor);
+                  await bridge.store.set(cursorKey(repository.uuid), {
+                    watermark: Math.min(start, queriedAt), lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
+                    ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
+                  } satisfies CloudCursor);
                   return { ok: true, staged, skipped: [] };
                 } catch (error) {
                   const reason = errorMessage(error);

@@ -7,6 +7,7 @@ import { kvKey } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
 import { PLANNED_WORK, QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
+import type { ActivityBacklog } from './activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
 import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
 
@@ -31,6 +32,8 @@ interface RepositoryState {
   lastActivityAt: number;
   lastDeploymentCheckAt?: number;
   lastDeploymentAt?: number;
+  /** Activity a pass had no pages left for (see activity-backlog.ts). */
+  activityBacklog?: ActivityBacklog;
   error?: string;
 }
 
@@ -103,7 +106,10 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
     const pushed = pushedSince(changed, repository, state.watermark);
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
-      const { items, lastDeploymentAt } = await reconcileRepository({ client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments, deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, now: start });
+      const { items, lastDeploymentAt, activityBacklog } = await reconcileRepository({
+        client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
+        deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}), now: start,
+      });
       const result = await stagePrebuilt(items, ctx);
       const ids = result.entries.map((e) => e.id);
       for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
@@ -116,7 +122,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
         lastActivityAt: items.length ? start : state.lastActivityAt,
         lastDeploymentCheckAt: deployments ? start : state.lastDeploymentCheckAt,
         lastDeploymentAt: lastDeploymentAt ?? state.lastDeploymentAt,
+        ...(activityBacklog ? { activityBacklog } : {}),
       } satisfies RepositoryState);
+      if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');
       if (ids.length) ctx.log.info({ repository, staged: ids.length }, 'reconciliation found deliveries the triggers missed');
     } catch (error) {
       failed++;

@@ -1,6 +1,6 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { ActivityPage, CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';
@@ -10,7 +10,7 @@ import { refMovePush } from '../history/push-events';
 import type { KeyValueStore } from '../ports';
 import { refStateStore } from '../pipeline/ref-state';
 import { refsBaseline } from '../backfill/refs-baseline';
-import { entryDate } from '../backfill/phases/activity';
+import { readActivity, type ActivityBacklog } from './activity-backlog';
 import { FULL_PULL_REQUEST_FIELDS } from '../backfill/phases/pull-requests';
 
 // One repository's reconciliation: everything that happened since its watermark, read from the
@@ -31,23 +31,28 @@ export interface ReconcileInput {
   deployments: boolean;
   /** …for those updated since the start of the pass that last checked them (not every pass does). */
   deploymentsSince?: number;
+  /** Activity an earlier pass had no pages left for. */
+  activityBacklog?: ActivityBacklog;
   now: number;
 }
 
 export interface ReconcileResult {
   items: Prebuilt[];
+  /** Activity still owed after this pass: the next one reads on from there. */
+  activityBacklog?: ActivityBacklog;
   /** When the newest deployment seen in this pass was updated (a deployments read only). */
   lastDeploymentAt?: number;
 }
 
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
-  const items: Prebuilt[] = [];
-  items.push(...(await pullRequestNews(input)));
+  const news = await pullRequestNews(input);
+  const items = [...news.items];
+  const owed = news.activityBacklog ? { activityBacklog: news.activityBacklog } : {};
   if (input.pushed) items.push(...(await refNews(input)));
-  if (!input.deployments) return { items };
+  if (!input.deployments) return { items, ...owed };
   const deployments = await deploymentNews(input);
   items.push(...deployments.items);
-  return { items, ...(deployments.lastDeploymentAt !== undefined ? { lastDeploymentAt: deployments.lastDeploymentAt } : {}) };
+  return { items, ...owed, ...(deployments.lastDeploymentAt !== undefined ? { lastDeploymentAt: deployments.lastDeploymentAt } : {}) };
 }
 
 const HOUR = 3_600_000;
@@ -75,29 +80,30 @@ export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCh
  * approval, change request and comment. If its newest entry is older than the watermark, nothing
  * about any pull request of the repository happened since, and no other request is made for them.
  */
-async function pullRequestNews(input: ReconcileInput): Promise<Prebuilt[]> {
-  const { client, workspace, repository, watermark } = input;
-  const entries: ActivityEntry[] = [];
-  for await (const page of client.pages({ endpoint: 'pullRequestsActivity', params: { workspace, repo_slug: repository }, query: { pagelen: 50 } }, ActivityPage.shape.values.element, 20)) {
-    const fresh = page.filter((entry) => Date.parse(entryDate(entry)) >= watermark);
-    entries.push(...fresh);
-    if (fresh.length < page.length) break;
-  }
-  if (!entries.length) return [];
+async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; activityBacklog?: ActivityBacklog }> {
+  const { client, workspace, repository } = input;
+  const params = { workspace, repo_slug: repository };
+  const read = await readActivity(client, params, input.watermark, input.activityBacklog);
+  const owed = read.backlog ? { activityBacklog: read.backlog } : {};
+  if (!read.entries.length) return { items: [], ...owed };
   const pullRequests = new Map<number, PullRequest>();
-  const query = { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(watermark).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS };
-  for await (const page of client.pages({ endpoint: 'pullRequests', params: { workspace, repo_slug: repository }, query }, PullRequestPage.shape.values.element, 20)) {
+  const query = { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(read.since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS };
+  for await (const page of client.pages({ endpoint: 'pullRequests', params, query }, PullRequestPage.shape.values.element, 20)) {
     for (const pr of page) pullRequests.set(pr.id, pr);
   }
-  const repositoryObject = await input.lookups.repository(workspace, repository);
-  const out: Prebuilt[] = [];
-  for (const pr of pullRequests.values()) {
-    const context = { workspace, repository: repositoryObject, pullRequest: pr, since: watermark, origin: 'reconcile' as const };
-    // Like the live triggers, without a commit list: only the backfill holds the graph it comes from.
-    out.push(...lifecycleEvents(context));
-    out.push(...activityEvents(context, entries.filter((entry) => entry.pull_request.id === pr.id)));
+  // Past the list's pages (a backlog of many pull requests), each one the log names is read alone.
+  for (const id of new Set(read.entries.map((entry) => entry.pull_request.id))) {
+    if (!pullRequests.has(id)) pullRequests.set(id, await client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: String(id) }, query: { fields: FULL_PULL_REQUEST_FIELDS } }, PullRequestPage.shape.values.element));
   }
-  return out;
+  const repositoryObject = await input.lookups.repository(workspace, repository);
+  const items: Prebuilt[] = [];
+  for (const pr of pullRequests.values()) {
+    const context = { workspace, repository: repositoryObject, pullRequest: pr, since: read.since, origin: 'reconcile' as const };
+    // Like the live triggers, without a commit list: only the backfill holds the graph it comes from.
+    items.push(...lifecycleEvents(context));
+    items.push(...activityEvents(context, read.entries.filter((entry) => entry.pull_request.id === pr.id)));
+  }
+  return { items, ...owed };
 }
 
 /** Branches and tags whose tip moved since the app last delivered them become one push each. */
