@@ -9,6 +9,8 @@ export interface RefTip {
   at: number;
   /** Who delivered the push that ended here; `baseline` when nothing was delivered (a ref seen standing still). */
   origin: string;
+  /** Live pushes: where the unbroken run of them that ended here began (the backfill fills in what lies before). */
+  from?: string | null;
 }
 
 const TTL_SECONDS = 400 * 24 * 3600;

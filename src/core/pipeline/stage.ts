@@ -103,7 +103,11 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
     // A live push that does not start where the last delivered one ended means one in between was
     // never reported: the tip stays, so the reconciliation sends the whole gap.
     if (change.origin === 'trigger' && known && known.tip !== change.before) return;
-    await refs.set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin });
+    // The backfill fills in history behind what the live path or the reconciliation delivered; it
+    // never moves their tip back.
+    if (change.origin === 'backfill' && known && known.origin !== 'backfill' && known.origin !== 'baseline' && known.tip !== change.before) return;
+    const run = change.origin === 'trigger' ? { from: known?.origin === 'trigger' && known.tip === change.before && known.from !== undefined ? known.from : change.before } : {};
+    await refs.set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin, ...run });
   }
 }
 

@@ -22,17 +22,27 @@ export const refsPhase: PhaseRunner = async (pc, record) => {
   for (const ref of page.values) {
     // Out of requests for commit stats: the same page again next piece (refs already staged are
     // skipped by their recorded tips, stats already read are kept).
-    if ((await refMove(pc, graph, ref)) === 'later') return { record, next: cursor?.next ?? '' };
+    if ((await refMove(pc, graph, ref, record.requestedAt)) === 'later') return { record, next: cursor?.next ?? '' };
   }
   return page.next ? { record, next: page.next } : { record };
 };
 
-async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<void | 'later'> {
+async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requestedAt: number): Promise<void | 'later'> {
   const type = ref.type === 'tag' ? 'tag' : 'branch';
   const tip = ref.target?.hash;
   if (!tip) return;
   const refs = refStateStore(pc.ctx.store);
-  const known = await refs.get(pc.repository, type, ref.name);
+  // A baseline was only noticed (nothing delivered): what moved in the window is still to send.
+  const stored = await refs.get(pc.repository, type, ref.name);
+  const known = stored?.origin === 'baseline' ? undefined : stored;
+  // Live pushes since this backfill was asked for delivered the branch from where they began; what
+  // moved on it before that, in the window, is still the backfill's to send.
+  if (type === 'branch' && known?.origin === 'trigger' && known.at >= requestedAt && known.from) {
+    const start = graph.get(known.from);
+    const edge = edgeOfWindow(graph, known.from, pc.since);
+    // Staged again by a resumed piece, it is the same delivery (same id), so nothing is sent twice.
+    if (start && start.hash !== edge?.hash && (await moveTo(pc, ref, start, edge, between(graph, start.hash, edge?.hash))) === 'later') return 'later';
+  }
   if (known?.tip === tip) return;
   const tipCommit = graph.get(tip) ?? ref.target;
   const inWindow = Date.parse(tipCommit?.date ?? '') >= pc.since;
@@ -44,12 +54,17 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref): Promise<
   }
   const before = known?.tip ? (graph.get(known.tip) ?? null) : type === 'branch' ? edgeOfWindow(graph, tip, pc.since) : null;
   const commits = type === 'branch' ? between(graph, tip, before?.hash) : [];
+  return moveTo(pc, ref, tipCommit, before, commits);
+}
+
+/** Stages one rebuilt push of `ref` from `before` to `target` (with the file stats the option asks for). */
+async function moveTo(pc: PhaseContext, ref: Ref, target: Commit | undefined, before: Commit | null, commits: Commit[]): Promise<void | 'later'> {
   const stats = pc.preferences.commitStats === 'commit' ? await commitStats(pc, commits.slice(0, MAX_PUSH_COMMITS)) : undefined;
   if (stats === 'later') return 'later';
   await stage(pc, refMovePush({
     workspace: pc.workspace,
     repository: await pc.lookups.repository(pc.workspace, pc.repository),
-    ref: { ...ref, ...(tipCommit ? { target: tipCommit } : {}) },
+    ref: { ...ref, ...(target ? { target } : {}) },
     before,
     commits: commits.slice(0, MAX_PUSH_COMMITS),
     commitsTruncated: commits.length > MAX_PUSH_COMMITS,
