@@ -1,6 +1,9 @@
 import { changeFromForgeEvent } from '../../src/core/change/forge-events';
 import { intentsFor } from '../../src/core/change/intents';
+import { minuteKey } from '../../src/core/budget/rate-budget';
+import { settingsStore } from '../../src/core/config/settings';
 import { kvKey } from '../../src/core/keys';
+import { hostStores } from '../../src/sandbox/host-store';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
 import { testSandbox, type TestSandbox } from './helpers';
 
@@ -233,3 +236,26 @@ it('reads on where a pass stopped when more happened since the watermark than on
   expect(await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))).not.toHaveProperty('activityBacklog');
   expect(sink.duplicates()).toBe(0);
 }, 60_000);
+
+it('stays within the requests a batch was granted: refs it cannot afford are read by a later pass', async () => {
+  await reconcileNow();
+  const { simulator: sim, sink, host } = sb;
+  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
+  const repo = [...sim.model.repositories.values()][0]!;
+  const pushed = [...repo.branches.keys()].flatMap((branch) => sim.actions.pushCommits({ repository: repo.slug, branch, commits: 1 }).commits);
+  // 60 an hour, 54 for planned work, 52 of them spent: the tick's workspace query and one more.
+  await settings.savePreferences({ requestsPerHour: 60 });
+  let used = 0;
+  for (const key of host.kvs.keys('budget:used:')) used += (await host.kvs.get(key)) as number;
+  await host.kvs.set(`budget:used:${minuteKey(Date.now())}:prefill`, 52 - used);
+  sim.resetStats();
+  sink.clear();
+  await reconcileNow();
+  expect(sim.stats().total).toBeLessThanOrEqual(2);
+  // With the hour's requests back, the next pass reads the refs the push was seen for.
+  await host.kvs.delete(`budget:used:${minuteKey(Date.now())}:prefill`);
+  await settings.savePreferences({ requestsPerHour: 1000 });
+  await reconcileNow();
+  const delivered = new Set(sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
+  expect(pushed.filter((hash) => !delivered.has(hash))).toEqual([]);
+});

@@ -34,6 +34,8 @@ interface RepositoryState {
   lastDeploymentAt?: number;
   /** Activity a pass had no pages left for (see activity-backlog.ts). */
   activityBacklog?: ActivityBacklog;
+  /** A push seen that a pass had no budget left to read the refs of. */
+  refsOwed?: boolean;
   error?: string;
 }
 
@@ -103,12 +105,13 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
     const start = ctx.clock.now();
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
-    const pushed = pushedSince(changed, repository, state.watermark);
+    const pushed = state.refsOwed === true || pushedSince(changed, repository, state.watermark);
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
-      const { items, lastDeploymentAt, activityBacklog } = await reconcileRepository({
+      const { items, lastDeploymentAt, activityBacklog, deferred } = await reconcileRepository({
         client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
-        deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}), now: start,
+        deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
+        budgetLeft: () => grant - (deps.client.requests - spentBefore), now: start,
       });
       const result = await stagePrebuilt(items, ctx);
       const ids = result.entries.map((e) => e.id);
@@ -120,9 +123,10 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
         watermark: Math.min(start, plannedAt ?? start),
         lastPassAt: start,
         lastActivityAt: items.length ? start : state.lastActivityAt,
-        lastDeploymentCheckAt: deployments ? start : state.lastDeploymentCheckAt,
+        lastDeploymentCheckAt: deployments && !deferred?.deployments ? start : state.lastDeploymentCheckAt,
         lastDeploymentAt: lastDeploymentAt ?? state.lastDeploymentAt,
         ...(activityBacklog ? { activityBacklog } : {}),
+        ...(deferred?.refs ? { refsOwed: true } : {}),
       } satisfies RepositoryState);
       if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');
       if (ids.length) ctx.log.info({ repository, staged: ids.length }, 'reconciliation found deliveries the triggers missed');

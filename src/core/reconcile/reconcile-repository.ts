@@ -33,6 +33,8 @@ export interface ReconcileInput {
   deploymentsSince?: number;
   /** Activity an earlier pass had no pages left for. */
   activityBacklog?: ActivityBacklog;
+  /** Requests this pass may still make (the batch's grant less what it spent); unbounded if absent. */
+  budgetLeft?: () => number;
   now: number;
 }
 
@@ -40,19 +42,28 @@ export interface ReconcileResult {
   items: Prebuilt[];
   /** Activity still owed after this pass: the next one reads on from there. */
   activityBacklog?: ActivityBacklog;
+  /** Refs or deployments this pass had no budget left for: the next pass reads them. */
+  deferred?: { refs: boolean; deployments: boolean };
   /** When the newest deployment seen in this pass was updated (a deployments read only). */
   lastDeploymentAt?: number;
 }
 
+/** Refs start only with this many requests left: the listing, and a commits read and a statuses read per moved branch. */
+const REFS_MIN_REQUESTS = 4;
+
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
+  const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
   const news = await pullRequestNews(input);
   const items = [...news.items];
   const owed = news.activityBacklog ? { activityBacklog: news.activityBacklog } : {};
-  if (input.pushed) items.push(...(await refNews(input)));
-  if (!input.deployments) return { items, ...owed };
-  const deployments = await deploymentNews(input);
-  items.push(...deployments.items);
-  return { items, ...owed, ...(deployments.lastDeploymentAt !== undefined ? { lastDeploymentAt: deployments.lastDeploymentAt } : {}) };
+  const refs = input.pushed && left() >= REFS_MIN_REQUESTS;
+  if (refs) items.push(...(await refNews(input)));
+  const deployments = input.deployments && left() >= 1;
+  const deferred = (input.pushed && !refs) || (input.deployments && !deployments) ? { deferred: { refs: input.pushed && !refs, deployments: input.deployments && !deployments } } : {};
+  if (!deployments) return { items, ...owed, ...deferred };
+  const found = await deploymentNews(input);
+  items.push(...found.items);
+  return { items, ...owed, ...deferred, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
 }
 
 const HOUR = 3_600_000;
