@@ -95,13 +95,16 @@ describe('product trigger', () => {
 
 afterEach(() => jest.restoreAllMocks());
 
+/** Bitbucket as the consumer reads it: the pull request, and the repository for the cache. */
+const pullRequestAndRepository: typeof forgeMocks.bitbucketResponse = (call) =>
+  call.path.includes('/pullrequests/')
+    ? { status: 200, body: { type: 'pullrequest', id: 5, state: 'OPEN', created_on: 'x', updated_on: 'y', source: {}, destination: {} } }
+    : { status: 200, body: { type: 'repository', uuid: repo, full_name: 'w/api', name: 'api' } };
+
 describe('queue consumer', () => {
   it('returns an InvocationError carrying the outbox ids when PanDev must be retried', async () => {
     activate();
-    forgeMocks.bitbucketResponse = (call) =>
-      call.path.includes('/pullrequests/')
-        ? { status: 200, body: { type: 'pullrequest', id: 5, state: 'OPEN', created_on: 'x', updated_on: 'y', source: {}, destination: {} } }
-        : { status: 200, body: { type: 'repository', uuid: repo, full_name: 'w/api', name: 'api' } };
+    forgeMocks.bitbucketResponse = pullRequestAndRepository;
     forgeMocks.fetchResponse = () => ({ status: 503, body: 'busy', headers: { 'retry-after': '120' } });
     await onBitbucketEvent(prEvent());
     const body = (forgeMocks.pushed[0]!.events[0] as { body: unknown }).body;
@@ -130,10 +133,7 @@ describe('queue consumer', () => {
 
   it('retries each delivery at its own pace: later ones go back on the queue with their own delay', async () => {
     activate();
-    forgeMocks.bitbucketResponse = (call) =>
-      call.path.includes('/pullrequests/')
-        ? { status: 200, body: { type: 'pullrequest', id: 5, state: 'OPEN', created_on: 'x', updated_on: 'y', source: {}, destination: {} } }
-        : { status: 200, body: { type: 'repository', uuid: repo, full_name: 'w/api', name: 'api' } };
+    forgeMocks.bitbucketResponse = pullRequestAndRepository;
     forgeMocks.fetchResponse = () => ({ status: 503, body: 'busy' });
     await onBitbucketEvent(prEvent());
     await onBitbucketEvent(prEvent({ pullrequest: { id: 6, state: 'OPEN' } }));
