@@ -49,6 +49,21 @@ it('keeps secrets write-only: the page sees that one is set and its last four ch
   expect(text).not.toContain(sb.pandev.signingSecret);
 });
 
+it('records a check against the settings it read: a save while it runs leaves the check stale', async () => {
+  await save();
+  // Bitbucket is slow to answer the workspace read, which the check makes after reading the settings.
+  const faulted = sb.simulator.stats().faulted;
+  sb.simulator.faults.add({ path: '^/2\\.0/workspaces/[^/]+$', latencyMs: 3000, times: 1 });
+  const checking = call('connection/check');
+  while (sb.simulator.stats().faulted === faulted) await new Promise((resolve) => setTimeout(resolve, 20));
+  await save({ token: 'token-saved-during-the-check' });
+  // The check passed for the token it used; activation needs one for the token saved now.
+  expect(data(await checking).ok).toBe(true);
+  expect(data(await call('connection/get')).lastCheck).toMatchObject({ ok: true, current: false });
+  expect(await call('connection/activate')).toMatchObject({ ok: false, error: { code: 'precondition-failed', message: expect.stringMatching(/passing check/) } });
+  await save();
+});
+
 let generated = '';
 
 it('generates a strong signing secret and shows it exactly once', async () => {

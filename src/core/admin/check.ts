@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CheckItem, CheckResult } from '../../contract/connection';
 import { ingestPaths } from '../change/event-keys';
-import { settingsStore } from '../config/settings';
+import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';
 import { BitbucketError, errorMessage } from '../errors';
 import type { AdminContext } from './context';
@@ -22,9 +22,21 @@ const Count = z.object({ size: z.number().int(), values: z.array(z.object({ uuid
 
 export const PING_EVENT_KEY = 'diagnostics:ping';
 
-export async function checkConnection(ctx: AdminContext, deps: CheckDependencies = {}): Promise<CheckResult> {
+/** The saved settings one check runs against, read once: its result is recorded against exactly these. */
+export interface CheckedSettings {
+  connection: Connection | undefined;
+  credentials: { token?: string; signingSecret?: string };
+}
+
+export async function readCheckedSettings(ctx: AdminContext): Promise<CheckedSettings> {
   const settings = settingsStore(ctx.store, ctx.secrets);
-  const [connection, credentials, tuning] = await Promise.all([settings.connection(), settings.credentials(), settings.tuning()]);
+  const [connection, credentials] = await Promise.all([settings.connection(), settings.credentials()]);
+  return { connection, credentials };
+}
+
+export async function checkConnection(ctx: AdminContext, checked: CheckedSettings, deps: CheckDependencies = {}): Promise<CheckResult> {
+  const { connection, credentials } = checked;
+  const tuning = await settingsStore(ctx.store, ctx.secrets).tuning();
   const result: CheckResult = { ok: false, at: ctx.clock.now(), items: [] };
   await checkBitbucket(ctx, deps, result);
   if (!connection) result.items.push({ key: 'pandev', status: 'fail', title: 'No PanDev URL saved', detail: 'Enter the PanDev URL and the ingest token, save, then check again.' });
