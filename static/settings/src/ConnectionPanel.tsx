@@ -36,13 +36,19 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
     });
   }, []);
 
+  // One connection call at a time: a save during a check, or an activation during a save, would act on
+  // settings the admin no longer sees.
   async function run<T>(name: string, action: () => Promise<ResolverResult<T>>, done: (data: T) => Promise<void> | void) {
     setBusy(name);
     setProblem(undefined);
     setNotice(undefined);
     const result = await action();
     if (result.ok) await done(result.data);
-    else setProblem(result.error);
+    else {
+      setProblem(result.error);
+      // A call can fail part way (activation recorded, its backfill not started): show what is saved now.
+      await reload();
+    }
     setBusy(undefined);
     onChanged();
   }
@@ -85,12 +91,12 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
       <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
         help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
-        after={<Button onClick={() => void generate()} isLoading={busy === 'generate'}>Generate</Button>} />
+        after={<Button onClick={() => void generate()} isLoading={busy === 'generate'} isDisabled={!!busy}>Generate</Button>} />
       {generated && <GeneratedSecret secret={generated} />}
       <div style={styles.row}>
-        <Button onClick={() => void save()} isLoading={busy === 'save'}>Save</Button>
-        <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={!view.baseUrl}>Check connection</Button>
-        <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={!canActivate}>Activate</Button>
+        <Button onClick={() => void save()} isLoading={busy === 'save'} isDisabled={!!busy}>Save</Button>
+        <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={!!busy || !view.baseUrl}>Check connection</Button>
+        <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={!!busy || !canActivate}>Activate</Button>
         {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
       </div>
       {problem && !problem.field && <SectionMessage appearance="error" title="That did not work"><p>{problem.message}</p></SectionMessage>}
