@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, EmptyInput } from './connection';
+import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, EmptyInput, GenerateSecretInput } from './connection';
 import type { PrCommentOverrideInput, PreferencesSaveInput, PreferencesView, RepositoriesListInput, RepositoryPage, SelectionInput, SelectionOutput } from './repositories';
 import type { StatusView } from './status';
 
@@ -32,7 +32,7 @@ export interface ResolverMap {
   'connection/get': { input: z.input<typeof EmptyInput>; output: ConnectionView };
   'connection/save': { input: z.input<typeof ConnectionSaveInput>; output: ConnectionView };
   /** The only answer that carries a secret: a new signing secret, shown once so it can be pasted into PanDev. */
-  'connection/generateSecret': { input: z.input<typeof EmptyInput>; output: { secret: string; connection: ConnectionView } };
+  'connection/generateSecret': { input: z.input<typeof GenerateSecretInput>; output: { secret: string; connection: ConnectionView } };
   'connection/check': { input: z.input<typeof EmptyInput>; output: CheckResult };
   'connection/activate': { input: z.input<typeof EmptyInput>; output: ActivateOutput };
   'repositories/list': { input: z.input<typeof RepositoriesListInput>; output: RepositoryPage };

@@ -2,8 +2,8 @@ import type { Page } from 'playwright-core';
 import { AsyncEventQueue } from '../../src/sandbox/forge-host/queue';
 import { browserSandbox, saveConnection, type BrowserSandbox } from './helpers';
 
-// The Connection part under the conditions the happy path never meets: a slow check, and an activation
-// that fails part way.
+// The Connection part under the conditions the happy path never meets: a slow check, an activation
+// that fails part way, and Generate on a connection already in use.
 
 let env: BrowserSandbox;
 let tab: Page;
@@ -50,4 +50,21 @@ it('shows what is saved after Activate fails part way', async () => {
   } finally {
     spy.mockRestore();
   }
+});
+
+it('asks before Generate replaces the secret of an active connection', async () => {
+  const { sb } = env;
+  const help = tab.locator('#signingSecret-help');
+  await button('Generate').click();
+  await tab.getByTestId('replace-secret').filter({ hasText: 'PanDev refuses them' }).waitFor();
+  expect(await help.innerText()).toContain(`Saved, ends in ${sb.pandev.signingSecret.slice(-4)}.`);
+  await button('Cancel').click();
+  await tab.getByTestId('replace-secret').waitFor({ state: 'detached' });
+  expect(await help.innerText()).toContain(`Saved, ends in ${sb.pandev.signingSecret.slice(-4)}.`);
+
+  await button('Generate').click();
+  await button('Replace the secret').click();
+  const secret = await tab.getByTestId('generated-secret').innerText();
+  expect(secret).not.toBe(sb.pandev.signingSecret);
+  expect(await help.innerText()).toContain(`Saved, ends in ${secret.slice(-4)}.`);
 });

@@ -100,6 +100,9 @@ it('activates only after a passing check of the settings saved now', async () =>
   for (const record of backfills) expect(record).toMatchObject({ state: expect.stringMatching(/^(queued|running|done)$/), windowDays: 30 });
   // Activating again changes nothing.
   expect(data(await call('connection/activate'))).toEqual({ activatedAt: activated.activatedAt, backfillRequested: 0 });
+  // The secret in use is replaced only when the admin confirms it: PanDev refuses deliveries until it has the new one.
+  expect(await call('connection/generateSecret')).toMatchObject({ ok: false, error: { code: 'precondition-failed', message: expect.stringMatching(/PanDev refuse/) } });
+  expect(data(await call('connection/get')).signingSecret).toEqual({ set: true, last4: sb.pandev.signingSecret.slice(-4) });
 });
 
 describe('check connection turns failures into specific advice', () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, SecretView } from '../../contract/connection';
+import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, GenerateSecretInput, SecretView } from '../../contract/connection';
 import type { BackfillRecord } from '../backfill/state';
 import { secretKeys, settingsStore } from '../config/settings';
 import { loadCatalog } from './catalog';
@@ -55,7 +55,11 @@ export async function saveConnection(ctx: AdminContext, input: z.output<typeof C
   return getConnection(ctx);
 }
 
-export async function generateSigningSecret(ctx: AdminContext): Promise<{ secret: string; connection: ConnectionView }> {
+export async function generateSigningSecret(ctx: AdminContext, input: z.output<typeof GenerateSecretInput> = {}): Promise<{ secret: string; connection: ConnectionView }> {
+  const connection = await settingsStore(ctx.store, ctx.secrets).connection();
+  if (connection?.activatedAt && !input.replaceActive) {
+    throw new AdminActionError('precondition-failed', 'Deliveries are signed with the current secret: a new one makes PanDev refuse them until it has it too. Confirm the replacement, then paste the new secret into PanDev at once.');
+  }
   // 256 bits, URL-safe so it pastes cleanly into any form.
   const secret = randomBytes(32).toString('base64url');
   await ctx.secrets.set(secretKeys.signingSecret, secret);

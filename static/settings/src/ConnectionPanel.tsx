@@ -7,7 +7,7 @@ import type { ResolverResult } from '../../../src/contract/resolvers';
 import { api } from './api';
 import { CheckResults } from './CheckResults';
 import { Field, fieldError } from './Field';
-import { GeneratedSecret } from './GeneratedSecret';
+import { GeneratedSecret, ReplaceSecret } from './GeneratedSecret';
 import { plural } from './format';
 import { styles } from './styles';
 
@@ -27,6 +27,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   const [problem, setProblem] = useState<Problem | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
+  const [confirming, setConfirming] = useState(false);
 
   useEffect(() => {
     void api.connection().then((result) => {
@@ -42,6 +43,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
     setBusy(name);
     setProblem(undefined);
     setNotice(undefined);
+    setConfirming(false);
     const result = await action();
     if (result.ok) await done(result.data);
     else {
@@ -65,7 +67,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       setSecret('');
       setNotice('Saved. Check the connection to make sure PanDev takes deliveries.');
     });
-  const generate = () => run('generate', api.generateSecret, (data) => {
+  const generate = () => run('generate', () => api.generateSecret({ replaceActive: !!view?.activatedAt }), (data) => {
     setView(data.connection);
     setSecret('');
     setGenerated(data.secret);
@@ -91,7 +93,8 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
       <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
         help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
-        after={<Button onClick={() => void generate()} isLoading={busy === 'generate'} isDisabled={!!busy}>Generate</Button>} />
+        after={<Button onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={!!busy || confirming}>Generate</Button>} />
+      {confirming && <ReplaceSecret onReplace={() => void generate()} onCancel={() => setConfirming(false)} />}
       {generated && <GeneratedSecret secret={generated} />}
       <div style={styles.row}>
         <Button onClick={() => void save()} isLoading={busy === 'save'} isDisabled={!!busy}>Save</Button>
