@@ -1,0 +1,65 @@
+import type { Page, Route } from 'playwright-core';
+import { browserSandbox, type BrowserSandbox } from './helpers';
+
+// Errors on the settings page stay until what caused them is over: a change that failed is still
+// reported after the list reloads, and a list that failed once recovers on its next good load.
+
+let env: BrowserSandbox;
+let tab: Page;
+beforeAll(async () => {
+  env = await browserSandbox({ simulator: { repositories: 4, pullRequestsPerRepository: 1 }, liveEvents: false });
+  tab = await env.open();
+  await tab.getByTestId('selection-summary').waitFor();
+});
+afterAll(() => env.stop());
+
+const RESOLVER = '**/resolver/settings-resolver';
+
+/** Answers the page's next call of `functionKey` as the platform would on a failure; every other call goes through. */
+function failOnce(functionKey: string, answer: { status: number; body: unknown }) {
+  let failed = false;
+  return async (route: Route) => {
+    const call = (route.request().postDataJSON() as { call?: { functionKey?: string } }).call;
+    if (failed || call?.functionKey !== functionKey) return route.continue();
+    failed = true;
+    return route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
+  };
+}
+
+const repositoryRow = (index: number) => {
+  const repository = [...env.sb.simulator.model.repositories.values()][index]!;
+  return tab.getByTestId(`repository-${repository.slug}`).getByText(repository.name, { exact: true });
+};
+
+it('keeps a failed selection change on screen after the list reloads', async () => {
+  const handler = failOnce('repositories/select', { status: 200, body: { result: { ok: false, error: { code: 'internal', message: 'Something went wrong: the store refused the write' } } } });
+  await tab.route(RESOLVER, handler);
+  try {
+    await repositoryRow(0).click();
+    const message = tab.getByText('Something went wrong: the store refused the write');
+    await message.waitFor();
+    // The change is over once the table is no longer busy: the list has been read again by then.
+    await tab.locator('section[aria-labelledby="repositories-heading"] table[aria-busy="false"]').waitFor();
+    expect(await message.count()).toBe(1);
+    expect(await tab.getByTestId('selection-summary').innerText()).toBe('4 of 4 repositories selected.');
+  } finally {
+    await tab.unroute(RESOLVER, handler);
+  }
+});
+
+it('clears a failed dead-letter listing once a later one succeeds', async () => {
+  const handler = failOnce('deadLetters/list', { status: 500, body: { error: 'the platform was briefly unavailable' } });
+  await tab.route(RESOLVER, handler);
+  try {
+    await tab.reload();
+    const message = tab.getByText('the platform was briefly unavailable', { exact: false });
+    await message.waitFor();
+    // Any change on the page refreshes the status, and the dead letters with it.
+    await repositoryRow(1).click();
+    await tab.getByTestId('selection-summary').filter({ hasText: '3 of 4 repositories selected.' }).waitFor();
+    await tab.getByText('No dead letters', { exact: false }).waitFor();
+    expect(await message.count()).toBe(0);
+  } finally {
+    await tab.unroute(RESOLVER, handler);
+  }
+});
