@@ -1,4 +1,5 @@
 import type { Page, Route } from 'playwright-core';
+import { hostStores } from '../../src/sandbox/host-store';
 import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // Errors on the settings page stay until what caused them is over: a change that failed is still
@@ -61,5 +62,37 @@ it('clears a failed dead-letter listing once a later one succeeds', async () => 
     expect(await message.count()).toBe(0);
   } finally {
     await tab.unroute(RESOLVER, handler);
+  }
+});
+
+it('keeps the rest of the page when the status cannot be read', async () => {
+  const handler = failOnce('status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } });
+  await tab.route(RESOLVER, handler);
+  try {
+    await tab.reload();
+    await tab.getByRole('heading', { name: 'The status could not be read' }).waitFor();
+    // The parts an admin may need to fix the cause are there all the same.
+    await tab.getByLabel('PanDev URL').waitFor();
+    await tab.getByTestId('selection-summary').waitFor();
+    await tab.getByRole('heading', { name: 'Dead letters' }).waitFor();
+  } finally {
+    await tab.unroute(RESOLVER, handler);
+  }
+});
+
+it('says why the repository counts are missing while Bitbucket rate-limits the app', async () => {
+  const { sb } = env;
+  // No copy of the repository list is kept, and Bitbucket refuses to read it again.
+  await hostStores(sb.host).store.set('catalog:meta', { gone: true });
+  sb.simulator.faults.add({ path: '^/2\\.0/repositories/[^/]+$', status: 429, body: 'Rate limit for this resource has been exceeded' });
+  try {
+    await tab.reload();
+    await tab.getByTestId('status').getByText('The repository list could not be read, so repository counts are left out. Bitbucket is rate-limiting the app right now.', { exact: false }).waitFor();
+    await tab.getByRole('heading', { name: 'Could not list the repositories' }).waitFor();
+    const page = await tab.locator('main').innerText();
+    expect(page).toContain('Bitbucket is rate-limiting the app right now. Wait a few minutes and try again');
+    expect(page).not.toMatch(/GET |Rate limit for this resource|The settings could not be loaded/);
+  } finally {
+    sb.simulator.faults.clear();
   }
 });

@@ -4,7 +4,7 @@ import type { CheckItem, CheckResult } from '../../contract/connection';
 import { ingestPaths } from '../change/event-keys';
 import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';
-import { BitbucketError, errorMessage } from '../errors';
+import { bitbucketAdvice } from './bitbucket-advice';
 import type { AdminContext } from './context';
 import { explainPing } from './check-texts';
 
@@ -68,7 +68,7 @@ async function checkBitbucket(ctx: AdminContext, deps: CheckDependencies, result
     result.workspace = space;
     count = repositories;
   } catch (error) {
-    result.items.push({ key: 'bitbucket', status: 'fail', title: 'The app cannot read this workspace', detail: bitbucketAdvice(error) });
+    result.items.push({ key: 'bitbucket', status: 'fail', title: 'The app cannot read this workspace', detail: bitbucketAdvice(error, 'check again') });
     return;
   }
   // Who the app's requests run as; Bitbucket may not describe an app user, which is no reason to fail.
@@ -98,15 +98,7 @@ async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.
   try {
     await ctx.bitbucket.get({ endpoint: 'pullRequests', params: { workspace: ctx.workspace, repo_slug: sample.uuid }, query: { pagelen: 1, fields: 'values.id' } }, z.object({}).loose());
   } catch (error) {
-    return partial(`Partial access: cannot read pull requests of ${sample.name}`, `${bitbucketAdvice(error)} Pull-request events of such repositories become dead letters until access is restored.`);
+    return partial(`Partial access: cannot read pull requests of ${sample.name}`, `${bitbucketAdvice(error, 'check again')} Pull-request events of such repositories become dead letters until access is restored.`);
   }
   return { key: 'access', status: 'pass', title: 'Full read access', detail: `The app reads every repository you can see${userCount === undefined ? '' : ` (${userCount})`} and their pull requests.` };
-}
-
-function bitbucketAdvice(error: unknown): string {
-  if (error instanceof BitbucketError && (error.kind === 'unauthorized' || error.kind === 'forbidden')) {
-    return `Bitbucket refused the app (${error.status}). Check that PanDev Metrics is still installed in this workspace with the permissions it asked for; reinstall it if it was removed.`;
-  }
-  if (error instanceof BitbucketError && error.kind === 'rate-limited') return 'Bitbucket is rate-limiting the app right now. Wait a few minutes and check again.';
-  return `Bitbucket did not answer as expected: ${errorMessage(error)}. Try again in a few minutes.`;
 }
