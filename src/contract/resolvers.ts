@@ -17,6 +17,12 @@ export const DeadLettersListInput = z.object({
 
 export const DeadLetterReplayInput = z.object({ id: z.string().uuid() });
 
+/** Replay all, one bounded call after another: `before` is when the admin asked, `cursor` where the last call stopped. */
+export const DeadLettersReplayAllInput = z.object({
+  before: z.number().int().positive(),
+  cursor: z.string().min(1).max(2000).optional(),
+});
+
 export interface DeadLetterItem {
   id: string;
   eventKey: string;
@@ -29,6 +35,7 @@ export interface DeadLetterItem {
 export interface ResolverMap {
   'deadLetters/list': { input: z.input<typeof DeadLettersListInput>; output: { items: DeadLetterItem[]; cursor?: string } };
   'deadLetters/replay': { input: z.input<typeof DeadLetterReplayInput>; output: { outcome: 'queued' | 'already-delivered' | 'not-found' } };
+  'deadLetters/replayAll': { input: z.input<typeof DeadLettersReplayAllInput>; output: { replayed: number; alreadyDelivered: number; cursor?: string } };
   'connection/get': { input: z.input<typeof EmptyInput>; output: ConnectionView };
   'connection/save': { input: z.input<typeof ConnectionSaveInput>; output: ConnectionView };
   /** The only answer that carries a secret: a new signing secret, shown once so it can be pasted into PanDev. */

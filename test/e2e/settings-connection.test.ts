@@ -22,7 +22,7 @@ async function save(overrides: Record<string, string> = {}) {
 
 it('refuses a workspace member on every resolver, with a message saying who may', async () => {
   // Named here rather than imported: loading @forge/api before the host starts would bypass its egress check.
-  const names = ['connection/get', 'connection/save', 'connection/generateSecret', 'connection/check', 'connection/activate', 'repositories/list', 'repositories/select', 'preferences/get', 'preferences/save', 'preferences/override', 'status/get', 'deadLetters/list', 'deadLetters/replay'];
+  const names = ['connection/get', 'connection/save', 'connection/generateSecret', 'connection/check', 'connection/activate', 'repositories/list', 'repositories/select', 'preferences/get', 'preferences/save', 'preferences/override', 'status/get', 'deadLetters/list', 'deadLetters/replay', 'deadLetters/replayAll'];
   for (const name of names) {
     const result = await call(name as 'status/get', {}, 'member');
     expect({ name, result }).toMatchObject({ name, result: { ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Only administrators of this Bitbucket workspace/) } } });

@@ -34,7 +34,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     loadCatalogOrStale(ctx),
     selectionState(settings),
     recentOutcomes(ctx.store, now, 24),
-    outboxStore(ctx.store).listDead(undefined, DEAD_LETTER_COUNT_CAP),
+    countDeadLetters(ctx.store),
     listBackfills(ctx.store),
     newestDelivery(ctx.store),
     ctx.store.get('reconcile:last'),
@@ -53,7 +53,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     lastDelivery === undefined ? undefined : { at: lastDelivery, source: 'delivery' as const },
     reconciled.success ? { at: reconciled.data.finishedAt, source: 'reconciliation' as const } : undefined,
   ]);
-  const deadLetters = { count: dead.entries.length, more: dead.cursor !== undefined };
+  const deadLetters = dead;
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
   const reasons: string[] = [];
@@ -81,6 +81,18 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
 
 function newest<T extends { at: number }>(candidates: Array<T | undefined>): T | undefined {
   return candidates.reduce<T | undefined>((best, c) => (c && (!best || c.at > best.at) ? c : best), undefined);
+}
+
+/** Up to the cap, a page at a time: Forge's storage answers at most 20 keys per query, whatever the limit asked. */
+async function countDeadLetters(store: KeyValueStore): Promise<StatusView['deadLetters']> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await outboxStore(store).listDead(cursor, DEAD_LETTER_COUNT_CAP - count);
+    count += page.entries.length;
+    cursor = page.cursor;
+  } while (cursor && count < DEAD_LETTER_COUNT_CAP);
+  return { count, more: cursor !== undefined };
 }
 
 /** The newest successful delivery, from each repository's activity record. */
