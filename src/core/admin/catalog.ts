@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chunkedList } from '../chunked-list';
 import { BitbucketError } from '../errors';
+import { sharedWalk } from './catalog-lease';
 import { keyPart } from '../keys';
 import type { AdminContext } from './context';
 
@@ -47,11 +48,15 @@ const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])) });
 const stored = (ctx: AdminContext) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
 
 export async function loadCatalog(ctx: AdminContext, options: { refresh?: boolean } = {}): Promise<Catalog> {
-  if (!options.refresh) {
-    const cached = await readStored(ctx);
-    if (cached && ctx.clock.now() - cached.fetchedAt < FRESH_MS) return cached;
-  }
-  return fetchCatalog(ctx);
+  const cached = await readStored(ctx);
+  if (cached && !options.refresh && ctx.clock.now() - cached.fetchedAt < FRESH_MS) return cached;
+  // While another caller reads the list again, an older copy will do, unless the admin asked for a new one.
+  const since = options.refresh ? ctx.clock.now() : (cached?.fetchedAt ?? 0);
+  const newer = async () => {
+    const found = await readStored(ctx);
+    return found && found.fetchedAt > since ? found : undefined;
+  };
+  return sharedWalk(ctx, () => fetchCatalog(ctx), options.refresh ? undefined : cached, newer);
 }
 
 /**
