@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { AsyncEventQueue } from '../../src/sandbox/forge-host/queue';
+import { until } from '../e2e/settings-helpers';
 import { browserSandbox, saveConnection, type BrowserSandbox } from './helpers';
 
 // The Connection part under the conditions the happy path never meets: a slow check, an activation
@@ -17,10 +18,6 @@ beforeAll(async () => {
 afterAll(() => env.stop());
 
 const button = (name: string) => tab.getByRole('button', { name, exact: true });
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 it('keeps every connection button disabled while a check runs', async () => {
   const { sb } = env;

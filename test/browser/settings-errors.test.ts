@@ -16,15 +16,21 @@ afterAll(() => env.stop());
 
 const RESOLVER = '**/resolver/settings-resolver';
 
-/** Answers the page's next call of `functionKey` as the platform would on a failure; every other call goes through. */
-function failOnce(functionKey: string, answer: { status: number; body: unknown }) {
+/** Runs `steps` while the page's next call of `functionKey` fails as the platform would answer it; every other call goes through. */
+async function failingOnce(functionKey: string, answer: { status: number; body: unknown }, steps: () => Promise<void>): Promise<void> {
   let failed = false;
-  return async (route: Route) => {
+  const handler = async (route: Route) => {
     const call = (route.request().postDataJSON() as { call?: { functionKey?: string } }).call;
     if (failed || call?.functionKey !== functionKey) return route.continue();
     failed = true;
     return route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
   };
+  await tab.route(RESOLVER, handler);
+  try {
+    await steps();
+  } finally {
+    await tab.unroute(RESOLVER, handler);
+  }
 }
 
 const repositoryRow = (index: number) => {
@@ -33,9 +39,7 @@ const repositoryRow = (index: number) => {
 };
 
 it('keeps a failed selection change on screen after the list reloads', async () => {
-  const handler = failOnce('repositories/select', { status: 200, body: { result: { ok: false, error: { code: 'internal', message: 'Something went wrong: the store refused the write' } } } });
-  await tab.route(RESOLVER, handler);
-  try {
+  await failingOnce('repositories/select', { status: 200, body: { result: { ok: false, error: { code: 'internal', message: 'Something went wrong: the store refused the write' } } } }, async () => {
     await repositoryRow(0).click();
     const message = tab.getByText('Something went wrong: the store refused the write');
     await message.waitFor();
@@ -43,15 +47,11 @@ it('keeps a failed selection change on screen after the list reloads', async () 
     await tab.locator('section[aria-labelledby="repositories-heading"] table[aria-busy="false"]').waitFor();
     expect(await message.count()).toBe(1);
     expect(await tab.getByTestId('selection-summary').innerText()).toBe('4 of 4 repositories selected.');
-  } finally {
-    await tab.unroute(RESOLVER, handler);
-  }
+  });
 });
 
 it('clears a failed dead-letter listing once a later one succeeds', async () => {
-  const handler = failOnce('deadLetters/list', { status: 500, body: { error: 'the platform was briefly unavailable' } });
-  await tab.route(RESOLVER, handler);
-  try {
+  await failingOnce('deadLetters/list', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();
     const message = tab.getByText('the platform was briefly unavailable', { exact: false });
     await message.waitFor();
@@ -60,24 +60,18 @@ it('clears a failed dead-letter listing once a later one succeeds', async () => 
     await tab.getByTestId('selection-summary').filter({ hasText: '3 of 4 repositories selected.' }).waitFor();
     await tab.getByText('No dead letters', { exact: false }).waitFor();
     expect(await message.count()).toBe(0);
-  } finally {
-    await tab.unroute(RESOLVER, handler);
-  }
+  });
 });
 
 it('keeps the rest of the page when the status cannot be read', async () => {
-  const handler = failOnce('status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } });
-  await tab.route(RESOLVER, handler);
-  try {
+  await failingOnce('status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();
     await tab.getByRole('heading', { name: 'The status could not be read' }).waitFor();
     // The parts an admin may need to fix the cause are there all the same.
     await tab.getByLabel('PanDev URL').waitFor();
     await tab.getByTestId('selection-summary').waitFor();
     await tab.getByRole('heading', { name: 'Dead letters' }).waitFor();
-  } finally {
-    await tab.unroute(RESOLVER, handler);
-  }
+  });
 });
 
 it('says why the repository counts are missing while Bitbucket rate-limits the app', async () => {

@@ -1,6 +1,5 @@
-import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import { ageCatalog, data, settingsCaller, until } from './settings-helpers';
 
 // A large workspace's repository list takes Bitbucket many seconds to give: the page's resolvers,
 // called side by side, share one walk of it, and whoever has an older copy is served that meanwhile.
@@ -17,20 +16,6 @@ const LIST = '^/2\\.0/repositories/[^/]+$';
 const LISTING = 'GET /repositories/{workspace}';
 const listed = () => sb.simulator.stats().byRoute[LISTING] ?? 0;
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-/** Makes the kept copy of the repository list `ms` older, as if it had been read that long ago. */
-async function ageCatalog(ms: number): Promise<number> {
-  const { store } = hostStores(sb.host);
-  const header = (await store.get<{ at: number; chunks: number; meta: unknown }>('catalog:meta'))!;
-  const at = header.at - ms;
-  for (let i = 0; i < header.chunks; i++) await store.set(`catalog:${at}:${i}`, await store.get(`catalog:${header.at}:${i}`));
-  await store.set('catalog:meta', { ...header, at });
-  return at;
-}
-
 it('walks the list once for callers that ask at the same time', async () => {
   sb.simulator.faults.add({ path: LIST, latencyMs: 300 });
   const before = listed();
@@ -44,7 +29,7 @@ it('walks the list once for callers that ask at the same time', async () => {
 });
 
 it('serves the older copy while another caller reads the list again', async () => {
-  const old = await ageCatalog(11 * 60_000);
+  const old = await ageCatalog(sb, 11 * 60_000);
   sb.simulator.faults.add({ path: LIST, latencyMs: 1000 });
   const before = listed();
   const walking = call('repositories/list', { limit: 10 });

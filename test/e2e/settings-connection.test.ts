@@ -1,7 +1,7 @@
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import { data, settingsCaller, until } from './settings-helpers';
 
 // Issue 3, Connection and Security: the resolvers behind the settings page, through the local Forge
 // host running the real app, against the Bitbucket simulator and the PanDev receiver.
@@ -55,7 +55,7 @@ it('records a check against the settings it read: a save while it runs leaves th
   const faulted = sb.simulator.stats().faulted;
   sb.simulator.faults.add({ path: '^/2\\.0/workspaces/[^/]+$', latencyMs: 3000, times: 1 });
   const checking = call('connection/check');
-  while (sb.simulator.stats().faulted === faulted) await new Promise((resolve) => setTimeout(resolve, 20));
+  await until(() => sb.simulator.stats().faulted > faulted);
   await save({ token: 'token-saved-during-the-check' });
   // The check passed for the token it used; activation needs one for the token saved now.
   expect(data(await checking).ok).toBe(true);

@@ -1,6 +1,6 @@
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import { ageCatalog, data, settingsCaller } from './settings-helpers';
 
 // The status when Bitbucket will not read the repository list (rate limit, outage): it still answers,
 // from the last list read or without repository counts, and says why in words an admin can act on.
@@ -14,18 +14,9 @@ afterEach(() => sb.simulator.faults.clear());
 const call = settingsCaller(() => sb);
 const LIST = '^/2\\.0/repositories/[^/]+$';
 
-/** Makes the kept copy of the repository list `ms` older, as if it had been read that long ago. */
-async function ageCatalog(ms: number): Promise<void> {
-  const { store } = hostStores(sb.host);
-  const header = (await store.get<{ at: number; chunks: number; meta: unknown }>('catalog:meta'))!;
-  const at = header.at - ms;
-  for (let i = 0; i < header.chunks; i++) await store.set(`catalog:${at}:${i}`, await store.get(`catalog:${header.at}:${i}`));
-  await store.set('catalog:meta', { ...header, at });
-}
-
 it('counts from the last list read when Bitbucket rate-limits a new read', async () => {
   expect(data(await call('status/get'))).toMatchObject({ repositories: 3, notes: [] });
-  await ageCatalog(11 * 60_000);
+  await ageCatalog(sb, 11 * 60_000);
   sb.simulator.faults.add({ path: LIST, status: 429, body: 'Rate limit for this resource has been exceeded' });
   const status = data(await call('status/get'));
   expect(status).toMatchObject({ state: 'connected', selectedRepositories: 3, repositories: 3 });
