@@ -50,6 +50,9 @@ export const ConnectionSaveInput = z.object({
 
 export const EmptyInput = z.object({});
 
+/** An active connection's secret is replaced only when the admin said so: PanDev refuses deliveries until it has the new one. */
+export const GenerateSecretInput = z.object({ replaceActive: z.boolean().optional() });
+
 /** All the browser ever learns about a secret. */
 export interface SecretView {
   set: boolean;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, EmptyInput } from './connection';
+import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, EmptyInput, GenerateSecretInput } from './connection';
 import type { PrCommentOverrideInput, PreferencesSaveInput, PreferencesView, RepositoriesListInput, RepositoryPage, SelectionInput, SelectionOutput } from './repositories';
 import type { StatusView } from './status';
 
@@ -17,6 +17,12 @@ export const DeadLettersListInput = z.object({
 
 export const DeadLetterReplayInput = z.object({ id: z.string().uuid() });
 
+/** Replay all, one bounded call after another: `before` is when the admin asked, `cursor` where the last call stopped. */
+export const DeadLettersReplayAllInput = z.object({
+  before: z.number().int().positive(),
+  cursor: z.string().min(1).max(2000).optional(),
+});
+
 export interface DeadLetterItem {
   id: string;
   eventKey: string;
@@ -29,10 +35,11 @@ export interface DeadLetterItem {
 export interface ResolverMap {
   'deadLetters/list': { input: z.input<typeof DeadLettersListInput>; output: { items: DeadLetterItem[]; cursor?: string } };
   'deadLetters/replay': { input: z.input<typeof DeadLetterReplayInput>; output: { outcome: 'queued' | 'already-delivered' | 'not-found' } };
+  'deadLetters/replayAll': { input: z.input<typeof DeadLettersReplayAllInput>; output: { replayed: number; alreadyDelivered: number; cursor?: string } };
   'connection/get': { input: z.input<typeof EmptyInput>; output: ConnectionView };
   'connection/save': { input: z.input<typeof ConnectionSaveInput>; output: ConnectionView };
   /** The only answer that carries a secret: a new signing secret, shown once so it can be pasted into PanDev. */
-  'connection/generateSecret': { input: z.input<typeof EmptyInput>; output: { secret: string; connection: ConnectionView } };
+  'connection/generateSecret': { input: z.input<typeof GenerateSecretInput>; output: { secret: string; connection: ConnectionView } };
   'connection/check': { input: z.input<typeof EmptyInput>; output: CheckResult };
   'connection/activate': { input: z.input<typeof EmptyInput>; output: ActivateOutput };
   'repositories/list': { input: z.input<typeof RepositoriesListInput>; output: RepositoryPage };

@@ -21,8 +21,11 @@ export interface StatusView {
   state: ConnectionState;
   /** Why the state is not `connected`, each an instruction. */
   reasons: string[];
-  selectedRepositories: number;
-  repositories: number;
+  /** Left out when the repository list could not be read and no earlier copy is kept (see `notes`). */
+  selectedRepositories?: number;
+  repositories?: number;
+  /** What the status could not find out just now, and why; passing trouble, not a reason for attention. */
+  notes: string[];
   /** The newest successful delivery or reconciliation pass. */
   lastSync?: { at: number; source: 'delivery' | 'reconciliation' };
   /** Deliveries of the last 24 hours by outcome. */

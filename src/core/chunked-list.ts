@@ -14,7 +14,8 @@ export function chunkedList<T extends z.ZodType, M extends z.ZodType>(
   store: KeyValueStore,
   name: string,
   schemas: { item: T; meta: M },
-  options: { ttlSeconds: number; chunkSize?: number },
+  /** `dropPrevious`: delete the previous write's chunks once the new header is in place, for lists kept far longer than they are refreshed. */
+  options: { ttlSeconds: number; chunkSize?: number; dropPrevious?: boolean },
 ): ChunkedList<z.infer<T>, z.infer<M>> {
   const Header = z.object({ at: z.number(), chunks: z.number().int().min(0), meta: z.unknown() });
   const Chunk = z.array(schemas.item);
@@ -35,9 +36,12 @@ export function chunkedList<T extends z.ZodType, M extends z.ZodType>(
       return { at, items: parsed.flatMap((chunk) => chunk.data ?? []), meta: meta.data };
     },
     async write(at, items, meta) {
+      const previous = options.dropPrevious ? Header.safeParse(await store.get(headerKey)) : undefined;
       const chunks = Math.ceil(items.length / size);
       await Promise.all(Array.from({ length: chunks }, (_, i) => store.set(chunkKey(at, i), items.slice(i * size, (i + 1) * size), { ttlSeconds: options.ttlSeconds })));
       await store.set(headerKey, { at, chunks, meta }, { ttlSeconds: options.ttlSeconds });
+      // A reader still on the old header then finds a chunk gone and reads the list again.
+      if (previous?.success && previous.data.at !== at) await Promise.all(Array.from({ length: previous.data.chunks }, (_, i) => store.delete(chunkKey(previous.data.at, i))));
     },
   };
 }

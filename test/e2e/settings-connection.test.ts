@@ -1,7 +1,7 @@
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import { data, settingsCaller, until } from './settings-helpers';
 
 // Issue 3, Connection and Security: the resolvers behind the settings page, through the local Forge
 // host running the real app, against the Bitbucket simulator and the PanDev receiver.
@@ -22,7 +22,7 @@ async function save(overrides: Record<string, string> = {}) {
 
 it('refuses a workspace member on every resolver, with a message saying who may', async () => {
   // Named here rather than imported: loading @forge/api before the host starts would bypass its egress check.
-  const names = ['connection/get', 'connection/save', 'connection/generateSecret', 'connection/check', 'connection/activate', 'repositories/list', 'repositories/select', 'preferences/get', 'preferences/save', 'preferences/override', 'status/get', 'deadLetters/list', 'deadLetters/replay'];
+  const names = ['connection/get', 'connection/save', 'connection/generateSecret', 'connection/check', 'connection/activate', 'repositories/list', 'repositories/select', 'preferences/get', 'preferences/save', 'preferences/override', 'status/get', 'deadLetters/list', 'deadLetters/replay', 'deadLetters/replayAll'];
   for (const name of names) {
     const result = await call(name as 'status/get', {}, 'member');
     expect({ name, result }).toMatchObject({ name, result: { ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Only administrators of this Bitbucket workspace/) } } });
@@ -47,6 +47,21 @@ it('keeps secrets write-only: the page sees that one is set and its last four ch
   const text = JSON.stringify(data(await call('connection/get')));
   expect(text).not.toContain(sb.pandev.token);
   expect(text).not.toContain(sb.pandev.signingSecret);
+});
+
+it('records a check against the settings it read: a save while it runs leaves the check stale', async () => {
+  await save();
+  // Bitbucket is slow to answer the workspace read, which the check makes after reading the settings.
+  const faulted = sb.simulator.stats().faulted;
+  sb.simulator.faults.add({ path: '^/2\\.0/workspaces/[^/]+$', latencyMs: 3000, times: 1 });
+  const checking = call('connection/check');
+  await until(() => sb.simulator.stats().faulted > faulted);
+  await save({ token: 'token-saved-during-the-check' });
+  // The check passed for the token it used; activation needs one for the token saved now.
+  expect(data(await checking).ok).toBe(true);
+  expect(data(await call('connection/get')).lastCheck).toMatchObject({ ok: true, current: false });
+  expect(await call('connection/activate')).toMatchObject({ ok: false, error: { code: 'precondition-failed', message: expect.stringMatching(/passing check/) } });
+  await save();
 });
 
 let generated = '';
@@ -85,6 +100,9 @@ it('activates only after a passing check of the settings saved now', async () =>
   for (const record of backfills) expect(record).toMatchObject({ state: expect.stringMatching(/^(queued|running|done)$/), windowDays: 30 });
   // Activating again changes nothing.
   expect(data(await call('connection/activate'))).toEqual({ activatedAt: activated.activatedAt, backfillRequested: 0 });
+  // The secret in use is replaced only when the admin confirms it: PanDev refuses deliveries until it has the new one.
+  expect(await call('connection/generateSecret')).toMatchObject({ ok: false, error: { code: 'precondition-failed', message: expect.stringMatching(/PanDev refuse/) } });
+  expect(data(await call('connection/get')).signingSecret).toEqual({ set: true, last4: sb.pandev.signingSecret.slice(-4) });
 });
 
 describe('check connection turns failures into specific advice', () => {

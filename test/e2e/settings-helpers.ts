@@ -1,4 +1,5 @@
 import type { ResolverMap, ResolverName, ResolverResult } from '../../src/contract/resolvers';
+import { hostStores } from '../../src/sandbox/host-store';
 import type { TestSandbox } from './helpers';
 
 // Calls the settings resolver the way the page does (through the local Forge host), as the workspace
@@ -17,4 +18,19 @@ export function settingsCaller(sb: () => TestSandbox) {
 export function data<T>(result: ResolverResult<T>): T {
   if (!result.ok) throw new Error(`resolver refused: ${result.error.code} ${result.error.message}`);
   return result.data;
+}
+
+/** Makes the app's kept copy of the repository list `ms` older, as if it had been read that long ago; answers its new time. */
+export async function ageCatalog(sb: TestSandbox, ms: number): Promise<number> {
+  const { store } = hostStores(sb.host);
+  const header = (await store.get<{ at: number; chunks: number; meta: unknown }>('catalog:meta'))!;
+  const at = header.at - ms;
+  for (let i = 0; i < header.chunks; i++) await store.set(`catalog:${at}:${i}`, await store.get(`catalog:${header.at}:${i}`));
+  await store.set('catalog:meta', { ...header, at });
+  return at;
+}
+
+/** Waits for something a test can only observe from outside (a request reaching the simulator). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }

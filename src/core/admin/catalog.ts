@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { chunkedList } from '../chunked-list';
+import { BitbucketError } from '../errors';
+import { sharedWalk } from './catalog-lease';
 import { keyPart } from '../keys';
 import type { AdminContext } from './context';
 
 // The workspace's repositories as the settings page lists them: read from Bitbucket 100 at a time,
-// with only the fields the page shows, and kept in the key-value store for a few minutes so paging and
-// searching through thousands of them costs a handful of store reads, not a Bitbucket walk per click.
+// with only the fields the page shows, and kept in the key-value store so paging and searching through
+// thousands of them costs a handful of store reads, not a Bitbucket walk per click. The copy is read
+// again after a few minutes, but kept for days: when Bitbucket refuses a new read (429, 5xx), the
+// status can still count from the last one.
 
 export interface CatalogRepository {
   uuid: string;
@@ -22,7 +26,10 @@ export interface Catalog {
   byKey: Map<string, CatalogRepository>;
 }
 
-const TTL_SECONDS = 10 * 60;
+/** Read from Bitbucket again once the copy is this old. */
+const FRESH_MS = 10 * 60_000;
+/** How long the last copy stays to fall back on. */
+const KEEP_SECONDS = 7 * 86_400;
 /** 500 compact entries stay far below Forge's 240 KiB per value. */
 const CHUNK = 500;
 /** 200 pages of 100: more than any workspace the page is meant for, and a bound on one call's requests. */
@@ -38,14 +45,38 @@ const ApiRepository = z.object({
 
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string()]);
 const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])) });
-const stored = (ctx: AdminContext) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: TTL_SECONDS, chunkSize: CHUNK });
+const stored = (ctx: AdminContext) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
 
 export async function loadCatalog(ctx: AdminContext, options: { refresh?: boolean } = {}): Promise<Catalog> {
-  if (!options.refresh) {
-    const cached = await stored(ctx).read();
-    if (cached) return catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
+  const cached = await readStored(ctx);
+  if (cached && !options.refresh && ctx.clock.now() - cached.fetchedAt < FRESH_MS) return cached;
+  // While another caller reads the list again, an older copy will do, unless the admin asked for a new one.
+  const since = options.refresh ? ctx.clock.now() : (cached?.fetchedAt ?? 0);
+  const newer = async () => {
+    const found = await readStored(ctx);
+    return found && found.fetchedAt > since ? found : undefined;
+  };
+  return sharedWalk(ctx, () => fetchCatalog(ctx), options.refresh ? undefined : cached, newer);
+}
+
+/**
+ * For a view that can do with an older list: when Bitbucket fails to give a new one, the last copy
+ * (if any is kept) and the error, to be explained beside what it shows.
+ */
+export async function loadCatalogOrStale(ctx: AdminContext): Promise<{ catalog?: Catalog; error?: BitbucketError }> {
+  try {
+    return { catalog: await loadCatalog(ctx) };
+  } catch (error) {
+    if (!(error instanceof BitbucketError)) throw error;
+    ctx.log.warn({ error: error.message }, 'repository list not read again: using the last copy');
+    const stale = await readStored(ctx);
+    return { ...(stale ? { catalog: stale } : {}), error };
   }
-  return fetchCatalog(ctx);
+}
+
+async function readStored(ctx: AdminContext): Promise<Catalog | undefined> {
+  const cached = await stored(ctx).read();
+  return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
 }
 
 async function fetchCatalog(ctx: AdminContext): Promise<Catalog> {

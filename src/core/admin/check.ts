@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CheckItem, CheckResult } from '../../contract/connection';
 import { ingestPaths } from '../change/event-keys';
-import { settingsStore } from '../config/settings';
+import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';
-import { BitbucketError, errorMessage } from '../errors';
+import { bitbucketAdvice } from './bitbucket-advice';
 import type { AdminContext } from './context';
 import { explainPing } from './check-texts';
 
@@ -22,9 +22,21 @@ const Count = z.object({ size: z.number().int(), values: z.array(z.object({ uuid
 
 export const PING_EVENT_KEY = 'diagnostics:ping';
 
-export async function checkConnection(ctx: AdminContext, deps: CheckDependencies = {}): Promise<CheckResult> {
+/** The saved settings one check runs against, read once: its result is recorded against exactly these. */
+export interface CheckedSettings {
+  connection: Connection | undefined;
+  credentials: { token?: string; signingSecret?: string };
+}
+
+export async function readCheckedSettings(ctx: AdminContext): Promise<CheckedSettings> {
   const settings = settingsStore(ctx.store, ctx.secrets);
-  const [connection, credentials, tuning] = await Promise.all([settings.connection(), settings.credentials(), settings.tuning()]);
+  const [connection, credentials] = await Promise.all([settings.connection(), settings.credentials()]);
+  return { connection, credentials };
+}
+
+export async function checkConnection(ctx: AdminContext, checked: CheckedSettings, deps: CheckDependencies = {}): Promise<CheckResult> {
+  const { connection, credentials } = checked;
+  const tuning = await settingsStore(ctx.store, ctx.secrets).tuning();
   const result: CheckResult = { ok: false, at: ctx.clock.now(), items: [] };
   await checkBitbucket(ctx, deps, result);
   if (!connection) result.items.push({ key: 'pandev', status: 'fail', title: 'No PanDev URL saved', detail: 'Enter the PanDev URL and the ingest token, save, then check again.' });
@@ -56,7 +68,7 @@ async function checkBitbucket(ctx: AdminContext, deps: CheckDependencies, result
     result.workspace = space;
     count = repositories;
   } catch (error) {
-    result.items.push({ key: 'bitbucket', status: 'fail', title: 'The app cannot read this workspace', detail: bitbucketAdvice(error) });
+    result.items.push({ key: 'bitbucket', status: 'fail', title: 'The app cannot read this workspace', detail: bitbucketAdvice(error, 'check again') });
     return;
   }
   // Who the app's requests run as; Bitbucket may not describe an app user, which is no reason to fail.
@@ -86,15 +98,7 @@ async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.
   try {
     await ctx.bitbucket.get({ endpoint: 'pullRequests', params: { workspace: ctx.workspace, repo_slug: sample.uuid }, query: { pagelen: 1, fields: 'values.id' } }, z.object({}).loose());
   } catch (error) {
-    return partial(`Partial access: cannot read pull requests of ${sample.name}`, `${bitbucketAdvice(error)} Pull-request events of such repositories become dead letters until access is restored.`);
+    return partial(`Partial access: cannot read pull requests of ${sample.name}`, `${bitbucketAdvice(error, 'check again')} Pull-request events of such repositories become dead letters until access is restored.`);
   }
   return { key: 'access', status: 'pass', title: 'Full read access', detail: `The app reads every repository you can see${userCount === undefined ? '' : ` (${userCount})`} and their pull requests.` };
-}
-
-function bitbucketAdvice(error: unknown): string {
-  if (error instanceof BitbucketError && (error.kind === 'unauthorized' || error.kind === 'forbidden')) {
-    return `Bitbucket refused the app (${error.status}). Check that PanDev Metrics is still installed in this workspace with the permissions it asked for; reinstall it if it was removed.`;
-  }
-  if (error instanceof BitbucketError && error.kind === 'rate-limited') return 'Bitbucket is rate-limiting the app right now. Wait a few minutes and check again.';
-  return `Bitbucket did not answer as expected: ${errorMessage(error)}. Try again in a few minutes.`;
 }

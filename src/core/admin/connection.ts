@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, SecretView } from '../../contract/connection';
+import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, GenerateSecretInput, SecretView } from '../../contract/connection';
 import type { BackfillRecord } from '../backfill/state';
 import { secretKeys, settingsStore } from '../config/settings';
 import { loadCatalog } from './catalog';
-import { checkConnection, type CheckDependencies } from './check';
+import { checkConnection, readCheckedSettings, type CheckDependencies } from './check';
 import type { AdminContext } from './context';
 import { AdminActionError } from './errors';
 import { isSelectedIn, requestBackfills, selectionState } from './selection';
@@ -55,7 +55,11 @@ export async function saveConnection(ctx: AdminContext, input: z.output<typeof C
   return getConnection(ctx);
 }
 
-export async function generateSigningSecret(ctx: AdminContext): Promise<{ secret: string; connection: ConnectionView }> {
+export async function generateSigningSecret(ctx: AdminContext, input: z.output<typeof GenerateSecretInput> = {}): Promise<{ secret: string; connection: ConnectionView }> {
+  const connection = await settingsStore(ctx.store, ctx.secrets).connection();
+  if (connection?.activatedAt && !input.replaceActive) {
+    throw new AdminActionError('precondition-failed', 'Deliveries are signed with the current secret: a new one makes PanDev refuse them until it has it too. Confirm the replacement, then paste the new secret into PanDev at once.');
+  }
   // 256 bits, URL-safe so it pastes cleanly into any form.
   const secret = randomBytes(32).toString('base64url');
   await ctx.secrets.set(secretKeys.signingSecret, secret);
@@ -65,10 +69,14 @@ export async function generateSigningSecret(ctx: AdminContext): Promise<{ secret
 
 /** Runs the check and keeps its result; a pass also lifts a pause PanDev's 410 caused. */
 export async function checkAndRecord(ctx: AdminContext, deps: CheckDependencies): Promise<CheckResult> {
-  const result = await checkConnection(ctx, deps);
+  // The result is recorded against the values the check used, not those saved when it finishes: a save
+  // made while a check runs (seconds, against a slow Bitbucket or PanDev) must leave it stale.
+  const checked = await readCheckedSettings(ctx);
+  const result = await checkConnection(ctx, checked, deps);
+  const checkedPrint = fingerprint(checked.connection?.baseUrl, checked.credentials.token, checked.credentials.signingSecret);
+  await ctx.store.set(CHECK_KEY, { fingerprint: checkedPrint, result });
   const { settings, connection, print } = await current(ctx);
-  await ctx.store.set(CHECK_KEY, { fingerprint: print, result });
-  if (result.ok && connection?.disabled) {
+  if (result.ok && connection?.disabled && print === checkedPrint) {
     const { disabled: _lifted, ...rest } = connection;
     await settings.saveConnection(rest);
     ctx.log.info({}, 'deliveries resumed after a passing check');

@@ -3,7 +3,7 @@
 
 export class AdminActionError extends Error {
   constructor(
-    readonly code: 'precondition-failed' | 'not-found',
+    readonly code: 'precondition-failed' | 'not-found' | 'unavailable',
     message: string,
     readonly field?: string,
   ) {

@@ -8,7 +8,8 @@ import { outboxStore } from '../deliver/outbox';
 import { recentOutcomes } from '../deliver/stats';
 import { keyPart } from '../keys';
 import type { KeyValueStore } from '../ports';
-import { loadCatalog, type Catalog } from './catalog';
+import { bitbucketAdvice } from './bitbucket-advice';
+import { loadCatalogOrStale, type Catalog } from './catalog';
 import { CHECK_KEY } from './connection';
 import type { AdminContext } from './context';
 import { backfillView } from './repositories';
@@ -26,26 +27,33 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const now = ctx.clock.now();
   const preferences = await settings.preferences();
   const budget = new RateBudget(ctx.store, ctx.clock, { limitPerHour: async () => preferences.requestsPerHour });
-  const [connection, credentials, catalog, state, deliveries, dead, backfills, lastDelivery, reconcile, check, snapshot] = await Promise.all([
+  const [connection, credentials, listing, state, deliveries, dead, backfills, lastDelivery, reconcile, check, snapshot] = await Promise.all([
     settings.connection(),
     settings.credentials(),
-    loadCatalog(ctx),
+    // Bitbucket refusing the list (429, 5xx) must not take the whole status with it.
+    loadCatalogOrStale(ctx),
     selectionState(settings),
     recentOutcomes(ctx.store, now, 24),
-    outboxStore(ctx.store).listDead(undefined, DEAD_LETTER_COUNT_CAP),
+    countDeadLetters(ctx.store),
     listBackfills(ctx.store),
     newestDelivery(ctx.store),
     ctx.store.get('reconcile:last'),
     ctx.store.get<{ result?: { ok?: boolean } }>(CHECK_KEY),
     budget.snapshot(),
   ]);
-  const selection = summarize(catalog, state);
+  const { catalog, error: listError } = listing;
+  const selection = catalog && summarize(catalog, state);
+  const notes = !listError
+    ? []
+    : [catalog
+      ? `The repository list could not be read again, so the repository counts are from the last one read. ${bitbucketAdvice(listError, 'reload the page')}`
+      : `The repository list could not be read, so repository counts are left out. ${bitbucketAdvice(listError, 'reload the page')}`];
   const reconciled = ReconcilePass.safeParse(reconcile);
   const lastSync = newest([
     lastDelivery === undefined ? undefined : { at: lastDelivery, source: 'delivery' as const },
     reconciled.success ? { at: reconciled.data.finishedAt, source: 'reconciliation' as const } : undefined,
   ]);
-  const deadLetters = { count: dead.entries.length, more: dead.cursor !== undefined };
+  const deadLetters = dead;
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
   const reasons: string[] = [];
@@ -55,15 +63,15 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     if (!credentials.token) reasons.push('No ingest token is saved: deliveries are paused until one is.');
     if (!credentials.signingSecret) reasons.push('No signing secret is saved: deliveries are paused until one is.');
     if (check?.result?.ok === false) reasons.push('The last connection check failed: see Connection.');
-    if (selection.selected === 0) reasons.push('No repository is selected: nothing is forwarded.');
+    if (selection?.selected === 0) reasons.push('No repository is selected: nothing is forwarded.');
     if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} deliveries could not be delivered: see Dead letters, fix the cause and replay them.`);
     if (failedBackfills) reasons.push(`The backfill of ${failedBackfills} ${failedBackfills === 1 ? 'repository' : 'repositories'} failed: see Backfill.`);
   }
   return {
     state: !connection?.activatedAt ? 'disconnected' : reasons.length ? 'needs-attention' : 'connected',
     reasons,
-    selectedRepositories: selection.selected,
-    repositories: selection.repositories,
+    ...(selection ? { selectedRepositories: selection.selected, repositories: selection.repositories } : {}),
+    notes,
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
@@ -73,6 +81,18 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
 
 function newest<T extends { at: number }>(candidates: Array<T | undefined>): T | undefined {
   return candidates.reduce<T | undefined>((best, c) => (c && (!best || c.at > best.at) ? c : best), undefined);
+}
+
+/** Up to the cap, a page at a time: Forge's storage answers at most 20 keys per query, whatever the limit asked. */
+async function countDeadLetters(store: KeyValueStore): Promise<StatusView['deadLetters']> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await outboxStore(store).listDead(cursor, DEAD_LETTER_COUNT_CAP - count);
+    count += page.entries.length;
+    cursor = page.cursor;
+  } while (cursor && count < DEAD_LETTER_COUNT_CAP);
+  return { count, more: cursor !== undefined };
 }
 
 /** The newest successful delivery, from each repository's activity record. */
@@ -91,14 +111,14 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
 }
 
 /** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */
-function backfillSummary(records: BackfillRecord[], catalog: Catalog, etaSeconds: number | undefined): StatusView['backfill'] {
+function backfillSummary(records: BackfillRecord[], catalog: Catalog | undefined, etaSeconds: number | undefined): StatusView['backfill'] {
   const live = records.filter((r) => r.state !== 'cancelled');
   const known = live.every((r) => r.total !== undefined);
   const active: BackfillRow[] = live
     .filter((r) => r.state !== 'done')
     .sort((a, b) => b.updatedAt - a.updatedAt)
     .slice(0, 20)
-    .map((r) => ({ repository: r.repository, name: catalog.byKey.get(keyPart(r.repository))?.name ?? r.repository, ...backfillView(r) }));
+    .map((r) => ({ repository: r.repository, name: catalog?.byKey.get(keyPart(r.repository))?.name ?? r.repository, ...backfillView(r) }));
   return {
     repositories: live.length,
     finished: live.filter((r) => r.state === 'done').length,

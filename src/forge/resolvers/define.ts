@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ResolverMap, ResolverName, ResolverResult } from '../../contract/resolvers';
+import { bitbucketAdvice } from '../../core/admin/bitbucket-advice';
 import { AdminActionError } from '../../core/admin/errors';
-import { errorMessage } from '../../core/errors';
+import { BitbucketError, errorMessage } from '../../core/errors';
 import { forgeContext } from '../adapters/context';
 import { forgeLogger as log } from '../adapters/logger';
 import { NotAdminError, requireWorkspaceAdmin } from './admin-guard';
@@ -29,6 +30,11 @@ export function guarded<N extends ResolverName>(name: N, schema: z.ZodType<Resol
     } catch (error) {
       if (error instanceof NotAdminError) return { ok: false, error: { code: 'forbidden', message: error.message } };
       if (error instanceof AdminActionError) return { ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+      // Bitbucket's trouble is said in words the admin can act on; its raw answer goes to the log only.
+      if (error instanceof BitbucketError) {
+        log.warn({ resolver: name, error: error.message }, 'resolver stopped by a Bitbucket failure');
+        return { ok: false, error: { code: 'unavailable', message: bitbucketAdvice(error) } };
+      }
       log.error({ resolver: name, error: errorMessage(error) }, 'resolver failed');
       return { ok: false, error: { code: 'internal', message: `Something went wrong: ${errorMessage(error)}` } };
     } finally {

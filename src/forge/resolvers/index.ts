@@ -1,5 +1,6 @@
 import Resolver from '@forge/resolver';
-import { DeadLetterReplayInput, DeadLettersListInput } from '../../contract/resolvers';
+import { DeadLetterReplayInput, DeadLettersListInput, DeadLettersReplayAllInput } from '../../contract/resolvers';
+import { replayDeadLetters } from '../../core/admin/dead-letters';
 import { listDeadLetters, replayDeadLetter } from '../../core/pipeline/dead-letters';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
@@ -13,6 +14,7 @@ const define = (name: string, fn: (request: ResolverRequest) => Promise<unknown>
   resolver.define(name, (request) => fn(request as unknown as ResolverRequest) as Promise<never>);
 
 define('deadLetters/list', guarded('deadLetters/list', DeadLettersListInput, (input) => listDeadLetters(forgeContext(), input)));
+define('deadLetters/replayAll', guarded('deadLetters/replayAll', DeadLettersReplayAllInput, (input) => replayDeadLetters(forgeContext(), forgeForwardQueue(), input)));
 define('deadLetters/replay', guarded('deadLetters/replay', DeadLetterReplayInput, async (input) => ({ outcome: await replayDeadLetter(input.id, forgeContext(), forgeForwardQueue()) })));
 for (const [name, fn] of Object.entries(settingsPageResolvers)) define(name, fn);
 

@@ -1,4 +1,4 @@
-import { ConnectionSaveInput, EmptyInput } from '../../contract/connection';
+import { ConnectionSaveInput, EmptyInput, GenerateSecretInput } from '../../contract/connection';
 import { PrCommentOverrideInput, PreferencesSaveInput, RepositoriesListInput, SelectionInput } from '../../contract/repositories';
 import { activate, checkAndRecord, generateSigningSecret, getConnection, saveConnection } from '../../core/admin/connection';
 import { getPreferences, savePreferences, setPrCommentOverride } from '../../core/admin/preferences';
@@ -16,7 +16,7 @@ import { startBackfillJobs } from './start-backfill-jobs';
 export const settingsPageResolvers: Record<string, (request: ResolverRequest) => Promise<unknown>> = {
   'connection/get': guarded('connection/get', EmptyInput, (_, workspace) => getConnection(ctx(workspace))),
   'connection/save': guarded('connection/save', ConnectionSaveInput, (input, workspace) => saveConnection(ctx(workspace), input)),
-  'connection/generateSecret': guarded('connection/generateSecret', EmptyInput, (_, workspace) => generateSigningSecret(ctx(workspace))),
+  'connection/generateSecret': guarded('connection/generateSecret', GenerateSecretInput, (input, workspace) => generateSigningSecret(ctx(workspace), input)),
   'connection/check': guarded('connection/check', EmptyInput, (_, workspace) => checkAndRecord(ctx(workspace), { userRepositoryCount: () => userRepositoryCount(workspace) })),
   'connection/activate': guarded('connection/activate', EmptyInput, async (_, workspace) => {
     const { output, requested } = await activate(ctx(workspace));

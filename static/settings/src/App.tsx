@@ -10,7 +10,8 @@ import { StatusPanel } from './StatusPanel';
 import { styles } from './styles';
 
 // Workspace settings → PanDev Metrics. The status answer decides what the page shows: a member who is
-// not a workspace admin gets the refusal and nothing else.
+// not a workspace admin gets the refusal and nothing else. Any other failure of the status leaves the
+// rest of the page in place: the admin may need Connection or Dead letters to fix what caused it.
 
 const REFRESH_MS = 15_000;
 
@@ -21,8 +22,10 @@ export function App() {
 
   const refresh = useCallback(async () => {
     const result = await api.status();
-    if (result.ok) setStatus(result.data);
-    else setRefused(result.error);
+    if (result.ok) {
+      setStatus(result.data);
+      setRefused(undefined);
+    } else setRefused(result.error);
     setVersion((v) => v + 1);
   }, []);
 
@@ -39,15 +42,16 @@ export function App() {
       <h1 style={styles.h1}>PanDev Metrics</h1>
       {refused?.code === 'forbidden' ? (
         <SectionMessage appearance="error" title="Administrators only"><p>{refused.message}</p></SectionMessage>
-      ) : refused && !status ? (
-        <SectionMessage appearance="error" title="The settings could not be loaded"><p>{refused.message}</p></SectionMessage>
-      ) : !status ? (
+      ) : !refused && !status ? (
         <p>Loading…</p>
       ) : (
         <>
           <section aria-labelledby="status-heading" style={{ ...styles.section, borderTop: 'none', marginTop: 0 }}>
             <h2 id="status-heading" style={styles.h2}>Status</h2>
-            <StatusPanel status={status} />
+            <div style={styles.stack}>
+              {refused && <SectionMessage appearance="error" title="The status could not be read"><p>{refused.message}</p></SectionMessage>}
+              {status && <StatusPanel status={status} />}
+            </div>
           </section>
           <section aria-labelledby="connection-heading" style={styles.section}>
             <h2 id="connection-heading" style={styles.h2}>Connection</h2>

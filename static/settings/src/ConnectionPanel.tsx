@@ -7,7 +7,7 @@ import type { ResolverResult } from '../../../src/contract/resolvers';
 import { api } from './api';
 import { CheckResults } from './CheckResults';
 import { Field, fieldError } from './Field';
-import { GeneratedSecret } from './GeneratedSecret';
+import { GeneratedSecret, ReplaceSecret } from './GeneratedSecret';
 import { plural } from './format';
 import { styles } from './styles';
 
@@ -27,6 +27,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   const [problem, setProblem] = useState<Problem | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
+  const [confirming, setConfirming] = useState(false);
 
   useEffect(() => {
     void api.connection().then((result) => {
@@ -36,13 +37,20 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
     });
   }, []);
 
+  // One connection call at a time: a save during a check, or an activation during a save, would act on
+  // settings the admin no longer sees.
   async function run<T>(name: string, action: () => Promise<ResolverResult<T>>, done: (data: T) => Promise<void> | void) {
     setBusy(name);
     setProblem(undefined);
     setNotice(undefined);
+    setConfirming(false);
     const result = await action();
     if (result.ok) await done(result.data);
-    else setProblem(result.error);
+    else {
+      setProblem(result.error);
+      // A call can fail part way (activation recorded, its backfill not started): show what is saved now.
+      await reload();
+    }
     setBusy(undefined);
     onChanged();
   }
@@ -59,7 +67,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       setSecret('');
       setNotice('Saved. Check the connection to make sure PanDev takes deliveries.');
     });
-  const generate = () => run('generate', api.generateSecret, (data) => {
+  const generate = () => run('generate', () => api.generateSecret({ replaceActive: !!view?.activatedAt }), (data) => {
     setView(data.connection);
     setSecret('');
     setGenerated(data.secret);
@@ -85,12 +93,13 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
       <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
         help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
-        after={<Button onClick={() => void generate()} isLoading={busy === 'generate'}>Generate</Button>} />
+        after={<Button onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={!!busy || confirming}>Generate</Button>} />
+      {confirming && <ReplaceSecret onReplace={() => void generate()} onCancel={() => setConfirming(false)} />}
       {generated && <GeneratedSecret secret={generated} />}
       <div style={styles.row}>
-        <Button onClick={() => void save()} isLoading={busy === 'save'}>Save</Button>
-        <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={!view.baseUrl}>Check connection</Button>
-        <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={!canActivate}>Activate</Button>
+        <Button onClick={() => void save()} isLoading={busy === 'save'} isDisabled={!!busy}>Save</Button>
+        <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={!!busy || !view.baseUrl}>Check connection</Button>
+        <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={!!busy || !canActivate}>Activate</Button>
         {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
       </div>
       {problem && !problem.field && <SectionMessage appearance="error" title="That did not work"><p>{problem.message}</p></SectionMessage>}

@@ -1,53 +1,150 @@
 import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeadLetterItem } from '../../../src/contract/resolvers';
 import { api } from './api';
+import { plural } from './format';
 import { styles } from './styles';
 
-// Deliveries PanDev did not take, with the reason, and a way to send them again once fixed.
+// Deliveries PanDev did not take, with the reason, and a way to send them again once fixed: one by
+// one, or all of them in calls of a few seconds each, with the count so far.
+
+interface Listed {
+  items: DeadLetterItem[];
+  cursor?: string;
+}
+
+interface Replaying {
+  replayed: number;
+  alreadyDelivered: number;
+  running: boolean;
+}
+
 export function DeadLetters({ version, onChanged }: { version: number; onChanged: () => void }) {
-  const [items, setItems] = useState<DeadLetterItem[] | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [listed, setListed] = useState<Listed | undefined>();
+  // The list's error goes with the next good load; a replay's error stays until the next replay.
+  const [listError, setListError] = useState<string | undefined>();
+  const [actionError, setActionError] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
+  const [replaying, setReplaying] = useState<Replaying | undefined>();
+  const stop = useRef(false);
+  // How many the admin has opened with Show more: a refresh reads that many again, not just the first page.
+  const shown = useRef(0);
 
   const load = useCallback(async () => {
-    const result = await api.deadLetters();
-    if (result.ok) setItems(result.data.items);
-    else setError(result.error.message);
+    const next: Listed = { items: [] };
+    do {
+      const result = await api.deadLetters(next.cursor);
+      if (!result.ok) return setListError(result.error.message);
+      next.items.push(...result.data.items);
+      next.cursor = result.data.cursor;
+    } while (next.cursor && next.items.length < shown.current);
+    setListed(next);
+    setListError(undefined);
   }, []);
 
   // Reloaded whenever the status is, so a new dead letter shows without a page reload.
   useEffect(() => void load(), [load, version]);
 
+  async function more() {
+    if (!listed?.cursor) return;
+    setBusy('more');
+    const result = await api.deadLetters(listed.cursor);
+    setBusy(undefined);
+    if (!result.ok) return setListError(result.error.message);
+    const items = [...listed.items, ...result.data.items];
+    shown.current = items.length;
+    setListed({ items, ...(result.data.cursor ? { cursor: result.data.cursor } : {}) });
+  }
+
   async function replay(id: string) {
     setBusy(id);
+    setActionError(undefined);
     const result = await api.replay(id);
     setBusy(undefined);
-    if (!result.ok) setError(result.error.message);
+    if (!result.ok) setActionError(result.error.message);
     await load();
     onChanged();
   }
 
-  if (error) return <SectionMessage appearance="error"><p>{error}</p></SectionMessage>;
-  if (!items) return <p>Loading…</p>;
-  if (!items.length) return <p style={styles.subtle}>No dead letters: every delivery reached PanDev or is still being retried.</p>;
+  async function replayAll() {
+    stop.current = false;
+    setActionError(undefined);
+    // Only what is dead now: a letter that dies again because its cause is not fixed is not replayed in a loop.
+    const before = Date.now();
+    const progress: Replaying = { replayed: 0, alreadyDelivered: 0, running: true };
+    setReplaying({ ...progress });
+    let cursor: string | undefined;
+    do {
+      const result = await api.replayAll({ before, ...(cursor ? { cursor } : {}) });
+      if (!result.ok) {
+        setActionError(result.error.message);
+        break;
+      }
+      progress.replayed += result.data.replayed;
+      progress.alreadyDelivered += result.data.alreadyDelivered;
+      setReplaying({ ...progress });
+      cursor = result.data.cursor;
+    } while (cursor && !stop.current);
+    setReplaying({ ...progress, running: false });
+    await load();
+    onChanged();
+  }
+
+  const errors = (
+    <>
+      {actionError && <SectionMessage appearance="error" title="The replay did not work"><p>{actionError}</p></SectionMessage>}
+      {listError && <SectionMessage appearance="error" title="Could not list the dead letters"><p>{listError}</p></SectionMessage>}
+    </>
+  );
+  const progress = replaying && (
+    <p role="status" data-testid="replay-progress">
+      {replaying.running ? 'Replaying: ' : 'Replayed: '}
+      {plural(replaying.replayed, 'delivery', 'deliveries')} sent again
+      {replaying.alreadyDelivered ? `, ${replaying.alreadyDelivered} had been delivered already` : ''}
+      {replaying.running ? '…' : '.'}
+    </p>
+  );
+  if (!listed) return listError ? errors : <p>Loading…</p>;
+  if (!listed.items.length) {
+    return (
+      <div style={styles.stack}>
+        {errors}
+        {progress}
+        <p style={styles.subtle}>No dead letters: every delivery reached PanDev or is still being retried.</p>
+      </div>
+    );
+  }
+  const running = !!replaying?.running;
   return (
-    <table style={styles.table} data-testid="dead-letters">
-      <thead>
-        <tr><th style={styles.th}>Event</th><th style={styles.th}>Repository</th><th style={styles.th}>Reason</th><th style={styles.th}>When</th><th style={styles.th}>Action</th></tr>
-      </thead>
-      <tbody>
-        {items.map((item) => (
-          <tr key={item.id}>
-            <td style={styles.td}>{item.eventKey}</td>
-            <td style={styles.td}>{item.repository}</td>
-            <td style={styles.td}>{item.reason}</td>
-            <td style={styles.td}>{new Date(item.deadAt).toLocaleString()}</td>
-            <td style={styles.td}><Button onClick={() => void replay(item.id)} isLoading={busy === item.id}>Replay</Button></td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div style={styles.stack}>
+      {errors}
+      <div style={styles.row}>
+        <Button onClick={() => void replayAll()} isLoading={running} isDisabled={running || !!busy}>Replay all</Button>
+        {running && <Button appearance="subtle" onClick={() => (stop.current = true)}>Stop</Button>}
+        {!running && <span style={styles.help}>Fix the cause first: a replay that fails again waits out its retries before it is back here.</span>}
+      </div>
+      {progress}
+      <table style={styles.table} data-testid="dead-letters">
+        <thead>
+          <tr><th style={styles.th}>Event</th><th style={styles.th}>Repository</th><th style={styles.th}>Reason</th><th style={styles.th}>When</th><th style={styles.th}>Action</th></tr>
+        </thead>
+        <tbody>
+          {listed.items.map((item) => (
+            <tr key={item.id}>
+              <td style={styles.td}>{item.eventKey}</td>
+              <td style={styles.td}>{item.repository}</td>
+              <td style={styles.td}>{item.reason}</td>
+              <td style={styles.td}>{new Date(item.deadAt).toLocaleString()}</td>
+              <td style={styles.td}><Button onClick={() => void replay(item.id)} isLoading={busy === item.id} isDisabled={running || !!busy}>Replay</Button></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div style={styles.row}>
+        <span style={styles.subtle}>{plural(listed.items.length, 'dead letter', 'dead letters')} shown{listed.cursor ? '; there are more' : ''}.</span>
+        {listed.cursor && <Button onClick={() => void more()} isLoading={busy === 'more'} isDisabled={!!busy}>Show more</Button>}
+      </div>
+    </div>
   );
 }

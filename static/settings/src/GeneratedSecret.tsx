@@ -27,3 +27,19 @@ export function GeneratedSecret({ secret }: { secret: string }) {
     </SectionMessage>
   );
 }
+
+/** Asked before Generate replaces the secret of an active connection: PanDev refuses what it cannot verify. */
+export function ReplaceSecret({ onReplace, onCancel }: { onReplace: () => void; onCancel: () => void }) {
+  return (
+    <SectionMessage appearance="warning" title="Replace the signing secret in use?" headingLevel="h3">
+      <p data-testid="replace-secret">
+        Deliveries are signed with the new secret at once. Until PanDev has it too, PanDev refuses them: they are
+        retried, then become dead letters to replay. Paste the new secret into PanDev straight away.
+      </p>
+      <div style={{ ...styles.row, marginTop: 8 }}>
+        <Button appearance="warning" onClick={onReplace}>Replace the secret</Button>
+        <Button appearance="subtle" onClick={onCancel}>Cancel</Button>
+      </div>
+    </SectionMessage>
+  );
+}

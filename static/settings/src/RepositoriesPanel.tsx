@@ -20,6 +20,8 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<RepositoryPage | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
+  // Kept apart from the list's own error: the reload after a failed change must not clear it.
+  const [actionProblem, setActionProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
   // Searching waits for a pause in typing: one request per search, not per key.
@@ -43,8 +45,9 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
 
   async function change<T>(action: () => Promise<ResolverResult<T>>) {
     setBusy(true);
+    setActionProblem(undefined);
     const result = await action();
-    if (!result.ok) setProblem(result.error.message);
+    if (!result.ok) setActionProblem(result.error.message);
     await load();
     setBusy(false);
     onChanged();
@@ -64,7 +67,8 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
       </div>
       <Field id="search" label="Search repositories" type="search" value={search} onChange={setSearch} placeholder="Name, slug or project" width={360}
         help={`Listed from Bitbucket ${ago(page.fetchedAt)}.`} after={<Button onClick={() => void load(true)}>Refresh list</Button>} />
-      {problem && <SectionMessage appearance="error"><p>{problem}</p></SectionMessage>}
+      {actionProblem && <SectionMessage appearance="error" title="That change did not work"><p>{actionProblem}</p></SectionMessage>}
+      {problem && <SectionMessage appearance="error" title="Could not list the repositories"><p>{problem}</p></SectionMessage>}
       <table style={styles.table} aria-busy={busy}>
         <thead>
           <tr>

@@ -1,5 +1,6 @@
 import Lozenge from '@atlaskit/lozenge';
 import ProgressBar from '@atlaskit/progress-bar';
+import SectionMessage from '@atlaskit/section-message';
 import type { StatusView } from '../../../src/contract/status';
 import { BackfillProgress } from './BackfillProgress';
 import { ago, duration, plural } from './format';
@@ -20,9 +21,12 @@ export function StatusPanel({ status }: { status: StatusView }) {
     <div style={styles.stack} data-testid="status">
       <div style={styles.row}>
         <Lozenge appearance={badge[status.state].appearance} isBold>{badge[status.state].text}</Lozenge>
-        <span>{status.selectedRepositories.toLocaleString('en')} of {plural(status.repositories, 'repository', 'repositories')} selected</span>
+        {status.selectedRepositories !== undefined && status.repositories !== undefined && (
+          <span>{status.selectedRepositories.toLocaleString('en')} of {plural(status.repositories, 'repository', 'repositories')} selected</span>
+        )}
       </div>
       {status.reasons.length > 0 && <ul style={{ margin: 0 }}>{status.reasons.map((reason) => <li key={reason}>{reason}</li>)}</ul>}
+      {status.notes.map((note) => <SectionMessage key={note} appearance="warning"><p>{note}</p></SectionMessage>)}
       <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 16px', margin: 0 }}>
         <dt style={styles.label}>Last sync</dt>
         <dd style={{ margin: 0 }}>{status.lastSync ? `${ago(status.lastSync.at)} (${status.lastSync.source === 'delivery' ? 'a delivery to PanDev' : 'a reconciliation pass'})` : 'never'}</dd>

@@ -20,7 +20,7 @@ export const api = {
   status: () => call('status/get', {}),
   connection: () => call('connection/get', {}),
   saveConnection: (input: Input<'connection/save'>) => call('connection/save', input),
-  generateSecret: () => call('connection/generateSecret', {}),
+  generateSecret: (input: Input<'connection/generateSecret'>) => call('connection/generateSecret', input),
   checkConnection: () => call('connection/check', {}),
   activate: () => call('connection/activate', {}),
   repositories: (input: Input<'repositories/list'>) => call('repositories/list', input),
@@ -28,6 +28,8 @@ export const api = {
   preferences: () => call('preferences/get', {}),
   savePreferences: (input: Input<'preferences/save'>) => call('preferences/save', input),
   overridePrComments: (input: Input<'preferences/override'>) => call('preferences/override', input),
-  deadLetters: () => call('deadLetters/list', { limit: 50 }),
+  // Forge's storage answers at most 20 per query, whatever the page asks: the cursor brings the rest.
+  deadLetters: (cursor?: string) => call('deadLetters/list', { limit: 20, ...(cursor ? { cursor } : {}) }),
   replay: (id: string) => call('deadLetters/replay', { id }),
+  replayAll: (input: Input<'deadLetters/replayAll'>) => call('deadLetters/replayAll', input),
 };

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AdminContext } from './context';
+import { AdminActionError } from './errors';
+
+// One walk of the repository list at a time. In a workspace of thousands of repositories the walk
+// takes many seconds, and the page asks for the list from several resolvers at once (status,
+// repositories): without this each would walk it, doubling Bitbucket requests and the time.
+// Within one runtime the callers share the walk's promise; across invocations a short lease in the
+// store tells the others one is under way (best effort: two that look at the same moment may both walk).
+
+const LEASE_KEY = 'catalog:refreshing';
+/** Longer than a walk may run in one resolver call (25 s): a lease left by a call Forge stopped lapses by itself. */
+const LEASE_SECONDS = 30;
+/** How long a caller with no copy at all waits for another's walk, inside its own 25 s. */
+const WAIT_MS = 15_000;
+const POLL_MS = 250;
+
+const Lease = z.object({ by: z.string(), until: z.number() });
+const walking = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `walk` unless one is under way. Then a caller with an older copy (`stale`) gets it at once; a
+ * caller with none waits for the walk's result (`newer` reads the store for it).
+ */
+export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, stale: T | undefined, newer: () => Promise<T | undefined>): Promise<T> {
+  const here = walking.get(ctx.workspace) as Promise<T> | undefined;
+  if (here) return stale ?? here;
+  if (await leased(ctx)) {
+    if (stale) return stale;
+    return waitFor(ctx, newer);
+  }
+  const run = (async () => {
+    const by = randomUUID();
+    await ctx.store.set(LEASE_KEY, { by, until: ctx.clock.now() + LEASE_SECONDS * 1000 }, { ttlSeconds: LEASE_SECONDS });
+    try {
+      return await walk();
+    } finally {
+      const lease = Lease.safeParse(await ctx.store.get(LEASE_KEY));
+      if (lease.success && lease.data.by === by) await ctx.store.delete(LEASE_KEY);
+    }
+  })();
+  walking.set(ctx.workspace, run);
+  try {
+    return await run;
+  } finally {
+    walking.delete(ctx.workspace);
+  }
+}
+
+async function leased(ctx: AdminContext): Promise<boolean> {
+  const lease = Lease.safeParse(await ctx.store.get(LEASE_KEY));
+  return lease.success && lease.data.until > ctx.clock.now();
+}
+
+async function waitFor<T>(ctx: AdminContext, newer: () => Promise<T | undefined>): Promise<T> {
+  const deadline = ctx.clock.now() + WAIT_MS;
+  while (ctx.clock.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const found = await newer();
+    if (found) return found;
+    if (!(await leased(ctx))) break;
+  }
+  throw new AdminActionError('unavailable', 'The repository list is being read from Bitbucket, which takes a while in a large workspace. Reload the page in a minute.');
+}

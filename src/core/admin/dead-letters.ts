@@ -1,0 +1,42 @@
+import { mapLimit } from './context';
+import type { ForwardContext } from '../pipeline/context';
+import { listDeadLetters, replayDeadLetter } from '../pipeline/dead-letters';
+import type { ForwardQueue } from '../pipeline/queue';
+
+// Replay all: thousands of dead letters do not fit in one resolver call (Forge stops it at 25 s), so
+// each call replays what it can in a few seconds and answers where to go on; the page calls again.
+
+/** Forge's storage answers at most 20 keys per query. */
+const PAGE = 20;
+/** Whole pages only, so the cursor never skips a letter: at most this many per call, give or take a page. */
+const MAX_PER_CALL = 60;
+/** Well inside the 25 s a resolver has: a page started before this still finishes in time. */
+const CALL_BUDGET_MS = 8_000;
+const PARALLEL = 5;
+
+export interface ReplayAllProgress {
+  replayed: number;
+  alreadyDelivered: number;
+  /** Where the next call goes on; none when every letter has been seen. */
+  cursor?: string;
+}
+
+/**
+ * Replays the dead letters that were dead at `before` (the moment the admin asked): one that dies
+ * again meanwhile, because its cause is not fixed yet, is left for the admin instead of going round.
+ */
+export async function replayDeadLetters(ctx: ForwardContext, queue: ForwardQueue, input: { before: number; cursor?: string }): Promise<ReplayAllProgress> {
+  const started = ctx.clock.now();
+  const progress: ReplayAllProgress = { replayed: 0, alreadyDelivered: 0 };
+  let cursor = input.cursor;
+  do {
+    const page = await listDeadLetters(ctx, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+    const due = page.items.filter((letter) => letter.deadAt <= input.before);
+    const outcomes = await mapLimit(due, PARALLEL, (letter) => replayDeadLetter(letter.id, ctx, queue));
+    progress.replayed += outcomes.filter((outcome) => outcome === 'queued').length;
+    progress.alreadyDelivered += outcomes.filter((outcome) => outcome === 'already-delivered').length;
+    cursor = page.cursor;
+  } while (cursor && progress.replayed + progress.alreadyDelivered < MAX_PER_CALL && ctx.clock.now() - started < CALL_BUDGET_MS);
+  ctx.log.info({ replayed: progress.replayed, alreadyDelivered: progress.alreadyDelivered, more: cursor !== undefined }, 'dead letters replayed');
+  return { ...progress, ...(cursor ? { cursor } : {}) };
+}

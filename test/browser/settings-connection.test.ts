@@ -1,0 +1,67 @@
+import type { Page } from 'playwright-core';
+import { AsyncEventQueue } from '../../src/sandbox/forge-host/queue';
+import { until } from '../e2e/settings-helpers';
+import { browserSandbox, saveConnection, type BrowserSandbox } from './helpers';
+
+// The Connection part under the conditions the happy path never meets: a slow check, an activation
+// that fails part way, and Generate on a connection already in use.
+
+let env: BrowserSandbox;
+let tab: Page;
+beforeAll(async () => {
+  env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 1 }, liveEvents: false });
+  tab = await env.open();
+  await tab.getByText('Disconnected', { exact: true }).waitFor();
+  const { sb } = env;
+  await saveConnection(tab, { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret });
+});
+afterAll(() => env.stop());
+
+const button = (name: string) => tab.getByRole('button', { name, exact: true });
+
+it('keeps every connection button disabled while a check runs', async () => {
+  const { sb } = env;
+  // Bitbucket is slow to answer the check's workspace read: the check is in flight until it does.
+  const faulted = sb.simulator.stats().faulted;
+  sb.simulator.faults.add({ path: '^/2\\.0/workspaces/[^/]+$', latencyMs: 2000, times: 1 });
+  await button('Check connection').click();
+  await until(() => sb.simulator.stats().faulted > faulted);
+  for (const name of ['Save', 'Generate', 'Activate']) expect({ name, disabled: await button(name).isDisabled() }).toEqual({ name, disabled: true });
+  await tab.getByRole('heading', { name: 'PanDev answered 200' }).waitFor();
+  expect(await button('Save').isEnabled()).toBe(true);
+  expect(await button('Activate').isEnabled()).toBe(true);
+});
+
+it('shows what is saved after Activate fails part way', async () => {
+  // Activation is recorded, then the platform refuses to queue the backfill's first piece.
+  const push = AsyncEventQueue.prototype.push;
+  const spy = jest.spyOn(AsyncEventQueue.prototype, 'push').mockImplementation(function (this: AsyncEventQueue, ...args: Parameters<AsyncEventQueue['push']>) {
+    if (args[2].some((event) => typeof event.body === 'object' && event.body !== null && 'backfill' in event.body)) throw new Error('simulated platform failure');
+    return push.apply(this, args);
+  });
+  try {
+    await button('Activate').click();
+    await tab.getByRole('heading', { name: 'That did not work' }).waitFor();
+    await tab.getByText('Active', { exact: true }).waitFor();
+    expect(await button('Activate').isDisabled()).toBe(true);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+it('asks before Generate replaces the secret of an active connection', async () => {
+  const { sb } = env;
+  const help = tab.locator('#signingSecret-help');
+  await button('Generate').click();
+  await tab.getByTestId('replace-secret').filter({ hasText: 'PanDev refuses them' }).waitFor();
+  expect(await help.innerText()).toContain(`Saved, ends in ${sb.pandev.signingSecret.slice(-4)}.`);
+  await button('Cancel').click();
+  await tab.getByTestId('replace-secret').waitFor({ state: 'detached' });
+  expect(await help.innerText()).toContain(`Saved, ends in ${sb.pandev.signingSecret.slice(-4)}.`);
+
+  await button('Generate').click();
+  await button('Replace the secret').click();
+  const secret = await tab.getByTestId('generated-secret').innerText();
+  expect(secret).not.toBe(sb.pandev.signingSecret);
+  expect(await help.innerText()).toContain(`Saved, ends in ${secret.slice(-4)}.`);
+});

@@ -1,0 +1,50 @@
+import type { Page } from 'playwright-core';
+import { secretKeys } from '../../src/core/config/settings';
+import { connectApp } from '../../src/sandbox/sandbox';
+import { hostStores } from '../../src/sandbox/host-store';
+import { browserSandbox, type BrowserSandbox } from './helpers';
+
+// More dead letters than one storage query returns: the page shows 20, Show more brings the rest, and
+// Replay all sends every one again, saying how far it got.
+
+let env: BrowserSandbox;
+let tab: Page;
+let dead = 0;
+beforeAll(async () => {
+  env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 0 } });
+  const { sb } = env;
+  await connectApp(sb.host, sb.pandev);
+  // PanDev revoked the token: every delivery is refused for good and becomes a dead letter.
+  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  const repositories = [...sb.simulator.model.repositories.values()];
+  for (let i = 0; i < 15; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
+  await sb.settle();
+  dead = (await sb.outbox().listDead(undefined, 1000)).entries.length;
+  tab = await env.open();
+});
+afterAll(() => env.stop());
+
+const rows = () => tab.getByTestId('dead-letters').locator('tbody tr');
+
+it('shows 20 and brings the rest with Show more', async () => {
+  expect(dead).toBeGreaterThan(20);
+  await tab.getByText('20 dead letters shown; there are more.').waitFor();
+  expect(await rows().count()).toBe(20);
+  while (await tab.getByRole('button', { name: 'Show more' }).count()) {
+    const shown = await rows().count();
+    await tab.getByRole('button', { name: 'Show more' }).click();
+    await tab.getByText(new RegExp(`^(?!${shown} )\\d+ dead letters shown`)).waitFor();
+  }
+  expect(await rows().count()).toBe(dead);
+  await tab.getByTestId('status').getByText(`${dead} deliveries could not be delivered`, { exact: false }).waitFor();
+});
+
+it('replays them all once the cause is fixed, and says how many', async () => {
+  const { sb } = env;
+  await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
+  await tab.getByRole('button', { name: 'Replay all' }).click();
+  await tab.getByTestId('replay-progress').filter({ hasText: `Replayed: ${dead} deliveries sent again.` }).waitFor();
+  await tab.getByText('No dead letters', { exact: false }).waitFor();
+  await sb.settle();
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created')).toHaveLength(15);
+});

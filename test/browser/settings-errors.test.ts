@@ -1,0 +1,92 @@
+import type { Page, Route } from 'playwright-core';
+import { hostStores } from '../../src/sandbox/host-store';
+import { browserSandbox, type BrowserSandbox } from './helpers';
+
+// Errors on the settings page stay until what caused them is over: a change that failed is still
+// reported after the list reloads, and a list that failed once recovers on its next good load.
+
+let env: BrowserSandbox;
+let tab: Page;
+beforeAll(async () => {
+  env = await browserSandbox({ simulator: { repositories: 4, pullRequestsPerRepository: 1 }, liveEvents: false });
+  tab = await env.open();
+  await tab.getByTestId('selection-summary').waitFor();
+});
+afterAll(() => env.stop());
+
+const RESOLVER = '**/resolver/settings-resolver';
+
+/** Runs `steps` while the page's next call of `functionKey` fails as the platform would answer it; every other call goes through. */
+async function failingOnce(functionKey: string, answer: { status: number; body: unknown }, steps: () => Promise<void>): Promise<void> {
+  let failed = false;
+  const handler = async (route: Route) => {
+    const call = (route.request().postDataJSON() as { call?: { functionKey?: string } }).call;
+    if (failed || call?.functionKey !== functionKey) return route.continue();
+    failed = true;
+    return route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
+  };
+  await tab.route(RESOLVER, handler);
+  try {
+    await steps();
+  } finally {
+    await tab.unroute(RESOLVER, handler);
+  }
+}
+
+const repositoryRow = (index: number) => {
+  const repository = [...env.sb.simulator.model.repositories.values()][index]!;
+  return tab.getByTestId(`repository-${repository.slug}`).getByText(repository.name, { exact: true });
+};
+
+it('keeps a failed selection change on screen after the list reloads', async () => {
+  await failingOnce('repositories/select', { status: 200, body: { result: { ok: false, error: { code: 'internal', message: 'Something went wrong: the store refused the write' } } } }, async () => {
+    await repositoryRow(0).click();
+    const message = tab.getByText('Something went wrong: the store refused the write');
+    await message.waitFor();
+    // The change is over once the table is no longer busy: the list has been read again by then.
+    await tab.locator('section[aria-labelledby="repositories-heading"] table[aria-busy="false"]').waitFor();
+    expect(await message.count()).toBe(1);
+    expect(await tab.getByTestId('selection-summary').innerText()).toBe('4 of 4 repositories selected.');
+  });
+});
+
+it('clears a failed dead-letter listing once a later one succeeds', async () => {
+  await failingOnce('deadLetters/list', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
+    await tab.reload();
+    const message = tab.getByText('the platform was briefly unavailable', { exact: false });
+    await message.waitFor();
+    // Any change on the page refreshes the status, and the dead letters with it.
+    await repositoryRow(1).click();
+    await tab.getByTestId('selection-summary').filter({ hasText: '3 of 4 repositories selected.' }).waitFor();
+    await tab.getByText('No dead letters', { exact: false }).waitFor();
+    expect(await message.count()).toBe(0);
+  });
+});
+
+it('keeps the rest of the page when the status cannot be read', async () => {
+  await failingOnce('status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
+    await tab.reload();
+    await tab.getByRole('heading', { name: 'The status could not be read' }).waitFor();
+    // The parts an admin may need to fix the cause are there all the same.
+    await tab.getByLabel('PanDev URL').waitFor();
+    await tab.getByTestId('selection-summary').waitFor();
+    await tab.getByRole('heading', { name: 'Dead letters' }).waitFor();
+  });
+});
+
+it('says why the repository counts are missing while Bitbucket rate-limits the app', async () => {
+  const { sb } = env;
+  // No copy of the repository list is kept, and Bitbucket refuses to read it again.
+  await hostStores(sb.host).store.set('catalog:meta', { gone: true });
+  sb.simulator.faults.add({ path: '^/2\\.0/repositories/[^/]+$', status: 429, body: 'Rate limit for this resource has been exceeded' });
+  try {
+    await tab.reload();
+    await tab.getByTestId('status').getByText('The repository list could not be read, so repository counts are left out. Bitbucket is rate-limiting the app right now.', { exact: false }).waitFor();
+    await tab.getByRole('heading', { name: 'Could not list the repositories' }).waitFor();
+    const page = await tab.locator('main').innerText();
+    expect(page).toContain('Bitbucket is rate-limiting the app right now. Wait a few minutes and try again');
+    expect(page).not.toMatch(/GET |Rate limit for this resource|The settings could not be loaded/);
+  } finally {
+    sb.simulator.faults.clear();
+  }
+});

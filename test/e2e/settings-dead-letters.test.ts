@@ -1,0 +1,68 @@
+import { secretKeys } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
+import { testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// Dead letters by the dozen: Forge's storage answers 20 per query, so the list follows its cursor, the
+// status counts past the first page, and Replay all goes in bounded calls, each resumed where the last stopped.
+
+let sb: TestSandbox;
+let dead = 0;
+beforeAll(async () => {
+  sb = await testSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 0 } });
+  // PanDev revoked the token: every delivery is refused for good and becomes a dead letter.
+  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  const repositories = [...sb.simulator.model.repositories.values()];
+  for (let i = 0; i < 45; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
+  await sb.settle();
+  dead = (await sb.outbox().listDead(undefined, 1000)).entries.length;
+});
+afterAll(() => sb.stop());
+const call = settingsCaller(() => sb);
+
+it('lists them 20 at a time, the cursor bringing the rest', async () => {
+  expect(dead).toBeGreaterThan(40);
+  const first = data(await call('deadLetters/list', { limit: 100 }));
+  expect(first.items).toHaveLength(20);
+  const ids = new Set(first.items.map((item) => item.id));
+  for (let cursor = first.cursor; cursor; ) {
+    const page = data(await call('deadLetters/list', { limit: 20, cursor }));
+    for (const item of page.items) ids.add(item.id);
+    cursor = page.cursor;
+  }
+  expect(ids.size).toBe(dead);
+});
+
+it('counts them in the status past the first page', async () => {
+  expect(data(await call('status/get')).deadLetters).toEqual({ count: dead, more: false });
+});
+
+it('replays all of them, a bounded number per call, once the cause is fixed', async () => {
+  await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
+  expect(await call('deadLetters/replayAll', {})).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'before' } });
+  const before = Date.now();
+  const calls: Array<{ replayed: number; alreadyDelivered: number }> = [];
+  let cursor: string | undefined;
+  do {
+    const answer = data(await call('deadLetters/replayAll', { before, ...(cursor ? { cursor } : {}) }));
+    calls.push({ replayed: answer.replayed, alreadyDelivered: answer.alreadyDelivered });
+    cursor = answer.cursor;
+  } while (cursor);
+  expect(calls.length).toBeGreaterThan(1);
+  for (const { replayed, alreadyDelivered } of calls) expect(replayed + alreadyDelivered).toBeLessThanOrEqual(80);
+  expect(calls.reduce((sum, c) => sum + c.replayed + c.alreadyDelivered, 0)).toBe(dead);
+  await sb.settle();
+  expect((await sb.outbox().listDead(undefined, 1000)).entries).toEqual([]);
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created')).toHaveLength(45);
+});
+
+it('leaves a letter that died after the admin asked: a cause not fixed does not replay in a loop', async () => {
+  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });
+  await sb.settle();
+  const letters = (await sb.outbox().listDead(undefined, 1000)).entries;
+  expect(letters.length).toBeGreaterThan(0);
+  const asked = Math.min(...letters.map((letter) => letter.value.deadAt)) - 1;
+  expect(data(await call('deadLetters/replayAll', { before: asked }))).toEqual({ replayed: 0, alreadyDelivered: 0 });
+  expect((await sb.outbox().listDead(undefined, 1000)).entries).toHaveLength(letters.length);
+});
