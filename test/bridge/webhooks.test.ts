@@ -125,6 +125,29 @@ describe('Data Center webhooks', () => {
     }
   });
 
+  it('takes the event key from the signed body, and refuses a header that disagrees with it', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/eventkey.db` }));
+    try {
+      await running.runPass();
+      await settle(running);
+      const repo = projectRepositories(env.sim)[0]!;
+      const opened = env.sim.actions.openPullRequest({ repository: `${repo.projectKey}/${repo.slug}`, title: 'Still open' });
+      const event = opened.events.find((e) => e.eventKey === 'pr:opened')!;
+      // X-Hub-Signature covers the body only: a captured pr:opened must not pass as a merge or a deletion.
+      for (const forged of ['pr:merged', 'pr:deleted']) {
+        const response = await signedPost(running.ops.url, forged, event.body);
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { message: string }).message).toContain(`X-Event-Key (${forged}) disagrees with the signed body's eventKey (pr:opened)`);
+      }
+      expect((await signedPost(running.ops.url, 'pr:opened', event.body)).status).toBe(202);
+      await settle(running);
+      const keys = env.sink.deliveries().filter((d) => (d.body as any).pullRequest?.id === opened.pullRequestId && (d.body as any).pullRequest.toRef.repository.id === repo.id).map((d) => d.eventKey);
+      expect(keys).toEqual(['pr:opened']);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('serves /healthz and /metrics on BRIDGE_LISTEN', async () => {
     const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/ops.db` }));
     try {
@@ -143,6 +166,11 @@ describe('Data Center webhooks', () => {
     }
   });
 });
+
+function signedPost(base: string, eventKey: string, payload: unknown, secret = WEBHOOK_SECRET): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${base}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signature(secret, body) }, body });
+}
 
 async function settle(running: Awaited<ReturnType<typeof inProcessBridge>>): Promise<void> {
   // Webhook work runs after the 202; give it a moment to be staged, then wait for the queue.

@@ -74,7 +74,8 @@ async function receive(headers: Record<string, string | undefined>, raw: Buffer,
   } catch {
     return { status: 400, message: 'the body is not JSON' };
   }
-  const eventKey = headers['x-event-key'] ?? (payload as { eventKey?: string } | null)?.eventKey ?? '';
+  const eventKey = signedEventKey(headers['x-event-key'], payload);
+  if (typeof eventKey !== 'string') return eventKey;
   const parsed = parseWebhook(eventKey, payload);
   if (parsed.kind === 'invalid') return { status: 400, message: parsed.reason };
   if (parsed.kind === 'ignored') return { status: 200, message: `ignored: ${parsed.reason}` };
@@ -99,6 +100,22 @@ async function receive(headers: Record<string, string | undefined>, raw: Buffer,
     r.deps.log.warn({ eventKey, repository: key, reason: errorMessage(error) }, 'webhook not handled; the next poll picks it up');
   });
   return { status: 202, message: 'accepted', background };
+}
+
+/**
+ * The event key comes from the signed body: X-Event-Key is not covered by X-Hub-Signature, so trusting
+ * it would let a captured body (say a pr:opened) be replayed as pr:merged or pr:deleted. Data Center
+ * sends both and they agree; a header that disagrees is refused. Only the connection test
+ * (`diagnostics:ping`, body `{"test": true}`) has no key in its body.
+ */
+function signedEventKey(header: string | undefined, payload: unknown): string | WebhookResult {
+  const body = payload as { eventKey?: unknown; test?: unknown } | null;
+  if (body?.test === true && body.eventKey === undefined) return 'diagnostics:ping';
+  if (typeof body?.eventKey !== 'string' || !body.eventKey) return { status: 400, message: 'the body has no eventKey: not a Data Center webhook' };
+  if (header !== undefined && header !== body.eventKey) {
+    return { status: 400, message: `X-Event-Key (${header}) disagrees with the signed body's eventKey (${body.eventKey}); the body's is the one signed, so the request is refused` };
+  }
+  return body.eventKey;
 }
 
 async function readPushCommits(event: PushEvent, deps: PollDeps): Promise<Map<string, MoveCommits>> {
