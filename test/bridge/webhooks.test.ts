@@ -1,3 +1,4 @@
+import { inShard } from '../../src/bridge/config/selection';
 import { stale } from '../../src/bridge/runner';
 import { signature } from '../../src/sandbox/dc-sim';
 import { dcEnv, projectRepositories, inProcessBridge, WEBHOOK_SECRET, type DcEnv } from './helpers';
@@ -143,6 +144,24 @@ describe('Data Center webhooks', () => {
       await settle(running);
       const keys = env.sink.deliveries().filter((d) => (d.body as any).pullRequest?.id === opened.pullRequestId && (d.body as any).pullRequest.toRef.repository.id === repo.id).map((d) => d.eventKey);
       expect(keys).toEqual(['pr:opened']);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('takes webhooks for repositories another shard polls (one Service fronts every shard)', async () => {
+    const repo = projectRepositories(env.sim)[0]!;
+    const elsewhere = [0, 1].find((index) => !inShard(String(repo.id), { index, count: 2 }))!;
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/shard.db`, BRIDGE_SHARD: `${elsewhere}/2` }));
+    try {
+      const repository = `${repo.projectKey}/${repo.slug}`;
+      const opened = env.sim.actions.openPullRequest({ repository, title: 'Polled by another shard' });
+      const pushed = env.sim.actions.pushCommits({ repository, commits: 1 });
+      for (const event of [...opened.events, ...pushed.events]) expect((await signedPost(running.ops.url, event.eventKey, event.body)).status).toBe(202);
+      await settle(running);
+      const mine = env.sink.deliveries().filter((d) => d.headers['x-pandev-origin'] === 'webhook' && (d.body as any).pandev.entity.includes(String(repo.id)));
+      expect(mine.some((d) => d.eventKey === 'pr:opened' && (d.body as any).pullRequest.id === opened.pullRequestId)).toBe(true);
+      expect(mine.some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === pushed.commits[pushed.commits.length - 1])).toBe(true);
     } finally {
       await running.stop();
     }

@@ -80,9 +80,13 @@ async function receive(headers: Record<string, string | undefined>, raw: Buffer,
   if (parsed.kind === 'invalid') return { status: 400, message: parsed.reason };
   if (parsed.kind === 'ignored') return { status: 200, message: `ignored: ${parsed.reason}` };
   const repository = parsed.repository;
-  if (!r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: String(repository.id) })) {
-    return { status: 200, message: 'ignored: the repository is not selected for this bridge' };
-  }
+  const name = { project: repository.project.key, slug: repository.slug, stableId: String(repository.id) };
+  if (!r.select.selected(name)) return { status: 200, message: 'ignored: the repository is not selected (BITBUCKET_PROJECTS, BITBUCKET_REPOS)' };
+  // Sharded bridges sit behind one Service, so a webhook reaches any of them: each takes every selected
+  // repository's webhooks (Data Center does not send one again). The owner's poll finds pull-request
+  // events under the same ids, and PanDev deduplicates; a push it finds as part of a longer move is sent
+  // again as that move (its commits twice, never lost). Only the build watch is left to the owner.
+  const polledHere = r.select.repository(name);
   const key = String(repository.id);
   const background = r.lock(key, async () => {
     if (parsed.kind === 'push') {
@@ -90,7 +94,7 @@ async function receive(headers: Record<string, string | undefined>, raw: Buffer,
       await rememberTips(parsed.event, r.deps);
       // Their builds are watched as if the poll had seen the move (the poll will find the tips known).
       const tips = parsed.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
-      await watchTips(key, tips, 'webhook', r.deps);
+      if (polledHere) await watchTips(key, tips, 'webhook', r.deps);
       return;
     }
     if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, r.deps))) return;
