@@ -146,6 +146,22 @@ describe('build statuses', () => {
     expect(env.sink.duplicates()).toBe(0);
   });
 
+  it('of more than ten tips moved in one repository are all delivered', async () => {
+    const c = name(2);
+    const tips: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      env.sim.actions.createBranch({ repository: c.ref, name: `ci/b-${i}` });
+      tips.push(env.sim.actions.pushCommits({ repository: c.ref, branch: `ci/b-${i}`, commits: 1 }).commits[0]!);
+    }
+    const pushed = () => tips.every((tip) => env.sink.deliveries().some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === tip));
+    await passesUntil(pushed, 2);
+    // CI reports on every tip a few minutes later.
+    for (const tip of tips) env.sim.actions.setBuildStatus({ repository: c.ref, commit: tip, key: 'CI', state: 'SUCCESSFUL' });
+    await pass();
+    const reported = tips.filter((tip) => env.sink.deliveries().some((d) => d.eventKey === 'pandev:build_status' && (d.body as any).pandev?.entity?.includes(tip)));
+    expect(reported).toEqual(tips);
+  });
+
   it('of a push that came by webhook are watched as well', async () => {
     const hook = env.sim.webhooks.register(`${running.ops.url}/webhooks/bitbucket`, WEBHOOK_SECRET);
     try {
