@@ -1,5 +1,6 @@
 import { inShard } from '../../src/bridge/config/selection';
 import { stale } from '../../src/bridge/runner';
+import { refStateStore } from '../../src/core/pipeline/ref-state';
 import { signature } from '../../src/sandbox/dc-sim';
 import { dcEnv, projectRepositories, inProcessBridge, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
@@ -162,6 +163,46 @@ describe('Data Center webhooks', () => {
       const mine = env.sink.deliveries().filter((d) => d.headers['x-pandev-origin'] === 'webhook' && (d.body as any).pandev.entity.includes(String(repo.id)));
       expect(mine.some((d) => d.eventKey === 'pr:opened' && (d.body as any).pullRequest.id === opened.pullRequestId)).toBe(true);
       expect(mine.some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === pushed.commits[pushed.commits.length - 1])).toBe(true);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('drops a push the poll delivered first, and sends one that skipped a lost webhook from the recorded tip', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/late.db` }));
+    const repo = projectRepositories(env.sim)[1]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    const pushes = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id).map((d) => d.body as any);
+    const tip = async () => (await refStateStore(running.bridge.store).get(String(repo.id), 'branch', repo.defaultBranch))?.tip;
+    const twoPasses = async () => {
+      for (let i = 0; i < 2; i++) await running.runPass();
+      await settle(running);
+    };
+    try {
+      await twoPasses();
+      // A fresh state file over the same receiver: its backfill re-sent what earlier tests delivered.
+      const duplicates = env.sink.duplicates();
+      // Two pushes the poll finds as one move; their webhooks come after it (queued behind its lock).
+      const first = env.sim.actions.pushCommits({ repository, commits: 1 });
+      const second = env.sim.actions.pushCommits({ repository, commits: 1 });
+      await twoPasses();
+      const delivered = pushes().length;
+      expect(await tip()).toBe(second.commits[0]);
+      for (const event of [...first.events, ...second.events]) expect((await signedPost(running.ops.url, event.eventKey, event.body)).status).toBe(202);
+      await settle(running);
+      expect(pushes()).toHaveLength(delivered);
+      expect(await tip()).toBe(second.commits[0]);
+
+      // The webhook of a third push is lost; the fourth's is sent from the last tip delivered, with both commits.
+      const third = env.sim.actions.pushCommits({ repository, commits: 1 });
+      const fourth = env.sim.actions.pushCommits({ repository, commits: 1 });
+      for (const event of fourth.events) expect((await signedPost(running.ops.url, event.eventKey, event.body)).status).toBe(202);
+      await settle(running);
+      const sent = pushes().slice(delivered);
+      expect(sent.map((p) => [p.changes[0].fromHash, p.changes[0].toHash, p.pandev.commits.map((c: { id: string }) => c.id)])).toEqual([[second.commits[0], fourth.commits[0], [fourth.commits[0], third.commits[0]]]]);
+      await twoPasses();
+      expect(pushes()).toHaveLength(delivered + 1);
+      expect(env.sink.duplicates()).toBe(duplicates);
     } finally {
       await running.stop();
     }

@@ -21,6 +21,7 @@ import { defaultBranchTip } from '../poll/refs';
 import { pollState } from '../poll/state';
 import type { KeyedLock } from '../util/keyed-lock';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
+import { NULL_HASH } from '../../core/payload/datacenter';
 import type { Edition, EditionSetup, WebhookResult } from './edition';
 
 // Bitbucket Data Center: PAT polling of every selected repository, and (optionally) its webhooks.
@@ -90,10 +91,11 @@ async function receive(headers: Record<string, string | undefined>, raw: Buffer,
   const key = String(repository.id);
   const background = r.lock(key, async () => {
     if (parsed.kind === 'push') {
-      await stageAndQueue(pushEvents(parsed.event, r.instance, await readPushCommits(parsed.event, r.deps)), r.deps);
-      await rememberTips(parsed.event, r.deps);
+      const moves = await pushMoves(parsed.event, r.deps);
+      await stageAndQueue(pushEvents(moves.event, r.instance, moves.commits), r.deps);
+      await rememberTips(moves.event, r.deps);
       // Their builds are watched as if the poll had seen the move (the poll will find the tips known).
-      const tips = parsed.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
+      const tips = moves.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
       if (polledHere) await watchTips(key, tips, 'webhook', r.deps);
       return;
     }
@@ -122,16 +124,40 @@ function signedEventKey(header: string | undefined, payload: unknown): string | 
   return body.eventKey;
 }
 
-async function readPushCommits(event: PushEvent, deps: PollDeps): Promise<Map<string, MoveCommits>> {
+/**
+ * Each ref change as a move from where the bridge last delivered the ref, with its commits read. A
+ * webhook can come late: the repository's poll (which holds its lock) may have delivered the ref to
+ * this tip or past it already, and sending it again would deliver those commits under new ids and set
+ * the recorded tip back. So a change the recorded tip covers is dropped (its tip is the recorded one,
+ * or no commit of it lies beyond it), and one that does not start at the recorded tip (a webhook lost,
+ * or refused when the bridge was down) is sent from the recorded tip, as the poll would send it.
+ */
+async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: PushEvent; commits: Map<string, MoveCommits> }> {
+  const refs = refStateStore(deps.ctx.store);
+  const repo = String(event.repository.id);
+  const changes: PushEvent['changes'] = [];
   const read = new Map<string, MoveCommits>();
   let defaultTip: string | undefined | null = null;
   for (const change of event.changes) {
-    if (change.ref.type !== 'BRANCH' || change.type === 'DELETE') continue;
-    if (change.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
-    const exclude = change.type === 'ADD' ? (defaultTip ?? undefined) : change.fromHash;
-    read.set(change.ref.id, await moveCommits(deps.client, event.repository, { to: change.toHash, ...(exclude && exclude !== change.toHash ? { exclude } : {}) }));
+    const known = await refs.get(repo, change.ref.type === 'TAG' ? 'tag' : 'branch', change.ref.displayId);
+    const to = change.type === 'DELETE' ? null : change.toHash;
+    if (known && known.tip === to) continue;
+    const from = change.type === 'ADD' ? null : change.fromHash;
+    const rebased = known !== undefined && known.tip !== from;
+    const move = rebased ? { ...change, fromHash: known.tip ?? NULL_HASH, type: !known.tip ? ('ADD' as const) : to ? ('UPDATE' as const) : ('DELETE' as const) } : change;
+    if (move.ref.type !== 'BRANCH' || move.type === 'DELETE') {
+      changes.push(move);
+      continue;
+    }
+    if (move.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
+    const exclude = move.type === 'ADD' ? (defaultTip ?? undefined) : move.fromHash;
+    const commits = await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude && exclude !== move.toHash ? { exclude } : {}) });
+    // Nothing beyond the recorded tip: the poll delivered this move already.
+    if (rebased && move.type === 'UPDATE' && commits.commits.length === 0) continue;
+    read.set(move.ref.id, commits);
+    changes.push(move);
   }
-  return read;
+  return { event: { ...event, changes }, commits: read };
 }
 
 /**
@@ -157,8 +183,8 @@ async function rememberTips(event: PushEvent, deps: PollDeps): Promise<void> {
   for (const change of event.changes) {
     const type = change.ref.type === 'TAG' ? 'tag' : 'branch';
     const known = await refs.get(repo, type, change.ref.displayId);
-    // Only a move from where the bridge last saw the ref: an older webhook arriving late changes nothing.
-    if (!known || known.tip === (change.fromHash === '0000000000000000000000000000000000000000' ? null : change.fromHash)) {
+    // Only a move from where the bridge last saw the ref (pushMoves made every change one).
+    if (!known || known.tip === (change.fromHash === NULL_HASH ? null : change.fromHash)) {
       await refs.set(repo, type, change.ref.displayId, { tip: change.type === 'DELETE' ? null : change.toHash, at: deps.ctx.clock.now(), origin: 'webhook' });
     }
   }
