@@ -1,3 +1,5 @@
+import { node } from '../../src/sandbox/dc-sim/model/commits';
+import { defaultTip } from '../../src/sandbox/dc-sim/model/refs';
 import { loadSpecOrSkip, specValidator } from '../sandbox/dc-sim/spec';
 import { dcEnv, inProcessBridge, projectRepositories, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
@@ -114,6 +116,27 @@ describe('changes in quiet repositories', () => {
       // A new branch is what it adds to the default branch: here one commit.
       expect({ branch, commits: push.pandev.commits.map((x: { id: string }) => x.id) }).toEqual({ branch, commits: [tip] });
     }
+    expect(env.sink.duplicates()).toBe(0);
+  });
+
+  it('finds a branch moved to an older commit, which sorts below the known tips, by comparing every tip with the tags', async () => {
+    const c = name(2);
+    const repo = env.sim.model.repositories.find((r) => r.id === c.id)!;
+    const tip = defaultTip(env.sim.model, repo);
+    let old = tip;
+    for (let i = 0; i < 5; i++) old = node(env.sim.model, repo, old)!.parents[0]!;
+    // More than a page of branches with newer tips (the test above made 30 already).
+    for (let i = repo.branches.size; i <= 26; i++) {
+      env.sim.actions.createBranch({ repository: c.ref, name: `feature/newer-${i}` });
+      env.sim.actions.pushCommits({ repository: c.ref, branch: `feature/newer-${i}`, commits: 1 });
+    }
+    const pushesOf = (branch: string) => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].ref.displayId === branch).map((d) => (d.body as any).changes[0].toHash);
+    env.sim.actions.createBranch({ repository: c.ref, name: 'release/old', from: old });
+    await passesUntil(() => pushesOf('release/old').includes(old), 12);
+    // A fast-forward to an existing, older-dated commit (as `git push origin <sha>:release/old`).
+    env.sim.actions.deleteBranch({ repository: c.ref, name: 'release/old' });
+    env.sim.actions.createBranch({ repository: c.ref, name: 'release/old', from: tip });
+    await passesUntil(() => pushesOf('release/old').includes(tip), 12);
     expect(env.sink.duplicates()).toBe(0);
   });
 });

@@ -45,16 +45,20 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
   const name = `${repository.project.key}/${repository.slug}`;
   const now = deps.ctx.clock.now();
   const since = now - deps.backfillDays * 86_400_000;
-  const cursor: RepositoryCursor = (await deps.state.cursor(repo)) ?? { since, watermark: since, passesSinceTags: 0, refsKnown: false, probe: 'pulls', active: false };
+  const cursor: RepositoryCursor = (await deps.state.cursor(repo)) ?? { since, watermark: since, passesSinceTags: 0, refsKnown: false, fullBranchesDue: false, probe: 'pulls', active: false };
   const first = !cursor.refsKnown;
   const tagsDue = cursor.passesSinceTags + 1 >= TAGS_EVERY;
+  // With the tags, the branch list is read in full once (now, or when next read): see refs.ts.
+  const fullBranches = cursor.fullBranchesDue || tagsDue;
+  let branchesRead = false;
   try {
     let pulls: PullRequestPass | undefined;
     const refs: RefPass = { staged: 0, moved: [], changed: false };
     const read = async (feed: Feed) => {
       if (feed === 'pulls') pulls = await pollPullRequests(repository, cursor, deps);
       else {
-        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first });
+        branchesRead ||= feed === 'branches';
+        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first, fullBranches: feed === 'branches' && fullBranches });
         refs.staged += found.staged;
         refs.moved.push(...found.moved);
         refs.changed ||= found.changed;
@@ -83,6 +87,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
       lastSuccessAt: now,
       passesSinceTags: first || tagsDue ? 0 : cursor.passesSinceTags + 1,
       refsKnown: true,
+      fullBranchesDue: !first && fullBranches && !branchesRead,
       probe: probe === 'pulls' ? 'branches' : probe === 'branches' ? 'pulls' : cursor.probe,
       active: !first && changed(),
       error: undefined,
