@@ -165,6 +165,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     async stop() {
       if (stopping) return;
       stopping = true;
+      // A repository's poll can take minutes (a backfill): it stops at its next request instead, well
+      // inside the 30 s the shipped systemd unit and StatefulSet give; its cursor stays where it was.
+      setup?.stop();
       wake?.();
       await ops.close();
       await loop;

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { dcEnv, exited, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, spawnBridge, until, type DcEnv } from './helpers';
+import { dcEnv, exited, inProcessBridge, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, spawnBridge, until, type DcEnv } from './helpers';
 
 // Issue 6, items 5 and 6: the bridge as operators run it (the CLI, in its own process) is killed with
 // SIGKILL in the middle of its backfill and started again: the receiver ends up with every event of
@@ -54,4 +54,26 @@ describe('kill -9 in the middle of a backfill', () => {
       expect(await stopped).toEqual({ code: 0, signal: null });
     }
   }, 90_000);
+});
+
+describe('SIGTERM in the middle of a long repository poll', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'term', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 12, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('stops the poll at its next request instead of reading the repository to the end', async () => {
+    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    // A slow instance: the backfill of this one repository reads for a while.
+    env.sim.faults.add({ path: '/activities$', latencyMs: 300 });
+    const lines: string[] = [];
+    const running = await inProcessBridge(env.config(), lines);
+    const pass = running.runPass();
+    await until(() => activities() >= 2, 30_000, 'the backfill reading activities');
+    const atStop = activities();
+    await running.stop();
+    await pass;
+    // The request in flight is aborted and none follows; the pull requests left are read after the next start.
+    expect(activities() - atStop).toBeLessThanOrEqual(1);
+    expect(lines.filter((line) => /repository poll failed|pull request skipped/.test(line))).toEqual([]);
+  });
 });

@@ -33,6 +33,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
   const instance = instanceId(config);
   return {
     bodyBuilder: () => datacenterBodyBuilder(client),
+    stop: () => http.stop(),
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state: pollState(bridge.store), instance, backfillDays: config.bridge.backfillDays, log: bridge.log };

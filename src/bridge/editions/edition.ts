@@ -43,5 +43,7 @@ export interface Edition {
 export interface EditionSetup {
   bodyBuilder(store: SqliteStore): BodyBuilder;
   attach(bridge: BridgeContext, lock: KeyedLock): Edition;
+  /** Ends Bitbucket reads: requests in flight are aborted and the running poll stops at its next one. */
+  stop(): void;
   close(): void;
 }

@@ -1,5 +1,6 @@
 import type { Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
+import { StoppingError } from '../http/bitbucket';
 import { readBuildsOnce, watchTips, watchWindowMs } from './builds';
 import type { PollDeps } from './deps';
 import { pollPullRequests, type PullRequestPass } from './pull-requests';
@@ -95,6 +96,8 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
     return { repository: name, ok: true, staged, skipped };
   } catch (error) {
+    // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
+    if (error instanceof StoppingError) return { repository: name, ok: false, staged: 0, skipped: [], error: error.message };
     const reason = error instanceof BitbucketError && error.kind === 'unauthorized'
       ? `${errorMessage(error)} — the personal access token expired or was revoked: create a new one, set it, restart, and run \`pandev-bitbucket check\``
       : errorMessage(error);
