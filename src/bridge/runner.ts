@@ -74,6 +74,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const waiters: Array<(summary: PassSummary) => void> = [];
 
   const resumed = await resumeOutbox(bridge);
+  if (edition.resume) track(edition.resume());
   const ops: OpsServer = options.serve === false ? { url: '', close: async () => undefined } : await startOpsServer({
     host: config.bridge.listen.host,
     port: config.bridge.listen.port,

@@ -2,7 +2,7 @@ import { inShard } from '../../src/bridge/config/selection';
 import { stale } from '../../src/bridge/runner';
 import { refStateStore } from '../../src/core/pipeline/ref-state';
 import { signature } from '../../src/sandbox/dc-sim';
-import { dcEnv, projectRepositories, inProcessBridge, WEBHOOK_SECRET, type DcEnv } from './helpers';
+import { dcEnv, projectRepositories, inProcessBridge, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // Issue 6, items 4 and 6: Data Center webhooks at POST /webhooks/bitbucket are verified (401 otherwise)
 // and forwarded at once; the poll that follows finds the same events under the same ids and sends
@@ -204,6 +204,39 @@ describe('Data Center webhooks', () => {
       expect(pushes()).toHaveLength(delivered + 1);
       expect(env.sink.duplicates()).toBe(duplicates);
     } finally {
+      await running.stop();
+    }
+  });
+
+  it('saves a webhook before answering 202, handles it once the repository is free, and answers 503 past the backlog', async () => {
+    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/inbox.db`, BRIDGE_WEBHOOK_BACKLOG: '2' }));
+    try {
+      const repo = projectRepositories(env.sim)[0]!;
+      const repository = `${repo.projectKey}/${repo.slug}`;
+      // Deletions: only webhooks report them, so what reaches PanDev came from the saved webhooks.
+      const names = ['saved/1', 'saved/2', 'saved/3'];
+      for (const name of names) env.sim.actions.createBranch({ repository, name });
+      const events = names.map((name) => env.sim.actions.deleteBranch({ repository, name }).events[0]!);
+      // A slow backfill holds the repository's lock: the webhooks wait for it, on disk.
+      const started = activities();
+      env.sim.faults.add({ path: '/activities$', latencyMs: 1000 });
+      const pass = running.runPass();
+      await until(() => activities() > started, 30_000, 'the backfill reading activities');
+      expect((await signedPost(running.ops.url, events[0]!.eventKey, events[0]!.body)).status).toBe(202);
+      expect((await signedPost(running.ops.url, events[1]!.eventKey, events[1]!.body)).status).toBe(202);
+      expect(running.bridge.store.count('dc:inbox:')).toBe(2);
+      const refused = await signedPost(running.ops.url, events[2]!.eventKey, events[2]!.body);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { message: string }).message).toContain('BRIDGE_WEBHOOK_BACKLOG');
+      env.sim.faults.clear();
+      await pass;
+      await settle(running);
+      expect(running.bridge.store.count('dc:inbox:')).toBe(0);
+      const deleted = env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id && (d.body as any).changes[0].type === 'DELETE').map((d) => (d.body as any).changes[0].ref.displayId);
+      expect(deleted.filter((name) => name.startsWith('saved/')).sort()).toEqual(['saved/1', 'saved/2']);
+    } finally {
+      env.sim.faults.clear();
       await running.stop();
     }
   });

@@ -25,7 +25,7 @@ const YamlFile = z.strictObject({
     caFile: any, timeoutSeconds: any, requestsPerSecond: any, burst: any, concurrency: any, instanceId: any,
   }),
   pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
-  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, logLevel: any }),
+  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
   tuning: any,
 });
 
@@ -113,6 +113,7 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
   ['BRIDGE_LISTEN', 'bridge', 'listen', 'text'],
   ['BRIDGE_SHARD', 'bridge', 'shard', 'text'],
   ['BRIDGE_LOG_LEVEL', 'bridge', 'logLevel', 'text'],
+  ['BRIDGE_WEBHOOK_BACKLOG', 'bridge', 'webhookBacklog', 'number'],
 ];
 const secrets: Array<[string, string, string]> = [
   ['BITBUCKET_TOKEN', 'bitbucket', 'token'],

@@ -37,6 +37,8 @@ export interface Edition {
   /** After every repository of a pass: instance-wide work (Data Center: watched build statuses); answers deliveries staged. */
   finishPass?(targets: PollTarget[]): Promise<number>;
   webhook?(headers: Record<string, string | undefined>, raw: Buffer): Promise<WebhookResult>;
+  /** At start: handles webhooks saved (answered) before a stop or a crash. */
+  resume?(): Promise<void>;
 }
 
 /** Built from the configuration before the bridge's context exists (which needs the body builder). */

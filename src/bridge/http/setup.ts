@@ -20,7 +20,7 @@ export function instanceId(config: BridgeConfig): string {
   return config.bitbucket.instanceId ?? bitbucketBaseUrl(config).toLowerCase();
 }
 
-export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMetrics; log?: Logger } = {}): BitbucketHttp & { close(): void; stop(): void } {
+export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMetrics; log?: Logger } = {}): BitbucketHttp & { signal: AbortSignal; close(): void; stop(): void } {
   const { bitbucket } = config;
   const stopping = new AbortController();
   const client = httpClient({ timeoutMs: bitbucket.timeoutSeconds * 1000, maxSockets: bitbucket.concurrency, ...(bitbucket.caFile ? { caFile: bitbucket.caFile } : {}) });
