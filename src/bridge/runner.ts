@@ -130,6 +130,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
         log.warn({ reason: errorMessage(error) }, 'the end of the pass failed; it is done again next pass');
       }
     }
+    if (!stopping && edition.resume) track(edition.resume());
     summary.finishedAt = Date.now();
     bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : 'ok' });
     log.info({ ...summary, ms: summary.finishedAt - started }, 'poll pass finished');

@@ -54,10 +54,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
         },
         async finishPass(targets) {
           const polled = new Set(targets.map((target) => target.key));
-          const staged = await pollBuildWatches((repositories ?? []).filter((repository) => polled.has(String(repository.id))), deps, lock);
-          // Saved webhooks whose Bitbucket reads failed are tried again once a pass got through.
-          void inbox.resume();
-          return staged;
+          return pollBuildWatches((repositories ?? []).filter((repository) => polled.has(String(repository.id))), deps, lock);
         },
         resume: () => inbox.resume(),
         webhook: (headers, raw) => receiveWebhook(headers, raw, { ...handling, inbox }),

@@ -37,7 +37,7 @@ export interface Edition {
   /** After every repository of a pass: instance-wide work (Data Center: watched build statuses); answers deliveries staged. */
   finishPass?(targets: PollTarget[]): Promise<number>;
   webhook?(headers: Record<string, string | undefined>, raw: Buffer): Promise<WebhookResult>;
-  /** At start: handles webhooks saved (answered) before a stop or a crash. */
+  /** At start and after each pass: handles webhooks saved before a stop or a crash, or whose Bitbucket reads failed. */
   resume?(): Promise<void>;
 }
 
