@@ -74,6 +74,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const waiters: Array<(summary: PassSummary) => void> = [];
 
   const resumed = await resumeOutbox(bridge);
+  if (edition.resume) track(edition.resume());
   const ops: OpsServer = options.serve === false ? { url: '', close: async () => undefined } : await startOpsServer({
     host: config.bridge.listen.host,
     port: config.bridge.listen.port,
@@ -129,6 +130,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
         log.warn({ reason: errorMessage(error) }, 'the end of the pass failed; it is done again next pass');
       }
     }
+    if (!stopping && edition.resume) track(edition.resume());
     summary.finishedAt = Date.now();
     bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : 'ok' });
     log.info({ ...summary, ms: summary.finishedAt - started }, 'poll pass finished');
@@ -165,6 +167,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     async stop() {
       if (stopping) return;
       stopping = true;
+      // A repository's poll can take minutes (a backfill): it stops at its next request instead, well
+      // inside the 30 s the shipped systemd unit and StatefulSet give; its cursor stays where it was.
+      setup?.stop();
       wake?.();
       await ops.close();
       await loop;

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/bridge/config/load';
@@ -34,7 +35,7 @@ describe('configuration', () => {
 
   it('reads YAML, lets the environment override it, and reads secrets from the files named', () => {
     const tokenFile = path.join(dir, 'token');
-    writeFileSync(tokenFile, 'from-file\n');
+    writeFileSync(tokenFile, 'from-file\n', { mode: 0o600 });
     const yaml = path.join(dir, 'bridge.yaml');
     writeFileSync(yaml, `bitbucket:\n  edition: datacenter\n  url: https://old.example.com\n  tokenFile: ${tokenFile}\n  projects: [PRJ, '!ARCHIVE']\npandev:\n  url: https://ingest.example.com\nbridge:\n  pollSeconds: 120\n`);
     const config = loadConfig({ file: yaml, env: { BITBUCKET_URL: 'https://new.example.com', PANDEV_TOKEN: 't', PANDEV_SIGNING_SECRET_FILE: tokenFile, BITBUCKET_REPOS: 'PRJ/api-*, !PRJ/api-legacy', BRIDGE_SHARD: '1/3' } });
@@ -62,6 +63,48 @@ describe('configuration', () => {
       'BRIDGE_LISTEN (YAML: bridge.listen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
     ]);
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud' } }))).toEqual(['BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll']);
+  });
+});
+
+describe('files the configuration names', () => {
+  it('names the variable of a CA file that cannot be read or is not PEM, and of a state file no folder can hold', () => {
+    const notPem = path.join(dir, 'ca.txt');
+    writeFileSync(notPem, 'not a certificate');
+    const aFile = path.join(dir, 'a-file');
+    writeFileSync(aFile, '');
+    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_CA_FILE: path.join(dir, 'missing.pem'), PANDEV_CA_FILE: notPem, BRIDGE_DB: path.join(aFile, 'state', 'state.db') } }))).toEqual([
+      `BITBUCKET_CA_FILE (YAML: bitbucket.caFile)=${path.join(dir, 'missing.pem')}: cannot be read (ENOENT); give the path of a PEM file with the CA certificate`,
+      `PANDEV_CA_FILE (YAML: pandev.caFile)=${notPem}: holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate in PEM form`,
+      `BRIDGE_DB (YAML: bridge.db)=${path.join(aFile, 'state', 'state.db')}: ${aFile} is a file, not a folder; point it at a file inside a folder`,
+    ]);
+    expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_DB: dir } }))).toEqual([`BRIDGE_DB (YAML: bridge.db)=${dir}: is a folder; give a file path, e.g. /var/lib/pandev-bridge/state.db`]);
+    const ca = path.join(__dirname, 'tls', 'localhost.crt');
+    expect(loadConfig({ env: { ...minimal, BITBUCKET_CA_FILE: ca, BRIDGE_DB: path.join(dir, 'new', 'folders', 'state.db') } }).bitbucket.caFile).toBe(ca);
+  });
+
+  it('warns, without the content, when a secret file is readable by every user', () => {
+    const file = path.join(dir, 'pandev-token');
+    writeFileSync(file, 'the-secret-token\n');
+    const warnings: string[] = [];
+    chmodSync(file, 0o644);
+    const env = { ...minimal, PANDEV_TOKEN: '', PANDEV_TOKEN_FILE: file };
+    expect(loadConfig({ env, warn: (w) => warnings.push(w) }).pandev.token).toBe('the-secret-token');
+    expect(warnings).toEqual([`PANDEV_TOKEN_FILE=${file} is readable by every user (mode 0644): chmod 600 it (or 0440 with the bridge's own group)`]);
+    chmodSync(file, 0o600);
+    loadConfig({ env, warn: (w) => warnings.push(w) });
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('exits with the configuration exit code and the fix-it message (the CLI)', async () => {
+    const aFile = path.join(dir, 'plain-file');
+    writeFileSync(aFile, '');
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../src/cli/main.ts'), 'check'], { env: { PATH: process.env.PATH ?? '', ...minimal, BRIDGE_DB: path.join(aFile, 'state.db') } }, (error, _stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr });
+      });
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain(`BRIDGE_DB (YAML: bridge.db)=${path.join(aFile, 'state.db')}: ${aFile} is a file, not a folder`);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { dcEnv, exited, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, spawnBridge, until, type DcEnv } from './helpers';
+import { dcEnv, exited, inProcessBridge, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, spawnBridge, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // Issue 6, items 5 and 6: the bridge as operators run it (the CLI, in its own process) is killed with
 // SIGKILL in the middle of its backfill and started again: the receiver ends up with every event of
@@ -48,6 +48,68 @@ describe('kill -9 in the middle of a backfill', () => {
       for (const repo of projectRepositories(env.sim)) expect(moves.some((m) => m.startsWith(`${repo.id} refs/heads/${repo.defaultBranch} `))).toBe(true);
       // Same-id re-sends (a delivery PanDev took just before the kill) are possible and deduplicated.
       expect(env.sink.duplicates()).toBeLessThanOrEqual(16);
+    } finally {
+      const stopped = exited(second);
+      second.kill('SIGTERM');
+      expect(await stopped).toEqual({ code: 0, signal: null });
+    }
+  }, 90_000);
+});
+
+describe('SIGTERM in the middle of a long repository poll', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'term', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 12, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('stops the poll at its next request instead of reading the repository to the end', async () => {
+    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    // A slow instance: the backfill of this one repository reads for a while.
+    env.sim.faults.add({ path: '/activities$', latencyMs: 300 });
+    const lines: string[] = [];
+    const running = await inProcessBridge(env.config(), lines);
+    const pass = running.runPass();
+    await until(() => activities() >= 2, 30_000, 'the backfill reading activities');
+    const atStop = activities();
+    await running.stop();
+    await pass;
+    // The request in flight is aborted and none follows; the pull requests left are read after the next start.
+    expect(activities() - atStop).toBeLessThanOrEqual(1);
+    expect(lines.filter((line) => /repository poll failed|pull request skipped/.test(line))).toEqual([]);
+  });
+});
+
+describe('kill -9 while an answered webhook waits for its repository', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'whkill', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 6, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('handles it after the restart: a branch deletion, which no poll can find, reaches PanDev', async () => {
+    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    const repo = projectRepositories(env.sim)[0]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    env.sim.actions.createBranch({ repository, name: 'to-be-deleted' });
+    const port = 19464 + Math.floor(Math.random() * 500);
+    const childEnv = { ...env.env, BRIDGE_LISTEN: `127.0.0.1:${port}` };
+    const yaml = env.yaml();
+    const deletions = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].ref.displayId === 'to-be-deleted' && (d.body as any).changes[0].type === 'DELETE');
+
+    // A slow backfill holds the repository's lock while the webhook comes.
+    env.sim.faults.add({ path: '/activities$', latencyMs: 4000 });
+    const first = spawnBridge(childEnv, ['--config', yaml]);
+    await until(() => activities() >= 1, 60_000, 'the backfill reading activities');
+    env.sim.webhooks.register(`http://127.0.0.1:${port}/webhooks/bitbucket`, WEBHOOK_SECRET);
+    env.sim.actions.deleteBranch({ repository, name: 'to-be-deleted' });
+    await env.sim.webhooks.idle();
+    expect(env.sim.webhooks.deliveries().map((d) => d.status)).toEqual([202]);
+    const killed = exited(first);
+    first.kill('SIGKILL');
+    await killed;
+    expect(deletions()).toHaveLength(0);
+
+    env.sim.faults.clear();
+    const second = spawnBridge(childEnv, ['--config', yaml]);
+    try {
+      await until(() => deletions().length === 1, 60_000, 'the saved deletion delivered');
     } finally {
       const stopped = exited(second);
       second.kill('SIGTERM');

@@ -1,3 +1,5 @@
+import { node } from '../../src/sandbox/dc-sim/model/commits';
+import { defaultTip } from '../../src/sandbox/dc-sim/model/refs';
 import { loadSpecOrSkip, specValidator } from '../sandbox/dc-sim/spec';
 import { dcEnv, inProcessBridge, projectRepositories, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
@@ -116,6 +118,27 @@ describe('changes in quiet repositories', () => {
     }
     expect(env.sink.duplicates()).toBe(0);
   });
+
+  it('finds a branch moved to an older commit, which sorts below the known tips, by comparing every tip with the tags', async () => {
+    const c = name(2);
+    const repo = env.sim.model.repositories.find((r) => r.id === c.id)!;
+    const tip = defaultTip(env.sim.model, repo);
+    let old = tip;
+    for (let i = 0; i < 5; i++) old = node(env.sim.model, repo, old)!.parents[0]!;
+    // More than a page of branches with newer tips (the test above made 30 already).
+    for (let i = repo.branches.size; i <= 26; i++) {
+      env.sim.actions.createBranch({ repository: c.ref, name: `feature/newer-${i}` });
+      env.sim.actions.pushCommits({ repository: c.ref, branch: `feature/newer-${i}`, commits: 1 });
+    }
+    const pushesOf = (branch: string) => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].ref.displayId === branch).map((d) => (d.body as any).changes[0].toHash);
+    env.sim.actions.createBranch({ repository: c.ref, name: 'release/old', from: old });
+    await passesUntil(() => pushesOf('release/old').includes(old), 12);
+    // A fast-forward to an existing, older-dated commit (as `git push origin <sha>:release/old`).
+    env.sim.actions.deleteBranch({ repository: c.ref, name: 'release/old' });
+    env.sim.actions.createBranch({ repository: c.ref, name: 'release/old', from: tip });
+    await passesUntil(() => pushesOf('release/old').includes(tip), 12);
+    expect(env.sink.duplicates()).toBe(0);
+  });
 });
 
 describe('build statuses', () => {
@@ -144,6 +167,22 @@ describe('build statuses', () => {
     await pass();
     expect(statuses()).toHaveLength(2);
     expect(env.sink.duplicates()).toBe(0);
+  });
+
+  it('of more than ten tips moved in one repository are all delivered', async () => {
+    const c = name(2);
+    const tips: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      env.sim.actions.createBranch({ repository: c.ref, name: `ci/b-${i}` });
+      tips.push(env.sim.actions.pushCommits({ repository: c.ref, branch: `ci/b-${i}`, commits: 1 }).commits[0]!);
+    }
+    const pushed = () => tips.every((tip) => env.sink.deliveries().some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === tip));
+    await passesUntil(pushed, 2);
+    // CI reports on every tip a few minutes later.
+    for (const tip of tips) env.sim.actions.setBuildStatus({ repository: c.ref, commit: tip, key: 'CI', state: 'SUCCESSFUL' });
+    await pass();
+    const reported = tips.filter((tip) => env.sink.deliveries().some((d) => d.eventKey === 'pandev:build_status' && (d.body as any).pandev?.entity?.includes(tip)));
+    expect(reported).toEqual(tips);
   });
 
   it('of a push that came by webhook are watched as well', async () => {

@@ -1,6 +1,8 @@
+import { inShard } from '../../src/bridge/config/selection';
 import { stale } from '../../src/bridge/runner';
+import { refStateStore } from '../../src/core/pipeline/ref-state';
 import { signature } from '../../src/sandbox/dc-sim';
-import { dcEnv, projectRepositories, inProcessBridge, WEBHOOK_SECRET, type DcEnv } from './helpers';
+import { dcEnv, projectRepositories, inProcessBridge, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // Issue 6, items 4 and 6: Data Center webhooks at POST /webhooks/bitbucket are verified (401 otherwise)
 // and forwarded at once; the poll that follows finds the same events under the same ids and sends
@@ -125,6 +127,120 @@ describe('Data Center webhooks', () => {
     }
   });
 
+  it('takes the event key from the signed body, and refuses a header that disagrees with it', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/eventkey.db` }));
+    try {
+      await running.runPass();
+      await settle(running);
+      const repo = projectRepositories(env.sim)[0]!;
+      const opened = env.sim.actions.openPullRequest({ repository: `${repo.projectKey}/${repo.slug}`, title: 'Still open' });
+      const event = opened.events.find((e) => e.eventKey === 'pr:opened')!;
+      // X-Hub-Signature covers the body only: a captured pr:opened must not pass as a merge or a deletion.
+      for (const forged of ['pr:merged', 'pr:deleted']) {
+        const response = await signedPost(running.ops.url, forged, event.body);
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { message: string }).message).toContain(`X-Event-Key (${forged}) disagrees with the signed body's eventKey (pr:opened)`);
+      }
+      expect((await signedPost(running.ops.url, 'pr:opened', event.body)).status).toBe(202);
+      await settle(running);
+      const keys = env.sink.deliveries().filter((d) => (d.body as any).pullRequest?.id === opened.pullRequestId && (d.body as any).pullRequest.toRef.repository.id === repo.id).map((d) => d.eventKey);
+      expect(keys).toEqual(['pr:opened']);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('takes webhooks for repositories another shard polls (one Service fronts every shard)', async () => {
+    const repo = projectRepositories(env.sim)[0]!;
+    const elsewhere = [0, 1].find((index) => !inShard(String(repo.id), { index, count: 2 }))!;
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/shard.db`, BRIDGE_SHARD: `${elsewhere}/2` }));
+    try {
+      const repository = `${repo.projectKey}/${repo.slug}`;
+      const opened = env.sim.actions.openPullRequest({ repository, title: 'Polled by another shard' });
+      const pushed = env.sim.actions.pushCommits({ repository, commits: 1 });
+      for (const event of [...opened.events, ...pushed.events]) expect((await signedPost(running.ops.url, event.eventKey, event.body)).status).toBe(202);
+      await settle(running);
+      const mine = env.sink.deliveries().filter((d) => d.headers['x-pandev-origin'] === 'webhook' && (d.body as any).pandev.entity.includes(String(repo.id)));
+      expect(mine.some((d) => d.eventKey === 'pr:opened' && (d.body as any).pullRequest.id === opened.pullRequestId)).toBe(true);
+      expect(mine.some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === pushed.commits[pushed.commits.length - 1])).toBe(true);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('drops a push the poll delivered first, and sends one that skipped a lost webhook from the recorded tip', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/late.db` }));
+    const repo = projectRepositories(env.sim)[1]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    const pushes = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id).map((d) => d.body as any);
+    const tip = async () => (await refStateStore(running.bridge.store).get(String(repo.id), 'branch', repo.defaultBranch))?.tip;
+    const twoPasses = async () => {
+      for (let i = 0; i < 2; i++) await running.runPass();
+      await settle(running);
+    };
+    try {
+      await twoPasses();
+      // A fresh state file over the same receiver: its backfill re-sent what earlier tests delivered.
+      const duplicates = env.sink.duplicates();
+      // Two pushes the poll finds as one move; their webhooks come after it (queued behind its lock).
+      const first = env.sim.actions.pushCommits({ repository, commits: 1 });
+      const second = env.sim.actions.pushCommits({ repository, commits: 1 });
+      await twoPasses();
+      const delivered = pushes().length;
+      expect(await tip()).toBe(second.commits[0]);
+      for (const event of [...first.events, ...second.events]) expect((await signedPost(running.ops.url, event.eventKey, event.body)).status).toBe(202);
+      await settle(running);
+      expect(pushes()).toHaveLength(delivered);
+      expect(await tip()).toBe(second.commits[0]);
+
+      // The webhook of a third push is lost; the fourth's is sent from the last tip delivered, with both commits.
+      const third = env.sim.actions.pushCommits({ repository, commits: 1 });
+      const fourth = env.sim.actions.pushCommits({ repository, commits: 1 });
+      for (const event of fourth.events) expect((await signedPost(running.ops.url, event.eventKey, event.body)).status).toBe(202);
+      await settle(running);
+      const sent = pushes().slice(delivered);
+      expect(sent.map((p) => [p.changes[0].fromHash, p.changes[0].toHash, p.pandev.commits.map((c: { id: string }) => c.id)])).toEqual([[second.commits[0], fourth.commits[0], [fourth.commits[0], third.commits[0]]]]);
+      await twoPasses();
+      expect(pushes()).toHaveLength(delivered + 1);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('saves a webhook before answering 202, handles it once the repository is free, and answers 503 past the backlog', async () => {
+    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/inbox.db`, BRIDGE_WEBHOOK_BACKLOG: '2' }));
+    try {
+      const repo = projectRepositories(env.sim)[0]!;
+      const repository = `${repo.projectKey}/${repo.slug}`;
+      // Deletions: only webhooks report them, so what reaches PanDev came from the saved webhooks.
+      const names = ['saved/1', 'saved/2', 'saved/3'];
+      for (const name of names) env.sim.actions.createBranch({ repository, name });
+      const events = names.map((name) => env.sim.actions.deleteBranch({ repository, name }).events[0]!);
+      // A slow backfill holds the repository's lock: the webhooks wait for it, on disk.
+      const started = activities();
+      env.sim.faults.add({ path: '/activities$', latencyMs: 1000 });
+      const pass = running.runPass();
+      await until(() => activities() > started, 30_000, 'the backfill reading activities');
+      expect((await signedPost(running.ops.url, events[0]!.eventKey, events[0]!.body)).status).toBe(202);
+      expect((await signedPost(running.ops.url, events[1]!.eventKey, events[1]!.body)).status).toBe(202);
+      expect(running.bridge.store.count('dc:inbox:')).toBe(2);
+      const refused = await signedPost(running.ops.url, events[2]!.eventKey, events[2]!.body);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { message: string }).message).toContain('BRIDGE_WEBHOOK_BACKLOG');
+      env.sim.faults.clear();
+      await pass;
+      await settle(running);
+      expect(running.bridge.store.count('dc:inbox:')).toBe(0);
+      const deleted = env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id && (d.body as any).changes[0].type === 'DELETE').map((d) => (d.body as any).changes[0].ref.displayId);
+      expect(deleted.filter((name) => name.startsWith('saved/')).sort()).toEqual(['saved/1', 'saved/2']);
+    } finally {
+      env.sim.faults.clear();
+      await running.stop();
+    }
+  });
+
   it('serves /healthz and /metrics on BRIDGE_LISTEN', async () => {
     const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/ops.db` }));
     try {
@@ -143,6 +259,11 @@ describe('Data Center webhooks', () => {
     }
   });
 });
+
+function signedPost(base: string, eventKey: string, payload: unknown, secret = WEBHOOK_SECRET): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${base}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signature(secret, body) }, body });
+}
 
 async function settle(running: Awaited<ReturnType<typeof inProcessBridge>>): Promise<void> {
   // Webhook work runs after the 202; give it a moment to be staged, then wait for the queue.

@@ -55,4 +55,5 @@ Configuration (environment variables override the YAML file; tokens are never co
   BRIDGE_LISTEN            host:port of /healthz, /metrics and /webhooks/bitbucket (default 127.0.0.1:9464)
   BRIDGE_SHARD             i/n: this bridge polls the i-th of n shares of the repositories (default 0/1)
   BRIDGE_WEBHOOK_SECRET[_FILE]  secret of the Data Center webhook (webhooks are refused without it)
+  BRIDGE_WEBHOOK_BACKLOG   webhooks saved and not yet handled before more get 503 (default 10000)
   BRIDGE_LOG_LEVEL         debug | info | warn | error (default info)`;

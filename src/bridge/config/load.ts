@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { fileProblems, secretFileWarning } from './files';
 import { BridgeConfig, sources } from './schema';
 
 // Configuration = the YAML file (`--config`) overlaid by the environment (so a container can change
@@ -24,26 +25,37 @@ const YamlFile = z.strictObject({
     caFile: any, timeoutSeconds: any, requestsPerSecond: any, burst: any, concurrency: any, instanceId: any,
   }),
   pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
-  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, logLevel: any }),
+  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
   tuning: any,
 });
 
 type Raw = Record<string, Record<string, unknown>>;
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(options: { file?: string; env?: Env } = {}): BridgeConfig {
+/** Where problems go (ConfigError) and where warnings go: stderr unless the caller says. */
+interface Report {
+  problems: string[];
+  warnings: string[];
+}
+
+export function loadConfig(options: { file?: string; env?: Env; warn?: (message: string) => void } = {}): BridgeConfig {
   const env = options.env ?? process.env;
-  const problems: string[] = [];
+  const report: Report = { problems: [], warnings: [] };
   const raw: Raw = { bitbucket: {}, pandev: {}, bridge: {} };
-  if (options.file) mergeYaml(options.file, raw, problems);
-  mergeEnv(env, raw, problems);
-  if (problems.length) throw new ConfigError(problems);
+  if (options.file) mergeYaml(options.file, raw, report);
+  mergeEnv(env, raw, report);
+  const warn = options.warn ?? ((message: string) => console.error(`warning: ${message}`));
+  report.warnings.forEach(warn);
+  if (report.problems.length) throw new ConfigError(report.problems);
   const parsed = BridgeConfig.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  const files = fileProblems(parsed.data, whereIs);
+  if (files.length) throw new ConfigError(files);
   return parsed.data;
 }
 
-function mergeYaml(file: string, raw: Raw, problems: string[]): void {
+function mergeYaml(file: string, raw: Raw, report: Report): void {
+  const { problems } = report;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -74,7 +86,7 @@ function mergeYaml(file: string, raw: Raw, problems: string[]): void {
   const doc = checked.data as Record<string, Record<string, unknown> | undefined>;
   for (const section of ['bitbucket', 'pandev', 'bridge'] as const) {
     for (const [key, value] of Object.entries(doc[section] ?? {})) {
-      if (key.endsWith('File')) readSecretFile(String(value), `${file}: ${section}.${key}`, raw[section]!, key.slice(0, -4), problems);
+      if (key.endsWith('File')) readSecretFile(String(value), `${file}: ${section}.${key}`, raw[section]!, key.slice(0, -4), report);
       else raw[section]![key] = value;
     }
   }
@@ -101,6 +113,7 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
   ['BRIDGE_LISTEN', 'bridge', 'listen', 'text'],
   ['BRIDGE_SHARD', 'bridge', 'shard', 'text'],
   ['BRIDGE_LOG_LEVEL', 'bridge', 'logLevel', 'text'],
+  ['BRIDGE_WEBHOOK_BACKLOG', 'bridge', 'webhookBacklog', 'number'],
 ];
 const secrets: Array<[string, string, string]> = [
   ['BITBUCKET_TOKEN', 'bitbucket', 'token'],
@@ -109,7 +122,8 @@ const secrets: Array<[string, string, string]> = [
   ['BRIDGE_WEBHOOK_SECRET', 'bridge', 'webhookSecret'],
 ];
 
-function mergeEnv(env: Env, raw: Raw, problems: string[]): void {
+function mergeEnv(env: Env, raw: Raw, report: Report): void {
+  const { problems } = report;
   for (const [name, section, key, type] of plain) {
     const value = env[name];
     if (value === undefined || value === '') continue;
@@ -122,22 +136,30 @@ function mergeEnv(env: Env, raw: Raw, problems: string[]): void {
     const file = env[`${name}_FILE`];
     if (direct && file) problems.push(`${name} and ${name}_FILE are both set: keep one`);
     else if (direct) raw[section]![key] = direct.trim();
-    else if (file) readSecretFile(file, `${name}_FILE`, raw[section]!, key, problems);
+    else if (file) readSecretFile(file, `${name}_FILE`, raw[section]!, key, report);
   }
 }
 
-function readSecretFile(file: string, where: string, into: Record<string, unknown>, key: string, problems: string[]): void {
+function readSecretFile(file: string, where: string, into: Record<string, unknown>, key: string, report: Report): void {
   try {
     into[key] = readFileSync(file, 'utf8').trim();
   } catch (error) {
-    problems.push(`${where}=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    report.problems.push(`${where}=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return;
   }
+  const warning = secretFileWarning(file, where);
+  if (warning) report.warnings.push(warning);
+}
+
+/** A setting's path as an operator finds it: the variable and the YAML key. */
+function whereIs(path: string): string {
+  const source = sources[path];
+  return source ? (source.env ? `${source.env} (YAML: ${source.yaml})` : source.yaml) : path || 'configuration';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.join('.');
-  const source = sources[path];
-  const where = source ? (source.env ? `${source.env} (YAML: ${source.yaml})` : source.yaml) : path || 'configuration';
+  const where = whereIs(path);
   const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
   return missing ? `${where} is required` : `${where} ${issue.message}`;
 }

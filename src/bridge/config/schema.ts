@@ -59,6 +59,8 @@ export const BridgeConfig = z
       shard: ShardSpec.default({ index: 0, count: 1 }),
       /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
       webhookSecret: Text.optional(),
+      /** Webhooks saved and not yet handled, at most; past it they get 503 (see webhooks/inbox.ts). */
+      webhookBacklog: z.number().int().min(1).max(1_000_000).default(10_000),
       logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     }),
     /** Delivery retries; the defaults are the Forge app's (12 attempts, 30 s doubling to 15 min). */
@@ -102,4 +104,5 @@ export const sources: Record<string, { env?: string; yaml: string }> = {
   'bridge.shard': { env: 'BRIDGE_SHARD', yaml: 'bridge.shard' },
   'bridge.webhookSecret': { env: 'BRIDGE_WEBHOOK_SECRET or BRIDGE_WEBHOOK_SECRET_FILE', yaml: 'bridge.webhookSecretFile' },
   'bridge.logLevel': { env: 'BRIDGE_LOG_LEVEL', yaml: 'bridge.logLevel' },
+  'bridge.webhookBacklog': { env: 'BRIDGE_WEBHOOK_BACKLOG', yaml: 'bridge.webhookBacklog' },
 };

@@ -14,7 +14,10 @@ export interface RepositoryName {
 
 export interface Selection {
   project(key: string): boolean;
+  /** Selected and in this bridge's shard: the repositories it polls. */
   repository(repo: RepositoryName): boolean;
+  /** Selected by the globs, whichever bridge polls it: the webhooks it takes (one Service fronts every shard). */
+  selected(repo: RepositoryName): boolean;
 }
 
 export function selection(options: { projects: string[]; repos: string[]; shard: ShardSpec }): Selection {
@@ -22,8 +25,12 @@ export function selection(options: { projects: string[]; repos: string[]; shard:
   const repos = globList(options.repos);
   return {
     project: (key) => projects(key),
-    repository: (repo) => projects(repo.project) && repos(`${repo.project}/${repo.slug}`) && inShard(repo.stableId, options.shard),
+    repository: (repo) => selected(repo) && inShard(repo.stableId, options.shard),
+    selected,
   };
+  function selected(repo: RepositoryName): boolean {
+    return projects(repo.project) && repos(`${repo.project}/${repo.slug}`);
+  }
 }
 
 export function inShard(stableId: string, shard: ShardSpec): boolean {

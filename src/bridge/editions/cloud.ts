@@ -46,6 +46,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
   const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
   return {
     bodyBuilder: (store) => cloudBodyBuilder(client, store),
+    stop: () => http.stop(),
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       const lookups = cloudLookups(client, bridge.store);

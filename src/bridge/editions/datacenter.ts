@@ -1,10 +1,6 @@
-import { verify } from '../../core/deliver/sign';
 import { datacenterBodyBuilder } from '../../core/enrich/datacenter/body-builder';
 import { dcClient } from '../../core/enrich/datacenter/client';
-import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
-import { epochMs, type PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
-import { errorMessage } from '../../core/errors';
-import { refStateStore } from '../../core/pipeline/ref-state';
+import type { Repository } from '../../core/enrich/datacenter/schema';
 import type { Logger } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { selection } from '../config/selection';
@@ -12,16 +8,15 @@ import type { BridgeContext } from '../context';
 import { dcTransport } from '../http/bitbucket';
 import { bitbucketHttp, instanceId } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
-import { moveCommits, type MoveCommits } from '../poll/commits';
-import { pollBuildWatches, watchTips } from '../poll/builds';
-import { stageAndQueue, type PollDeps } from '../poll/deps';
+import { pollBuildWatches } from '../poll/builds';
+import type { PollDeps } from '../poll/deps';
 import { listRepositories } from '../poll/repositories';
 import { pollRepository } from '../poll/repository-pass';
-import { defaultBranchTip } from '../poll/refs';
 import { pollState } from '../poll/state';
 import type { KeyedLock } from '../util/keyed-lock';
-import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
-import type { Edition, EditionSetup, WebhookResult } from './edition';
+import { webhookInbox } from '../webhooks/inbox';
+import { handleWebhook, receiveWebhook } from './datacenter-webhooks';
+import type { Edition, EditionSetup } from './edition';
 
 // Bitbucket Data Center: PAT polling of every selected repository, and (optionally) its webhooks.
 
@@ -32,9 +27,20 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
   const instance = instanceId(config);
   return {
     bodyBuilder: () => datacenterBodyBuilder(client),
+    stop: () => http.stop(),
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state: pollState(bridge.store), instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
+      const handling = { config, deps, select, instance };
+      const inbox = webhookInbox({
+        store: bridge.store,
+        lock,
+        clock: bridge.ctx.clock,
+        log: bridge.log,
+        max: config.bridge.webhookBacklog,
+        handle: (body) => handleWebhook(body, handling),
+        stopping: () => http.signal.aborted,
+      });
       let repositories: Repository[] | undefined;
       return {
         name: 'datacenter',
@@ -50,95 +56,9 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
           const polled = new Set(targets.map((target) => target.key));
           return pollBuildWatches((repositories ?? []).filter((repository) => polled.has(String(repository.id))), deps, lock);
         },
-        webhook: (headers, raw) => receive(headers, raw, { config, deps, lock, select, instance }),
+        resume: () => inbox.resume(),
+        webhook: (headers, raw) => receiveWebhook(headers, raw, { ...handling, inbox }),
       };
     },
   };
-}
-
-interface ReceiveDeps {
-  config: BridgeConfig;
-  deps: PollDeps;
-  lock: KeyedLock;
-  select: ReturnType<typeof selection>;
-  instance: string;
-}
-
-async function receive(headers: Record<string, string | undefined>, raw: Buffer, r: ReceiveDeps): Promise<WebhookResult> {
-  const secret = r.config.bridge.webhookSecret;
-  if (!secret) return { status: 401, message: 'webhooks are off: set BRIDGE_WEBHOOK_SECRET (the secret of the Bitbucket webhook) to receive them' };
-  if (!verify(secret, raw, headers['x-hub-signature'])) return { status: 401, message: 'X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET' };
-  let payload: unknown;
-  try {
-    payload = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return { status: 400, message: 'the body is not JSON' };
-  }
-  const eventKey = headers['x-event-key'] ?? (payload as { eventKey?: string } | null)?.eventKey ?? '';
-  const parsed = parseWebhook(eventKey, payload);
-  if (parsed.kind === 'invalid') return { status: 400, message: parsed.reason };
-  if (parsed.kind === 'ignored') return { status: 200, message: `ignored: ${parsed.reason}` };
-  const repository = parsed.repository;
-  if (!r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: String(repository.id) })) {
-    return { status: 200, message: 'ignored: the repository is not selected for this bridge' };
-  }
-  const key = String(repository.id);
-  const background = r.lock(key, async () => {
-    if (parsed.kind === 'push') {
-      await stageAndQueue(pushEvents(parsed.event, r.instance, await readPushCommits(parsed.event, r.deps)), r.deps);
-      await rememberTips(parsed.event, r.deps);
-      // Their builds are watched as if the poll had seen the move (the poll will find the tips known).
-      const tips = parsed.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
-      await watchTips(key, tips, 'webhook', r.deps);
-      return;
-    }
-    if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, r.deps))) return;
-    await stageAndQueue(parsed.build(r.instance), r.deps);
-  }).catch((error: unknown) => {
-    // The poll finds the same events later (same ids): a webhook that could not be handled is not lost.
-    r.deps.log.warn({ eventKey, repository: key, reason: errorMessage(error) }, 'webhook not handled; the next poll picks it up');
-  });
-  return { status: 202, message: 'accepted', background };
-}
-
-async function readPushCommits(event: PushEvent, deps: PollDeps): Promise<Map<string, MoveCommits>> {
-  const read = new Map<string, MoveCommits>();
-  let defaultTip: string | undefined | null = null;
-  for (const change of event.changes) {
-    if (change.ref.type !== 'BRANCH' || change.type === 'DELETE') continue;
-    if (change.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
-    const exclude = change.type === 'ADD' ? (defaultTip ?? undefined) : change.fromHash;
-    read.set(change.ref.id, await moveCommits(deps.client, event.repository, { to: change.toHash, ...(exclude && exclude !== change.toHash ? { exclude } : {}) }));
-  }
-  return read;
-}
-
-/**
- * pr:modified is the one event the poll cannot date: Data Center records no activity for it, so the poll
- * finds it by comparing title, description and target with what it saw last, and dates it by the pull
- * request's updatedDate then, which later activity may have moved past the webhook's. So the two must
- * not both report one modification: the webhook's is sent only when the poll has not yet seen the pull
- * request at or after it, and then the poll's memory takes the new content, so that the poll does not
- * report it again. Both run under the repository's lock.
- */
-async function modificationIsNew(repo: string, pr: PullRequest, deps: PollDeps): Promise<boolean> {
-  const seen = await deps.state.pullRequest(repo, pr.id);
-  const memory = seen?.m as PullRequestMemory | undefined;
-  if (seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
-  if (seen && pr.state === 'OPEN') await deps.state.savePullRequest(repo, pr.id, { ...seen, m: withContent(pr, memory) });
-  return true;
-}
-
-/** The poll then finds these refs where the webhook left them, and sends nothing for them again. */
-async function rememberTips(event: PushEvent, deps: PollDeps): Promise<void> {
-  const refs = refStateStore(deps.ctx.store);
-  const repo = String(event.repository.id);
-  for (const change of event.changes) {
-    const type = change.ref.type === 'TAG' ? 'tag' : 'branch';
-    const known = await refs.get(repo, type, change.ref.displayId);
-    // Only a move from where the bridge last saw the ref: an older webhook arriving late changes nothing.
-    if (!known || known.tip === (change.fromHash === '0000000000000000000000000000000000000000' ? null : change.fromHash)) {
-      await refs.set(repo, type, change.ref.displayId, { tip: change.type === 'DELETE' ? null : change.toHash, at: deps.ctx.clock.now(), origin: 'webhook' });
-    }
-  }
 }

@@ -37,11 +37,15 @@ export interface Edition {
   /** After every repository of a pass: instance-wide work (Data Center: watched build statuses); answers deliveries staged. */
   finishPass?(targets: PollTarget[]): Promise<number>;
   webhook?(headers: Record<string, string | undefined>, raw: Buffer): Promise<WebhookResult>;
+  /** At start and after each pass: handles webhooks saved before a stop or a crash, or whose Bitbucket reads failed. */
+  resume?(): Promise<void>;
 }
 
 /** Built from the configuration before the bridge's context exists (which needs the body builder). */
 export interface EditionSetup {
   bodyBuilder(store: SqliteStore): BodyBuilder;
   attach(bridge: BridgeContext, lock: KeyedLock): Edition;
+  /** Ends Bitbucket reads: requests in flight are aborted and the running poll stops at its next one. */
+  stop(): void;
   close(): void;
 }

@@ -19,9 +19,19 @@ export interface BitbucketHttp {
   limiter: Limiter;
   metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'> & Partial<Pick<BridgeMetrics, 'lastAnswer'>>;
   log?: Logger;
+  /** Aborted when the bridge stops: requests in flight end, and no new one starts. */
+  signal?: AbortSignal;
   /** 429s in a row before giving up on one request. */
   maxRateLimitRetries?: number;
   random?: () => number;
+}
+
+/** Thrown instead of a request once the bridge stops: not a Bitbucket failure, nothing to retry or report. */
+export class StoppingError extends Error {
+  constructor() {
+    super('the bridge is stopping; what was not read is read after the next start');
+    this.name = 'StoppingError';
+  }
 }
 
 const BACKOFF_BASE_MS = 1000;
@@ -32,12 +42,16 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
   const maxRetries = http.maxRateLimitRetries ?? 8;
   const random = http.random ?? Math.random;
   const headers: Record<string, string> = { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
+  const signal = http.signal ? { signal: http.signal } : {};
   for (let attempt = 0; ; attempt++) {
+    if (http.signal?.aborted) throw new StoppingError();
     const release = await http.limiter.acquire();
     let response: HttpResponse;
     try {
-      response = await http.send(url, post ? { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: post.body } : { method: 'GET', headers });
+      if (http.signal?.aborted) throw new StoppingError();
+      response = await http.send(url, post ? { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: post.body, ...signal } : { method: 'GET', headers, ...signal });
     } catch (error) {
+      if (http.signal?.aborted) throw new StoppingError();
       http.metrics?.bitbucketRequests.inc({ status: '0' });
       throw error;
     } finally {

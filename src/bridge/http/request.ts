@@ -47,7 +47,7 @@ function request(url: URL, init: HttpRequestInit, agents: Record<string, http.Ag
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => reject(wrap(error, url)));
       res.on('end', () => {
-        clearTimeout(timer);
+        done();
         const text = Buffer.concat(chunks).toString('utf8');
         resolve({
           status: res.statusCode ?? 0,
@@ -58,11 +58,18 @@ function request(url: URL, init: HttpRequestInit, agents: Record<string, http.Ag
     });
     // One deadline for the whole exchange: a server that trickles bytes cannot hold a worker forever.
     const timer = setTimeout(() => req.destroy(new TransportError('ETIMEDOUT', `no complete answer from ${url.host} within ${timeoutMs} ms`)), timeoutMs);
-    req.on('error', (error) => {
+    const abort = () => req.destroy(new TransportError('ABORTED', 'request aborted'));
+    // One signal may serve every request of a process (the bridge's stop): each takes its listener off.
+    const done = () => {
       clearTimeout(timer);
+      init.signal?.removeEventListener('abort', abort);
+    };
+    req.on('error', (error) => {
+      done();
       reject(wrap(error, url));
     });
-    init.signal?.addEventListener('abort', () => req.destroy(new TransportError('ABORTED', 'request aborted')));
+    if (init.signal?.aborted) abort();
+    else init.signal?.addEventListener('abort', abort);
     if (init.body !== undefined) req.write(init.body);
     req.end();
   });

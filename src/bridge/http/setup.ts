@@ -20,8 +20,9 @@ export function instanceId(config: BridgeConfig): string {
   return config.bitbucket.instanceId ?? bitbucketBaseUrl(config).toLowerCase();
 }
 
-export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMetrics; log?: Logger } = {}): BitbucketHttp & { close(): void } {
+export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMetrics; log?: Logger } = {}): BitbucketHttp & { signal: AbortSignal; close(): void; stop(): void } {
   const { bitbucket } = config;
+  const stopping = new AbortController();
   const client = httpClient({ timeoutMs: bitbucket.timeoutSeconds * 1000, maxSockets: bitbucket.concurrency, ...(bitbucket.caFile ? { caFile: bitbucket.caFile } : {}) });
   return {
     baseUrl: bitbucketBaseUrl(config),
@@ -30,6 +31,8 @@ export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMe
     limiter: limiter({ ratePerSecond: bitbucket.requestsPerSecond, burst: bitbucket.burst, concurrency: bitbucket.concurrency }),
     ...(extras.metrics ? { metrics: extras.metrics } : {}),
     ...(extras.log ? { log: extras.log } : {}),
+    signal: stopping.signal,
     close: client.close,
+    stop: () => stopping.abort(),
   };
 }

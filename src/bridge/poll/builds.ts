@@ -23,8 +23,12 @@ import type { WatchedCommit } from './state';
 // builds are then left alone for a day.
 
 const WATCH_MS = 2 * 3600_000;
-/** Per repository: the most recently moved tips are the ones whose builds are still coming. */
-const MAX_WATCHED = 10;
+/**
+ * Per repository, more tips than one sees moved in two hours (a busy CI monorepo): the counts request
+ * takes 100 commits, so a full watch costs one more request a pass. Beyond it the oldest watches end at
+ * once, with their last read at the pass's end, and a warning; none is dropped unread.
+ */
+const MAX_WATCHED = 100;
 const OFF_FOR_MS = 24 * 3600_000;
 const STATS_BATCH = 100;
 
@@ -41,7 +45,12 @@ export async function watchTips(repo: string, tips: string[], origin: NonNullabl
     commits.delete(id);
     commits.set(id, { ...known, id, until: now + WATCH_MS, o: known?.o ?? origin });
   }
-  await deps.state.saveBuilds(repo, { commits: [...commits.values()].slice(-MAX_WATCHED) });
+  // Oldest first (a tip moved again goes to the end); watches already ending wait for their last read.
+  const watching = [...commits.values()].filter((c) => c.until > now);
+  const over = watching.slice(0, Math.max(0, watching.length - MAX_WATCHED));
+  for (const commit of over) commits.set(commit.id, { ...commit, until: now });
+  if (over.length) deps.ctx.log.warn({ repository: repo, ended: over.length, watched: MAX_WATCHED }, 'more tips moved within two hours than are watched; the oldest get their last build-status read now, and builds they report later are not seen');
+  await deps.state.saveBuilds(repo, { commits: [...commits.values()] });
 }
 
 /** A backfill's old tips: their builds are long finished, so they are read once and not watched. */

@@ -7,10 +7,13 @@ import { stageAndQueue, type PollDeps } from './deps';
 import type { RepositoryCursor } from './state';
 
 // Branches (and, every few passes, tags) that moved since the bridge last delivered them become
-// repo:refs_changed pushes. Branches are listed most recently changed first (`orderBy=MODIFICATION`),
-// so a pass reads pages only until the first branch whose tip it already delivered: an idle
-// repository costs one request here, and however many branches moved since the last read, all are
-// found (the next page is read while every branch on a page moved).
+// repo:refs_changed pushes. Branches are listed by their tip commit's date, newest first
+// (`orderBy=MODIFICATION`), so a pass reads pages only until the first branch whose tip it already
+// delivered: an idle repository costs one request here, and any number of branches that moved to new
+// commits are found (the next page is read while every branch on a page moved). A branch moved to an
+// older commit (a fast-forward to an existing commit, a reset, a new branch from an old one) sorts
+// below the known ones, so that early stop can miss it: every few passes (with the tags) the whole list
+// is read and every tip compared.
 // The first pass over a repository is its backfill: branches with commits inside the window become
 // one push each, from the window's edge; older branches and existing tags are only remembered.
 // Deleted branches and tags are not listed any more, so only webhooks report deletions.
@@ -28,7 +31,7 @@ export interface RefPass {
 
 type RefType = 'BRANCH' | 'TAG';
 
-export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { branches: boolean; tags: boolean }): Promise<RefPass> {
+export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { branches: boolean; tags: boolean; fullBranches?: boolean }): Promise<RefPass> {
   const repo = String(repository.id);
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const source: DcSource = { instance: deps.instance, repository, origin: cursor.refsKnown ? 'poll' : 'backfill' };
@@ -78,7 +81,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
           if (!defaultTip && !isDefaultBranch(branch) && !(await refs.get(repo, 'branch', branch.displayId))) defaultTip = await defaultBranchTip(repository, deps);
           if ((await visit('BRANCH', branch, defaultTip)) === 'same') reached = true;
         }
-        if (reached) return;
+        if (reached && !options.fullBranches) return;
       }
       return;
     }

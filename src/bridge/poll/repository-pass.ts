@@ -1,5 +1,6 @@
 import type { Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
+import { StoppingError } from '../http/bitbucket';
 import { readBuildsOnce, watchTips, watchWindowMs } from './builds';
 import type { PollDeps } from './deps';
 import { pollPullRequests, type PullRequestPass } from './pull-requests';
@@ -45,16 +46,20 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
   const name = `${repository.project.key}/${repository.slug}`;
   const now = deps.ctx.clock.now();
   const since = now - deps.backfillDays * 86_400_000;
-  const cursor: RepositoryCursor = (await deps.state.cursor(repo)) ?? { since, watermark: since, passesSinceTags: 0, refsKnown: false, probe: 'pulls', active: false };
+  const cursor: RepositoryCursor = (await deps.state.cursor(repo)) ?? { since, watermark: since, passesSinceTags: 0, refsKnown: false, fullBranchesDue: false, probe: 'pulls', active: false };
   const first = !cursor.refsKnown;
   const tagsDue = cursor.passesSinceTags + 1 >= TAGS_EVERY;
+  // With the tags, the branch list is read in full once (now, or when next read): see refs.ts.
+  const fullBranches = cursor.fullBranchesDue || tagsDue;
+  let branchesRead = false;
   try {
     let pulls: PullRequestPass | undefined;
     const refs: RefPass = { staged: 0, moved: [], changed: false };
     const read = async (feed: Feed) => {
       if (feed === 'pulls') pulls = await pollPullRequests(repository, cursor, deps);
       else {
-        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first });
+        branchesRead ||= feed === 'branches';
+        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first, fullBranches: feed === 'branches' && fullBranches });
         refs.staged += found.staged;
         refs.moved.push(...found.moved);
         refs.changed ||= found.changed;
@@ -83,6 +88,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
       lastSuccessAt: now,
       passesSinceTags: first || tagsDue ? 0 : cursor.passesSinceTags + 1,
       refsKnown: true,
+      fullBranchesDue: !first && fullBranches && !branchesRead,
       probe: probe === 'pulls' ? 'branches' : probe === 'branches' ? 'pulls' : cursor.probe,
       active: !first && changed(),
       error: undefined,
@@ -90,6 +96,8 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
     return { repository: name, ok: true, staged, skipped };
   } catch (error) {
+    // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
+    if (error instanceof StoppingError) return { repository: name, ok: false, staged: 0, skipped: [], error: error.message };
     const reason = error instanceof BitbucketError && error.kind === 'unauthorized'
       ? `${errorMessage(error)} — the personal access token expired or was revoked: create a new one, set it, restart, and run \`pandev-bitbucket check\``
       : errorMessage(error);

@@ -17,6 +17,8 @@ export const RepositoryCursor = z.object({
   passesSinceTags: z.number().default(0),
   /** The repository's refs were read once: later ref moves are live pushes, not backfill. */
   refsKnown: z.boolean().default(false),
+  /** The next branch read compares every tip, not only the most recent pages (see refs.ts). */
+  fullBranchesDue: z.boolean().default(false),
   /** Which feed the next quiet pass reads (see repository-pass.ts). */
   probe: z.enum(['pulls', 'branches']).default('pulls'),
   /** The last pass found something new here: the next one reads both feeds. */

@@ -40,7 +40,8 @@ export function dcClient(transport: DcTransport): DcClient {
     try {
       response = await transport(target, post);
     } catch (error) {
-      if (error instanceof BitbucketError) throw error;
+      // The host shutting down (the bridge's StoppingError) is no Bitbucket failure to skip or retry.
+      if (error instanceof BitbucketError || (error instanceof Error && error.name === 'StoppingError')) throw error;
       throw new BitbucketError('network', undefined, where, `Bitbucket did not answer ${where}: ${errorMessage(error)}`);
     }
     const text = await response.text();

@@ -1,0 +1,81 @@
+import { accessSync, constants, readFileSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import type { BridgeConfig } from './schema';
+
+// The files the configuration names, checked when it is loaded rather than when first used: a CA file
+// read only as the HTTP stack starts, or a state folder made only as SQLite opens, would otherwise stop
+// the bridge with a bare ENOENT or EEXIST that names no setting.
+
+/** Problems with the CA files and the state database's folder, each naming where to fix it. */
+export function fileProblems(config: BridgeConfig, where: (path: string) => string): string[] {
+  const problems: string[] = [];
+  for (const [key, file] of [['bitbucket.caFile', config.bitbucket.caFile], ['pandev.caFile', config.pandev.caFile]] as const) {
+    if (file === undefined) continue;
+    const problem = caProblem(file);
+    if (problem) problems.push(`${where(key)}=${file}: ${problem}`);
+  }
+  const db = dbProblem(path.resolve(config.bridge.db));
+  if (db) problems.push(`${where('bridge.db')}=${config.bridge.db}: ${db}`);
+  return problems;
+}
+
+function caProblem(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return `cannot be read (${code(error)}); give the path of a PEM file with the CA certificate`;
+  }
+  return text.includes('-----BEGIN CERTIFICATE-----') ? undefined : 'holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate in PEM form';
+}
+
+/** The database file is created (with its folders) at start: the nearest existing folder must let us. */
+function dbProblem(file: string): string | undefined {
+  const existing = stat(file);
+  if (existing?.isDirectory()) return 'is a folder; give a file path, e.g. /var/lib/pandev-bridge/state.db';
+  if (existing) return writable(file) ? undefined : 'is not writable by this user; fix its owner or mode (0600)';
+  let folder = path.dirname(file);
+  for (let found = stat(folder); !found; found = stat(folder)) {
+    const parent = path.dirname(folder);
+    if (parent === folder) return 'has no existing folder above it';
+    folder = parent;
+  }
+  if (!stat(folder)!.isDirectory()) return `${folder} is a file, not a folder; point it at a file inside a folder`;
+  return writable(folder) ? undefined : `the folder ${folder} is not writable by this user; create the state folder for it (mode 0700)`;
+}
+
+/**
+ * Says (never with the content) when a secret file can be read by others than the bridge. A group that
+ * can read it is fine when it is the bridge's own group: Kubernetes mounts secrets readable by the pod's
+ * fsGroup (deploy/kubernetes uses 0440).
+ */
+export function secretFileWarning(file: string, where: string): string | undefined {
+  const info = stat(file);
+  if (!info) return undefined;
+  const others = (info.mode & 0o004) !== 0;
+  const foreignGroup = (info.mode & 0o040) !== 0 && info.gid !== process.getgid?.();
+  if (!others && !foreignGroup) return undefined;
+  const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+  return `${where}=${file} is readable by ${others ? 'every user' : 'its group'} (mode ${mode}): chmod 600 it (or 0440 with the bridge's own group)`;
+}
+
+function stat(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function code(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}

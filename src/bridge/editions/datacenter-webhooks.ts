@@ -1,0 +1,159 @@
+import { verify } from '../../core/deliver/sign';
+import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
+import { epochMs, type PullRequest } from '../../core/enrich/datacenter/schema';
+import { refStateStore } from '../../core/pipeline/ref-state';
+import { NULL_HASH } from '../../core/payload/datacenter';
+import type { BridgeConfig } from '../config/schema';
+import type { Selection } from '../config/selection';
+import { watchTips } from '../poll/builds';
+import { moveCommits, type MoveCommits } from '../poll/commits';
+import { stageAndQueue, type PollDeps } from '../poll/deps';
+import { defaultBranchTip } from '../poll/refs';
+import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
+import type { Inbox } from '../webhooks/inbox';
+import type { WebhookResult } from './edition';
+
+// Data Center webhooks at POST /webhooks/bitbucket: verified, parsed and saved (webhooks/inbox.ts)
+// before the answer, then handled from the state database under the repository's lock, as the poll
+// would have found them (same changes, same delivery ids).
+
+export interface ReceiveDeps {
+  config: BridgeConfig;
+  deps: PollDeps;
+  select: Selection;
+  instance: string;
+  inbox: Inbox;
+}
+
+/** Verifies, parses and saves a webhook; answers 202 only once it is in the state database. */
+export async function receiveWebhook(headers: Record<string, string | undefined>, raw: Buffer, r: ReceiveDeps): Promise<WebhookResult> {
+  const secret = r.config.bridge.webhookSecret;
+  if (!secret) return { status: 401, message: 'webhooks are off: set BRIDGE_WEBHOOK_SECRET (the secret of the Bitbucket webhook) to receive them' };
+  if (!verify(secret, raw, headers['x-hub-signature'])) return { status: 401, message: 'X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET' };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { status: 400, message: 'the body is not JSON' };
+  }
+  const eventKey = signedEventKey(headers['x-event-key'], payload);
+  if (typeof eventKey !== 'string') return eventKey;
+  const parsed = parseWebhook(eventKey, payload);
+  if (parsed.kind === 'invalid') return { status: 400, message: parsed.reason };
+  if (parsed.kind === 'ignored') return { status: 200, message: `ignored: ${parsed.reason}` };
+  const repository = parsed.repository;
+  const name = { project: repository.project.key, slug: repository.slug, stableId: String(repository.id) };
+  if (!r.select.selected(name)) return { status: 200, message: 'ignored: the repository is not selected (BITBUCKET_PROJECTS, BITBUCKET_REPOS)' };
+  // Sharded bridges sit behind one Service, so a webhook reaches any of them: each takes every selected
+  // repository's webhooks (Data Center does not send one again). The owner's poll finds pull-request
+  // events under the same ids, and PanDev deduplicates; a push it finds as part of a longer move is sent
+  // again as that move (its commits twice, never lost). Only the build watch is left to the owner.
+  if (!(await r.inbox.accept(String(repository.id), raw.toString('utf8')))) {
+    return { status: 503, message: `${r.config.bridge.webhookBacklog} webhooks wait to be handled (BRIDGE_WEBHOOK_BACKLOG): this one is refused; the poll finds what it carries, except deletions` };
+  }
+  return { status: 202, message: 'accepted', background: r.inbox.drain(String(repository.id)) };
+}
+
+/** One saved webhook (verified and parsed once already), run under its repository's lock by the inbox. */
+export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox'>): Promise<void> {
+  const payload: unknown = JSON.parse(body);
+  const eventKey = signedEventKey(undefined, payload);
+  const parsed = typeof eventKey === 'string' ? parseWebhook(eventKey, payload) : undefined;
+  if (parsed?.kind !== 'push' && parsed?.kind !== 'pull-request') return;
+  const repository = parsed.repository;
+  const key = String(repository.id);
+  if (parsed.kind === 'push') {
+    const moves = await pushMoves(parsed.event, r.deps);
+    await stageAndQueue(pushEvents(moves.event, r.instance, moves.commits), r.deps);
+    await rememberTips(moves.event, r.deps);
+    // Their builds are watched as if the poll had seen the move (the poll will find the tips known);
+    // a repository another shard polls is watched there.
+    const tips = moves.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
+    if (r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key })) await watchTips(key, tips, 'webhook', r.deps);
+    return;
+  }
+  if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, r.deps))) return;
+  await stageAndQueue(parsed.build(r.instance), r.deps);
+}
+
+/**
+ * The event key comes from the signed body: X-Event-Key is not covered by X-Hub-Signature, so trusting
+ * it would let a captured body (say a pr:opened) be replayed as pr:merged or pr:deleted. Data Center
+ * sends both and they agree; a header that disagrees is refused. Only the connection test
+ * (`diagnostics:ping`, body `{"test": true}`) has no key in its body.
+ */
+function signedEventKey(header: string | undefined, payload: unknown): string | WebhookResult {
+  const body = payload as { eventKey?: unknown; test?: unknown } | null;
+  if (body?.test === true && body.eventKey === undefined) return 'diagnostics:ping';
+  if (typeof body?.eventKey !== 'string' || !body.eventKey) return { status: 400, message: 'the body has no eventKey: not a Data Center webhook' };
+  if (header !== undefined && header !== body.eventKey) {
+    return { status: 400, message: `X-Event-Key (${header}) disagrees with the signed body's eventKey (${body.eventKey}); the body's is the one signed, so the request is refused` };
+  }
+  return body.eventKey;
+}
+
+/**
+ * Each ref change as a move from where the bridge last delivered the ref, with its commits read. A
+ * webhook can come late: the repository's poll (which holds its lock) may have delivered the ref to
+ * this tip or past it already, and sending it again would deliver those commits under new ids and set
+ * the recorded tip back. So a change the recorded tip covers is dropped (its tip is the recorded one,
+ * or no commit of it lies beyond it), and one that does not start at the recorded tip (a webhook lost,
+ * or refused when the bridge was down) is sent from the recorded tip, as the poll would send it.
+ */
+async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: PushEvent; commits: Map<string, MoveCommits> }> {
+  const refs = refStateStore(deps.ctx.store);
+  const repo = String(event.repository.id);
+  const changes: PushEvent['changes'] = [];
+  const read = new Map<string, MoveCommits>();
+  let defaultTip: string | undefined | null = null;
+  for (const change of event.changes) {
+    const known = await refs.get(repo, change.ref.type === 'TAG' ? 'tag' : 'branch', change.ref.displayId);
+    const to = change.type === 'DELETE' ? null : change.toHash;
+    if (known && known.tip === to) continue;
+    const from = change.type === 'ADD' ? null : change.fromHash;
+    const rebased = known !== undefined && known.tip !== from;
+    const move = rebased ? { ...change, fromHash: known.tip ?? NULL_HASH, type: !known.tip ? ('ADD' as const) : to ? ('UPDATE' as const) : ('DELETE' as const) } : change;
+    if (move.ref.type !== 'BRANCH' || move.type === 'DELETE') {
+      changes.push(move);
+      continue;
+    }
+    if (move.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
+    const exclude = move.type === 'ADD' ? (defaultTip ?? undefined) : move.fromHash;
+    const commits = await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude && exclude !== move.toHash ? { exclude } : {}) });
+    // Nothing beyond the recorded tip: the poll delivered this move already.
+    if (rebased && move.type === 'UPDATE' && commits.commits.length === 0) continue;
+    read.set(move.ref.id, commits);
+    changes.push(move);
+  }
+  return { event: { ...event, changes }, commits: read };
+}
+
+/**
+ * pr:modified is the one event the poll cannot date: Data Center records no activity for it, so the poll
+ * finds it by comparing title, description and target with what it saw last, and dates it by the pull
+ * request's updatedDate then, which later activity may have moved past the webhook's. So the two must
+ * not both report one modification: the webhook's is sent only when the poll has not yet seen the pull
+ * request at or after it, and then the poll's memory takes the new content, so that the poll does not
+ * report it again. Both run under the repository's lock.
+ */
+async function modificationIsNew(repo: string, pr: PullRequest, deps: PollDeps): Promise<boolean> {
+  const seen = await deps.state.pullRequest(repo, pr.id);
+  const memory = seen?.m as PullRequestMemory | undefined;
+  if (seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
+  if (seen && pr.state === 'OPEN') await deps.state.savePullRequest(repo, pr.id, { ...seen, m: withContent(pr, memory) });
+  return true;
+}
+
+/** The poll then finds these refs where the webhook left them, and sends nothing for them again. */
+async function rememberTips(event: PushEvent, deps: PollDeps): Promise<void> {
+  const refs = refStateStore(deps.ctx.store);
+  const repo = String(event.repository.id);
+  for (const change of event.changes) {
+    const type = change.ref.type === 'TAG' ? 'tag' : 'branch';
+    const known = await refs.get(repo, type, change.ref.displayId);
+    // Only a move from where the bridge last saw the ref (pushMoves made every change one).
+    if (!known || known.tip === (change.fromHash === NULL_HASH ? null : change.fromHash)) {
+      await refs.set(repo, type, change.ref.displayId, { tip: change.type === 'DELETE' ? null : change.toHash, at: deps.ctx.clock.now(), origin: 'webhook' });
+    }
+  }
+}
