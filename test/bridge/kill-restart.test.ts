@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dcEnv, exited, inProcessBridge, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, sorted, spawnBridge, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // Issue 6, items 5 and 6: the bridge as operators run it (the CLI, in its own process) is killed with
@@ -88,7 +89,8 @@ describe('kill -9 while an answered webhook waits for its repository', () => {
     const repo = projectRepositories(env.sim)[0]!;
     const repository = `${repo.projectKey}/${repo.slug}`;
     env.sim.actions.createBranch({ repository, name: 'to-be-deleted' });
-    const port = 19464 + Math.floor(Math.random() * 500);
+    // The same address across the restart, as Bitbucket's webhook has it: one the system just handed out.
+    const port = await freePort();
     const childEnv = { ...env.env, BRIDGE_LISTEN: `127.0.0.1:${port}` };
     const yaml = env.yaml();
     const deletions = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].ref.displayId === 'to-be-deleted' && (d.body as any).changes[0].type === 'DELETE');
@@ -117,3 +119,14 @@ describe('kill -9 while an answered webhook waits for its repository', () => {
     }
   }, 90_000);
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
