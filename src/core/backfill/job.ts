@@ -8,7 +8,8 @@ import type { ForwardQueue } from '../pipeline/queue';
 import { etaSeconds, remainingRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, type Phase, type PhaseContext } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
-import { getBackfill, saveBackfill, type BackfillRecord } from './state';
+import { getBackfill, newRun, saveBackfill, type BackfillRecord } from './state';
+import { runStore } from './store';
 
 // One piece of a repository's backfill: a bounded number of Bitbucket requests (never more than the
 // rate budget grants) from where the last piece stopped, then the cursor is saved and the next piece
@@ -56,11 +57,12 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
-  let current: BackfillRecord = { ...record, state: 'running', startedAt: record.startedAt ?? ctx.clock.now(), updatedAt: ctx.clock.now() };
+  let current: BackfillRecord = { ...(await withItsData(ctx, record)), state: 'running', startedAt: record.startedAt ?? ctx.clock.now(), updatedAt: ctx.clock.now() };
   const phaseCtx: PhaseContext = {
     ...deps,
     repository,
     since: Date.parse(record.since),
+    data: runStore(ctx.store, repository, current.run),
     spent: () => deps.client.requests - startRequests,
     cap,
     get: (request, schema) => deps.client.get(request, schema),
@@ -113,6 +115,26 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   } finally {
     await deps.budget.flush();
   }
+}
+
+/**
+ * The record, its run's data ready. A run that has not begun begins; one whose data has expired (a
+ * backfill deselected for weeks, then selected again) starts over from the commits, because a
+ * missing page would otherwise read as the end of its feed and the run would finish with history
+ * missing. What it delivered already is not delivered twice (stable ids, the ledger).
+ */
+async function withItsData(ctx: BackfillDeps['ctx'], record: BackfillRecord): Promise<BackfillRecord> {
+  const data = runStore(ctx.store, record.repository, record.run);
+  if (!record.cursor) {
+    await data.begin();
+    return record;
+  }
+  if (await data.begun()) return record;
+  const { cursor: _lost, total: _unknown, ...rest } = record;
+  const fresh: BackfillRecord = { ...rest, run: newRun(ctx.clock.now()), done: 0 };
+  await runStore(ctx.store, record.repository, fresh.run).begin();
+  ctx.log.warn({ repository: record.repository, phase: record.cursor.phase, expiredRun: record.run }, 'backfill working data expired; starting this repository again from its commits');
+  return fresh;
 }
 
 /** Saves a step's progress; deselected meanwhile, the progress is kept under the cancellation and the piece stops. */

@@ -13,6 +13,11 @@ export const BackfillRecord = z.object({
   /** Everything updated since this instant is replayed (fixed when first requested). */
   since: z.string(),
   requestedAt: z.number(),
+  /**
+   * Names this run's working data (backfill/store.ts). A new record gets a new one, so it never reads
+   * an earlier run's pages; a record from before runs were named gets one that has no data, and starts over.
+   */
+  run: z.string().default('unnamed'),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
   updatedAt: z.number(),
@@ -30,6 +35,11 @@ export const BackfillRecord = z.object({
 export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
 const key = (repository: string) => kvKey('backfill', repository);
+
+/** A run's name: when it began, in base 36 (one repository never begins two runs in a millisecond). */
+export function newRun(now: number): string {
+  return now.toString(36);
+}
 
 export async function getBackfill(store: KeyValueStore, repository: string): Promise<BackfillRecord | undefined> {
   const value = await store.get(key(repository));
@@ -59,6 +69,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
           windowDays: options.windowDays,
           since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),
           requestedAt: options.now,
+          run: newRun(options.now),
           updatedAt: options.now,
           done: 0,
           requests: 0,

@@ -1,6 +1,5 @@
 import { ActivityPage, type ActivityEntry } from '../../enrich/cloud/schema';
 import { activityEvents } from '../../history/pull-request-events';
-import { jobStore } from '../store';
 import { repoParams, stage, type PhaseRunner } from './context';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
@@ -17,10 +16,9 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
     }
     byPullRequest.set(entry.pull_request.id, [...(byPullRequest.get(entry.pull_request.id) ?? []), entry]);
   }
-  const store = jobStore(pc.ctx.store, pc.repository);
   const repository = await pc.lookups.repository(pc.workspace, pc.repository);
   for (const [id, entries] of byPullRequest) {
-    const stored = await store.pullRequest(id);
+    const stored = await pc.data.pullRequest(id);
     // Not among the pull requests updated in the window: it changed after the list was read (the
     // reconciliation will see it) or it was deleted since.
     if (!stored) continue;

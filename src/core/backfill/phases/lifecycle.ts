@@ -1,8 +1,6 @@
 import { pullRequestSize } from '../../enrich/cloud/pull-request-size';
 import type { PullRequest } from '../../enrich/cloud/schema';
 import { lifecycleEvents, type Lifecycle } from '../../history/pull-request-events';
-import { kvKey } from '../../keys';
-import { jobStore } from '../store';
 import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 
 // Each pull request in turn: its commits (a walk of the stored graph), its size (its diffstat, the
@@ -12,13 +10,12 @@ export const lifecyclePhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'lifecycle' ? record.cursor : undefined;
   const page = cursor?.page ?? 0;
   const index = Number(cursor?.next ?? 0);
-  const ids = await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page).padStart(5, '0')));
+  const ids = await pc.data.ids(page);
   if (!ids || index >= ids.length) {
-    const more = ids !== undefined && (await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page + 1).padStart(5, '0')))) !== undefined;
+    const more = ids !== undefined && (await pc.data.ids(page + 1)) !== undefined;
     return more ? { record, next: '0', page: page + 1 } : { record };
   }
-  const store = jobStore(pc.ctx.store, pc.repository);
-  const stored = await store.pullRequest(ids[index]!);
+  const stored = await pc.data.pullRequest(ids[index]!);
   if (stored) {
     const pr = stored.pullRequest;
     const graph = await graphOf(pc);
@@ -30,7 +27,7 @@ export const lifecyclePhase: PhaseRunner = async (pc, record) => {
       commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
       ...(pc.preferences.commitStats !== 'off' ? await size(pc, pr) : {}),
     };
-    await store.putPullRequest({ pullRequest: pr, lifecycle });
+    await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
     await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
   }
   return { record: { ...record, done: record.done + 1 }, next: String(index + 1), page };

@@ -1,6 +1,4 @@
 import { PullRequestPage } from '../../enrich/cloud/schema';
-import { kvKey } from '../../keys';
-import { jobStore } from '../store';
 import { repoParams, type PhaseRunner } from './context';
 
 // Every pull request updated in the window, in every state, 50 a page, with the fields the native
@@ -17,10 +15,9 @@ export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
         query: { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(pc.since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS },
       };
   const page = await pc.get(request, PullRequestPage);
-  const store = jobStore(pc.ctx.store, pc.repository);
   const number = cursor?.page ?? 0;
-  for (const pullRequest of page.values) await store.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
-  await pc.ctx.store.set(kvKey('bfdata', pc.repository, 'ids', String(number).padStart(5, '0')), page.values.map((pr) => pr.id), { ttlSeconds: 3 * 24 * 3600 });
+  for (const pullRequest of page.values) await pc.data.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
+  await pc.data.putIds(number, page.values.map((pr) => pr.id));
   const total = (record.total ?? 0) + page.values.length;
   return { record: { ...record, total }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
 };
