@@ -23,6 +23,8 @@ export const BackfillRecord = z.object({
   updatedAt: z.number(),
   /** Where the job resumes: the feed it is reading and that feed's next page. */
   cursor: z.object({ phase: z.string(), next: z.string().optional(), page: z.number().int().optional() }).optional(),
+  /** When the pull-request list began to be read (see phases/activity.ts). */
+  listedAt: z.number().optional(),
   /** Units of work done (pull requests, commits, …) and, once known, the total. */
   done: z.number().int().default(0),
   total: z.number().int().optional(),

@@ -16,22 +16,25 @@ export const lifecyclePhase: PhaseRunner = async (pc, record) => {
     return more ? { record, next: '0', page: page + 1 } : { record };
   }
   const stored = await pc.data.pullRequest(ids[index]!);
-  if (stored) {
-    const pr = stored.pullRequest;
-    const graph = await graphOf(pc);
-    const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
-    const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
-    // A merged pull request's destination is the merge commit's first parent: what it merged into.
-    const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
-    const lifecycle: Lifecycle = {
-      commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
-      ...(pc.preferences.commitStats !== 'off' ? await size(pc, pr) : {}),
-    };
-    await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
-    await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
-  }
+  if (stored) await replayLifecycle(pc, stored.pullRequest);
   return { record: { ...record, done: record.done + 1 }, next: String(index + 1), page };
 };
+
+/** One pull request's commits, size and created event, kept for the phases after this one. */
+export async function replayLifecycle(pc: PhaseContext, pr: PullRequest): Promise<Lifecycle> {
+  const graph = await graphOf(pc);
+  const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
+  const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
+  // A merged pull request's destination is the merge commit's first parent: what it merged into.
+  const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
+  const lifecycle: Lifecycle = {
+    commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
+    ...(pc.preferences.commitStats !== 'off' ? await size(pc, pr) : {}),
+  };
+  await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
+  await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
+  return lifecycle;
+}
 
 async function size(pc: PhaseContext, pr: PullRequest): Promise<Pick<Lifecycle, 'size'>> {
   const link = (pr.links as { diffstat?: { href?: string } } | undefined)?.diffstat?.href;

@@ -7,6 +7,7 @@ export const FULL_PULL_REQUEST_FIELDS = '+values.participants,+values.reviewers,
 
 export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'pullrequests' ? record.cursor : undefined;
+  const listedAt = cursor ? record.listedAt : pc.ctx.clock.now();
   const request = cursor?.next
     ? { next: cursor.next }
     : {
@@ -16,8 +17,16 @@ export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
       };
   const page = await pc.get(request, PullRequestPage);
   const number = cursor?.page ?? 0;
-  for (const pullRequest of page.values) await pc.data.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
-  await pc.data.putIds(number, page.values.map((pr) => pr.id));
-  const total = (record.total ?? 0) + page.values.length;
-  return { record: { ...record, total }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
+  // A pull request updated while the list is read jumps to its first page, already read, and the
+  // ones it passed move down a place: the next page repeats one already read (counted once), and
+  // the one that jumped is missing (the activity phase reads it on its own).
+  const fresh: number[] = [];
+  for (const pullRequest of page.values) {
+    if (await pc.data.pullRequest(pullRequest.id)) continue;
+    await pc.data.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
+    fresh.push(pullRequest.id);
+  }
+  await pc.data.putIds(number, fresh);
+  const total = (record.total ?? 0) + fresh.length;
+  return { record: { ...record, total, ...(listedAt !== undefined ? { listedAt } : {}) }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
 };
