@@ -13,6 +13,9 @@ const record = (over: Partial<BackfillRecord>): BackfillRecord => ({
   updatedAt: 0,
   done: 0,
   requests: 0,
+  leftOutInARow: 0,
+  skipped: [],
+  skippedCount: 0,
   ...over,
 });
 const hour = { available: 900, plannedPerHour: 900 };

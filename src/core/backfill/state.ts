@@ -6,6 +6,10 @@ import type { KeyValueStore } from '../ports';
 // how to pause (deselected) or resume (selected again) one. The jobs that do the work read and advance
 // these records; the settings page only reads them.
 
+/** Something the backfill left out after trying it again and again (see retries.ts), and why. */
+export const Skip = z.object({ phase: z.string(), what: z.string(), reason: z.string() });
+export type Skip = z.infer<typeof Skip>;
+
 export const BackfillRecord = z.object({
   repository: z.string(),
   state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed']),
@@ -33,6 +37,13 @@ export const BackfillRecord = z.object({
   /** Seconds the job expects to need at the current request budget, when it can tell. */
   etaSeconds: z.number().optional(),
   error: z.string().optional(),
+  /** Tries that failed in a row at the cursor's place (429s aside), and the last one's error. */
+  retries: z.object({ at: z.string(), count: z.number().int(), tries: z.number().int(), error: z.string() }).optional(),
+  /** Places of the current phase left out one after the other (retries.ts). */
+  leftOutInARow: z.number().int().default(0),
+  /** What was left out, the most recent few; `skippedCount` counts them all. */
+  skipped: z.array(Skip).default([]),
+  skippedCount: z.number().int().default(0),
 });
 export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
@@ -75,6 +86,9 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
           updatedAt: options.now,
           done: 0,
           requests: 0,
+          leftOutInARow: 0,
+          skipped: [],
+          skippedCount: 0,
         };
     await saveBackfill(store, record);
     started.push(record);

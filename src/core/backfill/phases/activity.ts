@@ -4,7 +4,7 @@ import { activityEvents } from '../../history/pull-request-events';
 import type { BackfillRecord } from '../state';
 import type { StoredPullRequest } from '../store';
 import { repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
-import { replayLifecycle } from './lifecycle';
+import { replayLifecycle, sizeLeftOut } from './lifecycle';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
 // update, approval, change request and comment, 50 a page, without a request per pull request.
@@ -28,7 +28,7 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
       // Out of requests: this page again next piece (what it staged is not staged twice).
       if (pc.spent() >= pc.cap) return { record: current, next: cursor?.next ?? '' };
       stored = await readMissed(pc, id);
-      if (stored) current = { ...current, total: (current.total ?? 0) + 1, done: current.done + 1 };
+      if (stored) current = sizeLeftOut(pc, { ...current, total: (current.total ?? 0) + 1, done: current.done + 1 }, id);
     }
     // Still unknown: changed only after the list was read (the live events and the reconciliation
     // have it) or deleted since.

@@ -18,6 +18,8 @@ export interface PhaseContext extends BackfillDeps {
   /** Requests made in this piece so far, and how many it may make. */
   spent(): number;
   cap: number;
+  /** The step failed here too often: it leaves out what it can do without, noting it (retries.ts). */
+  readonly leavingOut: boolean;
   get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>>;
 }
 

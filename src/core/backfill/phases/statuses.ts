@@ -1,5 +1,6 @@
 import { CommitStatusPage } from '../../enrich/cloud/schema';
 import { buildStatusEvents } from '../../history/status-events';
+import { withSkip } from '../retries';
 import { graphOf, repoParams, stage, type PhaseRunner } from './context';
 
 // Build statuses have no repository-wide feed on Bitbucket Cloud: each commit's statuses cost a
@@ -14,6 +15,8 @@ export const statusesPhase: PhaseRunner = async (pc, record) => {
     const more = ids !== undefined && (await pc.data.ids(page + 1)) !== undefined;
     return more ? { record, next: '0', page: page + 1 } : { record };
   }
+  // Its statuses failed to come too often: this pull request's are left out (retries.ts).
+  if (pc.leavingOut) return { record: withSkip(record, { phase: 'statuses', what: `the build statuses of pull request #${ids[index]!}` }), next: String(index + 1), page };
   const stored = await pc.data.pullRequest(ids[index]!);
   const head = stored?.pullRequest.source.commit?.hash;
   const commit = head ? (await graphOf(pc)).get(head) : undefined;
