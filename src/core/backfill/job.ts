@@ -39,10 +39,12 @@ const ORDER: Phase[] = phaseOrder;
 const PIECE_MS = 30_000;
 const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 
-export async function runBackfillPiece(repository: string, deps: BackfillDeps): Promise<PieceOutcome> {
+/** `chain`: the chain of pieces this one belongs to (state.ts); another chain's record is not this piece's to advance. */
+export async function runBackfillPiece(repository: string, deps: BackfillDeps, chain?: string): Promise<PieceOutcome> {
   const { ctx } = deps;
   const record = await getBackfill(ctx.store, repository);
   if (!record || record.state === 'cancelled' || record.state === 'done' || record.state === 'failed') return { kind: 'stopped', reason: record ? record.state : 'no backfill requested' };
+  if (chain !== undefined && record.chain !== undefined && chain !== record.chain) return { kind: 'stopped', reason: 'another chain of pieces took this backfill over' };
   // The selection decides, not the record: a piece that was running when the repository was
   // deselected may have written its progress over the cancellation.
   if (!(await settingsStore(ctx.store, ctx.secrets).isSelected(repository))) {

@@ -39,6 +39,12 @@ export const BackfillRecord = z.object({
   error: z.string().optional(),
   /** Tries that failed in a row at the cursor's place (429s aside), and the last one's error. */
   retries: z.object({ at: z.string(), count: z.number().int(), tries: z.number().int(), error: z.string() }).optional(),
+  /**
+   * The chain of queued pieces that advances this record. Each piece queues the next with it; one
+   * started later (a cancelled backfill resumed, the watchdog's) takes over, and the earlier one's
+   * next piece stops, so a record never has two chains spending its budget.
+   */
+  chain: z.string().optional(),
   /** Places of the current phase left out one after the other (retries.ts). */
   leftOutInARow: z.number().int().default(0),
   /** What was left out, the most recent few; `skippedCount` counts them all. */
@@ -49,10 +55,11 @@ export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
 const key = (repository: string) => kvKey('backfill', repository);
 
-/** A run's name: when it began, in base 36 (one repository never begins two runs in a millisecond). */
+/** A run's or a chain's name: when it began, in base 36 (one repository never begins two in a millisecond). */
 export function newRun(now: number): string {
   return now.toString(36);
 }
+export const newChain = newRun;
 
 export async function getBackfill(store: KeyValueStore, repository: string): Promise<BackfillRecord | undefined> {
   const value = await store.get(key(repository));
@@ -75,7 +82,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
     if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
     const record: BackfillRecord = resume
-      ? { ...existing, state: 'queued', updatedAt: options.now }
+      ? { ...existing, state: 'queued', chain: newChain(options.now), updatedAt: options.now }
       : {
           repository,
           state: 'queued',
@@ -83,6 +90,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
           since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),
           requestedAt: options.now,
           run: newRun(options.now),
+          chain: newChain(options.now),
           updatedAt: options.now,
           done: 0,
           requests: 0,
