@@ -145,9 +145,9 @@ async function withItsData(ctx: BackfillDeps['ctx'], record: BackfillRecord): Pr
     return record;
   }
   if (await data.begun()) return record;
+  // What it left out stays noted: events it sent without something are not sent again.
   const { cursor: _lost, total: _unknown, retries: _elsewhere, ...rest } = record;
-  // What it left out is tried again too.
-  const fresh: BackfillRecord = { ...rest, run: newRun(ctx.clock.now()), done: 0, skipped: [], skippedCount: 0 };
+  const fresh: BackfillRecord = { ...rest, run: newRun(ctx.clock.now()), done: 0, leftOutInARow: 0 };
   await runStore(ctx.store, record.repository, fresh.run).begin();
   ctx.log.warn({ repository: record.repository, phase: record.cursor.phase, expiredRun: record.run }, 'backfill working data expired; starting this repository again from its commits');
   return fresh;
