@@ -1,8 +1,6 @@
-import type { BackfillRecord } from '../../src/core/backfill/state';
-import { settingsStore } from '../../src/core/config/settings';
-import { hostStores } from '../../src/sandbox/host-store';
 import { expectedBackfill } from './backfill-expectations';
-import { testSandbox, type TestSandbox } from './helpers';
+import { backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // One pull request Bitbucket keeps failing on must not hold up its repository's backfill nor spend
@@ -11,15 +9,12 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
-const records = async () => Promise.all(sb.host.kvs.keys('backfill:').map(async (key) => (await sb.host.kvs.get(key)) as BackfillRecord));
+const records = () => backfillRecords(sb);
 
 afterEach(() => sb.stop());
 
 it('leaves out the size of a pull request whose diffstat always fails, and the rest of a feed that always fails, and says so', async () => {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'bad-pr', repositories: 2, pullRequestsPerRepository: 12, rateLimitPerHour: 0 } });
-  await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ requestsPerHour: 100_000 });
-  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
-  data(await call('connection/check', {}));
+  sb = await backfillSandbox({ seed: 'bad-pr', repositories: 2, pullRequestsPerRepository: 12 });
   const [first, second] = [...sb.simulator.model.repositories.values()];
   // Created well inside the window, so their created events are replayed.
   const since = Date.now() - 29 * 86_400_000;
@@ -54,9 +49,7 @@ it('leaves out the size of a pull request whose diffstat always fails, and the r
   expect(sb.logs.filter((line) => /interrupted/.test(line.message)).length).toBe(6 + 3 + 7);
 
   // Everything else arrived, and the two pull requests' events went without their size.
-  const expected = expectedBackfill(sb.simulator, [first!], Date.parse(one.since));
-  const got = new Set(sb.sink.deliveries().map((d) => d.id));
-  expect([...expected.ids].filter(([id]) => !got.has(id)).map(([, what]) => what)).toEqual([]);
+  expect(missing(sb, expectedBackfill(sb.simulator, [first!], Date.parse(one.since)).ids)).toEqual([]);
   const created = (pr: typeof huge) => sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pandev.entity === `pullrequest:${first!.uuid}:${pr!.id}`)!;
   expect((created(huge).body as any).pandev.pullrequest.size).toBeUndefined();
   expect((created(garbled).body as any).pandev.pullrequest.size).toBeUndefined();
@@ -68,10 +61,7 @@ it('leaves out the size of a pull request whose diffstat always fails, and the r
 }, 120_000);
 
 it('gives every further pull request a single try once its diffstats keep failing one after the other', async () => {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'bad-diffstats', repositories: 1, pullRequestsPerRepository: 10, rateLimitPerHour: 0 } });
-  await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ requestsPerHour: 100_000 });
-  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
-  data(await call('connection/check', {}));
+  sb = await backfillSandbox({ seed: 'bad-diffstats', repositories: 1, pullRequestsPerRepository: 10 });
   sb.simulator.faults.add({ path: '/diffstat/', status: 500, body: 'Internal Server Error' });
   data(await call('connection/activate', {}));
   for (let i = 0; i < 60 && (await records()).some((r) => r.state !== 'done'); i++) await Promise.race([sb.settle(), new Promise((resolve) => setTimeout(resolve, 500))]);

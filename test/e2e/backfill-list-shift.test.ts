@@ -1,8 +1,6 @@
-import type { BackfillRecord } from '../../src/core/backfill/state';
-import { settingsStore } from '../../src/core/config/settings';
-import { hostStores } from '../../src/sandbox/host-store';
 import { expectedBackfill } from './backfill-expectations';
-import { testSandbox, type TestSandbox } from './helpers';
+import { backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // The backfill reads the pull requests updated in its window newest first, a page at a time. One
@@ -11,15 +9,12 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
-const record = async () => (await sb.host.kvs.get(sb.host.kvs.keys('backfill:')[0]!)) as BackfillRecord;
+const record = async () => (await backfillRecords(sb))[0]!;
 
 afterEach(() => sb.stop());
 
 it('replays a pull request updated while the pull-request list is read, and counts each pull request once', async () => {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'list-shift', repositories: 1, pullRequestsPerRepository: 120, rateLimitPerHour: 0 } });
-  await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ requestsPerHour: 100_000 });
-  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
-  data(await call('connection/check', {}));
+  sb = await backfillSandbox({ seed: 'list-shift', repositories: 1, pullRequestsPerRepository: 120 });
   // The list's pages answer slowly: the update lands after its first page was read.
   const slow = sb.simulator.faults.add({ path: '/pullrequests$', latencyMs: 1000 });
   data(await call('connection/activate', {}));
@@ -39,8 +34,6 @@ it('replays a pull request updated while the pull-request list is read, and coun
 
   const r = await record();
   expect({ state: r.state, done: r.done, total: r.total }).toEqual({ state: 'done', done: inWindow.length, total: inWindow.length });
-  const expected = expectedBackfill(sb.simulator, [repo], since);
-  const got = new Set(sb.sink.deliveries().map((d) => d.id));
-  expect([...expected.ids].filter(([id]) => !got.has(id)).map(([, what]) => what)).toEqual([]);
+  expect(missing(sb, expectedBackfill(sb.simulator, [repo], since).ids)).toEqual([]);
   expect(sb.logs.filter((line) => /updated while the list was read/.test(line.message))).toHaveLength(1);
 }, 120_000);

@@ -3,7 +3,8 @@ import { settingsStore, type Preferences } from '../../src/core/config/settings'
 import type { CloudSimulatorOptions } from '../../src/sandbox/cloud-sim';
 import { hostStores } from '../../src/sandbox/host-store';
 import { expectedBackfill } from './backfill-expectations';
-import { testSandbox, type TestSandbox } from './helpers';
+import { backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // A backfill's working data (the commit graph, the pull requests it read) belongs to one run of it:
@@ -13,15 +14,12 @@ import { data, settingsCaller } from './settings-helpers';
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
 const settings = () => settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
-const record = async () => (await sb.host.kvs.get(sb.host.kvs.keys('backfill:')[0]!)) as BackfillRecord;
+const record = async () => (await backfillRecords(sb))[0]!;
 
 afterEach(() => sb.stop());
 
 async function start(simulator: CloudSimulatorOptions, preferences: Partial<Preferences>) {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { repositories: 1, rateLimitPerHour: 0, ...simulator } });
-  await settings().savePreferences({ requestsPerHour: 100_000, ...preferences });
-  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
-  data(await call('connection/check', {}));
+  sb = await backfillSandbox({ repositories: 1, ...simulator }, preferences);
   return [...sb.simulator.model.repositories.values()][0]!;
 }
 
@@ -61,8 +59,7 @@ it('starts over from the commits when its working data expired while it was stop
   expect(r.done).toBe(r.total);
   expect(sb.logs.some((line) => /working data expired/.test(line.message))).toBe(true);
   const expected = expectedBackfill(sb.simulator, [repo], Date.parse(r.since));
-  const got = new Set(sb.sink.deliveries().map((d) => d.id));
-  expect([...expected.ids].filter(([id]) => !got.has(id)).map(([, what]) => what)).toEqual([]);
+  expect(missing(sb, expected.ids)).toEqual([]);
   expect(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push')).toHaveLength(expected.refs.size);
 }, 120_000);
 

@@ -1,8 +1,7 @@
 import type { BackfillRecord } from '../../src/core/backfill/state';
-import { settingsStore } from '../../src/core/config/settings';
-import { hostStores } from '../../src/sandbox/host-store';
 import { expectedBackfill } from './backfill-expectations';
-import { testSandbox, type TestSandbox } from './helpers';
+import { backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Forge does not promise to deliver a queued message: a backfill whose next piece is lost would stay
@@ -11,17 +10,14 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
-const records = async () => Promise.all(sb.host.kvs.keys('backfill:').map(async (key) => (await sb.host.kvs.get(key)) as BackfillRecord));
+const records = () => backfillRecords(sb);
 const stateOf = async (uuid: string) => (await records()).find((r) => r.repository === uuid)!.state;
 const pieceOf = (uuid: string) => (body: Record<string, unknown>) => (body.backfill as { repository?: string } | undefined)?.repository === uuid;
 
 afterEach(() => sb.stop());
 
 it('queues the pieces of backfills whose chain was lost once the backfill has stood still for half an hour', async () => {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'watchdog', repositories: 3, pullRequestsPerRepository: 60, rateLimitPerHour: 0 } });
-  await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ requestsPerHour: 100_000 });
-  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
-  data(await call('connection/check', {}));
+  sb = await backfillSandbox({ seed: 'watchdog', repositories: 3, pullRequestsPerRepository: 60 });
   const [never, halfway, healthy] = [...sb.simulator.model.repositories.values()].map((repo) => repo.uuid);
   // The first piece of one (as if Activate stopped before queueing it) and the second of another
   // (as if its consumer died before queueing it) never arrive.
@@ -49,9 +45,7 @@ it('queues the pieces of backfills whose chain was lost once the backfill has st
   const finished = await records();
   expect(finished.map((r) => `${r.state} ${r.done}/${r.total}`)).toEqual(finished.map((r) => `done ${r.total}/${r.total}`));
   expect(sb.logs.filter((line) => /queued again/.test(line.message))).toHaveLength(1);
-  const expected = expectedBackfill(sb.simulator, [...sb.simulator.model.repositories.values()], Date.parse(finished[0]!.since));
-  const got = new Set(sb.sink.deliveries().map((d) => d.id));
-  expect([...expected.ids].filter(([id]) => !got.has(id)).map(([, what]) => what)).toEqual([]);
+  expect(missing(sb, expectedBackfill(sb.simulator, [...sb.simulator.model.repositories.values()], Date.parse(finished[0]!.since)).ids)).toEqual([]);
 
   // Nothing left to restart: a later tick queues nothing.
   await sb.host.runScheduled('five-minute-tick');
