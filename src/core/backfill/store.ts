@@ -17,6 +17,8 @@ const pageKey = (page: number) => String(page).padStart(5, '0');
 export interface StoredPullRequest {
   pullRequest: PullRequest;
   lifecycle: Lifecycle;
+  /** The page of the pull-request list it was found on, while the list is being read. */
+  listedOn?: number;
 }
 
 export interface CommitStats {

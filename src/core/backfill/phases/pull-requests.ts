@@ -18,12 +18,14 @@ export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
   const page = await pc.get(request, PullRequestPage);
   const number = cursor?.page ?? 0;
   // A pull request updated while the list is read jumps to its first page, already read, and the
-  // ones it passed move down a place: the next page repeats one already read (counted once), and
-  // the one that jumped is missing (the activity phase reads it on its own).
+  // ones it passed move down a place: the next page repeats one an earlier page listed (counted
+  // once), and the one that jumped is missing (the activity phase reads it on its own). The same
+  // page read again, after a piece died, lists its own again.
   const fresh: number[] = [];
   for (const pullRequest of page.values) {
-    if (await pc.data.pullRequest(pullRequest.id)) continue;
-    await pc.data.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
+    const known = await pc.data.pullRequest(pullRequest.id);
+    if (known && known.listedOn !== number) continue;
+    await pc.data.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } }, listedOn: number });
     fresh.push(pullRequest.id);
   }
   await pc.data.putIds(number, fresh);
