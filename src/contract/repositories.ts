@@ -48,6 +48,8 @@ export interface BackfillView {
   total?: number;
   etaSeconds?: number;
   error?: string;
+  /** What it left out after failing at it again and again: how many, and the most recent few with why. */
+  skipped?: { count: number; recent: string[] };
 }
 
 export interface RepositoryRow {

@@ -38,7 +38,7 @@ export interface StatusView {
     total?: number;
     /** The longest remaining estimate among running jobs. */
     etaSeconds?: number;
-    /** Unfinished and failed jobs, most recently updated first (at most 20). */
+    /** Unfinished and failed jobs, and finished ones that left something out, most recently updated first (at most 20). */
     active: BackfillRow[];
   };
 }

@@ -9,9 +9,13 @@ const record = (over: Partial<BackfillRecord>): BackfillRecord => ({
   windowDays: 30,
   since: '2026-10-27T00:00:00Z',
   requestedAt: 0,
+  run: '0',
   updatedAt: 0,
   done: 0,
   requests: 0,
+  leftOutInARow: 0,
+  skipped: [],
+  skippedCount: 0,
   ...over,
 });
 const hour = { available: 900, plannedPerHour: 900 };

@@ -60,6 +60,7 @@ export function backfillView(record: BackfillRecord): BackfillView {
     ...(record.total !== undefined ? { total: record.total } : {}),
     ...(record.etaSeconds !== undefined ? { etaSeconds: record.etaSeconds } : {}),
     ...(record.error ? { error: record.error } : {}),
+    ...(record.skippedCount ? { skipped: { count: record.skippedCount, recent: record.skipped.map((s) => `${s.what}: ${s.reason}`) } } : {}),
   };
 }
 

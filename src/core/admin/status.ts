@@ -115,7 +115,8 @@ function backfillSummary(records: BackfillRecord[], catalog: Catalog | undefined
   const live = records.filter((r) => r.state !== 'cancelled');
   const known = live.every((r) => r.total !== undefined);
   const active: BackfillRow[] = live
-    .filter((r) => r.state !== 'done')
+    // A finished one stays in view while it has left something out.
+    .filter((r) => r.state !== 'done' || r.skippedCount > 0)
     .sort((a, b) => b.updatedAt - a.updatedAt)
     .slice(0, 20)
     .map((r) => ({ repository: r.repository, name: catalog?.byKey.get(keyPart(r.repository))?.name ?? r.repository, ...backfillView(r) }));

@@ -6,9 +6,11 @@ import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
 import type { ForwardQueue } from '../pipeline/queue';
 import { etaSeconds, remainingRequests, type BudgetView } from './eta';
-import { phaseOrder, phases, type Phase, type PhaseContext } from './phases';
+import { phaseOrder, phases, skips, type Phase, type PhaseContext, type PhaseStep } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
-import { getBackfill, saveBackfill, type BackfillRecord } from './state';
+import { failedTry, modeAt, restOfFeedSkipped } from './retries';
+import { getBackfill, newRun, saveBackfill, type BackfillRecord } from './state';
+import { runStore } from './store';
 
 // One piece of a repository's backfill: a bounded number of Bitbucket requests (never more than the
 // rate budget grants) from where the last piece stopped, then the cursor is saved and the next piece
@@ -37,10 +39,12 @@ const ORDER: Phase[] = phaseOrder;
 const PIECE_MS = 30_000;
 const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 
-export async function runBackfillPiece(repository: string, deps: BackfillDeps): Promise<PieceOutcome> {
+/** `chain`: the chain of pieces this one belongs to (state.ts); another chain's record is not this piece's to advance. */
+export async function runBackfillPiece(repository: string, deps: BackfillDeps, chain?: string): Promise<PieceOutcome> {
   const { ctx } = deps;
   const record = await getBackfill(ctx.store, repository);
   if (!record || record.state === 'cancelled' || record.state === 'done' || record.state === 'failed') return { kind: 'stopped', reason: record ? record.state : 'no backfill requested' };
+  if (chain !== undefined && record.chain !== undefined && chain !== record.chain) return { kind: 'stopped', reason: 'another chain of pieces took this backfill over' };
   // The selection decides, not the record: a piece that was running when the repository was
   // deselected may have written its progress over the cancellation.
   if (!(await settingsStore(ctx.store, ctx.secrets).isSelected(repository))) {
@@ -56,28 +60,40 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
-  let current: BackfillRecord = { ...record, state: 'running', startedAt: record.startedAt ?? ctx.clock.now(), updatedAt: ctx.clock.now() };
+  let current: BackfillRecord = { ...(await withItsData(ctx, record)), state: 'running', startedAt: record.startedAt ?? ctx.clock.now(), updatedAt: ctx.clock.now() };
+  let mode = modeAt(current);
+  let stepping = false;
   const phaseCtx: PhaseContext = {
     ...deps,
     repository,
     since: Date.parse(record.since),
+    data: runStore(ctx.store, repository, current.run),
     spent: () => deps.client.requests - startRequests,
     cap,
     get: (request, schema) => deps.client.get(request, schema),
+    get leavingOut() {
+      return mode === 'leave-out';
+    },
   };
   try {
     const deadline = ctx.clock.now() + PIECE_MS;
     await primeRepositoryObjects(phaseCtx);
     while (phaseCtx.spent() < cap && ctx.clock.now() < deadline) {
-      const phase = current.cursor?.phase ?? ORDER[0]!;
-      const step = await phases[phase as Phase](phaseCtx, current);
-      current = { ...step.record, updatedAt: ctx.clock.now(), requests: record.requests + phaseCtx.spent() };
+      const phase = (current.cursor?.phase ?? ORDER[0]!) as Phase;
+      stepping = true;
+      const step: PhaseStep = mode !== 'skip-feed' ? await phases[phase](phaseCtx, current) : await (skips[phase] ?? restOfFeed)(phaseCtx, current);
+      stepping = false;
+      if (step.record.skippedCount > current.skippedCount) ctx.log.warn({ repository, ...step.record.skipped.at(-1) }, 'backfill left something out after repeated failures');
+      // Past its place: the failed tries there are over.
+      const { retries: _over, ...passed } = step.record;
+      current = { ...passed, leftOutInARow: mode === 'as-usual' || step.next === undefined ? 0 : current.leftOutInARow + 1, updatedAt: ctx.clock.now(), requests: record.requests + phaseCtx.spent() };
+      mode = 'as-usual';
       if (step.next === undefined) {
-        const following = ORDER[ORDER.indexOf(phase as Phase) + 1];
+        const following = ORDER[ORDER.indexOf(phase) + 1];
         if (!following) {
           current = { ...current, state: 'done', finishedAt: ctx.clock.now(), cursor: undefined, etaSeconds: 0 };
           await saveBackfill(ctx.store, current);
-          ctx.log.info({ repository, done: current.done, total: current.total }, 'backfill finished');
+          ctx.log.info({ repository, done: current.done, total: current.total, skipped: current.skippedCount }, 'backfill finished');
           return { kind: 'done' };
         }
         current = { ...current, cursor: { phase: following } };
@@ -96,15 +112,16 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
       ctx.log.warn({ repository, reason }, 'backfill stopped for this repository');
       return { kind: 'stopped', reason };
     }
-    if (error instanceof BitbucketError && error.transient) {
-      // After a 429 the budget knows how long to wait (Retry-After, or its own backoff); other
-      // passing failures (5xx, network) are tried again in half a minute.
+    // After a 429 the budget knows how long to wait (Retry-After, or its own backoff), and the step
+    // is not to blame. Other passing failures (5xx, network, a malformed answer), and a request
+    // refused in a step, count against the step's place (retries.ts); a passing one before any step
+    // is tried again in half a minute.
+    if (error instanceof BitbucketError && (error.transient || (stepping && error.kind === 'client'))) {
       await deps.budget.flush();
-      const snapshot = error.kind === 'rate-limited' ? await deps.budget.snapshot() : undefined;
-      const delay = snapshot ? Math.max(1, Math.ceil((snapshot.availableAt(1) - ctx.clock.now()) / 1000)) : (error.retryAfterSeconds ?? 30);
-      ctx.log.warn({ repository, error: error.message, retryInSeconds: delay }, 'backfill piece interrupted; will resume');
-      if ((await saveProgress(ctx, { ...current, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return CANCELLED;
-      return { kind: 'continue', delaySeconds: delay };
+      const retry = error.kind === 'rate-limited' ? { record: current, delaySeconds: await rateLimitWait(deps) } : stepping ? failedTry(current, error) : { record: current, delaySeconds: error.retryAfterSeconds ?? 30 };
+      ctx.log.warn({ repository, error: error.message, tries: retry.record.retries?.count, retryInSeconds: retry.delaySeconds }, 'backfill piece interrupted; will resume');
+      if ((await saveProgress(ctx, { ...retry.record, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return CANCELLED;
+      return { kind: 'continue', delaySeconds: retry.delaySeconds };
     }
     const reason = errorMessage(error);
     await saveBackfill(ctx.store, { ...current, state: 'failed', error: reason, updatedAt: ctx.clock.now() });
@@ -113,6 +130,27 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps): 
   } finally {
     await deps.budget.flush();
   }
+}
+
+/**
+ * The record, its run's data ready. A run that has not begun begins; one whose data has expired (a
+ * backfill deselected for weeks, then selected again) starts over from the commits, because a
+ * missing page would otherwise read as the end of its feed and the run would finish with history
+ * missing. What it delivered already is not delivered twice (stable ids, the ledger).
+ */
+async function withItsData(ctx: BackfillDeps['ctx'], record: BackfillRecord): Promise<BackfillRecord> {
+  const data = runStore(ctx.store, record.repository, record.run);
+  if (!record.cursor) {
+    await data.begin();
+    return record;
+  }
+  if (await data.begun()) return record;
+  // What it left out stays noted: events it sent without something are not sent again.
+  const { cursor: _lost, total: _unknown, retries: _elsewhere, ...rest } = record;
+  const fresh: BackfillRecord = { ...rest, run: newRun(ctx.clock.now()), done: 0, leftOutInARow: 0 };
+  await runStore(ctx.store, record.repository, fresh.run).begin();
+  ctx.log.warn({ repository: record.repository, phase: record.cursor.phase, expiredRun: record.run }, 'backfill working data expired; starting this repository again from its commits');
+  return fresh;
 }
 
 /** Saves a step's progress; deselected meanwhile, the progress is kept under the cancellation and the piece stops. */
@@ -126,6 +164,16 @@ async function saveProgress(ctx: BackfillDeps['ctx'], record: BackfillRecord): P
 /** This repository's time left on its own, at the budget's pace. */
 function eta(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView): number {
   return etaSeconds(remainingRequests(record, deps.preferences.commitStats), budget);
+}
+
+/** Leaves the rest of the current feed out. */
+async function restOfFeed(_pc: PhaseContext, record: BackfillRecord): Promise<PhaseStep> {
+  return { record: restOfFeedSkipped(record, record.cursor?.phase ?? ORDER[0]!) };
+}
+
+async function rateLimitWait(deps: BackfillDeps): Promise<number> {
+  const snapshot = await deps.budget.snapshot();
+  return Math.max(1, Math.ceil((snapshot.availableAt(1) - deps.ctx.clock.now()) / 1000));
 }
 
 function budgetView(snapshot: BudgetSnapshot, spentSince: number): BudgetView {

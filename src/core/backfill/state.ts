@@ -6,6 +6,10 @@ import type { KeyValueStore } from '../ports';
 // how to pause (deselected) or resume (selected again) one. The jobs that do the work read and advance
 // these records; the settings page only reads them.
 
+/** Something the backfill left out after trying it again and again (see retries.ts), and why. */
+export const Skip = z.object({ phase: z.string(), what: z.string(), reason: z.string() });
+export type Skip = z.infer<typeof Skip>;
+
 export const BackfillRecord = z.object({
   repository: z.string(),
   state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed']),
@@ -13,11 +17,18 @@ export const BackfillRecord = z.object({
   /** Everything updated since this instant is replayed (fixed when first requested). */
   since: z.string(),
   requestedAt: z.number(),
+  /**
+   * Names this run's working data (backfill/store.ts). A new record gets a new one, so it never reads
+   * an earlier run's pages; a record from before runs were named gets one that has no data, and starts over.
+   */
+  run: z.string().default('unnamed'),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
   updatedAt: z.number(),
   /** Where the job resumes: the feed it is reading and that feed's next page. */
   cursor: z.object({ phase: z.string(), next: z.string().optional(), page: z.number().int().optional() }).optional(),
+  /** When the pull-request list began to be read (see phases/activity.ts). */
+  listedAt: z.number().optional(),
   /** Units of work done (pull requests, commits, …) and, once known, the total. */
   done: z.number().int().default(0),
   total: z.number().int().optional(),
@@ -26,10 +37,29 @@ export const BackfillRecord = z.object({
   /** Seconds the job expects to need at the current request budget, when it can tell. */
   etaSeconds: z.number().optional(),
   error: z.string().optional(),
+  /** Tries that failed in a row at the cursor's place (429s aside), and the last one's error. */
+  retries: z.object({ at: z.string(), count: z.number().int(), tries: z.number().int(), error: z.string() }).optional(),
+  /**
+   * The chain of queued pieces that advances this record. Each piece queues the next with it; one
+   * started later (a cancelled backfill resumed, the watchdog's) takes over, and the earlier one's
+   * next piece stops, so a record never has two chains spending its budget.
+   */
+  chain: z.string().optional(),
+  /** Places of the current phase left out one after the other (retries.ts). */
+  leftOutInARow: z.number().int().default(0),
+  /** What was left out, the most recent few; `skippedCount` counts them all. */
+  skipped: z.array(Skip).default([]),
+  skippedCount: z.number().int().default(0),
 });
 export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
 const key = (repository: string) => kvKey('backfill', repository);
+
+/** A run's or a chain's name: when it began, in base 36 (one repository never begins two in a millisecond). */
+export function newRun(now: number): string {
+  return now.toString(36);
+}
+export const newChain = newRun;
 
 export async function getBackfill(store: KeyValueStore, repository: string): Promise<BackfillRecord | undefined> {
   const value = await store.get(key(repository));
@@ -52,16 +82,21 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
     if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
     const record: BackfillRecord = resume
-      ? { ...existing, state: 'queued', updatedAt: options.now }
+      ? { ...existing, state: 'queued', chain: newChain(options.now), updatedAt: options.now }
       : {
           repository,
           state: 'queued',
           windowDays: options.windowDays,
           since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),
           requestedAt: options.now,
+          run: newRun(options.now),
+          chain: newChain(options.now),
           updatedAt: options.now,
           done: 0,
           requests: 0,
+          leftOutInARow: 0,
+          skipped: [],
+          skippedCount: 0,
         };
     await saveBackfill(store, record);
     started.push(record);

@@ -3,15 +3,22 @@ import type { KeyValueStore } from '../ports';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
 import type { Lifecycle } from '../history/pull-request-events';
 
-// What a backfill job keeps between its pieces: the commit graph's pages and the pull requests it
-// has read, so later phases (activity, refs) need no request for them. Kept three days at most.
+// What a backfill keeps between its pieces: the commit graph's pages, the pull requests it has read
+// and the order it read them in, so later phases (lifecycle, activity, refs) need no request for them.
+// It belongs to one run of the backfill (the record's `run`): a backfill asked for again starts with
+// none of an earlier run's pages. Kept fourteen days, longer than any run at the budget's pace (900
+// requests an hour for two weeks); a run that outlives its data starts again (see `begun`).
 
-const TTL_SECONDS = 3 * 24 * 3600;
+const TTL_SECONDS = 14 * 24 * 3600;
 const CHUNK = 25;
+const ttl = { ttlSeconds: TTL_SECONDS };
+const pageKey = (page: number) => String(page).padStart(5, '0');
 
 export interface StoredPullRequest {
   pullRequest: PullRequest;
   lifecycle: Lifecycle;
+  /** The page of the pull-request list it was found on, while the list is being read. */
+  listedOn?: number;
 }
 
 export interface CommitStats {
@@ -20,14 +27,32 @@ export interface CommitStats {
   lines_removed: number;
 }
 
+/** Facts about the repository's commits, true whichever run reads them: a commit's stats never change. */
 export function jobStore(store: KeyValueStore, repository: string) {
-  const key = (...parts: Array<string | number>) => kvKey('bfdata', repository, ...parts);
+  const key = (hash: string) => kvKey('bfdata', repository, 'stats', hash.slice(0, 12));
   return {
-    /** A page of the feed, split so that no stored value nears Forge's 240 KiB limit. */
+    /** A commit's file stats, read once even when a piece ends before its push is staged. */
+    commitStats: (hash: string) => store.get<CommitStats>(key(hash)),
+    putCommitStats: (hash: string, stats: CommitStats) => store.set(key(hash), stats, ttl),
+  };
+}
+
+export type RunStore = ReturnType<typeof runStore>;
+
+/** One run's working data. */
+export function runStore(store: KeyValueStore, repository: string, run: string) {
+  const key = (...parts: Array<string | number>) => kvKey('bfdata', repository, run, ...parts);
+  return {
+    /**
+     * Written before anything else of the run, with the same lifetime: while it is there, everything
+     * the run wrote after it is there too. Gone, some pages may have expired and the run cannot
+     * trust a missing page to mean "no more".
+     */
+    begin: () => store.set(key('begun'), true, ttl),
+    begun: async () => (await store.get(key('begun'))) !== undefined,
+    /** A page of the commits feed, split so that no stored value nears Forge's 240 KiB limit. */
     async putCommits(page: number, commits: Commit[]): Promise<void> {
-      for (let i = 0; i * CHUNK < commits.length; i++) {
-        await store.set(key('commits', String(page).padStart(5, '0'), i), commits.slice(i * CHUNK, (i + 1) * CHUNK), { ttlSeconds: TTL_SECONDS });
-      }
+      for (let i = 0; i * CHUNK < commits.length; i++) await store.set(key('commits', pageKey(page), i), commits.slice(i * CHUNK, (i + 1) * CHUNK), ttl);
     },
     async commits(): Promise<Commit[]> {
       const all: Commit[] = [];
@@ -39,10 +64,10 @@ export function jobStore(store: KeyValueStore, repository: string) {
       } while (cursor);
       return all;
     },
-    /** A commit's file stats, read once even when a piece ends before its push is staged. */
-    commitStats: (hash: string) => store.get<CommitStats>(key('stats', hash.slice(0, 12))),
-    putCommitStats: (hash: string, stats: CommitStats) => store.set(key('stats', hash.slice(0, 12)), stats, { ttlSeconds: TTL_SECONDS }),
-    putPullRequest: (value: StoredPullRequest) => store.set(key('pr', value.pullRequest.id), value, { ttlSeconds: TTL_SECONDS }),
+    putPullRequest: (value: StoredPullRequest) => store.set(key('pr', value.pullRequest.id), value, ttl),
     pullRequest: (id: number) => store.get<StoredPullRequest>(key('pr', id)),
+    /** The ids of a page of the pull-request list, in the order the later phases go through them. */
+    putIds: (page: number, ids: number[]) => store.set(key('ids', pageKey(page)), ids, ttl),
+    ids: (page: number) => store.get<number[]>(key('ids', pageKey(page))),
   };
 }

@@ -8,8 +8,8 @@ import { keyPart } from '../keys';
 export const ForwardMessage = z.union([
   z.object({ change: Change }),
   z.object({ ids: z.array(z.string()).min(1) }),
-  /** The next piece of one repository's backfill (see core/backfill/job.ts). */
-  z.object({ backfill: z.object({ workspace: z.string(), repository: z.string() }) }),
+  /** The next piece of one repository's backfill (see core/backfill/job.ts), of the record's chain (none: sent before chains were named). */
+  z.object({ backfill: z.object({ workspace: z.string(), repository: z.string(), chain: z.string().optional() }) }),
   /** Reconcile these repositories now (the five-minute tick chose them; see core/reconcile). */
   z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.union([z.tuple([z.string(), z.number()]), z.string()])).default([]), plannedAt: z.number().optional() }) }),
   /** Post or update the DORA comment: after a merge, or for those waiting on a production deployment. */

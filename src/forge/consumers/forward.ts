@@ -26,7 +26,7 @@ export async function forward(event: unknown): Promise<unknown> {
     return undefined;
   }
   const body = message.data;
-  if ('backfill' in body) return runBackfillMessage(body.backfill.workspace, body.backfill.repository);
+  if ('backfill' in body) return runBackfillMessage(body.backfill);
   if ('reconcile' in body) return runReconcileMessage(body.reconcile);
   if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext?.retryCount ?? 0);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);

@@ -1,5 +1,6 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { runBackfillPiece } from '../../core/backfill/job';
+import { pieceMessage } from '../../core/backfill/watchdog';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { commentsEnabled, updateComments } from '../../core/metrics/comment';
 import type { CommentTask } from '../../core/pipeline/deliver-entries';
@@ -13,12 +14,13 @@ import { forgeForwardQueue } from '../adapters/queue';
 // (after the rate budget's wait, when there is one), so a repository's backfill is a chain of pieces
 // each well inside the consumer's time limit.
 
-export async function runBackfillMessage(workspace: string, repository: string): Promise<void> {
+export async function runBackfillMessage(message: Extract<ForwardMessage, { backfill: unknown }>['backfill']): Promise<void> {
+  const { workspace, repository, chain } = message;
   const ctx = forgeContext();
   const queue = forgeForwardQueue();
   const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
-  const outcome = await runBackfillPiece(repository, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, preferences, workspace });
-  if (outcome.kind === 'continue') await queue.push([{ backfill: { workspace, repository } }], { delaySeconds: outcome.delaySeconds, serializeBy: PLANNED_WORK });
+  const outcome = await runBackfillPiece(repository, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, preferences, workspace }, chain);
+  if (outcome.kind === 'continue') await queue.push([pieceMessage(workspace, { repository, chain })], { delaySeconds: outcome.delaySeconds, serializeBy: PLANNED_WORK });
 }
 
 export async function runReconcileMessage(message: Extract<ForwardMessage, { reconcile: unknown }>['reconcile']): Promise<void> {

@@ -1,3 +1,4 @@
+import { restartStalledBackfills } from '../../core/backfill/watchdog';
 import { errorMessage } from '../../core/errors';
 import { drainInbox } from '../../core/pipeline/inbox';
 import { planReconciliation } from '../../core/reconcile/pass';
@@ -7,8 +8,8 @@ import { forgeForwardQueue } from '../adapters/queue';
 import { workspaceFromContext } from '../adapters/workspace';
 
 /**
- * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost,
- * and plan the reconciliation of the repositories whose period is due.
+ * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost
+ * and backfills whose pieces were lost, and plan the reconciliation of the repositories whose period is due.
  */
 export async function tick(_event: unknown, context: unknown): Promise<void> {
   const ctx = forgeContext();
@@ -17,6 +18,12 @@ export async function tick(_event: unknown, context: unknown): Promise<void> {
   await sweepOutbox(ctx, queue);
   const workspace = workspaceFromContext(context);
   if (!workspace) return ctx.log.warn({}, 'no workspace in the invocation context; reconciliation skipped');
+  try {
+    await restartStalledBackfills({ store: ctx.store, queue, log: ctx.log, workspace, now: ctx.clock.now() });
+  } catch (error) {
+    // The next tick looks again; the reconciliation below need not wait for it.
+    ctx.log.error({ error: errorMessage(error) }, 'could not check the backfill for lost pieces');
+  }
   try {
     await planReconciliation({ ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, workspace });
   } catch (error) {

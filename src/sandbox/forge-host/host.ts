@@ -146,6 +146,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
       checkIdle();
     }),
     queueStats: () => queue.stats(),
+    loseEvents: (match, times) => queue.lose(match, times),
     kvs: {
       get: async (key) => store.get(VALUES, key)?.value,
       set: async (key, value) => {

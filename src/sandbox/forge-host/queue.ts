@@ -65,8 +65,14 @@ export class AsyncEventQueue {
   private counts = { pushed: 0, delivered: 0, retried: 0, dropped: 0 };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private losing: Array<{ match: (body: Record<string, unknown>) => boolean; remaining: number }> = [];
 
   constructor(private readonly deps: QueueDeps) {}
+
+  /** Forge does not promise delivery: the next `times` events pushed whose body matches are accepted and never run. */
+  lose(match: (body: Record<string, unknown>) => boolean, times = 1): void {
+    this.losing.push({ match, remaining: times });
+  }
 
   push(queueName: string, jobId: string, events: PushedEvent[]): void {
     const job = this.jobs.get(jobId) ?? { total: 0, success: 0, failed: 0, cancelled: 0 };
@@ -75,6 +81,7 @@ export class AsyncEventQueue {
       const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: Date.now() + this.scaled(pushed.delayInSeconds ?? 0) };
       this.counts.pushed += 1;
       job.total += 1;
+      if (this.lost(pushed.body)) continue;
       if (this.deps.hasConsumer(queueName)) this.enqueue(event);
       else this.drop(event, 'no-consumer', `no consumer listens on queue '${queueName}'`);
     }
@@ -123,6 +130,14 @@ export class AsyncEventQueue {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  private lost(body: Record<string, unknown>): boolean {
+    const rule = this.losing.find((r) => r.match(body));
+    if (!rule) return false;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.losing = this.losing.filter((r) => r !== rule);
+    return true;
   }
 
   private scaled(seconds: number): number {

@@ -65,6 +65,8 @@ export interface ForgeHost {
   runScheduled(key?: string): Promise<void>;
   idle(): Promise<void>;
   queueStats(): QueueStats;
+  /** Forge does not promise delivery: the next `times` (default 1) async events pushed whose body matches are accepted and never run. */
+  loseEvents(match: (body: Record<string, unknown>) => boolean, times?: number): void;
   kvs: {
     get(key: string): Promise<unknown>;
     set(key: string, value: unknown): Promise<void>;

@@ -7,7 +7,7 @@ import { styles } from './styles';
 
 export function BackfillProgress({ backfill, name }: { backfill: BackfillView; name: string }) {
   const { state, done, total, etaSeconds, error } = backfill;
-  if (state === 'done') return <span style={styles.subtle}>done ({done})</span>;
+  if (state === 'done') return <div><span style={styles.subtle}>done ({done})</span><Skipped backfill={backfill} /></div>;
   if (state === 'cancelled') return <span style={styles.subtle}>cancelled</span>;
   if (state === 'failed') return <span style={styles.error}>failed{error ? `: ${error}` : ''}</span>;
   return (
@@ -17,6 +17,18 @@ export function BackfillProgress({ backfill, name }: { backfill: BackfillView; n
         {state === 'queued' ? 'queued' : `${done}${total ? ` of ${total}` : ''}`}
         {etaSeconds ? ` · about ${duration(etaSeconds)} left` : ''}
       </span>
+      <Skipped backfill={backfill} />
+    </div>
+  );
+}
+
+/** What Bitbucket kept failing to give: the newest in full, every kept one on hover. */
+function Skipped({ backfill }: { backfill: BackfillView }) {
+  const skipped = backfill.skipped;
+  if (!skipped) return null;
+  return (
+    <div style={styles.error} title={skipped.recent.join('\n')}>
+      {skipped.count} left out after repeated failures, latest: {skipped.recent.at(-1)}
     </div>
   );
 }

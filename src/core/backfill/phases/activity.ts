@@ -1,7 +1,10 @@
-import { ActivityPage, type ActivityEntry } from '../../enrich/cloud/schema';
+import { ActivityPage, PullRequest, type ActivityEntry } from '../../enrich/cloud/schema';
+import { BitbucketError } from '../../errors';
 import { activityEvents } from '../../history/pull-request-events';
-import { jobStore } from '../store';
-import { repoParams, stage, type PhaseRunner } from './context';
+import type { BackfillRecord } from '../state';
+import type { StoredPullRequest } from '../store';
+import { repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
+import { replayLifecycle, sizeLeftOut } from './lifecycle';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
 // update, approval, change request and comment, 50 a page, without a request per pull request.
@@ -17,19 +20,46 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
     }
     byPullRequest.set(entry.pull_request.id, [...(byPullRequest.get(entry.pull_request.id) ?? []), entry]);
   }
-  const store = jobStore(pc.ctx.store, pc.repository);
+  let current = record;
   const repository = await pc.lookups.repository(pc.workspace, pc.repository);
   for (const [id, entries] of byPullRequest) {
-    const stored = await store.pullRequest(id);
-    // Not among the pull requests updated in the window: it changed after the list was read (the
-    // reconciliation will see it) or it was deleted since.
+    let stored = await pc.data.pullRequest(id);
+    if (!stored && missedByTheList(record, entries)) {
+      // Out of requests: this page again next piece (what it staged is not staged twice).
+      if (pc.spent() >= pc.cap) return { record: current, next: cursor?.next ?? '' };
+      stored = await readMissed(pc, id);
+      if (stored) current = sizeLeftOut(pc, { ...current, total: (current.total ?? 0) + 1, done: current.done + 1 }, id);
+    }
+    // Still unknown: changed only after the list was read (the live events and the reconciliation
+    // have it) or deleted since.
     if (!stored) continue;
     await stage(pc, activityEvents({ workspace: pc.workspace, repository, pullRequest: stored.pullRequest, since: pc.since, origin: 'backfill' }, entries, stored.lifecycle));
   }
   // Newest first: the first entry older than the window ends the log for this backfill.
-  return { record, ...(!older && page.next ? { next: page.next } : {}) };
+  return { record: current, ...(!older && page.next ? { next: page.next } : {}) };
 };
 
 export function entryDate(entry: ActivityEntry): string {
   return entry.update?.date ?? entry.approval?.date ?? entry.changes_request?.date ?? entry.comment?.created_on ?? '';
+}
+
+/**
+ * Updated in the window before the list was read, yet not in it: it was updated again while the list
+ * was read, and jumped to the page already read (phases/pull-requests.ts).
+ */
+function missedByTheList(record: BackfillRecord, entries: ActivityEntry[]): boolean {
+  return record.listedAt === undefined || entries.some((entry) => Date.parse(entryDate(entry)) < record.listedAt!);
+}
+
+/** A pull request the list missed, read on its own and put through the lifecycle phase it missed. */
+async function readMissed(pc: PhaseContext, id: number): Promise<StoredPullRequest | undefined> {
+  try {
+    const pullRequest = await pc.get({ endpoint: 'pullRequest', params: { ...repoParams(pc), pull_request_id: id } }, PullRequest);
+    pc.ctx.log.info({ repository: pc.repository, pullRequest: id }, 'pull request updated while the list was read; read on its own');
+    return { pullRequest, lifecycle: await replayLifecycle(pc, pullRequest) };
+  } catch (error) {
+    // Deleted since: nothing left to replay (not the repository gone, which the job would conclude).
+    if (error instanceof BitbucketError && error.kind === 'not-found') return undefined;
+    throw error;
+  }
 }

@@ -1,5 +1,4 @@
 import { CommitPage } from '../../enrich/cloud/schema';
-import { jobStore } from '../store';
 import { COMMIT_LOOKBACK_MS, repoParams, type PhaseRunner } from './context';
 
 // The commits feed (every branch, newest first, with parents, 100 a page), down to a week before the
@@ -8,7 +7,7 @@ export const commitsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'commits' ? record.cursor : undefined;
   const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'commits', params: repoParams(pc), query: { pagelen: 100 } }, CommitPage);
   const number = cursor?.page ?? 0;
-  await jobStore(pc.ctx.store, pc.repository).putCommits(number, page.values);
+  await pc.data.putCommits(number, page.values);
   const cutoff = pc.since - COMMIT_LOOKBACK_MS;
   // Topological, not strictly by date: only a page entirely older than the cutoff ends the walk.
   const past = page.values.length > 0 && page.values.every((c) => Date.parse(c.date ?? '') < cutoff);

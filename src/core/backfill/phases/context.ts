@@ -6,16 +6,20 @@ import { stagePrebuilt } from '../../pipeline/stage';
 import { QUEUE_BATCH } from '../../pipeline/queue';
 import type { BackfillDeps } from '../job';
 import type { BackfillRecord } from '../state';
-import { jobStore } from '../store';
+import type { RunStore } from '../store';
 
 export type Phase = 'commits' | 'pullrequests' | 'lifecycle' | 'activity' | 'refs' | 'statuses' | 'deployments';
 
 export interface PhaseContext extends BackfillDeps {
   repository: string;
   since: number;
+  /** This run's working data. */
+  data: RunStore;
   /** Requests made in this piece so far, and how many it may make. */
   spent(): number;
   cap: number;
+  /** The step failed here too often: it leaves out what it can do without, noting it (retries.ts). */
+  readonly leavingOut: boolean;
   get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>>;
 }
 
@@ -37,7 +41,7 @@ const graphs = new WeakMap<PhaseContext, CommitGraph>();
 export async function graphOf(pc: PhaseContext): Promise<CommitGraph> {
   let graph = graphs.get(pc);
   if (!graph) {
-    graph = new CommitGraph(await jobStore(pc.ctx.store, pc.repository).commits());
+    graph = new CommitGraph(await pc.data.commits());
     graphs.set(pc, graph);
   }
   return graph;

@@ -2,12 +2,12 @@ import { activityPhase } from './activity';
 import { commitsPhase } from './commits';
 import type { Phase, PhaseRunner } from './context';
 import { deploymentsPhase } from './deployments';
-import { lifecyclePhase } from './lifecycle';
+import { lifecyclePhase, skipPullRequest } from './lifecycle';
 import { pullRequestsPhase } from './pull-requests';
 import { refsPhase } from './refs';
 import { statusesPhase } from './statuses';
 
-export type { Phase, PhaseContext } from './context';
+export type { Phase, PhaseContext, PhaseStep } from './context';
 
 /** In order: the graph first, then the pull requests that walk it, then what hangs off refs and pipelines. */
 export const phaseOrder: Phase[] = ['commits', 'pullrequests', 'lifecycle', 'activity', 'refs', 'statuses', 'deployments'];
@@ -20,4 +20,9 @@ export const phases: Record<Phase, PhaseRunner> = {
   refs: refsPhase,
   statuses: statusesPhase,
   deployments: deploymentsPhase,
+};
+
+/** How a phase steps past a place that keeps failing, where it can do better than end (retries.ts). */
+export const skips: Partial<Record<Phase, PhaseRunner>> = {
+  lifecycle: skipPullRequest,
 };

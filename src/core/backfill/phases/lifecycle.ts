@@ -1,8 +1,8 @@
 import { pullRequestSize } from '../../enrich/cloud/pull-request-size';
 import type { PullRequest } from '../../enrich/cloud/schema';
 import { lifecycleEvents, type Lifecycle } from '../../history/pull-request-events';
-import { kvKey } from '../../keys';
-import { jobStore } from '../store';
+import { withSkip } from '../retries';
+import type { BackfillRecord } from '../state';
 import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 
 // Each pull request in turn: its commits (a walk of the stored graph), its size (its diffstat, the
@@ -12,29 +12,48 @@ export const lifecyclePhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'lifecycle' ? record.cursor : undefined;
   const page = cursor?.page ?? 0;
   const index = Number(cursor?.next ?? 0);
-  const ids = await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page).padStart(5, '0')));
+  const ids = await pc.data.ids(page);
   if (!ids || index >= ids.length) {
-    const more = ids !== undefined && (await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page + 1).padStart(5, '0')))) !== undefined;
+    const more = ids !== undefined && (await pc.data.ids(page + 1)) !== undefined;
     return more ? { record, next: '0', page: page + 1 } : { record };
   }
-  const store = jobStore(pc.ctx.store, pc.repository);
-  const stored = await store.pullRequest(ids[index]!);
-  if (stored) {
-    const pr = stored.pullRequest;
-    const graph = await graphOf(pc);
-    const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
-    const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
-    // A merged pull request's destination is the merge commit's first parent: what it merged into.
-    const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
-    const lifecycle: Lifecycle = {
-      commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
-      ...(pc.preferences.commitStats !== 'off' ? await size(pc, pr) : {}),
-    };
-    await store.putPullRequest({ pullRequest: pr, lifecycle });
-    await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
-  }
-  return { record: { ...record, done: record.done + 1 }, next: String(index + 1), page };
+  const stored = await pc.data.pullRequest(ids[index]!);
+  const done = { ...record, done: record.done + 1 };
+  if (!stored) return { record: done, next: String(index + 1), page };
+  await replayLifecycle(pc, stored.pullRequest);
+  return { record: sizeLeftOut(pc, done, stored.pullRequest.id), next: String(index + 1), page };
 };
+
+/** Even without its size, the pull request kept failing: it is left out, and the next one goes on (retries.ts). */
+export const skipPullRequest: PhaseRunner = async (pc, record) => {
+  const cursor = record.cursor?.phase === 'lifecycle' ? record.cursor : undefined;
+  const page = cursor?.page ?? 0;
+  const index = Number(cursor?.next ?? 0);
+  const id = (await pc.data.ids(page))?.[index];
+  return { record: withSkip({ ...record, done: record.done + 1 }, { phase: 'lifecycle', what: `pull request #${id ?? '?'} (none of its events were sent)` }), next: String(index + 1), page };
+};
+
+/** The record, noting the pull request's size when the step had to leave it out (retries.ts). */
+export function sizeLeftOut(pc: PhaseContext, record: BackfillRecord, id: number): BackfillRecord {
+  if (!pc.leavingOut || pc.preferences.commitStats === 'off') return record;
+  return withSkip(record, { phase: 'lifecycle', what: `the size of pull request #${id} (its events went without it)` });
+}
+
+/** One pull request's commits, size and created event, kept for the phases after this one. */
+export async function replayLifecycle(pc: PhaseContext, pr: PullRequest): Promise<Lifecycle> {
+  const graph = await graphOf(pc);
+  const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
+  const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
+  // A merged pull request's destination is the merge commit's first parent: what it merged into.
+  const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
+  const lifecycle: Lifecycle = {
+    commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
+    ...(pc.preferences.commitStats !== 'off' && !pc.leavingOut ? await size(pc, pr) : {}),
+  };
+  await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
+  await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
+  return lifecycle;
+}
 
 async function size(pc: PhaseContext, pr: PullRequest): Promise<Pick<Lifecycle, 'size'>> {
   const link = (pr.links as { diffstat?: { href?: string } } | undefined)?.diffstat?.href;

@@ -1,6 +1,4 @@
 import { PullRequestPage } from '../../enrich/cloud/schema';
-import { kvKey } from '../../keys';
-import { jobStore } from '../store';
 import { repoParams, type PhaseRunner } from './context';
 
 // Every pull request updated in the window, in every state, 50 a page, with the fields the native
@@ -9,6 +7,7 @@ export const FULL_PULL_REQUEST_FIELDS = '+values.participants,+values.reviewers,
 
 export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'pullrequests' ? record.cursor : undefined;
+  const listedAt = cursor ? record.listedAt : pc.ctx.clock.now();
   const request = cursor?.next
     ? { next: cursor.next }
     : {
@@ -17,10 +16,19 @@ export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
         query: { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(pc.since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS },
       };
   const page = await pc.get(request, PullRequestPage);
-  const store = jobStore(pc.ctx.store, pc.repository);
   const number = cursor?.page ?? 0;
-  for (const pullRequest of page.values) await store.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } } });
-  await pc.ctx.store.set(kvKey('bfdata', pc.repository, 'ids', String(number).padStart(5, '0')), page.values.map((pr) => pr.id), { ttlSeconds: 3 * 24 * 3600 });
-  const total = (record.total ?? 0) + page.values.length;
-  return { record: { ...record, total }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
+  // A pull request updated while the list is read jumps to its first page, already read, and the
+  // ones it passed move down a place: the next page repeats one an earlier page listed (counted
+  // once), and the one that jumped is missing (the activity phase reads it on its own). The same
+  // page read again, after a piece died, lists its own again.
+  const fresh: number[] = [];
+  for (const pullRequest of page.values) {
+    const known = await pc.data.pullRequest(pullRequest.id);
+    if (known && known.listedOn !== number) continue;
+    await pc.data.putPullRequest({ pullRequest, lifecycle: { commits: { commits: [], firstCommitAt: null } }, listedOn: number });
+    fresh.push(pullRequest.id);
+  }
+  await pc.data.putIds(number, fresh);
+  const total = (record.total ?? 0) + fresh.length;
+  return { record: { ...record, total, ...(listedAt !== undefined ? { listedAt } : {}) }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
 };

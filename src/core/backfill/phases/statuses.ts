@@ -1,7 +1,6 @@
 import { CommitStatusPage } from '../../enrich/cloud/schema';
 import { buildStatusEvents } from '../../history/status-events';
-import { kvKey } from '../../keys';
-import { jobStore } from '../store';
+import { withSkip } from '../retries';
 import { graphOf, repoParams, stage, type PhaseRunner } from './context';
 
 // Build statuses have no repository-wide feed on Bitbucket Cloud: each commit's statuses cost a
@@ -11,12 +10,14 @@ export const statusesPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'statuses' ? record.cursor : undefined;
   const page = cursor?.page ?? 0;
   const index = Number(cursor?.next ?? 0);
-  const ids = await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page).padStart(5, '0')));
+  const ids = await pc.data.ids(page);
   if (!ids || index >= ids.length) {
-    const more = ids !== undefined && (await pc.ctx.store.get<number[]>(kvKey('bfdata', pc.repository, 'ids', String(page + 1).padStart(5, '0')))) !== undefined;
+    const more = ids !== undefined && (await pc.data.ids(page + 1)) !== undefined;
     return more ? { record, next: '0', page: page + 1 } : { record };
   }
-  const stored = await jobStore(pc.ctx.store, pc.repository).pullRequest(ids[index]!);
+  // Its statuses failed to come too often: this pull request's are left out (retries.ts).
+  if (pc.leavingOut) return { record: withSkip(record, { phase: 'statuses', what: `the build statuses of pull request #${ids[index]!}` }), next: String(index + 1), page };
+  const stored = await pc.data.pullRequest(ids[index]!);
   const head = stored?.pullRequest.source.commit?.hash;
   const commit = head ? (await graphOf(pc)).get(head) : undefined;
   if (commit) {

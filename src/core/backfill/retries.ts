@@ -1,0 +1,68 @@
+import type { BitbucketError } from '../errors';
+import type { BackfillRecord, Skip } from './state';
+
+// One bad pull request must not stop its repository's backfill (DESIGN.md, reliability model), nor
+// spend its budget asking for the same thing every half minute. A step that keeps failing at one
+// place is tried later and later; after a few tries the piece leaves out what it can do without (a
+// pull request's size, one pull request's build statuses) and sends the rest; if the step still
+// fails, that pull request or the rest of that feed is left out. Each skip is kept on the record and shown with its progress.
+
+/** Tries at one place before leaving something out: a malformed or refused answer is unlikely to mend itself. */
+const TRIES: Partial<Record<BitbucketError['kind'], number>> = { malformed: 3, client: 1 };
+const TRIES_OTHERWISE = 6;
+/**
+ * Places of one phase left out one after the other: what fails is the endpoint (every pull request's
+ * diffstat, say), not one pull request, and each further one gets a single try rather than a quarter
+ * of an hour of them.
+ */
+const IN_A_ROW = 2;
+/** Waits between tries double from half a minute, up to the queue's longest delay. */
+const FIRST_WAIT_SECONDS = 30;
+const LONGEST_WAIT_SECONDS = 900;
+/** Skips kept on the record (it must stay small); the count goes on. */
+const SKIPS_KEPT = 20;
+
+export type Mode = 'as-usual' | 'leave-out' | 'skip-feed';
+
+function placeOf(cursor: BackfillRecord['cursor']): string {
+  return JSON.stringify([cursor?.phase ?? '', cursor?.page ?? 0, cursor?.next ?? '']);
+}
+
+/** The record after a failed try at its place, and how long to wait before the next try. */
+export function failedTry(record: BackfillRecord, error: BitbucketError): { record: BackfillRecord; delaySeconds: number } {
+  const at = placeOf(record.cursor);
+  const count = record.retries?.at === at ? record.retries.count + 1 : 1;
+  const tries = record.leftOutInARow >= IN_A_ROW ? 1 : (TRIES[error.kind] ?? TRIES_OTHERWISE);
+  // Out of tries: the next piece leaves something out, and need not wait for that.
+  const backoff = count >= tries ? 1 : Math.min(LONGEST_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (count - 1));
+  return { record: { ...record, retries: { at, count, tries, error: error.message } }, delaySeconds: Math.max(backoff, error.retryAfterSeconds ?? 0) };
+}
+
+/** How the next step at the record's place goes: as usual, leaving out what it can, or past the rest of the feed. */
+export function modeAt(record: BackfillRecord): Mode {
+  const retries = record.retries;
+  if (!retries || retries.at !== placeOf(record.cursor) || retries.count < retries.tries) return 'as-usual';
+  return retries.count === retries.tries ? 'leave-out' : 'skip-feed';
+}
+
+/** The record with a skip noted, its reason the error that kept coming back. */
+export function withSkip(record: BackfillRecord, skip: Omit<Skip, 'reason'>): BackfillRecord {
+  const noted: Skip = { ...skip, reason: record.retries?.error ?? 'it kept failing' };
+  return { ...record, skipped: [...record.skipped, noted].slice(-SKIPS_KEPT), skippedCount: record.skippedCount + 1 };
+}
+
+const FEEDS: Record<string, string> = {
+  commits: 'commit graph',
+  pullrequests: 'pull-request list',
+  lifecycle: 'pull requests',
+  activity: 'pull-request activity log',
+  refs: 'branches and tags',
+  statuses: 'build statuses',
+  deployments: 'deployments',
+};
+
+/** The record with the rest of its current feed left out. */
+export function restOfFeedSkipped(record: BackfillRecord, phase: string): BackfillRecord {
+  const from = record.cursor?.page ? ` from page ${record.cursor.page + 1}` : '';
+  return withSkip(record, { phase, what: `the rest of the ${FEEDS[phase] ?? phase}${from}` });
+}
