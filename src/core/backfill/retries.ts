@@ -48,7 +48,7 @@ export function modeAt(record: BackfillRecord): Mode {
 /** The record with a skip noted, its reason the error that kept coming back. */
 export function withSkip(record: BackfillRecord, skip: Omit<Skip, 'reason'>): BackfillRecord {
   const noted: Skip = { ...skip, reason: record.retries?.error ?? 'it kept failing' };
-  return { ...record, skipped: [...record.skipped, noted].slice(-SKIPS_KEPT), skippedCount: record.skippedCount + 1 };
+  return { ...record, skipped: [...record.skipped, noted].slice(-SKIPS_KEPT), skippedCount: record.skippedCount + 1, ...(skip.phase === 'refs' ? { refsIncomplete: true } : {}) };
 }
 
 const FEEDS: Record<string, string> = {

@@ -50,6 +50,8 @@ export const BackfillRecord = z.object({
   /** What was left out, the most recent few; `skippedCount` counts them all. */
   skipped: z.array(Skip).default([]),
   skippedCount: z.number().int().default(0),
+  /** Some branches or tags were left out: the ref state does not hold every one the repository had. */
+  refsIncomplete: z.boolean().optional(),
 });
 export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
