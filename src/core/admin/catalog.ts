@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chunkedList } from '../chunked-list';
+import { Page } from '../enrich/cloud/schema';
 import { BitbucketError } from '../errors';
 import { sharedWalk } from './catalog-lease';
 import { keyPart } from '../keys';
@@ -34,7 +35,9 @@ const KEEP_SECONDS = 7 * 86_400;
 const CHUNK = 500;
 /** 200 pages of 100: more than any workspace the page is meant for, and a bound on one call's requests. */
 const MAX_PAGES = 200;
-const FIELDS = 'next,values.uuid,values.slug,values.name,values.project.key,values.project.name';
+const FIELDS = 'size,next,values.uuid,values.slug,values.name,values.project.key,values.project.name';
+/** Pages read at once once the first page has told how many there are: a resolver has 25 s in all. */
+const PARALLEL_PAGES = 4;
 
 const ApiRepository = z.object({
   uuid: z.string(),
@@ -82,18 +85,43 @@ async function readStored(ctx: AdminContext): Promise<Catalog | undefined> {
 async function fetchCatalog(ctx: AdminContext): Promise<Catalog> {
   const repositories: CatalogRepository[] = [];
   const projects = new Map<string, string>();
-  const request = { endpoint: 'repositories' as const, params: { workspace: ctx.workspace }, query: { pagelen: 100, fields: FIELDS } };
-  for await (const page of ctx.bitbucket.pages(request, ApiRepository, MAX_PAGES)) {
-    for (const repo of page) {
-      const projectKey = repo.project?.key ?? '';
-      projects.set(projectKey, repo.project?.name ?? 'No project');
-      repositories.push({ uuid: repo.uuid, slug: repo.slug, name: repo.name, projectKey });
-    }
+  for (const repo of await readRepositories(ctx)) {
+    const projectKey = repo.project?.key ?? '';
+    projects.set(projectKey, repo.project?.name ?? 'No project');
+    repositories.push({ uuid: repo.uuid, slug: repo.slug, name: repo.name, projectKey });
   }
   const fetchedAt = ctx.clock.now();
   const sorted = sortByProject(repositories, projects);
   await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects] });
   return catalog(fetchedAt, sorted, projects);
+}
+
+const ListPage = Page(ApiRepository).extend({ size: z.number().int().optional() });
+
+/**
+ * Every repository of the workspace. The first page says how many there are; the others are then
+ * read a few at a time by number, so thousands of repositories fit in one resolver call. Without a
+ * count, the `next` links are followed one by one.
+ */
+async function readRepositories(ctx: AdminContext): Promise<Array<z.infer<typeof ApiRepository>>> {
+  const request = { endpoint: 'repositories' as const, params: { workspace: ctx.workspace }, query: { pagelen: 100, fields: FIELDS } };
+  const first = await ctx.bitbucket.get(request, ListPage);
+  if (!first.next) return first.values;
+  if (first.size === undefined) {
+    const rest: Array<z.infer<typeof ApiRepository>> = [];
+    for await (const page of ctx.bitbucket.pages({ next: first.next }, ApiRepository, MAX_PAGES - 1)) rest.push(...page);
+    return [...first.values, ...rest];
+  }
+  const count = Math.min(MAX_PAGES, Math.ceil(first.size / 100));
+  const pages = [first.values];
+  for (let start = 2; start <= count; start += PARALLEL_PAGES) {
+    const numbers = Array.from({ length: Math.min(PARALLEL_PAGES, count - start + 1) }, (_, i) => start + i);
+    const read = await Promise.all(numbers.map((page) => ctx.bitbucket.get({ ...request, query: { ...request.query, page } }, ListPage)));
+    pages.push(...read.map((page) => page.values));
+  }
+  // A repository made or removed during the walk shifts the pages by one: each is listed once.
+  const seen = new Set<string>();
+  return pages.flat().filter((repo) => !seen.has(repo.uuid) && seen.add(repo.uuid));
 }
 
 /** Grouped by project (by name), then by repository name: the order the page shows. */
