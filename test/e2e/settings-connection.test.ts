@@ -29,6 +29,12 @@ it('refuses a workspace member on every resolver, with a message saying who may'
   }
 });
 
+it('lets Forge ask a user who has not allowed the app access, instead of answering an error', async () => {
+  // No token for this account: the platform answers asUser() calls with NEEDS_AUTHENTICATION_ERR.
+  const answer = sb.host.invokeResolver('settings-resolver', 'status/get', {}, { accountId: 'account-without-consent' });
+  await expect(answer).rejects.toMatchObject({ name: 'NEEDS_AUTHENTICATION_ERR' });
+});
+
 it('validates input with errors that name the field', async () => {
   const plainHttp = await call('connection/save', { baseUrl: 'http://pandev.example.com' });
   expect(plainHttp).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'baseUrl', message: expect.stringMatching(/^baseUrl: must start with https:\/\//) } });

@@ -1,3 +1,4 @@
+import { NeedsAuthenticationError } from '@forge/api';
 import { z } from 'zod';
 import type { ResolverMap, ResolverName, ResolverResult } from '../../contract/resolvers';
 import { bitbucketAdvice } from '../../core/admin/bitbucket-advice';
@@ -28,6 +29,9 @@ export function guarded<N extends ResolverName>(name: N, schema: z.ZodType<Resol
       }
       return { ok: true, data: await handler(input.data, workspace) };
     } catch (error) {
+      // Forge asks the user to allow the app access when this error leaves the function; caught here,
+      // an admin who has not yet allowed it would be shut out of every call with no way to consent.
+      if (error instanceof NeedsAuthenticationError) throw error;
       if (error instanceof NotAdminError) return { ok: false, error: { code: 'forbidden', message: error.message } };
       if (error instanceof AdminActionError) return { ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
       // Bitbucket's trouble is said in words the admin can act on; its raw answer goes to the log only.
