@@ -16,8 +16,20 @@ describe('delivery intents', () => {
     ['approved', 'approved', []],
     [undefined, 'none', []],
   ])('reviewer %s -> %s gives %j', (before, after, keys) => {
-    const { intents } = intentsFor(reviewer(after), () => before);
+    const { intents } = intentsFor(reviewer(after), () => (before ? { status: before, at: '2026-11-20T10:00:00Z' } : undefined));
     expect(intents.map((i) => i.eventKey)).toEqual(keys);
+  });
+
+  // Forge does not keep a reviewer's events in order: one older than the stored status arrives late.
+  it.each<[ReviewerStatus, ReviewerStatus, string[]]>([
+    ['approved', 'none', ['pullrequest:approved@10:01', 'pullrequest:unapproved@10:05']],
+    ['approved', 'changes_requested', ['pullrequest:approved@10:01', 'pullrequest:unapproved@10:05']],
+    ['changes_requested', 'none', ['pullrequest:changes_request_created@10:01', 'pullrequest:changes_request_removed@10:05']],
+    ['approved', 'approved', ['pullrequest:approved@10:01']],
+    ['none', 'approved', []],
+  ])('a late %s, after %s was stored, is read against it', (late, stored, keys) => {
+    const { intents } = intentsFor(reviewer(late), () => ({ status: stored, at: '2026-11-20T10:05:00Z' }));
+    expect(intents.map((i) => `${i.eventKey}@${i.version.slice(11, 16)}`)).toEqual(keys);
   });
 
   it('counts a cleared status it cannot attribute as skipped, with its reason', () => {

@@ -21,7 +21,8 @@ export interface SkippedIntent {
   detail: string;
 }
 
-export type PriorReviewerStatus = (reviewerUuid: string) => ReviewerStatus | undefined;
+/** The status last seen for a reviewer, and when it was set. */
+export type PriorReviewerStatus = (reviewerUuid: string) => { status: ReviewerStatus; at: string } | undefined;
 
 export function pullRequestEntity(change: { repository: { uuid: string } }, id: number): string {
   return `pullrequest:${change.repository.uuid}:${id}`;
@@ -73,6 +74,8 @@ type Make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?
 
 // Approving and requesting changes say what they are; clearing does not, so it is compared with the
 // status stored for that reviewer (Forge sends one event, "reviewer status updated", for all four).
+// Forge does not keep events in order: one older than the stored status is read against it instead
+// (what it set, and that the later status replaced it), never as the reviewer's current state.
 function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, make: Make) {
   const intents: DeliveryIntent[] = [];
   const skipped: SkippedIntent[] = [];
@@ -81,7 +84,12 @@ function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatu
     const entity = `${pullRequestEntity(change, change.pullRequestId)}:reviewer:${who}`;
     const at = normalizeTime(reviewer.at);
     const detail = { ...reviewer.user, status: reviewer.status, at };
-    const before = prior(who);
+    const stored = prior(who);
+    if (stored && Date.parse(stored.at) > Date.parse(reviewer.at)) {
+      intents.push(...lateReviewerIntents(reviewer.status, stored, entity, detail, make));
+      continue;
+    }
+    const before = stored?.status;
     if (before === reviewer.status) {
       skipped.push({ reason: 'reviewer-unchanged', detail: `${who} is still ${reviewer.status}` });
       continue;
@@ -95,4 +103,18 @@ function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatu
     }
   }
   return { intents, skipped };
+}
+
+/**
+ * An event older than the status stored: it set its own status then, and a later one replaced it at
+ * the stored time. Both are sent; one the app sent already has the same id, so PanDev gets it once.
+ */
+function lateReviewerIntents(status: ReviewerStatus, stored: { status: ReviewerStatus; at: string }, entity: string, detail: NonNullable<DeliveryIntent['reviewer']>, make: Make): DeliveryIntent[] {
+  if (status === 'none' || status === stored.status) return status === 'none' ? [] : [make(setKey(status), entity, detail.at, detail)];
+  const replacedAt = normalizeTime(stored.at);
+  return [make(setKey(status), entity, detail.at, detail), make(status === 'approved' ? 'pullrequest:unapproved' : 'pullrequest:changes_request_removed', entity, replacedAt, { ...detail, status: stored.status, at: replacedAt })];
+}
+
+function setKey(status: 'approved' | 'changes_requested'): CloudEventKey {
+  return status === 'approved' ? 'pullrequest:approved' : 'pullrequest:changes_request_created';
 }

@@ -25,14 +25,14 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   const outbox = outboxStore(ctx.store);
   const reviewers = reviewerStateStore(ctx.store);
   const now = ctx.clock.now();
-  const prior = new Map<string, { status: ReviewerStatus } | undefined>();
+  const prior = new Map<string, { status: ReviewerStatus; at: string } | undefined>();
   if (change.kind === 'reviewer') {
     for (const reviewer of change.reviewers) {
       const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
       prior.set(who, await reviewers.get(change.repository.uuid, change.pullRequestId, who));
     }
   }
-  const { intents, skipped } = intentsFor(change, (who) => prior.get(who)?.status);
+  const { intents, skipped } = intentsFor(change, (who) => prior.get(who));
   for (const skip of skipped) {
     ctx.log.info({ reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, 'reviewer change dropped on purpose');
     ctx.stats.count('dropped', skip.reason);
