@@ -26,11 +26,10 @@ const walking = new Map<string, Promise<unknown>>();
 export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, stale: T | undefined, newer: () => Promise<T | undefined>): Promise<T> {
   const here = walking.get(ctx.workspace) as Promise<T> | undefined;
   if (here) return stale ?? here;
-  if (await leased(ctx)) {
-    if (stale) return stale;
-    return waitFor(ctx, newer);
-  }
-  const run = (async () => {
+  // Registered before the first await, so callers in this runtime that arrive while the lease is
+  // being read share this one.
+  const run = (async (): Promise<T> => {
+    if (await leased(ctx)) return stale ?? waitFor(ctx, newer);
     const by = randomUUID();
     await ctx.store.set(LEASE_KEY, { by, until: ctx.clock.now() + LEASE_SECONDS * 1000 }, { ttlSeconds: LEASE_SECONDS });
     try {
@@ -44,7 +43,7 @@ export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, s
   try {
     return await run;
   } finally {
-    walking.delete(ctx.workspace);
+    if (walking.get(ctx.workspace) === run) walking.delete(ctx.workspace);
   }
 }
 
