@@ -17,9 +17,12 @@ export const DeadLettersListInput = z.object({
 
 export const DeadLetterReplayInput = z.object({ id: z.string().uuid() });
 
-/** Replay all, one bounded call after another: `before` is when the admin asked, `cursor` where the last call stopped. */
+/**
+ * Replay all, one bounded call after another: `before` is when the admin asked (the first call leaves
+ * it out and the server's clock sets it: a browser's clock may be off), `cursor` where the last call stopped.
+ */
 export const DeadLettersReplayAllInput = z.object({
-  before: z.number().int().positive(),
+  before: z.number().int().positive().optional(),
   cursor: z.string().min(1).max(2000).optional(),
 });
 
@@ -35,7 +38,7 @@ export interface DeadLetterItem {
 export interface ResolverMap {
   'deadLetters/list': { input: z.input<typeof DeadLettersListInput>; output: { items: DeadLetterItem[]; cursor?: string } };
   'deadLetters/replay': { input: z.input<typeof DeadLetterReplayInput>; output: { outcome: 'queued' | 'already-delivered' | 'not-found' } };
-  'deadLetters/replayAll': { input: z.input<typeof DeadLettersReplayAllInput>; output: { replayed: number; alreadyDelivered: number; cursor?: string } };
+  'deadLetters/replayAll': { input: z.input<typeof DeadLettersReplayAllInput>; output: { replayed: number; alreadyDelivered: number; before: number; cursor?: string } };
   'connection/get': { input: z.input<typeof EmptyInput>; output: ConnectionView };
   'connection/save': { input: z.input<typeof ConnectionSaveInput>; output: ConnectionView };
   /** The only answer that carries a secret: a new signing secret, shown once so it can be pasted into PanDev. */

@@ -17,6 +17,8 @@ const PARALLEL = 5;
 export interface ReplayAllProgress {
   replayed: number;
   alreadyDelivered: number;
+  /** The moment the replay was asked for, by the server's clock: the next calls pass it back. */
+  before: number;
   /** Where the next call goes on; none when every letter has been seen. */
   cursor?: string;
 }
@@ -25,13 +27,14 @@ export interface ReplayAllProgress {
  * Replays the dead letters that were dead at `before` (the moment the admin asked): one that dies
  * again meanwhile, because its cause is not fixed yet, is left for the admin instead of going round.
  */
-export async function replayDeadLetters(ctx: ForwardContext, queue: ForwardQueue, input: { before: number; cursor?: string }): Promise<ReplayAllProgress> {
+export async function replayDeadLetters(ctx: ForwardContext, queue: ForwardQueue, input: { before?: number | undefined; cursor?: string | undefined }): Promise<ReplayAllProgress> {
   const started = ctx.clock.now();
-  const progress: ReplayAllProgress = { replayed: 0, alreadyDelivered: 0 };
+  const before = input.before ?? started;
+  const progress: ReplayAllProgress = { replayed: 0, alreadyDelivered: 0, before };
   let cursor = input.cursor;
   do {
     const page = await listDeadLetters(ctx, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    const due = page.items.filter((letter) => letter.deadAt <= input.before);
+    const due = page.items.filter((letter) => letter.deadAt <= before);
     const outcomes = await mapLimit(due, PARALLEL, (letter) => replayDeadLetter(letter.id, ctx, queue));
     progress.replayed += outcomes.filter((outcome) => outcome === 'queued').length;
     progress.alreadyDelivered += outcomes.filter((outcome) => outcome === 'already-delivered').length;

@@ -70,17 +70,19 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
   async function replayAll() {
     stop.current = false;
     setActionError(undefined);
-    // Only what is dead now: a letter that dies again because its cause is not fixed is not replayed in a loop.
-    const before = Date.now();
+    // Only what is dead now (by the server's clock, which the first answer names): a letter that dies
+    // again because its cause is not fixed is not replayed in a loop.
+    let before: number | undefined;
     const progress: Replaying = { replayed: 0, alreadyDelivered: 0, running: true };
     setReplaying({ ...progress });
     let cursor: string | undefined;
     do {
-      const result = await api.replayAll({ before, ...(cursor ? { cursor } : {}) });
+      const result = await api.replayAll({ ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) });
       if (!result.ok) {
         setActionError(result.error.message);
         break;
       }
+      before = result.data.before;
       progress.replayed += result.data.replayed;
       progress.alreadyDelivered += result.data.alreadyDelivered;
       setReplaying({ ...progress });
