@@ -45,7 +45,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
   const signal = http.signal ? { signal: http.signal } : {};
   for (let attempt = 0; ; attempt++) {
     if (http.signal?.aborted) throw new StoppingError();
-    const release = await http.limiter.acquire();
+    const release = await http.limiter.acquire(http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
     let response: HttpResponse;
     try {
       if (http.signal?.aborted) throw new StoppingError();
@@ -68,8 +68,13 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     const waitMs = retryAfter !== undefined ? retryAfter * 1000 * (1 + random() / 4) : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt) * (0.5 + random() / 2);
     http.limiter.pauseUntil(Date.now() + waitMs);
     http.log?.warn({ url: new URL(url).pathname, attempt: attempt + 1, waitMs: Math.round(waitMs) }, 'Bitbucket rate limit reached; waiting');
-    await sleep(waitMs);
+    await sleep(waitMs, http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
   }
+}
+
+/** A wait cut short by stopping ends as a StoppingError: a Retry-After or the limiter's pause can outlast the grace before SIGKILL. */
+function stoppedOr(error: unknown, signal: AbortSignal | undefined): never {
+  throw signal?.aborted ? new StoppingError() : error;
 }
 
 export function dcTransport(http: BitbucketHttp): DcTransport {

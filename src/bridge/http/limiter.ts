@@ -4,8 +4,8 @@
 // backs off together; the rate then climbs back to the configured one over half a minute.
 
 export interface Limiter {
-  /** Waits for a token and a free slot; call the returned function when the request is done. */
-  acquire(): Promise<() => void>;
+  /** Waits for a token and a free slot (or until `signal` aborts); call the returned function when the request is done. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
   /** Nothing more before `until` (epoch ms), and a slower pace after: the server asked us to wait. */
   pauseUntil(until: number): void;
 }
@@ -32,7 +32,7 @@ export function limiter(options: { ratePerSecond: number; burst: number; concurr
     refilledAt = at;
   };
 
-  async function takeToken(): Promise<void> {
+  async function takeToken(signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       refill();
       const pause = pausedUntil - now();
@@ -41,16 +41,28 @@ export function limiter(options: { ratePerSecond: number; burst: number; concurr
         return;
       }
       const refillWait = tokens >= 1 ? 0 : ((1 - tokens) / rate) * 1000;
-      await sleep(Math.max(pause, refillWait, 1));
+      await sleep(Math.max(pause, refillWait, 1), signal);
     }
   }
 
-  async function takeSlot(): Promise<void> {
+  async function takeSlot(signal: AbortSignal | undefined): Promise<void> {
     if (inFlight < options.concurrency) {
       inFlight++;
       return;
     }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        // Still queued, so never handed the slot: leave the queue.
+        waiting.splice(waiting.indexOf(handOver), 1);
+        reject(abortError());
+      };
+      const handOver = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      waiting.push(handOver);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   function release(): void {
@@ -60,10 +72,11 @@ export function limiter(options: { ratePerSecond: number; burst: number; concurr
   }
 
   return {
-    async acquire() {
-      await takeSlot();
+    async acquire(signal) {
+      if (signal?.aborted) throw abortError();
+      await takeSlot(signal);
       try {
-        await takeToken();
+        await takeToken(signal);
       } catch (error) {
         release();
         throw error;
@@ -84,6 +97,22 @@ export function limiter(options: { ratePerSecond: number; burst: number; concurr
   };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A wait that `signal` ends early (rejecting with an AbortError), its timer cleared. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('stopped while waiting'), { name: 'AbortError' });
 }
