@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BitbucketError, errorMessage } from '../../core/errors';
+import { BitbucketError, errorMessage, InvalidInputError } from '../../core/errors';
+import { PayloadTooLargeError } from '../../core/payload/limit';
 import { kvKey } from '../../core/keys';
 import type { Clock, Logger } from '../../core/ports';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -26,7 +27,7 @@ export interface InboxOptions {
   log: Logger;
   /** Webhooks waiting, at most; more are refused. */
   max: number;
-  /** Handles one saved webhook; a BitbucketError leaves it for a later try, anything else drops it. */
+  /** Handles one saved webhook; a failure leaves it for a later try, unless the webhook itself is at fault. */
   handle(body: string): Promise<void>;
   /** The bridge is stopping: leave the rest for the next start. */
   stopping(): boolean;
@@ -93,11 +94,11 @@ export function webhookInbox(options: InboxOptions): Inbox {
         await options.handle(entry.data.body);
       } catch (error) {
         if (options.stopping()) return;
-        if (!(error instanceof BitbucketError)) {
+        if (cannotSucceed(error)) {
           options.log.error({ repository: repo, reason: errorMessage(error) }, 'a saved webhook could not be handled and is dropped; the poll finds what it can of it');
         } else if (options.clock.now() - entry.data.at < GIVE_UP_AFTER_MS) {
           await store.set(saved.key, { ...entry.data, attempts: entry.data.attempts + 1 });
-          options.log.warn({ repository: repo, attempts: entry.data.attempts + 1, reason: errorMessage(error) }, 'a saved webhook could not be handled; it is tried again after the next pass');
+          options.log.warn({ repository: repo, attempts: entry.data.attempts + 1, reason: errorMessage(error), bitbucket: error instanceof BitbucketError }, 'a saved webhook could not be handled; it is tried again after the next pass');
           return;
         } else {
           options.log.error({ repository: repo, attempts: entry.data.attempts + 1, reason: errorMessage(error) }, 'a saved webhook failed for a day and is given up; the poll finds what it can of it');
@@ -125,4 +126,13 @@ export function webhookInbox(options: InboxOptions): Inbox {
   }
 
   return { accept, drain, resume };
+}
+
+/**
+ * Only a fault of the webhook itself drops it: Bitbucket, PanDev's outbox or the state database
+ * being busy or full now (SQLITE_BUSY from a CLI command holding the file) pass, and deletions are
+ * in no other source.
+ */
+function cannotSucceed(error: unknown): boolean {
+  return error instanceof SyntaxError || error instanceof InvalidInputError || error instanceof PayloadTooLargeError || error instanceof z.ZodError;
 }
