@@ -14,7 +14,6 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 it('keeps a webhook whose handling failed for a passing reason, and drops one that cannot be read', async () => {
   const store = openSqliteStore(path.join(dir, 'state.db'));
-  afterAll(() => store.close());
   const handled: string[] = [];
   let busy = true;
   const inbox = webhookInbox({
@@ -36,4 +35,5 @@ it('keeps a webhook whose handling failed for a passing reason, and drops one th
   await inbox.accept('PRJ/api', '{not json');
   await inbox.drain('PRJ/api');
   expect(store.count('dc:inbox:')).toBe(0);
+  store.close();
 });
