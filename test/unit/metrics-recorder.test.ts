@@ -57,6 +57,28 @@ withFixtures('takes a comment by someone else as the first review, and the autho
   expect((await factsStore(kv).pullRequest(repository, body.pullrequest.id))?.firstReview).toEqual({ at: body.comment.created_on, by: '{someone-else}', kind: 'comment' });
 });
 
+withFixtures('keeps a merged pull request merged when an approval built before the merge is delivered after it', async () => {
+  // The approval's body was built while the pull request was open (pr_updated.json, updated_on 21:54),
+  // then waited in the outbox for a retry; the merge (updated_on 01:28 the next day) got through first.
+  const merged = JSON.parse(read('pr_fulfilled.json'));
+  const repository = merged.repository.uuid as string;
+  const mergedAt = merged.pullrequest.updated_on as string;
+  const kv = store();
+  await recordDelivered(kv, 'pullrequest:fulfilled', change(repository, mergedAt), JSON.stringify(merged));
+  const approval = { ...JSON.parse(read('pr_updated.json')), approval: { date: '2018-07-02T22:00:00+00:00', user: { uuid: '{reviewer}' } } };
+  expect(approval.pullrequest.state).toBe('OPEN');
+  await recordDelivered(kv, 'pullrequest:approved', change(repository, '2018-07-02T22:00:00+00:00'), JSON.stringify(approval));
+  const facts = factsStore(kv);
+  const stored = (await facts.pullRequest(repository, merged.pullrequest.id))!;
+  expect(stored).toMatchObject({ state: 'MERGED', mergedOn: mergedAt, mergeCommit: merged.pullrequest.merge_commit.hash, updatedOn: mergedAt });
+  // The late body still tells its review.
+  expect(stored.firstReview).toEqual({ at: '2018-07-02T22:00:00+00:00', by: '{reviewer}', kind: 'approval' });
+  // And the pull request still counts among the merged ones.
+  const figures = await figuresFor(facts, stored, Date.parse('2018-07-10T00:00:00Z'));
+  expect(figures.repo.leadTime).toMatchObject({ unavailable: expect.stringMatching(/the pull request merged in the last 30 days/) });
+  expect(figures.pr.review).toEqual({ seconds: 3 * 3600 + 28 * 60 + 5 }); // 22:00:00 → 01:28:05.9
+});
+
 it('learns a branch\'s first commit and the commit graph from pushes, and reads it for a pull request recorded first', async () => {
   const kv = store();
   const repository = '{r}';

@@ -27,6 +27,8 @@ export const PullRequestFacts = z.object({
   author: z.string().optional(),
   state: z.enum(['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED']),
   createdOn: z.string(),
+  /** Bitbucket's `updated_on` of the body the state was taken from: an older body does not change it. */
+  updatedOn: z.string().optional(),
   mergedOn: z.string().optional(),
   /** Full or 12-character hash of the merge commit. */
   mergeCommit: z.string().optional(),

@@ -91,23 +91,15 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   const repository = change.repository.uuid;
   const known = await facts.pullRequest(repository, pr.id);
   const extras = event.pandev?.pullrequest;
+  const stale = known !== undefined && isOlder(pr, known);
   const next: PullRequestFacts = {
-    ...known,
+    ...(stale ? known : { ...known, ...described(pr, known) }),
     repository,
     id: pr.id,
-    title: pr.title ?? known?.title ?? '',
-    state: pr.state,
-    createdOn: pr.created_on,
-    revert: /^revert\b/i.test(pr.title ?? ''),
-    ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
-    ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
-    ...(pr.source?.branch?.name ? { sourceBranch: pr.source.branch.name } : {}),
-    ...(pr.destination?.branch?.name ? { destinationBranch: pr.destination.branch.name } : {}),
-    ...(pr.links?.diffstat?.href ? { diffstatLink: pr.links.diffstat.href } : {}),
-    ...(extras?.size ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
+    ...(extras?.size && !(stale && known.size) ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
   };
   // Merged at the fulfilled event's time; a later event (a comment after the merge) keeps it.
-  if (pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
+  if (!stale && pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
   Object.assign(next, await firstCommit(facts, repository, next, extras));
   const kind = REVIEW_KEYS[eventKey];
   const review = kind === 'approval' ? event.approval : kind === 'changes_requested' ? event.changes_request : kind === 'comment' && !isOwnComment(event.comment) ? event.comment : undefined;
@@ -117,6 +109,38 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   if (kind && at && by && by !== next.author && (!next.firstReview || Date.parse(at) < Date.parse(next.firstReview.at))) next.firstReview = { at, by, kind };
   await facts.putPullRequest(next);
   return eventKey === 'pullrequest:fulfilled' ? [{ pullRequestId: pr.id }] : [];
+}
+
+/** What the body says the pull request is: taken whole, or not at all when the body is older than the record. */
+function described(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts | undefined): Pick<PullRequestFacts, 'title' | 'state' | 'createdOn' | 'revert'> & Partial<PullRequestFacts> {
+  const title = pr.title ?? known?.title ?? '';
+  return {
+    title,
+    state: pr.state,
+    createdOn: pr.created_on,
+    revert: /^revert\b/i.test(title),
+    ...(pr.updated_on ? { updatedOn: pr.updated_on } : {}),
+    ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
+    ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
+    ...(pr.source?.branch?.name ? { sourceBranch: pr.source.branch.name } : {}),
+    ...(pr.destination?.branch?.name ? { destinationBranch: pr.destination.branch.name } : {}),
+    ...(pr.links?.diffstat?.href ? { diffstatLink: pr.links.diffstat.href } : {}),
+  };
+}
+
+/**
+ * A body is built when its event is enriched and may be delivered much later (an outbox retry, a late
+ * trigger): an approval's body built while the pull request was open can arrive after the merge. Such a
+ * body still tells its review, but not the pull request's state. Nothing un-merges a pull request; for
+ * the rest Bitbucket's `updated_on` orders the bodies. Without both times (a record kept before
+ * `updatedOn` was), a closed pull request is not taken back to OPEN.
+ */
+function isOlder(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts): boolean {
+  if (known.state === 'MERGED' && pr.state !== 'MERGED') return true;
+  const bodyAt = Date.parse(pr.updated_on ?? '');
+  const knownAt = Date.parse(known.updatedOn ?? '');
+  if (!Number.isNaN(bodyAt) && !Number.isNaN(knownAt)) return bodyAt < knownAt;
+  return known.state !== 'OPEN' && pr.state === 'OPEN';
 }
 
 /** The backfill knows each pull request's first commit from the commit graph; live, the source branch's first push tells. */
