@@ -1,4 +1,5 @@
 import type { PullRequestFacts } from './facts';
+import { liveFirstCommit } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
 import { containsCommit, type FactsStore, type KnownCommits } from './store';
@@ -8,9 +9,9 @@ export const WINDOW_DAYS = 30;
 
 /** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
 export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
-  const pr = await withFirstCommit(facts, stored);
   const windowStart = now - WINDOW_DAYS * 86_400_000;
-  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(pr.repository), facts.commits(pr.repository), facts.pullRequests(pr.repository)]);
+  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(stored.repository), facts.commits(stored.repository), facts.pullRequests(stored.repository)]);
+  const pr = await withFirstCommit(facts, stored, known);
   const contains = containsFor(known, windowStart);
   return {
     pr: pullRequestMetrics(pr, { deployments, contains, now, windowStart, live }),
@@ -43,11 +44,10 @@ export function containsFor(known: KnownCommits, windowStart: number): (deployed
  * Forge does not order events: the push of a pull request's branch may be recorded after the pull
  * request itself. The branch's first commit is looked up again when the figures are read.
  */
-async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts): Promise<PullRequestFacts> {
+async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts, known: KnownCommits): Promise<PullRequestFacts> {
   if (pr.firstCommitOn || pr.firstCommitUnavailable === 'older-than-window' || !pr.sourceBranch) return pr;
-  const branch = await facts.branch(pr.repository, pr.sourceBranch);
-  if (!branch?.firstCommitOn) return pr;
-  if (branch.forced) return { ...pr, firstCommitUnavailable: 'force-pushed' };
+  const found = liveFirstCommit(pr, await facts.branch(pr.repository, pr.sourceBranch), known);
+  if (!found) return pr;
   const { firstCommitUnavailable: _, ...rest } = pr;
-  return { ...rest, firstCommitOn: branch.firstCommitOn };
+  return { ...rest, ...found };
 }

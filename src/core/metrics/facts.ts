@@ -34,6 +34,9 @@ export const PullRequestFacts = z.object({
   mergeCommit: z.string().optional(),
   destinationBranch: z.string().optional(),
   sourceBranch: z.string().optional(),
+  /** The source and destination commits the body named (12 characters): the pull request's own commits lie between them. */
+  sourceCommit: z.string().optional(),
+  destinationCommit: z.string().optional(),
   /** The pull request's own diffstat link, for its size in one request when it is not known. */
   diffstatLink: z.string().optional(),
   firstCommitOn: z.string().optional(),

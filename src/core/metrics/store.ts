@@ -18,6 +18,11 @@ export const BranchFacts = z.object({
   firstCommitOn: z.string().optional(),
   /** The branch was force-pushed since its first commit was seen: that commit may be gone from it. */
   forced: z.boolean().default(false),
+  /**
+   * When this life of the branch name began (its creation, its deletion, the close of a pull request
+   * from it): pushes from before belong to an earlier life, and so do pull requests opened before.
+   */
+  since: z.string().optional(),
 });
 export type BranchFacts = z.infer<typeof BranchFacts>;
 
