@@ -4,7 +4,7 @@ import type { Change } from '../../src/core/change/change';
 import { figuresFor } from '../../src/core/metrics/compute';
 import { COMMENT_MARKER } from '../../src/core/metrics/marker';
 import { recordDelivered } from '../../src/core/metrics/recorder';
-import { containsCommit, factsStore } from '../../src/core/metrics/store';
+import { factsStore } from '../../src/core/metrics/store';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 import { sharedDir } from '../helpers/shared';
 
@@ -118,23 +118,4 @@ it('keeps completed deployments and asks to revisit comments only for a successf
   expect(await recordDelivered(kv, 'pandev:deployment', change('{r}', '2026-11-24T12:00:00Z', 'deployment'), JSON.stringify(deployment('FAILED', 'Production')))).toEqual([]);
   expect(await recordDelivered(kv, 'pandev:deployment', change('{r}', '2026-11-24T12:00:00Z', 'deployment'), JSON.stringify(deployment('SUCCESSFUL', 'Production')))).toEqual([{ deployment: '{d-SUCCESSFUL-Production}' }]);
   expect((await factsStore(kv).deployments('{r}')).map((d) => d.result).sort()).toEqual(['FAILED', 'SUCCESSFUL', 'SUCCESSFUL']);
-});
-
-describe('whether a deployed commit includes a merge', () => {
-  const h = (c: string) => c.repeat(40);
-  // d → c → m (the merge) → a, with d also merging x from a side branch we never saw.
-  const known = new Map([
-    [h('d').slice(0, 12), { parents: [h('c'), h('x')], date: '2026-11-24T12:00:00Z' }],
-    [h('c').slice(0, 12), { parents: [h('m')], date: '2026-11-24T11:00:00Z' }],
-    [h('m').slice(0, 12), { parents: [h('a')], date: '2026-11-24T10:00:00Z' }],
-    [h('a').slice(0, 12), { parents: [h('y')], date: '2026-11-20T10:00:00Z' }],
-  ]);
-  const since = Date.parse('2026-11-01T00:00:00Z');
-  it('walks back through known parents', () => expect(containsCommit(known, h('d'), h('m'), since)).toBe(true));
-  it('matches a 12-character hash against a full one', () => expect(containsCommit(known, h('c'), h('m').slice(0, 12), since)).toBe(true));
-  it('cannot tell when a path leaves the commits seen', () => expect(containsCommit(known, h('d'), h('z'), since)).toBeUndefined());
-  it('says no once every path is known back to the window, and walks no further', () => {
-    expect(containsCommit(known, h('c'), h('z'), since)).toBeUndefined(); // a's parent y was never seen
-    expect(containsCommit(known, h('c'), h('z'), Date.parse('2026-11-22T00:00:00Z'))).toBe(false); // a is older than the window
-  });
 });

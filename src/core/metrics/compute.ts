@@ -2,7 +2,8 @@ import type { PullRequestFacts } from './facts';
 import { liveFirstCommit } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
-import { containsCommit, type FactsStore, type KnownCommits } from './store';
+import { ancestors, containsCommit } from './ancestry';
+import type { FactsStore, KnownCommits } from './store';
 
 /** The trailing window of the repository figures, and how far back commit walks go. */
 export const WINDOW_DAYS = 30;
@@ -19,22 +20,28 @@ export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, no
   };
 }
 
-/** Commit dates may disagree with ancestry by clock skew or a rebase; a day of slack covers that. */
+/** Commit dates may disagree with ancestry by clock skew; a day of slack keeps the quick walk right most of the time. */
 const SKEW_MS = 86_400_000;
 
 /**
- * Whether a deployed commit includes a merge, from the commits seen. No walk goes back past the window
- * (a merge older than that is in no figure), nor past commits a day older than the merge itself: a
- * deployment that does not include the merge then costs a short walk, not one through the whole month.
+ * Whether a deployed commit includes a merge, from the commits seen (see ancestry.ts). The quick walk
+ * goes back no further than the window, nor than a day before the merge itself; when that cuts it
+ * short, the merge's ancestors settle it. The figures ask about one merge after another, so only the
+ * last merge's ancestors are kept.
  */
 export function containsFor(known: KnownCommits, windowStart: number): (deployed: string, merge: string) => boolean | undefined {
   const answers = new Map<string, boolean | undefined>();
+  let last: { merge: string; ancestors: Set<string> | undefined } | undefined;
+  const ancestorsOf = (merge: string) => {
+    if (last?.merge !== merge) last = { merge, ancestors: ancestors(known, merge) };
+    return last.ancestors;
+  };
   return (deployed, merge) => {
     const pair = `${deployed.slice(0, 12)}:${merge.slice(0, 12)}`;
     if (answers.has(pair)) return answers.get(pair);
     const mergedAt = Date.parse(known.get(merge.slice(0, 12))?.date ?? '');
     const floor = Number.isNaN(mergedAt) ? windowStart : Math.max(windowStart, mergedAt - SKEW_MS);
-    const answer = containsCommit(known, deployed, merge, floor);
+    const answer = containsCommit(known, deployed, merge, floor, ancestorsOf);
     answers.set(pair, answer);
     return answer;
   };

@@ -98,31 +98,3 @@ export type FactsStore = ReturnType<typeof factsStore>;
 
 /** Commits by their first 12 characters, as the store keeps them. */
 export type KnownCommits = Map<string, CommitFacts>;
-
-/**
- * Whether the deployed commit includes the merge commit, from the commits seen (pushes, backfill,
- * reconciliation): a walk back from the deployed commit through known parents. `undefined` when the
- * walk reaches a commit the app never saw before it could decide, so the answer is never a guess;
- * the walk does not go past commits older than `notBefore` (the merge cannot be behind them).
- */
-export function containsCommit(known: KnownCommits, deployed: string, merge: string, notBefore: number, maxSteps = 5000): boolean | undefined {
-  const target = merge.slice(0, COMMIT_KEY);
-  const seen = new Set<string>();
-  const stack = [deployed.slice(0, COMMIT_KEY)];
-  let unknown = false;
-  while (stack.length) {
-    const short = stack.pop()!;
-    if (short === target) return true;
-    if (seen.has(short)) continue;
-    if (seen.size >= maxSteps) return undefined;
-    seen.add(short);
-    const commit = known.get(short);
-    if (!commit) {
-      unknown = true;
-      continue;
-    }
-    if (commit.date && Date.parse(commit.date) < notBefore) continue;
-    stack.push(...commit.parents.map((p) => p.slice(0, COMMIT_KEY)));
-  }
-  return unknown ? undefined : false;
-}
