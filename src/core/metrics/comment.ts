@@ -16,7 +16,7 @@ import { factsStore, type FactsStore } from './store';
 // Every request goes through the budgeted client.
 
 export interface CommentDeps {
-  ctx: ForwardContext;
+  ctx: Pick<ForwardContext, 'store' | 'clock' | 'log'>;
   client: CloudClient;
   preferences: Preferences;
   connection: Connection | undefined;
@@ -26,6 +26,9 @@ export interface CommentDeps {
 export type CommentOutcome =
   | { pullRequestId: number; done: 'posted' | 'edited' | 'unchanged' }
   | { pullRequestId: number; skipped: string };
+
+/** A merge younger than this cannot have lost the record of its comment (kept 45 days). */
+const FRESH_MERGE_MS = 86_400_000;
 
 const Posted = z.looseObject({ id: z.number().int() });
 const CommentList = z.looseObject({ values: z.array(z.looseObject({ id: z.number().int(), deleted: z.boolean().optional(), content: z.looseObject({ raw: z.string().nullish() }).optional() })) });
@@ -54,11 +57,13 @@ async function upsert(repository: string, id: number, facts: FactsStore, deps: C
   let pr = await facts.pullRequest(repository, id);
   if (!pr || pr.state !== 'MERGED' || !pr.mergedOn) return skip('not merged');
   const activatedAt = deps.connection?.activatedAt;
-  if (!activatedAt || Date.parse(pr.mergedOn) < activatedAt) return skip('merged before the app was activated');
+  const mergedAt = Date.parse(pr.mergedOn);
+  if (!activatedAt || mergedAt < activatedAt) return skip('merged before the app was activated');
 
   pr = await withSize(pr, facts, deps);
   const content = await render(pr, facts, deps);
-  const state = (await facts.comment(repository, id)) ?? { deployed: false };
+  const stored = await facts.comment(repository, id);
+  const state = stored ?? { deployed: false };
   if (state.content === content.text || (onlyWhenDeployed && !content.deployed)) return { pullRequestId: id, done: 'unchanged' };
   const params = { workspace: deps.workspace, repo_slug: repository, pull_request_id: id };
   const body = { content: { raw: content.text } };
@@ -72,16 +77,28 @@ async function upsert(repository: string, id: number, facts: FactsStore, deps: C
       throw error;
     }
   };
-  let commentId = state.commentId ?? (state.postingSince ? await findOurs(params, deps.client) : undefined);
+  let commentId = state.commentId;
+  // Our comment may be there without our knowing: a post whose answer was lost, or a record that
+  // expired (the comment's state is kept 45 days, and a backfill may replay an older merge). A merge
+  // from the last day has neither, so a first post costs no search.
+  if (commentId === undefined && (state.postingSince !== undefined || (!stored && mergedAt < ctx.clock.now() - FRESH_MERGE_MS))) {
+    const found = await findOurs(params, deps.client);
+    if (found && found.raw === content.text) {
+      await facts.putComment(repository, id, { commentId: found.id, content: content.text, deployed: content.deployed });
+      return { pullRequestId: id, done: 'unchanged' };
+    }
+    commentId = found?.id;
+  }
   if (commentId !== undefined && !(await edit(commentId))) commentId = undefined;
+  const posted = commentId === undefined;
   if (commentId === undefined) {
     // Written before the post: if its answer is lost, the next try looks for the comment first.
     await facts.putComment(repository, id, { deployed: false, postingSince: ctx.clock.now() });
     commentId = (await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Posted)).id;
   }
   await facts.putComment(repository, id, { commentId, content: content.text, deployed: content.deployed });
-  ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, state.commentId === undefined ? 'posted the pull request comment' : 'updated the pull request comment');
-  return { pullRequestId: id, done: state.commentId === commentId ? 'edited' : 'posted' };
+  ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, posted ? 'posted the pull request comment' : 'updated the pull request comment');
+  return { pullRequestId: id, done: posted ? 'posted' : 'edited' };
 }
 
 /** Size needs the pull request's diffstat unless the backfill already read it; file stats off means none. */
@@ -105,8 +122,9 @@ async function render(pr: PullRequestFacts, facts: FactsStore, deps: CommentDeps
   return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in figures.pr.deploy };
 }
 
-/** Our comment, by its marker, when a post may have landed without our hearing back. */
-async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient): Promise<number | undefined> {
+/** Our comment, by its marker, when it may be there without our knowing. */
+async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient): Promise<{ id: number; raw: string } | undefined> {
   const list = await client.get({ endpoint: 'pullRequestComments', params, query: { q: `content.raw ~ ${JSON.stringify(COMMENT_TOKEN)}`, pagelen: 10, fields: 'values.id,values.deleted,values.content.raw' } }, CommentList);
-  return list.values.find((c) => !c.deleted && c.content?.raw?.includes(COMMENT_TOKEN))?.id;
+  const ours = list.values.find((c) => !c.deleted && c.content?.raw?.includes(COMMENT_TOKEN));
+  return ours ? { id: ours.id, raw: ours.content?.raw ?? '' } : undefined;
 }
