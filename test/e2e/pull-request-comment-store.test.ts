@@ -27,7 +27,7 @@ afterEach(() => sim.stop());
 function deps(store: MemoryStore, preferences: Partial<Preferences> = {}): CommentDeps {
   const transport = fetchCloudTransport({ baseUrl: sim.url, authorization: () => `Bearer ${sim.credentials.appToken}` });
   const client = cloudClient((request) => {
-    requests.push('endpoint' in request ? `${request.method ?? 'GET'} ${request.endpoint}` : 'GET next');
+    requests.push('endpoint' in request ? `${request.method ?? 'GET'} ${request.endpoint}` : /\/diffstat\//.test(request.next) ? 'GET diffstat' : 'GET next');
     return transport(request);
   });
   const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -42,11 +42,27 @@ function deps(store: MemoryStore, preferences: Partial<Preferences> = {}): Comme
 
 /** Merges a new pull request in the simulator and records its fulfilled event as the app would (the API object is the body). */
 async function merge(store: MemoryStore): Promise<number> {
+  return (await mergeWithCommit(store)).id;
+}
+
+async function mergeWithCommit(store: MemoryStore): Promise<{ id: number; mergeCommit: string }> {
   const repo = firstRepository(sim);
   const { pullRequestId } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Add request tracing', commits: 2 });
-  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId });
+  const { mergeCommit } = sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId });
   await recordFulfilled(store, pullRequestId);
-  return pullRequestId;
+  return { id: pullRequestId, mergeCommit };
+}
+
+/** A completed production deployment of `commit` in the simulator, recorded as its delivery's `pandev` part says it. */
+async function deploy(store: MemoryStore, commit: string): Promise<string> {
+  const repo = firstRepository(sim);
+  const { deploymentUuid } = sim.actions.runDeployment({ repository: repo.slug, environment: 'Production', commit, outcome: 'SUCCESSFUL' });
+  const production = repo.environments.find((env) => env.name === 'Production')!;
+  const deployment = { uuid: deploymentUuid, action: 'completed', status: 'SUCCESSFUL', is_production: true, commit, completed_on: new Date(now).toISOString(), environment: { uuid: production.uuid, name: 'Production', type: 'Production' } };
+  const change = { edition: 'cloud', workspace: sim.workspace.uuid, repository: { uuid: repo.uuid }, origin: 'trigger', at: deployment.completed_on, kind: 'deployment' } as unknown as Change;
+  const work = await recordDelivered(store, 'pandev:deployment', change, JSON.stringify({ pandev: { deployment } }));
+  expect(work).toEqual([{ deployment: deploymentUuid }]);
+  return deploymentUuid;
 }
 
 async function recordFulfilled(store: MemoryStore, id: number): Promise<void> {
@@ -77,4 +93,42 @@ it('finds its comment again when the merge is replayed after the comment\'s stor
   expect(ours(id)).toHaveLength(1);
   expect(outcome).toEqual({ pullRequestId: id, done: 'edited' });
   expect(requests).toEqual(['GET pullRequestComments', 'PUT pullRequestComment']);
+});
+
+it('a production deployment reads the stored facts once and asks for sizes only for the comments it completes', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  // Three merges, each commented without its size (file stats were off then).
+  const merged = [await mergeWithCommit(store), await mergeWithCommit(store), await mergeWithCommit(store)];
+  for (const { id } of merged) await updateComments(repository, { pullRequestId: id }, deps(store));
+  now += 60_000;
+  // Production gets the first merge only: the other two comments keep waiting.
+  const deployment = await deploy(store, merged[0]!.mergeCommit);
+  requests = [];
+  const lists = jest.spyOn(store, 'list');
+  const outcomes = await updateComments(repository, { deployment }, deps(store, { commitStats: 'pullrequest' }));
+  expect(outcomes.sort((a, b) => a.pullRequestId - b.pullRequestId)).toEqual([
+    { pullRequestId: merged[0]!.id, done: 'edited' },
+    { pullRequestId: merged[1]!.id, done: 'unchanged' },
+    { pullRequestId: merged[2]!.id, done: 'unchanged' },
+  ]);
+  expect(requests).toEqual(['GET diffstat', 'PUT pullRequestComment']);
+  // The waiting comments, then the repository's deployments, commits and pull requests: once each.
+  expect(lists).toHaveBeenCalledTimes(4);
+  expect(ours(merged[0]!.id)[0]!.raw).toMatch(/\| Size \| \+\d+ −\d+ lines/);
+});
+
+it('asks for a size Bitbucket would not give only once', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  sim.faults.add({ method: 'GET', path: '/diffstat/', status: 404 });
+  const id = await merge(store);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store, { commitStats: 'pullrequest' }))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  expect(requests).toEqual(['GET diffstat', 'POST pullRequestComments']);
+  expect(ours(id)[0]!.raw).toMatch(/size not available/i);
+  // The merge reported again (Forge may deliver a trigger twice): nothing is asked again.
+  requests = [];
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store, { commitStats: 'pullrequest' }))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
+  expect(requests).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import type { PullRequestFacts } from './facts';
+import type { DeploymentFacts, PullRequestFacts } from './facts';
 import { liveFirstCommit } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
@@ -8,16 +8,34 @@ import type { FactsStore, KnownCommits } from './store';
 /** The trailing window of the repository figures, and how far back commit walks go. */
 export const WINDOW_DAYS = 30;
 
-/** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
-export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
+/**
+ * Everything a repository's figures read, loaded once (three scans of the store) and worked out once:
+ * a production deployment revisits every comment waiting for it, and they all share this.
+ */
+export interface RepositorySnapshot {
+  now: number;
+  windowStart: number;
+  deployments: DeploymentFacts[];
+  known: KnownCommits;
+  /** The stored pull requests by id. */
+  pullRequests: Map<number, PullRequestFacts>;
+  contains: (deployed: string, merge: string) => boolean | undefined;
+  repo: RepositoryMetrics;
+}
+
+export async function repositorySnapshot(facts: FactsStore, repository: string, now: number): Promise<RepositorySnapshot> {
   const windowStart = now - WINDOW_DAYS * 86_400_000;
-  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(stored.repository), facts.commits(stored.repository), facts.pullRequests(stored.repository)]);
-  const pr = await withFirstCommit(facts, stored, known);
+  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(repository), facts.commits(repository), facts.pullRequests(repository)]);
   const contains = containsFor(known, windowStart);
-  return {
-    pr: pullRequestMetrics(pr, { deployments, contains, now, windowStart, live }),
-    repo: repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS }),
-  };
+  const repo = repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS });
+  return { now, windowStart, deployments, known, pullRequests: new Map(pullRequests.map((pr) => [pr.id, pr])), contains, repo };
+}
+
+/** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
+export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false, snapshot?: RepositorySnapshot): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
+  const s = snapshot ?? (await repositorySnapshot(facts, stored.repository, now));
+  const pr = await withFirstCommit(facts, stored, s.known);
+  return { pr: pullRequestMetrics(pr, { deployments: s.deployments, contains: s.contains, now: s.now, windowStart: s.windowStart, live }), repo: s.repo };
 }
 
 /** Commit dates may disagree with ancestry by clock skew; a day of slack keeps the quick walk right most of the time. */

@@ -82,15 +82,15 @@ export function factsStore(store: KeyValueStore) {
       return parsed.success ? parsed.data : undefined;
     },
     putComment: (repository: string, id: number, state: CommentState) => store.set(key('comment', repository, id), state, ttl),
-    /** Pull requests whose comment waits for a production deployment. */
-    async awaitingDeployment(repository: string): Promise<number[]> {
+    /** Pull requests whose comment waits for a production deployment, with the comment's state. */
+    async awaitingDeployment(repository: string): Promise<Array<{ id: number; state: CommentState }>> {
       const prefix = `${key('comment', repository)}:`;
-      const ids: number[] = [];
+      const waiting: Array<{ id: number; state: CommentState }> = [];
       for await (const { key: k, value } of allEntries(store, prefix)) {
         const state = CommentState.safeParse(value);
-        if (state.success && state.data.commentId !== undefined && !state.data.deployed) ids.push(Number(k.slice(prefix.length)));
+        if (state.success && state.data.commentId !== undefined && !state.data.deployed) waiting.push({ id: Number(k.slice(prefix.length)), state: state.data });
       }
-      return ids;
+      return waiting;
     },
   };
 }
