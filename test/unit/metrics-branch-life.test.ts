@@ -28,17 +28,27 @@ function pushBody(native: any, name: string, commits: Array<{ hash: string; date
 }
 const nativeCommits = (native: any) => native.push.changes[0].commits;
 
-withFixtures('a second pull request from a reused branch starts at the first push after the first one closed', async () => {
+/** A pull request webhook from the story, recorded as delivered at its own `updated_on`. */
+async function deliver(kv: MemoryStore, eventKey: string, fixture: string): Promise<any> {
+  const body = read(fixture);
+  await recordDelivered(kv, eventKey, change(body.repository.uuid, body.pullrequest.updated_on), JSON.stringify(body));
+  return body;
+}
+
+/** The story's start: `develop` is created with two commits (20:22 and 20:26). */
+async function developCreated() {
   const created = read('push_branch_create.json');
   const repository = created.repository.uuid as string;
   const kv = new MemoryStore({ now: () => Date.UTC(2018, 6, 3) });
-  const facts = factsStore(kv);
-  // `develop` is created with two commits (20:22 and 20:26), and pull request #1 merges it into master.
   await recordDelivered(kv, 'repo:push', change(repository, '2018-07-02T20:27:00+00:00', 'push'), pushBody(created, 'develop', nativeCommits(created)));
-  const first = read('pr_created.json');
-  await recordDelivered(kv, 'pullrequest:created', change(repository, first.pullrequest.created_on), JSON.stringify(first));
-  const merged = read('pr_fulfilled.json');
-  await recordDelivered(kv, 'pullrequest:fulfilled', change(repository, merged.pullrequest.updated_on), JSON.stringify(merged));
+  return { created, repository, kv, facts: factsStore(kv) };
+}
+
+withFixtures('a second pull request from a reused branch starts at the first push after the first one closed', async () => {
+  // `develop` is created, and pull request #1 merges it into master.
+  const { repository, kv, facts } = await developCreated();
+  await deliver(kv, 'pullrequest:created', 'pr_created.json');
+  const merged = await deliver(kv, 'pullrequest:fulfilled', 'pr_fulfilled.json');
   expect((await facts.pullRequest(repository, 1))?.firstCommitOn).toBe('2018-07-02T20:22:41+00:00');
 
   // Work for the next release: one commit pushed to `develop` after the merge (the real push, moved).
@@ -46,8 +56,7 @@ withFixtures('a second pull request from a reused branch starts at the first pus
   const next = { ...nativeCommits(push)[0], hash: 'e'.repeat(40), date: '2018-07-03T01:35:00+00:00', parents: [{ hash: merged.pullrequest.merge_commit.hash }] };
   await recordDelivered(kv, 'repo:push', change(repository, '2018-07-03T01:35:10+00:00', 'push'), pushBody(push, 'develop', [next]));
   // Pull request #2 from `develop`, opened 01:39 and declined 01:44.
-  const declined = read('pr_declined.json');
-  await recordDelivered(kv, 'pullrequest:rejected', change(repository, declined.pullrequest.updated_on), JSON.stringify(declined));
+  await deliver(kv, 'pullrequest:rejected', 'pr_declined.json');
   const second = (await facts.pullRequest(repository, 2))!;
   expect(second.firstCommitOn).toBe('2018-07-03T01:35:00+00:00');
   // #1 keeps its own, even when the figures look the branch up again.
@@ -56,24 +65,15 @@ withFixtures('a second pull request from a reused branch starts at the first pus
 });
 
 withFixtures('a pull request opened after its branch closed a life, with no push since, has no first commit rather than the old one', async () => {
-  const created = read('push_branch_create.json');
-  const repository = created.repository.uuid as string;
-  const kv = new MemoryStore({ now: () => Date.UTC(2018, 6, 3) });
-  await recordDelivered(kv, 'repo:push', change(repository, '2018-07-02T20:27:00+00:00', 'push'), pushBody(created, 'develop', nativeCommits(created)));
-  const merged = read('pr_fulfilled.json');
-  await recordDelivered(kv, 'pullrequest:fulfilled', change(repository, merged.pullrequest.updated_on), JSON.stringify(merged));
-  const declined = read('pr_declined.json');
-  await recordDelivered(kv, 'pullrequest:rejected', change(repository, declined.pullrequest.updated_on), JSON.stringify(declined));
-  expect(await factsStore(kv).pullRequest(repository, 2)).toMatchObject({ firstCommitUnavailable: 'source-unknown' });
-  expect((await factsStore(kv).pullRequest(repository, 2))?.firstCommitOn).toBeUndefined();
+  const { repository, kv, facts } = await developCreated();
+  await deliver(kv, 'pullrequest:fulfilled', 'pr_fulfilled.json');
+  await deliver(kv, 'pullrequest:rejected', 'pr_declined.json');
+  expect(await facts.pullRequest(repository, 2)).toMatchObject({ firstCommitUnavailable: 'source-unknown' });
+  expect((await facts.pullRequest(repository, 2))?.firstCommitOn).toBeUndefined();
 });
 
 withFixtures('a deleted and recreated branch forgets its force push and its old first commit; a late push of the old life changes nothing', async () => {
-  const created = read('push_branch_create.json');
-  const repository = created.repository.uuid as string;
-  const kv = new MemoryStore({ now: () => Date.UTC(2018, 6, 3) });
-  const facts = factsStore(kv);
-  await recordDelivered(kv, 'repo:push', change(repository, '2018-07-02T20:27:00+00:00', 'push'), pushBody(created, 'develop', nativeCommits(created)));
+  const { created, repository, kv, facts } = await developCreated();
   const push = read('push.json');
   const forced = { ...push, push: { changes: [{ ...push.push.changes[0], forced: true }] } };
   await recordDelivered(kv, 'repo:push', change(repository, '2018-07-02T20:40:00+00:00', 'push'), pushBody(forced, 'develop', nativeCommits(push)));
