@@ -5,10 +5,10 @@ import { pullRequestSize } from '../enrich/cloud/pull-request-size';
 import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
 import type { PullRequestFacts } from './facts';
-import { figuresFor } from './compute';
+import { figuresFor, repositorySnapshot, type RepositorySnapshot } from './compute';
 import type { CommentWork } from './recorder';
 import { COMMENT_TOKEN, renderComment } from './render';
-import { factsStore, type FactsStore } from './store';
+import { factsStore, type CommentState, type FactsStore } from './store';
 
 // The one comment the app keeps on a merged pull request: posted after the merge, edited in place when
 // the change reaches production. Never a second one: our comment's id is stored before anything else
@@ -16,7 +16,7 @@ import { factsStore, type FactsStore } from './store';
 // Every request goes through the budgeted client.
 
 export interface CommentDeps {
-  ctx: ForwardContext;
+  ctx: Pick<ForwardContext, 'store' | 'clock' | 'log'>;
   client: CloudClient;
   preferences: Preferences;
   connection: Connection | undefined;
@@ -27,15 +27,21 @@ export type CommentOutcome =
   | { pullRequestId: number; done: 'posted' | 'edited' | 'unchanged' }
   | { pullRequestId: number; skipped: string };
 
+/** A merge younger than this cannot have lost the record of its comment (kept 45 days). */
+const FRESH_MERGE_MS = 86_400_000;
+
 const Posted = z.looseObject({ id: z.number().int() });
 const CommentList = z.looseObject({ values: z.array(z.looseObject({ id: z.number().int(), deleted: z.boolean().optional(), content: z.looseObject({ raw: z.string().nullish() }).optional() })) });
 
 export async function updateComments(repository: string, work: CommentWork, deps: CommentDeps): Promise<CommentOutcome[]> {
   const facts = factsStore(deps.ctx.store);
-  const ids = 'pullRequestId' in work ? [work.pullRequestId] : await facts.awaitingDeployment(repository);
+  if ('pullRequestId' in work) return [await upsert(repository, work.pullRequestId, { facts, deps, onlyWhenDeployed: false })];
+  const waiting = await facts.awaitingDeployment(repository);
+  // Read once for all of them: each would otherwise scan every stored fact of the repository again.
+  const snapshot = waiting.length > 0 && commentsEnabled(deps.preferences, repository) ? await repositorySnapshot(facts, repository, deps.ctx.clock.now()) : undefined;
   const outcomes: CommentOutcome[] = [];
   // A production deployment edits only the comments it completes: the others keep their figures.
-  for (const id of ids) outcomes.push(await upsert(repository, id, facts, deps, 'deployment' in work));
+  for (const { id, state } of waiting) outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, state, ...(snapshot ? { snapshot } : {}) }));
   return outcomes;
 }
 
@@ -44,22 +50,39 @@ export function commentsEnabled(preferences: Preferences, repository: string): b
   return overrides[repository] ?? overrides[repository.replace(/[{}]/g, '')] ?? preferences.prComments;
 }
 
-async function upsert(repository: string, id: number, facts: FactsStore, deps: CommentDeps, onlyWhenDeployed: boolean): Promise<CommentOutcome> {
+interface Job {
+  facts: FactsStore;
+  deps: CommentDeps;
+  onlyWhenDeployed: boolean;
+  /** Shared by the comments one deployment revisits; read here when absent. */
+  snapshot?: RepositorySnapshot;
+  /** The comment's state, when the caller has read it already. */
+  state?: CommentState;
+}
+
+async function upsert(repository: string, id: number, job: Job): Promise<CommentOutcome> {
+  const { facts, deps } = job;
   const { ctx } = deps;
   const skip = (skipped: string): CommentOutcome => {
     ctx.log.info({ repository, pullRequest: id, reason: skipped }, 'no pull request comment');
     return { pullRequestId: id, skipped };
   };
   if (!commentsEnabled(deps.preferences, repository)) return skip('pull request comments are off for this repository');
-  let pr = await facts.pullRequest(repository, id);
-  if (!pr || pr.state !== 'MERGED' || !pr.mergedOn) return skip('not merged');
+  const stored = job.snapshot ? job.snapshot.pullRequests.get(id) : await facts.pullRequest(repository, id);
+  if (!stored || stored.state !== 'MERGED' || !stored.mergedOn) return skip('not merged');
   const activatedAt = deps.connection?.activatedAt;
-  if (!activatedAt || Date.parse(pr.mergedOn) < activatedAt) return skip('merged before the app was activated');
+  const mergedAt = Date.parse(stored.mergedOn);
+  if (!activatedAt || mergedAt < activatedAt) return skip('merged before the app was activated');
 
-  pr = await withSize(pr, facts, deps);
-  const content = await render(pr, facts, deps);
-  const state = (await facts.comment(repository, id)) ?? { deployed: false };
-  if (state.content === content.text || (onlyWhenDeployed && !content.deployed)) return { pullRequestId: id, done: 'unchanged' };
+  const snapshot = job.snapshot ?? (await repositorySnapshot(facts, repository, ctx.clock.now()));
+  let content = await render(stored, facts, snapshot);
+  // Decided before any request: a deployment that does not complete this comment costs nothing here.
+  if (job.onlyWhenDeployed && !content.deployed) return { pullRequestId: id, done: 'unchanged' };
+  const pr = await withSize(stored, facts, deps);
+  if (pr !== stored) content = await render(pr, facts, snapshot);
+  const saved = job.state ?? (await facts.comment(repository, id));
+  const state = saved ?? { deployed: false };
+  if (state.content === content.text) return { pullRequestId: id, done: 'unchanged' };
   const params = { workspace: deps.workspace, repo_slug: repository, pull_request_id: id };
   const body = { content: { raw: content.text } };
   /** False when someone deleted our comment: a new one is posted instead. */
@@ -72,41 +95,57 @@ async function upsert(repository: string, id: number, facts: FactsStore, deps: C
       throw error;
     }
   };
-  let commentId = state.commentId ?? (state.postingSince ? await findOurs(params, deps.client) : undefined);
+  let commentId = state.commentId;
+  // Our comment may be there without our knowing: a post whose answer was lost, or a record that
+  // expired (the comment's state is kept 45 days, and a backfill may replay an older merge). A merge
+  // from the last day has neither, so a first post costs no search.
+  if (commentId === undefined && (state.postingSince !== undefined || (!saved && mergedAt < ctx.clock.now() - FRESH_MERGE_MS))) {
+    const found = await findOurs(params, deps.client);
+    if (found && found.raw === content.text) {
+      await facts.putComment(repository, id, { commentId: found.id, content: content.text, deployed: content.deployed });
+      return { pullRequestId: id, done: 'unchanged' };
+    }
+    commentId = found?.id;
+  }
   if (commentId !== undefined && !(await edit(commentId))) commentId = undefined;
+  const posted = commentId === undefined;
   if (commentId === undefined) {
     // Written before the post: if its answer is lost, the next try looks for the comment first.
     await facts.putComment(repository, id, { deployed: false, postingSince: ctx.clock.now() });
     commentId = (await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Posted)).id;
   }
   await facts.putComment(repository, id, { commentId, content: content.text, deployed: content.deployed });
-  ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, state.commentId === undefined ? 'posted the pull request comment' : 'updated the pull request comment');
-  return { pullRequestId: id, done: state.commentId === commentId ? 'edited' : 'posted' };
+  ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, posted ? 'posted the pull request comment' : 'updated the pull request comment');
+  return { pullRequestId: id, done: posted ? 'posted' : 'edited' };
 }
 
-/** Size needs the pull request's diffstat unless the backfill already read it; file stats off means none. */
+/**
+ * Size needs the pull request's diffstat unless the backfill already read it; file stats off means none.
+ * An answer without a size (the diff is gone, or refused) is remembered, so it is asked for once.
+ */
 async function withSize(pr: PullRequestFacts, facts: FactsStore, deps: CommentDeps): Promise<PullRequestFacts> {
-  if (pr.size || deps.preferences.commitStats === 'off') return pr;
+  if (pr.size || pr.sizeUnavailable || deps.preferences.commitStats === 'off') return pr;
+  let next: PullRequestFacts;
   try {
     const size = await pullRequestSize(deps.client.get, pr.diffstatLink, { workspace: deps.workspace, repo_slug: pr.repository, pull_request_id: pr.id });
-    if (!size) return pr;
-    const next = { ...pr, size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files } };
-    await facts.putPullRequest(next);
-    return next;
+    next = size ? { ...pr, size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files } } : { ...pr, sizeUnavailable: true };
   } catch (error) {
     if (error instanceof BitbucketError && error.transient) throw error;
     deps.ctx.log.warn({ repository: pr.repository, pullRequest: pr.id, error: errorMessage(error) }, 'pull request size not available');
-    return pr;
+    next = { ...pr, sizeUnavailable: true };
   }
+  await facts.putPullRequest(next);
+  return next;
 }
 
-async function render(pr: PullRequestFacts, facts: FactsStore, deps: CommentDeps): Promise<{ text: string; deployed: boolean }> {
-  const figures = await figuresFor(facts, pr, deps.ctx.clock.now());
+async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot): Promise<{ text: string; deployed: boolean }> {
+  const figures = await figuresFor(facts, pr, snapshot.now, false, snapshot);
   return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in figures.pr.deploy };
 }
 
-/** Our comment, by its marker, when a post may have landed without our hearing back. */
-async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient): Promise<number | undefined> {
+/** Our comment, by its marker, when it may be there without our knowing. */
+async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient): Promise<{ id: number; raw: string } | undefined> {
   const list = await client.get({ endpoint: 'pullRequestComments', params, query: { q: `content.raw ~ ${JSON.stringify(COMMENT_TOKEN)}`, pagelen: 10, fields: 'values.id,values.deleted,values.content.raw' } }, CommentList);
-  return list.values.find((c) => !c.deleted && c.content?.raw?.includes(COMMENT_TOKEN))?.id;
+  const ours = list.values.find((c) => !c.deleted && c.content?.raw?.includes(COMMENT_TOKEN));
+  return ours ? { id: ours.id, raw: ours.content?.raw ?? '' } : undefined;
 }

@@ -1,39 +1,65 @@
-import type { PullRequestFacts } from './facts';
+import type { DeploymentFacts, PullRequestFacts } from './facts';
+import { liveFirstCommit } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
-import { containsCommit, type FactsStore, type KnownCommits } from './store';
+import { ancestors, containsCommit } from './ancestry';
+import type { FactsStore, KnownCommits } from './store';
 
 /** The trailing window of the repository figures, and how far back commit walks go. */
 export const WINDOW_DAYS = 30;
 
-/** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
-export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
-  const pr = await withFirstCommit(facts, stored);
-  const windowStart = now - WINDOW_DAYS * 86_400_000;
-  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(pr.repository), facts.commits(pr.repository), facts.pullRequests(pr.repository)]);
-  const contains = containsFor(known, windowStart);
-  return {
-    pr: pullRequestMetrics(pr, { deployments, contains, now, windowStart, live }),
-    repo: repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS }),
-  };
+/**
+ * Everything a repository's figures read, loaded once (three scans of the store) and worked out once:
+ * a production deployment revisits every comment waiting for it, and they all share this.
+ */
+export interface RepositorySnapshot {
+  now: number;
+  windowStart: number;
+  deployments: DeploymentFacts[];
+  known: KnownCommits;
+  /** The stored pull requests by id. */
+  pullRequests: Map<number, PullRequestFacts>;
+  contains: (deployed: string, merge: string) => boolean | undefined;
+  repo: RepositoryMetrics;
 }
 
-/** Commit dates may disagree with ancestry by clock skew or a rebase; a day of slack covers that. */
+export async function repositorySnapshot(facts: FactsStore, repository: string, now: number): Promise<RepositorySnapshot> {
+  const windowStart = now - WINDOW_DAYS * 86_400_000;
+  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(repository), facts.commits(repository), facts.pullRequests(repository)]);
+  const contains = containsFor(known, windowStart);
+  const repo = repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS });
+  return { now, windowStart, deployments, known, pullRequests: new Map(pullRequests.map((pr) => [pr.id, pr])), contains, repo };
+}
+
+/** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
+export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false, snapshot?: RepositorySnapshot): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
+  const s = snapshot ?? (await repositorySnapshot(facts, stored.repository, now));
+  const pr = await withFirstCommit(facts, stored, s.known);
+  return { pr: pullRequestMetrics(pr, { deployments: s.deployments, contains: s.contains, now: s.now, windowStart: s.windowStart, live }), repo: s.repo };
+}
+
+/** Commit dates may disagree with ancestry by clock skew; a day of slack keeps the quick walk right most of the time. */
 const SKEW_MS = 86_400_000;
 
 /**
- * Whether a deployed commit includes a merge, from the commits seen. No walk goes back past the window
- * (a merge older than that is in no figure), nor past commits a day older than the merge itself: a
- * deployment that does not include the merge then costs a short walk, not one through the whole month.
+ * Whether a deployed commit includes a merge, from the commits seen (see ancestry.ts). The quick walk
+ * goes back no further than the window, nor than a day before the merge itself; when that cuts it
+ * short, the merge's ancestors settle it. The figures ask about one merge after another, so only the
+ * last merge's ancestors are kept.
  */
 export function containsFor(known: KnownCommits, windowStart: number): (deployed: string, merge: string) => boolean | undefined {
   const answers = new Map<string, boolean | undefined>();
+  let last: { merge: string; ancestors: Set<string> | undefined } | undefined;
+  const ancestorsOf = (merge: string) => {
+    if (last?.merge !== merge) last = { merge, ancestors: ancestors(known, merge) };
+    return last.ancestors;
+  };
   return (deployed, merge) => {
     const pair = `${deployed.slice(0, 12)}:${merge.slice(0, 12)}`;
     if (answers.has(pair)) return answers.get(pair);
     const mergedAt = Date.parse(known.get(merge.slice(0, 12))?.date ?? '');
     const floor = Number.isNaN(mergedAt) ? windowStart : Math.max(windowStart, mergedAt - SKEW_MS);
-    const answer = containsCommit(known, deployed, merge, floor);
+    const answer = containsCommit(known, deployed, merge, floor, ancestorsOf);
     answers.set(pair, answer);
     return answer;
   };
@@ -43,11 +69,10 @@ export function containsFor(known: KnownCommits, windowStart: number): (deployed
  * Forge does not order events: the push of a pull request's branch may be recorded after the pull
  * request itself. The branch's first commit is looked up again when the figures are read.
  */
-async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts): Promise<PullRequestFacts> {
+async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts, known: KnownCommits): Promise<PullRequestFacts> {
   if (pr.firstCommitOn || pr.firstCommitUnavailable === 'older-than-window' || !pr.sourceBranch) return pr;
-  const branch = await facts.branch(pr.repository, pr.sourceBranch);
-  if (!branch?.firstCommitOn) return pr;
-  if (branch.forced) return { ...pr, firstCommitUnavailable: 'force-pushed' };
+  const found = liveFirstCommit(pr, await facts.branch(pr.repository, pr.sourceBranch), known);
+  if (!found) return pr;
   const { firstCommitUnavailable: _, ...rest } = pr;
-  return { ...rest, firstCommitOn: branch.firstCommitOn };
+  return { ...rest, ...found };
 }

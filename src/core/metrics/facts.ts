@@ -27,11 +27,16 @@ export const PullRequestFacts = z.object({
   author: z.string().optional(),
   state: z.enum(['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED']),
   createdOn: z.string(),
+  /** Bitbucket's `updated_on` of the body the state was taken from: an older body does not change it. */
+  updatedOn: z.string().optional(),
   mergedOn: z.string().optional(),
   /** Full or 12-character hash of the merge commit. */
   mergeCommit: z.string().optional(),
   destinationBranch: z.string().optional(),
   sourceBranch: z.string().optional(),
+  /** The source and destination commits the body named (12 characters): the pull request's own commits lie between them. */
+  sourceCommit: z.string().optional(),
+  destinationCommit: z.string().optional(),
   /** The pull request's own diffstat link, for its size in one request when it is not known. */
   diffstatLink: z.string().optional(),
   firstCommitOn: z.string().optional(),
@@ -39,6 +44,8 @@ export const PullRequestFacts = z.object({
   /** The earliest review by someone other than the author (approval, changes requested or comment). */
   firstReview: z.object({ at: z.string(), by: z.string(), kind: ReviewKind }).optional(),
   size: z.object({ linesAdded: z.number().int().nonnegative(), linesRemoved: z.number().int().nonnegative(), files: z.number().int().nonnegative() }).optional(),
+  /** Bitbucket would not give the size (the diff is gone, or refused): it is not asked for again. */
+  sizeUnavailable: z.boolean().optional(),
   /** A pull request that reverts an earlier change (a failure in the change-failure-rate sense). */
   revert: z.boolean().default(false),
 });

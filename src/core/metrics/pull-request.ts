@@ -165,5 +165,6 @@ function notMergedReason(pr: PullRequestFacts): string {
 }
 
 function size(pr: PullRequestFacts): Size {
-  return pr.size ? { ...pr.size } : { unavailable: 'size not known yet' };
+  if (pr.size) return { ...pr.size };
+  return { unavailable: pr.sizeUnavailable ? 'size not available from Bitbucket' : 'size not known yet' };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Change } from '../change/change';
 import type { KeyValueStore } from '../ports';
 import type { PullRequestFacts } from './facts';
+import { liveFirstCommit, wantsCommits, type FirstCommit } from './first-commit';
 import { isOwnComment } from './marker';
 import { factsStore, type FactsStore } from './store';
 
@@ -12,6 +13,7 @@ import { factsStore, type FactsStore } from './store';
 export type CommentWork = { pullRequestId: number } | { deployment: string };
 
 const Account = z.looseObject({ uuid: z.string().optional() }).nullish();
+const Endpoint = z.looseObject({ branch: z.looseObject({ name: z.string() }).nullish(), commit: z.looseObject({ hash: z.string() }).nullish() }).nullish();
 const PullRequestBody = z.looseObject({
   id: z.number(),
   title: z.string().optional(),
@@ -20,8 +22,8 @@ const PullRequestBody = z.looseObject({
   created_on: z.string(),
   updated_on: z.string().optional(),
   merge_commit: z.looseObject({ hash: z.string() }).nullish(),
-  source: z.looseObject({ branch: z.looseObject({ name: z.string() }).nullish() }).nullish(),
-  destination: z.looseObject({ branch: z.looseObject({ name: z.string() }).nullish() }).nullish(),
+  source: Endpoint,
+  destination: Endpoint,
   links: z.looseObject({ diffstat: z.looseObject({ href: z.string() }).optional() }).optional(),
 });
 const Review = z.looseObject({ date: z.string().optional(), created_on: z.string().optional(), user: Account, content: z.looseObject({ raw: z.string().nullish() }).nullish() });
@@ -38,7 +40,7 @@ const PullRequestEvent = z.looseObject({
   pandev: z.looseObject({ pullrequest: Extras.optional() }).optional(),
 });
 const PushEvent = z.looseObject({
-  push: z.looseObject({ changes: z.array(z.looseObject({ forced: z.boolean().optional() })) }),
+  push: z.looseObject({ changes: z.array(z.looseObject({ forced: z.boolean().optional(), created: z.boolean().optional(), closed: z.boolean().optional() })) }),
   pandev: z.looseObject({
     ref: z.looseObject({ type: z.string(), name: z.string() }),
     commits: z.array(z.looseObject({ hash: z.string(), date: z.string().nullish(), parents: z.array(z.string()).default([]) })),
@@ -60,6 +62,8 @@ const DeploymentEvent = z.looseObject({
 
 const WRITE_BATCH = 25;
 
+const CLOSING_KEYS = new Set(['pullrequest:fulfilled', 'pullrequest:rejected']);
+
 const REVIEW_KEYS: Record<string, 'approval' | 'changes_requested' | 'comment'> = {
   'pullrequest:approved': 'approval',
   'pullrequest:changes_request_created': 'changes_requested',
@@ -76,7 +80,7 @@ export async function recordDelivered(store: KeyValueStore, eventKey: string, ch
   }
   if (eventKey === 'repo:push') {
     const event = PushEvent.safeParse(json);
-    if (event.success) await recordPush(facts, change.repository.uuid, event.data);
+    if (event.success) await recordPush(facts, change.repository.uuid, change.at, event.data);
     return [];
   }
   if (eventKey === 'pandev:deployment') {
@@ -91,24 +95,18 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   const repository = change.repository.uuid;
   const known = await facts.pullRequest(repository, pr.id);
   const extras = event.pandev?.pullrequest;
+  const stale = known !== undefined && isOlder(pr, known);
   const next: PullRequestFacts = {
-    ...known,
+    ...(stale ? known : { ...known, ...described(pr, known) }),
     repository,
     id: pr.id,
-    title: pr.title ?? known?.title ?? '',
-    state: pr.state,
-    createdOn: pr.created_on,
-    revert: /^revert\b/i.test(pr.title ?? ''),
-    ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
-    ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
-    ...(pr.source?.branch?.name ? { sourceBranch: pr.source.branch.name } : {}),
-    ...(pr.destination?.branch?.name ? { destinationBranch: pr.destination.branch.name } : {}),
-    ...(pr.links?.diffstat?.href ? { diffstatLink: pr.links.diffstat.href } : {}),
-    ...(extras?.size ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
+    ...(extras?.size && !(stale && known.size) ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
   };
   // Merged at the fulfilled event's time; a later event (a comment after the merge) keeps it.
-  if (pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
-  Object.assign(next, await firstCommit(facts, repository, next, extras));
+  if (!stale && pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
+  Object.assign(next, await firstCommit(facts, next, extras));
+  // Closing is the end of the source branch's life: its next pull request starts from the next push.
+  if (!stale && next.sourceBranch && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') await startBranchLife(facts, repository, next.sourceBranch, change.at);
   const kind = REVIEW_KEYS[eventKey];
   const review = kind === 'approval' ? event.approval : kind === 'changes_requested' ? event.changes_request : kind === 'comment' && !isOwnComment(event.comment) ? event.comment : undefined;
   const at = review?.date ?? review?.created_on;
@@ -119,29 +117,76 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   return eventKey === 'pullrequest:fulfilled' ? [{ pullRequestId: pr.id }] : [];
 }
 
-/** The backfill knows each pull request's first commit from the commit graph; live, the source branch's first push tells. */
-async function firstCommit(facts: FactsStore, repository: string, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<Partial<PullRequestFacts>> {
+/** What the body says the pull request is: taken whole, or not at all when the body is older than the record. */
+function described(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts | undefined): Pick<PullRequestFacts, 'title' | 'state' | 'createdOn' | 'revert'> & Partial<PullRequestFacts> {
+  const title = pr.title ?? known?.title ?? '';
+  return {
+    title,
+    state: pr.state,
+    createdOn: pr.created_on,
+    revert: /^revert\b/i.test(title),
+    ...(pr.updated_on ? { updatedOn: pr.updated_on } : {}),
+    ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
+    ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
+    ...(pr.source?.branch?.name ? { sourceBranch: pr.source.branch.name } : {}),
+    ...(pr.destination?.branch?.name ? { destinationBranch: pr.destination.branch.name } : {}),
+    ...(pr.source?.commit?.hash ? { sourceCommit: pr.source.commit.hash } : {}),
+    ...(pr.destination?.commit?.hash ? { destinationCommit: pr.destination.commit.hash } : {}),
+    ...(pr.links?.diffstat?.href ? { diffstatLink: pr.links.diffstat.href } : {}),
+  };
+}
+
+/**
+ * A body is built when its event is enriched and may be delivered much later (an outbox retry, a late
+ * trigger): an approval's body built while the pull request was open can arrive after the merge. Such a
+ * body still tells its review, but not the pull request's state. Nothing un-merges a pull request; for
+ * the rest Bitbucket's `updated_on` orders the bodies. Without both times (a record kept before
+ * `updatedOn` was), a closed pull request is not taken back to OPEN.
+ */
+function isOlder(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts): boolean {
+  if (known.state === 'MERGED' && pr.state !== 'MERGED') return true;
+  const bodyAt = Date.parse(pr.updated_on ?? '');
+  const knownAt = Date.parse(known.updatedOn ?? '');
+  if (!Number.isNaN(bodyAt) && !Number.isNaN(knownAt)) return bodyAt < knownAt;
+  return known.state !== 'OPEN' && pr.state === 'OPEN';
+}
+
+/** The backfill knows each pull request's first commit from the commit graph; live, the source branch's pushes tell. */
+async function firstCommit(facts: FactsStore, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<FirstCommit> {
   if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined };
   if (pr.firstCommitOn) return {};
   if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
-  const branch = pr.sourceBranch ? await facts.branch(repository, pr.sourceBranch) : undefined;
-  if (!branch?.firstCommitOn) return { firstCommitUnavailable: 'source-unknown' };
-  if (branch.forced) return { firstCommitUnavailable: 'force-pushed' };
-  return { firstCommitOn: branch.firstCommitOn };
+  const branch = pr.sourceBranch ? await facts.branch(pr.repository, pr.sourceBranch) : undefined;
+  const known = wantsCommits(pr, branch) ? await facts.commits(pr.repository) : undefined;
+  return liveFirstCommit(pr, branch, known) ?? { firstCommitUnavailable: 'source-unknown' };
 }
 
-async function recordPush(facts: FactsStore, repository: string, event: z.infer<typeof PushEvent>): Promise<void> {
+async function recordPush(facts: FactsStore, repository: string, at: string, event: z.infer<typeof PushEvent>): Promise<void> {
   const { ref, commits } = event.pandev;
   // A rebuilt push may list a thousand commits: written a batch at a time, not one round trip each.
   for (let i = 0; i < commits.length; i += WRITE_BATCH) {
     await Promise.all(commits.slice(i, i + WRITE_BATCH).map((commit) => facts.putCommit(repository, commit.hash, { parents: commit.parents, ...(commit.date ? { date: commit.date } : {}) })));
   }
-  if (ref.type !== 'branch' || commits.length === 0) return;
-  const dates = commits.map((c) => c.date).filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
+  if (ref.type !== 'branch') return;
+  const changes = event.push.changes;
   const known = await facts.branch(repository, ref.name);
-  const earliest = [known?.firstCommitOn, dates[0]].filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
-  const forced = (known?.forced ?? false) || event.push.changes.some((c) => c.forced === true);
-  await facts.putBranch(repository, ref.name, { forced, ...(earliest ? { firstCommitOn: earliest } : {}) });
+  // Delivered late: the push belongs to an earlier life of the branch name, whose pull requests are closed.
+  if (known?.since && Date.parse(at) < Date.parse(known.since)) return;
+  if (changes.some((c) => c.closed === true)) return facts.putBranch(repository, ref.name, { forced: false, since: at });
+  // A new branch starts a new life even when it lists no commits of its own (made at another branch's head).
+  const life = changes.some((c) => c.created === true) ? { forced: false, since: at } : known;
+  if (commits.length === 0 && life === known) return;
+  const dates = commits.map((c) => c.date).filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const earliest = [life?.firstCommitOn, dates[0]].filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const forced = (life?.forced ?? false) || changes.some((c) => c.forced === true);
+  await facts.putBranch(repository, ref.name, { forced, ...(earliest ? { firstCommitOn: earliest } : {}), ...(life?.since ? { since: life.since } : {}) });
+}
+
+/** A new life for the branch name from `at` on, unless one began later already (a replayed close). */
+async function startBranchLife(facts: FactsStore, repository: string, name: string, at: string): Promise<void> {
+  const since = (await facts.branch(repository, name))?.since;
+  if (since && Date.parse(since) >= Date.parse(at)) return;
+  await facts.putBranch(repository, name, { forced: false, since: at });
 }
 
 async function recordDeployment(facts: FactsStore, repository: string, deployment: z.infer<typeof DeploymentEvent>['pandev']['deployment']): Promise<CommentWork[]> {

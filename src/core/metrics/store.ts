@@ -18,6 +18,11 @@ export const BranchFacts = z.object({
   firstCommitOn: z.string().optional(),
   /** The branch was force-pushed since its first commit was seen: that commit may be gone from it. */
   forced: z.boolean().default(false),
+  /**
+   * When this life of the branch name began (its creation, its deletion, the close of a pull request
+   * from it): pushes from before belong to an earlier life, and so do pull requests opened before.
+   */
+  since: z.string().optional(),
 });
 export type BranchFacts = z.infer<typeof BranchFacts>;
 
@@ -77,15 +82,15 @@ export function factsStore(store: KeyValueStore) {
       return parsed.success ? parsed.data : undefined;
     },
     putComment: (repository: string, id: number, state: CommentState) => store.set(key('comment', repository, id), state, ttl),
-    /** Pull requests whose comment waits for a production deployment. */
-    async awaitingDeployment(repository: string): Promise<number[]> {
+    /** Pull requests whose comment waits for a production deployment, with the comment's state. */
+    async awaitingDeployment(repository: string): Promise<Array<{ id: number; state: CommentState }>> {
       const prefix = `${key('comment', repository)}:`;
-      const ids: number[] = [];
+      const waiting: Array<{ id: number; state: CommentState }> = [];
       for await (const { key: k, value } of allEntries(store, prefix)) {
         const state = CommentState.safeParse(value);
-        if (state.success && state.data.commentId !== undefined && !state.data.deployed) ids.push(Number(k.slice(prefix.length)));
+        if (state.success && state.data.commentId !== undefined && !state.data.deployed) waiting.push({ id: Number(k.slice(prefix.length)), state: state.data });
       }
-      return ids;
+      return waiting;
     },
   };
 }
@@ -93,31 +98,3 @@ export type FactsStore = ReturnType<typeof factsStore>;
 
 /** Commits by their first 12 characters, as the store keeps them. */
 export type KnownCommits = Map<string, CommitFacts>;
-
-/**
- * Whether the deployed commit includes the merge commit, from the commits seen (pushes, backfill,
- * reconciliation): a walk back from the deployed commit through known parents. `undefined` when the
- * walk reaches a commit the app never saw before it could decide, so the answer is never a guess;
- * the walk does not go past commits older than `notBefore` (the merge cannot be behind them).
- */
-export function containsCommit(known: KnownCommits, deployed: string, merge: string, notBefore: number, maxSteps = 5000): boolean | undefined {
-  const target = merge.slice(0, COMMIT_KEY);
-  const seen = new Set<string>();
-  const stack = [deployed.slice(0, COMMIT_KEY)];
-  let unknown = false;
-  while (stack.length) {
-    const short = stack.pop()!;
-    if (short === target) return true;
-    if (seen.has(short)) continue;
-    if (seen.size >= maxSteps) return undefined;
-    seen.add(short);
-    const commit = known.get(short);
-    if (!commit) {
-      unknown = true;
-      continue;
-    }
-    if (commit.date && Date.parse(commit.date) < notBefore) continue;
-    stack.push(...commit.parents.map((p) => p.slice(0, COMMIT_KEY)));
-  }
-  return unknown ? undefined : false;
-}

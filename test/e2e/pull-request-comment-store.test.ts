@@ -1,0 +1,134 @@
+import type { Change } from '../../src/core/change/change';
+import { Preferences } from '../../src/core/config/settings';
+import { cloudClient } from '../../src/core/enrich/cloud/client';
+import { PullRequest } from '../../src/core/enrich/cloud/schema';
+import { fetchCloudTransport } from '../../src/core/enrich/cloud/transport';
+import { updateComments, type CommentDeps } from '../../src/core/metrics/comment';
+import { recordDelivered } from '../../src/core/metrics/recorder';
+import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
+import { MemoryStore } from '../../src/sandbox/memory-store';
+import { BASE_TIME, firstRepository, startSim } from '../sandbox/cloud-sim/helpers';
+
+// The comment job over the Cloud simulator, with the app's store on a clock the test moves (the local
+// Forge host's storage keeps real time): what the comment costs in Bitbucket requests and store reads
+// when its stored state has expired, and when a production deployment revisits the waiting ones.
+
+const DAY = 86_400_000;
+let sim: CloudSimulator;
+let now: number;
+let requests: string[];
+beforeEach(async () => {
+  now = BASE_TIME + 3_600_000;
+  requests = [];
+  sim = await startSim({ clock: { now: () => now }, repositories: 1 });
+});
+afterEach(() => sim.stop());
+
+function deps(store: MemoryStore, preferences: Partial<Preferences> = {}): CommentDeps {
+  const transport = fetchCloudTransport({ baseUrl: sim.url, authorization: () => `Bearer ${sim.credentials.appToken}` });
+  const client = cloudClient((request) => {
+    requests.push('endpoint' in request ? `${request.method ?? 'GET'} ${request.endpoint}` : /\/diffstat\//.test(request.next) ? 'GET diffstat' : 'GET next');
+    return transport(request);
+  });
+  const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  return {
+    ctx: { store, clock: { now: () => now }, log },
+    client,
+    preferences: Preferences.parse({ commitStats: 'off', ...preferences }),
+    connection: { baseUrl: 'https://pandev.example', activatedAt: BASE_TIME - 90 * DAY },
+    workspace: sim.workspace.slug,
+  };
+}
+
+/** Merges a new pull request in the simulator and records its fulfilled event as the app would (the API object is the body). */
+async function merge(store: MemoryStore): Promise<number> {
+  return (await mergeWithCommit(store)).id;
+}
+
+async function mergeWithCommit(store: MemoryStore): Promise<{ id: number; mergeCommit: string }> {
+  const repo = firstRepository(sim);
+  const { pullRequestId } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Add request tracing', commits: 2 });
+  const { mergeCommit } = sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId });
+  await recordFulfilled(store, pullRequestId);
+  return { id: pullRequestId, mergeCommit };
+}
+
+/** A completed production deployment of `commit` in the simulator, recorded as its delivery's `pandev` part says it. */
+async function deploy(store: MemoryStore, commit: string): Promise<string> {
+  const repo = firstRepository(sim);
+  const { deploymentUuid } = sim.actions.runDeployment({ repository: repo.slug, environment: 'Production', commit, outcome: 'SUCCESSFUL' });
+  const production = repo.environments.find((env) => env.name === 'Production')!;
+  const deployment = { uuid: deploymentUuid, action: 'completed', status: 'SUCCESSFUL', is_production: true, commit, completed_on: new Date(now).toISOString(), environment: { uuid: production.uuid, name: 'Production', type: 'Production' } };
+  const change = { edition: 'cloud', workspace: sim.workspace.uuid, repository: { uuid: repo.uuid }, origin: 'trigger', at: deployment.completed_on, kind: 'deployment' } as unknown as Change;
+  const work = await recordDelivered(store, 'pandev:deployment', change, JSON.stringify({ pandev: { deployment } }));
+  expect(work).toEqual([{ deployment: deploymentUuid }]);
+  return deploymentUuid;
+}
+
+async function recordFulfilled(store: MemoryStore, id: number): Promise<void> {
+  const repo = firstRepository(sim);
+  const client = cloudClient(fetchCloudTransport({ baseUrl: sim.url, authorization: () => `Bearer ${sim.credentials.appToken}` }));
+  const pullrequest = await client.get({ endpoint: 'pullRequest', params: { workspace: sim.workspace.slug, repo_slug: repo.uuid, pull_request_id: id } }, PullRequest);
+  const change = { edition: 'cloud', workspace: sim.workspace.uuid, repository: { uuid: repo.uuid }, origin: 'backfill', at: pullrequest.updated_on, kind: 'pullrequest', action: 'fulfilled', pullRequestId: id } as Change;
+  await recordDelivered(store, 'pullrequest:fulfilled', change, JSON.stringify({ pullrequest }));
+}
+
+function ours(id: number) {
+  return firstRepository(sim).pullRequests.get(id)!.comments.filter((c) => !c.deleted && c.userUuid === sim.model.app.uuid);
+}
+
+it('finds its comment again when the merge is replayed after the comment\'s stored state expired', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const id = await merge(store);
+  // A fresh merge: the first post costs the post alone.
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  expect(requests).toEqual(['POST pullRequestComments']);
+
+  // Two months on, the stored state (45 days) and the ledger (35) are gone, and a backfill replays the merge.
+  now += 60 * DAY;
+  requests = [];
+  await recordFulfilled(store, id);
+  const [outcome] = await updateComments(repository, { pullRequestId: id }, deps(store));
+  expect(ours(id)).toHaveLength(1);
+  expect(outcome).toEqual({ pullRequestId: id, done: 'edited' });
+  expect(requests).toEqual(['GET pullRequestComments', 'PUT pullRequestComment']);
+});
+
+it('a production deployment reads the stored facts once and asks for sizes only for the comments it completes', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  // Three merges, each commented without its size (file stats were off then).
+  const merged = [await mergeWithCommit(store), await mergeWithCommit(store), await mergeWithCommit(store)];
+  for (const { id } of merged) await updateComments(repository, { pullRequestId: id }, deps(store));
+  now += 60_000;
+  // Production gets the first merge only: the other two comments keep waiting.
+  const deployment = await deploy(store, merged[0]!.mergeCommit);
+  requests = [];
+  const lists = jest.spyOn(store, 'list');
+  const outcomes = await updateComments(repository, { deployment }, deps(store, { commitStats: 'pullrequest' }));
+  expect(outcomes.sort((a, b) => a.pullRequestId - b.pullRequestId)).toEqual([
+    { pullRequestId: merged[0]!.id, done: 'edited' },
+    { pullRequestId: merged[1]!.id, done: 'unchanged' },
+    { pullRequestId: merged[2]!.id, done: 'unchanged' },
+  ]);
+  expect(requests).toEqual(['GET diffstat', 'PUT pullRequestComment']);
+  // The waiting comments, then the repository's deployments, commits and pull requests: once each.
+  expect(lists).toHaveBeenCalledTimes(4);
+  expect(ours(merged[0]!.id)[0]!.raw).toMatch(/\| Size \| \+\d+ −\d+ lines/);
+});
+
+it('asks for a size Bitbucket would not give only once', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  sim.faults.add({ method: 'GET', path: '/diffstat/', status: 404 });
+  const id = await merge(store);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store, { commitStats: 'pullrequest' }))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  expect(requests).toEqual(['GET diffstat', 'POST pullRequestComments']);
+  expect(ours(id)[0]!.raw).toMatch(/size not available/i);
+  // The merge reported again (Forge may deliver a trigger twice): nothing is asked again.
+  requests = [];
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store, { commitStats: 'pullrequest' }))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
+  expect(requests).toEqual([]);
+});
