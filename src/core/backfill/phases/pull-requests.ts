@@ -7,7 +7,8 @@ export const FULL_PULL_REQUEST_FIELDS = '+values.participants,+values.reviewers,
 
 export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'pullrequests' ? record.cursor : undefined;
-  const listedAt = cursor ? record.listedAt : pc.ctx.clock.now();
+  // Set when the list's first page is read (the phase's cursor exists from its start, without `next`).
+  const listedAt = cursor?.next ? record.listedAt : pc.ctx.clock.now();
   const request = cursor?.next
     ? { next: cursor.next }
     : {
