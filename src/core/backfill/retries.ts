@@ -32,7 +32,10 @@ function placeOf(cursor: BackfillRecord['cursor']): string {
 export function failedTry(record: BackfillRecord, error: BitbucketError): { record: BackfillRecord; delaySeconds: number } {
   const at = placeOf(record.cursor);
   const count = record.retries?.at === at ? record.retries.count + 1 : 1;
-  const tries = record.leftOutInARow >= IN_A_ROW ? 1 : (TRIES[error.kind] ?? TRIES_OTHERWISE);
+  const allowed = record.leftOutInARow >= IN_A_ROW ? 1 : (TRIES[error.kind] ?? TRIES_OTHERWISE);
+  // Another kind of error at the same place never skips the leave-out try: five 500s and then one
+  // malformed answer (three allowed) must still leave out only what it can, not the rest of the feed.
+  const tries = record.retries?.at === at ? Math.max(allowed, Math.min(count, record.retries.tries)) : allowed;
   // Out of tries: the next piece leaves something out, and need not wait for that.
   const backoff = count >= tries ? 1 : Math.min(LONGEST_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (count - 1));
   return { record: { ...record, retries: { at, count, tries, error: error.message } }, delaySeconds: Math.max(backoff, error.retryAfterSeconds ?? 0) };
