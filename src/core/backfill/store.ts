@@ -6,10 +6,12 @@ import type { Lifecycle } from '../history/pull-request-events';
 // What a backfill keeps between its pieces: the commit graph's pages, the pull requests it has read
 // and the order it read them in, so later phases (lifecycle, activity, refs) need no request for them.
 // It belongs to one run of the backfill (the record's `run`): a backfill asked for again starts with
-// none of an earlier run's pages. Kept fourteen days, longer than any run at the budget's pace (900
-// requests an hour for two weeks); a run that outlives its data starts again (see `begun`).
+// none of an earlier run's pages. Every repository's run takes turns with the others' under one budget,
+// so its data must outlast the whole workspace's backfill: kept 60 days (1.3 million requests at 900
+// an hour, a 365-day window over hundreds of busy repositories); a run that outlives its data starts
+// again (see `begun`). Expiry is the clean-up: deleting thousands of keys would cost a piece its time.
 
-const TTL_SECONDS = 14 * 24 * 3600;
+const TTL_SECONDS = 60 * 24 * 3600;
 const CHUNK = 25;
 const ttl = { ttlSeconds: TTL_SECONDS };
 const pageKey = (page: number) => String(page).padStart(5, '0');
