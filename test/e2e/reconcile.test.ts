@@ -259,3 +259,17 @@ it('stays within the requests a batch was granted: refs it cannot afford are rea
   const delivered = new Set(sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
   expect(pushed.filter((hash) => !delivered.has(hash))).toEqual([]);
 });
+
+it('renews the keeping of a ref that has stood still for long, so it is never taken for a new one', async () => {
+  await reconcileNow();
+  const { simulator: sim, host } = sb;
+  const repo = [...sim.model.repositories.values()][1]!;
+  const [still, moving] = [...repo.branches.keys()].filter((name) => name !== repo.mainBranch);
+  const key = kvKey('ref', repo.uuid, 'branch', still!);
+  const old = Date.now() - 300 * 86_400_000;
+  await host.kvs.set(key, { ...((await host.kvs.get(key)) as object), at: old });
+  sim.actions.pushCommits({ repository: repo.slug, branch: moving!, commits: 1 });
+  await reconcileNow();
+  expect(await host.kvs.get(key)).toMatchObject({ at: old, seenAt: expect.any(Number) });
+  expect(((await host.kvs.get(key)) as { seenAt: number }).seenAt).toBeGreaterThan(old);
+});

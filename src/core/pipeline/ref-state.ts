@@ -11,7 +11,12 @@ export interface RefTip {
   origin: string;
   /** Live pushes: where the unbroken run of them that ended here began (the backfill fills in what lies before). */
   from?: string | null;
+  /** When a reconciliation last found it standing still here (its keeping renewed). */
+  seenAt?: number;
 }
+
+/** Renew a ref's keeping once it is this old: a ref that lapsed would be taken for a new one. */
+export const REF_RENEW_MS = 200 * 24 * 3600_000;
 
 const TTL_SECONDS = 400 * 24 * 3600;
 

@@ -8,7 +8,7 @@ import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
 import { refMovePush } from '../history/push-events';
 import type { KeyValueStore } from '../ports';
-import { refStateStore } from '../pipeline/ref-state';
+import { REF_RENEW_MS, refStateStore } from '../pipeline/ref-state';
 import { refsBaseline } from '../backfill/refs-baseline';
 import { readActivity, type ActivityBacklog } from './activity-backlog';
 import { FULL_PULL_REQUEST_FIELDS } from '../backfill/phases/pull-requests';
@@ -140,6 +140,8 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
       const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= input.watermark);
       if (known?.tip === tip) {
         if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
+        // A ref that stands still is kept 400 days from its last write: renewed well before it lapses.
+        if (input.now - (known.seenAt ?? known.at) > REF_RENEW_MS) await refs.set(repository, type, ref.name, { ...known, seenAt: input.now });
         continue;
       }
       // A ref the state lacks is new when the backfill listed them all. Without that list, only its
