@@ -1,5 +1,5 @@
 import type { BackfillRecord } from '../../src/core/backfill/state';
-import { kvKey } from '../../src/core/keys';
+import { refStateKey } from '../../src/core/pipeline/ref-state';
 import type { SimTypes } from '../../src/sandbox/cloud-sim';
 import { testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
@@ -55,7 +55,7 @@ it('delivers what moved on a branch in the window before a live push that came f
   const record = await backfilled();
   expect(record.state).toBe('done');
   // The branch stays recorded where the live push left it: the backfill filled in behind it.
-  expect(await sb.host.kvs.get(kvKey('ref', repo.uuid, 'branch', branch))).toMatchObject({ tip: live.at(-1), origin: 'trigger' });
+  expect(await sb.host.kvs.get(refStateKey(repo.uuid, 'branch', branch))).toMatchObject({ tip: live.at(-1), origin: 'trigger' });
   // And a reconciliation pass after it finds the branch where the live push left it.
   await sb.host.runScheduled('five-minute-tick');
   await sb.settle();

@@ -3,6 +3,7 @@ import { intentsFor } from '../../src/core/change/intents';
 import { minuteKey } from '../../src/core/budget/rate-budget';
 import { settingsStore } from '../../src/core/config/settings';
 import { kvKey } from '../../src/core/keys';
+import { refStateKey } from '../../src/core/pipeline/ref-state';
 import { hostStores } from '../../src/sandbox/host-store';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
 import { testSandbox, type TestSandbox } from './helpers';
@@ -265,7 +266,7 @@ it('renews the keeping of a ref that has stood still for long, so it is never ta
   const { simulator: sim, host } = sb;
   const repo = [...sim.model.repositories.values()][1]!;
   const [still, moving] = [...repo.branches.keys()].filter((name) => name !== repo.mainBranch);
-  const key = kvKey('ref', repo.uuid, 'branch', still!);
+  const key = refStateKey(repo.uuid, 'branch', still!);
   const old = Date.now() - 300 * 86_400_000;
   await host.kvs.set(key, { ...((await host.kvs.get(key)) as object), at: old });
   sim.actions.pushCommits({ repository: repo.slug, branch: moving!, commits: 1 });

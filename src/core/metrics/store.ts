@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kvKey } from '../keys';
+import { kvKey, nameKey } from '../keys';
 import { allEntries, type KeyValueStore } from '../ports';
 import { DeploymentFacts, PullRequestFacts } from './facts';
 
@@ -43,6 +43,7 @@ const COMMIT_KEY = 12; // pull request endpoints name commits by 12 characters; 
 export function factsStore(store: KeyValueStore) {
   const key = (...parts: Array<string | number>) => kvKey('metrics', ...parts);
   const ttl = { ttlSeconds: TTL_SECONDS };
+  const branchKey = (repository: string, name: string) => `${key('branch', repository)}:${nameKey(name)}`;
   async function all<T>(prefix: string, schema: z.ZodType<T>): Promise<T[]> {
     const out: T[] = [];
     for await (const { value } of allEntries(store, `${prefix}:`)) {
@@ -73,10 +74,12 @@ export function factsStore(store: KeyValueStore) {
       return known;
     },
     async branch(repository: string, name: string): Promise<BranchFacts | undefined> {
-      const parsed = BranchFacts.safeParse(await store.get(key('branch', repository, name)));
+      // Kept under the folded name before names got keys of their own: read when the own key is absent.
+      const value = (await store.get(branchKey(repository, name))) ?? (await store.get(key('branch', repository, name)));
+      const parsed = BranchFacts.safeParse(value);
       return parsed.success ? parsed.data : undefined;
     },
-    putBranch: (repository: string, name: string, facts: BranchFacts) => store.set(key('branch', repository, name), facts, ttl),
+    putBranch: (repository: string, name: string, facts: BranchFacts) => store.set(branchKey(repository, name), facts, ttl),
     async comment(repository: string, id: number): Promise<CommentState | undefined> {
       const parsed = CommentState.safeParse(await store.get(key('comment', repository, id)));
       return parsed.success ? parsed.data : undefined;

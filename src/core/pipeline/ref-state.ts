@@ -1,4 +1,4 @@
-import { kvKey } from '../keys';
+import { kvKey, nameKey } from '../keys';
 import type { KeyValueStore } from '../ports';
 
 // The tip of each branch and tag as last delivered to PanDev, by any source. Reconciliation and
@@ -20,10 +20,16 @@ export const REF_RENEW_MS = 200 * 24 * 3600_000;
 
 const TTL_SECONDS = 400 * 24 * 3600;
 
+/** Where a ref's tip is kept. */
+export const refStateKey = (repository: string, type: string, name: string) => `${kvKey('ref', repository, type)}:${nameKey(name)}`;
+
 export function refStateStore(store: KeyValueStore) {
-  const key = (repository: string, type: string, name: string) => kvKey('ref', repository, type, name);
+  const key = refStateKey;
+  // Kept under the folded name before names got keys of their own: read when the own key is absent.
+  const legacy = (repository: string, type: string, name: string) => kvKey('ref', repository, type, name);
   return {
-    get: (repository: string, type: string, name: string) => store.get<RefTip>(key(repository, type, name)),
+    get: async (repository: string, type: string, name: string) =>
+      (await store.get<RefTip>(key(repository, type, name))) ?? (key(repository, type, name) === legacy(repository, type, name) ? undefined : store.get<RefTip>(legacy(repository, type, name))),
     set: (repository: string, type: string, name: string, tip: RefTip) => store.set(key(repository, type, name), tip, { ttlSeconds: TTL_SECONDS }),
   };
 }
