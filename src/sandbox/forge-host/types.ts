@@ -1,3 +1,5 @@
+import type { AsyncEventLimits, RefusedPushes } from './push-limits';
+
 // The local Forge host's public shapes.
 
 export interface HostLogLine {
@@ -42,6 +44,12 @@ export interface ForgeHostOptions {
   scheduledTriggers?: boolean;
   /** Consumer invocations in flight at once. Default 8. */
   consumerConcurrency?: number;
+  /**
+   * Forge's limits on async-event pushes (push-limits.ts), each defaulting to Forge's own: 1,000 push
+   * requests per initial invocation and its descendants (then 405, InvocationLimitReachedError), 500
+   * events a minute (× timeScale) per installation (then 429, RateLimitError). Tests may lower them.
+   */
+  asyncEventLimits?: Partial<AsyncEventLimits>;
   /** Ingress port on 127.0.0.1. Default 0 (any free port). */
   port?: number;
   logger?: (line: HostLogLine) => void;
@@ -54,6 +62,8 @@ export interface QueueStats {
   retried: number;
   dropped: number;
   pending: number;
+  /** Push requests the platform refused: past the limit per origin (405), past the events per minute (429). */
+  refused: RefusedPushes;
 }
 
 export interface ForgeHost {
