@@ -151,8 +151,9 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
       idleWaiters.push(resolve);
       checkIdle();
     }),
-    queueStats: () => ({ ...queue.stats(), refused: pushLimits.refused() }),
+    queueStats: () => ({ ...queue.stats(), refused: pushLimits.refused(), peakPushesPerOrigin: pushLimits.peakPerOrigin() }),
     loseEvents: (match, times) => queue.lose(match, times),
+    refusePushes: (verdict, match, times) => pushLimits.refuseNext(verdict, match, times),
     kvs: {
       get: async (key) => store.get(VALUES, key)?.value,
       set: async (key, value) => {

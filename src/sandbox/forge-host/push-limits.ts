@@ -25,6 +25,8 @@ export interface RefusedPushes {
   rateLimit: number;
 }
 
+type Refusal = Exclude<PushVerdict, 'accepted'>;
+
 interface Origin {
   pushes: number;
   /** Running invocations and queued events of this origin: at none, nothing can push for it again. */
@@ -35,6 +37,8 @@ export class PushLimits {
   private readonly origins = new Map<string, Origin>();
   private recent: Array<{ at: number; events: number }> = [];
   private readonly refusals: RefusedPushes = { invocationLimit: 0, rateLimit: 0 };
+  private peak = 0;
+  private injected: Array<{ verdict: Refusal; match: (body: Record<string, unknown>) => boolean; remaining: number }> = [];
 
   constructor(
     private readonly limits: AsyncEventLimits,
@@ -57,8 +61,24 @@ export class PushLimits {
     if (entry.holders <= 0) this.origins.delete(origin);
   }
 
-  /** Decides one push request of `events` events made on behalf of `origin`, and counts it when accepted. */
-  admit(origin: string | undefined, events: number, now = Date.now()): PushVerdict {
+  /**
+   * The next `times` push requests holding an event whose body matches are refused as `verdict`,
+   * whatever the counts: the installation's other traffic, which a test cannot easily make.
+   */
+  refuseNext(verdict: Refusal, match: (body: Record<string, unknown>) => boolean, times = 1): void {
+    this.injected.push({ verdict, match, remaining: times });
+  }
+
+  /** Decides one push request of these event bodies made on behalf of `origin`, and counts it when accepted. */
+  admit(origin: string | undefined, bodies: Array<Record<string, unknown>>, now = Date.now()): PushVerdict {
+    const events = bodies.length;
+    const rule = this.injected.find((r) => bodies.some((body) => r.match(body)));
+    if (rule) {
+      rule.remaining -= 1;
+      if (rule.remaining <= 0) this.injected = this.injected.filter((r) => r !== rule);
+      this.refusals[rule.verdict === 'invocation-limit' ? 'invocationLimit' : 'rateLimit'] += 1;
+      return rule.verdict;
+    }
     const entry = origin === undefined ? undefined : this.origins.get(origin);
     if (entry && entry.pushes >= this.limits.pushRequestsPerOrigin) {
       this.refusals.invocationLimit += 1;
@@ -71,7 +91,10 @@ export class PushLimits {
       return 'rate-limit';
     }
     this.recent.push({ at: now, events });
-    if (entry) entry.pushes += 1;
+    if (entry) {
+      entry.pushes += 1;
+      this.peak = Math.max(this.peak, entry.pushes);
+    }
     return 'accepted';
   }
 
@@ -82,5 +105,10 @@ export class PushLimits {
 
   refused(): RefusedPushes {
     return { ...this.refusals };
+  }
+
+  /** The most push requests any one origin has made: how close the app came to the limit. */
+  peakPerOrigin(): number {
+    return this.peak;
   }
 }

@@ -106,7 +106,7 @@ export class AsyncEventQueue {
     return this.waiting.length + this.running.size;
   }
 
-  stats(): Omit<QueueStats, 'refused'> {
+  stats(): Omit<QueueStats, 'refused' | 'peakPushesPerOrigin'> {
     return { ...this.counts, pending: this.pending() };
   }
 

@@ -45,7 +45,7 @@ function publish(queue: AsyncEventQueue, body: unknown, gate: PushGate | undefin
   }
   const events = z.array(pushEvent).safeParse(payload);
   if (!events.success) return jsonResponse(400, { message: z.prettifyError(events.error) });
-  const verdict = gate ? gate.limits.admit(gate.origin, events.data.length) : 'accepted';
+  const verdict = gate ? gate.limits.admit(gate.origin, events.data.map((event) => event.body)) : 'accepted';
   if (verdict !== 'accepted') {
     gate?.onRefused(verdict, events.data.length);
     return jsonResponse(REFUSALS[verdict].status, { message: REFUSALS[verdict].message });

@@ -64,6 +64,8 @@ export interface QueueStats {
   pending: number;
   /** Push requests the platform refused: past the limit per origin (405), past the events per minute (429). */
   refused: RefusedPushes;
+  /** The most push requests one origin and its descendants made (Forge refuses past 1,000). */
+  peakPushesPerOrigin: number;
 }
 
 export interface ForgeHost {
@@ -77,6 +79,11 @@ export interface ForgeHost {
   queueStats(): QueueStats;
   /** Forge does not promise delivery: the next `times` (default 1) async events pushed whose body matches are accepted and never run. */
   loseEvents(match: (body: Record<string, unknown>) => boolean, times?: number): void;
+  /**
+   * The next `times` (default 1) push requests holding an event whose body matches are refused as if
+   * past a limit (405 or 429): what the installation's other traffic would cause.
+   */
+  refusePushes(verdict: 'invocation-limit' | 'rate-limit', match: (body: Record<string, unknown>) => boolean, times?: number): void;
   kvs: {
     get(key: string): Promise<unknown>;
     set(key: string, value: unknown): Promise<void>;
