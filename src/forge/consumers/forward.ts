@@ -1,7 +1,7 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
-import { ForwardMessage } from '../../core/pipeline/queue';
+import { ForwardMessage, pushEach, PushRefusedError } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
 import { forgeLogger as log } from '../adapters/logger';
@@ -34,9 +34,15 @@ export async function forward(event: unknown): Promise<unknown> {
   await queueComments(result.comments);
   const [soonest, ...later] = result.retries;
   if (!soonest) return undefined;
-  // The soonest group is this invocation's own retry; each later group is queued with its own delay.
-  const queue = forgeForwardQueue();
-  for (const group of later) await queue.push([{ ids: group.ids }], { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) });
+  // The soonest group is this invocation's own retry; each later group is queued with its own delay,
+  // all in one push request.
+  try {
+    await pushEach(forgeForwardQueue(), later.map((group) => ({ message: { ids: group.ids }, options: { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) } })));
+  } catch (error) {
+    // Those entries wait in the outbox with their next attempt's time: the sweep queues them then.
+    if (!(error instanceof PushRefusedError)) throw error;
+    log.warn({ entries: later.reduce((n, group) => n + group.ids.length, 0), refusal: error.refusal }, 'later retries left to the outbox sweep: the queue refused');
+  }
   return new InvocationError({
     retryAfter: Math.max(1, Math.ceil(soonest.afterSeconds)),
     retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
