@@ -85,6 +85,16 @@ describe('product trigger', () => {
     expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
   });
 
+  it('queues parked changes together: one push request for up to 50 (Forge counts them per lineage)', async () => {
+    activate();
+    forgeMocks.failPushes = 3;
+    for (const id of [5, 6, 7]) await onBitbucketEvent(prEvent({ pullrequest: { ...prEvent().pullrequest, id } }));
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(3);
+    await tick({}, { installContext: 'ari:cloud:bitbucket::workspace/11111111-1111-4111-8111-111111111111' });
+    expect(forgeMocks.pushed.map((push) => push.events.length)).toEqual([3]);
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
+  });
+
   it('forwards a selected repository when the selection is explicit', async () => {
     activate('selected');
     forgeMocks.kv.set('selected:0:22222222-2222-4222-8222-222222222222', { value: true });
