@@ -1,3 +1,4 @@
+import { getAppContext } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
@@ -17,6 +18,20 @@ const AsyncEvent = z.object({
 });
 const RetryData = z.object({ ids: z.array(z.string()) });
 
+/** manifest.yml: the `forward` function's timeoutSeconds. */
+const CONSUMER_TIMEOUT_MS = 120_000;
+
+/** When this invocation ends: Forge says how long it has left; where it cannot (a tunnel), the manifest's limit. */
+function invocationDeadline(now: number): number {
+  try {
+    const left = getAppContext().invocationRemainingTimeInMillis();
+    if (Number.isFinite(left) && left > 0) return now + left;
+  } catch {
+    // Not told (a tunnel, a test): counted from this handler's start, a moment after the invocation's.
+  }
+  return now + CONSUMER_TIMEOUT_MS;
+}
+
 export async function forward(event: unknown): Promise<unknown> {
   const parsed = AsyncEvent.safeParse(event);
   const message = parsed.success ? ForwardMessage.safeParse(parsed.data.body) : undefined;
@@ -30,7 +45,8 @@ export async function forward(event: unknown): Promise<unknown> {
   if ('reconcile' in body) return runReconcileMessage(body.reconcile);
   if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext?.retryCount ?? 0);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
-  const result = await forwardMessage(body, forgeContext(), retry.success ? retry.data.ids : undefined);
+  const ctx = forgeContext();
+  const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()) });
   await queueComments(result.comments);
   const [soonest, ...later] = result.retries;
   if (!soonest) return undefined;
