@@ -1,7 +1,7 @@
 import { changeFromForgeEvent } from '../../src/core/change/forge-events';
 import { intentsFor } from '../../src/core/change/intents';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './helpers';
 
 // The reconciliation pushes twice: the tick queues its batches, and each batch queues the deliveries it
 // staged. Forge may refuse either (the installation's 500 events a minute, a lineage's 1,000 push
@@ -13,18 +13,11 @@ let sb: TestSandbox;
 beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 }, simulator: { seed: 'refused', repositories: 2, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
-const passes = () => sb.host.kvs.keys('reconcile:repo:');
-
-/** Makes every repository due, as if its period had passed, and runs the five-minute tick. */
-async function reconcileNow() {
-  for (const key of passes()) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastPassAt: 0 });
-  await sb.host.runScheduled('five-minute-tick');
-  await sb.settle();
-}
+const passes = () => reconcilePasses(sb);
 
 it('loses nothing when the queue refuses the batches or the deliveries they found', async () => {
   const { simulator: sim, sink } = sb;
-  await reconcileNow(); // watermarks
+  await reconcileNow(sb); // watermarks
   sink.clear();
   // Activity whose product events never reach the app: only the reconciliation can find it.
   const events: ForgeEvent[] = [];
@@ -42,7 +35,7 @@ it('loses nothing when the queue refuses the batches or the deliveries they foun
 
   // The tick's batches are refused: nothing is read, and the repositories stay due.
   sb.host.refusePushes('rate-limit', (body) => 'reconcile' in body);
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(sb.logs.some((line) => /reconciliation not queued: the queue refused/.test(line.message))).toBe(true);
   expect(received()).toBe(0);
 
