@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ResolverResult } from '../contract/resolvers';
 import { secretKeys, settingsStore, type Tuning } from '../core/config/settings';
 import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from './cloud-sim';
-import { startForgeHost, type ForgeHost, type HostLogLine } from './forge-host';
+import { startForgeHost, type ForgeHost, type ForgeHostOptions, type HostLogLine } from './forge-host';
 import { hostStores } from './host-store';
 import { startPanDevSink, type Delivery, type PanDevSink } from './pandev-sink';
 
@@ -27,6 +27,8 @@ export interface SandboxOptions {
   liveEvents?: boolean;
   /** Run the five-minute tick on the host's timer (default); off when a test runs it itself. */
   scheduledTriggers?: boolean;
+  /** The local Forge host's limits on async-event pushes (Forge's own by default); tests lower them. */
+  asyncEventLimits?: ForgeHostOptions['asyncEventLimits'];
   sinkPort?: number;
   hostPort?: number;
   logger?: (line: HostLogLine) => void;
@@ -59,6 +61,8 @@ export interface AppHostOptions {
   logger?: (line: HostLogLine) => void;
   /** Default true; benchmarks turn the five-minute tick off to measure one path alone. */
   scheduledTriggers?: boolean;
+  /** Forge's limits on async-event pushes, lowered by tests (default: Forge's own). */
+  asyncEventLimits?: ForgeHostOptions['asyncEventLimits'];
 }
 
 /** The real app on the local Forge host, pointed at a Bitbucket simulator (in this process or another). */
@@ -81,6 +85,7 @@ export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
+    ...(options.asyncEventLimits ? { asyncEventLimits: options.asyncEventLimits } : {}),
   });
 }
 
@@ -107,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
+    ...(options.asyncEventLimits ? { asyncEventLimits: options.asyncEventLimits } : {}),
   };
   const sandbox: Sandbox = {
     simulator,

@@ -1,6 +1,7 @@
 import type { BackfillRecord } from '../../src/core/backfill/state';
 import { settingsStore, type Preferences } from '../../src/core/config/settings';
 import type { CloudSimulatorOptions } from '../../src/sandbox/cloud-sim';
+import type { SandboxOptions } from '../../src/sandbox/sandbox';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
@@ -8,8 +9,12 @@ import { data, settingsCaller } from './settings-helpers';
 // A sandbox ready to activate, for the backfill's tests: no live events and no five-minute timer (a
 // test runs the tick itself), a plentiful request budget, PanDev saved and checked.
 
-export async function backfillSandbox(simulator: CloudSimulatorOptions, preferences: Partial<Preferences> = {}): Promise<TestSandbox> {
-  const sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { rateLimitPerHour: 0, ...simulator } });
+/** `host`: further sandbox options (the host's limits, a time scale, tuning). */
+export async function backfillSandbox(simulator: CloudSimulatorOptions, preferences: Partial<Preferences> = {}, host: SandboxOptions = {}): Promise<TestSandbox> {
+  const sb = await testSandbox({
+    connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, ...host,
+    tuning: { deliveryTimeoutMs: 5000, ...host.tuning }, simulator: { rateLimitPerHour: 0, ...simulator },
+  });
   await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ requestsPerHour: 100_000, ...preferences });
   const call = settingsCaller(() => sb);
   data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));

@@ -36,3 +36,15 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     outbox: () => outboxStore(hostStores(sandbox.host).store),
   });
 }
+
+/** The reconciliation's state of each repository it has passed (its watermark, its last pass). */
+export function reconcilePasses(sb: TestSandbox): string[] {
+  return sb.host.kvs.keys('reconcile:repo:');
+}
+
+/** Makes every repository due, as if its period had passed, and runs the five-minute tick. */
+export async function reconcileNow(sb: TestSandbox): Promise<void> {
+  for (const key of reconcilePasses(sb)) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastPassAt: 0 });
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+}

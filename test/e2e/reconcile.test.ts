@@ -6,7 +6,7 @@ import { kvKey } from '../../src/core/keys';
 import { refStateKey } from '../../src/core/pipeline/ref-state';
 import { hostStores } from '../../src/sandbox/host-store';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './helpers';
 
 // Issue 4: Forge does not promise its product events. With one event in five never delivered to the
 // app, one reconciliation pass reads the repository-wide feeds and completes what PanDev receives.
@@ -17,19 +17,12 @@ let sb: TestSandbox;
 beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'reconcile', repositories: 4, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
-const passes = () => sb.host.kvs.keys('reconcile:repo:');
-
-/** Makes every repository due, as if its period had passed, and runs the five-minute tick. */
-async function reconcileNow() {
-  for (const key of passes()) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastPassAt: 0 });
-  await sb.host.runScheduled('five-minute-tick');
-  await sb.settle();
-}
+const passes = () => reconcilePasses(sb);
 
 it('completes the receiver set in one pass after 20% of the product events were lost', async () => {
   const { simulator: sim, sink, host } = sb;
   // The first pass after activation sets each repository's watermark.
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(passes()).toHaveLength(4);
   sink.clear();
 
@@ -75,7 +68,7 @@ it('completes the receiver set in one pass after 20% of the product events were 
   const missingBefore = [...expected.keys()].filter((id) => !sink.deliveries().some((d) => d.id === id));
   expect(missingBefore.length).toBeGreaterThan(10);
 
-  await reconcileNow();
+  await reconcileNow(sb);
 
   const delivered = new Map(sink.deliveries().map((d) => [d.id, d]));
   expect([...expected].filter(([id]) => !delivered.has(id)).map(([, what]) => what)).toEqual([]);
@@ -87,9 +80,9 @@ it('completes the receiver set in one pass after 20% of the product events were 
 });
 
 it('costs one request per repository when nothing changed', async () => {
-  await reconcileNow(); // absorbs what the previous test left
+  await reconcileNow(sb); // absorbs what the previous test left
   sb.simulator.resetStats();
-  await reconcileNow();
+  await reconcileNow(sb);
   const stats = sb.simulator.stats();
   const perRepository = stats.byRoute['GET /repositories/{workspace}/{repo_slug}/pullrequests/activity'];
   expect(perRepository).toBe(4);
@@ -107,17 +100,17 @@ it('reads each repository once when two ticks plan the same pass', async () => {
 });
 
 it('finds a deployment made without a push, its event lost, at the next hourly check', async () => {
-  await reconcileNow();
+  await reconcileNow(sb);
   const repository = [...sb.simulator.model.repositories.values()][0]!;
   sb.simulator.actions.runDeployment({ repository: repository.slug, environment: 'Production' });
   sb.sink.clear();
   const deployed = () => sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment');
   // The next 15-minute pass reads no deployments: the last check is less than an hour old.
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(deployed()).toEqual([]);
   // An hour on (this repository had news within the day): it is found.
   for (const key of passes()) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastDeploymentCheckAt: Date.now() - 3_600_000 });
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(deployed().length).toBeGreaterThan(0);
   expect(deployed().every((d) => d.headers['x-pandev-origin'] === 'reconcile')).toBe(true);
 });
@@ -128,14 +121,14 @@ it('reads a repository that has never deployed for deployments daily, not after 
   for (const key of sb.host.kvs.keys('reconcile:index')) await sb.host.kvs.delete(key);
   const deploymentReads = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/deployments'] ?? 0;
   sb.simulator.resetStats();
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(passes()).toHaveLength(5);
   // Its first pass reads the (empty) feed. The others were not pushed since their own last pass: the
   // new repository's old watermark, which the workspace query starts from, does not make them look pushed.
   expect(deploymentReads()).toBe(1);
   sb.simulator.actions.pushCommits({ repository: created.slug, commits: 1 });
   sb.simulator.resetStats();
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(sb.sink.deliveries().some((d) => d.eventKey === 'repo:push' && (d.body as any).repository.uuid === created.uuid)).toBe(true);
   expect(deploymentReads()).toBe(0);
   // A day after that check, it is read again (and a first deployment there would be found).
@@ -144,13 +137,13 @@ it('reads a repository that has never deployed for deployments daily, not after 
   sb.simulator.actions.runDeployment({ repository: created.slug, environment: 'Production' });
   sb.sink.clear();
   sb.simulator.resetStats();
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(deploymentReads()).toBe(1);
   expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').length).toBeGreaterThan(0);
 });
 
 it('finds a push made after the tick asked which repositories were pushed, before that repository was read', async () => {
-  await reconcileNow();
+  await reconcileNow(sb);
   const repository = [...sb.simulator.model.repositories.values()][1]!;
   // This repository's pass is held at its first request; the push lands then, after the workspace query.
   sb.simulator.faults.add({ path: `${repository.uuid.replace(/[{}]/g, '')}.*/pullrequests/activity`, latencyMs: 1000, times: 1 });
@@ -163,13 +156,13 @@ it('finds a push made after the tick asked which repositories were pushed, befor
   await tick;
   await sb.settle();
   // That pass did not know of the push; the next one must still see it.
-  await reconcileNow();
+  await reconcileNow(sb);
   const pushedCommits = new Set(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
   expect(commits.filter((hash) => !pushedCommits.has(hash))).toEqual([]);
 });
 
 it('delivers a branch and a tag made on an existing commit, their events lost, and honours a late event of one it only noticed', async () => {
-  await reconcileNow();
+  await reconcileNow(sb);
   const { simulator: sim, sink, host } = sb;
   const repo = [...sim.model.repositories.values()][2]!;
   const main = repo.branches.get(repo.mainBranch)!;
@@ -186,7 +179,7 @@ it('delivers a branch and a tag made on an existing commit, their events lost, a
   // Another push in the period, so the repository counts as pushed and its refs are read.
   sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
   sink.clear();
-  await reconcileNow();
+  await reconcileNow(sb);
   const pushedRefs = () => sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => (d.body as any).push.changes[0].new?.name);
   // The backfill listed every ref, so ones the app does not know were made since, whatever their commits' dates.
   expect(pushedRefs()).toEqual(expect.arrayContaining(['release/2.0', 'v2.0.0']));
@@ -196,7 +189,7 @@ it('delivers a branch and a tag made on an existing commit, their events lost, a
   await host.kvs.set(kvKey('backfill', repo.uuid), { ...backfill, state: 'running', cursor: { phase: 'commits' } });
   sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
   sim.resetStats();
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(refReads()).toBe(0);
 
   // Without a backfill to vouch for the list, a tag on an old commit is only noticed, not delivered…
@@ -207,7 +200,7 @@ it('delivers a branch and a tag made on an existing commit, their events lost, a
   offTag();
   sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
   sink.clear();
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(pushedRefs()).not.toContain('v2.0.1');
   // …so its live event, arriving late, is still sent rather than taken as covered.
   for (const event of tagEvents) await host.fireEvent(event as never);
@@ -216,7 +209,7 @@ it('delivers a branch and a tag made on an existing commit, their events lost, a
 });
 
 it('reads on where a pass stopped when more happened since the watermark than one pass reads', async () => {
-  await reconcileNow();
+  await reconcileNow(sb);
   const { simulator: sim, sink } = sb;
   const repository = [...sim.model.repositories.values()][3]!;
   const { pullRequestId } = sim.actions.openPullRequest({ repository: repository.slug });
@@ -225,13 +218,13 @@ it('reads on where a pass stopped when more happened since the watermark than on
   for (let i = 0; i < 1100; i++) comments.push(sim.actions.addComment({ repository: repository.slug, pullRequestId }).commentId);
   sink.clear();
   const delivered = () => new Set(sink.deliveries().filter((d) => d.eventKey === 'pullrequest:comment_created').map((d) => (d.body as any).comment.id as number));
-  await reconcileNow();
+  await reconcileNow(sb);
   const first = delivered();
   expect(first.size).toBeGreaterThanOrEqual(1000);
   expect(first.size).toBeLessThan(comments.length);
   expect(await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))).toMatchObject({ activityBacklog: { next: expect.any(String) } });
   // The next pass reads the top, then on from where the first one stopped.
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(comments.filter((id) => !delivered().has(id))).toEqual([]);
   expect(sink.deliveries().some((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId)).toBe(true);
   expect(await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))).not.toHaveProperty('activityBacklog');
@@ -239,7 +232,7 @@ it('reads on where a pass stopped when more happened since the watermark than on
 }, 60_000);
 
 it('stays within the requests a batch was granted: refs it cannot afford are read by a later pass', async () => {
-  await reconcileNow();
+  await reconcileNow(sb);
   const { simulator: sim, sink, host } = sb;
   const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
   const repo = [...sim.model.repositories.values()][0]!;
@@ -251,12 +244,12 @@ it('stays within the requests a batch was granted: refs it cannot afford are rea
   await host.kvs.set(`budget:used:${minuteKey(Date.now())}:prefill`, 52 - used);
   sim.resetStats();
   sink.clear();
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(sim.stats().total).toBeLessThanOrEqual(2);
   // With the hour's requests back, the next pass reads the refs the push was seen for.
   await host.kvs.delete(`budget:used:${minuteKey(Date.now())}:prefill`);
   await settings.savePreferences({ requestsPerHour: 1000 });
-  await reconcileNow();
+  await reconcileNow(sb);
   const delivered = new Set(sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
   expect(pushed.filter((hash) => !delivered.has(hash))).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import type { RepositoryPage } from '../../src/contract/repositories';
-import { requestBackfill } from '../../src/core/backfill/state';
+import { BackfillRecord, saveBackfill } from '../../src/core/backfill/state';
 import { settingsStore } from '../../src/core/config/settings';
 import type { KeyValueStore } from '../../src/core/ports';
 import { hostStores } from '../../src/sandbox/host-store';
@@ -67,8 +67,10 @@ it('selects by project and repository; a deselected repository stops forwarding 
   const projectKey = repos()[0]!.projectKey;
   const inProject = repos().filter((r) => r.projectKey === projectKey);
   const [dropped, kept] = inProject as [(typeof inProject)[number], (typeof inProject)[number]];
-  // A backfill waiting for its job (none is started here), so its cancellation cannot race the job.
-  await requestBackfill(hostStores(sb.host).store, [dropped.uuid], { windowDays: 30, now: Date.now() });
+  // A backfill under way (as its chain of pieces would have it; none is, and the five-minute tick
+  // restarts a chain only after half an hour of stillness), so its cancellation cannot race a piece.
+  const now = Date.now();
+  await saveBackfill(hostStores(sb.host).store, BackfillRecord.parse({ repository: dropped.uuid, state: 'queued', windowDays: 30, since: new Date(now - 30 * 86_400_000).toISOString(), requestedAt: now, chain: 'elsewhere', updatedAt: now }));
   const picked = data(await call('repositories/select', { scope: 'project', project: projectKey, selected: true }));
   expect(picked).toMatchObject({ selection: { selected: inProject.length }, changed: inProject.length, backfill: { requested: inProject.length - 1 } });
 

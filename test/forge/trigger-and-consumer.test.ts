@@ -85,6 +85,16 @@ describe('product trigger', () => {
     expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
   });
 
+  it('queues parked changes together: one push request for up to 50 (Forge counts them per lineage)', async () => {
+    activate();
+    forgeMocks.failPushes = 3;
+    for (const id of [5, 6, 7]) await onBitbucketEvent(prEvent({ pullrequest: { ...prEvent().pullrequest, id } }));
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(3);
+    await tick({}, { installContext: 'ari:cloud:bitbucket::workspace/11111111-1111-4111-8111-111111111111' });
+    expect(forgeMocks.pushed.map((push) => push.events.length)).toEqual([3]);
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
+  });
+
   it('forwards a selected repository when the selection is explicit', async () => {
     activate('selected');
     forgeMocks.kv.set('selected:0:22222222-2222-4222-8222-222222222222', { value: true });
@@ -152,6 +162,36 @@ describe('queue consumer', () => {
     expect(result.retryOptions.retryAfter).toBeLessThanOrEqual(60);
     expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { ids: [old] }, delayInSeconds: expect.any(Number) }] }]);
     expect((forgeMocks.pushed[0]!.events[0] as { delayInSeconds: number }).delayInSeconds).toBeGreaterThanOrEqual(450);
+  });
+
+  it('hands the deliveries it has no time left for back as its retry, instead of running past its 120 s', async () => {
+    activate();
+    forgeMocks.bitbucketResponse = pullRequestAndRepository;
+    forgeMocks.fetchResponse = () => ({ status: 503, body: 'busy' });
+    for (const id of [1, 2, 3, 4, 5, 6]) await onBitbucketEvent(prEvent({ pullrequest: { id, state: 'OPEN' } }));
+    const ids: string[] = [];
+    for (const push of forgeMocks.pushed.splice(0)) {
+      const result = (await forward({ body: (push.events[0] as { body: unknown }).body })) as { retryOptions: { retryData: { ids: string[] } } };
+      ids.push(...result.retryOptions.retryData.ids);
+    }
+    expect(ids).toHaveLength(6);
+    clock += 3_600_000;
+    // PanDev takes each delivery, 30 s after it was sent: the invocation, 120 s long (Forge cannot say
+    // how long it has left outside its runtime), has time for four with the 25 s it keeps back.
+    forgeMocks.fetchResponse = () => {
+      clock += 30_000;
+      return { status: 202 };
+    };
+    const result = (await forward({ body: { ids } })) as { _retry: boolean; retryOptions: { retryAfter: number; retryData: { ids: string[] } } };
+    expect(forgeMocks.fetchCalls.filter((c) => c.init.headers['X-Attempt-Number'] === '2').length).toBe(4);
+    expect(result.retryOptions.retryData.ids).toEqual(ids.slice(4));
+    expect(result.retryOptions.retryAfter).toBe(1);
+    expect(forgeMocks.pushed).toEqual([]);
+
+    // The retry, a fresh invocation, delivers them.
+    const again = await forward({ body: { ids }, retryContext: { retryCount: 1, retryReason: 'FUNCTION_RETRY_REQUEST', retryData: result.retryOptions.retryData } });
+    expect(again).toBeUndefined();
+    expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('outbox:'))).toBe(false);
   });
 
   it('drops a malformed queue message with a log line instead of crashing', async () => {

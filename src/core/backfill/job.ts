@@ -4,25 +4,24 @@ import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
-import type { ForwardQueue } from '../pipeline/queue';
 import { etaSeconds, remainingRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, skips, type Phase, type PhaseContext, type PhaseStep } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
 import { failedTry, modeAt, restOfFeedSkipped } from './retries';
-import { getBackfill, newRun, saveBackfill, type BackfillRecord } from './state';
+import { getBackfill, newRun, saveBackfill, unparked, type BackfillRecord } from './state';
 import { runStore } from './store';
 
 // One piece of a repository's backfill: a bounded number of Bitbucket requests (never more than the
-// rate budget grants) from where the last piece stopped, then the cursor is saved and the next piece
-// queued. A piece that dies mid-way loses at most its current page: the cursor only moves after the
-// page's deliveries are in the outbox, and staging is idempotent.
+// rate budget grants) from where the last piece stopped, then the cursor is saved. The piece hands
+// back the ids it staged; its chain (chains.ts) queues them with the next piece, in one push request.
+// A piece that dies mid-way loses at most its current page: the cursor only moves after the page's
+// deliveries are in the outbox, staging is idempotent, and the outbox sweep queues what nobody did.
 
 export interface BackfillDeps {
   ctx: ForwardContext;
   client: CloudClient;
   lookups: Lookups;
   budget: RateBudget;
-  queue: ForwardQueue;
   preferences: Preferences;
   workspace: string;
   /** Requests one piece may make at most (each piece must end well inside the consumer's time limit). */
@@ -32,7 +31,12 @@ export interface BackfillDeps {
 export type PieceOutcome =
   | { kind: 'done' }
   | { kind: 'continue'; delaySeconds: number }
-  | { kind: 'stopped'; reason: string };
+  | { kind: 'stopped'; reason: string }
+  /** Another chain carries the record now: this one has nothing more to do. */
+  | { kind: 'superseded' };
+
+/** The outcome, and the outbox ids the piece staged (to be queued). */
+export type PieceResult = PieceOutcome & { staged: string[] };
 
 const ORDER: Phase[] = phaseOrder;
 /** A piece also ends after this long, even when its steps need no request (stats off, known refs). */
@@ -40,11 +44,18 @@ const PIECE_MS = 30_000;
 const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 
 /** `chain`: the chain of pieces this one belongs to (state.ts); another chain's record is not this piece's to advance. */
-export async function runBackfillPiece(repository: string, deps: BackfillDeps, chain?: string): Promise<PieceOutcome> {
+export async function runBackfillPiece(repository: string, deps: BackfillDeps, chain?: string): Promise<PieceResult> {
+  const staged: string[] = [];
+  return { ...(await runPiece(repository, deps, chain, staged)), staged };
+}
+
+async function runPiece(repository: string, deps: BackfillDeps, chain: string | undefined, staged: string[]): Promise<PieceOutcome> {
   const { ctx } = deps;
-  const record = await getBackfill(ctx.store, repository);
-  if (!record || record.state === 'cancelled' || record.state === 'done' || record.state === 'failed') return { kind: 'stopped', reason: record ? record.state : 'no backfill requested' };
-  if (chain !== undefined && record.chain !== undefined && chain !== record.chain) return { kind: 'stopped', reason: 'another chain of pieces took this backfill over' };
+  const stored = await getBackfill(ctx.store, repository);
+  if (!stored || stored.state === 'cancelled' || stored.state === 'done' || stored.state === 'failed') return { kind: 'stopped', reason: stored ? stored.state : 'no backfill requested' };
+  if (chain !== undefined && stored.chain !== undefined && chain !== stored.chain) return { kind: 'superseded' };
+  // This chain carries it now, whoever parked it (a refused push, a hand-over whose retry came first).
+  const record = unparked(stored);
   // The selection decides, not the record: a piece that was running when the repository was
   // deselected may have written its progress over the cancellation.
   if (!(await settingsStore(ctx.store, ctx.secrets).isSelected(repository))) {
@@ -68,6 +79,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps, c
     repository,
     since: Date.parse(record.since),
     data: runStore(ctx.store, repository, current.run),
+    staged,
     spent: () => deps.client.requests - startRequests,
     cap,
     get: (request, schema) => deps.client.get(request, schema),

@@ -10,6 +10,13 @@ import type { KeyValueStore } from '../ports';
 export const Skip = z.object({ phase: z.string(), what: z.string(), reason: z.string() });
 export type Skip = z.infer<typeof Skip>;
 
+/**
+ * No chain of pieces carries the record (see chains.ts): it waits for a chain that has finished its
+ * own record, or for the five-minute tick, to start one for it; not before `resumeAt` when it must wait.
+ */
+export const Parked = z.object({ at: z.number(), reason: z.string(), resumeAt: z.number().optional() });
+export type Parked = z.infer<typeof Parked>;
+
 export const BackfillRecord = z.object({
   repository: z.string(),
   state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed']),
@@ -52,16 +59,34 @@ export const BackfillRecord = z.object({
   skippedCount: z.number().int().default(0),
   /** Some branches or tags were left out: the ref state does not hold every one the repository had. */
   refsIncomplete: z.boolean().optional(),
+  parked: Parked.optional(),
 });
 export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
 const key = (repository: string) => kvKey('backfill', repository);
 
-/** A run's or a chain's name: when it began, in base 36 (one repository never begins two in a millisecond). */
+/** A run's name: when it began, in base 36 (one repository never begins two in a millisecond). */
 export function newRun(now: number): string {
   return now.toString(36);
 }
-export const newChain = newRun;
+
+/** A chain's name: when it began, and which of the chains begun together (a chain moves between records). */
+export function newChain(now: number, index = 0): string {
+  return `${now.toString(36)}-${index}`;
+}
+
+/** Waiting for a chain; its current name stays, so only a chain still holding it may take it back unasked. */
+export function park(record: BackfillRecord, reason: string, now: number, resumeAt?: number): BackfillRecord {
+  return { ...record, parked: { at: record.parked?.at ?? now, reason, ...(resumeAt !== undefined && resumeAt > now ? { resumeAt } : {}) } };
+}
+
+/** Taken up by a chain of pieces. */
+export function unparked(record: BackfillRecord): BackfillRecord {
+  const { parked: _carried, ...rest } = record;
+  return rest;
+}
+
+export const WAITING_FOR_A_CHAIN = 'waiting for a chain of pieces';
 
 export async function getBackfill(store: KeyValueStore, repository: string): Promise<BackfillRecord | undefined> {
   const value = await store.get(key(repository));
@@ -74,7 +99,9 @@ export async function saveBackfill(store: KeyValueStore, record: BackfillRecord)
 
 /**
  * Asks for a backfill of each repository. A finished one over the same window is left alone; a
- * cancelled one resumes where it stopped. Returns the records that now need a job.
+ * cancelled one resumes where it stopped. Returns the records that now need a job: parked, under a
+ * chain name no piece carries (so a piece of an earlier chain still in flight stops), until chains.ts
+ * starts chains for them.
  */
 export async function requestBackfill(store: KeyValueStore, repositories: string[], options: { windowDays: number; now: number }): Promise<BackfillRecord[]> {
   const started: BackfillRecord[] = [];
@@ -83,8 +110,9 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
     if (existing && (existing.state === 'running' || existing.state === 'queued')) continue;
     if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
+    const waiting = { at: options.now, reason: WAITING_FOR_A_CHAIN };
     const record: BackfillRecord = resume
-      ? { ...existing, state: 'queued', chain: newChain(options.now), updatedAt: options.now }
+      ? { ...existing, state: 'queued', chain: newChain(options.now), updatedAt: options.now, parked: waiting }
       : {
           repository,
           state: 'queued',
@@ -99,6 +127,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: string
           leftOutInARow: 0,
           skipped: [],
           skippedCount: 0,
+          parked: waiting,
         };
     await saveBackfill(store, record);
     started.push(record);

@@ -38,18 +38,43 @@ export interface CommentTask {
   work: CommentWork;
 }
 
+export interface ProcessOptions {
+  /**
+   * When the invocation must have handed its work back (ctx.clock's epoch milliseconds). A Forge
+   * consumer has 120 s for up to 50 entries of up to a 10 s attempt each: the entries it has no time
+   * left for go back as a retry instead of being cut off mid-attempt. None: no limit (the bridge).
+   */
+  deadline?: number;
+}
+
+/**
+ * Time kept back from the deadline beyond one delivery attempt: the entry's enrichment (Bitbucket
+ * reads), its bookkeeping, and the invocation's own ending (queueing retries and comments).
+ */
+export const HAND_BACK_MARGIN_MS = 15_000;
+
 /**
  * `items` are outbox ids, or entries the caller just staged (already checked against the ledger), which
  * saves reading them back.
  */
-export async function processEntries(items: Array<string | OutboxEntry>, ctx: ForwardContext): Promise<ProcessResult> {
+export async function processEntries(items: Array<string | OutboxEntry>, ctx: ForwardContext, options: ProcessOptions = {}): Promise<ProcessResult> {
   const outbox = outboxStore(ctx.store);
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
   const result: ProcessResult = { outcomes: {}, comments: [], retries: [] };
   const waits: Wait[] = [];
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const id = typeof item === 'string' ? item : item.id;
+    if (options.deadline !== undefined && ctx.clock.now() + tuning.deliveryTimeoutMs + HAND_BACK_MARGIN_MS > options.deadline) {
+      // Handed back untouched: they are in the outbox, and the retry comes at once.
+      const rest = items.slice(index).map((left) => (typeof left === 'string' ? left : left.id));
+      for (const left of rest) {
+        result.outcomes[left] = 'waiting';
+        waits.push({ id: left, seconds: 0, reason: 'the invocation ran short of time' });
+      }
+      ctx.log.warn({ done: index, handedBack: rest.length }, 'invocation running out of time; the remaining deliveries are retried');
+      break;
+    }
     const step = await processEntry(item, { ctx, outbox, connection, tuning, credentials });
     if (step.comments) result.comments.push(...step.comments);
     result.outcomes[id] = step.outcome;

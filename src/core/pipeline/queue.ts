@@ -8,8 +8,11 @@ import { keyPart } from '../keys';
 export const ForwardMessage = z.union([
   z.object({ change: Change }),
   z.object({ ids: z.array(z.string()).min(1) }),
-  /** The next piece of one repository's backfill (see core/backfill/job.ts), of the record's chain (none: sent before chains were named). */
-  z.object({ backfill: z.object({ workspace: z.string(), repository: z.string(), chain: z.string().optional() }) }),
+  /**
+   * The next piece of one repository's backfill (core/backfill/job.ts), of the record's chain (none:
+   * sent before chains were named), and the push requests the chain has used so far (chains.ts).
+   */
+  z.object({ backfill: z.object({ workspace: z.string(), repository: z.string(), chain: z.string().optional(), pushes: z.number().int().min(0).optional() }) }),
   /** Reconcile these repositories now (the five-minute tick chose them; see core/reconcile). */
   z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.union([z.tuple([z.string(), z.number()]), z.string()])).default([]), plannedAt: z.number().optional() }) }),
   /** Post or update the DORA comment: after a merge, or for those waiting on a production deployment. */
@@ -29,8 +32,49 @@ export interface PushOptions {
   serializeBy?: string;
 }
 
+export interface QueuedMessage {
+  message: ForwardMessage;
+  options?: PushOptions;
+}
+
 export interface ForwardQueue {
   push(messages: ForwardMessage[], options?: PushOptions): Promise<void>;
+  /**
+   * Messages each with options of its own, in as few push requests as the platform takes. Forge counts
+   * push requests (at most 1,000 in one lineage of invocations): a backfill piece queues what it staged
+   * and its successor in one. A queue whose pushes cost nothing (the bridge's) may leave it out.
+   */
+  pushEach?(items: QueuedMessage[]): Promise<void>;
+}
+
+/** Queues `items` through pushEach where the queue has it, else one message at a time. */
+export async function pushEach(queue: ForwardQueue, items: QueuedMessage[]): Promise<void> {
+  if (!items.length) return;
+  if (queue.pushEach) return queue.pushEach(items);
+  for (const { message, options } of items) await queue.push([message], options);
+}
+
+/** Outbox ids as messages of at most QUEUE_BATCH ids each. */
+export function idsMessages(ids: string[]): ForwardMessage[] {
+  const messages: ForwardMessage[] = [];
+  for (let i = 0; i < ids.length; i += QUEUE_BATCH) messages.push({ ids: ids.slice(i, i + QUEUE_BATCH) });
+  return messages;
+}
+
+/**
+ * The platform refused a push: this lineage of invocations has made all the push requests Forge allows
+ * one (`invocation-limit`; only a new lineage, such as the five-minute tick's, can push again), or the
+ * installation pushed too many events this minute (`rate-limit`; a minute later it can). Nothing of that
+ * request was queued; what it carried must be queued again later, from where it is kept.
+ */
+export class PushRefusedError extends Error {
+  constructor(
+    readonly refusal: 'invocation-limit' | 'rate-limit',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PushRefusedError';
+  }
 }
 
 /**
@@ -52,5 +96,5 @@ export function serializationKey(change: Change): string | undefined {
   return change.kind === 'reviewer' ? `reviewer-${keyPart(change.repository.uuid)}-${change.pullRequestId}` : undefined;
 }
 
-/** Forge accepts at most 50 events per push. */
+/** Forge accepts at most 50 events per push; a message carries at most as many outbox ids. */
 export const QUEUE_BATCH = 50;

@@ -1,7 +1,7 @@
 import { settingsStore } from '../config/settings';
 import { outboxStore } from '../deliver/outbox';
 import type { ForwardContext } from './context';
-import { QUEUE_BATCH, type ForwardQueue } from './queue';
+import { idsMessages, type ForwardQueue } from './queue';
 
 // Forge does not promise that a retry or a queued event ever runs. Every five minutes the outbox is
 // scanned for entries whose planned attempt is well past (their retry was lost, or the consumer died
@@ -27,9 +27,8 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Pro
     }
     cursor = page.cursor;
   } while (cursor && late.length < MAX_PER_SWEEP);
-  for (let i = 0; i < late.length; i += QUEUE_BATCH) {
-    await queue.push([{ ids: late.slice(i, i + QUEUE_BATCH) }]);
-  }
+  // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
+  await queue.push(idsMessages(late));
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
   return { requeued: late.length, scanned };
 }

@@ -5,7 +5,7 @@ import type { Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage } from '../errors';
 import { kvKey } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
-import { PLANNED_WORK, QUEUE_BATCH, type ForwardQueue } from '../pipeline/queue';
+import { idsMessages, PLANNED_WORK, PushRefusedError, type ForwardMessage, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
 import type { ActivityBacklog } from './activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
@@ -62,15 +62,25 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
   const changed = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : new Map<string, number>();
+  const batches: ForwardMessage[] = [];
   for (let i = 0; i < affordable.length; i += BATCH) {
     const repositories = affordable.slice(i, i + BATCH).map((r) => r.uuid);
     // Each batch carries only its own repositories' times: a message stays small in any workspace.
     const mine = new Set(repositories.map((uuid) => uuid.toLowerCase()));
     const own = [...changed].filter(([uuid]) => mine.has(uuid));
-    await deps.queue.push([{ reconcile: { workspace: deps.workspace, repositories, changed: own, plannedAt: now } }], { serializeBy: PLANNED_WORK });
+    batches.push({ reconcile: { workspace: deps.workspace, repositories, changed: own, plannedAt: now } });
+  }
+  await deps.budget.flush();
+  try {
+    // One call: on Forge, up to 50 batches go in one push request (limited per lineage and per minute).
+    await deps.queue.push(batches, { serializeBy: PLANNED_WORK });
+  } catch (error) {
+    // Nothing is lost: a repository not passed stays due, and the next tick plans it again.
+    if (!(error instanceof PushRefusedError)) throw error;
+    ctx.log.warn({ due: due.length, refusal: error.refusal }, 'reconciliation not queued: the queue refused; the next tick plans it again');
+    return { queued: 0, deferred: due.length };
   }
   if (affordable.length < due.length) ctx.log.warn({ due: due.length, queued: affordable.length }, 'reconciliation deferred for lack of request budget');
-  await deps.budget.flush();
   return { queued: affordable.length, deferred: due.length - affordable.length };
 }
 
@@ -89,8 +99,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
   const { ctx } = deps;
   const settings = settingsStore(ctx.store, ctx.secrets);
   const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
-  let staged = 0;
   let failed = 0;
+  // Queued together when the batch ends: one push request for the batch, not one per repository.
+  const ids: string[] = [];
   // The tick planned this batch within the budget, but live events spend from the same hour: each
   // repository starts only while requests remain; the rest stay due for the next tick.
   const grant = (await deps.budget.snapshot()).available;
@@ -114,9 +125,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
         budgetLeft: () => grant - (deps.client.requests - spentBefore), now: start,
       });
       const result = await stagePrebuilt(items, ctx);
-      const ids = result.entries.map((e) => e.id);
-      for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
-      staged += ids.length;
+      for (const entry of result.entries) ids.push(entry.id);
       await ctx.store.set(stateKey(repository), {
         // Not later than the workspace query that said whether it was pushed: a push between that
         // query and this pass is in neither, and the next query must still find it.
@@ -129,7 +138,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
         ...(deferred?.refs ? { refsOwed: true } : {}),
       } satisfies RepositoryState);
       if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');
-      if (ids.length) ctx.log.info({ repository, staged: ids.length }, 'reconciliation found deliveries the triggers missed');
+      if (result.entries.length) ctx.log.info({ repository, staged: result.entries.length }, 'reconciliation found deliveries the triggers missed');
     } catch (error) {
       failed++;
       // The watermark stays: the next pass reads the same period again.
@@ -140,5 +149,13 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
   }
   await ctx.store.set('reconcile:last', { finishedAt: ctx.clock.now(), repositories: repositories.length, failed });
   await deps.budget.flush();
-  return { staged, failed };
+  try {
+    await deps.queue.push(idsMessages(ids));
+  } catch (error) {
+    // The passes are done and their deliveries are in the outbox: the sweep queues them. Failing the
+    // batch would only read the repositories again, and staging skips what the outbox already holds.
+    if (!(error instanceof PushRefusedError)) throw error;
+    ctx.log.warn({ deliveries: ids.length, refusal: error.refusal }, 'reconciliation deliveries left to the outbox sweep: the queue refused');
+  }
+  return { staged: ids.length, failed };
 }

@@ -1,24 +1,56 @@
-import { Queue } from '@forge/events';
-import { QUEUE_BATCH, type ForwardMessage, type ForwardQueue } from '../../core/pipeline/queue';
+import { InvocationLimitReachedError, Queue, RateLimitError, type PushEvent } from '@forge/events';
+import { PushRefusedError, QUEUE_BATCH, type ForwardQueue, type PushOptions, type QueuedMessage } from '../../core/pipeline/queue';
 
 /** Must match the consumer's `queue` in manifest.yml. */
 export const FORWARD_QUEUE_KEY = 'pandev-forward';
 
 const MAX_DELAY_SECONDS = 900;
+/** @forge/events refuses a push whose events come to more than 200 KB of JSON (validators.js). */
+const MAX_PUSH_BYTES = 200 * 1024;
+
+function pushEvent({ message, options = {} }: QueuedMessage): PushEvent {
+  const delayInSeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(options.delaySeconds ?? 0)));
+  return {
+    body: message as Record<string, unknown>,
+    ...(delayInSeconds ? { delayInSeconds } : {}),
+    ...(options.serializeBy ? { concurrency: { key: options.serializeBy, limit: 1 } } : {}),
+  };
+}
+
+/** Consecutive events packed into push requests of at most 50 events and 200 KB each. */
+function requests(events: PushEvent[]): PushEvent[][] {
+  const packed: PushEvent[][] = [];
+  let current: PushEvent[] = [];
+  let bytes = 2; // the array's brackets
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event)) + 1; // and its comma
+    if (current.length && (current.length >= QUEUE_BATCH || bytes + size > MAX_PUSH_BYTES)) {
+      packed.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length) packed.push(current);
+  return packed;
+}
 
 export function forgeForwardQueue(queue = new Queue({ key: FORWARD_QUEUE_KEY })): ForwardQueue {
-  return {
-    async push(messages: ForwardMessage[], options = {}) {
-      const delayInSeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(options.delaySeconds ?? 0)));
-      for (let i = 0; i < messages.length; i += QUEUE_BATCH) {
-        await queue.push(
-          messages.slice(i, i + QUEUE_BATCH).map((body) => ({
-            body: body as Record<string, unknown>,
-            ...(delayInSeconds ? { delayInSeconds } : {}),
-            ...(options.serializeBy ? { concurrency: { key: options.serializeBy, limit: 1 } } : {}),
-          })),
-        );
+  async function pushEach(items: QueuedMessage[]): Promise<void> {
+    for (const events of requests(items.map(pushEvent))) {
+      try {
+        await queue.push(events);
+      } catch (error) {
+        // The two refusals the app plans around, in the core's terms (no SDK types past the adapter).
+        if (error instanceof InvocationLimitReachedError) throw new PushRefusedError('invocation-limit', error.message);
+        if (error instanceof RateLimitError) throw new PushRefusedError('rate-limit', error.message);
+        throw error;
       }
-    },
+    }
+  }
+  return {
+    push: (messages, options: PushOptions = {}) => pushEach(messages.map((message) => ({ message, options }))),
+    pushEach,
   };
 }

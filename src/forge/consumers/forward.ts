@@ -1,7 +1,8 @@
+import { getAppContext } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
-import { ForwardMessage } from '../../core/pipeline/queue';
+import { ForwardMessage, pushEach, PushRefusedError } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
 import { forgeLogger as log } from '../adapters/logger';
@@ -17,6 +18,20 @@ const AsyncEvent = z.object({
 });
 const RetryData = z.object({ ids: z.array(z.string()) });
 
+/** manifest.yml: the `forward` function's timeoutSeconds. */
+const CONSUMER_TIMEOUT_MS = 120_000;
+
+/** When this invocation ends: Forge says how long it has left; where it cannot (a tunnel), the manifest's limit. */
+function invocationDeadline(now: number): number {
+  try {
+    const left = getAppContext().invocationRemainingTimeInMillis();
+    if (Number.isFinite(left) && left > 0) return now + left;
+  } catch {
+    // Not told (a tunnel, a test): counted from this handler's start, a moment after the invocation's.
+  }
+  return now + CONSUMER_TIMEOUT_MS;
+}
+
 export async function forward(event: unknown): Promise<unknown> {
   const parsed = AsyncEvent.safeParse(event);
   const message = parsed.success ? ForwardMessage.safeParse(parsed.data.body) : undefined;
@@ -30,13 +45,20 @@ export async function forward(event: unknown): Promise<unknown> {
   if ('reconcile' in body) return runReconcileMessage(body.reconcile);
   if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext?.retryCount ?? 0);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
-  const result = await forwardMessage(body, forgeContext(), retry.success ? retry.data.ids : undefined);
+  const ctx = forgeContext();
+  const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()) });
   await queueComments(result.comments);
   const [soonest, ...later] = result.retries;
   if (!soonest) return undefined;
-  // The soonest group is this invocation's own retry; each later group is queued with its own delay.
-  const queue = forgeForwardQueue();
-  for (const group of later) await queue.push([{ ids: group.ids }], { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) });
+  // The soonest group is this invocation's own retry; each later group is queued with its own delay,
+  // all in one push request.
+  try {
+    await pushEach(forgeForwardQueue(), later.map((group) => ({ message: { ids: group.ids }, options: { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) } })));
+  } catch (error) {
+    // Those entries wait in the outbox with their next attempt's time: the sweep queues them then.
+    if (!(error instanceof PushRefusedError)) throw error;
+    log.warn({ entries: later.reduce((n, group) => n + group.ids.length, 0), refusal: error.refusal }, 'later retries left to the outbox sweep: the queue refused');
+  }
   return new InvocationError({
     retryAfter: Math.max(1, Math.ceil(soonest.afterSeconds)),
     retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,

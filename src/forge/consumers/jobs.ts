@@ -1,26 +1,25 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
-import { runBackfillPiece } from '../../core/backfill/job';
-import { pieceMessage } from '../../core/backfill/watchdog';
+import { runLink } from '../../core/backfill/chains';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { commentsEnabled, updateComments } from '../../core/metrics/comment';
 import type { CommentTask } from '../../core/pipeline/deliver-entries';
 import { settingsStore } from '../../core/config/settings';
-import { commentKey, PLANNED_WORK, type ForwardMessage } from '../../core/pipeline/queue';
+import { commentKey, pushEach, PushRefusedError, type ForwardMessage } from '../../core/pipeline/queue';
 import { reconcileBatch } from '../../core/reconcile/pass';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
 
 // Backfill and reconciliation work taken off the queue. A backfill piece queues the next one itself
 // (after the rate budget's wait, when there is one), so a repository's backfill is a chain of pieces
-// each well inside the consumer's time limit.
+// each well inside the consumer's time limit (core/backfill/chains.ts).
 
-export async function runBackfillMessage(message: Extract<ForwardMessage, { backfill: unknown }>['backfill']): Promise<void> {
-  const { workspace, repository, chain } = message;
+export async function runBackfillMessage(message: Extract<ForwardMessage, { backfill: unknown }>['backfill']): Promise<InvocationError | undefined> {
   const ctx = forgeContext();
-  const queue = forgeForwardQueue();
   const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
-  const outcome = await runBackfillPiece(repository, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, preferences, workspace }, chain);
-  if (outcome.kind === 'continue') await queue.push([pieceMessage(workspace, { repository, chain })], { delaySeconds: outcome.delaySeconds, serializeBy: PLANNED_WORK });
+  const { retryAfterSeconds } = await runLink(message, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), preferences, workspace: message.workspace });
+  // Refused for the minute: this same link again a minute on resumes the parked record sooner than the tick.
+  if (retryAfterSeconds === undefined) return undefined;
+  return new InvocationError({ retryAfter: retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_PLATFORM_RATE_LIMITED });
 }
 
 export async function runReconcileMessage(message: Extract<ForwardMessage, { reconcile: unknown }>['reconcile']): Promise<void> {
@@ -35,9 +34,15 @@ export async function queueComments(tasks: CommentTask[]): Promise<void> {
   // Comments off: no message at all (the handler would only say so), which keeps the live path lean.
   const ctx = forgeContext();
   const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
-  const queue = forgeForwardQueue();
-  for (const task of tasks) {
-    if (commentsEnabled(preferences, task.repository)) await queue.push([{ comment: task }], { serializeBy: commentKey(task.repository) });
+  const wanted = tasks.filter((task) => commentsEnabled(preferences, task.repository));
+  try {
+    // One push request for all of them: a delivery's consumer may belong to a long backfill lineage.
+    await pushEach(forgeForwardQueue(), wanted.map((task) => ({ message: { comment: task }, options: { serializeBy: commentKey(task.repository) } })));
+  } catch (error) {
+    // The deliveries are made; failing here would only redeliver them. The comment is brought up to
+    // date by the pull request's next merge or deployment.
+    if (!(error instanceof PushRefusedError)) throw error;
+    ctx.log.warn({ comments: wanted.length, refusal: error.refusal }, 'pull request comments not queued: the queue refused');
   }
 }
 

@@ -1,14 +1,15 @@
+import { startChains } from '../../core/backfill/chains';
 import type { BackfillRecord } from '../../core/backfill/state';
-import { pieceMessage } from '../../core/backfill/watchdog';
-import { PLANNED_WORK } from '../../core/pipeline/queue';
 import { forgeForwardQueue } from '../adapters/queue';
+import { forgeStore } from '../adapters/kvs-store';
+import { forgeLogger } from '../adapters/logger';
 
 /**
- * Starts a job for each backfill record the settings page just requested (activation, repositories
- * selected): the first piece of each goes on the queue, and each piece queues the next. Should this
- * stop half-way, the five-minute tick queues them (core/backfill/watchdog.ts).
+ * Starts chains of backfill pieces for the records the settings page just requested (activation,
+ * repositories selected): they wait parked, and up to ten chains at once carry them (core/backfill/chains.ts).
+ * Should this stop half-way or the queue refuse, the five-minute tick starts them.
  */
 export async function startBackfillJobs(workspace: string, records: BackfillRecord[]): Promise<void> {
-  // Planned work runs one piece at a time (see PLANNED_WORK): each asks the budget before it spends.
-  if (records.length) await forgeForwardQueue().push(records.map((record) => pieceMessage(workspace, record)), { serializeBy: PLANNED_WORK });
+  if (!records.length) return;
+  await startChains({ store: forgeStore, queue: forgeForwardQueue(), log: forgeLogger, workspace, now: Date.now(), order: records.map((r) => r.repository) });
 }

@@ -1,3 +1,4 @@
+import { startChains } from '../../core/backfill/chains';
 import { restartStalledBackfills } from '../../core/backfill/watchdog';
 import { errorMessage } from '../../core/errors';
 import { drainInbox } from '../../core/pipeline/inbox';
@@ -8,21 +9,29 @@ import { forgeForwardQueue } from '../adapters/queue';
 import { workspaceFromContext } from '../adapters/workspace';
 
 /**
- * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost
- * and backfills whose pieces were lost, and plan the reconciliation of the repositories whose period is due.
+ * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost,
+ * start chains for parked backfills (a lineage of its own: Forge limits push requests per lineage),
+ * and plan the reconciliation of the repositories whose period is due.
  */
 export async function tick(_event: unknown, context: unknown): Promise<void> {
   const ctx = forgeContext();
   const queue = forgeForwardQueue();
   await drainInbox(ctx.store, queue, ctx.log);
-  await sweepOutbox(ctx, queue);
+  try {
+    await sweepOutbox(ctx, queue);
+  } catch (error) {
+    // The entries stay in the outbox for the next tick; the backfill and the reconciliation go on.
+    ctx.log.error({ error: errorMessage(error) }, 'could not sweep the outbox');
+  }
   const workspace = workspaceFromContext(context);
   if (!workspace) return ctx.log.warn({}, 'no workspace in the invocation context; reconciliation skipped');
   try {
-    await restartStalledBackfills({ store: ctx.store, queue, log: ctx.log, workspace, now: ctx.clock.now() });
+    const now = ctx.clock.now();
+    await restartStalledBackfills({ store: ctx.store, log: ctx.log, now });
+    await startChains({ store: ctx.store, queue, log: ctx.log, workspace, now });
   } catch (error) {
     // The next tick looks again; the reconciliation below need not wait for it.
-    ctx.log.error({ error: errorMessage(error) }, 'could not check the backfill for lost pieces');
+    ctx.log.error({ error: errorMessage(error) }, 'could not resume the backfill');
   }
   try {
     await planReconciliation({ ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue, workspace });

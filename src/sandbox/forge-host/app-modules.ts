@@ -44,7 +44,9 @@ export class AppModules {
     const consumer = this.manifest.consumers.find((c) => c.queue === event.queueName);
     if (!consumer) return Promise.reject(new Error(`no consumer for queue '${event.queueName}'`));
     const { dueAt: _dueAt, ...asyncEvent } = event;
-    return this.invoker.invoke({ functionKey: consumer.functionKey, moduleKey: consumer.key, moduleType: 'core:consumer' }, [
+    // The consumer runs in its event's lineage: its pushes count against the same origin.
+    const origin = event.origin ?? event.eventId;
+    return this.invoker.invoke({ functionKey: consumer.functionKey, moduleKey: consumer.key, moduleType: 'core:consumer', origin }, [
       asyncEvent,
       this.context(),
     ]);

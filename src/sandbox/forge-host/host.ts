@@ -9,6 +9,7 @@ import { createKvsService } from './kvs-service';
 import { KvsStore, SECRETS, VALUES } from './kvs-store';
 import { INTERVAL_SECONDS, readManifest } from './manifest';
 import { createPlatformFetch } from './platform';
+import { FORGE_ASYNC_EVENT_LIMITS, PushLimits } from './push-limits';
 import { AsyncEventQueue } from './queue';
 import { stableUuid, type RuntimeBase } from './runtime';
 import { loadSnapshot, StateFile } from './state-file';
@@ -63,6 +64,9 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
   }
 
   const store = new KvsStore(() => stateFile.scheduleSave());
+  // The rate limit's minute is scaled with the queue's delays: an app that waits a minute after a 429
+  // (Forge's advice) waits a scaled minute here, and must find the window moved on by as much.
+  const pushLimits = new PushLimits({ ...FORGE_ASYNC_EVENT_LIMITS, ...options.asyncEventLimits }, 60_000 * timeScale);
   const queue: AsyncEventQueue = new AsyncEventQueue({
     hasConsumer: (name): boolean => modules.hasConsumer(name),
     deliver: (event): Promise<unknown> => modules.deliver(event),
@@ -74,6 +78,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     timeScale,
     maxRetries: options.maxRetries ?? 4,
     concurrency: options.consumerConcurrency ?? 8,
+    origins: pushLimits,
   });
   const stateFile = new StateFile(options.storePath, () => ({ version: 1, kvs: store.snapshot(), queue: queue.snapshot() }));
   const runtimeBase: RuntimeBase = {
@@ -91,10 +96,11 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     app,
     manifest,
     runtimeBase,
-    forgeFetch: createPlatformFetch({ kvs: createKvsService(store), queue, bitbucket: options.bitbucket, note: (m) => note(m, 'warn') }),
+    forgeFetch: createPlatformFetch({ kvs: createKvsService(store), queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn') }),
     checkEgress: createEgressCheck(manifest.egress, options.egress?.allowLoopback ?? false),
     log,
     onSettled: () => checkIdle(),
+    origins: pushLimits,
   });
   const modules: AppModules = new AppModules(manifest, invoker, installContext, report);
 
@@ -145,8 +151,9 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
       idleWaiters.push(resolve);
       checkIdle();
     }),
-    queueStats: () => queue.stats(),
+    queueStats: () => ({ ...queue.stats(), refused: pushLimits.refused(), peakPushesPerOrigin: pushLimits.peakPerOrigin() }),
     loseEvents: (match, times) => queue.lose(match, times),
+    refusePushes: (verdict, match, times) => pushLimits.refuseNext(verdict, match, times),
     kvs: {
       get: async (key) => store.get(VALUES, key)?.value,
       set: async (key, value) => {

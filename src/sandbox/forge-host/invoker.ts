@@ -1,28 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { runInInvocation, type FetchMeta, type Invocation } from './globals';
 import type { AppManifest, ManifestFunction } from './manifest';
+import type { OriginHolds } from './queue';
 import { buildRuntime, type RuntimeBase } from './runtime';
 import type { HostLogLine } from './types';
 
 // Runs one function of the app as Forge would: the manifest names the handler, the invocation gets
 // its own runtime (module key, invocation id, deadline), and its console lines are attributed to it.
+// Each invocation belongs to an origin (push-limits.ts): a consumer to its event's, any other
+// invocation (trigger, resolver, scheduled trigger) is an origin of its own.
 
 export interface InvocationSpec {
   functionKey: string;
   moduleKey: string;
   moduleType: string;
   accountId?: string;
+  /** The initial invocation this one descends from (a consumer's: its event's); absent, it is one itself. */
+  origin?: string;
+}
+
+/** Who is calling the platform: the user, and the origin its queue pushes count against. */
+export interface Caller {
+  accountId: string | undefined;
+  origin: string;
 }
 
 export interface InvokerDeps {
   app: Record<string, unknown>;
   manifest: AppManifest;
   runtimeBase: RuntimeBase;
-  forgeFetch(meta: FetchMeta, path: string, init: RequestInit | undefined, accountId: string | undefined): Promise<Response>;
+  forgeFetch(meta: FetchMeta, path: string, init: RequestInit | undefined, caller: Caller): Promise<Response>;
   checkEgress(url: URL): Promise<void>;
   log(line: Omit<HostLogLine, 'time'>): void;
   /** Called after every invocation, successful or not. */
   onSettled(): void;
+  /** An invocation holds its origin while it runs: it may still push for it. */
+  origins: OriginHolds;
 }
 
 type Handler = (...args: unknown[]) => unknown;
@@ -47,29 +60,33 @@ export class Invoker {
   }
 
   async invoke(spec: InvocationSpec, args: unknown[]): Promise<unknown> {
+    const invocationId = randomUUID();
+    const origin = spec.origin ?? invocationId;
     this.active += 1;
+    this.deps.origins.hold(origin);
     try {
-      return await this.run(spec, args);
+      return await this.run(spec, args, invocationId, origin);
     } finally {
+      this.deps.origins.release(origin);
       this.active -= 1;
       this.deps.onSettled();
     }
   }
 
-  private async run(spec: InvocationSpec, args: unknown[]): Promise<unknown> {
+  private async run(spec: InvocationSpec, args: unknown[], invocationId: string, origin: string): Promise<unknown> {
     const fn = this.deps.manifest.functions.get(spec.functionKey);
     if (!fn) throw new Error(`manifest.yml has no function '${spec.functionKey}' (module '${spec.moduleKey}')`);
     const handler = resolveHandler(this.deps.app, fn);
     if (typeof handler === 'string') throw new Error(handler);
 
-    const where = { functionKey: spec.functionKey, moduleKey: spec.moduleKey, invocationId: randomUUID() };
+    const where = { functionKey: spec.functionKey, moduleKey: spec.moduleKey, invocationId };
     const timeoutSeconds = fn.timeoutSeconds ?? (LONG_RUNNING.has(spec.moduleType) ? 55 : 25);
     const deadline = Date.now() + timeoutSeconds * 1000;
     const invocation: Invocation = {
       ...where,
       accountId: spec.accountId,
       runtime: buildRuntime(this.deps.runtimeBase, { ...where, moduleType: spec.moduleType, deadline, accountId: spec.accountId }),
-      forgeFetch: (meta, path, init) => this.deps.forgeFetch(meta, path, init, spec.accountId),
+      forgeFetch: (meta, path, init) => this.deps.forgeFetch(meta, path, init, { accountId: spec.accountId, origin }),
       checkEgress: this.deps.checkEgress,
       log: (level, message) => this.deps.log({ source: 'app', level, message, ...where }),
     };

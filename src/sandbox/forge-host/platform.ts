@@ -1,5 +1,7 @@
 import { proxyBitbucket, type BitbucketTarget } from './bitbucket-proxy';
 import { platformFetch, type FetchMeta } from './globals';
+import type { Caller } from './invoker';
+import type { PushLimits } from './push-limits';
 import type { AsyncEventQueue } from './queue';
 import { proxyError, readJsonBody } from './responses';
 import { handleStargate } from './stargate';
@@ -10,17 +12,27 @@ import { handleStargate } from './stargate';
 export interface PlatformServices {
   kvs: (path: string, body: unknown) => Response;
   queue: AsyncEventQueue;
+  pushLimits: PushLimits;
   bitbucket: BitbucketTarget;
   note: (message: string) => void;
 }
 
 export function createPlatformFetch(services: PlatformServices) {
-  return async (meta: FetchMeta, path: string, init: RequestInit | undefined, accountId: string | undefined): Promise<Response> => {
+  return async (meta: FetchMeta, path: string, init: RequestInit | undefined, caller: Caller): Promise<Response> => {
     if (meta.type === 'kvs') return services.kvs(path, await readJsonBody(init));
     if (meta.type === 'fpp' && meta.remote === 'bitbucket') {
-      return proxyBitbucket(services.bitbucket, meta, path, init, accountId, platformFetch);
+      return proxyBitbucket(services.bitbucket, meta, path, init, caller.accountId, platformFetch);
     }
-    if (meta.type === 'fpp' && meta.remote === 'stargate') return handleStargate(services.queue, path, await readJsonBody(init));
+    if (meta.type === 'fpp' && meta.remote === 'stargate') {
+      const { origin } = caller;
+      const onRefused = (verdict: 'invocation-limit' | 'rate-limit', events: number) =>
+        services.note(
+          verdict === 'invocation-limit'
+            ? `refused a push of ${events} event(s): origin ${origin} has made ${services.pushLimits.pushesOf(origin)} push requests, Forge's limit on cyclic invocation (405)`
+            : `refused a push of ${events} event(s): the installation's events per minute are used up (429)`,
+        );
+      return handleStargate(services.queue, path, await readJsonBody(init), { limits: services.pushLimits, origin, onRefused });
+    }
     // Jira/Confluence from a Bitbucket app, Forge Remote, containers, external auth: not served here.
     services.note(`the app called ${meta.type}/${meta.remote ?? '-'} ${path}, which the local Forge host does not serve`);
     return proxyError(400, 'INVALID_REMOTE');

@@ -4,6 +4,8 @@ import type { QueueStats } from './types';
 // Forge async events: pushed events wait delayInSeconds, run on the queue's consumer with bounded
 // concurrency, and are redelivered when the consumer returns an InvocationError (after its
 // retryAfter) or throws (FUNCTION_PLATFORM_UNKNOWN_ERROR, with exponential backoff), up to maxRetries.
+// Each event remembers the initial invocation it descends from (its origin), for Forge's limit on
+// push requests per origin (push-limits.ts): it holds that origin until it is delivered or dropped.
 
 export interface RetryContext {
   retryCount: number;
@@ -24,6 +26,14 @@ export interface QueuedEvent extends PushedEvent {
   /** Epoch milliseconds: persisted absolute, so a restarted host keeps the schedule. */
   dueAt: number;
   retryContext?: RetryContext;
+  /** The initial invocation this event descends from (absent in state files from before origins were kept). */
+  origin?: string;
+}
+
+/** Counts what still belongs to each origin (push-limits.ts). */
+export interface OriginHolds {
+  hold(origin: string): void;
+  release(origin: string): void;
 }
 
 export interface QueueDeps {
@@ -35,6 +45,7 @@ export interface QueueDeps {
   timeScale: number;
   maxRetries: number;
   concurrency: number;
+  origins?: OriginHolds;
 }
 
 interface Retry {
@@ -74,15 +85,16 @@ export class AsyncEventQueue {
     this.losing.push({ match, remaining: times });
   }
 
-  push(queueName: string, jobId: string, events: PushedEvent[]): void {
+  /** `origin`: the initial invocation the pushing one descends from. */
+  push(queueName: string, jobId: string, events: PushedEvent[], origin?: string): void {
     const job = this.jobs.get(jobId) ?? { total: 0, success: 0, failed: 0, cancelled: 0 };
     this.jobs.set(jobId, job);
     for (const pushed of events) {
-      const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: Date.now() + this.scaled(pushed.delayInSeconds ?? 0) };
+      const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: Date.now() + this.scaled(pushed.delayInSeconds ?? 0), ...(origin === undefined ? {} : { origin }) };
       this.counts.pushed += 1;
       job.total += 1;
       if (this.lost(pushed.body)) continue;
-      if (this.deps.hasConsumer(queueName)) this.enqueue(event);
+      if (this.deps.hasConsumer(queueName)) this.admit(event);
       else this.drop(event, 'no-consumer', `no consumer listens on queue '${queueName}'`);
     }
     this.deps.onChange();
@@ -94,7 +106,7 @@ export class AsyncEventQueue {
     return this.waiting.length + this.running.size;
   }
 
-  stats(): QueueStats {
+  stats(): Omit<QueueStats, 'refused' | 'peakPushesPerOrigin'> {
     return { ...this.counts, pending: this.pending() };
   }
 
@@ -107,9 +119,10 @@ export class AsyncEventQueue {
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
     if (!job) return false;
-    const before = this.waiting.length;
+    const cancelled = this.waiting.filter((e) => e.jobId === jobId);
     this.waiting = this.waiting.filter((e) => e.jobId !== jobId);
-    job.cancelled += before - this.waiting.length;
+    for (const event of cancelled) this.settled(event);
+    job.cancelled += cancelled.length;
     this.deps.onChange();
     return true;
   }
@@ -121,7 +134,7 @@ export class AsyncEventQueue {
   /** Resumes events a previous host left pending. */
   restore(events: QueuedEvent[]): void {
     for (const event of events) {
-      if (this.deps.hasConsumer(event.queueName)) this.enqueue(event);
+      if (this.deps.hasConsumer(event.queueName)) this.admit(event);
       else this.drop(event, 'no-consumer', `no consumer listens on queue '${event.queueName}' any more`);
     }
     this.pump();
@@ -142,6 +155,16 @@ export class AsyncEventQueue {
 
   private scaled(seconds: number): number {
     return seconds * 1000 * this.deps.timeScale;
+  }
+
+  /** A new event (pushed, or restored from a state file): it holds its origin until it settles. */
+  private admit(event: QueuedEvent): void {
+    if (event.origin !== undefined) this.deps.origins?.hold(event.origin);
+    this.enqueue(event);
+  }
+
+  private settled(event: QueuedEvent): void {
+    if (event.origin !== undefined) this.deps.origins?.release(event.origin);
   }
 
   private drop(event: QueuedEvent, kind: 'retries-exhausted' | 'no-consumer', message: string): void {
@@ -231,9 +254,12 @@ export class AsyncEventQueue {
       this.counts.delivered += 1;
       const job = this.jobs.get(event.jobId);
       if (job) job.success += 1;
+      this.settled(event);
     } else if (retryCount > this.deps.maxRetries) {
       this.drop(event, 'retries-exhausted', `dropped after ${retryCount} attempts (last: ${retry.reason})`);
+      this.settled(event);
     } else {
+      // A redelivery is the platform's, not a push: it keeps the event's origin and costs it nothing.
       this.counts.retried += 1;
       const retryContext = { retryCount, retryReason: retry.reason, ...(retry.data === undefined ? {} : { retryData: retry.data }) };
       this.enqueue({ ...event, dueAt: Date.now() + this.scaled(retry.afterSeconds), retryContext });

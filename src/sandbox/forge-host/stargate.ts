@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PushLimits } from './push-limits';
 import type { AsyncEventQueue } from './queue';
 import { emptyResponse, jsonResponse } from './responses';
 
@@ -18,7 +19,21 @@ const pushEvent = z.looseObject({
 });
 const publishRequest = jobRequest.extend({ payload: z.array(z.unknown()) });
 
-function publish(queue: AsyncEventQueue, body: unknown): Response {
+/** Who is pushing, for Forge's limits on pushes (push-limits.ts). */
+export interface PushGate {
+  limits: PushLimits;
+  /** The initial invocation the pushing one descends from. */
+  origin: string;
+  onRefused(verdict: 'invocation-limit' | 'rate-limit', events: number): void;
+}
+
+// The bodies are what validators.js ignores: it maps 405 and 429 to its own errors by status alone.
+const REFUSALS = {
+  'invocation-limit': { status: 405, message: 'The limit on cyclic invocation has been reached.' },
+  'rate-limit': { status: 429, message: 'Too many requests.' },
+} as const;
+
+function publish(queue: AsyncEventQueue, body: unknown, gate: PushGate | undefined): Response {
   const request = publishRequest.safeParse(body);
   if (!request.success) return jsonResponse(400, { message: z.prettifyError(request.error) });
   const { payload, queueName, jobId } = request.data;
@@ -30,12 +45,18 @@ function publish(queue: AsyncEventQueue, body: unknown): Response {
   }
   const events = z.array(pushEvent).safeParse(payload);
   if (!events.success) return jsonResponse(400, { message: z.prettifyError(events.error) });
-  queue.push(queueName, jobId, events.data);
+  const verdict = gate ? gate.limits.admit(gate.origin, events.data.map((event) => event.body)) : 'accepted';
+  if (verdict !== 'accepted') {
+    gate?.onRefused(verdict, events.data.length);
+    return jsonResponse(REFUSALS[verdict].status, { message: REFUSALS[verdict].message });
+  }
+  queue.push(queueName, jobId, events.data, gate?.origin);
   return jsonResponse(201, {});
 }
 
-export function handleStargate(queue: AsyncEventQueue, path: string, body: unknown): Response {
-  if (path.startsWith('/webhook/queue/publish/')) return publish(queue, body);
+/** `gate`: the pushing invocation's origin and the limits it is held to; without one, pushes are not limited. */
+export function handleStargate(queue: AsyncEventQueue, path: string, body: unknown, gate?: PushGate): Response {
+  if (path.startsWith('/webhook/queue/publish/')) return publish(queue, body, gate);
   const isStats = path.startsWith('/webhook/queue/stats/');
   if (isStats || path.startsWith('/webhook/queue/cancel/')) {
     const request = jobRequest.safeParse(body);

@@ -1,3 +1,5 @@
+import type { AsyncEventLimits, RefusedPushes } from './push-limits';
+
 // The local Forge host's public shapes.
 
 export interface HostLogLine {
@@ -42,6 +44,12 @@ export interface ForgeHostOptions {
   scheduledTriggers?: boolean;
   /** Consumer invocations in flight at once. Default 8. */
   consumerConcurrency?: number;
+  /**
+   * Forge's limits on async-event pushes (push-limits.ts), each defaulting to Forge's own: 1,000 push
+   * requests per initial invocation and its descendants (then 405, InvocationLimitReachedError), 500
+   * events a minute (× timeScale) per installation (then 429, RateLimitError). Tests may lower them.
+   */
+  asyncEventLimits?: Partial<AsyncEventLimits>;
   /** Ingress port on 127.0.0.1. Default 0 (any free port). */
   port?: number;
   logger?: (line: HostLogLine) => void;
@@ -54,6 +62,10 @@ export interface QueueStats {
   retried: number;
   dropped: number;
   pending: number;
+  /** Push requests the platform refused: past the limit per origin (405), past the events per minute (429). */
+  refused: RefusedPushes;
+  /** The most push requests one origin and its descendants made (Forge refuses past 1,000). */
+  peakPushesPerOrigin: number;
 }
 
 export interface ForgeHost {
@@ -67,6 +79,11 @@ export interface ForgeHost {
   queueStats(): QueueStats;
   /** Forge does not promise delivery: the next `times` (default 1) async events pushed whose body matches are accepted and never run. */
   loseEvents(match: (body: Record<string, unknown>) => boolean, times?: number): void;
+  /**
+   * The next `times` (default 1) push requests holding an event whose body matches are refused as if
+   * past a limit (405 or 429): what the installation's other traffic would cause.
+   */
+  refusePushes(verdict: 'invocation-limit' | 'rate-limit', match: (body: Record<string, unknown>) => boolean, times?: number): void;
   kvs: {
     get(key: string): Promise<unknown>;
     set(key: string, value: unknown): Promise<void>;

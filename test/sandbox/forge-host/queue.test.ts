@@ -38,7 +38,7 @@ describe('local Forge host: triggers, async events and scheduled triggers', () =
     ]);
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(25);
     expect(await t.host.kvs.get('flaky:done')).toBe(true);
-    expect(t.host.queueStats()).toEqual({ pushed: 1, delivered: 1, retried: 2, dropped: 0, pending: 0 });
+    expect(t.host.queueStats()).toEqual({ pushed: 1, delivered: 1, retried: 2, dropped: 0, pending: 0, refused: { invocationLimit: 0, rateLimit: 0 }, peakPushesPerOrigin: 1 });
   });
 
   it('retries a throwing consumer as FUNCTION_PLATFORM_UNKNOWN_ERROR, then drops it and reports', async () => {

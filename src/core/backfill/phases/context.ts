@@ -3,7 +3,6 @@ import type { CloudRequest } from '../../enrich/cloud/endpoints';
 import { CommitGraph } from '../../history/graph';
 import type { Prebuilt } from '../../history/prebuilt';
 import { stagePrebuilt } from '../../pipeline/stage';
-import { QUEUE_BATCH } from '../../pipeline/queue';
 import type { BackfillDeps } from '../job';
 import type { BackfillRecord } from '../state';
 import type { RunStore } from '../store';
@@ -15,6 +14,8 @@ export interface PhaseContext extends BackfillDeps {
   since: number;
   /** This run's working data. */
   data: RunStore;
+  /** Outbox ids this piece staged: its chain queues them when the piece ends (chains.ts). */
+  staged: string[];
   /** Requests made in this piece so far, and how many it may make. */
   spent(): number;
   cap: number;
@@ -51,10 +52,13 @@ export function repoParams(pc: PhaseContext) {
   return { workspace: pc.workspace, repo_slug: pc.repository };
 }
 
-/** Into the outbox, then onto the queue in batches: delivery happens in the consumer, in parallel. */
+/**
+ * Into the outbox; onto the queue when the piece ends, all in one push request (Forge counts push
+ * requests per lineage, and a piece used to make one per pull request). Delivery happens in the
+ * consumer, in parallel.
+ */
 export async function stage(pc: PhaseContext, items: Prebuilt[]): Promise<void> {
   if (!items.length) return;
   const staged = await stagePrebuilt(items, pc.ctx);
-  const ids = staged.entries.map((e) => e.id);
-  for (let i = 0; i < ids.length; i += QUEUE_BATCH) await pc.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
+  for (const entry of staged.entries) pc.staged.push(entry.id);
 }

@@ -1,5 +1,5 @@
 import api, { fetch, getAppContext, route } from '@forge/api';
-import { InvocationError, InvocationErrorCode, Queue, type AsyncEvent } from '@forge/events';
+import { InvocationError, InvocationErrorCode, InvocationLimitReachedError, Queue, RateLimitError, type AsyncEvent } from '@forge/events';
 import { kvs, WhereConditions } from '@forge/kvs';
 import Resolver from '@forge/resolver';
 
@@ -8,6 +8,7 @@ import Resolver from '@forge/resolver';
 
 const flaky = new Queue({ key: 'flaky' });
 const broken = new Queue({ key: 'broken' });
+const chain = new Queue({ key: 'chain' });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const bare = (uuid: string): string => uuid.replace(/[{}]/g, '');
 
@@ -54,6 +55,29 @@ export async function brokenConsumer(event: AsyncEvent): Promise<void> {
   await kvs.set('broken:reasons', reasons);
   console.error('broken consumer fails on attempt', reasons.length);
   throw new Error('always broken');
+}
+
+/** Starts a chain of consumer invocations, each pushing the next, `hops` long unless the platform stops it. */
+export async function onChain(event: { hops: number; tag: string }): Promise<void> {
+  await chain.push({ body: { n: 1, hops: event.hops, tag: event.tag } });
+}
+
+function refusal(error: unknown): string {
+  if (error instanceof InvocationLimitReachedError) return 'InvocationLimitReachedError';
+  if (error instanceof RateLimitError) return 'RateLimitError';
+  throw error;
+}
+
+export async function chainConsumer(event: AsyncEvent): Promise<InvocationError | void> {
+  const { n, hops, tag } = event.body as { n: number; hops: number; tag: string };
+  // The second link asks to be redelivered once: a redelivery is the platform's, not a push.
+  if (n === 2 && !event.retryContext) return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST });
+  if (n >= hops) return void (await kvs.set(`chain:${tag}`, { reached: n }));
+  try {
+    await chain.push({ body: { n: n + 1, hops, tag } });
+  } catch (error) {
+    await kvs.set(`chain:${tag}`, { reached: n, refused: refusal(error), message: (error as Error).message });
+  }
 }
 
 export async function tick(request: { context: { moduleKey: string } }): Promise<void> {
@@ -117,6 +141,20 @@ resolver.define('batch', async () => {
   const got = await kvs.batchGet([{ key: 'batch:a' }, { key: 'batch:missing' }]);
   await kvs.transact().set('tx:a', 'A').set('tx:b', 'B').delete('batch:a').execute();
   return { set, got, after: { a: (await kvs.get('tx:a')) ?? null, batchA: (await kvs.get('batch:a')) ?? null } };
+});
+
+/** Push requests of `sizes` events each, in a row; what became of each. */
+resolver.define('burst', async ({ payload }: Payload<{ sizes: number[] }>) => {
+  const outcomes: string[] = [];
+  for (const size of payload.sizes) {
+    try {
+      await chain.push(Array.from({ length: size }, () => ({ body: { n: 1, hops: 1, tag: 'burst' }, delayInSeconds: 900 })));
+      outcomes.push('accepted');
+    } catch (error) {
+      outcomes.push(refusal(error));
+    }
+  }
+  return outcomes;
 });
 
 export const handler = resolver.getDefinitions();
