@@ -255,7 +255,7 @@ it('stays within the requests a batch was granted: refs it cannot afford are rea
 });
 
 it('renews the keeping of a ref that has stood still for long, so it is never taken for a new one', async () => {
-  await reconcileNow();
+  await reconcileNow(sb);
   const { simulator: sim, host } = sb;
   const repo = [...sim.model.repositories.values()][1]!;
   const [still, moving] = [...repo.branches.keys()].filter((name) => name !== repo.mainBranch);
@@ -263,7 +263,7 @@ it('renews the keeping of a ref that has stood still for long, so it is never ta
   const old = Date.now() - 300 * 86_400_000;
   await host.kvs.set(key, { ...((await host.kvs.get(key)) as object), at: old });
   sim.actions.pushCommits({ repository: repo.slug, branch: moving!, commits: 1 });
-  await reconcileNow();
+  await reconcileNow(sb);
   expect(await host.kvs.get(key)).toMatchObject({ at: old, seenAt: expect.any(Number) });
   expect(((await host.kvs.get(key)) as { seenAt: number }).seenAt).toBeGreaterThan(old);
 });
