@@ -194,6 +194,16 @@ describe('queue consumer', () => {
     expect([...forgeMocks.kv.keys()].some((k) => k.startsWith('outbox:'))).toBe(false);
   });
 
+  it('leaves a backfill piece queued before chains were named to the chain that carries its record now', async () => {
+    activate();
+    const record = { repository: repo, state: 'running', windowDays: 30, since: '2026-10-21T00:00:00Z', requestedAt: 1, updatedAt: 1, done: 3, requests: 9, chain: 'chain-new', cursor: { phase: 'activity' } };
+    forgeMocks.kv.set(`backfill:${repo.replace(/[{}]/g, '')}`, { value: record });
+    await forward({ body: { backfill: { workspace, repository: repo } } });
+    expect(forgeMocks.bitbucketCalls).toEqual([]);
+    expect(forgeMocks.pushed).toEqual([]);
+    expect(forgeMocks.kv.get(`backfill:${repo.replace(/[{}]/g, '')}`)?.value).toMatchObject({ chain: 'chain-new', done: 3 });
+  });
+
   it('drops a malformed queue message with a log line instead of crashing', async () => {
     await expect(forward({ body: { nonsense: true } })).resolves.toBeUndefined();
   });

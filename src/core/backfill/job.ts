@@ -53,7 +53,8 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
   const { ctx } = deps;
   const stored = await getBackfill(ctx.store, repository);
   if (!stored || stored.state === 'cancelled' || stored.state === 'done' || stored.state === 'failed') return { kind: 'stopped', reason: stored ? stored.state : 'no backfill requested' };
-  if (chain !== undefined && stored.chain !== undefined && chain !== stored.chain) return { kind: 'superseded' };
+  // A message from before chains were named carries on only a record no chain has taken since.
+  if (stored.chain !== undefined && chain !== stored.chain) return { kind: 'superseded' };
   // This chain carries it now, whoever parked it (a refused push, a hand-over whose retry came first).
   const record = unparked(stored);
   // The selection decides, not the record: a piece that was running when the repository was
