@@ -2,12 +2,13 @@ import type { BudgetSnapshot, RateBudget } from '../budget/rate-budget';
 import { settingsStore, type Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { BitbucketError, errorMessage } from '../errors';
+import { BitbucketError, errorMessage, InvalidInputError } from '../errors';
+import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from '../pipeline/context';
 import { etaSeconds, remainingRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, skips, type Phase, type PhaseContext, type PhaseStep } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
-import { failedTry, modeAt, restOfFeedSkipped } from './retries';
+import { failedTry, modeAt, restOfFeedSkipped, type StepFailure } from './retries';
 import { getBackfill, newRun, saveBackfill, unparked, type BackfillRecord } from './state';
 import { runStore } from './store';
 
@@ -126,14 +127,16 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
       return { kind: 'stopped', reason };
     }
     // After a 429 the budget knows how long to wait (Retry-After, or its own backoff), and the step
-    // is not to blame. Other passing failures (5xx, network, a malformed answer), and a request
-    // refused in a step, count against the step's place (retries.ts); a passing one before any step
-    // is tried again in half a minute.
-    if (error instanceof BitbucketError && (error.transient || (stepping && error.kind === 'client'))) {
+    // is not to blame. Other passing failures (5xx, network, a malformed answer), a request refused
+    // in a step, and a fault that is not Bitbucket's (a storage throttle, a payload that would not
+    // build) count against the step's place (retries.ts): tried later, then left out, never the whole
+    // repository failed. One before any step is tried again in half a minute.
+    const failure: StepFailure = error instanceof BitbucketError ? error : { kind: error instanceof InvalidInputError || error instanceof PayloadTooLargeError ? 'client' : 'server', message: errorMessage(error) };
+    if (!(error instanceof BitbucketError) || error.transient || (stepping && error.kind === 'client')) {
       await deps.budget.flush();
-      const retry = error.kind === 'rate-limited' ? { record: current, delaySeconds: await rateLimitWait(deps) } : stepping ? failedTry(current, error) : { record: current, delaySeconds: error.retryAfterSeconds ?? 30 };
-      ctx.log.warn({ repository, error: error.message, tries: retry.record.retries?.count, retryInSeconds: retry.delaySeconds }, 'backfill piece interrupted; will resume');
-      if ((await saveProgress(ctx, { ...retry.record, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: error.message })) === 'cancelled') return CANCELLED;
+      const retry = failure.kind === 'rate-limited' ? { record: current, delaySeconds: await rateLimitWait(deps) } : stepping ? failedTry(current, failure) : { record: current, delaySeconds: failure.retryAfterSeconds ?? 30 };
+      ctx.log.warn({ repository, error: failure.message, tries: retry.record.retries?.count, retryInSeconds: retry.delaySeconds }, 'backfill piece interrupted; will resume');
+      if ((await saveProgress(ctx, { ...retry.record, requests: record.requests + phaseCtx.spent(), updatedAt: ctx.clock.now(), error: failure.message })) === 'cancelled') return CANCELLED;
       return { kind: 'continue', delaySeconds: retry.delaySeconds };
     }
     const reason = errorMessage(error);

@@ -28,8 +28,11 @@ function placeOf(cursor: BackfillRecord['cursor']): string {
   return JSON.stringify([cursor?.phase ?? '', cursor?.page ?? 0, cursor?.next ?? '']);
 }
 
+/** What failed at a place: a Bitbucket answer, or a fault of ours or the platform's told as one. */
+export type StepFailure = Pick<BitbucketError, 'kind' | 'message'> & { retryAfterSeconds?: number | undefined };
+
 /** The record after a failed try at its place, and how long to wait before the next try. */
-export function failedTry(record: BackfillRecord, error: BitbucketError): { record: BackfillRecord; delaySeconds: number } {
+export function failedTry(record: BackfillRecord, error: StepFailure): { record: BackfillRecord; delaySeconds: number } {
   const at = placeOf(record.cursor);
   const count = record.retries?.at === at ? record.retries.count + 1 : 1;
   const allowed = record.leftOutInARow >= IN_A_ROW ? 1 : (TRIES[error.kind] ?? TRIES_OTHERWISE);

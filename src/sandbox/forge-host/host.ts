@@ -64,6 +64,14 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
   }
 
   const store = new KvsStore(() => stateFile.scheduleSave());
+  const throttled: Array<{ match: (key: string) => boolean; left: number }> = [];
+  const storageThrottle = {
+    refuses(key: string): boolean {
+      const rule = throttled.find((r) => r.left > 0 && r.match(key));
+      if (rule) rule.left--;
+      return rule !== undefined;
+    },
+  };
   // The rate limit's minute is scaled with the queue's delays: an app that waits a minute after a 429
   // (Forge's advice) waits a scaled minute here, and must find the window moved on by as much.
   const pushLimits = new PushLimits({ ...FORGE_ASYNC_EVENT_LIMITS, ...options.asyncEventLimits }, 60_000 * timeScale);
@@ -96,7 +104,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     app,
     manifest,
     runtimeBase,
-    forgeFetch: createPlatformFetch({ kvs: createKvsService(store), queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn') }),
+    forgeFetch: createPlatformFetch({ kvs: createKvsService(store, storageThrottle), queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn') }),
     checkEgress: createEgressCheck(manifest.egress, options.egress?.allowLoopback ?? false),
     log,
     onSettled: () => checkIdle(),
@@ -153,6 +161,9 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     }),
     queueStats: () => ({ ...queue.stats(), refused: pushLimits.refused(), peakPushesPerOrigin: pushLimits.peakPerOrigin() }),
     loseEvents: (match, times) => queue.lose(match, times),
+    throttleStorage: (match, times = 1) => {
+      throttled.push({ match, left: times });
+    },
     refusePushes: (verdict, match, times) => pushLimits.refuseNext(verdict, match, times),
     kvs: {
       get: async (key) => store.get(VALUES, key)?.value,

@@ -52,7 +52,12 @@ function describe(key: string, record: StoredRecord, entityName?: string): Recor
   };
 }
 
-export function createKvsService(store: KvsStore): (path: string, body: unknown) => Response {
+/** Refuses some storage calls as Forge does past an installation's quota (a test says which and how often). */
+export interface StorageThrottle {
+  refuses(key: string): boolean;
+}
+
+export function createKvsService(store: KvsStore, throttle?: StorageThrottle): (path: string, body: unknown) => Response {
   const spaceOf = (kind: string | undefined, item: { entityName?: string }): string => {
     if (kind === 'secret') return SECRETS;
     if (kind === 'entity' && !item.entityName) throw new KvsFailure(400, 'INVALID_ENTITY_NAME', 'entityName is required');
@@ -168,6 +173,10 @@ export function createKvsService(store: KvsStore): (path: string, body: unknown)
 
   return (path, body) => {
     try {
+      const key = (body as { key?: unknown } | null)?.key;
+      if (throttle && typeof key === 'string' && throttle.refuses(key)) {
+        return jsonResponse(429, { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many storage requests for this installation: try again later' });
+      }
       if (path === '/api/v1/transaction') return transact(body);
       const [, kind, op] = ROUTE.exec(path) ?? [];
       if (!op) return jsonResponse(404, { code: 'NOT_FOUND', message: `No storage endpoint ${path}` });

@@ -79,6 +79,8 @@ export interface ForgeHost {
   queueStats(): QueueStats;
   /** Forge does not promise delivery: the next `times` (default 1) async events pushed whose body matches are accepted and never run. */
   loseEvents(match: (body: Record<string, unknown>) => boolean, times?: number): void;
+  /** The next `times` (default 1) storage calls on a key that matches are refused with 429, as past an installation's quota. */
+  throttleStorage(match: (key: string) => boolean, times?: number): void;
   /**
    * The next `times` (default 1) push requests holding an event whose body matches are refused as if
    * past a limit (405 or 429): what the installation's other traffic would cause.
