@@ -22,7 +22,9 @@ const MIX = new Set(['avi:bitbucket:created:pullrequest', 'avi:bitbucket:updated
 export async function forwardingBenchmark(): Promise<string> {
   const peers = await startPeers({ repositories: 20 });
   // The live path alone: the five-minute tick would reconcile the recorded activity before the burst.
-  const host = await startAppHost({ bitbucket: peers.simulator, timeScale: 0.001, logger: () => undefined, scheduledTriggers: false });
+  // Forge admits 500 events a minute per installation (the rest of a burst is parked and queued by
+  // the tick): lifted here, so the figure is the app's own pace, with that ceiling printed beside it.
+  const host = await startAppHost({ bitbucket: peers.simulator, timeScale: 0.001, logger: () => undefined, scheduledTriggers: false, asyncEventLimits: { eventsPerMinute: Number.MAX_SAFE_INTEGER } });
   try {
     await connectApp(host, peers.pandev);
     // The forwarding path alone: the DORA comment after each merge is measured by the comments benchmark.
@@ -59,11 +61,11 @@ export async function forwardingBenchmark(): Promise<string> {
     const tiny = await rawPostRate(peers.pandev, Array.from({ length: EVENTS }, () => TINY));
     const meanBytes = deliveries.reduce((sum, d) => sum + Buffer.byteLength(d.raw), 0) / deliveries.length;
     return [
-      `forwarding: ${deliveries.length} pull-request events through the local Forge host (20 repositories, one burst)`,
+      `forwarding: ${deliveries.length} of ${events.length} pull-request events delivered through the local Forge host (20 repositories, one burst)`,
       table([
         ['Bitbucket requests per forwarded event', `${(requests / deliveries.length).toFixed(3)}  (${requests} requests; goal ≤ 1.05)`],
         ['  per comment event', `${commentCost.toFixed(2)}  (the pull request and the comment)`],
-        ['events per second (app, end to end)', appRate.toFixed(0)],
+        ['events per second (app, end to end)', `${appRate.toFixed(0)}  (Forge itself admits 500 events a minute per installation, 8.3 a second: a longer burst waits in the inbox for the tick)`],
         ['trigger-to-receipt latency p50 / p99', `${percentile(latencies, 50).toFixed(0)} ms / ${percentile(latencies, 99).toFixed(0)} ms  (all ${EVENTS} fired at once)`],
         ['peak RSS (local Forge host + app)', mb(peak)],
         ['raw loopback POST rate to the same receiver', `${raw.toFixed(0)} POST/s  (the app's ${deliveries.length} bodies, mean ${(meanBytes / 1024).toFixed(1)} KB, 8 concurrent, signed)`],
