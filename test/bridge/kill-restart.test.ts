@@ -63,7 +63,7 @@ describe('SIGTERM in the middle of a long repository poll', () => {
   afterAll(() => env.stop());
 
   it('stops the poll at its next request instead of reading the repository to the end', async () => {
-    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    const activities = () => activityReads(env);
     // A slow instance: the backfill of this one repository reads for a while.
     env.sim.faults.add({ path: '/activities$', latencyMs: 300 });
     const lines: string[] = [];
@@ -85,7 +85,7 @@ describe('kill -9 while an answered webhook waits for its repository', () => {
   afterAll(() => env.stop());
 
   it('handles it after the restart: a branch deletion, which no poll can find, reaches PanDev', async () => {
-    const activities = () => env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
+    const activities = () => activityReads(env);
     const repo = projectRepositories(env.sim)[0]!;
     const repository = `${repo.projectKey}/${repo.slug}`;
     env.sim.actions.createBranch({ repository, name: 'to-be-deleted' });
@@ -129,4 +129,9 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Pull-request activity pages the simulator served: a poll's progress through a repository. */
+function activityReads(env: DcEnv): number {
+  return env.sim.stats().byRoute['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/pull-requests/{pullRequestId}/activities'] ?? 0;
 }
