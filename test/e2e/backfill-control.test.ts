@@ -109,6 +109,8 @@ it('reads every commit\'s file stats once when asked to, across pieces, and puts
   data(await call('connection/activate', {}));
   const rs = await until(finished);
   expect(rs.every((r) => r.state === 'done')).toBe(true);
+  // A record is done before its last piece's deliveries reach PanDev: wait for them.
+  await sb.settle();
   const pushes = sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => (d.body as any).pandev);
   const hashes = pushes.flatMap((p) => p.commits.map((c: { hash: string }) => c.hash));
   expect(hashes.length).toBeGreaterThan(40); // more than one piece's worth of requests
