@@ -174,6 +174,8 @@ it('names every deployment\'s environment from the deployments feed, and marks p
   expect(deploying).toBeGreaterThan(0);
   data(await call('connection/activate', {}));
   expect((await until(finished)).every((r) => r.state === 'done')).toBe(true);
+  // Done before its last piece's deliveries reach PanDev: wait for them.
+  await sb.settle();
   const byRoute = sb.simulator.stats().byRoute;
   expect(byRoute['GET /repositories/{workspace}/{repo_slug}/deployments']).toBe(3);
   expect(byRoute['GET /repositories/{workspace}/{repo_slug}/environments']).toBeUndefined();
