@@ -69,6 +69,7 @@ const FEEDS: Record<string, string> = {
 
 /** The record with the rest of its current feed left out. */
 export function restOfFeedSkipped(record: BackfillRecord, phase: string): BackfillRecord {
-  const from = record.cursor?.page ? ` from page ${record.cursor.page + 1}` : '';
+  // Page -1 is the statuses phase's list of pull requests the list missed, after its own pages.
+  const from = (record.cursor?.page ?? 0) > 0 ? ` from page ${record.cursor!.page! + 1}` : '';
   return withSkip(record, { phase, what: `the rest of the ${FEEDS[phase] ?? phase}${from}` });
 }

@@ -71,5 +71,11 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
     /** The ids of a page of the pull-request list, in the order the later phases go through them. */
     putIds: (page: number, ids: number[]) => store.set(key('ids', pageKey(page)), ids, ttl),
     ids: (page: number) => store.get<number[]>(key('ids', pageKey(page))),
+    /** Pull requests the list missed (updated while it was read), read on their own by the activity phase. */
+    missed: async () => (await store.get<number[]>(key('missed'))) ?? [],
+    async addMissed(id: number): Promise<void> {
+      const missed = (await store.get<number[]>(key('missed'))) ?? [];
+      if (!missed.includes(id)) await store.set(key('missed'), [...missed, id], ttl);
+    },
   };
 }

@@ -28,6 +28,7 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
       // Out of requests: this page again next piece (what it staged is not staged twice).
       if (pc.spent() >= pc.cap) return { record: current, next: cursor?.next ?? '' };
       stored = await readMissed(pc, id);
+      if (stored) await pc.data.addMissed(id);
       if (stored) current = sizeLeftOut(pc, { ...current, total: (current.total ?? 0) + 1, done: current.done + 1 }, id);
     }
     // Still unknown: changed only after the list was read (the live events and the reconciliation
