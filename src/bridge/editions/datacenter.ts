@@ -42,14 +42,24 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
         stopping: () => http.signal.aborted,
       });
       let repositories: Repository[] | undefined;
+      // Set when a repository answered 404: renamed or moved, it is polled under its new name next
+      // pass instead of failing until the periodic listing.
+      let relist = false;
       return {
         name: 'datacenter',
         async targets(refresh) {
-          if (!repositories || refresh) repositories = await listRepositories(client, select);
+          if (!repositories || refresh || relist) {
+            repositories = await listRepositories(client, select);
+            relist = false;
+          }
           return repositories.map((repository) => ({
             key: String(repository.id),
             name: `${repository.project.key}/${repository.slug}`,
-            poll: () => lock(String(repository.id), () => pollRepository(repository, deps)),
+            poll: async () => {
+              const outcome = await lock(String(repository.id), () => pollRepository(repository, deps));
+              if (outcome.relist) relist = true;
+              return outcome;
+            },
           }));
         },
         async finishPass(targets) {

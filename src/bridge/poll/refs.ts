@@ -42,9 +42,15 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   const visit = async (type: RefType, ref: Branch, defaultTip: string | undefined): Promise<'moved' | 'same' | 'stale'> => {
     const kind = type === 'TAG' ? 'tag' : 'branch';
     const known = await refs.get(repo, kind, ref.displayId);
-    if (known?.tip === ref.latestCommit) return 'same';
+    const tip = refTip(type, ref);
+    if (known?.tip === tip) return 'same';
     const origin = source.origin;
-    const remember = () => refs.set(repo, kind, ref.displayId, { tip: ref.latestCommit, at: deps.ctx.clock.now(), origin });
+    const remember = () => refs.set(repo, kind, ref.displayId, { tip, at: deps.ctx.clock.now(), origin });
+    // Bridges before this one recorded an annotated tag by its commit: the same tag, not a move.
+    if (type === 'TAG' && known?.tip === ref.latestCommit) {
+      await remember();
+      return 'same';
+    }
     if (!first) result.changed = true;
     if (type === 'TAG') {
       // Tags found by the first pass were made before the bridge: when is not known, so they are not replayed.
@@ -122,6 +128,14 @@ export async function defaultBranchTip(repository: Repository, deps: Pick<PollDe
   return undefined;
 }
 
+/**
+ * What Data Center's repo:refs_changed names as the ref's hash: for an annotated tag the tag object
+ * (the Jenkins plugin's annotated_tag_created.json), not the commit it points at.
+ */
+function refTip(type: RefType, ref: Branch): string {
+  return (type === 'TAG' ? ref.hash : undefined) ?? ref.latestCommit;
+}
+
 function isDefaultBranch(branch: Branch): boolean {
   return branch.isDefault === true || (branch as { default?: boolean }).default === true;
 }
@@ -136,7 +150,7 @@ function move(source: DcSource, type: RefType, ref: Branch, from: string | null,
     source,
     ref: { id: ref.id, displayId: ref.displayId, type },
     from,
-    to: ref.latestCommit,
+    to: refTip(type, ref),
     commits: commits.commits,
     commitsTruncated: truncated,
     files: commits.files,

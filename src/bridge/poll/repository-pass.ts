@@ -37,6 +37,8 @@ export interface RepositoryPassResult {
   staged: number;
   skipped: Array<{ id: number; reason: string }>;
   error?: string;
+  /** The repository answered 404: the list it came from is out of date (renamed, moved, deleted). */
+  relist?: boolean;
 }
 
 type Feed = 'pulls' | 'branches' | 'tags';
@@ -98,12 +100,28 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
   } catch (error) {
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
     if (error instanceof StoppingError) return { repository: name, ok: false, staged: 0, skipped: [], error: error.message };
-    const reason = error instanceof BitbucketError && error.kind === 'unauthorized'
-      ? `${errorMessage(error)} — the personal access token expired or was revoked: create a new one, set it, restart, and run \`pandev-bitbucket check\``
-      : errorMessage(error);
+    const reason = failureReason(error, name);
     await deps.state.saveCursor(repo, { ...cursor, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
-    return { repository: name, ok: false, staged: 0, skipped: [], error: reason };
+    // A 404 here is most often a rename or a move to another project: the slug the list gave is gone.
+    const relist = error instanceof BitbucketError && error.kind === 'not-found';
+    return { repository: name, ok: false, staged: 0, skipped: [], error: reason, ...(relist ? { relist } : {}) };
+  }
+}
+
+/** What went wrong, with what the operator can do about it. */
+function failureReason(error: unknown, name: string): string {
+  const message = errorMessage(error);
+  if (!(error instanceof BitbucketError)) return message;
+  switch (error.kind) {
+    case 'unauthorized':
+      return `${message} — the personal access token expired or was revoked: create a new one, set it, restart, and run \`pandev-bitbucket check\``;
+    case 'forbidden':
+      return `${message} — the token's user may no longer read ${name}: give them Repository read on it (or Project read on its project), or leave it out with BITBUCKET_REPOS=!${name}`;
+    case 'not-found':
+      return `${message} — if ${name} was renamed, moved to another project or deleted, the repository list is read again next pass`;
+    default:
+      return message;
   }
 }
 

@@ -89,7 +89,8 @@ export const Commit = z.looseObject({
 });
 export type Commit = z.infer<typeof Commit>;
 
-export const Branch = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string(), isDefault: z.boolean().optional() });
+/** A branch or tag; an annotated tag also has `hash`, its tag object (null for a lightweight tag). */
+export const Branch = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string(), isDefault: z.boolean().optional(), hash: z.string().nullish() });
 export type Branch = z.infer<typeof Branch>;
 
 export const FileChange = z.looseObject({ path: z.looseObject({ toString: z.string() }), type: z.string().optional() });
