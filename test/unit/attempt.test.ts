@@ -81,6 +81,14 @@ describe('one delivery attempt', () => {
     expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/refused the ingest token/) });
   });
 
+  it('says what to change when PanDev, or a proxy before it, refuses the body as too large', async () => {
+    reply(413, {}, '<html>413 Request Entity Too Large</html>');
+    const body = JSON.stringify({ pullrequest: { description: 'x'.repeat(3000) } });
+    expect(await attemptDelivery(request({ body }), fetch)).toMatchObject({
+      kind: 'permanent', status: 413, reason: expect.stringMatching(/3 KB .*accept request bodies up to 256 KB.*replay/),
+    });
+  });
+
   it('pauses the destination on 410', async () => {
     reply(410);
     expect((await attemptDelivery(request(), fetch)).kind).toBe('disabled');

@@ -61,10 +61,8 @@ function pullRequestBody(parts: Extract<CloudParts, { family: 'pullrequest' }>, 
 }
 
 function pushChange(parts: Extract<CloudParts, { family: 'push' }>): Body {
-  const { change, repository } = parts;
-  const html = (repository.links as { html?: { href?: string } } | undefined)?.html?.href ?? '';
-  const self = (repository.links as { self?: { href?: string } } | undefined)?.self?.href ?? '';
-  const range = change.before && change.after ? `${change.after}..${change.before}` : (change.after ?? change.before ?? '');
+  const { change } = parts;
+  const links = pushLinks(parts);
   return {
     old: parts.oldRef ? refObject(parts.oldRef) : null,
     new: parts.newRef ? refObject(parts.newRef) : null,
@@ -73,11 +71,26 @@ function pushChange(parts: Extract<CloudParts, { family: 'push' }>): Body {
     forced: change.forced,
     truncated: parts.commits.length > WEBHOOK_PUSH_COMMITS || parts.commitsTruncated,
     commits: parts.commits.slice(0, WEBHOOK_PUSH_COMMITS).map(webhookCommit),
-    links: {
-      commits: { href: `${self}/commits?include=${change.after ?? ''}${change.before ? `&exclude=${change.before}` : ''}` },
-      diff: { href: `${self}/diff/${range}` },
-      html: { href: `${html}/branches/compare/${range}` },
-    },
+    ...(links ? { links } : {}),
+  };
+}
+
+// As Bitbucket links each kind of change (real payloads in ../shared/fixtures): a deleted ref has no
+// links, a created one its commits (and a branch its page), an update its range.
+function pushLinks(parts: Extract<CloudParts, { family: 'push' }>): Body | undefined {
+  const { change, repository } = parts;
+  if (!change.after) return undefined;
+  const html = (repository.links as { html?: { href?: string } } | undefined)?.html?.href ?? '';
+  const self = (repository.links as { self?: { href?: string } } | undefined)?.self?.href ?? '';
+  if (!change.before) {
+    const commits = { href: `${self}/commits?include=${change.after}` };
+    return change.ref.type === 'branch' ? { commits, html: { href: `${html}/branch/${change.ref.name}` } } : { commits };
+  }
+  const range = `${change.after}..${change.before}`;
+  return {
+    commits: { href: `${self}/commits?include=${change.after}&exclude=${change.before}` },
+    diff: { href: `${self}/diff/${range}` },
+    html: { href: `${html}/branches/compare/${range}` },
   };
 }
 

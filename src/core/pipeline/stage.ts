@@ -1,4 +1,5 @@
 import type { Change, ChangeOf, ReviewerStatus } from '../change/change';
+import { deliveryId } from '../change/delivery-id';
 import { intentsFor, type DeliveryIntent } from '../change/intents';
 import { kvKey } from '../keys';
 import { encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
@@ -32,7 +33,9 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
       prior.set(who, await reviewers.get(change.repository.uuid, change.pullRequestId, who));
     }
   }
-  const { intents, skipped } = intentsFor(change, (who) => prior.get(who));
+  const planned = intentsFor(change, (who) => prior.get(who));
+  const skipped = planned.skipped;
+  const intents = change.kind === 'push' ? await Promise.all(planned.intents.map((intent) => pushOccurrence(change, intent, outbox, ctx))) : planned.intents;
   for (const skip of skipped) {
     ctx.log.info({ reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, 'reviewer change dropped on purpose');
     ctx.stats.count('dropped', skip.reason);
@@ -63,12 +66,13 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
   const now = ctx.clock.now();
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 0 };
   for (const item of items) {
-    const known = await alreadyKnown(outbox, item.intent.id);
+    const intent = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : item.intent;
+    const known = await alreadyKnown(outbox, intent.id);
     if (known) {
       staged[known]++;
       continue;
     }
-    const entry = { ...newEntry(item.change, item.intent, now), body: encodeBody(serializeWithinLimit(item.body)) };
+    const entry = { ...newEntry(item.change, intent, now), body: encodeBody(serializeWithinLimit(item.body)) };
     await outbox.put(entry);
     staged.entries.push(entry);
     await recordState(item.change, ctx, now);
@@ -86,6 +90,27 @@ export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'al
   if (await outbox.get(id)) return 'alreadyQueued';
   if (await outbox.isDelivered(id)) return 'alreadyDelivered';
   return undefined;
+}
+
+/**
+ * A ref can make the same move twice: a tag deleted and re-created at the same commit, a branch reset
+ * and pushed again. The second is a new push and must not share the first's id (PanDev would drop it as
+ * a duplicate). It is told from the first found again (a re-fired event, the reconciliation) by the
+ * ref's recorded tip: back at the move's start, recorded after the first was staged. Each repeat gets
+ * the next `#n` version, the same one whichever source finds it.
+ */
+async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, outbox: OutboxStore, ctx: ForwardContext): Promise<DeliveryIntent> {
+  const known = await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
+  if (!known || known.tip !== change.before) return intent;
+  let candidate = intent;
+  for (let occurrence = 2; ; occurrence++) {
+    const queued = await outbox.get(candidate.id);
+    // Staged after the ref came back to its start: this very occurrence, under way.
+    if (queued && queued.createdAt >= known.at) return candidate;
+    if (!queued && !(await outbox.isDelivered(candidate.id))) return candidate;
+    const version = `${intent.version}#${occurrence}`;
+    candidate = { ...intent, version, id: deliveryId({ edition: change.edition, workspace: change.workspace, entity: intent.entity, eventKey: intent.eventKey, version }) };
+  }
 }
 
 /** What later changes are read against: reviewer statuses, and the tip of each ref delivered. */

@@ -1,0 +1,85 @@
+import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
+import type { Delivery } from '../../src/sandbox/pandev-sink';
+import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+
+// X-Request-UUID is PanDev's deduplication key: two different Bitbucket changes must never share one,
+// and the same change must keep it whichever source finds it. Driven through the simulator, the real
+// app on the local Forge host and the receiver; ids are compared at the receiver.
+
+let sb: TestSandbox;
+// The test fires the Forge events itself, so it can lose one or fire one twice.
+beforeAll(async () => {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
+  await reconcileNow(sb);
+});
+afterAll(() => sb.stop());
+
+/** Runs a step in the simulator and returns the Forge events it fired, not yet given to the app. */
+function act(step: () => unknown): ForgeEvent[] {
+  const events: ForgeEvent[] = [];
+  const off = sb.simulator.onEvent((event) => events.push(event));
+  try {
+    step();
+  } finally {
+    off();
+  }
+  return events;
+}
+
+async function fire(events: ForgeEvent[]): Promise<void> {
+  for (const event of events) await sb.host.fireEvent(event as never);
+  await sb.settle();
+}
+
+const tagPushes = (name: string): Delivery[] =>
+  sb.sink.deliveries().filter((d) => {
+    const change = d.eventKey === 'repo:push' ? (d.body as any).push.changes[0] : undefined;
+    return change && (change.old ?? change.new).type === 'tag' && (change.old ?? change.new).name === name;
+  });
+
+const shape = (d: Delivery) => {
+  const change = (d.body as any).push.changes[0];
+  return `${change.old?.target.hash ?? 'null'}..${change.new?.target.hash ?? 'null'}`;
+};
+
+describe('a tag deleted and re-created at the same commit', () => {
+  it('is three pushes with three ids, and a re-fired event or the reconciliation adds none', async () => {
+    const repos = [...sb.simulator.model.repositories.values()];
+    const repository = repos[0]!.slug;
+    const a = sb.simulator.actions;
+    const { commits } = a.pushCommits({ repository, commits: 1 });
+    await sb.settle();
+    const target = commits[0]!;
+    await fire(act(() => a.createTag({ repository, name: 'release', target })));
+    await fire(act(() => a.deleteTag({ repository, name: 'release' })));
+    const recreated = act(() => a.createTag({ repository, name: 'release', target }));
+    await fire(recreated);
+
+    const pushes = tagPushes('release');
+    expect(pushes.map(shape)).toEqual([`null..${target}`, `${target}..null`, `null..${target}`]);
+    expect(new Set(pushes.map((d) => d.id)).size).toBe(3);
+
+    // Forge delivers the re-creation again, and the reconciliation reads the refs: nothing new.
+    await fire(recreated);
+    await reconcileNow(sb);
+    expect(tagPushes('release')).toHaveLength(3);
+    expect(sb.sink.duplicates()).toBe(0);
+  });
+
+  it('is found by the reconciliation when its event was lost', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { commits } = a.pushCommits({ repository, commits: 1 });
+    await sb.settle();
+    const target = commits[0]!;
+    await fire(act(() => a.createTag({ repository, name: 'lost', target })));
+    await fire(act(() => a.deleteTag({ repository, name: 'lost' })));
+    act(() => a.createTag({ repository, name: 'lost', target }));
+    await reconcileNow(sb);
+
+    const pushes = tagPushes('lost');
+    expect(pushes.map(shape)).toEqual([`null..${target}`, `${target}..null`, `null..${target}`]);
+    expect(pushes.map((d) => d.headers['x-pandev-origin'])).toEqual(['trigger', 'trigger', 'reconcile']);
+    expect(new Set(pushes.map((d) => d.id)).size).toBe(3);
+  });
+});
