@@ -83,3 +83,20 @@ describe('a tag deleted and re-created at the same commit', () => {
     expect(new Set(pushes.map((d) => d.id)).size).toBe(3);
   });
 });
+
+describe('a build status', () => {
+  const statuses = (key: string): Delivery[] => sb.sink.deliveries().filter((d) => d.eventKey.startsWith('repo:commit_status_') && (d.body as any).commit_status.key === key);
+
+  it('created once is one created event, whether its live event came or the reconciliation found it', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
+    const a = sb.simulator.actions;
+    // The push is the reconciliation's to find (its event is not fired): it reads the new tip's statuses.
+    const commit = a.pushCommits({ repository, commits: 1 }).commits[0]!;
+    await fire(act(() => a.setBuildStatus({ repository, commit, key: 'ci-live', state: 'INPROGRESS' })));
+    act(() => a.setBuildStatus({ repository, commit, key: 'ci-lost', state: 'INPROGRESS' }));
+    await reconcileNow(sb);
+
+    expect(statuses('ci-live').map((d) => `${d.eventKey} ${d.headers['x-pandev-origin']}`)).toEqual(['repo:commit_status_created trigger']);
+    expect(statuses('ci-lost').map((d) => `${d.eventKey} ${d.headers['x-pandev-origin']}`)).toEqual(['repo:commit_status_created reconcile']);
+  });
+});

@@ -154,7 +154,8 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
       }
       const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
       out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
-      if (recent) out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
+      // Moved since the last pass by definition: its statuses' events may be lost with its push's.
+      if (type === 'branch') out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
     }
   }
   return out;

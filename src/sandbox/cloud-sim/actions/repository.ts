@@ -8,6 +8,7 @@ import { createRepository, deleteRepository, updateRepository, type RepositoryCh
 import type { ActionResult } from './pull-requests';
 import type { ActionArgs } from './schemas';
 import type { ActionScope } from './scope';
+import { SECOND } from '../util/time';
 
 export function pushCommitsAction(scope: ActionScope, args: ActionArgs<'pushCommits'>): ActionResult<{ commits: string[] }> {
   const repo = scope.repo(args.repository);
@@ -72,7 +73,9 @@ export function runDeploymentAction(
   const outcome = args.outcome ?? 'SUCCESSFUL';
   return scope.runtime.run((ctx) => {
     const events: ForgeEvent[] = [];
-    const { pipeline, events: started } = startPipeline(ctx, repo, actor, { commitHash, refName });
+    // Run at once, its build status would be created and updated within microseconds, which Bitbucket
+    // never shows (an update is a build's end): the run's status was first reported a second before.
+    const { pipeline, events: started } = startPipeline(ctx, repo, actor, { commitHash, refName }, ctx.at - SECOND);
     const { deployment, events: queued } = queueDeployment(ctx, repo, pipeline, args.environment, actor);
     events.push(...started, ...queued, ...startDeployment(ctx, repo, deployment).events);
     events.push(...completeDeployment(ctx, repo, deployment, outcome).events, ...completePipeline(ctx, repo, pipeline, outcome).events);

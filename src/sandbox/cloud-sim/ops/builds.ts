@@ -2,7 +2,7 @@
 import { repositoryScope } from '../events/build';
 import type { BuildStatusEvent } from '../events/types';
 import type { BuildState, BuildStatus, Repository, SimUser } from '../model/types';
-import { isoZulu } from '../util/time';
+import { isoZulu, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
 import { SimNotFoundError } from './errors';
 
@@ -14,7 +14,11 @@ export interface BuildStatusSpec {
   url?: string;
   description?: string;
   refname?: string | null;
+  /** A new status reported before the operation runs (a live run's start, before its end): not stamped. */
+  reportedOn?: Micros;
 }
+
+const CREATED_GAP: Micros = 12;
 
 const DESCRIPTIONS: Record<BuildState, string> = {
   SUCCESSFUL: 'Build passed',
@@ -40,8 +44,10 @@ export function setBuildStatus(
     url: spec.url ?? previous?.url ?? `https://ci.example.com/builds/${spec.key}`,
     refname: spec.refname === undefined ? previous?.refname ?? null : spec.refname,
     commitHash: spec.commitHash,
-    createdOn: previous?.createdOn ?? at,
-    updatedOn: at,
+    createdOn: previous?.createdOn ?? spec.reportedOn ?? at,
+    // Bitbucket stamps a new status's two times apart, by microseconds (its own webhook captures:
+    // …56.572438 and …56.572450): never updated, yet created_on and updated_on differ.
+    updatedOn: previous ? at : spec.reportedOn !== undefined ? spec.reportedOn + CREATED_GAP : ctx.model.stamp(at + CREATED_GAP),
   };
   byKey.set(spec.key, status);
   const event: BuildStatusEvent = {

@@ -2,7 +2,7 @@
 // Each step is its own operation so the seeder can space them out in time; live actions run them at once.
 import type { DeploymentEvent } from '../events/types';
 import type { Deployment, Environment, EnvironmentName, Pipeline, PipelineResult, Repository, SimUser } from '../model/types';
-import { isoNanos, isoZulu } from '../util/time';
+import { isoNanos, isoZulu, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
 import { setBuildStatus } from './builds';
 import { SimNotFoundError } from './errors';
@@ -21,8 +21,9 @@ function findEnvironment(repo: Repository, name: EnvironmentName): Environment {
 
 const pipelineStatusKey = (pipeline: Pipeline): string => pipeline.uuid.slice(1, -1);
 
-function pipelineStatus(ctx: OpContext, repo: Repository, pipeline: Pipeline, creator: SimUser): Emitted {
+function pipelineStatus(ctx: OpContext, repo: Repository, pipeline: Pipeline, creator: SimUser, reportedOn?: Micros): Emitted {
   return setBuildStatus(ctx, repo, creator, {
+    ...(reportedOn !== undefined ? { reportedOn } : {}),
     commitHash: pipeline.commitHash,
     key: pipelineStatusKey(pipeline),
     state: pipeline.result ?? 'INPROGRESS',
@@ -32,8 +33,9 @@ function pipelineStatus(ctx: OpContext, repo: Repository, pipeline: Pipeline, cr
   });
 }
 
+/** `reportedOn`: when its build status was first reported, for a run that began before it is simulated. */
 export function startPipeline(
-  ctx: OpContext, repo: Repository, creator: SimUser, target: { commitHash: string; refName: string },
+  ctx: OpContext, repo: Repository, creator: SimUser, target: { commitHash: string; refName: string }, reportedOn?: Micros,
 ): Emitted & { pipeline: Pipeline } {
   if (!repo.commits.has(target.commitHash)) throw new SimNotFoundError(`commit ${target.commitHash} not found in ${repo.slug}`);
   const pipeline: Pipeline = {
@@ -47,7 +49,7 @@ export function startPipeline(
     result: null,
   };
   repo.pipelines.push(pipeline);
-  return { pipeline, events: pipelineStatus(ctx, repo, pipeline, creator).events };
+  return { pipeline, events: pipelineStatus(ctx, repo, pipeline, creator, reportedOn).events };
 }
 
 export function completePipeline(ctx: OpContext, repo: Repository, pipeline: Pipeline, result: PipelineResult): Emitted {
