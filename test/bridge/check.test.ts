@@ -117,6 +117,15 @@ describe('pandev-bitbucket check', () => {
     expect(code).toBe(2);
   });
 
+  it('refuses a URL carrying a user name or password, and never prints it', async () => {
+    const withPassword = (url: string) => url.replace('://', '://ops:pw-in-the-url@');
+    const { code, out } = await cli(['check'], { ...env.env, PANDEV_URL: withPassword(env.sink.url), BITBUCKET_URL: withPassword(env.sim.url) });
+    expect(out).toContain('PANDEV_URL (YAML: pandev.url) must not contain a user name or password: the token goes in PANDEV_TOKEN or PANDEV_TOKEN_FILE');
+    expect(out).toContain('BITBUCKET_URL (YAML: bitbucket.url) must not contain a user name or password: the token goes in BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE');
+    expect(out).not.toContain('pw-in-the-url');
+    expect(code).toBe(2);
+  });
+
   it('takes no token as a flag, and documents the environment in --help', async () => {
     const help = await cli(['check', '--help'], {});
     expect(help.out).toContain('BITBUCKET_TOKEN[_FILE]');

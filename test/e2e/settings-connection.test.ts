@@ -29,6 +29,17 @@ it('refuses a workspace member on every resolver, with a message saying who may'
   }
 });
 
+it('tells an admin that Bitbucket is in trouble, not that they are no admin, when their role cannot be read', async () => {
+  for (const status of [500, 429]) {
+    sb.simulator.faults.add({ path: '^/2\\.0/user/workspaces/[^/]+/permission$', status, body: 'Bitbucket is unavailable', times: 1 });
+    const result = await call('status/get');
+    expect({ status, result }).toMatchObject({ status, result: { ok: false, error: { code: 'unavailable', message: expect.stringMatching(/Bitbucket/) } } });
+    expect(result.ok || result.error.message).not.toMatch(/Only administrators/);
+  }
+  // The next call reads the role again.
+  expect(await call('status/get')).toMatchObject({ ok: true });
+});
+
 it('lets Forge ask a user who has not allowed the app access, instead of answering an error', async () => {
   // No token for this account: the platform answers asUser() calls with NEEDS_AUTHENTICATION_ERR.
   const answer = sb.host.invokeResolver('settings-resolver', 'status/get', {}, { accountId: 'account-without-consent' });

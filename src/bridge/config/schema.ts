@@ -6,6 +6,14 @@ import { Tuning } from '../../core/config/settings';
 
 // A missing value keeps zod's own message (it names `undefined`), which load.ts turns into "is required".
 const HttpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http(s) URL with no query, e.g. https://bitbucket.example.com') });
+// A password in the URL would be printed wherever the URL is (check, status, logs), and the bridge
+// never sends it: the token, from its own variable or file, is what authenticates.
+const UrlWithoutCredentials = (tokenSetting: string) =>
+  HttpUrl.refine((value) => {
+    // zod runs this even after the URL check failed; that failure is the one to report then.
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    return !url?.username && !url?.password;
+  }, `must not contain a user name or password: the token goes in ${tokenSetting}`);
 const Text = z.string().trim().min(1, 'must not be empty');
 
 export const ShardSpec = z
@@ -31,7 +39,7 @@ export const BridgeConfig = z
   .object({
     bitbucket: z.object({
       edition: z.enum(['datacenter', 'cloud'], { error: (issue) => (issue.input === undefined ? undefined : 'must be "datacenter" or "cloud"') }),
-      url: HttpUrl,
+      url: UrlWithoutCredentials('BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE'),
       /** Where a Data Center instance lives under a path of its host, e.g. /bitbucket. */
       contextPath: z.string().regex(/^(\/[\w.~-]+)+$/, 'must look like /bitbucket (no trailing slash)').optional(),
       token: Text,
@@ -50,7 +58,7 @@ export const BridgeConfig = z
       /** Part of every delivery id; defaults to the instance URL, so keep it when the host name changes. */
       instanceId: Text.optional(),
     }),
-    pandev: z.object({ url: HttpUrl, token: Text, signingSecret: Text, caFile: Text.optional() }),
+    pandev: z.object({ url: UrlWithoutCredentials('PANDEV_TOKEN or PANDEV_TOKEN_FILE'), token: Text, signingSecret: Text, caFile: Text.optional() }),
     bridge: z.object({
       db: Text.default('./pandev-bridge.db'),
       pollSeconds: z.number().min(1).max(86_400).default(60),

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { verify } from '../../core/deliver/sign';
+import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
 import { epochMs, type PullRequest } from '../../core/enrich/datacenter/schema';
 import { refStateStore } from '../../core/pipeline/ref-state';
@@ -48,11 +50,22 @@ export async function receiveWebhook(headers: Record<string, string | undefined>
   // repository's webhooks (Data Center does not send one again). The owner's poll finds pull-request
   // events under the same ids, and PanDev deduplicates; a push it finds as part of a longer move is sent
   // again as that move (its commits twice, never lost). Only the build watch is left to the owner.
+  // Data Center sends each webhook once, and a signature never expires: the same bytes again are a
+  // copy someone kept. Pushes are handled against the refs as they are now, so a replayed deletion of a
+  // branch made again since would reach PanDev as a new deletion.
+  const store = r.deps.ctx.store;
+  const seen = kvKey('dc', 'webhook-seen', createHash('sha256').update(raw).digest('hex'));
+  if (await store.get(seen)) return { status: 200, message: 'ignored: this exact webhook was received before (Data Center sends each once)' };
+  await store.set(seen, true, { ttlSeconds: REMEMBER_WEBHOOKS_SECONDS });
   if (!(await r.inbox.accept(String(repository.id), raw.toString('utf8')))) {
+    await store.delete(seen);
     return { status: 503, message: `${r.config.bridge.webhookBacklog} webhooks wait to be handled (BRIDGE_WEBHOOK_BACKLOG): this one is refused; the poll finds what it carries, except deletions` };
   }
   return { status: 202, message: 'accepted', background: r.inbox.drain(String(repository.id)) };
 }
+
+/** How long a taken webhook is remembered against replays: one digest row each, dropped after this. */
+const REMEMBER_WEBHOOKS_SECONDS = 30 * 24 * 3600;
 
 /** One saved webhook (verified and parsed once already), run under its repository's lock by the inbox. */
 export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox'>): Promise<void> {

@@ -61,7 +61,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
     if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
     if (!options.webhook) return reply(res, 404, { error: 'this bridge edition takes no webhooks' });
     const raw = await readBody(req);
-    if (!raw) return reply(res, 413, { error: `the body is over ${MAX_WEBHOOK_BYTES} bytes` });
+    if (!raw) return refuseOversize(req, res);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
     const result = await options.webhook(headers, raw);
     if (result.background) options.track(result.background);
@@ -76,15 +76,31 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * The body, or undefined once it is known to be over the limit: from its Content-Length before a byte
+ * is read, else as soon as the bytes pass it. Anyone who reaches the port gets this far unsigned, so
+ * an oversized body is never read to its end (that would hold the connection as long as the sender likes).
+ */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length']) > MAX_WEBHOOK_BYTES) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_WEBHOOK_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_WEBHOOK_BYTES ? undefined : Buffer.concat(chunks)));
+      if (size <= MAX_WEBHOOK_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** 413, then the connection closes: Node would otherwise read the unread rest to keep it alive. */
+function refuseOversize(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(413, { 'Content-Type': 'application/json', Connection: 'close' });
+  res.end(JSON.stringify({ error: `the body is over ${MAX_WEBHOOK_BYTES} bytes` }), () => req.destroy());
 }

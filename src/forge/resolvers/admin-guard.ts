@@ -1,5 +1,6 @@
 import api, { route } from '@forge/api';
 import { z } from 'zod';
+import { BitbucketError } from '../../core/errors';
 
 // Every resolver acts for an admin only. The check asks Bitbucket, as the calling user, for their role
 // in this workspace: an admin who is demoted loses access on their next click, not at the next deploy.
@@ -22,7 +23,13 @@ export function workspaceFromInstallContext(installContext: unknown): string {
 
 export async function requireWorkspaceAdmin(installContext: unknown): Promise<string> {
   const workspace = workspaceFromInstallContext(installContext);
-  const response = await api.asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
+  const path = route`/2.0/user/workspaces/${workspace}/permission`;
+  const response = await api.asUser().requestBitbucket(path);
+  // Bitbucket failing to say is not Bitbucket saying no: an admin is told to wait, not that they are no admin.
+  if (response.status === 429 || response.status >= 500) {
+    const kind = response.status === 429 ? 'rate-limited' : 'server';
+    throw new BitbucketError(kind, response.status, path.value, `Bitbucket answered ${response.status} when asked for your role in this workspace`);
+  }
   if (response.status !== 200) throw new NotAdminError();
   const body = Permission.safeParse(await response.json());
   if (!body.success || body.data.permission !== 'owner') throw new NotAdminError();

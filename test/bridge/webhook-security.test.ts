@@ -1,0 +1,90 @@
+import http from 'node:http';
+import { signature } from '../../src/sandbox/dc-sim';
+import { dcEnv, inProcessBridge, projectRepositories, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
+
+// The webhook port faces whatever can reach it, before any signature is checked: a body it will refuse
+// must be refused at once, not read to its end first.
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'webhook-security', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 1, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+const LIMIT = 5 * 1024 * 1024;
+
+/** Sends the headers (and `first` bytes of body) and resolves with the answer, leaving the request unfinished. */
+function answerBeforeBodyEnds(url: string, headers: Record<string, string | number>, first?: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        req.destroy();
+      });
+    });
+    // The server may close the connection while we still hold the body back: that is the point.
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error);
+    });
+    req.flushHeaders();
+    if (first) req.write(first);
+  });
+}
+
+describe('webhook body limits', () => {
+  it('answers 413 from a Content-Length over the limit, without waiting for the body', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/declared.db` }));
+    try {
+      const answer = await answerBeforeBodyEnds(running.ops.url, { 'Content-Length': LIMIT + 1 });
+      expect(answer.status).toBe(413);
+      expect(answer.body).toContain('over 5242880 bytes');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('answers 413 as soon as a body without a length passes the limit, without reading the rest', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/chunked.db` }));
+    try {
+      const answer = await answerBeforeBodyEnds(running.ops.url, { 'Transfer-Encoding': 'chunked' }, Buffer.alloc(LIMIT + 1, 0x20));
+      expect(answer.status).toBe(413);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('webhook replay', () => {
+  it('does not act again on a signed body it has already taken (a captured webhook sent a second time)', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/replay.db` }));
+    const repo = projectRepositories(env.sim)[0]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    const post = async (event: { eventKey: string; body: unknown }) => {
+      const body = JSON.stringify(event.body);
+      const response = await fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': event.eventKey, 'X-Hub-Signature': signature(WEBHOOK_SECRET, body) }, body });
+      await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhooks to be handled');
+      await running.bridge.queue.idle();
+      return response;
+    };
+    const deletions = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id && (d.body as any).changes.some((c: any) => c.ref.displayId === 'replayed' && c.type === 'DELETE'));
+    try {
+      await running.runPass();
+      await running.bridge.queue.idle();
+      for (const event of env.sim.actions.createBranch({ repository, name: 'replayed' }).events) await post(event);
+      const [deleted] = env.sim.actions.deleteBranch({ repository, name: 'replayed' }).events;
+      expect((await post(deleted!)).status).toBe(202);
+      // The branch comes back and moves on: the deletion webhook is history now.
+      for (const event of env.sim.actions.createBranch({ repository, name: 'replayed' }).events) await post(event);
+      for (const event of env.sim.actions.pushCommits({ repository, branch: 'replayed', commits: 1 }).events) await post(event);
+      expect(deletions()).toHaveLength(1);
+
+      // Without a memory of what it took, the bridge sent PanDev a deletion of a branch that exists.
+      const replay = await post(deleted!);
+      expect(deletions()).toHaveLength(1);
+      expect(replay.status).toBe(200);
+      expect(((await replay.json()) as { message: string }).message).toContain('received before');
+    } finally {
+      await running.stop();
+    }
+  });
+});
