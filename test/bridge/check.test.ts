@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import { startDcSimulator, type DcSimulator } from '../../src/sandbox/dc-sim';
@@ -105,6 +106,20 @@ describe('pandev-bitbucket check', () => {
     const { code, out } = await cli(['check'], { ...env.env, PANDEV_TOKEN: 'wrong' });
     expect(out).toContain('PanDev refused the ingest token or the signature (401)');
     expect(code).toBe(1);
+  });
+
+  it('never prints the token or the signing secret from a PanDev answer that echoes them', async () => {
+    // A proxy's error page may echo the request's headers back.
+    const echo = createHttpServer((req, res) => res.writeHead(401).end(`no entry for ${req.headers.authorization ?? ''}`)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => echo.once('listening', resolve));
+    try {
+      const { code, out } = await cli(['check'], { ...env.env, PANDEV_URL: `http://127.0.0.1:${port(echo)}`, PANDEV_TOKEN: 'tok-echoed-value' });
+      expect(out).toContain('no entry for Bearer [redacted]');
+      expect(out).not.toContain('tok-echoed-value');
+      expect(code).toBe(1);
+    } finally {
+      echo.close();
+    }
   });
 
   it('lists every configuration problem with where to fix it, and exits 2', async () => {

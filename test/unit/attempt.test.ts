@@ -45,6 +45,19 @@ describe('one delivery attempt', () => {
     expect(verify('sig-secret-value', body, headers['x-hub-signature'] as string)).toBe(true);
   });
 
+  it('never keeps the token or the signing secret from an answer that echoes them', async () => {
+    // A proxy's error page may echo the request's headers; the reason is logged, stored and shown.
+    answer = (res) => res.writeHead(401).end(`denied ${seen.at(-1)!.headers.authorization} sig=${'sig-secret-value'}`);
+    const refused = await attemptDelivery(request(), fetch);
+    answer = (res) => res.writeHead(502).end(`upstream said: ${seen.at(-1)!.headers.authorization}`);
+    const failed = await attemptDelivery(request(), fetch);
+    for (const outcome of [refused, failed]) {
+      const reason = 'reason' in outcome ? outcome.reason : '';
+      expect(reason).toMatch(/\[redacted\]/);
+      expect(reason).not.toMatch(/tok-secret-value|sig-secret-value/);
+    }
+  });
+
   it.each([408, 429, 500, 502, 503])('retries after %i', async (status) => {
     reply(status);
     expect((await attemptDelivery(request(), fetch)).kind).toBe('retry');

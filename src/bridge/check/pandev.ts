@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withoutSecrets } from '../../core/deliver/attempt';
 import { sign } from '../../core/deliver/sign';
 import { ingestPaths } from '../../core/change/event-keys';
 import type { BridgeConfig } from '../config/schema';
@@ -29,7 +30,7 @@ export async function checkPanDev(config: BridgeConfig): Promise<Finding> {
       },
       body,
     });
-    const text = (await response.text()).replace(/\s+/g, ' ').trim();
+    const text = withoutSecrets(await response.text(), { token: config.pandev.token, secret: config.pandev.signingSecret }).replace(/\s+/g, ' ').trim();
     if (response.status >= 200 && response.status < 300) return pass(`PanDev accepted a signed test delivery at ${config.pandev.url}`);
     return pandevRefused(response.status, text);
   } catch (error) {

@@ -52,7 +52,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
     const status = response.status;
     // Read every answer, a success's too: an unread body keeps its connection and buffers alive.
     const answer = await response.text().catch(() => '');
-    const text = status >= 300 ? answer.slice(0, 300).replace(/\s+/g, ' ').trim() : '';
+    const text = status >= 300 ? withoutSecrets(answer, request).slice(0, 300).replace(/\s+/g, ' ').trim() : '';
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     const said = text ? `: ${text}` : '';
     if (status === 408 || status === 429 || status >= 500) {
@@ -66,6 +66,15 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The answer's text goes into reasons that are logged, kept with dead letters and shown on the settings
+ * page; an error page that echoes the request's headers (some proxies do) must not carry the token or
+ * the signing secret there.
+ */
+export function withoutSecrets(answer: string, request: Pick<AttemptRequest, 'token' | 'secret'>): string {
+  return [request.token, request.secret].filter((secret) => secret.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), answer);
 }
 
 function permanentReason(status: number, said: string, bytes: number): string {
