@@ -35,6 +35,8 @@ export const PreferencesSaveInput = z.object({
     .optional(),
   /** File stats in the backfill: none, one request per pull request, or one per commit. */
   commitStats: z.enum(['off', 'pullrequest', 'commit'], 'off, pullrequest or commit').optional(),
+  /** Build statuses in the backfill: one request per pull request, for its head commit's statuses. */
+  backfillBuildStatuses: z.boolean().optional(),
 });
 
 /** `prComments: null` removes the repository's exception, so it follows the workspace setting again. */
@@ -102,6 +104,7 @@ export interface PreferencesView {
   backfillDays: number;
   reconcileMinutes: number;
   commitStats: 'off' | 'pullrequest' | 'commit';
+  backfillBuildStatuses: boolean;
   /** Repositories with their own PR comment setting. */
   overrides: number;
 }

@@ -110,17 +110,18 @@ it('lets the trigger decide with at most two store reads per event', async () =>
 });
 
 it('saves preferences and per-repository PR comment overrides, naming the field of a bad value', async () => {
-  expect(data(await call('preferences/get'))).toEqual({ prComments: true, backfillDays: 30, reconcileMinutes: 15, commitStats: 'pullrequest', overrides: 0 });
+  expect(data(await call('preferences/get'))).toEqual({ prComments: true, backfillDays: 30, reconcileMinutes: 15, commitStats: 'pullrequest', backfillBuildStatuses: false, overrides: 0 });
   expect(await call('preferences/save', { backfillDays: 0 })).toMatchObject({ ok: false, error: { field: 'backfillDays', message: 'backfillDays: between 1 and 365 days' } });
   expect(await call('preferences/save', { reconcileMinutes: 7 })).toMatchObject({ ok: false, error: { field: 'reconcileMinutes', message: expect.stringMatching(/multiple of 5/) } });
-  expect(data(await call('preferences/save', { prComments: false, backfillDays: 90 }))).toMatchObject({ prComments: false, backfillDays: 90, reconcileMinutes: 15 });
+  expect(data(await call('preferences/save', { prComments: false, backfillDays: 90, backfillBuildStatuses: true }))).toMatchObject({ prComments: false, backfillDays: 90, reconcileMinutes: 15, backfillBuildStatuses: true });
+  expect((await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).preferences()).backfillBuildStatuses).toBe(true);
   const repo = repos()[5]!;
   expect(data(await call('preferences/override', { repository: repo.uuid, prComments: true }))).toMatchObject({ overrides: 1 });
   const row = data(await call('repositories/list', { search: repo.slug })).items.find((i) => i.uuid === repo.uuid);
   expect(row?.prComments).toEqual({ value: true, overridden: true });
   expect(data(await call('preferences/override', { repository: repo.uuid, prComments: null }))).toMatchObject({ overrides: 0 });
   expect(await call('preferences/override', { repository: '{00000000-0000-4000-8000-000000000000}', prComments: true })).toMatchObject({ ok: false, error: { code: 'not-found', field: 'repository' } });
-  data(await call('preferences/save', { prComments: true, backfillDays: 30 }));
+  data(await call('preferences/save', { prComments: true, backfillDays: 30, backfillBuildStatuses: false }));
 });
 
 it('summarises status: badge, selected count, last sync, last 24 hours, dead letters, backfill', async () => {

@@ -16,6 +16,7 @@ function view(preferences: Preferences): PreferencesView {
     backfillDays: preferences.backfillDays,
     reconcileMinutes: preferences.reconcileMinutes,
     commitStats: preferences.commitStats,
+    backfillBuildStatuses: preferences.backfillBuildStatuses,
     overrides: Object.keys(preferences.prCommentOverrides).length,
   };
 }

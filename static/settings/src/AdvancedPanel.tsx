@@ -9,8 +9,8 @@ import { plural } from './format';
 import { styles } from './styles';
 
 // Advanced: the PR comment (per-repository exceptions are set in the repository list), how far back
-// the backfill reaches, what file stats it reads (and what they cost), and how often the
-// reconciliation runs.
+// the backfill reaches, what file stats and build statuses it reads (and what they cost), and how
+// often the reconciliation runs.
 
 type Problem = { message: string; field?: string };
 type CommitStats = PreferencesView['commitStats'];
@@ -28,6 +28,7 @@ export function AdvancedPanel() {
   const [days, setDays] = useState('');
   const [minutes, setMinutes] = useState('');
   const [commitStats, setCommitStats] = useState<CommitStats>('pullrequest');
+  const [buildStatuses, setBuildStatuses] = useState(false);
   const [problem, setProblem] = useState<Problem | undefined>();
   const [saved, setSaved] = useState(false);
 
@@ -37,6 +38,7 @@ export function AdvancedPanel() {
     setDays(String(data.backfillDays));
     setMinutes(String(data.reconcileMinutes));
     setCommitStats(data.commitStats);
+    setBuildStatuses(data.backfillBuildStatuses);
   }
 
   useEffect(() => {
@@ -45,7 +47,7 @@ export function AdvancedPanel() {
 
   async function save() {
     setSaved(false);
-    const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats });
+    const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats, backfillBuildStatuses: buildStatuses });
     if (!result.ok) return setProblem(result.error);
     setProblem(undefined);
     show(result.data);
@@ -71,6 +73,10 @@ export function AdvancedPanel() {
         ))}
         <div id="commitStats-help" style={styles.help}>Backfill requests count against Bitbucket's hourly allowance (1,000 by default), so more stats mean a longer backfill.</div>
       </fieldset>
+      <div>
+        <Checkbox label="Build statuses in the backfill" isChecked={buildStatuses} onChange={() => setBuildStatuses(!buildStatuses)} />
+        <div style={styles.help}>Bitbucket Cloud has no feed of build statuses: one request per pull request in the window, for its head commit's. Live, and in the reconciliation of branches that move, they are sent either way.</div>
+      </div>
       <Field id="reconcileMinutes" label="Reconciliation period (minutes)" type="number" value={minutes} onChange={setMinutes} width={120} error={fieldError(problem, 'reconcileMinutes')}
         help="How often the app re-reads Bitbucket for events the platform did not deliver: a multiple of 5." />
       <div style={styles.row}>
