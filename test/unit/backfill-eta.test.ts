@@ -35,6 +35,15 @@ it('uses a repository\'s own pace once it has one, and the file-stats choice bef
   expect(remainingRequests(record({ total: undefined }), 'off')).toBe(15);
 });
 
+it('adds a request per pull request for build statuses when they are backfilled, until their phase has passed', () => {
+  const listed = record({ total: 120, done: 120, requests: 200, cursor: { phase: 'refs' } });
+  expect(remainingRequests(listed, 'pullrequest')).toBe(0);
+  expect(remainingRequests(listed, 'pullrequest', true)).toBe(120);
+  expect(remainingRequests(record({ total: 120, done: 120, requests: 250, cursor: { phase: 'statuses', page: 1, next: '10' } }), 'pullrequest', true)).toBe(60);
+  expect(remainingRequests(record({ total: 120, done: 120, requests: 320, cursor: { phase: 'deployments' } }), 'pullrequest', true)).toBe(0);
+  expect(backfillEta([listed], 'pullrequest', hour, true)).toBeGreaterThan(backfillEta([listed], 'pullrequest', hour) ?? 0);
+});
+
 it('counts nothing for finished, failed or cancelled repositories, and says nothing when all are', () => {
   const ended = (['done', 'failed', 'cancelled'] as const).map((state) => record({ state, total: 10 }));
   expect(ended.map((r) => remainingRequests(r, 'pullrequest'))).toEqual([0, 0, 0]);

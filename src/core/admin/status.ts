@@ -75,7 +75,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
-    backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, { available: snapshot.available, plannedPerHour: snapshot.planned })),
+    backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, { available: snapshot.available, plannedPerHour: snapshot.planned }, preferences.backfillBuildStatuses)),
   };
 }
 

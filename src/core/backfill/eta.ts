@@ -22,11 +22,21 @@ export interface BudgetView {
 }
 
 /** Requests the record's remaining work is expected to take. */
-export function remainingRequests(record: BackfillRecord, commitStats: Preferences['commitStats']): number {
+export function remainingRequests(record: BackfillRecord, commitStats: Preferences['commitStats'], buildStatuses = false): number {
   if (record.state === 'done' || record.state === 'failed' || record.state === 'cancelled') return 0;
   if (record.total === undefined) return PRIOR_PER_REPOSITORY;
   const perUnit = record.done >= MEASURED_AFTER && record.requests > 0 ? record.requests / record.done : PRIOR_PER_PULL_REQUEST[commitStats];
-  return Math.ceil(Math.max(0, record.total - record.done) * perUnit);
+  return Math.ceil(Math.max(0, record.total - record.done) * perUnit) + (buildStatuses ? statusesLeft(record, record.total) : 0);
+}
+
+/** Build statuses come after every pull request is done (`done` no longer moves): one request each. */
+function statusesLeft(record: BackfillRecord, total: number): number {
+  const phase = record.cursor?.phase;
+  if (phase === 'deployments') return 0;
+  if (phase !== 'statuses') return total;
+  // The list's pages hold up to 50 ids each; page -1 is the few the list missed, read last.
+  const page = record.cursor?.page ?? 0;
+  return page < 0 ? 0 : Math.max(0, total - (page * 50 + Number(record.cursor?.next ?? 0)));
 }
 
 export function etaSeconds(requests: number, budget: BudgetView): number {
@@ -35,7 +45,7 @@ export function etaSeconds(requests: number, budget: BudgetView): number {
 }
 
 /** The whole backfill's time left, or undefined when nothing is left to do. */
-export function backfillEta(records: BackfillRecord[], commitStats: Preferences['commitStats'], budget: BudgetView): number | undefined {
-  const requests = records.reduce((sum, record) => sum + remainingRequests(record, commitStats), 0);
+export function backfillEta(records: BackfillRecord[], commitStats: Preferences['commitStats'], budget: BudgetView, buildStatuses = false): number | undefined {
+  const requests = records.reduce((sum, record) => sum + remainingRequests(record, commitStats, buildStatuses), 0);
   return requests ? etaSeconds(requests, budget) : undefined;
 }

@@ -179,7 +179,7 @@ async function saveProgress(ctx: BackfillDeps['ctx'], record: BackfillRecord): P
 
 /** This repository's time left on its own, at the budget's pace. */
 function eta(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView): number {
-  return etaSeconds(remainingRequests(record, deps.preferences.commitStats), budget);
+  return etaSeconds(remainingRequests(record, deps.preferences.commitStats, deps.preferences.backfillBuildStatuses), budget);
 }
 
 /** Leaves the rest of the current feed out. */
