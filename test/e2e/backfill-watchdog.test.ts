@@ -52,3 +52,33 @@ it('queues the pieces of backfills whose chain was lost once the backfill has st
   await sb.settle();
   expect(sb.logs.filter((line) => /queued again/.test(line.message))).toHaveLength(1);
 }, 120_000);
+
+it('queues again a chain lost while other backfills kept moving, once its own record has stood still for an hour', async () => {
+  sb = await backfillSandbox({ seed: 'watchdog', repositories: 2, pullRequestsPerRepository: 60 });
+  const [lost, moving] = [...sb.simulator.model.repositories.values()].map((repo) => repo.uuid);
+  let lostPieces = 0;
+  sb.host.loseEvents((body) => pieceOf(lost!)(body) && ++lostPieces === 2);
+  data(await call('connection/activate', {}));
+  await sb.settle();
+  expect([await stateOf(lost!), await stateOf(moving!)]).toEqual(['running', 'done']);
+
+  // The other backfill changed just now; the lost one has not for 59 minutes: a chain may yet come.
+  const age = async (minutes: number) => {
+    for (const key of sb.host.kvs.keys('backfill:')) {
+      const record = (await sb.host.kvs.get(key)) as BackfillRecord;
+      if (record.repository === lost) await sb.host.kvs.set(key, { ...record, updatedAt: Date.now() - minutes * 60_000 });
+    }
+  };
+  await age(59);
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(await stateOf(lost!)).toBe('running');
+  expect(sb.logs.filter((line) => /queued again/.test(line.message))).toHaveLength(0);
+
+  // An hour: no chain carries it any more (a carried record is saved at least every half hour).
+  await age(61);
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(await stateOf(lost!)).toBe('done');
+  expect(sb.logs.filter((line) => /queued again/.test(line.message))).toHaveLength(1);
+}, 120_000);
