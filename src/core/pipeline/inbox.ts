@@ -21,11 +21,18 @@ export async function parkChange(store: KeyValueStore, change: Change, reason: s
  * group the platform half took may be queued twice: staging a change twice delivers it once.
  */
 export async function drainInbox(store: KeyValueStore, queue: ForwardQueue, log: Logger, max = 200): Promise<number> {
-  const page = await store.list<{ change: unknown }>(PREFIX, { limit: max });
+  // Forge's storage answers at most 20 keys a query, whatever the limit asked: one page was 20 a tick.
+  const entries: Array<{ key: string; value: { change: unknown } }> = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list<{ change: unknown }>(PREFIX, { limit: max - entries.length, cursor });
+    entries.push(...page.entries);
+    cursor = page.cursor;
+  } while (cursor && entries.length < max);
   let queued = 0;
-  for (let i = 0; i < page.entries.length; i += QUEUE_BATCH) {
+  for (let i = 0; i < entries.length; i += QUEUE_BATCH) {
     const parked: Array<{ key: string; change: Change }> = [];
-    for (const { key, value } of page.entries.slice(i, i + QUEUE_BATCH)) {
+    for (const { key, value } of entries.slice(i, i + QUEUE_BATCH)) {
       const change = Change.safeParse(value.change);
       if (change.success) parked.push({ key, change: change.data });
       else {
@@ -36,7 +43,7 @@ export async function drainInbox(store: KeyValueStore, queue: ForwardQueue, log:
     try {
       await pushEach(queue, parked.map(({ change }) => ({ message: { change }, options: { serializeBy: serializationKey(change) } })));
     } catch (error) {
-      log.warn({ error: errorMessage(error), left: page.entries.length - i }, 'inbox drain paused: queue refused a push');
+      log.warn({ error: errorMessage(error), left: entries.length - i }, 'inbox drain paused: queue refused a push');
       break;
     }
     queued += parked.length;

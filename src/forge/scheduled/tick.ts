@@ -16,7 +16,13 @@ import { workspaceFromContext } from '../adapters/workspace';
 export async function tick(_event: unknown, context: unknown): Promise<void> {
   const ctx = forgeContext();
   const queue = forgeForwardQueue();
-  await drainInbox(ctx.store, queue, ctx.log);
+  try {
+    await drainInbox(ctx.store, queue, ctx.log);
+  } catch (error) {
+    // Storage refused (its per-minute quota, in the very bursts that park changes): the parked changes
+    // wait for the next tick; the sweep, the backfill and the reconciliation need not.
+    ctx.log.error({ error: errorMessage(error) }, 'could not queue the parked changes');
+  }
   try {
     await sweepOutbox(ctx, queue);
   } catch (error) {
