@@ -55,6 +55,17 @@ it('drops an event about a pull request Bitbucket no longer has (404), with its 
   expect(logged(/dropped: Bitbucket no longer has it/)).toBe(true);
 });
 
+it('delivers an event whose actor Bitbucket cannot show (an app\'s account, a deleted one), naming the actor by its ids', async () => {
+  const pr = [...repo().pullRequests.values()][0]!;
+  const ghost = { type: 'user', accountId: 'ghost-account', uuid: '{0badc0de-0000-4000-8000-000000000009}' };
+  await sb.host.fireEvent(event({ eventType: 'avi:bitbucket:updated:pullrequest', actor: ghost, pullrequest: { id: pr.id, state: pr.state } }));
+  await drain();
+  const delivered = sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:updated');
+  expect(delivered).toHaveLength(1);
+  expect((delivered[0]!.body as any).actor).toMatchObject({ uuid: ghost.uuid, account_id: ghost.accountId });
+  expect((delivered[0]!.body as any).pullrequest.id).toBe(pr.id);
+});
+
 it('parks an event of a repository the app cannot read (403) as a dead letter that says what to do', async () => {
   sb.simulator.faults.add({ path: `/pullrequests/`, status: 403, body: '{"type":"error","error":{"message":"forbidden"}}' });
   sb.simulator.actions.openPullRequest({ repository: repo().slug });

@@ -1,3 +1,4 @@
+import { BitbucketError } from '../../errors';
 import { kvKey } from '../../keys';
 import type { KeyValueStore } from '../../ports';
 import type { CloudClient } from './client';
@@ -56,9 +57,16 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     const key = kvKey('cache', 'account', selected);
     const cached = await store.get<Account>(key);
     if (cached) return cached;
-    const fetched = await client.get({ endpoint: 'user', params: { selected_user: selected } }, Account);
-    await store.set(key, fetched, { ttlSeconds: ACCOUNT_TTL_SECONDS });
-    return fetched;
+    try {
+      const fetched = await client.get({ endpoint: 'user', params: { selected_user: selected } }, Account);
+      await store.set(key, fetched, { ttlSeconds: ACCOUNT_TTL_SECONDS });
+      return fetched;
+    } catch (error) {
+      // An account Bitbucket will not show (an app's, a closed one): the change is still the change,
+      // its actor named by the ids the event gave. Only the event's own subject gone drops it.
+      if (!(error instanceof BitbucketError) || (error.kind !== 'not-found' && error.kind !== 'forbidden')) throw error;
+      return { type: 'user', ...(id.uuid ? { uuid: id.uuid } : {}), ...(id.accountId ? { account_id: id.accountId } : {}) };
+    }
   }
 
   return {
