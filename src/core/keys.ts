@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 // Forge's key-value store accepts `[a-zA-Z0-9:._\s-#]` in keys (no braces), up to 500 characters.
 // Every key the core writes is built here, from parts that may be brace-wrapped Bitbucket UUIDs.
 
+/** Forge refuses any call, a read included, with a longer key. */
+export const MAX_KEY_LENGTH = 500;
+
 export function keyPart(value: string | number): string {
   return String(value).replace(/[{}]/g, '').toLowerCase().replace(/[^a-z0-9._#-]/g, '_');
 }

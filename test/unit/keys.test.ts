@@ -1,4 +1,5 @@
 import { kvKey, nameKey } from '../../src/core/keys';
+import { factsStore } from '../../src/core/metrics/store';
 import { refStateStore } from '../../src/core/pipeline/ref-state';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 
@@ -21,4 +22,19 @@ it('finds a ref kept under its folded name before names got keys of their own', 
   expect(await refs.get('{r}', 'branch', 'feature/Login')).toMatchObject({ tip: 'abc' });
   await refs.set('{r}', 'branch', 'feature/Login', { tip: 'def', at: 2, origin: 'trigger' });
   expect(await refs.get('{r}', 'branch', 'feature/Login')).toMatchObject({ tip: 'def' });
+});
+
+it('never reads a key longer than Forge allows (500), however long the branch name', async () => {
+  // Forge answers KEY_TOO_LONG to any call with such a key, a read included.
+  const store = new MemoryStore();
+  const strict = Object.assign(Object.create(store) as MemoryStore, {
+    get: (key: string) => (key.length > 500 ? Promise.reject(new Error(`KEY_TOO_LONG: ${key.length}`)) : store.get(key)),
+  });
+  const name = `feature/${'x'.repeat(600)}`;
+  const refs = refStateStore(strict);
+  await expect(refs.get('{r}', 'branch', name)).resolves.toBeUndefined();
+  await refs.set('{r}', 'branch', name, { tip: 'abc', at: 1, origin: 'trigger' });
+  await expect(refs.get('{r}', 'branch', name)).resolves.toMatchObject({ tip: 'abc' });
+  const facts = factsStore(strict);
+  await expect(facts.branch('{r}', name)).resolves.toBeUndefined();
 });

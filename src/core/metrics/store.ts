@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kvKey, nameKey } from '../keys';
+import { kvKey, MAX_KEY_LENGTH, nameKey } from '../keys';
 import { allEntries, type KeyValueStore } from '../ports';
 import { DeploymentFacts, PullRequestFacts } from './facts';
 
@@ -75,7 +75,8 @@ export function factsStore(store: KeyValueStore) {
     },
     async branch(repository: string, name: string): Promise<BranchFacts | undefined> {
       // Kept under the folded name before names got keys of their own: read when the own key is absent.
-      const value = (await store.get(branchKey(repository, name))) ?? (await store.get(key('branch', repository, name)));
+      const old = key('branch', repository, name);
+      const value = (await store.get(branchKey(repository, name))) ?? (old.length > MAX_KEY_LENGTH ? undefined : await store.get(old));
       const parsed = BranchFacts.safeParse(value);
       return parsed.success ? parsed.data : undefined;
     },

@@ -1,4 +1,4 @@
-import { kvKey, nameKey } from '../keys';
+import { kvKey, MAX_KEY_LENGTH, nameKey } from '../keys';
 import type { KeyValueStore } from '../ports';
 
 // The tip of each branch and tag as last delivered to PanDev, by any source. Reconciliation and
@@ -28,8 +28,12 @@ export function refStateStore(store: KeyValueStore) {
   // Kept under the folded name before names got keys of their own: read when the own key is absent.
   const legacy = (repository: string, type: string, name: string) => kvKey('ref', repository, type, name);
   return {
-    get: async (repository: string, type: string, name: string) =>
-      (await store.get<RefTip>(key(repository, type, name))) ?? (key(repository, type, name) === legacy(repository, type, name) ? undefined : store.get<RefTip>(legacy(repository, type, name))),
+    get: async (repository: string, type: string, name: string) => {
+      const own = await store.get<RefTip>(key(repository, type, name));
+      const old = legacy(repository, type, name);
+      // A name too long for a key of its own was never kept under one.
+      return own ?? (old === key(repository, type, name) || old.length > MAX_KEY_LENGTH ? undefined : store.get<RefTip>(old));
+    },
     set: (repository: string, type: string, name: string, tip: RefTip) => store.set(key(repository, type, name), tip, { ttlSeconds: TTL_SECONDS }),
   };
 }

@@ -78,6 +78,8 @@ export function createKvsService(store: KvsStore, throttle?: StorageThrottle): (
   const single = (kind: string | undefined, op: string, body: unknown): Response => {
     if (op === 'get') {
       const item = keyItem.parse(body);
+      // Forge checks a key on every call, not only when it is written.
+      validateKey(item.key);
       const record = store.get(spaceOf(kind, item), item.key);
       // Answered, not thrown: a missing key is the common case (the ledger check of every new delivery).
       if (!record) return notFound(item.key);
@@ -85,6 +87,7 @@ export function createKvsService(store: KvsStore, throttle?: StorageThrottle): (
     }
     if (op === 'delete') {
       const item = keyItem.parse(body);
+      validateKey(item.key);
       store.delete(spaceOf(kind, item), item.key);
       return emptyResponse(204);
     }
