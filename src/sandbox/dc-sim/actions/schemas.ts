@@ -35,6 +35,8 @@ export const actionSchemas = {
   pushCommits: z.object({
     repository, branch: z.string().min(1).optional(), actor: user.optional(), commits: count.optional(), messages: z.array(z.string().min(1)).optional(),
   }),
+  /** `onto`: the commit the branch is reset to before `commits` new ones (0: a plain reset); default the default branch's tip. */
+  forcePush: z.object({ repository, branch: z.string().min(1), onto: z.string().min(1).optional(), commits: z.number().int().min(0).max(50).optional(), actor: user.optional() }),
   createBranch: z.object({ repository, name: z.string().min(1), from: z.string().min(1).optional(), actor: user.optional() }),
   deleteBranch: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
   createTag: z.object({ repository, name: z.string().min(1), target: z.string().min(1).optional(), message: z.string().optional(), actor: user.optional() }),
