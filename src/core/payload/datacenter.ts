@@ -69,7 +69,8 @@ export function dcPushBody(parts: DcPushParts, intent: DeliveryIntent, change: C
     ...(toCommit ? { toCommit } : {}),
     pandev: {
       ...pandevBase(intent, change),
-      ref: { name: refChange.ref.displayId, type: refChange.ref.type === 'TAG' ? 'tag' : 'branch', from: nullHash(refChange.fromHash), to: nullHash(refChange.toHash) },
+      // Data Center's webhook has no forced flag; Cloud's push has one, and the poll can tell (refs.ts).
+      ref: { name: refChange.ref.displayId, type: refChange.ref.type === 'TAG' ? 'tag' : 'branch', from: nullHash(refChange.fromHash), to: nullHash(refChange.toHash), ...(change.kind === 'push' && change.forced ? { forced: true } : {}) },
       commits: commits.map((commit) => pandevCommit(commit, parts.files.get(commit.id))),
       commits_truncated: parts.commitsTruncated,
     },
