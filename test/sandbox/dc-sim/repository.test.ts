@@ -103,7 +103,7 @@ describe('repository actions', () => {
     expect(forced.events[0]!.body).toMatchObject({ changes: [{ type: 'UPDATE', fromHash: old[1], toHash: forced.commits[0] }] });
     const gone = await call(sim, `${repoPath(repo)}/commits?until=${forced.commits[0]}&since=${old[1]}`);
     expect(gone.status).toBe(404);
-    expect(gone.json.errors[0]).toMatchObject({ exceptionName: 'com.atlassian.bitbucket.commit.NoSuchCommitException', message: expect.stringContaining(old[1]) });
+    expect(gone.json.errors[0]).toMatchObject({ exceptionName: 'com.atlassian.bitbucket.commit.NoSuchCommitException', message: expect.stringContaining(old[1]!) });
     expect((await call(sim, `${repoPath(repo)}/commits?until=feature/rewritten&since=${repo.defaultBranch}`)).json.values.map((c: Json) => c.id)).toEqual(forced.commits);
   });
 
