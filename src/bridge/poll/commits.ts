@@ -1,5 +1,7 @@
 import type { DcClient } from '../../core/enrich/datacenter/client';
 import { BitbucketError } from '../../core/errors';
+import { pandevCommitBytes } from '../../core/payload/datacenter';
+import { OVERSIZE_COMMITS, WEBHOOK_BODY_LIMIT } from '../../core/payload/limit';
 import { Commit, epochMs, FileChange, Page, type Repository } from '../../core/enrich/datacenter/schema';
 
 // The commits of one ref move (`git log to ^from`, newest first) and the files each one changed. The
@@ -47,6 +49,7 @@ async function readMove(client: DcClient, repository: Repository, range: MoveRan
   const commits: Commit[] = [];
   let truncated = false;
   let pages = 0;
+  let bytes = 0;
   read: for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, { limit: COMMIT_PAGE, maxPages: MAX_COMMIT_PAGES + 1 })) {
     if (++pages > MAX_COMMIT_PAGES) {
       truncated = true;
@@ -56,6 +59,12 @@ async function readMove(client: DcClient, repository: Repository, range: MoveRan
       // A backfill reads a branch with no known start: it stops at the window's edge.
       if (range.notBefore !== undefined && commit.committerTimestamp !== undefined && epochMs(commit.committerTimestamp) < range.notBefore) break read;
       commits.push(commit);
+      bytes += pandevCommitBytes(commit);
+    }
+    // The body cannot hold these: it will keep only the newest OVERSIZE_COMMITS, so more pages would be read for nothing.
+    if (commits.length > OVERSIZE_COMMITS && bytes > WEBHOOK_BODY_LIMIT) {
+      truncated = true;
+      break;
     }
   }
   const files = new Map<string, { changes: FileChange[]; truncated: boolean }>();

@@ -13,7 +13,9 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-const TEXT_LIMIT = 16 * 1024;
+export const TEXT_LIMIT = 16 * 1024;
+/** What an oversized body keeps of `pandev.commits`: the newest this many. */
+export const OVERSIZE_COMMITS = 100;
 
 export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): string {
   let json = JSON.stringify(body);
@@ -26,7 +28,7 @@ export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): st
   trimLongText(trimmed, '', cut);
   const pandev = trimmed.pandev as Body | undefined;
   if (pandev && Array.isArray(pandev.commits)) {
-    pandev.commits = pandev.commits.slice(0, 100);
+    pandev.commits = pandev.commits.slice(0, OVERSIZE_COMMITS);
     pandev.commits_truncated = true;
     cut.push('pandev.commits');
   }
