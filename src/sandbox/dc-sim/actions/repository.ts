@@ -11,7 +11,7 @@ export function pushCommitsAction(scope: ActionScope, args: ActionArgs<'pushComm
   const repo = scope.repo(args.repository);
   const actor = scope.user(args.actor, () => scope.randomUser());
   const messages = args.messages ?? Array.from({ length: args.commits ?? 1 }, () => undefined);
-  return scope.runtime.run((ctx) => pushCommits(ctx, repo, actor, args.branch ?? repo.defaultBranch, messages));
+  return scope.runtime.run((ctx) => pushCommits(ctx, repo, actor, args.branch ?? repo.defaultBranch, messages, { files: args.files }));
 }
 
 export function forcePushAction(scope: ActionScope, args: ActionArgs<'forcePush'>): ActionResult<{ commits: string[]; removed: string[] }> {

@@ -47,12 +47,15 @@ function rescope(ctx: OpContext, repo: DcRepository, pr: PullRequest, actor: DcU
   return pullRequestEvent(ctx, 'pr:from_ref_updated', repo, pr, actor, at, { previousFromHash });
 }
 
-/** `onto`: a forced push, the branch first reset to that commit (the webhook still names the old tip as `fromHash`). */
+/**
+ * `from`: where a new branch starts; `onto`: a forced push, the branch first reset to that commit (the
+ * webhook still names the old tip as `fromHash`); `files`: how many files each commit changes.
+ */
 export function pushCommits(
-  ctx: OpContext, repo: DcRepository, actor: DcUser, branch: string, messages: (string | undefined)[], from?: string, onto?: string,
+  ctx: OpContext, repo: DcRepository, actor: DcUser, branch: string, messages: (string | undefined)[], options: { from?: string; onto?: string; files?: number } = {},
 ): Emitted & { commits: string[] } {
   const previous = branchTip(ctx.model, repo, branch);
-  let parent = onto ?? previous ?? from;
+  let parent = options.onto ?? previous ?? options.from;
   if (!parent) throw new SimNotFoundError(`branch ${branch} not found in ${repo.slug}`);
   const at = wholeSeconds(ctx.model.stamp(ctx.at));
   const author = person(actor);
@@ -60,7 +63,7 @@ export function pushCommits(
   for (const message of messages) {
     const commit: DcCommit = {
       id: ctx.rng.hex(40), parents: [parent], author, authorAt: at, committer: author, committerAt: at,
-      message: message ?? commitMessage(ctx.rng, repo, ctx.rng.pick(NOUNS)), changes: fileChanges(ctx.rng, repo),
+      message: message ?? commitMessage(ctx.rng, repo, ctx.rng.pick(NOUNS)), changes: fileChanges(ctx.rng, repo, options.files),
     };
     storeCommit(repo, commit);
     pushed.push(commit.id);
@@ -84,7 +87,7 @@ export function pushCommits(
  */
 export function forcePush(ctx: OpContext, repo: DcRepository, actor: DcUser, branch: string, onto: string, messages: (string | undefined)[]): Emitted & { commits: string[]; removed: string[] } {
   if (!branchTip(ctx.model, repo, branch)) throw new SimNotFoundError(`branch ${branch} not found in ${repo.slug}`);
-  const pushed = pushCommits(ctx, repo, actor, branch, messages, undefined, onto);
+  const pushed = pushCommits(ctx, repo, actor, branch, messages, { onto });
   return { ...pushed, removed: collectGarbage(ctx.model, repo) };
 }
 
