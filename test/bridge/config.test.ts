@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/bridge/config/load';
@@ -154,6 +155,30 @@ describe('the SQLite state file', () => {
       expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
     } finally {
       store.close();
+    }
+  });
+
+  it('tightens an existing file to 0600 together with the -wal and -shm files SQLite keeps beside it', async () => {
+    // A state file from before the bridge made it 0600 (or copied in with the umask's 0644), and a
+    // writer that died without checkpointing: the -wal holds the latest rows, readable by every user.
+    const file = path.join(dir, 'loose', 'state.db');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const other = new Database(file);
+    try {
+      other.pragma('journal_mode = WAL');
+      other.exec("CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) WITHOUT ROWID; INSERT INTO kv VALUES ('k', '1', NULL)");
+      for (const suffix of ['-wal', '-shm']) chmodSync(`${file}${suffix}`, 0o644);
+      const store = openSqliteStore(file);
+      try {
+        expect(await store.get('k')).toBe(1);
+        expect({ db: statSync(file).mode & 0o777, wal: statSync(`${file}-wal`).mode & 0o777, shm: statSync(`${file}-shm`).mode & 0o777 }).toEqual({ db: 0o600, wal: 0o600, shm: 0o600 });
+      } finally {
+        store.close();
+      }
+    } finally {
+      other.close();
     }
   });
 });

@@ -10,7 +10,7 @@ import type { Selection } from '../config/selection';
 import { watchTips } from '../poll/builds';
 import { moveCommits, type MoveCommits } from '../poll/commits';
 import { stageAndQueue, type PollDeps } from '../poll/deps';
-import { defaultBranchTip } from '../poll/refs';
+import { defaultBranchTip, orphanedRange } from '../poll/refs';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
 import type { Inbox } from '../webhooks/inbox';
 import type { WebhookResult } from './edition';
@@ -132,9 +132,10 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
     }
     if (move.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
     const exclude = move.type === 'ADD' ? (defaultTip ?? undefined) : move.fromHash;
-    const commits = await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude && exclude !== move.toHash ? { exclude } : {}) });
+    const orphaned = move.type === 'UPDATE' ? { orphaned: orphanedRange(event.repository, deps, move.ref.displayId, known?.at ?? epochMs(event.date)) } : {};
+    const commits = await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude && exclude !== move.toHash ? { exclude, ...orphaned } : {}) });
     // Nothing beyond the recorded tip: the poll delivered this move already.
-    if (rebased && move.type === 'UPDATE' && commits.commits.length === 0) continue;
+    if (rebased && move.type === 'UPDATE' && commits.commits.length === 0 && !commits.forced) continue;
     read.set(move.ref.id, commits);
     changes.push(move);
   }

@@ -60,7 +60,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     }
     const isDefault = ref.isDefault === true || (ref as { default?: boolean }).default === true;
     const exclude = known?.tip ?? (isDefault ? undefined : defaultTip);
-    const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? {} : { notBefore: cursor.since }) });
+    const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) });
     if (first && commits.commits.length === 0) {
       await remember();
       return 'stale';
@@ -120,12 +120,34 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
 
 /** The default branch's tip as Bitbucket has it now (flagged in the branch list). */
 export async function defaultBranchTip(repository: Repository, deps: Pick<PollDeps, 'client'>): Promise<string | undefined> {
+  return (await defaultBranch(repository, deps))?.latestCommit;
+}
+
+async function defaultBranch(repository: Repository, deps: Pick<PollDeps, 'client'>): Promise<Branch | undefined> {
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: 10 })) {
     const found = page.find(isDefaultBranch);
-    if (found) return found.latestCommit;
+    if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * Commits a git client made this long before the bridge recorded a tip may still be new to the branch:
+ * their times come from the client's clock, in whole seconds.
+ */
+const CLOCK_SLACK_MS = 3_600_000;
+
+/**
+ * What a rewritten branch brought, once the tip delivered last (recorded at `recordedAt`) is gone: for a
+ * branch, what it adds to the default branch, as a new branch is read; for the default branch itself,
+ * its history back to that tip's time (the old history is not sent again), capped as any read.
+ */
+export function orphanedRange(repository: Repository, deps: Pick<PollDeps, 'client'>, branch: string, recordedAt: number): () => Promise<{ exclude?: string; notBefore?: number }> {
+  return async () => {
+    const base = await defaultBranch(repository, deps);
+    return base && base.displayId !== branch ? { exclude: base.latestCommit } : { notBefore: recordedAt - CLOCK_SLACK_MS };
+  };
 }
 
 /**
@@ -140,7 +162,7 @@ function isDefaultBranch(branch: Branch): boolean {
   return branch.isDefault === true || (branch as { default?: boolean }).default === true;
 }
 
-function move(source: DcSource, type: RefType, ref: Branch, from: string | null, commits: Pick<RefMove, 'commits' | 'commitsTruncated' | 'files'> | { commits: RefMove['commits']; truncated: boolean; files: RefMove['files'] }): RefMove {
+function move(source: DcSource, type: RefType, ref: Branch, from: string | null, commits: Pick<RefMove, 'commits' | 'commitsTruncated' | 'files'> | { commits: RefMove['commits']; truncated: boolean; files: RefMove['files']; forced?: boolean }): RefMove {
   const truncated = 'truncated' in commits ? commits.truncated : commits.commitsTruncated;
   const tip = commits.commits[0];
   // The pusher is not in the REST API (ref-change activity needs REPO_ADMIN); the tip's author, when
@@ -155,5 +177,6 @@ function move(source: DcSource, type: RefType, ref: Branch, from: string | null,
     commitsTruncated: truncated,
     files: commits.files,
     actor: author && typeof author.id === 'number' ? (author as RefMove['actor']) : (tip?.author ?? null),
+    ...('forced' in commits && commits.forced ? { forced: true } : {}),
   };
 }

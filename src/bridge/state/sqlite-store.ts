@@ -18,7 +18,7 @@ export interface SqliteStore extends KeyValueStore {
   close(): void;
 }
 
-/** Opens (creating it with mode 0600 when absent) the state database. */
+/** Opens (creating it with mode 0600 when absent, else tightening it to 0600) the state database. */
 export function openSqliteStore(file: string, clock: Clock = { now: () => Date.now() }): SqliteStore {
   const resolved = path.resolve(file);
   if (!existsSync(resolved)) {
@@ -28,6 +28,9 @@ export function openSqliteStore(file: string, clock: Clock = { now: () => Date.n
     closeSync(openSync(resolved, 'a', 0o600));
   }
   chmodSync(resolved, 0o600);
+  // An existing file's -wal and -shm (a writer killed before its checkpoint) keep the mode they were
+  // made with, and the -wal holds the newest rows: SQLite reuses them as they are.
+  for (const suffix of ['-wal', '-shm']) if (existsSync(`${resolved}${suffix}`)) chmodSync(`${resolved}${suffix}`, 0o600);
   const db = new Database(resolved);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -104,8 +104,8 @@ export function pushEvents(event: PushEvent, instance: string, commitsOf: Map<st
   return event.changes.flatMap((change) => {
     const from = change.fromHash === NULL_HASH ? null : change.fromHash;
     const to = change.toHash === NULL_HASH ? null : change.toHash;
-    const read = commitsOf.get(change.ref.id) ?? { commits: [], truncated: false, files: new Map() };
-    return refMoveEvents({ source, ref: change.ref, from, to, commits: read.commits, commitsTruncated: read.truncated, files: read.files, actor: event.actor, at: isoTime(event.date) });
+    const read: MoveCommits = commitsOf.get(change.ref.id) ?? { commits: [], truncated: false, files: new Map() };
+    return refMoveEvents({ source, ref: change.ref, from, to, commits: read.commits, commitsTruncated: read.truncated, files: read.files, actor: event.actor, at: isoTime(event.date), ...(read.forced ? { forced: true } : {}) });
   });
 }
 

@@ -3,6 +3,7 @@ import { normalizeTime } from '../change/delivery-id';
 import type { DeliveryIntent } from '../change/intents';
 import { epochMs, type BuildStatus, type Commit, type DcDate, type FileChange, type PullRequest, type Repository, type User } from '../enrich/datacenter/schema';
 import type { Body } from './cloud';
+import { TEXT_LIMIT } from './limit';
 
 // Native Bitbucket Data Center webhook bodies (`{eventKey, date, actor, pullRequest, …}` and
 // `{eventKey, date, actor, repository, changes, commits, toCommit}`), built from REST objects: a DC
@@ -69,7 +70,8 @@ export function dcPushBody(parts: DcPushParts, intent: DeliveryIntent, change: C
     ...(toCommit ? { toCommit } : {}),
     pandev: {
       ...pandevBase(intent, change),
-      ref: { name: refChange.ref.displayId, type: refChange.ref.type === 'TAG' ? 'tag' : 'branch', from: nullHash(refChange.fromHash), to: nullHash(refChange.toHash) },
+      // Data Center's webhook has no forced flag; Cloud's push has one, and the poll can tell (refs.ts).
+      ref: { name: refChange.ref.displayId, type: refChange.ref.type === 'TAG' ? 'tag' : 'branch', from: nullHash(refChange.fromHash), to: nullHash(refChange.toHash), ...(change.kind === 'push' && change.forced ? { forced: true } : {}) },
       commits: commits.map((commit) => pandevCommit(commit, parts.files.get(commit.id))),
       commits_truncated: parts.commitsTruncated,
     },
@@ -91,6 +93,16 @@ export function dcBuildStatusBody(parts: DcBuildStatusParts, intent: DeliveryInt
     buildStatus: parts.status,
     pandev: { ...pandevBase(intent, change), action: intent.eventKey, state: parts.status.state, key: parts.status.key },
   };
+}
+
+/**
+ * The least a commit adds to a push body's `pandev.commits`, even after trimming (files not counted):
+ * once a push's commits add up to more than the body limit, the body keeps only the newest
+ * OVERSIZE_COMMITS of them, so the bridge need not read further (poll/commits.ts).
+ */
+export function pandevCommitBytes(commit: Commit): number {
+  const entry = pandevCommit({ ...commit, message: commit.message?.slice(0, TEXT_LIMIT) }, undefined);
+  return Buffer.byteLength(JSON.stringify(entry)) + 1;
 }
 
 function pandevCommit(commit: Commit, files: { changes: FileChange[]; truncated: boolean } | undefined): Body {

@@ -2,7 +2,8 @@ import type { Body } from './cloud';
 
 // Bitbucket does not send webhooks over 256 KB, and PanDev's parsers were built for what Bitbucket sends.
 // An oversized body first sheds what is derivable (rendered HTML copies of raw text), then trims long
-// text and the extra commit list; whatever was cut is named under `pandev.truncated`.
+// text and the extra commit list, then the oldest commits' file lists; whatever was cut is named under
+// `pandev.truncated`.
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
@@ -13,7 +14,9 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-const TEXT_LIMIT = 16 * 1024;
+export const TEXT_LIMIT = 16 * 1024;
+/** What an oversized body keeps of `pandev.commits`: the newest this many. */
+export const OVERSIZE_COMMITS = 100;
 
 export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): string {
   let json = JSON.stringify(body);
@@ -26,13 +29,32 @@ export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): st
   trimLongText(trimmed, '', cut);
   const pandev = trimmed.pandev as Body | undefined;
   if (pandev && Array.isArray(pandev.commits)) {
-    pandev.commits = pandev.commits.slice(0, 100);
+    pandev.commits = pandev.commits.slice(0, OVERSIZE_COMMITS);
     pandev.commits_truncated = true;
     cut.push('pandev.commits');
   }
   json = JSON.stringify(withTruncated(trimmed, cut));
+  if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = dropFileLists(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
   if (Buffer.byteLength(json) > limit) throw new PayloadTooLargeError(Buffer.byteLength(json));
   return json;
+}
+
+/**
+ * A push of many large commits: the file lists of the oldest commits go (each keeps `files_count` and
+ * says `files_truncated`) until the body fits. Refusing the body instead would stop its ref for good.
+ */
+function dropFileLists(body: Body, commits: Body[], cut: string[], bytes: number, limit: number): string {
+  let size = bytes;
+  for (let i = commits.length - 1; i >= 0 && size > limit; i--) {
+    const commit = commits[i] as Body;
+    if (!Array.isArray(commit.files)) continue;
+    // `"files":[…],` leaves; files_truncated is there already (false → true: one byte less).
+    size -= Buffer.byteLength(`"files":${JSON.stringify(commit.files)},`) + (commit.files_truncated === false ? 1 : 0);
+    delete commit.files;
+    commit.files_truncated = true;
+    cut.push('pandev.commits[].files');
+  }
+  return JSON.stringify(withTruncated(body, cut));
 }
 
 function withTruncated(body: Body, cut: string[]): Body {

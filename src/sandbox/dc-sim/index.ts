@@ -5,7 +5,7 @@
 // Actions (see ./actions/index.ts for each one's activity and webhooks): openPullRequest,
 // updatePullRequest, updateReviewers, pushToPullRequest, approvePullRequest, unapprovePullRequest,
 // needsWork, addComment, editComment, deleteComment, mergePullRequest, declinePullRequest,
-// reopenPullRequest, deletePullRequest, pushCommits, createBranch, deleteBranch, createTag, deleteTag,
+// reopenPullRequest, deletePullRequest, pushCommits, forcePush, createBranch, deleteBranch, createTag, deleteTag,
 // setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

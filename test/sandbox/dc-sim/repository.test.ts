@@ -91,6 +91,22 @@ describe('repository actions', () => {
     expect((await call(sim, `${repoPath(repo)}/tags?filterText=light`)).json.values).toEqual([]);
   });
 
+  it('force-pushes a branch: the commits only its old tip reached are gone, and since= one of them answers 404 as Data Center does', async () => {
+    const repo = firstRepository(sim);
+    const ref = repoRef(repo);
+    sim.actions.createBranch({ repository: ref, name: 'feature/rewritten' });
+    const old = sim.actions.pushCommits({ repository: ref, branch: 'feature/rewritten', commits: 2 }).commits;
+    sim.actions.createBranch({ repository: ref, name: 'feature/keeps-one', from: old[0] });
+    const forced = sim.actions.forcePush({ repository: ref, branch: 'feature/rewritten', commits: 1 });
+    // The first old commit is still on another branch; the second was only on the rewritten one.
+    expect(forced.removed).toEqual([old[1]]);
+    expect(forced.events[0]!.body).toMatchObject({ changes: [{ type: 'UPDATE', fromHash: old[1], toHash: forced.commits[0] }] });
+    const gone = await call(sim, `${repoPath(repo)}/commits?until=${forced.commits[0]}&since=${old[1]}`);
+    expect(gone.status).toBe(404);
+    expect(gone.json.errors[0]).toMatchObject({ exceptionName: 'com.atlassian.bitbucket.commit.NoSuchCommitException', message: expect.stringContaining(old[1]!) });
+    expect((await call(sim, `${repoPath(repo)}/commits?until=feature/rewritten&since=${repo.defaultBranch}`)).json.values.map((c: Json) => c.id)).toEqual(forced.commits);
+  });
+
   it('sets build statuses the build-status API then answers, newest first', async () => {
     const repo = firstRepository(sim);
     const { commit } = sim.actions.setBuildStatus({ repository: repoRef(repo), commit: repo.defaultBranch, key: 'DEPLOY', state: 'INPROGRESS', name: 'Deploy' });

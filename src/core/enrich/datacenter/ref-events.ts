@@ -23,6 +23,8 @@ export interface RefMove {
   actor: User | Body | null;
   /** When: the webhook's date; the poll uses the tip commit's time. */
   at?: string;
+  /** `from` is no longer in the repository: the ref was rewritten (force push), as Cloud's `forced`. */
+  forced?: boolean;
 }
 
 export function refMoveEvents(move: RefMove): Prebuilt[] {
@@ -42,7 +44,7 @@ export function refMoveEvents(move: RefMove): Prebuilt[] {
     after: move.to,
     created: !move.from,
     closed: !move.to,
-    forced: false,
+    forced: move.forced ?? false,
   };
   const refChange: DcRefChange = {
     ref: move.ref,

@@ -42,6 +42,8 @@ export interface DcActions {
   deletePullRequest(args: ActionArgs<'deletePullRequest'>): ActionResult;
   /** Pushes to `branch` (default: the default branch); open pull requests from it are rescoped. */
   pushCommits(args: ActionArgs<'pushCommits'>): ActionResult<{ commits: string[] }>;
+  /** Resets `branch` to `onto` and pushes new commits on it; the commits no ref reaches any more are gone (`removed`). */
+  forcePush(args: ActionArgs<'forcePush'>): ActionResult<{ commits: string[]; removed: string[] }>;
   createBranch(args: ActionArgs<'createBranch'>): ActionResult<{ commit: string }>;
   deleteBranch(args: ActionArgs<'deleteBranch'>): ActionResult;
   /** Annotated when `message` is given, else lightweight. */
@@ -71,6 +73,7 @@ export function createActions(runtime: DcRuntime): DcActions {
     reopenPullRequest: (args) => pr.closingAction(scope, args, 'reopenPullRequest'),
     deletePullRequest: (args) => pr.closingAction(scope, args, 'deletePullRequest'),
     pushCommits: (args) => repo.pushCommitsAction(scope, args),
+    forcePush: (args) => repo.forcePushAction(scope, args),
     createBranch: (args) => repo.createBranchAction(scope, args),
     deleteBranch: (args) => repo.deleteBranchAction(scope, args),
     createTag: (args) => repo.createTagAction(scope, args),

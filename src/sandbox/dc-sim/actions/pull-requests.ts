@@ -32,7 +32,7 @@ export function openPullRequestAction(scope: ActionScope, args: ActionArgs<'open
   const title = args.title ?? `${rng.pick(VERBS)} ${noun}`;
   return scope.runtime.run((ctx) => {
     const count = args.commits ?? rng.int(1, 3);
-    const pushed = pushCommits(ctx, source, author, fromBranch, Array.from({ length: count }, () => undefined), base);
+    const pushed = pushCommits(ctx, source, author, fromBranch, Array.from({ length: count }, () => undefined), { from: base });
     const opened = ops.openPullRequest(ctx, repo, {
       author, source, fromBranch, toBranch, title, description: args.description ?? `${title}.`, reviewers, draft: args.draft ?? false,
     });

@@ -2,7 +2,7 @@
 import { SimNotFoundError } from '../../cloud-sim/ops/errors';
 import { findCommit } from '../model/commits';
 import { createBranch, createTag, deleteBranch, deleteTag, setBuildStatus, updateRepository } from '../ops/refs';
-import { pushCommits } from '../ops/push';
+import { forcePush, pushCommits } from '../ops/push';
 import type { ActionResult } from './pull-requests';
 import type { ActionArgs } from './schemas';
 import type { ActionScope } from './scope';
@@ -11,7 +11,15 @@ export function pushCommitsAction(scope: ActionScope, args: ActionArgs<'pushComm
   const repo = scope.repo(args.repository);
   const actor = scope.user(args.actor, () => scope.randomUser());
   const messages = args.messages ?? Array.from({ length: args.commits ?? 1 }, () => undefined);
-  return scope.runtime.run((ctx) => pushCommits(ctx, repo, actor, args.branch ?? repo.defaultBranch, messages));
+  return scope.runtime.run((ctx) => pushCommits(ctx, repo, actor, args.branch ?? repo.defaultBranch, messages, { files: args.files }));
+}
+
+export function forcePushAction(scope: ActionScope, args: ActionArgs<'forcePush'>): ActionResult<{ commits: string[]; removed: string[] }> {
+  const repo = scope.repo(args.repository);
+  const actor = scope.user(args.actor, () => scope.randomUser());
+  const onto = scope.commit(repo, args.onto);
+  const messages = Array.from({ length: args.commits ?? 1 }, () => undefined);
+  return scope.runtime.run((ctx) => forcePush(ctx, repo, actor, args.branch, onto, messages));
 }
 
 export function createBranchAction(scope: ActionScope, args: ActionArgs<'createBranch'>): ActionResult<{ commit: string }> {

@@ -34,7 +34,11 @@ export const actionSchemas = {
   deletePullRequest: z.object({ ...pullRequest, actor: user.optional() }),
   pushCommits: z.object({
     repository, branch: z.string().min(1).optional(), actor: user.optional(), commits: count.optional(), messages: z.array(z.string().min(1)).optional(),
+    /** Files each commit changes (default 1 to 3). */
+    files: z.number().int().min(1).max(2000).optional(),
   }),
+  /** `onto`: the commit the branch is reset to before `commits` new ones (0: a plain reset); default the default branch's tip. */
+  forcePush: z.object({ repository, branch: z.string().min(1), onto: z.string().min(1).optional(), commits: z.number().int().min(0).max(50).optional(), actor: user.optional() }),
   createBranch: z.object({ repository, name: z.string().min(1), from: z.string().min(1).optional(), actor: user.optional() }),
   deleteBranch: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
   createTag: z.object({ repository, name: z.string().min(1), target: z.string().min(1).optional(), message: z.string().optional(), actor: user.optional() }),

@@ -47,11 +47,15 @@ function rescope(ctx: OpContext, repo: DcRepository, pr: PullRequest, actor: DcU
   return pullRequestEvent(ctx, 'pr:from_ref_updated', repo, pr, actor, at, { previousFromHash });
 }
 
+/**
+ * `from`: where a new branch starts; `onto`: a forced push, the branch first reset to that commit (the
+ * webhook still names the old tip as `fromHash`); `files`: how many files each commit changes.
+ */
 export function pushCommits(
-  ctx: OpContext, repo: DcRepository, actor: DcUser, branch: string, messages: (string | undefined)[], from?: string,
+  ctx: OpContext, repo: DcRepository, actor: DcUser, branch: string, messages: (string | undefined)[], options: { from?: string; onto?: string; files?: number } = {},
 ): Emitted & { commits: string[] } {
   const previous = branchTip(ctx.model, repo, branch);
-  let parent = previous ?? from;
+  let parent = options.onto ?? previous ?? options.from;
   if (!parent) throw new SimNotFoundError(`branch ${branch} not found in ${repo.slug}`);
   const at = wholeSeconds(ctx.model.stamp(ctx.at));
   const author = person(actor);
@@ -59,7 +63,7 @@ export function pushCommits(
   for (const message of messages) {
     const commit: DcCommit = {
       id: ctx.rng.hex(40), parents: [parent], author, authorAt: at, committer: author, committerAt: at,
-      message: message ?? commitMessage(ctx.rng, repo, ctx.rng.pick(NOUNS)), changes: fileChanges(ctx.rng, repo),
+      message: message ?? commitMessage(ctx.rng, repo, ctx.rng.pick(NOUNS)), changes: fileChanges(ctx.rng, repo, options.files),
     };
     storeCommit(repo, commit);
     pushed.push(commit.id);
@@ -74,4 +78,38 @@ export function pushCommits(
     events.push(rescope(ctx, follower.repo, pr, actor, pushed));
   }
   return { commits: pushed, events };
+}
+
+/**
+ * `git push --force` followed by Data Center's `git gc`: the branch is reset to `onto`, `messages` are
+ * committed on it, and the live commits no ref reaches any more are gone, so `since=` or `until=` one of
+ * them answers 404 as for any commit the repository does not hold. Seeded history is never removed.
+ */
+export function forcePush(ctx: OpContext, repo: DcRepository, actor: DcUser, branch: string, onto: string, messages: (string | undefined)[]): Emitted & { commits: string[]; removed: string[] } {
+  if (!branchTip(ctx.model, repo, branch)) throw new SimNotFoundError(`branch ${branch} not found in ${repo.slug}`);
+  const pushed = pushCommits(ctx, repo, actor, branch, messages, { onto });
+  return { ...pushed, removed: collectGarbage(ctx.model, repo) };
+}
+
+/** Drops the repository's live commits that no branch, tag, pull request or fork reaches. */
+function collectGarbage(model: DcModel, repo: DcRepository): string[] {
+  const roots: string[] = [];
+  for (const holder of model.repositories.filter((other) => other === repo || other.originId === repo.id)) {
+    roots.push(...holder.branches.values(), ...[...holder.tags.values()].map((tag) => tag.target));
+    for (const pr of holder.live.values()) roots.push(pr.from.hash, ...pr.commits, ...(pr.mergeCommit ? [pr.mergeCommit] : []), ...(pr.to.hash ? [pr.to.hash] : []));
+  }
+  for (const other of model.repositories) {
+    for (const pr of other.live.values()) if (pr.from.repositoryId === repo.id) roots.push(pr.from.hash, ...pr.commits);
+  }
+  const reached = new Set<string>();
+  while (roots.length) {
+    const hash = roots.pop() as string;
+    const commit = repo.commits.get(hash);
+    if (!commit || reached.has(hash)) continue;
+    reached.add(hash);
+    roots.push(...commit.parents);
+  }
+  const removed = [...repo.commits.keys()].filter((hash) => !reached.has(hash));
+  for (const hash of removed) repo.commits.delete(hash);
+  return removed;
 }

@@ -17,7 +17,7 @@ export function seedForkPullRequest(ctx: OpContext): void {
   const reviewer = ctx.model.users.find((user) => user.id !== author.id && user.id !== 1) ?? author;
   const step = (offset: number) => ({ ...ctx, at: ctx.at + offset });
   const branch = 'bugfix/typo-in-readme';
-  pushCommits(step(0), fork, author, branch, ['Fix typo in README', 'Clarify setup steps'], fork.branches.get(fork.defaultBranch));
+  pushCommits(step(0), fork, author, branch, ['Fix typo in README', 'Clarify setup steps'], { from: fork.branches.get(fork.defaultBranch) });
   const { pullRequest } = openPullRequest(step(60_000), origin, {
     author, source: fork, fromBranch: branch, toBranch: origin.defaultBranch, title: 'Fix typo in README',
     description: 'A small fix from my fork.', reviewers: [reviewer], draft: false,
