@@ -49,6 +49,11 @@ export interface StartOptions {
   manual?: boolean;
   /** Serve BRIDGE_LISTEN (default); off for one-off commands that run beside a running bridge. */
   serve?: boolean;
+  /**
+   * Take up what the state file holds, the outbox and saved webhooks (default). Off beside a running
+   * bridge: they are its work, and taking them too would send every waiting retry at once, twice.
+   */
+  resume?: boolean;
 }
 
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge & { runPass(): Promise<PassSummary> }> {
@@ -92,8 +97,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     setup?.close();
     throw error;
   });
-  const resumed = await resumeOutbox(bridge);
-  if (edition.resume) track(edition.resume());
+  const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
+  if (options.resume !== false && edition.resume) track(edition.resume());
   log.info({ edition: edition.name, listen: ops.url, resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
 
   async function runPass(): Promise<PassSummary> {
