@@ -25,11 +25,11 @@ export function registerSink(program: Command): void {
     .command('sink')
     .description('run a local PanDev receiver: verifies signatures, deduplicates and prints each delivery')
     .option('--port <n>', 'port on 127.0.0.1, 0 for any free port', port, 4321)
-    .option('--secret <s>', 'signing secret (default: $PANDEV_SIGNING_SECRET)')
-    .option('--token <t>', 'ingest token to require (default: $PANDEV_TOKEN; none: any)')
+    .option('--secret <s>', 'signing secret; better set PANDEV_SIGNING_SECRET, as other users see flags in `ps`')
+    .option('--token <t>', 'ingest token to require (none: any); better set PANDEV_TOKEN')
     .action(async (flags: SinkFlags) => {
       const secret = flags.secret ?? process.env.PANDEV_SIGNING_SECRET;
-      if (!secret) throw new Error('sink needs a signing secret: pass --secret or set PANDEV_SIGNING_SECRET');
+      if (!secret) throw new Error('sink needs a signing secret: set PANDEV_SIGNING_SECRET (or pass --secret), the same the bridge or app signs with');
       const sink = await listening(startPanDevSink({
         port: flags.port,
         secret,
