@@ -49,6 +49,11 @@ export interface StartOptions {
   manual?: boolean;
   /** Serve BRIDGE_LISTEN (default); off for one-off commands that run beside a running bridge. */
   serve?: boolean;
+  /**
+   * Take up what the state file holds, the outbox and saved webhooks (default). Off beside a running
+   * bridge: they are its work, and taking them too would send every waiting retry at once, twice.
+   */
+  resume?: boolean;
 }
 
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge & { runPass(): Promise<PassSummary> }> {
@@ -73,8 +78,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const startedAt = Date.now();
   const waiters: Array<(summary: PassSummary) => void> = [];
 
-  const resumed = await resumeOutbox(bridge);
-  if (edition.resume) track(edition.resume());
+  // Listen before resuming anything: a port that is taken must end the start with nothing running,
+  // not leave a process that retries the outbox with no health check, webhooks or polling.
   const ops: OpsServer = options.serve === false ? { url: '', close: async () => undefined } : await startOpsServer({
     host: config.bridge.listen.host,
     port: config.bridge.listen.port,
@@ -86,7 +91,14 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       const ok = !stopping && !stale({ now: Date.now(), startedAt, lastPassAt: lastPass?.finishedAt, passRunning: running, lastAnswerAt: bridge.metrics.lastAnswer.at, pollSeconds: config.bridge.pollSeconds });
       return { ok, detail: { edition: edition.name, lastPass: lastPass ?? null, passRunning: running, outbox: bridge.store.count('outbox:'), stopping } };
     },
+  }).catch(async (error: unknown) => {
+    setup?.stop();
+    await bridge.close();
+    setup?.close();
+    throw error;
   });
+  const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
+  if (options.resume !== false && edition.resume) track(edition.resume());
   log.info({ edition: edition.name, listen: ops.url, resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
 
   async function runPass(): Promise<PassSummary> {

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { startDcSimulator, type DcSimulator } from '../../src/sandbox/dc-sim';
 import { dcEnv, type DcEnv } from './helpers';
@@ -25,6 +25,7 @@ let env: DcEnv;
 let underPath: DcSimulator;
 let silent: TcpServer;
 let untrusted: HttpsServer;
+const pages: HttpServer[] = [];
 const port = (server: { address(): unknown }) => (server.address() as { port: number }).port;
 
 beforeAll(async () => {
@@ -35,10 +36,22 @@ beforeAll(async () => {
   untrusted = createHttpsServer({ key: readFileSync(path.join(tls, 'localhost.key')), cert: readFileSync(path.join(tls, 'localhost.crt')) }, (_req, res) => res.writeHead(404).end()).listen(0, '127.0.0.1');
 });
 afterAll(async () => {
+  pages.forEach((page) => page.close());
   silent.close();
   untrusted.close();
   await Promise.all([env.stop(), underPath.stop()]);
 });
+
+/** A web page where an API should be: a web app's sign-in page, a proxy's error page. */
+async function htmlPage(status: number): Promise<string> {
+  const page = createHttpServer((req, res) => {
+    req.resume();
+    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html>\n<html><head><title>PanDev Metrics — Sign in</title><script src="/app.js"></script></head><body><div id="root"></div></body></html>');
+  });
+  pages.push(page);
+  await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${port(page)}`;
+}
 
 describe('pandev-bitbucket check', () => {
   it('passes with a working token and PanDev connection, naming the user and the repositories it reads', async () => {
@@ -120,6 +133,42 @@ describe('pandev-bitbucket check', () => {
     } finally {
       echo.close();
     }
+  });
+
+  it('fails a PanDev URL that answers a web page, even with 200, naming the page', async () => {
+    const signIn = await cli(['check'], { ...env.env, PANDEV_URL: await htmlPage(200) });
+    expect(signIn.out).toContain('FAIL PanDev answered 200 with a web page ("PanDev Metrics — Sign in"), not its ingest API');
+    expect(signIn.out).toContain('PANDEV_URL');
+    expect(signIn.out).not.toContain('PanDev accepted');
+    expect(signIn.code).toBe(1);
+    const gateway = await cli(['check'], { ...env.env, PANDEV_URL: await htmlPage(502) });
+    expect(gateway.out).toContain('FAIL PanDev answered 502 (a web page: "PanDev Metrics — Sign in")');
+    expect(gateway.out).not.toContain('<script');
+    expect(gateway.code).toBe(1);
+  });
+
+  it('says a Bitbucket that answers 502 or 503 is unavailable, not at a wrong address', async () => {
+    const { code, out } = await cli(['check'], { ...env.env, BITBUCKET_URL: await htmlPage(503) });
+    expect(out).toContain('FAIL Bitbucket answered 503 at');
+    expect(out).toContain('starting, in maintenance, or down');
+    expect(out).not.toContain('BITBUCKET_CONTEXT_PATH');
+    expect(code).toBe(1);
+  });
+
+  it('says where the Cloud API is when BITBUCKET_URL answers a web page, and that a 502 is Bitbucket unavailable', async () => {
+    const cloud = { ...env.env, BITBUCKET_EDITION: 'cloud', BITBUCKET_WORKSPACE: 'umbrella-labs', BITBUCKET_TOKEN: 'an-access-token' };
+    for (const status of [200, 404]) {
+      const { code, out } = await cli(['check'], { ...cloud, BITBUCKET_URL: await htmlPage(status) });
+      expect(out).toContain(`FAIL Bitbucket answered ${status} with a web page`);
+      expect(out).toContain('BITBUCKET_URL must be https://api.bitbucket.org');
+      expect(out).not.toContain('authenticated');
+      expect(out).not.toContain('not valid JSON');
+      expect(code).toBe(1);
+    }
+    const { code, out } = await cli(['check'], { ...cloud, BITBUCKET_URL: await htmlPage(502) });
+    expect(out).toContain('FAIL Bitbucket answered 502 at');
+    expect(out).toContain('starting, in maintenance, or down');
+    expect(code).toBe(1);
   });
 
   it('lists every configuration problem with where to fix it, and exits 2', async () => {

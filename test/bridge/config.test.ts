@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/bridge/config/load';
@@ -81,6 +81,33 @@ describe('files the configuration names', () => {
     expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_DB: dir } }))).toEqual([`BRIDGE_DB (YAML: bridge.db)=${dir}: is a folder; give a file path, e.g. /var/lib/pandev-bridge/state.db`]);
     const ca = path.join(__dirname, 'tls', 'localhost.crt');
     expect(loadConfig({ env: { ...minimal, BITBUCKET_CA_FILE: ca, BRIDGE_DB: path.join(dir, 'new', 'folders', 'state.db') } }).bitbucket.caFile).toBe(ca);
+  });
+
+  it('names a state folder the bridge cannot write, even when the state file itself is writable (the CLI)', async () => {
+    // SQLite in WAL mode keeps -wal and -shm files beside the state file. Run as a user the folder
+    // refuses: this one, or nobody when the tests run as root (whom no mode refuses).
+    const asRoot = process.getuid?.() === 0;
+    const user = asRoot ? { uid: 65534, gid: 65534 } : {};
+    const open = mkdtempSync(path.join(tmpdir(), 'bridge-state-'));
+    chmodSync(open, 0o755);
+    const folder = path.join(open, 'state');
+    const file = path.join(folder, 'state.db');
+    mkdirSync(folder);
+    writeFileSync(file, '', { mode: 0o600 });
+    if (asRoot) for (const owned of [folder, file]) chownSync(owned, 65534, 65534);
+    chmodSync(folder, 0o555);
+    try {
+      const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../src/cli/main.ts'), 'check'], { ...user, env: { PATH: process.env.PATH ?? '', HOME: open, ...minimal, BRIDGE_DB: file } }, (error, _stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr });
+        });
+      });
+      expect(stderr).toContain(`BRIDGE_DB (YAML: bridge.db)=${file}: the folder ${folder} is not writable by this user`);
+      expect(code).toBe(2);
+    } finally {
+      chmodSync(folder, 0o755);
+      rmSync(open, { recursive: true, force: true });
+    }
   });
 
   it('warns, without the content, when a secret file is readable by every user', () => {

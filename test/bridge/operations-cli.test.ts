@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { dcEnv, inProcessBridge, type DcEnv } from './helpers';
+import { loadConfig } from '../../src/bridge/config/load';
+import { prefixes } from '../../src/core/deliver/outbox';
+import { dcEnv, inProcessBridge, until, type DcEnv } from './helpers';
 
 // Issue 6, item 1: `status` and `dead-letters list|replay` on a real state file. A delivery PanDev
 // refuses for good becomes a dead letter with its reason; the CLI lists it, replays it, and `status`
@@ -67,4 +69,31 @@ it('documents every command with --help: the environment names, and no token fla
     }
     expect(help.out).not.toMatch(/--(token|secret|password)/);
   }
+});
+
+describe('dead-letters replay beside a running bridge', () => {
+  let own: DcEnv;
+  beforeAll(async () => (own = await dcEnv({ seed: 'replay-one', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false })));
+  afterAll(() => own.stop());
+
+  it('sends the named dead letter only, and leaves what the bridge waits to retry to the bridge', async () => {
+    // The first delivery is refused for good; PanDev then fails the rest, which wait for their retries
+    // (at the real pace: the next attempt is half a minute away).
+    own.sink.respondNext(400, 1, 'unsupported payload');
+    own.sink.setFaults({ share: 1, kinds: ['500'] });
+    const running = await inProcessBridge(loadConfig({ env: own.env }));
+    await running.runPass();
+    await until(() => running.bridge.store.count(prefixes.dead) === 1, 30_000, 'the dead letter');
+    const waiting = running.bridge.store.count(prefixes.outbox);
+    await running.stop();
+    expect(waiting).toBeGreaterThan(0);
+    own.sink.setFaults(null);
+
+    const [letter] = JSON.parse((await cli(['dead-letters', 'list', '--json'], { BRIDGE_DB: own.env.BRIDGE_DB! })).out) as Array<{ id: string }>;
+    const replayed = await cli(['dead-letters', 'replay', letter!.id], { ...own.env, BRIDGE_LOG_LEVEL: 'warn' });
+    expect(replayed.out).toContain('1 delivered, 0 waiting for a retry, 0 failed again, 0 not found');
+    expect(own.sink.deliveries().map((d) => d.id)).toEqual([letter!.id]);
+    const status = JSON.parse((await cli(['status', '--json'], { BRIDGE_DB: own.env.BRIDGE_DB! })).out);
+    expect(status).toMatchObject({ outbox: waiting, deadLetters: 0 });
+  }, 60_000);
 });

@@ -16,10 +16,10 @@ export interface RunningCli {
   stop(): Promise<number | null>;
 }
 
-export function runCli(args: string[]): RunningCli {
+export function runCli(args: string[], env: Record<string, string> = {}): RunningCli {
   // `node --import tsx`, as `npm start` runs it: one process, so SIGINT reaches the CLI itself. The tsx
   // command would relay it from a parent, and kill the CLI if a busy event loop answers late.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -4,7 +4,7 @@ import type { HttpResponse } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { selection, type RepositoryName } from '../config/selection';
 import { bitbucketGet, type BitbucketHttp } from '../http/bitbucket';
-import { fail, notBitbucket, partialAccess, pass, patRejected, unreachable, type Finding } from './explain';
+import { bitbucketUnavailable, fail, notBitbucket, notBitbucketCloud, partialAccess, pass, patRejected, unreachable, webPage, type Finding } from './explain';
 
 // `check`'s questions to Bitbucket, in the order a failure is most useful: is this Bitbucket at all (no
 // credentials needed), does the token work and as whom, which repositories can it read, and can it
@@ -24,6 +24,7 @@ async function ask(http: BitbucketHttp, url: string, config: BridgeConfig, caOpt
 }
 
 const isJson = (response: HttpResponse) => (response.headers.get('content-type') ?? '').includes('json');
+const unavailable = (status: number) => status === 429 || status >= 500;
 
 export async function checkDatacenter(config: BridgeConfig, http: BitbucketHttp): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -31,6 +32,7 @@ export async function checkDatacenter(config: BridgeConfig, http: BitbucketHttp)
   const properties = await ask(http, probe, config, 'BITBUCKET_CA_FILE');
   if ('finding' in properties) return [properties.finding];
   if (properties.response.status === 401) return [patRejected(config)];
+  if (unavailable(properties.response.status)) return [bitbucketUnavailable(properties.response.status, probe)];
   if (properties.response.status === 404 || !isJson(properties.response)) return [notBitbucket(config, properties.response.status, probe)];
   const version = z.looseObject({ version: z.string(), displayName: z.string().optional() }).safeParse(JSON.parse(properties.text));
   findings.push(pass(`Bitbucket ${version.success ? `${version.data.displayName ?? 'Data Center'} ${version.data.version}` : 'Data Center'} at ${http.baseUrl}`));
@@ -81,6 +83,8 @@ export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Pro
   const me = await ask(http, `${http.baseUrl}/2.0/user`, config, 'BITBUCKET_CA_FILE');
   if ('finding' in me) return [me.finding];
   if (me.response.status === 401) return [patRejected(config)];
+  if (unavailable(me.response.status)) return [bitbucketUnavailable(me.response.status, `${http.baseUrl}/2.0/user`)];
+  if (!isJson(me.response)) return [notBitbucketCloud(config, me.response.status, webPage(me.response.headers.get('content-type'), me.text))];
   const account = z.looseObject({ display_name: z.string().optional(), nickname: z.string().optional() }).safeParse(me.response.status === 200 ? JSON.parse(me.text) : {});
   // Workspace and repository access tokens act as no user: /user answers 401 or 403 for them.
   findings.push(pass(me.response.status === 200 && account.success ? `authenticated as ${account.data.display_name ?? account.data.nickname ?? 'a user'}` : 'authenticated with an access token'));
@@ -92,6 +96,8 @@ export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Pro
     if ('finding' in answer) return [...findings, answer.finding];
     if (answer.response.status === 401) return [patRejected(config)];
     if (answer.response.status === 404 || answer.response.status === 403) return [...findings, fail(`the token cannot read workspace ${workspace} (${answer.response.status})`, 'Check BITBUCKET_WORKSPACE (the workspace slug) and that the token has repository read access in it.')];
+    if (unavailable(answer.response.status)) return [...findings, bitbucketUnavailable(answer.response.status, next)];
+    if (answer.response.status !== 200 || !isJson(answer.response)) return [...findings, fail(`Bitbucket answered ${answer.response.status} when listing the repositories of ${workspace}`, answer.text.slice(0, 300))];
     const body = z.looseObject({ values: z.array(z.unknown()), next: z.string().optional() }).parse(JSON.parse(answer.text));
     count += body.values.length;
     next = body.next;

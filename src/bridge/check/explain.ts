@@ -48,6 +48,29 @@ export function notBitbucket(config: BridgeConfig, status: number, probed: strin
   return fail(`Bitbucket answered ${status} at ${probed}`, `No Bitbucket Data Center REST API at ${bitbucketBaseUrl(config)}. If the instance lives under a context path (e.g. ${url.origin}/bitbucket), set BITBUCKET_CONTEXT_PATH=/bitbucket (YAML: bitbucket.contextPath); otherwise check BITBUCKET_URL.`);
 }
 
+/**
+ * The title of an HTML answer ('' when it has none), or undefined when the answer is not a web page.
+ * A web page where an API should answer is a wrong address, a web app, or a proxy's sign-in page.
+ */
+export function webPage(contentType: string | null, text: string): string | undefined {
+  if (!(contentType ?? '').includes('html') && !/^\s*<(!doctype|html)/i.test(text)) return undefined;
+  return (/<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1] ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+
+const titled = (title: string) => (title ? `a web page: "${title}"` : 'a web page');
+
+/** 429 or 5xx: Bitbucket (or its proxy) is there but not serving; the address is not the problem. */
+export function bitbucketUnavailable(status: number, probed: string): Finding {
+  if (status === 429) return fail(`Bitbucket answered 429 at ${probed}`, 'The token\'s user is over Bitbucket\'s rate limit, perhaps because a bridge runs with it already. Try again in a few minutes (on Cloud, within the hour).');
+  return fail(`Bitbucket answered ${status} at ${probed}`, 'Bitbucket, or a proxy in front of it, is not serving right now: it may be starting, in maintenance, or down. Try again in a few minutes; if it lasts, ask its administrators.');
+}
+
+/** Anything but Bitbucket Cloud's JSON where its REST API should be. */
+export function notBitbucketCloud(config: BridgeConfig, status: number, page: string | undefined): Finding {
+  const what = page === undefined ? `${status}, not with JSON,` : `${status} with ${page ? `a web page ("${page}")` : 'a web page'}`;
+  return fail(`Bitbucket answered ${what} at ${config.bitbucket.url}/2.0/user`, `No Bitbucket Cloud REST API there: BITBUCKET_URL must be https://api.bitbucket.org (the API's host, not https://bitbucket.org or the address of a page).`);
+}
+
 export function partialAccess(unreadable: string[], readable: number): Finding {
   return fail(`The token cannot read everything the configuration selects (${unreadable.length} of them)`, [
     ...unreadable.map((what) => `  - ${what}`),
@@ -55,8 +78,13 @@ export function partialAccess(unreadable: string[], readable: number): Finding {
   ].join('\n'));
 }
 
+export function pandevWebPage(status: number, title: string, base: string): Finding {
+  return fail(`PanDev answered ${status} with ${title ? `a web page ("${title}")` : 'a web page'}, not its ingest API`, `PANDEV_URL (${base}) leads to a web page, such as PanDev's web app or a proxy's sign-in page, where the ingest API should answer: nothing sent there reaches PanDev. Use the ingest base URL PanDev gives for this integration (the bridge appends /v1/bitbucket/webhook/...), reachable from this host without a sign-in.`);
+}
+
 export function pandevRefused(status: number, body: string): Finding {
-  const said = body ? ` (${body.slice(0, 200)})` : '';
+  const page = webPage(null, body);
+  const said = page !== undefined ? ` (${titled(page)})` : body ? ` (${body.slice(0, 200)})` : '';
   if (status === 401 || status === 403) return fail(`PanDev refused the ingest token or the signature (${status})${said}`, 'Check PANDEV_TOKEN and PANDEV_SIGNING_SECRET against the values PanDev shows for this integration; create new ones there if in doubt.');
   if (status === 404) return fail(`PanDev answered 404${said}`, 'PANDEV_URL probably has an extra path or a trailing segment: use the bare base URL PanDev gives (the bridge appends /v1/bitbucket/webhook/...).');
   if (status === 410) return fail('PanDev answered 410 Gone', 'This ingest endpoint was removed: get the current URL from PanDev.');

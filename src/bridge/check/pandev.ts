@@ -5,7 +5,7 @@ import { ingestPaths } from '../../core/change/event-keys';
 import type { BridgeConfig } from '../config/schema';
 import { USER_AGENT } from '../context';
 import { httpClient } from '../http/request';
-import { pandevRefused, pass, unreachable, type Finding } from './explain';
+import { pandevRefused, pandevWebPage, pass, unreachable, webPage, type Finding } from './explain';
 
 // A signed ping to PanDev's ingest endpoint (X-Event-Key diagnostics:ping, as Bitbucket's own "test
 // connection" does): proves the URL, the token and the signing secret in one request.
@@ -31,7 +31,10 @@ export async function checkPanDev(config: BridgeConfig): Promise<Finding> {
       body,
     });
     const text = withoutSecrets(await response.text(), { token: config.pandev.token, secret: config.pandev.signingSecret }).replace(/\s+/g, ' ').trim();
-    if (response.status >= 200 && response.status < 300) return pass(`PanDev accepted a signed test delivery at ${config.pandev.url}`);
+    const page = webPage(response.headers.get('content-type'), text);
+    if (response.status >= 200 && response.status < 300) {
+      return page === undefined ? pass(`PanDev accepted a signed test delivery at ${config.pandev.url}`) : pandevWebPage(response.status, page, config.pandev.url);
+    }
     return pandevRefused(response.status, text);
   } catch (error) {
     return unreachable('PanDev', url, error, 'PANDEV_CA_FILE');

@@ -19,8 +19,8 @@ export async function listDead(store: SqliteStore): Promise<DeadLetterView[]> {
 
 /** Replays through a bridge that does not poll: the deliveries go out now, with the usual retries. */
 export async function replayDead(config: BridgeConfig, ids: string[] | 'all'): Promise<{ delivered: number; stillWaiting: number; deadAgain: number; notFound: number }> {
-  // Beside a running bridge (the usual case): same state file (WAL), but not its port.
-  const running = await startBridge(config, { manual: true, serve: false });
+  // Beside a running bridge (the usual case): same state file (WAL), but not its port or its outbox.
+  const running = await startBridge(config, { manual: true, serve: false, resume: false });
   const { ctx, queue, store } = running.bridge;
   const outbox = outboxStore(store);
   try {

@@ -33,7 +33,10 @@ function caProblem(file: string): string | undefined {
 function dbProblem(file: string): string | undefined {
   const existing = stat(file);
   if (existing?.isDirectory()) return 'is a folder; give a file path, e.g. /var/lib/pandev-bridge/state.db';
-  if (existing) return writable(file) ? undefined : 'is not writable by this user; fix its owner or mode (0600)';
+  if (existing && !writable(file)) return 'is not writable by this user; fix its owner or mode (0600)';
+  // WAL mode writes -wal and -shm files beside the database: a writable file in a read-only folder
+  // would pass here and fail at the first write with SQLite's bare 'attempt to write a readonly database'.
+  if (existing) return writable(path.dirname(file)) ? undefined : `the folder ${path.dirname(file)} is not writable by this user; SQLite keeps its -wal and -shm files beside the state file, so give the bridge's user the folder (mode 0700)`;
   let folder = path.dirname(file);
   for (let found = stat(folder); !found; found = stat(folder)) {
     const parent = path.dirname(folder);

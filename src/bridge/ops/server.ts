@@ -24,6 +24,20 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** BRIDGE_LISTEN cannot be served; the message says what to change. */
+export class ListenError extends Error {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const where = `BRIDGE_LISTEN (YAML: bridge.listen) ${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const fix =
+      cause.code === 'EADDRINUSE' ? `${where} is in use by another process (another bridge on this host?): stop it, or set BRIDGE_LISTEN to a free host:port`
+      : cause.code === 'EACCES' ? `${where} needs privileges this user lacks (ports below 1024 do): set BRIDGE_LISTEN to a port above 1023`
+      : cause.code === 'EADDRNOTAVAIL' || cause.code === 'ENOTFOUND' ? `${where}: ${host} is not an address of this host (or does not resolve); use 127.0.0.1, 0.0.0.0 or one of its own addresses`
+      : `${where} cannot be served (${cause.code ?? cause.message}); set BRIDGE_LISTEN to a host:port this host can listen on`;
+    super(fix, { cause });
+    this.name = 'ListenError';
+  }
+}
+
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     handle(req, res, options).catch((error: unknown) => {
@@ -32,7 +46,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(options.host, options.port, error)));
     server.listen(options.port, options.host, resolve);
   });
   const address = server.address() as AddressInfo;

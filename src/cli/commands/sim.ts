@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startCloudSimulator } from '../../sandbox/cloud-sim';
 import { startDcSimulator } from '../../sandbox/dc-sim';
+import { listening, port } from './options';
 
 // `pandev-bitbucket sim cloud` and `sim datacenter`: the Bitbucket simulators the sandbox and end-to-end
 // tests use, runnable on their own for exploring the API with curl or pointing a bridge at them.
@@ -20,9 +21,9 @@ interface CloudOptions {
 }
 
 async function runCloud(options: CloudOptions): Promise<void> {
-  const sim = await startCloudSimulator({
+  const sim = await listening(startCloudSimulator({
     port: options.port, seed: options.seed, repositories: options.repositories, rateLimitPerHour: options.rateLimit,
-  });
+  }), options.port);
   const { admin, member, appToken } = sim.credentials;
   console.log(`Bitbucket Cloud simulator listening on ${sim.url}`);
   console.log(`  REST API   ${sim.url}/2.0     admin API ${sim.url}/_sim/workspace`);
@@ -70,10 +71,10 @@ function rateLimit(value: string): { capacity: number; refillPerSecond: number }
 }
 
 async function runDatacenter(options: DatacenterOptions): Promise<void> {
-  const sim = await startDcSimulator({
+  const sim = await listening(startDcSimulator({
     port: options.port, seed: options.seed, dateFormat: options.dateFormat, contextPath: options.contextPath, rateLimit: options.rateLimit,
     projects: options.projects, repositoriesPerProject: options.repositories, pullRequestsPerRepository: options.pullRequests,
-  });
+  }), options.port);
   console.log(`Bitbucket Data Center ${sim.version} simulator listening on ${sim.url}`);
   console.log(`  REST API   ${sim.url}/rest/api/1.0     admin API ${sim.url}/_sim/instance`);
   const limit = options.rateLimit ? `${options.rateLimit.capacity} tokens, ${options.rateLimit.refillPerSecond}/s per user` : 'off';
@@ -101,7 +102,7 @@ export function registerSim(program: Command): void {
   const sim = program.command('sim').description('run a Bitbucket simulator on loopback');
   sim.command('cloud')
     .description('Bitbucket Cloud REST 2.0 with seeded history, Forge events, rate limits and fault injection')
-    .option('--port <n>', 'port to listen on, 0 for any free port', integer, 0)
+    .option('--port <n>', 'port to listen on, 0 for any free port', port, 0)
     .option('--seed <s>', 'seed of the generated workspace (same seed, same data)', 'pandev')
     .option('--repositories <n>', 'number of repositories', integer, 5)
     .option('--rate-limit <n>', 'requests per rolling hour per credential, 0 for unlimited', integer, 1000)
@@ -109,7 +110,7 @@ export function registerSim(program: Command): void {
     .action((options: CloudOptions) => runCloud(options));
   sim.command('datacenter')
     .description('Bitbucket Data Center REST 1.0 with seeded history, PAT auth, token-bucket 429, native signed webhooks')
-    .option('--port <n>', 'port to listen on, 0 for any free port', integer, 0)
+    .option('--port <n>', 'port to listen on, 0 for any free port', port, 0)
     .option('--seed <s>', 'seed of the generated instance (same seed, same data)', 'pandev')
     .option('--date-format <f>', '9.x (epoch milliseconds) or 10.x (ISO 8601 strings)', dateFormat, '9.x')
     .option('--context-path <p>', 'serve under a context path, e.g. /bitbucket', '')

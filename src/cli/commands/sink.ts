@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startPanDevSink, type Delivery, type Rejection } from '../../sandbox/pandev-sink';
+import { listening, port } from './options';
 
 // `pandev-bitbucket sink`: a local PanDev receiver for the sandbox. The secrets it takes are sandbox
 // secrets, so reading them from the environment as a fallback is a convenience, not a leak.
@@ -8,12 +9,6 @@ interface SinkFlags {
   port: number;
   secret?: string;
   token?: string;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${value}`);
-  return port;
 }
 
 function deliveryLine(d: Delivery): string {
@@ -29,19 +24,19 @@ export function registerSink(program: Command): void {
   program
     .command('sink')
     .description('run a local PanDev receiver: verifies signatures, deduplicates and prints each delivery')
-    .option('--port <n>', 'port on 127.0.0.1', parsePort, 4321)
-    .option('--secret <s>', 'signing secret (default: $PANDEV_SIGNING_SECRET)')
-    .option('--token <t>', 'ingest token to require (default: $PANDEV_TOKEN; none: any)')
+    .option('--port <n>', 'port on 127.0.0.1, 0 for any free port', port, 4321)
+    .option('--secret <s>', 'signing secret; better set PANDEV_SIGNING_SECRET, as other users see flags in `ps`')
+    .option('--token <t>', 'ingest token to require (none: any); better set PANDEV_TOKEN')
     .action(async (flags: SinkFlags) => {
       const secret = flags.secret ?? process.env.PANDEV_SIGNING_SECRET;
-      if (!secret) throw new Error('sink needs a signing secret: pass --secret or set PANDEV_SIGNING_SECRET');
-      const sink = await startPanDevSink({
+      if (!secret) throw new Error('sink needs a signing secret: set PANDEV_SIGNING_SECRET (or pass --secret), the same the bridge or app signs with');
+      const sink = await listening(startPanDevSink({
         port: flags.port,
         secret,
         token: flags.token ?? process.env.PANDEV_TOKEN,
         onDelivery: (d) => console.log(deliveryLine(d)),
         onReject: (r) => console.log(rejectionLine(r)),
-      });
+      }), flags.port);
       console.log(`PanDev sink on ${sink.url} (ingest /v1/bitbucket/webhook/{merge-request,repository}, admin /_sink/)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -1,0 +1,19 @@
+import { InvalidArgumentError } from 'commander';
+
+// What the sandbox's commands share: the --port value and what to say when it cannot be had.
+
+export function port(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed > 65535) throw new InvalidArgumentError('expected a port number, 0..65535 (0: any free port)');
+  return parsed;
+}
+
+/** A server's start, with a taken port said as the mistake it is (a bare EADDRINUSE says neither what nor what to do). */
+export async function listening<T>(start: Promise<T>, port: number): Promise<T> {
+  try {
+    return await start;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new Error(`port ${port} on 127.0.0.1 is in use (another sandbox, simulator or receiver?): stop what holds it, or pick another with --port (--port 0 takes any free port)`, { cause: error });
+  }
+}
