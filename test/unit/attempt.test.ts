@@ -45,6 +45,16 @@ describe('one delivery attempt', () => {
     expect(verify('sig-secret-value', body, headers['x-hub-signature'] as string)).toBe(true);
   });
 
+  it('pauses, not delivers, when a 2xx answer is a web page: the URL is PanDev\'s web app or a sign-in page', async () => {
+    reply(200, { 'Content-Type': 'text/html' }, '<!DOCTYPE html><html><head><title>PanDev Metrics - Sign in</title></head><body></body></html>');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'disabled', status: 200, reason: expect.stringMatching(/web page \("PanDev Metrics - Sign in"\).*paused/) });
+    // An empty answer or JSON is the ingest API's, whatever the content type says.
+    reply(200, { 'Content-Type': 'text/html' });
+    expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'delivered', status: 200 });
+    reply(202, { 'Content-Type': 'application/json' }, '{"accepted":true}');
+    expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'delivered', status: 202 });
+  });
+
   it('never keeps the token or the signing secret from an answer that echoes them', async () => {
     // A proxy's error page may echo the request's headers; the reason is logged, stored and shown.
     answer = (res) => res.writeHead(401).end(`denied ${seen.at(-1)!.headers.authorization} sig=${'sig-secret-value'}`);

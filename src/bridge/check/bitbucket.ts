@@ -4,7 +4,8 @@ import type { HttpResponse } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { selection, type RepositoryName } from '../config/selection';
 import { bitbucketGet, type BitbucketHttp } from '../http/bitbucket';
-import { bitbucketUnavailable, fail, notBitbucket, notBitbucketCloud, partialAccess, pass, patRejected, unreachable, webPage, type Finding } from './explain';
+import { bitbucketUnavailable, fail, notBitbucket, notBitbucketCloud, partialAccess, pass, patRejected, unreachable, type Finding } from './explain';
+import { webPage } from '../../core/deliver/web-page';
 
 // `check`'s questions to Bitbucket, in the order a failure is most useful: is this Bitbucket at all (no
 // credentials needed), does the token work and as whom, which repositories can it read, and can it

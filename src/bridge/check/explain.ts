@@ -1,3 +1,4 @@
+import { webPage } from '../../core/deliver/web-page';
 import type { BridgeConfig } from '../config/schema';
 import { bitbucketBaseUrl } from '../http/setup';
 import { TransportError } from '../http/request';
@@ -46,15 +47,6 @@ export function notBitbucket(config: BridgeConfig, status: number, probed: strin
     ].join('\n'));
   }
   return fail(`Bitbucket answered ${status} at ${probed}`, `No Bitbucket Data Center REST API at ${bitbucketBaseUrl(config)}. If the instance lives under a context path (e.g. ${url.origin}/bitbucket), set BITBUCKET_CONTEXT_PATH=/bitbucket (YAML: bitbucket.contextPath); otherwise check BITBUCKET_URL.`);
-}
-
-/**
- * The title of an HTML answer ('' when it has none), or undefined when the answer is not a web page.
- * A web page where an API should answer is a wrong address, a web app, or a proxy's sign-in page.
- */
-export function webPage(contentType: string | null, text: string): string | undefined {
-  if (!(contentType ?? '').includes('html') && !/^\s*<(!doctype|html)/i.test(text)) return undefined;
-  return (/<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1] ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
 }
 
 const titled = (title: string) => (title ? `a web page: "${title}"` : 'a web page');

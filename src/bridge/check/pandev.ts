@@ -5,7 +5,8 @@ import { ingestPaths } from '../../core/change/event-keys';
 import type { BridgeConfig } from '../config/schema';
 import { USER_AGENT } from '../context';
 import { httpClient } from '../http/request';
-import { pandevRefused, pandevWebPage, pass, unreachable, webPage, type Finding } from './explain';
+import { pandevRefused, pandevWebPage, pass, unreachable, type Finding } from './explain';
+import { webPage } from '../../core/deliver/web-page';
 
 // A signed ping to PanDev's ingest endpoint (X-Event-Key diagnostics:ping, as Bitbucket's own "test
 // connection" does): proves the URL, the token and the signing secret in one request.

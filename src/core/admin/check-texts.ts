@@ -13,6 +13,7 @@ export function explainPing(outcome: AttemptOutcome, url: string, baseUrl: strin
     case 'delivered':
       return item('pass', `PanDev answered ${outcome.status}`, `PanDev at ${origin} accepted the ingest token and the signature of a test delivery.`);
     case 'disabled':
+      if (outcome.status !== 410) return item('fail', `PanDev's URL answered ${outcome.status} with a web page`, `${url} answers a web page, not PanDev's ingest API: the PanDev URL probably points at PanDev's web app or a sign-in page. Use the API's base URL PanDev gives for this integration; deliveries stay paused until a check passes.`);
       return item('fail', 'PanDev answered 410 Gone', `The ingest endpoint ${url} was removed. Check the URL with PanDev; deliveries stay paused until a check passes.`);
     case 'retry': {
       if (outcome.status !== undefined) {

@@ -2,6 +2,7 @@ import { parseRetryAfter } from '../enrich/cloud/client';
 import { errorMessage } from '../errors';
 import type { HttpSend } from '../ports';
 import { sign } from './sign';
+import { webPage } from './web-page';
 
 // One HTTP attempt at PanDev and what its answer means. Nothing here decides how many attempts there
 // are; it only classifies, per the delivery contract: 2xx delivered; network errors, timeouts, 408, 429
@@ -53,7 +54,13 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
     // Read every answer, a success's too: an unread body keeps its connection and buffers alive.
     const answer = await response.text().catch(() => '');
     const text = status >= 300 ? withoutSecrets(answer, request).slice(0, 300).replace(/\s+/g, ' ').trim() : '';
-    if (status >= 200 && status < 300) return { kind: 'delivered', status };
+    if (status >= 200 && status < 300) {
+      // PanDev's ingest answers JSON or nothing; a page means the URL is its web app or a sign-in page,
+      // where nothing sent arrives: paused (kept) until the admin fixes the URL and checks again.
+      const page = webPage(null, answer);
+      if (page === undefined) return { kind: 'delivered', status };
+      return { kind: 'disabled', status, reason: `PanDev's URL answered ${status} with a web page${page ? ` ("${page}")` : ''}, not the ingest API: it probably points at PanDev's web app or a sign-in page, where nothing sent arrives; set the ingest API's base URL; deliveries are paused until an admin checks the connection again` };
+    }
     const said = text ? `: ${text}` : '';
     if (status === 408 || status === 429 || status >= 500) {
       const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
