@@ -1,4 +1,4 @@
-import { dcEnv, inProcessBridge, projectRepositories, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
+import { dcEnv, type DcEnv, inProcessBridge, projectRepositories, settledPass, until, WEBHOOK_SECRET } from './helpers';
 
 // A force push (or a branch deleted and made again) leaves the tip the bridge delivered last
 // unreachable, and once Data Center has collected it, `commits?since=<that tip>` answers 404. The
@@ -20,11 +20,7 @@ afterAll(async () => {
   await env.stop();
 });
 
-async function pass() {
-  const summary = await running.runPass();
-  await running.bridge.queue.idle();
-  return summary;
-}
+const pass = () => settledPass(running);
 
 /** A quiet repository reads its branches every other pass (with a tag pass between, every third). */
 async function passes(): Promise<number[]> {

@@ -76,6 +76,13 @@ export async function inProcessBridge(config: BridgeConfig, lines: string[] = []
   return startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1 });
 }
 
+/** One manual pass, and its deliveries handed to PanDev. */
+export async function settledPass(running: Awaited<ReturnType<typeof inProcessBridge>>) {
+  const summary = await running.runPass();
+  await running.bridge.queue.idle();
+  return summary;
+}
+
 /** Repositories of (non-personal) projects: the fork a personal project holds is not one of them. */
 export function projectRepositories(sim: DcSimulator) {
   return sim.model.repositories.filter((repo) => sim.model.project(repo.projectKey)?.ownerId === undefined);

@@ -1,7 +1,7 @@
 import { node } from '../../src/sandbox/dc-sim/model/commits';
 import { defaultTip } from '../../src/sandbox/dc-sim/model/refs';
 import { loadSpecOrSkip, specValidator } from '../sandbox/dc-sim/spec';
-import { dcEnv, inProcessBridge, projectRepositories, WEBHOOK_SECRET, type DcEnv } from './helpers';
+import { dcEnv, type DcEnv, inProcessBridge, projectRepositories, settledPass, WEBHOOK_SECRET } from './helpers';
 
 // Issue 6, items 3 and 9: what an idle pass costs, and that the cheaper schedule still delivers every
 // change. A quiet repository reads one feed per pass (pull requests and branches in turn, tags every
@@ -31,11 +31,7 @@ afterAll(async () => {
   await env.stop();
 });
 
-async function pass() {
-  const summary = await running.runPass();
-  await running.bridge.queue.idle();
-  return summary;
-}
+const pass = () => settledPass(running);
 
 const byRoute = () => env.sim.stats().byRoute;
 const repositories = () => env.sim.model.repositories.length;
