@@ -29,6 +29,8 @@ export interface SandboxOptions {
   scheduledTriggers?: boolean;
   /** The local Forge host's limits on async-event pushes (Forge's own by default); tests lower them. */
   asyncEventLimits?: ForgeHostOptions['asyncEventLimits'];
+  /** Scales the app's function time limits, and has the host stop a function at its limit (tests only). */
+  functionTimeoutScale?: number;
   sinkPort?: number;
   hostPort?: number;
   logger?: (line: HostLogLine) => void;
@@ -63,6 +65,8 @@ export interface AppHostOptions {
   scheduledTriggers?: boolean;
   /** Forge's limits on async-event pushes, lowered by tests (default: Forge's own). */
   asyncEventLimits?: ForgeHostOptions['asyncEventLimits'];
+  /** Shorter function time limits, enforced (default: Forge's own, only reported). */
+  functionTimeoutScale?: number;
 }
 
 /** The real app on the local Forge host, pointed at a Bitbucket simulator (in this process or another). */
@@ -86,6 +90,7 @@ export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
     ...(options.asyncEventLimits ? { asyncEventLimits: options.asyncEventLimits } : {}),
+    ...(options.functionTimeoutScale !== undefined ? { functionTimeoutScale: options.functionTimeoutScale } : {}),
   });
 }
 
@@ -113,6 +118,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
     ...(options.asyncEventLimits ? { asyncEventLimits: options.asyncEventLimits } : {}),
+    ...(options.functionTimeoutScale !== undefined ? { functionTimeoutScale: options.functionTimeoutScale } : {}),
   };
   const sandbox: Sandbox = {
     simulator,

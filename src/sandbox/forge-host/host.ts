@@ -109,6 +109,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     log,
     onSettled: () => checkIdle(),
     origins: pushLimits,
+    ...(options.functionTimeoutScale !== undefined ? { functionTimeoutScale: options.functionTimeoutScale } : {}),
   });
   const modules: AppModules = new AppModules(manifest, invoker, installContext, report);
 

@@ -36,6 +36,17 @@ export interface InvokerDeps {
   onSettled(): void;
   /** An invocation holds its origin while it runs: it may still push for it. */
   origins: OriginHolds;
+  /**
+   * Multiplies every function's time limit and stops a function at it, as Forge does: past its limit
+   * an invocation's platform calls (storage, product API, queue, egress) are refused and it fails with
+   * FUNCTION_TIME_OUT. Absent: the real limits, and a function past its limit is only reported.
+   */
+  functionTimeoutScale?: number;
+}
+
+/** What a function stopped at its time limit meets on its next platform call, and how its invocation ends. */
+export class FunctionTimeoutError extends Error {
+  readonly retryReason = 'FUNCTION_TIME_OUT';
 }
 
 type Handler = (...args: unknown[]) => unknown;
@@ -80,23 +91,36 @@ export class Invoker {
     if (typeof handler === 'string') throw new Error(handler);
 
     const where = { functionKey: spec.functionKey, moduleKey: spec.moduleKey, invocationId };
-    const timeoutSeconds = fn.timeoutSeconds ?? (LONG_RUNNING.has(spec.moduleType) ? 55 : 25);
-    const deadline = Date.now() + timeoutSeconds * 1000;
+    const scale = this.deps.functionTimeoutScale;
+    const limitMs = (fn.timeoutSeconds ?? (LONG_RUNNING.has(spec.moduleType) ? 55 : 25)) * 1000 * (scale ?? 1);
+    const limit = `${limitMs / 1000} s`;
+    const deadline = Date.now() + limitMs;
+    let stopped = false;
+    const timedOut = () => new FunctionTimeoutError(`${spec.moduleKey} was stopped at its ${limit} timeout (FUNCTION_TIME_OUT)`);
     const invocation: Invocation = {
       ...where,
       accountId: spec.accountId,
       runtime: buildRuntime(this.deps.runtimeBase, { ...where, moduleType: spec.moduleType, deadline, accountId: spec.accountId }),
-      forgeFetch: (meta, path, init) => this.deps.forgeFetch(meta, path, init, { accountId: spec.accountId, origin }),
-      checkEgress: this.deps.checkEgress,
+      forgeFetch: (meta, path, init) => (stopped ? Promise.reject(timedOut()) : this.deps.forgeFetch(meta, path, init, { accountId: spec.accountId, origin })),
+      checkEgress: async (url) => {
+        if (stopped) throw timedOut();
+        await this.deps.checkEgress(url);
+      },
       log: (level, message) => this.deps.log({ source: 'app', level, message, ...where }),
     };
-    // Forge would stop the function at its timeout; the host only says so, so a slow test still ends.
+    // Forge stops the function at its timeout. JavaScript cannot be stopped from outside, so a stopped
+    // function reaches nothing any more; with real limits the host only says so, so a slow test still ends.
     const overdue = setTimeout(() => {
-      const message = `${spec.moduleKey} ran past its ${timeoutSeconds} s timeout: Forge would have stopped it (FUNCTION_TIME_OUT)`;
+      stopped = scale !== undefined;
+      const message = `${spec.moduleKey} ran past its ${limit} timeout: ${stopped ? 'stopped' : 'Forge would have stopped it'} (FUNCTION_TIME_OUT)`;
       this.deps.log({ source: 'host', level: 'warn', message, ...where });
-    }, timeoutSeconds * 1000).unref();
+    }, limitMs).unref();
     try {
-      return await runInInvocation(invocation, async () => handler(...args));
+      const result = await runInInvocation(invocation, async () => handler(...args));
+      if (stopped) throw timedOut();
+      return result;
+    } catch (error) {
+      throw stopped ? timedOut() : error;
     } finally {
       clearTimeout(overdue);
     }

@@ -3,7 +3,8 @@ import type { QueueStats } from './types';
 
 // Forge async events: pushed events wait delayInSeconds, run on the queue's consumer with bounded
 // concurrency, and are redelivered when the consumer returns an InvocationError (after its
-// retryAfter) or throws (FUNCTION_PLATFORM_UNKNOWN_ERROR, with exponential backoff), up to maxRetries.
+// retryAfter) or throws (FUNCTION_PLATFORM_UNKNOWN_ERROR, or FUNCTION_TIME_OUT when stopped at its time
+// limit, with exponential backoff), up to maxRetries.
 // Each event remembers the initial invocation it descends from (its origin), for Forge's limit on
 // push requests per origin (push-limits.ts): it holds that origin until it is delivered or dropped.
 
@@ -244,8 +245,10 @@ export class AsyncEventQueue {
     let retry: Retry | undefined;
     try {
       retry = retryRequested(await this.deps.deliver(event));
-    } catch {
-      retry = { afterSeconds: 2 ** (event.retryContext?.retryCount ?? 0), reason: 'FUNCTION_PLATFORM_UNKNOWN_ERROR' };
+    } catch (error) {
+      // A consumer stopped at its time limit is retried as one (invoker.ts); any other failure is unknown to the platform.
+      const reason = (error as { retryReason?: unknown } | null)?.retryReason === 'FUNCTION_TIME_OUT' ? 'FUNCTION_TIME_OUT' : 'FUNCTION_PLATFORM_UNKNOWN_ERROR';
+      retry = { afterSeconds: 2 ** (event.retryContext?.retryCount ?? 0), reason };
     }
     this.running.delete(event);
     this.countRunning(event, -1);

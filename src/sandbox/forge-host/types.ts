@@ -34,6 +34,13 @@ export interface ForgeHostOptions {
   workspaceUuid: string;
   /** Multiplies queue delays, retryAfter and scheduled intervals (not KVS TTLs, not function timeouts). Default 1. */
   timeScale?: number;
+  /**
+   * Multiplies every function's time limit (what `getAppContext().invocationRemainingTimeInMillis()`
+   * reports) and stops a function at it as Forge does: its platform calls are refused from then on
+   * and it fails with FUNCTION_TIME_OUT. Tests use it to run a consumer against a short limit.
+   * Default: Forge's own limits, and a function past its limit is only reported.
+   */
+  functionTimeoutScale?: number;
   /** Persists KVS values, secrets and pending queue events to this JSON file. Default: memory only. */
   storePath?: string;
   /** allowLoopback: let the app reach 127.0.0.1/localhost without declaring it (Forge never would). */

@@ -69,12 +69,33 @@ describe('local Forge host: triggers, async events and scheduled triggers', () =
     expect(t.lines).toContainEqual(
       expect.objectContaining({ source: 'host', level: 'warn', moduleKey: 'on-slow', message: expect.stringContaining('FUNCTION_TIME_OUT') }),
     );
+    expect(await t.host.kvs.get('slow:finished')).toBe(true);
   });
 
   it('runs a scheduled trigger on demand with its module key', async () => {
     await t.host.runScheduled('tick');
     expect(await t.host.kvs.get('tick:moduleKey')).toBe('tick');
     await expect(t.host.runScheduled('nope')).rejects.toThrow("no scheduledTrigger 'nope'");
+  });
+});
+
+describe('local Forge host: scaled function timeouts', () => {
+  it('reports the scaled limit to the app and stops a function at it, as Forge does', async () => {
+    const reports: PlatformErrorReport[] = [];
+    const { host, lines } = await startTestHost({ functionTimeoutScale: 0.2, onPlatformError: (r) => reports.push(r) });
+    try {
+      await host.fireEvent({ eventType: 'avi:test:slow' });
+      // The manifest's 1 s, scaled: what getAppContext().invocationRemainingTimeInMillis() said.
+      const remaining = (await host.kvs.get('slow:remaining')) as number;
+      expect(remaining).toBeGreaterThan(0);
+      expect(remaining).toBeLessThanOrEqual(200);
+      // Stopped: its storage write after the limit never happened, and the invocation failed as a timeout.
+      expect(await host.kvs.get('slow:finished')).toBeUndefined();
+      expect(lines).toContainEqual(expect.objectContaining({ source: 'host', level: 'warn', moduleKey: 'on-slow', message: expect.stringContaining('stopped (FUNCTION_TIME_OUT)') }));
+      expect(reports).toEqual([expect.objectContaining({ kind: 'invocation-failed', moduleKey: 'on-slow', message: expect.stringContaining('FUNCTION_TIME_OUT') })]);
+    } finally {
+      await host.stop();
+    }
   });
 });
 

@@ -88,6 +88,7 @@ export async function tick(request: { context: { moduleKey: string } }): Promise
 export async function slow(): Promise<void> {
   await kvs.set('slow:remaining', getAppContext().invocationRemainingTimeInMillis());
   await sleep(1100);
+  await kvs.set('slow:finished', true);
 }
 
 type Payload<T> = { payload: T; context: { accountId?: string } };
