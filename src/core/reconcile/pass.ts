@@ -92,8 +92,20 @@ export interface ReconcileBatch {
   plannedAt?: number;
 }
 
-/** One batch of a pass: each repository on its own, so one failing repository stops nothing else. */
-export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps): Promise<{ staged: number; failed: number }> {
+/**
+ * Kept back from the deadline after the last repository: its staging, the batch's state writes, the
+ * budget's flush and the push of what it staged.
+ */
+const END_MARGIN_MS = 10_000;
+/** A repository is expected to take this long until a slower one has been seen: a busy one reads a few pages. */
+const REPOSITORY_ESTIMATE_MS = 5_000;
+
+/**
+ * One batch of a pass: each repository on its own, so one failing repository stops nothing else.
+ * With a deadline (a Forge consumer is stopped at its limit, mid-write), a repository starts only if
+ * the slowest one so far would still end in time; the rest stay due for the next tick.
+ */
+export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps, options: { deadline?: number } = {}): Promise<{ staged: number; failed: number }> {
   const { repositories, plannedAt } = batch;
   const changed = new Map(batch.changed.map((entry) => (typeof entry === 'string' ? [entry, Number.MAX_SAFE_INTEGER] : entry)));
   const { ctx } = deps;
@@ -106,9 +118,15 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
   // repository starts only while requests remain; the rest stay due for the next tick.
   const grant = (await deps.budget.snapshot()).available;
   const spentBefore = deps.client.requests;
-  for (const repository of repositories) {
+  let slowest = REPOSITORY_ESTIMATE_MS;
+  for (const [index, repository] of repositories.entries()) {
     if (deps.client.requests - spentBefore >= grant) {
-      ctx.log.info({ left: repositories.length - repositories.indexOf(repository) }, 'reconciliation batch stopped at the request budget');
+      ctx.log.info({ left: repositories.length - index }, 'reconciliation batch stopped at the request budget');
+      break;
+    }
+    const began = ctx.clock.now();
+    if (options.deadline !== undefined && began + slowest + END_MARGIN_MS > options.deadline) {
+      ctx.log.warn({ left: repositories.length - index }, 'reconciliation batch stopped for lack of time; the rest stay due for the next tick');
       break;
     }
     // Selected when the tick planned it; deselected since, it is left alone.
@@ -146,6 +164,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps)
       await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: reason } satisfies RepositoryState);
       ctx.log.warn({ repository, reason }, 'reconciliation of a repository failed; it will be retried next pass');
     }
+    slowest = Math.max(slowest, ctx.clock.now() - began);
   }
   await ctx.store.set('reconcile:last', { finishedAt: ctx.clock.now(), repositories: repositories.length, failed });
   await deps.budget.flush();

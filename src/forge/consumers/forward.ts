@@ -1,9 +1,9 @@
-import { getAppContext } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
 import { ForwardMessage, pushEach, PushRefusedError } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
+import { invocationDeadline } from '../adapters/deadline';
 import { forgeForwardQueue } from '../adapters/queue';
 import { forgeLogger as log } from '../adapters/logger';
 import { queueComments, runBackfillMessage, runCommentMessage, runReconcileMessage } from './jobs';
@@ -17,20 +17,6 @@ const AsyncEvent = z.object({
   retryContext: z.object({ retryCount: z.number(), retryData: z.unknown().optional() }).optional(),
 });
 const RetryData = z.object({ ids: z.array(z.string()) });
-
-/** manifest.yml: the `forward` function's timeoutSeconds. */
-const CONSUMER_TIMEOUT_MS = 120_000;
-
-/** When this invocation ends: Forge says how long it has left; where it cannot (a tunnel), the manifest's limit. */
-function invocationDeadline(now: number): number {
-  try {
-    const left = getAppContext().invocationRemainingTimeInMillis();
-    if (Number.isFinite(left) && left > 0) return now + left;
-  } catch {
-    // Not told (a tunnel, a test): counted from this handler's start, a moment after the invocation's.
-  }
-  return now + CONSUMER_TIMEOUT_MS;
-}
 
 export async function forward(event: unknown): Promise<unknown> {
   const parsed = AsyncEvent.safeParse(event);

@@ -7,6 +7,7 @@ import { settingsStore } from '../../core/config/settings';
 import { commentKey, pushEach, PushRefusedError, type ForwardMessage } from '../../core/pipeline/queue';
 import { reconcileBatch } from '../../core/reconcile/pass';
 import { forgeContext } from '../adapters/context';
+import { invocationDeadline } from '../adapters/deadline';
 import { forgeForwardQueue } from '../adapters/queue';
 
 // Backfill and reconciliation work taken off the queue. A backfill piece queues the next one itself
@@ -25,7 +26,8 @@ export async function runBackfillMessage(message: Extract<ForwardMessage, { back
 export async function runReconcileMessage(message: Extract<ForwardMessage, { reconcile: unknown }>['reconcile']): Promise<void> {
   const ctx = forgeContext();
   const { workspace, repositories, changed, plannedAt } = message;
-  await reconcileBatch({ repositories, changed, ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace });
+  const deadline = invocationDeadline(ctx.clock.now());
+  await reconcileBatch({ repositories, changed, ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace }, { deadline });
 }
 
 /** Comments wait for nothing else, but one repository's are written one at a time. */
