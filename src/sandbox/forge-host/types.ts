@@ -37,8 +37,9 @@ export interface ForgeHostOptions {
   /**
    * Multiplies every function's time limit (what `getAppContext().invocationRemainingTimeInMillis()`
    * reports) and stops a function at it as Forge does: its platform calls are refused from then on
-   * and it fails with FUNCTION_TIME_OUT. Tests use it to run a consumer against a short limit.
-   * Default: Forge's own limits, and a function past its limit is only reported.
+   * and it fails with FUNCTION_TIME_OUT. Tests use it to run a consumer against a short limit. The
+   * app keeps fixed margins (a delivery attempt and 15 s in the consumer), so below about 0.2 its
+   * consumer has no time left to work. Default: Forge's own limits, a function past one only reported.
    */
   functionTimeoutScale?: number;
   /** Persists KVS values, secrets and pending queue events to this JSON file. Default: memory only. */
