@@ -21,11 +21,18 @@ export interface CommentDeps {
   preferences: Preferences;
   connection: Connection | undefined;
   workspace: string;
+  /** When the invocation must have handed its work back (epoch ms); none: no limit. */
+  deadline?: number;
 }
 
 export type CommentOutcome =
   | { pullRequestId: number; done: 'posted' | 'edited' | 'unchanged' }
   | { pullRequestId: number; skipped: string };
+
+/** Why a comment was left for the invocation's retry: Forge stops a consumer at its limit, mid-edit. */
+export const OUT_OF_TIME = 'the invocation ran short of time';
+/** Kept back from the deadline beyond the slowest edit so far: the invocation's own ending. */
+const HAND_BACK_MARGIN_MS = 10_000;
 
 /** A merge younger than this cannot have lost the record of its comment (kept 45 days). */
 const FRESH_MERGE_MS = 86_400_000;
@@ -40,8 +47,19 @@ export async function updateComments(repository: string, work: CommentWork, deps
   // Read once for all of them: each would otherwise scan every stored fact of the repository again.
   const snapshot = waiting.length > 0 && commentsEnabled(deps.preferences, repository) ? await repositorySnapshot(facts, repository, deps.ctx.clock.now()) : undefined;
   const outcomes: CommentOutcome[] = [];
-  // A production deployment edits only the comments it completes: the others keep their figures.
-  for (const { id, state } of waiting) outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, state, ...(snapshot ? { snapshot } : {}) }));
+  // A production deployment edits only the comments it completes: the others keep their figures. A
+  // repository that deploys weekly may have a hundred of them, one request each: what is left when
+  // time runs short stays waiting (not yet marked deployed) for the retry.
+  let slowest = 0;
+  for (const [index, { id, state }] of waiting.entries()) {
+    const began = deps.ctx.clock.now();
+    if (deps.deadline !== undefined && began + slowest + HAND_BACK_MARGIN_MS > deps.deadline) {
+      outcomes.push(...waiting.slice(index).map((left) => ({ pullRequestId: left.id, skipped: OUT_OF_TIME })));
+      break;
+    }
+    outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, state, ...(snapshot ? { snapshot } : {}) }));
+    slowest = Math.max(slowest, deps.ctx.clock.now() - began);
+  }
   return outcomes;
 }
 

@@ -29,7 +29,7 @@ export async function forward(event: unknown): Promise<unknown> {
   const body = message.data;
   if ('backfill' in body) return runBackfillMessage(body.backfill);
   if ('reconcile' in body) return runReconcileMessage(body.reconcile);
-  if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext?.retryCount ?? 0);
+  if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
   const ctx = forgeContext();
   const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()) });

@@ -1,7 +1,8 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
+import { z } from 'zod';
 import { runLink } from '../../core/backfill/chains';
 import { BitbucketError, errorMessage } from '../../core/errors';
-import { commentsEnabled, updateComments } from '../../core/metrics/comment';
+import { commentsEnabled, OUT_OF_TIME, updateComments } from '../../core/metrics/comment';
 import type { CommentTask } from '../../core/pipeline/deliver-entries';
 import { settingsStore } from '../../core/config/settings';
 import { commentKey, pushEach, PushRefusedError, type ForwardMessage } from '../../core/pipeline/queue';
@@ -49,22 +50,30 @@ export async function queueComments(tasks: CommentTask[]): Promise<void> {
 }
 
 const COMMENT_ATTEMPTS = 6;
+/** Carried by a comment message's retries: its failed tries so far (a hand-back for lack of time is none). */
+const CommentRetry = z.object({ failures: z.number().int().min(0) });
 
-export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retryCount: number): Promise<InvocationError | undefined> {
+export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retry: { retryCount: number; retryData?: unknown } | undefined): Promise<InvocationError | undefined> {
   const ctx = forgeContext();
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [preferences, connection] = await Promise.all([settings.preferences(), settings.connection()]);
+  // A retry queued before hand-backs existed carries no count: each of its retries was a failure.
+  const carried = CommentRetry.safeParse(retry?.retryData);
+  const failures = carried.success ? carried.data.failures : (retry?.retryCount ?? 0);
   try {
-    await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace });
-    return undefined;
+    const outcomes = await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace, deadline: invocationDeadline(ctx.clock.now()) });
+    const left = outcomes.filter((outcome) => 'skipped' in outcome && outcome.skipped === OUT_OF_TIME).length;
+    if (!left) return undefined;
+    ctx.log.info({ repository: task.repository, left }, 'pull request comments left for the retry: the invocation ran short of time');
+    return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures } });
   } catch (error) {
     // A comment is worth a few tries (a 429, a 5xx); after that the next merge or deployment tries again.
     const transient = error instanceof BitbucketError && error.transient;
-    if (!transient || retryCount + 1 >= COMMENT_ATTEMPTS) {
+    if (!transient || failures + 1 >= COMMENT_ATTEMPTS) {
       ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error) }, 'could not write the pull request comment');
       return undefined;
     }
-    return new InvocationError({ retryAfter: Math.min(900, 30 * 2 ** retryCount), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST });
+    return new InvocationError({ retryAfter: Math.min(900, 30 * 2 ** failures), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: failures + 1 } });
   } finally {
     await ctx.budget.flush();
   }
