@@ -20,6 +20,8 @@ export interface PassSummary {
   finishedAt: number;
   repositories: number;
   failed: number;
+  /** Repositories cut short or not reached because the bridge stopped (no failure: read after the next start). */
+  stopped: number;
   staged: number;
   skipped: number;
 }
@@ -73,6 +75,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   let stopping = false;
   let lastPass: PassSummary | undefined;
   let running = false;
+  let current: Promise<PassSummary> | undefined;
   let listedAt = 0;
   let lastSweep = Date.now();
   const startedAt = Date.now();
@@ -104,7 +107,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   async function runPass(): Promise<PassSummary> {
     running = true;
     try {
-      return await pass();
+      return await (current = pass());
     } finally {
       running = false;
     }
@@ -112,12 +115,17 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
 
   async function pass(): Promise<PassSummary> {
     const started = Date.now();
-    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, staged: 0, skipped: 0 };
+    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, stopped: 0, staged: 0, skipped: 0 };
     let targets: PollTarget[];
     try {
       targets = await edition.targets(started - listedAt >= LIST_EVERY_MS);
       if (started - listedAt >= LIST_EVERY_MS) listedAt = started;
     } catch (error) {
+      if (stopping) {
+        log.info({}, 'poll pass stopped before its repositories were listed');
+        bridge.metrics.pollPasses.inc({ result: 'stopped' });
+        return { ...summary, finishedAt: Date.now() };
+      }
       log.error({ reason: errorMessage(error) }, 'could not list repositories; run `pandev-bitbucket check` to see why');
       bridge.metrics.pollPasses.inc({ result: 'failed' });
       return { ...summary, failed: 1, finishedAt: Date.now() };
@@ -131,10 +139,12 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
         summary.staged += outcome.staged;
         summary.skipped += outcome.skipped.length;
         if (outcome.ok) bridge.metrics.lastPoll.set({ repository: target.name }, Date.now() / 1000);
+        else if (outcome.stopped) summary.stopped++;
         else summary.failed++;
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, config.bitbucket.concurrency) }, worker));
+    summary.stopped += targets.length - next;
     if (!stopping && edition.finishPass) {
       try {
         summary.staged += await edition.finishPass(targets);
@@ -144,9 +154,10 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     }
     if (!stopping && edition.resume) track(edition.resume());
     summary.finishedAt = Date.now();
-    bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : 'ok' });
-    log.info({ ...summary, ms: summary.finishedAt - started }, 'poll pass finished');
-    await maintain();
+    // A stop is not a failure: a pass it cut short says so, and only real failures make it partial.
+    bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : summary.stopped ? 'stopped' : 'ok' });
+    log.info({ ...summary, ms: summary.finishedAt - started }, summary.stopped ? 'poll pass stopped' : 'poll pass finished');
+    if (!stopping) await maintain();
     lastPass = summary;
     waiters.splice(0).forEach((resolve) => resolve(summary));
     return summary;
@@ -185,6 +196,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       wake?.();
       await ops.close();
       await loop;
+      // A pass run by hand (backfill, tests) ends before the state file closes under it.
+      await current?.catch(() => undefined);
       await Promise.allSettled([...background]);
       await bridge.close();
       setup?.close();

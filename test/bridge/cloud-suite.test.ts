@@ -130,6 +130,31 @@ describe('cloud edition: backfill, idle pass, 429 storm, a failing feed', () => 
   });
 });
 
+describe('cloud edition stopped in the middle of a pass', () => {
+  let cloud: CloudEnv;
+  afterAll(() => cloud.stop());
+
+  it('says the pass was stopped, not that its repositories failed, and keeps no error for them', async () => {
+    cloud = await cloudEnv('bridge-cloud-stop', 1);
+    // A slow workspace: the backfill of its one repository is reading pull requests when the bridge stops.
+    cloud.sim.faults.add({ path: '/pullrequests', latencyMs: 300 });
+    const lines: string[] = [];
+    const running = await inProcessBridge({ ...loadConfig({ env: cloud.env }), tuning: FAST_TUNING }, lines);
+    const pass = running.runPass();
+    await until(() => Object.entries(cloud.sim.stats().byRoute).some(([route, n]) => route.includes('pullrequests') && n > 0), 30_000, 'the backfill reading pull requests');
+    await running.stop();
+    const summary = await pass;
+    expect(summary.failed).toBe(0);
+    expect(summary.stopped).toBeGreaterThan(0);
+    expect(lines.filter((line) => /repository poll failed/.test(line))).toEqual([]);
+    expect(lines.filter((line) => line.includes('poll pass')).map((line) => JSON.parse(line).msg)).toEqual(['poll pass stopped']);
+    expect((await running.bridge.metrics.pollPasses.get()).values).toEqual([expect.objectContaining({ labels: { result: 'stopped' }, value: 1 })]);
+    // `status` shows no error for it: nothing is wrong with the repository.
+    const status = await new Promise<string>((resolve) => execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'status', '--json'], { cwd: root, env: { PATH: process.env.PATH ?? '', BRIDGE_DB: cloud.env.BRIDGE_DB } }, (_, stdout) => resolve(stdout)));
+    expect(JSON.stringify(JSON.parse(status).repositories)).not.toContain('stopping');
+  }, 60_000);
+});
+
 describe('cloud edition as operators run it', () => {
   let cloud: CloudEnv;
   beforeAll(async () => (cloud = await cloudEnv('bridge-cloud-kill', 6)));

@@ -72,10 +72,15 @@ describe('SIGTERM in the middle of a long repository poll', () => {
     await until(() => activities() >= 2, 30_000, 'the backfill reading activities');
     const atStop = activities();
     await running.stop();
-    await pass;
+    const summary = await pass;
     // The request in flight is aborted and none follows; the pull requests left are read after the next start.
     expect(activities() - atStop).toBeLessThanOrEqual(1);
     expect(lines.filter((line) => /repository poll failed|pull request skipped/.test(line))).toEqual([]);
+    // A stop is no failure: the pass says it was stopped, and no alert on partial passes fires.
+    expect(summary.failed).toBe(0);
+    expect(summary.stopped).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.includes('poll pass')).map((line) => JSON.parse(line).msg)).toEqual(['poll pass stopped']);
+    expect((await running.bridge.metrics.pollPasses.get()).values).toEqual([expect.objectContaining({ labels: { result: 'stopped' }, value: 1 })]);
   });
 });
 

@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export interface RunningCli {
   output(): string;
-  /** Resolves once the output matches, or after `timeoutMs` (the test's assertions then say what is missing). */
+  /** Resolves once the output matches, the process exits, or after `timeoutMs` (the test's assertions then say what is missing). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** The exit code, once it exits on its own. */
   exited(): Promise<number | null>;
@@ -23,12 +23,13 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let gone = false;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((gone = true), resolve(code))));
   return {
     output: () => output,
     async waitFor(pattern, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(output) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (!pattern.test(output) && !gone && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     },
     exited: () => exited,
     stop() {

@@ -34,3 +34,35 @@ describe.each([
     }
   });
 });
+
+describe('pandev-bitbucket start', () => {
+  /** Its exit code, or 'ran' when the sandbox came up instead (stopped then, so no test leaves it running). */
+  async function outcome(args: string[]): Promise<{ code: number | null | 'ran'; output: string }> {
+    const cli = runCli(['start', ...args]);
+    const code = await Promise.race([cli.exited(), cli.waitFor(/Ctrl-C to stop/, 30_000).then(() => 'ran' as const)]);
+    if (code === 'ran') await cli.stop();
+    return { code, output: cli.output() };
+  }
+
+  it('stops with what to do when the settings page port is in use, instead of running without the page', async () => {
+    const { code, output } = await outcome(['--page-port', String(port), '--repositories', '1']);
+    expect(code).toBe(1);
+    expect(output).toContain(`port ${port} on 127.0.0.1 is in use`);
+    expect(output).toContain('--page-port 0');
+    expect(output).not.toMatch(/EADDRINUSE|not served/);
+  });
+
+  it('refuses a repository count that is not a whole number from 1 to 1000 with a usage error', async () => {
+    for (const bad of ['1.5', '0', '100000', 'abc']) {
+      const { code, output } = await outcome(['--repositories', bad]);
+      expect({ bad, code }).toEqual({ bad, code: 1 });
+      expect(output).toContain(`error: option '--repositories <n>' argument '${bad}' is invalid. expected a whole number from 1 to 1000`);
+    }
+  }, 60_000);
+
+  it('refuses a settings page port out of range with a usage error', async () => {
+    const { code, output } = await outcome(['--page-port', '70000']);
+    expect(code).toBe(1);
+    expect(output).toContain(`error: option '--page-port <n>' argument '70000' is invalid. expected a port number, 0..65535 (0: any free port)`);
+  });
+});

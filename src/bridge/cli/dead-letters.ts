@@ -2,6 +2,7 @@ import { outboxStore } from '../../core/deliver/outbox';
 import { listDeadLetters, replayDeadLetter, type DeadLetterView } from '../../core/pipeline/dead-letters';
 import type { ForwardContext } from '../../core/pipeline/context';
 import type { BridgeConfig } from '../config/schema';
+import { commandLogger } from '../ops/logger';
 import { startBridge } from '../runner';
 import type { SqliteStore } from '../state/sqlite-store';
 import { within } from '../util/within';
@@ -20,7 +21,7 @@ export async function listDead(store: SqliteStore): Promise<DeadLetterView[]> {
 /** Replays through a bridge that does not poll: the deliveries go out now, with the usual retries. */
 export async function replayDead(config: BridgeConfig, ids: string[] | 'all'): Promise<{ delivered: number; stillWaiting: number; deadAgain: number; notFound: number }> {
   // Beside a running bridge (the usual case): same state file (WAL), but not its port or its outbox.
-  const running = await startBridge(config, { manual: true, serve: false, resume: false });
+  const running = await startBridge(config, { manual: true, serve: false, resume: false, log: commandLogger(config.bridge.logLevel) });
   const { ctx, queue, store } = running.bridge;
   const outbox = outboxStore(store);
   try {

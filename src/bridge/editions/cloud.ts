@@ -94,6 +94,9 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   } satisfies CloudCursor);
                   return { ok: true, staged, skipped: [] };
                 } catch (error) {
+                  // The client reports an aborted request as Bitbucket not answering; a stop is no failure,
+                  // and an error kept in the cursor would show in `status` as one.
+                  if (http.signal.aborted) return { ok: false, stopped: true, staged: 0, skipped: [] };
                   const reason = errorMessage(error);
                   await bridge.store.set(cursorKey(repository.uuid), { ...cursor, error: reason } satisfies CloudCursor);
                   bridge.log.warn({ repository: repository.slug, reason }, 'repository poll failed; it is tried again next pass');

@@ -13,6 +13,8 @@ export interface PollOutcome {
   /** Pull requests set aside this pass, with why. */
   skipped: Array<{ id: number; reason: string }>;
   error?: string;
+  /** Cut short by the bridge stopping: no failure (the cursor stays, the next start reads on). */
+  stopped?: boolean;
 }
 
 export interface PollTarget {

@@ -18,7 +18,7 @@ export interface BridgeLogger extends Logger {
   flush(): void;
 }
 
-export function bridgeLogger(options: { level: string; destination?: NodeJS.WritableStream }): BridgeLogger {
+export function bridgeLogger(options: { level: string; destination?: NodeJS.WritableStream; stderr?: boolean }): BridgeLogger {
   const log = pino(
     {
       level: options.level,
@@ -26,7 +26,7 @@ export function bridgeLogger(options: { level: string; destination?: NodeJS.Writ
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: (object) => redact(object) as Record<string, unknown> },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? pino.destination({ dest: options.stderr ? 2 : 1, sync: true }),
   );
   return {
     debug: (obj, msg) => log.debug(obj, msg),
@@ -35,4 +35,12 @@ export function bridgeLogger(options: { level: string; destination?: NodeJS.Writ
     error: (obj, msg) => log.error(obj, msg),
     flush: () => log.flush(),
   };
+}
+
+/**
+ * A one-off command's log (`dead-letters replay`): on stderr, so stdout is its summary alone, and only
+ * warnings and errors unless BRIDGE_LOG_LEVEL=debug asks for more (info is the default, so it cannot).
+ */
+export function commandLogger(level: string): BridgeLogger {
+  return bridgeLogger({ level: level === 'debug' || level === 'error' ? level : 'warn', stderr: true });
 }

@@ -39,6 +39,8 @@ export interface RepositoryPassResult {
   error?: string;
   /** The repository answered 404: the list it came from is out of date (renamed, moved, deleted). */
   relist?: boolean;
+  /** Cut short by the bridge stopping, which is no failure of the repository. */
+  stopped?: boolean;
 }
 
 type Feed = 'pulls' | 'branches' | 'tags';
@@ -99,7 +101,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     return { repository: name, ok: true, staged, skipped };
   } catch (error) {
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
-    if (error instanceof StoppingError) return { repository: name, ok: false, staged: 0, skipped: [], error: error.message };
+    if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
     const reason = failureReason(error, name);
     await deps.state.saveCursor(repo, { ...cursor, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');

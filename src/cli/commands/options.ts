@@ -8,12 +8,14 @@ export function port(value: string): number {
   return parsed;
 }
 
+export class PortInUseError extends Error {}
+
 /** A server's start, with a taken port said as the mistake it is (a bare EADDRINUSE says neither what nor what to do). */
-export async function listening<T>(start: Promise<T>, port: number): Promise<T> {
+export async function listening<T>(start: Promise<T>, port: number, flag = '--port'): Promise<T> {
   try {
     return await start;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new Error(`port ${port} on 127.0.0.1 is in use (another sandbox, simulator or receiver?): stop what holds it, or pick another with --port (--port 0 takes any free port)`, { cause: error });
+    throw new PortInUseError(`port ${port} on 127.0.0.1 is in use (another sandbox, simulator or receiver?): stop what holds it, or pick another with ${flag} (${flag} 0 takes any free port)`, { cause: error });
   }
 }

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { activateAsAdmin, startSandbox } from '../../sandbox/sandbox';
 import type { Delivery } from '../../sandbox/pandev-sink';
-import { startSettingsPage } from '../../sandbox/settings-page/server';
+import { startSettingsPage, type SettingsPage } from '../../sandbox/settings-page/server';
+import { listening, port, PortInUseError } from './options';
 
 // `npm start`: the sandbox with live activity, one line per delivery as it lands at the receiver.
 
@@ -15,11 +16,21 @@ interface StartFlags {
   pagePort?: number;
 }
 
-const positive = (name: string) => (value: string) => {
+function positive(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
-};
+}
+
+// The simulator holds every repository's seeded history in memory (about a quarter of a megabyte
+// each), and the sandbox backfills them all: 100,000 ran out of memory before printing anything.
+const MAX_REPOSITORIES = 1000;
+
+function repositories(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_REPOSITORIES) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_REPOSITORIES}`);
+  return n;
+}
 
 function line(d: Delivery): string {
   const body = d.body as { repository?: { full_name?: string }; pullrequest?: { id?: number } };
@@ -34,12 +45,12 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('run the sandbox: Bitbucket Cloud simulator, PanDev receiver and the Forge app on a local host, offline')
     .option('--seed <s>', 'workspace seed (same seed, same workspace)', 'pandev')
-    .option('--repositories <n>', 'repositories in the simulated workspace', positive('--repositories'), 5)
-    .option('--activity-ms <n>', 'milliseconds between live changes in the workspace', positive('--activity-ms'), 2000)
-    .option('--time-scale <x>', 'multiply queue and retry delays (1 = real Forge timing)', positive('--time-scale'), 1)
-    .option('--exit-after <n>', 'stop after this many deliveries (for smoke tests)', positive('--exit-after'))
+    .option('--repositories <n>', 'repositories in the simulated workspace', repositories, 5)
+    .option('--activity-ms <n>', 'milliseconds between live changes in the workspace', positive, 2000)
+    .option('--time-scale <x>', 'multiply queue and retry delays (1 = real Forge timing)', positive, 1)
+    .option('--exit-after <n>', 'stop after this many deliveries (for smoke tests)', positive)
     .option('--setup', 'start unconnected, as right after installation: connect, check and activate on the settings page')
-    .option('--page-port <n>', 'port of the settings page on 127.0.0.1 (default: any free port)', positive('--page-port'))
+    .option('--page-port <n>', 'port of the settings page on 127.0.0.1 (default: any free port)', port)
     .action(async (flags: StartFlags) => {
       let count = 0;
       let done: () => void = () => undefined;
@@ -57,8 +68,15 @@ export function registerStart(program: Command): void {
       });
       const { simulator, sink, host } = sandbox;
       const accounts = { admin: simulator.credentials.admin.user.account_id as string, member: simulator.credentials.member.user.account_id as string };
-      // The sandbox still runs without the page (e.g. before the first `npm run build`); the line below says why.
-      const page = await startSettingsPage({ hostUrl: host.url, accounts, ...(flags.pagePort ? { port: flags.pagePort } : {}) }).catch((error: Error) => error);
+      // The sandbox still runs without the page (e.g. before the first `npm run build`); the line below
+      // says why. A port that is taken is a mistake to fix, as for every other command: nothing runs.
+      const page = await listening(startSettingsPage({ hostUrl: host.url, accounts, ...(flags.pagePort !== undefined ? { port: flags.pagePort } : {}) }), flags.pagePort ?? 0, '--page-port').catch(
+        async (error: Error): Promise<SettingsPage | Error> => {
+          if (!(error instanceof PortInUseError)) return error;
+          await sandbox.stop();
+          throw error;
+        },
+      );
       console.log(
         [
           'PanDev Metrics for Bitbucket — sandbox (offline, loopback only)',
