@@ -6,6 +6,7 @@ import type { EditionSetup, PollTarget } from './editions/edition';
 import { editionSetup } from './editions';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startOpsServer, type OpsServer } from './ops/server';
+import { holdState } from './state/owner';
 import { keyedLock } from './util/keyed-lock';
 
 // `pandev-bitbucket bridge`: resume what the outbox holds, serve health, metrics and webhooks, and poll
@@ -52,8 +53,9 @@ export interface StartOptions {
   /** Serve BRIDGE_LISTEN (default); off for one-off commands that run beside a running bridge. */
   serve?: boolean;
   /**
-   * Take up what the state file holds, the outbox and saved webhooks (default). Off beside a running
-   * bridge: they are its work, and taking them too would send every waiting retry at once, twice.
+   * Own the state file (no other bridge or backfill may run on it) and take up what it holds, the
+   * outbox and saved webhooks (default). Off beside a running bridge: they are its work, and taking
+   * them too would send every waiting retry at once, twice.
    */
   resume?: boolean;
 }
@@ -61,11 +63,17 @@ export interface StartOptions {
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge & { runPass(): Promise<PassSummary> }> {
   const log = options.log ?? bridgeLogger({ level: config.bridge.logLevel });
   let setup: EditionSetup | undefined;
+  // Before the state is opened: openBridge already writes to it.
+  const hold = options.resume === false ? undefined : holdState(config.bridge.db);
   const bridge = await openBridge(config, {
     log,
     buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log })).bodyBuilder(store),
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+  }).catch((error: unknown) => {
+    hold?.release();
+    throw error;
   });
+  await hold?.record(bridge.store);
   const edition = setup!.attach(bridge, keyedLock());
   const background = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
@@ -98,6 +106,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     setup?.stop();
     await bridge.close();
     setup?.close();
+    hold?.release();
     throw error;
   });
   const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
@@ -201,6 +210,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       await Promise.allSettled([...background]);
       await bridge.close();
       setup?.close();
+      hold?.release();
       log.info({}, 'bridge stopped');
     },
   };

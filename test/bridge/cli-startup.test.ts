@@ -63,3 +63,22 @@ describe('pandev-bitbucket bridge when BRIDGE_LISTEN is taken', () => {
     expect(cli.output()).toContain(`BRIDGE_LISTEN (YAML: bridge.listen) 127.0.0.1:${port} is in use`);
   }, 60_000);
 });
+
+describe('pandev-bitbucket bridge stopped as soon as it has started', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'early-stop', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('stops cleanly on a SIGTERM that comes with its first log line (a restart right after a start)', async () => {
+    const cli = runBridgeCli({ ...env.env, BRIDGE_LOG_LEVEL: 'info' });
+    await new Promise<void>((resolve) => {
+      const check = () => (/bridge started/.test(cli.output()) ? resolve() : undefined);
+      cli.child.stdout!.on('data', check);
+      void exited(cli.child).then(() => resolve());
+    });
+    const outcome = exited(cli.child);
+    cli.child.kill('SIGTERM');
+    expect(await outcome).toEqual({ code: 0, signal: null });
+    expect(cli.output()).toContain('bridge stopped');
+  }, 60_000);
+});

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readStatus } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
@@ -114,6 +115,10 @@ describe('cloud edition: backfill, idle pass, 429 storm, a failing feed', () => 
       await running.bridge.queue.idle();
       expect(first).toMatchObject({ repositories: 4, failed: 1 });
       expect(lines.some((line) => line.includes('repository poll failed') && line.includes(broken.slug) && line.includes('500'))).toBe(true);
+      // `status` shows every repository of a Cloud bridge too, the failing one with its reason.
+      const status = await readStatus(running.bridge.store);
+      expect(status.repositories).toHaveLength(4);
+      expect(status.repositories.filter((r) => r.error)).toEqual([expect.objectContaining({ id: expect.stringContaining(broken.uuid.replace(/[{}]/g, '')), error: expect.stringContaining('500') })]);
       // Everything of the other repositories is there already.
       const partial = compare(cloud, started - 30 * DAY);
       expect(partial.missing.length).toBeGreaterThan(0);

@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import { recentOutcomes } from '../../core/deliver/stats';
 import type { KeyValueStore } from '../../core/ports';
 import { RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
+
+/** What `status` needs of a Cloud bridge's cursor (editions/cloud.ts): Cloud's have their own keys. */
+const CloudCursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional() });
 
 export interface StatusReport {
   database: string;
@@ -22,12 +26,17 @@ export async function readStatus(store: SqliteStore): Promise<StatusReport> {
     if (record.success) retries.set(repo, [...(retries.get(repo) ?? []), { pullRequest: record.data.id, reason: record.data.reason, failures: record.data.failures }]);
   }
   const repositories: StatusReport['repositories'] = [];
+  const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
   for (const { key, value } of await all(store, 'dc:repo:')) {
     const cursor = RepositoryCursor.safeParse(value);
     if (!cursor.success) continue;
     const id = key.slice('dc:repo:'.length);
-    const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
     repositories.push({ id, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: retries.get(id) ?? [] });
+  }
+  for (const { key, value } of await all(store, 'bridge:cloud:')) {
+    const cursor = CloudCursor.safeParse(value);
+    if (!cursor.success) continue;
+    repositories.push({ id: key.slice('bridge:cloud:'.length), lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: [] });
   }
   return {
     database: store.file,
