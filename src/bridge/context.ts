@@ -33,6 +33,11 @@ export interface OpenOptions {
   /** Compresses the queue's delays (tests); 1 in production. */
   timeScale?: number;
   deliveryConcurrency?: number;
+  /**
+   * Opened beside the state's owner (a one-off command such as `dead-letters replay`): the stored
+   * PanDev URL and retry tuning are the running bridge's, and another configuration must not change them.
+   */
+  beside?: boolean;
 }
 
 export function configSecrets(config: BridgeConfig): SecretStore {
@@ -65,7 +70,7 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
     // Bookkeeping only: the bridge paces Bitbucket with its own limiter (http/limiter.ts).
     budget: new RateBudget(store, clock, { limitPerHour: async () => 1_000_000 }),
   };
-  await connect(config, ctx);
+  await connect(config, ctx, options.beside === true);
   const queue = localQueue(ctx, { concurrency: options.deliveryConcurrency ?? 8, ...(options.timeScale ? { timeScale: options.timeScale } : {}) });
   return {
     config,
@@ -84,9 +89,10 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
 }
 
 /** Saves what the core reads as "the connection": PanDev's URL and the retry tuning from the config. */
-async function connect(config: BridgeConfig, ctx: ForwardContext): Promise<void> {
+async function connect(config: BridgeConfig, ctx: ForwardContext, beside: boolean): Promise<void> {
   const settings = settingsStore(ctx.store, ctx.secrets);
   const existing = await settings.connection();
+  if (beside && existing) return;
   const baseUrl = config.pandev.url;
   // A 410 pauses deliveries until someone acts; a new PanDev URL is that act (so is `check`).
   const disabled = existing?.baseUrl === baseUrl ? existing.disabled : undefined;

@@ -69,6 +69,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     log,
     buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log })).bodyBuilder(store),
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+    // Without the hold, a one-off command beside the owner: the owner's connection stays as it is.
+    beside: options.resume === false,
   }).catch((error: unknown) => {
     hold?.release();
     throw error;

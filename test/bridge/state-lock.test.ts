@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { dcEnv, exited, inProcessBridge, type DcEnv } from './helpers';
+import { startBridge } from '../../src/bridge/runner';
+import { settingsStore } from '../../src/core/config/settings';
+import { dcEnv, exited, inProcessBridge, quietLogger, type DcEnv } from './helpers';
 
 // One state file, one owner: two bridges (two service units, an overlapping restart, another
 // BRIDGE_LISTEN) polling and delivering from one SQLite file race on its cursors and outbox. The
@@ -110,5 +112,19 @@ describe('two bridges on one state file', () => {
     await first.stop();
     const again = await inProcessBridge(env.config());
     await again.stop();
+  });
+
+  it('a one-off command beside the owner leaves the owner\'s PanDev URL and retry tuning alone', async () => {
+    const owner = await inProcessBridge({ ...env.config(), tuning: { ...env.config().tuning, maxAttempts: 7 } });
+    try {
+      // Run with a configuration of its own (no YAML tuning, another URL), as `dead-letters replay` may be.
+      const beside = await startBridge({ ...env.config(), pandev: { ...env.config().pandev, url: 'http://127.0.0.1:9' }, tuning: {} }, { manual: true, serve: false, resume: false, log: quietLogger([]) });
+      await beside.stop();
+      const settings = settingsStore(owner.bridge.store, owner.bridge.ctx.secrets);
+      expect((await settings.tuning()).maxAttempts).toBe(7);
+      expect((await settings.connection())?.baseUrl).toBe(env.config().pandev.url);
+    } finally {
+      await owner.stop();
+    }
   });
 });
