@@ -1,3 +1,4 @@
+import { timeLeft } from '../pipeline/time-left';
 import { z } from 'zod';
 import type { Connection, Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
@@ -50,15 +51,15 @@ export async function updateComments(repository: string, work: CommentWork, deps
   // A production deployment edits only the comments it completes: the others keep their figures. A
   // repository that deploys weekly may have a hundred of them, one request each: what is left when
   // time runs short stays waiting (not yet marked deployed) for the retry.
-  let slowest = 0;
+  const time = timeLeft(deps.ctx.clock, deps.deadline, { margin: HAND_BACK_MARGIN_MS });
   for (const [index, { id, state }] of waiting.entries()) {
-    const began = deps.ctx.clock.now();
-    if (deps.deadline !== undefined && began + slowest + HAND_BACK_MARGIN_MS > deps.deadline) {
+    const ended = time.begin();
+    if (!ended) {
       outcomes.push(...waiting.slice(index).map((left) => ({ pullRequestId: left.id, skipped: OUT_OF_TIME })));
       break;
     }
     outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, state, ...(snapshot ? { snapshot } : {}) }));
-    slowest = Math.max(slowest, deps.ctx.clock.now() - began);
+    ended();
   }
   return outcomes;
 }

@@ -1,3 +1,4 @@
+import { timeLeft } from '../pipeline/time-left';
 import type { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
@@ -118,14 +119,14 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
   // repository starts only while requests remain; the rest stay due for the next tick.
   const grant = (await deps.budget.snapshot()).available;
   const spentBefore = deps.client.requests;
-  let slowest = REPOSITORY_ESTIMATE_MS;
+  const time = timeLeft(ctx.clock, options.deadline, { margin: END_MARGIN_MS, estimate: REPOSITORY_ESTIMATE_MS });
   for (const [index, repository] of repositories.entries()) {
     if (deps.client.requests - spentBefore >= grant) {
       ctx.log.info({ left: repositories.length - index }, 'reconciliation batch stopped at the request budget');
       break;
     }
-    const began = ctx.clock.now();
-    if (options.deadline !== undefined && began + slowest + END_MARGIN_MS > options.deadline) {
+    const ended = time.begin();
+    if (!ended) {
       ctx.log.warn({ left: repositories.length - index }, 'reconciliation batch stopped for lack of time; the rest stay due for the next tick');
       break;
     }
@@ -164,7 +165,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: reason } satisfies RepositoryState);
       ctx.log.warn({ repository, reason }, 'reconciliation of a repository failed; it will be retried next pass');
     }
-    slowest = Math.max(slowest, ctx.clock.now() - began);
+    ended();
   }
   await ctx.store.set('reconcile:last', { finishedAt: ctx.clock.now(), repositories: repositories.length, failed });
   await deps.budget.flush();
