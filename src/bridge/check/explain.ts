@@ -50,6 +50,7 @@ export function notBitbucket(config: BridgeConfig, status: number, probed: strin
 }
 
 const titled = (title: string) => (title ? `a web page: "${title}"` : 'a web page');
+const aPage = (title: string) => (title ? `a web page ("${title}")` : 'a web page');
 
 /** 429 or 5xx: Bitbucket (or its proxy) is there but not serving; the address is not the problem. */
 export function bitbucketUnavailable(status: number, probed: string): Finding {
@@ -59,7 +60,7 @@ export function bitbucketUnavailable(status: number, probed: string): Finding {
 
 /** Anything but Bitbucket Cloud's JSON where its REST API should be. */
 export function notBitbucketCloud(config: BridgeConfig, status: number, page: string | undefined): Finding {
-  const what = page === undefined ? `${status}, not with JSON,` : `${status} with ${page ? `a web page ("${page}")` : 'a web page'}`;
+  const what = page === undefined ? `${status}, not with JSON,` : `${status} with ${aPage(page)}`;
   return fail(`Bitbucket answered ${what} at ${config.bitbucket.url}/2.0/user`, `No Bitbucket Cloud REST API there: BITBUCKET_URL must be https://api.bitbucket.org (the API's host, not https://bitbucket.org or the address of a page).`);
 }
 
@@ -71,7 +72,7 @@ export function partialAccess(unreadable: string[], readable: number): Finding {
 }
 
 export function pandevWebPage(status: number, title: string, base: string): Finding {
-  return fail(`PanDev answered ${status} with ${title ? `a web page ("${title}")` : 'a web page'}, not its ingest API`, `PANDEV_URL (${base}) leads to a web page, such as PanDev's web app or a proxy's sign-in page, where the ingest API should answer: nothing sent there reaches PanDev. Use the ingest base URL PanDev gives for this integration (the bridge appends /v1/bitbucket/webhook/...), reachable from this host without a sign-in.`);
+  return fail(`PanDev answered ${status} with ${aPage(title)}, not its ingest API`, `PANDEV_URL (${base}) leads to a web page, such as PanDev's web app or a proxy's sign-in page, where the ingest API should answer: nothing sent there reaches PanDev. Use the ingest base URL PanDev gives for this integration (the bridge appends /v1/bitbucket/webhook/...), reachable from this host without a sign-in.`);
 }
 
 export function pandevRefused(status: number, body: string): Finding {
