@@ -70,7 +70,7 @@ export function containsFor(known: KnownCommits, windowStart: number): (deployed
  * request itself. The branch's first commit is looked up again when the figures are read.
  */
 async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts, known: KnownCommits): Promise<PullRequestFacts> {
-  if (pr.firstCommitOn || pr.firstCommitUnavailable === 'older-than-window' || !pr.sourceBranch) return pr;
+  if (pr.firstCommitOn || pr.firstCommitUnavailable === 'older-than-window' || !pr.sourceBranch || pr.fromFork) return pr;
   const found = liveFirstCommit(pr, await facts.branch(pr.repository, pr.sourceBranch), known);
   if (!found) return pr;
   const { firstCommitUnavailable: _, ...rest } = pr;

@@ -15,6 +15,8 @@ export const FirstCommitUnavailable = z.enum([
   'older-than-window',
   /** The branch was force-pushed: the commit that started the work is no longer on it. */
   'force-pushed',
+  /** The pull request comes from a fork: its branch is pushed in another repository, which the app does not watch. */
+  'fork',
 ]);
 export type FirstCommitUnavailable = z.infer<typeof FirstCommitUnavailable>;
 
@@ -34,6 +36,8 @@ export const PullRequestFacts = z.object({
   mergeCommit: z.string().optional(),
   destinationBranch: z.string().optional(),
   sourceBranch: z.string().optional(),
+  /** The source branch is a fork's: the destination repository's branch of that name is another branch. */
+  fromFork: z.boolean().optional(),
   /** The source and destination commits the body named (12 characters): the pull request's own commits lie between them. */
   sourceCommit: z.string().optional(),
   destinationCommit: z.string().optional(),

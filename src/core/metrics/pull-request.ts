@@ -148,6 +148,8 @@ function firstCommitReason(pr: PullRequestFacts, opened: number, now: number, wi
       return 'first commit not seen: the branch was pushed before the app watched this repository';
     case 'older-than-window':
       return 'first commit not seen: it is older than the window the app read';
+    case 'fork':
+      return 'first commit not seen: the pull request comes from a fork, whose pushes the app does not see';
   }
   const days = Math.round((now - windowStart) / 86_400);
   return opened < windowStart ? `older than the ${days}-day window` : 'first commit not seen yet';

@@ -13,7 +13,11 @@ import { factsStore, type FactsStore } from './store';
 export type CommentWork = { pullRequestId: number } | { deployment: string };
 
 const Account = z.looseObject({ uuid: z.string().optional() }).nullish();
-const Endpoint = z.looseObject({ branch: z.looseObject({ name: z.string() }).nullish(), commit: z.looseObject({ hash: z.string() }).nullish() }).nullish();
+const Endpoint = z.looseObject({
+  branch: z.looseObject({ name: z.string() }).nullish(),
+  commit: z.looseObject({ hash: z.string() }).nullish(),
+  repository: z.looseObject({ uuid: z.string().optional() }).nullish(),
+}).nullish();
 const PullRequestBody = z.looseObject({
   id: z.number(),
   title: z.string().optional(),
@@ -106,7 +110,8 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   if (!stale && pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
   Object.assign(next, await firstCommit(facts, next, extras));
   // Closing is the end of the source branch's life: its next pull request starts from the next push.
-  if (!stale && next.sourceBranch && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') await startBranchLife(facts, repository, next.sourceBranch, change.at);
+  // A fork's branch lives in the fork: the destination's branch of the same name goes on.
+  if (!stale && next.sourceBranch && !next.fromFork && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') await startBranchLife(facts, repository, next.sourceBranch, change.at);
   const kind = REVIEW_KEYS[eventKey];
   const review = kind === 'approval' ? event.approval : kind === 'changes_requested' ? event.changes_request : kind === 'comment' && !isOwnComment(event.comment) ? event.comment : undefined;
   const at = review?.date ?? review?.created_on;
@@ -129,11 +134,19 @@ function described(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts 
     ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
     ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
     ...(pr.source?.branch?.name ? { sourceBranch: pr.source.branch.name } : {}),
+    ...(isFork(pr) ? { fromFork: true } : {}),
     ...(pr.destination?.branch?.name ? { destinationBranch: pr.destination.branch.name } : {}),
     ...(pr.source?.commit?.hash ? { sourceCommit: pr.source.commit.hash } : {}),
     ...(pr.destination?.commit?.hash ? { destinationCommit: pr.destination.commit.hash } : {}),
     ...(pr.links?.diffstat?.href ? { diffstatLink: pr.links.diffstat.href } : {}),
   };
+}
+
+/** Source and destination in different repositories: the source branch's pushes are the fork's. */
+function isFork(pr: z.infer<typeof PullRequestBody>): boolean {
+  const source = pr.source?.repository?.uuid;
+  const destination = pr.destination?.repository?.uuid;
+  return !!source && !!destination && source !== destination;
 }
 
 /**
@@ -156,6 +169,7 @@ async function firstCommit(facts: FactsStore, pr: PullRequestFacts, extras: z.in
   if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined };
   if (pr.firstCommitOn) return {};
   if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
+  if (pr.fromFork) return { firstCommitUnavailable: 'fork' };
   const branch = pr.sourceBranch ? await facts.branch(pr.repository, pr.sourceBranch) : undefined;
   const known = wantsCommits(pr, branch) ? await facts.commits(pr.repository) : undefined;
   return liveFirstCommit(pr, branch, known) ?? { firstCommitUnavailable: 'source-unknown' };
