@@ -102,5 +102,8 @@ withFixtures('a branch made from develop is measured against the pull request\'s
   const opened = read('pr_created.json');
   const pr = { ...opened.pullrequest, source: { ...opened.pullrequest.source, branch: { name: 'feature/x' }, commit: { hash: 'f'.repeat(12) } }, destination: { ...opened.pullrequest.destination, branch: { name: 'develop' }, commit: { hash: 'd'.repeat(12) } } };
   await recordDelivered(kv, 'pullrequest:created', change(repository, pr.created_on), JSON.stringify({ ...opened, pullrequest: pr }));
-  expect((await factsStore(kv).pullRequest(repository, pr.id))?.firstCommitOn).toBe('2018-07-02T20:30:00+00:00');
+  // Delivering it reads no commits; its figures (the comment, the card) measure it against develop.
+  const stored = (await factsStore(kv).pullRequest(repository, pr.id))!;
+  const figures = await figuresFor(factsStore(kv), stored, Date.UTC(2018, 6, 3));
+  expect(figures.pr.coding).toEqual({ seconds: Math.floor(Date.parse(pr.created_on) / 1000) - Date.parse('2018-07-02T20:30:00+00:00') / 1000 });
 });

@@ -1,5 +1,6 @@
+import type { CommitGraph } from '../history/graph';
 import type { DeploymentFacts, PullRequestFacts } from './facts';
-import { liveFirstCommit } from './first-commit';
+import { commitGraph, liveFirstCommit, measured } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
 import { ancestors, containsCommit } from './ancestry';
@@ -17,6 +18,8 @@ export interface RepositorySnapshot {
   windowStart: number;
   deployments: DeploymentFacts[];
   known: KnownCommits;
+  /** The commits seen as a graph, built when first asked for. */
+  graph: () => CommitGraph;
   /** The stored pull requests by id. */
   pullRequests: Map<number, PullRequestFacts>;
   contains: (deployed: string, merge: string) => boolean | undefined;
@@ -25,16 +28,20 @@ export interface RepositorySnapshot {
 
 export async function repositorySnapshot(facts: FactsStore, repository: string, now: number): Promise<RepositorySnapshot> {
   const windowStart = now - WINDOW_DAYS * 86_400_000;
-  const [deployments, known, pullRequests] = await Promise.all([facts.deployments(repository), facts.commits(repository), facts.pullRequests(repository)]);
+  const [deployments, known, stored] = await Promise.all([facts.deployments(repository), facts.commits(repository), facts.pullRequests(repository)]);
   const contains = containsFor(known, windowStart);
+  let built: CommitGraph | undefined;
+  const graph = () => (built ??= commitGraph(known));
+  // The median lead time counts merged pull requests with their first commits measured, as their comments do.
+  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && pr.firstCommitFromBranch && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph()) : pr));
   const repo = repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS });
-  return { now, windowStart, deployments, known, pullRequests: new Map(pullRequests.map((pr) => [pr.id, pr])), contains, repo };
+  return { now, windowStart, deployments, known, graph, pullRequests: new Map(stored.map((pr) => [pr.id, pr])), contains, repo };
 }
 
 /** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
 export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false, snapshot?: RepositorySnapshot): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
   const s = snapshot ?? (await repositorySnapshot(facts, stored.repository, now));
-  const pr = await withFirstCommit(facts, stored, s.known);
+  const pr = measured(await withFirstCommit(facts, stored), s.graph());
   return { pr: pullRequestMetrics(pr, { deployments: s.deployments, contains: s.contains, now: s.now, windowStart: s.windowStart, live }), repo: s.repo };
 }
 
@@ -69,9 +76,9 @@ export function containsFor(known: KnownCommits, windowStart: number): (deployed
  * Forge does not order events: the push of a pull request's branch may be recorded after the pull
  * request itself. The branch's first commit is looked up again when the figures are read.
  */
-async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts, known: KnownCommits): Promise<PullRequestFacts> {
+async function withFirstCommit(facts: FactsStore, pr: PullRequestFacts): Promise<PullRequestFacts> {
   if (pr.firstCommitOn || pr.firstCommitUnavailable === 'older-than-window' || !pr.sourceBranch || pr.fromFork) return pr;
-  const found = liveFirstCommit(pr, await facts.branch(pr.repository, pr.sourceBranch), known);
+  const found = liveFirstCommit(pr, await facts.branch(pr.repository, pr.sourceBranch));
   if (!found) return pr;
   const { firstCommitUnavailable: _, ...rest } = pr;
   return { ...rest, ...found };

@@ -44,6 +44,8 @@ export const PullRequestFacts = z.object({
   /** The pull request's own diffstat link, for its size in one request when it is not known. */
   diffstatLink: z.string().optional(),
   firstCommitOn: z.string().optional(),
+  /** The first commit is the source branch's earliest push, not yet measured against the destination. */
+  firstCommitFromBranch: z.boolean().optional(),
   firstCommitUnavailable: FirstCommitUnavailable.optional(),
   /** The earliest review by someone other than the author (approval, changes requested or comment). */
   firstReview: z.object({ at: z.string(), by: z.string(), kind: ReviewKind }).optional(),

@@ -8,7 +8,7 @@ import type { BranchFacts, KnownCommits } from './store';
 // life when it is created or deleted and when a pull request from it closes, and a pull request only
 // takes the facts of the life it was opened in.
 
-export type FirstCommit = Pick<PullRequestFacts, 'firstCommitOn' | 'firstCommitUnavailable'>;
+export type FirstCommit = Pick<PullRequestFacts, 'firstCommitOn' | 'firstCommitUnavailable' | 'firstCommitFromBranch'>;
 
 /** Whether the branch's facts are of the life this pull request was opened in. */
 export function sameLife(branch: BranchFacts, pr: Pick<PullRequestFacts, 'createdOn'>): boolean {
@@ -19,28 +19,32 @@ export function sameLife(branch: BranchFacts, pr: Pick<PullRequestFacts, 'create
 /**
  * The first commit from the source branch's facts: undefined when they tell nothing for this pull
  * request (yet). The branch's first push lists its commits that the main branch lacks, so a branch
- * made from `develop` also lists `develop`'s commits not released yet; where the commits seen allow,
- * the pull request is measured against its own destination instead.
+ * made from `develop` or from another feature branch also lists that branch's commits not released
+ * yet: `measured` below narrows it to the pull request's own when its figures are read.
  */
-export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | undefined, known: KnownCommits | undefined): FirstCommit | undefined {
+export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | undefined): FirstCommit | undefined {
   if (!branch?.firstCommitOn || !sameLife(branch, pr)) return undefined;
   if (branch.forced) return { firstCommitUnavailable: 'force-pushed' };
-  const measured = known && pr.sourceCommit && pr.destinationCommit ? againstDestination(known, pr.sourceCommit, pr.destinationCommit) : undefined;
-  return { firstCommitOn: measured ?? branch.firstCommitOn, firstCommitUnavailable: undefined };
-}
-
-/** Whether the destination walk could change the answer: only then are the repository's commits read. */
-export function wantsCommits(pr: PullRequestFacts, branch: BranchFacts | undefined): boolean {
-  return !!(branch?.firstCommitOn && !branch.forced && sameLife(branch, pr) && pr.sourceCommit && pr.destinationCommit);
+  return { firstCommitOn: branch.firstCommitOn, firstCommitUnavailable: undefined, firstCommitFromBranch: true };
 }
 
 /**
- * The oldest commit reachable from the source commit that the destination commit does not reach, when
- * every path from the source stays within the commits seen (the same walk the backfill makes).
+ * A first commit taken from the branch's pushes, measured against the pull request's destination as
+ * the body last named it (a merged pull request's: the main branch as it merged, which by then may
+ * hold the feature branch this one was made from). The walk needs every commit seen, which the
+ * figures read anyway; delivering a pull request reads none. Kept as it was when the commits seen
+ * do not settle it.
  */
-function againstDestination(known: KnownCommits, source: string, destination: string): string | undefined {
-  const short = (hash: string) => hash.slice(0, 12);
-  const graph = new CommitGraph([...known].map(([hash, commit]) => ({ type: 'commit', hash, ...(commit.date ? { date: commit.date } : {}), parents: commit.parents.map((p) => ({ hash: short(p) })) })));
-  const walk = graph.pullRequestCommits(short(source), short(destination));
-  return walk.incomplete ? undefined : (walk.firstCommitAt ?? undefined);
+export function measured(pr: PullRequestFacts, graph: CommitGraph): PullRequestFacts {
+  if (!pr.firstCommitFromBranch || !pr.firstCommitOn || !pr.sourceCommit || !pr.destinationCommit) return pr;
+  const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit));
+  if (walk.incomplete || !walk.firstCommitAt || walk.firstCommitAt === pr.firstCommitOn) return pr;
+  return { ...pr, firstCommitOn: walk.firstCommitAt };
+}
+
+const short = (hash: string) => hash.slice(0, 12);
+
+/** The commits seen, as a graph keyed the way pull request bodies name commits. */
+export function commitGraph(known: KnownCommits): CommitGraph {
+  return new CommitGraph([...known].map(([hash, commit]) => ({ type: 'commit', hash, ...(commit.date ? { date: commit.date } : {}), parents: commit.parents.map((p) => ({ hash: short(p) })) })));
 }

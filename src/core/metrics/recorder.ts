@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Change } from '../change/change';
 import type { KeyValueStore } from '../ports';
 import type { PullRequestFacts } from './facts';
-import { liveFirstCommit, wantsCommits, type FirstCommit } from './first-commit';
+import { liveFirstCommit, type FirstCommit } from './first-commit';
 import { isOwnComment } from './marker';
 import { factsStore, type FactsStore } from './store';
 
@@ -164,15 +164,14 @@ function isOlder(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts): 
   return known.state !== 'OPEN' && pr.state === 'OPEN';
 }
 
-/** The backfill knows each pull request's first commit from the commit graph; live, the source branch's pushes tell. */
+/** The backfill knows each pull request's first commit from the commit graph; live, the source branch's pushes tell (measured when read, compute.ts). */
 async function firstCommit(facts: FactsStore, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<FirstCommit> {
-  if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined };
+  if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined, firstCommitFromBranch: undefined };
   if (pr.firstCommitOn) return {};
   if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
   if (pr.fromFork) return { firstCommitUnavailable: 'fork' };
   const branch = pr.sourceBranch ? await facts.branch(pr.repository, pr.sourceBranch) : undefined;
-  const known = wantsCommits(pr, branch) ? await facts.commits(pr.repository) : undefined;
-  return liveFirstCommit(pr, branch, known) ?? { firstCommitUnavailable: 'source-unknown' };
+  return liveFirstCommit(pr, branch) ?? { firstCommitUnavailable: 'source-unknown' };
 }
 
 async function recordPush(facts: FactsStore, repository: string, at: string, event: z.infer<typeof PushEvent>): Promise<void> {
