@@ -1,4 +1,5 @@
 import type { BridgeConfig } from './config/schema';
+import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startBridge, type PassSummary } from './runner';
 import type { SqliteStore } from './state/sqlite-store';
 import { within } from './util/within';
@@ -15,9 +16,12 @@ export interface BackfillResult {
   dead: number;
 }
 
-export async function runBackfill(config: BridgeConfig, options: { days?: number; waitSeconds: number }): Promise<BackfillResult> {
+export async function runBackfill(config: BridgeConfig, options: { days?: number; waitSeconds: number; log?: BridgeLogger }): Promise<BackfillResult> {
   const days = options.days ?? config.bridge.backfillDays;
-  const running = await startBridge({ ...config, bridge: { ...config.bridge, backfillDays: days } }, { manual: true });
+  // Its log on stderr, at the configured level: stdout is the summary an operator pipes or mails, and a
+  // long first import's progress (info) is still there for whoever watches it.
+  const log = options.log ?? bridgeLogger({ level: config.bridge.logLevel, stderr: true });
+  const running = await startBridge({ ...config, bridge: { ...config.bridge, backfillDays: days } }, { manual: true, log });
   try {
     const store = running.bridge.store;
     if (options.days !== undefined) await widen(store, Date.now() - days * 86_400_000);

@@ -10,10 +10,10 @@ import { dcEnv, inProcessBridge, until, type DcEnv } from './helpers';
 // tells the whole story without any token.
 
 const root = path.resolve(__dirname, '../..');
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; stdout: string }> {
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`, stdout });
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`, stdout, stderr });
     });
   });
 }
@@ -59,6 +59,15 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   expect(after.out).toMatch(/dead\s+0/);
   expect(after.code).toBe(0);
   expect((await cli(['status'], { BRIDGE_DB: path.join(env.dir, 'missing.db') })).out).toContain('no bridge state at');
+});
+
+it('backfill: stdout is its summary alone, its progress log goes to stderr', async () => {
+  // An operator pipes the summary (`backfill | mail`, a cron report); JSON log lines would bury it.
+  const backfill = await cli(['backfill', '--config', env.yaml(), '--wait', '30'], { ...env.env, BRIDGE_DB: path.join(env.dir, 'backfill-cli.db') });
+  expect(backfill.code).toBe(0);
+  expect(backfill.stdout).toMatch(/^\d+ repositories polled \(0 failed\), \d+ deliveries found, \d+ delivered, 0 pull requests skipped\n$/);
+  // Progress is still there for whoever watches the run, on stderr, as JSON lines.
+  expect(backfill.stderr).toContain('"msg":"poll pass finished"');
 });
 
 it('documents every command with --help: the environment names, and no token flag', async () => {
