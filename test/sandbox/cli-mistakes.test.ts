@@ -35,6 +35,31 @@ describe.each([
   });
 });
 
+describe('pandev-bitbucket sim', () => {
+  /** Its exit code, or 'ran' when the simulator came up instead (stopped then). */
+  async function outcome(args: string[]): Promise<{ code: number | null | 'ran'; output: string }> {
+    const cli = runCli(['sim', ...args, '--port', '0']);
+    const code = await Promise.race([cli.exited(), cli.waitFor(/simulator listening on/, 30_000).then(() => 'ran' as const)]);
+    if (code === 'ran') await cli.stop();
+    return { code, output: cli.output() };
+  }
+
+  // Every simulated repository's history is held in memory: `start` is bounded for that reason, and so are the simulators.
+  it.each([['cloud'], ['datacenter']])('sim %s refuses a repository count that is not a whole number from 1 to 1000', async (edition) => {
+    for (const bad of ['0', '100000', '1.5']) {
+      const { code, output } = await outcome([edition, '--repositories', bad]);
+      expect({ bad, code }).toEqual({ bad, code: 1 });
+      expect(output).toContain(`error: option '--repositories <n>' argument '${bad}' is invalid. expected a whole number from 1 to 1000`);
+    }
+  }, 60_000);
+
+  it('sim datacenter refuses more than 1000 repositories in all (projects times repositories per project)', async () => {
+    const { code, output } = await outcome(['datacenter', '--projects', '50', '--repositories', '30']);
+    expect(code).toBe(1);
+    expect(output).toContain('--projects 50 × --repositories 30 is 1500 repositories; the simulator holds at most 1000');
+  });
+});
+
 describe('pandev-bitbucket start', () => {
   /** Its exit code, or 'ran' when the sandbox came up instead (stopped then, so no test leaves it running). */
   async function outcome(args: string[]): Promise<{ code: number | null | 'ran'; output: string }> {

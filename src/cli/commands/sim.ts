@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startCloudSimulator } from '../../sandbox/cloud-sim';
 import { startDcSimulator } from '../../sandbox/dc-sim';
-import { listening, port } from './options';
+import { listening, MAX_REPOSITORIES, port, repositoryCount } from './options';
 
 // `pandev-bitbucket sim cloud` and `sim datacenter`: the Bitbucket simulators the sandbox and end-to-end
 // tests use, runnable on their own for exploring the API with curl or pointing a bridge at them.
@@ -71,6 +71,10 @@ function rateLimit(value: string): { capacity: number; refillPerSecond: number }
 }
 
 async function runDatacenter(options: DatacenterOptions): Promise<void> {
+  const total = options.projects * options.repositories;
+  if (total > MAX_REPOSITORIES) {
+    throw new InvalidArgumentError(`--projects ${options.projects} × --repositories ${options.repositories} is ${total} repositories; the simulator holds at most ${MAX_REPOSITORIES}: lower either`);
+  }
   const sim = await listening(startDcSimulator({
     port: options.port, seed: options.seed, dateFormat: options.dateFormat, contextPath: options.contextPath, rateLimit: options.rateLimit,
     projects: options.projects, repositoriesPerProject: options.repositories, pullRequestsPerRepository: options.pullRequests,
@@ -104,7 +108,7 @@ export function registerSim(program: Command): void {
     .description('Bitbucket Cloud REST 2.0 with seeded history, Forge events, rate limits and fault injection')
     .option('--port <n>', 'port to listen on, 0 for any free port', port, 0)
     .option('--seed <s>', 'seed of the generated workspace (same seed, same data)', 'pandev')
-    .option('--repositories <n>', 'number of repositories', integer, 5)
+    .option('--repositories <n>', `number of repositories, 1..${MAX_REPOSITORIES}`, repositoryCount, 5)
     .option('--rate-limit <n>', 'requests per rolling hour per credential, 0 for unlimited', integer, 1000)
     .option('--activity-ms <n>', 'generate random live activity every n milliseconds', integer)
     .action((options: CloudOptions) => runCloud(options));
@@ -116,7 +120,7 @@ export function registerSim(program: Command): void {
     .option('--context-path <p>', 'serve under a context path, e.g. /bitbucket', '')
     .option('--rate-limit <c/r>', 'token bucket per user as capacity/refill-per-second, or off', rateLimit, { capacity: 60, refillPerSecond: 5 })
     .option('--projects <n>', 'number of projects', integer, 2)
-    .option('--repositories <n>', 'repositories per project', integer, 3)
+    .option('--repositories <n>', `repositories per project (at most ${MAX_REPOSITORIES} in all)`, repositoryCount, 3)
     .option('--pull-requests <n>', 'seeded pull requests per repository', integer, 8)
     .option('--activity-ms <n>', 'generate random live activity every n milliseconds', integer)
     .action((options: DatacenterOptions) => runDatacenter(options));

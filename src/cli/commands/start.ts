@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { activateAsAdmin, startSandbox } from '../../sandbox/sandbox';
 import type { Delivery } from '../../sandbox/pandev-sink';
 import { startSettingsPage, type SettingsPage } from '../../sandbox/settings-page/server';
-import { listening, port, PortInUseError } from './options';
+import { listening, port, PortInUseError, repositoryCount } from './options';
 
 // `npm start`: the sandbox with live activity, one line per delivery as it lands at the receiver.
 
@@ -22,16 +22,6 @@ function positive(value: string): number {
   return n;
 }
 
-// The simulator holds every repository's seeded history in memory (about a quarter of a megabyte
-// each), and the sandbox backfills them all: 100,000 ran out of memory before printing anything.
-const MAX_REPOSITORIES = 1000;
-
-function repositories(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > MAX_REPOSITORIES) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_REPOSITORIES}`);
-  return n;
-}
-
 function line(d: Delivery): string {
   const body = d.body as { repository?: { full_name?: string }; pullrequest?: { id?: number } };
   const where = `${body.repository?.full_name ?? '?'}${body.pullrequest?.id ? `#${body.pullrequest.id}` : ''}`;
@@ -45,7 +35,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('run the sandbox: Bitbucket Cloud simulator, PanDev receiver and the Forge app on a local host, offline')
     .option('--seed <s>', 'workspace seed (same seed, same workspace)', 'pandev')
-    .option('--repositories <n>', 'repositories in the simulated workspace', repositories, 5)
+    .option('--repositories <n>', 'repositories in the simulated workspace', repositoryCount, 5)
     .option('--activity-ms <n>', 'milliseconds between live changes in the workspace', positive, 2000)
     .option('--time-scale <x>', 'multiply queue and retry delays (1 = real Forge timing)', positive, 1)
     .option('--exit-after <n>', 'stop after this many deliveries (for smoke tests)', positive)
