@@ -1,5 +1,6 @@
 import { sweepOutbox } from '../core/pipeline/sweep';
 import { errorMessage } from '../core/errors';
+import type { Clock } from '../core/ports';
 import type { BridgeConfig } from './config/schema';
 import { openBridge, resumeOutbox, type BridgeContext } from './context';
 import type { EditionSetup, PollTarget } from './editions/edition';
@@ -47,6 +48,8 @@ export interface RunningBridge {
 
 export interface StartOptions {
   log?: BridgeLogger;
+  /** The state's and the pipeline's time (tests move it on by a day); the system clock otherwise. */
+  clock?: Clock;
   timeScale?: number;
   /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
   manual?: boolean;
@@ -69,6 +72,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     log,
     buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log })).bodyBuilder(store),
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     // Without the hold, a one-off command beside the owner: the owner's connection stays as it is.
     beside: options.resume === false,
   }).catch((error: unknown) => {

@@ -1,0 +1,65 @@
+import { startBridge } from '../../src/bridge/runner';
+import { signature } from '../../src/sandbox/dc-sim';
+import { dcEnv, projectRepositories, quietLogger, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
+
+// A saved webhook whose Bitbucket reads keep failing is tried after every pass for a day, then given
+// up: the operator sees it in the log, the webhooks saved behind it go on, and the poll delivers what
+// it carried once Bitbucket answers, once, under the poll's id.
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'give-up', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+it('gives a webhook up after a day of failures, handles the ones behind it, and the poll sends its push once', async () => {
+  let shift = 0;
+  const lines: string[] = [];
+  const running = await startBridge(env.config(), { manual: true, log: quietLogger(lines), timeScale: 1, clock: { now: () => Date.now() + shift } });
+  const pass = async () => {
+    await running.runPass();
+    await running.bridge.queue.idle();
+  };
+  try {
+    await pass();
+    const repo = projectRepositories(env.sim)[0]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    const pushes = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id);
+    const before = pushes().length;
+
+    // Bitbucket fails every commit read: the push's webhook cannot be handled, nor the poll's read of it.
+    env.sim.faults.add({ path: '/commits$', status: 500 });
+    const pushed = env.sim.actions.pushCommits({ repository, commits: 1 });
+    expect((await signedPost(running.ops.url, pushed.events[0]!.eventKey, pushed.events[0]!.body)).status).toBe(202);
+    // A deletion (no poll finds it) waits behind it, in order.
+    env.sim.actions.createBranch({ repository, name: 'gone-soon' });
+    const deleted = env.sim.actions.deleteBranch({ repository, name: 'gone-soon' }).events[0]!;
+    expect((await signedPost(running.ops.url, deleted.eventKey, deleted.body)).status).toBe(202);
+    await pass();
+    await until(() => lines.some((line) => line.includes('a saved webhook could not be handled; it is tried again after the next pass')), 30_000, 'the failed try');
+    expect(running.bridge.store.count('dc:inbox:')).toBe(2);
+
+    // A day later Bitbucket still fails: the push's webhook is given up, the deletion behind it is sent.
+    shift = 25 * 3600_000;
+    await pass();
+    await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhooks handled');
+    await running.bridge.queue.idle();
+    expect(lines.some((line) => line.includes('"level":"error"') && line.includes('a saved webhook failed for a day and is given up'))).toBe(true);
+    const deletions = pushes().filter((d) => (d.body as any).changes[0].type === 'DELETE' && (d.body as any).changes[0].ref.displayId === 'gone-soon');
+    expect(deletions.map((d) => d.headers['x-pandev-origin'])).toEqual(['webhook']);
+
+    // Bitbucket recovers: the poll finds the push, and it reaches PanDev once.
+    env.sim.faults.clear();
+    await pass();
+    await pass();
+    const mine = pushes().slice(before).filter((d) => (d.body as any).changes[0].toHash === pushed.commits[0]);
+    expect(mine.map((d) => d.headers['x-pandev-origin'])).toEqual(['poll']);
+    expect(env.sink.duplicates()).toBe(0);
+  } finally {
+    env.sim.faults.clear();
+    await running.stop();
+  }
+});
+
+function signedPost(base: string, eventKey: string, payload: unknown): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${base}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signature(WEBHOOK_SECRET, body) }, body });
+}
