@@ -24,11 +24,13 @@ import type { WatchedCommit } from './state';
 
 const WATCH_MS = 2 * 3600_000;
 /**
- * Per repository, more tips than one sees moved in two hours (a busy CI monorepo): the counts request
- * takes 100 commits, so a full watch costs one more request a pass. Beyond it the oldest watches end at
- * once, with their last read at the pass's end, and a warning; none is dropped unread.
+ * Per repository, more tips than one sees moved in two hours, a bot's burst included (Renovate
+ * rebasing a monorepo's hundred-odd branches at once): each 100 cost one counts request a pass, so a
+ * full watch costs ten. Beyond it the oldest watches end at once, with their last read at the pass's
+ * end (usually before their builds report), and a warning; none is dropped unread. At 100, such a
+ * burst lost the builds of every tip past the hundredth.
  */
-const MAX_WATCHED = 100;
+const MAX_WATCHED = 1000;
 const OFF_FOR_MS = 24 * 3600_000;
 const STATS_BATCH = 100;
 
