@@ -59,6 +59,43 @@ it('gives a webhook up after a day of failures, handles the ones behind it, and 
   }
 });
 
+it('drops at once a webhook whose repository is gone under its name (renamed since), so the ones behind it do not wait a day', async () => {
+  const lines: string[] = [];
+  const running = await startBridge(env.config({ BRIDGE_DB: `${env.dir}/renamed.db` }), { manual: true, log: quietLogger(lines), timeScale: 1 });
+  const pass = async () => {
+    await running.runPass();
+    await running.bridge.queue.idle();
+  };
+  try {
+    await pass();
+    // A fresh state file over the same receiver: its backfill re-sent what the test above delivered.
+    const duplicates = env.sink.duplicates();
+    const repo = projectRepositories(env.sim)[0]!;
+    const pushes = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id);
+    const before = pushes().length;
+    // The push's webhook is handled after the rename (it waited behind a long poll, or the bridge was down).
+    const pushed = env.sim.actions.pushCommits({ repository: `${repo.projectKey}/${repo.slug}`, commits: 1 });
+    const { slug } = env.sim.actions.updateRepository({ repository: `${repo.projectKey}/${repo.slug}`, name: 'Renamed Service' });
+    expect((await signedPost(running.ops.url, pushed.events[0]!.eventKey, pushed.events[0]!.body)).status).toBe(202);
+    env.sim.actions.createBranch({ repository: `${repo.projectKey}/${slug}`, name: 'after-rename' });
+    const deleted = env.sim.actions.deleteBranch({ repository: `${repo.projectKey}/${slug}`, name: 'after-rename' }).events[0]!;
+    expect((await signedPost(running.ops.url, deleted.eventKey, deleted.body)).status).toBe(202);
+
+    await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhooks handled');
+    await running.bridge.queue.idle();
+    const deletions = pushes().filter((d) => (d.body as any).changes[0].type === 'DELETE' && (d.body as any).changes[0].ref.displayId === 'after-rename');
+    expect(deletions).toHaveLength(1);
+    expect(lines.some((line) => line.includes('a saved webhook could not be handled and is dropped'))).toBe(true);
+
+    // The poll finds the repository under its new name, and the push with it, once.
+    for (let i = 0; i < 3; i++) await pass();
+    expect(pushes().slice(before).filter((d) => (d.body as any).changes[0].toHash === pushed.commits[0]).map((d) => d.headers['x-pandev-origin'])).toEqual(['poll']);
+    expect(env.sink.duplicates()).toBe(duplicates);
+  } finally {
+    await running.stop();
+  }
+});
+
 function signedPost(base: string, eventKey: string, payload: unknown): Promise<Response> {
   const body = JSON.stringify(payload);
   return fetch(`${base}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signature(WEBHOOK_SECRET, body) }, body });
