@@ -90,3 +90,26 @@ it('a branch made from a feature branch that merges first is measured from its o
   // The repository's median lead time counts it the same way.
   expect(figures.repo.leadTime).toMatchObject({ seconds: 2 * 86_400 + 2 * 3600, pullRequests: 1 });
 });
+
+it('a branch made from a feature branch that was squash-merged first is measured from its own first commit', async () => {
+  const kv = new MemoryStore({ now: () => Date.UTC(2026, 10, 20) });
+  const facts = factsStore(kv);
+  await push(kv, 'main', day(1), [{ name: 'm1', date: day(1), parents: [] }]);
+  await push(kv, 'feature/a', day(2, 11), [{ name: 'a2', date: day(2, 10), parents: ['a1'] }, { name: 'a1', date: day(2, 9), parents: ['m1'] }], true);
+  await push(kv, 'feature/b', day(4, 11), [{ name: 'b1', date: day(4, 10), parents: ['a2'] }, { name: 'a2', date: day(2, 10), parents: ['a1'] }, { name: 'a1', date: day(2, 9), parents: ['m1'] }], true);
+  await pullRequest(kv, 'pullrequest:created', day(2, 12), { id: 1, state: 'OPEN', source: ['feature/a', 'a2'], destination: ['main', 'm1'], created: day(2, 12) });
+  await pullRequest(kv, 'pullrequest:created', day(4, 12), { id: 2, state: 'OPEN', source: ['feature/b', 'b1'], destination: ['main', 'm1'], created: day(4, 12) });
+
+  // #1 is squash-merged on day 5: main gets one commit whose only parent is m1, none of a's by hash.
+  await push(kv, 'main', day(5), [{ name: 'sa', date: day(5), parents: ['m1'] }]);
+  await pullRequest(kv, 'pullrequest:fulfilled', day(5), { id: 1, state: 'MERGED', source: ['feature/a', 'a2'], destination: ['main', 'm1'], created: day(2, 12), merge: 'sa' });
+  // #2 is squash-merged on day 6 into a main that already holds a's work, squashed.
+  await push(kv, 'main', day(6), [{ name: 'sb', date: day(6), parents: ['sa'] }]);
+  await pullRequest(kv, 'pullrequest:fulfilled', day(6), { id: 2, state: 'MERGED', source: ['feature/b', 'b1'], destination: ['main', 'sa'], created: day(4, 12), merge: 'sb' });
+
+  const figures = await figuresFor(facts, (await facts.pullRequest(REPOSITORY, 2))!, Date.UTC(2026, 10, 20));
+  expect(figures.pr.coding).toEqual({ seconds: 2 * 3600 }); // b1 at 10:00 → opened at 12:00, not a1 two days before
+  expect(figures.pr.lead).toEqual({ seconds: 2 * 86_400 + 2 * 3600, basis: 'merge' });
+  // The repository's median lead time: #1's 3 days 3 hours and #2's 2 days 2 hours, not a's work twice.
+  expect(figures.repo.leadTime).toMatchObject({ seconds: (3 * 86_400 + 3 * 3600 + 2 * 86_400 + 2 * 3600) / 2, pullRequests: 2 });
+});

@@ -12,6 +12,12 @@ export interface PullRequestCommits {
   incomplete?: 'source-unknown' | 'older-than-window';
 }
 
+/** A pull request merged earlier: its merge commit and the source commit it merged. */
+export interface MergedPullRequest {
+  merge: string;
+  source: string;
+}
+
 // Pull request endpoints name commits by 12-character hashes; the feed by full ones.
 const SHORT = 12;
 
@@ -54,11 +60,47 @@ export class CommitGraph {
     return { hashes, boundary };
   }
 
-  /** The pull request's own commits: from its source head, stopping at anything its destination reaches. */
-  pullRequestCommits(sourceHead: string | undefined, destinationHead: string | undefined): PullRequestCommits {
+  /**
+   * What the destination holds: its ancestors, and the source commits of the pull requests whose merge
+   * commit is among them (until no more are found: a squashed branch may itself hold another's merge).
+   */
+  private inDestination(destinationHead: string, mergedEarlier: Iterable<MergedPullRequest>): Set<string> {
+    const held = this.reachable(destinationHead).hashes;
+    let pending = [...mergedEarlier];
+    for (let grew = true; grew; ) {
+      grew = false;
+      pending = pending.filter(({ merge, source }) => {
+        const merged = this.get(merge);
+        if (!merged || !held.has(merged.hash)) return true;
+        this.addAncestry(source, held);
+        grew = true;
+        return false;
+      });
+    }
+    return held;
+  }
+
+  /** Adds `from` and its ancestors to `held`, not walking past what it holds already (its ancestors are in it too). */
+  private addAncestry(from: string, held: Set<string>): void {
+    const stack = [from];
+    while (stack.length) {
+      const commit = this.get(stack.pop()!);
+      if (!commit || held.has(commit.hash)) continue;
+      held.add(commit.hash);
+      for (const parent of commit.parents ?? []) stack.push(parent.hash);
+    }
+  }
+
+  /**
+   * The pull request's own commits: from its source head, stopping at anything its destination
+   * reaches, and at anything the pull requests it already holds merged. Those matter for a squash
+   * merge (one new commit on the destination, the merged branch's own commits not its ancestors): a
+   * branch made from a feature branch squashed before it would otherwise count that branch's work too.
+   */
+  pullRequestCommits(sourceHead: string | undefined, destinationHead: string | undefined, mergedEarlier: Iterable<MergedPullRequest> = []): PullRequestCommits {
     const head = sourceHead ? this.get(sourceHead) : undefined;
     if (!head) return { commits: [], firstCommitAt: null, incomplete: 'source-unknown' };
-    const excluded = destinationHead ? this.reachable(destinationHead).hashes : new Set<string>();
+    const excluded = destinationHead ? this.inDestination(destinationHead, mergedEarlier) : new Set<string>();
     const commits: Commit[] = [];
     const seen = new Set<string>();
     let leftGraph = false;

@@ -33,7 +33,7 @@ export async function repositorySnapshot(facts: FactsStore, repository: string, 
   let built: CommitGraph | undefined;
   const graph = () => (built ??= commitGraph(known));
   // The median lead time counts merged pull requests with their first commits measured, as their comments do.
-  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && pr.firstCommitFromBranch && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph()) : pr));
+  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && pr.firstCommitFromBranch && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph(), stored) : pr));
   const repo = repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS });
   return { now, windowStart, deployments, known, graph, pullRequests: new Map(stored.map((pr) => [pr.id, pr])), contains, repo };
 }
@@ -41,7 +41,7 @@ export async function repositorySnapshot(facts: FactsStore, repository: string, 
 /** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
 export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false, snapshot?: RepositorySnapshot): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
   const s = snapshot ?? (await repositorySnapshot(facts, stored.repository, now));
-  const pr = measured(await withFirstCommit(facts, stored), s.graph());
+  const pr = measured(await withFirstCommit(facts, stored), s.graph(), s.pullRequests.values());
   return { pr: pullRequestMetrics(pr, { deployments: s.deployments, contains: s.contains, now: s.now, windowStart: s.windowStart, live }), repo: s.repo };
 }
 

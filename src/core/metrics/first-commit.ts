@@ -1,4 +1,4 @@
-import { CommitGraph } from '../history/graph';
+import { CommitGraph, type MergedPullRequest } from '../history/graph';
 import type { PullRequestFacts } from './facts';
 import type { BranchFacts, KnownCommits } from './store';
 
@@ -32,17 +32,24 @@ export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | unde
  * A first commit taken from the branch's pushes, measured against the pull request's destination as
  * the body last named it (a merged pull request's: the main branch as it merged, which by then may
  * hold the feature branch this one was made from). The walk needs every commit seen, which the
- * figures read anyway; delivering a pull request reads none. Kept as it was when the commits seen
- * do not settle it.
+ * figures read anyway; delivering a pull request reads none. `stored` are the repository's pull
+ * requests: a squash-merged one left its branch's commits out of the destination's ancestry, and
+ * its source commit tells them. Kept as it was when the commits seen do not settle it.
  */
-export function measured(pr: PullRequestFacts, graph: CommitGraph): PullRequestFacts {
+export function measured(pr: PullRequestFacts, graph: CommitGraph, stored: Iterable<PullRequestFacts> = []): PullRequestFacts {
   if (!pr.firstCommitFromBranch || !pr.firstCommitOn || !pr.sourceCommit || !pr.destinationCommit) return pr;
-  const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit));
+  const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit), mergedOthers(pr, stored));
   if (walk.incomplete || !walk.firstCommitAt || walk.firstCommitAt === pr.firstCommitOn) return pr;
   return { ...pr, firstCommitOn: walk.firstCommitAt };
 }
 
 const short = (hash: string) => hash.slice(0, 12);
+
+function* mergedOthers(pr: PullRequestFacts, stored: Iterable<PullRequestFacts>): Iterable<MergedPullRequest> {
+  for (const other of stored) {
+    if (other.id !== pr.id && other.state === 'MERGED' && other.mergeCommit && other.sourceCommit) yield { merge: short(other.mergeCommit), source: short(other.sourceCommit) };
+  }
+}
 
 /** The commits seen, as a graph keyed the way pull request bodies name commits. */
 export function commitGraph(known: KnownCommits): CommitGraph {
