@@ -1,6 +1,7 @@
 import { kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
+import type { MergedPullRequest } from '../history/graph';
 import type { Lifecycle } from '../history/pull-request-events';
 
 // What a backfill keeps between its pieces: the commit graph's pages, the pull requests it has read
@@ -71,6 +72,18 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
     /** The ids of a page of the pull-request list, in the order the later phases go through them. */
     putIds: (page: number, ids: number[]) => store.set(key('ids', pageKey(page)), ids, ttl),
     ids: (page: number) => store.get<number[]>(key('ids', pageKey(page))),
+    /** A page's merged pull requests by merge and source commit: what a squash merge brought its destination (graph.ts). */
+    putMerged: (page: number, merged: MergedPullRequest[]) => store.set(key('merged', pageKey(page)), merged, ttl),
+    async merged(): Promise<MergedPullRequest[]> {
+      const all: MergedPullRequest[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list<MergedPullRequest[]>(key('merged') + ':', { cursor, limit: 100 });
+        for (const { value } of page.entries) all.push(...value);
+        cursor = page.cursor;
+      } while (cursor);
+      return all;
+    },
     /** Pull requests the list missed (updated while it was read), read on their own by the activity phase. */
     missed: async () => (await store.get<number[]>(key('missed'))) ?? [],
     async addMissed(id: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CloudRequest } from '../../enrich/cloud/endpoints';
-import { CommitGraph } from '../../history/graph';
+import { CommitGraph, type MergedPullRequest } from '../../history/graph';
 import type { Prebuilt } from '../../history/prebuilt';
 import { stagePrebuilt } from '../../pipeline/stage';
 import type { BackfillDeps } from '../job';
@@ -46,6 +46,18 @@ export async function graphOf(pc: PhaseContext): Promise<CommitGraph> {
     graphs.set(pc, graph);
   }
   return graph;
+}
+
+const mergedLists = new WeakMap<PhaseContext, MergedPullRequest[]>();
+
+/** The merged pull requests the list phase found, loaded once per piece. */
+export async function mergedOf(pc: PhaseContext): Promise<MergedPullRequest[]> {
+  let merged = mergedLists.get(pc);
+  if (!merged) {
+    merged = await pc.data.merged();
+    mergedLists.set(pc, merged);
+  }
+  return merged;
 }
 
 export function repoParams(pc: PhaseContext) {

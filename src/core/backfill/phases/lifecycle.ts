@@ -3,7 +3,7 @@ import type { PullRequest } from '../../enrich/cloud/schema';
 import { lifecycleEvents, type Lifecycle } from '../../history/pull-request-events';
 import { withSkip } from '../retries';
 import type { BackfillRecord } from '../state';
-import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
+import { graphOf, mergedOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 
 // Each pull request in turn: its commits (a walk of the stored graph), its size (its diffstat, the
 // one per-pull-request request, when file stats are on), and its created event. The rest of its
@@ -44,10 +44,11 @@ export async function replayLifecycle(pc: PhaseContext, pr: PullRequest): Promis
   const graph = await graphOf(pc);
   const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
   const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
-  // A merged pull request's destination is the merge commit's first parent: what it merged into.
+  // A merged pull request's destination is the merge commit's first parent: what it merged into. The
+  // pull requests squash-merged into it before this one brought their branches' commits along.
   const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
   const lifecycle: Lifecycle = {
-    commits: graph.pullRequestCommits(pr.source.commit?.hash, destination),
+    commits: graph.pullRequestCommits(pr.source.commit?.hash, destination, await mergedOf(pc)),
     ...(pc.preferences.commitStats !== 'off' && !pc.leavingOut ? await size(pc, pr) : {}),
   };
   await pc.data.putPullRequest({ pullRequest: pr, lifecycle });

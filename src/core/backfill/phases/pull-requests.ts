@@ -1,9 +1,17 @@
-import { PullRequestPage } from '../../enrich/cloud/schema';
+import { PullRequestPage, type PullRequest } from '../../enrich/cloud/schema';
+import type { MergedPullRequest } from '../../history/graph';
 import { repoParams, type PhaseRunner } from './context';
 
 // Every pull request updated in the window, in every state, 50 a page, with the fields the native
 // payloads carry (the list leaves participants, reviewers and rendered text out unless asked).
 export const FULL_PULL_REQUEST_FIELDS = '+values.participants,+values.reviewers,+values.rendered,+values.summary';
+
+/** A merged pull request's merge and source commits, which the lifecycle's walks leave out once merged (graph.ts). */
+function mergedPullRequest(pr: PullRequest): MergedPullRequest[] {
+  const merge = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
+  const source = pr.source.commit?.hash;
+  return pr.state === 'MERGED' && merge && source ? [{ merge, source }] : [];
+}
 
 export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'pullrequests' ? record.cursor : undefined;
@@ -30,6 +38,7 @@ export const pullRequestsPhase: PhaseRunner = async (pc, record) => {
     fresh.push(pullRequest.id);
   }
   await pc.data.putIds(number, fresh);
+  await pc.data.putMerged(number, page.values.flatMap(mergedPullRequest));
   const total = (record.total ?? 0) + fresh.length;
   return { record: { ...record, total, ...(listedAt !== undefined ? { listedAt } : {}) }, ...(page.next ? { next: page.next, page: number + 1 } : {}) };
 };

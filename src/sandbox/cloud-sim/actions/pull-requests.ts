@@ -108,7 +108,7 @@ export function deleteCommentAction(scope: ActionScope, args: ActionArgs<'delete
 export function mergePullRequestAction(scope: ActionScope, args: ActionArgs<'mergePullRequest'>): ActionResult<{ mergeCommit: string }> {
   const { repo, pr } = scope.pullRequest(args);
   const actor = scope.user(args.actor, () => scope.runtime.model.userByUuid(pr.authorUuid));
-  const options = args.closeSourceBranch === undefined ? {} : { closeSourceBranch: args.closeSourceBranch };
+  const options = { ...(args.closeSourceBranch === undefined ? {} : { closeSourceBranch: args.closeSourceBranch }), ...(args.strategy ? { strategy: args.strategy } : {}) };
   return scope.runtime.run((ctx) => mergePullRequest(ctx, repo, pr, actor, options));
 }
 

@@ -24,7 +24,7 @@ export const actionSchemas = {
   addComment: z.object({ ...pullRequest, author: user.optional(), content: z.string().min(1).optional(), parentId: z.number().int().optional() }),
   editComment: z.object({ ...pullRequest, commentId: z.number().int(), content: z.string().min(1) }),
   deleteComment: z.object({ ...pullRequest, commentId: z.number().int() }),
-  mergePullRequest: z.object({ ...pullRequest, actor: user.optional(), closeSourceBranch: z.boolean().optional() }),
+  mergePullRequest: z.object({ ...pullRequest, actor: user.optional(), closeSourceBranch: z.boolean().optional(), strategy: z.enum(['merge_commit', 'squash']).optional() }),
   declinePullRequest: z.object({ ...pullRequest, actor: user.optional(), reason: z.string().optional() }),
   pushCommits: z.object({
     repository, branch: z.string().min(1).optional(), actor: user.optional(),

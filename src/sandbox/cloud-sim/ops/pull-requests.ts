@@ -113,14 +113,19 @@ export function followDestinationBranch(repo: Repository, branch: string): void 
   }
 }
 
-/** A merge commit on the destination with the destination tip and the source tip as parents. */
+/**
+ * A merge commit on the destination with the destination tip and the source tip as parents; squashed,
+ * as Bitbucket's "squash" strategy does, one commit whose only parent is the destination tip, so the
+ * destination never reaches the branch's own commits.
+ */
 export function mergePullRequest(
-  ctx: OpContext, repo: Repository, pr: PullRequest, actor: SimUser, options: { closeSourceBranch?: boolean } = {},
+  ctx: OpContext, repo: Repository, pr: PullRequest, actor: SimUser, options: { closeSourceBranch?: boolean; strategy?: 'merge_commit' | 'squash' } = {},
 ): Emitted & { mergeCommit: string } {
   requireOpen(pr);
   const destinationTip = tip(repo, pr.destination.branch);
   const sourceTip = repo.branches.get(pr.source.branch) ?? pr.source.hash;
-  const merge = addCommit(ctx, repo, [destinationTip, sourceTip], {
+  const parents = options.strategy === 'squash' ? [destinationTip] : [destinationTip, sourceTip];
+  const merge = addCommit(ctx, repo, parents, {
     author: actor,
     message: `Merged in ${pr.source.branch} (pull request #${pr.id})\n\n${pr.title}`,
     files: [],
