@@ -66,3 +66,19 @@ withFixtures('a pull request from a branch of the repository itself still takes 
   await recordDelivered(kv, 'pullrequest:created', change(repository, opened.pullrequest.created_on), JSON.stringify(opened));
   expect((await factsStore(kv).pullRequest(repository, 1))?.firstCommitOn).toBe('2017-03-06T10:00:00+00:00');
 });
+
+withFixtures('a backfilled fork\'s pull request says it comes from a fork, not that its commits went unseen', async () => {
+  // The backfill walks the destination's commit graph, which has none of the fork's commits.
+  const opened = read('createPayloadFork.json');
+  const repository = opened.repository.uuid as string;
+  const kv = new MemoryStore({ now: () => Date.UTC(2017, 2, 7) });
+  const facts = factsStore(kv);
+  for (const unavailable of ['source-unknown', 'older-than-window']) {
+    const body = { ...opened, pandev: { pullrequest: { commits: [], first_commit_at: null, first_commit_unavailable: unavailable } } };
+    await recordDelivered(kv, 'pullrequest:created', change(repository, opened.pullrequest.created_on), JSON.stringify(body));
+    const stored = (await facts.pullRequest(repository, 3))!;
+    expect([unavailable, stored.firstCommitUnavailable]).toEqual([unavailable, 'fork']);
+    const figures = await figuresFor(facts, stored, Date.UTC(2017, 2, 7), true);
+    expect(figures.pr.coding).toEqual({ unavailable: 'first commit not seen: the pull request comes from a fork, whose pushes the app does not see' });
+  }
+});

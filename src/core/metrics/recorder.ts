@@ -168,8 +168,9 @@ function isOlder(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts): 
 async function firstCommit(facts: FactsStore, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<FirstCommit> {
   if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined, firstCommitFromBranch: undefined };
   if (pr.firstCommitOn) return {};
-  if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
+  // The backfill's walk misses a fork's commits as it misses any unseen ones: the reason is the fork.
   if (pr.fromFork) return { firstCommitUnavailable: 'fork' };
+  if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
   const branch = pr.sourceBranch ? await facts.branch(pr.repository, pr.sourceBranch) : undefined;
   return liveFirstCommit(pr, branch) ?? { firstCommitUnavailable: 'source-unknown' };
 }
