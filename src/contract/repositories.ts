@@ -7,6 +7,16 @@ export const RepositoryUuid = z.string().regex(/^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a
 
 export const ProjectKey = z.string().trim().min(1, 'a project key').max(100, 'at most 100 characters');
 
+/**
+ * Where a reading of the repository list stands when it needs more than one call: the walk it belongs
+ * to and the next of Bitbucket's pages to read. A large workspace's list takes Bitbucket longer than the
+ * 25 s a resolver call has, so the page asks again with this until the list is whole.
+ */
+export const ListingCursor = z.object({
+  walk: z.string().uuid('the cursor of an earlier answer'),
+  page: z.number().int().min(1).max(1000),
+});
+
 export const RepositoriesListInput = z.object({
   /** Matches the repository's name, slug or project name, ignoring case. */
   search: z.string().trim().max(100, 'at most 100 characters').optional(),
@@ -15,6 +25,8 @@ export const RepositoriesListInput = z.object({
   limit: z.number().int().min(1, 'at least 1').max(100, 'at most 100 per page').optional(),
   /** Read the list from Bitbucket again instead of the few-minute cache. */
   refresh: z.boolean().optional(),
+  /** Go on reading the list where the previous answer's `loading.cursor` says. */
+  continue: ListingCursor.optional(),
 });
 
 export const SelectionInput = z.discriminatedUnion('scope', [
@@ -88,8 +100,13 @@ export interface RepositoryPage {
   /** Every project of the workspace, with how many of its repositories are selected. */
   projects: ProjectSummary[];
   selection: SelectionSummary;
-  /** When the list was read from Bitbucket. */
-  fetchedAt: number;
+  /** When the list shown was read from Bitbucket; absent while the first reading is under way. */
+  fetchedAt?: number;
+  /**
+   * The list is still being read from Bitbucket: what is shown is the last whole copy (or nothing), and
+   * asking again with `continue: cursor` reads on. `total` is Bitbucket's count, when it gives one.
+   */
+  loading?: { cursor: z.infer<typeof ListingCursor>; loaded: number; total?: number };
 }
 
 export interface SelectionOutput {

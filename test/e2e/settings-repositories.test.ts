@@ -47,7 +47,7 @@ it('pages through the workspace grouped by project, reading Bitbucket 100 at a t
   expect(seen.size).toBe(230);
   // Each project's repositories come together, so the page can show them under one heading.
   expect(new Set(projectOrder).size).toBe(projectOrder.length);
-  expect(data(await call('repositories/list', { refresh: true })).fetchedAt).toBeGreaterThan(first.fetchedAt);
+  expect(data(await call('repositories/list', { refresh: true })).fetchedAt).toBeGreaterThan(first.fetchedAt!);
 });
 
 it('searches names, slugs and project names, and filters by project', async () => {

@@ -15,13 +15,16 @@ const LEASE_SECONDS = 30;
 /** How long a caller with no copy at all waits for another's walk, inside its own 25 s. */
 const WAIT_MS = 15_000;
 const POLL_MS = 250;
+/** Left of a caller's own time after waiting: enough for a step of its own and its answer. */
+const WAIT_MARGIN_MS = 6000;
 
 const Lease = z.object({ by: z.string(), until: z.number() });
 const walking = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `walk` unless one is under way. Then a caller with an older copy (`stale`) gets it at once; a
- * caller with none waits for the walk's result (`newer` reads the store for it).
+ * caller with none waits for the walk's result (`newer` reads the store for it), or for the other
+ * walk to stop, and then walks on itself (a walk of the repository list goes in steps: catalog-walk.ts).
  */
 export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, stale: T | undefined, newer: () => Promise<T | undefined>): Promise<T> {
   const here = walking.get(ctx.workspace) as Promise<T> | undefined;
@@ -29,7 +32,11 @@ export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, s
   // Registered before the first await, so callers in this runtime that arrive while the lease is
   // being read share this one.
   const run = (async (): Promise<T> => {
-    if (await leased(ctx)) return stale ?? waitFor(ctx, newer);
+    if (await leased(ctx)) {
+      if (stale !== undefined) return stale;
+      const found = await waitFor(ctx, newer);
+      if (found !== undefined) return found;
+    }
     const by = randomUUID();
     await ctx.store.set(LEASE_KEY, { by, until: ctx.clock.now() + LEASE_SECONDS * 1000 }, { ttlSeconds: LEASE_SECONDS });
     try {
@@ -52,13 +59,14 @@ async function leased(ctx: AdminContext): Promise<boolean> {
   return lease.success && lease.data.until > ctx.clock.now();
 }
 
-async function waitFor<T>(ctx: AdminContext, newer: () => Promise<T | undefined>): Promise<T> {
-  const deadline = ctx.clock.now() + WAIT_MS;
+/** What the other walk gave, or undefined once it has stopped (a step ended, a call cut off): then walk on from there. */
+async function waitFor<T>(ctx: AdminContext, newer: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Math.min(ctx.clock.now() + WAIT_MS, (ctx.deadline ?? Infinity) - WAIT_MARGIN_MS);
   while (ctx.clock.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     const found = await newer();
-    if (found) return found;
-    if (!(await leased(ctx))) break;
+    if (found !== undefined) return found;
+    if (!(await leased(ctx))) return undefined;
   }
   throw new AdminActionError('unavailable', 'The repository list is being read from Bitbucket, which takes a while in a large workspace. Reload the page in a minute.');
 }

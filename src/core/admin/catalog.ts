@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { chunkedList } from '../chunked-list';
-import { Page } from '../enrich/cloud/schema';
+import type { RepositoryPage } from '../../contract/repositories';
 import { BitbucketError } from '../errors';
-import { sharedWalk } from './catalog-lease';
 import { keyPart } from '../keys';
+import { sharedWalk } from './catalog-lease';
+import { currentWalk, stepWalk, type WalkState } from './catalog-walk';
 import type { AdminContext } from './context';
+import { AdminActionError } from './errors';
 
 // The workspace's repositories as the settings page lists them: read from Bitbucket 100 at a time,
-// with only the fields the page shows, and kept in the key-value store so paging and searching through
-// thousands of them costs a handful of store reads, not a Bitbucket walk per click. The copy is read
-// again after a few minutes, but kept for days: when Bitbucket refuses a new read (429, 5xx), the
-// status can still count from the last one.
+// with only the fields the page shows (in steps when that takes longer than a call: catalog-walk.ts),
+// and kept in the key-value store so paging and searching through thousands of them costs a handful
+// of store reads, not a Bitbucket walk per click. The copy is read again after a few minutes, but kept
+// for days: when Bitbucket refuses a new read (429, 5xx), the status can still count from the last one.
 
 export interface CatalogRepository {
   uuid: string;
@@ -33,42 +35,58 @@ const FRESH_MS = 10 * 60_000;
 const KEEP_SECONDS = 7 * 86_400;
 /** 500 compact entries stay far below Forge's 240 KiB per value. */
 const CHUNK = 500;
-/** 200 pages of 100: more than any workspace the page is meant for, and a bound on one call's requests. */
-const MAX_PAGES = 200;
-const FIELDS = 'size,next,values.uuid,values.slug,values.name,values.project.key,values.project.name';
-/** Pages read at once once the first page has told how many there are: a resolver has 25 s in all. */
-const PARALLEL_PAGES = 4;
-
-const ApiRepository = z.object({
-  uuid: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  project: z.object({ key: z.string(), name: z.string() }).nullish(),
-});
 
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string()]);
 const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])) });
 const stored = (ctx: AdminContext) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
 
-export async function loadCatalog(ctx: AdminContext, options: { refresh?: boolean } = {}): Promise<Catalog> {
+/** How far a reading of the list from Bitbucket has come, when it takes more than one call. */
+export type ListingProgress = NonNullable<RepositoryPage['loading']>;
+
+/** The last whole copy of the list (when one is kept), and how far a reading of a newer one has come. */
+export interface Listing {
+  catalog?: Catalog;
+  loading?: ListingProgress;
+}
+
+/**
+ * The list, read again from Bitbucket when the copy is old (or `refresh`), as far as this call's time
+ * allows. `continuing`: the caller goes on with a reading it was told is under way, so it waits its
+ * turn rather than taking the older copy at once.
+ */
+export async function readListing(ctx: AdminContext, options: { refresh?: boolean; continuing?: boolean } = {}): Promise<Listing> {
   const cached = await readStored(ctx);
-  if (cached && !options.refresh && ctx.clock.now() - cached.fetchedAt < FRESH_MS) return cached;
-  // While another caller reads the list again, an older copy will do, unless the admin asked for a new one.
+  // A reading the admin asked for (Refresh list) goes on to its end even though the copy is fresh.
+  if (cached && !options.refresh && ctx.clock.now() - cached.fetchedAt < FRESH_MS && !(options.continuing && (await currentWalk(ctx)))) return { catalog: cached };
+  // While another caller reads the list again, an older copy will do, unless the admin asked for a
+  // new one or is following the reading.
   const since = options.refresh ? ctx.clock.now() : (cached?.fetchedAt ?? 0);
-  const newer = async () => {
+  const newer = async (): Promise<Listing | undefined> => {
     const found = await readStored(ctx);
-    return found && found.fetchedAt > since ? found : undefined;
+    return found && found.fetchedAt > since ? { catalog: found } : undefined;
   };
-  return sharedWalk(ctx, () => fetchCatalog(ctx), options.refresh ? undefined : cached, newer);
+  const stale = options.refresh || options.continuing || !cached ? undefined : await withProgress(ctx, cached);
+  return sharedWalk(ctx, () => step(ctx, cached, options.refresh), stale, newer);
+}
+
+/** A whole list, new or old; when there is none yet, why, and what the admin can do. */
+export async function loadCatalog(ctx: AdminContext, options: { refresh?: boolean } = {}): Promise<Catalog> {
+  const listing = await readListing(ctx, options);
+  if (listing.catalog) return listing.catalog;
+  const { loaded, total } = listing.loading!;
+  throw new AdminActionError(
+    'unavailable',
+    `The repository list is still being read from Bitbucket (${loaded.toLocaleString('en')}${total !== undefined ? ` of ${total.toLocaleString('en')}` : ''} so far). Wait until Repositories on this page has it all, then try again.`,
+  );
 }
 
 /**
  * For a view that can do with an older list: when Bitbucket fails to give a new one, the last copy
  * (if any is kept) and the error, to be explained beside what it shows.
  */
-export async function loadCatalogOrStale(ctx: AdminContext): Promise<{ catalog?: Catalog; error?: BitbucketError }> {
+export async function loadCatalogOrStale(ctx: AdminContext): Promise<Listing & { error?: BitbucketError }> {
   try {
-    return { catalog: await loadCatalog(ctx) };
+    return await readListing(ctx);
   } catch (error) {
     if (!(error instanceof BitbucketError)) throw error;
     ctx.log.warn({ error: error.message }, 'repository list not read again: using the last copy');
@@ -82,46 +100,28 @@ async function readStored(ctx: AdminContext): Promise<Catalog | undefined> {
   return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
 }
 
-async function fetchCatalog(ctx: AdminContext): Promise<Catalog> {
-  const repositories: CatalogRepository[] = [];
+async function withProgress(ctx: AdminContext, cached: Catalog): Promise<Listing> {
+  const walk = await currentWalk(ctx);
+  return { catalog: cached, ...(walk ? { loading: progress(walk) } : {}) };
+}
+
+function progress(walk: WalkState): ListingProgress {
+  return { cursor: { walk: walk.id, page: walk.read + 1 }, loaded: walk.loaded, ...(walk.size !== undefined ? { total: walk.size } : {}) };
+}
+
+/** One step of the reading; the last one stores the whole list. */
+async function step(ctx: AdminContext, cached: Catalog | undefined, fresh?: boolean): Promise<Listing> {
+  const result = await stepWalk(ctx, { fresh });
+  if (!result.done) return { ...(cached ? { catalog: cached } : {}), loading: progress(result.state) };
   const projects = new Map<string, string>();
-  for (const repo of await readRepositories(ctx)) {
-    const projectKey = repo.project?.key ?? '';
-    projects.set(projectKey, repo.project?.name ?? 'No project');
-    repositories.push({ uuid: repo.uuid, slug: repo.slug, name: repo.name, projectKey });
-  }
+  const repositories = result.entries.map(([uuid, slug, name, projectKey, projectName]): CatalogRepository => {
+    projects.set(projectKey, projectName);
+    return { uuid, slug, name, projectKey };
+  });
   const fetchedAt = ctx.clock.now();
   const sorted = sortByProject(repositories, projects);
   await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects] });
-  return catalog(fetchedAt, sorted, projects);
-}
-
-const ListPage = Page(ApiRepository).extend({ size: z.number().int().optional() });
-
-/**
- * Every repository of the workspace. The first page says how many there are; the others are then
- * read a few at a time by number, so thousands of repositories fit in one resolver call. Without a
- * count, the `next` links are followed one by one.
- */
-async function readRepositories(ctx: AdminContext): Promise<Array<z.infer<typeof ApiRepository>>> {
-  const request = { endpoint: 'repositories' as const, params: { workspace: ctx.workspace }, query: { pagelen: 100, fields: FIELDS } };
-  const first = await ctx.bitbucket.get(request, ListPage);
-  if (!first.next) return first.values;
-  if (first.size === undefined) {
-    const rest: Array<z.infer<typeof ApiRepository>> = [];
-    for await (const page of ctx.bitbucket.pages({ next: first.next }, ApiRepository, MAX_PAGES - 1)) rest.push(...page);
-    return [...first.values, ...rest];
-  }
-  const count = Math.min(MAX_PAGES, Math.ceil(first.size / 100));
-  const pages = [first.values];
-  for (let start = 2; start <= count; start += PARALLEL_PAGES) {
-    const numbers = Array.from({ length: Math.min(PARALLEL_PAGES, count - start + 1) }, (_, i) => start + i);
-    const read = await Promise.all(numbers.map((page) => ctx.bitbucket.get({ ...request, query: { ...request.query, page } }, ListPage)));
-    pages.push(...read.map((page) => page.values));
-  }
-  // A repository made or removed during the walk shifts the pages by one: each is listed once.
-  const seen = new Set<string>();
-  return pages.flat().filter((repo) => !seen.has(repo.uuid) && seen.add(repo.uuid));
+  return { catalog: catalog(fetchedAt, sorted, projects) };
 }
 
 /** Grouped by project (by name), then by repository name: the order the page shows. */

@@ -14,6 +14,8 @@ export interface AdminContext {
   /** Outbound HTTP to PanDev, through the host's egress control. */
   send: HttpSend;
   userAgent: string;
+  /** When the call ends (epoch ms): the repository list is read in steps that end before it. Absent: no limit. */
+  deadline?: number;
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time: bounded load on the store, far faster than one by one. */

@@ -4,7 +4,7 @@ import { getBackfill, type BackfillRecord } from '../backfill/state';
 import { settingsStore, type Preferences } from '../config/settings';
 import { keyPart } from '../keys';
 import { activityKey } from '../pipeline/stage';
-import { loadCatalog, type Catalog, type CatalogRepository } from './catalog';
+import { readListing, type Catalog, type CatalogRepository } from './catalog';
 import { mapLimit, type AdminContext } from './context';
 import { isSelectedIn, selectionState, summarize, type SelectionState } from './selection';
 
@@ -15,7 +15,11 @@ const Activity = z.object({ lastEventKey: z.string(), lastEventAt: z.string(), l
 
 export async function listRepositories(ctx: AdminContext, input: z.output<typeof RepositoriesListInput>): Promise<RepositoryPage> {
   const settings = settingsStore(ctx.store, ctx.secrets);
-  const [catalog, state, preferences] = await Promise.all([loadCatalog(ctx, { refresh: input.refresh }), selectionState(settings), settings.preferences()]);
+  const [listing, state, preferences] = await Promise.all([readListing(ctx, { refresh: input.refresh, continuing: input.continue !== undefined }), selectionState(settings), settings.preferences()]);
+  const loading = listing.loading ? { loading: listing.loading } : {};
+  // The first reading of a large workspace's list is not over yet: nothing to show but how far it is.
+  if (!listing.catalog) return { items: [], total: 0, offset: 0, projects: [], selection: { mode: state.selection.mode, selected: 0, repositories: 0 }, ...loading };
+  const { catalog } = listing;
   const search = input.search?.toLowerCase();
   const matching = catalog.repositories.filter(
     (r) =>
@@ -34,6 +38,7 @@ export async function listRepositories(ctx: AdminContext, input: z.output<typeof
     projects: projectSummaries(catalog, state),
     selection: summarize(catalog, state),
     fetchedAt: catalog.fetchedAt,
+    ...loading,
   };
 }
 

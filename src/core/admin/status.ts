@@ -43,8 +43,11 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   ]);
   const { catalog, error: listError } = listing;
   const selection = catalog && summarize(catalog, state);
+  const reading = listing.loading;
   const notes = !listError
-    ? []
+    ? !catalog && reading
+      ? [`The repository list is being read from Bitbucket (${reading.loaded.toLocaleString('en')}${reading.total !== undefined ? ` of ${reading.total.toLocaleString('en')}` : ''} so far): the repository counts follow once it is whole.`]
+      : []
     : [catalog
       ? `The repository list could not be read again, so the repository counts are from the last one read. ${bitbucketAdvice(listError, 'reload the page')}`
       : `The repository list could not be read, so repository counts are left out. ${bitbucketAdvice(listError, 'reload the page')}`];

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { Page } from '../enrich/cloud/schema';
+import { timeLeft } from '../pipeline/time-left';
+import { mapLimit, type AdminContext } from './context';
+
+// Reading the workspace's repository list from Bitbucket, in steps. A workspace of many thousands of
+// repositories behind a slow Bitbucket takes longer than one resolver call has (25 s), so a step reads
+// as many pages as still fit in its call, keeps them in the store and records where it stopped; the
+// next step (the page asking again, or any other caller) goes on from there, and the last one hands
+// the whole list over. One walk per workspace, shared by whoever steps it (catalog-lease.ts).
+
+const WALK_KEY = 'catalog:walk';
+const pageKey = (walk: string, page: number) => `catalog:walk:${walk}:${page}`;
+/** A walk left half-way (the page closed) is taken up again for this long; its pages expire with it. */
+const WALK_SECONDS = 30 * 60;
+/** 200 pages of 100: more than any workspace the page is meant for, and a bound on one walk's requests. */
+const MAX_PAGES = 200;
+const PAGELEN = 100;
+const FIELDS = 'size,next,values.uuid,values.slug,values.name,values.project.key,values.project.name';
+/** Pages read at once once the first page has told how many there are. */
+const PARALLEL_PAGES = 4;
+/** What a call needs after its last page: the list put together and stored, and its own answer. */
+const END_MARGIN_MS = 4000;
+
+const ApiRepository = z.object({
+  uuid: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  project: z.object({ key: z.string(), name: z.string() }).nullish(),
+});
+const ListPage = Page(ApiRepository).extend({ size: z.number().int().optional() });
+
+/** uuid, slug, name, project key, project name: a page of 100 stays far below Forge's 240 KiB a value. */
+const Entry = z.tuple([z.string(), z.string(), z.string(), z.string(), z.string()]);
+export type WalkEntry = z.infer<typeof Entry>;
+
+const WalkState = z.object({
+  id: z.string(),
+  startedAt: z.number(),
+  /** Pages read and kept so far, from the first. */
+  read: z.number().int().min(1),
+  loaded: z.number().int().min(0),
+  /** Bitbucket's count of repositories, and so of pages; without it `next` leads on a page at a time. */
+  size: z.number().int().optional(),
+  pages: z.number().int().optional(),
+  next: z.string().optional(),
+});
+export type WalkState = z.infer<typeof WalkState>;
+
+export type Step = { done: true; entries: WalkEntry[] } | { done: false; state: WalkState };
+
+export async function currentWalk(ctx: AdminContext): Promise<WalkState | undefined> {
+  const state = WalkState.safeParse(await ctx.store.get(WALK_KEY));
+  return state.success && secondsLeft(ctx, state.data) > 0 ? state.data : undefined;
+}
+
+/** A walk's state and pages all expire when the walk does, so no state outlives a page it counts. */
+function secondsLeft(ctx: AdminContext, state: WalkState): number {
+  return Math.floor((state.startedAt + WALK_SECONDS * 1000 - ctx.clock.now()) / 1000);
+}
+
+/** Reads on where the stored walk stopped (a new walk when there is none, or when `fresh`), while the call's time allows. */
+export async function stepWalk(ctx: AdminContext, options: { fresh?: boolean } = {}): Promise<Step> {
+  let state = options.fresh ? undefined : await currentWalk(ctx);
+  let estimate = 0;
+  if (!state) {
+    const began = ctx.clock.now();
+    const first = await ctx.bitbucket.get(request(ctx), ListPage);
+    estimate = ctx.clock.now() - began;
+    state = {
+      id: randomUUID(),
+      startedAt: began,
+      read: 1,
+      loaded: first.values.length,
+      ...(first.size !== undefined ? { size: first.size, pages: Math.min(MAX_PAGES, Math.ceil(first.size / PAGELEN)) } : {}),
+      ...(first.next ? { next: first.next } : {}),
+    };
+    await keep(ctx, state, [first.values]);
+  }
+  // Each round as slow as the slowest so far: the first page's time is the first guess.
+  const time = timeLeft(ctx.clock, ctx.deadline, { margin: END_MARGIN_MS, estimate });
+  while (!finished(state)) {
+    const done = time.begin();
+    if (!done) return { done: false, state };
+    const values = await readRound(ctx, state);
+    state = {
+      ...state,
+      read: state.read + values.pages.length,
+      loaded: state.loaded + values.pages.reduce((n, page) => n + page.length, 0),
+      ...(values.next !== undefined ? { next: values.next } : {}),
+    };
+    if (values.next === undefined && state.pages === undefined) delete state.next;
+    await keep(ctx, state, values.pages, state.read - values.pages.length + 1);
+    done();
+  }
+  const entries = await gather(ctx, state);
+  // A page lost from the store (evicted early): the walk is read again from the start.
+  return entries ? { done: true, entries } : stepWalk(ctx, { fresh: true });
+}
+
+function request(ctx: AdminContext, page?: number) {
+  return { endpoint: 'repositories' as const, params: { workspace: ctx.workspace }, query: { pagelen: PAGELEN, fields: FIELDS, ...(page ? { page } : {}) } };
+}
+
+function finished(state: WalkState): boolean {
+  return state.pages !== undefined ? state.read >= state.pages : !state.next || state.read >= MAX_PAGES;
+}
+
+/** The next pages: a few at once by number when Bitbucket gave a count, otherwise the one `next` names. */
+async function readRound(ctx: AdminContext, state: WalkState): Promise<{ pages: Array<Array<z.infer<typeof ApiRepository>>>; next?: string }> {
+  if (state.pages === undefined) {
+    const page = await ctx.bitbucket.get({ next: state.next! }, ListPage);
+    return { pages: [page.values], ...(page.next ? { next: page.next } : {}) };
+  }
+  const numbers = Array.from({ length: Math.min(PARALLEL_PAGES, state.pages - state.read) }, (_, i) => state.read + 1 + i);
+  const read = await Promise.all(numbers.map((page) => ctx.bitbucket.get(request(ctx, page), ListPage)));
+  return { pages: read.map((page) => page.values) };
+}
+
+async function keep(ctx: AdminContext, state: WalkState, pages: Array<Array<z.infer<typeof ApiRepository>>>, from = 1): Promise<void> {
+  const ttl = { ttlSeconds: Math.max(1, secondsLeft(ctx, state)) };
+  await Promise.all(pages.map((values, i) => ctx.store.set(pageKey(state.id, from + i), values.map(entry), ttl)));
+  // The state last: a step that stops between the two leaves pages no state counts, which are read again.
+  await ctx.store.set(WALK_KEY, state, ttl);
+}
+
+function entry(repo: z.infer<typeof ApiRepository>): WalkEntry {
+  return [repo.uuid, repo.slug, repo.name, repo.project?.key ?? '', repo.project?.name ?? 'No project'];
+}
+
+/** Every page the walk kept, each repository once: one made or removed during the walk shifts the pages by one. */
+async function gather(ctx: AdminContext, state: WalkState): Promise<WalkEntry[] | undefined> {
+  const pages = await mapLimit(Array.from({ length: state.read }, (_, i) => i + 1), 10, async (page) => z.array(Entry).safeParse(await ctx.store.get(pageKey(state.id, page))));
+  await ctx.store.delete(WALK_KEY);
+  if (pages.some((page) => !page.success)) return undefined;
+  const seen = new Set<string>();
+  return pages.flatMap((page) => page.data ?? []).filter(([uuid]) => !seen.has(uuid) && seen.add(uuid));
+}

@@ -1,0 +1,45 @@
+import type { RepositoryPage } from '../../src/contract/repositories';
+import { testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// A workspace too large, behind a Bitbucket too slow, for its repository list to be read within one
+// resolver call. Here the host stops a function at 0.4 of its limit (25 s → 10 s), as Forge does at
+// 25 s; 2,000 repositories at 2.5 s a page take far longer than that in one call. The page reads the
+// list in steps, each its own call, until every repository is there.
+
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await testSandbox({ simulator: { repositories: 2000, pullRequestsPerRepository: 0, historyDays: 1 }, connect: false, scheduledTriggers: false, functionTimeoutScale: 0.4 });
+}, 60_000);
+afterAll(() => sb.stop());
+const call = settingsCaller(() => sb);
+const LIST = '^/2\\.0/repositories/[^/]+$';
+const listed = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}'] ?? 0;
+
+/** Asks for the list the way the page does: again with the cursor while the answer says it is still loading. */
+async function loadAll(first: Record<string, unknown>): Promise<{ answers: RepositoryPage[]; last: RepositoryPage }> {
+  const answers = [data(await call('repositories/list', first))];
+  while (answers.at(-1)!.loading) answers.push(data(await call('repositories/list', { ...first, refresh: undefined, continue: answers.at(-1)!.loading!.cursor })));
+  return { answers, last: answers.at(-1)! };
+}
+
+it('reads the list in steps that each end inside the resolver time limit, and then has every repository', async () => {
+  sb.simulator.faults.add({ path: LIST, latencyMs: 2500 });
+  const before = listed();
+  const { answers, last } = await loadAll({ limit: 100 });
+  // Each page once, 100 repositories at a time, however many calls it took.
+  expect(listed() - before).toBe(20);
+  expect(sb.logs.filter((line) => /ran past its .* timeout/.test(line.message)).map((line) => line.message)).toEqual([]);
+  expect(answers.length).toBeGreaterThan(1);
+  // Progress only grows, against Bitbucket's count of the whole list.
+  const loaded = answers.flatMap((a) => (a.loading ? [a.loading.loaded] : []));
+  expect(loaded).toEqual([...loaded].sort((a, b) => a - b));
+  expect(answers[0]!.loading!.total).toBe(2000);
+  expect(last.total).toBe(2000);
+  expect(last.selection.repositories).toBe(2000);
+  const seen = new Set<string>();
+  for (let offset = 0; offset < last.total; offset += 100) {
+    for (const repository of data(await call('repositories/list', { offset, limit: 100 })).items) seen.add(repository.uuid);
+  }
+  expect(seen.size).toBe(2000);
+}, 180_000);
