@@ -1,7 +1,9 @@
 import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
-import { useCallback, useEffect, useState } from 'react';
-import type { RepositoryPage } from '../../../src/contract/repositories';
+import ProgressBar from '@atlaskit/progress-bar';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { z } from 'zod';
+import type { ListingCursor as ListingCursorSchema, RepositoryPage } from '../../../src/contract/repositories';
 import type { ResolverResult } from '../../../src/contract/resolvers';
 import { api, type Input } from './api';
 import { Field } from './Field';
@@ -14,6 +16,14 @@ import { styles } from './styles';
 
 const PAGE = 50;
 
+type ListingCursor = z.infer<typeof ListingCursorSchema>;
+
+/** "1,200 of ~5,000": Bitbucket's count is a guess, the list may change while it is read. */
+function progressText(loading: RepositoryPage['loading']): string {
+  if (!loading) return 'the start';
+  return `${loading.loaded.toLocaleString('en')}${loading.total !== undefined ? ` of ~${loading.total.toLocaleString('en')}` : ''}`;
+}
+
 export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
@@ -23,6 +33,7 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
   // Kept apart from the list's own error: the reload after a failed change must not clear it.
   const [actionProblem, setActionProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [loading, setLoading] = useState<RepositoryPage['loading']>();
 
   // Searching waits for a pause in typing: one request per search, not per key.
   useEffect(() => {
@@ -33,12 +44,36 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
     return () => clearTimeout(timer);
   }, [search]);
 
-  const load = useCallback(async (refresh = false) => {
-    const result = await api.repositories({ offset, limit: PAGE, ...(query ? { search: query } : {}), ...(refresh ? { refresh } : {}) });
-    if (result.ok) {
+  // A large workspace's list comes from Bitbucket in steps, one call each: the page asks on with the
+  // cursor of the last answer until the list is whole. A step that fails keeps what the earlier ones
+  // read (on the server), and Continue asks again from there.
+  const reading = useRef(0);
+  const shown = useRef<RepositoryPage['loading']>(undefined);
+  // The App hands a new function each render; the reading must not start over for that.
+  const changed = useRef(onChanged);
+  changed.current = onChanged;
+  const load = useCallback(async (how: { refresh?: boolean; from?: ListingCursor } = {}) => {
+    const run = ++reading.current;
+    let next: ListingCursor | undefined = how.from;
+    let first = true;
+    do {
+      const result = await api.repositories({ offset, limit: PAGE, ...(query ? { search: query } : {}), ...(how.refresh && first ? { refresh: true } : {}), ...(next ? { continue: next } : {}) });
+      // A newer reading (another page, search or refresh) took over: its answers are the ones to show.
+      if (run !== reading.current) return;
+      first = false;
+      if (!result.ok) {
+        setProblem(next ? `Reading the repository list stopped at ${progressText(shown.current)}. ${result.error.message}` : result.error.message);
+        return;
+      }
       setPage(result.data);
       setProblem(undefined);
-    } else setProblem(result.error.message);
+      const wasLoading = next !== undefined;
+      next = result.data.loading?.cursor;
+      shown.current = result.data.loading;
+      setLoading(result.data.loading);
+      // The status counts from the list too: once it is whole, it can say them.
+      if (wasLoading && !next) changed.current();
+    } while (next);
   }, [offset, query]);
 
   useEffect(() => void load(), [load]);
@@ -55,7 +90,23 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
   const select = (input: Input<'repositories/select'>) => change(() => api.select(input));
   const prComments = (repository: string, value: boolean) => change(() => api.overridePrComments({ repository, prComments: value }));
 
+  const progress = loading && (
+    <div style={styles.stack} data-testid="repositories-loading">
+      <span role="status">Loading repositories… {progressText(loading)}</span>
+      <ProgressBar ariaLabel="Repositories read from Bitbucket" value={loading.total ? loading.loaded / loading.total : 0} isIndeterminate={!loading.total} />
+    </div>
+  );
+  const resume = loading && problem && (
+    <SectionMessage appearance="error" title="Could not list the repositories">
+      <div style={styles.stack}>
+        <p style={{ margin: 0 }}>{problem}</p>
+        <div><Button onClick={() => void load({ from: loading.cursor })}>Continue loading</Button></div>
+      </div>
+    </SectionMessage>
+  );
   if (!page) return problem ? <SectionMessage appearance="error" title="Could not list the repositories"><p>{problem}</p></SectionMessage> : <p>Loading…</p>;
+  // The first reading is not over: there is no list to show or select from yet, only how far it is.
+  if (page.fetchedAt === undefined) return <div style={styles.stack}>{progress}{resume}</div>;
   const { selection } = page;
   const last = Math.min(page.offset + PAGE, page.total);
   return (
@@ -66,9 +117,10 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
         <Button onClick={() => void select({ scope: 'all', selected: false })} isDisabled={busy || selection.selected === 0}>Deselect all</Button>
       </div>
       <Field id="search" label="Search repositories" type="search" value={search} onChange={setSearch} placeholder="Name, slug or project" width={360}
-        help={`Listed from Bitbucket ${ago(page.fetchedAt)}.`} after={<Button onClick={() => void load(true)}>Refresh list</Button>} />
+        help={`Listed from Bitbucket ${ago(page.fetchedAt)}.`} after={<Button onClick={() => void load({ refresh: true })} isDisabled={!!loading && !problem}>Refresh list</Button>} />
       {actionProblem && <SectionMessage appearance="error" title="That change did not work"><p>{actionProblem}</p></SectionMessage>}
-      {problem && <SectionMessage appearance="error" title="Could not list the repositories"><p>{problem}</p></SectionMessage>}
+      {progress}
+      {resume || (problem && <SectionMessage appearance="error" title="Could not list the repositories"><p>{problem}</p></SectionMessage>)}
       <table style={styles.table} aria-busy={busy}>
         <thead>
           <tr>
