@@ -72,7 +72,17 @@ export async function applySelection(ctx: AdminContext, input: z.output<typeof S
 }
 
 function targetsOf(catalog: Catalog, input: z.output<typeof SelectionInput>): string[] {
-  if (input.scope === 'repositories') return [...new Set(input.repositories)];
+  if (input.scope === 'repositories') {
+    const targets = [...new Set(input.repositories)];
+    // A row the page showed before the list was read again without it (deleted or moved since):
+    // selected, it would only get a backfill that fails. Deselecting one stays possible.
+    const gone = input.selected ? targets.filter((uuid) => !catalog.byKey.has(keyPart(uuid))) : [];
+    if (gone.length) {
+      const what = gone.length === 1 && targets.length === 1 ? 'This repository is' : `${gone.length} of these repositories ${gone.length === 1 ? 'is' : 'are'}`;
+      throw new AdminActionError('not-found', `${what} no longer in this workspace (deleted or moved since the list was shown): nothing was changed. The list now shows the workspace as it is.`, 'repositories');
+    }
+    return targets;
+  }
   if (input.scope === 'all') return catalog.repositories.map((r) => r.uuid);
   const inProject = catalog.repositories.filter((r) => r.projectKey === input.project);
   if (!inProject.length) throw new AdminActionError('not-found', `project: no project with key "${input.project}" in this workspace (refresh the list if it is new)`, 'project');
