@@ -59,6 +59,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const deadLetters = dead;
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
+  if (selection?.repositories === 0 && selection.mode === 'all') notes.push('This workspace has no repositories yet: every repository created in it is forwarded from its first event.');
   const reasons: string[] = [];
   if (!connection?.activatedAt) reasons.push('PanDev is not connected yet: save the URL, the ingest token and the signing secret, check the connection, then activate.');
   else {
@@ -66,7 +67,8 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     if (!credentials.token) reasons.push('No ingest token is saved: deliveries are paused until one is.');
     if (!credentials.signingSecret) reasons.push('No signing secret is saved: deliveries are paused until one is.');
     if (check?.result?.ok === false) reasons.push('The last connection check failed: see Connection.');
-    if (selection?.selected === 0) reasons.push('No repository is selected: nothing is forwarded.');
+    // With all selected, an empty workspace's first repository is forwarded as soon as it is made.
+    if (selection?.selected === 0 && !(selection.mode === 'all' && selection.repositories === 0)) reasons.push('No repository is selected: nothing is forwarded.');
     if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} deliveries could not be delivered: see Dead letters, fix the cause and replay them.`);
     if (failedBackfills) reasons.push(`The backfill of ${failedBackfills} ${failedBackfills === 1 ? 'repository' : 'repositories'} failed: see Backfill.`);
   }

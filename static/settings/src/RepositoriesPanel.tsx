@@ -135,7 +135,7 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
         </tbody>
       </table>
       <div style={styles.row}>
-        <span style={styles.subtle}>{page.total ? `${page.offset + 1}–${last} of ${page.total.toLocaleString('en')}` : 'No repository matches.'}</span>
+        <span style={styles.subtle}>{page.total ? `${page.offset + 1}–${last} of ${page.total.toLocaleString('en')}` : selection.repositories ? 'No repository matches.' : 'This workspace has no repositories yet.'}</span>
         <Button onClick={() => setOffset(Math.max(0, page.offset - PAGE))} isDisabled={page.offset === 0}>Previous</Button>
         <Button onClick={() => page.nextOffset !== undefined && setOffset(page.nextOffset)} isDisabled={page.nextOffset === undefined}>Next</Button>
       </div>

@@ -1,0 +1,15 @@
+import { browserSandbox, type BrowserSandbox } from './helpers';
+
+// A workspace with no repositories yet: the page says so, instead of a search that matched nothing.
+
+let env: BrowserSandbox;
+beforeAll(async () => (env = await browserSandbox({ simulator: { repositories: 0 }, liveEvents: false, scheduledTriggers: false })));
+afterAll(() => env.stop());
+
+it('says the workspace has no repositories yet, and that new ones will be forwarded', async () => {
+  const tab = await env.open();
+  await tab.getByText('This workspace has no repositories yet.', { exact: true }).waitFor();
+  await tab.getByTestId('status').getByText('every repository created in it is forwarded from its first event', { exact: false }).waitFor();
+  expect(await tab.getByText('No repository matches.').count()).toBe(0);
+  expect(await tab.getByText('Needs attention', { exact: true }).count()).toBe(0);
+});
