@@ -113,3 +113,22 @@ it('a branch made from a feature branch that was squash-merged first is measured
   // The repository's median lead time: #1's 3 days 3 hours and #2's 2 days 2 hours, not a's work twice.
   expect(figures.repo.leadTime).toMatchObject({ seconds: (3 * 86_400 + 3 * 3600 + 2 * 86_400 + 2 * 3600) / 2, pullRequests: 2 });
 });
+
+it('a pull request from a branch whose earlier pull request was declined is measured from the branch\'s new life, not its old commits', async () => {
+  const kv = new MemoryStore({ now: () => Date.UTC(2026, 10, 20) });
+  const facts = factsStore(kv);
+  await push(kv, 'main', day(1), [{ name: 'm1', date: day(1), parents: [] }]);
+  await push(kv, 'feature/x', day(2, 11), [{ name: 'x1', date: day(2, 9), parents: ['m1'] }], true);
+  await pullRequest(kv, 'pullrequest:created', day(2, 12), { id: 1, state: 'OPEN', source: ['feature/x', 'x1'], destination: ['main', 'm1'], created: day(2, 12) });
+  await pullRequest(kv, 'pullrequest:rejected', day(3), { id: 1, state: 'DECLINED', source: ['feature/x', 'x1'], destination: ['main', 'm1'], created: day(2, 12) });
+  // The branch lives on: new work on day 5, and a new pull request from it, merged on day 6.
+  await push(kv, 'feature/x', day(5, 11), [{ name: 'x2', date: day(5, 10), parents: ['x1'] }]);
+  await pullRequest(kv, 'pullrequest:created', day(5, 12), { id: 2, state: 'OPEN', source: ['feature/x', 'x2'], destination: ['main', 'm1'], created: day(5, 12) });
+  await push(kv, 'main', day(6), [{ name: 'mx', date: day(6), parents: ['m1', 'x2'] }]);
+  await pullRequest(kv, 'pullrequest:fulfilled', day(6), { id: 2, state: 'MERGED', source: ['feature/x', 'x2'], destination: ['main', 'm1'], created: day(5, 12), merge: 'mx' });
+
+  const figures = await figuresFor(facts, (await facts.pullRequest(REPOSITORY, 2))!, Date.UTC(2026, 10, 20));
+  // x1 was the declined pull request's work: the new one began with x2 (README: the next pull request starts afresh).
+  expect(figures.pr.coding).toEqual({ seconds: 2 * 3600 });
+  expect(figures.repo.leadTime).toMatchObject({ seconds: 86_400 + 2 * 3600, pullRequests: 1 });
+});

@@ -34,12 +34,16 @@ export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | unde
  * hold the feature branch this one was made from). The walk needs every commit seen, which the
  * figures read anyway; delivering a pull request reads none. `stored` are the repository's pull
  * requests: a squash-merged one left its branch's commits out of the destination's ancestry, and
- * its source commit tells them. Kept as it was when the commits seen do not settle it.
+ * its source commit tells them. Kept as it was when the commits seen do not settle it, and never
+ * moved earlier than the branch's first push in this life.
  */
 export function measured(pr: PullRequestFacts, graph: CommitGraph, stored: Iterable<PullRequestFacts> = []): PullRequestFacts {
   if (!pr.firstCommitFromBranch || !pr.firstCommitOn || !pr.sourceCommit || !pr.destinationCommit) return pr;
   const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit), mergedOthers(pr, stored));
   if (walk.incomplete || !walk.firstCommitAt || walk.firstCommitAt === pr.firstCommitOn) return pr;
+  // Never before the branch's life: older commits the destination lacks are an earlier pull
+  // request's (declined, or squashed without being stored), not this one's.
+  if (Date.parse(walk.firstCommitAt) < Date.parse(pr.firstCommitOn)) return pr;
   return { ...pr, firstCommitOn: walk.firstCommitAt };
 }
 
