@@ -83,6 +83,18 @@ describe('files the configuration names', () => {
     expect(loadConfig({ env: { ...minimal, BITBUCKET_CA_FILE: ca, BRIDGE_DB: path.join(dir, 'new', 'folders', 'state.db') } }).bitbucket.caFile).toBe(ca);
   });
 
+  it('takes the CA files the YAML names as CA files (a *File key that is not a secret)', () => {
+    const ca = path.join(__dirname, 'tls', 'localhost.crt');
+    const yaml = path.join(dir, 'ca.yaml');
+    writeFileSync(yaml, `bitbucket:\n  caFile: ${ca}\npandev:\n  caFile: ${ca}\n`);
+    const warnings: string[] = [];
+    const config = loadConfig({ file: yaml, env: minimal, warn: (message) => warnings.push(message) });
+    expect(config.bitbucket.caFile).toBe(ca);
+    expect(config.pandev.caFile).toBe(ca);
+    // A certificate is public: no warning that others can read it.
+    expect(warnings).toEqual([]);
+  });
+
   it('names a state folder the bridge cannot write, even when the state file itself is writable (the CLI)', async () => {
     // SQLite in WAL mode keeps -wal and -shm files beside the state file. Run as a user the folder
     // refuses: this one, or nobody when the tests run as root (whom no mode refuses).

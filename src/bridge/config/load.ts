@@ -29,6 +29,8 @@ const YamlFile = z.strictObject({
   tuning: any,
 });
 
+const secretFileKeys = new Set(['tokenFile', 'signingSecretFile', 'webhookSecretFile']);
+
 type Raw = Record<string, Record<string, unknown>>;
 type Env = Record<string, string | undefined>;
 
@@ -86,7 +88,8 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
   const doc = checked.data as Record<string, Record<string, unknown> | undefined>;
   for (const section of ['bitbucket', 'pandev', 'bridge'] as const) {
     for (const [key, value] of Object.entries(doc[section] ?? {})) {
-      if (key.endsWith('File')) readSecretFile(String(value), `${file}: ${section}.${key}`, raw[section]!, key.slice(0, -4), report);
+      // caFile ends in File too, but is a path the HTTP stack reads, not a secret to read here.
+      if (secretFileKeys.has(key)) readSecretFile(String(value), `${file}: ${section}.${key}`, raw[section]!, key.slice(0, -4), report);
       else raw[section]![key] = value;
     }
   }
