@@ -2,8 +2,9 @@ import { RateBudget } from '../core/budget/rate-budget';
 import { secretKeys, settingsStore } from '../core/config/settings';
 import { outboxStore, prefixes } from '../core/deliver/outbox';
 import type { BodyBuilder, ForwardContext } from '../core/pipeline/context';
-import { systemClock, type Clock, type SecretStore } from '../core/ports';
+import { systemClock, type Clock, type Logger, type SecretStore } from '../core/ports';
 import type { BridgeConfig } from './config/schema';
+import { rotatingSecret, type RotatingSecret } from './config/secret-file';
 import { localQueue, type LocalQueue } from './delivery/local-queue';
 import { httpClient } from './http/request';
 import type { BridgeLogger } from './ops/logger';
@@ -40,22 +41,34 @@ export interface OpenOptions {
   beside?: boolean;
 }
 
-export function configSecrets(config: BridgeConfig): SecretStore {
-  const values = new Map<string, string>([
-    [secretKeys.token, config.pandev.token],
-    [secretKeys.signingSecret, config.pandev.signingSecret],
+/**
+ * PanDev's token and signing secret. Given as files, they are read again each time deliveries read
+ * them (once per batch): a rotated secret is in use from the next batch on, so a delivery is not
+ * dead-lettered with a 401 for a token that was already replaced.
+ */
+export function configSecrets(config: BridgeConfig, log?: Logger): SecretStore {
+  const files = new Map<string, RotatingSecret>([
+    [secretKeys.token, rotatingSecret(config.pandev.token, config.pandev.tokenFile, 'the PanDev ingest token', log)],
+    [secretKeys.signingSecret, rotatingSecret(config.pandev.signingSecret, config.pandev.signingSecretFile, 'the PanDev signing secret', log)],
   ]);
+  // What the core set or deleted (nothing in the bridge does today) wins over the configuration.
+  const overridden = new Map<string, string | undefined>();
   return {
-    get: async (key) => values.get(key),
-    set: async (key, value) => void values.set(key, value),
-    delete: async (key) => void values.delete(key),
+    get: async (key) => {
+      if (overridden.has(key)) return overridden.get(key);
+      const secret = files.get(key);
+      secret?.reread();
+      return secret?.value;
+    },
+    set: async (key, value) => void overridden.set(key, value),
+    delete: async (key) => void overridden.set(key, undefined),
   };
 }
 
 export async function openBridge(config: BridgeConfig, options: OpenOptions): Promise<BridgeContext> {
   const clock = options.clock ?? systemClock;
   const store = openSqliteStore(config.bridge.db, clock);
-  const secrets = configSecrets(config);
+  const secrets = configSecrets(config, options.log);
   const metrics = bridgeMetrics({ outbox: () => store.count(prefixes.outbox), dead: () => store.count(prefixes.dead) });
   const pandev = httpClient({ timeoutMs: 60_000, maxSockets: 16, ...(config.pandev.caFile ? { caFile: config.pandev.caFile } : {}) });
   const ctx: ForwardContext = {

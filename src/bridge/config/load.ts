@@ -146,6 +146,8 @@ function mergeEnv(env: Env, raw: Raw, report: Report): void {
 function readSecretFile(file: string, where: string, into: Record<string, unknown>, key: string, report: Report): void {
   try {
     into[key] = readFileSync(file, 'utf8').trim();
+    // Kept so a running bridge can read a rotated secret again (secret-file.ts).
+    into[`${key}File`] = file;
   } catch (error) {
     report.problems.push(`${where}=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     return;

@@ -43,6 +43,8 @@ export const BridgeConfig = z
       /** Where a Data Center instance lives under a path of its host, e.g. /bitbucket. */
       contextPath: z.string().regex(/^(\/[\w.~-]+)+$/, 'must look like /bitbucket (no trailing slash)').optional(),
       token: Text,
+      /** Where the token was read from, if a file: it is read again when Bitbucket refuses the token. */
+      tokenFile: z.string().optional(),
       /** Cloud API tokens authenticate as email:token (Basic); without it the token is a Bearer token. */
       username: Text.optional(),
       /** Cloud only: the workspace slug or UUID to poll. */
@@ -58,7 +60,15 @@ export const BridgeConfig = z
       /** Part of every delivery id; defaults to the instance URL, so keep it when the host name changes. */
       instanceId: Text.optional(),
     }),
-    pandev: z.object({ url: UrlWithoutCredentials('PANDEV_TOKEN or PANDEV_TOKEN_FILE'), token: Text, signingSecret: Text, caFile: Text.optional() }),
+    pandev: z.object({
+      url: UrlWithoutCredentials('PANDEV_TOKEN or PANDEV_TOKEN_FILE'),
+      token: Text,
+      signingSecret: Text,
+      caFile: Text.optional(),
+      /** Where the secrets were read from, if files: read again before each batch of deliveries. */
+      tokenFile: z.string().optional(),
+      signingSecretFile: z.string().optional(),
+    }),
     bridge: z.object({
       db: Text.default('./pandev-bridge.db'),
       pollSeconds: z.number().min(1).max(86_400).default(60),

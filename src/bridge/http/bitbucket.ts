@@ -15,6 +15,11 @@ export interface BitbucketHttp {
   /** e.g. https://bitbucket.example.com/bitbucket (host and context path, no trailing slash). */
   baseUrl: string;
   authorization: string;
+  /**
+   * Reads a token file again after a 401 (a rotated secret: no restart needed); true when
+   * `authorization` changed, and the request is then made once more with it.
+   */
+  reauthorize?: () => boolean;
   send: HttpSend;
   limiter: Limiter;
   metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'> & Partial<Pick<BridgeMetrics, 'lastAnswer'>>;
@@ -41,9 +46,10 @@ const BACKOFF_MAX_MS = 60_000;
 export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { body: string }): Promise<HttpResponse> {
   const maxRetries = http.maxRateLimitRetries ?? 8;
   const random = http.random ?? Math.random;
-  const headers: Record<string, string> = { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
   const signal = http.signal ? { signal: http.signal } : {};
+  let reauthorized = false;
   for (let attempt = 0; ; attempt++) {
+    const headers: Record<string, string> = { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
     if (http.signal?.aborted) throw new StoppingError();
     const release = await http.limiter.acquire(http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
     let response: HttpResponse;
@@ -59,6 +65,14 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     }
     http.metrics?.bitbucketRequests.inc({ status: String(response.status) });
     if (http.metrics?.lastAnswer) http.metrics.lastAnswer.at = Date.now();
+    if (response.status === 401 && !reauthorized) {
+      reauthorized = true;
+      // Another request may have read the new token while this one was in flight.
+      if (http.reauthorize?.() || headers.Authorization !== http.authorization) {
+        await response.text().catch(() => '');
+        continue;
+      }
+    }
     if (response.status !== 429) return response;
     http.metrics?.bitbucketRateLimited.inc();
     if (attempt >= maxRetries) return response;

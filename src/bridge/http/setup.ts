@@ -4,6 +4,7 @@ import type { BridgeMetrics } from '../ops/metrics';
 import { authorizationHeader, type BitbucketHttp } from './bitbucket';
 import { limiter } from './limiter';
 import { httpClient } from './request';
+import { rotatingSecret } from '../config/secret-file';
 
 // Bitbucket's base URL and the HTTP stack toward it, from the configuration. For Data Center the base
 // is the host plus its context path (given as `contextPath`, or as the URL's own path); for Cloud
@@ -24,9 +25,15 @@ export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMe
   const { bitbucket } = config;
   const stopping = new AbortController();
   const client = httpClient({ timeoutMs: bitbucket.timeoutSeconds * 1000, maxSockets: bitbucket.concurrency, ...(bitbucket.caFile ? { caFile: bitbucket.caFile } : {}) });
-  return {
+  const token = rotatingSecret(bitbucket.token, bitbucket.tokenFile, 'the Bitbucket token', extras.log);
+  const http = {
     baseUrl: bitbucketBaseUrl(config),
     authorization: authorizationHeader(bitbucket.token, bitbucket.username),
+    reauthorize: () => {
+      if (!token.reread()) return false;
+      http.authorization = authorizationHeader(token.value, bitbucket.username);
+      return true;
+    },
     send: client.send,
     limiter: limiter({ ratePerSecond: bitbucket.requestsPerSecond, burst: bitbucket.burst, concurrency: bitbucket.concurrency }),
     ...(extras.metrics ? { metrics: extras.metrics } : {}),
@@ -35,4 +42,5 @@ export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMe
     close: client.close,
     stop: () => stopping.abort(),
   };
+  return http;
 }

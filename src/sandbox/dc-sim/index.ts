@@ -7,6 +7,7 @@
 // needsWork, addComment, editComment, deleteComment, mergePullRequest, declinePullRequest,
 // reopenPullRequest, deletePullRequest, pushCommits, forcePush, createBranch, deleteBranch, createTag, deleteTag,
 // setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultRule } from '../cloud-sim/http/faults';
@@ -88,6 +89,11 @@ export interface DcSimulator {
   stats(): SimStats;
   resetStats(): void;
   setRateLimit(limit: RateLimit | null): void;
+  /**
+   * Replaces a credential's token, as revoking a PAT and creating another does: the old text
+   * authenticates nobody from now on. Returns the new token (also in `credentials`).
+   */
+  rotateToken(label: 'admin' | 'user'): string;
   /** Random live activity every `intervalMs` (default 2000) until the returned function is called. */
   startActivity(options?: { intervalMs?: number }): () => void;
   stop(): Promise<void>;
@@ -159,6 +165,12 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     setRateLimit,
+    rotateToken: (label) => {
+      const token = model.tokens.find((candidate) => candidate.label === label)!;
+      token.token = randomBytes(33).toString('base64');
+      credentials[label].token = token.token;
+      return token.token;
+    },
     startActivity: (activityOptions = {}) => {
       const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);
       activities.add(stopActivity);

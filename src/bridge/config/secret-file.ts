@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '../../core/ports';
+
+// A secret given as a file is usually a mounted secret that something else rotates (a Kubernetes
+// Secret, a Vault agent rewriting it): reading the file again lets a running bridge take the new value,
+// where reading it once at start kept the expired one until someone restarted it. A value given in a
+// variable cannot change under a running process, so it stays as it was.
+
+export interface RotatingSecret {
+  /** The value in use. */
+  readonly value: string;
+  /**
+   * Reads the file again (nothing for a variable's value); true when it now holds another value, which
+   * `value` becomes. A file that is missing or empty for a moment (a writer between truncate and write)
+   * keeps the old value.
+   */
+  reread(): boolean;
+}
+
+/**
+ * `what` names the secret in the log ("the Bitbucket token"); the log says that the value changed and
+ * which file it came from, never the value.
+ */
+export function rotatingSecret(initial: string, file: string | undefined, what: string, log?: Logger): RotatingSecret {
+  let value = initial;
+  let problem: string | undefined;
+  return {
+    get value() {
+      return value;
+    },
+    reread() {
+      if (file === undefined) return false;
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8').trim();
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? String(error);
+        if (problem !== code) log?.warn({ file, problem: code }, `could not read ${what} again from its file; the value read before stays in use`);
+        problem = code;
+        return false;
+      }
+      problem = undefined;
+      if (!text || text === value) return false;
+      value = text;
+      log?.info({ file }, `${what} changed in its file; using the new value from now on`);
+      return true;
+    },
+  };
+}
