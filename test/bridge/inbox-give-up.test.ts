@@ -96,6 +96,52 @@ it('drops at once a webhook whose repository is gone under its name (renamed sin
   }
 });
 
+it('counts the day from the first try, not from arrival: a webhook saved before a two-day outage is kept when that try fails', async () => {
+  const db = `${env.dir}/outage.db`;
+  const lines: string[] = [];
+  const first = await startBridge(env.config({ BRIDGE_DB: db }), { manual: true, log: quietLogger(lines), timeScale: 1 });
+  const repo = projectRepositories(env.sim)[0]!;
+  const repository = `${repo.projectKey}/${repo.slug}`;
+  let pushed: ReturnType<typeof env.sim.actions.pushCommits>;
+  try {
+    await first.runPass();
+    await first.bridge.queue.idle();
+    // A slow read holds the repository's lock while the webhook comes; then the bridge stops.
+    const slow = env.sim.faults.add({ path: `/repos/${repo.slug}/(pull-requests|branches|tags)$`, latencyMs: 5000 });
+    const faulted = env.sim.stats().faulted;
+    const passing = first.runPass();
+    await until(() => env.sim.stats().faulted > faulted, 30_000, 'the slow read');
+    pushed = env.sim.actions.pushCommits({ repository, commits: 1 });
+    expect((await signedPost(first.ops.url, pushed.events[0]!.eventKey, pushed.events[0]!.body)).status).toBe(202);
+    await first.stop();
+    await passing;
+    env.sim.faults.remove(slow);
+    expect(lines.some((line) => line.includes('a saved webhook'))).toBe(false);
+  } finally {
+    await first.stop();
+  }
+
+  // Two days later the bridge starts again, and Bitbucket fails its first try for a passing reason.
+  const failing = env.sim.faults.add({ path: '/commits$', status: 500 });
+  const second = await startBridge(env.config({ BRIDGE_DB: db }), { manual: true, log: quietLogger(lines), timeScale: 1, clock: { now: () => Date.now() + 2 * 24 * 3600_000 } });
+  try {
+    await until(() => lines.some((line) => line.includes('a saved webhook')), 30_000, 'the first try');
+    expect(lines.filter((line) => line.includes('a saved webhook')).map((line) => JSON.parse(line).msg)).toEqual(['a saved webhook could not be handled; it is tried again after the next pass']);
+    expect(second.bridge.store.count('dc:inbox:')).toBe(1);
+
+    env.sim.faults.remove(failing);
+    await second.runPass();
+    await until(() => second.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhook handled');
+    await second.bridge.queue.idle();
+    const mine = env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === pushed.commits[0]);
+    expect(mine).toHaveLength(1);
+    expect(lines.some((line) => line.includes('is given up'))).toBe(false);
+  } finally {
+    env.sim.faults.clear();
+    await second.stop();
+  }
+});
+
 function signedPost(base: string, eventKey: string, payload: unknown): Promise<Response> {
   const body = JSON.stringify(payload);
   return fetch(`${base}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signature(WEBHOOK_SECRET, body) }, body });

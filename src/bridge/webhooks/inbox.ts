@@ -13,10 +13,12 @@ import type { KeyedLock } from '../util/keyed-lock';
 // handles what is left. The backlog is bounded: past it, webhooks are refused with 503 (the poll finds
 // what they carry, except deletions) rather than filling the disk while Bitbucket or PanDev is down.
 
-const Entry = z.object({ body: z.string(), at: z.number(), attempts: z.number().default(0) });
+// `failingSince`: the first failed try. The day before giving up counts from there, not from `at`: a
+// webhook saved just before a long outage (the bridge down, then restarted) gets its day of tries.
+const Entry = z.object({ body: z.string(), at: z.number(), attempts: z.number().default(0), failingSince: z.number().optional() });
 type Entry = z.infer<typeof Entry>;
 
-/** A webhook whose Bitbucket reads keep failing is tried on each pass for this long, then given up. */
+/** A webhook whose Bitbucket reads keep failing is tried on each pass for this long after its first failure, then given up. */
 const GIVE_UP_AFTER_MS = 24 * 3600_000;
 const PREFIX = `${kvKey('dc', 'inbox')}:`;
 
@@ -96,8 +98,8 @@ export function webhookInbox(options: InboxOptions): Inbox {
         if (options.stopping()) return;
         if (cannotSucceed(error)) {
           options.log.error({ repository: repo, reason: errorMessage(error) }, 'a saved webhook could not be handled and is dropped; the poll finds what it can of it');
-        } else if (options.clock.now() - entry.data.at < GIVE_UP_AFTER_MS) {
-          await store.set(saved.key, { ...entry.data, attempts: entry.data.attempts + 1 });
+        } else if (options.clock.now() - (entry.data.failingSince ?? options.clock.now()) < GIVE_UP_AFTER_MS) {
+          await store.set(saved.key, { ...entry.data, attempts: entry.data.attempts + 1, failingSince: entry.data.failingSince ?? options.clock.now() });
           options.log.warn({ repository: repo, attempts: entry.data.attempts + 1, reason: errorMessage(error), bitbucket: error instanceof BitbucketError }, 'a saved webhook could not be handled; it is tried again after the next pass');
           return;
         } else {
