@@ -82,7 +82,7 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox'>)
     // Their builds are watched as if the poll had seen the move (the poll will find the tips known);
     // a repository another shard polls is watched there.
     const tips = moves.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
-    if (r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key })) await watchTips(key, tips, 'webhook', r.deps);
+    if (r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key })) await watchTips({ id: key, name: `${repository.project.key}/${repository.slug}` }, tips, 'webhook', r.deps);
     return;
   }
   if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, r.deps))) return;

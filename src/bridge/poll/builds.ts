@@ -36,9 +36,16 @@ const STATS_BATCH = 100;
 
 const Counts = z.record(z.string(), z.looseObject({}));
 
-/** Puts moved tips on the repository's watch (from now: a push is live whatever its commits' dates). */
-export async function watchTips(repo: string, tips: string[], origin: NonNullable<WatchedCommit['o']>, deps: Pick<PollDeps, 'state' | 'ctx'>): Promise<void> {
+/** Ended-early commits named in the warning, at most: a burst of thousands would make one huge log line. */
+const NAMED_IN_WARNING = 100;
+
+/**
+ * Puts moved tips on the repository's watch (from now: a push is live whatever its commits' dates).
+ * `name` (PROJECT/slug) is for the operator: the state is keyed by `id`, which survives renames.
+ */
+export async function watchTips(repository: { id: string; name: string }, tips: string[], origin: NonNullable<WatchedCommit['o']>, deps: Pick<PollDeps, 'state' | 'ctx'>): Promise<void> {
   if (!tips.length) return;
+  const repo = repository.id;
   const now = deps.ctx.clock.now();
   const watch = await deps.state.builds(repo);
   const commits = new Map(watch.commits.map((c) => [c.id, c]));
@@ -51,7 +58,15 @@ export async function watchTips(repo: string, tips: string[], origin: NonNullabl
   const watching = [...commits.values()].filter((c) => c.until > now);
   const over = watching.slice(0, Math.max(0, watching.length - MAX_WATCHED));
   for (const commit of over) commits.set(commit.id, { ...commit, until: now });
-  if (over.length) deps.ctx.log.warn({ repository: repo, ended: over.length, watched: MAX_WATCHED }, 'more tips moved within two hours than are watched; the oldest get their last build-status read now, and builds they report later are not seen');
+  if (over.length) {
+    // Which commits, so the operator can check their builds in Bitbucket (or replay them another way).
+    const named = over.slice(0, NAMED_IN_WARNING).map((commit) => commit.id);
+    const more = over.length - named.length;
+    deps.ctx.log.warn(
+      { repository: repository.name, repositoryId: repo, ended: over.length, watched: MAX_WATCHED, commits: named, ...(more ? { more } : {}) },
+      'more tips moved within two hours than are watched; the oldest (commits) get their last build-status read now, and builds they report later are not seen',
+    );
+  }
   await deps.state.saveBuilds(repo, { commits: [...commits.values()] });
 }
 

@@ -135,6 +135,6 @@ function failureReason(error: unknown, name: string): string {
 async function builds(repository: Repository, first: boolean, moved: RefPass['moved'], deps: PollDeps): Promise<number> {
   const old = first ? moved.filter((tip) => tip.at < deps.ctx.clock.now() - watchWindowMs).map((tip) => tip.id) : [];
   const recent = moved.map((tip) => tip.id).filter((id) => !old.includes(id));
-  await watchTips(String(repository.id), recent, first ? 'backfill' : 'poll', deps);
+  await watchTips({ id: String(repository.id), name: `${repository.project.key}/${repository.slug}` }, recent, first ? 'backfill' : 'poll', deps);
   return readBuildsOnce(repository, old, deps);
 }
