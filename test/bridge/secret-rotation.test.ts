@@ -50,6 +50,28 @@ describe('a rotated secret file', () => {
     }
   });
 
+  it('webhooks: a secret replaced in BRIDGE_WEBHOOK_SECRET_FILE verifies the next webhook (Data Center does not send a refused one again)', async () => {
+    const secretFile = path.join(env.dir, 'webhook-key');
+    writeSecret(secretFile, 'old-webhook-secret');
+    const lines: string[] = [];
+    const running = await inProcessBridge(env.config({ BITBUCKET_TOKEN: env.sim.credentials.admin.token, BRIDGE_WEBHOOK_SECRET: '', BRIDGE_WEBHOOK_SECRET_FILE: secretFile, BRIDGE_DB: `${env.dir}/webhook.db` }), lines);
+    const hook = env.sim.webhooks.register(`${running.ops.url}/webhooks/bitbucket`, 'new-webhook-secret');
+    try {
+      await settledPass(running);
+      // The webhook's secret was changed in Bitbucket and in the mounted file.
+      writeSecret(secretFile, 'new-webhook-secret');
+      const repo = projectRepositories(env.sim)[0]!;
+      env.sim.actions.pushCommits({ repository: `${repo.projectKey}/${repo.slug}`, commits: 1 });
+      await env.sim.webhooks.idle();
+      expect(env.sim.webhooks.deliveries().map((d) => d.status)).toEqual([202]);
+      expect(logged(lines).map((line) => line.msg)).toContain('the webhook secret changed in its file; using the new value from now on');
+      expect(lines.some((line) => line.includes('old-webhook-secret') || line.includes('new-webhook-secret'))).toBe(false);
+    } finally {
+      env.sim.webhooks.remove(hook);
+      await running.stop();
+    }
+  });
+
   describe('PanDev', () => {
     let sink: PanDevSink;
     const rotated = { token: 'rotated-ingest-token', secret: 'rotated-signing-secret' };

@@ -77,6 +77,8 @@ export const BridgeConfig = z
       shard: ShardSpec.default({ index: 0, count: 1 }),
       /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
       webhookSecret: Text.optional(),
+      /** Where it was read from, if a file: read again when a signature does not match. */
+      webhookSecretFile: z.string().optional(),
       /** Webhooks saved and not yet handled, at most; past it they get 503 (see webhooks/inbox.ts). */
       webhookBacklog: z.number().int().min(1).max(1_000_000).default(10_000),
       logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

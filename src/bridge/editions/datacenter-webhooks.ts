@@ -6,6 +6,7 @@ import { epochMs, type PullRequest } from '../../core/enrich/datacenter/schema';
 import { refStateStore } from '../../core/pipeline/ref-state';
 import { NULL_HASH } from '../../core/payload/datacenter';
 import type { BridgeConfig } from '../config/schema';
+import type { RotatingSecret } from '../config/secret-file';
 import type { Selection } from '../config/selection';
 import { watchTips } from '../poll/builds';
 import { moveCommits, type MoveCommits } from '../poll/commits';
@@ -25,13 +26,16 @@ export interface ReceiveDeps {
   select: Selection;
   instance: string;
   inbox: Inbox;
+  /** BRIDGE_WEBHOOK_SECRET; read again from its file when a signature does not match (a rotated secret). */
+  webhookSecret: RotatingSecret;
 }
 
 /** Verifies, parses and saves a webhook; answers 202 only once it is in the state database. */
 export async function receiveWebhook(headers: Record<string, string | undefined>, raw: Buffer, r: ReceiveDeps): Promise<WebhookResult> {
-  const secret = r.config.bridge.webhookSecret;
-  if (!secret) return { status: 401, message: 'webhooks are off: set BRIDGE_WEBHOOK_SECRET (the secret of the Bitbucket webhook) to receive them' };
-  if (!verify(secret, raw, headers['x-hub-signature'])) return { status: 401, message: 'X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET' };
+  const secret = r.webhookSecret;
+  if (!secret.value) return { status: 401, message: 'webhooks are off: set BRIDGE_WEBHOOK_SECRET (the secret of the Bitbucket webhook) to receive them' };
+  const signed = headers['x-hub-signature'];
+  if (!verify(secret.value, raw, signed) && !(secret.reread() && verify(secret.value, raw, signed))) return { status: 401, message: 'X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET' };
   let payload: unknown;
   try {
     payload = JSON.parse(raw.toString('utf8'));
@@ -68,7 +72,7 @@ export async function receiveWebhook(headers: Record<string, string | undefined>
 const REMEMBER_WEBHOOKS_SECONDS = 30 * 24 * 3600;
 
 /** One saved webhook (verified and parsed once already), run under its repository's lock by the inbox. */
-export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox'>): Promise<void> {
+export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' | 'webhookSecret'>): Promise<void> {
   const payload: unknown = JSON.parse(body);
   const eventKey = signedEventKey(undefined, payload);
   const parsed = typeof eventKey === 'string' ? parseWebhook(eventKey, payload) : undefined;

@@ -3,6 +3,7 @@ import { dcClient } from '../../core/enrich/datacenter/client';
 import type { Repository } from '../../core/enrich/datacenter/schema';
 import type { Logger } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
+import { rotatingSecret } from '../config/secret-file';
 import { selection } from '../config/selection';
 import type { BridgeContext } from '../context';
 import { dcTransport } from '../http/bitbucket';
@@ -32,6 +33,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state: pollState(bridge.store), instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
       const handling = { config, deps, select, instance };
+      const webhookSecret = rotatingSecret(config.bridge.webhookSecret ?? '', config.bridge.webhookSecretFile, 'the webhook secret', bridge.log);
       const inbox = webhookInbox({
         store: bridge.store,
         lock,
@@ -67,7 +69,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
           return pollBuildWatches((repositories ?? []).filter((repository) => polled.has(String(repository.id))), deps, lock);
         },
         resume: () => inbox.resume(),
-        webhook: (headers, raw) => receiveWebhook(headers, raw, { ...handling, inbox }),
+        webhook: (headers, raw) => receiveWebhook(headers, raw, { ...handling, inbox, webhookSecret }),
       };
     },
   };
