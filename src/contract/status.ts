@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { BackfillView } from './repositories';
 
 // The Status part of the settings page: is data flowing, and if not, what needs an admin.
@@ -12,6 +13,13 @@ export interface DeliveryCounts {
   droppedBy: Record<string, number>;
 }
 
+/**
+ * Something the status tells beside its reasons: `warning` when something could not be found out just
+ * now (passing trouble), `info` when all is as it should be but worth knowing (an empty workspace).
+ */
+export const StatusNote = z.object({ severity: z.enum(['info', 'warning']), text: z.string() });
+export type StatusNote = z.infer<typeof StatusNote>;
+
 export interface BackfillRow extends BackfillView {
   repository: string;
   name: string;
@@ -24,8 +32,8 @@ export interface StatusView {
   /** Left out when the repository list could not be read and no earlier copy is kept (see `notes`). */
   selectedRepositories?: number;
   repositories?: number;
-  /** What the status could not find out just now, and why; passing trouble, not a reason for attention. */
-  notes: string[];
+  /** What the status could not find out just now and why, or what is worth knowing; never a reason for attention. */
+  notes: StatusNote[];
   /** The newest successful delivery or reconciliation pass. */
   lastSync?: { at: number; source: 'delivery' | 'reconciliation' };
   /** Deliveries of the last 24 hours by outcome. */

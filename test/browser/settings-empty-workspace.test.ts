@@ -9,7 +9,11 @@ afterAll(() => env.stop());
 it('says the workspace has no repositories yet, and that new ones will be forwarded', async () => {
   const tab = await env.open();
   await tab.getByText('This workspace has no repositories yet.', { exact: true }).waitFor();
-  await tab.getByTestId('status').getByText('every repository created in it is forwarded from its first event', { exact: false }).waitFor();
+  const message = tab.getByTestId('status').locator('section', { hasText: 'every repository created in it is forwarded from its first event' });
+  await message.waitFor();
+  // Information, not a warning: nothing here needs the admin.
+  expect(await message.getByRole('img', { name: 'information' }).count()).toBe(1);
+  expect(await message.getByRole('img', { name: 'warning' }).count()).toBe(0);
   expect(await tab.getByText('No repository matches.').count()).toBe(0);
   expect(await tab.getByText('Needs attention', { exact: true }).count()).toBe(0);
 });

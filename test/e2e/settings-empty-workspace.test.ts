@@ -15,7 +15,7 @@ it('is connected, not in need of attention, and says that new repositories will 
   expect(data(await call('repositories/list'))).toMatchObject({ items: [], total: 0, selection: { mode: 'all', selected: 0, repositories: 0 } });
   const status = data(await call('status/get'));
   expect(status).toMatchObject({ state: 'connected', reasons: [], selectedRepositories: 0, repositories: 0 });
-  expect(status.notes).toEqual(['This workspace has no repositories yet: every repository created in it is forwarded from its first event.']);
+  expect(status.notes).toEqual([{ severity: 'info', text: 'This workspace has no repositories yet: every repository created in it is forwarded from its first event.' }]);
 });
 
 it('still needs attention when the admin deselected all: a new repository would not be forwarded', async () => {

@@ -20,7 +20,7 @@ it('counts from the last list read when Bitbucket rate-limits a new read', async
   sb.simulator.faults.add({ path: LIST, status: 429, body: 'Rate limit for this resource has been exceeded' });
   const status = data(await call('status/get'));
   expect(status).toMatchObject({ state: 'connected', selectedRepositories: 3, repositories: 3 });
-  expect(status.notes).toEqual([expect.stringMatching(/^The repository list could not be read again, so the repository counts are from the last one read\. Bitbucket is rate-limiting the app right now\./)]);
+  expect(status.notes).toEqual([{ severity: 'warning', text: expect.stringMatching(/^The repository list could not be read again, so the repository counts are from the last one read\. Bitbucket is rate-limiting the app right now\./) }]);
 });
 
 it('leaves the counts out, and says why, when no earlier list is kept', async () => {
@@ -29,7 +29,7 @@ it('leaves the counts out, and says why, when no earlier list is kept', async ()
   const status = data(await call('status/get'));
   expect(status.repositories).toBeUndefined();
   expect(status.selectedRepositories).toBeUndefined();
-  expect(status.notes).toEqual([expect.stringMatching(/^The repository list could not be read, so repository counts are left out\. Bitbucket is having trouble \(it answered 503\)/)]);
+  expect(status.notes).toEqual([{ severity: 'warning', text: expect.stringMatching(/^The repository list could not be read, so repository counts are left out\. Bitbucket is having trouble \(it answered 503\)/) }]);
 });
 
 it('answers a resolver stopped by Bitbucket with what to do, not with Bitbucket\'s raw answer', async () => {

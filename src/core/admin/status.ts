@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackfillRow, StatusView } from '../../contract/status';
+import type { BackfillRow, StatusNote, StatusView } from '../../contract/status';
 import { backfillEta } from '../backfill/eta';
 import { listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
@@ -44,13 +44,14 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const { catalog, error: listError } = listing;
   const selection = catalog && summarize(catalog, state);
   const reading = listing.loading;
-  const notes = !listError
-    ? !catalog && reading
-      ? [`The repository list is being read from Bitbucket (${reading.loaded.toLocaleString('en')}${reading.total !== undefined ? ` of ${reading.total.toLocaleString('en')}` : ''} so far): the repository counts follow once it is whole.`]
-      : []
-    : [catalog
+  const notes: StatusNote[] = [];
+  if (listError) {
+    notes.push(warning(catalog
       ? `The repository list could not be read again, so the repository counts are from the last one read. ${bitbucketAdvice(listError, 'reload the page')}`
-      : `The repository list could not be read, so repository counts are left out. ${bitbucketAdvice(listError, 'reload the page')}`];
+      : `The repository list could not be read, so repository counts are left out. ${bitbucketAdvice(listError, 'reload the page')}`));
+  } else if (!catalog && reading) {
+    notes.push(info(`The repository list is being read from Bitbucket (${reading.loaded.toLocaleString('en')}${reading.total !== undefined ? ` of ${reading.total.toLocaleString('en')}` : ''} so far): the repository counts follow once it is whole.`));
+  }
   const reconciled = ReconcilePass.safeParse(reconcile);
   const lastSync = newest([
     lastDelivery === undefined ? undefined : { at: lastDelivery, source: 'delivery' as const },
@@ -59,7 +60,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const deadLetters = dead;
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
-  if (selection?.repositories === 0 && selection.mode === 'all') notes.push('This workspace has no repositories yet: every repository created in it is forwarded from its first event.');
+  if (selection?.repositories === 0 && selection.mode === 'all') notes.push(info('This workspace has no repositories yet: every repository created in it is forwarded from its first event.'));
   const reasons: string[] = [];
   if (!connection?.activatedAt) reasons.push('PanDev is not connected yet: save the URL, the ingest token and the signing secret, check the connection, then activate.');
   else {
@@ -83,6 +84,9 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, { available: snapshot.available, plannedPerHour: snapshot.planned }, preferences.backfillBuildStatuses)),
   };
 }
+
+const info = (text: string): StatusNote => ({ severity: 'info', text });
+const warning = (text: string): StatusNote => ({ severity: 'warning', text });
 
 function newest<T extends { at: number }>(candidates: Array<T | undefined>): T | undefined {
   return candidates.reduce<T | undefined>((best, c) => (c && (!best || c.at > best.at) ? c : best), undefined);

@@ -26,7 +26,9 @@ export function StatusPanel({ status }: { status: StatusView }) {
         )}
       </div>
       {status.reasons.length > 0 && <ul style={{ margin: 0 }}>{status.reasons.map((reason) => <li key={reason}>{reason}</li>)}</ul>}
-      {status.notes.map((note) => <SectionMessage key={note} appearance="warning"><p>{note}</p></SectionMessage>)}
+      {status.notes.map((note) => (
+        <SectionMessage key={note.text} appearance={note.severity === 'info' ? 'information' : 'warning'}><p>{note.text}</p></SectionMessage>
+      ))}
       <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 16px', margin: 0 }}>
         <dt style={styles.label}>Last sync</dt>
         <dd style={{ margin: 0 }}>{status.lastSync ? `${ago(status.lastSync.at)} (${status.lastSync.source === 'delivery' ? 'a delivery to PanDev' : 'a reconciliation pass'})` : 'never'}</dd>
