@@ -54,7 +54,8 @@ export const PreferencesSaveInput = z.object({
 /** `prComments: null` removes the repository's exception, so it follows the workspace setting again. */
 export const PrCommentOverrideInput = z.object({ repository: RepositoryUuid, prComments: z.boolean().nullable() });
 
-export type BackfillState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+/** `gone`: the repository was deleted in Bitbucket, so its backfill was skipped. */
+export type BackfillState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed' | 'gone';
 
 export interface BackfillView {
   state: BackfillState;

@@ -34,7 +34,7 @@ async function until(done: (rs: BackfillRecord[]) => boolean, rounds = 400): Pro
   }
   throw new Error(`backfill stuck: ${(await records()).map((r) => `${r.state}:${r.cursor?.phase ?? '-'}`).join(' ')}`);
 }
-const finished = (rs: BackfillRecord[]) => rs.every((r) => r.state === 'done' || r.state === 'failed' || r.state === 'cancelled');
+const finished = (rs: BackfillRecord[]) => rs.every((r) => r.state === 'done' || r.state === 'failed' || r.state === 'gone' || r.state === 'cancelled');
 
 afterEach(() => sb.stop());
 
@@ -100,7 +100,7 @@ it('reports a repository deleted in the middle and finishes the others', async (
   data(await call('connection/activate', {}));
   sb.simulator.actions.deleteRepository({ repository: victim.slug });
   const rs = await until(finished);
-  expect(rs.find((r) => r.repository === victim.uuid)).toMatchObject({ state: 'failed', error: expect.stringMatching(/no longer exists/) });
+  expect(rs.find((r) => r.repository === victim.uuid)).toMatchObject({ state: 'gone', name: victim.name, error: 'deleted in Bitbucket' });
   expect(rs.filter((r) => r.repository !== victim.uuid).every((r) => r.state === 'done')).toBe(true);
 }, 120_000);
 

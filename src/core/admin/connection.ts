@@ -92,7 +92,7 @@ export async function activate(ctx: AdminContext): Promise<{ output: ActivateOut
   if (!check.ok) throw new AdminActionError('precondition-failed', 'The last check failed: fix what it reports, then check again before activating.');
   const now = ctx.clock.now();
   const [catalog, state, preferences] = await Promise.all([loadCatalog(ctx), selectionState(settings), settings.preferences()]);
-  const selected = catalog.repositories.filter((r) => isSelectedIn(state, r.uuid)).map((r) => r.uuid);
+  const selected = catalog.repositories.filter((r) => isSelectedIn(state, r.uuid));
   // Backfill is asked for before activation is recorded, so an interrupted call can simply be repeated.
   const requested = await requestBackfills(ctx.store, selected, preferences.backfillDays, now);
   await settings.saveConnection({ ...connection, activatedAt: now });

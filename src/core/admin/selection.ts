@@ -59,7 +59,7 @@ export async function applySelection(ctx: AdminContext, input: z.output<typeof S
   const now = ctx.clock.now();
   let requested: BackfillRecord[] = [];
   if (!input.selected) await inChunks(changed, (chunk) => cancelBackfill(ctx.store, chunk, now));
-  else if ((await settings.connection())?.activatedAt) requested = await requestBackfills(ctx.store, changed, (await settings.preferences()).backfillDays, now);
+  else if ((await settings.connection())?.activatedAt) requested = await requestBackfills(ctx.store, changed.map((uuid) => named(catalog, uuid)), (await settings.preferences()).backfillDays, now);
   ctx.log.info({ scope: input.scope, selected: input.selected, changed: changed.length, backfillRequested: requested.length }, 'repository selection changed');
   return {
     output: {
@@ -89,15 +89,20 @@ function targetsOf(catalog: Catalog, input: z.output<typeof SelectionInput>): st
   return inProject.map((r) => r.uuid);
 }
 
+function named(catalog: Catalog, uuid: string): { uuid: string; name?: string } {
+  const name = catalog.byKey.get(keyPart(uuid))?.name;
+  return name !== undefined ? { uuid, name } : { uuid };
+}
+
 /** Asks for the backfill of many repositories at once; returns the records that need a job. */
-export async function requestBackfills(store: KeyValueStore, repositories: string[], windowDays: number, now: number): Promise<BackfillRecord[]> {
+export async function requestBackfills(store: KeyValueStore, repositories: Array<{ uuid: string; name?: string }>, windowDays: number, now: number): Promise<BackfillRecord[]> {
   return (await inChunks(repositories, (chunk) => requestBackfill(store, chunk, { windowDays, now }))).flat();
 }
 
 // requestBackfill and cancelBackfill go one repository at a time; chunks run side by side so that
 // thousands of repositories fit in one resolver call.
-function inChunks<R>(items: string[], fn: (chunk: string[]) => Promise<R>): Promise<R[]> {
-  const chunks: string[][] = [];
+function inChunks<T, R>(items: T[], fn: (chunk: T[]) => Promise<R>): Promise<R[]> {
+  const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += 50) chunks.push(items.slice(i, i + 50));
   return mapLimit(chunks, 8, fn);
 }

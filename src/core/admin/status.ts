@@ -60,6 +60,8 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const deadLetters = dead;
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
+  const gone = backfills.filter((b) => b.state === 'gone').map((b) => nameOf(b, catalog));
+  if (gone.length) notes.push(info(goneNote(gone)));
   if (selection?.repositories === 0 && selection.mode === 'all') notes.push(info('This workspace has no repositories yet: every repository created in it is forwarded from its first event.'));
   const reasons: string[] = [];
   if (!connection?.activatedAt) reasons.push('PanDev is not connected yet: save the URL, the ingest token and the signing secret, check the connection, then activate.');
@@ -87,6 +89,19 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
 
 const info = (text: string): StatusNote => ({ severity: 'info', text });
 const warning = (text: string): StatusNote => ({ severity: 'warning', text });
+
+/** The name the list gives it, else the one kept when its backfill was asked for (a deleted one has left the list). */
+function nameOf(record: BackfillRecord, catalog: Catalog | undefined): string {
+  return catalog?.byKey.get(keyPart(record.repository))?.name ?? record.name ?? record.repository;
+}
+
+const NAMED = 5;
+function goneNote(names: string[]): string {
+  const listed = names.slice(0, NAMED).join(', ') + (names.length > NAMED ? ` and ${names.length - NAMED} more` : '');
+  return names.length === 1
+    ? `${listed} was deleted in Bitbucket, so its backfill was skipped. Nothing needs doing.`
+    : `${names.length} repositories were deleted in Bitbucket, so their backfill was skipped: ${listed}. Nothing needs doing.`;
+}
 
 function newest<T extends { at: number }>(candidates: Array<T | undefined>): T | undefined {
   return candidates.reduce<T | undefined>((best, c) => (c && (!best || c.at > best.at) ? c : best), undefined);
@@ -121,14 +136,16 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
 
 /** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */
 function backfillSummary(records: BackfillRecord[], catalog: Catalog | undefined, etaSeconds: number | undefined): StatusView['backfill'] {
-  const live = records.filter((r) => r.state !== 'cancelled');
+  // A deleted repository's backfill is neither to do nor done: it is shown, and counts nowhere.
+  const shown = records.filter((r) => r.state !== 'cancelled');
+  const live = shown.filter((r) => r.state !== 'gone');
   const known = live.every((r) => r.total !== undefined);
-  const active: BackfillRow[] = live
+  const active: BackfillRow[] = shown
     // A finished one stays in view while it has left something out.
     .filter((r) => r.state !== 'done' || r.skippedCount > 0)
     .sort((a, b) => b.updatedAt - a.updatedAt)
     .slice(0, 20)
-    .map((r) => ({ repository: r.repository, name: catalog?.byKey.get(keyPart(r.repository))?.name ?? r.repository, ...backfillView(r) }));
+    .map((r) => ({ repository: r.repository, name: nameOf(r, catalog), ...backfillView(r) }));
   return {
     repositories: live.length,
     finished: live.filter((r) => r.state === 'done').length,

@@ -23,7 +23,7 @@ export interface BudgetView {
 
 /** Requests the record's remaining work is expected to take. */
 export function remainingRequests(record: BackfillRecord, commitStats: Preferences['commitStats'], buildStatuses = false): number {
-  if (record.state === 'done' || record.state === 'failed' || record.state === 'cancelled') return 0;
+  if (record.state === 'done' || record.state === 'failed' || record.state === 'gone' || record.state === 'cancelled') return 0;
   if (record.total === undefined) return PRIOR_PER_REPOSITORY;
   const perUnit = record.done >= MEASURED_AFTER && record.requests > 0 ? record.requests / record.done : PRIOR_PER_PULL_REQUEST[commitStats];
   return Math.ceil(Math.max(0, record.total - record.done) * perUnit) + (buildStatuses ? statusesLeft(record, record.total) : 0);

@@ -53,7 +53,7 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps, c
 async function runPiece(repository: string, deps: BackfillDeps, chain: string | undefined, staged: string[]): Promise<PieceOutcome> {
   const { ctx } = deps;
   const stored = await getBackfill(ctx.store, repository);
-  if (!stored || stored.state === 'cancelled' || stored.state === 'done' || stored.state === 'failed') return { kind: 'stopped', reason: stored ? stored.state : 'no backfill requested' };
+  if (!stored || stored.state === 'cancelled' || stored.state === 'done' || stored.state === 'failed' || stored.state === 'gone') return { kind: 'stopped', reason: stored ? stored.state : 'no backfill requested' };
   // A message from before chains were named carries on only a record no chain has taken since.
   if (stored.chain !== undefined && chain !== stored.chain) return { kind: 'superseded' };
   // This chain carries it now, whoever parked it (a refused push, a hand-over whose retry came first).
@@ -118,10 +118,17 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
     }
     return { kind: 'continue', delaySeconds: 0 };
   } catch (error) {
-    // The feeds are the repository's own: not found means the repository is gone, forbidden that the
-    // app lost access. Either way the backfill of this repository stops and says so; the rest go on.
-    if (error instanceof BitbucketError && (error.kind === 'not-found' || error.kind === 'forbidden')) {
-      const reason = error.kind === 'not-found' ? `the repository no longer exists (${error.message})` : `the app can no longer read this repository (${error.message})`;
+    // The feeds are the repository's own: not found means the repository was deleted, which leaves
+    // nothing to replay and nothing for an admin to fix, so it is skipped; forbidden means the app
+    // lost access, which an admin must see to. Either way this repository stops; the rest go on.
+    if (error instanceof BitbucketError && error.kind === 'not-found') {
+      const name = current.name ?? (await deps.lookups.cachedRepository(repository).catch(() => undefined))?.name;
+      await saveBackfill(ctx.store, { ...current, ...(name ? { name } : {}), state: 'gone', error: 'deleted in Bitbucket', updatedAt: ctx.clock.now() });
+      ctx.log.info({ repository, error: error.message }, 'backfill skipped: the repository was deleted in Bitbucket');
+      return { kind: 'stopped', reason: 'the repository was deleted' };
+    }
+    if (error instanceof BitbucketError && error.kind === 'forbidden') {
+      const reason = `the app can no longer read this repository (${error.message})`;
       await saveBackfill(ctx.store, { ...current, state: 'failed', error: reason, updatedAt: ctx.clock.now() });
       ctx.log.warn({ repository, reason }, 'backfill stopped for this repository');
       return { kind: 'stopped', reason };

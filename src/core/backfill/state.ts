@@ -19,7 +19,10 @@ export type Parked = z.infer<typeof Parked>;
 
 export const BackfillRecord = z.object({
   repository: z.string(),
-  state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed']),
+  /** Its name when the backfill was asked for: one deleted since is still named once the list drops it. */
+  name: z.string().optional(),
+  /** `gone`: Bitbucket no longer has the repository (deleted), so it was skipped; nothing for an admin to fix. */
+  state: z.enum(['queued', 'running', 'done', 'cancelled', 'failed', 'gone']),
   windowDays: z.number().int().min(1).max(365),
   /** Everything updated since this instant is replayed (fixed when first requested). */
   since: z.string(),
@@ -103,18 +106,19 @@ export async function saveBackfill(store: KeyValueStore, record: BackfillRecord)
  * chain name no piece carries (so a piece of an earlier chain still in flight stops), until chains.ts
  * starts chains for them.
  */
-export async function requestBackfill(store: KeyValueStore, repositories: string[], options: { windowDays: number; now: number }): Promise<BackfillRecord[]> {
+export async function requestBackfill(store: KeyValueStore, repositories: Array<{ uuid: string; name?: string }>, options: { windowDays: number; now: number }): Promise<BackfillRecord[]> {
   const started: BackfillRecord[] = [];
-  for (const repository of repositories) {
+  for (const { uuid: repository, name } of repositories) {
     const existing = await getBackfill(store, repository);
     if (existing && (existing.state === 'running' || existing.state === 'queued')) continue;
     if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
     const waiting = { at: options.now, reason: WAITING_FOR_A_CHAIN };
     const record: BackfillRecord = resume
-      ? { ...existing, state: 'queued', chain: newChain(options.now), updatedAt: options.now, parked: waiting }
+      ? { ...existing, ...(name !== undefined ? { name } : {}), state: 'queued', chain: newChain(options.now), updatedAt: options.now, parked: waiting }
       : {
           repository,
+          ...(name !== undefined ? { name } : {}),
           state: 'queued',
           windowDays: options.windowDays,
           since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),

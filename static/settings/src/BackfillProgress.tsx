@@ -9,6 +9,7 @@ export function BackfillProgress({ backfill, name }: { backfill: BackfillView; n
   const { state, done, total, etaSeconds, error } = backfill;
   if (state === 'done') return <div><span style={styles.subtle}>done ({done})</span><Skipped backfill={backfill} /></div>;
   if (state === 'cancelled') return <span style={styles.subtle}>cancelled</span>;
+  if (state === 'gone') return <span style={styles.subtle}>skipped: deleted in Bitbucket</span>;
   if (state === 'failed') return <span style={styles.error}>failed{error ? `: ${error}` : ''}</span>;
   return (
     <div style={{ minWidth: 140 }}>
