@@ -22,18 +22,35 @@ const Lease = z.object({ by: z.string(), until: z.number() });
 const walking = new Map<string, Promise<unknown>>();
 
 /**
+ * A caller that must answer soon (the status, which the whole page waits for) and can do without the
+ * list: how long it waits for a walk under way in this runtime, and what it answers instead.
+ */
+export interface Hurry<T> {
+  patienceMs: number;
+  meanwhile: () => Promise<T>;
+}
+
+/**
  * Runs `walk` unless one is under way. Then a caller with an older copy (`stale`) gets it at once; a
  * caller with none waits for the walk's result (`newer` reads the store for it), or for the other
- * walk to stop, and then walks on itself (a walk of the repository list goes in steps: catalog-walk.ts).
+ * walk to stop, and then walks on itself (a walk of the repository list goes in steps: catalog-walk.ts);
+ * one in a `hurry` waits only its patience, and never for a walk in another runtime.
  */
-export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, stale: T | undefined, newer: () => Promise<T | undefined>): Promise<T> {
+export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, stale: T | undefined, newer: () => Promise<T | undefined>, hurry?: Hurry<T>): Promise<T> {
   const here = walking.get(ctx.workspace) as Promise<T> | undefined;
-  if (here) return stale ?? here;
+  if (here) return stale ?? (hurry ? within(here, hurry) : here);
+  if (hurry) {
+    // Looked at before a run is registered: an answer without a walk is no run for others to share.
+    if (await leased(ctx)) return stale ?? hurry.meanwhile();
+    const since = walking.get(ctx.workspace) as Promise<T> | undefined;
+    if (since) return stale ?? within(since, hurry);
+  }
   // Registered before the first await, so callers in this runtime that arrive while the lease is
   // being read share this one.
   const run = (async (): Promise<T> => {
     if (await leased(ctx)) {
       if (stale !== undefined) return stale;
+      if (hurry) return hurry.meanwhile();
       const found = await waitFor(ctx, newer);
       if (found !== undefined) return found;
     }
@@ -51,6 +68,17 @@ export async function sharedWalk<T>(ctx: AdminContext, walk: () => Promise<T>, s
     return await run;
   } finally {
     if (walking.get(ctx.workspace) === run) walking.delete(ctx.workspace);
+  }
+}
+
+async function within<T>(walk: Promise<T>, hurry: Hurry<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const impatient = new Promise<'impatient'>((resolve) => (timer = setTimeout(() => resolve('impatient'), hurry.patienceMs)));
+  try {
+    const first = await Promise.race([walk, impatient]);
+    return first === 'impatient' ? await hurry.meanwhile() : first;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -21,7 +21,7 @@ const FIELDS = 'size,next,values.uuid,values.slug,values.name,values.project.key
 /** Pages read at once once the first page has told how many there are. */
 const PARALLEL_PAGES = 4;
 /** What a call needs after its last page: the list put together and stored, and its own answer. */
-const END_MARGIN_MS = 4000;
+export const END_MARGIN_MS = 4000;
 
 const ApiRepository = z.object({
   uuid: z.string(),

@@ -4,7 +4,7 @@ import type { RepositoryPage } from '../../contract/repositories';
 import { BitbucketError } from '../errors';
 import { keyPart } from '../keys';
 import { sharedWalk } from './catalog-lease';
-import { currentWalk, stepWalk, type WalkState } from './catalog-walk';
+import { currentWalk, END_MARGIN_MS, stepWalk, type WalkState } from './catalog-walk';
 import type { AdminContext } from './context';
 import { AdminActionError } from './errors';
 
@@ -54,7 +54,7 @@ export interface Listing {
  * allows. `continuing`: the caller goes on with a reading it was told is under way, so it waits its
  * turn rather than taking the older copy at once.
  */
-export async function readListing(ctx: AdminContext, options: { refresh?: boolean; continuing?: boolean } = {}): Promise<Listing> {
+export async function readListing(ctx: AdminContext, options: { refresh?: boolean; continuing?: boolean; hurry?: boolean } = {}): Promise<Listing> {
   const cached = await readStored(ctx);
   // A reading the admin asked for (Refresh list) goes on to its end even though the copy is fresh.
   if (cached && !options.refresh && ctx.clock.now() - cached.fetchedAt < FRESH_MS && !(options.continuing && (await currentWalk(ctx)))) return { catalog: cached };
@@ -66,7 +66,8 @@ export async function readListing(ctx: AdminContext, options: { refresh?: boolea
     return found && found.fetchedAt > since ? { catalog: found } : undefined;
   };
   const stale = options.refresh || options.continuing || !cached ? undefined : await withProgress(ctx, cached);
-  return sharedWalk(ctx, () => step(ctx, cached, options.refresh), stale, newer);
+  const hurry = options.hurry ? { patienceMs: GLANCE_MS, meanwhile: () => withProgress(ctx, cached) } : undefined;
+  return sharedWalk(ctx, () => step(ctx, cached, options.refresh), stale, newer, hurry);
 }
 
 /** A whole list, new or old; when there is none yet, why, and what the admin can do. */
@@ -80,13 +81,20 @@ export async function loadCatalog(ctx: AdminContext, options: { refresh?: boolea
   );
 }
 
+/** How long the status looks at the list: it reads the first page, or waits for another's step, no longer. */
+const GLANCE_MS = 2000;
+
 /**
- * For a view that can do with an older list: when Bitbucket fails to give a new one, the last copy
- * (if any is kept) and the error, to be explained beside what it shows.
+ * For the status, which the whole page waits for: a short look at the list. The kept copy when it is
+ * fresh or another caller is reading a new one; otherwise a step of reading with time for the first
+ * page alone unless Bitbucket answers fast (a small workspace's list is then whole): the Repositories
+ * panel reads on in its own steps. When Bitbucket fails to give a new one, the last copy (if any is
+ * kept) and the error, to be explained beside what it shows.
  */
 export async function loadCatalogOrStale(ctx: AdminContext): Promise<Listing & { error?: BitbucketError }> {
   try {
-    return await readListing(ctx);
+    const glance = { ...ctx, deadline: Math.min(ctx.deadline ?? Infinity, ctx.clock.now() + GLANCE_MS + END_MARGIN_MS) };
+    return await readListing(glance, { hurry: true });
   } catch (error) {
     if (!(error instanceof BitbucketError)) throw error;
     ctx.log.warn({ error: error.message }, 'repository list not read again: using the last copy');
@@ -100,9 +108,9 @@ async function readStored(ctx: AdminContext): Promise<Catalog | undefined> {
   return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
 }
 
-async function withProgress(ctx: AdminContext, cached: Catalog): Promise<Listing> {
+async function withProgress(ctx: AdminContext, cached: Catalog | undefined): Promise<Listing> {
   const walk = await currentWalk(ctx);
-  return { catalog: cached, ...(walk ? { loading: progress(walk) } : {}) };
+  return { ...(cached ? { catalog: cached } : {}), ...(walk ? { loading: progress(walk) } : {}) };
 }
 
 function progress(walk: WalkState): ListingProgress {
