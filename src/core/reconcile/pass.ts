@@ -38,6 +38,8 @@ interface RepositoryState {
   /** A push seen that a pass had no budget left to read the refs of. */
   refsOwed?: boolean;
   error?: string;
+  /** When a pass found the repository deleted: not asked for again unless a list read since still has it. */
+  goneAt?: number;
 }
 
 /** Requests one idle repository costs (its activity log's first page), and an active one on average. */
@@ -52,10 +54,13 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   if (!connection?.activatedAt || connection.disabled) return { queued: 0, deferred: 0 };
   const now = ctx.clock.now();
   const period = (await settings.preferences()).reconcileMinutes * 60_000;
-  const selected = await selectedRepositories(settings, await repositoryIndex(deps.client, ctx.store, deps.workspace, now));
+  const listed = await repositoryIndex(deps.client, ctx.store, deps.workspace, now);
+  const selected = await selectedRepositories(settings, listed.repositories);
   const states = new Map(await Promise.all(selected.map(async (r) => [r.uuid, await ctx.store.get<RepositoryState>(stateKey(r.uuid))] as const)));
-  // A tick comes every five minutes: a repository is due if its next tick would be late.
+  // A tick comes every five minutes: a repository is due if its next tick would be late. One found
+  // deleted stays in the index until it is read again (hourly), and is left alone until then.
   const due = selected
+    .filter((r) => !((states.get(r.uuid)?.goneAt ?? -Infinity) >= listed.at))
     .filter((r) => now - (states.get(r.uuid)?.lastPassAt ?? 0) >= period - 150_000)
     .sort((a, b) => (states.get(b.uuid)?.lastActivityAt ?? 0) - (states.get(a.uuid)?.lastActivityAt ?? 0));
   if (!due.length) return { queued: 0, deferred: 0 };
@@ -159,11 +164,15 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');
       if (result.entries.length) ctx.log.info({ repository, staged: result.entries.length }, 'reconciliation found deliveries the triggers missed');
     } catch (error) {
-      failed++;
       // The watermark stays: the next pass reads the same period again.
-      const reason = error instanceof BitbucketError && error.kind === 'not-found' ? 'the repository no longer exists' : errorMessage(error);
-      await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: reason } satisfies RepositoryState);
-      ctx.log.warn({ repository, reason }, 'reconciliation of a repository failed; it will be retried next pass');
+      if (error instanceof BitbucketError && error.kind === 'not-found') {
+        await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: 'deleted in Bitbucket', goneAt: start } satisfies RepositoryState);
+        ctx.log.info({ repository }, 'reconciliation skips a repository deleted in Bitbucket');
+      } else {
+        failed++;
+        await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: errorMessage(error) } satisfies RepositoryState);
+        ctx.log.warn({ repository, reason: errorMessage(error) }, 'reconciliation of a repository failed; it will be retried next pass');
+      }
     }
     ended();
   }

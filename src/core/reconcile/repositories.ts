@@ -20,16 +20,17 @@ const REFRESH_MS = 3_600_000;
 const index = (store: KeyValueStore) =>
   chunkedList(store, 'reconcile:index', { item: z.tuple([z.string(), z.string(), z.string()]), meta: z.object({}) }, { ttlSeconds: 2 * 3600 });
 
-export async function repositoryIndex(client: CloudClient, store: KeyValueStore, workspace: string, now: number): Promise<IndexedRepository[]> {
+/** The index and when it was read from Bitbucket. */
+export async function repositoryIndex(client: CloudClient, store: KeyValueStore, workspace: string, now: number): Promise<{ at: number; repositories: IndexedRepository[] }> {
   const cached = await index(store).read();
-  if (cached && now - cached.at < REFRESH_MS) return cached.items.map(([uuid, slug, updatedOn]) => ({ uuid, slug, updatedOn }));
+  if (cached && now - cached.at < REFRESH_MS) return { at: cached.at, repositories: cached.items.map(([uuid, slug, updatedOn]) => ({ uuid, slug, updatedOn })) };
   const repositories: IndexedRepository[] = [];
   const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.full_name,values.name,values.type,values.updated_on,next' };
   for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, RepositoryPage.shape.values.element, 200)) {
     for (const repo of page) repositories.push({ uuid: repo.uuid, slug: (repo.slug as string | undefined) ?? repo.name, updatedOn: (repo.updated_on as string | undefined) ?? '' });
   }
   await index(store).write(now, repositories.map((r): [string, string, string] => [r.uuid, r.slug, r.updatedOn]), {});
-  return repositories;
+  return { at: now, repositories };
 }
 
 export async function selectedRepositories(settings: SettingsStore, index: IndexedRepository[]): Promise<IndexedRepository[]> {

@@ -1,0 +1,40 @@
+import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+
+// A selected repository deleted in Bitbucket: the reconciliation's list of repositories is read again
+// only hourly, so until then it names the deleted one. Once a pass has found it gone, the passes stop
+// asking Bitbucket for it, and take it up again if the list, read anew, still has it.
+
+let sb: TestSandbox;
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, simulator: { seed: 'reconcile-gone', repositories: 3, rateLimitPerHour: 0 } })));
+afterAll(() => sb.stop());
+
+const ACTIVITY = 'GET /repositories/{workspace}/{repo_slug}/pullrequests/activity';
+const failures = () => sb.logs.filter((line) => /reconciliation of a repository failed/.test(line.message)).length;
+
+it('asks for a deleted repository once, not on every pass', async () => {
+  await reconcileNow(sb);
+  const [gone] = [...sb.simulator.model.repositories.values()];
+  sb.simulator.actions.deleteRepository({ repository: gone!.slug });
+  sb.simulator.resetStats();
+  const failed = failures();
+  await reconcileNow(sb);
+  await reconcileNow(sb);
+  await reconcileNow(sb);
+  // The other two, three passes each; the deleted one's single 404.
+  expect(sb.simulator.stats().byRoute[ACTIVITY]).toBe(2 * 3 + 1);
+  expect(failures() - failed).toBe(0);
+}, 60_000);
+
+it('asks again for a repository Bitbucket answered 404 once, when the list read anew still has it', async () => {
+  const [, back] = [...sb.simulator.model.repositories.values()];
+  sb.simulator.faults.add({ path: `(${back!.uuid.replace(/[{}]/g, '')}|/${back!.slug})[^/]*/pullrequests/activity`, status: 404, times: 1 });
+  await reconcileNow(sb);
+  sb.simulator.resetStats();
+  await reconcileNow(sb);
+  expect(sb.simulator.stats().byRoute[ACTIVITY]).toBe(1);
+  // The list read again (it is, hourly): the repository is still there, so it is passed again.
+  await sb.host.kvs.delete('reconcile:index:meta');
+  sb.simulator.resetStats();
+  await reconcileNow(sb);
+  expect(sb.simulator.stats().byRoute[ACTIVITY]).toBe(2);
+}, 60_000);
