@@ -59,3 +59,17 @@ it('fails the backfill of a repository the app can no longer read, and asks for 
   expect(status.state).toBe('needs-attention');
   expect(status.reasons).toContain('The backfill of 1 repository failed: see Backfill.');
 }, 120_000);
+
+it('takes a 404 from one feed of a repository that is still there for a failed step, not for a deletion', async () => {
+  await activate();
+  const victim = [...sb.simulator.model.repositories.values()][3]!;
+  // Its deployments resource answers 404 (as for a resource a repository does not offer); the repository itself is there.
+  sb.simulator.faults.add({ path: `(${victim.uuid.replace(/[{}]/g, '')}[^/]*|/${victim.slug})/deployments`, status: 404, body: '{"type":"error","error":{"message":"Resource not found"}}' });
+  data(await call('connection/activate', {}));
+  const rs = await untilFinished();
+  const record = rs.find((r) => r.repository === victim.uuid)!;
+  // Its pull requests and pushes are delivered; the deployments are left out, with the reason.
+  expect(record.state).toBe('done');
+  expect(record.skipped).toEqual([expect.objectContaining({ phase: 'deployments' })]);
+  expect(sb.sink.deliveries().some((d) => (d.body as { repository?: { uuid?: string } }).repository?.uuid === victim.uuid)).toBe(true);
+}, 120_000);

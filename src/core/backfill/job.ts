@@ -1,7 +1,7 @@
 import type { BudgetSnapshot, RateBudget } from '../budget/rate-budget';
 import { settingsStore, type Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
-import type { Lookups } from '../enrich/cloud/lookups';
+import { repositoryGone, type Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage, InvalidInputError } from '../errors';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from '../pipeline/context';
@@ -118,10 +118,11 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
     }
     return { kind: 'continue', delaySeconds: 0 };
   } catch (error) {
-    // The feeds are the repository's own: not found means the repository was deleted, which leaves
-    // nothing to replay and nothing for an admin to fix, so it is skipped; forbidden means the app
-    // lost access, which an admin must see to. Either way this repository stops; the rest go on.
-    if (error instanceof BitbucketError && error.kind === 'not-found') {
+    // Not found, and the repository object not found either: it was deleted, which leaves nothing to
+    // replay and nothing for an admin to fix, so it is skipped. Forbidden means the app lost access,
+    // which an admin must see to. Either way this repository stops; the rest go on. A 404 from a feed
+    // of a repository that is still there counts as any failure of its step.
+    if (error instanceof BitbucketError && error.kind === 'not-found' && (await repositoryGone(deps.lookups, deps.workspace, repository))) {
       const name = current.name ?? (await deps.lookups.cachedRepository(repository).catch(() => undefined))?.name;
       await saveBackfill(ctx.store, { ...current, ...(name ? { name } : {}), state: 'gone', error: 'deleted in Bitbucket', updatedAt: ctx.clock.now() });
       ctx.log.info({ repository, error: error.message }, 'backfill skipped: the repository was deleted in Bitbucket');
@@ -139,7 +140,7 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
     // build) count against the step's place (retries.ts): tried later, then left out, never the whole
     // repository failed. One before any step is tried again in half a minute.
     const failure: StepFailure = error instanceof BitbucketError ? error : { kind: error instanceof InvalidInputError || error instanceof PayloadTooLargeError ? 'client' : 'server', message: errorMessage(error) };
-    if (!(error instanceof BitbucketError) || error.transient || (stepping && error.kind === 'client')) {
+    if (!(error instanceof BitbucketError) || error.transient || (stepping && (error.kind === 'client' || error.kind === 'not-found'))) {
       await deps.budget.flush();
       const retry = failure.kind === 'rate-limited' ? { record: current, delaySeconds: await rateLimitWait(deps) } : stepping ? failedTry(current, failure) : { record: current, delaySeconds: failure.retryAfterSeconds ?? 30 };
       ctx.log.warn({ repository, error: failure.message, tries: retry.record.retries?.count, retryInSeconds: retry.delaySeconds }, 'backfill piece interrupted; will resume');

@@ -2,7 +2,7 @@ import { timeLeft } from '../pipeline/time-left';
 import type { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
-import type { Lookups } from '../enrich/cloud/lookups';
+import { repositoryGone, type Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage } from '../errors';
 import { kvKey } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
@@ -165,7 +165,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       if (result.entries.length) ctx.log.info({ repository, staged: result.entries.length }, 'reconciliation found deliveries the triggers missed');
     } catch (error) {
       // The watermark stays: the next pass reads the same period again.
-      if (error instanceof BitbucketError && error.kind === 'not-found') {
+      if (error instanceof BitbucketError && error.kind === 'not-found' && (await repositoryGone(deps.lookups, deps.workspace, repository))) {
         await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: 'deleted in Bitbucket', goneAt: start } satisfies RepositoryState);
         ctx.log.info({ repository }, 'reconciliation skips a repository deleted in Bitbucket');
       } else {

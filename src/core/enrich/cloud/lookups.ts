@@ -83,3 +83,18 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     },
   };
 }
+
+/**
+ * Whether a 404 from one of a repository's feeds means the repository itself is gone: its object is
+ * asked for by uuid (a rename keeps it). A feed can answer 404 on its own (a resource the repository
+ * does not offer), and a repository taken for deleted is left alone, so one request makes it certain.
+ * Any other answer, an error included, says it is not known to be gone.
+ */
+export async function repositoryGone(lookups: Lookups, workspace: string, repositoryUuid: string): Promise<boolean> {
+  try {
+    await lookups.repository(workspace, repositoryUuid, { refresh: true });
+    return false;
+  } catch (error) {
+    return error instanceof BitbucketError && error.kind === 'not-found';
+  }
+}
