@@ -1,48 +1,98 @@
 import { z } from 'zod';
 import { recentOutcomes } from '../../core/deliver/stats';
 import type { KeyValueStore } from '../../core/ports';
+import { recentNotices } from '../ops/notices';
 import { RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
+// What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
 
 /** What `status` needs of a Cloud bridge's cursor (editions/cloud.ts): Cloud's have their own keys. */
-const CloudCursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional() });
+const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional() });
 
-export interface StatusReport {
-  database: string;
-  outbox: number;
-  deadLetters: number;
-  last24h: { delivered: number; retried: number; dead: number; dropped: number };
-  repositories: Array<{ id: string; lastSuccessAt: string | null; watermark: string; error?: string; skipped: Array<{ pullRequest: number; reason: string; failures: number }> }>;
-}
+/** A repository whose last pass is this much older than the newest is no longer polled here. */
+const NOT_POLLED_AFTER_MS = 24 * 3600_000;
 
-export async function readStatus(store: SqliteStore): Promise<StatusReport> {
-  const outcomes = await recentOutcomes(store, Date.now());
-  const retries = new Map<string, StatusReport['repositories'][number]['skipped']>();
+const Attention = z.object({
+  kind: z.enum(['repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
+  /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
+  repository: z.string().nullable(),
+  repositoryId: z.string().nullable(),
+  at: z.string().nullable(),
+  /** What happened and what to do about it. */
+  message: z.string(),
+});
+
+/** `status --json`: the keys are part of the interface scripts rely on. */
+export const StatusReport = z.object({
+  database: z.string(),
+  outbox: z.number(),
+  deadLetters: z.number(),
+  last24h: z.object({ delivered: z.number(), retried: z.number(), dead: z.number(), dropped: z.number() }),
+  attention: z.array(Attention),
+  repositories: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().nullable(),
+      lastSuccessAt: z.string().nullable(),
+      watermark: z.string(),
+      error: z.string().optional(),
+      /** Not polled for a day while others were: deselected, deleted, or in another shard's share. */
+      notPolled: z.boolean().optional(),
+      skipped: z.array(z.object({ pullRequest: z.number(), reason: z.string(), failures: z.number() })),
+    }),
+  ),
+});
+export type StatusReport = z.infer<typeof StatusReport>;
+type Repository = StatusReport['repositories'][number];
+
+export async function readStatus(store: SqliteStore, now = Date.now()): Promise<StatusReport> {
+  const outcomes = await recentOutcomes(store, now);
+  const retries = new Map<string, Repository['skipped']>();
   for (const { key, value } of await all(store, 'dc:retry:')) {
     const record = RetryRecord.safeParse(value);
     const repo = key.split(':')[2] ?? '';
     if (record.success) retries.set(repo, [...(retries.get(repo) ?? []), { pullRequest: record.data.id, reason: record.data.reason, failures: record.data.failures }]);
   }
-  const repositories: StatusReport['repositories'] = [];
+  const repositories: Repository[] = [];
+  const passes = new Map<string, number>();
   const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
   for (const { key, value } of await all(store, 'dc:repo:')) {
     const cursor = RepositoryCursor.safeParse(value);
     if (!cursor.success) continue;
     const id = key.slice('dc:repo:'.length);
-    repositories.push({ id, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: retries.get(id) ?? [] });
+    if (cursor.data.lastPassAt) passes.set(id, cursor.data.lastPassAt);
+    repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: retries.get(id) ?? [] });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
     const cursor = CloudCursor.safeParse(value);
     if (!cursor.success) continue;
-    repositories.push({ id: key.slice('bridge:cloud:'.length), lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: [] });
+    repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: [] });
+  }
+  // A repository deleted or deselected keeps its cursor, and the error of its last pass with it: that
+  // is history, not something to fix, or the exit code would stay 1 for good.
+  const newest = Math.max(0, ...passes.values());
+  for (const repo of repositories) if ((passes.get(repo.id) ?? newest) < newest - NOT_POLLED_AFTER_MS) repo.notPolled = true;
+  const deadLetters = store.count('dead:');
+
+  const names = new Map(repositories.map((repo) => [repo.id, repo.name]));
+  const attention: StatusReport['attention'] = [];
+  for (const repo of repositories) {
+    if (repo.error && !repo.notPolled) attention.push({ kind: 'repository-failing', repository: repo.name, repositoryId: repo.id, at: repo.lastSuccessAt, message: `its last poll failed (last good poll ${repo.lastSuccessAt ?? 'never'}): ${repo.error}` });
+  }
+  if (deadLetters) {
+    attention.push({ kind: 'dead-letters', repository: null, repositoryId: null, at: null, message: `${deadLetters} dead ${deadLetters === 1 ? 'letter' : 'letters'}: deliveries PanDev did not take; see why with \`pandev-bitbucket dead-letters list\`, fix the cause, then \`pandev-bitbucket dead-letters replay --all\`` });
+  }
+  for (const notice of await recentNotices(store, now)) {
+    attention.push({ kind: notice.kind, repository: notice.repository ?? names.get(notice.repositoryId) ?? null, repositoryId: notice.repositoryId, at: iso(notice.at), message: notice.message });
   }
   return {
     database: store.file,
     outbox: store.count('outbox:'),
-    deadLetters: store.count('dead:'),
+    deadLetters,
     last24h: { delivered: outcomes.delivered, retried: outcomes.retried, dead: outcomes.dead, dropped: outcomes.dropped },
+    attention,
     repositories,
   };
 }
@@ -58,17 +108,27 @@ async function all(store: KeyValueStore, prefix: string): Promise<Array<{ key: s
   return entries;
 }
 
+/** `PROJECT/slug (id)`: the name people know, the id the state, the log and the metrics also use. */
+const label = (name: string | null, id: string | null) => (name ? `${name} (${id})` : `repository ${id}`);
+
 export function formatStatus(report: StatusReport): string {
-  const lines = [
-    `state       ${report.database}`,
+  const lines = [`state       ${report.database}`];
+  if (report.attention.length) {
+    lines.push(`needs attention (${report.attention.length}):`);
+    for (const item of report.attention) lines.push(`  ${item.repositoryId ? `${label(item.repository, item.repositoryId)}: ` : ''}${item.at && item.kind !== 'repository-failing' ? `${item.at} ` : ''}${item.message}`);
+  } else {
+    lines.push('nothing needs attention');
+  }
+  lines.push(
     `outbox      ${report.outbox} waiting`,
     `dead        ${report.deadLetters} (pandev-bitbucket dead-letters list)`,
     `last 24 h   ${report.last24h.delivered} delivered, ${report.last24h.retried} retried, ${report.last24h.dead} dead, ${report.last24h.dropped} dropped`,
-    `repositories (${report.repositories.length}):`,
-  ];
+    `repositories (${report.repositories.length}):${report.repositories.length ? '' : ' no poll pass has finished yet'}`,
+  );
   for (const repo of report.repositories) {
-    lines.push(`  ${repo.id.padEnd(8)} last good poll ${repo.lastSuccessAt ?? 'never'}${repo.error ? `  ERROR ${repo.error}` : ''}`);
-    for (const skip of repo.skipped) lines.push(`           pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
+    const state = repo.notPolled ? '  not polled for a day (deselected, deleted, or another shard\'s)' : repo.error ? '  FAILING (above)' : '';
+    lines.push(`  ${label(repo.name, repo.id)}  last good poll ${repo.lastSuccessAt ?? 'never'}${state}`);
+    for (const skip of repo.skipped) lines.push(`      pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
   }
   return lines.join('\n');
 }

@@ -25,6 +25,8 @@ import type { Edition, EditionSetup, PollOutcome } from './edition';
 
 const Workspace = z.looseObject({ uuid: z.string(), slug: z.string() });
 const CloudCursor = z.object({
+  /** workspace/slug as last listed, for the operator (`status`); the state keys on the UUID. */
+  name: z.string().optional(),
   watermark: z.number(),
   lastSuccessAt: z.number().optional(),
   deploymentsAt: z.number().optional(),
@@ -89,6 +91,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   // again; and no later than the workspace query that said whether it was pushed.
                   const lastActivityAt = Math.max(items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
                   await bridge.store.set(cursorKey(repository.uuid), {
+                    name: `${ws.slug}/${repository.slug}`,
                     watermark: Math.min(start, queriedAt), lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
                     ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
                   } satisfies CloudCursor);
@@ -98,7 +101,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   // and an error kept in the cursor would show in `status` as one.
                   if (http.signal.aborted) return { ok: false, stopped: true, staged: 0, skipped: [] };
                   const reason = errorMessage(error);
-                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, error: reason } satisfies CloudCursor);
+                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name: `${ws.slug}/${repository.slug}`, error: reason } satisfies CloudCursor);
                   bridge.log.warn({ repository: repository.slug, reason }, 'repository poll failed; it is tried again next pass');
                   return { ok: false, staged: 0, skipped: [], error: reason };
                 }

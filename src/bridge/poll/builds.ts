@@ -66,6 +66,13 @@ export async function watchTips(repository: { id: string; name: string }, tips: 
       { repository: repository.name, repositoryId: repo, ended: over.length, watched: MAX_WATCHED, commits: named, ...(more ? { more } : {}) },
       'more tips moved within two hours than are watched; the oldest (commits) get their last build-status read now, and builds they report later are not seen',
     );
+    await deps.state.notice({
+      kind: 'build-watches-ended',
+      repositoryId: repo,
+      repository: repository.name,
+      at: now,
+      message: `the build watches of ${over.length} ${over.length === 1 ? 'commit' : 'commits'} ended early (more than ${MAX_WATCHED} tips moved within two hours): builds they report later are not sent to PanDev; check them in Bitbucket: ${named.join(', ')}${more ? ` and ${more} more (in the log)` : ''}`,
+    });
   }
   await deps.state.saveBuilds(repo, { commits: [...commits.values()] });
 }

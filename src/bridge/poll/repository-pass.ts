@@ -87,6 +87,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     const staged = (pulls?.staged ?? 0) + refs.staged + (await builds(repository, first, refs.moved, deps));
     await deps.state.saveCursor(repo, {
       ...cursor,
+      name,
       watermark: pulls?.watermark ?? cursor.watermark,
       lastPassAt: now,
       lastSuccessAt: now,
@@ -103,7 +104,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
     if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
     const reason = failureReason(error, name);
-    await deps.state.saveCursor(repo, { ...cursor, lastPassAt: now, error: reason });
+    await deps.state.saveCursor(repo, { ...cursor, name, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
     // A 404 here is most often a rename or a move to another project: the slug the list gave is gone.
     const relist = error instanceof BitbucketError && error.kind === 'not-found';

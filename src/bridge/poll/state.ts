@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { kvKey } from '../../core/keys';
 import type { KeyValueStore } from '../../core/ports';
+import { recordNotice, type Notice } from '../ops/notices';
 
 // What the poll remembers between passes, per repository and per pull request, in the state database.
 // Each record is written only after what it vouches for is staged in the outbox, so a pass that dies
 // half-way is simply done again and finds the same deliveries (same ids) already there.
 
 export const RepositoryCursor = z.object({
+  /** PROJECT/slug as last listed, for the operator (`status`); the state keys on the id, which survives renames. */
+  name: z.string().optional(),
   /** The backfill window's start: nothing older is replayed. */
   since: z.number(),
   /** Pull requests last updated before this were all seen (minus a margin, see pull-requests.ts). */
@@ -85,6 +88,8 @@ export function pollState(store: KeyValueStore) {
     saveBuildStates: (repo: string, commit: string, states: Record<string, string>) => store.set(kvKey('dc', 'build', repo, commit), states, { ttlSeconds: 40 * 24 * 3600 }),
     buildApi: async () => (await read(kvKey('dc', 'buildapi'), BuildApi)) ?? {},
     saveBuildApi: (api: BuildApi) => store.set(kvKey('dc', 'buildapi'), api),
+    /** Something given up that PanDev may miss, for `status` (a day). */
+    notice: (notice: Notice) => recordNotice(store, notice),
   };
 }
 export type PollState = ReturnType<typeof pollState>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BitbucketError, errorMessage, InvalidInputError } from '../../core/errors';
 import { PayloadTooLargeError } from '../../core/payload/limit';
 import { kvKey } from '../../core/keys';
+import { recordNotice } from '../ops/notices';
 import type { Clock, Logger } from '../../core/ports';
 import type { SqliteStore } from '../state/sqlite-store';
 import type { KeyedLock } from '../util/keyed-lock';
@@ -104,6 +105,12 @@ export function webhookInbox(options: InboxOptions): Inbox {
           return;
         } else {
           options.log.error({ repository: repo, attempts: entry.data.attempts + 1, reason: errorMessage(error) }, 'a saved webhook failed for a day and is given up; the poll finds what it can of it');
+          await recordNotice(store, {
+            kind: 'webhook-given-up',
+            repositoryId: repo,
+            at: options.clock.now(),
+            message: `a webhook saved at ${new Date(entry.data.at).toISOString()} failed for a day (${errorMessage(error)}) and was given up: the poll delivers what it carried except deletions (pull requests, branches, tags), which PanDev will not get; check the repository in Bitbucket for any`,
+          });
         }
       }
       await store.delete(saved.key);

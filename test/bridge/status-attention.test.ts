@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { StatusReport } from '../../src/bridge/cli/status';
+import { watchTips } from '../../src/bridge/poll/builds';
+import { pollState } from '../../src/bridge/poll/state';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
+import { webhookInbox } from '../../src/bridge/webhooks/inbox';
+import type { ForwardContext } from '../../src/core/pipeline/context';
+import { dcEnv, inProcessBridge, projectRepositories, quietLogger, type DcEnv } from './helpers';
+
+// `status` is what an operator reads when PanDev misses data: it must name repositories as they know
+// them (PROJECT/slug, not Data Center's numeric id), put what needs them first (failing repositories
+// with what to do, dead letters, webhooks given up, build watches that ended early), and give a
+// script a stable JSON form and a non-zero exit code when anything needs attention.
+
+const root = path.resolve(__dirname, '../..');
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'status-attention', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+it('names repositories PROJECT/slug and lists what needs the operator first, with a non-zero exit', async () => {
+  const db = path.join(env.dir, 'attention.db');
+  const [locked, busy] = projectRepositories(env.sim);
+  const lockedName = `${locked!.projectKey}/${locked!.slug}`;
+  const busyName = `${busy!.projectKey}/${busy!.slug}`;
+  env.sink.respondNext(400, 1, 'unsupported payload');
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+  try {
+    await running.runPass();
+    await running.bridge.queue.idle();
+    const fault = env.sim.faults.add({ path: `^/rest/api/1\\.0/projects/${locked!.projectKey}/repos/${locked!.slug}/`, status: 403 });
+    try {
+      await running.runPass();
+    } finally {
+      env.sim.faults.remove(fault);
+    }
+    await running.bridge.queue.idle();
+  } finally {
+    await running.stop();
+  }
+
+  // What only the log said so far: a webhook given up after a day, a burst that ended build watches early.
+  const store = openSqliteStore(db);
+  try {
+    let now = Date.now();
+    const clock = { now: () => now };
+    const log = quietLogger();
+    const inbox = webhookInbox({ store, lock: (_key, fn) => fn(), clock, log, max: 10, stopping: () => false, handle: () => Promise.reject(new Error('Bitbucket answered 500')) });
+    await inbox.accept(String(busy!.id), '{}');
+    await inbox.drain(String(busy!.id));
+    now += 25 * 3600_000;
+    await inbox.drain(String(busy!.id));
+    now = Date.now();
+    const tip = (i: number) => i.toString(16).padStart(40, '0');
+    const deps = { state: pollState(store), ctx: { clock, log } as Pick<ForwardContext, 'clock' | 'log'> as ForwardContext };
+    await watchTips({ id: String(busy!.id), name: busyName }, Array.from({ length: 1001 }, (_, i) => tip(i)), 'poll', deps);
+  } finally {
+    store.close();
+  }
+
+  const text = await cli(['status'], { BRIDGE_DB: db });
+  expect(text.code).toBe(1);
+  const lines = text.stdout.split('\n');
+  const attention = lines.findIndex((line) => /needs attention/i.test(line));
+  const repositories = lines.findIndex((line) => line.startsWith('repositories'));
+  expect(attention).toBeGreaterThanOrEqual(0);
+  expect(attention).toBeLessThan(repositories);
+  const first = lines.slice(attention, repositories).join('\n');
+  expect(first).toContain(lockedName);
+  expect(first).toMatch(/403/);
+  expect(first).toMatch(/Repository read/);
+  expect(first).toMatch(/1 dead letter/);
+  expect(first).toContain('pandev-bitbucket dead-letters list');
+  expect(first).toMatch(new RegExp(`webhook.*${busyName}|${busyName}.*webhook`));
+  expect(first).toMatch(new RegExp(`build.*${busyName}|${busyName}.*build`));
+  // The repository list names them too, keeping the id (what the state and the metrics key on).
+  const listed = lines.slice(repositories).join('\n');
+  expect(listed).toContain(`${lockedName} (${locked!.id})`);
+  expect(listed).toContain(`${busyName} (${busy!.id})`);
+
+  const json = await cli(['status', '--json'], { BRIDGE_DB: db });
+  expect(json.code).toBe(1);
+  const report = StatusReport.parse(JSON.parse(json.stdout));
+  expect(report.attention.map((item) => item.kind).sort()).toEqual(['build-watches-ended', 'dead-letters', 'repository-failing', 'webhook-given-up']);
+  expect(report.attention.find((item) => item.kind === 'repository-failing')).toMatchObject({ repository: lockedName, repositoryId: String(locked!.id) });
+  expect(report.repositories.map((repo) => repo.name)).toEqual(expect.arrayContaining([busyName, lockedName]));
+});
+
+it('a state where no pass has finished yet: nothing to attend to, exit 0, and the same JSON shape', async () => {
+  const db = path.join(env.dir, 'fresh.db');
+  openSqliteStore(db).close();
+  const text = await cli(['status'], { BRIDGE_DB: db });
+  expect(text.code).toBe(0);
+  expect(text.stdout).toMatch(/no poll pass has finished yet/);
+  const json = await cli(['status', '--json'], { BRIDGE_DB: db });
+  expect(json.code).toBe(0);
+  expect(StatusReport.parse(JSON.parse(json.stdout))).toMatchObject({ outbox: 0, deadLetters: 0, attention: [], repositories: [] });
+});
