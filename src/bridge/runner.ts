@@ -91,6 +91,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   let running = false;
   let current: Promise<PassSummary> | undefined;
   let listedAt = 0;
+  /** The repositories the last-poll gauge has a series for. */
+  let gauged = new Set<string>();
   let lastSweep = Date.now();
   const startedAt = Date.now();
   const waiters: Array<(summary: PassSummary) => void> = [];
@@ -146,6 +148,11 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       return { ...summary, failed: 1, finishedAt: Date.now() };
     }
     summary.repositories = targets.length;
+    // A repository renamed, moved or deleted is polled no more under its old name: its last-poll series
+    // goes, or an alert on that gauge ("not polled for an hour") fires for it until a restart.
+    const names = new Set(targets.map((target) => target.name));
+    for (const name of gauged) if (!names.has(name)) bridge.metrics.lastPoll.remove({ repository: name });
+    gauged = names;
     let next = 0;
     const worker = async () => {
       while (!stopping && next < targets.length) {
