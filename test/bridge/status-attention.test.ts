@@ -104,3 +104,26 @@ it('a state where no pass has finished yet: nothing to attend to, exit 0, and th
   expect(json.code).toBe(0);
   expect(StatusReport.parse(JSON.parse(json.stdout))).toMatchObject({ outbox: 0, deadLetters: 0, attention: [], repositories: [] });
 });
+
+it('a failing repository the operator leaves out, as its fix-it text says, no longer needs attention', async () => {
+  const db = path.join(env.dir, 'left-out.db');
+  const [locked] = projectRepositories(env.sim);
+  const lockedName = `${locked!.projectKey}/${locked!.slug}`;
+  const fault = env.sim.faults.add({ path: `^/rest/api/1\\.0/projects/${locked!.projectKey}/repos/${locked!.slug}/`, status: 403 });
+  try {
+    const first = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+    await first.runPass().finally(() => first.stop());
+    expect((await cli(['status'], { BRIDGE_DB: db })).code).toBe(1);
+    // BITBUCKET_REPOS=!PROJECT/slug and a restart, as the 403's reason suggests.
+    const second = await inProcessBridge(env.config({ BRIDGE_DB: db, BITBUCKET_REPOS: `!${lockedName}` }));
+    await second.runPass().finally(() => second.stop());
+  } finally {
+    env.sim.faults.remove(fault);
+  }
+  const json = await cli(['status', '--json'], { BRIDGE_DB: db });
+  const report = StatusReport.parse(JSON.parse(json.stdout));
+  expect(report.attention).toEqual([]);
+  expect(json.code).toBe(0);
+  expect(report.repositories.find((repo) => repo.name === lockedName)).toMatchObject({ notPolled: true });
+  expect((await cli(['status'], { BRIDGE_DB: db })).stdout).toMatch(new RegExp(`${lockedName} \\(${locked!.id}\\).*no longer polled`));
+});

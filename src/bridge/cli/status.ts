@@ -11,9 +11,6 @@ import type { SqliteStore } from '../state/sqlite-store';
 /** What `status` needs of a Cloud bridge's cursor (editions/cloud.ts): Cloud's have their own keys. */
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional() });
 
-/** A repository whose last pass is this much older than the newest is no longer polled here. */
-const NOT_POLLED_AFTER_MS = 24 * 3600_000;
-
 const Attention = z.object({
   kind: z.enum(['repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
@@ -38,7 +35,7 @@ export const StatusReport = z.object({
       lastSuccessAt: z.string().nullable(),
       watermark: z.string(),
       error: z.string().optional(),
-      /** Not polled for a day while others were: deselected, deleted, or in another shard's share. */
+      /** The last listing left it out: deselected, deleted, or in another shard's share. */
       notPolled: z.boolean().optional(),
       skipped: z.array(z.object({ pullRequest: z.number(), reason: z.string(), failures: z.number() })),
     }),
@@ -56,29 +53,25 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     if (record.success) retries.set(repo, [...(retries.get(repo) ?? []), { pullRequest: record.data.id, reason: record.data.reason, failures: record.data.failures }]);
   }
   const repositories: Repository[] = [];
-  const passes = new Map<string, number>();
   const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
   for (const { key, value } of await all(store, 'dc:repo:')) {
     const cursor = RepositoryCursor.safeParse(value);
     if (!cursor.success) continue;
     const id = key.slice('dc:repo:'.length);
-    if (cursor.data.lastPassAt) passes.set(id, cursor.data.lastPassAt);
-    repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: retries.get(id) ?? [] });
+    repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: retries.get(id) ?? [] });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
     const cursor = CloudCursor.safeParse(value);
     if (!cursor.success) continue;
     repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: [] });
   }
-  // A repository deleted or deselected keeps its cursor, and the error of its last pass with it: that
-  // is history, not something to fix, or the exit code would stay 1 for good.
-  const newest = Math.max(0, ...passes.values());
-  for (const repo of repositories) if ((passes.get(repo.id) ?? newest) < newest - NOT_POLLED_AFTER_MS) repo.notPolled = true;
   const deadLetters = store.count('dead:');
 
   const names = new Map(repositories.map((repo) => [repo.id, repo.name]));
   const attention: StatusReport['attention'] = [];
   for (const repo of repositories) {
+    // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
+    // is history, not something to fix (the exit code would stay 1 for good).
     if (repo.error && !repo.notPolled) attention.push({ kind: 'repository-failing', repository: repo.name, repositoryId: repo.id, at: repo.lastSuccessAt, message: `its last poll failed (last good poll ${repo.lastSuccessAt ?? 'never'}): ${repo.error}` });
   }
   if (deadLetters) {
@@ -126,7 +119,7 @@ export function formatStatus(report: StatusReport): string {
     `repositories (${report.repositories.length}):${report.repositories.length ? '' : ' no poll pass has finished yet'}`,
   );
   for (const repo of report.repositories) {
-    const state = repo.notPolled ? '  not polled for a day (deselected, deleted, or another shard\'s)' : repo.error ? '  FAILING (above)' : '';
+    const state = repo.notPolled ? '  no longer polled (deselected, deleted, or another shard\'s)' : repo.error ? '  FAILING (above)' : '';
     lines.push(`  ${label(repo.name, repo.id)}  last good poll ${repo.lastSuccessAt ?? 'never'}${state}`);
     for (const skip of repo.skipped) lines.push(`      pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
   }

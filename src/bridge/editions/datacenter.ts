@@ -53,6 +53,8 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
           if (!repositories || refresh || relist) {
             repositories = await listRepositories(client, select);
             relist = false;
+            // `status` must not call a repository failing that is no longer polled at all.
+            await deps.state.markUnlisted(new Set(repositories.map((repository) => String(repository.id))), bridge.ctx.clock.now());
           }
           return repositories.map((repository) => ({
             key: String(repository.id),

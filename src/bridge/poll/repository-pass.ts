@@ -88,6 +88,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     await deps.state.saveCursor(repo, {
       ...cursor,
       name,
+      unlisted: undefined,
       watermark: pulls?.watermark ?? cursor.watermark,
       lastPassAt: now,
       lastSuccessAt: now,
@@ -104,7 +105,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
     if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
     const reason = failureReason(error, name);
-    await deps.state.saveCursor(repo, { ...cursor, name, lastPassAt: now, error: reason });
+    await deps.state.saveCursor(repo, { ...cursor, name, unlisted: undefined, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
     // A 404 here is most often a rename or a move to another project: the slug the list gave is gone.
     const relist = error instanceof BitbucketError && error.kind === 'not-found';

@@ -27,6 +27,8 @@ export const RepositoryCursor = z.object({
   /** The last pass found something new here: the next one reads both feeds. */
   active: z.boolean().default(false),
   error: z.string().optional(),
+  /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
+  unlisted: z.number().optional(),
 });
 export type RepositoryCursor = z.infer<typeof RepositoryCursor>;
 
@@ -71,6 +73,19 @@ export function pollState(store: KeyValueStore) {
   return {
     cursor: (repo: string) => read(kvKey('dc', 'repo', repo), RepositoryCursor),
     saveCursor: (repo: string, cursor: RepositoryCursor) => store.set(kvKey('dc', 'repo', repo), cursor),
+    /** Marks the cursors of repositories a fresh listing did not hold (a renamed one keeps its id, and is listed). */
+    markUnlisted: async (listed: Set<string>, now: number) => {
+      const prefix = `${kvKey('dc', 'repo')}:`;
+      let cursor: string | undefined;
+      do {
+        const page = await store.list<unknown>(prefix, { limit: 500, ...(cursor ? { cursor } : {}) });
+        for (const { key, value } of page.entries) {
+          const parsed = RepositoryCursor.safeParse(value);
+          if (parsed.success && !parsed.data.unlisted && !listed.has(key.slice(prefix.length))) await store.set(key, { ...parsed.data, unlisted: now });
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    },
     pullRequest: (repo: string, id: number) => read(kvKey('dc', 'pr', repo, id), PullRequestState),
     savePullRequest: (repo: string, id: number, state: PullRequestState) => store.set(kvKey('dc', 'pr', repo, id), state, { ttlSeconds: YEAR }),
     retries: async (repo: string): Promise<RetryRecord[]> => {
