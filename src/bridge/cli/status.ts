@@ -9,7 +9,7 @@ import type { SqliteStore } from '../state/sqlite-store';
 // What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
 
 /** What `status` needs of a Cloud bridge's cursor (editions/cloud.ts): Cloud's have their own keys. */
-const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional() });
+const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
   kind: z.enum(['repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
@@ -63,7 +63,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
     const cursor = CloudCursor.safeParse(value);
     if (!cursor.success) continue;
-    repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), skipped: [] });
+    repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: [] });
   }
   const deadLetters = store.count('dead:');
 

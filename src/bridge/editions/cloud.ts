@@ -4,7 +4,7 @@ import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
 import { cloudLookups } from '../../core/enrich/cloud/lookups';
 import { RepositoryPage } from '../../core/enrich/cloud/schema';
 import { errorMessage } from '../../core/errors';
-import { kvKey } from '../../core/keys';
+import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
 import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
@@ -16,6 +16,7 @@ import { cloudTransport } from '../http/bitbucket';
 import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
+import { markUnlisted } from '../poll/state';
 import type { KeyedLock } from '../util/keyed-lock';
 import type { Edition, EditionSetup, PollOutcome } from './edition';
 
@@ -33,6 +34,8 @@ const CloudCursor = z.object({
   lastActivityAt: z.number().optional(),
   activityBacklog: ActivityBacklog.optional(),
   error: z.string().optional(),
+  /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
+  unlisted: z.number().optional(),
 });
 type CloudCursor = z.infer<typeof CloudCursor>;
 
@@ -63,7 +66,11 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
         name: 'cloud',
         async targets(refresh) {
           workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
-          if (!repositories || refresh) repositories = await listCloudRepositories(client, workspace, select);
+          if (!repositories || refresh) {
+            repositories = await listCloudRepositories(client, workspace, select);
+            // `status` must not call a repository failing that is no longer polled at all.
+            await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
+          }
           const ws = workspace;
           const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
           // One workspace query says which repositories were pushed to: only those have their refs read.
@@ -101,7 +108,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   // and an error kept in the cursor would show in `status` as one.
                   if (http.signal.aborted) return { ok: false, stopped: true, staged: 0, skipped: [] };
                   const reason = errorMessage(error);
-                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name: `${ws.slug}/${repository.slug}`, error: reason } satisfies CloudCursor);
+                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name: `${ws.slug}/${repository.slug}`, unlisted: undefined, error: reason } satisfies CloudCursor);
                   bridge.log.warn({ repository: repository.slug, reason }, 'repository poll failed; it is tried again next pass');
                   return { ok: false, staged: 0, skipped: [], error: reason };
                 }

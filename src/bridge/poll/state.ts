@@ -74,18 +74,7 @@ export function pollState(store: KeyValueStore) {
     cursor: (repo: string) => read(kvKey('dc', 'repo', repo), RepositoryCursor),
     saveCursor: (repo: string, cursor: RepositoryCursor) => store.set(kvKey('dc', 'repo', repo), cursor),
     /** Marks the cursors of repositories a fresh listing did not hold (a renamed one keeps its id, and is listed). */
-    markUnlisted: async (listed: Set<string>, now: number) => {
-      const prefix = `${kvKey('dc', 'repo')}:`;
-      let cursor: string | undefined;
-      do {
-        const page = await store.list<unknown>(prefix, { limit: 500, ...(cursor ? { cursor } : {}) });
-        for (const { key, value } of page.entries) {
-          const parsed = RepositoryCursor.safeParse(value);
-          if (parsed.success && !parsed.data.unlisted && !listed.has(key.slice(prefix.length))) await store.set(key, { ...parsed.data, unlisted: now });
-        }
-        cursor = page.cursor;
-      } while (cursor);
-    },
+    markUnlisted: (listed: Set<string>, now: number) => markUnlisted(store, kvKey('dc', 'repo'), listed, now),
     pullRequest: (repo: string, id: number) => read(kvKey('dc', 'pr', repo, id), PullRequestState),
     savePullRequest: (repo: string, id: number, state: PullRequestState) => store.set(kvKey('dc', 'pr', repo, id), state, { ttlSeconds: YEAR }),
     retries: async (repo: string): Promise<RetryRecord[]> => {
@@ -108,3 +97,19 @@ export function pollState(store: KeyValueStore) {
   };
 }
 export type PollState = ReturnType<typeof pollState>;
+
+/**
+ * Marks `unlisted` the cursors under `prefix` (`<prefix>:<id>`) whose id a fresh listing did not hold,
+ * either edition's: `status` then stops calling them failing, the last error being history.
+ */
+export async function markUnlisted(store: KeyValueStore, prefix: string, listed: Set<string>, now: number): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.list<unknown>(`${prefix}:`, { limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const { key, value } of page.entries) {
+      if (typeof value !== 'object' || value === null || (value as { unlisted?: unknown }).unlisted !== undefined) continue;
+      if (!listed.has(key.slice(prefix.length + 1))) await store.set(key, { ...value, unlisted: now });
+    }
+    cursor = page.cursor;
+  } while (cursor);
+}

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readStatus, StatusReport } from '../../src/bridge/cli/status';
+import { loadConfig } from '../../src/bridge/config/load';
+import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
+import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
+import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+
+// `status` over a Cloud bridge's state: a failing repository says what to do in Cloud's own terms
+// (API token scopes, `BITBUCKET_REPOS=!PROJECT/slug` with the project key the selection matches), and
+// one the operator then leaves out, or that was deleted, stops making `status` exit 1.
+
+const root = path.resolve(__dirname, '../..');
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout });
+    });
+  });
+}
+
+let sim: CloudSimulator;
+let sink: PanDevSink;
+let dir: string;
+beforeAll(async () => {
+  sim = await startCloudSimulator({ seed: 'bridge-cloud-status', repositories: 3, rateLimitPerHour: 0 });
+  sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
+  dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-status-'));
+});
+afterAll(async () => {
+  await Promise.all([sim.stop(), sink.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const env = (db: string, extra: Record<string, string> = {}) => ({
+  BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
+  BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
+  PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
+  BRIDGE_DB: path.join(dir, db), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000', ...extra,
+});
+const pass = async (vars: Record<string, string>) => {
+  const running = await inProcessBridge({ ...loadConfig({ env: vars }), tuning: FAST_TUNING });
+  try {
+    const summary = await running.runPass();
+    await running.bridge.queue.idle();
+    return { summary, status: await readStatus(running.bridge.store) };
+  } finally {
+    await running.stop();
+  }
+};
+const repository = (i: number) => [...sim.model.repositories.values()][i]!;
+/** A fault on one repository's requests (the bridge names it by UUID, `{…}` percent-encoded). */
+const under = (repo: { uuid: string }, rest: string) => `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})${rest}`;
+const failing = (report: StatusReport) => report.attention.filter((item) => item.kind === 'repository-failing');
+
+it('a failing repository left out with BITBUCKET_REPOS, as its reason says, no longer needs attention', async () => {
+  const broken = repository(0);
+  const name = `${sim.workspace.slug}/${broken.slug}`;
+  const fault = sim.faults.add({ path: under(broken, '/pullrequests$'), status: 500 });
+  try {
+    const first = await pass(env('left-out.db'));
+    expect(first.summary.failed).toBe(1);
+    const before = await cli(['status', '--json'], { BRIDGE_DB: env('left-out.db').BRIDGE_DB });
+    expect(before.code).toBe(1);
+    expect(failing(StatusReport.parse(JSON.parse(before.stdout)))).toEqual([expect.objectContaining({ repository: name })]);
+    // The selection matches Cloud repositories as PROJECT/slug, the project key.
+    const second = await pass(env('left-out.db', { BITBUCKET_REPOS: `!${broken.projectKey}/${broken.slug}` }));
+    expect(second.summary).toMatchObject({ repositories: 2, failed: 0 });
+  } finally {
+    sim.faults.remove(fault);
+  }
+  const after = await cli(['status', '--json'], { BRIDGE_DB: env('left-out.db').BRIDGE_DB });
+  const report = StatusReport.parse(JSON.parse(after.stdout));
+  expect(report.attention).toEqual([]);
+  expect(after.code).toBe(0);
+  expect(report.repositories.find((repo) => repo.name === name)).toMatchObject({ notPolled: true });
+
+  // Selected again, it is polled again, and no longer marked.
+  const third = await pass(env('left-out.db'));
+  expect(third.summary).toMatchObject({ repositories: 3, failed: 0 });
+  expect(third.status.repositories.find((repo) => repo.name === name)).not.toHaveProperty('notPolled');
+}, 120_000);
