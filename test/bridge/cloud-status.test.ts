@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStatus, StatusReport } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
+import { cloudFailureReason } from '../../src/bridge/poll/failure-reason';
+import { BitbucketError } from '../../src/core/errors';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
 import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
@@ -81,4 +83,79 @@ it('a failing repository left out with BITBUCKET_REPOS, as its reason says, no l
   const third = await pass(env('left-out.db'));
   expect(third.summary).toMatchObject({ repositories: 3, failed: 0 });
   expect(third.status.repositories.find((repo) => repo.name === name)).not.toHaveProperty('notPolled');
+}, 120_000);
+
+it('a failing repository\'s reason says what to do in Cloud\'s terms: which scope, which token, what a 404 means', async () => {
+  const [noPulls, noPipelines, gone] = [repository(0), repository(1), repository(2)];
+  // What Cloud answers a token without a scope the request needs.
+  const lacking = (scope: string) => JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope], granted: ['read:repository:bitbucket'] } } });
+  const faults = [
+    sim.faults.add({ path: under(noPulls, '/pullrequests'), status: 403, body: lacking('read:pullrequest:bitbucket') }),
+    sim.faults.add({ path: under(noPipelines, '/deployments'), status: 403, body: lacking('read:pipeline:bitbucket') }),
+    sim.faults.add({ path: under(gone, '/pullrequests'), status: 404, body: JSON.stringify({ type: 'error', error: { message: 'Repository not found' } }) }),
+  ];
+  let first: Awaited<ReturnType<typeof pass>>;
+  try {
+    first = await pass(env('reasons.db'));
+  } finally {
+    faults.forEach((fault) => sim.faults.remove(fault));
+  }
+  expect(first.summary.failed).toBe(3);
+  const reason = (repo: { slug: string }) => failing(first.status).find((item) => item.repository === `${sim.workspace.slug}/${repo.slug}`)?.message ?? '';
+  expect(reason(noPulls)).toMatch(/403/);
+  expect(reason(noPulls)).toContain('lacks the scope read:pullrequest:bitbucket');
+  expect(reason(noPulls)).toContain(`BITBUCKET_REPOS=!${noPulls.projectKey}/${noPulls.slug}`);
+  expect(reason(noPipelines)).toContain('lacks the scope read:pipeline:bitbucket');
+  expect(reason(gone)).toMatch(/404.*deleted/);
+
+  // A revoked API token: what to create, where to put it, and the command that proves it works.
+  const revoked = sim.faults.add({ path: under(noPulls, '/pullrequests'), status: 401, body: 'Login failed due to incorrect login credentials or method.' });
+  let second: Awaited<ReturnType<typeof pass>>;
+  try {
+    second = await pass(env('reasons-401.db'));
+  } finally {
+    sim.faults.remove(revoked);
+  }
+  const unauthorized = failing(second.status)[0]?.message ?? '';
+  expect(unauthorized).toMatch(/401/);
+  expect(unauthorized).toMatch(/API token/);
+  expect(unauthorized).toContain('BITBUCKET_USERNAME');
+  expect(unauthorized).toContain('BITBUCKET_TOKEN_FILE');
+  expect(unauthorized).toContain('pandev-bitbucket check');
+  expect(unauthorized).not.toMatch(/personal access token/);
+
+  // Bitbucket down: nothing for the operator to change, and it says so.
+  const down = sim.faults.add({ path: under(noPulls, '/pullrequests'), status: 503 });
+  let third: Awaited<ReturnType<typeof pass>>;
+  try {
+    third = await pass(env('reasons-503.db'));
+  } finally {
+    sim.faults.remove(down);
+  }
+  expect(failing(third.status)[0]?.message).toMatch(/503.*tried again next pass/);
+
+  // Still refused after the bridge's own waits (minutes of them, so not over the wire here): what to tune.
+  const limited = new BitbucketError('rate-limited', 429, 'GET pullRequests {}', 'Bitbucket answered 429 to GET pullRequests {}: Rate limit for this resource has been exceeded');
+  expect(cloudFailureReason(limited, { name: 'ws/repo', selector: 'P/repo', username: true })).toMatch(/429.*BITBUCKET_REQUESTS_PER_SECOND.*BRIDGE_POLL_SECONDS/);
+}, 120_000);
+
+it('a repository deleted in Bitbucket fails one pass with why, and is no longer polled from the next', async () => {
+  const own = await startCloudSimulator({ seed: 'bridge-cloud-deleted', repositories: 2, rateLimitPerHour: 0 });
+  const vars = { ...env('deleted.db'), BITBUCKET_URL: own.url, BITBUCKET_WORKSPACE: own.workspace.slug, BITBUCKET_USERNAME: own.credentials.admin.email, BITBUCKET_TOKEN: own.credentials.admin.apiToken };
+  const running = await inProcessBridge({ ...loadConfig({ env: vars }), tuning: FAST_TUNING });
+  try {
+    expect(await running.runPass()).toMatchObject({ repositories: 2, failed: 0 });
+    const deleted = [...own.model.repositories.values()][0]!;
+    own.actions.deleteRepository({ repository: deleted.slug });
+    expect(await running.runPass()).toMatchObject({ repositories: 2, failed: 1 });
+    const name = `${own.workspace.slug}/${deleted.slug}`;
+    expect(failing(await readStatus(running.bridge.store))).toEqual([expect.objectContaining({ repository: name, message: expect.stringMatching(/404.*deleted/) })]);
+    expect(await running.runPass()).toMatchObject({ repositories: 1, failed: 0 });
+    const status = await readStatus(running.bridge.store);
+    expect(status.attention).toEqual([]);
+    expect(status.repositories.find((repo) => repo.name === name)).toMatchObject({ notPolled: true });
+  } finally {
+    await running.stop();
+    await own.stop();
+  }
 }, 120_000);

@@ -3,7 +3,7 @@ import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
 import { cloudLookups } from '../../core/enrich/cloud/lookups';
 import { RepositoryPage } from '../../core/enrich/cloud/schema';
-import { errorMessage } from '../../core/errors';
+import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
 import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
@@ -16,6 +16,7 @@ import { cloudTransport } from '../http/bitbucket';
 import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
+import { cloudFailureReason } from '../poll/failure-reason';
 import { markUnlisted } from '../poll/state';
 import type { KeyedLock } from '../util/keyed-lock';
 import type { Edition, EditionSetup, PollOutcome } from './edition';
@@ -57,6 +58,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
       const lookups = cloudLookups(client, bridge.store);
       let workspace: z.infer<typeof Workspace> | undefined;
       let repositories: CloudRepository[] | undefined;
+      let relist = false;
       const cursorKey = (uuid: string) => kvKey('bridge', 'cloud', uuid);
       const readCursor = async (uuid: string): Promise<CloudCursor> => {
         const parsed = CloudCursor.safeParse(await bridge.store.get(cursorKey(uuid)));
@@ -66,8 +68,9 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
         name: 'cloud',
         async targets(refresh) {
           workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
-          if (!repositories || refresh) {
+          if (!repositories || refresh || relist) {
             repositories = await listCloudRepositories(client, workspace, select);
+            relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
             await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
           }
@@ -107,7 +110,11 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   // The client reports an aborted request as Bitbucket not answering; a stop is no failure,
                   // and an error kept in the cursor would show in `status` as one.
                   if (http.signal.aborted) return { ok: false, stopped: true, staged: 0, skipped: [] };
-                  const reason = errorMessage(error);
+                  const reason = cloudFailureReason(error, { name: `${ws.slug}/${repository.slug}`, selector: `${repository.project}/${repository.slug}`, username: Boolean(config.bitbucket.username) });
+                  // Asked for by UUID, a repository whose feeds answer 404 is gone: the next pass lists again,
+                  // so it stops being polled (and called failing) then, not at the periodic listing. Not for
+                  // deployments alone, which a repository can lack: that would list every pass.
+                  if (error instanceof BitbucketError && error.kind === 'not-found' && !/deployment|environment/i.test(error.path)) relist = true;
                   await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name: `${ws.slug}/${repository.slug}`, unlisted: undefined, error: reason } satisfies CloudCursor);
                   bridge.log.warn({ repository: repository.slug, reason }, 'repository poll failed; it is tried again next pass');
                   return { ok: false, staged: 0, skipped: [], error: reason };

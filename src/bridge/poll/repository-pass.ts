@@ -1,8 +1,9 @@
 import type { Repository } from '../../core/enrich/datacenter/schema';
-import { BitbucketError, errorMessage } from '../../core/errors';
+import { BitbucketError } from '../../core/errors';
 import { StoppingError } from '../http/bitbucket';
 import { readBuildsOnce, watchTips, watchWindowMs } from './builds';
 import type { PollDeps } from './deps';
+import { datacenterFailureReason } from './failure-reason';
 import { pollPullRequests, type PullRequestPass } from './pull-requests';
 import { pollRefs, type RefPass } from './refs';
 import type { RepositoryCursor } from './state';
@@ -104,28 +105,12 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
   } catch (error) {
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
     if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
-    const reason = failureReason(error, name);
+    const reason = datacenterFailureReason(error, { name, selector: name });
     await deps.state.saveCursor(repo, { ...cursor, name, unlisted: undefined, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
     // A 404 here is most often a rename or a move to another project: the slug the list gave is gone.
     const relist = error instanceof BitbucketError && error.kind === 'not-found';
     return { repository: name, ok: false, staged: 0, skipped: [], error: reason, ...(relist ? { relist } : {}) };
-  }
-}
-
-/** What went wrong, with what the operator can do about it. */
-function failureReason(error: unknown, name: string): string {
-  const message = errorMessage(error);
-  if (!(error instanceof BitbucketError)) return message;
-  switch (error.kind) {
-    case 'unauthorized':
-      return `${message} — the personal access token expired or was revoked: create a new one and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
-    case 'forbidden':
-      return `${message} — the token's user may no longer read ${name}: give them Repository read on it (or Project read on its project), or leave it out with BITBUCKET_REPOS=!${name}`;
-    case 'not-found':
-      return `${message} — if ${name} was renamed, moved to another project or deleted, the repository list is read again next pass`;
-    default:
-      return message;
   }
 }
 

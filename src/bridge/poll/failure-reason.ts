@@ -1,0 +1,70 @@
+import { BitbucketError, errorMessage } from '../../core/errors';
+
+// Why a repository's pass failed, with what the operator can do about it: the reason `status` and the
+// log show. Rate limits and outages read the same on both editions; tokens, permissions and a 404
+// are each edition's own.
+
+export interface FailedRepository {
+  /** PROJECT/slug (Cloud: workspace/slug), as `status` names it. */
+  name: string;
+  /** What BITBUCKET_REPOS matches: PROJECT/slug on both editions (Cloud: the project key, not the workspace). */
+  selector: string;
+}
+
+export function datacenterFailureReason(error: unknown, repo: FailedRepository): string {
+  const message = errorMessage(error);
+  if (!(error instanceof BitbucketError)) return message;
+  switch (error.kind) {
+    case 'unauthorized':
+      return `${message} — the personal access token expired or was revoked: create a new one and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
+    case 'forbidden':
+      return `${message} — the token's user may no longer read ${repo.name}: give them Repository read on it (or Project read on its project), or leave it out with BITBUCKET_REPOS=!${repo.selector}`;
+    case 'not-found':
+      return `${message} — if ${repo.name} was renamed, moved to another project or deleted, the repository list is read again next pass`;
+    default:
+      return sharedReason(error) ?? message;
+  }
+}
+
+/** `username`: an API token (Basic, with the account's email); without it, an access token (Bearer). */
+export function cloudFailureReason(error: unknown, repo: FailedRepository & { username: boolean }): string {
+  const message = errorMessage(error);
+  if (!(error instanceof BitbucketError)) return message;
+  switch (error.kind) {
+    case 'unauthorized':
+      return `${message} — ${repo.username
+        ? `the API token expired or was revoked (an app password stops working once Atlassian retires them), or BITBUCKET_USERNAME is not the Atlassian account email it belongs to: create an API token with the scopes ${API_TOKEN_SCOPES}`
+        : `the access token expired or was revoked: create a workspace, project or repository access token with ${ACCESS_TOKEN_SCOPES}`} and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
+    case 'forbidden': {
+      const scope = scopeFor(error);
+      return `${message} — the token lacks the scope ${repo.username ? scope.apiToken : `"${scope.accessToken}"`} (${scope.what}), or its user may no longer read ${repo.name}: create a token with ${repo.username ? `the scopes ${API_TOKEN_SCOPES}` : ACCESS_TOKEN_SCOPES} (see \`pandev-bitbucket check\`), give the user read access to the repository, or leave it out with BITBUCKET_REPOS=!${repo.selector}`;
+    }
+    case 'not-found':
+      // The bridge asks for repositories by UUID, so a rename is no 404: deleted, or moved away.
+      return `${message} — ${repo.name} was probably deleted or transferred to another workspace; the repository list is read again next pass, and a repository no longer listed is no longer polled`;
+    default:
+      return sharedReason(error) ?? message;
+  }
+}
+
+/** Every Cloud scope the bridge's reads need: the Forge app's (manifest.yml), which reads the same. */
+export const API_TOKEN_SCOPES = 'read:repository:bitbucket, read:pullrequest:bitbucket, read:pipeline:bitbucket, read:user:bitbucket and read:workspace:bitbucket';
+export const ACCESS_TOKEN_SCOPES = 'Repositories: Read, Pull requests: Read and Pipelines: Read';
+
+/** The scope a Cloud request needs, from what it asked for (its endpoint or its `next` page's path). */
+function scopeFor(error: BitbucketError): { apiToken: string; accessToken: string; what: string } {
+  if (/pullrequest/i.test(error.path)) return { apiToken: 'read:pullrequest:bitbucket', accessToken: 'Pull requests: Read', what: 'pull requests' };
+  if (/^GET user\b|\/users\//.test(error.path)) return { apiToken: 'read:user:bitbucket', accessToken: 'Account: Read', what: 'the accounts of pull requests\' authors and reviewers' };
+  if (/deployment|environment|pipeline/i.test(error.path)) return { apiToken: 'read:pipeline:bitbucket', accessToken: 'Pipelines: Read', what: 'deployments' };
+  return { apiToken: 'read:repository:bitbucket', accessToken: 'Repositories: Read', what: 'commits, branches and build statuses' };
+}
+
+function sharedReason(error: BitbucketError): string | undefined {
+  if (error.kind === 'rate-limited') {
+    return `${error.message} — Bitbucket's rate limit for the token's user, still refused after the bridge waited: the repository is tried again next pass. If it lasts, lower BITBUCKET_REQUESTS_PER_SECOND or raise BRIDGE_POLL_SECONDS, and check what else uses the same user's budget (Cloud counts requests per rolling hour)`;
+  }
+  if (error.kind === 'server' || error.kind === 'network' || error.kind === 'malformed') {
+    return `${error.message} — Bitbucket (or a proxy in front of it) did not serve this answer: the repository is tried again next pass; nothing to change here unless it lasts`;
+  }
+  return undefined;
+}
