@@ -159,3 +159,39 @@ it('a repository deleted in Bitbucket fails one pass with why, and is no longer 
     await own.stop();
   }
 }, 120_000);
+
+describe('check, on a Cloud workspace', () => {
+  const check = async (extra: Record<string, string> = {}) => {
+    const { code, stdout } = await cli(['check'], env('check.db', extra));
+    return { code, out: stdout };
+  };
+  const lacking = (scope: string) => JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope] } } });
+
+  it('passes with a token that reads what the bridge reads', async () => {
+    const good = await check();
+    expect(good.out).toMatch(/pull requests and deployments are readable/);
+    expect(good.code).toBe(0);
+  }, 60_000);
+
+  it('fails on a token that lists repositories but lacks the pull-request or the pipeline scope, naming it', async () => {
+    for (const [feed, scope] of [['/pullrequests', 'read:pullrequest:bitbucket'], ['/deployments', 'read:pipeline:bitbucket']] as const) {
+      const fault = sim.faults.add({ path: `${feed}$`, status: 403, body: lacking(scope) });
+      try {
+        const result = await check();
+        expect(result.code).toBe(1);
+        expect(result.out).toContain(`lacks the scope ${scope}`);
+      } finally {
+        sim.faults.remove(fault);
+      }
+    }
+  }, 120_000);
+
+  it('fails when the selection names a repository the token cannot see, or leaves nothing to poll', async () => {
+    const typo = await check({ BITBUCKET_REPOS: 'PLAT/no-such-repository' });
+    expect(typo.code).toBe(1);
+    expect(typo.out).toContain('PLAT/no-such-repository');
+    const none = await check({ BITBUCKET_PROJECTS: 'NOPE*' });
+    expect(none.code).toBe(1);
+    expect(none.out).toMatch(/no repository is selected/);
+  }, 120_000);
+});

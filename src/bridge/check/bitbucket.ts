@@ -6,6 +6,8 @@ import { selection, type RepositoryName } from '../config/selection';
 import { bitbucketGet, type BitbucketHttp } from '../http/bitbucket';
 import { bitbucketUnavailable, fail, notBitbucket, notBitbucketCloud, partialAccess, pass, patRejected, unreachable, type Finding } from './explain';
 import { webPage } from '../../core/deliver/web-page';
+import { BitbucketError, type BitbucketFailureKind } from '../../core/errors';
+import { cloudFailureReason } from '../poll/failure-reason';
 
 // `check`'s questions to Bitbucket, in the order a failure is most useful: is this Bitbucket at all (no
 // credentials needed), does the token work and as whom, which repositories can it read, and can it
@@ -60,24 +62,33 @@ export async function checkDatacenter(config: BridgeConfig, http: BitbucketHttp)
 
 /** Literal project keys and repositories in the configuration that the token cannot see, and one read of pull requests. */
 async function selectionFindings(config: BridgeConfig, http: BitbucketHttp, readable: Array<RepositoryName & { repository: Repository }>): Promise<Finding[]> {
-  const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
-  const selected = readable.filter((r) => select.repository(r));
-  const literal = (patterns: string[]) => patterns.filter((p) => !p.startsWith('!') && !/[*?]/.test(p));
-  const missing = [
-    ...literal(config.bitbucket.projects).filter((key) => !readable.some((r) => r.project.toLowerCase() === key.toLowerCase())).map((key) => `project ${key}`),
-    ...literal(config.bitbucket.repos).filter((name) => !readable.some((r) => `${r.project}/${r.slug}`.toLowerCase() === name.toLowerCase())).map((name) => `repository ${name}`),
-  ];
-  if (missing.length) return [partialAccess(missing, readable.length)];
-  if (!selected.length) return [fail('no repository is selected', 'BITBUCKET_PROJECTS / BITBUCKET_REPOS (and BRIDGE_SHARD) leave nothing to poll among the repositories the token can read.')];
-  const first = selected[0]!.repository;
+  const selected = selectedOrProblem(config, readable);
+  if ('problem' in selected) return [selected.problem];
+  const first = selected.repositories[0]!.repository;
   const url = `${http.baseUrl}/rest/api/1.0/projects/${encodeURIComponent(first.project.key)}/repos/${encodeURIComponent(first.slug)}/pull-requests?state=ALL&limit=1`;
   const answer = await ask(http, url, config, 'BITBUCKET_CA_FILE');
   if ('finding' in answer) return [answer.finding];
   if (answer.response.status === 401 || answer.response.status === 403) {
     return [partialAccess([`pull requests of ${first.project.key}/${first.slug} (answered ${answer.response.status})`], readable.length)];
   }
-  return [pass(`${selected.length} repositories selected for this bridge${config.bridge.shard.count > 1 ? ` (shard ${config.bridge.shard.index}/${config.bridge.shard.count})` : ''}; pull requests are readable`)];
+  return [pass(`${selected.repositories.length} repositories selected for this bridge${shardNote(config)}; pull requests are readable`)];
 }
+
+/** What the bridge would poll of `readable`, or why that is not what the configuration means (either edition). */
+function selectedOrProblem<T extends RepositoryName>(config: BridgeConfig, readable: T[]): { repositories: T[] } | { problem: Finding } {
+  const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
+  const literal = (patterns: string[]) => patterns.filter((p) => !p.startsWith('!') && !/[*?]/.test(p));
+  const missing = [
+    ...literal(config.bitbucket.projects).filter((key) => !readable.some((r) => r.project.toLowerCase() === key.toLowerCase())).map((key) => `project ${key}`),
+    ...literal(config.bitbucket.repos).filter((name) => !readable.some((r) => `${r.project}/${r.slug}`.toLowerCase() === name.toLowerCase())).map((name) => `repository ${name}`),
+  ];
+  if (missing.length) return { problem: partialAccess(missing, readable.length) };
+  const repositories = readable.filter((r) => select.repository(r));
+  if (!repositories.length) return { problem: fail('no repository is selected', 'BITBUCKET_PROJECTS / BITBUCKET_REPOS (and BRIDGE_SHARD) leave nothing to poll among the repositories the token can read.') };
+  return { repositories };
+}
+
+const shardNote = (config: BridgeConfig) => (config.bridge.shard.count > 1 ? ` (shard ${config.bridge.shard.index}/${config.bridge.shard.count})` : '');
 
 export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -90,8 +101,8 @@ export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Pro
   // Workspace and repository access tokens act as no user: /user answers 401 or 403 for them.
   findings.push(pass(me.response.status === 200 && account.success ? `authenticated as ${account.data.display_name ?? account.data.nickname ?? 'a user'}` : 'authenticated with an access token'));
   const workspace = config.bitbucket.workspace!;
-  let count = 0;
-  let next: string | undefined = `${http.baseUrl}/2.0/repositories/${encodeURIComponent(workspace)}?pagelen=100&fields=values.uuid,next`;
+  const readable: Array<RepositoryName & { uuid: string }> = [];
+  let next: string | undefined = `${http.baseUrl}/2.0/repositories/${encodeURIComponent(workspace)}?pagelen=100&fields=values.uuid,values.slug,values.project.key,next`;
   for (let page = 0; next && page < MAX_REPOSITORY_PAGES; page++) {
     const answer = await ask(http, next, config, 'BITBUCKET_CA_FILE');
     if ('finding' in answer) return [...findings, answer.finding];
@@ -99,10 +110,37 @@ export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Pro
     if (answer.response.status === 404 || answer.response.status === 403) return [...findings, fail(`the token cannot read workspace ${workspace} (${answer.response.status})`, 'Check BITBUCKET_WORKSPACE (the workspace slug) and that the token has repository read access in it.')];
     if (unavailable(answer.response.status)) return [...findings, bitbucketUnavailable(answer.response.status, next)];
     if (answer.response.status !== 200 || !isJson(answer.response)) return [...findings, fail(`Bitbucket answered ${answer.response.status} when listing the repositories of ${workspace}`, answer.text.slice(0, 300))];
-    const body = z.looseObject({ values: z.array(z.unknown()), next: z.string().optional() }).parse(JSON.parse(answer.text));
-    count += body.values.length;
+    const body = z.looseObject({ values: z.array(CloudListed), next: z.string().optional() }).parse(JSON.parse(answer.text));
+    readable.push(...body.values.map((r) => ({ uuid: r.uuid, slug: r.slug, project: r.project?.key ?? '', stableId: r.uuid })));
     next = body.next;
   }
-  findings.push(pass(`the token can read ${count} repositories in ${workspace}`));
+  findings.push(pass(`the token can read ${readable.length} repositories in ${workspace}`));
+  const selected = selectedOrProblem(config, readable);
+  if ('problem' in selected) return [...findings, selected.problem];
+  // Listing repositories needs one scope; a pass reads pull requests and deployments too, each with its
+  // own: a token without them passed here and then failed every repository of every pass.
+  const first = selected.repositories[0]!;
+  for (const feed of ['pullrequests', 'deployments'] as const) {
+    const url = `${http.baseUrl}/2.0/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(first.uuid)}/${feed}?pagelen=1`;
+    const answer = await ask(http, url, config, 'BITBUCKET_CA_FILE');
+    if ('finding' in answer) return [...findings, answer.finding];
+    if (answer.response.status === 200) continue;
+    const reason = cloudFailureReason(new BitbucketError(cloudFailureKind(answer.response.status), answer.response.status, `GET ${feed}`, `Bitbucket answered ${answer.response.status} when reading the ${feed === 'pullrequests' ? 'pull requests' : 'deployments'} of ${workspace}/${first.slug}`), {
+      name: `${workspace}/${first.slug}`, selector: `${first.project}/${first.slug}`, username: Boolean(config.bitbucket.username),
+    });
+    const [title, detail] = reason.split(' — ');
+    return [...findings, fail(title!, detail)];
+  }
+  findings.push(pass(`${selected.repositories.length} repositories selected for this bridge${shardNote(config)}; pull requests and deployments are readable`));
   return findings;
+}
+
+const CloudListed = z.looseObject({ uuid: z.string(), slug: z.string(), project: z.looseObject({ key: z.string() }).optional() });
+
+function cloudFailureKind(status: number): BitbucketFailureKind {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  if (status === 429) return 'rate-limited';
+  return status >= 500 ? 'server' : 'client';
 }

@@ -2,6 +2,7 @@ import { webPage } from '../../core/deliver/web-page';
 import type { BridgeConfig } from '../config/schema';
 import { bitbucketBaseUrl } from '../http/setup';
 import { TransportError } from '../http/request';
+import { ACCESS_TOKEN_SCOPES, API_TOKEN_SCOPES } from '../poll/failure-reason';
 
 // What `check` says when something is wrong: what happened, and what to do about it. One function per
 // failure kind, so the wording lives in one place and tests can hold it to its promises.
@@ -30,8 +31,8 @@ export function unreachable(what: 'Bitbucket' | 'PanDev', url: string, error: un
 export function patRejected(config: BridgeConfig): Finding {
   if (config.bitbucket.edition === 'cloud') {
     return fail('Bitbucket refused the token (401)', config.bitbucket.username
-      ? 'The API token is wrong, expired or revoked, or BITBUCKET_USERNAME is not the Atlassian account email it belongs to. Create a new API token (Atlassian account → Security → API tokens) with read scopes for repositories and pull requests, and set it as BITBUCKET_TOKEN.'
-      : 'The access token is wrong, expired or revoked. Create a new workspace or repository access token with read scopes, or use an API token together with BITBUCKET_USERNAME (your Atlassian email).');
+      ? `The API token is wrong, expired or revoked, or BITBUCKET_USERNAME is not the Atlassian account email it belongs to. Create a new API token (Atlassian account → Security → API tokens → Create API token with scopes, app Bitbucket) with the scopes ${API_TOKEN_SCOPES}, and set it as BITBUCKET_TOKEN or in the file BITBUCKET_TOKEN_FILE names.`
+      : `The access token is wrong, expired or revoked. Create a new workspace or repository access token with ${ACCESS_TOKEN_SCOPES}, or use an API token together with BITBUCKET_USERNAME (your Atlassian email).`);
   }
   return fail('Bitbucket refused the personal access token (401)', 'The PAT has expired or was revoked (or was copied incompletely). Create a new one in Bitbucket (Profile → Manage account → HTTP access tokens) with Project read and Repository read permissions, then set it as BITBUCKET_TOKEN or in the file BITBUCKET_TOKEN_FILE names.');
 }
