@@ -27,6 +27,11 @@ export interface BackfillDeps {
   workspace: string;
   /** Requests one piece may make at most (each piece must end well inside the consumer's time limit). */
   maxRequestsPerPiece?: number;
+  /**
+   * When the invocation running the piece is stopped (ctx.clock's epoch milliseconds). One step may
+   * read many pages, so the piece watches it between requests, not only between steps. None: no limit.
+   */
+  deadline?: number;
 }
 
 export type PieceOutcome =
@@ -42,6 +47,11 @@ export type PieceResult = PieceOutcome & { staged: string[] };
 const ORDER: Phase[] = phaseOrder;
 /** A piece also ends after this long, even when its steps need no request (stats off, known refs). */
 const PIECE_MS = 30_000;
+/**
+ * Kept back from the invocation's deadline beyond the slowest request so far: the step's bookkeeping,
+ * the progress write, the budget's flush and the push of what the piece staged with its successor.
+ */
+const END_MARGIN_MS = 10_000;
 const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 
 /** `chain`: the chain of pieces this one belongs to (state.ts); another chain's record is not this piece's to advance. */
@@ -73,6 +83,11 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
+  const pieceEnds = ctx.clock.now() + PIECE_MS;
+  let slowest = 0;
+  const spent = () => deps.client.requests - startRequests;
+  // Another request would not fit before the invocation must hand over, were it as slow as the slowest yet.
+  const outOfTime = () => ctx.clock.now() >= pieceEnds || (deps.deadline !== undefined && ctx.clock.now() + slowest + END_MARGIN_MS > deps.deadline);
   let current: BackfillRecord = { ...(await withItsData(ctx, record)), state: 'running', startedAt: record.startedAt ?? ctx.clock.now(), updatedAt: ctx.clock.now() };
   let mode = modeAt(current);
   let stepping = false;
@@ -82,17 +97,25 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
     since: Date.parse(record.since),
     data: runStore(ctx.store, repository, current.run),
     staged,
-    spent: () => deps.client.requests - startRequests,
+    spent,
     cap,
-    get: (request, schema) => deps.client.get(request, schema),
+    exhausted: () => spent() >= cap || outOfTime(),
+    get: async (request, schema) => {
+      const began = ctx.clock.now();
+      try {
+        return await deps.client.get(request, schema);
+      } finally {
+        slowest = Math.max(slowest, ctx.clock.now() - began);
+      }
+    },
     get leavingOut() {
       return mode === 'leave-out';
     },
   };
   try {
-    const deadline = ctx.clock.now() + PIECE_MS;
     await primeRepositoryObjects(phaseCtx);
-    while (phaseCtx.spent() < cap && ctx.clock.now() < deadline) {
+    // The first step always runs: a piece that could not take one would hand over forever.
+    for (let first = true; first || !phaseCtx.exhausted(); first = false) {
       const phase = (current.cursor?.phase ?? ORDER[0]!) as Phase;
       stepping = true;
       const step: PhaseStep = mode !== 'skip-feed' ? await phases[phase](phaseCtx, current) : await (skips[phase] ?? restOfFeed)(phaseCtx, current);
@@ -116,6 +139,7 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
       }
       if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, phaseCtx.spent())) })) === 'cancelled') return CANCELLED;
     }
+    if (spent() < cap && outOfTime()) ctx.log.info({ repository, requests: spent(), slowestMs: slowest }, 'backfill piece out of time; the next piece carries on from its place');
     return { kind: 'continue', delaySeconds: 0 };
   } catch (error) {
     // Not found, and the repository object not found either: it was deleted, which leaves nothing to

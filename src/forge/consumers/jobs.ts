@@ -18,7 +18,8 @@ import { forgeForwardQueue } from '../adapters/queue';
 export async function runBackfillMessage(message: Extract<ForwardMessage, { backfill: unknown }>['backfill']): Promise<InvocationError | undefined> {
   const ctx = forgeContext();
   const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
-  const { retryAfterSeconds } = await runLink(message, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), preferences, workspace: message.workspace });
+  const deadline = invocationDeadline(ctx.clock.now());
+  const { retryAfterSeconds } = await runLink(message, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), preferences, workspace: message.workspace, deadline });
   // Refused for the minute: this same link again a minute on resumes the parked record sooner than the tick.
   if (retryAfterSeconds === undefined) return undefined;
   return new InvocationError({ retryAfter: retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_PLATFORM_RATE_LIMITED });

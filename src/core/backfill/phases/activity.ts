@@ -25,8 +25,8 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
   for (const [id, entries] of byPullRequest) {
     let stored = await pc.data.pullRequest(id);
     if (!stored && missedByTheList(record, entries)) {
-      // Out of requests: this page again next piece (what it staged is not staged twice).
-      if (pc.spent() >= pc.cap) return { record: current, next: cursor?.next ?? '' };
+      // Out of requests or time: this page again next piece (what it staged is not staged twice).
+      if (pc.exhausted()) return { record: current, next: cursor?.next ?? '' };
       stored = await readMissed(pc, id);
       if (stored) await pc.data.addMissed(id);
       if (stored) current = sizeLeftOut(pc, { ...current, total: (current.total ?? 0) + 1, done: current.done + 1 }, id);

@@ -19,6 +19,11 @@ export interface PhaseContext extends BackfillDeps {
   /** Requests made in this piece so far, and how many it may make. */
   spent(): number;
   cap: number;
+  /**
+   * No request left for this piece: it made as many as it may, or another would not end before the
+   * invocation must hand over. A step that reads more than one page asks before each further one.
+   */
+  exhausted(): boolean;
   /** The step failed here too often: it leaves out what it can do without, noting it (retries.ts). */
   readonly leavingOut: boolean;
   get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>>;

@@ -20,8 +20,8 @@ export const refsPhase: PhaseRunner = async (pc, record) => {
   const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'refs', params: repoParams(pc), query: { pagelen: 100 } }, RefPage);
   const graph = await graphOf(pc);
   for (const ref of page.values) {
-    // Out of requests for commit stats: the same page again next piece (refs already staged are
-    // skipped by their recorded tips, stats already read are kept).
+    // Out of requests or time for commit stats: the same page again next piece (refs already staged
+    // are skipped by their recorded tips, stats already read are kept).
     if ((await refMove(pc, graph, ref, record.requestedAt)) === 'later') return { record, next: cursor?.next ?? '' };
   }
   return page.next ? { record, next: page.next } : { record };
@@ -80,7 +80,7 @@ async function commitStats(pc: PhaseContext, commits: Commit[]): Promise<Map<str
   for (const commit of commits) {
     let found = await store.commitStats(commit.hash);
     if (!found) {
-      if (pc.spent() >= pc.cap) return 'later';
+      if (pc.exhausted()) return 'later';
       // A commit's diffstat is against its first parent; a gone diff counts as empty.
       found = (await diffstatSize(pc.get, { endpoint: 'diffstat', params: { ...repoParams(pc), spec: commit.hash }, query: QUERY })) ?? { files: 0, lines_added: 0, lines_removed: 0 };
       await store.putCommitStats(commit.hash, { files: found.files, lines_added: found.lines_added, lines_removed: found.lines_removed });
