@@ -104,13 +104,17 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     app,
     manifest,
     runtimeBase,
-    forgeFetch: createPlatformFetch({ kvs: createKvsService(store, storageThrottle), queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn') }),
+    forgeFetch: createPlatformFetch({ kvs: createKvsService(store, storageThrottle), queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn'), longRunning }),
     checkEgress: createEgressCheck(manifest.egress, options.egress?.allowLoopback ?? false),
     log,
     onSettled: () => checkIdle(),
     origins: pushLimits,
     ...(options.functionTimeoutScale !== undefined ? { functionTimeoutScale: options.functionTimeoutScale } : {}),
   });
+  function longRunning(queueName: string): boolean {
+    const consumer = manifest.consumers.find((c) => c.queue === queueName);
+    return (manifest.functions.get(consumer?.functionKey ?? '')?.timeoutSeconds ?? 0) > 55;
+  }
   const modules: AppModules = new AppModules(manifest, invoker, installContext, report);
 
   let stopped = false;

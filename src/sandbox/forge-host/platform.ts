@@ -15,6 +15,8 @@ export interface PlatformServices {
   pushLimits: PushLimits;
   bitbucket: BitbucketTarget;
   note: (message: string) => void;
+  /** Whether the queue's consumer function has a timeout over 55 s (Forge's "long-running"). */
+  longRunning: (queueName: string) => boolean;
 }
 
 export function createPlatformFetch(services: PlatformServices) {
@@ -25,13 +27,13 @@ export function createPlatformFetch(services: PlatformServices) {
     }
     if (meta.type === 'fpp' && meta.remote === 'stargate') {
       const { origin } = caller;
-      const onRefused = (verdict: 'invocation-limit' | 'rate-limit', events: number) =>
-        services.note(
-          verdict === 'invocation-limit'
-            ? `refused a push of ${events} event(s): origin ${origin} has made ${services.pushLimits.pushesOf(origin)} push requests, Forge's limit on cyclic invocation (405)`
-            : `refused a push of ${events} event(s): the installation's events per minute are used up (429)`,
-        );
-      return handleStargate(services.queue, path, await readJsonBody(init), { limits: services.pushLimits, origin, onRefused });
+      const reasons = {
+        'invocation-limit': `origin ${origin} has made ${services.pushLimits.pushesOf(origin)} push requests, Forge's limit on cyclic invocation (405)`,
+        'rate-limit': "the installation's events per minute are used up (429)",
+        'event-too-big': "an event is over Forge's 100 KB for a long-running consumer (413)",
+      };
+      const onRefused = (verdict: keyof typeof reasons, events: number) => services.note(`refused a push of ${events} event(s): ${reasons[verdict]}`);
+      return handleStargate(services.queue, path, await readJsonBody(init), { limits: services.pushLimits, origin, onRefused, longRunning: services.longRunning });
     }
     // Jira/Confluence from a Bitbucket app, Forge Remote, containers, external auth: not served here.
     services.note(`the app called ${meta.type}/${meta.remote ?? '-'} ${path}, which the local Forge host does not serve`);

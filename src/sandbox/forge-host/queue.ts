@@ -5,6 +5,8 @@ import type { QueueStats } from './types';
 // concurrency, and are redelivered when the consumer returns an InvocationError (after its
 // retryAfter) or throws (FUNCTION_PLATFORM_UNKNOWN_ERROR, or FUNCTION_TIME_OUT when stopped at its time
 // limit, with exponential backoff), up to maxRetries.
+// A retry whose retryData is over Forge's 4 KB (limits-async-events, enforced since Nov 2025) is not
+// made: the event is dropped, as a failure only the developer console would show.
 // Each event remembers the initial invocation it descends from (its origin), for Forge's limit on
 // push requests per origin (push-limits.ts): it holds that origin until it is delivered or dropped.
 
@@ -37,11 +39,15 @@ export interface OriginHolds {
   release(origin: string): void;
 }
 
+export const MAX_RETRY_DATA_BYTES = 4 * 1024;
+
+type DropKind = 'retries-exhausted' | 'no-consumer' | 'retry-data-too-big';
+
 export interface QueueDeps {
   hasConsumer(queueName: string): boolean;
   /** Runs the consumer; resolves with what it returned. */
   deliver(event: QueuedEvent): Promise<unknown>;
-  onDropped(event: QueuedEvent, kind: 'retries-exhausted' | 'no-consumer', message: string): void;
+  onDropped(event: QueuedEvent, kind: DropKind, message: string): void;
   onChange(): void;
   timeScale: number;
   maxRetries: number;
@@ -168,7 +174,7 @@ export class AsyncEventQueue {
     if (event.origin !== undefined) this.deps.origins?.release(event.origin);
   }
 
-  private drop(event: QueuedEvent, kind: 'retries-exhausted' | 'no-consumer', message: string): void {
+  private drop(event: QueuedEvent, kind: DropKind, message: string): void {
     this.counts.dropped += 1;
     const job = this.jobs.get(event.jobId);
     if (job) job.failed += 1;
@@ -253,10 +259,14 @@ export class AsyncEventQueue {
     this.running.delete(event);
     this.countRunning(event, -1);
     const retryCount = (event.retryContext?.retryCount ?? 0) + 1;
+    const retryDataBytes = retry?.data === undefined ? 0 : Buffer.byteLength(JSON.stringify(retry.data));
     if (!retry) {
       this.counts.delivered += 1;
       const job = this.jobs.get(event.jobId);
       if (job) job.success += 1;
+      this.settled(event);
+    } else if (retryDataBytes > MAX_RETRY_DATA_BYTES) {
+      this.drop(event, 'retry-data-too-big', `not retried: its retryData holds ${retryDataBytes} bytes, over Forge's ${MAX_RETRY_DATA_BYTES}`);
       this.settled(event);
     } else if (retryCount > this.deps.maxRetries) {
       this.drop(event, 'retries-exhausted', `dropped after ${retryCount} attempts (last: ${retry.reason})`);

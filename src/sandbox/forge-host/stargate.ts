@@ -10,6 +10,12 @@ import { emptyResponse, jsonResponse } from './responses';
 const QUEUE_NAME = /^[a-zA-Z0-9-_]+$/;
 const MAX_EVENTS = 50;
 const MAX_PAYLOAD_KB = 200;
+/**
+ * developer.atlassian.com/platform/forge/limits-async-events: an event for a consumer whose function
+ * has a timeout over 55 s ("long-running") may hold at most 100 KB, whatever the push's total. The SDK
+ * does not check it; the platform's refusal reaches the app as the SDK's PayloadTooBigError (413).
+ */
+export const MAX_LONG_RUNNING_EVENT_KB = 100;
 
 const jobRequest = z.looseObject({ queueName: z.string().regex(QUEUE_NAME), jobId: z.string().min(1) });
 const pushEvent = z.looseObject({
@@ -24,7 +30,9 @@ export interface PushGate {
   limits: PushLimits;
   /** The initial invocation the pushing one descends from. */
   origin: string;
-  onRefused(verdict: 'invocation-limit' | 'rate-limit', events: number): void;
+  onRefused(verdict: 'invocation-limit' | 'rate-limit' | 'event-too-big', events: number): void;
+  /** Whether the queue's consumer is long-running (limits-async-events): its events are held to 100 KB each. */
+  longRunning?(queueName: string): boolean;
 }
 
 // The bodies are what validators.js ignores: it maps 405 and 429 to its own errors by status alone.
@@ -45,6 +53,13 @@ function publish(queue: AsyncEventQueue, body: unknown, gate: PushGate | undefin
   }
   const events = z.array(pushEvent).safeParse(payload);
   if (!events.success) return jsonResponse(400, { message: z.prettifyError(events.error) });
+  if (gate?.longRunning?.(queueName)) {
+    const biggest = Math.max(...payload.map((event) => Buffer.byteLength(JSON.stringify(event))));
+    if (biggest / 1024 > MAX_LONG_RUNNING_EVENT_KB) {
+      gate.onRefused('event-too-big', payload.length);
+      return jsonResponse(413, { errorMessage: `The maximum payload size of an event for a long-running function is ${MAX_LONG_RUNNING_EVENT_KB}KB (one event holds ${Math.ceil(biggest / 1024)}KB)` });
+    }
+  }
   const verdict = gate ? gate.limits.admit(gate.origin, events.data.map((event) => event.body)) : 'accepted';
   if (verdict !== 'accepted') {
     gate?.onRefused(verdict, events.data.length);

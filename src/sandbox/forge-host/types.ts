@@ -15,7 +15,7 @@ export interface HostLogLine {
 
 /** Something Forge would only show in the developer console: the app is not told. */
 export interface PlatformErrorReport {
-  kind: 'retries-exhausted' | 'no-consumer' | 'invocation-failed';
+  kind: 'retries-exhausted' | 'no-consumer' | 'invocation-failed' | 'retry-data-too-big';
   message: string;
   functionKey?: string;
   moduleKey?: string;

@@ -111,3 +111,37 @@ describe('local Forge host: scheduled interval', () => {
     }
   });
 });
+
+// developer.atlassian.com/platform/forge/limits-async-events: 200 KB per push request; 100 KB per
+// event for a consumer whose timeout is over 55 s; 4 KB of retryData.
+describe('local Forge host: async event size limits', () => {
+  let t: TestHost;
+  const reports: PlatformErrorReport[] = [];
+  beforeEach(async () => {
+    reports.length = 0;
+    t = await startTestHost({ onPlatformError: (r) => reports.push(r) });
+  });
+  afterEach(() => t.host.stop());
+  const pushSized = (payload: { queue: 'long' | 'flaky'; bytes: number; retryBytes?: number }) => t.host.invokeResolver('resolver-fn', 'push-sized', payload, { accountId: 'acc-1' });
+
+  it('refuses an event over 100 KB for a long-running consumer with the SDK’s PayloadTooBigError, and takes it for a 55 s one', async () => {
+    expect(await pushSized({ queue: 'long', bytes: 101 * 1024 })).toEqual({ outcome: 'PayloadTooBigError', message: expect.stringContaining('100KB') });
+    expect(await pushSized({ queue: 'flaky', bytes: 101 * 1024 })).toEqual({ outcome: 'accepted' });
+    expect(await pushSized({ queue: 'long', bytes: 99 * 1024 })).toEqual({ outcome: 'accepted' });
+    await t.host.idle();
+    expect(await t.host.kvs.get('long:attempts')).toEqual([null]);
+    expect(t.lines).toContainEqual(expect.objectContaining({ source: 'host', message: expect.stringContaining("over Forge's 100 KB for a long-running consumer") }));
+  });
+
+  it('does not retry an event whose retryData is over 4 KB, and reports it; 4 KB is retried', async () => {
+    expect(await pushSized({ queue: 'long', bytes: 10, retryBytes: 4000 })).toEqual({ outcome: 'accepted' });
+    await t.host.idle();
+    expect(await t.host.kvs.get('long:attempts')).toEqual([null, { retryCount: 1, retryDataBytes: 4011 }]);
+    await t.host.kvs.delete('long:attempts');
+    expect(await pushSized({ queue: 'long', bytes: 10, retryBytes: 5000 })).toEqual({ outcome: 'accepted' });
+    await t.host.idle();
+    expect(await t.host.kvs.get('long:attempts')).toEqual([null]);
+    expect(reports).toEqual([expect.objectContaining({ kind: 'retry-data-too-big', message: expect.stringContaining('5011 bytes') })]);
+    expect(t.host.queueStats()).toMatchObject({ delivered: 1, dropped: 1, pending: 0 });
+  });
+});

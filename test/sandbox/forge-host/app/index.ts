@@ -9,6 +9,7 @@ import Resolver from '@forge/resolver';
 const flaky = new Queue({ key: 'flaky' });
 const broken = new Queue({ key: 'broken' });
 const chain = new Queue({ key: 'chain' });
+const long = new Queue({ key: 'long' });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const bare = (uuid: string): string => uuid.replace(/[{}]/g, '');
 
@@ -157,5 +158,25 @@ resolver.define('burst', async ({ payload }: Payload<{ sizes: number[] }>) => {
   }
   return outcomes;
 });
+
+/** One event of about `bytes` to a queue; what the SDK said. */
+resolver.define('push-sized', async ({ payload }: Payload<{ queue: 'long' | 'flaky'; bytes: number; retryBytes?: number }>) => {
+  const queue = payload.queue === 'long' ? long : flaky;
+  try {
+    await queue.push({ body: { blob: 'x'.repeat(payload.bytes), retryBytes: payload.retryBytes ?? 0 }, delayInSeconds: payload.queue === 'flaky' ? 900 : 0 });
+    return { outcome: 'accepted' };
+  } catch (error) {
+    return { outcome: (error as Error).constructor.name, message: (error as Error).message };
+  }
+});
+
+/** Asks once to be retried with `retryBytes` of retryData; records each attempt's retry context. */
+export async function longConsumer(event: AsyncEvent): Promise<InvocationError | void> {
+  const attempts = (await kvs.get<unknown[]>('long:attempts')) ?? [];
+  attempts.push(event.retryContext ? { retryCount: event.retryContext.retryCount, retryDataBytes: JSON.stringify(event.retryContext.retryData ?? null).length } : null);
+  await kvs.set('long:attempts', attempts);
+  const { retryBytes } = event.body as { retryBytes: number };
+  if (retryBytes && !event.retryContext) return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { blob: 'r'.repeat(retryBytes) } });
+}
 
 export const handler = resolver.getDefinitions();
