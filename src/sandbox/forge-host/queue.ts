@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { QueueStats } from './types';
+import type { LargestSizes, QueueStats } from './types';
 
 // Forge async events: pushed events wait delayInSeconds, run on the queue's consumer with bounded
 // concurrency, and are redelivered when the consumer returns an InvocationError (after its
@@ -68,6 +68,8 @@ function retryRequested(result: unknown): Retry | undefined {
   return { afterSeconds: options?.retryAfter ?? 1, reason: options?.retryReason ?? 'FUNCTION_RETRY_REQUEST', data: options?.retryData };
 }
 
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+
 interface Job {
   total: number;
   success: number;
@@ -81,6 +83,7 @@ export class AsyncEventQueue {
   private runningByKey = new Map<string, number>();
   private jobs = new Map<string, Job>();
   private counts = { pushed: 0, delivered: 0, retried: 0, dropped: 0 };
+  private sizes: LargestSizes = { pushBytes: 0, eventBytes: 0, retryDataBytes: 0 };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private losing: Array<{ match: (body: Record<string, unknown>) => boolean; remaining: number }> = [];
@@ -94,6 +97,8 @@ export class AsyncEventQueue {
 
   /** `origin`: the initial invocation the pushing one descends from. */
   push(queueName: string, jobId: string, events: PushedEvent[], origin?: string): void {
+    this.sizes.pushBytes = Math.max(this.sizes.pushBytes, jsonBytes(events));
+    for (const pushed of events) this.sizes.eventBytes = Math.max(this.sizes.eventBytes, jsonBytes(pushed));
     const job = this.jobs.get(jobId) ?? { total: 0, success: 0, failed: 0, cancelled: 0 };
     this.jobs.set(jobId, job);
     for (const pushed of events) {
@@ -114,7 +119,7 @@ export class AsyncEventQueue {
   }
 
   stats(): Omit<QueueStats, 'refused' | 'peakPushesPerOrigin'> {
-    return { ...this.counts, pending: this.pending() };
+    return { ...this.counts, pending: this.pending(), largest: { ...this.sizes } };
   }
 
   jobStats(jobId: string): { success: number; inProgress: number; failed: number } | undefined {
@@ -259,7 +264,8 @@ export class AsyncEventQueue {
     this.running.delete(event);
     this.countRunning(event, -1);
     const retryCount = (event.retryContext?.retryCount ?? 0) + 1;
-    const retryDataBytes = retry?.data === undefined ? 0 : Buffer.byteLength(JSON.stringify(retry.data));
+    const retryDataBytes = retry?.data === undefined ? 0 : jsonBytes(retry.data);
+    this.sizes.retryDataBytes = Math.max(this.sizes.retryDataBytes, retryDataBytes);
     if (!retry) {
       this.counts.delivered += 1;
       const job = this.jobs.get(event.jobId);

@@ -64,6 +64,16 @@ export interface ForgeHostOptions {
   onPlatformError?: (report: PlatformErrorReport) => void;
 }
 
+/** The largest of each the app has made so far, in bytes of JSON: how close it came to Forge's limits. */
+export interface LargestSizes {
+  /** One push request's events (Forge: 200 KB). */
+  pushBytes: number;
+  /** One event (Forge: 100 KB for a long-running consumer). */
+  eventBytes: number;
+  /** One retry's retryData (Forge: 4 KB). */
+  retryDataBytes: number;
+}
+
 export interface QueueStats {
   pushed: number;
   delivered: number;
@@ -74,6 +84,7 @@ export interface QueueStats {
   refused: RefusedPushes;
   /** The most push requests one origin and its descendants made (Forge refuses past 1,000). */
   peakPushesPerOrigin: number;
+  largest: LargestSizes;
 }
 
 export interface ForgeHost {

@@ -38,7 +38,7 @@ describe('local Forge host: triggers, async events and scheduled triggers', () =
     ]);
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(25);
     expect(await t.host.kvs.get('flaky:done')).toBe(true);
-    expect(t.host.queueStats()).toEqual({ pushed: 1, delivered: 1, retried: 2, dropped: 0, pending: 0, refused: { invocationLimit: 0, rateLimit: 0 }, peakPushesPerOrigin: 1 });
+    expect(t.host.queueStats()).toEqual({ pushed: 1, delivered: 1, retried: 2, dropped: 0, pending: 0, refused: { invocationLimit: 0, rateLimit: 0 }, peakPushesPerOrigin: 1, largest: { pushBytes: expect.any(Number), eventBytes: expect.any(Number), retryDataBytes: 10 } });
   });
 
   it('retries a throwing consumer as FUNCTION_PLATFORM_UNKNOWN_ERROR, then drops it and reports', async () => {
@@ -142,6 +142,6 @@ describe('local Forge host: async event size limits', () => {
     await t.host.idle();
     expect(await t.host.kvs.get('long:attempts')).toEqual([null]);
     expect(reports).toEqual([expect.objectContaining({ kind: 'retry-data-too-big', message: expect.stringContaining('5011 bytes') })]);
-    expect(t.host.queueStats()).toMatchObject({ delivered: 1, dropped: 1, pending: 0 });
+    expect(t.host.queueStats()).toMatchObject({ delivered: 1, dropped: 1, pending: 0, largest: { retryDataBytes: 5011 } });
   });
 });
