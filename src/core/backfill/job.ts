@@ -114,8 +114,8 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
   };
   try {
     await primeRepositoryObjects(phaseCtx);
-    // The first step always runs: a piece that could not take one would hand over forever.
-    for (let first = true; first || !phaseCtx.exhausted(); first = false) {
+    // Time permitting or not, the first step runs: a piece that could not take one would hand over forever.
+    for (let first = true; spent() < cap && (first || !outOfTime()); first = false) {
       const phase = (current.cursor?.phase ?? ORDER[0]!) as Phase;
       stepping = true;
       const step: PhaseStep = mode !== 'skip-feed' ? await phases[phase](phaseCtx, current) : await (skips[phase] ?? restOfFeed)(phaseCtx, current);
