@@ -60,3 +60,30 @@ it('queues a live pull request with a 150 KB description and a push of 150 commi
   expect(refusedForSize()).toEqual([]);
   expect(sb.host.queueStats().largest.eventBytes).toBeLessThan(10 * KB);
 }, 120_000);
+
+it('retries a reviewer event of 150 reviewers inside 4 KB of retryData, each approval delivered once', async () => {
+  // As above: PanDev holding every request past the attempt timeout, and the consumer's limit a fifth,
+  // so after its first attempts the consumer hands the rest of the event's deliveries back at once.
+  sb = await testSandbox({ scheduledTriggers: false, liveEvents: false, functionTimeoutScale: 0.2, simulator: { seed: 'sizes-reviewers', repositories: 1, pullRequestsPerRepository: 0 } });
+  const { simulator: sim } = sb;
+  const repository = [...sim.model.repositories.values()][0]!;
+  const { pullRequestId } = sim.actions.openPullRequest({ repository: repository.slug, title: 'Many reviewers' });
+  // Forge lists every reviewer whose status the event reports: 150 approvals, one delivery each, in one message.
+  const at = new Date().toISOString();
+  const reviewers = Array.from({ length: 150 }, (_, i) => ({ user: { type: 'user', uuid: `{00000000-0000-4000-8000-${String(i).padStart(12, '0')}}` }, status: 'approved', timestamp: at }));
+  sb.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 6000 });
+  await sb.host.fireEvent({
+    eventType: 'avi:bitbucket:updated:pullrequest-reviewer-status',
+    workspace: { uuid: sim.workspace.uuid }, repository: { uuid: repository.uuid }, pullrequest: { id: pullRequestId }, reviewers: { value: reviewers },
+  });
+  // Polled: no event says a retry was asked for.
+  while (sb.host.queueStats().largest.retryDataBytes < 50 * 36) await new Promise((resolve) => setTimeout(resolve, 20));
+  sb.sink.setFaults(null);
+  await sb.settle();
+
+  expect(refusedForSize()).toEqual([]);
+  expect(sb.host.queueStats().largest.retryDataBytes).toBeLessThan(4 * KB);
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:approved')).toHaveLength(150);
+  expect(sb.sink.duplicates()).toBe(0);
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+}, 120_000);

@@ -1,7 +1,7 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { forward as forwardMessage } from '../../core/pipeline/forward';
-import { ForwardMessage, pushEach, PushRefusedError } from '../../core/pipeline/queue';
+import { ForwardMessage, idsMessages, pushEach, PushRefusedError, QUEUE_BATCH } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
 import { invocationDeadline } from '../adapters/deadline';
 import { forgeForwardQueue } from '../adapters/queue';
@@ -34,12 +34,15 @@ export async function forward(event: unknown): Promise<unknown> {
   const ctx = forgeContext();
   const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()) });
   await queueComments(result.comments);
-  const [soonest, ...later] = result.retries;
+  const [soonest, ...others] = result.retries;
   if (!soonest) return undefined;
-  // The soonest group is this invocation's own retry; each later group is queued with its own delay,
-  // all in one push request.
+  // The soonest group is this invocation's own retry, as far as Forge's 4 KB of retryData holds it (a
+  // message's worth of ids; a reviewer event lists every reviewer, two deliveries each); the rest of it
+  // and each later group are queued with their own delay, a message per QUEUE_BATCH ids, in one push.
+  const own = soonest.ids.slice(0, QUEUE_BATCH);
+  const later = [{ ...soonest, ids: soonest.ids.slice(QUEUE_BATCH) }, ...others].filter((group) => group.ids.length);
   try {
-    await pushEach(forgeForwardQueue(), later.map((group) => ({ message: { ids: group.ids }, options: { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) } })));
+    await pushEach(forgeForwardQueue(), later.flatMap((group) => idsMessages(group.ids).map((message) => ({ message, options: { delaySeconds: Math.max(1, Math.ceil(group.afterSeconds)) } }))));
   } catch (error) {
     // Those entries wait in the outbox with their next attempt's time: the sweep queues them then.
     if (!(error instanceof PushRefusedError)) throw error;
@@ -48,6 +51,6 @@ export async function forward(event: unknown): Promise<unknown> {
   return new InvocationError({
     retryAfter: Math.max(1, Math.ceil(soonest.afterSeconds)),
     retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
-    retryData: { ids: soonest.ids },
+    retryData: { ids: own },
   });
 }
