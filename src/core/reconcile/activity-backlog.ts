@@ -9,6 +9,8 @@ import { ActivityPage, type ActivityEntry } from '../enrich/cloud/schema';
 // outage, a paused destination, a bulk bot), the rest is owed: the next page's link and how far down
 // it must go are kept, and later passes read on from there after reading the top. Newest-first
 // offsets only grow as entries are added, so a kept link re-reads a few entries and never skips one.
+// A pass short of time (`stop`) owes the rest the same way: at least the top's first page is read,
+// since only a next page's link can be kept.
 
 export const ActivityBacklog = z.object({ next: z.string(), floor: z.number() });
 export type ActivityBacklog = z.infer<typeof ActivityBacklog>;
@@ -24,23 +26,26 @@ export interface ActivityRead {
   since: number;
 }
 
-export async function readActivity(client: CloudClient, params: { workspace: string; repo_slug: string }, watermark: number, owed: ActivityBacklog | undefined): Promise<ActivityRead> {
-  const top = await readDown(client, { endpoint: 'pullRequestsActivity', params, query: { pagelen: 50 } }, watermark, ACTIVITY_PAGES);
+/** `stop`: asked before each next page with the entries read so far; true leaves the rest owed. */
+export type StopReading = (entries: ActivityEntry[]) => boolean;
+
+export async function readActivity(client: CloudClient, params: { workspace: string; repo_slug: string }, watermark: number, owed: ActivityBacklog | undefined, stop: StopReading = () => false): Promise<ActivityRead> {
+  const top = await readDown(client, { endpoint: 'pullRequestsActivity', params, query: { pagelen: 50 } }, watermark, ACTIVITY_PAGES, stop);
   const floor = Math.min(watermark, owed?.floor ?? watermark);
   // The top alone filled the pass: its continuation goes down to the lowest floor still owed, which
   // covers an older backlog's range too.
   if (top.next) return { entries: top.entries, backlog: { next: top.next, floor }, since: oldest(top.entries, watermark) };
   if (!owed) return { entries: top.entries, since: watermark };
-  const rest = await readDown(client, { next: owed.next }, owed.floor, ACTIVITY_PAGES - top.pages);
+  const rest = await readDown(client, { next: owed.next }, owed.floor, ACTIVITY_PAGES - top.pages, (entries) => stop([...top.entries, ...entries]));
   const entries = [...top.entries, ...rest.entries];
   return { entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, watermark) : owed.floor };
 }
 
-async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number): Promise<{ entries: ActivityEntry[]; next?: string; pages: number }> {
+async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number, stop: StopReading): Promise<{ entries: ActivityEntry[]; next?: string; pages: number }> {
   const entries: ActivityEntry[] = [];
   let request: CloudRequest | undefined = first;
   let pages = 0;
-  while (request && pages < maxPages) {
+  while (request && pages < maxPages && !(isNextRequest(request) && stop(entries))) {
     const page: z.infer<typeof ActivityPage> = await client.get(request, ActivityPage);
     pages++;
     const fresh = page.values.filter((entry) => Date.parse(entryDate(entry)) >= floor);

@@ -9,6 +9,7 @@ import type { ForwardContext } from '../pipeline/context';
 import { idsMessages, PLANNED_WORK, PushRefusedError, type ForwardMessage, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
 import type { ActivityBacklog } from './activity-backlog';
+import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
 import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
 
@@ -35,7 +36,7 @@ interface RepositoryState {
   lastDeploymentAt?: number;
   /** Activity a pass had no pages left for (see activity-backlog.ts). */
   activityBacklog?: ActivityBacklog;
-  /** A push seen that a pass had no budget left to read the refs of. */
+  /** A push seen that a pass had no budget or time left to read the refs of. */
   refsOwed?: boolean;
   error?: string;
   /** When a pass found the repository deleted: not asked for again unless a list read since still has it. */
@@ -109,7 +110,9 @@ const REPOSITORY_ESTIMATE_MS = 5_000;
 /**
  * One batch of a pass: each repository on its own, so one failing repository stops nothing else.
  * With a deadline (a Forge consumer is stopped at its limit, mid-write), a repository starts only if
- * the slowest one so far would still end in time; the rest stay due for the next tick.
+ * the slowest one so far would still end in time; the rest stay due for the next tick. One repository
+ * may itself need longer than that: its pass stops between requests and owes the rest (see
+ * reconcile-repository.ts), and the next pass reads on from there.
  */
 export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps, options: { deadline?: number } = {}): Promise<{ staged: number; failed: number }> {
   const { repositories, plannedAt } = batch;
@@ -125,6 +128,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
   const grant = (await deps.budget.snapshot()).available;
   const spentBefore = deps.client.requests;
   const time = timeLeft(ctx.clock, options.deadline, { margin: END_MARGIN_MS, estimate: REPOSITORY_ESTIMATE_MS });
+  const paced = pacedClient(deps.client, ctx.clock, options.deadline, END_MARGIN_MS);
   for (const [index, repository] of repositories.entries()) {
     if (deps.client.requests - spentBefore >= grant) {
       ctx.log.info({ left: repositories.length - index }, 'reconciliation batch stopped at the request budget');
@@ -144,9 +148,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
       const { items, lastDeploymentAt, activityBacklog, deferred } = await reconcileRepository({
-        client: deps.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
+        client: paced.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
         deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
-        budgetLeft: () => grant - (deps.client.requests - spentBefore), now: start,
+        budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
       const result = await stagePrebuilt(items, ctx);
       for (const entry of result.entries) ids.push(entry.id);

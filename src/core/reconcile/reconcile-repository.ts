@@ -1,6 +1,6 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';
@@ -35,6 +35,8 @@ export interface ReconcileInput {
   activityBacklog?: ActivityBacklog;
   /** Requests this pass may still make (the batch's grant less what it spent); unbounded if absent. */
   budgetLeft?: () => number;
+  /** Whether this many more requests would end past the invocation's deadline (paced-client.ts); never if absent. */
+  outOfTime?: (requests?: number) => boolean;
   now: number;
 }
 
@@ -50,15 +52,24 @@ export interface ReconcileResult {
 
 /** Refs start only with this many requests left: the listing, and a commits read and a statuses read per moved branch. */
 const REFS_MIN_REQUESTS = 4;
+/** A moved branch's reads: its commits, the tip it moved from, its tip's statuses. */
+const MOVED_REF_REQUESTS = 3;
+/** Deployments: the page, and their environments' names. */
+const DEPLOYMENT_REQUESTS = 2;
 
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
   const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
+  const outOfTime = input.outOfTime ?? (() => false);
   const news = await pullRequestNews(input);
   const items = [...news.items];
   const owed = news.activityBacklog ? { activityBacklog: news.activityBacklog } : {};
-  const refs = input.pushed && left() >= REFS_MIN_REQUESTS;
-  if (refs) items.push(...(await refNews(input)));
-  const deployments = input.deployments && left() >= 1;
+  let refs = input.pushed && left() >= REFS_MIN_REQUESTS && !outOfTime(REFS_MIN_REQUESTS);
+  if (refs) {
+    const found = await refNews(input);
+    items.push(...found.items);
+    refs = found.complete;
+  }
+  const deployments = input.deployments && left() >= 1 && !outOfTime(DEPLOYMENT_REQUESTS);
   const deferred = (input.pushed && !refs) || (input.deployments && !deployments) ? { deferred: { refs: input.pushed && !refs, deployments: input.deployments && !deployments } } : {};
   if (!deployments) return { items, ...owed, ...deferred };
   const found = await deploymentNews(input);
@@ -94,7 +105,11 @@ export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCh
 async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; activityBacklog?: ActivityBacklog }> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
-  const read = await readActivity(client, params, input.watermark, input.activityBacklog);
+  // Another page of the log is read only if, after it, the pull requests it names can still be read
+  // (the list at 50 a page, and the repository): entries read without them would be lost.
+  const outOfTime = input.outOfTime ?? (() => false);
+  const stop = (entries: ActivityEntry[]) => outOfTime(2 + Math.ceil((new Set(entries.map((entry) => entry.pull_request.id)).size + 50) / 50));
+  const read = await readActivity(client, params, input.watermark, input.activityBacklog, stop);
   const owed = read.backlog ? { activityBacklog: read.backlog } : {};
   if (!read.entries.length) return { items: [], ...owed };
   const pullRequests = new Map<number, PullRequest>();
@@ -117,19 +132,27 @@ async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt
   return { items, ...owed };
 }
 
-/** Branches and tags whose tip moved since the app last delivered them become one push each. */
-async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
+/**
+ * Branches and tags whose tip moved since the app last delivered them become one push each. Short of
+ * time it stops between refs (`complete` false): what it delivered is recorded as delivered, so the
+ * next pass, reading them all again, takes up the rest.
+ */
+async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; complete: boolean }> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
+  const outOfTime = input.outOfTime ?? (() => false);
   // Until the backfill has listed them, the refs are its to deliver: recording tips here first would
   // make it skip what moved on them in its window.
   const baseline = await refsBaseline(input.store, repository);
-  if (baseline === 'pending') return [];
+  if (baseline === 'pending') return { items: [], complete: true };
   const refs = refStateStore(input.store);
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const out: Prebuilt[] = [];
+  let first = true;
   // Branches and tags in one listing.
   for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
+    if (!first && outOfTime()) return { items: out, complete: false };
+    first = false;
     for (const ref of page) {
       const type = ref.type === 'tag' ? 'tag' : 'branch';
       const tip = ref.target?.hash;
@@ -139,6 +162,7 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
       // read: the status events may be the ones Forge lost.
       const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= input.watermark);
       if (known?.tip === tip) {
+        if (recent && outOfTime()) return { items: out, complete: false };
         if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
         // A ref that stands still is kept 400 days from its last write: renewed well before it lapses.
         if (input.now - (known.seenAt ?? known.at) > REF_RENEW_MS) await refs.set(repository, type, ref.name, { ...known, seenAt: input.now });
@@ -152,13 +176,14 @@ async function refNews(input: ReconcileInput): Promise<Prebuilt[]> {
         await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'baseline' });
         continue;
       }
+      if (outOfTime(MOVED_REF_REQUESTS)) return { items: out, complete: false };
       const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
       out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
       if (type === 'branch') out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
     }
   }
-  return out;
+  return { items: out, complete: true };
 }
 
 async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<{ before: Commit | null; commits: Commit[]; truncated: boolean }> {
