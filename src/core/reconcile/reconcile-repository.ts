@@ -149,6 +149,8 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const out: Prebuilt[] = [];
   let first = true;
+  // Commit dates are whole seconds: a commit in the watermark's own second may be after it.
+  const committedSince = Math.floor(input.watermark / 1000) * 1000;
   // Branches and tags in one listing.
   for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
     if (!first && outOfTime()) return { items: out, complete: false };
@@ -160,7 +162,7 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       if (!tip) continue;
       // A tip that moved in this period (its push delivered live, or found now) gets its statuses
       // read: the status events may be the ones Forge lost.
-      const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= input.watermark);
+      const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= committedSince);
       if (known?.tip === tip) {
         if (recent && outOfTime()) return { items: out, complete: false };
         if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
@@ -172,7 +174,7 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       // tip's date can tell, and a commit date says nothing of when a branch or tag was made: one
       // whose tip predates the watermark is taken to have existed before, noticed as a baseline
       // (nothing delivered, so a late live push for it is still sent).
-      if (!known && baseline === 'unknown' && Date.parse(ref.target?.date ?? '') < input.watermark) {
+      if (!known && baseline === 'unknown' && Date.parse(ref.target?.date ?? '') < committedSince) {
         await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'baseline' });
         continue;
       }
