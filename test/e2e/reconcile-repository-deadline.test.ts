@@ -29,6 +29,8 @@ it('stops one repository’s pass between requests before the consumer is cut of
   const comments: number[] = [];
   for (let i = 0; i < 500; i++) comments.push(sim.actions.addComment({ repository: repository.slug, pullRequestId }).commentId);
   const pushed = [...repository.branches.keys()].flatMap((branch) => sim.actions.pushCommits({ repository: repository.slug, branch, commits: 1 }).commits);
+  // CI reports on each pushed tip before the slow pass: a pass that puts the refs off must not lose these.
+  for (const commit of pushed) sim.actions.setBuildStatus({ repository: repository.slug, commit, key: 'ci', state: 'SUCCESSFUL' });
   sink.clear();
   // Every read inside the repository is slow; the workspace's list and query (the tick's) are not.
   const slow = sim.faults.add({ path: '^/2\\.0/repositories/[^/]+/[^/]+/', latencyMs: 2000 });
@@ -46,6 +48,8 @@ it('stops one repository’s pass between requests before the consumer is cut of
   expect(comments.filter((id) => !commented().has(id))).toEqual([]);
   const pushedDelivered = new Set(sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash)));
   expect(pushed.filter((hash) => !pushedDelivered.has(hash))).toEqual([]);
+  const statuses = sink.deliveries().filter((d) => d.eventKey.startsWith('repo:commit_status_')).map((d) => (d.body as any).commit_status.commit.hash as string);
+  expect(statuses.sort()).toEqual([...pushed].sort());
   expect(await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))).not.toHaveProperty('activityBacklog');
   expect(sink.duplicates()).toBe(0);
 }, 180_000);

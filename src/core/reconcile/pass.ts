@@ -36,8 +36,10 @@ interface RepositoryState {
   lastDeploymentAt?: number;
   /** Activity a pass had no pages left for (see activity-backlog.ts). */
   activityBacklog?: ActivityBacklog;
-  /** A push seen that a pass had no budget or time left to read the refs of. */
+  /** A push seen that a pass had no budget or time left to read the refs of… */
   refsOwed?: boolean;
+  /** …and the watermark of the first pass that put them off: what changed since then is still to read. */
+  refsOwedSince?: number;
   error?: string;
   /** When a pass found the repository deleted: not asked for again unless a list read since still has it. */
   goneAt?: number;
@@ -150,6 +152,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       const { items, lastDeploymentAt, activityBacklog, deferred } = await reconcileRepository({
         client: paced.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
         deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
+        ...(state.refsOwed && state.refsOwedSince !== undefined ? { refsSince: state.refsOwedSince } : {}),
         budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
       const result = await stagePrebuilt(items, ctx);
@@ -163,7 +166,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         lastDeploymentCheckAt: deployments && !deferred?.deployments ? start : state.lastDeploymentCheckAt,
         lastDeploymentAt: lastDeploymentAt ?? state.lastDeploymentAt,
         ...(activityBacklog ? { activityBacklog } : {}),
-        ...(deferred?.refs ? { refsOwed: true } : {}),
+        ...(deferred?.refs ? { refsOwed: true, refsOwedSince: state.refsOwed ? (state.refsOwedSince ?? state.watermark) : state.watermark } : {}),
       } satisfies RepositoryState);
       if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');
       if (result.entries.length) ctx.log.info({ repository, staged: result.entries.length }, 'reconciliation found deliveries the triggers missed');

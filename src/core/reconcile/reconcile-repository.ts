@@ -33,6 +33,8 @@ export interface ReconcileInput {
   deploymentsSince?: number;
   /** Activity an earlier pass had no pages left for. */
   activityBacklog?: ActivityBacklog;
+  /** Refs an earlier pass put off are read for what changed since its watermark, not this one's. */
+  refsSince?: number;
   /** Requests this pass may still make (the batch's grant less what it spent); unbounded if absent. */
   budgetLeft?: () => number;
   /** Whether this many more requests would end past the invocation's deadline (paced-client.ts); never if absent. */
@@ -149,8 +151,9 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const out: Prebuilt[] = [];
   let first = true;
+  const since = refsSince(input);
   // Commit dates are whole seconds: a commit in the watermark's own second may be after it.
-  const committedSince = Math.floor(input.watermark / 1000) * 1000;
+  const committedSince = Math.floor(since / 1000) * 1000;
   // Branches and tags in one listing.
   for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
     if (!first && outOfTime()) return { items: out, complete: false };
@@ -162,7 +165,7 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       if (!tip) continue;
       // A tip that moved in this period (its push delivered live, or found now) gets its statuses
       // read: the status events may be the ones Forge lost.
-      const recent = type === 'branch' && (known ? known.at >= input.watermark : Date.parse(ref.target?.date ?? '') >= committedSince);
+      const recent = type === 'branch' && (known ? known.at >= since : Date.parse(ref.target?.date ?? '') >= committedSince);
       if (known?.tip === tip) {
         if (recent && outOfTime()) return { items: out, complete: false };
         if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
@@ -222,5 +225,10 @@ async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
  */
 async function tipStatuses(input: ReconcileInput, repository: Repository, tip: Commit): Promise<Prebuilt[]> {
   const page = await input.client.get({ endpoint: 'commitStatuses', params: { workspace: input.workspace, repo_slug: input.repository, commit: tip.hash }, query: { pagelen: 100 } }, CommitStatusPage);
-  return page.values.filter((status) => Date.parse(status.updated_on ?? '') >= input.watermark).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
+  return page.values.filter((status) => Date.parse(status.updated_on ?? '') >= refsSince(input)).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
+}
+
+/** Whence the refs and their tips' statuses are read: an earlier pass that put them off saw nothing of them since its watermark. */
+function refsSince(input: ReconcileInput): number {
+  return Math.min(input.watermark, input.refsSince ?? input.watermark);
 }
