@@ -6,6 +6,8 @@ import { systemClock, type Clock, type Logger, type SecretStore } from '../core/
 import type { BridgeConfig } from './config/schema';
 import { rotatingSecret, type RotatingSecret } from './config/secret-file';
 import { localQueue, type LocalQueue } from './delivery/local-queue';
+import type { WaitingClock } from './http/hourly-budget';
+import { sleep } from './http/limiter';
 import { httpClient } from './http/request';
 import type { BridgeLogger } from './ops/logger';
 import { bridgeMetrics, MeteredStats, type BridgeMetrics } from './ops/metrics';
@@ -22,6 +24,8 @@ export interface BridgeContext {
   log: BridgeLogger;
   metrics: BridgeMetrics;
   ctx: ForwardContext;
+  /** ctx.clock, and waits in its time (Cloud's hourly budget waits with it). */
+  clock: WaitingClock;
   queue: LocalQueue;
   close(): Promise<void>;
 }
@@ -30,7 +34,8 @@ export interface OpenOptions {
   log: BridgeLogger;
   /** The edition's body builder, given the metrics its HTTP stack counts into and the store. */
   buildBody: (store: SqliteStore, metrics: BridgeMetrics) => BodyBuilder;
-  clock?: Clock;
+  /** Tests pass one whose `sleep` moves it on, shared with the simulator's rate-limit window. */
+  clock?: Clock & { sleep?: WaitingClock['sleep'] };
   /** Compresses the queue's delays (tests); 1 in production. */
   timeScale?: number;
   deliveryConcurrency?: number;
@@ -80,8 +85,9 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
     buildBody: options.buildBody(store, metrics),
     userAgent: USER_AGENT,
     stats: new MeteredStats(store, clock, metrics.deliveries),
-    // Bookkeeping only: the bridge paces Bitbucket with its own limiter (http/limiter.ts).
-    budget: new RateBudget(store, clock, { limitPerHour: async () => 1_000_000 }),
+    // Cloud: the credential's rolling hour, which every request asks first (http/hourly-budget.ts).
+    // Data Center: bookkeeping only, its token bucket is paced by the bridge's limiter (http/limiter.ts).
+    budget: new RateBudget(store, clock, { limitPerHour: async () => (config.bitbucket.edition === 'cloud' ? config.bitbucket.requestsPerHour : 1_000_000) }),
   };
   await connect(config, ctx, options.beside === true);
   const queue = localQueue(ctx, { concurrency: options.deliveryConcurrency ?? 8, ...(options.timeScale ? { timeScale: options.timeScale } : {}) });
@@ -91,6 +97,7 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
     log: options.log,
     metrics,
     ctx,
+    clock: { now: () => clock.now(), sleep: options.clock?.sleep ?? sleep },
     queue,
     async close() {
       await queue.close();

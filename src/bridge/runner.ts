@@ -5,6 +5,7 @@ import type { BridgeConfig } from './config/schema';
 import { openBridge, resumeOutbox, type BridgeContext } from './context';
 import type { EditionSetup, PollTarget } from './editions/edition';
 import { editionSetup } from './editions';
+import type { WaitingClock } from './http/hourly-budget';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startOpsServer, type OpsServer } from './ops/server';
 import { holdState } from './state/owner';
@@ -33,7 +34,9 @@ export interface PassSummary {
  * running and Bitbucket answered it within that time: stuck, not slow (a first pass over a large
  * instance at the default 5 requests a second can take hours, and a liveness probe must not kill it).
  */
-export function stale(at: { now: number; startedAt: number; lastPassAt?: number | undefined; passRunning: boolean; lastAnswerAt: number; pollSeconds: number }): boolean {
+export function stale(at: { now: number; startedAt: number; lastPassAt?: number | undefined; passRunning: boolean; lastAnswerAt: number; pollSeconds: number; budgetWaitUntil?: number }): boolean {
+  // Waiting for Bitbucket Cloud's hour to drain (up to an hour, longer after 429s) is the plan, not a hang.
+  if (at.passRunning && (at.budgetWaitUntil ?? 0) > at.now) return false;
   const progress = Math.max(at.lastPassAt ?? at.startedAt, at.passRunning ? at.lastAnswerAt : 0);
   return at.now - progress > 3 * at.pollSeconds * 1000 + 5 * 60_000;
 }
@@ -48,8 +51,11 @@ export interface RunningBridge {
 
 export interface StartOptions {
   log?: BridgeLogger;
-  /** The state's and the pipeline's time (tests move it on by a day); the system clock otherwise. */
-  clock?: Clock;
+  /**
+   * The state's and the pipeline's time (tests move it on by a day); the system clock otherwise. With
+   * `sleep`, Cloud's hourly budget waits in it (tests share it with the simulator's rate-limit window).
+   */
+  clock?: Clock & { sleep?: WaitingClock['sleep'] };
   timeScale?: number;
   /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
   manual?: boolean;
@@ -107,8 +113,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     track,
     ...(edition.webhook ? { webhook: edition.webhook } : {}),
     health: () => {
-      const ok = !stopping && !stale({ now: Date.now(), startedAt, lastPassAt: lastPass?.finishedAt, passRunning: running, lastAnswerAt: bridge.metrics.lastAnswer.at, pollSeconds: config.bridge.pollSeconds });
-      return { ok, detail: { edition: edition.name, lastPass: lastPass ?? null, passRunning: running, outbox: bridge.store.count('outbox:'), stopping } };
+      const ok = !stopping && !stale({ now: Date.now(), startedAt, lastPassAt: lastPass?.finishedAt, passRunning: running, lastAnswerAt: bridge.metrics.lastAnswer.at, pollSeconds: config.bridge.pollSeconds, budgetWaitUntil: bridge.metrics.budgetWait.until });
+      const budgetWait = bridge.metrics.budgetWait.until > Date.now() ? { budgetWaitUntil: new Date(bridge.metrics.budgetWait.until).toISOString() } : {};
+      return { ok, detail: { edition: edition.name, lastPass: lastPass ?? null, passRunning: running, outbox: bridge.store.count('outbox:'), stopping, ...budgetWait } };
     },
   }).catch(async (error: unknown) => {
     setup?.stop();

@@ -31,7 +31,7 @@ describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({ env: minimal });
     expect(config.bridge).toMatchObject({ db: './pandev-bridge.db', pollSeconds: 60, backfillDays: 30, listen: { host: '127.0.0.1', port: 9464 }, shard: { index: 0, count: 1 } });
-    expect(config.bitbucket).toMatchObject({ projects: [], repos: [], requestsPerSecond: 5, concurrency: 4 });
+    expect(config.bitbucket).toMatchObject({ projects: [], repos: [], requestsPerSecond: 5, concurrency: 4, requestsPerHour: 1000 });
   });
 
   it('reads YAML, lets the environment override it, and reads secrets from the files named', () => {
@@ -64,6 +64,7 @@ describe('configuration', () => {
       'BRIDGE_LISTEN (YAML: bridge.listen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
     ]);
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud' } }))).toEqual(['BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll']);
+    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) Invalid input: expected number, received string']);
   });
 });
 

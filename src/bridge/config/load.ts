@@ -22,7 +22,7 @@ const any = z.unknown().optional();
 const YamlFile = z.strictObject({
   bitbucket: Section({
     edition: any, url: any, contextPath: any, tokenFile: any, username: any, workspace: any, projects: any, repos: any,
-    caFile: any, timeoutSeconds: any, requestsPerSecond: any, burst: any, concurrency: any, instanceId: any,
+    caFile: any, timeoutSeconds: any, requestsPerSecond: any, requestsPerHour: any, burst: any, concurrency: any, instanceId: any,
   }),
   pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
   bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
@@ -108,6 +108,7 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
   ['BITBUCKET_CA_FILE', 'bitbucket', 'caFile', 'text'],
   ['BITBUCKET_REQUESTS_PER_SECOND', 'bitbucket', 'requestsPerSecond', 'number'],
   ['BITBUCKET_CONCURRENCY', 'bitbucket', 'concurrency', 'number'],
+  ['BITBUCKET_REQUESTS_PER_HOUR', 'bitbucket', 'requestsPerHour', 'number'],
   ['PANDEV_URL', 'pandev', 'url', 'text'],
   ['PANDEV_CA_FILE', 'pandev', 'caFile', 'text'],
   ['BRIDGE_DB', 'bridge', 'db', 'text'],

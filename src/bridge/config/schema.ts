@@ -56,6 +56,11 @@ export const BridgeConfig = z
       /** A steady cap under the instance's own limit (Data Center's default bucket refills 5 a second). */
       requestsPerSecond: z.number().positive().max(1000).default(5),
       burst: z.number().int().positive().max(1000).default(10),
+      /**
+       * Cloud only: the credential's allowance per rolling hour (Bitbucket Cloud's is about 1,000). A
+       * pass plans against it and waits for the hour to drain rather than meet 429s without Retry-After.
+       */
+      requestsPerHour: z.number().int().min(10).max(1_000_000).default(1000),
       concurrency: z.number().int().positive().max(64).default(4),
       /** Part of every delivery id; defaults to the instance URL, so keep it when the host name changes. */
       instanceId: Text.optional(),
@@ -110,6 +115,7 @@ export const sources: Record<string, { env?: string; yaml: string }> = {
   'bitbucket.caFile': { env: 'BITBUCKET_CA_FILE', yaml: 'bitbucket.caFile' },
   'bitbucket.requestsPerSecond': { env: 'BITBUCKET_REQUESTS_PER_SECOND', yaml: 'bitbucket.requestsPerSecond' },
   'bitbucket.concurrency': { env: 'BITBUCKET_CONCURRENCY', yaml: 'bitbucket.concurrency' },
+  'bitbucket.requestsPerHour': { env: 'BITBUCKET_REQUESTS_PER_HOUR', yaml: 'bitbucket.requestsPerHour' },
   'bitbucket.timeoutSeconds': { yaml: 'bitbucket.timeoutSeconds' },
   'bitbucket.burst': { yaml: 'bitbucket.burst' },
   'bitbucket.instanceId': { yaml: 'bitbucket.instanceId' },

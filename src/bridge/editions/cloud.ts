@@ -13,6 +13,7 @@ import type { BridgeConfig } from '../config/schema';
 import { selection } from '../config/selection';
 import type { BridgeContext } from '../context';
 import { cloudTransport } from '../http/bitbucket';
+import { hourlyBudget } from '../http/hourly-budget';
 import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
@@ -55,6 +56,8 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
     stop: () => http.stop(),
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
+      // Every read from here on (listings, passes, bodies of deliveries) plans against Cloud's hour.
+      http.budget = hourlyBudget(bridge.ctx.budget, { clock: bridge.clock, log: bridge.log, waiting: bridge.metrics.budgetWait });
       const lookups = cloudLookups(client, bridge.store);
       let workspace: z.infer<typeof Workspace> | undefined;
       let repositories: CloudRepository[] | undefined;

@@ -4,6 +4,7 @@ import type { CloudTransport } from '../../core/enrich/cloud/transport';
 import type { DcTransport } from '../../core/enrich/datacenter/client';
 import type { HttpResponse, HttpSend, Logger } from '../../core/ports';
 import type { BridgeMetrics } from '../ops/metrics';
+import type { RequestBudget } from './hourly-budget';
 import { sleep, type Limiter } from './limiter';
 
 // Requests to Bitbucket, either edition: authorization, the shared rate cap and concurrency limit,
@@ -22,6 +23,8 @@ export interface BitbucketHttp {
   reauthorize?: () => boolean;
   send: HttpSend;
   limiter: Limiter;
+  /** Bitbucket Cloud's rolling hour: asked before every request, and it waits out a 429 (see hourly-budget.ts). */
+  budget?: RequestBudget;
   metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'> & Partial<Pick<BridgeMetrics, 'lastAnswer'>>;
   log?: Logger;
   /** Aborted when the bridge stops: requests in flight end, and no new one starts. */
@@ -51,6 +54,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
     if (http.signal?.aborted) throw new StoppingError();
+    await http.budget?.take(http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
     const release = await http.limiter.acquire(http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
     let response: HttpResponse;
     try {
@@ -65,6 +69,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     }
     http.metrics?.bitbucketRequests.inc({ status: String(response.status) });
     if (http.metrics?.lastAnswer) http.metrics.lastAnswer.at = Date.now();
+    await http.budget?.answered(response);
     if (response.status === 401 && !reauthorized) {
       reauthorized = true;
       // Another request may have read the new token while this one was in flight.
@@ -76,6 +81,12 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     if (response.status !== 429) return response;
     http.metrics?.bitbucketRateLimited.inc();
     if (attempt >= maxRetries) return response;
+    if (http.budget) {
+      // The budget now blocks for Bitbucket's Retry-After or its own backoff (1, 2, 4 … minutes, not
+      // seconds: a Cloud hour drains slowly); the next turn's take waits for it.
+      http.log?.warn({ url: new URL(url).pathname, attempt: attempt + 1 }, 'Bitbucket rate limit reached; waiting');
+      continue;
+    }
     // Retry-After says exactly how long (Data Center's bucket knows when it has a token again); without
     // it, exponential backoff with jitter. The limiter's slower pace does the rest.
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'));

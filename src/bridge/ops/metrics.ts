@@ -14,6 +14,8 @@ export interface BridgeMetrics {
   pollPasses: Counter<'result'>;
   /** When Bitbucket last answered anything (epoch ms): a long first pass that gets answers is not stuck (/healthz). */
   lastAnswer: { at: number };
+  /** Until when reads wait for Cloud's hourly budget (epoch ms; 0: not waiting): a pass that waits is not stuck. */
+  budgetWait: { until: number };
 }
 
 export function bridgeMetrics(depth: { outbox(): number; dead(): number }): BridgeMetrics {
@@ -27,6 +29,7 @@ export function bridgeMetrics(depth: { outbox(): number; dead(): number }): Brid
     lastPoll: new Gauge({ name: 'pandev_bridge_last_successful_poll_timestamp_seconds', help: 'When each repository was last polled without error (unix seconds)', labelNames: ['repository'], registers: [registry] }),
     pollPasses: new Counter({ name: 'pandev_bridge_poll_passes_total', help: 'Poll passes over all repositories, by result', labelNames: ['result'], registers: [registry] }),
     lastAnswer: { at: 0 },
+    budgetWait: { until: 0 },
   };
   new Gauge({ name: 'pandev_bridge_outbox_depth', help: 'Deliveries waiting in the outbox', registers: [registry], collect() { this.set(depth.outbox()); } });
   new Gauge({ name: 'pandev_bridge_dead_letters', help: 'Deliveries that failed for good and wait for a replay', registers: [registry], collect() { this.set(depth.dead()); } });
