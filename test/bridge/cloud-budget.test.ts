@@ -103,3 +103,32 @@ it('/healthz stays up while a pass waits for the hour to drain', () => {
   expect(stale({ ...waiting, budgetWaitUntil: 130 * minute })).toBe(false);
   expect(stale({ ...waiting, budgetWaitUntil: 110 * minute })).toBe(true);
 });
+
+it('a stop while the pass waits for the hour ends the wait at once, and fails no repository', async () => {
+  const clock = virtualClock(Date.now());
+  let waiting: () => void = () => undefined;
+  const waited = new Promise<void>((resolve) => (waiting = resolve));
+  // A wait that only a stop ends, as a real hour would outlast the grace before SIGKILL.
+  const stuck = {
+    now: clock.now,
+    sleep: (_ms: number, signal?: AbortSignal) =>
+      new Promise<void>((_, reject) => {
+        waiting();
+        signal?.addEventListener('abort', () => reject(Object.assign(new Error('stopped while waiting'), { name: 'AbortError' })), { once: true });
+      }),
+  };
+  const sim = await startCloudSimulator({ seed: 'bridge-cloud-budget', repositories: 6, rateLimitPerHour: 60, clock });
+  const running = await startBridge({ ...loadConfig({ env: env(sim, 'stop.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }) }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
+  try {
+    const pass = running.runPass();
+    await waited;
+    await running.stop();
+    const summary = await pass;
+    expect(summary.failed).toBe(0);
+    expect(summary.stopped).toBeGreaterThan(0);
+    expect(sim.stats().rateLimited).toBe(0);
+  } finally {
+    await running.stop();
+    await sim.stop();
+  }
+});
