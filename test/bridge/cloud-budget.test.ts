@@ -6,27 +6,12 @@ import { loadConfig } from '../../src/bridge/config/load';
 import { stale, startBridge } from '../../src/bridge/runner';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
-import { FAST_TUNING, PANDEV, quietLogger } from './helpers';
+import { FAST_TUNING, PANDEV, quietLogger, virtualClock } from './helpers';
 
 // Bitbucket Cloud allows about 1,000 requests per rolling hour per credential, and answers 429 with
 // no Retry-After past it. A Cloud bridge's first pass (the backfill of BRIDGE_BACKFILL_DAYS) of even
 // a small workspace costs more than a small hour: it must wait for requests to leave the hour, as the
 // Forge app's planned work does, not hammer Bitbucket and mark repositories failing.
-
-/** Time that passes only when someone waits: the simulator's rate-limit window and the bridge's budget share it. */
-function virtualClock(start: number) {
-  let now = start;
-  return {
-    now: () => now,
-    // Waiters of one moment all wake at their own end; time never goes back.
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      if (signal?.aborted) throw Object.assign(new Error('stopped while waiting'), { name: 'AbortError' });
-      const until = now + ms;
-      await new Promise((resolve) => setImmediate(resolve));
-      now = Math.max(now, until);
-    },
-  };
-}
 
 let sink: PanDevSink;
 let dir: string;

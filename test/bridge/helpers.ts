@@ -66,6 +66,24 @@ export async function dcEnv(options: DcSimulatorOptions = {}): Promise<DcEnv> {
   };
 }
 
+/**
+ * Time that passes only when someone waits: Cloud's hourly budget waits minutes to hours, and a
+ * simulator given the same clock drains its rate-limit window with it.
+ */
+export function virtualClock(start: number) {
+  let now = start;
+  return {
+    now: () => now,
+    // Waiters of one moment all wake at their own end; time never goes back.
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      if (signal?.aborted) throw Object.assign(new Error('stopped while waiting'), { name: 'AbortError' });
+      const wakeAt = now + ms;
+      await new Promise((resolve) => setImmediate(resolve));
+      now = Math.max(now, wakeAt);
+    },
+  };
+}
+
 export function quietLogger(lines: string[] = []): BridgeLogger {
   const destination = { write: (line: string) => void lines.push(line) } as unknown as NodeJS.WritableStream;
   return bridgeLogger({ level: 'info', destination });
