@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStatus, StatusReport } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
-import { cloudFailureReason } from '../../src/bridge/poll/failure-reason';
+import { cloudFailureReason, datacenterFailureReason } from '../../src/bridge/poll/failure-reason';
 import { BitbucketError } from '../../src/core/errors';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
@@ -136,7 +136,11 @@ it('a failing repository\'s reason says what to do in Cloud\'s terms: which scop
 
   // Still refused after the bridge's own waits (minutes of them, so not over the wire here): what to tune.
   const limited = new BitbucketError('rate-limited', 429, 'GET pullRequests {}', 'Bitbucket answered 429 to GET pullRequests {}: Rate limit for this resource has been exceeded');
-  expect(cloudFailureReason(limited, { name: 'ws/repo', selector: 'P/repo', username: true })).toMatch(/429.*BITBUCKET_REQUESTS_PER_SECOND.*BRIDGE_POLL_SECONDS/);
+  // Cloud's limit is an hour's allowance: a per-second cap changes nothing, the hourly budget does.
+  const cloudReason = cloudFailureReason(limited, { name: 'ws/repo', selector: 'P/repo', username: true });
+  expect(cloudReason).toMatch(/429.*BITBUCKET_REQUESTS_PER_HOUR/);
+  expect(cloudReason).not.toMatch(/REQUESTS_PER_SECOND/);
+  expect(datacenterFailureReason(limited, { name: 'P/repo', selector: 'P/repo' })).toMatch(/429.*BITBUCKET_REQUESTS_PER_SECOND.*BRIDGE_POLL_SECONDS/);
 }, 120_000);
 
 it('a repository deleted in Bitbucket fails one pass with why, and is no longer polled from the next', async () => {

@@ -1,8 +1,8 @@
 import { BitbucketError, errorMessage } from '../../core/errors';
 
 // Why a repository's pass failed, with what the operator can do about it: the reason `status` and the
-// log show. Rate limits and outages read the same on both editions; tokens, permissions and a 404
-// are each edition's own.
+// log show. Outages read the same on both editions; tokens, permissions, a 404 and rate limits (Data
+// Center's token bucket, Cloud's hour) are each edition's own.
 
 export interface FailedRepository {
   /** PROJECT/slug (Cloud: workspace/slug), as `status` names it. */
@@ -42,6 +42,9 @@ export function cloudFailureReason(error: unknown, repo: FailedRepository & { us
     case 'not-found':
       // The bridge asks for repositories by UUID, so a rename is no 404: deleted, or moved away.
       return `${message} — ${repo.name} was probably deleted or transferred to another workspace; the repository list is read again next pass, and a repository no longer listed is no longer polled`;
+    case 'rate-limited':
+      // An hour's allowance: a per-second cap or a longer poll interval only spreads the same requests.
+      return `${message} — Bitbucket Cloud's hourly limit for the token's user, still refused after the bridge waited for its budget (minutes to hours): the repository is tried again next pass. Something else spends the same user's hour: lower BITBUCKET_REQUESTS_PER_HOUR to the bridge's share of it, or give the bridge a token of its own`;
     default:
       return sharedReason(error) ?? message;
   }
