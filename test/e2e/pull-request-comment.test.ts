@@ -90,3 +90,19 @@ it('never posts twice when the answer to the post is lost or the merge is report
   expect(ours(id)[0]!.raw).toBe(text);
   expect(appRequests() - before).toBe(0);
 }, 60_000);
+
+it('does not bring back a comment someone deleted when the merge reaches production', async () => {
+  sb = await testSandbox();
+  const { id, mergeCommit } = await mergedPullRequest();
+  const [posted] = ours(id);
+  sb.simulator.actions.deleteComment({ repository: repository().slug, pullRequestId: id, commentId: posted!.id });
+  await sb.settle();
+  sb.simulator.actions.runDeployment({ repository: repository().slug, environment: 'Production', commit: mergeCommit, outcome: 'SUCCESSFUL' });
+  await sb.settle();
+  expect(ours(id)).toHaveLength(0);
+  // Nor when the merge is reported again.
+  await sb.host.fireEvent(sb.fired.find((event) => event.eventType === 'avi:bitbucket:fulfilled:pullrequest')!);
+  await sb.settle();
+  expect(ours(id)).toHaveLength(0);
+  expect(sb.logs.some((line) => /could not write the pull request comment/.test(line.message))).toBe(false);
+}, 60_000);

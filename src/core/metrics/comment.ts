@@ -100,11 +100,12 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   const pr = await withSize(stored, facts, deps);
   if (pr !== stored) content = await render(pr, facts, snapshot);
   const saved = job.state ?? (await facts.comment(repository, id));
+  if (saved?.deletedOnBitbucket) return skip('someone deleted the comment on Bitbucket');
   const state = saved ?? { deployed: false };
   if (state.content === content.text) return { pullRequestId: id, done: 'unchanged' };
   const params = { workspace: deps.workspace, repo_slug: repository, pull_request_id: id };
   const body = { content: { raw: content.text } };
-  /** False when someone deleted our comment: a new one is posted instead. */
+  /** False when someone deleted our comment. */
   const edit = async (commentId: number): Promise<boolean> => {
     try {
       await deps.client.get({ endpoint: 'pullRequestComment', method: 'PUT', params: { ...params, comment_id: commentId }, body }, Posted);
@@ -126,7 +127,12 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     }
     commentId = found?.id;
   }
-  if (commentId !== undefined && !(await edit(commentId))) commentId = undefined;
+  if (commentId !== undefined && !(await edit(commentId))) {
+    // A person removed it (Bitbucket keeps a deleted comment and refuses its edit): posting it again on
+    // the next deployment or replayed merge would undo their choice.
+    await facts.putComment(repository, id, { ...state, deletedOnBitbucket: true });
+    return skip('someone deleted the comment on Bitbucket');
+  }
   const posted = commentId === undefined;
   if (commentId === undefined) {
     // Written before the post: if its answer is lost, the next try looks for the comment first.

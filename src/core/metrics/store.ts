@@ -35,6 +35,8 @@ export const CommentState = z.object({
   content: z.string().optional(),
   /** The comment reports the production deployment: nothing more will change it. */
   deployed: z.boolean().default(false),
+  /** Someone deleted our comment: they did not want it, so it is neither edited nor posted again. */
+  deletedOnBitbucket: z.boolean().optional(),
 });
 export type CommentState = z.infer<typeof CommentState>;
 
@@ -92,7 +94,7 @@ export function factsStore(store: KeyValueStore) {
       const waiting: Array<{ id: number; state: CommentState }> = [];
       for await (const { key: k, value } of allEntries(store, prefix)) {
         const state = CommentState.safeParse(value);
-        if (state.success && state.data.commentId !== undefined && !state.data.deployed) waiting.push({ id: Number(k.slice(prefix.length)), state: state.data });
+        if (state.success && state.data.commentId !== undefined && !state.data.deployed && !state.data.deletedOnBitbucket) waiting.push({ id: Number(k.slice(prefix.length)), state: state.data });
       }
       return waiting;
     },
