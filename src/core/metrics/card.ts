@@ -1,3 +1,4 @@
+import { settingsStore } from '../config/settings';
 import type { ForwardContext } from '../pipeline/context';
 import { figuresFor } from './compute';
 import { cardModel, type CardModel } from './render';
@@ -8,10 +9,20 @@ import { factsStore } from './store';
 
 export type CardAnswer = { available: true; card: CardModel } | { available: false; reason: string };
 
-export async function pullRequestCard(repository: string, id: number, ctx: Pick<ForwardContext, 'store' | 'clock'>): Promise<CardAnswer> {
+const WHERE = 'a workspace admin can do so under Workspace settings → PanDev Metrics';
+
+export async function pullRequestCard(repository: string, id: number, ctx: Pick<ForwardContext, 'store' | 'secrets' | 'clock'>): Promise<CardAnswer> {
   const facts = factsStore(ctx.store);
   const pr = await facts.pullRequest(repository, id);
-  if (!pr) return { available: false, reason: 'PanDev Metrics has not seen this pull request yet: it was last active before the app was activated, or outside the backfill window.' };
+  if (!pr) return { available: false, reason: await whyUnseen(repository, ctx) };
   const figures = await figuresFor(facts, pr, ctx.clock.now(), pr.state === 'OPEN');
   return { available: true, card: cardModel(figures.pr, figures.repo) };
+}
+
+/** Asked only when there are no figures: a workspace that never connected the app, or left this repository out, would otherwise read "too old". */
+async function whyUnseen(repository: string, ctx: Pick<ForwardContext, 'store' | 'secrets'>): Promise<string> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  if ((await settings.connection())?.activatedAt === undefined) return `PanDev Metrics is not connected in this workspace yet: ${WHERE}.`;
+  if (!(await settings.isSelected(repository))) return `This repository is not selected in PanDev Metrics, so the app does not follow its pull requests: ${WHERE} (Repositories).`;
+  return 'PanDev Metrics has not seen this pull request yet: it was last active before the app was activated, or outside the backfill window.';
 }
