@@ -106,3 +106,14 @@ it('does not bring back a comment someone deleted when the merge reaches product
   expect(ours(id)).toHaveLength(0);
   expect(sb.logs.some((line) => /could not write the pull request comment/.test(line.message))).toBe(false);
 }, 60_000);
+
+it('posts the comment later when the queue refuses it at the merge, rather than never', async () => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  // The installation's other traffic has used the minute's pushes just as the merge's comment is queued.
+  sb.host.refusePushes('rate-limit', (body) => 'comment' in body);
+  const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(0);
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(ours(id)).toHaveLength(1);
+}, 60_000);

@@ -5,6 +5,12 @@ import { keyPart } from '../keys';
 // What travels on the forwarding queue: a fresh change from a source, outbox ids to move forward (a
 // retry, a sweep of stragglers, a replayed dead letter), or a piece of backfill or reconciliation work.
 
+export const CommentMessage = z.object({
+  workspace: z.string(),
+  repository: z.string(),
+  work: z.union([z.object({ pullRequestId: z.number().int() }), z.object({ deployment: z.string() })]),
+});
+
 export const ForwardMessage = z.union([
   z.object({ change: Change }),
   z.object({ ids: z.array(z.string()).min(1) }),
@@ -16,13 +22,7 @@ export const ForwardMessage = z.union([
   /** Reconcile these repositories now (the five-minute tick chose them; see core/reconcile). */
   z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.union([z.tuple([z.string(), z.number()]), z.string()])).default([]), plannedAt: z.number().optional() }) }),
   /** Post or update the DORA comment: after a merge, or for those waiting on a production deployment. */
-  z.object({
-    comment: z.object({
-      workspace: z.string(),
-      repository: z.string(),
-      work: z.union([z.object({ pullRequestId: z.number().int() }), z.object({ deployment: z.string() })]),
-    }),
-  }),
+  z.object({ comment: CommentMessage }),
 ]);
 export type ForwardMessage = z.infer<typeof ForwardMessage>;
 

@@ -5,6 +5,7 @@ import { BitbucketError, errorMessage } from '../../core/errors';
 import { commentsEnabled, OUT_OF_TIME, updateComments } from '../../core/metrics/comment';
 import type { CommentTask } from '../../core/pipeline/deliver-entries';
 import { settingsStore } from '../../core/config/settings';
+import { parkComments } from '../../core/pipeline/inbox';
 import { commentKey, pushEach, PushRefusedError, type ForwardMessage } from '../../core/pipeline/queue';
 import { reconcileBatch } from '../../core/reconcile/pass';
 import { forgeContext } from '../adapters/context';
@@ -43,10 +44,11 @@ export async function queueComments(tasks: CommentTask[]): Promise<void> {
     // One push request for all of them: a delivery's consumer may belong to a long backfill lineage.
     await pushEach(forgeForwardQueue(), wanted.map((task) => ({ message: { comment: task }, options: { serializeBy: commentKey(task.repository) } })));
   } catch (error) {
-    // The deliveries are made; failing here would only redeliver them. The comment is brought up to
-    // date by the pull request's next merge or deployment.
+    // The deliveries are made; failing here would only redeliver them, and a delivered merge is not
+    // delivered again: parked, the five-minute tick queues the comments.
     if (!(error instanceof PushRefusedError)) throw error;
-    ctx.log.warn({ comments: wanted.length, refusal: error.refusal }, 'pull request comments not queued: the queue refused');
+    await parkComments(ctx.store, wanted, `the queue refused: ${error.refusal}`, ctx.clock.now());
+    ctx.log.warn({ comments: wanted.length, refusal: error.refusal }, 'pull request comments parked: the queue refused; the five-minute tick queues them');
   }
 }
 
