@@ -117,3 +117,17 @@ it('posts the comment later when the queue refuses it at the merge, rather than 
   await sb.settle();
   expect(ours(id)).toHaveLength(1);
 }, 60_000);
+
+it('waits out Bitbucket\'s rate limit to post the comment, however many tries that takes', async () => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  // Bitbucket's rolling hour can answer 429 for most of an hour: a wait, not a reason to give up.
+  sb.simulator.faults.add({ method: 'POST', path: '/comments$', status: 429, body: 'Rate limit for this resource has been exceeded', times: 8 });
+  const { id } = await mergedPullRequest();
+  // Each five-minute tick tries again, until Bitbucket lets the post through.
+  for (let tick = 0; tick < 10 && ours(id).length === 0; tick++) {
+    await sb.host.runScheduled('five-minute-tick');
+    await sb.settle();
+  }
+  expect(ours(id)).toHaveLength(1);
+  expect(sb.logs.some((line) => /could not write the pull request comment/.test(line.message))).toBe(false);
+}, 60_000);

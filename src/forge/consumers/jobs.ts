@@ -70,7 +70,15 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
     ctx.log.info({ repository: task.repository, left }, 'pull request comments left for the retry: the invocation ran short of time');
     return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures } });
   } catch (error) {
-    // A comment is worth a few tries (a 429, a 5xx); after that the next merge or deployment tries again.
+    // Bitbucket's rolling hour can answer 429 for most of an hour: a wait, as for deliveries, never a
+    // failed try. Retried, it spent the platform's few retries in minutes and the merge got no comment;
+    // parked, the five-minute tick queues it again until the hour has room.
+    if (error instanceof BitbucketError && error.kind === 'rate-limited') {
+      await parkComments(ctx.store, [task], `Bitbucket's rate limit: ${errorMessage(error)}`, ctx.clock.now());
+      ctx.log.info({ repository: task.repository, work: task.work }, 'pull request comment parked until Bitbucket\'s rate limit allows it; the five-minute tick queues it');
+      return undefined;
+    }
+    // A comment is worth a few tries (a 5xx, a network failure); after that the next merge or deployment tries again.
     const transient = error instanceof BitbucketError && error.transient;
     if (!transient || failures + 1 >= COMMENT_ATTEMPTS) {
       ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error) }, 'could not write the pull request comment');
