@@ -131,3 +131,16 @@ it('waits out Bitbucket\'s rate limit to post the comment, however many tries th
   expect(ours(id)).toHaveLength(1);
   expect(sb.logs.some((line) => /could not write the pull request comment/.test(line.message))).toBe(false);
 }, 60_000);
+
+it('keeps trying the comment past the platform\'s retries when Bitbucket fails for a while', async () => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  // Five 503s: the first try and all four of Forge's retries.
+  sb.simulator.faults.add({ method: 'POST', path: '/comments$', status: 503, times: 5 });
+  const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(0);
+  // Parked when the platform's retries ran out: the five-minute tick queues it for its sixth try.
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(ours(id)).toHaveLength(1);
+  expect(sb.logs.some((line) => /could not write the pull request comment|retries-exhausted|dropped after/.test(line.message))).toBe(false);
+}, 60_000);

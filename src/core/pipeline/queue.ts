@@ -9,6 +9,8 @@ export const CommentMessage = z.object({
   workspace: z.string(),
   repository: z.string(),
   work: z.union([z.object({ pullRequestId: z.number().int() }), z.object({ deployment: z.string() })]),
+  /** Failed tries before it was parked (the platform's retries ran out): counted on from there. */
+  failures: z.number().int().min(0).optional(),
 });
 
 export const ForwardMessage = z.union([

@@ -53,6 +53,11 @@ export async function queueComments(tasks: CommentTask[]): Promise<void> {
 }
 
 const COMMENT_ATTEMPTS = 6;
+/**
+ * Forge retries an async event at most this many times (the local host's default, after Atlassian's
+ * limits page): a comment's sixth try never came, and a 5xx outage of a few minutes lost the comment.
+ */
+const PLATFORM_RETRIES = 4;
 /** Carried by a comment message's retries: its failed tries so far (a hand-back for lack of time is none). */
 const CommentRetry = z.object({ failures: z.number().int().min(0) });
 
@@ -62,13 +67,19 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
   const [preferences, connection] = await Promise.all([settings.preferences(), settings.connection()]);
   // A retry queued before hand-backs existed carries no count: each of its retries was a failure.
   const carried = CommentRetry.safeParse(retry?.retryData);
-  const failures = carried.success ? carried.data.failures : (retry?.retryCount ?? 0);
+  const lineage = carried.success ? carried.data.failures : (retry?.retryCount ?? 0);
+  // Tries before the task was last parked count too.
+  const failures = (task.failures ?? 0) + lineage;
   try {
     const outcomes = await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace, deadline: invocationDeadline(ctx.clock.now()) });
     const left = outcomes.filter((outcome) => 'skipped' in outcome && outcome.skipped === OUT_OF_TIME).length;
     if (!left) return undefined;
+    if ((retry?.retryCount ?? 0) >= PLATFORM_RETRIES) {
+      await parkComments(ctx.store, [{ ...task, failures }], 'the invocation ran short of time on the platform\'s last retry', ctx.clock.now());
+      return undefined;
+    }
     ctx.log.info({ repository: task.repository, left }, 'pull request comments left for the retry: the invocation ran short of time');
-    return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures } });
+    return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage } });
   } catch (error) {
     // Bitbucket's rolling hour can answer 429 for most of an hour: a wait, as for deliveries, never a
     // failed try. Retried, it spent the platform's few retries in minutes and the merge got no comment;
@@ -84,7 +95,13 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
       ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error) }, 'could not write the pull request comment');
       return undefined;
     }
-    return new InvocationError({ retryAfter: Math.min(900, 30 * 2 ** failures), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: failures + 1 } });
+    // The platform's last retry: parked with its count, the five-minute tick queues it for the tries left.
+    if ((retry?.retryCount ?? 0) >= PLATFORM_RETRIES) {
+      await parkComments(ctx.store, [{ ...task, failures: failures + 1 }], errorMessage(error), ctx.clock.now());
+      ctx.log.info({ repository: task.repository, work: task.work, failures: failures + 1 }, 'pull request comment parked: the platform\'s retries ran out; the five-minute tick queues it');
+      return undefined;
+    }
+    return new InvocationError({ retryAfter: Math.min(900, 30 * 2 ** failures), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage + 1 } });
   } finally {
     await ctx.budget.flush();
   }
