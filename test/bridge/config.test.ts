@@ -66,6 +66,20 @@ describe('configuration', () => {
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud' } }))).toEqual(['BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll']);
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) Invalid input: expected number, received string']);
   });
+
+  it('says a missing edition is required, and lists every missing setting at once (the first run of a newcomer)', () => {
+    const { BITBUCKET_EDITION: _edition, ...withoutEdition } = minimal;
+    expect(problems(() => loadConfig({ env: withoutEdition }))).toEqual(['BITBUCKET_EDITION (YAML: bitbucket.edition) is required: "datacenter" or "cloud"']);
+    // A Cloud operator who set only the edition learns of the workspace now, not after fixing the rest.
+    expect(problems(() => loadConfig({ env: { BITBUCKET_EDITION: 'cloud' } }))).toEqual([
+      'BITBUCKET_URL (YAML: bitbucket.url) is required',
+      'BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE (YAML: bitbucket.tokenFile) is required',
+      'PANDEV_URL (YAML: pandev.url) is required',
+      'PANDEV_TOKEN or PANDEV_TOKEN_FILE (YAML: pandev.tokenFile) is required',
+      'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE (YAML: pandev.signingSecretFile) is required',
+      'BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll',
+    ]);
+  });
 });
 
 describe('files the configuration names', () => {

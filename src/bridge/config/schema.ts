@@ -38,7 +38,7 @@ export const Listen = z
 export const BridgeConfig = z
   .object({
     bitbucket: z.object({
-      edition: z.enum(['datacenter', 'cloud'], { error: (issue) => (issue.input === undefined ? undefined : 'must be "datacenter" or "cloud"') }),
+      edition: z.enum(['datacenter', 'cloud'], { error: (issue) => (issue.input === undefined ? 'is required: "datacenter" or "cloud"' : 'must be "datacenter" or "cloud"') }),
       url: UrlWithoutCredentials('BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE'),
       /** Where a Data Center instance lives under a path of its host, e.g. /bitbucket. */
       contextPath: z.string().regex(/^(\/[\w.~-]+)+$/, 'must look like /bitbucket (no trailing slash)').optional(),
@@ -91,11 +91,18 @@ export const BridgeConfig = z
     /** Delivery retries; the defaults are the Forge app's (12 attempts, 30 s doubling to 15 min). */
     tuning: Tuning.partial().default({}),
   })
+  // Runs even when other settings are missing, so a first run lists every setting a Cloud operator lacks.
+  .superRefine(
+    (config, ctx) => {
+      const bitbucket = config.bitbucket as Partial<BridgeConfig['bitbucket']> | undefined;
+      if (bitbucket?.edition === 'cloud' && !bitbucket.workspace) {
+        ctx.addIssue({ code: 'custom', path: ['bitbucket', 'workspace'], message: 'is required for the cloud edition: the workspace slug to poll' });
+      }
+    },
+    { when: () => true },
+  )
   .superRefine((config, ctx) => {
     const { bitbucket } = config;
-    if (bitbucket.edition === 'cloud' && !bitbucket.workspace) {
-      ctx.addIssue({ code: 'custom', path: ['bitbucket', 'workspace'], message: 'is required for the cloud edition: the workspace slug to poll' });
-    }
     if (bitbucket.contextPath && new URL(bitbucket.url).pathname.replace(/\/+$/, '')) {
       ctx.addIssue({ code: 'custom', path: ['bitbucket', 'contextPath'], message: 'is set while the URL has a path too: give the bare host as the URL and the path here' });
     }
