@@ -91,3 +91,11 @@ describe('pandev-bitbucket start', () => {
     expect(output).toContain(`error: option '--page-port <n>' argument '70000' is invalid. expected a port number, 0..65535 (0: any free port)`);
   });
 });
+
+describe('pandev-bitbucket sim datacenter --help', () => {
+  it('shows the rate limit default in the form --rate-limit takes (capacity/refill), not as an object', async () => {
+    const cli = runCli(['sim', 'datacenter', '--help']);
+    expect(await cli.exited()).toBe(0);
+    expect(cli.output().replace(/\s+/g, ' ')).toContain('token bucket per user as capacity/refill-per-second, or off (default: 60/5)');
+  });
+});

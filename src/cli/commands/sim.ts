@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { startCloudSimulator } from '../../sandbox/cloud-sim';
 import { startDcSimulator } from '../../sandbox/dc-sim';
 import { listening, MAX_REPOSITORIES, port, repositoryCount } from './options';
@@ -118,7 +118,8 @@ export function registerSim(program: Command): void {
     .option('--seed <s>', 'seed of the generated instance (same seed, same data)', 'pandev')
     .option('--date-format <f>', '9.x (epoch milliseconds) or 10.x (ISO 8601 strings)', dateFormat, '9.x')
     .option('--context-path <p>', 'serve under a context path, e.g. /bitbucket', '')
-    .option('--rate-limit <c/r>', 'token bucket per user as capacity/refill-per-second, or off', rateLimit, { capacity: 60, refillPerSecond: 5 })
+    // The default is shown as it is typed; commander would print the parsed object.
+    .addOption(new Option('--rate-limit <c/r>', 'token bucket per user as capacity/refill-per-second, or off').argParser(rateLimit).default({ capacity: 60, refillPerSecond: 5 }, '60/5'))
     .option('--projects <n>', 'number of projects', integer, 2)
     .option('--repositories <n>', `repositories per project (at most ${MAX_REPOSITORIES} in all)`, repositoryCount, 3)
     .option('--pull-requests <n>', 'seeded pull requests per repository', integer, 8)
