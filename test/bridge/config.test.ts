@@ -4,9 +4,11 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/bridge/config/load';
+import { sources } from '../../src/bridge/config/schema';
 import { inShard, selection } from '../../src/bridge/config/selection';
 import { limiter } from '../../src/bridge/http/limiter';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
+import { runCli } from '../helpers/cli';
 
 // Issue 6, items 1, 5 and 6 in the small: configuration from YAML and the fixed environment names,
 // validated into fix-it messages; repository selection by globs and by shard; the SQLite state file.
@@ -148,6 +150,14 @@ describe('files the configuration names', () => {
     chmodSync(file, 0o600);
     loadConfig({ env, warn: (w) => warnings.push(w) });
     expect(warnings).toHaveLength(1);
+  });
+
+  it('lists every environment variable the bridge reads in --help (the CLI)', async () => {
+    const cli = runCli(['bridge', '--help']);
+    expect(await cli.exited()).toBe(0);
+    const names = Object.values(sources).flatMap((source) => source.env?.split(' or ') ?? []).filter((name) => !name.endsWith('_FILE'));
+    const missing = names.filter((name) => !new RegExp(`^\\s+${name}(\\[_FILE\\])?[\\s,]`, 'm').test(cli.output()));
+    expect(missing).toEqual([]);
   });
 
   it('exits with the configuration exit code and the fix-it message (the CLI)', async () => {

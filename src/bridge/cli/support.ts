@@ -45,6 +45,8 @@ Configuration (environment variables override the YAML file; tokens are never co
   BITBUCKET_PROJECTS       comma-separated project key globs, !glob to exclude (default: all)
   BITBUCKET_REPOS          comma-separated PROJECT/slug globs, !glob to exclude (default: all)
   BITBUCKET_CA_FILE        PEM file of the CA that signed Bitbucket's certificate
+  BITBUCKET_REQUESTS_PER_SECOND  steady cap on requests to Bitbucket (default 5: Data Center's bucket refills 5/s)
+  BITBUCKET_CONCURRENCY    requests to Bitbucket in flight at once (default 4)
   PANDEV_URL               PanDev's base URL
   PANDEV_TOKEN[_FILE]      PanDev ingest token
   PANDEV_SIGNING_SECRET[_FILE]  shared secret of the X-Hub-Signature PanDev verifies
