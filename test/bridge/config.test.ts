@@ -56,6 +56,14 @@ describe('configuration', () => {
     ]);
   });
 
+  it('takes the delivery tuning from the YAML and refuses a misspelt tuning key instead of ignoring it', () => {
+    const yaml = path.join(dir, 'tuning.yaml');
+    writeFileSync(yaml, 'tuning:\n  maxAttempts: 5\n');
+    expect(loadConfig({ file: yaml, env: minimal }).tuning).toMatchObject({ maxAttempts: 5 });
+    writeFileSync(yaml, 'tuning:\n  maxAttempt: 5\n');
+    expect(problems(() => loadConfig({ file: yaml, env: minimal }))).toEqual([`${yaml}: unknown setting tuning.maxAttempt (check the spelling against the README)`]);
+  });
+
   it('names the variable (and YAML key) of each invalid value', () => {
     expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost', BITBUCKET_TOKEN_FILE: '/nonexistent' } }))).toEqual([
       'BITBUCKET_TOKEN and BITBUCKET_TOKEN_FILE are both set: keep one',

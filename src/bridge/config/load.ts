@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fileProblems, secretFileWarning } from './files';
+import { Tuning } from '../../core/config/settings';
 import { BridgeConfig, sources } from './schema';
 
 // Configuration = the YAML file (`--config`) overlaid by the environment (so a container can change
@@ -26,7 +27,7 @@ const YamlFile = z.strictObject({
   }),
   pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
   bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
-  tuning: any,
+  tuning: Section(Object.fromEntries(Object.keys(Tuning.shape).map((key) => [key, any]))),
 });
 
 const secretFileKeys = new Set(['tokenFile', 'signingSecretFile', 'webhookSecretFile']);
