@@ -4,6 +4,7 @@ import { createServer as createTcpServer, type Server as TcpServer } from 'node:
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
+import { sign } from '../../src/core/deliver/sign';
 import { startDcSimulator, type DcSimulator } from '../../src/sandbox/dc-sim';
 import { dcEnv, type DcEnv } from './helpers';
 
@@ -113,6 +114,25 @@ describe('pandev-bitbucket check', () => {
     expect(out).toContain('project NOPE');
     expect(out).toContain('repository SECRET/vault');
     expect(code).toBe(1);
+  });
+
+  it("sends PanDev the same signed ping as the app's connection check: diagnostics:ping, origin diagnostics", async () => {
+    const seen: Array<{ url?: string; headers: Record<string, unknown>; body: string }> = [];
+    const pandev = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ url: req.url, headers: req.headers, body });
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+      });
+    });
+    pages.push(pandev);
+    await new Promise<void>((resolve) => pandev.listen(0, '127.0.0.1', resolve));
+    const { code } = await cli(['check'], { ...env.env, PANDEV_URL: `http://127.0.0.1:${port(pandev)}` });
+    expect(code).toBe(0);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.url).toBe('/v1/bitbucket/webhook/repository');
+    expect(seen[0]!.headers).toMatchObject({ 'x-event-key': 'diagnostics:ping', 'x-pandev-origin': 'diagnostics', 'x-pandev-edition': 'datacenter', 'x-hub-signature': sign(env.env.PANDEV_SIGNING_SECRET!, seen[0]!.body) });
   });
 
   it('explains a refused PanDev token', async () => {

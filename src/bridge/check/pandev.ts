@@ -27,7 +27,8 @@ export async function checkPanDev(config: BridgeConfig): Promise<Finding> {
         'X-Attempt-Number': '1',
         'X-Hub-Signature': sign(config.pandev.signingSecret, body),
         'X-PanDev-Edition': config.bitbucket.edition,
-        'X-PanDev-Origin': 'poll',
+        // As the app's connection check marks its ping: PanDev can tell a test from polled data.
+        'X-PanDev-Origin': 'diagnostics',
       },
       body,
     });
