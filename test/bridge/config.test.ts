@@ -77,6 +77,14 @@ describe('configuration', () => {
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) Invalid input: expected number, received string']);
   });
 
+  it('refuses a Cloud URL with a path (the /2.0 of the API docs), which would be asked for /2.0/2.0/...', () => {
+    const cloud = { ...minimal, BITBUCKET_EDITION: 'cloud', BITBUCKET_WORKSPACE: 'acme' };
+    expect(problems(() => loadConfig({ env: { ...cloud, BITBUCKET_URL: 'https://api.bitbucket.org/2.0/' } }))).toEqual([
+      'BITBUCKET_URL (YAML: bitbucket.url) must be the bare host for the cloud edition, https://api.bitbucket.org: the bridge adds /2.0 itself',
+    ]);
+    expect(loadConfig({ env: { ...cloud, BITBUCKET_URL: 'https://api.bitbucket.org/' } }).bitbucket.url).toBe('https://api.bitbucket.org/');
+  });
+
   it('says a missing edition is required, and lists every missing setting at once (the first run of a newcomer)', () => {
     const { BITBUCKET_EDITION: _edition, ...withoutEdition } = minimal;
     expect(problems(() => loadConfig({ env: withoutEdition }))).toEqual(['BITBUCKET_EDITION (YAML: bitbucket.edition) is required: "datacenter" or "cloud"']);

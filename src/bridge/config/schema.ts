@@ -103,7 +103,12 @@ export const BridgeConfig = z
   )
   .superRefine((config, ctx) => {
     const { bitbucket } = config;
-    if (bitbucket.contextPath && new URL(bitbucket.url).pathname.replace(/\/+$/, '')) {
+    const path = new URL(bitbucket.url).pathname.replace(/\/+$/, '');
+    // Atlassian's API docs write the Cloud base as https://api.bitbucket.org/2.0; every request would then go to /2.0/2.0/.
+    if (bitbucket.edition === 'cloud' && path) {
+      ctx.addIssue({ code: 'custom', path: ['bitbucket', 'url'], message: 'must be the bare host for the cloud edition, https://api.bitbucket.org: the bridge adds /2.0 itself' });
+    }
+    if (bitbucket.contextPath && path) {
       ctx.addIssue({ code: 'custom', path: ['bitbucket', 'contextPath'], message: 'is set while the URL has a path too: give the bare host as the URL and the path here' });
     }
   });
