@@ -201,13 +201,15 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   }
 
   let wake: (() => void) | undefined;
+  // Cleared on stop: a pending timer keeps the process alive until the next pass was due, past any stop timeout.
+  let nextPassTimer: NodeJS.Timeout | undefined;
   const loop = options.manual
     ? Promise.resolve()
     : (async () => {
         while (!stopping) {
           const summary = await runPass();
           const wait = Math.max(0, config.bridge.pollSeconds * 1000 - (summary.finishedAt - summary.startedAt));
-          if (!stopping) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, wait)));
+          if (!stopping) await new Promise<void>((resolve) => ((wake = resolve), (nextPassTimer = setTimeout(resolve, wait))));
         }
       })();
 
@@ -222,6 +224,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       // A repository's poll can take minutes (a backfill): it stops at its next request instead, well
       // inside the 30 s the shipped systemd unit and StatefulSet give; its cursor stays where it was.
       setup?.stop();
+      clearTimeout(nextPassTimer);
       wake?.();
       await ops.close();
       await loop;

@@ -81,4 +81,19 @@ describe('pandev-bitbucket bridge stopped as soon as it has started', () => {
     expect(await outcome).toEqual({ code: 0, signal: null });
     expect(cli.output()).toContain('bridge stopped');
   }, 60_000);
+
+  it('exits on a SIGTERM between passes, not when the next pass would have been due', async () => {
+    // An hour between passes: a process kept alive by the wait would outlast any stop timeout (systemd's
+    // 30 s, docker stop's 10 s) and be killed.
+    const cli = runBridgeCli({ ...env.env, BRIDGE_LOG_LEVEL: 'info', BRIDGE_POLL_SECONDS: '3600' });
+    await new Promise<void>((resolve) => {
+      const check = () => (/poll pass finished/.test(cli.output()) ? resolve() : undefined);
+      cli.child.stdout!.on('data', check);
+      void exited(cli.child).then(() => resolve());
+    });
+    const outcome = exited(cli.child);
+    cli.child.kill('SIGTERM');
+    expect(await outcome).toEqual({ code: 0, signal: null });
+    expect(cli.output()).toContain('bridge stopped');
+  }, 30_000);
 });
