@@ -47,6 +47,7 @@ Configuration (environment variables override the YAML file; tokens are never co
   BITBUCKET_CA_FILE        PEM file of the CA that signed Bitbucket's certificate
   BITBUCKET_REQUESTS_PER_SECOND  steady cap on requests to Bitbucket (default 5: Data Center's bucket refills 5/s)
   BITBUCKET_CONCURRENCY    requests to Bitbucket in flight at once (default 4)
+  BITBUCKET_REQUESTS_PER_HOUR  Cloud: the token's allowance per rolling hour (default 1000)
   PANDEV_URL               PanDev's base URL
   PANDEV_TOKEN[_FILE]      PanDev ingest token
   PANDEV_SIGNING_SECRET[_FILE]  shared secret of the X-Hub-Signature PanDev verifies
