@@ -88,3 +88,53 @@ describe('webhook replay', () => {
     }
   });
 });
+
+/**
+ * A webhook request whose headers the bridge has taken (it answered `Expect: 100-continue`, which Node
+ * does as it hands the request over) and whose body is still to come: `ended` says how it ended.
+ */
+async function heldWebhook(url: string, contentLength: number) {
+  const req = http.request(`${url}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': contentLength, Expect: '100-continue', 'X-Hub-Signature': 'sha256=00' } });
+  const ended = new Promise<number | 'closed'>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('close', () => resolve('closed'));
+    req.on('error', () => resolve('closed'));
+  });
+  req.flushHeaders();
+  await new Promise<void>((resolve) => req.once('continue', resolve));
+  return { req, ended };
+}
+
+describe('webhook clients that do not finish', () => {
+  it('refuses a webhook while bodies still arriving, unverified, hold the most the bridge buffers at once', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/budget.db` }));
+    let held: Array<Awaited<ReturnType<typeof heldWebhook>>> = [];
+    try {
+      // Each at the size limit, none finished: anyone who reaches the port can do this, many times over.
+      held = await Promise.all(Array.from({ length: 4 }, () => heldWebhook(running.ops.url, LIMIT)));
+      const refused = await fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'X-Hub-Signature': 'sha256=00' }, body: '{"eventKey":"repo:refs_changed"}' });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/webhook bodies/);
+      // Finished, they are answered (their signature is wrong) and their bytes no longer count.
+      for (const { req } of held) req.end(Buffer.alloc(LIMIT, 0x20));
+      expect(await Promise.all(held.map((h) => h.ended))).toEqual([401, 401, 401, 401]);
+      const after = await fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'X-Hub-Signature': 'sha256=00' }, body: '{"eventKey":"repo:refs_changed"}' });
+      expect(after.status).toBe(401);
+    } finally {
+      for (const { req } of held) req.destroy();
+      await running.stop();
+    }
+  });
+
+  it('stops although a client holds a webhook request open with its body unfinished', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/held.db` }));
+    const held = await heldWebhook(running.ops.url, 1000);
+    held.req.write('{"eventKey"');
+    // Node would wait for the body up to its five-minute request timeout, past any service manager's grace.
+    await running.stop();
+    expect(await held.ended).toBe('closed');
+  });
+});

@@ -8,6 +8,13 @@ import type { WebhookResult } from '../editions/edition';
 // Prometheus, and POST /webhooks/bitbucket for Data Center's webhooks when they are configured.
 
 const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+// A body is read whole before its signature can be checked, so anyone who reaches the port can make the
+// bridge hold bodies in memory: all of them together are capped too (four at the limit; real webhooks
+// are a few KB, so thousands fit). Past it a webhook gets 503 instead of the process its memory limit.
+const MAX_RECEIVING_BYTES = 4 * MAX_WEBHOOK_BYTES;
+// On stop, how long a request still arriving may take to finish before its connection is closed: Node
+// would wait for it up to its five-minute request timeout, past any service manager's grace.
+const CLOSE_GRACE_MS = 5_000;
 
 export interface OpsServerOptions {
   host: string;
@@ -39,11 +46,15 @@ export class ListenError extends Error {
 }
 
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const receiving = bytesBudget(MAX_RECEIVING_BYTES);
+  const handling = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
-    handle(req, res, options).catch((error: unknown) => {
+    const work = handle(req, res, options, receiving).catch((error: unknown) => {
       options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
       if (!res.headersSent) reply(res, 500, { error: 'internal error' });
     });
+    handling.add(work);
+    void work.finally(() => handling.delete(work));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(options.host, options.port, error)));
@@ -52,15 +63,21 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const address = server.address() as AddressInfo;
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      let grace: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+        grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      });
+      clearTimeout(grace);
+      // A webhook taken just before may still be saving: the state file closes after this.
+      await Promise.allSettled([...handling]);
+    },
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions, receiving: BytesBudget): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://bridge').pathname;
   if (req.method === 'GET' && path === '/healthz') {
     const health = options.health();
@@ -74,8 +91,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
   if (path === '/webhooks/bitbucket') {
     if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
     if (!options.webhook) return reply(res, 404, { error: 'this bridge edition takes no webhooks' });
-    const raw = await readBody(req);
-    if (!raw) return refuseOversize(req, res);
+    const raw = await readBody(req, receiving);
+    if (raw === 'gone') return;
+    if (raw === 'oversize') return refuse(req, res, 413, `the body is over ${MAX_WEBHOOK_BYTES} bytes`);
+    if (raw === 'busy') return refuse(req, res, 503, `webhook bodies still arriving hold the ${MAX_RECEIVING_BYTES} bytes the bridge reads at once; try again shortly`);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
     const result = await options.webhook(headers, raw);
     if (result.background) options.track(result.background);
@@ -90,31 +109,63 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+interface BytesBudget {
+  take(bytes: number): boolean;
+  give(bytes: number): void;
+}
+
+function bytesBudget(limit: number): BytesBudget {
+  let held = 0;
+  return {
+    take: (bytes) => (held + bytes <= limit ? ((held += bytes), true) : false),
+    give: (bytes) => void (held -= bytes),
+  };
+}
+
 /**
- * The body, or undefined once it is known to be over the limit: from its Content-Length before a byte
- * is read, else as soon as the bytes pass it. Anyone who reaches the port gets this far unsigned, so
- * an oversized body is never read to its end (that would hold the connection as long as the sender likes).
+ * The body, or why there is none: over the size limit (known from its Content-Length before a byte is
+ * read, else as soon as the bytes pass it), over what bodies still arriving may hold together (a
+ * declared length counts from the start), or the client went away. Anyone who reaches the port gets
+ * this far unsigned, so a body refused is never read to its end (that would hold the connection as
+ * long as the sender likes).
  */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  if (Number(req.headers['content-length']) > MAX_WEBHOOK_BYTES) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
+function readBody(req: IncomingMessage, receiving: BytesBudget): Promise<Buffer | 'oversize' | 'busy' | 'gone'> {
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (declared !== undefined && declared > MAX_WEBHOOK_BYTES) return Promise.resolve('oversize');
+  if (declared !== undefined && !receiving.take(declared)) return Promise.resolve('busy');
+  let taken = declared ?? 0;
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const finish = (result: Buffer | 'oversize' | 'busy' | 'gone') => {
+      req.off('data', onData);
+      receiving.give(taken);
+      taken = 0;
+      resolve(result);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_WEBHOOK_BYTES) return void chunks.push(chunk);
-      req.off('data', onData);
+      if (size > MAX_WEBHOOK_BYTES) return refused('oversize');
+      if (declared === undefined) {
+        if (!receiving.take(chunk.length)) return refused('busy');
+        taken += chunk.length;
+      }
+      chunks.push(chunk);
+    };
+    const refused = (why: 'oversize' | 'busy') => {
       req.pause();
-      resolve(undefined);
+      finish(why);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.once('end', () => finish(Buffer.concat(chunks)));
+    // Closed before its end: the client went away, or the bridge closed the connection as it stopped.
+    req.once('close', () => finish('gone'));
+    req.once('error', () => finish('gone'));
   });
 }
 
-/** 413, then the connection closes: Node would otherwise read the unread rest to keep it alive. */
-function refuseOversize(req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(413, { 'Content-Type': 'application/json', Connection: 'close' });
-  res.end(JSON.stringify({ error: `the body is over ${MAX_WEBHOOK_BYTES} bytes` }), () => req.destroy());
+/** Refused before its body was read: the answer, then the connection closes, as Node would otherwise read the unread rest to keep it alive. */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' });
+  res.end(JSON.stringify({ error }), () => req.destroy());
 }
