@@ -98,6 +98,14 @@ describe('configuration', () => {
       'BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll',
     ]);
   });
+
+  it('refuses a URL with a ?query or #fragment: the paths the bridge adds would land in it', () => {
+    // https://ingest.example.com/?tenant=a + /v1/bitbucket/webhook/repository posts every delivery to /.
+    for (const url of ['https://ingest.example.com/?tenant=a', 'https://ingest.example.com/#ingest', 'https://ingest.example.com?']) {
+      expect(problems(() => loadConfig({ env: { ...minimal, PANDEV_URL: url } }))).toEqual([expect.stringMatching(/^PANDEV_URL \(YAML: pandev.url\) must not contain a \?query or #fragment/)]);
+    }
+    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_URL: 'https://bitbucket.example.com/?x=1' } }))).toEqual([expect.stringMatching(/^BITBUCKET_URL .* must not contain a \?query or #fragment/)]);
+  });
 });
 
 describe('files the configuration names', () => {

@@ -5,7 +5,11 @@ import { Tuning } from '../../core/config/settings';
 // Secrets are plain strings here and nowhere else: never logged, never printed, never a flag.
 
 // A missing value keeps zod's own message (it names `undefined`), which load.ts turns into "is required".
-const HttpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http(s) URL with no query, e.g. https://bitbucket.example.com') });
+// The bridge adds its paths to the URL as written (PanDev's /v1/bitbucket/webhook/…): after a ?query or
+// a #fragment they would land in it, and every request would go to the host's root.
+const HttpUrl = z
+  .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http(s) URL with no query, e.g. https://bitbucket.example.com') })
+  .refine((value) => !/[?#]/.test(value), 'must not contain a ?query or #fragment: give the bare base URL, e.g. https://pandev.example.com');
 // A password in the URL would be printed wherever the URL is (check, status, logs), and the bridge
 // never sends it: the token, from its own variable or file, is what authenticates.
 const UrlWithoutCredentials = (tokenSetting: string) =>
