@@ -108,21 +108,34 @@ async function heldWebhook(url: string, contentLength: number) {
   return { req, ended };
 }
 
+/** Waits until the bridge has received `bytes` of bodies not yet complete (its own gauge says so). */
+async function receivingBytes(url: string, bytes: number): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    if (Number(/^pandev_bridge_webhook_receiving_bytes (\d+)$/m.exec(text)?.[1]) >= bytes) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('webhook clients that do not finish', () => {
   it('refuses a webhook while bodies still arriving, unverified, hold the most the bridge buffers at once', async () => {
     const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/budget.db` }));
     let held: Array<Awaited<ReturnType<typeof heldWebhook>>> = [];
+    const post = () => fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'X-Hub-Signature': 'sha256=00' }, body: JSON.stringify({ eventKey: 'repo:refs_changed', padding: 'x'.repeat(100) }) });
     try {
-      // Each at the size limit, none finished: anyone who reaches the port can do this, many times over.
+      // Declared at the size limit, nothing sent yet: no memory held, so no webhook is held up.
       held = await Promise.all(Array.from({ length: 4 }, () => heldWebhook(running.ops.url, LIMIT)));
-      const refused = await fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'X-Hub-Signature': 'sha256=00' }, body: '{"eventKey":"repo:refs_changed"}' });
+      expect((await post()).status).toBe(401);
+      // Sent all but their last byte: anyone who reaches the port can do this, many times over.
+      for (const { req } of held) req.write(Buffer.alloc(LIMIT - 1, 0x20));
+      await receivingBytes(running.ops.url, 4 * (LIMIT - 1));
+      const refused = await post();
       expect(refused.status).toBe(503);
       expect(((await refused.json()) as { error: string }).error).toMatch(/webhook bodies/);
       // Finished, they are answered (their signature is wrong) and their bytes no longer count.
-      for (const { req } of held) req.end(Buffer.alloc(LIMIT, 0x20));
+      for (const { req } of held) req.end(' ');
       expect(await Promise.all(held.map((h) => h.ended))).toEqual([401, 401, 401, 401]);
-      const after = await fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'X-Hub-Signature': 'sha256=00' }, body: '{"eventKey":"repo:refs_changed"}' });
-      expect(after.status).toBe(401);
+      expect((await post()).status).toBe(401);
     } finally {
       for (const { req } of held) req.destroy();
       await running.stop();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/ports';
 import type { WebhookResult } from '../editions/edition';
 
@@ -9,8 +9,10 @@ import type { WebhookResult } from '../editions/edition';
 
 const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 // A body is read whole before its signature can be checked, so anyone who reaches the port can make the
-// bridge hold bodies in memory: all of them together are capped too (four at the limit; real webhooks
-// are a few KB, so thousands fit). Past it a webhook gets 503 instead of the process its memory limit.
+// bridge hold bodies in memory: the bytes received of all of them together are capped too (four at the
+// limit; real webhooks are a few KB, so thousands fit). Past it a webhook gets 503 instead of the process
+// its memory limit. Bytes received, not declared: a client that declares a large body and sends none
+// holds no memory, and must not hold up the webhooks either.
 const MAX_RECEIVING_BYTES = 4 * MAX_WEBHOOK_BYTES;
 // On stop, how long a request still arriving may take to finish before its connection is closed: Node
 // would wait for it up to its five-minute request timeout, past any service manager's grace.
@@ -47,6 +49,7 @@ export class ListenError extends Error {
 
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const receiving = bytesBudget(MAX_RECEIVING_BYTES);
+  new Gauge({ name: 'pandev_bridge_webhook_receiving_bytes', help: 'Bytes of webhook bodies received and not yet complete (unverified)', registers: [options.registry], collect() { this.set(receiving.held()); } });
   const handling = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
     const work = handle(req, res, options, receiving).catch((error: unknown) => {
@@ -112,6 +115,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 interface BytesBudget {
   take(bytes: number): boolean;
   give(bytes: number): void;
+  held(): number;
 }
 
 function bytesBudget(limit: number): BytesBudget {
@@ -119,21 +123,19 @@ function bytesBudget(limit: number): BytesBudget {
   return {
     take: (bytes) => (held + bytes <= limit ? ((held += bytes), true) : false),
     give: (bytes) => void (held -= bytes),
+    held: () => held,
   };
 }
 
 /**
  * The body, or why there is none: over the size limit (known from its Content-Length before a byte is
- * read, else as soon as the bytes pass it), over what bodies still arriving may hold together (a
- * declared length counts from the start), or the client went away. Anyone who reaches the port gets
- * this far unsigned, so a body refused is never read to its end (that would hold the connection as
- * long as the sender likes).
+ * read, else as soon as the bytes pass it), over what bodies still arriving may hold together, or the
+ * client went away. Anyone who reaches the port gets this far unsigned, so a body refused is never read
+ * to its end (that would hold the connection as long as the sender likes).
  */
 function readBody(req: IncomingMessage, receiving: BytesBudget): Promise<Buffer | 'oversize' | 'busy' | 'gone'> {
-  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-  if (declared !== undefined && declared > MAX_WEBHOOK_BYTES) return Promise.resolve('oversize');
-  if (declared !== undefined && !receiving.take(declared)) return Promise.resolve('busy');
-  let taken = declared ?? 0;
+  if (Number(req.headers['content-length']) > MAX_WEBHOOK_BYTES) return Promise.resolve('oversize');
+  let taken = 0;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -146,10 +148,8 @@ function readBody(req: IncomingMessage, receiving: BytesBudget): Promise<Buffer 
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_WEBHOOK_BYTES) return refused('oversize');
-      if (declared === undefined) {
-        if (!receiving.take(chunk.length)) return refused('busy');
-        taken += chunk.length;
-      }
+      if (!receiving.take(chunk.length)) return refused('busy');
+      taken += chunk.length;
       chunks.push(chunk);
     };
     const refused = (why: 'oversize' | 'busy') => {
