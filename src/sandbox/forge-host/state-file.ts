@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KvsSnapshot } from './kvs-store';
 import type { QueuedEvent } from './queue';
@@ -45,7 +45,9 @@ export class StateFile {
     if (!this.file || this.closed) return;
     mkdirSync(path.dirname(this.file), { recursive: true });
     const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(this.snapshot()));
+    // The installation's secrets are in it: its owner's only, whatever the umask.
+    writeFileSync(temp, JSON.stringify(this.snapshot()), { mode: 0o600 });
+    chmodSync(temp, 0o600);
     renameSync(temp, this.file);
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestHost, type TestHost } from './helpers';
@@ -72,6 +72,8 @@ describe('local Forge host: persistence', () => {
       await first.host.fireEvent({ eventType: 'avi:bitbucket:push:repository', repository: { uuid: '{r9}' }, delayInSeconds: 900 });
       expect(first.host.queueStats().pending).toBe(1);
       await first.host.stop();
+      // It holds the installation's secrets: readable by its owner only, as the bridge's state is.
+      expect(statSync(storePath).mode & 0o777).toBe(0o600);
       const saved = JSON.parse(readFileSync(storePath, 'utf8')) as { kvs: Record<string, Record<string, { expireTime?: number }>> };
       expect(saved.kvs.values?.['ttl:kept']?.expireTime).toBeGreaterThan(Date.now());
 
