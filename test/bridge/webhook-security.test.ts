@@ -151,3 +151,20 @@ describe('webhook clients that do not finish', () => {
     expect(await held.ended).toBe('closed');
   });
 });
+
+describe('webhook refusals in the log', () => {
+  it('logs a forged webhook in one short line, whatever X-Event-Key it carries', async () => {
+    const lines: string[] = [];
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/forged-log.db` }), lines);
+    try {
+      const eventKey = `repo:refs_changed${'x'.repeat(16_000)}`;
+      const res = await fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': 'sha256=00' }, body: '{}' });
+      expect(res.status).toBe(401);
+      const refused = lines.filter((line) => line.includes('webhook refused'));
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.length).toBeLessThan(1000);
+    } finally {
+      await running.stop();
+    }
+  });
+});
