@@ -64,6 +64,19 @@ describe('pandev-bitbucket bridge when BRIDGE_LISTEN is taken', () => {
   }, 60_000);
 });
 
+/** Sends SIGTERM once `after` is in its output (or it ended), and expects a clean exit that says so. */
+async function stopsCleanlyOnSigterm(cli: ReturnType<typeof runBridgeCli>, after: RegExp): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const check = () => (after.test(cli.output()) ? resolve() : undefined);
+    cli.child.stdout!.on('data', check);
+    void exited(cli.child).then(() => resolve());
+  });
+  const outcome = exited(cli.child);
+  cli.child.kill('SIGTERM');
+  expect(await outcome).toEqual({ code: 0, signal: null });
+  expect(cli.output()).toContain('bridge stopped');
+}
+
 describe('pandev-bitbucket bridge stopped as soon as it has started', () => {
   let env: DcEnv;
   beforeAll(async () => (env = await dcEnv({ seed: 'early-stop', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false })));
@@ -71,29 +84,13 @@ describe('pandev-bitbucket bridge stopped as soon as it has started', () => {
 
   it('stops cleanly on a SIGTERM that comes with its first log line (a restart right after a start)', async () => {
     const cli = runBridgeCli({ ...env.env, BRIDGE_LOG_LEVEL: 'info' });
-    await new Promise<void>((resolve) => {
-      const check = () => (/bridge started/.test(cli.output()) ? resolve() : undefined);
-      cli.child.stdout!.on('data', check);
-      void exited(cli.child).then(() => resolve());
-    });
-    const outcome = exited(cli.child);
-    cli.child.kill('SIGTERM');
-    expect(await outcome).toEqual({ code: 0, signal: null });
-    expect(cli.output()).toContain('bridge stopped');
+    await stopsCleanlyOnSigterm(cli, /bridge started/);
   }, 60_000);
 
   it('exits on a SIGTERM between passes, not when the next pass would have been due', async () => {
     // An hour between passes: a process kept alive by the wait would outlast any stop timeout (systemd's
     // 30 s, docker stop's 10 s) and be killed.
     const cli = runBridgeCli({ ...env.env, BRIDGE_LOG_LEVEL: 'info', BRIDGE_POLL_SECONDS: '3600' });
-    await new Promise<void>((resolve) => {
-      const check = () => (/poll pass finished/.test(cli.output()) ? resolve() : undefined);
-      cli.child.stdout!.on('data', check);
-      void exited(cli.child).then(() => resolve());
-    });
-    const outcome = exited(cli.child);
-    cli.child.kill('SIGTERM');
-    expect(await outcome).toEqual({ code: 0, signal: null });
-    expect(cli.output()).toContain('bridge stopped');
+    await stopsCleanlyOnSigterm(cli, /poll pass finished/);
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import type { RepositoryPage } from '../../src/contract/repositories';
-import { testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import type { TestSandbox } from './helpers';
+import { data, largeWorkspace, settingsCaller } from './settings-helpers';
 
 // A workspace too large, behind a Bitbucket too slow, for its repository list to be read within one
 // resolver call. Here the host stops a function at 0.4 of its limit (25 s → 10 s), as Forge does at
@@ -8,13 +8,11 @@ import { data, settingsCaller } from './settings-helpers';
 // list in steps, each its own call, until every repository is there.
 
 let sb: TestSandbox;
-beforeAll(async () => {
-  sb = await testSandbox({ simulator: { repositories: 2000, pullRequestsPerRepository: 0, historyDays: 1 }, connect: false, scheduledTriggers: false, functionTimeoutScale: 0.4 });
-}, 60_000);
+let slowList: (latencyMs: number) => string;
+let listed: () => number;
+beforeAll(async () => ({ sb, slowList, listed } = await largeWorkspace()), 60_000);
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
-const LIST = '^/2\\.0/repositories/[^/]+$';
-const listed = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}'] ?? 0;
 
 /** Asks for the list the way the page does: again with the cursor while the answer says it is still loading. */
 async function loadAll(first: Record<string, unknown>): Promise<{ answers: RepositoryPage[]; last: RepositoryPage }> {
@@ -24,7 +22,7 @@ async function loadAll(first: Record<string, unknown>): Promise<{ answers: Repos
 }
 
 it('reads the list in steps that each end inside the resolver time limit, and then has every repository', async () => {
-  sb.simulator.faults.add({ path: LIST, latencyMs: 2500 });
+  slowList(2500);
   const before = listed();
   const { answers, last } = await loadAll({ limit: 100 });
   // Each page once, 100 repositories at a time, however many calls it took.

@@ -1,6 +1,6 @@
 import type { ResolverMap, ResolverName, ResolverResult } from '../../src/contract/resolvers';
 import { hostStores } from '../../src/sandbox/host-store';
-import type { TestSandbox } from './helpers';
+import { testSandbox, type TestSandbox } from './helpers';
 
 // Calls the settings resolver the way the page does (through the local Forge host), as the workspace
 // admin or as a plain member.
@@ -33,4 +33,17 @@ export async function ageCatalog(sb: TestSandbox, ms: number): Promise<number> {
 /** Waits for something a test can only observe from outside (a request reaching the simulator). */
 export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * A workspace of 2,000 repositories whose list Bitbucket gives slowly (`slowList` adds the latency),
+ * with the host stopping a function at 0.4 of Forge's limits (a resolver's 25 s → 10 s), not connected.
+ */
+export async function largeWorkspace(): Promise<{ sb: TestSandbox; slowList: (latencyMs: number) => string; listed: () => number }> {
+  const sb = await testSandbox({ simulator: { repositories: 2000, pullRequestsPerRepository: 0, historyDays: 1 }, connect: false, scheduledTriggers: false, functionTimeoutScale: 0.4 });
+  return {
+    sb,
+    slowList: (latencyMs) => sb.simulator.faults.add({ path: '^/2\\.0/repositories/[^/]+$', latencyMs }),
+    listed: () => sb.simulator.stats().byRoute['GET /repositories/{workspace}'] ?? 0,
+  };
 }

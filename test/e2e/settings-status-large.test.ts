@@ -1,5 +1,5 @@
-import { testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller, until } from './settings-helpers';
+import type { TestSandbox } from './helpers';
+import { data, largeWorkspace, settingsCaller, until } from './settings-helpers';
 
 // The status of a workspace whose repository list takes Bitbucket many calls to give (2,000
 // repositories at 2.5 s a page; the host stops a function at 0.4 of Forge's limits, 25 s → 10 s). The
@@ -7,16 +7,14 @@ import { data, settingsCaller, until } from './settings-helpers';
 // reads it in steps, and the counts follow once it is whole.
 
 let sb: TestSandbox;
-beforeAll(async () => {
-  sb = await testSandbox({ simulator: { repositories: 2000, pullRequestsPerRepository: 0, historyDays: 1 }, connect: false, scheduledTriggers: false, functionTimeoutScale: 0.4 });
-}, 60_000);
+let slowList: (latencyMs: number) => string;
+let listed: () => number;
+beforeAll(async () => ({ sb, slowList, listed } = await largeWorkspace()), 60_000);
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
-const LIST = '^/2\\.0/repositories/[^/]+$';
-const listed = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}'] ?? 0;
 
 it('reads at most the first page of the list when none is kept, and says the counts follow', async () => {
-  sb.simulator.faults.add({ path: LIST, latencyMs: 2500 });
+  slowList(2500);
   const before = listed();
   const status = data(await call('status/get'));
   expect(listed() - before).toBe(1);
@@ -26,7 +24,7 @@ it('reads at most the first page of the list when none is kept, and says the cou
 
 it('does not wait for a step of the reading under way for the Repositories panel', async () => {
   sb.simulator.faults.clear();
-  sb.simulator.faults.add({ path: LIST, latencyMs: 4000 });
+  slowList(4000);
   const before = listed();
   // The panel reads on from the first page, four pages at once.
   const step = call('repositories/list', { limit: 10 });
