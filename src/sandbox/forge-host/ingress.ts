@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { refuseBrowserCall } from '../browser-guard';
 
 // The host's HTTP door, so other processes can drive it: the Cloud simulator delivers product events
 // to POST /events, and a local settings page calls resolvers through POST /resolver/<functionKey>.
+// Whoever reaches it acts as the accountId it names, so a browser page of another origin must not.
 
 const productEvent = z.looseObject({ eventType: z.string().min(1) });
 const resolverCall = z.looseObject({
@@ -36,6 +38,11 @@ export async function startIngress(target: IngressTarget, port: number): Promise
     const resolverKey = /^\/resolver\/([^/]+)$/.exec(pathname)?.[1];
     if (req.method === 'GET' && pathname === '/health') return send(res, 200, { ok: true });
     if (req.method !== 'POST' || (pathname !== '/events' && resolverKey === undefined)) return send(res, 404, { error: `no route ${req.method} ${pathname}` });
+    const refusal = refuseBrowserCall(req);
+    if (refusal) {
+      req.resume();
+      return send(res, refusal.status, { error: refusal.error });
+    }
     readJson(req)
       .then(async (input) => {
         if (resolverKey === undefined) {

@@ -70,6 +70,32 @@ describe('local Forge host: product API, egress and ingress', () => {
     expect((await post('/events', { no: 'type' })).status).toBe(400);
   });
 
+  it('refuses what a page of another origin can send without a preflight: text/plain bodies, foreign Origins', async () => {
+    await start(false);
+    const set = JSON.stringify({ call: { functionKey: 'set', payload: { key: 'csrf', value: 'written' } }, accountId: 'acc-1' });
+    const post = (p: string, headers: Record<string, string>, body = set): Promise<Response> => fetch(`${t.host.url}${p}`, { method: 'POST', headers, body });
+    // What a form or a no-cors fetch on http://evil.example sends: a "simple" request, no preflight.
+    const simple = await post('/resolver/resolver-fn', { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://evil.example' });
+    expect([simple.status, await simple.json()]).toEqual([403, { error: expect.stringContaining('http://evil.example') }]);
+    expect((await post('/resolver/resolver-fn', { 'content-type': 'application/json', origin: 'http://evil.example' })).status).toBe(403);
+    // Without an Origin (a browser that hides it), text/plain is still no call a page can make.
+    const plain = await post('/resolver/resolver-fn', { 'content-type': 'text/plain' });
+    expect([plain.status, await plain.json()]).toEqual([415, { error: expect.stringContaining('Content-Type: application/json') }]);
+    expect((await post('/resolver/resolver-fn', {})).status).toBe(415);
+    const event = await post('/events', { 'content-type': 'text/plain', origin: 'null' }, JSON.stringify({ eventType: 'avi:bitbucket:push:repository', repository: { uuid: '{r6}' } }));
+    expect(event.status).toBe(403);
+    await t.host.idle();
+    expect(await t.host.kvs.get('csrf')).toBeUndefined();
+    expect(await t.host.kvs.get('push:r6')).toBeUndefined();
+
+    // The host's own origin (by either loopback name) and callers that send no Origin (processes) may.
+    const port = new URL(t.host.url).port;
+    for (const origin of [t.host.url, `http://localhost:${port}`]) {
+      expect((await post('/resolver/resolver-fn', { 'content-type': 'application/json; charset=utf-8', origin })).status).toBe(200);
+    }
+    expect(await t.host.kvs.get('csrf')).toBe('written');
+  });
+
   it('installs the Forge globals only while a host runs', async () => {
     const before = globalThis.fetch;
     await start(false);
