@@ -14,7 +14,7 @@ it('serves the settings page beside the sandbox, unconnected with --setup', asyn
     expect(output).toMatch(/Not connected yet\. On the settings page, enter these sandbox values[\s\S]*PanDev URL http:\/\/127\.0\.0\.1:\d+ {3}ingest token sandbox-token-/);
     expect(await (await fetch(page!)).text()).toContain('<div id="root"></div>');
     const accounts = (await (await fetch(`${page}sandbox/accounts.json`)).json()) as { admin: string };
-    const answer = await fetch(`${page}resolver/settings-resolver`, { method: 'POST', body: JSON.stringify({ call: { functionKey: 'status/get', payload: {} }, accountId: accounts.admin }) });
+    const answer = await fetch(`${page}resolver/settings-resolver`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ call: { functionKey: 'status/get', payload: {} }, accountId: accounts.admin }) });
     expect(await answer.json()).toMatchObject({ result: { ok: true, data: { state: 'disconnected', repositories: 2 } } });
   } finally {
     code = await cli.stop();

@@ -3,10 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { refuseBrowserCall } from '../browser-guard';
 
 // Serves the sandbox build of the settings page (dist/settings-sandbox, built with a local bridge in
 // place of @forge/bridge) and passes its resolver calls to the local Forge host, on one loopback
-// origin so the page needs no CORS. Like Bitbucket, it frames nothing and trusts only loopback.
+// origin so the page needs no CORS. Like Bitbucket, it frames nothing and trusts only loopback, and
+// only its own pages: it calls the host as the admin, so another site's page must not reach through.
 
 export interface SettingsPageOptions {
   /** The local Forge host's ingress (it serves POST /resolver/<functionKey>). */
@@ -39,6 +41,12 @@ export async function startSettingsPage(options: SettingsPageOptions): Promise<S
   const server = createServer((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'POST' && RESOLVERS.has(pathname)) {
+      const refusal = refuseBrowserCall(req);
+      if (refusal) {
+        req.resume();
+        res.writeHead(refusal.status, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: refusal.error }));
+      }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
