@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { refuseBrowserMutation } from '../browser-guard';
 import { sendJson, sendText } from './http-util';
 import { faultPlanSchema, respondNextSchema, type SinkState } from './state';
 
@@ -19,6 +20,9 @@ function parseJson<T>(schema: z.ZodType<T>, raw: Buffer): { ok: true; value: T }
 
 export function handleAdmin(state: SinkState, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): void {
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
+  // No auth here, so no web page of another origin may steer the receiver (see browser-guard).
+  const refusal = refuseBrowserMutation(req);
+  if (refusal) return sendText(res, refusal.status, refusal.error);
   switch (route) {
     case 'GET /_sink/deliveries':
       return sendJson(res, 200, state.deliveries(url.searchParams.get('eventKey') ?? undefined));

@@ -4,7 +4,7 @@ import type { CloudSimulator, ForgeEvent } from '../../../src/sandbox/cloud-sim'
 import { call, firstRepository, startSim, type Json } from './helpers';
 
 async function admin(sim: CloudSimulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${sim.url}/_sim${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${sim.url}/_sim${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
@@ -71,6 +71,21 @@ describe('admin API', () => {
       unsubscribe();
       target.server.close();
     }
+  });
+
+  it('refuses mutations a page of another origin can send without a preflight', async () => {
+    const forge = (path: string, headers: Record<string, string>, body?: unknown): Promise<Response> =>
+      fetch(`${sim.url}/_sim${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const evil = { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://evil.example' };
+    const subscribed = await forge('/subscriptions', evil, { url: 'http://127.0.0.1:9/collect' });
+    expect([subscribed.status, await subscribed.json()]).toEqual([403, { error: expect.stringContaining('http://evil.example') }]);
+    expect((await forge('/faults', evil, { status: 500 })).status).toBe(403);
+    expect((await forge('/stats/reset', { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await forge('/faults', { 'content-type': 'text/plain' }, { status: 500 })).status).toBe(415);
+    expect((await call(sim, '/user')).status).toBe(200);
+    // Reads stay open (a page of another origin cannot read the answers), and the sim's own origin may act.
+    expect((await fetch(`${sim.url}/_sim/stats`, { headers: { origin: 'http://evil.example' } })).status).toBe(200);
+    expect((await forge('/stats/reset', { origin: sim.url })).status).toBe(204);
   });
 
   it('reports and resets request statistics', async () => {

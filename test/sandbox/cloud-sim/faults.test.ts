@@ -63,11 +63,11 @@ describe('fault injection', () => {
   });
 
   it('takes rules over the admin API', async () => {
-    const created = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ path: '/user', status: 403, times: 1 }) });
+    const created = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/user', status: 403, times: 1 }) });
     expect(created.status).toBe(201);
     expect((await call(sim, '/user')).status).toBe(403);
-    expect((await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ status: 'x' }) })).status).toBe(400);
-    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ path: '/user', status: 500 }) });
+    expect((await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'x' }) })).status).toBe(400);
+    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/user', status: 500 }) });
     expect((await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(sim, '/user')).status).toBe(200);
   });

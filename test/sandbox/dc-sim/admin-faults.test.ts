@@ -60,6 +60,26 @@ describe('admin API', () => {
   });
 });
 
+describe('admin API from a web page', () => {
+  let sim: DcSimulator;
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(() => sim.stop());
+
+  it('refuses mutations a page of another origin can send without a preflight', async () => {
+    const forge = (path: string, headers: Record<string, string>, body?: unknown): Promise<Response> =>
+      fetch(`${sim.url}/_sim${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const hook = { url: 'http://127.0.0.1:9/collect', secret: 's' };
+    const evil = { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://evil.example' };
+    expect((await forge('/webhooks', evil, hook)).status).toBe(403);
+    expect((await forge('/webhooks', { 'content-type': 'text/plain' }, hook)).status).toBe(415);
+    expect((await forge('/stats/reset', { origin: 'null' })).status).toBe(403);
+    expect((await admin(sim, 'GET', '/webhooks')).json.webhooks).toEqual([]);
+    expect((await forge('/webhooks', { 'content-type': 'application/json', origin: new URL(sim.url).origin }, hook)).status).toBe(201);
+  });
+});
+
 describe('fault injection', () => {
   let sim: DcSimulator;
   beforeAll(async () => {

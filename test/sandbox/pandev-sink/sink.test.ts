@@ -184,6 +184,18 @@ describe('PanDev sink', () => {
     expect(sink.received()).toBe(0);
   });
 
+  it('refuses admin mutations a page of another origin can send without a preflight', async () => {
+    const admin = (p: string, init: RequestInit): Promise<Response> => fetch(`${sink.url}/_sink/${p}`, init);
+    const gone = JSON.stringify({ status: 410, times: 5 });
+    const evil = { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://evil.example' };
+    expect((await admin('respond-next', { method: 'POST', headers: evil, body: gone })).status).toBe(403);
+    expect((await admin('respond-next', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: gone })).status).toBe(415);
+    expect((await admin('faults', { method: 'POST', headers: evil, body: JSON.stringify({ share: 1, kinds: ['500'] }) })).status).toBe(403);
+    expect((await send(sink, { id: 's' })).status).toBe(200);
+    expect((await admin('respond-next', { method: 'POST', headers: { 'content-type': 'application/json', origin: sink.url }, body: gone })).status).toBe(200);
+    expect((await send(sink, { id: 't' })).status).toBe(410);
+  });
+
   it('rejects waitFor after its timeout with the count it reached', async () => {
     await expect(sink.waitFor(1, 20)).rejects.toThrow('expected 1 deliveries within 20 ms, got 0');
   });

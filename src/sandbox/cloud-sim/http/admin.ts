@@ -2,6 +2,7 @@
 // faults, actions, event subscriptions and a summary of the sandbox workspace and its credentials.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
+import { refuseBrowserMutation } from '../../browser-guard';
 import { invokeAction, isActionName, type SimActions } from '../actions';
 import { SimConflictError, SimNotFoundError } from '../ops/errors';
 import type { Subscriptions } from '../subscriptions';
@@ -58,6 +59,12 @@ function route(services: AdminServices, method: string, path: string, body: unkn
 
 export async function handleAdmin(services: AdminServices, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? 'GET';
+  // No auth here, so no web page of another origin may act through it (see browser-guard).
+  const refusal = refuseBrowserMutation(req);
+  if (refusal) {
+    req.resume();
+    return send(res, problem(refusal.status, refusal.error));
+  }
   try {
     const raw = await readBody(req);
     send(res, route(services, method, url.pathname.replace(/\/+$/, ''), raw ? JSON.parse(raw) : undefined));

@@ -3,6 +3,7 @@
 // the instance with its sandbox tokens.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z, ZodError } from 'zod';
+import { refuseBrowserMutation } from '../../browser-guard';
 import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
 import { FaultRuleSchema, type FaultInjector } from '../../cloud-sim/http/faults';
 import { readBody, send } from '../../cloud-sim/http/server';
@@ -71,6 +72,12 @@ function route(services: AdminServices, method: string, path: string, body: unkn
 
 export async function handleAdmin(services: AdminServices, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const method = req.method ?? 'GET';
+  // No auth here, so no web page of another origin may act through it (see browser-guard).
+  const refusal = refuseBrowserMutation(req);
+  if (refusal) {
+    req.resume();
+    return send(res, problem(refusal.status, refusal.error));
+  }
   try {
     const raw = await readBody(req);
     send(res, route(services, method, path.replace(/\/+$/, ''), raw ? JSON.parse(raw) : undefined));
