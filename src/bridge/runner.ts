@@ -59,7 +59,7 @@ export interface StartOptions {
   timeScale?: number;
   /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
   manual?: boolean;
-  /** Serve BRIDGE_LISTEN (default); off for one-off commands that run beside a running bridge. */
+  /** Serve BRIDGE_LISTEN and BRIDGE_WEBHOOK_LISTEN (default); off for one-off commands that run beside a running bridge. */
   serve?: boolean;
   /**
    * Own the state file (no other bridge or backfill may run on it) and take up what it holds, the
@@ -105,9 +105,10 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
 
   // Listen before resuming anything: a port that is taken must end the start with nothing running,
   // not leave a process that retries the outbox with no health check, webhooks or polling.
-  const ops: OpsServer = options.serve === false ? { url: '', close: async () => undefined } : await startOpsServer({
+  const ops: OpsServer = options.serve === false ? { url: '', webhookUrl: '', close: async () => undefined } : await startOpsServer({
     host: config.bridge.listen.host,
     port: config.bridge.listen.port,
+    webhookListen: config.bridge.webhookListen,
     registry: bridge.metrics.registry,
     log,
     track,
@@ -126,7 +127,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   });
   const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
   if (options.resume !== false && edition.resume) track(edition.resume());
-  log.info({ edition: edition.name, listen: ops.url, resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
+  log.info({ edition: edition.name, listen: ops.url, ...(ops.webhookUrl !== ops.url ? { webhookListen: ops.webhookUrl } : {}), resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
 
   async function runPass(): Promise<PassSummary> {
     running = true;

@@ -77,6 +77,24 @@ describe('configuration', () => {
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) Invalid input: expected number, received string']);
   });
 
+  it('takes BRIDGE_WEBHOOK_LISTEN (YAML: bridge.webhookListen) as host:port, on another port than BRIDGE_LISTEN, for Data Center only', () => {
+    expect(loadConfig({ env: minimal }).bridge.webhookListen).toBeUndefined();
+    expect(loadConfig({ env: { ...minimal, BRIDGE_WEBHOOK_LISTEN: '0.0.0.0:9465' } }).bridge.webhookListen).toEqual({ host: '0.0.0.0', port: 9465 });
+    const yaml = path.join(dir, 'webhook-listen.yaml');
+    writeFileSync(yaml, 'bridge:\n  webhookListen: 10.0.0.5:9465\n');
+    expect(loadConfig({ file: yaml, env: minimal }).bridge.webhookListen).toEqual({ host: '10.0.0.5', port: 9465 });
+    expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_WEBHOOK_LISTEN: '9465' } }))).toEqual([
+      'BRIDGE_WEBHOOK_LISTEN (YAML: bridge.webhookListen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
+    ]);
+    // Both on one port would fail the start as "in use by another process", which it is not.
+    expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_WEBHOOK_LISTEN: '0.0.0.0:9464' } }))).toEqual([
+      "BRIDGE_WEBHOOK_LISTEN (YAML: bridge.webhookListen) must be another port than BRIDGE_LISTEN's (9464), e.g. 0.0.0.0:9465",
+    ]);
+    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: 'https://api.bitbucket.org', BITBUCKET_WORKSPACE: 'acme', BRIDGE_WEBHOOK_LISTEN: '0.0.0.0:9465' } }))).toEqual([
+      "BRIDGE_WEBHOOK_LISTEN (YAML: bridge.webhookListen) is for Data Center's webhooks, and the cloud edition takes none: unset it",
+    ]);
+  });
+
   it('refuses a Cloud URL with a path (the /2.0 of the API docs), which would be asked for /2.0/2.0/...', () => {
     const cloud = { ...minimal, BITBUCKET_EDITION: 'cloud', BITBUCKET_WORKSPACE: 'acme' };
     expect(problems(() => loadConfig({ env: { ...cloud, BITBUCKET_URL: 'https://api.bitbucket.org/2.0/' } }))).toEqual([

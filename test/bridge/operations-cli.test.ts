@@ -75,7 +75,7 @@ it('documents every command with --help: the environment names, and no token fla
   const helps = await Promise.all(commands.map((command) => cli([...command, '--help'], {})));
   for (const [i, help] of helps.entries()) {
     expect({ command: commands[i], code: help.code }).toEqual({ command: commands[i], code: 0 });
-    for (const name of ['BITBUCKET_EDITION', 'BITBUCKET_URL', 'BITBUCKET_TOKEN[_FILE]', 'BITBUCKET_USERNAME', 'BITBUCKET_PROJECTS', 'BITBUCKET_REPOS', 'PANDEV_URL', 'PANDEV_TOKEN[_FILE]', 'PANDEV_SIGNING_SECRET[_FILE]', 'BRIDGE_DB', 'BRIDGE_POLL_SECONDS', 'BRIDGE_BACKFILL_DAYS', 'BRIDGE_LISTEN', 'BRIDGE_SHARD']) {
+    for (const name of ['BITBUCKET_EDITION', 'BITBUCKET_URL', 'BITBUCKET_TOKEN[_FILE]', 'BITBUCKET_USERNAME', 'BITBUCKET_PROJECTS', 'BITBUCKET_REPOS', 'PANDEV_URL', 'PANDEV_TOKEN[_FILE]', 'PANDEV_SIGNING_SECRET[_FILE]', 'BRIDGE_DB', 'BRIDGE_POLL_SECONDS', 'BRIDGE_BACKFILL_DAYS', 'BRIDGE_LISTEN', 'BRIDGE_WEBHOOK_LISTEN', 'BRIDGE_SHARD']) {
       expect(help.out).toContain(name);
     }
     expect(help.out).not.toMatch(/--(token|secret|password)/);

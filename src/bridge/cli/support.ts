@@ -56,6 +56,8 @@ Configuration (environment variables override the YAML file; tokens are never co
   BRIDGE_POLL_SECONDS      seconds between poll passes (default 60)
   BRIDGE_BACKFILL_DAYS     history replayed on the first pass (default 30)
   BRIDGE_LISTEN            host:port of /healthz, /metrics and /webhooks/bitbucket (default 127.0.0.1:9464)
+  BRIDGE_WEBHOOK_LISTEN    host:port of /webhooks/bitbucket alone, e.g. 0.0.0.0:9465; BRIDGE_LISTEN then
+                           serves /healthz and /metrics only and can stay on 127.0.0.1 (default: unset)
   BRIDGE_SHARD             i/n: this bridge polls the i-th of n shares of the repositories (default 0/1)
   BRIDGE_WEBHOOK_SECRET[_FILE]  secret of the Data Center webhook (webhooks are refused without it)
   BRIDGE_WEBHOOK_BACKLOG   webhooks saved and not yet handled before more get 503 (default 10000)

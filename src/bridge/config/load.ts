@@ -26,7 +26,7 @@ const YamlFile = z.strictObject({
     caFile: any, timeoutSeconds: any, requestsPerSecond: any, requestsPerHour: any, burst: any, concurrency: any, instanceId: any,
   }),
   pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
-  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
+  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, webhookListen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
   tuning: Section(Object.fromEntries(Object.keys(Tuning.shape).map((key) => [key, any]))),
 });
 
@@ -116,6 +116,7 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
   ['BRIDGE_POLL_SECONDS', 'bridge', 'pollSeconds', 'number'],
   ['BRIDGE_BACKFILL_DAYS', 'bridge', 'backfillDays', 'number'],
   ['BRIDGE_LISTEN', 'bridge', 'listen', 'text'],
+  ['BRIDGE_WEBHOOK_LISTEN', 'bridge', 'webhookListen', 'text'],
   ['BRIDGE_SHARD', 'bridge', 'shard', 'text'],
   ['BRIDGE_LOG_LEVEL', 'bridge', 'logLevel', 'text'],
   ['BRIDGE_WEBHOOK_BACKLOG', 'bridge', 'webhookBacklog', 'number'],

@@ -83,6 +83,8 @@ export const BridgeConfig = z
       pollSeconds: z.number().min(1).max(86_400).default(60),
       backfillDays: z.number().int().min(1).max(365).default(30),
       listen: Listen.default({ host: '127.0.0.1', port: 9464 }),
+      /** Data Center's webhooks on a listener of their own, so that BRIDGE_LISTEN (/metrics) need not face it. */
+      webhookListen: Listen.optional(),
       shard: ShardSpec.default({ index: 0, count: 1 }),
       /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
       webhookSecret: Text.optional(),
@@ -115,6 +117,14 @@ export const BridgeConfig = z
     if (bitbucket.contextPath && path) {
       ctx.addIssue({ code: 'custom', path: ['bitbucket', 'contextPath'], message: 'is set while the URL has a path too: give the bare host as the URL and the path here' });
     }
+    const { listen, webhookListen } = config.bridge;
+    if (webhookListen && bitbucket.edition === 'cloud') {
+      ctx.addIssue({ code: 'custom', path: ['bridge', 'webhookListen'], message: 'is for Data Center\'s webhooks, and the cloud edition takes none: unset it' });
+    }
+    const wildcard = (host: string) => host === '0.0.0.0' || host === '::';
+    if (webhookListen && webhookListen.port !== 0 && webhookListen.port === listen.port && (webhookListen.host === listen.host || wildcard(webhookListen.host) || wildcard(listen.host))) {
+      ctx.addIssue({ code: 'custom', path: ['bridge', 'webhookListen'], message: `must be another port than BRIDGE_LISTEN's (${listen.port}), e.g. 0.0.0.0:9465` });
+    }
   });
 export type BridgeConfig = z.infer<typeof BridgeConfig>;
 
@@ -143,6 +153,7 @@ export const sources: Record<string, { env?: string; yaml: string }> = {
   'bridge.pollSeconds': { env: 'BRIDGE_POLL_SECONDS', yaml: 'bridge.pollSeconds' },
   'bridge.backfillDays': { env: 'BRIDGE_BACKFILL_DAYS', yaml: 'bridge.backfillDays' },
   'bridge.listen': { env: 'BRIDGE_LISTEN', yaml: 'bridge.listen' },
+  'bridge.webhookListen': { env: 'BRIDGE_WEBHOOK_LISTEN', yaml: 'bridge.webhookListen' },
   'bridge.shard': { env: 'BRIDGE_SHARD', yaml: 'bridge.shard' },
   'bridge.webhookSecret': { env: 'BRIDGE_WEBHOOK_SECRET or BRIDGE_WEBHOOK_SECRET_FILE', yaml: 'bridge.webhookSecretFile' },
   'bridge.logLevel': { env: 'BRIDGE_LOG_LEVEL', yaml: 'bridge.logLevel' },

@@ -4,8 +4,10 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/ports';
 import type { WebhookResult } from '../editions/edition';
 
-// The bridge's one listening port (BRIDGE_LISTEN): GET /healthz for the orchestrator, GET /metrics for
-// Prometheus, and POST /webhooks/bitbucket for Data Center's webhooks when they are configured.
+// The bridge's listening ports. BRIDGE_LISTEN: GET /healthz for the orchestrator, GET /metrics for
+// Prometheus, and POST /webhooks/bitbucket for Data Center's webhooks. With BRIDGE_WEBHOOK_LISTEN the
+// webhooks move to a listener of their own: it must face Data Center, and /metrics (every PROJECT/slug)
+// and /healthz then need not face anyone but the orchestrator and Prometheus.
 
 const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 // A body is read whole before its signature can be checked, so anyone who reaches the port can make the
@@ -18,9 +20,14 @@ const MAX_RECEIVING_BYTES = 4 * MAX_WEBHOOK_BYTES;
 // would wait for it up to its five-minute request timeout, past any service manager's grace.
 const CLOSE_GRACE_MS = 5_000;
 
-export interface OpsServerOptions {
+export interface HostPort {
   host: string;
   port: number;
+}
+
+export interface OpsServerOptions extends HostPort {
+  /** A listener of the webhooks' own; without it BRIDGE_LISTEN takes them. */
+  webhookListen?: HostPort | undefined;
   registry: Registry;
   health(): { ok: boolean; detail: Record<string, unknown> };
   webhook?: (headers: Record<string, string | undefined>, raw: Buffer) => Promise<WebhookResult>;
@@ -30,68 +37,99 @@ export interface OpsServerOptions {
 
 export interface OpsServer {
   url: string;
+  /** Where POST /webhooks/bitbucket is served: `url` unless BRIDGE_WEBHOOK_LISTEN is set. */
+  webhookUrl: string;
   close(): Promise<void>;
 }
 
-/** BRIDGE_LISTEN cannot be served; the message says what to change. */
+const LISTEN = { env: 'BRIDGE_LISTEN', yaml: 'bridge.listen' };
+const WEBHOOK_LISTEN = { env: 'BRIDGE_WEBHOOK_LISTEN', yaml: 'bridge.webhookListen' };
+
+/** BRIDGE_LISTEN (or BRIDGE_WEBHOOK_LISTEN) cannot be served; the message says what to change. */
 export class ListenError extends Error {
-  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
-    const where = `BRIDGE_LISTEN (YAML: bridge.listen) ${host.includes(':') ? `[${host}]` : host}:${port}`;
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException, setting = LISTEN) {
+    const where = `${setting.env} (YAML: ${setting.yaml}) ${host.includes(':') ? `[${host}]` : host}:${port}`;
     const fix =
-      cause.code === 'EADDRINUSE' ? `${where} is in use by another process (another bridge on this host?): stop it, or set BRIDGE_LISTEN to a free host:port`
-      : cause.code === 'EACCES' ? `${where} needs privileges this user lacks (ports below 1024 do): set BRIDGE_LISTEN to a port above 1023`
+      cause.code === 'EADDRINUSE' ? `${where} is in use by another process (another bridge on this host?): stop it, or set ${setting.env} to a free host:port`
+      : cause.code === 'EACCES' ? `${where} needs privileges this user lacks (ports below 1024 do): set ${setting.env} to a port above 1023`
       : cause.code === 'EADDRNOTAVAIL' || cause.code === 'ENOTFOUND' ? `${where}: ${host} is not an address of this host (or does not resolve); use 127.0.0.1, 0.0.0.0 or one of its own addresses`
-      : `${where} cannot be served (${cause.code ?? cause.message}); set BRIDGE_LISTEN to a host:port this host can listen on`;
+      : `${where} cannot be served (${cause.code ?? cause.message}); set ${setting.env} to a host:port this host can listen on`;
     super(fix, { cause });
     this.name = 'ListenError';
   }
 }
 
+/** What a listener answers: the operator's routes, the webhooks, or (one port for all) both. */
+type Routes = 'ops' | 'webhooks' | 'both';
+
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const receiving = bytesBudget(MAX_RECEIVING_BYTES);
   new Gauge({ name: 'pandev_bridge_webhook_receiving_bytes', help: 'Bytes of webhook bodies received and not yet complete (unverified)', registers: [options.registry], collect() { this.set(receiving.held()); } });
   const handling = new Set<Promise<void>>();
-  const server: Server = createServer((req, res) => {
-    const work = handle(req, res, options, receiving).catch((error: unknown) => {
-      options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
-      if (!res.headersSent) reply(res, 500, { error: 'internal error' });
-    });
-    handling.add(work);
-    void work.finally(() => handling.delete(work));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(options.host, options.port, error)));
-    server.listen(options.port, options.host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
-    close: async () => {
-      let grace: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+  const serve = (routes: Routes): Server =>
+    createServer((req, res) => {
+      const work = handle(req, res, options, receiving, routes).catch((error: unknown) => {
+        options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
+        if (!res.headersSent) reply(res, 500, { error: 'internal error' });
       });
-      clearTimeout(grace);
+      handling.add(work);
+      void work.finally(() => handling.delete(work));
+    });
+  const { webhookListen } = options;
+  const main = await listen(serve(webhookListen ? 'ops' : 'both'), options, LISTEN);
+  // Both or neither: a start that fails on the second port leaves the first free for the next try.
+  const hooks = webhookListen ? await listen(serve('webhooks'), webhookListen, WEBHOOK_LISTEN).catch(async (error: unknown) => {
+    await closeServer(main);
+    throw error;
+  }) : undefined;
+  return {
+    url: urlOf(main),
+    webhookUrl: urlOf(hooks ?? main),
+    close: async () => {
+      await Promise.all([closeServer(main), hooks && closeServer(hooks)]);
       // A webhook taken just before may still be saving: the state file closes after this.
       await Promise.allSettled([...handling]);
     },
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions, receiving: BytesBudget): Promise<void> {
+async function listen(server: Server, at: HostPort, setting: typeof LISTEN): Promise<Server> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(at.host, at.port, error, setting)));
+    server.listen(at.port, at.host, resolve);
+  });
+  return server;
+}
+
+function urlOf(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  let grace: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+  });
+  clearTimeout(grace);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions, receiving: BytesBudget, routes: Routes): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://bridge').pathname;
-  if (req.method === 'GET' && path === '/healthz') {
+  const ops = routes !== 'webhooks';
+  if (ops && req.method === 'GET' && path === '/healthz') {
     const health = options.health();
     return reply(res, health.ok ? 200 : 503, { status: health.ok ? 'ok' : 'unhealthy', ...health.detail });
   }
-  if (req.method === 'GET' && path === '/metrics') {
+  if (ops && req.method === 'GET' && path === '/metrics') {
     res.writeHead(200, { 'Content-Type': options.registry.contentType });
     res.end(await options.registry.metrics());
     return;
   }
   if (path === '/webhooks/bitbucket') {
+    if (routes === 'ops') return reply(res, 404, { error: 'webhooks are served on BRIDGE_WEBHOOK_LISTEN, not here' });
     if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
     if (!options.webhook) return reply(res, 404, { error: 'this bridge edition takes no webhooks' });
     const raw = await readBody(req, receiving);
@@ -105,7 +143,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
     if (result.status === 401) options.log.warn({ reason: result.message, eventKey: headers['x-event-key']?.slice(0, 100) }, 'webhook refused');
     return reply(res, result.status, { message: result.message });
   }
-  reply(res, 404, { error: 'not found: GET /healthz, GET /metrics, POST /webhooks/bitbucket' });
+  const served = routes === 'ops' ? 'GET /healthz, GET /metrics' : routes === 'webhooks' ? 'POST /webhooks/bitbucket' : 'GET /healthz, GET /metrics, POST /webhooks/bitbucket';
+  reply(res, 404, { error: `not found: ${served}` });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
