@@ -4,7 +4,7 @@ import { dcEnv, inProcessBridge, projectRepositories, until, WEBHOOK_SECRET, typ
 
 // The webhook port faces Data Center, so it must listen where Data Center can reach it; /metrics (every
 // PROJECT/slug) and /healthz need not. BRIDGE_WEBHOOK_LISTEN puts the webhooks on a listener of their
-// own.
+// own, and whichever listener takes webhooks does not wait minutes for a sender's headers.
 
 let env: DcEnv;
 beforeAll(async () => (env = await dcEnv({ seed: 'webhook-listen', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 1, corruptPullRequest: false })));
@@ -87,4 +87,35 @@ describe('BRIDGE_WEBHOOK_LISTEN', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+});
+
+/** Opens a connection, sends part of a request's headers and never the rest; resolves when the server ends it. */
+function unfinishedHeaders(url: string): Promise<{ closedByServer: boolean; answer: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    let ended = false;
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.once('end', () => (ended = true));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write('POST /webhooks/bitbucket HTTP/1.1\r\nHost: bridge\r\nX-Event-Key: pr:opened\r\n'));
+    socket.once('close', () => resolve({ closedByServer: ended, answer }));
+  });
+}
+
+describe('the listener facing Data Center', () => {
+  it('disconnects a client that never finishes its headers (with or without BRIDGE_WEBHOOK_LISTEN)', async () => {
+    const split = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/slow-split.db`, BRIDGE_WEBHOOK_LISTEN: '127.0.0.1:0' }));
+    const shared = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/slow-shared.db` }));
+    try {
+      const outcomes = await Promise.all([unfinishedHeaders(split.ops.webhookUrl), unfinishedHeaders(shared.ops.url)]);
+      for (const outcome of outcomes) {
+        expect(outcome.closedByServer).toBe(true);
+        expect(outcome.answer).toMatch(/^HTTP\/1\.1 408 /);
+      }
+    } finally {
+      await Promise.all([split.stop(), shared.stop()]);
+    }
+  }, 40_000);
 });

@@ -16,8 +16,13 @@ const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 // its memory limit. Bytes received, not declared: a client that declares a large body and sends none
 // holds no memory, and must not hold up the webhooks either.
 const MAX_RECEIVING_BYTES = 4 * MAX_WEBHOOK_BYTES;
+// The listener that takes webhooks faces Data Center (and whoever else reaches it): Node's defaults let a
+// client take 60 s over its headers and 5 min over a request, each a connection held. Real webhooks are
+// a few KB. Node enforces both only when it checks its connections, every 30 s by default: checked each
+// second here, or a sender gets 30 s more than the limit says.
+const WEBHOOK_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
 // On stop, how long a request still arriving may take to finish before its connection is closed: Node
-// would wait for it up to its five-minute request timeout, past any service manager's grace.
+// would wait for it up to the request timeout, past docker stop's 10 s grace.
 const CLOSE_GRACE_MS = 5_000;
 
 export interface HostPort {
@@ -67,7 +72,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   new Gauge({ name: 'pandev_bridge_webhook_receiving_bytes', help: 'Bytes of webhook bodies received and not yet complete (unverified)', registers: [options.registry], collect() { this.set(receiving.held()); } });
   const handling = new Set<Promise<void>>();
   const serve = (routes: Routes): Server =>
-    createServer((req, res) => {
+    createServer(routes === 'ops' ? {} : WEBHOOK_TIMEOUTS, (req, res) => {
       const work = handle(req, res, options, receiving, routes).catch((error: unknown) => {
         options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
         if (!res.headersSent) reply(res, 500, { error: 'internal error' });
