@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { kvKey } from '../../core/keys';
-import type { KeyValueStore } from '../../core/ports';
+import { allEntries, type KeyValueStore } from '../../core/ports';
 
 // What the bridge gave up on that PanDev may now miss, kept a day for `status`: a log line scrolls
 // away (or is rotated) before an operator looks, and these need someone to check Bitbucket by hand.
@@ -27,14 +27,9 @@ export async function recordNotice(store: KeyValueStore, notice: Notice): Promis
 /** The notices of the last day, oldest first. */
 export async function recentNotices(store: KeyValueStore, now: number): Promise<Notice[]> {
   const notices: Notice[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list<unknown>(PREFIX, { cursor, limit: 500 });
-    for (const { value } of page.entries) {
-      const parsed = Notice.safeParse(value);
-      if (parsed.success && parsed.data.at > now - DAY_SECONDS * 1000) notices.push(parsed.data);
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const { value } of allEntries<unknown>(store, PREFIX, 500)) {
+    const parsed = Notice.safeParse(value);
+    if (parsed.success && parsed.data.at > now - DAY_SECONDS * 1000) notices.push(parsed.data);
+  }
   return notices;
 }

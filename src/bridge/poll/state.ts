@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { kvKey } from '../../core/keys';
-import type { KeyValueStore } from '../../core/ports';
+import { allEntries, type KeyValueStore } from '../../core/ports';
 import { recordNotice, type Notice } from '../ops/notices';
 
 // What the poll remembers between passes, per repository and per pull request, in the state database.
@@ -103,13 +103,8 @@ export type PollState = ReturnType<typeof pollState>;
  * either edition's: `status` then stops calling them failing, the last error being history.
  */
 export async function markUnlisted(store: KeyValueStore, prefix: string, listed: Set<string>, now: number): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.list<unknown>(`${prefix}:`, { limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const { key, value } of page.entries) {
-      if (typeof value !== 'object' || value === null || (value as { unlisted?: unknown }).unlisted !== undefined) continue;
-      if (!listed.has(key.slice(prefix.length + 1))) await store.set(key, { ...value, unlisted: now });
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const { key, value } of allEntries<unknown>(store, `${prefix}:`, 500)) {
+    if (typeof value !== 'object' || value === null || (value as { unlisted?: unknown }).unlisted !== undefined) continue;
+    if (!listed.has(key.slice(prefix.length + 1))) await store.set(key, { ...value, unlisted: now });
+  }
 }

@@ -1,5 +1,5 @@
 import { kvKey } from '../keys';
-import type { KeyValueStore } from '../ports';
+import { allEntries, type KeyValueStore } from '../ports';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
 import type { MergedPullRequest } from '../history/graph';
 import type { Lifecycle } from '../history/pull-request-events';
@@ -76,12 +76,7 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
     putMerged: (page: number, merged: MergedPullRequest[]) => store.set(key('merged', pageKey(page)), merged, ttl),
     async merged(): Promise<MergedPullRequest[]> {
       const all: MergedPullRequest[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.list<MergedPullRequest[]>(key('merged') + ':', { cursor, limit: 100 });
-        for (const { value } of page.entries) all.push(...value);
-        cursor = page.cursor;
-      } while (cursor);
+      for await (const { value } of allEntries<MergedPullRequest[]>(store, key('merged') + ':')) all.push(...value);
       return all;
     },
     /** Pull requests the list missed (updated while it was read), read on their own by the activity phase. */
