@@ -1,6 +1,6 @@
 import type { CommitGraph } from '../history/graph';
 import type { DeploymentFacts, PullRequestFacts } from './facts';
-import { commitGraph, liveFirstCommit, measured } from './first-commit';
+import { commitGraph, liveFirstCommit, measured, mergedPullRequests, type MergedPullRequests } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
 import { ancestors, containsCommit } from './ancestry';
@@ -20,6 +20,8 @@ export interface RepositorySnapshot {
   known: KnownCommits;
   /** The commits seen as a graph, built when first asked for. */
   graph: () => CommitGraph;
+  /** The merged pull requests, as the first-commit walk takes them. */
+  merged: MergedPullRequests;
   /** The stored pull requests by id. */
   pullRequests: Map<number, PullRequestFacts>;
   contains: (deployed: string, merge: string) => boolean | undefined;
@@ -32,16 +34,17 @@ export async function repositorySnapshot(facts: FactsStore, repository: string, 
   const contains = containsFor(known, windowStart);
   let built: CommitGraph | undefined;
   const graph = () => (built ??= commitGraph(known));
+  const merged = mergedPullRequests(stored);
   // The median lead time counts merged pull requests with their first commits measured, as their comments do.
-  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && pr.firstCommitFromBranch && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph(), stored) : pr));
+  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && pr.firstCommitFromBranch && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph(), merged) : pr));
   const repo = repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS });
-  return { now, windowStart, deployments, known, graph, pullRequests: new Map(stored.map((pr) => [pr.id, pr])), contains, repo };
+  return { now, windowStart, deployments, known, graph, merged, pullRequests: new Map(stored.map((pr) => [pr.id, pr])), contains, repo };
 }
 
 /** A pull request's figures and its repository's, from the stored facts alone (no Bitbucket request). */
 export async function figuresFor(facts: FactsStore, stored: PullRequestFacts, now: number, live = false, snapshot?: RepositorySnapshot): Promise<{ pr: PullRequestMetrics; repo: RepositoryMetrics }> {
   const s = snapshot ?? (await repositorySnapshot(facts, stored.repository, now));
-  const pr = measured(await withFirstCommit(facts, stored), s.graph(), s.pullRequests.values());
+  const pr = measured(await withFirstCommit(facts, stored), s.graph(), s.merged);
   return { pr: pullRequestMetrics(pr, { deployments: s.deployments, contains: s.contains, now: s.now, windowStart: s.windowStart, live }), repo: s.repo };
 }
 

@@ -32,14 +32,14 @@ export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | unde
  * A first commit taken from the branch's pushes, measured against the pull request's destination as
  * the body last named it (a merged pull request's: the main branch as it merged, which by then may
  * hold the feature branch this one was made from). The walk needs every commit seen, which the
- * figures read anyway; delivering a pull request reads none. `stored` are the repository's pull
- * requests: a squash-merged one left its branch's commits out of the destination's ancestry, and
+ * figures read anyway; delivering a pull request reads none. `merged` are the repository's merged
+ * pull requests (mergedPullRequests): a squash-merged one left its branch's commits out of the destination's ancestry, and
  * its source commit tells them. Kept as it was when the commits seen do not settle it, and never
  * moved earlier than the branch's first push in this life.
  */
-export function measured(pr: PullRequestFacts, graph: CommitGraph, stored: Iterable<PullRequestFacts> = []): PullRequestFacts {
+export function measured(pr: PullRequestFacts, graph: CommitGraph, merged: MergedPullRequests = []): PullRequestFacts {
   if (!pr.firstCommitFromBranch || !pr.firstCommitOn || !pr.sourceCommit || !pr.destinationCommit) return pr;
-  const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit), mergedOthers(pr, stored));
+  const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit), merged.filter((other) => other.id !== pr.id));
   if (walk.incomplete || !walk.firstCommitAt || walk.firstCommitAt === pr.firstCommitOn) return pr;
   // Never before the branch's life: older commits the destination lacks are an earlier pull
   // request's (declined, or squashed without being stored), not this one's.
@@ -49,10 +49,13 @@ export function measured(pr: PullRequestFacts, graph: CommitGraph, stored: Itera
 
 const short = (hash: string) => hash.slice(0, 12);
 
-function* mergedOthers(pr: PullRequestFacts, stored: Iterable<PullRequestFacts>): Iterable<MergedPullRequest> {
-  for (const other of stored) {
-    if (other.id !== pr.id && other.state === 'MERGED' && other.mergeCommit && other.sourceCommit) yield { merge: short(other.mergeCommit), source: short(other.sourceCommit) };
-  }
+/** The repository's merged pull requests as the walk takes them: made once per snapshot, not per pull request measured. */
+export type MergedPullRequests = Array<MergedPullRequest & { id: number }>;
+
+export function mergedPullRequests(stored: Iterable<PullRequestFacts>): MergedPullRequests {
+  const merged: MergedPullRequests = [];
+  for (const pr of stored) if (pr.state === 'MERGED' && pr.mergeCommit && pr.sourceCommit) merged.push({ id: pr.id, merge: short(pr.mergeCommit), source: short(pr.sourceCommit) });
+  return merged;
 }
 
 /** The commits seen, as a graph keyed the way pull request bodies name commits. */
