@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 
 // The sandbox's servers listen on loopback without auth, which keeps other machines out but not the
 // developer's browser: any page open while `npm start` runs can POST to 127.0.0.1. A form or a
@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http';
 // act as the workspace admin or steer the simulators. What such a page cannot do: send
 // `Content-Type: application/json` without a CORS preflight (which these servers never approve), or
 // hide its Origin on a POST. Processes (the CLI, tests, the page server's proxy) send no Origin.
+// A page can still reach loopback under its own name by DNS rebinding (evil.example re-resolved to
+// 127.0.0.1): it is then same-origin with itself and its GETs carry no Origin, but its Host names it.
 
 export interface Refusal {
   status: 403 | 415;
@@ -45,4 +47,18 @@ export function refuseBrowserMutation(req: IncomingMessage): Refusal | undefined
   if (SAFE_METHODS.has(req.method ?? 'GET')) return undefined;
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   return refuseForeignOrigin(req) ?? (hasBody ? refuseNonJson(req) : undefined);
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** Answers only requests addressed to this server by a loopback name; a rebound domain gets 421. */
+export function loopbackHostOnly(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    const port = req.socket.localPort;
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (LOOPBACK_HOSTS.some((name) => host === `${name}:${port}`)) return listener(req, res);
+    req.resume();
+    res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`this sandbox server answers only to http://127.0.0.1:${port} (the request named host ${JSON.stringify(host.slice(0, 100))})`);
+  };
 }

@@ -1,6 +1,7 @@
 // A Bitbucket Cloud simulator on loopback: REST 2.0 subset, seeded history, Forge-shaped events for
 // every change, rate limits and fault injection. It backs the end-to-end tests and the offline sandbox.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { loopbackHostOnly } from '../browser-guard';
 import type { AddressInfo } from 'node:net';
 import { createActions, type SimActions } from './actions';
 import type { ForgeEvent } from './events/types';
@@ -82,13 +83,13 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
   const clock = options.clock ?? { now: () => Date.now() };
   // The handlers need the listening address (links are absolute), so they are plugged in after listen.
   const handler: { dispatch?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackHostOnly((req, res) => {
     if (!handler.dispatch) return send(res, { status: 503, text: 'starting' });
     handler.dispatch(req, res).catch((error: unknown) => {
       console.error('cloud-sim: request failed', error);
       if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
     });
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

@@ -9,6 +9,7 @@
 // setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { loopbackHostOnly } from '../browser-guard';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultRule } from '../cloud-sim/http/faults';
 import { Router } from '../cloud-sim/http/router';
@@ -111,13 +112,13 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
 
   // Handlers need the listening address (links are absolute), so they are plugged in after listen.
   const handler: { dispatch?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackHostOnly((req, res) => {
     if (!handler.dispatch) return send(res, { status: 503, text: 'starting' });
     handler.dispatch(req, res).catch((error: unknown) => {
       console.error('dc-sim: request failed', error);
       if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
     });
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { refuseBrowserCall } from '../browser-guard';
+import { loopbackHostOnly, refuseBrowserCall } from '../browser-guard';
 
 // The host's HTTP door, so other processes can drive it: the Cloud simulator delivers product events
 // to POST /events, and a local settings page calls resolvers through POST /resolver/<functionKey>.
@@ -33,7 +33,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startIngress(target: IngressTarget, port: number): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackHostOnly((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     const resolverKey = /^\/resolver\/([^/]+)$/.exec(pathname)?.[1];
     if (req.method === 'GET' && pathname === '/health') return send(res, 200, { ok: true });
@@ -63,7 +63,7 @@ export async function startIngress(target: IngressTarget, port: number): Promise
         }
       })
       .catch(() => send(res, 400, { error: 'body is not JSON' }));
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);

@@ -1,4 +1,5 @@
 import { createServer, type ServerResponse } from 'node:http';
+import { loopbackHostOnly } from '../browser-guard';
 import type { AddressInfo, Socket } from 'node:net';
 import { handleAdmin } from './admin';
 import { flattenHeaders, readBody, sendText } from './http-util';
@@ -30,7 +31,7 @@ export async function startPanDevSink(options: SinkOptions): Promise<PanDevSink>
     },
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackHostOnly((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     readBody(req).then(
       (raw) => {
@@ -46,7 +47,7 @@ export async function startPanDevSink(options: SinkOptions): Promise<PanDevSink>
       },
       (error: Error) => sendText(res, 413, error.message),
     );
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { refuseBrowserCall } from '../browser-guard';
+import { loopbackHostOnly, refuseBrowserCall } from '../browser-guard';
 
 // Serves the sandbox build of the settings page (dist/settings-sandbox, built with a local bridge in
 // place of @forge/bridge) and passes its resolver calls to the local Forge host, on one loopback
@@ -38,7 +38,7 @@ export async function startSettingsPage(options: SettingsPageOptions): Promise<S
   const dir = options.dir ?? defaultSettingsPageDir;
   const cardDir = options.cardDir ?? defaultCardDir;
   if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`the sandbox settings page is not built (${dir}): run npm run build`);
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackHostOnly((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'POST' && RESOLVERS.has(pathname)) {
       const refusal = refuseBrowserCall(req);
@@ -78,7 +78,7 @@ export async function startSettingsPage(options: SettingsPageOptions): Promise<S
       },
       () => void res.writeHead(500).end(),
     );
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
