@@ -110,6 +110,24 @@ it('waits out a Retry-After longer than one queue delay in steps of at most 15 m
   expect(outcomes).toMatchObject({ retried: 1, delivered: 1 });
 });
 
+it('waits at most an hour for a Retry-After far beyond any real outage (a proxy asking for a year)', async () => {
+  const w = await world();
+  const id = await w.stage(5);
+  const original = w.ctx.send;
+  let first = true;
+  w.ctx.send = async (url, init) => {
+    if (!first) return original(url, init);
+    first = false;
+    await original(url, init).catch(() => undefined);
+    return { status: 503, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? String(365 * 24 * 3600) : null) }, text: async () => 'maintenance' };
+  };
+  await w.play([id]);
+  const times = w.attempts.filter((a) => a.id === id).map((a) => a.at);
+  expect(times).toHaveLength(2);
+  expect((times[1]! - times[0]!) / 1000).toBeLessThanOrEqual(3600 + 900);
+  expect(sink.deliveries().map((d) => d.id)).toEqual([id]);
+});
+
 it('waits out Bitbucket\'s rate limit however long it lasts, without counting it toward giving up', async () => {
   const w = await world();
   // Bitbucket answers 429 without Retry-After for 50 minutes (longer than eight tries at the backoff).

@@ -77,11 +77,19 @@ function statusError(response: HttpResponse, where: string, text: string): Bitbu
   return new BitbucketError(kind, status, where, `Bitbucket answered ${status} to ${where}${detail ? `: ${detail}` : ''}`, retryAfter);
 }
 
+/**
+ * The longest Retry-After honoured. Bitbucket Cloud's limit is a rolling hour, and PanDev's outages are
+ * what the retries and dead letters are for: a longer ask (a proxy's mistake, a date years ahead) held
+ * a delivery, or every Bitbucket read of the installation, for as long as it said, without an attempt.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
 /** Retry-After as seconds, from either form the RFC allows (delta seconds or an HTTP date). */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+  const date = Number.isFinite(seconds) ? undefined : Date.parse(value);
+  if (date !== undefined && Number.isNaN(date)) return undefined;
+  const asked = date === undefined ? seconds : Math.ceil((date - now) / 1000);
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, asked));
 }
