@@ -1,4 +1,4 @@
-import { secretKeys } from '../../src/core/config/settings';
+import { secretKeys, settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
@@ -68,4 +68,41 @@ it('leaves a letter that died after the admin asked: a cause not fixed does not 
   const asked = Math.min(...letters.map((letter) => letter.value.deadAt)) - 1;
   expect(data(await call('deadLetters/replayAll', { before: asked }))).toEqual({ replayed: 0, alreadyDelivered: 0, before: asked });
   expect((await sb.outbox().listDead(undefined, 1000)).entries).toHaveLength(letters.length);
+});
+
+it('replays with a few queue events, not one per letter, and a push the queue refuses leaves the rest to the sweep', async () => {
+  const { store, secrets } = hostStores(sb.host);
+  await secrets.set(secretKeys.token, 'revoked-token-0000');
+  const repositories = [...sb.simulator.model.repositories.values()];
+  for (let i = 0; i < 30; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
+  await sb.settle();
+  const letters = (await sb.outbox().listDead(undefined, 1000)).entries.length;
+  expect(letters).toBeGreaterThanOrEqual(30);
+  await secrets.set(secretKeys.token, sb.pandev.token);
+  const delivered = sb.sink.deliveries().length;
+
+  // Forge allows an installation 500 events a minute: a thousand letters replayed one event each ran
+  // into it (and took the live events' share). Here the installation's other traffic used it up once.
+  const pushed = sb.host.queueStats().pushed;
+  sb.host.refusePushes('rate-limit', (body) => 'ids' in body, 1);
+  let cursor: string | undefined;
+  let before: number | undefined;
+  let replayed = 0;
+  do {
+    const answer = data(await call('deadLetters/replayAll', { ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) }));
+    before = answer.before;
+    replayed += answer.replayed;
+    cursor = answer.cursor;
+  } while (cursor);
+  expect(replayed).toBe(letters);
+  expect(sb.host.queueStats().pushed - pushed).toBeLessThanOrEqual(Math.ceil(letters / 50) + 1);
+  await sb.settle();
+  expect((await sb.outbox().listDead(undefined, 1000)).entries).toEqual([]);
+
+  // What the refused push carried waits in the outbox, where the five-minute sweep finds it.
+  await settingsStore(store, secrets).saveTuning({ ...(await settingsStore(store, secrets).tuning()), sweepGraceSeconds: 0 });
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+  expect(sb.sink.deliveries().length - delivered).toBe(letters);
 });

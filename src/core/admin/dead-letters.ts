@@ -1,7 +1,7 @@
 import { mapLimit } from './context';
 import type { ForwardContext } from '../pipeline/context';
-import { listDeadLetters, replayDeadLetter } from '../pipeline/dead-letters';
-import type { ForwardQueue } from '../pipeline/queue';
+import { listDeadLetters, reviveDeadLetter } from '../pipeline/dead-letters';
+import { idsMessages, pushEach, PushRefusedError, type ForwardQueue } from '../pipeline/queue';
 
 // Replay all: thousands of dead letters do not fit in one resolver call (Forge stops it at 25 s), so
 // each call replays what it can in a few seconds and answers where to go on; the page calls again.
@@ -32,14 +32,25 @@ export async function replayDeadLetters(ctx: ForwardContext, queue: ForwardQueue
   const before = input.before ?? started;
   const progress: ReplayAllProgress = { replayed: 0, alreadyDelivered: 0, before };
   let cursor = input.cursor;
+  const queued: string[] = [];
   do {
     const page = await listDeadLetters(ctx, { limit: PAGE, ...(cursor ? { cursor } : {}) });
     const due = page.items.filter((letter) => letter.deadAt <= before);
-    const outcomes = await mapLimit(due, PARALLEL, (letter) => replayDeadLetter(letter.id, ctx, queue));
-    progress.replayed += outcomes.filter((outcome) => outcome === 'queued').length;
-    progress.alreadyDelivered += outcomes.filter((outcome) => outcome === 'already-delivered').length;
+    const outcomes = await mapLimit(due, PARALLEL, async (letter) => ({ id: letter.id, outcome: await reviveDeadLetter(letter.id, ctx) }));
+    queued.push(...outcomes.filter(({ outcome }) => outcome === 'queued').map(({ id }) => id));
+    progress.alreadyDelivered += outcomes.filter(({ outcome }) => outcome === 'already-delivered').length;
     cursor = page.cursor;
-  } while (cursor && progress.replayed + progress.alreadyDelivered < MAX_PER_CALL && ctx.clock.now() - started < CALL_BUDGET_MS);
+  } while (cursor && queued.length + progress.alreadyDelivered < MAX_PER_CALL && ctx.clock.now() - started < CALL_BUDGET_MS);
+  progress.replayed = queued.length;
+  // One push request of a message per 50 ids: Forge allows an installation 500 events a minute, and a
+  // thousand letters queued one event each ran into it halfway (and took the live events' share).
+  try {
+    await pushEach(queue, idsMessages(queued).map((message) => ({ message })));
+  } catch (error) {
+    // They are in the outbox, due now: the five-minute sweep queues them. The replay goes on.
+    if (!(error instanceof PushRefusedError)) throw error;
+    ctx.log.warn({ entries: queued.length, refusal: error.refusal }, 'replayed dead letters left to the outbox sweep: the queue refused');
+  }
   ctx.log.info({ replayed: progress.replayed, alreadyDelivered: progress.alreadyDelivered, more: cursor !== undefined }, 'dead letters replayed');
   return { ...progress, ...(cursor ? { cursor } : {}) };
 }

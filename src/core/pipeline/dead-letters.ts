@@ -22,6 +22,16 @@ export type ReplayOutcome = 'queued' | 'already-delivered' | 'not-found';
 
 /** Moves a dead letter back into the outbox with a fresh attempt budget and queues it. */
 export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: ForwardQueue): Promise<ReplayOutcome> {
+  const outcome = await reviveDeadLetter(id, ctx);
+  if (outcome === 'queued') await queue.push([{ ids: [id] }]);
+  return outcome;
+}
+
+/**
+ * Moves a dead letter back into the outbox with a fresh attempt budget, due now; the caller queues its
+ * id (or leaves it to the outbox sweep, which queues whatever is due and was not).
+ */
+export async function reviveDeadLetter(id: string, ctx: ForwardContext): Promise<ReplayOutcome> {
   const outbox = outboxStore(ctx.store);
   const letter = await outbox.getDead(id);
   if (!letter) return 'not-found';
@@ -31,7 +41,6 @@ export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: F
   }
   await outbox.put({ ...letter.entry, attempts: 0, enrichAttempts: 0, nextAttemptAt: ctx.clock.now(), notBefore: undefined });
   await outbox.removeDead(id);
-  await queue.push([{ ids: [id] }]);
   ctx.log.info({ id, eventKey: letter.entry.eventKey }, 'dead letter replayed');
   return 'queued';
 }
