@@ -63,6 +63,7 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
   const result: ProcessResult = { outcomes: {}, comments: [], retries: [] };
   const waits: Wait[] = [];
+  const env: Env = { ctx, outbox, connection, tuning, credentials };
   for (const [index, item] of items.entries()) {
     const id = typeof item === 'string' ? item : item.id;
     if (options.deadline !== undefined && ctx.clock.now() + tuning.deliveryTimeoutMs + HAND_BACK_MARGIN_MS > options.deadline) {
@@ -75,7 +76,7 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
       ctx.log.warn({ done: index, handedBack: rest.length }, 'invocation running out of time; the remaining deliveries are retried');
       break;
     }
-    const step = await processEntry(item, { ctx, outbox, connection, tuning, credentials });
+    const step = await processEntry(item, env).catch((error: unknown) => storageTrouble(id, error, env));
     if (step.comments) result.comments.push(...step.comments);
     result.outcomes[id] = step.outcome;
     if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? 'source-gone' : undefined);
@@ -84,6 +85,18 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   }
   result.retries = groupWaits(waits);
   return result;
+}
+
+/**
+ * A step that threw: a storage call refused (Forge's quota is per installation) or an entry that cannot
+ * be read. Thrown out of the batch, it ended the invocation: the entries after it waited for the sweep,
+ * and the pull-request comments of the merges delivered before it were never queued. The entry stays in
+ * the outbox, or was delivered (the retry then finds it in the ledger, or PanDev deduplicates it).
+ */
+function storageTrouble(id: string, error: unknown, { ctx, tuning }: Env): Step {
+  const reason = `could not move the delivery forward: ${errorMessage(error)}`;
+  ctx.log.warn({ id, reason }, 'delivery step failed, will retry');
+  return { outcome: 'waiting', wait: { seconds: Math.min(retryDelaySeconds(1, tuning, undefined, ctx.random), tuning.maxDelaySeconds), reason } };
 }
 
 interface Wait {
@@ -212,12 +225,18 @@ async function loadPending(id: string, outbox: OutboxStore): Promise<{ entry: Ou
 const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
 const activityWritten = new Map<string, number>();
 
+/** A note for the status page: a failure here must not undo a delivery, nor skip its metrics' facts. */
 async function recordActivity(entry: OutboxEntry, ctx: ForwardContext): Promise<void> {
   const repository = entry.change.repository.uuid;
   const now = ctx.clock.now();
   if (now - (activityWritten.get(repository) ?? 0) < ACTIVITY_WRITE_INTERVAL_MS) return;
   activityWritten.set(repository, now);
-  await ctx.store.set(activityKey(repository), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: now });
+  try {
+    await ctx.store.set(activityKey(repository), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: now });
+  } catch (error) {
+    activityWritten.delete(repository);
+    ctx.log.warn({ id: entry.id, error: errorMessage(error) }, "could not note the repository's last delivery for the status page");
+  }
 }
 
 /** The metrics' facts come from what PanDev got; a failure here must not undo a delivery. */

@@ -1,0 +1,73 @@
+import { RateBudget } from '../../src/core/budget/rate-budget';
+import type { Change } from '../../src/core/change/change';
+import { intentsFor } from '../../src/core/change/intents';
+import { secretKeys, settingsStore } from '../../src/core/config/settings';
+import { encodeBody, outboxStore } from '../../src/core/deliver/outbox';
+import { DeliveryStats } from '../../src/core/deliver/stats';
+import type { ForwardContext } from '../../src/core/pipeline/context';
+import { processEntries } from '../../src/core/pipeline/deliver-entries';
+import { newEntry } from '../../src/core/pipeline/stage';
+import { MemoryStore } from '../../src/sandbox/memory-store';
+import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
+
+// A batch (a sweep's or a retry's message of up to 50 outbox ids) is moved forward entry by entry: a
+// storage call Forge refuses for one of them (its quota is per installation) is that entry's trouble.
+
+const SECRET = 'batch-signing-secret';
+const TOKEN = 'batch-token';
+let sink: PanDevSink;
+beforeEach(async () => (sink = await startPanDevSink({ secret: SECRET, token: TOKEN })));
+afterEach(() => sink.stop());
+
+/** Storage that refuses, once each, the writes of keys the test names, as Forge's does past its quota. */
+class RefusingStore extends MemoryStore {
+  refuse = new Set<(key: string) => boolean>();
+  override async set(key: string, value: unknown, options?: { ttlSeconds?: number }): Promise<void> {
+    for (const rule of this.refuse) {
+      if (!rule(key)) continue;
+      this.refuse.delete(rule);
+      throw new Error('Too many storage requests');
+    }
+    return super.set(key, value, options);
+  }
+}
+
+const change = (commentId: number): Change => ({ edition: 'cloud', workspace: '{w}', repository: { uuid: '{r}' }, origin: 'trigger', at: '2026-11-20T10:00:00Z', kind: 'comment', action: 'created', pullRequestId: 1, commentId });
+
+it('goes on past an entry whose storage write is refused, and retries that entry alone', async () => {
+  const now = Date.parse('2026-11-20T10:00:00Z');
+  const clock = { now: () => now };
+  const store = new RefusingStore(clock);
+  const values = new Map<string, string>([[secretKeys.token, TOKEN], [secretKeys.signingSecret, SECRET]]);
+  const secrets = { get: async (key: string) => values.get(key), set: async () => undefined, delete: async () => undefined };
+  await settingsStore(store, secrets).saveConnection({ baseUrl: sink.url, activatedAt: now });
+  const ctx: ForwardContext = {
+    store, clock, secrets, log: { debug() {}, info() {}, warn() {}, error() {} },
+    send: (url, init) => fetch(url, init),
+    buildBody: async () => '{}',
+    userAgent: 'pandev-bitbucket/test',
+    stats: new DeliveryStats(store, clock),
+    budget: new RateBudget(store, clock, { limitPerHour: async () => 1000 }),
+  };
+  const ids: string[] = [];
+  for (const commentId of [1, 2, 3]) {
+    const entry = { ...newEntry(change(commentId), intentsFor(change(commentId)).intents[0]!, now), body: encodeBody('{}') };
+    await outboxStore(store).put(entry);
+    ids.push(entry.id);
+  }
+  const [first, second, third] = ids as [string, string, string];
+  // The first delivery's note for the status page, and the second's ledger record, are refused.
+  store.refuse.add((key) => key.startsWith('activity'));
+  store.refuse.add((key) => key.includes(second) && key.startsWith('delivered:'));
+
+  const result = await processEntries(ids, ctx);
+  expect(result.outcomes).toEqual({ [first]: 'delivered', [second]: 'waiting', [third]: 'delivered' });
+  expect(result.retries.flatMap((group) => group.ids)).toEqual([second]);
+  expect(sink.deliveries().map((d) => d.id).sort()).toEqual([...ids].sort());
+
+  // The retry finds it sent (PanDev has it) or sends it again: PanDev deduplicates, the outbox ends empty.
+  const retry = await processEntries([second], ctx);
+  expect(retry.outcomes[second]).toBe('delivered');
+  expect((await store.list('outbox:')).entries).toEqual([]);
+  expect(sink.deliveries()).toHaveLength(3);
+});
