@@ -106,3 +106,21 @@ it('replays with a few queue events, not one per letter, and a push the queue re
   expect(sb.host.kvs.keys('outbox:')).toEqual([]);
   expect(sb.sink.deliveries().length - delivered).toBe(letters);
 });
+
+it('replays one letter when the queue refuses its push: the sweep sends it, the admin is not told it failed', async () => {
+  const { store, secrets } = hostStores(sb.host);
+  await secrets.set(secretKeys.token, 'revoked-token-0000');
+  sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });
+  await sb.settle();
+  const [letter] = (await sb.outbox().listDead(undefined, 1000)).entries;
+  expect(letter).toBeDefined();
+  await secrets.set(secretKeys.token, sb.pandev.token);
+
+  sb.host.refusePushes('rate-limit', (body) => 'ids' in body, 1);
+  expect(data(await call('deadLetters/replay', { id: letter!.value.entry.id }))).toEqual({ outcome: 'queued' });
+  await settingsStore(store, secrets).saveTuning({ ...(await settingsStore(store, secrets).tuning()), sweepGraceSeconds: 0 });
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(sb.sink.deliveries().map((d) => d.id)).toContain(letter!.value.entry.id);
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+});

@@ -1,6 +1,6 @@
 import { outboxStore, type DeadLetter } from '../deliver/outbox';
 import type { ForwardContext } from './context';
-import type { ForwardQueue } from './queue';
+import { PushRefusedError, type ForwardQueue } from './queue';
 
 // Dead letters wait for an admin: listed with their reasons, replayed one by one or all at once.
 
@@ -23,7 +23,15 @@ export type ReplayOutcome = 'queued' | 'already-delivered' | 'not-found';
 /** Moves a dead letter back into the outbox with a fresh attempt budget and queues it. */
 export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: ForwardQueue): Promise<ReplayOutcome> {
   const outcome = await reviveDeadLetter(id, ctx);
-  if (outcome === 'queued') await queue.push([{ ids: [id] }]);
+  if (outcome !== 'queued') return outcome;
+  try {
+    await queue.push([{ ids: [id] }]);
+  } catch (error) {
+    // It is in the outbox, due now: the five-minute sweep queues it. Telling the admin the replay
+    // failed would be wrong, and the letter is gone from the list already.
+    if (!(error instanceof PushRefusedError)) throw error;
+    ctx.log.warn({ id, refusal: error.refusal }, 'replayed dead letter left to the outbox sweep: the queue refused');
+  }
   return outcome;
 }
 
