@@ -120,7 +120,8 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   fresh.reverse();
   const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined);
   const staged = await stageAndQueue(events, deps);
-  await deps.state.savePullRequest(repo, pr.id, { u: epochMs(pr.updatedDate), a: newest, ...(pr.state === 'OPEN' ? { m: memory } : {}) });
+  // Kept until merged: a declined pull request can be reopened, and edited or reviewed again after.
+  await deps.state.savePullRequest(repo, pr.id, { u: epochMs(pr.updatedDate), a: newest, ...(pr.state !== 'MERGED' ? { m: memory } : {}) });
   return staged;
 }
 

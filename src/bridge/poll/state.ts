@@ -37,7 +37,7 @@ export const PullRequestState = z.object({
   u: z.number(),
   /** Highest activity id processed. */
   a: z.number(),
-  /** What pr:modified and previousStatus are read against; kept while the pull request is open. */
+  /** What pr:modified and previousStatus are read against; kept until the pull request is merged. */
   m: z.unknown().optional(),
 });
 export type PullRequestState = z.infer<typeof PullRequestState>;

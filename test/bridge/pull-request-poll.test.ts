@@ -1,0 +1,42 @@
+import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+
+// What the poll makes of a pull request's life between two passes, read from the simulator's activity
+// feed and REST answers only (no webhooks): each event as Data Center's own webhook would have shown it.
+
+let env: DcEnv;
+let running: Awaited<ReturnType<typeof inProcessBridge>>;
+let repository: string;
+beforeAll(async () => {
+  env = await dcEnv({ seed: 'pull-request-poll', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 3, corruptPullRequest: false });
+  running = await inProcessBridge(env.config());
+  const repo = projectRepositories(env.sim)[0]!;
+  repository = `${repo.projectKey}/${repo.slug}`;
+  await settledPass(running);
+});
+afterAll(async () => {
+  await running.stop();
+  await env.stop();
+});
+
+/** Enough passes that a quiet repository reads its pull requests at least once. */
+async function passes(): Promise<void> {
+  for (let i = 0; i < 2; i++) await settledPass(running);
+}
+
+const eventsOf = (id: number, eventKey: string) => env.sink.deliveries().filter((d) => d.eventKey === eventKey && (d.body as any).pullRequest.id === id).map((d) => d.body as any);
+
+describe('a pull request declined and reopened', () => {
+  it('still has its later title change found (pr:modified), against the title it had before', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Reopen me' });
+    await passes();
+    a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    await passes();
+    a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
+    a.updatePullRequest({ repository, pullRequestId: pr.pullRequestId, title: 'Reopened and renamed' });
+    await passes();
+    const modified = eventsOf(pr.pullRequestId, 'pr:modified');
+    expect(modified.map((body) => [body.previousTitle, body.pullRequest.title])).toEqual([['Reopen me', 'Reopened and renamed']]);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+});
