@@ -40,3 +40,17 @@ describe('a pull request declined and reopened', () => {
     expect(env.sink.duplicates()).toBe(0);
   });
 });
+
+describe('pushes to a pull request between two passes', () => {
+  it('are one pr:from_ref_updated each, whose pull request shows the source tip that push made', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Two pushes', commits: 1 });
+    const opened = pr.commits.at(-1);
+    const first = a.pushToPullRequest({ repository, pullRequestId: pr.pullRequestId, commits: 1 }).commits.at(-1);
+    const second = a.pushToPullRequest({ repository, pullRequestId: pr.pullRequestId, commits: 1 }).commits.at(-1);
+    await passes();
+    expect(eventsOf(pr.pullRequestId, 'pr:opened').map((body) => body.pullRequest.fromRef.latestCommit)).toEqual([opened]);
+    const updates = eventsOf(pr.pullRequestId, 'pr:from_ref_updated').map((body) => [body.previousFromHash, body.pullRequest.fromRef.latestCommit]);
+    expect(updates).toEqual([[opened, first], [first, second]]);
+  });
+});

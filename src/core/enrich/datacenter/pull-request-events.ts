@@ -34,10 +34,14 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
   const events: Prebuilt[] = [];
   const reviews = { ...(memory?.reviews ?? {}) };
   const base = { edition: 'datacenter' as const, workspace: source.instance, repository: repositoryRef(source.repository), origin: source.origin, pullRequestId: pr.id };
+  const tips = sourceTips(pr, activities);
+  let shown = pr;
   const emit = (change: Change, actor: User | null, extra?: Body) => {
-    for (const intent of intentsFor(change).intents) events.push({ change, intent, body: dcPullRequestBody({ actor, pullRequest: pr, ...(extra ? { extra } : {}) }, intent, change) });
+    for (const intent of intentsFor(change).intents) events.push({ change, intent, body: dcPullRequestBody({ actor, pullRequest: shown, ...(extra ? { extra } : {}) }, intent, change) });
   };
-  for (const activity of activities) {
+  for (const [index, activity] of activities.entries()) {
+    const tip = tips[index];
+    shown = tip === undefined || tip === pr.fromRef.latestCommit ? pr : { ...pr, fromRef: { ...pr.fromRef, latestCommit: tip } };
     const at = isoTime(activity.createdDate);
     const common = { ...base, at, actor: actorRef(activity.user) };
     switch (activity.action) {
@@ -77,12 +81,29 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
       // which PanDev does not take.
     }
   }
+  shown = pr;
   const modified = memory && modification(pr, memory);
   if (modified) {
     const at = isoTime(pr.updatedDate);
     emit({ ...base, at, kind: 'pullrequest', action: 'updated', updatedOn: at }, pr.author?.user ?? null, modified);
   }
   return { events, memory: remember(pr, reviews) };
+}
+
+/**
+ * The source branch's tip when each activity happened, as that moment's webhook shows it: the pull
+ * request holds only the current tip, so it is wound back past every later push (RESCOPED).
+ */
+function sourceTips(pr: PullRequest, activities: Activity[]): Array<string | undefined> {
+  const tips: Array<string | undefined> = [];
+  let tip = pr.fromRef.latestCommit;
+  for (let index = activities.length - 1; index >= 0; index--) {
+    const activity = activities[index]!;
+    const pushed = activity.action === 'RESCOPED' && activity.fromHash && activity.previousFromHash && activity.fromHash !== activity.previousFromHash;
+    tips[index] = pushed ? activity.fromHash : tip;
+    if (pushed) tip = activity.previousFromHash;
+  }
+  return tips;
 }
 
 /** Whether the title, description and target are those remembered (what pr:modified reports). */
