@@ -108,7 +108,7 @@ export function projectRepositories(sim: DcSimulator) {
 
 const activityKeys: Record<string, string> = {
   OPENED: 'pr:opened', MERGED: 'pr:merged', DECLINED: 'pr:declined', APPROVED: 'pr:reviewer:approved', UNAPPROVED: 'pr:reviewer:unapproved',
-  REVIEWED: 'pr:reviewer:needs_work', ADDED: 'pr:comment:added', EDITED: 'pr:comment:edited', DELETED: 'pr:comment:deleted',
+  REVIEWED: 'pr:reviewer:needs_work', ADDED: 'pr:comment:added', REPLIED: 'pr:comment:added', EDITED: 'pr:comment:edited', DELETED: 'pr:comment:deleted',
 };
 
 /**

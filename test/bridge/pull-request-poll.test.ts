@@ -54,3 +54,14 @@ describe('pushes to a pull request between two passes', () => {
     expect(updates).toEqual([[opened, first], [first, second]]);
   });
 });
+
+describe('a reply to a comment', () => {
+  it('is a pr:comment:added, as its webhook is, though Data Center records it as a REPLIED activity', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Discussed' });
+    const { commentId } = a.addComment({ repository, pullRequestId: pr.pullRequestId, text: 'Why retry here?' });
+    const reply = a.addComment({ repository, pullRequestId: pr.pullRequestId, text: 'The API is flaky.', parentId: commentId });
+    await passes();
+    expect(eventsOf(pr.pullRequestId, 'pr:comment:added').map((body) => body.comment.id).sort()).toEqual([commentId, reply.commentId].sort());
+  });
+});

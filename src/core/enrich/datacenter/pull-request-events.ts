@@ -72,7 +72,8 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
       }
       case 'COMMENTED': {
         const comment = activity.comment;
-        const action = activity.commentAction === 'EDITED' ? 'updated' : activity.commentAction === 'DELETED' ? 'deleted' : activity.commentAction === 'ADDED' ? 'created' : undefined;
+        // A reply is REPLIED in the feed (Data Center's CommentAction), and pr:comment:added as a webhook.
+        const action = activity.commentAction === 'EDITED' ? 'updated' : activity.commentAction === 'DELETED' ? 'deleted' : activity.commentAction === 'ADDED' || activity.commentAction === 'REPLIED' ? 'created' : undefined;
         if (!comment || !action) break;
         emit({ ...common, kind: 'comment', action, commentId: comment.id }, activity.user, { comment });
         break;

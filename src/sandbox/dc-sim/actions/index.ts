@@ -26,7 +26,7 @@ export interface DcActions {
   unapprovePullRequest(args: ActionArgs<'unapprovePullRequest'>): ActionResult<{ reviewer: string }>;
   /** REVIEWED activity (status NEEDS_WORK), `pr:reviewer:needs_work`. */
   needsWork(args: ActionArgs<'needsWork'>): ActionResult<{ reviewer: string }>;
-  /** COMMENTED/ADDED activity, `pr:comment:added` (a reply with `parentId` nests under its parent). */
+  /** COMMENTED/ADDED activity, `pr:comment:added` (a reply with `parentId` nests under its parent, and its activity is COMMENTED/REPLIED). */
   addComment(args: ActionArgs<'addComment'>): ActionResult<{ commentId: number }>;
   /** COMMENTED/EDITED activity, `pr:comment:edited` (comment version + 1). */
   editComment(args: ActionArgs<'editComment'>): ActionResult;

@@ -88,7 +88,7 @@ export type Activity = ActivityBase & (
   | { action: 'MERGED'; commit: string }
   | { action: 'RESCOPED'; fromHash: string; previousFromHash: string; toHash: string; previousToHash: string; added: string[]; removed: string[] }
   | { action: 'UPDATED'; addedReviewers: number[]; removedReviewers: number[] }
-  | { action: 'COMMENTED'; commentAction: 'ADDED' | 'EDITED' | 'DELETED'; commentId: number }
+  | { action: 'COMMENTED'; commentAction: 'ADDED' | 'REPLIED' | 'EDITED' | 'DELETED'; commentId: number }
 );
 
 export type ActivityAction = Activity['action'];

@@ -44,7 +44,8 @@ export function addComment(ctx: OpContext, repo: DcRepository, pr: PullRequest, 
   const value: DcComment = { id: ctx.model.commentId(), version: 0, text, authorId: author.id, createdAt: at, updatedAt: at, deleted: false, ...(parentId === undefined ? {} : { parentId }) };
   pr.comments.push(value);
   joinAsParticipant(pr.participants, author.id, pr.authorId);
-  record(ctx, pr, author, at, { action: 'COMMENTED', commentAction: 'ADDED', commentId: value.id });
+  // A reply is its own activity, REPLIED (Data Center's CommentAction), though its webhook is pr:comment:added.
+  record(ctx, pr, author, at, { action: 'COMMENTED', commentAction: parentId === undefined ? 'ADDED' : 'REPLIED', commentId: value.id });
   return {
     commentId: value.id,
     events: [pullRequestEvent(ctx, 'pr:comment:added', repo, pr, author, at, { comment: renderComment(ctx.render, repo, pr, value), ...parentOf(value) })],
