@@ -48,18 +48,30 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
       if (updated < floor) break scan;
       result.watermark = Math.max(result.watermark, updated);
       const known = await deps.state.pullRequest(repo, pr.id);
-      if (known?.u === updated) continue;
+      if (known?.u === updated && settled(pr, known)) continue;
       tried.add(pr.id);
       const outcome = await attempt(() => processPullRequest(source, pr, known, cursor.since, deps));
       if (typeof outcome === 'string') result.failed.push({ id: pr.id, reason: outcome });
       else {
-        result.changed++;
+        // A second look that found nothing is no sign the repository is being worked on.
+        if (known?.u !== updated || outcome > 0) result.changed++;
         result.staged += outcome;
       }
     }
   }
   await retryFailed(repository, source, cursor, tried, result, deps);
   return result;
+}
+
+/**
+ * Whether a pull request whose updatedDate is the one last processed has nothing new. Data Center 10
+ * prints updatedDate to the second (an ISO string): a change made later in the second that pass read
+ * it leaves it as it was. So such a pull request is read again (its activities down to the last one
+ * processed: usually one request) until a read came well after that second, OVERLAP_MS allowing for
+ * the bridge's clock running ahead of Bitbucket's. State saved before `t` existed counts as settled.
+ */
+function settled(pr: PullRequest, known: PullRequestState): boolean {
+  return typeof pr.updatedDate === 'number' || known.t === undefined || known.t - epochMs(pr.updatedDate) > OVERLAP_MS;
 }
 
 /** Pull requests set aside by earlier passes, each read on its own (the list may not reach them). */
@@ -121,7 +133,7 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined);
   const staged = await stageAndQueue(events, deps);
   // Kept until merged: a declined pull request can be reopened, and edited or reviewed again after.
-  await deps.state.savePullRequest(repo, pr.id, { u: epochMs(pr.updatedDate), a: newest, ...(pr.state !== 'MERGED' ? { m: memory } : {}) });
+  await deps.state.savePullRequest(repo, pr.id, { u: epochMs(pr.updatedDate), a: newest, t: deps.ctx.clock.now(), ...(pr.state !== 'MERGED' ? { m: memory } : {}) });
   return staged;
 }
 

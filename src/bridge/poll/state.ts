@@ -37,6 +37,8 @@ export const PullRequestState = z.object({
   u: z.number(),
   /** Highest activity id processed. */
   a: z.number(),
+  /** When the bridge read it (its own clock): a 10.x updatedDate, to the second, may be shared by a later change. */
+  t: z.number().optional(),
   /** What pr:modified and previousStatus are read against; kept until the pull request is merged. */
   m: z.unknown().optional(),
 });

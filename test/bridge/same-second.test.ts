@@ -1,0 +1,38 @@
+import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+
+// Data Center 10 prints a pull request's updatedDate to the second. A change in the same second as the
+// one a pass read (a bot approving and merging at once) leaves updatedDate as that pass saw it: the poll
+// must not take "same updatedDate" for "nothing new" then. The simulator's clock stands still here, so
+// every change lands in one second, as it would between two reads that close together.
+
+let env: DcEnv;
+let running: Awaited<ReturnType<typeof inProcessBridge>>;
+let repository: string;
+const second = Math.floor(Date.now() / 1000) * 1000;
+beforeAll(async () => {
+  env = await dcEnv({ seed: 'same-second', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false, dateFormat: '10.x', baseTime: second - 60_000, clock: { now: () => second } });
+  running = await inProcessBridge(env.config());
+  const repo = projectRepositories(env.sim)[0]!;
+  repository = `${repo.projectKey}/${repo.slug}`;
+  await settledPass(running);
+});
+afterAll(async () => {
+  await running.stop();
+  await env.stop();
+});
+
+const eventKeysOf = (id: number) => env.sink.deliveries().filter((d) => d.eventKey.startsWith('pr:') && (d.body as any).pullRequest.id === id).map((d) => d.eventKey);
+
+describe('a pull request changed again within the second a pass read it', () => {
+  it('has the later change delivered too (10.x dates)', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Approved and merged at once' });
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened']);
+    a.approvePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    a.mergePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened', 'pr:reviewer:approved', 'pr:merged']);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+});
