@@ -1,6 +1,7 @@
 import { settingsStore } from '../../src/core/config/settings';
+import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
-import { testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 // Issue 5, through the sandbox: merging a pull request puts one DORA comment on the simulator's pull
 // request, a production deployment of the merge edits that same comment, comments off means none, and
@@ -143,4 +144,26 @@ it('keeps trying the comment past the platform\'s retries when Bitbucket fails f
   await sb.settle();
   expect(ours(id)).toHaveLength(1);
   expect(sb.logs.some((line) => /could not write the pull request comment|retries-exhausted|dropped after/.test(line.message))).toBe(false);
+}, 60_000);
+
+it('forwards nothing to PanDev when someone deletes the app\'s own comment, live or reconciled', async () => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  const { id, mergeCommit } = await mergedPullRequest();
+  const [posted] = ours(id);
+  // A repository admin removes it (the app's own deletions are self-generated and dropped anyway).
+  const admin = sb.simulator.model.users[0]!.uuid;
+  sb.simulator.actions.deleteComment({ repository: repository().slug, pullRequestId: id, commentId: posted!.id, actor: admin });
+  await sb.settle();
+  // Its creation never reached PanDev (the app's own), so neither does its deletion.
+  const aboutOurs = () => sb.sink.deliveries().filter((d) => d.eventKey.startsWith('pullrequest:comment_') && (d.body as { comment?: { id?: number } }).comment?.id === posted!.id);
+  expect(aboutOurs()).toHaveLength(0);
+  expect(sb.logs.some((line) => /event dropped on purpose.*own-comment/.test(line.message))).toBe(true);
+  // The reconciliation finds the comment in the activity log, deleted, its text and marker gone: still ours.
+  await reconcileNow(sb);
+  expect(aboutOurs()).toHaveLength(0);
+  // The comment's keeper knows at once, without an edit refused first.
+  expect((await factsStore(hostStores(sb.host).store).comment(repository().uuid, id))?.deletedOnBitbucket).toBe(true);
+  sb.simulator.actions.runDeployment({ repository: repository().slug, environment: 'Production', commit: mergeCommit, outcome: 'SUCCESSFUL' });
+  await sb.settle();
+  expect(ours(id)).toHaveLength(0);
 }, 60_000);

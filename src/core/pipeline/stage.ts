@@ -4,6 +4,7 @@ import { intentsFor, type DeliveryIntent } from '../change/intents';
 import { kvKey } from '../keys';
 import { encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import type { Prebuilt } from '../history/prebuilt';
+import { factsStore } from '../metrics/store';
 import { serializeWithinLimit } from '../payload/limit';
 import { refStateStore } from './ref-state';
 import type { ForwardContext } from './context';
@@ -23,6 +24,7 @@ export interface Staged {
 
 export async function stageChange(change: Change, ctx: ForwardContext): Promise<Staged> {
   if (change.kind === 'push' && (await coveredPush(change, ctx))) return { entries: [], alreadyDelivered: 1, alreadyQueued: 0, skipped: 0 };
+  if (await isOwnComment(change, ctx)) return { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 1 };
   const outbox = outboxStore(ctx.store);
   const reviewers = reviewerStateStore(ctx.store);
   const now = ctx.clock.now();
@@ -66,6 +68,10 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
   const now = ctx.clock.now();
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 0 };
   for (const item of items) {
+    if (await isOwnComment(item.change, ctx)) {
+      staged.skipped++;
+      continue;
+    }
     const intent = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : item.intent;
     const known = await alreadyKnown(outbox, intent.id);
     if (known) {
@@ -147,6 +153,24 @@ async function coveredPush(change: ChangeOf<'push'>, ctx: ForwardContext): Promi
   if (!known || known.tip !== change.after || known.origin === 'trigger' || known.origin === 'baseline') return false;
   ctx.log.info({ repository: change.repository.uuid, ref: change.ref.name, tip: change.after }, 'push already delivered by the reconciliation');
   ctx.stats.count('dropped', 'covered-by-reconciliation');
+  return true;
+}
+
+/**
+ * The app's own pull request comment: PanDev never got its creation or edits (self-generated, or
+ * skipped by their marker), so it gets none of its events. A deleted comment has lost its text and
+ * the marker with it: the id the app stored when it posted the comment is what tells. Its deletion
+ * also tells the comment's keeper that someone did not want it, before an edit is refused.
+ */
+async function isOwnComment(change: Change, ctx: ForwardContext): Promise<boolean> {
+  if (change.kind !== 'comment' || change.edition !== 'cloud') return false;
+  const facts = factsStore(ctx.store);
+  const ours = await facts.comment(change.repository.uuid, change.pullRequestId);
+  if (ours?.commentId !== change.commentId) return false;
+  if (change.action === 'deleted' && !ours.deletedOnBitbucket) await facts.putComment(change.repository.uuid, change.pullRequestId, { ...ours, deletedOnBitbucket: true });
+  const detail = `comment ${change.commentId} is the app's own pull request comment`;
+  ctx.log.info({ reason: 'own-comment', detail, action: change.action, repository: change.repository.uuid, pullRequest: change.pullRequestId }, 'event dropped on purpose');
+  ctx.stats.count('dropped', 'own-comment');
   return true;
 }
 

@@ -101,8 +101,8 @@ export function editCommentAction(scope: ActionScope, args: ActionArgs<'editComm
 
 export function deleteCommentAction(scope: ActionScope, args: ActionArgs<'deleteComment'>): ActionResult {
   const { repo, pr } = scope.pullRequest(args);
-  const author = scope.runtime.model.userByUuid(findComment(pr, args.commentId).userUuid);
-  return scope.runtime.run((ctx) => deleteComment(ctx, repo, pr, args.commentId, author));
+  const actor = scope.user(args.actor, () => scope.runtime.model.userByUuid(findComment(pr, args.commentId).userUuid));
+  return scope.runtime.run((ctx) => deleteComment(ctx, repo, pr, args.commentId, actor));
 }
 
 export function mergePullRequestAction(scope: ActionScope, args: ActionArgs<'mergePullRequest'>): ActionResult<{ mergeCommit: string }> {

@@ -23,7 +23,8 @@ export const actionSchemas = {
   removeChangeRequest: review,
   addComment: z.object({ ...pullRequest, author: user.optional(), content: z.string().min(1).optional(), parentId: z.number().int().optional() }),
   editComment: z.object({ ...pullRequest, commentId: z.number().int(), content: z.string().min(1) }),
-  deleteComment: z.object({ ...pullRequest, commentId: z.number().int() }),
+  // A repository admin may delete anyone's comment: `actor` names who did (default: its author).
+  deleteComment: z.object({ ...pullRequest, commentId: z.number().int(), actor: user.optional() }),
   mergePullRequest: z.object({ ...pullRequest, actor: user.optional(), closeSourceBranch: z.boolean().optional(), strategy: z.enum(['merge_commit', 'squash']).optional() }),
   declinePullRequest: z.object({ ...pullRequest, actor: user.optional(), reason: z.string().optional() }),
   pushCommits: z.object({
