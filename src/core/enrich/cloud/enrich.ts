@@ -29,12 +29,13 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
   const ws = change.workspace;
   const repo = change.repository.uuid;
   const params = { workspace: ws, repo_slug: repo };
+  const named = namedSlug(change);
   switch (change.kind) {
     case 'pullrequest':
     case 'comment':
     case 'reviewer': {
       const [repository, pullrequest] = await Promise.all([
-        lookups.repository(ws, repo),
+        lookups.repository(ws, repo, named),
         client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: change.pullRequestId } }, PullRequest),
       ]);
       const comment = change.kind === 'comment'
@@ -51,13 +52,13 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
       // A deleted repository can no longer be read: describe it as last seen.
       const repository = change.action === 'deleted'
         ? ((await lookups.cachedRepository(repo)) ?? minimalRepository(change))
-        : await lookups.repository(ws, repo, { refresh: change.action === 'updated' });
+        : await lookups.repository(ws, repo, { refresh: change.action === 'updated', ...named });
       const actor = change.actor ? await lookups.account(change.actor, [repository.owner as Account | undefined]) : undefined;
       return { family: 'repository', repository, ...(actor ? { actor } : {}), ...(change.changes ? { changes: change.changes } : {}) };
     }
     case 'build-status': {
       const [repository, statuses] = await Promise.all([
-        lookups.repository(ws, repo),
+        lookups.repository(ws, repo, named),
         // The list filtered by key, not the `statuses/build/{key}` item: a key may contain a slash.
         client.get({ endpoint: 'commitStatuses', params: { ...params, commit: change.commit }, query: { q: `key="${change.key}"`, pagelen: 1 } }, CommitStatusPage),
       ]);
@@ -70,7 +71,7 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
     }
     case 'deployment': {
       const [repository, deployment] = await Promise.all([
-        lookups.repository(ws, repo),
+        lookups.repository(ws, repo, named),
         client.get({ endpoint: 'deployment', params: { ...params, deployment_uuid: change.deploymentUuid } }, Deployment),
       ]);
       return { family: 'deployment', repository, deployment, change };
@@ -80,7 +81,7 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
 
 async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichDeps): Promise<CloudParts> {
   const params = { workspace: change.workspace, repo_slug: change.repository.uuid };
-  const repository = await lookups.repository(change.workspace, change.repository.uuid);
+  const repository = await lookups.repository(change.workspace, change.repository.uuid, namedSlug(change));
   const refEndpoint = change.ref.type === 'tag' ? 'tags' : 'branches';
   // By name through `q`: branch names may contain slashes, which a path segment may not.
   const [refs, before] = await Promise.all([
@@ -106,6 +107,11 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
   }
   const actor = change.actor ? await lookups.account(change.actor, commits.map((c) => c.author?.user)) : undefined;
   return { family: 'push', repository, change, oldRef, newRef, commits, commitsTruncated, ...(actor ? { actor } : {}) };
+}
+
+/** The slug a Forge event named (history's changes carry the repository's name there instead). */
+function namedSlug(change: Change): { slug?: string } {
+  return change.origin === 'trigger' && change.repository.slug ? { slug: change.repository.slug } : {};
 }
 
 function notFound(what: string): BitbucketError {

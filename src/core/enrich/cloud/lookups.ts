@@ -11,7 +11,8 @@ const REPOSITORY_TTL_SECONDS = 6 * 3600;
 const ACCOUNT_TTL_SECONDS = 24 * 3600;
 
 export interface Lookups {
-  repository(workspace: string, repositoryUuid: string, options?: { refresh?: boolean }): Promise<Repository>;
+  /** `slug`: the one an event named; a cached copy under another slug is stale (a rename). */
+  repository(workspace: string, repositoryUuid: string, options?: { refresh?: boolean; slug?: string }): Promise<Repository>;
   /** The last repository object seen, for events about a repository that is already gone. */
   cachedRepository(repositoryUuid: string): Promise<Repository | undefined>;
   forgetRepository(repositoryUuid: string): Promise<void>;
@@ -32,11 +33,13 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
   };
   const remember = (key: string, value: Repository) => memo.set(key, { repository: value, at: now() });
 
-  async function repository(workspace: string, uuid: string, options: { refresh?: boolean } = {}): Promise<Repository> {
+  async function repository(workspace: string, uuid: string, options: { refresh?: boolean; slug?: string } = {}): Promise<Repository> {
     const key = repositoryKey(uuid);
     if (!options.refresh) {
       const hit = remembered(key) ?? (await store.get<Repository>(key));
-      if (hit) {
+      // Events about a renamed repository can overtake the rename's own event, or outlive its loss:
+      // the slug they carry is the freshest name the app has, and it is free.
+      if (hit && (!options.slug || slugOf(hit) === options.slug.toLowerCase())) {
         remember(key, hit);
         return hit;
       }
@@ -82,6 +85,11 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
       await store.delete(repositoryKey(uuid));
     },
   };
+}
+
+function slugOf(repository: Repository): string {
+  const own = (repository as { slug?: unknown }).slug;
+  return (typeof own === 'string' ? own : repository.full_name.slice(repository.full_name.indexOf('/') + 1)).toLowerCase();
 }
 
 /**

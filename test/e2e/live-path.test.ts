@@ -1,0 +1,47 @@
+import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
+import { testSandbox, type TestSandbox } from './helpers';
+
+// The live path, from the Forge product trigger to PanDev, where the events Forge delivers disagree
+// with what the app remembers: late, lost or out of order.
+
+let sb: TestSandbox;
+// The test fires the Forge events itself, so it can hold one back or fire them out of order.
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'live-path', repositories: 2, rateLimitPerHour: 0 } })));
+afterAll(() => sb.stop());
+
+function act(step: () => unknown): ForgeEvent[] {
+  const events: ForgeEvent[] = [];
+  const off = sb.simulator.onEvent((event) => events.push(event));
+  try {
+    step();
+  } finally {
+    off();
+  }
+  return events;
+}
+
+async function fire(events: ForgeEvent[]): Promise<void> {
+  for (const event of events) await sb.host.fireEvent(event as never);
+  await sb.settle();
+}
+
+const bodiesOf = (key: string, id?: number) => sb.sink.deliveries().filter((d) => d.eventKey === key && (id === undefined || (d.body as any).pullrequest?.id === id)).map((d) => d.body as any);
+
+it('names a renamed repository by its new name in events that overtake the rename\'s own event', async () => {
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  const a = sb.simulator.actions;
+  // An event before the rename: the app now remembers the repository as it was.
+  const before = act(() => a.openPullRequest({ repository: repo.slug, title: 'Before the rename' }));
+  await fire(before);
+  expect(bodiesOf('pullrequest:created')[0].repository.full_name).toMatch(new RegExp(`/${repo.slug}$`));
+
+  const renamed = act(() => a.updateRepository({ repository: repo.slug, name: 'Payments Core' }));
+  const after = act(() => a.openPullRequest({ repository: repo.slug, title: 'After the rename' }));
+  expect(repo.slug).toBe('payments-core');
+  // Forge does not keep order: the pull request's event is taken before the rename's (or the rename's is lost).
+  await fire(after);
+  const created = bodiesOf('pullrequest:created').find((body) => body.pullrequest.title === 'After the rename');
+  expect(created.repository).toMatchObject({ name: 'Payments Core', full_name: expect.stringMatching(/\/payments-core$/) });
+  await fire(renamed);
+  expect(bodiesOf('repo:updated')[0].repository.name).toBe('Payments Core');
+});
