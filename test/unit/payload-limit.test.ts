@@ -25,6 +25,29 @@ describe('256 KB webhook limit', () => {
     expect(parsed.pandev.commits_truncated).toBe(true);
   });
 
+  it('never cuts a character in half where it trims long text (emoji are two UTF-16 units)', () => {
+    const body = { pullrequest: { title: 'Release 🚀', description: `x${'🚀'.repeat(150 * 1024)}` } };
+    const json = serializeWithinLimit(body);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
+    // A lone surrogate is valid JSON.stringify output but no text: Postgres' jsonb, for one, refuses it.
+    expect(json).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
+    expect(JSON.parse(json).pullrequest.description).toMatch(/^x(🚀)+…$/u);
+  });
+
+  it('delivers a push of a hundred commits with long messages, shortening the oldest ones', () => {
+    // Squash merges list every commit they squashed; in Cyrillic each character is two bytes.
+    const message = `Слияние ветки release\n\n${'* исправлена обработка платежей\n'.repeat(60)}`;
+    const commits = Array.from({ length: 150 }, (_, i) => ({ hash: `c${i}`, date: '2026-11-20T10:00:00Z', message, author: { raw: 'Dev <dev@example.com>' }, parents: [`c${i + 1}`] }));
+    const body = { actor: { type: 'user' }, push: { changes: [{ commits: commits.slice(0, 5), truncated: true }] }, pandev: { commits, commits_truncated: false } };
+    const json = serializeWithinLimit(body);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
+    const parsed = JSON.parse(json);
+    expect(parsed.pandev.commits).toHaveLength(100);
+    expect(parsed.pandev.commits[0].message).toBe(message);
+    expect(parsed.pandev.commits[99].message).toBe(message.split('\n')[0]);
+    expect(parsed.pandev.truncated).toContain('pandev.commits[].message');
+  });
+
   it('refuses what cannot be brought under the limit', () => {
     const body = { many: Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `item-${i}` })) };
     expect(() => serializeWithinLimit(body)).toThrow(PayloadTooLargeError);

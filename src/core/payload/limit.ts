@@ -2,8 +2,8 @@ import type { Body } from './cloud';
 
 // Bitbucket does not send webhooks over 256 KB, and PanDev's parsers were built for what Bitbucket sends.
 // An oversized body first sheds what is derivable (rendered HTML copies of raw text), then trims long
-// text and the extra commit list, then the oldest commits' file lists; whatever was cut is named under
-// `pandev.truncated`.
+// text and the extra commit list, then the oldest commits' file lists, then their messages' bodies;
+// whatever was cut is named under `pandev.truncated`.
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
@@ -35,6 +35,7 @@ export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): st
   }
   json = JSON.stringify(withTruncated(trimmed, cut));
   if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = dropFileLists(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
+  if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = shortenMessages(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
   if (Buffer.byteLength(json) > limit) throw new PayloadTooLargeError(Buffer.byteLength(json));
   return json;
 }
@@ -53,6 +54,25 @@ function dropFileLists(body: Body, commits: Body[], cut: string[], bytes: number
     delete commit.files;
     commit.files_truncated = true;
     cut.push('pandev.commits[].files');
+  }
+  return JSON.stringify(withTruncated(body, cut));
+}
+
+/**
+ * Then the oldest commits' messages keep their first line (each says `message_truncated`): a squash
+ * merge lists every commit it squashed, and a hundred of those outgrow the limit on their own.
+ */
+function shortenMessages(body: Body, commits: Body[], cut: string[], bytes: number, limit: number): string {
+  let size = bytes;
+  for (let i = commits.length - 1; i >= 0 && size > limit; i--) {
+    const commit = commits[i] as Body;
+    if (typeof commit.message !== 'string') continue;
+    const subject = commit.message.split('\n', 1)[0]!;
+    if (subject === commit.message) continue;
+    size -= Buffer.byteLength(JSON.stringify(commit.message)) - Buffer.byteLength(`${JSON.stringify(subject)},"message_truncated":true`);
+    commit.message = subject;
+    commit.message_truncated = true;
+    cut.push('pandev.commits[].message');
   }
   return JSON.stringify(withTruncated(body, cut));
 }
@@ -79,8 +99,14 @@ function trimLongText(node: unknown, path: string, cut: string[]): void {
   for (const [key, value] of Object.entries(record)) {
     const here = path ? `${path}.${key}` : key;
     if (typeof value === 'string' && value.length > TEXT_LIMIT) {
-      record[key] = `${value.slice(0, TEXT_LIMIT)}…`;
+      record[key] = `${wholeCharacters(value.slice(0, TEXT_LIMIT))}…`;
       cut.push(here.replace(/\.\d+\./g, '[].'));
     } else trimLongText(value, here, cut);
   }
+}
+
+/** Half of a character cut in two (an emoji is two UTF-16 units) is no text: JSON carries it as a lone `\ud83d`. */
+function wholeCharacters(text: string): string {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? text.slice(0, -1) : text;
 }
