@@ -45,3 +45,34 @@ it('names a renamed repository by its new name in events that overtake the renam
   await fire(renamed);
   expect(bodiesOf('repo:updated')[0].repository.name).toBe('Payments Core');
 });
+
+it('delivers every change of a reviewer\'s status however Forge orders or repeats their events', async () => {
+  const repo = [...sb.simulator.model.repositories.values()][1]!;
+  const a = sb.simulator.actions;
+  await fire(act(() => a.openPullRequest({ repository: repo.slug })));
+  const id = repo.pullRequests.size;
+  const [, reviewer] = sb.simulator.model.users.map((u) => u.uuid);
+  // A reviewer's changes are seconds apart.
+  const later = (step: () => unknown) => {
+    sb.advance(5_000);
+    return act(step)[0]!;
+  };
+  const approve = later(() => a.approvePullRequest({ repository: repo.slug, pullRequestId: id, reviewer }));
+  const request = later(() => a.requestChanges({ repository: repo.slug, pullRequestId: id, reviewer }));
+  const remove = later(() => a.removeChangeRequest({ repository: repo.slug, pullRequestId: id, reviewer }));
+  const again = later(() => a.approvePullRequest({ repository: repo.slug, pullRequestId: id, reviewer }));
+  await fire([again, remove, approve, request, approve, again]);
+  const when = (event: ForgeEvent) => new Date((event as any).reviewers.value[0].timestamp).toISOString();
+  const got = sb.sink.deliveries().filter((d) => (d.body as any).pullrequest?.id === id && /approv|changes_request/.test(d.eventKey));
+  const seen = got.map((d) => `${d.eventKey} ${(d.body as any).approval?.date ?? (d.body as any).changes_request?.date}`);
+  // What the four changes were, each at its own time, whatever arrived first.
+  expect(seen).toEqual(expect.arrayContaining([
+    `pullrequest:approved ${when(approve)}`,
+    `pullrequest:unapproved ${when(request)}`,
+    `pullrequest:changes_request_created ${when(request)}`,
+    `pullrequest:changes_request_removed ${when(remove)}`,
+    `pullrequest:approved ${when(again)}`,
+  ]));
+  // Each once: the repeats added nothing.
+  expect(new Set(got.map((d) => d.id)).size).toBe(got.length);
+});

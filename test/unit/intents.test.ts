@@ -16,7 +16,7 @@ describe('delivery intents', () => {
     ['approved', 'approved', []],
     [undefined, 'none', []],
   ])('reviewer %s -> %s gives %j', (before, after, keys) => {
-    const { intents } = intentsFor(reviewer(after), () => (before ? { status: before, at: '2026-11-20T10:00:00Z' } : undefined));
+    const { intents } = intentsFor(reviewer(after), () => (before ? [{ status: before, at: '2026-11-20T10:00:00Z' }] : undefined));
     expect(intents.map((i) => i.eventKey)).toEqual(keys);
   });
 
@@ -28,8 +28,34 @@ describe('delivery intents', () => {
     ['approved', 'approved', ['pullrequest:approved@10:01']],
     ['none', 'approved', []],
   ])('a late %s, after %s was stored, is read against it', (late, stored, keys) => {
-    const { intents } = intentsFor(reviewer(late), () => ({ status: stored, at: '2026-11-20T10:05:00Z' }));
+    const { intents } = intentsFor(reviewer(late), () => [{ status: stored, at: '2026-11-20T10:05:00Z' }]);
     expect(intents.map((i) => `${i.eventKey}@${i.version.slice(11, 16)}`)).toEqual(keys);
+  });
+
+  // Approved at 10:01, changes requested at 10:02, that request removed at 10:03, approved again at
+  // 10:04: whatever order the four events come in, together they give all that in order they give,
+  // with the same ids. (One that lands between two seen already cannot take back the clearing sent for
+  // the later of them.)
+  it('places each of several late events among the statuses seen around it', () => {
+    const steps: Array<[ReviewerStatus, string]> = [['approved', '10:01'], ['changes_requested', '10:02'], ['none', '10:03'], ['approved', '10:04']];
+    const run = (order: number[]) => {
+      const seen: Array<{ status: ReviewerStatus; at: string }> = [];
+      const sent = new Set<string>();
+      for (const index of order) {
+        const [status, time] = steps[index]!;
+        const at = `2026-11-20T${time}:00.000Z`;
+        const change: Change = { ...base, kind: 'reviewer', pullRequestId: 1, reviewers: [{ user: { uuid: '{u}' }, status, at }] };
+        for (const intent of intentsFor(change, () => [...seen]).intents) sent.add(`${intent.eventKey}@${intent.version.slice(11, 16)} ${intent.id}`);
+        seen.push({ status, at });
+        seen.sort((a, b) => a.at.localeCompare(b.at));
+      }
+      return [...sent].sort();
+    };
+    const inOrder = run([0, 1, 2, 3]);
+    expect(inOrder.map((line) => line.split(' ')[0])).toEqual(['pullrequest:approved@10:01', 'pullrequest:approved@10:04', 'pullrequest:changes_request_created@10:02', 'pullrequest:changes_request_removed@10:03', 'pullrequest:unapproved@10:02']);
+    expect(run([3, 2, 0, 1, 0])).toEqual(expect.arrayContaining(inOrder));
+    expect(run([1, 3, 0, 2])).toEqual(expect.arrayContaining(inOrder));
+    expect(run([0, 2, 1, 3, 2])).toEqual(expect.arrayContaining(inOrder));
   });
 
   it('counts a cleared status it cannot attribute as skipped, with its reason', () => {

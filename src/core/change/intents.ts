@@ -21,8 +21,9 @@ export interface SkippedIntent {
   detail: string;
 }
 
-/** The status last seen for a reviewer, and when it was set. */
-export type PriorReviewerStatus = (reviewerUuid: string) => { status: ReviewerStatus; at: string } | undefined;
+/** A reviewer's statuses the app has seen, each with when it was set, oldest first. */
+export type ReviewerTimeline = Array<{ status: ReviewerStatus; at: string }>;
+export type PriorReviewerStatus = (reviewerUuid: string) => ReviewerTimeline | undefined;
 
 export function pullRequestEntity(change: { repository: { uuid: string } }, id: number): string {
   return `pullrequest:${change.repository.uuid}:${id}`;
@@ -73,9 +74,9 @@ export function intentsFor(change: Change, prior: PriorReviewerStatus = () => un
 type Make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']) => DeliveryIntent;
 
 // Approving and requesting changes say what they are; clearing does not, so it is compared with the
-// status stored for that reviewer (Forge sends one event, "reviewer status updated", for all four).
-// Forge does not keep events in order: one older than the stored status is read against it instead
-// (what it set, and that the later status replaced it), never as the reviewer's current state.
+// status the reviewer had before (Forge sends one event, "reviewer status updated", for all four).
+// Forge does not keep events in order, so each is placed among the statuses seen so far: it ended the
+// one before it, and the one after it ended it. A transition found twice gets the same id both times.
 function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, make: Make) {
   const intents: DeliveryIntent[] = [];
   const skipped: SkippedIntent[] = [];
@@ -84,35 +85,30 @@ function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatu
     const entity = `${pullRequestEntity(change, change.pullRequestId)}:reviewer:${who}`;
     const at = normalizeTime(reviewer.at);
     const detail = { ...reviewer.user, status: reviewer.status, at };
-    const stored = prior(who);
-    if (stored && Date.parse(stored.at) > Date.parse(reviewer.at)) {
-      intents.push(...lateReviewerIntents(reviewer.status, stored, entity, detail, make));
-      continue;
-    }
-    const before = stored?.status;
-    if (before === reviewer.status) {
-      skipped.push({ reason: 'reviewer-unchanged', detail: `${who} is still ${reviewer.status}` });
-      continue;
-    }
-    if (before === 'approved') intents.push(make('pullrequest:unapproved', entity, at, detail));
-    if (before === 'changes_requested') intents.push(make('pullrequest:changes_request_removed', entity, at, detail));
-    if (reviewer.status === 'approved') intents.push(make('pullrequest:approved', entity, at, detail));
-    if (reviewer.status === 'changes_requested') intents.push(make('pullrequest:changes_request_created', entity, at, detail));
-    if (reviewer.status === 'none' && before === undefined) {
+    const time = Date.parse(reviewer.at);
+    // Itself, seen before (a repeat), is neither; another status of the same millisecond came first.
+    const timeline = (prior(who) ?? []).filter((seen) => Date.parse(seen.at) !== time || seen.status !== reviewer.status);
+    const before = timeline.filter((seen) => Date.parse(seen.at) <= time).at(-1);
+    const after = timeline.find((seen) => Date.parse(seen.at) > time);
+    if (before?.status === reviewer.status) skipped.push({ reason: 'reviewer-unchanged', detail: `${who} is still ${reviewer.status}` });
+    else if (!before && reviewer.status === 'none') {
       skipped.push({ reason: 'reviewer-cleared-prior-unknown', detail: `${who} cleared a status the app never saw, so it cannot tell an unapproval from a removed change request` });
+    } else {
+      if (before) intents.push(...clearKey(before.status).map((key) => make(key, entity, at, detail)));
+      if (reviewer.status !== 'none') intents.push(make(setKey(reviewer.status), entity, at, detail));
+    }
+    // A later status, seen already, replaced this one when it was set.
+    if (after && after.status !== reviewer.status) {
+      const replacedAt = normalizeTime(after.at);
+      intents.push(...clearKey(reviewer.status).map((key) => make(key, entity, replacedAt, { ...detail, status: after.status, at: replacedAt })));
     }
   }
   return { intents, skipped };
 }
 
-/**
- * An event older than the status stored: it set its own status then, and a later one replaced it at
- * the stored time. Both are sent; one the app sent already has the same id, so PanDev gets it once.
- */
-function lateReviewerIntents(status: ReviewerStatus, stored: { status: ReviewerStatus; at: string }, entity: string, detail: NonNullable<DeliveryIntent['reviewer']>, make: Make): DeliveryIntent[] {
-  if (status === 'none' || status === stored.status) return status === 'none' ? [] : [make(setKey(status), entity, detail.at, detail)];
-  const replacedAt = normalizeTime(stored.at);
-  return [make(setKey(status), entity, detail.at, detail), make(status === 'approved' ? 'pullrequest:unapproved' : 'pullrequest:changes_request_removed', entity, replacedAt, { ...detail, status: stored.status, at: replacedAt })];
+function clearKey(status: ReviewerStatus): CloudEventKey[] {
+  if (status === 'approved') return ['pullrequest:unapproved'];
+  return status === 'changes_requested' ? ['pullrequest:changes_request_removed'] : [];
 }
 
 function setKey(status: 'approved' | 'changes_requested'): CloudEventKey {

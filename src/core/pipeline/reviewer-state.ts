@@ -1,26 +1,41 @@
 import type { ReviewerStatus } from '../change/change';
+import type { ReviewerTimeline } from '../change/intents';
 import { kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
 
-// The last status the app saw per reviewer of a pull request: clearing a status is only meaningful
-// against what it cleared (see change/intents.ts).
+// The statuses the app saw per reviewer of a pull request: clearing a status is only meaningful
+// against what it cleared, and an event Forge delivers late is read against those around it (see
+// change/intents.ts).
 
 const TTL_SECONDS = 180 * 24 * 3600;
 
+/** A reviewer changes their mind a few times at most; older statuses than these no longer come late. */
+const KEPT = 20;
+
 interface Stored {
+  /** The newest status. */
   status: ReviewerStatus;
   at: string;
+  /** Every status seen, oldest first (absent in what was kept before events were placed among them). */
+  history?: ReviewerTimeline;
 }
 
 export function reviewerStateStore(store: KeyValueStore) {
   const key = (repository: string, pullRequest: number, reviewer: string) => kvKey('reviewer', repository, pullRequest, reviewer);
+  const timeline = (stored: Stored | undefined): ReviewerTimeline => (stored ? (stored.history ?? [{ status: stored.status, at: stored.at }]) : []);
   return {
-    get: (repository: string, pullRequest: number, reviewer: string) => store.get<Stored>(key(repository, pullRequest, reviewer)),
-    /** Keeps the newest status: events can arrive out of order. */
-    async record(repository: string, pullRequest: number, reviewer: string, next: Stored): Promise<void> {
-      const current = await store.get<Stored>(key(repository, pullRequest, reviewer));
-      if (current && Date.parse(current.at) > Date.parse(next.at)) return;
-      await store.set(key(repository, pullRequest, reviewer), next, { ttlSeconds: TTL_SECONDS });
+    get: async (repository: string, pullRequest: number, reviewer: string): Promise<ReviewerTimeline | undefined> => {
+      const stored = await store.get<Stored>(key(repository, pullRequest, reviewer));
+      return stored ? timeline(stored) : undefined;
+    },
+    /** Places a status among those seen: events can arrive out of order, and twice. */
+    async record(repository: string, pullRequest: number, reviewer: string, next: { status: ReviewerStatus; at: string }): Promise<void> {
+      const seen = timeline(await store.get<Stored>(key(repository, pullRequest, reviewer)));
+      const time = Date.parse(next.at);
+      if (seen.some((entry) => Date.parse(entry.at) === time && entry.status === next.status)) return;
+      const history = [...seen, next].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-KEPT);
+      const newest = history.at(-1)!;
+      await store.set(key(repository, pullRequest, reviewer), { status: newest.status, at: newest.at, history }, { ttlSeconds: TTL_SECONDS });
     },
   };
 }

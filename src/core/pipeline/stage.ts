@@ -1,6 +1,6 @@
-import type { Change, ChangeOf, ReviewerStatus } from '../change/change';
+import type { Change, ChangeOf } from '../change/change';
 import { deliveryId } from '../change/delivery-id';
-import { intentsFor, type DeliveryIntent } from '../change/intents';
+import { intentsFor, type DeliveryIntent, type ReviewerTimeline } from '../change/intents';
 import { kvKey } from '../keys';
 import { encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import type { Prebuilt } from '../history/prebuilt';
@@ -28,7 +28,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   const outbox = outboxStore(ctx.store);
   const reviewers = reviewerStateStore(ctx.store);
   const now = ctx.clock.now();
-  const prior = new Map<string, { status: ReviewerStatus; at: string } | undefined>();
+  const prior = new Map<string, ReviewerTimeline | undefined>();
   if (change.kind === 'reviewer') {
     for (const reviewer of change.reviewers) {
       const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
