@@ -73,3 +73,24 @@ it('takes a 404 from one feed of a repository that is still there for a failed s
   expect(record.skipped).toEqual([expect.objectContaining({ phase: 'deployments' })]);
   expect(sb.sink.deliveries().some((d) => (d.body as { repository?: { uuid?: string } }).repository?.uuid === victim.uuid)).toBe(true);
 }, 120_000);
+
+it('lets an admin deselect a repository whose backfill failed: the status stops asking, and selecting it again once access is back resumes it', async () => {
+  await activate();
+  const victim = [...sb.simulator.model.repositories.values()][2]!;
+  const forbidden = sb.simulator.faults.add({ path: `${victim.uuid.replace(/[{}]/g, '')}|/${victim.slug}/`, status: 403, body: '{"type":"error","error":{"message":"Forbidden"}}' });
+  data(await call('connection/activate', {}));
+  expect((await untilFinished()).find((r) => r.repository === victim.uuid)!.state).toBe('failed');
+
+  // The app is not meant to read it: deselected, it no longer needs attention.
+  data(await call('repositories/select', { scope: 'repositories', repositories: [victim.uuid], selected: false }));
+  const status = data(await call('status/get'));
+  expect({ state: status.state, reasons: status.reasons }).toEqual({ state: 'connected', reasons: [] });
+  expect(status.backfill.active.map((row) => row.repository)).not.toContain(victim.uuid);
+
+  // Access given back and selected again: its backfill runs to the end.
+  sb.simulator.faults.remove(forbidden);
+  expect(data(await call('repositories/select', { scope: 'repositories', repositories: [victim.uuid], selected: true })).backfill.requested).toBe(1);
+  const record = (await untilFinished()).find((r) => r.repository === victim.uuid)!;
+  expect({ state: record.state, done: record.done }).toEqual({ state: 'done', done: record.total });
+  expect(data(await call('status/get')).state).toBe('connected');
+}, 120_000);

@@ -139,11 +139,15 @@ export async function requestBackfill(store: KeyValueStore, repositories: Array<
   return started;
 }
 
-/** Stops the backfill of deselected repositories; the cursor stays so selecting again resumes it. */
+/**
+ * Stops the backfill of deselected repositories; the cursor stays so selecting again resumes it. A
+ * failed one is cancelled too: deselecting a repository the app may not read is how an admin answers
+ * the status's "failed", which would otherwise ask for attention for ever.
+ */
 export async function cancelBackfill(store: KeyValueStore, repositories: string[], now: number): Promise<void> {
   for (const repository of repositories) {
     const existing = await getBackfill(store, repository);
-    if (existing && (existing.state === 'queued' || existing.state === 'running')) await saveBackfill(store, { ...existing, state: 'cancelled', updatedAt: now });
+    if (existing && (existing.state === 'queued' || existing.state === 'running' || existing.state === 'failed')) await saveBackfill(store, { ...existing, state: 'cancelled', updatedAt: now });
   }
 }
 
