@@ -1,5 +1,7 @@
-import { backfillEta, remainingRequests } from '../../src/core/backfill/eta';
+import { backfillEta, budgetView, remainingRequests } from '../../src/core/backfill/eta';
 import type { BackfillRecord } from '../../src/core/backfill/state';
+import { RateBudget } from '../../src/core/budget/rate-budget';
+import { MemoryStore } from '../../src/sandbox/memory-store';
 
 // The backfill's time left: the requests left across every repository, at the shared budget's pace.
 
@@ -52,4 +54,33 @@ it('counts nothing for finished, failed or cancelled repositories, and says noth
 
 it('waits for the next hour when this one is spent', () => {
   expect(backfillEta([record({ total: 100 })], 'off', { available: 0, plannedPerHour: 50 })).toBe(3600 + 3);
+});
+
+it('says when the spent hour frees its requests, and counts down while it waits', async () => {
+  let now = Date.UTC(2026, 10, 25, 12, 0, 0);
+  const clock = { now: () => now };
+  const budget = new RateBudget(new MemoryStore(clock), clock, { limitPerHour: async () => 1000 });
+  // The backfill spent the hour's 900 planned requests in its first minute; 300 requests are left.
+  budget.noteRequest(900);
+  await budget.flush();
+  const left = [record({ total: 200 })];
+  const at = async (minute: number) => {
+    now = Date.UTC(2026, 10, 25, 12, minute, 0);
+    return backfillEta(left, 'pullrequest', budgetView(await budget.snapshot(), now));
+  };
+  // Nothing until 13:01, when the minute of 12:00 leaves the rolling hour; then 300 requests' work (15 s).
+  expect(await at(10)).toBe(51 * 60 + 15);
+  expect(await at(40)).toBe(21 * 60 + 15);
+});
+
+it('waits out a block after a 429 however little is left', async () => {
+  let now = Date.UTC(2026, 10, 25, 12, 0, 0);
+  const clock = { now: () => now };
+  const budget = new RateBudget(new MemoryStore(clock), clock, { limitPerHour: async () => 1000, backoffSeconds: async () => 1800 });
+  budget.noteRequest();
+  budget.noteResponse(429, { get: () => null });
+  await budget.flush();
+  now += 60_000;
+  // Three pull requests left (5 requests), Bitbucket blocking for 29 more minutes.
+  expect(backfillEta([record({ total: 3 })], 'pullrequest', budgetView(await budget.snapshot(), now))).toBe(29 * 60 + 1);
 });

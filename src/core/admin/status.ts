@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BackfillRow, StatusNote, StatusView } from '../../contract/status';
-import { backfillEta } from '../backfill/eta';
+import { backfillEta, budgetView } from '../backfill/eta';
 import { listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
@@ -83,7 +83,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
-    backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, { available: snapshot.available, plannedPerHour: snapshot.planned }, preferences.backfillBuildStatuses)),
+    backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now), preferences.backfillBuildStatuses)),
   };
 }
 

@@ -1,9 +1,11 @@
+import type { BudgetSnapshot } from '../budget/rate-budget';
 import type { Preferences } from '../config/settings';
 import type { BackfillRecord } from './state';
 
 // How long the backfill still needs. Its pace is the request budget, which every repository shares:
 // the time left is the requests left across all of them, beyond what the rolling hour still allows,
-// at the hour's planned rate; not the slowest repository's own estimate.
+// waiting for the requests spent to leave that hour, then at the hour's planned rate; not the slowest
+// repository's own estimate.
 
 /** Requests per pull request before a repository has measured its own (BENCHMARKS.md, 50 × 8 and 10 × 60). */
 const PRIOR_PER_PULL_REQUEST: Record<Preferences['commitStats'], number> = { off: 0.5, pullrequest: 1.5, commit: 5.5 };
@@ -19,6 +21,12 @@ export interface BudgetView {
   available: number;
   /** Requests planned work may make per hour. */
   plannedPerHour: number;
+  /**
+   * Seconds until `need` requests (at most an hour's planned) are available: the budget knows when
+   * the requests already spent leave the rolling hour, and whether a 429 blocks it. Without it, the
+   * hour's spending is taken as even.
+   */
+  secondsUntil?: (need: number) => number;
 }
 
 /** Requests the record's remaining work is expected to take. */
@@ -40,12 +48,28 @@ function statusesLeft(record: BackfillRecord, total: number): number {
 }
 
 export function etaSeconds(requests: number, budget: BudgetView): number {
-  const beyondThisHour = Math.max(0, requests - budget.available);
-  return Math.ceil((beyondThisHour / Math.max(1, budget.plannedPerHour)) * 3600 + requests * SECONDS_PER_REQUEST);
+  const working = requests * SECONDS_PER_REQUEST;
+  if (requests <= budget.available) return Math.ceil(working);
+  // A backfill spends the hour in a burst, then waits for that burst to leave the rolling hour (or for
+  // a 429's block to end): a steady rate would say "20 minutes" for the whole of a 50-minute wait.
+  const perHour = Math.max(1, budget.plannedPerHour);
+  const thisHour = Math.min(requests, perHour);
+  const firstWait = budget.secondsUntil ? budget.secondsUntil(thisHour) : ((thisHour - budget.available) / perHour) * 3600;
+  const laterHours = (Math.max(0, requests - perHour) / perHour) * 3600;
+  return Math.ceil(firstWait + laterHours + working);
 }
 
 /** The whole backfill's time left, or undefined when nothing is left to do. */
 export function backfillEta(records: BackfillRecord[], commitStats: Preferences['commitStats'], budget: BudgetView, buildStatuses = false): number | undefined {
   const requests = records.reduce((sum, record) => sum + remainingRequests(record, commitStats, buildStatuses), 0);
   return requests ? etaSeconds(requests, budget) : undefined;
+}
+
+/** The budget as the time left sees it, at `now`; `spentSince`: requests made since the snapshot was taken. */
+export function budgetView(snapshot: BudgetSnapshot, now: number, spentSince = 0): BudgetView {
+  return {
+    available: Math.max(0, snapshot.available - spentSince),
+    plannedPerHour: snapshot.planned,
+    secondsUntil: (need) => Math.max(0, (snapshot.availableAt(Math.min(snapshot.planned, need + spentSince)) - now) / 1000),
+  };
 }

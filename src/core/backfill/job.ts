@@ -1,11 +1,11 @@
-import type { BudgetSnapshot, RateBudget } from '../budget/rate-budget';
+import type { RateBudget } from '../budget/rate-budget';
 import { settingsStore, type Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
 import { repositoryGone, type Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage, InvalidInputError } from '../errors';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from '../pipeline/context';
-import { etaSeconds, remainingRequests, type BudgetView } from './eta';
+import { budgetView, etaSeconds, remainingRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, skips, type Phase, type PhaseContext, type PhaseStep } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
 import { failedTry, modeAt, restOfFeedSkipped, type StepFailure } from './retries';
@@ -79,7 +79,7 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
   if (cap <= 0) {
     const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
     const waiting: BackfillRecord = { ...record, state: 'running', updatedAt: ctx.clock.now() };
-    if ((await saveProgress(ctx, { ...waiting, etaSeconds: eta(waiting, deps, budgetView(snapshot, 0)) })) === 'cancelled') return CANCELLED;
+    if ((await saveProgress(ctx, { ...waiting, etaSeconds: eta(waiting, deps, budgetView(snapshot, ctx.clock.now())) })) === 'cancelled') return CANCELLED;
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
@@ -137,7 +137,7 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
       } else {
         current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
       }
-      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, phaseCtx.spent())) })) === 'cancelled') return CANCELLED;
+      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, ctx.clock.now(), phaseCtx.spent())) })) === 'cancelled') return CANCELLED;
     }
     if (spent() < cap && outOfTime()) ctx.log.info({ repository, requests: spent(), slowestMs: slowest }, 'backfill piece out of time; the next piece carries on from its place');
     return { kind: 'continue', delaySeconds: 0 };
@@ -222,8 +222,4 @@ async function restOfFeed(_pc: PhaseContext, record: BackfillRecord): Promise<Ph
 async function rateLimitWait(deps: BackfillDeps): Promise<number> {
   const snapshot = await deps.budget.snapshot();
   return Math.max(1, Math.ceil((snapshot.availableAt(1) - deps.ctx.clock.now()) / 1000));
-}
-
-function budgetView(snapshot: BudgetSnapshot, spentSince: number): BudgetView {
-  return { available: Math.max(0, snapshot.available - spentSince), plannedPerHour: snapshot.planned };
 }
