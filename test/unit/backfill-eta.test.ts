@@ -33,7 +33,8 @@ it('adds the repositories up: fifty that each fit in the hour do not, together',
 
 it('uses a repository\'s own pace once it has one, and the file-stats choice before', () => {
   expect(remainingRequests(record({ total: 20, done: 10, requests: 100 }), 'off')).toBe(100);
-  expect(remainingRequests(record({ total: 20, done: 2, requests: 100 }), 'commit')).toBe(Math.ceil(18 * 5.5));
+  // Every commit: the 18 pull requests left at the pull-request level, and the commits of all 20 (read after them).
+  expect(remainingRequests(record({ total: 20, done: 2, requests: 100 }), 'commit')).toBe(Math.ceil(18 * 1.5) + 20 * 4);
   expect(remainingRequests(record({ total: undefined }), 'off')).toBe(15);
 });
 
@@ -44,6 +45,17 @@ it('adds a request per pull request for build statuses when they are backfilled,
   expect(remainingRequests(record({ total: 120, done: 120, requests: 250, cursor: { phase: 'statuses', page: 1, next: '10' } }), 'pullrequest', true)).toBe(60);
   expect(remainingRequests(record({ total: 120, done: 120, requests: 320, cursor: { phase: 'deployments' } }), 'pullrequest', true)).toBe(0);
   expect(backfillEta([listed], 'pullrequest', hour, true)).toBeGreaterThan(backfillEta([listed], 'pullrequest', hour) ?? 0);
+});
+
+it('counts every commit\'s file stats until the refs phase that reads them has passed, after every pull request is done', () => {
+  // Every pull request done: the refs phase still reads a diffstat per commit (about four per pull request).
+  const listed = record({ total: 120, done: 120, requests: 150, cursor: { phase: 'refs' } });
+  expect(remainingRequests(listed, 'commit')).toBe(480);
+  expect(backfillEta([listed], 'commit', hour)).toBeGreaterThan(0);
+  expect(remainingRequests(listed, 'pullrequest')).toBe(0);
+  // Half-way through the pull requests, at their own measured pace, and the commits' stats to come.
+  expect(remainingRequests(record({ total: 120, done: 60, requests: 80, cursor: { phase: 'lifecycle' } }), 'commit')).toBe(80 + 480);
+  expect(remainingRequests(record({ total: 120, done: 120, requests: 700, cursor: { phase: 'statuses' } }), 'commit')).toBe(0);
 });
 
 it('counts nothing for finished, failed or cancelled repositories, and says nothing when all are', () => {

@@ -33,8 +33,21 @@ export interface BudgetView {
 export function remainingRequests(record: BackfillRecord, commitStats: Preferences['commitStats'], buildStatuses = false): number {
   if (record.state === 'done' || record.state === 'failed' || record.state === 'gone' || record.state === 'cancelled') return 0;
   if (record.total === undefined) return PRIOR_PER_REPOSITORY;
-  const perUnit = record.done >= MEASURED_AFTER && record.requests > 0 ? record.requests / record.done : PRIOR_PER_PULL_REQUEST[commitStats];
-  return Math.ceil(Math.max(0, record.total - record.done) * perUnit) + (buildStatuses ? statusesLeft(record, record.total) : 0);
+  // Every commit's stats are counted on their own (below): the pull requests go at the pull-request level.
+  const prior = PRIOR_PER_PULL_REQUEST[commitStats === 'commit' ? 'pullrequest' : commitStats];
+  const perUnit = record.done >= MEASURED_AFTER && record.requests > 0 ? record.requests / record.done : prior;
+  return Math.ceil(Math.max(0, record.total - record.done) * perUnit) + (commitStats === 'commit' ? commitStatsLeft(record, record.total) : 0) + (buildStatuses ? statusesLeft(record, record.total) : 0);
+}
+
+/**
+ * Every commit's file stats are read in the refs phase, after every pull request is done (`done` no
+ * longer moves): without them, the time left read "none" for the hours the diffstats take. Counted at
+ * the prior's difference per pull request until the phase has passed.
+ */
+function commitStatsLeft(record: BackfillRecord, total: number): number {
+  const phase = record.cursor?.phase;
+  if (phase === 'statuses' || phase === 'deployments') return 0;
+  return total * (PRIOR_PER_PULL_REQUEST.commit - PRIOR_PER_PULL_REQUEST.pullrequest);
 }
 
 /** Build statuses come after every pull request is done (`done` no longer moves): one request each. */
