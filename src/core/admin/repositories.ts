@@ -54,16 +54,18 @@ async function row(ctx: AdminContext, catalog: Catalog, repository: CatalogRepos
     selected: isSelectedIn(state, repository.uuid),
     prComments: { value: override ?? preferences.prComments, overridden: override !== undefined },
     ...(lastEvent.success ? { lastEvent: { key: lastEvent.data.lastEventKey, at: lastEvent.data.lastEventAt, deliveredAt: lastEvent.data.lastDeliveredAt } } : {}),
-    ...(backfill ? { backfill: backfillView(backfill) } : {}),
+    ...(backfill ? { backfill: backfillView(backfill, ctx.clock.now()) } : {}),
   };
 }
 
-export function backfillView(record: BackfillRecord): BackfillView {
+/** `now`: the time left was the piece's when it saved the record; the page shows what remains of it. */
+export function backfillView(record: BackfillRecord, now: number): BackfillView {
+  const etaSeconds = record.etaSeconds === undefined ? undefined : Math.ceil(record.etaSeconds - Math.max(0, now - record.updatedAt) / 1000);
   return {
     state: record.state,
     done: record.done,
     ...(record.total !== undefined ? { total: record.total } : {}),
-    ...(record.etaSeconds !== undefined ? { etaSeconds: record.etaSeconds } : {}),
+    ...(etaSeconds !== undefined && etaSeconds > 0 ? { etaSeconds } : {}),
     ...(record.error ? { error: record.error } : {}),
     ...(record.skippedCount ? { skipped: { count: record.skippedCount, recent: record.skipped.map((s) => `${s.what}: ${s.reason}`) } } : {}),
   };

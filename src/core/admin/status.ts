@@ -83,7 +83,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
-    backfill: backfillSummary(backfills, catalog, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now), preferences.backfillBuildStatuses)),
+    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now), preferences.backfillBuildStatuses)),
   };
 }
 
@@ -135,7 +135,7 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
 }
 
 /** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */
-function backfillSummary(records: BackfillRecord[], catalog: Catalog | undefined, etaSeconds: number | undefined): StatusView['backfill'] {
+function backfillSummary(records: BackfillRecord[], catalog: Catalog | undefined, now: number, etaSeconds: number | undefined): StatusView['backfill'] {
   // A deleted repository's backfill is neither to do nor done: it is shown, and counts nowhere.
   const shown = records.filter((r) => r.state !== 'cancelled');
   const live = shown.filter((r) => r.state !== 'gone');
@@ -145,7 +145,7 @@ function backfillSummary(records: BackfillRecord[], catalog: Catalog | undefined
     .filter((r) => r.state !== 'done' || r.skippedCount > 0)
     .sort((a, b) => b.updatedAt - a.updatedAt)
     .slice(0, 20)
-    .map((r) => ({ repository: r.repository, name: nameOf(r, catalog), ...backfillView(r) }));
+    .map((r) => ({ repository: r.repository, name: nameOf(r, catalog), ...backfillView(r, now) }));
   return {
     repositories: live.length,
     finished: live.filter((r) => r.state === 'done').length,

@@ -114,8 +114,9 @@ export async function requestBackfill(store: KeyValueStore, repositories: Array<
     if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
     const waiting = { at: options.now, reason: WAITING_FOR_A_CHAIN };
+    // Its time left was said before it stopped, maybe days ago (its next piece says it again).
     const record: BackfillRecord = resume
-      ? { ...existing, ...(name !== undefined ? { name } : {}), state: 'queued', chain: newChain(options.now), updatedAt: options.now, parked: waiting }
+      ? { ...existing, ...(name !== undefined ? { name } : {}), etaSeconds: undefined, state: 'queued', chain: newChain(options.now), updatedAt: options.now, parked: waiting }
       : {
           repository,
           ...(name !== undefined ? { name } : {}),
