@@ -52,6 +52,8 @@ const PIECE_MS = 30_000;
  * the progress write, the budget's flush and the push of what the piece staged with its successor.
  */
 const END_MARGIN_MS = 10_000;
+/** How often a backfill waiting for paused deliveries looks again (well inside the watchdog's half hour). */
+const PAUSED_RECHECK_SECONDS = 300;
 const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 
 /** `chain`: the chain of pieces this one belongs to (state.ts); another chain's record is not this piece's to advance. */
@@ -70,9 +72,17 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
   const record = unparked(stored);
   // The selection decides, not the record: a piece that was running when the repository was
   // deselected may have written its progress over the cancellation.
-  if (!(await settingsStore(ctx.store, ctx.secrets).isSelected(repository))) {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  if (!(await settings.isSelected(repository))) {
     await saveBackfill(ctx.store, { ...record, state: 'cancelled', updatedAt: ctx.clock.now() });
     return CANCELLED;
+  }
+  // PanDev paused deliveries (410, a web page at its URL) until an admin checks the connection again:
+  // what a piece read now would only wait in the outbox, after spending the hour's Bitbucket requests
+  // the live path and the reconciliation need. It looks again later; its record shows it is carried.
+  if ((await settings.connection())?.disabled) {
+    if ((await saveProgress(ctx, { ...record, state: 'running', updatedAt: ctx.clock.now() })) === 'cancelled') return CANCELLED;
+    return { kind: 'continue', delaySeconds: PAUSED_RECHECK_SECONDS };
   }
   const snapshot = await deps.budget.snapshot();
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
