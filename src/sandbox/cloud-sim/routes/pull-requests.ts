@@ -2,7 +2,7 @@
 import { log } from '../model/graph';
 import type { PullRequest, Repository } from '../model/types';
 import { fail, listResponse, objectResponse } from '../http/respond';
-import type { RequestContext, Route } from '../http/types';
+import type { HttpResult, RequestContext, Route } from '../http/types';
 import { commit } from '../render/commits';
 import { repoApi } from '../render/context';
 import { activityEntry, LIST_HIDDEN_FIELDS, pullRequest } from '../render/pull-requests';
@@ -19,15 +19,14 @@ function wantedStates(ctx: RequestContext): string[] {
   return requested.length > 0 ? requested : ['OPEN'];
 }
 
-/** Newest first across every pull request given. */
-function activityOf(ctx: RequestContext, repo: Repository, prs: PullRequest[]): unknown[] {
-  return prs
-    .flatMap((pr) => pr.activity.map((entry) => ({ pr, entry })))
-    .sort((a, b) => b.entry.date - a.entry.date)
-    .map(({ pr, entry }) => activityEntry(ctx.runtime.render, repo, pr, entry));
+/** Newest first across every pull request given; only the page asked for is rendered. */
+function activityOf(ctx: RequestContext, repo: Repository, prs: PullRequest[]): HttpResult {
+  const entries = prs.flatMap((pr) => pr.activity.map((entry) => ({ pr, entry }))).sort((a, b) => b.entry.date - a.entry.date);
+  return listResponse(ctx, entries, {
+    maxPagelen: 50, counted: false,
+    render: (item) => activityEntry(ctx.runtime.render, repo, (item as typeof entries[number]).pr, (item as typeof entries[number]).entry),
+  });
 }
-
-const ACTIVITY_PAGE = { maxPagelen: 50, counted: false };
 
 export const pullRequestRoutes: Route[] = [
   {
@@ -45,7 +44,7 @@ export const pullRequestRoutes: Route[] = [
     method: 'GET', template: '/repositories/{workspace}/{repo_slug}/pullrequests/activity',
     handler: (ctx) => {
       const repo = requireRepository(ctx);
-      return listResponse(ctx, activityOf(ctx, repo, [...repo.pullRequests.values()]), ACTIVITY_PAGE);
+      return activityOf(ctx, repo, [...repo.pullRequests.values()]);
     },
   },
   {
@@ -59,7 +58,7 @@ export const pullRequestRoutes: Route[] = [
     method: 'GET', template: '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/activity',
     handler: (ctx) => {
       const repo = requireRepository(ctx);
-      return listResponse(ctx, activityOf(ctx, repo, [requirePullRequest(ctx, repo)]), ACTIVITY_PAGE);
+      return activityOf(ctx, repo, [requirePullRequest(ctx, repo)]);
     },
   },
   {
