@@ -24,6 +24,12 @@ export interface ActivityRead {
   backlog?: ActivityBacklog;
   /** The oldest instant this pass read down to: pull requests updated since then are looked up. */
   since: number;
+  /**
+   * What the top alone covers: its entries (the first `recent` of `entries`) and the instant they go
+   * down to. The rest, when an earlier pass owed some, is older and may name pull requests updated
+   * long before the top's.
+   */
+  top: { recent: number; since: number };
 }
 
 /** `stop`: asked before each next page with the entries read so far; true leaves the rest owed. */
@@ -34,11 +40,15 @@ export async function readActivity(client: CloudClient, params: { workspace: str
   const floor = Math.min(watermark, owed?.floor ?? watermark);
   // The top alone filled the pass: its continuation goes down to the lowest floor still owed, which
   // covers an older backlog's range too.
-  if (top.next) return { entries: top.entries, backlog: { next: top.next, floor }, since: oldest(top.entries, watermark) };
-  if (!owed) return { entries: top.entries, since: watermark };
+  if (top.next) {
+    const since = oldest(top.entries, watermark);
+    return { entries: top.entries, backlog: { next: top.next, floor }, since, top: { recent: top.entries.length, since } };
+  }
+  const whole = { recent: top.entries.length, since: watermark };
+  if (!owed) return { entries: top.entries, since: watermark, top: whole };
   const rest = await readDown(client, { next: owed.next }, owed.floor, ACTIVITY_PAGES - top.pages, (entries) => stop([...top.entries, ...entries]));
   const entries = [...top.entries, ...rest.entries];
-  return { entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, watermark) : owed.floor };
+  return { entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, watermark) : owed.floor, top: whole };
 }
 
 async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number, stop: StopReading): Promise<{ entries: ActivityEntry[]; next?: string; pages: number }> {

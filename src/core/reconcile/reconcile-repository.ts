@@ -112,26 +112,63 @@ async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt
   const outOfTime = input.outOfTime ?? (() => false);
   const stop = (entries: ActivityEntry[]) => outOfTime(2 + Math.ceil((new Set(entries.map((entry) => entry.pull_request.id)).size + 50) / 50));
   const read = await readActivity(client, params, input.watermark, input.activityBacklog, stop);
-  const owed = read.backlog ? { activityBacklog: read.backlog } : {};
-  if (!read.entries.length) return { items: [], ...owed };
-  const pullRequests = new Map<number, PullRequest>();
-  const query = { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(read.since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS };
-  for await (const page of client.pages({ endpoint: 'pullRequests', params, query }, PullRequestPage.shape.values.element, 20)) {
-    for (const pr of page) pullRequests.set(pr.id, pr);
-  }
-  // Past the list's pages (a backlog of many pull requests), each one the log names is read alone.
-  for (const id of new Set(read.entries.map((entry) => entry.pull_request.id))) {
-    if (!pullRequests.has(id)) pullRequests.set(id, await client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: String(id) }, query: { fields: FULL_PULL_REQUEST_FIELDS } }, PullRequestPage.shape.values.element));
+  if (!read.entries.length) return { items: [], ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
+  const pullRequests = await namedPullRequests(input, read.since, new Set(read.entries.map((entry) => entry.pull_request.id)));
+  let { entries, since, backlog } = read;
+  const missing = entries.filter((entry) => !pullRequests.has(entry.pull_request.id));
+  if (missing.length) {
+    // Out of time before every pull request the log named was read. Entries from the rest an earlier
+    // pass owed (older, so last in the list) are owed again, whole: the next pass reads that rest anew.
+    // The top's own are always found in time (the list's first pages, which the reserve counts).
+    const recent = new Set(entries.slice(0, read.top.recent));
+    if (!input.activityBacklog || missing.some((entry) => recent.has(entry))) throw new PassOutOfTimeError();
+    entries = [...recent];
+    since = read.top.since;
+    backlog = input.activityBacklog;
   }
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const items: Prebuilt[] = [];
   for (const pr of pullRequests.values()) {
-    const context = { workspace, repository: repositoryObject, pullRequest: pr, since: read.since, origin: 'reconcile' as const };
+    const context = { workspace, repository: repositoryObject, pullRequest: pr, since, origin: 'reconcile' as const };
     // Like the live triggers, without a commit list: only the backfill holds the graph it comes from.
     items.push(...lifecycleEvents(context));
-    items.push(...activityEvents(context, read.entries.filter((entry) => entry.pull_request.id === pr.id)));
+    items.push(...activityEvents(context, entries.filter((entry) => entry.pull_request.id === pr.id)));
   }
-  return { items, ...owed };
+  return { items, ...(backlog ? { activityBacklog: backlog } : {}) };
+}
+
+/** The reads left after a pull request's: the repository object. */
+const AFTER_PULL_REQUESTS = 1;
+
+/**
+ * The pull requests updated since `since`, newest first, and any the log named past the list's pages
+ * read alone. Rest owed from an outage reaches far back, so the list may be long: it stops between
+ * requests when the next would end past the deadline, and the caller owes what it did not find.
+ */
+async function namedPullRequests(input: ReconcileInput, since: number, named: Set<number>): Promise<Map<number, PullRequest>> {
+  const { client, workspace, repository } = input;
+  const params = { workspace, repo_slug: repository };
+  const outOfTime = input.outOfTime ?? (() => false);
+  const pullRequests = new Map<number, PullRequest>();
+  const query = { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS };
+  for await (const page of client.pages({ endpoint: 'pullRequests', params, query }, PullRequestPage.shape.values.element, 20)) {
+    for (const pr of page) pullRequests.set(pr.id, pr);
+    if (outOfTime(1 + AFTER_PULL_REQUESTS)) return pullRequests;
+  }
+  for (const id of named) {
+    if (pullRequests.has(id)) continue;
+    if (outOfTime(1 + AFTER_PULL_REQUESTS)) break;
+    pullRequests.set(id, await client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: String(id) }, query: { fields: FULL_PULL_REQUEST_FIELDS } }, PullRequestPage.shape.values.element));
+  }
+  return pullRequests;
+}
+
+/** A pass that could not read the pull requests of the newest activity in time: it fails, its watermark stays. */
+export class PassOutOfTimeError extends Error {
+  constructor() {
+    super('The pass ran short of time before it could read the pull requests the newest activity names; the next pass reads the same period again. If this repeats, Bitbucket is answering slowly: lower the request rate or check its status.');
+    this.name = 'PassOutOfTimeError';
+  }
 }
 
 /**
