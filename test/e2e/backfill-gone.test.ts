@@ -46,6 +46,19 @@ it('reports a repository deleted during its backfill by name and skips it, witho
   expect(status.backfill).toMatchObject({ repositories: 3, finished: 3 });
   expect(status.backfill.active).toEqual([expect.objectContaining({ repository: victim.uuid, name: victim.name, state: 'gone' })]);
   expect(status.notes).toEqual([expect.objectContaining({ severity: 'info', text: expect.stringContaining(victim.name) })]);
+
+  // A week on, the deletion is old news: no note, no row.
+  for (const key of sb.host.kvs.keys('backfill:')) {
+    const record = (await sb.host.kvs.get(key)) as BackfillRecord;
+    if (record.repository === victim.uuid) await sb.host.kvs.set(key, { ...record, updatedAt: Date.now() - 8 * 24 * 3_600_000 });
+  }
+  const later = data(await call('status/get'));
+  expect({ notes: later.notes, active: later.backfill.active }).toEqual({ notes: [], active: [] });
+
+  // A repository the admin stops forwarding leaves the backfill's counts.
+  const dropped = [...sb.simulator.model.repositories.values()][0]!;
+  data(await call('repositories/select', { scope: 'repositories', repositories: [dropped.uuid], selected: false }));
+  expect(data(await call('status/get')).backfill).toMatchObject({ repositories: 2, finished: 2 });
 }, 120_000);
 
 it('fails the backfill of a repository the app can no longer read, and asks for attention', async () => {

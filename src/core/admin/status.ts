@@ -13,7 +13,7 @@ import { loadCatalogOrStale, type Catalog } from './catalog';
 import { CHECK_KEY } from './connection';
 import type { AdminContext } from './context';
 import { backfillView } from './repositories';
-import { selectionState, summarize } from './selection';
+import { isSelectedIn, selectionState, summarize } from './selection';
 
 // The Status part: one badge an admin can trust at a glance, and the reasons behind it, each saying
 // what to do.
@@ -21,13 +21,14 @@ import { selectionState, summarize } from './selection';
 const ReconcilePass = z.object({ finishedAt: z.number() });
 const Delivered = z.object({ lastDeliveredAt: z.number() });
 const DEAD_LETTER_COUNT_CAP = 100;
+const GONE_SHOWN_MS = 7 * 24 * 3600_000;
 
 export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const settings = settingsStore(ctx.store, ctx.secrets);
   const now = ctx.clock.now();
   const preferences = await settings.preferences();
   const budget = new RateBudget(ctx.store, ctx.clock, { limitPerHour: async () => preferences.requestsPerHour });
-  const [connection, credentials, listing, state, deliveries, dead, backfills, lastDelivery, reconcile, check, snapshot] = await Promise.all([
+  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot] = await Promise.all([
     settings.connection(),
     settings.credentials(),
     // Bitbucket refusing the list (429, 5xx) must not take the whole status with it.
@@ -42,6 +43,8 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     budget.snapshot(),
   ]);
   const { catalog, error: listError } = listing;
+  // Only what the admin forwards counts; a deleted repository is mentioned for a week, then let be.
+  const backfills = allBackfills.filter((b) => isSelectedIn(state, b.repository) && !(b.state === 'gone' && now - b.updatedAt > GONE_SHOWN_MS));
   const selection = catalog && summarize(catalog, state);
   const reading = listing.loading;
   const notes: StatusNote[] = [];
