@@ -95,6 +95,30 @@ describe('configuration', () => {
     ]);
   });
 
+  it('refuses http:// to a host off this machine unless the operator opts in: tokens and signed bodies would cross the network in clear text', () => {
+    expect(problems(() => loadConfig({ env: { ...minimal, PANDEV_URL: 'http://ingest.example.com', BITBUCKET_URL: 'http://10.0.0.7:7990' } }))).toEqual([
+      'BITBUCKET_URL (YAML: bitbucket.url) is http:// to 10.0.0.7: the personal access token would cross the network in clear text. Use https:// (BITBUCKET_CA_FILE for an internal CA), or set BITBUCKET_ALLOW_HTTP=1 (YAML: bitbucket.allowHttp) if you accept that',
+      'PANDEV_URL (YAML: pandev.url) is http:// to ingest.example.com: the ingest token and every signed delivery would cross the network in clear text. Use https:// (PANDEV_CA_FILE for an internal CA), or set PANDEV_ALLOW_HTTP=1 (YAML: pandev.allowHttp) if you accept that',
+    ]);
+    const warnings: string[] = [];
+    const optedIn = loadConfig({ env: { ...minimal, PANDEV_URL: 'http://ingest.example.com', PANDEV_ALLOW_HTTP: '1', BITBUCKET_URL: 'http://10.0.0.7:7990', BITBUCKET_ALLOW_HTTP: 'true' }, warn: (w) => warnings.push(w) });
+    expect(optedIn.pandev.url).toBe('http://ingest.example.com');
+    expect(warnings).toEqual([
+      'BITBUCKET_URL is http:// to 10.0.0.7 (BITBUCKET_ALLOW_HTTP is set): the personal access token crosses the network in clear text',
+      'PANDEV_URL is http:// to ingest.example.com (PANDEV_ALLOW_HTTP is set): the ingest token and every signed delivery cross the network in clear text',
+    ]);
+    const yaml = path.join(dir, 'allow-http.yaml');
+    writeFileSync(yaml, 'pandev:\n  allowHttp: true\n');
+    expect(loadConfig({ file: yaml, env: { ...minimal, PANDEV_URL: 'http://ingest.example.com' }, warn: () => undefined }).pandev.url).toBe('http://ingest.example.com');
+    expect(problems(() => loadConfig({ env: { ...minimal, PANDEV_ALLOW_HTTP: 'maybe' } }))).toEqual(['PANDEV_ALLOW_HTTP (YAML: pandev.allowHttp) must be 1 or 0 (true or false)']);
+    // This host itself (the sandbox, a sidecar proxy that adds TLS) is no network to cross.
+    for (const url of ['http://127.0.0.1:4321', 'http://localhost:4321', 'http://[::1]:4321', 'http://sink.localhost']) {
+      warnings.length = 0;
+      expect(loadConfig({ env: { ...minimal, PANDEV_URL: url, BITBUCKET_URL: url }, warn: (w) => warnings.push(w) }).pandev.url).toBe(url);
+      expect(warnings).toEqual([]);
+    }
+  });
+
   it('refuses a Cloud URL with a path (the /2.0 of the API docs), which would be asked for /2.0/2.0/...', () => {
     const cloud = { ...minimal, BITBUCKET_EDITION: 'cloud', BITBUCKET_WORKSPACE: 'acme' };
     expect(problems(() => loadConfig({ env: { ...cloud, BITBUCKET_URL: 'https://api.bitbucket.org/2.0/' } }))).toEqual([

@@ -45,6 +45,7 @@ Configuration (environment variables override the YAML file; tokens are never co
   BITBUCKET_PROJECTS       comma-separated project key globs, !glob to exclude (default: all)
   BITBUCKET_REPOS          comma-separated PROJECT/slug globs, !glob to exclude (default: all)
   BITBUCKET_CA_FILE        PEM file of the CA that signed Bitbucket's certificate
+  BITBUCKET_ALLOW_HTTP     1: accept an http:// BITBUCKET_URL off this host (the PAT then travels in clear text)
   BITBUCKET_REQUESTS_PER_SECOND  steady cap on requests to Bitbucket (default 5: Data Center's bucket refills 5/s)
   BITBUCKET_CONCURRENCY    requests to Bitbucket in flight at once (default 4)
   BITBUCKET_REQUESTS_PER_HOUR  Cloud: the token's allowance per rolling hour (default 1000)
@@ -52,6 +53,7 @@ Configuration (environment variables override the YAML file; tokens are never co
   PANDEV_TOKEN[_FILE]      PanDev ingest token
   PANDEV_SIGNING_SECRET[_FILE]  shared secret of the X-Hub-Signature PanDev verifies
   PANDEV_CA_FILE           PEM file of the CA that signed PanDev's certificate
+  PANDEV_ALLOW_HTTP        1: accept an http:// PANDEV_URL off this host (token and bodies then travel in clear text)
   BRIDGE_DB                SQLite state file (default ./pandev-bridge.db, created with mode 0600)
   BRIDGE_POLL_SECONDS      seconds between poll passes (default 60)
   BRIDGE_BACKFILL_DAYS     history replayed on the first pass (default 30)

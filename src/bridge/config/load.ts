@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fileProblems, secretFileWarning } from './files';
 import { Tuning } from '../../core/config/settings';
-import { BridgeConfig, sources } from './schema';
+import { BridgeConfig, clearText, clearTextHost, sources } from './schema';
 
 // Configuration = the YAML file (`--config`) overlaid by the environment (so a container can change
 // one setting without a new file). Secrets come from the environment or from files the YAML names,
@@ -23,9 +23,9 @@ const any = z.unknown().optional();
 const YamlFile = z.strictObject({
   bitbucket: Section({
     edition: any, url: any, contextPath: any, tokenFile: any, username: any, workspace: any, projects: any, repos: any,
-    caFile: any, timeoutSeconds: any, requestsPerSecond: any, requestsPerHour: any, burst: any, concurrency: any, instanceId: any,
+    caFile: any, timeoutSeconds: any, requestsPerSecond: any, requestsPerHour: any, burst: any, concurrency: any, instanceId: any, allowHttp: any,
   }),
-  pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any }),
+  pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any, allowHttp: any }),
   bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, webhookListen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
   tuning: Section(Object.fromEntries(Object.keys(Tuning.shape).map((key) => [key, any]))),
 });
@@ -54,6 +54,12 @@ export function loadConfig(options: { file?: string; env?: Env; warn?: (message:
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
   const files = fileProblems(parsed.data, whereIs);
   if (files.length) throw new ConfigError(files);
+  for (const section of ['bitbucket', 'pandev'] as const) {
+    const host = clearTextHost(parsed.data[section].url);
+    const { env: name, what, crosses, optIn } = clearText[section];
+    // Only an operator who opted in gets this far with such a URL: said at every start, not refused.
+    if (host) warn(`${name} is http:// to ${host} (${optIn} is set): ${what} ${crosses} the network in clear text`);
+  }
   return parsed.data;
 }
 
@@ -98,7 +104,7 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
 }
 
 // Names are fixed (README): operators script them.
-const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
+const plain: Array<[string, string, string, 'text' | 'number' | 'list' | 'flag']> = [
   ['BITBUCKET_EDITION', 'bitbucket', 'edition', 'text'],
   ['BITBUCKET_URL', 'bitbucket', 'url', 'text'],
   ['BITBUCKET_CONTEXT_PATH', 'bitbucket', 'contextPath', 'text'],
@@ -110,6 +116,8 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list']> = [
   ['BITBUCKET_REQUESTS_PER_SECOND', 'bitbucket', 'requestsPerSecond', 'number'],
   ['BITBUCKET_CONCURRENCY', 'bitbucket', 'concurrency', 'number'],
   ['BITBUCKET_REQUESTS_PER_HOUR', 'bitbucket', 'requestsPerHour', 'number'],
+  ['BITBUCKET_ALLOW_HTTP', 'bitbucket', 'allowHttp', 'flag'],
+  ['PANDEV_ALLOW_HTTP', 'pandev', 'allowHttp', 'flag'],
   ['PANDEV_URL', 'pandev', 'url', 'text'],
   ['PANDEV_CA_FILE', 'pandev', 'caFile', 'text'],
   ['BRIDGE_DB', 'bridge', 'db', 'text'],
@@ -134,6 +142,8 @@ function mergeEnv(env: Env, raw: Raw, report: Report): void {
     const value = env[name];
     if (value === undefined || value === '') continue;
     if (type === 'number') raw[section]![key] = /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+    // Anything else stays a string, which the schema refuses naming the variable.
+    else if (type === 'flag') raw[section]![key] = /^\s*(1|true|yes)\s*$/i.test(value) ? true : /^\s*(0|false|no)\s*$/i.test(value) ? false : value;
     else if (type === 'list') raw[section]![key] = value.split(',').map((item) => item.trim()).filter(Boolean);
     else raw[section]![key] = value.trim();
   }

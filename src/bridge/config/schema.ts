@@ -19,6 +19,26 @@ const UrlWithoutCredentials = (tokenSetting: string) =>
     return !url?.username && !url?.password;
   }, `must not contain a user name or password: the token goes in ${tokenSetting}`);
 const Text = z.string().trim().min(1, 'must not be empty');
+const AllowHttp = z.boolean({ error: 'must be 1 or 0 (true or false)' }).default(false);
+
+/**
+ * The host of an http:// URL that leaves this machine, or nothing. Loopback is no network to cross:
+ * the sandbox, the tests and a TLS-terminating sidecar live there.
+ */
+export function clearTextHost(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  if (url.protocol !== 'http:') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const loopback = host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+  return loopback ? undefined : host;
+}
+
+/** What crosses the network with each URL, for the refusal and the warning. */
+export const clearText = {
+  bitbucket: { env: 'BITBUCKET_URL', what: 'the personal access token', crosses: 'crosses', optIn: 'BITBUCKET_ALLOW_HTTP', yaml: 'bitbucket.allowHttp', ca: 'BITBUCKET_CA_FILE' },
+  pandev: { env: 'PANDEV_URL', what: 'the ingest token and every signed delivery', crosses: 'cross', optIn: 'PANDEV_ALLOW_HTTP', yaml: 'pandev.allowHttp', ca: 'PANDEV_CA_FILE' },
+} as const;
 
 export const ShardSpec = z
   .string()
@@ -68,6 +88,8 @@ export const BridgeConfig = z
       concurrency: z.number().int().positive().max(64).default(4),
       /** Part of every delivery id; defaults to the instance URL, so keep it when the host name changes. */
       instanceId: Text.optional(),
+      /** http:// to a host off this machine: the token would travel in clear text, so only when asked. */
+      allowHttp: AllowHttp,
     }),
     pandev: z.object({
       url: UrlWithoutCredentials('PANDEV_TOKEN or PANDEV_TOKEN_FILE'),
@@ -77,6 +99,7 @@ export const BridgeConfig = z
       /** Where the secrets were read from, if files: read again before each batch of deliveries. */
       tokenFile: z.string().optional(),
       signingSecretFile: z.string().optional(),
+      allowHttp: AllowHttp,
     }),
     bridge: z.object({
       db: Text.default('./pandev-bridge.db'),
@@ -103,6 +126,15 @@ export const BridgeConfig = z
       const bitbucket = config.bitbucket as Partial<BridgeConfig['bitbucket']> | undefined;
       if (bitbucket?.edition === 'cloud' && !bitbucket.workspace) {
         ctx.addIssue({ code: 'custom', path: ['bitbucket', 'workspace'], message: 'is required for the cloud edition: the workspace slug to poll' });
+      }
+      // Bearer tokens and signed bodies in clear text can be read (and the token reused) by anyone on the path.
+      for (const section of ['bitbucket', 'pandev'] as const) {
+        const settings = config[section] as { url?: unknown; allowHttp?: unknown } | undefined;
+        const host = clearTextHost(settings?.url);
+        const { what, optIn, yaml, ca } = clearText[section];
+        if (host && settings?.allowHttp !== true) {
+          ctx.addIssue({ code: 'custom', path: [section, 'url'], message: `is http:// to ${host}: ${what} would cross the network in clear text. Use https:// (${ca} for an internal CA), or set ${optIn}=1 (YAML: ${yaml}) if you accept that` });
+        }
       }
     },
     { when: () => true },
@@ -145,10 +177,12 @@ export const sources: Record<string, { env?: string; yaml: string }> = {
   'bitbucket.timeoutSeconds': { yaml: 'bitbucket.timeoutSeconds' },
   'bitbucket.burst': { yaml: 'bitbucket.burst' },
   'bitbucket.instanceId': { yaml: 'bitbucket.instanceId' },
+  'bitbucket.allowHttp': { env: 'BITBUCKET_ALLOW_HTTP', yaml: 'bitbucket.allowHttp' },
   'pandev.url': { env: 'PANDEV_URL', yaml: 'pandev.url' },
   'pandev.token': { env: 'PANDEV_TOKEN or PANDEV_TOKEN_FILE', yaml: 'pandev.tokenFile' },
   'pandev.signingSecret': { env: 'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE', yaml: 'pandev.signingSecretFile' },
   'pandev.caFile': { env: 'PANDEV_CA_FILE', yaml: 'pandev.caFile' },
+  'pandev.allowHttp': { env: 'PANDEV_ALLOW_HTTP', yaml: 'pandev.allowHttp' },
   'bridge.db': { env: 'BRIDGE_DB', yaml: 'bridge.db' },
   'bridge.pollSeconds': { env: 'BRIDGE_POLL_SECONDS', yaml: 'bridge.pollSeconds' },
   'bridge.backfillDays': { env: 'BRIDGE_BACKFILL_DAYS', yaml: 'bridge.backfillDays' },
