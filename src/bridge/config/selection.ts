@@ -18,6 +18,12 @@ export interface Selection {
   repository(repo: RepositoryName): boolean;
   /** Selected by the globs, whichever bridge polls it: the webhooks it takes (one Service fronts every shard). */
   selected(repo: RepositoryName): boolean;
+  /**
+   * What an operator should hear after a listing: each include pattern that matches none of the
+   * repositories the token can read (a typo, a project name for its key, a permission missing), and a
+   * selection that leaves nothing to poll. Otherwise the bridge is healthy and sends nothing.
+   */
+  warnings(readable: RepositoryName[], polled: number): string[];
 }
 
 export function selection(options: { projects: string[]; repos: string[]; shard: ShardSpec }): Selection {
@@ -27,6 +33,17 @@ export function selection(options: { projects: string[]; repos: string[]; shard:
     project: (key) => projects(key),
     repository: (repo) => selected(repo) && inShard(repo.stableId, options.shard),
     selected,
+    warnings(readable, polled) {
+      const unmatched = (patterns: string[], name: (repo: RepositoryName) => string) =>
+        patterns.filter((p) => !p.startsWith('!')).filter((p) => !readable.some((repo) => globRegExp(p).test(name(repo))));
+      const messages = [
+        ...unmatched(options.projects, (repo) => repo.project).map((p) => `BITBUCKET_PROJECTS (YAML: bitbucket.projects) pattern ${p} matches no project of the repositories the token can read: check the spelling (project keys, e.g. PRJ, not names) and that the token's user can read the project`),
+        ...unmatched(options.repos, (repo) => `${repo.project}/${repo.slug}`).map((p) => `BITBUCKET_REPOS (YAML: bitbucket.repos) pattern ${p} matches no repository the token can read: check the spelling (PROJECT/slug) and that the token's user can read the repository`),
+      ];
+      if (polled > 0) return messages;
+      if (!readable.length) return [...messages, "the token can read no repository: give its user read access to the projects to poll (Data Center: a PAT with Project read and Repository read); `pandev-bitbucket check` shows what it reads"];
+      return [...messages, 'no repository is selected: BITBUCKET_PROJECTS, BITBUCKET_REPOS and BRIDGE_SHARD leave nothing to poll among the repositories the token can read; `pandev-bitbucket check` lists them'];
+    },
   };
   function selected(repo: RepositoryName): boolean {
     return projects(repo.project) && repos(`${repo.project}/${repo.slug}`);

@@ -10,7 +10,7 @@ import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
 import { pushedSince, repositoriesChangedSince } from '../../core/reconcile/repositories';
 import type { BridgeConfig } from '../config/schema';
-import { selection } from '../config/selection';
+import { selection, type RepositoryName } from '../config/selection';
 import type { BridgeContext } from '../context';
 import { cloudTransport } from '../http/bitbucket';
 import { hourlyBudget } from '../http/hourly-budget';
@@ -72,7 +72,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
         async targets(refresh) {
           workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
           if (!repositories || refresh || relist) {
-            repositories = await listCloudRepositories(client, workspace, select);
+            repositories = await listCloudRepositories(client, workspace, select, bridge.log);
             relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
             await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
@@ -130,15 +130,19 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
   };
 }
 
-async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>): Promise<CloudRepository[]> {
+async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<CloudRepository[]> {
   const found: CloudRepository[] = [];
+  const readable: RepositoryName[] = [];
   const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.name,values.full_name,values.type,values.project.key,next' };
   for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, RepositoryPage.shape.values.element, 200)) {
     for (const repo of page) {
       const slug = (repo.slug as string | undefined) ?? repo.name;
       const project = (repo.project as { key?: string } | undefined)?.key ?? '';
-      if (select.repository({ project, slug, stableId: repo.uuid })) found.push({ uuid: repo.uuid, slug, project });
+      const name = { project, slug, stableId: repo.uuid };
+      readable.push(name);
+      if (select.repository(name)) found.push({ uuid: repo.uuid, slug, project });
     }
   }
+  for (const warning of select.warnings(readable, found.length)) log.warn({}, warning);
   return found;
 }

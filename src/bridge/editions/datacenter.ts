@@ -51,7 +51,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
         name: 'datacenter',
         async targets(refresh) {
           if (!repositories || refresh || relist) {
-            repositories = await listRepositories(client, select);
+            repositories = await listRepositories(client, select, bridge.log);
             relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
             await deps.state.markUnlisted(new Set(repositories.map((repository) => String(repository.id))), bridge.ctx.clock.now());
