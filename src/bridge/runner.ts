@@ -1,7 +1,7 @@
 import { sweepOutbox } from '../core/pipeline/sweep';
 import { errorMessage } from '../core/errors';
 import type { Clock } from '../core/ports';
-import type { BridgeConfig } from './config/schema';
+import { isLoopback, type BridgeConfig } from './config/schema';
 import { openBridge, resumeOutbox, type BridgeContext } from './context';
 import type { EditionSetup, PollTarget } from './editions/edition';
 import { editionSetup } from './editions';
@@ -127,6 +127,12 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   });
   const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
   if (options.resume !== false && edition.resume) track(edition.resume());
+  // Webhooks need the port to face Data Center, and /metrics names every repository polled: said at
+  // each start, since the one-port default is what an operator opening "the bridge's port" gets.
+  const { listen, webhookListen, webhookSecret } = config.bridge;
+  if (edition.webhook && webhookSecret && !webhookListen && !isLoopback(listen.host)) {
+    log.warn({ listen: ops.url }, `BRIDGE_LISTEN (YAML: bridge.listen) ${listen.host} takes the webhooks and serves /metrics (every PROJECT/slug polled) and /healthz to whoever reaches it as well: set BRIDGE_WEBHOOK_LISTEN=0.0.0.0:9465, open only that port to Data Center, and keep BRIDGE_LISTEN on 127.0.0.1`);
+  }
   log.info({ edition: edition.name, listen: ops.url, ...(ops.webhookUrl !== ops.url ? { webhookListen: ops.webhookUrl } : {}), resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
 
   async function runPass(): Promise<PassSummary> {

@@ -73,6 +73,23 @@ describe('BRIDGE_WEBHOOK_LISTEN', () => {
     }
   });
 
+  it('when unset and BRIDGE_LISTEN faces other hosts, says at start that /metrics (every PROJECT/slug) faces them too', async () => {
+    const warned = (lines: string[]) => lines.map((line) => JSON.parse(line) as { level: string; msg: string }).filter((l) => l.level === 'warn' && l.msg.includes('/metrics'));
+    const exposed: string[] = [];
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/exposed.db`, BRIDGE_LISTEN: '0.0.0.0:0' }), exposed);
+    await running.stop();
+    expect(warned(exposed).map((l) => l.msg)).toEqual([
+      'BRIDGE_LISTEN (YAML: bridge.listen) 0.0.0.0 takes the webhooks and serves /metrics (every PROJECT/slug polled) and /healthz to whoever reaches it as well: set BRIDGE_WEBHOOK_LISTEN=0.0.0.0:9465, open only that port to Data Center, and keep BRIDGE_LISTEN on 127.0.0.1',
+    ]);
+    // On loopback, or with the webhooks on a listener of their own, nothing to say.
+    for (const extra of [{}, { BRIDGE_LISTEN: '0.0.0.0:0', BRIDGE_WEBHOOK_LISTEN: '127.0.0.1:0' }] as Array<Record<string, string>>) {
+      const lines: string[] = [];
+      const quiet = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/quiet.db`, ...extra }), lines);
+      await quiet.stop();
+      expect(warned(lines)).toEqual([]);
+    }
+  });
+
   it('when its port is in use, fails the start naming BRIDGE_WEBHOOK_LISTEN, and leaves BRIDGE_LISTEN free', async () => {
     const server = await taken();
     const port = (server.address() as { port: number }).port;

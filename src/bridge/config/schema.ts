@@ -30,8 +30,13 @@ export function clearTextHost(value: unknown): string | undefined {
   const url = new URL(value);
   if (url.protocol !== 'http:') return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const loopback = host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
-  return loopback ? undefined : host;
+  return isLoopback(host) ? undefined : host;
+}
+
+/** A host name or address that only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(bare) || bare === '::1';
 }
 
 /** What crosses the network with each URL, for the refusal and the warning. */
