@@ -1,5 +1,6 @@
 import { RateBudget } from '../core/budget/rate-budget';
 import { secretKeys, settingsStore } from '../core/config/settings';
+import type { DeliveryFixIt } from '../core/deliver/attempt';
 import { outboxStore, prefixes } from '../core/deliver/outbox';
 import type { BodyBuilder, ForwardContext } from '../core/pipeline/context';
 import { systemClock, type Clock, type Logger, type SecretStore } from '../core/ports';
@@ -17,6 +18,13 @@ import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
 // configuration brought (they are never written to the database), Node HTTP toward PanDev, pino.
 
 export const USER_AGENT = 'pandev-bitbucket/0.1.0 (bridge)';
+
+// Files are read again before each batch of deliveries; a variable needs a restart.
+const PANDEV_FIX_IT: DeliveryFixIt = {
+  token: 'PANDEV_TOKEN or PANDEV_TOKEN_FILE (YAML: pandev.tokenFile)',
+  secret: 'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE (YAML: pandev.signingSecretFile)',
+  url: 'PANDEV_URL (YAML: pandev.url) and restart the bridge',
+};
 
 export interface BridgeContext {
   config: BridgeConfig;
@@ -88,6 +96,8 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
     // Cloud: the credential's rolling hour, which every request asks first (http/hourly-budget.ts).
     // Data Center: bookkeeping only, its token bucket is paced by the bridge's limiter (http/limiter.ts).
     budget: new RateBudget(store, clock, { limitPerHour: async () => (config.bitbucket.edition === 'cloud' ? config.bitbucket.requestsPerHour : 1_000_000) }),
+    // The bridge has no settings page: a dead letter's reason names the variable to change.
+    fixIt: PANDEV_FIX_IT,
   };
   await connect(config, ctx, options.beside === true);
   const queue = localQueue(ctx, { concurrency: options.deliveryConcurrency ?? 8, ...(options.timeScale ? { timeScale: options.timeScale } : {}) });

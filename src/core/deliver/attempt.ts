@@ -20,7 +20,18 @@ export interface AttemptRequest {
   secret: string;
   userAgent: string;
   timeoutMs: number;
+  /** Where the host's admin sets what a refusal asks to change; the app's settings page by default. */
+  fixIt?: DeliveryFixIt;
 }
+
+/** Where the ingest token, the signing secret and PanDev's URL are set, as the reasons name them. */
+export interface DeliveryFixIt {
+  token: string;
+  secret: string;
+  url: string;
+}
+
+const APP_SETTINGS: DeliveryFixIt = { token: "the app's settings", secret: "the app's settings", url: "the app's settings" };
 
 export type AttemptOutcome =
   | { kind: 'delivered'; status: number }
@@ -67,7 +78,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
       return { kind: 'retry', status, reason: `PanDev answered ${status}${said}`, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
     }
     if (status === 410) return { kind: 'disabled', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
-    return { kind: 'permanent', status, reason: permanentReason(status, said, Buffer.byteLength(request.body)) };
+    return { kind: 'permanent', status, reason: permanentReason(status, said, Buffer.byteLength(request.body), request.fixIt ?? APP_SETTINGS) };
   } catch (error) {
     return { kind: 'retry', reason: `PanDev could not be reached: ${errorMessage(error)}` };
   } finally {
@@ -84,12 +95,12 @@ export function withoutSecrets(answer: string, request: Pick<AttemptRequest, 'to
   return [request.token, request.secret].filter((secret) => secret.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), answer);
 }
 
-function permanentReason(status: number, said: string, bytes: number): string {
-  if ((status === 401 || status === 403) && /signature/i.test(said)) return `PanDev refused the signature (${status})${said}: the signing secret saved in the app's settings is not the one PanDev has; paste PanDev's secret there (or generate one and paste it into PanDev), then replay`;
-  if (status === 401 || status === 403) return `PanDev refused the ingest token (${status})${said}: the token is wrong, expired or revoked; create a new one in PanDev and save it in the app's settings`;
+function permanentReason(status: number, said: string, bytes: number, where: DeliveryFixIt): string {
+  if ((status === 401 || status === 403) && /signature/i.test(said)) return `PanDev refused the signature (${status})${said}: the signing secret saved in ${where.secret} is not the one PanDev has; paste PanDev's secret there (or generate one and paste it into PanDev), then replay`;
+  if (status === 401 || status === 403) return `PanDev refused the ingest token (${status})${said}: the token is wrong, expired or revoked; create a new one in PanDev and save it in ${where.token}`;
   if (status === 404) return `PanDev answered 404${said}: the PanDev URL probably has an extra path or trailing slash; use the bare host`;
   // Bodies stay within Bitbucket's own 256 KB webhook limit; a smaller limit is PanDev's or a proxy's (nginx's default is 1 MB).
   if (status === 413) return `PanDev refused a ${Math.max(1, Math.round(bytes / 1024))} KB body as too large (413)${said}: PanDev and any proxy before it must accept request bodies up to 256 KB, as Bitbucket's own webhooks can be; raise that limit, then replay`;
-  if (status >= 300 && status < 400) return `PanDev answered a redirect (${status})${said}: set the final https URL in the app's settings`;
+  if (status >= 300 && status < 400) return `PanDev answered a redirect (${status})${said}: set the final https URL in ${where.url}`;
   return `PanDev rejected the delivery (${status})${said}`;
 }

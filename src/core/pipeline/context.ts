@@ -1,6 +1,7 @@
 import type { Change } from '../change/change';
 import type { DeliveryIntent } from '../change/intents';
 import type { RateBudget } from '../budget/rate-budget';
+import type { DeliveryFixIt } from '../deliver/attempt';
 import type { DeliveryStats } from '../deliver/stats';
 import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
 
@@ -21,4 +22,6 @@ export interface ForwardContext {
   /** The Bitbucket request budget shared by every path; flushed once per invocation. */
   budget: RateBudget;
   random?: () => number;
+  /** Where a refused delivery's reason tells the admin to fix it (the bridge: its variables); the app's settings otherwise. */
+  fixIt?: DeliveryFixIt;
 }

@@ -179,6 +179,7 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
       secret: credentials.signingSecret,
       userAgent: ctx.userAgent,
       timeoutMs: tuning.deliveryTimeoutMs,
+      ...(ctx.fixIt ? { fixIt: ctx.fixIt } : {}),
     },
     ctx.send,
   );
