@@ -66,8 +66,10 @@ describe('pull request times', () => {
   });
 
   it('says so when it cannot tell whether a deployment includes the merge commit, and offers the time to merge', () => {
-    const m = pullRequestMetrics(pr(), input({ deployments: [deployment('2024-05-02T11:00:00Z', 'e'.repeat(40))], contains: () => undefined }));
-    expect(m.deploy).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit' });
+    const unjudged = deployment('2024-05-02T11:00:00Z', 'e'.repeat(40));
+    const m = pullRequestMetrics(pr(), input({ deployments: [unjudged], contains: () => undefined }));
+    // The deployment is named, so the commits that settle it can revisit the comment.
+    expect(m.deploy).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit', undecided: unjudged.uuid });
     expect(m.lead).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit', toMerge: { seconds: 95_400 } });
   });
 

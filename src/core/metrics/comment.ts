@@ -43,7 +43,17 @@ const CommentList = z.looseObject({ values: z.array(z.looseObject({ id: z.number
 
 export async function updateComments(repository: string, work: CommentWork, deps: CommentDeps): Promise<CommentOutcome[]> {
   const facts = factsStore(deps.ctx.store);
-  if ('pullRequestId' in work) return [await upsert(repository, work.pullRequestId, { facts, deps, onlyWhenDeployed: false })];
+  const undecided = new Set<string>();
+  const outcomes = await upsertAll(repository, work, facts, deps, undecided);
+  // One deployment is enough: a revisit judges every waiting comment again. A push recorded while
+  // these were worked out is missed; the push after it (or the next deployment) revisits them.
+  const [deployment] = undecided;
+  if (deployment !== undefined) await facts.putUndecided(repository, deployment);
+  return outcomes;
+}
+
+async function upsertAll(repository: string, work: CommentWork, facts: FactsStore, deps: CommentDeps, undecided: Set<string>): Promise<CommentOutcome[]> {
+  if ('pullRequestId' in work) return [await upsert(repository, work.pullRequestId, { facts, deps, onlyWhenDeployed: false, undecided })];
   const waiting = await facts.awaitingDeployment(repository);
   // Read once for all of them: each would otherwise scan every stored fact of the repository again.
   const snapshot = waiting.length > 0 && commentsEnabled(deps.preferences, repository) ? await repositorySnapshot(facts, repository, deps.ctx.clock.now()) : undefined;
@@ -58,7 +68,7 @@ export async function updateComments(repository: string, work: CommentWork, deps
       outcomes.push(...waiting.slice(index).map((left) => ({ pullRequestId: left.id, skipped: OUT_OF_TIME })));
       break;
     }
-    outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, state, ...(snapshot ? { snapshot } : {}) }));
+    outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, undecided, state, ...(snapshot ? { snapshot } : {}) }));
     ended();
   }
   return outcomes;
@@ -73,6 +83,8 @@ interface Job {
   facts: FactsStore;
   deps: CommentDeps;
   onlyWhenDeployed: boolean;
+  /** Collects the deployments a comment's deploy time waits to judge (commits not seen yet). */
+  undecided: Set<string>;
   /** Shared by the comments one deployment revisits; read here when absent. */
   snapshot?: RepositorySnapshot;
   /** The comment's state, when the caller has read it already. */
@@ -95,6 +107,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
 
   const snapshot = job.snapshot ?? (await repositorySnapshot(facts, repository, ctx.clock.now()));
   let content = await render(stored, facts, snapshot);
+  if (content.undecided !== undefined) job.undecided.add(content.undecided);
   // Decided before any request: a deployment that does not complete this comment costs nothing here.
   if (job.onlyWhenDeployed && !content.deployed) return { pullRequestId: id, done: 'unchanged' };
   const pr = await withSize(stored, facts, deps);
@@ -163,9 +176,10 @@ async function withSize(pr: PullRequestFacts, facts: FactsStore, deps: CommentDe
   return next;
 }
 
-async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot): Promise<{ text: string; deployed: boolean }> {
+async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot): Promise<{ text: string; deployed: boolean; undecided?: string }> {
   const figures = await figuresFor(facts, pr, snapshot.now, false, snapshot);
-  return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in figures.pr.deploy };
+  const deploy = figures.pr.deploy;
+  return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in deploy, ...('undecided' in deploy ? { undecided: deploy.undecided } : {}) };
 }
 
 /** Our comment, by its marker, when it may be there without our knowing. */

@@ -28,12 +28,14 @@ export interface PullRequestMetrics {
   coding: Duration;
   pickup: Duration;
   review: Duration;
-  deploy: Duration;
+  deploy: Duration | Undecided;
   lead: LeadTime;
   size: Size;
 }
 
 export type LeadTime = (Measured & { basis: 'deployment' | 'merge' }) | (Unavailable & { toMerge?: Measured });
+/** A deploy time that commits not seen yet would settle: names the deployment the app could not judge. */
+export type Undecided = Unavailable & { undecided: string };
 export type Size = { linesAdded: number; linesRemoved: number; files: number } | Unavailable;
 
 export interface PullRequestInput {
@@ -84,7 +86,7 @@ export function pullRequestMetrics(pr: PullRequestFacts, input: PullRequestInput
     const deploy = { unavailable: 'no production deployments in this repository' };
     return { ...base, coding, pickup, review, deploy, lead: toMerge ? { ...toMerge, basis: 'merge' } : noStart };
   }
-  if ('unavailable' in deployed) return { ...base, coding, pickup, review, deploy: deployed, lead: toMerge ? { ...deployed, toMerge } : noStart };
+  if ('unavailable' in deployed) return { ...base, coding, pickup, review, deploy: deployed, lead: toMerge ? { unavailable: deployed.unavailable, toMerge } : noStart };
   const lead: LeadTime = start === undefined ? noStart : { seconds: deployed.at - start, basis: 'deployment' };
   return { ...base, coding, pickup, review, deploy: { seconds: deployed.at - merged }, lead };
 }
@@ -92,9 +94,11 @@ export function pullRequestMetrics(pr: PullRequestFacts, input: PullRequestInput
 /**
  * The first successful production deployment at or after the merge that includes the merge commit.
  * A candidate the app cannot judge stops the search: a later one might be the answer, but so might
- * this one, and a wrong deploy time is worse than none.
+ * this one, and a wrong deploy time is worse than none. The commits that settle it often come later
+ * (a push's trigger that arrives after the deployment's): the answer names the deployment, so the
+ * comment waiting for it is revisited when they do.
  */
-function firstDeployment(pr: PullRequestFacts, merged: number, now: number, input: PullRequestInput): 'none' | { at: number } | Unavailable {
+function firstDeployment(pr: PullRequestFacts, merged: number, now: number, input: PullRequestInput): 'none' | { at: number } | Unavailable | Undecided {
   const production = prepared(input.deployments, now);
   if (production.length === 0) return 'none';
   if (!pr.mergeCommit) return { unavailable: 'merge commit not known' };
@@ -103,7 +107,7 @@ function firstDeployment(pr: PullRequestFacts, merged: number, now: number, inpu
     if (!succeeded(deployment)) continue;
     const includes = sameCommit(deployment.commit, pr.mergeCommit) || input.contains(deployment.commit, pr.mergeCommit);
     if (includes === true) return { at };
-    if (includes === undefined) return { unavailable: `cannot tell whether the deployment of ${deployment.commit.slice(0, 12)} includes the merge commit` };
+    if (includes === undefined) return { unavailable: `cannot tell whether the deployment of ${deployment.commit.slice(0, 12)} includes the merge commit`, undecided: deployment.uuid };
   }
   return { unavailable: 'not deployed to production yet' };
 }

@@ -84,8 +84,11 @@ export async function recordDelivered(store: KeyValueStore, eventKey: string, ch
   }
   if (eventKey === 'repo:push') {
     const event = PushEvent.safeParse(json);
-    if (event.success) await recordPush(facts, change.repository.uuid, change.at, event.data);
-    return [];
+    if (!event.success) return [];
+    await recordPush(facts, change.repository.uuid, change.at, event.data);
+    // The commits may be what a waiting comment needed to tell whether a deployment includes its merge.
+    const undecided = event.data.pandev.commits.length > 0 ? await facts.takeUndecided(change.repository.uuid) : undefined;
+    return undecided === undefined ? [] : [{ deployment: undecided }];
   }
   if (eventKey === 'pandev:deployment') {
     const event = DeploymentEvent.safeParse(json);

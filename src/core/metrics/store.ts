@@ -88,6 +88,17 @@ export function factsStore(store: KeyValueStore) {
       return parsed.success ? parsed.data : undefined;
     },
     putComment: (repository: string, id: number, state: CommentState) => store.set(key('comment', repository, id), state, ttl),
+    /**
+     * A production deployment whose comments wait for commits not seen yet to tell whether it includes
+     * their merge (see pull-request.ts): the next push that brings commits revisits them, once.
+     */
+    putUndecided: (repository: string, deployment: string) => store.set(key('undecided', repository), { deployment }, ttl),
+    async takeUndecided(repository: string): Promise<string | undefined> {
+      const parsed = z.object({ deployment: z.string() }).safeParse(await store.get(key('undecided', repository)));
+      if (!parsed.success) return undefined;
+      await store.delete(key('undecided', repository));
+      return parsed.data.deployment;
+    },
     /** Pull requests whose comment waits for a production deployment, with the comment's state. */
     async awaitingDeployment(repository: string): Promise<Array<{ id: number; state: CommentState }>> {
       const prefix = `${key('comment', repository)}:`;
