@@ -1,5 +1,6 @@
 import type { PullRequestMetrics } from '../../src/core/metrics/pull-request';
-import type { RepositoryMetrics } from '../../src/core/metrics/repository';
+import { DeploymentFacts } from '../../src/core/metrics/facts';
+import { repositoryMetrics, type RepositoryMetrics } from '../../src/core/metrics/repository';
 import { cardModel, COMMENT_MARKER, COMMENT_TOKEN, formatDuration, renderComment } from '../../src/core/metrics/render';
 
 const merged: PullRequestMetrics = {
@@ -93,6 +94,28 @@ describe('the pull request card', () => {
     expect(card.pullRequest.every((r) => r.band === undefined)).toBe(true);
     expect(card.repository.map((r) => r.band)).toEqual(['Elite', 'Elite', 'High', undefined]);
     expect(card.repository[3]).toMatchObject({ available: false, value: 'not available — no failed production deployments in the last 30 days' });
+  });
+});
+
+describe('the deployment frequency band', () => {
+  // Real facts over the 30 days to Sunday 2024-06-30: every Tuesday, every first of the month.
+  const now = Date.parse('2024-06-30T00:00:00Z');
+  const at = (days: string[]) => days.map((day, i) => DeploymentFacts.parse({ repository: '{repo}', uuid: `{d${i}}`, environment: { uuid: '{prod}', type: 'Production' }, result: 'SUCCESSFUL', completedOn: `${day}T14:00:00Z`, commit: String(i).repeat(40) }));
+  const frequency = (deployments: DeploymentFacts[]) => cardModel(merged, repositoryMetrics({ pullRequests: [], deployments, contains: () => false, now })).repository[0]!;
+
+  it('is High for a team that deploys once a week, as DORA defines it, whichever weekday the 30 days start on', () => {
+    // 30 days hold four Tuesdays, or five when the window starts on one: four weekly releases are 0.93 a week.
+    const weekly = frequency(at(['2024-06-04', '2024-06-11', '2024-06-18', '2024-06-25']));
+    expect(weekly).toMatchObject({ value: '0.9 per week (4 in 30 days)', band: 'High' });
+  });
+
+  it('keeps the other boundaries: once a month is Medium, several a week High, several a day Elite', () => {
+    expect(frequency(at(['2024-06-01'])).band).toBe('Medium');
+    expect(frequency(at(['2024-06-11', '2024-06-18', '2024-06-25'])).band).toBe('Medium');
+    expect(frequency(at(['2024-06-03', '2024-06-05', '2024-06-07', '2024-06-10', '2024-06-12'])).band).toBe('High');
+    const daily = Array.from({ length: 30 }, (_, i) => new Date(now - (i + 1) * 86_400_000).toISOString().slice(0, 10));
+    expect(frequency(at(daily)).band).toBe('High');
+    expect(frequency(at([...daily, ...daily])).band).toBe('Elite');
   });
 });
 

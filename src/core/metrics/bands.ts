@@ -45,3 +45,16 @@ const THRESHOLDS: Record<BandedMetric, Array<[Band, (value: number) => boolean]>
 export function band(metric: BandedMetric, value: number): Band {
   return THRESHOLDS[metric].find(([, passes]) => passes(value))?.[0] ?? 'Low';
 }
+
+/**
+ * A window's deployments, banded: a window holds whole weeks and months, not fractions of them. 30 days
+ * hold four of a weekly release (five only when they start on its day), and 4 in 30 days is 0.93 a week,
+ * under "once per week": the rate alone put a team that deploys every week in Medium most of the time.
+ * So one deployment per whole week the window spans is weekly, one per whole month monthly.
+ */
+export function deploymentFrequencyBand(count: number, days: number): Band {
+  if (count / days > 1) return 'Elite';
+  if (count >= Math.max(1, Math.floor(days / 7))) return 'High';
+  if (count >= Math.max(1, Math.floor(days / 30))) return 'Medium';
+  return 'Low';
+}

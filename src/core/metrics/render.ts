@@ -1,5 +1,5 @@
 import type { CardModel, CardRow } from '../../contract/card';
-import { band } from './bands';
+import { band, deploymentFrequencyBand } from './bands';
 import { COMMENT_MARKER } from './marker';
 import { DAY_SECONDS, type Duration } from './figures';
 import type { LeadTime, PullRequestMetrics, Size } from './pull-request';
@@ -99,7 +99,7 @@ function repositoryRows(repo: RepositoryMetrics): CardRow[] {
   const { deploymentFrequency: df, leadTime: lt, changeFailureRate: cfr, recoveryTime: rt } = repo;
   return [
     'unavailable' in df ? unavailable('Deployment frequency', df.unavailable) : {
-      label: 'Deployment frequency', available: true, band: band('deploymentFrequency', df.perDay),
+      label: 'Deployment frequency', available: true, band: deploymentFrequencyBand(df.count, repo.days),
       value: df.count === 0 ? `none in ${repo.days} days` : `${df.perDay >= 1 ? `${round1(df.perDay)} per day` : `${round1(df.perWeek)} per week`} (${df.count} in ${repo.days} days)`,
     },
     'unavailable' in lt ? unavailable('Lead time for changes', lt.unavailable) : {
