@@ -79,6 +79,23 @@ withFixtures('keeps a merged pull request merged when an approval built before t
   expect(figures.pr.review).toEqual({ seconds: 3 * 3600 + 28 * 60 + 5 }); // 22:00:00 → 01:28:05.9
 });
 
+withFixtures('dates the merge by the merge event when a comment made after it is delivered first', async () => {
+  // Merged at 01:28; someone comments 40 minutes later, and that comment's delivery lands before the
+  // merge's (Forge does not order events; retries after an outage land in any order). The comment's
+  // body already says MERGED, with updated_on at the comment.
+  const merged = JSON.parse(read('pr_fulfilled.json'));
+  const repository = merged.repository.uuid as string;
+  const mergedAt = merged.pullrequest.updated_on as string;
+  const commentedAt = '2018-07-03T02:08:00.123456+00:00';
+  const comment = { ...merged, pullrequest: { ...merged.pullrequest, updated_on: commentedAt }, comment: { created_on: commentedAt, user: { uuid: '{someone-else}' }, content: { raw: 'Thanks!' } } };
+  const kv = store();
+  await recordDelivered(kv, 'pullrequest:comment_created', change(repository, commentedAt), JSON.stringify(comment));
+  // The merge's own body is read when its delivery is built, after the comment: the same updated_on.
+  await recordDelivered(kv, 'pullrequest:fulfilled', change(repository, mergedAt), JSON.stringify({ ...merged, pullrequest: { ...merged.pullrequest, updated_on: commentedAt } }));
+  const stored = (await factsStore(kv).pullRequest(repository, merged.pullrequest.id))!;
+  expect(stored.mergedOn).toBe(mergedAt);
+});
+
 it('learns a branch\'s first commit and the commit graph from pushes, and reads it for a pull request recorded first', async () => {
   const kv = store();
   const repository = '{r}';

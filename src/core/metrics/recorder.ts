@@ -109,8 +109,10 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
     id: pr.id,
     ...(extras?.size && !(stale && known.size) ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
   };
-  // Merged at the fulfilled event's time; a later event (a comment after the merge) keeps it.
-  if (!stale && pr.state === 'MERGED' && !next.mergedOn) next.mergedOn = eventKey === 'pullrequest:fulfilled' ? change.at : (pr.updated_on ?? change.at);
+  // Merged at the fulfilled event's time. Another body says MERGED only by its updated_on, at or after
+  // the merge (a comment made after it, delivered first): the earliest wins, whatever the order.
+  const mergedSaid = eventKey === 'pullrequest:fulfilled' ? change.at : !stale && pr.state === 'MERGED' ? (pr.updated_on ?? change.at) : undefined;
+  if (next.state === 'MERGED' && mergedSaid && (!next.mergedOn || Date.parse(mergedSaid) < Date.parse(next.mergedOn))) next.mergedOn = mergedSaid;
   Object.assign(next, await firstCommit(facts, next, extras));
   // Closing is the end of the source branch's life: its next pull request starts from the next push.
   // A fork's branch lives in the fork: the destination's branch of the same name goes on.
