@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isProductionEnvironment } from '../change/environment';
 
 // What the metrics engine reads: the facts about a pull request and a deployment that the app has
 // already fetched on the forwarding, backfill and reconciliation paths (the recorder keeps them), so
@@ -69,7 +70,7 @@ export const DeploymentFacts = z.object({
 });
 export type DeploymentFacts = z.infer<typeof DeploymentFacts>;
 
-/** Pipelines marks an environment's type; only Production deployments count for DORA. */
+/** Only production deployments count for DORA, by the rule PanDev's `is_production` follows. */
 export function isProduction(deployment: DeploymentFacts): boolean {
-  return (deployment.environment.type ?? deployment.environment.name ?? '').toLowerCase() === 'production';
+  return isProductionEnvironment(deployment.environment);
 }

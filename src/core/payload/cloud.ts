@@ -3,6 +3,7 @@ import { normalizeTime } from '../change/delivery-id';
 import type { DeliveryIntent } from '../change/intents';
 import type { CloudParts } from '../enrich/cloud/enrich';
 import type { Account, Commit, PullRequest, Ref, Repository } from '../enrich/cloud/schema';
+import { isProductionEnvironment } from '../change/environment';
 
 // Native Bitbucket Cloud webhook bodies, built from API objects (Cloud API and webhook objects share one
 // representation). Pure: the same parts always give the same body. What PanDev needs and the native
@@ -122,7 +123,7 @@ function deploymentBody(parts: Extract<CloudParts, { family: 'deployment' }>, pa
         state: state?.name ?? change.state ?? null,
         status: state?.status?.name ?? null,
         environment,
-        is_production: /^prod/i.test(change.environment?.type ?? change.environment?.name ?? ''),
+        is_production: isProductionEnvironment(change.environment),
         commit: release?.commit?.hash ?? null,
         pipeline_uuid: release?.pipeline?.uuid ?? change.pipelineUuid ?? null,
         started_on: state?.started_on ?? null,
