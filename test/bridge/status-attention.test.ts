@@ -10,8 +10,8 @@ import { dcEnv, inProcessBridge, projectRepositories, quietLogger, type DcEnv } 
 
 // `status` is what an operator reads when PanDev misses data: it must name repositories as they know
 // them (PROJECT/slug, not Data Center's numeric id), put what needs them first (failing repositories
-// with what to do, dead letters, webhooks given up, build watches that ended early), and give a
-// script a stable JSON form and a non-zero exit code when anything needs attention.
+// with what to do, dead letters, webhooks given up, build watches that ended early, deliveries PanDev
+// paused), and give a script a stable JSON form and a non-zero exit code when anything needs attention.
 
 const root = path.resolve(__dirname, '../..');
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -126,4 +126,35 @@ it('a failing repository the operator leaves out, as its fix-it text says, no lo
   expect(json.code).toBe(0);
   expect(report.repositories.find((repo) => repo.name === lockedName)).toMatchObject({ notPolled: true });
   expect((await cli(['status'], { BRIDGE_DB: db })).stdout).toMatch(new RegExp(`${lockedName} \\(${locked!.id}\\).*no longer polled`));
+});
+
+it('deliveries paused by a 410 from PanDev need attention, with the command that resumes them, until `check` lifts the pause', async () => {
+  const db = path.join(env.dir, 'paused.db');
+  // One 410 pauses every delivery after it; the check's test delivery then finds PanDev answering again.
+  env.sink.respondNext(410, 1, 'Gone');
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+  try {
+    await running.runPass();
+    await running.bridge.queue.idle();
+  } finally {
+    await running.stop();
+  }
+
+  const text = await cli(['status'], { BRIDGE_DB: db });
+  expect(text.code).toBe(1);
+  const lines = text.stdout.split('\n');
+  const first = lines.slice(lines.findIndex((line) => /needs attention/i.test(line)), lines.findIndex((line) => line.startsWith('outbox'))).join('\n');
+  expect(first).toMatch(/paused/);
+  expect(first).toMatch(/410/);
+  expect(first).toContain('pandev-bitbucket check');
+  const report = StatusReport.parse(JSON.parse((await cli(['status', '--json'], { BRIDGE_DB: db })).stdout));
+  expect(report.attention.map((item) => item.kind)).toEqual(['deliveries-paused']);
+  expect(report.outbox).toBeGreaterThan(0);
+
+  // What the message says to do, done: the next status is clear.
+  const check = await cli(['check'], { ...env.env, BRIDGE_DB: db });
+  expect(check.stdout).toMatch(/resumed/);
+  const after = await cli(['status', '--json'], { BRIDGE_DB: db });
+  expect(StatusReport.parse(JSON.parse(after.stdout)).attention).toEqual([]);
+  expect(after.code).toBe(0);
 });

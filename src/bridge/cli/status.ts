@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { settingsStore } from '../../core/config/settings';
 import { recentOutcomes } from '../../core/deliver/stats';
-import type { KeyValueStore } from '../../core/ports';
+import type { KeyValueStore, SecretStore } from '../../core/ports';
 import { recentNotices } from '../ops/notices';
 import { RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -12,7 +13,7 @@ import type { SqliteStore } from '../state/sqlite-store';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
+  kind: z.enum(['deliveries-paused', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -66,9 +67,16 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: [] });
   }
   const deadLetters = store.count('dead:');
+  const outbox = store.count('outbox:');
+  const connection = await settingsStore(store, noSecrets).connection();
 
   const names = new Map(repositories.map((repo) => [repo.id, repo.name]));
   const attention: StatusReport['attention'] = [];
+  // A 410 (or PanDev's web page at its URL) stops every delivery, not one: the bridge polls on and
+  // the outbox only grows, so this comes first.
+  if (connection?.disabled) {
+    attention.push({ kind: 'deliveries-paused', repository: null, repositoryId: null, at: iso(connection.disabled.at), message: `deliveries to PanDev are paused, ${outbox} waiting in the outbox: ${connection.disabled.reason}. Set PANDEV_URL to PanDev's ingest URL and restart the bridge, or run \`pandev-bitbucket check\`: a check that passes resumes them` });
+  }
   for (const repo of repositories) {
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
     // is history, not something to fix (the exit code would stay 1 for good).
@@ -82,13 +90,16 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   }
   return {
     database: store.file,
-    outbox: store.count('outbox:'),
+    outbox,
     deadLetters,
     last24h: { delivered: outcomes.delivered, retried: outcomes.retried, dead: outcomes.dead, dropped: outcomes.dropped },
     attention,
     repositories,
   };
 }
+
+/** `status` runs without the tokens, and the connection it reads holds none. */
+const noSecrets: SecretStore = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
 
 async function all(store: KeyValueStore, prefix: string): Promise<Array<{ key: string; value: unknown }>> {
   const entries: Array<{ key: string; value: unknown }> = [];
