@@ -1,3 +1,4 @@
+import { settingsStore } from '../core/config/settings';
 import type { BridgeConfig } from './config/schema';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startBridge, type PassSummary } from './runner';
@@ -14,6 +15,8 @@ export interface BackfillResult {
   /** Still in the outbox (waiting on a retry) when the command gave up waiting. */
   pending: number;
   dead: number;
+  /** Why PanDev paused deliveries (its 410): what is pending then waits for a check, not a retry. */
+  paused?: string;
 }
 
 export async function runBackfill(config: BridgeConfig, options: { days?: number; waitSeconds: number; log?: BridgeLogger }): Promise<BackfillResult> {
@@ -29,7 +32,8 @@ export async function runBackfill(config: BridgeConfig, options: { days?: number
     const deliveredBefore = store.count('delivered:');
     const pass = await running.runPass();
     await within(running.bridge.queue.idle(options.waitSeconds * 1000), options.waitSeconds * 1000);
-    return { pass, delivered: store.count('delivered:') - deliveredBefore, pending: store.count('outbox:'), dead: store.count('dead:') - deadBefore };
+    const paused = (await settingsStore(store, running.bridge.ctx.secrets).connection())?.disabled?.reason;
+    return { pass, delivered: store.count('delivered:') - deliveredBefore, pending: store.count('outbox:'), dead: store.count('dead:') - deadBefore, ...(paused ? { paused } : {}) };
   } finally {
     await running.stop();
   }

@@ -70,6 +70,17 @@ it('backfill: stdout is its summary alone, its progress log goes to stderr', asy
   expect(backfill.stderr).toContain('"msg":"poll pass finished"');
 });
 
+it('backfill: deliveries PanDev paused (its 410) are said to be paused, with how to resume them, and exit 1', async () => {
+  // "The bridge (or the next backfill) sends them" is not so: nothing is sent again until a check passes.
+  env.sink.respondNext(410, 1, 'Gone');
+  const backfill = await cli(['backfill', '--config', env.yaml(), '--wait', '30'], { ...env.env, BRIDGE_DB: path.join(env.dir, 'backfill-paused.db') });
+  expect(backfill.stdout).toMatch(/paused/);
+  expect(backfill.stdout).toMatch(/410/);
+  expect(backfill.stdout).toContain('pandev-bitbucket check');
+  expect(backfill.stdout).not.toMatch(/the next backfill\) sends them/);
+  expect(backfill.code).toBe(1);
+});
+
 it('documents every command with --help: the environment names, and no token flag', async () => {
   const commands = [['bridge'], ['check'], ['backfill'], ['status'], ['dead-letters', 'list'], ['dead-letters', 'replay']];
   const helps = await Promise.all(commands.map((command) => cli([...command, '--help'], {})));

@@ -2,7 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { runBackfill } from '../../bridge/backfill';
 import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 
-// `pandev-bitbucket backfill`: one pass, wait for PanDev to take it, exit (0 when all was delivered).
+// `pandev-bitbucket backfill`: one pass, wait for PanDev to take it, exit (0 when all was delivered or
+// is waiting for a retry; 1 when something failed, or PanDev paused deliveries until a check).
 
 interface BackfillFlags extends ConfigFlags {
   days?: number;
@@ -27,9 +28,10 @@ export function registerBackfill(program: Command): void {
       const result = await runBackfill(configFrom(flags), { ...(flags.days ? { days: flags.days } : {}), waitSeconds: flags.wait });
       const { pass } = result;
       console.log(`${pass.repositories} repositories polled (${pass.failed} failed), ${pass.staged} deliveries found, ${result.delivered} delivered, ${pass.skipped} pull requests skipped`);
-      if (result.pending) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
+      if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
+      else if (result.pending) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
       if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
-      return pass.failed || result.dead ? EXIT.failed : EXIT.ok;
+      return pass.failed || result.dead || result.paused ? EXIT.failed : EXIT.ok;
     }),
   );
 }
