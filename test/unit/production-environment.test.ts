@@ -8,7 +8,7 @@ const deployment = (environment: DeploymentFacts['environment']): DeploymentFact
   repository: '{r}', uuid: '{d}', environment, result: 'SUCCESSFUL', completedOn: '2026-11-20T10:00:00.000000+00:00', commit: 'abc',
 });
 
-it.each([
+it.each<[DeploymentFacts['environment'], boolean]>([
   [{ uuid: 'e', type: 'Production', name: 'Live' }, true],
   [{ uuid: 'e', type: 'PRODUCTION' }, true],
   [{ uuid: 'e', type: 'Staging', name: 'prod-mirror' }, false],
