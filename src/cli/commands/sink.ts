@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startPanDevSink, type Delivery, type Rejection } from '../../sandbox/pandev-sink';
 import { listening, port } from './options';
@@ -25,15 +26,15 @@ export function registerSink(program: Command): void {
     .command('sink')
     .description('run a local PanDev receiver: verifies signatures, deduplicates and prints each delivery')
     .option('--port <n>', 'port on 127.0.0.1, 0 for any free port', port, 4321)
-    .option('--secret <s>', 'signing secret; better set PANDEV_SIGNING_SECRET, as other users see flags in `ps`')
-    .option('--token <t>', 'ingest token to require (none: any); better set PANDEV_TOKEN')
+    .option('--secret <s>', 'signing secret; better set PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE, as other users see flags in `ps`')
+    .option('--token <t>', 'ingest token to require (none: any); better set PANDEV_TOKEN or PANDEV_TOKEN_FILE')
     .action(async (flags: SinkFlags) => {
-      const secret = flags.secret ?? process.env.PANDEV_SIGNING_SECRET;
-      if (!secret) throw new Error('sink needs a signing secret: set PANDEV_SIGNING_SECRET (or pass --secret), the same the bridge or app signs with');
+      const secret = flags.secret ?? fromEnv('PANDEV_SIGNING_SECRET');
+      if (!secret) throw new Error('sink needs a signing secret: set PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE (or pass --secret), the same the bridge or app signs with');
       const sink = await listening(startPanDevSink({
         port: flags.port,
         secret,
-        token: flags.token ?? process.env.PANDEV_TOKEN,
+        token: flags.token ?? fromEnv('PANDEV_TOKEN'),
         onDelivery: (d) => console.log(deliveryLine(d)),
         onReject: (r) => console.log(rejectionLine(r)),
       }), flags.port);
@@ -44,4 +45,10 @@ export function registerSink(program: Command): void {
       });
       await sink.stop();
     });
+}
+
+/** The variable, or the file its `_FILE` twin names: the bridge's quickstart exports the files. */
+function fromEnv(name: string): string | undefined {
+  const file = process.env[`${name}_FILE`];
+  return process.env[name] || (file ? readFileSync(file, 'utf8').trim() : undefined);
 }

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { signBody } from '../../../src/sandbox/pandev-sink';
 import { runCli } from '../../helpers/cli';
 
@@ -33,6 +36,21 @@ describe('pandev-bitbucket sink', () => {
       code = await cli.stop();
     }
     expect(code).toBe(0);
+  });
+
+  it('reads the secret from the file PANDEV_SIGNING_SECRET_FILE names, as the bridge does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sink-secret-'));
+    const file = path.join(dir, 'signing-secret');
+    writeFileSync(file, 'from-a-file\n', { mode: 0o600 });
+    const cli = runCli(['sink', '--port', '0'], { PANDEV_SIGNING_SECRET: '', PANDEV_SIGNING_SECRET_FILE: file });
+    try {
+      await cli.waitFor(/PanDev sink on http:\/\/127\.0\.0\.1:\d+/);
+      const url = /PanDev sink on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())![1]!;
+      expect((await deliver(url, 'from-a-file')).status).toBe(200);
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says how to give the secret when there is none, and exits 1', async () => {
