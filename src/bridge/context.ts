@@ -82,7 +82,11 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
   const clock = options.clock ?? systemClock;
   const store = openSqliteStore(config.bridge.db, clock);
   const secrets = configSecrets(config, options.log);
-  const metrics = bridgeMetrics({ outbox: () => store.count(prefixes.outbox), dead: () => store.count(prefixes.dead) });
+  const metrics = bridgeMetrics({
+    outbox: () => store.count(prefixes.outbox),
+    dead: () => store.count(prefixes.dead),
+    paused: async () => (await settingsStore(store, secrets).connection())?.disabled !== undefined,
+  });
   const pandev = httpClient({ timeoutMs: 60_000, maxSockets: 16, ...(config.pandev.caFile ? { caFile: config.pandev.caFile } : {}) });
   const ctx: ForwardContext = {
     store,

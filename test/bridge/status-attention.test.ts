@@ -136,6 +136,8 @@ it('deliveries paused by a 410 from PanDev need attention, with the command that
   try {
     await running.runPass();
     await running.bridge.queue.idle();
+    // What a Prometheus alert reads.
+    expect(await running.bridge.metrics.registry.metrics()).toMatch(/^pandev_bridge_deliveries_paused 1$/m);
   } finally {
     await running.stop();
   }

@@ -18,7 +18,7 @@ export interface BridgeMetrics {
   budgetWait: { until: number };
 }
 
-export function bridgeMetrics(depth: { outbox(): number; dead(): number }): BridgeMetrics {
+export function bridgeMetrics(depth: { outbox(): number; dead(): number; paused?(): Promise<boolean> }): BridgeMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pandev_bridge_' });
   const metrics: BridgeMetrics = {
@@ -33,6 +33,9 @@ export function bridgeMetrics(depth: { outbox(): number; dead(): number }): Brid
   };
   new Gauge({ name: 'pandev_bridge_outbox_depth', help: 'Deliveries waiting in the outbox', registers: [registry], collect() { this.set(depth.outbox()); } });
   new Gauge({ name: 'pandev_bridge_dead_letters', help: 'Deliveries that failed for good and wait for a replay', registers: [registry], collect() { this.set(depth.dead()); } });
+  // A 410 from PanDev (or its web page at PANDEV_URL) stops every delivery until a check: the outbox
+  // only grows, so an alert needs this, not the depth alone.
+  new Gauge({ name: 'pandev_bridge_deliveries_paused', help: '1 while PanDev has paused deliveries (a 410, or a web page at PANDEV_URL) until `pandev-bitbucket check` passes', registers: [registry], async collect() { this.set((await depth.paused?.()) ? 1 : 0); } });
   for (const outcome of ['delivered', 'retried', 'dead', 'dropped']) metrics.deliveries.inc({ outcome }, 0);
   return metrics;
 }
