@@ -11,6 +11,10 @@ it('backfills on activation, then forwards live activity, one line per delivery'
     await cli.waitFor(/^\d\d:\d\d:\d\d {2}trigger /m, 60_000);
     const lines = cli.output().split('\n');
     expect(cli.output()).toContain('connected and activated as the workspace admin');
+    // The simulator's address comes with a credential it takes, so the REST API can be looked at by hand.
+    const [, api, workspace] = /Bitbucket Cloud simulator +(http:\/\/127\.0\.0\.1:\d+\/2\.0) +workspace (\S+)/.exec(cli.output())!;
+    const token = /as the admin: Authorization: Bearer (\S+)/.exec(cli.output())![1];
+    expect((await fetch(`${api}/repositories/${workspace}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     const deliveries = lines.filter((l) => /^\d\d:\d\d:\d\d {2}/.test(l));
     const backfill = deliveries.filter((l) => / backfill +pullrequest:created /.test(l));
     expect(backfill.length).toBeGreaterThan(0);

@@ -71,6 +71,7 @@ export function registerStart(program: Command): void {
         [
           'PanDev Metrics for Bitbucket — sandbox (offline, loopback only)',
           `  Bitbucket Cloud simulator  ${simulator.url}/2.0   workspace ${simulator.workspace.slug} ${simulator.workspace.uuid}`,
+          `                             as the admin: Authorization: Bearer ${simulator.credentials.admin.token}   (fake, for this simulator only)`,
           `  PanDev receiver            ${sink.url}/_sink/deliveries   (ingest: /v1/bitbucket/webhook/{merge-request,repository})`,
           `  local Forge host           ${host.url}   (POST /events takes Forge product events)`,
           page instanceof Error
