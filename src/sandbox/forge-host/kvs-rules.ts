@@ -18,6 +18,8 @@ const MAX_KEY_LENGTH = 500;
 const MAX_VALUE_BYTES = 240 * 1024;
 const MAX_DEPTH = 31;
 const TTL_UNIT_MS = { SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 } as const;
+/** storage-reference/kvs-api, "Maximum TTL": one year from when the expiry is set (365 days, to be safe). */
+export const MAX_TTL_MS = 365 * TTL_UNIT_MS.DAYS;
 
 export function validateKey(key: string): void {
   if (key.length === 0) throw new KvsFailure(400, 'KEY_TOO_SHORT', 'The provided key is empty');
@@ -41,5 +43,6 @@ export function ttlMs(ttl: { value: number; unit: string } | undefined): number 
   if (!ttl) return undefined;
   const unitMs = TTL_UNIT_MS[ttl.unit as keyof typeof TTL_UNIT_MS];
   if (!unitMs || !(ttl.value > 0)) throw new KvsFailure(400, 'INVALID_TTL', `Invalid ttl ${JSON.stringify(ttl)}`);
+  if (ttl.value * unitMs > MAX_TTL_MS) throw new KvsFailure(400, 'INVALID_TTL', `The ttl ${JSON.stringify(ttl)} is over the maximum of one year`);
   return ttl.value * unitMs;
 }

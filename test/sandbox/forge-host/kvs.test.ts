@@ -21,6 +21,14 @@ describe('local Forge host: storage through @forge/kvs', () => {
     expect(t.host.kvs.keys('ttl:')).toEqual([]);
   });
 
+  it('refuses a ttl past the documented maximum of one year', async () => {
+    const day = 24 * 3600;
+    await resolve(t, 'set', { key: 'ttl:year', value: 1, ttlSeconds: 365 * day });
+    expect(await resolve(t, 'get', { key: 'ttl:year' })).toEqual({ value: 1 });
+    await expect(resolve(t, 'set', { key: 'ttl:long', value: 1, ttlSeconds: 400 * day })).rejects.toMatchObject({ code: 'INVALID_TTL' });
+    expect(t.host.kvs.keys('ttl:')).toEqual(['ttl:year']);
+  });
+
   it('pages a beginsWith query in key order with a cursor, at most 20 a page', async () => {
     for (let i = 24; i >= 0; i -= 1) await t.host.kvs.set(`page:${String(i).padStart(2, '0')}`, i);
     await t.host.kvs.set('other:1', 'x');
