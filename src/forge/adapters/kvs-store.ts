@@ -1,10 +1,18 @@
 import { kvs, WhereConditions } from '@forge/kvs';
 import type { KeyValueStore, SecretStore } from '../../core/ports';
 
+/**
+ * Forge keeps a value at most a year (storage-reference/kvs-api, "Maximum TTL"): a longer ttl would
+ * fail the write. The core's longest keeping (a ref's tip) is renewed well inside a year.
+ */
+const MAX_TTL_SECONDS = 365 * 24 * 3600;
+
+const ttl = (seconds: number) => ({ ttl: { value: Math.min(MAX_TTL_SECONDS, Math.ceil(seconds)), unit: 'SECONDS' as const } });
+
 /** The core's key-value port over Forge's KVS (`storage:app`). */
 export const forgeStore: KeyValueStore = {
   get: <T>(key: string) => kvs.get<T>(key),
-  set: (key, value, options) => kvs.set(key, value, options?.ttlSeconds ? { ttl: { value: Math.ceil(options.ttlSeconds), unit: 'SECONDS' } } : undefined),
+  set: (key, value, options) => kvs.set(key, value, options?.ttlSeconds ? ttl(options.ttlSeconds) : undefined),
   delete: (key) => kvs.delete(key),
   async list<T>(prefix: string, options: { limit?: number; cursor?: string } = {}) {
     let query = kvs.query().where('key', WhereConditions.beginsWith(prefix)).limit(options.limit ?? 100);
