@@ -61,11 +61,15 @@ interface Retry {
   data?: unknown;
 }
 
+/** runtime-reference/async-events-api, RetryOptions: a longer retryAfter "is lowered to 900 seconds". */
+const MAX_RETRY_AFTER_SECONDS = 900;
+
 /** `new InvocationError(...)` (and the older `QueueResponse.retry()`) reach the platform as `{ _retry: true, retryOptions? }`. */
 function retryRequested(result: unknown): Retry | undefined {
   if (typeof result !== 'object' || result === null || (result as { _retry?: unknown })._retry !== true) return undefined;
   const options = (result as { retryOptions?: { retryAfter?: number; retryReason?: string; retryData?: unknown } }).retryOptions;
-  return { afterSeconds: options?.retryAfter ?? 1, reason: options?.retryReason ?? 'FUNCTION_RETRY_REQUEST', data: options?.retryData };
+  const afterSeconds = Math.min(MAX_RETRY_AFTER_SECONDS, options?.retryAfter ?? 1);
+  return { afterSeconds, reason: options?.retryReason ?? 'FUNCTION_RETRY_REQUEST', data: options?.retryData };
 }
 
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
