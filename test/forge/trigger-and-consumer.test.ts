@@ -85,6 +85,16 @@ describe('product trigger', () => {
     expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(0);
   });
 
+  it('parks the change when Forge takes only part of the push (202, PartialSuccessError), and the tick queues it later', async () => {
+    activate();
+    forgeMocks.partialPushes = 1;
+    await expect(onBitbucketEvent(prEvent())).resolves.toBeUndefined();
+    expect(forgeMocks.pushed).toHaveLength(0);
+    expect([...forgeMocks.kv.keys()].filter((k) => k.startsWith('inbox:'))).toHaveLength(1);
+    await tick({}, { installContext: 'ari:cloud:bitbucket::workspace/11111111-1111-4111-8111-111111111111' });
+    expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { change: expect.objectContaining({ kind: 'pullrequest', pullRequestId: 5 }) } }] }]);
+  });
+
   it('queues parked changes together: one push request for up to 50 (Forge counts them per lineage)', async () => {
     activate();
     forgeMocks.failPushes = 3;

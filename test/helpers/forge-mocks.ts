@@ -15,6 +15,8 @@ export interface ForgeMocks {
   pushed: Array<{ queue: string; events: unknown[] }>;
   /** How many of the next pushes fail the way Forge's RateLimitError does. */
   failPushes: number;
+  /** How many of the next pushes Forge answers 202: all but the last event queued, that one refused. */
+  partialPushes: number;
   fetchCalls: Array<{ url: string; init: { headers: Record<string, string>; body: string } }>;
   fetchResponse: () => { status: number; body?: string; headers?: Record<string, string> };
 }
@@ -26,6 +28,7 @@ export const forgeMocks: ForgeMocks = {
   secrets: new Map(),
   pushed: [],
   failPushes: 0,
+  partialPushes: 0,
   fetchCalls: [],
   fetchResponse: () => ({ status: 200 }),
 };
@@ -36,6 +39,7 @@ export function resetForgeMocks(): void {
   forgeMocks.secrets.clear();
   forgeMocks.pushed.length = 0;
   forgeMocks.failPushes = 0;
+  forgeMocks.partialPushes = 0;
   forgeMocks.fetchCalls.length = 0;
   forgeMocks.bitbucketResponse = () => ({ status: 200, body: {} });
   forgeMocks.fetchResponse = () => ({ status: 200 });
@@ -97,6 +101,12 @@ jest.mock('@forge/events', () => {
       if (forgeMocks.failPushes > 0) {
         forgeMocks.failPushes--;
         throw new actual.RateLimitError('Too many events pushed in the last minute');
+      }
+      if (forgeMocks.partialPushes > 0) {
+        forgeMocks.partialPushes--;
+        const queued = events.slice(0, -1);
+        if (queued.length) forgeMocks.pushed.push({ queue: this.params.key, events: queued });
+        throw new actual.PartialSuccessError('Failed to process 1 event(s).', { jobId: 'job-partial' }, [{ errorMessage: 'rate limited', event: events.at(-1) }]);
       }
       forgeMocks.pushed.push({ queue: this.params.key, events });
       return { jobId: `job-${forgeMocks.pushed.length}` };

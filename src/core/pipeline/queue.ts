@@ -66,12 +66,13 @@ export function idsMessages(ids: string[]): ForwardMessage[] {
 /**
  * The platform refused a push: this lineage of invocations has made all the push requests Forge allows
  * one (`invocation-limit`; only a new lineage, such as the five-minute tick's, can push again), or the
- * installation pushed too many events this minute (`rate-limit`; a minute later it can). Nothing of that
- * request was queued; what it carried must be queued again later, from where it is kept.
+ * installation pushed too many events this minute (`rate-limit`; a minute later it can), or it took part
+ * of the request and refused the rest (`partial`). What it carried must be queued again later, from
+ * where it is kept; anything of it that did run, runs twice, which every consumer tolerates.
  */
 export class PushRefusedError extends Error {
   constructor(
-    readonly refusal: 'invocation-limit' | 'rate-limit',
+    readonly refusal: 'invocation-limit' | 'rate-limit' | 'partial',
     message: string,
   ) {
     super(message);

@@ -1,4 +1,4 @@
-import { InvocationLimitReachedError, Queue, RateLimitError, type PushEvent } from '@forge/events';
+import { InvocationLimitReachedError, PartialSuccessError, Queue, RateLimitError, type PushEvent } from '@forge/events';
 import { PushRefusedError, QUEUE_BATCH, type ForwardQueue, type PushOptions, type QueuedMessage } from '../../core/pipeline/queue';
 
 /** Must match the consumer's `queue` in manifest.yml. */
@@ -45,6 +45,9 @@ export function forgeForwardQueue(queue = new Queue({ key: FORWARD_QUEUE_KEY }))
         // The two refusals the app plans around, in the core's terms (no SDK types past the adapter).
         if (error instanceof InvocationLimitReachedError) throw new PushRefusedError('invocation-limit', error.message);
         if (error instanceof RateLimitError) throw new PushRefusedError('rate-limit', error.message);
+        // Forge queued some events and refused others (202): parked again, the queued ones run twice at
+        // most, which the ledger, the chains' names and the comments' upsert already absorb.
+        if (error instanceof PartialSuccessError) throw new PushRefusedError('partial', error.message);
         throw error;
       }
     }
