@@ -63,7 +63,7 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
   const result: ProcessResult = { outcomes: {}, comments: [], retries: [] };
   const waits: Wait[] = [];
-  const env: Env = { ctx, outbox, connection, tuning, credentials };
+  const env: Env = { ctx, outbox, connection, tuning, credentials, selected: selectedOnce(settings) };
   for (const [index, item] of items.entries()) {
     const id = typeof item === 'string' ? item : item.id;
     if (options.deadline !== undefined && ctx.clock.now() + tuning.deliveryTimeoutMs + HAND_BACK_MARGIN_MS > options.deadline) {
@@ -79,7 +79,7 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
     const step = await processEntry(item, env).catch((error: unknown) => storageTrouble(id, error, env));
     if (step.comments) result.comments.push(...step.comments);
     result.outcomes[id] = step.outcome;
-    if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? 'source-gone' : undefined);
+    if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? (step.dropReason ?? 'source-gone') : undefined);
     if (step.outcome === 'waiting' && step.wait && !step.held) ctx.stats.count('retried');
     if (step.wait) waits.push({ id, ...step.wait });
   }
@@ -124,6 +124,7 @@ interface Step {
   wait?: { seconds: number; reason: string };
   /** Held back by a long Retry-After, not attempted: no retry to count. */
   held?: true;
+  dropReason?: string;
   comments?: CommentTask[];
 }
 
@@ -133,6 +134,17 @@ interface Env {
   connection: Connection | undefined;
   tuning: Tuning;
   credentials: { token?: string; signingSecret?: string };
+  selected: (repositoryUuid: string) => Promise<boolean>;
+}
+
+/** Whether a repository is selected, read once per batch and repository: most batches are of one repository. */
+function selectedOnce(settings: ReturnType<typeof settingsStore>): (repositoryUuid: string) => Promise<boolean> {
+  const known = new Map<string, Promise<boolean>>();
+  return (repositoryUuid) => {
+    let answer = known.get(repositoryUuid);
+    if (!answer) known.set(repositoryUuid, (answer = settings.isSelected(repositoryUuid)));
+    return answer;
+  };
 }
 
 async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step> {
@@ -141,6 +153,15 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
   if ('outcome' in loaded) return { outcome: loaded.outcome };
   const entry = loaded.entry;
   const id = entry.id;
+  // Deselecting a repository tells the app to send PanDev nothing more of it: what of it still waits
+  // here (a pause, a retry, a replayed dead letter) is dropped as the trigger drops its new events.
+  const repository = entry.change.repository.uuid;
+  if (!(await env.selected(repository))) {
+    await outbox.recordDrop({ at: ctx.clock.now(), reason: 'repository-not-selected', detail: `repository ${repository} was deselected in the settings`, eventKey: entry.eventKey, repository }, id);
+    await outbox.remove(id);
+    ctx.log.info({ id, eventKey: entry.eventKey, repository }, 'dropped: the repository is no longer selected');
+    return { outcome: 'dropped', dropReason: 'repository-not-selected' };
+  }
   // Not connected, paused by a 410, or missing a secret: keep everything; the sweep resumes it.
   if (!connection?.activatedAt || connection.disabled || !credentials.token || !credentials.signingSecret) {
     ctx.log.warn({ id, reason: pauseReason(connection, credentials) }, 'delivery paused');
