@@ -34,7 +34,10 @@ export const IngestToken = z
   .trim()
   .min(8, 'the ingest token is at least 8 characters: copy it whole from PanDev')
   .max(4096, 'at most 4,096 characters')
-  .regex(/^\S+$/, 'the ingest token contains no spaces: copy it whole from PanDev');
+  .regex(/^\S+$/, 'the ingest token contains no spaces: copy it whole from PanDev')
+  // It travels in the Authorization header: a character a header cannot carry (an invisible one picked
+  // up in copying, a control or non-ASCII one) failed every delivery as if PanDev were unreachable.
+  .regex(/^[\x21-\x7e]+$/, 'the ingest token has a character that cannot be sent in an HTTP header (often an invisible one picked up in copying): copy it again from PanDev');
 
 export const SigningSecret = z
   .string()

@@ -60,6 +60,13 @@ it('validates input with errors that name the field', async () => {
   }
 });
 
+it('refuses an ingest token with a character no HTTP header can carry, instead of blaming the network at the check', async () => {
+  // Invisible characters come along when a token is copied from a chat or a document.
+  for (const token of [`${sb.pandev.token}\u200b`, `${sb.pandev.token}\u0000`, `${sb.pandev.token}é`]) {
+    expect({ token, answer: await save({ token }) }).toMatchObject({ token, answer: { ok: false, error: { code: 'invalid-input', field: 'token', message: expect.stringMatching(/cannot be sent in an HTTP header.*copy it again/) } } });
+  }
+});
+
 it('keeps secrets write-only: the page sees that one is set and its last four characters', async () => {
   const view = data(await save());
   expect(view).toMatchObject({ baseUrl: sb.pandev.url, token: { set: true, last4: sb.pandev.token.slice(-4) }, signingSecret: { set: true, last4: sb.pandev.signingSecret.slice(-4) } });

@@ -68,6 +68,13 @@ describe('one delivery attempt', () => {
     }
   });
 
+  it('never keeps the token from an error raised before the request left', async () => {
+    // Node's fetch refuses a header value with a control character and quotes the whole value.
+    const outcome = await attemptDelivery(request({ token: 'tok-secret\u0000-value' }), fetch);
+    expect(outcome).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/\[redacted\]/) });
+    expect('reason' in outcome ? outcome.reason : '').not.toContain('tok-secret');
+  });
+
   it.each([408, 429, 500, 502, 503])('retries after %i', async (status) => {
     reply(status);
     expect((await attemptDelivery(request(), fetch)).kind).toBe('retry');

@@ -80,16 +80,17 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
     if (status === 410) return { kind: 'disabled', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
     return { kind: 'permanent', status, reason: permanentReason(status, said, Buffer.byteLength(request.body), request.fixIt ?? APP_SETTINGS) };
   } catch (error) {
-    return { kind: 'retry', reason: `PanDev could not be reached: ${errorMessage(error)}` };
+    // An HTTP client may quote the header it refused, token and all.
+    return { kind: 'retry', reason: `PanDev could not be reached: ${withoutSecrets(errorMessage(error), request)}` };
   } finally {
     clearTimeout(timer);
   }
 }
 
 /**
- * The answer's text goes into reasons that are logged, kept with dead letters and shown on the settings
- * page; an error page that echoes the request's headers (some proxies do) must not carry the token or
- * the signing secret there.
+ * The answer's text (or the error's) goes into reasons that are logged, kept with dead letters and shown
+ * on the settings page; an error page that echoes the request's headers (some proxies do) must not carry
+ * the token or the signing secret there.
  */
 export function withoutSecrets(answer: string, request: Pick<AttemptRequest, 'token' | 'secret'>): string {
   return [request.token, request.secret].filter((secret) => secret.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), answer);
