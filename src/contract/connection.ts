@@ -61,6 +61,7 @@ export const GenerateSecretInput = z.object({ replaceActive: z.boolean().optiona
 /** All the browser ever learns about a secret. */
 export interface SecretView {
   set: boolean;
+  /** Only for a secret of 16 characters or more. */
   last4?: string;
 }
 

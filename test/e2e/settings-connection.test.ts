@@ -73,6 +73,8 @@ it('keeps secrets write-only: the page sees that one is set and its last four ch
   const text = JSON.stringify(data(await call('connection/get')));
   expect(text).not.toContain(sb.pandev.token);
   expect(text).not.toContain(sb.pandev.signingSecret);
+  // Four characters of an 8-character token are half of it: a short secret shows only that it is set.
+  expect(data(await save({ token: 'short-12' })).token).toEqual({ set: true });
 });
 
 it('records a check against the settings it read: a save while it runs leaves the check stale', async () => {

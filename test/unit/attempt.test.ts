@@ -53,6 +53,10 @@ describe('one delivery attempt', () => {
     expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'delivered', status: 200 });
     reply(202, { 'Content-Type': 'application/json' }, '{"accepted":true}');
     expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'delivered', status: 202 });
+    // A page whose title echoes the request (a gateway's "Bearer … not accepted") keeps no secret.
+    reply(200, { 'Content-Type': 'text/html' }, '<html><head><title>Bearer tok-secret-value not accepted</title></head></html>');
+    const paused = await attemptDelivery(request(), fetch);
+    expect(paused).toMatchObject({ kind: 'disabled', reason: expect.stringContaining('Bearer [redacted] not accepted') });
   });
 
   it('never keeps the token or the signing secret from an answer that echoes them', async () => {

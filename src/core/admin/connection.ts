@@ -10,15 +10,19 @@ import { AdminActionError } from './errors';
 import { isSelectedIn, requestBackfills, selectionState } from './selection';
 
 // Connection: save the PanDev URL and secrets, check them, activate. Secrets go in and never come
-// out (the page sees whether one is set and its last four characters), except a signing secret the
+// out (the page sees whether one is set and, for a long one, its last four characters), except a signing secret the
 // app generates, which is shown once so the admin can paste it into PanDev.
 
 export const CHECK_KEY = 'config:check';
 // The check is stored with a digest of what it checked: activation needs a pass for the settings saved now.
 const StoredCheck = z.object({ fingerprint: z.string(), result: z.custom<CheckResult>((value) => typeof value === 'object' && value !== null) });
 
+/** Four characters tell two saved secrets apart; of a short one they would be half of it, so none then. */
+const HINTED_FROM = 16;
+
 function secretView(value: string | undefined): SecretView {
-  return value ? { set: true, last4: value.slice(-4) } : { set: false };
+  if (!value) return { set: false };
+  return value.length >= HINTED_FROM ? { set: true, last4: value.slice(-4) } : { set: true };
 }
 
 function fingerprint(baseUrl: string | undefined, token: string | undefined, secret: string | undefined): string {

@@ -68,7 +68,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
     if (status >= 200 && status < 300) {
       // PanDev's ingest answers JSON or nothing; a page means the URL is its web app or a sign-in page,
       // where nothing sent arrives: paused (kept) until the admin fixes the URL and checks again.
-      const page = webPage(null, answer);
+      const page = webPage(null, withoutSecrets(answer, request));
       if (page === undefined) return { kind: 'delivered', status };
       return { kind: 'disabled', status, reason: `PanDev's URL answered ${status} with a web page${page ? ` ("${page}")` : ''}, not the ingest API: it probably points at PanDev's web app or a sign-in page, where nothing sent arrives; set the ingest API's base URL; deliveries are paused until an admin checks the connection again` };
     }

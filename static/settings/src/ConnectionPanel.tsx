@@ -16,7 +16,7 @@ import { styles } from './styles';
 
 type Problem = { code: string; message: string; field?: string };
 
-const saved = (secret: ConnectionView['token']) => (secret.set ? `Saved, ends in ${secret.last4}. Leave empty to keep it.` : 'Not saved yet.');
+const saved = (secret: ConnectionView['token']) => (secret.set ? `Saved${secret.last4 ? `, ends in ${secret.last4}` : ''}. Leave empty to keep it.` : 'Not saved yet.');
 
 export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   const [view, setView] = useState<ConnectionView | undefined>();
