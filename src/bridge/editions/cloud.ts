@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
-import { cloudLookups } from '../../core/enrich/cloud/lookups';
+import { cloudLookups, type Lookups } from '../../core/enrich/cloud/lookups';
 import { RepositoryPage } from '../../core/enrich/cloud/schema';
 import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
@@ -94,6 +94,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                 const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark);
                 const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {
+                  await forgetIfRenamed(lookups, repository);
                   const { items, lastDeploymentAt, activityBacklog } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
                     pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark,
@@ -128,6 +129,18 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
       };
     },
   };
+}
+
+/**
+ * The listing is the bridge's only news of a rename (the app has a trigger that refreshes the name): a
+ * cached repository object under the old slug would name the repository so in every delivery for up
+ * to its six hours. Dropped, it is read again the next time a delivery needs it; unchanged, nothing
+ * is asked of Bitbucket.
+ */
+async function forgetIfRenamed(lookups: Lookups, repository: CloudRepository): Promise<void> {
+  const cached = await lookups.cachedRepository(repository.uuid);
+  // full_name is workspace/slug: only the slug is compared, the workspace's own slug was read at start.
+  if (cached && cached.full_name.slice(cached.full_name.indexOf('/') + 1).toLowerCase() !== repository.slug.toLowerCase()) await lookups.forgetRepository(repository.uuid);
 }
 
 async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<CloudRepository[]> {

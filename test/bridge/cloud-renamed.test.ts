@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readStatus } from '../../src/bridge/cli/status';
+import { loadConfig } from '../../src/bridge/config/load';
+import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
+import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
+import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+
+// A Cloud repository renamed while the bridge polls it: its UUID stays, so the bridge goes on polling it
+// under the same state, and what it delivers from then on names it as Bitbucket now does, as the Forge
+// app's deliveries do (its repository-updated trigger refreshes the name); the bridge has no such
+// trigger, only its listing of the workspace.
+
+let sim: CloudSimulator;
+let sink: PanDevSink;
+let dir: string;
+beforeAll(async () => {
+  sim = await startCloudSimulator({ seed: 'bridge-cloud-renamed', repositories: 2, rateLimitPerHour: 0 });
+  sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
+  dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-renamed-'));
+});
+afterAll(async () => {
+  await Promise.all([sim.stop(), sink.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const config = () => loadConfig({
+  env: {
+    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug, BITBUCKET_TOKEN: sim.credentials.admin.token,
+    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
+    BRIDGE_DB: path.join(dir, 'state.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
+  },
+});
+
+async function pass() {
+  // A bridge started anew lists the workspace at its first pass, as a running one does every 10 minutes.
+  const running = await inProcessBridge({ ...config(), tuning: FAST_TUNING });
+  try {
+    const summary = await running.runPass();
+    await running.bridge.queue.idle();
+    return { summary, status: await readStatus(running.bridge.store) };
+  } finally {
+    await running.stop();
+  }
+}
+
+it('delivers what happens after a rename under the repository\'s new name, and shows that name in status', async () => {
+  expect((await pass()).summary).toMatchObject({ repositories: 2, failed: 0 });
+  const repository = [...sim.model.repositories.values()][0]!;
+  sim.actions.updateRepository({ repository: repository.slug, name: 'Renamed Service' });
+  expect(repository.slug).toBe('renamed-service');
+  const opened = sim.actions.openPullRequest({ repository: repository.slug, title: 'After the rename' });
+
+  const after = await pass();
+  expect(after.summary).toMatchObject({ repositories: 2, failed: 0 });
+  const created = sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as { pullrequest: { id: number; title: string } }).pullrequest.title === 'After the rename');
+  expect(created).toBeDefined();
+  const named = (created!.body as { repository: { uuid: string; full_name: string; name: string } }).repository;
+  expect(named.uuid).toBe(repository.uuid);
+  expect(named).toMatchObject({ full_name: `${sim.workspace.slug}/renamed-service`, name: 'Renamed Service' });
+  expect((created!.body as { pullrequest: { id: number } }).pullrequest.id).toBe(opened.pullRequestId);
+  expect(after.status.repositories.find((r) => r.id.includes(repository.uuid.replace(/[{}]/g, '')))).toMatchObject({ name: `${sim.workspace.slug}/renamed-service` });
+}, 60_000);
