@@ -190,6 +190,19 @@ describe('check, on a Cloud workspace', () => {
     }
   }, 120_000);
 
+  it('fails on a token that reads repositories but not the workspace, which every pass asks for first', async () => {
+    const fault = sim.faults.add({ path: `/2\\.0/workspaces/${sim.workspace.slug}$`, status: 403, body: lacking('read:workspace:bitbucket') });
+    try {
+      // What the bridge then does: every pass ends before a repository is polled.
+      expect((await pass(env('no-workspace.db'))).summary).toMatchObject({ repositories: 0, failed: 1 });
+      const result = await check();
+      expect(result.code).toBe(1);
+      expect(result.out).toContain('lacks the scope read:workspace:bitbucket');
+    } finally {
+      sim.faults.remove(fault);
+    }
+  }, 60_000);
+
   it('fails when the selection names a repository the token cannot see, or leaves nothing to poll', async () => {
     const typo = await check({ BITBUCKET_REPOS: 'PLAT/no-such-repository' });
     expect(typo.code).toBe(1);

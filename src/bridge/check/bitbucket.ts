@@ -4,7 +4,7 @@ import type { HttpResponse } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { selection, type RepositoryName } from '../config/selection';
 import { bitbucketGet, type BitbucketHttp } from '../http/bitbucket';
-import { bitbucketUnavailable, fail, notBitbucket, notBitbucketCloud, partialAccess, pass, patRejected, unreachable, type Finding } from './explain';
+import { bitbucketUnavailable, fail, notBitbucket, notBitbucketCloud, partialAccess, pass, patRejected, unreachable, workspaceUnreadable, type Finding } from './explain';
 import { webPage } from '../../core/deliver/web-page';
 import { BitbucketError, type BitbucketFailureKind } from '../../core/errors';
 import { cloudFailureReason } from '../poll/failure-reason';
@@ -101,6 +101,14 @@ export async function checkCloud(config: BridgeConfig, http: BitbucketHttp): Pro
   // Workspace and repository access tokens act as no user: /user answers 401 or 403 for them.
   findings.push(pass(me.response.status === 200 && account.success ? `authenticated as ${account.data.display_name ?? account.data.nickname ?? 'a user'}` : 'authenticated with an access token'));
   const workspace = config.bitbucket.workspace!;
+  // Every pass starts with this read (the workspace's UUID is part of every delivery id), under a scope
+  // of its own: a token without it listed repositories here and passed, and then no pass polled any.
+  const workspaceUrl = `${http.baseUrl}/2.0/workspaces/${encodeURIComponent(workspace)}`;
+  const found = await ask(http, workspaceUrl, config, 'BITBUCKET_CA_FILE');
+  if ('finding' in found) return [...findings, found.finding];
+  if (found.response.status === 401) return [patRejected(config)];
+  if (unavailable(found.response.status)) return [...findings, bitbucketUnavailable(found.response.status, workspaceUrl)];
+  if (found.response.status !== 200) return [...findings, workspaceUnreadable(config, found.response.status)];
   const readable: Array<RepositoryName & { uuid: string }> = [];
   let next: string | undefined = `${http.baseUrl}/2.0/repositories/${encodeURIComponent(workspace)}?pagelen=100&fields=values.uuid,values.slug,values.project.key,next`;
   for (let page = 0; next && page < MAX_REPOSITORY_PAGES; page++) {

@@ -37,6 +37,16 @@ export function patRejected(config: BridgeConfig): Finding {
   return fail('Bitbucket refused the personal access token (401)', 'The PAT has expired or was revoked (or was copied incompletely). Create a new one in Bitbucket (Profile → Manage account → HTTP access tokens) with Project read and Repository read permissions, then set it as BITBUCKET_TOKEN or in the file BITBUCKET_TOKEN_FILE names.');
 }
 
+/** Cloud: the workspace itself refused, which the bridge reads before anything else of a pass. */
+export function workspaceUnreadable(config: BridgeConfig, status: number): Finding {
+  const workspace = config.bitbucket.workspace!;
+  const title = `Bitbucket answered ${status} when reading the workspace ${workspace}, which every pass reads first`;
+  if (status === 404) return fail(title, `No workspace ${workspace} that the token can see: BITBUCKET_WORKSPACE is the workspace's slug, as in https://bitbucket.org/<slug>/, not its display name.`);
+  return fail(title, config.bitbucket.username
+    ? `The API token lacks the scope read:workspace:bitbucket, or its user is not a member of ${workspace}: create an API token with the scopes ${API_TOKEN_SCOPES}, and set it as BITBUCKET_TOKEN or in the file BITBUCKET_TOKEN_FILE names.`
+    : `The access token is not one of ${workspace} (check BITBUCKET_WORKSPACE): use a workspace, project or repository access token of ${workspace} with ${ACCESS_TOKEN_SCOPES}.`);
+}
+
 /** A 404 (or an HTML page) where the REST API should be: the base URL is not the instance's. */
 export function notBitbucket(config: BridgeConfig, status: number, probed: string): Finding {
   const url = new URL(config.bitbucket.url);
