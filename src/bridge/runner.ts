@@ -8,6 +8,7 @@ import { editionSetup } from './editions';
 import type { WaitingClock } from './http/hourly-budget';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startOpsServer, type OpsServer } from './ops/server';
+import { recordListing } from './poll/listing';
 import { holdState } from './state/owner';
 import { keyedLock } from './util/keyed-lock';
 
@@ -151,6 +152,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     try {
       targets = await edition.targets(started - listedAt >= LIST_EVERY_MS);
       if (started - listedAt >= LIST_EVERY_MS) listedAt = started;
+      await recordListing(bridge.store, undefined);
     } catch (error) {
       if (stopping) {
         log.info({}, 'poll pass stopped before its repositories were listed');
@@ -158,6 +160,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
         return { ...summary, finishedAt: Date.now() };
       }
       log.error({ reason: errorMessage(error) }, 'could not list repositories; run `pandev-bitbucket check` to see why');
+      await recordListing(bridge.store, { at: Date.now(), error: errorMessage(error) });
       bridge.metrics.pollPasses.inc({ result: 'failed' });
       return { ...summary, failed: 1, finishedAt: Date.now() };
     }

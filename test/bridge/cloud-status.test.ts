@@ -164,6 +164,25 @@ it('a repository deleted in Bitbucket fails one pass with why, and is no longer 
   }
 }, 120_000);
 
+it('a bridge whose passes cannot list the workspace\'s repositories needs attention, until one can', async () => {
+  const revoked = sim.faults.add({ path: `/2\\.0/workspaces/${sim.workspace.slug}$`, status: 403, body: JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.' } }) });
+  try {
+    expect((await pass(env('unlisted.db'))).summary).toMatchObject({ repositories: 0, failed: 1 });
+  } finally {
+    sim.faults.remove(revoked);
+  }
+  const failed = await cli(['status', '--json'], { BRIDGE_DB: env('unlisted.db').BRIDGE_DB });
+  expect(failed.code).toBe(1);
+  expect(StatusReport.parse(JSON.parse(failed.stdout)).attention).toEqual([
+    expect.objectContaining({ kind: 'listing-failing', repository: null, message: expect.stringMatching(/403[\s\S]*pandev-bitbucket check/) }),
+  ]);
+
+  expect((await pass(env('unlisted.db'))).summary).toMatchObject({ repositories: 3, failed: 0 });
+  const after = await cli(['status', '--json'], { BRIDGE_DB: env('unlisted.db').BRIDGE_DB });
+  expect(StatusReport.parse(JSON.parse(after.stdout)).attention).toEqual([]);
+  expect(after.code).toBe(0);
+}, 60_000);
+
 describe('check, on a Cloud workspace', () => {
   const check = async (extra: Record<string, string> = {}) => {
     const { code, stdout } = await cli(['check'], env('check.db', extra));

@@ -3,6 +3,7 @@ import { settingsStore } from '../../core/config/settings';
 import { recentOutcomes } from '../../core/deliver/stats';
 import type { KeyValueStore, SecretStore } from '../../core/ports';
 import { recentNotices } from '../ops/notices';
+import { listingFailure } from '../poll/listing';
 import { RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
 
@@ -13,7 +14,7 @@ import type { SqliteStore } from '../state/sqlite-store';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
+  kind: z.enum(['deliveries-paused', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -76,6 +77,11 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   // the outbox only grows, so this comes first.
   if (connection?.disabled) {
     attention.push({ kind: 'deliveries-paused', repository: null, repositoryId: null, at: iso(connection.disabled.at), message: `deliveries to PanDev are paused, ${outbox} waiting in the outbox: ${connection.disabled.reason}. Set PANDEV_URL to PanDev's ingest URL and restart the bridge, or run \`pandev-bitbucket check\`: a check that passes resumes them` });
+  }
+  // No pass polls anything while it lasts; no repository's cursor would say so.
+  const listing = await listingFailure(store);
+  if (listing) {
+    attention.push({ kind: 'listing-failing', repository: null, repositoryId: null, at: iso(listing.at), message: `no repository is polled: the last pass could not list them (${listing.error}). Run \`pandev-bitbucket check\` to see why and what to change` });
   }
   for (const repo of repositories) {
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
