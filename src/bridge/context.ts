@@ -47,6 +47,8 @@ export interface OpenOptions {
   /** Compresses the queue's delays (tests); 1 in production. */
   timeScale?: number;
   deliveryConcurrency?: number;
+  /** Deliveries a poll may leave waiting before it waits for PanDev (tests make it small); 2,000 by default. */
+  queueRoom?: number;
   /**
    * Opened beside the state's owner (a one-off command such as `dead-letters replay`): the stored
    * PanDev URL and retry tuning are the running bridge's, and another configuration must not change them.
@@ -104,7 +106,7 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
     fixIt: PANDEV_FIX_IT,
   };
   await connect(config, ctx, options.beside === true);
-  const queue = localQueue(ctx, { concurrency: options.deliveryConcurrency ?? 8, ...(options.timeScale ? { timeScale: options.timeScale } : {}) });
+  const queue = localQueue(ctx, { concurrency: options.deliveryConcurrency ?? 8, ...(options.timeScale ? { timeScale: options.timeScale } : {}), ...(options.queueRoom ? { room: options.queueRoom } : {}) });
   return {
     config,
     store,

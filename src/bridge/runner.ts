@@ -58,6 +58,8 @@ export interface StartOptions {
    */
   clock?: Clock & { sleep?: WaitingClock['sleep'] };
   timeScale?: number;
+  /** Deliveries a poll may leave waiting for PanDev before it waits (tests); 2,000 by default. */
+  queueRoom?: number;
   /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
   manual?: boolean;
   /** Serve BRIDGE_LISTEN and BRIDGE_WEBHOOK_LISTEN (default); off for one-off commands that run beside a running bridge. */
@@ -79,6 +81,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     log,
     buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log })).bodyBuilder(store),
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+    ...(options.queueRoom ? { queueRoom: options.queueRoom } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     // Without the hold, a one-off command beside the owner: the owner's connection stays as it is.
     beside: options.resume === false,
@@ -234,6 +237,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       // A repository's poll can take minutes (a backfill): it stops at its next request instead, well
       // inside the 30 s the shipped systemd unit and StatefulSet give; its cursor stays where it was.
       setup?.stop();
+      // PanDev may be slow or hang: a poll waiting for it to take deliveries goes on now (and sees the
+      // stop), and the deliveries not begun stay in the outbox. bridge.close() below awaits this.
+      void bridge.queue.close();
       clearTimeout(nextPassTimer);
       wake?.();
       await ops.close();

@@ -16,17 +16,23 @@ export interface LocalQueue extends ForwardQueue {
   room(max?: number): Promise<void>;
   /** Resolves when nothing is running or due within `horizonMs` (tests, benchmarks, shutdown). */
   idle(horizonMs?: number): Promise<void>;
-  /** Stops taking work and waits (at most `graceMs`) for what is running. */
+  /**
+   * Stops taking work at once: a source waiting in room() goes on (to see that the bridge stops), and
+   * running batches end after the delivery each is attempting. Waits (at most `graceMs`) for those.
+   * Every later call answers with the first one's promise.
+   */
   close(graceMs?: number): Promise<void>;
   readonly pending: number;
 }
 
-export function localQueue(ctx: ForwardContext, options: { concurrency: number; timeScale?: number }): LocalQueue {
+export function localQueue(ctx: ForwardContext, options: { concurrency: number; timeScale?: number; room?: number }): LocalQueue {
   const scale = options.timeScale ?? 1;
   const timers = new Map<NodeJS.Timeout, number>();
   const ready: Array<{ message: ForwardMessage; retryIds?: string[] }> = [];
   let running = 0;
   let closed = false;
+  let closing: Promise<void> | undefined;
+  const stopping = new AbortController();
   const waiters = new Set<() => void>();
 
   const settle = () => {
@@ -60,7 +66,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
         continue;
       }
       running++;
-      forward(message, ctx, job.retryIds)
+      forward(message, ctx, job.retryIds, { signal: stopping.signal })
         .then((result) => {
           // Forge would re-invoke the consumer with InvocationError's retryData; a timer does it here.
           for (const group of result.retries) schedule({ ids: group.ids }, group.afterSeconds, group.ids);
@@ -82,7 +88,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
     async push(messages: ForwardMessage[], pushOptions: PushOptions = {}) {
       for (const message of messages) schedule(message, pushOptions.delaySeconds ?? 0);
     },
-    room(max = 2000) {
+    room(max = options.room ?? 2000) {
       const fits = () => ready.reduce((sum, job) => sum + ('ids' in job.message ? job.message.ids.length : 1), 0) <= max;
       if (closed || fits()) return Promise.resolve();
       return new Promise<void>((resolve) => {
@@ -109,13 +115,29 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
         waiters.add(check);
       });
     },
-    async close(graceMs = 20_000) {
+    close(graceMs = 20_000) {
+      if (closing) return closing;
       closed = true;
+      stopping.abort();
       for (const timer of timers.keys()) clearTimeout(timer);
       timers.clear();
       ready.length = 0;
-      const deadline = Date.now() + graceMs;
-      while (running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Wakes room(): a poll waiting for PanDev to take deliveries would otherwise hold the stop until it did.
+      settle();
+      closing = new Promise<void>((resolve) => {
+        const grace = setTimeout(done, graceMs);
+        function done() {
+          clearTimeout(grace);
+          waiters.delete(check);
+          resolve();
+        }
+        function check() {
+          if (running === 0) done();
+        }
+        waiters.add(check);
+        check();
+      });
+      return closing;
     },
   };
 }

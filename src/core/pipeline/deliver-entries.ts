@@ -45,6 +45,12 @@ export interface ProcessOptions {
    * left for go back as a retry instead of being cut off mid-attempt. None: no limit (the bridge).
    */
   deadline?: number;
+  /**
+   * The host is stopping (the bridge's SIGTERM): the delivery in progress finishes, the ones not begun
+   * stay in the outbox for the next start. A batch of 50 against a PanDev that hangs would otherwise
+   * take 50 delivery timeouts, far past the 30 s a service manager gives before SIGKILL.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -66,6 +72,12 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   const env: Env = { ctx, outbox, connection, tuning, credentials, selected: selectedOnce(settings) };
   for (const [index, item] of items.entries()) {
     const id = typeof item === 'string' ? item : item.id;
+    if (options.signal?.aborted) {
+      // No retry to hand back: whoever starts next queues the whole outbox again.
+      for (const left of items.slice(index)) result.outcomes[typeof left === 'string' ? left : left.id] = 'waiting';
+      ctx.log.info({ done: index, left: items.length - index }, 'stopping: the deliveries not begun stay in the outbox for the next start');
+      break;
+    }
     if (options.deadline !== undefined && ctx.clock.now() + tuning.deliveryTimeoutMs + HAND_BACK_MARGIN_MS > options.deadline) {
       // Handed back untouched: they are in the outbox, and the retry comes at once.
       const rest = items.slice(index).map((left) => (typeof left === 'string' ? left : left.id));

@@ -1,0 +1,50 @@
+import { startBridge } from '../../src/bridge/runner';
+import { dcEnv, deliveredPullRequestEvents, expectedPullRequestEvents, FAST_TUNING, quietLogger, sorted, until, type DcEnv } from './helpers';
+
+// SIGTERM during a backfill while PanDev hangs: systemd and Kubernetes give 30 s before SIGKILL. A poll
+// that found more than the queue has room for waits for PanDev to take some, and every forward works
+// through its batch one delivery after another; the stop must end neither wait's way, but at once
+// (the current attempts finish), and the next start must deliver everything exactly once.
+
+const CONCURRENCY = 8; // the bridge's delivery workers
+const TUNING = { ...FAST_TUNING, deliveryTimeoutMs: 1000 };
+
+describe('stopping while PanDev holds every delivery', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'orderly', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 12, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('stops without attempting the waiting deliveries, and delivers each once after a restart', async () => {
+    const config = { ...env.config(), tuning: TUNING };
+    // PanDev accepts the connection and never answers.
+    env.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 600_000 });
+    const lines: string[] = [];
+    const running = await startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1, queueRoom: 5 });
+    const pass = running.runPass();
+    // Every worker is in an attempt PanDev does not answer, and the poll found more than there is room for.
+    await until(() => env.sink.received() >= CONCURRENCY && running.bridge.queue.pending > CONCURRENCY + 5, 30_000, 'the workers busy and the queue full');
+    const atStop = env.sink.received();
+    const outcome = await Promise.race([
+      running.stop().then(() => 'stopped' as const),
+      // More attempts than there were workers in an attempt when it was asked: deliveries went on.
+      until(() => env.sink.received() > atStop + CONCURRENCY, 60_000, 'more attempts').then(() => 'kept delivering' as const),
+    ]);
+    expect(outcome).toBe('stopped');
+    expect((await pass).failed).toBe(0);
+    expect(lines.map((line) => JSON.parse(line).msg)).toContain('bridge stopped');
+    expect(env.sink.deliveries()).toEqual([]);
+
+    env.sink.setFaults(null);
+    const again = await startBridge(config, { manual: true, log: quietLogger(), timeScale: 1 });
+    try {
+      await again.runPass();
+      // Deliveries the hang made retry many times wait out their backoff (a timer) first.
+      await again.bridge.queue.idle(60_000);
+      expect(sorted(deliveredPullRequestEvents(env.sink))).toEqual(sorted(expectedPullRequestEvents(env.sim)));
+      expect(env.sink.duplicates()).toBe(0);
+      expect(again.bridge.store.count('outbox:')).toBe(0);
+    } finally {
+      await again.stop();
+    }
+  });
+});
