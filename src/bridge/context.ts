@@ -11,6 +11,7 @@ import type { WaitingClock } from './http/hourly-budget';
 import { sleep } from './http/limiter';
 import { httpClient } from './http/request';
 import type { BridgeLogger } from './ops/logger';
+import { within } from './util/within';
 import { bridgeMetrics, MeteredStats, type BridgeMetrics } from './ops/metrics';
 import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
 
@@ -117,7 +118,10 @@ export async function openBridge(config: BridgeConfig, options: OpenOptions): Pr
     queue,
     async close() {
       await queue.close();
+      // An attempt still waiting for PanDev (its timeout can be longer than the grace) ends now and is
+      // recorded as one; closed under it, the state file would refuse that write and the forward's own.
       pandev.close();
+      await within(queue.idle(), 5_000); // bounded all the same: the stop must end before SIGKILL
       store.close();
       options.log.flush();
     },

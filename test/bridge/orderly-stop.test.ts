@@ -1,4 +1,6 @@
 import { startBridge } from '../../src/bridge/runner';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
+import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
 import { dcEnv, deliveredPullRequestEvents, expectedPullRequestEvents, FAST_TUNING, quietLogger, sorted, until, type DcEnv } from './helpers';
 
 // SIGTERM during a backfill while PanDev hangs: systemd and Kubernetes give 30 s before SIGKILL. A poll
@@ -46,5 +48,41 @@ describe('stopping while PanDev holds every delivery', () => {
     } finally {
       await again.stop();
     }
+  });
+});
+
+describe('stopping while an attempt outlasts the grace', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'grace', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 6, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('ends the attempts in flight before the state file closes, and counts them', async () => {
+    // A delivery timeout past the stop's grace (the tuning allows 60 s, the grace is 20 s).
+    const config = { ...env.config(), tuning: { ...FAST_TUNING, deliveryTimeoutMs: 60_000 } };
+    env.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 600_000 });
+    const lines: string[] = [];
+    const running = await startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1 });
+    void running.runPass();
+    await until(() => env.sink.received() >= CONCURRENCY, 30_000, 'every worker in an attempt');
+    // The grace runs out at once: what 20 s are to an attempt of up to 60.
+    void running.bridge.queue.close(0);
+    await running.stop();
+
+    const store = openSqliteStore(config.bridge.db);
+    try {
+      const entries: OutboxEntry[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await outboxStore(store).list(cursor, 100);
+        entries.push(...page.entries.map((entry) => entry.value));
+        cursor = page.cursor;
+      } while (cursor);
+      // Each attempt PanDev never answered is on record as one (the next start sends attempt 2)...
+      expect(entries.filter((entry) => entry.attempts === 1)).toHaveLength(env.sink.received());
+    } finally {
+      store.close();
+    }
+    // ...and nothing wrote to a closed state file.
+    expect(lines.map((line) => JSON.parse(line).msg).filter((msg: string) => /forwarding failed|delivery step failed/.test(msg))).toEqual([]);
   });
 });
