@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { startBridge } from '../../src/bridge/runner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
-import { dcEnv, deliveredPullRequestEvents, expectedPullRequestEvents, FAST_TUNING, quietLogger, sorted, until, type DcEnv } from './helpers';
+import { dcEnv, deliveredPullRequestEvents, exited, expectedPullRequestEvents, FAST_TUNING, quietLogger, sorted, until, type DcEnv } from './helpers';
 
 // SIGTERM during a backfill while PanDev hangs: systemd and Kubernetes give 30 s before SIGKILL. A poll
 // that found more than the queue has room for waits for PanDev to take some, and every forward works
@@ -84,5 +87,30 @@ describe('stopping while an attempt outlasts the grace', () => {
     }
     // ...and nothing wrote to a closed state file.
     expect(lines.map((line) => JSON.parse(line).msg).filter((msg: string) => /forwarding failed|delivery step failed/.test(msg))).toEqual([]);
+  });
+});
+
+describe.each(['SIGTERM', 'SIGINT'] as const)('%s to the CLI during its first backfill while PanDev hangs', (signal) => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: `cli-${signal}`, projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 12, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('ends with exit code 0 and "bridge stopped", without starting more deliveries', async () => {
+    env.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 600_000 });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../src/cli/main.ts'), 'bridge', '--config', env.yaml()], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, ...env.env, BRIDGE_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const messages: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => messages.push(JSON.parse(line).msg));
+    const exit = exited(child);
+    await until(() => env.sink.received() >= CONCURRENCY, 60_000, 'every delivery worker in an attempt');
+    const atSignal = env.sink.received();
+    child.kill(signal);
+    expect(await exit).toEqual({ code: 0, signal: null });
+    expect(messages.at(-1)).toBe('bridge stopped');
+    expect(messages.filter((msg) => /forwarding failed|delivery step failed/.test(msg))).toEqual([]);
+    expect(env.sink.received() - atSignal).toBeLessThanOrEqual(CONCURRENCY);
   });
 });
