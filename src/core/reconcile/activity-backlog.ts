@@ -3,6 +3,7 @@ import { entryDate } from '../backfill/phases/activity';
 import type { CloudClient } from '../enrich/cloud/client';
 import { isNextRequest, type CloudRequest } from '../enrich/cloud/endpoints';
 import { ActivityPage, type ActivityEntry } from '../enrich/cloud/schema';
+import { CLOCK_ALLOWANCE_MS, isNews } from './clock-allowance';
 
 // A repository's activity log, read newest first down to the watermark. A pass reads a bounded number
 // of pages (its time and the request budget are bounded); when more happened since the watermark (an
@@ -10,7 +11,9 @@ import { ActivityPage, type ActivityEntry } from '../enrich/cloud/schema';
 // it must go are kept, and later passes read on from there after reading the top. Newest-first
 // offsets only grow as entries are added, so a kept link re-reads a few entries and never skips one.
 // A pass short of time (`stop`) owes the rest the same way: at least the top's first page is read,
-// since only a next page's link can be kept.
+// since only a next page's link can be kept. The top reads on into the overlap below the watermark
+// (clock-allowance.ts), but takes from it only what the pass before did not see, and stops at a page
+// that holds nothing else: what came late is dated seconds before the watermark, near the top of it.
 
 export const ActivityBacklog = z.object({ next: z.string(), floor: z.number() });
 export type ActivityBacklog = z.infer<typeof ActivityBacklog>;
@@ -19,7 +22,10 @@ export type ActivityBacklog = z.infer<typeof ActivityBacklog>;
 export const ACTIVITY_PAGES = 20;
 
 export interface ActivityRead {
+  /** The news: the top's (after the watermark, or unseen in the overlap), then the rest owed. */
   entries: ActivityEntry[];
+  /** Every entry the top read, news or not: the next pass's overlap is told by them. */
+  scanned: ActivityEntry[];
   /** What is still owed after this pass. */
   backlog?: ActivityBacklog;
   /** The oldest instant this pass read down to: pull requests updated since then are looked up. */
@@ -35,23 +41,29 @@ export interface ActivityRead {
 /** `stop`: asked before each next page with the entries read so far; true leaves the rest owed. */
 export type StopReading = (entries: ActivityEntry[]) => boolean;
 
-export async function readActivity(client: CloudClient, params: { workspace: string; repo_slug: string }, watermark: number, owed: ActivityBacklog | undefined, stop: StopReading = () => false): Promise<ActivityRead> {
-  const top = await readDown(client, { endpoint: 'pullRequestsActivity', params, query: { pagelen: 50 } }, watermark, ACTIVITY_PAGES, stop);
-  const floor = Math.min(watermark, owed?.floor ?? watermark);
+/** `seen`: the keys of the entries the pass before read in this one's overlap. */
+export async function readActivity(client: CloudClient, params: { workspace: string; repo_slug: string }, watermark: number, owed: ActivityBacklog | undefined, stop: StopReading = () => false, seen: ReadonlySet<string> = new Set()): Promise<ActivityRead> {
+  const overlap = watermark - CLOCK_ALLOWANCE_MS;
+  const news = (entry: ActivityEntry) => isNews(entry, watermark, seen);
+  const allSeen = (page: ActivityEntry[]) => !page.some(news);
+  const top = await readDown(client, { endpoint: 'pullRequestsActivity', params, query: { pagelen: 50 } }, overlap, ACTIVITY_PAGES, (entries) => stop(entries.filter(news)), allSeen);
+  const topNews = top.entries.filter(news);
+  const floor = Math.min(overlap, owed?.floor ?? overlap);
   // The top alone filled the pass: its continuation goes down to the lowest floor still owed, which
   // covers an older backlog's range too.
   if (top.next) {
-    const since = oldest(top.entries, watermark);
-    return { entries: top.entries, backlog: { next: top.next, floor }, since, top: { recent: top.entries.length, since } };
+    const since = oldest(top.entries, overlap);
+    return { entries: topNews, scanned: top.entries, backlog: { next: top.next, floor }, since, top: { recent: topNews.length, since } };
   }
-  const whole = { recent: top.entries.length, since: watermark };
-  if (!owed) return { entries: top.entries, since: watermark, top: whole };
-  const rest = await readDown(client, { next: owed.next }, owed.floor, ACTIVITY_PAGES - top.pages, (entries) => stop([...top.entries, ...entries]));
-  const entries = [...top.entries, ...rest.entries];
-  return { entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, watermark) : owed.floor, top: whole };
+  const whole = { recent: topNews.length, since: overlap };
+  if (!owed) return { entries: topNews, scanned: top.entries, since: overlap, top: whole };
+  const rest = await readDown(client, { next: owed.next }, owed.floor, ACTIVITY_PAGES - top.pages, (entries) => stop([...topNews, ...entries]));
+  const entries = [...topNews, ...rest.entries];
+  return { entries, scanned: top.entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, overlap) : owed.floor, top: whole };
 }
 
-async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number, stop: StopReading): Promise<{ entries: ActivityEntry[]; next?: string; pages: number }> {
+/** `enough`: asked of each page's entries above the floor; true reads no further, as if the floor were reached. */
+async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number, stop: StopReading, enough: (page: ActivityEntry[]) => boolean = () => false): Promise<{ entries: ActivityEntry[]; next?: string; pages: number }> {
   const entries: ActivityEntry[] = [];
   let request: CloudRequest | undefined = first;
   let pages = 0;
@@ -60,7 +72,7 @@ async function readDown(client: CloudClient, first: CloudRequest, floor: number,
     pages++;
     const fresh = page.values.filter((entry) => Date.parse(entryDate(entry)) >= floor);
     entries.push(...fresh);
-    request = fresh.length === page.values.length && page.next ? { next: page.next } : undefined;
+    request = fresh.length === page.values.length && page.next && !enough(fresh) ? { next: page.next } : undefined;
   }
   return { entries, pages, ...(request && isNextRequest(request) ? { next: request.next } : {}) };
 }

@@ -9,6 +9,7 @@ import type { ForwardContext } from '../pipeline/context';
 import { idsMessages, PLANNED_WORK, PushRefusedError, type ForwardMessage, type ForwardQueue } from '../pipeline/queue';
 import { stagePrebuilt } from '../pipeline/stage';
 import type { ActivityBacklog } from './activity-backlog';
+import { overlapKeys } from './clock-allowance';
 import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
 import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
@@ -36,6 +37,9 @@ interface RepositoryState {
   lastDeploymentAt?: number;
   /** Activity a pass had no pages left for (see activity-backlog.ts). */
   activityBacklog?: ActivityBacklog;
+  /** Keys of the activity entries in the next pass's overlap, and the workspace query's time it was planned with (clock-allowance.ts). */
+  activitySeen?: string[];
+  changeSeenAt?: number;
   /** A push seen that a pass had no budget or time left to read the refs of… */
   refsOwed?: boolean;
   /** …and the watermark of the first pass that put them off: what changed since then is still to read. */
@@ -146,26 +150,32 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     const start = ctx.clock.now();
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
-    const pushed = state.refsOwed === true || pushedSince(changed, repository, state.watermark);
+    const changeAt = changed.get(repository.toLowerCase());
+    const pushed = state.refsOwed === true || pushedSince(changed, repository, state.watermark, state.changeSeenAt);
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
-      const { items, lastDeploymentAt, activityBacklog, deferred } = await reconcileRepository({
+      const { items, lastDeploymentAt, activityBacklog, activityRead, deferred } = await reconcileRepository({
         client: paced.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
         deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
+        ...(state.activitySeen ? { activitySeen: state.activitySeen } : {}),
         ...(state.refsOwed && state.refsOwedSince !== undefined ? { refsSince: state.refsOwedSince } : {}),
         budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
       const result = await stagePrebuilt(items, ctx);
       for (const entry of result.entries) ids.push(entry.id);
+      // Not later than the workspace query that said whether it was pushed: a push between that
+      // query and this pass is in neither, and the next query must still find it.
+      const watermark = Math.min(start, plannedAt ?? start);
+      const activitySeen = overlapKeys(activityRead, watermark);
       await ctx.store.set(stateKey(repository), {
-        // Not later than the workspace query that said whether it was pushed: a push between that
-        // query and this pass is in neither, and the next query must still find it.
-        watermark: Math.min(start, plannedAt ?? start),
+        watermark,
         lastPassAt: start,
         lastActivityAt: items.length ? start : state.lastActivityAt,
         lastDeploymentCheckAt: deployments && !deferred?.deployments ? start : state.lastDeploymentCheckAt,
         lastDeploymentAt: lastDeploymentAt ?? state.lastDeploymentAt,
         ...(activityBacklog ? { activityBacklog } : {}),
+        ...(activitySeen.length ? { activitySeen } : {}),
+        ...(changeAt !== undefined ? { changeSeenAt: changeAt } : state.changeSeenAt !== undefined ? { changeSeenAt: state.changeSeenAt } : {}),
         ...(deferred?.refs ? { refsOwed: true, refsOwedSince: state.refsOwed ? (state.refsOwedSince ?? state.watermark) : state.watermark } : {}),
       } satisfies RepositoryState);
       if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');

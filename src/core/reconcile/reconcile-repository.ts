@@ -12,6 +12,7 @@ import { REF_RENEW_MS, refStateStore } from '../pipeline/ref-state';
 import { refsBaseline } from '../backfill/refs-baseline';
 import { readActivity, type ActivityBacklog } from './activity-backlog';
 import { FULL_PULL_REQUEST_FIELDS } from '../backfill/phases/pull-requests';
+import { CLOCK_ALLOWANCE_MS } from './clock-allowance';
 
 // One repository's reconciliation: everything that happened since its watermark, read from the
 // repository-wide feeds and turned into the deliveries the live triggers would have made. What
@@ -33,6 +34,8 @@ export interface ReconcileInput {
   deploymentsSince?: number;
   /** Activity an earlier pass had no pages left for. */
   activityBacklog?: ActivityBacklog;
+  /** Keys of the entries the pass before read in this one's overlap (clock-allowance.ts): not news again. */
+  activitySeen?: string[];
   /** Refs an earlier pass put off are read for what changed since its watermark, not this one's. */
   refsSince?: number;
   /** Requests this pass may still make (the batch's grant less what it spent); unbounded if absent. */
@@ -46,6 +49,8 @@ export interface ReconcileResult {
   items: Prebuilt[];
   /** Activity still owed after this pass: the next one reads on from there. */
   activityBacklog?: ActivityBacklog;
+  /** Every entry the top of the activity log held down into the overlap, news or not: what the next pass has seen (clock-allowance.ts). */
+  activityRead: ActivityEntry[];
   /** Refs or deployments this pass had no budget left for: the next pass reads them. */
   deferred?: { refs: boolean; deployments: boolean };
   /** When the newest deployment seen in this pass was updated (a deployments read only). */
@@ -64,7 +69,7 @@ export async function reconcileRepository(input: ReconcileInput): Promise<Reconc
   const outOfTime = input.outOfTime ?? (() => false);
   const news = await pullRequestNews(input);
   const items = [...news.items];
-  const owed = news.activityBacklog ? { activityBacklog: news.activityBacklog } : {};
+  const owed = { activityRead: news.activityRead, ...(news.activityBacklog ? { activityBacklog: news.activityBacklog } : {}) };
   let refs = input.pushed && left() >= REFS_MIN_REQUESTS && !outOfTime(REFS_MIN_REQUESTS);
   if (refs) {
     const found = await refNews(input);
@@ -104,15 +109,16 @@ export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCh
  * approval, change request and comment. If its newest entry is older than the watermark, nothing
  * about any pull request of the repository happened since, and no other request is made for them.
  */
-async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; activityBacklog?: ActivityBacklog }> {
+async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; activityBacklog?: ActivityBacklog; activityRead: ActivityEntry[] }> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
   // Another page of the log is read only if, after it, the pull requests it names can still be read
   // (the list at 50 a page, and the repository): entries read without them would be lost.
   const outOfTime = input.outOfTime ?? (() => false);
   const stop = (entries: ActivityEntry[]) => outOfTime(2 + Math.ceil((new Set(entries.map((entry) => entry.pull_request.id)).size + 50) / 50));
-  const read = await readActivity(client, params, input.watermark, input.activityBacklog, stop);
-  if (!read.entries.length) return { items: [], ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
+  const read = await readActivity(client, params, input.watermark, input.activityBacklog, stop, new Set(input.activitySeen ?? []));
+  const activityRead = read.scanned;
+  if (!read.entries.length) return { items: [], activityRead, ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
   const pullRequests = await namedPullRequests(input, read.since, new Set(read.entries.map((entry) => entry.pull_request.id)));
   let { entries, since, backlog } = read;
   const missing = entries.filter((entry) => !pullRequests.has(entry.pull_request.id));
@@ -134,7 +140,7 @@ async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt
     items.push(...lifecycleEvents(context));
     items.push(...activityEvents(context, entries.filter((entry) => entry.pull_request.id === pr.id)));
   }
-  return { items, ...(backlog ? { activityBacklog: backlog } : {}) };
+  return { items, activityRead, ...(backlog ? { activityBacklog: backlog } : {}) };
 }
 
 /** The reads left after a pull request's: the repository object. */
@@ -242,7 +248,7 @@ async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | 
   return { before, commits, truncated: false };
 }
 
-async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
+async function deploymentNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; lastDeploymentAt?: number }> {
   const { client, workspace, repository } = input;
   const since = input.deploymentsSince ?? input.watermark;
   const page = await client.get({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, DeploymentPage);
@@ -262,7 +268,8 @@ async function deploymentNews(input: ReconcileInput): Promise<ReconcileResult> {
  */
 async function tipStatuses(input: ReconcileInput, repository: Repository, tip: Commit): Promise<Prebuilt[]> {
   const page = await input.client.get({ endpoint: 'commitStatuses', params: { workspace: input.workspace, repo_slug: input.repository, commit: tip.hash }, query: { pagelen: 100 } }, CommitStatusPage);
-  return page.values.filter((status) => Date.parse(status.updated_on ?? '') >= refsSince(input)).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
+  // Dated by Bitbucket's clock: a status set just after the last pass may be dated before it (clock-allowance.ts).
+  return page.values.filter((status) => Date.parse(status.updated_on ?? '') >= refsSince(input) - CLOCK_ALLOWANCE_MS).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
 }
 
 /** Whence the refs and their tips' statuses are read: an earlier pass that put them off saw nothing of them since its watermark. */

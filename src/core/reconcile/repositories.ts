@@ -5,6 +5,7 @@ import type { CloudClient } from '../enrich/cloud/client';
 import { RepositoryPage } from '../enrich/cloud/schema';
 import type { SettingsStore } from '../config/settings';
 import type { KeyValueStore } from '../ports';
+import { CLOCK_ALLOWANCE_MS } from './clock-allowance';
 
 // The workspace's repositories as the reconciliation needs them: UUIDs and last update, refreshed at
 // most hourly (20 requests an hour for 2,000 repositories), and filtered by the admin's selection.
@@ -49,7 +50,8 @@ export async function selectedRepositories(settings: SettingsStore, index: Index
  */
 export async function repositoriesChangedSince(client: CloudClient, workspace: string, since: number): Promise<Map<string, number>> {
   const changed = new Map<string, number>();
-  const query = { q: `updated_on >= ${new Date(since).toISOString()}`, pagelen: 100, fields: 'values.uuid,values.full_name,values.name,values.type,values.updated_on,next' };
+  // From the oldest watermark's overlap on (pushedSince).
+  const query = { q: `updated_on >= ${new Date(since - CLOCK_ALLOWANCE_MS).toISOString()}`, pagelen: 100, fields: 'values.uuid,values.full_name,values.name,values.type,values.updated_on,next' };
   for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, RepositoryPage.shape.values.element, 50)) {
     // Without a readable time it counts as changed now: a needless read rather than a missed push.
     for (const repo of page) changed.set(repo.uuid.toLowerCase(), Date.parse((repo.updated_on as string | undefined) ?? '') || Number.MAX_SAFE_INTEGER);
@@ -57,8 +59,13 @@ export async function repositoriesChangedSince(client: CloudClient, workspace: s
   return changed;
 }
 
-/** Whether `repository`, whose last pass started at `watermark`, was pushed to since then. */
-export function pushedSince(changed: ReadonlyMap<string, number>, repository: string, watermark: number): boolean {
+/**
+ * Whether `repository`, whose last pass started at `watermark`, was pushed to since then. Bitbucket
+ * dates `updated_on` by its clock: a push just after the last pass may be dated before it, so a time in
+ * the overlap (clock-allowance.ts) counts too, unless it is the one the last pass was planned with
+ * (`seenAt`), which that pass dealt with.
+ */
+export function pushedSince(changed: ReadonlyMap<string, number>, repository: string, watermark: number, seenAt?: number): boolean {
   const at = changed.get(repository.toLowerCase());
-  return at !== undefined && at >= watermark;
+  return at !== undefined && (at >= watermark || (at >= watermark - CLOCK_ALLOWANCE_MS && at !== seenAt));
 }

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { ActivityEntry } from '../enrich/cloud/schema';
+import { entryDate } from '../backfill/phases/activity';
+
+// A watermark is the start of a pass by the app's clock; Bitbucket dates what it reports by its own, and
+// an entry may become visible a moment after the time it carries (replication). Either way, something
+// made just after a pass read a repository can be dated before that pass started: compared with the
+// watermark alone, every later pass would take it as old, and with its product event lost PanDev would
+// never get it. So each pass reads back a little further than its watermark and takes from that overlap
+// only what the pass before did not see. Delivery ids are stable, so what is taken twice is still sent
+// once; keeping what was seen is what keeps a quiet repository at one request a pass.
+
+/** How far behind the watermark Bitbucket's dates may lag: clock skew and replication are seconds, not minutes. */
+export const CLOCK_ALLOWANCE_MS = 2 * 60_000;
+
+/** What identifies one activity entry in the state it was read in (an edit or a deletion is a new one). */
+export function entryKey(entry: ActivityEntry): string {
+  const review = entry.approval ?? entry.changes_request;
+  const who = review ? `${entry.approval ? 'approval' : 'changes'}:${review.user.uuid ?? review.user.account_id ?? ''}` : '';
+  const comment = entry.comment ? `comment:${entry.comment.id}:${entry.comment.updated_on ?? ''}:${entry.comment.deleted === true}` : '';
+  const update = entry.update ? `update:${entry.update.state}` : '';
+  const name = [entry.pull_request.id, entryDate(entry), update, who, comment].join('\n');
+  // Short: a pass reads at most a thousand entries, and their keys are kept in the repository's state.
+  return createHash('sha1').update(name).digest('base64url').slice(0, 16);
+}
+
+/** Whether an entry a pass read is news: after the watermark, or in the overlap yet unseen by the pass before. */
+export function isNews(entry: ActivityEntry, watermark: number, seen: ReadonlySet<string>): boolean {
+  return Date.parse(entryDate(entry)) >= watermark || !seen.has(entryKey(entry));
+}
+
+/** The keys the next pass needs: entries dated in or after its overlap. */
+export function overlapKeys(entries: ActivityEntry[], nextWatermark: number): string[] {
+  return entries.filter((entry) => Date.parse(entryDate(entry)) >= nextWatermark - CLOCK_ALLOWANCE_MS).map(entryKey);
+}
