@@ -9,6 +9,7 @@ import type { Logger } from '../../core/ports';
 import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
 import { pushedSince, repositoriesChangedSince } from '../../core/reconcile/repositories';
+import { overlapKeys } from '../../core/reconcile/clock-allowance';
 import type { BridgeConfig } from '../config/schema';
 import { selection, type RepositoryName } from '../config/selection';
 import type { BridgeContext } from '../context';
@@ -35,6 +36,9 @@ const CloudCursor = z.object({
   deploymentsAt: z.number().optional(),
   lastActivityAt: z.number().optional(),
   activityBacklog: ActivityBacklog.optional(),
+  /** What the last poll saw in the next one's overlap: activity entries' keys, the workspace query's time (core/reconcile/clock-allowance.ts). */
+  activitySeen: z.array(z.string()).optional(),
+  changeSeenAt: z.number().optional(),
   error: z.string().optional(),
   /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
   unlisted: z.number().optional(),
@@ -91,23 +95,28 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
               lock(repository.uuid, async (): Promise<PollOutcome> => {
                 const cursor = cursors.get(repository.uuid)!;
                 const start = bridge.ctx.clock.now();
-                const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark);
+                const changeAt = pushed.get(repository.uuid.toLowerCase()) ?? cursor.changeSeenAt;
+                const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark, cursor.changeSeenAt);
                 const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {
                   await forgetIfRenamed(lookups, repository);
-                  const { items, lastDeploymentAt, activityBacklog } = await reconcileRepository({
+                  const { items, lastDeploymentAt, activityBacklog, activityRead } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
                     pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark,
-                    ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}), now: start,
+                    ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}),
+                    ...(cursor.activitySeen ? { activitySeen: cursor.activitySeen } : {}), now: start,
                   });
                   const staged = await stageAndQueue(items, bridge);
                   // The watermark is the pass's start (DevLake's rule): what changed during the pass is read
                   // again; and no later than the workspace query that said whether it was pushed.
                   const lastActivityAt = Math.max(items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
+                  const watermark = Math.min(start, queriedAt);
+                  const activitySeen = overlapKeys(activityRead, watermark);
                   await bridge.store.set(cursorKey(repository.uuid), {
                     name: `${ws.slug}/${repository.slug}`,
-                    watermark: Math.min(start, queriedAt), lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
+                    watermark, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
                     ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
+                    ...(activitySeen.length ? { activitySeen } : {}), ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}),
                   } satisfies CloudCursor);
                   return { ok: true, staged, skipped: [] };
                 } catch (error) {
