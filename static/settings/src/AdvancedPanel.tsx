@@ -22,7 +22,7 @@ const COMMIT_STATS: Array<{ value: CommitStats; label: string; cost: string }> =
   { value: 'commit', label: 'Every commit', cost: 'one request per commit: several times the pull-request level on most histories' },
 ];
 
-export function AdvancedPanel() {
+export function AdvancedPanel({ version, onChanged }: { version: number; onChanged: () => void }) {
   const [view, setView] = useState<PreferencesView | undefined>();
   const [prComments, setPrComments] = useState(true);
   const [days, setDays] = useState('');
@@ -45,6 +45,13 @@ export function AdvancedPanel() {
     void api.preferences().then((result) => (result.ok ? show(result.data) : setProblem(result.error)));
   }, []);
 
+  // A repository's own PR comment setting is changed in the list: its count here follows the page's
+  // refresh, and only the count, so what the admin is editing here stays as typed.
+  useEffect(() => {
+    if (version === 0) return;
+    void api.preferences().then((result) => result.ok && setView((shown) => shown && { ...shown, overrides: result.data.overrides }));
+  }, [version]);
+
   async function save() {
     setSaved(false);
     const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats, backfillBuildStatuses: buildStatuses });
@@ -52,6 +59,8 @@ export function AdvancedPanel() {
     setProblem(undefined);
     show(result.data);
     setSaved(true);
+    // The repository list shows each repository's PR comment setting, most of them this one.
+    onChanged();
   }
 
   if (!view) return problem ? <SectionMessage appearance="error"><p>{problem.message}</p></SectionMessage> : <p>Loading…</p>;
@@ -59,7 +68,7 @@ export function AdvancedPanel() {
     <div style={styles.stack}>
       <div>
         <Checkbox label="Post a DORA metrics comment on merged pull requests" isChecked={prComments} onChange={() => setPrComments(!prComments)} />
-        <div style={styles.help}>{view.overrides ? `${plural(view.overrides, 'repository has', 'repositories have')} their own setting (see PR comment in the list).` : 'Repositories can differ: see PR comment in the list.'}</div>
+        <div style={styles.help}>{view.overrides ? `${plural(view.overrides, 'repository has its', 'repositories have their')} own setting (see PR comment in the list).` : 'Repositories can differ: see PR comment in the list.'}</div>
       </div>
       <Field id="backfillDays" label="Backfill window (days)" type="number" value={days} onChange={setDays} width={120} error={fieldError(problem, 'backfillDays')}
         help="How much history a newly selected repository sends to PanDev: 1 to 365 days." />

@@ -59,7 +59,7 @@ export function App() {
           </section>
           <section aria-labelledby="repositories-heading" style={styles.section}>
             <h2 id="repositories-heading" style={styles.h2}>Repositories</h2>
-            <RepositoriesPanel onChanged={changed} />
+            <RepositoriesPanel version={version} onChanged={changed} />
           </section>
           <section aria-labelledby="dead-letters-heading" style={styles.section}>
             <h2 id="dead-letters-heading" style={styles.h2}>Dead letters</h2>
@@ -67,7 +67,7 @@ export function App() {
           </section>
           <section aria-labelledby="advanced-heading" style={styles.section}>
             <h2 id="advanced-heading" style={styles.h2}>Advanced</h2>
-            <AdvancedPanel />
+            <AdvancedPanel version={version} onChanged={changed} />
           </section>
         </>
       )}

@@ -24,7 +24,7 @@ function progressText(loading: RepositoryPage['loading']): string {
   return `${loading.loaded.toLocaleString('en')}${loading.total !== undefined ? ` of ~${loading.total.toLocaleString('en')}` : ''}`;
 }
 
-export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
+export function RepositoriesPanel({ version, onChanged }: { version: number; onChanged: () => void }) {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const [offset, setOffset] = useState(0);
@@ -52,8 +52,12 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
   // The App hands a new function each render; the reading must not start over for that.
   const changed = useRef(onChanged);
   changed.current = onChanged;
+  // Whether the last reading got the whole list and no change is under way: only then may a refresh of
+  // the page read it again (a reading part way goes on from its own cursor, a change reads it itself).
+  const settled = useRef(false);
   const load = useCallback(async (how: { refresh?: boolean; from?: ListingCursor } = {}) => {
     const run = ++reading.current;
+    settled.current = false;
     let next: ListingCursor | undefined = how.from;
     let first = true;
     do {
@@ -74,12 +78,20 @@ export function RepositoriesPanel({ onChanged }: { onChanged: () => void }) {
       // The status counts from the list too: once it is whole, it can say them.
       if (wasLoading && !next) changed.current();
     } while (next);
+    settled.current = true;
   }, [offset, query]);
 
   useEffect(() => void load(), [load]);
+  // The page refreshes on a timer and after any change (an activation's backfill, the workspace's PR
+  // comment setting): the rows' last events, backfill progress and settings follow it. A new page or
+  // search loads through the effect above.
+  useEffect(() => {
+    if (settled.current) void load();
+  }, [version]);
 
   async function change<T>(action: () => Promise<ResolverResult<T>>) {
     setBusy(true);
+    settled.current = false;
     setActionProblem(undefined);
     const result = await action();
     if (!result.ok) setActionProblem(result.error.message);
