@@ -9,10 +9,14 @@ export function ago(at: number | string, now = Date.now()): string {
   return `${Math.floor(ms / 86_400_000)} d ago`;
 }
 
+/** Rounded once, to the unit shown: rounding the parts apart made 59.5 s "60 s" and 7,190 s "1 h 60 min". */
 export function duration(seconds: number): string {
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+  const whole = Math.max(1, Math.round(seconds));
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.round(whole / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const rest = minutes % 60;
+  return `${Math.floor(minutes / 60)} h${rest ? ` ${rest} min` : ''}`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
