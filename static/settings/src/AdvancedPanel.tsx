@@ -1,7 +1,7 @@
 import Button from '@atlaskit/button/new';
 import { Checkbox } from '@atlaskit/checkbox';
 import SectionMessage from '@atlaskit/section-message';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { PreferencesView } from '../../../src/contract/repositories';
 import { api } from './api';
 import { Field, fieldError } from './Field';
@@ -31,6 +31,9 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
   const [buildStatuses, setBuildStatuses] = useState(false);
   const [problem, setProblem] = useState<Problem | undefined>();
   const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  // Set at once, where `busy` waits for a render: Enter pressed twice must not save twice.
+  const working = useRef(false);
 
   function show(data: PreferencesView) {
     setView(data);
@@ -52,9 +55,15 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
     void api.preferences().then((result) => result.ok && setView((shown) => shown && { ...shown, overrides: result.data.overrides }));
   }, [version]);
 
-  async function save() {
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (working.current) return;
+    working.current = true;
+    setBusy(true);
     setSaved(false);
     const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats, backfillBuildStatuses: buildStatuses });
+    working.current = false;
+    setBusy(false);
     if (!result.ok) return setProblem(result.error);
     setProblem(undefined);
     show(result.data);
@@ -65,7 +74,7 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
 
   if (!view) return problem ? <SectionMessage appearance="error"><p>{problem.message}</p></SectionMessage> : <p>Loading…</p>;
   return (
-    <div style={styles.stack}>
+    <form onSubmit={(event) => void save(event)} noValidate style={styles.stack}>
       <div>
         <Checkbox label="Post a DORA metrics comment on merged pull requests" isChecked={prComments} onChange={() => setPrComments(!prComments)} />
         <div style={styles.help}>{view.overrides ? `${plural(view.overrides, 'repository has its', 'repositories have their')} own setting (see PR comment in the list).` : 'Repositories can differ: see PR comment in the list.'}</div>
@@ -89,10 +98,10 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
       <Field id="reconcileMinutes" label="Reconciliation period (minutes)" type="number" value={minutes} onChange={setMinutes} width={120} error={fieldError(problem, 'reconcileMinutes')}
         help="How often the app re-reads Bitbucket for events the platform did not deliver: a multiple of 5." />
       <div style={styles.row}>
-        <Button onClick={() => void save()}>Save advanced settings</Button>
+        <Button type="submit" isLoading={busy}>Save advanced settings</Button>
         <span role="status" style={styles.help}>{saved ? 'Saved.' : ''}</span>
       </div>
       {problem && !problem.field && <SectionMessage appearance="error"><p>{problem.message}</p></SectionMessage>}
-    </div>
+    </form>
   );
 }

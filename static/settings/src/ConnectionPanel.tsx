@@ -1,7 +1,7 @@
 import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import SectionMessage from '@atlaskit/section-message';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ConnectionView } from '../../../src/contract/connection';
 import type { ResolverResult } from '../../../src/contract/resolvers';
 import { api } from './api';
@@ -28,6 +28,15 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   const [notice, setNotice] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
   const [confirming, setConfirming] = useState(false);
+  // Set at once, where `busy` waits for a render: Enter pressed twice must not save twice.
+  const working = useRef(false);
+  // After an action that took its own button away (Activate), the focus goes to what it did, not to the top.
+  const outcome = useRef<HTMLDivElement>(null);
+  const [finished, setFinished] = useState(0);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (finished && (!active || active === document.body || (active instanceof HTMLButtonElement && active.disabled))) outcome.current?.focus();
+  }, [finished]);
 
   useEffect(() => {
     void api.connection().then((result) => {
@@ -40,6 +49,8 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   // One connection call at a time: a save during a check, or an activation during a save, would act on
   // settings the admin no longer sees.
   async function run<T>(name: string, action: () => Promise<ResolverResult<T>>, done: (data: T) => Promise<void> | void) {
+    if (working.current) return;
+    working.current = true;
     setBusy(name);
     setProblem(undefined);
     setNotice(undefined);
@@ -51,7 +62,9 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       // A call can fail part way (activation recorded, its backfill not started): show what is saved now.
       await reload();
     }
+    working.current = false;
     setBusy(undefined);
+    setFinished((n) => n + 1);
     onChanged();
   }
 
@@ -81,6 +94,12 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   if (!view) return problem ? <SectionMessage appearance="error" title="Could not load the connection"><p>{problem.message}</p></SectionMessage> : <p>Loading…</p>;
   const last = view.lastCheck;
   const canActivate = !view.activatedAt && !!last?.ok && last.current;
+  // The button at work only shows it (isLoading keeps it focusable); the others are disabled meanwhile.
+  const another = (name: string) => !!busy && busy !== name;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save();
+  };
   return (
     <div style={styles.stack}>
       <div style={styles.row}>
@@ -88,22 +107,26 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
         {view.activatedAt && <span style={styles.subtle}>since {new Date(view.activatedAt).toLocaleString()}</span>}
         {view.disabled && <Lozenge appearance="removed">Paused: PanDev answered 410</Lozenge>}
       </div>
-      <Field id="baseUrl" label="PanDev URL" value={baseUrl} onChange={setBaseUrl} type="url" placeholder="https://pandev.example.com" error={fieldError(problem, 'baseUrl')}
-        help="The bare address of your PanDev, without a path: the app posts to /v1/bitbucket/webhook/… under it." />
-      <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
-      <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
-        help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
-        after={<Button onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={!!busy || confirming}>Generate</Button>} />
-      {confirming && <ReplaceSecret onReplace={() => void generate()} onCancel={() => setConfirming(false)} />}
-      {generated && <GeneratedSecret secret={generated} />}
-      <div style={styles.row}>
-        <Button onClick={() => void save()} isLoading={busy === 'save'} isDisabled={!!busy}>Save</Button>
-        <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={!!busy || !view.baseUrl}>Check connection</Button>
-        <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={!!busy || !canActivate}>Activate</Button>
-        {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
+      <form onSubmit={submit} noValidate style={styles.stack}>
+        <Field id="baseUrl" label="PanDev URL" value={baseUrl} onChange={setBaseUrl} type="url" placeholder="https://pandev.example.com" error={fieldError(problem, 'baseUrl')}
+          help="The bare address of your PanDev, without a path: the app posts to /v1/bitbucket/webhook/… under it." />
+        <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
+        <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
+          help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
+          after={<Button onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={another('generate') || confirming}>Generate</Button>} />
+        {confirming && <ReplaceSecret onReplace={() => void generate()} onCancel={() => setConfirming(false)} />}
+        {generated && <GeneratedSecret secret={generated} />}
+        <div style={styles.row}>
+          <Button type="submit" isLoading={busy === 'save'} isDisabled={another('save')}>Save</Button>
+          <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={another('check') || !view.baseUrl}>Check connection</Button>
+          <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={another('activate') || !canActivate}>Activate</Button>
+          {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
+        </div>
+      </form>
+      <div ref={outcome} tabIndex={-1} style={styles.stack}>
+        {problem && !problem.field && <SectionMessage appearance="error" title="That did not work"><p>{problem.message}</p></SectionMessage>}
+        {notice && <SectionMessage appearance="success"><p role="status">{notice}</p></SectionMessage>}
       </div>
-      {problem && !problem.field && <SectionMessage appearance="error" title="That did not work"><p>{problem.message}</p></SectionMessage>}
-      {notice && <SectionMessage appearance="success"><p role="status">{notice}</p></SectionMessage>}
       {last && <CheckResults result={last} current={last.current} />}
     </div>
   );
