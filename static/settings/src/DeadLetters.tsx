@@ -14,6 +14,13 @@ interface Listed {
   cursor?: string;
 }
 
+/** The replay's answer for one letter, as the page says it after the letter's event and repository. */
+const OUTCOME = {
+  queued: 'sent again.',
+  'already-delivered': 'had reached PanDev already: nothing was sent again.',
+  'not-found': 'was no longer a dead letter (replayed already, perhaps from another tab): nothing was sent again.',
+} as const;
+
 interface Replaying {
   replayed: number;
   alreadyDelivered: number;
@@ -27,6 +34,9 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
   const [actionError, setActionError] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
   const [replaying, setReplaying] = useState<Replaying | undefined>();
+  // What became of the one letter replayed last; its row is gone, so the focus goes to this.
+  const [replayedOne, setReplayedOne] = useState<string | undefined>();
+  const said = useRef<HTMLParagraphElement>(null);
   const stop = useRef(false);
   // How many the admin has opened with Show more: a refresh reads that many again, not just the first page.
   const shown = useRef(0);
@@ -57,19 +67,27 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     setListed({ items, ...(result.data.cursor ? { cursor: result.data.cursor } : {}) });
   }
 
-  async function replay(id: string) {
-    setBusy(id);
+  async function replay(item: DeadLetterItem) {
+    setBusy(item.id);
     setActionError(undefined);
-    const result = await api.replay(id);
+    setReplaying(undefined);
+    setReplayedOne(undefined);
+    const result = await api.replay(item.id);
     setBusy(undefined);
     if (!result.ok) setActionError(result.error.message);
+    else setReplayedOne(`${item.eventKey} of ${item.repository} ${OUTCOME[result.data.outcome]}`);
     await load();
     onChanged();
   }
 
+  useEffect(() => {
+    if (replayedOne) said.current?.focus();
+  }, [replayedOne]);
+
   async function replayAll() {
     stop.current = false;
     setActionError(undefined);
+    setReplayedOne(undefined);
     // Only what is dead now (by the server's clock, which the first answer names): a letter that dies
     // again because its cause is not fixed is not replayed in a loop.
     let before: number | undefined;
@@ -99,14 +117,16 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
       {listError && <SectionMessage appearance="error" title="Could not list the dead letters"><p>{listError}</p></SectionMessage>}
     </>
   );
-  const progress = replaying && (
+  const progress = (replaying && (
     <p role="status" data-testid="replay-progress">
       {replaying.running ? 'Replaying: ' : 'Replayed: '}
       {plural(replaying.replayed, 'delivery', 'deliveries')} sent again
       {replaying.alreadyDelivered ? `, ${replaying.alreadyDelivered} had been delivered already` : ''}
       {replaying.running ? '…' : '.'}
     </p>
-  );
+  )) || (replayedOne && (
+    <p role="status" tabIndex={-1} ref={said} data-testid="replay-progress">{replayedOne}</p>
+  ));
   if (!listed) return listError ? errors : <p>Loading…</p>;
   if (!listed.items.length) {
     return (
@@ -138,7 +158,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
               <td style={styles.td}>{item.repository}</td>
               <td style={styles.td}>{item.reason}</td>
               <td style={styles.td}>{new Date(item.deadAt).toLocaleString()}</td>
-              <td style={styles.td}><Button onClick={() => void replay(item.id)} isLoading={busy === item.id} isDisabled={running || !!busy}>Replay</Button></td>
+              <td style={styles.td}><Button onClick={() => void replay(item)} isLoading={busy === item.id} isDisabled={running || !!busy}>Replay</Button></td>
             </tr>
           ))}
         </tbody>

@@ -1,0 +1,52 @@
+import type { Page } from 'playwright-core';
+import { secretKeys } from '../../src/core/config/settings';
+import { connectApp } from '../../src/sandbox/sandbox';
+import { hostStores } from '../../src/sandbox/host-store';
+import { data, settingsCaller } from '../e2e/settings-helpers';
+import { browserSandbox, type BrowserSandbox } from './helpers';
+
+// Replaying one dead letter says what became of it (sent again, or gone already because someone else
+// replayed it) and leaves the focus on that answer, not at the top of the page, as its row goes away.
+
+let env: BrowserSandbox;
+let tab: Page;
+const call = settingsCaller(() => env.sb);
+beforeAll(async () => {
+  env = await browserSandbox({ simulator: { repositories: 2, pullRequestsPerRepository: 0 } });
+  const { sb } = env;
+  await connectApp(sb.host, sb.pandev);
+  // PanDev refuses the token for good: each pull request opened becomes a dead letter.
+  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  for (const repository of sb.simulator.model.repositories.values()) sb.simulator.actions.openPullRequest({ repository: repository.slug });
+  await sb.settle();
+  await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
+  tab = await env.open();
+});
+afterAll(() => env.stop());
+
+const rows = () => tab.getByTestId('dead-letters').locator('tbody tr');
+const focused = () => tab.evaluate(() => {
+  const active = (globalThis as unknown as { document: { activeElement: { tagName: string; textContent: string | null } | null } }).document.activeElement;
+  return !active || active.tagName === 'BODY' ? 'body' : active.textContent?.trim();
+});
+
+it('says a replayed letter was sent again, and keeps the focus there', async () => {
+  await rows().nth(1).waitFor();
+  const letters = data(await call('deadLetters/list', {})).items;
+  const [letter] = letters;
+  // The page lists them in the resolver's order.
+  await rows().first().getByRole('button', { name: 'Replay' }).focus();
+  await tab.keyboard.press('Enter');
+  const said = tab.getByRole('status').filter({ hasText: `${letter!.eventKey} of ${letter!.repository} sent again.` });
+  await said.waitFor();
+  expect(await rows().count()).toBe(letters.length - 1);
+  expect(await focused()).toContain(`${letter!.eventKey} of ${letter!.repository} sent again.`);
+});
+
+it('says when the letter was replayed meanwhile from elsewhere', async () => {
+  const [letter] = data(await call('deadLetters/list', {})).items;
+  // Another admin, in another tab, replays it first.
+  data(await call('deadLetters/replay', { id: letter!.id }));
+  await rows().first().getByRole('button', { name: 'Replay' }).click();
+  await tab.getByRole('status').filter({ hasText: `${letter!.eventKey} of ${letter!.repository} was no longer a dead letter` }).waitFor();
+});
