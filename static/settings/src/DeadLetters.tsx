@@ -155,8 +155,8 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
           {listed.items.map((item) => (
             <tr key={item.id}>
               <td style={styles.td}>{item.eventKey}</td>
-              <td style={styles.td}>{item.repository}</td>
-              <td style={styles.td}>{item.reason}</td>
+              <td style={{ ...styles.td, ...styles.wrap }}>{item.repository}</td>
+              <td style={{ ...styles.td, ...styles.wrap }}>{item.reason}</td>
               <td style={styles.td}>{new Date(item.deadAt).toLocaleString()}</td>
               <td style={styles.td}><Button onClick={() => void replay(item)} isLoading={busy === item.id} isDisabled={running || !!busy}>Replay</Button></td>
             </tr>

@@ -50,7 +50,7 @@ export function RepositoryRows({ page, busy, onSelect, onPrComments }: RowsProps
 function Row({ row, busy, onSelect, onPrComments }: { row: RepositoryRow } & Omit<RowsProps, 'page'>) {
   return (
     <tr data-testid={`repository-${row.slug}`}>
-      <td style={styles.td}>
+      <td style={{ ...styles.td, ...styles.wrap }}>
         <Checkbox label={row.name} isChecked={row.selected} isDisabled={busy} onChange={() => onSelect({ scope: 'repositories', repositories: [row.uuid], selected: !row.selected })} />
       </td>
       <td style={styles.td}>{row.lastEvent ? <span title={new Date(row.lastEvent.at).toLocaleString()}>{row.lastEvent.key}, {ago(row.lastEvent.at)}</span> : <span style={styles.subtle}>none yet</span>}</td>

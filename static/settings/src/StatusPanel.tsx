@@ -52,7 +52,7 @@ export function StatusPanel({ status }: { status: StatusView }) {
           <thead><tr><th style={styles.th}>Repository</th><th style={styles.th}>Progress</th></tr></thead>
           <tbody>
             {backfill.active.map((row) => (
-              <tr key={row.repository}><td style={styles.td}>{row.name}</td><td style={styles.td}><BackfillProgress backfill={row} name={row.name} /></td></tr>
+              <tr key={row.repository}><td style={{ ...styles.td, ...styles.wrap }}>{row.name}</td><td style={styles.td}><BackfillProgress backfill={row} name={row.name} /></td></tr>
             ))}
           </tbody>
         </table>

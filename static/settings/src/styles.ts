@@ -18,6 +18,8 @@ export const styles = {
   table: { width: '100%', borderCollapse: 'collapse' },
   th: { textAlign: 'left', font: token('font.body.small'), fontWeight: token('font.weight.semibold'), color: token('color.text.subtle'), padding: token('space.075'), borderBottom: `2px solid ${token('color.border')}` },
   td: { padding: token('space.075'), borderBottom: `1px solid ${token('color.border')}`, verticalAlign: 'middle' },
+  /** A cell of names or reasons Bitbucket and PanDev choose: one with nowhere to break must not widen the page. */
+  wrap: { overflowWrap: 'anywhere' },
   group: { padding: token('space.075'), background: token('color.background.neutral'), textAlign: 'left' },
   code: { font: token('font.code'), background: token('color.background.neutral'), padding: token('space.050'), wordBreak: 'break-all' },
 } satisfies Record<string, CSSProperties>;
