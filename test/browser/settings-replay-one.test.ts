@@ -39,14 +39,19 @@ it('says a replayed letter was sent again, and keeps the focus there', async () 
   await tab.keyboard.press('Enter');
   const said = tab.getByRole('status').filter({ hasText: `${letter!.eventKey} of ${letter!.repository} sent again.` });
   await said.waitFor();
+  // Its row goes with the list's refresh, which may come a moment after the answer.
+  await rows().nth(letters.length - 1).waitFor({ state: 'detached' });
   expect(await rows().count()).toBe(letters.length - 1);
   expect(await focused()).toContain(`${letter!.eventKey} of ${letter!.repository} sent again.`);
 });
 
 it('says when the letter was replayed meanwhile from elsewhere', async () => {
-  const [letter] = data(await call('deadLetters/list', {})).items;
+  // The letter in the page's first row, by what the row shows.
+  const first = rows().first();
+  const [eventKey, repository] = await Promise.all([first.locator('td').nth(0).innerText(), first.locator('td').nth(1).innerText()]);
+  const letter = data(await call('deadLetters/list', {})).items.find((item) => item.eventKey === eventKey && item.repository === repository);
   // Another admin, in another tab, replays it first.
   data(await call('deadLetters/replay', { id: letter!.id }));
-  await rows().first().getByRole('button', { name: 'Replay' }).click();
+  await rows().filter({ hasText: eventKey }).filter({ hasText: repository }).getByRole('button', { name: 'Replay' }).click();
   await tab.getByRole('status').filter({ hasText: `${letter!.eventKey} of ${letter!.repository} was no longer a dead letter` }).waitFor();
 });
