@@ -101,6 +101,23 @@ export async function settledPass(running: Awaited<ReturnType<typeof inProcessBr
   return summary;
 }
 
+/** A Data Center instance of one repository, a running bridge past its first pass, and that repository's PROJECT/slug. */
+export async function oneRepositoryBridge(options: DcSimulatorOptions) {
+  const env = await dcEnv({ projects: 1, repositoriesPerProject: 1, corruptPullRequest: false, ...options });
+  const running = await inProcessBridge(env.config());
+  const repo = projectRepositories(env.sim)[0]!;
+  await settledPass(running);
+  return {
+    env,
+    running,
+    repository: `${repo.projectKey}/${repo.slug}`,
+    async stop() {
+      await running.stop();
+      await env.stop();
+    },
+  };
+}
+
 /** Repositories of (non-personal) projects: the fork a personal project holds is not one of them. */
 export function projectRepositories(sim: DcSimulator) {
   return sim.model.repositories.filter((repo) => sim.model.project(repo.projectKey)?.ownerId === undefined);

@@ -1,4 +1,4 @@
-import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
 
 // What the poll makes of a pull request's life between two passes, read from the simulator's activity
 // feed and REST answers only (no webhooks): each event as Data Center's own webhook would have shown it.
@@ -6,17 +6,9 @@ import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } 
 let env: DcEnv;
 let running: Awaited<ReturnType<typeof inProcessBridge>>;
 let repository: string;
-beforeAll(async () => {
-  env = await dcEnv({ seed: 'pull-request-poll', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 3, corruptPullRequest: false });
-  running = await inProcessBridge(env.config());
-  const repo = projectRepositories(env.sim)[0]!;
-  repository = `${repo.projectKey}/${repo.slug}`;
-  await settledPass(running);
-});
-afterAll(async () => {
-  await running.stop();
-  await env.stop();
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'pull-request-poll', pullRequestsPerRepository: 3 })));
+afterAll(() => stop());
 
 /** Enough passes that a quiet repository reads its pull requests at least once. */
 async function passes(): Promise<void> {

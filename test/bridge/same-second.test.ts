@@ -1,4 +1,4 @@
-import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
 
 // Data Center 10 prints a pull request's updatedDate to the second. A change in the same second as the
 // one a pass read (a bot approving and merging at once) leaves updatedDate as that pass saw it: the poll
@@ -8,18 +8,10 @@ import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } 
 let env: DcEnv;
 let running: Awaited<ReturnType<typeof inProcessBridge>>;
 let repository: string;
+let stop: () => Promise<void>;
 const second = Math.floor(Date.now() / 1000) * 1000;
-beforeAll(async () => {
-  env = await dcEnv({ seed: 'same-second', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false, dateFormat: '10.x', baseTime: second - 60_000, clock: { now: () => second } });
-  running = await inProcessBridge(env.config());
-  const repo = projectRepositories(env.sim)[0]!;
-  repository = `${repo.projectKey}/${repo.slug}`;
-  await settledPass(running);
-});
-afterAll(async () => {
-  await running.stop();
-  await env.stop();
-});
+beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'same-second', pullRequestsPerRepository: 2, dateFormat: '10.x', baseTime: second - 60_000, clock: { now: () => second } })));
+afterAll(() => stop());
 
 const eventKeysOf = (id: number) => env.sink.deliveries().filter((d) => d.eventKey.startsWith('pr:') && (d.body as any).pullRequest.id === id).map((d) => d.eventKey);
 

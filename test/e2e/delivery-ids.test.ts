@@ -1,6 +1,5 @@
-import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
 import type { Delivery } from '../../src/sandbox/pandev-sink';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, manualEvents, testSandbox, type TestSandbox } from './helpers';
 
 // X-Request-UUID is PanDev's deduplication key: two different Bitbucket changes must never share one,
 // and the same change must keep it whichever source finds it. Driven through the simulator, the real
@@ -14,22 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => sb.stop());
 
-/** Runs a step in the simulator and returns the Forge events it fired, not yet given to the app. */
-function act(step: () => unknown): ForgeEvent[] {
-  const events: ForgeEvent[] = [];
-  const off = sb.simulator.onEvent((event) => events.push(event));
-  try {
-    step();
-  } finally {
-    off();
-  }
-  return events;
-}
-
-async function fire(events: ForgeEvent[]): Promise<void> {
-  for (const event of events) await sb.host.fireEvent(event as never);
-  await sb.settle();
-}
+const { act, fire } = manualEvents(() => sb);
 
 const tagPushes = (name: string): Delivery[] =>
   sb.sink.deliveries().filter((d) => {

@@ -48,3 +48,39 @@ export async function reconcileNow(sb: TestSandbox): Promise<void> {
   await sb.host.runScheduled('five-minute-tick');
   await sb.settle();
 }
+
+/** For tests that give the app the Forge events themselves (`liveEvents: false`): to hold one back, or reorder them. */
+export function manualEvents(sb: () => TestSandbox) {
+  return {
+    /** Runs a step in the simulator and returns the Forge events it fired, not yet given to the app. */
+    act(step: () => unknown): ForgeEvent[] {
+      const events: ForgeEvent[] = [];
+      const off = sb().simulator.onEvent((event) => events.push(event));
+      try {
+        step();
+      } finally {
+        off();
+      }
+      return events;
+    },
+    async fire(events: ForgeEvent[]): Promise<void> {
+      for (const event of events) await sb().host.fireEvent(event as never);
+      await sb().settle();
+    },
+  };
+}
+
+/**
+ * For the reconciliation's time-keeping tests: no live events, the tick run by the test, and the
+ * consumer's limit scaled to a fifth (24 s), where the host stops a function as Forge does.
+ */
+export function shortLimitSandbox(seed: string, repositories: number, maxPlatformRetries: number): Promise<TestSandbox> {
+  return testSandbox({
+    liveEvents: false,
+    scheduledTriggers: false,
+    functionTimeoutScale: 0.2,
+    maxPlatformRetries,
+    tuning: { deliveryTimeoutMs: 5000 },
+    simulator: { seed, repositories, rateLimitPerHour: 0 },
+  });
+}

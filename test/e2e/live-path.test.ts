@@ -1,5 +1,5 @@
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, testSandbox, type TestSandbox } from './helpers';
 
 // The live path, from the Forge product trigger to PanDev, where the events Forge delivers disagree
 // with what the app remembers: late, lost or out of order.
@@ -9,21 +9,7 @@ let sb: TestSandbox;
 beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'live-path', repositories: 2, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
-function act(step: () => unknown): ForgeEvent[] {
-  const events: ForgeEvent[] = [];
-  const off = sb.simulator.onEvent((event) => events.push(event));
-  try {
-    step();
-  } finally {
-    off();
-  }
-  return events;
-}
-
-async function fire(events: ForgeEvent[]): Promise<void> {
-  for (const event of events) await sb.host.fireEvent(event as never);
-  await sb.settle();
-}
+const { act, fire } = manualEvents(() => sb);
 
 const bodiesOf = (key: string, id?: number) => sb.sink.deliveries().filter((d) => d.eventKey === key && (id === undefined || (d.body as any).pullrequest?.id === id)).map((d) => d.body as any);
 

@@ -1,5 +1,5 @@
 import { keyPart } from '../../src/core/keys';
-import { reconcilePasses, testSandbox, type TestSandbox } from './helpers';
+import { reconcilePasses, shortLimitSandbox, type TestSandbox } from './helpers';
 
 // A reconciliation batch runs in the queue consumer, which Forge stops at its time limit (120 s). A
 // batch of busy repositories behind a slow Bitbucket must end on its own before then: record the
@@ -10,14 +10,7 @@ const REPOSITORIES = 15;
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({
-    liveEvents: false,
-    scheduledTriggers: false,
-    functionTimeoutScale: 0.2,
-    maxPlatformRetries: 10,
-    tuning: { deliveryTimeoutMs: 5000 },
-    simulator: { seed: 'deadline', repositories: REPOSITORIES, rateLimitPerHour: 0 },
-  });
+  sb = await shortLimitSandbox('deadline', REPOSITORIES, 10);
 });
 afterAll(() => sb.stop());
 

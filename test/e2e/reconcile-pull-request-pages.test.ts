@@ -1,6 +1,6 @@
 import { kvKey } from '../../src/core/keys';
 import { CLOCK_ALLOWANCE_MS } from '../../src/core/reconcile/clock-allowance';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, shortLimitSandbox, type TestSandbox } from './helpers';
 
 // A pass that reads the rest an earlier pass owed of the activity log must find the pull requests the
 // rest names. It listed every pull request updated since the oldest entry it read, newest first: here
@@ -12,14 +12,7 @@ const OPENED = 600;
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({
-    liveEvents: false,
-    scheduledTriggers: false,
-    functionTimeoutScale: 0.2,
-    maxPlatformRetries: 2,
-    tuning: { deliveryTimeoutMs: 5000 },
-    simulator: { seed: 'reconcile-pull-request-pages', repositories: 1, rateLimitPerHour: 0 },
-  });
+  sb = await shortLimitSandbox('reconcile-pull-request-pages', 1, 2);
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

@@ -1,5 +1,5 @@
 import { kvKey } from '../../src/core/keys';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, shortLimitSandbox, type TestSandbox } from './helpers';
 
 // One busy repository behind a slow Bitbucket: many pages of activity since its watermark and many
 // moved branches, each answer two seconds late. Its pass alone is longer than the consumer's limit
@@ -8,14 +8,7 @@ import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({
-    liveEvents: false,
-    scheduledTriggers: false,
-    functionTimeoutScale: 0.2,
-    maxPlatformRetries: 2,
-    tuning: { deliveryTimeoutMs: 5000 },
-    simulator: { seed: 'repository-deadline', repositories: 1, rateLimitPerHour: 0 },
-  });
+  sb = await shortLimitSandbox('repository-deadline', 1, 2);
   // The first pass sets the watermark; what follows happens after it.
   await reconcileNow(sb);
 });

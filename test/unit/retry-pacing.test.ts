@@ -88,18 +88,23 @@ it('retries an entry many attempts in at its own pace, not at that of a fresh on
   expect(await outboxStore(w.store).getDead(old)).toMatchObject({ reason: expect.stringMatching(/gave up after 12 attempts/) });
 });
 
-it('waits out a Retry-After longer than one queue delay in steps of at most 15 minutes, counting one retry', async () => {
-  const w = await world();
-  // PanDev answers the first attempt with 429 and an hour's Retry-After, then takes the delivery.
-  const id = await w.stage(3);
+/** PanDev takes the first attempt (it reaches the receiver) but it is answered `status` with a Retry-After; later ones go through. */
+function answerFirstWith(w: Awaited<ReturnType<typeof world>>, status: number, retryAfter: string, text: string): void {
   const original = w.ctx.send;
   let first = true;
   w.ctx.send = async (url, init) => {
     if (!first) return original(url, init);
     first = false;
     await original(url, init).catch(() => undefined);
-    return { status: 429, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? '3600' : null) }, text: async () => 'slow down' };
+    return { status, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? retryAfter : null) }, text: async () => text };
   };
+}
+
+it('waits out a Retry-After longer than one queue delay in steps of at most 15 minutes, counting one retry', async () => {
+  const w = await world();
+  // PanDev answers the first attempt with 429 and an hour's Retry-After, then takes the delivery.
+  const id = await w.stage(3);
+  answerFirstWith(w, 429, '3600', 'slow down');
   const delays = await w.play([id]);
   expect(Math.max(...delays)).toBeLessThanOrEqual(900);
   const times = w.attempts.filter((a) => a.id === id).map((a) => a.at);
@@ -113,14 +118,7 @@ it('waits out a Retry-After longer than one queue delay in steps of at most 15 m
 it('waits at most an hour for a Retry-After far beyond any real outage (a proxy asking for a year)', async () => {
   const w = await world();
   const id = await w.stage(5);
-  const original = w.ctx.send;
-  let first = true;
-  w.ctx.send = async (url, init) => {
-    if (!first) return original(url, init);
-    first = false;
-    await original(url, init).catch(() => undefined);
-    return { status: 503, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? String(365 * 24 * 3600) : null) }, text: async () => 'maintenance' };
-  };
+  answerFirstWith(w, 503, String(365 * 24 * 3600), 'maintenance');
   await w.play([id]);
   const times = w.attempts.filter((a) => a.id === id).map((a) => a.at);
   expect(times).toHaveLength(2);
