@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/bridge/config/load';
 import { changeFromForgeEvent } from '../../src/core/change/forge-events';
 import { intentsFor } from '../../src/core/change/intents';
-import { startCloudSimulator, type CloudSimulator, type ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
-import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import type { CloudSimulator, ForgeEvent } from '../../src/sandbox/cloud-sim';
+import type { PanDevSink } from '../../src/sandbox/pandev-sink';
+import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
 
 // Issue 6, item 8, Cloud edition: the same bridge polls a Bitbucket Cloud workspace (the Cloud
 // simulator) with an API token, through the core's reconciliation, and delivers what happened with
@@ -15,15 +13,9 @@ import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
 let sim: CloudSimulator;
 let sink: PanDevSink;
 let dir: string;
-beforeAll(async () => {
-  sim = await startCloudSimulator({ seed: 'bridge-cloud', repositories: 3, rateLimitPerHour: 0 });
-  sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
-  dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-'));
-});
-afterAll(async () => {
-  await Promise.all([sim.stop(), sink.stop()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud', 3)));
+afterAll(() => stop());
 
 describe('the bridge, cloud edition', () => {
   it('backfills a workspace, then delivers live changes with the ids the Forge app would give them', async () => {

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStatus } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
-import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
-import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
-import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
+import type { PanDevSink } from '../../src/sandbox/pandev-sink';
+import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
 
 // A Cloud repository renamed while the bridge polls it: its UUID stays, so the bridge goes on polling it
 // under the same state, and what it delivers from then on names it as Bitbucket now does, as the Forge
@@ -15,15 +13,9 @@ import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
 let sim: CloudSimulator;
 let sink: PanDevSink;
 let dir: string;
-beforeAll(async () => {
-  sim = await startCloudSimulator({ seed: 'bridge-cloud-renamed', repositories: 2, rateLimitPerHour: 0 });
-  sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
-  dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-renamed-'));
-});
-afterAll(async () => {
-  await Promise.all([sim.stop(), sink.stop()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-renamed', 2)));
+afterAll(() => stop());
 
 const config = () => loadConfig({
   env: {

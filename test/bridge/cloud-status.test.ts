@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStatus, StatusReport } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
 import { cloudFailureReason, datacenterFailureReason } from '../../src/bridge/poll/failure-reason';
 import { BitbucketError } from '../../src/core/errors';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
-import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
-import { FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import type { PanDevSink } from '../../src/sandbox/pandev-sink';
+import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
 
 // `status` over a Cloud bridge's state: a failing repository says what to do in Cloud's own terms
 // (API token scopes, `BITBUCKET_REPOS=!PROJECT/slug` with the project key the selection matches), and
@@ -26,15 +24,9 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 let sim: CloudSimulator;
 let sink: PanDevSink;
 let dir: string;
-beforeAll(async () => {
-  sim = await startCloudSimulator({ seed: 'bridge-cloud-status', repositories: 3, rateLimitPerHour: 0 });
-  sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
-  dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-status-'));
-});
-afterAll(async () => {
-  await Promise.all([sim.stop(), sink.stop()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+let stop: () => Promise<void>;
+beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-status', 3)));
+afterAll(() => stop());
 
 const env = (db: string, extra: Record<string, string> = {}) => ({
   BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,

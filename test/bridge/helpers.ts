@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/bridge/config/load';
 import type { BridgeConfig } from '../../src/bridge/config/schema';
 import { bridgeLogger, type BridgeLogger } from '../../src/bridge/ops/logger';
 import { startBridge } from '../../src/bridge/runner';
+import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../src/sandbox/dc-sim';
 import { findPullRequest } from '../../src/sandbox/dc-sim/model/pull-requests';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
@@ -99,6 +100,22 @@ export async function settledPass(running: Awaited<ReturnType<typeof inProcessBr
   const summary = await running.runPass();
   await running.bridge.queue.idle();
   return summary;
+}
+
+/** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state. */
+export async function cloudEnv(seed: string, repositories: number): Promise<{ sim: CloudSimulator; sink: PanDevSink; dir: string; stop(): Promise<void> }> {
+  const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0 });
+  const sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
+  const dir = mkdtempSync(path.join(tmpdir(), `pandev-${seed}-`));
+  return {
+    sim,
+    sink,
+    dir,
+    async stop() {
+      await Promise.all([sim.stop(), sink.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A Data Center instance of one repository, a running bridge past its first pass, and that repository's PROJECT/slug. */
