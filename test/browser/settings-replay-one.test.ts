@@ -30,28 +30,35 @@ const focused = () => tab.evaluate(() => {
   return !active || active.tagName === 'BODY' ? 'body' : active.textContent?.trim();
 });
 
+/**
+ * Once the page lists every dead letter the resolver does, the first row's: by what the row shows, as
+ * the page's order and refreshes are its own.
+ */
+async function shownFirst() {
+  const letters = data(await call('deadLetters/list', {})).items;
+  await rows().nth(letters.length - 1).waitFor();
+  const first = rows().first();
+  const [eventKey, repository] = await Promise.all([first.locator('td').nth(0).innerText(), first.locator('td').nth(1).innerText()]);
+  const letter = letters.find((item) => item.eventKey === eventKey && item.repository === repository)!;
+  return { letter, count: letters.length, row: rows().filter({ hasText: eventKey }).filter({ hasText: repository }) };
+}
+
 it('says a replayed letter was sent again, and keeps the focus there', async () => {
   await rows().nth(1).waitFor();
-  const letters = data(await call('deadLetters/list', {})).items;
-  const [letter] = letters;
-  // The page lists them in the resolver's order.
-  await rows().first().getByRole('button', { name: 'Replay' }).focus();
+  const { letter, count, row } = await shownFirst();
+  await row.getByRole('button', { name: 'Replay' }).focus();
   await tab.keyboard.press('Enter');
-  const said = tab.getByRole('status').filter({ hasText: `${letter!.eventKey} of ${letter!.repository} sent again.` });
-  await said.waitFor();
+  await tab.getByRole('status').filter({ hasText: `${letter.eventKey} of ${letter.repository} sent again.` }).waitFor();
   // Its row goes with the list's refresh, which may come a moment after the answer.
-  await rows().nth(letters.length - 1).waitFor({ state: 'detached' });
-  expect(await rows().count()).toBe(letters.length - 1);
-  expect(await focused()).toContain(`${letter!.eventKey} of ${letter!.repository} sent again.`);
+  await rows().nth(count - 1).waitFor({ state: 'detached' });
+  expect(await rows().count()).toBe(count - 1);
+  expect(await focused()).toContain(`${letter.eventKey} of ${letter.repository} sent again.`);
 });
 
 it('says when the letter was replayed meanwhile from elsewhere', async () => {
-  // The letter in the page's first row, by what the row shows.
-  const first = rows().first();
-  const [eventKey, repository] = await Promise.all([first.locator('td').nth(0).innerText(), first.locator('td').nth(1).innerText()]);
-  const letter = data(await call('deadLetters/list', {})).items.find((item) => item.eventKey === eventKey && item.repository === repository);
+  const { letter, row } = await shownFirst();
   // Another admin, in another tab, replays it first.
-  data(await call('deadLetters/replay', { id: letter!.id }));
-  await rows().filter({ hasText: eventKey }).filter({ hasText: repository }).getByRole('button', { name: 'Replay' }).click();
-  await tab.getByRole('status').filter({ hasText: `${letter!.eventKey} of ${letter!.repository} was no longer a dead letter` }).waitFor();
+  data(await call('deadLetters/replay', { id: letter.id }));
+  await row.getByRole('button', { name: 'Replay' }).click();
+  await tab.getByRole('status').filter({ hasText: `${letter.eventKey} of ${letter.repository} was no longer a dead letter` }).waitFor();
 });
