@@ -77,6 +77,17 @@ it('keeps secrets write-only: the page sees that one is set and its last four ch
   expect(data(await save({ token: 'short-12' })).token).toEqual({ set: true });
 });
 
+it('does not send the saved token to another host: a URL pointed elsewhere needs that host\'s token', async () => {
+  await save();
+  const moved = await call('connection/save', { baseUrl: 'https://pandev-staging.example.com' });
+  expect(moved).toMatchObject({ ok: false, error: { code: 'precondition-failed', field: 'token', message: expect.stringMatching(/saved ingest token is for 127\.0\.0\.1:\d+; it is not sent to pandev-staging\.example\.com\. Enter the ingest token/) } });
+  expect(data(await call('connection/get')).baseUrl).toBe(sb.pandev.url);
+  // Another path or scheme on the same host keeps the token, and so does a move with a new one.
+  expect(await call('connection/save', { baseUrl: `${sb.pandev.url}/` })).toMatchObject({ ok: true });
+  expect(await call('connection/save', { baseUrl: 'https://pandev-staging.example.com', token: 'staging-token-1234' })).toMatchObject({ ok: true, data: { baseUrl: 'https://pandev-staging.example.com' } });
+  await save();
+});
+
 it('records a check against the settings it read: a save while it runs leaves the check stale', async () => {
   await save();
   // Bitbucket is slow to answer the workspace read, which the check makes after reading the settings.

@@ -49,11 +49,23 @@ export async function getConnection(ctx: AdminContext): Promise<ConnectionView> 
   };
 }
 
+/** host:port, with the scheme's default port left out, so http→https on one host is no move. */
+const hostOf = (url: string): string => new URL(url).host.toLowerCase();
+
 export async function saveConnection(ctx: AdminContext, input: z.output<typeof ConnectionSaveInput>): Promise<ConnectionView> {
   const settings = settingsStore(ctx.store, ctx.secrets);
+  const existing = await settings.connection();
+  // A token PanDev issued for one host is not sent to another: a URL pointed elsewhere (a typo, a test
+  // instance, a look-alike name) would otherwise receive it with the first delivery or check.
+  if (!input.token && existing && hostOf(existing.baseUrl) !== hostOf(input.baseUrl) && (await settings.credentials()).token) {
+    throw new AdminActionError(
+      'precondition-failed',
+      `The saved ingest token is for ${hostOf(existing.baseUrl)}; it is not sent to ${hostOf(input.baseUrl)}. Enter the ingest token that PanDev at ${hostOf(input.baseUrl)} issued, then save.`,
+      'token',
+    );
+  }
   if (input.token) await ctx.secrets.set(secretKeys.token, input.token);
   if (input.signingSecret) await ctx.secrets.set(secretKeys.signingSecret, input.signingSecret);
-  const existing = await settings.connection();
   await settings.saveConnection({ ...existing, baseUrl: input.baseUrl });
   ctx.log.info({ baseUrl: input.baseUrl, token: input.token ? 'replaced' : 'kept', signingSecret: input.signingSecret ? 'replaced' : 'kept' }, 'connection saved');
   return getConnection(ctx);
