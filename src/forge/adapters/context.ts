@@ -10,6 +10,7 @@ import type { ForwardContext } from '../../core/pipeline/context';
 import type { HttpSend } from '../../core/ports';
 import { systemClock } from '../../core/ports';
 import { forgeCloudTransport } from './bitbucket-transport';
+import { bitbucketReadTimeoutMs } from './deadline';
 import { forgeSecrets, forgeStore } from './kvs-store';
 import { forgeLogger } from './logger';
 
@@ -48,7 +49,7 @@ export function forgeContext(): ForgeAppContext {
     limitPerHour: async () => (await settings.preferences()).requestsPerHour,
     backoffSeconds: async () => (await settings.tuning()).rateLimitBackoffSeconds,
   });
-  const client = cloudClient(budgetedTransport(forgeCloudTransport, budget));
+  const client = cloudClient(budgetedTransport(forgeCloudTransport, budget), { timeoutMs: bitbucketReadTimeoutMs });
   const lookups = cloudLookups(client, forgeStore);
   const context: ForgeAppContext = {
     store: forgeStore,

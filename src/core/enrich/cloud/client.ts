@@ -16,19 +16,29 @@ export interface CloudClient {
   readonly requests: number;
 }
 
-export function cloudClient(transport: CloudTransport): CloudClient {
+export interface CloudClientOptions {
+  /**
+   * How long one request may take, its body included, asked afresh for each request. A host whose
+   * invocation ends at a hard limit sets it (Forge: its product API call takes no timeout, and a read
+   * that hangs would otherwise run the function into its limit, where Forge stops it without a word).
+   * None: the transport's own timeouts (the bridge's, which also wait out the rate budget).
+   */
+  timeoutMs?: () => number;
+}
+
+export function cloudClient(transport: CloudTransport, options: CloudClientOptions = {}): CloudClient {
   let requests = 0;
   async function get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>> {
     const where = describe(request);
     let response: HttpResponse;
+    let text: string;
     requests++;
     try {
-      response = await transport(request);
+      ({ response, text } = await withinTime(answer(transport, request), options.timeoutMs?.(), where));
     } catch (error) {
       if (error instanceof BitbucketError) throw error;
       throw new BitbucketError('network', undefined, where, `Bitbucket did not answer ${where}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const text = await response.text();
     if (response.status < 200 || response.status >= 300) throw statusError(response, where, text);
     let json: unknown;
     try {
@@ -61,6 +71,26 @@ export function cloudClient(transport: CloudTransport): CloudClient {
       return requests;
     },
   };
+}
+
+async function answer(transport: CloudTransport, request: CloudRequest): Promise<{ response: HttpResponse; text: string }> {
+  const response = await transport(request);
+  return { response, text: await response.text() };
+}
+
+/**
+ * The answer, or a transient failure once `ms` have passed: worth trying again later, like a 5xx. The
+ * request is not aborted, only no longer waited for (Forge documents no way to abort its product API
+ * call); it ends with the invocation. A comment posted this way is found by its marker before a new post.
+ */
+function withinTime<T>(work: Promise<T>, ms: number | undefined, where: string): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    const seconds = Math.round(ms / 100) / 10;
+    timer = setTimeout(() => reject(new BitbucketError('network', undefined, where, `Bitbucket did not answer ${where} within ${seconds} s; gave up waiting so the work can be handed back in time`)), Math.max(0, ms));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 function describe(request: CloudRequest): string {
