@@ -48,7 +48,8 @@ export function send(res: ServerResponse, result: HttpResult): void {
 
 /** What a matched fault rule does; true when the request has been fully answered (or dropped). */
 async function applyFault(req: IncomingMessage, res: ServerResponse, rule: FaultRule): Promise<boolean> {
-  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
+  // Unreferenced: a slow answer still pending must not keep a stopped simulator's process alive.
+  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs).unref());
   if (rule.drop) {
     req.socket.destroy();
     return true;
