@@ -47,6 +47,13 @@ export interface RunningBridge {
   ops: OpsServer;
   /** Resolves after the next complete pass. */
   nextPass(): Promise<PassSummary>;
+  /**
+   * Stops taking work, and leaves the state file open: polls end at their next request, no delivery
+   * begins, and the attempts in flight go on. A backfill's signal handler calls it, since the backfill
+   * still reads the state after its pass; stop() does it first as well.
+   */
+  halt(): void;
+  /** Halts, lets what runs finish (briefly), and closes the state file; every call answers with the first one's promise. */
   stop(): Promise<void>;
 }
 
@@ -213,6 +220,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     bridge.store.purgeExpired();
   }
 
+  let closing: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   // Cleared on stop: a pending timer keeps the process alive until the next pass was due, past any stop timeout.
   let nextPassTimer: NodeJS.Timeout | undefined;
@@ -231,26 +239,35 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     ops,
     runPass,
     nextPass: () => new Promise((resolve) => waiters.push(resolve)),
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      // A repository's poll can take minutes (a backfill): it stops at its next request instead, well
-      // inside the 30 s the shipped systemd unit and StatefulSet give; its cursor stays where it was.
-      setup?.stop();
-      // PanDev may be slow or hang: a poll waiting for it to take deliveries goes on now (and sees the
-      // stop), and the deliveries not begun stay in the outbox. bridge.close() below awaits this.
-      void bridge.queue.close();
-      clearTimeout(nextPassTimer);
-      wake?.();
-      await ops.close();
-      await loop;
-      // A pass run by hand (backfill, tests) ends before the state file closes under it.
-      await current?.catch(() => undefined);
-      await Promise.allSettled([...background]);
-      await bridge.close();
-      setup?.close();
-      hold?.release();
-      log.info({}, 'bridge stopped');
-    },
+    halt,
+    // A second caller (a backfill's finally after its signal handler) waits for the same close: returning
+    // early would let it read a state file that is closing under it.
+    stop: () => (closing ??= close()),
   };
+
+  function halt(): void {
+    if (stopping) return;
+    stopping = true;
+    // A repository's poll can take minutes (a backfill): it stops at its next request instead, well
+    // inside the 30 s the shipped systemd unit and StatefulSet give; its cursor stays where it was.
+    setup?.stop();
+    // PanDev may be slow or hang: a poll waiting for it to take deliveries goes on now (and sees the
+    // stop), and the deliveries not begun stay in the outbox. bridge.close() awaits this.
+    void bridge.queue.close();
+    clearTimeout(nextPassTimer);
+    wake?.();
+  }
+
+  async function close(): Promise<void> {
+    halt();
+    await ops.close();
+    await loop;
+    // A pass run by hand (backfill, tests) ends before the state file closes under it.
+    await current?.catch(() => undefined);
+    await Promise.allSettled([...background]);
+    await bridge.close();
+    setup?.close();
+    hold?.release();
+    log.info({}, 'bridge stopped');
+  }
 }
