@@ -2,7 +2,7 @@ import { settingsStore } from '../core/config/settings';
 import type { BridgeConfig } from './config/schema';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startBridge, type PassSummary } from './runner';
-import type { SqliteStore } from './state/sqlite-store';
+import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
 import { within } from './util/within';
 
 // `pandev-bitbucket backfill`: one pass over every selected repository, then wait until PanDev has
@@ -12,30 +12,57 @@ import { within } from './util/within';
 export interface BackfillResult {
   pass: PassSummary;
   delivered: number;
-  /** Still in the outbox (waiting on a retry) when the command gave up waiting. */
+  /** Still in the outbox (waiting on a retry, or not begun because of a stop) when the command ended. */
   pending: number;
   dead: number;
   /** Why PanDev paused deliveries (its 410): what is pending then waits for a check, not a retry. */
   paused?: string;
+  /** Stopped by `signal` (SIGTERM, Ctrl-C) before it was done: the next backfill or bridge resumes it. */
+  stopped?: true;
 }
 
-export async function runBackfill(config: BridgeConfig, options: { days?: number; waitSeconds: number; log?: BridgeLogger }): Promise<BackfillResult> {
+export async function runBackfill(config: BridgeConfig, options: { days?: number; waitSeconds: number; log?: BridgeLogger; signal?: AbortSignal }): Promise<BackfillResult> {
   const days = options.days ?? config.bridge.backfillDays;
   // Its log on stderr, at the configured level: stdout is the summary an operator pipes or mails, and a
   // long first import's progress (info) is still there for whoever watches it.
   const log = options.log ?? bridgeLogger({ level: config.bridge.logLevel, stderr: true });
   const running = await startBridge({ ...config, bridge: { ...config.bridge, backfillDays: days } }, { manual: true, log });
+  const { signal } = options;
+  // Halting, not stopping: the pass and the wait below end early, and the state file stays open until
+  // the finally closes it, so nothing here writes to a closed file.
+  const halt = () => running.halt();
+  signal?.addEventListener('abort', halt, { once: true });
+  if (signal?.aborted) halt();
+  const store = running.bridge.store;
+  const before = { dead: store.count('dead:'), delivered: store.count('delivered:') };
+  let pass: PassSummary;
+  // A signal that comes once the pass and the wait are over cut nothing short.
+  let stoppedEarly = false;
   try {
-    const store = running.bridge.store;
-    if (options.days !== undefined) await widen(store, Date.now() - days * 86_400_000);
-    const deadBefore = store.count('dead:');
-    const deliveredBefore = store.count('delivered:');
-    const pass = await running.runPass();
-    await within(running.bridge.queue.idle(options.waitSeconds * 1000), options.waitSeconds * 1000);
-    const paused = (await settingsStore(store, running.bridge.ctx.secrets).connection())?.disabled?.reason;
-    return { pass, delivered: store.count('delivered:') - deliveredBefore, pending: store.count('outbox:'), dead: store.count('dead:') - deadBefore, ...(paused ? { paused } : {}) };
+    if (options.days !== undefined && !signal?.aborted) await widen(store, Date.now() - days * 86_400_000);
+    pass = await running.runPass();
+    const stopped = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+    await within(Promise.race([running.bridge.queue.idle(options.waitSeconds * 1000), stopped]), options.waitSeconds * 1000);
+    stoppedEarly = signal?.aborted === true;
   } finally {
+    signal?.removeEventListener('abort', halt);
     await running.stop();
+  }
+  // Counted after the stop, from the file: the attempts in flight at a stop end (delivered, or recorded
+  // as an attempt) only as it closes.
+  const after = openSqliteStore(config.bridge.db);
+  try {
+    const paused = (await settingsStore(after, running.bridge.ctx.secrets).connection())?.disabled?.reason;
+    return {
+      pass,
+      delivered: after.count('delivered:') - before.delivered,
+      pending: after.count('outbox:'),
+      dead: after.count('dead:') - before.dead,
+      ...(paused ? { paused } : {}),
+      ...(stoppedEarly ? { stopped: true as const } : {}),
+    };
+  } finally {
+    after.close();
   }
 }
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runBackfill } from '../../src/bridge/backfill';
 import { readStatus } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
@@ -159,6 +160,34 @@ describe('cloud edition stopped in the middle of a pass', () => {
     // `status` shows no error for it: nothing is wrong with the repository.
     const status = await new Promise<string>((resolve) => execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'status', '--json'], { cwd: root, env: { PATH: process.env.PATH ?? '', BRIDGE_DB: cloud.env.BRIDGE_DB } }, (_, stdout) => resolve(stdout)));
     expect(JSON.stringify(JSON.parse(status).repositories)).not.toContain('stopping');
+  }, 60_000);
+});
+
+describe('cloud edition: a backfill stopped by its signal', () => {
+  let cloud: CloudEnv;
+  afterAll(() => cloud.stop());
+
+  it('says it was stopped, and the next backfill delivers the rest, each delivery once', async () => {
+    cloud = await cloudEnv('bridge-cloud-backfill-stop', 2);
+    const since = Date.now() - 30 * DAY;
+    const config = { ...loadConfig({ env: cloud.env }), tuning: FAST_TUNING };
+    // A slow workspace: the backfill is reading pull requests when the signal comes (the command's SIGTERM or Ctrl-C).
+    cloud.sim.faults.add({ path: '/pullrequests', latencyMs: 300 });
+    const signal = new AbortController();
+    const first = runBackfill(config, { waitSeconds: 30, signal: signal.signal, log: quietLogger() });
+    await until(() => Object.entries(cloud.sim.stats().byRoute).some(([route, n]) => route.includes('pullrequests') && n > 0), 30_000, 'the backfill reading pull requests');
+    signal.abort();
+    const stopped = await first;
+    expect(stopped).toMatchObject({ stopped: true, pass: { failed: 0 }, dead: 0 });
+    expect(stopped.pass.stopped).toBeGreaterThan(0);
+    expect(compare(cloud, since).missing.length).toBeGreaterThan(0);
+
+    cloud.sim.faults.clear();
+    const again = await runBackfill(config, { waitSeconds: 30, log: quietLogger() });
+    expect(again).toMatchObject({ pass: { failed: 0, stopped: 0 }, pending: 0, dead: 0 });
+    expect(again.stopped).toBeUndefined();
+    expect(compare(cloud, since)).toMatchObject({ missing: [], extra: [], refsMissing: [] });
+    expect(cloud.sink.duplicates()).toBe(0);
   }, 60_000);
 });
 

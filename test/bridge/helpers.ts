@@ -6,6 +6,8 @@ import { loadConfig } from '../../src/bridge/config/load';
 import type { BridgeConfig } from '../../src/bridge/config/schema';
 import { bridgeLogger, type BridgeLogger } from '../../src/bridge/ops/logger';
 import { startBridge } from '../../src/bridge/runner';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
+import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../src/sandbox/dc-sim';
 import { findPullRequest } from '../../src/sandbox/dc-sim/model/pull-requests';
@@ -26,8 +28,8 @@ export interface DcEnv {
   dir: string;
   env: Record<string, string>;
   config(extra?: Record<string, string>): BridgeConfig;
-  /** A YAML file with the test tuning, for child processes. */
-  yaml(): string;
+  /** A YAML file with the test tuning (overridden by `tuning`), for child processes. */
+  yaml(tuning?: Partial<typeof FAST_TUNING>): string;
   stop(): Promise<void>;
 }
 
@@ -55,9 +57,10 @@ export async function dcEnv(options: DcSimulatorOptions = {}): Promise<DcEnv> {
     dir,
     env,
     config: (extra = {}) => ({ ...loadConfig({ env: { ...env, ...extra } }), tuning: FAST_TUNING }),
-    yaml() {
+    yaml(overrides = {}) {
+      const tuning = { ...FAST_TUNING, ...overrides };
       const file = path.join(dir, 'config.yaml');
-      writeFileSync(file, `tuning:\n  baseDelaySeconds: ${FAST_TUNING.baseDelaySeconds}\n  maxDelaySeconds: ${FAST_TUNING.maxDelaySeconds}\n  deliveryTimeoutMs: ${FAST_TUNING.deliveryTimeoutMs}\n`);
+      writeFileSync(file, `tuning:\n  baseDelaySeconds: ${tuning.baseDelaySeconds}\n  maxDelaySeconds: ${tuning.maxDelaySeconds}\n  deliveryTimeoutMs: ${tuning.deliveryTimeoutMs}\n`);
       return file;
     },
     async stop() {
@@ -178,6 +181,23 @@ export function deliveredPullRequestEvents(sink: PanDevSink): Map<string, number
     delivered.set(name, (delivered.get(name) ?? 0) + 1);
   }
   return delivered;
+}
+
+/** What a stopped bridge left in its state file's outbox, read once it closed. */
+export async function outboxEntries(db: string): Promise<OutboxEntry[]> {
+  const store = openSqliteStore(db);
+  try {
+    const entries: OutboxEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await outboxStore(store).list(cursor, 100);
+      entries.push(...page.entries.map((entry) => entry.value));
+      cursor = page.cursor;
+    } while (cursor);
+    return entries;
+  } finally {
+    store.close();
+  }
 }
 
 export function sorted(map: Map<string, number>): Array<[string, number]> {

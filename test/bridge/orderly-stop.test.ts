@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startBridge } from '../../src/bridge/runner';
-import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
-import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
-import { dcEnv, deliveredPullRequestEvents, exited, expectedPullRequestEvents, FAST_TUNING, quietLogger, sorted, until, type DcEnv } from './helpers';
+import { dcEnv, deliveredPullRequestEvents, exited, expectedPullRequestEvents, FAST_TUNING, outboxEntries, quietLogger, sorted, until, type DcEnv } from './helpers';
 
 // SIGTERM during a backfill while PanDev hangs: systemd and Kubernetes give 30 s before SIGKILL. A poll
 // that found more than the queue has room for waits for PanDev to take some, and every forward works
@@ -71,20 +69,8 @@ describe('stopping while an attempt outlasts the grace', () => {
     void running.bridge.queue.close(0);
     await running.stop();
 
-    const store = openSqliteStore(config.bridge.db);
-    try {
-      const entries: OutboxEntry[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await outboxStore(store).list(cursor, 100);
-        entries.push(...page.entries.map((entry) => entry.value));
-        cursor = page.cursor;
-      } while (cursor);
-      // Each attempt PanDev never answered is on record as one (the next start sends attempt 2)...
-      expect(entries.filter((entry) => entry.attempts === 1)).toHaveLength(env.sink.received());
-    } finally {
-      store.close();
-    }
+    // Each attempt PanDev never answered is on record as one (the next start sends attempt 2)...
+    expect((await outboxEntries(config.bridge.db)).filter((entry) => entry.attempts === 1)).toHaveLength(env.sink.received());
     // ...and nothing wrote to a closed state file.
     expect(lines.map((line) => JSON.parse(line).msg).filter((msg: string) => /forwarding failed|delivery step failed/.test(msg))).toEqual([]);
   });

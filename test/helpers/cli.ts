@@ -14,6 +14,8 @@ export interface RunningCli {
   exited(): Promise<number | null>;
   /** SIGINT, then the exit code. */
   stop(): Promise<number | null>;
+  /** Sends `signal` and returns at once (a stop's own steps are the test's to watch). */
+  kill(signal: NodeJS.Signals): void;
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}): RunningCli {
@@ -36,5 +38,6 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
       child.kill('SIGINT');
       return exited;
     },
+    kill: (signal) => void child.kill(signal),
   };
 }

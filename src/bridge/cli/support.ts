@@ -2,10 +2,45 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import type { BridgeConfig } from '../config/schema';
 
-// What the bridge's commands share: the --config option, the environment help text, and exit codes an
-// operator's script can branch on (0 fine, 1 a failure `check` or the command found, 2 configuration).
+// What the bridge's commands share: the --config option, the environment help text, exit codes an
+// operator's script can branch on (0 fine, 1 a failure `check` or the command found, 2 configuration,
+// 3 stopped by SIGTERM or SIGINT before it was done: running it again resumes), and the stop signals.
 
-export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, config: 2, stopped: 3 } as const;
+
+export interface StopSignals {
+  readonly signal: AbortSignal;
+  /** The signal that asked for the stop, if one did. */
+  received(): NodeJS.Signals | undefined;
+  dispose(): void;
+}
+
+/**
+ * SIGTERM (a service manager, a Kubernetes eviction) and SIGINT (Ctrl-C) as one AbortSignal. Listening
+ * replaces their default action, which ends the process on the spot with the attempts in flight never
+ * recorded. A second signal while stopping is ignored with a message: the stop is bounded anyway, well
+ * inside the 30 s before a SIGKILL, and ending it early would lose what it waits for.
+ */
+export function stopSignals(messages: { first: string; again: string }): StopSignals {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (received) return void console.error(`${name}: ${messages.again}`);
+    received = name;
+    console.error(`${name}: ${messages.first}`);
+    controller.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
 
 export interface ConfigFlags {
   config?: string;

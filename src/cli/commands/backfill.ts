@@ -1,9 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runBackfill } from '../../bridge/backfill';
-import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
+import { action, configFrom, EXIT, stopSignals, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 
 // `pandev-bitbucket backfill`: one pass, wait for PanDev to take it, exit (0 when all was delivered or
-// is waiting for a retry; 1 when something failed, or PanDev paused deliveries until a check).
+// is waiting for a retry; 1 when something failed, or PanDev paused deliveries until a check; 3 when
+// SIGTERM or Ctrl-C stopped it first, after which the next backfill or the bridge resumes it).
 
 interface BackfillFlags extends ConfigFlags {
   days?: number;
@@ -25,13 +26,29 @@ export function registerBackfill(program: Command): void {
       .option('--wait <seconds>', 'how long to wait for deliveries that are being retried', positive, 600),
   ).action(
     action(async (flags: BackfillFlags) => {
-      const result = await runBackfill(configFrom(flags), { ...(flags.days ? { days: flags.days } : {}), waitSeconds: flags.wait });
-      const { pass } = result;
-      console.log(`${pass.repositories} repositories polled (${pass.failed} failed), ${pass.staged} deliveries found, ${result.delivered} delivered, ${pass.skipped} pull requests skipped`);
-      if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
-      else if (result.pending) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
-      if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
-      return pass.failed || result.dead || result.paused ? EXIT.failed : EXIT.ok;
+      // Listening before the start, as `bridge` does: a signal while it starts must not kill it either.
+      const stops = stopSignals({
+        first: 'stopping the backfill: the deliveries in flight finish or are recorded as an attempt (within half a minute), the rest stays in BRIDGE_DB for the next run',
+        again: 'already stopping; it ends on its own within half a minute, and nothing is lost by waiting',
+      });
+      try {
+        const result = await runBackfill(configFrom(flags), { ...(flags.days ? { days: flags.days } : {}), waitSeconds: flags.wait, signal: stops.signal });
+        const { pass } = result;
+        if (result.stopped) {
+          // No "deliveries found": a repository cut short does not count what it staged (that is in the outbox).
+          const read = pass.repositories ? `${pass.repositories - pass.stopped - pass.failed} of ${pass.repositories} repositories read to the end (${pass.failed} failed)` : 'no repository listed yet';
+          console.log(`stopped by ${stops.received() ?? 'a signal'} before the backfill was done: ${read}, ${result.delivered} delivered, ${result.pending} deliveries waiting in the outbox, ${pass.skipped} pull requests skipped. Nothing is lost: run \`pandev-bitbucket backfill\` again (or start \`pandev-bitbucket bridge\`) and it resumes where this one stopped`);
+        } else {
+          console.log(`${pass.repositories} repositories polled (${pass.failed} failed), ${pass.staged} deliveries found, ${result.delivered} delivered, ${pass.skipped} pull requests skipped`);
+          if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
+          else if (result.pending) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
+        }
+        if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
+        if (result.stopped) return EXIT.stopped;
+        return pass.failed || result.dead || result.paused ? EXIT.failed : EXIT.ok;
+      } finally {
+        stops.dispose();
+      }
     }),
   );
 }
