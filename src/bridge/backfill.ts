@@ -37,7 +37,7 @@ export async function runBackfill(config: BridgeConfig, options: { days?: number
   const before = { dead: store.count('dead:'), delivered: store.count('delivered:') };
   let pass: PassSummary;
   // A signal that comes once the pass and the wait are over cut nothing short.
-  let stoppedEarly = false;
+  let stoppedEarly: boolean;
   try {
     if (options.days !== undefined && !signal?.aborted) await widen(store, Date.now() - days * 86_400_000);
     pass = await running.runPass();
