@@ -76,24 +76,30 @@ describe('stopping while an attempt outlasts the grace', () => {
   });
 });
 
-describe.each(['SIGTERM', 'SIGINT'] as const)('%s to the CLI during its first backfill while PanDev hangs', (signal) => {
+describe.each(['SIGTERM', 'SIGINT'] as const)('%s, twice, to the CLI during its first backfill while PanDev hangs', (signal) => {
   let env: DcEnv;
   beforeAll(async () => (env = await dcEnv({ seed: `cli-${signal}`, projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 12, corruptPullRequest: false })));
   afterAll(() => env.stop());
 
-  it('ends with exit code 0 and "bridge stopped", without starting more deliveries', async () => {
+  it('ends with exit code 0 and "bridge stopped", without starting more deliveries; the second signal waits for the stop', async () => {
     env.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 600_000 });
     const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../src/cli/main.ts'), 'bridge', '--config', env.yaml()], {
       cwd: path.resolve(__dirname, '../..'),
       env: { ...process.env, ...env.env, BRIDGE_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const messages: string[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => messages.push(JSON.parse(line).msg));
+    let said = '';
+    child.stderr!.on('data', (chunk) => (said += chunk));
     const exit = exited(child);
     await until(() => env.sink.received() >= CONCURRENCY, 60_000, 'every delivery worker in an attempt');
     const atSignal = env.sink.received();
     child.kill(signal);
+    // An impatient operator presses Ctrl-C again (or the service manager repeats its SIGTERM) mid-stop.
+    await until(() => said.includes(`${signal}: stopping the bridge`), 10_000, 'the stop under way');
+    child.kill(signal);
+    await until(() => said.includes(`${signal}: already stopping`), 10_000, 'the second signal answered');
     expect(await exit).toEqual({ code: 0, signal: null });
     expect(messages.at(-1)).toBe('bridge stopped');
     expect(messages.filter((msg) => /forwarding failed|delivery step failed/.test(msg))).toEqual([]);
