@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
 import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
 import type { SandboxOptions } from '../../src/sandbox/sandbox';
 import { testSandbox, type TestSandbox } from '../e2e/helpers';
@@ -52,6 +52,36 @@ export async function saveConnection(tab: Page, values: { baseUrl: string; token
   if (values.signingSecret) await tab.getByLabel('Signing secret').fill(values.signingSecret);
   await tab.getByRole('button', { name: 'Save', exact: true }).click();
   await tab.getByText('Saved. Check the connection').waitFor();
+}
+
+const RESOLVER = '**/resolver/settings-resolver';
+
+/** Runs `steps` while the page's next call of `functionKey` fails as the platform would answer it; every other call goes through. */
+export async function failingOnce(tab: Page, functionKey: string, answer: { status: number; body: unknown }, steps: () => Promise<void>): Promise<void> {
+  let failed = false;
+  const handler = async (route: Route) => {
+    const call = (route.request().postDataJSON() as { call?: { functionKey?: string } }).call;
+    if (failed || call?.functionKey !== functionKey) return route.continue();
+    failed = true;
+    return route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
+  };
+  await tab.route(RESOLVER, handler);
+  try {
+    await steps();
+  } finally {
+    await tab.unroute(RESOLVER, handler);
+  }
+}
+
+/** Waits until `target` has the focus: the page moves it in an effect, after what it shows is painted. */
+export async function focusReaches(target: Locator): Promise<void> {
+  const element = await target.elementHandle();
+  const page = target.page();
+  type Doc = { document: { activeElement: { outerHTML: string } | null } };
+  await page.waitForFunction((el) => el === (globalThis as unknown as Doc).document.activeElement, element, { timeout: 10_000 }).catch(async () => {
+    const active = await page.evaluate(() => (globalThis as unknown as Doc).document.activeElement?.outerHTML.slice(0, 120));
+    throw new Error(`the focus never reached ${target}; it is on ${active}`);
+  });
 }
 
 /** axe-core's findings that matter here: serious and critical ones. */

@@ -1,6 +1,6 @@
-import type { Page, Route } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { hostStores } from '../../src/sandbox/host-store';
-import { browserSandbox, type BrowserSandbox } from './helpers';
+import { browserSandbox, failingOnce, type BrowserSandbox } from './helpers';
 
 // Errors on the settings page stay until what caused them is over: a change that failed is still
 // reported after the list reloads, and a list that failed once recovers on its next good load.
@@ -14,32 +14,13 @@ beforeAll(async () => {
 });
 afterAll(() => env.stop());
 
-const RESOLVER = '**/resolver/settings-resolver';
-
-/** Runs `steps` while the page's next call of `functionKey` fails as the platform would answer it; every other call goes through. */
-async function failingOnce(functionKey: string, answer: { status: number; body: unknown }, steps: () => Promise<void>): Promise<void> {
-  let failed = false;
-  const handler = async (route: Route) => {
-    const call = (route.request().postDataJSON() as { call?: { functionKey?: string } }).call;
-    if (failed || call?.functionKey !== functionKey) return route.continue();
-    failed = true;
-    return route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
-  };
-  await tab.route(RESOLVER, handler);
-  try {
-    await steps();
-  } finally {
-    await tab.unroute(RESOLVER, handler);
-  }
-}
-
 const repositoryRow = (index: number) => {
   const repository = [...env.sb.simulator.model.repositories.values()][index]!;
   return tab.getByTestId(`repository-${repository.slug}`).getByText(repository.name, { exact: true });
 };
 
 it('keeps a failed selection change on screen after the list reloads', async () => {
-  await failingOnce('repositories/select', { status: 200, body: { result: { ok: false, error: { code: 'internal', message: 'Something went wrong: the store refused the write' } } } }, async () => {
+  await failingOnce(tab, 'repositories/select', { status: 200, body: { result: { ok: false, error: { code: 'internal', message: 'Something went wrong: the store refused the write' } } } }, async () => {
     await repositoryRow(0).click();
     const message = tab.getByText('Something went wrong: the store refused the write');
     await message.waitFor();
@@ -51,7 +32,7 @@ it('keeps a failed selection change on screen after the list reloads', async () 
 });
 
 it('clears a failed dead-letter listing once a later one succeeds', async () => {
-  await failingOnce('deadLetters/list', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
+  await failingOnce(tab, 'deadLetters/list', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();
     const message = tab.getByText('the platform was briefly unavailable', { exact: false });
     await message.waitFor();
@@ -64,7 +45,7 @@ it('clears a failed dead-letter listing once a later one succeeds', async () => 
 });
 
 it('keeps the rest of the page when the status cannot be read', async () => {
-  await failingOnce('status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
+  await failingOnce(tab, 'status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();
     await tab.getByRole('heading', { name: 'The status could not be read' }).waitFor();
     // The parts an admin may need to fix the cause are there all the same.
