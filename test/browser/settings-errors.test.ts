@@ -47,7 +47,7 @@ it('clears a failed dead-letter listing once a later one succeeds', async () => 
 it('keeps the rest of the page when the status cannot be read', async () => {
   await failingOnce(tab, 'status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();
-    await tab.getByRole('heading', { name: 'The status could not be read' }).waitFor();
+    await tab.getByRole('heading', { name: 'The status could not be read', level: 3 }).waitFor();
     // The parts an admin may need to fix the cause are there all the same.
     await tab.getByLabel('PanDev URL').waitFor();
     await tab.getByTestId('selection-summary').waitFor();
@@ -63,7 +63,7 @@ it('says why the repository counts are missing while Bitbucket rate-limits the a
   try {
     await tab.reload();
     await tab.getByTestId('status').getByText('The repository list could not be read, so repository counts are left out. Bitbucket is rate-limiting the app right now.', { exact: false }).waitFor();
-    await tab.getByRole('heading', { name: 'Could not list the repositories' }).waitFor();
+    await tab.getByRole('heading', { name: 'Could not list the repositories', level: 3 }).waitFor();
     const page = await tab.locator('main').innerText();
     expect(page).toContain('Bitbucket is rate-limiting the app right now. Wait a few minutes and try again');
     expect(page).not.toMatch(/GET |Rate limit for this resource|The settings could not be loaded/);

@@ -1,8 +1,8 @@
 import Button from '@atlaskit/button/new';
 import { Checkbox } from '@atlaskit/checkbox';
-import SectionMessage from '@atlaskit/section-message';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { PreferencesView } from '../../../src/contract/repositories';
+import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
 import { Field, fieldError } from './Field';
 import { plural } from './format';
@@ -72,7 +72,7 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
     onChanged();
   }
 
-  if (!view) return problem ? <SectionMessage appearance="error"><p>{problem.message}</p></SectionMessage> : <p>Loading…</p>;
+  if (!view) return problem ? <ErrorBanner><p>{problem.message}</p></ErrorBanner> : <p>Loading…</p>;
   return (
     <form onSubmit={(event) => void save(event)} noValidate style={styles.stack}>
       <div>
@@ -101,7 +101,7 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
         <Button type="submit" isLoading={busy}>Save advanced settings</Button>
         <span role="status" style={styles.help}>{saved ? 'Saved.' : ''}</span>
       </div>
-      {problem && !problem.field && <SectionMessage appearance="error"><p>{problem.message}</p></SectionMessage>}
+      {problem && !problem.field && <ErrorBanner><p>{problem.message}</p></ErrorBanner>}
     </form>
   );
 }

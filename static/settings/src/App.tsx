@@ -2,6 +2,7 @@ import SectionMessage from '@atlaskit/section-message';
 import { useCallback, useEffect, useState } from 'react';
 import type { StatusView } from '../../../src/contract/status';
 import { AdvancedPanel } from './AdvancedPanel';
+import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
 import { ConnectionPanel } from './ConnectionPanel';
 import { DeadLetters } from './DeadLetters';
@@ -49,7 +50,7 @@ export function App() {
           <section aria-labelledby="status-heading" style={{ ...styles.section, borderTop: 'none', marginTop: 0 }}>
             <h2 id="status-heading" style={styles.h2}>Status</h2>
             <div style={styles.stack}>
-              {refused && <SectionMessage appearance="error" title="The status could not be read"><p>{refused.message}</p></SectionMessage>}
+              {refused && <ErrorBanner title="The status could not be read"><p>{refused.message}</p></ErrorBanner>}
               {status && <StatusPanel status={status} />}
             </div>
           </section>

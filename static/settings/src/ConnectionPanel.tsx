@@ -4,6 +4,7 @@ import SectionMessage from '@atlaskit/section-message';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ConnectionView } from '../../../src/contract/connection';
 import type { ResolverResult } from '../../../src/contract/resolvers';
+import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
 import { CheckResults } from './CheckResults';
 import { Field, fieldError } from './Field';
@@ -91,7 +92,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
     setNotice(`Activated. Events are forwarded from now on; backfill requested for ${plural(data.backfillRequested, 'repository', 'repositories')}.`);
   });
 
-  if (!view) return problem ? <SectionMessage appearance="error" title="Could not load the connection"><p>{problem.message}</p></SectionMessage> : <p>Loading…</p>;
+  if (!view) return problem ? <ErrorBanner title="Could not load the connection"><p>{problem.message}</p></ErrorBanner> : <p>Loading…</p>;
   const last = view.lastCheck;
   const canActivate = !view.activatedAt && !!last?.ok && last.current;
   // The button at work only shows it (isLoading keeps it focusable); the others are disabled meanwhile.
@@ -124,7 +125,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
         </div>
       </form>
       <div ref={outcome} tabIndex={-1} style={styles.stack}>
-        {problem && !problem.field && <SectionMessage appearance="error" title="That did not work"><p>{problem.message}</p></SectionMessage>}
+        {problem && !problem.field && <SectionMessage appearance="error" title="That did not work" headingLevel="h3"><p>{problem.message}</p></SectionMessage>}
         {notice && <SectionMessage appearance="success"><p role="status">{notice}</p></SectionMessage>}
       </div>
       {last && <CheckResults result={last} current={last.current} />}

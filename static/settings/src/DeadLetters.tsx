@@ -1,7 +1,7 @@
 import Button from '@atlaskit/button/new';
-import SectionMessage from '@atlaskit/section-message';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeadLetterItem } from '../../../src/contract/resolvers';
+import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
 import { plural } from './format';
 import { styles } from './styles';
@@ -113,8 +113,8 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
 
   const errors = (
     <>
-      {actionError && <SectionMessage appearance="error" title="The replay did not work"><p>{actionError}</p></SectionMessage>}
-      {listError && <SectionMessage appearance="error" title="Could not list the dead letters"><p>{listError}</p></SectionMessage>}
+      {actionError && <ErrorBanner title="The replay did not work"><p>{actionError}</p></ErrorBanner>}
+      {listError && <ErrorBanner title="Could not list the dead letters"><p>{listError}</p></ErrorBanner>}
     </>
   );
   const progress = (replaying && (

@@ -1,10 +1,10 @@
 import Button from '@atlaskit/button/new';
-import SectionMessage from '@atlaskit/section-message';
 import ProgressBar from '@atlaskit/progress-bar';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { ListingCursor as ListingCursorSchema, RepositoryPage } from '../../../src/contract/repositories';
 import type { ResolverResult } from '../../../src/contract/resolvers';
+import { ErrorBanner } from './ErrorBanner';
 import { api, type Input } from './api';
 import { Field } from './Field';
 import { ago, plural } from './format';
@@ -109,14 +109,14 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
     </div>
   );
   const resume = loading && problem && (
-    <SectionMessage appearance="error" title="Could not list the repositories">
+    <ErrorBanner title="Could not list the repositories">
       <div style={styles.stack}>
         <p style={{ margin: 0 }}>{problem}</p>
         <div><Button onClick={() => void load({ from: loading.cursor })}>Continue loading</Button></div>
       </div>
-    </SectionMessage>
+    </ErrorBanner>
   );
-  if (!page) return problem ? <SectionMessage appearance="error" title="Could not list the repositories"><p>{problem}</p></SectionMessage> : <p>Loading…</p>;
+  if (!page) return problem ? <ErrorBanner title="Could not list the repositories"><p>{problem}</p></ErrorBanner> : <p>Loading…</p>;
   // The first reading is not over: there is no list to show or select from yet, only how far it is.
   if (page.fetchedAt === undefined) return <div style={styles.stack}>{progress}{resume}</div>;
   const { selection } = page;
@@ -130,9 +130,9 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
       </div>
       <Field id="search" label="Search repositories" type="search" value={search} onChange={setSearch} placeholder="Name, slug or project" width={360}
         help={`Listed from Bitbucket ${ago(page.fetchedAt)}.`} after={<Button onClick={() => void load({ refresh: true })} isDisabled={!!loading && !problem}>Refresh list</Button>} />
-      {actionProblem && <SectionMessage appearance="error" title="That change did not work"><p>{actionProblem}</p></SectionMessage>}
+      {actionProblem && <ErrorBanner title="That change did not work"><p>{actionProblem}</p></ErrorBanner>}
       {progress}
-      {resume || (problem && <SectionMessage appearance="error" title="Could not list the repositories"><p>{problem}</p></SectionMessage>)}
+      {resume || (problem && <ErrorBanner title="Could not list the repositories"><p>{problem}</p></ErrorBanner>)}
       <table style={styles.table} aria-busy={busy}>
         <thead>
           <tr>
