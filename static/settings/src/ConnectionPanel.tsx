@@ -31,13 +31,24 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   const [confirming, setConfirming] = useState(false);
   // Set at once, where `busy` waits for a render: Enter pressed twice must not save twice.
   const working = useRef(false);
-  // After an action that took its own button away (Activate), the focus goes to what it did, not to the top.
+  // After an action that failed, the focus goes to what went wrong: the field it names, or the message.
+  // After one that took its own button away (Activate), to what it did, not to the top.
   const outcome = useRef<HTMLDivElement>(null);
   const [finished, setFinished] = useState(0);
   useEffect(() => {
+    if (!finished) return;
     const active = document.activeElement;
-    if (finished && (!active || active === document.body || (active instanceof HTMLButtonElement && active.disabled))) outcome.current?.focus();
+    if (problem?.field) document.getElementById(problem.field)?.focus();
+    else if (problem || !active || active === document.body || (active instanceof HTMLButtonElement && active.disabled)) outcome.current?.focus();
   }, [finished]);
+  // The question Generate asks takes the focus while it is there; as it goes, Generate gets it back.
+  const generateButton = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (confirming) asked.current = true;
+    else if (asked.current && document.activeElement === document.body) generateButton.current?.focus();
+    if (!confirming) asked.current = false;
+  }, [confirming]);
 
   useEffect(() => {
     void api.connection().then((result) => {
@@ -114,7 +125,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
         <Field id="token" label="Ingest token" value={token} onChange={setToken} type="password" error={fieldError(problem, 'token')} help={saved(view.token)} />
         <Field id="signingSecret" label="Signing secret" value={secret} onChange={setSecret} type="password" error={fieldError(problem, 'signingSecret')}
           help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
-          after={<Button onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={another('generate') || confirming}>Generate</Button>} />
+          after={<Button ref={generateButton} onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={another('generate') || confirming}>Generate</Button>} />
         {confirming && <ReplaceSecret onReplace={() => void generate()} onCancel={() => setConfirming(false)} />}
         {generated && <GeneratedSecret secret={generated} />}
         <div style={styles.row}>
@@ -124,11 +135,15 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
           {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
         </div>
       </form>
-      <div ref={outcome} tabIndex={-1} style={styles.stack}>
-        {problem && !problem.field && <SectionMessage appearance="error" title="That did not work" headingLevel="h3"><p>{problem.message}</p></SectionMessage>}
-        {notice && <SectionMessage appearance="success"><p role="status">{notice}</p></SectionMessage>}
+      {/* Live regions are in place before what they say: one that appears with its text is often not read out. */}
+      <div ref={outcome} tabIndex={-1} data-testid="connection-outcome">
+        <div role="alert">{problem && !problem.field && <SectionMessage appearance="error" title="That did not work" headingLevel="h3"><p>{problem.message}</p></SectionMessage>}</div>
+        <div role="status">{notice && <SectionMessage appearance="success"><p>{notice}</p></SectionMessage>}</div>
       </div>
-      {last && <CheckResults result={last} current={last.current} />}
+      {/* Emptied while a check runs, so a check that finds the same again is read out again. */}
+      <div role="status" aria-label="Connection check">
+        {busy === 'check' ? <p style={styles.subtle}>Checking the connection…</p> : last && <CheckResults result={last} current={last.current} />}
+      </div>
     </div>
   );
 }

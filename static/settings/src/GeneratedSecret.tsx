@@ -1,6 +1,6 @@
 import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { styles } from './styles';
 
 // A signing secret the app just generated: shown this once, to be pasted into PanDev.
@@ -30,16 +30,21 @@ export function GeneratedSecret({ secret }: { secret: string }) {
 
 /** Asked before Generate replaces the secret of an active connection: PanDev refuses what it cannot verify. */
 export function ReplaceSecret({ onReplace, onCancel }: { onReplace: () => void; onCancel: () => void }) {
+  // Generate is disabled while this asks: the focus comes here, so a screen reader reads the question.
+  const question = useRef<HTMLDivElement>(null);
+  useEffect(() => question.current?.focus(), []);
   return (
-    <SectionMessage appearance="warning" title="Replace the signing secret in use?" headingLevel="h3">
-      <p data-testid="replace-secret">
-        Deliveries are signed with the new secret at once. Until PanDev has it too, PanDev refuses them: they are
-        retried, then become dead letters to replay. Paste the new secret into PanDev straight away.
-      </p>
-      <div style={{ ...styles.row, marginTop: 8 }}>
-        <Button appearance="warning" onClick={onReplace}>Replace the secret</Button>
-        <Button appearance="subtle" onClick={onCancel}>Cancel</Button>
-      </div>
-    </SectionMessage>
+    <div ref={question} tabIndex={-1} role="group" aria-label="Replace the signing secret in use?" aria-describedby="replace-secret-text">
+      <SectionMessage appearance="warning" title="Replace the signing secret in use?" headingLevel="h3">
+        <p id="replace-secret-text" data-testid="replace-secret">
+          Deliveries are signed with the new secret at once. Until PanDev has it too, PanDev refuses them: they are
+          retried, then become dead letters to replay. Paste the new secret into PanDev straight away.
+        </p>
+        <div style={{ ...styles.row, marginTop: 8 }}>
+          <Button appearance="warning" onClick={onReplace}>Replace the secret</Button>
+          <Button appearance="subtle" onClick={onCancel}>Cancel</Button>
+        </div>
+      </SectionMessage>
+    </div>
   );
 }

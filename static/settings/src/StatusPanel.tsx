@@ -20,7 +20,8 @@ export function StatusPanel({ status }: { status: StatusView }) {
   return (
     <div style={styles.stack} data-testid="status">
       <div style={styles.row}>
-        <Lozenge appearance={badge[status.state].appearance} isBold>{badge[status.state].text}</Lozenge>
+        {/* The refresh that finds the state changed (Connected, Needs attention) says so. */}
+        <span role="status"><Lozenge appearance={badge[status.state].appearance} isBold>{badge[status.state].text}</Lozenge></span>
         {status.selectedRepositories !== undefined && status.repositories !== undefined && (
           <span>{status.selectedRepositories.toLocaleString('en')} of {plural(status.repositories, 'repository', 'repositories')} selected</span>
         )}

@@ -1,0 +1,67 @@
+import type { Page } from 'playwright-core';
+import { browserSandbox, failingOnce, focusReaches, saveConnection, type BrowserSandbox } from './helpers';
+
+// The settings page as a screen-reader and keyboard-only admin meets it: what an action did is
+// announced (a live region holds it), and the focus goes where the admin can go on from, never to <body>.
+
+let env: BrowserSandbox;
+let tab: Page;
+beforeAll(async () => {
+  env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 0 }, liveEvents: false });
+  tab = await env.open();
+  await tab.getByTestId('selection-summary').waitFor();
+});
+afterAll(() => env.stop());
+
+const button = (name: string) => tab.getByRole('button', { name, exact: true });
+const connection = () => tab.locator('section[aria-labelledby="connection-heading"]');
+
+it('announces what Check connection found, the fix-it message included', async () => {
+  const { sb } = env;
+  await saveConnection(tab, { baseUrl: sb.pandev.url, token: 'revoked-token-0000', signingSecret: sb.pandev.signingSecret });
+  // The region is there before the result: one that appears with its text is often not read out.
+  const announced = tab.getByRole('status', { name: 'Connection check' });
+  expect(await announced.count()).toBe(1);
+  await button('Check connection').click();
+  await announced.filter({ hasText: 'PanDev refused the ingest token (401)' }).filter({ hasText: 'The token is wrong, expired or revoked.' }).waitFor();
+});
+
+it('announces a save that failed, and moves the focus to what went wrong', async () => {
+  await tab.getByLabel('PanDev URL').fill('pandev.example.com');
+  await button('Save').focus();
+  await tab.keyboard.press('Enter');
+  await tab.getByRole('alert').filter({ hasText: 'not a URL' }).waitFor();
+  await focusReaches(tab.getByLabel('PanDev URL'));
+
+  await tab.getByLabel('PanDev URL').fill(env.sb.pandev.url);
+  const error = { code: 'internal', message: 'Something went wrong: the store refused the write' };
+  await failingOnce(tab, 'connection/save', { status: 200, body: { result: { ok: false, error } } }, async () => {
+    await button('Save').click();
+    const alert = tab.getByRole('alert').filter({ hasText: error.message });
+    await alert.waitFor();
+    await focusReaches(connection().getByTestId('connection-outcome'));
+  });
+  // Under the Connection heading, not beside it.
+  await connection().getByRole('heading', { name: 'That did not work', level: 3 }).waitFor();
+});
+
+it('announces the status badge when the connection becomes active', async () => {
+  const { sb } = env;
+  await saveConnection(tab, { baseUrl: sb.pandev.url, token: sb.pandev.token });
+  await button('Check connection').click();
+  await tab.getByRole('heading', { name: 'PanDev answered 200' }).waitFor();
+  await button('Activate').click();
+  await tab.getByTestId('status').getByRole('status').getByText('Connected', { exact: true }).waitFor();
+});
+
+it('takes the focus to the question Generate asks on an active connection, and back on Cancel', async () => {
+  await button('Generate').focus();
+  await tab.keyboard.press('Enter');
+  await focusReaches(tab.getByRole('group', { name: 'Replace the signing secret in use?' }));
+  await tab.keyboard.press('Tab');
+  await tab.keyboard.press('Tab');
+  await focusReaches(button('Cancel'));
+  await tab.keyboard.press('Enter');
+  await tab.getByTestId('replace-secret').waitFor({ state: 'detached' });
+  await focusReaches(button('Generate'));
+});
