@@ -65,3 +65,22 @@ it('takes the focus to the question Generate asks on an active connection, and b
   await tab.getByTestId('replace-secret').waitFor({ state: 'detached' });
   await focusReaches(button('Generate'));
 });
+
+it('keeps the focus on a repository checkbox toggled from the keyboard, and announces the new count', async () => {
+  const repository = [...env.sb.simulator.model.repositories.values()][0]!;
+  const checkbox = tab.getByRole('checkbox', { name: repository.name, exact: true });
+  expect(await checkbox.isChecked()).toBe(true);
+  await checkbox.focus();
+  await tab.keyboard.press('Space');
+  await tab.getByRole('status').filter({ hasText: '2 of 3 repositories selected.' }).waitFor();
+  await tab.locator('section[aria-labelledby="repositories-heading"] table[aria-busy="false"]').waitFor();
+  expect(await checkbox.isChecked()).toBe(false);
+  await focusReaches(checkbox);
+});
+
+it('does not drop the focus when Deselect all turns itself off', async () => {
+  await button('Deselect all').focus();
+  await tab.keyboard.press('Enter');
+  await tab.getByRole('status').filter({ hasText: '0 of 3 repositories selected.' }).waitFor();
+  await focusReaches(tab.getByTestId('selection-summary'));
+});

@@ -89,7 +89,21 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
     if (settled.current) void load();
   }, [version]);
 
+  // A change disables the controls until the list is read again, which takes the focus from the one the
+  // admin used: it goes back to it, or to the count when that control is off now (Deselect all after use).
+  const summary = useRef<HTMLSpanElement>(null);
+  const used = useRef<Element | null>(null);
+  useEffect(() => {
+    if (busy || !used.current) return;
+    const control = used.current;
+    used.current = null;
+    if (document.activeElement !== document.body) return;
+    if (control instanceof HTMLElement && control.isConnected && !control.matches(':disabled')) control.focus();
+    else summary.current?.focus();
+  }, [busy]);
+
   async function change<T>(action: () => Promise<ResolverResult<T>>) {
+    used.current = document.activeElement;
     setBusy(true);
     settled.current = false;
     setActionProblem(undefined);
@@ -124,7 +138,7 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
   return (
     <div style={styles.stack}>
       <div style={styles.row}>
-        <span data-testid="selection-summary">{selection.selected.toLocaleString('en')} of {plural(selection.repositories, 'repository', 'repositories')} selected.</span>
+        <span role="status" ref={summary} tabIndex={-1} data-testid="selection-summary">{selection.selected.toLocaleString('en')} of {plural(selection.repositories, 'repository', 'repositories')} selected.</span>
         <Button onClick={() => void select({ scope: 'all', selected: true })} isDisabled={busy || selection.selected === selection.repositories}>Select all</Button>
         <Button onClick={() => void select({ scope: 'all', selected: false })} isDisabled={busy || selection.selected === 0}>Deselect all</Button>
       </div>
