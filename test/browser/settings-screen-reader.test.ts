@@ -84,3 +84,11 @@ it('does not drop the focus when Deselect all turns itself off', async () => {
   await tab.getByRole('status').filter({ hasText: '0 of 3 repositories selected.' }).waitFor();
   await focusReaches(tab.getByTestId('selection-summary'));
 });
+
+it('moves the focus to the field a failed save of the advanced settings names', async () => {
+  await tab.getByLabel('Reconciliation period (minutes)').fill('7');
+  await tab.getByRole('button', { name: 'Save advanced settings' }).focus();
+  await tab.keyboard.press('Enter');
+  await tab.getByRole('alert').filter({ hasText: 'a multiple of 5 minutes' }).waitFor();
+  await focusReaches(tab.getByLabel('Reconciliation period (minutes)'));
+});

@@ -34,6 +34,11 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
   const [busy, setBusy] = useState(false);
   // Set at once, where `busy` waits for a render: Enter pressed twice must not save twice.
   const working = useRef(false);
+  const [failed, setFailed] = useState(0);
+  const banner = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (failed) (problem?.field ? document.getElementById(problem.field) : banner.current)?.focus();
+  }, [failed]);
 
   function show(data: PreferencesView) {
     setView(data);
@@ -64,7 +69,11 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
     const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats, backfillBuildStatuses: buildStatuses });
     working.current = false;
     setBusy(false);
-    if (!result.ok) return setProblem(result.error);
+    if (!result.ok) {
+      setProblem(result.error);
+      // The focus goes to what went wrong: the field the answer names, or the message.
+      return setFailed((n) => n + 1);
+    }
     setProblem(undefined);
     show(result.data);
     setSaved(true);
@@ -101,7 +110,7 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
         <Button type="submit" isLoading={busy}>Save advanced settings</Button>
         <span role="status" style={styles.help}>{saved ? 'Saved.' : ''}</span>
       </div>
-      {problem && !problem.field && <ErrorBanner><p>{problem.message}</p></ErrorBanner>}
+      <div ref={banner} tabIndex={-1}>{problem && !problem.field && <ErrorBanner><p>{problem.message}</p></ErrorBanner>}</div>
     </form>
   );
 }
