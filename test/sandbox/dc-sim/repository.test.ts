@@ -118,6 +118,28 @@ describe('repository actions', () => {
     expect((await call(sim, `/rest/build-status/1.0/commits/${seeded}`)).json.values).toEqual([expect.objectContaining({ key: 'CI-BUILD', state: expect.stringMatching(/SUCCESSFUL|FAILED/) })]);
   });
 
+  it('answers a commit build statuses as the spec bounds them: the most recent 100, paged', async () => {
+    const repo = firstRepository(sim);
+    const commit = (await call(sim, `${repoPath(repo)}/commits?limit=2`)).json.values[1].id;
+    const counted = async () => {
+      const stats = (await call(sim, '/rest/build-status/1.0/commits/stats', { method: 'POST', body: [commit] })).json[commit];
+      return stats ? stats.successful + stats.failed : 0;
+    };
+    const before = await counted();
+    const keys = Array.from({ length: 105 }, (_, i) => `JOB-${i}`);
+    for (const key of keys) sim.actions.setBuildStatus({ repository: repoRef(repo), commit, key, state: 'SUCCESSFUL' });
+    const all = (await call(sim, `/rest/build-status/1.0/commits/${commit}?limit=1000`)).json;
+    expect(all).toMatchObject({ isLastPage: true, size: 100 });
+    // The newest first, so the five set first (and any seeded CI build, older still) are past the bound.
+    expect(all.values.map((s: Json) => s.key)).toEqual(keys.slice(5).reverse());
+    const first = (await call(sim, `/rest/build-status/1.0/commits/${commit}?limit=60`)).json;
+    expect(first).toMatchObject({ isLastPage: false, nextPageStart: 60, size: 60 });
+    const second = (await call(sim, `/rest/build-status/1.0/commits/${commit}?start=60&limit=60`)).json;
+    expect(second).toMatchObject({ isLastPage: true, size: 40 });
+    // The counts resource is not bounded: it counts every build of the commit.
+    expect(await counted()).toBe(before + 105);
+  });
+
   it('renames a repository: new slug answers, old one is gone, repo:modified carries old and new', async () => {
     const repo = sim.model.repositories[1]!;
     const oldPath = repoPath(repo);

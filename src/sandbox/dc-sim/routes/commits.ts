@@ -103,6 +103,8 @@ function buildStats(statuses: Array<{ state: string }>): Record<string, number> 
   return stats;
 }
 
+const MOST_RECENT_BUILDS = 100;
+
 /** Under `/rest/build-status/1.0` (and `latest`); the spec has it as `/build-status/latest/commits/{commitId}`. */
 export const buildRoutes: DcRoute[] = [
   {
@@ -120,7 +122,9 @@ export const buildRoutes: DcRoute[] = [
     },
   },
   {
+    // getBuildStatus answers "a Page of build statuses associated with the commit (limited to the most
+    // recent 100 build statuses associated with the commit)": older ones are not reachable by paging.
     method: 'GET', template: '/commits/{commitId}',
-    handler: (req) => page(req.url, buildStatuses(req.runtime.model, (req.params.commitId ?? '').toLowerCase()), (value) => buildStatus(req.runtime.render, value)),
+    handler: (req) => page(req.url, buildStatuses(req.runtime.model, (req.params.commitId ?? '').toLowerCase()).slice(0, MOST_RECENT_BUILDS), (value) => buildStatus(req.runtime.render, value)),
   },
 ];
