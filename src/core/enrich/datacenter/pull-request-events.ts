@@ -78,8 +78,10 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
         emit({ ...common, kind: 'comment', action, commentId: comment.id }, activity.user, { comment });
         break;
       }
-      // REOPENED has no webhook of its own; UPDATED (reviewers added or removed) is pr:reviewer:updated,
-      // which PanDev does not take.
+      // REOPENED has no webhook of its own (Data Center's pr:opened is "a pull request is created").
+      // UPDATED ("the details of the pull request, such as title or description, have been updated",
+      // PullRequestAction; reviewer changes too) is read below from what changed since the last pass,
+      // which also covers edits older than the activities read; PanDev takes no pr:reviewer:updated.
     }
   }
   shown = pr;
