@@ -1,6 +1,7 @@
 import { kvKey } from '../../src/core/keys';
 import type { Repository } from '../../src/sandbox/cloud-sim/model/types';
 import { reconcileNow, shortLimitSandbox, testSandbox, type TestSandbox } from './helpers';
+import { settingsCaller } from './settings-helpers';
 
 // A Bitbucket read that hangs (Bitbucket slow, a stuck connection) answers after 30 s, longer than the
 // consumer's limit (120 s, scaled here to a fifth: 24 s, and the host stops a function at it, as Forge
@@ -73,6 +74,23 @@ describe('the reconciliation', () => {
     expect((await stateOf(slow))!.error).toBeUndefined();
     expect(sink.duplicates()).toBe(0);
   }, 120_000);
+});
+
+describe('the settings page', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await testSandbox({ scheduledTriggers: false, functionTimeoutScale: 0.2, simulator: { seed: 'read-timeout-page', repositories: 1 } });
+  });
+  afterAll(() => sb.stop());
+  const call = settingsCaller(() => sb);
+
+  it('says Bitbucket did not answer in time when the admin check hangs, instead of running into the resolver\'s limit', async () => {
+    // Every call of the page first reads the admin's role as the admin.
+    sb.simulator.faults.add({ path: '^/2\\.0/user/workspaces/[^/]+/permission$', latencyMs: HANGS_MS, times: 1 });
+    expect(await call('status/get')).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/^Bitbucket did not answer in time\. Wait a few minutes and try again/) } });
+    expect(stopped(sb)).toEqual([]);
+    expect(await call('status/get')).toMatchObject({ ok: true });
+  }, 60_000);
 });
 
 function pullRequestReads(sb: TestSandbox): number {

@@ -1,6 +1,8 @@
 import api, { route } from '@forge/api';
 import { z } from 'zod';
+import { withinTime } from '../../core/enrich/cloud/client';
 import { BitbucketError } from '../../core/errors';
+import { bitbucketReadTimeoutMs } from '../adapters/deadline';
 
 // Every resolver acts for an admin only. The check asks Bitbucket, as the calling user, for their role
 // in this workspace: an admin who is demoted loses access on their next click, not at the next deploy.
@@ -24,14 +26,23 @@ export function workspaceFromInstallContext(installContext: unknown): string {
 export async function requireWorkspaceAdmin(installContext: unknown): Promise<string> {
   const workspace = workspaceFromInstallContext(installContext);
   const path = route`/2.0/user/workspaces/${workspace}/permission`;
-  const response = await api.asUser().requestBitbucket(path);
+  // Every click on the page waits for this read: one that hangs is given up in time and said as
+  // Bitbucket's trouble, not left to run the resolver into Forge's 25 s limit with no answer at all.
+  const { status, json } = await withinTime(
+    api
+      .asUser()
+      .requestBitbucket(path)
+      .then(async (response) => ({ status: response.status, json: response.status === 200 ? await response.json() : undefined })),
+    bitbucketReadTimeoutMs(),
+    'your role in this workspace',
+  );
   // Bitbucket failing to say is not Bitbucket saying no: an admin is told to wait, not that they are no admin.
-  if (response.status === 429 || response.status >= 500) {
-    const kind = response.status === 429 ? 'rate-limited' : 'server';
-    throw new BitbucketError(kind, response.status, path.value, `Bitbucket answered ${response.status} when asked for your role in this workspace`);
+  if (status === 429 || status >= 500) {
+    const kind = status === 429 ? 'rate-limited' : 'server';
+    throw new BitbucketError(kind, status, path.value, `Bitbucket answered ${status} when asked for your role in this workspace`);
   }
-  if (response.status !== 200) throw new NotAdminError();
-  const body = Permission.safeParse(await response.json());
+  if (status !== 200) throw new NotAdminError();
+  const body = Permission.safeParse(json);
   if (!body.success || body.data.permission !== 'owner') throw new NotAdminError();
   return workspace;
 }

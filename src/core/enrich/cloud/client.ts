@@ -83,7 +83,7 @@ async function answer(transport: CloudTransport, request: CloudRequest): Promise
  * request is not aborted, only no longer waited for (Forge documents no way to abort its product API
  * call); it ends with the invocation. A comment posted this way is found by its marker before a new post.
  */
-function withinTime<T>(work: Promise<T>, ms: number | undefined, where: string): Promise<T> {
+export function withinTime<T>(work: Promise<T>, ms: number | undefined, where: string): Promise<T> {
   if (ms === undefined) return work;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
