@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => sb.stop());
 
 const repositories = () => [...sb.simulator.model.repositories.values()];
-type State = { watermark: number; lastActivityAt: number };
+type State = { watermark: number; lastActivityAt: number; lastDeploymentCheckAt: number };
 const state = async (uuid: string) => (await sb.host.kvs.get(kvKey('reconcile', 'repo', uuid))) as State;
 /** Sets Bitbucket's clock: what it does next is dated from `at` on. */
 const setBitbucketClock = (at: number) => {
@@ -24,6 +24,7 @@ const setBitbucketClock = (at: number) => {
   sb.advance(delta);
 };
 const activityReads = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/pullrequests/activity'];
+const deploymentReads = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/deployments'];
 const pushedCommits = () => sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash));
 
 /** Two passes then an idle one: each repository costs its activity log's first page, plus the workspace query. */
@@ -36,6 +37,40 @@ async function expectIdleAfterwards(): Promise<void> {
   // What the pass before delivered does not make the repository look active again.
   for (const repository of repositories()) expect((await state(repository.uuid)).lastActivityAt).toBe(before.get(repository.uuid));
 }
+
+// First: Bitbucket's times never go back, and only before the other tests' actions can something be
+// dated half a minute before a pass.
+it('delivers a deployment dated just before the last deployment check, exactly once', async () => {
+  const [repository] = repositories();
+  const { lastDeploymentCheckAt: checkedAt } = await state(repository!.uuid);
+  // A push and the pipeline it ran, made after that check read the deployments, dated 30 s before it started.
+  setBitbucketClock(checkedAt - 31_000);
+  const { commits } = sb.simulator.actions.pushCommits({ repository: repository!.slug, commits: 1 });
+  const { deploymentUuid } = sb.simulator.actions.runDeployment({ repository: repository!.slug, environment: 'Production', commit: commits[0]! });
+  const deployedAt = repository!.deployments.find((d) => d.uuid === deploymentUuid)!.updatedOn / 1000;
+  expect(checkedAt - deployedAt).toBeGreaterThan(0);
+  sb.sink.clear();
+  sb.simulator.resetStats();
+  await reconcileNow(sb);
+  await reconcileNow(sb);
+  // The push makes the first pass read the deployments (the one request for them); the second does not.
+  expect(deploymentReads()).toBe(1);
+  const steps = () => sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment' && (d.body as any).pandev.deployment.uuid === deploymentUuid).map((d) => (d.body as any).pandev.deployment.action);
+  expect(steps().sort()).toEqual(['completed', 'pending', 'started']);
+  expect(sb.sink.duplicates()).toBe(0);
+  // A change that is no push makes the next pass read the deployments again, down into the overlap
+  // that holds this one: already seen, it is no news, and the repository does not look active again.
+  const { lastActivityAt } = await state(repository!.uuid);
+  setBitbucketClock(Date.now());
+  sb.simulator.actions.updateRepository({ repository: repository!.slug, description: 'deployed' });
+  sb.sink.clear();
+  sb.simulator.resetStats();
+  await reconcileNow(sb);
+  expect(deploymentReads()).toBe(1);
+  expect(sb.sink.deliveries()).toEqual([]);
+  expect((await state(repository!.uuid)).lastActivityAt).toBe(lastActivityAt);
+  await expectIdleAfterwards();
+}, 60_000);
 
 it('delivers an approval and a comment dated just before the watermark, exactly once', async () => {
   const [repository] = repositories();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ActivityEntry } from '../enrich/cloud/schema';
+import type { ActivityEntry, Deployment } from '../enrich/cloud/schema';
 import { entryDate } from '../backfill/phases/activity';
+import { deploymentUpdatedAt } from '../history/deployment-events';
 
 // A watermark is the start of a pass by the app's clock; Bitbucket dates what it reports by its own, and
 // an entry may become visible a moment after the time it carries (replication). Either way, something
@@ -19,17 +20,37 @@ export function entryKey(entry: ActivityEntry): string {
   const who = review ? `${entry.approval ? 'approval' : 'changes'}:${review.user.uuid ?? review.user.account_id ?? ''}` : '';
   const comment = entry.comment ? `comment:${entry.comment.id}:${entry.comment.updated_on ?? ''}:${entry.comment.deleted === true}` : '';
   const update = entry.update ? `update:${entry.update.state}` : '';
-  const name = [entry.pull_request.id, entryDate(entry), update, who, comment].join('\n');
-  // Short: a pass reads at most a thousand entries, and their keys are kept in the repository's state.
-  return createHash('sha1').update(name).digest('base64url').slice(0, 16);
+  return shortKey([entry.pull_request.id, entryDate(entry), update, who, comment]);
 }
 
-/** Whether an entry a pass read is news: after the watermark, or in the overlap yet unseen by the pass before. */
+/** What identifies one deployment in the state it was read in: each step it takes is a new one. */
+export function deploymentKey(deployment: Deployment): string {
+  const state = deployment.state as { name?: string } | undefined;
+  return shortKey([deployment.uuid, state?.name ?? '', deploymentUpdatedAt(deployment)]);
+}
+
+/** Whether an item a pass read is news: after the watermark, or in the overlap yet unseen by the pass before. */
+export function isNewsAt(at: number, key: string, watermark: number, seen: ReadonlySet<string>): boolean {
+  return at >= watermark || (at >= watermark - CLOCK_ALLOWANCE_MS && !seen.has(key));
+}
+
+/** Whether an activity entry the log's top read is news (the top reads no further than the overlap). */
 export function isNews(entry: ActivityEntry, watermark: number, seen: ReadonlySet<string>): boolean {
-  return Date.parse(entryDate(entry)) >= watermark || !seen.has(entryKey(entry));
+  return isNewsAt(Date.parse(entryDate(entry)), entryKey(entry), watermark, seen);
 }
 
-/** The keys the next pass needs: entries dated in or after its overlap. */
+/** The keys the next pass needs: items dated in or after its overlap. */
+export function overlapKeysOf<T>(items: T[], nextWatermark: number, dated: (item: T) => number, key: (item: T) => string): string[] {
+  return items.filter((item) => dated(item) >= nextWatermark - CLOCK_ALLOWANCE_MS).map(key);
+}
+
+/** The keys of activity entries the next pass needs. */
 export function overlapKeys(entries: ActivityEntry[], nextWatermark: number): string[] {
-  return entries.filter((entry) => Date.parse(entryDate(entry)) >= nextWatermark - CLOCK_ALLOWANCE_MS).map(entryKey);
+  return overlapKeysOf(entries, nextWatermark, (entry) => Date.parse(entryDate(entry)), entryKey);
+}
+
+// Short: a pass reads at most a thousand activity entries or a hundred deployments, and the keys of
+// those in the next overlap are kept in the repository's state.
+function shortKey(parts: Array<string | number>): string {
+  return createHash('sha1').update(parts.join('\n')).digest('base64url').slice(0, 16);
 }

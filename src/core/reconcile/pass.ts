@@ -35,6 +35,8 @@ interface RepositoryState {
   lastActivityAt: number;
   lastDeploymentCheckAt?: number;
   lastDeploymentAt?: number;
+  /** Keys of the deployments that check read in the next one's overlap (clock-allowance.ts). */
+  deploymentsSeen?: string[];
   /** Activity a pass had no pages left for (see activity-backlog.ts). */
   activityBacklog?: ActivityBacklog;
   /** Keys of the activity entries in the next pass's overlap, and the workspace query's time it was planned with (clock-allowance.ts). */
@@ -154,10 +156,10 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     const pushed = state.refsOwed === true || pushedSince(changed, repository, state.watermark, state.changeSeenAt);
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
-      const { items, lastDeploymentAt, activityBacklog, activityRead, deferred } = await reconcileRepository({
+      const { items, lastDeploymentAt, activityBacklog, activityRead, deferred, deploymentsSeen = state.deploymentsSeen } = await reconcileRepository({
         client: paced.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
         deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
-        ...(state.activitySeen ? { activitySeen: state.activitySeen } : {}),
+        ...(state.activitySeen ? { activitySeen: state.activitySeen } : {}), ...(state.deploymentsSeen ? { deploymentsSeen: state.deploymentsSeen } : {}),
         ...(state.refsOwed && state.refsOwedSince !== undefined ? { refsSince: state.refsOwedSince } : {}),
         budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
@@ -175,6 +177,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         lastDeploymentAt: lastDeploymentAt ?? state.lastDeploymentAt,
         ...(activityBacklog ? { activityBacklog } : {}),
         ...(activitySeen.length ? { activitySeen } : {}),
+        ...(deploymentsSeen?.length ? { deploymentsSeen } : {}),
         ...(changeAt !== undefined ? { changeSeenAt: changeAt } : state.changeSeenAt !== undefined ? { changeSeenAt: state.changeSeenAt } : {}),
         ...(deferred?.refs ? { refsOwed: true, refsOwedSince: state.refsOwed ? (state.refsOwedSince ?? state.watermark) : state.watermark } : {}),
       } satisfies RepositoryState);

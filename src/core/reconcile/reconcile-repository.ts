@@ -12,7 +12,7 @@ import { REF_RENEW_MS, refStateStore } from '../pipeline/ref-state';
 import { refsBaseline } from '../backfill/refs-baseline';
 import { readActivity, type ActivityBacklog } from './activity-backlog';
 import { FULL_PULL_REQUEST_FIELDS } from '../backfill/phases/pull-requests';
-import { CLOCK_ALLOWANCE_MS } from './clock-allowance';
+import { CLOCK_ALLOWANCE_MS, deploymentKey, isNewsAt, overlapKeysOf } from './clock-allowance';
 
 // One repository's reconciliation: everything that happened since its watermark, read from the
 // repository-wide feeds and turned into the deliveries the live triggers would have made. What
@@ -30,8 +30,10 @@ export interface ReconcileInput {
   pushed: boolean;
   /** Check deployments in this pass (see deploymentCheckDue)… */
   deployments: boolean;
-  /** …for those updated since the start of the pass that last checked them (not every pass does). */
+  /** …for those updated since the start of the pass that last checked them (not every pass does)… */
   deploymentsSince?: number;
+  /** …but for those that check read in this one's overlap (clock-allowance.ts). */
+  deploymentsSeen?: string[];
   /** Activity an earlier pass had no pages left for. */
   activityBacklog?: ActivityBacklog;
   /** Keys of the entries the pass before read in this one's overlap (clock-allowance.ts): not news again. */
@@ -55,6 +57,8 @@ export interface ReconcileResult {
   deferred?: { refs: boolean; deployments: boolean };
   /** When the newest deployment seen in this pass was updated (a deployments read only). */
   lastDeploymentAt?: number;
+  /** Keys of the deployments read in the next check's overlap, that check reading from this pass's `now` (a deployments read only). */
+  deploymentsSeen?: string[];
 }
 
 /** Refs start only with this many requests left: the listing, and a commits read and a statuses read per moved branch. */
@@ -81,7 +85,7 @@ export async function reconcileRepository(input: ReconcileInput): Promise<Reconc
   if (!deployments) return { items, ...owed, ...deferred };
   const found = await deploymentNews(input);
   items.push(...found.items);
-  return { items, ...owed, ...deferred, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
+  return { items, ...owed, ...deferred, deploymentsSeen: found.seen, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
 }
 
 const HOUR = 3_600_000;
@@ -248,18 +252,24 @@ async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | 
   return { before, commits, truncated: false };
 }
 
-async function deploymentNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; lastDeploymentAt?: number }> {
+/**
+ * Deployments are dated by Bitbucket's clock: one made just after the last check read them may be
+ * dated before that check started, so they are read down into its overlap (clock-allowance.ts) too.
+ */
+async function deploymentNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; seen: string[]; lastDeploymentAt?: number }> {
   const { client, workspace, repository } = input;
   const since = input.deploymentsSince ?? input.watermark;
+  const seenBefore = new Set(input.deploymentsSeen ?? []);
   const page = await client.get({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, DeploymentPage);
   const dated = page.values.map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
   const newest = dated.length ? { lastDeploymentAt: Math.max(...dated.map(({ updated }) => updated)) } : {};
-  const fresh = dated.filter(({ updated }) => updated >= since).map(({ deployment }) => deployment);
-  if (!fresh.length) return { items: [], ...newest };
+  const seen = overlapKeysOf(dated, input.now, ({ updated }) => updated, ({ deployment }) => deploymentKey(deployment));
+  const fresh = dated.filter(({ deployment, updated }) => isNewsAt(updated, deploymentKey(deployment), since, seenBefore)).map(({ deployment }) => deployment);
+  if (!fresh.length) return { items: [], seen, ...newest };
   const environmentOf = await environmentNamer(client, input.store, workspace, repository, fresh);
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const items = fresh.flatMap((deployment) => deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environmentOf(deployment), origin: 'reconcile' }));
-  return { items, ...newest };
+  return { items, seen, ...newest };
 }
 
 /**
