@@ -105,9 +105,9 @@ export async function settledPass(running: Awaited<ReturnType<typeof inProcessBr
   return summary;
 }
 
-/** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state. */
-export async function cloudEnv(seed: string, repositories: number): Promise<{ sim: CloudSimulator; sink: PanDevSink; dir: string; stop(): Promise<void> }> {
-  const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0 });
+/** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state; `clock` dates what the workspace does. */
+export async function cloudEnv(seed: string, repositories: number, clock?: { now(): number }): Promise<{ sim: CloudSimulator; sink: PanDevSink; dir: string; stop(): Promise<void> }> {
+  const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0, ...(clock ? { clock } : {}) });
   const sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
   const dir = mkdtempSync(path.join(tmpdir(), `pandev-${seed}-`));
   return {

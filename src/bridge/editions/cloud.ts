@@ -34,6 +34,8 @@ const CloudCursor = z.object({
   watermark: z.number(),
   lastSuccessAt: z.number().optional(),
   deploymentsAt: z.number().optional(),
+  /** What the last deployments read saw in the next one's overlap: their keys (core/reconcile/clock-allowance.ts). */
+  deploymentsSeen: z.array(z.string()).optional(),
   lastActivityAt: z.number().optional(),
   activityBacklog: ActivityBacklog.optional(),
   /** What the last poll saw in the next one's overlap: activity entries' keys, the workspace query's time (core/reconcile/clock-allowance.ts). */
@@ -100,11 +102,12 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                 const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {
                   await forgetIfRenamed(lookups, repository);
-                  const { items, lastDeploymentAt, activityBacklog, activityRead } = await reconcileRepository({
+                  const { items, lastDeploymentAt, activityBacklog, activityRead, deploymentsSeen = cursor.deploymentsSeen } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
                     pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark,
                     ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}),
-                    ...(cursor.activitySeen ? { activitySeen: cursor.activitySeen } : {}), now: start,
+                    ...(cursor.activitySeen ? { activitySeen: cursor.activitySeen } : {}),
+                    ...(cursor.deploymentsSeen ? { deploymentsSeen: cursor.deploymentsSeen } : {}), now: start,
                   });
                   const staged = await stageAndQueue(items, bridge);
                   // The watermark is the pass's start (DevLake's rule): what changed during the pass is read
@@ -116,7 +119,8 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                     name: `${ws.slug}/${repository.slug}`,
                     watermark, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
                     ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
-                    ...(activitySeen.length ? { activitySeen } : {}), ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}),
+                    ...(activitySeen.length ? { activitySeen } : {}), ...(deploymentsSeen?.length ? { deploymentsSeen } : {}),
+                    ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}),
                   } satisfies CloudCursor);
                   return { ok: true, staged, skipped: [] };
                 } catch (error) {
