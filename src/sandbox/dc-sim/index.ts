@@ -21,6 +21,7 @@ import { handleAdmin } from './http/admin';
 import { handleRequest } from './http/server';
 import { TokenBuckets, type Clock, type RateLimit } from './http/token-bucket';
 import { startLiveActivity } from './live-activity';
+import type { PullRequestSortKey } from './model/pull-requests';
 import type { DcModel } from './model/state';
 import { apiRoutes, buildRoutes } from './routes';
 import { DcRuntime } from './runtime';
@@ -64,6 +65,12 @@ export interface DcSimulatorOptions {
   corruptPullRequest?: boolean;
   /** Drives the rate limit and the time of live changes (default: real time). */
   clock?: Clock;
+  /**
+   * What the pull-request list's `order=NEWEST` (and OLDEST) sorts by: last update (default), or
+   * creation. The spec says only that "newer pull requests should be shown before older ones"; the
+   * bridge's poll relies on the first and guards itself against the second, which this plays.
+   */
+  pullRequestsBy?: PullRequestSortKey;
 }
 
 
@@ -129,7 +136,7 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
   const info = VERSIONS[dateFormat];
   const render = { model, base: url, sshHost: '127.0.0.1:7999', dateFormat };
   const corrupt = options.corruptPullRequest === false ? undefined : chooseCorrupt(model);
-  const runtime = new DcRuntime(model, clock, root.fork('live'), render, info, corrupt);
+  const runtime = new DcRuntime(model, clock, root.fork('live'), render, info, corrupt, options.pullRequestsBy);
   seedForkPullRequest({ model, render, rng: root.fork('fork'), at: base - 2 * DAY });
 
   const actions = createActions(runtime);

@@ -1,6 +1,7 @@
 // The live simulator around the model: the clock, the random stream for live changes, the render
 // context, and the listeners (webhook delivery) told about every change. Every live mutation goes
 // through `run`, so a listener that reads the REST API back sees the change already applied.
+import type { PullRequestSortKey } from './model/pull-requests';
 import type { DcModel } from './model/state';
 import type { JsonObject, RenderContext } from './render/context';
 import type { Clock } from './http/token-bucket';
@@ -48,6 +49,8 @@ export class DcRuntime {
     readonly model: DcModel, readonly clock: Clock, readonly rng: Prng, readonly render: RenderContext, info: VersionInfo,
     /** The pull request whose own endpoints answer 500, if any. */
     readonly corrupt: PullRequestCoordinates | undefined,
+    /** What the pull-request list's `order` sorts by. */
+    readonly pullRequestsBy: PullRequestSortKey = 'updated',
   ) {
     ({ version: this.version, buildNumber: this.buildNumber, buildDate: this.buildDate } = info);
   }

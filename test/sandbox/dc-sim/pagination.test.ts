@@ -1,5 +1,5 @@
 import type { DcSimulator } from '../../../src/sandbox/dc-sim';
-import { call, collect, firstRepository, repoPath, startSim, type Json } from './helpers';
+import { call, collect, firstRepository, repoPath, repoRef, startSim, type Json } from './helpers';
 
 describe('start/limit paging', () => {
   let sim: DcSimulator;
@@ -79,6 +79,28 @@ describe('start/limit paging', () => {
     const capped = await call(sim, `${path}?limit=5000`);
     expect(capped.json).toMatchObject({ limit: 1000, size: 1000, nextPageStart: 1000 });
     expect(capped.json.values).toEqual(values.slice(0, 1000));
+  });
+});
+
+describe('pull requests ordered by creation (pullRequestsBy: created)', () => {
+  it('lists the newest created first, so a pull request changed now keeps its place below newer ones', async () => {
+    const sim = await startSim({ pullRequestsPerRepository: 30, pullRequestsBy: 'created' });
+    try {
+      const repo = firstRepository(sim);
+      const oldestOpen = [...repo.summaries()].filter((pr) => pr.state === 'OPEN').sort((a, b) => a.createdAt - b.createdAt)[0]!;
+      sim.actions.approvePullRequest({ repository: repoRef(repo), pullRequestId: oldestOpen.id });
+      const prs = `${repoPath(repo)}/pull-requests?state=ALL&limit=10`;
+      const { values } = await collect(sim, prs);
+      const created = values.map((pr: Json) => pr.createdDate);
+      expect(created).toEqual([...created].sort((a, b) => b - a));
+      const approved = values.findIndex((pr: Json) => pr.id === oldestOpen.id);
+      expect(values[approved].updatedDate).toBe(Math.max(...values.map((pr: Json) => pr.updatedDate)));
+      expect(approved).toBeGreaterThan(0);
+      const oldest = await collect(sim, `${prs}&order=OLDEST`);
+      expect(oldest.values.map((pr: Json) => pr.id)).toEqual(values.map((pr: Json) => pr.id).reverse());
+    } finally {
+      await sim.stop();
+    }
   });
 });
 

@@ -34,12 +34,15 @@ export function targetHash(model: DcModel, repo: DcRepository, pr: PullRequest):
 }
 
 export type PullRequestOrder = 'NEWEST' | 'OLDEST';
+/** What "newer" means to `order`: the spec leaves it open (see DcSimulatorOptions.pullRequestsBy). */
+export type PullRequestSortKey = 'updated' | 'created';
 
-/** Ids of the pull requests in `states`, by last update (then id) as `order` says. */
-export function listPullRequestIds(repo: DcRepository, states: ReadonlySet<string>, order: PullRequestOrder): number[] {
-  const matching: { id: number; updatedAt: number }[] = [];
+/** Ids of the pull requests in `states`, by last update or creation (then id) as `order` says. */
+export function listPullRequestIds(repo: DcRepository, states: ReadonlySet<string>, order: PullRequestOrder, by: PullRequestSortKey = 'updated'): number[] {
+  const matching: { id: number; createdAt: number; updatedAt: number }[] = [];
   for (const summary of repo.summaries()) if (states.has(summary.state)) matching.push(summary);
   const sign = order === 'OLDEST' ? 1 : -1;
-  matching.sort((a, b) => sign * (a.updatedAt - b.updatedAt) || sign * (a.id - b.id));
+  const key = (pr: { createdAt: number; updatedAt: number }) => (by === 'created' ? pr.createdAt : pr.updatedAt);
+  matching.sort((a, b) => sign * (key(a) - key(b)) || sign * (a.id - b.id));
   return matching.map((summary) => summary.id);
 }

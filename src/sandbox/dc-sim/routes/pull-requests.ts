@@ -39,7 +39,7 @@ function matches(req: DcRequest, repo: DcRepository, pr: PullRequest): boolean {
 
 function listPullRequests(req: DcRequest): ReturnType<typeof page> {
   const repo = requireRepository(req);
-  const ids = listPullRequestIds(repo, wantedStates(req), order(req));
+  const ids = listPullRequestIds(repo, wantedStates(req), order(req), req.runtime.pullRequestsBy);
   const narrowed = ['direction', 'at', 'draft', 'filterText'].some((name) => param(req, name) !== null);
   const properties = param(req, 'withProperties') !== 'false';
   const model = req.runtime.model;
