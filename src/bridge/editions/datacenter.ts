@@ -10,6 +10,7 @@ import { dcTransport } from '../http/bitbucket';
 import { bitbucketHttp, instanceId } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { pollBuildWatches } from '../poll/builds';
+import { listOrderGuard } from '../poll/list-order';
 import type { PollDeps } from '../poll/deps';
 import { listRepositories } from '../poll/repositories';
 import { pollRepository } from '../poll/repository-pass';
@@ -31,7 +32,9 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
     stop: () => http.stop(),
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
-      const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state: pollState(bridge.store), instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
+      const state = pollState(bridge.store);
+      const listOrder = listOrderGuard(state, bridge.ctx.clock, bridge.log);
+      const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state, listOrder, instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
       const handling = { config, deps, select, instance };
       const webhookSecret = rotatingSecret(config.bridge.webhookSecret ?? '', config.bridge.webhookSecretFile, 'the webhook secret', bridge.log);
       const inbox = webhookInbox({

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/ports';
 import type { ForwardContext } from '../../core/pipeline/context';
 import { QUEUE_BATCH, type ForwardQueue } from '../../core/pipeline/queue';
 import { stagePrebuilt } from '../../core/pipeline/stage';
+import type { ListOrderGuard } from './list-order';
 import type { PollState } from './state';
 
 // What every poll step needs, and the one way they hand deliveries over: into the outbox first, then
@@ -17,6 +18,8 @@ export interface PollDeps {
   ctx: ForwardContext;
   queue: PollQueue;
   state: PollState;
+  /** Whether pull-request lists can be cut short (list-order.ts); one per bridge process. */
+  listOrder: ListOrderGuard;
   /** Part of every delivery id (DESIGN: edition, instance, entity, key, version). */
   instance: string;
   backfillDays: number;

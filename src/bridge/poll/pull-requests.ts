@@ -3,12 +3,14 @@ import { pullRequestEvents, type DcSource, type PullRequestMemory } from '../../
 import { Activity, epochMs, PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { stageAndQueue, type PollDeps } from './deps';
+import { listedUpdate, risesWithin } from './list-order';
 import type { PullRequestState, RepositoryCursor } from './state';
 
 // One repository's pull requests, newest first (`state=ALL&order=NEWEST` sorts by last update), down to
-// the first one not updated since the watermark: an idle repository costs one request. Only changed
-// pull requests have their activities read. One that answers 500 or malformed JSON is set aside with
-// its reason and tried again on every pass; it never stops the rest.
+// the first one not updated since the watermark: an idle repository costs one request. An instance seen
+// sorting by creation instead has its whole list read, the unchanged pull requests passed over (see
+// list-order.ts). Only changed pull requests have their activities read. One that answers 500 or
+// malformed JSON is set aside with its reason and tried again on every pass; it never stops the rest.
 
 /** Updates committed just before a pass read the list can carry an earlier time than what it saw. */
 const OVERLAP_MS = 5 * 60_000;
@@ -34,10 +36,18 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
   const result: PullRequestPass = { watermark: cursor.watermark, staged: 0, changed: 0, failed: [] };
   const tried = new Set<number>();
   const list = { endpoint: 'pullRequests' as const, params, query: { state: 'ALL', order: 'NEWEST' } };
+  let readAll = await deps.listOrder.readAll();
   scan: for await (const page of deps.client.pages(list, z.unknown(), { firstLimit: FIRST_PAGE, limit: PAGE, maxPages: MAX_LIST_PAGES })) {
+    // The whole answer is checked, not only down to where the scan stops: it is read already.
+    if (!readAll && risesWithin(page)) {
+      readAll = true;
+      await deps.listOrder.sawCreationOrder(`${repository.project.key}/${repository.slug}`);
+    }
     for (const raw of page) {
       const parsed = PullRequest.safeParse(raw);
       if (!parsed.success) {
+        // In a list read whole, an old one is unchanged: set aside, it would be tried again on every pass.
+        if (readAll && (listedUpdate(raw) ?? floor) < floor) continue;
         const id = Listed.safeParse(raw);
         const reason = `malformed pull request in the list (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
         if (id.success) result.failed.push({ id: id.data.id, reason });
@@ -45,7 +55,10 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
       }
       const pr = parsed.data;
       const updated = epochMs(pr.updatedDate);
-      if (updated < floor) break scan;
+      if (updated < floor) {
+        if (readAll) continue;
+        break scan;
+      }
       result.watermark = Math.max(result.watermark, updated);
       const known = await deps.state.pullRequest(repo, pr.id);
       if (known?.u === updated && settled(pr, known)) continue;

@@ -63,6 +63,13 @@ export const BuildWatch = z.object({ commits: z.array(WatchedCommit) });
 export const BuildApi = z.object({ statsOffUntil: z.number().optional(), offUntil: z.number().optional() });
 export type BuildApi = z.infer<typeof BuildApi>;
 
+/**
+ * Set once the instance was seen listing pull requests by creation under `order=NEWEST` (see
+ * list-order.ts): from then on every pass reads each repository's whole list.
+ */
+export const ListOrder = z.object({ byCreation: z.literal(true), repository: z.string(), at: z.number() });
+export type ListOrder = z.infer<typeof ListOrder>;
+
 const YEAR = 400 * 24 * 3600;
 
 export function pollState(store: KeyValueStore) {
@@ -94,6 +101,8 @@ export function pollState(store: KeyValueStore) {
     saveBuildStates: (repo: string, commit: string, states: Record<string, string>) => store.set(kvKey('dc', 'build', repo, commit), states, { ttlSeconds: 40 * 24 * 3600 }),
     buildApi: async () => (await read(kvKey('dc', 'buildapi'), BuildApi)) ?? {},
     saveBuildApi: (api: BuildApi) => store.set(kvKey('dc', 'buildapi'), api),
+    listOrder: () => read(kvKey('dc', 'listorder'), ListOrder),
+    saveListOrder: (order: ListOrder) => store.set(kvKey('dc', 'listorder'), order),
     /** Something given up that PanDev may miss, for `status` (a day). */
     notice: (notice: Notice) => recordNotice(store, notice),
   };
