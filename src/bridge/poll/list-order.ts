@@ -14,7 +14,7 @@ import type { ListOrder, PollState } from './state';
 const Stamped = z.looseObject({ updatedDate: DcDate });
 
 /** A listed pull request's updatedDate (epoch ms), even when the rest of it does not parse. */
-export function listedUpdate(raw: unknown): number | undefined {
+function listedUpdate(raw: unknown): number | undefined {
   const stamped = Stamped.safeParse(raw);
   return stamped.success ? epochMs(stamped.data.updatedDate) : undefined;
 }

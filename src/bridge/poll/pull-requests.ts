@@ -3,7 +3,7 @@ import { pullRequestEvents, type DcSource, type PullRequestMemory } from '../../
 import { Activity, epochMs, PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { stageAndQueue, type PollDeps } from './deps';
-import { listedUpdate, risesWithin } from './list-order';
+import { risesWithin } from './list-order';
 import type { PullRequestState, RepositoryCursor } from './state';
 
 // One repository's pull requests, newest first (`state=ALL&order=NEWEST` sorts by last update), down to
@@ -46,8 +46,6 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
     for (const raw of page) {
       const parsed = PullRequest.safeParse(raw);
       if (!parsed.success) {
-        // In a list read whole, an old one is unchanged: set aside, it would be tried again on every pass.
-        if (readAll && (listedUpdate(raw) ?? floor) < floor) continue;
         const id = Listed.safeParse(raw);
         const reason = `malformed pull request in the list (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
         if (id.success) result.failed.push({ id: id.data.id, reason });
