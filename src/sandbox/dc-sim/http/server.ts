@@ -46,7 +46,8 @@ function place(services: DcServices, local: string): Target {
 }
 
 async function applyFault(req: IncomingMessage, res: ServerResponse, rule: FaultRule): Promise<boolean> {
-  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
+  // Unreferenced, as in the Cloud simulator: a slow answer still pending must not keep a stopped simulator's process alive.
+  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs).unref());
   if (rule.drop) {
     req.socket.destroy();
     return true;
