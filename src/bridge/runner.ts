@@ -8,6 +8,7 @@ import { editionSetup } from './editions';
 import type { WaitingClock } from './http/hourly-budget';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startOpsServer, type OpsServer } from './ops/server';
+import { trackBackfill } from './poll/backfill-progress';
 import { recordListing } from './poll/listing';
 import { holdState } from './state/owner';
 import { keyedLock } from './util/keyed-lock';
@@ -175,6 +176,13 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       return { ...summary, failed: 1, finishedAt: Date.now() };
     }
     summary.repositories = targets.length;
+    const backfill = await trackBackfill(bridge.store, {
+      edition: edition.name,
+      repositories: targets.length,
+      ...(edition.name === 'cloud' ? { requestsPerHour: config.bitbucket.requestsPerHour } : {}),
+      now: bridge.ctx.clock.now(),
+      requestsMade: async () => (await bridge.metrics.bitbucketRequests.get()).values.reduce((sum, value) => sum + value.value, 0),
+    });
     // A repository renamed, moved or deleted is polled no more under its old name: its last-poll series
     // goes, or an alert on that gauge ("not polled for an hour") fires for it until a restart.
     const names = new Set(targets.map((target) => target.name));
@@ -185,6 +193,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       while (!stopping && next < targets.length) {
         const target = targets[next++]!;
         const outcome = await target.poll();
+        await backfill.counted();
         summary.staged += outcome.staged;
         summary.skipped += outcome.skipped.length;
         if (outcome.ok) bridge.metrics.lastPoll.set({ repository: target.name }, Date.now() / 1000);
@@ -202,6 +211,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       }
     }
     if (!stopping && edition.resume) track(edition.resume());
+    await backfill.passEnded(bridge.ctx.clock.now());
     summary.finishedAt = Date.now();
     // A stop is not a failure: a pass it cut short says so, and only real failures make it partial.
     bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : summary.stopped ? 'stopped' : 'ok' });

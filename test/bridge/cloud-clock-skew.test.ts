@@ -17,7 +17,7 @@ let sim: CloudSimulator;
 let sink: PanDevSink;
 let dir: string;
 let stop: () => Promise<void>;
-beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-skew', 1, { now: () => clock.now() - behind })));
+beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-skew', 1, { clock: { now: () => clock.now() - behind } })));
 afterAll(() => stop());
 
 it('delivers a deployment dated just before the last poll read the deployments, exactly once', async () => {

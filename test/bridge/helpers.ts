@@ -8,7 +8,7 @@ import { bridgeLogger, type BridgeLogger } from '../../src/bridge/ops/logger';
 import { startBridge } from '../../src/bridge/runner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
-import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
+import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from '../../src/sandbox/cloud-sim';
 import { startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../src/sandbox/dc-sim';
 import { findPullRequest } from '../../src/sandbox/dc-sim/model/pull-requests';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
@@ -105,9 +105,9 @@ export async function settledPass(running: Awaited<ReturnType<typeof inProcessBr
   return summary;
 }
 
-/** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state; `clock` dates what the workspace does. */
-export async function cloudEnv(seed: string, repositories: number, clock?: { now(): number }): Promise<{ sim: CloudSimulator; sink: PanDevSink; dir: string; stop(): Promise<void> }> {
-  const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0, ...(clock ? { clock } : {}) });
+/** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state. */
+export async function cloudEnv(seed: string, repositories: number, options: Partial<CloudSimulatorOptions> = {}): Promise<{ sim: CloudSimulator; sink: PanDevSink; dir: string; stop(): Promise<void> }> {
+  const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0, ...options });
   const sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
   const dir = mkdtempSync(path.join(tmpdir(), `pandev-${seed}-`));
   return {

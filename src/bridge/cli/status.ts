@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { settingsStore } from '../../core/config/settings';
 import { recentOutcomes } from '../../core/deliver/stats';
 import type { KeyValueStore, SecretStore } from '../../core/ports';
+import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
+import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { listingFailure } from '../poll/listing';
 import { RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -42,6 +44,8 @@ export const StatusReport = z.object({
       skipped: z.array(z.object({ pullRequest: z.number(), reason: z.string(), failures: z.number() })),
     }),
   ),
+  /** The first pass over the selected repositories; one under way needs no attention, only patience. */
+  backfill: BackfillStatus,
 });
 export type StatusReport = z.infer<typeof StatusReport>;
 type Repository = StatusReport['repositories'][number];
@@ -101,6 +105,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     last24h: { delivered: outcomes.delivered, retried: outcomes.retried, dead: outcomes.dead, dropped: outcomes.dropped },
     attention,
     repositories,
+    backfill: await readBackfill(store, now),
   };
 }
 
@@ -133,6 +138,7 @@ export function formatStatus(report: StatusReport): string {
     `outbox      ${report.outbox} waiting`,
     `dead        ${report.deadLetters} (pandev-bitbucket dead-letters list)`,
     `last 24 h   ${report.last24h.delivered} delivered, ${report.last24h.retried} retried, ${report.last24h.dead} dead, ${report.last24h.dropped} dropped`,
+    ...backfillLines(report.backfill),
     `repositories (${report.repositories.length}):${report.repositories.length ? '' : ' no poll pass has finished yet'}`,
   );
   for (const repo of report.repositories) {
@@ -141,4 +147,15 @@ export function formatStatus(report: StatusReport): string {
     for (const skip of repo.skipped) lines.push(`      pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
   }
   return lines.join('\n');
+}
+
+function backfillLines(backfill: StatusReport['backfill']): string[] {
+  const { state, repositoriesDone, repositories, pullRequests } = backfill;
+  if (state === 'none') return [];
+  if (state === 'done') return [`backfill    done${backfill.finishedAt ? ` ${backfill.finishedAt}` : ''}: the first pass over ${repositories} ${repositories === 1 ? 'repository' : 'repositories'} is complete`];
+  const read = pullRequests === null ? '' : `, ${pullRequests.toLocaleString('en')} pull requests read`;
+  const left = backfill.etaSeconds === null ? 'the time left is known once a repository is done' : `about ${formatDuration(backfill.etaSeconds)} left`;
+  const lines = [`backfill    ${repositoriesDone} of ${repositories} repositories done${read} since ${backfill.startedAt}; ${left}`];
+  if (backfill.budgetWaitUntil) lines.push(`            waiting for Bitbucket Cloud's hourly request budget (BITBUCKET_REQUESTS_PER_HOUR) until ${backfill.budgetWaitUntil}: nothing to fix, reads go on then`);
+  return lines;
 }

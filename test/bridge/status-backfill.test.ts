@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { formatStatus, readStatus, StatusReport } from '../../src/bridge/cli/status';
+import { loadConfig } from '../../src/bridge/config/load';
+import { startBridge } from '../../src/bridge/runner';
+import { runCli } from '../helpers/cli';
+import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, quietLogger, settledPass, until, virtualClock, type DcEnv } from './helpers';
+
+// An operator who starts the bridge on a large instance faces a first pass (the backfill of
+// BRIDGE_BACKFILL_DAYS) of hours: `status` says how many repositories it has done of how many, what
+// it has read, and about how long is left; on Cloud, when the hour's request budget is what it waits
+// on. A backfill under way needs no attention (exit 0); once done, `status` says when it finished.
+
+async function status(db: string): Promise<{ code: number | null; report: StatusReport; text: string }> {
+  const json = runCli(['status', '--json'], { BRIDGE_DB: db });
+  const code = await json.exited();
+  const text = runCli(['status'], { BRIDGE_DB: db });
+  await text.exited();
+  return { code, report: StatusReport.parse(JSON.parse(json.output())), text: text.output() };
+}
+
+describe('Data Center: a first pass under way, then done', () => {
+  let env: DcEnv;
+  beforeAll(async () => (env = await dcEnv({ seed: 'status-backfill', projects: 1, repositoriesPerProject: 3, pullRequestsPerRepository: 3, corruptPullRequest: false })));
+  afterAll(() => env.stop());
+
+  it('shows repositories done of those selected, pull requests read and the time left, then when it finished', async () => {
+    const db = path.join(env.dir, 'progress.db');
+    const [slow] = projectRepositories(env.sim);
+    // One repository answers only after the test is over: the others' first passes complete meanwhile.
+    const fault = env.sim.faults.add({ path: `^/rest/api/1\\.0/projects/${slow!.projectKey}/repos/${slow!.slug}/`, latencyMs: 120_000 });
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+    let during: Awaited<ReturnType<typeof status>>;
+    try {
+      const pass = running.runPass();
+      const others = projectRepositories(env.sim).length - 1;
+      await until(() => running.bridge.store.count('dc:repo:') >= others, 30_000, 'every other repository\'s first pass');
+      during = await status(db);
+      await running.stop();
+      await pass;
+    } finally {
+      env.sim.faults.remove(fault);
+      await running.stop();
+    }
+    const { backfill } = during.report;
+    expect(during.code).toBe(0);
+    expect(during.report.attention).toEqual([]);
+    expect(backfill).toMatchObject({ state: 'running', repositoriesDone: backfill.repositories - 1, finishedAt: null, budgetWaitUntil: null });
+    expect(backfill.repositories).toBeGreaterThanOrEqual(3);
+    expect(backfill.pullRequests).toBeGreaterThan(0);
+    expect(backfill.requests).toBeGreaterThan(0);
+    expect(backfill.startedAt).not.toBeNull();
+    expect(backfill.etaSeconds).toBeGreaterThanOrEqual(0);
+    expect(during.text).toMatch(new RegExp(`backfill +${backfill.repositories - 1} of ${backfill.repositories} repositories done, ${backfill.pullRequests} pull requests read since ${backfill.startedAt}; about .+ left`));
+
+    // Started again, the slow repository is read: the backfill is done, and says when.
+    const again = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+    try {
+      await settledPass(again);
+    } finally {
+      await again.stop();
+    }
+    const after = await status(db);
+    expect(after.code).toBe(0);
+    expect(after.report.backfill).toMatchObject({ state: 'done', repositoriesDone: backfill.repositories, repositories: backfill.repositories, startedAt: backfill.startedAt, etaSeconds: null });
+    expect(Date.parse(after.report.backfill.finishedAt!)).toBeGreaterThan(Date.parse(backfill.startedAt!));
+    expect(after.text).toContain(`backfill    done ${after.report.backfill.finishedAt}: the first pass over ${backfill.repositories} repositories is complete`);
+  }, 120_000);
+
+  it('a state no pass has listed yet has no backfill to show', async () => {
+    const db = path.join(env.dir, 'none.db');
+    const fault = env.sim.faults.add({ path: '^/rest/api/1\\.0/repos$', status: 500 });
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+    try {
+      await running.runPass();
+    } finally {
+      env.sim.faults.remove(fault);
+      await running.stop();
+    }
+    const { report, text } = await status(db);
+    expect(report.backfill).toEqual({ state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null });
+    expect(text).not.toContain('backfill');
+  }, 60_000);
+});
+
+it('Cloud: a first pass waiting for the hour\'s request budget says so, and counts that wait in the time left', async () => {
+  const clock = virtualClock(Date.now());
+  const { sim, sink, dir, stop } = await cloudEnv('status-backfill-budget', 6, { rateLimitPerHour: 120, clock });
+  let waiting: () => void = () => undefined;
+  const waited = new Promise<void>((resolve) => (waiting = resolve));
+  // A wait that only the stop ends: the test reads `status` while the bridge waits for the hour.
+  const stuck = {
+    now: clock.now,
+    sleep: (_ms: number, signal?: AbortSignal) =>
+      new Promise<void>((_, reject) => {
+        waiting();
+        signal?.addEventListener('abort', () => reject(Object.assign(new Error('stopped while waiting'), { name: 'AbortError' })), { once: true });
+      }),
+  };
+  const env = {
+    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
+    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
+    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
+    BRIDGE_DB: path.join(dir, 'budget.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000', BITBUCKET_REQUESTS_PER_HOUR: '120',
+    // One repository at a time: some first passes complete before the hour runs out, the next waits.
+    BITBUCKET_CONCURRENCY: '1',
+  };
+  const running = await startBridge({ ...loadConfig({ env }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
+  try {
+    const pass = running.runPass();
+    await waited;
+    const report = await readStatus(running.bridge.store, clock.now());
+    const { backfill } = report;
+    expect(report.attention).toEqual([]);
+    expect(backfill).toMatchObject({ state: 'running', repositories: 6, pullRequests: null, finishedAt: null });
+    expect(backfill.repositoriesDone).toBeGreaterThan(0);
+    expect(backfill.repositoriesDone).toBeLessThan(6);
+    expect(backfill.requests).toBeGreaterThan(0);
+    const wait = (Date.parse(backfill.budgetWaitUntil!) - clock.now()) / 1000;
+    expect(wait).toBeGreaterThan(0);
+    // On the virtual clock the repositories so far took no time (a burst): their rate alone would promise
+    // minutes; the time left holds the wait for the hour.
+    expect(backfill.etaSeconds).toBeGreaterThanOrEqual(wait);
+    expect(formatStatus(report)).toContain(`waiting for Bitbucket Cloud's hourly request budget (BITBUCKET_REQUESTS_PER_HOUR) until ${backfill.budgetWaitUntil}`);
+    await running.stop();
+    await pass;
+  } finally {
+    await running.stop();
+    await stop();
+  }
+}, 120_000);
