@@ -12,6 +12,8 @@ export interface TestSandbox extends Sandbox {
   fired: ForgeEvent[];
   /** Moves the simulator's clock forward (Forge only reports comment edits after ten minutes). */
   advance(ms: number): void;
+  /** Sets the simulator's clock: what Bitbucket does next is dated from `at` on (never before what it did last). */
+  setClock(at: number): void;
   outbox(): ReturnType<typeof outboxStore>;
 }
 
@@ -33,6 +35,7 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     logs,
     fired,
     advance: (ms: number) => void (offset += ms),
+    setClock: (at: number) => void (offset = at - Date.now()),
     outbox: () => outboxStore(hostStores(sandbox.host).store),
   });
 }

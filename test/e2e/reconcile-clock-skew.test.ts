@@ -7,7 +7,6 @@ import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 // event lost (liveEvents off: none reaches the app), only the next passes can still find it.
 
 let sb: TestSandbox;
-let offset = 0;
 beforeAll(async () => {
   sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'clock-skew', repositories: 2, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
@@ -17,12 +16,7 @@ afterAll(() => sb.stop());
 const repositories = () => [...sb.simulator.model.repositories.values()];
 type State = { watermark: number; lastActivityAt: number; lastDeploymentCheckAt: number };
 const state = async (uuid: string) => (await sb.host.kvs.get(kvKey('reconcile', 'repo', uuid))) as State;
-/** Sets Bitbucket's clock: what it does next is dated from `at` on. */
-const setBitbucketClock = (at: number) => {
-  const delta = at - (Date.now() + offset);
-  offset += delta;
-  sb.advance(delta);
-};
+const setBitbucketClock = (at: number) => sb.setClock(at);
 const activityReads = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/pullrequests/activity'];
 const deploymentReads = () => sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/deployments'];
 const pushedCommits = () => sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash));
