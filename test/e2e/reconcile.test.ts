@@ -196,7 +196,9 @@ it('delivers a branch and a tag made on an existing commit, their events lost, a
   await host.kvs.delete(kvKey('backfill', repo.uuid));
   const tagEvents: ForgeEvent[] = [];
   const offTag = sim.onEvent((event) => tagEvents.push(event));
-  sim.actions.createTag({ repository: repo.slug, name: 'v2.0.1', target: main });
+  // Old: dated before the pass's window (the main branch's tip is a commit of the test above, minutes old at most).
+  const [oldest] = [...repo.commits.values()].sort((a, b) => a.date - b.date);
+  sim.actions.createTag({ repository: repo.slug, name: 'v2.0.1', target: oldest!.hash });
   offTag();
   sim.actions.pushCommits({ repository: repo.slug, branch: other, commits: 1 });
   sink.clear();

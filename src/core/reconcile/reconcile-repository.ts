@@ -201,6 +201,10 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
   const since = refsSince(input);
   // Commit dates are whole seconds: a commit in the watermark's own second may be after it.
   const committedSince = Math.floor(since / 1000) * 1000;
+  // Commits are dated by Bitbucket's clock, or their author's: one pushed just after the last pass
+  // read the refs may be dated before it started (clock-allowance.ts).
+  const windowStart = committedSince - CLOCK_ALLOWANCE_MS;
+  const mainbranch = (repositoryObject.mainbranch as { name?: string } | undefined)?.name;
   // Branches and tags in one listing.
   for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
     if (!first && outOfTime()) return { items: out, complete: false };
@@ -222,14 +226,17 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       }
       // A ref the state lacks is new when the backfill listed them all. Without that list, only its
       // tip's date can tell, and a commit date says nothing of when a branch or tag was made: one
-      // whose tip predates the watermark is taken to have existed before, noticed as a baseline
+      // whose tip predates the window is taken to have existed before, noticed as a baseline
       // (nothing delivered, so a late live push for it is still sent).
-      if (!known && baseline === 'unknown' && Date.parse(ref.target?.date ?? '') < committedSince) {
+      const unlisted = !known && baseline === 'unknown';
+      if (unlisted && Date.parse(ref.target?.date ?? '') < windowStart) {
         await refs.set(repository, type, ref.name, { tip, at: input.now, origin: 'baseline' });
         continue;
       }
       if (outOfTime(MOVED_REF_REQUESTS)) return { items: out, complete: false };
-      const moved = await movedCommits(input, ref, known?.tip ?? undefined, (repositoryObject.mainbranch as { name?: string } | undefined)?.name);
+      const moved = unlisted && type === 'branch' && (!mainbranch || mainbranch === ref.name)
+        ? await movedInWindow(input, ref, windowStart)
+        : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch);
       out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
       if (type === 'branch') out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
@@ -240,16 +247,56 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
 
 async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<{ before: Commit | null; commits: Commit[]; truncated: boolean }> {
   if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
+  const read = await commitsBetween(input, ref, knownTip ?? (mainbranch && mainbranch !== ref.name ? mainbranch : undefined));
+  if (read.truncated) return { before: null, ...read };
   const params = { workspace: input.workspace, repo_slug: input.repository };
-  const exclude = knownTip ?? (mainbranch && mainbranch !== ref.name ? mainbranch : undefined);
+  const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, CommitPage.shape.values.element).catch(() => null) : null;
+  return { before, ...read };
+}
+
+/** The commits of a branch's tip not reachable from `exclude`, newest first, up to ten pages. */
+async function commitsBetween(input: ReconcileInput, ref: Ref, exclude: string | undefined): Promise<{ commits: Commit[]; truncated: boolean }> {
+  const params = { workspace: input.workspace, repo_slug: input.repository };
   const commits: Commit[] = [];
   let pages = 0;
   for await (const page of input.client.pages({ endpoint: 'commits', params, query: { include: ref.target!.hash, ...(exclude ? { exclude } : {}), pagelen: 100 } }, CommitPage.shape.values.element, 11)) {
     commits.push(...page);
-    if (++pages >= 10) return { before: null, commits, truncated: true };
+    if (++pages >= 10) return { commits, truncated: true };
   }
-  const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, CommitPage.shape.values.element).catch(() => null) : null;
-  return { before, commits, truncated: false };
+  return { commits, truncated: false };
+}
+
+/**
+ * A branch the app has no tip for that no other branch's history can be told from (the main branch,
+ * or any in a repository without one), its tip dated in the window. Its history is the repository's:
+ * read to the end, it would make one push of years of commits creating the branch. Nothing says it is
+ * new, so it moved from where its own line stood before the window, and the push is what it gained
+ * since, read as from a known tip. Its own line is its first parents: a merge's others are what it
+ * merged, often older than the window while the merge is not, and never where the branch stood.
+ */
+async function movedInWindow(input: ReconcileInput, ref: Ref, windowStart: number): Promise<{ before: Commit | null; commits: Commit[]; truncated: boolean }> {
+  const params = { workspace: input.workspace, repo_slug: input.repository };
+  const page = await input.client.get({ endpoint: 'commits', params, query: { include: ref.target!.hash, pagelen: 100 } }, CommitPage);
+  const edge = lineEdge(new Map(page.values.map((commit) => [commit.hash, commit])), ref.target!.hash, windowStart);
+  if ('before' in edge) return { before: edge.before, ...(await commitsBetween(input, ref, edge.before.hash)) };
+  // Its whole line is in the window: the branch is new after all.
+  if (!edge.parent) return { before: null, commits: page.values, truncated: Boolean(page.next) };
+  // More than a page in the window (a history imported or rewritten): one page is all a pass spends on
+  // it. The push runs from where the line left what was read, so it stays an update, and is marked
+  // truncated: the window's older commits are not in it.
+  const before = await input.client.get({ endpoint: 'commit', params: { ...params, commit: edge.parent } }, CommitPage.shape.values.element).catch(() => null);
+  return { before, commits: page.values, truncated: true };
+}
+
+/** Down a branch's first parents in the commits read: its first one dated before the window, or the parent the read ends at (none: the root). */
+function lineEdge(read: Map<string, Commit>, tip: string, windowStart: number): { before: Commit } | { parent: string | undefined } {
+  for (let commit = read.get(tip); commit; ) {
+    if (Date.parse(commit.date ?? '') < windowStart) return { before: commit };
+    const parent = commit.parents?.[0]?.hash;
+    if (!parent || !read.has(parent)) return { parent };
+    commit = read.get(parent);
+  }
+  return { parent: undefined };
 }
 
 /**
