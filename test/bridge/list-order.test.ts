@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatStatus, readStatus } from '../../src/bridge/cli/status';
 import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
 
 // The poll stops reading a repository's pull requests (`order=NEWEST`) at the first one not updated
@@ -68,6 +69,11 @@ describe('an instance that lists pull requests by creation', () => {
       expect(warnings(lines)).toHaveLength(1);
       expect(warnings(lines)[0]).toMatchObject({ level: 'warn', repository });
       expect(env.sink.duplicates()).toBe(0);
+      // `status` says so too, where an operator looks for why the request count went up.
+      const status = await readStatus(running.bridge.store);
+      expect(status.pullRequestOrder).toEqual({ byCreation: true, repository, seenAt: expect.any(String) });
+      expect(formatStatus(status)).toMatch(new RegExp(`pull-request order {2}by creation \\(seen on ${repository} .*every pass reads each repository's whole pull-request list`));
+      expect(status.attention).toEqual([]);
 
       // A page's worth of newer pull requests pushes the first three to the second page, where an
       // idle pass cut short at the first page would never look.
@@ -113,6 +119,7 @@ describe('an instance that lists pull requests by last update (the default)', ()
       await passes(running);
       expect(env.sim.stats().byRoute[PULLS]).toBe(env.sim.model.repositories.length);
       expect(warnings(lines)).toEqual([]);
+      expect((await readStatus(running.bridge.store)).pullRequestOrder).toBeNull();
     } finally {
       await running.stop();
     }

@@ -6,7 +6,7 @@ import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { listingFailure } from '../poll/listing';
-import { RepositoryCursor, RetryRecord } from '../poll/state';
+import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
@@ -46,6 +46,11 @@ export const StatusReport = z.object({
   ),
   /** The first pass over the selected repositories; one under way needs no attention, only patience. */
   backfill: BackfillStatus,
+  /**
+   * Data Center: the instance was seen listing pull requests by creation (poll/list-order.ts), so every
+   * pass reads each repository's whole list; null while it lists them by last update, as assumed.
+   */
+  pullRequestOrder: z.object({ byCreation: z.literal(true), repository: z.string(), seenAt: z.string() }).nullable(),
 });
 export type StatusReport = z.infer<typeof StatusReport>;
 type Repository = StatusReport['repositories'][number];
@@ -106,7 +111,13 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     attention,
     repositories,
     backfill: await readBackfill(store, now),
+    pullRequestOrder: await pullRequestOrder(store),
   };
+}
+
+async function pullRequestOrder(store: KeyValueStore): Promise<StatusReport['pullRequestOrder']> {
+  const order = await pollState(store).listOrder();
+  return order ? { byCreation: true, repository: order.repository, seenAt: new Date(order.at).toISOString() } : null;
 }
 
 /** `status` runs without the tokens, and the connection it reads holds none. */
@@ -139,6 +150,10 @@ export function formatStatus(report: StatusReport): string {
     `dead        ${report.deadLetters} (pandev-bitbucket dead-letters list)`,
     `last 24 h   ${report.last24h.delivered} delivered, ${report.last24h.retried} retried, ${report.last24h.dead} dead, ${report.last24h.dropped} dropped`,
     ...backfillLines(report.backfill),
+    // Not for attention: nothing is lost, it only costs requests; but an operator wondering why should read it here.
+    ...(report.pullRequestOrder
+      ? [`pull-request order  by creation (seen on ${report.pullRequestOrder.repository} ${report.pullRequestOrder.seenAt}): every pass reads each repository's whole pull-request list, which costs more requests; please tell PanDev support your Bitbucket version`]
+      : []),
     `repositories (${report.repositories.length}):${report.repositories.length ? '' : ' no poll pass has finished yet'}`,
   );
   for (const repo of report.repositories) {
