@@ -71,6 +71,11 @@ export const PushChange = z.object({
   created: z.boolean(),
   closed: z.boolean(),
   forced: z.boolean(),
+  /**
+   * The app had no tip for the ref and sent only what moved since `before`, a recent point on its line:
+   * what moved before that, in a backfill's window, is still owed, and the backfill fills it in.
+   */
+  historyBehind: z.literal(true).optional(),
 });
 
 export const RepositoryChange = z.object({

@@ -18,6 +18,8 @@ export interface RefMove {
   commits: Commit[];
   commitsTruncated: boolean;
   origin: 'backfill' | 'reconcile';
+  /** Only what moved since `before` is sent, with history behind it still owed (see PushChange). */
+  historyBehind?: true;
   stats?: Map<string, { files: number; lines_added: number; lines_removed: number }>;
 }
 
@@ -40,6 +42,7 @@ export function refMovePush(move: RefMove): Prebuilt[] {
     created: !before,
     closed: !after,
     forced: false,
+    ...(move.historyBehind && before ? { historyBehind: true as const } : {}),
   };
   const oldRef = before ? { ...ref, target: before } : null;
   return intentsFor(change).intents.map((intent) => {

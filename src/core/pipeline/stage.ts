@@ -137,7 +137,14 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
     // The backfill fills in history behind what the live path or the reconciliation delivered; it
     // never moves their tip back.
     if (change.origin === 'backfill' && known && known.origin !== 'backfill' && known.origin !== 'baseline' && known.tip !== change.before) return;
-    const run = change.origin === 'trigger' ? { from: known?.origin === 'trigger' && known.tip === change.before && known.from !== undefined ? known.from : change.before } : {};
+    // A reconciliation's push that left history behind it (its ref had no tip, the repository no
+    // backfill yet) keeps where it began, as a live run does: the backfill fills in before it.
+    const run =
+      change.origin === 'trigger'
+        ? { from: known?.origin === 'trigger' && known.tip === change.before && known.from !== undefined ? known.from : change.before }
+        : change.historyBehind
+          ? { from: change.before }
+          : {};
     await refs.set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin, ...run });
   }
 }

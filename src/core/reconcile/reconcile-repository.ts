@@ -237,7 +237,7 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       const moved = unlisted && type === 'branch' && (!mainbranch || mainbranch === ref.name)
         ? await movedInWindow(input, ref, windowStart)
         : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch);
-      out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile' }));
+      out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}) }));
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
       if (type === 'branch') out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
     }
@@ -245,7 +245,14 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
   return { items: out, complete: true };
 }
 
-async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<{ before: Commit | null; commits: Commit[]; truncated: boolean }> {
+interface Moved {
+  before: Commit | null;
+  commits: Commit[];
+  truncated: boolean;
+  historyBehind?: true;
+}
+
+async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<Moved> {
   if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
   const read = await commitsBetween(input, ref, knownTip ?? (mainbranch && mainbranch !== ref.name ? mainbranch : undefined));
   if (read.truncated) return { before: null, ...read };
@@ -274,18 +281,19 @@ async function commitsBetween(input: ReconcileInput, ref: Ref, exclude: string |
  * since, read as from a known tip. Its own line is its first parents: a merge's others are what it
  * merged, often older than the window while the merge is not, and never where the branch stood.
  */
-async function movedInWindow(input: ReconcileInput, ref: Ref, windowStart: number): Promise<{ before: Commit | null; commits: Commit[]; truncated: boolean }> {
+async function movedInWindow(input: ReconcileInput, ref: Ref, windowStart: number): Promise<Moved> {
   const params = { workspace: input.workspace, repo_slug: input.repository };
   const page = await input.client.get({ endpoint: 'commits', params, query: { include: ref.target!.hash, pagelen: 100 } }, CommitPage);
   const edge = lineEdge(new Map(page.values.map((commit) => [commit.hash, commit])), ref.target!.hash, windowStart);
-  if ('before' in edge) return { before: edge.before, ...(await commitsBetween(input, ref, edge.before.hash)) };
+  // Either way below `before`, the line's history in a backfill's window is not sent: the backfill owes it.
+  if ('before' in edge) return { before: edge.before, ...(await commitsBetween(input, ref, edge.before.hash)), historyBehind: true };
   // Its whole line is in the window: the branch is new after all.
   if (!edge.parent) return { before: null, commits: page.values, truncated: Boolean(page.next) };
   // More than a page in the window (a history imported or rewritten): one page is all a pass spends on
   // it. The push runs from where the line left what was read, so it stays an update, and is marked
   // truncated: the window's older commits are not in it.
   const before = await input.client.get({ endpoint: 'commit', params: { ...params, commit: edge.parent } }, CommitPage.shape.values.element).catch(() => null);
-  return { before, commits: page.values, truncated: true };
+  return { before, commits: page.values, truncated: true, historyBehind: true };
 }
 
 /** Down a branch's first parents in the commits read: its first one dated before the window, or the parent the read ends at (none: the root). */

@@ -35,9 +35,11 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
   // A baseline was only noticed (nothing delivered): what moved in the window is still to send.
   const stored = await refs.get(pc.repository, type, ref.name);
   const known = stored?.origin === 'baseline' ? undefined : stored;
-  // Live pushes since this backfill was asked for delivered the branch from where they began; what
-  // moved on it before that, in the window, is still the backfill's to send.
-  if (type === 'branch' && known?.origin === 'trigger' && known.at >= requestedAt && known.from) {
+  // Live pushes since this backfill was asked for delivered the branch from where they began, and so
+  // did a reconciliation that found the branch before any backfill listed the refs (`from` is kept only
+  // then); what moved on it before that, in the window, is still the backfill's to send.
+  const deliveredFrom = (known?.origin === 'trigger' && known.at >= requestedAt) || known?.origin === 'reconcile';
+  if (type === 'branch' && deliveredFrom && known?.from) {
     const start = graph.get(known.from);
     const edge = edgeOfWindow(graph, known.from, pc.since);
     // Staged again by a resumed piece, it is the same delivery (same id), so nothing is sent twice.
