@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/bridge/config/load';
 import { stale, startBridge } from '../../src/bridge/runner';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
-import { FAST_TUNING, PANDEV, quietLogger, virtualClock } from './helpers';
+import { FAST_TUNING, PANDEV, quietLogger, stuckClock, virtualClock } from './helpers';
 
 // Bitbucket Cloud allows about 1,000 requests per rolling hour per credential, and answers 429 with
 // no Retry-After past it. A Cloud bridge's first pass (the backfill of BRIDGE_BACKFILL_DAYS) of even
@@ -91,17 +91,8 @@ it('/healthz stays up while a pass waits for the hour to drain', () => {
 
 it('a stop while the pass waits for the hour ends the wait at once, and fails no repository', async () => {
   const clock = virtualClock(Date.now());
-  let waiting: () => void = () => undefined;
-  const waited = new Promise<void>((resolve) => (waiting = resolve));
-  // A wait that only a stop ends, as a real hour would outlast the grace before SIGKILL.
-  const stuck = {
-    now: clock.now,
-    sleep: (_ms: number, signal?: AbortSignal) =>
-      new Promise<void>((_, reject) => {
-        waiting();
-        signal?.addEventListener('abort', () => reject(Object.assign(new Error('stopped while waiting'), { name: 'AbortError' })), { once: true });
-      }),
-  };
+  // A wait that only a stop ends: the test looks at the bridge while it waits for the hour.
+  const { clock: stuck, waited } = stuckClock(clock);
   const sim = await startCloudSimulator({ seed: 'bridge-cloud-budget', repositories: 6, rateLimitPerHour: 60, clock });
   const running = await startBridge({ ...loadConfig({ env: env(sim, 'stop.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }) }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
   try {

@@ -88,6 +88,24 @@ export function virtualClock(start: number) {
   };
 }
 
+/**
+ * A clock whose waits never end but by a stop, as a real hour would outlast the grace before SIGKILL:
+ * `waited` resolves once the bridge waits on it, so a test can look at the bridge while it does.
+ */
+export function stuckClock(clock: { now(): number }): { clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> }; waited: Promise<void> } {
+  let waiting: () => void = () => undefined;
+  const waited = new Promise<void>((resolve) => (waiting = resolve));
+  const stuck = {
+    now: () => clock.now(),
+    sleep: (_ms: number, signal?: AbortSignal) =>
+      new Promise<void>((_, reject) => {
+        waiting();
+        signal?.addEventListener('abort', () => reject(Object.assign(new Error('stopped while waiting'), { name: 'AbortError' })), { once: true });
+      }),
+  };
+  return { clock: stuck, waited };
+}
+
 export function quietLogger(lines: string[] = []): BridgeLogger {
   const destination = { write: (line: string) => void lines.push(line) } as unknown as NodeJS.WritableStream;
   return bridgeLogger({ level: 'info', destination });

@@ -3,7 +3,7 @@ import { formatStatus, readStatus, StatusReport } from '../../src/bridge/cli/sta
 import { loadConfig } from '../../src/bridge/config/load';
 import { startBridge } from '../../src/bridge/runner';
 import { runCli } from '../helpers/cli';
-import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, quietLogger, settledPass, until, virtualClock, type DcEnv } from './helpers';
+import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, quietLogger, settledPass, stuckClock, until, virtualClock, type DcEnv } from './helpers';
 
 // An operator who starts the bridge on a large instance faces a first pass (the backfill of
 // BRIDGE_BACKFILL_DAYS) of hours: `status` says how many repositories it has done of how many, what
@@ -85,17 +85,8 @@ describe('Data Center: a first pass under way, then done', () => {
 it('Cloud: a first pass waiting for the hour\'s request budget says so, and counts that wait in the time left', async () => {
   const clock = virtualClock(Date.now());
   const { sim, sink, dir, stop } = await cloudEnv('status-backfill-budget', 6, { rateLimitPerHour: 120, clock });
-  let waiting: () => void = () => undefined;
-  const waited = new Promise<void>((resolve) => (waiting = resolve));
-  // A wait that only the stop ends: the test reads `status` while the bridge waits for the hour.
-  const stuck = {
-    now: clock.now,
-    sleep: (_ms: number, signal?: AbortSignal) =>
-      new Promise<void>((_, reject) => {
-        waiting();
-        signal?.addEventListener('abort', () => reject(Object.assign(new Error('stopped while waiting'), { name: 'AbortError' })), { once: true });
-      }),
-  };
+  // A wait that only a stop ends: the test looks at the bridge while it waits for the hour.
+  const { clock: stuck, waited } = stuckClock(clock);
   const env = {
     BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
     BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
