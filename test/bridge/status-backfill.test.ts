@@ -18,6 +18,18 @@ async function status(db: string): Promise<{ code: number | null; report: Status
   return { code, report: StatusReport.parse(JSON.parse(json.output())), text: text.output() };
 }
 
+/** The Cloud edition's configuration against a Cloud simulator and PanDev receiver (cloudEnv). */
+function cloudConfig({ sim, sink }: Pick<Awaited<ReturnType<typeof cloudEnv>>, 'sim' | 'sink'>, db: string, extra: Record<string, string> = {}) {
+  const env = {
+    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
+    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
+    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
+    BRIDGE_DB: db, BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
+    ...extra,
+  };
+  return { ...loadConfig({ env }), tuning: FAST_TUNING };
+}
+
 describe('Data Center: a first pass under way, then done', () => {
   let env: DcEnv;
   beforeAll(async () => (env = await dcEnv({ seed: 'status-backfill', projects: 1, repositoriesPerProject: 3, pullRequestsPerRepository: 3, corruptPullRequest: false })));
@@ -66,6 +78,35 @@ describe('Data Center: a first pass under way, then done', () => {
     expect(after.text).toContain(`backfill    done ${after.report.backfill.finishedAt}: the first pass over ${backfill.repositories} repositories is complete`);
   }, 120_000);
 
+  it('a state file that served Data Center, then Cloud: the Data Center repositories are not Cloud\'s backfill', async () => {
+    const db = path.join(env.dir, 'switch.db');
+    const dc = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+    try {
+      await settledPass(dc);
+    } finally {
+      await dc.stop();
+    }
+    // Fewer Cloud repositories than Data Center ones had their first pass: counting those as Cloud's
+    // would have the Cloud backfill done before it began.
+    const cloud = await cloudEnv('status-backfill-switch', 2);
+    const cloudStart = Date.now();
+    try {
+      const running = await inProcessBridge(cloudConfig(cloud, db));
+      try {
+        await settledPass(running);
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await cloud.stop();
+    }
+    const { report } = await status(db);
+    expect(report.backfill).toMatchObject({ state: 'done', repositoriesDone: 2, repositories: 2, pullRequests: null });
+    // Cloud's own first pass, not the Data Center one before it.
+    expect(Date.parse(report.backfill.startedAt!)).toBeGreaterThanOrEqual(cloudStart);
+    expect(Date.parse(report.backfill.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(report.backfill.startedAt!));
+  }, 120_000);
+
   it('a state no pass has listed yet has no backfill to show', async () => {
     const db = path.join(env.dir, 'none.db');
     const fault = env.sim.faults.add({ path: '^/rest/api/1\\.0/repos$', status: 500 });
@@ -87,15 +128,12 @@ it('Cloud: a first pass waiting for the hour\'s request budget says so, and coun
   const { sim, sink, dir, stop } = await cloudEnv('status-backfill-budget', 6, { rateLimitPerHour: 120, clock });
   // A wait that only a stop ends: the test looks at the bridge while it waits for the hour.
   const { clock: stuck, waited } = stuckClock(clock);
-  const env = {
-    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-    BRIDGE_DB: path.join(dir, 'budget.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000', BITBUCKET_REQUESTS_PER_HOUR: '120',
+  const config = cloudConfig({ sim, sink }, path.join(dir, 'budget.db'), {
+    BITBUCKET_REQUESTS_PER_HOUR: '120',
     // One repository at a time: some first passes complete before the hour runs out, the next waits.
     BITBUCKET_CONCURRENCY: '1',
-  };
-  const running = await startBridge({ ...loadConfig({ env }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
+  });
+  const running = await startBridge(config, { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
   try {
     const pass = running.runPass();
     await waited;

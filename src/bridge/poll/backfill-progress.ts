@@ -31,14 +31,16 @@ export type BackfillRecord = z.infer<typeof BackfillRecord>;
 /** Either edition's cursor, as far as a first pass is concerned (editions/cloud.ts, poll/state.ts). */
 const Cursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), unlisted: z.number().optional() });
 
+// Only the edition's own cursors: a state file that served the other edition keeps that one's, which no
+// listing of this edition marks unlisted, and counting them would call a backfill done before it began.
+const CURSORS: Record<BackfillRecord['edition'], string> = { datacenter: kvKey('dc', 'repo'), cloud: kvKey('bridge', 'cloud') };
+
 /** Repositories still listed whose first pass completed. */
-async function firstPassesDone(store: KeyValueStore): Promise<number> {
+async function firstPassesDone(store: KeyValueStore, edition: BackfillRecord['edition']): Promise<number> {
   let done = 0;
-  for (const prefix of [kvKey('dc', 'repo'), kvKey('bridge', 'cloud')]) {
-    for await (const { value } of allEntries<unknown>(store, `${prefix}:`, 500)) {
-      const cursor = Cursor.safeParse(value);
-      if (cursor.success && cursor.data.lastSuccessAt !== undefined && cursor.data.unlisted === undefined) done++;
-    }
+  for await (const { value } of allEntries<unknown>(store, `${CURSORS[edition]}:`, 500)) {
+    const cursor = Cursor.safeParse(value);
+    if (cursor.success && cursor.data.lastSuccessAt !== undefined && cursor.data.unlisted === undefined) done++;
   }
   return done;
 }
@@ -66,14 +68,16 @@ export interface PassStart {
 
 /** Called once a pass has listed its repositories. */
 export async function trackBackfill(store: KeyValueStore, pass: PassStart): Promise<BackfillTracker> {
-  const previous = await readRecord(store);
+  const stored = await readRecord(store);
+  // The other edition's record tells nothing about this one's repositories.
+  const previous = stored?.edition === pass.edition ? stored : undefined;
   const base = { edition: pass.edition, repositories: pass.repositories, ...(pass.requestsPerHour !== undefined ? { requestsPerHour: pass.requestsPerHour } : {}) };
   let record: BackfillRecord;
   if (previous?.startedAt !== undefined && previous.finishedAt === undefined) record = { ...previous, ...base };
   else {
     // None under way: one begins when a listed repository has not had its first pass (the first start,
     // or one selected or created since); a state from before this record was kept has none to date.
-    const done = await firstPassesDone(store);
+    const done = await firstPassesDone(store, pass.edition);
     record = done < pass.repositories ? { ...base, startedAt: pass.now, doneAtStart: done, requests: 0 } : { doneAtStart: done, requests: 0, ...previous, ...base };
   }
   await store.set(KEY, record);
@@ -88,7 +92,7 @@ export async function trackBackfill(store: KeyValueStore, pass: PassStart): Prom
       await store.set(KEY, record);
     },
     async passEnded(now) {
-      if (!running() || (await firstPassesDone(store)) < record.repositories) return;
+      if (!running() || (await firstPassesDone(store, record.edition)) < record.repositories) return;
       record = { ...record, finishedAt: now };
       await store.set(KEY, record);
     },
@@ -119,7 +123,7 @@ export async function readBackfill(store: KeyValueStore & { count(prefix: string
   const iso = (ms?: number) => (ms === undefined ? null : new Date(ms).toISOString());
   const none: BackfillStatus = { state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null };
   if (!record || record.repositories === 0) return none;
-  const done = Math.min(record.repositories, await firstPassesDone(store));
+  const done = Math.min(record.repositories, await firstPassesDone(store, record.edition));
   const running = record.startedAt !== undefined && record.finishedAt === undefined;
   const status: BackfillStatus = {
     ...none,
