@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { dcEnv, deliveredPullRequestEvents, expectedPullRequestEvents, outboxEntries, projectRepositories, sorted, until, type DcEnv } from './helpers';
 
@@ -61,5 +62,25 @@ describe('SIGTERM, then Ctrl-C, to `pandev-bitbucket backfill` in the middle of 
     const pushes = env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed').map((d) => d.body as { repository: { id: number }; changes: Array<{ refId: string }> });
     for (const repo of projectRepositories(env.sim)) expect(pushes.some((p) => p.repository.id === repo.id && p.changes[0]!.refId === `refs/heads/${repo.defaultBranch}`)).toBe(true);
     expect(await outboxEntries(env.env.BRIDGE_DB!)).toEqual([]);
+  }, 120_000);
+
+  it('stopped after PanDev paused deliveries (its 410): says they are paused and how to resume them, and exits 1, not 3', async () => {
+    // Running it again, which exit code 3 tells a script to do, sends nothing until a check passes.
+    const cliEnv = { ...env.env, BRIDGE_DB: path.join(env.dir, 'stopped-paused.db'), BRIDGE_LOG_LEVEL: 'warn' };
+    const fault = env.sim.faults.add({ path: '/activities$', latencyMs: 300 });
+    env.sink.respondNext(410, 1, 'Gone');
+    try {
+      const run = runCli(['backfill', '--config', env.yaml()], cliEnv);
+      await run.waitFor(/PanDev endpoint gone; deliveries paused/, 60_000);
+      run.kill('SIGTERM');
+      const code = await run.exited();
+      const output = run.output();
+      expect(output).toMatch(/stopped by SIGTERM before the backfill was done/);
+      expect(output).toMatch(/deliveries are paused, \d+ waiting: .*410/);
+      expect(output).toContain('run `pandev-bitbucket check` once PanDev answers');
+      expect(code).toBe(1);
+    } finally {
+      env.sim.faults.remove(fault);
+    }
   }, 120_000);
 });

@@ -3,8 +3,8 @@ import { runBackfill } from '../../bridge/backfill';
 import { action, configFrom, EXIT, stopSignals, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 
 // `pandev-bitbucket backfill`: one pass, wait for PanDev to take it, exit (0 when all was delivered or
-// is waiting for a retry; 1 when something failed, or PanDev paused deliveries until a check; 3 when
-// SIGTERM or Ctrl-C stopped it first, after which the next backfill or the bridge resumes it).
+// is waiting for a retry; 1 when something failed, or PanDev paused deliveries until a check, stopped or
+// not; 3 when SIGTERM or Ctrl-C stopped it first, after which the next backfill or the bridge resumes it).
 
 interface BackfillFlags extends ConfigFlags {
   days?: number;
@@ -40,12 +40,15 @@ export function registerBackfill(program: Command): void {
           console.log(`stopped by ${stops.received() ?? 'a signal'} before the backfill was done: ${read}, ${result.delivered} delivered, ${result.pending} deliveries waiting in the outbox, ${pass.skipped} pull requests skipped. Nothing is lost: run \`pandev-bitbucket backfill\` again (or start \`pandev-bitbucket bridge\`) and it resumes where this one stopped`);
         } else {
           console.log(`${pass.repositories} repositories polled (${pass.failed} failed), ${pass.staged} deliveries found, ${result.delivered} delivered, ${pass.skipped} pull requests skipped`);
-          if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
-          else if (result.pending) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
         }
+        // Said after a stop too: running it again, all a stop asks for, sends nothing while paused.
+        if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
+        else if (result.pending && !result.stopped) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
         if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
-        if (result.stopped) return EXIT.stopped;
-        return pass.failed || result.dead || result.paused ? EXIT.failed : EXIT.ok;
+        // A failure wins over a stop: exit 3 tells a script that running it again is all it takes, and
+        // a failed repository, a dead letter or a pause each need someone to look first.
+        if (pass.failed || result.dead || result.paused) return EXIT.failed;
+        return result.stopped ? EXIT.stopped : EXIT.ok;
       } finally {
         stops.dispose();
       }
