@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatStatus, readStatus } from '../../src/bridge/cli/status';
+import { pollState } from '../../src/bridge/poll/state';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
 
 // The poll stops reading a repository's pull requests (`order=NEWEST`) at the first one not updated
@@ -120,6 +122,40 @@ describe('an instance that lists pull requests by last update (the default)', ()
       expect(env.sim.stats().byRoute[PULLS]).toBe(env.sim.model.repositories.length);
       expect(warnings(lines)).toEqual([]);
       expect((await readStatus(running.bridge.store)).pullRequestOrder).toBeNull();
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('an instance seen listing by creation that lists by last update now (upgraded since)', () => {
+  let env: DcEnv;
+  afterAll(() => env.stop());
+
+  it('forgets the finding at the first answer proving the order by update, and stops early again from the next pass', async () => {
+    env = await dcEnv({ seed: 'list-order-upgraded', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 40, corruptPullRequest: false });
+    const config = env.config();
+    // What an earlier run on the older Bitbucket left in the state file.
+    const before = openSqliteStore(config.bridge.db);
+    await pollState(before).saveListOrder({ byCreation: true, repository: 'OLD/repo', at: Date.now() - 30 * 24 * HOUR });
+    before.close();
+    const lines: string[] = [];
+    const running = await inProcessBridge(config, lines);
+    try {
+      await settledPass(running);
+      // An old pull request approved now goes to the top, above ones created after it: ids rise down the page.
+      const repo = projectRepositories(env.sim)[0]!;
+      const oldest = [...repo.summaries()].filter((pr) => pr.state === 'OPEN').sort((a, b) => a.id - b.id)[0]!;
+      env.sim.actions.approvePullRequest({ repository: `${repo.projectKey}/${repo.slug}`, pullRequestId: oldest.id });
+      await passes(running);
+      expect((await readStatus(running.bridge.store)).pullRequestOrder).toBeNull();
+      expect(lines.filter((line) => line.includes('lists pull requests by last update again'))).toHaveLength(1);
+
+      await passes(running);
+      env.sim.resetStats();
+      await passes(running);
+      expect(env.sim.stats().byRoute[PULLS]).toBe(env.sim.model.repositories.length);
+      expect(warnings(lines)).toHaveLength(1);
     } finally {
       await running.stop();
     }

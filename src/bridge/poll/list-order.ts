@@ -10,8 +10,10 @@ import type { ListOrder, PollState } from './state';
 // older-created ones the poll stops at, and its events would never be sent. So the poll checks, at no
 // cost, the order each answer holds, and from the first answer that rises on, reads each repository's
 // whole list on every pass; the state file remembers it, so a restart does not wait to see it again.
+// An answer that proves the order by last update (an upgraded Bitbucket) ends that, at no cost either.
 
 const Stamped = z.looseObject({ updatedDate: DcDate });
+const Numbered = z.looseObject({ id: z.number() });
 
 /** A listed pull request's updatedDate (epoch ms), even when the rest of it does not parse. */
 function listedUpdate(raw: unknown): number | undefined {
@@ -42,11 +44,31 @@ export function risesWithin(page: readonly unknown[]): boolean {
   return false;
 }
 
+/**
+ * Whether one answer proves the order is by last update after all (a Bitbucket upgraded since, or a
+ * finding that was wrong): its dates never rise, and a pull request listed below another has a higher
+ * id. Ids are given at creation, so a list by creation has them falling all the way down: one that
+ * rises can only be in another order, and with the dates falling it is the one the poll assumes.
+ */
+export function provesUpdateOrder(page: readonly unknown[]): boolean {
+  if (risesWithin(page)) return false;
+  let above = Infinity;
+  for (const raw of page) {
+    const numbered = Numbered.safeParse(raw);
+    if (!numbered.success) continue;
+    if (numbered.data.id > above) return true;
+    above = numbered.data.id;
+  }
+  return false;
+}
+
 export interface ListOrderGuard {
   /** Whether the whole list must be read: the instance was seen sorting by creation (now or before a restart). */
   readAll(): Promise<boolean>;
   /** An answer from `repository` (PROJECT/slug) rose: remember it for the instance. */
   sawCreationOrder(repository: string): Promise<void>;
+  /** An answer from `repository` proved the order by last update: forget the finding, if there was one. */
+  sawUpdateOrder(repository: string): Promise<void>;
 }
 
 /** One per bridge process: the operator is told once per run, whether it found out now or was told by its state. */
@@ -73,6 +95,14 @@ export function listOrderGuard(state: PollState, clock: Clock, log: Logger): Lis
       known = Promise.resolve(order);
       await state.saveListOrder(order);
       warn(order);
+    },
+    async sawUpdateOrder(repository) {
+      const order = await (known ??= state.listOrder());
+      if (!order) return;
+      known = Promise.resolve(undefined);
+      warned = false;
+      await state.forgetListOrder();
+      log.info({ repository, seenAt: new Date(order.at).toISOString() }, 'this Bitbucket lists pull requests by last update again; the bridge reads only what changed since its last pass from the next pass on');
     },
   };
 }

@@ -3,7 +3,7 @@ import { pullRequestEvents, type DcSource, type PullRequestMemory } from '../../
 import { Activity, epochMs, PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { stageAndQueue, type PollDeps } from './deps';
-import { risesWithin } from './list-order';
+import { provesUpdateOrder, risesWithin } from './list-order';
 import type { PullRequestState, RepositoryCursor } from './state';
 
 // One repository's pull requests, newest first (`state=ALL&order=NEWEST` sorts by last update), down to
@@ -42,6 +42,9 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
     if (!readAll && risesWithin(page)) {
       readAll = true;
       await deps.listOrder.sawCreationOrder(`${repository.project.key}/${repository.slug}`);
+    } else if (readAll && provesUpdateOrder(page)) {
+      // This pass still reads the whole list; the next ones stop early again.
+      await deps.listOrder.sawUpdateOrder(`${repository.project.key}/${repository.slug}`);
     }
     for (const raw of page) {
       const parsed = PullRequest.safeParse(raw);

@@ -103,6 +103,7 @@ export function pollState(store: KeyValueStore) {
     saveBuildApi: (api: BuildApi) => store.set(kvKey('dc', 'buildapi'), api),
     listOrder: () => read(kvKey('dc', 'listorder'), ListOrder),
     saveListOrder: (order: ListOrder) => store.set(kvKey('dc', 'listorder'), order),
+    forgetListOrder: () => store.delete(kvKey('dc', 'listorder')),
     /** Something given up that PanDev may miss, for `status` (a day). */
     notice: (notice: Notice) => recordNotice(store, notice),
   };
