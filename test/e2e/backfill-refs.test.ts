@@ -1,7 +1,7 @@
 import type { BackfillRecord } from '../../src/core/backfill/state';
 import { refStateKey } from '../../src/core/pipeline/ref-state';
 import type { SimTypes } from '../../src/sandbox/cloud-sim';
-import { testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, reconcileNow, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Branches and tags move while the backfill has yet to reach them: a live push, or a reconciliation
@@ -87,4 +87,32 @@ it('delivers what moved in the window on refs a reconciliation only noticed befo
   for (const [name, tip] of repo.branches) {
     expect([name, inWindow(repo, tip, since).filter((hash) => !sent.includes(`${name} ${hash}`))]).toEqual([name, []]);
   }
+});
+
+it('fills in behind a branch the reconciliation found with no tip after further pushes to it, found by the next pass or live, each commit once', async () => {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-behind-run', repositories: 1, rateLimitPerHour: 0 } });
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  const events = manualEvents(() => sb);
+  // Connected without a backfill: the first pass finds the main branch with no tip and sends only its window.
+  sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 });
+  await reconcileNow(sb);
+  expect(await sb.host.kvs.get(refStateKey(repo.uuid, 'branch', repo.mainBranch))).toMatchObject({ origin: 'reconcile', from: expect.any(String) });
+  // The next pass finds it moved on from the tip it recorded; then a push arrives live.
+  sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 });
+  await reconcileNow(sb);
+  await events.fire(events.act(() => sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 })));
+  expect(await sb.host.kvs.get(refStateKey(repo.uuid, 'branch', repo.mainBranch))).toMatchObject({ tip: repo.branches.get(repo.mainBranch), origin: 'trigger' });
+
+  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
+  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: true }));
+  const record = await backfilled();
+  expect(record.state).toBe('done');
+  const since = Date.parse(record.since);
+  const sent = pushedCommits();
+  for (const [name, tip] of repo.branches) {
+    expect([name, inWindow(repo, tip, since).filter((hash) => !sent.includes(`${name} ${hash}`))]).toEqual([name, []]);
+  }
+  const onMain = sent.filter((entry) => entry.startsWith(`${repo.mainBranch} `));
+  expect(onMain.length).toBe(new Set(onMain).size);
+  expect(sb.sink.duplicates()).toBe(0);
 });

@@ -9,8 +9,17 @@ export interface RefTip {
   at: number;
   /** Who delivered the push that ended here; `baseline` when nothing was delivered (a ref seen standing still). */
   origin: string;
-  /** Live pushes: where the unbroken run of them that ended here began (the backfill fills in what lies before). */
+  /**
+   * Where the unbroken run of pushes that ended here began (live ones, or one the reconciliation sent
+   * with history behind it, and those continuing either): the backfill fills in what lies before.
+   */
   from?: string | null;
+  /**
+   * What lies before `from` in a backfill's window was never sent (the run began with a reconciliation
+   * that had no tip for the ref): owed to the next backfill whenever it is asked for, unlike a live run
+   * that began before it, whose history an earlier backfill sent.
+   */
+  behind?: true;
   /** When a reconciliation last found it standing still here (its keeping renewed). */
   seenAt?: number;
 }

@@ -137,14 +137,19 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
     // The backfill fills in history behind what the live path or the reconciliation delivered; it
     // never moves their tip back.
     if (change.origin === 'backfill' && known && known.origin !== 'backfill' && known.origin !== 'baseline' && known.tip !== change.before) return;
-    // A reconciliation's push that left history behind it (its ref had no tip, the repository no
-    // backfill yet) keeps where it began, as a live run does: the backfill fills in before it.
+    // A push that continues the run the last one ended (live, or a reconciliation's) keeps where the
+    // run began, and whether history before it is still owed: a run dropped here hides that history
+    // from the backfill. A reconciliation's push that left history behind it begins such a run.
+    const continued = known !== undefined && known.tip === change.before && known.from !== undefined && (known.origin === 'trigger' || known.origin === 'reconcile');
+    const owed = continued && known.behind === true ? { behind: true as const } : {};
     const run =
-      change.origin === 'trigger'
-        ? { from: known?.origin === 'trigger' && known.tip === change.before && known.from !== undefined ? known.from : change.before }
-        : change.historyBehind
-          ? { from: change.before }
-          : {};
+      change.origin === 'reconcile' && change.historyBehind
+        ? { from: change.before, behind: true as const }
+        : continued && (change.origin === 'trigger' || change.origin === 'reconcile')
+          ? { from: known.from, ...owed }
+          : change.origin === 'trigger'
+            ? { from: change.before }
+            : {};
     await refs.set(change.repository.uuid, change.ref.type, change.ref.name, { tip: change.after, at: now, origin: change.origin, ...run });
   }
 }

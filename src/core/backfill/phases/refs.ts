@@ -35,10 +35,10 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
   // A baseline was only noticed (nothing delivered): what moved in the window is still to send.
   const stored = await refs.get(pc.repository, type, ref.name);
   const known = stored?.origin === 'baseline' ? undefined : stored;
-  // Live pushes since this backfill was asked for delivered the branch from where they began, and so
-  // did a reconciliation that found the branch before any backfill listed the refs (`from` is kept only
-  // then); what moved on it before that, in the window, is still the backfill's to send.
-  const deliveredFrom = (known?.origin === 'trigger' && known.at >= requestedAt) || known?.origin === 'reconcile';
+  // Pushes since this backfill was asked for delivered the branch from where their run began, and so
+  // did a reconciliation that found the branch before any backfill listed the refs, whenever that was
+  // (`behind`); what moved on it before that, in the window, is still the backfill's to send.
+  const deliveredFrom = ((known?.origin === 'trigger' || known?.origin === 'reconcile') && known.at >= requestedAt) || known?.behind === true;
   if (type === 'branch' && deliveredFrom && known?.from) {
     const start = graph.get(known.from);
     const edge = edgeOfWindow(graph, known.from, pc.since);
