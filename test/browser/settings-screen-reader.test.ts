@@ -54,6 +54,22 @@ it('announces the status badge when the connection becomes active', async () => 
   await tab.getByTestId('status').getByRole('status').getByText('Connected', { exact: true }).waitFor();
 });
 
+it('does not announce the last check again as the page refreshes and the check grows older', async () => {
+  // A tab whose clock the test moves: the page refreshes every 15 s, and the check's age goes with it.
+  const own = await env.browser.newContext().then((context) => context.newPage());
+  await own.clock.install();
+  await own.goto(env.page.url);
+  const region = own.getByRole('status', { name: 'Connection check' });
+  await region.getByRole('heading', { name: 'PanDev answered 200' }).waitFor();
+  const said = await region.innerText();
+  await own.clock.runFor(3 * 60_000);
+  // The page did refresh, and says how old the check is now…
+  await own.getByText(/^Checked [3-9] min ago/).waitFor();
+  // …but what the region reads out stayed the same: a changed region is read out again.
+  expect(await region.innerText()).toBe(said);
+  await own.context().close();
+});
+
 it('takes the focus to the question Generate asks on an active connection, and back on Cancel', async () => {
   await button('Generate').focus();
   await tab.keyboard.press('Enter');

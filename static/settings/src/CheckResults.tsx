@@ -7,11 +7,16 @@ import { styles } from './styles';
 
 const appearance = { pass: 'success', warn: 'warning', fail: 'error' } as const;
 
+/** When the check ran: kept out of the results' live region, where each refresh that aged it would have it read out again. */
+export function CheckAge({ result }: { result: CheckResult }) {
+  return <div style={styles.subtle} data-testid="check-age">Checked {ago(result.at)}.</div>;
+}
+
 export function CheckResults({ result, current }: { result: CheckResult; current: boolean }) {
   return (
     <div style={styles.stack} data-testid="check-results">
       <div style={styles.subtle}>
-        Checked {ago(result.at)}: {result.ok ? 'ready to activate' : 'fix what failed, then check again'}
+        {result.ok ? 'Ready to activate' : 'Fix what failed, then check again'}
         {current ? '' : ' (the settings changed since; check again)'}.
       </div>
       {result.items.map((item: CheckItem) => (

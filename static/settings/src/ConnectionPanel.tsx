@@ -6,7 +6,7 @@ import type { ConnectionView } from '../../../src/contract/connection';
 import type { ResolverResult } from '../../../src/contract/resolvers';
 import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
-import { CheckResults } from './CheckResults';
+import { CheckAge, CheckResults } from './CheckResults';
 import { Field, fieldError } from './Field';
 import { GeneratedSecret, ReplaceSecret } from './GeneratedSecret';
 import { plural } from './format';
@@ -140,6 +140,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
         <div role="alert">{problem && !problem.field && <SectionMessage appearance="error" title="That did not work" headingLevel="h3"><p>{problem.message}</p></SectionMessage>}</div>
         <div role="status">{notice && <SectionMessage appearance="success"><p>{notice}</p></SectionMessage>}</div>
       </div>
+      {busy !== 'check' && last && <CheckAge result={last} />}
       {/* Emptied while a check runs, so a check that finds the same again is read out again. */}
       <div role="status" aria-label="Connection check">
         {busy === 'check' ? <p style={styles.subtle}>Checking the connection…</p> : last && <CheckResults result={last} current={last.current} />}
