@@ -116,3 +116,23 @@ it('fills in behind a branch the reconciliation found with no tip after further 
   expect(onMain.length).toBe(new Set(onMain).size);
   expect(sb.sink.duplicates()).toBe(0);
 });
+
+it('fills in behind such a branch once: a backfill asked for again, over a longer window, sends none of its commits twice', async () => {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-behind-once', repositories: 1, rateLimitPerHour: 0, historyDays: 90 } });
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 });
+  await reconcileNow(sb);
+  const reselect = async () => {
+    data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
+    data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: true }));
+    return backfilled();
+  };
+  const first = await reselect();
+  const filled = inWindow(repo, repo.branches.get(repo.mainBranch)!, Date.parse(first.since));
+  expect(filled.filter((hash) => !pushedCommits().includes(`${repo.mainBranch} ${hash}`))).toEqual([]);
+  data(await call('preferences/save', { backfillDays: 90 }));
+  expect(await reselect()).toMatchObject({ state: 'done', windowDays: 90 });
+  const onMain = pushedCommits().filter((entry) => entry.startsWith(`${repo.mainBranch} `));
+  expect(onMain.length).toBe(new Set(onMain).size);
+  expect(sb.sink.duplicates()).toBe(0);
+});

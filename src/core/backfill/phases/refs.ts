@@ -44,6 +44,8 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
     const edge = edgeOfWindow(graph, known.from, pc.since);
     // Staged again by a resumed piece, it is the same delivery (same id), so nothing is sent twice.
     if (start && start.hash !== edge?.hash && (await moveTo(pc, ref, start, edge, between(graph, start.hash, edge?.hash))) === 'later') return 'later';
+    // Filled in: a backfill asked for later (a longer window) must not send it again.
+    if (known.behind) await settleBehind(pc, type, ref.name, known.from);
   }
   if (known?.tip === tip) return;
   const tipCommit = graph.get(tip) ?? ref.target;
@@ -57,6 +59,15 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
   const before = known?.tip ? (graph.get(known.tip) ?? null) : type === 'branch' ? edgeOfWindow(graph, tip, pc.since) : null;
   const commits = type === 'branch' ? between(graph, tip, before?.hash) : [];
   return moveTo(pc, ref, tipCommit, before, commits);
+}
+
+/** What lay behind the run that began at `from` is sent: kept only while that run is still recorded. */
+async function settleBehind(pc: PhaseContext, type: 'branch' | 'tag', name: string, from: string): Promise<void> {
+  const refs = refStateStore(pc.ctx.store);
+  const current = await refs.get(pc.repository, type, name);
+  if (!current?.behind || current.from !== from) return;
+  const { behind: _settled, ...rest } = current;
+  await refs.set(pc.repository, type, name, rest);
 }
 
 /** Stages one rebuilt push of `ref` from `before` to `target` (with the file stats the option asks for). */
