@@ -21,8 +21,10 @@ export interface SandboxOptions {
   storePath?: string;
   /** Leave the app unconnected, as right after installation. */
   connect?: boolean;
-  /** How often the local Forge host redelivers a failed queue event before dropping it (Forge's own cap is undocumented). */
+  /** How often the local Forge host redelivers a failed queue event before dropping it (Forge counts none: only its retention window). */
   maxPlatformRetries?: number;
+  /** An async event's retention window in seconds (× timeScale; Forge's is 24 hours), for tests of a window that closes. */
+  platformRetentionSeconds?: number;
   /** Fire the simulator's events at the app as they happen (default); off to fire them by hand. */
   liveEvents?: boolean;
   /** Run the five-minute tick on the host's timer (default); off when a test runs it itself. */
@@ -59,6 +61,7 @@ export interface AppHostOptions {
   timeScale?: number;
   storePath?: string;
   maxPlatformRetries?: number;
+  platformRetentionSeconds?: number;
   port?: number;
   logger?: (line: HostLogLine) => void;
   /** Default true; benchmarks turn the five-minute tick off to measure one path alone. */
@@ -86,6 +89,7 @@ export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
     egress: { allowLoopback: true },
     ...(options.storePath ? { storePath: options.storePath } : {}),
     ...(options.maxPlatformRetries !== undefined ? { maxRetries: options.maxPlatformRetries } : {}),
+    ...(options.platformRetentionSeconds !== undefined ? { retentionWindowSeconds: options.platformRetentionSeconds } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
@@ -114,6 +118,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.storePath ? { storePath: options.storePath } : {}),
     ...(options.maxPlatformRetries !== undefined ? { maxPlatformRetries: options.maxPlatformRetries } : {}),
+    ...(options.platformRetentionSeconds !== undefined ? { platformRetentionSeconds: options.platformRetentionSeconds } : {}),
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),

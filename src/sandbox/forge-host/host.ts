@@ -84,7 +84,8 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
       checkIdle();
     },
     timeScale,
-    maxRetries: options.maxRetries ?? 4,
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    ...(options.retentionWindowSeconds !== undefined ? { retentionWindowSeconds: options.retentionWindowSeconds } : {}),
     concurrency: options.consumerConcurrency ?? 8,
     origins: pushLimits,
   });

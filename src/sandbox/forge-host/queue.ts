@@ -4,7 +4,12 @@ import type { LargestSizes, QueueStats } from './types';
 // Forge async events: pushed events wait delayInSeconds, run on the queue's consumer with bounded
 // concurrency, and are redelivered when the consumer returns an InvocationError (after its
 // retryAfter) or throws (FUNCTION_PLATFORM_UNKNOWN_ERROR, or FUNCTION_TIME_OUT when stopped at its time
-// limit, with exponential backoff), up to maxRetries.
+// limit, with exponential backoff reaching 15 minutes). Since @forge/events 2 there is no retry count:
+// runtime-reference/async-events-api ("Async events API") says events "are automatically retried
+// within the retention window until they are successfully delivered", a window that "lasts for 24
+// hours", and "If the retention window is exceeded due to app level errors, the Async Event is
+// dropped"; the 1.x "Async Events were retried 4 times" (async-events-api-version-2-upgrade) is gone.
+// maxRetries is only a test's way to lose an event sooner.
 // A retry whose retryData is over Forge's 4 KB (limits-async-events, enforced since Nov 2025) is not
 // made: the event is dropped, as a failure only the developer console would show.
 // Each event remembers the initial invocation it descends from (its origin), for Forge's limit on
@@ -14,6 +19,8 @@ export interface RetryContext {
   retryCount: number;
   retryReason: string;
   retryData?: unknown;
+  /** Set as the event is delivered; remainingTimeMs is in the app's (unscaled) time, as its retryAfter is. */
+  retentionWindow?: { startTime: string; remainingTimeMs: number };
 }
 
 export interface PushedEvent {
@@ -31,6 +38,8 @@ export interface QueuedEvent extends PushedEvent {
   retryContext?: RetryContext;
   /** The initial invocation this event descends from (absent in state files from before origins were kept). */
   origin?: string;
+  /** Epoch milliseconds it was enqueued, where its retention window starts (absent in older state files: restored ones start anew). */
+  enqueuedAt?: number;
 }
 
 /** Counts what still belongs to each origin (push-limits.ts). */
@@ -50,7 +59,10 @@ export interface QueueDeps {
   onDropped(event: QueuedEvent, kind: DropKind, message: string): void;
   onChange(): void;
   timeScale: number;
-  maxRetries: number;
+  /** Unset: no count, only the retention window, as Forge. */
+  maxRetries?: number;
+  /** The retention window, in unscaled seconds. Default Forge's. */
+  retentionWindowSeconds?: number;
   concurrency: number;
   origins?: OriginHolds;
 }
@@ -61,8 +73,14 @@ interface Retry {
   data?: unknown;
 }
 
-/** runtime-reference/async-events-api, RetryOptions: a longer retryAfter "is lowered to 900 seconds". */
+/**
+ * runtime-reference/async-events-api, RetryOptions: a longer retryAfter "is lowered to 900 seconds";
+ * its own retries' "intervals reaching up to approximately 15 minutes between attempts".
+ */
 const MAX_RETRY_AFTER_SECONDS = 900;
+
+/** "It begins when the Async Event is successfully enqueued and lasts for 24 hours" (extended only for platform-level errors, which this host has none of). */
+export const RETENTION_WINDOW_SECONDS = 24 * 3600;
 
 /** `new InvocationError(...)` (and the older `QueueResponse.retry()`) reach the platform as `{ _retry: true, retryOptions? }`. */
 function retryRequested(result: unknown): Retry | undefined {
@@ -106,7 +124,8 @@ export class AsyncEventQueue {
     const job = this.jobs.get(jobId) ?? { total: 0, success: 0, failed: 0, cancelled: 0 };
     this.jobs.set(jobId, job);
     for (const pushed of events) {
-      const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: Date.now() + this.scaled(pushed.delayInSeconds ?? 0), ...(origin === undefined ? {} : { origin }) };
+      const now = Date.now();
+      const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: now + this.scaled(pushed.delayInSeconds ?? 0), enqueuedAt: now, ...(origin === undefined ? {} : { origin }) };
       this.counts.pushed += 1;
       job.total += 1;
       if (this.lost(pushed.body)) continue;
@@ -149,7 +168,8 @@ export class AsyncEventQueue {
 
   /** Resumes events a previous host left pending. */
   restore(events: QueuedEvent[]): void {
-    for (const event of events) {
+    for (const saved of events) {
+      const event = { ...saved, enqueuedAt: saved.enqueuedAt ?? Date.now() };
       if (this.deps.hasConsumer(event.queueName)) this.admit(event);
       else this.drop(event, 'no-consumer', `no consumer listens on queue '${event.queueName}' any more`);
     }
@@ -256,14 +276,26 @@ export class AsyncEventQueue {
     if (next) this.timer = setTimeout(() => this.pump(), next.dueAt - now).unref();
   }
 
+  private windowEnd(event: QueuedEvent): number {
+    return (event.enqueuedAt ?? Date.now()) + this.scaled(this.deps.retentionWindowSeconds ?? RETENTION_WINDOW_SECONDS);
+  }
+
+  /** A redelivery tells the consumer how long its window has left, so it can park what a retry would lose. */
+  private delivered(event: QueuedEvent): QueuedEvent {
+    if (!event.retryContext) return event;
+    const remainingTimeMs = Math.max(0, Math.round((this.windowEnd(event) - Date.now()) / this.deps.timeScale));
+    const startTime = new Date(event.enqueuedAt ?? Date.now()).toISOString();
+    return { ...event, retryContext: { ...event.retryContext, retentionWindow: { startTime, remainingTimeMs } } };
+  }
+
   private async run(event: QueuedEvent): Promise<void> {
     let retry: Retry | undefined;
     try {
-      retry = retryRequested(await this.deps.deliver(event));
+      retry = retryRequested(await this.deps.deliver(this.delivered(event)));
     } catch (error) {
       // A consumer stopped at its time limit is retried as one (invoker.ts); any other failure is unknown to the platform.
       const reason = (error as { retryReason?: unknown } | null)?.retryReason === 'FUNCTION_TIME_OUT' ? 'FUNCTION_TIME_OUT' : 'FUNCTION_PLATFORM_UNKNOWN_ERROR';
-      retry = { afterSeconds: 2 ** (event.retryContext?.retryCount ?? 0), reason };
+      retry = { afterSeconds: Math.min(MAX_RETRY_AFTER_SECONDS, 2 ** (event.retryContext?.retryCount ?? 0)), reason };
     }
     this.running.delete(event);
     this.countRunning(event, -1);
@@ -278,7 +310,10 @@ export class AsyncEventQueue {
     } else if (retryDataBytes > MAX_RETRY_DATA_BYTES) {
       this.drop(event, 'retry-data-too-big', `not retried: its retryData holds ${retryDataBytes} bytes, over Forge's ${MAX_RETRY_DATA_BYTES}`);
       this.settled(event);
-    } else if (retryCount > this.deps.maxRetries) {
+    } else if (Date.now() + this.scaled(retry.afterSeconds) > this.windowEnd(event)) {
+      this.drop(event, 'retries-exhausted', `dropped after ${retryCount} attempts: its retention window closes before the next (last: ${retry.reason})`);
+      this.settled(event);
+    } else if (this.deps.maxRetries !== undefined && retryCount > this.deps.maxRetries) {
       this.drop(event, 'retries-exhausted', `dropped after ${retryCount} attempts (last: ${retry.reason})`);
       this.settled(event);
     } else {

@@ -46,8 +46,10 @@ export interface ForgeHostOptions {
   storePath?: string;
   /** allowLoopback: let the app reach 127.0.0.1/localhost without declaring it (Forge never would). */
   egress?: { allowLoopback?: boolean };
-  /** Redeliveries of one async event before it is dropped. Default 4. */
+  /** Redeliveries of one async event before it is dropped, to lose one sooner than Forge would. Default: no count (Forge's own). */
   maxRetries?: number;
+  /** An async event's retention window, in seconds × timeScale: no retry past it. Default Forge's 24 hours. */
+  retentionWindowSeconds?: number;
   /** Run the manifest's scheduled triggers on their interval (default true); `runScheduled` works either way. */
   scheduledTriggers?: boolean;
   /** Consumer invocations in flight at once. Default 8. */
