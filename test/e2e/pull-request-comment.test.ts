@@ -133,13 +133,22 @@ it('waits out Bitbucket\'s rate limit to post the comment, however many tries th
   expect(sb.logs.some((line) => /could not write the pull request comment/.test(line.message))).toBe(false);
 }, 60_000);
 
-it('keeps trying the comment past the platform\'s retries when Bitbucket fails for a while', async () => {
+it('writes the comment on Forge\'s own retries when Bitbucket fails for a while', async () => {
   sb = await testSandbox({ scheduledTriggers: false });
-  // Five 503s: the first try and all four of Forge's retries.
+  // Five 503s: the first try and four retries, which Forge follows with more within the event's day.
   sb.simulator.faults.add({ method: 'POST', path: '/comments$', status: 503, times: 5 });
   const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(1);
+  expect(sb.logs.some((line) => /could not write the pull request comment|comment parked|retries-exhausted|dropped after/.test(line.message))).toBe(false);
+}, 60_000);
+
+it('parks a failing comment whose retention window closes before its next retry, rather than losing it', async () => {
+  // 400 s: retries 30, 60 and 120 s apart fit in it; the next, 240 s on, would not.
+  sb = await testSandbox({ scheduledTriggers: false, platformRetentionSeconds: 400 });
+  sb.simulator.faults.add({ method: 'POST', path: '/comments$', status: 503, times: 4 });
+  const { id } = await mergedPullRequest();
   expect(ours(id)).toHaveLength(0);
-  // Parked when the platform's retries ran out: the five-minute tick queues it for its sixth try.
+  expect(sb.logs.some((line) => /comment parked: its retention window closes/.test(line.message))).toBe(true);
   await sb.host.runScheduled('five-minute-tick');
   await sb.settle();
   expect(ours(id)).toHaveLength(1);

@@ -14,7 +14,7 @@ import { queueComments, runBackfillMessage, runCommentMessage, runReconcileMessa
 
 const AsyncEvent = z.object({
   body: z.unknown(),
-  retryContext: z.object({ retryCount: z.number(), retryData: z.unknown().optional() }).optional(),
+  retryContext: z.object({ retryCount: z.number(), retryData: z.unknown().optional(), retentionWindow: z.object({ remainingTimeMs: z.number() }).optional() }).optional(),
 });
 const RetryData = z.object({ ids: z.array(z.string()) });
 

@@ -54,14 +54,30 @@ export async function queueComments(tasks: CommentTask[]): Promise<void> {
 
 const COMMENT_ATTEMPTS = 6;
 /**
- * Forge retries an async event at most this many times (the local host's default, after Atlassian's
- * limits page): a comment's sixth try never came, and a 5xx outage of a few minutes lost the comment.
+ * Forge retries an async event for as long as its retention window lasts, a day, with no count
+ * ("Async events API", runtime-reference/async-events-api: "automatically retried within the
+ * retention window until they are successfully delivered"; "If the retention window is exceeded due
+ * to app level errors, the Async Event is dropped"); the four retries were @forge/events 1.x's. So
+ * what decides a comment's last platform retry is the time its window has left, which each retry's
+ * context reports; the margin is for the platform starting a retry late.
  */
-const PLATFORM_RETRIES = 4;
+const WINDOW_MARGIN_SECONDS = 60;
 /** Carried by a comment message's retries: its failed tries so far (a hand-back for lack of time is none). */
 const CommentRetry = z.object({ failures: z.number().int().min(0) });
 
-export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retry: { retryCount: number; retryData?: unknown } | undefined): Promise<InvocationError | undefined> {
+export interface ConsumerRetry {
+  retryCount: number;
+  retryData?: unknown;
+  retentionWindow?: { remainingTimeMs: number } | undefined;
+}
+
+/** A first delivery has no retry context, and is hours inside its window. */
+function windowCloses(retry: ConsumerRetry | undefined, afterSeconds: number): boolean {
+  const left = retry?.retentionWindow?.remainingTimeMs;
+  return left !== undefined && left < (afterSeconds + WINDOW_MARGIN_SECONDS) * 1000;
+}
+
+export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retry: ConsumerRetry | undefined): Promise<InvocationError | undefined> {
   const ctx = forgeContext();
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [preferences, connection] = await Promise.all([settings.preferences(), settings.connection()]);
@@ -74,8 +90,8 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
     const outcomes = await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace, deadline: invocationDeadline(ctx.clock.now()) });
     const left = outcomes.filter((outcome) => 'skipped' in outcome && outcome.skipped === OUT_OF_TIME).length;
     if (!left) return undefined;
-    if ((retry?.retryCount ?? 0) >= PLATFORM_RETRIES) {
-      await parkComments(ctx.store, [{ ...task, failures }], 'the invocation ran short of time on the platform\'s last retry', ctx.clock.now());
+    if (windowCloses(retry, 1)) {
+      await parkComments(ctx.store, [{ ...task, failures }], 'the invocation ran short of time as its retention window closed', ctx.clock.now());
       return undefined;
     }
     ctx.log.info({ repository: task.repository, left }, 'pull request comments left for the retry: the invocation ran short of time');
@@ -95,13 +111,14 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
       ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error) }, 'could not write the pull request comment');
       return undefined;
     }
-    // The platform's last retry: parked with its count, the five-minute tick queues it for the tries left.
-    if ((retry?.retryCount ?? 0) >= PLATFORM_RETRIES) {
+    const retryAfter = Math.min(900, 30 * 2 ** failures);
+    // A retry past the window would be dropped: parked with its count, the five-minute tick queues it for the tries left.
+    if (windowCloses(retry, retryAfter)) {
       await parkComments(ctx.store, [{ ...task, failures: failures + 1 }], errorMessage(error), ctx.clock.now());
-      ctx.log.info({ repository: task.repository, work: task.work, failures: failures + 1 }, 'pull request comment parked: the platform\'s retries ran out; the five-minute tick queues it');
+      ctx.log.info({ repository: task.repository, work: task.work, failures: failures + 1 }, 'pull request comment parked: its retention window closes before the next retry; the five-minute tick queues it');
       return undefined;
     }
-    return new InvocationError({ retryAfter: Math.min(900, 30 * 2 ** failures), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage + 1 } });
+    return new InvocationError({ retryAfter, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage + 1 } });
   } finally {
     await ctx.budget.flush();
   }
