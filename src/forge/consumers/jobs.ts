@@ -71,10 +71,17 @@ export interface ConsumerRetry {
   retentionWindow?: { remainingTimeMs: number } | undefined;
 }
 
+/** @forge/events 1.x's count, for a retry whose context reports no window (an older platform). */
+const LEGACY_RETRIES = 4;
+
 /** A first delivery has no retry context, and is hours inside its window. */
 function windowCloses(retry: ConsumerRetry | undefined, afterSeconds: number): boolean {
-  const left = retry?.retentionWindow?.remainingTimeMs;
-  return left !== undefined && left < (afterSeconds + WINDOW_MARGIN_SECONDS) * 1000;
+  if (!retry) return false;
+  const left = retry.retentionWindow?.remainingTimeMs;
+  // Not told: the old count is the safe guess, since a comment parked early is only written later, and
+  // one retried past the platform's last try is lost.
+  if (left === undefined) return retry.retryCount >= LEGACY_RETRIES;
+  return left < (afterSeconds + WINDOW_MARGIN_SECONDS) * 1000;
 }
 
 export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retry: ConsumerRetry | undefined): Promise<InvocationError | undefined> {
