@@ -98,3 +98,20 @@ it('delivers a merge into that main branch from where the branch stood, with the
   expect(pushesTo(main)).toEqual([{ old: mainTip, new: mergeCommit, created: false, truncated: false, commits: [mergeCommit, ...[...early.commits].reverse()] }]);
   expect(sb.sink.duplicates()).toBe(0);
 }, 60_000);
+
+it('delivers a push of more than ten pages to a branch whose tip it knows as an update from that tip, marked truncated', async () => {
+  // The test above delivered this main branch's tip: the app knows it now.
+  const [, repository] = repositories();
+  const main = repository!.mainBranch;
+  const knownTip = repository!.branches.get(main)!;
+  const pushed = Array.from({ length: 21 }, () => sb.simulator.actions.pushCommits({ repository: repository!.slug, branch: main, commits: 50 }).commits).flat();
+  sb.sink.clear();
+  await reconcileNow(sb);
+  await reconcileNow(sb);
+  // Only ten pages of the 1,050 commits are read; the branch was not made, it moved from the known tip.
+  const [push, ...more] = pushesTo(main);
+  expect(more).toEqual([]);
+  expect(push).toMatchObject({ old: knownTip, new: pushed.at(-1), created: false, truncated: true });
+  expect(push!.commits[0]).toBe(pushed.at(-1));
+  expect(sb.sink.duplicates()).toBe(0);
+}, 120_000);

@@ -255,7 +255,8 @@ interface Moved {
 async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<Moved> {
   if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
   const read = await commitsBetween(input, ref, knownTip ?? (mainbranch && mainbranch !== ref.name ? mainbranch : undefined));
-  if (read.truncated) return { before: null, ...read };
+  // Cut short, the read still ran from the known tip: the push is an update from it (as Bitbucket
+  // reports one of over a thousand commits, `truncated`), not the branch's creation.
   const params = { workspace: input.workspace, repo_slug: input.repository };
   const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, CommitPage.shape.values.element).catch(() => null) : null;
   return { before, ...read };
