@@ -25,6 +25,8 @@ export interface SandboxOptions {
   maxPlatformRetries?: number;
   /** An async event's retention window in seconds (× timeScale; Forge's is 24 hours), for tests of a window that closes. */
   platformRetentionSeconds?: number;
+  /** False: the host's retries tell nothing of their window, as a platform of @forge/events 1.x (four retries). */
+  platformReportsRetentionWindow?: boolean;
   /** Fire the simulator's events at the app as they happen (default); off to fire them by hand. */
   liveEvents?: boolean;
   /** Run the five-minute tick on the host's timer (default); off when a test runs it itself. */
@@ -62,6 +64,7 @@ export interface AppHostOptions {
   storePath?: string;
   maxPlatformRetries?: number;
   platformRetentionSeconds?: number;
+  platformReportsRetentionWindow?: boolean;
   port?: number;
   logger?: (line: HostLogLine) => void;
   /** Default true; benchmarks turn the five-minute tick off to measure one path alone. */
@@ -90,6 +93,7 @@ export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
     ...(options.storePath ? { storePath: options.storePath } : {}),
     ...(options.maxPlatformRetries !== undefined ? { maxRetries: options.maxPlatformRetries } : {}),
     ...(options.platformRetentionSeconds !== undefined ? { retentionWindowSeconds: options.platformRetentionSeconds } : {}),
+    ...(options.platformReportsRetentionWindow === false ? { reportRetentionWindow: false } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
@@ -119,6 +123,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.storePath ? { storePath: options.storePath } : {}),
     ...(options.maxPlatformRetries !== undefined ? { maxPlatformRetries: options.maxPlatformRetries } : {}),
     ...(options.platformRetentionSeconds !== undefined ? { platformRetentionSeconds: options.platformRetentionSeconds } : {}),
+    ...(options.platformReportsRetentionWindow === false ? { platformReportsRetentionWindow: false } : {}),
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),

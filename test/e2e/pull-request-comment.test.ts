@@ -155,6 +155,19 @@ it('parks a failing comment whose retention window closes before its next retry,
   expect(sb.logs.some((line) => /could not write the pull request comment|retries-exhausted|dropped after/.test(line.message))).toBe(false);
 }, 60_000);
 
+it('parks a failing comment at the fourth retry on a platform that reports no retention window (@forge/events 1.x), rather than losing it', async () => {
+  // That platform stops after four retries and says nothing of a window: the fourth is the last one.
+  sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 4, platformReportsRetentionWindow: false });
+  sb.simulator.faults.add({ method: 'POST', path: '/comments$', status: 503, times: 5 });
+  const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(0);
+  expect(sb.logs.some((line) => /comment parked/.test(line.message))).toBe(true);
+  await sb.host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(ours(id)).toHaveLength(1);
+  expect(sb.logs.some((line) => /could not write the pull request comment|retries-exhausted|dropped after/.test(line.message))).toBe(false);
+}, 60_000);
+
 it('forwards nothing to PanDev when someone deletes the app\'s own comment, live or reconciled', async () => {
   sb = await testSandbox({ scheduledTriggers: false });
   const { id, mergeCommit } = await mergedPullRequest();

@@ -86,6 +86,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     timeScale,
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     ...(options.retentionWindowSeconds !== undefined ? { retentionWindowSeconds: options.retentionWindowSeconds } : {}),
+    ...(options.reportRetentionWindow === false ? { reportRetentionWindow: false } : {}),
     concurrency: options.consumerConcurrency ?? 8,
     origins: pushLimits,
   });

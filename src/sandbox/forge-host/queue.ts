@@ -63,6 +63,8 @@ export interface QueueDeps {
   maxRetries?: number;
   /** The retention window, in unscaled seconds. Default Forge's. */
   retentionWindowSeconds?: number;
+  /** False: a redelivery's context tells nothing of the window, as on a platform of @forge/events 1.x. */
+  reportRetentionWindow?: boolean;
   concurrency: number;
   origins?: OriginHolds;
 }
@@ -282,7 +284,7 @@ export class AsyncEventQueue {
 
   /** A redelivery tells the consumer how long its window has left, so it can park what a retry would lose. */
   private delivered(event: QueuedEvent): QueuedEvent {
-    if (!event.retryContext) return event;
+    if (!event.retryContext || this.deps.reportRetentionWindow === false) return event;
     const remainingTimeMs = Math.max(0, Math.round((this.windowEnd(event) - Date.now()) / this.deps.timeScale));
     const startTime = new Date(event.enqueuedAt ?? Date.now()).toISOString();
     return { ...event, retryContext: { ...event.retryContext, retentionWindow: { startTime, remainingTimeMs } } };

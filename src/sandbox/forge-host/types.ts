@@ -50,6 +50,8 @@ export interface ForgeHostOptions {
   maxRetries?: number;
   /** An async event's retention window, in seconds × timeScale: no retry past it. Default Forge's 24 hours. */
   retentionWindowSeconds?: number;
+  /** False: retries carry no `retentionWindow` in their context, as an older platform's (@forge/events 1.x). Default true. */
+  reportRetentionWindow?: boolean;
   /** Run the manifest's scheduled triggers on their interval (default true); `runScheduled` works either way. */
   scheduledTriggers?: boolean;
   /** Consumer invocations in flight at once. Default 8. */
