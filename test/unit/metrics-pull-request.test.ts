@@ -61,7 +61,7 @@ describe('pull request times', () => {
     ];
     const contains = (commit: string) => commit === later;
     const m = pullRequestMetrics(pr(), input({ deployments, contains }));
-    expect(m.deploy).toEqual({ seconds: 2.5 * 3600 });
+    expect(m.deploy).toEqual({ seconds: 2.5 * 3600, deployedAt: at('2024-05-02T13:00:00Z') / 1000 });
     expect(m.lead).toEqual({ seconds: 7200 + 1800 + 86_400 + 2.5 * 3600, basis: 'deployment' });
   });
 
@@ -119,7 +119,7 @@ describe('pull request times', () => {
     const m = pullRequestMetrics(pr({ firstCommitOn: undefined, firstCommitUnavailable: why }), input());
     expect(m.coding).toEqual({ unavailable: reason });
     expect(m.lead).toEqual({ unavailable: reason });
-    expect(m.deploy).toEqual({ seconds: 5400 });
+    expect(m.deploy).toEqual({ seconds: 5400, deployedAt: at('2024-05-02T12:00:00Z') / 1000 });
   });
 
   it('calls a pull request opened before the window without a known first commit older than the window', () => {

@@ -7,6 +7,7 @@ import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
 import type { PullRequestFacts } from './facts';
 import { figuresFor, repositorySnapshot, type RepositorySnapshot } from './compute';
+import { instant } from './figures';
 import type { CommentWork } from './recorder';
 import { COMMENT_TOKEN, renderComment } from './render';
 import { factsStore, type CommentState, type FactsStore } from './store';
@@ -54,7 +55,8 @@ export async function updateComments(repository: string, work: CommentWork, deps
 
 async function upsertAll(repository: string, work: CommentWork, facts: FactsStore, deps: CommentDeps, undecided: Set<string>): Promise<CommentOutcome[]> {
   if ('pullRequestId' in work) return [await upsert(repository, work.pullRequestId, { facts, deps, onlyWhenDeployed: false, undecided })];
-  const waiting = await facts.awaitingDeployment(repository);
+  const deployment = await facts.deployment(repository, work.deployment);
+  const waiting = await facts.awaitingDeployment(repository, instant(deployment?.completedOn));
   // Read once for all of them: each would otherwise scan every stored fact of the repository again.
   const snapshot = waiting.length > 0 && commentsEnabled(deps.preferences, repository) ? await repositorySnapshot(facts, repository, deps.ctx.clock.now()) : undefined;
   const outcomes: CommentOutcome[] = [];
@@ -108,8 +110,10 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   const snapshot = job.snapshot ?? (await repositorySnapshot(facts, repository, ctx.clock.now()));
   let content = await render(stored, facts, snapshot);
   if (content.undecided !== undefined) job.undecided.add(content.undecided);
-  // Decided before any request: a deployment that does not complete this comment costs nothing here.
+  // Decided before any request: a deployment that does not complete this comment costs nothing here,
+  // nor does one that leaves a comment already reporting production with the deployment it reports.
   if (job.onlyWhenDeployed && !content.deployed) return { pullRequestId: id, done: 'unchanged' };
+  if (job.onlyWhenDeployed && job.state?.deployed && !reportsEarlier(content.deployedAt, job.state.deployedAt)) return { pullRequestId: id, done: 'unchanged' };
   const pr = await withSize(stored, facts, deps);
   if (pr !== stored) content = await render(pr, facts, snapshot);
   const saved = job.state ?? (await facts.comment(repository, id));
@@ -135,7 +139,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   if (commentId === undefined && (state.postingSince !== undefined || (!saved && mergedAt < ctx.clock.now() - FRESH_MERGE_MS))) {
     const found = await findOurs(params, deps.client);
     if (found && found.raw === content.text) {
-      await facts.putComment(repository, id, { commentId: found.id, content: content.text, deployed: content.deployed });
+      await facts.putComment(repository, id, { commentId: found.id, ...written(content) });
       return { pullRequestId: id, done: 'unchanged' };
     }
     commentId = found?.id;
@@ -152,7 +156,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     await facts.putComment(repository, id, { deployed: false, postingSince: ctx.clock.now() });
     commentId = (await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Posted)).id;
   }
-  await facts.putComment(repository, id, { commentId, content: content.text, deployed: content.deployed });
+  await facts.putComment(repository, id, { commentId, ...written(content) });
   ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, posted ? 'posted the pull request comment' : 'updated the pull request comment');
   return { pullRequestId: id, done: posted ? 'posted' : 'edited' };
 }
@@ -176,10 +180,29 @@ async function withSize(pr: PullRequestFacts, facts: FactsStore, deps: CommentDe
   return next;
 }
 
-async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot): Promise<{ text: string; deployed: boolean; undecided?: string }> {
+interface Rendered {
+  text: string;
+  deployed: boolean;
+  /** When the production deployment the text reports completed (whole seconds). */
+  deployedAt?: number;
+  undecided?: string;
+}
+
+async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot): Promise<Rendered> {
   const figures = await figuresFor(facts, pr, snapshot.now, false, snapshot);
   const deploy = figures.pr.deploy;
-  return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in deploy, ...('undecided' in deploy ? { undecided: deploy.undecided } : {}) };
+  const deployedAt = 'deployedAt' in deploy ? deploy.deployedAt : undefined;
+  return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in deploy, ...(deployedAt !== undefined ? { deployedAt } : {}), ...('undecided' in deploy ? { undecided: deploy.undecided } : {}) };
+}
+
+/** What the comment's state keeps of the text just written. */
+function written(content: Rendered): Pick<CommentState, 'content' | 'deployed' | 'deployedAt'> {
+  return { content: content.text, deployed: content.deployed, ...(content.deployedAt !== undefined ? { deployedAt: content.deployedAt } : {}) };
+}
+
+/** A deployment completed before the one the comment reports (which, kept before its time was, is none). */
+function reportsEarlier(at: number | undefined, reported: number | undefined): boolean {
+  return at !== undefined && reported !== undefined && at < reported;
 }
 
 /** Our comment, by its marker, when it may be there without our knowing. */

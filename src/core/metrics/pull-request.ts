@@ -28,7 +28,7 @@ export interface PullRequestMetrics {
   coding: Duration;
   pickup: Duration;
   review: Duration;
-  deploy: Duration | Undecided;
+  deploy: DeployTime;
   lead: LeadTime;
   size: Size;
 }
@@ -36,6 +36,8 @@ export interface PullRequestMetrics {
 export type LeadTime = (Measured & { basis: 'deployment' | 'merge' }) | (Unavailable & { toMerge?: Measured });
 /** A deploy time that commits not seen yet would settle: names the deployment the app could not judge. */
 export type Undecided = Unavailable & { undecided: string };
+/** Measured, it says when that deployment completed (whole seconds): an earlier one reported late replaces it. */
+export type DeployTime = (Measured & { deployedAt?: number }) | Unavailable | Undecided;
 export type Size = { linesAdded: number; linesRemoved: number; files: number } | Unavailable;
 
 export interface PullRequestInput {
@@ -88,7 +90,7 @@ export function pullRequestMetrics(pr: PullRequestFacts, input: PullRequestInput
   }
   if ('unavailable' in deployed) return { ...base, coding, pickup, review, deploy: deployed, lead: toMerge ? { unavailable: deployed.unavailable, toMerge } : noStart };
   const lead: LeadTime = start === undefined ? noStart : { seconds: deployed.at - start, basis: 'deployment' };
-  return { ...base, coding, pickup, review, deploy: { seconds: deployed.at - merged }, lead };
+  return { ...base, coding, pickup, review, deploy: { seconds: deployed.at - merged, deployedAt: deployed.at }, lead };
 }
 
 /**

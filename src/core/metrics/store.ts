@@ -33,8 +33,13 @@ export const CommentState = z.object({
   postingSince: z.number().optional(),
   /** The text last written, so a retry or a repeated trigger that changes nothing costs no request. */
   content: z.string().optional(),
-  /** The comment reports the production deployment: nothing more will change it. */
+  /**
+   * The comment reports the production deployment: nothing more changes it, unless an earlier one that
+   * includes the merge is reported late (Forge does not order events; the reconciliation finds lost ones).
+   */
   deployed: z.boolean().default(false),
+  /** When the deployment the comment reports completed, in whole seconds (absent before it was kept). */
+  deployedAt: z.number().optional(),
   /** Someone deleted our comment: they did not want it, so it is neither edited nor posted again. */
   deletedOnBitbucket: z.boolean().optional(),
 });
@@ -64,6 +69,10 @@ export function factsStore(store: KeyValueStore) {
     pullRequests: (repository: string) => all(key('pr', repository), PullRequestFacts),
     putDeployment: (facts: DeploymentFacts) => store.set(key('deploy', facts.repository, facts.uuid), DeploymentFacts.parse(facts), ttl),
     deployments: (repository: string) => all(key('deploy', repository), DeploymentFacts),
+    async deployment(repository: string, uuid: string): Promise<DeploymentFacts | undefined> {
+      const parsed = DeploymentFacts.safeParse(await store.get(key('deploy', repository, uuid)));
+      return parsed.success ? parsed.data : undefined;
+    },
     putCommit: (repository: string, hash: string, facts: CommitFacts) => store.set(key('commit', repository, hash.slice(0, COMMIT_KEY)), facts, ttl),
     /** Every commit seen in the repository (a few pages of the store for a month of work). */
     async commits(repository: string): Promise<KnownCommits> {
@@ -99,13 +108,18 @@ export function factsStore(store: KeyValueStore) {
       await store.delete(key('undecided', repository));
       return parsed.data.deployment;
     },
-    /** Pull requests whose comment waits for a production deployment, with the comment's state. */
-    async awaitingDeployment(repository: string): Promise<Array<{ id: number; state: CommentState }>> {
+    /**
+     * Pull requests whose comment a production deployment completed at `completedAt` (whole seconds) may
+     * change, with the comment's state: those waiting for production, and those reporting a later one.
+     */
+    async awaitingDeployment(repository: string, completedAt?: number): Promise<Array<{ id: number; state: CommentState }>> {
       const prefix = `${key('comment', repository)}:`;
       const waiting: Array<{ id: number; state: CommentState }> = [];
+      const reportsLater = (state: CommentState) => completedAt !== undefined && state.deployedAt !== undefined && state.deployedAt > completedAt;
       for await (const { key: k, value } of allEntries(store, prefix)) {
         const state = CommentState.safeParse(value);
-        if (state.success && state.data.commentId !== undefined && !state.data.deployed && !state.data.deletedOnBitbucket) waiting.push({ id: Number(k.slice(prefix.length)), state: state.data });
+        if (!state.success || state.data.commentId === undefined || state.data.deletedOnBitbucket) continue;
+        if (!state.data.deployed || reportsLater(state.data)) waiting.push({ id: Number(k.slice(prefix.length)), state: state.data });
       }
       return waiting;
     },

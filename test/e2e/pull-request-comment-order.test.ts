@@ -1,0 +1,82 @@
+import { settingsStore } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
+import { manualEvents, testSandbox, type TestSandbox } from './helpers';
+
+// The comment when Forge's events arrive out of order (it does not order them, and the reconciliation
+// finds the ones it lost later still): the test holds Bitbucket's events and gives them to the app in
+// the order it chooses. Bitbucket's clock runs hours behind, so minutes pass there without waiting.
+
+let sb: TestSandbox;
+afterEach(() => sb.stop());
+
+const MIN = 60_000;
+const events = manualEvents(() => sb);
+const repository = () => [...sb.simulator.model.repositories.values()][0]!;
+const ours = (pullRequestId: number) => repository().pullRequests.get(pullRequestId)!.comments.filter((c) => !c.deleted && c.userUuid === sb.simulator.model.app.uuid);
+
+/** A sandbox whose Bitbucket clock starts three hours back, the app activated before that. */
+async function backdatedSandbox(): Promise<TestSandbox> {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { repositories: 1 } });
+  const { store, secrets } = hostStores(sb.host);
+  const settings = settingsStore(store, secrets);
+  await settings.saveConnection({ ...(await settings.connection())!, activatedAt: Date.now() - 4 * 60 * MIN });
+  sb.setClock(Date.now() - 3 * 60 * MIN);
+  return sb;
+}
+
+/** Opens, approves and merges a pull request; returns its events, not yet given to the app. */
+function merge(): { id: number; mergeCommit: string; events: ReturnType<typeof events.act> } {
+  const a = sb.simulator.actions;
+  const repo = repository().slug;
+  let merged = { id: 0, mergeCommit: '' };
+  const fired = events.act(() => {
+    const { pullRequestId: id } = a.openPullRequest({ repository: repo, title: 'Add request tracing', commits: 2 });
+    a.approvePullRequest({ repository: repo, pullRequestId: id });
+    merged = { id, mergeCommit: a.mergePullRequest({ repository: repo, pullRequestId: id }).mergeCommit };
+  });
+  return { ...merged, events: fired };
+}
+
+function deploy(environment: 'Staging' | 'Production', commit: string) {
+  return events.act(() => sb.simulator.actions.runDeployment({ repository: repository().slug, environment, commit, outcome: 'SUCCESSFUL' }));
+}
+
+it('reports the first production deployment of the merge when a later one is reported first', async () => {
+  await backdatedSandbox();
+  const merged = merge();
+  await events.fire(merged.events);
+  expect(ours(merged.id)).toHaveLength(1);
+  sb.advance(10 * MIN);
+  const first = deploy('Production', merged.mergeCommit);
+  sb.advance(50 * MIN);
+  const second = deploy('Production', merged.mergeCommit);
+
+  await events.fire(second);
+  expect(ours(merged.id)[0]!.raw).toMatch(/\| Deploy time \| 1 h \|/);
+  const commentId = ours(merged.id)[0]!.id;
+  await events.fire(first);
+  expect(ours(merged.id)).toHaveLength(1);
+  expect(ours(merged.id)[0]!.id).toBe(commentId);
+  expect(ours(merged.id)[0]!.raw).toMatch(/\| Deploy time \| 10 min \|/);
+  expect(ours(merged.id)[0]!.raw).toMatch(/\| Deployment frequency \| [^|]+\(2 in 30 days\) \|/);
+
+  // A later production deployment changes nothing: the comment reports the first.
+  const text = ours(merged.id)[0]!.raw;
+  sb.advance(10 * MIN);
+  await events.fire(deploy('Production', merged.mergeCommit));
+  expect(ours(merged.id)[0]!.raw).toBe(text);
+}, 60_000);
+
+it('posts the deploy time at once when production reports the merge before the merge is processed', async () => {
+  await backdatedSandbox();
+  const merged = merge();
+  sb.advance(10 * MIN);
+  const staging = deploy('Staging', merged.mergeCommit);
+  sb.advance(10 * MIN);
+  const production = deploy('Production', merged.mergeCommit);
+  await events.fire([...production, ...staging]);
+  await events.fire(merged.events);
+  expect(ours(merged.id)).toHaveLength(1);
+  expect(ours(merged.id)[0]!.raw).toMatch(/\| Deploy time \| 20 min \|/);
+  expect(ours(merged.id)[0]!.raw).not.toMatch(/NaN|undefined/);
+}, 60_000);
