@@ -189,3 +189,19 @@ it('forwards nothing to PanDev when someone deletes the app\'s own comment, live
   await sb.settle();
   expect(ours(id)).toHaveLength(0);
 }, 60_000);
+
+it.each([
+  [403, /refused the app the pull request's comments \(403\): check that PanDev Metrics is still installed .* or turn PR comments off for this repository/],
+  [404, /no longer has this pull request or its repository \(404\): there is nothing to comment on/],
+])('gives up on a comment Bitbucket answers %i to at once, saying what to do', async (status, advice) => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  sb.simulator.faults.add({ method: 'POST', path: '/comments$', status, body: '{"type":"error","error":{"message":"refused"}}' });
+  const posts = () => sb.simulator.stats().byRoute['POST /repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments'] ?? 0;
+  const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(0);
+  // One try: Bitbucket would refuse each retry the same way.
+  expect(posts()).toBe(1);
+  const failed = sb.logs.filter((line) => /could not write the pull request comment/.test(line.message));
+  expect(failed).toHaveLength(1);
+  expect(failed[0]!.message).toMatch(advice);
+}, 60_000);

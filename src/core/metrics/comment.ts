@@ -76,6 +76,23 @@ async function upsertAll(repository: string, work: CommentWork, facts: FactsStor
   return outcomes;
 }
 
+/**
+ * What an admin reading the log should do about a comment Bitbucket refused for good: it is not tried
+ * again, since Bitbucket would refuse it the same way.
+ */
+export function commentFailureAdvice(error: unknown): string {
+  if (!(error instanceof BitbucketError)) return errorMessage(error);
+  switch (error.kind) {
+    case 'forbidden':
+    case 'unauthorized':
+      return `Bitbucket refused the app the pull request's comments (${error.status}): check that PanDev Metrics is still installed in this workspace with the permissions it asked for, or turn PR comments off for this repository on the settings page (Advanced)`;
+    case 'not-found':
+      return `Bitbucket no longer has this pull request or its repository (${error.status}): there is nothing to comment on`;
+    default:
+      return `Bitbucket would not take the comment (${error.status ?? error.kind}) and would refuse it again, so it is not retried; the error says why`;
+  }
+}
+
 export function commentsEnabled(preferences: Preferences, repository: string): boolean {
   const overrides = preferences.prCommentOverrides;
   return overrides[repository] ?? overrides[repository.replace(/[{}]/g, '')] ?? preferences.prComments;

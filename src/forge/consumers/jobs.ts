@@ -2,7 +2,7 @@ import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { runLink } from '../../core/backfill/chains';
 import { BitbucketError, errorMessage } from '../../core/errors';
-import { commentsEnabled, OUT_OF_TIME, updateComments } from '../../core/metrics/comment';
+import { commentFailureAdvice, commentsEnabled, OUT_OF_TIME, updateComments } from '../../core/metrics/comment';
 import type { CommentTask } from '../../core/pipeline/deliver-entries';
 import { settingsStore } from '../../core/config/settings';
 import { parkComments } from '../../core/pipeline/inbox';
@@ -115,7 +115,7 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
     // A comment is worth a few tries (a 5xx, a network failure); after that the next merge or deployment tries again.
     const transient = error instanceof BitbucketError && error.transient;
     if (!transient || failures + 1 >= COMMENT_ATTEMPTS) {
-      ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error) }, 'could not write the pull request comment');
+      ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error), ...(transient ? {} : { reason: commentFailureAdvice(error) }) }, 'could not write the pull request comment');
       return undefined;
     }
     const retryAfter = Math.min(900, 30 * 2 ** failures);
