@@ -35,6 +35,10 @@ it('activates, and the badge turns Connected', async () => {
   await tab.getByRole('button', { name: 'Activate' }).click();
   await tab.getByText('Activated. Events are forwarded from now on; backfill requested for 6 repositories.').waitFor();
   await tab.getByText('Connected', { exact: true }).waitFor();
+  // The check that allowed it no longer invites an activation that has happened.
+  const check = tab.getByTestId('check-results');
+  await check.getByText('Passed.', { exact: true }).waitFor();
+  expect(await check.innerText()).not.toContain('activate');
 });
 
 it('deselects a repository: its next event does not reach PanDev, the others do', async () => {

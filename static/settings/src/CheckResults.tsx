@@ -12,11 +12,12 @@ export function CheckAge({ result }: { result: CheckResult }) {
   return <div style={styles.subtle} data-testid="check-age">Checked {ago(result.at)}.</div>;
 }
 
-export function CheckResults({ result, current }: { result: CheckResult; current: boolean }) {
+/** `active`: the connection is activated already, so a passing check is no invitation to activate. */
+export function CheckResults({ result, current, active }: { result: CheckResult; current: boolean; active: boolean }) {
   return (
     <div style={styles.stack} data-testid="check-results">
       <div style={styles.subtle}>
-        {result.ok ? 'Ready to activate' : 'Fix what failed, then check again'}
+        {result.ok ? (active ? 'Passed' : 'Ready to activate') : 'Fix what failed, then check again'}
         {current ? '' : ' (the settings changed since; check again)'}.
       </div>
       {result.items.map((item: CheckItem) => (

@@ -143,7 +143,7 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       {busy !== 'check' && last && <CheckAge result={last} />}
       {/* Emptied while a check runs, so a check that finds the same again is read out again. */}
       <div role="status" aria-label="Connection check">
-        {busy === 'check' ? <p style={styles.subtle}>Checking the connection…</p> : last && <CheckResults result={last} current={last.current} />}
+        {busy === 'check' ? <p style={styles.subtle}>Checking the connection…</p> : last && <CheckResults result={last} current={last.current} active={!!view.activatedAt} />}
       </div>
     </div>
   );
