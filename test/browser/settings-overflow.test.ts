@@ -5,6 +5,7 @@ import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // A repository name with nowhere to break (underscores, no spaces) wraps inside its cell: the page in
 // a narrow frame keeps its width, and the row's other columns stay on screen.
+// In a frame as narrow as a phone's, a radio button's text stays beside it.
 
 const LONG = `customer_onboarding_service_${'x'.repeat(40)}_with_an_extremely_long_repository_name_v2`;
 
@@ -34,4 +35,16 @@ it('wraps a very long repository name instead of widening the page', async () =>
   expect(width.scrolled).toBeLessThanOrEqual(width.shown);
   const box = await tab.getByLabel(`PR comment for ${LONG}`).boundingBox();
   expect(box!.x + box!.width).toBeLessThanOrEqual(800);
+});
+
+it('keeps each backfill file-stats choice beside its radio button in a 400 px frame', async () => {
+  await tab.setViewportSize({ width: 400, height: 900 });
+  const choices = tab.getByRole('group', { name: 'File stats in the backfill' }).locator('label');
+  await choices.first().waitFor();
+  for (const choice of await choices.all()) {
+    const radio = (await choice.getByRole('radio').boundingBox())!;
+    const text = (await choice.locator('> span').boundingBox())!;
+    // Wrapped under its radio button, the text started at the radio's left edge, on the next line.
+    expect({ choice: await choice.innerText(), textStartsRightOfRadio: text.x >= radio.x + radio.width }).toEqual({ choice: await choice.innerText(), textStartsRightOfRadio: true });
+  }
 });

@@ -93,7 +93,7 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
       <fieldset style={{ ...styles.field, border: 0, margin: 0, padding: 0 }} aria-describedby="commitStats-help">
         <legend style={styles.label}>File stats in the backfill</legend>
         {COMMIT_STATS.map((choice) => (
-          <label key={choice.value} style={styles.row}>
+          <label key={choice.value} style={styles.choice}>
             <input type="radio" name="commitStats" value={choice.value} checked={commitStats === choice.value} onChange={() => setCommitStats(choice.value)} />
             <span>{choice.label}: <span style={styles.help}>{choice.cost}</span></span>
           </label>

@@ -9,6 +9,8 @@ export const styles = {
   section: { marginTop: token('space.400'), paddingTop: token('space.200'), borderTop: `1px solid ${token('color.border')}` },
   h2: { font: token('font.heading.medium'), margin: `0 0 ${token('space.150')}` },
   row: { display: 'flex', gap: token('space.100'), alignItems: 'center', flexWrap: 'wrap' },
+  /** A radio button and its text: the text wraps beside the button, never onto a line of its own under it (narrow frames). */
+  choice: { display: 'flex', gap: token('space.100'), alignItems: 'baseline' },
   stack: { display: 'flex', flexDirection: 'column', gap: token('space.150') },
   field: { display: 'flex', flexDirection: 'column', gap: token('space.050'), maxWidth: 560 },
   label: { font: token('font.body.small'), fontWeight: token('font.weight.semibold'), color: token('color.text.subtle') },
