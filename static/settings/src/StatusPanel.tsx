@@ -14,6 +14,9 @@ const badge = {
   disconnected: { appearance: 'removed', text: 'Disconnected' },
 } as const;
 
+/** No backfill yet: before the activation it waits for it; after, only a repository selected later starts one. */
+const notStarted = (state: StatusView['state']) => (state === 'disconnected' ? 'not started (it starts on activation)' : 'none yet: a repository selected from now on gets one');
+
 export function StatusPanel({ status }: { status: StatusView }) {
   const { deliveries, backfill } = status;
   const dropped = Object.entries(deliveries.droppedBy).map(([reason, n]) => `${n} ${reason}`).join(', ');
@@ -41,7 +44,7 @@ export function StatusPanel({ status }: { status: StatusView }) {
         <dd style={{ margin: 0 }}>{status.deadLetters.count}{status.deadLetters.more ? '+' : ''}</dd>
         <dt style={styles.label}>Backfill</dt>
         <dd style={{ margin: 0 }}>
-          {backfill.repositories === 0 ? 'not started (it starts on activation)' : `${backfill.finished} of ${plural(backfill.repositories, 'repository', 'repositories')} done${backfill.etaSeconds ? `, about ${duration(backfill.etaSeconds)} left` : ''}`}
+          {backfill.repositories === 0 ? notStarted(status.state) : `${backfill.finished} of ${plural(backfill.repositories, 'repository', 'repositories')} done${backfill.etaSeconds ? `, about ${duration(backfill.etaSeconds)} left` : ''}`}
         </dd>
       </dl>
       {backfill.repositories > 0 && backfill.finished < backfill.repositories && (
