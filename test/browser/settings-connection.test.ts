@@ -65,3 +65,18 @@ it('asks before Generate replaces the secret of an active connection', async () 
   expect(secret).not.toBe(sb.pandev.signingSecret);
   expect(await help.innerText()).toContain(`Saved, ends in ${secret.slice(-4)}.`);
 });
+
+it('does not check the saved settings while the form shows other, unsaved ones', async () => {
+  const { sb } = env;
+  const url = tab.getByLabel('PanDev URL');
+  // Checked as it stood, the saved URL's "PanDev answered 200" read as the new address working.
+  await url.fill('https://pandev.example.com');
+  expect(await button('Check connection').isDisabled()).toBe(true);
+  await tab.getByText('Save your changes first: Check connection checks the saved settings.').waitFor();
+  await url.fill(sb.pandev.url);
+  await tab.getByLabel('Ingest token').fill('a-new-token-not-saved');
+  expect(await button('Check connection').isDisabled()).toBe(true);
+  await tab.getByLabel('Ingest token').fill('');
+  expect(await button('Check connection').isEnabled()).toBe(true);
+  expect(await tab.getByText('Save your changes first', { exact: false }).count()).toBe(0);
+});

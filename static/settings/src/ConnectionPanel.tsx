@@ -88,6 +88,8 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
   const save = () =>
     run('save', () => api.saveConnection({ baseUrl, ...(token ? { token } : {}), ...(secret ? { signingSecret: secret } : {}) }), (data) => {
       setView(data);
+      // As saved (trimmed): otherwise the field would differ from the saved URL and read as an unsaved change.
+      setBaseUrl(data.baseUrl ?? '');
       setToken('');
       setSecret('');
       setNotice('Saved. Check the connection to make sure PanDev takes deliveries.');
@@ -105,7 +107,9 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
 
   if (!view) return problem ? <ErrorBanner title="Could not load the connection"><p>{problem.message}</p></ErrorBanner> : <p>Loading…</p>;
   const last = view.lastCheck;
-  const canActivate = !view.activatedAt && !!last?.ok && last.current;
+  // Check and Activate act on what is saved: with other values in the form, a pass would vouch for what the admin no longer sees.
+  const unsaved = baseUrl.trim() !== (view.baseUrl ?? '') || !!token || !!secret;
+  const canActivate = !view.activatedAt && !!last?.ok && last.current && !unsaved;
   // The button at work only shows it (isLoading keeps it focusable); the others are disabled meanwhile.
   const another = (name: string) => !!busy && busy !== name;
   const submit = (event: FormEvent) => {
@@ -130,9 +134,10 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
         {generated && <GeneratedSecret secret={generated} />}
         <div style={styles.row}>
           <Button type="submit" isLoading={busy === 'save'} isDisabled={another('save')}>Save</Button>
-          <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={another('check') || !view.baseUrl}>Check connection</Button>
+          <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={another('check') || !view.baseUrl || unsaved}>Check connection</Button>
           <Button appearance="primary" onClick={() => void activate()} isLoading={busy === 'activate'} isDisabled={another('activate') || !canActivate}>Activate</Button>
-          {!view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
+          {unsaved && view.baseUrl ? <span style={styles.help}>Save your changes first: Check connection checks the saved settings.</span>
+            : !view.activatedAt && !canActivate && <span style={styles.help}>Activate needs a passing check of the saved settings.</span>}
         </div>
       </form>
       {/* Live regions are in place before what they say: one that appears with its text is often not read out. */}
