@@ -44,3 +44,12 @@ export class NotConfiguredError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * `text` with each of `values` masked. For answers quoted in reasons, which are logged, stored and
+ * shown: an error page that echoes the request's headers (some proxies do) would carry a credential
+ * there. Values under four characters are left alone: masking them would mangle the text, not protect it.
+ */
+export function withoutValues(text: string, values: ReadonlyArray<string | undefined>): string {
+  return values.filter((value): value is string => value !== undefined && value.length >= 4).reduce((masked, value) => masked.split(value).join('[redacted]'), text);
+}

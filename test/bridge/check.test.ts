@@ -155,6 +155,20 @@ describe('pandev-bitbucket check', () => {
     }
   });
 
+  it('never prints the Bitbucket token from a Bitbucket answer that echoes it', async () => {
+    // A proxy or WAF in front of Data Center may quote the request's Authorization header in its refusal.
+    const token = env.env.BITBUCKET_TOKEN!;
+    const fault = env.sim.faults.add({ path: '^/rest/api/1\\.0/repos$', status: 403, body: `blocked by policy: Authorization: Bearer ${token}` });
+    try {
+      const { code, out } = await cli(['check'], env.env);
+      expect(out).toContain('blocked by policy: Authorization: Bearer [redacted]');
+      expect(out).not.toContain(token);
+      expect(code).toBe(1);
+    } finally {
+      env.sim.faults.remove(fault);
+    }
+  });
+
   it('fails a PanDev URL that answers a web page, even with 200, naming the page', async () => {
     const signIn = await cli(['check'], { ...env.env, PANDEV_URL: await htmlPage(200) });
     expect(signIn.out).toContain('FAIL PanDev answered 200 with a web page ("PanDev Metrics — Sign in"), not its ingest API');

@@ -2,6 +2,7 @@ import { parseRetryAfter } from '../../core/enrich/cloud/client';
 import { isNextRequest, requestTarget } from '../../core/enrich/cloud/endpoints';
 import type { CloudTransport } from '../../core/enrich/cloud/transport';
 import type { DcTransport } from '../../core/enrich/datacenter/client';
+import { withoutValues } from '../../core/errors';
 import type { HttpResponse, HttpSend, Logger } from '../../core/ports';
 import type { BridgeMetrics } from '../ops/metrics';
 import type { RequestBudget } from './hourly-budget';
@@ -52,14 +53,16 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
   const signal = http.signal ? { signal: http.signal } : {};
   let reauthorized = false;
   for (let attempt = 0; ; attempt++) {
-    const headers: Record<string, string> = { Authorization: http.authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
+    const authorization = http.authorization;
+    const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', 'X-Atlassian-Token': 'no-check' };
     if (http.signal?.aborted) throw new StoppingError();
     await http.budget?.take(http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
     const release = await http.limiter.acquire(http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
     let response: HttpResponse;
     try {
       if (http.signal?.aborted) throw new StoppingError();
-      response = await http.send(url, post ? { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: post.body, ...signal } : { method: 'GET', headers, ...signal });
+      const sent = await http.send(url, post ? { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: post.body, ...signal } : { method: 'GET', headers, ...signal });
+      response = withoutCredentials(sent, authorization);
     } catch (error) {
       if (http.signal?.aborted) throw new StoppingError();
       http.metrics?.bitbucketRequests.inc({ status: '0' });
@@ -73,7 +76,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     if (response.status === 401 && !reauthorized) {
       reauthorized = true;
       // Another request may have read the new token while this one was in flight.
-      if (http.reauthorize?.() || headers.Authorization !== http.authorization) {
+      if (http.reauthorize?.() || authorization !== http.authorization) {
         await response.text().catch(() => '');
         continue;
       }
@@ -116,6 +119,19 @@ export function cloudTransport(http: BitbucketHttp): CloudTransport {
     if (next.origin !== base.origin) throw new Error(`refusing to follow a pagination link to another host: ${next.origin}`);
     return bitbucketGet(http, next.toString());
   };
+}
+
+/**
+ * A refusal's text becomes a failure reason (logged, kept in the state file, printed by `check` and
+ * `status`), and a proxy's error page may quote the Authorization header it was sent: the credentials
+ * in it are masked, for Basic the token inside them too. A success is Bitbucket's own JSON, read as it is.
+ */
+function withoutCredentials(response: HttpResponse, authorization: string): HttpResponse {
+  if (response.status < 300) return response;
+  const credentials = authorization.replace(/^\S+\s+/, '');
+  const basic = /^Basic\s/i.test(authorization) ? Buffer.from(credentials, 'base64').toString('utf8') : '';
+  const secrets = [credentials, basic ? basic.slice(basic.indexOf(':') + 1) : undefined];
+  return { status: response.status, headers: response.headers, text: async () => withoutValues(await response.text(), secrets) };
 }
 
 /** Bearer for Data Center PATs and Cloud access tokens; Basic email:token for Cloud API tokens. */

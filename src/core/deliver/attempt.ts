@@ -1,5 +1,5 @@
 import { parseRetryAfter } from '../enrich/cloud/client';
-import { errorMessage } from '../errors';
+import { errorMessage, withoutValues } from '../errors';
 import type { HttpSend } from '../ports';
 import { sign } from './sign';
 import { webPage } from './web-page';
@@ -93,7 +93,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
  * the token or the signing secret there.
  */
 export function withoutSecrets(answer: string, request: Pick<AttemptRequest, 'token' | 'secret'>): string {
-  return [request.token, request.secret].filter((secret) => secret.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), answer);
+  return withoutValues(answer, [request.token, request.secret]);
 }
 
 function permanentReason(status: number, said: string, bytes: number, where: DeliveryFixIt): string {

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/bridge/config/load';
+import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories } from './helpers';
+
+// A proxy or WAF in front of Bitbucket may quote the request's Authorization header in its error page.
+// The bridge turns such an answer into a repository's failure reason, which it logs and keeps in its
+// state file for `status`: the token must reach neither.
+
+/** The state file as bytes on disk, its write-ahead log included (where the newest rows are). */
+function stateBytes(db: string): string {
+  return ['', '-wal'].map((suffix) => (existsSync(db + suffix) ? readFileSync(db + suffix).toString('latin1') : '')).join('');
+}
+
+const failureReason = (lines: string[]) => lines.map((line) => JSON.parse(line) as { msg: string; reason?: string }).find((line) => line.msg.startsWith('repository poll failed'))?.reason;
+
+it('Data Center: an error page that echoes the PAT leaves it out of the log and the state file', async () => {
+  const env = await dcEnv({ seed: 'secret-echo', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false });
+  const token = env.env.BITBUCKET_TOKEN!;
+  const db = path.join(env.dir, 'echo.db');
+  const lines: string[] = [];
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: db }), lines);
+  try {
+    await running.runPass();
+    const [repo] = projectRepositories(env.sim);
+    env.sim.faults.add({ path: `^/rest/api/1\\.0/projects/${repo!.projectKey}/repos/${repo!.slug}/`, status: 502, body: `upstream refused the request (Authorization: Bearer ${token})` });
+    expect((await running.runPass()).failed).toBe(1);
+    expect(failureReason(lines)).toContain('Authorization: Bearer [redacted]');
+  } finally {
+    await running.stop();
+  }
+  try {
+    expect(lines.join('\n')).not.toContain(token);
+    expect(stateBytes(db)).not.toContain(token);
+  } finally {
+    await env.stop();
+  }
+});
+
+it('Cloud: an error page that echoes the Basic credentials, or the API token in them, leaves both out', async () => {
+  const { sim, sink, dir, stop } = await cloudEnv('secret-echo-cloud', 2);
+  const { email, apiToken } = sim.credentials.admin;
+  const basic = Buffer.from(`${email}:${apiToken}`).toString('base64');
+  const db = path.join(dir, 'echo.db');
+  const config = loadConfig({
+    env: {
+      BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug, BITBUCKET_USERNAME: email, BITBUCKET_TOKEN: apiToken,
+      PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret, BRIDGE_DB: db, BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
+    },
+  });
+  const lines: string[] = [];
+  const running = await inProcessBridge({ ...config, tuning: FAST_TUNING }, lines);
+  try {
+    await running.runPass();
+    const repo = [...sim.model.repositories.values()][0]!;
+    sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})/pullrequests`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
+    expect((await running.runPass()).failed).toBe(1);
+    expect(failureReason(lines)).toContain(`denied: Authorization: Basic [redacted] (user ${email}, token [redacted])`);
+  } finally {
+    await running.stop();
+  }
+  try {
+    for (const secret of [apiToken, basic]) {
+      expect(lines.join('\n')).not.toContain(secret);
+      expect(stateBytes(db)).not.toContain(secret);
+    }
+  } finally {
+    await stop();
+  }
+});
