@@ -20,9 +20,17 @@ describe('Data Center webhooks', () => {
       await running.bridge.queue.idle();
       const hook = `${running.ops.url}/webhooks/bitbucket`;
       const body = JSON.stringify({ eventKey: 'pr:opened' });
-      for (const headers of [{ 'X-Hub-Signature': signature('not-the-secret', body) }, {} as Record<string, string>]) {
+      // Each refusal says which of the three it is: a webhook without a secret set in Bitbucket, a header
+      // some other scheme wrote, or the wrong secret.
+      const refusals: Array<[Record<string, string>, RegExp]> = [
+        [{ 'X-Hub-Signature': signature('not-the-secret', body) }, /^X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET/],
+        [{}, /^X-Hub-Signature is missing: set the webhook's Secret in Bitbucket to BRIDGE_WEBHOOK_SECRET/],
+        [{ 'X-Hub-Signature': 'sha1=0123abcd' }, /^X-Hub-Signature is not sha256=<64 hex digits>/],
+      ];
+      for (const [headers, message] of refusals) {
         const response = await fetch(hook, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': 'pr:opened', ...headers }, body });
         expect(response.status).toBe(401);
+        expect(((await response.json()) as { message: string }).message).toMatch(message);
       }
 
       env.sim.webhooks.register(hook, WEBHOOK_SECRET);

@@ -35,6 +35,10 @@ export async function receiveWebhook(headers: Record<string, string | undefined>
   const secret = r.webhookSecret;
   if (!secret.value) return { status: 401, message: 'webhooks are off: set BRIDGE_WEBHOOK_SECRET (the secret of the Bitbucket webhook) to receive them' };
   const signed = headers['x-hub-signature'];
+  // Told apart from a wrong secret, as each has its own fix; neither makes the secret's file be read again,
+  // which anyone who reaches the port could otherwise make the bridge do with every request.
+  if (!signed) return { status: 401, message: "X-Hub-Signature is missing: set the webhook's Secret in Bitbucket to BRIDGE_WEBHOOK_SECRET's value" };
+  if (!/^sha256=[0-9a-f]{64}$/i.test(signed.trim())) return { status: 401, message: 'X-Hub-Signature is not sha256=<64 hex digits>, the form Data Center signs webhooks with' };
   if (!verify(secret.value, raw, signed) && !(secret.reread() && verify(secret.value, raw, signed))) return { status: 401, message: 'X-Hub-Signature does not match the body and BRIDGE_WEBHOOK_SECRET' };
   let payload: unknown;
   try {
