@@ -64,7 +64,11 @@ export function handleIngest(ctx: IngestContext, req: IncomingMessage, res: Serv
   if (options.token !== undefined && !safeEqual(headers.authorization ?? '', `Bearer ${options.token}`)) {
     return refuse(401, 'invalid or revoked ingest token');
   }
-  if (!verifySignature(options.secret, raw, headers['x-hub-signature'])) return refuse(401, 'signature mismatch');
+  // Each has its own fix on the sender's side (sign at all, sign with Bitbucket's scheme, use the right secret).
+  const signature = headers['x-hub-signature'];
+  if (!signature) return refuse(401, 'missing X-Hub-Signature');
+  if (!/^sha256=[0-9a-f]{64}$/.test(signature)) return refuse(401, 'malformed X-Hub-Signature: expected sha256=<64 hex digits>');
+  if (!verifySignature(options.secret, raw, signature)) return refuse(401, 'signature mismatch');
 
   const isPing = headers['x-event-key'] === PING_KEY;
   const parsed: Parsed | undefined = isPing ? undefined : parseDelivery(headers, raw, endpoint);

@@ -89,6 +89,14 @@ describe('PanDev sink', () => {
     expect(sink.rejected().map((r) => r.reason)).toEqual(['signature mismatch', 'invalid or revoked ingest token']);
   });
 
+  it('says when the signature is missing or not sha256=<hex>, rather than that it does not match', async () => {
+    const missing = await send(sink, { omit: ['x-hub-signature'] });
+    expect([missing.status, await missing.text()]).toEqual([401, 'missing X-Hub-Signature']);
+    const malformed = await send(sink, { signature: 'sha1=0123abcd' });
+    expect([malformed.status, await malformed.text()]).toEqual([401, 'malformed X-Hub-Signature: expected sha256=<64 hex digits>']);
+    expect(sink.deliveries()).toHaveLength(0);
+  });
+
   it('answers 404 on any other path, including a prefixed ingest path', async () => {
     const res = await send(sink, { path: '/api/v1/bitbucket/webhook/repository' });
     expect(res.status).toBe(404);
