@@ -195,3 +195,11 @@ it('never writes the token, the signing secret or a generated secret to a log li
   expect(all).toContain('connection saved');
   for (const secret of [sb.pandev.token, sb.pandev.signingSecret, generated]) expect(all).not.toContain(secret);
 });
+
+it('keeps the token and the signing secret out of every value of the plain key-value store (outbox, ledger, dead letters): kvs.setSecret holds them', async () => {
+  expect(await save()).toMatchObject({ ok: true });
+  const values = await Promise.all(sb.host.kvs.keys().map(async (key) => `${key} ${JSON.stringify(await sb.host.kvs.get(key))}`));
+  for (const secret of [sb.pandev.token, sb.pandev.signingSecret, generated]) expect(values.join('\n')).not.toContain(secret);
+  const { store, secrets } = hostStores(sb.host);
+  expect(await settingsStore(store, secrets).credentials()).toEqual({ token: sb.pandev.token, signingSecret: sb.pandev.signingSecret });
+});
