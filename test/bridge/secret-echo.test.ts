@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/bridge/config/load';
-import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories } from './helpers';
+import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, WEBHOOK_SECRET } from './helpers';
 
 // A proxy or WAF in front of Bitbucket may quote the request's Authorization header in its error page.
 // The bridge turns such an answer into a repository's failure reason, which it logs and keeps in its
@@ -30,8 +30,12 @@ it('Data Center: an error page that echoes the PAT leaves it out of the log and 
     await running.stop();
   }
   try {
-    expect(lines.join('\n')).not.toContain(token);
-    expect(stateBytes(db)).not.toContain(token);
+    // The other secrets too, which the pass used to sign and send what it delivered.
+    expect(env.sink.deliveries().length).toBeGreaterThan(0);
+    for (const secret of [token, PANDEV.token, PANDEV.secret, WEBHOOK_SECRET]) {
+      expect(lines.join('\n')).not.toContain(secret);
+      expect(stateBytes(db)).not.toContain(secret);
+    }
   } finally {
     await env.stop();
   }
