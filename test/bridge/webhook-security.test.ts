@@ -167,4 +167,16 @@ describe('webhook refusals in the log', () => {
       await running.stop();
     }
   });
+
+  it('logs a body over the size limit, refused before it is read', async () => {
+    const lines: string[] = [];
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/oversize-log.db` }), lines);
+    try {
+      expect((await answerBeforeBodyEnds(running.ops.url, { 'Content-Length': LIMIT + 1, 'X-Event-Key': 'repo:refs_changed' })).status).toBe(413);
+      const refused = lines.map((line) => JSON.parse(line) as { msg: string; status?: number; eventKey?: string }).filter((l) => l.msg.startsWith('webhook refused'));
+      expect(refused.map((l) => [l.status, l.eventKey])).toEqual([[413, 'repo:refs_changed']]);
+    } finally {
+      await running.stop();
+    }
+  });
 });

@@ -139,13 +139,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
     if (!options.webhook) return reply(res, 404, { error: 'this bridge edition takes no webhooks' });
     const raw = await readBody(req, receiving);
     if (raw === 'gone') return;
-    if (raw === 'oversize') return refuse(req, res, 413, `the body is over ${MAX_WEBHOOK_BYTES} bytes`);
-    if (raw === 'busy') return refuse(req, res, 503, `webhook bodies still arriving hold the ${MAX_RECEIVING_BYTES} bytes the bridge reads at once; try again shortly`);
+    const eventKey = header(req, 'x-event-key');
+    if (raw === 'oversize') return refuse(req, res, 413, `the body is over ${MAX_WEBHOOK_BYTES} bytes`, eventKey, options.log);
+    if (raw === 'busy') return refuse(req, res, 503, `webhook bodies still arriving hold the ${MAX_RECEIVING_BYTES} bytes the bridge reads at once; try again shortly`, eventKey, options.log);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
     const result = await options.webhook(headers, raw);
     if (result.background) options.track(result.background);
-    // Whoever reaches the port can send these: a line of bounded size each, not the sender's 16 KB header.
-    if (result.status === 401) options.log.warn({ reason: result.message, eventKey: headers['x-event-key']?.slice(0, 100) }, 'webhook refused');
+    // Data Center does not send a refused webhook again, and shows the answer only in its own webhook
+    // page: every refusal is logged, or a payload the bridge cannot read goes unnoticed until PanDev
+    // misses what only webhooks carry (deletions).
+    if (result.status >= 400) refused(options.log, result.status, result.message, eventKey);
     return reply(res, result.status, { message: result.message });
   }
   const served = routes === 'ops' ? 'GET /healthz, GET /metrics' : routes === 'webhooks' ? 'POST /webhooks/bitbucket' : 'GET /healthz, GET /metrics, POST /webhooks/bitbucket';
@@ -210,7 +213,18 @@ function readBody(req: IncomingMessage, receiving: BytesBudget): Promise<Buffer 
 }
 
 /** Refused before its body was read: the answer, then the connection closes, as Node would otherwise read the unread rest to keep it alive. */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string, eventKey: string | undefined, log: Logger): void {
+  refused(log, status, error, eventKey);
   res.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' });
   res.end(JSON.stringify({ error }), () => req.destroy());
+}
+
+/** Whoever reaches the port can send these: a line of bounded size each, not the sender's 16 KB header. */
+function refused(log: Logger, status: number, reason: string, eventKey: string | undefined): void {
+  log.warn({ status, reason: reason.slice(0, 500), eventKey: eventKey?.slice(0, 100) }, 'webhook refused; the poll finds what it carried, except deletions');
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }

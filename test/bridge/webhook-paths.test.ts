@@ -1,0 +1,128 @@
+import { signature } from '../../src/sandbox/dc-sim';
+import { dcEnv, inProcessBridge, projectRepositories, settledPass, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
+
+// The two paths to PanDev, the webhook and the poll, where webhooks.test.ts does not look: webhooks
+// out of order, Data Center's "Test connection", and webhooks the bridge does not take (another
+// repository, a shape it does not know).
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'webhook-paths', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+type Running = Awaited<ReturnType<typeof inProcessBridge>>;
+type DcEvent = { eventKey: string; body: unknown };
+
+function post(running: Running, eventKey: string, body: string, signed = signature(WEBHOOK_SECRET, body)): Promise<Response> {
+  return fetch(`${running.ops.webhookUrl}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signed }, body });
+}
+
+const postEvent = (running: Running, event: DcEvent) => post(running, event.eventKey, JSON.stringify(event.body));
+
+async function handled(running: Running): Promise<void> {
+  await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhooks to be handled');
+  await running.bridge.queue.idle();
+}
+
+const repository = (index: number) => {
+  const repo = projectRepositories(env.sim)[index]!;
+  return { repo, name: `${repo.projectKey}/${repo.slug}` };
+};
+
+/** Every pull-request event the simulator records for one pull request, as Data Center would send them. */
+function pullRequestLife(name: string): { pullRequestId: number; events: DcEvent[] } {
+  const a = env.sim.actions;
+  const opened = a.openPullRequest({ repository: name, title: 'Life of a pull request' });
+  const pullRequestId = opened.pullRequestId;
+  const approved = a.approvePullRequest({ repository: name, pullRequestId });
+  const steps = [
+    opened,
+    a.updatePullRequest({ repository: name, pullRequestId, title: 'Life of a pull request, renamed' }),
+    approved,
+    a.unapprovePullRequest({ repository: name, pullRequestId, reviewer: approved.reviewer }),
+    a.needsWork({ repository: name, pullRequestId }),
+  ];
+  const comment = a.addComment({ repository: name, pullRequestId, text: 'a first look' });
+  steps.push(comment, a.editComment({ repository: name, pullRequestId, commentId: comment.commentId, text: 'a second look' }));
+  steps.push(a.deleteComment({ repository: name, pullRequestId, commentId: comment.commentId }), a.pushToPullRequest({ repository: name, pullRequestId }));
+  steps.push(a.mergePullRequest({ repository: name, pullRequestId }));
+  return { pullRequestId, events: steps.flatMap((step) => step.events) };
+}
+
+const deliveredFor = (repoId: number, pullRequestId: number) =>
+  env.sink.deliveries().filter((d) => (d.body as any).pullRequest?.id === pullRequestId && (d.body as any).pullRequest.toRef.repository.id === repoId);
+
+describe('webhooks out of order', () => {
+  it('delivers each event once when the approval comes before the opening and the poll follows', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/order.db` }));
+    try {
+      await settledPass(running);
+      const duplicates = env.sink.duplicates();
+      const { repo, name } = repository(1);
+      const life = pullRequestLife(name);
+      for (const event of [...life.events].reverse()) expect((await postEvent(running, event)).status).toBe(202);
+      await handled(running);
+      const keys = () => deliveredFor(repo.id, life.pullRequestId).map((d) => d.eventKey).sort();
+      const byWebhook = keys();
+      expect(byWebhook).toEqual(['pr:comment:added', 'pr:comment:deleted', 'pr:comment:edited', 'pr:from_ref_updated', 'pr:merged', 'pr:modified', 'pr:opened', 'pr:reviewer:approved', 'pr:reviewer:needs_work', 'pr:reviewer:unapproved']);
+      await settledPass(running);
+      await settledPass(running);
+      expect(keys()).toEqual(byWebhook);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('webhooks the bridge does not forward', () => {
+  it('answers Data Center\'s "Test connection" 200 when signed, 401 when not', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/ping.db` }));
+    try {
+      const id = env.sim.webhooks.register(`${running.ops.webhookUrl}/webhooks/bitbucket`, WEBHOOK_SECRET);
+      env.sim.webhooks.ping(id);
+      await env.sim.webhooks.idle();
+      env.sim.webhooks.remove(id);
+      expect(env.sim.webhooks.deliveries().filter((d) => d.webhookId === id).map((d) => [d.eventKey, d.status])).toEqual([['diagnostics:ping', 200]]);
+      expect((await post(running, 'diagnostics:ping', '{"test":true}', signature('another-secret', '{"test":true}'))).status).toBe(401);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('ignores a webhook for a repository not selected, with 200 and a reason', async () => {
+    const { repo: selected } = repository(0);
+    const { repo, name } = repository(1);
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/unselected.db`, BITBUCKET_REPOS: `${selected.projectKey}/${selected.slug}` }));
+    try {
+      const opened = env.sim.actions.openPullRequest({ repository: name, title: 'Not selected' });
+      const response = await postEvent(running, opened.events.find((e) => e.eventKey === 'pr:opened')!);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { message: string }).message).toContain('not selected');
+      await handled(running);
+      expect(deliveredFor(repo.id, opened.pullRequestId)).toEqual([]);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('refuses a signed body of a shape it does not know with 400, says so in the log, and the poll still delivers the change', async () => {
+    const lines: string[] = [];
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/shape.db` }), lines);
+    try {
+      await settledPass(running);
+      const { repo, name } = repository(0);
+      const opened = env.sim.actions.openPullRequest({ repository: name, title: 'An odd shape' });
+      const event = opened.events.find((e) => e.eventKey === 'pr:opened')!;
+      const odd = { ...(event.body as object), pullRequest: { id: opened.pullRequestId } };
+      const response = await post(running, event.eventKey, JSON.stringify(odd));
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toContain('malformed pr:opened payload');
+      const logged = lines.map((line) => JSON.parse(line) as { msg: string; reason?: string }).filter((l) => l.msg.includes('webhook'));
+      expect(logged.some((l) => l.reason?.includes('malformed pr:opened payload'))).toBe(true);
+      await settledPass(running);
+      expect(deliveredFor(repo.id, opened.pullRequestId).map((d) => [d.eventKey, d.headers['x-pandev-origin']])).toEqual([['pr:opened', 'poll']]);
+    } finally {
+      await running.stop();
+    }
+  });
+});
