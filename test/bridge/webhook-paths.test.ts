@@ -1,9 +1,9 @@
 import { signature } from '../../src/sandbox/dc-sim';
 import { dcEnv, inProcessBridge, projectRepositories, settledPass, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
-// The two paths to PanDev, the webhook and the poll, where webhooks.test.ts does not look: webhooks
-// out of order, Data Center's "Test connection", and webhooks the bridge does not take (another
-// repository, a shape it does not know).
+// The two paths to PanDev, the webhook and the poll, where webhooks.test.ts does not look: the poll
+// first and every webhook late, webhooks out of order, Data Center's "Test connection", and webhooks
+// the bridge does not take (another repository, a shape it does not know).
 
 let env: DcEnv;
 beforeAll(async () => (env = await dcEnv({ seed: 'webhook-paths', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false })));
@@ -50,6 +50,33 @@ function pullRequestLife(name: string): { pullRequestId: number; events: DcEvent
 
 const deliveredFor = (repoId: number, pullRequestId: number) =>
   env.sink.deliveries().filter((d) => (d.body as any).pullRequest?.id === pullRequestId && (d.body as any).pullRequest.toRef.repository.id === repoId);
+
+describe('the poll first, every webhook late', () => {
+  it('delivers each event once when the webhooks arrive after the poll saw the pull request (queued behind its lock, say)', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/late.db` }));
+    try {
+      await settledPass(running);
+      const duplicates = env.sink.duplicates();
+      const { repo, name } = repository(0);
+      const life = pullRequestLife(name);
+      const pushed = env.sim.actions.pushCommits({ repository: name, commits: 1 });
+      await settledPass(running);
+      await settledPass(running);
+      const delivered = () => deliveredFor(repo.id, life.pullRequestId);
+      expect(delivered().find((d) => d.eventKey === 'pr:opened')?.headers['x-pandev-origin']).toBe('poll');
+
+      for (const event of [...life.events, ...pushed.events]) expect({ key: event.eventKey, status: (await postEvent(running, event)).status }).toEqual({ key: event.eventKey, status: 202 });
+      await handled(running);
+      await settledPass(running);
+      // Opened and renamed between two passes, the pull request was new to the poll, which had no
+      // earlier title to compare with: only the webhook can report the rename.
+      expect(delivered().map((d) => d.eventKey).sort()).toEqual(['pr:comment:added', 'pr:comment:deleted', 'pr:comment:edited', 'pr:from_ref_updated', 'pr:merged', 'pr:modified', 'pr:opened', 'pr:reviewer:approved', 'pr:reviewer:needs_work', 'pr:reviewer:unapproved']);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      await running.stop();
+    }
+  });
+});
 
 describe('webhooks out of order', () => {
   it('delivers each event once when the approval comes before the opening and the poll follows', async () => {

@@ -156,11 +156,15 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
  * request's updatedDate then, which later activity may have moved past the webhook's. So the two must
  * not both report one modification: the webhook's is sent only when the poll has not yet seen the pull
  * request at or after it, and then the poll's memory takes the new content, so that the poll does not
- * report it again. Both run under the repository's lock.
+ * report it again. Both run under the repository's lock. A pull request the poll first saw already
+ * modified (opened and edited between two passes, the webhooks waiting behind the poll's lock) had no
+ * earlier content to compare with: the poll reported nothing, so the webhook's is sent, and the
+ * poll's memory, as new as the webhook or newer, is kept.
  */
 async function modificationIsNew(repo: string, pr: PullRequest, deps: PollDeps): Promise<boolean> {
   const seen = await deps.state.pullRequest(repo, pr.id);
   const memory = seen?.m as PullRequestMemory | undefined;
+  if (seen?.f !== undefined && seen.f >= epochMs(pr.updatedDate)) return true;
   if (seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
   if (seen && pr.state === 'OPEN') await deps.state.savePullRequest(repo, pr.id, { ...seen, m: withContent(pr, memory) });
   return true;

@@ -147,7 +147,9 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined);
   const staged = await stageAndQueue(events, deps);
   // Kept until merged: a declined pull request can be reopened, and edited or reviewed again after.
-  await deps.state.savePullRequest(repo, pr.id, { u: epochMs(pr.updatedDate), a: newest, t: deps.ctx.clock.now(), ...(pr.state !== 'MERGED' ? { m: memory } : {}) });
+  const updated = epochMs(pr.updatedDate);
+  const firstSeen = known ? known.f : updated;
+  await deps.state.savePullRequest(repo, pr.id, { u: updated, a: newest, t: deps.ctx.clock.now(), ...(pr.state !== 'MERGED' ? { m: memory } : {}), ...(firstSeen !== undefined ? { f: firstSeen } : {}) });
   return staged;
 }
 

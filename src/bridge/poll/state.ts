@@ -41,6 +41,11 @@ export const PullRequestState = z.object({
   t: z.number().optional(),
   /** What pr:modified and previousStatus are read against; kept until the pull request is merged. */
   m: z.unknown().optional(),
+  /**
+   * updatedDate when the poll first saw it: a modification up to then was never compared with an
+   * earlier title, so the poll did not report it, and its late webhook must. Absent in older records.
+   */
+  f: z.number().optional(),
 });
 export type PullRequestState = z.infer<typeof PullRequestState>;
 
