@@ -2,7 +2,7 @@ import { signature } from '../../src/sandbox/dc-sim';
 import { dcEnv, inProcessBridge, projectRepositories, settledPass, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // The two paths to PanDev, the webhook and the poll, where webhooks.test.ts does not look: the poll
-// first and every webhook late, webhooks out of order, Data Center's "Test connection", and webhooks
+// first and every webhook late, webhooks out of order, the listener down while Data Center sends, Data Center's "Test connection", and webhooks
 // the bridge does not take (another repository, a shape it does not know).
 
 let env: DcEnv;
@@ -96,6 +96,67 @@ describe('webhooks out of order', () => {
       expect(keys()).toEqual(byWebhook);
       expect(env.sink.duplicates()).toBe(duplicates);
     } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('a deleted pull request', () => {
+  it('reaches PanDev once, by its webhook, and the poll that no longer finds the pull request fails nothing', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/deleted.db` }));
+    try {
+      await settledPass(running);
+      const { repo, name } = repository(0);
+      const { pullRequestId } = env.sim.actions.openPullRequest({ repository: name, title: 'Deleted soon' });
+      await settledPass(running);
+      const [deleted] = env.sim.actions.deletePullRequest({ repository: name, pullRequestId }).events;
+      expect((await postEvent(running, deleted!)).status).toBe(202);
+      await handled(running);
+      const pass = await settledPass(running);
+      expect(pass.failed).toBe(0);
+      expect(deliveredFor(repo.id, pullRequestId).map((d) => `${d.eventKey} ${d.headers['x-pandev-origin']}`)).toEqual(['pr:opened poll', 'pr:deleted webhook']);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('the listener down while Data Center sends', () => {
+  it('leaves the poll after the restart to deliver what the lost webhooks carried, once', async () => {
+    const config = env.config({ BRIDGE_DB: `${env.dir}/restart.db` });
+    const { repo, name } = repository(1);
+    const a = env.sim.actions;
+    let running = await inProcessBridge(config);
+    const hook = env.sim.webhooks.register(`${running.ops.webhookUrl}/webhooks/bitbucket`, WEBHOOK_SECRET);
+    try {
+      await settledPass(running);
+      const duplicates = env.sink.duplicates();
+      const { pullRequestId } = a.openPullRequest({ repository: name, title: 'Across a restart' });
+      await env.sim.webhooks.idle();
+      await handled(running);
+      // The poll has seen it too: a rename is found by comparing with the title it saw.
+      await settledPass(running);
+      await running.stop();
+
+      // Data Center sends each once: these reach nobody.
+      const sent = env.sim.webhooks.deliveries().length;
+      const approved = a.approvePullRequest({ repository: name, pullRequestId });
+      a.unapprovePullRequest({ repository: name, pullRequestId, reviewer: approved.reviewer });
+      a.updatePullRequest({ repository: name, pullRequestId, title: 'Across a restart, renamed' });
+      a.addComment({ repository: name, pullRequestId, text: 'while the bridge was down' });
+      a.pushToPullRequest({ repository: name, pullRequestId });
+      a.mergePullRequest({ repository: name, pullRequestId });
+      await env.sim.webhooks.idle();
+      expect(env.sim.webhooks.deliveries().slice(sent).every((d) => d.status === null)).toBe(true);
+
+      running = await inProcessBridge(config);
+      await settledPass(running);
+      await settledPass(running);
+      const keys = deliveredFor(repo.id, pullRequestId).map((d) => `${d.eventKey} ${d.headers['x-pandev-origin']}`).sort();
+      expect(keys).toEqual(['pr:comment:added poll', 'pr:from_ref_updated poll', 'pr:merged poll', 'pr:modified poll', 'pr:opened webhook', 'pr:reviewer:approved poll', 'pr:reviewer:unapproved poll']);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      env.sim.webhooks.remove(hook);
       await running.stop();
     }
   });
