@@ -172,6 +172,10 @@ describe('webhooks the bridge does not forward', () => {
       env.sim.webhooks.remove(id);
       expect(env.sim.webhooks.deliveries().filter((d) => d.webhookId === id).map((d) => [d.eventKey, d.status])).toEqual([['diagnostics:ping', 200]]);
       expect((await post(running, 'diagnostics:ping', '{"test":true}', signature('another-secret', '{"test":true}'))).status).toBe(401);
+      // What an operator sees of it without reading the log.
+      const metrics = await (await fetch(`${running.ops.url}/metrics`)).text();
+      expect(metrics).toContain('pandev_bridge_webhooks_total{status="200"} 1');
+      expect(metrics).toContain('pandev_bridge_webhooks_total{status="401"} 1');
     } finally {
       await running.stop();
     }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/ports';
 import type { WebhookResult } from '../editions/edition';
 
@@ -70,9 +70,13 @@ type Routes = 'ops' | 'webhooks' | 'both';
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const receiving = bytesBudget(MAX_RECEIVING_BYTES);
   new Gauge({ name: 'pandev_bridge_webhook_receiving_bytes', help: 'Bytes of webhook bodies received and not yet complete (unverified)', registers: [options.registry], collect() { this.set(receiving.held()); } });
+  // Whether Data Center reaches the bridge at all, and how it is answered: a wrong URL or a firewall
+  // shows as no webhooks, a wrong secret as 401s, where the log alone needs reading.
+  const answered = new Counter({ name: 'pandev_bridge_webhooks_total', help: 'Webhook requests answered, by HTTP status (202 taken, 200 ignored, 4xx/5xx refused)', labelNames: ['status'], registers: [options.registry] });
   const handling = new Set<Promise<void>>();
   const serve = (routes: Routes): Server =>
     createServer(routes === 'ops' ? {} : WEBHOOK_TIMEOUTS, (req, res) => {
+      if (routes !== 'ops' && new URL(req.url ?? '/', 'http://bridge').pathname === '/webhooks/bitbucket') res.once('finish', () => answered.inc({ status: String(res.statusCode) }));
       const work = handle(req, res, options, receiving, routes).catch((error: unknown) => {
         options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
         if (!res.headersSent) reply(res, 500, { error: 'internal error' });
