@@ -55,6 +55,13 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   expect(env.sink.deliveries().length).toBe(delivered + 1);
   expect(env.sink.deliveries().at(-1)!.id).toBe(letters[0]!.id);
 
+  // The same command run twice (a shell's history): nothing is sent, and nothing claims it was.
+  const twice = await cli(['dead-letters', 'replay', letters[0]!.id], env.env);
+  expect(twice.stdout).toBe('0 delivered, 0 waiting for a retry, 0 failed again, 1 not found\n');
+  expect(twice.stderr).toContain('`pandev-bitbucket dead-letters list` shows the ones there are');
+  expect(twice.code).toBe(1);
+  expect(env.sink.deliveries().length).toBe(delivered + 1);
+
   const after = await cli(['status'], stateOnly);
   expect(after.out).toMatch(/dead\s+0/);
   expect(after.code).toBe(0);

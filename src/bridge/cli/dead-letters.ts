@@ -26,14 +26,20 @@ export async function replayDead(config: BridgeConfig, ids: string[] | 'all'): P
   const outbox = outboxStore(store);
   try {
     const wanted = ids === 'all' ? (await listDead(store)).map((letter) => letter.id) : ids;
+    // Only what was replayed now is counted: an id delivered long ago (replayed twice, say) is not found,
+    // not delivered again, though the outbox remembers its delivery.
+    const replayed: string[] = [];
     let notFound = 0;
-    for (const id of wanted) if ((await replayDeadLetter(id, ctx, queue)) === 'not-found') notFound++;
+    for (const id of wanted) {
+      if ((await replayDeadLetter(id, ctx, queue)) === 'not-found') notFound++;
+      else replayed.push(id);
+    }
     // Long retry waits stay in the outbox for the running bridge; a short wait covers the first attempts.
     await within(queue.idle(60_000), 60_000);
     let delivered = 0;
     let stillWaiting = 0;
     let deadAgain = 0;
-    for (const id of wanted) {
+    for (const id of replayed) {
       if (await outbox.isDelivered(id)) delivered++;
       else if (await outbox.get(id)) stillWaiting++;
       else if (await outbox.getDead(id)) deadAgain++;

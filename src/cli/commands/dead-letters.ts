@@ -38,6 +38,7 @@ export function registerDeadLetters(program: Command): void {
       }
       const result = await replayDead(configFrom(flags), flags.all ? 'all' : ids);
       console.log(`${result.delivered} delivered, ${result.stillWaiting} waiting for a retry, ${result.deadAgain} failed again, ${result.notFound} not found`);
+      if (result.notFound) console.error('not found: no dead letter has that id (replayed already, or mistyped); `pandev-bitbucket dead-letters list` shows the ones there are');
       return result.deadAgain || result.notFound ? EXIT.failed : EXIT.ok;
     }),
   );
