@@ -62,7 +62,7 @@ describe('Data Center: a first pass under way, then done', () => {
     expect(backfill.requests).toBeGreaterThan(0);
     expect(backfill.startedAt).not.toBeNull();
     expect(backfill.etaSeconds).toBeGreaterThanOrEqual(0);
-    expect(during.text).toMatch(new RegExp(`backfill +${backfill.repositories - 1} of ${backfill.repositories} repositories done, ${backfill.pullRequests} pull requests read since ${backfill.startedAt}; about .+ left`));
+    expect(during.text).toMatch(new RegExp(`backfill +${backfill.repositories - 1} of ${backfill.repositories} repositories done, ${backfill.pullRequests} pull requests read since ${backfill.startedAt}; (about .+|under 1 min) left`));
 
     // Started again, the slow repository is read: the backfill is done, and says when.
     const again = await inProcessBridge(env.config({ BRIDGE_DB: db }));
@@ -121,6 +121,16 @@ describe('Data Center: a first pass under way, then done', () => {
     expect(report.backfill).toEqual({ state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null });
     expect(text).not.toContain('backfill');
   }, 60_000);
+});
+
+it('a first pass in its last minute says so, not "about under 1 min"', () => {
+  const startedAt = new Date(Date.now() - 600_000).toISOString();
+  const report = (etaSeconds: number): StatusReport => StatusReport.parse({
+    database: '/var/lib/pandev-bridge/state.db', outbox: 0, deadLetters: 0, last24h: { delivered: 0, retried: 0, dead: 0, dropped: 0 }, attention: [], repositories: [], pullRequestOrder: null,
+    backfill: { state: 'running', repositoriesDone: 6, repositories: 7, pullRequests: 48, requests: 300, startedAt, finishedAt: null, etaSeconds, budgetWaitUntil: null },
+  });
+  expect(formatStatus(report(30))).toContain(`6 of 7 repositories done, 48 pull requests read since ${startedAt}; under 1 min left`);
+  expect(formatStatus(report(600))).toContain('; about 10 min left');
 });
 
 it('Cloud: a first pass waiting for the hour\'s request budget says so, and counts that wait in the time left', async () => {

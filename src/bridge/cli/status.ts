@@ -164,12 +164,18 @@ export function formatStatus(report: StatusReport): string {
   return lines.join('\n');
 }
 
+/** formatDuration says "under 1 min" for the last minute, which "about" would turn into nonsense. */
+function timeLeft(etaSeconds: number | null): string {
+  if (etaSeconds === null) return 'the time left is known once a repository is done';
+  return etaSeconds < 60 ? 'under 1 min left' : `about ${formatDuration(etaSeconds)} left`;
+}
+
 function backfillLines(backfill: StatusReport['backfill']): string[] {
   const { state, repositoriesDone, repositories, pullRequests } = backfill;
   if (state === 'none') return [];
   if (state === 'done') return [`backfill    done${backfill.finishedAt ? ` ${backfill.finishedAt}` : ''}: the first pass over ${repositories} ${repositories === 1 ? 'repository' : 'repositories'} is complete`];
   const read = pullRequests === null ? '' : `, ${pullRequests.toLocaleString('en')} pull requests read`;
-  const left = backfill.etaSeconds === null ? 'the time left is known once a repository is done' : `about ${formatDuration(backfill.etaSeconds)} left`;
+  const left = timeLeft(backfill.etaSeconds);
   const lines = [`backfill    ${repositoriesDone} of ${repositories} repositories done${read} since ${backfill.startedAt}; ${left}`];
   if (backfill.budgetWaitUntil) lines.push(`            waiting for Bitbucket Cloud's hourly request budget (BITBUCKET_REQUESTS_PER_HOUR) until ${backfill.budgetWaitUntil}: nothing to fix, reads go on then`);
   return lines;
