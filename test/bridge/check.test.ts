@@ -135,6 +135,15 @@ describe('pandev-bitbucket check', () => {
     expect(seen[0]!.headers).toMatchObject({ 'x-event-key': 'diagnostics:ping', 'x-pandev-origin': 'diagnostics', 'x-pandev-edition': 'datacenter', 'x-hub-signature': sign(env.env.PANDEV_SIGNING_SECRET!, seen[0]!.body) });
   });
 
+  it('explains an https:// URL to a port that answers plain HTTP, the first mistake with a loopback or internal PanDev', async () => {
+    const pandev = new URL(env.env.PANDEV_URL!);
+    const { code, out } = await cli(['check'], { ...env.env, PANDEV_URL: `https://${pandev.host}` });
+    expect(out).toContain(`PanDev did not answer TLS at https://${pandev.host}/v1/bitbucket/webhook/repository`);
+    expect(out).toContain('answers in plain HTTP, not HTTPS');
+    expect(out).toContain('PANDEV_ALLOW_HTTP=1');
+    expect(code).toBe(1);
+  });
+
   it('explains a refused PanDev token', async () => {
     const { code, out } = await cli(['check'], { ...env.env, PANDEV_TOKEN: 'wrong' });
     expect(out).toContain('PanDev refused the ingest token or the signature (401)');

@@ -20,12 +20,21 @@ export function unreachable(what: 'Bitbucket' | 'PanDev', url: string, error: un
   if (error instanceof TransportError && error.code === 'ETIMEDOUT') {
     return fail(`${what} did not answer in time (${url})`, `The request timed out. Check that this host can reach ${new URL(url).host} (proxy, firewall, VPN), and that ${what} is up.`);
   }
+  if (error instanceof TransportError && url.startsWith('https:') && speaksPlainHttp(error)) {
+    const allow = what === 'Bitbucket' ? 'BITBUCKET_ALLOW_HTTP' : 'PANDEV_ALLOW_HTTP';
+    return fail(`${what} did not answer TLS at ${url} (${error.code})`, `Something listens at ${new URL(url).host} but answers in plain HTTP, not HTTPS: use the port where ${what} serves https://, or, if it serves plain HTTP only, an http:// URL (to another host only with ${allow}=1, as tokens and bodies then cross the network in clear text).`);
+  }
   if (error instanceof TransportError && error.isTls) {
     return fail(`${what}'s TLS certificate is not trusted (${error.code})`, `${url} presents a certificate this host does not trust — typical of an internal or self-signed CA. Save the CA certificate (PEM) to a file and set ${caOption} to its path. Do not turn verification off.`);
   }
   const code = error instanceof TransportError ? error.code : 'ERR_NETWORK';
   const hint = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'The host name does not resolve: check the spelling and this host\'s DNS.' : code === 'ECONNREFUSED' ? 'Nothing listens at that address and port: check the URL\'s port and that the service is up.' : 'Check the URL and the network between this host and it.';
   return fail(`${what} cannot be reached at ${url} (${code})`, hint);
+}
+
+/** OpenSSL's words when the first bytes back are no TLS record, as an HTTP server's answer is. */
+function speaksPlainHttp(error: TransportError): boolean {
+  return /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG/.test(error.code) || (error.code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(error.message));
 }
 
 export function patRejected(config: BridgeConfig): Finding {
