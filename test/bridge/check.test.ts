@@ -239,6 +239,6 @@ describe('pandev-bitbucket check', () => {
     expect(help.out).not.toMatch(/--token/);
     const flag = await cli(['check', '--token', 'x'], env.env);
     expect(flag.out).toContain("unknown option '--token'");
-    expect(flag.code).toBe(1);
+    expect(flag.code).toBe(2);
   });
 });

@@ -126,3 +126,13 @@ describe('dead-letters replay beside a running bridge', () => {
     expect(status).toMatchObject({ outbox: waiting, deadLetters: 0 });
   }, 60_000);
 });
+
+it('exits 2 for a flag or argument it refuses, as for a configuration problem, and 0 for help', async () => {
+  // Before any configuration is read: the invocation itself is what to fix.
+  const days = await cli(['backfill', '--days', '0'], {});
+  expect(days.stderr).toContain("option '--days <n>' argument '0' is invalid. expected a positive whole number");
+  expect(days.code).toBe(2);
+  expect((await cli(['status', '--no-such-flag'], {})).code).toBe(2);
+  expect((await cli(['no-such-command'], {})).code).toBe(2);
+  expect((await cli(['backfill', '--help'], {})).code).toBe(0);
+}, 60_000);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { runCli } from '../helpers/cli';
 
 // The sandbox's commands as a newcomer mistypes them: each mistake ends the command with a non-zero
-// exit code and a message that says what is wrong and what to do, never a bare Node error.
+// exit code (2 for a flag refused as given, as for the bridge's configuration) and a message that says what is wrong and what to do, never a bare Node error.
 
 let taken: Server;
 let port: number;
@@ -29,7 +29,7 @@ describe.each([
   it('refuses a port out of range with a usage error', async () => {
     for (const bad of ['70000', '-1', 'abc', '1.5']) {
       const cli = runCli([...command, '--port', bad]);
-      expect(await cli.exited()).toBe(1);
+      expect(await cli.exited()).toBe(2);
       expect(cli.output()).toContain(`error: option '--port <n>' argument '${bad}' is invalid. expected a port number, 0..65535 (0: any free port)`);
     }
   });
@@ -48,7 +48,7 @@ describe('pandev-bitbucket sim', () => {
   it.each([['cloud'], ['datacenter']])('sim %s refuses a repository count that is not a whole number from 1 to 1000', async (edition) => {
     for (const bad of ['0', '100000', '1.5']) {
       const { code, output } = await outcome([edition, '--repositories', bad]);
-      expect({ bad, code }).toEqual({ bad, code: 1 });
+      expect({ bad, code }).toEqual({ bad, code: 2 });
       expect(output).toContain(`error: option '--repositories <n>' argument '${bad}' is invalid. expected a whole number from 1 to 1000`);
     }
   }, 60_000);
@@ -80,14 +80,14 @@ describe('pandev-bitbucket start', () => {
   it('refuses a repository count that is not a whole number from 1 to 1000 with a usage error', async () => {
     for (const bad of ['1.5', '0', '100000', 'abc']) {
       const { code, output } = await outcome(['--repositories', bad]);
-      expect({ bad, code }).toEqual({ bad, code: 1 });
+      expect({ bad, code }).toEqual({ bad, code: 2 });
       expect(output).toContain(`error: option '--repositories <n>' argument '${bad}' is invalid. expected a whole number from 1 to 1000`);
     }
   }, 60_000);
 
   it('refuses a settings page port out of range with a usage error', async () => {
     const { code, output } = await outcome(['--page-port', '70000']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(output).toContain(`error: option '--page-port <n>' argument '70000' is invalid. expected a port number, 0..65535 (0: any free port)`);
   });
 });
