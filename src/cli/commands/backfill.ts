@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runBackfill } from '../../bridge/backfill';
+import { plural } from '../../core/words';
 import { action, configFrom, EXIT, stopSignals, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 
 // `pandev-bitbucket backfill`: one pass, wait for PanDev to take it, exit (0 when all was delivered or
@@ -37,9 +38,9 @@ export function registerBackfill(program: Command): void {
         if (result.stopped) {
           // No "deliveries found": a repository cut short does not count what it staged (that is in the outbox).
           const read = pass.repositories ? `${pass.repositories - pass.stopped - pass.failed} of ${pass.repositories} repositories read to the end (${pass.failed} failed)` : 'no repository listed yet';
-          console.log(`stopped by ${stops.received() ?? 'a signal'} before the backfill was done: ${read}, ${result.delivered} delivered, ${result.pending} deliveries waiting in the outbox, ${pass.skipped} pull requests skipped. Nothing is lost: run \`pandev-bitbucket backfill\` again (or start \`pandev-bitbucket bridge\`) and it resumes where this one stopped`);
+          console.log(`stopped by ${stops.received() ?? 'a signal'} before the backfill was done: ${read}, ${result.delivered} delivered, ${plural(result.pending, 'delivery', 'deliveries')} waiting in the outbox, ${plural(pass.skipped, 'pull request')} skipped. Nothing is lost: run \`pandev-bitbucket backfill\` again (or start \`pandev-bitbucket bridge\`) and it resumes where this one stopped`);
         } else {
-          console.log(`${pass.repositories} repositories polled (${pass.failed} failed), ${pass.staged} deliveries found, ${result.delivered} delivered, ${pass.skipped} pull requests skipped`);
+          console.log(`${plural(pass.repositories, 'repository', 'repositories')} polled (${pass.failed} failed), ${plural(pass.staged, 'delivery', 'deliveries')} found, ${result.delivered} delivered, ${plural(pass.skipped, 'pull request')} skipped`);
         }
         // Said after a stop too: running it again, all a stop asks for, sends nothing while paused.
         if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);

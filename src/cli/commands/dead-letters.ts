@@ -3,6 +3,7 @@ import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '..
 import { listDead, replayDead } from '../../bridge/cli/dead-letters';
 import { stateDbPath } from '../../bridge/config/load';
 import { openExistingStore } from '../../bridge/state/open-existing';
+import { plural } from '../../core/words';
 
 // `pandev-bitbucket dead-letters list|replay`: deliveries that failed for good, with their reasons;
 // replay puts them back in the outbox with a fresh attempt budget and delivers them now.
@@ -17,7 +18,7 @@ export function registerDeadLetters(program: Command): void {
         const letters = await listDead(store);
         if (flags.json) console.log(JSON.stringify(letters, null, 2));
         else if (!letters.length) console.log('no dead letters');
-        else for (const l of letters) console.log(`${l.id}  ${new Date(l.deadAt).toISOString()}  ${l.eventKey}  ${l.repository}  after ${l.attempts} attempts\n    ${l.reason}`);
+        else for (const l of letters) console.log(`${l.id}  ${new Date(l.deadAt).toISOString()}  ${l.eventKey}  ${l.repository}  after ${plural(l.attempts, 'attempt')}\n    ${l.reason}`);
         return EXIT.ok;
       } finally {
         store.close();

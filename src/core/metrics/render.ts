@@ -1,5 +1,6 @@
 import type { CardModel, CardRow } from '../../contract/card';
 import { band, deploymentFrequencyBand } from './bands';
+import { plural } from '../words';
 import { COMMENT_MARKER } from './marker';
 import { DAY_SECONDS, type Duration } from './figures';
 import type { LeadTime, PullRequestMetrics, Size } from './pull-request';
@@ -119,10 +120,6 @@ function repositoryRows(repo: RepositoryMetrics): CardRow[] {
       value: `${formatDuration(rt.seconds)}, median of ${plural(rt.recoveries, 'recovery', 'recoveries')}${rt.unrecovered > 0 ? `, ${rt.unrecovered} not recovered yet` : ''}`,
     },
   ];
-}
-
-function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
 }
 
 function round1(value: number): string {
