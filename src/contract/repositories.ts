@@ -59,6 +59,7 @@ export type BackfillState = 'queued' | 'running' | 'done' | 'cancelled' | 'faile
 
 export interface BackfillView {
   state: BackfillState;
+  /** Pull requests of the window replayed so far, and how many the window holds once they are listed. */
   done: number;
   total?: number;
   etaSeconds?: number;

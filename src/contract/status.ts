@@ -5,9 +5,27 @@ import type { BackfillView } from './repositories';
 
 export type ConnectionState = 'connected' | 'needs-attention' | 'disconnected';
 
+/**
+ * Why the pipeline left an event out on purpose, as `droppedBy`, the logs and the bridge's
+ * `status --json` name it; the page says each in words. Counts kept from an older version may hold
+ * codes no longer made, so `droppedBy` stays keyed by any string.
+ */
+export type DropReason =
+  | 'self-generated'
+  | 'not-activated'
+  | 'repository-not-selected'
+  | 'invalid-event'
+  | 'reviewer-unchanged'
+  | 'reviewer-cleared-prior-unknown'
+  | 'covered-by-reconciliation'
+  | 'own-comment'
+  | 'source-gone';
+
 export interface DeliveryCounts {
   delivered: number;
+  /** Attempts that failed and were tried again: one delivery may count several times. */
   retried: number;
+  /** Times a delivery became a dead letter, a replayed one that failed again as well. */
   dead: number;
   dropped: number;
   droppedBy: Record<string, number>;

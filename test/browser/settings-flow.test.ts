@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { data, settingsCaller } from '../e2e/settings-helpers';
 import { browserSandbox, saveConnection, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
 
 // Issue 3, the admin's whole journey offline, in a real browser: connect PanDev, check, activate,
@@ -6,6 +7,7 @@ import { browserSandbox, saveConnection, screenshot, seriousViolations, type Bro
 
 let env: BrowserSandbox;
 let tab: Page;
+const call = settingsCaller(() => env.sb);
 beforeAll(async () => {
   env = await browserSandbox({ simulator: { repositories: 6, pullRequestsPerRepository: 2 } });
   tab = await env.open();
@@ -64,8 +66,20 @@ it('shows the deliveries that arrived, each repository\'s last event, and backfi
   await tab.getByTestId('deliveries').filter({ hasText: /[1-9]\d* delivered/ }).waitFor();
   await tab.getByText('Last sync').waitFor();
   const kept = [...sb.simulator.model.repositories.values()][1]!;
-  await tab.getByTestId(`repository-${kept.slug}`).getByText(/^(pullrequest|repo|pandev):\w+, (just now|\d+ (min|h|d) ago)$/).waitFor();
+  // In words, not the webhook key: the pull request opened last, or the push of its branch.
+  await tab.getByTestId(`repository-${kept.slug}`).getByText(/^(pull request created|push), (just now|\d+ (min|h|d) ago)$/).waitFor();
   await screenshot(tab, 'settings-page.png');
+});
+
+it('says why events were dropped, and what a finished backfill counted, in words', async () => {
+  // The deselected repository's pull request was dropped by the pipeline as `repository-not-selected`.
+  await tab.getByTestId('deliveries').filter({ hasText: /\(.*\b\d+ for repositories not selected\b.*\)/ }).waitFor();
+  expect(await tab.getByTestId('deliveries').innerText()).not.toMatch(/[a-z]+-[a-z]+-[a-z]+/);
+  const kept = [...env.sb.simulator.model.repositories.values()][1]!;
+  const row = data(await call('repositories/list', { search: kept.slug })).items.find((r) => r.uuid === kept.uuid)!;
+  expect(row.backfill?.state).toBe('done');
+  const { done } = row.backfill!;
+  await tab.getByTestId(`repository-${kept.slug}`).locator('td').nth(2).getByText(`done: ${done} pull request${done === 1 ? '' : 's'}`, { exact: true }).waitFor();
 });
 
 it('has no serious or critical accessibility violations', async () => {

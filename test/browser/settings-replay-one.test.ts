@@ -3,6 +3,7 @@ import { secretKeys } from '../../src/core/config/settings';
 import { connectApp } from '../../src/sandbox/sandbox';
 import { hostStores } from '../../src/sandbox/host-store';
 import { data, settingsCaller } from '../e2e/settings-helpers';
+import { eventWords } from '../../static/settings/src/words';
 import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // Replaying one dead letter says what became of it (sent again, or gone already because someone else
@@ -38,9 +39,9 @@ async function shownFirst() {
   const letters = data(await call('deadLetters/list', {})).items;
   await rows().nth(letters.length - 1).waitFor();
   const first = rows().first();
-  const [eventKey, repository] = await Promise.all([first.locator('td').nth(0).innerText(), first.locator('td').nth(1).innerText()]);
-  const letter = letters.find((item) => item.eventKey === eventKey && item.repository === repository)!;
-  return { letter, count: letters.length, row: rows().filter({ hasText: eventKey }).filter({ hasText: repository }) };
+  const [event, repository] = await Promise.all([first.locator('td').nth(0).innerText(), first.locator('td').nth(1).innerText()]);
+  const letter = letters.find((item) => eventWords(item.eventKey) === event && item.repository === repository)!;
+  return { letter, count: letters.length, row: rows().filter({ hasText: event }).filter({ hasText: repository }) };
 }
 
 it('says a replayed letter was sent again, and keeps the focus there', async () => {
@@ -48,11 +49,11 @@ it('says a replayed letter was sent again, and keeps the focus there', async () 
   const { letter, count, row } = await shownFirst();
   await row.getByRole('button', { name: 'Replay' }).focus();
   await tab.keyboard.press('Enter');
-  await tab.getByRole('status').filter({ hasText: `${letter.eventKey} of ${letter.repository} sent again.` }).waitFor();
+  await tab.getByRole('status').filter({ hasText: `The ${eventWords(letter.eventKey)} event of ${letter.repository} was sent again.` }).waitFor();
   // Its row goes with the list's refresh, which may come a moment after the answer.
   await rows().nth(count - 1).waitFor({ state: 'detached' });
   expect(await rows().count()).toBe(count - 1);
-  expect(await focused()).toContain(`${letter.eventKey} of ${letter.repository} sent again.`);
+  expect(await focused()).toContain(`The ${eventWords(letter.eventKey)} event of ${letter.repository} was sent again.`);
 });
 
 it('says when the letter was replayed meanwhile from elsewhere', async () => {
@@ -60,5 +61,5 @@ it('says when the letter was replayed meanwhile from elsewhere', async () => {
   // Another admin, in another tab, replays it first.
   data(await call('deadLetters/replay', { id: letter.id }));
   await row.getByRole('button', { name: 'Replay' }).click();
-  await tab.getByRole('status').filter({ hasText: `${letter.eventKey} of ${letter.repository} was no longer a dead letter` }).waitFor();
+  await tab.getByRole('status').filter({ hasText: `The ${eventWords(letter.eventKey)} event of ${letter.repository} was no longer a dead letter` }).waitFor();
 });

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DropReason } from '../../contract/status';
 import { DeliveryStats, type Outcome } from '../../core/deliver/stats';
 import type { Clock, KeyValueStore } from '../../core/ports';
 
@@ -50,7 +51,7 @@ export class MeteredStats extends DeliveryStats {
     super(store, clock);
   }
 
-  override count(outcome: Outcome, reason?: string): void {
+  override count(outcome: Outcome, reason?: DropReason): void {
     this.counter.inc({ outcome });
     super.count(outcome, reason);
   }

@@ -39,7 +39,7 @@ export const BackfillRecord = z.object({
   cursor: z.object({ phase: z.string(), next: z.string().optional(), page: z.number().int().optional() }).optional(),
   /** When the pull-request list began to be read (see phases/activity.ts). */
   listedAt: z.number().optional(),
-  /** Units of work done (pull requests, commits, …) and, once known, the total. */
+  /** Pull requests replayed and, once the list is read, how many the window holds (the page says so). */
   done: z.number().int().default(0),
   total: z.number().int().optional(),
   /** Bitbucket requests this backfill has made: its own pace, for the time left. */

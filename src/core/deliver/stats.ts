@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { DropReason } from '../../contract/status';
 import type { Clock, KeyValueStore } from '../ports';
 
 // Delivery outcomes per hour, for the status page ("deliveries of the last 24 hours by outcome").
@@ -32,7 +33,8 @@ export class DeliveryStats {
 
   private lastFlush = 0;
 
-  count(outcome: Outcome, reason?: string): void {
+  /** `reason`: a known code only, so the settings page has words for every one it can be shown. */
+  count(outcome: Outcome, reason?: DropReason): void {
     const hour = hourBucket(this.clock.now());
     if (hour !== this.hour) {
       this.hour = hour;

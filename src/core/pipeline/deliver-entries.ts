@@ -1,3 +1,4 @@
+import type { DropReason } from '../../contract/status';
 import { endpointFor, ingestPaths } from '../change/event-keys';
 import { BitbucketError, errorMessage } from '../errors';
 import { attemptDelivery } from '../deliver/attempt';
@@ -136,7 +137,7 @@ interface Step {
   wait?: { seconds: number; reason: string };
   /** Held back by a long Retry-After, not attempted: no retry to count. */
   held?: true;
-  dropReason?: string;
+  dropReason?: DropReason;
   comments?: CommentTask[];
 }
 

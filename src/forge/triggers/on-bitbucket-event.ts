@@ -1,3 +1,4 @@
+import type { DropReason } from '../../contract/status';
 import { changeFromForgeEvent, ForgeEventHeader } from '../../core/change/forge-events';
 import { settingsStore } from '../../core/config/settings';
 import { outboxStore } from '../../core/deliver/outbox';
@@ -16,7 +17,7 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
   const header = ForgeEventHeader.safeParse(event);
   const eventType = header.success ? header.data.eventType : 'unknown';
   const repository = header.success ? header.data.repository?.uuid : undefined;
-  const drop = (reason: string, detail: string) => dropEvent(reason, detail, eventType, repository);
+  const drop = (reason: DropReason, detail: string) => dropEvent(reason, detail, eventType, repository);
   try {
     if (header.success && header.data.selfGenerated) return drop('self-generated', 'the app caused this event itself');
     const settings = settingsStore(forgeStore, forgeSecrets);
@@ -41,9 +42,9 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
 // Expected drops (the app's own events, unselected repositories) can be most events of a workspace:
 // they are counted, at most one write per instance every half minute. Malformed events are rare and
 // worth a look: each is also kept with its detail.
-const EXPECTED = new Set(['self-generated', 'not-activated', 'repository-not-selected']);
+const EXPECTED = new Set<DropReason>(['self-generated', 'not-activated', 'repository-not-selected']);
 
-async function dropEvent(reason: string, detail: string, eventType: string, repository: string | undefined): Promise<void> {
+async function dropEvent(reason: DropReason, detail: string, eventType: string, repository: string | undefined): Promise<void> {
   log.info({ reason, detail, eventType, repository }, 'event dropped on purpose');
   const { stats } = forgeContext();
   stats.count('dropped', reason);

@@ -1,13 +1,13 @@
 import ProgressBar from '@atlaskit/progress-bar';
 import type { BackfillView } from '../../../src/contract/repositories';
-import { duration } from './format';
+import { duration, plural } from './format';
 import { styles } from './styles';
 
 // One repository's backfill: a bar while it runs, its state otherwise.
 
 export function BackfillProgress({ backfill, name }: { backfill: BackfillView; name: string }) {
   const { state, done, total, etaSeconds, error } = backfill;
-  if (state === 'done') return <div><span style={styles.subtle}>done ({done})</span><Skipped backfill={backfill} /></div>;
+  if (state === 'done') return <div><span style={styles.subtle}>done: {plural(done, 'pull request')}</span><Skipped backfill={backfill} /></div>;
   if (state === 'cancelled') return <span style={styles.subtle}>cancelled</span>;
   if (state === 'gone') return <span style={styles.subtle}>skipped: deleted in Bitbucket</span>;
   if (state === 'failed') return <span style={styles.error}>failed{error ? `: ${error}` : ''}</span>;
@@ -15,7 +15,7 @@ export function BackfillProgress({ backfill, name }: { backfill: BackfillView; n
     <div style={{ minWidth: 140 }}>
       <ProgressBar ariaLabel={`Backfill of ${name}`} value={total ? done / total : 0} isIndeterminate={state === 'running' && !total} />
       <span style={styles.help}>
-        {state === 'queued' ? 'queued' : `${done}${total ? ` of ${total}` : ''}`}
+        {state === 'queued' ? 'queued' : total ? `${done.toLocaleString('en')} of ${plural(total, 'pull request')}` : plural(done, 'pull request')}
         {etaSeconds ? ` · about ${duration(etaSeconds)} left` : ''}
       </span>
       <Skipped backfill={backfill} />

@@ -5,6 +5,7 @@ import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
 import { plural } from './format';
 import { styles } from './styles';
+import { eventWords } from './words';
 
 // Deliveries PanDev did not take, with the reason, and a way to send them again once fixed: one by
 // one, or all of them in calls of a few seconds each, with the count so far.
@@ -14,9 +15,9 @@ interface Listed {
   cursor?: string;
 }
 
-/** The replay's answer for one letter, as the page says it after the letter's event and repository. */
+/** The replay's answer for one letter, as the page says it after "The <event> event of <repository>". */
 const OUTCOME = {
-  queued: 'sent again.',
+  queued: 'was sent again.',
   'already-delivered': 'had reached PanDev already: nothing was sent again.',
   'not-found': 'was no longer a dead letter (replayed already, perhaps from another tab): nothing was sent again.',
 } as const;
@@ -75,7 +76,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     const result = await api.replay(item.id);
     setBusy(undefined);
     if (!result.ok) setActionError(result.error.message);
-    else setReplayedOne(`${item.eventKey} of ${item.repository} ${OUTCOME[result.data.outcome]}`);
+    else setReplayedOne(`The ${eventWords(item.eventKey)} event of ${item.repository} ${OUTCOME[result.data.outcome]}`);
     await load();
     onChanged();
   }
@@ -154,7 +155,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
         <tbody>
           {listed.items.map((item) => (
             <tr key={item.id}>
-              <td style={styles.td}>{item.eventKey}</td>
+              <td style={styles.td}>{eventWords(item.eventKey)}</td>
               <td style={{ ...styles.td, ...styles.wrap }}>{item.repository}</td>
               <td style={{ ...styles.td, ...styles.wrap }}>{item.reason}</td>
               <td style={styles.td}>{new Date(item.deadAt).toLocaleString()}</td>

@@ -6,6 +6,7 @@ import type { Input } from './api';
 import { BackfillProgress } from './BackfillProgress';
 import { ago } from './format';
 import { styles } from './styles';
+import { eventWords } from './words';
 
 // The rows of one page, under a heading row per project (the list comes sorted by project); the
 // heading's checkbox selects or deselects the whole project, across pages.
@@ -53,7 +54,7 @@ function Row({ row, busy, onSelect, onPrComments }: { row: RepositoryRow } & Omi
       <td style={{ ...styles.td, ...styles.wrap }}>
         <Checkbox label={row.name} isChecked={row.selected} isDisabled={busy} onChange={() => onSelect({ scope: 'repositories', repositories: [row.uuid], selected: !row.selected })} />
       </td>
-      <td style={styles.td}>{row.lastEvent ? <span title={new Date(row.lastEvent.at).toLocaleString()}>{row.lastEvent.key}, {ago(row.lastEvent.at)}</span> : <span style={styles.subtle}>none yet</span>}</td>
+      <td style={styles.td}>{row.lastEvent ? <span title={new Date(row.lastEvent.at).toLocaleString()}>{eventWords(row.lastEvent.key)}, {ago(row.lastEvent.at)}</span> : <span style={styles.subtle}>none yet</span>}</td>
       <td style={styles.td}>{row.backfill ? <BackfillProgress backfill={row.backfill} name={row.name} /> : <span style={styles.subtle}>—</span>}</td>
       <td style={styles.td}>
         <div style={styles.row}>

@@ -5,6 +5,7 @@ import type { StatusView } from '../../../src/contract/status';
 import { BackfillProgress } from './BackfillProgress';
 import { ago, duration, plural } from './format';
 import { styles } from './styles';
+import { droppedWords } from './words';
 
 // Status: the badge, and the facts behind it.
 
@@ -19,7 +20,7 @@ const notStarted = (state: StatusView['state']) => (state === 'disconnected' ? '
 
 export function StatusPanel({ status }: { status: StatusView }) {
   const { deliveries, backfill } = status;
-  const dropped = Object.entries(deliveries.droppedBy).map(([reason, n]) => `${n} ${reason}`).join(', ');
+  const dropped = Object.entries(deliveries.droppedBy).map(([reason, n]) => droppedWords(reason, n)).join(', ');
   return (
     <div style={styles.stack} data-testid="status">
       <div style={styles.row}>
