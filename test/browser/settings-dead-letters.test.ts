@@ -2,14 +2,17 @@ import type { Page } from 'playwright-core';
 import { secretKeys } from '../../src/core/config/settings';
 import { connectApp } from '../../src/sandbox/sandbox';
 import { hostStores } from '../../src/sandbox/host-store';
+import { data, settingsCaller } from '../e2e/settings-helpers';
 import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // More dead letters than one storage query returns: the page shows 20, Show more brings the rest, and
-// Replay all sends every one again, saying how far it got.
+// Replay all sends every one again, saying how far it got. A replay that fails again is a second
+// burial in the day's count, not a second letter.
 
 let env: BrowserSandbox;
 let tab: Page;
 let dead = 0;
+const call = settingsCaller(() => env.sb);
 beforeAll(async () => {
   env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 0 } });
   const { sb } = env;
@@ -39,6 +42,22 @@ it('shows 20 and brings the rest with Show more', async () => {
   await tab.getByTestId('status').getByText(`${dead} deliveries could not be delivered`, { exact: false }).waitFor();
 });
 
+it('replayed while PanDev still refuses, counts each burial for the day and each letter once', async () => {
+  const { sb } = env;
+  const before = data(await call('status/get', {})).deliveries.dead;
+  await tab.getByRole('button', { name: 'Replay all' }).click();
+  await tab.getByTestId('replay-progress').filter({ hasText: `Replayed: ${dead} deliveries sent again.` }).waitFor();
+  await sb.settle();
+  // Every letter failed again: at least one more burial each for the day (a delivery staged twice at
+  // once can be buried twice), and still one letter each, so the day counts more than the list holds.
+  const status = data(await call('status/get', {}));
+  expect(status.deliveries.dead).toBeGreaterThanOrEqual(before + dead);
+  expect(status.deadLetters.count).toBe(dead);
+  await tab.reload();
+  await tab.getByTestId('dead-letter-count').filter({ hasText: `${dead} waiting for a replay` }).waitFor();
+  await tab.getByTestId('deliveries').filter({ hasText: `${status.deliveries.dead} times a delivery became a dead letter (counted each time: one sent again that fails again counts again)` }).waitFor();
+});
+
 it('replays them all once the cause is fixed, and says how many', async () => {
   const { sb } = env;
   await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
@@ -46,5 +65,6 @@ it('replays them all once the cause is fixed, and says how many', async () => {
   await tab.getByTestId('replay-progress').filter({ hasText: `Replayed: ${dead} deliveries sent again.` }).waitFor();
   await tab.getByText('No dead letters', { exact: false }).waitFor();
   await sb.settle();
+  await tab.getByTestId('dead-letter-count').filter({ hasText: 'none waiting' }).waitFor();
   expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created')).toHaveLength(15);
 });

@@ -16,6 +16,15 @@ const badge = {
 } as const;
 
 /** No backfill yet: before the activation it waits for it; after, only a repository selected later starts one. */
+/**
+ * The day's count is of burials, the Dead letters row of letters waiting now: a delivery sent again
+ * (replayed, or found again by another source) that fails again is buried twice, one replayed and
+ * delivered waits no more, so the two differ and each says which it is.
+ */
+function buriedText(times: number): string {
+  return `${plural(times, 'time', 'times')} a delivery became a dead letter${times ? ' (counted each time: one sent again that fails again counts again)' : ''}`;
+}
+
 const notStarted = (state: StatusView['state']) => (state === 'disconnected' ? 'not started (it starts on activation)' : 'none yet: a repository selected from now on gets one');
 
 export function StatusPanel({ status }: { status: StatusView }) {
@@ -39,10 +48,10 @@ export function StatusPanel({ status }: { status: StatusView }) {
         <dd style={{ margin: 0 }}>{status.lastSync ? `${ago(status.lastSync.at)} (${status.lastSync.source === 'delivery' ? 'a delivery to PanDev' : 'a reconciliation pass'})` : 'never'}</dd>
         <dt style={styles.label}>Last 24 hours</dt>
         <dd style={{ margin: 0 }} data-testid="deliveries">
-          {deliveries.delivered} delivered · {deliveries.retried} retried · {deliveries.dead} dead · {deliveries.dropped} dropped on purpose{dropped ? ` (${dropped})` : ''}
+          {deliveries.delivered.toLocaleString('en')} delivered · {plural(deliveries.retried, 'retry', 'retries')} · {buriedText(deliveries.dead)} · {deliveries.dropped.toLocaleString('en')} dropped on purpose{dropped ? ` (${dropped})` : ''}
         </dd>
         <dt style={styles.label}>Dead letters</dt>
-        <dd style={{ margin: 0 }}>{status.deadLetters.count}{status.deadLetters.more ? '+' : ''}</dd>
+        <dd style={{ margin: 0 }} data-testid="dead-letter-count">{status.deadLetters.count ? `${status.deadLetters.count.toLocaleString('en')}${status.deadLetters.more ? '+' : ''} waiting for a replay` : 'none waiting'}</dd>
         <dt style={styles.label}>Backfill</dt>
         <dd style={{ margin: 0 }}>
           {backfill.repositories === 0 ? notStarted(status.state) : `${backfill.finished} of ${plural(backfill.repositories, 'repository', 'repositories')} done${backfill.etaSeconds ? `, about ${duration(backfill.etaSeconds)} left` : ''}`}
