@@ -145,5 +145,5 @@ it('summarises status: badge, selected count, last sync, last 24 hours, dead let
   await sb.settle();
   const after = data(await call('status/get'));
   expect(after).toMatchObject({ state: 'needs-attention', lastSync: { source: 'reconciliation' }, deadLetters: { count: 1, more: false } });
-  expect(after.reasons).toEqual([expect.stringMatching(/^1 deliveries could not be delivered: see Dead letters/)]);
+  expect(after.reasons).toEqual([expect.stringMatching(/^1 delivery could not be delivered: see Dead letters/)]);
 });

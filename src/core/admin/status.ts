@@ -75,7 +75,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     if (check?.result?.ok === false) reasons.push('The last connection check failed: see Connection.');
     // With all selected, an empty workspace's first repository is forwarded as soon as it is made.
     if (selection?.selected === 0 && !(selection.mode === 'all' && selection.repositories === 0)) reasons.push('No repository is selected: nothing is forwarded.');
-    if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} deliveries could not be delivered: see Dead letters, fix the cause and replay them.`);
+    if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} ${deadLetters.count === 1 && !deadLetters.more ? 'delivery' : 'deliveries'} could not be delivered: see Dead letters, fix the cause and replay them.`);
     if (failedBackfills) reasons.push(`The backfill of ${failedBackfills} ${failedBackfills === 1 ? 'repository' : 'repositories'} failed: see Backfill.`);
   }
   return {
