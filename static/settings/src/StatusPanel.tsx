@@ -22,7 +22,8 @@ const badge = {
  * delivered waits no more, so the two differ and each says which it is.
  */
 function buriedText(times: number): string {
-  return `${plural(times, 'time', 'times')} a delivery became a dead letter${times ? ' (counted each time: one sent again that fails again counts again)' : ''}`;
+  if (!times) return 'no delivery became a dead letter';
+  return `${plural(times, 'time', 'times')} a delivery became a dead letter (counted each time: one sent again that fails again counts again)`;
 }
 
 const notStarted = (state: StatusView['state']) => (state === 'disconnected' ? 'not started (it starts on activation)' : 'none yet: a repository selected from now on gets one');
