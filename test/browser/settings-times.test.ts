@@ -31,6 +31,6 @@ it('rounds a backfill\'s time left to whole minutes and hours', async () => {
   tab = await env.open();
   const left = (slug: string) => tab.getByTestId(`repository-${slug}`).locator('td').nth(2);
   await left(a!.slug).getByText(/left$/).waitFor();
-  expect(await left(a!.slug).innerText()).toContain('10 of 100 · about 2 h left');
-  expect(await left(b!.slug).innerText()).toContain('10 of 100 · about 1 h left');
+  expect(await left(a!.slug).innerText()).toContain('10 of 100 pull requests · about 2 h left');
+  expect(await left(b!.slug).innerText()).toContain('10 of 100 pull requests · about 1 h left');
 });
