@@ -15,7 +15,6 @@ const badge = {
   disconnected: { appearance: 'removed', text: 'Disconnected' },
 } as const;
 
-/** No backfill yet: before the activation it waits for it; after, only a repository selected later starts one. */
 /**
  * The day's count is of burials, the Dead letters row of letters waiting now: a delivery sent again
  * (replayed, or found again by another source) that fails again is buried twice, one replayed and
@@ -26,6 +25,7 @@ function buriedText(times: number): string {
   return `${plural(times, 'time', 'times')} a delivery became a dead letter (counted each time: one sent again that fails again counts again)`;
 }
 
+/** No backfill yet: before the activation it waits for it; after, only a repository selected later starts one. */
 const notStarted = (state: StatusView['state']) => (state === 'disconnected' ? 'not started (it starts on activation)' : 'none yet: a repository selected from now on gets one');
 
 export function StatusPanel({ status }: { status: StatusView }) {
