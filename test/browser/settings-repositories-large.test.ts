@@ -49,9 +49,12 @@ it('shows how far the reading has come, keeps it when a step fails, and goes on 
 it('selects and searches over the whole list once it is read', async () => {
   await tab.getByRole('button', { name: 'Deselect all', exact: true }).click();
   await tab.getByTestId('selection-summary').filter({ hasText: '0 of 2,000 repositories selected.' }).waitFor();
+  expect(await tab.getByTestId('select-all-scope').count()).toBe(0);
   // A repository Bitbucket listed on its last page.
   const last = [...env.sb.simulator.model.repositories.values()].at(-1)!;
   await tab.getByLabel('Search repositories').fill(last.slug);
+  // Beside a search the two buttons say they still act on the whole workspace, as the next click shows.
+  await tab.getByTestId('select-all-scope').filter({ hasText: 'act on the whole workspace, not only the repositories the search shows' }).waitFor();
   const row = tab.getByTestId(`repository-${last.slug}`);
   await row.getByText(last.name, { exact: true }).click();
   await tab.getByTestId('selection-summary').filter({ hasText: '1 of 2,000 repositories selected.' }).waitFor();

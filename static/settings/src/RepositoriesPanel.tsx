@@ -142,6 +142,8 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
         <Button onClick={() => void select({ scope: 'all', selected: true })} isDisabled={busy || selection.selected === selection.repositories}>Select all</Button>
         <Button onClick={() => void select({ scope: 'all', selected: false })} isDisabled={busy || selection.selected === 0}>Deselect all</Button>
       </div>
+      {/* Beside a search, "all" could read as the matches: deselecting the workspace by mistake stops its forwarding. */}
+      {search.trim() && <span style={styles.help} data-testid="select-all-scope">Select all and Deselect all act on the whole workspace, not only the repositories the search shows.</span>}
       <Field id="search" label="Search repositories" type="search" value={search} onChange={setSearch} placeholder="Name, slug or project" width={360}
         help={`Listed from Bitbucket ${ago(page.fetchedAt)}.`} after={<Button onClick={() => void load({ refresh: true })} isDisabled={!!loading && !problem}>Refresh list</Button>} />
       {actionProblem && <ErrorBanner title="That change did not work"><p>{actionProblem}</p></ErrorBanner>}
