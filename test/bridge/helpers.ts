@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/bridge/config/load';
 import type { BridgeConfig } from '../../src/bridge/config/schema';
 import { bridgeLogger, type BridgeLogger } from '../../src/bridge/ops/logger';
-import { startBridge } from '../../src/bridge/runner';
+import { startBridge, type StartOptions } from '../../src/bridge/runner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
 import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from '../../src/sandbox/cloud-sim';
@@ -112,8 +112,8 @@ export function quietLogger(lines: string[] = []): BridgeLogger {
 }
 
 /** A bridge in this process whose passes the test drives. */
-export async function inProcessBridge(config: BridgeConfig, lines: string[] = []) {
-  return startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1 });
+export async function inProcessBridge(config: BridgeConfig, lines: string[] = [], options: Pick<StartOptions, 'clock'> = {}) {
+  return startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1, ...options });
 }
 
 /** One manual pass, and its deliveries handed to PanDev. */

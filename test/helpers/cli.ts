@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 
 // `pandev-bitbucket <command>` as a child process, the way a user starts it: its output collected,
@@ -40,4 +40,13 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
     },
     kill: (signal) => void child.kill(signal),
   };
+}
+
+/** A command that ends on its own (`status`, `check`), its stdout and stderr apart and its exit code; only PATH of the test's own environment. */
+export function runCommand(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }
