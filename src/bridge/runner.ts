@@ -11,6 +11,7 @@ import { startOpsServer, type OpsServer } from './ops/server';
 import { trackBackfill } from './poll/backfill-progress';
 import { recordListing } from './poll/listing';
 import { holdState } from './state/owner';
+import { webhookRecorder } from './webhooks/activity';
 import { keyedLock } from './util/keyed-lock';
 
 // `pandev-bitbucket bridge`: resume what the outbox holds, serve health, metrics and webhooks, and poll
@@ -115,6 +116,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const startedAt = Date.now();
   const waiters: Array<(summary: PassSummary) => void> = [];
 
+  // What `status` says of the webhooks; kept by the bridge that serves them, not by a command beside it.
+  const webhooks = edition.webhook && options.serve !== false ? await webhookRecorder({ store: bridge.store, clock: bridge.ctx.clock, log, enabled: Boolean(config.bridge.webhookSecret) }) : undefined;
   // Listen before resuming anything: a port that is taken must end the start with nothing running,
   // not leave a process that retries the outbox with no health check, webhooks or polling.
   const ops: OpsServer = options.serve === false ? { url: '', webhookUrl: '', close: async () => undefined } : await startOpsServer({
@@ -125,6 +128,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     log,
     track,
     ...(edition.webhook ? { webhook: edition.webhook } : {}),
+    ...(webhooks ? { webhookAnswered: webhooks.answered } : {}),
     health: () => {
       const ok = !stopping && !stale({ now: Date.now(), startedAt, lastPassAt: lastPass?.finishedAt, passRunning: running, lastAnswerAt: bridge.metrics.lastAnswer.at, pollSeconds: config.bridge.pollSeconds, budgetWaitUntil: bridge.metrics.budgetWait.until });
       const budgetWait = bridge.metrics.budgetWait.until > Date.now() ? { budgetWaitUntil: new Date(bridge.metrics.budgetWait.until).toISOString() } : {};
@@ -196,6 +200,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
         await backfill.counted();
         summary.staged += outcome.staged;
         summary.skipped += outcome.skipped.length;
+        // Had the webhooks come, the poll would find their changes delivered already.
+        if (outcome.ok && outcome.staged > 0 && !outcome.firstPass) webhooks?.pollFound();
         if (outcome.ok) bridge.metrics.lastPoll.set({ repository: target.name }, Date.now() / 1000);
         else if (outcome.stopped) summary.stopped++;
         else summary.failed++;
@@ -275,6 +281,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     // A pass run by hand (backfill, tests) ends before the state file closes under it.
     await current?.catch(() => undefined);
     await Promise.allSettled([...background]);
+    await webhooks?.close();
     await bridge.close();
     setup?.close();
     hold?.release();

@@ -8,6 +8,7 @@ import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { listingFailure } from '../poll/listing';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
+import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
 // What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
@@ -16,7 +17,7 @@ import type { SqliteStore } from '../state/sqlite-store';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended']),
+  kind: z.enum(['deliveries-paused', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -51,6 +52,8 @@ export const StatusReport = z.object({
    * pass reads each repository's whole list; null while it lists them by last update, as assumed.
    */
   pullRequestOrder: z.object({ byCreation: z.literal(true), repository: z.string(), seenAt: z.string() }).nullable(),
+  /** Data Center: whether webhooks are on, arrive, or are refused; null on Cloud. */
+  webhooks: WebhooksStatus,
 });
 export type StatusReport = z.infer<typeof StatusReport>;
 type Repository = StatusReport['repositories'][number];
@@ -103,6 +106,8 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   for (const notice of await recentNotices(store, now)) {
     attention.push({ kind: notice.kind, repository: notice.repository ?? names.get(notice.repositoryId) ?? null, repositoryId: notice.repositoryId, at: iso(notice.at), message: notice.message });
   }
+  const webhooks = await readWebhooks(store, now);
+  for (const item of webhooks.attention) attention.push({ ...item, repository: null, repositoryId: null });
   return {
     database: store.file,
     outbox,
@@ -112,6 +117,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     repositories,
     backfill: await readBackfill(store, now),
     pullRequestOrder: await pullRequestOrder(store),
+    webhooks: webhooks.webhooks,
   };
 }
 
@@ -149,6 +155,7 @@ export function formatStatus(report: StatusReport): string {
     `outbox      ${report.outbox} waiting`,
     `dead        ${report.deadLetters} (pandev-bitbucket dead-letters list)`,
     `last 24 h   ${report.last24h.delivered} delivered, ${report.last24h.retried} retried, ${report.last24h.dead} dead, ${report.last24h.dropped} dropped`,
+    ...webhookLines(report.webhooks),
     ...backfillLines(report.backfill),
     // Not for attention: nothing is lost, it only costs requests; but an operator wondering why should read it here.
     ...(report.pullRequestOrder

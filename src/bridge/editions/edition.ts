@@ -15,6 +15,8 @@ export interface PollOutcome {
   error?: string;
   /** Cut short by the bridge stopping: no failure (the cursor stays, the next start reads on). */
   stopped?: boolean;
+  /** Data Center: the repository's first pass (its backfill), whose changes no webhook was due to bring. */
+  firstPass?: boolean;
 }
 
 export interface PollTarget {

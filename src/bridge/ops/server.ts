@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/ports';
 import type { WebhookResult } from '../editions/edition';
+import type { WebhookAnswer } from '../webhooks/activity';
 
 // The bridge's listening ports. BRIDGE_LISTEN: GET /healthz for the orchestrator, GET /metrics for
 // Prometheus, and POST /webhooks/bitbucket for Data Center's webhooks. With BRIDGE_WEBHOOK_LISTEN the
@@ -36,6 +37,8 @@ export interface OpsServerOptions extends HostPort {
   registry: Registry;
   health(): { ok: boolean; detail: Record<string, unknown> };
   webhook?: (headers: Record<string, string | undefined>, raw: Buffer) => Promise<WebhookResult>;
+  /** Each webhook POST's answer, once sent (for `status`); must not throw. */
+  webhookAnswered?: (answer: WebhookAnswer) => void;
   track(work: Promise<unknown>): void;
   log: Logger;
 }
@@ -76,10 +79,14 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const handling = new Set<Promise<void>>();
   const serve = (routes: Routes): Server =>
     createServer(routes === 'ops' ? {} : WEBHOOK_TIMEOUTS, (req, res) => {
-      if (routes !== 'ops' && new URL(req.url ?? '/', 'http://bridge').pathname === '/webhooks/bitbucket') res.once('finish', () => answered.inc({ status: String(res.statusCode) }));
+      const isWebhook = routes !== 'ops' && new URL(req.url ?? '/', 'http://bridge').pathname === '/webhooks/bitbucket';
+      if (isWebhook) res.once('finish', () => answered.inc({ status: String(res.statusCode) }));
       const work = handle(req, res, options, receiving, routes).catch((error: unknown) => {
-        options.log.error({ error: error instanceof Error ? error.message : String(error), path: req.url }, 'ops request failed');
-        if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+        const message = error instanceof Error ? error.message : String(error);
+        options.log.error({ error: message, path: req.url }, 'ops request failed');
+        if (res.headersSent) return;
+        reply(res, 500, { error: 'internal error' });
+        if (isWebhook && req.method === 'POST' && options.webhook) options.webhookAnswered?.({ status: 500, reason: `the bridge failed on it (${message}); see its log`, eventKey: header(req, 'x-event-key') });
       });
       handling.add(work);
       void work.finally(() => handling.delete(work));
@@ -144,8 +151,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
     const raw = await readBody(req, receiving);
     if (raw === 'gone') return;
     const eventKey = header(req, 'x-event-key');
-    if (raw === 'oversize') return refuse(req, res, 413, `the body is over ${MAX_WEBHOOK_BYTES} bytes`, eventKey, options.log);
-    if (raw === 'busy') return refuse(req, res, 503, `webhook bodies still arriving hold the ${MAX_RECEIVING_BYTES} bytes the bridge reads at once; try again shortly`, eventKey, options.log);
+    if (raw === 'oversize') return refuse(req, res, 413, `the body is over ${MAX_WEBHOOK_BYTES} bytes`, eventKey, options);
+    if (raw === 'busy') return refuse(req, res, 503, `webhook bodies still arriving hold the ${MAX_RECEIVING_BYTES} bytes the bridge reads at once; try again shortly`, eventKey, options);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
     const result = await options.webhook(headers, raw);
     if (result.background) options.track(result.background);
@@ -153,7 +160,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OpsSer
     // page: every refusal is logged, or a payload the bridge cannot read goes unnoticed until PanDev
     // misses what only webhooks carry (deletions).
     if (result.status >= 400) refused(options.log, result.status, result.message, eventKey);
-    return reply(res, result.status, { message: result.message });
+    reply(res, result.status, { message: result.message });
+    options.webhookAnswered?.({ status: result.status, reason: result.message, eventKey });
+    return;
   }
   const served = routes === 'ops' ? 'GET /healthz, GET /metrics' : routes === 'webhooks' ? 'POST /webhooks/bitbucket' : 'GET /healthz, GET /metrics, POST /webhooks/bitbucket';
   reply(res, 404, { error: `not found: ${served}` });
@@ -217,10 +226,11 @@ function readBody(req: IncomingMessage, receiving: BytesBudget): Promise<Buffer 
 }
 
 /** Refused before its body was read: the answer, then the connection closes, as Node would otherwise read the unread rest to keep it alive. */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string, eventKey: string | undefined, log: Logger): void {
-  refused(log, status, error, eventKey);
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string, eventKey: string | undefined, options: OpsServerOptions): void {
+  refused(options.log, status, error, eventKey);
   res.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' });
   res.end(JSON.stringify({ error }), () => req.destroy());
+  options.webhookAnswered?.({ status, reason: error, eventKey });
 }
 
 /** Whoever reaches the port can send these: a line of bounded size each, not the sender's 16 KB header. */

@@ -42,6 +42,8 @@ export interface RepositoryPassResult {
   relist?: boolean;
   /** Cut short by the bridge stopping, which is no failure of the repository. */
   stopped?: boolean;
+  /** The repository's first pass (its backfill): what it staged is history, not news. */
+  firstPass?: boolean;
 }
 
 type Feed = 'pulls' | 'branches' | 'tags';
@@ -101,7 +103,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
       error: undefined,
     });
     const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
-    return { repository: name, ok: true, staged, skipped };
+    return { repository: name, ok: true, staged, skipped, ...(first ? { firstPass: true } : {}) };
   } catch (error) {
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
     if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
