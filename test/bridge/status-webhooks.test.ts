@@ -156,6 +156,27 @@ it('needs attention when webhooks are on but none arrived for over an hour while
   expect(arrived.code).toBe(0);
 });
 
+it('does not take a build status the poll finds for a change the webhooks missed: no webhook carries one', async () => {
+  const db = path.join(env.dir, 'builds.db');
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+  const hook = env.sim.webhooks.register(`${running.ops.webhookUrl}/webhooks/bitbucket`, WEBHOOK_SECRET);
+  try {
+    await settledPass(running);
+    // A push its webhook brings, and CI reports on the new tip before the next poll: the poll finds
+    // the push delivered already, and the build status, which only it can find.
+    const { commits } = env.sim.actions.pushCommits({ repository, commits: 1 });
+    await env.sim.webhooks.idle();
+    env.sim.actions.setBuildStatus({ repository, commit: commits.at(-1)!, key: 'ci', state: 'SUCCESSFUL' });
+    expect((await settledPass(running)).staged).toBeGreaterThan(0);
+  } finally {
+    env.sim.webhooks.remove(hook);
+    await running.stop();
+  }
+  const report = (await status(db)).report;
+  expect(report.webhooks).toMatchObject({ pollFoundAt: null, last24h: { refused: 0 } });
+  expect(report.attention).toEqual([]);
+});
+
 it('takes every webhook of a burst with a handful of writes of its row, and takes them when that row cannot be written', async () => {
   const db = path.join(env.dir, 'burst.db');
   const lines: string[] = [];
