@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -7,20 +6,15 @@ import path from 'node:path';
 import { sign } from '../../src/core/deliver/sign';
 import { startDcSimulator, type DcSimulator } from '../../src/sandbox/dc-sim';
 import { dcEnv, type DcEnv } from './helpers';
+import { runCommand } from '../helpers/cli';
 
 // Issue 6, items 1 and 2: `pandev-bitbucket check`, run as operators run it, prints who the token is
 // and what it can read, turns each failure into its troubleshooting text, and exits non-zero.
 
-const root = path.resolve(__dirname, '../..');
 const tls = path.join(__dirname, 'tls');
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
+/** The CLI as a user runs it, to its end. */
+const cli = runCommand;
 
 let env: DcEnv;
 let underPath: DcSimulator;

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { readStatus, StatusReport } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
@@ -7,19 +6,14 @@ import { BitbucketError } from '../../src/core/errors';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
 import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import { runCommand } from '../helpers/cli';
 
 // `status` over a Cloud bridge's state: a failing repository says what to do in Cloud's own terms
 // (API token scopes, `BITBUCKET_REPOS=!PROJECT/slug` with the project key the selection matches), and
 // one the operator then leaves out, or that was deleted, stops making `status` exit 1.
 
-const root = path.resolve(__dirname, '../..');
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout });
-    });
-  });
-}
+/** The CLI as a user runs it, to its end. */
+const cli = runCommand;
 
 let sim: CloudSimulator;
 let sink: PanDevSink;

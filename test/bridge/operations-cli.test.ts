@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../src/bridge/config/load';
 import { prefixes } from '../../src/core/deliver/outbox';
 import { dcEnv, inProcessBridge, until, type DcEnv } from './helpers';
+import { runCommand } from '../helpers/cli';
 
 // Issue 6, item 1: `status` and `dead-letters list|replay` on a real state file. A delivery PanDev
 // refuses for good becomes a dead letter with its reason; the CLI lists it, replays it, and `status`
 // tells the whole story without any token.
 
-const root = path.resolve(__dirname, '../..');
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`, stdout, stderr });
-    });
-  });
-}
+/** The CLI as a user runs it, to its end. */
+const cli = runCommand;
 
 let env: DcEnv;
 beforeAll(async () => (env = await dcEnv({ seed: 'operations', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 3, corruptPullRequest: false })));

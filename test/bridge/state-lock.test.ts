@@ -1,8 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { startBridge } from '../../src/bridge/runner';
 import { settingsStore } from '../../src/core/config/settings';
 import { dcEnv, exited, inProcessBridge, quietLogger, type DcEnv } from './helpers';
+import { runCommand } from '../helpers/cli';
 
 // One state file, one owner: two bridges (two service units, an overlapping restart, another
 // BRIDGE_LISTEN) polling and delivering from one SQLite file race on its cursors and outbox. The
@@ -44,13 +45,8 @@ function spawnCli(args: string[], env: Record<string, string>) {
   };
 }
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
+/** The CLI as a user runs it, to its end. */
+const cli = runCommand;
 
 describe('two bridges on one state file', () => {
   let env: DcEnv;
@@ -79,7 +75,7 @@ describe('two bridges on one state file', () => {
     const status = await cli(['status', '--json'], stateOnly);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out)).toMatchObject({ database: env.env.BRIDGE_DB, deadLetters: 0 });
-    expect(await cli(['dead-letters', 'list'], stateOnly)).toEqual({ code: 0, out: 'no dead letters\n' });
+    expect(await cli(['dead-letters', 'list'], stateOnly)).toMatchObject({ code: 0, out: 'no dead letters\n' });
 
     // The first one never noticed: it stops as usual.
     await first.settled(/poll pass finished/);

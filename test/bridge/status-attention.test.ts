@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { StatusReport } from '../../src/bridge/cli/status';
 import { watchTips } from '../../src/bridge/poll/builds';
@@ -7,20 +6,15 @@ import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { webhookInbox } from '../../src/bridge/webhooks/inbox';
 import type { ForwardContext } from '../../src/core/pipeline/context';
 import { dcEnv, inProcessBridge, projectRepositories, quietLogger, type DcEnv } from './helpers';
+import { runCommand } from '../helpers/cli';
 
 // `status` is what an operator reads when PanDev misses data: it must name repositories as they know
 // them (PROJECT/slug, not Data Center's numeric id), put what needs them first (failing repositories
 // with what to do, dead letters, webhooks given up, build watches that ended early, deliveries PanDev
 // paused), and give a script a stable JSON form and a non-zero exit code when anything needs attention.
 
-const root = path.resolve(__dirname, '../..');
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** The CLI as a user runs it, to its end. */
+const cli = runCommand;
 
 let env: DcEnv;
 beforeAll(async () => (env = await dcEnv({ seed: 'status-attention', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false })));

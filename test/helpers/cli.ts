@@ -43,10 +43,10 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
 }
 
 /** A command that ends on its own (`status`, `check`), its stdout and stderr apart and its exit code; only PATH of the test's own environment. */
-export function runCommand(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCommand(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string; out: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, out: `${stdout}${stderr}` });
     });
   });
 }
