@@ -9,7 +9,7 @@ import { startBridge, type StartOptions } from '../../src/bridge/runner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
 import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from '../../src/sandbox/cloud-sim';
-import { startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../src/sandbox/dc-sim';
+import { signature, startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../src/sandbox/dc-sim';
 import { findPullRequest } from '../../src/sandbox/dc-sim/model/pull-requests';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
 
@@ -121,6 +121,22 @@ export async function settledPass(running: Awaited<ReturnType<typeof inProcessBr
   const summary = await running.runPass();
   await running.bridge.queue.idle();
   return summary;
+}
+
+/** A Data Center webhook as Data Center sends it to the bridge's listener (`signed` by the shared secret unless given). */
+export function postWebhook(running: Awaited<ReturnType<typeof inProcessBridge>>, event: { eventKey: string; body: unknown }, signed?: string): Promise<Response> {
+  const body = typeof event.body === 'string' ? event.body : JSON.stringify(event.body);
+  return fetch(`${running.ops.webhookUrl}/webhooks/bitbucket`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Event-Key': event.eventKey, 'X-Hub-Signature': signed ?? signature(WEBHOOK_SECRET, body) },
+    body,
+  });
+}
+
+/** Until every saved webhook is handled and what it staged handed to PanDev. */
+export async function webhooksHandled(running: Awaited<ReturnType<typeof inProcessBridge>>): Promise<void> {
+  await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhooks to be handled');
+  await running.bridge.queue.idle();
 }
 
 /** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state. */

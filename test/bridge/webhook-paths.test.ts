@@ -1,5 +1,5 @@
 import { signature } from '../../src/sandbox/dc-sim';
-import { dcEnv, inProcessBridge, projectRepositories, settledPass, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
+import { dcEnv, inProcessBridge, postWebhook, projectRepositories, settledPass, WEBHOOK_SECRET, webhooksHandled, type DcEnv } from './helpers';
 
 // The two paths to PanDev, the webhook and the poll, where webhooks.test.ts does not look: the poll
 // first and every webhook late, webhooks out of order, the listener down while Data Center sends, Data Center's "Test connection", and webhooks
@@ -12,16 +12,9 @@ afterAll(() => env.stop());
 type Running = Awaited<ReturnType<typeof inProcessBridge>>;
 type DcEvent = { eventKey: string; body: unknown };
 
-function post(running: Running, eventKey: string, body: string, signed = signature(WEBHOOK_SECRET, body)): Promise<Response> {
-  return fetch(`${running.ops.webhookUrl}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signed }, body });
-}
-
-const postEvent = (running: Running, event: DcEvent) => post(running, event.eventKey, JSON.stringify(event.body));
-
-async function handled(running: Running): Promise<void> {
-  await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhooks to be handled');
-  await running.bridge.queue.idle();
-}
+const post = (running: Running, eventKey: string, body: string, signed?: string) => postWebhook(running, { eventKey, body }, signed);
+const postEvent = (running: Running, event: DcEvent) => postWebhook(running, event);
+const handled = webhooksHandled;
 
 const repository = (index: number) => {
   const repo = projectRepositories(env.sim)[index]!;
