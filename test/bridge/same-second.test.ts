@@ -1,4 +1,4 @@
-import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
+import { inProcessBridge, oneRepositoryBridge, postWebhook, settledPass, webhooksHandled, type DcEnv } from './helpers';
 
 // Data Center 10 prints a pull request's updatedDate to the second. A change in the same second as the
 // one a pass read (a bot approving and merging at once) leaves updatedDate as that pass saw it: the poll
@@ -25,6 +25,23 @@ describe('a pull request changed again within the second a pass read it', () => 
     a.mergePullRequest({ repository, pullRequestId: pr.pullRequestId });
     for (let i = 0; i < 2; i++) await settledPass(running);
     expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened', 'pr:reviewer:approved', 'pr:merged']);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+});
+
+describe('an edit within the second its pull request was opened, its webhook lost', () => {
+  it('is reported once by the poll, against the title the opening\'s webhook delivered (10.x dates)', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Opened and renamed at once' });
+    expect((await postWebhook(running, pr.events.find((e) => e.eventKey === 'pr:opened')!)).status).toBe(202);
+    await webhooksHandled(running);
+    // updatedDate stays the opening's: the poll must read the pull request all the same.
+    const [edit] = a.updatePullRequest({ repository, pullRequestId: pr.pullRequestId, title: 'Renamed within the second' }).events;
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened', 'pr:modified']);
+    expect((await postWebhook(running, edit!)).status).toBe(202);
+    await webhooksHandled(running);
+    expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened', 'pr:modified']);
     expect(env.sink.duplicates()).toBe(0);
   });
 });

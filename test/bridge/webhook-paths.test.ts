@@ -6,7 +6,9 @@ import { dcEnv, inProcessBridge, postWebhook, projectRepositories, settledPass, 
 // the bridge does not take (another repository, a shape it does not know).
 
 let env: DcEnv;
-beforeAll(async () => (env = await dcEnv({ seed: 'webhook-paths', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false })));
+/** How far Data Center's clock runs ahead of real time: moved on where a test needs changes seconds apart. */
+let ahead = 0;
+beforeAll(async () => (env = await dcEnv({ seed: 'webhook-paths', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 2, corruptPullRequest: false, clock: { now: () => Date.now() + ahead } })));
 afterAll(() => env.stop());
 
 type Running = Awaited<ReturnType<typeof inProcessBridge>>;
@@ -71,7 +73,63 @@ describe('the poll first, every webhook late', () => {
   });
 });
 
+describe("an edit's webhook lost after the opening's was delivered", () => {
+  it('has the poll report the edit once, against the opened title, and the late webhook add nothing', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/lost-edit.db` }));
+    try {
+      await settledPass(running);
+      const duplicates = env.sink.duplicates();
+      const { repo, name } = repository(1);
+      const a = env.sim.actions;
+      const opened = a.openPullRequest({ repository: name, title: 'Opened in real time' });
+      expect((await postEvent(running, opened.events.find((e) => e.eventKey === 'pr:opened')!)).status).toBe(202);
+      await handled(running);
+      // The bridge was down, or its backlog full: Data Center does not send this one again.
+      const [edit] = a.updatePullRequest({ repository: name, pullRequestId: opened.pullRequestId, title: 'Opened in real time, renamed' }).events;
+      await settledPass(running);
+      await settledPass(running);
+      const delivered = () => deliveredFor(repo.id, opened.pullRequestId);
+      const modified = () => delivered().filter((d) => d.eventKey === 'pr:modified').map((d) => [(d.body as any).previousTitle, (d.body as any).pullRequest.title, d.headers['x-pandev-origin']]);
+      expect(modified()).toEqual([['Opened in real time', 'Opened in real time, renamed', 'poll']]);
+
+      // Kept by a proxy and sent after all: the poll's report stands for it.
+      expect((await postEvent(running, edit!)).status).toBe(202);
+      await handled(running);
+      await settledPass(running);
+      expect(delivered().map((d) => `${d.eventKey} ${d.headers['x-pandev-origin']}`).sort()).toEqual(['pr:modified poll', 'pr:opened webhook']);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
 describe('webhooks out of order', () => {
+  it('delivers an edit once when its webhook comes before the opening\'s and a later change moved updatedDate on', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/edit-first.db` }));
+    try {
+      await settledPass(running);
+      const duplicates = env.sink.duplicates();
+      const { repo, name } = repository(0);
+      const a = env.sim.actions;
+      const opened = a.openPullRequest({ repository: name, title: 'Edited before opened' });
+      const [edit] = a.updatePullRequest({ repository: name, pullRequestId: opened.pullRequestId, title: 'Edited before opened, renamed' }).events;
+      // The poll dates an edit by the updatedDate it reads, here two seconds on: had it reported this
+      // edit too, the delivery id would differ from the webhook's.
+      ahead += 2000;
+      const [comment] = a.addComment({ repository: name, pullRequestId: opened.pullRequestId, text: 'two seconds later' }).events;
+      for (const event of [comment!, edit!, opened.events.find((e) => e.eventKey === 'pr:opened')!]) expect((await postEvent(running, event)).status).toBe(202);
+      await handled(running);
+      await settledPass(running);
+      await settledPass(running);
+      const modified = deliveredFor(repo.id, opened.pullRequestId).filter((d) => d.eventKey === 'pr:modified');
+      expect(modified.map((d) => [(d.body as any).previousTitle, (d.body as any).pullRequest.title, d.headers['x-pandev-origin']])).toEqual([['Edited before opened', 'Edited before opened, renamed', 'webhook']]);
+      expect(env.sink.duplicates()).toBe(duplicates);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('delivers each event once when the approval comes before the opening and the poll follows', async () => {
     const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/order.db` }));
     try {

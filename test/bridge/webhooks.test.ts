@@ -171,6 +171,8 @@ describe('Data Center webhooks', () => {
       const mine = env.sink.deliveries().filter((d) => d.headers['x-pandev-origin'] === 'webhook' && (d.body as any).pandev.entity.includes(String(repo.id)));
       expect(mine.some((d) => d.eventKey === 'pr:opened' && (d.body as any).pullRequest.id === opened.pullRequestId)).toBe(true);
       expect(mine.some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === pushed.commits[pushed.commits.length - 1])).toBe(true);
+      // The owner's poll keeps the pull request's record; one here would only sit in this shard's state.
+      expect(running.bridge.store.count('dc:pr:')).toBe(0);
     } finally {
       await running.stop();
     }

@@ -93,8 +93,11 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
     if (r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key })) await watchTips({ id: key, name: `${repository.project.key}/${repository.slug}` }, tips, 'webhook', r.deps);
     return;
   }
-  if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, r.deps))) return;
+  // Another shard's poll keeps this pull request's record: none is started here.
+  const polled = r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key });
+  if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, polled, r.deps))) return;
   await stageAndQueue(parsed.build(r.instance), r.deps);
+  if (parsed.eventKey === 'pr:opened' && polled) await rememberOpened(key, parsed.pullRequest, r.deps);
 }
 
 /**
@@ -161,14 +164,34 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
  * earlier content to compare with: the poll reported nothing, so the webhook's is sent, and the
  * poll's memory, as new as the webhook or newer, is kept.
  */
-async function modificationIsNew(repo: string, pr: PullRequest, deps: PollDeps): Promise<boolean> {
+async function modificationIsNew(repo: string, pr: PullRequest, polled: boolean, deps: PollDeps): Promise<boolean> {
   const seen = await deps.state.pullRequest(repo, pr.id);
   const memory = seen?.m as PullRequestMemory | undefined;
   if (seen?.f !== undefined && seen.f >= epochMs(pr.updatedDate)) return true;
   if (seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
-  if (seen && pr.state === 'OPEN') await deps.state.savePullRequest(repo, pr.id, { ...seen, m: withContent(pr, memory) });
+  // Not yet seen by the poll either: its first read then compares with this content, not with a pr:opened
+  // handled after this (webhooks out of order), and so does not report this modification again.
+  if (pr.state === 'OPEN' && (seen || polled)) await deps.state.savePullRequest(repo, pr.id, { ...(seen ?? UNREAD), m: withContent(pr, memory) });
   return true;
 }
+
+/**
+ * The content a pull request was opened with, for the poll to compare with when it has not seen the pull
+ * request yet. Without it, an edit whose webhook is lost (the bridge down, its backlog full) would meet a
+ * poll that finds the pull request already edited and has nothing earlier to compare with: PanDev would
+ * never learn of it. With it, the poll reports the edit, dated by the updatedDate it reads, which is the
+ * edit's own (so the same delivery id as its webhook) unless later changes moved it on. Not `u`: an edit in
+ * the same second (Data Center 10) or millisecond leaves updatedDate as the opening had it, and the poll
+ * would pass the pull request over as read. Not `f`: the poll's first read is a comparison now, and a late
+ * pr:modified webhook is one the poll has reported.
+ */
+async function rememberOpened(repo: string, pr: PullRequest, deps: PollDeps): Promise<void> {
+  if (await deps.state.pullRequest(repo, pr.id)) return;
+  await deps.state.savePullRequest(repo, pr.id, { ...UNREAD, m: withContent(pr, undefined) });
+}
+
+/** A record only webhooks have written (see `u` in state.ts); the poll reads every activity of it. */
+const UNREAD = { u: 0, a: 0 };
 
 /** The poll then finds these refs where the webhook left them, and sends nothing for them again. */
 async function rememberTips(event: PushEvent, deps: PollDeps): Promise<void> {

@@ -33,7 +33,10 @@ export const RepositoryCursor = z.object({
 export type RepositoryCursor = z.infer<typeof RepositoryCursor>;
 
 export const PullRequestState = z.object({
-  /** updatedDate (epoch ms) when last processed. */
+  /**
+   * updatedDate (epoch ms) when last processed. 0: not yet, only a webhook wrote the record (`m`, the
+   * content it delivered), so that the poll's first read compares with that instead of with nothing.
+   */
   u: z.number(),
   /** Highest activity id processed. */
   a: z.number(),
