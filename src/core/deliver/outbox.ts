@@ -72,6 +72,7 @@ export function outboxStore(store: KeyValueStore) {
       const value = await store.get(prefixes.dead + id);
       return value === undefined ? undefined : DeadLetter.parse(value);
     },
+    isDead: async (id: string) => (await store.get(prefixes.dead + id)) !== undefined,
     putDead: (letter: DeadLetter) => store.set(prefixes.dead + letter.entry.id, letter, { ttlSeconds: DEAD_TTL_SECONDS }),
     removeDead: (id: string) => store.delete(prefixes.dead + id),
     listDead: (cursor?: string, limit = 100) => store.list<DeadLetter>(prefixes.dead, { cursor, limit }),

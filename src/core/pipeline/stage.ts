@@ -19,12 +19,14 @@ export interface Staged {
   alreadyDelivered: number;
   /** Already in the outbox, being moved forward by whoever staged them first. */
   alreadyQueued: number;
+  /** Dead letters already: they wait for an admin's replay, not for another source to send them again. */
+  alreadyDead: number;
   skipped: number;
 }
 
 export async function stageChange(change: Change, ctx: ForwardContext): Promise<Staged> {
-  if (change.kind === 'push' && (await coveredPush(change, ctx))) return { entries: [], alreadyDelivered: 1, alreadyQueued: 0, skipped: 0 };
-  if (await isOwnComment(change, ctx)) return { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 1 };
+  if (change.kind === 'push' && (await coveredPush(change, ctx))) return { entries: [], alreadyDelivered: 1, alreadyQueued: 0, alreadyDead: 0, skipped: 0 };
+  if (await isOwnComment(change, ctx)) return { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: 1 };
   const outbox = outboxStore(ctx.store);
   const reviewers = reviewerStateStore(ctx.store);
   const now = ctx.clock.now();
@@ -43,7 +45,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
     ctx.stats.count('dropped', skip.reason);
     await outbox.recordDrop({ at: now, reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, `${change.kind}-${now}-${Math.random().toString(36).slice(2, 8)}`);
   }
-  const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: skipped.length };
+  const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: skipped.length };
   for (const intent of intents) {
     const known = await alreadyKnown(outbox, intent.id);
     if (known) {
@@ -66,7 +68,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
 export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Promise<Staged> {
   const outbox = outboxStore(ctx.store);
   const now = ctx.clock.now();
-  const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, skipped: 0 };
+  const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: 0 };
   for (const item of items) {
     if (await isOwnComment(item.change, ctx)) {
       staged.skipped++;
@@ -88,13 +90,17 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
 
 /**
  * Found twice (a re-fired event, the reconciliation, the backfill) while the first is under way: that
- * one keeps it (its retries, or the sweep); staging it again would only send it twice. The outbox is
- * read before the ledger: a delivery records itself in the ledger before leaving the outbox, so one
- * that finishes between the two reads is still seen.
+ * one keeps it (its retries, or the sweep); staging it again would only send it twice. Found again
+ * after it became a dead letter, it stays one: staged afresh, it was sent to PanDev a second time under
+ * the same X-Request-UUID, buried a second time (counted twice in the day's dead), and its letter
+ * overwritten by the later burial; only an admin's replay sends a dead letter again. The outbox is read
+ * before the ledger and the dead letters: a delivery records its ending there before leaving the
+ * outbox, so one that ends between the reads is still seen.
  */
-export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'alreadyQueued' | 'alreadyDelivered' | undefined> {
+export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'alreadyQueued' | 'alreadyDelivered' | 'alreadyDead' | undefined> {
   if (await outbox.get(id)) return 'alreadyQueued';
   if (await outbox.isDelivered(id)) return 'alreadyDelivered';
+  if (await outbox.isDead(id)) return 'alreadyDead';
   return undefined;
 }
 
@@ -113,7 +119,8 @@ async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, 
     const queued = await outbox.get(candidate.id);
     // Staged after the ref came back to its start: this very occurrence, under way.
     if (queued && queued.createdAt >= known.at) return candidate;
-    if (!queued && !(await outbox.isDelivered(candidate.id))) return candidate;
+    // A dead letter is an occurrence taken, as a delivered one is: the repeat must not share its id.
+    if (!queued && !(await outbox.isDelivered(candidate.id)) && !(await outbox.isDead(candidate.id))) return candidate;
     const version = `${intent.version}#${occurrence}`;
     candidate = { ...intent, version, id: deliveryId({ edition: change.edition, workspace: change.workspace, entity: intent.entity, eventKey: intent.eventKey, version }) };
   }

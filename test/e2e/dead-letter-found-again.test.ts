@@ -1,0 +1,62 @@
+import { secretKeys } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
+import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// A delivery PanDev refused for good is a dead letter until an admin replays it. The reconciliation
+// (or a backfill) that finds its change again must leave it so: staged afresh, it went to PanDev a
+// second time under the same X-Request-UUID, was buried again (the day's dead counted it twice), and
+// the later burial overwrote the letter, origin and time.
+
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await testSandbox({ scheduledTriggers: false, simulator: { seed: 'found-again', repositories: 3, pullRequestsPerRepository: 0 } });
+});
+afterAll(() => sb.stop());
+const call = settingsCaller(() => sb);
+const useToken = (token: string) => hostStores(sb.host).secrets.set(secretKeys.token, token);
+
+it('leaves a dead letter found again by the reconciliation alone: not sent again, not buried again', async () => {
+  await useToken('revoked-token-0000');
+  const repositories = [...sb.simulator.model.repositories.values()];
+  for (let i = 0; i < 6; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
+  await sb.settle();
+  const letters = (await sb.outbox().listDead(undefined, 1000)).entries.map(({ value }) => value);
+  expect(letters.filter((letter) => letter.entry.eventKey === 'pullrequest:created')).toHaveLength(6);
+  const received = sb.sink.received();
+  expect(received).toBe(letters.length);
+
+  // The reconciliation reads every one of those pull requests, and the pushes' refs.
+  await reconcileNow(sb);
+  expect(reconcilePasses(sb)).toHaveLength(3);
+
+  expect(sb.sink.received()).toBe(received);
+  expect((await sb.outbox().listDead(undefined, 1000)).entries.map(({ value }) => value)).toEqual(letters);
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+  const status = data(await call('status/get', {}));
+  expect(status.deliveries.dead).toBe(letters.length);
+  expect(status.deadLetters.count).toBe(letters.length);
+});
+
+it('gives a ref move made again its own id when the first one is a dead letter', async () => {
+  const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
+  const a = sb.simulator.actions;
+  await useToken('revoked-token-0000');
+  const target = a.pushCommits({ repository, commits: 1 }).commits[0]!;
+  await sb.settle();
+  a.createTag({ repository, name: 'v1', target });
+  await sb.settle();
+  const tagLetters = (await sb.outbox().listDead(undefined, 1000)).entries.filter(({ value }) => value.entry.change.kind === 'push' && value.entry.change.ref.name === 'v1');
+  expect(tagLetters).toHaveLength(1);
+
+  await useToken(sb.pandev.token);
+  a.deleteTag({ repository, name: 'v1' });
+  await sb.settle();
+  a.createTag({ repository, name: 'v1', target });
+  await sb.settle();
+  // The deletion and the re-creation reach PanDev; the re-creation is not taken for the dead letter.
+  const tagDeliveries = sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push' && JSON.stringify(d.body).includes('"name":"v1"'));
+  expect(tagDeliveries).toHaveLength(2);
+  expect(tagDeliveries.map((d) => d.id)).not.toContain(tagLetters[0]!.value.entry.id);
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+});
