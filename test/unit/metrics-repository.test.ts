@@ -66,6 +66,32 @@ describe('repository metrics over the trailing window', () => {
     expect(m.deploymentFrequency).toEqual({ count: 1, perDay: 0.25, perWeek: 1.75 });
   });
 
+  it('counts an outage still open as not recovered, even one that began before the window', () => {
+    // Production has failed since 05-20 (before the window) and failed again on 06-25; Q recovered in 30 min.
+    const failing = [
+      deployment('2024-05-20T09:00:00Z', 'FAILED', c('1')),
+      deployment('2024-06-25T09:00:00Z', 'FAILED', c('2')),
+      deployment('2024-06-10T09:00:00Z', 'FAILED', c('3'), 'Q'),
+      deployment('2024-06-10T09:30:00Z', 'SUCCESSFUL', c('4'), 'Q'),
+    ];
+    const m = repositoryMetrics({ pullRequests: [], deployments: failing, contains, now });
+    expect(m.changeFailureRate).toEqual({ rate: 2 / 3, failures: 2, total: 3, basis: 'deployments' });
+    expect(m.recoveryTime).toEqual({ seconds: 1800, recoveries: 1, unrecovered: 1 });
+    const stillFailing = repositoryMetrics({ pullRequests: [], deployments: failing.slice(0, 2), contains, now });
+    expect(stillFailing.recoveryTime).toEqual({ unavailable: 'no failed production deployment has been followed by a successful one yet' });
+  });
+
+  it('says why there is no recovery time when the failures in the window continue an outage that began before it', () => {
+    const outage = [
+      deployment('2024-05-20T09:00:00Z', 'FAILED', c('1')),
+      deployment('2024-06-02T09:00:00Z', 'FAILED', c('2')),
+      deployment('2024-06-02T10:00:00Z', 'SUCCESSFUL', c('3')),
+    ];
+    const m = repositoryMetrics({ pullRequests: [], deployments: outage, contains, now });
+    expect(m.changeFailureRate).toEqual({ rate: 1 / 2, failures: 1, total: 2, basis: 'deployments' });
+    expect(m.recoveryTime).toEqual({ unavailable: 'the failed production deployments in the last 30 days belong to an outage that began before them' });
+  });
+
   it('measures lead time to the merge and failures against merged pull requests without production deployments', () => {
     const staging = deployments.filter((d) => d.environment.uuid === 'S');
     expect(repositoryMetrics({ pullRequests, deployments: staging, contains, now })).toEqual({

@@ -15,7 +15,8 @@ import { pullRequestMetrics, type PullRequestInput } from './pull-request';
  *   and the failed deployment it undoes can both count, so the rate is capped at 100%.
  * - failed deployment recovery time: the median time from a failed production deployment to the next
  *   successful one in the same environment. A run of failures is one outage, timed from its first
- *   failure; runs that started in the window count.
+ *   failure; runs that started in the window count. An outage still open counts as not recovered when
+ *   the window saw it fail, even if it began before.
  */
 export interface RepositoryMetrics {
   days: number;
@@ -85,18 +86,27 @@ function recoveryTime(production: DeploymentFacts[], windowStart: number, lastDa
   }
   const recoveries: number[] = [];
   let unrecovered = 0;
+  // Failures in the window that continue an outage begun before it: no recovery time of the window's
+  // own, but "no failed deployments" beside a change failure rate that counts them would be untrue.
+  let continued = false;
   for (const deployments of byEnvironment.values()) {
     let failingSince: number | undefined;
+    let lastFailure = 0;
     for (const d of deployments.sort(byCompletion)) {
       const at = instant(d.completedOn)!;
-      if (failed(d)) failingSince ??= at;
-      else if (failingSince !== undefined) {
+      if (failed(d)) {
+        failingSince ??= at;
+        lastFailure = at;
+      } else if (failingSince !== undefined) {
         if (failingSince >= windowStart) recoveries.push(at - failingSince);
+        else if (lastFailure >= windowStart) continued = true;
         failingSince = undefined;
       }
     }
-    if (failingSince !== undefined && failingSince >= windowStart) unrecovered += 1;
+    // Still open, whenever it began: the window saw it fail, and it has not recovered.
+    if (failingSince !== undefined && lastFailure >= windowStart) unrecovered += 1;
   }
   if (recoveries.length > 0) return { seconds: median(recoveries), recoveries: recoveries.length, unrecovered };
-  return { unavailable: unrecovered > 0 ? 'no failed production deployment has been followed by a successful one yet' : `no failed production deployments ${lastDays}` };
+  if (unrecovered > 0) return { unavailable: 'no failed production deployment has been followed by a successful one yet' };
+  return { unavailable: continued ? `the failed production deployments ${lastDays} belong to an outage that began before them` : `no failed production deployments ${lastDays}` };
 }
