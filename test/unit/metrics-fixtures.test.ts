@@ -130,7 +130,7 @@ describeWithFixtures('metrics from real Bitbucket Cloud payloads', () => {
         days: 30,
         deploymentFrequency: { unavailable: 'no production deployments in this repository' },
         leadTime: { seconds: 221_205_878, basis: 'merge', pullRequests: 1, merged: 27 },
-        changeFailureRate: { rate: 0, failures: 0, total: 27, basis: 'merged-pull-requests' },
+        changeFailureRate: { rate: 0, failures: 0, reverts: 0, total: 27, basis: 'merged-pull-requests' },
         recoveryTime: { unavailable: 'no failed production deployments in the last 30 days' },
       });
     });
@@ -143,7 +143,7 @@ describeWithFixtures('metrics from real Bitbucket Cloud payloads', () => {
         days: 30,
         deploymentFrequency: { count: 1, perDay: 1 / 30, perWeek: 7 / 30 },
         leadTime: { unavailable: 'no pull requests merged in the last 30 days' },
-        changeFailureRate: { rate: 0.5, failures: 1, total: 2, basis: 'deployments' },
+        changeFailureRate: { rate: 0.5, failures: 1, reverts: 0, total: 2, basis: 'deployments' },
         // The FAILED and SUCCESSFUL rows share a timestamp; by uuid the failure comes last.
         recoveryTime: { unavailable: 'no failed production deployment has been followed by a successful one yet' },
       });

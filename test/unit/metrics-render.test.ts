@@ -1,5 +1,5 @@
 import type { PullRequestMetrics } from '../../src/core/metrics/pull-request';
-import { DeploymentFacts } from '../../src/core/metrics/facts';
+import { DeploymentFacts, PullRequestFacts } from '../../src/core/metrics/facts';
 import { repositoryMetrics, type RepositoryMetrics } from '../../src/core/metrics/repository';
 import { cardModel, COMMENT_MARKER, COMMENT_TOKEN, formatDuration, renderComment } from '../../src/core/metrics/render';
 
@@ -12,7 +12,7 @@ const repo: RepositoryMetrics = {
   days: 30,
   deploymentFrequency: { count: 42, perDay: 1.4, perWeek: 9.8 },
   leadTime: { seconds: 79_200, basis: 'deployment', pullRequests: 12, merged: 15 },
-  changeFailureRate: { rate: 2 / 25, failures: 2, total: 25, basis: 'deployments' },
+  changeFailureRate: { rate: 2 / 25, failures: 2, reverts: 0, total: 25, basis: 'deployments' },
   recoveryTime: { unavailable: 'no failed production deployments in the last 30 days' },
 };
 
@@ -71,7 +71,7 @@ describe('the pull request comment', () => {
       days: 30,
       deploymentFrequency: { unavailable: 'no production deployments in this repository' },
       leadTime: { seconds: 3600, basis: 'merge', pullRequests: 1, merged: 1 },
-      changeFailureRate: { rate: 0, failures: 0, total: 4, basis: 'merged-pull-requests' },
+      changeFailureRate: { rate: 0, failures: 0, reverts: 0, total: 4, basis: 'merged-pull-requests' },
       recoveryTime: { seconds: 1800, recoveries: 1, unrecovered: 2 },
     };
     const text = renderComment(open, noDeployments);
@@ -116,6 +116,22 @@ describe('the deployment frequency band', () => {
     const daily = Array.from({ length: 30 }, (_, i) => new Date(now - (i + 1) * 86_400_000).toISOString().slice(0, 10));
     expect(frequency(at(daily)).band).toBe('High');
     expect(frequency(at([...daily, ...daily])).band).toBe('Elite');
+  });
+});
+
+describe('the change failure rate in words', () => {
+  const now = Date.parse('2024-06-30T00:00:00Z');
+  const deployment = (day: string, result: string, i: number) => DeploymentFacts.parse({ repository: '{repo}', uuid: `{d${i}}`, environment: { uuid: '{prod}', type: 'Production' }, result, completedOn: `${day}T14:00:00Z`, commit: String(i).repeat(40) });
+  const revert = (id: number, day: string) => PullRequestFacts.parse({ repository: '{repo}', id, title: `Revert "Cache prices" (pull request #${id - 1})`, state: 'MERGED', createdOn: `${day}T09:00:00Z`, mergedOn: `${day}T10:00:00Z`, mergeCommit: String(id).repeat(12), revert: true });
+  const row = (deployments: DeploymentFacts[], pullRequests: PullRequestFacts[]) => cardModel(merged, repositoryMetrics({ pullRequests, deployments, contains: () => false, now })).repository[2]!;
+
+  it('never counts more failures than deployments: reverts are named as such', () => {
+    // A release every other week; two changes reverted between them, shipped with the next release.
+    const releases = [deployment('2024-06-11', 'SUCCESSFUL', 1), deployment('2024-06-25', 'FAILED', 2)];
+    expect(row(releases.slice(0, 1), [revert(8, '2024-06-05'), revert(10, '2024-06-07')]))
+      .toMatchObject({ value: '100% (2 merged reverts over 1 deployment)', band: 'Low' });
+    expect(row(releases, [revert(8, '2024-06-05')])).toMatchObject({ value: '100% (1 failed deployment and 1 merged revert over 2 deployments)', band: 'Low' });
+    expect(row(releases, [])).toMatchObject({ value: '50% (1 of 2 deployments)', band: 'Low' });
   });
 });
 

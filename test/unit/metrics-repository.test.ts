@@ -46,7 +46,7 @@ describe('repository metrics over the trailing window', () => {
       deploymentFrequency: { count: 3, perDay: 0.1, perWeek: 0.7 },
       leadTime: { seconds: 22 * 3600, basis: 'deployment', pullRequests: 3, merged: 4 },
       // 4 failed production deployments + 1 merged revert, over 3 successful + 4 failed.
-      changeFailureRate: { rate: 5 / 7, failures: 5, total: 7, basis: 'deployments' },
+      changeFailureRate: { rate: 5 / 7, failures: 5, reverts: 1, total: 7, basis: 'deployments' },
       recoveryTime: { seconds: (2 * 3600 + 1800) / 2, recoveries: 2, unrecovered: 1 },
     });
   });
@@ -55,7 +55,7 @@ describe('repository metrics over the trailing window', () => {
     const week = repositoryMetrics({ pullRequests, deployments, contains, now, days: 7 });
     expect(week.deploymentFrequency).toEqual({ count: 0, perDay: 0, perWeek: 0 });
     expect(week.leadTime).toEqual({ unavailable: 'the pull request merged in the last 7 days has no lead time yet' });
-    expect(week.changeFailureRate).toEqual({ rate: 1, failures: 1, total: 1, basis: 'deployments' });
+    expect(week.changeFailureRate).toEqual({ rate: 1, failures: 1, reverts: 0, total: 1, basis: 'deployments' });
     expect(week.recoveryTime).toEqual({ unavailable: 'no failed production deployment has been followed by a successful one yet' });
   });
 
@@ -75,7 +75,7 @@ describe('repository metrics over the trailing window', () => {
       deployment('2024-06-10T09:30:00Z', 'SUCCESSFUL', c('4'), 'Q'),
     ];
     const m = repositoryMetrics({ pullRequests: [], deployments: failing, contains, now });
-    expect(m.changeFailureRate).toEqual({ rate: 2 / 3, failures: 2, total: 3, basis: 'deployments' });
+    expect(m.changeFailureRate).toEqual({ rate: 2 / 3, failures: 2, reverts: 0, total: 3, basis: 'deployments' });
     expect(m.recoveryTime).toEqual({ seconds: 1800, recoveries: 1, unrecovered: 1 });
     const stillFailing = repositoryMetrics({ pullRequests: [], deployments: failing.slice(0, 2), contains, now });
     expect(stillFailing.recoveryTime).toEqual({ unavailable: 'no failed production deployment has been followed by a successful one yet' });
@@ -88,7 +88,7 @@ describe('repository metrics over the trailing window', () => {
       deployment('2024-06-02T10:00:00Z', 'SUCCESSFUL', c('3')),
     ];
     const m = repositoryMetrics({ pullRequests: [], deployments: outage, contains, now });
-    expect(m.changeFailureRate).toEqual({ rate: 1 / 2, failures: 1, total: 2, basis: 'deployments' });
+    expect(m.changeFailureRate).toEqual({ rate: 1 / 2, failures: 1, reverts: 0, total: 2, basis: 'deployments' });
     expect(m.recoveryTime).toEqual({ unavailable: 'the failed production deployments in the last 30 days belong to an outage that began before them' });
   });
 
@@ -99,7 +99,7 @@ describe('repository metrics over the trailing window', () => {
       deploymentFrequency: { unavailable: 'no production deployments in this repository' },
       // To the merge: 20 h, 23 h, 50 min, 24 h.
       leadTime: { seconds: (20 + 23) * 3600 / 2, basis: 'merge', pullRequests: 4, merged: 4 },
-      changeFailureRate: { rate: 1 / 4, failures: 1, total: 4, basis: 'merged-pull-requests' },
+      changeFailureRate: { rate: 1 / 4, failures: 1, reverts: 1, total: 4, basis: 'merged-pull-requests' },
       recoveryTime: { unavailable: 'no failed production deployments in the last 30 days' },
     });
   });

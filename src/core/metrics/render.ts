@@ -111,7 +111,7 @@ function repositoryRows(repo: RepositoryMetrics): CardRow[] {
     'unavailable' in cfr ? unavailable('Change failure rate', cfr.unavailable) : {
       label: 'Change failure rate', available: true,
       value: cfr.basis === 'deployments'
-        ? `${round1(cfr.rate * 100)}% (${cfr.failures} of ${plural(cfr.total, 'deployment')})`
+        ? `${round1(cfr.rate * 100)}% (${failuresOf(cfr)})`
         : `${round1(cfr.rate * 100)}% (${plural(cfr.failures, 'revert')} of ${plural(cfr.total, 'merged pull request')}; no production deployments in ${repo.days} days)`,
       ...(cfr.basis === 'deployments' ? { band: band('changeFailureRate', cfr.rate) } : {}),
     },
@@ -120,6 +120,18 @@ function repositoryRows(repo: RepositoryMetrics): CardRow[] {
       value: `${formatDuration(rt.seconds)}, median of ${plural(rt.recoveries, 'recovery', 'recoveries')}${rt.unrecovered > 0 ? `, ${rt.unrecovered} not recovered yet` : ''}`,
     },
   ];
+}
+
+/**
+ * Reverts are not deployments: "2 of 1 deployment" would read as a miscount, so when reverts are among
+ * the failures the two kinds are named.
+ */
+function failuresOf(cfr: { failures: number; reverts: number; total: number }): string {
+  const over = plural(cfr.total, 'deployment');
+  if (cfr.reverts === 0) return `${cfr.failures} of ${over}`;
+  const failed = cfr.failures - cfr.reverts;
+  const reverts = plural(cfr.reverts, 'merged revert');
+  return `${failed > 0 ? `${plural(failed, 'failed deployment')} and ${reverts}` : reverts} over ${over}`;
 }
 
 function round1(value: number): string {

@@ -23,7 +23,8 @@ export interface RepositoryMetrics {
   deploymentFrequency: { count: number; perDay: number; perWeek: number } | Unavailable;
   /** `pullRequests` have a lead time out of `merged` merged in the window. */
   leadTime: { seconds: number; basis: 'deployment' | 'merge'; pullRequests: number; merged: number } | Unavailable;
-  changeFailureRate: { rate: number; failures: number; total: number; basis: 'deployments' | 'merged-pull-requests' } | Unavailable;
+  /** `failures` counts the failed deployments and the merged reverts together; `reverts` says how many are reverts. */
+  changeFailureRate: { rate: number; failures: number; reverts: number; total: number; basis: 'deployments' | 'merged-pull-requests' } | Unavailable;
   /** `unrecovered` failure runs had no successful deployment after them yet. */
   recoveryTime: { seconds: number; recoveries: number; unrecovered: number } | Unavailable;
 }
@@ -74,8 +75,8 @@ function changeFailureRate(recent: DeploymentFacts[], merged: PullRequestFacts[]
   const reverts = merged.filter((pr) => pr.revert).length;
   const failures = recent.filter(failed).length;
   const total = recent.filter((d) => succeeded(d) || failed(d)).length;
-  if (total > 0) return { rate: Math.min(1, (failures + reverts) / total), failures: failures + reverts, total, basis: 'deployments' };
-  if (merged.length > 0) return { rate: Math.min(1, reverts / merged.length), failures: reverts, total: merged.length, basis: 'merged-pull-requests' };
+  if (total > 0) return { rate: Math.min(1, (failures + reverts) / total), failures: failures + reverts, reverts, total, basis: 'deployments' };
+  if (merged.length > 0) return { rate: Math.min(1, reverts / merged.length), failures: reverts, reverts, total: merged.length, basis: 'merged-pull-requests' };
   return { unavailable: `no production deployments or merged pull requests ${lastDays}` };
 }
 
