@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Change } from '../../src/core/change/change';
 import { figuresFor } from '../../src/core/metrics/compute';
 import { COMMENT_MARKER } from '../../src/core/metrics/marker';
-import { recordDelivered } from '../../src/core/metrics/recorder';
+import { isRevertTitle, recordDelivered } from '../../src/core/metrics/recorder';
 import { factsStore } from '../../src/core/metrics/store';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 import { sharedDir } from '../helpers/shared';
@@ -136,3 +136,11 @@ it('keeps completed deployments and asks to revisit comments only for a successf
   expect(await recordDelivered(kv, 'pandev:deployment', change('{r}', '2026-11-24T12:00:00Z', 'deployment'), JSON.stringify(deployment('SUCCESSFUL', 'Production')))).toEqual([{ deployment: '{d-SUCCESSFUL-Production}' }]);
   expect((await factsStore(kv).deployments('{r}')).map((d) => d.result).sort()).toEqual(['FAILED', 'SUCCESSFUL', 'SUCCESSFUL']);
 });
+
+it('takes a pull request for a revert by its title, with or without an issue key before it', () => {
+  const reverts = ['Revert "Cache prices" (pull request #41)', 'revert: cache prices', 'PROJ-12 Revert "Cache prices"', '[PROJ-12] Revert: cache prices', 'PROJ-12: revert cache prices'];
+  const others = ['Reverted layout spacing fix', 'Add revert button', 'PROJ-12 Cache prices', 'Prevent reverts of signed tags', ''];
+  expect(reverts.filter((title) => !isRevertTitle(title))).toEqual([]);
+  expect(others.filter(isRevertTitle)).toEqual([]);
+});
+

@@ -134,7 +134,7 @@ function described(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts 
     title,
     state: pr.state,
     createdOn: pr.created_on,
-    revert: /^revert\b/i.test(title),
+    revert: isRevertTitle(title),
     ...(pr.updated_on ? { updatedOn: pr.updated_on } : {}),
     ...(pr.author?.uuid ? { author: pr.author.uuid } : {}),
     ...(pr.merge_commit?.hash ? { mergeCommit: pr.merge_commit.hash } : {}),
@@ -221,3 +221,12 @@ async function recordDeployment(facts: FactsStore, repository: string, deploymen
   });
   return deployment.is_production && deployment.status === 'SUCCESSFUL' ? [{ deployment: deployment.uuid }] : [];
 }
+
+/**
+ * A pull request that undoes an earlier change, by its title: git's and Bitbucket's own start with
+ * `Revert "…"`, and many teams put their issue key first (`PROJ-12 Revert …`, `[PROJ-12] Revert: …`).
+ */
+export function isRevertTitle(title: string): boolean {
+  return /^(?:\[?[A-Z][A-Z0-9_]*-\d+\]?[\s:-]*)?revert\b/i.test(title.trim());
+}
+
