@@ -1,3 +1,4 @@
+import { requestBackfill } from '../../src/core/backfill/state';
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
@@ -30,4 +31,14 @@ it('says the repository is not selected when an admin left it out', async () => 
   const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repository().slug, title: 'Cache the repository index', commits: 1 });
   await sb.settle();
   expect(await card(pullRequestId)).toEqual({ available: false, reason: expect.stringMatching(/repository is not selected/) });
+}, 30_000);
+
+it('says the app is still reading the repository\'s history, not that the pull request is too old, while its backfill has not reached it', async () => {
+  // No five-minute tick: the backfill stays where Activate leaves it, asked for and not yet run.
+  sb = await testSandbox({ scheduledTriggers: false });
+  await requestBackfill(hostStores(sb.host).store, [{ uuid: repository().uuid }], { windowDays: 30, now: Date.now() });
+  const before = Math.max(...repository().pullRequests.keys());
+  const answer = await card(before);
+  expect(answer).toEqual({ available: false, reason: expect.stringMatching(/still reading this repository's pull requests from the last 30 days/) });
+  expect(JSON.stringify(answer)).not.toMatch(/before the app was activated|backfill window/);
 }, 30_000);

@@ -1,4 +1,6 @@
+import { getBackfill } from '../backfill/state';
 import { settingsStore } from '../config/settings';
+import { plural } from '../words';
 import type { ForwardContext } from '../pipeline/context';
 import { figuresFor } from './compute';
 import { cardModel, type CardModel } from './render';
@@ -24,5 +26,11 @@ async function whyUnseen(repository: string, ctx: Pick<ForwardContext, 'store' |
   const settings = settingsStore(ctx.store, ctx.secrets);
   if ((await settings.connection())?.activatedAt === undefined) return `PanDev Metrics is not connected in this workspace yet: ${WHERE}.`;
   if (!(await settings.isSelected(repository))) return `This repository is not selected in PanDev Metrics, so the app does not follow its pull requests: ${WHERE} (Repositories).`;
+  // Right after Activate every earlier pull request is unseen until the backfill replays it: it is not too old.
+  const backfill = await getBackfill(ctx.store, repository);
+  if (backfill?.state === 'queued' || backfill?.state === 'running') {
+    const progress = backfill.total === undefined ? '' : ` (${backfill.done} of ${plural(backfill.total, 'pull request')} so far)`;
+    return `PanDev Metrics is still reading this repository's pull requests from the last ${backfill.windowDays} days${progress}: this one's figures appear when it gets to it. Reload the page later.`;
+  }
   return 'PanDev Metrics has not seen this pull request yet: it was last active before the app was activated, or outside the backfill window.';
 }
