@@ -18,4 +18,5 @@ export interface CardModel {
   repository: CardRow[];
 }
 
-export type CardAnswer = { available: true; card: CardModel } | { available: false; reason: string };
+/** `retry`: a failure that may pass (storage, the platform), so the card offers to try again in place. */
+export type CardAnswer = { available: true; card: CardModel } | { available: false; reason: string; retry?: true };

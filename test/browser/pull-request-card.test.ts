@@ -1,8 +1,8 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
 import { testSandbox, type TestSandbox } from '../e2e/helpers';
-import { screenshot, seriousViolations } from './helpers';
+import { failingOnce, screenshot, seriousViolations } from './helpers';
 
 // Issue 5: the pull request card in real headless Chromium, served by the sandbox's page server against
 // the real card resolver on the local Forge host: live figures on an open pull request, the merged
@@ -29,11 +29,16 @@ afterAll(async () => {
 
 const repository = () => [...sb.simulator.model.repositories.values()][0]!;
 
-async function openCard(pullRequestId: number, theme: 'light' | 'dark' = 'light') {
+/** A tab as narrow as Bitbucket's side panel. */
+async function cardTab(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
-  const tab = await context.newPage();
-  await tab.goto(`${page.url}card/?repository=${encodeURIComponent(repository().uuid)}&pullRequest=${pullRequestId}&theme=${theme}`);
-  return tab;
+  return context.newPage();
+}
+
+async function openCard(pullRequestId: number, theme: 'light' | 'dark' = 'light', tab?: Page): Promise<Page> {
+  const target = tab ?? (await cardTab());
+  await target.goto(`${page.url}card/?repository=${encodeURIComponent(repository().uuid)}&pullRequest=${pullRequestId}&theme=${theme}`);
+  return target;
 }
 
 it('shows an open pull request\'s times so far and a merged one\'s figures, with reasons for what is missing', async () => {
@@ -73,3 +78,26 @@ it('says why there are no figures for a pull request the app has not seen', asyn
   const tab = await openCard(9999);
   await tab.getByText(/has not seen this pull request yet/).waitFor();
 }, 30_000);
+
+it('offers to try again, in place, when the figures could not be loaded or read', async () => {
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repository().slug, title: 'Trace slow queries', commits: 1 });
+  await sb.settle();
+  const figures = (tab: Page) => tab.getByRole('region', { name: 'This pull request' }).getByText('Pickup time');
+
+  // The platform answers the call with an error (the function timed out, say).
+  const tab = await cardTab();
+  await failingOnce(tab, 'card/figures', { status: 500, body: { error: 'There was an error invoking the function - timed out' } }, async () => {
+    await openCard(pullRequestId, 'light', tab);
+    await tab.getByRole('alert').getByText(/could not be loaded/).waitFor();
+  });
+  await tab.getByRole('button', { name: 'Try again' }).click();
+  await figures(tab).waitFor();
+
+  // The resolver answers, but Forge storage refused its read: the same failure, not a note.
+  sb.host.throttleStorage((key) => key.startsWith('metrics:'), 1);
+  const refused = await openCard(pullRequestId);
+  await refused.getByRole('alert').getByText(/could not be read just now/).waitFor();
+  expect(await seriousViolations(refused)).toEqual([]);
+  await refused.getByRole('button', { name: 'Try again' }).click();
+  await figures(refused).waitFor();
+}, 60_000);

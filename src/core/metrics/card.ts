@@ -1,15 +1,14 @@
+import type { CardAnswer } from '../../contract/card';
 import { getBackfill } from '../backfill/state';
 import { settingsStore } from '../config/settings';
 import { plural } from '../words';
 import type { ForwardContext } from '../pipeline/context';
 import { figuresFor } from './compute';
-import { cardModel, type CardModel } from './render';
+import { cardModel } from './render';
 import { factsStore } from './store';
 
 // The pull request card's figures, live: from the stored facts only, so opening a pull request page
 // never spends a Bitbucket request. Open pull requests show coding and pickup time so far.
-
-export type CardAnswer = { available: true; card: CardModel } | { available: false; reason: string };
 
 const WHERE = 'a workspace admin can do so under Workspace settings → PanDev Metrics';
 

@@ -1,6 +1,7 @@
 import Resolver from '@forge/resolver';
 import { z } from 'zod';
-import { pullRequestCard, type CardAnswer } from '../../core/metrics/card';
+import type { CardAnswer } from '../../contract/card';
+import { pullRequestCard } from '../../core/metrics/card';
 import { errorMessage } from '../../core/errors';
 import { forgeContext } from '../adapters/context';
 import { forgeLogger as log } from '../adapters/logger';
@@ -25,7 +26,7 @@ resolver.define('card/figures', async (request): Promise<CardAnswer> => {
     return await pullRequestCard(repository.uuid, pullRequest.id, forgeContext());
   } catch (error) {
     log.error({ repository: repository.uuid, pullRequest: pullRequest.id, error: errorMessage(error) }, 'pull request card failed');
-    return { available: false, reason: `The figures could not be read just now (${errorMessage(error)}); reload the page to try again.` };
+    return { available: false, reason: `The figures could not be read just now (${errorMessage(error)}).`, retry: true };
   }
 });
 

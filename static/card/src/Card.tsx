@@ -1,7 +1,8 @@
+import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
 import { invoke } from '@forge/bridge';
-import { useEffect, useState, type CSSProperties } from 'react';
+import { useCallback, useEffect, useState, type CSSProperties } from 'react';
 import type { Band, CardAnswer, CardRow } from '../../../src/contract/card';
 
 // The pull request card: this pull request's times so far and its repository's DORA figures, each
@@ -17,23 +18,36 @@ const styles = {
   td: { textAlign: 'right', padding: `${token('space.050')} 0`, verticalAlign: 'top' },
   unavailable: { color: token('color.text.subtlest') },
   note: { color: token('color.text.subtle') },
+  failure: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: token('space.100') },
 } satisfies Record<string, CSSProperties>;
 
 export function Card() {
   const [answer, setAnswer] = useState<CardAnswer | { error: string } | undefined>();
-  useEffect(() => {
+  const load = useCallback(() => {
+    setAnswer(undefined);
     invoke('card/figures').then(
       (result) => setAnswer(result as CardAnswer),
-      (error: unknown) => setAnswer({ error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => setAnswer({ error: `The figures could not be loaded: ${error instanceof Error ? error.message : String(error)}` }),
     );
   }, []);
+  useEffect(load, [load]);
   if (!answer) return <div style={styles.card} role="status">Loading figures…</div>;
-  if ('error' in answer) return <div style={styles.card} role="alert">The figures could not be loaded: {answer.error}</div>;
-  if (!answer.available) return <div style={{ ...styles.card, ...styles.note }}>{answer.reason}</div>;
+  if ('error' in answer) return <Failure message={answer.error} onRetry={load} />;
+  if (!answer.available) return answer.retry ? <Failure message={answer.reason} onRetry={load} /> : <div style={{ ...styles.card, ...styles.note }}>{answer.reason}</div>;
   return (
     <div style={styles.card}>
       <Rows title="This pull request" rows={answer.card.pullRequest} />
       <Rows title={`Repository, last ${answer.card.days} days`} rows={answer.card.repository} />
+    </div>
+  );
+}
+
+/** A failure that may pass: retried here, since reloading means reloading the whole pull request page. */
+function Failure({ message, onRetry }: { message: string; onRetry: () => void }) {
+  return (
+    <div style={{ ...styles.card, ...styles.failure }}>
+      <div role="alert">{message}</div>
+      <Button onClick={onRetry}>Try again</Button>
     </div>
   );
 }
