@@ -31,5 +31,5 @@ async function whyUnseen(repository: string, ctx: Pick<ForwardContext, 'store' |
     const progress = backfill.total === undefined ? '' : ` (${backfill.done} of ${plural(backfill.total, 'pull request')} so far)`;
     return `PanDev Metrics is still reading this repository's pull requests from the last ${backfill.windowDays} days${progress}: this one's figures appear when it gets to it. Reload the page later.`;
   }
-  return 'PanDev Metrics has not seen this pull request yet: it was last active before the app was activated, or outside the backfill window.';
+  return 'PanDev Metrics has not seen this pull request yet: nothing has happened on it since the app was activated, and it is older than the history the app read then.';
 }
