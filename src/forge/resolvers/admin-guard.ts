@@ -1,7 +1,7 @@
-import api, { route } from '@forge/api';
+import api, { NeedsAuthenticationError, route } from '@forge/api';
 import { z } from 'zod';
 import { withinTime } from '../../core/enrich/cloud/client';
-import { BitbucketError } from '../../core/errors';
+import { BitbucketError, errorMessage } from '../../core/errors';
 import { bitbucketReadTimeoutMs } from '../adapters/deadline';
 
 // Every resolver acts for an admin only. The check asks Bitbucket, as the calling user, for their role
@@ -32,7 +32,14 @@ export async function requireWorkspaceAdmin(installContext: unknown): Promise<st
     api
       .asUser()
       .requestBitbucket(path)
-      .then(async (response) => ({ status: response.status, json: response.status === 200 ? await response.json() : undefined })),
+      .then(async (response) => ({ status: response.status, json: response.status === 200 ? await response.json() : undefined }))
+      .catch((error: unknown) => {
+        // Forge asks the user to allow access only when this error leaves the function as it is.
+        if (error instanceof NeedsAuthenticationError) throw error;
+        // A dropped connection or an unreadable answer is Bitbucket failing to say: refused all the
+        // same, but told as Bitbucket's trouble to wait out, not as a raw platform error.
+        throw new BitbucketError('network', undefined, path.value, `Bitbucket gave no readable answer when asked for your role in this workspace: ${errorMessage(error)}`);
+      }),
     bitbucketReadTimeoutMs(),
     'your role in this workspace',
   );
