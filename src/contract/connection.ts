@@ -47,16 +47,16 @@ export const SigningSecret = z
   .regex(/^\S+$/, 'the signing secret contains no spaces');
 
 /** Secrets left out keep their saved value: the page never has them to send back. */
-export const ConnectionSaveInput = z.object({
+export const ConnectionSaveInput = z.strictObject({
   baseUrl: PanDevUrl,
   token: IngestToken.optional(),
   signingSecret: SigningSecret.optional(),
 });
 
-export const EmptyInput = z.object({});
+export const EmptyInput = z.strictObject({});
 
 /** An active connection's secret is replaced only when the admin said so: PanDev refuses deliveries until it has the new one. */
-export const GenerateSecretInput = z.object({ replaceActive: z.boolean().optional() });
+export const GenerateSecretInput = z.strictObject({ replaceActive: z.boolean().optional() });
 
 /** All the browser ever learns about a secret. */
 export interface SecretView {

@@ -12,12 +12,12 @@ export const ProjectKey = z.string().trim().min(1, 'a project key').max(100, 'at
  * to and the next of Bitbucket's pages to read. A large workspace's list takes Bitbucket longer than the
  * 25 s a resolver call has, so the page asks again with this until the list is whole.
  */
-export const ListingCursor = z.object({
+export const ListingCursor = z.strictObject({
   walk: z.string().uuid('the cursor of an earlier answer'),
   page: z.number().int().min(1).max(1000),
 });
 
-export const RepositoriesListInput = z.object({
+export const RepositoriesListInput = z.strictObject({
   /** Matches the repository's name, slug or project name, ignoring case. */
   search: z.string().trim().max(100, 'at most 100 characters').optional(),
   project: ProjectKey.optional(),
@@ -30,12 +30,12 @@ export const RepositoriesListInput = z.object({
 });
 
 export const SelectionInput = z.discriminatedUnion('scope', [
-  z.object({ scope: z.literal('repositories'), repositories: z.array(RepositoryUuid).min(1, 'name at least one repository').max(100, 'at most 100 at once'), selected: z.boolean() }),
-  z.object({ scope: z.literal('project'), project: ProjectKey, selected: z.boolean() }),
-  z.object({ scope: z.literal('all'), selected: z.boolean() }),
+  z.strictObject({ scope: z.literal('repositories'), repositories: z.array(RepositoryUuid).min(1, 'name at least one repository').max(100, 'at most 100 at once'), selected: z.boolean() }),
+  z.strictObject({ scope: z.literal('project'), project: ProjectKey, selected: z.boolean() }),
+  z.strictObject({ scope: z.literal('all'), selected: z.boolean() }),
 ]);
 
-export const PreferencesSaveInput = z.object({
+export const PreferencesSaveInput = z.strictObject({
   prComments: z.boolean().optional(),
   backfillDays: z.number().int('whole days').min(1, 'between 1 and 365 days').max(365, 'between 1 and 365 days').optional(),
   reconcileMinutes: z
@@ -52,7 +52,7 @@ export const PreferencesSaveInput = z.object({
 });
 
 /** `prComments: null` removes the repository's exception, so it follows the workspace setting again. */
-export const PrCommentOverrideInput = z.object({ repository: RepositoryUuid, prComments: z.boolean().nullable() });
+export const PrCommentOverrideInput = z.strictObject({ repository: RepositoryUuid, prComments: z.boolean().nullable() });
 
 /** `gone`: the repository was deleted in Bitbucket, so its backfill was skipped. */
 export type BackfillState = 'queued' | 'running' | 'done' | 'cancelled' | 'failed' | 'gone';

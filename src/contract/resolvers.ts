@@ -5,23 +5,26 @@ import type { StatusView } from './status';
 
 // The typed contract between the settings page (static/) and its resolver (src/forge/resolvers/).
 // Both sides import this file; inputs are validated with these schemas on the backend.
+// Every input schema is strict: invoke() can be called from devtools with anything, and a key the
+// schema does not know (a misspelt secret, an extra id) would otherwise be dropped in silence while
+// the rest is saved.
 
 export type ResolverErrorCode = 'forbidden' | 'invalid-input' | 'not-found' | 'precondition-failed' | 'unavailable' | 'internal';
 
 export type ResolverResult<T> = { ok: true; data: T } | { ok: false; error: { code: ResolverErrorCode; message: string; field?: string } };
 
-export const DeadLettersListInput = z.object({
+export const DeadLettersListInput = z.strictObject({
   cursor: z.string().optional(),
   limit: z.number().int().min(1).max(100).optional(),
 });
 
-export const DeadLetterReplayInput = z.object({ id: z.string().uuid() });
+export const DeadLetterReplayInput = z.strictObject({ id: z.string().uuid() });
 
 /**
  * Replay all, one bounded call after another: `before` is when the admin asked (the first call leaves
  * it out and the server's clock sets it: a browser's clock may be off), `cursor` where the last call stopped.
  */
-export const DeadLettersReplayAllInput = z.object({
+export const DeadLettersReplayAllInput = z.strictObject({
   before: z.number().int().positive().optional(),
   cursor: z.string().min(1).max(2000).optional(),
 });

@@ -83,6 +83,41 @@ it('fails closed when Bitbucket does not say what the caller is, and says it is 
   expect(await stored()).toEqual(before);
 });
 
+describe('input', () => {
+  const refused = async (name: string, payload: unknown, field?: string) => {
+    const answer = await call(name as 'status/get', payload as Record<string, unknown>);
+    expect({ name, payload: JSON.stringify(payload).slice(0, 200), answer }).toMatchObject({
+      name,
+      answer: { ok: false, error: { code: 'invalid-input', message: expect.any(String), ...(field ? { field } : {}) } },
+    });
+  };
+
+  it('refuses keys the resolver does not know, naming them, and stores nothing', async () => {
+    const before = await stored();
+    // A misspelt secret would be dropped in silence: the URL saved, the admin sure the secret was too.
+    const typo = await call('connection/save', { baseUrl: 'https://pandev.example.com', token: 'a-new-token-1234', signingSecrte: 'a-new-secret-123456789' });
+    expect(typo).toEqual({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/signingSecrte/) } });
+    await refused('preferences/save', { prComments: false, prCommentOverrides: { x: true } });
+    await refused('preferences/override', { repository: repositories()[0]!.uuid, prComments: false, workspace: '{00000000-0000-4000-8000-000000000000}' });
+    await refused('repositories/select', { scope: 'all', selected: false, workspace: 'another' });
+    await refused('repositories/list', { continue: { walk: '00000000-0000-4000-8000-000000000000', page: 1, prefix: 'config:' } });
+    await refused('deadLetters/replay', { id: deadLetterId, prefix: 'outbox:' });
+    await refused('status/get', { workspace: 'another' });
+    expect(await stored()).toEqual(before);
+  });
+
+  it('refuses ids that would build a key under another prefix', async () => {
+    const before = await stored();
+    for (const id of [`${deadLetterId}:x`, `../outbox:${deadLetterId}`, `outbox:${deadLetterId}`, '']) await refused('deadLetters/replay', { id }, 'id');
+    const uuid = repositories()[0]!.uuid;
+    for (const repository of [`${uuid}:x`, `config:connection`, uuid.replace(/[{}]/g, '')]) {
+      await refused('preferences/override', { repository, prComments: false }, 'repository');
+      await refused('repositories/select', { scope: 'repositories', repositories: [repository], selected: false }, 'repositories.0');
+    }
+    expect(await stored()).toEqual(before);
+  });
+});
+
 it('never answers a saved secret, on any resolver the page reads', async () => {
   const { token, signingSecret } = (await stored()) as { token: string; signingSecret: string };
   for (const name of ['connection/get', 'connection/check', 'status/get', 'preferences/get', 'repositories/list', 'deadLetters/list'] as const) {
