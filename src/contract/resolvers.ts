@@ -14,7 +14,8 @@ export type ResolverErrorCode = 'forbidden' | 'invalid-input' | 'not-found' | 'p
 export type ResolverResult<T> = { ok: true; data: T } | { ok: false; error: { code: ResolverErrorCode; message: string; field?: string } };
 
 export const DeadLettersListInput = z.strictObject({
-  cursor: z.string().optional(),
+  /** Storage's own cursor from the previous answer, bounded like replay all's. */
+  cursor: z.string().min(1).max(2000).optional(),
   limit: z.number().int().min(1).max(100).optional(),
 });
 

@@ -106,6 +106,20 @@ describe('input', () => {
     expect(await stored()).toEqual(before);
   });
 
+  it('refuses wrong types, huge strings and huge arrays with the field named, and stores nothing', async () => {
+    const before = await stored();
+    for (const payload of [[], 'connection', 42, true]) await refused('preferences/save', payload);
+    await refused('preferences/save', { backfillDays: '365' }, 'backfillDays');
+    await refused('connection/save', { baseUrl: `https://pandev.example.com/${'a'.repeat(1_000_000)}` }, 'baseUrl');
+    await refused('connection/save', { baseUrl: 'https://pandev.example.com', token: 't'.repeat(100_000) }, 'token');
+    await refused('repositories/list', { search: 's'.repeat(100_000) }, 'search');
+    await refused('deadLetters/list', { cursor: 'c'.repeat(100_000) }, 'cursor');
+    await refused('deadLetters/replayAll', { cursor: 'c'.repeat(100_000) }, 'cursor');
+    const many = Array.from({ length: 10_000 }, () => repositories()[0]!.uuid);
+    await refused('repositories/select', { scope: 'repositories', repositories: many, selected: false }, 'repositories');
+    expect(await stored()).toEqual(before);
+  });
+
   it('refuses ids that would build a key under another prefix', async () => {
     const before = await stored();
     for (const id of [`${deadLetterId}:x`, `../outbox:${deadLetterId}`, `outbox:${deadLetterId}`, '']) await refused('deadLetters/replay', { id }, 'id');
