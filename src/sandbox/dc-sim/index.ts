@@ -102,6 +102,8 @@ export interface DcSimulator {
    * authenticates nobody from now on. Returns the new token (also in `credentials`).
    */
   rotateToken(label: 'admin' | 'user'): string;
+  /** Takes a credential's user's read permission on a project away (`false`), or gives it back. */
+  setProjectAccess(label: 'admin' | 'user', projectKey: string, readable: boolean): void;
   /** Random live activity every `intervalMs` (default 2000) until the returned function is called. */
   startActivity(options?: { intervalMs?: number }): () => void;
   stop(): Promise<void>;
@@ -178,6 +180,13 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
       token.token = randomBytes(33).toString('base64');
       credentials[label].token = token.token;
       return token.token;
+    },
+    setProjectAccess: (label, projectKey, readable) => {
+      const userId = credentials[label].userId;
+      const denied = model.denied.get(userId) ?? new Set<string>();
+      if (readable) denied.delete(projectKey.toUpperCase());
+      else denied.add(projectKey.toUpperCase());
+      model.denied.set(userId, denied);
     },
     startActivity: (activityOptions = {}) => {
       const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);

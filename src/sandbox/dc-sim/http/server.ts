@@ -114,6 +114,9 @@ export async function handleRequest(services: DcServices, req: IncomingMessage, 
   }
   try {
     if (!match) throw new HttpError({ status: 404, json: errorBody(`No resource found at ${url.pathname}`) });
+    // Authenticated, but without permission: Data Center answers 401, not 403 (9.2 spec), and says who asked.
+    const projectKey = match.params.projectKey;
+    if (caller && projectKey && !runtime.model.canRead(caller.user.id, projectKey)) return send(res, { ...NOT_PERMITTED, headers });
     if (!match.methodAllowed) throw new HttpError({ status: 405, json: errorBody(`Method ${method} is not allowed here`) });
     const raw = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
     const body = raw ? JSON.parse(raw) : undefined;

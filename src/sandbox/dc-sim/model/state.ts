@@ -24,6 +24,12 @@ export class DcModel {
   readonly repositories: DcRepository[] = [];
   readonly statuses: StatusStore = new Map();
   readonly commitIds: CommitIds;
+  /**
+   * Project keys each user (by id) may no longer read: an administrator removed their permission. Data
+   * Center then leaves those repositories out of `/repos` and answers 401 (AuthorisationException) to
+   * the user's requests about them, as the 9.2 spec's 401s say ("insufficient permissions").
+   */
+  readonly denied = new Map<number, Set<string>>();
   private lastStamp = 0;
   private nextActivityId: number;
   private nextCommentId: number;
@@ -81,6 +87,10 @@ export class DcModel {
     const project = this.project(projectKey);
     const lower = slug.toLowerCase();
     return project ? this.repositories.find((repo) => repo.projectKey === project.key && repo.slug === lower) : undefined;
+  }
+
+  canRead(userId: number, projectKey: string): boolean {
+    return !this.denied.get(userId)?.has(projectKey.toUpperCase());
   }
 
   repositoryById(id: number): DcRepository {

@@ -28,6 +28,7 @@ function searchRepositories(req: DcRequest): DcRepository[] {
       && (!projectKey || repo.projectKey.toUpperCase() === projectKey)
       && (!projectName || (owner?.name.toLowerCase().includes(projectName) ?? false))
       && (param(req, 'archived') !== 'ARCHIVED')
+      && (!req.caller || model.canRead(req.caller.user.id, repo.projectKey))
       && permitted(req, permission);
   });
 }
