@@ -10,6 +10,7 @@ import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startOpsServer, type OpsServer } from './ops/server';
 import { trackBackfill } from './poll/backfill-progress';
 import { recordListing } from './poll/listing';
+import { recordTokenRefusal } from './poll/token-refusal';
 import { holdState } from './state/owner';
 import { webhookRecorder } from './webhooks/activity';
 import { keyedLock } from './util/keyed-lock';
@@ -30,6 +31,8 @@ export interface PassSummary {
   stopped: number;
   staged: number;
   skipped: number;
+  /** Repositories not read because Bitbucket refused the token (the one that met it included): the pass stopped there. */
+  refused: number;
 }
 
 /**
@@ -162,7 +165,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
 
   async function pass(): Promise<PassSummary> {
     const started = Date.now();
-    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, stopped: 0, staged: 0, skipped: 0 };
+    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, stopped: 0, staged: 0, skipped: 0, refused: 0 };
     let targets: PollTarget[];
     try {
       targets = await edition.targets(started - listedAt >= LIST_EVERY_MS);
@@ -193,10 +196,20 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     for (const name of gauged) if (!names.has(name)) bridge.metrics.lastPoll.remove({ repository: name });
     gauged = names;
     let next = 0;
+    // A refused token would be refused for every repository: one request each, every pass, all of them
+    // failing in `status` for what is one expired PAT. The pass stops at the first refusal instead.
+    let refusal: string | undefined;
+    let readOne = false;
     const worker = async () => {
-      while (!stopping && next < targets.length) {
+      while (!stopping && refusal === undefined && next < targets.length) {
         const target = targets[next++]!;
         const outcome = await target.poll();
+        if (outcome.refused) {
+          refusal ??= outcome.error ?? 'Bitbucket refused the token (401)';
+          summary.refused++;
+          continue;
+        }
+        readOne ||= outcome.ok;
         await backfill.counted();
         summary.staged += outcome.staged;
         summary.skipped += outcome.skipped.length;
@@ -208,19 +221,27 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, config.bitbucket.concurrency) }, worker));
-    summary.stopped += targets.length - next;
-    if (!stopping && edition.finishPass) {
+    if (refusal !== undefined) summary.refused += targets.length - next;
+    else summary.stopped += targets.length - next;
+    if (refusal !== undefined) {
+      log.error({ reason: refusal, notRead: summary.refused }, 'Bitbucket refused the token: this pass stopped, nothing is lost, and the next pass starts where this one did');
+      await recordTokenRefusal(bridge.store, { at: Date.now(), error: refusal });
+    } else if (readOne) {
+      await recordTokenRefusal(bridge.store, undefined);
+    }
+    // The watched builds and the saved webhooks read Bitbucket too: with a refused token they wait.
+    if (!stopping && refusal === undefined && edition.finishPass) {
       try {
         summary.staged += await edition.finishPass(targets);
       } catch (error) {
         log.warn({ reason: errorMessage(error) }, 'the end of the pass failed; it is done again next pass');
       }
     }
-    if (!stopping && edition.resume) track(edition.resume());
+    if (!stopping && refusal === undefined && edition.resume) track(edition.resume());
     await backfill.passEnded(bridge.ctx.clock.now());
     summary.finishedAt = Date.now();
     // A stop is not a failure: a pass it cut short says so, and only real failures make it partial.
-    bridge.metrics.pollPasses.inc({ result: summary.failed ? 'partial' : summary.stopped ? 'stopped' : 'ok' });
+    bridge.metrics.pollPasses.inc({ result: summary.failed || summary.refused ? 'partial' : summary.stopped ? 'stopped' : 'ok' });
     log.info({ ...summary, ms: summary.finishedAt - started }, summary.stopped ? 'poll pass stopped' : 'poll pass finished');
     if (!stopping) await maintain();
     lastPass = summary;

@@ -32,9 +32,9 @@ describe('a rotated secret file', () => {
       const repo = projectRepositories(env.sim)[0]!;
       const tip = env.sim.actions.pushCommits({ repository: `${repo.projectKey}/${repo.slug}`, commits: 1 }).commits[0]!;
 
-      // Revoked in Bitbucket, not yet written to the file: the pass fails and says what to do.
-      expect((await settledPass(running)).failed).toBeGreaterThan(0);
-      const failure = logged(lines).find((line) => line.msg.startsWith('repository poll failed'));
+      // Revoked in Bitbucket, not yet written to the file: the pass stops and says what to do.
+      expect((await settledPass(running)).refused).toBeGreaterThan(0);
+      const failure = logged(lines).find((line) => line.msg.startsWith('Bitbucket refused the token'));
       expect(failure?.reason).toMatch(/401/);
       expect(failure?.reason).toMatch(/BITBUCKET_TOKEN_FILE names \(read again at the next 401, no restart\)/);
 

@@ -6,6 +6,7 @@ import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { listingFailure } from '../poll/listing';
+import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
 import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
@@ -17,7 +18,7 @@ import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'token-refused', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -89,6 +90,11 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   // the outbox only grows, so this comes first.
   if (connection?.disabled) {
     attention.push({ kind: 'deliveries-paused', repository: null, repositoryId: null, at: iso(connection.disabled.at), message: `deliveries to PanDev are paused, ${outbox} waiting in the outbox: ${connection.disabled.reason}. Set PANDEV_URL to PanDev's ingest URL and restart the bridge, or run \`pandev-bitbucket check\`: a check that passes resumes them` });
+  }
+  // One expired PAT stops every pass at its first request; no repository's cursor says so.
+  const refused = await tokenRefusal(store);
+  if (refused) {
+    attention.push({ kind: 'token-refused', repository: null, repositoryId: null, at: iso(refused.at), message: `Bitbucket refuses the token: no repository is read until it is replaced, and each pass tries again from where the last good one stopped (${refused.error})` });
   }
   // No pass polls anything while it lasts; no repository's cursor would say so.
   const listing = await listingFailure(store);

@@ -13,6 +13,11 @@ export interface PollOutcome {
   /** Pull requests set aside this pass, with why. */
   skipped: Array<{ id: number; reason: string }>;
   error?: string;
+  /**
+   * Bitbucket refused the token itself (401: expired, revoked, replaced): every other repository would
+   * be refused too, so the pass stops here. No repository's failure; the cursor stays.
+   */
+  refused?: boolean;
   /** Cut short by the bridge stopping: no failure (the cursor stays, the next start reads on). */
   stopped?: boolean;
   /** Data Center: the repository's first pass (its backfill), whose changes no webhook was due to bring. */

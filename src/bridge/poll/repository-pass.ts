@@ -40,6 +40,8 @@ export interface RepositoryPassResult {
   error?: string;
   /** The repository answered 404: the list it came from is out of date (renamed, moved, deleted). */
   relist?: boolean;
+  /** The token was refused (see PollOutcome): the cursor is left as it was, and the pass ends. */
+  refused?: boolean;
   /** Cut short by the bridge stopping, which is no failure of the repository. */
   stopped?: boolean;
   /** The repository's first pass (its backfill): what it staged is history, not news. */
@@ -108,6 +110,9 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
     if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
     const reason = datacenterFailureReason(error, { name, selector: name });
+    // Not this repository's failure: its cursor stays as the last good pass left it, and the runner says
+    // once, for the instance, what to do.
+    if (error instanceof BitbucketError && error.kind === 'unauthorized') return { repository: name, ok: false, refused: true, staged: 0, skipped: [], error: reason };
     await deps.state.saveCursor(repo, { ...cursor, name, unlisted: undefined, lastPassAt: now, error: reason });
     deps.log.warn({ repository: name, reason }, 'repository poll failed; it is tried again next pass');
     // A 404 here is most often a rename or a move to another project: the slug the list gave is gone.

@@ -88,9 +88,26 @@ export function dcClient(transport: DcTransport): DcClient {
 function statusError(response: HttpResponse, where: string, text: string): BitbucketError {
   const status = response.status;
   const kinds: Record<number, BitbucketFailureKind> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 429: 'rate-limited' };
-  const kind: BitbucketFailureKind = kinds[status] ?? (status >= 500 || status === 408 ? 'server' : 'client');
+  const kind: BitbucketFailureKind = status === 401 && permissionRefused(response, text) ? 'forbidden' : kinds[status] ?? (status >= 500 || status === 408 ? 'server' : 'client');
   const detail = dcErrorMessage(text);
   return new BitbucketError(kind, status, where, `Bitbucket answered ${status} to ${where}${detail ? `: ${detail}` : ''}`, parseRetryAfter(response.headers.get('retry-after')));
+}
+
+/**
+ * Data Center answers 401 both to a token it does not accept and to an accepted one whose user may not
+ * read the resource (the 9.2 spec's 401s: "insufficient permissions"). The second names who asked
+ * (X-AUSERNAME, on every authenticated answer: notes §5.3) and an AuthorisationException: that is one
+ * repository or project out of reach, not a token to replace.
+ */
+function permissionRefused(response: HttpResponse, text: string): boolean {
+  const user = response.headers.get('x-ausername');
+  if (user && user !== 'anonymous') return true;
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ exceptionName?: string | null }> };
+    return body.errors?.some((e) => e.exceptionName === 'com.atlassian.bitbucket.AuthorisationException') ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** DC errors are `{errors: [{message}]}`; anything else is shown trimmed. */
