@@ -64,6 +64,22 @@ describe('pandev-bitbucket check', () => {
     expect(code).toBe(1);
   });
 
+  it('names the version, refuses Bitbucket Server before 5.5 (no personal access tokens) and warns for one older than 8.0', async () => {
+    const current = await cli(['check'], env.env);
+    expect(current.out).toContain(`ok   ${env.sim.model.identity.displayName} ${env.sim.version} at ${env.sim.url}`);
+    expect(current.out).not.toContain('Warning');
+    for (const [version, code, says] of [['5.4.1', 1, /FAIL .* 5\.4\.1[\s\S]*no personal access tokens[\s\S]*upgrade to Bitbucket Data Center 8\.0 or later/], ['6.10.3', 0, /ok {2}.* 6\.10\.3[\s\S]*Warning: older than the versions the bridge supports \(Data Center 8\.0 and later\)/]] as const) {
+      const old = await startDcSimulator({ seed: 'check', version, rateLimit: null, projects: 1, repositoriesPerProject: 1 });
+      try {
+        const { code: exit, out } = await cli(['check'], { ...env.env, BITBUCKET_URL: old.url, BITBUCKET_TOKEN: old.credentials.admin.token });
+        expect(out).toMatch(says);
+        expect(exit).toBe(code);
+      } finally {
+        await old.stop();
+      }
+    }
+  });
+
   it('explains a URL with a path (use the bare host, or the context-path setting) and exits 1', async () => {
     const { code, out } = await cli(['check'], { ...env.env, BITBUCKET_URL: `${env.sim.url}/projects/PRJ/repos` });
     expect(out).toContain('BITBUCKET_URL has a path (/projects/PRJ/repos)');

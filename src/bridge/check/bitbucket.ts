@@ -15,6 +15,20 @@ import { cloudFailureReason } from '../poll/failure-reason';
 
 const MAX_REPOSITORY_PAGES = 50;
 
+// Which versions the bridge supports: Data Center 8.0 and later, whose REST 1.0 API is the 9.2 spec's
+// for everything it reads (its tests run the 9.x and 10.x forms of it). Bitbucket Server 5.5 added the
+// personal access tokens it signs in with (notes §5.3); between the two it is untested and may work.
+const PAT_SINCE = [5, 5] as const;
+const TESTED_SINCE = [8, 0] as const;
+
+function versionSupport(version: string): 'tested' | 'untested' | 'no-tokens' {
+  const [major, minor] = version.split('.').map((part) => Number.parseInt(part, 10));
+  // A version we cannot read (a custom build string) is not held against the instance.
+  if (major === undefined || Number.isNaN(major)) return 'tested';
+  const below = (floor: readonly [number, number]) => major < floor[0] || (major === floor[0] && (minor ?? 0) < floor[1]);
+  return below(PAT_SINCE) ? 'no-tokens' : below(TESTED_SINCE) ? 'untested' : 'tested';
+}
+
 type Answer = { response: HttpResponse; text: string } | { finding: Finding };
 
 async function ask(http: BitbucketHttp, url: string, config: BridgeConfig, caOption: string): Promise<Answer> {
@@ -38,7 +52,14 @@ export async function checkDatacenter(config: BridgeConfig, http: BitbucketHttp)
   if (unavailable(properties.response.status)) return [bitbucketUnavailable(properties.response.status, probe)];
   if (properties.response.status === 404 || !isJson(properties.response)) return [notBitbucket(config, properties.response.status, probe)];
   const version = z.looseObject({ version: z.string(), displayName: z.string().optional() }).safeParse(JSON.parse(properties.text));
-  findings.push(pass(`Bitbucket ${version.success ? `${version.data.displayName ?? 'Data Center'} ${version.data.version}` : 'Data Center'} at ${http.baseUrl}`));
+  // Data Center's displayName is "Bitbucket" itself.
+  const named = `${version.success ? `${version.data.displayName ?? 'Bitbucket Data Center'} ${version.data.version}` : 'Bitbucket Data Center'} at ${http.baseUrl}`;
+  const support = version.success ? versionSupport(version.data.version) : 'tested';
+  // Before personal access tokens the token is refused below, and "expired or revoked" would be the wrong advice.
+  if (support === 'no-tokens') return [fail(named, `Bitbucket Server before ${PAT_SINCE.join('.')} has no personal access tokens, which is how the bridge signs in: upgrade to Bitbucket Data Center ${TESTED_SINCE.join('.')} or later.`)];
+  findings.push(support === 'untested'
+    ? pass(named, `Warning: older than the versions the bridge supports (Data Center ${TESTED_SINCE.join('.')} and later), and no longer supported by Atlassian: reads may fail or miss data. Upgrade Bitbucket, or tell PanDev support what fails.`)
+    : pass(named));
 
   const readable: Repository[] = [];
   let user: string | null = null;

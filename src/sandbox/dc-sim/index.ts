@@ -29,7 +29,7 @@ import { chooseCorrupt, seedForkPullRequest } from './seed/extras';
 import { seedHistory } from './seed/history';
 import { seedInstance } from './seed/instance';
 import { DAY, type DateFormat } from './util/dates';
-import { credential, normalizeContextPath, summarize, VERSIONS, type DcCredential } from './summary';
+import { credential, normalizeContextPath, summarize, versionInfo, VERSIONS, type DcCredential } from './summary';
 import { Webhooks, type Webhook, type WebhookDelivery } from './webhooks';
 
 export type { ActionArgs, ActionName, ActionResult, DcActions } from './actions';
@@ -57,6 +57,11 @@ export interface DcSimulatorOptions {
   pullRequestsPerRepository?: number;
   /** 9.x: epoch-ms numbers; 10.x: ISO strings in pull request and commit dates. */
   dateFormat?: DateFormat;
+  /**
+   * What `/application-properties` reports (default: a 9.x or 10.x release, by `dateFormat`), to play an
+   * older Bitbucket Server to `check`; the API served stays the 9.2 spec's.
+   */
+  version?: string;
   /** Serve under a context path, e.g. `/bitbucket`. */
   contextPath?: string;
   /** Token bucket per user (default 60 tokens, 5 per second); null = unlimited. */
@@ -135,7 +140,7 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `${origin}${contextPath}`;
   const root = new Prng(seed);
-  const info = VERSIONS[dateFormat];
+  const info = options.version ? versionInfo(options.version, VERSIONS[dateFormat].buildDate) : VERSIONS[dateFormat];
   const render = { model, base: url, sshHost: '127.0.0.1:7999', dateFormat };
   const corrupt = options.corruptPullRequest === false ? undefined : chooseCorrupt(model);
   const runtime = new DcRuntime(model, clock, root.fork('live'), render, info, corrupt, options.pullRequestsBy);

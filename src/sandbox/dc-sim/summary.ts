@@ -11,6 +11,12 @@ export const VERSIONS: Record<DateFormat, { version: string; buildNumber: string
   '10.x': { version: '10.3.0', buildNumber: '10003000', buildDate: '1742292456000' },
 };
 
+/** Any version, its build number formed as Data Center forms it (9.4.0 → 9004000). */
+export function versionInfo(version: string, buildDate: string): { version: string; buildNumber: string; buildDate: string } {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  return { version, buildNumber: String(major * 1_000_000 + minor * 1000 + patch), buildDate };
+}
+
 /** `bitbucket/`, `/bitbucket/` and `/bitbucket` all mean `/bitbucket`; `/` and '' mean none. */
 export function normalizeContextPath(path: string | undefined): string {
   const trimmed = (path ?? '').replace(/\/+$/, '');
