@@ -37,18 +37,20 @@ export function registerBackfill(program: Command): void {
         const { pass } = result;
         if (result.stopped) {
           // No "deliveries found": a repository cut short does not count what it staged (that is in the outbox).
-          const read = pass.repositories ? `${pass.repositories - pass.stopped - pass.failed} of ${pass.repositories} repositories read to the end (${pass.failed} failed)` : 'no repository listed yet';
+          const read = pass.repositories ? `${pass.repositories - pass.stopped - pass.failed - pass.refused} of ${pass.repositories} repositories read to the end (${pass.failed} failed)` : 'no repository listed yet';
           console.log(`stopped by ${stops.received() ?? 'a signal'} before the backfill was done: ${read}, ${result.delivered} delivered, ${plural(result.pending, 'delivery', 'deliveries')} waiting in the outbox, ${plural(pass.skipped, 'pull request')} skipped. Nothing is lost: run \`pandev-bitbucket backfill\` again (or start \`pandev-bitbucket bridge\`) and it resumes where this one stopped`);
         } else {
-          console.log(`${plural(pass.repositories, 'repository', 'repositories')} polled (${pass.failed} failed), ${plural(pass.staged, 'delivery', 'deliveries')} found, ${result.delivered} delivered, ${plural(pass.skipped, 'pull request')} skipped`);
+          console.log(`${plural(pass.repositories, 'repository', 'repositories')} polled (${pass.failed} failed${pass.refused ? `, ${pass.refused} not read` : ''}), ${plural(pass.staged, 'delivery', 'deliveries')} found, ${result.delivered} delivered, ${plural(pass.skipped, 'pull request')} skipped`);
         }
+        // The pass stopped at the first refusal: the rest were not read, and running it again changes nothing until the token does.
+        if (pass.refused) console.log(`Bitbucket refused the token: ${plural(pass.refused, 'repository was', 'repositories were')} not read. Create a new personal access token (Project read and Repository read), write it to the file BITBUCKET_TOKEN_FILE names (or set BITBUCKET_TOKEN), run \`pandev-bitbucket check\`, then this backfill again: it resumes where it stopped`);
         // Said after a stop too: running it again, all a stop asks for, sends nothing while paused.
         if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
         else if (result.pending && !result.stopped) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
         if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
         // A failure wins over a stop: exit 3 tells a script that running it again is all it takes, and
         // a failed repository, a dead letter or a pause each need someone to look first.
-        if (pass.failed || result.dead || result.paused) return EXIT.failed;
+        if (pass.failed || pass.refused || result.dead || result.paused) return EXIT.failed;
         return result.stopped ? EXIT.stopped : EXIT.ok;
       } finally {
         stops.dispose();
