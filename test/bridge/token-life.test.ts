@@ -118,7 +118,8 @@ it('a backfill whose token is refused after the listing exits 1 and says to repl
   // Refused from the first repository read on, as a PAT that expires while a long first import runs.
   const fault = env.sim.faults.add({ path: '^/rest/api/1\\.0/projects/[^/]+/repos/[^/]+/', status: 401, body: 'Authentication failed. Please check your credentials and try again.' });
   try {
-    const run = await runCommand(['backfill', '--wait', '5'], { ...env.env, BRIDGE_DB: path.join(env.dir, 'backfill-refused.db') });
+    // The admin's current token: a test above rotated the one env.env was made with.
+    const run = await runCommand(['backfill', '--wait', '5'], { ...env.env, BITBUCKET_TOKEN: env.sim.credentials.admin.token, BRIDGE_DB: path.join(env.dir, 'backfill-refused.db') });
     expect(run.stdout).toMatch(/Bitbucket refused the token: \d+ repositor(y was|ies were) not read\. Create a new personal access token/);
     expect(run.code).toBe(1);
   } finally {
