@@ -76,7 +76,9 @@ it('shows an open pull request\'s times so far and a merged one\'s figures, with
 
 it('says why there are no figures for a pull request the app has not seen', async () => {
   const tab = await openCard(9999);
-  await tab.getByText(/has not seen this pull request yet/).waitFor();
+  await tab.getByText(/has not seen this pull request yet/).first().waitFor();
+  // Said in the live region that announced the loading: a screen reader hears the outcome too.
+  await tab.getByRole('status').filter({ hasText: /has not seen this pull request yet/ }).waitFor();
 }, 30_000);
 
 it('offers to try again, in place, when the figures could not be loaded or read', async () => {
@@ -92,6 +94,7 @@ it('offers to try again, in place, when the figures could not be loaded or read'
   });
   await tab.getByRole('button', { name: 'Try again' }).click();
   await figures(tab).waitFor();
+  await tab.getByRole('status').filter({ hasText: 'Figures loaded.' }).waitFor();
 
   // The resolver answers, but Forge storage refused its read: the same failure, not a note.
   sb.host.throttleStorage((key) => key.startsWith('metrics:'), 1);

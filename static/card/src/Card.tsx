@@ -19,6 +19,8 @@ const styles = {
   unavailable: { color: token('color.text.subtlest') },
   note: { color: token('color.text.subtle') },
   failure: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: token('space.100') },
+  // Read by screen readers, not shown: what the card came to, in a region that outlives the loading text.
+  announced: { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' },
 } satisfies Record<string, CSSProperties>;
 
 export function Card() {
@@ -31,9 +33,22 @@ export function Card() {
     );
   }, []);
   useEffect(load, [load]);
-  if (!answer) return <div style={styles.card} role="status">Loading figures…</div>;
-  if ('error' in answer) return <Failure message={answer.error} onRetry={load} />;
-  if (!answer.available) return answer.retry ? <Failure message={answer.reason} onRetry={load} /> : <div style={{ ...styles.card, ...styles.note }}>{answer.reason}</div>;
+  // One live region for the card's life: a region that appears and goes with the loading text is
+  // not there to announce what replaced it. Failures speak through their own alert.
+  const failed = answer !== undefined && ('error' in answer || (!answer.available && answer.retry));
+  const said = !answer ? 'Loading figures…' : failed ? '' : !answer.available ? answer.reason : 'Figures loaded.';
+  return (
+    <>
+      <div role="status" style={styles.announced} data-testid="card-announced">{said}</div>
+      <Body answer={answer} onRetry={load} />
+    </>
+  );
+}
+
+function Body({ answer, onRetry }: { answer: CardAnswer | { error: string } | undefined; onRetry: () => void }) {
+  if (!answer) return <div style={styles.card}>Loading figures…</div>;
+  if ('error' in answer) return <Failure message={answer.error} onRetry={onRetry} />;
+  if (!answer.available) return answer.retry ? <Failure message={answer.reason} onRetry={onRetry} /> : <div style={{ ...styles.card, ...styles.note }}>{answer.reason}</div>;
   return (
     <div style={styles.card}>
       <Rows title="This pull request" rows={answer.card.pullRequest} />
