@@ -1,5 +1,6 @@
 // A Bitbucket Cloud simulator on loopback: REST 2.0 subset, seeded history, Forge-shaped events for
 // every change, rate limits and fault injection. It backs the end-to-end tests and the offline sandbox.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loopbackHostOnly } from '../browser-guard';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +67,12 @@ export interface CloudSimulator {
   faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void };
   stats(): SimStats;
   resetStats(): void;
+  /**
+   * Revokes a user's access token and API token and issues new ones, as an admin does in Bitbucket and
+   * id.atlassian.com: the old values authenticate nobody from now on (401). Returns the new credential
+   * (also in `credentials`).
+   */
+  rotateToken(label: 'admin' | 'member'): SimUserCredential;
   /** Random live activity every `intervalMs` (default 2000) until the returned function is called. */
   startActivity(options?: { intervalMs?: number }): () => void;
   stop(): Promise<void>;
@@ -135,6 +142,13 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
     faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
+    rotateToken: (label) => {
+      const credential = model.credentials[label];
+      credential.token = randomBytes(24).toString('base64url');
+      credential.apiToken = `ATATT${randomBytes(24).toString('base64url')}`;
+      Object.assign(credentials[label], { token: credential.token, apiToken: credential.apiToken });
+      return credentials[label];
+    },
     startActivity: (activityOptions = {}) => {
       const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);
       activities.add(stopActivity);
