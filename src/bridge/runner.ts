@@ -10,7 +10,7 @@ import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { startOpsServer, type OpsServer } from './ops/server';
 import { trackBackfill } from './poll/backfill-progress';
 import { recordListing } from './poll/listing';
-import { recordTokenRefusal } from './poll/token-refusal';
+import { recordTokenRefusal, TokenRefusedError } from './poll/token-refusal';
 import { holdState } from './state/owner';
 import { webhookRecorder } from './webhooks/activity';
 import { keyedLock } from './util/keyed-lock';
@@ -31,8 +31,13 @@ export interface PassSummary {
   stopped: number;
   staged: number;
   skipped: number;
-  /** Repositories not read because Bitbucket refused the token (the one that met it included): the pass stopped there. */
+  /**
+   * Repositories not read because Bitbucket refused the token (the one that met it included): the pass
+   * stopped there. Refused at the listing, the repositories the last listing found (none before one).
+   */
   refused: number;
+  /** Set when Bitbucket refused the token this pass: what it answered, and what to do, in the edition's terms. */
+  refusal?: string;
 }
 
 /**
@@ -113,6 +118,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   let running = false;
   let current: Promise<PassSummary> | undefined;
   let listedAt = 0;
+  /** Repositories the last listing found: what a token refused at the next listing leaves unread. */
+  let listed = 0;
   /** The repositories the last-poll gauge has a series for. */
   let gauged = new Set<string>();
   let lastSweep = Date.now();
@@ -177,12 +184,17 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
         bridge.metrics.pollPasses.inc({ result: 'stopped' });
         return { ...summary, finishedAt: Date.now() };
       }
+      if (error instanceof TokenRefusedError) {
+        await refused(error.reason, listed);
+        bridge.metrics.pollPasses.inc({ result: 'partial' });
+        return { ...summary, repositories: listed, refused: listed, refusal: error.reason, finishedAt: Date.now() };
+      }
       log.error({ reason: errorMessage(error) }, 'could not list repositories; run `pandev-bitbucket check` to see why');
       await recordListing(bridge.store, { at: Date.now(), error: errorMessage(error) });
       bridge.metrics.pollPasses.inc({ result: 'failed' });
       return { ...summary, failed: 1, finishedAt: Date.now() };
     }
-    summary.repositories = targets.length;
+    summary.repositories = listed = targets.length;
     const backfill = await trackBackfill(bridge.store, {
       edition: edition.name,
       repositories: targets.length,
@@ -224,8 +236,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     if (refusal !== undefined) summary.refused += targets.length - next;
     else summary.stopped += targets.length - next;
     if (refusal !== undefined) {
-      log.error({ reason: refusal, notRead: summary.refused }, 'Bitbucket refused the token: this pass stopped, nothing is lost, and the next pass starts where this one did');
-      await recordTokenRefusal(bridge.store, { at: Date.now(), error: refusal });
+      summary.refusal = refusal;
+      await refused(refusal, summary.refused);
     } else if (readOne) {
       await recordTokenRefusal(bridge.store, undefined);
     }
@@ -247,6 +259,11 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     lastPass = summary;
     waiters.splice(0).forEach((resolve) => resolve(summary));
     return summary;
+  }
+
+  async function refused(reason: string, notRead: number): Promise<void> {
+    log.error({ reason, notRead }, 'Bitbucket refused the token: this pass stopped, nothing is lost, and the next pass starts where this one did');
+    await recordTokenRefusal(bridge.store, { at: Date.now(), error: reason });
   }
 
   async function maintain(): Promise<void> {

@@ -94,7 +94,9 @@ it('a failing repository\'s reason says what to do in Cloud\'s terms: which scop
   expect(reason(noPipelines)).toContain('lacks the scope read:pipeline:bitbucket');
   expect(reason(gone)).toMatch(/404.*deleted/);
 
-  // A revoked API token: what to create, where to put it, and the command that proves it works.
+  // A token refused on a repository's read (revoked between the workspace query and it): the pass stops,
+  // and `status` says once, not as that repository's failure, what to create, where to put it, and the
+  // command that proves it works.
   const revoked = sim.faults.add({ path: under(noPulls, '/pullrequests'), status: 401, body: 'Login failed due to incorrect login credentials or method.' });
   let second: Awaited<ReturnType<typeof pass>>;
   try {
@@ -102,7 +104,11 @@ it('a failing repository\'s reason says what to do in Cloud\'s terms: which scop
   } finally {
     sim.faults.remove(revoked);
   }
-  const unauthorized = failing(second.status)[0]?.message ?? '';
+  expect(second.summary.failed).toBe(0);
+  expect(second.summary.refused).toBeGreaterThan(0);
+  expect(failing(second.status)).toEqual([]);
+  expect(second.status.attention.map((item) => item.kind)).toEqual(['token-refused']);
+  const unauthorized = second.status.attention[0]?.message ?? '';
   expect(unauthorized).toMatch(/401/);
   expect(unauthorized).toMatch(/API token/);
   expect(unauthorized).toContain('BITBUCKET_USERNAME');

@@ -18,8 +18,9 @@ import { hourlyBudget } from '../http/hourly-budget';
 import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
-import { cloudFailureReason } from '../poll/failure-reason';
+import { cloudFailureReason, cloudTokenRefused } from '../poll/failure-reason';
 import { markUnlisted } from '../poll/state';
+import { TokenRefusedError } from '../poll/token-refusal';
 import type { KeyedLock } from '../util/keyed-lock';
 import type { Edition, EditionSetup, PollOutcome } from './edition';
 
@@ -76,21 +77,23 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
       return {
         name: 'cloud',
         async targets(refresh) {
-          workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
-          if (!repositories || refresh || relist) {
-            repositories = await listCloudRepositories(client, workspace, select, bridge.log);
-            relist = false;
-            // `status` must not call a repository failing that is no longer polled at all.
-            await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
-          }
-          const ws = workspace;
-          const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
-          // One workspace query says which repositories were pushed to: only those have their refs read.
-          const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
-          // A push after this query is in neither its answer nor a poll that takes it as not pushed.
-          const queriedAt = bridge.ctx.clock.now();
-          const pushed = repositories.length ? await repositoriesChangedSince(client, ws.uuid, oldest) : new Map<string, number>();
-          return repositories.map((repository) => ({
+          const { ws, listed, cursors, queriedAt, pushed } = await refusedAsToken(async () => {
+            workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
+            if (!repositories || refresh || relist) {
+              repositories = await listCloudRepositories(client, workspace, select, bridge.log);
+              relist = false;
+              // `status` must not call a repository failing that is no longer polled at all.
+              await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
+            }
+            const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
+            // One workspace query says which repositories were pushed to: only those have their refs read.
+            const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
+            // A push after this query is in neither its answer nor a poll that takes it as not pushed.
+            const queriedAt = bridge.ctx.clock.now();
+            const pushed = repositories.length ? await repositoriesChangedSince(client, workspace.uuid, oldest) : new Map<string, number>();
+            return { ws: workspace, listed: repositories, cursors, queriedAt, pushed };
+          });
+          return listed.map((repository) => ({
             key: repository.uuid,
             name: `${ws.slug}/${repository.slug}`,
             poll: () =>
@@ -128,6 +131,9 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   // and an error kept in the cursor would show in `status` as one.
                   if (http.signal.aborted) return { ok: false, stopped: true, staged: 0, skipped: [] };
                   const reason = cloudFailureReason(error, { name: `${ws.slug}/${repository.slug}`, selector: `${repository.project}/${repository.slug}`, username: Boolean(config.bitbucket.username) });
+                  // Not this repository's failure: its cursor stays as the last good pass left it, and the
+                  // runner says once, for the workspace, what to do.
+                  if (error instanceof BitbucketError && error.kind === 'unauthorized') return { ok: false, refused: true, staged: 0, skipped: [], error: reason };
                   // Asked for by UUID, a repository whose feeds answer 404 is gone: the next pass lists again,
                   // so it stops being polled (and called failing) then, not at the periodic listing. Not for
                   // deployments alone, which a repository can lack: that would list every pass.
@@ -140,6 +146,16 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
           }));
         },
       };
+
+      /** A 401 while listing is the token refused (Cloud has no per-repository 401), not a listing to fix. */
+      async function refusedAsToken<T>(list: () => Promise<T>): Promise<T> {
+        try {
+          return await list();
+        } catch (error) {
+          if (error instanceof BitbucketError && error.kind === 'unauthorized') throw new TokenRefusedError(cloudTokenRefused(error, Boolean(config.bitbucket.username)));
+          throw error;
+        }
+      }
     },
   };
 }

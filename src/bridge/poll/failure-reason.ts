@@ -32,9 +32,7 @@ export function cloudFailureReason(error: unknown, repo: FailedRepository & { us
   if (!(error instanceof BitbucketError)) return message;
   switch (error.kind) {
     case 'unauthorized':
-      return `${message} — ${repo.username
-        ? `the API token expired or was revoked (an app password stops working once Atlassian retires them), or BITBUCKET_USERNAME is not the Atlassian account email it belongs to: create an API token with the scopes ${API_TOKEN_SCOPES}`
-        : `the access token expired or was revoked: create a workspace, project or repository access token with ${ACCESS_TOKEN_SCOPES}`} and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
+      return cloudTokenRefused(error, repo.username);
     case 'forbidden': {
       const scope = scopeFor(error);
       return `${message} — the token lacks the scope ${repo.username ? scope.apiToken : `"${scope.accessToken}"`} (${scope.what}), or its user may no longer read ${repo.name}: create a token with ${repo.username ? `the scopes ${API_TOKEN_SCOPES}` : ACCESS_TOKEN_SCOPES} (see \`pandev-bitbucket check\`), give the user read access to the repository, or leave it out with BITBUCKET_REPOS=!${repo.selector}`;
@@ -48,6 +46,16 @@ export function cloudFailureReason(error: unknown, repo: FailedRepository & { us
     default:
       return sharedReason(error) ?? message;
   }
+}
+
+/**
+ * Cloud answers 401 only to credentials it does not accept (a repository the token may not read is a 403
+ * or a 404): the token is to be replaced, whichever request met it. `username`: as in cloudFailureReason.
+ */
+export function cloudTokenRefused(error: unknown, username: boolean): string {
+  return `${errorMessage(error)} — ${username
+    ? `the API token expired or was revoked (an app password stops working once Atlassian retires them), or BITBUCKET_USERNAME is not the Atlassian account email it belongs to: create an API token with the scopes ${API_TOKEN_SCOPES}`
+    : `the access token expired or was revoked: create a workspace, project or repository access token with ${ACCESS_TOKEN_SCOPES}`} and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
 }
 
 /** Every Cloud scope the bridge's reads need: the Forge app's (manifest.yml), which reads the same. */

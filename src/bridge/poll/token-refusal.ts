@@ -11,6 +11,18 @@ export type TokenRefusal = z.infer<typeof TokenRefusal>;
 
 const KEY = kvKey('bridge', 'token-refused');
 
+/**
+ * Thrown by an edition's listing when Bitbucket refuses the token there, before any repository is
+ * polled (Cloud asks its workspace query first, every pass): the runner stops the pass as at a
+ * repository's refusal, not as a listing that failed. `reason` says what to do, in the edition's terms.
+ */
+export class TokenRefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'TokenRefusedError';
+  }
+}
+
 /** The refusal that stopped this pass, or none (a repository was read with the token). */
 export async function recordTokenRefusal(store: KeyValueStore, refusal: TokenRefusal | undefined): Promise<void> {
   if (refusal) await store.set(KEY, refusal);
