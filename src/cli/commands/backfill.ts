@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runBackfill } from '../../bridge/backfill';
+import type { BridgeConfig } from '../../bridge/config/schema';
+import { ACCESS_TOKEN_SCOPES, API_TOKEN_SCOPES } from '../../bridge/poll/failure-reason';
 import { plural } from '../../core/words';
 import { action, configFrom, EXIT, stopSignals, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 
@@ -33,7 +35,8 @@ export function registerBackfill(program: Command): void {
         again: 'already stopping; it ends on its own within half a minute, and nothing is lost by waiting',
       });
       try {
-        const result = await runBackfill(configFrom(flags), { ...(flags.days ? { days: flags.days } : {}), waitSeconds: flags.wait, signal: stops.signal });
+        const config = configFrom(flags);
+        const result = await runBackfill(config, { ...(flags.days ? { days: flags.days } : {}), waitSeconds: flags.wait, signal: stops.signal });
         const { pass } = result;
         if (result.stopped) {
           // No "deliveries found": a repository cut short does not count what it staged (that is in the outbox).
@@ -43,18 +46,26 @@ export function registerBackfill(program: Command): void {
           console.log(`${plural(pass.repositories, 'repository', 'repositories')} polled (${pass.failed} failed${pass.refused ? `, ${pass.refused} not read` : ''}), ${plural(pass.staged, 'delivery', 'deliveries')} found, ${result.delivered} delivered, ${plural(pass.skipped, 'pull request')} skipped`);
         }
         // The pass stopped at the first refusal: the rest were not read, and running it again changes nothing until the token does.
-        if (pass.refused) console.log(`Bitbucket refused the token: ${plural(pass.refused, 'repository was', 'repositories were')} not read. Create a new personal access token (Project read and Repository read), write it to the file BITBUCKET_TOKEN_FILE names (or set BITBUCKET_TOKEN), run \`pandev-bitbucket check\`, then this backfill again: it resumes where it stopped`);
+        if (pass.refusal) console.log(`Bitbucket refused the token: ${pass.refused ? `${plural(pass.refused, 'repository was', 'repositories were')} not read` : 'no repository was read'}. ${newToken(config)}, write it to the file BITBUCKET_TOKEN_FILE names (or set BITBUCKET_TOKEN), run \`pandev-bitbucket check\`, then this backfill again: it resumes where it stopped`);
         // Said after a stop too: running it again, all a stop asks for, sends nothing while paused.
         if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${result.paused}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
         else if (result.pending && !result.stopped) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
         if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
         // A failure wins over a stop: exit 3 tells a script that running it again is all it takes, and
         // a failed repository, a dead letter or a pause each need someone to look first.
-        if (pass.failed || pass.refused || result.dead || result.paused) return EXIT.failed;
+        if (pass.failed || pass.refusal || result.dead || result.paused) return EXIT.failed;
         return result.stopped ? EXIT.stopped : EXIT.ok;
       } finally {
         stops.dispose();
       }
     }),
   );
+}
+
+/** The token to create instead of the refused one, in the edition's terms (the logged reason says more). */
+function newToken(config: BridgeConfig): string {
+  if (config.bitbucket.edition === 'datacenter') return 'Create a new personal access token (Project read and Repository read)';
+  return config.bitbucket.username
+    ? `Create a new API token with the scopes ${API_TOKEN_SCOPES} for the Atlassian account BITBUCKET_USERNAME names`
+    : `Create a new workspace, project or repository access token with ${ACCESS_TOKEN_SCOPES}`;
 }
