@@ -126,7 +126,7 @@ describe('Data Center: a first pass under way, then done', () => {
 it('a first pass in its last minute says so, not "about under 1 min"', () => {
   const startedAt = new Date(Date.now() - 600_000).toISOString();
   const report = (etaSeconds: number): StatusReport => StatusReport.parse({
-    database: '/var/lib/pandev-bridge/state.db', outbox: 0, deadLetters: 0, last24h: { delivered: 0, retried: 0, dead: 0, dropped: 0 }, attention: [], repositories: [], pullRequestOrder: null, webhooks: null,
+    database: '/var/lib/pandev-bridge/state.db', outbox: 0, deadLetters: 0, last24h: { delivered: 0, retried: 0, dead: 0, dropped: 0 }, attention: [], repositories: [], pullRequestOrder: null, webhooks: null, rateLimited: null,
     backfill: { state: 'running', repositoriesDone: 6, repositories: 7, pullRequests: 48, requests: 300, startedAt, finishedAt: null, etaSeconds, budgetWaitUntil: null },
   });
   expect(formatStatus(report(30))).toContain(`6 of 7 repositories done, 48 pull requests read since ${startedAt}; under 1 min left`);

@@ -6,6 +6,7 @@ import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { listingFailure } from '../poll/listing';
+import { rateLimited } from '../poll/rate-limited';
 import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -18,7 +19,7 @@ import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'token-refused', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -55,6 +56,11 @@ export const StatusReport = z.object({
   pullRequestOrder: z.object({ byCreation: z.literal(true), repository: z.string(), seenAt: z.string() }).nullable(),
   /** Data Center: whether webhooks are on, arrive, or are refused; null on Cloud. */
   webhooks: WebhooksStatus,
+  /**
+   * Bitbucket answering 429 (DC's rate limiter, Cloud's hour): the first and latest of this episode, and
+   * until when the bridge waits; null when it is not. Information only, unless it lasted over an hour.
+   */
+  rateLimited: z.object({ since: z.string(), lastAt: z.string(), until: z.string() }).nullable(),
 });
 export type StatusReport = z.infer<typeof StatusReport>;
 type Repository = StatusReport['repositories'][number];
@@ -96,6 +102,11 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   if (refused) {
     attention.push({ kind: 'token-refused', repository: null, repositoryId: null, at: iso(refused.at), message: `Bitbucket refuses the token: no repository is read until it is replaced, and each pass tries again from where the last good one stopped (${refused.error})` });
   }
+  // Waiting out a 429 is the plan; an hour of them is more than one user's burst, and someone should look.
+  const limited = await rateLimited(store);
+  if (limited && limited.lastAt - limited.since > HOUR_MS) {
+    attention.push({ kind: 'rate-limited', repository: null, repositoryId: null, at: iso(limited.since), message: `Bitbucket has been rate-limiting the bridge (429) for ${formatDuration((limited.lastAt - limited.since) / 1000)}: ${RATE_LIMIT_ADVICE}` });
+  }
   // No pass polls anything while it lasts; no repository's cursor would say so.
   const listing = await listingFailure(store);
   if (listing) {
@@ -124,7 +135,18 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     backfill: await readBackfill(store, now),
     pullRequestOrder: await pullRequestOrder(store),
     webhooks: webhooks.webhooks,
+    rateLimited: limited ? { since: iso(limited.since)!, lastAt: iso(limited.lastAt)!, until: iso(limited.until)! } : null,
   };
+}
+
+const HOUR_MS = 3_600_000;
+const RATE_LIMIT_ADVICE = 'nothing to fix; if it lasts, raise the limit for this user in Bitbucket (or give the bridge a user of its own), or lower BITBUCKET_CONCURRENCY / BITBUCKET_REQUESTS_PER_SECOND (Cloud: BITBUCKET_REQUESTS_PER_HOUR)';
+
+/** Under the backfill's lines: the reason a pass is slow, when Bitbucket's rate limit is it. */
+function rateLimitLines(limited: StatusReport['rateLimited'], now: number): string[] {
+  if (!limited) return [];
+  const waiting = Date.parse(limited.until) > now ? `it waits until ${limited.until}` : `last refused ${limited.lastAt}; reads go on at the pace it allows`;
+  return [`rate limit  Bitbucket is rate-limiting the bridge (429) since ${limited.since}: ${waiting}. ${RATE_LIMIT_ADVICE[0]!.toUpperCase()}${RATE_LIMIT_ADVICE.slice(1)}`];
 }
 
 async function pullRequestOrder(store: KeyValueStore): Promise<StatusReport['pullRequestOrder']> {
@@ -163,6 +185,7 @@ export function formatStatus(report: StatusReport): string {
     `last 24 h   ${report.last24h.delivered} delivered, ${report.last24h.retried} retried, ${report.last24h.dead} dead, ${report.last24h.dropped} dropped`,
     ...webhookLines(report.webhooks),
     ...backfillLines(report.backfill),
+    ...rateLimitLines(report.rateLimited, Date.now()),
     // Not for attention: nothing is lost, it only costs requests; but an operator wondering why should read it here.
     ...(report.pullRequestOrder
       ? [`pull-request order  by creation (seen on ${report.pullRequestOrder.repository} ${report.pullRequestOrder.seenAt}): every pass reads each repository's whole pull-request list, which costs more requests; please tell PanDev support your Bitbucket version`]

@@ -19,6 +19,7 @@ import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
 import { cloudFailureReason, cloudTokenRefused } from '../poll/failure-reason';
+import { rateLimitRecorder } from '../poll/rate-limited';
 import { markUnlisted } from '../poll/state';
 import { TokenRefusedError } from '../poll/token-refusal';
 import type { KeyedLock } from '../util/keyed-lock';
@@ -65,6 +66,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       // Every read from here on (listings, passes, bodies of deliveries) plans against Cloud's hour.
       http.budget = hourlyBudget(bridge.ctx.budget, { clock: bridge.clock, log: bridge.log, waiting: bridge.metrics.budgetWait });
+      http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock);
       const lookups = cloudLookups(client, bridge.store);
       let workspace: z.infer<typeof Workspace> | undefined;
       let repositories: CloudRepository[] | undefined;

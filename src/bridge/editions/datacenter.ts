@@ -14,6 +14,7 @@ import { listOrderGuard } from '../poll/list-order';
 import type { PollDeps } from '../poll/deps';
 import { listRepositories } from '../poll/repositories';
 import { pollRepository } from '../poll/repository-pass';
+import { rateLimitRecorder } from '../poll/rate-limited';
 import { pollState } from '../poll/state';
 import type { KeyedLock } from '../util/keyed-lock';
 import { webhookInbox } from '../webhooks/inbox';
@@ -32,6 +33,8 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
     stop: () => http.stop(),
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
+      // `status` says when Bitbucket's rate limit is what slows the passes down.
+      http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock);
       const state = pollState(bridge.store);
       const listOrder = listOrderGuard(state, bridge.ctx.clock, bridge.log);
       const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state, listOrder, instance, backfillDays: config.bridge.backfillDays, log: bridge.log };

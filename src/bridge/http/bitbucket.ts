@@ -5,6 +5,7 @@ import type { DcTransport } from '../../core/enrich/datacenter/client';
 import { withoutValues } from '../../core/errors';
 import type { HttpResponse, HttpSend, Logger } from '../../core/ports';
 import type { BridgeMetrics } from '../ops/metrics';
+import type { RateLimitRecorder } from '../poll/rate-limited';
 import type { RequestBudget } from './hourly-budget';
 import { sleep, type Limiter } from './limiter';
 
@@ -26,6 +27,8 @@ export interface BitbucketHttp {
   limiter: Limiter;
   /** Bitbucket Cloud's rolling hour: asked before every request, and it waits out a 429 (see hourly-budget.ts). */
   budget?: RequestBudget;
+  /** Keeps for `status` that Bitbucket is rate-limiting the bridge, since when and until when it waits. */
+  rateLimits?: RateLimitRecorder;
   metrics?: Pick<BridgeMetrics, 'bitbucketRequests' | 'bitbucketRateLimited'> & Partial<Pick<BridgeMetrics, 'lastAnswer'>>;
   log?: Logger;
   /** Aborted when the bridge stops: requests in flight end, and no new one starts. */
@@ -72,7 +75,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     }
     http.metrics?.bitbucketRequests.inc({ status: String(response.status) });
     if (http.metrics?.lastAnswer) http.metrics.lastAnswer.at = Date.now();
-    await http.budget?.answered(response);
+    const budgetBlockMs = await http.budget?.answered(response);
     if (response.status === 401 && !reauthorized) {
       reauthorized = true;
       // Another request may have read the new token while this one was in flight.
@@ -81,10 +84,17 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
         continue;
       }
     }
-    if (response.status !== 429) return response;
+    if (response.status !== 429) {
+      await http.rateLimits?.answered();
+      return response;
+    }
     http.metrics?.bitbucketRateLimited.inc();
-    if (attempt >= maxRetries) return response;
+    if (attempt >= maxRetries) {
+      await http.rateLimits?.limited(0);
+      return response;
+    }
     if (http.budget) {
+      await http.rateLimits?.limited(budgetBlockMs ?? 0);
       // The budget now blocks for Bitbucket's Retry-After or its own backoff (1, 2, 4 … minutes, not
       // seconds: a Cloud hour drains slowly); the next turn's take waits for it.
       http.log?.warn({ url: new URL(url).pathname, attempt: attempt + 1 }, 'Bitbucket rate limit reached; waiting');
@@ -95,6 +105,7 @@ export async function bitbucketGet(http: BitbucketHttp, url: string, post?: { bo
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
     const waitMs = retryAfter !== undefined ? retryAfter * 1000 * (1 + random() / 4) : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt) * (0.5 + random() / 2);
     http.limiter.pauseUntil(Date.now() + waitMs);
+    await http.rateLimits?.limited(waitMs);
     http.log?.warn({ url: new URL(url).pathname, attempt: attempt + 1, waitMs: Math.round(waitMs) }, 'Bitbucket rate limit reached; waiting');
     await sleep(waitMs, http.signal).catch((error: unknown) => stoppedOr(error, http.signal));
   }

@@ -12,8 +12,8 @@ import type { Clock, HttpResponse, Logger } from '../../core/ports';
 export interface RequestBudget {
   /** Waits until the hour has room for one more request, and counts it. */
   take(signal?: AbortSignal): Promise<void>;
-  /** Bitbucket's answer: a 429 or its X-RateLimit-* headers tighten the budget. */
-  answered(response: HttpResponse): Promise<void>;
+  /** Bitbucket's answer: a 429 or its X-RateLimit-* headers tighten the budget. After a 429, how long (ms) the budget now blocks. */
+  answered(response: HttpResponse): Promise<number | undefined>;
 }
 
 /** The bridge's time, and a wait in it (tests pass a clock whose waits move it on). */
@@ -51,8 +51,11 @@ export function hourlyBudget(budget: RateBudget, options: { clock: WaitingClock;
     },
     async answered(response) {
       budget.noteResponse(response.status, response.headers, parseRetryAfter(response.headers.get('retry-after')));
+      if (response.status !== 429) return undefined;
       // Written at once: the next take must see the block the 429 set.
-      if (response.status === 429) await budget.flush();
+      await budget.flush();
+      const { blockedUntil } = await budget.snapshot();
+      return blockedUntil === undefined ? undefined : blockedUntil - options.clock.now();
     },
   };
 }

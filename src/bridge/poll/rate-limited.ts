@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { kvKey } from '../../core/keys';
+import type { Clock, KeyValueStore } from '../../core/ports';
+
+// Bitbucket answering 429 (Data Center's token bucket, Cloud's hour) is no failure: the bridge waits
+// (Retry-After, Cloud's budget) and goes on, and only many refusals in a row fail a repository. Until
+// then an operator saw slow progress and no reason. The running bridge keeps the episode here for
+// `status` (another process): one write per 429, one when it is over, nothing while all is well.
+
+export const RateLimited = z.object({
+  /** The first 429 of the episode. */
+  since: z.number(),
+  /** The latest 429. */
+  lastAt: z.number(),
+  /** Until when the bridge waits before it asks again. */
+  until: z.number(),
+});
+export type RateLimited = z.infer<typeof RateLimited>;
+
+/**
+ * Answers this soon after a 429 do not end the episode: a token bucket lets a request through after
+ * each wait, and an episode that restarted at each would never look as long as it is.
+ */
+export const EPISODE_GAP_MS = 10 * 60_000;
+
+const KEY = kvKey('bridge', 'rate-limited');
+
+export interface RateLimitRecorder {
+  /** Bitbucket answered 429, and the bridge now waits `waitMs` before asking again. */
+  limited(waitMs: number): Promise<void>;
+  /** Bitbucket answered something else: the episode ends once it is EPISODE_GAP_MS past its last 429. */
+  answered(): Promise<void>;
+}
+
+export function rateLimitRecorder(store: KeyValueStore, clock: Clock): RateLimitRecorder {
+  let record: RateLimited | undefined;
+  let loaded = false;
+  // One change at a time, in order: concurrent 429s of one burst belong to one episode.
+  let changes: Promise<void> = rateLimited(store).then((stored) => {
+    record = stored;
+    loaded = true;
+  });
+  const change = (apply: () => Promise<void>) => {
+    // What `status` shows, not what the bridge does: a write that fails (the state file closing under a
+    // stop) must not fail the request that met the 429.
+    changes = changes.then(apply).catch(() => undefined);
+    return changes;
+  };
+  return {
+    limited: (waitMs) =>
+      change(async () => {
+        const now = clock.now();
+        const episode = record && now - record.lastAt < EPISODE_GAP_MS ? record : undefined;
+        record = { since: episode?.since ?? now, lastAt: now, until: Math.max(episode?.until ?? 0, now + waitMs) };
+        await store.set(KEY, record);
+      }),
+    answered: () =>
+      loaded && !record
+        ? Promise.resolve()
+        : change(async () => {
+            if (!record || clock.now() - record.lastAt < EPISODE_GAP_MS) return;
+            record = undefined;
+            await store.delete(KEY);
+          }),
+  };
+}
+
+export async function rateLimited(store: KeyValueStore): Promise<RateLimited | undefined> {
+  const parsed = RateLimited.safeParse(await store.get(KEY));
+  return parsed.success ? parsed.data : undefined;
+}
