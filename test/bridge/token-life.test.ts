@@ -127,3 +127,17 @@ it('a backfill whose token is refused after the listing exits 1 and says to repl
   }
 }, 60_000);
 
+it('a PAT that expired while the bridge was down: the listing meets the refusal, and status says the token is refused, not that listing fails', async () => {
+  const db = path.join(env.dir, 'expired-at-start.db');
+  const running = await inProcessBridge(env.config({ BITBUCKET_TOKEN: env.sim.credentials.revoked.token, BRIDGE_DB: db }));
+  try {
+    const pass = await settledPass(running);
+    expect(pass).toMatchObject({ failed: 0, refusal: expect.stringMatching(/personal access token expired or was revoked/) });
+  } finally {
+    await running.stop();
+  }
+  const report = await status(db);
+  expect(report.attention.map((item) => item.kind)).toEqual(['token-refused']);
+  expect(report.attention[0]!.message).toMatch(/BITBUCKET_TOKEN_FILE/);
+}, 60_000);
+

@@ -1,6 +1,7 @@
 import { datacenterBodyBuilder } from '../../core/enrich/datacenter/body-builder';
 import { dcClient } from '../../core/enrich/datacenter/client';
 import type { Repository } from '../../core/enrich/datacenter/schema';
+import { BitbucketError } from '../../core/errors';
 import type { Logger } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { rotatingSecret } from '../config/secret-file';
@@ -10,12 +11,14 @@ import { dcTransport } from '../http/bitbucket';
 import { bitbucketHttp, instanceId } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { pollBuildWatches } from '../poll/builds';
+import { datacenterTokenRefused } from '../poll/failure-reason';
 import { listOrderGuard } from '../poll/list-order';
 import type { PollDeps } from '../poll/deps';
 import { listRepositories } from '../poll/repositories';
 import { pollRepository } from '../poll/repository-pass';
 import { rateLimitRecorder } from '../poll/rate-limited';
 import { pollState } from '../poll/state';
+import { TokenRefusedError } from '../poll/token-refusal';
 import type { KeyedLock } from '../util/keyed-lock';
 import { webhookInbox } from '../webhooks/inbox';
 import { handleWebhook, receiveWebhook } from './datacenter-webhooks';
@@ -57,7 +60,11 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
         name: 'datacenter',
         async targets(refresh) {
           if (!repositories || refresh || relist) {
-            repositories = await listRepositories(client, select, bridge.log);
+            repositories = await listRepositories(client, select, bridge.log).catch((error: unknown) => {
+              // A PAT that expired while the bridge was down is met here first: one refused token, said as such.
+              if (error instanceof BitbucketError && error.kind === 'unauthorized') throw new TokenRefusedError(datacenterTokenRefused(error));
+              throw error;
+            });
             relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
             await deps.state.markUnlisted(new Set(repositories.map((repository) => String(repository.id))), bridge.ctx.clock.now());

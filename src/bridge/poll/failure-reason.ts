@@ -16,7 +16,7 @@ export function datacenterFailureReason(error: unknown, repo: FailedRepository):
   if (!(error instanceof BitbucketError)) return message;
   switch (error.kind) {
     case 'unauthorized':
-      return `${message} — the personal access token expired or was revoked: create a new one (in Bitbucket: Manage account → HTTP access tokens, with the permissions Project read and Repository read) and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
+      return datacenterTokenRefused(error);
     case 'forbidden':
       return `${message} — the token's user may no longer read ${repo.name}: give them Repository read on it (or Project read on its project), or leave it out with BITBUCKET_REPOS=!${repo.selector}`;
     case 'not-found':
@@ -24,6 +24,14 @@ export function datacenterFailureReason(error: unknown, repo: FailedRepository):
     default:
       return sharedReason(error) ?? message;
   }
+}
+
+/**
+ * A 401 that does not name the user (one that does is a permission, read as forbidden by the client): the
+ * PAT itself is refused, whichever request met it, the listing included.
+ */
+export function datacenterTokenRefused(error: unknown): string {
+  return `${errorMessage(error)} — the personal access token expired or was revoked: create a new one (in Bitbucket: Manage account → HTTP access tokens, with the permissions Project read and Repository read) and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
 }
 
 /** `username`: an API token (Basic, with the account's email); without it, an access token (Bearer). */
