@@ -38,7 +38,7 @@ const CHUNK = 500;
 
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string()]);
 const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])) });
-const stored = (ctx: AdminContext) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
+const stored = (ctx: Pick<AdminContext, 'store'>) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
 
 /** How far a reading of the list from Bitbucket has come, when it takes more than one call. */
 export type ListingProgress = NonNullable<RepositoryPage['loading']>;
@@ -103,7 +103,8 @@ export async function loadCatalogOrStale(ctx: AdminContext): Promise<Listing & {
   }
 }
 
-async function readStored(ctx: AdminContext): Promise<Catalog | undefined> {
+/** The last whole copy kept, if any: store reads only, never Bitbucket. */
+export async function readStored(ctx: Pick<AdminContext, 'store'>): Promise<Catalog | undefined> {
   const cached = await stored(ctx).read();
   return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
 }

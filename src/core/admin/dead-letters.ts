@@ -1,7 +1,31 @@
+import { readStored, type Catalog } from './catalog';
 import { mapLimit } from './context';
+import type { Change } from '../change/change';
+import { keyPart } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
-import { listDeadLetters, reviveDeadLetter } from '../pipeline/dead-letters';
+import { listDeadLetters, reviveDeadLetter, type DeadLetterView } from '../pipeline/dead-letters';
 import { idsMessages, pushEach, PushRefusedError, type ForwardQueue } from '../pipeline/queue';
+
+/**
+ * A page of dead letters for the settings page, each repository named as Repositories names it. The
+ * names come from the copy of the repository list the page keeps (kept for days, read again while
+ * the page is open), so naming costs one store read per call and no Bitbucket request at all.
+ */
+export async function listNamedDeadLetters(ctx: ForwardContext, options: { cursor?: string; limit?: number }): Promise<{ items: DeadLetterView[]; cursor?: string }> {
+  const catalog = await readStored(ctx);
+  return listDeadLetters(ctx, options, (change) => repositoryName(change, catalog));
+}
+
+/** Its name in the list; else the slug the event carried; else what the UUID alone can say. */
+export function repositoryName(change: Change, catalog: Catalog | undefined): string {
+  const { uuid, slug } = change.repository;
+  const listed = catalog?.byKey.get(keyPart(uuid));
+  if (listed) return listed.name;
+  if (slug) return slug;
+  // Missing from a list read after the event, it was deleted (or moved away) since. A list read
+  // before it may simply not have it yet, and with none kept there is nothing to say but the UUID.
+  return catalog && catalog.fetchedAt >= Date.parse(change.at) ? `a repository no longer in the workspace (${uuid})` : uuid;
+}
 
 // Replay all: thousands of dead letters do not fit in one resolver call (Forge stops it at 25 s), so
 // each call replays what it can in a few seconds and answers where to go on; the page calls again.

@@ -1,3 +1,4 @@
+import type { Change } from '../change/change';
 import { outboxStore, type DeadLetter } from '../deliver/outbox';
 import type { ForwardContext } from './context';
 import { PushRefusedError, type ForwardQueue } from './queue';
@@ -13,9 +14,13 @@ export interface DeadLetterView {
   attempts: number;
 }
 
-export async function listDeadLetters(ctx: ForwardContext, options: { cursor?: string; limit?: number } = {}): Promise<{ items: DeadLetterView[]; cursor?: string }> {
+/** How a letter's repository is named: by default as the event named it, its slug, else its UUID. */
+export type RepositoryNamer = (change: Change) => string;
+const asTheEventSaid: RepositoryNamer = (change) => change.repository.slug ?? change.repository.uuid;
+
+export async function listDeadLetters(ctx: ForwardContext, options: { cursor?: string; limit?: number } = {}, nameOf = asTheEventSaid): Promise<{ items: DeadLetterView[]; cursor?: string }> {
   const page = await outboxStore(ctx.store).listDead(options.cursor, options.limit ?? 50);
-  return { items: page.entries.map(({ value }) => view(value)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  return { items: page.entries.map(({ value }) => view(value, nameOf)), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
 export type ReplayOutcome = 'queued' | 'already-delivered' | 'not-found';
@@ -53,11 +58,11 @@ export async function reviveDeadLetter(id: string, ctx: ForwardContext): Promise
   return 'queued';
 }
 
-function view(letter: DeadLetter): DeadLetterView {
+function view(letter: DeadLetter, nameOf: RepositoryNamer): DeadLetterView {
   return {
     id: letter.entry.id,
     eventKey: letter.entry.eventKey,
-    repository: letter.entry.change.repository.slug ?? letter.entry.change.repository.uuid,
+    repository: nameOf(letter.entry.change),
     reason: letter.reason,
     deadAt: letter.deadAt,
     attempts: letter.entry.attempts,
