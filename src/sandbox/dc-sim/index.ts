@@ -76,6 +76,11 @@ export interface DcSimulatorOptions {
    * bridge's poll relies on the first and guards itself against the second, which this plays.
    */
   pullRequestsBy?: PullRequestSortKey;
+  /**
+   * Items per page at most, on every paged resource: an administrator's lowered `page.max.*` (Data
+   * Center answers the smaller page and says so in the returned `limit`). Default: Data Center's own caps.
+   */
+  pageMax?: number;
 }
 
 
@@ -161,7 +166,7 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
   const corruptRepo = corrupt ? model.repositoryById(corrupt.repositoryId) : undefined;
   const corruptCoordinates = corrupt && corruptRepo ? { projectKey: corruptRepo.projectKey, repositorySlug: corruptRepo.slug, pullRequestId: corrupt.pullRequestId } : undefined;
   const summary = () => summarize(model, { url, version: info.version, dateFormat, credentials, corrupt: corruptCoordinates, rateLimit });
-  const services = { runtime, api: new Router(apiRoutes), build: new Router(buildRoutes), limiter, faults, stats, contextPath };
+  const services = { runtime, api: new Router(apiRoutes), build: new Router(buildRoutes), limiter, faults, stats, contextPath, ...(options.pageMax ? { pageMax: options.pageMax } : {}) };
   const admin = { actions, faults, stats, webhooks, rateLimit: () => rateLimit, setRateLimit, summary };
   handler.dispatch = (req, res) => {
     const requestUrl = new URL(req.url ?? '/', origin);

@@ -10,7 +10,7 @@ import type { StatsRecorder } from '../../cloud-sim/http/stats';
 import type { DcRuntime } from '../runtime';
 import { authenticate, BAD_CREDENTIALS, NOT_PERMITTED } from './auth';
 import { bitbucketNotFound, containerNotFound } from './pages';
-import { errorBody, EXCEPTIONS } from './respond';
+import { DEFAULT_LIMIT, errorBody, EXCEPTIONS } from './respond';
 import { rateLimited, type TokenBuckets } from './token-bucket';
 import { HttpError, type Caller, type DcRoute, type HttpResult } from './types';
 
@@ -22,6 +22,12 @@ export interface DcServices {
   faults: FaultInjector;
   stats: StatsRecorder;
   contextPath: string;
+  /**
+   * The instance's own page cap, when an administrator set one below the defaults (`page.max.*` in
+   * bitbucket.properties): every `limit` asked for is cut to it, as the 9.2 spec's paging says
+   * ("resource-specific hard limits ... check the returned `limit`").
+   */
+  pageMax?: number;
 }
 
 type Target =
@@ -80,6 +86,15 @@ function toResult(error: unknown): HttpResult {
   return { status: 500, json: errorBody('An unexpected error occurred. Check the server logs for details.', EXCEPTIONS.service) };
 }
 
+/** The URL a route sees: its `limit` (missing means the default) no larger than the instance's cap. */
+function capLimit(url: URL, pageMax: number | undefined): URL {
+  if (pageMax === undefined) return url;
+  const capped = new URL(url);
+  const asked = Number(url.searchParams.get('limit')) || DEFAULT_LIMIT;
+  capped.searchParams.set('limit', String(Math.min(asked, pageMax)));
+  return capped;
+}
+
 export async function handleRequest(services: DcServices, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? 'GET';
   const { contextPath, runtime, stats } = services;
@@ -120,7 +135,7 @@ export async function handleRequest(services: DcServices, req: IncomingMessage, 
     if (!match.methodAllowed) throw new HttpError({ status: 405, json: errorBody(`Method ${method} is not allowed here`) });
     const raw = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
     const body = raw ? JSON.parse(raw) : undefined;
-    const result = match.route.handler({ url, params: match.params, caller, body, runtime });
+    const result = match.route.handler({ url: capLimit(url, services.pageMax), params: match.params, caller, body, runtime });
     send(res, { ...result, headers: { ...headers, ...result.headers } });
   } catch (error) {
     const result = error instanceof SyntaxError ? { status: 400, json: errorBody('Invalid JSON in request body') } : toResult(error);
