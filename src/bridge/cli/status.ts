@@ -5,7 +5,8 @@ import type { KeyValueStore, SecretStore } from '../../core/ports';
 import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
-import { listingFailure } from '../poll/listing';
+import { listingCut, listingFailure } from '../poll/listing';
+import { listingCutMessage } from '../poll/repositories';
 import { rateLimited } from '../poll/rate-limited';
 import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
@@ -19,7 +20,7 @@ import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -112,6 +113,9 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   if (listing) {
     attention.push({ kind: 'listing-failing', repository: null, repositoryId: null, at: iso(listing.at), message: `no repository is polled: the last pass could not list them (${listing.error}). Run \`pandev-bitbucket check\` to see why and what to change` });
   }
+  // The repositories past the cap are not polled and have no cursor to say so.
+  const cut = await listingCut(store);
+  if (cut) attention.push({ kind: 'listing-cut', repository: null, repositoryId: null, at: iso(cut.at), message: listingCutMessage(cut.read) });
   for (const repo of repositories) {
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
     // is history, not something to fix (the exit code would stay 1 for good).

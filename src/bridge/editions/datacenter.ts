@@ -13,6 +13,7 @@ import type { BridgeMetrics } from '../ops/metrics';
 import { pollBuildWatches } from '../poll/builds';
 import { datacenterTokenRefused } from '../poll/failure-reason';
 import { listOrderGuard } from '../poll/list-order';
+import { recordListingCut } from '../poll/listing';
 import type { PollDeps } from '../poll/deps';
 import { listRepositories } from '../poll/repositories';
 import { pollRepository } from '../poll/repository-pass';
@@ -60,11 +61,13 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
         name: 'datacenter',
         async targets(refresh) {
           if (!repositories || refresh || relist) {
-            repositories = await listRepositories(client, select, bridge.log).catch((error: unknown) => {
+            const listing = await listRepositories(client, select, bridge.log).catch((error: unknown) => {
               // A PAT that expired while the bridge was down is met here first: one refused token, said as such.
               if (error instanceof BitbucketError && error.kind === 'unauthorized') throw new TokenRefusedError(datacenterTokenRefused(error));
               throw error;
             });
+            repositories = listing.selected;
+            await recordListingCut(bridge.store, listing.cut === undefined ? undefined : { at: bridge.ctx.clock.now(), read: listing.cut });
             relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
             await deps.state.markUnlisted(new Set(repositories.map((repository) => String(repository.id))), bridge.ctx.clock.now());

@@ -21,3 +21,22 @@ export async function listingFailure(store: KeyValueStore): Promise<ListingFailu
   const parsed = ListingFailure.safeParse(await store.get(KEY));
   return parsed.success ? parsed.data : undefined;
 }
+
+// A listing cut short at its page cap polls only the repositories it read: kept for `status` until a
+// listing reads them all (the log line alone scrolls away).
+
+export const ListingCut = z.object({ at: z.number(), read: z.number() });
+export type ListingCut = z.infer<typeof ListingCut>;
+
+const CUT_KEY = kvKey('bridge', 'listing-cut');
+
+/** This listing's cut, or none (it read every page). */
+export async function recordListingCut(store: KeyValueStore, cut: ListingCut | undefined): Promise<void> {
+  if (cut) await store.set(CUT_KEY, cut);
+  else await store.delete(CUT_KEY);
+}
+
+export async function listingCut(store: KeyValueStore): Promise<ListingCut | undefined> {
+  const parsed = ListingCut.safeParse(await store.get(CUT_KEY));
+  return parsed.success ? parsed.data : undefined;
+}

@@ -19,6 +19,11 @@ export interface DcPageOptions {
   firstLimit?: number;
   /** A hard stop, so a misbehaving instance cannot page forever. */
   maxPages?: number;
+  /**
+   * Told when `maxPages` stopped the read with pages still to come, and how many items were read: the
+   * caller saw a shortened list as if it were whole, and should say so.
+   */
+  onCapped?: (read: number) => void;
 }
 
 export interface DcClient {
@@ -64,15 +69,18 @@ export function dcClient(transport: DcTransport): DcClient {
   async function* pages<T extends z.ZodType>(request: DcRequest, item: T, options: DcPageOptions = {}): AsyncGenerator<Array<z.infer<T>>> {
     const maxPages = options.maxPages ?? 100;
     let start: number | undefined = 0;
+    let read = 0;
     for (let page = 0; start !== undefined && page < maxPages; page++) {
       const limit = page === 0 ? (options.firstLimit ?? options.limit) : options.limit;
       const query = { ...request.query, start, ...(limit ? { limit } : {}) };
       const body: { values: Array<z.infer<T>>; isLastPage: boolean; nextPageStart?: number | null } = await get({ ...request, query }, Page(item));
+      read += body.values.length;
       yield body.values;
       // Some paged resources omit nextPageStart on their last page (BSERV-12725); trust isLastPage.
       const next = body.isLastPage ? undefined : (body.nextPageStart ?? undefined);
       start = next !== undefined && next > start ? next : undefined;
     }
+    if (start !== undefined) options.onCapped?.(read);
   }
 
   return {
