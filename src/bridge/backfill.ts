@@ -1,6 +1,7 @@
 import { settingsStore } from '../core/config/settings';
 import type { BridgeConfig } from './config/schema';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
+import { beginReread, rereadEnded } from './poll/reread';
 import { startBridge, type PassSummary } from './runner';
 import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
 import { within } from './util/within';
@@ -39,8 +40,10 @@ export async function runBackfill(config: BridgeConfig, options: { days?: number
   // A signal that comes once the pass and the wait are over cut nothing short.
   let stoppedEarly: boolean;
   try {
-    if (options.days !== undefined && !signal?.aborted) await widen(store, Date.now() - days * 86_400_000);
+    // A re-read stopped part-way resumes: its repositories not yet read again still have their widened cursors.
+    if (options.days !== undefined && !signal?.aborted && (await beginReread(store, days, Date.now()))) await widen(store, Date.now() - days * 86_400_000);
     pass = await running.runPass();
+    if (options.days !== undefined) await rereadEnded(store, Date.now());
     const stopped = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
     await within(Promise.race([running.bridge.queue.idle(options.waitSeconds * 1000), stopped]), options.waitSeconds * 1000);
     stoppedEarly = signal?.aborted === true;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { formatStatus, readStatus, StatusReport } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
 import { startBridge } from '../../src/bridge/runner';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { runCli } from '../helpers/cli';
 import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, quietLogger, settledPass, stuckClock, until, virtualClock, type DcEnv } from './helpers';
 
@@ -16,6 +17,14 @@ async function status(db: string): Promise<{ code: number | null; report: Status
   const text = runCli(['status'], { BRIDGE_DB: db });
   await text.exited();
   return { code, report: StatusReport.parse(JSON.parse(json.output())), text: text.output() };
+}
+
+async function untilAsync(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The Cloud edition's configuration against a Cloud simulator and PanDev receiver (cloudEnv). */
@@ -78,6 +87,57 @@ describe('Data Center: a first pass under way, then done', () => {
     expect(after.text).toContain(`backfill    done ${after.report.backfill.finishedAt}: the first pass over ${backfill.repositories} repositories is complete`);
   }, 120_000);
 
+  it('`backfill --days 60` after the first pass: its re-read shows as a backfill of its own, running, stopped part-way, then resumed and done', async () => {
+    const db = path.join(env.dir, 'reread.db');
+    const cliEnv = { ...env.env, BRIDGE_DB: db, BRIDGE_LOG_LEVEL: 'warn' };
+    const yaml = env.yaml();
+    expect(await runCli(['backfill', '--config', yaml], cliEnv).exited()).toBe(0);
+    const { repositories } = (await status(db)).report.backfill;
+    const [slow] = projectRepositories(env.sim);
+    // One repository's pull requests answer only after the test is over: the others are read again meanwhile.
+    const fault = env.sim.faults.add({ path: `^/rest/api/1\\.0/projects/${slow!.projectKey}/repos/${slow!.slug}/pull-requests`, latencyMs: 120_000 });
+    let during: Awaited<ReturnType<typeof status>>;
+    let stopped: Awaited<ReturnType<typeof status>>;
+    try {
+      const wider = runCli(['backfill', '--days', '60', '--config', yaml], cliEnv);
+      await untilAsync(async () => {
+        const store = openSqliteStore(db);
+        try {
+          return (await readStatus(store)).backfill.reread?.repositoriesDone === repositories - 1;
+        } finally {
+          store.close();
+        }
+      }, 60_000, 'every other repository read again');
+      during = await status(db);
+      wider.kill('SIGTERM');
+      expect(await wider.exited()).toBe(3);
+      stopped = await status(db);
+    } finally {
+      env.sim.faults.remove(fault);
+    }
+    // The first pass stays done; the re-read is the one under way.
+    expect(during.code).toBe(0);
+    expect(during.report.backfill).toMatchObject({ state: 'done', repositories });
+    const reread = during.report.backfill.reread!;
+    expect(reread).toMatchObject({ state: 'running', days: 60, repositoriesDone: repositories - 1, repositories, finishedAt: null, endedAt: null });
+    expect(Date.parse(reread.startedAt)).toBeGreaterThan(Date.parse(during.report.backfill.finishedAt!));
+    expect(during.text).toContain(`re-read     the last 60 days (backfill --days 60): ${repositories - 1} of ${repositories} repositories done since ${reread.startedAt}`);
+
+    expect(stopped.report.backfill.reread).toMatchObject({ state: 'unfinished', days: 60, repositoriesDone: repositories - 1, startedAt: reread.startedAt, finishedAt: null });
+    const endedAt = stopped.report.backfill.reread!.endedAt!;
+    expect(Date.parse(endedAt)).toBeGreaterThanOrEqual(Date.parse(reread.startedAt));
+    expect(stopped.text).toContain(`unfinished, ${repositories - 1} of ${repositories} repositories done since ${reread.startedAt}; the backfill ended ${endedAt} before it was done. Run \`pandev-bitbucket backfill --days 60\` again and it resumes where it stopped`);
+
+    // Run again, it resumes the same re-read (same start), and finishes it.
+    expect(await runCli(['backfill', '--days', '60', '--config', yaml], cliEnv).exited()).toBe(0);
+    const after = await status(db);
+    expect(after.code).toBe(0);
+    const done = after.report.backfill.reread!;
+    expect(done).toMatchObject({ state: 'done', days: 60, repositoriesDone: repositories, repositories, startedAt: reread.startedAt, endedAt: null });
+    expect(Date.parse(done.finishedAt!)).toBeGreaterThan(Date.parse(endedAt));
+    expect(after.text).toContain(`re-read     the last 60 days (backfill --days 60): done ${done.finishedAt}, ${repositories} repositories read again since ${reread.startedAt}`);
+  }, 120_000);
+
   it('a state file that served Data Center, then Cloud: the Data Center repositories are not Cloud\'s backfill', async () => {
     const db = path.join(env.dir, 'switch.db');
     const dc = await inProcessBridge(env.config({ BRIDGE_DB: db }));
@@ -118,7 +178,7 @@ describe('Data Center: a first pass under way, then done', () => {
       await running.stop();
     }
     const { report, text } = await status(db);
-    expect(report.backfill).toEqual({ state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null });
+    expect(report.backfill).toEqual({ state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null, reread: null });
     expect(text).not.toContain('backfill');
   }, 60_000);
 });

@@ -211,6 +211,10 @@ function timeLeft(etaSeconds: number | null): string {
 }
 
 function backfillLines(backfill: StatusReport['backfill']): string[] {
+  return [...firstPassLines(backfill), ...rereadLines(backfill.reread)];
+}
+
+function firstPassLines(backfill: StatusReport['backfill']): string[] {
   const { state, repositoriesDone, repositories, pullRequests } = backfill;
   if (state === 'none') return [];
   if (state === 'done') return [`backfill    done${backfill.finishedAt ? ` ${backfill.finishedAt}` : ''}: the first pass over ${repositories} ${repositories === 1 ? 'repository' : 'repositories'} is complete`];
@@ -219,4 +223,15 @@ function backfillLines(backfill: StatusReport['backfill']): string[] {
   const lines = [`backfill    ${repositoriesDone} of ${repositories} repositories done${read} since ${backfill.startedAt}; ${left}`];
   if (backfill.budgetWaitUntil) lines.push(`            waiting for Bitbucket Cloud's hourly request budget (BITBUCKET_REQUESTS_PER_HOUR) until ${backfill.budgetWaitUntil}: nothing to fix, reads go on then`);
   return lines;
+}
+
+/** `backfill --days N`: the first pass's line would say "done" while the wider window is still being read. */
+function rereadLines(reread: StatusReport['backfill']['reread']): string[] {
+  if (!reread) return [];
+  const { days, repositoriesDone, repositories } = reread;
+  const window = `re-read     the last ${days} days (backfill --days ${days})`;
+  if (reread.state === 'done') return [`${window}: done ${reread.finishedAt}, ${repositories} ${repositories === 1 ? 'repository' : 'repositories'} read again since ${reread.startedAt}`];
+  const progress = `${repositoriesDone} of ${repositories} repositories done since ${reread.startedAt}`;
+  if (reread.state === 'running') return [`${window}: ${progress}`];
+  return [`${window}: unfinished, ${progress}; the backfill ended ${reread.endedAt} before it was done. Run \`pandev-bitbucket backfill --days ${days}\` again and it resumes where it stopped`];
 }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { budgetView, etaSeconds } from '../../core/backfill/eta';
 import { RateBudget } from '../../core/budget/rate-budget';
 import { kvKey } from '../../core/keys';
-import { allEntries, type KeyValueStore } from '../../core/ports';
+import type { KeyValueStore } from '../../core/ports';
+import { passesDone } from './first-passes';
+import { readReread, rereadPassEnded, RereadStatus } from './reread';
 
 // The first pass over each selected repository replays BRIDGE_BACKFILL_DAYS of history: on a large
 // instance it takes hours (on Cloud, many of its hours of requests). `status` says how far it has got.
@@ -27,23 +29,6 @@ export const BackfillRecord = z.object({
   requestsPerHour: z.number().optional(),
 });
 export type BackfillRecord = z.infer<typeof BackfillRecord>;
-
-/** Either edition's cursor, as far as a first pass is concerned (editions/cloud.ts, poll/state.ts). */
-const Cursor = z.object({ watermark: z.number(), lastSuccessAt: z.number().optional(), unlisted: z.number().optional() });
-
-// Only the edition's own cursors: a state file that served the other edition keeps that one's, which no
-// listing of this edition marks unlisted, and counting them would call a backfill done before it began.
-const CURSORS: Record<BackfillRecord['edition'], string> = { datacenter: kvKey('dc', 'repo'), cloud: kvKey('bridge', 'cloud') };
-
-/** Repositories still listed whose first pass completed. */
-async function firstPassesDone(store: KeyValueStore, edition: BackfillRecord['edition']): Promise<number> {
-  let done = 0;
-  for await (const { value } of allEntries<unknown>(store, `${CURSORS[edition]}:`, 500)) {
-    const cursor = Cursor.safeParse(value);
-    if (cursor.success && cursor.data.lastSuccessAt !== undefined && cursor.data.unlisted === undefined) done++;
-  }
-  return done;
-}
 
 async function readRecord(store: KeyValueStore): Promise<BackfillRecord | undefined> {
   const parsed = BackfillRecord.safeParse(await store.get(KEY));
@@ -77,7 +62,7 @@ export async function trackBackfill(store: KeyValueStore, pass: PassStart): Prom
   else {
     // None under way: one begins when a listed repository has not had its first pass (the first start,
     // or one selected or created since); a state from before this record was kept has none to date.
-    const done = await firstPassesDone(store, pass.edition);
+    const done = await passesDone(store, pass.edition);
     record = done < pass.repositories ? { ...base, startedAt: pass.now, doneAtStart: done, requests: 0 } : { doneAtStart: done, requests: 0, ...previous, ...base };
   }
   await store.set(KEY, record);
@@ -92,7 +77,8 @@ export async function trackBackfill(store: KeyValueStore, pass: PassStart): Prom
       await store.set(KEY, record);
     },
     async passEnded(now) {
-      if (!running() || (await firstPassesDone(store, record.edition)) < record.repositories) return;
+      await rereadPassEnded(store, record.edition, record.repositories, now);
+      if (!running() || (await passesDone(store, record.edition)) < record.repositories) return;
       record = { ...record, finishedAt: now };
       await store.set(KEY, record);
     },
@@ -115,15 +101,17 @@ export const BackfillStatus = z.object({
   etaSeconds: z.number().nullable(),
   /** Cloud: the hour's request budget is spent, and reads go on at this time. */
   budgetWaitUntil: z.string().nullable(),
+  /** The last `backfill --days` past the first pass's window: every repository read again, a backfill of its own. */
+  reread: RereadStatus.default(null),
 });
 export type BackfillStatus = z.infer<typeof BackfillStatus>;
 
 export async function readBackfill(store: KeyValueStore & { count(prefix: string): number }, now: number): Promise<BackfillStatus> {
   const record = await readRecord(store);
   const iso = (ms?: number) => (ms === undefined ? null : new Date(ms).toISOString());
-  const none: BackfillStatus = { state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null };
+  const none: BackfillStatus = { state: 'none', repositoriesDone: 0, repositories: 0, pullRequests: null, requests: 0, startedAt: null, finishedAt: null, etaSeconds: null, budgetWaitUntil: null, reread: null };
   if (!record || record.repositories === 0) return none;
-  const done = Math.min(record.repositories, await firstPassesDone(store, record.edition));
+  const done = Math.min(record.repositories, await passesDone(store, record.edition));
   const running = record.startedAt !== undefined && record.finishedAt === undefined;
   const status: BackfillStatus = {
     ...none,
@@ -134,6 +122,7 @@ export async function readBackfill(store: KeyValueStore & { count(prefix: string
     requests: record.requests,
     startedAt: iso(record.startedAt),
     finishedAt: iso(record.finishedAt),
+    reread: await readReread(store, record.edition, record.repositories),
   };
   if (!running) return status;
   const budget = record.edition === 'cloud' ? await new RateBudget(store, { now: () => now }, { limitPerHour: async () => record.requestsPerHour ?? 1000 }).snapshot() : undefined;
