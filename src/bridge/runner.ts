@@ -233,13 +233,13 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, config.bitbucket.concurrency) }, worker));
-    if (refusal !== undefined) summary.refused += targets.length - next;
-    else summary.stopped += targets.length - next;
     if (refusal !== undefined) {
+      summary.refused += targets.length - next;
       summary.refusal = refusal;
       await refused(refusal, summary.refused);
-    } else if (readOne) {
-      await recordTokenRefusal(bridge.store, undefined);
+    } else {
+      summary.stopped += targets.length - next;
+      if (readOne) await recordTokenRefusal(bridge.store, undefined);
     }
     // The watched builds and the saved webhooks read Bitbucket too: with a refused token they wait.
     if (!stopping && refusal === undefined && edition.finishPass) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kvKey } from '../../core/keys';
 import type { Clock, KeyValueStore } from '../../core/ports';
+import { keptRecord } from '../state/kept-record';
 
 // Bitbucket answering 429 (Data Center's token bucket, Cloud's hour) is no failure: the bridge waits
 // (Retry-After, Cloud's budget) and goes on, and only many refusals in a row fail a repository. Until
@@ -52,7 +53,7 @@ export function rateLimitRecorder(store: KeyValueStore, clock: Clock): RateLimit
         const now = clock.now();
         const episode = record && now - record.lastAt < EPISODE_GAP_MS ? record : undefined;
         record = { since: episode?.since ?? now, lastAt: now, until: Math.max(episode?.until ?? 0, now + waitMs) };
-        await store.set(KEY, record);
+        await kept.keep(store, record);
       }),
     answered: () =>
       loaded && !record
@@ -60,12 +61,10 @@ export function rateLimitRecorder(store: KeyValueStore, clock: Clock): RateLimit
         : change(async () => {
             if (!record || clock.now() - record.lastAt < EPISODE_GAP_MS) return;
             record = undefined;
-            await store.delete(KEY);
+            await kept.keep(store, undefined);
           }),
   };
 }
 
-export async function rateLimited(store: KeyValueStore): Promise<RateLimited | undefined> {
-  const parsed = RateLimited.safeParse(await store.get(KEY));
-  return parsed.success ? parsed.data : undefined;
-}
+const kept = keptRecord(KEY, RateLimited);
+export const rateLimited = kept.read;

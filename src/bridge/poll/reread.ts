@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kvKey } from '../../core/keys';
 import type { KeyValueStore } from '../../core/ports';
+import { keptRecord } from '../state/kept-record';
 import { passesDone, type Edition } from './first-passes';
 
 // `backfill --days N` past the first pass's window reads every selected repository again, which on a
@@ -20,10 +21,7 @@ const RereadRecord = z.object({
 });
 type RereadRecord = z.infer<typeof RereadRecord>;
 
-async function readRecord(store: KeyValueStore): Promise<RereadRecord | undefined> {
-  const parsed = RereadRecord.safeParse(await store.get(KEY));
-  return parsed.success ? parsed.data : undefined;
-}
+const { read: readRecord } = keptRecord(KEY, RereadRecord);
 
 /**
  * Before `backfill --days`: false when an unfinished re-read at least as wide is on record, whose

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { kvKey } from '../../core/keys';
-import type { KeyValueStore } from '../../core/ports';
+import { keptRecord } from '../state/kept-record';
 
 // Bitbucket refusing the token (an expired or revoked PAT) is the instance's problem, not any
 // repository's: the pass that met it stopped, and `status` says so once, with what to do, until a pass
@@ -23,13 +23,7 @@ export class TokenRefusedError extends Error {
   }
 }
 
+const refusal = keptRecord(KEY, TokenRefusal);
 /** The refusal that stopped this pass, or none (a repository was read with the token). */
-export async function recordTokenRefusal(store: KeyValueStore, refusal: TokenRefusal | undefined): Promise<void> {
-  if (refusal) await store.set(KEY, refusal);
-  else await store.delete(KEY);
-}
-
-export async function tokenRefusal(store: KeyValueStore): Promise<TokenRefusal | undefined> {
-  const parsed = TokenRefusal.safeParse(await store.get(KEY));
-  return parsed.success ? parsed.data : undefined;
-}
+export const recordTokenRefusal = refusal.keep;
+export const tokenRefusal = refusal.read;
