@@ -19,8 +19,9 @@ export const RateLimited = z.object({
 export type RateLimited = z.infer<typeof RateLimited>;
 
 /**
- * Answers this soon after a 429 do not end the episode: a token bucket lets a request through after
- * each wait, and an episode that restarted at each would never look as long as it is.
+ * Answers this soon after a 429 (and 429s this soon after the wait it asked for) do not end the
+ * episode: a token bucket lets a request through after each wait, and an episode that restarted at
+ * each would never look as long as it is.
  */
 export const EPISODE_GAP_MS = 10 * 60_000;
 
@@ -51,7 +52,9 @@ export function rateLimitRecorder(store: KeyValueStore, clock: Clock): RateLimit
     limited: (waitMs) =>
       change(async () => {
         const now = clock.now();
-        const episode = record && now - record.lastAt < EPISODE_GAP_MS ? record : undefined;
+        // The gap counts from the end of the wait the last 429 asked for: Cloud's backoff waits up to
+        // 30 minutes between tries, and a refusal that lasts hours is one episode, not one per try.
+        const episode = record && now - record.until < EPISODE_GAP_MS ? record : undefined;
         record = { since: episode?.since ?? now, lastAt: now, until: Math.max(episode?.until ?? 0, now + waitMs) };
         await kept.keep(store, record);
       }),
