@@ -4,7 +4,7 @@ import { StatusReport } from '../../src/bridge/cli/status';
 import { WEBHOOK_ACTIVITY_KEY } from '../../src/bridge/webhooks/activity';
 import { signature } from '../../src/sandbox/dc-sim';
 import { runCommand } from '../helpers/cli';
-import { dcEnv, inProcessBridge, projectRepositories, settledPass, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
+import { dcEnv, inProcessBridge, postWebhook, projectRepositories, settledPass, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // An operator who set up Data Center's webhook asks `status` whether webhooks arrive: are they on, when
 // was the last one taken, when and why was the last one refused, how many of each in the last day, and
@@ -90,6 +90,24 @@ it('shows webhooks taken and refused, names the setting to fix while the latest 
   expect(clear.report.webhooks!.enabledSince).toBe(refused.report.webhooks!.enabledSince);
 });
 
+it('webhooks refused for a bad signature may come from anyone who reaches the port: the fix-it names both the Secret in Bitbucket and who can reach the port', async () => {
+  const db = path.join(env.dir, 'stranger.db');
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+  try {
+    // Not Bitbucket: something on the network posting to the webhook port with a secret of its own.
+    const body = { eventKey: 'pr:opened', date: new Date().toISOString() };
+    const response = await postWebhook(running, { eventKey: 'pr:opened', body }, signature('a-guess', JSON.stringify(body)));
+    expect(response.status).toBe(401);
+  } finally {
+    await running.stop();
+  }
+  const { code, report } = await status(db);
+  expect(code).toBe(1);
+  const message = report.attention.find((a) => a.kind === 'webhooks-refused')?.message;
+  expect(message).toMatch(/Secret in Bitbucket .* must equal BRIDGE_WEBHOOK_SECRET/);
+  expect(message).toMatch(/something other than Bitbucket posts them, let only Bitbucket reach BRIDGE_WEBHOOK_LISTEN \(else BRIDGE_LISTEN\)/);
+});
+
 it('says webhooks are off, and what to set, when Data Center sends them to a bridge without the secret; keeps only a short, plain event key of a sender', async () => {
   const db = path.join(env.dir, 'off.db');
   // An empty variable is an unset one.
@@ -112,7 +130,7 @@ it('says webhooks are off, and what to set, when Data Center sends them to a bri
   expect(refused.reason).toMatch(/^webhooks are off/);
   expect(refused.eventKey).toMatch(/^pr:opened\?{3}x+…$/);
   expect(refused.eventKey!.length).toBeLessThanOrEqual(60);
-  expect(off.report.attention.find((a) => a.kind === 'webhooks-refused')?.message).toMatch(/BRIDGE_WEBHOOK_SECRET is not set: set it .* to the webhook's Secret in Bitbucket and restart/);
+  expect(off.report.attention.find((a) => a.kind === 'webhooks-refused')?.message).toMatch(/BRIDGE_WEBHOOK_SECRET is not set: if Bitbucket sends them, set it .* to the webhook's Secret in Bitbucket and restart the bridge; if something other than Bitbucket posts them, let only Bitbucket reach/);
 });
 
 it('needs attention when webhooks are on but none arrived for over an hour while the poll finds changes, until one arrives', async () => {

@@ -63,10 +63,13 @@ function attention(activity: WebhookActivity, refused: number, now: number): Web
 }
 
 const POLL_COVERS = 'Meanwhile the poll finds what they carried, except deletions';
+// A bad signature is all the bridge sees: it cannot tell Bitbucket with the wrong secret from anyone
+// else who reaches the port.
+const STRANGERS = 'if something other than Bitbucket posts them, let only Bitbucket reach BRIDGE_WEBHOOK_LISTEN (else BRIDGE_LISTEN), e.g. with a firewall rule';
 
 function refusalFix(activity: WebhookActivity, status: number): string {
-  if (status === 401 && !activity.enabled) return `Bitbucket sends webhooks but BRIDGE_WEBHOOK_SECRET is not set: set it (or BRIDGE_WEBHOOK_SECRET_FILE) to the webhook's Secret in Bitbucket and restart the bridge. ${POLL_COVERS}.`;
-  if (status === 401) return `The webhook's Secret in Bitbucket (Project or Repository settings → Webhooks → Edit) must equal BRIDGE_WEBHOOK_SECRET (or the content of BRIDGE_WEBHOOK_SECRET_FILE, which is read again on a mismatch); change one to match the other. ${POLL_COVERS}.`;
+  if (status === 401 && !activity.enabled) return `Webhooks arrive but BRIDGE_WEBHOOK_SECRET is not set: if Bitbucket sends them, set it (or BRIDGE_WEBHOOK_SECRET_FILE) to the webhook's Secret in Bitbucket and restart the bridge; ${STRANGERS}. ${POLL_COVERS}.`;
+  if (status === 401) return `Either the webhook's Secret in Bitbucket (Project or Repository settings → Webhooks → Edit) must equal BRIDGE_WEBHOOK_SECRET (or the content of BRIDGE_WEBHOOK_SECRET_FILE, which is read again on a mismatch): change one to match the other; or ${STRANGERS}. ${POLL_COVERS}.`;
   if (status === 503) return `The bridge had no room for them (see the reason); they are not sent again. ${POLL_COVERS}.`;
   return `The \`webhook refused\` lines in the bridge's log say more; if Bitbucket sent it, tell PanDev support. ${POLL_COVERS}.`;
 }
