@@ -8,6 +8,7 @@ import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { listingCut, listingFailure } from '../poll/listing';
 import { listingCutMessage } from '../poll/repositories';
 import { rateLimited } from '../poll/rate-limited';
+import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
 import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -20,7 +21,7 @@ import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -76,10 +77,12 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   }
   const repositories: Repository[] = [];
   const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
+  const refsCut = new Map<string, RefsCut>();
   for (const { key, value } of await all(store, 'dc:repo:')) {
     const cursor = RepositoryCursor.safeParse(value);
     if (!cursor.success) continue;
     const id = key.slice('dc:repo:'.length);
+    if (cursor.data.refsCut && !cursor.data.unlisted) refsCut.set(id, cursor.data.refsCut);
     repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: retries.get(id) ?? [] });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
@@ -116,6 +119,13 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   // The repositories past the cap are not polled and have no cursor to say so.
   const cut = await listingCut(store);
   if (cut) attention.push({ kind: 'listing-cut', repository: null, repositoryId: null, at: iso(cut.at), message: listingCutMessage(cut.read) });
+  // The branches and tags past a cap are never compared: nothing fails, so nothing else would say so.
+  for (const [id, cut] of refsCut) {
+    for (const list of ['branches', 'tags'] as const) {
+      const read = cut[list];
+      if (read !== undefined) attention.push({ kind: 'refs-cut', repository: names.get(id) ?? null, repositoryId: id, at: iso(cut.at), message: refsCutMessage(list, read) });
+    }
+  }
   for (const repo of repositories) {
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
     // is history, not something to fix (the exit code would stay 1 for good).

@@ -4,6 +4,7 @@ import { Branch, epochMs, type Repository } from '../../core/enrich/datacenter/s
 import { refStateStore } from '../../core/pipeline/ref-state';
 import { moveCommits } from './commits';
 import { stageAndQueue, type PollDeps } from './deps';
+import { REF_MAX_PAGES as MAX_PAGES, REF_PAGE as PAGE, type RefListings } from './refs-cut';
 import type { RepositoryCursor } from './state';
 
 // Branches (and, every few passes, tags) that moved since the bridge last delivered them become
@@ -18,15 +19,14 @@ import type { RepositoryCursor } from './state';
 // one push each, from the window's edge; older branches and existing tags are only remembered.
 // Deleted branches and tags are not listed any more, so only webhooks report deletions.
 
-const PAGE = 100;
-const MAX_PAGES = 50;
-
 export interface RefPass {
   staged: number;
   /** Branch tips that moved, with their commit time: their build statuses are read next. */
   moved: Array<{ id: string; at: number }>;
   /** Some branch or tag moved (even one that added no commits). */
   changed: boolean;
+  /** The listings read to their end or cut at the page cap (refs-cut.ts). */
+  listed: RefListings;
 }
 
 type RefType = 'BRANCH' | 'TAG';
@@ -36,7 +36,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const source: DcSource = { instance: deps.instance, repository, origin: cursor.refsKnown ? 'poll' : 'backfill' };
   const refs = refStateStore(deps.ctx.store);
-  const result: RefPass = { staged: 0, moved: [], changed: false };
+  const result: RefPass = { staged: 0, moved: [], changed: false, listed: {} };
   const first = !cursor.refsKnown;
 
   const visit = async (type: RefType, ref: Branch, defaultTip: string | undefined): Promise<'moved' | 'same' | 'stale'> => {
@@ -79,7 +79,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
       // whole page is looked at (it is read anyway): branches whose tips have the same time to the
       // second may come in any order.
       let defaultTip: string | undefined;
-      for await (const page of deps.client.pages(branches, Branch, { firstLimit: 25, limit: PAGE, maxPages: MAX_PAGES })) {
+      let cut: number | undefined;
+      for await (const page of deps.client.pages(branches, Branch, { firstLimit: 25, limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
         defaultTip ??= page.find(isDefaultBranch)?.latestCommit;
         let reached = false;
         for (const branch of page) {
@@ -89,10 +90,13 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
         }
         if (reached && !options.fullBranches) return;
       }
+      result.listed.branches = cut ?? 'whole';
       return;
     }
     const listed: Branch[] = [];
-    for await (const page of deps.client.pages(branches, Branch, { limit: PAGE, maxPages: MAX_PAGES })) listed.push(...page);
+    let cut: number | undefined;
+    for await (const page of deps.client.pages(branches, Branch, { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) listed.push(...page);
+    result.listed.branches = cut ?? 'whole';
     // The default branch first: other new branches are read as what they add to it.
     const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
     const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
@@ -111,9 +115,11 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
 
   if (first || options.branches) await readBranches();
   if (first || options.tags) {
-    for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: MAX_PAGES })) {
+    let cut: number | undefined;
+    for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
       for (const tag of page) await visit('TAG', tag, undefined);
     }
+    result.listed.tags = cut ?? 'whole';
   }
   return result;
 }

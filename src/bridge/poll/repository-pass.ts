@@ -6,6 +6,7 @@ import type { PollDeps } from './deps';
 import { datacenterFailureReason } from './failure-reason';
 import { pollPullRequests, type PullRequestPass } from './pull-requests';
 import { pollRefs, type RefPass } from './refs';
+import { nextRefsCut } from './refs-cut';
 import type { RepositoryCursor } from './state';
 
 // One repository, one pass. The cursor moves only when the pass got through; pull requests that
@@ -63,7 +64,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
   let branchesRead = false;
   try {
     let pulls: PullRequestPass | undefined;
-    const refs: RefPass = { staged: 0, moved: [], changed: false };
+    const refs: RefPass = { staged: 0, moved: [], changed: false, listed: {} };
     const read = async (feed: Feed) => {
       if (feed === 'pulls') pulls = await pollPullRequests(repository, cursor, deps);
       else {
@@ -72,6 +73,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
         refs.staged += found.staged;
         refs.moved.push(...found.moved);
         refs.changed ||= found.changed;
+        Object.assign(refs.listed, found.listed);
       }
     };
     const changed = () => (pulls?.changed ?? 0) > 0 || refs.changed;
@@ -90,6 +92,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
       }
     }
     const staged = (pulls?.staged ?? 0) + refs.staged + (await builds(repository, first, refs.moved, deps));
+    const refsCut = nextRefsCut(cursor.refsCut, refs.listed, now, deps.log, name);
     await deps.state.saveCursor(repo, {
       ...cursor,
       name,
@@ -103,6 +106,7 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
       probe: probe === 'pulls' ? 'branches' : probe === 'branches' ? 'pulls' : cursor.probe,
       active: !first && changed(),
       error: undefined,
+      refsCut,
     });
     const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
     return { repository: name, ok: true, staged, skipped, ...(first ? { firstPass: true } : {}) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kvKey } from '../../core/keys';
 import { allEntries, type KeyValueStore } from '../../core/ports';
 import { recordNotice, type Notice } from '../ops/notices';
+import { RefsCut } from './refs-cut';
 
 // What the poll remembers between passes, per repository and per pull request, in the state database.
 // Each record is written only after what it vouches for is staged in the outbox, so a pass that dies
@@ -27,6 +28,8 @@ export const RepositoryCursor = z.object({
   /** The last pass found something new here: the next one reads both feeds. */
   active: z.boolean().default(false),
   error: z.string().optional(),
+  /** Its branch or tag listing stopped at the page cap (refs-cut.ts): the refs past it are not polled. */
+  refsCut: RefsCut.optional(),
   /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
   unlisted: z.number().optional(),
 });
