@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { entryDate } from '../backfill/phases/activity';
+import { entryChangedAt, entryDate } from '../backfill/phases/activity';
 import type { CloudClient } from '../enrich/cloud/client';
 import { isNextRequest, type CloudRequest } from '../enrich/cloud/endpoints';
 import { ActivityPage, type ActivityEntry } from '../enrich/cloud/schema';
@@ -71,12 +71,15 @@ async function readDown(client: CloudClient, first: CloudRequest, floor: number,
     const page: z.infer<typeof ActivityPage> = await client.get(request, ActivityPage);
     pages++;
     const fresh = page.values.filter((entry) => Date.parse(entryDate(entry)) >= floor);
-    entries.push(...fresh);
+    // Below the floor the log holds what was made earlier, yet a comment there may have been edited or
+    // deleted since: on the page read anyway, it is taken too (one deeper is not read for it).
+    const changed = page.values.filter((entry) => Date.parse(entryDate(entry)) < floor && entryChangedAt(entry) >= floor);
+    entries.push(...fresh, ...changed);
     request = fresh.length === page.values.length && page.next && !enough(fresh) ? { next: page.next } : undefined;
   }
   return { entries, pages, ...(request && isNextRequest(request) ? { next: request.next } : {}) };
 }
 
 function oldest(entries: ActivityEntry[], fallback: number): number {
-  return entries.reduce((min, entry) => Math.min(min, Date.parse(entryDate(entry))), fallback);
+  return entries.reduce((min, entry) => Math.min(min, entryChangedAt(entry)), fallback);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ActivityEntry, Deployment } from '../enrich/cloud/schema';
-import { entryDate } from '../backfill/phases/activity';
+import { entryChangedAt, entryDate } from '../backfill/phases/activity';
 import { deploymentUpdatedAt } from '../history/deployment-events';
 
 // A watermark is the start of a pass by the app's clock; Bitbucket dates what it reports by its own, and
@@ -36,7 +36,7 @@ export function isNewsAt(at: number, key: string, watermark: number, seen: Reado
 
 /** Whether an activity entry the log's top read is news (the top reads no further than the overlap). */
 export function isNews(entry: ActivityEntry, watermark: number, seen: ReadonlySet<string>): boolean {
-  return isNewsAt(Date.parse(entryDate(entry)), entryKey(entry), watermark, seen);
+  return isNewsAt(entryChangedAt(entry), entryKey(entry), watermark, seen);
 }
 
 /** The keys the next pass needs: items dated in or after its overlap. */
@@ -46,7 +46,7 @@ export function overlapKeysOf<T>(items: T[], nextWatermark: number, dated: (item
 
 /** The keys of activity entries the next pass needs. */
 export function overlapKeys(entries: ActivityEntry[], nextWatermark: number): string[] {
-  return overlapKeysOf(entries, nextWatermark, (entry) => Date.parse(entryDate(entry)), entryKey);
+  return overlapKeysOf(entries, nextWatermark, entryChangedAt, entryKey);
 }
 
 // Short: a pass reads at most a thousand activity entries or a hundred deployments, and the keys of

@@ -40,8 +40,19 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
   return { record: current, ...(!older && page.next ? { next: page.next } : {}) };
 };
 
+/** Where the entry sits in the log, newest first: a comment's stays where it was made, whatever happens to it after. */
 export function entryDate(entry: ActivityEntry): string {
   return entry.update?.date ?? entry.approval?.date ?? entry.changes_request?.date ?? entry.comment?.created_on ?? '';
+}
+
+/**
+ * When what the entry shows last changed: a comment edited or deleted after it was made shows that
+ * through its own entry, so the change is found only by reading entries older than it.
+ */
+export function entryChangedAt(entry: ActivityEntry): number {
+  const at = Date.parse(entryDate(entry));
+  const updated = Date.parse(entry.comment?.updated_on ?? '');
+  return updated > at ? updated : at;
 }
 
 /**
