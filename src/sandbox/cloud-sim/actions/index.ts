@@ -30,6 +30,8 @@ export interface SimActions {
   declinePullRequest(args: ActionArgs<'declinePullRequest'>): ActionResult;
   /** Pushes to `branch` (default: the main branch); open PRs from that branch follow. */
   pushCommits(args: ActionArgs<'pushCommits'>): ActionResult<{ commits: string[] }>;
+  /** Resets `branch` onto `onto` and pushes there (a forced push); the commits left unreached are dropped, as Bitbucket's gc does. */
+  forcePush(args: ActionArgs<'forcePush'>): ActionResult<{ commits: string[]; removed: string[] }>;
   createBranch(args: ActionArgs<'createBranch'>): ActionResult;
   deleteBranch(args: ActionArgs<'deleteBranch'>): ActionResult;
   /** Annotated when `message` is given, else lightweight. */
@@ -61,6 +63,7 @@ export function createActions(runtime: SimRuntime): SimActions {
     mergePullRequest: (args) => pr.mergePullRequestAction(scope, args),
     declinePullRequest: (args) => pr.declinePullRequestAction(scope, args),
     pushCommits: (args) => repo.pushCommitsAction(scope, args),
+    forcePush: (args) => repo.forcePushAction(scope, args),
     createBranch: (args) => repo.createBranchAction(scope, args),
     deleteBranch: (args) => repo.deleteBranchAction(scope, args),
     createTag: (args) => repo.createTagAction(scope, args),

@@ -2,7 +2,7 @@
 import type { ForgeEvent } from '../events/types';
 import { setBuildStatus } from '../ops/builds';
 import { completeDeployment, completePipeline, queueDeployment, startDeployment, startPipeline } from '../ops/pipelines';
-import { pushCommits } from '../ops/push';
+import { forcePush, pushCommits } from '../ops/push';
 import { createBranch, createTag, deleteBranch, deleteTag } from '../ops/refs';
 import { createRepository, deleteRepository, updateRepository, type RepositoryChanges } from '../ops/repositories';
 import type { ActionResult } from './pull-requests';
@@ -17,6 +17,16 @@ export function pushCommitsAction(scope: ActionScope, args: ActionArgs<'pushComm
   return scope.runtime.run((ctx) => {
     const pushed = pushCommits(ctx, repo, actor, args.branch ?? repo.mainBranch, messages.map((message) => ({ author: actor, ...(message ? { message } : {}) })));
     return { commits: pushed.commits.map((commit) => commit.hash), events: pushed.events };
+  });
+}
+
+export function forcePushAction(scope: ActionScope, args: ActionArgs<'forcePush'>): ActionResult<{ commits: string[]; removed: string[] }> {
+  const repo = scope.repo(args.repository);
+  const actor = scope.user(args.actor, () => scope.randomUser());
+  const onto = scope.commit(repo, args.onto);
+  return scope.runtime.run((ctx) => {
+    const pushed = forcePush(ctx, repo, actor, args.branch, onto, Array.from({ length: args.commits ?? 1 }, () => ({ author: actor })));
+    return { commits: pushed.commits.map((commit) => commit.hash), removed: pushed.removed, events: pushed.events };
   });
 }
 

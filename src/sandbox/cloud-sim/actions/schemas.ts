@@ -31,6 +31,8 @@ export const actionSchemas = {
     repository, branch: z.string().min(1).optional(), actor: user.optional(),
     commits: z.number().int().min(1).max(50).optional(), messages: z.array(z.string().min(1)).optional(),
   }),
+  // `onto` (default: the main branch's tip) is where the branch is reset before `commits` are pushed.
+  forcePush: z.object({ repository, branch: z.string().min(1), onto: z.string().min(1).optional(), commits: z.number().int().min(0).max(50).optional(), actor: user.optional() }),
   createBranch: z.object({ repository, name: z.string().min(1), from: z.string().min(1).optional(), actor: user.optional() }),
   deleteBranch: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
   createTag: z.object({ repository, name: z.string().min(1), target: z.string().min(1).optional(), message: z.string().optional(), actor: user.optional() }),
