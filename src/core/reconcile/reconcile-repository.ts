@@ -8,6 +8,7 @@ import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
 import { refMovePush } from '../history/push-events';
 import type { KeyValueStore } from '../ports';
+import { BitbucketError } from '../errors';
 import { REF_RENEW_MS, refStateStore } from '../pipeline/ref-state';
 import { refsBaseline } from '../backfill/refs-baseline';
 import { readActivity, type ActivityBacklog } from './activity-backlog';
@@ -236,7 +237,7 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       if (outOfTime(MOVED_REF_REQUESTS)) return { items: out, complete: false };
       const moved = unlisted && type === 'branch' && (!mainbranch || mainbranch === ref.name)
         ? await movedInWindow(input, ref, windowStart)
-        : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch);
+        : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch, windowStart);
       out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}) }));
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
       if (type === 'branch') out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
@@ -252,14 +253,33 @@ interface Moved {
   historyBehind?: true;
 }
 
-async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined): Promise<Moved> {
+async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined, windowStart: number): Promise<Moved> {
   if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
-  const read = await commitsBetween(input, ref, knownTip ?? (mainbranch && mainbranch !== ref.name ? mainbranch : undefined));
+  const base = mainbranch && mainbranch !== ref.name ? mainbranch : undefined;
+  const read = await commitsBetween(input, ref, knownTip ?? base).catch((error: unknown) => {
+    if (knownTip && error instanceof BitbucketError && error.kind === 'not-found') return 'gone' as const;
+    throw error;
+  });
+  if (read === 'gone') return rewritten(input, ref, base, windowStart);
   // Cut short, the read still ran from the known tip: the push is an update from it (as Bitbucket
   // reports one of over a thousand commits, `truncated`), not the branch's creation.
   const params = { workspace: input.workspace, repo_slug: input.repository };
   const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, CommitPage.shape.values.element).catch(() => null) : null;
   return { before, ...read };
+}
+
+/**
+ * The tip last delivered is gone from Bitbucket: the branch was rewritten (a forced push, or deleted
+ * and made again under its name, its delete event lost) and the old commits collected. Read from it,
+ * every pass would fail here and deliver nothing more of the repository. It is read as a branch the
+ * app has no tip for: what it adds to the main branch; the main branch itself, what its line gained in
+ * the window (its history before was delivered with the old tip, so none is owed behind it). A
+ * repository deleted meanwhile answers 404 here as well, and fails as before.
+ */
+async function rewritten(input: ReconcileInput, ref: Ref, base: string | undefined, windowStart: number): Promise<Moved> {
+  if (base) return { before: null, ...(await commitsBetween(input, ref, base)) };
+  const { historyBehind: _owedNone, ...moved } = await movedInWindow(input, ref, windowStart);
+  return moved;
 }
 
 /** The commits of a branch's tip not reachable from `exclude`, newest first, up to ten pages. */
