@@ -31,3 +31,14 @@ export function missing(sb: TestSandbox, expected: Map<string, string>): string[
   const got = new Set(sb.sink.deliveries().map((d) => d.id));
   return [...expected].filter(([id]) => !got.has(id)).map(([, what]) => what);
 }
+
+/** Waits until every repository's backfill has ended (done or failed). */
+export async function backfillEnded(sb: TestSandbox): Promise<void> {
+  for (let round = 0; round < 400; round++) {
+    await sb.settle();
+    const records = await backfillRecords(sb);
+    if (records.length && records.every((r) => r.state === 'done' || r.state === 'failed')) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the backfill did not finish');
+}

@@ -16,7 +16,8 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
   for (const entry of page.values) {
     if (Date.parse(entryDate(entry)) < pc.since) {
       older = true;
-      continue;
+      // A comment made before the window and edited or deleted in it: that change is the window's.
+      if (entryChangedAt(entry) < pc.since) continue;
     }
     byPullRequest.set(entry.pull_request.id, [...(byPullRequest.get(entry.pull_request.id) ?? []), entry]);
   }
