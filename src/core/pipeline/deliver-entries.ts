@@ -332,6 +332,14 @@ async function waitForBitbucket(entry: OutboxEntry, env: Env, error: BitbucketEr
 
 async function bury(entry: OutboxEntry, env: Env, reason: string, update: Partial<OutboxEntry>): Promise<Step> {
   const { ctx, outbox } = env;
+  // Another sender may have delivered it meanwhile (the sweep took a slow attempt for a lost one): PanDev
+  // holds it, and a dead letter beside the ledger would have an admin chase what is not missing. No
+  // lease keeps two senders apart; the id makes a second POST harmless, and only this path pays a read.
+  if (await outbox.isDelivered(entry.id)) {
+    await outbox.remove(entry.id);
+    ctx.log.info({ id: entry.id, eventKey: entry.eventKey, reason }, 'delivered by another attempt meanwhile; not a dead letter');
+    return { outcome: 'duplicate' };
+  }
   await outbox.putDead({ entry: { ...entry, ...update, lastError: reason }, reason, deadAt: ctx.clock.now() });
   await outbox.remove(entry.id);
   ctx.log.error({ id: entry.id, eventKey: entry.eventKey, repository: entry.change.repository.uuid, reason }, 'dead letter');
