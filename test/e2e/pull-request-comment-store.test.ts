@@ -4,7 +4,9 @@ import { cloudClient } from '../../src/core/enrich/cloud/client';
 import { PullRequest } from '../../src/core/enrich/cloud/schema';
 import { fetchCloudTransport } from '../../src/core/enrich/cloud/transport';
 import { updateComments, type CommentDeps } from '../../src/core/metrics/comment';
+import { COMMENT_MARKER } from '../../src/core/metrics/marker';
 import { recordDelivered } from '../../src/core/metrics/recorder';
+import { factsStore } from '../../src/core/metrics/store';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 import { BASE_TIME, firstRepository, startSim } from '../sandbox/cloud-sim/helpers';
@@ -93,6 +95,58 @@ it('finds its comment again when the merge is replayed after the comment\'s stor
   expect(ours(id)).toHaveLength(1);
   expect(outcome).toEqual({ pullRequestId: id, done: 'edited' });
   expect(requests).toEqual(['GET pullRequestComments', 'PUT pullRequestComment']);
+});
+
+/** A person's comment on the pull request, as written in Bitbucket's editor. */
+function personComments(id: number, raw: string): number {
+  const author = sim.model.users[0]!.uuid;
+  return sim.actions.addComment({ repository: firstRepository(sim).slug, pullRequestId: id, author, content: raw }).commentId;
+}
+const quoted = (raw: string) => raw.trimEnd().split('\n').map((line) => `> ${line}`).join('\n') + '\n\nDeploy time looks long here.';
+
+it('takes neither a person\'s paste nor quote of its comment for its own when its stored state has expired', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const first = await merge(store);
+  await updateComments(repository, { pullRequestId: first }, deps(store));
+  // Before the next pull request is merged, someone pastes the first one's comment into it, and another quotes it.
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  const pasted = ours(first)[0]!.raw;
+  const paste = personComments(id, pasted);
+  const quote = personComments(id, quoted(pasted));
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  const [own] = ours(id);
+
+  // Two months on the stored state is gone and a backfill replays the merge: the app edits its own comment.
+  now += 60 * DAY;
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'edited' }]);
+  expect(ours(id).map((c) => c.id)).toEqual([own!.id]);
+  const comments = firstRepository(sim).pullRequests.get(id)!.comments;
+  expect(comments.find((c) => c.id === paste)!.raw).toBe(pasted);
+  expect(comments.find((c) => c.id === quote)!.raw).toBe(quoted(pasted));
+});
+
+it('does not take a person\'s quote of its comment for its own when a post\'s answer was lost before the app knew who it writes as', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  // A quote of a comment the app wrote elsewhere, before this pull request's first post of the installation.
+  const quote = personComments(id, quoted(`${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n`));
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  sim.faults.add({ method: 'POST', path: '/comments$', drop: true, afterHandling: true, times: 1 });
+  await expect(updateComments(repository, { pullRequestId: id }, deps(store))).rejects.toThrow(/did not answer/);
+  const [lost] = ours(id);
+  // Forge retries the job: the app finds the comment its lost post made, and the quote stays the person's.
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
+  expect(ours(id).map((c) => c.id)).toEqual([lost!.id]);
+  expect((await factsStore(store).comment(repository, id))?.commentId).toBe(lost!.id);
+  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === quote)!.raw).toBe(quoted(`${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n`));
 });
 
 it('a production deployment reads the stored facts once and asks for sizes only for the comments it completes', async () => {

@@ -1,5 +1,4 @@
 import { timeLeft } from '../pipeline/time-left';
-import { z } from 'zod';
 import type { Connection, Preferences } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
 import { pullRequestSize } from '../enrich/cloud/pull-request-size';
@@ -9,12 +8,14 @@ import type { PullRequestFacts } from './facts';
 import { figuresFor, repositorySnapshot, type RepositorySnapshot } from './compute';
 import { instant } from './figures';
 import type { CommentWork } from './recorder';
-import { COMMENT_TOKEN, renderComment } from './render';
+import { commentAuthor, findOurs, Written, type CommentAuthor } from './own-comment';
+import { renderComment } from './render';
 import { factsStore, type CommentState, type FactsStore } from './store';
 
 // The one comment the app keeps on a merged pull request: posted after the merge, edited in place when
 // the change reaches production. Never a second one: our comment's id is stored before anything else
-// happens to it, and a post whose answer was lost is found again by its marker before posting anew.
+// happens to it, and a post whose answer was lost is found again (by its author and marker, see
+// own-comment.ts) before posting anew.
 // Every request goes through the budgeted client.
 
 export interface CommentDeps {
@@ -39,13 +40,10 @@ const HAND_BACK_MARGIN_MS = 10_000;
 /** A merge younger than this cannot have lost the record of its comment (kept 45 days). */
 const FRESH_MERGE_MS = 86_400_000;
 
-const Posted = z.looseObject({ id: z.number().int() });
-const CommentList = z.looseObject({ values: z.array(z.looseObject({ id: z.number().int(), deleted: z.boolean().optional(), content: z.looseObject({ raw: z.string().nullish() }).optional() })) });
-
 export async function updateComments(repository: string, work: CommentWork, deps: CommentDeps): Promise<CommentOutcome[]> {
   const facts = factsStore(deps.ctx.store);
   const undecided = new Set<string>();
-  const outcomes = await upsertAll(repository, work, facts, deps, undecided);
+  const outcomes = await upsertAll(repository, work, { facts, author: commentAuthor(deps.ctx.store) }, deps, undecided);
   // One deployment is enough: a revisit judges every waiting comment again. A push recorded while
   // these were worked out is missed; the push after it (or the next deployment) revisits them.
   const [deployment] = undecided;
@@ -53,8 +51,9 @@ export async function updateComments(repository: string, work: CommentWork, deps
   return outcomes;
 }
 
-async function upsertAll(repository: string, work: CommentWork, facts: FactsStore, deps: CommentDeps, undecided: Set<string>): Promise<CommentOutcome[]> {
-  if ('pullRequestId' in work) return [await upsert(repository, work.pullRequestId, { facts, deps, onlyWhenDeployed: false, undecided })];
+async function upsertAll(repository: string, work: CommentWork, stores: Pick<Job, 'facts' | 'author'>, deps: CommentDeps, undecided: Set<string>): Promise<CommentOutcome[]> {
+  const { facts } = stores;
+  if ('pullRequestId' in work) return [await upsert(repository, work.pullRequestId, { ...stores, deps, onlyWhenDeployed: false, undecided })];
   const deployment = await facts.deployment(repository, work.deployment);
   const waiting = await facts.awaitingDeployment(repository, instant(deployment?.completedOn));
   // Read once for all of them: each would otherwise scan every stored fact of the repository again.
@@ -70,7 +69,7 @@ async function upsertAll(repository: string, work: CommentWork, facts: FactsStor
       outcomes.push(...waiting.slice(index).map((left) => ({ pullRequestId: left.id, skipped: OUT_OF_TIME })));
       break;
     }
-    outcomes.push(await upsert(repository, id, { facts, deps, onlyWhenDeployed: true, undecided, state, ...(snapshot ? { snapshot } : {}) }));
+    outcomes.push(await upsert(repository, id, { ...stores, deps, onlyWhenDeployed: true, undecided, state, ...(snapshot ? { snapshot } : {}) }));
     ended();
   }
   return outcomes;
@@ -100,6 +99,7 @@ export function commentsEnabled(preferences: Preferences, repository: string): b
 
 interface Job {
   facts: FactsStore;
+  author: CommentAuthor;
   deps: CommentDeps;
   onlyWhenDeployed: boolean;
   /** Collects the deployments a comment's deploy time waits to judge (commits not seen yet). */
@@ -142,7 +142,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   /** False when someone deleted our comment. */
   const edit = async (commentId: number): Promise<boolean> => {
     try {
-      await deps.client.get({ endpoint: 'pullRequestComment', method: 'PUT', params: { ...params, comment_id: commentId }, body }, Posted);
+      await job.author.learn(await deps.client.get({ endpoint: 'pullRequestComment', method: 'PUT', params: { ...params, comment_id: commentId }, body }, Written));
       return true;
     } catch (error) {
       if (error instanceof BitbucketError && error.kind === 'not-found') return false;
@@ -154,7 +154,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   // expired (the comment's state is kept 45 days, and a backfill may replay an older merge). A merge
   // from the last day has neither, so a first post costs no search.
   if (commentId === undefined && (state.postingSince !== undefined || (!saved && mergedAt < ctx.clock.now() - FRESH_MERGE_MS))) {
-    const found = await findOurs(params, deps.client);
+    const found = await findOurs(params, deps.client, await job.author.known());
     if (found && found.raw === content.text) {
       await facts.putComment(repository, id, { commentId: found.id, ...written(content) });
       return { pullRequestId: id, done: 'unchanged' };
@@ -167,13 +167,16 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     await facts.putComment(repository, id, { ...state, deletedOnBitbucket: true });
     return skip('someone deleted the comment on Bitbucket');
   }
-  const posted = commentId === undefined;
+  let answer: Written | undefined;
   if (commentId === undefined) {
     // Written before the post: if its answer is lost, the next try looks for the comment first.
     await facts.putComment(repository, id, { deployed: false, postingSince: ctx.clock.now() });
-    commentId = (await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Posted)).id;
+    answer = await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Written);
+    commentId = answer.id;
   }
+  const posted = answer !== undefined;
   await facts.putComment(repository, id, { commentId, ...written(content) });
+  if (answer) await job.author.learn(answer);
   ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, posted ? 'posted the pull request comment' : 'updated the pull request comment');
   return { pullRequestId: id, done: posted ? 'posted' : 'edited' };
 }
@@ -220,11 +223,4 @@ function written(content: Rendered): Pick<CommentState, 'content' | 'deployed' |
 /** A deployment completed before the one the comment reports (which, kept before its time was, is none). */
 function reportsEarlier(at: number | undefined, reported: number | undefined): boolean {
   return at !== undefined && reported !== undefined && at < reported;
-}
-
-/** Our comment, by its marker, when it may be there without our knowing. */
-async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient): Promise<{ id: number; raw: string } | undefined> {
-  const list = await client.get({ endpoint: 'pullRequestComments', params, query: { q: `content.raw ~ ${JSON.stringify(COMMENT_TOKEN)}`, pagelen: 10, fields: 'values.id,values.deleted,values.content.raw' } }, CommentList);
-  const ours = list.values.find((c) => !c.deleted && c.content?.raw?.includes(COMMENT_TOKEN));
-  return ours ? { id: ours.id, raw: ours.content?.raw ?? '' } : undefined;
 }

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { CloudClient } from '../enrich/cloud/client';
+import { kvKey } from '../keys';
+import type { KeyValueStore } from '../ports';
+import { COMMENT_MARKER, COMMENT_TOKEN } from './marker';
+
+// Which comment on a pull request is the app's own when the app has lost its record of it (a post whose
+// answer was lost, a state that expired). The marker alone does not tell: Bitbucket's quote copies a
+// comment's raw markdown, marker included, and a person may paste the comment whole. Taking their
+// comment for ours would PUT someone else's comment (Bitbucket answers 403) and leave ours stale. Who
+// wrote it tells: the account the app writes as, learnt from Bitbucket's answers to the app's own
+// writes. Until the app has written once, only the marker's place (unquoted, the whole first line, as
+// the app renders it) tells, which a quote fails and only a whole paste passes.
+
+/** Bitbucket's answer to a post or an edit of the app's comment. */
+export const Written = z.looseObject({ id: z.number().int(), user: z.looseObject({ uuid: z.string() }).nullish() });
+export type Written = z.infer<typeof Written>;
+
+const Candidates = z.looseObject({
+  values: z.array(z.looseObject({
+    id: z.number().int(),
+    deleted: z.boolean().optional(),
+    content: z.looseObject({ raw: z.string().nullish() }).optional(),
+    user: z.looseObject({ uuid: z.string() }).nullish(),
+  })),
+});
+
+const AuthorRecord = z.object({ uuid: z.string() });
+// The app's identity in the installation, not a fact about a pull request: kept without an expiry.
+const AUTHOR_KEY = kvKey('metrics', 'comment-author');
+/** Copies of the marker by people come before ours only when pasted before the merge: a page is plenty. */
+const PAGE = 50;
+
+/** The account the app's comments are written as; read once per use, written only when it changes. */
+export function commentAuthor(store: KeyValueStore) {
+  let known: Promise<string | undefined> | undefined;
+  const read = () => (known ??= store.get(AUTHOR_KEY).then((value) => AuthorRecord.safeParse(value).data?.uuid));
+  return {
+    known: read,
+    async learn(answer: Written): Promise<void> {
+      const uuid = answer.user?.uuid;
+      if (!uuid || uuid === (await read())) return;
+      await store.set(AUTHOR_KEY, { uuid });
+      known = Promise.resolve(uuid);
+    },
+  };
+}
+export type CommentAuthor = ReturnType<typeof commentAuthor>;
+
+/** The app's rendering puts the marker alone on the first line; a quote prefixes it with "> ". */
+function opensWithMarker(raw: string | null | undefined): boolean {
+  return raw?.split('\n', 1)[0]?.trim() === COMMENT_MARKER;
+}
+
+/** Our comment, when it may be there without our knowing: by its author when known, and its marker. */
+export async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient, author: string | undefined): Promise<{ id: number; raw: string } | undefined> {
+  const query = { q: `content.raw ~ ${JSON.stringify(COMMENT_TOKEN)}`, pagelen: PAGE, fields: 'values.id,values.deleted,values.content.raw,values.user.uuid' };
+  const list = await client.get({ endpoint: 'pullRequestComments', params, query }, Candidates);
+  const ours = list.values.find((c) => !c.deleted && opensWithMarker(c.content?.raw) && (author === undefined || c.user?.uuid === author));
+  return ours ? { id: ours.id, raw: ours.content?.raw ?? '' } : undefined;
+}
