@@ -1,7 +1,7 @@
 import { settingsStore } from '../../src/core/config/settings';
 import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 // Issue 5, through the sandbox: merging a pull request puts one DORA comment on the simulator's pull
 // request, a production deployment of the merge edits that same comment, comments off means none, and
@@ -188,6 +188,25 @@ it('forwards nothing to PanDev when someone deletes the app\'s own comment, live
   sb.simulator.actions.runDeployment({ repository: repository().slug, environment: 'Production', commit: mergeCommit, outcome: 'SUCCESSFUL' });
   await sb.settle();
   expect(ours(id)).toHaveLength(0);
+}, 60_000);
+
+it('forwards a person\'s reply that quotes the app\'s comment when only the reconciliation finds it', async () => {
+  sb = await testSandbox({ scheduledTriggers: false, liveEvents: false });
+  const events = manualEvents(() => sb);
+  const a = sb.simulator.actions;
+  const repo = repository().slug;
+  let id = 0;
+  await events.fire(events.act(() => ({ pullRequestId: id } = a.openPullRequest({ repository: repo, title: 'Add request tracing', commits: 2 }))));
+  await events.fire(events.act(() => a.approvePullRequest({ repository: repo, pullRequestId: id })));
+  await events.fire(events.act(() => a.mergePullRequest({ repository: repo, pullRequestId: id })));
+  const [posted] = ours(id);
+  // Bitbucket's quote copies the raw text, marker included, behind "> ". Its live event is lost.
+  const quote = `${posted!.raw.trimEnd().split('\n').map((line) => `> ${line}`).join('\n')}\n\nWhy did the deploy take so long?`;
+  const { commentId } = a.addComment({ repository: repo, pullRequestId: id, author: sb.simulator.model.users[0]!.uuid, content: quote });
+  await reconcileNow(sb);
+  const created = (comment: number) => sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:comment_created' && (d.body as { comment?: { id?: number } }).comment?.id === comment);
+  expect(created(commentId)).toHaveLength(1);
+  expect(created(posted!.id)).toHaveLength(0);
 }, 60_000);
 
 it.each([

@@ -57,6 +57,16 @@ withFixtures('takes a comment by someone else as the first review, and the autho
   expect((await factsStore(kv).pullRequest(repository, body.pullrequest.id))?.firstReview).toEqual({ at: body.comment.created_on, by: '{someone-else}', kind: 'comment' });
 });
 
+withFixtures('takes a reply that quotes the app\'s DORA comment as a review: the quote is the person\'s', async () => {
+  const body = JSON.parse(read('pr_comment_created.json'));
+  const repository = body.repository.uuid as string;
+  const kv = store();
+  // Bitbucket's quote: every line of the raw text, marker included, behind "> ".
+  const quote = { ...body, comment: { ...body.comment, user: { uuid: '{someone-else}' }, content: { raw: `> ${COMMENT_MARKER}\n>\n> figures\n\nWhy so long?` } } };
+  await recordDelivered(kv, 'pullrequest:comment_created', change(repository, body.comment.created_on), JSON.stringify(quote));
+  expect((await factsStore(kv).pullRequest(repository, body.pullrequest.id))?.firstReview).toEqual({ at: body.comment.created_on, by: '{someone-else}', kind: 'comment' });
+});
+
 withFixtures('keeps a merged pull request merged when an approval built before the merge is delivered after it', async () => {
   // The approval's body was built while the pull request was open (pr_updated.json, updated_on 21:54),
   // then waited in the outbox for a retry; the merge (updated_on 01:28 the next day) got through first.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CloudClient } from '../enrich/cloud/client';
 import { kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
-import { COMMENT_MARKER, COMMENT_TOKEN } from './marker';
+import { COMMENT_TOKEN, opensWithMarker } from './marker';
 
 // Which comment on a pull request is the app's own when the app has lost its record of it (a post whose
 // answer was lost, a state that expired). The marker alone does not tell: Bitbucket's quote copies a
@@ -46,11 +46,6 @@ export function commentAuthor(store: KeyValueStore) {
   };
 }
 export type CommentAuthor = ReturnType<typeof commentAuthor>;
-
-/** The app's rendering puts the marker alone on the first line; a quote prefixes it with "> ". */
-function opensWithMarker(raw: string | null | undefined): boolean {
-  return raw?.split('\n', 1)[0]?.trim() === COMMENT_MARKER;
-}
 
 /** Our comment, when it may be there without our knowing: by its author when known, and its marker. */
 export async function findOurs(params: { workspace: string; repo_slug: string; pull_request_id: number }, client: CloudClient, author: string | undefined): Promise<{ id: number; raw: string } | undefined> {
