@@ -6,37 +6,54 @@ import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings
 import type { SandboxOptions } from '../../src/sandbox/sandbox';
 import { testSandbox, type TestSandbox } from '../e2e/helpers';
 
-// The settings page in real headless Chromium (Debian's, driven by playwright-core), served by the
-// sandbox's page server against the real app on the local Forge host, the simulator and the receiver.
+// The settings page and the pull request card in real headless Chromium (Debian's, driven by
+// playwright-core), served by the sandbox's page server against the real app on the local Forge host,
+// the simulator and the receiver.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The Atlassian theme the page is shown in: Forge sets it on the frame's html element, the sandbox's bridge from `?theme=`. */
+export type Theme = 'light' | 'dark';
 
 export interface BrowserSandbox {
   sb: TestSandbox;
   page: SettingsPage;
   browser: Browser;
   /** A fresh tab on the settings page, as the workspace admin or as a member. */
-  open(as?: 'admin' | 'member'): Promise<Page>;
+  open(as?: 'admin' | 'member', theme?: Theme): Promise<Page>;
+  /** The card on a pull request of the first repository, in a tab as narrow as Bitbucket's side panel (or in `tab`). */
+  openCard(pullRequestId: number, options?: { theme?: Theme; tab?: Page }): Promise<Page>;
+  /** A tab as narrow as Bitbucket's side panel, on nothing yet. */
+  cardTab(): Promise<Page>;
   stop(): Promise<void>;
 }
 
+/** Unconnected unless `connect: true`: most settings page tests start where an admin does. */
 export async function browserSandbox(options: SandboxOptions = {}): Promise<BrowserSandbox> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it), or set CHROMIUM_PATH`);
-  const sb = await testSandbox({ ...options, connect: false });
+  const sb = await testSandbox({ ...options, connect: options.connect ?? false });
   const accounts = { admin: sb.simulator.credentials.admin.user.account_id as string, member: sb.simulator.credentials.member.user.account_id as string };
   const page = await startSettingsPage({ hostUrl: sb.host.url, accounts });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  // A context per tab: axe-core's Playwright runner needs one it can attach to.
+  const newTab = async (width: number, height: number) => (await browser.newContext({ viewport: { width, height } })).newPage();
+  const cardTab = () => newTab(320, 640);
   return {
     sb,
     page,
     browser,
-    async open(as = 'admin') {
-      // A context per tab: axe-core's Playwright runner needs one it can attach to.
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-      const tab = await context.newPage();
-      await tab.goto(as === 'member' ? `${page.url}?as=member` : page.url);
+    async open(as = 'admin', theme = 'light') {
+      const tab = await newTab(1200, 900);
+      await tab.goto(`${page.url}?${new URLSearchParams({ ...(as === 'member' ? { as } : {}), theme })}`);
       return tab;
     },
+    async openCard(pullRequestId, { theme = 'light', tab } = {}) {
+      const target = tab ?? (await cardTab());
+      const repository = [...sb.simulator.model.repositories.values()][0]!;
+      await target.goto(`${page.url}card/?${new URLSearchParams({ repository: repository.uuid, pullRequest: String(pullRequestId), theme })}`);
+      return target;
+    },
+    cardTab,
     async stop() {
       await browser.close();
       await page.stop();

@@ -1,47 +1,21 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { existsSync } from 'node:fs';
-import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
-import { testSandbox, type TestSandbox } from '../e2e/helpers';
-import { failingOnce, screenshot, seriousViolations } from './helpers';
+import type { Page } from 'playwright-core';
+import { browserSandbox, failingOnce, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
 
 // Issue 5: the pull request card in real headless Chromium, served by the sandbox's page server against
 // the real card resolver on the local Forge host: live figures on an open pull request, the merged
 // ones on a merged pull request, and a reason where the app has seen nothing.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let sb: TestSandbox;
-let page: SettingsPage;
-let browser: Browser;
-
+let env: BrowserSandbox;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it), or set CHROMIUM_PATH`);
-  sb = await testSandbox();
-  const accounts = { admin: sb.simulator.credentials.admin.user.account_id as string, member: sb.simulator.credentials.member.user.account_id as string };
-  page = await startSettingsPage({ hostUrl: sb.host.url, accounts });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  env = await browserSandbox({ connect: true });
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await page?.stop();
-  await sb?.stop();
-});
+afterAll(() => env?.stop());
 
-const repository = () => [...sb.simulator.model.repositories.values()][0]!;
-
-/** A tab as narrow as Bitbucket's side panel. */
-async function cardTab(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
-  return context.newPage();
-}
-
-async function openCard(pullRequestId: number, theme: 'light' | 'dark' = 'light', tab?: Page): Promise<Page> {
-  const target = tab ?? (await cardTab());
-  await target.goto(`${page.url}card/?repository=${encodeURIComponent(repository().uuid)}&pullRequest=${pullRequestId}&theme=${theme}`);
-  return target;
-}
+const repository = () => [...env.sb.simulator.model.repositories.values()][0]!;
+const openCard = (pullRequestId: number, theme: 'light' | 'dark' = 'light', tab?: Page) => env.openCard(pullRequestId, { theme, ...(tab ? { tab } : {}) });
 
 it('shows an open pull request\'s times so far and a merged one\'s figures, with reasons for what is missing', async () => {
+  const { sb } = env;
   const a = sb.simulator.actions;
   const repo = repository().slug;
   const open = a.openPullRequest({ repository: repo, title: 'Cache the repository index', commits: 1 });
@@ -82,12 +56,13 @@ it('says why there are no figures for a pull request the app has not seen', asyn
 }, 30_000);
 
 it('offers to try again, in place, when the figures could not be loaded or read', async () => {
+  const { sb } = env;
   const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repository().slug, title: 'Trace slow queries', commits: 1 });
   await sb.settle();
   const figures = (tab: Page) => tab.getByRole('region', { name: 'This pull request' }).getByText('Pickup time');
 
   // The platform answers the call with an error (the function timed out, say).
-  const tab = await cardTab();
+  const tab = await env.cardTab();
   await failingOnce(tab, 'card/figures', { status: 500, body: { error: 'There was an error invoking the function - timed out' } }, async () => {
     await openCard(pullRequestId, 'light', tab);
     await tab.getByRole('alert').getByText(/could not be loaded/).waitFor();
