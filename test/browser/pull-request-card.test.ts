@@ -79,3 +79,27 @@ it('offers to try again, in place, when the figures could not be loaded or read'
   await refused.getByRole('button', { name: 'Try again' }).click();
   await figures(refused).waitFor();
 }, 60_000);
+
+it('names each band on the repository\'s figures as a DORA performance band, to a screen reader and on screen', async () => {
+  const { sb } = env;
+  const repo = repository().slug;
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Shard the event log', commits: 1 });
+  await sb.settle();
+  const { mergeCommit } = sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
+  await sb.settle();
+  // A production deployment gives the repository figures DORA measures, and so bands.
+  sb.simulator.actions.runDeployment({ repository: repo, environment: 'Production', commit: mergeCommit, outcome: 'SUCCESSFUL' });
+  await sb.settle();
+
+  const tab = await openCard(pullRequestId);
+  const region = tab.getByRole('region', { name: /Repository, last 30 days/ });
+  const frequency = region.getByRole('row', { name: /Deployment frequency/ });
+  await frequency.waitFor();
+  const band = frequency.getByRole('img', { name: /^DORA band: / });
+  // The name says the band the lozenge shows.
+  expect(await band.getAttribute('aria-label')).toBe(`DORA band: ${(await band.innerText()).trim()}`);
+  expect(await region.getByRole('img', { name: /^DORA band: (Elite|High|Medium|Low)$/ }).count()).toBe(await region.getByText(/^(Elite|High|Medium|Low)$/).count());
+  // Sighted readers get it too: the bands are explained under the figures.
+  await region.getByText(/DORA performance bands/).waitFor();
+  expect(await seriousViolations(tab)).toEqual([]);
+}, 60_000);

@@ -18,6 +18,7 @@ const styles = {
   td: { textAlign: 'right', padding: `${token('space.050')} 0`, verticalAlign: 'top' },
   unavailable: { color: token('color.text.subtlest') },
   note: { color: token('color.text.subtle') },
+  footnote: { margin: `${token('space.075')} 0 0` },
   failure: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: token('space.100') },
   // Read by screen readers, not shown: what the card came to, in a region that outlives the loading text.
   announced: { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' },
@@ -67,6 +68,17 @@ function Failure({ message, onRetry }: { message: string; onRetry: () => void })
   );
 }
 
+const BANDS_EXPLAINED = 'Elite, High, Medium and Low are DORA performance bands (Accelerate State of DevOps Report 2024).';
+
+/** A lone "High" beside a figure does not say what it ranks: its name says it is DORA's band. */
+function BandLozenge({ band }: { band: Band }) {
+  return (
+    <span role="img" aria-label={`DORA band: ${band}`} title={`DORA performance band: ${band}`}>
+      <Lozenge appearance={appearance[band]}>{band}</Lozenge>
+    </span>
+  );
+}
+
 function Rows({ title, rows }: { title: string; rows: CardRow[] }) {
   return (
     <section aria-label={title}>
@@ -78,12 +90,13 @@ function Rows({ title, rows }: { title: string; rows: CardRow[] }) {
               <th scope="row" style={styles.th}>{row.label}</th>
               <td style={{ ...styles.td, ...(row.available ? {} : styles.unavailable) }}>
                 {row.value}
-                {row.band ? <> <Lozenge appearance={appearance[row.band]}>{row.band}</Lozenge></> : null}
+                {row.band ? <> <BandLozenge band={row.band} /></> : null}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {rows.some((row) => row.band) ? <p style={{ ...styles.note, ...styles.footnote }}>{BANDS_EXPLAINED}</p> : null}
     </section>
   );
 }
