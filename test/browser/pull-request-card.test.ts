@@ -1,4 +1,6 @@
 import type { Page } from 'playwright-core';
+import { settingsStore } from '../../src/core/config/settings';
+import { hostStores } from '../../src/sandbox/host-store';
 import { browserSandbox, failingOnce, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
 
 // Issue 5: the pull request card in real headless Chromium, served by the sandbox's page server against
@@ -102,4 +104,23 @@ it('names each band on the repository\'s figures as a DORA performance band, to 
   // Sighted readers get it too: the bands are explained under the figures.
   await region.getByText(/DORA performance bands/).waitFor();
   expect(await seriousViolations(tab)).toEqual([]);
+}, 60_000);
+
+it('knows a merged pull request\'s size with PR comments turned off', async () => {
+  const { sb } = env;
+  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
+  await settings.savePreferences({ prComments: false });
+  try {
+    const repo = repository().slug;
+    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Drop the legacy exporter', commits: 2 });
+    await sb.settle();
+    sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
+    await sb.settle();
+    const tab = await openCard(pullRequestId);
+    const size = tab.getByRole('region', { name: 'This pull request' }).getByRole('row', { name: /Size/ });
+    await size.waitFor();
+    expect(await size.textContent()).toMatch(/\+\d+ −\d+ lines in \d+ files?/);
+  } finally {
+    await settings.savePreferences({ prComments: true });
+  }
 }, 60_000);

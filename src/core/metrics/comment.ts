@@ -40,6 +40,8 @@ const HAND_BACK_MARGIN_MS = 10_000;
 /** A merge younger than this cannot have lost the record of its comment (kept 45 days). */
 const FRESH_MERGE_MS = 86_400_000;
 
+const OFF = 'pull request comments are off for this repository';
+
 export async function updateComments(repository: string, work: CommentWork, deps: CommentDeps): Promise<CommentOutcome[]> {
   const facts = factsStore(deps.ctx.store);
   const undecided = new Set<string>();
@@ -117,9 +119,16 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     ctx.log.info({ repository, pullRequest: id, reason: skipped }, 'no pull request comment');
     return { pullRequestId: id, skipped };
   };
-  if (!commentsEnabled(deps.preferences, repository)) return skip('pull request comments are off for this repository');
+  const commenting = commentsEnabled(deps.preferences, repository);
+  if (!commenting && job.onlyWhenDeployed) return skip(OFF);
   const stored = job.snapshot ? job.snapshot.pullRequests.get(id) : await facts.pullRequest(repository, id);
   if (!stored || stored.state !== 'MERGED' || !stored.mergedOn) return skip('not merged');
+  // The card shows the size too, and the merge is where it is read: with comments off, that one
+  // request is all a merge costs here. Left to the comment, the card said "not known yet" for ever.
+  if (!commenting) {
+    await withSize(stored, facts, deps);
+    return skip(OFF);
+  }
   const activatedAt = deps.connection?.activatedAt;
   const mergedAt = Date.parse(stored.mergedOn);
   if (!activatedAt || mergedAt < activatedAt) return skip('merged before the app was activated');

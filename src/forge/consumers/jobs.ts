@@ -36,10 +36,11 @@ export async function runReconcileMessage(message: Extract<ForwardMessage, { rec
 /** Comments wait for nothing else, but one repository's are written one at a time. */
 export async function queueComments(tasks: CommentTask[]): Promise<void> {
   if (!tasks.length) return;
-  // Comments off: no message at all (the handler would only say so), which keeps the live path lean.
+  // Comments off: a merge's message still reads its size (the card shows it); any other would only be
+  // told comments are off, so it is not sent, which keeps the live path lean.
   const ctx = forgeContext();
   const preferences = await settingsStore(ctx.store, ctx.secrets).preferences();
-  const wanted = tasks.filter((task) => commentsEnabled(preferences, task.repository));
+  const wanted = tasks.filter((task) => commentsEnabled(preferences, task.repository) || ('pullRequestId' in task.work && preferences.commitStats !== 'off'));
   try {
     // One push request for all of them: a delivery's consumer may belong to a long backfill lineage.
     await pushEach(forgeForwardQueue(), wanted.map((task) => ({ message: { comment: task }, options: { serializeBy: commentKey(task.repository) } })));
