@@ -1,7 +1,7 @@
 import type { CardAnswer } from '../../contract/card';
 import { getBackfill } from '../backfill/state';
 import { settingsStore } from '../config/settings';
-import { plural } from '../words';
+import { calendarDay, plural } from '../words';
 import type { ForwardContext } from '../pipeline/context';
 import { figuresFor } from './compute';
 import { cardModel } from './render';
@@ -11,6 +11,7 @@ import { factsStore } from './store';
 // never spends a Bitbucket request. Open pull requests show coding and pickup time so far.
 
 const WHERE = 'a workspace admin can do so under Workspace settings → PanDev Metrics';
+const WHAT_BRINGS_IT_IN = 'Its figures appear here once something happens on it: a review, a comment or a push.';
 
 export async function pullRequestCard(repository: string, id: number, ctx: Pick<ForwardContext, 'store' | 'secrets' | 'clock'>): Promise<CardAnswer> {
   const facts = factsStore(ctx.store);
@@ -31,5 +32,10 @@ async function whyUnseen(repository: string, ctx: Pick<ForwardContext, 'store' |
     const progress = backfill.total === undefined ? '' : ` (${backfill.done} of ${plural(backfill.total, 'pull request')} so far)`;
     return `PanDev Metrics is still reading this repository's pull requests from the last ${backfill.windowDays} days${progress}: this one's figures appear when it gets to it. Reload the page later.`;
   }
-  return 'PanDev Metrics has not seen this pull request yet: nothing has happened on it since the app was activated, and it is older than the history the app read then.';
+  // The backfill read every pull request updated since `since`: one it never recorded was last updated
+  // before, and only something new on it (which the app follows live) brings it in.
+  if (backfill?.state === 'done') {
+    return `PanDev Metrics has no figures for this pull request: it was last updated before ${calendarDay(backfill.since)}, and when the app began following this repository it read only the ${plural(backfill.windowDays, 'day')} of history from that day on. ${WHAT_BRINGS_IT_IN}`;
+  }
+  return `PanDev Metrics has not seen this pull request yet: nothing has happened on it since the app was activated, and it is older than the history the app read then. ${WHAT_BRINGS_IT_IN}`;
 }
