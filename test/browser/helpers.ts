@@ -117,3 +117,48 @@ export async function screenshot(tab: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await tab.screenshot({ path: path.join(dir, name), fullPage: true });
 }
+
+export interface Contrast {
+  ratio: number;
+  /** The text is lighter than what is behind it: the page is in a dark theme. */
+  lightOnDark: boolean;
+}
+
+/**
+ * WCAG contrast of an element's text colour against what is painted behind it: its ancestors'
+ * background colours, each over the one before, over the white a browser paints under a page that
+ * sets none. A colour written into the page instead of a design token shows here in the other theme.
+ */
+export async function textContrast(target: Locator): Promise<Contrast> {
+  type Styled = { parentElement: Styled | null };
+  const colours = await target.evaluate((element) => {
+    const style = (node: Styled) => (globalThis as unknown as { getComputedStyle(node: Styled): { color: string; backgroundColor: string } }).getComputedStyle(node);
+    const behind: string[] = [];
+    for (let node: Styled | null = element as unknown as Styled; node; node = node.parentElement) behind.unshift(style(node).backgroundColor);
+    return { text: style(element as unknown as Styled).color, behind };
+  });
+  const background = colours.behind.map(rgba).reduce(over, [255, 255, 255, 1]);
+  const text = over(background, rgba(colours.text));
+  const [lighter, darker] = [luminance(text), luminance(background)].sort((a, b) => b - a) as [number, number];
+  return { ratio: (lighter + 0.05) / (darker + 0.05), lightOnDark: luminance(text) > luminance(background) };
+}
+
+type Rgba = [number, number, number, number];
+
+/** Chromium's computed colours for sRGB values: `rgb(r, g, b)` or `rgba(r, g, b, a)`. */
+function rgba(css: string): Rgba {
+  const parts = /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)$/.exec(css);
+  if (!parts) throw new Error(`a computed colour this check cannot read: ${css}`);
+  return [Number(parts[1]), Number(parts[2]), Number(parts[3]), parts[4] === undefined ? 1 : Number(parts[4])];
+}
+
+/** `top` painted over the opaque `below`. */
+function over(below: Rgba, top: Rgba): Rgba {
+  const a = top[3];
+  return [0, 1, 2].map((i) => top[i]! * a + below[i]! * (1 - a)).concat(1) as Rgba;
+}
+
+function luminance([r, g, b]: Rgba): number {
+  const linear = (c: number) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}

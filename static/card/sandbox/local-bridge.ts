@@ -1,4 +1,4 @@
-import { setGlobalTheme } from '@atlaskit/tokens/set-global-theme';
+import { enableTheme } from '../../sandbox-theme';
 
 // Stands in for @forge/bridge in the sandbox build: Bitbucket would name the pull request the card
 // is on; here the page's query string does (`?repository={uuid}&pullRequest=7`).
@@ -20,5 +20,5 @@ export async function invoke(functionKey: string, payload?: unknown): Promise<un
 }
 
 export const view = {
-  theme: { enable: () => setGlobalTheme({ colorMode: (new URLSearchParams(window.location.search).get('theme') === 'dark' ? 'dark' : 'light') }).then(() => undefined) },
+  theme: { enable: enableTheme },
 };

@@ -1,4 +1,4 @@
-import { setGlobalTheme } from '@atlaskit/tokens/set-global-theme';
+import { enableTheme } from '../../sandbox-theme';
 
 // Stands in for @forge/bridge in the sandbox build (`vite build --mode sandbox`): the page calls the
 // same resolvers, through the local Forge host's ingress (proxied by the sandbox's page server), as
@@ -27,5 +27,5 @@ export async function invoke(functionKey: string, payload?: unknown): Promise<un
 }
 
 export const view = {
-  theme: { enable: () => setGlobalTheme({ colorMode: 'light' }).then(() => undefined) },
+  theme: { enable: enableTheme },
 };
