@@ -81,6 +81,15 @@ export interface DcSimulatorOptions {
    * Center answers the smaller page and says so in the returned `limit`). Default: Data Center's own caps.
    */
   pageMax?: number;
+  /**
+   * Whether a comment's edit or deletion is an activity of its own (`COMMENTED` with `commentAction`
+   * EDITED or DELETED), as Atlassian's javadoc has it (PullRequestAction.COMMENTED: "a comment has been
+   * added, deleted, edited or replied to"; CommentAction). Default true. The 9.2 spec models neither
+   * `commentAction` nor `comment` on RestPullRequestActivity, and the captured feeds (go-scm
+   * `stash/testdata/pr_comments.json`) show ADDED items only: `false` plays such an instance, where an
+   * edit shows only in the comment's `version` and `updatedDate` (RestComment) and a deletion not at all.
+   */
+  commentEditActivities?: boolean;
 }
 
 
@@ -148,7 +157,7 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
   const info = options.version ? versionInfo(options.version, VERSIONS[dateFormat].buildDate) : VERSIONS[dateFormat];
   const render = { model, base: url, sshHost: '127.0.0.1:7999', dateFormat };
   const corrupt = options.corruptPullRequest === false ? undefined : chooseCorrupt(model);
-  const runtime = new DcRuntime(model, clock, root.fork('live'), render, info, corrupt, options.pullRequestsBy);
+  const runtime = new DcRuntime(model, clock, root.fork('live'), render, info, corrupt, options.pullRequestsBy, options.commentEditActivities ?? true);
   seedForkPullRequest({ model, render, rng: root.fork('fork'), at: base - 2 * DAY });
 
   const actions = createActions(runtime);

@@ -51,6 +51,8 @@ export class DcRuntime {
     readonly corrupt: PullRequestCoordinates | undefined,
     /** What the pull-request list's `order` sorts by. */
     readonly pullRequestsBy: PullRequestSortKey = 'updated',
+    /** Whether comment edits and deletions are listed as activities (DcSimulatorOptions.commentEditActivities). */
+    readonly commentEditActivities = true,
   ) {
     ({ version: this.version, buildNumber: this.buildNumber, buildDate: this.buildDate } = info);
   }

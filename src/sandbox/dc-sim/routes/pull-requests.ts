@@ -2,7 +2,7 @@
 import { findCommit, pullRequestChanges } from '../model/commits';
 import { findPullRequest, listPullRequestIds, targetHash, type PullRequestOrder } from '../model/pull-requests';
 import type { DcRepository } from '../model/repository';
-import type { PullRequest } from '../model/types';
+import type { Activity, PullRequest } from '../model/types';
 import { EXCEPTIONS, fail, ok, page, PAGE_CAP } from '../http/respond';
 import type { DcRequest, DcRoute } from '../http/types';
 import { change, commit } from '../render/commits';
@@ -70,7 +70,8 @@ export const pullRequestRoutes: DcRoute[] = [
     handler: (req) => {
       const repo = requireRepository(req);
       const pr = requirePullRequest(req, repo);
-      return page(req.url, [...pr.activities].reverse(), (value) => activity(req.runtime.render, repo, pr, value), PAGE_CAP.activities);
+      const listed = req.runtime.commentEditActivities ? pr.activities : pr.activities.filter((value) => !isCommentEditOrDeletion(value));
+      return page(req.url, [...listed].reverse(), (value) => activity(req.runtime.render, repo, pr, value), PAGE_CAP.activities);
     },
   },
   {
@@ -95,3 +96,7 @@ export const pullRequestRoutes: DcRoute[] = [
     },
   },
 ];
+
+function isCommentEditOrDeletion(value: Activity): boolean {
+  return value.action === 'COMMENTED' && (value.commentAction === 'EDITED' || value.commentAction === 'DELETED');
+}
