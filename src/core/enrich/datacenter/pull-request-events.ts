@@ -3,7 +3,7 @@ import { intentsFor } from '../../change/intents';
 import type { Prebuilt } from '../../history/prebuilt';
 import type { Body } from '../../payload/cloud';
 import { dcPullRequestBody } from '../../payload/datacenter';
-import { epochMs, type Activity, type Participant, type PullRequest, type Repository, type User } from './schema';
+import { epochMs, type Activity, type Comment, type Participant, type PullRequest, type Repository, type User } from './schema';
 
 // A pull request's new activities become the native Data Center events they stand for, with the
 // bodies built from the objects the poll holds already (no request per event). What the activity
@@ -76,6 +76,12 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
         const action = activity.commentAction === 'EDITED' ? 'updated' : activity.commentAction === 'DELETED' ? 'deleted' : activity.commentAction === 'ADDED' || activity.commentAction === 'REPLIED' ? 'created' : undefined;
         if (!comment || !action) break;
         emit({ ...common, kind: 'comment', action, commentId: comment.id }, activity.user, { comment });
+        if (action === 'created' && editedSinceAdded(comment) && !activities.some((a) => a.commentAction === 'EDITED' && a.comment?.id === comment.id)) {
+          // An edit listed as no activity of its own still shows in the comment: its latest edit is
+          // reported at its updatedDate, the time the pr:comment:edited webhook is versioned by.
+          const editedAt = isoTime(comment.updatedDate!);
+          emit({ ...base, at: editedAt, actor: actorRef(comment.author ?? activity.user), kind: 'comment', action: 'updated', commentId: comment.id }, comment.author ?? activity.user, { comment });
+        }
         break;
       }
       // REOPENED has no webhook of its own (Data Center's pr:opened is "a pull request is created").
@@ -91,6 +97,14 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
     emit({ ...base, at, kind: 'pullrequest', action: 'updated', updatedOn: at }, pr.author?.user ?? null, modified);
   }
   return { events, memory: remember(pr, reviews) };
+}
+
+/**
+ * Whether a comment was changed after it was added: RestComment's `version` counts its updates
+ * (optimistic locking: 0 as added, as every captured comment shows) and `updatedDate` says when.
+ */
+function editedSinceAdded(comment: Comment): boolean {
+  return (comment.version ?? 0) > 0 && comment.updatedDate !== undefined;
 }
 
 /**
