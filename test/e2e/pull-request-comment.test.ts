@@ -73,6 +73,18 @@ it('posts nothing when comments are off for the workspace or for the repository'
   expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:fulfilled')).toHaveLength(2);
 }, 60_000);
 
+it('says it could not read the size, not write a comment, when the size read fails with comments off', async () => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ prComments: false });
+  // Bitbucket fails the diffstat on every try: the merge's message only reads the size for the card.
+  sb.simulator.faults.add({ method: 'GET', path: '/diffstat/', status: 503 });
+  const { id } = await mergedPullRequest();
+  expect(ours(id)).toHaveLength(0);
+  const failed = sb.logs.filter((line) => line.level === 'warn' && /could not/.test(line.message));
+  expect(failed).toHaveLength(1);
+  expect(failed[0]!.message).toMatch(/could not read the merged pull request's size for its card \(PR comments are off\)/);
+}, 60_000);
+
 it('never posts twice when the answer to the post is lost or the merge is reported again', async () => {
   sb = await testSandbox();
   // The first post is made, but its answer never arrives: the app must find it, not post again.

@@ -116,7 +116,11 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
     // A comment is worth a few tries (a 5xx, a network failure); after that the next merge or deployment tries again.
     const transient = error instanceof BitbucketError && error.transient;
     if (!transient || failures + 1 >= COMMENT_ATTEMPTS) {
-      ctx.log.warn({ repository: task.repository, work: task.work, error: errorMessage(error), ...(transient ? {} : { reason: commentFailureAdvice(error) }) }, 'could not write the pull request comment');
+      const failure = { repository: task.repository, work: task.work, error: errorMessage(error) };
+      // Comments off, a merge's message only reads the size for the card: an admin told a comment
+      // failed would look for a comment that was never meant to be.
+      if (!commentsEnabled(preferences, task.repository)) ctx.log.warn(failure, 'could not read the merged pull request\'s size for its card (PR comments are off)');
+      else ctx.log.warn({ ...failure, ...(transient ? {} : { reason: commentFailureAdvice(error) }) }, 'could not write the pull request comment');
       return undefined;
     }
     const retryAfter = Math.min(900, 30 * 2 ** failures);
