@@ -7,6 +7,7 @@ import { updateComments, type CommentDeps } from '../../src/core/metrics/comment
 import { COMMENT_MARKER } from '../../src/core/metrics/marker';
 import { recordDelivered } from '../../src/core/metrics/recorder';
 import { factsStore } from '../../src/core/metrics/store';
+import { kvKey } from '../../src/core/keys';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 import { BASE_TIME, firstRepository, startSim } from '../sandbox/cloud-sim/helpers';
@@ -185,4 +186,32 @@ it('asks for a size Bitbucket would not give only once', async () => {
   await recordFulfilled(store, id);
   expect(await updateComments(repository, { pullRequestId: id }, deps(store, { commitStats: 'pullrequest' }))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
   expect(requests).toEqual([]);
+});
+
+it('learns who it writes as from an edit\'s answer, and then refuses a person\'s paste when a lost post is looked for', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const first = await mergeWithCommit(store);
+  await updateComments(repository, { pullRequestId: first.id }, deps(store));
+  // An installation from before the app kept its author: a comment id, and no author stored.
+  await store.delete(kvKey('metrics', 'comment-author'));
+  now += 60_000;
+  const deployment = await deploy(store, first.mergeCommit);
+  expect(await updateComments(repository, { deployment }, deps(store))).toEqual([{ pullRequestId: first.id, done: 'edited' }]);
+  expect(await store.get(kvKey('metrics', 'comment-author'))).toEqual({ uuid: sim.model.app.uuid });
+
+  // Someone pastes that comment whole into the next pull request before its merge; the app's post
+  // there is made but its answer lost, so it teaches nothing: the retry looks for the comment.
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  const pasted = ours(first.id)[0]!.raw;
+  const paste = personComments(id, pasted);
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  sim.faults.add({ method: 'POST', path: '/comments$', drop: true, afterHandling: true, times: 1 });
+  await expect(updateComments(repository, { pullRequestId: id }, deps(store))).rejects.toThrow(/did not answer/);
+  const [lost] = ours(id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
+  expect((await factsStore(store).comment(repository, id))?.commentId).toBe(lost!.id);
+  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === paste)!.raw).toBe(pasted);
 });
