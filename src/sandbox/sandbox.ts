@@ -27,6 +27,8 @@ export interface SandboxOptions {
   platformRetentionSeconds?: number;
   /** False: the host's retries tell nothing of their window, as a platform of @forge/events 1.x (four retries). */
   platformReportsRetentionWindow?: boolean;
+  /** False: the host runs queued events of one concurrency key at once, as Forge might (it promises nothing of the key). */
+  platformHonoursConcurrencyKeys?: boolean;
   /** Fire the simulator's events at the app as they happen (default); off to fire them by hand. */
   liveEvents?: boolean;
   /** Run the five-minute tick on the host's timer (default); off when a test runs it itself. */
@@ -65,6 +67,7 @@ export interface AppHostOptions {
   maxPlatformRetries?: number;
   platformRetentionSeconds?: number;
   platformReportsRetentionWindow?: boolean;
+  platformHonoursConcurrencyKeys?: boolean;
   port?: number;
   logger?: (line: HostLogLine) => void;
   /** Default true; benchmarks turn the five-minute tick off to measure one path alone. */
@@ -94,6 +97,7 @@ export function startAppHost(options: AppHostOptions): Promise<ForgeHost> {
     ...(options.maxPlatformRetries !== undefined ? { maxRetries: options.maxPlatformRetries } : {}),
     ...(options.platformRetentionSeconds !== undefined ? { retentionWindowSeconds: options.platformRetentionSeconds } : {}),
     ...(options.platformReportsRetentionWindow === false ? { reportRetentionWindow: false } : {}),
+    ...(options.platformHonoursConcurrencyKeys === false ? { honourConcurrencyKeys: false } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),
@@ -124,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.maxPlatformRetries !== undefined ? { maxPlatformRetries: options.maxPlatformRetries } : {}),
     ...(options.platformRetentionSeconds !== undefined ? { platformRetentionSeconds: options.platformRetentionSeconds } : {}),
     ...(options.platformReportsRetentionWindow === false ? { platformReportsRetentionWindow: false } : {}),
+    ...(options.platformHonoursConcurrencyKeys === false ? { platformHonoursConcurrencyKeys: false } : {}),
     ...(options.hostPort !== undefined ? { port: options.hostPort } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.scheduledTriggers === false ? { scheduledTriggers: false } : {}),

@@ -88,6 +88,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     ...(options.retentionWindowSeconds !== undefined ? { retentionWindowSeconds: options.retentionWindowSeconds } : {}),
     ...(options.reportRetentionWindow === false ? { reportRetentionWindow: false } : {}),
     concurrency: options.consumerConcurrency ?? 8,
+    ...(options.honourConcurrencyKeys === false ? { honourConcurrencyKeys: false } : {}),
     origins: pushLimits,
   });
   const stateFile = new StateFile(options.storePath, () => ({ version: 1, kvs: store.snapshot(), queue: queue.snapshot() }));
@@ -168,6 +169,7 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     }),
     queueStats: () => ({ ...queue.stats(), refused: pushLimits.refused(), peakPushesPerOrigin: pushLimits.peakPerOrigin() }),
     loseEvents: (match, times) => queue.lose(match, times),
+    duplicateEvents: (match, times) => queue.duplicate(match, times),
     throttleStorage: (match, times = 1) => {
       throttled.push({ match, left: times });
     },

@@ -66,6 +66,11 @@ export interface QueueDeps {
   /** False: a redelivery's context tells nothing of the window, as on a platform of @forge/events 1.x. */
   reportRetentionWindow?: boolean;
   concurrency: number;
+  /**
+   * False: events sharing a concurrency key run at once, as on a platform that does not hold them back.
+   * Forge documents `concurrency` only as a field of a pushed event, never what it promises.
+   */
+  honourConcurrencyKeys?: boolean;
   origins?: OriginHolds;
 }
 
@@ -94,6 +99,12 @@ function retryRequested(result: unknown): Retry | undefined {
 
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 
+/** A test's fault on the next `remaining` pushed events whose body matches. */
+interface BodyRule {
+  match: (body: Record<string, unknown>) => boolean;
+  remaining: number;
+}
+
 interface Job {
   total: number;
   success: number;
@@ -110,13 +121,19 @@ export class AsyncEventQueue {
   private sizes: LargestSizes = { pushBytes: 0, eventBytes: 0, retryDataBytes: 0 };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private losing: Array<{ match: (body: Record<string, unknown>) => boolean; remaining: number }> = [];
+  private readonly losing: BodyRule[] = [];
+  private readonly doubling: BodyRule[] = [];
 
   constructor(private readonly deps: QueueDeps) {}
 
   /** Forge does not promise delivery: the next `times` events pushed whose body matches are accepted and never run. */
   lose(match: (body: Record<string, unknown>) => boolean, times = 1): void {
     this.losing.push({ match, remaining: times });
+  }
+
+  /** Forge delivers at least once: the next `times` events pushed whose body matches are delivered twice. */
+  duplicate(match: (body: Record<string, unknown>) => boolean, times = 1): void {
+    this.doubling.push({ match, remaining: times });
   }
 
   /** `origin`: the initial invocation the pushing one descends from. */
@@ -130,9 +147,17 @@ export class AsyncEventQueue {
       const event: QueuedEvent = { ...pushed, eventId: randomUUID(), jobId, queueName, dueAt: now + this.scaled(pushed.delayInSeconds ?? 0), enqueuedAt: now, ...(origin === undefined ? {} : { origin }) };
       this.counts.pushed += 1;
       job.total += 1;
-      if (this.lost(pushed.body)) continue;
-      if (this.deps.hasConsumer(queueName)) this.admit(event);
-      else this.drop(event, 'no-consumer', `no consumer listens on queue '${queueName}'`);
+      if (this.matched(this.losing, pushed.body)) continue;
+      if (!this.deps.hasConsumer(queueName)) {
+        this.drop(event, 'no-consumer', `no consumer listens on queue '${queueName}'`);
+        continue;
+      }
+      this.admit(event);
+      // The same event again (its id too), as a platform that delivers at least once sends it.
+      if (this.matched(this.doubling, pushed.body)) {
+        job.total += 1;
+        this.admit({ ...event });
+      }
     }
     this.deps.onChange();
     this.pump();
@@ -183,11 +208,11 @@ export class AsyncEventQueue {
     clearTimeout(this.timer);
   }
 
-  private lost(body: Record<string, unknown>): boolean {
-    const rule = this.losing.find((r) => r.match(body));
-    if (!rule) return false;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.losing = this.losing.filter((r) => r !== rule);
+  /** Whether a rule matches `body`, using up one of its times. */
+  private matched(rules: BodyRule[], body: Record<string, unknown>): boolean {
+    const index = rules.findIndex((r) => r.match(body));
+    if (index < 0) return false;
+    if (--rules[index]!.remaining <= 0) rules.splice(index, 1);
     return true;
   }
 
@@ -260,7 +285,8 @@ export class AsyncEventQueue {
     for (let i = 0; i < due; i++) {
       const event = this.waiting[i]!;
       const full = this.running.size >= this.deps.concurrency;
-      if (full || (event.concurrency && this.runningWith(event.concurrency.key) >= event.concurrency.limit)) {
+      const held = event.concurrency && this.deps.honourConcurrencyKeys !== false && this.runningWith(event.concurrency.key) >= event.concurrency.limit;
+      if (full || held) {
         kept.push(event);
         if (full) {
           for (let j = i + 1; j < due; j++) kept.push(this.waiting[j]!);

@@ -56,6 +56,8 @@ export interface ForgeHostOptions {
   scheduledTriggers?: boolean;
   /** Consumer invocations in flight at once. Default 8. */
   consumerConcurrency?: number;
+  /** False: a pushed event's concurrency key holds nothing back (queue.ts says why a test wants that). Default true. */
+  honourConcurrencyKeys?: boolean;
   /**
    * Forge's limits on async-event pushes (push-limits.ts), each defaulting to Forge's own: 1,000 push
    * requests per initial invocation and its descendants (then 405, InvocationLimitReachedError), 500
@@ -102,6 +104,8 @@ export interface ForgeHost {
   queueStats(): QueueStats;
   /** Forge does not promise delivery: the next `times` (default 1) async events pushed whose body matches are accepted and never run. */
   loseEvents(match: (body: Record<string, unknown>) => boolean, times?: number): void;
+  /** Forge delivers at least once: the next `times` (default 1) async events pushed whose body matches are delivered twice. */
+  duplicateEvents(match: (body: Record<string, unknown>) => boolean, times?: number): void;
   /** The next `times` (default 1) storage calls on a key that matches are refused with 429, as past an installation's quota. */
   throttleStorage(match: (key: string) => boolean, times?: number): void;
   /**
