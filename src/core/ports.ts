@@ -37,6 +37,11 @@ export interface KeyValueStore {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, options?: { ttlSeconds?: number }): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Writes only when `key` holds nothing: false when it does. Two writers at once, one winner (Forge:
+   * keyPolicy FAIL_IF_EXISTS). A store that serves one writer at a time may leave it out.
+   */
+  setIfAbsent?(key: string, value: unknown, options?: { ttlSeconds?: number }): Promise<boolean>;
   /** Keys beginning with `prefix`, in key order, a page at a time. */
   list<T>(prefix: string, options?: { limit?: number; cursor?: string }): Promise<{ entries: KeyValueEntry<T>[]; cursor?: string }>;
 }

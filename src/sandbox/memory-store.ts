@@ -23,6 +23,14 @@ export class MemoryStore implements KeyValueStore {
     this.values.set(key, { value: structuredClone(value), ...(options?.ttlSeconds ? { expires: this.clock.now() + options.ttlSeconds * 1000 } : {}) });
   }
 
+  /** Checked and written in one turn of the event loop, as Forge's write is one request. */
+  async setIfAbsent(key: string, value: unknown, options?: { ttlSeconds?: number }): Promise<boolean> {
+    const hit = this.values.get(key);
+    if (hit && !(hit.expires !== undefined && hit.expires <= this.clock.now())) return false;
+    this.values.set(key, { value: structuredClone(value), ...(options?.ttlSeconds ? { expires: this.clock.now() + options.ttlSeconds * 1000 } : {}) });
+    return true;
+  }
+
   async delete(key: string): Promise<void> {
     this.values.delete(key);
   }

@@ -40,6 +40,8 @@ function deps(store: MemoryStore, preferences: Partial<Preferences> = {}): Comme
     preferences: Preferences.parse({ commitStats: 'off', ...preferences }),
     connection: { baseUrl: 'https://pandev.example', activatedAt: BASE_TIME - 90 * DAY },
     workspace: sim.workspace.slug,
+    // Each call is a try of one job: the post a try started is the next try's own.
+    poster: 'the-job',
   };
 }
 
@@ -214,4 +216,19 @@ it('learns who it writes as from an edit\'s answer, and then refuses a person\'s
   expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
   expect((await factsStore(store).comment(repository, id))?.commentId).toBe(lost!.id);
   expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === paste)!.raw).toBe(pasted);
+});
+
+it('posts once when two copies of a merge\'s job find nothing stored at the same moment', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const id = await merge(store);
+  // Forge delivered the job twice and runs both: each reads the comment's state before either writes it.
+  const outcomes = await Promise.all([
+    updateComments(repository, { pullRequestId: id }, { ...deps(store), poster: 'one copy' }),
+    updateComments(repository, { pullRequestId: id }, { ...deps(store), poster: 'another copy' }),
+  ]);
+  expect(ours(id)).toHaveLength(1);
+  // The other finds the first one's post under way, or made already.
+  expect(outcomes.flat().filter((o) => 'done' in o && o.done === 'posted')).toHaveLength(1);
+  expect(requests.filter((r) => r.startsWith('POST'))).toHaveLength(1);
 });

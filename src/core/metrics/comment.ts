@@ -26,6 +26,8 @@ export interface CommentDeps {
   workspace: string;
   /** When the invocation must have handed its work back (epoch ms); none: no limit. */
   deadline?: number;
+  /** This job's token, the same on its retries: a post another job started is left to that job. */
+  poster: string;
 }
 
 export type CommentOutcome =
@@ -39,6 +41,10 @@ const HAND_BACK_MARGIN_MS = 10_000;
 
 /** A merge younger than this cannot have lost the record of its comment (kept 45 days). */
 const FRESH_MERGE_MS = 86_400_000;
+/** Forge's longest consumer run (900 s): a post another job started before that is not under way any more. */
+const POST_UNDER_WAY_MS = 900_000;
+/** Why a copy of the job (Forge delivers at least once, and may run them together) leaves the post to the other. */
+const POSTED_ELSEWHERE = 'another copy of this job is posting the comment';
 
 const OFF = 'pull request comments are off for this repository';
 
@@ -159,6 +165,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     }
   };
   let commentId = state.commentId;
+  const othersPost = state.postingSince !== undefined && state.poster !== undefined && state.poster !== deps.poster && ctx.clock.now() - state.postingSince < POST_UNDER_WAY_MS;
   // Our comment may be there without our knowing: a post whose answer was lost, or a record that
   // expired (the comment's state is kept 45 days, and a backfill may replay an older merge). A merge
   // from the last day has neither, so a first post costs no search.
@@ -169,6 +176,8 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
       return { pullRequestId: id, done: 'unchanged' };
     }
     commentId = found?.id;
+    // Not there yet: the other job's post is under way, and its answer is the comment.
+    if (commentId === undefined && othersPost) return skip(POSTED_ELSEWHERE);
   }
   if (commentId !== undefined && !(await edit(commentId))) {
     // A person removed it (Bitbucket keeps a deleted comment and refuses its edit): posting it again on
@@ -178,8 +187,12 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   }
   let answer: Written | undefined;
   if (commentId === undefined) {
-    // Written before the post: if its answer is lost, the next try looks for the comment first.
-    await facts.putComment(repository, id, { deployed: false, postingSince: ctx.clock.now() });
+    // Written before the post: if its answer is lost, the next try looks for the comment first. Where
+    // nothing was stored, two copies of the job may be here at once: only one writes it, and the other
+    // reads again what the first wrote.
+    const mark = { deployed: false, postingSince: ctx.clock.now(), poster: deps.poster };
+    if (saved) await facts.putComment(repository, id, mark);
+    else if (!(await facts.claimComment(repository, id, mark))) return upsert(repository, id, job);
     answer = await deps.client.get({ endpoint: 'pullRequestComments', method: 'POST', params, body }, Written);
     commentId = answer.id;
   }

@@ -31,6 +31,8 @@ export const CommentState = z.object({
   commentId: z.number().int().optional(),
   /** A post was started at this time: if it has no id, the post may have landed without our knowing. */
   postingSince: z.number().optional(),
+  /** Which job started it (its token, kept by its retries): another job's post may be under way still. */
+  poster: z.string().optional(),
   /** The text last written, so a retry or a repeated trigger that changes nothing costs no request. */
   content: z.string().optional(),
   /**
@@ -97,6 +99,13 @@ export function factsStore(store: KeyValueStore) {
       return parsed.success ? parsed.data : undefined;
     },
     putComment: (repository: string, id: number, state: CommentState) => store.set(key('comment', repository, id), state, ttl),
+    /** Writes a first state only where none is stored: false when another job wrote one first. */
+    claimComment: async (repository: string, id: number, state: CommentState): Promise<boolean> => {
+      const at = key('comment', repository, id);
+      if (store.setIfAbsent) return store.setIfAbsent(at, state, ttl);
+      await store.set(at, state, ttl);
+      return true;
+    },
     /**
      * A production deployment whose comments wait for commits not seen yet to tell whether it includes
      * their merge (see pull-request.ts): the next push that brings commits revisits them, once.

@@ -11,6 +11,8 @@ export const CommentMessage = z.object({
   work: z.union([z.object({ pullRequestId: z.number().int() }), z.object({ deployment: z.string() })]),
   /** Failed tries before it was parked (the platform's retries ran out): counted on from there. */
   failures: z.number().int().min(0).optional(),
+  /** The token of the job that parked it, kept so the comment's post it started is still its own. */
+  poster: z.string().optional(),
 });
 
 export const ForwardMessage = z.union([
@@ -30,7 +32,11 @@ export type ForwardMessage = z.infer<typeof ForwardMessage>;
 
 export interface PushOptions {
   delaySeconds?: number;
-  /** Messages with the same key are processed one at a time (Forge: `concurrency: {key, limit: 1}`). */
+  /**
+   * Messages with the same key are meant to run one at a time (Forge: `concurrency: {key, limit: 1}`).
+   * Forge documents the field, not what it promises, and delivers at least once: what must not run
+   * twice at once guards itself too (the comment's post: core/metrics/comment.ts).
+   */
   serializeBy?: string;
 }
 
@@ -86,7 +92,7 @@ export class PushRefusedError extends Error {
  */
 export const PLANNED_WORK = 'planned-work';
 
-/** One repository's comments are written one at a time, so two triggers never post twice. */
+/** One repository's comments are meant to be written one at a time (the comment guards its post itself too). */
 export function commentKey(repository: string): string {
   return `comment-${keyPart(repository)}`;
 }

@@ -1,4 +1,4 @@
-import { kvs, WhereConditions } from '@forge/kvs';
+import { ForgeKvsAPIError, kvs, WhereConditions } from '@forge/kvs';
 import type { KeyValueStore, SecretStore } from '../../core/ports';
 
 /**
@@ -14,6 +14,16 @@ export const forgeStore: KeyValueStore = {
   get: <T>(key: string) => kvs.get<T>(key),
   set: (key, value, options) => kvs.set(key, value, options?.ttlSeconds ? ttl(options.ttlSeconds) : undefined),
   delete: (key) => kvs.delete(key),
+  async setIfAbsent(key, value, options) {
+    try {
+      await kvs.set(key, value, { ...(options?.ttlSeconds ? ttl(options.ttlSeconds) : {}), keyPolicy: 'FAIL_IF_EXISTS' });
+      return true;
+    } catch (error) {
+      // Forge answers 409 to a key that exists; its code's name is not documented, so the status decides.
+      if (error instanceof ForgeKvsAPIError && error.responseDetails.status === 409) return false;
+      throw error;
+    }
+  },
   async list<T>(prefix: string, options: { limit?: number; cursor?: string } = {}) {
     let query = kvs.query().where('key', WhereConditions.beginsWith(prefix)).limit(options.limit ?? 100);
     if (options.cursor) query = query.cursor(options.cursor);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { z } from 'zod';
 import { runLink } from '../../core/backfill/chains';
@@ -63,8 +64,11 @@ const COMMENT_ATTEMPTS = 6;
  * context reports; the margin is for the platform starting a retry late.
  */
 const WINDOW_MARGIN_SECONDS = 60;
-/** Carried by a comment message's retries: its failed tries so far (a hand-back for lack of time is none). */
-const CommentRetry = z.object({ failures: z.number().int().min(0) });
+/**
+ * Carried by a comment message's retries: its failed tries so far (a hand-back for lack of time is
+ * none), and the job's token, which makes the post it started its own (core/metrics/comment.ts).
+ */
+const CommentRetry = z.object({ failures: z.number().int().min(0), poster: z.string().optional() });
 
 export interface ConsumerRetry {
   retryCount: number;
@@ -94,22 +98,24 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
   const lineage = carried.success ? carried.data.failures : (retry?.retryCount ?? 0);
   // Tries before the task was last parked count too.
   const failures = (task.failures ?? 0) + lineage;
+  // A copy of this message delivered beside it (Forge delivers at least once) draws a token of its own.
+  const poster = task.poster ?? (carried.success ? carried.data.poster : undefined) ?? randomUUID();
   try {
-    const outcomes = await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace, deadline: invocationDeadline(ctx.clock.now()) });
+    const outcomes = await updateComments(task.repository, task.work, { ctx, client: ctx.client, preferences, connection, workspace: task.workspace, deadline: invocationDeadline(ctx.clock.now()), poster });
     const left = outcomes.filter((outcome) => 'skipped' in outcome && outcome.skipped === OUT_OF_TIME).length;
     if (!left) return undefined;
     if (windowCloses(retry, 1)) {
-      await parkComments(ctx.store, [{ ...task, failures }], 'the invocation ran short of time as its retention window closed', ctx.clock.now());
+      await parkComments(ctx.store, [{ ...task, failures, poster }], 'the invocation ran short of time as its retention window closed', ctx.clock.now());
       return undefined;
     }
     ctx.log.info({ repository: task.repository, left }, 'pull request comments left for the retry: the invocation ran short of time');
-    return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage } });
+    return new InvocationError({ retryAfter: 1, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage, poster } });
   } catch (error) {
     // Bitbucket's rolling hour can answer 429 for most of an hour: a wait, as for deliveries, never a
     // failed try. Retried, it spent the platform's few retries in minutes and the merge got no comment;
     // parked, the five-minute tick queues it again until the hour has room.
     if (error instanceof BitbucketError && error.kind === 'rate-limited') {
-      await parkComments(ctx.store, [task], `Bitbucket's rate limit: ${errorMessage(error)}`, ctx.clock.now());
+      await parkComments(ctx.store, [{ ...task, poster }], `Bitbucket's rate limit: ${errorMessage(error)}`, ctx.clock.now());
       ctx.log.info({ repository: task.repository, work: task.work }, 'pull request comment parked until Bitbucket\'s rate limit allows it; the five-minute tick queues it');
       return undefined;
     }
@@ -126,11 +132,11 @@ export async function runCommentMessage(task: Extract<ForwardMessage, { comment:
     const retryAfter = Math.min(900, 30 * 2 ** failures);
     // A retry past the window would be dropped: parked with its count, the five-minute tick queues it for the tries left.
     if (windowCloses(retry, retryAfter)) {
-      await parkComments(ctx.store, [{ ...task, failures: failures + 1 }], errorMessage(error), ctx.clock.now());
+      await parkComments(ctx.store, [{ ...task, failures: failures + 1, poster }], errorMessage(error), ctx.clock.now());
       ctx.log.info({ repository: task.repository, work: task.work, failures: failures + 1 }, 'pull request comment parked: its retention window closes before the next retry; the five-minute tick queues it');
       return undefined;
     }
-    return new InvocationError({ retryAfter, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage + 1 } });
+    return new InvocationError({ retryAfter, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { failures: lineage + 1, poster } });
   } finally {
     await ctx.budget.flush();
   }
