@@ -20,4 +20,17 @@ describe('Forge KVS store', () => {
     await forgeStore.set('k:none', 1);
     expect(forgeMocks.kv.get('k:none')).toEqual({ value: 1, ttl: undefined });
   });
+
+  it('writes a key only where none is stored when asked to (keyPolicy FAIL_IF_EXISTS), answering which happened', async () => {
+    expect(await forgeStore.setIfAbsent!('k:claim', { by: 'first' }, { ttlSeconds: 60 })).toBe(true);
+    expect(await forgeStore.setIfAbsent!('k:claim', { by: 'second' })).toBe(false);
+    expect(forgeMocks.kv.get('k:claim')).toEqual({ value: { by: 'first' }, ttl: { value: 60, unit: 'SECONDS' } });
+  });
+
+  it('passes on any other storage failure of such a write', async () => {
+    const kvs = jest.requireMock<{ kvs: { set: (...args: unknown[]) => Promise<void> } }>('@forge/kvs').kvs;
+    const spy = jest.spyOn(kvs, 'set').mockRejectedValueOnce(new Error('storage unavailable'));
+    await expect(forgeStore.setIfAbsent!('k:new', 1)).rejects.toThrow('storage unavailable');
+    spy.mockRestore();
+  });
 });

@@ -83,7 +83,13 @@ jest.mock('@forge/kvs', () => {
   });
   const kvs = {
     get: async (key: string) => forgeMocks.kv.get(key)?.value,
-    set: async (key: string, value: unknown, options?: { ttl?: unknown }) => void forgeMocks.kv.set(key, { value, ttl: options?.ttl }),
+    set: async (key: string, value: unknown, options?: { ttl?: unknown; keyPolicy?: string }) => {
+      // As the local host's KVS answers (the status is Forge's HTTP answer; its code's name is a guess).
+      if (options?.keyPolicy === 'FAIL_IF_EXISTS' && forgeMocks.kv.has(key)) {
+        throw new actual.ForgeKvsAPIError({ status: 409, statusText: 'Conflict' }, { code: 'KEY_ALREADY_EXISTS', message: `Key ${key} already exists` });
+      }
+      forgeMocks.kv.set(key, { value, ttl: options?.ttl });
+    },
     delete: async (key: string) => void forgeMocks.kv.delete(key),
     query: () => query(),
     getSecret: async (key: string) => forgeMocks.secrets.get(key),
