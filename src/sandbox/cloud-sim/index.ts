@@ -44,6 +44,11 @@ export interface CloudSimulatorOptions {
   rateLimitPerHour?: number;
   /** Drives the rate-limit window and the time of live changes (default: real time). */
   clock?: Clock;
+  /**
+   * The most items any list answers per page, below each endpoint's own maximum (the spec: "Individual
+   * APIs may enforce different values"): a few items then reach a client's page cap.
+   */
+  pagelenMax?: number;
 }
 
 /** Both `Authorization: Bearer <token>` and `Basic base64(email:apiToken)` authenticate as `user`. */
@@ -104,7 +109,7 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const root = new Prng(seed);
-  const runtime = new SimRuntime(model, clock, root.fork('live'), url);
+  const runtime = new SimRuntime(model, clock, root.fork('live'), url, options.pagelenMax);
   const actions = createActions(runtime);
   const faults = new FaultInjector(root.fork('faults'));
   const stats = new StatsRecorder();

@@ -18,7 +18,7 @@ export class SimRuntime {
   private readonly listeners = new Set<EventListener>();
   readonly render: RenderContext;
 
-  constructor(readonly model: SimModel, readonly clock: Clock, readonly rng: Prng, origin: string) {
+  constructor(readonly model: SimModel, readonly clock: Clock, readonly rng: Prng, origin: string, readonly pagelenMax?: number) {
     this.render = { model, api: `${origin}/2.0` };
   }
 

@@ -39,7 +39,7 @@ export function listResponse(ctx: RequestContext, items: unknown[], options: Lis
   const filtered = options.filterable ? applyQuery(items, query.get('q')) : items;
   const sort = (options.filterable ? query.get('sort') : null) ?? options.defaultSort ?? null;
   const page = paginate(applySort(filtered, sort), ctx.url, {
-    defaultPagelen: options.defaultPagelen ?? 10, maxPagelen: options.maxPagelen ?? 100, counted: options.counted ?? true,
+    defaultPagelen: options.defaultPagelen ?? 10, maxPagelen: Math.min(options.maxPagelen ?? 100, ctx.runtime.pagelenMax ?? Infinity), counted: options.counted ?? true,
   });
   if (options.render && !options.filterable && !sort) page.values = (page.values as unknown[]).map(options.render);
   return { status: 200, json: applyFields(page, query.get('fields'), options.hidden) };
