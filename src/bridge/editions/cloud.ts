@@ -8,7 +8,8 @@ import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
 import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
 import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
-import { pushedSince, repositoriesChangedSince } from '../../core/reconcile/repositories';
+import { noteChangesCut } from '../../core/reconcile/changes-cut';
+import { pushedSince, repositoriesChangedSince, type WorkspaceChanges } from '../../core/reconcile/repositories';
 import { overlapKeys } from '../../core/reconcile/clock-allowance';
 import type { BridgeConfig } from '../config/schema';
 import { selection, type RepositoryName } from '../config/selection';
@@ -92,7 +93,8 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
             const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
             // A push after this query is in neither its answer nor a poll that takes it as not pushed.
             const queriedAt = bridge.ctx.clock.now();
-            const pushed = repositories.length ? await repositoriesChangedSince(client, workspace.uuid, oldest) : new Map<string, number>();
+            const pushed: WorkspaceChanges = repositories.length ? await repositoriesChangedSince(client, workspace.uuid, oldest) : { changed: new Map() };
+            if (repositories.length) await noteChangesCut(bridge.store, bridge.log, pushed, oldest, queriedAt);
             return { ws: workspace, listed: repositories, cursors, queriedAt, pushed };
           });
           return listed.map((repository) => ({
@@ -102,7 +104,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
               lock(repository.uuid, async (): Promise<PollOutcome> => {
                 const cursor = cursors.get(repository.uuid)!;
                 const start = bridge.ctx.clock.now();
-                const changeAt = pushed.get(repository.uuid.toLowerCase()) ?? cursor.changeSeenAt;
+                const changeAt = pushed.changed.get(repository.uuid.toLowerCase()) ?? cursor.changeSeenAt;
                 const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark, cursor.changeSeenAt);
                 const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
                 try {

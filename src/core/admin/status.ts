@@ -4,6 +4,7 @@ import { backfillEta, budgetView } from '../backfill/eta';
 import { listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
+import { changesCut, changesCutMessage } from '../reconcile/changes-cut';
 import { outboxStore } from '../deliver/outbox';
 import { recentOutcomes } from '../deliver/stats';
 import { keyPart } from '../keys';
@@ -63,6 +64,9 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const deadLetters = dead;
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
+  // Nothing is lost, but the requests it costs every pass would otherwise go unexplained.
+  const cut = await changesCut(ctx.store);
+  if (cut) notes.push(warning(changesCutMessage(cut)));
   const gone = backfills.filter((b) => b.state === 'gone').map((b) => nameOf(b, catalog));
   if (gone.length) notes.push(info(goneNote(gone)));
   if (selection?.repositories === 0 && selection.mode === 'all') notes.push(info('This workspace has no repositories yet: every repository created in it is forwarded from its first event.'));

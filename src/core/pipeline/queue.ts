@@ -24,7 +24,7 @@ export const ForwardMessage = z.union([
    */
   z.object({ backfill: z.object({ workspace: z.string(), repository: z.string(), chain: z.string().optional(), pushes: z.number().int().min(0).optional() }) }),
   /** Reconcile these repositories now (the five-minute tick chose them; see core/reconcile). */
-  z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.union([z.tuple([z.string(), z.number()]), z.string()])).default([]), plannedAt: z.number().optional() }) }),
+  z.object({ reconcile: z.object({ workspace: z.string(), repositories: z.array(z.string()).min(1), changed: z.array(z.union([z.tuple([z.string(), z.number()]), z.string()])).default([]), changedCutAt: z.number().optional(), plannedAt: z.number().optional() }) }),
   /** Post or update the DORA comment: after a merge, or for those waiting on a production deployment. */
   z.object({ comment: CommentMessage }),
 ]);

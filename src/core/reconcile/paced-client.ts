@@ -29,8 +29,8 @@ export function pacedClient(client: CloudClient, clock: Clock, deadline: number 
           timed(began);
         }
       },
-      async *pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages?: number) {
-        const inner = client.pages(request, item, maxPages);
+      async *pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages?: number, onCapped?: () => void) {
+        const inner = client.pages(request, item, maxPages, onCapped);
         try {
           for (;;) {
             const began = clock.now();

@@ -12,7 +12,8 @@ import type { ActivityBacklog } from './activity-backlog';
 import { overlapKeys } from './clock-allowance';
 import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
-import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories } from './repositories';
+import { noteChangesCut } from './changes-cut';
+import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories, type WorkspaceChanges } from './repositories';
 
 // The reconciliation. Forge does not promise product events, so every selected repository is read
 // again when its period (default 15 minutes) is due. The five-minute tick plans the pass: which
@@ -76,14 +77,16 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
-  const changed = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : new Map<string, number>();
+  const changes: WorkspaceChanges = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : { changed: new Map() };
+  if (affordable.length) await noteChangesCut(ctx.store, ctx.log, changes, oldest, now);
   const batches: ForwardMessage[] = [];
   for (let i = 0; i < affordable.length; i += BATCH) {
     const repositories = affordable.slice(i, i + BATCH).map((r) => r.uuid);
     // Each batch carries only its own repositories' times: a message stays small in any workspace.
     const mine = new Set(repositories.map((uuid) => uuid.toLowerCase()));
-    const own = [...changed].filter(([uuid]) => mine.has(uuid));
-    batches.push({ reconcile: { workspace: deps.workspace, repositories, changed: own, plannedAt: now } });
+    const own = [...changes.changed].filter(([uuid]) => mine.has(uuid));
+    const cut = changes.cutAt !== undefined ? { changedCutAt: changes.cutAt } : {};
+    batches.push({ reconcile: { workspace: deps.workspace, repositories, changed: own, ...cut, plannedAt: now } });
   }
   await deps.budget.flush();
   try {
@@ -103,6 +106,8 @@ export interface ReconcileBatch {
   repositories: string[];
   /** The workspace query's answer: each changed repository and when. A bare UUID (a message queued before times were kept) counts as changed. */
   changed: Array<[string, number] | string>;
+  /** The workspace query stopped at its page cap: a repository it did not list changed no later than this. */
+  changedCutAt?: number;
   /** When the tick planned it: a repository passed since then (a redelivered message, two overlapping ticks) is not read again. */
   plannedAt?: number;
 }
@@ -124,7 +129,10 @@ const REPOSITORY_ESTIMATE_MS = 5_000;
  */
 export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps, options: { deadline?: number } = {}): Promise<{ staged: number; failed: number }> {
   const { repositories, plannedAt } = batch;
-  const changed = new Map(batch.changed.map((entry) => (typeof entry === 'string' ? [entry, Number.MAX_SAFE_INTEGER] : entry)));
+  const changes: WorkspaceChanges = {
+    changed: new Map(batch.changed.map((entry) => (typeof entry === 'string' ? [entry, Number.MAX_SAFE_INTEGER] : entry))),
+    ...(batch.changedCutAt !== undefined ? { cutAt: batch.changedCutAt } : {}),
+  };
   const { ctx } = deps;
   const settings = settingsStore(ctx.store, ctx.secrets);
   const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
@@ -152,8 +160,8 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     const start = ctx.clock.now();
     const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
-    const changeAt = changed.get(repository.toLowerCase());
-    const pushed = state.refsOwed === true || pushedSince(changed, repository, state.watermark, state.changeSeenAt);
+    const changeAt = changes.changed.get(repository.toLowerCase());
+    const pushed = state.refsOwed === true || pushedSince(changes, repository, state.watermark, state.changeSeenAt);
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
       const { items, lastDeploymentAt, activityBacklog, activityRead, deferred, deploymentsSeen = state.deploymentsSeen } = await reconcileRepository({

@@ -40,32 +40,56 @@ export async function selectedRepositories(settings: SettingsStore, index: Index
   return index.filter((repo) => marks.get(keyPart(repo.uuid)) ?? selection.mode === 'all');
 }
 
+/** How many pages of a hundred the workspace query reads: beyond, a pass would spend its hour on it. */
+export const CHANGED_MAX_PAGES = 50;
+
+/**
+ * The workspace query's answer: each repository it listed, keyed by lower-case UUID, with the time it
+ * changed; and, when it stopped at its page cap, the oldest time it read. Listed newest first, the
+ * repositories it did not reach changed no later than that.
+ */
+export interface WorkspaceChanges {
+  changed: Map<string, number>;
+  cutAt?: number;
+}
+
 /**
  * Repositories pushed to (or changed) since `since`, in one request per hundred: Bitbucket moves a
  * repository's `updated_on` when it is pushed to, so the ones it does not list had no push. Each comes
  * with that time, so a repository is taken as pushed only if it changed after its own watermark: a
  * repository with an old watermark (newly selected, or failing) must not make every other one look
- * pushed, which would cost each of them its refs and deployments reads on every pass. Keyed by
- * lower-case UUID.
+ * pushed, which would cost each of them its refs and deployments reads on every pass.
  */
-export async function repositoriesChangedSince(client: CloudClient, workspace: string, since: number): Promise<Map<string, number>> {
+export async function repositoriesChangedSince(client: CloudClient, workspace: string, since: number): Promise<WorkspaceChanges> {
   const changed = new Map<string, number>();
-  // From the oldest watermark's overlap on (pushedSince).
-  const query = { q: `updated_on >= ${new Date(since - CLOCK_ALLOWANCE_MS).toISOString()}`, pagelen: 100, fields: 'values.uuid,values.full_name,values.name,values.type,values.updated_on,next' };
-  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, RepositoryPage.shape.values.element, 50)) {
-    // Without a readable time it counts as changed now: a needless read rather than a missed push.
-    for (const repo of page) changed.set(repo.uuid.toLowerCase(), Date.parse((repo.updated_on as string | undefined) ?? '') || Number.MAX_SAFE_INTEGER);
+  // From the oldest watermark's overlap on (pushedSince). Newest first: a cut then leaves out only
+  // repositories that changed before everything it read, which the recent watermarks do not need.
+  const query = { q: `updated_on >= ${new Date(since - CLOCK_ALLOWANCE_MS).toISOString()}`, sort: '-updated_on', pagelen: 100, fields: 'values.uuid,values.full_name,values.name,values.type,values.updated_on,next' };
+  let pages = 0;
+  let more = false;
+  let oldest = Number.MAX_SAFE_INTEGER;
+  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, RepositoryPage.shape.values.element, CHANGED_MAX_PAGES, () => (more = true))) {
+    pages++;
+    for (const repo of page) {
+      // Without a readable time it counts as changed now: a needless read rather than a missed push.
+      const at = Date.parse((repo.updated_on as string | undefined) ?? '') || Number.MAX_SAFE_INTEGER;
+      changed.set(repo.uuid.toLowerCase(), at);
+      oldest = Math.min(oldest, at);
+    }
   }
-  return changed;
+  return more && pages ? { changed, cutAt: oldest } : { changed };
 }
 
 /**
  * Whether `repository`, whose last pass started at `watermark`, was pushed to since then. Bitbucket
  * dates `updated_on` by its clock: a push just after the last pass may be dated before it, so a time in
  * the overlap (clock-allowance.ts) counts too, unless it is the one the last pass was planned with
- * (`seenAt`), which that pass dealt with.
+ * (`seenAt`), which that pass dealt with. One the query did not reach before its cap may have been
+ * pushed up to the cut's time: if that is within its watermark's overlap, it is read as pushed (its
+ * refs are compared, so a push there is found and nothing else is sent twice).
  */
-export function pushedSince(changed: ReadonlyMap<string, number>, repository: string, watermark: number, seenAt?: number): boolean {
-  const at = changed.get(repository.toLowerCase());
-  return at !== undefined && (at >= watermark || (at >= watermark - CLOCK_ALLOWANCE_MS && at !== seenAt));
+export function pushedSince(changes: WorkspaceChanges, repository: string, watermark: number, seenAt?: number): boolean {
+  const at = changes.changed.get(repository.toLowerCase());
+  if (at === undefined) return changes.cutAt !== undefined && changes.cutAt >= watermark - CLOCK_ALLOWANCE_MS;
+  return at >= watermark || (at >= watermark - CLOCK_ALLOWANCE_MS && at !== seenAt);
 }

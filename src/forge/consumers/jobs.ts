@@ -29,9 +29,9 @@ export async function runBackfillMessage(message: Extract<ForwardMessage, { back
 
 export async function runReconcileMessage(message: Extract<ForwardMessage, { reconcile: unknown }>['reconcile']): Promise<void> {
   const ctx = forgeContext();
-  const { workspace, repositories, changed, plannedAt } = message;
+  const { workspace, repositories, changed, changedCutAt, plannedAt } = message;
   const deadline = invocationDeadline(ctx.clock.now());
-  await reconcileBatch({ repositories, changed, ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace }, { deadline });
+  await reconcileBatch({ repositories, changed, ...(changedCutAt !== undefined ? { changedCutAt } : {}), ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace }, { deadline });
 }
 
 /** Comments wait for nothing else, but one repository's are written one at a time. */

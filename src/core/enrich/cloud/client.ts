@@ -10,8 +10,11 @@ import type { CloudTransport } from './transport';
 
 export interface CloudClient {
   get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>>;
-  /** Follows `next` links, a page at a time, at most `maxPages` pages. */
-  pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages?: number): AsyncGenerator<Array<z.infer<T>>>;
+  /**
+   * Follows `next` links, a page at a time, at most `maxPages` pages; `onCapped` is told when the cap
+   * left a `next` unread (a caller that would lose data there must say so, not end as if complete).
+   */
+  pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages?: number, onCapped?: () => void): AsyncGenerator<Array<z.infer<T>>>;
   /** Counts requests made, for benchmarks and the rate-limit budget. */
   readonly requests: number;
 }
@@ -55,12 +58,13 @@ export function cloudClient(transport: CloudTransport, options: CloudClientOptio
     return parsed.data;
   }
 
-  async function* pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages = 100): AsyncGenerator<Array<z.infer<T>>> {
+  async function* pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages = 100, onCapped?: () => void): AsyncGenerator<Array<z.infer<T>>> {
     let next: CloudRequest | undefined = request;
     for (let page = 0; next && page < maxPages; page++) {
       const body: { values: Array<z.infer<T>>; next?: string } = await get(next, Page(item));
-      yield body.values;
       next = body.next ? { next: body.next } : undefined;
+      if (next && page + 1 === maxPages) onCapped?.();
+      yield body.values;
     }
   }
 
