@@ -5,7 +5,7 @@ import type { KeyValueStore, SecretStore } from '../../core/ports';
 import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
-import { listingCut, listingFailure } from '../poll/listing';
+import { cloudListingCutMessage, listingCut, listingFailure } from '../poll/listing';
 import { listingCutMessage } from '../poll/repositories';
 import { rateLimited } from '../poll/rate-limited';
 import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
@@ -118,7 +118,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   }
   // The repositories past the cap are not polled and have no cursor to say so.
   const cut = await listingCut(store);
-  if (cut) attention.push({ kind: 'listing-cut', repository: null, repositoryId: null, at: iso(cut.at), message: listingCutMessage(cut.read) });
+  if (cut) attention.push({ kind: 'listing-cut', repository: null, repositoryId: null, at: iso(cut.at), message: cut.edition === 'cloud' ? cloudListingCutMessage(cut.read) : listingCutMessage(cut.read) });
   // The branches and tags past a cap are never compared: nothing fails, so nothing else would say so.
   for (const [id, cut] of refsCut) {
     for (const list of ['branches', 'tags'] as const) {

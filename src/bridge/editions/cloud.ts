@@ -20,6 +20,7 @@ import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
 import { cloudFailureReason, cloudTokenRefused } from '../poll/failure-reason';
+import { CLOUD_LIST_MAX_PAGES, cloudListingCutMessage, recordListingCut } from '../poll/listing';
 import { rateLimitRecorder } from '../poll/rate-limited';
 import { markUnlisted } from '../poll/state';
 import { TokenRefusedError } from '../poll/token-refusal';
@@ -83,7 +84,9 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
           const { ws, listed, cursors, queriedAt, pushed } = await refusedAsToken(async () => {
             workspace ??= await client.get({ endpoint: 'workspace', params: { workspace: config.bitbucket.workspace! } }, Workspace);
             if (!repositories || refresh || relist) {
-              repositories = await listCloudRepositories(client, workspace, select, bridge.log);
+              const listing = await listCloudRepositories(client, workspace, select, bridge.log);
+              repositories = listing.selected;
+              await recordListingCut(bridge.store, listing.cut === undefined ? undefined : { at: bridge.ctx.clock.now(), read: listing.cut, edition: 'cloud' });
               relist = false;
               // `status` must not call a repository failing that is no longer polled at all.
               await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
@@ -176,11 +179,12 @@ async function forgetIfRenamed(lookups: Lookups, repository: CloudRepository): P
   if (cached && cached.full_name.slice(cached.full_name.indexOf('/') + 1).toLowerCase() !== repository.slug.toLowerCase()) await lookups.forgetRepository(repository.uuid);
 }
 
-async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<CloudRepository[]> {
+async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<{ selected: CloudRepository[]; cut?: number }> {
   const found: CloudRepository[] = [];
   const readable: RepositoryName[] = [];
+  let capped = false;
   const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.name,values.full_name,values.type,values.project.key,next' };
-  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, RepositoryPage.shape.values.element, 200)) {
+  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, RepositoryPage.shape.values.element, CLOUD_LIST_MAX_PAGES, () => (capped = true))) {
     for (const repo of page) {
       const slug = (repo.slug as string | undefined) ?? repo.name;
       const project = (repo.project as { key?: string } | undefined)?.key ?? '';
@@ -189,6 +193,9 @@ async function listCloudRepositories(client: CloudClient, workspace: z.infer<typ
       if (select.repository(name)) found.push({ uuid: repo.uuid, slug, project });
     }
   }
+  // Repositories past the cap are not polled, and the ones polled before drop out of `status` as
+  // unlisted: without this line nothing says why.
+  if (capped) log.warn({ read: readable.length, pages: CLOUD_LIST_MAX_PAGES }, cloudListingCutMessage(readable.length));
   for (const warning of select.warnings(readable, found.length)) log.warn({}, warning);
-  return found;
+  return { selected: found, ...(capped ? { cut: readable.length } : {}) };
 }
