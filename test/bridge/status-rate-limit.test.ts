@@ -58,11 +58,11 @@ it('while Data Center\'s rate limiter refuses the bridge, status says so with si
   }
 }, 120_000);
 
-it('an episode of 429s longer than an hour needs attention (exit 1), with what to change', async () => {
-  const db = path.join(env.dir, 'hour.db');
+/** An hour and five minutes of 429s as the edition's running bridge records them, and what `status` makes of it. */
+async function hourOf429s(db: string, edition: 'datacenter' | 'cloud') {
   const store = openSqliteStore(db);
   let now = Date.parse('2026-11-27T08:00:00Z');
-  const recorder = rateLimitRecorder(store, { now: () => now });
+  const recorder = rateLimitRecorder(store, { now: () => now }, edition);
   try {
     // A 429 every few minutes, each answered by a wait, for an hour and more: one episode.
     for (let minute = 0; minute <= 65; minute += 5) {
@@ -73,10 +73,24 @@ it('an episode of 429s longer than an hour needs attention (exit 1), with what t
   } finally {
     store.close();
   }
-  const { code, report } = await status(db);
+  return status(db);
+}
+
+it('an episode of 429s longer than an hour needs attention (exit 1), with what to change', async () => {
+  const { code, report, text } = await hourOf429s(path.join(env.dir, 'hour.db'), 'datacenter');
   expect(code).toBe(1);
   expect(report.attention).toEqual([
-    expect.objectContaining({ kind: 'rate-limited', at: '2026-11-27T08:00:00.000Z', message: expect.stringMatching(/429\) for 1 h 5 min: nothing to fix; if it lasts, raise the limit for this user in Bitbucket/) }),
+    expect.objectContaining({ kind: 'rate-limited', at: '2026-11-27T08:00:00.000Z', message: expect.stringMatching(/429\) for 1 h 5 min: nothing to fix; if it lasts, raise the limit for this user in Bitbucket .* lower BITBUCKET_CONCURRENCY \/ BITBUCKET_REQUESTS_PER_SECOND$/) }),
   ]);
-  expect(report.rateLimited).toEqual({ since: '2026-11-27T08:00:00.000Z', lastAt: '2026-11-27T09:05:00.000Z', until: '2026-11-27T09:06:00.000Z' });
+  expect(report.rateLimited).toEqual({ since: '2026-11-27T08:00:00.000Z', lastAt: '2026-11-27T09:05:00.000Z', until: '2026-11-27T09:06:00.000Z', advice: expect.stringMatching(/^nothing to fix; if it lasts, raise the limit/) });
+  expect(text).toMatch(/Nothing to fix; if it lasts, raise the limit for this user in Bitbucket/);
+}, 60_000);
+
+it('on Cloud, whose hour per user cannot be raised, the advice is to pace the bridge or move other tools off its token', async () => {
+  const { code, report, text } = await hourOf429s(path.join(env.dir, 'hour-cloud.db'), 'cloud');
+  expect(code).toBe(1);
+  const advice = "nothing to fix; if it lasts, lower BITBUCKET_REQUESTS_PER_HOUR so the bridge paces itself within Cloud's hour (Cloud's limit per user cannot be raised), or move other tools off this user or token (give the bridge an access token of its own: each has its own hour)";
+  expect(report.attention).toEqual([expect.objectContaining({ kind: 'rate-limited', message: `Bitbucket has been rate-limiting the bridge (429) for 1 h 5 min: ${advice}` })]);
+  expect(report.rateLimited?.advice).toBe(advice);
+  expect(text).not.toMatch(/raise the limit|BITBUCKET_CONCURRENCY/);
 }, 60_000);

@@ -7,7 +7,7 @@ import { recentNotices } from '../ops/notices';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { cloudListingCutMessage, listingCut, listingFailure } from '../poll/listing';
 import { listingCutMessage } from '../poll/repositories';
-import { rateLimited } from '../poll/rate-limited';
+import { rateLimited, type RateLimited } from '../poll/rate-limited';
 import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
 import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
@@ -62,7 +62,7 @@ export const StatusReport = z.object({
    * Bitbucket answering 429 (DC's rate limiter, Cloud's hour): the first and latest of this episode, and
    * until when the bridge waits; null when it is not. Information only, unless it lasted over an hour.
    */
-  rateLimited: z.object({ since: z.string(), lastAt: z.string(), until: z.string() }).nullable(),
+  rateLimited: z.object({ since: z.string(), lastAt: z.string(), until: z.string(), /** What to change if it lasts, in the edition's terms. */ advice: z.string() }).nullable(),
 });
 export type StatusReport = z.infer<typeof StatusReport>;
 type Repository = StatusReport['repositories'][number];
@@ -109,7 +109,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   // Waiting out a 429 is the plan; an hour of them is more than one user's burst, and someone should look.
   const limited = await rateLimited(store);
   if (limited && limited.lastAt - limited.since > HOUR_MS) {
-    attention.push({ kind: 'rate-limited', repository: null, repositoryId: null, at: iso(limited.since), message: `Bitbucket has been rate-limiting the bridge (429) for ${formatDuration((limited.lastAt - limited.since) / 1000)}: ${RATE_LIMIT_ADVICE}` });
+    attention.push({ kind: 'rate-limited', repository: null, repositoryId: null, at: iso(limited.since), message: `Bitbucket has been rate-limiting the bridge (429) for ${formatDuration((limited.lastAt - limited.since) / 1000)}: ${rateLimitAdvice(limited.edition)}` });
   }
   // No pass polls anything while it lasts; no repository's cursor would say so.
   const listing = await listingFailure(store);
@@ -149,18 +149,24 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     backfill: await readBackfill(store, now),
     pullRequestOrder: await pullRequestOrder(store),
     webhooks: webhooks.webhooks,
-    rateLimited: limited ? { since: iso(limited.since)!, lastAt: iso(limited.lastAt)!, until: iso(limited.until)! } : null,
+    rateLimited: limited ? { since: iso(limited.since)!, lastAt: iso(limited.lastAt)!, until: iso(limited.until)!, advice: rateLimitAdvice(limited.edition) } : null,
   };
 }
 
 const HOUR_MS = 3_600_000;
-const RATE_LIMIT_ADVICE = 'nothing to fix; if it lasts, raise the limit for this user in Bitbucket (or give the bridge a user of its own), or lower BITBUCKET_CONCURRENCY / BITBUCKET_REQUESTS_PER_SECOND (Cloud: BITBUCKET_REQUESTS_PER_HOUR)';
+
+/** Data Center's limiter is the administrator's to raise; Cloud's hour per user (or access token) is fixed. */
+function rateLimitAdvice(edition: RateLimited['edition']): string {
+  return edition === 'cloud'
+    ? "nothing to fix; if it lasts, lower BITBUCKET_REQUESTS_PER_HOUR so the bridge paces itself within Cloud's hour (Cloud's limit per user cannot be raised), or move other tools off this user or token (give the bridge an access token of its own: each has its own hour)"
+    : 'nothing to fix; if it lasts, raise the limit for this user in Bitbucket (or give the bridge a user of its own), or lower BITBUCKET_CONCURRENCY / BITBUCKET_REQUESTS_PER_SECOND';
+}
 
 /** Under the backfill's lines: the reason a pass is slow, when Bitbucket's rate limit is it. */
 function rateLimitLines(limited: StatusReport['rateLimited'], now: number): string[] {
   if (!limited) return [];
   const waiting = Date.parse(limited.until) > now ? `it waits until ${limited.until}` : `last refused ${limited.lastAt}; reads go on at the pace it allows`;
-  return [`rate limit  Bitbucket is rate-limiting the bridge (429) since ${limited.since}: ${waiting}. ${RATE_LIMIT_ADVICE[0]!.toUpperCase()}${RATE_LIMIT_ADVICE.slice(1)}`];
+  return [`rate limit  Bitbucket is rate-limiting the bridge (429) since ${limited.since}: ${waiting}. ${limited.advice[0]!.toUpperCase()}${limited.advice.slice(1)}`];
 }
 
 async function pullRequestOrder(store: KeyValueStore): Promise<StatusReport['pullRequestOrder']> {

@@ -68,7 +68,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       // Every read from here on (listings, passes, bodies of deliveries) plans against Cloud's hour.
       http.budget = hourlyBudget(bridge.ctx.budget, { clock: bridge.clock, log: bridge.log, waiting: bridge.metrics.budgetWait });
-      http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock);
+      http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock, 'cloud');
       const lookups = cloudLookups(client, bridge.store);
       let workspace: z.infer<typeof Workspace> | undefined;
       let repositories: CloudRepository[] | undefined;

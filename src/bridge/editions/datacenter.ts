@@ -38,7 +38,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
     close: () => http.close(),
     attach(bridge: BridgeContext, lock: KeyedLock): Edition {
       // `status` says when Bitbucket's rate limit is what slows the passes down.
-      http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock);
+      http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock, 'datacenter');
       const state = pollState(bridge.store);
       const listOrder = listOrderGuard(state, bridge.ctx.clock, bridge.log);
       const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state, listOrder, instance, backfillDays: config.bridge.backfillDays, log: bridge.log };

@@ -15,6 +15,8 @@ export const RateLimited = z.object({
   lastAt: z.number(),
   /** Until when the bridge waits before it asks again. */
   until: z.number(),
+  /** Whose limit it is: what to change differs (Cloud's hour per user cannot be raised). Absent: written before it was kept. */
+  edition: z.enum(['datacenter', 'cloud']).optional(),
 });
 export type RateLimited = z.infer<typeof RateLimited>;
 
@@ -34,7 +36,7 @@ export interface RateLimitRecorder {
   answered(): Promise<void>;
 }
 
-export function rateLimitRecorder(store: KeyValueStore, clock: Clock): RateLimitRecorder {
+export function rateLimitRecorder(store: KeyValueStore, clock: Clock, edition: 'datacenter' | 'cloud'): RateLimitRecorder {
   let record: RateLimited | undefined;
   let loaded = false;
   // One change at a time, in order: concurrent 429s of one burst belong to one episode.
@@ -55,7 +57,7 @@ export function rateLimitRecorder(store: KeyValueStore, clock: Clock): RateLimit
         // The gap counts from the end of the wait the last 429 asked for: Cloud's backoff waits up to
         // 30 minutes between tries, and a refusal that lasts hours is one episode, not one per try.
         const episode = record && now - record.until < EPISODE_GAP_MS ? record : undefined;
-        record = { since: episode?.since ?? now, lastAt: now, until: Math.max(episode?.until ?? 0, now + waitMs) };
+        record = { since: episode?.since ?? now, lastAt: now, until: Math.max(episode?.until ?? 0, now + waitMs), edition };
         await kept.keep(store, record);
       }),
     answered: () =>
