@@ -12,7 +12,7 @@ export interface CloudClient {
   get<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>>;
   /**
    * Follows `next` links, a page at a time, at most `maxPages` pages; `onCapped` is told when the cap
-   * left a `next` unread (a caller that would lose data there must say so, not end as if complete).
+   * left a `next` unread (a caller that read to the cap saw a shortened list as if whole, and should say so).
    */
   pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages?: number, onCapped?: () => void): AsyncGenerator<Array<z.infer<T>>>;
   /** Counts requests made, for benchmarks and the rate-limit budget. */
@@ -62,10 +62,10 @@ export function cloudClient(transport: CloudTransport, options: CloudClientOptio
     let next: CloudRequest | undefined = request;
     for (let page = 0; next && page < maxPages; page++) {
       const body: { values: Array<z.infer<T>>; next?: string } = await get(next, Page(item));
-      next = body.next ? { next: body.next } : undefined;
-      if (next && page + 1 === maxPages) onCapped?.();
       yield body.values;
+      next = body.next ? { next: body.next } : undefined;
     }
+    if (next) onCapped?.();
   }
 
   return {
