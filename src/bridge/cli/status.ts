@@ -21,7 +21,7 @@ import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),

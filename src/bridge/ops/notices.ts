@@ -7,7 +7,7 @@ import { allEntries, type KeyValueStore } from '../../core/ports';
 // away (or is rotated) before an operator looks, and these need someone to check Bitbucket by hand.
 
 export const Notice = z.object({
-  kind: z.enum(['webhook-given-up', 'build-watches-ended']),
+  kind: z.enum(['webhook-given-up', 'build-watches-ended', 'activities-cut']),
   /** The repository's Data Center id (what the state keys on); `status` names it from its cursor. */
   repositoryId: z.string(),
   repository: z.string().optional(),

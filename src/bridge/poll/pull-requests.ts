@@ -134,8 +134,9 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   const params = { projectKey: source.repository.project.key, repositorySlug: source.repository.slug, pullRequestId: pr.id };
   const fresh: Activity[] = [];
   let newest = known?.a ?? 0;
+  let cut: number | undefined;
   // Activities come newest first: read until the last one already processed, or the window's start.
-  read: for await (const page of deps.client.pages({ endpoint: 'activities', params }, Activity, { limit: PAGE, maxPages: MAX_ACTIVITY_PAGES })) {
+  read: for await (const page of deps.client.pages({ endpoint: 'activities', params }, Activity, { limit: PAGE, maxPages: MAX_ACTIVITY_PAGES, onCapped: (read) => (cut = read) })) {
     for (const activity of page) {
       if (known && activity.id <= known.a) break read;
       if (epochMs(activity.createdDate) < since) break read;
@@ -143,6 +144,8 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
       fresh.push(activity);
     }
   }
+  // The older activities past the cap are never read: the next pass reads down to the newest one only.
+  if (cut !== undefined) await noteActivitiesCut(source.repository, pr.id, cut, deps);
   fresh.reverse();
   const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined);
   const staged = await stageAndQueue(events, deps);
@@ -151,6 +154,18 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   const firstSeen = known ? known.f : updated;
   await deps.state.savePullRequest(repo, pr.id, { u: updated, a: newest, t: deps.ctx.clock.now(), ...(pr.state !== 'MERGED' ? { m: memory } : {}), ...(firstSeen !== undefined ? { f: firstSeen } : {}) });
   return staged;
+}
+
+/** Kept a day for `status` (ops/notices.ts): what was not read is lost to PanDev, and needs a person. */
+async function noteActivitiesCut(repository: Repository, id: number, read: number, deps: PollDeps): Promise<void> {
+  const name = `${repository.project.key}/${repository.slug}`;
+  const message = activitiesCutMessage(id, read);
+  deps.log.warn({ repository: name, pullRequest: id, read, pages: MAX_ACTIVITY_PAGES }, message);
+  await deps.state.notice({ kind: 'activities-cut', repositoryId: String(repository.id), repository: name, at: deps.ctx.clock.now(), message });
+}
+
+export function activitiesCutMessage(id: number, read: number): string {
+  return `pull request #${id}: its activity read stopped at its cap of ${MAX_ACTIVITY_PAGES} pages after ${read} activities, with older ones since the last pass still to come: those (comments, reviews, or its opening) are not sent to PanDev. If an administrator lowered page.max.* (bitbucket.properties) below ${PAGE}, raise it back to ${PAGE}; otherwise look at the pull request in Bitbucket for what PanDev is missing`;
 }
 
 const GONE = Symbol('gone');
