@@ -10,7 +10,7 @@ import { factsStore } from './store';
 // The pull request card's figures, live: from the stored facts only, so opening a pull request page
 // never spends a Bitbucket request. Open pull requests show coding and pickup time so far.
 
-const WHERE = 'a workspace admin can do so under Workspace settings → PanDev Metrics';
+const SETTINGS = 'Workspace settings → PanDev Metrics';
 const WHAT_BRINGS_IT_IN = 'Its figures appear here once something happens on it: a review, a comment or a push.';
 
 export async function pullRequestCard(repository: string, id: number, ctx: Pick<ForwardContext, 'store' | 'secrets' | 'clock'>): Promise<CardAnswer> {
@@ -24,18 +24,25 @@ export async function pullRequestCard(repository: string, id: number, ctx: Pick<
 /** Asked only when there are no figures: a workspace that never connected the app, or left this repository out, would otherwise read "too old". */
 async function whyUnseen(repository: string, ctx: Pick<ForwardContext, 'store' | 'secrets'>): Promise<string> {
   const settings = settingsStore(ctx.store, ctx.secrets);
-  if ((await settings.connection())?.activatedAt === undefined) return `PanDev Metrics is not connected in this workspace yet: ${WHERE}.`;
-  if (!(await settings.isSelected(repository))) return `This repository is not selected in PanDev Metrics, so the app does not follow its pull requests: ${WHERE} (Repositories).`;
+  if ((await settings.connection())?.activatedAt === undefined) return `PanDev Metrics is not connected in this workspace yet: a workspace admin can connect it under ${SETTINGS}.`;
+  if (!(await settings.isSelected(repository))) return `This repository is not selected in PanDev Metrics, so the app does not follow its pull requests: a workspace admin can select it under ${SETTINGS} (Repositories).`;
   // Right after Activate every earlier pull request is unseen until the backfill replays it: it is not too old.
   const backfill = await getBackfill(ctx.store, repository);
   if (backfill?.state === 'queued' || backfill?.state === 'running') {
     const progress = backfill.total === undefined ? '' : ` (${backfill.done} of ${plural(backfill.total, 'pull request')} so far)`;
     return `PanDev Metrics is still reading this repository's pull requests from the last ${backfill.windowDays} days${progress}: this one's figures appear when it gets to it. Reload the page later.`;
   }
+  // Bitbucket refused the history (the app lost access, say): nothing says this one is old, and only
+  // an admin can see the reason and act on it.
+  if (backfill?.state === 'failed') {
+    return `PanDev Metrics has no figures for this pull request: the app could not read this repository's history. A workspace admin sees why under ${SETTINGS} (the repository's Backfill column).`;
+  }
   // The backfill read every pull request updated since `since`: one it never recorded was last updated
   // before, and only something new on it (which the app follows live) brings it in.
   if (backfill?.state === 'done') {
     return `PanDev Metrics has no figures for this pull request: it was last updated before ${calendarDay(backfill.since)}, and when the app began following this repository it read only the ${plural(backfill.windowDays, 'day')} of history from that day on. ${WHAT_BRINGS_IT_IN}`;
   }
-  return `PanDev Metrics has not seen this pull request yet: nothing has happened on it since the app was activated, and it is older than the history the app read then. ${WHAT_BRINGS_IT_IN}`;
+  // No history read to the end (none asked for, or stopped when the repository was deselected for a
+  // while): all that is known is that nothing has happened on it since.
+  return `PanDev Metrics has not seen this pull request yet: nothing has happened on it since the app began following this repository. ${WHAT_BRINGS_IT_IN}`;
 }
