@@ -53,6 +53,8 @@ it('shows an open pull request\'s times so far and a merged one\'s figures, with
 it('says why there are no figures for a pull request the app has not seen', async () => {
   const tab = await openCard(9999);
   await tab.getByText(/has not seen this pull request yet/).first().waitFor();
+  // This sandbox read no history at all: the card must not claim the pull request is older than it.
+  expect(await tab.locator('#root > :not([role=status])').innerText()).not.toMatch(/older|history/);
   // Said in the live region that announced the loading: a screen reader hears the outcome too.
   await tab.getByRole('status').filter({ hasText: /has not seen this pull request yet/ }).waitFor();
 }, 30_000);
