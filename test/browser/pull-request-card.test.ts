@@ -35,6 +35,8 @@ it('shows an open pull request\'s times so far and a merged one\'s figures, with
   await openCardRegion.getByText('Pickup time').waitFor();
   await expect(openCardRegion.getByRole('row', { name: /Pickup time/ }).textContent()).resolves.toMatch(/so far/);
   await expect(openCardRegion.getByRole('row', { name: /Review time/ }).textContent()).resolves.toMatch(/not available/i);
+  // An open pull request's size is read at its merge: "not known yet" would leave the reader waiting.
+  await expect(openCardRegion.getByRole('row', { name: /Size/ }).textContent()).resolves.toMatch(/read when it is merged/);
   expect(await seriousViolations(openTab)).toEqual([]);
 
   const mergedTab = await openCard(merged.pullRequestId);
@@ -125,4 +127,43 @@ it('knows a merged pull request\'s size with PR comments turned off', async () =
   } finally {
     await settings.savePreferences({ prComments: true });
   }
+}, 60_000);
+
+it('says a pull request\'s size is not read while file stats are off, and who can turn them on', async () => {
+  const { sb } = env;
+  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
+  await settings.savePreferences({ commitStats: 'off' });
+  try {
+    const repo = repository().slug;
+    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Inline the feature flags', commits: 1 });
+    await sb.settle();
+    sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
+    await sb.settle();
+    const tab = await openCard(pullRequestId);
+    const size = tab.getByRole('region', { name: 'This pull request' }).getByRole('row', { name: /Size/ });
+    await size.waitFor();
+    const text = await size.textContent();
+    // In the settings page's own words (Advanced, File stats in the backfill), and never "yet", which promises it will come.
+    expect(text).toMatch(/file stats are off/);
+    expect(text).toMatch(/a workspace admin can turn them on under Workspace settings → PanDev Metrics \(Advanced, File stats in the backfill\)/);
+    expect(text).not.toMatch(/\byet\b/);
+    expect(await seriousViolations(tab)).toEqual([]);
+  } finally {
+    await settings.savePreferences({ commitStats: 'pullrequest' });
+  }
+}, 60_000);
+
+it('says a declined pull request\'s size is not read, rather than not known yet', async () => {
+  const { sb } = env;
+  const repo = repository().slug;
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Try a second cache layer', commits: 1 });
+  await sb.settle();
+  sb.simulator.actions.declinePullRequest({ repository: repo, pullRequestId });
+  await sb.settle();
+  const tab = await openCard(pullRequestId);
+  const size = tab.getByRole('region', { name: 'This pull request' }).getByRole('row', { name: /Size/ });
+  await size.waitFor();
+  const text = await size.textContent();
+  expect(text).toMatch(/closed without merging/);
+  expect(text).not.toMatch(/\byet\b/);
 }, 60_000);

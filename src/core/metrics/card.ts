@@ -3,6 +3,7 @@ import { getBackfill } from '../backfill/state';
 import { settingsStore } from '../config/settings';
 import { calendarDay, plural } from '../words';
 import type { ForwardContext } from '../pipeline/context';
+import type { PullRequestFacts } from './facts';
 import { figuresFor } from './compute';
 import { cardModel } from './render';
 import { factsStore } from './store';
@@ -18,7 +19,22 @@ export async function pullRequestCard(repository: string, id: number, ctx: Pick<
   const pr = await facts.pullRequest(repository, id);
   if (!pr) return { available: false, reason: await whyUnseen(repository, ctx) };
   const figures = await figuresFor(facts, pr, ctx.clock.now(), pr.state === 'OPEN');
-  return { available: true, card: cardModel(figures.pr, figures.repo) };
+  const unread = pr.size || pr.sizeUnavailable ? undefined : await whySizeUnread(pr, ctx);
+  return { available: true, card: cardModel(unread ? { ...figures.pr, size: { unavailable: unread } } : figures.pr, figures.repo) };
+}
+
+/**
+ * A size is read once, at the merge (or by the backfill), and never with file stats off: "not known
+ * yet" would leave a developer waiting for what will not come, or not until the merge. Undefined
+ * when it is simply not read yet.
+ */
+async function whySizeUnread(pr: PullRequestFacts, ctx: Pick<ForwardContext, 'store' | 'secrets'>): Promise<string | undefined> {
+  if ((await settingsStore(ctx.store, ctx.secrets).preferences()).commitStats === 'off') {
+    return `not read while file stats are off: a workspace admin can turn them on under ${SETTINGS} (Advanced, File stats in the backfill)`;
+  }
+  if (pr.state === 'OPEN') return 'read when it is merged';
+  // Merged, its size is on its way (the merge's own work reads it); closed otherwise, nothing reads it.
+  return pr.state === 'MERGED' ? undefined : 'not read for a pull request closed without merging';
 }
 
 /** Asked only when there are no figures: a workspace that never connected the app, or left this repository out, would otherwise read "too old". */
