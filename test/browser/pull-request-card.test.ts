@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { browserSandbox, failingOnce, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
@@ -166,4 +166,40 @@ it('says a declined pull request\'s size is not read, rather than not known yet'
   const text = await size.textContent();
   expect(text).toMatch(/closed without merging/);
   expect(text).not.toMatch(/\byet\b/);
+}, 60_000);
+
+/** The lines a cell's text is laid out on, in the page as painted. */
+function linesOf(cell: Locator): Promise<number> {
+  type Rect = { top: number };
+  type Doc = { createRange(): { selectNodeContents(node: unknown): void; getClientRects(): Rect[] } };
+  return cell.evaluate((element) => {
+    const range = (globalThis as unknown as { document: Doc }).document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+  });
+}
+
+it('keeps each figure\'s name readable in the narrow panel when the values beside it are long', async () => {
+  const { sb } = env;
+  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
+  // File stats off and merged without a review: long reasons stand beside most names.
+  await settings.savePreferences({ commitStats: 'off' });
+  try {
+    const repo = repository().slug;
+    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Bump the linter', commits: 1 });
+    await sb.settle();
+    sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
+    await sb.settle();
+    const tab = await openCard(pullRequestId);
+    const region = tab.getByRole('region', { name: 'This pull request' });
+    await region.getByRole('row', { name: /Size/ }).waitFor();
+    for (const name of await tab.getByRole('rowheader').all()) {
+      const text = (await name.innerText()).trim();
+      // Two-word names on one line, longer ones on two at most: none broken word by word down the side.
+      const most = text.split(' ').length <= 2 ? 1 : 2;
+      expect({ text, fits: (await linesOf(name)) <= most }).toEqual({ text, fits: true });
+    }
+  } finally {
+    await settings.savePreferences({ commitStats: 'pullrequest' });
+  }
 }, 60_000);

@@ -14,8 +14,9 @@ const styles = {
   card: { color: token('color.text'), font: token('font.body.small'), padding: token('space.100') },
   heading: { font: token('font.heading.xsmall'), margin: `${token('space.150')} 0 ${token('space.075')}` },
   table: { width: '100%', borderCollapse: 'collapse' },
-  th: { textAlign: 'left', fontWeight: token('font.weight.regular'), color: token('color.text.subtle'), padding: `${token('space.050')} 0`, verticalAlign: 'top' },
-  td: { textAlign: 'right', padding: `${token('space.050')} 0`, verticalAlign: 'top' },
+  // A fixed share for the names: long reasons beside them would otherwise squeeze "Coding time" onto two lines.
+  th: { width: '40%', textAlign: 'left', fontWeight: token('font.weight.regular'), color: token('color.text.subtle'), padding: `${token('space.050')} 0`, verticalAlign: 'top' },
+  td: { textAlign: 'right', padding: `${token('space.050')} 0 ${token('space.050')} ${token('space.100')}`, verticalAlign: 'top' },
   unavailable: { color: token('color.text.subtlest') },
   note: { color: token('color.text.subtle') },
   footnote: { margin: `${token('space.075')} 0 0` },
