@@ -84,12 +84,16 @@ export async function repositoriesChangedSince(client: CloudClient, workspace: s
  * Whether `repository`, whose last pass started at `watermark`, was pushed to since then. Bitbucket
  * dates `updated_on` by its clock: a push just after the last pass may be dated before it, so a time in
  * the overlap (clock-allowance.ts) counts too, unless it is the one the last pass was planned with
- * (`seenAt`), which that pass dealt with. One the query did not reach before its cap may have been
+ * (`seenAt`), which that pass dealt with (its refs were read after Bitbucket dated it, so a later push
+ * has a later time). One the query did not reach before its cap may have been
  * pushed up to the cut's time: if that is within its watermark's overlap, it is read as pushed (its
  * refs are compared, so a push there is found and nothing else is sent twice).
  */
 export function pushedSince(changes: WorkspaceChanges, repository: string, watermark: number, seenAt?: number): boolean {
   const at = changes.changed.get(repository.toLowerCase());
   if (at === undefined) return changes.cutAt !== undefined && changes.cutAt >= watermark - CLOCK_ALLOWANCE_MS;
-  return at >= watermark || (at >= watermark - CLOCK_ALLOWANCE_MS && at !== seenAt);
+  // The time the last pass was planned with is never news, even at or after that pass's start: Bitbucket
+  // dates to the microsecond and we to the millisecond, so a change in the millisecond a pass starts (or
+  // dated by a clock ahead of ours) reads as after it, and each pass would read its refs again.
+  return at !== seenAt && at >= watermark - CLOCK_ALLOWANCE_MS;
 }
