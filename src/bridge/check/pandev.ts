@@ -7,6 +7,7 @@ import { USER_AGENT } from '../context';
 import { httpClient } from '../http/request';
 import { pandevRefused, pandevWebPage, pass, unreachable, type Finding } from './explain';
 import { webPage } from '../../core/deliver/web-page';
+import { printable } from '../cli/printable';
 
 // A signed ping to PanDev's ingest endpoint (X-Event-Key diagnostics:ping, as Bitbucket's own "test
 // connection" does): proves the URL, the token and the signing secret in one request.
@@ -46,6 +47,6 @@ export async function checkPanDev(config: BridgeConfig): Promise<Finding> {
 }
 
 export function describeFindings(findings: Finding[]): string {
-  return findings.map((f) => `${f.ok ? 'ok  ' : 'FAIL'} ${f.title}${f.detail ? `\n     ${f.detail.split('\n').join('\n     ')}` : ''}`).join('\n');
+  return printable(findings.map((f) => `${f.ok ? 'ok  ' : 'FAIL'} ${f.title}${f.detail ? `\n     ${f.detail.split('\n').join('\n     ')}` : ''}`).join('\n'));
 }
 

@@ -13,6 +13,7 @@ import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
 import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
+import { printable } from './printable';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
 // What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
@@ -217,7 +218,7 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`  ${label(repo.name, repo.id)}  last good poll ${repo.lastSuccessAt ?? 'never'}${state}`);
     for (const skip of repo.skipped) lines.push(`      pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
   }
-  return lines.join('\n');
+  return printable(lines.join('\n'));
 }
 
 /** formatDuration says "under 1 min" for the last minute, which "about" would turn into nonsense. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 import { listDead, replayDead } from '../../bridge/cli/dead-letters';
+import { printable } from '../../bridge/cli/printable';
 import { stateDbPath } from '../../bridge/config/load';
 import { openExistingStore } from '../../bridge/state/open-existing';
 import { plural } from '../../core/words';
@@ -18,7 +19,7 @@ export function registerDeadLetters(program: Command): void {
         const letters = await listDead(store);
         if (flags.json) console.log(JSON.stringify(letters, null, 2));
         else if (!letters.length) console.log('no dead letters');
-        else for (const l of letters) console.log(`${l.id}  ${new Date(l.deadAt).toISOString()}  ${l.eventKey}  ${l.repository}  after ${plural(l.attempts, 'attempt')}\n    ${l.reason}`);
+        else for (const l of letters) console.log(printable(`${l.id}  ${new Date(l.deadAt).toISOString()}  ${l.eventKey}  ${l.repository}  after ${plural(l.attempts, 'attempt')}\n    ${l.reason}`));
         return EXIT.ok;
       } finally {
         store.close();
