@@ -21,6 +21,12 @@ export class TransportError extends Error {
   }
 }
 
+/**
+ * The most of one answer the bridge reads. A page of Bitbucket's API at the sizes the bridge asks for
+ * (a thousand repositories, five hundred changed files) is a few MB, and PanDev answers a few KB.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
 export interface HttpClientOptions {
   caFile?: string;
   timeoutMs: number;
@@ -44,7 +50,15 @@ function request(url: URL, init: HttpRequestInit, agents: Record<string, http.Ag
   return new Promise<HttpResponse>((resolve, reject) => {
     const req = lib.request(url, { method: init.method, headers: init.headers, agent }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const tooLarge = () => void req.destroy(new TransportError('ERESPONSETOOLARGE', `${url.host} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MB, far more than an answer of Bitbucket's API or PanDev's ingest is: check that the URL leads to the API itself, not a page, a file or a proxy in front of something else`));
+      // Known too large from its headers: not a byte of it is read.
+      if (Number(res.headers['content-length'] ?? 0) > MAX_ANSWER_BYTES) return tooLarge();
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) return tooLarge();
+        chunks.push(chunk);
+      });
       res.on('error', (error) => reject(wrap(error, url)));
       res.on('end', () => {
         done();
