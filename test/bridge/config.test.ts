@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/bridge/config/load';
 import { sources } from '../../src/bridge/config/schema';
 import { inShard, selection } from '../../src/bridge/config/selection';
 import { limiter } from '../../src/bridge/http/limiter';
+import { holdState } from '../../src/bridge/state/owner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { runCli } from '../helpers/cli';
 
@@ -286,6 +287,24 @@ describe('the SQLite state file', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('creates the folders it lacks with mode 0700, and leaves an existing folder as it is', () => {
+    // The state folder holds the state file, its -wal and -shm and the owner's lock: another user who
+    // may list it or add files there (0755, 0777 under the umask) has no business there.
+    const opened = path.join(dir, 'opened', 'deeper', 'state.db');
+    const locked = path.join(dir, 'locked', 'state.db');
+    const existing = path.join(dir, 'existing', 'state.db');
+    mkdirSync(path.dirname(existing), { mode: 0o755 });
+    chmodSync(path.dirname(existing), 0o755);
+    // The bridge takes the lock first, `status` and `check` open the file alone: either may make the folder.
+    openSqliteStore(opened).close();
+    holdState(locked).release();
+    const hold = holdState(existing);
+    openSqliteStore(existing).close();
+    hold.release();
+    const mode = (folder: string) => statSync(folder).mode & 0o777;
+    expect({ opened: mode(path.join(dir, 'opened')), deeper: mode(path.dirname(opened)), locked: mode(path.dirname(locked)), existing: mode(path.dirname(existing)) }).toEqual({ opened: 0o700, deeper: 0o700, locked: 0o700, existing: 0o755 });
   });
 
   it('tightens an existing file to 0600 together with the -wal and -shm files SQLite keeps beside it', async () => {

@@ -38,7 +38,7 @@ export interface StateHold {
 export function holdState(db: string): StateHold {
   const lockFile = `${canonical(db)}.lock`;
   if (!existsSync(lockFile)) {
-    mkdirSync(path.dirname(lockFile), { recursive: true });
+    mkdirSync(path.dirname(lockFile), { recursive: true, mode: 0o700 });
     closeSync(openSync(lockFile, 'a', 0o600));
   }
   // timeout 0: a held lock answers SQLITE_BUSY now instead of after a wait.

@@ -22,7 +22,9 @@ export interface SqliteStore extends KeyValueStore {
 export function openSqliteStore(file: string, clock: Clock = { now: () => Date.now() }): SqliteStore {
   const resolved = path.resolve(file);
   if (!existsSync(resolved)) {
-    mkdirSync(path.dirname(resolved), { recursive: true });
+    // Only the bridge's user lists or adds files beside its state (the lock, -wal and -shm); a folder
+    // that exists is the operator's to set.
+    mkdirSync(path.dirname(resolved), { recursive: true, mode: 0o700 });
     // Created before SQLite opens it, so it never exists with the umask's permissions; SQLite gives the
     // -wal and -shm files the database file's own mode.
     closeSync(openSync(resolved, 'a', 0o600));
