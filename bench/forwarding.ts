@@ -27,9 +27,10 @@ export async function forwardingBenchmark(): Promise<string> {
   const host = await startAppHost({ bitbucket: peers.simulator, timeScale: 0.001, logger: () => undefined, scheduledTriggers: false, asyncEventLimits: { eventsPerMinute: Number.MAX_SAFE_INTEGER } });
   try {
     await connectApp(host, peers.pandev);
-    // The forwarding path alone: the DORA comment after each merge is measured by the comments benchmark.
+    // The forwarding path alone: the DORA comment after each merge, and the pull request's size it and
+    // the card show (one diffstat per merge unless file stats are off), are the comments benchmark's.
     const stores = hostStores(host);
-    await settingsStore(stores.store, stores.secrets).savePreferences({ prComments: false });
+    await settingsStore(stores.store, stores.secrets).savePreferences({ prComments: false, commitStats: 'off' });
     const recorded = await recordActivity(peers, EVENTS + 100);
     // Warm the repository cache as a running installation has it: one event per repository first.
     const warmUp = new Set(new Map(recorded.map((e) => [e.repository.uuid, e])).values());
@@ -56,6 +57,7 @@ export async function forwardingBenchmark(): Promise<string> {
     const requests = await peers.simulatorRequests();
     const appRate = deliveries.length / elapsed;
     const commentCost = await commentRequests(peers, host);
+    const merges = events.filter((e) => e.eventType === 'avi:bitbucket:fulfilled:pullrequest').length;
     // The receiver's ceiling for the very bodies the app sent, and for a token body (the old yardstick).
     const raw = await rawPostRate(peers.pandev, deliveries.map((d) => ({ eventKey: d.eventKey, raw: d.raw })));
     const tiny = await rawPostRate(peers.pandev, Array.from({ length: EVENTS }, () => TINY));
@@ -65,6 +67,7 @@ export async function forwardingBenchmark(): Promise<string> {
       table([
         ['Bitbucket requests per forwarded event', `${(requests / deliveries.length).toFixed(3)}  (${requests} requests; goal ≤ 1.05)`],
         ['  per comment event', `${commentCost.toFixed(2)}  (the pull request and the comment)`],
+        ['  merges in the burst', `${merges}  (each also reads its size once, one diffstat, unless file stats are off: the DORA comment's and card's cost)`],
         ['events per second (app, end to end)', `${appRate.toFixed(0)}  (Forge itself admits 500 events a minute per installation, 8.3 a second: a longer burst waits in the inbox for the tick)`],
         ['trigger-to-receipt latency p50 / p99', `${percentile(latencies, 50).toFixed(0)} ms / ${percentile(latencies, 99).toFixed(0)} ms  (all ${EVENTS} fired at once)`],
         ['peak RSS (local Forge host + app)', mb(peak)],
