@@ -12,6 +12,7 @@ import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
 import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
+import { outboxLine, RetryingDeliveries, retryingDeliveries, retryingMessage } from './status-outbox';
 import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 import { printable } from './printable';
 
@@ -22,7 +23,7 @@ import { printable } from './printable';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -35,6 +36,8 @@ const Attention = z.object({
 export const StatusReport = z.object({
   database: z.string(),
   outbox: z.number(),
+  /** Of the outbox, what PanDev answered with a failure and waits for a retry; null when none. */
+  retrying: RetryingDeliveries.default(null),
   deadLetters: z.number(),
   last24h: z.object({ delivered: z.number(), retried: z.number(), dead: z.number(), dropped: z.number() }),
   attention: z.array(Attention),
@@ -102,6 +105,11 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   if (connection?.disabled) {
     attention.push({ kind: 'deliveries-paused', repository: null, repositoryId: null, at: iso(connection.disabled.at), message: `deliveries to PanDev are paused, ${outbox} waiting in the outbox: ${connection.disabled.reason}. Set PANDEV_URL to PanDev's ingest URL and restart the bridge, or run \`pandev-bitbucket check\`: a check that passes resumes them` });
   }
+  // PanDev down or failing: the poll goes on, the outbox grows, and nothing else fails until the
+  // oldest run out of attempts and turn into dead letters. A pause already says why nothing is sent.
+  const retrying = await retryingDeliveries(store);
+  const failing = connection?.disabled ? undefined : retryingMessage(retrying, now);
+  if (failing) attention.push({ kind: 'deliveries-failing', repository: null, repositoryId: null, at: retrying!.since, message: failing });
   // One expired PAT stops every pass at its first request; no repository's cursor says so.
   const refused = await tokenRefusal(store);
   if (refused) {
@@ -143,6 +151,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   return {
     database: store.file,
     outbox,
+    retrying,
     deadLetters,
     last24h: { delivered: outcomes.delivered, retried: outcomes.retried, dead: outcomes.dead, dropped: outcomes.dropped },
     attention,
@@ -201,7 +210,7 @@ export function formatStatus(report: StatusReport): string {
     lines.push('nothing needs attention');
   }
   lines.push(
-    `outbox      ${report.outbox} waiting`,
+    outboxLine(report.outbox, report.retrying),
     `dead        ${report.deadLetters} (pandev-bitbucket dead-letters list)`,
     `last 24 h   ${report.last24h.delivered} delivered, ${report.last24h.retried} retried, ${report.last24h.dead} dead, ${report.last24h.dropped} dropped`,
     ...webhookLines(report.webhooks),
