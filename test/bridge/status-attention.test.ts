@@ -122,6 +122,26 @@ it('a failing repository the operator leaves out, as its fix-it text says, no lo
   expect((await cli(['status'], { BRIDGE_DB: db })).stdout).toMatch(new RegExp(`${lockedName} \\(${locked!.id}\\).*no longer polled`));
 });
 
+it('a repository whose project the token\'s user can no longer read is no longer polled, and status names the lost access as a cause and what to give', async () => {
+  const db = path.join(env.dir, 'lost-access.db');
+  const [locked] = projectRepositories(env.sim);
+  const lockedName = `${locked!.projectKey}/${locked!.slug}`;
+  const first = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+  await first.runPass().finally(() => first.stop());
+  // Data Center leaves a repository its user may not read out of the listing, as it does a deleted one.
+  env.sim.setProjectAccess('admin', locked!.projectKey, false);
+  try {
+    const second = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+    await second.runPass().finally(() => second.stop());
+  } finally {
+    env.sim.setProjectAccess('admin', locked!.projectKey, true);
+  }
+  const report = StatusReport.parse(JSON.parse((await cli(['status', '--json'], { BRIDGE_DB: db })).stdout));
+  expect(report.repositories.find((repo) => repo.name === lockedName)).toMatchObject({ notPolled: true });
+  const line = (await cli(['status'], { BRIDGE_DB: db })).stdout.split('\n').find((text) => text.includes(`${lockedName} (${locked!.id})`));
+  expect(line).toMatch(/no longer polled: the last listing of the repositories left it out .*the token's user can no longer read it.*give that user Repository read on it/);
+});
+
 it('deliveries paused by a 410 from PanDev need attention, with the command that resumes them, until `check` lifts the pause', async () => {
   const db = path.join(env.dir, 'paused.db');
   // One 410 pauses every delivery after it; the check's test delivery then finds PanDev answering again.

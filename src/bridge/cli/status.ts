@@ -48,7 +48,7 @@ export const StatusReport = z.object({
       lastSuccessAt: z.string().nullable(),
       watermark: z.string(),
       error: z.string().optional(),
-      /** The last listing left it out: deselected, deleted, or in another shard's share. */
+      /** The last listing left it out: deselected, deleted, in another shard's share, or no longer readable by the token's user. */
       notPolled: z.boolean().optional(),
       skipped: z.array(z.object({ pullRequest: z.number(), reason: z.string(), failures: z.number() })),
     }),
@@ -198,6 +198,11 @@ async function all(store: KeyValueStore, prefix: string): Promise<Array<{ key: s
   return entries;
 }
 
+// Data Center leaves a repository its user may no longer read out of the listing as it does a deleted
+// one, and answers nothing the bridge could tell them apart by: a project whose permission was taken
+// from the token's user goes quiet with no error, so this line is where an operator can learn why.
+const NOT_POLLED = 'no longer polled: the last listing of the repositories left it out (deselected by BITBUCKET_PROJECTS / BITBUCKET_REPOS, deleted, another shard\'s, or the token\'s user can no longer read it: if it should be polled, give that user Repository read on it)';
+
 /** `PROJECT/slug (id)`: the name people know, the id the state, the log and the metrics also use. */
 const label = (name: string | null, id: string | null) => (name ? `${name} (${id})` : `repository ${id}`);
 
@@ -223,7 +228,7 @@ export function formatStatus(report: StatusReport): string {
     `repositories (${report.repositories.length}):${report.repositories.length ? '' : ' no poll pass has finished yet'}`,
   );
   for (const repo of report.repositories) {
-    const state = repo.notPolled ? '  no longer polled (deselected, deleted, or another shard\'s)' : repo.error ? '  FAILING (above)' : '';
+    const state = repo.notPolled ? `  ${NOT_POLLED}` : repo.error ? '  FAILING (above)' : '';
     lines.push(`  ${label(repo.name, repo.id)}  last good poll ${repo.lastSuccessAt ?? 'never'}${state}`);
     for (const skip of repo.skipped) lines.push(`      pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
   }
