@@ -1,4 +1,5 @@
 import { settingsStore } from '../../src/core/config/settings';
+import { pullRequestCard } from '../../src/core/metrics/card';
 import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
 import { manualEvents, reconcileNow, testSandbox, type TestSandbox } from './helpers';
@@ -83,6 +84,19 @@ it('says it could not read the size, not write a comment, when the size read fai
   const failed = sb.logs.filter((line) => line.level === 'warn' && /could not/.test(line.message));
   expect(failed).toHaveLength(1);
   expect(failed[0]!.message).toMatch(/could not read the merged pull request's size for its card \(PR comments are off\)/);
+}, 60_000);
+
+it('says, as the card does, that a pull request\'s size is not read while file stats are off, and who can turn them on', async () => {
+  sb = await testSandbox();
+  await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ commitStats: 'off' });
+  const { id } = await mergedPullRequest();
+  const size = ours(id)[0]!.raw.split('\n').find((line) => line.startsWith('| Size |'));
+  // "not known yet" promised a size nothing will read until an admin turns file stats on.
+  expect(size).toMatch(/file stats are off/);
+  expect(size).not.toMatch(/\byet\b/);
+  const card = await pullRequestCard(repository().uuid, id, { ...hostStores(sb.host), clock: { now: () => Date.now() } });
+  if (!card.available) throw new Error(`the card has no figures: ${card.reason}`);
+  expect(size).toBe(`| Size | ${card.card.pullRequest.find((row) => row.label === 'Size')!.value} |`);
 }, 60_000);
 
 it('never posts twice when the answer to the post is lost or the merge is reported again', async () => {

@@ -5,13 +5,13 @@ import { calendarDay, plural } from '../words';
 import type { ForwardContext } from '../pipeline/context';
 import type { PullRequestFacts } from './facts';
 import { figuresFor } from './compute';
+import { SETTINGS_PAGE as SETTINGS, SIZE_NOT_READ } from './pull-request';
 import { cardModel } from './render';
 import { factsStore } from './store';
 
 // The pull request card's figures, live: from the stored facts only, so opening a pull request page
 // never spends a Bitbucket request. Open pull requests show coding and pickup time so far.
 
-const SETTINGS = 'Workspace settings → PanDev Metrics';
 const WHAT_BRINGS_IT_IN = 'Its figures appear here once something happens on it: a review, a comment or a push.';
 
 export async function pullRequestCard(repository: string, id: number, ctx: Pick<ForwardContext, 'store' | 'secrets' | 'clock'>): Promise<CardAnswer> {
@@ -30,7 +30,7 @@ export async function pullRequestCard(repository: string, id: number, ctx: Pick<
  */
 async function whySizeUnread(pr: PullRequestFacts, ctx: Pick<ForwardContext, 'store' | 'secrets'>): Promise<string | undefined> {
   if ((await settingsStore(ctx.store, ctx.secrets).preferences()).commitStats === 'off') {
-    return `not read while file stats are off: a workspace admin can turn them on under ${SETTINGS} (Advanced, File stats in the backfill)`;
+    return SIZE_NOT_READ;
   }
   if (pr.state === 'OPEN') return 'read when it is merged';
   // Merged, its size is on its way (the merge's own work reads it); closed otherwise, nothing reads it.

@@ -7,6 +7,7 @@ import type { ForwardContext } from '../pipeline/context';
 import type { PullRequestFacts } from './facts';
 import { figuresFor, repositorySnapshot, type RepositorySnapshot } from './compute';
 import { instant } from './figures';
+import { SIZE_NOT_READ } from './pull-request';
 import type { CommentWork } from './recorder';
 import { commentAuthor, findOurs, Written, type CommentAuthor } from './own-comment';
 import { renderComment } from './render';
@@ -140,14 +141,14 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   if (!activatedAt || mergedAt < activatedAt) return skip('merged before the app was activated');
 
   const snapshot = job.snapshot ?? (await repositorySnapshot(facts, repository, ctx.clock.now()));
-  let content = await render(stored, facts, snapshot);
+  let content = await render(stored, facts, snapshot, deps.preferences);
   if (content.undecided !== undefined) job.undecided.add(content.undecided);
   // Decided before any request: a deployment that does not complete this comment costs nothing here,
   // nor does one that leaves a comment already reporting production with the deployment it reports.
   if (job.onlyWhenDeployed && !content.deployed) return { pullRequestId: id, done: 'unchanged' };
   if (job.onlyWhenDeployed && job.state?.deployed && !reportsEarlier(content.deployedAt, job.state.deployedAt)) return { pullRequestId: id, done: 'unchanged' };
   const pr = await withSize(stored, facts, deps);
-  if (pr !== stored) content = await render(pr, facts, snapshot);
+  if (pr !== stored) content = await render(pr, facts, snapshot, deps.preferences);
   const saved = job.state ?? (await facts.comment(repository, id));
   if (saved?.deletedOnBitbucket) return skip('someone deleted the comment on Bitbucket');
   const state = saved ?? { deployed: false };
@@ -230,11 +231,14 @@ interface Rendered {
   undecided?: string;
 }
 
-async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot): Promise<Rendered> {
+async function render(pr: PullRequestFacts, facts: FactsStore, snapshot: RepositorySnapshot, preferences: Preferences): Promise<Rendered> {
   const figures = await figuresFor(facts, pr, snapshot.now, false, snapshot);
   const deploy = figures.pr.deploy;
   const deployedAt = 'deployedAt' in deploy ? deploy.deployedAt : undefined;
-  return { text: renderComment(figures.pr, figures.repo, {}), deployed: 'seconds' in deploy, ...(deployedAt !== undefined ? { deployedAt } : {}), ...('undecided' in deploy ? { undecided: deploy.undecided } : {}) };
+  // As the card says it: with file stats off the size is not read at all, so it is not "not known yet".
+  const unread = !pr.size && !pr.sizeUnavailable && preferences.commitStats === 'off';
+  const figuresRead = unread ? { ...figures.pr, size: { unavailable: SIZE_NOT_READ } } : figures.pr;
+  return { text: renderComment(figuresRead, figures.repo, {}), deployed: 'seconds' in deploy, ...(deployedAt !== undefined ? { deployedAt } : {}), ...('undecided' in deploy ? { undecided: deploy.undecided } : {}) };
 }
 
 /** What the comment's state keeps of the text just written. */

@@ -172,6 +172,15 @@ function notMergedReason(pr: PullRequestFacts): string {
   return `${pr.state.toLowerCase()} without merging`;
 }
 
+/** Where a workspace admin finds the app's settings in Bitbucket. */
+export const SETTINGS_PAGE = 'Workspace settings → PanDev Metrics';
+
+/**
+ * File stats off: no size is read, and none will be until an admin turns them on, so "not known yet"
+ * would leave a developer waiting. The card and the comment both say this.
+ */
+export const SIZE_NOT_READ = `not read while file stats are off: a workspace admin can turn them on under ${SETTINGS_PAGE} (Advanced, File stats in the backfill)`;
+
 function size(pr: PullRequestFacts): Size {
   if (pr.size) return { ...pr.size };
   return { unavailable: pr.sizeUnavailable ? 'size not available from Bitbucket' : 'size not known yet' };
