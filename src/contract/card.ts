@@ -10,6 +10,8 @@ export interface CardRow {
   running?: boolean;
   /** DORA 2024 band, on repository figures measured the way DORA defines them. */
   band?: Band;
+  /** What the figure means (the same words the pull request comment uses), to follow its label. */
+  definition?: string;
 }
 
 export interface CardModel {

@@ -50,6 +50,7 @@ it('shows the pull request card in the dark theme, every kind of text readable o
   await sb.settle();
 
   const tab = await env.openCard(pullRequestId, { theme: 'dark' });
+  await tab.getByRole('button', { name: 'What these mean' }).click();
   const pr = tab.getByRole('region', { name: 'This pull request' });
   const repo = tab.getByRole('region', { name: /Repository, last 30 days/ });
   expect(await unreadable(tab, {
@@ -59,6 +60,9 @@ it('shows the pull request card in the dark theme, every kind of text readable o
     'figure not available': pr.getByRole('row', { name: /Pickup time/ }).getByRole('cell'),
     'band lozenge': repo.getByRole('img', { name: /^DORA band: / }).first().getByText(/^(Elite|High|Medium|Low)$/),
     'band note': repo.getByText(/DORA performance bands/),
+    'disclosure button': tab.getByRole('button', { name: 'What these mean' }).getByText('What these mean'),
+    'figure defined': tab.getByRole('term').first(),
+    definition: tab.getByRole('definition').first(),
   })).toEqual([]);
   expect(await seriousViolations(tab)).toEqual([]);
 }, 60_000);

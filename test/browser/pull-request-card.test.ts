@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
-import { browserSandbox, failingOnce, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
+import { browserSandbox, failingOnce, focusReaches, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
 
 // Issue 5: the pull request card in real headless Chromium, served by the sandbox's page server against
 // the real card resolver on the local Forge host: live figures on an open pull request, the merged
@@ -108,6 +108,40 @@ it('names each band on the repository\'s figures as a DORA performance band, to 
   // Sighted readers get it too: the bands are explained under the figures.
   await region.getByText(/DORA performance bands/).waitFor();
   expect(await seriousViolations(tab)).toEqual([]);
+}, 60_000);
+
+it('says what each figure means, in the comment\'s own words, behind a disclosure a keyboard and a screen reader can use', async () => {
+  const { sb } = env;
+  const repo = repository().slug;
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Page the audit export', commits: 1 });
+  await sb.settle();
+  sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
+  await sb.settle();
+  // What the app's comment on the same pull request says each figure means.
+  const comment = repository().pullRequests.get(pullRequestId)!.comments.find((c) => !c.deleted && c.userUuid === sb.simulator.model.app.uuid)!;
+  const commented = [...comment.raw.matchAll(/^- \*\*(.+?)\*\*: (.+)$/gm)].map(([, term, definition]) => `${term}: ${definition}`);
+
+  const tab = await openCard(pullRequestId);
+  const toggle = tab.getByRole('button', { name: 'What these mean' });
+  await toggle.waitFor();
+  // Folded at first, and said to be: the figures come first in the narrow panel.
+  expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+  expect(await tab.getByRole('definition').count()).toBe(0);
+  await tab.keyboard.press('Tab');
+  await focusReaches(toggle);
+  await tab.keyboard.press('Enter');
+  await tab.getByRole('button', { name: 'What these mean', expanded: true }).waitFor();
+  const terms = await tab.getByRole('term').allInnerTexts();
+  const definitions = await tab.getByRole('definition').allInnerTexts();
+  expect(terms.map((term, i) => `${term.trim()}: ${definitions[i]!.trim()}`)).toEqual(commented);
+  // Every figure the card shows is defined; Size says its own meaning (lines and files).
+  const names = (await tab.getByRole('rowheader').allInnerTexts()).map((name) => name.trim()).filter((name) => name !== 'Size');
+  expect(names.filter((name) => !terms.includes(name))).toEqual([]);
+  expect(await seriousViolations(tab)).toEqual([]);
+  // The same key folds it away again.
+  await tab.keyboard.press('Space');
+  await tab.getByRole('button', { name: 'What these mean', expanded: false }).waitFor();
+  expect(await tab.getByRole('definition').count()).toBe(0);
 }, 60_000);
 
 it('knows a merged pull request\'s size with PR comments turned off', async () => {

@@ -40,9 +40,26 @@ describe('the pull request comment', () => {
         '| Change failure rate | 8% (2 of 25 deployments) | **High** |',
         '| Failed deployment recovery time | not available — no failed production deployments in the last 30 days | — |',
         '',
-        'Coding: first commit to opened. Pickup: opened to the first review by someone other than the author. ' +
-          'Review: first review to merge. Deploy: merge to the first production deployment that includes it. ' +
-          'Lead time: first commit to production. Bands: DORA, Accelerate State of DevOps Report 2024.',
+        '**What these mean**',
+        '',
+        'This pull request:',
+        '',
+        '- **Coding time**: from the first commit to the opening of the pull request.',
+        '- **Pickup time**: from the opening to the first review by someone other than the author: an approval, a change request or a comment.',
+        '- **Review time**: from the first review to the merge.',
+        '- **Deploy time**: from the merge to the first successful production deployment that includes it.',
+        '- **Lead time for changes**: from the first commit to that same deployment: coding, pickup, review and deploy time together. ' +
+          'To the merge when the repository has no production deployments.',
+        '',
+        'This repository, last 30 days:',
+        '',
+        '- **Deployment frequency**: successful production deployments per day, or per week when there are fewer than one a day.',
+        '- **Lead time for changes**: the median lead time of the pull requests merged in that time.',
+        '- **Change failure rate**: failed production deployments and merged reverts, as a share of finished production deployments; ' +
+          'with no production deployments, reverts as a share of merged pull requests.',
+        '- **Failed deployment recovery time**: the median time from a failed production deployment to the next successful one in the same environment.',
+        '',
+        'Bands: DORA, Accelerate State of DevOps Report 2024.',
         '',
         '[Open in PanDev Metrics](https://metrics.example/pr/7)',
         '',
@@ -90,10 +107,23 @@ describe('the pull request card', () => {
     const card = cardModel({ ...merged, pickup: { seconds: 600, running: true } }, repo);
     expect(card.days).toBe(30);
     expect(card.pullRequest.map((r) => r.label)).toEqual(['Coding time', 'Pickup time', 'Review time', 'Deploy time', 'Lead time for changes', 'Size']);
-    expect(card.pullRequest[1]).toEqual({ label: 'Pickup time', value: '10 min so far', available: true, running: true });
+    expect(card.pullRequest[1]).toMatchObject({ label: 'Pickup time', value: '10 min so far', available: true, running: true });
+    expect(card.pullRequest[1]!.band).toBeUndefined();
     expect(card.pullRequest.every((r) => r.band === undefined)).toBe(true);
     expect(card.repository.map((r) => r.band)).toEqual(['Elite', 'Elite', 'High', undefined]);
     expect(card.repository[3]).toMatchObject({ available: false, value: 'not available — no failed production deployments in the last 30 days' });
+  });
+
+  it('carries the definition the comment shows with every figure but Size, each lead time its own', () => {
+    const card = cardModel(merged, repo);
+    const comment = renderComment(merged, repo);
+    const undefinedRows = [...card.pullRequest, ...card.repository].filter((row) => !row.definition).map((row) => row.label);
+    expect(undefinedRows).toEqual(['Size']);
+    for (const row of [...card.pullRequest, ...card.repository].filter((r) => r.definition)) {
+      expect(comment).toContain(`- **${row.label}**: ${row.definition}\n`);
+    }
+    const lead = (rows: typeof card.pullRequest) => rows.find((row) => row.label === 'Lead time for changes')!.definition;
+    expect(lead(card.repository)).not.toBe(lead(card.pullRequest));
   });
 });
 

@@ -2,6 +2,7 @@ import type { CardModel, CardRow } from '../../contract/card';
 import { band, deploymentFrequencyBand } from './bands';
 import { plural } from '../words';
 import { COMMENT_MARKER } from './marker';
+import { PULL_REQUEST_DEFINITIONS, REPOSITORY_DEFINITIONS } from './definitions';
 import { DAY_SECONDS, type Duration } from './figures';
 import type { LeadTime, PullRequestMetrics, Size } from './pull-request';
 import type { RepositoryMetrics } from './repository';
@@ -23,16 +24,20 @@ export interface RenderOptions {
 export function cardModel(pr: PullRequestMetrics, repo: RepositoryMetrics): CardModel {
   return {
     days: repo.days,
-    pullRequest: [
+    pullRequest: defined(PULL_REQUEST_DEFINITIONS, [
       durationRow('Coding time', pr.coding),
       durationRow('Pickup time', pr.pickup),
       durationRow('Review time', pr.review),
       durationRow('Deploy time', pr.deploy),
       leadRow(pr.lead),
       sizeRow(pr.size),
-    ],
-    repository: repositoryRows(repo),
+    ]),
+    repository: defined(REPOSITORY_DEFINITIONS, repositoryRows(repo)),
   };
+}
+
+function defined(definitions: Readonly<Record<string, string>>, rows: CardRow[]): CardRow[] {
+  return rows.map((row) => (definitions[row.label] ? { ...row, definition: definitions[row.label] } : row));
 }
 
 export function renderComment(pr: PullRequestMetrics, repo: RepositoryMetrics, opts: RenderOptions = {}): string {
@@ -50,12 +55,25 @@ export function renderComment(pr: PullRequestMetrics, repo: RepositoryMetrics, o
     '|---|---|---|',
     ...card.repository.map((row) => `| ${cell(row.label)} | ${cell(row.value)} | ${row.band ? `**${row.band}**` : '—'} |`),
     '',
-    'Coding: first commit to opened. Pickup: opened to the first review by someone other than the author. ' +
-      'Review: first review to merge. Deploy: merge to the first production deployment that includes it. ' +
-      'Lead time: first commit to production. Bands: DORA, Accelerate State of DevOps Report 2024.',
+    '**What these mean**',
+    '',
+    'This pull request:',
+    '',
+    ...definitionLines(card.pullRequest),
+    '',
+    `This repository, last ${card.days} days:`,
+    '',
+    ...definitionLines(card.repository),
+    '',
+    'Bands: DORA, Accelerate State of DevOps Report 2024.',
   ];
   if (opts.link) lines.push('', `[Open in PanDev Metrics](${opts.link})`);
   return lines.join('\n') + '\n';
+}
+
+/** The card shows the same definitions under "What these mean". */
+function definitionLines(rows: CardRow[]): string[] {
+  return rows.flatMap((row) => (row.definition ? [`- **${row.label}**: ${row.definition}`] : []));
 }
 
 /** "under 1 min", "42 min", "3 h 5 min", "2 d 4 h": the two largest units are enough to compare. */

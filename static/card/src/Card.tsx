@@ -2,8 +2,8 @@ import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
 import { invoke } from '@forge/bridge';
-import { useCallback, useEffect, useState, type CSSProperties } from 'react';
-import type { Band, CardAnswer, CardRow } from '../../../src/contract/card';
+import { Fragment, useCallback, useEffect, useId, useState, type CSSProperties } from 'react';
+import type { Band, CardAnswer, CardModel, CardRow } from '../../../src/contract/card';
 
 // The pull request card: this pull request's times so far and its repository's DORA figures, each
 // with a reason when it is not available. Read-only; the figures come from what the app already holds.
@@ -21,6 +21,11 @@ const styles = {
   note: { color: token('color.text.subtle') },
   footnote: { margin: `${token('space.075')} 0 0` },
   failure: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: token('space.100') },
+  definitions: { margin: `${token('space.150')} 0 0` },
+  caption: { font: token('font.heading.xxsmall'), color: token('color.text.subtle'), margin: `${token('space.100')} 0 ${token('space.050')}` },
+  list: { margin: 0, padding: 0 },
+  term: { fontWeight: token('font.weight.semibold'), margin: `${token('space.075')} 0 0` },
+  definition: { color: token('color.text.subtle'), margin: 0 },
   // Read by screen readers, not shown: what the card came to, in a region that outlives the loading text.
   announced: { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' },
 } satisfies Record<string, CSSProperties>;
@@ -55,6 +60,7 @@ function Body({ answer, onRetry }: { answer: CardAnswer | { error: string } | un
     <div style={styles.card}>
       <Rows title="This pull request" rows={answer.card.pullRequest} />
       <Rows title={`Repository, last ${answer.card.days} days`} rows={answer.card.repository} />
+      <Definitions card={answer.card} />
     </div>
   );
 }
@@ -99,5 +105,44 @@ function Rows({ title, rows }: { title: string; rows: CardRow[] }) {
       </table>
       {rows.some((row) => row.band) ? <p style={{ ...styles.note, ...styles.footnote }}>{BANDS_EXPLAINED}</p> : null}
     </section>
+  );
+}
+
+/**
+ * What each figure means, folded away so the figures stay the first thing read in the narrow panel:
+ * a button that says whether it is open (the ARIA disclosure pattern). The words come with the rows,
+ * the same the pull request comment shows. Left out while folded, so a figure's name is then only in
+ * its row.
+ */
+function Definitions({ card }: { card: CardModel }) {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  const groups = [
+    { title: 'This pull request', rows: card.pullRequest.filter((row) => row.definition) },
+    { title: `Repository, last ${card.days} days`, rows: card.repository.filter((row) => row.definition) },
+  ].filter((group) => group.rows.length > 0);
+  return (
+    <div style={styles.definitions}>
+      <Button appearance="subtle" spacing="compact" aria-expanded={open} aria-controls={open ? id : undefined} onClick={() => setOpen(!open)}>
+        What these mean
+      </Button>
+      {open ? (
+        <div id={id}>
+          {groups.map((group) => (
+            <Fragment key={group.title}>
+              <p style={styles.caption}>{group.title}</p>
+              <dl style={styles.list}>
+                {group.rows.map((row) => (
+                  <div key={row.label}>
+                    <dt style={styles.term}>{row.label}</dt>
+                    <dd style={styles.definition}>{row.definition}</dd>
+                  </div>
+                ))}
+              </dl>
+            </Fragment>
+          ))}
+        </div>
+      ) : null}
+    </div>
   );
 }
