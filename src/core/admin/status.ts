@@ -5,9 +5,11 @@ import { listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import { changesCut, changesCutMessage } from '../reconcile/changes-cut';
+import { currentFailure, type FailingRecord } from '../deliver/failing';
 import { outboxStore } from '../deliver/outbox';
 import { recentOutcomes } from '../deliver/stats';
 import { keyPart } from '../keys';
+import { formatDuration } from '../metrics/render';
 import type { KeyValueStore } from '../ports';
 import { bitbucketAdvice } from './bitbucket-advice';
 import { loadCatalogOrStale, type Catalog } from './catalog';
@@ -29,7 +31,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const now = ctx.clock.now();
   const preferences = await settings.preferences();
   const budget = new RateBudget(ctx.store, ctx.clock, { limitPerHour: async () => preferences.requestsPerHour });
-  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot] = await Promise.all([
+  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot, failing] = await Promise.all([
     settings.connection(),
     settings.credentials(),
     // Bitbucket refusing the list (429, 5xx) must not take the whole status with it.
@@ -42,6 +44,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ctx.store.get('reconcile:last'),
     ctx.store.get<{ result?: { ok?: boolean } }>(CHECK_KEY),
     budget.snapshot(),
+    currentFailure(ctx.store, now),
   ]);
   const { catalog, error: listError } = listing;
   // Only what the admin forwards counts; a deleted repository is mentioned for a week, then let be.
@@ -74,6 +77,8 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   if (!connection?.activatedAt) reasons.push('PanDev is not connected yet: save the URL, the ingest token and the signing secret, check the connection, then activate.');
   else {
     if (connection.disabled) reasons.push(connection.disabled.reason);
+    // A pause already says why nothing is sent.
+    else if (failing) reasons.push(failingReason(failing, now));
     if (!credentials.token) reasons.push('No ingest token is saved: deliveries are paused until one is.');
     if (!credentials.signingSecret) reasons.push('No signing secret is saved: deliveries are paused until one is.');
     if (check?.result?.ok === false) reasons.push('The last connection check failed: see Connection.');
@@ -92,6 +97,11 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     deadLetters,
     backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now), preferences.backfillBuildStatuses)),
   };
+}
+
+/** PanDev down or failing: nothing else fails until the oldest deliveries run out of attempts. */
+function failingReason(failing: FailingRecord, now: number): string {
+  return `PanDev has not taken a delivery for ${formatDuration((now - failing.since) / 1000)}; the last attempt: ${failing.lastError}. The deliveries wait and are tried again with growing pauses; once their attempts run out (about 1 h 45 min after the first) they become dead letters. Check that PanDev is up and that its URL is reachable from Atlassian's cloud, then run Check connection under Connection: it sends PanDev a test delivery.`;
 }
 
 const info = (text: string): StatusNote => ({ severity: 'info', text });

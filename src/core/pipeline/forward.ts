@@ -1,4 +1,6 @@
 import type { Change } from '../change/change';
+import { noteDeliveryAnswers } from '../deliver/failing';
+import { errorMessage } from '../errors';
 import type { ForwardContext } from './context';
 import { processEntries, type ProcessOptions, type ProcessResult } from './deliver-entries';
 import type { ForwardMessage } from './queue';
@@ -11,12 +13,18 @@ import { stageChange } from './stage';
  */
 export async function forward(message: Extract<ForwardMessage, { change: unknown } | { ids: unknown }>, ctx: ForwardContext, retryIds?: string[], options: ProcessOptions = {}): Promise<ProcessResult & { staged?: number }> {
   try {
-    if (retryIds?.length) return await processEntries(retryIds, ctx, options);
-    if ('ids' in message) return await processEntries(message.ids, ctx, options);
+    if (retryIds?.length) return await noted(await processEntries(retryIds, ctx, options), ctx);
+    if ('ids' in message) return await noted(await processEntries(message.ids, ctx, options), ctx);
     const staged = await stageChange(message.change as Change, ctx);
-    const result = await processEntries(staged.entries, ctx, options);
+    const result = await noted(await processEntries(staged.entries, ctx, options), ctx);
     return { ...result, staged: staged.entries.length };
   } finally {
     await Promise.all([ctx.stats.flush(), ctx.budget.flush()]);
   }
+}
+
+/** For the status page (deliver/failing.ts); a note that cannot be written must not fail the deliveries. */
+async function noted(result: ProcessResult, ctx: ForwardContext): Promise<ProcessResult> {
+  await noteDeliveryAnswers(ctx.store, ctx.clock.now(), result.outcomes).catch((error: unknown) => ctx.log.warn({ error: errorMessage(error) }, 'could not note whether PanDev takes deliveries for the status page'));
+  return result;
 }
