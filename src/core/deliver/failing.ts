@@ -28,11 +28,21 @@ export const FAILING_ATTENTION_MS = 30 * 60_000;
  */
 const CURRENT_MS = 60 * 60_000;
 
+/**
+ * A delivery taken looks for a record to clear at most this often per store (function instance): the
+ * delivered path pays no storage call of its own. A record another instance writes meanwhile outlives
+ * PanDev's recovery by this long at most.
+ */
+const CLEAR_CHECK_MS = 60_000;
+const clearedAt = new WeakMap<KeyValueStore, number>();
+
 /** What a batch of deliveries said about PanDev: `taken` wins, since PanDev answering at all is what matters. */
 export async function noteDeliveryAnswers(store: KeyValueStore, now: number, outcomes: Record<string, EntryOutcome>): Promise<void> {
   const ids = Object.keys(outcomes);
   if (ids.some((id) => outcomes[id] === 'delivered')) {
+    if (now - (clearedAt.get(store) ?? -Infinity) < CLEAR_CHECK_MS) return;
     if ((await store.get(KEY)) !== undefined) await store.delete(KEY);
+    clearedAt.set(store, now);
     return;
   }
   const outbox = outboxStore(store);
@@ -43,6 +53,7 @@ export async function noteDeliveryAnswers(store: KeyValueStore, now: number, out
     if (!entry || entry.attempts < 1 || !entry.lastError) continue;
     const known = FailingRecord.safeParse(await store.get(KEY));
     await store.set(KEY, { since: known.success ? known.data.since : now, lastAt: now, lastError: entry.lastError } satisfies FailingRecord);
+    clearedAt.delete(store);
     return;
   }
 }
