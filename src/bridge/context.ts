@@ -25,6 +25,7 @@ const PANDEV_FIX_IT: DeliveryFixIt = {
   token: 'PANDEV_TOKEN or PANDEV_TOKEN_FILE (YAML: pandev.tokenFile)',
   secret: 'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE (YAML: pandev.signingSecretFile)',
   url: 'PANDEV_URL (YAML: pandev.url) and restart the bridge',
+  resume: 'the bridge uses another one (a file is read again before each batch; a variable needs a restart) and PanDev takes it, or `pandev-bitbucket check` passes',
 };
 
 export interface BridgeContext {

@@ -91,8 +91,8 @@ export interface ConnectionView {
   token: SecretView;
   signingSecret: SecretView;
   activatedAt?: number;
-  /** Set when PanDev answered 410: deliveries wait until a check passes again. */
-  disabled?: { at: number; reason: string };
+  /** Set when PanDev refused every delivery (410, a web page, the token or the signature): deliveries wait until a check passes again. */
+  disabled?: { at: number; reason: string; cause?: 'gone' | 'web-page' | 'token' | 'signature' };
   /** The last check, and whether it was made with the settings saved now (only then may it activate). */
   lastCheck?: CheckResult & { current: boolean };
 }

@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listDead } from '../../src/bridge/cli/dead-letters';
+import { settingsStore } from '../../src/core/config/settings';
 import { dcEnv, inProcessBridge, settledPass, type DcEnv } from './helpers';
 
-// A delivery PanDev refuses for good becomes a dead letter whose reason says what to fix. A bridge
-// operator has no settings page: the reason must name the variable to change, or it sends them
-// looking for "the app's settings" that do not exist.
+// A delivery PanDev refuses for good becomes a dead letter whose reason says what to fix; a refused
+// token or signature pauses every delivery, with a reason that says the same. A bridge operator has no
+// settings page: the reason must name the variable to change, or it sends them looking for "the app's
+// settings" that do not exist.
 
 let env: DcEnv;
 let redirecting: Server;
@@ -19,35 +21,37 @@ afterAll(async () => {
   await env.stop();
 });
 
-async function deadReasons(extra: Record<string, string>, db: string): Promise<string[]> {
+async function reasons(extra: Record<string, string>, db: string): Promise<{ dead: string[]; paused?: string }> {
   const running = await inProcessBridge(env.config({ ...extra, BRIDGE_DB: `${env.dir}/${db}.db` }));
   try {
     await settledPass(running);
-    return [...new Set((await listDead(running.bridge.store)).map((letter) => letter.reason))];
+    const paused = (await settingsStore(running.bridge.store, running.bridge.ctx.secrets).connection())?.disabled?.reason;
+    return { dead: [...new Set((await listDead(running.bridge.store)).map((letter) => letter.reason))], ...(paused ? { paused } : {}) };
   } finally {
     await running.stop();
   }
 }
 
-describe('the reason of a dead letter', () => {
+describe('the reason of a pause or a dead letter', () => {
   it('names PANDEV_TOKEN when PanDev refuses the token', async () => {
-    const reasons = await deadReasons({ PANDEV_TOKEN: 'a-revoked-token' }, 'token');
-    expect(reasons).toHaveLength(1);
-    expect(reasons[0]).toContain('PANDEV_TOKEN or PANDEV_TOKEN_FILE');
-    expect(reasons[0]).not.toContain("app's settings");
+    const { dead, paused } = await reasons({ PANDEV_TOKEN: 'a-revoked-token' }, 'token');
+    expect(dead).toEqual([]);
+    expect(paused).toContain('PANDEV_TOKEN or PANDEV_TOKEN_FILE');
+    expect(paused).toContain('`pandev-bitbucket check` passes');
+    expect(paused).not.toContain("app's settings");
   });
 
   it('names PANDEV_SIGNING_SECRET when PanDev refuses the signature', async () => {
-    const reasons = await deadReasons({ PANDEV_SIGNING_SECRET: 'not-the-shared-secret' }, 'secret');
-    expect(reasons).toHaveLength(1);
-    expect(reasons[0]).toContain('PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE');
-    expect(reasons[0]).not.toContain("app's settings");
+    const { dead, paused } = await reasons({ PANDEV_SIGNING_SECRET: 'not-the-shared-secret' }, 'secret');
+    expect(dead).toEqual([]);
+    expect(paused).toContain('PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE');
+    expect(paused).not.toContain("app's settings");
   });
 
   it('names PANDEV_URL when PanDev answers a redirect', async () => {
-    const reasons = await deadReasons({ PANDEV_URL: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` }, 'redirect');
-    expect(reasons).toHaveLength(1);
-    expect(reasons[0]).toContain('PANDEV_URL');
-    expect(reasons[0]).not.toContain("app's settings");
+    const { dead } = await reasons({ PANDEV_URL: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}` }, 'redirect');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toContain('PANDEV_URL');
+    expect(dead[0]).not.toContain("app's settings");
   });
 });

@@ -1,5 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sweepOutbox } from '../../src/core/pipeline/sweep';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
 import { dcEnv, inProcessBridge, PANDEV, projectRepositories, settledPass, type DcEnv } from './helpers';
 
@@ -78,7 +79,7 @@ describe('a rotated secret file', () => {
     beforeAll(async () => (sink = await startPanDevSink(rotated)));
     afterAll(() => sink.stop());
 
-    it('a token and signing secret replaced in their files are used from the next delivery on, not dead-lettered with 401', async () => {
+    it('a token and signing secret replaced in their files end the pause PanDev\'s 401 put on deliveries, without a restart, and nothing is a dead letter', async () => {
       const tokenFile = path.join(env.dir, 'pandev-token');
       const secretFile = path.join(env.dir, 'pandev-signing-secret');
       // PanDev issued new ones; the files still hold the old ones.
@@ -86,11 +87,13 @@ describe('a rotated secret file', () => {
       writeSecret(secretFile, PANDEV.secret);
       const lines: string[] = [];
       const config = env.config({ BITBUCKET_TOKEN: env.sim.credentials.admin.token, PANDEV_URL: sink.url, PANDEV_TOKEN: '', PANDEV_TOKEN_FILE: tokenFile, PANDEV_SIGNING_SECRET: '', PANDEV_SIGNING_SECRET_FILE: secretFile, BRIDGE_DB: `${env.dir}/pandev.db` });
-      const running = await inProcessBridge(config, lines);
+      // No grace: the sweep the running bridge makes every five minutes, made here at once.
+      const running = await inProcessBridge({ ...config, tuning: { ...config.tuning, sweepGraceSeconds: 0 } }, lines);
       try {
         await settledPass(running);
-        const deadBefore = running.bridge.store.count('dead:');
-        expect(deadBefore).toBeGreaterThan(0);
+        const kept = running.bridge.store.count('outbox:');
+        expect(kept).toBeGreaterThan(0);
+        expect(running.bridge.store.count('dead:')).toBe(0);
         expect(sink.deliveries()).toHaveLength(0);
 
         writeSecret(tokenFile, rotated.token);
@@ -98,12 +101,19 @@ describe('a rotated secret file', () => {
         const repo = projectRepositories(env.sim)[0]!;
         const tip = env.sim.actions.pushCommits({ repository: `${repo.projectKey}/${repo.slug}`, commits: 1 }).commits[0]!;
         for (let pass = 0; pass < 2 && !sink.deliveries().some((d) => (d.body as any).changes?.[0]?.toHash === tip); pass++) await settledPass(running);
-
         expect(sink.deliveries().some((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].toHash === tip)).toBe(true);
-        expect(running.bridge.store.count('dead:')).toBe(deadBefore);
+
+        // What the pause kept goes with the next sweep, once each.
+        await sweepOutbox(running.bridge.ctx, running.bridge.queue);
+        await running.bridge.queue.idle();
+        expect(running.bridge.store.count('outbox:')).toBe(0);
+        expect(running.bridge.store.count('dead:')).toBe(0);
+        expect(sink.deliveries().length).toBeGreaterThan(kept);
+        expect(sink.duplicates()).toBe(0);
         const messages = logged(lines).map((line) => line.msg);
         expect(messages).toContain('the PanDev ingest token changed in its file; using the new value from now on');
         expect(messages).toContain('the PanDev signing secret changed in its file; using the new value from now on');
+        expect(messages).toContain('deliveries resumed: PanDev took the token or signing secret saved since it refused the last');
         expect(lines.some((line) => [PANDEV.token, PANDEV.secret, rotated.token, rotated.secret].some((secret) => line.includes(secret)))).toBe(false);
       } finally {
         await running.stop();

@@ -95,8 +95,6 @@ describe('one delivery attempt', () => {
   it('treats other 4xx as permanent, with a fix-it reason', async () => {
     reply(400, {}, 'bad payload');
     expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'permanent', status: 400, reason: 'PanDev rejected the delivery (400): bad payload' });
-    reply(401);
-    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/wrong, expired or revoked/) });
     reply(404);
     expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/bare host/) });
   });
@@ -108,11 +106,21 @@ describe('one delivery attempt', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('tells a refused signature from a refused token', async () => {
+  it('pauses on a refused token or signature, which refuses every delivery alike, and says which setting to change', async () => {
+    const bridge = { token: 'PANDEV_TOKEN or PANDEV_TOKEN_FILE', secret: 'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE', url: 'PANDEV_URL', resume: '`pandev-bitbucket check` passes' };
+    reply(401);
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'disabled', cause: 'token', status: 401, reason: expect.stringMatching(/refused the ingest token \(401\): the token is wrong, expired or revoked; create a new one in PanDev and save it in the app's settings; deliveries are paused and kept in the outbox until Check connection passes in the settings/) });
     reply(401, {}, 'signature mismatch');
-    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/refused the signature .*signing secret/) });
-    reply(401, {}, 'unknown token');
-    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/refused the ingest token/) });
+    expect(await attemptDelivery(request({ fixIt: bridge }), fetch)).toMatchObject({ kind: 'disabled', cause: 'signature', reason: expect.stringMatching(/refused the signature \(401\): signature mismatch: the signing secret saved in PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE is not the one PanDev has.*until `pandev-bitbucket check` passes/) });
+    reply(403, {}, 'invalid signature');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'disabled', cause: 'signature', status: 403 });
+    reply(403, {}, 'token revoked');
+    expect(await attemptDelivery(request({ fixIt: bridge }), fetch)).toMatchObject({ kind: 'disabled', cause: 'token', reason: expect.stringMatching(/save it in PANDEV_TOKEN or PANDEV_TOKEN_FILE/) });
+  });
+
+  it('keeps a 403 that names neither the token nor the signature permanent: PanDev may refuse one payload and take the next', async () => {
+    reply(403, {}, 'repository not licensed');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', status: 403, reason: expect.stringMatching(/^PanDev refused this delivery \(403\): repository not licensed: .*replay/) });
   });
 
   it('says what to change when PanDev, or a proxy before it, refuses the body as too large', async () => {
@@ -125,7 +133,7 @@ describe('one delivery attempt', () => {
 
   it('pauses the destination on 410', async () => {
     reply(410);
-    expect((await attemptDelivery(request(), fetch)).kind).toBe('disabled');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'disabled', cause: 'gone' });
   });
 
   it('gives up on an attempt that gets no answer in time, as retryable', async () => {

@@ -16,11 +16,11 @@ describe('explainPing', () => {
   });
 
   it('explains a web page where the ingest API should answer', () => {
-    expect(explainPing({ kind: 'disabled', status: 200, reason: 'page' }, url, base, 10_000)).toMatchObject({ status: 'fail', title: "PanDev's URL answered 200 with a web page", detail: expect.stringMatching(/web app or a sign-in page/) });
+    expect(explainPing({ kind: 'disabled', cause: 'web-page', status: 200, reason: 'page' }, url, base, 10_000)).toMatchObject({ status: 'fail', title: "PanDev's URL answered 200 with a web page", detail: expect.stringMatching(/web app or a sign-in page/) });
   });
 
   it('explains 410 and redirects', () => {
-    expect(explainPing({ kind: 'disabled', status: 410, reason: 'gone' }, url, base, 10_000)).toMatchObject({ title: 'PanDev answered 410 Gone', detail: expect.stringMatching(/paused until a check passes/) });
+    expect(explainPing({ kind: 'disabled', cause: 'gone', status: 410, reason: 'gone' }, url, base, 10_000)).toMatchObject({ title: 'PanDev answered 410 Gone', detail: expect.stringMatching(/paused until a check passes/) });
     expect(explainPing({ kind: 'permanent', status: 301, reason: 'moved' }, url, base, 10_000)).toMatchObject({ title: 'PanDev answered a redirect (301)', detail: expect.stringMatching(/final https URL/) });
   });
 

@@ -10,8 +10,19 @@ export const Connection = z.object({
   /** PanDev's base URL; the app appends /v1/bitbucket/webhook/... */
   baseUrl: z.string().url(),
   activatedAt: z.number().optional(),
-  /** Set when PanDev answered 410: deliveries wait in the outbox until an admin checks again. */
-  disabled: z.object({ at: z.number(), reason: z.string() }).optional(),
+  /**
+   * Set when PanDev refused every delivery (410, a web page, a refused token or signature): deliveries
+   * wait in the outbox until a check passes. A pause kept before `cause` existed was a 410's or a page's.
+   */
+  disabled: z
+    .object({
+      at: z.number(),
+      reason: z.string(),
+      cause: z.enum(['gone', 'web-page', 'token', 'signature']).optional(),
+      /** Of a refused token or secret, its digest (pause.ts): other credentials saved since are tried. */
+      refused: z.string().optional(),
+    })
+    .optional(),
 });
 export type Connection = z.infer<typeof Connection>;
 

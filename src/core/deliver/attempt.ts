@@ -6,7 +6,8 @@ import { webPage } from './web-page';
 
 // One HTTP attempt at PanDev and what its answer means. Nothing here decides how many attempts there
 // are; it only classifies, per the delivery contract: 2xx delivered; network errors, timeouts, 408, 429
-// and 5xx worth retrying; 410 disables the destination; any other answer is permanent.
+// and 5xx worth retrying; 410, a web page, and a refused token or signature pause every delivery (the
+// destination's configuration is wrong, not this delivery); any other answer is permanent.
 
 export interface AttemptRequest {
   url: string;
@@ -29,15 +30,21 @@ export interface DeliveryFixIt {
   token: string;
   secret: string;
   url: string;
+  /** What ends a pause for a refused token or secret. */
+  resume: string;
 }
 
-const APP_SETTINGS: DeliveryFixIt = { token: "the app's settings", secret: "the app's settings", url: "the app's settings" };
+const APP_SETTINGS: DeliveryFixIt = { token: "the app's settings", secret: "the app's settings", url: "the app's settings", resume: 'Check connection passes in the settings' };
+
+/** What paused deliveries, which says what resumes them: a new URL, or a new token or secret. */
+export type PauseCause = 'gone' | 'web-page' | 'token' | 'signature';
 
 export type AttemptOutcome =
   | { kind: 'delivered'; status: number }
   | { kind: 'retry'; reason: string; status?: number; retryAfterSeconds?: number }
   | { kind: 'permanent'; reason: string; status: number }
-  | { kind: 'disabled'; reason: string; status: number };
+  | { kind: 'disabled'; cause: PauseCause; reason: string; status: number };
+
 
 export function deliveryHeaders(request: AttemptRequest): Record<string, string> {
   return {
@@ -70,14 +77,16 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
       // where nothing sent arrives: paused (kept) until the admin fixes the URL and checks again.
       const page = webPage(null, withoutSecrets(answer, request));
       if (page === undefined) return { kind: 'delivered', status };
-      return { kind: 'disabled', status, reason: `PanDev's URL answered ${status} with a web page${page ? ` ("${page}")` : ''}, not the ingest API: it probably points at PanDev's web app or a sign-in page, where nothing sent arrives; set the ingest API's base URL; deliveries are paused until an admin checks the connection again` };
+      return { kind: 'disabled', cause: 'web-page', status, reason: `PanDev's URL answered ${status} with a web page${page ? ` ("${page}")` : ''}, not the ingest API: it probably points at PanDev's web app or a sign-in page, where nothing sent arrives; set the ingest API's base URL; deliveries are paused until an admin checks the connection again` };
     }
     const said = text ? `: ${text}` : '';
     if (status === 408 || status === 429 || status >= 500) {
       const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
       return { kind: 'retry', status, reason: `PanDev answered ${status}${said}`, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
     }
-    if (status === 410) return { kind: 'disabled', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
+    if (status === 410) return { kind: 'disabled', cause: 'gone', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
+    const refused = credentialRefused(status, said, request.fixIt ?? APP_SETTINGS);
+    if (refused) return { kind: 'disabled', status, ...refused };
     return { kind: 'permanent', status, reason: permanentReason(status, said, Buffer.byteLength(request.body), request.fixIt ?? APP_SETTINGS) };
   } catch (error) {
     // An HTTP client may quote the header it refused, token and all.
@@ -96,9 +105,22 @@ export function withoutSecrets(answer: string, request: Pick<AttemptRequest, 'to
   return withoutValues(answer, [request.token, request.secret]);
 }
 
+/**
+ * A refused token or signature is the configuration's fault and refuses every delivery alike (a token
+ * rotated in PanDev before the new one was saved here): burying each would leave an admin replaying all
+ * that was sent meanwhile. A 401 always means the credentials; a 403 only when it names them, since
+ * PanDev may refuse one payload with a 403 and take the next.
+ */
+function credentialRefused(status: number, said: string, where: DeliveryFixIt): { cause: 'token' | 'signature'; reason: string } | undefined {
+  if (status !== 401 && status !== 403) return undefined;
+  const paused = `deliveries are paused and kept in the outbox until ${where.resume}`;
+  if (/signature/i.test(said)) return { cause: 'signature', reason: `PanDev refused the signature (${status})${said}: the signing secret saved in ${where.secret} is not the one PanDev has; paste PanDev's secret there (or generate one and paste it into PanDev); ${paused}` };
+  if (status === 401 || /token/i.test(said)) return { cause: 'token', reason: `PanDev refused the ingest token (${status})${said}: the token is wrong, expired or revoked; create a new one in PanDev and save it in ${where.token}; ${paused}` };
+  return undefined;
+}
+
 function permanentReason(status: number, said: string, bytes: number, where: DeliveryFixIt): string {
-  if ((status === 401 || status === 403) && /signature/i.test(said)) return `PanDev refused the signature (${status})${said}: the signing secret saved in ${where.secret} is not the one PanDev has; paste PanDev's secret there (or generate one and paste it into PanDev), then replay`;
-  if (status === 401 || status === 403) return `PanDev refused the ingest token (${status})${said}: the token is wrong, expired or revoked; create a new one in PanDev and save it in ${where.token}`;
+  if (status === 403) return `PanDev refused this delivery (403)${said}: it names neither the token nor the signature, so PanDev may take others; ask PanDev why, then replay`;
   if (status === 404) return `PanDev answered 404${said}: the PanDev URL probably has an extra path or trailing slash; use the bare host`;
   // Bodies stay within Bitbucket's own 256 KB webhook limit; a smaller limit is PanDev's or a proxy's (nginx's default is 1 MB).
   if (status === 413) return `PanDev refused a ${Math.max(1, Math.round(bytes / 1024))} KB body as too large (413)${said}: PanDev and any proxy before it must accept request bodies up to 256 KB, as Bitbucket's own webhooks can be; raise that limit, then replay`;

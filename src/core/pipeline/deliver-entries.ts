@@ -8,6 +8,7 @@ import { settingsStore, type Connection, type Tuning } from '../config/settings'
 import { recordDelivered, type CommentWork } from '../metrics/recorder';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from './context';
+import { credentialsDigest, pauseInForce } from './pause';
 import { activityKey, intentOf } from './stage';
 
 // Moves outbox entries forward: enrich once, then attempt delivery until PanDev takes it, it fails for
@@ -175,8 +176,8 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
     ctx.log.info({ id, eventKey: entry.eventKey, repository }, 'dropped: the repository is no longer selected');
     return { outcome: 'dropped', dropReason: 'repository-not-selected' };
   }
-  // Not connected, paused by a 410, or missing a secret: keep everything; the sweep resumes it.
-  if (!connection?.activatedAt || connection.disabled || !credentials.token || !credentials.signingSecret) {
+  // Not connected, paused by PanDev, or missing a secret: keep everything; the sweep resumes it.
+  if (!connection?.activatedAt || pauseInForce(connection, credentials) || !credentials.token || !credentials.signingSecret) {
     ctx.log.warn({ id, reason: pauseReason(connection, credentials) }, 'delivery paused');
     return { outcome: 'paused' };
   }
@@ -224,6 +225,7 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
       await outbox.remove(id);
       await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');
+      if (connection.disabled) await liftPause(env, connection);
       return { outcome: 'delivered', comments: await recordFacts(entry, body, ctx) };
     }
     case 'retry': {
@@ -238,12 +240,28 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
     case 'permanent':
       return bury(entry, env, outcome.reason, { ...keep(), attempts: attempt, lastStatus: outcome.status });
     case 'disabled': {
-      await settingsStore(ctx.store, ctx.secrets).saveConnection({ ...connection, disabled: { at: ctx.clock.now(), reason: outcome.reason } });
+      const refused = outcome.cause === 'token' || outcome.cause === 'signature' ? { refused: credentialsDigest(credentials) } : {};
+      const paused = { ...connection, disabled: { at: ctx.clock.now(), reason: outcome.reason, cause: outcome.cause, ...refused } };
+      await settingsStore(ctx.store, ctx.secrets).saveConnection(paused);
+      // The rest of this batch is kept unsent: PanDev would refuse each alike. Attempts of other batches
+      // already on their way come back refused too and are kept the same way; none is a dead letter.
+      env.connection = paused;
       await outbox.put({ ...entry, ...keep(), attempts: attempt, lastError: outcome.reason, lastStatus: outcome.status });
-      ctx.log.error({ ...log, reason: outcome.reason }, 'PanDev endpoint gone; deliveries paused');
+      ctx.log.error({ ...log, reason: outcome.reason }, 'PanDev refused every delivery; deliveries paused');
       return { outcome: 'paused' };
     }
   }
+}
+
+/**
+ * PanDev took credentials saved after it refused the last ones: the pause is over. Only a delivery made
+ * under a pause pays this write. What the pause kept is queued again by the next sweep.
+ */
+async function liftPause(env: Env, connection: Connection): Promise<void> {
+  const { disabled: _lifted, ...rest } = connection;
+  env.connection = rest;
+  await settingsStore(env.ctx.store, env.ctx.secrets).saveConnection(rest);
+  env.ctx.log.info({}, 'deliveries resumed: PanDev took the token or signing secret saved since it refused the last');
 }
 
 async function loadPending(id: string, outbox: OutboxStore): Promise<{ entry: OutboxEntry } | { outcome: EntryOutcome }> {

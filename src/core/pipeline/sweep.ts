@@ -1,6 +1,7 @@
 import { settingsStore } from '../config/settings';
 import { outboxStore } from '../deliver/outbox';
 import type { ForwardContext } from './context';
+import { pauseInForce } from './pause';
 import { idsMessages, type ForwardQueue } from './queue';
 
 // Forge does not promise that a retry or a queued event ever runs. Every five minutes the outbox is
@@ -13,7 +14,12 @@ const MAX_PER_SWEEP = 1000;
 export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Promise<{ requeued: number; scanned: number }> {
   const settings = settingsStore(ctx.store, ctx.secrets);
   const connection = await settings.connection();
-  if (!connection?.activatedAt || connection.disabled) return { requeued: 0, scanned: 0 };
+  if (!connection?.activatedAt) return { requeued: 0, scanned: 0 };
+  if (connection.disabled) {
+    // Only a pause for credentials replaced since can end here: what it kept is tried with the new ones.
+    if (connection.disabled.refused === undefined || pauseInForce(connection, await settings.credentials())) return { requeued: 0, scanned: 0 };
+    ctx.log.info({}, 'the token or signing secret PanDev refused was replaced: deliveries kept by the pause are tried again');
+  }
   const outbox = outboxStore(ctx.store);
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
   const late: string[] = [];

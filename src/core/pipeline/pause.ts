@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import type { Connection } from '../config/settings';
+
+// A pause for refused credentials ends when they change: a token saved after PanDev refused the old one
+// (the app's settings, or a mounted file the bridge reads again) is tried at once instead of waiting
+// for someone to think of a check. If PanDev refuses it too, the first delivery pauses again.
+
+interface Credentials {
+  token?: string;
+  signingSecret?: string;
+}
+
+/**
+ * Which token and secret were refused, kept with the pause. A short digest tells them apart without
+ * being either (the bridge writes no secret to its database): 64 bits of a token cannot be turned back.
+ */
+export function credentialsDigest(credentials: Credentials): string {
+  return createHash('sha256').update(JSON.stringify([credentials.token ?? '', credentials.signingSecret ?? ''])).digest('hex').slice(0, 16);
+}
+
+/** The pause that holds deliveries back now; none when it was for credentials replaced since. */
+export function pauseInForce(connection: Connection | undefined, credentials: Credentials): Connection['disabled'] {
+  const pause = connection?.disabled;
+  if (pause?.refused !== undefined && pause.refused !== credentialsDigest(credentials)) return undefined;
+  return pause;
+}
