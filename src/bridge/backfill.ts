@@ -1,4 +1,4 @@
-import { settingsStore } from '../core/config/settings';
+import { settingsStore, type Connection } from '../core/config/settings';
 import type { BridgeConfig } from './config/schema';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { beginReread, rereadEnded } from './poll/reread';
@@ -16,8 +16,8 @@ export interface BackfillResult {
   /** Still in the outbox (waiting on a retry, or not begun because of a stop) when the command ended. */
   pending: number;
   dead: number;
-  /** Why PanDev paused deliveries (its 410): what is pending then waits for a check, not a retry. */
-  paused?: string;
+  /** Why PanDev paused deliveries (a 410, a refused token…): what is pending then waits for the fix, not a retry. */
+  paused?: NonNullable<Connection['disabled']>;
   /** Stopped by `signal` (SIGTERM, Ctrl-C) before it was done: the next backfill or bridge resumes it. */
   stopped?: true;
 }
@@ -55,7 +55,7 @@ export async function runBackfill(config: BridgeConfig, options: { days?: number
   // as an attempt) only as it closes.
   const after = openSqliteStore(config.bridge.db);
   try {
-    const paused = (await settingsStore(after, running.bridge.ctx.secrets).connection())?.disabled?.reason;
+    const paused = (await settingsStore(after, running.bridge.ctx.secrets).connection())?.disabled;
     return {
       pass,
       delivered: after.count('delivered:') - before.delivered,

@@ -15,6 +15,7 @@ import type { SqliteStore } from '../state/sqlite-store';
 import { outboxLine, RetryingDeliveries, retryingDeliveries, retryingMessage } from './status-outbox';
 import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 import { printable } from './printable';
+import { resumeAdvice } from '../state/connection';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
 // What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
@@ -100,10 +101,10 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
 
   const names = new Map(repositories.map((repo) => [repo.id, repo.name]));
   const attention: StatusReport['attention'] = [];
-  // A 410 (or PanDev's web page at its URL) stops every delivery, not one: the bridge polls on and
-  // the outbox only grows, so this comes first.
+  // A 410, PanDev's web page at its URL, or a refused token or secret stops every delivery, not one:
+  // the bridge polls on and the outbox only grows, so this comes first.
   if (connection?.disabled) {
-    attention.push({ kind: 'deliveries-paused', repository: null, repositoryId: null, at: iso(connection.disabled.at), message: `deliveries to PanDev are paused, ${outbox} waiting in the outbox: ${connection.disabled.reason}. Set PANDEV_URL to PanDev's ingest URL and restart the bridge, or run \`pandev-bitbucket check\`: a check that passes resumes them` });
+    attention.push({ kind: 'deliveries-paused', repository: null, repositoryId: null, at: iso(connection.disabled.at), message: `deliveries to PanDev are paused, ${outbox} waiting in the outbox: ${connection.disabled.reason}. ${resumeAdvice(connection.disabled)}` });
   }
   // PanDev down or failing: the poll goes on, the outbox grows, and nothing else fails until the
   // oldest run out of attempts and turn into dead letters. A pause already says why nothing is sent.

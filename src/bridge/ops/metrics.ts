@@ -36,7 +36,7 @@ export function bridgeMetrics(depth: { outbox(): number; dead(): number; paused?
   new Gauge({ name: 'pandev_bridge_dead_letters', help: 'Deliveries that failed for good and wait for a replay', registers: [registry], collect() { this.set(depth.dead()); } });
   // A 410 from PanDev (or its web page at PANDEV_URL) stops every delivery until a check: the outbox
   // only grows, so an alert needs this, not the depth alone.
-  new Gauge({ name: 'pandev_bridge_deliveries_paused', help: '1 while PanDev has paused deliveries (a 410, or a web page at PANDEV_URL) until `pandev-bitbucket check` passes', registers: [registry], async collect() { this.set((await depth.paused?.()) ? 1 : 0); } });
+  new Gauge({ name: 'pandev_bridge_deliveries_paused', help: '1 while PanDev has paused deliveries (a 410, a web page at PANDEV_URL, a refused token or signing secret) until `pandev-bitbucket check` passes or, for a refused one, PanDev takes another', registers: [registry], async collect() { this.set((await depth.paused?.()) ? 1 : 0); } });
   for (const outcome of ['delivered', 'retried', 'dead', 'dropped']) metrics.deliveries.inc({ outcome }, 0);
   return metrics;
 }

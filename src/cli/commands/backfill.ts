@@ -3,6 +3,7 @@ import { runBackfill } from '../../bridge/backfill';
 import type { BridgeConfig } from '../../bridge/config/schema';
 import { ACCESS_TOKEN_SCOPES, API_TOKEN_SCOPES } from '../../bridge/poll/failure-reason';
 import { printable } from '../../bridge/cli/printable';
+import { resumeAdvice } from '../../bridge/state/connection';
 import { plural } from '../../core/words';
 import { action, configFrom, EXIT, stopSignals, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 
@@ -49,7 +50,7 @@ export function registerBackfill(program: Command): void {
         // The pass stopped at the first refusal: the rest were not read, and running it again changes nothing until the token does.
         if (pass.refusal) console.log(`Bitbucket refused the token: ${pass.refused ? `${plural(pass.refused, 'repository was', 'repositories were')} not read` : 'no repository was read'}. ${newToken(config)}, write it to the file BITBUCKET_TOKEN_FILE names (or set BITBUCKET_TOKEN), run \`pandev-bitbucket check\`, then this backfill again: it resumes where it stopped`);
         // Said after a stop too: running it again, all a stop asks for, sends nothing while paused.
-        if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${printable(result.paused)}. Set PANDEV_URL to PanDev's ingest URL, or run \`pandev-bitbucket check\` once PanDev answers: a check that passes resumes them`);
+        if (result.paused) console.log(`deliveries are paused, ${result.pending} waiting: ${printable(result.paused.reason)}. ${resumeAdvice(result.paused)}`);
         else if (result.pending && !result.stopped) console.log(`${result.pending} deliveries are still waiting to be retried; the bridge (or the next backfill) sends them`);
         if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
         // A failure wins over a stop: exit 3 tells a script that running it again is all it takes, and

@@ -22,8 +22,8 @@ export function registerCheck(program: Command): void {
         const findings = config.bitbucket.edition === 'cloud' ? await checkCloud(config, http) : await checkDatacenter(config, http);
         findings.push(await checkPanDev(config));
         const ok = findings.every((f) => f.ok);
-        // A 410 paused deliveries until someone checks again: this is that check.
-        if (ok && (await clearPause(config))) findings.push({ ok: true, title: 'deliveries paused by an earlier 410 from PanDev are resumed' });
+        // PanDev's 410, web page or refused token paused deliveries until someone checks again: this is that check.
+        if (ok && (await clearPause(config))) findings.push({ ok: true, title: 'deliveries PanDev paused earlier are resumed: a running bridge sends them within ten minutes (its outbox sweep), or as it starts' });
         console.log(describeFindings(findings));
         return ok ? EXIT.ok : EXIT.failed;
       } finally {
