@@ -14,10 +14,10 @@ export function explainPing(outcome: AttemptOutcome, url: string, baseUrl: strin
       return item('pass', `PanDev answered ${outcome.status}`, `PanDev at ${origin} accepted the ingest token and the signature of a test delivery.`);
     case 'disabled':
       if (outcome.cause === 'signature') {
-        return item('fail', `PanDev refused the signature (${outcome.status})`, 'The signing secret saved here is not the one PanDev has. Paste PanDev\'s secret under Signing secret, or generate one here and paste it into PanDev, then check again: deliveries stay paused until a check passes.');
+        return item('fail', `PanDev refused the signature (${outcome.status})`, 'The signing secret saved here is not the one PanDev has. Paste PanDev\'s secret under Signing secret, or generate one here and paste it into PanDev, then check again.');
       }
       if (outcome.cause === 'token') {
-        return item('fail', `PanDev refused the ingest token (${outcome.status})`, 'The token is wrong, expired or revoked. Create a new ingest token in PanDev, paste it under Ingest token, save and check again: deliveries stay paused until a check passes.');
+        return item('fail', `PanDev refused the ingest token (${outcome.status})`, 'The token is wrong, expired or revoked. Create a new ingest token in PanDev, paste it under Ingest token, save and check again.');
       }
       if (outcome.cause === 'web-page') return item('fail', `PanDev's URL answered ${outcome.status} with a web page`, `${url} answers a web page, not PanDev's ingest API: the PanDev URL probably points at PanDev's web app or a sign-in page. Use the API's base URL PanDev gives for this integration; deliveries stay paused until a check passes.`);
       return item('fail', 'PanDev answered 410 Gone', `The ingest endpoint ${url} was removed. Check the URL with PanDev; deliveries stay paused until a check passes.`);

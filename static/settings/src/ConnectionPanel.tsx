@@ -92,7 +92,8 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       setBaseUrl(data.baseUrl ?? '');
       setToken('');
       setSecret('');
-      setNotice('Saved. Check the connection to make sure PanDev takes deliveries.');
+      // Paused, a check is what resumes deliveries: the save alone does not say PanDev takes the new values.
+      setNotice(data.disabled ? 'Saved. Check the connection now: the paused deliveries resume once it passes.' : 'Saved. Check the connection to make sure PanDev takes deliveries.');
     });
   const generate = () => run('generate', () => api.generateSecret({ replaceActive: !!view?.activatedAt }), (data) => {
     setView(data.connection);
@@ -121,8 +122,10 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
       <div style={styles.row}>
         {view.activatedAt ? <Lozenge appearance="success">Active</Lozenge> : <Lozenge>Not activated</Lozenge>}
         {view.activatedAt && <span style={styles.subtle}>since {new Date(view.activatedAt).toLocaleString()}</span>}
-        {view.disabled && <Lozenge appearance="removed">Paused: PanDev answered 410</Lozenge>}
+        {view.disabled && <Lozenge appearance="removed">Deliveries paused</Lozenge>}
       </div>
+      {/* Why, in the words that say what to change: a 410, a web page, a refused token or signing secret. */}
+      {view.disabled && <p style={styles.help} data-testid="pause-reason">{view.disabled.reason}.</p>}
       <form onSubmit={submit} noValidate style={styles.stack}>
         <Field id="baseUrl" label="PanDev URL" value={baseUrl} onChange={setBaseUrl} type="url" placeholder="https://pandev.example.com" error={fieldError(problem, 'baseUrl')}
           help="The bare address of your PanDev, without a path: the app posts to /v1/bitbucket/webhook/… under it." />

@@ -37,8 +37,8 @@ export function ReplaceSecret({ onReplace, onCancel }: { onReplace: () => void; 
     <div ref={question} tabIndex={-1} role="group" aria-label="Replace the signing secret in use?" aria-describedby="replace-secret-text">
       <SectionMessage appearance="warning" title="Replace the signing secret in use?" headingLevel="h3">
         <p id="replace-secret-text" data-testid="replace-secret">
-          Deliveries are signed with the new secret at once. Until PanDev has it too, PanDev refuses them: they are
-          retried, then become dead letters to replay. Paste the new secret into PanDev straight away.
+          Deliveries are signed with the new secret at once. Until PanDev has it too, PanDev refuses them and they
+          pause, kept here. Paste the new secret into PanDev straight away, then check the connection to resume them.
         </p>
         <div style={{ ...styles.row, marginTop: 8 }}>
           <Button appearance="warning" onClick={onReplace}>Replace the secret</Button>
