@@ -27,7 +27,7 @@ export async function runBackfill(config: BridgeConfig, options: { days?: number
   // Its log on stderr, at the configured level: stdout is the summary an operator pipes or mails, and a
   // long first import's progress (info) is still there for whoever watches it.
   const log = options.log ?? bridgeLogger({ level: config.bridge.logLevel, stderr: true });
-  const running = await startBridge({ ...config, bridge: { ...config.bridge, backfillDays: days } }, { manual: true, log });
+  const running = await startBridge({ ...config, bridge: { ...config.bridge, backfillDays: days } }, { manual: true, log, command: 'backfill' });
   const { signal } = options;
   // Halting, not stopping: the pass and the wait below end early, and the state file stays open until
   // the finally closes it, so nothing here writes to a closed file.

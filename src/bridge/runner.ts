@@ -87,10 +87,13 @@ export interface StartOptions {
    * them too would send every waiting retry at once, twice.
    */
   resume?: boolean;
+  /** What the log's first and last lines name: `backfill` runs this too, and is not the bridge. */
+  command?: 'bridge' | 'backfill';
 }
 
 export async function startBridge(config: BridgeConfig, options: StartOptions = {}): Promise<RunningBridge & { runPass(): Promise<PassSummary> }> {
   const log = options.log ?? bridgeLogger({ level: config.bridge.logLevel });
+  const command = options.command ?? 'bridge';
   let setup: EditionSetup | undefined;
   // Before the state is opened: openBridge already writes to it.
   const hold = options.resume === false ? undefined : holdState(config.bridge.db);
@@ -159,7 +162,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   if (edition.webhook && webhookSecret && !webhookListen && !isLoopback(listen.host)) {
     log.warn({ listen: ops.url }, `BRIDGE_LISTEN (YAML: bridge.listen) ${listen.host} takes the webhooks and serves /metrics (every PROJECT/slug polled) and /healthz to whoever reaches it as well: set BRIDGE_WEBHOOK_LISTEN=0.0.0.0:9465, open only that port to Data Center, and keep BRIDGE_LISTEN on 127.0.0.1`);
   }
-  log.info({ edition: edition.name, listen: ops.url, ...(ops.webhookUrl !== ops.url ? { webhookListen: ops.webhookUrl } : {}), resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, 'bridge started');
+  log.info({ edition: edition.name, listen: ops.url, ...(ops.webhookUrl !== ops.url ? { webhookListen: ops.webhookUrl } : {}), resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, `${command} started`);
 
   async function runPass(): Promise<PassSummary> {
     running = true;
@@ -323,6 +326,6 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     await bridge.close();
     setup?.close();
     hold?.release();
-    log.info({}, 'bridge stopped');
+    log.info({}, command === 'bridge' ? 'bridge stopped' : `${command} ended`);
   }
 }

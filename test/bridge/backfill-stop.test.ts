@@ -84,3 +84,34 @@ describe('SIGTERM, then Ctrl-C, to `pandev-bitbucket backfill` in the middle of 
     }
   }, 120_000);
 });
+
+describe('`pandev-bitbucket backfill` stopped after it skipped a pull request and staged deliveries', () => {
+  let env: DcEnv;
+  // The simulator's corrupt pull request answers 500: the backfill skips it and reads the rest.
+  beforeAll(async () => (env = await dcEnv({ seed: 'backfill-stop-counts', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 6 })));
+  afterAll(() => env.stop());
+
+  it('names itself in its log, and its summary and pass line count what it skipped and staged before the stop', async () => {
+    // The branch listing answers only after two minutes: the stop comes after the pull requests were read, in the same repository.
+    env.sim.faults.add({ path: '/branches$', latencyMs: 120_000 });
+    const run = runCli(['backfill', '--config', env.yaml()], { ...env.env, BRIDGE_LOG_LEVEL: 'info' });
+    await run.waitFor(/pull request skipped/, 60_000);
+    run.kill('SIGTERM');
+    expect(await run.exited()).toBe(3);
+
+    const output = run.output();
+    const logged = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; staged?: number; skipped?: number });
+    expect(logged[0]!.msg).toBe('backfill started');
+    expect(output).not.toContain('bridge started');
+    const said = /(\d+) delivered, (\d+) deliver(?:y|ies) waiting in the outbox, (\d+) pull requests? skipped/.exec(output);
+    expect(said).not.toBeNull();
+    const skipped = env.sim.corrupt ? 1 : 0;
+    expect(skipped).toBe(1);
+    expect(Number(said![3])).toBe(skipped);
+    const pass = logged.find((line) => line.msg === 'poll pass stopped');
+    expect(pass).toMatchObject({ skipped });
+    // A fresh state file: everything delivered or waiting is what this pass staged.
+    expect(pass!.staged).toBe(Number(said![1]) + Number(said![2]));
+    expect(pass!.staged).toBeGreaterThan(0);
+  }, 120_000);
+});

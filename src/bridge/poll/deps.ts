@@ -24,12 +24,15 @@ export interface PollDeps {
   instance: string;
   backfillDays: number;
   log: Logger;
+  /** Told of every delivery staged as it is: a repository pass a stop cuts short still says what it put in the outbox. */
+  onStaged?(count: number): void;
 }
 
-export async function stageAndQueue(items: Prebuilt[], deps: Pick<PollDeps, 'ctx' | 'queue'>): Promise<number> {
+export async function stageAndQueue(items: Prebuilt[], deps: Pick<PollDeps, 'ctx' | 'queue' | 'onStaged'>): Promise<number> {
   if (!items.length) return 0;
   const staged = await stagePrebuilt(items, deps.ctx);
   const ids = staged.entries.map((entry) => entry.id);
+  deps.onStaged?.(ids.length);
   for (let i = 0; i < ids.length; i += QUEUE_BATCH) await deps.queue.push([{ ids: ids.slice(i, i + QUEUE_BATCH) }]);
   // Backpressure: a backfill reads on only as fast as PanDev takes what it found.
   await deps.queue.room?.();

@@ -51,7 +51,10 @@ export interface RepositoryPassResult {
 
 type Feed = 'pulls' | 'branches' | 'tags';
 
-export async function pollRepository(repository: Repository, deps: PollDeps): Promise<RepositoryPassResult> {
+export async function pollRepository(repository: Repository, passDeps: PollDeps): Promise<RepositoryPassResult> {
+  // Counted as staged, not from the feeds' results: a stop between two feeds must not report 0.
+  let stagedSoFar = 0;
+  const deps: PollDeps = { ...passDeps, onStaged: (count) => void (stagedSoFar += count) };
   const repo = String(repository.id);
   const name = `${repository.project.key}/${repository.slug}`;
   const now = deps.ctx.clock.now();
@@ -62,8 +65,8 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
   // With the tags, the branch list is read in full once (now, or when next read): see refs.ts.
   const fullBranches = cursor.fullBranchesDue || tagsDue;
   let branchesRead = false;
+  let pulls: PullRequestPass | undefined;
   try {
-    let pulls: PullRequestPass | undefined;
     const refs: RefPass = { staged: 0, moved: [], changed: false, listed: {} };
     const read = async (feed: Feed) => {
       if (feed === 'pulls') pulls = await pollPullRequests(repository, cursor, deps);
@@ -111,8 +114,9 @@ export async function pollRepository(repository: Repository, deps: PollDeps): Pr
     const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
     return { repository: name, ok: true, staged, skipped, ...(first ? { firstPass: true } : {}) };
   } catch (error) {
-    // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on.
-    if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: 0, skipped: [] };
+    // Stopping: what was staged is in the outbox, and the cursor stays, so the next start reads on. The
+    // pull requests a finished pull-request read set aside are on record (and logged) as skipped.
+    if (error instanceof StoppingError) return { repository: name, ok: false, stopped: true, staged: stagedSoFar, skipped: pulls?.failed ?? [] };
     const reason = datacenterFailureReason(error, { name, selector: name });
     // Not this repository's failure: its cursor stays as the last good pass left it, and the runner says
     // once, for the instance, what to do.
