@@ -119,3 +119,11 @@ export const Change = z.discriminatedUnion('kind', [
 export type Change = z.infer<typeof Change>;
 export type ChangeKind = Change['kind'];
 export type ChangeOf<K extends ChangeKind> = Extract<Change, { kind: K }>;
+
+/**
+ * A log line's repository: its stable id, and its name when the source gave one (Data Center
+ * `PROJECT/slug`), so an operator who searches the log for the name finds its deliveries.
+ */
+export function repositoryLogFields(change: Change): { repository: string; repositoryName?: string } {
+  return { repository: change.repository.uuid, ...(change.repository.slug ? { repositoryName: change.repository.slug } : {}) };
+}

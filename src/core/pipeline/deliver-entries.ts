@@ -1,4 +1,5 @@
 import type { DropReason } from '../../contract/status';
+import { repositoryLogFields } from '../change/change';
 import { endpointFor, ingestPaths } from '../change/event-keys';
 import { BitbucketError, errorMessage } from '../errors';
 import { attemptDelivery } from '../deliver/attempt';
@@ -218,7 +219,7 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
     },
     ctx.send,
   );
-  const log = { id, eventKey: entry.eventKey, attempt, repository: entry.change.repository.uuid };
+  const log = { id, eventKey: entry.eventKey, attempt, ...repositoryLogFields(entry.change) };
   switch (outcome.kind) {
     case 'delivered': {
       await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt });
@@ -360,7 +361,7 @@ async function bury(entry: OutboxEntry, env: Env, reason: string, update: Partia
   }
   await outbox.putDead({ entry: { ...entry, ...update, lastError: reason }, reason, deadAt: ctx.clock.now() });
   await outbox.remove(entry.id);
-  ctx.log.error({ id: entry.id, eventKey: entry.eventKey, repository: entry.change.repository.uuid, reason }, 'dead letter');
+  ctx.log.error({ id: entry.id, eventKey: entry.eventKey, ...repositoryLogFields(entry.change), reason }, 'dead letter');
   return { outcome: 'dead' };
 }
 
