@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { OutboxEntry, prefixes } from '../../core/deliver/outbox';
+import { prefixes } from '../../core/deliver/outbox';
 import { formatDuration } from '../../core/metrics/render';
-import type { KeyValueStore } from '../../core/ports';
+import type { SqliteStore } from '../state/sqlite-store';
 
 // Deliveries PanDev answered with a failure (unreachable, 5xx, 429, a timeout) that wait for a retry.
 // The outbox's depth alone says neither that PanDev is failing nor why, and with the default retries
@@ -23,26 +23,25 @@ export type RetryingDeliveries = z.infer<typeof RetryingDeliveries>;
 /** Past a PanDev restart or deploy, short of the first dead letters (about 1 h 45 min with the default retries). */
 export const FAILING_ATTENTION_MS = 30 * 60_000;
 
-export async function retryingDeliveries(store: KeyValueStore): Promise<RetryingDeliveries> {
-  let deliveries = 0;
-  let since = Infinity;
-  let worst: OutboxEntry | undefined;
-  let cursor: string | undefined;
-  do {
-    const page = await store.list<unknown>(prefixes.outbox, { cursor, limit: 500 });
-    for (const { value } of page.entries) {
-      const entry = OutboxEntry.safeParse(value);
-      // Attempts count PanDev's answers only: an entry waiting on Bitbucket (its enrichment, Cloud's
-      // hourly budget) has a lastError too, and waiting on Bitbucket is the plan, not PanDev failing.
-      if (!entry.success || entry.data.attempts < 1 || !entry.data.lastError) continue;
-      deliveries += 1;
-      since = Math.min(since, entry.data.createdAt);
-      if (!worst || entry.data.attempts > worst.attempts) worst = entry.data;
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  if (!worst) return null;
-  return { deliveries, since: new Date(since).toISOString(), attempts: worst.attempts, lastError: worst.lastError! };
+// Attempts count PanDev's answers only: an entry waiting on Bitbucket (its enrichment, Cloud's hourly
+// budget) has a lastError too, and waiting on Bitbucket is the plan, not PanDev failing. The most tried
+// entry is the first of them in key order, as a scan of the outbox would find it.
+const FAILED = `SELECT * FROM (
+  WITH failed AS MATERIALIZED (
+    SELECT key, json_extract(value, '$.attempts') AS attempts, json_extract(value, '$.createdAt') AS createdAt, json_extract(value, '$.lastError') AS lastError
+    FROM rows WHERE json_extract(value, '$.attempts') >= 1 AND COALESCE(json_extract(value, '$.lastError'), '') <> ''
+  )
+  SELECT COUNT(*) AS deliveries, MIN(createdAt) AS since, MAX(attempts) AS attempts, (SELECT lastError FROM failed ORDER BY attempts DESC, key LIMIT 1) AS lastError FROM failed
+)`;
+
+/**
+ * Counted in SQLite: over 100,000 failed entries it took about a second on a busy two-core machine,
+ * where parsing each entry in JavaScript took about 20 s (measured by hand, see the commit).
+ */
+export function retryingDeliveries(store: SqliteStore): RetryingDeliveries {
+  const found = store.summarize<{ deliveries: number; since: number | null; attempts: number | null; lastError: string | null }>(prefixes.outbox, FAILED);
+  if (!found?.deliveries || found.since === null || found.attempts === null || found.lastError === null) return null;
+  return { deliveries: found.deliveries, since: new Date(found.since).toISOString(), attempts: found.attempts, lastError: found.lastError };
 }
 
 /** The attention item once PanDev has failed deliveries for longer than a restart takes; undefined before. */

@@ -108,7 +108,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   }
   // PanDev down or failing: the poll goes on, the outbox grows, and nothing else fails until the
   // oldest run out of attempts and turn into dead letters. A pause already says why nothing is sent.
-  const retrying = await retryingDeliveries(store);
+  const retrying = retryingDeliveries(store);
   const failing = connection?.disabled ? undefined : retryingMessage(retrying, now);
   if (failing) attention.push({ kind: 'deliveries-failing', repository: null, repositoryId: null, at: retrying!.since, message: failing });
   // One expired PAT stops every pass at its first request; no repository's cursor says so.
