@@ -137,6 +137,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     host: config.bridge.listen.host,
     port: config.bridge.listen.port,
     webhookListen: config.bridge.webhookListen,
+    allowedHosts: config.bridge.allowedHosts,
     registry: bridge.metrics.registry,
     log,
     track,

@@ -95,6 +95,8 @@ Configuration (environment variables override the YAML file; tokens are never co
   BRIDGE_LISTEN            host:port of /healthz, /metrics and /webhooks/bitbucket (default 127.0.0.1:9464)
   BRIDGE_WEBHOOK_LISTEN    host:port of /webhooks/bitbucket alone, e.g. 0.0.0.0:9465; BRIDGE_LISTEN then
                            serves /healthz and /metrics only and can stay on 127.0.0.1 (default: unset)
+  BRIDGE_ALLOWED_HOSTS     host names /healthz and /metrics answer besides addresses and localhost, e.g. a
+                           DNS name Prometheus scrapes; other Host headers get 421 (DNS rebinding) (default: none)
   BRIDGE_SHARD             i/n: this bridge polls the i-th of n shares of the repositories (default 0/1)
   BRIDGE_WEBHOOK_SECRET[_FILE]  secret of the Data Center webhook (webhooks are refused without it)
   BRIDGE_WEBHOOK_BACKLOG   webhooks saved and not yet handled before more get 503 (default 10000)

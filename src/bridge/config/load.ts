@@ -26,7 +26,7 @@ const YamlFile = z.strictObject({
     caFile: any, timeoutSeconds: any, requestsPerSecond: any, requestsPerHour: any, burst: any, concurrency: any, instanceId: any, allowHttp: any,
   }),
   pandev: Section({ url: any, tokenFile: any, signingSecretFile: any, caFile: any, allowHttp: any }),
-  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, webhookListen: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
+  bridge: Section({ db: any, pollSeconds: any, backfillDays: any, listen: any, webhookListen: any, allowedHosts: any, shard: any, webhookSecretFile: any, webhookBacklog: any, logLevel: any }),
   tuning: Section(Object.fromEntries(Object.keys(Tuning.shape).map((key) => [key, any]))),
 });
 
@@ -125,6 +125,7 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list' | 'flag']
   ['BRIDGE_BACKFILL_DAYS', 'bridge', 'backfillDays', 'number'],
   ['BRIDGE_LISTEN', 'bridge', 'listen', 'text'],
   ['BRIDGE_WEBHOOK_LISTEN', 'bridge', 'webhookListen', 'text'],
+  ['BRIDGE_ALLOWED_HOSTS', 'bridge', 'allowedHosts', 'list'],
   ['BRIDGE_SHARD', 'bridge', 'shard', 'text'],
   ['BRIDGE_LOG_LEVEL', 'bridge', 'logLevel', 'text'],
   ['BRIDGE_WEBHOOK_BACKLOG', 'bridge', 'webhookBacklog', 'number'],
@@ -171,7 +172,8 @@ function readSecretFile(file: string, where: string, into: Record<string, unknow
 
 /** A setting's path as an operator finds it: the variable and the YAML key. */
 function whereIs(path: string): string {
-  const source = sources[path];
+  // A list's item (bridge.allowedHosts.0) is named by its list's setting.
+  const source = sources[path] ?? sources[path.replace(/(\.\d+)+$/, '')];
   return source ? (source.env ? `${source.env} (YAML: ${source.yaml})` : source.yaml) : path || 'configuration';
 }
 

@@ -113,6 +113,8 @@ export const BridgeConfig = z
       listen: Listen.default({ host: '127.0.0.1', port: 9464 }),
       /** Data Center's webhooks on a listener of their own, so that BRIDGE_LISTEN (/metrics) need not face it. */
       webhookListen: Listen.optional(),
+      /** Host names a listener on loopback answers besides loopback's own (ops/host-check.ts). */
+      allowedHosts: z.array(z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/, 'must list host names or addresses as a browser sends them, without scheme or port, e.g. metrics.example.internal')).default([]),
       shard: ShardSpec.default({ index: 0, count: 1 }),
       /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
       webhookSecret: Text.optional(),
@@ -193,6 +195,7 @@ export const sources: Record<string, { env?: string; yaml: string }> = {
   'bridge.backfillDays': { env: 'BRIDGE_BACKFILL_DAYS', yaml: 'bridge.backfillDays' },
   'bridge.listen': { env: 'BRIDGE_LISTEN', yaml: 'bridge.listen' },
   'bridge.webhookListen': { env: 'BRIDGE_WEBHOOK_LISTEN', yaml: 'bridge.webhookListen' },
+  'bridge.allowedHosts': { env: 'BRIDGE_ALLOWED_HOSTS', yaml: 'bridge.allowedHosts' },
   'bridge.shard': { env: 'BRIDGE_SHARD', yaml: 'bridge.shard' },
   'bridge.webhookSecret': { env: 'BRIDGE_WEBHOOK_SECRET or BRIDGE_WEBHOOK_SECRET_FILE', yaml: 'bridge.webhookSecretFile' },
   'bridge.logLevel': { env: 'BRIDGE_LOG_LEVEL', yaml: 'bridge.logLevel' },

@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/ports';
 import type { WebhookResult } from '../editions/edition';
 import type { WebhookAnswer } from '../webhooks/activity';
+import { ALLOWED_HOSTS, hostCheck } from './host-check';
 
 // The bridge's listening ports. BRIDGE_LISTEN: GET /healthz for the orchestrator, GET /metrics for
 // Prometheus, and POST /webhooks/bitbucket for Data Center's webhooks. With BRIDGE_WEBHOOK_LISTEN the
@@ -41,6 +42,8 @@ export interface OpsServerOptions extends HostPort {
   webhookAnswered?: (answer: WebhookAnswer) => void;
   track(work: Promise<unknown>): void;
   log: Logger;
+  /** Host names /metrics and /healthz answer besides addresses, localhost and the listening host (BRIDGE_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
 }
 
 export interface OpsServer {
@@ -77,10 +80,23 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   // shows as no webhooks, a wrong secret as 401s, where the log alone needs reading.
   const answered = new Counter({ name: 'pandev_bridge_webhooks_total', help: 'Webhook requests answered, by HTTP status (202 taken, 200 ignored, 4xx/5xx refused)', labelNames: ['status'], registers: [options.registry] });
   const handling = new Set<Promise<void>>();
-  const serve = (routes: Routes): Server =>
-    createServer(routes === 'ops' ? {} : WEBHOOK_TIMEOUTS, (req, res) => {
+  const refusedHosts = new Set<string>();
+  const serve = (routes: Routes, at: HostPort): Server => {
+    const checkHost = hostCheck(at.host, options.allowedHosts ?? []);
+    return createServer(routes === 'ops' ? {} : WEBHOOK_TIMEOUTS, (req, res) => {
       const isWebhook = routes !== 'ops' && new URL(req.url ?? '/', 'http://bridge').pathname === '/webhooks/bitbucket';
       if (isWebhook) res.once('finish', () => answered.inc({ status: String(res.statusCode) }));
+      const wrongHost = isWebhook ? undefined : checkHost(req.headers.host);
+      if (wrongHost) {
+        // Once per name: a page that keeps trying must not flood the log, and a proxy's name is said once.
+        if (refusedHosts.size < 100 && !refusedHosts.has(req.headers.host!)) {
+          refusedHosts.add(req.headers.host!);
+          options.log.warn({ host: req.headers.host!.slice(0, 100), path: req.url?.slice(0, 100) }, `request refused: its Host is not this bridge's; set ${ALLOWED_HOSTS.env} if it is a name you use`);
+        }
+        res.writeHead(421, { 'Content-Type': 'application/json', Connection: 'close' });
+        res.end(JSON.stringify({ error: wrongHost }), () => req.destroy());
+        return;
+      }
       const work = handle(req, res, options, receiving, routes).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         options.log.error({ error: message, path: req.url }, 'ops request failed');
@@ -91,10 +107,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       handling.add(work);
       void work.finally(() => handling.delete(work));
     });
+  };
   const { webhookListen } = options;
-  const main = await listen(serve(webhookListen ? 'ops' : 'both'), options, LISTEN);
+  const main = await listen(serve(webhookListen ? 'ops' : 'both', options), options, LISTEN);
   // Both or neither: a start that fails on the second port leaves the first free for the next try.
-  const hooks = webhookListen ? await listen(serve('webhooks'), webhookListen, WEBHOOK_LISTEN).catch(async (error: unknown) => {
+  const hooks = webhookListen ? await listen(serve('webhooks', webhookListen), webhookListen, WEBHOOK_LISTEN).catch(async (error: unknown) => {
     await closeServer(main);
     throw error;
   }) : undefined;
