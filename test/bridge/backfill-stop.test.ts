@@ -71,13 +71,13 @@ describe('SIGTERM, then Ctrl-C, to `pandev-bitbucket backfill` in the middle of 
     env.sink.respondNext(410, 1, 'Gone');
     try {
       const run = runCli(['backfill', '--config', env.yaml()], cliEnv);
-      await run.waitFor(/PanDev endpoint gone; deliveries paused/, 60_000);
+      await run.waitFor(/PanDev refused every delivery; deliveries paused/, 60_000);
       run.kill('SIGTERM');
       const code = await run.exited();
       const output = run.output();
       expect(output).toMatch(/stopped by SIGTERM before the backfill was done/);
       expect(output).toMatch(/deliveries are paused, \d+ waiting: .*410/);
-      expect(output).toContain('run `pandev-bitbucket check` once PanDev answers');
+      expect(output).toContain('Set PANDEV_URL to PanDev\'s ingest URL and restart the bridge, or run `pandev-bitbucket check`: a check that passes resumes them');
       expect(code).toBe(1);
     } finally {
       env.sim.faults.remove(fault);
