@@ -1,8 +1,7 @@
 import type { Page } from 'playwright-core';
-import { secretKeys } from '../../src/core/config/settings';
-import { hostStores } from '../../src/sandbox/host-store';
 import { connectApp } from '../../src/sandbox/sandbox';
 import { data, settingsCaller } from '../e2e/settings-helpers';
+import { refuseDeliveries } from '../e2e/helpers';
 import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // A dead letter names its repository as Repositories does, from the list the page keeps: a Forge
@@ -21,8 +20,8 @@ beforeAll(async () => {
   await sb.settle();
   // The admin has had the page open before, so its copy of the repository list is kept.
   data(await call('repositories/list', {}));
-  // PanDev revoked the token: the next deliveries are refused for good and become dead letters.
-  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  // PanDev refuses the next deliveries for good: they become dead letters.
+  refuseDeliveries(sb);
   sb.simulator.actions.openPullRequest({ repository: named!.slug });
   sb.simulator.actions.openPullRequest({ repository: other!.slug });
   await sb.settle();

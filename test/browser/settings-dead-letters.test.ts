@@ -1,8 +1,7 @@
 import type { Page } from 'playwright-core';
-import { secretKeys } from '../../src/core/config/settings';
 import { connectApp } from '../../src/sandbox/sandbox';
-import { hostStores } from '../../src/sandbox/host-store';
 import { data, settingsCaller } from '../e2e/settings-helpers';
+import { refuseDeliveries, acceptDeliveries } from '../e2e/helpers';
 import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // More dead letters than one storage query returns: the page shows 20, Show more brings the rest, and
@@ -17,8 +16,8 @@ beforeAll(async () => {
   env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 0 } });
   const { sb } = env;
   await connectApp(sb.host, sb.pandev);
-  // PanDev revoked the token: every delivery is refused for good and becomes a dead letter.
-  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  // PanDev refuses every delivery for good: each becomes a dead letter.
+  refuseDeliveries(sb);
   const repositories = [...sb.simulator.model.repositories.values()];
   for (let i = 0; i < 15; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
   await sb.settle();
@@ -62,7 +61,7 @@ it('replayed while PanDev still refuses, counts each burial for the day and each
 
 it('replays them all once the cause is fixed, and says how many', async () => {
   const { sb } = env;
-  await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
+  acceptDeliveries(sb);
   await tab.getByRole('button', { name: 'Replay all' }).click();
   await tab.getByTestId('replay-progress').filter({ hasText: `Replayed: ${dead} deliveries sent again.` }).waitFor();
   await tab.getByText('No dead letters', { exact: false }).waitFor();

@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
-import { secretKeys } from '../../src/core/config/settings';
 import { connectApp } from '../../src/sandbox/sandbox';
-import { hostStores } from '../../src/sandbox/host-store';
 import { data, settingsCaller } from '../e2e/settings-helpers';
 import { eventWords } from '../../static/settings/src/words';
+import { refuseDeliveries, acceptDeliveries } from '../e2e/helpers';
 import { browserSandbox, type BrowserSandbox } from './helpers';
 
 // Replaying one dead letter says what became of it (sent again, or gone already because someone else
@@ -17,10 +16,10 @@ beforeAll(async () => {
   const { sb } = env;
   await connectApp(sb.host, sb.pandev);
   // PanDev refuses the token for good: each pull request opened becomes a dead letter.
-  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  refuseDeliveries(sb);
   for (const repository of sb.simulator.model.repositories.values()) sb.simulator.actions.openPullRequest({ repository: repository.slug });
   await sb.settle();
-  await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
+  acceptDeliveries(sb);
   tab = await env.open();
 });
 afterAll(() => env.stop());

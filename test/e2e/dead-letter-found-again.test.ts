@@ -1,6 +1,4 @@
-import { secretKeys } from '../../src/core/config/settings';
-import { hostStores } from '../../src/sandbox/host-store';
-import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './helpers';
+import { acceptDeliveries, reconcileNow, reconcilePasses, refuseDeliveries, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // A delivery PanDev refused for good is a dead letter until an admin replays it. The reconciliation
@@ -14,10 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
-const useToken = (token: string) => hostStores(sb.host).secrets.set(secretKeys.token, token);
 
 it('leaves a dead letter found again by the reconciliation alone: not sent again, not buried again', async () => {
-  await useToken('revoked-token-0000');
+  refuseDeliveries(sb);
   const repositories = [...sb.simulator.model.repositories.values()];
   for (let i = 0; i < 6; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
   await sb.settle();
@@ -41,7 +38,7 @@ it('leaves a dead letter found again by the reconciliation alone: not sent again
 it('gives a ref move made again its own id when the first one is a dead letter', async () => {
   const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
   const a = sb.simulator.actions;
-  await useToken('revoked-token-0000');
+  refuseDeliveries(sb);
   const target = a.pushCommits({ repository, commits: 1 }).commits[0]!;
   await sb.settle();
   a.createTag({ repository, name: 'v1', target });
@@ -49,7 +46,7 @@ it('gives a ref move made again its own id when the first one is a dead letter',
   const tagLetters = (await sb.outbox().listDead(undefined, 1000)).entries.filter(({ value }) => value.entry.change.kind === 'push' && value.entry.change.ref.name === 'v1');
   expect(tagLetters).toHaveLength(1);
 
-  await useToken(sb.pandev.token);
+  acceptDeliveries(sb);
   a.deleteTag({ repository, name: 'v1' });
   await sb.settle();
   a.createTag({ repository, name: 'v1', target });

@@ -87,3 +87,16 @@ export function shortLimitSandbox(seed: string, repositories: number, maxPlatfor
     simulator: { seed, repositories, rateLimitPerHour: 0 },
   });
 }
+
+/**
+ * PanDev refusing every delivery for good (a 400 each, this delivery's own fault): how a test makes
+ * dead letters. A refused token would pause deliveries instead (test/e2e/token-refused.test.ts).
+ */
+export function refuseDeliveries(sb: Pick<TestSandbox, 'sink'>): void {
+  sb.sink.respondNext(400, 1_000_000, 'this payload is refused');
+}
+
+/** PanDev taking deliveries again, the cause of the dead letters fixed. */
+export function acceptDeliveries(sb: Pick<TestSandbox, 'sink'>): void {
+  sb.sink.respondNormally();
+}

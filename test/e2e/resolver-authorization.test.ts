@@ -1,5 +1,5 @@
 import { secretKeys } from '../../src/core/config/settings';
-import { testSandbox, type TestSandbox } from './helpers';
+import { acceptDeliveries, refuseDeliveries, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // The resolvers as an attacker reaches them: Custom UI's invoke() can be called from the browser's
@@ -10,12 +10,11 @@ let sb: TestSandbox;
 let deadLetterId: string;
 beforeAll(async () => {
   sb = await testSandbox({ scheduledTriggers: false });
-  // A dead letter to aim replays at: PanDev refuses a revoked token, permanently.
-  const real = sb.pandev.token;
-  await sb.host.kvs.setSecret(secretKeys.token, 'revoked-token-0000');
+  // A dead letter to aim replays at: PanDev refuses the delivery, permanently.
+  refuseDeliveries(sb);
   sb.simulator.actions.openPullRequest({ repository: repositories()[0]!.slug });
   await sb.settle();
-  await sb.host.kvs.setSecret(secretKeys.token, real);
+  acceptDeliveries(sb);
   deadLetterId = (await sb.outbox().listDead(undefined, 1)).entries[0]!.value.entry.id;
 }, 60_000);
 afterAll(() => sb.stop());

@@ -1,6 +1,6 @@
-import { secretKeys, settingsStore } from '../../src/core/config/settings';
+import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
-import { testSandbox, type TestSandbox } from './helpers';
+import { refuseDeliveries, acceptDeliveries, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Dead letters by the dozen: Forge's storage answers 20 per query, so the list follows its cursor, the
@@ -10,8 +10,8 @@ let sb: TestSandbox;
 let dead = 0;
 beforeAll(async () => {
   sb = await testSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 0 } });
-  // PanDev revoked the token: every delivery is refused for good and becomes a dead letter.
-  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  // PanDev refuses every delivery for good: each becomes a dead letter.
+  refuseDeliveries(sb);
   const repositories = [...sb.simulator.model.repositories.values()];
   for (let i = 0; i < 45; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
   await sb.settle();
@@ -38,7 +38,7 @@ it('counts them in the status past the first page', async () => {
 });
 
 it('replays all of them, a bounded number per call, once the cause is fixed', async () => {
-  await hostStores(sb.host).secrets.set(secretKeys.token, sb.pandev.token);
+  acceptDeliveries(sb);
   expect(await call('deadLetters/replayAll', { before: -1 })).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'before' } });
   // The first call names the moment by the server's clock; the next ones pass it back.
   let before: number | undefined;
@@ -60,7 +60,7 @@ it('replays all of them, a bounded number per call, once the cause is fixed', as
 });
 
 it('leaves a letter that died after the admin asked: a cause not fixed does not replay in a loop', async () => {
-  await hostStores(sb.host).secrets.set(secretKeys.token, 'revoked-token-0000');
+  refuseDeliveries(sb);
   sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });
   await sb.settle();
   const letters = (await sb.outbox().listDead(undefined, 1000)).entries;
@@ -72,13 +72,13 @@ it('leaves a letter that died after the admin asked: a cause not fixed does not 
 
 it('replays with a few queue events, not one per letter, and a push the queue refuses leaves the rest to the sweep', async () => {
   const { store, secrets } = hostStores(sb.host);
-  await secrets.set(secretKeys.token, 'revoked-token-0000');
+  refuseDeliveries(sb);
   const repositories = [...sb.simulator.model.repositories.values()];
   for (let i = 0; i < 30; i++) sb.simulator.actions.openPullRequest({ repository: repositories[i % repositories.length]!.slug });
   await sb.settle();
   const letters = (await sb.outbox().listDead(undefined, 1000)).entries.length;
   expect(letters).toBeGreaterThanOrEqual(30);
-  await secrets.set(secretKeys.token, sb.pandev.token);
+  acceptDeliveries(sb);
   const delivered = sb.sink.deliveries().length;
 
   // Forge allows an installation 500 events a minute: a thousand letters replayed one event each ran
@@ -109,12 +109,12 @@ it('replays with a few queue events, not one per letter, and a push the queue re
 
 it('replays one letter when the queue refuses its push: the sweep sends it, the admin is not told it failed', async () => {
   const { store, secrets } = hostStores(sb.host);
-  await secrets.set(secretKeys.token, 'revoked-token-0000');
+  refuseDeliveries(sb);
   sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });
   await sb.settle();
   const [letter] = (await sb.outbox().listDead(undefined, 1000)).entries;
   expect(letter).toBeDefined();
-  await secrets.set(secretKeys.token, sb.pandev.token);
+  acceptDeliveries(sb);
 
   sb.host.refusePushes('rate-limit', (body) => 'ids' in body, 1);
   expect(data(await call('deadLetters/replay', { id: letter!.value.entry.id }))).toEqual({ outcome: 'queued' });

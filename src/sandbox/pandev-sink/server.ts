@@ -64,6 +64,7 @@ export async function startPanDevSink(options: SinkOptions): Promise<PanDevSink>
     stats: () => state.stats(),
     setFaults: (plan) => state.setFaults(plan),
     respondNext: (status, times, body) => state.respondNext(status, times, body),
+    respondNormally: () => state.clearScripted(),
     waitFor: (count, timeoutMs = 10_000) => state.waitFor(count, timeoutMs),
     clear: () => state.clear(),
     async stop() {

@@ -104,6 +104,10 @@ export class SinkState {
     this.scripted = { status: parsed.status, remaining: parsed.times ?? 1, body: parsed.body ?? '' };
   }
 
+  clearScripted(): void {
+    this.scripted = null;
+  }
+
   /** The scripted answer for this request, if one is pending. */
   takeScripted(): { status: number; body: string } | undefined {
     if (!this.scripted) return undefined;

@@ -73,6 +73,8 @@ export interface PanDevSink {
   setFaults(plan: FaultPlan | null): void;
   /** Answer the next `times` ingest requests with `status` (and `body`) without storing them. */
   respondNext(status: number, times?: number, body?: string): void;
+  /** Drops what respondNext scripted and is still pending: requests are answered as PanDev would again. */
+  respondNormally(): void;
   /** Resolves when at least `count` deliveries are held; rejects after `timeoutMs` (default 10 s). */
   waitFor(count: number, timeoutMs?: number): Promise<Delivery[]>;
   /** Forgets deliveries, counters and rejections (fault plans stay). */
