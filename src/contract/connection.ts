@@ -84,6 +84,8 @@ export interface CheckResult {
   /** Repositories the app can read. */
   repositories?: number;
   items: CheckItem[];
+  /** This check lifted a pause: what it kept in the outbox and started sending at once, in words for the admin. */
+  resumed?: { queued: number; message: string };
 }
 
 export interface ConnectionView {

@@ -3,15 +3,16 @@ import { data, settingsCaller } from './settings-helpers';
 
 // A token rotated in PanDev before the new one is saved here: PanDev refuses every delivery with 401.
 // That is the configuration's fault, not the deliveries': they pause and stay in the outbox (none is a
-// dead letter to find and replay), and the page's Check connection, once the new token is saved, resumes them.
+// dead letter to find and replay), and the page's Check connection, once the new token is saved, sends them
+// at once: the admin who fixed the token sees them arrive, not after the next outbox sweep.
 
 let sb: TestSandbox;
-// The test runs the tick itself: with no grace, a tick of the host's timer would queue again what is on its way.
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 400, sweepGraceSeconds: 0 } })));
+// No scheduled trigger runs: the five-minute tick's sweep is not what delivers the kept ones.
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 400 } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 
-it('pauses on a refused token with what to change, keeps every delivery, and delivers each exactly once after the new token is saved and checked', async () => {
+it('pauses on a refused token with what to change, keeps every delivery, and the check that passes with the new token delivers each exactly once, with no outbox sweep', async () => {
   const { simulator: sim, sink, host } = sb;
   expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0000' })).toMatchObject({ ok: true });
   const slugs = [...sim.model.repositories.values()].map((r) => r.slug);
@@ -29,9 +30,12 @@ it('pauses on a refused token with what to change, keeps every delivery, and del
   expect(data(await call('status/get'))).toMatchObject({ state: 'needs-attention', reasons: expect.arrayContaining([paused!.reason]) });
 
   expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
-  expect(data(await call('connection/check')).ok).toBe(true);
-  expect(data(await call('connection/get')).disabled).toBeUndefined();
-  await host.runScheduled('five-minute-tick');
+  const check = data(await call('connection/check'));
+  expect(check.ok).toBe(true);
+  expect(check.resumed).toEqual({ queued: kept.length, message: `Deliveries resumed: ${kept.length} kept deliveries are being sent now.` });
+  const view = data(await call('connection/get'));
+  expect(view.disabled).toBeUndefined();
+  expect(view.lastCheck?.resumed?.queued).toBe(kept.length);
   await sb.settle();
 
   const created = sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created');

@@ -3,10 +3,14 @@ import { z } from 'zod';
 import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, GenerateSecretInput, SecretView } from '../../contract/connection';
 import type { BackfillRecord } from '../backfill/state';
 import { secretKeys, settingsStore } from '../config/settings';
+import { errorMessage } from '../errors';
+import { queueKept } from '../pipeline/sweep';
+import type { ForwardQueue } from '../pipeline/queue';
 import { loadCatalog } from './catalog';
 import { checkConnection, readCheckedSettings, type CheckDependencies } from './check';
 import type { AdminContext } from './context';
 import { AdminActionError } from './errors';
+import { plural } from '../words';
 import { isSelectedIn, requestBackfills, selectionState } from './selection';
 
 // Connection: save the PanDev URL and secrets, check them, activate. Secrets go in and never come
@@ -19,6 +23,8 @@ const StoredCheck = z.object({ fingerprint: z.string(), result: z.custom<CheckRe
 
 /** Four characters tell two saved secrets apart; of a short one they would be half of it, so none then. */
 const HINTED_FROM = 16;
+/** Time the resolver keeps after queueing the kept deliveries, to record the check and answer. */
+const RESUME_MARGIN_MS = 3_000;
 
 function secretView(value: string | undefined): SecretView {
   if (!value) return { set: false };
@@ -83,21 +89,39 @@ export async function generateSigningSecret(ctx: AdminContext, input: z.output<t
   return { secret, connection: await getConnection(ctx) };
 }
 
-/** Runs the check and keeps its result; a pass also lifts a pause PanDev's 410 caused. */
-export async function checkAndRecord(ctx: AdminContext, deps: CheckDependencies): Promise<CheckResult> {
+/**
+ * Runs the check and keeps its result; a pass also lifts a pause PanDev put on deliveries, and queues
+ * what the pause kept (`queue`) so it goes now, not at the next outbox sweep minutes later.
+ */
+export async function checkAndRecord(ctx: AdminContext, deps: CheckDependencies, queue?: ForwardQueue): Promise<CheckResult> {
   // The result is recorded against the values the check used, not those saved when it finishes: a save
   // made while a check runs (seconds, against a slow Bitbucket or PanDev) must leave it stale.
   const checked = await readCheckedSettings(ctx);
   const result = await checkConnection(ctx, checked, deps);
   const checkedPrint = fingerprint(checked.connection?.baseUrl, checked.credentials.token, checked.credentials.signingSecret);
-  await ctx.store.set(CHECK_KEY, { fingerprint: checkedPrint, result });
   const { settings, connection, print } = await current(ctx);
+  let recorded = result;
   if (result.ok && connection?.disabled && print === checkedPrint) {
     const { disabled: _lifted, ...rest } = connection;
     await settings.saveConnection(rest);
     ctx.log.info({}, 'deliveries resumed after a passing check');
+    if (queue) recorded = { ...result, resumed: await resumeKept(ctx, queue) };
   }
-  return result;
+  await ctx.store.set(CHECK_KEY, { fingerprint: checkedPrint, result: recorded });
+  return recorded;
+}
+
+/** Queues what the pause kept; a queue that refuses leaves it to the sweep, and the check still passed. */
+async function resumeKept(ctx: AdminContext, queue: ForwardQueue): Promise<NonNullable<CheckResult['resumed']>> {
+  const later = 'the outbox sweep sends them within about ten minutes';
+  try {
+    const { queued, more } = await queueKept(ctx, queue, ctx.deadline === undefined ? undefined : ctx.deadline - RESUME_MARGIN_MS);
+    if (!queued) return { queued, message: more ? `Deliveries resumed: ${later}.` : 'Deliveries resumed: none was waiting in the outbox.' };
+    return { queued, message: `Deliveries resumed: ${plural(queued, 'kept delivery is', 'kept deliveries are')} being sent now${more ? `; ${later.replace('them', 'the rest')}` : ''}.` };
+  } catch (error) {
+    ctx.log.warn({ error: errorMessage(error) }, 'could not queue the deliveries the pause kept; the outbox sweep sends them');
+    return { queued: 0, message: `Deliveries resumed: ${later}.` };
+  }
 }
 
 export async function activate(ctx: AdminContext): Promise<{ output: ActivateOutput; requested: BackfillRecord[] }> {

@@ -5,6 +5,7 @@ import { getPreferences, savePreferences, setPrCommentOverride } from '../../cor
 import { listRepositories } from '../../core/admin/repositories';
 import { applySelection } from '../../core/admin/selection';
 import { getStatus } from '../../core/admin/status';
+import { forgeForwardQueue } from '../adapters/queue';
 import { forgeAdminContext as ctx } from './admin-context';
 import { userRepositoryCount } from './as-user';
 import { guarded, type ResolverRequest } from './define';
@@ -17,7 +18,8 @@ export const settingsPageResolvers: Record<string, (request: ResolverRequest) =>
   'connection/get': guarded('connection/get', EmptyInput, (_, workspace) => getConnection(ctx(workspace))),
   'connection/save': guarded('connection/save', ConnectionSaveInput, (input, workspace) => saveConnection(ctx(workspace), input)),
   'connection/generateSecret': guarded('connection/generateSecret', GenerateSecretInput, (input, workspace) => generateSigningSecret(ctx(workspace), input)),
-  'connection/check': guarded('connection/check', EmptyInput, (_, workspace) => checkAndRecord(ctx(workspace), { userRepositoryCount: () => userRepositoryCount(workspace) })),
+  // A check that lifts a pause queues what it kept (ids only: the consumer delivers them, not this call's 25 s).
+  'connection/check': guarded('connection/check', EmptyInput, (_, workspace) => checkAndRecord(ctx(workspace), { userRepositoryCount: () => userRepositoryCount(workspace) }, forgeForwardQueue())),
   'connection/activate': guarded('connection/activate', EmptyInput, async (_, workspace) => {
     const { output, requested } = await activate(ctx(workspace));
     await startBackfillJobs(workspace, requested);

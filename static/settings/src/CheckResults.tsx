@@ -20,6 +20,7 @@ export function CheckResults({ result, current, active }: { result: CheckResult;
         {result.ok ? (active ? 'Passed' : 'Ready to activate') : 'Fix what failed, then check again'}
         {current ? '' : ' (the settings changed since; check again)'}.
       </div>
+      {result.resumed && <div data-testid="check-resumed">{result.resumed.message}</div>}
       {result.items.map((item: CheckItem) => (
         <SectionMessage key={item.key} appearance={appearance[item.status]} title={item.title} headingLevel="h3">
           <p>{item.detail}</p>
