@@ -1,4 +1,4 @@
-import { sweepOutbox } from '../core/pipeline/sweep';
+import { queueKept, sweepOutbox } from '../core/pipeline/sweep';
 import { errorMessage } from '../core/errors';
 import type { Clock } from '../core/ports';
 import { isLoopback, type BridgeConfig } from './config/schema';
@@ -11,6 +11,7 @@ import { startOpsServer, type OpsServer } from './ops/server';
 import { trackBackfill } from './poll/backfill-progress';
 import { recordListing } from './poll/listing';
 import { recordTokenRefusal, TokenRefusedError } from './poll/token-refusal';
+import { RESUME_LOOK_SECONDS, RESUME_REQUEST_KEY } from './state/connection';
 import { holdState } from './state/owner';
 import { webhookRecorder } from './webhooks/activity';
 import { keyedLock } from './util/keyed-lock';
@@ -126,6 +127,8 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   /** The repositories the last-poll gauge has a series for. */
   let gauged = new Set<string>();
   let lastSweep = Date.now();
+  /** A look for a resume request `check` left is under way (they run on a timer, and must not overlap). */
+  let looking = false;
   const startedAt = Date.now();
   const waiters: Array<(summary: PassSummary) => void> = [];
 
@@ -155,7 +158,11 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     hold?.release();
     throw error;
   });
+  // A request `check` left while no bridge ran is answered by resuming the whole outbox just below.
+  if (options.resume !== false) await bridge.store.delete(RESUME_REQUEST_KEY);
   const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
+  const resumeLook = options.resume === false ? undefined : setInterval(() => track(resumeIfAsked()), RESUME_LOOK_SECONDS * 1000);
+  resumeLook?.unref();
   if (options.resume !== false && edition.resume) track(edition.resume());
   // Webhooks need the port to face Data Center, and /metrics names every repository polled: said at
   // each start, since the one-port default is what an operator opening "the bridge's port" gets.
@@ -278,6 +285,23 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     bridge.store.purgeExpired();
   }
 
+  /** Sends what a pause kept once `check`, beside this bridge, lifted the pause and asked for it. */
+  async function resumeIfAsked(): Promise<void> {
+    if (looking || stopping) return;
+    looking = true;
+    try {
+      if ((await bridge.store.get(RESUME_REQUEST_KEY)) === undefined) return;
+      await bridge.store.delete(RESUME_REQUEST_KEY);
+      const { queued, more } = await queueKept(bridge.ctx, bridge.queue);
+      log.info({ queued, more }, `the connection check lifted the pause: ${queued} kept deliveries are being sent now${more ? ', the rest with the next outbox sweep' : ''}`);
+    } catch (error) {
+      // The outbox keeps them; the next sweep sends them.
+      log.warn({ reason: errorMessage(error) }, 'could not send the deliveries the pause kept now; the next outbox sweep sends them');
+    } finally {
+      looking = false;
+    }
+  }
+
   let closing: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   // Cleared on stop: a pending timer keeps the process alive until the next pass was due, past any stop timeout.
@@ -313,6 +337,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     // stop), and the deliveries not begun stay in the outbox. bridge.close() awaits this.
     void bridge.queue.close();
     clearTimeout(nextPassTimer);
+    clearInterval(resumeLook);
     wake?.();
   }
 

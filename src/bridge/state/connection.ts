@@ -1,20 +1,33 @@
 import { existsSync } from 'node:fs';
 import { settingsStore, type Connection } from '../../core/config/settings';
+import { prefixes } from '../../core/deliver/outbox';
 import type { BridgeConfig } from '../config/schema';
 import { configSecrets } from '../context';
 import { openSqliteStore } from './sqlite-store';
 
-/** Lifts the pause PanDev's answers put on deliveries (410, a web page, a refused token or secret); answers whether there was one. */
-export async function clearPause(config: BridgeConfig): Promise<boolean> {
-  if (!existsSync(config.bridge.db)) return false;
+/**
+ * Left by `check` when it lifted a pause, for the bridge running beside it: that one looks for it every
+ * few seconds (runner.ts) and sends what the pause kept then, instead of at its next outbox sweep.
+ */
+export const RESUME_REQUEST_KEY = 'bridge:resume-requested';
+/** How often: one read of the state file, so the kept deliveries go out seconds after the check. */
+export const RESUME_LOOK_SECONDS = 2;
+
+/**
+ * Lifts the pause PanDev's answers put on deliveries (410, a web page, a refused token or secret), and
+ * asks a running bridge to send what it kept; answers with the deliveries kept, or undefined for no pause.
+ */
+export async function clearPause(config: BridgeConfig): Promise<{ kept: number } | undefined> {
+  if (!existsSync(config.bridge.db)) return undefined;
   const store = openSqliteStore(config.bridge.db);
   try {
     const settings = settingsStore(store, configSecrets(config));
     const connection = await settings.connection();
-    if (!connection?.disabled) return false;
+    if (!connection?.disabled) return undefined;
     const { disabled: _disabled, ...rest } = connection;
     await settings.saveConnection(rest);
-    return true;
+    await store.set(RESUME_REQUEST_KEY, { at: Date.now() });
+    return { kept: store.count(prefixes.outbox) };
   } finally {
     store.close();
   }

@@ -3,8 +3,9 @@ import { checkCloud, checkDatacenter } from '../../bridge/check/bitbucket';
 import { describeFindings } from '../../bridge/check/pandev';
 import { checkPanDev } from '../../bridge/check/pandev';
 import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
-import { clearPause } from '../../bridge/state/connection';
+import { clearPause, RESUME_LOOK_SECONDS } from '../../bridge/state/connection';
 import { bitbucketHttp } from '../../bridge/http/setup';
+import { plural } from '../../core/words';
 
 // `pandev-bitbucket check`: can the bridge read Bitbucket and deliver to PanDev? Prints what it found,
 // with what to do about each problem, and exits non-zero when anything is wrong.
@@ -23,7 +24,8 @@ export function registerCheck(program: Command): void {
         findings.push(await checkPanDev(config));
         const ok = findings.every((f) => f.ok);
         // PanDev's 410, web page or refused token paused deliveries until someone checks again: this is that check.
-        if (ok && (await clearPause(config))) findings.push({ ok: true, title: 'deliveries PanDev paused earlier are resumed: a running bridge sends them within ten minutes (its outbox sweep), or as it starts' });
+        const lifted = ok ? await clearPause(config) : undefined;
+        if (lifted) findings.push({ ok: true, title: `deliveries PanDev paused earlier are resumed: ${plural(lifted.kept, 'kept delivery', 'kept deliveries')} in the outbox; a running bridge starts sending them within ${RESUME_LOOK_SECONDS} seconds, a stopped one as it starts` });
         console.log(describeFindings(findings));
         return ok ? EXIT.ok : EXIT.failed;
       } finally {
