@@ -5,6 +5,8 @@ import { listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import { changesCut, changesCutMessage } from '../reconcile/changes-cut';
+import { failingRepositories } from '../reconcile/failing';
+import { reconcileFailingNote } from './reconcile-failing-note';
 import { currentFailure, type FailingRecord } from '../deliver/failing';
 import { outboxStore } from '../deliver/outbox';
 import { recentOutcomes } from '../deliver/stats';
@@ -70,6 +72,9 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   // Nothing is lost, but the requests it costs every pass would otherwise go unexplained.
   const cut = await changesCut(ctx.store);
   if (cut) notes.push(warning(changesCutMessage(cut)));
+  // A pass not refreshed for three periods (or an hour) is history: the repository was deselected, or its passes wait.
+  const reconcileFailing = await failingRepositories(ctx.store, now, Math.max(3600_000, 3 * preferences.reconcileMinutes * 60_000), (uuid) => isSelectedIn(state, uuid));
+  if (reconcileFailing.repositories.length) notes.push(warning(reconcileFailingNote(reconcileFailing, (uuid) => catalog?.byKey.get(keyPart(uuid))?.name ?? uuid, now)));
   const gone = backfills.filter((b) => b.state === 'gone').map((b) => nameOf(b, catalog));
   if (gone.length) notes.push(info(goneNote(gone)));
   if (selection?.repositories === 0 && selection.mode === 'all') notes.push(info('This workspace has no repositories yet: every repository created in it is forwarded from its first event.'));

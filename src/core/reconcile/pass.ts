@@ -13,6 +13,7 @@ import { overlapKeys } from './clock-allowance';
 import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
 import { noteChangesCut } from './changes-cut';
+import { noteReconcileFailure, noteReconcileRecovered } from './failing';
 import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories, type WorkspaceChanges } from './repositories';
 
 // The reconciliation. Forge does not promise product events, so every selected repository is read
@@ -189,16 +190,20 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         ...(changeAt !== undefined ? { changeSeenAt: changeAt } : state.changeSeenAt !== undefined ? { changeSeenAt: state.changeSeenAt } : {}),
         ...(deferred?.refs ? { refsOwed: true, refsOwedSince: state.refsOwed ? (state.refsOwedSince ?? state.watermark) : state.watermark } : {}),
       } satisfies RepositoryState);
+      // Only a repository whose last pass failed can be in the failing record: a healthy pass reads nothing more.
+      if (state.error !== undefined) await noteReconcileRecovered(ctx.store, repository);
       if (activityBacklog) ctx.log.warn({ repository, owedSince: new Date(activityBacklog.floor).toISOString() }, 'more activity than one pass reads; the next passes read on');
       if (result.entries.length) ctx.log.info({ repository, staged: result.entries.length }, 'reconciliation found deliveries the triggers missed');
     } catch (error) {
       // The watermark stays: the next pass reads the same period again.
       if (error instanceof BitbucketError && error.kind === 'not-found' && (await repositoryGone(deps.lookups, deps.workspace, repository))) {
         await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: 'deleted in Bitbucket', goneAt: start } satisfies RepositoryState);
+        if (state.error !== undefined) await noteReconcileRecovered(ctx.store, repository);
         ctx.log.info({ repository }, 'reconciliation skips a repository deleted in Bitbucket');
       } else {
         failed++;
         await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: errorMessage(error) } satisfies RepositoryState);
+        await noteReconcileFailure(ctx.store, repository, start, error);
         ctx.log.warn({ repository, reason: errorMessage(error) }, 'reconciliation of a repository failed; it will be retried next pass');
       }
     }
