@@ -105,4 +105,29 @@ describe('rate budget', () => {
     expect(snapshot.available).toBe(0);
     expect(snapshot.blockedUntil).toBe(clock.now() + 300_000);
   });
+
+  it('keeps when a spell of 429s began, across instances, until none has come for longer than the longest backoff', async () => {
+    const { make, advance, clock } = setup(100);
+    const first = make();
+    expect((await first.snapshot()).limitedSince).toBeUndefined();
+    first.noteResponse(429, headers());
+    await first.flush();
+    const start = clock.now();
+    // Another instance's 429 half an hour on (the longest backoff) is the same spell; successes between do not end it.
+    advance(30 * 60_000);
+    const second = make();
+    second.noteResponse(200, headers());
+    second.noteResponse(429, headers());
+    await second.flush();
+    advance(40 * 60_000);
+    first.noteResponse(200, headers());
+    await first.flush();
+    expect((await make().snapshot()).limitedSince).toBe(start);
+    // No 429 for over 45 minutes: the spell is over, and the next 429 starts another.
+    advance(6 * 60_000);
+    expect((await make().snapshot()).limitedSince).toBeUndefined();
+    first.noteResponse(429, headers());
+    await first.flush();
+    expect((await make().snapshot()).limitedSince).toBe(clock.now());
+  });
 });

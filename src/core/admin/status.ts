@@ -72,6 +72,8 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   // Nothing is lost, but the requests it costs every pass would otherwise go unexplained.
   const cut = await changesCut(ctx.store);
   if (cut) notes.push(warning(changesCutMessage(cut)));
+  // A few 429s are the budget learning the hour; an hour of them means the app keeps asking too much.
+  if (snapshot.limitedSince !== undefined && now - snapshot.limitedSince >= RATE_LIMITED_ATTENTION_MS) notes.push(warning(rateLimitedNote(now - snapshot.limitedSince)));
   // A pass not refreshed for three periods (or an hour) is history: the repository was deselected, or its passes wait.
   const reconcileFailing = await failingRepositories(ctx.store, now, Math.max(3600_000, 3 * preferences.reconcileMinutes * 60_000), (uuid) => isSelectedIn(state, uuid));
   if (reconcileFailing.repositories.length) notes.push(warning(reconcileFailingNote(reconcileFailing, (uuid) => catalog?.byKey.get(keyPart(uuid))?.name ?? uuid, now)));
@@ -107,6 +109,12 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
 /** PanDev down or failing: nothing else fails until the oldest deliveries run out of attempts. */
 function failingReason(failing: FailingRecord, now: number): string {
   return `PanDev has not taken a delivery for ${formatDuration((now - failing.since) / 1000)}; the last attempt: ${failing.lastError}. The deliveries wait and are tried again with growing pauses; once their attempts run out (about 1 h 45 min after the first) they become dead letters. Check that PanDev is up and that its URL is reachable from Atlassian's cloud, then run Check connection under Connection: it sends PanDev a test delivery.`;
+}
+
+const RATE_LIMITED_ATTENTION_MS = 3600_000;
+
+function rateLimitedNote(ms: number): string {
+  return `Bitbucket has been rate-limiting the app (answering 429) for ${formatDuration(ms / 1000)}: it allows so many requests per rolling hour, and the app keeps reaching the limit. Nothing is lost, but the backfill and the reconciliation slow down to what the hour allows, and deliveries that need details from Bitbucket may wait. Scripts or other apps calling Bitbucket's API for this workspace may share the allowance: spread their work out if you can. Fewer selected repositories, or a longer reconciliation period under Advanced, make the app ask for less.`;
 }
 
 const info = (text: string): StatusNote => ({ severity: 'info', text });

@@ -18,7 +18,12 @@ interface BudgetState {
   tightened?: { limit: number; until: number };
   /** Consecutive 429s, for the backoff when Bitbucket gives no Retry-After. */
   strikes?: number;
+  /** The first 429 of a run with no pause longer than LIMITED_GAP_MS between them, and the latest. */
+  limited?: { since: number; lastAt: number };
 }
+
+/** Longer than the longest backoff (30 minutes): a run of 429s with no longer pause is one spell of limiting. */
+const LIMITED_GAP_MS = 45 * 60_000;
 
 export interface BudgetSnapshot {
   limit: number;
@@ -28,6 +33,8 @@ export interface BudgetSnapshot {
   /** What planned work may still spend in this rolling hour (the live path keeps a reserve). */
   available: number;
   blockedUntil?: number;
+  /** When Bitbucket's 429s began, while they go on (none for LIMITED_GAP_MS ends a spell). */
+  limitedSince?: number;
   /** When at least `need` requests become available again, if they are not now. */
   availableAt(need: number): number;
 }
@@ -102,7 +109,9 @@ export class RateBudget {
         const base = (await this.options.backoffSeconds?.()) ?? 60;
         // Without Retry-After (Bitbucket Cloud's usual 429), back off 1, 2, 4 … base units, up to 30 minutes.
         const wait = this.rateLimited.retryAfterSeconds ?? Math.min(1800, base * 2 ** (strikes - 1));
-        this.state = { ...this.state, strikes, blockedUntil: Math.max(this.state.blockedUntil ?? 0, this.clock.now() + wait * 1000) };
+        const now = this.clock.now();
+        const spell = stored.limited && now - stored.limited.lastAt <= LIMITED_GAP_MS ? stored.limited.since : now;
+        this.state = { ...this.state, strikes, blockedUntil: Math.max(this.state.blockedUntil ?? 0, now + wait * 1000), limited: { since: spell, lastAt: now } };
         this.rateLimited = undefined;
         this.struck = true;
       }
@@ -122,6 +131,7 @@ export class RateBudget {
     const used = [...perMinute.values()].reduce((a, b) => a + b, 0);
     const planned = Math.floor(limit * (1 - (this.options.reserve ?? 0.1)));
     const blocked = state.blockedUntil && state.blockedUntil > now ? state.blockedUntil : undefined;
+    const limitedSince = state.limited && now - state.limited.lastAt <= LIMITED_GAP_MS ? state.limited.since : undefined;
     const remaining = Math.max(0, planned - used);
     const available = blocked ? 0 : remaining;
     // Strikes another instance recorded end with this instance's next success (otherwise scattered
@@ -133,6 +143,7 @@ export class RateBudget {
       used,
       available,
       ...(blocked ? { blockedUntil: blocked } : {}),
+      ...(limitedSince !== undefined ? { limitedSince } : {}),
       availableAt(need: number) {
         if (remaining >= need) return blocked ?? now;
         // Requests leave the rolling hour as their minute ages out; find when enough have left.
@@ -169,6 +180,8 @@ function merge(stored: BudgetState, mine: BudgetState): BudgetState {
     blockedUntil: Math.max(stored.blockedUntil ?? 0, mine.blockedUntil ?? 0) || undefined,
     tightened: mine.tightened ?? stored.tightened,
     strikes: mine.strikes ?? stored.strikes,
+    // Another instance's later 429 wins over this one's earlier copy.
+    limited: (mine.limited?.lastAt ?? -Infinity) >= (stored.limited?.lastAt ?? -Infinity) ? mine.limited : stored.limited,
   };
 }
 
