@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { settingsStore } from '../../src/core/config/settings';
+import { settingsStore, type Preferences } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { browserSandbox, failingOnce, focusReaches, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
 
@@ -15,6 +15,29 @@ afterAll(() => env?.stop());
 
 const repository = () => [...env.sb.simulator.model.repositories.values()][0]!;
 const openCard = (pullRequestId: number, theme: 'light' | 'dark' = 'light', tab?: Page) => env.openCard(pullRequestId, { theme, ...(tab ? { tab } : {}) });
+
+/** A pull request opened and merged on the first repository, each step settled: its id. */
+async function mergedPullRequest(title: string, commits = 1): Promise<number> {
+  const { sb } = env;
+  const repo = repository().slug;
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title, commits });
+  await sb.settle();
+  sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
+  await sb.settle();
+  return pullRequestId;
+}
+
+/** Runs `test` with the app's preferences changed, then puts back the ones it found. */
+async function withPreferences(change: Partial<Preferences>, test: () => Promise<void>): Promise<void> {
+  const settings = settingsStore(hostStores(env.sb.host).store, hostStores(env.sb.host).secrets);
+  const before = await settings.preferences();
+  await settings.savePreferences({ ...before, ...change });
+  try {
+    await test();
+  } finally {
+    await settings.savePreferences(before);
+  }
+}
 
 it('shows an open pull request\'s times so far and a merged one\'s figures, with reasons for what is missing', async () => {
   const { sb } = env;
@@ -112,11 +135,7 @@ it('names each band on the repository\'s figures as a DORA performance band, to 
 
 it('says what each figure means, in the comment\'s own words, behind a disclosure a keyboard and a screen reader can use', async () => {
   const { sb } = env;
-  const repo = repository().slug;
-  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Page the audit export', commits: 1 });
-  await sb.settle();
-  sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
-  await sb.settle();
+  const pullRequestId = await mergedPullRequest('Page the audit export');
   // What the app's comment on the same pull request says each figure means.
   const comment = repository().pullRequests.get(pullRequestId)!.comments.find((c) => !c.deleted && c.userUuid === sb.simulator.model.app.uuid)!;
   const commented = [...comment.raw.matchAll(/^- \*\*(.+?)\*\*: (.+)$/gm)].map(([, term, definition]) => `${term}: ${definition}`);
@@ -145,34 +164,18 @@ it('says what each figure means, in the comment\'s own words, behind a disclosur
 }, 60_000);
 
 it('knows a merged pull request\'s size with PR comments turned off', async () => {
-  const { sb } = env;
-  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
-  await settings.savePreferences({ prComments: false });
-  try {
-    const repo = repository().slug;
-    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Drop the legacy exporter', commits: 2 });
-    await sb.settle();
-    sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
-    await sb.settle();
+  await withPreferences({ prComments: false }, async () => {
+    const pullRequestId = await mergedPullRequest('Drop the legacy exporter', 2);
     const tab = await openCard(pullRequestId);
     const size = tab.getByRole('region', { name: 'This pull request' }).getByRole('row', { name: /Size/ });
     await size.waitFor();
     expect(await size.textContent()).toMatch(/\+\d+ −\d+ lines in \d+ files?/);
-  } finally {
-    await settings.savePreferences({ prComments: true });
-  }
+  });
 }, 60_000);
 
 it('says a pull request\'s size is not read while file stats are off, and who can turn them on', async () => {
-  const { sb } = env;
-  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
-  await settings.savePreferences({ commitStats: 'off' });
-  try {
-    const repo = repository().slug;
-    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Inline the feature flags', commits: 1 });
-    await sb.settle();
-    sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
-    await sb.settle();
+  await withPreferences({ commitStats: 'off' }, async () => {
+    const pullRequestId = await mergedPullRequest('Inline the feature flags');
     const tab = await openCard(pullRequestId);
     const size = tab.getByRole('region', { name: 'This pull request' }).getByRole('row', { name: /Size/ });
     await size.waitFor();
@@ -182,9 +185,7 @@ it('says a pull request\'s size is not read while file stats are off, and who ca
     expect(text).toMatch(/a workspace admin can turn them on under Workspace settings → PanDev Metrics \(Advanced, File stats in the backfill\)/);
     expect(text).not.toMatch(/\byet\b/);
     expect(await seriousViolations(tab)).toEqual([]);
-  } finally {
-    await settings.savePreferences({ commitStats: 'pullrequest' });
-  }
+  });
 }, 60_000);
 
 it('says a declined pull request\'s size is not read, rather than not known yet', async () => {
@@ -214,16 +215,9 @@ function linesOf(cell: Locator): Promise<number> {
 }
 
 it('keeps each figure\'s name readable in the narrow panel when the values beside it are long', async () => {
-  const { sb } = env;
-  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
   // File stats off and merged without a review: long reasons stand beside most names.
-  await settings.savePreferences({ commitStats: 'off' });
-  try {
-    const repo = repository().slug;
-    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo, title: 'Bump the linter', commits: 1 });
-    await sb.settle();
-    sb.simulator.actions.mergePullRequest({ repository: repo, pullRequestId });
-    await sb.settle();
+  await withPreferences({ commitStats: 'off' }, async () => {
+    const pullRequestId = await mergedPullRequest('Bump the linter');
     const tab = await openCard(pullRequestId);
     const region = tab.getByRole('region', { name: 'This pull request' });
     await region.getByRole('row', { name: /Size/ }).waitFor();
@@ -233,7 +227,5 @@ it('keeps each figure\'s name readable in the narrow panel when the values besid
       const most = text.split(' ').length <= 2 ? 1 : 2;
       expect({ text, fits: (await linesOf(name)) <= most }).toEqual({ text, fits: true });
     }
-  } finally {
-    await settings.savePreferences({ commitStats: 'pullrequest' });
-  }
+  });
 }, 60_000);

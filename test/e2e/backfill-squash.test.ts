@@ -1,7 +1,7 @@
 import { figuresFor } from '../../src/core/metrics/compute';
 import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
-import { backfillRecords, backfillSandbox } from './backfill-sandbox';
+import { backfillEnded, backfillSandbox } from './backfill-sandbox';
 import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
@@ -15,15 +15,6 @@ afterEach(() => sb.stop());
 
 const HOUR = 3_600_000;
 
-async function backfilled(): Promise<void> {
-  for (let round = 0; round < 400; round++) {
-    await sb.settle();
-    const records = await backfillRecords(sb);
-    if (records.length && records.every((r) => r.state === 'done' || r.state === 'failed')) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the backfill did not finish');
-}
 
 it('a pull request made from a squash-merged feature branch is measured from its own first commit', async () => {
   sb = await backfillSandbox({ seed: 'squash', repositories: 1 });
@@ -42,7 +33,7 @@ it('a pull request made from a squash-merged feature branch is measured from its
   const ownFirst = new Date(Math.floor(repo.commits.get(b.commits[0]!)!.date / 1_000_000) * 1000).toISOString();
 
   data(await call('connection/activate', {}));
-  await backfilled();
+  await backfillEnded(sb);
   const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === b.pullRequestId)!;
   expect(Date.parse((created.body as any).pandev.pullrequest.first_commit_at)).toBe(Date.parse(ownFirst));
   expect((created.body as any).pandev.pullrequest.commits.map((c: { hash: string }) => c.hash)).toEqual(b.commits);
