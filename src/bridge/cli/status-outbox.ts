@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILING_ATTENTION_MS } from '../../core/deliver/failing';
 import { prefixes } from '../../core/deliver/outbox';
 import { formatDuration } from '../../core/metrics/render';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -20,8 +21,6 @@ export const RetryingDeliveries = z
   .nullable();
 export type RetryingDeliveries = z.infer<typeof RetryingDeliveries>;
 
-/** Past a PanDev restart or deploy, short of the first dead letters (about 1 h 45 min with the default retries). */
-export const FAILING_ATTENTION_MS = 30 * 60_000;
 
 // Attempts count PanDev's answers only: an entry waiting on Bitbucket (its enrichment, Cloud's hourly
 // budget) has a lastError too, and waiting on Bitbucket is the plan, not PanDev failing. The most tried

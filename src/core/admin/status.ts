@@ -5,7 +5,7 @@ import { listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import { changesCut, changesCutMessage } from '../reconcile/changes-cut';
-import { failingRepositories } from '../reconcile/failing';
+import { failingRepositories, loadReconcileFailing } from '../reconcile/failing';
 import { reconcileFailingNote } from './reconcile-failing-note';
 import { currentFailure, type FailingRecord } from '../deliver/failing';
 import { outboxStore } from '../deliver/outbox';
@@ -33,7 +33,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const now = ctx.clock.now();
   const preferences = await settings.preferences();
   const budget = new RateBudget(ctx.store, ctx.clock, { limitPerHour: async () => preferences.requestsPerHour });
-  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot, failing] = await Promise.all([
+  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot, failing, cut, reconcileFailures] = await Promise.all([
     settings.connection(),
     settings.credentials(),
     // Bitbucket refusing the list (429, 5xx) must not take the whole status with it.
@@ -47,6 +47,8 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ctx.store.get<{ result?: { ok?: boolean } }>(CHECK_KEY),
     budget.snapshot(),
     currentFailure(ctx.store, now),
+    changesCut(ctx.store),
+    loadReconcileFailing(ctx.store),
   ]);
   const { catalog, error: listError } = listing;
   // Only what the admin forwards counts; a deleted repository is mentioned for a week, then let be.
@@ -70,12 +72,11 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const failedBackfills = backfills.filter((b) => b.state === 'failed').length;
 
   // Nothing is lost, but the requests it costs every pass would otherwise go unexplained.
-  const cut = await changesCut(ctx.store);
   if (cut) notes.push(warning(changesCutMessage(cut)));
   // A few 429s are the budget learning the hour; an hour of them means the app keeps asking too much.
   if (snapshot.limitedSince !== undefined && now - snapshot.limitedSince >= RATE_LIMITED_ATTENTION_MS) notes.push(warning(rateLimitedNote(now - snapshot.limitedSince)));
   // A pass not refreshed for three periods (or an hour) is history: the repository was deselected, or its passes wait.
-  const reconcileFailing = await failingRepositories(ctx.store, now, Math.max(3600_000, 3 * preferences.reconcileMinutes * 60_000), (uuid) => isSelectedIn(state, uuid));
+  const reconcileFailing = failingRepositories(reconcileFailures, now, Math.max(3600_000, 3 * preferences.reconcileMinutes * 60_000), (uuid) => isSelectedIn(state, uuid));
   if (reconcileFailing.repositories.length) notes.push(warning(reconcileFailingNote(reconcileFailing, (uuid) => catalog?.byKey.get(keyPart(uuid))?.name ?? uuid, now)));
   const gone = backfills.filter((b) => b.state === 'gone').map((b) => nameOf(b, catalog));
   if (gone.length) notes.push(info(goneNote(gone)));

@@ -23,7 +23,7 @@ const Record_ = z.object({
   /** When a repository was left out for lack of room: the count is then a floor. */
   overflowAt: z.number().optional(),
 });
-type FailingRecord = z.infer<typeof Record_>;
+export type FailingRecord = z.infer<typeof Record_>;
 
 const KEY = 'reconcile:failing';
 /** Repositories kept by name: the page names a few, and counts the rest. */
@@ -31,14 +31,15 @@ const KEPT = 20;
 /** One failed pass is passing trouble; the next pass reads the same period again. */
 const SHOWN_AFTER_FAILURES = 2;
 
-async function load(store: KeyValueStore): Promise<FailingRecord> {
+/** The record as stored; `failingRepositories` says what of it the status shows. */
+export async function loadReconcileFailing(store: KeyValueStore): Promise<FailingRecord> {
   const parsed = Record_.safeParse(await store.get(KEY));
   return parsed.success ? parsed.data : { repositories: {} };
 }
 
 /** A pass of `repository` failed. */
 export async function noteReconcileFailure(store: KeyValueStore, repository: string, now: number, error: unknown): Promise<void> {
-  const record = await load(store);
+  const record = await loadReconcileFailing(store);
   const known = record.repositories[repository];
   const answer = error instanceof BitbucketError ? { kind: error.kind, ...(error.status !== undefined ? { status: error.status } : {}) } : {};
   record.repositories[repository] = { since: known?.since ?? now, lastAt: now, failures: (known?.failures ?? 0) + 1, ...answer, message: errorMessage(error).slice(0, 300) };
@@ -53,7 +54,7 @@ export async function noteReconcileFailure(store: KeyValueStore, repository: str
 
 /** A pass of `repository` succeeded (or found it deleted) after one failed: called only then, so a healthy pass costs nothing. */
 export async function noteReconcileRecovered(store: KeyValueStore, repository: string): Promise<void> {
-  const record = await load(store);
+  const record = await loadReconcileFailing(store);
   if (!record.repositories[repository]) return;
   delete record.repositories[repository];
   await store.set(KEY, record);
@@ -63,8 +64,7 @@ export async function noteReconcileRecovered(store: KeyValueStore, repository: s
  * Repositories whose last passes failed, newest first, from those `selected` still: one not passed for
  * `currentMs` (deselected, or its passes deferred) is history.
  */
-export async function failingRepositories(store: KeyValueStore, now: number, currentMs: number, selected: (repository: string) => boolean): Promise<{ repositories: FailingRepository[]; more: boolean }> {
-  const record = await load(store);
+export function failingRepositories(record: FailingRecord, now: number, currentMs: number, selected: (repository: string) => boolean): { repositories: FailingRepository[]; more: boolean } {
   const repositories = Object.entries(record.repositories)
     .map(([repository, entry]) => ({ repository, ...entry }))
     .filter((r) => r.failures >= SHOWN_AFTER_FAILURES && now - r.lastAt <= currentMs && selected(r.repository))
