@@ -292,8 +292,9 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     try {
       if ((await bridge.store.get(RESUME_REQUEST_KEY)) === undefined) return;
       await bridge.store.delete(RESUME_REQUEST_KEY);
-      const { queued, more } = await queueKept(bridge.ctx, bridge.queue);
-      log.info({ queued, more }, `the connection check lifted the pause: ${queued} kept deliveries are being sent now${more ? ', the rest with the next outbox sweep' : ''}`);
+      const { due, waiting, more } = await queueKept(bridge.ctx, bridge.queue);
+      const later = `${waiting ? `; ${waiting} waiting out a retry planned later go then` : ''}${more ? '; the rest go with the next outbox sweep' : ''}`;
+      log.info({ queued: due, waiting, more }, `the connection check lifted the pause: ${due} kept deliveries are being sent now${later}`);
     } catch (error) {
       // The outbox keeps them; the next sweep sends them.
       log.warn({ reason: errorMessage(error) }, 'could not send the deliveries the pause kept now; the next outbox sweep sends them');

@@ -84,8 +84,11 @@ export interface CheckResult {
   /** Repositories the app can read. */
   repositories?: number;
   items: CheckItem[];
-  /** This check lifted a pause: what it kept in the outbox and started sending at once, in words for the admin. */
-  resumed?: { queued: number; message: string };
+  /**
+   * This check lifted a pause: how many deliveries it kept and started sending at once, how many wait
+   * out a retry planned for later (they go then, not now), and both in words for the admin.
+   */
+  resumed?: { queued: number; waiting?: number; message: string };
 }
 
 export interface ConnectionView {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { settingsStore, type Connection } from '../../core/config/settings';
-import { prefixes } from '../../core/deliver/outbox';
+import { liftPause, type Lifted } from '../../core/deliver/lift-pause';
+import { systemClock } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { configSecrets } from '../context';
+import { commandLogger } from '../ops/logger';
 import { openSqliteStore } from './sqlite-store';
 
 /**
@@ -14,20 +16,17 @@ export const RESUME_REQUEST_KEY = 'bridge:resume-requested';
 export const RESUME_LOOK_SECONDS = 2;
 
 /**
- * Lifts the pause PanDev's answers put on deliveries (410, a web page, a refused token or secret), and
- * asks a running bridge to send what it kept; answers with the deliveries kept, or undefined for no pause.
+ * Lifts the pause PanDev's answers put on deliveries (410, a web page, a refused token or secret) when
+ * the check `passed`, and asks a running bridge to send what it kept; undefined when no pause was lifted.
  */
-export async function clearPause(config: BridgeConfig): Promise<{ kept: number } | undefined> {
+export async function clearPause(config: BridgeConfig, passed: boolean): Promise<Lifted | undefined> {
   if (!existsSync(config.bridge.db)) return undefined;
   const store = openSqliteStore(config.bridge.db);
   try {
-    const settings = settingsStore(store, configSecrets(config));
-    const connection = await settings.connection();
-    if (!connection?.disabled) return undefined;
-    const { disabled: _disabled, ...rest } = connection;
-    await settings.saveConnection(rest);
-    await store.set(RESUME_REQUEST_KEY, { at: Date.now() });
-    return { kept: store.count(prefixes.outbox) };
+    const ctx = { store, secrets: configSecrets(config), clock: systemClock, log: commandLogger(config.bridge.logLevel) };
+    const connection = await settingsStore(store, ctx.secrets).connection();
+    // What was checked is this command's configuration, which no one can save anew while it runs.
+    return await liftPause(ctx, connection, { by: 'check', passed, settingsUnchanged: true, send: { ask: () => store.set(RESUME_REQUEST_KEY, { at: Date.now() }) } });
   } finally {
     store.close();
   }

@@ -4,6 +4,8 @@ import { describeFindings } from '../../bridge/check/pandev';
 import { checkPanDev } from '../../bridge/check/pandev';
 import { action, configFrom, EXIT, withConfigOption, type ConfigFlags } from '../../bridge/cli/support';
 import { clearPause, RESUME_LOOK_SECONDS } from '../../bridge/state/connection';
+import { waitingWords } from '../../core/deliver/lift-pause';
+import type { KeptDeliveries } from '../../core/pipeline/sweep';
 import { bitbucketHttp } from '../../bridge/http/setup';
 import { plural } from '../../core/words';
 
@@ -24,8 +26,8 @@ export function registerCheck(program: Command): void {
         findings.push(await checkPanDev(config));
         const ok = findings.every((f) => f.ok);
         // PanDev's 410, web page or refused token paused deliveries until someone checks again: this is that check.
-        const lifted = ok ? await clearPause(config) : undefined;
-        if (lifted) findings.push({ ok: true, title: `deliveries PanDev paused earlier are resumed: ${plural(lifted.kept, 'kept delivery', 'kept deliveries')} in the outbox; a running bridge starts sending them within ${RESUME_LOOK_SECONDS} seconds, a stopped one as it starts` });
+        const lifted = await clearPause(config, ok);
+        if (lifted) findings.push({ ok: true, title: resumedTitle(lifted.kept) });
         console.log(describeFindings(findings));
         return ok ? EXIT.ok : EXIT.failed;
       } finally {
@@ -33,4 +35,13 @@ export function registerCheck(program: Command): void {
       }
     }),
   );
+}
+
+/** What the check that lifted the pause left for the bridge to send, now and at the retries' planned times. */
+function resumedTitle(kept: KeptDeliveries | undefined): string {
+  const lifted = 'deliveries PanDev paused earlier are resumed';
+  if (!kept) return `${lifted}: the outbox keeps them; the bridge's outbox sweep sends them within about ten minutes, a stopped bridge as it starts`;
+  const due = `${lifted}: ${plural(kept.due, 'kept delivery', 'kept deliveries')} in the outbox; a running bridge starts sending them within ${RESUME_LOOK_SECONDS} seconds, a stopped one as it starts`;
+  if (!kept.waiting) return due;
+  return `${due}; ${waitingWords(kept, Date.now())}: a running bridge sends ${kept.waiting === 1 ? 'it' : 'them'} then, a stopped one as it starts`;
 }

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { ActivateOutput, CheckResult, ConnectionSaveInput, ConnectionView, GenerateSecretInput, SecretView } from '../../contract/connection';
 import type { BackfillRecord } from '../backfill/state';
 import { secretKeys, settingsStore } from '../config/settings';
-import { errorMessage } from '../errors';
-import { queueKept } from '../pipeline/sweep';
+import { liftPause, waitingWords } from '../deliver/lift-pause';
+import type { KeptDeliveries } from '../pipeline/sweep';
 import type { ForwardQueue } from '../pipeline/queue';
 import { loadCatalog } from './catalog';
 import { checkConnection, readCheckedSettings, type CheckDependencies } from './check';
@@ -93,35 +93,30 @@ export async function generateSigningSecret(ctx: AdminContext, input: z.output<t
  * Runs the check and keeps its result; a pass also lifts a pause PanDev put on deliveries, and queues
  * what the pause kept (`queue`) so it goes now, not at the next outbox sweep minutes later.
  */
-export async function checkAndRecord(ctx: AdminContext, deps: CheckDependencies, queue?: ForwardQueue): Promise<CheckResult> {
+export async function checkAndRecord(ctx: AdminContext, deps: CheckDependencies, queue: ForwardQueue): Promise<CheckResult> {
   // The result is recorded against the values the check used, not those saved when it finishes: a save
   // made while a check runs (seconds, against a slow Bitbucket or PanDev) must leave it stale.
   const checked = await readCheckedSettings(ctx);
   const result = await checkConnection(ctx, checked, deps);
   const checkedPrint = fingerprint(checked.connection?.baseUrl, checked.credentials.token, checked.credentials.signingSecret);
-  const { settings, connection, print } = await current(ctx);
-  let recorded = result;
-  if (result.ok && connection?.disabled && print === checkedPrint) {
-    const { disabled: _lifted, ...rest } = connection;
-    await settings.saveConnection(rest);
-    ctx.log.info({}, 'deliveries resumed after a passing check');
-    if (queue) recorded = { ...result, resumed: await resumeKept(ctx, queue) };
-  }
+  const { connection, print } = await current(ctx);
+  const deadline = ctx.deadline === undefined ? {} : { deadline: ctx.deadline - RESUME_MARGIN_MS };
+  const lifted = await liftPause(ctx, connection, { by: 'check', passed: result.ok, settingsUnchanged: print === checkedPrint, send: { queue, ...deadline } });
+  const recorded = lifted ? { ...result, resumed: resumedWords(lifted.kept, ctx.clock.now()) } : result;
   await ctx.store.set(CHECK_KEY, { fingerprint: checkedPrint, result: recorded });
   return recorded;
 }
 
-/** Queues what the pause kept; a queue that refuses leaves it to the sweep, and the check still passed. */
-async function resumeKept(ctx: AdminContext, queue: ForwardQueue): Promise<NonNullable<CheckResult['resumed']>> {
+/** What the check that lifted the pause started sending, and what still waits, in words for the admin. */
+function resumedWords(kept: KeptDeliveries | undefined, now: number): NonNullable<CheckResult['resumed']> {
   const later = 'the outbox sweep sends them within about ten minutes';
-  try {
-    const { queued, more } = await queueKept(ctx, queue, ctx.deadline === undefined ? undefined : ctx.deadline - RESUME_MARGIN_MS);
-    if (!queued) return { queued, message: more ? `Deliveries resumed: ${later}.` : 'Deliveries resumed: none was waiting in the outbox.' };
-    return { queued, message: `Deliveries resumed: ${plural(queued, 'kept delivery is', 'kept deliveries are')} being sent now${more ? `; ${later.replace('them', 'the rest')}` : ''}.` };
-  } catch (error) {
-    ctx.log.warn({ error: errorMessage(error) }, 'could not queue the deliveries the pause kept; the outbox sweep sends them');
-    return { queued: 0, message: `Deliveries resumed: ${later}.` };
-  }
+  if (!kept) return { queued: 0, message: `Deliveries resumed: ${later}.` };
+  const parts: string[] = [];
+  if (kept.due) parts.push(`${plural(kept.due, 'kept delivery is', 'kept deliveries are')} being sent now`);
+  if (kept.waiting) parts.push(`${waitingWords(kept, now)}, sent then`);
+  if (kept.more) parts.push(parts.length ? later.replace('them', 'the rest') : later);
+  const message = `Deliveries resumed: ${parts.length ? parts.join('; ') : 'none was waiting in the outbox'}.`;
+  return { queued: kept.due, ...(kept.waiting ? { waiting: kept.waiting } : {}), message };
 }
 
 export async function activate(ctx: AdminContext): Promise<{ output: ActivateOutput; requested: BackfillRecord[] }> {

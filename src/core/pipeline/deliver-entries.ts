@@ -3,6 +3,7 @@ import { repositoryLogFields } from '../change/change';
 import { endpointFor, ingestPaths } from '../change/event-keys';
 import { BitbucketError, errorMessage } from '../errors';
 import { attemptDelivery } from '../deliver/attempt';
+import { liftPause } from '../deliver/lift-pause';
 import { decodeBody, encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import { retryDelaySeconds } from '../deliver/retry-policy';
 import { settingsStore, type Connection, type Tuning } from '../config/settings';
@@ -226,7 +227,9 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
       await outbox.remove(id);
       await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');
-      if (connection.disabled) await liftPause(env, connection);
+      // Under a pause, only credentials saved since the refusal get this far: PanDev taking them ends it.
+      const lifted = await liftPause(ctx, connection, { by: 'delivery' });
+      if (lifted) env.connection = lifted.connection;
       return { outcome: 'delivered', comments: await recordFacts(entry, body, ctx) };
     }
     case 'retry': {
@@ -252,17 +255,6 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
       return { outcome: 'paused' };
     }
   }
-}
-
-/**
- * PanDev took credentials saved after it refused the last ones: the pause is over. Only a delivery made
- * under a pause pays this write. What the pause kept is queued again by the next sweep.
- */
-async function liftPause(env: Env, connection: Connection): Promise<void> {
-  const { disabled: _lifted, ...rest } = connection;
-  env.connection = rest;
-  await settingsStore(env.ctx.store, env.ctx.secrets).saveConnection(rest);
-  env.ctx.log.info({}, 'deliveries resumed: PanDev took the token or signing secret saved since it refused the last');
 }
 
 async function loadPending(id: string, outbox: OutboxStore): Promise<{ entry: OutboxEntry } | { outcome: EntryOutcome }> {

@@ -22,39 +22,69 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Pro
     ctx.log.info({}, 'the token or signing secret PanDev refused was replaced: deliveries kept by the pause are tried again');
   }
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
-  const { ids: late, scanned } = await dueIds(ctx.store, due);
+  const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP);
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
   await queue.push(idsMessages(late));
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
   return { requeued: late.length, scanned };
 }
 
-/** Ids of the outbox entries planned for `due` or before, up to MAX_PER_SWEEP, and whether the scan stopped short. */
-async function dueIds(store: KeyValueStore, due: number, stopAt?: () => boolean): Promise<{ ids: string[]; scanned: number; more: boolean }> {
+/**
+ * The outbox as seen at `due`: ids of the entries planned for then or before (up to `limit`), and how many
+ * are planned later (each waits out a retry its queue message or timer will bring), the last for when.
+ */
+async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: () => boolean): Promise<{ ids: string[]; scanned: number; later: number; lastLaterAt?: number; more: boolean }> {
   const outbox = outboxStore(store);
   const ids: string[] = [];
   let scanned = 0;
+  let later = 0;
+  let lastLaterAt: number | undefined;
   let cursor: string | undefined;
   do {
     const page = await outbox.list(cursor, 100);
     for (const { value } of page.entries) {
       scanned++;
-      if (value.nextAttemptAt <= due) ids.push(value.id);
+      if (value.nextAttemptAt <= due) {
+        ids.push(value.id);
+        continue;
+      }
+      later++;
+      lastLaterAt = Math.max(lastLaterAt ?? 0, value.nextAttemptAt);
     }
     cursor = page.cursor;
-  } while (cursor && ids.length < MAX_PER_SWEEP && !stopAt?.());
-  return { ids, scanned, more: cursor !== undefined };
+  } while (cursor && ids.length < limit && !stopAt?.());
+  return { ids, scanned, later, ...(lastLaterAt === undefined ? {} : { lastLaterAt }), more: cursor !== undefined };
+}
+
+/** What a pause kept in the outbox, found when it was lifted. */
+export interface KeptDeliveries {
+  /** Held by the pause (their attempt was due while it lasted): these go now. */
+  due: number;
+  /** Waiting out a retry planned after now: each goes at its planned time, the last at `lastRetryAt`. */
+  waiting: number;
+  lastRetryAt?: number;
+  /** The scan stopped short (its cap or deadline): the next outbox sweep takes what it left. */
+  more: boolean;
 }
 
 /**
  * Queues at once what a pause kept, when a passing check lifted it: the sweep would take them only at
  * its next run (minutes), with the admin who fixed the token watching for them to arrive. Only entries
- * whose attempt is due: one waiting out a retry's backoff keeps its own timer. `deadline` (epoch ms) ends
- * the scan early (a resolver's time is short); what it leaves, the next sweep takes.
+ * whose attempt is due: one waiting out a retry's backoff keeps its own timer, and is counted apart.
+ * `deadline` (epoch ms) ends the scan early (a resolver's time is short); what it leaves, the next sweep takes.
  */
-export async function queueKept(ctx: { store: KeyValueStore; clock: Clock; log: Logger }, queue: ForwardQueue, deadline?: number): Promise<{ queued: number; more: boolean }> {
-  const { ids, more } = await dueIds(ctx.store, ctx.clock.now(), deadline === undefined ? undefined : () => ctx.clock.now() >= deadline);
-  await queue.push(idsMessages(ids));
-  if (ids.length) ctx.log.info({ queued: ids.length, more }, 'deliveries kept by the pause queued now');
-  return { queued: ids.length, more };
+export async function queueKept(ctx: { store: KeyValueStore; clock: Clock; log: Logger }, queue: ForwardQueue, deadline?: number): Promise<KeptDeliveries> {
+  const found = await scan(ctx.store, ctx.clock.now(), MAX_PER_SWEEP, deadline === undefined ? undefined : () => ctx.clock.now() >= deadline);
+  await queue.push(idsMessages(found.ids));
+  if (found.ids.length) ctx.log.info({ queued: found.ids.length, waiting: found.later, more: found.more }, 'deliveries kept by the pause queued now');
+  return keptOf(found);
+}
+
+/** The same split of the whole outbox, queueing nothing: for the bridge's `check`, whose running bridge queues them. */
+export async function countKept(ctx: { store: KeyValueStore; clock: Clock }): Promise<KeptDeliveries> {
+  return keptOf(await scan(ctx.store, ctx.clock.now(), Infinity));
+}
+
+function keptOf(found: Awaited<ReturnType<typeof scan>>): KeptDeliveries {
+  return { due: found.ids.length, waiting: found.later, ...(found.lastLaterAt === undefined ? {} : { lastRetryAt: found.lastLaterAt }), more: found.more };
 }
