@@ -45,7 +45,23 @@ export interface ReconcileInput {
   budgetLeft?: () => number;
   /** Whether this many more requests would end past the invocation's deadline (paced-client.ts); never if absent. */
   outOfTime?: (requests?: number) => boolean;
+  /**
+   * Given, what each step finds is handed over as soon as it is read (the pull requests' news at once,
+   * then each ref), and left out of the result: staged at once, a stop loses only the step under way.
+   */
+  found?: (step: FoundStep) => Promise<void>;
+  /** Takes up a pass a stop cut short, which handed over what it found (`found`). */
+  resume?: ReconcileResume;
   now: number;
+}
+
+export type FoundStep = { feed: 'pull-requests'; items: Prebuilt[]; activityRead: ActivityEntry[]; activityBacklog?: ActivityBacklog } | { feed: 'refs'; items: Prebuilt[] };
+
+export interface ReconcileResume {
+  /** Its pull-request news was handed over: not read again (the caller keeps what that read left for the next pass). */
+  pullRequestsDone: boolean;
+  /** When it began: a ref whose tip was recorded since then is one it delivered (staging records the tip), not read again. */
+  startedAt: number;
 }
 
 export interface ReconcileResult {
@@ -72,7 +88,11 @@ const DEPLOYMENT_REQUESTS = 2;
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
   const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
   const outOfTime = input.outOfTime ?? (() => false);
-  const news = await pullRequestNews(input);
+  const news = input.resume?.pullRequestsDone ? { items: [], activityRead: [] } : await pullRequestNews(input);
+  if (input.found && !input.resume?.pullRequestsDone) {
+    await input.found({ feed: 'pull-requests', ...news });
+    news.items = [];
+  }
   const items = [...news.items];
   const owed = { activityRead: news.activityRead, ...(news.activityBacklog ? { activityBacklog: news.activityBacklog } : {}) };
   let refs = input.pushed && left() >= REFS_MIN_REQUESTS && !outOfTime(REFS_MIN_REQUESTS);
@@ -206,6 +226,8 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
   // read the refs may be dated before it started (clock-allowance.ts).
   const windowStart = committedSince - CLOCK_ALLOWANCE_MS;
   const mainbranch = (repositoryObject.mainbranch as { name?: string } | undefined)?.name;
+  const found = input.found;
+  const take = async (items: Prebuilt[]) => (found ? found({ feed: 'refs', items }) : void out.push(...items));
   // Branches and tags in one listing.
   for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
     if (!first && outOfTime()) return { items: out, complete: false };
@@ -215,12 +237,14 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       const tip = ref.target?.hash;
       const known = await refs.get(repository, type, ref.name);
       if (!tip) continue;
+      // The pass a stop cut short delivered it (and its tip's statuses), or saw it stand still.
+      if (input.resume && known?.tip === tip && known.at >= input.resume.startedAt) continue;
       // A tip that moved in this period (its push delivered live, or found now) gets its statuses
       // read: the status events may be the ones Forge lost.
       const recent = type === 'branch' && (known ? known.at >= since : Date.parse(ref.target?.date ?? '') >= committedSince);
       if (known?.tip === tip) {
         if (recent && outOfTime()) return { items: out, complete: false };
-        if (recent) out.push(...(await tipStatuses(input, repositoryObject, ref.target!)));
+        if (recent) await take(await tipStatuses(input, repositoryObject, ref.target!));
         // A ref that stands still is kept 400 days from its last write: renewed well before it lapses.
         if (input.now - (known.seenAt ?? known.at) > REF_RENEW_MS) await refs.set(repository, type, ref.name, { ...known, seenAt: input.now });
         continue;
@@ -238,9 +262,9 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
       const moved = unlisted && type === 'branch' && (!mainbranch || mainbranch === ref.name)
         ? await movedInWindow(input, ref, windowStart)
         : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch, windowStart);
-      out.push(...refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}) }));
+      const push = refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}) });
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
-      if (type === 'branch') out.push(...(await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!)));
+      await take([...push, ...(type === 'branch' ? await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!) : [])]);
     }
   }
   return { items: out, complete: true };
