@@ -7,7 +7,7 @@ import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
 import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
-import { deploymentCheckDue, reconcileRepository } from '../../core/reconcile/reconcile-repository';
+import { deploymentCheckDue, reconcileRepository, type FoundStep } from '../../core/reconcile/reconcile-repository';
 import { noteChangesCut } from '../../core/reconcile/changes-cut';
 import { pushedSince, repositoriesChangedSince, type WorkspaceChanges } from '../../core/reconcile/repositories';
 import { overlapKeys } from '../../core/reconcile/clock-allowance';
@@ -20,6 +20,7 @@ import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
 import { cloudFailureReason, cloudTokenRefused } from '../poll/failure-reason';
+import { InterruptedPass, takeUp } from '../poll/cloud-resume';
 import { CLOUD_LIST_MAX_PAGES, cloudListingCutMessage, recordListingCut } from '../poll/listing';
 import { rateLimitRecorder } from '../poll/rate-limited';
 import { markUnlisted } from '../poll/state';
@@ -48,6 +49,8 @@ const CloudCursor = z.object({
   error: z.string().optional(),
   /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
   unlisted: z.number().optional(),
+  /** A pass cut short by a stop or a failure, taken up by the next one (poll/cloud-resume.ts). */
+  pass: InterruptedPass.optional(),
 });
 type CloudCursor = z.infer<typeof CloudCursor>;
 
@@ -105,28 +108,45 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
             name: `${ws.slug}/${repository.slug}`,
             poll: () =>
               lock(repository.uuid, async (): Promise<PollOutcome> => {
-                const cursor = cursors.get(repository.uuid)!;
-                const start = bridge.ctx.clock.now();
-                const changeAt = pushed.changed.get(repository.uuid.toLowerCase()) ?? cursor.changeSeenAt;
-                const wasPushed = !cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark, cursor.changeSeenAt);
-                const deployments = deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
+                const name = `${ws.slug}/${repository.slug}`;
+                const { cursor, resume } = takeUp(cursors.get(repository.uuid)!, config.bridge.backfillDays, bridge.ctx.clock.now());
+                // A pass taken up keeps the plan it was made with: its start is still the watermark it leaves.
+                const start = resume?.startedAt ?? bridge.ctx.clock.now();
+                const changeAt = resume ? resume.changeAt : (pushed.changed.get(repository.uuid.toLowerCase()) ?? cursor.changeSeenAt);
+                const wasPushed = resume?.pushed ?? (!cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark, cursor.changeSeenAt));
+                const deployments = resume?.deployments ?? deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
+                // The watermark is the pass's start (DevLake's rule): what changed during the pass is read
+                // again; and no later than the workspace query that said whether it was pushed.
+                const watermark = Math.min(start, resume?.queriedAt ?? queriedAt);
+                let pass: InterruptedPass = resume ?? { from: cursor.watermark, days: config.bridge.backfillDays, startedAt: start, queriedAt, ...(changeAt !== undefined ? { changeAt } : {}), pushed: wasPushed, deployments, found: false };
+                let kept = resume;
+                let staged = 0;
+                const found = async (step: FoundStep) => {
+                  staged += await stageAndQueue(step.items, bridge);
+                  const before = pass;
+                  pass = { ...pass, found: pass.found || step.items.length > 0 };
+                  if (step.feed === 'pull-requests') pass.pullRequests = { ...(step.activityBacklog ? { activityBacklog: step.activityBacklog } : {}), activitySeen: overlapKeys(step.activityRead, watermark) };
+                  // Written once what it vouches for is in the outbox; a ref's own progress is its recorded tip.
+                  if (kept && pass.found === before.found && step.feed === 'refs') return;
+                  kept = pass;
+                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name, pass } satisfies CloudCursor);
+                };
                 try {
                   await forgetIfRenamed(lookups, repository);
-                  const { items, lastDeploymentAt, activityBacklog, activityRead, deploymentsSeen = cursor.deploymentsSeen } = await reconcileRepository({
+                  const { items, lastDeploymentAt, deploymentsSeen = cursor.deploymentsSeen } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
                     pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark,
                     ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}),
                     ...(cursor.activitySeen ? { activitySeen: cursor.activitySeen } : {}),
                     ...(cursor.deploymentsSeen ? { deploymentsSeen: cursor.deploymentsSeen } : {}), now: start,
+                    found, ...(resume ? { resume: { pullRequestsDone: resume.pullRequests !== undefined, startedAt: resume.startedAt } } : {}),
                   });
-                  const staged = await stageAndQueue(items, bridge);
-                  // The watermark is the pass's start (DevLake's rule): what changed during the pass is read
-                  // again; and no later than the workspace query that said whether it was pushed.
-                  const lastActivityAt = Math.max(items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
-                  const watermark = Math.min(start, queriedAt);
-                  const activitySeen = overlapKeys(activityRead, watermark);
+                  staged += await stageAndQueue(items, bridge);
+                  const lastActivityAt = Math.max(pass.found || items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
+                  const { activityBacklog, activitySeen } = pass.pullRequests ?? { activitySeen: [] };
+                  // Written without `pass`: the pass is complete.
                   await bridge.store.set(cursorKey(repository.uuid), {
-                    name: `${ws.slug}/${repository.slug}`,
+                    name,
                     watermark, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
                     ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
                     ...(activitySeen.length ? { activitySeen } : {}), ...(deploymentsSeen?.length ? { deploymentsSeen } : {}),
@@ -136,7 +156,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                 } catch (error) {
                   // The client reports an aborted request as Bitbucket not answering; a stop is no failure,
                   // and an error kept in the cursor would show in `status` as one.
-                  if (http.signal.aborted) return { ok: false, stopped: true, staged: 0, skipped: [] };
+                  if (http.signal.aborted) return { ok: false, stopped: true, staged, skipped: [] };
                   const reason = cloudFailureReason(error, { name: `${ws.slug}/${repository.slug}`, selector: `${repository.project}/${repository.slug}`, username: Boolean(config.bitbucket.username) });
                   // Not this repository's failure: its cursor stays as the last good pass left it, and the
                   // runner says once, for the workspace, what to do.
@@ -145,7 +165,9 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   // so it stops being polled (and called failing) then, not at the periodic listing. Not for
                   // deployments alone, which a repository can lack: that would list every pass.
                   if (error instanceof BitbucketError && error.kind === 'not-found' && !/deployment|environment/i.test(error.path)) relist = true;
-                  await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name: `${ws.slug}/${repository.slug}`, unlisted: undefined, error: reason } satisfies CloudCursor);
+                  // What the pass staged before it failed stays handed over: the next one takes it up there.
+                  const { pass: _dropped, ...rest } = cursor;
+                  await bridge.store.set(cursorKey(repository.uuid), { ...rest, ...(kept ? { pass: kept } : {}), name, unlisted: undefined, error: reason } satisfies CloudCursor);
                   bridge.log.warn({ repository: repository.slug, reason }, 'repository poll failed; it is tried again next pass');
                   return { ok: false, staged: 0, skipped: [], error: reason };
                 }
