@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { runBackfill } from '../../src/bridge/backfill';
 import { loadConfig } from '../../src/bridge/config/load';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV, settledPass, until } from './helpers';
+import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV, quietLogger, settledPass, until } from './helpers';
 
 // A Cloud bridge stopped in the middle of a repository's first pass takes that pass up where it got to
 // after a restart: the pull-request news and the refs it staged are not read from Bitbucket again, and
@@ -95,5 +96,13 @@ describe('a Cloud bridge restarted in the middle of a repository', () => {
     } finally {
       await restarted.stop();
     }
+  }, 120_000);
+
+  it('starts the pass over when `backfill --days` widened the window while it was stopped', async () => {
+    await stoppedMidRefs(env, 'wider.db');
+    env.sim.resetStats();
+    const result = await runBackfill(config(env, 'wider.db'), { days: 40, waitSeconds: 30, log: quietLogger() });
+    expect(result.pass).toMatchObject({ repositories: 1, failed: 0 });
+    expect(env.sim.stats().byRoute[ACTIVITY]).toBeGreaterThan(0);
   }, 120_000);
 });
