@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { StatusReport } from '../../src/bridge/cli/status';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { runCommand } from '../helpers/cli';
 import { dcEnv, FAST_TUNING, inProcessBridge, outboxEntries, settledPass, type DcEnv } from './helpers';
 
@@ -72,4 +73,17 @@ it('deliveries PanDev failed only minutes ago are information, not attention: th
   expect(report.attention).toEqual([]);
   expect(report.retrying).toEqual(expect.objectContaining({ deliveries: entries.length, attempts: 1 }));
   expect(text).toMatch(new RegExp(`outbox      ${entries.length} waiting; ${entries.length} of them failed at PanDev and wait for a retry \\(the oldest since \\S+, 1 attempt so far\\): PanDev answered 500`));
+}, 120_000);
+
+// The Forge settings page's "PanDev failing" record (core/deliver/failing.ts) is the app's: `status`
+// reads the outbox itself, so a bridge that wrote it only kept a key nothing reads.
+it("keeps no record of the Forge settings page's 'PanDev failing' warning in its state file", async () => {
+  const db = path.join(env.dir, 'no-forge-record.db');
+  await failedBackfill(db, 0);
+  const store = openSqliteStore(db);
+  try {
+    expect(await store.get('deliveries:failing')).toBeUndefined();
+  } finally {
+    store.close();
+  }
 }, 120_000);

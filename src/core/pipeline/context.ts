@@ -3,6 +3,7 @@ import type { DeliveryIntent } from '../change/intents';
 import type { RateBudget } from '../budget/rate-budget';
 import type { DeliveryFixIt } from '../deliver/attempt';
 import type { DeliveryStats } from '../deliver/stats';
+import type { EntryOutcome } from './deliver-entries';
 import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
 
 /** Builds the exact JSON body of one delivery; Cloud and Data Center each bring their own. */
@@ -24,4 +25,9 @@ export interface ForwardContext {
   random?: () => number;
   /** Where a refused delivery's reason tells the admin to fix it (the bridge: its variables); the app's settings otherwise. */
   fixIt?: DeliveryFixIt;
+  /**
+   * Keeps what PanDev answered a batch for a status that cannot afford to read the outbox (the Forge
+   * settings page: deliver/failing.ts). The bridge's `status` reads its outbox in SQLite, so it has none.
+   */
+  noteAnswers?: (store: KeyValueStore, now: number, outcomes: Record<string, EntryOutcome>) => Promise<void>;
 }

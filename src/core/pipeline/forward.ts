@@ -1,5 +1,4 @@
 import type { Change } from '../change/change';
-import { noteDeliveryAnswers } from '../deliver/failing';
 import { errorMessage } from '../errors';
 import type { ForwardContext } from './context';
 import { processEntries, type ProcessOptions, type ProcessResult } from './deliver-entries';
@@ -23,8 +22,8 @@ export async function forward(message: Extract<ForwardMessage, { change: unknown
   }
 }
 
-/** For the status page (deliver/failing.ts); a note that cannot be written must not fail the deliveries. */
+/** For the host's status (ForwardContext.noteAnswers); a note that cannot be written must not fail the deliveries. */
 async function noted(result: ProcessResult, ctx: ForwardContext): Promise<ProcessResult> {
-  await noteDeliveryAnswers(ctx.store, ctx.clock.now(), result.outcomes).catch((error: unknown) => ctx.log.warn({ error: errorMessage(error) }, 'could not note whether PanDev takes deliveries for the status page'));
+  await ctx.noteAnswers?.(ctx.store, ctx.clock.now(), result.outcomes).catch((error: unknown) => ctx.log.warn({ error: errorMessage(error) }, 'could not note whether PanDev takes deliveries for the status page'));
   return result;
 }
