@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { formatStatus, readStatus, StatusReport } from '../../src/bridge/cli/status';
-import { loadConfig } from '../../src/bridge/config/load';
 import { startBridge } from '../../src/bridge/runner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { runCli } from '../helpers/cli';
-import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, quietLogger, settledPass, stuckClock, until, virtualClock, type DcEnv } from './helpers';
+import { cloudConfig, cloudEnv, dcEnv, inProcessBridge, projectRepositories, quietLogger, settledPass, stuckClock, until, virtualClock, type DcEnv } from './helpers';
 
 // An operator who starts the bridge on a large instance faces a first pass (the backfill of
 // BRIDGE_BACKFILL_DAYS) of hours: `status` says how many repositories it has done of how many, what
@@ -25,18 +24,6 @@ async function untilAsync(condition: () => Promise<boolean>, timeoutMs: number, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** The Cloud edition's configuration against a Cloud simulator and PanDev receiver (cloudEnv). */
-function cloudConfig({ sim, sink }: Pick<Awaited<ReturnType<typeof cloudEnv>>, 'sim' | 'sink'>, db: string, extra: Record<string, string> = {}) {
-  const env = {
-    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-    BRIDGE_DB: db, BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-    ...extra,
-  };
-  return { ...loadConfig({ env }), tuning: FAST_TUNING };
 }
 
 describe('Data Center: a first pass under way, then done', () => {
