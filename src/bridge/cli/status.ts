@@ -9,6 +9,8 @@ import { cloudListingCutMessage, listingCut, listingFailure } from '../poll/list
 import { listingCutMessage } from '../poll/repositories';
 import { rateLimited, type RateLimited } from '../poll/rate-limited';
 import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
+import { changesCut } from '../../core/reconcile/changes-cut';
+import { changesCutMessage } from '../poll/changes-cut';
 import { tokenRefusal } from '../poll/token-refusal';
 import { pollState, RepositoryCursor, RetryRecord } from '../poll/state';
 import type { SqliteStore } from '../state/sqlite-store';
@@ -24,7 +26,7 @@ import { resumeAdvice } from '../state/connection';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -129,6 +131,9 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   // The repositories past the cap are not polled and have no cursor to say so.
   const cut = await listingCut(store);
   if (cut) attention.push({ kind: 'listing-cut', repository: null, repositoryId: null, at: iso(cut.at), message: cut.edition === 'cloud' ? cloudListingCutMessage(cut.read) : listingCutMessage(cut.read) });
+  // Cloud: nothing is lost past the workspace query's cap, but every pass then costs more of the hour.
+  const changes = await changesCut(store);
+  if (changes) attention.push({ kind: 'changes-cut', repository: null, repositoryId: null, at: iso(changes.at), message: changesCutMessage(changes) });
   // The branches and tags past a cap are never compared: nothing fails, so nothing else would say so.
   for (const [id, cut] of refsCut) {
     for (const list of ['branches', 'tags'] as const) {

@@ -19,6 +19,7 @@ import { hourlyBudget } from '../http/hourly-budget';
 import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
+import { changesCutMessage } from '../poll/changes-cut';
 import { cloudFailureReason, cloudTokenRefused } from '../poll/failure-reason';
 import { InterruptedPass, takeUp } from '../poll/cloud-resume';
 import { CLOUD_LIST_MAX_PAGES, cloudListingCutMessage, recordListingCut } from '../poll/listing';
@@ -100,7 +101,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
             // A push after this query is in neither its answer nor a poll that takes it as not pushed.
             const queriedAt = bridge.ctx.clock.now();
             const pushed: WorkspaceChanges = repositories.length ? await repositoriesChangedSince(client, workspace.uuid, oldest) : { changed: new Map() };
-            if (repositories.length) await noteChangesCut(bridge.store, bridge.log, pushed, oldest, queriedAt);
+            if (repositories.length) await noteChangesCut(bridge.store, bridge.log, pushed, oldest, queriedAt, changesCutMessage);
             return { ws: workspace, listed: repositories, cursors, queriedAt, pushed };
           });
           return listed.map((repository) => ({

@@ -19,8 +19,11 @@ export const ChangesCut = z.object({
 });
 export type ChangesCut = z.infer<typeof ChangesCut>;
 
-/** Keeps (or clears) the record after one workspace query; one read of the store when nothing is cut. */
-export async function noteChangesCut(store: KeyValueStore, log: Logger, changes: WorkspaceChanges, since: number, now: number): Promise<void> {
+/**
+ * Keeps (or clears) the record after one workspace query; one read of the store when nothing is cut.
+ * `message` is the host's wording for its log (the bridge names its variables, not the settings page).
+ */
+export async function noteChangesCut(store: KeyValueStore, log: Logger, changes: WorkspaceChanges, since: number, now: number, message = changesCutMessage): Promise<void> {
   const previous = await changesCut(store);
   if (changes.cutAt === undefined) {
     if (previous) await store.delete(KEY);
@@ -28,7 +31,7 @@ export async function noteChangesCut(store: KeyValueStore, log: Logger, changes:
   }
   const next: ChangesCut = { at: previous?.at ?? now, since, read: changes.changed.size };
   await store.set(KEY, next);
-  if (!previous) log.warn({ read: next.read, pages: CHANGED_MAX_PAGES, since: new Date(since).toISOString() }, changesCutMessage(next));
+  if (!previous) log.warn({ read: next.read, pages: CHANGED_MAX_PAGES, since: new Date(since).toISOString() }, message(next));
 }
 
 export async function changesCut(store: KeyValueStore): Promise<ChangesCut | undefined> {
