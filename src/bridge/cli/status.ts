@@ -8,6 +8,7 @@ import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { cloudListingCutMessage, listingCut, listingFailure } from '../poll/listing';
 import { listingCutMessage } from '../poll/repositories';
 import { rateLimited, type RateLimited } from '../poll/rate-limited';
+import { PULL_REQUESTS_CUT_SHOWN_MS, pullRequestsCutMessage, type PullRequestsCut } from '../poll/pull-requests-cut';
 import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
 import { changesCut } from '../../core/reconcile/changes-cut';
 import { changesCutMessage } from '../poll/changes-cut';
@@ -26,7 +27,7 @@ import { resumeAdvice } from '../state/connection';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'pull-requests-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -85,11 +86,14 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   const repositories: Repository[] = [];
   const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
   const refsCut = new Map<string, RefsCut>();
+  const pullRequestsCut = new Map<string, PullRequestsCut>();
   for (const { key, value } of await all(store, 'dc:repo:')) {
     const cursor = RepositoryCursor.safeParse(value);
     if (!cursor.success) continue;
     const id = key.slice('dc:repo:'.length);
     if (cursor.data.refsCut && !cursor.data.unlisted) refsCut.set(id, cursor.data.refsCut);
+    const prCut = cursor.data.pullRequestsCut;
+    if (prCut && now - prCut.lastAt < PULL_REQUESTS_CUT_SHOWN_MS) pullRequestsCut.set(id, prCut);
     repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: retries.get(id) ?? [] });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
@@ -140,6 +144,10 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
       const read = cut[list];
       if (read !== undefined) attention.push({ kind: 'refs-cut', repository: names.get(id) ?? null, repositoryId: id, at: iso(cut.at), message: refsCutMessage(list, read) });
     }
+  }
+  // The pull requests past the cap were never read, and the watermark moved on: only a person can look.
+  for (const [id, cut] of pullRequestsCut) {
+    attention.push({ kind: 'pull-requests-cut', repository: names.get(id) ?? null, repositoryId: id, at: iso(cut.lastAt), message: pullRequestsCutMessage(cut) });
   }
   for (const repo of repositories) {
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that

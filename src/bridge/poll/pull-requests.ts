@@ -4,6 +4,7 @@ import { Activity, epochMs, PullRequest, type Repository } from '../../core/enri
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { stageAndQueue, type PollDeps } from './deps';
 import { provesUpdateOrder, risesWithin } from './list-order';
+import { PULL_REQUEST_MAX_PAGES as MAX_LIST_PAGES, PULL_REQUEST_PAGE as PAGE, type ListEnd } from './pull-requests-cut';
 import type { PullRequestState, RepositoryCursor } from './state';
 
 // One repository's pull requests, newest first (`state=ALL&order=NEWEST` sorts by last update), down to
@@ -15,8 +16,6 @@ import type { PullRequestState, RepositoryCursor } from './state';
 /** Updates committed just before a pass read the list can carry an earlier time than what it saw. */
 const OVERLAP_MS = 5 * 60_000;
 const FIRST_PAGE = 25;
-const PAGE = 100;
-const MAX_LIST_PAGES = 2000;
 const MAX_ACTIVITY_PAGES = 50;
 
 export interface PullRequestPass {
@@ -24,6 +23,8 @@ export interface PullRequestPass {
   staged: number;
   changed: number;
   failed: Array<{ id: number; reason: string }>;
+  /** The list stopped at its page cap with more to come (pull-requests-cut.ts). */
+  cut?: ListEnd;
 }
 
 const Listed = z.looseObject({ id: z.number().int() });
@@ -37,7 +38,9 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
   const tried = new Set<number>();
   const list = { endpoint: 'pullRequests' as const, params, query: { state: 'ALL', order: 'NEWEST' } };
   let readAll = await deps.listOrder.readAll();
-  scan: for await (const page of deps.client.pages(list, z.unknown(), { firstLimit: FIRST_PAGE, limit: PAGE, maxPages: MAX_LIST_PAGES })) {
+  let cutAfter: number | undefined;
+  let lastRead = cursor.watermark;
+  scan: for await (const page of deps.client.pages(list, z.unknown(), { firstLimit: FIRST_PAGE, limit: PAGE, maxPages: MAX_LIST_PAGES, onCapped: (read) => (cutAfter = read) })) {
     // The whole answer is checked, not only down to where the scan stops: it is read already.
     if (!readAll && risesWithin(page)) {
       readAll = true;
@@ -56,6 +59,7 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
       }
       const pr = parsed.data;
       const updated = epochMs(pr.updatedDate);
+      lastRead = updated;
       if (updated < floor) {
         if (readAll) continue;
         break scan;
@@ -73,6 +77,7 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
       }
     }
   }
+  if (cutAfter !== undefined) result.cut = { read: cutAfter, lastRead };
   await retryFailed(repository, source, cursor, tried, result, deps);
   return result;
 }

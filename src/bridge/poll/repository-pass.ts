@@ -5,6 +5,7 @@ import { readBuildsOnce, watchTips, watchWindowMs } from './builds';
 import type { PollDeps } from './deps';
 import { datacenterFailureReason } from './failure-reason';
 import { pollPullRequests, type PullRequestPass } from './pull-requests';
+import { nextPullRequestsCut } from './pull-requests-cut';
 import { pollRefs, type RefPass } from './refs';
 import { nextRefsCut } from './refs-cut';
 import type { RepositoryCursor } from './state';
@@ -96,6 +97,8 @@ export async function pollRepository(repository: Repository, passDeps: PollDeps)
     }
     const staged = (pulls?.staged ?? 0) + refs.staged + (await builds(repository, first, refs.moved, deps));
     const refsCut = nextRefsCut(cursor.refsCut, refs.listed, now, deps.log, name);
+    // A pass that did not read the pull requests (a quiet one's probe) leaves the record as it was.
+    const pullRequestsCut = pulls ? nextPullRequestsCut(cursor.pullRequestsCut, pulls.cut, now, deps.log, name) : cursor.pullRequestsCut;
     await deps.state.saveCursor(repo, {
       ...cursor,
       name,
@@ -110,6 +113,7 @@ export async function pollRepository(repository: Repository, passDeps: PollDeps)
       active: !first && changed(),
       error: undefined,
       refsCut,
+      pullRequestsCut,
     });
     const skipped = pulls?.failed ?? (await deps.state.retries(repo)).map((r) => ({ id: r.id, reason: r.reason }));
     return { repository: name, ok: true, staged, skipped, ...(first ? { firstPass: true } : {}) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kvKey } from '../../core/keys';
 import { allEntries, type KeyValueStore } from '../../core/ports';
 import { recordNotice, type Notice } from '../ops/notices';
+import { PullRequestsCut } from './pull-requests-cut';
 import { RefsCut } from './refs-cut';
 
 // What the poll remembers between passes, per repository and per pull request, in the state database.
@@ -30,6 +31,8 @@ export const RepositoryCursor = z.object({
   error: z.string().optional(),
   /** Its branch or tag listing stopped at the page cap (refs-cut.ts): the refs past it are not polled. */
   refsCut: RefsCut.optional(),
+  /** Its pull-request list stopped at the page cap within the last day (pull-requests-cut.ts). */
+  pullRequestsCut: PullRequestsCut.optional(),
   /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
   unlisted: z.number().optional(),
 });
