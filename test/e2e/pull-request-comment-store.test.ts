@@ -17,6 +17,7 @@ import { BASE_TIME, firstRepository, startSim } from '../sandbox/cloud-sim/helpe
 // when its stored state has expired, and when a production deployment revisits the waiting ones.
 
 const DAY = 86_400_000;
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 let sim: CloudSimulator;
 let now: number;
 let requests: string[];
@@ -27,13 +28,12 @@ beforeEach(async () => {
 });
 afterEach(() => sim.stop());
 
-function deps(store: MemoryStore, preferences: Partial<Preferences> = {}): CommentDeps {
+function deps(store: MemoryStore, preferences: Partial<Preferences> = {}, log: CommentDeps['ctx']['log'] = quiet): CommentDeps {
   const transport = fetchCloudTransport({ baseUrl: sim.url, authorization: () => `Bearer ${sim.credentials.appToken}` });
   const client = cloudClient((request) => {
     requests.push('endpoint' in request ? `${request.method ?? 'GET'} ${request.endpoint}` : /\/diffstat\//.test(request.next) ? 'GET diffstat' : 'GET next');
     return transport(request);
   });
-  const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   return {
     ctx: { store, clock: { now: () => now }, log },
     client,
@@ -231,4 +231,54 @@ it('posts once when two copies of a merge\'s job find nothing stored at the same
   // The other finds the first one's post under way, or made already.
   expect(outcomes.flat().filter((o) => 'done' in o && o.done === 'posted')).toHaveLength(1);
   expect(requests.filter((r) => r.startsWith('POST'))).toHaveLength(1);
+});
+
+it('finds its comment behind more than a page of people\'s copies of it when its stored state has expired', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const first = await merge(store);
+  await updateComments(repository, { pullRequestId: first }, deps(store));
+  // A busy pull request: its comment pasted whole from the first one over and over before the merge
+  // (Bitbucket lists comments oldest first), and quoted as often after the app's own.
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  const pasted = ours(first)[0]!.raw;
+  for (let i = 0; i < 110; i++) personComments(id, pasted);
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  const [own] = ours(id);
+  for (let i = 0; i < 60; i++) personComments(id, quoted(own!.raw));
+
+  // Two months on the stored state is gone and a backfill replays the merge: the app edits its own comment.
+  now += 60 * DAY;
+  requests = [];
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'edited' }]);
+  expect(ours(id).map((c) => c.id)).toEqual([own!.id]);
+  expect(requests).toEqual(['GET pullRequestComments', 'GET next', 'PUT pullRequestComment']);
+});
+
+it('stops looking for its comment after a thousand copies of it, says so, and posts anew', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const first = await merge(store);
+  await updateComments(repository, { pullRequestId: first }, deps(store));
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  const pasted = ours(first)[0]!.raw;
+  for (let i = 0; i < 1000; i++) personComments(id, pasted);
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  await updateComments(repository, { pullRequestId: id }, deps(store));
+
+  now += 60 * DAY;
+  requests = [];
+  const warnings: string[] = [];
+  await recordFulfilled(store, id);
+  const log = { ...quiet, warn: (_: object, message: string) => void warnings.push(message) };
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store, {}, log))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  expect(requests.filter((r) => r.startsWith('GET'))).toHaveLength(10);
+  expect(ours(id)).toHaveLength(2);
+  expect(warnings).toEqual([expect.stringMatching(/after 1000 comments carrying its marker.*two of them/)]);
 });

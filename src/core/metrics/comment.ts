@@ -171,7 +171,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   // expired (the comment's state is kept 45 days, and a backfill may replay an older merge). A merge
   // from the last day has neither, so a first post costs no search.
   if (commentId === undefined && (state.postingSince !== undefined || (!saved && mergedAt < ctx.clock.now() - FRESH_MERGE_MS))) {
-    const found = await findOurs(params, deps.client, await job.author.known());
+    const found = await findOurs(params, deps.client, ctx.log, await job.author.known());
     if (found && found.raw === content.text) {
       await facts.putComment(repository, id, { commentId: found.id, ...written(content) });
       return { pullRequestId: id, done: 'unchanged' };
