@@ -282,3 +282,42 @@ it('stops looking for its comment after a thousand copies of it, says so, and po
   expect(ours(id)).toHaveLength(2);
   expect(warnings).toEqual([expect.stringMatching(/after 1000 comments carrying its marker.*two of them/)]);
 });
+
+/** The app's comment as another workspace's installation wrote it, which a person may paste here. */
+const elsewhere = `${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n\n| This pull request | Value |\n|---|---|\n| Coding time | 2 h |\n`;
+
+it('does not take a person\'s whole paste for its own when a post\'s answer was lost before the app knew who it writes as', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  // Before the app's first post in the installation, someone pastes a comment of the app's from elsewhere.
+  const paste = personComments(id, elsewhere);
+  now += 10 * 60_000;
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  sim.faults.add({ method: 'POST', path: '/comments$', drop: true, afterHandling: true, times: 1 });
+  await expect(updateComments(repository, { pullRequestId: id }, deps(store))).rejects.toThrow(/did not answer/);
+  const [lost] = ours(id);
+  // Forge retries the job: the app finds the comment its lost post made, and the paste stays the person's.
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
+  expect(ours(id).map((c) => c.id)).toEqual([lost!.id]);
+  expect((await factsStore(store).comment(repository, id))?.commentId).toBe(lost!.id);
+  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === paste)!.raw).toBe(elsewhere);
+});
+
+it('takes nothing for its own, at no request, when its stored state has expired before it ever wrote in the installation', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  const paste = personComments(id, elsewhere);
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  // A merge of two days ago with no comment state: comments were off then, say, and a backfill replays it.
+  now += 2 * DAY;
+  await recordFulfilled(store, id);
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  expect(requests).toEqual(['POST pullRequestComments']);
+  expect(ours(id)).toHaveLength(1);
+  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === paste)!.raw).toBe(elsewhere);
+});

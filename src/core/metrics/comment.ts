@@ -171,7 +171,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   // expired (the comment's state is kept 45 days, and a backfill may replay an older merge). A merge
   // from the last day has neither, so a first post costs no search.
   if (commentId === undefined && (state.postingSince !== undefined || (!saved && mergedAt < ctx.clock.now() - FRESH_MERGE_MS))) {
-    const found = await findOurs(params, deps.client, ctx.log, await job.author.known());
+    const found = await findOurs(params, deps.client, ctx.log, { author: await job.author.known(), postingSince: state.postingSince });
     if (found && found.raw === content.text) {
       await facts.putComment(repository, id, { commentId: found.id, ...written(content) });
       return { pullRequestId: id, done: 'unchanged' };
@@ -198,8 +198,9 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     commentId = answer.id;
   }
   const posted = answer !== undefined;
-  await facts.putComment(repository, id, { commentId, ...written(content) });
+  // Learnt before the id replaces the mark: an id is never on record while its author is not (own-comment.ts).
   if (answer) await job.author.learn(answer);
+  await facts.putComment(repository, id, { commentId, ...written(content) });
   ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, posted ? 'posted the pull request comment' : 'updated the pull request comment');
   return { pullRequestId: id, done: posted ? 'posted' : 'edited' };
 }
