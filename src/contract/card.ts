@@ -12,10 +12,14 @@ export interface CardRow {
   band?: Band;
   /** What the figure means (the same words the pull request comment uses), to follow its label. */
   definition?: string;
+  /** What each DORA band takes for this figure (the comment's words too), on the repository's banded figures. */
+  bands?: string;
 }
 
 export interface CardModel {
   days: number;
+  /** What the bands are, above each figure's `bands`. */
+  bandsNote: string;
   pullRequest: CardRow[];
   repository: CardRow[];
 }

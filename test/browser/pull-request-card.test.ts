@@ -1,5 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { settingsStore, type Preferences } from '../../src/core/config/settings';
+import { BAND_THRESHOLDS, BANDS } from '../../src/core/metrics/bands';
+import { BANDED } from '../../src/core/metrics/definitions';
 import { hostStores } from '../../src/sandbox/host-store';
 import { browserSandbox, failingOnce, focusReaches, screenshot, seriousViolations, type BrowserSandbox } from './helpers';
 
@@ -130,6 +132,16 @@ it('names each band on the repository\'s figures as a DORA performance band, to 
   expect(await region.getByRole('img', { name: /^DORA band: (Elite|High|Medium|Low)$/ }).count()).toBe(await region.getByText(/^(Elite|High|Medium|Low)$/).count());
   // Sighted readers get it too: the bands are explained under the figures.
   await region.getByText(/DORA performance bands/).waitFor();
+  // And what each band takes for each figure, from the one table of thresholds the comment's "Bands:" lines state too.
+  const comment = repository().pullRequests.get(pullRequestId)!.comments.find((c) => !c.deleted && c.userUuid === sb.simulator.model.app.uuid)!;
+  for (const [label, metric] of Object.entries(BANDED)) {
+    const shown = await region.getByRole('listitem').filter({ hasText: `${label}:` }).innerText();
+    const line = comment.raw.split('\n').find((l) => l.startsWith(`- ${label}: `));
+    for (const name of BANDS) {
+      expect(shown).toContain(`${name} ${BAND_THRESHOLDS[metric][name]}`);
+      expect(line).toContain(`${name} ${BAND_THRESHOLDS[metric][name]}`);
+    }
+  }
   expect(await seriousViolations(tab)).toEqual([]);
 }, 60_000);
 

@@ -1,6 +1,8 @@
 import type { PullRequestMetrics } from '../../src/core/metrics/pull-request';
 import { DeploymentFacts, PullRequestFacts } from '../../src/core/metrics/facts';
 import { repositoryMetrics, type RepositoryMetrics } from '../../src/core/metrics/repository';
+import { BAND_THRESHOLDS, BANDS } from '../../src/core/metrics/bands';
+import { BANDED } from '../../src/core/metrics/definitions';
 import { cardModel, COMMENT_MARKER, COMMENT_TOKEN, formatDuration, renderComment } from '../../src/core/metrics/render';
 
 const merged: PullRequestMetrics = {
@@ -59,7 +61,12 @@ describe('the pull request comment', () => {
           'with no production deployments, reverts as a share of merged pull requests.',
         '- **Failed deployment recovery time**: the median time from a failed production deployment to the next successful one in the same environment.',
         '',
-        'Bands: DORA, Accelerate State of DevOps Report 2024.',
+        'Bands: Elite, High, Medium and Low are DORA performance bands (Accelerate State of DevOps Report 2024), given by these thresholds:',
+        '',
+        '- Deployment frequency: Elite more than once a day; High at least once a week; Medium at least once a month; Low less than once a month',
+        '- Lead time for changes: Elite under 1 day; High 1 day to 7 days; Medium over 7 days, up to 30 days; Low over 30 days',
+        '- Change failure rate: Elite 5% or less; High over 5%, up to 20%; Medium over 20%, under 40%; Low 40% or more',
+        '- Failed deployment recovery time: Elite under 1 hour; High 1 hour to under 1 day; Medium 1 day to under 7 days; Low 7 days or more',
         '',
         '[Open in PanDev Metrics](https://metrics.example/pr/7)',
         '',
@@ -124,6 +131,20 @@ describe('the pull request card', () => {
     }
     const lead = (rows: typeof card.pullRequest) => rows.find((row) => row.label === 'Lead time for changes')!.definition;
     expect(lead(card.repository)).not.toBe(lead(card.pullRequest));
+  });
+
+  it('states, on each banded figure\'s line in the comment and with its row on the card, every threshold of the one band table', () => {
+    const card = cardModel(merged, repo);
+    const comment = renderComment(merged, repo);
+    expect(Object.keys(BANDED)).toEqual(card.repository.map((row) => row.label));
+    for (const [label, metric] of Object.entries(BANDED)) {
+      const row = card.repository.find((r) => r.label === label)!;
+      const line = comment.split('\n').find((l) => l.startsWith(`- ${label}: `));
+      for (const name of BANDS) {
+        expect(row.bands).toContain(`${name} ${BAND_THRESHOLDS[metric][name]}`);
+        expect(line).toContain(`${name} ${BAND_THRESHOLDS[metric][name]}`);
+      }
+    }
   });
 });
 

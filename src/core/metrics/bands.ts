@@ -42,6 +42,17 @@ const THRESHOLDS: Record<BandedMetric, Array<[Band, (value: number) => boolean]>
   recoveryTime: [['Elite', (s) => s < HOUR], ['High', (s) => s < DAY_SECONDS], ['Medium', (s) => s < WEEK]],
 };
 
+/**
+ * The thresholds above, in a reader's words, for each band: what the card and the comment show under
+ * the bands (definitions.ts). Each metric's words are its own, so no two rows read alike.
+ */
+export const BAND_THRESHOLDS: Readonly<Record<BandedMetric, Readonly<Record<Band, string>>>> = {
+  deploymentFrequency: { Elite: 'more than once a day', High: 'at least once a week', Medium: 'at least once a month', Low: 'less than once a month' },
+  leadTime: { Elite: 'under 1 day', High: '1 day to 7 days', Medium: 'over 7 days, up to 30 days', Low: 'over 30 days' },
+  changeFailureRate: { Elite: '5% or less', High: 'over 5%, up to 20%', Medium: 'over 20%, under 40%', Low: '40% or more' },
+  recoveryTime: { Elite: 'under 1 hour', High: '1 hour to under 1 day', Medium: '1 day to under 7 days', Low: '7 days or more' },
+};
+
 export function band(metric: BandedMetric, value: number): Band {
   return THRESHOLDS[metric].find(([, passes]) => passes(value))?.[0] ?? 'Low';
 }

@@ -2,7 +2,7 @@ import type { CardModel, CardRow } from '../../contract/card';
 import { band, deploymentFrequencyBand } from './bands';
 import { plural } from '../words';
 import { COMMENT_MARKER } from './marker';
-import { PULL_REQUEST_DEFINITIONS, REPOSITORY_DEFINITIONS } from './definitions';
+import { BAND_DEFINITIONS, BANDS_NOTE, PULL_REQUEST_DEFINITIONS, REPOSITORY_DEFINITIONS } from './definitions';
 import { DAY_SECONDS, type Duration } from './figures';
 import type { LeadTime, PullRequestMetrics, Size } from './pull-request';
 import type { RepositoryMetrics } from './repository';
@@ -24,6 +24,7 @@ export interface RenderOptions {
 export function cardModel(pr: PullRequestMetrics, repo: RepositoryMetrics): CardModel {
   return {
     days: repo.days,
+    bandsNote: BANDS_NOTE,
     pullRequest: defined(PULL_REQUEST_DEFINITIONS, [
       durationRow('Coding time', pr.coding),
       durationRow('Pickup time', pr.pickup),
@@ -32,7 +33,7 @@ export function cardModel(pr: PullRequestMetrics, repo: RepositoryMetrics): Card
       leadRow(pr.lead),
       sizeRow(pr.size),
     ]),
-    repository: defined(REPOSITORY_DEFINITIONS, repositoryRows(repo)),
+    repository: defined(REPOSITORY_DEFINITIONS, repositoryRows(repo)).map((row) => (BAND_DEFINITIONS[row.label] ? { ...row, bands: BAND_DEFINITIONS[row.label] } : row)),
   };
 }
 
@@ -65,7 +66,9 @@ export function renderComment(pr: PullRequestMetrics, repo: RepositoryMetrics, o
     '',
     ...definitionLines(card.repository),
     '',
-    'Bands: DORA, Accelerate State of DevOps Report 2024.',
+    `Bands: ${card.bandsNote}`,
+    '',
+    ...card.repository.flatMap((row) => (row.bands ? [`- ${row.label}: ${row.bands}`] : [])),
   ];
   if (opts.link) lines.push('', `[Open in PanDev Metrics](${opts.link})`);
   return lines.join('\n') + '\n';

@@ -20,6 +20,8 @@ const styles = {
   unavailable: { color: token('color.text.subtlest') },
   note: { color: token('color.text.subtle') },
   footnote: { margin: `${token('space.075')} 0 0` },
+  bandsNote: { margin: 0 },
+  thresholds: { margin: `${token('space.050')} 0 0`, paddingLeft: token('space.200') },
   failure: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: token('space.100') },
   definitions: { margin: `${token('space.150')} 0 0` },
   caption: { font: token('font.heading.xxsmall'), color: token('color.text.subtle'), margin: `${token('space.100')} 0 ${token('space.050')}` },
@@ -59,7 +61,7 @@ function Body({ answer, onRetry }: { answer: CardAnswer | { error: string } | un
   return (
     <div style={styles.card}>
       <Rows title="This pull request" rows={answer.card.pullRequest} />
-      <Rows title={`Repository, last ${answer.card.days} days`} rows={answer.card.repository} />
+      <Rows title={`Repository, last ${answer.card.days} days`} rows={answer.card.repository} bandsNote={answer.card.bandsNote} />
       <Definitions card={answer.card} />
     </div>
   );
@@ -75,8 +77,6 @@ function Failure({ message, onRetry }: { message: string; onRetry: () => void })
   );
 }
 
-const BANDS_EXPLAINED = 'Elite, High, Medium and Low are DORA performance bands (Accelerate State of DevOps Report 2024).';
-
 /** A lone "High" beside a figure does not say what it ranks: its name says it is DORA's band. */
 function BandLozenge({ band }: { band: Band }) {
   return (
@@ -86,7 +86,7 @@ function BandLozenge({ band }: { band: Band }) {
   );
 }
 
-function Rows({ title, rows }: { title: string; rows: CardRow[] }) {
+function Rows({ title, rows, bandsNote }: { title: string; rows: CardRow[]; bandsNote?: string }) {
   return (
     <section aria-label={title}>
       <h2 style={styles.heading}>{title}</h2>
@@ -103,8 +103,20 @@ function Rows({ title, rows }: { title: string; rows: CardRow[] }) {
           ))}
         </tbody>
       </table>
-      {rows.some((row) => row.band) ? <p style={{ ...styles.note, ...styles.footnote }}>{BANDS_EXPLAINED}</p> : null}
+      {bandsNote && rows.some((row) => row.band) ? <BandsNote note={bandsNote} rows={rows} /> : null}
     </section>
+  );
+}
+
+/** What a lozenge's band takes for each figure: the words the comment's "Bands:" lines use. */
+function BandsNote({ note, rows }: { note: string; rows: CardRow[] }) {
+  return (
+    <div style={{ ...styles.note, ...styles.footnote }}>
+      <p style={styles.bandsNote}>{note}</p>
+      <ul style={styles.thresholds}>
+        {rows.flatMap((row) => (row.bands ? [<li key={row.label}>{row.label}: {row.bands}</li>] : []))}
+      </ul>
+    </div>
   );
 }
 
