@@ -1,6 +1,5 @@
-import type { RepositoryPage } from '../../src/contract/repositories';
 import type { TestSandbox } from './helpers';
-import { data, largeWorkspace, settingsCaller } from './settings-helpers';
+import { data, largeWorkspace, loadAll, settingsCaller } from './settings-helpers';
 
 // A workspace too large, behind a Bitbucket too slow, for its repository list to be read within one
 // resolver call. Here the host stops a function at 0.4 of its limit (25 s → 10 s), as Forge does at
@@ -14,17 +13,10 @@ beforeAll(async () => ({ sb, slowList, listed } = await largeWorkspace()), 60_00
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 
-/** Asks for the list the way the page does: again with the cursor while the answer says it is still loading. */
-async function loadAll(first: Record<string, unknown>): Promise<{ answers: RepositoryPage[]; last: RepositoryPage }> {
-  const answers = [data(await call('repositories/list', first))];
-  while (answers.at(-1)!.loading) answers.push(data(await call('repositories/list', { ...first, refresh: undefined, continue: answers.at(-1)!.loading!.cursor })));
-  return { answers, last: answers.at(-1)! };
-}
-
 it('reads the list in steps that each end inside the resolver time limit, and then has every repository', async () => {
   slowList(2500);
   const before = listed();
-  const { answers, last } = await loadAll({ limit: 100 });
+  const { answers, last } = await loadAll(call, { limit: 100 });
   // Each page once, 100 repositories at a time, however many calls it took.
   expect(listed() - before).toBe(20);
   expect(sb.logs.filter((line) => /ran past its .* timeout/.test(line.message)).map((line) => line.message)).toEqual([]);

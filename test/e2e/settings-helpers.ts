@@ -1,3 +1,4 @@
+import type { RepositoryPage } from '../../src/contract/repositories';
 import type { ResolverMap, ResolverName, ResolverResult } from '../../src/contract/resolvers';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
@@ -18,6 +19,16 @@ export function settingsCaller(sb: () => TestSandbox) {
 export function data<T>(result: ResolverResult<T>): T {
   if (!result.ok) throw new Error(`resolver refused: ${result.error.code} ${result.error.message}`);
   return result.data;
+}
+
+/**
+ * Asks for the repository list the way the page does: again with the cursor while the answer says it is
+ * still being read. How many calls that takes depends on how fast Bitbucket and the machine are.
+ */
+export async function loadAll(call: ReturnType<typeof settingsCaller>, first: Record<string, unknown>): Promise<{ answers: RepositoryPage[]; last: RepositoryPage }> {
+  const answers = [data(await call('repositories/list', first))];
+  while (answers.at(-1)!.loading) answers.push(data(await call('repositories/list', { ...first, refresh: undefined, continue: answers.at(-1)!.loading!.cursor })));
+  return { answers, last: answers.at(-1)! };
 }
 
 /** Makes the app's kept copy of the repository list `ms` older, as if it had been read that long ago; answers its new time. */
