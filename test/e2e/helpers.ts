@@ -96,7 +96,15 @@ export function refuseDeliveries(sb: Pick<TestSandbox, 'sink'>): void {
   sb.sink.respondNext(400, 1_000_000, 'this payload is refused');
 }
 
-/** PanDev taking deliveries again, the cause of the dead letters fixed. */
+/**
+ * PanDev refusing the app's ingest token (a 401 to every request, Check connection's too), as when it
+ * was revoked in PanDev: deliveries pause and stay in the outbox, none a dead letter.
+ */
+export function refuseToken(sb: Pick<TestSandbox, 'sink'>): void {
+  sb.sink.respondNext(401, 1_000_000, 'invalid or revoked ingest token');
+}
+
+/** PanDev taking deliveries again, the cause fixed (the refused payloads, the refused token). */
 export function acceptDeliveries(sb: Pick<TestSandbox, 'sink'>): void {
   sb.sink.respondNormally();
 }
