@@ -1,16 +1,15 @@
 // A Bitbucket Cloud simulator on loopback: REST 2.0 subset, seeded history, Forge-shaped events for
 // every change, rate limits and fault injection. It backs the end-to-end tests and the offline sandbox.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { loopbackHostOnly } from '../browser-guard';
-import type { AddressInfo } from 'node:net';
-import { createActions, type SimActions } from './actions';
+import { actionRunner } from '../sim-common/admin';
+import { liveActivities, listenOnLoopback } from '../sim-common/server';
+import { actionSchemas, createActions, type SimActions } from './actions';
 import type { ForgeEvent } from './events/types';
 import { handleAdmin } from './http/admin';
 import { FaultInjector, type FaultRule } from './http/faults';
 import { RollingHourLimiter } from './http/rate-limit';
 import { Router } from './http/router';
-import { handleApi, send } from './http/server';
+import { handleApi } from './http/server';
 import { StatsRecorder, type SimStats } from './http/stats';
 import { startLiveActivity } from './live-activity';
 import type { SimModel } from './model/state';
@@ -93,20 +92,8 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
     pullRequestsPerRepository: options.pullRequestsPerRepository ?? 8,
   });
   const clock = options.clock ?? { now: () => Date.now() };
-  // The handlers need the listening address (links are absolute), so they are plugged in after listen.
-  const handler: { dispatch?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
-  const server = createServer(loopbackHostOnly((req, res) => {
-    if (!handler.dispatch) return send(res, { status: 503, text: 'starting' });
-    handler.dispatch(req, res).catch((error: unknown) => {
-      console.error('cloud-sim: request failed', error);
-      if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
-    });
-  }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback('cloud-sim', options.port);
+  const url = server.origin;
 
   const root = new Prng(seed);
   const runtime = new SimRuntime(model, clock, root.fork('live'), url, options.pagelenMax);
@@ -129,14 +116,13 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
     users: model.users.map((user) => ({ uuid: user.uuid, account_id: user.accountId, display_name: user.displayName, nickname: user.nickname })),
     credentials,
   });
-  handler.dispatch = (req, res) => {
+  const admin = { actions: actionRunner(actionSchemas, actions), faults, stats, subscriptions, summary };
+  server.serve((req, res) => {
     const requestUrl = new URL(req.url ?? '/', url);
-    return requestUrl.pathname.startsWith('/_sim')
-      ? handleAdmin({ actions, faults, stats, subscriptions, summary }, req, res, requestUrl)
-      : handleApi(api, req, res, requestUrl);
-  };
+    return requestUrl.pathname.startsWith('/_sim') ? handleAdmin(admin, req, res, requestUrl) : handleApi(api, req, res, requestUrl);
+  });
 
-  const activities = new Set<() => void>();
+  const activities = liveActivities((intervalMs) => startLiveActivity(runtime, actions, intervalMs));
   return {
     url,
     workspace: { uuid: model.workspace.uuid, slug: model.workspace.slug, name: model.workspace.name },
@@ -154,19 +140,11 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
       Object.assign(credentials[label], { token: credential.token, apiToken: credential.apiToken });
       return credentials[label];
     },
-    startActivity: (activityOptions = {}) => {
-      const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);
-      activities.add(stopActivity);
-      return () => {
-        stopActivity();
-        activities.delete(stopActivity);
-      };
-    },
+    startActivity: (activityOptions) => activities.start(activityOptions),
     stop: async () => {
-      activities.forEach((stopActivity) => stopActivity());
+      activities.stopAll();
       subscriptions.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

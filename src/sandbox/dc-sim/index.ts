@@ -8,15 +8,13 @@
 // reopenPullRequest, deletePullRequest, pushCommits, forcePush, createBranch, deleteBranch, createTag, deleteTag,
 // setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { loopbackHostOnly } from '../browser-guard';
-import type { AddressInfo } from 'node:net';
 import { FaultInjector, type FaultRule } from '../cloud-sim/http/faults';
 import { Router } from '../cloud-sim/http/router';
-import { send } from '../cloud-sim/http/server';
 import { StatsRecorder, type SimStats } from '../cloud-sim/http/stats';
 import { Prng } from '../cloud-sim/util/prng';
-import { createActions, type DcActions } from './actions';
+import { actionRunner } from '../sim-common/admin';
+import { liveActivities, listenOnLoopback } from '../sim-common/server';
+import { actionSchemas, createActions, type DcActions } from './actions';
 import { handleAdmin } from './http/admin';
 import { handleRequest } from './http/server';
 import { TokenBuckets, type Clock, type RateLimit } from './http/token-bucket';
@@ -138,20 +136,8 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
   seedHistory(model, { base, historyDays: options.historyDays ?? 30, pullRequestsPerRepository: counts.pullRequestsPerRepository });
   const clock = options.clock ?? { now: () => Date.now() };
 
-  // Handlers need the listening address (links are absolute), so they are plugged in after listen.
-  const handler: { dispatch?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
-  const server = createServer(loopbackHostOnly((req, res) => {
-    if (!handler.dispatch) return send(res, { status: 503, text: 'starting' });
-    handler.dispatch(req, res).catch((error: unknown) => {
-      console.error('dc-sim: request failed', error);
-      if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
-    });
-  }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback('dc-sim', options.port);
+  const origin = server.origin;
   const url = `${origin}${contextPath}`;
   const root = new Prng(seed);
   const info = options.version ? versionInfo(options.version, VERSIONS[dateFormat].buildDate) : VERSIONS[dateFormat];
@@ -176,14 +162,14 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
   const corruptCoordinates = corrupt && corruptRepo ? { projectKey: corruptRepo.projectKey, repositorySlug: corruptRepo.slug, pullRequestId: corrupt.pullRequestId } : undefined;
   const summary = () => summarize(model, { url, version: info.version, dateFormat, credentials, corrupt: corruptCoordinates, rateLimit });
   const services = { runtime, api: new Router(apiRoutes), build: new Router(buildRoutes), limiter, faults, stats, contextPath, ...(options.pageMax ? { pageMax: options.pageMax } : {}) };
-  const admin = { actions, faults, stats, webhooks, rateLimit: () => rateLimit, setRateLimit, summary };
-  handler.dispatch = (req, res) => {
+  const admin = { actions: actionRunner(actionSchemas, actions), faults, stats, webhooks, rateLimit: () => rateLimit, setRateLimit, summary };
+  server.serve((req, res) => {
     const requestUrl = new URL(req.url ?? '/', origin);
     const local = contextPath && requestUrl.pathname.startsWith(`${contextPath}/_sim`) ? requestUrl.pathname.slice(contextPath.length) : requestUrl.pathname;
     return local.startsWith('/_sim') ? handleAdmin(admin, req, res, local) : handleRequest(services, req, res, requestUrl);
-  };
+  });
 
-  const activities = new Set<() => void>();
+  const activities = liveActivities((intervalMs) => startLiveActivity(runtime, actions, intervalMs));
   return {
     url, version: info.version, credentials, corrupt: corruptCoordinates, model, actions,
     webhooks: {
@@ -207,19 +193,11 @@ export async function startDcSimulator(options: DcSimulatorOptions = {}): Promis
       else denied.add(projectKey.toUpperCase());
       model.denied.set(userId, denied);
     },
-    startActivity: (activityOptions = {}) => {
-      const stopActivity = startLiveActivity(runtime, actions, activityOptions.intervalMs ?? 2000);
-      activities.add(stopActivity);
-      return () => {
-        stopActivity();
-        activities.delete(stopActivity);
-      };
-    },
+    startActivity: (activityOptions) => activities.start(activityOptions),
     stop: async () => {
-      activities.forEach((stopActivity) => stopActivity());
+      activities.stopAll();
       webhooks.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { SimRuntime } from '../runtime';
 import * as pr from './pull-requests';
 import type { ActionResult } from './pull-requests';
 import * as repo from './repository';
-import { actionSchemas, type ActionArgs, type ActionName } from './schemas';
+import type { ActionArgs } from './schemas';
 import { ActionScope } from './scope';
 
 export type { ActionResult } from './pull-requests';
@@ -74,12 +74,4 @@ export function createActions(runtime: SimRuntime): SimActions {
     updateRepository: (args) => repo.updateRepositoryAction(scope, args),
     deleteRepository: (args) => repo.deleteRepositoryAction(scope, args),
   };
-}
-
-export const isActionName = (name: string): name is ActionName => Object.hasOwn(actionSchemas, name);
-
-/** For the admin API: validates untrusted JSON against the action's schema, then runs it. */
-export function invokeAction(actions: SimActions, name: ActionName, input: unknown): ActionResult {
-  const args = actionSchemas[name].parse(input ?? {});
-  return (actions[name] as (value: unknown) => ActionResult)(args);
 }
