@@ -2,11 +2,8 @@
 // programmatic API takes the same shapes. Repositories are named by slug or UUID; people by UUID,
 // account id or nickname. Omitted choices are made with the simulator's seeded random stream.
 import { z } from 'zod';
+import { pullRequest, refActionSchemas, repository, review, user } from '../../sim-common/schemas';
 
-const repository = z.string().min(1);
-const user = z.string().min(1);
-const pullRequest = { repository, pullRequestId: z.number().int().positive() };
-const review = z.object({ ...pullRequest, reviewer: user.optional() });
 
 export const actionSchemas = {
   openPullRequest: z.object({
@@ -31,12 +28,7 @@ export const actionSchemas = {
     repository, branch: z.string().min(1).optional(), actor: user.optional(),
     commits: z.number().int().min(1).max(50).optional(), messages: z.array(z.string().min(1)).optional(),
   }),
-  // `onto` (default: the main branch's tip) is where the branch is reset before `commits` are pushed.
-  forcePush: z.object({ repository, branch: z.string().min(1), onto: z.string().min(1).optional(), commits: z.number().int().min(0).max(50).optional(), actor: user.optional() }),
-  createBranch: z.object({ repository, name: z.string().min(1), from: z.string().min(1).optional(), actor: user.optional() }),
-  deleteBranch: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
-  createTag: z.object({ repository, name: z.string().min(1), target: z.string().min(1).optional(), message: z.string().optional(), actor: user.optional() }),
-  deleteTag: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
+  ...refActionSchemas,
   setBuildStatus: z.object({
     repository, commit: z.string().min(1), key: z.string().min(1), state: z.enum(['SUCCESSFUL', 'FAILED', 'INPROGRESS', 'STOPPED']),
     name: z.string().optional(), url: z.string().optional(), description: z.string().optional(), refname: z.string().optional(), actor: user.optional(),

@@ -2,11 +2,8 @@
 // programmatic API takes the same shapes. Repositories are named `PROJECT/slug` (or by slug when it is
 // unique); people by username. Omitted choices are made with the simulator's seeded random stream.
 import { z } from 'zod';
+import { pullRequest, refActionSchemas, repository, review, user } from '../../sim-common/schemas';
 
-const repository = z.string().min(1);
-const user = z.string().min(1);
-const pullRequest = { repository, pullRequestId: z.number().int().positive() };
-const review = z.object({ ...pullRequest, reviewer: user.optional() });
 const count = z.number().int().min(1).max(50);
 
 export const actionSchemas = {
@@ -37,12 +34,7 @@ export const actionSchemas = {
     /** Files each commit changes (default 1 to 3). */
     files: z.number().int().min(1).max(2000).optional(),
   }),
-  /** `onto`: the commit the branch is reset to before `commits` new ones (0: a plain reset); default the default branch's tip. */
-  forcePush: z.object({ repository, branch: z.string().min(1), onto: z.string().min(1).optional(), commits: z.number().int().min(0).max(50).optional(), actor: user.optional() }),
-  createBranch: z.object({ repository, name: z.string().min(1), from: z.string().min(1).optional(), actor: user.optional() }),
-  deleteBranch: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
-  createTag: z.object({ repository, name: z.string().min(1), target: z.string().min(1).optional(), message: z.string().optional(), actor: user.optional() }),
-  deleteTag: z.object({ repository, name: z.string().min(1), actor: user.optional() }),
+  ...refActionSchemas,
   setBuildStatus: z.object({
     repository, commit: z.string().min(1), key: z.string().min(1), state: z.enum(['SUCCESSFUL', 'FAILED', 'INPROGRESS']),
     name: z.string().optional(), url: z.string().optional(), description: z.string().optional(),
