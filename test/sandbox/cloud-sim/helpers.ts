@@ -1,12 +1,8 @@
 import { startCloudSimulator, type CloudSimulator, type CloudSimulatorOptions } from '../../../src/sandbox/cloud-sim';
 import type { Repository } from '../../../src/sandbox/cloud-sim/model/types';
+import { BASE_TIME, request, type Json, type Reply } from '../sim-common/helpers';
 
-/** A fixed end of history, so every run of these tests sees the same seeded workspace. */
-export const BASE_TIME = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-/** Responses as the tests read them: loose on purpose, each assertion checks the shape it relies on. */
- 
-export type Json = any;
+export { BASE_TIME, FakeClock, type Json, type Reply } from '../sim-common/helpers';
 
 export function startSim(options: CloudSimulatorOptions = {}): Promise<CloudSimulator> {
   return startCloudSimulator({ seed: 'cloud-sim-tests', baseTime: BASE_TIME, ...options });
@@ -27,29 +23,9 @@ export function authorization(sim: CloudSimulator, as: As): string | undefined {
   }
 }
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: Json;
-}
-
 /** `path` is relative to `/2.0` unless it is an absolute URL (a `next` link). */
-export async function call(sim: CloudSimulator, path: string, options: { as?: As; method?: string; body?: unknown } = {}): Promise<Reply> {
-  const auth = authorization(sim, options.as ?? 'admin');
-  const response = await fetch(path.startsWith('http') ? path : `${sim.url}/2.0${path}`, {
-    method: options.method ?? 'GET',
-    headers: { ...(auth ? { Authorization: auth } : {}), ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  let json: Json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+export function call(sim: CloudSimulator, path: string, options: { as?: As; method?: string; body?: unknown } = {}): Promise<Reply> {
+  return request(path.startsWith('http') ? path : `${sim.url}/2.0${path}`, authorization(sim, options.as ?? 'admin'), options);
 }
 
 /** Follows `next` links to the end, returning every value and the number of pages. */
@@ -73,17 +49,4 @@ export function firstRepository(sim: CloudSimulator): Repository {
   const repo = [...sim.model.repositories.values()][0];
   if (!repo) throw new Error('the simulator has no repositories');
   return repo;
-}
-
-/** A clock the test moves by hand. */
-export class FakeClock {
-  constructor(public ms: number) {}
-
-  now(): number {
-    return this.ms;
-  }
-
-  advance(ms: number): void {
-    this.ms += ms;
-  }
 }

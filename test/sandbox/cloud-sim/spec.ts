@@ -1,32 +1,22 @@
 // The official Bitbucket Cloud OpenAPI spec, read from ../shared/specs, with the faults reality
 // contradicts relaxed one by one (each says why), compiled with ajv for response validation.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { loadSpecOrSkip as loadSpec, nullable, relax, specAjv, type Fix, type Relaxation } from '../sim-common/spec';
 import type { Json } from './helpers';
 
-const SPEC = path.resolve(__dirname, '../../../../shared/specs/bitbucket-cloud.swagger.v3.json');
+export const loadSpecOrSkip = (): Json | undefined => loadSpec('bitbucket-cloud.swagger.v3.json');
 
-export function loadSpecOrSkip(): Json | undefined {
-  if (existsSync(SPEC)) return JSON.parse(readFileSync(SPEC, 'utf8'));
-  console.warn(`skipped: ${SPEC} is absent (the spec conformance checks need ../shared/specs)`);
-  return undefined;
-}
-
-type Fix = (node: Json) => Json;
 const open: Fix = (node) => {
   delete node.additionalProperties;
   return node;
 };
-const nullable: Fix = (node) => ({ anyOf: [node, { type: 'null' }] });
 const anyFormat: Fix = (node) => {
   delete node.format;
   return node;
 };
 
 /** Spec faults, as pointers under components.schemas, with what real Cloud responses do instead. */
-const RELAXATIONS: [string, Fix, string][] = [
+const RELAXATIONS: Relaxation[] = [
   // Closed `links` objects that list fewer links than Bitbucket sends.
   ['pullrequest/allOf/1/properties/links', open, 'real pull requests also link request-changes and statuses'],
   ['repository/allOf/1/properties/links', open, 'real repositories also link branches, tags and source'],
@@ -60,16 +50,6 @@ const RELAXATIONS: [string, Fix, string][] = [
   ['pipelines_links_section_href/allOf/0', () => ({ type: 'object' }), 'links sections have no type'],
 ];
 
-function relax(schemas: Json): void {
-  for (const [pointer, fix, why] of RELAXATIONS) {
-    const keys = pointer.split('/');
-    const last = keys.pop() as string;
-    const parent = keys.reduce((node: Json, key) => node?.[key], schemas);
-    if (parent?.[last] === undefined) throw new Error(`spec relaxation ${pointer} (${why}) no longer applies: fix the table`);
-    parent[last] = fix(parent[last]);
-  }
-}
-
 export interface SpecValidator {
   /** The 200 response schema of `GET template`, if the spec has one. */
   responseSchema(template: string): string | undefined;
@@ -78,10 +58,8 @@ export interface SpecValidator {
 
 export function specValidator(spec: Json): SpecValidator {
   const schemas = structuredClone(spec.components.schemas);
-  relax(schemas);
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addFormat('int32', true).addFormat('int64', true);
+  relax(schemas, RELAXATIONS);
+  const ajv = specAjv();
   ajv.addSchema({ components: { schemas } }, 'bitbucket');
   const compiled = new Map<string, ValidateFunction>();
   return {

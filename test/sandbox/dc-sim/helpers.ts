@@ -1,13 +1,8 @@
 import { startDcSimulator, type DcSimulator, type DcSimulatorOptions } from '../../../src/sandbox/dc-sim';
 import type { DcRepository } from '../../../src/sandbox/dc-sim/model/repository';
+import { BASE_TIME, request, type Json, type Reply } from '../sim-common/helpers';
 
-export { FakeClock } from '../cloud-sim/helpers';
-
-/** A fixed end of history, so every run of these tests sees the same seeded instance. */
-export const BASE_TIME = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-/** Responses as the tests read them: loose on purpose, each assertion checks the shape it relies on. */
-export type Json = any;
+export { BASE_TIME, FakeClock, type Json, type Reply } from '../sim-common/helpers';
 
 /** Unlimited by default, so tests that do not test the rate limit never trip over it. */
 export function startSim(options: DcSimulatorOptions = {}): Promise<DcSimulator> {
@@ -29,30 +24,10 @@ export function authorization(sim: DcSimulator, as: As): string | undefined {
   }
 }
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: Json;
-}
-
 /** `path` is relative to `${sim.url}/rest/api/1.0` unless it starts with `/rest/`, `/plugins/` or `http`. */
-export async function call(sim: DcSimulator, path: string, options: { as?: As; method?: string; body?: unknown } = {}): Promise<Reply> {
-  const auth = authorization(sim, options.as ?? 'admin');
+export function call(sim: DcSimulator, path: string, options: { as?: As; method?: string; body?: unknown } = {}): Promise<Reply> {
   const target = path.startsWith('http') ? path : /^\/(rest|plugins)\//.test(path) ? `${sim.url}${path}` : `${sim.url}/rest/api/1.0${path}`;
-  const response = await fetch(target, {
-    method: options.method ?? 'GET',
-    headers: { ...(auth ? { Authorization: auth } : {}), ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  let json: Json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+  return request(target, authorization(sim, options.as ?? 'admin'), options);
 }
 
 /** Follows `nextPageStart` to the last page, returning every value and the number of pages. */

@@ -1,22 +1,12 @@
 // The official Bitbucket Data Center 9.2 OpenAPI spec, read from ../shared/specs, with the faults reality
 // contradicts relaxed one by one (each says why), compiled with ajv for response validation. The spec
 // lists paths as `/api/latest/...` under server `/rest`; clients call `/rest/api/1.0/...`.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { loadSpecOrSkip as loadSpec, nullable, relax, specAjv, type Relaxation } from '../sim-common/spec';
 import type { Json } from './helpers';
 
-const SPEC = path.resolve(__dirname, '../../../../shared/specs/bitbucket-datacenter.swagger.v3.json');
+export const loadSpecOrSkip = (): Json | undefined => loadSpec('bitbucket-datacenter.swagger.v3.json');
 
-export function loadSpecOrSkip(): Json | undefined {
-  if (existsSync(SPEC)) return JSON.parse(readFileSync(SPEC, 'utf8'));
-  console.warn(`skipped: ${SPEC} is absent (the spec conformance checks need ../shared/specs)`);
-  return undefined;
-}
-
-type Fix = (node: Json) => Json;
-const nullable: Fix = (node) => ({ anyOf: [node, { type: 'null' }] });
 const page = (items: string): Json => ({
   type: 'object',
   properties: {
@@ -26,7 +16,7 @@ const page = (items: string): Json => ({
 });
 
 /** Spec faults in component schemas, as pointers under components.schemas, with what Data Center does instead. */
-const RELAXATIONS: [string, Fix, string][] = [
+const RELAXATIONS: Relaxation[] = [
   ['RestTag/properties/hash', nullable, 'lightweight tags print `hash: null` (go-scm stash/testdata/tags.json)'],
 ];
 
@@ -55,16 +45,6 @@ function acceptIsoDates(node: Json): void {
   }
 }
 
-function relax(schemas: Json): void {
-  for (const [pointer, fix, why] of RELAXATIONS) {
-    const keys = pointer.split('/');
-    const last = keys.pop() as string;
-    const parent = keys.reduce((node: Json, key) => node?.[key], schemas);
-    if (parent?.[last] === undefined) throw new Error(`spec relaxation ${pointer} (${why}) no longer applies: fix the table`);
-    parent[last] = fix(parent[last]);
-  }
-}
-
 /** `#/components/...` refs point into the document registered as `dc`. */
 function anchorRefs(node: Json): Json {
   return JSON.parse(JSON.stringify(node).replace(/"#\/components\//g, '"dc#/components/'));
@@ -80,14 +60,12 @@ export interface SpecValidator {
 
 export function specValidator(spec: Json, dateFormat: '9.x' | '10.x'): SpecValidator {
   const schemas = structuredClone(spec.components.schemas);
-  relax(schemas);
+  relax(schemas, RELAXATIONS);
   const dates = (node: Json): Json => {
     if (dateFormat === '10.x') acceptIsoDates(node);
     return node;
   };
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addFormat('int32', true).addFormat('int64', true);
+  const ajv = specAjv();
   ajv.addSchema({ components: { schemas: dates(schemas) } }, 'dc');
   const compiled = new Map<string, ValidateFunction>();
   const run = (key: string, schema: () => Json, value: unknown): ErrorObject[] => {
