@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { BitbucketError, type BitbucketFailureKind } from '../../errors';
 import type { HttpResponse } from '../../ports';
+import { parseAnswer } from '../answer';
 import { isNextRequest, type CloudRequest } from './endpoints';
 import { Page } from './schema';
 import type { CloudTransport } from './transport';
@@ -43,19 +44,7 @@ export function cloudClient(transport: CloudTransport, options: CloudClientOptio
       throw new BitbucketError('network', undefined, where, `Bitbucket did not answer ${where}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (response.status < 200 || response.status >= 300) throw statusError(response, where, text);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new BitbucketError('malformed', response.status, where, `Bitbucket answered ${where} with malformed JSON (${text.length} bytes)`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown field';
-      throw new BitbucketError('malformed', response.status, where, `Bitbucket answered ${where} with an unexpected shape (${field})`);
-    }
-    return parsed.data;
+    return parseAnswer(response.status, text, where, schema);
   }
 
   async function* pages<T extends z.ZodType>(request: CloudRequest, item: T, maxPages = 100, onCapped?: () => void): AsyncGenerator<Array<z.infer<T>>> {

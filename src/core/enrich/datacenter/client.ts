@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { BitbucketError, errorMessage, type BitbucketFailureKind } from '../../errors';
 import type { HttpResponse } from '../../ports';
+import { parseAnswer } from '../answer';
 import { parseRetryAfter } from '../cloud/client';
 import { dcTarget, type DcRequest } from './endpoints';
 import { Page } from './schema';
@@ -51,19 +52,7 @@ export function dcClient(transport: DcTransport): DcClient {
     }
     const text = await response.text();
     if (response.status < 200 || response.status >= 300) throw statusError(response, where, text);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new BitbucketError('malformed', response.status, where, `Bitbucket answered ${where} with malformed JSON (${text.length} bytes)`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown field';
-      throw new BitbucketError('malformed', response.status, where, `Bitbucket answered ${where} with an unexpected shape (${field})`);
-    }
-    return parsed.data;
+    return parseAnswer(response.status, text, where, schema);
   }
 
   async function* pages<T extends z.ZodType>(request: DcRequest, item: T, options: DcPageOptions = {}): AsyncGenerator<Array<z.infer<T>>> {
