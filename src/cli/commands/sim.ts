@@ -12,6 +12,18 @@ function integer(value: string): number {
   return parsed;
 }
 
+/** Either simulator, with live activity every `activityMs` if asked, until Ctrl-C or SIGTERM. */
+async function runUntilStopped(sim: { startActivity(options: { intervalMs: number }): () => void; stop(): Promise<void> }, activityMs?: number): Promise<void> {
+  const stopActivity = activityMs ? sim.startActivity({ intervalMs: activityMs }) : undefined;
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  stopActivity?.();
+  await sim.stop();
+  console.log('simulator stopped');
+}
+
 interface CloudOptions {
   port: number;
   seed: string;
@@ -35,14 +47,7 @@ async function runCloud(options: CloudOptions): Promise<void> {
     console.log(`    ${role.padEnd(7)} Bearer ${credential.token}  or  Basic ${credential.email}:${credential.apiToken}`);
   }
   sim.onEvent((event) => console.log(`event ${event.timestamp} ${event.eventType} ${event.repository.slug}`));
-  const stopActivity = options.activityMs ? sim.startActivity({ intervalMs: options.activityMs }) : undefined;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  stopActivity?.();
-  await sim.stop();
-  console.log('simulator stopped');
+  await runUntilStopped(sim, options.activityMs);
 }
 
 interface DatacenterOptions {
@@ -92,14 +97,7 @@ async function runDatacenter(options: DatacenterOptions): Promise<void> {
   for (const [role, credential] of Object.entries(sim.credentials)) {
     console.log(`    ${role.padEnd(8)} ${credential.username.padEnd(8)} Bearer ${credential.token}${credential.revoked ? '  (revoked: answers 401)' : ''}`);
   }
-  const stopActivity = options.activityMs ? sim.startActivity({ intervalMs: options.activityMs }) : undefined;
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  stopActivity?.();
-  await sim.stop();
-  console.log('simulator stopped');
+  await runUntilStopped(sim, options.activityMs);
 }
 
 export function registerSim(program: Command): void {
