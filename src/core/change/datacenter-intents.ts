@@ -1,6 +1,6 @@
 import type { Change, ChangeOf } from './change';
-import { deliveryId } from './delivery-id';
 import type { DataCenterEventKey } from './event-keys';
+import { intentMaker, pullRequestEntity, type MakeIntent } from './intent-maker';
 import type { DeliveryIntent, SkippedIntent } from './intents';
 
 // Data Center changes become its native events. The bridge finds each event twice when webhooks are on
@@ -18,13 +18,7 @@ import type { DeliveryIntent, SkippedIntent } from './intents';
 // no prior status is needed.
 
 export function datacenterIntents(change: Change): { intents: DeliveryIntent[]; skipped: SkippedIntent[] } {
-  const make = (eventKey: DataCenterEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']): DeliveryIntent => ({
-    id: deliveryId({ edition: change.edition, workspace: change.workspace, entity, eventKey, version }),
-    eventKey,
-    entity,
-    version,
-    ...(reviewer ? { reviewer } : {}),
-  });
+  const make = intentMaker<DataCenterEventKey>(change);
   const repo = change.repository.uuid;
   const one = (intent: DeliveryIntent) => ({ intents: [intent], skipped: [] });
   switch (change.kind) {
@@ -57,7 +51,7 @@ export function datacenterIntents(change: Change): { intents: DeliveryIntent[]; 
   }
 }
 
-function pullRequestIntent(change: ChangeOf<'pullrequest'>, make: (key: DataCenterEventKey, entity: string, version: string) => DeliveryIntent): DeliveryIntent {
+function pullRequestIntent(change: ChangeOf<'pullrequest'>, make: MakeIntent<DataCenterEventKey>): DeliveryIntent {
   const entity = pullRequestEntity(change.repository.uuid, change.pullRequestId);
   switch (change.action) {
     case 'created':
@@ -73,10 +67,6 @@ function pullRequestIntent(change: ChangeOf<'pullrequest'>, make: (key: DataCent
     case 'deleted':
       return make('pr:deleted', entity, 'deleted');
   }
-}
-
-function pullRequestEntity(repository: string, id: number): string {
-  return `pullrequest:${repository}:${id}`;
 }
 
 /** `2026-11-20T10:00:00Z` from any form a source reports (epoch ms, ISO with or without millis, +0000). */

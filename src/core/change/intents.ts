@@ -1,7 +1,8 @@
 import type { Change, ChangeOf, ReviewerStatus } from './change';
-import { deliveryId, normalizeTime } from './delivery-id';
+import { normalizeTime } from './delivery-id';
 import { datacenterIntents } from './datacenter-intents';
 import type { CloudEventKey, DataCenterEventKey } from './event-keys';
+import { intentMaker, pullRequestEntity, type MakeIntent } from './intent-maker';
 
 // One change becomes one delivery, or two for a reviewer who switches between approving and requesting
 // changes, or none when a reviewer's cleared status cannot be attributed. Each intent names the native
@@ -25,29 +26,19 @@ export interface SkippedIntent {
 export type ReviewerTimeline = Array<{ status: ReviewerStatus; at: string }>;
 export type PriorReviewerStatus = (reviewerUuid: string) => ReviewerTimeline | undefined;
 
-export function pullRequestEntity(change: { repository: { uuid: string } }, id: number): string {
-  return `pullrequest:${change.repository.uuid}:${id}`;
-}
-
 export function intentsFor(change: Change, prior: PriorReviewerStatus = () => undefined): { intents: DeliveryIntent[]; skipped: SkippedIntent[] } {
   if (change.edition === 'datacenter') return datacenterIntents(change);
-  const make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']): DeliveryIntent => ({
-    id: deliveryId({ edition: change.edition, workspace: change.workspace, entity, eventKey, version }),
-    eventKey,
-    entity,
-    version,
-    ...(reviewer ? { reviewer } : {}),
-  });
+  const make = intentMaker<CloudEventKey>(change);
   const repo = change.repository.uuid;
   switch (change.kind) {
     case 'pullrequest': {
-      const entity = pullRequestEntity(change, change.pullRequestId);
+      const entity = pullRequestEntity(change.repository.uuid, change.pullRequestId);
       const version = change.action === 'updated' ? normalizeTime(change.updatedOn ?? change.at) : change.action;
       // Data Center's own actions (deleted, source-updated) never reach here: see the edition switch above.
       return { intents: [make(`pullrequest:${change.action}` as CloudEventKey, entity, version)], skipped: [] };
     }
     case 'comment': {
-      const entity = `${pullRequestEntity(change, change.pullRequestId)}:comment:${change.commentId}`;
+      const entity = `${pullRequestEntity(change.repository.uuid, change.pullRequestId)}:comment:${change.commentId}`;
       const version = change.action === 'updated' ? normalizeTime(change.at) : change.action;
       return { intents: [make(`pullrequest:comment_${change.action}`, entity, version)], skipped: [] };
     }
@@ -71,18 +62,16 @@ export function intentsFor(change: Change, prior: PriorReviewerStatus = () => un
   }
 }
 
-type Make = (eventKey: CloudEventKey, entity: string, version: string, reviewer?: DeliveryIntent['reviewer']) => DeliveryIntent;
-
 // Approving and requesting changes say what they are; clearing does not, so it is compared with the
 // status the reviewer had before (Forge sends one event, "reviewer status updated", for all four).
 // Forge does not keep events in order, so each is placed among the statuses seen so far: it ended the
 // one before it, and the one after it ended it. A transition found twice gets the same id both times.
-function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, make: Make) {
+function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, make: MakeIntent<CloudEventKey>) {
   const intents: DeliveryIntent[] = [];
   const skipped: SkippedIntent[] = [];
   for (const reviewer of change.reviewers) {
     const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
-    const entity = `${pullRequestEntity(change, change.pullRequestId)}:reviewer:${who}`;
+    const entity = `${pullRequestEntity(change.repository.uuid, change.pullRequestId)}:reviewer:${who}`;
     const at = normalizeTime(reviewer.at);
     const detail = { ...reviewer.user, status: reviewer.status, at };
     const time = Date.parse(reviewer.at);
