@@ -3,9 +3,9 @@ import path from 'node:path';
 import { verify } from '../../src/core/deliver/sign';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
 import { findPullRequest } from '../../src/sandbox/dc-sim/model/pull-requests';
-import { sharedDir } from '../helpers/shared';
+import { fixturesDir, fixturesPresent } from '../helpers/shared';
 import { dcEnv, projectRepositories, FAST_TUNING, inProcessBridge, PANDEV, WEBHOOK_SECRET, type DcEnv } from '../bridge/helpers';
-import { keyPaths, type PathTypes } from './key-paths';
+import { keyPaths, missingKeyPaths, type PathTypes } from './key-paths';
 
 // Issue 6, item 8: for every Data Center webhook fixture in ../shared/fixtures (drone/go-scm's stash
 // webhooks and the Jenkins plugin's native server payloads), the body the bridge delivers for the same
@@ -57,15 +57,6 @@ const fixtures: Record<string, [string, '9.x' | '10.x', Source]> = {
  */
 const notForwarded = ['mirrorSynchronized.json', 'mirrorSynchronized_refLimitExceeded.json', 'ping.json', 'updatePayload.json', 'legacyPayload.json', 'apiResponse.json'];
 
-const fixtureRoot = path.join(sharedDir, 'fixtures');
-const present = (() => {
-  try {
-    readFileSync(path.join(fixtureRoot, 'README.md'));
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const ours = new Map<string, PathTypes>();
 const record = (format: string, source: Source, sink: PanDevSink) => {
@@ -121,7 +112,7 @@ async function scenario(env: DcEnv, format: string): Promise<void> {
 let nine: DcEnv;
 let ten: DcEnv;
 beforeAll(async () => {
-  if (!present) return;
+  if (!fixturesPresent) return;
   nine = await dcEnv({ seed: 'conformance', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 8, corruptPullRequest: false });
   ten = await dcEnv({ seed: 'conformance', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 8, corruptPullRequest: false, dateFormat: '10.x' });
   await scenario(nine, '9.x');
@@ -134,40 +125,33 @@ afterAll(async () => {
 
 describe.each(Object.entries(fixtures))('%s', (fixture, [eventKey, format, source]) => {
   it(`our ${eventKey} body (${format}, ${source}) has every key path of the real payload, with the same types`, () => {
-    if (!present) return console.warn(`skipped: ${fixtureRoot} is absent`);
-    const real = keyPaths(JSON.parse(readFileSync(path.join(fixtureRoot, fixture), 'utf8')));
+    if (!fixturesPresent) return console.warn(`skipped: ${fixturesDir} is absent`);
+    const real = keyPaths(JSON.parse(readFileSync(path.join(fixturesDir, fixture), 'utf8')));
     const mine = ours.get(`${format} ${source} ${eventKey}`);
     expect(mine).toBeDefined();
-    const missing: string[] = [];
-    for (const [keyPath, types] of real) {
-      const have = mine!.get(keyPath);
-      // A real null says "no value here this time": the key path must exist in ours, with any type.
-      const absent = [...types].filter((type) => !have?.has(type) && !(type === 'null' && have));
-      if (absent.length) missing.push(`${keyPath}: ${absent.join('|')} (ours: ${have ? [...have].join('|') : 'absent'})`);
-    }
-    expect(missing).toEqual([]);
+    expect(missingKeyPaths(real, mine!)).toEqual([]);
   });
 });
 
 it('covers every Data Center webhook fixture in those folders: each is checked, or named above with why not', () => {
-  if (!present) return console.warn(`skipped: ${fixtureRoot} is absent`);
+  if (!fixturesPresent) return console.warn(`skipped: ${fixturesDir} is absent`);
   const folders = [goScm, `${server}/impl/webhook/server`, `${server}/server/events/BitbucketServerPullRequestEventTest`, `${server}/server/events/BitbucketServerPushEventTest`];
-  const all = folders.flatMap((folder) => readdirSync(path.join(fixtureRoot, folder)).filter((f) => f.endsWith('.json')).map((f) => `${folder}/${f}`));
+  const all = folders.flatMap((folder) => readdirSync(path.join(fixturesDir, folder)).filter((f) => f.endsWith('.json')).map((f) => `${folder}/${f}`));
   expect(all.filter((file) => !fixtures[file] && !notForwarded.includes(path.basename(file)))).toEqual([]);
 });
 
 describe('signatures', () => {
   it("go-scm's signed Data Center push verifies with its secret, and fails with another", () => {
-    if (!present) return console.warn(`skipped: ${fixtureRoot} is absent`);
-    const raw = readFileSync(path.join(fixtureRoot, goScm, 'push.json'));
+    if (!fixturesPresent) return console.warn(`skipped: ${fixturesDir} is absent`);
+    const raw = readFileSync(path.join(fixturesDir, goScm, 'push.json'));
     const expected = 'sha256=c90565fa018f3039414a7929c9187a147f1ac463076961c4cf411e3c67c541f8';
     expect(verify('71295b197fa25f4356d2fb9965df3f2379d903d7', raw, expected)).toBe(true);
     expect(verify('71295b197fa25f4356d2fb9965df3f2379d903d8', raw, expected)).toBe(false);
   });
 
   it('accepts that push at POST /webhooks/bitbucket when signed, and answers 401 to the same bytes unsigned', async () => {
-    if (!present) return console.warn(`skipped: ${fixtureRoot} is absent`);
-    const raw = readFileSync(path.join(fixtureRoot, goScm, 'push.json'));
+    if (!fixturesPresent) return console.warn(`skipped: ${fixturesDir} is absent`);
+    const raw = readFileSync(path.join(fixturesDir, goScm, 'push.json'));
     const env = await dcEnv({ seed: 'signed', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 1 });
     const running = await inProcessBridge(env.config({ BRIDGE_WEBHOOK_SECRET: '71295b197fa25f4356d2fb9965df3f2379d903d7' }));
     try {

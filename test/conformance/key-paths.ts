@@ -18,6 +18,23 @@ export function keyPaths(value: unknown, into: PathTypes = new Map(), at = ''): 
   return into;
 }
 
+/**
+ * The key paths of a real payload that ours lacks, or holds with other JSON types, each as
+ * `path: types (ours: types)`; `ignore` names paths the product itself stopped sending.
+ */
+export function missingKeyPaths(real: PathTypes, ours: PathTypes, ignore?: RegExp): string[] {
+  const missing: string[] = [];
+  for (const [keyPath, types] of real) {
+    if (ignore?.test(keyPath)) continue;
+    const have = ours.get(keyPath);
+    // A real null says "no value here this time" (an open pull request's closed_by, a repository
+    // without a website): the key path must exist in ours, with any type.
+    const absent = [...types].filter((type) => !have?.has(type) && !(type === 'null' && have));
+    if (absent.length) missing.push(`${keyPath}: ${absent.join('|')} (ours: ${have ? [...have].join('|') : 'absent'})`);
+  }
+  return missing;
+}
+
 function record(into: PathTypes, path: string, item: unknown) {
   const types = into.get(path) ?? new Set<JsonType>();
   types.add(jsonType(item));

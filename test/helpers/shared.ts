@@ -11,3 +11,7 @@ export function fixtureOrSkip(relative: string): string | undefined {
   console.warn(`skipped: ${file} is absent (the conformance checks need ../shared/fixtures)`);
   return undefined;
 }
+
+/** ../shared/fixtures, and whether it is there (its README is): the conformance suites skip without it. */
+export const fixturesDir = path.join(sharedDir, 'fixtures');
+export const fixturesPresent = existsSync(path.join(fixturesDir, 'README.md'));
