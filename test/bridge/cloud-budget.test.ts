@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readStatus } from '../../src/bridge/cli/status';
-import { loadConfig } from '../../src/bridge/config/load';
 import { stale, startBridge } from '../../src/bridge/runner';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
-import { FAST_TUNING, PANDEV, quietLogger, stuckClock, virtualClock } from './helpers';
+import { cloudConfig, PANDEV, quietLogger, stuckClock, virtualClock } from './helpers';
 
 // Bitbucket Cloud allows about 1,000 requests per rolling hour per credential, and answers 429 with
 // no Retry-After past it. A Cloud bridge's first pass (the backfill of BRIDGE_BACKFILL_DAYS) of even
@@ -24,18 +23,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const env = (sim: CloudSimulator, db: string, extra: Record<string, string> = {}) => ({
-  BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-  BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-  PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-  BRIDGE_DB: path.join(dir, db), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000', ...extra,
-});
+const config = (sim: CloudSimulator, db: string, extra: Record<string, string> = {}) => cloudConfig({ sim, sink }, path.join(dir, db), extra);
 
 it('a backfill larger than Cloud\'s hour waits for the hour instead of running into 429s', async () => {
   const clock = virtualClock(Date.now());
   const sim = await startCloudSimulator({ seed: 'bridge-cloud-budget', repositories: 6, rateLimitPerHour: 60, clock });
   const lines: string[] = [];
-  const running = await startBridge({ ...loadConfig({ env: env(sim, 'hour.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }) }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(lines), timeScale: 1, clock });
+  const running = await startBridge(config(sim, 'hour.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }), { manual: true, log: quietLogger(lines), timeScale: 1, clock });
   try {
     const startedAt = clock.now();
     const summary = await running.runPass();
@@ -64,7 +58,7 @@ it('a 429 from an hour someone else spent blocks the budget for minutes, and the
   for (let i = 0; i < 60; i++) await fetch(`${sim.url}/2.0/user`, { headers: { Authorization: basic } }).then((r) => r.text());
   expect(sim.stats().rateLimited).toBe(0);
   const lines: string[] = [];
-  const running = await startBridge({ ...loadConfig({ env: env(sim, 'shared.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }) }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(lines), timeScale: 1, clock });
+  const running = await startBridge(config(sim, 'shared.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }), { manual: true, log: quietLogger(lines), timeScale: 1, clock });
   try {
     const summary = await running.runPass();
     await running.bridge.queue.idle();
@@ -94,7 +88,7 @@ it('a stop while the pass waits for the hour ends the wait at once, and fails no
   // A wait that only a stop ends: the test looks at the bridge while it waits for the hour.
   const { clock: stuck, waited } = stuckClock(clock);
   const sim = await startCloudSimulator({ seed: 'bridge-cloud-budget', repositories: 6, rateLimitPerHour: 60, clock });
-  const running = await startBridge({ ...loadConfig({ env: env(sim, 'stop.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }) }), tuning: FAST_TUNING }, { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
+  const running = await startBridge(config(sim, 'stop.db', { BITBUCKET_REQUESTS_PER_HOUR: '60' }), { manual: true, log: quietLogger(), timeScale: 1, clock: stuck });
   try {
     const pass = running.runPass();
     await waited;

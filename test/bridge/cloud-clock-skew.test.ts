@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { loadConfig } from '../../src/bridge/config/load';
 import { startBridge } from '../../src/bridge/runner';
 import { kvKey } from '../../src/core/keys';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, PANDEV, quietLogger, virtualClock } from './helpers';
+import { cloudConfig, cloudEnv, quietLogger, virtualClock } from './helpers';
 
 // The bridge's Cloud edition polls through the core's reconciliation, and keeps its own cursor: what
 // Bitbucket dates by its clock, behind the bridge's, must be read in the overlap there too, and what
@@ -21,14 +20,9 @@ beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-s
 afterAll(() => stop());
 
 it('delivers a deployment dated just before the last poll read the deployments, exactly once', async () => {
-  const config = loadConfig({
-    env: {
-      BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug, BITBUCKET_TOKEN: sim.credentials.admin.token,
-      PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-      BRIDGE_DB: path.join(dir, 'state.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-    },
-  });
-  const running = await startBridge({ ...config, tuning: FAST_TUNING }, { manual: true, log: quietLogger(), timeScale: 1, clock });
+  // The admin's access token (Bearer), where the other Cloud tests use an API token.
+  const config = cloudConfig({ sim, sink }, path.join(dir, 'state.db'), { BITBUCKET_USERNAME: '', BITBUCKET_TOKEN: sim.credentials.admin.token });
+  const running = await startBridge(config, { manual: true, log: quietLogger(), timeScale: 1, clock });
   const [repository] = [...sim.model.repositories.values()];
   const cursor = async () => (await running.bridge.store.get(kvKey('bridge', 'cloud', repository!.uuid))) as { deploymentsAt: number; lastActivityAt: number };
   const pass = async () => {

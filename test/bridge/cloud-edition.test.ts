@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { loadConfig } from '../../src/bridge/config/load';
 import { changeFromForgeEvent } from '../../src/core/change/forge-events';
 import { intentsFor } from '../../src/core/change/intents';
 import type { CloudSimulator, ForgeEvent } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import { cloudConfig, cloudEnv, inProcessBridge } from './helpers';
 
 // Issue 6, item 8, Cloud edition: the same bridge polls a Bitbucket Cloud workspace (the Cloud
 // simulator) with an API token, through the core's reconciliation, and delivers what happened with
@@ -19,15 +18,7 @@ afterAll(() => stop());
 
 describe('the bridge, cloud edition', () => {
   it('backfills a workspace, then delivers live changes with the ids the Forge app would give them', async () => {
-    const config = loadConfig({
-      env: {
-        BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-        BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-        PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-        BRIDGE_DB: path.join(dir, 'state.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-      },
-    });
-    const running = await inProcessBridge({ ...config, tuning: FAST_TUNING });
+    const running = await inProcessBridge(cloudConfig({ sim, sink }, path.join(dir, 'state.db')));
     try {
       const first = await running.runPass();
       await running.bridge.queue.idle();

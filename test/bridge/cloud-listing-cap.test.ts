@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { readStatus } from '../../src/bridge/cli/status';
-import { loadConfig } from '../../src/bridge/config/load';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import { cloudConfig, cloudEnv, inProcessBridge } from './helpers';
 
 // A Cloud bridge lists the workspace's repositories up to 200 pages. Past the cap, the repositories
 // were not polled and nothing said so (the Data Center edition says so in the log and in `status`).
@@ -20,16 +19,10 @@ const warnings = (lines: string[]) => lines.map((line) => JSON.parse(line) as { 
 
 it('says in the log and in status that the listing was cut at its cap, how many were read, and what to change', async () => {
   const first = [...sim.model.repositories.values()][0]!;
-  const env = {
-    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-    BRIDGE_DB: path.join(dir, 'cap.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-    // One repository selected, so the pass itself stays small: the listing still reads every page.
-    BITBUCKET_REPOS: `${first.projectKey}/${first.slug}`,
-  };
+  // One repository selected, so the pass itself stays small: the listing still reads every page.
+  const config = cloudConfig({ sim, sink }, path.join(dir, 'cap.db'), { BITBUCKET_REPOS: `${first.projectKey}/${first.slug}` });
   const lines: string[] = [];
-  const running = await inProcessBridge({ ...loadConfig({ env }), tuning: FAST_TUNING }, lines);
+  const running = await inProcessBridge(config, lines);
   try {
     await running.runPass();
     const expected = 'the repository listing stopped at its cap of 200 pages after 200 repositories, with more to come: repositories past them are not polled. Give each bridge a token that reads fewer repositories (a project access token, one bridge per project), or install the Forge app in this workspace instead';

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { StatusReport } from '../../src/bridge/cli/status';
-import { loadConfig } from '../../src/bridge/config/load';
 import { runCommand } from '../helpers/cli';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV, virtualClock } from './helpers';
+import { cloudConfig, cloudEnv, inProcessBridge, virtualClock } from './helpers';
 
 // Bitbucket Cloud's limit is a rolling hour per user, answered with a plain-text 429 and no
 // Retry-After; the bridge backs off 1, 2, 4 … up to 30 minutes between tries. Here another tool with
@@ -41,13 +40,7 @@ it('Cloud\'s rolling hour spent by another tool for two hours: status shows the 
       else if (!seen) seen = await status();
     },
   };
-  const vars = {
-    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-    BRIDGE_DB: db, BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-  };
-  const running = await inProcessBridge({ ...loadConfig({ env: vars }), tuning: FAST_TUNING }, [], { clock: waits });
+  const running = await inProcessBridge(cloudConfig({ sim, sink }, db), [], { clock: waits });
   try {
     const summary = await running.runPass();
     expect(sim.stats().rateLimited).toBeGreaterThan(6);

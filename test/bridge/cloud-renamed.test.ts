@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { readStatus } from '../../src/bridge/cli/status';
-import { loadConfig } from '../../src/bridge/config/load';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import { cloudConfig, cloudEnv, inProcessBridge } from './helpers';
 
 // A Cloud repository renamed while the bridge polls it: its UUID stays, so the bridge goes on polling it
 // under the same state, and what it delivers from then on names it as Bitbucket now does, as the Forge
@@ -17,17 +16,12 @@ let stop: () => Promise<void>;
 beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-renamed', 2)));
 afterAll(() => stop());
 
-const config = () => loadConfig({
-  env: {
-    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug, BITBUCKET_TOKEN: sim.credentials.admin.token,
-    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-    BRIDGE_DB: path.join(dir, 'state.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-  },
-});
+// The admin's access token (Bearer), where the other Cloud tests use an API token.
+const config = () => cloudConfig({ sim, sink }, path.join(dir, 'state.db'), { BITBUCKET_USERNAME: '', BITBUCKET_TOKEN: sim.credentials.admin.token });
 
 async function pass() {
   // A bridge started anew lists the workspace at its first pass, as a running one does every 10 minutes.
-  const running = await inProcessBridge({ ...config(), tuning: FAST_TUNING });
+  const running = await inProcessBridge(config());
   try {
     const summary = await running.runPass();
     await running.bridge.queue.idle();

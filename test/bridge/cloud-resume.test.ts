@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { runBackfill } from '../../src/bridge/backfill';
-import { loadConfig } from '../../src/bridge/config/load';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV, quietLogger, settledPass, until } from './helpers';
+import { cloudConfig, cloudEnv, inProcessBridge, quietLogger, settledPass, until } from './helpers';
 
 // A Cloud bridge stopped in the middle of a repository's first pass takes that pass up where it got to
 // after a restart: the pull-request news and the refs it staged are not read from Bitbucket again, and
@@ -18,17 +17,7 @@ const options = { pullRequestsPerRepository: 40, historyDays: 20, baseTime };
 
 type Env = Awaited<ReturnType<typeof cloudEnv>>;
 
-function config(env: Env, db: string, days = '30') {
-  const loaded = loadConfig({
-    env: {
-      BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: env.sim.url, BITBUCKET_WORKSPACE: env.sim.workspace.slug,
-      BITBUCKET_USERNAME: env.sim.credentials.admin.email, BITBUCKET_TOKEN: env.sim.credentials.admin.apiToken,
-      PANDEV_URL: env.sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-      BRIDGE_DB: path.join(env.dir, db), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000', BRIDGE_BACKFILL_DAYS: days,
-    },
-  });
-  return { ...loaded, tuning: FAST_TUNING };
-}
+const config = (env: Env, db: string, days = '30') => cloudConfig(env, path.join(env.dir, db), { BRIDGE_BACKFILL_DAYS: days });
 
 const requests = (sim: CloudSimulator) => sim.stats().total;
 const ids = (sink: PanDevSink) => [...new Set(sink.deliveries().map((d) => d.id))].sort();

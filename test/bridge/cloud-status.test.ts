@@ -5,7 +5,7 @@ import { cloudFailureReason, datacenterFailureReason } from '../../src/bridge/po
 import { BitbucketError } from '../../src/core/errors';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV } from './helpers';
+import { cloudConfig, cloudEnv, cloudVars, FAST_TUNING, inProcessBridge } from './helpers';
 import { runCommand } from '../helpers/cli';
 
 // `status` over a Cloud bridge's state: a failing repository says what to do in Cloud's own terms
@@ -22,12 +22,7 @@ let stop: () => Promise<void>;
 beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-status', 3)));
 afterAll(() => stop());
 
-const env = (db: string, extra: Record<string, string> = {}) => ({
-  BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-  BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-  PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-  BRIDGE_DB: path.join(dir, db), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000', ...extra,
-});
+const env = (db: string, extra: Record<string, string> = {}) => cloudVars({ sim, sink }, path.join(dir, db), extra);
 const pass = async (vars: Record<string, string>) => {
   const running = await inProcessBridge({ ...loadConfig({ env: vars }), tuning: FAST_TUNING });
   try {
@@ -137,8 +132,7 @@ it('a failing repository\'s reason says what to do in Cloud\'s terms: which scop
 
 it('a repository deleted in Bitbucket fails one pass with why, and is no longer polled from the next', async () => {
   const own = await startCloudSimulator({ seed: 'bridge-cloud-deleted', repositories: 2, rateLimitPerHour: 0 });
-  const vars = { ...env('deleted.db'), BITBUCKET_URL: own.url, BITBUCKET_WORKSPACE: own.workspace.slug, BITBUCKET_USERNAME: own.credentials.admin.email, BITBUCKET_TOKEN: own.credentials.admin.apiToken };
-  const running = await inProcessBridge({ ...loadConfig({ env: vars }), tuning: FAST_TUNING });
+  const running = await inProcessBridge(cloudConfig({ sim: own, sink }, path.join(dir, 'deleted.db')));
   try {
     expect(await running.runPass()).toMatchObject({ repositories: 2, failed: 0 });
     const deleted = [...own.model.repositories.values()][0]!;

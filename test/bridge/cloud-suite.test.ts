@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { runBackfill } from '../../src/bridge/backfill';
 import { readStatus } from '../../src/bridge/cli/status';
 import { loadConfig } from '../../src/bridge/config/load';
-import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
-import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
 import { expectedBackfill } from '../e2e/backfill-expectations';
 import { startBridge } from '../../src/bridge/runner';
-import { exited, FAST_TUNING, inProcessBridge, PANDEV, quietLogger, spawnBridge, until, virtualClock } from './helpers';
+import { cloudEnv as workspaceAndPanDev, cloudVars, exited, FAST_TUNING, inProcessBridge, quietLogger, spawnBridge, until, virtualClock } from './helpers';
 
 // Issue 6, item 8, in the cloud edition: the Data Center suite's cases, run against the Cloud
 // simulator. A 30-day backfill arrives complete (every event the simulated workspace had, with the id
@@ -22,25 +19,12 @@ import { exited, FAST_TUNING, inProcessBridge, PANDEV, quietLogger, spawnBridge,
 const root = path.resolve(__dirname, '../..');
 const DAY = 86_400_000;
 
-interface CloudEnv {
-  sim: CloudSimulator;
-  sink: PanDevSink;
-  dir: string;
-  env: Record<string, string>;
-  stop(): Promise<void>;
-}
+type CloudEnv = Awaited<ReturnType<typeof workspaceAndPanDev>> & { env: ReturnType<typeof cloudVars> };
 
+/** The shared Cloud environment, with the variables a child bridge is started with. */
 async function cloudEnv(seed: string, repositories = 4): Promise<CloudEnv> {
-  const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0 });
-  const sink = await startPanDevSink({ secret: PANDEV.secret, token: PANDEV.token });
-  const dir = mkdtempSync(path.join(tmpdir(), 'pandev-bridge-cloud-'));
-  const env = {
-    BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
-    BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
-    PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
-    BRIDGE_DB: path.join(dir, 'state.db'), BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-  };
-  return { sim, sink, dir, env, stop: async () => (await Promise.all([sim.stop(), sink.stop()]), rmSync(dir, { recursive: true, force: true })) };
+  const parts = await workspaceAndPanDev(seed, repositories);
+  return { ...parts, env: cloudVars(parts, path.join(parts.dir, 'state.db')) };
 }
 
 /** What the receiver lacks of the simulated window, and what it has beyond it (commit statuses aside, which the expectation does not model). */

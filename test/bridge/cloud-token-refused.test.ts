@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/bridge/config/load';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
 import { runCommand } from '../helpers/cli';
-import { cloudEnv, FAST_TUNING, inProcessBridge, PANDEV, settledPass } from './helpers';
+import { cloudEnv, cloudVars, FAST_TUNING, inProcessBridge, settledPass } from './helpers';
 
 // A Cloud API token revoked while the bridge runs: Cloud answers every request 401. That is one problem
 // for the whole workspace, not each repository's; a token that cannot read one repository (403 or 404)
@@ -19,11 +19,8 @@ beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-t
 afterAll(() => stop());
 
 const CONCURRENCY = 2;
-const env = (db: string, token: Record<string, string>) => ({
-  BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug, BITBUCKET_USERNAME: sim.credentials.admin.email,
-  PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret, BRIDGE_DB: path.join(dir, db), BRIDGE_LISTEN: '127.0.0.1:0',
-  BITBUCKET_REQUESTS_PER_SECOND: '1000', BITBUCKET_CONCURRENCY: String(CONCURRENCY), ...token,
-});
+/** The API token (or its file) is each test's own. */
+const env = (db: string, token: Record<string, string>) => cloudVars({ sim, sink }, path.join(dir, db), { BITBUCKET_TOKEN: '', BITBUCKET_CONCURRENCY: String(CONCURRENCY), ...token });
 const bridge = (vars: Record<string, string>) => inProcessBridge({ ...loadConfig({ env: vars }), tuning: FAST_TUNING });
 
 /** As a secret mount is updated: a new file moved over the old one. */

@@ -155,16 +155,26 @@ export async function cloudEnv(seed: string, repositories: number, options: Part
   };
 }
 
-/** The Cloud edition's configuration against a Cloud simulator and PanDev receiver (cloudEnv). */
-export function cloudConfig({ sim, sink }: Pick<Awaited<ReturnType<typeof cloudEnv>>, 'sim' | 'sink'>, db: string, extra: Record<string, string> = {}): BridgeConfig {
-  const env = {
+type CloudParts = Pick<Awaited<ReturnType<typeof cloudEnv>>, 'sim' | 'sink'>;
+
+/**
+ * The Cloud edition's environment against a Cloud simulator and PanDev receiver (cloudEnv), for a child
+ * process or loadConfig: the admin's API token (Basic). An empty value unsets one: `BITBUCKET_USERNAME: ''`
+ * with an access token in `BITBUCKET_TOKEN` authenticates with Bearer instead.
+ */
+export function cloudVars({ sim, sink }: CloudParts, db: string, extra: Record<string, string> = {}) {
+  return {
     BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug,
     BITBUCKET_USERNAME: sim.credentials.admin.email, BITBUCKET_TOKEN: sim.credentials.admin.apiToken,
     PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret,
     BRIDGE_DB: db, BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
     ...extra,
   };
-  return { ...loadConfig({ env }), tuning: FAST_TUNING };
+}
+
+/** cloudVars loaded as the bridge's configuration, with the tests' fast retries. */
+export function cloudConfig(parts: CloudParts, db: string, extra: Record<string, string> = {}): BridgeConfig {
+  return { ...loadConfig({ env: cloudVars(parts, db, extra) }), tuning: FAST_TUNING };
 }
 
 /** A Data Center instance of one repository, a running bridge past its first pass, and that repository's PROJECT/slug. */

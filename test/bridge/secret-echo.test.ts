@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/bridge/config/load';
-import { cloudEnv, dcEnv, FAST_TUNING, inProcessBridge, PANDEV, projectRepositories, WEBHOOK_SECRET } from './helpers';
+import { cloudConfig, cloudEnv, dcEnv, inProcessBridge, PANDEV, projectRepositories, WEBHOOK_SECRET } from './helpers';
 
 // A proxy or WAF in front of Bitbucket may quote the request's Authorization header in its error page.
 // The bridge turns such an answer into a repository's failure reason, which it logs and keeps in its
@@ -46,14 +45,8 @@ it('Cloud: an error page that echoes the Basic credentials, or the API token in 
   const { email, apiToken } = sim.credentials.admin;
   const basic = Buffer.from(`${email}:${apiToken}`).toString('base64');
   const db = path.join(dir, 'echo.db');
-  const config = loadConfig({
-    env: {
-      BITBUCKET_EDITION: 'cloud', BITBUCKET_URL: sim.url, BITBUCKET_WORKSPACE: sim.workspace.slug, BITBUCKET_USERNAME: email, BITBUCKET_TOKEN: apiToken,
-      PANDEV_URL: sink.url, PANDEV_TOKEN: PANDEV.token, PANDEV_SIGNING_SECRET: PANDEV.secret, BRIDGE_DB: db, BRIDGE_LISTEN: '127.0.0.1:0', BITBUCKET_REQUESTS_PER_SECOND: '1000',
-    },
-  });
   const lines: string[] = [];
-  const running = await inProcessBridge({ ...config, tuning: FAST_TUNING }, lines);
+  const running = await inProcessBridge(cloudConfig({ sim, sink }, db), lines);
   try {
     await running.runPass();
     const repo = [...sim.model.repositories.values()][0]!;
