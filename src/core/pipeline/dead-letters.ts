@@ -1,3 +1,4 @@
+import type { DeadLetterItem } from '../../contract/resolvers';
 import type { Change } from '../change/change';
 import { outboxStore, type DeadLetter } from '../deliver/outbox';
 import type { ForwardContext } from './context';
@@ -5,14 +6,8 @@ import { PushRefusedError, type ForwardQueue } from './queue';
 
 // Dead letters wait for an admin: listed with their reasons, replayed one by one or all at once.
 
-export interface DeadLetterView {
-  id: string;
-  eventKey: string;
-  repository: string;
-  reason: string;
-  deadAt: number;
-  attempts: number;
-}
+/** A letter as listed: the settings page's row (its contract) is the one shape, the bridge CLI lists the same. */
+export type DeadLetterView = DeadLetterItem;
 
 /** How a letter's repository is named: by default as the event named it, its slug, else its UUID. */
 export type RepositoryNamer = (change: Change) => string;
