@@ -214,7 +214,7 @@ async function withSize(pr: PullRequestFacts, facts: FactsStore, deps: CommentDe
   let next: PullRequestFacts;
   try {
     const size = await pullRequestSize(deps.client.get, pr.diffstatLink, { workspace: deps.workspace, repo_slug: pr.repository, pull_request_id: pr.id });
-    next = size ? { ...pr, size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files } } : { ...pr, sizeUnavailable: true };
+    next = size ? { ...pr, size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files, ...(size.partial ? { partial: true } : {}) } } : { ...pr, sizeUnavailable: true };
   } catch (error) {
     if (error instanceof BitbucketError && error.transient) throw error;
     deps.ctx.log.warn({ repository: pr.repository, pullRequest: pr.id, error: errorMessage(error) }, 'pull request size not available');

@@ -50,7 +50,8 @@ export const PullRequestFacts = z.object({
   firstCommitUnavailable: FirstCommitUnavailable.optional(),
   /** The earliest review by someone other than the author (approval, changes requested or comment). */
   firstReview: z.object({ at: z.string(), by: z.string(), kind: ReviewKind }).optional(),
-  size: z.object({ linesAdded: z.number().int().nonnegative(), linesRemoved: z.number().int().nonnegative(), files: z.number().int().nonnegative() }).optional(),
+  /** `partial`: Bitbucket's diffstat listed only its first page of files, so the figures are a floor. */
+  size: z.object({ linesAdded: z.number().int().nonnegative(), linesRemoved: z.number().int().nonnegative(), files: z.number().int().nonnegative(), partial: z.boolean().optional() }).optional(),
   /** Bitbucket would not give the size (the diff is gone, or refused): it is not asked for again. */
   sizeUnavailable: z.boolean().optional(),
   /** A pull request that reverts an earlier change (a failure in the change-failure-rate sense). */

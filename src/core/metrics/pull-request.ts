@@ -38,7 +38,7 @@ export type LeadTime = (Measured & { basis: 'deployment' | 'merge' }) | (Unavail
 export type Undecided = Unavailable & { undecided: string };
 /** Measured, it says when that deployment completed (whole seconds): an earlier one reported late replaces it. */
 export type DeployTime = (Measured & { deployedAt?: number }) | Unavailable | Undecided;
-export type Size = { linesAdded: number; linesRemoved: number; files: number } | Unavailable;
+export type Size = { linesAdded: number; linesRemoved: number; files: number; partial?: boolean } | Unavailable;
 
 export interface PullRequestInput {
   /** The repository's deployments, any environment and result. */

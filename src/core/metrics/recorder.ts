@@ -34,7 +34,7 @@ const Review = z.looseObject({ date: z.string().optional(), created_on: z.string
 const Extras = z.looseObject({
   first_commit_at: z.string().nullish(),
   first_commit_unavailable: z.enum(['source-unknown', 'older-than-window']).optional(),
-  size: z.looseObject({ files: z.number(), lines_added: z.number(), lines_removed: z.number() }).optional(),
+  size: z.looseObject({ files: z.number(), lines_added: z.number(), lines_removed: z.number(), partial: z.boolean().optional() }).optional(),
 });
 const PullRequestEvent = z.looseObject({
   pullrequest: PullRequestBody,
@@ -107,7 +107,7 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
     ...(stale ? known : { ...known, ...described(pr, known) }),
     repository,
     id: pr.id,
-    ...(extras?.size && !(stale && known.size) ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files } } : {}),
+    ...(extras?.size && !(stale && known.size) ? { size: { linesAdded: extras.size.lines_added, linesRemoved: extras.size.lines_removed, files: extras.size.files, ...(extras.size.partial ? { partial: true } : {}) } } : {}),
   };
   // Merged at the fulfilled event's time. Another body says MERGED only by its updated_on, at or after
   // the merge (a comment made after it, delivered first): the earliest wins, whatever the order.

@@ -114,7 +114,10 @@ function leadRow(lead: LeadTime): CardRow {
 
 function sizeRow(size: Size): CardRow {
   if ('unavailable' in size) return unavailable('Size', size.unavailable);
-  return { label: 'Size', value: `+${size.linesAdded} −${size.linesRemoved} lines in ${plural(size.files, 'file')}`, available: true };
+  const lines = `+${size.linesAdded} −${size.linesRemoved} lines`;
+  // Bitbucket's diffstat stopped at a page: the counts are of that page, so they read as a floor, not the size.
+  if (size.partial) return { label: 'Size', value: `at least ${lines} in more than ${plural(size.files, 'file')} (Bitbucket lists the first ${size.files})`, available: true };
+  return { label: 'Size', value: `${lines} in ${plural(size.files, 'file')}`, available: true };
 }
 
 function repositoryRows(repo: RepositoryMetrics): CardRow[] {
