@@ -80,3 +80,25 @@ it('posts the deploy time at once when production reports the merge before the m
   expect(ours(merged.id)[0]!.raw).toMatch(/\| Deploy time \| 20 min \|/);
   expect(ours(merged.id)[0]!.raw).not.toMatch(/NaN|undefined/);
 }, 60_000);
+
+it('counts coding time from the first push to a branch made in Bitbucket, when that push is reported before the branch was', async () => {
+  await backdatedSandbox();
+  const a = sb.simulator.actions;
+  const repo = repository().slug;
+  // Made in Bitbucket's UI, pushed to a minute later, the pull request opened an hour after that.
+  const created = events.act(() => a.createBranch({ repository: repo, name: 'feature/ledger', from: repository().mainBranch }));
+  sb.advance(MIN);
+  const pushed = events.act(() => a.pushCommits({ repository: repo, branch: 'feature/ledger', commits: 2 }));
+  sb.advance(60 * MIN);
+  let id = 0;
+  const opened = events.act(() => ({ pullRequestId: id } = a.openPullRequest({ repository: repo, sourceBranch: 'feature/ledger', title: 'Move the ledger', commits: 1 })));
+  await events.fire([...pushed, ...created]);
+  await events.fire(opened);
+  sb.advance(10 * MIN);
+  await events.fire(events.act(() => a.approvePullRequest({ repository: repo, pullRequestId: id })));
+  await events.fire(events.act(() => a.mergePullRequest({ repository: repo, pullRequestId: id })));
+
+  const text = ours(id)[0]!.raw;
+  expect(text).toMatch(/\| Coding time \| 1 h \|/);
+  expect(text).toMatch(/\| Lead time for changes \| 1 h 10 min to merge \(no production deployments\) \|/);
+}, 60_000);

@@ -4,7 +4,7 @@ import type { KeyValueStore } from '../ports';
 import type { PullRequestFacts } from './facts';
 import { liveFirstCommit, type FirstCommit } from './first-commit';
 import { isOwnComment } from './marker';
-import { factsStore, type FactsStore } from './store';
+import { factsStore, type BranchFacts, type FactsStore } from './store';
 
 // Keeps the facts the metrics need from what was just delivered to PanDev: the body is the enriched
 // event, so recording costs no Bitbucket request. Says what the comment should do next: post on a
@@ -193,12 +193,24 @@ async function recordPush(facts: FactsStore, repository: string, at: string, eve
   if (known?.since && Date.parse(at) < Date.parse(known.since)) return;
   if (changes.some((c) => c.closed === true)) return facts.putBranch(repository, ref.name, { forced: false, since: at });
   // A new branch starts a new life even when it lists no commits of its own (made at another branch's head).
-  const life = changes.some((c) => c.created === true) ? { forced: false, since: at } : known;
+  const life = changes.some((c) => c.created === true) ? newLife(known, at) : known;
   if (commits.length === 0 && life === known) return;
   const dates = commits.map((c) => c.date).filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
   const earliest = [life?.firstCommitOn, dates[0]].filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   const forced = (life?.forced ?? false) || changes.some((c) => c.forced === true);
   await facts.putBranch(repository, ref.name, { forced, ...(earliest ? { firstCommitOn: earliest } : {}), ...(life?.since ? { since: life.since } : {}) });
+}
+
+/**
+ * The life a branch's creation at `at` begins. Forge does not order events: a branch made in Bitbucket
+ * and pushed to a minute later may have that push recorded first, and starting afresh would lose the
+ * first commit (coding time "under 1 min" for an hour's work). Commits dated from the creation's second
+ * on can only be this life's (an earlier life's predate its end), so those facts are kept.
+ */
+function newLife(known: BranchFacts | undefined, at: string): BranchFacts {
+  const createdAt = Math.floor(Date.parse(at) / 1000) * 1000;
+  const pushedSince = known?.firstCommitOn !== undefined && Date.parse(known.firstCommitOn) >= createdAt;
+  return pushedSince ? { ...known, since: at } : { forced: false, since: at };
 }
 
 /** A new life for the branch name from `at` on, unless one began later already (a replayed close). */
