@@ -2,7 +2,7 @@
 // repository (a PR opens, someone pushes, reviews, comments, merges, CI reports, a deployment runs).
 import type { SimActions } from './actions';
 import type { PullRequest, Repository } from './model/types';
-import { SimConflictError } from './ops/errors';
+import { SimConflictError } from '../sim-common/errors';
 import type { SimRuntime } from './runtime';
 
 type Move = (repo: Repository, pr: PullRequest | undefined) => unknown;

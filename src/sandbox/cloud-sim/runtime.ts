@@ -5,7 +5,7 @@ import type { ForgeEvent } from './events/types';
 import type { SimModel } from './model/state';
 import type { Emitted, OpContext } from './ops/context';
 import type { RenderContext } from './render/context';
-import type { Prng } from './util/prng';
+import type { Prng } from '../sim-common/prng';
 import { fromMillis } from './util/time';
 
 export interface Clock {

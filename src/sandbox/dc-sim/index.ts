@@ -8,10 +8,10 @@
 // reopenPullRequest, deletePullRequest, pushCommits, forcePush, createBranch, deleteBranch, createTag, deleteTag,
 // setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
 import { randomBytes } from 'node:crypto';
-import { FaultInjector, type FaultRule } from '../cloud-sim/http/faults';
+import { FaultInjector, type FaultRule } from '../sim-common/faults';
 import { Router } from '../cloud-sim/http/router';
-import { StatsRecorder, type SimStats } from '../cloud-sim/http/stats';
-import { Prng } from '../cloud-sim/util/prng';
+import { StatsRecorder, type SimStats } from '../sim-common/stats';
+import { Prng } from '../sim-common/prng';
 import { actionRunner } from '../sim-common/admin';
 import { liveActivities, listenOnLoopback } from '../sim-common/server';
 import { actionSchemas, createActions, type DcActions } from './actions';
@@ -31,8 +31,8 @@ import { credential, normalizeContextPath, summarize, versionInfo, VERSIONS, typ
 import { Webhooks, type Webhook, type WebhookDelivery } from './webhooks';
 
 export type { ActionArgs, ActionName, ActionResult, DcActions } from './actions';
-export type { FaultRule } from '../cloud-sim/http/faults';
-export type { SimStats } from '../cloud-sim/http/stats';
+export type { FaultRule } from '../sim-common/faults';
+export type { SimStats } from '../sim-common/stats';
 export type { DcModel } from './model/state';
 export type { DcEvent } from './runtime';
 export type { RateLimit } from './http/token-bucket';

@@ -1,6 +1,6 @@
 // Random, plausible live activity for demos and soak tests: on every tick one thing happens in one
 // repository (a pull request opens, someone pushes, reviews, comments, merges, declines, CI reports).
-import { SimConflictError, SimNotFoundError } from '../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from '../sim-common/errors';
 import type { DcActions } from './actions';
 import type { DcRepository } from './model/repository';
 import type { DcRuntime } from './runtime';

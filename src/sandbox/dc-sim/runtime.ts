@@ -5,7 +5,7 @@ import type { PullRequestSortKey } from './model/pull-requests';
 import type { DcModel } from './model/state';
 import type { JsonObject, RenderContext } from './render/context';
 import type { Clock } from './http/token-bucket';
-import type { Prng } from '../cloud-sim/util/prng';
+import type { Prng } from '../sim-common/prng';
 
 /** A native Data Center webhook event: its key (`X-Event-Key`) and the body Data Center would POST. */
 export interface DcEvent {

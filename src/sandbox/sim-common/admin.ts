@@ -4,11 +4,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError, type z } from 'zod';
 import { refuseBrowserMutation } from '../browser-guard';
-import { FaultRuleSchema, type FaultInjector } from '../cloud-sim/http/faults';
+import { FaultRuleSchema, type FaultInjector } from './faults';
 import { readBody, send } from '../cloud-sim/http/server';
-import type { StatsRecorder } from '../cloud-sim/http/stats';
+import type { StatsRecorder } from './stats';
 import type { HttpResult } from '../cloud-sim/http/types';
-import { SimConflictError, SimNotFoundError } from '../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from './errors';
 
 /** A simulator's actions as the admin API runs them: by name, on untrusted JSON. */
 export interface ActionRunner {

@@ -2,12 +2,12 @@
 import type { ForgeEvent } from '../events/types';
 import type { PullRequest, SimUser } from '../model/types';
 import { addComment, deleteComment, editComment, findComment } from '../ops/comments';
-import { SimConflictError, SimNotFoundError } from '../ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { declinePullRequest, editPullRequest, mergePullRequest, openPullRequest, requireOpen } from '../ops/pull-requests';
 import { pushCommits } from '../ops/push';
 import { slugify } from '../ops/repositories';
 import { review, type ReviewDecision } from '../ops/reviews';
-import { COMMENTS, NOUNS, VERBS } from '../util/words';
+import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import type { ActionArgs } from './schemas';
 import type { ActionScope } from './scope';
 

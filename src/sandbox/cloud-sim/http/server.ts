@@ -1,15 +1,15 @@
 // The REST front door. Every request is counted, then may be faulted, then is authenticated and rate
 // limited, and only then routed: so statistics, faults and limits behave the same for every route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SimConflictError, SimNotFoundError } from '../ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { QueryError } from '../query/bbql';
 import type { SimRuntime } from '../runtime';
 import { authenticate, UNAUTHORIZED } from './auth';
-import type { FaultInjector, FaultRule } from './faults';
+import type { FaultInjector, FaultRule } from '../../sim-common/faults';
 import { rateLimited, type RollingHourLimiter } from './rate-limit';
 import { errorBody } from './respond';
 import { routeLabel, type Router } from './router';
-import type { StatsRecorder } from './stats';
+import type { StatsRecorder } from '../../sim-common/stats';
 import { HttpError, type HttpResult } from './types';
 
 export interface ApiServices {

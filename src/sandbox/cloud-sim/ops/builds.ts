@@ -4,7 +4,7 @@ import type { BuildStatusEvent } from '../events/types';
 import type { BuildState, BuildStatus, Repository, SimUser } from '../model/types';
 import { isoZulu, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
-import { SimNotFoundError } from './errors';
+import { SimNotFoundError } from '../../sim-common/errors';
 
 export interface BuildStatusSpec {
   commitHash: string;

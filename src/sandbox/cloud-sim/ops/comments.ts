@@ -4,7 +4,7 @@ import type { CommentEvent } from '../events/types';
 import type { PullRequest, PullRequestComment, Repository, SimUser } from '../model/types';
 import { MINUTE, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
-import { SimNotFoundError } from './errors';
+import { SimNotFoundError } from '../../sim-common/errors';
 import { participate } from './reviews';
 
 /** Forge only reports an edit made ten or more minutes after the comment's previous version. */

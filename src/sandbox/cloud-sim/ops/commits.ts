@@ -2,7 +2,7 @@
 import { forgeActor, repositoryScope } from '../events/build';
 import type { PushEvent, PushedCommit } from '../events/types';
 import type { Commit, CommitAuthor, FileChange, Repository, SimUser } from '../model/types';
-import { EXTENSIONS, FILE_WORDS, NOUNS, SOURCE_DIRS, VERBS } from '../util/words';
+import { EXTENSIONS, FILE_WORDS, NOUNS, SOURCE_DIRS, VERBS } from '../../sim-common/words';
 import { isoZulu, SECOND } from '../util/time';
 import type { OpContext } from './context';
 

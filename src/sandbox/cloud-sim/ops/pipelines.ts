@@ -5,7 +5,7 @@ import type { Deployment, Environment, EnvironmentName, Pipeline, PipelineResult
 import { isoNanos, isoZulu, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
 import { setBuildStatus } from './builds';
-import { SimNotFoundError } from './errors';
+import { SimNotFoundError } from '../../sim-common/errors';
 
 const ENVIRONMENTS: readonly EnvironmentName[] = ['Test', 'Staging', 'Production'];
 

@@ -5,7 +5,7 @@ import type { PullRequest, Repository, SimUser } from '../model/types';
 import type { Micros } from '../util/time';
 import { addCommit, branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError, SimNotFoundError } from './errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { deleteBranch } from './refs';
 
 function pullRequestEvent(

@@ -2,7 +2,7 @@
 import type { Commit, Repository, SimUser } from '../model/types';
 import { addCommit, branchPushEvent, type NewCommit } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimNotFoundError } from './errors';
+import { SimNotFoundError } from '../../sim-common/errors';
 import { followDestinationBranch, followSourceBranch } from './pull-requests';
 
 /**

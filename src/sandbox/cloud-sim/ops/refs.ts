@@ -5,7 +5,7 @@ import type { Repository, SimUser } from '../model/types';
 import { isoZulu } from '../util/time';
 import { branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError } from './errors';
+import { SimConflictError } from '../../sim-common/errors';
 
 export function createBranch(ctx: OpContext, repo: Repository, actor: SimUser, name: string, target: string): Emitted {
   if (repo.branches.has(name)) throw new SimConflictError(`branch ${name} already exists`);

@@ -5,7 +5,7 @@ import type { ForgeEvent, RepositoryUpdatedEvent } from '../events/types';
 import type { Repository, SimUser } from '../model/types';
 import { addCommit, branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError } from './errors';
+import { SimConflictError } from '../../sim-common/errors';
 import { createEnvironments } from './pipelines';
 
 export const slugify = (name: string): string => name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -5,7 +5,7 @@ import type { ReviewerStatus, ReviewerStatusEvent } from '../events/types';
 import type { Participant, PullRequest, Repository, SimUser } from '../model/types';
 import { isoApi, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError } from './errors';
+import { SimConflictError } from '../../sim-common/errors';
 import { requireOpen } from './pull-requests';
 
 export type ReviewDecision = 'approve' | 'unapprove' | 'request-changes' | 'remove-change-request';

@@ -10,7 +10,7 @@ import { createBranch } from '../ops/refs';
 import { slugify } from '../ops/repositories';
 import { review } from '../ops/reviews';
 import { HOUR, MINUTE, type Micros } from '../util/time';
-import { COMMENTS, NOUNS, VERBS } from '../util/words';
+import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import { planPipeline } from './pipeline-plan';
 import { at, type RepositoryPlan } from './schedule';
 

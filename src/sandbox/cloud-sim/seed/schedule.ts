@@ -3,7 +3,7 @@
 import type { SimModel } from '../model/state';
 import type { Repository } from '../model/types';
 import type { OpContext } from '../ops/context';
-import type { Prng } from '../util/prng';
+import type { Prng } from '../../sim-common/prng';
 import type { Micros } from '../util/time';
 
 interface Step {

@@ -1,7 +1,7 @@
 // Pull request actions: each resolves names, makes the choices left open, and runs its operations at
 // the clock's time through the runtime (which delivers the webhooks).
-import { SimConflictError } from '../../cloud-sim/ops/errors';
-import { COMMENTS, NOUNS, VERBS } from '../../cloud-sim/util/words';
+import { SimConflictError } from '../../sim-common/errors';
+import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import type { DcEvent } from '../runtime';
 import type { DcUser, PullRequest } from '../model/types';
 import { requireOpen } from '../ops/common';

@@ -1,5 +1,5 @@
 // Repository actions: pushes, branches, tags, build statuses, and renaming the repository.
-import { SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimNotFoundError } from '../../sim-common/errors';
 import { findCommit } from '../model/commits';
 import { createBranch, createTag, deleteBranch, deleteTag, setBuildStatus, updateRepository } from '../ops/refs';
 import { forcePush, pushCommits } from '../ops/push';

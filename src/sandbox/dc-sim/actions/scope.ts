@@ -1,5 +1,5 @@
 // Name resolution and default choices shared by the actions.
-import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { resolveRevision } from '../model/refs';
 import type { DcRepository } from '../model/repository';
 import type { DcUser, PullRequest } from '../model/types';

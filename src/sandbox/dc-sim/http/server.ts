@@ -2,11 +2,11 @@
 // faulted, authenticated, rate limited, and only then routed, so statistics, faults and limits behave
 // the same for every route. Authenticated answers carry X-AUSERNAME and X-AUSERID, as Data Center's do.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
-import type { FaultInjector, FaultRule } from '../../cloud-sim/http/faults';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
+import type { FaultInjector, FaultRule } from '../../sim-common/faults';
 import { routeLabel, type Router } from '../../cloud-sim/http/router';
 import { readBody, send } from '../../cloud-sim/http/server';
-import type { StatsRecorder } from '../../cloud-sim/http/stats';
+import type { StatsRecorder } from '../../sim-common/stats';
 import type { DcRuntime } from '../runtime';
 import { authenticate, BAD_CREDENTIALS, NOT_PERMITTED } from './auth';
 import { bitbucketNotFound, containerNotFound } from './pages';

@@ -3,7 +3,7 @@
 import { commitMessage, directCommitContent, fileChanges, mergeMessage, person, subject } from '../seed/commit-content';
 import { pullRequestIdentity, seededCommitCount, seededCommitTime } from '../seed/pull-request-identity';
 import { wholeSeconds } from '../util/dates';
-import { Prng } from '../../cloud-sim/util/prng';
+import { Prng } from '../../sim-common/prng';
 import type { DcRepository } from './repository';
 import type { DcModel } from './state';
 import type { DcCommit, FileChange, SeededPullRequest } from './types';

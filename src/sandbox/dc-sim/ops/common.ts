@@ -1,6 +1,6 @@
 // What the pull request operations share: recording an activity, finding a pull request to change,
 // and the commits a pull request brings.
-import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { log } from '../model/log';
 import { materialize } from '../model/pull-requests';
 import type { DcRepository } from '../model/repository';

@@ -1,6 +1,6 @@
 // The merge commit a pull request merge creates on its target branch, the target's `repo:refs_changed`,
 // and the source branch deleted afterwards (the "delete source branch" box ticked).
-import { SimConflictError } from '../../cloud-sim/ops/errors';
+import { SimConflictError } from '../../sim-common/errors';
 import { refsChanged, ZERO } from '../events/build';
 import { findCommit, pullRequestChanges } from '../model/commits';
 import { branchTip } from '../model/refs';

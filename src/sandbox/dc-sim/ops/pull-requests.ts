@@ -1,6 +1,6 @@
 // Pull request lifecycle: open, edit, reviewers, merge, decline, reopen, delete. Each changes the
 // explicit state, records the activity Data Center would, bumps updatedDate and returns the webhooks.
-import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { pullRequestEvent } from '../events/build';
 import { targetHash } from '../model/pull-requests';
 import { branchTip } from '../model/refs';

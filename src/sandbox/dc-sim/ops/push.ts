@@ -1,6 +1,6 @@
 // Pushes: new commits on a branch (`repo:refs_changed`), and every open pull request from that branch
 // following it (a RESCOPED activity and `pr:from_ref_updated`), as Data Center does on a push.
-import { SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimNotFoundError } from '../../sim-common/errors';
 import { pullRequestEvent, refsChanged, ZERO } from '../events/build';
 import { materialize, targetHash } from '../model/pull-requests';
 import { branchTip } from '../model/refs';
@@ -11,7 +11,7 @@ import { commitMessage, fileChanges, person } from '../seed/commit-content';
 import { pullRequestIdentity, pullRequestIdOfBranch } from '../seed/pull-request-identity';
 import type { DcEvent, Emitted, OpContext } from '../runtime';
 import { wholeSeconds } from '../util/dates';
-import { NOUNS } from '../../cloud-sim/util/words';
+import { NOUNS } from '../../sim-common/words';
 import { record, scope } from './common';
 
 /** Adds a commit to the repository's object store (and its new files to the known paths). */

@@ -1,6 +1,6 @@
 // Branches and tags made or removed by hand, each a `repo:refs_changed`; the repository itself
 // (a rename is `repo:modified`); and build statuses, which Data Center sends no webhook for.
-import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { refsChanged, repositoryModified, ZERO } from '../events/build';
 import { branchTip } from '../model/refs';
 import type { DcRepository } from '../model/repository';

@@ -1,6 +1,6 @@
 // Reviews and comments on a pull request. Anyone who reviews or comments without being a reviewer joins
 // as a participant, as in Data Center.
-import { SimConflictError, SimNotFoundError } from '../../cloud-sim/ops/errors';
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { pullRequestEvent } from '../events/build';
 import type { DcRepository } from '../model/repository';
 import type { DcComment, DcUser, Participant, PullRequest, ReviewStatus } from '../model/types';

@@ -2,8 +2,8 @@
 import type { DcRepository } from '../model/repository';
 import type { DcModel } from '../model/state';
 import type { DcUser, FileChange, Person } from '../model/types';
-import { EXTENSIONS, FILE_WORDS, NOUNS, SOURCE_DIRS } from '../../cloud-sim/util/words';
-import type { Prng } from '../../cloud-sim/util/prng';
+import { EXTENSIONS, FILE_WORDS, NOUNS, SOURCE_DIRS } from '../../sim-common/words';
+import type { Prng } from '../../sim-common/prng';
 
 /** Commits by automation carry an email no Bitbucket user has, so DC shows only name and email. */
 export const RELEASE_BOT: Person = { name: 'Release Bot', email: 'release-bot@example.com' };

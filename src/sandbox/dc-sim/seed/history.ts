@@ -5,7 +5,7 @@ import { MainLine, type DcRepository } from '../model/repository';
 import type { DcModel } from '../model/state';
 import type { PullRequestState, SeededPullRequest } from '../model/types';
 import { DAY, HOUR, MINUTE, SECOND } from '../util/dates';
-import { Prng } from '../../cloud-sim/util/prng';
+import { Prng } from '../../sim-common/prng';
 
 export interface HistoryOptions {
   base: number;

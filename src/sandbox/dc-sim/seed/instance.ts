@@ -4,8 +4,8 @@ import { DcRepository } from '../model/repository';
 import type { DcProject, DcUser } from '../model/types';
 import { hashText } from '../util/hash';
 import { DAY } from '../util/dates';
-import { Prng } from '../../cloud-sim/util/prng';
-import { PEOPLE, PROJECTS, REPOSITORIES, SOURCE_DIRS, EXTENSIONS, FILE_WORDS } from '../../cloud-sim/util/words';
+import { Prng } from '../../sim-common/prng';
+import { PEOPLE, PROJECTS, REPOSITORIES, SOURCE_DIRS, EXTENSIONS, FILE_WORDS } from '../../sim-common/words';
 
 export interface InstanceOptions {
   seed: string;

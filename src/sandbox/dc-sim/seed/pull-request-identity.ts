@@ -5,8 +5,8 @@ import type { DcModel } from '../model/state';
 import type { DcRepository } from '../model/repository';
 import type { DcUser, SeededPullRequest } from '../model/types';
 import { wholeSeconds } from '../util/dates';
-import { Prng } from '../../cloud-sim/util/prng';
-import { NOUNS, VERBS } from '../../cloud-sim/util/words';
+import { Prng } from '../../sim-common/prng';
+import { NOUNS, VERBS } from '../../sim-common/words';
 
 export interface PullRequestIdentity {
   noun: string;

@@ -5,7 +5,7 @@ import type { DcRepository } from '../model/repository';
 import type { DcModel } from '../model/state';
 import type { Activity, DcComment, DcUser, Participant, PullRequest, SeededPullRequest } from '../model/types';
 import { MINUTE } from '../util/dates';
-import { COMMENTS } from '../../cloud-sim/util/words';
+import { COMMENTS } from '../../sim-common/words';
 import { ACTIVITY_BLOCK, COMMENT_BLOCK } from './instance';
 import { pullRequestIdentity, seededCommitCount } from './pull-request-identity';
 

@@ -1,5 +1,6 @@
 // Request accounting for tests and benchmarks: how many calls a client made, to which routes, with
-// which credential, and how many were rate limited or faulted.
+// which credential, and how many were rate limited or faulted. Shared: both simulators report the same
+// SimStats through /_sim/stats, so tests and benchmarks read either one alike.
 
 export interface SimStats {
   total: number;

@@ -1,5 +1,6 @@
 // A tiny seeded PRNG (sfc32 seeded through cyrb128). Math.random cannot be seeded, and the simulator
 // promises that the same seed yields the same workspace on every machine and Node version.
+// Shared: both simulators seed their data and their probabilistic faults from it.
 
 function cyrb128(text: string): [number, number, number, number] {
   let h1 = 1779033703;

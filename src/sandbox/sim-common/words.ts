@@ -1,4 +1,5 @@
 // Vocabulary for generated data. Plain lists keep the output readable in a demo and stable across runs.
+// Shared: both simulators draw names from it, so a Cloud and a Data Center sandbox read alike.
 
 export const PEOPLE: readonly (readonly [string, string])[] = [
   ['Alice', 'Moreau'], ['Bilal', 'Haddad'], ['Chen', 'Wei'], ['Dana', 'Kowalski'], ['Emeka', 'Okafor'],

@@ -1,7 +1,8 @@
 // Fault injection: make matching requests slow, fail, answer garbage or drop the connection, so
-// clients' retry and skip paths can be exercised against a real socket.
+// clients' retry and skip paths can be exercised against a real socket. Shared: both simulators take
+// the same rules through /_sim/faults (each front door answers a fault in its own error shape).
 import { z } from 'zod';
-import type { Prng } from '../util/prng';
+import type { Prng } from './prng';
 
 export const FaultRuleSchema = z.object({
   method: z.string().optional(),
