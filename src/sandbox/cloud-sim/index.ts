@@ -2,15 +2,16 @@
 // every change, rate limits and fault injection. It backs the end-to-end tests and the offline sandbox.
 import { randomBytes } from 'node:crypto';
 import { actionRunner } from '../sim-common/admin';
+import { FaultInjector, type FaultRule } from '../sim-common/faults';
+import { Prng } from '../sim-common/prng';
+import { Router } from '../sim-common/router';
 import { liveActivities, listenOnLoopback } from '../sim-common/server';
+import { StatsRecorder, type SimStats } from '../sim-common/stats';
 import { actionSchemas, createActions, type SimActions } from './actions';
 import type { ForgeEvent } from './events/types';
 import { handleAdmin } from './http/admin';
-import { FaultInjector, type FaultRule } from '../sim-common/faults';
 import { RollingHourLimiter } from './http/rate-limit';
-import { Router } from './http/router';
 import { handleApi } from './http/server';
-import { StatsRecorder, type SimStats } from '../sim-common/stats';
 import { startLiveActivity } from './live-activity';
 import type { SimModel } from './model/state';
 import { account } from './render/accounts';
@@ -19,7 +20,6 @@ import { routes } from './routes';
 import { SimRuntime, type Clock } from './runtime';
 import { seedHistory } from './seed/history';
 import { Subscriptions } from './subscriptions';
-import { Prng } from '../sim-common/prng';
 import { fromMillis } from './util/time';
 
 export type * from './events/types';

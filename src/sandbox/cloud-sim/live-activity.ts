@@ -1,8 +1,8 @@
 // Random, plausible live activity for demos and soak tests: on every tick one thing happens in one
 // repository (a PR opens, someone pushes, reviews, comments, merges, CI reports, a deployment runs).
+import { SimConflictError } from '../sim-common/errors';
 import type { SimActions } from './actions';
 import type { PullRequest, Repository } from './model/types';
-import { SimConflictError } from '../sim-common/errors';
 import type { SimRuntime } from './runtime';
 
 type Move = (repo: Repository, pr: PullRequest | undefined) => unknown;

@@ -1,11 +1,11 @@
 // The live simulator around the model: the clock, the random stream for live changes, the render
 // context and the event listeners. Every live mutation goes through `run`, which stamps it with the
 // clock's time and then tells the listeners, so a listener that reads the API sees the change applied.
+import type { Prng } from '../sim-common/prng';
 import type { ForgeEvent } from './events/types';
 import type { SimModel } from './model/state';
 import type { Emitted, OpContext } from './ops/context';
 import type { RenderContext } from './render/context';
-import type { Prng } from '../sim-common/prng';
 import { fromMillis } from './util/time';
 
 export interface Clock {

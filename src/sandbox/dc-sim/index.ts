@@ -9,7 +9,7 @@
 // setBuildStatus, updateRepository. Repositories are named `PROJECT/slug`, people by username.
 import { randomBytes } from 'node:crypto';
 import { FaultInjector, type FaultRule } from '../sim-common/faults';
-import { Router } from '../cloud-sim/http/router';
+import { Router } from '../sim-common/router';
 import { StatsRecorder, type SimStats } from '../sim-common/stats';
 import { Prng } from '../sim-common/prng';
 import { actionRunner } from '../sim-common/admin';

@@ -4,11 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError, type z } from 'zod';
 import { refuseBrowserMutation } from '../browser-guard';
-import { FaultRuleSchema, type FaultInjector } from './faults';
-import { readBody, send } from '../cloud-sim/http/server';
-import type { StatsRecorder } from './stats';
-import type { HttpResult } from '../cloud-sim/http/types';
 import { SimConflictError, SimNotFoundError } from './errors';
+import { FaultRuleSchema, type FaultInjector } from './faults';
+import { readBody, send, type HttpResult } from './http';
+import type { StatsRecorder } from './stats';
 
 /** A simulator's actions as the admin API runs them: by name, on untrusted JSON. */
 export interface ActionRunner {

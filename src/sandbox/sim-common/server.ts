@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loopbackHostOnly } from '../browser-guard';
-import { send } from '../cloud-sim/http/server';
+import { send } from './http';
 
 export type Dispatch = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 

@@ -1,5 +1,5 @@
 import type { CloudSimulator } from '../../../src/sandbox/cloud-sim';
-import { routeLabel } from '../../../src/sandbox/cloud-sim/http/router';
+import { routeLabel } from '../../../src/sandbox/sim-common/router';
 import { routes } from '../../../src/sandbox/cloud-sim/routes';
 import { call, repoPath, startSim, type Json } from './helpers';
 import { loadSpecOrSkip, specValidator, type SpecValidator } from './spec';

@@ -1,13 +1,13 @@
 // Pull request actions: each runs one or more operations at the clock's time and returns their events.
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
+import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import type { ForgeEvent } from '../events/types';
 import type { PullRequest, SimUser } from '../model/types';
 import { addComment, deleteComment, editComment, findComment } from '../ops/comments';
-import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { declinePullRequest, editPullRequest, mergePullRequest, openPullRequest, requireOpen } from '../ops/pull-requests';
 import { pushCommits } from '../ops/push';
 import { slugify } from '../ops/repositories';
 import { review, type ReviewDecision } from '../ops/reviews';
-import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import type { ActionArgs } from './schemas';
 import type { ActionScope } from './scope';
 

@@ -1,7 +1,7 @@
 // Name resolution and default choices shared by the actions.
+import { SimNotFoundError } from '../../sim-common/errors';
 import { resolveRevision } from '../model/graph';
 import type { PullRequest, Repository, SimUser } from '../model/types';
-import { SimNotFoundError } from '../../sim-common/errors';
 import { findPullRequest } from '../ops/pull-requests';
 import type { SimRuntime } from '../runtime';
 

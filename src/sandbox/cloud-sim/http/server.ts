@@ -2,48 +2,23 @@
 // limited, and only then routed: so statistics, faults and limits behave the same for every route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
+import type { FaultInjector, FaultRule } from '../../sim-common/faults';
+import { HttpError, readBody, send, type HttpResult } from '../../sim-common/http';
+import { routeLabel, type Router } from '../../sim-common/router';
+import type { StatsRecorder } from '../../sim-common/stats';
 import { QueryError } from '../query/bbql';
 import type { SimRuntime } from '../runtime';
 import { authenticate, UNAUTHORIZED } from './auth';
-import type { FaultInjector, FaultRule } from '../../sim-common/faults';
 import { rateLimited, type RollingHourLimiter } from './rate-limit';
 import { errorBody } from './respond';
-import { routeLabel, type Router } from './router';
-import type { StatsRecorder } from '../../sim-common/stats';
-import { HttpError, type HttpResult } from './types';
+import type { Route } from './types';
 
 export interface ApiServices {
   runtime: SimRuntime;
-  router: Router;
+  router: Router<Route>;
   limiter: RollingHourLimiter;
   faults: FaultInjector;
   stats: StatsRecorder;
-}
-
-const MAX_BODY_BYTES = 1_000_000;
-
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError({ status: 413, json: errorBody('Request body too large') });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function send(res: ServerResponse, result: HttpResult): void {
-  const headers: Record<string, string> = { ...result.headers };
-  let payload = '';
-  if (result.text !== undefined) {
-    headers['Content-Type'] ??= 'text/plain; charset=utf-8';
-    payload = result.text;
-  } else if (result.json !== undefined) {
-    headers['Content-Type'] ??= 'application/json; charset=utf-8';
-    payload = JSON.stringify(result.json);
-  }
-  res.writeHead(result.status, headers).end(payload);
 }
 
 /** What a matched fault rule does; true when the request has been fully answered (or dropped). */

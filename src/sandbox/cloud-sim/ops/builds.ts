@@ -1,10 +1,10 @@
 // Commit build statuses (what CI servers and Bitbucket Pipelines report on a commit).
+import { SimNotFoundError } from '../../sim-common/errors';
 import { repositoryScope } from '../events/build';
 import type { BuildStatusEvent } from '../events/types';
 import type { BuildState, BuildStatus, Repository, SimUser } from '../model/types';
 import { isoZulu, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
-import { SimNotFoundError } from '../../sim-common/errors';
 
 export interface BuildStatusSpec {
   commitHash: string;

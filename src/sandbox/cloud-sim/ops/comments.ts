@@ -1,10 +1,10 @@
 // Pull request comments. Comments count toward `comment_count` and make the commenter a participant.
+import { SimNotFoundError } from '../../sim-common/errors';
 import { forgePullRequest, repositoryScope } from '../events/build';
 import type { CommentEvent } from '../events/types';
 import type { PullRequest, PullRequestComment, Repository, SimUser } from '../model/types';
 import { MINUTE, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
-import { SimNotFoundError } from '../../sim-common/errors';
 import { participate } from './reviews';
 
 /** Forge only reports an edit made ten or more minutes after the comment's previous version. */

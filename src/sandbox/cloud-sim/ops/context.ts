@@ -1,6 +1,6 @@
+import type { Prng } from '../../sim-common/prng';
 import type { ForgeEvent } from '../events/types';
 import type { SimModel } from '../model/state';
-import type { Prng } from '../../sim-common/prng';
 import type { Micros } from '../util/time';
 
 /**

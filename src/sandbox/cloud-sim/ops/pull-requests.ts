@@ -1,11 +1,11 @@
 // Pull request lifecycle: open, edit, follow its source branch, merge, decline.
+import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { forgePullRequest, repositoryScope } from '../events/build';
 import type { ForgeEvent, PullRequestEvent } from '../events/types';
 import type { PullRequest, Repository, SimUser } from '../model/types';
 import type { Micros } from '../util/time';
 import { addCommit, branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { deleteBranch } from './refs';
 
 function pullRequestEvent(

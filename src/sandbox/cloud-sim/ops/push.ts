@@ -1,8 +1,8 @@
 // Pushing commits to a branch: the commits, the push event, and the pull requests that follow it.
+import { SimNotFoundError } from '../../sim-common/errors';
 import type { Commit, Repository, SimUser } from '../model/types';
 import { addCommit, branchPushEvent, type NewCommit } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimNotFoundError } from '../../sim-common/errors';
 import { followDestinationBranch, followSourceBranch } from './pull-requests';
 
 /**

@@ -1,11 +1,11 @@
 // Branches and tags. Creating or deleting a ref is a push in Bitbucket, so each emits a push event.
+import { SimConflictError } from '../../sim-common/errors';
 import { forgeActor, repositoryScope, truncate } from '../events/build';
 import type { PushEvent } from '../events/types';
 import type { Repository, SimUser } from '../model/types';
 import { isoZulu } from '../util/time';
 import { branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError } from '../../sim-common/errors';
 
 export function createBranch(ctx: OpContext, repo: Repository, actor: SimUser, name: string, target: string): Emitted {
   if (repo.branches.has(name)) throw new SimConflictError(`branch ${name} already exists`);

@@ -1,11 +1,11 @@
 // Repository lifecycle. A new repository starts with an initial commit on its main branch (Bitbucket's
 // "include a README" option), so it has a main branch tip from the first moment.
+import { SimConflictError } from '../../sim-common/errors';
 import { repositoryScope, truncate } from '../events/build';
 import type { ForgeEvent, RepositoryUpdatedEvent } from '../events/types';
 import type { Repository, SimUser } from '../model/types';
 import { addCommit, branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError } from '../../sim-common/errors';
 import { createEnvironments } from './pipelines';
 
 export const slugify = (name: string): string => name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -1,11 +1,11 @@
 // Reviewer decisions. Bitbucket keeps one state per participant (approved, changes requested or none)
 // and shows only the current decisions in the activity log, so clearing one removes its entry.
+import { SimConflictError } from '../../sim-common/errors';
 import { forgeActor, forgePullRequest, repositoryScope } from '../events/build';
 import type { ReviewerStatus, ReviewerStatusEvent } from '../events/types';
 import type { Participant, PullRequest, Repository, SimUser } from '../model/types';
 import { isoApi, type Micros } from '../util/time';
 import type { Emitted, OpContext } from './context';
-import { SimConflictError } from '../../sim-common/errors';
 import { requireOpen } from './pull-requests';
 
 export type ReviewDecision = 'approve' | 'unapprove' | 'request-changes' | 'remove-change-request';

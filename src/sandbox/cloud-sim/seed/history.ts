@@ -1,11 +1,11 @@
 // Seeds a whole workspace: people, repositories and `historyDays` of activity ending at `baseTime`.
+import { Prng } from '../../sim-common/prng';
+import { REPOSITORIES } from '../../sim-common/words';
 import type { SimModel } from '../model/state';
 import type { PullRequestState, Repository } from '../model/types';
 import { pushCommits } from '../ops/push';
 import { createRepository } from '../ops/repositories';
-import { Prng } from '../../sim-common/prng';
 import { DAY, HOUR, MINUTE, type Micros } from '../util/time';
-import { REPOSITORIES } from '../../sim-common/words';
 import { planPipeline } from './pipeline-plan';
 import { planPullRequest } from './pull-request-plan';
 import { at, Schedule, type RepositoryPlan } from './schedule';

@@ -1,5 +1,6 @@
 // One pull request's life: a branch cut from main, commits (each built by CI), the pull request,
 // comments and reviews by other people, then a merge (with a Pipelines run), a decline, or nothing yet.
+import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import type { PullRequest, PullRequestState, SimUser } from '../model/types';
 import { setBuildStatus } from '../ops/builds';
 import { addComment } from '../ops/comments';
@@ -10,7 +11,6 @@ import { createBranch } from '../ops/refs';
 import { slugify } from '../ops/repositories';
 import { review } from '../ops/reviews';
 import { HOUR, MINUTE, type Micros } from '../util/time';
-import { COMMENTS, NOUNS, VERBS } from '../../sim-common/words';
 import { planPipeline } from './pipeline-plan';
 import { at, type RepositoryPlan } from './schedule';
 

@@ -1,9 +1,9 @@
 // Seeded history is planned first (every random draw happens while planning) and then replayed in time
 // order across all repositories, so the operations see the world as it was at each instant.
+import type { Prng } from '../../sim-common/prng';
 import type { SimModel } from '../model/state';
 import type { Repository } from '../model/types';
 import type { OpContext } from '../ops/context';
-import type { Prng } from '../../sim-common/prng';
 import type { Micros } from '../util/time';
 
 interface Step {

@@ -1,9 +1,9 @@
 // The workspace, its people, the app and the credentials the sandbox hands out.
+import type { Prng } from '../../sim-common/prng';
+import { PEOPLE, PROJECTS, WORKSPACES } from '../../sim-common/words';
 import { SimModel, type Credential } from '../model/state';
 import type { Project, SimUser } from '../model/types';
-import type { Prng } from '../../sim-common/prng';
 import { DAY, type Micros } from '../util/time';
-import { PEOPLE, PROJECTS, WORKSPACES } from '../../sim-common/words';
 
 const USER_COUNT = 8;
 

@@ -4,8 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import type { FaultInjector, FaultRule } from '../../sim-common/faults';
-import { routeLabel, type Router } from '../../cloud-sim/http/router';
-import { readBody, send } from '../../cloud-sim/http/server';
+import { readBody, send } from '../../sim-common/http';
+import { routeLabel, type Router } from '../../sim-common/router';
 import type { StatsRecorder } from '../../sim-common/stats';
 import type { DcRuntime } from '../runtime';
 import { authenticate, BAD_CREDENTIALS, NOT_PERMITTED } from './auth';

@@ -1,9 +1,9 @@
-import type { HttpResult } from '../../cloud-sim/http/types';
+import type { HttpResult } from '../../sim-common/http';
 import type { DcToken } from '../model/state';
 import type { DcUser } from '../model/types';
 import type { DcRuntime } from '../runtime';
 
-export { HttpError, type HttpResult } from '../../cloud-sim/http/types';
+export { HttpError, type HttpResult } from '../../sim-common/http';
 
 export interface Caller {
   token: DcToken;

@@ -1,7 +1,6 @@
 // Matches request paths against the spec's path templates. Segments are matched raw and decoded one by
-// one, so a percent-encoded `/` in a branch name stays inside its parameter. Generic over the
-// route shape, so the Data Center simulator routes its own handlers with it.
-import type { Route } from './types';
+// one, so a percent-encoded `/` in a branch name stays inside its parameter. Shared: generic over the
+// route shape, so each simulator routes its own handlers (Cloud's Route, Data Center's DcRoute) with it.
 
 /** What the router needs of a route; the handler type is the caller's. */
 export interface RouteShape {
@@ -16,7 +15,7 @@ interface Compiled<R extends RouteShape> {
   segments: Segment[];
 }
 
-export interface RouteMatch<R extends RouteShape = Route> {
+export interface RouteMatch<R extends RouteShape> {
   route: R;
   params: Record<string, string>;
 }
@@ -65,7 +64,7 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
 /** The stats label of a route: its method and spec template (`GET /repositories/{workspace}`). */
 export const routeLabel = (route: RouteShape): string => `${route.method} ${route.template.replace(/\+\}/g, '}')}`;
 
-export class Router<R extends RouteShape = Route> {
+export class Router<R extends RouteShape> {
   private readonly compiled: Compiled<R>[];
 
   constructor(routes: readonly R[]) {
