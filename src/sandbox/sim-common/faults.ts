@@ -1,7 +1,9 @@
 // Fault injection: make matching requests slow, fail, answer garbage or drop the connection, so
 // clients' retry and skip paths can be exercised against a real socket. Shared: both simulators take
 // the same rules through /_sim/faults (each front door answers a fault in its own error shape).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { send, type HttpResult } from './http';
 import type { Prng } from './prng';
 
 export const FaultRuleSchema = z.object({
@@ -63,4 +65,20 @@ export class FaultInjector {
     }
     return undefined;
   }
+}
+
+/**
+ * Carries out a matched rule: its delay, then a dropped socket or the answer `answer` gives (each
+ * simulator's own error shape); true when the request has been fully answered (or dropped).
+ */
+export async function applyFault(req: IncomingMessage, res: ServerResponse, rule: FaultRule, answer: (rule: FaultRule) => HttpResult): Promise<boolean> {
+  // Unreferenced: a slow answer still pending must not keep a stopped simulator's process alive.
+  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs).unref());
+  if (rule.drop) {
+    req.socket.destroy();
+    return true;
+  }
+  if (rule.body === undefined && rule.status === undefined) return false;
+  send(res, answer(rule));
+  return true;
 }

@@ -2,7 +2,7 @@
 // limited, and only then routed: so statistics, faults and limits behave the same for every route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
-import type { FaultInjector, FaultRule } from '../../sim-common/faults';
+import { applyFault, type FaultInjector, type FaultRule } from '../../sim-common/faults';
 import { HttpError, readBody, send, type HttpResult } from '../../sim-common/http';
 import { routeLabel, type Router } from '../../sim-common/router';
 import type { StatsRecorder } from '../../sim-common/stats';
@@ -21,24 +21,10 @@ export interface ApiServices {
   stats: StatsRecorder;
 }
 
-/** What a matched fault rule does; true when the request has been fully answered (or dropped). */
-async function applyFault(req: IncomingMessage, res: ServerResponse, rule: FaultRule): Promise<boolean> {
-  // Unreferenced: a slow answer still pending must not keep a stopped simulator's process alive.
-  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs).unref());
-  if (rule.drop) {
-    req.socket.destroy();
-    return true;
-  }
-  if (rule.body !== undefined) {
-    send(res, { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
-    return true;
-  }
-  if (rule.status !== undefined) {
-    send(res, { status: rule.status, json: errorBody(`Simulated fault (HTTP ${rule.status})`) });
-    return true;
-  }
-  return false;
-}
+/** A faulted answer: the rule's body verbatim, or Cloud's error shape for a bare status. */
+const faultAnswer = (rule: FaultRule): HttpResult => rule.body !== undefined
+  ? { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json; charset=utf-8' } }
+  : { status: rule.status as number, json: errorBody(`Simulated fault (HTTP ${rule.status})`) };
 
 function toResult(error: unknown): HttpResult {
   if (error instanceof HttpError) return error.result;
@@ -58,7 +44,7 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
 
   const fault = services.faults.match(method, url.pathname);
   if (fault) services.stats.faulted();
-  if (fault && !fault.afterHandling && (await applyFault(req, res, fault))) return;
+  if (fault && !fault.afterHandling && (await applyFault(req, res, fault, faultAnswer))) return;
   if (!('caller' in auth)) return send(res, UNAUTHORIZED);
   const rate = services.limiter.take(auth.caller.credential.token, auth.caller.user.kind === 'app');
   if (!rate.allowed) {
@@ -78,7 +64,7 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
       throw new HttpError({ status: 400, json: errorBody('Invalid JSON in request body') });
     }
     const result = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
-    if (fault?.afterHandling && (await applyFault(req, res, fault))) return;
+    if (fault?.afterHandling && (await applyFault(req, res, fault, faultAnswer))) return;
     send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
   } catch (error) {
     const result = toResult(error);

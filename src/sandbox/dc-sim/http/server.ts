@@ -3,7 +3,7 @@
 // the same for every route. Authenticated answers carry X-AUSERNAME and X-AUSERID, as Data Center's do.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
-import type { FaultInjector, FaultRule } from '../../sim-common/faults';
+import { applyFault, type FaultInjector, type FaultRule } from '../../sim-common/faults';
 import { readBody, send } from '../../sim-common/http';
 import { routeLabel, type Router } from '../../sim-common/router';
 import type { StatsRecorder } from '../../sim-common/stats';
@@ -51,22 +51,10 @@ function place(services: DcServices, local: string): Target {
   return local.replace(/\/+$/, '') === WHOAMI ? { kind: 'whoami' } : { kind: 'page' };
 }
 
-async function applyFault(req: IncomingMessage, res: ServerResponse, rule: FaultRule): Promise<boolean> {
-  // Unreferenced, as in the Cloud simulator: a slow answer still pending must not keep a stopped simulator's process alive.
-  if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs).unref());
-  if (rule.drop) {
-    req.socket.destroy();
-    return true;
-  }
-  if (rule.body !== undefined || rule.status !== undefined) {
-    const result: HttpResult = rule.body !== undefined
-      ? { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json;charset=UTF-8' } }
-      : { status: rule.status as number, json: errorBody(`Simulated fault (HTTP ${rule.status})`) };
-    send(res, result);
-    return true;
-  }
-  return false;
-}
+/** A faulted answer: the rule's body verbatim, or Data Center's error shape for a bare status. */
+const faultAnswer = (rule: FaultRule): HttpResult => rule.body !== undefined
+  ? { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json;charset=UTF-8' } }
+  : { status: rule.status as number, json: errorBody(`Simulated fault (HTTP ${rule.status})`) };
 
 let requestCounter = 0;
 
@@ -110,7 +98,7 @@ export async function handleRequest(services: DcServices, req: IncomingMessage, 
   const fault = services.faults.match(method, url.pathname);
   if (fault) {
     stats.faulted();
-    if (await applyFault(req, res, fault)) return;
+    if (await applyFault(req, res, fault, faultAnswer)) return;
   }
   if (!inside) return send(res, containerNotFound(url.pathname));
   if ('failure' in auth && auth.failure !== 'anonymous') return send(res, BAD_CREDENTIALS);
