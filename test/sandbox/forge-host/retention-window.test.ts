@@ -11,7 +11,7 @@ it('retries an event for as long as its retention window lasts, however many tim
   const dropped: string[] = [];
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => (done = resolve));
-  // Every 100 s in a 650 s window: the sixth retry is the last that starts inside it.
+  // Every 100 s in a 650 s window: at most six retries start inside it.
   const queue = new AsyncEventQueue({
     hasConsumer: () => true,
     deliver: async (event) => {
@@ -30,12 +30,19 @@ it('retries an event for as long as its retention window lasts, however many tim
   try {
     queue.push('q', 'job-1', [{ body: { n: 1 } }]);
     await finished;
-    expect(seen.map((context) => context?.retryCount ?? 0)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // Six retries fit when every timer fires on time; a loaded machine fires them late (the window is
+    // real time, scaled), and fewer fit. Either way each attempt counts on from the last, every retry
+    // starts inside the window, and the event is dropped for the window, not for a count.
+    const counts = seen.map((context) => context?.retryCount ?? 0);
+    expect(counts).toEqual(counts.map((_, i) => i));
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    expect(counts.length).toBeLessThanOrEqual(7);
     expect(dropped).toEqual([expect.stringMatching(/^retries-exhausted: .*retention window/)]);
     const windows = seen.slice(1).map((context) => context!.retentionWindow!);
     expect(new Set(windows.map((w) => w.startTime)).size).toBe(1);
     const remaining = windows.map((w) => w.remainingTimeMs);
     expect(remaining[0]).toBeLessThan(650_000);
+    expect(remaining.every((ms) => ms > 0)).toBe(true);
     expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
   } finally {
     queue.stop();
