@@ -66,8 +66,11 @@ describe('configuration', () => {
   });
 
   it('names the variable (and YAML key) of each invalid value', () => {
+    // Every problem at once, and a secret set twice is not also called missing.
     expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost', BITBUCKET_TOKEN_FILE: '/nonexistent' } }))).toEqual([
       'BITBUCKET_TOKEN and BITBUCKET_TOKEN_FILE are both set: keep one',
+      'BRIDGE_POLL_SECONDS (YAML: bridge.pollSeconds) Invalid input: expected number, received string',
+      'BRIDGE_LISTEN (YAML: bridge.listen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
     ]);
     const listed = problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost' } }));
     expect(listed).toEqual([
@@ -76,6 +79,15 @@ describe('configuration', () => {
     ]);
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud' } }))).toEqual(['BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll']);
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) Invalid input: expected number, received string']);
+  });
+
+  it('lists a secret file that cannot be read with what to do, beside the other problems, not in place of them', () => {
+    const { BITBUCKET_TOKEN: _token, PANDEV_URL: _url, ...rest } = minimal;
+    const missing = path.join(dir, 'no-such-token');
+    expect(problems(() => loadConfig({ env: { ...rest, BITBUCKET_TOKEN_FILE: missing } }))).toEqual([
+      `BITBUCKET_TOKEN_FILE=${missing}: cannot be read (ENOENT); give the path of a file the bridge's user can read, holding the value alone`,
+      'PANDEV_URL (YAML: pandev.url) is required',
+    ]);
   });
 
   it('takes BRIDGE_WEBHOOK_LISTEN (YAML: bridge.webhookListen) as host:port, on another port than BRIDGE_LISTEN, for Data Center only', () => {

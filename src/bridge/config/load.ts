@@ -39,19 +39,25 @@ type Env = Record<string, string | undefined>;
 interface Report {
   problems: string[];
   warnings: string[];
+  /** Settings (`section.key`) a problem already names, so the schema does not call them missing too. */
+  named: Set<string>;
+  /** The YAML file was not read: the schema would call everything it holds missing. */
+  yamlUnread: boolean;
 }
 
 export function loadConfig(options: { file?: string; env?: Env; warn?: (message: string) => void } = {}): BridgeConfig {
   const env = options.env ?? process.env;
-  const report: Report = { problems: [], warnings: [] };
+  const report: Report = { problems: [], warnings: [], named: new Set(), yamlUnread: false };
   const raw: Raw = { bitbucket: {}, pandev: {}, bridge: {} };
   if (options.file) mergeYaml(options.file, raw, report);
   mergeEnv(env, raw, report);
   const warn = options.warn ?? ((message: string) => console.error(`warning: ${message}`));
   report.warnings.forEach(warn);
-  if (report.problems.length) throw new ConfigError(report.problems);
+  if (report.yamlUnread) throw new ConfigError(report.problems);
   const parsed = BridgeConfig.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  // All at once: an unreadable token file must not hide a missing PANDEV_URL until the next start.
+  const invalid = parsed.success ? [] : parsed.error.issues.filter((issue) => !report.named.has(issue.path.join('.'))).map(describeIssue);
+  if (report.problems.length || !parsed.success) throw new ConfigError([...report.problems, ...invalid]);
   const files = fileProblems(parsed.data, whereIs);
   if (files.length) throw new ConfigError(files);
   for (const section of ['bitbucket', 'pandev'] as const) {
@@ -70,6 +76,7 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     problems.push(`--config ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    report.yamlUnread = true;
     return;
   }
   let document: unknown;
@@ -77,10 +84,12 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
     document = parseYaml(text) ?? {};
   } catch (error) {
     problems.push(`--config ${file}: is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    report.yamlUnread = true;
     return;
   }
   const checked = YamlFile.safeParse(document);
   if (!checked.success) {
+    report.yamlUnread = true;
     for (const issue of checked.error.issues) {
       const where = issue.path.join('.');
       const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (where ? `${where}.${k}` : k)) : [];
@@ -96,7 +105,7 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
   for (const section of ['bitbucket', 'pandev', 'bridge'] as const) {
     for (const [key, value] of Object.entries(doc[section] ?? {})) {
       // caFile ends in File too, but is a path the HTTP stack reads, not a secret to read here.
-      if (secretFileKeys.has(key)) readSecretFile(String(value), `${file}: ${section}.${key}`, raw[section]!, key.slice(0, -4), report);
+      if (secretFileKeys.has(key)) readSecretFile(String(value), `${file}: ${section}.${key}`, raw, section, key.slice(0, -4), report);
       else raw[section]![key] = value;
     }
   }
@@ -151,19 +160,23 @@ function mergeEnv(env: Env, raw: Raw, report: Report): void {
   for (const [name, section, key] of secrets) {
     const direct = env[name];
     const file = env[`${name}_FILE`];
-    if (direct && file) problems.push(`${name} and ${name}_FILE are both set: keep one`);
-    else if (direct) raw[section]![key] = direct.trim();
-    else if (file) readSecretFile(file, `${name}_FILE`, raw[section]!, key, report);
+    if (direct && file) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      report.named.add(`${section}.${key}`);
+    } else if (direct) raw[section]![key] = direct.trim();
+    else if (file) readSecretFile(file, `${name}_FILE`, raw, section, key, report);
   }
 }
 
-function readSecretFile(file: string, where: string, into: Record<string, unknown>, key: string, report: Report): void {
+function readSecretFile(file: string, where: string, raw: Raw, section: string, key: string, report: Report): void {
+  const into = raw[section]!;
   try {
     into[key] = readFileSync(file, 'utf8').trim();
     // Kept so a running bridge can read a rotated secret again (secret-file.ts).
     into[`${key}File`] = file;
   } catch (error) {
-    report.problems.push(`${where}=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    report.problems.push(`${where}=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a file the bridge's user can read, holding the value alone`);
+    report.named.add(`${section}.${key}`);
     return;
   }
   const warning = secretFileWarning(file, where);
