@@ -1,4 +1,4 @@
-import { runCli } from '../helpers/cli';
+import { runCli, runCommand } from '../helpers/cli';
 
 // `npm start` (the README's first command): the sandbox connects and activates the app as the
 // workspace admin does on the settings page, so the backfill's deliveries arrive first, then the live
@@ -31,3 +31,23 @@ it('backfills on activation, then forwards live activity, one line per delivery'
   expect(stopped).toMatch(/\b\d+ backfill\b/);
   expect(stopped).toMatch(/\b\d+ trigger\b/);
 }, 90_000);
+
+it("says so when the app has spent the simulator's hourly requests, instead of falling silent", async () => {
+  // Live activity every 2 s spends Bitbucket Cloud's 1,000 an hour in about ten minutes; a small
+  // allowance reaches the same point at once.
+  const cli = runCli(['start', '--repositories', '2', '--activity-ms', '300', '--requests-per-hour', '40']);
+  try {
+    await cli.waitFor(/Bitbucket answers 429: the app has used this rolling hour's 40 requests/, 60_000);
+    expect(cli.output()).toMatch(/Deliveries wait until requests leave the hour, and none is lost; a larger --activity-ms, or --requests-per-hour 0, keeps the sandbox going/);
+  } finally {
+    expect(await cli.stop()).toBe(0);
+  }
+  // Once per run of 429s, not once per refused request.
+  expect(cli.output().match(/Bitbucket answers 429/g)).toHaveLength(1);
+}, 90_000);
+
+it('refuses a --requests-per-hour that is not a whole number', async () => {
+  const { code, out } = await runCommand(['start', '--requests-per-hour', 'lots'], {});
+  expect(code).not.toBe(0);
+  expect(out).toContain('expected a whole number (0: no limit)');
+});

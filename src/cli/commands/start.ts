@@ -14,12 +14,43 @@ interface StartFlags {
   exitAfter?: number;
   setup?: boolean;
   pagePort?: number;
+  requestsPerHour: number;
 }
 
 function positive(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number (0: no limit)');
+  return Number(value);
+}
+
+/**
+ * The simulator keeps Bitbucket Cloud's hourly limit, and the default live activity spends it in about
+ * ten minutes; the app then waits out the 429s without a word, which reads as a hang. Said once per
+ * run of 429s (a minute without one ends it).
+ */
+function noticeRateLimit(simulator: { stats(): { rateLimited: number } }, perHour: number, say: (text: string) => void): () => void {
+  let seen = simulator.stats().rateLimited;
+  let lastAt = 0;
+  const timer = setInterval(() => {
+    const now = simulator.stats().rateLimited;
+    if (now === seen) return;
+    seen = now;
+    if (Date.now() - lastAt > 60_000) {
+      say(
+        `${new Date().toISOString().slice(11, 19)}  Bitbucket answers 429: the app has used this rolling hour's ${perHour.toLocaleString('en-US')} requests ` +
+          '(--requests-per-hour; Bitbucket Cloud allows about 1,000). Deliveries wait until requests leave the hour, and none is lost; ' +
+          'a larger --activity-ms, or --requests-per-hour 0, keeps the sandbox going.',
+      );
+    }
+    lastAt = Date.now();
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function line(d: Delivery): string {
@@ -41,12 +72,13 @@ export function registerStart(program: Command): void {
     .option('--exit-after <n>', 'stop after this many deliveries (for smoke tests)', positive)
     .option('--setup', 'start unconnected, as right after installation: connect, check and activate on the settings page')
     .option('--page-port <n>', 'port of the settings page on 127.0.0.1 (default: any free port)', port)
+    .option('--requests-per-hour <n>', "Bitbucket requests the simulator takes from the app per rolling hour, as Bitbucket Cloud (0: no limit)", wholeNumber, 1000)
     .action(async (flags: StartFlags) => {
       let count = 0;
       let done: () => void = () => undefined;
       const finished = new Promise<void>((resolve) => (done = resolve));
       const sandbox = await startSandbox({
-        simulator: { seed: flags.seed, repositories: flags.repositories },
+        simulator: { seed: flags.seed, repositories: flags.repositories, rateLimitPerHour: flags.requestsPerHour },
         timeScale: flags.timeScale,
         // Connected below the way an admin does it, so that Activate starts the backfill.
         connect: false,
@@ -90,7 +122,9 @@ export function registerStart(program: Command): void {
       process.once('SIGTERM', done);
       if (!flags.setup) await activateAsAdmin(sandbox);
       const stopActivity = simulator.startActivity({ intervalMs: flags.activityMs });
+      const stopNotice = noticeRateLimit(simulator, flags.requestsPerHour, (text) => console.log(text));
       await finished;
+      stopNotice();
       stopActivity();
       if (!(page instanceof Error)) await page.stop();
       await sandbox.stop();
