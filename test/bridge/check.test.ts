@@ -154,10 +154,17 @@ describe('pandev-bitbucket check', () => {
     expect(code).toBe(1);
   });
 
-  it('explains a refused PanDev token', async () => {
-    const { code, out } = await cli(['check'], { ...env.env, PANDEV_TOKEN: 'wrong' });
-    expect(out).toContain('PanDev refused the ingest token or the signature (401)');
-    expect(code).toBe(1);
+  it('explains a refused PanDev token, and a refused signature, each naming the one setting to change', async () => {
+    const token = await cli(['check'], { ...env.env, PANDEV_TOKEN: 'wrong' });
+    expect(token.out).toContain('PanDev refused the ingest token (401)');
+    expect(token.out).toContain('put it in PANDEV_TOKEN (or the file PANDEV_TOKEN_FILE names)');
+    expect(token.out).not.toContain('PANDEV_SIGNING_SECRET');
+    expect(token.code).toBe(1);
+    const secret = await cli(['check'], { ...env.env, PANDEV_SIGNING_SECRET: 'not-the-receivers-secret' });
+    expect(secret.out).toContain('PanDev refused the signature (401)');
+    expect(secret.out).toContain("put PanDev's secret in PANDEV_SIGNING_SECRET (or the file PANDEV_SIGNING_SECRET_FILE names)");
+    expect(secret.out).not.toContain('PANDEV_TOKEN');
+    expect(secret.code).toBe(1);
   });
 
   it('never prints the token or the signing secret from a PanDev answer that echoes them', async () => {

@@ -98,7 +98,15 @@ export function pandevWebPage(status: number, title: string, base: string): Find
 export function pandevRefused(status: number, body: string): Finding {
   const page = webPage(null, body);
   const said = page !== undefined ? ` (${titled(page)})` : body ? ` (${body.slice(0, 200)})` : '';
-  if (status === 401 || status === 403) return fail(`PanDev refused the ingest token or the signature (${status})${said}`, 'Check PANDEV_TOKEN and PANDEV_SIGNING_SECRET against the values PanDev shows for this integration; create new ones there if in doubt.');
+  // As deliveries tell them apart (core/deliver/attempt.ts): PanDev's answer names what it refused, so
+  // the fix names the one setting to change rather than both.
+  if ((status === 401 || status === 403) && /signature/i.test(said)) {
+    return fail(`PanDev refused the signature (${status})${said}`, "The signing secret is not the one PanDev has: put PanDev's secret in PANDEV_SIGNING_SECRET (or the file PANDEV_SIGNING_SECRET_FILE names), or give PanDev this one, then check again.");
+  }
+  if (status === 401 || (status === 403 && /token/i.test(said))) {
+    return fail(`PanDev refused the ingest token (${status})${said}`, 'The token is wrong, expired or revoked: create a new ingest token in PanDev and put it in PANDEV_TOKEN (or the file PANDEV_TOKEN_FILE names), then check again.');
+  }
+  if (status === 403) return fail(`PanDev refused the test delivery (403)${said}`, 'PanDev names neither the token nor the signature, so it refused this delivery itself: ask PanDev why (its answer is above).');
   if (status === 404) return fail(`PanDev answered 404${said}`, 'PANDEV_URL probably has an extra path or a trailing segment: use the bare base URL PanDev gives (the bridge appends /v1/bitbucket/webhook/...).');
   if (status === 410) return fail('PanDev answered 410 Gone', 'This ingest endpoint was removed: get the current URL from PanDev.');
   return fail(`PanDev answered ${status}${said}`, status >= 500 ? 'PanDev is having trouble; deliveries are retried with backoff, so this may pass by itself.' : 'See PanDev\'s answer above.');
