@@ -76,7 +76,11 @@ export interface RepositoryRow {
   selected: boolean;
   /** Whether merged pull requests get the DORA comment, and whether that differs from the workspace setting. */
   prComments: { value: boolean; overridden: boolean };
-  lastEvent?: { key: string; at: string; deliveredAt: number };
+  /**
+   * The newest change delivered (`at`: when it happened in Bitbucket; `origin`: which source found it)
+   * and the last delivery of any; both up to a minute behind, as the app notes them at most once a minute.
+   */
+  lastEvent?: { key: string; at: string; origin?: 'trigger' | 'reconcile' | 'backfill' | 'poll' | 'webhook'; deliveredAt: number };
   backfill?: BackfillView;
 }
 

@@ -3,6 +3,7 @@ import type { BackfillView, ProjectSummary, RepositoriesListInput, RepositoryPag
 import { getBackfill, type BackfillRecord } from '../backfill/state';
 import { settingsStore, type Preferences } from '../config/settings';
 import { keyPart } from '../keys';
+import { Activity } from '../pipeline/activity';
 import { activityKey } from '../pipeline/stage';
 import { readListing, type Catalog, type CatalogRepository } from './catalog';
 import { mapLimit, type AdminContext } from './context';
@@ -10,8 +11,6 @@ import { isSelectedIn, selectionState, summarize, type SelectionState } from './
 
 // One page of the repository list: filtered and paged over the cached catalog, each row with its
 // selection, PR comment setting, last event and backfill progress (two store reads per row shown).
-
-const Activity = z.object({ lastEventKey: z.string(), lastEventAt: z.string(), lastDeliveredAt: z.number() });
 
 export async function listRepositories(ctx: AdminContext, input: z.output<typeof RepositoriesListInput>): Promise<RepositoryPage> {
   const settings = settingsStore(ctx.store, ctx.secrets);
@@ -53,9 +52,13 @@ async function row(ctx: AdminContext, catalog: Catalog, repository: CatalogRepos
     project: { key: repository.projectKey, name: catalog.projects.get(repository.projectKey) ?? '' },
     selected: isSelectedIn(state, repository.uuid),
     prComments: { value: override ?? preferences.prComments, overridden: override !== undefined },
-    ...(lastEvent.success ? { lastEvent: { key: lastEvent.data.lastEventKey, at: lastEvent.data.lastEventAt, deliveredAt: lastEvent.data.lastDeliveredAt } } : {}),
+    ...(lastEvent.success ? { lastEvent: lastEventView(lastEvent.data) } : {}),
     ...(backfill ? { backfill: backfillView(backfill, ctx.clock.now()) } : {}),
   };
+}
+
+function lastEventView({ lastEventKey, lastEventAt, lastEventOrigin, lastDeliveredAt }: Activity): NonNullable<RepositoryRow['lastEvent']> {
+  return { key: lastEventKey, at: lastEventAt, ...(lastEventOrigin ? { origin: lastEventOrigin } : {}), deliveredAt: lastDeliveredAt };
 }
 
 /** `now`: the time left was the piece's when it saved the record; the page shows what remains of it. */

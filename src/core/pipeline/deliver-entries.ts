@@ -11,7 +11,8 @@ import { recordDelivered, type CommentWork } from '../metrics/recorder';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from './context';
 import { credentialsDigest, pauseInForce } from './pause';
-import { activityKey, intentOf } from './stage';
+import { recordActivity } from './activity';
+import { intentOf } from './stage';
 
 // Moves outbox entries forward: enrich once, then attempt delivery until PanDev takes it, it fails for
 // good, or the attempts run out. Every ending is recorded (ledger, dead letter with its reason, or a
@@ -265,24 +266,6 @@ async function loadPending(id: string, outbox: OutboxStore): Promise<{ entry: Ou
     return { outcome: 'duplicate' };
   }
   return { entry };
-}
-
-// The status page shows each repository's last event; a minute of staleness there saves a write per delivery.
-const ACTIVITY_WRITE_INTERVAL_MS = 60_000;
-const activityWritten = new Map<string, number>();
-
-/** A note for the status page: a failure here must not undo a delivery, nor skip its metrics' facts. */
-async function recordActivity(entry: OutboxEntry, ctx: ForwardContext): Promise<void> {
-  const repository = entry.change.repository.uuid;
-  const now = ctx.clock.now();
-  if (now - (activityWritten.get(repository) ?? 0) < ACTIVITY_WRITE_INTERVAL_MS) return;
-  activityWritten.set(repository, now);
-  try {
-    await ctx.store.set(activityKey(repository), { lastEventKey: entry.eventKey, lastEventAt: entry.change.at, lastDeliveredAt: now });
-  } catch (error) {
-    activityWritten.delete(repository);
-    ctx.log.warn({ id: entry.id, error: errorMessage(error) }, "could not note the repository's last delivery for the status page");
-  }
 }
 
 /** The metrics' facts come from what PanDev got; a failure here must not undo a delivery. */
