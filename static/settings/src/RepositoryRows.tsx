@@ -54,7 +54,7 @@ function Row({ row, busy, onSelect, onPrComments }: { row: RepositoryRow } & Omi
       <td style={{ ...styles.td, ...styles.wrap }}>
         <Checkbox label={row.name} isChecked={row.selected} isDisabled={busy} onChange={() => onSelect({ scope: 'repositories', repositories: [row.uuid], selected: !row.selected })} />
       </td>
-      <td style={styles.td}>{row.lastEvent ? <span title={new Date(row.lastEvent.at).toLocaleString()}>{eventWords(row.lastEvent.key)}, {ago(row.lastEvent.at)}</span> : <span style={styles.subtle}>none yet</span>}</td>
+      <td style={styles.td}>{row.lastEvent ? <span title={lastEventDetail(row.lastEvent)}>{eventWords(row.lastEvent.key)}, {ago(row.lastEvent.at)}</span> : <span style={styles.subtle}>none yet</span>}</td>
       <td style={styles.td}>{row.backfill ? <BackfillProgress backfill={row.backfill} name={row.name} /> : <span style={styles.subtle}>—</span>}</td>
       <td style={styles.td}>
         <div style={styles.row}>
@@ -70,4 +70,10 @@ function Row({ row, busy, onSelect, onPrComments }: { row: RepositoryRow } & Omi
       </td>
     </tr>
   );
+}
+
+/** The column shows the newest change delivered; when it happened and when PanDev last got anything can differ (a replay). */
+function lastEventDetail(event: NonNullable<RepositoryRow['lastEvent']>): string {
+  const found = event.origin ? `, found by ${event.origin === 'reconcile' ? 'reconciliation' : event.origin}` : '';
+  return `Happened ${new Date(event.at).toLocaleString()}${found}. Last delivery to PanDev ${new Date(event.deliveredAt).toLocaleString()}.`;
 }
