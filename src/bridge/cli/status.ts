@@ -19,6 +19,7 @@ import { outboxLine, RetryingDeliveries, retryingDeliveries, retryingMessage } f
 import { readWebhooks, webhookLines, WebhooksStatus } from './status-webhooks';
 import { printable } from './printable';
 import { resumeAdvice } from '../state/connection';
+import { needsAttention, skippedMessage } from './status-skipped';
 
 // What `status` reads from the state database: no tokens needed, safe beside a running bridge (WAL).
 // What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
@@ -27,7 +28,7 @@ import { resumeAdvice } from '../state/connection';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'pull-requests-cut', 'repository-failing', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'pull-requests-cut', 'repository-failing', 'pull-request-skipped', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -77,11 +78,11 @@ type Repository = StatusReport['repositories'][number];
 
 export async function readStatus(store: SqliteStore, now = Date.now()): Promise<StatusReport> {
   const outcomes = await recentOutcomes(store, now);
-  const retries = new Map<string, Repository['skipped']>();
+  const retries = new Map<string, RetryRecord[]>();
   for (const { key, value } of await all(store, 'dc:retry:')) {
     const record = RetryRecord.safeParse(value);
     const repo = key.split(':')[2] ?? '';
-    if (record.success) retries.set(repo, [...(retries.get(repo) ?? []), { pullRequest: record.data.id, reason: record.data.reason, failures: record.data.failures }]);
+    if (record.success) retries.set(repo, [...(retries.get(repo) ?? []), record.data]);
   }
   const repositories: Repository[] = [];
   const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : null);
@@ -94,7 +95,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     if (cursor.data.refsCut && !cursor.data.unlisted) refsCut.set(id, cursor.data.refsCut);
     const prCut = cursor.data.pullRequestsCut;
     if (prCut && now - prCut.lastAt < PULL_REQUESTS_CUT_SHOWN_MS) pullRequestsCut.set(id, prCut);
-    repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: retries.get(id) ?? [] });
+    repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: (retries.get(id) ?? []).map((record) => ({ pullRequest: record.id, reason: record.reason, failures: record.failures })) });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
     const cursor = CloudCursor.safeParse(value);
@@ -153,6 +154,11 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
     // is history, not something to fix (the exit code would stay 1 for good).
     if (repo.error && !repo.notPolled) attention.push({ kind: 'repository-failing', repository: repo.name, repositoryId: repo.id, at: repo.lastSuccessAt, message: `its last poll failed (last good poll ${repo.lastSuccessAt ?? 'never'}): ${repo.error}` });
+    // The same for its skipped pull requests: nothing tries them while it is not polled.
+    if (repo.notPolled) continue;
+    for (const record of (retries.get(repo.id) ?? []).filter(needsAttention)) {
+      attention.push({ kind: 'pull-request-skipped', repository: repo.name, repositoryId: repo.id, at: iso(record.firstAt), message: skippedMessage(record) });
+    }
   }
   if (deadLetters) {
     attention.push({ kind: 'dead-letters', repository: null, repositoryId: null, at: null, message: `${deadLetters} dead ${deadLetters === 1 ? 'letter' : 'letters'}: deliveries PanDev did not take; see why with \`pandev-bitbucket dead-letters list\`, fix the cause, then \`pandev-bitbucket dead-letters replay --all\`` });
@@ -220,11 +226,14 @@ const NOT_POLLED = 'no longer polled: the last listing of the repositories left 
 /** `PROJECT/slug (id)`: the name people know, the id the state, the log and the metrics also use. */
 const label = (name: string | null, id: string | null) => (name ? `${name} (${id})` : `repository ${id}`);
 
+/** Their messages say when themselves, in their own words. */
+const TIMED_MESSAGES = new Set<string>(['repository-failing', 'pull-request-skipped']);
+
 export function formatStatus(report: StatusReport): string {
   const lines = [`state       ${report.database}`];
   if (report.attention.length) {
     lines.push(`needs attention (${report.attention.length}):`);
-    for (const item of report.attention) lines.push(`  ${item.repositoryId ? `${label(item.repository, item.repositoryId)}: ` : ''}${item.at && item.kind !== 'repository-failing' ? `${item.at} ` : ''}${item.message}`);
+    for (const item of report.attention) lines.push(`  ${item.repositoryId ? `${label(item.repository, item.repositoryId)}: ` : ''}${item.at && !TIMED_MESSAGES.has(item.kind) ? `${item.at} ` : ''}${item.message}`);
   } else {
     lines.push('nothing needs attention');
   }
