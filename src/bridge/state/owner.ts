@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../core/ports';
+import { makeStateFolder } from './state-folder';
 
 // One state file, one owner. Two bridges (two service units, an overlapping restart, another
 // BRIDGE_LISTEN) polling and delivering from one file race on its cursors and its outbox: deliveries go
@@ -38,7 +39,7 @@ export interface StateHold {
 export function holdState(db: string): StateHold {
   const lockFile = `${canonical(db)}.lock`;
   if (!existsSync(lockFile)) {
-    mkdirSync(path.dirname(lockFile), { recursive: true, mode: 0o700 });
+    makeStateFolder(path.dirname(lockFile), db);
     closeSync(openSync(lockFile, 'a', 0o600));
   }
   // timeout 0: a held lock answers SQLITE_BUSY now instead of after a wait.

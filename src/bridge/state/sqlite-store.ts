@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, KeyValueEntry, KeyValueStore } from '../../core/ports';
+import { makeStateFolder } from './state-folder';
 
 // The bridge's state in one SQLite file: the core's key-value port over a single table, so the outbox,
 // the ledger, dead letters, stats and cursors work unchanged. WAL with synchronous=NORMAL makes every
@@ -30,7 +31,7 @@ export function openSqliteStore(file: string, clock: Clock = { now: () => Date.n
   if (!existsSync(resolved)) {
     // Only the bridge's user lists or adds files beside its state (the lock, -wal and -shm); a folder
     // that exists is the operator's to set.
-    mkdirSync(path.dirname(resolved), { recursive: true, mode: 0o700 });
+    makeStateFolder(path.dirname(resolved), file);
     // Created before SQLite opens it, so it never exists with the umask's permissions; SQLite gives the
     // -wal and -shm files the database file's own mode.
     closeSync(openSync(resolved, 'a', 0o600));
