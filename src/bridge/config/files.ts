@@ -1,4 +1,5 @@
-import { accessSync, constants, readFileSync, statSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, closeSync, constants, lstatSync, openSync, readFileSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { BridgeConfig } from './schema';
 
@@ -36,15 +37,36 @@ function dbProblem(file: string): string | undefined {
   if (existing && !writable(file)) return 'is not writable by this user; fix its owner or mode (0600)';
   // WAL mode writes -wal and -shm files beside the database: a writable file in a read-only folder
   // would pass here and fail at the first write with SQLite's bare 'attempt to write a readonly database'.
-  if (existing) return writable(path.dirname(file)) ? undefined : `the folder ${path.dirname(file)} is not writable by this user; SQLite keeps its -wal and -shm files beside the state file, so give the bridge's user the folder (mode 0700)`;
+  if (existing) return folderProblem(path.dirname(file), "SQLite keeps its -wal and -shm files beside the state file, so give the bridge's user the folder (mode 0700)");
   let folder = path.dirname(file);
   for (let found = stat(folder); !found; found = stat(folder)) {
+    if (lstat(folder)?.isSymbolicLink()) return `${folder} is a symbolic link to something missing (an unmounted volume?); mount what it points to, or point BRIDGE_DB at a file elsewhere`;
     const parent = path.dirname(folder);
     if (parent === folder) return 'has no existing folder above it';
     folder = parent;
   }
   if (!stat(folder)!.isDirectory()) return `${folder} is a file, not a folder; point it at a file inside a folder`;
-  return writable(folder) ? undefined : `the folder ${folder} is not writable by this user; create the state folder for it (mode 0700)`;
+  return folderProblem(folder, 'create the state folder for it (mode 0700)');
+}
+
+/**
+ * Whether this user can add files to `folder`, found by adding one and removing it: access(2) says yes
+ * to root in /proc, where mkdir then answers ENOENT (and Node's recursive mkdir spins on it for ever,
+ * state/state-folder.ts), and to a folder this user may write but not enter. Nothing is left behind.
+ */
+function folderProblem(folder: string, grant: string): string | undefined {
+  const probe = path.join(folder, `.pandev-bridge-check-${randomBytes(6).toString('hex')}`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+  } catch (error) {
+    const reason = code(error);
+    if (reason === 'EACCES' || reason === 'EPERM') return `the folder ${folder} is not writable by this user; ${grant}`;
+    if (reason === 'EROFS') return `the folder ${folder} is on a read-only filesystem; point it at a file on a writable volume, e.g. /var/lib/pandev-bridge/state.db`;
+    if (reason === 'ENOENT') return `the folder ${folder} takes no new files or folders (a special filesystem, such as /proc or /sys); point it at a file in a folder of its own, e.g. /var/lib/pandev-bridge/state.db`;
+    return `writing in the folder ${folder} failed (${reason}); point it at a file in a folder this user can write, e.g. /var/lib/pandev-bridge/state.db`;
+  }
+  unlinkSync(probe);
+  return undefined;
 }
 
 /**
@@ -65,6 +87,14 @@ export function secretFileWarning(file: string, where: string): string | undefin
 function stat(file: string): Stats | undefined {
   try {
     return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function lstat(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
   } catch {
     return undefined;
   }
