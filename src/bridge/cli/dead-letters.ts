@@ -1,6 +1,6 @@
 import { outboxStore } from '../../core/deliver/outbox';
 import { listDeadLetters, replayDeadLetter, type DeadLetterView } from '../../core/pipeline/dead-letters';
-import type { ForwardContext } from '../../core/pipeline/context';
+import { systemClock } from '../../core/ports';
 import type { BridgeConfig } from '../config/schema';
 import { commandLogger } from '../ops/logger';
 import { startBridge } from '../runner';
@@ -11,7 +11,7 @@ export async function listDead(store: SqliteStore): Promise<DeadLetterView[]> {
   const items: DeadLetterView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listDeadLetters({ store } as Pick<ForwardContext, 'store'> as ForwardContext, { ...(cursor ? { cursor } : {}), limit: 100 });
+    const page = await listDeadLetters({ store, clock: systemClock }, { ...(cursor ? { cursor } : {}), limit: 100 });
     items.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

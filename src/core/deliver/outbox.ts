@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Change, Origin } from '../change/change';
 import { kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
+import { deadLetterRows } from './dead-letter-rows';
 
 // The outbox holds every delivery from before its first attempt until it is delivered (then the id
 // moves to the ledger) or dead (then it moves to the dead letters, with its reason, replayable).
@@ -55,6 +56,11 @@ export function decodeBody(encoded: string): string {
 }
 
 export function outboxStore(store: KeyValueStore) {
+  const rows = deadLetterRows(store, DEAD_TTL_SECONDS);
+  const getDead = async (id: string) => {
+    const value = await store.get(prefixes.dead + id);
+    return value === undefined ? undefined : DeadLetter.parse(value);
+  };
   return {
     get: async (id: string) => {
       const value = await store.get(prefixes.outbox + id);
@@ -68,14 +74,29 @@ export function outboxStore(store: KeyValueStore) {
     markDelivered: (id: string, record: DeliveredRecord) => store.set(prefixes.delivered + id, record, { ttlSeconds: LEDGER_TTL_SECONDS }),
     listDelivered: (cursor?: string, limit = 100) => store.list<DeliveredRecord>(prefixes.delivered, { cursor, limit }),
 
-    getDead: async (id: string) => {
-      const value = await store.get(prefixes.dead + id);
-      return value === undefined ? undefined : DeadLetter.parse(value);
-    },
+    getDead,
     isDead: async (id: string) => (await store.get(prefixes.dead + id)) !== undefined,
-    putDead: (letter: DeadLetter) => store.set(prefixes.dead + letter.entry.id, letter, { ttlSeconds: DEAD_TTL_SECONDS }),
-    removeDead: (id: string) => store.delete(prefixes.dead + id),
+    /**
+     * The letter before its row: a burial stopped between the two leaves the entry in the outbox, whose
+     * next burial writes both. A letter buried again (its entry left behind by a burial stopped before
+     * the outbox let go of it) takes its earlier row away, or the list would show it twice.
+     */
+    putDead: async (letter: DeadLetter) => {
+      const earlier = await getDead(letter.entry.id);
+      await store.set(prefixes.dead + letter.entry.id, letter, { ttlSeconds: DEAD_TTL_SECONDS });
+      if (earlier && earlier.deadAt !== letter.deadAt) await rows.remove({ deadAt: earlier.deadAt, id: earlier.entry.id });
+      await rows.put(letter);
+    },
+    /** Its row first: a removal stopped between the two leaves a letter unlisted, never a row with nothing to replay. */
+    removeDead: async (letter: DeadLetter) => {
+      await rows.remove({ deadAt: letter.deadAt, id: letter.entry.id });
+      await store.delete(prefixes.dead + letter.entry.id);
+    },
+    /** The letters in key (id) order: for counting and for tests; the admin's list is `listDeadNewestFirst`. */
     listDead: (cursor?: string, limit = 100) => store.list<DeadLetter>(prefixes.dead, { cursor, limit }),
+    listDeadNewestFirst: rows.list,
+    /** A row whose letter is gone (a listing indexed it as a replay took it away): nothing to replay. */
+    removeDeadRow: rows.remove,
 
     /** One record per drop, so concurrent consumers never lose a count to a read-modify-write race. */
     recordDrop: (record: DroppedRecord, discriminator: string) =>

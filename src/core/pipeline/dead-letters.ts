@@ -1,6 +1,7 @@
 import type { DeadLetterItem } from '../../contract/resolvers';
 import type { Change } from '../change/change';
-import { outboxStore, type DeadLetter } from '../deliver/outbox';
+import type { DeadLetterRow } from '../deliver/dead-letter-rows';
+import { outboxStore } from '../deliver/outbox';
 import type { ForwardContext } from './context';
 import { PushRefusedError, type ForwardQueue } from './queue';
 
@@ -10,12 +11,13 @@ import { PushRefusedError, type ForwardQueue } from './queue';
 export type DeadLetterView = DeadLetterItem;
 
 /** How a letter's repository is named: by default as the event named it, its slug, else its UUID. */
-export type RepositoryNamer = (change: Change) => string;
+export type RepositoryNamer = (change: Pick<Change, 'repository' | 'at'>) => string;
 const asTheEventSaid: RepositoryNamer = (change) => change.repository.slug ?? change.repository.uuid;
 
-export async function listDeadLetters(ctx: ForwardContext, options: { cursor?: string; limit?: number } = {}, nameOf = asTheEventSaid): Promise<{ items: DeadLetterView[]; cursor?: string }> {
-  const page = await outboxStore(ctx.store).listDead(options.cursor, options.limit ?? 50);
-  return { items: page.entries.map(({ value }) => view(value, nameOf)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+/** The newest first: the admin's first page shows what just failed. */
+export async function listDeadLetters(ctx: Pick<ForwardContext, 'store' | 'clock'>, options: { cursor?: string; limit?: number } = {}, nameOf = asTheEventSaid): Promise<{ items: DeadLetterView[]; cursor?: string }> {
+  const page = await outboxStore(ctx.store).listDeadNewestFirst({ cursor: options.cursor, limit: options.limit ?? 50 }, () => ctx.clock.now());
+  return { items: page.rows.map((row) => view(row, nameOf)), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
 export type ReplayOutcome = 'queued' | 'already-delivered' | 'not-found';
@@ -44,22 +46,15 @@ export async function reviveDeadLetter(id: string, ctx: ForwardContext): Promise
   const letter = await outbox.getDead(id);
   if (!letter) return 'not-found';
   if (await outbox.isDelivered(id)) {
-    await outbox.removeDead(id);
+    await outbox.removeDead(letter);
     return 'already-delivered';
   }
   await outbox.put({ ...letter.entry, attempts: 0, enrichAttempts: 0, nextAttemptAt: ctx.clock.now(), notBefore: undefined });
-  await outbox.removeDead(id);
+  await outbox.removeDead(letter);
   ctx.log.info({ id, eventKey: letter.entry.eventKey }, 'dead letter replayed');
   return 'queued';
 }
 
-function view(letter: DeadLetter, nameOf: RepositoryNamer): DeadLetterView {
-  return {
-    id: letter.entry.id,
-    eventKey: letter.entry.eventKey,
-    repository: nameOf(letter.entry.change),
-    reason: letter.reason,
-    deadAt: letter.deadAt,
-    attempts: letter.entry.attempts,
-  };
+function view(row: DeadLetterRow, nameOf: RepositoryNamer): DeadLetterView {
+  return { id: row.id, eventKey: row.eventKey, repository: nameOf(row.change), reason: row.reason, deadAt: row.deadAt, attempts: row.attempts };
 }
