@@ -27,7 +27,7 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   const listed = await cli(['dead-letters', 'list', '--json'], stateOnly);
   const letters = JSON.parse(listed.out) as Array<{ id: string; reason: string; eventKey: string }>;
   expect(letters).toHaveLength(1);
-  expect(letters[0]!.reason).toContain('PanDev rejected the delivery (400): unsupported payload');
+  expect(letters[0]!.reason).toBe(`PanDev rejected the delivery (400): unsupported payload: PanDev could not take this body; keep this dead letter and report it to PanDev support with its delivery id ${letters[0]!.id} and event key ${letters[0]!.eventKey}; replay it once PanDev is fixed`);
 
   const status = await cli(['status', '--json'], stateOnly);
   expect(status.code).toBe(1);

@@ -78,7 +78,11 @@ it('turns a 400 from PanDev into a dead letter with its reason, and replays it o
   expect(listed.ok).toBe(true);
   expect(listed.data.items).toHaveLength(1);
   const [letter] = listed.data.items;
-  expect(letter).toMatchObject({ reason: 'PanDev rejected the delivery (400): unsupported payload version', attempts: 1 });
+  expect(letter).toMatchObject({
+    reason: `PanDev rejected the delivery (400): unsupported payload version: PanDev could not take this body; keep this dead letter and report it to PanDev support with its delivery id ${letter.id} and event key ${letter.eventKey}; replay it once PanDev is fixed`,
+    eventKey: 'pullrequest:created',
+    attempts: 1,
+  });
 
   const refused = (await host.invokeResolver('settings-resolver', 'deadLetters/replay', { id: letter.id }, member())) as any;
   expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/administrators/) } });

@@ -94,7 +94,11 @@ describe('one delivery attempt', () => {
 
   it('treats other 4xx as permanent, with a fix-it reason', async () => {
     reply(400, {}, 'bad payload');
-    expect(await attemptDelivery(request(), fetch)).toEqual({ kind: 'permanent', status: 400, reason: 'PanDev rejected the delivery (400): bad payload' });
+    expect(await attemptDelivery(request(), fetch)).toEqual({
+      kind: 'permanent',
+      status: 400,
+      reason: 'PanDev rejected the delivery (400): bad payload: PanDev could not take this body; keep this dead letter and report it to PanDev support with its delivery id 6f1c2b8e-0000-5000-8000-000000000001 and event key pullrequest:created; replay it once PanDev is fixed',
+    });
     reply(404);
     expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/bare host/) });
   });

@@ -87,7 +87,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
     if (status === 410) return { kind: 'disabled', cause: 'gone', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
     const refused = credentialRefused(status, said, request.fixIt ?? APP_SETTINGS);
     if (refused) return { kind: 'disabled', status, ...refused };
-    return { kind: 'permanent', status, reason: permanentReason(status, said, Buffer.byteLength(request.body), request.fixIt ?? APP_SETTINGS) };
+    return { kind: 'permanent', status, reason: permanentReason(status, said, request, request.fixIt ?? APP_SETTINGS) };
   } catch (error) {
     // An HTTP client may quote the header it refused, token and all.
     return { kind: 'retry', reason: `PanDev could not be reached: ${withoutSecrets(errorMessage(error), request)}` };
@@ -119,11 +119,16 @@ function credentialRefused(status: number, said: string, where: DeliveryFixIt): 
   return undefined;
 }
 
-function permanentReason(status: number, said: string, bytes: number, where: DeliveryFixIt): string {
+function permanentReason(status: number, said: string, request: Pick<AttemptRequest, 'body' | 'id' | 'eventKey'>, where: DeliveryFixIt): string {
+  const bytes = Buffer.byteLength(request.body);
   if (status === 403) return `PanDev refused this delivery (403)${said}: it names neither the token nor the signature, so PanDev may take others; ask PanDev why, then replay`;
   if (status === 404) return `PanDev answered 404${said}: the PanDev URL probably has an extra path or trailing slash; use the bare host`;
   // Bodies stay within Bitbucket's own 256 KB webhook limit; a smaller limit is PanDev's or a proxy's (nginx's default is 1 MB).
   if (status === 413) return `PanDev refused a ${Math.max(1, Math.round(bytes / 1024))} KB body as too large (413)${said}: PanDev and any proxy before it must accept request bodies up to 256 KB, as Bitbucket's own webhooks can be; raise that limit, then replay`;
   if (status >= 300 && status < 400) return `PanDev answered a redirect (${status})${said}: set the final https URL in ${where.url}`;
-  return `PanDev rejected the delivery (${status})${said}`;
+  // The body is PanDev's to take: nothing here can change it, and sent again as it is it is refused
+  // again. PanDev support needs the id and key to find it in their logs.
+  const report = `keep this dead letter and report it to PanDev support with its delivery id ${request.id} and event key ${request.eventKey}; replay it once PanDev is fixed`;
+  if (status === 400 || status === 422) return `PanDev rejected the delivery (${status})${said}: PanDev could not take this body; ${report}`;
+  return `PanDev rejected the delivery (${status})${said}: ${report}`;
 }
