@@ -167,6 +167,13 @@ describe('check connection turns failures into specific advice', () => {
     expect(await pandevItem()).toMatchObject({ status: 'fail', title: 'PanDev did not answer within 0.4 s', detail: expect.stringMatching(/not reachable from Atlassian's cloud.*egress allows 127\.0\.0\.1/) });
   });
 
+  it('400: PanDev\'s own words, and no advice meant for a dead letter (a test delivery is none)', async () => {
+    sb.sink.respondNext(400, 1, 'unsupported payload version');
+    const item = await pandevItem();
+    expect(item).toMatchObject({ status: 'fail', title: 'PanDev rejected the test delivery (400)', detail: expect.stringMatching(/^PanDev said: unsupported payload version\. PanDev could not take the app's test delivery: check the URL and the token/) });
+    expect(item?.detail).not.toMatch(/dead letter|replay|delivery id/);
+  });
+
   it('egress: a host the manifest does not name', async () => {
     await save({ baseUrl: 'https://pandev.example.com' });
     expect(await pandevItem()).toMatchObject({ status: 'fail', title: 'The app may not call pandev.example.com', detail: expect.stringMatching(/permissions\.external\.fetch\.backend/) });

@@ -34,6 +34,8 @@ describe('explainPing', () => {
   });
 
   it('passes on any other refusal with PanDev\'s own words', () => {
-    expect(explainPing({ kind: 'permanent', status: 400, reason: 'PanDev rejected the delivery (400): bad ping' }, url, base, 10_000)).toMatchObject({ title: 'PanDev rejected the test delivery (400)', detail: expect.stringMatching(/bad ping/) });
+    const item = explainPing({ kind: 'permanent', status: 400, reason: 'PanDev rejected the delivery (400): bad ping: PanDev could not take this body; keep this dead letter and report it', answer: 'bad ping' }, url, base, 10_000);
+    expect(item).toMatchObject({ title: 'PanDev rejected the test delivery (400)', detail: expect.stringMatching(/^PanDev said: bad ping\. /) });
+    expect(item.detail).not.toMatch(/dead letter/);
   });
 });

@@ -49,5 +49,7 @@ function permanent(outcome: Extract<AttemptOutcome, { kind: 'permanent' }>, url:
   if (status >= 300 && status < 400) {
     return item('fail', `PanDev answered a redirect (${status})`, `Deliveries do not follow redirects. Set the final https URL of PanDev instead of ${origin}.`);
   }
-  return item('fail', `PanDev rejected the test delivery (${status})`, `${outcome.reason}. Check the URL and the token with PanDev.`);
+  // The dead letter's reason tells what to do with a refused delivery; a test delivery is none to keep.
+  const said = outcome.answer ? `PanDev said: ${outcome.answer}. ` : '';
+  return item('fail', `PanDev rejected the test delivery (${status})`, `${said}PanDev could not take the app's test delivery: check the URL and the token with PanDev, and ask PanDev what it expects if both are right.`);
 }

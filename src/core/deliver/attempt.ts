@@ -42,7 +42,8 @@ export type PauseCause = 'gone' | 'web-page' | 'token' | 'signature';
 export type AttemptOutcome =
   | { kind: 'delivered'; status: number }
   | { kind: 'retry'; reason: string; status?: number; retryAfterSeconds?: number }
-  | { kind: 'permanent'; reason: string; status: number }
+  /** `answer`: PanDev's own words (cut, secrets removed), for a text other than a dead letter's (the connection check). */
+  | { kind: 'permanent'; reason: string; status: number; answer?: string }
   | { kind: 'disabled'; cause: PauseCause; reason: string; status: number };
 
 
@@ -87,7 +88,7 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
     if (status === 410) return { kind: 'disabled', cause: 'gone', status, reason: `PanDev answered 410 Gone${said}: the ingest endpoint was removed; deliveries are paused until an admin checks the connection again` };
     const refused = credentialRefused(status, said, request.fixIt ?? APP_SETTINGS);
     if (refused) return { kind: 'disabled', status, ...refused };
-    return { kind: 'permanent', status, reason: permanentReason(status, said, request, request.fixIt ?? APP_SETTINGS) };
+    return { kind: 'permanent', status, reason: permanentReason(status, said, request, request.fixIt ?? APP_SETTINGS), ...(text ? { answer: text } : {}) };
   } catch (error) {
     // An HTTP client may quote the header it refused, token and all.
     return { kind: 'retry', reason: `PanDev could not be reached: ${withoutSecrets(errorMessage(error), request)}` };
