@@ -1,6 +1,6 @@
 import type { DeadLetterItem } from '../../src/contract/resolvers';
 import { refuseDeliveries, acceptDeliveries, testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import { data, replayAll, settingsCaller } from './settings-helpers';
 
 // The settings page lists dead letters 20 at a time: the one that just failed must be on the first
 // page, whatever its id. Letters an older version kept (under their id alone) are listed in their place too.
@@ -77,15 +77,7 @@ it('lists, counts and replays letters kept under their id alone, as an installat
   await sb.settle();
   expect((await listAll()).all.map((item) => item.id)).not.toContain(newest[0]);
 
-  let cursor: string | undefined;
-  let before: number | undefined;
-  let replayed = 0;
-  do {
-    const answer = data(await call('deadLetters/replayAll', { ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) }));
-    before = answer.before;
-    replayed += answer.replayed;
-    cursor = answer.cursor;
-  } while (cursor);
+  const replayed = (await replayAll(call)).reduce((sum, answer) => sum + answer.replayed, 0);
   await sb.settle();
   expect(replayed).toBe(older.length + newest.length - 1);
   expect((await listAll()).all).toEqual([]);

@@ -105,6 +105,20 @@ function personComments(id: number, raw: string): number {
   const author = sim.model.users[0]!.uuid;
   return sim.actions.addComment({ repository: firstRepository(sim).slug, pullRequestId: id, author, content: raw }).commentId;
 }
+/** A pull request merged after `copies` whole pastes of the app's comment on an earlier one; its own comment not yet made. */
+async function mergedAfterPastes(copies: number): Promise<{ store: MemoryStore; repository: string; id: number }> {
+  const store = new MemoryStore({ now: () => now });
+  const repo = firstRepository(sim);
+  const first = await merge(store);
+  await updateComments(repo.uuid, { pullRequestId: first }, deps(store));
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
+  const pasted = ours(first)[0]!.raw;
+  for (let i = 0; i < copies; i++) personComments(id, pasted);
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  return { store, repository: repo.uuid, id };
+}
+
 const quoted = (raw: string) => raw.trimEnd().split('\n').map((line) => `> ${line}`).join('\n') + '\n\nDeploy time looks long here.';
 
 it('takes neither a person\'s paste nor quote of its comment for its own when its stored state has expired', async () => {
@@ -234,18 +248,9 @@ it('posts once when two copies of a merge\'s job find nothing stored at the same
 });
 
 it('finds its comment behind more than a page of people\'s copies of it when its stored state has expired', async () => {
-  const store = new MemoryStore({ now: () => now });
-  const repository = firstRepository(sim).uuid;
-  const first = await merge(store);
-  await updateComments(repository, { pullRequestId: first }, deps(store));
   // A busy pull request: its comment pasted whole from the first one over and over before the merge
   // (Bitbucket lists comments oldest first), and quoted as often after the app's own.
-  const repo = firstRepository(sim);
-  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
-  const pasted = ours(first)[0]!.raw;
-  for (let i = 0; i < 110; i++) personComments(id, pasted);
-  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
-  await recordFulfilled(store, id);
+  const { store, repository, id } = await mergedAfterPastes(110);
   expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'posted' }]);
   const [own] = ours(id);
   for (let i = 0; i < 60; i++) personComments(id, quoted(own!.raw));
@@ -260,16 +265,7 @@ it('finds its comment behind more than a page of people\'s copies of it when its
 });
 
 it('stops looking for its comment after a thousand copies of it, says so, and posts anew', async () => {
-  const store = new MemoryStore({ now: () => now });
-  const repository = firstRepository(sim).uuid;
-  const first = await merge(store);
-  await updateComments(repository, { pullRequestId: first }, deps(store));
-  const repo = firstRepository(sim);
-  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
-  const pasted = ours(first)[0]!.raw;
-  for (let i = 0; i < 1000; i++) personComments(id, pasted);
-  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
-  await recordFulfilled(store, id);
+  const { store, repository, id } = await mergedAfterPastes(1000);
   await updateComments(repository, { pullRequestId: id }, deps(store));
 
   now += 60 * DAY;

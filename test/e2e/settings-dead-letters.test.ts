@@ -1,7 +1,7 @@
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { refuseDeliveries, acceptDeliveries, testSandbox, type TestSandbox } from './helpers';
-import { data, settingsCaller } from './settings-helpers';
+import { data, replayAll, settingsCaller } from './settings-helpers';
 
 // Dead letters by the dozen: Forge's storage answers 20 per query, so the list follows its cursor, the
 // status counts past the first page, and Replay all goes in bounded calls, each resumed where the last stopped.
@@ -41,16 +41,8 @@ it('replays all of them, a bounded number per call, once the cause is fixed', as
   acceptDeliveries(sb);
   expect(await call('deadLetters/replayAll', { before: -1 })).toMatchObject({ ok: false, error: { code: 'invalid-input', field: 'before' } });
   // The first call names the moment by the server's clock; the next ones pass it back.
-  let before: number | undefined;
-  const calls: Array<{ replayed: number; alreadyDelivered: number }> = [];
-  let cursor: string | undefined;
-  do {
-    const answer = data(await call('deadLetters/replayAll', { ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) }));
-    expect(answer.before).toBe(before ?? answer.before);
-    before = answer.before;
-    calls.push({ replayed: answer.replayed, alreadyDelivered: answer.alreadyDelivered });
-    cursor = answer.cursor;
-  } while (cursor);
+  const calls = await replayAll(call);
+  expect(new Set(calls.map((c) => c.before)).size).toBe(1);
   expect(calls.length).toBeGreaterThan(1);
   for (const { replayed, alreadyDelivered } of calls) expect(replayed + alreadyDelivered).toBeLessThanOrEqual(80);
   expect(calls.reduce((sum, c) => sum + c.replayed + c.alreadyDelivered, 0)).toBe(dead);
@@ -85,15 +77,7 @@ it('replays with a few queue events, not one per letter, and a push the queue re
   // into it (and took the live events' share). Here the installation's other traffic used it up once.
   const pushed = sb.host.queueStats().pushed;
   sb.host.refusePushes('rate-limit', (body) => 'ids' in body, 1);
-  let cursor: string | undefined;
-  let before: number | undefined;
-  let replayed = 0;
-  do {
-    const answer = data(await call('deadLetters/replayAll', { ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) }));
-    before = answer.before;
-    replayed += answer.replayed;
-    cursor = answer.cursor;
-  } while (cursor);
+  const replayed = (await replayAll(call)).reduce((sum, answer) => sum + answer.replayed, 0);
   expect(replayed).toBe(letters);
   expect(sb.host.queueStats().pushed - pushed).toBeLessThanOrEqual(Math.ceil(letters / 50) + 1);
   await sb.settle();

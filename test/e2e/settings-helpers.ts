@@ -31,6 +31,22 @@ export async function loadAll(call: ReturnType<typeof settingsCaller>, first: Re
   return { answers, last: answers.at(-1)! };
 }
 
+/**
+ * Replays every dead letter the way the page's *Replay all* does: again with the cursor while there is
+ * one, passing back the moment the first call named. Answers each call's answer.
+ */
+export async function replayAll(call: ReturnType<typeof settingsCaller>): Promise<ReplayAllAnswer[]> {
+  const answers: ReplayAllAnswer[] = [];
+  let cursor: string | undefined;
+  do {
+    const before = answers[0]?.before;
+    answers.push(data(await call('deadLetters/replayAll', { ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) })));
+    cursor = answers.at(-1)!.cursor;
+  } while (cursor);
+  return answers;
+}
+type ReplayAllAnswer = ResolverMap['deadLetters/replayAll']['output'];
+
 /** Makes the app's kept copy of the repository list `ms` older, as if it had been read that long ago; answers its new time. */
 export async function ageCatalog(sb: TestSandbox, ms: number): Promise<number> {
   const { store } = hostStores(sb.host);
