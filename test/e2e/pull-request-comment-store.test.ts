@@ -147,23 +147,29 @@ it('takes neither a person\'s paste nor quote of its comment for its own when it
   expect(comments.find((c) => c.id === quote)!.raw).toBe(quoted(pasted));
 });
 
-it('does not take a person\'s quote of its comment for its own when a post\'s answer was lost before the app knew who it writes as', async () => {
+/** The app's comment as another workspace's installation wrote it, which a person may quote or paste here. */
+const elsewhere = `${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n\n| This pull request | Value |\n|---|---|\n| Coding time | 2 h |\n`;
+
+it.each([
+  ['a quote of', quoted(elsewhere)],
+  ['a whole paste of', elsewhere],
+])('does not take %s its comment for its own when a post\'s answer was lost before the app knew who it writes as', async (_, copy) => {
   const store = new MemoryStore({ now: () => now });
-  const repository = firstRepository(sim).uuid;
   const repo = firstRepository(sim);
   const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
-  // A quote of a comment the app wrote elsewhere, before this pull request's first post of the installation.
-  const quote = personComments(id, quoted(`${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n`));
+  // Before the app's first post in the installation, someone copies a comment of the app's from elsewhere.
+  const copied = personComments(id, copy);
+  now += 10 * 60_000;
   sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
   await recordFulfilled(store, id);
   sim.faults.add({ method: 'POST', path: '/comments$', drop: true, afterHandling: true, times: 1 });
-  await expect(updateComments(repository, { pullRequestId: id }, deps(store))).rejects.toThrow(/did not answer/);
+  await expect(updateComments(repo.uuid, { pullRequestId: id }, deps(store))).rejects.toThrow(/did not answer/);
   const [lost] = ours(id);
-  // Forge retries the job: the app finds the comment its lost post made, and the quote stays the person's.
-  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
+  // Forge retries the job: the app finds the comment its lost post made, and the copy stays the person's.
+  expect(await updateComments(repo.uuid, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
   expect(ours(id).map((c) => c.id)).toEqual([lost!.id]);
-  expect((await factsStore(store).comment(repository, id))?.commentId).toBe(lost!.id);
-  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === quote)!.raw).toBe(quoted(`${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n`));
+  expect((await factsStore(store).comment(repo.uuid, id))?.commentId).toBe(lost!.id);
+  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === copied)!.raw).toBe(copy);
 });
 
 it('a production deployment reads the stored facts once and asks for sizes only for the comments it completes', async () => {
@@ -277,29 +283,6 @@ it('stops looking for its comment after a thousand copies of it, says so, and po
   expect(requests.filter((r) => r.startsWith('GET'))).toHaveLength(10);
   expect(ours(id)).toHaveLength(2);
   expect(warnings).toEqual([expect.stringMatching(/after 1000 comments carrying its marker.*two of them/)]);
-});
-
-/** The app's comment as another workspace's installation wrote it, which a person may paste here. */
-const elsewhere = `${COMMENT_MARKER}\n\n**PanDev Metrics · DORA**\n\n| This pull request | Value |\n|---|---|\n| Coding time | 2 h |\n`;
-
-it('does not take a person\'s whole paste for its own when a post\'s answer was lost before the app knew who it writes as', async () => {
-  const store = new MemoryStore({ now: () => now });
-  const repository = firstRepository(sim).uuid;
-  const repo = firstRepository(sim);
-  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Tune the cache', commits: 2 });
-  // Before the app's first post in the installation, someone pastes a comment of the app's from elsewhere.
-  const paste = personComments(id, elsewhere);
-  now += 10 * 60_000;
-  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
-  await recordFulfilled(store, id);
-  sim.faults.add({ method: 'POST', path: '/comments$', drop: true, afterHandling: true, times: 1 });
-  await expect(updateComments(repository, { pullRequestId: id }, deps(store))).rejects.toThrow(/did not answer/);
-  const [lost] = ours(id);
-  // Forge retries the job: the app finds the comment its lost post made, and the paste stays the person's.
-  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'unchanged' }]);
-  expect(ours(id).map((c) => c.id)).toEqual([lost!.id]);
-  expect((await factsStore(store).comment(repository, id))?.commentId).toBe(lost!.id);
-  expect(firstRepository(sim).pullRequests.get(id)!.comments.find((c) => c.id === paste)!.raw).toBe(elsewhere);
 });
 
 it('takes nothing for its own, at no request, when its stored state has expired before it ever wrote in the installation', async () => {
