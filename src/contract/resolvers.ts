@@ -19,7 +19,11 @@ export const DeadLettersListInput = z.strictObject({
   limit: z.number().int().min(1).max(100).optional(),
 });
 
-export const DeadLetterReplayInput = z.strictObject({ id: z.string().uuid() });
+/**
+ * `deadAt`: the listed row's, so the row replayed goes with the letter even when it is not the letter's
+ * own (a second burial of it wrote another) or the letter is gone (another replay took it).
+ */
+export const DeadLetterReplayInput = z.strictObject({ id: z.string().uuid(), deadAt: z.number().int().optional() });
 
 /**
  * Replay all, one bounded call after another: `before` is when the admin asked (the first call leaves

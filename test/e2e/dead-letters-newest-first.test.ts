@@ -1,4 +1,6 @@
 import type { DeadLetterItem } from '../../src/contract/resolvers';
+import { deadLetterRows } from '../../src/core/deliver/dead-letter-rows';
+import { hostStores } from '../../src/sandbox/host-store';
 import { refuseDeliveries, acceptDeliveries, testSandbox, type TestSandbox } from './helpers';
 import { data, replayAll, settingsCaller } from './settings-helpers';
 
@@ -84,4 +86,28 @@ it('lists, counts and replays letters kept under their id alone, as an installat
   expect(data(await call('status/get')).deadLetters).toEqual({ count: 0, more: false });
   const delivered = new Set(sb.sink.deliveries().map((d) => d.id));
   for (const id of [...older, ...newest]) expect(delivered).toContain(id);
+});
+
+it('takes the row replayed away with its letter, when another burial wrote a second row or the letter is gone', async () => {
+  refuseDeliveries(sb);
+  const [twice, gone] = await bury(2);
+  expect(gone).toBeDefined();
+  // Two senders buried one entry at once (no lease keeps them apart): each wrote a row at its own time.
+  const letter = (await sb.outbox().getDead(twice!))!;
+  await deadLetterRows(hostStores(sb.host).store, 90 * 24 * 3600).put({ ...letter, deadAt: letter.deadAt - 1_000 });
+  // A replay by an older version's invocation, after a listing gave its letter a row.
+  await sb.host.kvs.delete(`dead:${gone}`);
+  const listed = (await listAll()).all;
+  const second = listed.find((item) => item.id === twice && item.deadAt !== letter.deadAt)!;
+  const orphan = listed.find((item) => item.id === gone)!;
+  expect(listed.filter((item) => item.id === twice)).toHaveLength(2);
+
+  acceptDeliveries(sb);
+  expect(data(await call('deadLetters/replay', { id: second.id, deadAt: second.deadAt }))).toEqual({ outcome: 'queued' });
+  expect(data(await call('deadLetters/replay', { id: orphan.id, deadAt: orphan.deadAt }))).toEqual({ outcome: 'not-found' });
+  await sb.settle();
+  const left = (await listAll()).all.map((item) => item.id);
+  expect(left).not.toContain(twice);
+  expect(left).not.toContain(gone);
+  expect(sb.sink.deliveries().map((d) => d.id)).toContain(twice);
 });

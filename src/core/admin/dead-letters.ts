@@ -1,7 +1,6 @@
 import { readStored, type Catalog } from './catalog';
 import { mapLimit } from './context';
 import type { Change } from '../change/change';
-import { outboxStore } from '../deliver/outbox';
 import { keyPart } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
 import { listDeadLetters, reviveDeadLetter, type DeadLetterView } from '../pipeline/dead-letters';
@@ -61,11 +60,7 @@ export async function replayDeadLetters(ctx: ForwardContext, queue: ForwardQueue
   do {
     const page = await listDeadLetters(ctx, { limit: PAGE, ...(cursor ? { cursor } : {}) });
     const due = page.items.filter((letter) => letter.deadAt <= before);
-    const outcomes = await mapLimit(due, PARALLEL, async (letter) => {
-      const outcome = await reviveDeadLetter(letter.id, ctx);
-      if (outcome === 'not-found') await outboxStore(ctx.store).removeDeadRow(letter);
-      return { id: letter.id, outcome };
-    });
+    const outcomes = await mapLimit(due, PARALLEL, async (letter) => ({ id: letter.id, outcome: await reviveDeadLetter(letter.id, ctx, letter.deadAt) }));
     queued.push(...outcomes.filter(({ outcome }) => outcome === 'queued').map(({ id }) => id));
     progress.alreadyDelivered += outcomes.filter(({ outcome }) => outcome === 'already-delivered').length;
     cursor = page.cursor;

@@ -23,8 +23,8 @@ export async function listDeadLetters(ctx: Pick<ForwardContext, 'store' | 'clock
 export type ReplayOutcome = 'queued' | 'already-delivered' | 'not-found';
 
 /** Moves a dead letter back into the outbox with a fresh attempt budget and queues it. */
-export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: ForwardQueue): Promise<ReplayOutcome> {
-  const outcome = await reviveDeadLetter(id, ctx);
+export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: ForwardQueue, listedAt?: number): Promise<ReplayOutcome> {
+  const outcome = await reviveDeadLetter(id, ctx, listedAt);
   if (outcome !== 'queued') return outcome;
   try {
     await queue.push([{ ids: [id] }]);
@@ -40,17 +40,30 @@ export async function replayDeadLetter(id: string, ctx: ForwardContext, queue: F
 /**
  * Moves a dead letter back into the outbox with a fresh attempt budget, due now; the caller queues its
  * id (or leaves it to the outbox sweep, which queues whatever is due and was not).
+ *
+ * `listedAt`: the burial time of the row the admin replayed. It can be another than the letter's own:
+ * two senders that bury one entry at once (no lease keeps them apart) each write a row, and a listing
+ * can give a row to a letter a replay is taking away. That row goes too, or it stayed listed for the
+ * 90 days, each replay of it answering 'not-found'.
  */
-export async function reviveDeadLetter(id: string, ctx: ForwardContext): Promise<ReplayOutcome> {
+export async function reviveDeadLetter(id: string, ctx: ForwardContext, listedAt?: number): Promise<ReplayOutcome> {
   const outbox = outboxStore(ctx.store);
   const letter = await outbox.getDead(id);
-  if (!letter) return 'not-found';
+  const removeListed = async () => {
+    if (listedAt !== undefined && listedAt !== letter?.deadAt) await outbox.removeDeadRow({ id, deadAt: listedAt });
+  };
+  if (!letter) {
+    await removeListed();
+    return 'not-found';
+  }
   if (await outbox.isDelivered(id)) {
     await outbox.removeDead(letter);
+    await removeListed();
     return 'already-delivered';
   }
   await outbox.put({ ...letter.entry, attempts: 0, enrichAttempts: 0, nextAttemptAt: ctx.clock.now(), notBefore: undefined });
   await outbox.removeDead(letter);
+  await removeListed();
   ctx.log.info({ id, eventKey: letter.entry.eventKey }, 'dead letter replayed');
   return 'queued';
 }

@@ -15,7 +15,7 @@ const define = (name: string, fn: (request: ResolverRequest) => Promise<unknown>
 
 define('deadLetters/list', guarded('deadLetters/list', DeadLettersListInput, (input) => listNamedDeadLetters(forgeContext(), input)));
 define('deadLetters/replayAll', guarded('deadLetters/replayAll', DeadLettersReplayAllInput, (input) => replayDeadLetters(forgeContext(), forgeForwardQueue(), input)));
-define('deadLetters/replay', guarded('deadLetters/replay', DeadLetterReplayInput, async (input) => ({ outcome: await replayDeadLetter(input.id, forgeContext(), forgeForwardQueue()) })));
+define('deadLetters/replay', guarded('deadLetters/replay', DeadLetterReplayInput, async (input) => ({ outcome: await replayDeadLetter(input.id, forgeContext(), forgeForwardQueue(), input.deadAt) })));
 for (const [name, fn] of Object.entries(settingsPageResolvers)) define(name, fn);
 
 export const settingsResolver = resolver.getDefinitions();

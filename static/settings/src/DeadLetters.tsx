@@ -73,7 +73,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     setActionError(undefined);
     setReplaying(undefined);
     setReplayedOne(undefined);
-    const result = await api.replay(item.id);
+    const result = await api.replay(item);
     setBusy(undefined);
     if (!result.ok) setActionError(result.error.message);
     else setReplayedOne(`The ${eventWords(item.eventKey)} event of ${item.repository} ${OUTCOME[result.data.outcome]}`);

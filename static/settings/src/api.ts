@@ -30,6 +30,6 @@ export const api = {
   overridePrComments: (input: Input<'preferences/override'>) => call('preferences/override', input),
   // Forge's storage answers at most 20 per query, whatever the page asks: the cursor brings the rest.
   deadLetters: (cursor?: string) => call('deadLetters/list', { limit: 20, ...(cursor ? { cursor } : {}) }),
-  replay: (id: string) => call('deadLetters/replay', { id }),
+  replay: (item: { id: string; deadAt: number }) => call('deadLetters/replay', { id: item.id, deadAt: item.deadAt }),
   replayAll: (input: Input<'deadLetters/replayAll'>) => call('deadLetters/replayAll', input),
 };
