@@ -78,7 +78,9 @@ export interface RepositoryRow {
   prComments: { value: boolean; overridden: boolean };
   /**
    * The newest change delivered (`at`: when it happened in Bitbucket; `origin`: which source found it)
-   * and the last delivery of any; both up to a minute behind, as the app notes them at most once a minute.
+   * and the last delivery of any. The app notes them at most once a minute per function instance: what
+   * is delivered after a note shows with the repository's next delivery a minute or more later, so a
+   * burst's last deliveries can wait for that (core/pipeline/activity.ts).
    */
   lastEvent?: { key: string; at: string; origin?: 'trigger' | 'reconcile' | 'backfill' | 'poll' | 'webhook'; deliveredAt: number };
   backfill?: BackfillView;
