@@ -179,6 +179,20 @@ describe('files the configuration names', () => {
     expect(loadConfig({ env: { ...minimal, BITBUCKET_CA_FILE: ca, BRIDGE_DB: path.join(dir, 'new', 'folders', 'state.db') } }).bitbucket.caFile).toBe(ca);
   });
 
+  it('lists the files\' problems with the other settings\' at once, not at the start after those are fixed', () => {
+    const aFile = path.join(dir, 'a-file-too');
+    writeFileSync(aFile, '');
+    const { PANDEV_URL: _missing, ...withoutUrl } = minimal;
+    expect(problems(() => loadConfig({ env: { ...withoutUrl, PANDEV_TOKEN_FILE: path.join(dir, 'no-token'), PANDEV_TOKEN: '', BITBUCKET_CA_FILE: path.join(dir, 'missing.pem'), BRIDGE_DB: path.join(aFile, 'state.db') } }))).toEqual([
+      `PANDEV_TOKEN_FILE=${path.join(dir, 'no-token')}: cannot be read (ENOENT); give the path of a file the bridge's user can read, holding the value alone`,
+      'PANDEV_URL (YAML: pandev.url) is required',
+      `BITBUCKET_CA_FILE (YAML: bitbucket.caFile)=${path.join(dir, 'missing.pem')}: cannot be read (ENOENT); give the path of a PEM file with the CA certificate`,
+      `BRIDGE_DB (YAML: bridge.db)=${path.join(aFile, 'state.db')}: ${aFile} is a file, not a folder; point it at a file inside a folder`,
+    ]);
+    // An invalid BRIDGE_DB is the schema's to name, once.
+    expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_DB: ' ' } }))).toEqual(['BRIDGE_DB (YAML: bridge.db) must not be empty']);
+  });
+
   it('takes the CA files the YAML names as CA files (a *File key that is not a secret)', () => {
     const ca = path.join(__dirname, 'tls', 'localhost.crt');
     const yaml = path.join(dir, 'ca.yaml');

@@ -1,22 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, lstatSync, openSync, readFileSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { BridgeConfig } from './schema';
+import { BridgeConfig } from './schema';
 
 // The files the configuration names, checked when it is loaded rather than when first used: a CA file
 // read only as the HTTP stack starts, or a state folder made only as SQLite opens, would otherwise stop
 // the bridge with a bare ENOENT or EEXIST that names no setting.
 
+/** The settings that name files; one left out (invalid, or the YAML unread) is not looked at. */
+export interface NamedFiles {
+  bitbucket: { caFile?: string | undefined };
+  pandev: { caFile?: string | undefined };
+  bridge: { db?: string | undefined };
+}
+
+/**
+ * The file settings of merged, unchecked settings, each as its own schema takes it: looked at even when
+ * other settings are wrong, so a BRIDGE_DB no folder can hold is not news at the start after those are fixed.
+ */
+export function namedFiles(raw: Record<string, Record<string, unknown> | undefined>): NamedFiles {
+  const { bitbucket, pandev, bridge } = BridgeConfig.shape;
+  return {
+    bitbucket: { caFile: bitbucket.shape.caFile.safeParse(raw.bitbucket?.caFile).data },
+    pandev: { caFile: pandev.shape.caFile.safeParse(raw.pandev?.caFile).data },
+    bridge: { db: bridge.shape.db.safeParse(raw.bridge?.db).data },
+  };
+}
+
 /** Problems with the CA files and the state database's folder, each naming where to fix it. */
-export function fileProblems(config: BridgeConfig, where: (path: string) => string): string[] {
+export function fileProblems(files: NamedFiles, where: (path: string) => string): string[] {
   const problems: string[] = [];
-  for (const [key, file] of [['bitbucket.caFile', config.bitbucket.caFile], ['pandev.caFile', config.pandev.caFile]] as const) {
+  for (const [key, file] of [['bitbucket.caFile', files.bitbucket.caFile], ['pandev.caFile', files.pandev.caFile]] as const) {
     if (file === undefined) continue;
     const problem = caProblem(file);
     if (problem) problems.push(`${where(key)}=${file}: ${problem}`);
   }
-  const db = dbProblem(path.resolve(config.bridge.db));
-  if (db) problems.push(`${where('bridge.db')}=${config.bridge.db}: ${db}`);
+  if (files.bridge.db === undefined) return problems;
+  const db = dbProblem(path.resolve(files.bridge.db));
+  if (db) problems.push(`${where('bridge.db')}=${files.bridge.db}: ${db}`);
   return problems;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { fileProblems, secretFileWarning } from './files';
+import { fileProblems, namedFiles, secretFileWarning } from './files';
 import { Tuning } from '../../core/config/settings';
 import { BridgeConfig, clearText, clearTextHost, sources } from './schema';
 
@@ -55,11 +55,11 @@ export function loadConfig(options: { file?: string; env?: Env; warn?: (message:
   report.warnings.forEach(warn);
   if (report.yamlUnread) throw new ConfigError(report.problems);
   const parsed = BridgeConfig.safeParse(raw);
-  // All at once: an unreadable token file must not hide a missing PANDEV_URL until the next start.
+  // All at once: an unreadable token file must not hide a missing PANDEV_URL until the next start, nor
+  // either of them a BRIDGE_DB no folder can hold.
   const invalid = parsed.success ? [] : parsed.error.issues.filter((issue) => !report.named.has(issue.path.join('.'))).map(describeIssue);
-  if (report.problems.length || !parsed.success) throw new ConfigError([...report.problems, ...invalid]);
-  const files = fileProblems(parsed.data, whereIs);
-  if (files.length) throw new ConfigError(files);
+  const files = fileProblems(namedFiles(raw), whereIs);
+  if (report.problems.length || !parsed.success || files.length) throw new ConfigError([...report.problems, ...invalid, ...files]);
   for (const section of ['bitbucket', 'pandev'] as const) {
     const host = clearTextHost(parsed.data[section].url);
     const { env: name, what, crosses, optIn } = clearText[section];
