@@ -1,3 +1,4 @@
+import { PING_EVENT_KEY } from '../../src/core/admin/check';
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { testSandbox, type TestSandbox } from './helpers';
@@ -168,7 +169,8 @@ describe('check connection turns failures into specific advice', () => {
   });
 
   it('400: PanDev\'s own words, and no advice meant for a dead letter (a test delivery is none)', async () => {
-    sb.sink.respondNext(400, 1, 'unsupported payload version');
+    // The test delivery's key only: a delivery retried in the background must not take the answer.
+    sb.sink.respondNext(400, 1, 'unsupported payload version', PING_EVENT_KEY);
     const item = await pandevItem();
     expect(item).toMatchObject({ status: 'fail', title: 'PanDev rejected the test delivery (400)', detail: expect.stringMatching(/^PanDev said: unsupported payload version\. PanDev could not take the app's test delivery: check the URL and the token/) });
     expect(item?.detail).not.toMatch(/dead letter|replay|delivery id/);

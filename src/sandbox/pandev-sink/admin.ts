@@ -42,7 +42,7 @@ export function handleAdmin(state: SinkState, req: IncomingMessage, res: ServerR
     case 'POST /_sink/respond-next': {
       const parsed = parseJson(respondNextSchema, raw);
       if (!parsed.ok) return sendText(res, 400, parsed.error);
-      state.respondNext(parsed.value.status, parsed.value.times, parsed.value.body);
+      state.respondNext(parsed.value.status, parsed.value.times, parsed.value.body, parsed.value.eventKey);
       return sendJson(res, 200, state.stats());
     }
     default:

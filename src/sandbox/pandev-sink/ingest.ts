@@ -59,7 +59,7 @@ export function handleIngest(ctx: IngestContext, req: IncomingMessage, res: Serv
     if (status > 0) sendText(res, status, body, extra);
   };
 
-  const scripted = state.takeScripted();
+  const scripted = state.takeScripted(headers['x-event-key'] ?? '');
   if (scripted) return refuse(scripted.status, `respond-next ${scripted.status}`, scripted.body);
   if (options.token !== undefined && !safeEqual(headers.authorization ?? '', `Bearer ${options.token}`)) {
     return refuse(401, 'invalid or revoked ingest token');

@@ -63,7 +63,7 @@ export async function startPanDevSink(options: SinkOptions): Promise<PanDevSink>
     pings: () => state.pings,
     stats: () => state.stats(),
     setFaults: (plan) => state.setFaults(plan),
-    respondNext: (status, times, body) => state.respondNext(status, times, body),
+    respondNext: (status, times, body, eventKey) => state.respondNext(status, times, body, eventKey),
     respondNormally: () => state.clearScripted(),
     waitFor: (count, timeoutMs = 10_000) => state.waitFor(count, timeoutMs),
     clear: () => state.clear(),

@@ -17,12 +17,15 @@ export const respondNextSchema = z.strictObject({
   status: z.number().int().min(100).max(599),
   times: z.number().int().min(1).optional(),
   body: z.string().optional(),
+  /** Only requests with this X-Event-Key take the scripted answer (a test aiming at one kind while others flow). */
+  eventKey: z.string().min(1).optional(),
 });
 
 interface Scripted {
   status: number;
   remaining: number;
   body: string;
+  eventKey?: string;
 }
 
 interface Waiter {
@@ -99,18 +102,19 @@ export class SinkState {
     return pickFault(this.faults, this.random);
   }
 
-  respondNext(status: number, times = 1, body = ''): void {
-    const parsed = respondNextSchema.parse({ status, times, body });
-    this.scripted = { status: parsed.status, remaining: parsed.times ?? 1, body: parsed.body ?? '' };
+  respondNext(status: number, times = 1, body = '', eventKey?: string): void {
+    const parsed = respondNextSchema.parse({ status, times, body, ...(eventKey === undefined ? {} : { eventKey }) });
+    this.scripted = { status: parsed.status, remaining: parsed.times ?? 1, body: parsed.body ?? '', ...(parsed.eventKey ? { eventKey: parsed.eventKey } : {}) };
   }
 
   clearScripted(): void {
     this.scripted = null;
   }
 
-  /** The scripted answer for this request, if one is pending. */
-  takeScripted(): { status: number; body: string } | undefined {
+  /** The scripted answer for a request with this event key, if one is pending for it. */
+  takeScripted(eventKey: string): { status: number; body: string } | undefined {
     if (!this.scripted) return undefined;
+    if (this.scripted.eventKey !== undefined && this.scripted.eventKey !== eventKey) return undefined;
     const { status, body } = this.scripted;
     this.scripted.remaining -= 1;
     if (this.scripted.remaining <= 0) this.scripted = null;

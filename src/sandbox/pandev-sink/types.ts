@@ -71,8 +71,8 @@ export interface PanDevSink {
   pings(): number;
   stats(): SinkStats;
   setFaults(plan: FaultPlan | null): void;
-  /** Answer the next `times` ingest requests with `status` (and `body`) without storing them. */
-  respondNext(status: number, times?: number, body?: string): void;
+  /** Answer the next `times` ingest requests (with `eventKey`: those with that X-Event-Key only) with `status` (and `body`) without storing them. */
+  respondNext(status: number, times?: number, body?: string, eventKey?: string): void;
   /** Drops what respondNext scripted and is still pending: requests are answered as PanDev would again. */
   respondNormally(): void;
   /** Resolves when at least `count` deliveries are held; rejects after `timeoutMs` (default 10 s). */

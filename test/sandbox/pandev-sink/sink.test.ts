@@ -172,6 +172,14 @@ describe('PanDev sink', () => {
     expect(sink.deliveries()).toHaveLength(1);
   });
 
+  it('answers only requests of the event key named, when one is, leaving the others to flow', async () => {
+    sink.respondNext(400, 1, 'unsupported ping', 'diagnostics:ping');
+    expect((await send(sink, { id: 'y', eventKey: 'repo:push' })).status).toBe(200);
+    const ping = await send(sink, { id: 'z', eventKey: 'diagnostics:ping' });
+    expect([ping.status, await ping.text()]).toEqual([400, 'unsupported ping']);
+    expect((await send(sink, { id: 'z2', eventKey: 'diagnostics:ping' })).status).toBe(200);
+  });
+
   it('serves the admin API: deliveries by event key, stats, faults, respond-next, clear', async () => {
     await send(sink, { id: 'p', eventKey: 'pullrequest:created', path: '/v1/bitbucket/webhook/merge-request' });
     await send(sink, { id: 'q', eventKey: 'repo:push' });
