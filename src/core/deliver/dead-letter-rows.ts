@@ -26,10 +26,14 @@ const rowKey = (deadAt: number, id: string) => `${ROWS}${String(LATEST - deadAt)
 
 /**
  * Letters kept before rows existed (an installation upgraded in place) get theirs once, by the first
- * listing that reaches the end of the rows. The mark of that sorts after every row ('i' after the
- * digits), so the last page's own query reads it: no listing pays a read for it.
+ * listing that reaches the end of the rows. The mark of that is beside the rows, not among them: a
+ * mark sorting after the last row made a page the rows exactly filled answer a cursor to a next page
+ * holding the mark alone (the settings page's Show more brought an empty page). The page with no
+ * cursor reads it, so only the last page of a listing pays that one read.
  */
-const INDEXED = `${ROWS}indexed`;
+const INDEXED = 'dead-newest-indexed';
+/** Where the version before kept the mark, after every row: it goes when the new mark is first written. */
+const INDEXED_AMONG_ROWS = `${ROWS}indexed`;
 const IndexedMark = z.object({ since: z.number(), complete: z.boolean(), cursor: z.string().optional() });
 type IndexedMark = z.infer<typeof IndexedMark>;
 /**
@@ -56,6 +60,7 @@ export function deadLetterRows(store: KeyValueStore, letterTtlSeconds: number) {
     const started = now();
     const since = mark?.since ?? started;
     let cursor = mark && !mark.complete ? mark.cursor : undefined;
+    if (!mark) await store.delete(INDEXED_AMONG_ROWS);
     do {
       const page = await store.list<unknown>('dead:', { limit: 20, ...(cursor ? { cursor } : {}) });
       for (const { value } of page.entries) {
@@ -75,17 +80,16 @@ export function deadLetterRows(store: KeyValueStore, letterTtlSeconds: number) {
     async list(options: { cursor?: string | undefined; limit: number }, now: () => number): Promise<{ rows: DeadLetterRow[]; cursor?: string }> {
       const read = () => store.list<unknown>(ROWS, { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) });
       let page = await read();
-      const last = page.entries[page.entries.length - 1];
       if (!page.cursor) {
-        const mark = last?.key === INDEXED ? IndexedMark.safeParse(last.value).data : undefined;
+        const mark = IndexedMark.safeParse(await store.get(INDEXED)).data;
         if (!mark?.complete || now() - mark.since < OLD_WRITERS_MS) {
           await index(mark, now);
           // Letters kept the old way are older than any row so far: their rows sort after this page's start.
           page = await read();
         }
       }
-      const rows = page.entries.flatMap(({ key, value }) => {
-        const row = key === INDEXED ? undefined : DeadLetterRow.safeParse(value).data;
+      const rows = page.entries.flatMap(({ value }) => {
+        const row = DeadLetterRow.safeParse(value).data;
         return row ? [row] : [];
       });
       return { rows, ...(page.cursor ? { cursor: page.cursor } : {}) };
