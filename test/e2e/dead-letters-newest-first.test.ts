@@ -88,26 +88,32 @@ it('lists, counts and replays letters kept under their id alone, as an installat
   for (const id of [...older, ...newest]) expect(delivered).toContain(id);
 });
 
-it('takes the row replayed away with its letter, when another burial wrote a second row or the letter is gone', async () => {
+it('lists a letter two burials left two rows of once, and takes the row replayed away with its letter, or when the letter is gone', async () => {
   refuseDeliveries(sb);
-  const [twice, gone] = await bury(2);
+  const [twice, apart, gone] = await bury(3);
   expect(gone).toBeDefined();
   // Two senders buried one entry at once (no lease keeps them apart): each wrote a row at its own time.
+  const rows = deadLetterRows(hostStores(sb.host).store, 90 * 24 * 3600);
   const letter = (await sb.outbox().getDead(twice!))!;
-  await deadLetterRows(hostStores(sb.host).store, 90 * 24 * 3600).put({ ...letter, deadAt: letter.deadAt - 1_000 });
+  await rows.put({ ...letter, deadAt: letter.deadAt - 1_000 });
+  // The same for another, whose rows an earlier listing showed on two pages: its replay names the stale one.
+  const second = (await sb.outbox().getDead(apart!))!;
+  await rows.put({ ...second, deadAt: second.deadAt - 1_000 });
+  acceptDeliveries(sb);
+  expect(data(await call('deadLetters/replay', { id: apart!, deadAt: second.deadAt - 1_000 }))).toEqual({ outcome: 'queued' });
   // A replay by an older version's invocation, after a listing gave its letter a row.
   await sb.host.kvs.delete(`dead:${gone}`);
-  const listed = (await listAll()).all;
-  const second = listed.find((item) => item.id === twice && item.deadAt !== letter.deadAt)!;
-  const orphan = listed.find((item) => item.id === gone)!;
-  expect(listed.filter((item) => item.id === twice)).toHaveLength(2);
 
-  acceptDeliveries(sb);
-  expect(data(await call('deadLetters/replay', { id: second.id, deadAt: second.deadAt }))).toEqual({ outcome: 'queued' });
+  const listed = (await listAll()).all;
+  expect(listed.filter((item) => item.id === twice).map((item) => item.deadAt)).toEqual([letter.deadAt]);
+  expect(listed.map((item) => item.id)).not.toContain(apart);
+  const orphan = listed.find((item) => item.id === gone)!;
+  expect(data(await call('deadLetters/replay', { id: twice!, deadAt: letter.deadAt }))).toEqual({ outcome: 'queued' });
   expect(data(await call('deadLetters/replay', { id: orphan.id, deadAt: orphan.deadAt }))).toEqual({ outcome: 'not-found' });
   await sb.settle();
   const left = (await listAll()).all.map((item) => item.id);
-  expect(left).not.toContain(twice);
-  expect(left).not.toContain(gone);
-  expect(sb.sink.deliveries().map((d) => d.id)).toContain(twice);
+  for (const id of [twice, apart, gone]) expect(left).not.toContain(id);
+  const delivered = sb.sink.deliveries().map((d) => d.id);
+  expect(delivered).toContain(twice);
+  expect(delivered).toContain(apart);
 });

@@ -57,3 +57,33 @@ it('still gives rows to letters kept before rows existed, and drops the mark an 
   expect((await listAll(store, 20)).flatMap((page) => page.ids)).toEqual(ids);
   expect(await listAll(store, 20)).toEqual([{ ids }]);
 });
+
+it('lists a letter two burials racing each other wrote once, and takes the stale row away', async () => {
+  const memory = new MemoryStore(clock);
+  const buried = entry(1);
+  // Each burial reads the letter before the other has written it: neither sees a row of the other's to remove.
+  let waiting: Array<() => void> = [];
+  const racing: KeyValueStore = {
+    get: async <T>(key: string) => {
+      const value = await memory.get<T>(key);
+      if (key === `dead:${buried.id}` && waiting.length < 2) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === 2) for (const go of waiting) go();
+        });
+      }
+      return value;
+    },
+    set: (key, value, options) => memory.set(key, value, options),
+    delete: (key) => memory.delete(key),
+    list: (prefix, options) => memory.list(prefix, options),
+  };
+  const letter = { entry: buried, reason: 'PanDev refused the payload (400)' };
+  await Promise.all([outboxStore(racing).putDead({ ...letter, deadAt: at + 1 }), outboxStore(racing).putDead({ ...letter, deadAt: at + 2 })]);
+  waiting = [];
+  const kept = (await outboxStore(memory).getDead(buried.id))!;
+
+  const first = await outboxStore(memory).listDeadNewestFirst({ limit: 20 }, now);
+  expect(first.rows.map((row) => [row.id, row.deadAt])).toEqual([[buried.id, kept.deadAt]]);
+  expect((await memory.list('dead-newest:', { limit: 100 })).entries.map(({ value }) => value)).toEqual([expect.objectContaining({ id: buried.id, deadAt: kept.deadAt })]);
+});

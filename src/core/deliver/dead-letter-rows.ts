@@ -92,10 +92,35 @@ export function deadLetterRows(store: KeyValueStore, letterTtlSeconds: number) {
         const row = DeadLetterRow.safeParse(value).data;
         return row ? [row] : [];
       });
-      return { rows, ...(page.cursor ? { cursor: page.cursor } : {}) };
+      return { rows: await oneRowPerLetter(rows), ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
   };
+
+  /**
+   * Two burials of one entry at once (no lease keeps two senders apart) can each leave a row: one reads
+   * the letter before the other has written it, or removes the other's row before it is written, and
+   * the letter keeps only the last write's time. Reading every row's letter would double a page's
+   * reads; only an id seen twice costs one, and its rows that are not its letter's go for good.
+   */
+  async function oneRowPerLetter(rows: DeadLetterRow[]): Promise<DeadLetterRow[]> {
+    const seen = new Map<string, number>();
+    for (const row of rows) seen.set(row.id, (seen.get(row.id) ?? 0) + 1);
+    const kept = new Map<string, DeadLetterRow>();
+    for (const [id, count] of seen) {
+      if (count < 2) continue;
+      const letter = RowTime.safeParse(await store.get(`dead:${id}`)).data;
+      const twins = rows.filter((row) => row.id === id);
+      // With its letter gone (replayed meanwhile) one row stays listed, as any orphan does: its replay takes it away.
+      const keep = twins.find((row) => row.deadAt === letter?.deadAt) ?? twins[0]!;
+      kept.set(id, keep);
+      for (const row of twins) if (row !== keep) await store.delete(rowKey(row.deadAt, row.id));
+    }
+    return rows.filter((row) => (kept.get(row.id) ?? row) === row);
+  }
 }
+
+/** All the listing needs of a letter to tell its row from a stale one. */
+const RowTime = z.object({ deadAt: z.number() });
 
 /** What a row needs of a letter kept before rows existed: parsed loosely, as its entry's shape may be older. */
 const DeadLetterRowSource = z.object({

@@ -79,7 +79,8 @@ export function outboxStore(store: KeyValueStore) {
     /**
      * The letter before its row: a burial stopped between the two leaves the entry in the outbox, whose
      * next burial writes both. A letter buried again (its entry left behind by a burial stopped before
-     * the outbox let go of it) takes its earlier row away, or the list would show it twice.
+     * the outbox let go of it) takes its earlier row away, or the list would show it twice. Two burials
+     * at once can still each leave a row (nothing here is one transaction): the listing keeps the letter's.
      */
     putDead: async (letter: DeadLetter) => {
       const earlier = await getDead(letter.entry.id);
