@@ -40,6 +40,7 @@ export function registerDeadLetters(program: Command): void {
       }
       const result = await replayDead(configFrom(flags), flags.all ? 'all' : ids);
       console.log(`${result.delivered} delivered, ${result.stillWaiting} waiting for a retry, ${result.deadAgain} failed again, ${result.notFound} not found`);
+      if (result.staleRows) console.log(`${plural(result.staleRows, 'listed dead letter')} had nothing left to send (replayed already): taken off the list`);
       if (result.notFound) console.error('not found: no dead letter has that id (replayed already, or mistyped); `pandev-bitbucket dead-letters list` shows the ones there are');
       return result.deadAgain || result.notFound ? EXIT.failed : EXIT.ok;
     }),
