@@ -36,15 +36,16 @@ export async function replayDead(config: BridgeConfig, ids: string[] | 'all'): P
   try {
     // The rows as listed, so each replay names the row it takes away with its letter: a row whose
     // letter is gone answered "not found" and stayed listed, however often it was replayed.
-    const listed = await listDead(store);
-    const wanted = ids === 'all' ? [...new Set(listed.map((letter) => letter.id))] : ids;
+    const listed = new Map<string, DeadLetterView[]>();
+    for (const row of await listDead(store)) listed.set(row.id, [...(listed.get(row.id) ?? []), row]);
+    const wanted = ids === 'all' ? [...listed.keys()] : ids;
     // Only what was replayed now is counted: an id delivered long ago (replayed twice, say) is not found,
     // not delivered again, though the outbox remembers its delivery.
     const replayed: string[] = [];
     let notFound = 0;
     let staleRows = 0;
     for (const id of wanted) {
-      const [row, ...others] = listed.filter((letter) => letter.id === id);
+      const [row, ...others] = listed.get(id) ?? [];
       const outcome = await replayDeadLetter(id, ctx, queue, row?.deadAt);
       // Two rows of one letter listed on two pages: the letter is replayed once, and both rows go.
       for (const other of others) await outbox.removeDeadRow(other);
