@@ -20,11 +20,14 @@ export interface DcPageOptions {
   firstLimit?: number;
   /** A hard stop, so a misbehaving instance cannot page forever. */
   maxPages?: number;
+  /** The offset to begin at (a `nextPageStart` met earlier), to read on from where a capped read stopped. */
+  start?: number;
   /**
-   * Told when `maxPages` stopped the read with pages still to come, and how many items were read: the
-   * caller saw a shortened list as if it were whole, and should say so.
+   * Told when `maxPages` stopped the read with pages still to come, how many items were read, and the
+   * `start` of the page that was not asked for: the caller saw a shortened list as if it were whole,
+   * and should say so (or read on from there later).
    */
-  onCapped?: (read: number) => void;
+  onCapped?: (read: number, next: number) => void;
 }
 
 export interface DcClient {
@@ -57,7 +60,7 @@ export function dcClient(transport: DcTransport): DcClient {
 
   async function* pages<T extends z.ZodType>(request: DcRequest, item: T, options: DcPageOptions = {}): AsyncGenerator<Array<z.infer<T>>> {
     const maxPages = options.maxPages ?? 100;
-    let start: number | undefined = 0;
+    let start: number | undefined = options.start ?? 0;
     let read = 0;
     for (let page = 0; start !== undefined && page < maxPages; page++) {
       const limit = page === 0 ? (options.firstLimit ?? options.limit) : options.limit;
@@ -69,7 +72,7 @@ export function dcClient(transport: DcTransport): DcClient {
       const next = body.isLastPage ? undefined : (body.nextPageStart ?? undefined);
       start = next !== undefined && next > start ? next : undefined;
     }
-    if (start !== undefined) options.onCapped?.(read);
+    if (start !== undefined) options.onCapped?.(read, start);
   }
 
   return {
