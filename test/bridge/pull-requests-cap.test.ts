@@ -1,18 +1,25 @@
 import { readStatus, StatusReport } from '../../src/bridge/cli/status';
 import { runCommand } from '../helpers/cli';
-import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
+import { pollState } from '../../src/bridge/poll/state';
+import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
+import { dcEnv, deliveredPullRequestEvents, expectedPullRequestEvents, inProcessBridge, oneRepositoryBridge, projectRepositories, settledPass, sorted, type DcEnv } from './helpers';
 
-// A repository's pull-request list is read newest first, at most 2,000 pages. Cut there, the pull
-// requests past it were never read and the watermark moved past them all the same: what changed on
-// them never reached PanDev, and nothing said so. Here the simulator answers one pull request a page,
-// so 2,001 pull requests opened between two passes are one past the cap.
+// A repository's pull-request list is read newest first, at most 2,000 pages a pass. Cut there, the
+// pull requests past it used to be left unread while the watermark moved past them: what changed on
+// them never reached PanDev. Now the watermark waits, and the next passes read on from where the cut
+// stopped. Here the simulator answers one pull request a page, so 2,001 pull requests opened between
+// two passes are one past the cap; its clock puts them a second apart, an hour ago, as a busy day would.
 
 let env: DcEnv;
 let running: Awaited<ReturnType<typeof inProcessBridge>>;
 let repository: string;
 let stop: () => Promise<void>;
-beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'pull-requests-cap', pullRequestsPerRepository: 0, historyDays: 1, pageMax: 1 })), 60_000);
-afterAll(() => stop());
+let simNow = Date.now() - 3 * 3_600_000;
+beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'pull-requests-cap', pullRequestsPerRepository: 0, historyDays: 1, pageMax: 1, clock: { now: () => simNow } })), 60_000);
+afterAll(async () => {
+  await running.stop();
+  await stop();
+});
 
 async function status() {
   const db = running.bridge.config.bridge.db;
@@ -21,28 +28,115 @@ async function status() {
   return { code: json.code, report: StatusReport.parse(JSON.parse(json.stdout)), text: text.stdout };
 }
 
-const CUT = /^the pull-request list stopped at its cap of 2000 pages after 2000 pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are not read, so what changed on them since the pass before .* is not sent to PanDev, and later passes do not go back for it\. If an administrator lowered page\.max\.\* .*turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\).*for what PanDev is missing$/;
-
-it('says in status for a day which repository had pull requests past the list cap, that PanDev misses them, and what to change', async () => {
+function openPullRequests(count: number, on = { sim: env.sim, repository }): number[] {
   const opened: number[] = [];
-  for (let i = 0; i < 2001; i++) {
-    const pr = env.sim.actions.openPullRequest({ repository, title: `Change ${i}`, commits: 1 });
+  for (let i = 0; i < count; i++) {
+    simNow += 1000;
+    const pr = on.sim.actions.openPullRequest({ repository: on.repository, title: `Change ${i}`, commits: 1 });
     opened.push(pr.pullRequestId);
     // Their branches would reach the branch listing's own cap (refs-cap.test.ts): that is another story.
-    env.sim.actions.deleteBranch({ repository, name: pr.fromBranch });
+    on.sim.actions.deleteBranch({ repository: on.repository, name: pr.fromBranch });
   }
+  return opened;
+}
+
+/** The simulator's instance also holds a personal fork of it, which has no pull requests. */
+const ours = (report: StatusReport) => report.repositories.find((repo) => repo.name === repository)!;
+const cutItems = async () => (await readStatus(running.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut');
+
+const READ_ON = /^the pull-request list stopped at its cap of 2000 pages after 2000 pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are being read on from there, pass after pass, so what changed on them .* reaches PanDev later, not never; this clears once .*To speed it up: if an administrator lowered page\.max\.\* \(bitbucket\.properties\) below 100, raise it back to 100; turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\)$/;
+
+it('reads on past the list cap on the next pass: each pull request past it reaches PanDev once, and the status item clears', async () => {
+  const opened = openPullRequests(2002);
+  const watermarkBefore = ours((await status()).report).watermark;
   expect((await settledPass(running)).failed).toBe(0);
-  // The first one opened is the last updated: past the cap, never read.
-  const delivered = new Set(env.sink.deliveries().filter((d) => d.eventKey === 'pr:opened').map((d) => (d.body as { pullRequest: { id: number } }).pullRequest.id));
-  expect(opened.filter((id) => !delivered.has(id))).toEqual([opened[0]]);
+  // The two opened first are the last updated: past the cap, not read this pass.
+  const openedDelivered = () => env.sink.deliveries().filter((d) => d.eventKey === 'pr:opened').map((d) => (d.body as { pullRequest: { id: number } }).pullRequest.id);
+  expect(opened.filter((id) => !openedDelivered().includes(id))).toEqual([opened[0], opened[1]]);
 
   const shown = await status();
   expect(shown.code).toBe(1);
-  expect(shown.report.attention).toEqual([expect.objectContaining({ kind: 'pull-requests-cut', repository, message: expect.stringMatching(CUT) })]);
+  expect(shown.report.attention).toEqual([expect.objectContaining({ kind: 'pull-requests-cut', repository, message: expect.stringMatching(READ_ON) })]);
   expect(shown.text).toContain(`${repository} (${shown.report.attention[0]!.repositoryId}): ${shown.report.attention[0]!.at} the pull-request list stopped`);
+  // The watermark waits for what the cut left: moved past it, no later pass would read it.
+  expect(ours(shown.report).watermark).toBe(watermarkBefore);
 
-  // The next pass reads the list to its end, which says nothing of what was missed: it stays a day.
+  // Before the next pass the list shifts: one past the cut is commented on (it moves to the front), a
+  // new one comes in, and three read already are deleted, so the unread part moves up past where the
+  // cut stopped.
+  simNow += 1000;
+  env.sim.actions.addComment({ repository, pullRequestId: opened[1]!, text: 'still wanted' });
+  const deleted = [opened[1000]!, opened[1001]!, opened[1002]!];
+  for (const id of deleted) env.sim.actions.deletePullRequest({ repository, pullRequestId: id });
+  const [late] = openPullRequests(1);
+
   expect((await settledPass(running)).failed).toBe(0);
-  expect((await readStatus(running.bridge.store)).attention).toEqual([expect.objectContaining({ kind: 'pull-requests-cut' })]);
-  expect((await readStatus(running.bridge.store, Date.now() + 25 * 3_600_000)).attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
+  // Everything the pull requests did, each once; the deleted ones' openings went out before they were.
+  const repoId = String(env.sim.model.repositories.find((r) => `${r.projectKey}/${r.slug}` === repository)!.id);
+  const delivered = () => new Map([...deliveredPullRequestEvents(env.sink)].filter(([name]) => !deleted.some((id) => name.startsWith(`${repoId}/${id} `))));
+  expect(sorted(delivered())).toEqual(sorted(expectedPullRequestEvents(env.sim)));
+  expect(delivered().get(`${repoId}/${opened[0]} pr:opened`)).toBe(1);
+  expect(delivered().get(`${repoId}/${opened[1]} pr:comment:added`)).toBe(1);
+  expect(delivered().get(`${repoId}/${late} pr:opened`)).toBe(1);
+
+  // Read on to the watermark: nothing is left unread, so nothing needs attention, and the watermark moves.
+  expect(await cutItems()).toEqual([]);
+  const after = await status();
+  expect(after.code).toBe(0);
+  expect(Date.parse(ours(after.report).watermark)).toBeGreaterThan(Date.parse(watermarkBefore));
+
+  // Done: a quiet pass reads the head only and sends nothing again.
+  const count = env.sink.deliveries().length;
+  expect((await settledPass(running)).failed).toBe(0);
+  expect(env.sink.deliveries().length).toBe(count);
+}, 180_000);
+
+const NOT_READ_ON = /^the pull-request list stopped at its cap of 2000 pages after 2000 pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are not read, so what changed on them since the pass before .* is not sent to PanDev, and later passes do not go back for it\. If an administrator lowered page\.max\.\* .*turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\).*for what PanDev is missing$/;
+
+it('an instance seen listing pull requests by creation has a cut reported, not read on: every pass there reads the list from its start', async () => {
+  const creation = await dcEnv({ seed: 'pull-requests-cap-creation', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, pullRequestsBy: 'created', clock: { now: () => simNow } });
+  const repo = projectRepositories(creation.sim)[0]!;
+  const name = `${repo.projectKey}/${repo.slug}`;
+  // Seen by a run before (one pull request a page shows no order within a page): the state says so.
+  const store = openSqliteStore(creation.env.BRIDGE_DB!);
+  await pollState(store).saveListOrder({ byCreation: true, repository: name, at: Date.now() });
+  store.close();
+  const bridge = await inProcessBridge(creation.config());
+  const items = async (now?: number) => (await readStatus(bridge.bridge.store, now)).attention.filter((item) => item.kind === 'pull-requests-cut');
+  try {
+    await settledPass(bridge);
+    openPullRequests(2001, { sim: creation.sim, repository: name });
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(await items()).toEqual([expect.objectContaining({ repository: name, message: expect.stringMatching(NOT_READ_ON) })]);
+    // The next pass meets it again; it is shown for a day after the last pass that met it.
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(await items()).toHaveLength(1);
+    expect(await items(Date.now() + 25 * 3_600_000)).toEqual([]);
+  } finally {
+    await bridge.stop();
+    await creation.stop();
+  }
+}, 180_000);
+
+it('a cut met by the backfill is read on as backfill: what the next pass finds past it is history, sent with origin backfill', async () => {
+  const fresh = await dcEnv({ seed: 'pull-requests-cap-backfill', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, clock: { now: () => simNow } });
+  const repo = projectRepositories(fresh.sim)[0]!;
+  const opened = openPullRequests(2001, { sim: fresh.sim, repository: `${repo.projectKey}/${repo.slug}` });
+  const bridge = await inProcessBridge(fresh.config());
+  const origins = (id: number) => fresh.sink.deliveries().filter((d) => (d.body as { pullRequest?: { id: number } }).pullRequest?.id === id).map((d) => d.headers['x-pandev-origin']);
+  try {
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(origins(opened[1]!)).toEqual(['backfill']);
+    expect(origins(opened[0]!)).toEqual([]);
+    // A live change now, above the cut, is news; the one past the cut is still the backfill's.
+    simNow += 1000;
+    fresh.sim.actions.addComment({ repository: `${repo.projectKey}/${repo.slug}`, pullRequestId: opened[2000]!, text: 'looks good' });
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(origins(opened[0]!)).toEqual(['backfill']);
+    expect(origins(opened[2000]!)).toEqual(['backfill', 'poll']);
+    expect((await readStatus(bridge.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
+  } finally {
+    await bridge.stop();
+    await fresh.stop();
+  }
 }, 180_000);

@@ -8,7 +8,7 @@ import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { cloudListingCutMessage, listingCut, listingFailure } from '../poll/listing';
 import { listingCutMessage } from '../poll/repositories';
 import { rateLimited, type RateLimited } from '../poll/rate-limited';
-import { PULL_REQUESTS_CUT_SHOWN_MS, pullRequestsCutMessage, type PullRequestsCut } from '../poll/pull-requests-cut';
+import { pullRequestsCutMessage, pullRequestsCutShown, type PullRequestsCut } from '../poll/pull-requests-cut';
 import { refsCutMessage, type RefsCut } from '../poll/refs-cut';
 import { changesCut } from '../../core/reconcile/changes-cut';
 import { changesCutMessage } from '../poll/changes-cut';
@@ -94,7 +94,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     const id = key.slice('dc:repo:'.length);
     if (cursor.data.refsCut && !cursor.data.unlisted) refsCut.set(id, cursor.data.refsCut);
     const prCut = cursor.data.pullRequestsCut;
-    if (prCut && now - prCut.lastAt < PULL_REQUESTS_CUT_SHOWN_MS) pullRequestsCut.set(id, prCut);
+    if (prCut && pullRequestsCutShown(prCut, now)) pullRequestsCut.set(id, prCut);
     repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: (retries.get(id) ?? []).map((record) => ({ pullRequest: record.id, reason: record.reason, failures: record.failures })) });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
@@ -146,7 +146,7 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
       if (read !== undefined) attention.push({ kind: 'refs-cut', repository: names.get(id) ?? null, repositoryId: id, at: iso(cut.at), message: refsCutMessage(list, read) });
     }
   }
-  // The pull requests past the cap were never read, and the watermark moved on: only a person can look.
+  // The pull requests past the cap reach PanDev late while they are read on (or, listed by creation, never).
   for (const [id, cut] of pullRequestsCut) {
     attention.push({ kind: 'pull-requests-cut', repository: names.get(id) ?? null, repositoryId: id, at: iso(cut.lastAt), message: pullRequestsCutMessage(cut) });
   }

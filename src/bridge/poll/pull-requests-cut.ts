@@ -2,18 +2,23 @@ import { z } from 'zod';
 import type { Logger } from '../../core/ports';
 
 // A repository's pull-request list stops at its page cap so a misbehaving instance cannot page forever.
-// Cut there, the pull requests past it are not read that pass, and the watermark moves past them all
-// the same: what changed on them is never sent to PanDev. Only a person can look, so it is kept in the
-// repository's cursor and shown by `status` for a day after the last pass that met it (the next pass
-// reads to its end again, which proves nothing about what was missed), and logged when it starts.
+// Cut there, the pull requests past it are read on by the next passes (pull-requests.ts): the cursor
+// keeps where the cut stopped (`start`, `lastRead`) and the highest update read above it (`head`), and
+// the watermark stays where it was until the read-on reaches it, so nothing past the cut is lost. It is
+// shown by `status` while a part is unread (it reaches PanDev late), and logged when it starts.
+//
+// An instance seen listing by creation (list-order.ts) reads its whole list every pass, and a cut there
+// is not read on (every pass would spend its pages on the head again): such a record has no `start`,
+// says what is missed, and is shown for a day after the last pass that met it. So are records written
+// before the read-on existed: their watermark moved on already.
 
 export const PULL_REQUEST_PAGE = 100;
 export const PULL_REQUEST_MAX_PAGES = 2000;
-/** How long `status` shows a cut after the last pass that met it. */
+/** How long `status` shows a cut that is not read on, after the last pass that met it. */
 export const PULL_REQUESTS_CUT_SHOWN_MS = 24 * 3_600_000;
 
 export const PullRequestsCut = z.object({
-  /** The first pass that met it, of passes a day or less apart. */
+  /** The first pass that met it, of passes a day or less apart (or while it was read on). */
   at: z.number(),
   /** The latest pass that met it. */
   lastAt: z.number(),
@@ -21,6 +26,12 @@ export const PullRequestsCut = z.object({
   read: z.number(),
   /** The last update (epoch ms) of the last pull request it read: those past it in the list come after. */
   lastRead: z.number(),
+  /** The list offset the next pass reads on from; absent: not read on (see above). */
+  start: z.number().optional(),
+  /** The highest update read above the cut: the next pass's head read stops there, not at the watermark. */
+  head: z.number().optional(),
+  /** Met by the backfill: what the read-on finds is history too, and is sent as such. */
+  backfill: z.literal(true).optional(),
 });
 export type PullRequestsCut = z.infer<typeof PullRequestsCut>;
 
@@ -28,18 +39,44 @@ export type PullRequestsCut = z.infer<typeof PullRequestsCut>;
 export interface ListEnd {
   read: number;
   lastRead: number;
+  /** Set when the part past the cut is read on by the next pass. */
+  start?: number;
+  head?: number;
+  backfill?: true;
 }
 
-/** The record after a pass that read the pull requests: a cut refreshes it, a whole read lets it age out. */
+/** The part of the list still to be read on, if any. */
+export function unreadPart(cut: PullRequestsCut | undefined): (PullRequestsCut & { start: number; head: number }) | undefined {
+  return cut?.start !== undefined && cut.head !== undefined ? { ...cut, start: cut.start, head: cut.head } : undefined;
+}
+
+/** Whether `status` shows it: while it is read on, or for a day after a cut that is not. */
+export function pullRequestsCutShown(cut: PullRequestsCut, now: number): boolean {
+  return unreadPart(cut) !== undefined || now - cut.lastAt < PULL_REQUESTS_CUT_SHOWN_MS;
+}
+
+/**
+ * The record after a pass that read the pull requests: a cut refreshes it; a pass that read on to the
+ * watermark clears it; one that read its list whole lets a cut that is not read on age out.
+ */
 export function nextPullRequestsCut(previous: PullRequestsCut | undefined, cut: ListEnd | undefined, now: number, log: Logger, repository: string): PullRequestsCut | undefined {
-  const current = previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined;
-  if (!cut) return current;
-  const next: PullRequestsCut = { at: current?.at ?? now, lastAt: now, read: cut.read, lastRead: cut.lastRead };
+  const pending = unreadPart(previous);
+  if (!cut) {
+    if (pending) log.info({ repository, since: new Date(pending.at).toISOString() }, 'the pull requests past the list cap were read on to where the pass before the cut stopped: nothing of them is missing');
+    return pending ? undefined : previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined;
+  }
+  const current = pending ?? (previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined);
+  const next: PullRequestsCut = { at: current?.at ?? now, lastAt: now, read: cut.read, lastRead: cut.lastRead, ...(cut.start !== undefined ? { start: cut.start, head: cut.head } : {}), ...(cut.backfill ? { backfill: cut.backfill } : {}) };
   if (!current) log.warn({ repository, read: cut.read, pages: PULL_REQUEST_MAX_PAGES }, pullRequestsCutMessage(next));
   return next;
 }
 
 /** What the cut means and what to change; for the log and for `status`. */
 export function pullRequestsCutMessage(cut: PullRequestsCut): string {
-  return `the pull-request list stopped at its cap of ${PULL_REQUEST_MAX_PAGES} pages after ${cut.read} pull requests, with more to come (the last one read was updated ${new Date(cut.lastRead).toISOString()}): the pull requests past them are not read, so what changed on them since the pass before (openings, reviews, comments, merges) is not sent to PanDev, and later passes do not go back for it. If an administrator lowered page.max.* (bitbucket.properties) below ${PULL_REQUEST_PAGE}, raise it back to ${PULL_REQUEST_PAGE}; otherwise turn on Data Center webhooks (BRIDGE_WEBHOOK_SECRET), which bring each change as it happens without the list, and give a backfill a narrower window (BRIDGE_BACKFILL_DAYS); and look in Bitbucket at the pull requests the list did not reach for what PanDev is missing`;
+  const stopped = `the pull-request list stopped at its cap of ${PULL_REQUEST_MAX_PAGES} pages after ${cut.read} pull requests, with more to come (the last one read was updated ${new Date(cut.lastRead).toISOString()})`;
+  const lowered = `an administrator lowered page.max.* (bitbucket.properties) below ${PULL_REQUEST_PAGE}, raise it back to ${PULL_REQUEST_PAGE}`;
+  if (unreadPart(cut)) {
+    return `${stopped}: the pull requests past them are being read on from there, pass after pass, so what changed on them (openings, reviews, comments, merges) reaches PanDev later, not never; this clears once the read-on reaches where the pass before the cut stopped. To speed it up: if ${lowered}; turn on Data Center webhooks (BRIDGE_WEBHOOK_SECRET), which bring each change as it happens without the list; and give a backfill a narrower window (BRIDGE_BACKFILL_DAYS)`;
+  }
+  return `${stopped}: the pull requests past them are not read, so what changed on them since the pass before (openings, reviews, comments, merges) is not sent to PanDev, and later passes do not go back for it. If ${lowered}; otherwise turn on Data Center webhooks (BRIDGE_WEBHOOK_SECRET), which bring each change as it happens without the list, and give a backfill a narrower window (BRIDGE_BACKFILL_DAYS); and look in Bitbucket at the pull requests the list did not reach for what PanDev is missing`;
 }

@@ -4,7 +4,7 @@ import { Activity, epochMs, PullRequest, type Repository } from '../../core/enri
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { stageAndQueue, type PollDeps } from './deps';
 import { provesUpdateOrder, risesWithin } from './list-order';
-import { PULL_REQUEST_MAX_PAGES as MAX_LIST_PAGES, PULL_REQUEST_PAGE as PAGE, type ListEnd } from './pull-requests-cut';
+import { PULL_REQUEST_MAX_PAGES as MAX_LIST_PAGES, PULL_REQUEST_PAGE as PAGE, unreadPart, type ListEnd } from './pull-requests-cut';
 import type { PullRequestState, RepositoryCursor } from './state';
 
 // One repository's pull requests, newest first (`state=ALL&order=NEWEST` sorts by last update), down to
@@ -12,6 +12,8 @@ import type { PullRequestState, RepositoryCursor } from './state';
 // sorting by creation instead has its whole list read, the unchanged pull requests passed over (see
 // list-order.ts). Only changed pull requests have their activities read. One that answers 500 or
 // malformed JSON is set aside with its reason and tried again on every pass; it never stops the rest.
+// A list cut at its page cap leaves the watermark where it was, and the next passes read on past the cut
+// after their own head read (pull-requests-cut.ts), until the read-on reaches the watermark.
 
 /** Updates committed just before a pass read the list can carry an earlier time than what it saw. */
 const OVERLAP_MS = 5 * 60_000;
@@ -29,42 +31,124 @@ export interface PullRequestPass {
 
 const Listed = z.looseObject({ id: z.number().int() });
 
+/** One scan of the list: where it stopped, or where the cap cut it. */
+interface Scan {
+  /** The highest update read at or above the floor. */
+  top: number;
+  lastRead: number;
+  capped?: { read: number; next: number };
+  /** The first page proved the unread part moved up past the offset asked for (its length): ask again from higher up. */
+  shifted?: number;
+}
+
+interface ScanPlan {
+  start: number;
+  /** Whether a pull request updated then ends the scan (the list comes newest first). */
+  below: (updated: number) => boolean;
+  /** The first page's first pull request must be newer than this, or the scan starts higher up. */
+  after?: number;
+}
+
 export async function pollPullRequests(repository: Repository, cursor: RepositoryCursor, deps: PollDeps): Promise<PullRequestPass> {
-  const repo = String(repository.id);
-  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const source: DcSource = { instance: deps.instance, repository, origin: cursor.lastSuccessAt ? 'poll' : 'backfill' };
-  const floor = cursor.watermark - OVERLAP_MS;
   const result: PullRequestPass = { watermark: cursor.watermark, staged: 0, changed: 0, failed: [] };
   const tried = new Set<number>();
+  const readAll = await deps.listOrder.readAll();
+  // Read by creation the whole list is read every pass: a cut there is not read on (pull-requests-cut.ts).
+  const rest = readAll ? undefined : unreadPart(cursor.pullRequestsCut);
+  const floor = cursor.watermark - OVERLAP_MS;
+  // With a part past a cut unread, the head stops where the cut began (what is older is the read-on's).
+  const headFloor = rest ? rest.head - OVERLAP_MS : floor;
+  const head = await scanList(repository, cursor, source, { start: 0, below: (u) => u < headFloor || (rest !== undefined && u <= rest.lastRead) }, tried, result, deps);
+  const top = Math.max(head.top, rest?.head ?? cursor.watermark);
+  // A cut met by the backfill stays the backfill's until read on to its end.
+  const backfill = source.origin === 'backfill' || rest?.backfill ? (true as const) : undefined;
+  if (head.capped) {
+    const cut = { read: head.capped.read, lastRead: head.lastRead };
+    // Listed by creation, the watermark moves as before: the cut is reported, not read on.
+    if (readAll) {
+      result.watermark = Math.max(cursor.watermark, head.top);
+      result.cut = cut;
+    } else {
+      result.cut = { ...cut, start: head.capped.next, head: top, ...(backfill ? { backfill } : {}) };
+    }
+  } else if (rest) {
+    const on = await readOn(repository, cursor, rest.backfill ? { ...source, origin: 'backfill' } : source, rest, floor, tried, result, deps);
+    if (on.capped) result.cut = { read: on.capped.read, lastRead: on.lastRead, start: on.capped.next, head: top, ...(backfill ? { backfill } : {}) };
+    else result.watermark = Math.max(cursor.watermark, top, on.top);
+  } else {
+    result.watermark = Math.max(cursor.watermark, head.top);
+  }
+  await retryFailed(repository, source, cursor, tried, result, deps);
+  return result;
+}
+
+/**
+ * The part past a cut, from where it stopped down to the watermark. The list shifted since: updated pull
+ * requests moved to its front and new ones came in (which pushes the unread part down: the read-on
+ * passes again over a few read already, and skips them as unchanged), and deleted ones left it (which
+ * pulls it up past the offset). So the read starts one before the offset, and higher up again until the
+ * first pull request it meets is newer than the last one the cut read.
+ */
+async function readOn(repository: Repository, cursor: RepositoryCursor, source: DcSource, rest: { start: number; lastRead: number }, floor: number, tried: Set<number>, result: PullRequestPass, deps: PollDeps): Promise<Scan> {
+  let start = Math.max(0, rest.start - 1);
+  // Doubled each time, so a list that lost many pull requests costs a few requests, not one per loss.
+  let back = 1;
+  for (;;) {
+    const scan = await scanList(repository, cursor, source, { start, below: (u) => u < floor, ...(start > 0 ? { after: rest.lastRead } : {}) }, tried, result, deps);
+    if (scan.shifted === undefined) return scan;
+    back = Math.max(back * 2, scan.shifted);
+    start = Math.max(0, start - back);
+  }
+}
+
+async function scanList(repository: Repository, cursor: RepositoryCursor, source: DcSource, plan: ScanPlan, tried: Set<number>, result: PullRequestPass, deps: PollDeps): Promise<Scan> {
+  const repo = String(repository.id);
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const list = { endpoint: 'pullRequests' as const, params, query: { state: 'ALL', order: 'NEWEST' } };
   let readAll = await deps.listOrder.readAll();
-  let cutAfter: number | undefined;
-  let lastRead = cursor.watermark;
-  scan: for await (const page of deps.client.pages(list, z.unknown(), { firstLimit: FIRST_PAGE, limit: PAGE, maxPages: MAX_LIST_PAGES, onCapped: (read) => (cutAfter = read) })) {
-    // The whole answer is checked, not only down to where the scan stops: it is read already.
-    if (!readAll && risesWithin(page)) {
-      readAll = true;
-      await deps.listOrder.sawCreationOrder(`${repository.project.key}/${repository.slug}`);
-    } else if (readAll && provesUpdateOrder(page)) {
-      // This pass still reads the whole list; the next ones stop early again.
-      await deps.listOrder.sawUpdateOrder(`${repository.project.key}/${repository.slug}`);
+  const scan: Scan = { top: -Infinity, lastRead: cursor.watermark };
+  let first = true;
+  const paging = { limit: PAGE, maxPages: MAX_LIST_PAGES, start: plan.start, onCapped: (read: number, next: number) => (scan.capped = { read, next }) };
+  read: for await (const page of deps.client.pages(list, z.unknown(), plan.start === 0 ? { ...paging, firstLimit: FIRST_PAGE } : paging)) {
+    if (first && plan.after !== undefined) {
+      const newest = page.map((raw) => PullRequest.safeParse(raw)).find((parsed) => parsed.success)?.data;
+      if (newest && epochMs(newest.updatedDate) <= plan.after) {
+        scan.shifted = Math.max(1, page.length);
+        break read;
+      }
+    }
+    first = false;
+    // The order checks belong to the head read: a page read on from an offset proves nothing of the front.
+    if (plan.start === 0) {
+      // The whole answer is checked, not only down to where the scan stops: it is read already.
+      if (!readAll && risesWithin(page)) {
+        readAll = true;
+        await deps.listOrder.sawCreationOrder(`${repository.project.key}/${repository.slug}`);
+      } else if (readAll && provesUpdateOrder(page)) {
+        // This pass still reads the whole list; the next ones stop early again.
+        await deps.listOrder.sawUpdateOrder(`${repository.project.key}/${repository.slug}`);
+      }
     }
     for (const raw of page) {
       const parsed = PullRequest.safeParse(raw);
       if (!parsed.success) {
         const id = Listed.safeParse(raw);
         const reason = `malformed pull request in the list (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
-        if (id.success) result.failed.push({ id: id.data.id, reason });
+        if (id.success && !tried.has(id.data.id)) result.failed.push({ id: id.data.id, reason });
+        if (id.success) tried.add(id.data.id);
         continue;
       }
       const pr = parsed.data;
       const updated = epochMs(pr.updatedDate);
-      lastRead = updated;
-      if (updated < floor) {
+      scan.lastRead = updated;
+      if (plan.below(updated)) {
         if (readAll) continue;
-        break scan;
+        break read;
       }
-      result.watermark = Math.max(result.watermark, updated);
+      scan.top = Math.max(scan.top, updated);
+      // The head and the read-on can meet the same pull request when the list shifted between them.
+      if (tried.has(pr.id)) continue;
       const known = await deps.state.pullRequest(repo, pr.id);
       if (known?.u === updated && settled(pr, known)) continue;
       tried.add(pr.id);
@@ -77,9 +161,7 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
       }
     }
   }
-  if (cutAfter !== undefined) result.cut = { read: cutAfter, lastRead };
-  await retryFailed(repository, source, cursor, tried, result, deps);
-  return result;
+  return scan;
 }
 
 /**
