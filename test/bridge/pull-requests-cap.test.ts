@@ -91,6 +91,36 @@ it('reads on past the list cap on the next pass: each pull request past it reach
   expect(env.sink.deliveries().length).toBe(count);
 }, 180_000);
 
+it('a repository no longer polled shows no pull-requests-cut, though a part of its list was left unread', async () => {
+  openPullRequests(2001);
+  // A push too, so that this pass reads the pull requests whichever feed a quiet pass probes first.
+  env.sim.actions.pushCommits({ repository });
+  expect((await settledPass(running)).failed).toBe(0);
+  expect(await cutItems()).toEqual([expect.objectContaining({ repository, message: expect.stringMatching(READ_ON) })]);
+
+  // Data Center leaves a repository its user may not read out of the listing (made at start), as it
+  // does a deleted one.
+  await running.stop();
+  const projectKey = repository.split('/')[0]!;
+  env.sim.setProjectAccess('admin', projectKey, false);
+  try {
+    const unlisting = await inProcessBridge(env.config());
+    await unlisting.runPass().finally(() => unlisting.stop());
+  } finally {
+    env.sim.setProjectAccess('admin', projectKey, true);
+  }
+  const shown = await status();
+  expect(ours(shown.report)).toMatchObject({ notPolled: true });
+  expect(shown.report.attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
+  expect(shown.text).not.toContain('pull-request list stopped');
+
+  // Polled again, it reads on from where the cut stopped, and the item is gone once that is done.
+  running = await inProcessBridge(env.config());
+  expect((await settledPass(running)).failed).toBe(0);
+  expect(await cutItems()).toEqual([]);
+  expect(sorted(deliveredPullRequestEvents(env.sink)).filter(([, count]) => count !== 1)).toEqual([]);
+}, 180_000);
+
 const NOT_READ_ON = /^the pull-request list stopped at its cap of 2000 pages after 2000 pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are not read, so what changed on them since the pass before .* is not sent to PanDev, and later passes do not go back for it\. If an administrator lowered page\.max\.\* .*turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\).*for what PanDev is missing$/;
 
 it('an instance seen listing pull requests by creation has a cut reported, not read on: every pass there reads the list from its start', async () => {

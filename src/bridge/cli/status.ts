@@ -93,8 +93,9 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
     if (!cursor.success) continue;
     const id = key.slice('dc:repo:'.length);
     if (cursor.data.refsCut && !cursor.data.unlisted) refsCut.set(id, cursor.data.refsCut);
+    // A repository no longer polled is read on by no pass, and what it misses is no longer this bridge's.
     const prCut = cursor.data.pullRequestsCut;
-    if (prCut && pullRequestsCutShown(prCut, now)) pullRequestsCut.set(id, prCut);
+    if (prCut && !cursor.data.unlisted && pullRequestsCutShown(prCut, now)) pullRequestsCut.set(id, prCut);
     repositories.push({ id, name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: (retries.get(id) ?? []).map((record) => ({ pullRequest: record.id, reason: record.reason, failures: record.failures })) });
   }
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
