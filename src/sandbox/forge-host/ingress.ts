@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { loopbackHostOnly, refuseBrowserCall } from '../browser-guard';
+import { leaveIdleConnectionsToClients } from '../idle-connections';
 
 // The host's HTTP door, so other processes can drive it: the Cloud simulator delivers product events
 // to POST /events, and a local settings page calls resolvers through POST /resolver/<functionKey>.
@@ -64,6 +65,7 @@ export async function startIngress(target: IngressTarget, port: number): Promise
       })
       .catch(() => send(res, 400, { error: 'body is not JSON' }));
   }));
+  leaveIdleConnectionsToClients(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { loopbackHostOnly } from '../browser-guard';
+import { leaveIdleConnectionsToClients } from '../idle-connections';
 import type { AddressInfo, Socket } from 'node:net';
 import { handleAdmin } from './admin';
 import { flattenHeaders, readBody, sendText } from './http-util';
@@ -48,6 +49,7 @@ export async function startPanDevSink(options: SinkOptions): Promise<PanDevSink>
       (error: Error) => sendText(res, 413, error.message),
     );
   }));
+  leaveIdleConnectionsToClients(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

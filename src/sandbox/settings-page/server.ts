@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loopbackHostOnly, refuseBrowserCall } from '../browser-guard';
+import { leaveIdleConnectionsToClients } from '../idle-connections';
 
 // Serves the sandbox build of the settings page (dist/settings-sandbox, built with a local bridge in
 // place of @forge/bridge) and passes its resolver calls to the local Forge host, on one loopback
@@ -79,6 +80,7 @@ export async function startSettingsPage(options: SettingsPageOptions): Promise<S
       () => void res.writeHead(500).end(),
     );
   }));
+  leaveIdleConnectionsToClients(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loopbackHostOnly } from '../browser-guard';
+import { leaveIdleConnectionsToClients } from '../idle-connections';
 import { send } from './http';
 
 export type Dispatch = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -25,6 +26,7 @@ export async function listenOnLoopback(label: string, port = 0): Promise<Loopbac
       if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
     });
   }));
+  leaveIdleConnectionsToClients(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
