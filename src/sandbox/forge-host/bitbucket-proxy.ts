@@ -29,6 +29,8 @@ export async function proxyBitbucket(
   init: RequestInit | undefined,
   principal: string | undefined,
   upstreamFetch: typeof fetch,
+  /** Told why Bitbucket gave no answer: the app sees only Forge's PROXY_ERR, as on Forge. */
+  onUnanswered: (message: string) => void = () => undefined,
 ): Promise<Response> {
   const token = tokenFor(target, meta, principal);
   // asUser() for someone who has not granted the app access (or with no user at all).
@@ -40,11 +42,20 @@ export async function proxyBitbucket(
   let upstream: Response;
   try {
     upstream = await upstreamFetch(`${target.baseUrl.replace(/\/+$/, '')}${path}`, { ...init, headers });
-  } catch {
+  } catch (error) {
+    onUnanswered(`Bitbucket at ${target.baseUrl} gave no answer to ${init?.method ?? 'GET'} ${path.split('?')[0]} (${causeOf(error)}): the app got Forge's 502 PROXY_ERR`);
     return proxyError(502, 'PROXY_ERR');
   }
   const answerHeaders = new Headers(upstream.headers);
   for (const name of DROPPED_HEADERS) answerHeaders.delete(name);
   const body = NULL_BODY_STATUSES.has(upstream.status) ? null : await upstream.arrayBuffer();
   return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: answerHeaders });
+}
+
+/** fetch's own message is "fetch failed"; what failed is in its cause (ECONNREFUSED, a reset, a timeout). */
+function causeOf(error: unknown): string {
+  // Duck-typed: the error may come from another realm (undici's), where `instanceof Error` is false.
+  const messageOf = (value: unknown) => (typeof value === 'object' && value !== null && 'message' in value ? String(value.message) : String(value));
+  const cause = typeof error === 'object' && error !== null && 'cause' in error && error.cause ? error.cause : error;
+  return messageOf(cause);
 }

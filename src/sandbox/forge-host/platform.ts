@@ -23,7 +23,7 @@ export function createPlatformFetch(services: PlatformServices) {
   return async (meta: FetchMeta, path: string, init: RequestInit | undefined, caller: Caller): Promise<Response> => {
     if (meta.type === 'kvs') return services.kvs(path, await readJsonBody(init));
     if (meta.type === 'fpp' && meta.remote === 'bitbucket') {
-      return proxyBitbucket(services.bitbucket, meta, path, init, caller.accountId, platformFetch);
+      return proxyBitbucket(services.bitbucket, meta, path, init, caller.accountId, platformFetch, (message) => services.note(message));
     }
     if (meta.type === 'fpp' && meta.remote === 'stargate') {
       const { origin } = caller;

@@ -37,6 +37,15 @@ describe('local Forge host: product API, egress and ingress', () => {
     });
   });
 
+  it('says in the host log why Bitbucket gave no answer, where the app sees only Forge\'s PROXY_ERR', async () => {
+    const closed = await startEchoServer();
+    await closed.close();
+    t = await startTestHost({ bitbucket: { baseUrl: closed.url, appToken: 'app-token', userTokens: { 'acc-1': 'user-token-1' } } });
+    await expect(t.host.invokeResolver('resolver-fn', 'whoami', {}, { accountId: 'acc-1' })).rejects.toThrow();
+    const notes = t.lines.filter((l) => l.source === 'host' && l.message.startsWith(`Bitbucket at ${closed.url} gave no answer`));
+    expect(notes[0]).toMatchObject({ level: 'warn', message: expect.stringContaining('GET /2.0/user (connect ECONNREFUSED') });
+  });
+
   it('refuses egress to an undeclared host, and to loopback unless allowed', async () => {
     await start(false);
     const call = (url: string): Promise<unknown> => t.host.invokeResolver('resolver-fn', 'fetch', { url }, { accountId: 'acc-1' });
