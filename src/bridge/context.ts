@@ -141,17 +141,30 @@ async function connect(config: BridgeConfig, ctx: ForwardContext, beside: boolea
   await settings.saveTuning(config.tuning);
 }
 
-/** Every outbox entry, queued again: what a killed process left behind goes on from where it was. */
-export async function resumeOutbox(bridge: Pick<BridgeContext, 'ctx' | 'queue'>): Promise<number> {
+/**
+ * Every outbox entry, queued again: what a killed process left behind goes on from where it was. What
+ * is due goes now; an entry waiting out a retry (its backoff, or PanDev's Retry-After) goes at its
+ * planned time still, or a service manager restarting a failing bridge in a loop would send PanDev at
+ * once, again and again, what it asked to have later.
+ */
+export async function resumeOutbox(bridge: Pick<BridgeContext, 'ctx' | 'queue'>): Promise<{ due: number; planned: number }> {
   const outbox = outboxStore(bridge.ctx.store);
+  const now = bridge.ctx.clock.now();
+  const later: Array<{ id: string; afterSeconds: number }> = [];
   let cursor: string | undefined;
-  let resumed = 0;
+  let due = 0;
   do {
     const page = await outbox.list(cursor, 50);
-    const ids = page.entries.map((entry) => entry.value.id);
+    const ids: string[] = [];
+    for (const { value } of page.entries) {
+      const at = Math.max(value.nextAttemptAt, value.notBefore ?? 0);
+      if (at <= now) ids.push(value.id);
+      else later.push({ id: value.id, afterSeconds: (at - now) / 1000 });
+    }
     if (ids.length) await bridge.queue.push([{ ids }]);
-    resumed += ids.length;
+    due += ids.length;
     cursor = page.cursor;
   } while (cursor);
-  return resumed;
+  bridge.queue.plan(later);
+  return { due, planned: later.length };
 }

@@ -158,9 +158,10 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     hold?.release();
     throw error;
   });
-  // A request `check` left while no bridge ran is answered by resuming the whole outbox just below.
+  // A request `check` left while no bridge ran is answered by resuming the outbox just below: what the
+  // pause held is due, and goes at once.
   if (options.resume !== false) await bridge.store.delete(RESUME_REQUEST_KEY);
-  const resumed = options.resume === false ? 0 : await resumeOutbox(bridge);
+  const { due: resumed, planned } = options.resume === false ? { due: 0, planned: 0 } : await resumeOutbox(bridge);
   const resumeLook = options.resume === false ? undefined : setInterval(() => track(resumeIfAsked()), RESUME_LOOK_SECONDS * 1000);
   resumeLook?.unref();
   if (options.resume !== false && edition.resume) track(edition.resume());
@@ -170,7 +171,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   if (edition.webhook && webhookSecret && !webhookListen && !isLoopback(listen.host)) {
     log.warn({ listen: ops.url }, `BRIDGE_LISTEN (YAML: bridge.listen) ${listen.host} takes the webhooks and serves /metrics (every PROJECT/slug polled) and /healthz to whoever reaches it as well: set BRIDGE_WEBHOOK_LISTEN=0.0.0.0:9465, open only that port to Data Center, and keep BRIDGE_LISTEN on 127.0.0.1`);
   }
-  log.info({ edition: edition.name, listen: ops.url, ...(ops.webhookUrl !== ops.url ? { webhookListen: ops.webhookUrl } : {}), resumed, shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, `${command} started`);
+  log.info({ edition: edition.name, listen: ops.url, ...(ops.webhookUrl !== ops.url ? { webhookListen: ops.webhookUrl } : {}), resumed, ...(planned ? { retriesPlanned: planned } : {}), shard: `${config.bridge.shard.index}/${config.bridge.shard.count}` }, `${command} started`);
 
   async function runPass(): Promise<PassSummary> {
     running = true;

@@ -89,6 +89,17 @@ export function virtualClock(start: number) {
 }
 
 /**
+ * The bridge's time running `1 / scale` times faster than the wall clock from now on, for a bridge
+ * started with `timeScale: scale`: its queue's delays shrink by `scale`, and so must the time the
+ * pipeline compares planned attempts with, or a retry planned an hour out would wait a real hour.
+ */
+export function fastClock(scale: number) {
+  const start = Date.now();
+  const toClock = (wall: number) => start + (wall - start) / scale;
+  return { now: () => toClock(Date.now()), toClock };
+}
+
+/**
  * A clock whose waits never end but by a stop, as a real hour would outlast the grace before SIGKILL:
  * `waited` resolves once the bridge waits on it, so a test can look at the bridge while it does.
  */
@@ -112,7 +123,7 @@ export function quietLogger(lines: string[] = []): BridgeLogger {
 }
 
 /** A bridge in this process whose passes the test drives. */
-export async function inProcessBridge(config: BridgeConfig, lines: string[] = [], options: Pick<StartOptions, 'clock'> = {}) {
+export async function inProcessBridge(config: BridgeConfig, lines: string[] = [], options: Pick<StartOptions, 'clock' | 'timeScale'> = {}) {
   return startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1, ...options });
 }
 

@@ -1,12 +1,12 @@
 import { errorMessage } from '../../core/errors';
 import type { ForwardContext } from '../../core/pipeline/context';
 import { forward } from '../../core/pipeline/forward';
-import type { ForwardMessage, ForwardQueue, PushOptions } from '../../core/pipeline/queue';
+import { idsMessages, type ForwardMessage, type ForwardQueue, type PushOptions } from '../../core/pipeline/queue';
 
 // The forwarding queue in the bridge's own process: what Forge's queue and its InvocationError retries
 // do for the app, a timer does here. Nothing lives only in memory: every message refers to outbox
 // entries in SQLite (or stages a change into it first), and on start every outbox entry is queued
-// again, so a killed process resumes exactly where it stopped.
+// again (at once, or at its planned retry: see plan()), so a killed process resumes exactly where it stopped.
 
 export interface LocalQueue extends ForwardQueue {
   /**
@@ -14,6 +14,11 @@ export interface LocalQueue extends ForwardQueue {
    * PanDev takes them (a backfill) waits here, so memory stays flat however long the history is.
    */
   room(max?: number): Promise<void>;
+  /**
+   * Queues each outbox id once its wait is over, with one timer for the soonest: a start may find a
+   * large outbox waiting out retries, and a timer per entry would hold as many.
+   */
+  plan(entries: Array<{ id: string; afterSeconds: number }>): void;
   /** Resolves when nothing is running or due within `horizonMs` (tests, benchmarks, shutdown). */
   idle(horizonMs?: number): Promise<void>;
   /**
@@ -25,6 +30,8 @@ export interface LocalQueue extends ForwardQueue {
   readonly pending: number;
 }
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export function localQueue(ctx: ForwardContext, options: { concurrency: number; timeScale?: number; room?: number }): LocalQueue {
   const scale = options.timeScale ?? 1;
   const timers = new Map<NodeJS.Timeout, number>();
@@ -33,6 +40,10 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
   let closed = false;
   let closing: Promise<void> | undefined;
   const stopping = new AbortController();
+  // Soonest first (wall-clock ms); `next` is the first not yet queued, so taking one is no array shift.
+  let planned: Array<{ id: string; due: number }> = [];
+  let next = 0;
+  let wakeUp: NodeJS.Timeout | undefined;
   const waiters = new Set<() => void>();
 
   const settle = () => {
@@ -53,6 +64,28 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
       pump();
     }, delaySeconds * 1000 * scale);
     timers.set(timer, due);
+  }
+
+  function takeDue(): void {
+    if (wakeUp) timers.delete(wakeUp);
+    wakeUp = undefined;
+    const ids: string[] = [];
+    while (next < planned.length && planned[next]!.due <= Date.now()) ids.push(planned[next++]!.id);
+    if (next === planned.length) {
+      planned = [];
+      next = 0;
+    }
+    for (const message of idsMessages(ids)) ready.push({ message });
+    armWakeUp();
+    pump();
+  }
+
+  function armWakeUp(): void {
+    if (closed || next >= planned.length) return;
+    const due = planned[next]!.due;
+    // Node runs a longer timeout at once (a Retry-After of weeks): it wakes early, and waits again.
+    wakeUp = setTimeout(takeDue, Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS));
+    timers.set(wakeUp, due);
   }
 
   function pump(): void {
@@ -100,6 +133,20 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
         waiters.add(check);
       });
     },
+    plan(entries) {
+      if (closed || !entries.length) return;
+      const now = Date.now();
+      planned = planned.slice(next).concat(entries.map(({ id, afterSeconds }) => ({ id, due: now + afterSeconds * 1000 * scale })));
+      planned.sort((a, b) => a.due - b.due);
+      next = 0;
+      // The soonest may have changed: one timer, for it.
+      if (wakeUp) {
+        clearTimeout(wakeUp);
+        timers.delete(wakeUp);
+        wakeUp = undefined;
+      }
+      armWakeUp();
+    },
     get pending() {
       return ready.length + running + timers.size;
     },
@@ -122,6 +169,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
       for (const timer of timers.keys()) clearTimeout(timer);
       timers.clear();
       ready.length = 0;
+      planned = [];
       // Wakes room(): a poll waiting for PanDev to take deliveries would otherwise hold the stop until it did.
       settle();
       closing = new Promise<void>((resolve) => {

@@ -43,5 +43,5 @@ function resumedTitle(kept: KeptDeliveries | undefined): string {
   if (!kept) return `${lifted}: the outbox keeps them; the bridge's outbox sweep sends them within about ten minutes, a stopped bridge as it starts`;
   const due = `${lifted}: ${plural(kept.due, 'kept delivery', 'kept deliveries')} in the outbox; a running bridge starts sending them within ${RESUME_LOOK_SECONDS} seconds, a stopped one as it starts`;
   if (!kept.waiting) return due;
-  return `${due}; ${waitingWords(kept, Date.now())}: a running bridge sends ${kept.waiting === 1 ? 'it' : 'them'} then, a stopped one as it starts`;
+  return `${due}; ${waitingWords(kept, Date.now())}: the bridge sends ${kept.waiting === 1 ? 'it' : 'them'} then (a stopped one, then or as it starts, whichever is later)`;
 }
