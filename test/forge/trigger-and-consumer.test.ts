@@ -225,6 +225,6 @@ describe('five-minute tick', () => {
     forgeMocks.kv.set('outbox:late', { value: { id: 'late', nextAttemptAt: Date.now() - 3_600_000 } });
     forgeMocks.kv.set('outbox:fresh', { value: { id: 'fresh', nextAttemptAt: Date.now() } });
     await tick({}, { installContext: 'ari:cloud:bitbucket::workspace/11111111-1111-4111-8111-111111111111' });
-    expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { ids: ['late'] } }] }]);
+    expect(forgeMocks.pushed).toEqual([{ queue: 'pandev-forward', events: [{ body: { ids: ['late'] }, delayInSeconds: 120 }] }]);
   });
 });

@@ -12,7 +12,17 @@ import { idsMessages, type ForwardQueue } from './queue';
 
 const MAX_PER_SWEEP = 1000;
 
-export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Promise<{ requeued: number; scanned: number }> {
+export interface SweepOptions {
+  /**
+   * How long the re-queued ids wait before a consumer takes them: the longest a consumer may run (Forge
+   * stops it then). An entry late by the grace may still be in a consumer's hands (its message waited in
+   * a backlog, then a slow Bitbucket read); queued at once, the copy ran beside it, enriching and POSTing
+   * it a second time. After the wait, the copy finds what that consumer delivered in the ledger.
+   */
+  holdOffSeconds?: number;
+}
+
+export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, options: SweepOptions = {}): Promise<{ requeued: number; scanned: number }> {
   const settings = settingsStore(ctx.store, ctx.secrets);
   const connection = await settings.connection();
   if (!connection?.activatedAt) return { requeued: 0, scanned: 0 };
@@ -24,7 +34,7 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue): Pro
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
   const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP);
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
-  await queue.push(idsMessages(late));
+  await queue.push(idsMessages(late), options.holdOffSeconds ? { delaySeconds: options.holdOffSeconds } : {});
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
   return { requeued: late.length, scanned };
 }

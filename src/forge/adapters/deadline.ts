@@ -1,7 +1,8 @@
 import { getAppContext } from '@forge/api';
 
 /** manifest.yml: the `forward` function's timeoutSeconds (the queue consumer). */
-const CONSUMER_TIMEOUT_MS = 120_000;
+export const CONSUMER_TIMEOUT_SECONDS = 120;
+const CONSUMER_TIMEOUT_MS = CONSUMER_TIMEOUT_SECONDS * 1000;
 /** Forge's limit for a resolver (notes/forge.md). */
 export const RESOLVER_TIMEOUT_MS = 25_000;
 

@@ -5,6 +5,7 @@ import { drainInbox } from '../../core/pipeline/inbox';
 import { planReconciliation } from '../../core/reconcile/pass';
 import { sweepOutbox } from '../../core/pipeline/sweep';
 import { forgeContext } from '../adapters/context';
+import { CONSUMER_TIMEOUT_SECONDS } from '../adapters/deadline';
 import { forgeForwardQueue } from '../adapters/queue';
 import { workspaceFromContext } from '../adapters/workspace';
 
@@ -24,7 +25,8 @@ export async function tick(_event: unknown, context: unknown): Promise<void> {
     ctx.log.error({ error: errorMessage(error) }, 'could not queue the parked changes');
   }
   try {
-    await sweepOutbox(ctx, queue);
+    // A consumer still moving a late entry forward is done (or stopped) before the copy starts.
+    await sweepOutbox(ctx, queue, { holdOffSeconds: CONSUMER_TIMEOUT_SECONDS });
   } catch (error) {
     // The entries stay in the outbox for the next tick; the backfill and the reconciliation go on.
     ctx.log.error({ error: errorMessage(error) }, 'could not sweep the outbox');
