@@ -170,3 +170,26 @@ it('a cut met by the backfill is read on as backfill: what the next pass finds p
     await fresh.stop();
   }
 }, 180_000);
+
+it('reads on past a cut when deletions left the list shorter than where the cut stopped: the part past it moved up', async () => {
+  const fresh = await dcEnv({ seed: 'pull-requests-cap-shrunk', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, clock: { now: () => simNow } });
+  const repo = projectRepositories(fresh.sim)[0]!;
+  const name = `${repo.projectKey}/${repo.slug}`;
+  const bridge = await inProcessBridge(fresh.config());
+  const opens = (id: number) => fresh.sink.deliveries().filter((d) => d.eventKey === 'pr:opened' && (d.body as { pullRequest: { id: number } }).pullRequest.id === id).length;
+  try {
+    await settledPass(bridge);
+    const opened = openPullRequests(2001, { sim: fresh.sim, repository: name });
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(opens(opened[0]!)).toBe(0);
+    // Enough read already are deleted that the list now ends before the offset the cut stopped at.
+    const listed = () => [...fresh.sim.model.repositories.find((r) => r.id === repo.id)!.summaries()].length;
+    for (let i = 1000; listed() >= 2000; i++) fresh.sim.actions.deletePullRequest({ repository: name, pullRequestId: opened[i]! });
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(opens(opened[0]!)).toBe(1);
+    expect((await readStatus(bridge.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
+  } finally {
+    await bridge.stop();
+    await fresh.stop();
+  }
+}, 180_000);

@@ -113,7 +113,8 @@ async function scanList(repository: Repository, cursor: RepositoryCursor, source
   read: for await (const page of deps.client.pages(list, z.unknown(), plan.start === 0 ? { ...paging, firstLimit: FIRST_PAGE } : paging)) {
     if (first && plan.after !== undefined) {
       const newest = page.map((raw) => PullRequest.safeParse(raw)).find((parsed) => parsed.success)?.data;
-      if (newest && epochMs(newest.updatedDate) <= plan.after) {
+      // No page at all: deletions left the list ending above the offset, with the unread part moved up too.
+      if (newest ? epochMs(newest.updatedDate) <= plan.after : page.length === 0) {
         scan.shifted = Math.max(1, page.length);
         break read;
       }
