@@ -193,3 +193,27 @@ it('reads on past a cut when deletions left the list shorter than where the cut 
     await fresh.stop();
   }
 }, 180_000);
+
+it('a cut met by a later poll while the backfill cut is still read on: what lies past the new cut is news, sent with origin poll; what lies past the old one is history', async () => {
+  const fresh = await dcEnv({ seed: 'pull-requests-cap-both', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, clock: { now: () => simNow } });
+  const repo = projectRepositories(fresh.sim)[0]!;
+  const name = `${repo.projectKey}/${repo.slug}`;
+  const history = openPullRequests(2001, { sim: fresh.sim, repository: name });
+  const bridge = await inProcessBridge(fresh.config());
+  const origins = (id: number) => fresh.sink.deliveries().filter((d) => (d.body as { pullRequest?: { id: number } }).pullRequest?.id === id).map((d) => d.headers['x-pandev-origin']);
+  try {
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(origins(history[0]!)).toEqual([]);
+    // A busy day after the backfill: the next pass's head read is cut at the cap too, short of the backfill's cut.
+    const news = openPullRequests(2001, { sim: fresh.sim, repository: name });
+    expect((await settledPass(bridge)).failed).toBe(0);
+    expect(origins(news[0]!)).toEqual([]);
+    for (let pass = 0; pass < 3 && origins(history[0]!).length === 0; pass++) expect((await settledPass(bridge)).failed).toBe(0);
+    expect(origins(news[0]!)).toEqual(['poll']);
+    expect(origins(history[0]!)).toEqual(['backfill']);
+    expect((await readStatus(bridge.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
+  } finally {
+    await bridge.stop();
+    await fresh.stop();
+  }
+}, 180_000);

@@ -30,8 +30,11 @@ export const PullRequestsCut = z.object({
   start: z.number().optional(),
   /** The highest update read above the cut: the next pass's head read stops there, not at the watermark. */
   head: z.number().optional(),
-  /** Met by the backfill: what the read-on finds is history too, and is sent as such. */
-  backfill: z.literal(true).optional(),
+  /**
+   * Met by the backfill, the highest update it read: what the read-on finds updated up to then is history
+   * too, and is sent as such, even once a later pass's own cut (news) took the record over.
+   */
+  backfill: z.number().optional(),
 });
 export type PullRequestsCut = z.infer<typeof PullRequestsCut>;
 
@@ -42,7 +45,7 @@ export interface ListEnd {
   /** Set when the part past the cut is read on by the next pass. */
   start?: number;
   head?: number;
-  backfill?: true;
+  backfill?: number;
 }
 
 /** The part of the list still to be read on, if any. */
@@ -66,7 +69,7 @@ export function nextPullRequestsCut(previous: PullRequestsCut | undefined, cut: 
     return pending ? undefined : previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined;
   }
   const current = pending ?? (previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined);
-  const next: PullRequestsCut = { at: current?.at ?? now, lastAt: now, read: cut.read, lastRead: cut.lastRead, ...(cut.start !== undefined ? { start: cut.start, head: cut.head } : {}), ...(cut.backfill ? { backfill: cut.backfill } : {}) };
+  const next: PullRequestsCut = { at: current?.at ?? now, lastAt: now, read: cut.read, lastRead: cut.lastRead, ...(cut.start !== undefined ? { start: cut.start, head: cut.head } : {}), ...(cut.backfill !== undefined ? { backfill: cut.backfill } : {}) };
   if (!current) log.warn({ repository, read: cut.read, pages: PULL_REQUEST_MAX_PAGES }, pullRequestsCutMessage(next));
   return next;
 }

@@ -47,6 +47,8 @@ interface ScanPlan {
   below: (updated: number) => boolean;
   /** The first page's first pull request must be newer than this, or the scan starts higher up. */
   after?: number;
+  /** Pull requests updated up to this are the backfill's history (a cut it met, read on later). */
+  history?: number;
 }
 
 export async function pollPullRequests(repository: Repository, cursor: RepositoryCursor, deps: PollDeps): Promise<PullRequestPass> {
@@ -61,8 +63,8 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
   const headFloor = rest ? rest.head - OVERLAP_MS : floor;
   const head = await scanList(repository, cursor, source, { start: 0, below: (u) => u < headFloor || (rest !== undefined && u <= rest.lastRead) }, tried, result, deps);
   const top = Math.max(head.top, rest?.head ?? cursor.watermark);
-  // A cut met by the backfill stays the backfill's until read on to its end.
-  const backfill = source.origin === 'backfill' || rest?.backfill ? (true as const) : undefined;
+  // What lies past a cut met by the backfill stays the backfill's until read on to its end.
+  const backfill = source.origin === 'backfill' ? top : rest?.backfill;
   if (head.capped) {
     const cut = { read: head.capped.read, lastRead: head.lastRead };
     // Listed by creation, the watermark moves as before: the cut is reported, not read on.
@@ -70,11 +72,11 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
       result.watermark = Math.max(cursor.watermark, head.top);
       result.cut = cut;
     } else {
-      result.cut = { ...cut, start: head.capped.next, head: top, ...(backfill ? { backfill } : {}) };
+      result.cut = { ...cut, start: head.capped.next, head: top, ...(backfill !== undefined ? { backfill } : {}) };
     }
   } else if (rest) {
-    const on = await readOn(repository, cursor, rest.backfill ? { ...source, origin: 'backfill' } : source, rest, floor, tried, result, deps);
-    if (on.capped) result.cut = { read: on.capped.read, lastRead: on.lastRead, start: on.capped.next, head: top, ...(backfill ? { backfill } : {}) };
+    const on = await readOn(repository, cursor, source, rest, floor, tried, result, deps);
+    if (on.capped) result.cut = { read: on.capped.read, lastRead: on.lastRead, start: on.capped.next, head: top, ...(backfill !== undefined ? { backfill } : {}) };
     else result.watermark = Math.max(cursor.watermark, top, on.top);
   } else {
     result.watermark = Math.max(cursor.watermark, head.top);
@@ -90,12 +92,12 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
  * pulls it up past the offset). So the read starts one before the offset, and higher up again until the
  * first pull request it meets is newer than the last one the cut read.
  */
-async function readOn(repository: Repository, cursor: RepositoryCursor, source: DcSource, rest: { start: number; lastRead: number }, floor: number, tried: Set<number>, result: PullRequestPass, deps: PollDeps): Promise<Scan> {
+async function readOn(repository: Repository, cursor: RepositoryCursor, source: DcSource, rest: { start: number; lastRead: number; backfill?: number }, floor: number, tried: Set<number>, result: PullRequestPass, deps: PollDeps): Promise<Scan> {
   let start = Math.max(0, rest.start - 1);
   // Doubled each time, so a list that lost many pull requests costs a few requests, not one per loss.
   let back = 1;
   for (;;) {
-    const scan = await scanList(repository, cursor, source, { start, below: (u) => u < floor, ...(start > 0 ? { after: rest.lastRead } : {}) }, tried, result, deps);
+    const scan = await scanList(repository, cursor, source, { start, below: (u) => u < floor, history: rest.backfill, ...(start > 0 ? { after: rest.lastRead } : {}) }, tried, result, deps);
     if (scan.shifted === undefined) return scan;
     back = Math.max(back * 2, scan.shifted);
     start = Math.max(0, start - back);
@@ -153,7 +155,8 @@ async function scanList(repository: Repository, cursor: RepositoryCursor, source
       const known = await deps.state.pullRequest(repo, pr.id);
       if (known?.u === updated && settled(pr, known)) continue;
       tried.add(pr.id);
-      const outcome = await attempt(() => processPullRequest(source, pr, known, cursor.since, deps));
+      const from: DcSource = plan.history !== undefined && updated <= plan.history ? { ...source, origin: 'backfill' } : source;
+      const outcome = await attempt(() => processPullRequest(from, pr, known, cursor.since, deps));
       if (typeof outcome === 'string') result.failed.push({ id: pr.id, reason: outcome });
       else {
         // A second look that found nothing is no sign the repository is being worked on.
