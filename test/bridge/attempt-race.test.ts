@@ -7,12 +7,14 @@ import { processEntries } from '../../src/core/pipeline/deliver-entries';
 import { sweepOutbox } from '../../src/core/pipeline/sweep';
 import { newEntry } from '../../src/core/pipeline/stage';
 import type { HttpSend } from '../../src/core/ports';
-import { dcEnv, inProcessBridge, type DcEnv } from './helpers';
+import { resumeOutbox } from '../../src/bridge/context';
+import { dcEnv, inProcessBridge, until, type DcEnv } from './helpers';
 
 // The sweep queues again an entry whose planned attempt is long past: it cannot tell a lost retry from
 // a consumer still attempting it (a long batch, a queue running late). Both may POST it, under one
 // X-Request-UUID that PanDev deduplicates on; what must not happen is the slower one's failure
-// burying a delivery the other made, leaving a dead letter for what PanDev holds.
+// burying a delivery the other made, leaving a dead letter for what PanDev holds. The bridge's sweep
+// can tell for what its own queue still holds, and leaves that alone.
 
 let env: DcEnv;
 const now = Date.parse('2026-11-20T10:00:00Z');
@@ -31,18 +33,20 @@ async function staged(ctx: ForwardContext, pullRequestId: number, attempts: numb
   return entry;
 }
 
-/** A sender whose first POST waits until the test lets it go (PanDev slow to answer), then goes out over loopback. */
+/** A sender whose POSTs wait until the test lets them go (PanDev slow to answer), then go out over loopback. */
 function heldSend(send: HttpSend) {
   let reached!: () => void;
   let release!: () => void;
+  let calls = 0;
   const atSink = new Promise<void>((resolve) => (reached = resolve));
   const go = new Promise<void>((resolve) => (release = resolve));
   const held: HttpSend = async (url, init) => {
+    calls++;
     reached();
     await go;
     return send(url, init);
   };
-  return { send: held, atSink, release };
+  return { send: held, atSink, release, calls: () => calls };
 }
 
 it("does not bury a delivery that another sender made while its own last attempt failed", async () => {
@@ -70,6 +74,35 @@ it("does not bury a delivery that another sender made while its own last attempt
     // The sweep's attempt went through; the held one got the 503 on its last try.
     expect(env.sink.deliveries().map((d) => d.id)).toEqual([entry.id]);
     expect({ delivered: await outbox.isDelivered(entry.id), dead: await outbox.isDead(entry.id), queued: (await outbox.get(entry.id)) !== undefined }).toEqual({ delivered: true, dead: false, queued: false });
+  } finally {
+    await running.stop();
+  }
+});
+
+it("the bridge's sweep leaves alone what its own queue is still moving forward", async () => {
+  const running = await inProcessBridge(env.config(), [], { clock });
+  try {
+    const { ctx, queue } = running.bridge;
+    const tuning = await settingsStore(ctx.store, ctx.secrets).tuning();
+    // A start found these in the outbox, long late (a bridge stopped for a while); PanDev is slow, so
+    // the first is still being sent when the five-minute sweep comes.
+    const late = now - (tuning.sweepGraceSeconds + 1) * 1000;
+    const entries = [await staged(ctx, 11, 0, late), await staged(ctx, 12, 0, late)];
+    const slow = heldSend(ctx.send);
+    ctx.send = slow.send;
+    expect(await resumeOutbox(running.bridge)).toEqual({ due: 2, planned: 0 });
+    await slow.atSink;
+
+    const swept = await sweepOutbox(ctx, queue);
+    // A copy the sweep queued would reach PanDev beside the first attempt: wait for it if there is one.
+    if (swept.requeued) await until(() => slow.calls() > 1, 10_000, "the sweep's copy to reach PanDev");
+    slow.release();
+    await queue.idle();
+
+    expect(env.sink.deliveries().map((d) => d.id).sort()).toEqual(entries.map((e) => e.id).sort());
+    // One POST each: none was sent by two workers at once.
+    expect({ posts: env.sink.received(), duplicates: env.sink.duplicates() }).toEqual({ posts: 2, duplicates: 0 });
+    expect(swept.requeued).toBe(0);
   } finally {
     await running.stop();
   }

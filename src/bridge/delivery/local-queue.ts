@@ -44,7 +44,18 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
   let planned: Array<{ id: string; due: number }> = [];
   let next = 0;
   let wakeUp: NodeJS.Timeout | undefined;
+  // How many messages waiting, running or planned here name each outbox id (see holds()).
+  const held = new Map<string, number>();
   const waiters = new Set<() => void>();
+
+  function hold(message: ForwardMessage, by: 1 | -1): void {
+    if (!('ids' in message)) return;
+    for (const id of message.ids) {
+      const count = (held.get(id) ?? 0) + by;
+      if (count > 0) held.set(id, count);
+      else held.delete(id);
+    }
+  }
 
   const settle = () => {
     for (const wake of [...waiters]) wake();
@@ -52,6 +63,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
 
   function schedule(message: ForwardMessage, delaySeconds: number, retryIds?: string[]): void {
     if (closed) return;
+    hold(message, 1);
     if (delaySeconds <= 0) {
       ready.push({ message, ...(retryIds ? { retryIds } : {}) });
       pump();
@@ -109,6 +121,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
           ctx.log.error({ error: errorMessage(error) }, 'forwarding failed; the outbox sweep will retry');
         })
         .finally(() => {
+          hold(message, -1);
           running--;
           pump();
           settle();
@@ -137,6 +150,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
       if (closed || !entries.length) return;
       const now = Date.now();
       planned = planned.slice(next).concat(entries.map(({ id, afterSeconds }) => ({ id, due: now + afterSeconds * 1000 * scale })));
+      for (const { id } of entries) held.set(id, (held.get(id) ?? 0) + 1);
       planned.sort((a, b) => a.due - b.due);
       next = 0;
       // The soonest may have changed: one timer, for it.
@@ -147,6 +161,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
       }
       armWakeUp();
     },
+    holds: (id) => held.has(id),
     get pending() {
       return ready.length + running + timers.size;
     },
@@ -170,6 +185,7 @@ export function localQueue(ctx: ForwardContext, options: { concurrency: number; 
       timers.clear();
       ready.length = 0;
       planned = [];
+      held.clear();
       // Wakes room(): a poll waiting for PanDev to take deliveries would otherwise hold the stop until it did.
       settle();
       closing = new Promise<void>((resolve) => {

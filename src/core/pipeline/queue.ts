@@ -53,6 +53,11 @@ export interface ForwardQueue {
    * and its successor in one. A queue whose pushes cost nothing (the bridge's) may leave it out.
    */
   pushEach?(items: QueuedMessage[]): Promise<void>;
+  /**
+   * Whether an outbox id is in a message this queue has yet to finish (waiting, running, or planned).
+   * The outbox sweep leaves those alone: only a queue in this process (the bridge's) can tell.
+   */
+  holds?(id: string): boolean;
 }
 
 /** Queues `items` through pushEach where the queue has it, else one message at a time. */

@@ -32,7 +32,9 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
     ctx.log.info({}, 'the token or signing secret PanDev refused was replaced: deliveries kept by the pause are tried again');
   }
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
-  const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP);
+  // The bridge's queue may still hold a late entry (a large outbox at start, PanDev slow): queued again,
+  // a second worker would send it beside the first.
+  const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP, undefined, queue.holds?.bind(queue));
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
   await queue.push(idsMessages(late), options.holdOffSeconds ? { delaySeconds: options.holdOffSeconds } : {});
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
@@ -40,10 +42,10 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
 }
 
 /**
- * The outbox as seen at `due`: ids of the entries planned for then or before (up to `limit`), and how many
+ * The outbox as seen at `due`: ids of the entries planned for then or before (up to `limit`, none `held`), and how many
  * are planned later (each waits out a retry its queue message or timer will bring), the last for when.
  */
-async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: () => boolean): Promise<{ ids: string[]; scanned: number; later: number; lastLaterAt?: number; more: boolean }> {
+async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: () => boolean, held?: (id: string) => boolean): Promise<{ ids: string[]; scanned: number; later: number; lastLaterAt?: number; more: boolean }> {
   const outbox = outboxStore(store);
   const ids: string[] = [];
   let scanned = 0;
@@ -55,7 +57,7 @@ async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: (
     for (const { value } of page.entries) {
       scanned++;
       if (value.nextAttemptAt <= due) {
-        ids.push(value.id);
+        if (!held?.(value.id)) ids.push(value.id);
         continue;
       }
       later++;
