@@ -119,5 +119,34 @@ describe('a rotated secret file', () => {
         await running.stop();
       }
     });
+
+    it('a sweep that finds the refused token and secret replaced sends what the pause kept at once, even where the sweep holds its re-queued ids off', async () => {
+      const tokenFile = path.join(env.dir, 'pandev-token-2');
+      const secretFile = path.join(env.dir, 'pandev-signing-secret-2');
+      writeSecret(tokenFile, PANDEV.token);
+      writeSecret(secretFile, PANDEV.secret);
+      // A receiver of its own: the first test's receiver holds these very ids already.
+      const fresh = await startPanDevSink(rotated);
+      const config = env.config({ BITBUCKET_TOKEN: env.sim.credentials.admin.token, PANDEV_URL: fresh.url, PANDEV_TOKEN: '', PANDEV_TOKEN_FILE: tokenFile, PANDEV_SIGNING_SECRET: '', PANDEV_SIGNING_SECRET_FILE: secretFile, BRIDGE_DB: `${env.dir}/pandev-2.db` });
+      const running = await inProcessBridge({ ...config, tuning: { ...config.tuning, sweepGraceSeconds: 0 } }, []);
+      try {
+        await settledPass(running);
+        const kept = running.bridge.store.count('outbox:');
+        expect(kept).toBeGreaterThan(0);
+        expect(fresh.deliveries()).toHaveLength(0);
+        writeSecret(tokenFile, rotated.token);
+        writeSecret(secretFile, rotated.secret);
+        // As Forge's tick sweeps: its hold-off waits out a consumer that may still hold a late entry, and a
+        // paused entry is in none, while the admin who replaced the credentials watches for it.
+        await sweepOutbox(running.bridge.ctx, running.bridge.queue, { holdOffSeconds: 3600 });
+        await running.bridge.queue.idle();
+        expect(running.bridge.store.count('outbox:')).toBe(0);
+        expect(fresh.deliveries()).toHaveLength(kept);
+        expect(fresh.duplicates()).toBe(0);
+      } finally {
+        await running.stop();
+        await fresh.stop();
+      }
+    });
   });
 });

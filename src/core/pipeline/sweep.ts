@@ -26,6 +26,7 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
   const settings = settingsStore(ctx.store, ctx.secrets);
   const connection = await settings.connection();
   if (!connection?.activatedAt) return { requeued: 0, scanned: 0 };
+  const lifting = connection.disabled !== undefined;
   if (connection.disabled) {
     // Only a pause for credentials replaced since can end here: what it kept is tried with the new ones.
     if (connection.disabled.refused === undefined || pauseInForce(connection, await settings.credentials())) return { requeued: 0, scanned: 0 };
@@ -36,7 +37,9 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
   // a second worker would send it beside the first.
   const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP, undefined, queue.holds?.bind(queue));
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
-  await queue.push(idsMessages(late), options.holdOffSeconds ? { delaySeconds: options.holdOffSeconds } : {});
+  // What a pause kept is in no consumer's hands (a paused delivery is not attempted): no copy to wait out,
+  // and the admin who replaced the credentials is watching for it.
+  await queue.push(idsMessages(late), options.holdOffSeconds && !lifting ? { delaySeconds: options.holdOffSeconds } : {});
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
   return { requeued: late.length, scanned };
 }
