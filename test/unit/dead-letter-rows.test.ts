@@ -58,6 +58,26 @@ it('still gives rows to letters kept before rows existed, and drops the mark an 
   expect(await listAll(store, 20)).toEqual([{ ids }]);
 });
 
+it('takes over the mark an earlier version kept among the rows: letters it indexed are not given their rows again', async () => {
+  const store = new MemoryStore(clock);
+  const ids = await bury(store, 20);
+  // The earlier version finished indexing long ago, its mark after the rows.
+  await store.set('dead-newest:indexed', { since: at - 86_400_000, complete: true });
+  const writes: string[] = [];
+  const counting: KeyValueStore = Object.assign(Object.create(store) as KeyValueStore, {
+    set: (key: string, value: unknown, options?: { ttlSeconds?: number }) => {
+      writes.push(key);
+      return store.set(key, value, options);
+    },
+  });
+
+  // The mark among the rows still gives this first listing a page with nothing on it, once.
+  expect((await listAll(counting, 20)).flatMap((page) => page.ids)).toEqual(ids);
+  expect(writes.filter((key) => key.startsWith('dead-newest:'))).toEqual([]);
+  expect(await store.get('dead-newest:indexed')).toBeUndefined();
+  expect(await listAll(store, 20)).toEqual([{ ids }]);
+});
+
 it('lists a letter two burials racing each other wrote once, and takes the stale row away', async () => {
   const memory = new MemoryStore(clock);
   const buried = entry(1);

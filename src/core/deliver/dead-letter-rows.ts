@@ -72,6 +72,20 @@ export function deadLetterRows(store: KeyValueStore, letterTtlSeconds: number) {
     } while (cursor && now() - started < INDEXING_BUDGET_MS);
   };
 
+  /**
+   * The mark, or the one an earlier version kept among the rows, moved beside them: an installation whose
+   * letters all had rows already would otherwise write every row again on its first listing.
+   */
+  const readMark = async (): Promise<IndexedMark | undefined> => {
+    const mark = IndexedMark.safeParse(await store.get(INDEXED)).data;
+    if (mark) return mark;
+    const earlier = IndexedMark.safeParse(await store.get(INDEXED_AMONG_ROWS)).data;
+    if (!earlier) return undefined;
+    await store.set(INDEXED, earlier);
+    await store.delete(INDEXED_AMONG_ROWS);
+    return earlier;
+  };
+
   return {
     /** Written as the letter is (its burial's time): its keeping counts from now. */
     put: (letter: DeadLetter) => put(letter, letter.deadAt),
@@ -81,7 +95,7 @@ export function deadLetterRows(store: KeyValueStore, letterTtlSeconds: number) {
       const read = () => store.list<unknown>(ROWS, { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) });
       let page = await read();
       if (!page.cursor) {
-        const mark = IndexedMark.safeParse(await store.get(INDEXED)).data;
+        const mark = await readMark();
         if (!mark?.complete || now() - mark.since < OLD_WRITERS_MS) {
           await index(mark, now);
           // Letters kept the old way are older than any row so far: their rows sort after this page's start.
