@@ -7,12 +7,14 @@ import type { ForgeEvent } from '../src/sandbox/cloud-sim';
 import { settingsStore } from '../src/core/config/settings';
 import { hostStores } from '../src/sandbox/host-store';
 import { connectApp, startAppHost } from '../src/sandbox/sandbox';
+import { STORAGE_CALL_KINDS, type StorageStats } from '../src/sandbox/forge-host';
 import { mb, percentile, rssSampler, table } from './measure';
 import { startPeers, type Peers } from './remote';
 
 // Issue 2's figures: 2,000 pull-request events through the local Forge host running the real app —
-// Bitbucket requests per forwarded event (counted by the simulator), events per second, trigger-to-
-// receipt latency, peak RSS — beside the same receiver's raw loopback POST rate, measured in this run.
+// Bitbucket requests per forwarded event (counted by the simulator), storage calls per forwarded
+// event (counted by the local host's storage service, as Forge meters them), events per second,
+// trigger-to-receipt latency, peak RSS — beside the same receiver's raw loopback POST rate, measured in this run.
 // Bitbucket and PanDev run in a second process, as they are elsewhere in life.
 
 const EVENTS = 2000;
@@ -39,6 +41,7 @@ export async function forwardingBenchmark(): Promise<string> {
     const events = recorded.filter((e) => !warmUp.has(e)).slice(0, EVENTS);
     await peers.clearDeliveries();
     await peers.resetSimulatorStats();
+    host.resetStorageStats();
 
     const firedAt = new Map<string, number>();
     const rss = rssSampler();
@@ -55,6 +58,7 @@ export async function forwardingBenchmark(): Promise<string> {
     const peak = rss.stop();
     const latencies = deliveries.flatMap((d) => (firedAt.has(d.id) ? [d.receivedAt - firedAt.get(d.id)!] : []));
     const requests = await peers.simulatorRequests();
+    const storage = host.storageStats();
     const appRate = deliveries.length / elapsed;
     const commentCost = await commentRequests(peers, host);
     const merges = events.filter((e) => e.eventType === 'avi:bitbucket:fulfilled:pullrequest').length;
@@ -68,6 +72,7 @@ export async function forwardingBenchmark(): Promise<string> {
         ['Bitbucket requests per forwarded event', `${(requests / deliveries.length).toFixed(3)}  (${requests} requests; goal ≤ 1.05)`],
         ['  per comment event', `${commentCost.toFixed(2)}  (the pull request and the comment)`],
         ['  merges in the burst', `${merges}  (each also reads its size once, one diffstat, unless file stats are off: the DORA comment's and card's cost)`],
+        ...storageRows(storage, deliveries.length),
         ['events per second (app, end to end)', `${appRate.toFixed(0)}  (Forge itself admits 500 events a minute per installation, 8.3 a second: a longer burst waits in the inbox for the tick)`],
         ['trigger-to-receipt latency p50 / p99', `${percentile(latencies, 50).toFixed(0)} ms / ${percentile(latencies, 99).toFixed(0)} ms  (all ${EVENTS} fired at once)`],
         ['peak RSS (local Forge host + app)', mb(peak)],
@@ -80,6 +85,22 @@ export async function forwardingBenchmark(): Promise<string> {
     await host.stop();
     peers.stop();
   }
+}
+
+/** Storage calls per forwarded event: the total by kind, then each key segment's calls by kind. */
+function storageRows(stats: StorageStats, forwarded: number): Array<[string, string]> {
+  const per = (n: number) => (n / forwarded).toFixed(2);
+  const kinds = (counts: Partial<Record<string, number>>) =>
+    STORAGE_CALL_KINDS.filter((k) => counts[k]).map((k) => `${k} ${per(counts[k]!)}`).join(', ');
+  const total = STORAGE_CALL_KINDS.reduce((sum, k) => sum + stats.calls[k], 0);
+  const segments = Object.entries(stats.keys)
+    .map(([segment, counts]) => [segment, counts, Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)] as const)
+    .sort((a, b) => b[2] - a[2]);
+  return [
+    ['storage calls per forwarded event', `${per(total)}  (${total} calls: ${kinds(stats.calls)}; trigger and consumer)`],
+    ...segments.map(([segment, counts]): [string, string] => [`  keys ${segment}`, kinds(counts)]),
+    ['  of which re-reads', Object.entries(stats.rereads).map(([segment, n]) => `${segment} ${per(n)}`).join(', ') || 'none  (no key read twice in one invocation)'],
+  ];
 }
 
 /** Drives the simulator until `count` pull-request events of the mix happened, and returns them. */

@@ -13,6 +13,7 @@ import { FORGE_ASYNC_EVENT_LIMITS, PushLimits } from './push-limits';
 import { AsyncEventQueue } from './queue';
 import { stableUuid, type RuntimeBase } from './runtime';
 import { loadSnapshot, StateFile } from './state-file';
+import { StorageMeter } from './storage-meter';
 import type { ForgeHost, ForgeHostOptions, HostLogLine, PlatformErrorReport } from './types';
 
 // Runs the app's real handlers with the real @forge/* SDK: the host answers the two globals the SDK
@@ -103,14 +104,23 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
     proxyUrl: '',
     permissions: { scopes: manifest.scopes, external: manifest.external },
   };
+  const kvsService = createKvsService(store, storageThrottle);
+  const storageMeter = new StorageMeter();
+  const meteredKvs = (path: string, body: unknown, invocationId: string): Response => {
+    storageMeter.count(path, body, invocationId);
+    return kvsService(path, body);
+  };
   const invoker: Invoker = new Invoker({
     app,
     manifest,
     runtimeBase,
-    forgeFetch: createPlatformFetch({ kvs: createKvsService(store, storageThrottle), queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn'), longRunning }),
+    forgeFetch: createPlatformFetch({ kvs: meteredKvs, queue, pushLimits, bitbucket: options.bitbucket, note: (m) => note(m, 'warn'), longRunning }),
     checkEgress: createEgressCheck(manifest.egress, options.egress?.allowLoopback ?? false),
     log,
-    onSettled: () => checkIdle(),
+    onSettled: (invocationId) => {
+      storageMeter.settled(invocationId);
+      checkIdle();
+    },
     origins: pushLimits,
     ...(options.functionTimeoutScale !== undefined ? { functionTimeoutScale: options.functionTimeoutScale } : {}),
   });
@@ -174,6 +184,8 @@ export async function startForgeHost(options: ForgeHostOptions): Promise<ForgeHo
       throttled.push({ match, left: times });
     },
     refusePushes: (verdict, match, times) => pushLimits.refuseNext(verdict, match, times),
+    storageStats: () => storageMeter.read(),
+    resetStorageStats: () => storageMeter.reset(),
     kvs: {
       get: async (key) => store.get(VALUES, key)?.value,
       set: async (key, value) => {

@@ -3,3 +3,4 @@
 export { startForgeHost } from './host';
 export { egressAllowed } from './egress';
 export type { ForgeHost, ForgeHostOptions, HostLogLine, PlatformErrorReport, QueueStats } from './types';
+export { STORAGE_CALL_KINDS, type StorageCallKind, type StorageStats } from './storage-meter';

@@ -23,6 +23,7 @@ export interface InvocationSpec {
 export interface Caller {
   accountId: string | undefined;
   origin: string;
+  invocationId: string;
 }
 
 export interface InvokerDeps {
@@ -33,7 +34,7 @@ export interface InvokerDeps {
   checkEgress(url: URL): Promise<void>;
   log(line: Omit<HostLogLine, 'time'>): void;
   /** Called after every invocation, successful or not. */
-  onSettled(): void;
+  onSettled(invocationId: string): void;
   /** An invocation holds its origin while it runs: it may still push for it. */
   origins: OriginHolds;
   /**
@@ -80,7 +81,7 @@ export class Invoker {
     } finally {
       this.deps.origins.release(origin);
       this.active -= 1;
-      this.deps.onSettled();
+      this.deps.onSettled(invocationId);
     }
   }
 
@@ -101,7 +102,7 @@ export class Invoker {
       ...where,
       accountId: spec.accountId,
       runtime: buildRuntime(this.deps.runtimeBase, { ...where, moduleType: spec.moduleType, deadline, accountId: spec.accountId }),
-      forgeFetch: (meta, path, init) => (stopped ? Promise.reject(timedOut()) : this.deps.forgeFetch(meta, path, init, { accountId: spec.accountId, origin })),
+      forgeFetch: (meta, path, init) => (stopped ? Promise.reject(timedOut()) : this.deps.forgeFetch(meta, path, init, { accountId: spec.accountId, origin, invocationId })),
       checkEgress: async (url) => {
         if (stopped) throw timedOut();
         await this.deps.checkEgress(url);

@@ -10,7 +10,7 @@ import { handleStargate } from './stargate';
 // and the host answers with the service Forge would route it to.
 
 export interface PlatformServices {
-  kvs: (path: string, body: unknown) => Response;
+  kvs: (path: string, body: unknown, invocationId: string) => Response;
   queue: AsyncEventQueue;
   pushLimits: PushLimits;
   bitbucket: BitbucketTarget;
@@ -21,7 +21,7 @@ export interface PlatformServices {
 
 export function createPlatformFetch(services: PlatformServices) {
   return async (meta: FetchMeta, path: string, init: RequestInit | undefined, caller: Caller): Promise<Response> => {
-    if (meta.type === 'kvs') return services.kvs(path, await readJsonBody(init));
+    if (meta.type === 'kvs') return services.kvs(path, await readJsonBody(init), caller.invocationId);
     if (meta.type === 'fpp' && meta.remote === 'bitbucket') {
       return proxyBitbucket(services.bitbucket, meta, path, init, caller.accountId, platformFetch, (message) => services.note(message));
     }

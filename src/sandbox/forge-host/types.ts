@@ -1,4 +1,5 @@
 import type { AsyncEventLimits, RefusedPushes } from './push-limits';
+import type { StorageStats } from './storage-meter';
 
 // The local Forge host's public shapes.
 
@@ -113,6 +114,9 @@ export interface ForgeHost {
    * past a limit (405 or 429): what the installation's other traffic would cause.
    */
   refusePushes(verdict: 'invocation-limit' | 'rate-limit', match: (body: Record<string, unknown>) => boolean, times?: number): void;
+  /** The storage calls the app's SDK made since the start or the last reset (the `kvs` below is not counted). */
+  storageStats(): StorageStats;
+  resetStorageStats(): void;
   kvs: {
     get(key: string): Promise<unknown>;
     set(key: string, value: unknown): Promise<void>;

@@ -67,6 +67,35 @@ describe('local Forge host: storage through @forge/kvs', () => {
     expect(result.got).toMatchObject({ successfulKeys: [{ key: 'batch:a', value: 1 }], failedKeys: [{ key: 'batch:missing' }] });
     expect(result.after).toEqual({ a: 'A', batchA: null });
   });
+
+  it('counts each storage request the SDK makes, by kind and by key segment, refused ones too, and the reads of what an invocation had', async () => {
+    await t.host.kvs.set('page:01', 1); // from outside the app: not metered
+    await resolve(t, 'set', { key: 'ttl:a', value: 1 });
+    await resolve(t, 'get', { key: 'ttl:missing' });
+    await resolve(t, 'page', { prefix: 'page:', limit: 10 });
+    await resolve(t, 'secret', { key: 'pandev-token', value: 's' });
+    await resolve(t, 'batch');
+    await expect(resolve(t, 'set', { key: 'bad/key', value: 1 })).rejects.toMatchObject({ code: 'INVALID_KEY' });
+    expect(t.host.storageStats()).toEqual({
+      // set: ttl:a, setSecret, bad/key; get: ttl:missing, getSecret, get of the secret's key, tx:a, batch:a;
+      // query: page:, the secret's key; batch: batchSet, batchGet.
+      calls: { get: 5, set: 3, delete: 0, query: 2, batch: 2, transaction: 1 },
+      keys: {
+        'ttl:': { set: 1, get: 1 },
+        'page:': { query: 1 },
+        'secret pandev-token': { set: 1, get: 1 },
+        'pandev-token': { query: 1, get: 1 },
+        'batch:': { batch: 3, transaction: 1, get: 1 },
+        'bad/key': { batch: 1, set: 1 },
+        'tx:': { transaction: 2, get: 1 },
+      },
+      // Within one invocation: the secret read back after its write, batch:a read after its batch write
+      // and after the transaction deleted it, tx:a after the transaction wrote it. Across invocations, none.
+      rereads: { 'secret pandev-token': 1, 'batch:': 2, 'tx:': 1 },
+    });
+    t.host.resetStorageStats();
+    expect(t.host.storageStats().calls).toEqual({ get: 0, set: 0, delete: 0, query: 0, batch: 0, transaction: 0 });
+  });
 });
 
 describe('local Forge host: persistence', () => {
