@@ -101,6 +101,14 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   const pr = event.pullrequest;
   const repository = change.repository.uuid;
   const known = await facts.pullRequest(repository, pr.id);
+  // The source branch's facts, read once for the first commit and the branch's new life (nothing here
+  // writes them in between): each read is a metered storage call on Forge.
+  const branches = new Map<string, Promise<BranchFacts | undefined>>();
+  const branch = (name: string): Promise<BranchFacts | undefined> => {
+    let read = branches.get(name);
+    if (!read) branches.set(name, (read = facts.branch(repository, name)));
+    return read;
+  };
   const extras = event.pandev?.pullrequest;
   const stale = known !== undefined && isOlder(pr, known);
   const next: PullRequestFacts = {
@@ -113,10 +121,10 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   // the merge (a comment made after it, delivered first): the earliest wins, whatever the order.
   const mergedSaid = eventKey === 'pullrequest:fulfilled' ? change.at : !stale && pr.state === 'MERGED' ? (pr.updated_on ?? change.at) : undefined;
   if (next.state === 'MERGED' && mergedSaid && (!next.mergedOn || Date.parse(mergedSaid) < Date.parse(next.mergedOn))) next.mergedOn = mergedSaid;
-  Object.assign(next, await firstCommit(facts, next, extras));
+  Object.assign(next, await firstCommit(branch, next, extras));
   // Closing is the end of the source branch's life: its next pull request starts from the next push.
   // A fork's branch lives in the fork: the destination's branch of the same name goes on.
-  if (!stale && next.sourceBranch && !next.fromFork && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') await startBranchLife(facts, repository, next.sourceBranch, change.at);
+  if (!stale && next.sourceBranch && !next.fromFork && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') await startBranchLife(facts, repository, next.sourceBranch, change.at, branch);
   const kind = REVIEW_KEYS[eventKey];
   const review = kind === 'approval' ? event.approval : kind === 'changes_requested' ? event.changes_request : kind === 'comment' && !isOwnComment(event.comment) ? event.comment : undefined;
   const at = review?.date ?? review?.created_on;
@@ -170,13 +178,13 @@ function isOlder(pr: z.infer<typeof PullRequestBody>, known: PullRequestFacts): 
 }
 
 /** The backfill knows each pull request's first commit from the commit graph; live, the source branch's pushes tell (measured when read, compute.ts). */
-async function firstCommit(facts: FactsStore, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<FirstCommit> {
+async function firstCommit(branchFacts: (name: string) => Promise<BranchFacts | undefined>, pr: PullRequestFacts, extras: z.infer<typeof Extras> | undefined): Promise<FirstCommit> {
   if (extras?.first_commit_at) return { firstCommitOn: extras.first_commit_at, firstCommitUnavailable: undefined, firstCommitFromBranch: undefined };
   if (pr.firstCommitOn) return {};
   // The backfill's walk misses a fork's commits as it misses any unseen ones: the reason is the fork.
   if (pr.fromFork) return { firstCommitUnavailable: 'fork' };
   if (extras?.first_commit_unavailable) return { firstCommitUnavailable: extras.first_commit_unavailable };
-  const branch = pr.sourceBranch ? await facts.branch(pr.repository, pr.sourceBranch) : undefined;
+  const branch = pr.sourceBranch ? await branchFacts(pr.sourceBranch) : undefined;
   return liveFirstCommit(pr, branch) ?? { firstCommitUnavailable: 'source-unknown' };
 }
 
@@ -214,8 +222,8 @@ function newLife(known: BranchFacts | undefined, at: string): BranchFacts {
 }
 
 /** A new life for the branch name from `at` on, unless one began later already (a replayed close). */
-async function startBranchLife(facts: FactsStore, repository: string, name: string, at: string): Promise<void> {
-  const since = (await facts.branch(repository, name))?.since;
+async function startBranchLife(facts: FactsStore, repository: string, name: string, at: string, branch: (name: string) => Promise<BranchFacts | undefined>): Promise<void> {
+  const since = (await branch(name))?.since;
   if (since && Date.parse(since) >= Date.parse(at)) return;
   await facts.putBranch(repository, name, { forced: false, since: at });
 }

@@ -87,9 +87,11 @@ export function factsStore(store: KeyValueStore) {
       return known;
     },
     async branch(repository: string, name: string): Promise<BranchFacts | undefined> {
-      // Kept under the folded name before names got keys of their own: read when the own key is absent.
+      // Kept under the folded name before names got keys of their own: read when the own key is absent,
+      // and differs (a plain name such as `develop` is its own folded name; ref-state.ts does the same).
+      const own = branchKey(repository, name);
       const old = key('branch', repository, name);
-      const value = (await store.get(branchKey(repository, name))) ?? (old.length > MAX_KEY_LENGTH ? undefined : await store.get(old));
+      const value = (await store.get(own)) ?? (old === own || old.length > MAX_KEY_LENGTH ? undefined : await store.get(old));
       const parsed = BranchFacts.safeParse(value);
       return parsed.success ? parsed.data : undefined;
     },
