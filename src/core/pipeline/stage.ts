@@ -6,7 +6,7 @@ import { encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../
 import type { Prebuilt } from '../history/prebuilt';
 import { factsStore } from '../metrics/store';
 import { serializeWithinLimit } from '../payload/limit';
-import { refStateStore } from './ref-state';
+import { refStateStore, type RefTip } from './ref-state';
 import type { ForwardContext } from './context';
 import { reviewerStateStore } from './reviewer-state';
 
@@ -25,7 +25,9 @@ export interface Staged {
 }
 
 export async function stageChange(change: Change, ctx: ForwardContext): Promise<Staged> {
-  if (change.kind === 'push' && (await coveredPush(change, ctx))) return { entries: [], alreadyDelivered: 1, alreadyQueued: 0, alreadyDead: 0, skipped: 0 };
+  // A push's ref tip, read once for both questions asked of it before anything is written.
+  const tip = change.kind === 'push' ? await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name) : undefined;
+  if (change.kind === 'push' && coveredPush(change, tip, ctx)) return { entries: [], alreadyDelivered: 1, alreadyQueued: 0, alreadyDead: 0, skipped: 0 };
   if (await isOwnComment(change, ctx)) return { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: 1 };
   const outbox = outboxStore(ctx.store);
   const reviewers = reviewerStateStore(ctx.store);
@@ -39,15 +41,15 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   }
   const planned = intentsFor(change, (who) => prior.get(who));
   const skipped = planned.skipped;
-  const intents = change.kind === 'push' ? await Promise.all(planned.intents.map((intent) => pushOccurrence(change, intent, outbox, ctx))) : planned.intents;
+  const intents: Occurrence[] = change.kind === 'push' ? await Promise.all(planned.intents.map((intent) => pushOccurrence(change, intent, outbox, ctx, { tip }))) : planned.intents.map((intent) => ({ intent }));
   for (const skip of skipped) {
     ctx.log.info({ reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, 'reviewer change dropped on purpose');
     ctx.stats.count('dropped', skip.reason);
     await outbox.recordDrop({ at: now, reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, `${change.kind}-${now}-${Math.random().toString(36).slice(2, 8)}`);
   }
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: skipped.length };
-  for (const intent of intents) {
-    const known = await alreadyKnown(outbox, intent.id);
+  for (const { intent, known: found } of intents) {
+    const known = found === 'new' ? undefined : (found ?? (await alreadyKnown(outbox, intent.id)));
     if (known) {
       staged[known]++;
       continue;
@@ -57,7 +59,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
     staged.entries.push(entry);
   }
   // Recorded only once the deliveries it decided are safely in the outbox.
-  await recordState(change, ctx, now);
+  await recordState(change, ctx, now, prior);
   return staged;
 }
 
@@ -74,8 +76,8 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
       staged.skipped++;
       continue;
     }
-    const intent = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : item.intent;
-    const known = await alreadyKnown(outbox, intent.id);
+    const { intent, known: found } = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : { intent: item.intent };
+    const known = found === 'new' ? undefined : (found ?? (await alreadyKnown(outbox, intent.id)));
     if (known) {
       staged[known]++;
       continue;
@@ -86,6 +88,12 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
     await recordState(item.change, ctx, now);
   }
   return staged;
+}
+
+/** An intent to stage; `known`: what pushOccurrence already read of its id in the outbox, ledger and dead letters. */
+interface Occurrence {
+  intent: DeliveryIntent;
+  known?: 'alreadyQueued' | 'new';
 }
 
 /**
@@ -111,28 +119,34 @@ export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'al
  * ref's recorded tip: back at the move's start, recorded after the first was staged. Each repeat gets
  * the next `#n` version, the same one whichever source finds it.
  */
-async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, outbox: OutboxStore, ctx: ForwardContext): Promise<DeliveryIntent> {
-  const known = await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
-  if (!known || known.tip !== change.before) return intent;
+async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, outbox: OutboxStore, ctx: ForwardContext, read?: { tip: RefTip | undefined }): Promise<Occurrence> {
+  const known = read ? read.tip : await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
+  if (!known || known.tip !== change.before) return { intent };
   let candidate = intent;
   for (let occurrence = 2; ; occurrence++) {
     const queued = await outbox.get(candidate.id);
     // Staged after the ref came back to its start: this very occurrence, under way.
-    if (queued && queued.createdAt >= known.at) return candidate;
+    if (queued && queued.createdAt >= known.at) return { intent: candidate, known: 'alreadyQueued' };
     // A dead letter is an occurrence taken, as a delivered one is: the repeat must not share its id.
-    if (!queued && !(await outbox.isDelivered(candidate.id)) && !(await outbox.isDead(candidate.id))) return candidate;
+    // None of the three holds it: alreadyKnown's answer, read in its order, so staging need not ask again.
+    if (!queued && !(await outbox.isDelivered(candidate.id)) && !(await outbox.isDead(candidate.id))) return { intent: candidate, known: 'new' };
     const version = `${intent.version}#${occurrence}`;
     candidate = { ...intent, version, id: deliveryId({ edition: change.edition, workspace: change.workspace, entity: intent.entity, eventKey: intent.eventKey, version }) };
   }
 }
 
-/** What later changes are read against: reviewer statuses, and the tip of each ref delivered. */
-async function recordState(change: Change, ctx: ForwardContext, now: number): Promise<void> {
+/**
+ * What later changes are read against: reviewer statuses, and the tip of each ref delivered. `prior`:
+ * the reviewers' statuses as staging read them; a reviewer's events are taken one at a time (the queue's
+ * serialization key), so nothing wrote them since. A ref's tip is read again: pushes are not serialized,
+ * and one of the same ref recorded meanwhile must be seen by the gap check below.
+ */
+async function recordState(change: Change, ctx: ForwardContext, now: number, prior?: ReadonlyMap<string, ReviewerTimeline | undefined>): Promise<void> {
   if (change.kind === 'reviewer') {
     const reviewers = reviewerStateStore(ctx.store);
     for (const reviewer of change.reviewers) {
       const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
-      await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at });
+      await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at }, prior?.has(who) ? { seen: prior.get(who) } : undefined);
     }
   }
   if (change.kind === 'push') {
@@ -165,9 +179,8 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
  * A live push that arrives after the reconciliation already delivered the ref up to its new tip (Forge
  * events can be late) carries nothing PanDev lacks; it is dropped on purpose, and counted.
  */
-async function coveredPush(change: ChangeOf<'push'>, ctx: ForwardContext): Promise<boolean> {
+function coveredPush(change: ChangeOf<'push'>, known: RefTip | undefined, ctx: ForwardContext): boolean {
   if (change.origin !== 'trigger' || !change.after) return false;
-  const known = await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
   // A baseline was only noticed, never delivered; a trigger's own push is not a later source's.
   if (!known || known.tip !== change.after || known.origin === 'trigger' || known.origin === 'baseline') return false;
   ctx.log.info({ repository: change.repository.uuid, ref: change.ref.name, tip: change.after }, 'push already delivered by the reconciliation');
