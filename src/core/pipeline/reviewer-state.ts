@@ -28,12 +28,9 @@ export function reviewerStateStore(store: KeyValueStore) {
       const stored = await store.get<Stored>(key(repository, pullRequest, reviewer));
       return stored ? timeline(stored) : undefined;
     },
-    /**
-     * Places a status among those seen: events can arrive out of order, and twice. `known.seen`: what
-     * `get` answered for this reviewer in the same step, when nothing can have written it since.
-     */
-    async record(repository: string, pullRequest: number, reviewer: string, next: { status: ReviewerStatus; at: string }, known?: { seen: ReviewerTimeline | undefined }): Promise<void> {
-      const seen = known ? (known.seen ?? []) : timeline(await store.get<Stored>(key(repository, pullRequest, reviewer)));
+    /** Places a status among those seen: events can arrive out of order, and twice. */
+    async record(repository: string, pullRequest: number, reviewer: string, next: { status: ReviewerStatus; at: string }): Promise<void> {
+      const seen = timeline(await store.get<Stored>(key(repository, pullRequest, reviewer)));
       const time = Date.parse(next.at);
       if (seen.some((entry) => Date.parse(entry.at) === time && entry.status === next.status)) return;
       const history = [...seen, next].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-KEPT);

@@ -59,7 +59,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
     staged.entries.push(entry);
   }
   // Recorded only once the deliveries it decided are safely in the outbox.
-  await recordState(change, ctx, now, prior);
+  await recordState(change, ctx, now);
   return staged;
 }
 
@@ -136,17 +136,17 @@ async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, 
 }
 
 /**
- * What later changes are read against: reviewer statuses, and the tip of each ref delivered. `prior`:
- * the reviewers' statuses as staging read them; a reviewer's events are taken one at a time (the queue's
- * serialization key), so nothing wrote them since. A ref's tip is read again: pushes are not serialized,
- * and one of the same ref recorded meanwhile must be seen by the gap check below.
+ * What later changes are read against: reviewer statuses, and the tip of each ref delivered. Both are
+ * read again here, not taken from staging's reads: the reconciliation and the backfill record them too,
+ * beside the live path's serialized events, and what one recorded meanwhile must be kept (a status in
+ * the timeline) or seen (a ref's tip, by the gap check below).
  */
-async function recordState(change: Change, ctx: ForwardContext, now: number, prior?: ReadonlyMap<string, ReviewerTimeline | undefined>): Promise<void> {
+async function recordState(change: Change, ctx: ForwardContext, now: number): Promise<void> {
   if (change.kind === 'reviewer') {
     const reviewers = reviewerStateStore(ctx.store);
     for (const reviewer of change.reviewers) {
       const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
-      await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at }, prior?.has(who) ? { seen: prior.get(who) } : undefined);
+      await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at });
     }
   }
   if (change.kind === 'push') {
