@@ -13,7 +13,12 @@ import type { Lifecycle } from '../history/pull-request-events';
 // again (see `begun`). Expiry is the clean-up: deleting thousands of keys would cost a piece its time.
 
 const TTL_SECONDS = 60 * 24 * 3600;
-const CHUNK = 25;
+/**
+ * A stored chunk of commits stays under this, well inside Forge's 240 KiB per value. Counted in bytes,
+ * not commits: Bitbucket's commit object carries its message five times (message, summary, rendered),
+ * so 25 squash merges listing what they squashed came to 400 KB, and the commit graph was left out.
+ */
+const CHUNK_BYTES = 160 * 1024;
 const ttl = { ttlSeconds: TTL_SECONDS };
 const pageKey = (page: number) => String(page).padStart(5, '0');
 
@@ -55,7 +60,7 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
     begun: async () => (await store.get(key('begun'))) !== undefined,
     /** A page of the commits feed, split so that no stored value nears Forge's 240 KiB limit. */
     async putCommits(page: number, commits: Commit[]): Promise<void> {
-      for (let i = 0; i * CHUNK < commits.length; i++) await store.set(key('commits', pageKey(page), i), commits.slice(i * CHUNK, (i + 1) * CHUNK), ttl);
+      for (const [i, chunk] of chunksOf(commits).entries()) await store.set(key('commits', pageKey(page), i), chunk, ttl);
     },
     async commits(): Promise<Commit[]> {
       const all: Commit[] = [];
@@ -86,4 +91,30 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
       if (!missed.includes(id)) await store.set(key('missed'), [...missed, id], ttl);
     },
   };
+}
+
+/** Consecutive commits, each run under CHUNK_BYTES; a commit larger on its own keeps only one copy of its message. */
+function chunksOf(commits: Commit[]): Commit[][] {
+  const chunks: Commit[][] = [];
+  let current: Commit[] = [];
+  let bytes = 0;
+  for (const whole of commits) {
+    let commit = whole;
+    let size = Buffer.byteLength(JSON.stringify(commit));
+    if (size > CHUNK_BYTES) {
+      // The graph and the push read `message`; the rendered copies are what make it too large to keep.
+      const { summary: _summary, rendered: _rendered, ...lean } = whole;
+      commit = lean as Commit;
+      size = Buffer.byteLength(JSON.stringify(commit));
+    }
+    if (current.length && bytes + size > CHUNK_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(commit);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
 }

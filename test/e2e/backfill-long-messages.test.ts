@@ -1,0 +1,27 @@
+import { expectedBackfill } from './backfill-expectations';
+import { backfillEnded, backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// Bitbucket's commit object carries its message five times (message, summary and rendered, each
+// with raw and HTML): a page of squash merges listing what they squashed is far larger than a page of
+// one-line commits. The commit graph a backfill keeps between pieces must still fit Forge's 240 KiB
+// per stored value, or the commit graph is left out and every pull request loses its commits.
+
+let sb: TestSandbox;
+const call = settingsCaller(() => sb);
+afterEach(() => sb.stop());
+
+it('keeps a page of commits with long messages and leaves nothing out', async () => {
+  sb = await backfillSandbox({ seed: 'long-messages', repositories: 1 }, {}, { timeScale: 0.0001 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const squashed = (i: number) => `Squashed change ${i}\n\n${Array.from({ length: 60 }, (_, line) => `* commit ${line}: adjust the settings page layout`).join('\n')}`;
+  const { commits } = sb.simulator.actions.pushCommits({ repository: repo!.slug, commits: 30, messages: Array.from({ length: 30 }, (_, i) => squashed(i)) });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record).toMatchObject({ state: 'done', skipped: [], skippedCount: 0 });
+  const pushed = sb.sink.deliveries().flatMap((d) => ((d.body as any).pandev?.commits ?? []) as Array<{ hash: string }>).map((c) => c.hash);
+  expect(pushed).toEqual(expect.arrayContaining(commits));
+  expect(missing(sb, expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since)).ids)).toEqual([]);
+}, 120_000);
