@@ -25,3 +25,16 @@ it('keeps a page of commits with long messages and leaves nothing out', async ()
   expect(pushed).toEqual(expect.arrayContaining(commits));
   expect(missing(sb, expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since)).ids)).toEqual([]);
 }, 120_000);
+
+it('replays a pull request of 150 commits with its commits, and leaves nothing out', async () => {
+  sb = await backfillSandbox({ seed: 'many-commits', repositories: 1, pullRequestsPerRepository: 0 }, {}, { timeScale: 0.0001 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const { pullRequestId, sourceBranch } = sb.simulator.actions.openPullRequest({ repository: repo!.slug, title: 'Many commits' });
+  for (let i = 0; i < 3; i++) sb.simulator.actions.pushCommits({ repository: repo!.slug, branch: sourceBranch, commits: 50 });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record).toMatchObject({ state: 'done', skipped: [], skippedCount: 0 });
+  const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId);
+  expect(((created!.body as any).pandev.pullrequest.commits as unknown[]).length).toBeGreaterThanOrEqual(150);
+}, 120_000);

@@ -72,7 +72,15 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
       } while (cursor);
       return all;
     },
-    putPullRequest: (value: StoredPullRequest) => store.set(key('pr', value.pullRequest.id), value, ttl),
+    /**
+     * Its commits kept as the pandev extras read them (history/pull-request-events.ts): the whole objects'
+     * links, rendered messages and repository made a pull request of 150 commits 390 KB, which Forge
+     * refused, and the pull request was left out with none of its events sent.
+     */
+    putPullRequest: (value: StoredPullRequest) => {
+      const { commits } = value.lifecycle;
+      return store.set(key('pr', value.pullRequest.id), { ...value, lifecycle: { ...value.lifecycle, commits: { ...commits, commits: commits.commits.map(leanCommit) } } }, ttl);
+    },
     pullRequest: (id: number) => store.get<StoredPullRequest>(key('pr', id)),
     /** The ids of a page of the pull-request list, in the order the later phases go through them. */
     putIds: (page: number, ids: number[]) => store.set(key('ids', pageKey(page)), ids, ttl),
@@ -117,4 +125,16 @@ function chunksOf(commits: Commit[]): Commit[][] {
   }
   if (current.length) chunks.push(current);
   return chunks;
+}
+
+function leanCommit(commit: Commit): Commit {
+  const user = commit.author?.user;
+  return {
+    type: commit.type,
+    hash: commit.hash,
+    ...(commit.date !== undefined ? { date: commit.date } : {}),
+    ...(commit.message !== undefined ? { message: commit.message } : {}),
+    ...(commit.author ? { author: { ...(commit.author.raw !== undefined ? { raw: commit.author.raw } : {}), ...(user ? { user } : {}) } } : {}),
+    ...(commit.parents ? { parents: commit.parents.map((parent) => ({ hash: parent.hash })) } : {}),
+  };
 }
