@@ -38,3 +38,17 @@ it('replays a pull request of 150 commits with its commits, and leaves nothing o
   const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId);
   expect(((created!.body as any).pandev.pullrequest.commits as unknown[]).length).toBeGreaterThanOrEqual(150);
 }, 120_000);
+
+it('replays a pull request with a long description, and leaves nothing out', async () => {
+  sb = await backfillSandbox({ seed: 'long-description', repositories: 1, pullRequestsPerRepository: 0 }, {}, { timeScale: 0.0001 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const description = Array.from({ length: 1500 }, (_, line) => `* step ${line}: check the settings page`).join('\n');
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repo!.slug, title: 'Long description', description });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record).toMatchObject({ state: 'done', skipped: [], skippedCount: 0 });
+  const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId);
+  // Only the rendered copies went: the text itself is whole.
+  expect((created!.body as any).pullrequest.description).toBe(description);
+}, 120_000);

@@ -1,6 +1,7 @@
 import { kvKey } from '../keys';
 import { allEntries, type KeyValueStore } from '../ports';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
+import { TEXT_LIMIT } from '../payload/limit';
 import type { MergedPullRequest } from '../history/graph';
 import type { Lifecycle } from '../history/pull-request-events';
 
@@ -19,6 +20,8 @@ const TTL_SECONDS = 60 * 24 * 3600;
  * so 25 squash merges listing what they squashed came to 400 KB, and the commit graph was left out.
  */
 const CHUNK_BYTES = 160 * 1024;
+/** A stored pull request stays under this: Forge's 240 KiB, less room for its key and encoding. */
+const STORED_BYTES = 230 * 1024;
 const ttl = { ttlSeconds: TTL_SECONDS };
 const pageKey = (page: number) => String(page).padStart(5, '0');
 
@@ -79,7 +82,8 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
      */
     putPullRequest: (value: StoredPullRequest) => {
       const { commits } = value.lifecycle;
-      return store.set(key('pr', value.pullRequest.id), { ...value, lifecycle: { ...value.lifecycle, commits: { ...commits, commits: commits.commits.map(leanCommit) } } }, ttl);
+      const lean = { ...value, lifecycle: { ...value.lifecycle, commits: { ...commits, commits: commits.commits.map(leanCommit) } } };
+      return store.set(key('pr', value.pullRequest.id), { ...lean, pullRequest: fitting(lean.pullRequest, Buffer.byteLength(JSON.stringify(lean))) }, ttl);
     },
     pullRequest: (id: number) => store.get<StoredPullRequest>(key('pr', id)),
     /** The ids of a page of the pull-request list, in the order the later phases go through them. */
@@ -125,6 +129,38 @@ function chunksOf(commits: Commit[]): Commit[][] {
   }
   if (current.length) chunks.push(current);
   return chunks;
+}
+
+/**
+ * A pull request whose description is long is stored with what its deliveries would shed anyway once
+ * over Bitbucket's 256 KB (payload/limit.ts): first its rendered HTML copies, then text past 16 KB. Kept
+ * whole, a 60 KB description (five copies with the rendered and summary ones) made its list page's
+ * value too large for Forge, and the backfill left out the rest of the pull-request list.
+ */
+function fitting(pullRequest: PullRequest, bytes: number): PullRequest {
+  if (bytes <= STORED_BYTES) return pullRequest;
+  const shed = structuredClone(pullRequest);
+  dropRenderedCopies(shed);
+  if (Buffer.byteLength(JSON.stringify(shed)) + bytes - Buffer.byteLength(JSON.stringify(pullRequest)) > STORED_BYTES) trimTexts(shed);
+  return shed;
+}
+
+function dropRenderedCopies(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  for (const [name, value] of Object.entries(record)) {
+    if (name === 'rendered' || (name === 'html' && typeof value === 'string')) delete record[name];
+    else dropRenderedCopies(value);
+  }
+}
+
+function trimTexts(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  for (const [name, value] of Object.entries(record)) {
+    if (typeof value === 'string' && value.length > TEXT_LIMIT) record[name] = `${value.slice(0, TEXT_LIMIT)}…`;
+    else trimTexts(value);
+  }
 }
 
 function leanCommit(commit: Commit): Commit {
