@@ -1,7 +1,7 @@
 import { kvKey } from '../keys';
 import { allEntries, type KeyValueStore } from '../ports';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
-import { TEXT_LIMIT } from '../payload/limit';
+import { dropRendered, trimLongText } from '../payload/limit';
 import type { MergedPullRequest } from '../history/graph';
 import type { Lifecycle } from '../history/pull-request-events';
 
@@ -140,27 +140,10 @@ function chunksOf(commits: Commit[]): Commit[][] {
 function fitting(pullRequest: PullRequest, bytes: number): PullRequest {
   if (bytes <= STORED_BYTES) return pullRequest;
   const shed = structuredClone(pullRequest);
-  dropRenderedCopies(shed);
-  if (Buffer.byteLength(JSON.stringify(shed)) + bytes - Buffer.byteLength(JSON.stringify(pullRequest)) > STORED_BYTES) trimTexts(shed);
+  // The same shedding as a delivered body's, whose list of what was cut is its own business.
+  dropRendered(shed, '', []);
+  if (Buffer.byteLength(JSON.stringify(shed)) + bytes - Buffer.byteLength(JSON.stringify(pullRequest)) > STORED_BYTES) trimLongText(shed, '', []);
   return shed;
-}
-
-function dropRenderedCopies(node: unknown): void {
-  if (!node || typeof node !== 'object') return;
-  const record = node as Record<string, unknown>;
-  for (const [name, value] of Object.entries(record)) {
-    if (name === 'rendered' || (name === 'html' && typeof value === 'string')) delete record[name];
-    else dropRenderedCopies(value);
-  }
-}
-
-function trimTexts(node: unknown): void {
-  if (!node || typeof node !== 'object') return;
-  const record = node as Record<string, unknown>;
-  for (const [name, value] of Object.entries(record)) {
-    if (typeof value === 'string' && value.length > TEXT_LIMIT) record[name] = `${value.slice(0, TEXT_LIMIT)}…`;
-    else trimTexts(value);
-  }
 }
 
 function leanCommit(commit: Commit): Commit {

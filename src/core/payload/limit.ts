@@ -81,7 +81,8 @@ function withTruncated(body: Body, cut: string[]): Body {
   return { ...body, pandev: { ...((body.pandev as Body | undefined) ?? {}), truncated: [...new Set(cut)] } };
 }
 
-function dropRendered(node: unknown, path: string, cut: string[]): void {
+/** Drops the rendered HTML copies of raw text in place, naming each path cut in `cut`. */
+export function dropRendered(node: unknown, path: string, cut: string[]): void {
   if (!node || typeof node !== 'object') return;
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
@@ -93,7 +94,8 @@ function dropRendered(node: unknown, path: string, cut: string[]): void {
   }
 }
 
-function trimLongText(node: unknown, path: string, cut: string[]): void {
+/** Cuts text past TEXT_LIMIT in place (whole characters), naming each path cut in `cut`. */
+export function trimLongText(node: unknown, path: string, cut: string[]): void {
   if (!node || typeof node !== 'object') return;
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
