@@ -62,3 +62,31 @@ it('delivers every change of a reviewer\'s status however Forge orders or repeat
   // Each once: the repeats added nothing.
   expect(new Set(got.map((d) => d.id)).size).toBe(got.length);
 });
+
+it('describes each push as it moved the ref, though the ref moved on or was deleted before its event was taken', async () => {
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  const a = sb.simulator.actions;
+  const name = 'live/moving';
+  const tips: string[] = [];
+  const step = (change: () => unknown) => {
+    const events = act(change);
+    tips.push(repo.branches.get(name) ?? 'none');
+    return events;
+  };
+  const events = [
+    ...step(() => a.createBranch({ repository: repo.slug, name })),
+    ...step(() => a.pushCommits({ repository: repo.slug, branch: name, commits: 1 })),
+    ...step(() => a.pushCommits({ repository: repo.slug, branch: name, commits: 1 })),
+    ...step(() => a.deleteBranch({ repository: repo.slug, name })),
+  ];
+  // The consumer reads Bitbucket only after all four happened, when the branch is gone.
+  await fire(events);
+  const moves = sb.sink.deliveries().map((d) => d.body as any).filter((body) => body.push && body.pandev.ref.name === name).map((body) => body.push.changes[0]);
+  expect(moves.map((change) => `${change.old?.target.hash ?? 'none'} -> ${change.new?.target.hash ?? 'none'}`).sort()).toEqual([
+    `none -> ${tips[0]}`,
+    `${tips[0]} -> ${tips[1]}`,
+    `${tips[1]} -> ${tips[2]}`,
+    `${tips[2]} -> none`,
+  ].sort());
+  expect(moves.filter((change) => change.new).map((change) => change.new)).toEqual([0, 1, 2].map(() => expect.objectContaining({ type: 'branch', name })));
+});

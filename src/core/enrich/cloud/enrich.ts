@@ -7,7 +7,8 @@ import { Commit, CommitStatusPage, Deployment, PullRequest, PullRequestComment, 
 
 // Fetches what a thin change lacks, as Bitbucket API objects. The cost per event is the point: a pull
 // request event is one request (the pull request; repository and accounts come from the cache), a
-// comment two, a build status two, a push three plus one per extra hundred commits, a deployment one.
+// comment two, a build status two, a push three plus one per extra hundred commits (and one if its ref
+// moved on before it was read), a deployment one.
 
 /** Commits a push lists in full under `pandev.commits`; beyond it the list says it is truncated. */
 export const PUSH_COMMIT_PAGES = 10;
@@ -88,8 +89,9 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
     change.after ? client.get({ endpoint: refEndpoint, params, query: { q: `name="${change.ref.name}"`, pagelen: 1 } }, RefPage) : undefined,
     change.before ? client.get({ endpoint: 'commit', params: { ...params, commit: change.before } }, Commit) : undefined,
   ]);
-  const newRef = refs?.values.find((ref) => ref.name === change.ref.name) ?? null;
-  const oldRef: Ref | null = before ? { ...(newRef ?? { type: change.ref.type, name: change.ref.name }), target: before } : null;
+  const current = refs?.values.find((ref) => ref.name === change.ref.name);
+  const newRef = change.after ? await refAt(change.after, current, change, client) : null;
+  const oldRef: Ref | null = before ? { ...(current ?? { type: change.ref.type, name: change.ref.name }), target: before } : null;
   const commits: Commit[] = [];
   let commitsTruncated = false;
   if (change.after && change.ref.type === 'branch') {
@@ -107,6 +109,16 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
   }
   const actor = change.actor ? await lookups.account(change.actor, commits.map((c) => c.author?.user)) : undefined;
   return { family: 'push', repository, change, oldRef, newRef, commits, commitsTruncated, ...(actor ? { actor } : {}) };
+}
+
+/**
+ * The ref as this push left it. It is read later, when it may have moved on or been deleted: then its
+ * tip is not this push's, and the commit the push moved it to is read instead (one request more).
+ */
+async function refAt(after: string, current: Ref | undefined, change: ChangeOf<'push'>, client: CloudClient): Promise<Ref> {
+  if (current?.target?.hash === after) return current;
+  const target = await client.get({ endpoint: 'commit', params: { workspace: change.workspace, repo_slug: change.repository.uuid, commit: after } }, Commit);
+  return { ...(current ?? { type: change.ref.type, name: change.ref.name }), target };
 }
 
 /** The slug a Forge event named (history's changes carry the repository's name there instead). */
