@@ -90,3 +90,18 @@ it('describes each push as it moved the ref, though the ref moved on or was dele
   ].sort());
   expect(moves.filter((change) => change.new).map((change) => change.new)).toEqual([0, 1, 2].map(() => expect.objectContaining({ type: 'branch', name })));
 });
+
+it('gives each build status event the state it reported, though the build moved on before its event was taken', async () => {
+  const repo = [...sb.simulator.model.repositories.values()][1]!;
+  const a = sb.simulator.actions;
+  const commit = repo.branches.get(repo.mainBranch)!;
+  const report = (state: 'FAILED' | 'SUCCESSFUL') => {
+    sb.advance(60_000);
+    return act(() => a.setBuildStatus({ repository: repo.slug, commit, key: 'ci/flaky', state }));
+  };
+  // A failed build re-run green: the failure must reach PanDev as a failure.
+  const events = [...report('FAILED'), ...report('SUCCESSFUL')];
+  await fire(events);
+  const statuses = sb.sink.deliveries().filter((d) => (d.body as any).commit_status?.key === 'ci/flaky');
+  expect(statuses.map((d) => `${d.eventKey} ${(d.body as any).commit_status.state}`).sort()).toEqual(['repo:commit_status_created FAILED', 'repo:commit_status_updated SUCCESSFUL']);
+});

@@ -68,7 +68,7 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
       // The API's status names its commit by hash; the webhook carries the whole commit.
       const commit = await client.get({ endpoint: 'commit', params: { ...params, commit: change.commit } }, Commit);
       const actor = change.actor ? await lookups.account(change.actor, [commit.author?.user]) : undefined;
-      return { family: 'build-status', repository, status: { ...status, commit }, ...(actor ? { actor } : {}) };
+      return { family: 'build-status', repository, status: { ...status, ...reported(status, change), commit }, ...(actor ? { actor } : {}) };
     }
     case 'deployment': {
       const [repository, deployment] = await Promise.all([
@@ -119,6 +119,15 @@ async function refAt(after: string, current: Ref | undefined, change: ChangeOf<'
   if (current?.target?.hash === after) return current;
   const target = await client.get({ endpoint: 'commit', params: { workspace: change.workspace, repo_slug: change.repository.uuid, commit: after } }, Commit);
   return { ...(current ?? { type: change.ref.type, name: change.ref.name }), target };
+}
+
+/**
+ * The status is read later, when its build may have reported again (a failure re-run green): the
+ * event's own state and time are what it is about, or PanDev would never see the failure.
+ */
+function reported(status: CommitStatus, change: ChangeOf<'build-status'>): Partial<CommitStatus> {
+  if (status.state === change.state) return {};
+  return { state: change.state, ...(change.updatedOn ? { updated_on: change.updatedOn } : {}) };
 }
 
 /** The slug a Forge event named (history's changes carry the repository's name there instead). */
