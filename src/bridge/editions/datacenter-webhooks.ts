@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { verify } from '../../core/deliver/sign';
 import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
-import { epochMs, type PullRequest } from '../../core/enrich/datacenter/schema';
+import { epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
 import { refStateStore } from '../../core/pipeline/ref-state';
 import { NULL_HASH } from '../../core/payload/datacenter';
 import type { BridgeConfig } from '../config/schema';
@@ -11,7 +11,7 @@ import type { Selection } from '../config/selection';
 import { watchTips } from '../poll/builds';
 import { moveCommits, type MoveCommits } from '../poll/commits';
 import { stageAndQueue, type PollDeps } from '../poll/deps';
-import { defaultBranchTip, orphanedRange } from '../poll/refs';
+import { defaultBranch, orphanedRange } from '../poll/refs';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
 import type { Inbox } from '../webhooks/inbox';
 import type { WebhookResult } from './edition';
@@ -129,7 +129,7 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
   const repo = String(event.repository.id);
   const changes: PushEvent['changes'] = [];
   const read = new Map<string, MoveCommits>();
-  let defaultTip: string | undefined | null = null;
+  let base: Branch | undefined | null = null;
   for (const change of event.changes) {
     const known = await refs.get(repo, change.ref.type === 'TAG' ? 'tag' : 'branch', change.ref.displayId);
     const to = change.type === 'DELETE' ? null : change.toHash;
@@ -141,10 +141,12 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
       changes.push(move);
       continue;
     }
-    if (move.type === 'ADD' && defaultTip === null) defaultTip = await defaultBranchTip(event.repository, deps);
-    const exclude = move.type === 'ADD' ? (defaultTip ?? undefined) : move.fromHash;
+    if (move.type === 'ADD' && base === null) base = await defaultBranch(event.repository, deps);
+    // A new branch is what it adds to the default branch, as the poll reads it: nothing when made at the
+    // default branch's tip (its history is the default branch's, delivered already).
+    const exclude = move.type === 'ADD' ? (base && base.displayId !== move.ref.displayId ? base.latestCommit : undefined) : move.fromHash;
     const orphaned = move.type === 'UPDATE' ? { orphaned: orphanedRange(event.repository, deps, move.ref.displayId, known?.at ?? epochMs(event.date)) } : {};
-    const commits = await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude && exclude !== move.toHash ? { exclude, ...orphaned } : {}) });
+    const commits: MoveCommits = exclude === move.toHash ? { commits: [], truncated: false, files: new Map() } : await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude ? { exclude, ...orphaned } : {}) });
     // Nothing beyond the recorded tip: the poll delivered this move already.
     if (rebased && move.type === 'UPDATE' && commits.commits.length === 0 && !commits.forced) continue;
     read.set(move.ref.id, commits);

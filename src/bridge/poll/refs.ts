@@ -129,7 +129,8 @@ export async function defaultBranchTip(repository: Repository, deps: Pick<PollDe
   return (await defaultBranch(repository, deps))?.latestCommit;
 }
 
-async function defaultBranch(repository: Repository, deps: Pick<PollDeps, 'client'>): Promise<Branch | undefined> {
+/** The default branch as Bitbucket has it now (flagged in the branch list). */
+export async function defaultBranch(repository: Repository, deps: Pick<PollDeps, 'client'>): Promise<Branch | undefined> {
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: 10 })) {
     const found = page.find(isDefaultBranch);
