@@ -1,7 +1,7 @@
 import { refMoveEvents, type RefMove } from '../../core/enrich/datacenter/ref-events';
 import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
 import { Branch, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
-import { refStateStore } from '../../core/pipeline/ref-state';
+import { REF_RENEW_MS, refStateStore } from '../../core/pipeline/ref-state';
 import { moveCommits } from './commits';
 import { stageAndQueue, type PollDeps } from './deps';
 import { REF_MAX_PAGES as MAX_PAGES, REF_PAGE as PAGE, type RefListings } from './refs-cut';
@@ -43,7 +43,12 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     const kind = type === 'TAG' ? 'tag' : 'branch';
     const known = await refs.get(repo, kind, ref.displayId);
     const tip = refTip(type, ref);
-    if (known?.tip === tip) return 'same';
+    if (known?.tip === tip) {
+      // Kept 400 days from its last write: one standing still longer (a release tag, a dormant branch)
+      // would lapse and be taken for a new one, announced to PanDev again with its commits.
+      if (deps.ctx.clock.now() - (known.seenAt ?? known.at) > REF_RENEW_MS) await refs.set(repo, kind, ref.displayId, { ...known, seenAt: deps.ctx.clock.now() });
+      return 'same';
+    }
     const origin = source.origin;
     const remember = () => refs.set(repo, kind, ref.displayId, { tip, at: deps.ctx.clock.now(), origin });
     // Bridges before this one recorded an annotated tag by its commit: the same tag, not a move.
