@@ -48,6 +48,8 @@ const CloudCursor = z.object({
   activitySeen: z.array(z.string()).optional(),
   changeSeenAt: z.number().optional(),
   error: z.string().optional(),
+  /** The deployments read was refused (a token without the pipeline scope): asked every pass, `error` kept, until one is read. */
+  deploymentsRefused: z.boolean().optional(),
   /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
   unlisted: z.number().optional(),
   /** A pass cut short by a stop or a failure, taken up by the next one (poll/cloud-resume.ts). */
@@ -115,7 +117,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                 const start = resume?.startedAt ?? bridge.ctx.clock.now();
                 const changeAt = resume ? resume.changeAt : (pushed.changed.get(repository.uuid.toLowerCase()) ?? cursor.changeSeenAt);
                 const wasPushed = resume?.pushed ?? (!cursor.lastSuccessAt || pushedSince(pushed, repository.uuid, cursor.watermark, cursor.changeSeenAt));
-                const deployments = resume?.deployments ?? deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt });
+                const deployments = resume?.deployments ?? (cursor.deploymentsRefused === true || deploymentCheckDue({ now: start, pushed: wasPushed, lastCheckAt: cursor.deploymentsAt, lastActivityAt: cursor.lastActivityAt }));
                 // The watermark is the pass's start (DevLake's rule): what changed during the pass is read
                 // again; and no later than the workspace query that said whether it was pushed.
                 const watermark = Math.min(start, resume?.queriedAt ?? queriedAt);
@@ -132,6 +134,19 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   kept = pass;
                   await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name, pass } satisfies CloudCursor);
                 };
+                /** Written without `pass`: the pass is complete (but for deployments, when `refused` says why). */
+                const complete = async (read: { deploymentsRead: boolean; deployed?: boolean; lastDeploymentAt?: number; deploymentsSeen?: string[]; refused?: string }) => {
+                  const lastActivityAt = Math.max(pass.found || read.deployed ? start : 0, read.lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
+                  const { activityBacklog, activitySeen } = pass.pullRequests ?? { activitySeen: [] };
+                  await bridge.store.set(cursorKey(repository.uuid), {
+                    name,
+                    // Refused, the deployments since the last read (or the old watermark) are still to be read.
+                    watermark, lastSuccessAt: start, deploymentsAt: read.deploymentsRead ? start : read.refused ? (cursor.deploymentsAt ?? cursor.watermark) : cursor.deploymentsAt,
+                    ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
+                    ...(activitySeen.length ? { activitySeen } : {}), ...(read.deploymentsSeen?.length ? { deploymentsSeen: read.deploymentsSeen } : {}),
+                    ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}), ...(read.refused ? { error: read.refused, deploymentsRefused: true } : {}),
+                  } satisfies CloudCursor);
+                };
                 try {
                   await forgetIfRenamed(lookups, repository);
                   const { items, lastDeploymentAt, deploymentsSeen = cursor.deploymentsSeen } = await reconcileRepository({
@@ -143,22 +158,22 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                     found, ...(resume ? { resume: { pullRequestsDone: resume.pullRequests !== undefined, startedAt: resume.startedAt } } : {}),
                   });
                   staged += await stageAndQueue(items, bridge);
-                  const lastActivityAt = Math.max(pass.found || items.length ? start : 0, lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
-                  const { activityBacklog, activitySeen } = pass.pullRequests ?? { activitySeen: [] };
-                  // Written without `pass`: the pass is complete.
-                  await bridge.store.set(cursorKey(repository.uuid), {
-                    name,
-                    watermark, lastSuccessAt: start, deploymentsAt: deployments ? start : cursor.deploymentsAt,
-                    ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
-                    ...(activitySeen.length ? { activitySeen } : {}), ...(deploymentsSeen?.length ? { deploymentsSeen } : {}),
-                    ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}),
-                  } satisfies CloudCursor);
+                  await complete({ deploymentsRead: deployments, deployed: items.length > 0, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}), ...(deploymentsSeen ? { deploymentsSeen } : {}) });
                   return { ok: true, staged, skipped: [] };
                 } catch (error) {
                   // The client reports an aborted request as Bitbucket not answering; a stop is no failure,
                   // and an error kept in the cursor would show in `status` as one.
                   if (http.signal.aborted) return { ok: false, stopped: true, staged, skipped: [] };
                   const reason = cloudFailureReason(error, { name: `${ws.slug}/${repository.slug}`, selector: `${repository.project}/${repository.slug}`, username: Boolean(config.bitbucket.username) });
+                  // A token without the pipeline scope is refused the deployments, the pass's last read, so
+                  // all else is staged: the pass completes but for them (asked again every pass, from where
+                  // they were last read, and failing in `status` until one is read). Left interrupted, every
+                  // pass took it up past its pull requests: none was read again until the token was replaced.
+                  if (error instanceof BitbucketError && error.kind === 'forbidden' && /deployment|environment/i.test(error.path) && pass.pullRequests) {
+                    await complete({ deploymentsRead: false, ...(cursor.deploymentsSeen ? { deploymentsSeen: cursor.deploymentsSeen } : {}), refused: reason });
+                    bridge.log.warn({ repository: repository.slug, reason }, 'repository poll could not read deployments; the rest of it was read');
+                    return { ok: false, staged, skipped: [], error: reason };
+                  }
                   // Not this repository's failure: its cursor stays as the last good pass left it, and the
                   // runner says once, for the workspace, what to do.
                   if (error instanceof BitbucketError && error.kind === 'unauthorized') return { ok: false, refused: true, staged: 0, skipped: [], error: reason };
