@@ -126,6 +126,21 @@ describe('pandev-bitbucket check', () => {
     expect(code).toBe(1);
   });
 
+  it('fails when the pull-request read answers 404 or 500, saying what Bitbucket answered and what to do', async () => {
+    for (const status of [404, 500]) {
+      const fault = env.sim.faults.add({ path: '/pull-requests$', status, body: JSON.stringify({ errors: [{ message: `answered ${status} on purpose` }] }) });
+      try {
+        const { code, out } = await cli(['check'], env.env);
+        expect(out).not.toContain('pull requests are readable');
+        expect(out).toMatch(new RegExp(`FAIL Bitbucket answered ${status} .*pull requests of `));
+        expect(out).toContain(status === 404 ? 'proxy' : 'Try again in a few minutes');
+        expect(code).toBe(1);
+      } finally {
+        env.sim.faults.remove(fault);
+      }
+    }
+  });
+
   it("sends PanDev the same signed ping as the app's connection check: diagnostics:ping, origin diagnostics", async () => {
     const seen: Array<{ url?: string; headers: Record<string, unknown>; body: string }> = [];
     const pandev = createHttpServer((req, res) => {

@@ -92,6 +92,12 @@ async function selectionFindings(config: BridgeConfig, http: BitbucketHttp, read
   if (answer.response.status === 401 || answer.response.status === 403) {
     return [partialAccess([`pull requests of ${first.project.key}/${first.slug} (answered ${answer.response.status})`], readable.length)];
   }
+  // Any other refusal fails every pass of every repository just the same: `check` must not pass it.
+  if (answer.response.status !== 200) {
+    const title = `Bitbucket answered ${answer.response.status} when reading the pull requests of ${first.project.key}/${first.slug}`;
+    if (unavailable(answer.response.status)) return [fail(title, bitbucketUnavailable(answer.response.status, url).detail)];
+    return [fail(title, `The repository was listed a moment ago, so this read should work: if it was just renamed, moved or deleted, run check again; otherwise a proxy in front of Bitbucket may not pass ${new URL(url).pathname} through. Bitbucket's answer: ${answer.text.slice(0, 300)}`)];
+  }
   return [pass(`${selected.repositories.length} repositories selected for this bridge${shardNote(config)}; pull requests are readable`)];
 }
 
