@@ -35,8 +35,10 @@ export function expectedBackfill(sim: CloudSimulator, repositories: SimTypes.Rep
         if (entry.kind === 'update' && entry.state === 'DECLINED') add(entity, 'pullrequest:rejected', 'rejected');
         if (entry.kind === 'approval' || entry.kind === 'changes_request') {
           const key = entry.kind === 'approval' ? 'pullrequest:approved' : 'pullrequest:changes_request_created';
-          add(`${entity}:reviewer:${entry.userUuid}`, key, normalizeTime(isoApi(entry.date)));
-          reviews.push(`${key} ${entry.userUuid}`);
+          // Reviewers are named by account id, which Forge's reviewer events and the activity log both carry.
+          const reviewer = sim.model.userByUuid(entry.userUuid).accountId;
+          add(`${entity}:reviewer:${reviewer}`, key, normalizeTime(isoApi(entry.date)));
+          reviews.push(`${key} ${reviewer}`);
         }
         if (entry.kind === 'comment') {
           const comment = pr.comments.find((c) => c.id === entry.commentId)!;

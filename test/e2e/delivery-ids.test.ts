@@ -84,3 +84,54 @@ describe('a build status', () => {
     expect(statuses('ci-lost').map((d) => `${d.eventKey} ${d.headers['x-pandev-origin']}`)).toEqual(['repo:commit_status_created reconcile']);
   });
 });
+
+/** Reviewer events naming the reviewer one way only: Forge documents the uuid and the account id as optional (notes/forge.md §1b); the activity log has both. */
+const naming = (events: ReturnType<typeof act>, keep: 'accountId' | 'uuid') =>
+  events.map((event: any) => ({ ...event, reviewers: { ...event.reviewers, value: event.reviewers.value.map((r: any) => ({ ...r, user: { type: r.user.type, [keep]: r.user[keep] } })) } }));
+
+describe('an approval', () => {
+  const approvals = (repository: string, pullRequestId: number): Delivery[] =>
+    sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:approved' && (d.body as any).repository.name === repository && (d.body as any).pullrequest.id === pullRequestId);
+
+  it.each([
+    ['by account id only', 'accountId'],
+    ['by uuid only, as reviewers were named in delivery ids before', 'uuid'],
+  ] as const)('whose live event names the reviewer %s reaches PanDev once, though the reconciliation finds it too', async (_, keep) => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: `Reviewed, named by ${keep}` });
+    await reconcileNow(sb);
+    await fire(naming(act(() => a.approvePullRequest({ repository, pullRequestId })), keep));
+    expect(approvals(repository, pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['trigger']);
+
+    await reconcileNow(sb);
+    expect(approvals(repository, pullRequestId)).toHaveLength(1);
+    expect(sb.sink.duplicates()).toBe(0);
+  });
+
+  it('found first by the reconciliation is not sent again by its late live event without the uuid', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: 'Reviewed, its event late' });
+    const late = naming(act(() => a.approvePullRequest({ repository, pullRequestId })), 'accountId');
+    await reconcileNow(sb);
+    expect(approvals(repository, pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['reconcile']);
+
+    await fire(late);
+    expect(approvals(repository, pullRequestId)).toHaveLength(1);
+  });
+});
+
+describe('an unapproval', () => {
+  it('of an approval whose status was kept under the reviewer\'s uuid, as before, is still told from a cleared change request', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: 'Approved, then not' });
+    const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
+    await fire(naming(approved, 'uuid'));
+    const reviewer = (approved[0] as any).reviewers.value[0].user.uuid;
+    await fire(act(() => a.unapprovePullRequest({ repository, pullRequestId, reviewer })));
+    const keys = sb.sink.deliveries().filter((d) => (d.body as any).repository?.name === repository && (d.body as any).pullrequest?.id === pullRequestId).map((d) => d.eventKey);
+    expect(keys.filter((key) => key.endsWith('approved'))).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
+  });
+});

@@ -15,6 +15,11 @@ export interface DeliveryIntent {
   version: string;
   /** For reviewer intents: whose status this is about. */
   reviewer?: { uuid?: string; accountId?: string; status: ReviewerStatus; at: string };
+  /**
+   * For reviewer intents: the id under the reviewer's uuid, which named reviewers before their account
+   * id did and still names one a source knows only by uuid. What was sent under it is not sent again.
+   */
+  formerId?: string;
 }
 
 export interface SkippedIntent {
@@ -24,7 +29,17 @@ export interface SkippedIntent {
 
 /** A reviewer's statuses the app has seen, each with when it was set, oldest first. */
 export type ReviewerTimeline = Array<{ status: ReviewerStatus; at: string }>;
-export type PriorReviewerStatus = (reviewerUuid: string) => ReviewerTimeline | undefined;
+export type PriorReviewerStatus = (reviewer: string) => ReviewerTimeline | undefined;
+
+/**
+ * How a reviewer is named in delivery ids and kept statuses: by account id, which both the Forge event
+ * (whose reviewer may lack its uuid, notes/forge.md §1b) and the activity log carry, so the live path
+ * and the reconciliation name one approval alike. Uuids came first before; `former` is that name.
+ */
+export function reviewerKey(user: { uuid?: string; accountId?: string }): { key: string; former?: string } {
+  const key = user.accountId ?? user.uuid ?? 'unknown';
+  return { key, ...(user.uuid && user.uuid !== key ? { former: user.uuid } : {}) };
+}
 
 export function intentsFor(change: Change, prior: PriorReviewerStatus = () => undefined): { intents: DeliveryIntent[]; skipped: SkippedIntent[] } {
   if (change.edition === 'datacenter') return datacenterIntents(change);
@@ -66,12 +81,14 @@ export function intentsFor(change: Change, prior: PriorReviewerStatus = () => un
 // status the reviewer had before (Forge sends one event, "reviewer status updated", for all four).
 // Forge does not keep events in order, so each is placed among the statuses seen so far: it ended the
 // one before it, and the one after it ended it. A transition found twice gets the same id both times.
-function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, make: MakeIntent<CloudEventKey>) {
+function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatus, makeIntent: MakeIntent<CloudEventKey>) {
   const intents: DeliveryIntent[] = [];
   const skipped: SkippedIntent[] = [];
   for (const reviewer of change.reviewers) {
-    const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
+    const { key: who, former } = reviewerKey(reviewer.user);
     const entity = `${pullRequestEntity(change.repository.uuid, change.pullRequestId)}:reviewer:${who}`;
+    const formerEntity = `${pullRequestEntity(change.repository.uuid, change.pullRequestId)}:reviewer:${former}`;
+    const make: MakeIntent<CloudEventKey> = (key, name, version, detail) => ({ ...makeIntent(key, name, version, detail), ...(former ? { formerId: makeIntent(key, formerEntity, version).id } : {}) });
     const at = normalizeTime(reviewer.at);
     const detail = { ...reviewer.user, status: reviewer.status, at };
     const time = Date.parse(reviewer.at);

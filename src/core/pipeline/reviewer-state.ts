@@ -23,14 +23,18 @@ interface Stored {
 export function reviewerStateStore(store: KeyValueStore) {
   const key = (repository: string, pullRequest: number, reviewer: string) => kvKey('reviewer', repository, pullRequest, reviewer);
   const timeline = (stored: Stored | undefined): ReviewerTimeline => (stored ? (stored.history ?? [{ status: stored.status, at: stored.at }]) : []);
+  // Kept under the reviewer's former name (their uuid, intents.ts reviewerKey) before the account id
+  // named them: read while the own key is absent, so a status set before still tells what a clear ends.
+  const read = async (repository: string, pullRequest: number, reviewer: string, former?: string) =>
+    (await store.get<Stored>(key(repository, pullRequest, reviewer))) ?? (former ? await store.get<Stored>(key(repository, pullRequest, former)) : undefined);
   return {
-    get: async (repository: string, pullRequest: number, reviewer: string): Promise<ReviewerTimeline | undefined> => {
-      const stored = await store.get<Stored>(key(repository, pullRequest, reviewer));
+    get: async (repository: string, pullRequest: number, reviewer: string, former?: string): Promise<ReviewerTimeline | undefined> => {
+      const stored = await read(repository, pullRequest, reviewer, former);
       return stored ? timeline(stored) : undefined;
     },
     /** Places a status among those seen: events can arrive out of order, and twice. */
-    async record(repository: string, pullRequest: number, reviewer: string, next: { status: ReviewerStatus; at: string }): Promise<void> {
-      const seen = timeline(await store.get<Stored>(key(repository, pullRequest, reviewer)));
+    async record(repository: string, pullRequest: number, reviewer: string, next: { status: ReviewerStatus; at: string }, former?: string): Promise<void> {
+      const seen = timeline(await read(repository, pullRequest, reviewer, former));
       const time = Date.parse(next.at);
       if (seen.some((entry) => Date.parse(entry.at) === time && entry.status === next.status)) return;
       const history = [...seen, next].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-KEPT);

@@ -1,6 +1,6 @@
 import type { Change, ChangeOf } from '../change/change';
 import { deliveryId } from '../change/delivery-id';
-import { intentsFor, type DeliveryIntent, type ReviewerTimeline } from '../change/intents';
+import { intentsFor, reviewerKey, type DeliveryIntent, type ReviewerTimeline } from '../change/intents';
 import { kvKey } from '../keys';
 import { encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import type { Prebuilt } from '../history/prebuilt';
@@ -35,8 +35,8 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   const prior = new Map<string, ReviewerTimeline | undefined>();
   if (change.kind === 'reviewer') {
     for (const reviewer of change.reviewers) {
-      const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
-      prior.set(who, await reviewers.get(change.repository.uuid, change.pullRequestId, who));
+      const { key, former } = reviewerKey(reviewer.user);
+      prior.set(key, await reviewers.get(change.repository.uuid, change.pullRequestId, key, former));
     }
   }
   const planned = intentsFor(change, (who) => prior.get(who));
@@ -49,7 +49,7 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
   }
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: skipped.length };
   for (const { intent, known: found } of intents) {
-    const known = found === 'new' ? undefined : (found ?? (await alreadyKnown(outbox, intent.id)));
+    const known = found === 'new' ? undefined : (found ?? (await knownIntent(outbox, intent)));
     if (known) {
       staged[known]++;
       continue;
@@ -77,7 +77,7 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
       continue;
     }
     const { intent, known: found } = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : { intent: item.intent };
-    const known = found === 'new' ? undefined : (found ?? (await alreadyKnown(outbox, intent.id)));
+    const known = found === 'new' ? undefined : (found ?? (await knownIntent(outbox, intent)));
     if (known) {
       staged[known]++;
       continue;
@@ -110,6 +110,11 @@ export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'al
   if (await outbox.isDelivered(id)) return 'alreadyDelivered';
   if (await outbox.isDead(id)) return 'alreadyDead';
   return undefined;
+}
+
+/** alreadyKnown of an intent, under its former id too (a reviewer's, see DeliveryIntent). */
+async function knownIntent(outbox: OutboxStore, intent: DeliveryIntent): Promise<Awaited<ReturnType<typeof alreadyKnown>>> {
+  return (await alreadyKnown(outbox, intent.id)) ?? (intent.formerId ? alreadyKnown(outbox, intent.formerId) : undefined);
 }
 
 /**
@@ -145,8 +150,8 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
   if (change.kind === 'reviewer') {
     const reviewers = reviewerStateStore(ctx.store);
     for (const reviewer of change.reviewers) {
-      const who = reviewer.user.uuid ?? reviewer.user.accountId ?? 'unknown';
-      await reviewers.record(change.repository.uuid, change.pullRequestId, who, { status: reviewer.status, at: reviewer.at });
+      const { key, former } = reviewerKey(reviewer.user);
+      await reviewers.record(change.repository.uuid, change.pullRequestId, key, { status: reviewer.status, at: reviewer.at }, former);
     }
   }
   if (change.kind === 'push') {
