@@ -31,6 +31,23 @@ describe('a pull request declined and reopened', () => {
     expect(modified.map((body) => [body.previousTitle, body.pullRequest.title])).toEqual([['Reopen me', 'Reopened and renamed']]);
     expect(env.sink.duplicates()).toBe(0);
   });
+
+  it('declined again is a second pr:declined, under an id of its own', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Declined twice' });
+    await passes();
+    a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    await passes();
+    a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
+    // Data Center 10.x dates to the second: a later second is what tells the two declines apart.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    await passes();
+    const declined = env.sink.deliveries().filter((d) => d.eventKey === 'pr:declined' && (d.body as any).pullRequest.id === pr.pullRequestId);
+    expect(declined).toHaveLength(2);
+    expect(new Set(declined.map((d) => d.id)).size).toBe(2);
+    expect(env.sink.duplicates()).toBe(0);
+  });
 });
 
 describe('pushes to a pull request between two passes', () => {
