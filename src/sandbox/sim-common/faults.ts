@@ -16,6 +16,11 @@ export const FaultRuleSchema = z.object({
   latencyMs: z.number().int().min(0).max(120_000).optional(),
   /** Destroy the socket without answering. */
   drop: z.boolean().optional(),
+  /**
+   * The Cloud simulator answers as it would, but one item of the page's `values` (the one whose `id`
+   * is `id`, or the one at `index`) gets `set`'s fields: one malformed item in an otherwise good page.
+   */
+  corruptItem: z.object({ id: z.number().int().optional(), index: z.number().int().min(0).optional(), set: z.record(z.string(), z.unknown()) }).optional(),
   /** Handle the request first (a write takes effect), then fault the answer: the client never hears back. */
   afterHandling: z.boolean().optional(),
   probability: z.number().min(0).max(1).optional(),

@@ -26,6 +26,14 @@ const faultAnswer = (rule: FaultRule): HttpResult => rule.body !== undefined
   ? { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json; charset=utf-8' } }
   : { status: rule.status as number, json: errorBody(`Simulated fault (HTTP ${rule.status})`) };
 
+/** The page with one of its items' fields overwritten (`FaultRule.corruptItem`); any other answer as it was. */
+function corruptItem(result: HttpResult, rule: NonNullable<FaultRule['corruptItem']>): HttpResult {
+  const page = result.json as { values?: unknown } | undefined;
+  if (!page || !Array.isArray(page.values)) return result;
+  const values = page.values.map((item: Record<string, unknown>, index) => ((rule.id !== undefined ? item.id === rule.id : index === rule.index) ? { ...item, ...rule.set } : item));
+  return { ...result, json: { ...page, values } };
+}
+
 function toResult(error: unknown): HttpResult {
   if (error instanceof HttpError) return error.result;
   if (error instanceof QueryError) return { status: 400, json: errorBody(error.message) };
@@ -63,7 +71,8 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
     } catch {
       throw new HttpError({ status: 400, json: errorBody('Invalid JSON in request body') });
     }
-    const result = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
+    const handled = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
+    const result = fault?.corruptItem ? corruptItem(handled, fault.corruptItem) : handled;
     if (fault?.afterHandling && (await applyFault(req, res, fault, faultAnswer))) return;
     send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
   } catch (error) {
