@@ -19,7 +19,8 @@ export type DropReason =
   | 'reviewer-cleared-prior-unknown'
   | 'covered-by-reconciliation'
   | 'own-comment'
-  | 'source-gone';
+  | 'source-gone'
+  | 'malformed-in-bitbucket';
 
 export interface DeliveryCounts {
   delivered: number;

@@ -3,6 +3,7 @@ import type { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import type { CloudClient } from '../enrich/cloud/client';
 import { repositoryGone, type Lookups } from '../enrich/cloud/lookups';
+import { outboxStore } from '../deliver/outbox';
 import { BitbucketError, errorMessage } from '../errors';
 import { kvKey } from '../keys';
 import type { ForwardContext } from '../pipeline/context';
@@ -165,7 +166,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     const pushed = state.refsOwed === true || pushedSince(changes, repository, state.watermark, state.changeSeenAt);
     const deployments = deploymentCheckDue({ now: start, pushed, lastCheckAt: state.lastDeploymentCheckAt, lastActivityAt: Math.max(state.lastActivityAt, state.lastDeploymentAt ?? 0), neverDeployed: state.lastDeploymentCheckAt !== undefined && state.lastDeploymentAt === undefined });
     try {
-      const { items, lastDeploymentAt, activityBacklog, activityRead, deferred, deploymentsSeen = state.deploymentsSeen } = await reconcileRepository({
+      const { items, leftOut, lastDeploymentAt, activityBacklog, activityRead, deferred, deploymentsSeen = state.deploymentsSeen } = await reconcileRepository({
         client: paced.client, lookups: deps.lookups, store: ctx.store, workspace: deps.workspace, repository, watermark: state.watermark, pushed, deployments,
         deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
         ...(state.activitySeen ? { activitySeen: state.activitySeen } : {}), ...(state.deploymentsSeen ? { deploymentsSeen: state.deploymentsSeen } : {}),
@@ -173,6 +174,11 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
       const result = await stagePrebuilt(items, ctx);
+      for (const [n, left] of leftOut.entries()) {
+        const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}`;
+        await outboxStore(ctx.store).recordDrop({ at: start, reason: 'malformed-in-bitbucket', detail, repository }, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
+        ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'pull request left out of the reconciliation: Bitbucket answered it in a form the app cannot read; the rest was passed, and it is read again when it next changes');
+      }
       for (const entry of result.entries) ids.push(entry.id);
       // Not later than the workspace query that said whether it was pushed: a push between that
       // query and this pass is in neither, and the next query must still find it.

@@ -1,6 +1,7 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
-import { CommitPage, CommitStatusPage, DeploymentPage, PullRequestPage, RefPage, type ActivityEntry, type Commit, type PullRequest, type Ref, type Repository } from '../enrich/cloud/schema';
+import { z } from 'zod';
+import { CommitPage, CommitStatusPage, DeploymentPage, PullRequest, RefPage, type ActivityEntry, type Commit, type Ref, type Repository } from '../enrich/cloud/schema';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';
@@ -64,8 +65,16 @@ export interface ReconcileResume {
   startedAt: number;
 }
 
+/** A pull request Bitbucket answered in an unexpected shape, in the list and on its own: left out of the pass, with why. */
+export interface LeftOut {
+  pullRequest?: number;
+  reason: string;
+}
+
 export interface ReconcileResult {
   items: Prebuilt[];
+  /** Pull requests this pass could not read (see LeftOut); the rest of the repository was passed. */
+  leftOut: LeftOut[];
   /** Activity still owed after this pass: the next one reads on from there. */
   activityBacklog?: ActivityBacklog;
   /** Every entry the top of the activity log held down into the overlap, news or not: what the next pass has seen (clock-allowance.ts). */
@@ -88,13 +97,13 @@ const DEPLOYMENT_REQUESTS = 2;
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
   const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
   const outOfTime = input.outOfTime ?? (() => false);
-  const news = input.resume?.pullRequestsDone ? { items: [], activityRead: [] } : await pullRequestNews(input);
+  const { leftOut, ...news } = input.resume?.pullRequestsDone ? { items: [], activityRead: [], leftOut: [] } : await pullRequestNews(input);
   if (input.found && !input.resume?.pullRequestsDone) {
     await input.found({ feed: 'pull-requests', ...news });
     news.items = [];
   }
   const items = [...news.items];
-  const owed = { activityRead: news.activityRead, ...(news.activityBacklog ? { activityBacklog: news.activityBacklog } : {}) };
+  const owed = { leftOut, activityRead: news.activityRead, ...(news.activityBacklog ? { activityBacklog: news.activityBacklog } : {}) };
   let refs = input.pushed && left() >= REFS_MIN_REQUESTS && !outOfTime(REFS_MIN_REQUESTS);
   if (refs) {
     const found = await refNews(input);
@@ -134,7 +143,7 @@ export function deploymentCheckDue(input: { now: number; pushed: boolean; lastCh
  * approval, change request and comment. If its newest entry is older than the watermark, nothing
  * about any pull request of the repository happened since, and no other request is made for them.
  */
-async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; activityBacklog?: ActivityBacklog; activityRead: ActivityEntry[] }> {
+async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; activityBacklog?: ActivityBacklog; activityRead: ActivityEntry[]; leftOut: LeftOut[] }> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
   // Another page of the log is read only if, after it, the pull requests it names can still be read
@@ -143,9 +152,12 @@ async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt
   const stop = (entries: ActivityEntry[]) => outOfTime(2 + Math.ceil((new Set(entries.map((entry) => entry.pull_request.id)).size + 50) / 50));
   const read = await readActivity(client, params, input.watermark, input.activityBacklog, stop, new Set(input.activitySeen ?? []));
   const activityRead = read.scanned;
-  if (!read.entries.length) return { items: [], activityRead, ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
-  const pullRequests = await namedPullRequests(input, read.since, new Set(read.entries.map((entry) => entry.pull_request.id)));
-  let { entries, since, backlog } = read;
+  if (!read.entries.length) return { items: [], activityRead, leftOut: [], ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
+  const { pullRequests, leftOut } = await namedPullRequests(input, read.since, new Set(read.entries.map((entry) => entry.pull_request.id)));
+  const unreadable = new Set(leftOut.map((left) => left.pullRequest));
+  let { since, backlog } = read;
+  // What a pull request left out did is not read again: its entries go with it, the rest are passed.
+  let entries = read.entries.filter((entry) => !unreadable.has(entry.pull_request.id));
   const missing = entries.filter((entry) => !pullRequests.has(entry.pull_request.id));
   if (missing.length) {
     // Out of time before every pull request the log named was read. Entries from the rest an earlier
@@ -165,8 +177,10 @@ async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt
     items.push(...lifecycleEvents(context));
     items.push(...activityEvents(context, entries.filter((entry) => entry.pull_request.id === pr.id)));
   }
-  return { items, activityRead, ...(backlog ? { activityBacklog: backlog } : {}) };
+  return { items, activityRead, leftOut, ...(backlog ? { activityBacklog: backlog } : {}) };
 }
+
+const Listed = z.looseObject({ id: z.number().int() });
 
 /** The reads left after a pull request's: the repository object. */
 const AFTER_PULL_REQUESTS = 1;
@@ -176,22 +190,42 @@ const AFTER_PULL_REQUESTS = 1;
  * read alone. Rest owed from an outage reaches far back, so the list may be long: it stops between
  * requests when the next would end past the deadline, and the caller owes what it did not find.
  */
-async function namedPullRequests(input: ReconcileInput, since: number, named: Set<number>): Promise<Map<number, PullRequest>> {
+async function namedPullRequests(input: ReconcileInput, since: number, named: Set<number>): Promise<{ pullRequests: Map<number, PullRequest>; leftOut: LeftOut[] }> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
   const outOfTime = input.outOfTime ?? (() => false);
   const pullRequests = new Map<number, PullRequest>();
+  const leftOut: LeftOut[] = [];
+  // Each listed pull request is checked on its own: one in an unexpected shape would otherwise fail the
+  // page, and with it the repository's every pass. It is read on its own instead (a list's shape can
+  // differ from the object's), and left out only if that answer will not do either.
+  const alone = new Set(named);
   const query = { state: ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'], q: `updated_on >= ${new Date(since).toISOString()}`, sort: '-updated_on', pagelen: 50, fields: FULL_PULL_REQUEST_FIELDS };
-  for await (const page of client.pages({ endpoint: 'pullRequests', params, query }, PullRequestPage.shape.values.element, 20)) {
-    for (const pr of page) pullRequests.set(pr.id, pr);
-    if (outOfTime(1 + AFTER_PULL_REQUESTS)) return pullRequests;
+  for await (const page of client.pages({ endpoint: 'pullRequests', params, query }, z.unknown(), 20)) {
+    for (const raw of page) {
+      const parsed = PullRequest.safeParse(raw);
+      if (parsed.success) pullRequests.set(parsed.data.id, parsed.data);
+      else if (Listed.safeParse(raw).success) alone.add(Listed.parse(raw).id);
+      else leftOut.push({ reason: `Bitbucket listed a pull request without a numeric id (${shapeIssue(parsed.error)})` });
+    }
+    if (outOfTime(1 + AFTER_PULL_REQUESTS)) return { pullRequests, leftOut };
   }
-  for (const id of named) {
+  for (const id of alone) {
     if (pullRequests.has(id)) continue;
     if (outOfTime(1 + AFTER_PULL_REQUESTS)) break;
-    pullRequests.set(id, await client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: String(id) }, query: { fields: FULL_PULL_REQUEST_FIELDS } }, PullRequestPage.shape.values.element));
+    try {
+      pullRequests.set(id, await client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: String(id) }, query: { fields: FULL_PULL_REQUEST_FIELDS } }, PullRequest));
+    } catch (error) {
+      if (!(error instanceof BitbucketError && error.kind === 'malformed')) throw error;
+      leftOut.push({ pullRequest: id, reason: error.message });
+    }
   }
-  return pullRequests;
+  return { pullRequests, leftOut };
+}
+
+function shapeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown field';
 }
 
 /** A pass that could not read the pull requests of the newest activity in time: it fails, its watermark stays. */
