@@ -51,9 +51,9 @@ export function modeAt(record: BackfillRecord): Mode {
   return retries.count === retries.tries ? 'leave-out' : 'skip-feed';
 }
 
-/** The record with a skip noted, its reason the error that kept coming back. */
-export function withSkip(record: BackfillRecord, skip: Omit<Skip, 'reason'>): BackfillRecord {
-  const noted: Skip = { ...skip, reason: record.retries?.error ?? 'it kept failing' };
+/** The record with a skip noted, its reason the error that kept coming back (or one known at once). */
+export function withSkip(record: BackfillRecord, skip: Omit<Skip, 'reason'> & { reason?: string }): BackfillRecord {
+  const noted: Skip = { ...skip, reason: skip.reason ?? record.retries?.error ?? 'it kept failing' };
   return { ...record, skipped: [...record.skipped, noted].slice(-SKIPS_KEPT), skippedCount: record.skippedCount + 1, ...(skip.phase === 'refs' ? { refsIncomplete: true } : {}) };
 }
 

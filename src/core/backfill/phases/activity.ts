@@ -5,6 +5,7 @@ import type { BackfillRecord } from '../state';
 import type { StoredPullRequest } from '../store';
 import { repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 import { replayLifecycle, sizeLeftOut } from './lifecycle';
+import { withSkip } from '../retries';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
 // update, approval, change request and comment, 50 a page, without a request per pull request.
@@ -28,7 +29,15 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
     if (!stored && missedByTheList(record, entries)) {
       // Out of requests or time: this page again next piece (what it staged is not staged twice).
       if (pc.exhausted()) return { record: current, next: cursor?.next ?? '' };
-      stored = await readMissed(pc, id);
+      const read = await readMissed(pc, id);
+      // In an unexpected shape on its own too: left out, named once (the list may have named it), and
+      // the log read on; failing the page would leave out the rest of the log after its retries.
+      if (read && 'malformed' in read) {
+        const what = `pull request #${id} (none of its events were sent)`;
+        if (!current.skipped.some((skip) => skip.what === what)) current = withSkip(current, { phase: 'activity', what, reason: read.malformed });
+        continue;
+      }
+      stored = read;
       if (stored) await pc.data.addMissed(id);
       if (stored) current = sizeLeftOut(pc, { ...current, total: (current.total ?? 0) + 1, done: current.done + 1 }, id);
     }
@@ -65,7 +74,7 @@ function missedByTheList(record: BackfillRecord, entries: ActivityEntry[]): bool
 }
 
 /** A pull request the list missed, read on its own and put through the lifecycle phase it missed. */
-async function readMissed(pc: PhaseContext, id: number): Promise<StoredPullRequest | undefined> {
+async function readMissed(pc: PhaseContext, id: number): Promise<StoredPullRequest | { malformed: string } | undefined> {
   try {
     const pullRequest = await pc.get({ endpoint: 'pullRequest', params: { ...repoParams(pc), pull_request_id: id } }, PullRequest);
     pc.ctx.log.info({ repository: pc.repository, pullRequest: id }, 'pull request updated while the list was read; read on its own');
@@ -73,6 +82,7 @@ async function readMissed(pc: PhaseContext, id: number): Promise<StoredPullReque
   } catch (error) {
     // Deleted since: nothing left to replay (not the repository gone, which the job would conclude).
     if (error instanceof BitbucketError && error.kind === 'not-found') return undefined;
+    if (error instanceof BitbucketError && error.kind === 'malformed') return { malformed: error.message };
     throw error;
   }
 }

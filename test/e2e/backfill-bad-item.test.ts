@@ -1,0 +1,44 @@
+import { expectedBackfill } from './backfill-expectations';
+import { backfillEnded, backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// One pull request Bitbucket lists in an unexpected shape must not cost the backfill the rest of its
+// list: the others are replayed whole, and that one is read on its own, or, malformed there too, left
+// out and named with its reason.
+
+let sb: TestSandbox;
+const call = settingsCaller(() => sb);
+afterEach(() => sb.stop());
+
+async function backfillWithBadListItem(seed: string, alsoAlone: boolean) {
+  sb = await backfillSandbox({ seed, repositories: 1, pullRequestsPerRepository: 12 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const since = Date.now() - 29 * 86_400_000;
+  // One well inside the window, so its created event is replayed.
+  const bad = [...repo!.pullRequests.values()].filter((pr) => Math.floor(pr.createdOn / 1000) >= since)[1]!;
+  const where = `(${repo!.uuid.replace(/[{}]/g, '')}[^/]*|/${repo!.slug})/pullrequests`;
+  sb.simulator.faults.add({ method: 'GET', path: `${where}$`, corruptItem: { id: bad.id, set: { updated_on: 1_700_000_000_000 } } });
+  if (alsoAlone) sb.simulator.faults.add({ method: 'GET', path: `${where}/${bad.id}$`, status: 200, body: `{"type": "pullrequest", "id": ${bad.id}, "updated_on": 17}` });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  const expected = expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since)).ids;
+  const ofBad = (what: string) => what.includes(`pullrequest:${repo!.uuid}:${bad.id} `) || what.includes(`pullrequest:${repo!.uuid}:${bad.id}:`);
+  return { record: record!, bad, missed: missing(sb, expected), ofBad, expected: [...expected.values()] };
+}
+
+it('replays every pull request of a list that holds one malformed one, reading that one on its own', async () => {
+  const { record, missed, expected, ofBad } = await backfillWithBadListItem('backfill-bad-item', false);
+  expect(record.state).toBe('done');
+  expect(expected.filter(ofBad).length).toBeGreaterThan(0);
+  expect(missed).toEqual([]);
+  expect(record.skipped).toEqual([]);
+}, 120_000);
+
+it('leaves out only a pull request malformed on its own endpoint too, and says why', async () => {
+  const { record, missed, ofBad, bad } = await backfillWithBadListItem('backfill-bad-item-2', true);
+  expect(record.state).toBe('done');
+  expect(missed.filter((what) => !ofBad(what))).toEqual([]);
+  expect(record.skipped).toEqual([{ phase: 'pullrequests', what: `pull request #${bad.id} (none of its events were sent)`, reason: expect.stringMatching(/unexpected shape/) }]);
+}, 120_000);
