@@ -42,3 +42,24 @@ it('leaves out only a pull request malformed on its own endpoint too, and says w
   expect(missed.filter((what) => !ofBad(what))).toEqual([]);
   expect(record.skipped).toEqual([{ phase: 'pullrequests', what: `pull request #${bad.id} (none of its events were sent)`, reason: expect.stringMatching(/unexpected shape/) }]);
 }, 120_000);
+
+it('leaves out only a malformed entry of the activity log, not the rest of the log', async () => {
+  sb = await backfillSandbox({ seed: 'backfill-bad-entry', repositories: 1, pullRequestsPerRepository: 12 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const where = `(${repo!.uuid.replace(/[{}]/g, '')}[^/]*|/${repo!.slug})/pullrequests/activity$`;
+  // Each page's first entry: a comment whose creation date is of another type.
+  sb.simulator.faults.add({ method: 'GET', path: where, corruptItem: { index: 0, set: { comment: { id: 1, created_on: 17 } } } });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record!.state).toBe('done');
+  const missed = missing(sb, expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since)).ids);
+  // One entry per page read, each left out alone and named with why; the rest of the log was replayed.
+  const pages = sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/pullrequests/activity']!;
+  expect(missed).toHaveLength(pages);
+  expect(record!.skipped).toHaveLength(pages);
+  for (const what of missed) {
+    const id = /pullrequest:\{[^}]+\}:(\d+)/.exec(what)![1];
+    expect(record!.skipped).toContainEqual({ phase: 'activity', what: `an entry of pull request #${id}'s activity (its event was not sent)`, reason: expect.stringMatching(/unexpected shape \(comment\.created_on/) });
+  }
+}, 120_000);

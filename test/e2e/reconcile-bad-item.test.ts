@@ -57,5 +57,20 @@ it('leaves out a pull request malformed on its own endpoint too, with its reason
   const left = dropped.filter((d) => d.reason === 'malformed-in-bitbucket');
   expect(left).toHaveLength(1);
   expect(left[0]).toMatchObject({ repository: repo().uuid, detail: expect.stringMatching(new RegExp(`#${bad}.*unexpected shape \\(state`)) });
-  expect(sb.logs.some((line) => /pull request left out of the reconciliation/.test(line.message))).toBe(true);
+  expect(sb.logs.some((line) => /left out of the reconciliation: Bitbucket answered a pull request/.test(line.message))).toBe(true);
+}, 60_000);
+
+it('passes the rest of a repository whose activity log holds one malformed entry, and counts the entry left out', async () => {
+  sb.sink.clear();
+  const { good } = openTwo();
+  // The newest entry, the approval of `good`: its date of another type.
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/pullrequests/activity$`, corruptItem: { index: 0, set: { approval: { date: 17, user: { type: 'user' } } } } });
+  const failed = failures();
+  const before = await watermark();
+  await reconcileNow(sb);
+  expect(failures() - failed).toBe(0);
+  expect(createdFor(good)).toHaveLength(1);
+  expect(await watermark()).toBeGreaterThan(before);
+  const dropped = await Promise.all(sb.host.kvs.keys('dropped:').map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail: string }));
+  expect(dropped.filter((d) => d.reason === 'malformed-in-bitbucket' && /activity.*approval\.date/.test(d.detail))).toHaveLength(1);
 }, 60_000);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { entryChangedAt, entryDate } from '../backfill/phases/activity';
+import { activityEntries, entryChangedAt, entryDate, type MalformedEntry } from '../backfill/phases/activity';
 import type { CloudClient } from '../enrich/cloud/client';
 import { isNextRequest, type CloudRequest } from '../enrich/cloud/endpoints';
-import { ActivityPage, type ActivityEntry } from '../enrich/cloud/schema';
+import { Page, type ActivityEntry } from '../enrich/cloud/schema';
 import { CLOCK_ALLOWANCE_MS, isNews } from './clock-allowance';
 
 // A repository's activity log, read newest first down to the watermark. A pass reads a bounded number
@@ -36,6 +36,8 @@ export interface ActivityRead {
    * long before the top's.
    */
   top: { recent: number; since: number };
+  /** Each entry in an unexpected shape, left out: it would otherwise fail its page, and with it every pass. */
+  malformed: MalformedEntry[];
 }
 
 /** `stop`: asked before each next page with the entries read so far; true leaves the rest owed. */
@@ -53,32 +55,39 @@ export async function readActivity(client: CloudClient, params: { workspace: str
   // covers an older backlog's range too.
   if (top.next) {
     const since = oldest(top.entries, overlap);
-    return { entries: topNews, scanned: top.entries, backlog: { next: top.next, floor }, since, top: { recent: topNews.length, since } };
+    return { entries: topNews, scanned: top.entries, backlog: { next: top.next, floor }, since, top: { recent: topNews.length, since }, malformed: top.malformed };
   }
   const whole = { recent: topNews.length, since: overlap };
-  if (!owed) return { entries: topNews, scanned: top.entries, since: overlap, top: whole };
+  if (!owed) return { entries: topNews, scanned: top.entries, since: overlap, top: whole, malformed: top.malformed };
   const rest = await readDown(client, { next: owed.next }, owed.floor, ACTIVITY_PAGES - top.pages, (entries) => stop([...topNews, ...entries]));
   const entries = [...topNews, ...rest.entries];
-  return { entries, scanned: top.entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, overlap) : owed.floor, top: whole };
+  const malformed = [...top.malformed, ...rest.malformed];
+  return { entries, scanned: top.entries, ...(rest.next ? { backlog: { next: rest.next, floor: owed.floor } } : {}), since: rest.next ? oldest(entries, overlap) : owed.floor, top: whole, malformed };
 }
 
 /** `enough`: asked of each page's entries above the floor; true reads no further, as if the floor were reached. */
-async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number, stop: StopReading, enough: (page: ActivityEntry[]) => boolean = () => false): Promise<{ entries: ActivityEntry[]; next?: string; pages: number }> {
+async function readDown(client: CloudClient, first: CloudRequest, floor: number, maxPages: number, stop: StopReading, enough: (page: ActivityEntry[]) => boolean = () => false): Promise<{ entries: ActivityEntry[]; next?: string; pages: number; malformed: MalformedEntry[] }> {
   const entries: ActivityEntry[] = [];
+  const malformed: MalformedEntry[] = [];
   let request: CloudRequest | undefined = first;
   let pages = 0;
   while (request && pages < maxPages && !(isNextRequest(request) && stop(entries))) {
-    const page: z.infer<typeof ActivityPage> = await client.get(request, ActivityPage);
+    const page: z.infer<typeof RawPage> = await client.get(request, RawPage);
     pages++;
-    const fresh = page.values.filter((entry) => Date.parse(entryDate(entry)) >= floor);
+    const read = activityEntries(page.values);
+    // Undated, an entry left out says nothing of where the floor is: the page's others decide.
+    malformed.push(...read.malformed);
+    const fresh = read.entries.filter((entry) => Date.parse(entryDate(entry)) >= floor);
     // Below the floor the log holds what was made earlier, yet a comment there may have been edited or
     // deleted since: on the page read anyway, it is taken too (one deeper is not read for it).
-    const changed = page.values.filter((entry) => Date.parse(entryDate(entry)) < floor && entryChangedAt(entry) >= floor);
+    const changed = read.entries.filter((entry) => Date.parse(entryDate(entry)) < floor && entryChangedAt(entry) >= floor);
     entries.push(...fresh, ...changed);
-    request = fresh.length === page.values.length && page.next && !enough(fresh) ? { next: page.next } : undefined;
+    request = fresh.length === read.entries.length && page.next && !enough(fresh) ? { next: page.next } : undefined;
   }
-  return { entries, pages, ...(request && isNextRequest(request) ? { next: request.next } : {}) };
+  return { entries, pages, malformed, ...(request && isNextRequest(request) ? { next: request.next } : {}) };
 }
+
+const RawPage = Page(z.unknown());
 
 function oldest(entries: ActivityEntry[], fallback: number): number {
   return entries.reduce((min, entry) => Math.min(min, entryChangedAt(entry)), fallback);

@@ -177,7 +177,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       for (const [n, left] of leftOut.entries()) {
         const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}`;
         await outboxStore(ctx.store).recordDrop({ at: start, reason: 'malformed-in-bitbucket', detail, repository }, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
-        ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'pull request left out of the reconciliation: Bitbucket answered it in a form the app cannot read; the rest was passed, and it is read again when it next changes');
+        ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request or activity entry in a form the app cannot read; the rest was passed, and a pull request is read again when it next changes');
       }
       for (const entry of result.entries) ids.push(entry.id);
       // Not later than the workspace query that said whether it was pushed: a push between that

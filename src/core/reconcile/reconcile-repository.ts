@@ -65,7 +65,7 @@ export interface ReconcileResume {
   startedAt: number;
 }
 
-/** A pull request Bitbucket answered in an unexpected shape, in the list and on its own: left out of the pass, with why. */
+/** A pull request Bitbucket answered in an unexpected shape, in the list and on its own, or an activity entry: left out of the pass, with why. */
 export interface LeftOut {
   pullRequest?: number;
   reason: string;
@@ -152,8 +152,12 @@ async function pullRequestNews(input: ReconcileInput): Promise<{ items: Prebuilt
   const stop = (entries: ActivityEntry[]) => outOfTime(2 + Math.ceil((new Set(entries.map((entry) => entry.pull_request.id)).size + 50) / 50));
   const read = await readActivity(client, params, input.watermark, input.activityBacklog, stop, new Set(input.activitySeen ?? []));
   const activityRead = read.scanned;
-  if (!read.entries.length) return { items: [], activityRead, leftOut: [], ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
-  const { pullRequests, leftOut } = await namedPullRequests(input, read.since, new Set(read.entries.map((entry) => entry.pull_request.id)));
+  // An entry's pull request is passed all the same: only what the entry itself said is left out.
+  const entriesLeftOut: LeftOut[] = read.malformed.map(({ pullRequest, reason }) => ({ reason: pullRequest !== undefined ? `an entry of pull request #${pullRequest}'s activity: ${reason}` : reason }));
+  if (!read.entries.length) return { items: [], activityRead, leftOut: entriesLeftOut, ...(read.backlog ? { activityBacklog: read.backlog } : {}) };
+  const named = await namedPullRequests(input, read.since, new Set(read.entries.map((entry) => entry.pull_request.id)));
+  const { pullRequests } = named;
+  const leftOut = [...entriesLeftOut, ...named.leftOut];
   const unreadable = new Set(leftOut.map((left) => left.pullRequest));
   let { since, backlog } = read;
   // What a pull request left out did is not read again: its entries go with it, the rest are passed.

@@ -1,4 +1,5 @@
-import { ActivityPage, PullRequest, type ActivityEntry } from '../../enrich/cloud/schema';
+import { z } from 'zod';
+import { ActivityEntry, Page, PullRequest } from '../../enrich/cloud/schema';
 import { BitbucketError } from '../../errors';
 import { activityEvents } from '../../history/pull-request-events';
 import type { BackfillRecord } from '../state';
@@ -11,10 +12,18 @@ import { withSkip } from '../retries';
 // update, approval, change request and comment, 50 a page, without a request per pull request.
 export const activityPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'activity' ? record.cursor : undefined;
-  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'pullRequestsActivity', params: repoParams(pc), query: { pagelen: 50 } }, ActivityPage);
+  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'pullRequestsActivity', params: repoParams(pc), query: { pagelen: 50 } }, Page(z.unknown()));
+  const read = activityEntries(page.values);
+  let current = record;
+  // An entry in an unexpected shape failed its page, and after its retries the rest of the log was
+  // left out: only it is now, named with why (once: the same page is read again after a piece that died).
+  for (const { pullRequest, reason } of read.malformed) {
+    const what = `an entry of ${pullRequest !== undefined ? `pull request #${pullRequest}'s` : 'the pull-request'} activity (its event was not sent)`;
+    if (!current.skipped.some((skip) => skip.what === what && skip.reason === reason)) current = withSkip(current, { phase: 'activity', what, reason });
+  }
   const byPullRequest = new Map<number, ActivityEntry[]>();
   let older = false;
-  for (const entry of page.values) {
+  for (const entry of read.entries) {
     if (Date.parse(entryDate(entry)) < pc.since) {
       older = true;
       // A comment made before the window and edited or deleted in it: that change is the window's.
@@ -22,7 +31,6 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
     }
     byPullRequest.set(entry.pull_request.id, [...(byPullRequest.get(entry.pull_request.id) ?? []), entry]);
   }
-  let current = record;
   const repository = await pc.lookups.repository(pc.workspace, pc.repository);
   for (const [id, entries] of byPullRequest) {
     let stored = await pc.data.pullRequest(id);
@@ -86,3 +94,26 @@ async function readMissed(pc: PhaseContext, id: number): Promise<StoredPullReque
     throw error;
   }
 }
+
+/** A page's entries, each checked on its own, and why each that would not do was left out. */
+export function activityEntries(values: unknown[]): { entries: ActivityEntry[]; malformed: MalformedEntry[] } {
+  const entries: ActivityEntry[] = [];
+  const malformed: MalformedEntry[] = [];
+  for (const raw of values) {
+    const parsed = ActivityEntry.safeParse(raw);
+    if (parsed.success) entries.push(parsed.data);
+    else {
+      const id = Named.safeParse(raw);
+      const reason = `Bitbucket listed a pull request activity entry in an unexpected shape (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
+      malformed.push({ reason, ...(id.success ? { pullRequest: id.data.pull_request.id } : {}) });
+    }
+  }
+  return { entries, malformed };
+}
+
+export interface MalformedEntry {
+  pullRequest?: number;
+  reason: string;
+}
+
+const Named = z.looseObject({ pull_request: z.looseObject({ id: z.number().int() }) });
