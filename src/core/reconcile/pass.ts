@@ -52,10 +52,14 @@ interface RepositoryState {
   error?: string;
   /** When a pass found the repository deleted: not asked for again unless a list read since still has it. */
   goneAt?: number;
+  /** What the last pass left out as malformed: an entry on the log's first page is met by every pass, and counted once. */
+  leftOutSeen?: string[];
 }
 
 /** Requests one idle repository costs (its activity log's first page), and an active one on average. */
 const IDLE_COST = 1;
+/** Malformed items remembered from one pass to the next; more than this are rare, and counted again at worst. */
+const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
 const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
 
@@ -174,7 +178,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
       const result = await stagePrebuilt(items, ctx);
+      const leftOutSeen = leftOut.map((left) => `${left.pullRequest ?? '?'} ${left.reason}`).slice(0, LEFT_OUT_KEPT);
       for (const [n, left] of leftOut.entries()) {
+        if (state.leftOutSeen?.includes(`${left.pullRequest ?? '?'} ${left.reason}`)) continue;
         const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}`;
         await outboxStore(ctx.store).recordDrop({ at: start, reason: 'malformed-in-bitbucket', detail, repository }, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
         ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request or activity entry in a form the app cannot read; the rest was passed, and a pull request is read again when it next changes');
@@ -195,6 +201,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         ...(deploymentsSeen?.length ? { deploymentsSeen } : {}),
         ...(changeAt !== undefined ? { changeSeenAt: changeAt } : state.changeSeenAt !== undefined ? { changeSeenAt: state.changeSeenAt } : {}),
         ...(deferred?.refs ? { refsOwed: true, refsOwedSince: state.refsOwed ? (state.refsOwedSince ?? state.watermark) : state.watermark } : {}),
+        ...(leftOutSeen.length ? { leftOutSeen } : {}),
       } satisfies RepositoryState);
       // Only a repository whose last pass failed can be in the failing record: a healthy pass reads nothing more.
       if (state.error !== undefined) await noteReconcileRecovered(ctx.store, repository);
