@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/bridge/config/load';
 import { sources } from '../../src/bridge/config/schema';
+import { rotatingSecret } from '../../src/bridge/config/secret-file';
 import { inShard, selection } from '../../src/bridge/config/selection';
 import { limiter } from '../../src/bridge/http/limiter';
 import { holdState } from '../../src/bridge/state/owner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
 import { runCli } from '../helpers/cli';
+import { quietLogger } from './helpers';
 
 // Issue 6, items 1, 5 and 6 in the small: configuration from YAML and the fixed environment names,
 // validated into fix-it messages; repository selection by globs and by shard; the SQLite state file.
@@ -230,6 +232,36 @@ describe('files the configuration names', () => {
       chmodSync(folder, 0o755);
       rmSync(open, { recursive: true, force: true });
     }
+  });
+
+  it('refuses, without the value, a token or secret no request can carry: a second line in its file, a zero-width space pasted with it', () => {
+    const token = 'pat-0123456789abcdef';
+    const file = path.join(dir, 'two-line-token');
+    writeFileSync(file, `${token}\n# rotated by vault, 2026-11-27\n`, { mode: 0o600 });
+    const { BITBUCKET_TOKEN: _token, ...rest } = minimal;
+    const found = problems(() => loadConfig({ env: { ...rest, BITBUCKET_TOKEN_FILE: file, PANDEV_TOKEN: 'ingest\u200btoken', PANDEV_SIGNING_SECRET: 'first\nsecond' } }));
+    expect(found).toEqual([
+      'BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE (YAML: bitbucket.tokenFile) holds a line break or another control character (character 21): give the value alone, on one line',
+      'PANDEV_TOKEN or PANDEV_TOKEN_FILE (YAML: pandev.tokenFile) holds a character an HTTP header cannot carry (character 7, U+200B, such as a zero-width space copied with it): give the token again without it',
+      'PANDEV_SIGNING_SECRET or PANDEV_SIGNING_SECRET_FILE (YAML: pandev.signingSecretFile) holds a line break or another control character (character 6): give the value alone, on one line',
+    ]);
+    expect(found.join('\n')).not.toContain(token);
+    // A signing secret is an HMAC key, not a header: any printable character is its own.
+    expect(loadConfig({ env: { ...minimal, PANDEV_SIGNING_SECRET: 'clé\u200bsecrète' } }).pandev.signingSecret).toBe('clé\u200bsecrète');
+  });
+
+  it('keeps the token in use when its file is rewritten with a second line, and says so once, without the value', () => {
+    const file = path.join(dir, 'rotating-token');
+    writeFileSync(file, 'first-token\n', { mode: 0o600 });
+    const lines: string[] = [];
+    const token = rotatingSecret('first-token', file, 'the Bitbucket token', quietLogger(lines), true);
+    writeFileSync(file, 'second-token\nfirst-token\n');
+    expect([token.reread(), token.reread(), token.value]).toEqual([false, false, 'first-token']);
+    const said = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string });
+    expect(said).toEqual([expect.objectContaining({ msg: 'the Bitbucket token in its file is not usable; the value read before stays in use', problem: expect.stringContaining('holds a line break') })]);
+    expect(lines.join('\n')).not.toContain('second-token');
+    writeFileSync(file, 'second-token\n');
+    expect([token.reread(), token.value]).toEqual([true, 'second-token']);
   });
 
   it('warns, without the content, when a secret file is readable by every user', () => {

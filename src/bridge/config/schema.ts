@@ -19,6 +19,28 @@ const UrlWithoutCredentials = (tokenSetting: string) =>
     return !url?.username && !url?.password;
   }, `must not contain a user name or password: the token goes in ${tokenSetting}`);
 const Text = z.string().trim().min(1, 'must not be empty');
+
+/**
+ * Why a secret's value cannot be the secret, never quoting it: a control character (a file with a
+ * second line, a comment under the token) anywhere; in a token, which travels in an HTTP header, also a
+ * character no header carries (a zero-width space pasted with it). Either way every request would fail
+ * with an HTTP client's error that reads as a network problem, and a delivery would be retried for
+ * hours before it became a dead letter.
+ */
+export function secretValueProblem(value: string, inHeader: boolean): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f]/.exec(value);
+  if (control) return `holds a line break or another control character (character ${control.index + 1}): give the value alone, on one line`;
+  const foreign = inHeader ? /[^\u0020-\u00ff]/.exec(value) : null;
+  if (foreign) return `holds a character an HTTP header cannot carry (character ${foreign.index + 1}, U+${foreign[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, such as a zero-width space copied with it): give the token again without it`;
+  return undefined;
+}
+
+const Secret = (inHeader: boolean) =>
+  Text.superRefine((value, ctx) => {
+    const problem = secretValueProblem(value, inHeader);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const AllowHttp = z.boolean({ error: 'must be 1 or 0 (true or false)' }).default(false);
 
 /**
@@ -71,7 +93,7 @@ export const BridgeConfig = z
       url: UrlWithoutCredentials('BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE'),
       /** Where a Data Center instance lives under a path of its host, e.g. /bitbucket. */
       contextPath: z.string().regex(/^(\/[\w.~-]+)+$/, 'must look like /bitbucket (no trailing slash)').optional(),
-      token: Text,
+      token: Secret(true),
       /** Where the token was read from, if a file: it is read again when Bitbucket refuses the token. */
       tokenFile: z.string().optional(),
       /** Cloud API tokens authenticate as email:token (Basic); without it the token is a Bearer token. */
@@ -98,8 +120,8 @@ export const BridgeConfig = z
     }),
     pandev: z.object({
       url: UrlWithoutCredentials('PANDEV_TOKEN or PANDEV_TOKEN_FILE'),
-      token: Text,
-      signingSecret: Text,
+      token: Secret(true),
+      signingSecret: Secret(false),
       caFile: Text.optional(),
       /** Where the secrets were read from, if files: read again before each batch of deliveries. */
       tokenFile: z.string().optional(),
@@ -117,7 +139,7 @@ export const BridgeConfig = z
       allowedHosts: z.array(z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/, 'must list host names or addresses as a browser sends them, without scheme or port, e.g. metrics.example.internal')).default([]),
       shard: ShardSpec.default({ index: 0, count: 1 }),
       /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
-      webhookSecret: Text.optional(),
+      webhookSecret: Secret(false).optional(),
       /** Where it was read from, if a file: read again when a signature does not match. */
       webhookSecretFile: z.string().optional(),
       /** Webhooks saved and not yet handled, at most; past it they get 503 (see webhooks/inbox.ts). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../../core/ports';
+import { secretValueProblem } from './schema';
 
 // A secret given as a file is usually a mounted secret that something else rotates (a Kubernetes
 // Secret, a Vault agent rewriting it): reading the file again lets a running bridge take the new value,
@@ -19,9 +20,9 @@ export interface RotatingSecret {
 
 /**
  * `what` names the secret in the log ("the Bitbucket token"); the log says that the value changed and
- * which file it came from, never the value.
+ * which file it came from, never the value. `inHeader`: the value travels in an HTTP header (a token).
  */
-export function rotatingSecret(initial: string, file: string | undefined, what: string, log?: Logger): RotatingSecret {
+export function rotatingSecret(initial: string, file: string | undefined, what: string, log?: Logger, inHeader = false): RotatingSecret {
   let value = initial;
   let problem: string | undefined;
   return {
@@ -39,8 +40,19 @@ export function rotatingSecret(initial: string, file: string | undefined, what: 
         problem = code;
         return false;
       }
+      if (!text || text === value) {
+        problem = undefined;
+        return false;
+      }
+      // A rewrite that left a second line in the file would fail every request from now on, as a
+      // network error: the value in use stays, as it does for a file missing for a moment.
+      const invalid = secretValueProblem(text, inHeader);
+      if (invalid) {
+        if (problem !== invalid) log?.warn({ file, problem: invalid }, `${what} in its file is not usable; the value read before stays in use`);
+        problem = invalid;
+        return false;
+      }
       problem = undefined;
-      if (!text || text === value) return false;
       value = text;
       log?.info({ file }, `${what} changed in its file; using the new value from now on`);
       return true;
