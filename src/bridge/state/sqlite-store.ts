@@ -25,6 +25,22 @@ export interface SqliteStore extends KeyValueStore {
   close(): void;
 }
 
+/**
+ * BRIDGE_DB is no SQLite file, or a damaged one: SQLite's own words ('file is not a database') name
+ * neither the setting nor what to do, and every command that opens the state ends with them.
+ */
+export class StateFileError extends Error {
+  constructor(file: string, sqlite: string) {
+    super(
+      `BRIDGE_DB (YAML: bridge.db) ${file} cannot be read as the bridge's state (SQLite: ${sqlite}). ` +
+        'If it names another file, point BRIDGE_DB at the state file the bridge made. If it is that file and it was damaged (a full disk, a copy taken while the bridge wrote), ' +
+        'stop the bridge, restore it from a backup, or move it aside with its -wal and -shm files: the next start makes a new one and backfills BRIDGE_BACKFILL_DAYS again ' +
+        '(PanDev deduplicates what it already has; the outbox and dead letters of the damaged file are not sent).',
+    );
+    this.name = 'StateFileError';
+  }
+}
+
 /** Opens (creating it with mode 0600 when absent, else tightening it to 0600) the state database. */
 export function openSqliteStore(file: string, clock: Clock = { now: () => Date.now() }): SqliteStore {
   const resolved = path.resolve(file);
@@ -41,10 +57,17 @@ export function openSqliteStore(file: string, clock: Clock = { now: () => Date.n
   // made with, and the -wal holds the newest rows: SQLite reuses them as they are.
   for (const suffix of ['-wal', '-shm']) if (existsSync(`${resolved}${suffix}`)) chmodSync(`${resolved}${suffix}`, 0o600);
   const db = new Database(resolved);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) WITHOUT ROWID');
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) WITHOUT ROWID');
+  } catch (error) {
+    db.close();
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) throw new StateFileError(file, (error as Error).message);
+    throw error;
+  }
 
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const select = db.prepare(`SELECT value FROM kv WHERE key = @key AND ${live}`);
