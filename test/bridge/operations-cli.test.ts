@@ -128,5 +128,8 @@ it('exits 2 for a flag or argument it refuses, as for a configuration problem, a
   expect(days.code).toBe(2);
   expect((await cli(['status', '--no-such-flag'], {})).code).toBe(2);
   expect((await cli(['no-such-command'], {})).code).toBe(2);
+  const replay = await cli(['dead-letters', 'replay'], {});
+  expect(replay.stderr).toContain('name the delivery ids to replay, or pass --all');
+  expect(replay.code).toBe(2);
   expect((await cli(['backfill', '--help'], {})).code).toBe(0);
 }, 60_000);

@@ -35,8 +35,9 @@ export function registerDeadLetters(program: Command): void {
   ).action(
     action(async (ids: string[], flags: ConfigFlags & { all?: boolean }) => {
       if (!ids.length && !flags.all) {
-        console.error('name the delivery ids to replay, or pass --all');
-        return EXIT.failed;
+        console.error('name the delivery ids to replay, or pass --all; `pandev-bitbucket dead-letters list` shows the ids');
+        // The invocation to fix, as for an argument commander refuses (README): not a replay that failed.
+        return EXIT.config;
       }
       const result = await replayDead(configFrom(flags), flags.all ? 'all' : ids);
       console.log(`${result.delivered} delivered, ${result.stillWaiting} waiting for a retry, ${result.deadAgain} failed again, ${result.notFound} not found`);
