@@ -21,17 +21,22 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 let sim: CloudSimulator;
 let now: number;
 let requests: string[];
+/** Runs before each Bitbucket request of the comment job goes out: what happens elsewhere meanwhile. */
+let meanwhile: ((request: string) => Promise<void>) | undefined;
 beforeEach(async () => {
   now = BASE_TIME + 3_600_000;
   requests = [];
+  meanwhile = undefined;
   sim = await startSim({ clock: { now: () => now }, repositories: 1 });
 });
 afterEach(() => sim.stop());
 
 function deps(store: MemoryStore, preferences: Partial<Preferences> = {}, log: CommentDeps['ctx']['log'] = quiet): CommentDeps {
   const transport = fetchCloudTransport({ baseUrl: sim.url, authorization: () => `Bearer ${sim.credentials.appToken}` });
-  const client = cloudClient((request) => {
-    requests.push('endpoint' in request ? `${request.method ?? 'GET'} ${request.endpoint}` : /\/diffstat\//.test(request.next) ? 'GET diffstat' : 'GET next');
+  const client = cloudClient(async (request) => {
+    const label = 'endpoint' in request ? `${request.method ?? 'GET'} ${request.endpoint}` : /\/diffstat\//.test(request.next) ? 'GET diffstat' : 'GET next';
+    requests.push(label);
+    await meanwhile?.(label);
     return transport(request);
   });
   return {
@@ -98,6 +103,32 @@ it('finds its comment again when the merge is replayed after the comment\'s stor
   expect(ours(id)).toHaveLength(1);
   expect(outcome).toEqual({ pullRequestId: id, done: 'edited' });
   expect(requests).toEqual(['GET pullRequestComments', 'PUT pullRequestComment']);
+});
+
+it('keeps a review recorded while the merge\'s comment reads the pull request\'s size', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repo = firstRepository(sim);
+  const { pullRequestId: id } = sim.actions.openPullRequest({ repository: repo.slug, title: 'Add request tracing', commits: 2 });
+  now += 2 * 3_600_000;
+  sim.actions.mergePullRequest({ repository: repo.slug, pullRequestId: id });
+  await recordFulfilled(store, id);
+  const client = cloudClient(fetchCloudTransport({ baseUrl: sim.url, authorization: () => `Bearer ${sim.credentials.appToken}` }));
+  const merged = await client.get({ endpoint: 'pullRequest', params: { workspace: sim.workspace.slug, repo_slug: repo.uuid, pull_request_id: id } }, PullRequest);
+  const reviewer = sim.model.users.find((user) => user.uuid !== merged.author?.uuid)!;
+  const approvedAt = new Date(Date.parse(merged.created_on) + 3_600_000).toISOString();
+  // An approval given before the merge, its delivery retried: recorded by another job while this one waits for the diffstat.
+  meanwhile = async (request) => {
+    if (request !== 'GET diffstat') return;
+    const body = { pullrequest: { ...merged, state: 'OPEN', updated_on: approvedAt }, approval: { date: approvedAt, user: { uuid: reviewer.uuid } } };
+    const change = { edition: 'cloud', workspace: sim.workspace.uuid, repository: { uuid: repo.uuid }, origin: 'trigger', at: approvedAt, kind: 'pullrequest', action: 'updated', pullRequestId: id } as Change;
+    await recordDelivered(store, 'pullrequest:approved', change, JSON.stringify(body));
+  };
+  expect(await updateComments(repo.uuid, { pullRequestId: id }, deps(store, { commitStats: 'pullrequest' }))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  const stored = await factsStore(store).pullRequest(repo.uuid, id);
+  expect(stored?.firstReview).toEqual({ at: approvedAt, by: reviewer.uuid, kind: 'approval' });
+  expect(stored?.size).toEqual(expect.objectContaining({ files: expect.any(Number) }));
+  // The comment tells the review too: it is written from the facts as they are after the size was read.
+  expect(ours(id)[0]!.raw).toMatch(/\| Pickup time \| 1 h \|/);
 });
 
 /** A person's comment on the pull request, as written in Bitbucket's editor. */

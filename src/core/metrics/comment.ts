@@ -211,15 +211,18 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
  */
 async function withSize(pr: PullRequestFacts, facts: FactsStore, deps: CommentDeps): Promise<PullRequestFacts> {
   if (pr.size || pr.sizeUnavailable || deps.preferences.commitStats === 'off') return pr;
-  let next: PullRequestFacts;
+  let found: Pick<PullRequestFacts, 'size' | 'sizeUnavailable'>;
   try {
     const size = await pullRequestSize(deps.client.get, pr.diffstatLink, { workspace: deps.workspace, repo_slug: pr.repository, pull_request_id: pr.id });
-    next = size ? { ...pr, size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files, ...(size.partial ? { partial: true } : {}) } } : { ...pr, sizeUnavailable: true };
+    found = size ? { size: { linesAdded: size.lines_added, linesRemoved: size.lines_removed, files: size.files, ...(size.partial ? { partial: true } : {}) } } : { sizeUnavailable: true };
   } catch (error) {
     if (error instanceof BitbucketError && error.transient) throw error;
     deps.ctx.log.warn({ repository: pr.repository, pullRequest: pr.id, error: errorMessage(error) }, 'pull request size not available');
-    next = { ...pr, sizeUnavailable: true };
+    found = { sizeUnavailable: true };
   }
+  // Read again after the request: a delivery recorded meanwhile (a retried approval from before the
+  // merge) changed the facts, and writing back the copy read before it would lose what it added.
+  const next = { ...((await facts.pullRequest(pr.repository, pr.id)) ?? pr), ...found };
   await facts.putPullRequest(next);
   return next;
 }
