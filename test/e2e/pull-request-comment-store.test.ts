@@ -131,6 +131,24 @@ it('keeps a review recorded while the merge\'s comment reads the pull request\'s
   expect(ours(id)[0]!.raw).toMatch(/\| Pickup time \| 1 h \|/);
 });
 
+it('reports a production deployment recorded while the merge\'s comment is being posted', async () => {
+  const store = new MemoryStore({ now: () => now });
+  const repository = firstRepository(sim).uuid;
+  const { id, mergeCommit } = await mergeWithCommit(store);
+  now += 60_000;
+  // Production gets the merge while the post is on its way: the deployment's own job finds no comment id to edit yet.
+  meanwhile = async (request) => {
+    if (request !== 'POST pullRequestComments') return;
+    meanwhile = undefined;
+    const deployment = await deploy(store, mergeCommit);
+    expect(await updateComments(repository, { deployment }, deps(store))).toEqual([]);
+  };
+  expect(await updateComments(repository, { pullRequestId: id }, deps(store))).toEqual([{ pullRequestId: id, done: 'posted' }]);
+  expect(ours(id)).toHaveLength(1);
+  expect(ours(id)[0]!.raw).toMatch(/\| Deploy time \| 1 min \|/);
+  expect(await factsStore(store).comment(repository, id)).toEqual(expect.objectContaining({ deployed: true }));
+});
+
 /** A person's comment on the pull request, as written in Bitbucket's editor. */
 function personComments(id: number, raw: string): number {
   const author = sim.model.users[0]!.uuid;

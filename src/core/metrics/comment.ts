@@ -4,9 +4,9 @@ import type { CloudClient } from '../enrich/cloud/client';
 import { pullRequestSize } from '../enrich/cloud/pull-request-size';
 import { BitbucketError, errorMessage } from '../errors';
 import type { ForwardContext } from '../pipeline/context';
-import type { PullRequestFacts } from './facts';
+import { isProduction, type PullRequestFacts } from './facts';
 import { figuresFor, repositorySnapshot, type RepositorySnapshot } from './compute';
-import { instant } from './figures';
+import { instant, succeeded } from './figures';
 import { SIZE_NOT_READ } from './pull-request';
 import type { CommentWork } from './recorder';
 import { commentAuthor, findOurs, Written, type CommentAuthor } from './own-comment';
@@ -153,6 +153,14 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   if (saved?.deletedOnBitbucket) return skip('someone deleted the comment on Bitbucket');
   const state = saved ?? { deployed: false };
   if (state.content === content.text) return { pullRequestId: id, done: 'unchanged' };
+  // A production deployment recorded since the figures were read found no comment id to edit (its job
+  // passes over a post under way) and will not come back. Looked for once the id is on record: a later
+  // one's job finds the comment itself.
+  const catchUp = async () => {
+    if (!job.onlyWhenDeployed && !content.deployed && (await deployedSince(facts, repository, snapshot))) {
+      await upsert(repository, id, { ...job, onlyWhenDeployed: true, state: undefined, snapshot: undefined });
+    }
+  };
   const params = { workspace: deps.workspace, repo_slug: repository, pull_request_id: id };
   const body = { content: { raw: content.text } };
   /** False when someone deleted our comment. */
@@ -174,6 +182,7 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
     const found = await findOurs(params, deps.client, ctx.log, { author: await job.author.known(), postingSince: state.postingSince });
     if (found && found.raw === content.text) {
       await facts.putComment(repository, id, { commentId: found.id, ...written(content) });
+      await catchUp();
       return { pullRequestId: id, done: 'unchanged' };
     }
     commentId = found?.id;
@@ -202,7 +211,14 @@ async function upsert(repository: string, id: number, job: Job): Promise<Comment
   if (answer) await job.author.learn(answer);
   await facts.putComment(repository, id, { commentId, ...written(content) });
   ctx.log.info({ repository, pullRequest: id, commentId, deployed: content.deployed }, posted ? 'posted the pull request comment' : 'updated the pull request comment');
+  await catchUp();
   return { pullRequestId: id, done: posted ? 'posted' : 'edited' };
+}
+
+/** Whether a successful production deployment was recorded after the snapshot was read. */
+async function deployedSince(facts: FactsStore, repository: string, snapshot: RepositorySnapshot): Promise<boolean> {
+  const read = new Set(snapshot.deployments.map((d) => d.uuid));
+  return (await facts.deployments(repository)).some((d) => isProduction(d) && succeeded(d) && !read.has(d.uuid));
 }
 
 /**
