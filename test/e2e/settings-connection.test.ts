@@ -188,6 +188,20 @@ describe('check connection turns failures into specific advice', () => {
     expect(check.items.find((i) => i.key === 'access')).toMatchObject({ status: 'warn', title: expect.stringMatching(/^Partial access: cannot read pull requests of /), detail: expect.stringMatching(/Bitbucket refused the app \(403\)/) });
   });
 
+  it('partial access: counts what the app cannot read in the singular when it is one', async () => {
+    // The app's own count (read first) misses one of the repositories the admin sees.
+    const [seen] = [...sb.simulator.model.repositories.values()];
+    const visible = sb.simulator.model.repositories.size;
+    const hidden = JSON.stringify({ size: visible - 1, values: [{ uuid: seen!.uuid, name: seen!.name }] });
+    sb.simulator.faults.add({ path: '^/2\\.0/repositories/[^/]+$', body: hidden, times: 1 });
+    const access = data(await call('connection/check')).items.find((i) => i.key === 'access');
+    expect(access).toMatchObject({
+      status: 'warn',
+      title: `Partial access: ${visible - 1} of ${visible} repositories`,
+      detail: expect.stringMatching(/^You can see 1 repository the app cannot read; it is neither forwarded nor backfilled\./),
+    });
+  });
+
   it('a passing check lifts the pause a 410 caused', async () => {
     sb.sink.respondNext(410, 1, 'gone');
     sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });

@@ -4,6 +4,7 @@ import type { CheckItem, CheckResult } from '../../contract/connection';
 import { ingestPaths } from '../change/event-keys';
 import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';
+import { plural } from '../words';
 import { bitbucketAdvice } from './bitbucket-advice';
 import type { AdminContext } from './context';
 import { explainPing } from './check-texts';
@@ -88,9 +89,12 @@ async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.
   const partial = (title: string, detail: string): CheckItem => ({ key: 'access', status: 'warn', title, detail });
   const userCount = await deps.userRepositoryCount?.().catch(() => undefined);
   if (userCount !== undefined && userCount > count.size) {
+    const unread = userCount - count.size;
     return partial(
-      `Partial access: ${count.size} of ${userCount} repositories`,
-      `You can see ${userCount - count.size} repositories the app cannot read; they are neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to them is not restricted.`,
+      `Partial access: ${count.size} of ${plural(userCount, 'repository', 'repositories')}`,
+      unread === 1
+        ? 'You can see 1 repository the app cannot read; it is neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to it is not restricted.'
+        : `You can see ${unread} repositories the app cannot read; they are neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to them is not restricted.`,
     );
   }
   const sample = count.values[0];
