@@ -42,3 +42,10 @@ it('says the app is still reading the repository\'s history, not that the pull r
   expect(answer).toEqual({ available: false, reason: expect.stringMatching(/still reading this repository's pull requests from the last 30 days/) });
   expect(JSON.stringify(answer)).not.toMatch(/before the app was activated|backfill window/);
 }, 30_000);
+
+it('says a one-day window in the singular while the backfill reads it', async () => {
+  sb = await testSandbox({ scheduledTriggers: false });
+  await requestBackfill(hostStores(sb.host).store, [{ uuid: repository().uuid }], { windowDays: 1, now: Date.now() });
+  const answer = await card(Math.max(...repository().pullRequests.keys()));
+  expect(answer).toEqual({ available: false, reason: expect.stringMatching(/still reading this repository's pull requests from the last 1 day:/) });
+}, 30_000);

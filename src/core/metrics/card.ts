@@ -46,7 +46,7 @@ async function whyUnseen(repository: string, ctx: Pick<ForwardContext, 'store' |
   const backfill = await getBackfill(ctx.store, repository);
   if (backfill?.state === 'queued' || backfill?.state === 'running') {
     const progress = backfill.total === undefined ? '' : ` (${backfill.done} of ${plural(backfill.total, 'pull request')} so far)`;
-    return `PanDev Metrics is still reading this repository's pull requests from the last ${backfill.windowDays} days${progress}: this one's figures appear when it gets to it. Reload the page later.`;
+    return `PanDev Metrics is still reading this repository's pull requests from the last ${plural(backfill.windowDays, 'day')}${progress}: this one's figures appear when it gets to it. Reload the page later.`;
   }
   // Bitbucket refused the history (the app lost access, say): nothing says this one is old, and only
   // an admin can see the reason and act on it.
