@@ -35,8 +35,10 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
   const [busy, setBusy] = useState(false);
   const [loading, setLoading] = useState<RepositoryPage['loading']>();
 
-  // Searching waits for a pause in typing: one request per search, not per key.
+  // Searching waits for a pause in typing: one request per search, not per key. Only a search that
+  // changed goes back to the first page: run on mount too, this undid a Next clicked in its first 300 ms.
   useEffect(() => {
+    if (search.trim() === query) return;
     const timer = setTimeout(() => {
       setQuery(search.trim());
       setOffset(0);
