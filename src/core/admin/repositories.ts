@@ -25,8 +25,10 @@ export async function listRepositories(ctx: AdminContext, input: z.output<typeof
       (!input.project || r.projectKey === input.project) &&
       (!search || r.name.toLowerCase().includes(search) || r.slug.toLowerCase().includes(search) || (catalog.projects.get(r.projectKey) ?? '').toLowerCase().includes(search)),
   );
-  const offset = input.offset ?? 0;
   const limit = input.limit ?? 50;
+  // A list that shrank under the page (repositories deleted, a refresh) must not leave it past the
+  // end, on an empty page headed "51–45 of 45": it gets the last page that has rows.
+  const offset = Math.min(input.offset ?? 0, Math.max(0, Math.ceil(matching.length / limit) - 1) * limit);
   const page = matching.slice(offset, offset + limit);
   const items = await mapLimit(page, 20, (repository) => row(ctx, catalog, repository, state, preferences));
   return {
