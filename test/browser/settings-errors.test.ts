@@ -44,6 +44,32 @@ it('clears a failed dead-letter listing once a later one succeeds', async () => 
   });
 });
 
+const briefly = { status: 500, body: { error: 'the platform was briefly unavailable' } };
+
+it('brings the Connection form back with the page\'s next refresh when its first reading failed', async () => {
+  await failingOnce(tab, 'connection/get', briefly, async () => {
+    await tab.reload();
+    await tab.getByRole('heading', { name: 'Could not load the connection', level: 3 }).waitFor();
+    // Any change on the page refreshes it, as its timer does.
+    await repositoryRow(2).click();
+    await tab.getByTestId('selection-summary').filter({ hasText: '2 of 4 repositories selected.' }).waitFor();
+    await tab.getByLabel('PanDev URL').waitFor();
+    expect(await tab.getByRole('heading', { name: 'Could not load the connection' }).count()).toBe(0);
+  });
+});
+
+it('brings the Advanced settings back with the page\'s next refresh when their first reading failed', async () => {
+  await failingOnce(tab, 'preferences/get', briefly, async () => {
+    await tab.reload();
+    const message = tab.locator('section[aria-labelledby="advanced-heading"]').getByText('the platform was briefly unavailable', { exact: false });
+    await message.waitFor();
+    await repositoryRow(2).click();
+    await tab.getByTestId('selection-summary').filter({ hasText: '3 of 4 repositories selected.' }).waitFor();
+    await tab.getByLabel('Backfill window (days)').waitFor();
+    expect(await message.count()).toBe(0);
+  });
+});
+
 it('keeps the rest of the page when the status cannot be read', async () => {
   await failingOnce(tab, 'status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();

@@ -49,14 +49,25 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
     setBuildStatuses(data.backfillBuildStatuses);
   }
 
+  // Read again with the page's refresh until a reading succeeds: one that failed (Bitbucket or the
+  // platform refusing for a moment) must not leave the settings out of reach until a reload.
+  // Only the first answer that arrives fills the form: a later one would overwrite what the admin typed since.
+  const loaded = useRef(false);
   useEffect(() => {
-    void api.preferences().then((result) => (result.ok ? show(result.data) : setProblem(result.error)));
-  }, []);
+    if (loaded.current) return;
+    void api.preferences().then((result) => {
+      if (loaded.current) return;
+      if (!result.ok) return setProblem(result.error);
+      loaded.current = true;
+      setProblem(undefined);
+      show(result.data);
+    });
+  }, [version]);
 
   // A repository's own PR comment setting is changed in the list: its count here follows the page's
   // refresh, and only the count, so what the admin is editing here stays as typed.
   useEffect(() => {
-    if (version === 0) return;
+    if (version === 0 || !view) return;
     void api.preferences().then((result) => result.ok && setView((shown) => shown && { ...shown, overrides: result.data.overrides }));
   }, [version]);
 

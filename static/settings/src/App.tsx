@@ -56,7 +56,7 @@ export function App() {
           </section>
           <section aria-labelledby="connection-heading" style={styles.section}>
             <h2 id="connection-heading" style={styles.h2}>Connection</h2>
-            <ConnectionPanel onChanged={changed} />
+            <ConnectionPanel version={version} onChanged={changed} />
           </section>
           <section aria-labelledby="repositories-heading" style={styles.section}>
             <h2 id="repositories-heading" style={styles.h2}>Repositories</h2>

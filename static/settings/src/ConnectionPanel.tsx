@@ -19,7 +19,7 @@ type Problem = { code: string; message: string; field?: string };
 
 const saved = (secret: ConnectionView['token']) => (secret.set ? `Saved${secret.last4 ? `, ends in ${secret.last4}` : ''}. Leave empty to keep it.` : 'Not saved yet.');
 
-export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
+export function ConnectionPanel({ version, onChanged }: { version: number; onChanged: () => void }) {
   const [view, setView] = useState<ConnectionView | undefined>();
   const [baseUrl, setBaseUrl] = useState('');
   const [token, setToken] = useState('');
@@ -50,13 +50,21 @@ export function ConnectionPanel({ onChanged }: { onChanged: () => void }) {
     if (!confirming) asked.current = false;
   }, [confirming]);
 
+  // A first reading that failed (Bitbucket or the platform refusing for a moment) is tried again with
+  // the page's refresh, as the other parts are: the form must not stay out of reach until a reload.
+  // Only the first answer that arrives fills the form: a later one would overwrite what the admin typed since.
+  const loaded = useRef(false);
   useEffect(() => {
+    if (loaded.current) return;
     void api.connection().then((result) => {
+      if (loaded.current) return;
       if (!result.ok) return setProblem(result.error);
+      loaded.current = true;
+      setProblem(undefined);
       setView(result.data);
       setBaseUrl(result.data.baseUrl ?? '');
     });
-  }, []);
+  }, [version]);
 
   // One connection call at a time: a save during a check, or an activation during a save, would act on
   // settings the admin no longer sees.
