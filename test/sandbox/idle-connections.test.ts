@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
-import { testSandbox, type TestSandbox } from '../e2e/helpers';
+import type { SettingsPage } from '../../src/sandbox/settings-page/server';
+import type { TestSandbox } from '../e2e/helpers';
+import { sandboxWithPage } from './page-helpers';
 
 // Under load (the full suite on 2 cores) a test process falls behind its timers by seconds. fetch and
 // the sandbox's servers share that process: when a server's timer closes a keep-alive connection that
@@ -27,20 +25,10 @@ function afterStall<T>(requests: () => Promise<T>): Promise<T> {
 
 let sb: TestSandbox;
 let page: SettingsPage;
-let dir: string;
+let stop: () => Promise<void>;
 
-beforeAll(async () => {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false });
-  dir = mkdtempSync(path.join(tmpdir(), 'idle-connections-'));
-  writeFileSync(path.join(dir, 'index.html'), '<div id="root"></div>');
-  const accounts = { admin: sb.simulator.credentials.admin.user.account_id as string, member: sb.simulator.credentials.member.user.account_id as string };
-  page = await startSettingsPage({ hostUrl: sb.host.url, accounts, dir, cardDir: dir });
-});
-afterAll(async () => {
-  await page.stop();
-  await sb.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(async () => ({ sb, page, stop } = await sandboxWithPage({ connect: false, liveEvents: false, scheduledTriggers: false }, 'idle-connections')));
+afterAll(() => stop());
 
 const status = (url: string): Promise<number | string> => fetch(url).then((r) => r.status, (error: Error) => `${error.message}: ${String(error.cause)}`);
 

@@ -1,28 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startSettingsPage, type SettingsPage } from '../../src/sandbox/settings-page/server';
-import { testSandbox, type TestSandbox } from '../e2e/helpers';
+import type { SettingsPage } from '../../src/sandbox/settings-page/server';
+import type { TestSandbox } from '../e2e/helpers';
+import { sandboxWithPage } from './page-helpers';
 
 // The page server passes the page's resolver calls to the local Forge host as the workspace admin:
 // a web page of another origin open in the same browser must not be able to do the same.
 
 let sb: TestSandbox;
 let page: SettingsPage;
-let dir: string;
+let stop: () => Promise<void>;
 
-beforeAll(async () => {
-  sb = await testSandbox({ connect: false });
-  dir = mkdtempSync(path.join(tmpdir(), 'settings-page-'));
-  writeFileSync(path.join(dir, 'index.html'), '<div id="root"></div>');
-  const accounts = { admin: sb.simulator.credentials.admin.user.account_id as string, member: sb.simulator.credentials.member.user.account_id as string };
-  page = await startSettingsPage({ hostUrl: sb.host.url, accounts, dir, cardDir: dir });
-});
-afterAll(async () => {
-  await page.stop();
-  await sb.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(async () => ({ sb, page, stop } = await sandboxWithPage({ connect: false }, 'settings-page')));
+afterAll(() => stop());
 
 const save = (headers: Record<string, string>): Promise<Response> =>
   fetch(`${page.url}resolver/settings-resolver`, {
