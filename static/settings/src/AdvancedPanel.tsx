@@ -7,6 +7,7 @@ import { api } from './api';
 import { Field, fieldError } from './Field';
 import { plural } from './format';
 import { styles } from './styles';
+import { useFirstLoad } from './useFirstLoad';
 
 // Advanced: the PR comment (per-repository exceptions are set in the repository list), how far back
 // the backfill reaches, what file stats and build statuses it reads (and what they cost), and how
@@ -49,20 +50,7 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
     setBuildStatuses(data.backfillBuildStatuses);
   }
 
-  // Read again with the page's refresh until a reading succeeds: one that failed (Bitbucket or the
-  // platform refusing for a moment) must not leave the settings out of reach until a reload.
-  // Only the first answer that arrives fills the form: a later one would overwrite what the admin typed since.
-  const loaded = useRef(false);
-  useEffect(() => {
-    if (loaded.current) return;
-    void api.preferences().then((result) => {
-      if (loaded.current) return;
-      if (!result.ok) return setProblem(result.error);
-      loaded.current = true;
-      setProblem(undefined);
-      show(result.data);
-    });
-  }, [version]);
+  useFirstLoad(version, api.preferences, show, setProblem);
 
   // A repository's own PR comment setting is changed in the list: its count here follows the page's
   // refresh, and only the count, so what the admin is editing here stays as typed.

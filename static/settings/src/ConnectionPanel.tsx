@@ -11,6 +11,7 @@ import { Field, fieldError } from './Field';
 import { GeneratedSecret, ReplaceSecret } from './GeneratedSecret';
 import { plural } from './format';
 import { styles } from './styles';
+import { useFirstLoad } from './useFirstLoad';
 
 // Connection: where PanDev is and the two secrets (write-only: the page shows at most their last four
 // characters), Check connection, and Activate once a check of the saved settings has passed.
@@ -50,21 +51,10 @@ export function ConnectionPanel({ version, onChanged }: { version: number; onCha
     if (!confirming) asked.current = false;
   }, [confirming]);
 
-  // A first reading that failed (Bitbucket or the platform refusing for a moment) is tried again with
-  // the page's refresh, as the other parts are: the form must not stay out of reach until a reload.
-  // Only the first answer that arrives fills the form: a later one would overwrite what the admin typed since.
-  const loaded = useRef(false);
-  useEffect(() => {
-    if (loaded.current) return;
-    void api.connection().then((result) => {
-      if (loaded.current) return;
-      if (!result.ok) return setProblem(result.error);
-      loaded.current = true;
-      setProblem(undefined);
-      setView(result.data);
-      setBaseUrl(result.data.baseUrl ?? '');
-    });
-  }, [version]);
+  useFirstLoad(version, api.connection, (data) => {
+    setView(data);
+    setBaseUrl(data.baseUrl ?? '');
+  }, setProblem);
 
   // One connection call at a time: a save during a check, or an activation during a save, would act on
   // settings the admin no longer sees.
