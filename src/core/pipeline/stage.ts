@@ -48,8 +48,9 @@ export async function stageChange(change: Change, ctx: ForwardContext): Promise<
     await outbox.recordDrop({ at: now, reason: skip.reason, detail: skip.detail, repository: change.repository.uuid }, `${change.kind}-${now}-${Math.random().toString(36).slice(2, 8)}`);
   }
   const staged: Staged = { entries: [], alreadyDelivered: 0, alreadyQueued: 0, alreadyDead: 0, skipped: skipped.length };
-  for (const { intent, known: found } of intents) {
-    const known = found === 'new' ? undefined : (found ?? (await knownIntent(outbox, intent)));
+  for (const occurrence of intents) {
+    const { intent } = occurrence;
+    const known = await knownOccurrence(outbox, occurrence);
     if (known) {
       staged[known]++;
       continue;
@@ -76,8 +77,9 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
       staged.skipped++;
       continue;
     }
-    const { intent, known: found } = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : { intent: item.intent };
-    const known = found === 'new' ? undefined : (found ?? (await knownIntent(outbox, intent)));
+    const occurrence: Occurrence = item.change.kind === 'push' ? await pushOccurrence(item.change, item.intent, outbox, ctx) : { intent: item.intent };
+    const { intent } = occurrence;
+    const known = await knownOccurrence(outbox, occurrence);
     if (known) {
       staged[known]++;
       continue;
@@ -112,8 +114,13 @@ export async function alreadyKnown(outbox: OutboxStore, id: string): Promise<'al
   return undefined;
 }
 
-/** alreadyKnown of an intent, under its former id too (a reviewer's, see DeliveryIntent). */
-async function knownIntent(outbox: OutboxStore, intent: DeliveryIntent): Promise<Awaited<ReturnType<typeof alreadyKnown>>> {
+/**
+ * alreadyKnown of an occurrence: what pushOccurrence read of it already, else asked, under the intent's
+ * former id too (a reviewer's, see DeliveryIntent).
+ */
+async function knownOccurrence(outbox: OutboxStore, { intent, known }: Occurrence): Promise<Awaited<ReturnType<typeof alreadyKnown>>> {
+  if (known === 'new') return undefined;
+  if (known) return known;
   return (await alreadyKnown(outbox, intent.id)) ?? (intent.formerId ? alreadyKnown(outbox, intent.formerId) : undefined);
 }
 
