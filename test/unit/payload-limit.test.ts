@@ -48,6 +48,21 @@ describe('256 KB webhook limit', () => {
     expect(parsed.pandev.truncated).toContain('pandev.commits[].message');
   });
 
+  it("delivers a pull request of 3,000 commits with its newest hundred, shortening the oldest ones' messages", () => {
+    // A release branch's pull request: its own commits go oldest first under pandev.pullrequest.
+    const message = `Merge branch 'develop' into release\n\n${'* fix the settings page\n'.repeat(100)}`;
+    const commits = Array.from({ length: 3000 }, (_, i) => ({ hash: `c${i}`, date: '2026-11-20T10:00:00Z', message, author: { raw: 'Dev <dev@example.com>', uuid: null }, parents: [`c${i - 1}`] }));
+    const body = { pullrequest: { id: 7 }, pandev: { pullrequest: { commits, first_commit_at: '2026-11-01T09:00:00Z' } } };
+    const json = serializeWithinLimit(body);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
+    const parsed = JSON.parse(json).pandev;
+    expect(parsed.pullrequest.commits.map((c: { hash: string }) => c.hash)).toEqual(commits.slice(-100).map((c) => c.hash));
+    expect(parsed.pullrequest).toMatchObject({ commits_truncated: true, first_commit_at: '2026-11-01T09:00:00Z' });
+    expect(parsed.pullrequest.commits.at(-1).message).toBe(message);
+    expect(parsed.pullrequest.commits[0].message).toBe(message.split('\n')[0]);
+    expect(parsed.truncated).toEqual(expect.arrayContaining(['pandev.pullrequest.commits', 'pandev.pullrequest.commits[].message']));
+  });
+
   it('refuses what cannot be brought under the limit', () => {
     const body = { many: Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `item-${i}` })) };
     expect(() => serializeWithinLimit(body)).toThrow(PayloadTooLargeError);

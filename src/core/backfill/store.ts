@@ -83,7 +83,8 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
     putPullRequest: (value: StoredPullRequest) => {
       const { commits } = value.lifecycle;
       const lean = { ...value, lifecycle: { ...value.lifecycle, commits: { ...commits, commits: commits.commits.map(leanCommit) } } };
-      return store.set(key('pr', value.pullRequest.id), { ...lean, pullRequest: fitting(lean.pullRequest, Buffer.byteLength(JSON.stringify(lean))) }, ttl);
+      const fitted = { ...lean, pullRequest: fitting(lean.pullRequest, Buffer.byteLength(JSON.stringify(lean))) };
+      return store.set(key('pr', value.pullRequest.id), withinStoredBytes(fitted), ttl);
     },
     pullRequest: (id: number) => store.get<StoredPullRequest>(key('pr', id)),
     /** The ids of a page of the pull-request list, in the order the later phases go through them. */
@@ -144,6 +145,20 @@ function fitting(pullRequest: PullRequest, bytes: number): PullRequest {
   dropRendered(shed, '', []);
   if (Buffer.byteLength(JSON.stringify(shed)) + bytes - Buffer.byteLength(JSON.stringify(pullRequest)) > STORED_BYTES) trimLongText(shed, '', []);
   return shed;
+}
+
+/**
+ * A pull request of a few hundred commits (a release branch's) is still too large lean: its oldest
+ * commits go until it fits, and it says so (its first commit's time is kept apart, so stays true).
+ * Left whole, Forge refused the value and the backfill left the pull request out with none of its events.
+ */
+function withinStoredBytes(value: StoredPullRequest): StoredPullRequest {
+  let bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes <= STORED_BYTES) return value;
+  const kept = [...value.lifecycle.commits.commits];
+  // Each commit's JSON and its comma.
+  while (kept.length && bytes > STORED_BYTES) bytes -= Buffer.byteLength(JSON.stringify(kept.shift())) + 1;
+  return { ...value, lifecycle: { ...value.lifecycle, commits: { ...value.lifecycle.commits, commits: kept }, commitsTruncated: true } };
 }
 
 function leanCommit(commit: Commit): Commit {

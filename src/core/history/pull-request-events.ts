@@ -20,6 +20,8 @@ export interface PullRequestContext {
 
 export interface Lifecycle {
   commits: PullRequestCommits;
+  /** Only the newest of its commits are listed: all of them would not fit one stored value (backfill/store.ts). */
+  commitsTruncated?: true;
   size?: { files: number; lines_added: number; lines_removed: number; partial?: boolean };
 }
 
@@ -100,6 +102,7 @@ function lifecycleExtras(input: Lifecycle): Body {
   return {
     pullrequest: {
       commits: commits.map(compactCommit),
+      ...(input.commitsTruncated ? { commits_truncated: true } : {}),
       first_commit_at: firstCommitAt,
       ...(incomplete ? { first_commit_unavailable: incomplete } : {}),
       ...(input.size ? { size: input.size } : {}),

@@ -2,7 +2,7 @@ import type { Body } from './cloud';
 
 // Bitbucket does not send webhooks over 256 KB, and PanDev's parsers were built for what Bitbucket sends.
 // An oversized body first sheds what is derivable (rendered HTML copies of raw text), then trims long
-// text and the extra commit list, then the oldest commits' file lists, then their messages' bodies;
+// text and the extra commit lists, then the oldest commits' file lists, then their messages' bodies;
 // whatever was cut is named under `pandev.truncated`.
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -15,7 +15,7 @@ export class PayloadTooLargeError extends Error {
 }
 
 export const TEXT_LIMIT = 16 * 1024;
-/** What an oversized body keeps of `pandev.commits`: the newest this many. */
+/** What an oversized body keeps of `pandev.commits` and `pandev.pullrequest.commits`: the newest this many. */
 export const OVERSIZE_COMMITS = 100;
 
 export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): string {
@@ -33,9 +33,18 @@ export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): st
     pandev.commits_truncated = true;
     cut.push('pandev.commits');
   }
+  // A pull request's own commits, oldest first: a release branch's pull request can have thousands.
+  const pullRequest = pandev?.pullrequest as Body | undefined;
+  if (pullRequest && Array.isArray(pullRequest.commits) && pullRequest.commits.length > OVERSIZE_COMMITS) {
+    pullRequest.commits = pullRequest.commits.slice(-OVERSIZE_COMMITS);
+    pullRequest.commits_truncated = true;
+    cut.push('pandev.pullrequest.commits');
+  }
   json = JSON.stringify(withTruncated(trimmed, cut));
   if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = dropFileLists(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
   if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = shortenMessages(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
+  // Reversed, so the oldest are shortened first there too (the objects are the body's own).
+  if (Buffer.byteLength(json) > limit && pullRequest && Array.isArray(pullRequest.commits)) json = shortenMessages(trimmed, [...(pullRequest.commits as Body[])].reverse(), cut, Buffer.byteLength(json), limit, 'pandev.pullrequest.commits');
   if (Buffer.byteLength(json) > limit) throw new PayloadTooLargeError(Buffer.byteLength(json));
   return json;
 }
@@ -62,7 +71,7 @@ function dropFileLists(body: Body, commits: Body[], cut: string[], bytes: number
  * Then the oldest commits' messages keep their first line (each says `message_truncated`): a squash
  * merge lists every commit it squashed, and a hundred of those outgrow the limit on their own.
  */
-function shortenMessages(body: Body, commits: Body[], cut: string[], bytes: number, limit: number): string {
+function shortenMessages(body: Body, commits: Body[], cut: string[], bytes: number, limit: number, path = 'pandev.commits'): string {
   let size = bytes;
   for (let i = commits.length - 1; i >= 0 && size > limit; i--) {
     const commit = commits[i] as Body;
@@ -72,7 +81,7 @@ function shortenMessages(body: Body, commits: Body[], cut: string[], bytes: numb
     size -= Buffer.byteLength(JSON.stringify(commit.message)) - Buffer.byteLength(`${JSON.stringify(subject)},"message_truncated":true`);
     commit.message = subject;
     commit.message_truncated = true;
-    cut.push('pandev.commits[].message');
+    cut.push(`${path}[].message`);
   }
   return JSON.stringify(withTruncated(body, cut));
 }
