@@ -109,11 +109,15 @@ describe('an approval', () => {
     expect(sb.sink.duplicates()).toBe(0);
   });
 
-  it('found first by the reconciliation is not sent again by its late live event without the uuid', async () => {
+  // The uuid-only event is named by account id from the pull request the consumer reads to build the body.
+  it.each([
+    ['without the uuid', 'accountId'],
+    ['without the account id', 'uuid'],
+  ] as const)('found first by the reconciliation is not sent again by its late live event %s', async (_, keep) => {
     const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
     const a = sb.simulator.actions;
-    const { pullRequestId } = a.openPullRequest({ repository, title: 'Reviewed, its event late' });
-    const late = naming(act(() => a.approvePullRequest({ repository, pullRequestId })), 'accountId');
+    const { pullRequestId } = a.openPullRequest({ repository, title: `Reviewed, its event late, named by ${keep}` });
+    const late = naming(act(() => a.approvePullRequest({ repository, pullRequestId })), keep);
     await reconcileNow(sb);
     expect(approvals(repository, pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['reconcile']);
 
@@ -122,16 +126,64 @@ describe('an approval', () => {
   });
 });
 
+it('naming a uuid-only reviewer costs no Bitbucket request: the pull request read is the body\'s', async () => {
+  const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+  const a = sb.simulator.actions;
+  const requests = async (keep: 'accountId' | 'uuid') => {
+    const { pullRequestId } = a.openPullRequest({ repository, title: `Approved, its cost counted, named by ${keep}` });
+    const approved = naming(act(() => a.approvePullRequest({ repository, pullRequestId })), keep);
+    sb.simulator.resetStats();
+    await fire(approved);
+    return sb.simulator.stats().byRoute;
+  };
+  await requests('accountId'); // the repository read once, then cached
+  const byUuid = await requests('uuid');
+  expect(byUuid).toEqual(await requests('accountId'));
+  expect(byUuid['GET /repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}']).toBe(1);
+});
+
 describe('an unapproval', () => {
   it('of an approval whose status was kept under the reviewer\'s uuid, as before, is still told from a cleared change request', async () => {
     const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
     const a = sb.simulator.actions;
     const { pullRequestId } = a.openPullRequest({ repository, title: 'Approved, then not' });
     const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
+    // Its account id unread (Bitbucket failing the read before staging), the approval is staged and
+    // kept under the uuid, as before the switch, and still delivered.
+    const faulted = sb.simulator.stats().faulted;
+    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, status: 500, times: 1 });
     await fire(naming(approved, 'uuid'));
+    expect(sb.simulator.stats().faulted).toBe(faulted + 1);
     const reviewer = (approved[0] as any).reviewers.value[0].user.uuid;
     await fire(act(() => a.unapprovePullRequest({ repository, pullRequestId, reviewer })));
     const keys = sb.sink.deliveries().filter((d) => (d.body as any).repository?.name === repository && (d.body as any).pullrequest?.id === pullRequestId).map((d) => d.eventKey);
     expect(keys.filter((key) => key.endsWith('approved'))).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
+  });
+
+  const reviewKeys = (repository: string, pullRequestId: number) =>
+    sb.sink.deliveries().filter((d) => (d.body as any).repository?.name === repository && (d.body as any).pullrequest?.id === pullRequestId && d.eventKey.endsWith('approved')).map((d) => d.eventKey);
+
+  it.each([
+    ['by uuid only', 'by account id only', 'uuid', 'accountId'],
+    ['by account id only', 'by uuid only', 'accountId', 'uuid'],
+  ] as const)('of an approval named %s, itself named %s, is sent: both statuses are kept under one name', async (_, __, approvedAs, unapprovedAs) => {
+    const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: `Approved by ${approvedAs}, unapproved by ${unapprovedAs}` });
+    const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
+    await fire(naming(approved, approvedAs));
+    const reviewer = (approved[0] as any).reviewers.value[0].user.uuid;
+    await fire(naming(act(() => a.unapprovePullRequest({ repository, pullRequestId, reviewer })), unapprovedAs));
+    expect(reviewKeys(repository, pullRequestId)).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
+  });
+
+  it('by uuid only, of an approval the reconciliation found, is sent', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: 'Approved, found by the reconciliation, then not' });
+    const { reviewer } = a.approvePullRequest({ repository, pullRequestId });
+    await reconcileNow(sb);
+    await fire(naming(act(() => a.unapprovePullRequest({ repository, pullRequestId, reviewer })), 'uuid'));
+    expect(reviewKeys(repository, pullRequestId)).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
   });
 });

@@ -9,6 +9,13 @@ import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../por
 /** Builds the exact JSON body of one delivery; Cloud and Data Center each bring their own. */
 export type BodyBuilder = (change: Change, intent: DeliveryIntent) => Promise<string>;
 
+/**
+ * Completes a change before its delivery ids are made and its state kept, from a read its bodies need
+ * anyway, and gives the builder that reuses that read; undefined when the change lacks nothing.
+ * Cloud: enrich/cloud/reviewer-names.ts.
+ */
+export type ChangePreparer = (change: Change) => Promise<{ change: Change; buildBody: BodyBuilder } | undefined>;
+
 /** Everything a forwarding step needs, supplied by the host (Forge app, bridge, tests). */
 export interface ForwardContext {
   store: KeyValueStore;
@@ -17,6 +24,8 @@ export interface ForwardContext {
   log: Logger;
   send: HttpSend;
   buildBody: BodyBuilder;
+  /** For the changes a source hands over thin (the Forge trigger's); none: staged as the source gave them. */
+  prepareChange?: ChangePreparer;
   userAgent: string;
   /** Counts outcomes per hour for the status page; flushed once per invocation. */
   stats: DeliveryStats;

@@ -5,8 +5,12 @@ import { serializeWithinLimit } from '../../payload/limit';
 import type { CloudClient } from './client';
 import { enrichCloud } from './enrich';
 import { cloudLookups, type Lookups } from './lookups';
+import type { PullRequest } from './schema';
 
-/** Bitbucket Cloud: enrich through the API, build the native webhook body, keep it within 256 KB. */
-export function cloudBodyBuilder(client: CloudClient, store: KeyValueStore, lookups: Lookups = cloudLookups(client, store)): BodyBuilder {
-  return async (change, intent) => serializeWithinLimit(cloudBody(await enrichCloud(change, intent, { client, lookups }), intent, change));
+/**
+ * Bitbucket Cloud: enrich through the API, build the native webhook body, keep it within 256 KB.
+ * `pullrequest`: one read already for the change these bodies are of (reviewer-names.ts).
+ */
+export function cloudBodyBuilder(client: CloudClient, store: KeyValueStore, lookups: Lookups = cloudLookups(client, store), pullrequest?: PullRequest): BodyBuilder {
+  return async (change, intent) => serializeWithinLimit(cloudBody(await enrichCloud(change, intent, { client, lookups, ...(pullrequest ? { pullrequest } : {}) }), intent, change));
 }

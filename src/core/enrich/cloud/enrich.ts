@@ -23,6 +23,8 @@ export type CloudParts =
 export interface EnrichDeps {
   client: CloudClient;
   lookups: Lookups;
+  /** The pull request read for this change already, just before it was staged (reviewer-names.ts): not read again. */
+  pullrequest?: PullRequest;
 }
 
 export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: EnrichDeps): Promise<CloudParts> {
@@ -37,7 +39,7 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
     case 'reviewer': {
       const [repository, pullrequest] = await Promise.all([
         lookups.repository(ws, repo, named),
-        client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: change.pullRequestId } }, PullRequest),
+        deps.pullrequest?.id === change.pullRequestId ? deps.pullrequest : client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: change.pullRequestId } }, PullRequest),
       ]);
       const comment = change.kind === 'comment'
         ? await client.get({ endpoint: 'pullRequestComment', params: { ...params, pull_request_id: change.pullRequestId, comment_id: change.commentId } }, PullRequestComment)

@@ -45,6 +45,7 @@ export const PullRequest = z.looseObject({
   author: Account.optional(),
   closed_by: Account.nullish(),
   participants: z.array(Participant).optional(),
+  reviewers: z.array(Account).optional(),
   source: Endpoint,
   destination: Endpoint,
 });
