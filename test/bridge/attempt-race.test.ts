@@ -4,17 +4,21 @@ import { settingsStore } from '../../src/core/config/settings';
 import { encodeBody, outboxStore, type OutboxEntry } from '../../src/core/deliver/outbox';
 import type { ForwardContext } from '../../src/core/pipeline/context';
 import { processEntries } from '../../src/core/pipeline/deliver-entries';
+import { credentialsDigest } from '../../src/core/pipeline/pause';
+import { idsMessages } from '../../src/core/pipeline/queue';
 import { sweepOutbox } from '../../src/core/pipeline/sweep';
 import { newEntry } from '../../src/core/pipeline/stage';
 import type { HttpSend } from '../../src/core/ports';
 import { resumeOutbox } from '../../src/bridge/context';
+import { clearPause } from '../../src/bridge/state/connection';
 import { dcEnv, inProcessBridge, until, type DcEnv } from './helpers';
 
 // The sweep queues again an entry whose planned attempt is long past: it cannot tell a lost retry from
 // a consumer still attempting it (a long batch, a queue running late). Both may POST it, under one
 // X-Request-UUID that PanDev deduplicates on; what must not happen is the slower one's failure
 // burying a delivery the other made, leaving a dead letter for what PanDev holds. The bridge's sweep
-// can tell for what its own queue still holds, and leaves that alone.
+// can tell for what its own queue still holds, and leaves that alone; so does its sending of what a
+// pause kept, once a check lifts the pause.
 
 let env: DcEnv;
 const now = Date.parse('2026-11-20T10:00:00Z');
@@ -103,6 +107,38 @@ it("the bridge's sweep leaves alone what its own queue is still moving forward",
     // One POST each: none was sent by two workers at once.
     expect({ posts: env.sink.received(), duplicates: env.sink.duplicates() }).toEqual({ posts: 2, duplicates: 0 });
     expect(swept.requeued).toBe(0);
+  } finally {
+    await running.stop();
+  }
+});
+
+it('a check that lifts a pause leaves alone what the queue is already sending with the token saved since', async () => {
+  const lines: string[] = [];
+  const running = await inProcessBridge(env.config(), lines, { clock });
+  try {
+    const { ctx, queue } = running.bridge;
+    const settings = settingsStore(ctx.store, ctx.secrets);
+    // PanDev refused the token the bridge had; the one put in its token file since is tried at once.
+    const connection = (await settings.connection())!;
+    await settings.saveConnection({ ...connection, disabled: { at: now, reason: 'PanDev refused the ingest token (401)', cause: 'token', refused: credentialsDigest({ token: 'the-refused-token' }) } });
+    const entries = [await staged(ctx, 21, 0, now), await staged(ctx, 22, 0, now)];
+    const slow = heldSend(ctx.send);
+    ctx.send = slow.send;
+    await queue.push(idsMessages(entries.map((entry) => entry.id)));
+    await slow.atSink;
+
+    // The admin runs `check` beside it (PanDev is slow, not refusing): it lifts the pause and asks this bridge to send what the pause kept.
+    expect(await clearPause(env.config(), true)).toBeDefined();
+    const taken = () => lines.find((line) => line.includes('kept deliveries are being sent now'));
+    await until(() => taken() !== undefined, 10_000, "the bridge to take up the check's request");
+    const { queued } = JSON.parse(taken()!) as { queued: number };
+    // A copy it queued would reach PanDev beside the first attempt: wait for it if there is one.
+    if (queued) await until(() => slow.calls() > 1, 10_000, "the check's copy to reach PanDev");
+    slow.release();
+    await queue.idle();
+
+    expect(env.sink.deliveries().map((d) => d.id).sort()).toEqual(entries.map((e) => e.id).sort());
+    expect({ posts: env.sink.received(), duplicates: env.sink.duplicates(), queued }).toEqual({ posts: 2, duplicates: 0, queued: 0 });
   } finally {
     await running.stop();
   }

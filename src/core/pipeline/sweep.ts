@@ -33,15 +33,22 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
     ctx.log.info({}, 'the token or signing secret PanDev refused was replaced: deliveries kept by the pause are tried again');
   }
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
-  // The bridge's queue may still hold a late entry (a large outbox at start, PanDev slow): queued again,
-  // a second worker would send it beside the first.
-  const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP, undefined, queue.holds?.bind(queue));
+  const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP, undefined, heldBy(queue));
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
   // What a pause kept is in no consumer's hands (a paused delivery is not attempted): no copy to wait out,
   // and the admin who replaced the credentials is watching for it.
   await queue.push(idsMessages(late), options.holdOffSeconds && !lifting ? { delaySeconds: options.holdOffSeconds } : {});
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
   return { requeued: late.length, scanned };
+}
+
+/**
+ * What the queue is still moving forward, to leave alone. The bridge's queue may hold an entry that is
+ * due (a large outbox at start, PanDev slow, or what a poll staged as a check lifted a pause): queued
+ * again, a second worker would send it beside the first. Forge's queue cannot tell (undefined).
+ */
+function heldBy(queue: ForwardQueue): ((id: string) => boolean) | undefined {
+  return queue.holds?.bind(queue);
 }
 
 /**
@@ -85,11 +92,12 @@ export interface KeptDeliveries {
 /**
  * Queues at once what a pause kept, when a passing check lifted it: the sweep would take them only at
  * its next run (minutes), with the admin who fixed the token watching for them to arrive. Only entries
- * whose attempt is due: one waiting out a retry's backoff keeps its own timer, and is counted apart.
+ * whose attempt is due: one waiting out a retry's backoff keeps its own timer, and is counted apart; one
+ * the queue is already moving forward (heldBy) is neither queued again nor counted.
  * `deadline` (epoch ms) ends the scan early (a resolver's time is short); what it leaves, the next sweep takes.
  */
 export async function queueKept(ctx: { store: KeyValueStore; clock: Clock; log: Logger }, queue: ForwardQueue, deadline?: number): Promise<KeptDeliveries> {
-  const found = await scan(ctx.store, ctx.clock.now(), MAX_PER_SWEEP, deadline === undefined ? undefined : () => ctx.clock.now() >= deadline);
+  const found = await scan(ctx.store, ctx.clock.now(), MAX_PER_SWEEP, deadline === undefined ? undefined : () => ctx.clock.now() >= deadline, heldBy(queue));
   await queue.push(idsMessages(found.ids));
   if (found.ids.length) ctx.log.info({ queued: found.ids.length, waiting: found.later, more: found.more }, 'deliveries kept by the pause queued now');
   return keptOf(found);
