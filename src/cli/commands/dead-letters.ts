@@ -4,6 +4,7 @@ import { listDead, replayDead } from '../../bridge/cli/dead-letters';
 import { printable } from '../../bridge/cli/printable';
 import { stateDbPath } from '../../bridge/config/load';
 import { openExistingStore } from '../../bridge/state/open-existing';
+import { appendOncePerLetter } from '../../contract/dead-letters';
 import { plural } from '../../core/words';
 
 // `pandev-bitbucket dead-letters list|replay`: deliveries that failed for good, with their reasons;
@@ -16,7 +17,8 @@ export function registerDeadLetters(program: Command): void {
       const store = openExistingStore(stateDbPath({ ...(flags.config ? { file: flags.config } : {}) }));
       if (!store) return EXIT.failed;
       try {
-        const letters = await listDead(store);
+        // A letter with two rows on two pages (racing burials) is listed once; its replay takes both.
+        const letters = appendOncePerLetter([], await listDead(store));
         if (flags.json) console.log(JSON.stringify(letters, null, 2));
         else if (!letters.length) console.log('no dead letters');
         else for (const l of letters) console.log(printable(`${l.id}  ${new Date(l.deadAt).toISOString()}  ${l.eventKey}  ${l.repository}  after ${plural(l.attempts, 'attempt')}\n    ${l.reason}`));

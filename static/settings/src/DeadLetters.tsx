@@ -1,5 +1,6 @@
 import Button from '@atlaskit/button/new';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { appendOncePerLetter } from '../../../src/contract/dead-letters';
 import type { DeadLetterItem } from '../../../src/contract/resolvers';
 import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
@@ -47,7 +48,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     do {
       const result = await api.deadLetters(next.cursor);
       if (!result.ok) return setListError(result.error.message);
-      next.items.push(...result.data.items);
+      next.items = appendOncePerLetter(next.items, result.data.items);
       next.cursor = result.data.cursor;
     } while (next.cursor && next.items.length < shown.current);
     setListed(next);
@@ -63,7 +64,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     const result = await api.deadLetters(listed.cursor);
     setBusy(undefined);
     if (!result.ok) return setListError(result.error.message);
-    const items = [...listed.items, ...result.data.items];
+    const items = appendOncePerLetter(listed.items, result.data.items);
     shown.current = items.length;
     setListed({ items, ...(result.data.cursor ? { cursor: result.data.cursor } : {}) });
   }
