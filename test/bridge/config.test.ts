@@ -10,7 +10,7 @@ import { inShard, selection } from '../../src/bridge/config/selection';
 import { limiter } from '../../src/bridge/http/limiter';
 import { holdState } from '../../src/bridge/state/owner';
 import { openSqliteStore } from '../../src/bridge/state/sqlite-store';
-import { runCli } from '../helpers/cli';
+import { runCli, runCommand } from '../helpers/cli';
 import { quietLogger } from './helpers';
 
 // Issue 6, items 1, 5 and 6 in the small: configuration from YAML and the fixed environment names,
@@ -163,6 +163,19 @@ describe('configuration', () => {
     }
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_URL: 'https://bitbucket.example.com/?x=1' } }))).toEqual([expect.stringMatching(/^BITBUCKET_URL .* must not contain a \?query or #fragment/)]);
   });
+
+  it('says a Bitbucket URL typed without its scheme must be an http(s) URL, rather than failing on it unexplained', () => {
+    const mustBeUrl = 'BITBUCKET_URL (YAML: bitbucket.url) must be an http(s) URL with no query, e.g. https://bitbucket.example.com';
+    const cloud = { ...minimal, BITBUCKET_EDITION: 'cloud', BITBUCKET_WORKSPACE: 'acme' };
+    for (const env of [
+      { ...minimal, BITBUCKET_URL: 'bitbucket.example.com' },
+      { ...minimal, BITBUCKET_URL: '127.0.0.1:7990' },
+      { ...minimal, BITBUCKET_URL: 'bitbucket.example.com', BITBUCKET_CONTEXT_PATH: '/bitbucket' },
+      { ...cloud, BITBUCKET_URL: 'api.bitbucket.org' },
+    ]) {
+      expect(problems(() => loadConfig({ env }))).toEqual([mustBeUrl]);
+    }
+  });
 });
 
 describe('files the configuration names', () => {
@@ -295,6 +308,13 @@ describe('files the configuration names', () => {
     });
     expect(code).toBe(2);
     expect(stderr).toContain(`BRIDGE_DB (YAML: bridge.db)=${path.join(aFile, 'state.db')}: ${aFile} is a file, not a folder`);
+  });
+
+  it('exits with the configuration exit code for a Bitbucket URL without its scheme (the CLI)', async () => {
+    const { code, stderr } = await runCommand(['check'], { ...minimal, BITBUCKET_URL: 'bitbucket.example.com' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('BITBUCKET_URL (YAML: bitbucket.url) must be an http(s) URL');
+    expect(stderr).not.toContain('Invalid URL');
   });
 });
 

@@ -170,7 +170,8 @@ export const BridgeConfig = z
   )
   .superRefine((config, ctx) => {
     const { bitbucket } = config;
-    const path = new URL(bitbucket.url).pathname.replace(/\/+$/, '');
+    // zod runs this after the URL check failed too (a host typed without https://): that failure is the one to report.
+    const path = URL.canParse(bitbucket.url) ? new URL(bitbucket.url).pathname.replace(/\/+$/, '') : '';
     // Atlassian's API docs write the Cloud base as https://api.bitbucket.org/2.0; every request would then go to /2.0/2.0/.
     if (bitbucket.edition === 'cloud' && path) {
       ctx.addIssue({ code: 'custom', path: ['bitbucket', 'url'], message: 'must be the bare host for the cloud edition, https://api.bitbucket.org: the bridge adds /2.0 itself' });
