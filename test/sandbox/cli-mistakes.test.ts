@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { runCli } from '../helpers/cli';
 
 // The sandbox's commands as a newcomer mistypes them: each mistake ends the command with a non-zero
@@ -32,6 +34,21 @@ describe.each([
       expect(await cli.exited()).toBe(2);
       expect(cli.output()).toContain(`error: option '--port <n>' argument '${bad}' is invalid. expected a port number, 0..65535 (0: any free port)`);
     }
+  });
+});
+
+describe('pandev-bitbucket sink with its secrets in files (the bridge quickstart)', () => {
+  // The folder exists, so reading it fails too (EISDIR), as a _FILE set to the secrets folder does.
+  it.each([
+    ['PANDEV_SIGNING_SECRET_FILE', { PANDEV_SIGNING_SECRET_FILE: path.join(tmpdir(), 'pandev-sink-no-such-secret') }],
+    ['PANDEV_SIGNING_SECRET_FILE', { PANDEV_SIGNING_SECRET_FILE: tmpdir() }],
+    ['PANDEV_TOKEN_FILE', { PANDEV_SIGNING_SECRET: 'sandbox-secret', PANDEV_TOKEN_FILE: path.join(tmpdir(), 'pandev-sink-no-such-token') }],
+  ])('names %s and what to give when the file cannot be read, not a bare Node error', async (variable, env) => {
+    const cli = runCli(['sink', '--port', '0'], { PANDEV_SIGNING_SECRET: '', PANDEV_TOKEN: '', PANDEV_TOKEN_FILE: '', ...env });
+    expect(await cli.exited()).toBe(1);
+    expect(cli.output()).toContain(`${variable}=${(env as Record<string, string>)[variable]}: cannot be read`);
+    expect(cli.output()).toContain('give the path of a readable file holding the value alone');
+    expect(cli.output()).not.toMatch(/^(ENOENT|EISDIR)/m);
   });
 });
 

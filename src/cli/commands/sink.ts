@@ -50,5 +50,11 @@ export function registerSink(program: Command): void {
 /** The variable, or the file its `_FILE` twin names: the bridge's quickstart exports the files. */
 function fromEnv(name: string): string | undefined {
   const file = process.env[`${name}_FILE`];
-  return process.env[name] || (file ? readFileSync(file, 'utf8').trim() : undefined);
+  if (process.env[name] || !file) return process.env[name] || undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    // A bare ENOENT or EISDIR names neither the variable nor what to do.
+    throw new Error(`${name}_FILE=${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a readable file holding the value alone, the one the bridge reads`, { cause: error });
+  }
 }
