@@ -62,6 +62,15 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   expect((await cli(['status'], { BRIDGE_DB: path.join(env.dir, 'missing.db') })).out).toContain('no bridge state at');
 });
 
+it('names BRIDGE_DB set to a folder (the state file\'s folder) for the commands that only read the state', async () => {
+  for (const command of [['status'], ['dead-letters', 'list']]) {
+    const result = await cli(command, { BRIDGE_DB: env.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${env.dir} is a folder, not the bridge's state file`);
+    expect(result.out).not.toContain('unable to open database file');
+  }
+});
+
 it('backfill: stdout is its summary alone, its progress log goes to stderr', async () => {
   // An operator pipes the summary (`backfill | mail`, a cron report); JSON log lines would bury it.
   const backfill = await cli(['backfill', '--config', env.yaml(), '--wait', '30'], { ...env.env, BRIDGE_DB: path.join(env.dir, 'backfill-cli.db') });
