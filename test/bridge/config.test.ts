@@ -263,6 +263,21 @@ describe('files the configuration names', () => {
     expect(loadConfig({ env: { ...minimal, PANDEV_SIGNING_SECRET: 'clé\u200bsecrète' } }).pandev.signingSecret).toBe('clé\u200bsecrète');
   });
 
+  it('refuses, without the value, a token copied with the scheme of its Authorization header (Bitbucket would answer 401 as for a revoked one)', () => {
+    const token = 'pat-0123456789abcdef';
+    const file = path.join(dir, 'bearer-token');
+    writeFileSync(file, `Bearer ${token}\n`, { mode: 0o600 });
+    const { BITBUCKET_TOKEN: _token, ...rest } = minimal;
+    const found = problems(() => loadConfig({ env: { ...rest, BITBUCKET_TOKEN_FILE: file, PANDEV_TOKEN: `basic ${token}` } }));
+    expect(found).toEqual([
+      'BITBUCKET_TOKEN or BITBUCKET_TOKEN_FILE (YAML: bitbucket.tokenFile) starts with "Bearer " as an Authorization header does: give the token alone, without it (the bridge writes the header itself)',
+      'PANDEV_TOKEN or PANDEV_TOKEN_FILE (YAML: pandev.tokenFile) starts with "basic " as an Authorization header does: give the token alone, without it (the bridge writes the header itself)',
+    ]);
+    expect(found.join('\n')).not.toContain(token);
+    // A signing secret is no header: a word and a space at its start are its own.
+    expect(loadConfig({ env: { ...minimal, PANDEV_SIGNING_SECRET: 'Bearer of news' } }).pandev.signingSecret).toBe('Bearer of news');
+  });
+
   it('keeps the token in use when its file is rewritten with a second line, and says so once, without the value', () => {
     const file = path.join(dir, 'rotating-token');
     writeFileSync(file, 'first-token\n', { mode: 0o600 });

@@ -31,6 +31,10 @@ export function secretValueProblem(value: string, inHeader: boolean): string | u
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f]/.exec(value);
   if (control) return `holds a line break or another control character (character ${control.index + 1}): give the value alone, on one line`;
+  // Copied with its scheme from a curl line or the simulator's output: Bitbucket would then answer 401,
+  // which reads as an expired or revoked token.
+  const scheme = inHeader ? /^(bearer|basic)\s/i.exec(value) : null;
+  if (scheme) return `starts with "${scheme[1]} " as an Authorization header does: give the token alone, without it (the bridge writes the header itself)`;
   const foreign = inHeader ? /[^\u0020-\u00ff]/.exec(value) : null;
   if (foreign) return `holds a character an HTTP header cannot carry (character ${foreign.index + 1}, U+${foreign[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, such as a zero-width space copied with it): give the token again without it`;
   return undefined;
