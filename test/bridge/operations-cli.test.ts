@@ -62,6 +62,16 @@ it('lists a dead letter with its reason, replays it, and reports the state witho
   expect((await cli(['status'], { BRIDGE_DB: path.join(env.dir, 'missing.db') })).out).toContain('no bridge state at');
 });
 
+it('names a --config file it cannot read, with what to give, for the commands that only read the state', async () => {
+  const missing = path.join(env.dir, 'no-such-bridge.yaml');
+  for (const command of [['status'], ['dead-letters', 'list'], ['check']]) {
+    const result = await cli([...command, '--config', missing], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--config ${missing}: cannot be read (ENOENT); give the path of the bridge's YAML file`);
+    expect(result.out).not.toContain('no such file or directory');
+  }
+});
+
 it('names BRIDGE_DB set to a folder (the state file\'s folder) for the commands that only read the state', async () => {
   for (const command of [['status'], ['dead-letters', 'list']]) {
     const result = await cli(command, { BRIDGE_DB: env.dir });

@@ -75,7 +75,7 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    problems.push(`--config ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    problems.push(`--config ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of the bridge's YAML file`);
     report.yamlUnread = true;
     return;
   }
@@ -205,11 +205,18 @@ export function stateDbPath(options: { file?: string; env?: Env } = {}): string 
   const env = options.env ?? process.env;
   if (env.BRIDGE_DB) return env.BRIDGE_DB;
   if (options.file) {
+    let text: string;
     try {
-      const doc = parseYaml(readFileSync(options.file, 'utf8')) as { bridge?: { db?: unknown } } | null;
+      text = readFileSync(options.file, 'utf8');
+    } catch (error) {
+      // As loadConfig says it, not Node's "ENOENT: no such file or directory, open …".
+      throw new ConfigError([`--config ${options.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of the bridge's YAML file`]);
+    }
+    try {
+      const doc = parseYaml(text) as { bridge?: { db?: unknown } } | null;
       if (typeof doc?.bridge?.db === 'string') return doc.bridge.db;
     } catch (error) {
-      throw new ConfigError([`--config ${options.file}: ${(error as Error).message.split('\n')[0]}`]);
+      throw new ConfigError([`--config ${options.file}: is not valid YAML (${(error as Error).message.split('\n')[0]})`]);
     }
   }
   return './pandev-bridge.db';
