@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { verify } from '../../core/deliver/sign';
+import { BitbucketError } from '../../core/errors';
 import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
 import { epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
@@ -84,7 +85,15 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
   const repository = parsed.repository;
   const key = String(repository.id);
   if (parsed.kind === 'push') {
-    const moves = await pushMoves(parsed.event, r.deps);
+    const moves = await pushMoves(parsed.event, r.deps).catch((error: unknown) => {
+      if (!(error instanceof BitbucketError && error.kind === 'not-found')) throw error;
+      // The repository was renamed, moved or deleted since Data Center sent this: it answers 404 under
+      // the name the webhook carries, on every try. Its deletions (and tags) need no read and are in no
+      // other source, so they go now; its branch moves are left to the poll, which lists the repository
+      // by id and reads them under its new name (they stay unknown here, so the poll finds them new).
+      r.deps.log.warn({ repositoryId: key, repository: `${repository.project.key}/${repository.slug}` }, 'a push webhook names a repository Bitbucket no longer has under that name (renamed, moved or deleted): its deletions are sent, and the poll finds its other branch moves');
+      return pushMoves({ ...parsed.event, changes: parsed.event.changes.filter(needsNoRead) }, r.deps);
+    });
     await stageAndQueue(pushEvents(moves.event, r.instance, moves.commits), r.deps);
     await rememberTips(moves.event, r.deps);
     // Their builds are watched as if the poll had seen the move (the poll will find the tips known);
@@ -98,6 +107,11 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
   if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, polled, r.deps))) return;
   await stageAndQueue(parsed.build(r.instance), r.deps);
   if (parsed.eventKey === 'pr:opened' && polled) await rememberOpened(key, parsed.pullRequest, r.deps);
+}
+
+/** A change pushMoves sends without reading Bitbucket: a deletion (of a branch or a tag) or any tag move. */
+function needsNoRead(change: PushEvent['changes'][number]): boolean {
+  return change.type === 'DELETE' || change.ref.type === 'TAG';
 }
 
 /**
