@@ -142,7 +142,8 @@ export function webhookInbox(options: InboxOptions): Inbox {
  * being busy or full now (SQLITE_BUSY from a CLI command holding the file) pass, and deletions are
  * in no other source. A 404 is the webhook's too: it names the repository as it was, and one renamed,
  * moved or deleted since answers 404 under that name on every try, while the webhooks behind it
- * (deletions among them) would wait a day. The poll reads the repository under its new name.
+ * (deletions among them) would wait a day. The poll reads the repository under its new name. (A push
+ * meets its 404 before this and sends its deletions anyway: handleWebhook.)
  */
 function cannotSucceed(error: unknown): boolean {
   if (error instanceof BitbucketError && error.kind === 'not-found') return true;
