@@ -18,9 +18,11 @@ export const FaultRuleSchema = z.object({
   drop: z.boolean().optional(),
   /**
    * The Cloud simulator answers as it would, but one item of the page's `values` (the one whose `id`
-   * is `id`, or the one at `index`) gets `set`'s fields: one malformed item in an otherwise good page.
+   * is `id`, whose fields hold `where`'s values, or the one at `index`) gets `set`'s fields: one
+   * malformed item in an otherwise good page. `where` names items without an id (a ref's `name`, a
+   * commit's `hash`, a status's `key`, a deployment's `uuid`).
    */
-  corruptItem: z.object({ id: z.number().int().optional(), index: z.number().int().min(0).optional(), set: z.record(z.string(), z.unknown()) }).optional(),
+  corruptItem: z.object({ id: z.number().int().optional(), where: z.record(z.string(), z.union([z.string(), z.number()])).optional(), index: z.number().int().min(0).optional(), set: z.record(z.string(), z.unknown()) }).optional(),
   /** Handle the request first (a write takes effect), then fault the answer: the client never hears back. */
   afterHandling: z.boolean().optional(),
   probability: z.number().min(0).max(1).optional(),

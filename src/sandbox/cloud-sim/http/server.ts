@@ -30,7 +30,10 @@ const faultAnswer = (rule: FaultRule): HttpResult => rule.body !== undefined
 function corruptItem(result: HttpResult, rule: NonNullable<FaultRule['corruptItem']>): HttpResult {
   const page = result.json as { values?: unknown } | undefined;
   if (!page || !Array.isArray(page.values)) return result;
-  const values = page.values.map((item: Record<string, unknown>, index) => ((rule.id !== undefined ? item.id === rule.id : index === rule.index) ? { ...item, ...rule.set } : item));
+  const chosen = (item: Record<string, unknown>, index: number) => rule.id !== undefined ? item.id === rule.id
+    : rule.where ? Object.entries(rule.where).every(([field, value]) => item[field] === value)
+    : index === rule.index;
+  const values = page.values.map((item: Record<string, unknown>, index) => (chosen(item, index) ? { ...item, ...rule.set } : item));
   return { ...result, json: { ...page, values } };
 }
 
