@@ -1,5 +1,6 @@
 import { expectedBackfill } from './backfill-expectations';
 import { backfillEnded, backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { SimTypes } from '../../src/sandbox/cloud-sim';
 import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
@@ -62,4 +63,50 @@ it('leaves out only a malformed entry of the activity log, not the rest of the l
     const id = /pullrequest:\{[^}]+\}:(\d+)/.exec(what)![1];
     expect(record!.skipped).toContainEqual({ phase: 'activity', what: `an entry of pull request #${id}'s activity (its event was not sent)`, reason: expect.stringMatching(/unexpected shape \(comment\.created_on/) });
   }
+}, 120_000);
+
+// The other feeds the backfill reads (the commit graph, branches and tags, build statuses,
+// deployments) are checked item by item too: one item in an unexpected shape is left out alone and
+// named with why; the rest of its feed is replayed.
+
+interface BadItem { path: string; where: Record<string, string>; set: Record<string, unknown>; skip: { phase: string; what: string; reason: RegExp } }
+
+const inWindow = (micros: number) => Math.floor(micros / 1000) >= Date.now() - 29 * 86_400_000;
+const feeds: Array<[string, (repo: SimTypes.Repository) => BadItem]> = [
+  ['a branch', (repo) => {
+    const [name] = [...repo.branches].find(([branch, tip]) => branch !== repo.mainBranch && inWindow(repo.commits.get(tip)!.date))!;
+    return { path: '/refs$', where: { name }, set: { type: 17 }, skip: { phase: 'refs', what: `the branch or tag "${name}" (its push was not sent)`, reason: /unexpected shape \(type/ } };
+  }],
+  ['a commit', (repo) => {
+    const [hash] = [...repo.commits].find(([, commit]) => inWindow(commit.date))!;
+    return { path: '/commits$', where: { hash }, set: { date: 17 }, skip: { phase: 'commits', what: expect.stringContaining(`commit ${hash.slice(0, 12)} (left out of the commit graph`), reason: /unexpected shape \(date/ } };
+  }],
+  ['a build status', (repo) => {
+    const head = [...repo.pullRequests.values()].find((pr) => inWindow(pr.updatedOn))!.source.hash;
+    // Set now, so in the window whatever the seed's dates.
+    sb.simulator.actions.setBuildStatus({ repository: repo.slug, commit: head, key: 'bad-ci', state: 'SUCCESSFUL' });
+    return { path: '/commit/[^/]+/statuses$', where: { key: 'bad-ci' }, set: { state: 17 }, skip: { phase: 'statuses', what: `build status "bad-ci" of commit ${head.slice(0, 12)} (its event was not sent)`, reason: /unexpected shape \(state/ } };
+  }],
+  ['a deployment', (repo) => {
+    const { uuid } = repo.deployments.find((deployment) => inWindow(deployment.updatedOn))!;
+    return { path: '/deployments/?$', where: { uuid }, set: { state: 17 }, skip: { phase: 'deployments', what: `deployment ${uuid} (its events were not sent)`, reason: /unexpected shape \(state/ } };
+  }],
+];
+
+it.each(feeds)('leaves out only %s in an unexpected shape, not the rest of its feed', async (_, pick) => {
+  sb = await backfillSandbox({ seed: 'backfill-bad-feed-item', repositories: 1, pullRequestsPerRepository: 12 }, { backfillBuildStatuses: true });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const bad = pick(repo!);
+  sb.simulator.faults.add({ method: 'GET', path: `(${repo!.uuid.replace(/[{}]/g, '')}[^/]*|/${repo!.slug})${bad.path}`, corruptItem: { where: bad.where, set: bad.set } });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record!.state).toBe('done');
+  expect(record!.skipped).toEqual([{ ...bad.skip, reason: expect.stringMatching(bad.skip.reason) }]);
+  const expected = expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since));
+  const ofBad = (what: string) => bad.where.uuid !== undefined && what.includes(bad.where.uuid);
+  expect(missing(sb, expected.ids).filter((what) => !ofBad(what))).toEqual([]);
+  // Every other branch and tag moved in the window arrives as its push.
+  const pushed = new Set(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => `${(d.body as any).push.changes[0].new?.type} ${(d.body as any).push.changes[0].new?.name}`));
+  expect([...expected.refs.keys()].map((ref) => ref.split(' ').slice(1).join(' ')).filter((ref) => ref !== `branch ${bad.where.name}` && !pushed.has(ref))).toEqual([]);
 }, 120_000);

@@ -1,4 +1,5 @@
 import type { BitbucketError } from '../errors';
+import type { Unreadable } from './checked-items';
 import type { BackfillRecord, Skip } from './state';
 
 // One bad pull request must not stop its repository's backfill (DESIGN.md, reliability model), nor
@@ -55,6 +56,19 @@ export function modeAt(record: BackfillRecord): Mode {
 export function withSkip(record: BackfillRecord, skip: Omit<Skip, 'reason'> & { reason?: string }): BackfillRecord {
   const noted: Skip = { ...skip, reason: skip.reason ?? record.retries?.error ?? 'it kept failing' };
   return { ...record, skipped: [...record.skipped, noted].slice(-SKIPS_KEPT), skippedCount: record.skippedCount + 1, ...(skip.phase === 'refs' ? { refsIncomplete: true } : {}) };
+}
+
+/**
+ * The record with an item left out, unless it is named already: a step's page is read again after a
+ * piece that died, and the same item must not be counted twice.
+ */
+export function withSkipOnce(record: BackfillRecord, skip: Skip): BackfillRecord {
+  return record.skipped.some((kept) => kept.what === skip.what && kept.reason === skip.reason) ? record : withSkip(record, skip);
+}
+
+/** The record with each item of a page Bitbucket answered in an unexpected shape (checked-items.ts) left out, named once. */
+export function withUnreadable(record: BackfillRecord, phase: string, malformed: Unreadable[], what: (raw: unknown) => string): BackfillRecord {
+  return malformed.reduce((current, { raw, reason }) => withSkipOnce(current, { phase, what: what(raw), reason }), record);
 }
 
 const FEEDS: Record<string, string> = {

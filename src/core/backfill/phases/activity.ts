@@ -6,7 +6,8 @@ import type { BackfillRecord } from '../state';
 import type { StoredPullRequest } from '../store';
 import { repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 import { replayLifecycle, sizeLeftOut } from './lifecycle';
-import { withSkip } from '../retries';
+import { withSkip, withSkipOnce } from '../retries';
+import { checkedItems } from '../checked-items';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
 // update, approval, change request and comment, 50 a page, without a request per pull request.
@@ -19,7 +20,7 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
   // left out: only it is now, named with why (once: the same page is read again after a piece that died).
   for (const { pullRequest, reason } of read.malformed) {
     const what = `an entry of ${pullRequest !== undefined ? `pull request #${pullRequest}'s` : 'the pull-request'} activity (its event was not sent)`;
-    if (!current.skipped.some((skip) => skip.what === what && skip.reason === reason)) current = withSkip(current, { phase: 'activity', what, reason });
+    current = withSkipOnce(current, { phase: 'activity', what, reason });
   }
   const byPullRequest = new Map<number, ActivityEntry[]>();
   let older = false;
@@ -97,18 +98,12 @@ async function readMissed(pc: PhaseContext, id: number): Promise<StoredPullReque
 
 /** A page's entries, each checked on its own, and why each that would not do was left out. */
 export function activityEntries(values: unknown[]): { entries: ActivityEntry[]; malformed: MalformedEntry[] } {
-  const entries: ActivityEntry[] = [];
-  const malformed: MalformedEntry[] = [];
-  for (const raw of values) {
-    const parsed = ActivityEntry.safeParse(raw);
-    if (parsed.success) entries.push(parsed.data);
-    else {
-      const id = Named.safeParse(raw);
-      const reason = `Bitbucket listed a pull request activity entry in an unexpected shape (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
-      malformed.push({ reason, ...(id.success ? { pullRequest: id.data.pull_request.id } : {}) });
-    }
-  }
-  return { entries, malformed };
+  const read = checkedItems(values, ActivityEntry, () => 'a pull request activity entry');
+  const malformed = read.malformed.map(({ raw, reason }) => {
+    const id = Named.safeParse(raw);
+    return { reason, ...(id.success ? { pullRequest: id.data.pull_request.id } : {}) };
+  });
+  return { entries: read.items, malformed };
 }
 
 export interface MalformedEntry {

@@ -1,14 +1,19 @@
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../../enrich/cloud/environments';
-import { DeploymentPage } from '../../enrich/cloud/schema';
+import { z } from 'zod';
+import { Deployment, Page } from '../../enrich/cloud/schema';
+import { checkedItems, named } from '../checked-items';
+import { withUnreadable } from '../retries';
 import { deploymentHistory, deploymentUpdatedAt } from '../../history/deployment-events';
 import { repoParams, stage, type PhaseRunner } from './context';
 
 // Pipelines deployments in the window, each with its environment named in the same answer (`fields=`).
 export const deploymentsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'deployments' ? record.cursor : undefined;
-  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'deployments', params: repoParams(pc), query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, DeploymentPage);
+  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'deployments', params: repoParams(pc), query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, Page(z.unknown()));
+  const { items: deployments, malformed } = checkedItems(page.values, Deployment, named.deployment);
+  const current = withUnreadable(record, 'deployments', malformed, (raw) => `${named.deployment(raw)} (its events were not sent)`);
   // One with no time at all is kept: better delivered than lost.
-  const inWindow = page.values.filter((deployment) => {
+  const inWindow = deployments.filter((deployment) => {
     const updated = deploymentUpdatedAt(deployment);
     return Number.isNaN(updated) || updated >= pc.since;
   });
@@ -19,5 +24,5 @@ export const deploymentsPhase: PhaseRunner = async (pc, record) => {
       await stage(pc, deploymentHistory({ workspace: pc.workspace, repository, deployment, environment: environmentOf(deployment), origin: 'backfill' }));
     }
   }
-  return { record, ...(page.next ? { next: page.next } : {}) };
+  return { record: current, ...(page.next ? { next: page.next } : {}) };
 };

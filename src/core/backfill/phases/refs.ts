@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import { Page, Ref, type Commit } from '../../enrich/cloud/schema';
+import { checkedItems, named } from '../checked-items';
+import { withUnreadable } from '../retries';
 import type { CommitGraph } from '../../history/graph';
 import { refMovePush } from '../../history/push-events';
 import { refStateStore } from '../../pipeline/ref-state';
@@ -10,21 +13,22 @@ import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from 
 // tip already delivered) to the ref's tip, built from the stored graph. The tip is recorded, so a
 // second backfill or the reconciliation sends only what comes after it.
 
-const RefPage = Page(Ref);
 /** Commits listed in one rebuilt push; beyond it the push says it is truncated. */
 const MAX_PUSH_COMMITS = 1000;
 
 export const refsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'refs' ? record.cursor : undefined;
   // Branches and tags in one listing; `next` follows its pages.
-  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'refs', params: repoParams(pc), query: { pagelen: 100 } }, RefPage);
+  const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'refs', params: repoParams(pc), query: { pagelen: 100 } }, Page(z.unknown()));
+  const { items: refs, malformed } = checkedItems(page.values, Ref, named.ref);
+  const current = withUnreadable(record, 'refs', malformed, (raw) => `${named.ref(raw)} (its push was not sent)`);
   const graph = await graphOf(pc);
-  for (const ref of page.values) {
+  for (const ref of refs) {
     // Out of requests or time for commit stats: the same page again next piece (refs already staged
     // are skipped by their recorded tips, stats already read are kept).
-    if ((await refMove(pc, graph, ref, record.requestedAt)) === 'later') return { record, next: cursor?.next ?? '' };
+    if ((await refMove(pc, graph, ref, record.requestedAt)) === 'later') return { record: current, next: cursor?.next ?? '' };
   }
-  return page.next ? { record, next: page.next } : { record };
+  return page.next ? { record: current, next: page.next } : { record: current };
 };
 
 async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requestedAt: number): Promise<void | 'later'> {

@@ -1,6 +1,8 @@
-import { CommitStatusPage } from '../../enrich/cloud/schema';
+import { z } from 'zod';
+import { CommitStatus, Page } from '../../enrich/cloud/schema';
+import { checkedItems, named } from '../checked-items';
 import { buildStatusEvents } from '../../history/status-events';
-import { withSkip } from '../retries';
+import { withSkip, withUnreadable } from '../retries';
 import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 
 // Build statuses have no repository-wide feed on Bitbucket Cloud: each commit's statuses cost a
@@ -26,12 +28,13 @@ export const statusesPhase: PhaseRunner = async (pc, record) => {
   const stored = await pc.data.pullRequest(ids[index]!);
   const head = stored?.pullRequest.source.commit?.hash;
   const commit = head ? (await graphOf(pc)).get(head) : undefined;
-  if (commit) {
-    const statuses = await pc.get({ endpoint: 'commitStatuses', params: { ...repoParams(pc), commit: commit.hash }, query: { pagelen: 100 } }, CommitStatusPage);
-    const repository = await pc.lookups.repository(pc.workspace, pc.repository);
-    await stage(pc, statuses.values.filter((s) => Date.parse(s.updated_on ?? '') >= pc.since).flatMap((status) => buildStatusEvents(pc.workspace, repository, commit, status, 'backfill')));
-  }
-  return { record, next: String(index + 1), page };
+  if (!commit) return { record, next: String(index + 1), page };
+  const answer = await pc.get({ endpoint: 'commitStatuses', params: { ...repoParams(pc), commit: commit.hash }, query: { pagelen: 100 } }, Page(z.unknown()));
+  const { items: statuses, malformed } = checkedItems(answer.values, CommitStatus, named.status(commit.hash));
+  const repository = await pc.lookups.repository(pc.workspace, pc.repository);
+  await stage(pc, statuses.filter((s) => Date.parse(s.updated_on ?? '') >= pc.since).flatMap((status) => buildStatusEvents(pc.workspace, repository, commit, status, 'backfill')));
+  const current = withUnreadable(record, 'statuses', malformed, (raw) => `${named.status(commit.hash)(raw)} (its event was not sent)`);
+  return { record: current, next: String(index + 1), page };
 };
 
 function idsOn(pc: PhaseContext, page: number): Promise<number[] | undefined> {
