@@ -78,3 +78,84 @@ it('passes the rest of a repository whose activity log holds one malformed entry
   const again = await Promise.all(sb.host.kvs.keys('dropped:').map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail: string }));
   expect(again.filter((d) => d.reason === 'malformed-in-bitbucket' && /activity.*approval\.date/.test(d.detail))).toHaveLength(1);
 }, 60_000);
+
+// The other feeds a pass reads (branches and tags, a push's commits, a tip's build statuses,
+// deployments) are checked item by item the same way: one bad item is left out, counted and logged,
+// and the rest of the repository is passed.
+
+const drops = async (pattern: RegExp) => (await Promise.all(sb.host.kvs.keys('dropped:').map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail: string; repository?: string })))
+  .filter((d) => d.reason === 'malformed-in-bitbucket' && pattern.test(d.detail));
+const pushesOf = (branch: string) => sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push' && (d.body as any).push.changes.some((c: any) => c.new?.name === branch));
+
+async function passedWithoutFailure(): Promise<void> {
+  const failed = failures();
+  const before = await watermark();
+  await reconcileNow(sb);
+  expect(failures() - failed).toBe(0);
+  expect(await watermark()).toBeGreaterThan(before);
+}
+
+it('passes the other branches of a repository whose refs list one malformed branch, counting it once while it stays', async () => {
+  const repository = repo().slug;
+  sb.simulator.actions.createBranch({ repository, name: 'feeds-good' });
+  sb.simulator.actions.createBranch({ repository, name: 'feeds-bad' });
+  await reconcileNow(sb);
+  sb.sink.clear();
+  sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 1 });
+  sb.simulator.actions.pushCommits({ repository, branch: 'feeds-bad', commits: 1 });
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/refs$`, corruptItem: { where: { name: 'feeds-bad' }, set: { type: 17 } } });
+  await passedWithoutFailure();
+  expect(pushesOf('feeds-good')).toHaveLength(1);
+  expect(pushesOf('feeds-bad')).toHaveLength(0);
+  expect(await drops(/"feeds-bad".*unexpected shape \(type/)).toEqual([expect.objectContaining({ repository: repo().uuid })]);
+  expect(sb.logs.some((line) => /left out of the reconciliation/.test(line.message) && /feeds-bad/.test(JSON.stringify(line)))).toBe(true);
+  // Still malformed at the next push, after a pass that read no refs: the same branch left out, not counted again.
+  await passedWithoutFailure();
+  sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 1 });
+  await passedWithoutFailure();
+  expect(pushesOf('feeds-good')).toHaveLength(2);
+  expect(await drops(/"feeds-bad"/)).toHaveLength(1);
+}, 60_000);
+
+it('delivers a push without the one commit Bitbucket answers in an unexpected shape', async () => {
+  const repository = repo().slug;
+  await reconcileNow(sb);
+  sb.sink.clear();
+  const { commits } = sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 3 });
+  const bad = commits[1]!;
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/commits$`, corruptItem: { where: { hash: bad }, set: { date: 17 } } });
+  await passedWithoutFailure();
+  const [push] = pushesOf('feeds-good');
+  expect(((push!.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash).sort()).toEqual([commits[0], commits[2]].sort());
+  expect(await drops(new RegExp(`commit ${bad.slice(0, 12)}.*unexpected shape \\(date`))).toHaveLength(1);
+}, 60_000);
+
+it('delivers the other build statuses of a moved tip when one is malformed', async () => {
+  const repository = repo().slug;
+  await reconcileNow(sb);
+  sb.sink.clear();
+  const { commits } = sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 1 });
+  sb.simulator.actions.setBuildStatus({ repository, commit: commits[0]!, key: 'good-ci', state: 'SUCCESSFUL' });
+  sb.simulator.actions.setBuildStatus({ repository, commit: commits[0]!, key: 'bad-ci', state: 'SUCCESSFUL' });
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/commit/[^/]+/statuses$`, corruptItem: { where: { key: 'bad-ci' }, set: { state: 17 } } });
+  await passedWithoutFailure();
+  const statuses = sb.sink.deliveries().filter((d) => d.eventKey.startsWith('repo:commit_status_')).map((d) => (d.body as any).commit_status.key);
+  expect(statuses).toContain('good-ci');
+  expect(statuses).not.toContain('bad-ci');
+  expect(await drops(/build status "bad-ci".*unexpected shape \(state/)).toHaveLength(1);
+}, 60_000);
+
+it('delivers the other deployments when one is malformed', async () => {
+  const repository = repo().slug;
+  await reconcileNow(sb);
+  sb.sink.clear();
+  sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 1 });
+  const good = sb.simulator.actions.runDeployment({ repository, environment: 'Test' }).deploymentUuid;
+  const bad = sb.simulator.actions.runDeployment({ repository, environment: 'Staging' }).deploymentUuid;
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/deployments/?$`, corruptItem: { where: { uuid: bad }, set: { state: 17 } } });
+  await passedWithoutFailure();
+  const deployed = sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').map((d) => JSON.stringify(d.body));
+  expect(deployed.some((body) => body.includes(good))).toBe(true);
+  expect(deployed.some((body) => body.includes(bad))).toBe(false);
+  expect(await drops(new RegExp(`deployment ${bad.replace(/[{}]/g, '.')}.*unexpected shape \\(state`))).toHaveLength(1);
+}, 60_000);

@@ -12,7 +12,7 @@ import { stagePrebuilt } from '../pipeline/stage';
 import type { ActivityBacklog } from './activity-backlog';
 import { overlapKeys } from './clock-allowance';
 import { pacedClient } from './paced-client';
-import { deploymentCheckDue, reconcileRepository } from './reconcile-repository';
+import { deploymentCheckDue, reconcileRepository, type LeftOut } from './reconcile-repository';
 import { noteChangesCut } from './changes-cut';
 import { noteReconcileFailure, noteReconcileRecovered } from './failing';
 import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories, type WorkspaceChanges } from './repositories';
@@ -62,6 +62,8 @@ const IDLE_COST = 1;
 const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
 const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
+/** What the pass remembers of an item it left out: the same item met again is not counted again. */
+const leftOutKey = (left: LeftOut) => `${left.feed ? `${left.feed} ` : ''}${left.pullRequest ?? '?'} ${left.reason}`;
 
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
   const { ctx } = deps;
@@ -178,12 +180,15 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
       });
       const result = await stagePrebuilt(items, ctx);
-      const leftOutSeen = leftOut.map((left) => `${left.pullRequest ?? '?'} ${left.reason}`).slice(0, LEFT_OUT_KEPT);
+      // Refs and deployments are not read by every pass: what the last that read them left out is kept until one reads them again.
+      const read = { refs: pushed && !deferred?.refs, deployments: deployments && !deferred?.deployments };
+      const unread = (state.leftOutSeen ?? []).filter((key) => (['refs', 'deployments'] as const).some((feed) => !read[feed] && key.startsWith(`${feed} `)));
+      const leftOutSeen = [...new Set([...leftOut.map(leftOutKey), ...unread])].slice(0, LEFT_OUT_KEPT);
       for (const [n, left] of leftOut.entries()) {
-        if (state.leftOutSeen?.includes(`${left.pullRequest ?? '?'} ${left.reason}`)) continue;
+        if (state.leftOutSeen?.includes(leftOutKey(left))) continue;
         const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}`;
         await outboxStore(ctx.store).recordDrop({ at: start, reason: 'malformed-in-bitbucket', detail, repository }, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
-        ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request or activity entry in a form the app cannot read; the rest was passed, and a pull request is read again when it next changes');
+        ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request, activity entry, branch or tag, commit, build status or deployment in a form the app cannot read; the rest was passed. It is read again when it next changes; if the same item stays left out, report Bitbucket\'s answer for it (the reason) to Atlassian support');
       }
       for (const entry of result.entries) ids.push(entry.id);
       // Not later than the workspace query that said whether it was pushed: a push between that

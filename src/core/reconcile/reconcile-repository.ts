@@ -1,7 +1,8 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
 import { z } from 'zod';
-import { CommitPage, CommitStatusPage, DeploymentPage, PullRequest, RefPage, type ActivityEntry, type Commit, type Ref, type Repository } from '../enrich/cloud/schema';
+import { Commit, CommitStatus, Deployment, Page, PullRequest, Ref, type ActivityEntry, type Repository } from '../enrich/cloud/schema';
+import { checkedItems, named as itemNamed } from '../backfill/checked-items';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';
@@ -65,10 +66,27 @@ export interface ReconcileResume {
   startedAt: number;
 }
 
-/** A pull request Bitbucket answered in an unexpected shape, in the list and on its own, or an activity entry: left out of the pass, with why. */
+/**
+ * An item Bitbucket answered in an unexpected shape, left out of the pass with why: a pull request (in
+ * the list and on its own), an activity entry, or, read only in some passes (`feed`), a branch or tag,
+ * a commit of a push, a tip's build status or a deployment.
+ */
 export interface LeftOut {
   pullRequest?: number;
+  feed?: 'refs' | 'deployments';
   reason: string;
+}
+
+/** A pass under way: what its steps left out so far. */
+interface Reading extends ReconcileInput {
+  leftOut: LeftOut[];
+}
+
+/** The page's items that will do; each that will not is noted on the pass as left out of `feed`. */
+function readable<T extends z.ZodType>(input: Reading, feed: NonNullable<LeftOut['feed']>, values: unknown[], schema: T, what: (raw: unknown) => string): Array<z.infer<T>> {
+  const { items, malformed } = checkedItems(values, schema, what);
+  input.leftOut.push(...malformed.map(({ reason }) => ({ feed, reason })));
+  return items;
 }
 
 export interface ReconcileResult {
@@ -98,22 +116,23 @@ export async function reconcileRepository(input: ReconcileInput): Promise<Reconc
   const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
   const outOfTime = input.outOfTime ?? (() => false);
   const { leftOut, ...news } = input.resume?.pullRequestsDone ? { items: [], activityRead: [], leftOut: [] } : await pullRequestNews(input);
+  const reading: Reading = { ...input, leftOut };
   if (input.found && !input.resume?.pullRequestsDone) {
     await input.found({ feed: 'pull-requests', ...news });
     news.items = [];
   }
   const items = [...news.items];
-  const owed = { leftOut, activityRead: news.activityRead, ...(news.activityBacklog ? { activityBacklog: news.activityBacklog } : {}) };
+  const owed = { leftOut: reading.leftOut, activityRead: news.activityRead, ...(news.activityBacklog ? { activityBacklog: news.activityBacklog } : {}) };
   let refs = input.pushed && left() >= REFS_MIN_REQUESTS && !outOfTime(REFS_MIN_REQUESTS);
   if (refs) {
-    const found = await refNews(input);
+    const found = await refNews(reading);
     items.push(...found.items);
     refs = found.complete;
   }
   const deployments = input.deployments && left() >= 1 && !outOfTime(DEPLOYMENT_REQUESTS);
   const deferred = (input.pushed && !refs) || (input.deployments && !deployments) ? { deferred: { refs: input.pushed && !refs, deployments: input.deployments && !deployments } } : {};
   if (!deployments) return { items, ...owed, ...deferred };
-  const found = await deploymentNews(input);
+  const found = await deploymentNews(reading);
   items.push(...found.items);
   return { items, ...owed, ...deferred, deploymentsSeen: found.seen, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
 }
@@ -245,7 +264,7 @@ export class PassOutOfTimeError extends Error {
  * time it stops between refs (`complete` false): what it delivered is recorded as delivered, so the
  * next pass, reading them all again, takes up the rest.
  */
-async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; complete: boolean }> {
+async function refNews(input: Reading): Promise<{ items: Prebuilt[]; complete: boolean }> {
   const { client, workspace, repository } = input;
   const params = { workspace, repo_slug: repository };
   const outOfTime = input.outOfTime ?? (() => false);
@@ -267,10 +286,10 @@ async function refNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; comp
   const found = input.found;
   const take = async (items: Prebuilt[]) => (found ? found({ feed: 'refs', items }) : void out.push(...items));
   // Branches and tags in one listing.
-  for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, RefPage.shape.values.element, 20)) {
+  for await (const page of client.pages({ endpoint: 'refs', params, query: { pagelen: 100 } }, z.unknown(), 20)) {
     if (!first && outOfTime()) return { items: out, complete: false };
     first = false;
-    for (const ref of page) {
+    for (const ref of readable(input, 'refs', page, Ref, itemNamed.ref)) {
       const type = ref.type === 'tag' ? 'tag' : 'branch';
       const tip = ref.target?.hash;
       const known = await refs.get(repository, type, ref.name);
@@ -315,7 +334,7 @@ interface Moved {
   historyBehind?: true;
 }
 
-async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined, windowStart: number): Promise<Moved> {
+async function movedCommits(input: Reading, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined, windowStart: number): Promise<Moved> {
   if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
   const base = mainbranch && mainbranch !== ref.name ? mainbranch : undefined;
   const read = await commitsBetween(input, ref, knownTip ?? base).catch((error: unknown) => {
@@ -326,7 +345,7 @@ async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | 
   // Cut short, the read still ran from the known tip: the push is an update from it (as Bitbucket
   // reports one of over a thousand commits, `truncated`), not the branch's creation.
   const params = { workspace: input.workspace, repo_slug: input.repository };
-  const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, CommitPage.shape.values.element).catch(() => null) : null;
+  const before = knownTip ? await input.client.get({ endpoint: 'commit', params: { ...params, commit: knownTip } }, Commit).catch(() => null) : null;
   return { before, ...read };
 }
 
@@ -338,19 +357,19 @@ async function movedCommits(input: ReconcileInput, ref: Ref, knownTip: string | 
  * the window (its history before was delivered with the old tip, so none is owed behind it). A
  * repository deleted meanwhile answers 404 here as well, and fails as before.
  */
-async function rewritten(input: ReconcileInput, ref: Ref, base: string | undefined, windowStart: number): Promise<Moved> {
+async function rewritten(input: Reading, ref: Ref, base: string | undefined, windowStart: number): Promise<Moved> {
   if (base) return { before: null, ...(await commitsBetween(input, ref, base)) };
   const { historyBehind: _owedNone, ...moved } = await movedInWindow(input, ref, windowStart);
   return moved;
 }
 
 /** The commits of a branch's tip not reachable from `exclude`, newest first, up to ten pages. */
-async function commitsBetween(input: ReconcileInput, ref: Ref, exclude: string | undefined): Promise<{ commits: Commit[]; truncated: boolean }> {
+async function commitsBetween(input: Reading, ref: Ref, exclude: string | undefined): Promise<{ commits: Commit[]; truncated: boolean }> {
   const params = { workspace: input.workspace, repo_slug: input.repository };
   const commits: Commit[] = [];
   let pages = 0;
-  for await (const page of input.client.pages({ endpoint: 'commits', params, query: { include: ref.target!.hash, ...(exclude ? { exclude } : {}), pagelen: 100 } }, CommitPage.shape.values.element, 11)) {
-    commits.push(...page);
+  for await (const page of input.client.pages({ endpoint: 'commits', params, query: { include: ref.target!.hash, ...(exclude ? { exclude } : {}), pagelen: 100 } }, z.unknown(), 11)) {
+    commits.push(...readable(input, 'refs', page, Commit, itemNamed.commit));
     if (++pages >= 10) return { commits, truncated: true };
   }
   return { commits, truncated: false };
@@ -364,19 +383,20 @@ async function commitsBetween(input: ReconcileInput, ref: Ref, exclude: string |
  * since, read as from a known tip. Its own line is its first parents: a merge's others are what it
  * merged, often older than the window while the merge is not, and never where the branch stood.
  */
-async function movedInWindow(input: ReconcileInput, ref: Ref, windowStart: number): Promise<Moved> {
+async function movedInWindow(input: Reading, ref: Ref, windowStart: number): Promise<Moved> {
   const params = { workspace: input.workspace, repo_slug: input.repository };
-  const page = await input.client.get({ endpoint: 'commits', params, query: { include: ref.target!.hash, pagelen: 100 } }, CommitPage);
-  const edge = lineEdge(new Map(page.values.map((commit) => [commit.hash, commit])), ref.target!.hash, windowStart);
+  const page = await input.client.get({ endpoint: 'commits', params, query: { include: ref.target!.hash, pagelen: 100 } }, Page(z.unknown()));
+  const commits = readable(input, 'refs', page.values, Commit, itemNamed.commit);
+  const edge = lineEdge(new Map(commits.map((commit) => [commit.hash, commit])), ref.target!.hash, windowStart);
   // Either way below `before`, the line's history in a backfill's window is not sent: the backfill owes it.
   if ('before' in edge) return { before: edge.before, ...(await commitsBetween(input, ref, edge.before.hash)), historyBehind: true };
   // Its whole line is in the window: the branch is new after all.
-  if (!edge.parent) return { before: null, commits: page.values, truncated: Boolean(page.next) };
+  if (!edge.parent) return { before: null, commits, truncated: Boolean(page.next) };
   // More than a page in the window (a history imported or rewritten): one page is all a pass spends on
   // it. The push runs from where the line left what was read, so it stays an update, and is marked
   // truncated: the window's older commits are not in it.
-  const before = await input.client.get({ endpoint: 'commit', params: { ...params, commit: edge.parent } }, CommitPage.shape.values.element).catch(() => null);
-  return { before, commits: page.values, truncated: true, historyBehind: true };
+  const before = await input.client.get({ endpoint: 'commit', params: { ...params, commit: edge.parent } }, Commit).catch(() => null);
+  return { before, commits, truncated: true, historyBehind: true };
 }
 
 /** Down a branch's first parents in the commits read: its first one dated before the window, or the parent the read ends at (none: the root). */
@@ -394,12 +414,12 @@ function lineEdge(read: Map<string, Commit>, tip: string, windowStart: number): 
  * Deployments are dated by Bitbucket's clock: one made just after the last check read them may be
  * dated before that check started, so they are read down into its overlap (clock-allowance.ts) too.
  */
-async function deploymentNews(input: ReconcileInput): Promise<{ items: Prebuilt[]; seen: string[]; lastDeploymentAt?: number }> {
+async function deploymentNews(input: Reading): Promise<{ items: Prebuilt[]; seen: string[]; lastDeploymentAt?: number }> {
   const { client, workspace, repository } = input;
   const since = input.deploymentsSince ?? input.watermark;
   const seenBefore = new Set(input.deploymentsSeen ?? []);
-  const page = await client.get({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, DeploymentPage);
-  const dated = page.values.map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
+  const page = await client.get({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, Page(z.unknown()));
+  const dated = readable(input, 'deployments', page.values, Deployment, itemNamed.deployment).map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
   const newest = dated.length ? { lastDeploymentAt: Math.max(...dated.map(({ updated }) => updated)) } : {};
   const seen = overlapKeysOf(dated, input.now, ({ updated }) => updated, ({ deployment }) => deploymentKey(deployment));
   const fresh = dated.filter(({ deployment, updated }) => isNewsAt(updated, deploymentKey(deployment), since, seenBefore)).map(({ deployment }) => deployment);
@@ -414,10 +434,10 @@ async function deploymentNews(input: ReconcileInput): Promise<{ items: Prebuilt[
  * Build statuses have no feed on Bitbucket Cloud; the one place they matter most is the tip of a ref
  * that moved, so its statuses are read (one request per moved branch) in their latest state.
  */
-async function tipStatuses(input: ReconcileInput, repository: Repository, tip: Commit): Promise<Prebuilt[]> {
-  const page = await input.client.get({ endpoint: 'commitStatuses', params: { workspace: input.workspace, repo_slug: input.repository, commit: tip.hash }, query: { pagelen: 100 } }, CommitStatusPage);
+async function tipStatuses(input: Reading, repository: Repository, tip: Commit): Promise<Prebuilt[]> {
+  const page = await input.client.get({ endpoint: 'commitStatuses', params: { workspace: input.workspace, repo_slug: input.repository, commit: tip.hash }, query: { pagelen: 100 } }, Page(z.unknown()));
   // Dated by Bitbucket's clock: a status set just after the last pass may be dated before it (clock-allowance.ts).
-  return page.values.filter((status) => Date.parse(status.updated_on ?? '') >= refsSince(input) - CLOCK_ALLOWANCE_MS).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
+  return readable(input, 'refs', page.values, CommitStatus, itemNamed.status(tip.hash)).filter((status) => Date.parse(status.updated_on ?? '') >= refsSince(input) - CLOCK_ALLOWANCE_MS).flatMap((status) => buildStatusEvents(input.workspace, repository, tip, status, 'reconcile'));
 }
 
 /** Whence the refs and their tips' statuses are read: an earlier pass that put them off saw nothing of them since its watermark. */
