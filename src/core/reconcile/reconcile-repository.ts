@@ -91,7 +91,7 @@ function readable<T extends z.ZodType>(input: Reading, feed: NonNullable<LeftOut
 
 export interface ReconcileResult {
   items: Prebuilt[];
-  /** Pull requests this pass could not read (see LeftOut); the rest of the repository was passed. */
+  /** Items this pass could not read (see LeftOut); the rest of the repository was passed. */
   leftOut: LeftOut[];
   /** Activity still owed after this pass: the next one reads on from there. */
   activityBacklog?: ActivityBacklog;

@@ -49,7 +49,7 @@ const DROPPED: Record<DropReason, string> = {
   'covered-by-reconciliation': 'pushes the reconciliation had sent already',
   'own-comment': "about the app's own pull request comment",
   'source-gone': 'deleted in Bitbucket before they could be sent',
-  'malformed-in-bitbucket': 'pull requests or review activity Bitbucket answered in a form the app could not read',
+  'malformed-in-bitbucket': 'items (pull requests, review activity, branches, commits, build statuses, deployments) Bitbucket answered in a form the app could not read',
 };
 
 /** How many were left out for `reason`; counts kept by an older version may name a reason no longer made. */
