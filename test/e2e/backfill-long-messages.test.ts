@@ -52,3 +52,23 @@ it('replays a pull request with a long description, and leaves nothing out', asy
   // Only the rendered copies went: the text itself is whole.
   expect((created!.body as any).pullrequest.description).toBe(description);
 }, 120_000);
+
+it('replays a pull request of 150 commits with 8 KB messages, and leaves nothing out', async () => {
+  sb = await backfillSandbox({ seed: 'many-long-commits', repositories: 1, pullRequestsPerRepository: 0 }, {}, { timeScale: 0.0001 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const { pullRequestId, sourceBranch } = sb.simulator.actions.openPullRequest({ repository: repo!.slug, title: 'Many long commits' });
+  const long = (i: number) => `Change ${i}\n\n${Array.from({ length: 200 }, (_, line) => `* line ${line}: explain the change at length`).join('\n')}`;
+  for (let i = 0; i < 3; i++) sb.simulator.actions.pushCommits({ repository: repo!.slug, branch: sourceBranch, commits: 50, messages: Array.from({ length: 50 }, (_, n) => long(i * 50 + n)) });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record).toMatchObject({ state: 'done', skipped: [], skippedCount: 0 });
+  expect(missing(sb, expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since)).ids)).toEqual([]);
+  const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId);
+  const commits = (created!.body as any).pandev.pullrequest.commits as Array<{ message: string; message_truncated?: true }>;
+  expect(commits.length).toBeGreaterThanOrEqual(150);
+  // Over Bitbucket's 256 KB, the oldest messages keep their first line, and the body says so.
+  expect(commits.filter((c) => c.message_truncated).every((c) => /^Change \d+$/.test(c.message))).toBe(true);
+  expect((created!.body as any).pandev.truncated).toContain('pandev.pullrequest.commits[].message');
+  expect(commits.some((c) => /line 199/.test(c.message))).toBe(true);
+}, 120_000);

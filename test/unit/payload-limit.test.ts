@@ -63,6 +63,21 @@ describe('256 KB webhook limit', () => {
     expect(parsed.truncated).toEqual(expect.arrayContaining(['pandev.pullrequest.commits', 'pandev.pullrequest.commits[].message']));
   });
 
+  it('delivers a pull request of many commits with long messages, shortening its oldest commits\' messages', () => {
+    const message = (i: number) => `Change ${i}\n\n${'* explain the change at length\n'.repeat(260)}`;
+    // Oldest first, as a pull request's commits are listed.
+    const commits = Array.from({ length: 150 }, (_, i) => ({ hash: `c${i}`, date: '2026-11-20T10:00:00Z', message: message(i), parents: [] }));
+    const body = { pullrequest: { id: 1 }, pandev: { pullrequest: { commits, first_commit_at: null } } };
+    const json = serializeWithinLimit(body);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
+    const parsed = JSON.parse(json);
+    // Over a hundred, the newest hundred are kept (as a push's are), then the oldest of those shortened.
+    expect(parsed.pandev.pullrequest.commits).toHaveLength(100);
+    expect(parsed.pandev.pullrequest.commits[0]).toMatchObject({ hash: 'c50', message: 'Change 50', message_truncated: true });
+    expect(parsed.pandev.pullrequest.commits[149].message).toBe(message(149));
+    expect(parsed.pandev.truncated).toContain('pandev.pullrequest.commits[].message');
+  });
+
   it('refuses what cannot be brought under the limit', () => {
     const body = { many: Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `item-${i}` })) };
     expect(() => serializeWithinLimit(body)).toThrow(PayloadTooLargeError);

@@ -1,7 +1,7 @@
 import { kvKey } from '../keys';
 import { allEntries, type KeyValueStore } from '../ports';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
-import { dropRendered, trimLongText } from '../payload/limit';
+import { dropRendered, keepSubjects, trimLongText } from '../payload/limit';
 import type { MergedPullRequest } from '../history/graph';
 import type { Lifecycle } from '../history/pull-request-events';
 
@@ -82,8 +82,13 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
      */
     putPullRequest: (value: StoredPullRequest) => {
       const { commits } = value.lifecycle;
-      const lean = { ...value, lifecycle: { ...value.lifecycle, commits: { ...commits, commits: commits.commits.map(leanCommit) } } };
+      const kept = commits.commits.map(leanCommit);
+      const lean = { ...value, lifecycle: { ...value.lifecycle, commits: { ...commits, commits: kept } } };
       const fitted = { ...lean, pullRequest: fitting(lean.pullRequest, Buffer.byteLength(JSON.stringify(lean))) };
+      // Many commits with long messages (150 of 8 KB made 1.3 MB): the oldest keep their first line, as
+      // they would in a delivery over Bitbucket's 256 KB (payload/limit.ts). `kept` is the stored copy.
+      const over = Buffer.byteLength(JSON.stringify(fitted)) - STORED_BYTES;
+      if (over > 0) keepSubjects([...kept].reverse(), over, [], 'lifecycle.commits');
       return store.set(key('pr', value.pullRequest.id), withinStoredBytes(fitted), ttl);
     },
     pullRequest: (id: number) => store.get<StoredPullRequest>(key('pr', id)),
@@ -168,6 +173,7 @@ function leanCommit(commit: Commit): Commit {
     hash: commit.hash,
     ...(commit.date !== undefined ? { date: commit.date } : {}),
     ...(commit.message !== undefined ? { message: commit.message } : {}),
+    ...(commit.message_truncated === true ? { message_truncated: true } : {}),
     ...(commit.author ? { author: { ...(commit.author.raw !== undefined ? { raw: commit.author.raw } : {}), ...(user ? { user } : {}) } } : {}),
     ...(commit.parents ? { parents: commit.parents.map((parent) => ({ hash: parent.hash })) } : {}),
   };

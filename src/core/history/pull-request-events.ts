@@ -115,6 +115,8 @@ export function compactCommit(commit: Commit): Body {
     hash: commit.hash,
     date: commit.date ?? null,
     message: commit.message ?? null,
+    // Kept to its first line where a stored pull request had to shed text (backfill/store.ts).
+    ...(commit.message_truncated === true ? { message_truncated: true } : {}),
     author: { raw: commit.author?.raw ?? null, uuid: commit.author?.user?.uuid ?? null },
     parents: (commit.parents ?? []).map((p) => p.hash),
   };

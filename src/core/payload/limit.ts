@@ -72,18 +72,28 @@ function dropFileLists(body: Body, commits: Body[], cut: string[], bytes: number
  * merge lists every commit it squashed, and a hundred of those outgrow the limit on their own.
  */
 function shortenMessages(body: Body, commits: Body[], cut: string[], bytes: number, limit: number, path = 'pandev.commits'): string {
-  let size = bytes;
-  for (let i = commits.length - 1; i >= 0 && size > limit; i--) {
+  keepSubjects(commits, bytes - limit, cut, `${path}[].message`);
+  return JSON.stringify(withTruncated(body, cut));
+}
+
+/**
+ * Commits from the last of `commits` back keep their messages' first line (each says
+ * `message_truncated`) until `excess` bytes are gone, or none is left to shorten; `path` is named in
+ * `cut` when one was. The bytes it saved.
+ */
+export function keepSubjects(commits: Body[], excess: number, cut: string[], path: string): number {
+  let saved = 0;
+  for (let i = commits.length - 1; i >= 0 && saved < excess; i--) {
     const commit = commits[i] as Body;
     if (typeof commit.message !== 'string') continue;
     const subject = commit.message.split('\n', 1)[0]!;
     if (subject === commit.message) continue;
-    size -= Buffer.byteLength(JSON.stringify(commit.message)) - Buffer.byteLength(`${JSON.stringify(subject)},"message_truncated":true`);
+    saved += Buffer.byteLength(JSON.stringify(commit.message)) - Buffer.byteLength(`${JSON.stringify(subject)},"message_truncated":true`);
     commit.message = subject;
     commit.message_truncated = true;
-    cut.push(`${path}[].message`);
+    cut.push(path);
   }
-  return JSON.stringify(withTruncated(body, cut));
+  return saved;
 }
 
 function withTruncated(body: Body, cut: string[]): Body {
