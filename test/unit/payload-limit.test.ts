@@ -71,9 +71,8 @@ describe('256 KB webhook limit', () => {
     const json = serializeWithinLimit(body);
     expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
     const parsed = JSON.parse(json);
-    // Over a hundred, the newest hundred are kept (as a push's are), then the oldest of those shortened.
-    expect(parsed.pandev.pullrequest.commits).toHaveLength(100);
-    expect(parsed.pandev.pullrequest.commits[0]).toMatchObject({ hash: 'c50', message: 'Change 50', message_truncated: true });
+    expect(parsed.pandev.pullrequest.commits).toHaveLength(150);
+    expect(parsed.pandev.pullrequest.commits[0]).toMatchObject({ message: 'Change 0', message_truncated: true });
     expect(parsed.pandev.pullrequest.commits[149].message).toBe(message(149));
     expect(parsed.pandev.truncated).toContain('pandev.pullrequest.commits[].message');
   });

@@ -33,18 +33,11 @@ export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): st
     pandev.commits_truncated = true;
     cut.push('pandev.commits');
   }
-  // A pull request's own commits, oldest first: a release branch's pull request can have thousands.
-  const pullRequest = pandev?.pullrequest as Body | undefined;
-  if (pullRequest && Array.isArray(pullRequest.commits) && pullRequest.commits.length > OVERSIZE_COMMITS) {
-    pullRequest.commits = pullRequest.commits.slice(-OVERSIZE_COMMITS);
-    pullRequest.commits_truncated = true;
-    cut.push('pandev.pullrequest.commits');
-  }
   json = JSON.stringify(withTruncated(trimmed, cut));
   if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = dropFileLists(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
   if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = shortenMessages(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
-  // Reversed, so the oldest are shortened first there too (the objects are the body's own).
-  if (Buffer.byteLength(json) > limit && pullRequest && Array.isArray(pullRequest.commits)) json = shortenMessages(trimmed, [...(pullRequest.commits as Body[])].reverse(), cut, Buffer.byteLength(json), limit, 'pandev.pullrequest.commits');
+  const pullRequest = pandev?.pullrequest as Body | undefined;
+  if (Buffer.byteLength(json) > limit && pullRequest && Array.isArray(pullRequest.commits)) json = fitOwnCommits(trimmed, pullRequest, pullRequest.commits as Body[], cut, limit);
   if (Buffer.byteLength(json) > limit) throw new PayloadTooLargeError(Buffer.byteLength(json));
   return json;
 }
@@ -65,6 +58,28 @@ function dropFileLists(body: Body, commits: Body[], cut: string[], bytes: number
     cut.push('pandev.commits[].files');
   }
   return JSON.stringify(withTruncated(body, cut));
+}
+
+/**
+ * A pull request's own commits (oldest first): the oldest messages keep their first line until the body
+ * fits, every commit still listed. A list too long even then (a release branch's thousands) keeps its
+ * newest hundred, whole, and shortens the oldest of those the same way.
+ */
+function fitOwnCommits(body: Body, pullRequest: Body, all: Body[], cut: string[], limit: number): string {
+  const whole = shortenedToFit(body, pullRequest, all, [...cut], limit);
+  if (Buffer.byteLength(whole) <= limit || all.length <= OVERSIZE_COMMITS) return whole;
+  pullRequest.commits_truncated = true;
+  return shortenedToFit(body, pullRequest, all.slice(-OVERSIZE_COMMITS), [...cut, 'pandev.pullrequest.commits'], limit);
+}
+
+/** `commits` as the pull request's list, copied so a second try starts from the messages as they were. */
+function shortenedToFit(body: Body, pullRequest: Body, commits: Body[], cut: string[], limit: number): string {
+  const listed = commits.map((commit) => ({ ...commit }));
+  pullRequest.commits = listed;
+  const json = JSON.stringify(withTruncated(body, cut));
+  if (Buffer.byteLength(json) <= limit) return json;
+  // Reversed, so the oldest are shortened first (the objects are the body's own).
+  return shortenMessages(body, [...listed].reverse(), cut, Buffer.byteLength(json), limit, 'pandev.pullrequest.commits');
 }
 
 /**
