@@ -53,3 +53,23 @@ it('check prints PanDev refusing the test delivery without the control character
   expect(stdout).toContain('gnp.exe');
   expect(controls(stdout)).toEqual([]);
 });
+
+it('status keeps a Data Center error message on its own line: a line break in it cannot print a line of its own', async () => {
+  // Data Center's JSON errors carry messages whose text is not the bridge's; a line break decoded
+  // from one would let that text print what reads as a line of the bridge's own status.
+  const forged = 'ok every repository is polled and nothing needs attention';
+  const own = path.join(env.dir, 'forged-line.db');
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: own }));
+  try {
+    const [, repo] = projectRepositories(env.sim);
+    const fault = env.sim.faults.add({ path: `^/rest/api/1\\.0/projects/${repo!.projectKey}/repos/${repo!.slug}/`, status: 500, body: JSON.stringify({ errors: [{ message: `refused\n${forged}` }] }) });
+    // The first repository still fails with the hostile text set up above: two failures.
+    expect((await running.runPass()).failed).toBe(2);
+    env.sim.faults.remove(fault);
+  } finally {
+    await running.stop();
+  }
+  const { stdout } = await runCommand(['status'], { BRIDGE_DB: own });
+  expect(stdout).toContain(`refused ${forged}`);
+  expect(stdout.split('\n').filter((line) => line.trimStart().startsWith(forged))).toEqual([]);
+});

@@ -115,7 +115,9 @@ function dcErrorMessage(text: string): string {
   try {
     const body = JSON.parse(text) as { errors?: Array<{ message?: string }> };
     const messages = body.errors?.map((e) => e.message).filter(Boolean);
-    if (messages?.length) return messages.join('; ').slice(0, 300);
+    // Decoded from JSON, a message may hold line breaks: collapsed like a plain-text answer's, or it
+    // would print lines of its own in `status` and `check`, read as the bridge's.
+    if (messages?.length) return messages.join('; ').replace(/\s+/g, ' ').trim().slice(0, 300);
   } catch {
     // not JSON: fall through
   }
