@@ -68,7 +68,8 @@ export function outboxStore(store: KeyValueStore) {
     },
     put: (entry: OutboxEntry) => store.set(prefixes.outbox + entry.id, entry),
     remove: (id: string) => store.delete(prefixes.outbox + id),
-    list: (cursor?: string, limit = 100) => store.list<OutboxEntry>(prefixes.outbox, { cursor, limit }),
+    /** `idPrefix`: only the entries whose id begins with it (the sweep's walk of a large outbox). */
+    list: (cursor?: string, limit = 100, idPrefix = '') => store.list<OutboxEntry>(prefixes.outbox + idPrefix, { cursor, limit }),
 
     isDelivered: async (id: string) => (await store.get(prefixes.delivered + id)) !== undefined,
     markDelivered: (id: string, record: DeliveredRecord) => store.set(prefixes.delivered + id, record, { ttlSeconds: LEDGER_TTL_SECONDS }),

@@ -4,6 +4,7 @@ import type { Clock, KeyValueStore, Logger } from '../ports';
 import type { ForwardContext } from './context';
 import { pauseInForce } from './pause';
 import { idsMessages, type ForwardQueue } from './queue';
+import { firstChild, nextPrefix, readSweepPosition, saveSweepPosition } from './sweep-position';
 
 // Forge does not promise that a retry or a queued event ever runs. Every five minutes the outbox is
 // scanned for entries whose planned attempt is well past (their retry was lost, or the consumer died
@@ -11,6 +12,11 @@ import { idsMessages, type ForwardQueue } from './queue';
 // on X-Request-UUID absorb the rare double run.
 
 const MAX_PER_SWEEP = 1000;
+/**
+ * A sweep's queries where each is metered (Forge): 1,000 entries at Forge's 20 a page, a small share of
+ * the storage quota and of the tick's time whatever the outbox holds.
+ */
+export const QUERIES_PER_METERED_SWEEP = 50;
 
 export interface SweepOptions {
   /**
@@ -20,6 +26,14 @@ export interface SweepOptions {
    * it a second time. After the wait, the copy finds what that consumer delivered in the ledger.
    */
   holdOffSeconds?: number;
+  /**
+   * The most outbox queries one sweep makes (Forge: 20 entries each). Without it the whole outbox is
+   * read every time (the bridge: a local file). With it, a sweep goes on where the last one stopped
+   * (sweep-position.ts): an outbox of tens of thousands waiting out a long PanDev outage costs each tick
+   * this many queries, not thousands against the installation's storage quota and the tick's time limit,
+   * and a late entry is found within one walk of the outbox, a bounded number of ticks.
+   */
+  maxQueries?: number;
 }
 
 export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, options: SweepOptions = {}): Promise<{ requeued: number; scanned: number }> {
@@ -33,7 +47,7 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
     ctx.log.info({}, 'the token or signing secret PanDev refused was replaced: deliveries kept by the pause are tried again');
   }
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
-  const { ids: late, scanned } = await scan(ctx.store, due, MAX_PER_SWEEP, undefined, heldBy(queue));
+  const { ids: late, scanned } = options.maxQueries === undefined ? await scan(ctx.store, due, MAX_PER_SWEEP, undefined, heldBy(queue)) : await walk(ctx.store, due, options.maxQueries, heldBy(queue));
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
   // What a pause kept is in no consumer's hands (a paused delivery is not attempted): no copy to wait out,
   // and the admin who replaced the credentials is watching for it.
@@ -52,18 +66,47 @@ function heldBy(queue: ForwardQueue): ((id: string) => boolean) | undefined {
 }
 
 /**
- * The outbox as seen at `due`: ids of the entries planned for then or before (up to `limit`, none `held`), and how many
- * are planned later (each waits out a retry its queue message or timer will bring), the last for when.
+ * Part of the outbox from where the last sweep stopped, `maxQueries` queries at most: each prefix read
+ * to its end moves the position past it; one left half-read is taken again, from its first child if it
+ * had all the queries (smaller, so the walk always moves on). The walk's end brings it back to the start.
  */
-async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: () => boolean, held?: (id: string) => boolean): Promise<{ ids: string[]; scanned: number; later: number; lastLaterAt?: number; more: boolean }> {
+async function walk(store: KeyValueStore, due: number, maxQueries: number, held?: (id: string) => boolean): Promise<{ ids: string[]; scanned: number }> {
+  const from = await readSweepPosition(store);
+  const ids: string[] = [];
+  let scanned = 0;
+  let queries = 0;
+  let prefix: string | undefined = from;
+  while (prefix !== undefined && queries < maxQueries && ids.length < MAX_PER_SWEEP) {
+    const found = await scan(store, due, MAX_PER_SWEEP - ids.length, (pages) => queries + pages >= maxQueries, held, prefix);
+    ids.push(...found.ids);
+    scanned += found.scanned;
+    // Cut short with the whole sweep's queries: too large for one sweep, its children are not. Cut short
+    // after others: the next sweep takes it again with all its queries.
+    if (found.more) prefix = queries === 0 ? firstChild(prefix) : prefix;
+    else prefix = nextPrefix(prefix);
+    queries += found.pages;
+  }
+  const to = prefix ?? '';
+  if (to !== from) await saveSweepPosition(store, to);
+  return { ids, scanned };
+}
+
+/**
+ * The outbox (or its entries under `prefix`) as seen at `due`: ids of the entries planned for then or before (up to
+ * `limit`, none `held`), and how many are planned later (each waits out a retry its queue message or timer will
+ * bring), the last for when. `stopAt` is asked, with the pages read so far, before each further page.
+ */
+async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: (pages: number) => boolean, held?: (id: string) => boolean, prefix = ''): Promise<{ ids: string[]; scanned: number; later: number; lastLaterAt?: number; more: boolean; pages: number }> {
   const outbox = outboxStore(store);
   const ids: string[] = [];
   let scanned = 0;
   let later = 0;
   let lastLaterAt: number | undefined;
   let cursor: string | undefined;
+  let pages = 0;
   do {
-    const page = await outbox.list(cursor, 100);
+    const page = await outbox.list(cursor, 100, prefix);
+    pages++;
     for (const { value } of page.entries) {
       scanned++;
       if (value.nextAttemptAt <= due) {
@@ -74,8 +117,8 @@ async function scan(store: KeyValueStore, due: number, limit: number, stopAt?: (
       lastLaterAt = Math.max(lastLaterAt ?? 0, value.nextAttemptAt);
     }
     cursor = page.cursor;
-  } while (cursor && ids.length < limit && !stopAt?.());
-  return { ids, scanned, later, ...(lastLaterAt === undefined ? {} : { lastLaterAt }), more: cursor !== undefined };
+  } while (cursor && ids.length < limit && !stopAt?.(pages));
+  return { ids, scanned, later, ...(lastLaterAt === undefined ? {} : { lastLaterAt }), more: cursor !== undefined, pages };
 }
 
 /** What a pause kept in the outbox, found when it was lifted. */

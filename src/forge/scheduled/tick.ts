@@ -3,7 +3,7 @@ import { restartStalledBackfills } from '../../core/backfill/watchdog';
 import { errorMessage } from '../../core/errors';
 import { drainInbox } from '../../core/pipeline/inbox';
 import { planReconciliation } from '../../core/reconcile/pass';
-import { sweepOutbox } from '../../core/pipeline/sweep';
+import { QUERIES_PER_METERED_SWEEP, sweepOutbox } from '../../core/pipeline/sweep';
 import { forgeContext } from '../adapters/context';
 import { CONSUMER_TIMEOUT_SECONDS } from '../adapters/deadline';
 import { forgeForwardQueue } from '../adapters/queue';
@@ -25,8 +25,9 @@ export async function tick(_event: unknown, context: unknown): Promise<void> {
     ctx.log.error({ error: errorMessage(error) }, 'could not queue the parked changes');
   }
   try {
-    // A consumer still moving a late entry forward is done (or stopped) before the copy starts.
-    await sweepOutbox(ctx, queue, { holdOffSeconds: CONSUMER_TIMEOUT_SECONDS });
+    // A consumer still moving a late entry forward is done (or stopped) before the copy starts. A long
+    // PanDev outage fills the outbox with entries waiting out retries: each tick reads a bounded part.
+    await sweepOutbox(ctx, queue, { holdOffSeconds: CONSUMER_TIMEOUT_SECONDS, maxQueries: QUERIES_PER_METERED_SWEEP });
   } catch (error) {
     // The entries stay in the outbox for the next tick; the backfill and the reconciliation go on.
     ctx.log.error({ error: errorMessage(error) }, 'could not sweep the outbox');
