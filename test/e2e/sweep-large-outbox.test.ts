@@ -94,3 +94,21 @@ it('splits a part of the outbox too large for one tick, as often as it takes, an
   expect(sink.duplicates()).toBe(0);
 }, 180_000);
 
+it('reads again the part whose late deliveries the platform refused to queue', async () => {
+  const { sink, host } = sb;
+  const { prefix } = (await host.kvs.get('sweep:position')) as { prefix: string };
+  const template = await entry(host.kvs.keys('outbox:')[0]!);
+  // Where the next tick starts: it finds this one first.
+  const id = `${prefix}${'0'.repeat(8 - prefix.length)}-0000-5000-8000-000000000001`;
+  await host.kvs.set(`outbox:${id}`, { ...template, id, attempts: 1, nextAttemptAt: Date.now() - 3_600_000 });
+  host.refusePushes('invocation-limit', (body) => Array.isArray(body.ids) && body.ids.includes(id), 1);
+
+  await host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(sb.logs.some((line) => line.message.includes('could not sweep the outbox'))).toBe(true);
+  expect(sink.deliveries().filter((d) => d.id === id)).toEqual([]);
+
+  await host.runScheduled('five-minute-tick');
+  await sb.settle();
+  expect(deliveredOnce([id])).toEqual([]);
+}, 60_000);

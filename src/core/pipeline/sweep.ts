@@ -47,11 +47,14 @@ export async function sweepOutbox(ctx: ForwardContext, queue: ForwardQueue, opti
     ctx.log.info({}, 'the token or signing secret PanDev refused was replaced: deliveries kept by the pause are tried again');
   }
   const due = ctx.clock.now() - (await settings.tuning()).sweepGraceSeconds * 1000;
-  const { ids: late, scanned } = options.maxQueries === undefined ? await scan(ctx.store, due, MAX_PER_SWEEP, undefined, heldBy(queue)) : await walk(ctx.store, due, options.maxQueries, heldBy(queue));
+  const walked = options.maxQueries === undefined ? undefined : await walk(ctx.store, due, options.maxQueries, heldBy(queue));
+  const { ids: late, scanned } = walked ?? (await scan(ctx.store, due, MAX_PER_SWEEP, undefined, heldBy(queue)));
   // One call: on Forge, up to 50 messages go in one push request (limited per lineage and per minute).
   // What a pause kept is in no consumer's hands (a paused delivery is not attempted): no copy to wait out,
   // and the admin who replaced the credentials is watching for it.
   await queue.push(idsMessages(late), options.holdOffSeconds && !lifting ? { delaySeconds: options.holdOffSeconds } : {});
+  // Only once they are queued: a push refused leaves the walk where it was, for the next tick to read again.
+  await walked?.moveOn();
   if (late.length) ctx.log.info({ requeued: late.length, scanned }, 'outbox sweep re-queued late deliveries');
   return { requeued: late.length, scanned };
 }
@@ -70,7 +73,7 @@ function heldBy(queue: ForwardQueue): ((id: string) => boolean) | undefined {
  * to its end moves the position past it; one left half-read is taken again, from its first child if it
  * had all the queries (smaller, so the walk always moves on). The walk's end brings it back to the start.
  */
-async function walk(store: KeyValueStore, due: number, maxQueries: number, held?: (id: string) => boolean): Promise<{ ids: string[]; scanned: number }> {
+async function walk(store: KeyValueStore, due: number, maxQueries: number, held?: (id: string) => boolean): Promise<{ ids: string[]; scanned: number; moveOn: () => Promise<void> }> {
   const from = await readSweepPosition(store);
   const ids: string[] = [];
   let scanned = 0;
@@ -87,8 +90,7 @@ async function walk(store: KeyValueStore, due: number, maxQueries: number, held?
     queries += found.pages;
   }
   const to = prefix ?? '';
-  if (to !== from) await saveSweepPosition(store, to);
-  return { ids, scanned };
+  return { ids, scanned, moveOn: async () => (to === from ? undefined : saveSweepPosition(store, to)) };
 }
 
 /**
