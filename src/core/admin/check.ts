@@ -4,7 +4,7 @@ import type { CheckItem, CheckResult } from '../../contract/connection';
 import { ingestPaths } from '../change/event-keys';
 import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';
-import { plural } from '../words';
+import { grouped } from '../words';
 import { bitbucketAdvice } from './bitbucket-advice';
 import type { AdminContext } from './context';
 import { explainPing } from './check-texts';
@@ -80,7 +80,7 @@ async function checkBitbucket(ctx: AdminContext, deps: CheckDependencies, result
     key: 'bitbucket',
     status: 'pass',
     title: `Workspace ${result.workspace.name}`,
-    detail: `The app acts as ${result.actingAs} in ${result.workspace.slug} and can read ${count.size} ${count.size === 1 ? 'repository' : 'repositories'}.`,
+    detail: `The app acts as ${result.actingAs} in ${result.workspace.slug} and can read ${grouped(count.size)} ${count.size === 1 ? 'repository' : 'repositories'}.`,
   });
   result.items.push(await checkAccess(ctx, deps, count));
 }
@@ -91,10 +91,10 @@ async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.
   if (userCount !== undefined && userCount > count.size) {
     const unread = userCount - count.size;
     return partial(
-      `Partial access: ${count.size} of ${plural(userCount, 'repository', 'repositories')}`,
+      `Partial access: ${grouped(count.size)} of ${grouped(userCount)} ${userCount === 1 ? 'repository' : 'repositories'}`,
       unread === 1
         ? 'You can see 1 repository the app cannot read; it is neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to it is not restricted.'
-        : `You can see ${unread} repositories the app cannot read; they are neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to them is not restricted.`,
+        : `You can see ${grouped(unread)} repositories the app cannot read; they are neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to them is not restricted.`,
     );
   }
   const sample = count.values[0];
@@ -104,5 +104,5 @@ async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.
   } catch (error) {
     return partial(`Partial access: cannot read pull requests of ${sample.name}`, `${bitbucketAdvice(error, 'check again')} Pull-request events of such repositories become dead letters until access is restored.`);
   }
-  return { key: 'access', status: 'pass', title: 'Full read access', detail: `The app reads every repository you can see${userCount === undefined ? '' : ` (${userCount})`} and their pull requests.` };
+  return { key: 'access', status: 'pass', title: 'Full read access', detail: `The app reads every repository you can see${userCount === undefined ? '' : ` (${grouped(userCount)})`} and their pull requests.` };
 }

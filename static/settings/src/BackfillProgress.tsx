@@ -1,6 +1,6 @@
 import ProgressBar from '@atlaskit/progress-bar';
 import type { BackfillView } from '../../../src/contract/repositories';
-import { duration, plural } from './format';
+import { count, duration, plural } from './format';
 import { styles } from './styles';
 
 // One repository's backfill: a bar while it runs, its state otherwise.
@@ -15,7 +15,7 @@ export function BackfillProgress({ backfill, name }: { backfill: BackfillView; n
     <div style={{ minWidth: 140 }}>
       <ProgressBar ariaLabel={`Backfill of ${name}`} value={total ? done / total : 0} isIndeterminate={state === 'running' && !total} />
       <span style={styles.help}>
-        {state === 'queued' ? 'queued' : total ? `${done.toLocaleString('en')} of ${plural(total, 'pull request')}` : plural(done, 'pull request')}
+        {state === 'queued' ? 'queued' : total ? `${count(done)} of ${plural(total, 'pull request')}` : plural(done, 'pull request')}
         {etaSeconds ? ` · about ${duration(etaSeconds)} left` : ''}
       </span>
       <Skipped backfill={backfill} />
@@ -29,7 +29,7 @@ function Skipped({ backfill }: { backfill: BackfillView }) {
   if (!skipped) return null;
   return (
     <div style={styles.error} title={skipped.recent.join('\n')}>
-      {skipped.count} left out after repeated failures, latest: {skipped.recent.at(-1)}
+      {count(skipped.count)} left out after repeated failures, latest: {skipped.recent.at(-1)}
     </div>
   );
 }

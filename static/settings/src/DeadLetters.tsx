@@ -4,7 +4,7 @@ import { appendOncePerLetter } from '../../../src/contract/dead-letters';
 import type { DeadLetterItem } from '../../../src/contract/resolvers';
 import { ErrorBanner } from './ErrorBanner';
 import { api } from './api';
-import { plural } from './format';
+import { count, plural } from './format';
 import { styles } from './styles';
 import { eventWords } from './words';
 
@@ -123,7 +123,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     <p role="status" data-testid="replay-progress">
       {replaying.running ? 'Replaying: ' : 'Replayed: '}
       {plural(replaying.replayed, 'delivery', 'deliveries')} sent again
-      {replaying.alreadyDelivered ? `, ${replaying.alreadyDelivered} had been delivered already` : ''}
+      {replaying.alreadyDelivered ? `, ${count(replaying.alreadyDelivered)} had been delivered already` : ''}
       {replaying.running ? '…' : '.'}
     </p>
   )) || (replayedOne && (

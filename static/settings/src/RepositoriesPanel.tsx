@@ -7,7 +7,7 @@ import type { ResolverResult } from '../../../src/contract/resolvers';
 import { ErrorBanner } from './ErrorBanner';
 import { api, type Input } from './api';
 import { Field } from './Field';
-import { ago, plural } from './format';
+import { ago, count, plural } from './format';
 import { RepositoryRows } from './RepositoryRows';
 import { styles } from './styles';
 
@@ -21,7 +21,7 @@ type ListingCursor = z.infer<typeof ListingCursorSchema>;
 /** "1,200 of ~5,000": Bitbucket's count is a guess, the list may change while it is read. */
 function progressText(loading: RepositoryPage['loading']): string {
   if (!loading) return 'the start';
-  return `${loading.loaded.toLocaleString('en')}${loading.total !== undefined ? ` of ~${loading.total.toLocaleString('en')}` : ''}`;
+  return `${count(loading.loaded)}${loading.total !== undefined ? ` of ~${count(loading.total)}` : ''}`;
 }
 
 export function RepositoriesPanel({ version, onChanged }: { version: number; onChanged: () => void }) {
@@ -140,7 +140,7 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
   return (
     <div style={styles.stack}>
       <div style={styles.row}>
-        <span role="status" ref={summary} tabIndex={-1} data-testid="selection-summary">{selection.selected.toLocaleString('en')} of {plural(selection.repositories, 'repository', 'repositories')} selected.</span>
+        <span role="status" ref={summary} tabIndex={-1} data-testid="selection-summary">{count(selection.selected)} of {plural(selection.repositories, 'repository', 'repositories')} selected.</span>
         <Button onClick={() => void select({ scope: 'all', selected: true })} isDisabled={busy || selection.selected === selection.repositories}>Select all</Button>
         <Button onClick={() => void select({ scope: 'all', selected: false })} isDisabled={busy || selection.selected === 0}>Deselect all</Button>
       </div>
@@ -165,7 +165,7 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
         </tbody>
       </table>
       <div style={styles.row}>
-        <span style={styles.subtle}>{page.total ? `${page.offset + 1}–${last} of ${page.total.toLocaleString('en')}` : selection.repositories ? 'No repository matches.' : 'This workspace has no repositories yet.'}</span>
+        <span style={styles.subtle}>{page.total ? `${count(page.offset + 1)}–${count(last)} of ${count(page.total)}` : selection.repositories ? 'No repository matches.' : 'This workspace has no repositories yet.'}</span>
         <Button onClick={() => setOffset(Math.max(0, page.offset - PAGE))} isDisabled={page.offset === 0}>Previous</Button>
         <Button onClick={() => page.nextOffset !== undefined && setOffset(page.nextOffset)} isDisabled={page.nextOffset === undefined}>Next</Button>
       </div>

@@ -4,7 +4,7 @@ import { Fragment } from 'react';
 import type { RepositoryPage, RepositoryRow } from '../../../src/contract/repositories';
 import type { Input } from './api';
 import { BackfillProgress } from './BackfillProgress';
-import { ago } from './format';
+import { ago, count } from './format';
 import { styles } from './styles';
 import { eventWords } from './words';
 
@@ -31,7 +31,7 @@ export function RepositoryRows({ page, busy, onSelect, onPrComments }: RowsProps
               <tr>
                 <th colSpan={4} scope="colgroup" style={styles.group}>
                   <Checkbox
-                    label={`${project.name || 'No project'} — ${project.selected} of ${project.repositories} selected`}
+                    label={`${project.name || 'No project'} — ${count(project.selected)} of ${count(project.repositories)} selected`}
                     isChecked={project.selected === project.repositories}
                     isIndeterminate={project.selected > 0 && project.selected < project.repositories}
                     isDisabled={busy}

@@ -3,7 +3,7 @@ import ProgressBar from '@atlaskit/progress-bar';
 import SectionMessage from '@atlaskit/section-message';
 import type { StatusView } from '../../../src/contract/status';
 import { BackfillProgress } from './BackfillProgress';
-import { ago, duration, plural } from './format';
+import { ago, count, duration, plural } from './format';
 import { styles } from './styles';
 import { droppedWords } from './words';
 
@@ -37,7 +37,7 @@ export function StatusPanel({ status }: { status: StatusView }) {
         {/* The refresh that finds the state changed (Connected, Needs attention) says so. */}
         <span role="status"><Lozenge appearance={badge[status.state].appearance} isBold>{badge[status.state].text}</Lozenge></span>
         {status.selectedRepositories !== undefined && status.repositories !== undefined && (
-          <span>{status.selectedRepositories.toLocaleString('en')} of {plural(status.repositories, 'repository', 'repositories')} selected</span>
+          <span>{count(status.selectedRepositories)} of {plural(status.repositories, 'repository', 'repositories')} selected</span>
         )}
       </div>
       {status.reasons.length > 0 && <ul style={{ margin: 0 }}>{status.reasons.map((reason) => <li key={reason}>{reason}</li>)}</ul>}
@@ -49,13 +49,13 @@ export function StatusPanel({ status }: { status: StatusView }) {
         <dd style={{ margin: 0 }}>{status.lastSync ? `${ago(status.lastSync.at)} (${status.lastSync.source === 'delivery' ? 'a delivery to PanDev' : 'a reconciliation pass'})` : 'never'}</dd>
         <dt style={styles.label}>Last 24 hours</dt>
         <dd style={{ margin: 0 }} data-testid="deliveries">
-          {deliveries.delivered.toLocaleString('en')} delivered · {plural(deliveries.retried, 'retry', 'retries')} · {buriedText(deliveries.dead)} · {deliveries.dropped.toLocaleString('en')} dropped on purpose{dropped ? ` (${dropped})` : ''}
+          {count(deliveries.delivered)} delivered · {plural(deliveries.retried, 'retry', 'retries')} · {buriedText(deliveries.dead)} · {count(deliveries.dropped)} dropped on purpose{dropped ? ` (${dropped})` : ''}
         </dd>
         <dt style={styles.label}>Dead letters</dt>
-        <dd style={{ margin: 0 }} data-testid="dead-letter-count">{status.deadLetters.count ? `${status.deadLetters.count.toLocaleString('en')}${status.deadLetters.more ? '+' : ''} waiting for a replay` : 'none waiting'}</dd>
+        <dd style={{ margin: 0 }} data-testid="dead-letter-count">{status.deadLetters.count ? `${count(status.deadLetters.count)}${status.deadLetters.more ? '+' : ''} waiting for a replay` : 'none waiting'}</dd>
         <dt style={styles.label}>Backfill</dt>
         <dd style={{ margin: 0 }}>
-          {backfill.repositories === 0 ? notStarted(status.state) : `${backfill.finished} of ${plural(backfill.repositories, 'repository', 'repositories')} done${backfill.etaSeconds ? `, about ${duration(backfill.etaSeconds)} left` : ''}`}
+          {backfill.repositories === 0 ? notStarted(status.state) : `${count(backfill.finished)} of ${plural(backfill.repositories, 'repository', 'repositories')} done${backfill.etaSeconds ? `, about ${duration(backfill.etaSeconds)} left` : ''}`}
         </dd>
       </dl>
       {backfill.repositories > 0 && backfill.finished < backfill.repositories && (

@@ -19,6 +19,11 @@ export function duration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h${rest ? ` ${rest} min` : ''}`;
 }
 
+/** Every count on the page, grouped the one way: "1,000 of 1,200", never "1000 of 1,200". */
+export function count(n: number): string {
+  return n.toLocaleString('en');
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+  return `${count(n)} ${n === 1 ? one : many}`;
 }

@@ -1,5 +1,6 @@
 import type { DropReason } from '../../../src/contract/status';
 import type { CloudEventKey } from '../../../src/core/change/event-keys';
+import { count as grouped } from './format';
 
 // The pipeline's codes as a workspace admin reads them. The codes stay in the resolvers' answers, the
 // logs and the bridge's `status --json`, where they are searched for; only the page says them in words.
@@ -54,7 +55,7 @@ const DROPPED: Record<DropReason, string> = {
 
 /** How many were left out for `reason`; counts kept by an older version may name a reason no longer made. */
 export function droppedWords(reason: string, count: number): string {
-  const n = count.toLocaleString('en');
+  const n = grouped(count);
   if (Object.hasOwn(DROPPED, reason)) return `${n} ${DROPPED[reason as DropReason]}`;
   return `${n} for another reason (${reason.replaceAll('-', ' ')})`;
 }
