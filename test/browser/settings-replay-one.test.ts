@@ -43,6 +43,17 @@ async function shownFirst() {
   return { letter, count: letters.length, row: rows().filter({ hasText: event }).filter({ hasText: repository }) };
 }
 
+it('names the letter each Replay button sends, so twenty buttons do not all read "Replay" from the keyboard', async () => {
+  await rows().nth(1).waitFor();
+  const named = await Promise.all((await rows().all()).map(async (row) => {
+    const [event, repository] = await Promise.all([row.locator('td').nth(0).innerText(), row.locator('td').nth(1).innerText()]);
+    return { expected: `Replay the ${event} event of ${repository}`, name: await row.getByRole('button').getAttribute('aria-label') };
+  }));
+  expect(named.map((row) => row.name)).toEqual(named.map((row) => row.expected));
+  // The accessible name is the one a screen reader says and the one the role query finds.
+  await tab.getByRole('button', { name: named[0]!.expected, exact: true }).waitFor();
+});
+
 it('says a replayed letter was sent again, and keeps the focus there', async () => {
   await rows().nth(1).waitFor();
   const { letter, count, row } = await shownFirst();
