@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { AsyncEventQueue } from '../../src/sandbox/forge-host/queue';
+import { PING_EVENT_KEY } from '../../src/core/admin/check';
 import { until } from '../e2e/settings-helpers';
 import { browserSandbox, saveConnection, type BrowserSandbox } from './helpers';
 
@@ -79,4 +80,19 @@ it('does not check the saved settings while the form shows other, unsaved ones',
   await tab.getByLabel('Ingest token').fill('');
   expect(await button('Check connection').isEnabled()).toBe(true);
   expect(await tab.getByText('Save your changes first', { exact: false }).count()).toBe(0);
+});
+
+it('says a firewall\'s 403 page stands in front of PanDev, instead of quoting its HTML', async () => {
+  const { sb } = env;
+  // What a web application firewall answers a request from an address it does not allow.
+  const page = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Access denied | pandev.example.com used Cloudflare to restrict access</title></head><body><div class="cf-error">${'x'.repeat(400)}</div></body></html>`;
+  sb.sink.respondNext(403, 1, page, PING_EVENT_KEY);
+  await button('Check connection').click();
+  await tab.getByRole('heading', { name: /403/ }).waitFor();
+  const text = await tab.getByTestId('check-results').innerText();
+  expect({ heading: await tab.getByRole('heading', { name: /403/ }).innerText(), html: /<html|<head|doctype/i.test(text), text }).toEqual({
+    heading: 'A web page answered 403, not PanDev',
+    html: false,
+    text: expect.stringMatching(/\("Access denied \| pandev\.example\.com used Cloudflare to restrict access"\)[^]*firewall or proxy in front of PanDev/),
+  });
 });

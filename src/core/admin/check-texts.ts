@@ -1,5 +1,6 @@
 import type { CheckItem } from '../../contract/connection';
 import type { AttemptOutcome } from '../deliver/attempt';
+import { webPage } from '../deliver/web-page';
 
 // What PanDev's answer to the test delivery means for the admin, in the words of the troubleshooting
 // guide but naming their own URL and host, so each text says exactly what to change.
@@ -48,6 +49,12 @@ function permanent(outcome: Extract<AttemptOutcome, { kind: 'permanent' }>, url:
   }
   if (status >= 300 && status < 400) {
     return item('fail', `PanDev answered a redirect (${status})`, `Deliveries do not follow redirects. Set the final https URL of PanDev instead of ${origin}.`);
+  }
+  // PanDev's ingest refuses in JSON or plain words: a page is a firewall's, a proxy's or a sign-in
+  // gateway's, and its HTML quoted back tells the admin nothing.
+  const page = outcome.answer === undefined ? undefined : webPage(null, outcome.answer);
+  if (page !== undefined) {
+    return item('fail', `A web page answered ${status}, not PanDev`, `${url} answered ${status} with a web page${page ? ` ("${page}")` : ''}: a firewall or proxy in front of PanDev probably refused the app before PanDev saw the request. Have it let Atlassian's cloud reach ${origin} (${README_EGRESS}), or use the URL PanDev gives for this integration, then check again.`);
   }
   // The dead letter's reason tells what to do with a refused delivery; a test delivery is none to keep.
   const said = outcome.answer ? `PanDev said: ${outcome.answer}. ` : '';
