@@ -129,6 +129,15 @@ describe('one delivery attempt', () => {
     expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'permanent', status: 403, reason: expect.stringMatching(/^PanDev refused this delivery \(403\): repository not licensed: .*replay/) });
   });
 
+  it('names a web page answering an error by its title, not its HTML: a proxy or firewall before PanDev', async () => {
+    reply(403, { 'Content-Type': 'text/html' }, `<!DOCTYPE html><html><head><title>Access denied | example.com used Cloudflare</title></head><body>${'<div>blocked</div>'.repeat(40)}</body></html>`);
+    const refused = await attemptDelivery(request(), fetch);
+    expect(refused).toMatchObject({ kind: 'permanent', status: 403, reason: expect.stringMatching(/^PanDev refused this delivery \(403\): a web page \("Access denied \| example.com used Cloudflare"\), likely a proxy's or firewall's before PanDev: /) });
+    expect(refused.kind === 'permanent' && refused.reason).not.toContain('<');
+    reply(502, { 'Content-Type': 'text/html' }, '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center><h1>502 Bad Gateway</h1></center></body></html>');
+    expect(await attemptDelivery(request(), fetch)).toMatchObject({ kind: 'retry', reason: 'PanDev answered 502: a web page ("502 Bad Gateway"), likely a proxy\'s or firewall\'s before PanDev' });
+  });
+
   it('says what to change when PanDev, or a proxy before it, refuses the body as too large', async () => {
     reply(413, {}, '<html>413 Request Entity Too Large</html>');
     const body = JSON.stringify({ pullrequest: { description: 'x'.repeat(3000) } });

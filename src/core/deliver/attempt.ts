@@ -80,7 +80,10 @@ export async function attemptDelivery(request: AttemptRequest, send: HttpSend): 
       if (page === undefined) return { kind: 'delivered', status };
       return { kind: 'disabled', cause: 'web-page', status, reason: `PanDev's URL answered ${status} with a web page${page ? ` ("${page}")` : ''}, not the ingest API: it probably points at PanDev's web app or a sign-in page, where nothing sent arrives; set the ingest API's base URL; deliveries are paused until an admin checks the connection again` };
     }
-    const said = text ? `: ${text}` : '';
+    // An error answered with a web page (a firewall's, a proxy's 502) is named by its title: its HTML,
+    // cut at 300 characters, says nothing in a dead letter's reason or a log line.
+    const page = status >= 300 ? webPage(null, withoutSecrets(answer, request)) : undefined;
+    const said = page !== undefined ? `: a web page${page ? ` ("${page}")` : ''}, likely a proxy's or firewall's before PanDev` : text ? `: ${text}` : '';
     if (status === 408 || status === 429 || status >= 500) {
       const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
       return { kind: 'retry', status, reason: `PanDev answered ${status}${said}`, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
