@@ -8,14 +8,16 @@ import { createRepository, deleteRepository, updateRepository, type RepositoryCh
 import type { ActionResult } from './pull-requests';
 import type { ActionArgs } from './schemas';
 import type { ActionScope } from './scope';
-import { SECOND } from '../util/time';
+import { fromMillis, SECOND } from '../util/time';
 
 export function pushCommitsAction(scope: ActionScope, args: ActionArgs<'pushCommits'>): ActionResult<{ commits: string[] }> {
   const repo = scope.repo(args.repository);
   const actor = scope.user(args.actor, () => scope.randomUser());
   const messages: (string | undefined)[] = args.messages ?? Array.from({ length: args.commits ?? 1 }, () => undefined);
   return scope.runtime.run((ctx) => {
-    const pushed = pushCommits(ctx, repo, actor, args.branch ?? repo.mainBranch, messages.map((message) => ({ author: actor, ...(message ? { message } : {}) })));
+    const authored = args.authoredAt === undefined ? undefined : fromMillis(Date.parse(args.authoredAt));
+    const specs = messages.map((message, i) => ({ author: actor, ...(message ? { message } : {}), ...(authored === undefined ? {} : { authoredAt: authored + i * SECOND }) }));
+    const pushed = pushCommits(ctx, repo, actor, args.branch ?? repo.mainBranch, specs);
     return { commits: pushed.commits.map((commit) => commit.hash), events: pushed.events };
   });
 }

@@ -27,6 +27,8 @@ export const actionSchemas = {
   pushCommits: z.object({
     repository, branch: z.string().min(1).optional(), actor: user.optional(),
     commits: z.number().int().min(1).max(50).optional(), messages: z.array(z.string().min(1)).optional(),
+    /** When the commits were made, before the push (one second apart from it on): local work pushed later. */
+    authoredAt: z.iso.datetime({ offset: true }).optional(),
   }),
   ...refActionSchemas,
   setBuildStatus: z.object({

@@ -3,13 +3,15 @@ import { forgeActor, repositoryScope } from '../events/build';
 import type { PushEvent, PushedCommit } from '../events/types';
 import type { Commit, CommitAuthor, FileChange, Repository, SimUser } from '../model/types';
 import { EXTENSIONS, FILE_WORDS, NOUNS, SOURCE_DIRS, VERBS } from '../../sim-common/words';
-import { isoZulu, SECOND } from '../util/time';
+import { isoZulu, SECOND, type Micros } from '../util/time';
 import type { OpContext } from './context';
 
 export interface NewCommit {
   author: SimUser | CommitAuthor;
   message?: string;
   files?: FileChange[];
+  /** The author's date, when the commit was made before it was pushed (git keeps it): after its parent's. */
+  authoredAt?: Micros;
 }
 
 /** Webhook and Forge push payloads list at most five commits and say when they cut the list. */
@@ -55,7 +57,7 @@ export function addCommit(ctx: OpContext, repo: Repository, parents: string[], s
     hash,
     parents,
     author,
-    date: ctx.model.stamp(ctx.at),
+    date: spec.authoredAt ?? ctx.model.stamp(ctx.at),
     message: `${spec.message ?? randomMessage(ctx)}\n`,
     files: spec.files ?? randomFileChanges(ctx, repo),
   };
