@@ -92,8 +92,8 @@ it('counts coding time from the first push to a branch made in Bitbucket, when t
   sb.advance(60 * MIN);
   let id = 0;
   const opened = events.act(() => ({ pullRequestId: id } = a.openPullRequest({ repository: repo, sourceBranch: 'feature/ledger', title: 'Move the ledger', commits: 1 })));
-  await events.fire([...pushed, ...created]);
-  await events.fire(opened);
+  // One at a time: events fired together may be processed in either order.
+  for (const fired of [pushed, created, opened]) await events.fire(fired);
   sb.advance(10 * MIN);
   await events.fire(events.act(() => a.approvePullRequest({ repository: repo, pullRequestId: id })));
   await events.fire(events.act(() => a.mergePullRequest({ repository: repo, pullRequestId: id })));
@@ -101,4 +101,34 @@ it('counts coding time from the first push to a branch made in Bitbucket, when t
   const text = ours(id)[0]!.raw;
   expect(text).toMatch(/\| Coding time \| 1 h \|/);
   expect(text).toMatch(/\| Lead time for changes \| 1 h 10 min to merge \(no production deployments\) \|/);
+}, 60_000);
+
+it.each([
+  ['the push is reported before the branch', true],
+  ['the branch is reported before the push', false],
+])('counts coding time from commits made before their branch was made in Bitbucket, when %s', async (_, pushFirst) => {
+  await backdatedSandbox();
+  const start = Date.now() - 3 * 60 * MIN;
+  sb.setClock(start);
+  const a = sb.simulator.actions;
+  const repo = repository().slug;
+  // Work committed locally from 30 min on; the branch made in Bitbucket's UI an hour later, the work
+  // pushed to it a minute after that, the pull request opened an hour after the push.
+  const authoredAt = new Date(start + 30 * MIN).toISOString();
+  sb.advance(90 * MIN);
+  const created = events.act(() => a.createBranch({ repository: repo, name: 'feature/ledger', from: repository().mainBranch }));
+  sb.advance(MIN);
+  const pushed = events.act(() => a.pushCommits({ repository: repo, branch: 'feature/ledger', commits: 2, authoredAt }));
+  sb.advance(60 * MIN);
+  let id = 0;
+  const opened = events.act(() => ({ pullRequestId: id } = a.openPullRequest({ repository: repo, sourceBranch: 'feature/ledger', title: 'Move the ledger', commits: 1 })));
+  for (const fired of pushFirst ? [pushed, created] : [created, pushed]) await events.fire(fired);
+  await events.fire(opened);
+  sb.advance(10 * MIN);
+  await events.fire(events.act(() => a.approvePullRequest({ repository: repo, pullRequestId: id })));
+  await events.fire(events.act(() => a.mergePullRequest({ repository: repo, pullRequestId: id })));
+
+  const text = ours(id)[0]!.raw;
+  expect(text).toMatch(/\| Coding time \| 2 h 1 min \|/);
+  expect(text).toMatch(/\| Lead time for changes \| 2 h 11 min to merge \(no production deployments\) \|/);
 }, 60_000);

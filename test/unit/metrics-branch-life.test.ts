@@ -83,7 +83,7 @@ withFixtures('a deleted and recreated branch forgets its force push and its old 
   await recordDelivered(kv, 'repo:push', change(repository, '2018-07-03T09:00:00+00:00', 'push'), pushBody(deleted, 'develop', []));
   const again = { ...nativeCommits(created)[0], hash: 'f'.repeat(40), date: '2018-07-03T09:30:00+00:00' };
   await recordDelivered(kv, 'repo:push', change(repository, '2018-07-03T09:31:00+00:00', 'push'), pushBody(created, 'develop', [again]));
-  expect(await facts.branch(repository, 'develop')).toEqual({ forced: false, firstCommitOn: '2018-07-03T09:30:00+00:00', since: '2018-07-03T09:31:00+00:00' });
+  expect(await facts.branch(repository, 'develop')).toMatchObject({ forced: false, firstCommitOn: '2018-07-03T09:30:00+00:00', since: '2018-07-03T09:31:00+00:00' });
   // The old life's force push, delivered late, is not this life's.
   await recordDelivered(kv, 'repo:push', change(repository, '2018-07-02T20:40:00+00:00', 'push'), pushBody(forced, 'develop', nativeCommits(push)));
   expect(await facts.branch(repository, 'develop')).toMatchObject({ forced: false, firstCommitOn: '2018-07-03T09:30:00+00:00' });

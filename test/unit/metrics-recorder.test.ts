@@ -124,7 +124,7 @@ it('learns a branch\'s first commit and the commit graph from pushes, and reads 
   };
   expect(await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T09:31:00Z', 'push'), JSON.stringify(push))).toEqual([]);
   const facts = factsStore(kv);
-  expect(await facts.branch(repository, 'feature/tracing')).toEqual({ firstCommitOn: '2026-11-24T08:00:00Z', forced: false });
+  expect(await facts.branch(repository, 'feature/tracing')).toMatchObject({ firstCommitOn: '2026-11-24T08:00:00Z', forced: false });
   expect((await facts.commits(repository)).get('b'.repeat(12))).toEqual({ parents: ['a'.repeat(40)], date: '2026-11-24T09:30:00Z' });
   const figures = await figuresFor(facts, (await facts.pullRequest(repository, 7))!, Date.parse('2026-11-24T12:00:00Z'), true);
   expect(figures.pr.coding).toEqual({ seconds: 2 * 3600 });
@@ -134,6 +134,50 @@ it('learns a branch\'s first commit and the commit graph from pushes, and reads 
   await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T11:00:00Z', 'push'), JSON.stringify(forced));
   const after = await figuresFor(facts, (await facts.pullRequest(repository, 7))!, Date.parse('2026-11-24T12:00:00Z'), true);
   expect(after.pr.coding).toEqual({ unavailable: expect.stringMatching(/force-pushed/) });
+});
+
+/** Every order of `items`: Forge may report a branch's events in any of them. */
+function orders<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+const pushed = (name: string, change: { forced?: boolean; created?: boolean; closed?: boolean }, commits: Array<{ hash: string; date: string }>) =>
+  JSON.stringify({ push: { changes: [change] }, pandev: { ref: { type: 'branch', name }, commits: commits.map((c) => ({ ...c, parents: ['0'.repeat(40)] })) } });
+
+it('keeps the work pushed to a recreated branch, made before the branch was, whatever order the deletion, creation and push arrive in', async () => {
+  const repository = '{r}';
+  // The old life of feature/x, force-pushed; deleted at 10:00 and made again in Bitbucket at 11:00;
+  // work committed locally at 10:30 pushed to it at 11:05.
+  const events: Array<[string, string]> = [
+    ['2026-11-24T10:00:00Z', pushed('feature/x', { closed: true }, [])],
+    ['2026-11-24T11:00:00Z', pushed('feature/x', { created: true }, [])],
+    ['2026-11-24T11:05:00Z', pushed('feature/x', {}, [{ hash: 'c'.repeat(40), date: '2026-11-24T10:30:00Z' }])],
+  ];
+  for (const order of orders(events)) {
+    const kv = store();
+    await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T09:00:00Z', 'push'), pushed('feature/x', { forced: true }, [{ hash: 'a'.repeat(40), date: '2026-11-24T08:00:00Z' }]));
+    for (const [at, body] of order) await recordDelivered(kv, 'repo:push', change(repository, at, 'push'), body);
+    expect(await factsStore(kv).branch(repository, 'feature/x')).toMatchObject({ forced: false, firstCommitOn: '2026-11-24T10:30:00Z', since: '2026-11-24T11:00:00Z' });
+  }
+});
+
+it('gives the next pull request from a branch the work pushed after the last one merged, when the push is reported before the merge', async () => {
+  const repository = '{r}';
+  const body = (id: number, state: string, created: string, updated: string) => JSON.stringify({ pullrequest: { id, title: `#${id}`, state, author: { uuid: '{a}' }, created_on: created, updated_on: updated, source: { branch: { name: 'develop' } } } });
+  const merge: [string, string, string] = ['pullrequest:fulfilled', '2026-11-24T10:00:00Z', body(1, 'MERGED', '2026-11-24T09:00:00Z', '2026-11-24T10:00:00Z')];
+  // Committed at 09:50, while #1 was in review, and pushed after it merged.
+  const push: [string, string, string] = ['repo:push', '2026-11-24T10:05:00Z', pushed('develop', {}, [{ hash: 'd'.repeat(40), date: '2026-11-24T09:50:00Z' }])];
+  const results: Array<string | undefined> = [];
+  for (const order of orders([merge, push])) {
+    const kv = store();
+    await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T08:30:00Z', 'push'), pushed('develop', {}, [{ hash: 'b'.repeat(40), date: '2026-11-24T08:00:00Z' }]));
+    await recordDelivered(kv, 'pullrequest:created', change(repository, '2026-11-24T09:00:00Z'), body(1, 'OPEN', '2026-11-24T09:00:00Z', '2026-11-24T09:00:00Z'));
+    for (const [key, at, payload] of order) await recordDelivered(kv, key, change(repository, at, key === 'repo:push' ? 'push' : 'pullrequest'), payload);
+    await recordDelivered(kv, 'pullrequest:created', change(repository, '2026-11-24T11:00:00Z'), body(2, 'OPEN', '2026-11-24T11:00:00Z', '2026-11-24T11:00:00Z'));
+    results.push((await factsStore(kv).pullRequest(repository, 2))?.firstCommitOn);
+  }
+  expect(results).toStrictEqual(['2026-11-24T09:50:00Z', '2026-11-24T09:50:00Z']);
 });
 
 it('keeps completed deployments and asks to revisit comments only for a successful production one', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Change } from '../change/change';
 import type { KeyValueStore } from '../ports';
 import type { PullRequestFacts } from './facts';
+import { lifeFrom, withPush } from './branch-life';
 import { liveFirstCommit, type FirstCommit } from './first-commit';
 import { isOwnComment } from './marker';
 import { factsStore, type BranchFacts, type FactsStore } from './store';
@@ -199,33 +200,20 @@ async function recordPush(facts: FactsStore, repository: string, at: string, eve
   const known = await facts.branch(repository, ref.name);
   // Delivered late: the push belongs to an earlier life of the branch name, whose pull requests are closed.
   if (known?.since && Date.parse(at) < Date.parse(known.since)) return;
-  if (changes.some((c) => c.closed === true)) return facts.putBranch(repository, ref.name, { forced: false, since: at });
+  if (changes.some((c) => c.closed === true)) return facts.putBranch(repository, ref.name, lifeFrom(known, at));
   // A new branch starts a new life even when it lists no commits of its own (made at another branch's head).
-  const life = changes.some((c) => c.created === true) ? newLife(known, at) : known;
+  const life = changes.some((c) => c.created === true) ? lifeFrom(known, at) : known;
   if (commits.length === 0 && life === known) return;
   const dates = commits.map((c) => c.date).filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b));
-  const earliest = [life?.firstCommitOn, dates[0]].filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
-  const forced = (life?.forced ?? false) || changes.some((c) => c.forced === true);
-  await facts.putBranch(repository, ref.name, { forced, ...(earliest ? { firstCommitOn: earliest } : {}), ...(life?.since ? { since: life.since } : {}) });
-}
-
-/**
- * The life a branch's creation at `at` begins. Forge does not order events: a branch made in Bitbucket
- * and pushed to a minute later may have that push recorded first, and starting afresh would lose the
- * first commit (coding time "under 1 min" for an hour's work). Commits dated from the creation's second
- * on can only be this life's (an earlier life's predate its end), so those facts are kept.
- */
-function newLife(known: BranchFacts | undefined, at: string): BranchFacts {
-  const createdAt = Math.floor(Date.parse(at) / 1000) * 1000;
-  const pushedSince = known?.firstCommitOn !== undefined && Date.parse(known.firstCommitOn) >= createdAt;
-  return pushedSince ? { ...known, since: at } : { forced: false, since: at };
+  const forced = changes.some((c) => c.forced === true);
+  await facts.putBranch(repository, ref.name, withPush(life, { at, ...(dates[0] ? { firstCommitOn: dates[0] } : {}), ...(forced ? { forced } : {}) }));
 }
 
 /** A new life for the branch name from `at` on, unless one began later already (a replayed close). */
 async function startBranchLife(facts: FactsStore, repository: string, name: string, at: string, branch: (name: string) => Promise<BranchFacts | undefined>): Promise<void> {
-  const since = (await branch(name))?.since;
-  if (since && Date.parse(since) >= Date.parse(at)) return;
-  await facts.putBranch(repository, name, { forced: false, since: at });
+  const known = await branch(name);
+  if (known?.since && Date.parse(known.since) >= Date.parse(at)) return;
+  await facts.putBranch(repository, name, lifeFrom(known, at));
 }
 
 async function recordDeployment(facts: FactsStore, repository: string, deployment: z.infer<typeof DeploymentEvent>['pandev']['deployment']): Promise<CommentWork[]> {

@@ -23,6 +23,13 @@ export const BranchFacts = z.object({
    * from it): pushes from before belong to an earlier life, and so do pull requests opened before.
    */
   since: z.string().optional(),
+  /** When the earliest push these facts hold was made. */
+  pushedSince: z.string().optional(),
+  /**
+   * The latest pushes these facts hold, each on its own (branch-life.ts): Forge does not order events,
+   * and a push reported before the creation, deletion or close that began its life is that life's all the same.
+   */
+  pushes: z.array(z.object({ at: z.string(), firstCommitOn: z.string().optional(), forced: z.boolean().optional() })).optional(),
 });
 export type BranchFacts = z.infer<typeof BranchFacts>;
 

@@ -1,0 +1,42 @@
+import type { BranchFacts } from './store';
+
+// A branch name lives many lives (see first-commit.ts): each begins at its creation, its deletion or
+// the close of a pull request from it. Forge does not order events, so a push may be recorded before
+// the event that began its life: a branch made in Bitbucket and pushed to a minute later, with work
+// committed before the branch was; a branch deleted and made again, its deletion reported last. The
+// facts keep the latest pushes on their own, so a life that begins after some of them keeps exactly
+// theirs, whatever order the events came in. One value per branch, as before: no read or write more.
+
+export type Push = NonNullable<BranchFacts['pushes']>[number];
+
+/** Enough for the pushes Forge reports ahead of the event that began their life; older ones live on in the totals. */
+const RECENT_PUSHES = 8;
+
+const time = (iso: string) => Date.parse(iso);
+const earliest = (dates: Array<string | undefined>) => dates.filter((d): d is string => !!d).sort((a, b) => time(a) - time(b))[0];
+
+/** The facts with one more push of this life. */
+export function withPush(life: BranchFacts | undefined, push: Push): BranchFacts {
+  const pushes = [...(life?.pushes ?? []), push].sort((a, b) => time(a.at) - time(b.at)).slice(-RECENT_PUSHES);
+  const firstCommitOn = earliest([life?.firstCommitOn, push.firstCommitOn]);
+  return {
+    forced: (life?.forced ?? false) || push.forced === true,
+    ...(firstCommitOn ? { firstCommitOn } : {}),
+    ...(life?.since ? { since: life.since } : {}),
+    pushedSince: earliest([life?.pushedSince, push.at])!,
+    pushes,
+  };
+}
+
+/**
+ * The life the branch name begins at `at`, with the pushes already recorded from `at` on. Facts kept
+ * before pushes were listed can only tell by their commits' dates: those from `at`'s second on are
+ * this life's (an earlier life's predate its end).
+ */
+export function lifeFrom(known: BranchFacts | undefined, at: string): BranchFacts {
+  const fresh: BranchFacts = { forced: false, since: at };
+  if (!known) return fresh;
+  if (!known.pushes) return known.firstCommitOn !== undefined && time(known.firstCommitOn) >= Math.floor(time(at) / 1000) * 1000 ? { ...known, since: at } : fresh;
+  if (known.pushedSince !== undefined && time(known.pushedSince) >= time(at)) return { ...known, since: at };
+  return known.pushes.filter((push) => time(push.at) >= time(at)).reduce<BranchFacts>(withPush, fresh);
+}
