@@ -3,6 +3,7 @@ import type { HostLogLine } from '../../src/sandbox/forge-host';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
 import { hostStores } from '../../src/sandbox/host-store';
 import { outboxStore } from '../../src/core/deliver/outbox';
+import { settingsStore } from '../../src/core/config/settings';
 
 // Sandboxes for end-to-end tests: real simulator, receiver and local Forge host on loopback, with time
 // compressed (queue delays, retries) and a movable simulator clock.
@@ -38,6 +39,19 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     setClock: (at: number) => void (offset = at - Date.now()),
     outbox: () => outboxStore(hostStores(sandbox.host).store),
   });
+}
+
+/**
+ * One repository, Bitbucket's clock three hours back and the app activated before that: minutes pass
+ * in Bitbucket without waiting, and what the figures read is all in the past.
+ */
+export async function backdatedSandbox(options: Pick<SandboxOptions, 'liveEvents'> = { liveEvents: false }): Promise<TestSandbox> {
+  const sb = await testSandbox({ ...options, scheduledTriggers: false, simulator: { repositories: 1 } });
+  const { store, secrets } = hostStores(sb.host);
+  const settings = settingsStore(store, secrets);
+  await settings.saveConnection({ ...(await settings.connection())!, activatedAt: Date.now() - 4 * 3_600_000 });
+  sb.setClock(Date.now() - 3 * 3_600_000);
+  return sb;
 }
 
 /** The reconciliation's state of each repository it has passed (its watermark, its last pass). */

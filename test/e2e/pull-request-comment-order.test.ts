@@ -1,6 +1,4 @@
-import { settingsStore } from '../../src/core/config/settings';
-import { hostStores } from '../../src/sandbox/host-store';
-import { manualEvents, testSandbox, type TestSandbox } from './helpers';
+import { backdatedSandbox, manualEvents, type TestSandbox } from './helpers';
 
 // The comment when Forge's events arrive out of order (it does not order them, and the reconciliation
 // finds the ones it lost later still): the test holds Bitbucket's events and gives them to the app in
@@ -13,16 +11,6 @@ const MIN = 60_000;
 const events = manualEvents(() => sb);
 const repository = () => [...sb.simulator.model.repositories.values()][0]!;
 const ours = (pullRequestId: number) => repository().pullRequests.get(pullRequestId)!.comments.filter((c) => !c.deleted && c.userUuid === sb.simulator.model.app.uuid);
-
-/** A sandbox whose Bitbucket clock starts three hours back, the app activated before that. */
-async function backdatedSandbox(): Promise<TestSandbox> {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { repositories: 1 } });
-  const { store, secrets } = hostStores(sb.host);
-  const settings = settingsStore(store, secrets);
-  await settings.saveConnection({ ...(await settings.connection())!, activatedAt: Date.now() - 4 * 60 * MIN });
-  sb.setClock(Date.now() - 3 * 60 * MIN);
-  return sb;
-}
 
 /** Opens, approves and merges a pull request; returns its events, not yet given to the app. */
 function merge(): { id: number; mergeCommit: string; events: ReturnType<typeof events.act> } {
@@ -42,7 +30,7 @@ function deploy(environment: 'Staging' | 'Production', commit: string) {
 }
 
 it('reports the first production deployment of the merge when a later one is reported first', async () => {
-  await backdatedSandbox();
+  sb = await backdatedSandbox();
   const merged = merge();
   await events.fire(merged.events);
   expect(ours(merged.id)).toHaveLength(1);
@@ -68,7 +56,7 @@ it('reports the first production deployment of the merge when a later one is rep
 }, 60_000);
 
 it('posts the deploy time at once when production reports the merge before the merge is processed', async () => {
-  await backdatedSandbox();
+  sb = await backdatedSandbox();
   const merged = merge();
   sb.advance(10 * MIN);
   const staging = deploy('Staging', merged.mergeCommit);
@@ -82,7 +70,7 @@ it('posts the deploy time at once when production reports the merge before the m
 }, 60_000);
 
 it('counts coding time from the first push to a branch made in Bitbucket, when that push is reported before the branch was', async () => {
-  await backdatedSandbox();
+  sb = await backdatedSandbox();
   const a = sb.simulator.actions;
   const repo = repository().slug;
   // Made in Bitbucket's UI, pushed to a minute later, the pull request opened an hour after that.
@@ -107,7 +95,7 @@ it.each([
   ['the push is reported before the branch', true],
   ['the branch is reported before the push', false],
 ])('counts coding time from commits made before their branch was made in Bitbucket, when %s', async (_, pushFirst) => {
-  await backdatedSandbox();
+  sb = await backdatedSandbox();
   const start = Date.now() - 3 * 60 * MIN;
   sb.setClock(start);
   const a = sb.simulator.actions;

@@ -1,6 +1,6 @@
 import type { CommitGraph } from '../history/graph';
 import type { DeploymentFacts, PullRequestFacts } from './facts';
-import { commitGraph, liveFirstCommit, measured, mergedPullRequests, type MergedPullRequests } from './first-commit';
+import { commitGraph, liveFirstCommit, measurable, measured, mergedPullRequests, type MergedPullRequests } from './first-commit';
 import { pullRequestMetrics, type PullRequestMetrics } from './pull-request';
 import { repositoryMetrics, type RepositoryMetrics } from './repository';
 import { ancestors, containsCommit } from './ancestry';
@@ -36,7 +36,7 @@ export async function repositorySnapshot(facts: FactsStore, repository: string, 
   const graph = () => (built ??= commitGraph(known));
   const merged = mergedPullRequests(stored);
   // The median lead time counts merged pull requests with their first commits measured, as their comments do.
-  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && pr.firstCommitFromBranch && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph(), merged) : pr));
+  const pullRequests = stored.map((pr) => (pr.state === 'MERGED' && measurable(pr) && Date.parse(pr.mergedOn ?? '') >= windowStart ? measured(pr, graph(), merged) : pr));
   const repo = repositoryMetrics({ pullRequests, deployments, contains, now, days: WINDOW_DAYS });
   return { now, windowStart, deployments, known, graph, merged, pullRequests: new Map(stored.map((pr) => [pr.id, pr])), contains, repo };
 }

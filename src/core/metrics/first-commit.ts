@@ -35,16 +35,26 @@ export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | unde
  * figures read anyway; delivering a pull request reads none. `merged` are the repository's merged
  * pull requests (mergedPullRequests): a squash-merged one left its branch's commits out of the destination's ancestry, and
  * its source commit tells them. Kept as it was when the commits seen do not settle it, and never
- * moved earlier than the branch's first push in this life.
+ * moved earlier than the branch's first push in this life. A branch force-pushed has no first push
+ * to go by: the walk alone tells, when the commits seen settle it.
  */
 export function measured(pr: PullRequestFacts, graph: CommitGraph, merged: MergedPullRequests = []): PullRequestFacts {
-  if (!pr.firstCommitFromBranch || !pr.firstCommitOn || !pr.sourceCommit || !pr.destinationCommit) return pr;
+  if (!measurable(pr) || !pr.sourceCommit || !pr.destinationCommit) return pr;
   const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit), merged.filter((other) => other.id !== pr.id));
   if (walk.incomplete || !walk.firstCommitAt || walk.firstCommitAt === pr.firstCommitOn) return pr;
+  // After a force push only the walk, from where the branch is now, tells what is left of its work (an
+  // amended last commit leaves the first; a rebase keeps the author dates).
+  if (!pr.firstCommitOn) return { ...pr, firstCommitOn: walk.firstCommitAt, firstCommitUnavailable: undefined };
   // Never before the branch's life: older commits the destination lacks are an earlier pull
   // request's (declined, or squashed without being stored), not this one's.
   if (Date.parse(walk.firstCommitAt) < Date.parse(pr.firstCommitOn)) return pr;
   return { ...pr, firstCommitOn: walk.firstCommitAt };
+}
+
+/** Whether the commits seen may settle the first commit when the figures are read: see `measured`. */
+export function measurable(pr: PullRequestFacts): boolean {
+  const fromBranch = pr.firstCommitFromBranch === true && !!pr.firstCommitOn;
+  return (fromBranch || pr.firstCommitUnavailable === 'force-pushed') && !!pr.sourceCommit && !!pr.destinationCommit;
 }
 
 const short = (hash: string) => hash.slice(0, 12);
