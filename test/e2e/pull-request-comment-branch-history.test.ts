@@ -75,9 +75,9 @@ it('counts from the branch\'s first commit when it was merged into another branc
   const { pullRequestId: id } = await after(10, () => a.openPullRequest({ repository: repo, sourceBranch: 'feature/audit', title: 'Audit log to main', commits: 1 }));
   await approveAndMerge(id, 10);
 
-  // Work began with the first push, 81 minutes before this pull request was opened.
-  expect(row(id, 'Coding time')).toBe('| Coding time | 1 h 21 min |');
-  expect(row(id, 'Lead time for changes')).toBe('| Lead time for changes | 1 h 31 min to merge (no production deployments) |');
+  // Work began with the first push, 80 minutes before this pull request was opened.
+  expect(row(id, 'Coding time')).toBe('| Coding time | 1 h 20 min |');
+  expect(row(id, 'Lead time for changes')).toBe('| Lead time for changes | 1 h 30 min to merge (no production deployments) |');
 }, 60_000);
 
 it('counts from the branch\'s first commit when the pull request is squash-merged', async () => {

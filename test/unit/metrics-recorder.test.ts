@@ -180,6 +180,28 @@ it('gives the next pull request from a branch the work pushed after the last one
   expect(results).toStrictEqual(['2026-11-24T09:50:00Z', '2026-11-24T09:50:00Z']);
 });
 
+it('counts a branch merged into staging first from its first commit when it goes to main, and the next one into staging from after the merge, in either order', async () => {
+  const repository = '{r}';
+  const body = (id: number, into: string, state: string, created: string, updated: string) =>
+    JSON.stringify({ pullrequest: { id, title: `#${id}`, state, author: { uuid: '{a}' }, created_on: created, updated_on: updated, source: { branch: { name: 'feature/x' } }, destination: { branch: { name: into } } } });
+  const merge: [string, string, string] = ['pullrequest:fulfilled', '2026-11-24T10:00:00Z', body(1, 'staging', 'MERGED', '2026-11-24T09:00:00Z', '2026-11-24T10:00:00Z')];
+  const push: [string, string, string] = ['repo:push', '2026-11-24T10:05:00Z', pushed('feature/x', {}, [{ hash: 'd'.repeat(40), date: '2026-11-24T10:04:00Z' }])];
+  const results: Array<Array<string | undefined>> = [];
+  for (const order of orders([merge, push])) {
+    const kv = store();
+    await recordDelivered(kv, 'repo:push', change(repository, '2026-11-24T08:30:00Z', 'push'), pushed('feature/x', { created: true }, [{ hash: 'b'.repeat(40), date: '2026-11-24T08:00:00Z' }]));
+    await recordDelivered(kv, 'pullrequest:created', change(repository, '2026-11-24T09:00:00Z'), body(1, 'staging', 'OPEN', '2026-11-24T09:00:00Z', '2026-11-24T09:00:00Z'));
+    for (const [key, at, payload] of order) await recordDelivered(kv, key, change(repository, at, key === 'repo:push' ? 'push' : 'pullrequest'), payload);
+    await recordDelivered(kv, 'pullrequest:created', change(repository, '2026-11-24T11:00:00Z'), body(2, 'main', 'OPEN', '2026-11-24T11:00:00Z', '2026-11-24T11:00:00Z'));
+    await recordDelivered(kv, 'pullrequest:created', change(repository, '2026-11-24T11:00:00Z'), body(3, 'staging', 'OPEN', '2026-11-24T11:00:00Z', '2026-11-24T11:00:00Z'));
+    results.push([(await factsStore(kv).pullRequest(repository, 2))?.firstCommitOn, (await factsStore(kv).pullRequest(repository, 3))?.firstCommitOn]);
+  }
+  expect(results).toStrictEqual([
+    ['2026-11-24T08:00:00Z', '2026-11-24T10:04:00Z'],
+    ['2026-11-24T08:00:00Z', '2026-11-24T10:04:00Z'],
+  ]);
+});
+
 it('keeps completed deployments and asks to revisit comments only for a successful production one', async () => {
   const kv = store();
   const deployment = (status: string, type: string) => ({

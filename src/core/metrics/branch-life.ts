@@ -25,6 +25,7 @@ export function withPush(life: BranchFacts | undefined, push: Push): BranchFacts
     ...(life?.since ? { since: life.since } : {}),
     pushedSince: earliest([life?.pushedSince, push.at])!,
     pushes,
+    ...(life?.merged ? { merged: life.merged } : {}),
   };
 }
 
@@ -36,7 +37,28 @@ export function withPush(life: BranchFacts | undefined, push: Push): BranchFacts
 export function lifeFrom(known: BranchFacts | undefined, at: string): BranchFacts {
   const fresh: BranchFacts = { forced: false, since: at };
   if (!known) return fresh;
-  if (!known.pushes) return known.firstCommitOn !== undefined && time(known.firstCommitOn) >= Math.floor(time(at) / 1000) * 1000 ? { ...known, since: at } : fresh;
-  if (known.pushedSince !== undefined && time(known.pushedSince) >= time(at)) return { ...known, since: at };
+  const { merged: _, ...rest } = known;
+  if (!known.pushes) return known.firstCommitOn !== undefined && time(known.firstCommitOn) >= Math.floor(time(at) / 1000) * 1000 ? { ...rest, since: at } : fresh;
+  if (known.pushedSince !== undefined && time(known.pushedSince) >= time(at)) return { ...rest, since: at };
   return known.pushes.filter((push) => time(push.at) >= time(at)).reduce<BranchFacts>(withPush, fresh);
+}
+
+/**
+ * The life a pull request's close at `at` begins; merged into `into`, the work it took is kept for
+ * pull requests from the branch into other destinations, along with what was kept for them before.
+ */
+export function lifeAfterClose(known: BranchFacts | undefined, at: string, into: string | undefined): BranchFacts {
+  const life = lifeFrom(known, at);
+  const before = known?.merged && known.merged.into !== into ? known.merged.firstCommitOn : undefined;
+  const firstCommitOn = into === undefined ? undefined : earliest([workBefore(known, at), before]);
+  const merged = firstCommitOn && into ? { into, firstCommitOn } : known?.merged;
+  return merged ? { ...life, merged } : life;
+}
+
+/** The first commit pushed before `at`: the pushes listed tell, and the totals for those no longer listed. */
+function workBefore(known: BranchFacts | undefined, at: string): string | undefined {
+  if (!known?.pushes) return known?.firstCommitOn !== undefined && time(known.firstCommitOn) < time(at) ? known.firstCommitOn : undefined;
+  const oldestListed = known.pushes[0];
+  const unlisted = known.pushedSince !== undefined && oldestListed !== undefined && time(known.pushedSince) < time(oldestListed.at);
+  return earliest([...known.pushes.filter((push) => time(push.at) < time(at)).map((push) => push.firstCommitOn), unlisted ? known.firstCommitOn : undefined]);
 }

@@ -23,9 +23,13 @@ export function sameLife(branch: BranchFacts, pr: Pick<PullRequestFacts, 'create
  * yet: `measured` below narrows it to the pull request's own when its figures are read.
  */
 export function liveFirstCommit(pr: PullRequestFacts, branch: BranchFacts | undefined): FirstCommit | undefined {
-  if (!branch?.firstCommitOn || !sameLife(branch, pr)) return undefined;
+  if (!branch || !sameLife(branch, pr)) return undefined;
+  // Work merged elsewhere when this life began has not reached this destination: it is this pull request's too.
+  const elsewhere = branch.merged && pr.destinationBranch && branch.merged.into !== pr.destinationBranch ? branch.merged.firstCommitOn : undefined;
+  const firstCommitOn = [branch.firstCommitOn, elsewhere].filter((d): d is string => !!d).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  if (!firstCommitOn) return undefined;
   if (branch.forced) return { firstCommitUnavailable: 'force-pushed' };
-  return { firstCommitOn: branch.firstCommitOn, firstCommitUnavailable: undefined, firstCommitFromBranch: true };
+  return { firstCommitOn, firstCommitUnavailable: undefined, firstCommitFromBranch: true };
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Change } from '../change/change';
 import type { KeyValueStore } from '../ports';
 import type { PullRequestFacts } from './facts';
-import { lifeFrom, withPush } from './branch-life';
+import { lifeAfterClose, lifeFrom, withPush } from './branch-life';
 import { liveFirstCommit, type FirstCommit } from './first-commit';
 import { isOwnComment } from './marker';
 import { factsStore, type BranchFacts, type FactsStore } from './store';
@@ -125,7 +125,9 @@ async function recordPullRequest(facts: FactsStore, eventKey: string, change: Ch
   Object.assign(next, await firstCommit(branch, next, extras));
   // Closing is the end of the source branch's life: its next pull request starts from the next push.
   // A fork's branch lives in the fork: the destination's branch of the same name goes on.
-  if (!stale && next.sourceBranch && !next.fromFork && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') await startBranchLife(facts, repository, next.sourceBranch, change.at, branch);
+  if (!stale && next.sourceBranch && !next.fromFork && CLOSING_KEYS.has(eventKey) && next.state !== 'OPEN') {
+    await startBranchLife(facts, repository, next.sourceBranch, change.at, next.state === 'MERGED' ? next.destinationBranch : undefined, branch);
+  }
   const kind = REVIEW_KEYS[eventKey];
   const review = kind === 'approval' ? event.approval : kind === 'changes_requested' ? event.changes_request : kind === 'comment' && !isOwnComment(event.comment) ? event.comment : undefined;
   const at = review?.date ?? review?.created_on;
@@ -210,10 +212,10 @@ async function recordPush(facts: FactsStore, repository: string, at: string, eve
 }
 
 /** A new life for the branch name from `at` on, unless one began later already (a replayed close). */
-async function startBranchLife(facts: FactsStore, repository: string, name: string, at: string, branch: (name: string) => Promise<BranchFacts | undefined>): Promise<void> {
+async function startBranchLife(facts: FactsStore, repository: string, name: string, at: string, mergedInto: string | undefined, branch: (name: string) => Promise<BranchFacts | undefined>): Promise<void> {
   const known = await branch(name);
   if (known?.since && Date.parse(known.since) >= Date.parse(at)) return;
-  await facts.putBranch(repository, name, lifeFrom(known, at));
+  await facts.putBranch(repository, name, lifeAfterClose(known, at, mergedInto));
 }
 
 async function recordDeployment(facts: FactsStore, repository: string, deployment: z.infer<typeof DeploymentEvent>['pandev']['deployment']): Promise<CommentWork[]> {

@@ -30,6 +30,12 @@ export const BranchFacts = z.object({
    * and a push reported before the creation, deletion or close that began its life is that life's all the same.
    */
   pushes: z.array(z.object({ at: z.string(), firstCommitOn: z.string().optional(), forced: z.boolean().optional() })).optional(),
+  /**
+   * The first commit of the work the pull request that began this life merged, and where: that work
+   * has not reached other destinations, so a pull request into one of them still counts from it
+   * (`feature/x` merged into `staging`, then into `main`).
+   */
+  merged: z.object({ into: z.string(), firstCommitOn: z.string() }).optional(),
 });
 export type BranchFacts = z.infer<typeof BranchFacts>;
 
