@@ -86,10 +86,19 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
   const params = { workspace: change.workspace, repo_slug: change.repository.uuid };
   const repository = await lookups.repository(change.workspace, change.repository.uuid, namedSlug(change));
   const refEndpoint = change.ref.type === 'tag' ? 'tags' : 'branches';
-  // By name through `q`: branch names may contain slashes, which a path segment may not.
+  let collected = false;
   const [refs, before] = await Promise.all([
+    // By name through `q`: branch names may contain slashes, which a path segment may not.
     change.after ? client.get({ endpoint: refEndpoint, params, query: { q: `name="${change.ref.name}"`, pagelen: 1 } }, RefPage) : undefined,
-    change.before ? client.get({ endpoint: 'commit', params: { ...params, commit: change.before } }, Commit) : undefined,
+    change.before
+      ? client.get({ endpoint: 'commit', params: { ...params, commit: change.before } }, Commit).catch((error: unknown) => {
+          if (!(error instanceof BitbucketError && error.kind === 'not-found')) throw error;
+          // A forced push's replaced head, which Bitbucket collects some time after the push: read later
+          // (a retry, a backlog) it answers 404, and the push is still this one. Named by its hash alone.
+          collected = true;
+          return { type: 'commit', hash: change.before! };
+        })
+      : undefined,
   ]);
   const current = refs?.values.find((ref) => ref.name === change.ref.name);
   const newRef = change.after ? await refAt(change.after, current, change, client) : null;
@@ -98,7 +107,10 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
   let commitsTruncated = false;
   if (change.after && change.ref.type === 'branch') {
     const mainbranch = (repository.mainbranch as { name?: string } | undefined)?.name;
-    const exclude = change.before ?? (mainbranch && mainbranch !== change.ref.name ? mainbranch : undefined);
+    const fromMain = mainbranch && mainbranch !== change.ref.name ? mainbranch : undefined;
+    // A collected old head cannot bound the walk: the commits not on the main branch are the branch's
+    // (some an earlier push sent already, as for a branch's creation).
+    const exclude = change.before && !collected ? change.before : fromMain;
     const query = { include: change.after, ...(exclude ? { exclude } : {}), pagelen: 100 };
     let pages = 0;
     for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES + 1)) {
