@@ -7,6 +7,7 @@ import type { KeyValueStore } from '../ports';
 import { loadCatalog, type Catalog } from './catalog';
 import { mapLimit, type AdminContext } from './context';
 import { AdminActionError } from './errors';
+import { grouped } from '../words';
 
 // Which repositories forward. A change takes effect for the next event (the trigger reads the same
 // marks); newly selected repositories of an activated app are backfilled, deselected ones lose their
@@ -78,7 +79,7 @@ function targetsOf(catalog: Catalog, input: z.output<typeof SelectionInput>): st
     // selected, it would only get a backfill that fails. Deselecting one stays possible.
     const gone = input.selected ? targets.filter((uuid) => !catalog.byKey.has(keyPart(uuid))) : [];
     if (gone.length) {
-      const what = gone.length === 1 && targets.length === 1 ? 'This repository is' : `${gone.length} of these repositories ${gone.length === 1 ? 'is' : 'are'}`;
+      const what = gone.length === 1 && targets.length === 1 ? 'This repository is' : `${grouped(gone.length)} of these repositories ${gone.length === 1 ? 'is' : 'are'}`;
       throw new AdminActionError('not-found', `${what} no longer in this workspace (deleted or moved since the list was shown): nothing was changed. The list now shows the workspace as it is.`, 'repositories');
     }
     return targets;

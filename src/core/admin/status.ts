@@ -7,6 +7,7 @@ import { settingsStore } from '../config/settings';
 import { changesCut, changesCutMessage } from '../reconcile/changes-cut';
 import { failingRepositories, loadReconcileFailing } from '../reconcile/failing';
 import { reconcileFailingNote } from './reconcile-failing-note';
+import { grouped } from '../words';
 import { currentFailure, type FailingRecord } from '../deliver/failing';
 import { outboxStore } from '../deliver/outbox';
 import { recentOutcomes } from '../deliver/stats';
@@ -93,7 +94,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     // With all selected, an empty workspace's first repository is forwarded as soon as it is made.
     if (selection?.selected === 0 && !(selection.mode === 'all' && selection.repositories === 0)) reasons.push('No repository is selected: nothing is forwarded.');
     if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} ${deadLetters.count === 1 && !deadLetters.more ? 'delivery' : 'deliveries'} could not be delivered: see Dead letters, fix the cause and replay them.`);
-    if (failedBackfills) reasons.push(`The backfill of ${failedBackfills} ${failedBackfills === 1 ? 'repository' : 'repositories'} failed: see Backfill.`);
+    if (failedBackfills) reasons.push(`The backfill of ${grouped(failedBackfills)} ${failedBackfills === 1 ? 'repository' : 'repositories'} failed: see Backfill.`);
   }
   return {
     state: !connection?.activatedAt ? 'disconnected' : reasons.length ? 'needs-attention' : 'connected',
@@ -127,11 +128,12 @@ function nameOf(record: BackfillRecord, catalog: Catalog | undefined): string {
 }
 
 const NAMED = 5;
-function goneNote(names: string[]): string {
-  const listed = names.slice(0, NAMED).join(', ') + (names.length > NAMED ? ` and ${names.length - NAMED} more` : '');
+/** Exported for its test. */
+export function goneNote(names: string[]): string {
+  const listed = names.slice(0, NAMED).join(', ') + (names.length > NAMED ? ` and ${grouped(names.length - NAMED)} more` : '');
   return names.length === 1
     ? `${listed} was deleted in Bitbucket, so its backfill was skipped. Nothing needs doing.`
-    : `${names.length} repositories were deleted in Bitbucket, so their backfill was skipped: ${listed}. Nothing needs doing.`;
+    : `${grouped(names.length)} repositories were deleted in Bitbucket, so their backfill was skipped: ${listed}. Nothing needs doing.`;
 }
 
 function newest<T extends { at: number }>(candidates: Array<T | undefined>): T | undefined {
