@@ -1,18 +1,8 @@
 import pino from 'pino';
 import type { Logger } from '../../core/ports';
+import { redactSensitive } from '../../core/redact';
 
-// JSON lines on stdout (what container platforms collect). Anything that looks like a credential is
-// masked at any depth, even though the bridge never logs one on purpose: a leaked token cannot be
-// taken back, and a future log line with a whole request or config object must not become one.
-
-const SENSITIVE = /token|secret|authorization|password|signature|cookie/i;
-
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, SENSITIVE.test(key) ? '[redacted]' : redact(item, depth + 1)]));
-}
+// JSON lines on stdout (what container platforms collect); credentials are masked (core/redact.ts).
 
 export interface BridgeLogger extends Logger {
   flush(): void;
@@ -24,7 +14,7 @@ export function bridgeLogger(options: { level: string; destination?: NodeJS.Writ
       level: options.level,
       base: { name: 'pandev-bridge' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }), log: (object) => redact(object) as Record<string, unknown> },
+      formatters: { level: (label) => ({ level: label }), log: (object) => redactSensitive(object) as Record<string, unknown> },
     },
     options.destination ?? pino.destination({ dest: options.stderr ? 2 : 1, sync: true }),
   );
