@@ -48,6 +48,16 @@ it('drops an event with missing or mistyped fields, counting the reason and nami
   expect(sb.sink.received()).toBe(0);
 });
 
+it('drops an event with a text too long to queue or keep, naming the field, instead of failing the trigger', async () => {
+  // 300 000 characters passed the schema, then overflowed the queue (200 KB) and the parking store
+  // (240 KiB): the trigger threw and the event was gone without a reason.
+  await sb.host.fireEvent(event({ timestamp: 'x'.repeat(300_000), pullrequest: { id: 7 } }));
+  await drain();
+  const invalid = (await records('dropped:')).filter((r) => r.reason === 'invalid-event');
+  expect(invalid.map((r) => r.detail)).toContainEqual(expect.stringMatching(/^malformed avi:bitbucket:created:pullrequest event: timestamp: Too big/));
+  expect(sb.logs.filter((line) => /^invocation-failed/.test(line.message))).toEqual([]);
+});
+
 it('drops an event about a pull request Bitbucket no longer has (404), with its reason', async () => {
   await sb.host.fireEvent(event({ pullrequest: { id: 99999, state: 'OPEN' } }));
   await drain();

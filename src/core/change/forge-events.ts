@@ -6,57 +6,69 @@ import { InvalidInputError } from '../errors';
 // Atlassian's event reference; fields we do not use are tolerated and stripped, fields we use are
 // checked, so a changed payload fails loudly with the field's name instead of deep in the pipeline.
 
-const Uuid = z.object({ uuid: z.string().min(1) });
-const Actor = z.object({ type: z.string().optional(), accountId: z.string().optional(), uuid: z.string().optional() });
+// Every text the change carries on is bounded: one too long for a queue event (200 KB) or a stored
+// value (240 KiB) made the trigger throw when it queued or parked the change, and the event was lost
+// with no reason kept. Bitbucket's own are far shorter (ids of tens of characters, slugs of 62).
+const Id = z.string().min(1).max(200);
+const Text = z.string().max(2000);
+const Uuid = z.object({ uuid: Id });
+const Actor = z.object({ type: Text.optional(), accountId: Text.optional(), uuid: Text.optional() });
 
 const Base = z.object({
   eventType: z.string(),
-  timestamp: z.string().optional(),
+  timestamp: Text.optional(),
   selfGenerated: z.boolean().optional(),
   actor: Actor.optional(),
-  repository: z.object({ uuid: z.string().min(1), slug: z.string().optional() }),
+  repository: z.object({ uuid: Id, slug: Text.optional() }),
   workspace: Uuid,
 });
 
-const PullRequest = z.object({ id: z.number().int().positive(), updatedOn: z.string().optional(), createdOn: z.string().optional() });
+const PullRequest = z.object({ id: z.number().int().positive(), updatedOn: Text.optional(), createdOn: Text.optional() });
 
 const PullRequestEvent = Base.extend({ pullrequest: PullRequest });
 const CommentEvent = Base.extend({ pullrequest: PullRequest, comment: z.object({ id: z.number().int().positive() }) });
 const ReviewerEvent = Base.extend({
   pullrequest: PullRequest,
   reviewers: z.object({
-    value: z.array(z.object({ user: Actor, status: z.string().nullish(), timestamp: z.string().optional() })).min(1),
+    value: z.array(z.object({ user: Actor, status: Text.nullish(), timestamp: Text.optional() })).min(1),
   }),
 });
 // Whether `ref` is a name or an object is not settled by the docs (UNCONFIRMED); accept both.
-const Ref = z.union([z.string(), z.object({ name: z.string(), type: z.string().optional() })]);
+const Ref = z.union([Text, z.object({ name: Text, type: Text.optional() })]);
 const PushEvent = Base.extend({
   push: z.object({
     ref: Ref,
     mainbranch: z.boolean().optional(),
-    before: z.string().nullish(),
-    after: z.string().nullish(),
+    before: Text.nullish(),
+    after: Text.nullish(),
     created: z.boolean().optional(),
     closed: z.boolean().optional(),
     forced: z.boolean().optional(),
     commits: z.array(z.unknown()).optional(),
   }),
 });
-const RepositoryEvent = Base.extend({ changes: z.record(z.string(), z.unknown()).optional() });
+// Forge cuts long values itself (`{ value, truncated }`): changes past these bounds are not Forge's.
+const RepositoryEvent = Base.extend({
+  changes: z
+    .record(z.string(), z.unknown())
+    .refine((changes) => Buffer.byteLength(JSON.stringify(changes)) <= 32 * 1024, 'over 32 KB, more than Forge sends (it truncates long values)')
+    .refine((changes) => depth(changes) <= 10, 'nested over 10 levels, deeper than Forge sends')
+    .optional(),
+});
 const BuildStatusEvent = Base.extend({
   buildStatus: z.object({
-    key: z.string(),
-    commit: z.object({ hash: z.string() }),
-    state: z.string(),
-    updatedOn: z.string().optional(),
-    createdOn: z.string().optional(),
+    key: Text,
+    commit: z.object({ hash: Text }),
+    state: Text,
+    updatedOn: Text.optional(),
+    createdOn: Text.optional(),
   }),
 });
 // Deployment events carry no actor or project.
 const DeploymentEvent = Base.extend({
   pipeline: Uuid.optional(),
-  deployment: z.object({ uuid: z.string(), state: z.unknown().optional(), updatedTimestamp: z.string().optional() }),
-  environment: z.object({ uuid: z.string(), type: z.string().optional(), name: z.string().optional() }),
+  deployment: z.object({ uuid: Id, state: z.unknown().optional(), updatedTimestamp: Text.optional() }),
+  environment: z.object({ uuid: Id, type: Text.optional(), name: Text.optional() }),
 });
 
 export const forgeEventTypes = [
@@ -88,14 +100,15 @@ export function isForgeEventType(value: string): value is ForgeEventType {
 export const ForgeEventHeader = z.object({
   eventType: z.string(),
   selfGenerated: z.boolean().optional(),
-  repository: z.object({ uuid: z.string() }).optional(),
-  workspace: z.object({ uuid: z.string() }).optional(),
+  // Bounded too: the repository is kept with a dropped event's reason.
+  repository: z.object({ uuid: Id }).optional(),
+  workspace: z.object({ uuid: Id }).optional(),
 });
 
 /** Turns a Forge product event into a change, or throws InvalidInputError naming what is wrong. */
 export function changeFromForgeEvent(raw: unknown, observedAt: string): Change {
   const header = ForgeEventHeader.safeParse(raw);
-  if (!header.success) throw invalid('event', header.error);
+  if (!header.success) throw invalid('Forge', header.error);
   const type = header.data.eventType;
   if (!isForgeEventType(type)) throw new InvalidInputError(`unknown event type "${type}": not one of the Bitbucket events this app subscribes to`);
   const [, , action, entity] = type.split(':') as [string, string, string, string];
@@ -140,7 +153,7 @@ export function changeFromForgeEvent(raw: unknown, observedAt: string): Change {
     }
     default: {
       const event = parse(DeploymentEvent);
-      const state = typeof event.deployment.state === 'string' ? event.deployment.state : stateName(event.deployment.state);
+      const state = typeof event.deployment.state === 'string' ? event.deployment.state.slice(0, 100) : stateName(event.deployment.state);
       return {
         ...common(event),
         kind: 'deployment',
@@ -183,8 +196,13 @@ function reviewerStatus(status: string | null | undefined): ReviewerStatus {
 }
 
 function stateName(state: unknown): string | undefined {
-  if (state && typeof state === 'object' && 'name' in state && typeof state.name === 'string') return state.name;
+  if (state && typeof state === 'object' && 'name' in state && typeof state.name === 'string') return state.name.slice(0, 100);
   return undefined;
+}
+
+function depth(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  return 1 + Math.max(0, ...Object.values(value).map(depth));
 }
 
 function invalid(what: string, error: z.ZodError): InvalidInputError {
