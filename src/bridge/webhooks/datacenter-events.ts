@@ -15,11 +15,15 @@ import type { MoveCommits } from '../poll/commits';
 const PullRequestEvent = z.looseObject({ eventKey: z.string(), date: DcDate, actor: User, pullRequest: PullRequest.extend({ toRef: PullRequest.shape.toRef.extend({ repository: Repository }) }) });
 const ReviewerEvent = PullRequestEvent.extend({ participant: Participant });
 const CommentEvent = PullRequestEvent.extend({ comment: Comment });
-const SourceEvent = PullRequestEvent.extend({ previousFromHash: z.string() });
+// A hash the bridge asks Bitbucket about: anything but one (say 300 000 characters) got a 4xx there that
+// passed for Bitbucket being unwell, and the webhook was retried for a day, holding up every webhook of
+// its repository behind it. SHA-1 (40 hex digits) or SHA-256 (64), as Git names commits.
+const Hash = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/i, 'not a commit hash (40 or 64 hex digits)');
+const SourceEvent = PullRequestEvent.extend({ previousFromHash: Hash });
 const RefChange = z.looseObject({
   ref: z.looseObject({ id: z.string(), displayId: z.string(), type: z.enum(['BRANCH', 'TAG']) }),
-  fromHash: z.string(),
-  toHash: z.string(),
+  fromHash: Hash,
+  toHash: Hash,
   type: z.enum(['ADD', 'UPDATE', 'DELETE']),
 });
 export const PushEvent = z.looseObject({ eventKey: z.literal('repo:refs_changed'), date: DcDate, actor: User, repository: Repository, changes: z.array(RefChange) });

@@ -98,7 +98,8 @@ export function webhookInbox(options: InboxOptions): Inbox {
       } catch (error) {
         if (options.stopping()) return;
         if (cannotSucceed(error)) {
-          options.log.error({ repository: repo, reason: errorMessage(error) }, 'a saved webhook could not be handled and is dropped; the poll finds what it can of it');
+          // Cut short: the reason may quote the webhook's own (any length) names back.
+          options.log.error({ repository: repo, reason: errorMessage(error).slice(0, 500) }, 'a saved webhook could not be handled and is dropped; the poll finds what it can of it');
         } else if (options.clock.now() - (entry.data.failingSince ?? options.clock.now()) < GIVE_UP_AFTER_MS) {
           await store.set(saved.key, { ...entry.data, attempts: entry.data.attempts + 1, failingSince: entry.data.failingSince ?? options.clock.now() });
           options.log.warn({ repository: repo, attempts: entry.data.attempts + 1, reason: errorMessage(error), bitbucket: error instanceof BitbucketError }, 'a saved webhook could not be handled; it is tried again after the next pass');
@@ -142,10 +143,11 @@ export function webhookInbox(options: InboxOptions): Inbox {
  * being busy or full now (SQLITE_BUSY from a CLI command holding the file) pass, and deletions are
  * in no other source. A 404 is the webhook's too: it names the repository as it was, and one renamed,
  * moved or deleted since answers 404 under that name on every try, while the webhooks behind it
- * (deletions among them) would wait a day. The poll reads the repository under its new name. (A push
+ * (deletions among them) would wait a day. So does any other 4xx but auth and rate limits (kinds of their own). The poll reads the repository under its new name. (A push
  * meets its 404 before this and sends its deletions anyway: handleWebhook.)
  */
 function cannotSucceed(error: unknown): boolean {
-  if (error instanceof BitbucketError && error.kind === 'not-found') return true;
+  // Another 4xx (400, 414, 431) refuses the request the webhook's names made: asked again, it is refused again.
+  if (error instanceof BitbucketError && (error.kind === 'not-found' || error.kind === 'client')) return true;
   return error instanceof SyntaxError || error instanceof InvalidInputError || error instanceof PayloadTooLargeError || error instanceof z.ZodError;
 }
