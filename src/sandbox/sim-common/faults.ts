@@ -17,10 +17,11 @@ export const FaultRuleSchema = z.object({
   /** Destroy the socket without answering. */
   drop: z.boolean().optional(),
   /**
-   * The Cloud simulator answers as it would, but one item of the page's `values` (the one whose `id`
-   * is `id`, whose fields hold `where`'s values, or the one at `index`) gets `set`'s fields: one
-   * malformed item in an otherwise good page. `where` names items without an id (a ref's `name`, a
-   * commit's `hash`, a status's `key`, a deployment's `uuid`).
+   * The simulator answers as it would, but one item of the page's `values` (the one whose `id` is
+   * `id`, whose fields hold `where`'s values, or the one at `index`) gets `set`'s fields: one
+   * malformed item in an otherwise good page. `where` names items without a numeric id (Cloud: a
+   * ref's `name`, a commit's `hash`, a status's `key`, a deployment's `uuid`; Data Center: a ref's
+   * `displayId`, a commit's `id`, a status's `key`).
    */
   corruptItem: z.object({ id: z.number().int().optional(), where: z.record(z.string(), z.union([z.string(), z.number()])).optional(), index: z.number().int().min(0).optional(), set: z.record(z.string(), z.unknown()) }).optional(),
   /** Handle the request first (a write takes effect), then fault the answer: the client never hears back. */
@@ -72,6 +73,17 @@ export class FaultInjector {
     }
     return undefined;
   }
+}
+
+/** The page with one of its items' fields overwritten (`FaultRule.corruptItem`); any other answer as it was. */
+export function corruptedPage(result: HttpResult, rule: NonNullable<FaultRule['corruptItem']>): HttpResult {
+  const page = result.json as { values?: unknown } | undefined;
+  if (!page || !Array.isArray(page.values)) return result;
+  const chosen = (item: Record<string, unknown>, index: number) => rule.id !== undefined ? item.id === rule.id
+    : rule.where ? Object.entries(rule.where).every(([field, value]) => item[field] === value)
+    : index === rule.index;
+  const values = page.values.map((item: Record<string, unknown>, index) => (chosen(item, index) ? { ...item, ...rule.set } : item));
+  return { ...result, json: { ...page, values } };
 }
 
 /**

@@ -2,7 +2,7 @@
 // limited, and only then routed: so statistics, faults and limits behave the same for every route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
-import { applyFault, type FaultInjector, type FaultRule } from '../../sim-common/faults';
+import { applyFault, corruptedPage, type FaultInjector, type FaultRule } from '../../sim-common/faults';
 import { HttpError, readBody, send, type HttpResult } from '../../sim-common/http';
 import { routeLabel, type Router } from '../../sim-common/router';
 import type { StatsRecorder } from '../../sim-common/stats';
@@ -25,17 +25,6 @@ export interface ApiServices {
 const faultAnswer = (rule: FaultRule): HttpResult => rule.body !== undefined
   ? { status: rule.status ?? 200, text: rule.body, headers: { 'Content-Type': 'application/json; charset=utf-8' } }
   : { status: rule.status as number, json: errorBody(`Simulated fault (HTTP ${rule.status})`) };
-
-/** The page with one of its items' fields overwritten (`FaultRule.corruptItem`); any other answer as it was. */
-function corruptItem(result: HttpResult, rule: NonNullable<FaultRule['corruptItem']>): HttpResult {
-  const page = result.json as { values?: unknown } | undefined;
-  if (!page || !Array.isArray(page.values)) return result;
-  const chosen = (item: Record<string, unknown>, index: number) => rule.id !== undefined ? item.id === rule.id
-    : rule.where ? Object.entries(rule.where).every(([field, value]) => item[field] === value)
-    : index === rule.index;
-  const values = page.values.map((item: Record<string, unknown>, index) => (chosen(item, index) ? { ...item, ...rule.set } : item));
-  return { ...result, json: { ...page, values } };
-}
 
 function toResult(error: unknown): HttpResult {
   if (error instanceof HttpError) return error.result;
@@ -75,7 +64,7 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
       throw new HttpError({ status: 400, json: errorBody('Invalid JSON in request body') });
     }
     const handled = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
-    const result = fault?.corruptItem ? corruptItem(handled, fault.corruptItem) : handled;
+    const result = fault?.corruptItem ? corruptedPage(handled, fault.corruptItem) : handled;
     if (fault?.afterHandling && (await applyFault(req, res, fault, faultAnswer))) return;
     send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
   } catch (error) {

@@ -3,7 +3,7 @@
 // the same for every route. Authenticated answers carry X-AUSERNAME and X-AUSERID, as Data Center's do.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
-import { applyFault, type FaultInjector, type FaultRule } from '../../sim-common/faults';
+import { applyFault, corruptedPage, type FaultInjector, type FaultRule } from '../../sim-common/faults';
 import { readBody, send } from '../../sim-common/http';
 import { routeLabel, type Router } from '../../sim-common/router';
 import type { StatsRecorder } from '../../sim-common/stats';
@@ -123,7 +123,8 @@ export async function handleRequest(services: DcServices, req: IncomingMessage, 
     if (!match.methodAllowed) throw new HttpError({ status: 405, json: errorBody(`Method ${method} is not allowed here`) });
     const raw = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
     const body = raw ? JSON.parse(raw) : undefined;
-    const result = match.route.handler({ url: capLimit(url, services.pageMax), params: match.params, caller, body, runtime });
+    const handled = match.route.handler({ url: capLimit(url, services.pageMax), params: match.params, caller, body, runtime });
+    const result = fault?.corruptItem ? corruptedPage(handled, fault.corruptItem) : handled;
     send(res, { ...result, headers: { ...headers, ...result.headers } });
   } catch (error) {
     const result = error instanceof SyntaxError ? { status: 400, json: errorBody('Invalid JSON in request body') } : toResult(error);
