@@ -4,6 +4,7 @@ import { recentOutcomes } from '../../core/deliver/stats';
 import type { KeyValueStore, SecretStore } from '../../core/ports';
 import { formatDuration } from '../../core/metrics/render';
 import { recentNotices } from '../ops/notices';
+import { leftOutItems, leftOutMessage } from '../poll/left-out';
 import { BackfillStatus, readBackfill } from '../poll/backfill-progress';
 import { cloudListingCutMessage, listingCut, listingFailure } from '../poll/listing';
 import { listingCutMessage } from '../poll/repositories';
@@ -28,7 +29,7 @@ import { needsAttention, skippedMessage } from './status-skipped';
 const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
 
 const Attention = z.object({
-  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'pull-requests-cut', 'repository-failing', 'pull-request-skipped', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'webhooks-refused', 'webhooks-silent']),
+  kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'pull-requests-cut', 'repository-failing', 'pull-request-skipped', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'item-left-out', 'webhooks-refused', 'webhooks-silent']),
   /** PROJECT/slug (Cloud: workspace/slug); null when it is not about one repository, or its name is not known yet. */
   repository: z.string().nullable(),
   repositoryId: z.string().nullable(),
@@ -161,6 +162,11 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
       attention.push({ kind: 'pull-request-skipped', repository: repo.name, repositoryId: repo.id, at: iso(record.firstAt), message: skippedMessage(record) });
     }
   }
+  // Nothing fails when one item is left out, so nothing else would say that PanDev lacks it.
+  const notPolled = new Set(repositories.filter((repo) => repo.notPolled).map((repo) => repo.id));
+  for (const item of await leftOutItems(store)) {
+    if (!notPolled.has(item.repositoryId)) attention.push({ kind: 'item-left-out', repository: names.get(item.repositoryId) ?? item.repository, repositoryId: item.repositoryId, at: iso(item.firstAt), message: leftOutMessage(item) });
+  }
   if (deadLetters) {
     attention.push({ kind: 'dead-letters', repository: null, repositoryId: null, at: null, message: `${deadLetters} dead ${deadLetters === 1 ? 'letter' : 'letters'}: deliveries PanDev did not take; see why with \`pandev-bitbucket dead-letters list\`, fix the cause, then \`pandev-bitbucket dead-letters replay --all\`` });
   }
@@ -228,7 +234,7 @@ const NOT_POLLED = 'no longer polled: the last listing of the repositories left 
 const label = (name: string | null, id: string | null) => (name ? `${name} (${id})` : `repository ${id}`);
 
 /** Their messages say when themselves, in their own words. */
-const TIMED_MESSAGES = new Set<string>(['repository-failing', 'pull-request-skipped']);
+const TIMED_MESSAGES = new Set<string>(['repository-failing', 'pull-request-skipped', 'item-left-out']);
 
 export function formatStatus(report: StatusReport): string {
   const lines = [`state       ${report.database}`];

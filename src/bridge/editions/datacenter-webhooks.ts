@@ -11,6 +11,7 @@ import type { RotatingSecret } from '../config/secret-file';
 import type { Selection } from '../config/selection';
 import { watchTips } from '../poll/builds';
 import { moveCommits, type MoveCommits } from '../poll/commits';
+import { leaveOut } from '../poll/left-out';
 import { stageAndQueue, type PollDeps } from '../poll/deps';
 import { defaultBranch, orphanedRange } from '../poll/refs';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
@@ -160,7 +161,7 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
     // default branch's tip (its history is the default branch's, delivered already).
     const exclude = move.type === 'ADD' ? (base && base.displayId !== move.ref.displayId ? base.latestCommit : undefined) : move.fromHash;
     const orphaned = move.type === 'UPDATE' ? { orphaned: orphanedRange(event.repository, deps, move.ref.displayId, known?.at ?? epochMs(event.date)) } : {};
-    const commits: MoveCommits = exclude === move.toHash ? { commits: [], truncated: false, files: new Map() } : await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude ? { exclude, ...orphaned } : {}) });
+    const commits: MoveCommits = exclude === move.toHash ? { commits: [], truncated: false, files: new Map() } : await moveCommits(deps.client, event.repository, { to: move.toHash, ...(exclude ? { exclude, ...orphaned } : {}) }, (malformed) => leaveOut(malformed, event.repository, deps));
     // Nothing beyond the recorded tip: the poll delivered this move already.
     if (rebased && move.type === 'UPDATE' && commits.commits.length === 0 && !commits.forced) continue;
     read.set(move.ref.id, commits);

@@ -5,6 +5,7 @@ import { BuildStatus, epochMs, type Repository } from '../../core/enrich/datacen
 import { BitbucketError, errorMessage } from '../../core/errors';
 import type { KeyedLock } from '../util/keyed-lock';
 import { stageAndQueue, type PollDeps } from './deps';
+import { dcNamed, readable } from './left-out';
 import type { WatchedCommit } from './state';
 
 // Build statuses. Data Center has no build-status webhook and no feed of them, and they arrive minutes
@@ -169,7 +170,7 @@ function stateCounts(stats: Record<string, unknown>): string {
 async function readStatuses(repository: Repository, commit: string, origin: DcSource['origin'], deps: PollDeps): Promise<number> {
   const repo = String(repository.id);
   const statuses: BuildStatus[] = [];
-  for await (const page of deps.client.pages({ endpoint: 'buildStatuses', params: { commitId: commit } }, BuildStatus, { limit: 100, maxPages: 5 })) statuses.push(...page);
+  for await (const page of deps.client.pages({ endpoint: 'buildStatuses', params: { commitId: commit } }, z.unknown(), { limit: 100, maxPages: 5 })) statuses.push(...(await readable(page, BuildStatus, dcNamed.status(commit), repository, deps)));
   if (!statuses.length) return 0;
   const seen = await deps.state.buildStates(repo, commit);
   const next = { ...seen };

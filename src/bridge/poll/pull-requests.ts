@@ -3,6 +3,7 @@ import { pullRequestEvents, type DcSource, type PullRequestMemory } from '../../
 import { Activity, epochMs, PullRequest, type Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import { stageAndQueue, type PollDeps } from './deps';
+import { dcNamed, readable } from './left-out';
 import { provesUpdateOrder, risesWithin } from './list-order';
 import { PULL_REQUEST_MAX_PAGES as MAX_LIST_PAGES, PULL_REQUEST_PAGE as PAGE, unreadPart, type ListEnd } from './pull-requests-cut';
 import type { PullRequestState, RepositoryCursor } from './state';
@@ -227,8 +228,8 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   let newest = known?.a ?? 0;
   let cut: number | undefined;
   // Activities come newest first: read until the last one already processed, or the window's start.
-  read: for await (const page of deps.client.pages({ endpoint: 'activities', params }, Activity, { limit: PAGE, maxPages: MAX_ACTIVITY_PAGES, onCapped: (read) => (cut = read) })) {
-    for (const activity of page) {
+  read: for await (const page of deps.client.pages({ endpoint: 'activities', params }, z.unknown(), { limit: PAGE, maxPages: MAX_ACTIVITY_PAGES, onCapped: (read) => (cut = read) })) {
+    for (const activity of await readable(page, Activity, dcNamed.activity(pr.id), source.repository, deps)) {
       if (known && activity.id <= known.a) break read;
       if (epochMs(activity.createdDate) < since) break read;
       newest = Math.max(newest, activity.id);

@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { refMoveEvents, type RefMove } from '../../core/enrich/datacenter/ref-events';
 import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
 import { Branch, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
 import { REF_RENEW_MS, refStateStore } from '../../core/pipeline/ref-state';
 import { moveCommits } from './commits';
 import { stageAndQueue, type PollDeps } from './deps';
+import { dcNamed, leaveOut, readable } from './left-out';
 import { REF_MAX_PAGES as MAX_PAGES, REF_PAGE as PAGE, type RefListings } from './refs-cut';
 import type { RepositoryCursor } from './state';
 
@@ -65,7 +67,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     }
     const isDefault = ref.isDefault === true || (ref as { default?: boolean }).default === true;
     const exclude = known?.tip ?? (isDefault ? undefined : defaultTip);
-    const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) });
+    const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) }, (malformed) => leaveOut(malformed, repository, deps));
     if (first && commits.commits.length === 0) {
       await remember();
       return 'stale';
@@ -85,7 +87,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
       // second may come in any order.
       let defaultTip: string | undefined;
       let cut: number | undefined;
-      for await (const page of deps.client.pages(branches, Branch, { firstLimit: 25, limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
+      for await (const listed of deps.client.pages(branches, z.unknown(), { firstLimit: 25, limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
+        const page = await readable(listed, Branch, dcNamed.ref, repository, deps);
         defaultTip ??= page.find(isDefaultBranch)?.latestCommit;
         let reached = false;
         for (const branch of page) {
@@ -100,7 +103,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     }
     const listed: Branch[] = [];
     let cut: number | undefined;
-    for await (const page of deps.client.pages(branches, Branch, { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) listed.push(...page);
+    for await (const page of deps.client.pages(branches, z.unknown(), { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) listed.push(...(await readable(page, Branch, dcNamed.ref, repository, deps)));
     result.listed.branches = cut ?? 'whole';
     // The default branch first: other new branches are read as what they add to it.
     const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
@@ -121,8 +124,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   if (first || options.branches) await readBranches();
   if (first || options.tags) {
     let cut: number | undefined;
-    for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
-      for (const tag of page) await visit('TAG', tag, undefined);
+    for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, z.unknown(), { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
+      for (const tag of await readable(page, Branch, dcNamed.ref, repository, deps)) await visit('TAG', tag, undefined);
     }
     result.listed.tags = cut ?? 'whole';
   }
@@ -137,9 +140,10 @@ export async function defaultBranchTip(repository: Repository, deps: Pick<PollDe
 /** The default branch as Bitbucket has it now (flagged in the branch list). */
 export async function defaultBranch(repository: Repository, deps: Pick<PollDeps, 'client'>): Promise<Branch | undefined> {
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
-  for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, Branch, { limit: PAGE, maxPages: 10 })) {
-    const found = page.find(isDefaultBranch);
-    if (found) return found;
+  // An unreadable branch is passed over here: the branch listing itself names it (left-out.ts).
+  for await (const page of deps.client.pages({ endpoint: 'branches', params, query: { orderBy: 'MODIFICATION' } }, z.unknown(), { limit: PAGE, maxPages: 10 })) {
+    const found = page.map((raw) => Branch.safeParse(raw)).find((parsed) => parsed.success && isDefaultBranch(parsed.data));
+    if (found?.success) return found.data;
   }
   return undefined;
 }

@@ -1,0 +1,120 @@
+import { readStatus } from '../../src/bridge/cli/status';
+import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
+
+// One item of a Data Center feed in a shape the bridge cannot read (a branch, a tag, a commit of a
+// push, a changed file, an activity entry, a build status) is left out alone, named in `status` once
+// while reads keep meeting it, and counted once as dropped; everything else of its feed is delivered
+// and the repository's pass goes on succeeding. Each page used to be parsed whole: the repository's
+// pass failed every time (refs, commits, files), the pull request was skipped whole on every pass
+// (activities), or no watched commit's builds were read (build statuses).
+
+let env: DcEnv;
+let running: Awaited<ReturnType<typeof inProcessBridge>>;
+let repository: string;
+let stop: () => Promise<void>;
+beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'poll-bad-item', pullRequestsPerRepository: 1, historyDays: 2 })), 60_000);
+afterAll(() => stop());
+afterEach(() => env.sim.faults.clear());
+
+const slug = () => repository.split('/')[1]!;
+
+/** Passes enough for a quiet repository to read both its feeds; none may fail. */
+async function passes(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) expect((await settledPass(running)).failed).toBe(0);
+}
+
+const pushesOf = (branch: string) => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].ref.displayId === branch).map((d) => d.body as any);
+
+async function leftOut(): Promise<string[]> {
+  const status = await readStatus(running.bridge.store);
+  return status.attention.filter((item) => item.kind === 'item-left-out').map((item) => item.message);
+}
+
+async function dropped(): Promise<number> {
+  return (await readStatus(running.bridge.store)).last24h.dropped;
+}
+
+it('a branch: the others are compared and delivered, it is named once, and read once Bitbucket answers it again', async () => {
+  for (const name of ['feeds-good', 'feeds-bad']) {
+    env.sim.actions.createBranch({ repository, name });
+    env.sim.actions.pushCommits({ repository, branch: name, commits: 1 });
+  }
+  env.sim.faults.add({ method: 'GET', path: `/repos/${slug()}/branches$`, corruptItem: { where: { displayId: 'feeds-bad' }, set: { latestCommit: 17 } } });
+  const before = await dropped();
+  await passes(4);
+  expect(pushesOf('feeds-good')).toHaveLength(1);
+  expect(pushesOf('feeds-bad')).toHaveLength(0);
+  const messages = await leftOut();
+  expect(messages).toHaveLength(1);
+  expect(messages[0]).toMatch(/^Bitbucket listed the branch or tag "feeds-bad" in an unexpected shape \(latestCommit: .*\): it is left out, .*send this message and your Bitbucket version to PanDev support/);
+  expect((await readStatus(running.bridge.store)).repositories[0]!.error).toBeUndefined();
+  expect((await dropped()) - before).toBe(1);
+
+  env.sim.faults.clear();
+  await passes();
+  expect(pushesOf('feeds-bad')).toHaveLength(1);
+}, 60_000);
+
+it('a tag: the others are delivered', async () => {
+  env.sim.actions.createTag({ repository, name: 'tag-good' });
+  env.sim.actions.createTag({ repository, name: 'tag-bad' });
+  env.sim.faults.add({ method: 'GET', path: `/repos/${slug()}/tags$`, corruptItem: { where: { displayId: 'tag-bad' }, set: { displayId: 17 } } });
+  const tagged = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).changes[0].ref.type === 'TAG').map((d) => (d.body as any).changes[0].ref.displayId);
+  // Tags are listed every tenth pass of a quiet repository.
+  for (let i = 0; i < 12 && !tagged().includes('tag-good'); i++) await passes(1);
+  expect(tagged()).toEqual(['tag-good']);
+  expect((await leftOut()).some((message) => message.startsWith('Bitbucket listed a branch or tag in an unexpected shape (displayId'))).toBe(true);
+}, 120_000);
+
+it("a commit of a push: the push is delivered with its other commits", async () => {
+  env.sim.actions.createBranch({ repository, name: 'feeds-commits' });
+  await passes();
+  const commits = env.sim.actions.pushCommits({ repository, branch: 'feeds-commits', commits: 3 }).commits;
+  env.sim.faults.add({ method: 'GET', path: `/repos/${slug()}/commits$`, corruptItem: { where: { id: commits[1]! }, set: { displayId: 17 } } });
+  await passes();
+  const pushed = pushesOf('feeds-commits').filter((p) => p.changes[0].toHash === commits[2]);
+  expect(pushed).toHaveLength(1);
+  expect(pushed[0].pandev.commits.map((c: { id: string }) => c.id)).toEqual([commits[2], commits[0]]);
+  expect(await leftOut()).toContainEqual(expect.stringContaining(`commit ${commits[1]!.slice(0, 12)} in an unexpected shape (displayId`));
+}, 60_000);
+
+it("a changed file of a commit: the push is delivered with the commit's other files", async () => {
+  env.sim.actions.createBranch({ repository, name: 'feeds-files' });
+  await passes();
+  const [commit] = env.sim.actions.pushCommits({ repository, branch: 'feeds-files', commits: 1, files: 3 }).commits;
+  env.sim.faults.add({ method: 'GET', path: `/commits/${commit}/changes$`, corruptItem: { index: 0, set: { path: 17 } } });
+  await passes();
+  const pushed = pushesOf('feeds-files').filter((p) => p.changes[0].toHash === commit);
+  expect(pushed).toHaveLength(1);
+  expect(pushed[0].pandev.commits[0].files_count).toBe(2);
+  expect(await leftOut()).toContainEqual(expect.stringContaining(`a changed file of commit ${commit!.slice(0, 12)} in an unexpected shape (path`));
+}, 60_000);
+
+it('an activity entry: the pull request is read, not skipped, and its other activities delivered', async () => {
+  const { pullRequestId } = env.sim.actions.openPullRequest({ repository, title: 'Bad activity' });
+  await passes();
+  env.sim.actions.addComment({ repository, pullRequestId, text: 'First' });
+  env.sim.actions.addComment({ repository, pullRequestId, text: 'Second' });
+  // The newest first: the second comment's entry.
+  env.sim.faults.add({ method: 'GET', path: `/pull-requests/${pullRequestId}/activities$`, corruptItem: { index: 0, set: { createdDate: 'not a date' } } });
+  await passes();
+  const comments = env.sink.deliveries().filter((d) => d.eventKey === 'pr:comment:added' && (d.body as any).pullRequest.id === pullRequestId).map((d) => (d.body as any).comment.text);
+  expect(comments).toEqual(['First']);
+  const status = await readStatus(running.bridge.store);
+  expect(status.repositories[0]!.skipped).toEqual([]);
+  expect(await leftOut()).toContainEqual(expect.stringMatching(new RegExp(`^Bitbucket listed activity \\d+ of pull request #${pullRequestId} in an unexpected shape \\(createdDate`)));
+}, 60_000);
+
+it('a build status: the commit’s others are delivered', async () => {
+  env.sim.actions.createBranch({ repository, name: 'feeds-builds' });
+  await passes();
+  const [tip] = env.sim.actions.pushCommits({ repository, branch: 'feeds-builds', commits: 1 }).commits;
+  await passes();
+  env.sim.actions.setBuildStatus({ repository, commit: tip!, key: 'ci-good', state: 'SUCCESSFUL' });
+  env.sim.actions.setBuildStatus({ repository, commit: tip!, key: 'ci-bad', state: 'FAILED' });
+  env.sim.faults.add({ method: 'GET', path: `/rest/build-status/1.0/commits/${tip}$`, corruptItem: { where: { key: 'ci-bad' }, set: { state: 17 } } });
+  await passes();
+  const built = env.sink.deliveries().filter((d) => d.eventKey === 'pandev:build_status' && (d.body as any).commit.id === tip).map((d) => (d.body as any).pandev.key);
+  expect(built).toEqual(['ci-good']);
+  expect(await leftOut()).toContainEqual(expect.stringContaining(`build status "ci-bad" of commit ${tip!.slice(0, 12)} in an unexpected shape (state`));
+}, 60_000);
