@@ -110,6 +110,8 @@ export interface RepositoryPage {
   selection: SelectionSummary;
   /** When the list shown was read from Bitbucket; absent while the first reading is under way. */
   fetchedAt?: number;
+  /** Repositories Bitbucket listed in an unexpected shape, left out of the list: each one's why and what to do. */
+  unlisted?: string[];
   /**
    * The list is still being read from Bitbucket: what is shown is the last whole copy (or nothing), and
    * asking again with `continue: cursor` reads on. `total` is Bitbucket's count, when it gives one.

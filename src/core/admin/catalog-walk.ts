@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { checkedItems, named } from '../backfill/checked-items';
 import { Page } from '../enrich/cloud/schema';
 import { timeLeft } from '../pipeline/time-left';
 import { mapLimit, type AdminContext } from './context';
@@ -29,11 +30,16 @@ const ApiRepository = z.object({
   name: z.string(),
   project: z.object({ key: z.string(), name: z.string() }).nullish(),
 });
-const ListPage = Page(ApiRepository).extend({ size: z.number().int().optional() });
+// Items checked one by one (checked-items.ts): one repository in an unexpected shape parsed with its
+// page failed the whole walk, and the settings page could list no repository at all.
+const ListPage = Page(z.unknown()).extend({ size: z.number().int().optional() });
 
 /** uuid, slug, name, project key, project name: a page of 100 stays far below Forge's 240 KiB a value. */
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string(), z.string()]);
 export type WalkEntry = z.infer<typeof Entry>;
+/** A page as kept: the repositories read, and why each one that would not parse was left out. */
+const KeptPage = z.object({ entries: z.array(Entry), unlisted: z.array(z.string()) });
+type KeptPage = z.infer<typeof KeptPage>;
 
 const WalkState = z.object({
   id: z.string(),
@@ -48,7 +54,7 @@ const WalkState = z.object({
 });
 export type WalkState = z.infer<typeof WalkState>;
 
-export type Step = { done: true; entries: WalkEntry[] } | { done: false; state: WalkState };
+export type Step = { done: true; entries: WalkEntry[]; unlisted: string[] } | { done: false; state: WalkState };
 
 export async function currentWalk(ctx: AdminContext): Promise<WalkState | undefined> {
   const state = WalkState.safeParse(await ctx.store.get(WALK_KEY));
@@ -68,15 +74,16 @@ export async function stepWalk(ctx: AdminContext, options: { fresh?: boolean } =
     const began = ctx.clock.now();
     const first = await ctx.bitbucket.get(request(ctx), ListPage);
     estimate = ctx.clock.now() - began;
+    const page = checked(ctx, first.values);
     state = {
       id: randomUUID(),
       startedAt: began,
       read: 1,
-      loaded: first.values.length,
+      loaded: page.entries.length,
       ...(first.size !== undefined ? { size: first.size, pages: Math.min(MAX_PAGES, Math.ceil(first.size / PAGELEN)) } : {}),
       ...(first.next ? { next: first.next } : {}),
     };
-    await keep(ctx, state, [first.values]);
+    await keep(ctx, state, [page]);
   }
   // Each round as slow as the slowest so far: the first page's time is the first guess.
   const time = timeLeft(ctx.clock, ctx.deadline, { margin: END_MARGIN_MS, estimate });
@@ -87,16 +94,16 @@ export async function stepWalk(ctx: AdminContext, options: { fresh?: boolean } =
     state = {
       ...state,
       read: state.read + values.pages.length,
-      loaded: state.loaded + values.pages.reduce((n, page) => n + page.length, 0),
+      loaded: state.loaded + values.pages.reduce((n, page) => n + page.entries.length, 0),
       ...(values.next !== undefined ? { next: values.next } : {}),
     };
     if (values.next === undefined && state.pages === undefined) delete state.next;
     await keep(ctx, state, values.pages, state.read - values.pages.length + 1);
     done();
   }
-  const entries = await gather(ctx, state);
+  const gathered = await gather(ctx, state);
   // A page lost from the store (evicted early): the walk is read again from the start.
-  return entries ? { done: true, entries } : stepWalk(ctx, { fresh: true });
+  return gathered ? { done: true, ...gathered } : stepWalk(ctx, { fresh: true });
 }
 
 function request(ctx: AdminContext, page?: number) {
@@ -108,19 +115,27 @@ function finished(state: WalkState): boolean {
 }
 
 /** The next pages: a few at once by number when Bitbucket gave a count, otherwise the one `next` names. */
-async function readRound(ctx: AdminContext, state: WalkState): Promise<{ pages: Array<Array<z.infer<typeof ApiRepository>>>; next?: string }> {
+async function readRound(ctx: AdminContext, state: WalkState): Promise<{ pages: KeptPage[]; next?: string }> {
   if (state.pages === undefined) {
     const page = await ctx.bitbucket.get({ next: state.next! }, ListPage);
-    return { pages: [page.values], ...(page.next ? { next: page.next } : {}) };
+    return { pages: [checked(ctx, page.values)], ...(page.next ? { next: page.next } : {}) };
   }
   const numbers = Array.from({ length: Math.min(PARALLEL_PAGES, state.pages - state.read) }, (_, i) => state.read + 1 + i);
   const read = await Promise.all(numbers.map((page) => ctx.bitbucket.get(request(ctx, page), ListPage)));
-  return { pages: read.map((page) => page.values) };
+  return { pages: read.map((page) => checked(ctx, page.values)) };
 }
 
-async function keep(ctx: AdminContext, state: WalkState, pages: Array<Array<z.infer<typeof ApiRepository>>>, from = 1): Promise<void> {
+/** A page's repositories that will do; each that will not is left out with why and what to do, and logged. */
+function checked(ctx: AdminContext, values: unknown[]): KeptPage {
+  const { items, malformed } = checkedItems(values, ApiRepository, named.repository);
+  const unlisted = malformed.map(({ reason }) => `${reason}. It is left out of this list (it cannot be selected here) until Bitbucket lists it whole: report it to Atlassian support; the rest of the list works.`);
+  for (const reason of unlisted) ctx.log.warn({ reason }, 'a repository was left out of the repository list: Bitbucket listed it in an unexpected shape');
+  return { entries: items.map(entry), unlisted };
+}
+
+async function keep(ctx: AdminContext, state: WalkState, pages: KeptPage[], from = 1): Promise<void> {
   const ttl = { ttlSeconds: Math.max(1, secondsLeft(ctx, state)) };
-  await Promise.all(pages.map((values, i) => ctx.store.set(pageKey(state.id, from + i), values.map(entry), ttl)));
+  await Promise.all(pages.map((page, i) => ctx.store.set(pageKey(state.id, from + i), page, ttl)));
   // The state last: a step that stops between the two leaves pages no state counts, which are read again.
   await ctx.store.set(WALK_KEY, state, ttl);
 }
@@ -130,10 +145,12 @@ function entry(repo: z.infer<typeof ApiRepository>): WalkEntry {
 }
 
 /** Every page the walk kept, each repository once: one made or removed during the walk shifts the pages by one. */
-async function gather(ctx: AdminContext, state: WalkState): Promise<WalkEntry[] | undefined> {
-  const pages = await mapLimit(Array.from({ length: state.read }, (_, i) => i + 1), 10, async (page) => z.array(Entry).safeParse(await ctx.store.get(pageKey(state.id, page))));
+async function gather(ctx: AdminContext, state: WalkState): Promise<{ entries: WalkEntry[]; unlisted: string[] } | undefined> {
+  const pages = await mapLimit(Array.from({ length: state.read }, (_, i) => i + 1), 10, async (page) => KeptPage.safeParse(await ctx.store.get(pageKey(state.id, page))));
   await ctx.store.delete(WALK_KEY);
   if (pages.some((page) => !page.success)) return undefined;
   const seen = new Set<string>();
-  return pages.flatMap((page) => page.data ?? []).filter(([uuid]) => !seen.has(uuid) && seen.add(uuid));
+  const entries = pages.flatMap((page) => page.data?.entries ?? []).filter(([uuid]) => !seen.has(uuid) && seen.add(uuid));
+  // A repository shifted across two pages during the walk is named once.
+  return { entries, unlisted: [...new Set(pages.flatMap((page) => page.data?.unlisted ?? []))] };
 }

@@ -27,6 +27,8 @@ export interface Catalog {
   projects: Map<string, string>;
   /** `keyPart(uuid)` → repository, as selection marks and store keys spell a UUID. */
   byKey: Map<string, CatalogRepository>;
+  /** Repositories Bitbucket listed in an unexpected shape, left out: why, and what to do (catalog-walk.ts). */
+  unlisted?: string[];
 }
 
 /** Read from Bitbucket again once the copy is this old. */
@@ -37,7 +39,7 @@ const KEEP_SECONDS = 7 * 86_400;
 const CHUNK = 500;
 
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string()]);
-const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])) });
+const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])), unlisted: z.array(z.string()).optional() });
 const stored = (ctx: Pick<AdminContext, 'store'>) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
 
 /** How far a reading of the list from Bitbucket has come, when it takes more than one call. */
@@ -106,7 +108,7 @@ export async function loadCatalogOrStale(ctx: AdminContext): Promise<Listing & {
 /** The last whole copy kept, if any: store reads only, never Bitbucket. */
 export async function readStored(ctx: Pick<AdminContext, 'store'>): Promise<Catalog | undefined> {
   const cached = await stored(ctx).read();
-  return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects));
+  return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects), cached.meta.unlisted);
 }
 
 async function withProgress(ctx: AdminContext, cached: Catalog | undefined): Promise<Listing> {
@@ -129,8 +131,8 @@ async function step(ctx: AdminContext, cached: Catalog | undefined, fresh?: bool
   });
   const fetchedAt = ctx.clock.now();
   const sorted = sortByProject(repositories, projects);
-  await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects] });
-  return { catalog: catalog(fetchedAt, sorted, projects) };
+  await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects], unlisted: result.unlisted });
+  return { catalog: catalog(fetchedAt, sorted, projects, result.unlisted) };
 }
 
 /** Grouped by project (by name), then by repository name: the order the page shows. */
@@ -139,6 +141,6 @@ function sortByProject(repositories: CatalogRepository[], projects: Map<string, 
   return repositories.map((r) => [name(r), r] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
-function catalog(fetchedAt: number, repositories: CatalogRepository[], projects: Map<string, string>): Catalog {
-  return { fetchedAt, repositories, projects, byKey: new Map(repositories.map((r) => [keyPart(r.uuid), r])) };
+function catalog(fetchedAt: number, repositories: CatalogRepository[], projects: Map<string, string>, unlisted: string[] = []): Catalog {
+  return { fetchedAt, repositories, projects, byKey: new Map(repositories.map((r) => [keyPart(r.uuid), r])), unlisted };
 }

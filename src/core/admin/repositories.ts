@@ -39,6 +39,7 @@ export async function listRepositories(ctx: AdminContext, input: z.output<typeof
     projects: projectSummaries(catalog, state),
     selection: summarize(catalog, state),
     fetchedAt: catalog.fetchedAt,
+    ...(catalog.unlisted?.length ? { unlisted: catalog.unlisted } : {}),
     ...loading,
   };
 }

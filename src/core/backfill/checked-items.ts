@@ -35,4 +35,12 @@ export const named = {
   commit: (raw: unknown) => (textField(raw, 'hash') !== undefined ? `commit ${textField(raw, 'hash')!.slice(0, 12)}` : 'a commit'),
   status: (commit: string) => (raw: unknown) => `${textField(raw, 'key') !== undefined ? `build status "${textField(raw, 'key')}"` : 'a build status'} of commit ${commit.slice(0, 12)}`,
   deployment: (raw: unknown) => (textField(raw, 'uuid') !== undefined ? `deployment ${textField(raw, 'uuid')}` : 'a deployment'),
+  environment: (raw: unknown) => {
+    const name = textField(raw, 'name') ?? textField(raw, 'uuid');
+    return name !== undefined ? `the deployment environment "${name}"` : 'a deployment environment';
+  },
+  repository: (raw: unknown) => {
+    const name = textField(raw, 'slug') ?? textField(raw, 'full_name') ?? textField(raw, 'name') ?? textField(raw, 'uuid');
+    return name !== undefined ? `the repository "${name}"` : 'a repository';
+  },
 };

@@ -1,5 +1,6 @@
 import Button from '@atlaskit/button/new';
 import ProgressBar from '@atlaskit/progress-bar';
+import SectionMessage from '@atlaskit/section-message';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { ListingCursor as ListingCursorSchema, RepositoryPage } from '../../../src/contract/repositories';
@@ -149,6 +150,14 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
       <Field id="search" label="Search repositories" type="search" value={search} onChange={setSearch} placeholder="Name, slug or project" width={360}
         help={`Listed from Bitbucket ${ago(page.fetchedAt)}.`} after={<Button onClick={() => void load({ refresh: true })} isDisabled={!!loading && !problem}>Refresh list</Button>} />
       {actionProblem && <ErrorBanner title="That change did not work"><p>{actionProblem}</p></ErrorBanner>}
+      {/* A warning beside the list, not an error for it: the rest of the list is whole and works. */}
+      {page.unlisted?.length ? (
+        <div data-testid="repositories-unlisted">
+          <SectionMessage appearance="warning" title={`${plural(page.unlisted.length, 'repository', 'repositories')} could not be listed`} headingLevel="h3">
+            {page.unlisted.map((reason) => <p key={reason}>{reason}</p>)}
+          </SectionMessage>
+        </div>
+      ) : null}
       {progress}
       {resume || (problem && <ErrorBanner title="Could not list the repositories"><p>{problem}</p></ErrorBanner>)}
       <table style={styles.table} aria-busy={busy}>
