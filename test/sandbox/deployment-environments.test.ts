@@ -24,6 +24,10 @@ function client() {
   });
 }
 
+const noneLeftOut = (environment: unknown) => {
+  throw new Error(`no environment should be left out: ${JSON.stringify(environment)}`);
+};
+
 async function deployments(fields?: string) {
   const repo = firstRepository(sim);
   expect(repo.deployments.length).toBeGreaterThan(0);
@@ -35,7 +39,7 @@ async function deployments(fields?: string) {
 it('takes the names from a deployments answer that carries them, with no environments request', async () => {
   const { repo, values, production } = await deployments(DEPLOYMENT_FIELDS);
   paths.length = 0;
-  const name = await environmentNamer(client(), new MemoryStore(), sim.workspace.slug, repo.slug, values);
+  const name = await environmentNamer(client(), new MemoryStore(), sim.workspace.slug, repo.slug, values, noneLeftOut);
   const deployed = values.find((d) => d.environment?.uuid === production.uuid)!;
   expect(name(deployed)).toEqual({ name: 'Production', type: 'Production' });
   expect(paths).toEqual([]);
@@ -46,9 +50,22 @@ it('reads the environments list, and keeps it, when the answer names environment
   expect(values.every((d) => d.environment && d.environment.name === undefined)).toBe(true);
   const store = new MemoryStore();
   paths.length = 0;
-  const name = await environmentNamer(client(), store, sim.workspace.slug, repo.slug, values);
+  const name = await environmentNamer(client(), store, sim.workspace.slug, repo.slug, values, noneLeftOut);
   expect(name(values.find((d) => d.environment?.uuid === production.uuid)!)).toEqual({ name: 'Production', type: 'Production' });
   expect(paths).toEqual([`/2.0/repositories/${sim.workspace.slug}/${repo.slug}/environments`]);
-  await environmentNamer(client(), store, sim.workspace.slug, repo.slug, values);
+  await environmentNamer(client(), store, sim.workspace.slug, repo.slug, values, noneLeftOut);
   expect(paths).toHaveLength(1);
+});
+
+it('names the deployments of the other environments when the list holds one in an unexpected shape, and says which', async () => {
+  const { repo, values, production } = await deployments();
+  sim.faults.add({ method: 'GET', path: '/environments$', corruptItem: { where: { name: 'Staging' }, set: { uuid: null } } });
+  const leftOut: string[] = [];
+  try {
+    const name = await environmentNamer(client(), new MemoryStore(), sim.workspace.slug, repo.slug, values, ({ reason }) => leftOut.push(reason));
+    expect(name(values.find((d) => d.environment?.uuid === production.uuid)!)).toEqual({ name: 'Production', type: 'Production' });
+  } finally {
+    sim.faults.clear();
+  }
+  expect(leftOut).toEqual([expect.stringMatching(/environment "Staging" in an unexpected shape \(uuid.*sent without its name; report it to Atlassian/)]);
 });

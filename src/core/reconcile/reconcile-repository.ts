@@ -424,7 +424,7 @@ async function deploymentNews(input: Reading): Promise<{ items: Prebuilt[]; seen
   const seen = overlapKeysOf(dated, input.now, ({ updated }) => updated, ({ deployment }) => deploymentKey(deployment));
   const fresh = dated.filter(({ deployment, updated }) => isNewsAt(updated, deploymentKey(deployment), since, seenBefore)).map(({ deployment }) => deployment);
   if (!fresh.length) return { items: [], seen, ...newest };
-  const environmentOf = await environmentNamer(client, input.store, workspace, repository, fresh);
+  const environmentOf = await environmentNamer(client, input.store, workspace, repository, fresh, ({ reason }) => input.leftOut.push({ feed: 'deployments', reason }));
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const items = fresh.flatMap((deployment) => deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environmentOf(deployment), origin: 'reconcile' }));
   return { items, seen, ...newest };

@@ -11,14 +11,16 @@ export const deploymentsPhase: PhaseRunner = async (pc, record) => {
   const cursor = record.cursor?.phase === 'deployments' ? record.cursor : undefined;
   const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'deployments', params: repoParams(pc), query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, Page(z.unknown()));
   const { items: deployments, malformed } = checkedItems(page.values, Deployment, named.deployment);
-  const current = withUnreadable(record, 'deployments', malformed, (raw) => `${named.deployment(raw)} (its events were not sent)`);
+  let current = withUnreadable(record, 'deployments', malformed, (raw) => `${named.deployment(raw)} (its events were not sent)`);
   // One with no time at all is kept: better delivered than lost.
   const inWindow = deployments.filter((deployment) => {
     const updated = deploymentUpdatedAt(deployment);
     return Number.isNaN(updated) || updated >= pc.since;
   });
   if (inWindow.length) {
-    const environmentOf = await environmentNamer(pc, pc.ctx.store, pc.workspace, pc.repository, inWindow);
+    const environmentOf = await environmentNamer(pc, pc.ctx.store, pc.workspace, pc.repository, inWindow, (environment) => {
+      current = withUnreadable(current, 'deployments', [environment], (raw) => `${named.environment(raw)} (its deployments were sent without its name)`);
+    });
     const repository = await pc.lookups.repository(pc.workspace, pc.repository);
     for (const deployment of inWindow) {
       await stage(pc, deploymentHistory({ workspace: pc.workspace, repository, deployment, environment: environmentOf(deployment), origin: 'backfill' }));

@@ -1,0 +1,35 @@
+import { kvKey } from '../../src/core/keys';
+import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+
+// The listings a reconciliation reads beside a repository's own feeds (the workspace's repositories,
+// the workspace query for pushes, a repository's deployment environments): one item in an unexpected
+// shape is left out with its reason, and the rest of the workspace is reconciled and delivered.
+
+let sb: TestSandbox;
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'reconcile-bad-listing', repositories: 2, rateLimitPerHour: 0 } })));
+afterAll(() => sb.stop());
+beforeEach(() => sb.simulator.faults.clear());
+
+const repos = () => [...sb.simulator.model.repositories.values()];
+const uuidPath = (repo = repos()[0]!) => `(${repo.uuid.replace(/[{}]/g, '')}[^/]*|/${repo.slug})`;
+const watermark = async (repo = repos()[0]!) => ((await sb.host.kvs.get(kvKey('reconcile', 'repo', repo.uuid))) as { watermark: number } | undefined)?.watermark ?? 0;
+
+it('names the deployments of a repository whose environments list holds one in an unexpected shape', async () => {
+  const repo = repos()[0]!;
+  await reconcileNow(sb);
+  sb.sink.clear();
+  sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 });
+  const deployed = sb.simulator.actions.runDeployment({ repository: repo.slug, environment: 'Test' }).deploymentUuid;
+  const test = repo.environments.find((environment) => environment.name === 'Test')!;
+  // Named by UUID only, so the environments list is read; another environment there is malformed.
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/deployments/?$`, corruptItem: { where: { uuid: deployed }, set: { environment: { type: 'deployment_environment', uuid: test.uuid } } } });
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/environments/?$`, corruptItem: { where: { name: 'Staging' }, set: { uuid: null } } });
+  const before = await watermark();
+  await reconcileNow(sb);
+  expect(await watermark()).toBeGreaterThan(before);
+  const bodies = sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment' && (d.body as any).deployment.uuid === deployed).map((d) => d.body as any);
+  expect(bodies.length).toBeGreaterThan(0);
+  expect(bodies.every((body) => body.environment.name === 'Test')).toBe(true);
+  const dropped = await Promise.all(sb.host.kvs.keys('dropped:').map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail: string }));
+  expect(dropped.filter((d) => /environment "Staging".*unexpected shape \(uuid/.test(d.detail))).toHaveLength(1);
+}, 60_000);
