@@ -12,7 +12,12 @@ beforeEach(() => sb.simulator.faults.clear());
 
 const repos = () => [...sb.simulator.model.repositories.values()];
 const uuidPath = (repo = repos()[0]!) => `(${repo.uuid.replace(/[{}]/g, '')}[^/]*|/${repo.slug})`;
+const LIST = '^/2\\.0/repositories/[^/]+$';
 const watermark = async (repo = repos()[0]!) => ((await sb.host.kvs.get(kvKey('reconcile', 'repo', repo.uuid))) as { watermark: number } | undefined)?.watermark ?? 0;
+const createdIn = (repo: { uuid: string }) => sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created' && (d.body as any).repository.uuid === repo.uuid);
+const forgetIndex = async () => {
+  for (const key of sb.host.kvs.keys('reconcile:index')) await sb.host.kvs.delete(key);
+};
 
 it('names the deployments of a repository whose environments list holds one in an unexpected shape', async () => {
   const repo = repos()[0]!;
@@ -32,4 +37,38 @@ it('names the deployments of a repository whose environments list holds one in a
   expect(bodies.every((body) => body.environment.name === 'Test')).toBe(true);
   const dropped = await Promise.all(sb.host.kvs.keys('dropped:').map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail: string }));
   expect(dropped.filter((d) => /environment "Staging".*unexpected shape \(uuid/.test(d.detail))).toHaveLength(1);
+}, 60_000);
+
+it('reconciles the rest of the workspace when its repository list holds one in an unexpected shape', async () => {
+  const [bad, good] = repos();
+  await reconcileNow(sb);
+  await forgetIndex();
+  sb.sink.clear();
+  const [author] = sb.simulator.model.users.map((u) => u.uuid);
+  sb.simulator.actions.openPullRequest({ repository: good!.slug, author });
+  sb.simulator.actions.pushCommits({ repository: bad!.slug, commits: 1 });
+  // The repository list and the workspace query for pushes share the path: both list it so.
+  sb.simulator.faults.add({ method: 'GET', path: LIST, corruptItem: { where: { uuid: bad!.uuid }, set: { uuid: null } } });
+  const before = await watermark(good);
+  await reconcileNow(sb);
+  expect(createdIn(good!)).toHaveLength(1);
+  expect(await watermark(good)).toBeGreaterThan(before);
+  expect(sb.logs.some((line) => /left out of the reconciliation's repository list/.test(line.message) && line.message.includes(bad!.slug))).toBe(true);
+}, 60_000);
+
+it('reconciles the rest of the workspace when the query for pushes lists one repository in an unexpected shape', async () => {
+  const [bad, good] = repos();
+  await forgetIndex();
+  await reconcileNow(sb);
+  sb.sink.clear();
+  const [author] = sb.simulator.model.users.map((u) => u.uuid);
+  sb.simulator.actions.openPullRequest({ repository: good!.slug, author });
+  sb.simulator.actions.pushCommits({ repository: bad!.slug, commits: 1 });
+  // The repository list is kept for an hour: only the query for pushes reads the listing now.
+  sb.simulator.faults.add({ method: 'GET', path: LIST, corruptItem: { where: { uuid: bad!.uuid }, set: { uuid: null } } });
+  const before = await watermark(good);
+  await reconcileNow(sb);
+  expect(createdIn(good!)).toHaveLength(1);
+  expect(await watermark(good)).toBeGreaterThan(before);
+  expect(sb.logs.some((line) => /left out of the query for pushed repositories/.test(line.message) && line.message.includes(bad!.slug))).toBe(true);
 }, 60_000);

@@ -102,7 +102,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
             const oldest = Math.min(...[...cursors.values()].map((c) => c.watermark));
             // A push after this query is in neither its answer nor a poll that takes it as not pushed.
             const queriedAt = bridge.ctx.clock.now();
-            const pushed: WorkspaceChanges = repositories.length ? await repositoriesChangedSince(client, workspace.uuid, oldest) : { changed: new Map() };
+            const pushed: WorkspaceChanges = repositories.length ? await repositoriesChangedSince(client, workspace.uuid, oldest, bridge.log) : { changed: new Map() };
             if (repositories.length) await noteChangesCut(bridge.store, bridge.log, pushed, oldest, queriedAt, changesCutMessage);
             return { ws: workspace, listed: repositories, cursors, queriedAt, pushed };
           });

@@ -72,7 +72,7 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   if (!connection?.activatedAt || connection.disabled) return { queued: 0, deferred: 0 };
   const now = ctx.clock.now();
   const period = (await settings.preferences()).reconcileMinutes * 60_000;
-  const listed = await repositoryIndex(deps.client, ctx.store, deps.workspace, now);
+  const listed = await repositoryIndex(deps.client, ctx.store, deps.workspace, now, ctx.log);
   const selected = await selectedRepositories(settings, listed.repositories);
   const states = new Map(await Promise.all(selected.map(async (r) => [r.uuid, await ctx.store.get<RepositoryState>(stateKey(r.uuid))] as const)));
   // A tick comes every five minutes: a repository is due if its next tick would be late. One found
@@ -85,7 +85,7 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
-  const changes: WorkspaceChanges = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest) : { changed: new Map() };
+  const changes: WorkspaceChanges = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest, ctx.log) : { changed: new Map() };
   if (affordable.length) await noteChangesCut(ctx.store, ctx.log, changes, oldest, now);
   const batches: ForwardMessage[] = [];
   for (let i = 0; i < affordable.length; i += BATCH) {
