@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
 import { cloudLookups, type Lookups } from '../../core/enrich/cloud/lookups';
-import { RepositoryPage } from '../../core/enrich/cloud/schema';
+import { checkedItems, named } from '../../core/backfill/checked-items';
 import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
@@ -217,15 +217,21 @@ async function forgetIfRenamed(lookups: Lookups, repository: CloudRepository): P
   if (cached && cached.full_name.slice(cached.full_name.indexOf('/') + 1).toLowerCase() !== repository.slug.toLowerCase()) await lookups.forgetRepository(repository.uuid);
 }
 
+// Checked one by one (checkedItems) for what is used of each: one listed in an unexpected shape failed
+// the whole listing, so no repository of the workspace was polled.
+const ListedRepository = z.looseObject({ uuid: z.string(), slug: z.string(), project: z.looseObject({ key: z.string() }).nullish() });
+
 async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<{ selected: CloudRepository[]; cut?: number }> {
   const found: CloudRepository[] = [];
   const readable: RepositoryName[] = [];
   let capped = false;
-  const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.name,values.full_name,values.type,values.project.key,next' };
-  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, RepositoryPage.shape.values.element, CLOUD_LIST_MAX_PAGES, () => (capped = true))) {
-    for (const repo of page) {
-      const slug = (repo.slug as string | undefined) ?? repo.name;
-      const project = (repo.project as { key?: string } | undefined)?.key ?? '';
+  const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.project.key,next' };
+  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, z.unknown(), CLOUD_LIST_MAX_PAGES, () => (capped = true))) {
+    const { items, malformed } = checkedItems(page, ListedRepository, named.repository);
+    for (const { reason } of malformed) log.warn({ reason: `${reason}: it is not polled while Bitbucket lists it so; report it to Atlassian support, the rest of the workspace is polled` }, 'a repository was left out of the repository listing');
+    for (const repo of items) {
+      const { slug } = repo;
+      const project = repo.project?.key ?? '';
       const name = { project, slug, stableId: repo.uuid };
       readable.push(name);
       if (select.repository(name)) found.push({ uuid: repo.uuid, slug, project });
