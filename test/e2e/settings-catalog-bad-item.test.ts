@@ -24,3 +24,10 @@ it('lists every other repository and names the one it could not list', async () 
   // The rest of the list works: a listed repository can be selected.
   expect(data(await call('repositories/select', { scope: 'repositories', repositories: [good[0]!.uuid], selected: false })).changed).toBe(1);
 });
+
+it('checks the connection through a repository Bitbucket lists whole when the first is in an unexpected shape', async () => {
+  sb.simulator.faults.add({ method: 'GET', path: LIST, corruptItem: { index: 0, set: { name: null } } });
+  const check = data(await call('connection/check'));
+  expect(check.repositories).toBe(5);
+  expect(check.items.filter((i) => i.key !== 'pandev').map((i) => [i.key, i.status])).toEqual([['bitbucket', 'pass'], ['access', 'pass']]);
+});

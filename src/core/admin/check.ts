@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CheckItem, CheckResult } from '../../contract/connection';
+import { checkedItems, named } from '../backfill/checked-items';
 import { ingestPaths } from '../change/event-keys';
 import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';
@@ -19,7 +20,11 @@ export interface CheckDependencies {
 
 const Workspace = z.object({ slug: z.string(), name: z.string() });
 const Identity = z.object({ display_name: z.string().optional(), nickname: z.string().optional() });
-const Count = z.object({ size: z.number().int(), values: z.array(z.object({ uuid: z.string(), name: z.string() })) });
+// The sample is checked on its own (checkedItems): one repository listed in an unexpected shape failed
+// the whole check as "the app cannot read this workspace". A few are asked for, so another will do.
+const Count = z.object({ size: z.number().int(), values: z.array(z.unknown()) });
+const Sample = z.object({ uuid: z.string(), name: z.string() });
+const SAMPLES = 10;
 
 export const PING_EVENT_KEY = 'diagnostics:ping';
 
@@ -64,7 +69,7 @@ async function checkBitbucket(ctx: AdminContext, deps: CheckDependencies, result
   try {
     const [space, repositories] = await Promise.all([
       ctx.bitbucket.get({ endpoint: 'workspace', params: workspace, query: { fields: 'slug,name' } }, Workspace),
-      ctx.bitbucket.get({ endpoint: 'repositories', params: workspace, query: { pagelen: 1, fields: 'size,values.uuid,values.name' } }, Count),
+      ctx.bitbucket.get({ endpoint: 'repositories', params: workspace, query: { pagelen: SAMPLES, fields: 'size,values.uuid,values.name,values.slug' } }, Count),
     ]);
     result.workspace = space;
     count = repositories;
@@ -97,7 +102,9 @@ async function checkAccess(ctx: AdminContext, deps: CheckDependencies, count: z.
         : `You can see ${grouped(unread)} repositories the app cannot read; they are neither forwarded nor backfilled. Check that the app is installed for the whole workspace and that its access to them is not restricted.`,
     );
   }
-  const sample = count.values[0];
+  const { items, malformed } = checkedItems(count.values, Sample, named.repository);
+  const sample = items[0];
+  if (!sample && malformed[0]) return partial('Could not check access to pull requests', `${malformed[0].reason}. Report it to Atlassian support; the app reads the repositories Bitbucket lists whole.`);
   if (!sample) return { key: 'access', status: 'warn', title: 'No repositories', detail: 'The workspace has no repository the app can read yet: nothing will be forwarded until one exists.' };
   try {
     await ctx.bitbucket.get({ endpoint: 'pullRequests', params: { workspace: ctx.workspace, repo_slug: sample.uuid }, query: { pagelen: 1, fields: 'values.id' } }, z.object({}).loose());
