@@ -1,5 +1,7 @@
-import { RepositoryPage } from '../enrich/cloud/schema';
+import { z } from 'zod';
+import { Page, Repository } from '../enrich/cloud/schema';
 import { BitbucketError, errorMessage } from '../errors';
+import { checkedItems, named } from './checked-items';
 import type { PhaseContext } from './phases';
 import { listBackfills } from './state';
 
@@ -21,8 +23,12 @@ export async function primeRepositoryObjects(pc: PhaseContext): Promise<void> {
   if (missing.length < 2) return;
   const q = missing.map((uuid) => `uuid="${uuid}"`).join(' OR ');
   try {
-    const page = await pc.get({ endpoint: 'repositories', params: { workspace: pc.workspace }, query: { q, pagelen: BATCH } }, RepositoryPage);
-    await pc.lookups.rememberRepositories(page.values);
+    const page = await pc.get({ endpoint: 'repositories', params: { workspace: pc.workspace }, query: { q, pagelen: BATCH } }, Page(z.unknown()));
+    // One by one: one object in an unexpected shape failed the page as a transient error, and the
+    // backfill of every repository waiting stalled on it. Left out, it is read on its own when needed.
+    const { items, malformed } = checkedItems(page.values, Repository, named.repository);
+    for (const { reason } of malformed) pc.ctx.log.warn({ reason }, 'a repository object was left out of the batch read; it is read on its own');
+    await pc.lookups.rememberRepositories(items);
   } catch (error) {
     // A filter Bitbucket refuses costs this one request: each repository is then read on its own.
     if (error instanceof BitbucketError && error.transient) throw error;

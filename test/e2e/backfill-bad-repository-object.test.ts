@@ -1,0 +1,25 @@
+import { expectedBackfill } from './backfill-expectations';
+import { backfillEnded, backfillRecords, backfillSandbox, missing } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// The backfill reads the repository objects of the repositories waiting for it in one listing: one
+// listed there in an unexpected shape must not cost the others their backfill. The others come from
+// the listing; that one is read on its own.
+
+let sb: TestSandbox;
+const call = settingsCaller(() => sb);
+afterEach(() => sb.stop());
+
+it('backfills every repository when the listing of their objects holds one in an unexpected shape', async () => {
+  sb = await backfillSandbox({ seed: 'backfill-bad-repository-object', repositories: 3, pullRequestsPerRepository: 3 });
+  const repositories = [...sb.simulator.model.repositories.values()];
+  // Only that listing reads full_name: the settings page's and the reconciliation's do not ask for it.
+  sb.simulator.faults.add({ method: 'GET', path: '^/2\\.0/repositories/[^/]+$', corruptItem: { where: { uuid: repositories[0]!.uuid }, set: { full_name: 17 } } });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const records = await backfillRecords(sb);
+  expect(records.map((record) => [record.state, record.skipped])).toEqual(repositories.map(() => ['done', []]));
+  const since = Math.min(...records.map((record) => Date.parse(record.since)));
+  expect(missing(sb, expectedBackfill(sb.simulator, repositories, since).ids)).toEqual([]);
+}, 120_000);
