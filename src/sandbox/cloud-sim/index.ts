@@ -68,7 +68,7 @@ export interface CloudSimulator {
   model: SimModel;
   actions: SimActions;
   onEvent(listener: (event: ForgeEvent) => void): () => void;
-  faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void };
+  faults: { add(rule: FaultRule): string; remove(id: string): void; clear(): void; mutated(): string[] };
   stats(): SimStats;
   resetStats(): void;
   /**
@@ -130,7 +130,7 @@ export async function startCloudSimulator(options: CloudSimulatorOptions = {}): 
     model,
     actions,
     onEvent: (listener) => runtime.onEvent(listener),
-    faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
+    faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear(), mutated: () => faults.mutated() },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     rotateToken: (label) => {

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { send, type HttpResult } from './http';
+import { mutate, seeded } from './mutate';
 import type { Prng } from './prng';
 
 export const FaultRuleSchema = z.object({
@@ -24,6 +25,12 @@ export const FaultRuleSchema = z.object({
    * `displayId`, a commit's `id`, a status's `key`).
    */
   corruptItem: z.object({ id: z.number().int().optional(), where: z.record(z.string(), z.union([z.string(), z.number()])).optional(), index: z.number().int().min(0).optional(), set: z.record(z.string(), z.unknown()) }).optional(),
+  /**
+   * The answer as built, then broken by the seeded mutator (./mutate.ts): one to three of its fields
+   * dropped, nulled, of another type, emptied, huge, odd unicode, deeply nested. The same seed breaks the
+   * same answer the same way, so a fuzz run that fails is replayed by its seeds.
+   */
+  mutateAnswer: z.object({ seed: z.number().int() }).optional(),
   /** Handle the request first (a write takes effect), then fault the answer: the client never hears back. */
   afterHandling: z.boolean().optional(),
   probability: z.number().min(0).max(1).optional(),
@@ -42,6 +49,7 @@ interface ActiveRule {
 export class FaultInjector {
   private readonly rules = new Map<string, ActiveRule>();
   private nextId = 1;
+  private mutations: string[] = [];
 
   /** `rng` decides probabilistic rules, so a seeded run fails the same requests every time. */
   constructor(private readonly rng: Prng) {}
@@ -59,6 +67,20 @@ export class FaultInjector {
 
   clear(): void {
     this.rules.clear();
+    this.mutations = [];
+  }
+
+  /** What `mutateAnswer` rules did since the last clear, e.g. `GET /2.0/…/pullrequests/3: id: null`. */
+  mutated(): string[] {
+    return [...this.mutations];
+  }
+
+  /** `json` broken as `rule.mutateAnswer` says (unchanged without it), and noted for `mutated()`. */
+  mutateAnswer(rule: FaultRule, method: string, pathname: string, json: unknown): unknown {
+    if (!rule.mutateAnswer || json === undefined) return json;
+    const mutant = mutate(json, seeded(rule.mutateAnswer.seed));
+    this.mutations.push(`${method} ${pathname}: ${mutant.what.join('; ')}`);
+    return mutant.value;
   }
 
   /** The first rule that applies to this request, counted against its `times`. */

@@ -64,7 +64,8 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
       throw new HttpError({ status: 400, json: errorBody('Invalid JSON in request body') });
     }
     const handled = match.route.handler({ url, params: match.params, caller: auth.caller, body, runtime: services.runtime });
-    const result = fault?.corruptItem ? corruptedPage(handled, fault.corruptItem) : handled;
+    const corrupted = fault?.corruptItem ? corruptedPage(handled, fault.corruptItem) : handled;
+    const result = fault?.mutateAnswer ? { ...corrupted, json: services.faults.mutateAnswer(fault, method, url.pathname, corrupted.json) } : corrupted;
     if (fault?.afterHandling && (await applyFault(req, res, fault, faultAnswer))) return;
     send(res, { ...result, headers: { ...rate.headers, ...result.headers } });
   } catch (error) {
