@@ -32,6 +32,10 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     return hit && now() - hit.at < MEMO_TTL_MS ? hit.repository : undefined;
   };
   const remember = (key: string, value: Repository) => memo.set(key, { repository: value, at: now() });
+  // The answer is in hand: a copy the store refuses (a description of 300 KB, nesting deeper than Forge
+  // storage keeps) costs a request next time, where failing here dead-lettered the change under the
+  // store's own words, as if Bitbucket could not be read.
+  const cache = (key: string, value: unknown, ttlSeconds: number) => store.set(key, value, { ttlSeconds }).catch(() => undefined);
 
   async function repository(workspace: string, uuid: string, options: { refresh?: boolean; slug?: string } = {}): Promise<Repository> {
     const key = repositoryKey(uuid);
@@ -46,7 +50,7 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     }
     const fresh = await client.get({ endpoint: 'repository', params: { workspace, repo_slug: uuid } }, Repository);
     remember(key, fresh);
-    await store.set(key, fresh, { ttlSeconds: REPOSITORY_TTL_SECONDS });
+    await cache(key, fresh, REPOSITORY_TTL_SECONDS);
     return fresh;
   }
 
@@ -62,7 +66,7 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     if (cached) return cached;
     try {
       const fetched = await client.get({ endpoint: 'user', params: { selected_user: selected } }, Account);
-      await store.set(key, fetched, { ttlSeconds: ACCOUNT_TTL_SECONDS });
+      await cache(key, fetched, ACCOUNT_TTL_SECONDS);
       return fetched;
     } catch (error) {
       // An account Bitbucket will not show (an app's, a closed one): the change is still the change,
