@@ -20,7 +20,8 @@ async function drain() {
 }
 
 const repository = () => [...sb.simulator.model.repositories.values()][0]!;
-const deadReasons = async () => Promise.all(sb.host.kvs.keys('dead:').map(async (key) => ((await sb.host.kvs.get(key)) as { reason: string }).reason));
+const records = async (prefix: 'dead:' | 'dropped:') => Promise.all(sb.host.kvs.keys(prefix).map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail?: string }));
+const deadReasons = async () => (await records('dead:')).map((letter) => letter.reason);
 
 /** The simulator's own answer for the repository, with `change` applied, answered from now on. */
 async function answerRepositoryWith(change: (repository: Record<string, unknown>) => void) {
@@ -44,4 +45,21 @@ it.each([
   await drain();
   expect(await deadReasons()).toEqual([]);
   expect(sb.sink.deliveries().map((d) => [d.eventKey, (d.body as { repository: { uuid: string } }).repository.uuid])).toEqual([['repo:updated', repository().uuid]]);
+});
+
+it("delivers a new branch's push when the cached repository names a main branch renamed since", async () => {
+  // Before, the commit walk bounded by the stale name answered 404 and the push was dropped as gone.
+  // The main branch as the repository's last read named it, cached with the repository; renamed since.
+  await answerRepositoryWith((answer) => void (answer.mainbranch = { type: 'branch', name: 'master-before-rename' }));
+  sb.simulator.actions.updateRepository({ repository: repository().slug, description: 'read again' });
+  await drain();
+  sb.simulator.faults.clear();
+  sb.sink.clear();
+  sb.simulator.actions.createBranch({ repository: repository().slug, name: 'feature/stale-main' });
+  const { commits } = sb.simulator.actions.pushCommits({ repository: repository().slug, branch: 'feature/stale-main', commits: 2 });
+  await drain();
+  const pushes = sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => d.body as { pandev: { ref: { name: string }; commits: Array<{ hash: string }> } });
+  const ours = pushes.filter((body) => body.pandev.ref.name === 'feature/stale-main');
+  expect(ours.flatMap((body) => body.pandev.commits.map((c) => c.hash))).toEqual(expect.arrayContaining(commits));
+  expect(await records('dropped:')).toEqual([]);
 });

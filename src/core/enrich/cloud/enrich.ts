@@ -106,20 +106,32 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
   const commits: Commit[] = [];
   let commitsTruncated = false;
   if (change.after && change.ref.type === 'branch') {
-    const mainbranch = (repository.mainbranch as { name?: string } | undefined)?.name;
-    const fromMain = mainbranch && mainbranch !== change.ref.name ? mainbranch : undefined;
+    const after = change.after;
+    const fromMain = mainBranchBesides(repository, change.ref.name);
     // A collected old head cannot bound the walk: the commits not on the main branch are the branch's
     // (some an earlier push sent already, as for a branch's creation).
-    const exclude = change.before && !collected ? change.before : fromMain;
-    const query = { include: change.after, ...(exclude ? { exclude } : {}), pagelen: 100 };
-    let pages = 0;
-    for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES + 1)) {
-      if (++pages > PUSH_COMMIT_PAGES) {
-        commitsTruncated = true;
-        break;
+    const bound = change.before && !collected ? change.before : fromMain;
+    const walk = async (exclude: string | undefined) => {
+      const query = { include: after, ...(exclude ? { exclude } : {}), pagelen: 100 };
+      let pages = 0;
+      for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES + 1)) {
+        if (++pages > PUSH_COMMIT_PAGES) {
+          commitsTruncated = true;
+          break;
+        }
+        commits.push(...page);
       }
-      commits.push(...page);
-    }
+    };
+    await walk(bound).catch(async (error: unknown) => {
+      if (bound === undefined || bound !== fromMain || !(error instanceof BitbucketError && error.kind === 'not-found')) throw error;
+      // The main branch of a cached repository (kept six hours) renamed or deleted since: Bitbucket
+      // answers 404 to a walk it bounds, and the push was dropped as gone. Asked afresh, once.
+      const current = mainBranchBesides(await lookups.repository(change.workspace, change.repository.uuid, { refresh: true }), change.ref.name);
+      if (current === bound) throw error;
+      commits.length = 0;
+      commitsTruncated = false;
+      await walk(current);
+    });
   }
   const actor = change.actor ? await lookups.account(change.actor, commits.map((c) => c.author?.user)) : undefined;
   return { family: 'push', repository, change, oldRef, newRef, commits, commitsTruncated, ...(actor ? { actor } : {}) };
@@ -142,6 +154,12 @@ async function refAt(after: string, current: Ref | undefined, change: ChangeOf<'
 function reported(status: CommitStatus, change: ChangeOf<'build-status'>): Partial<CommitStatus> {
   if (status.state === change.state) return {};
   return { state: change.state, ...(change.updatedOn ? { updated_on: change.updatedOn } : {}) };
+}
+
+/** The repository's main branch, unless it is `branch` itself (whose commits are all on it). */
+function mainBranchBesides(repository: Repository, branch: string): string | undefined {
+  const main = (repository.mainbranch as { name?: unknown } | undefined)?.name;
+  return typeof main === 'string' && main !== branch ? main : undefined;
 }
 
 /** The slug a Forge event named (history's changes carry the repository's name there instead). */
