@@ -48,3 +48,20 @@ it('drops, with a logged reason, a saved webhook Bitbucket refuses as a bad requ
     await running.stop();
   }
 });
+
+it('keeps, for the next pass, a saved webhook a proxy before Bitbucket refuses (407): the webhook is not at fault', async () => {
+  const lines: string[] = [];
+  const running = await inProcessBridge(env.config(), lines);
+  const fault = env.sim.faults.add({ path: '/commits', status: 407, body: 'Proxy Authentication Required' });
+  try {
+    const repository = await repositoryBody();
+    const response = await postWebhook(running, push(repository, 'c'.repeat(40)));
+    expect(response.status).toBe(202);
+    await until(() => lines.some((l) => /tried again after the next pass|is dropped/.test(l)), 10_000, 'the webhook to be handled');
+    expect(lines.filter((l) => /is dropped/.test(l))).toEqual([]);
+    expect(running.bridge.store.count('dc:inbox:')).toBe(1);
+  } finally {
+    env.sim.faults.remove(fault);
+    await running.stop();
+  }
+});
