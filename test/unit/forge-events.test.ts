@@ -35,6 +35,17 @@ describe('Forge events become changes', () => {
     expect(change.at).toBe('2026-11-20T10:00:00.000Z');
   });
 
+  it('keeps a repository update whose changes are too large or deep to carry, without those changes', () => {
+    const large = { ...example('avi:bitbucket:updated:repository'), changes: { description: { old: { value: 'd'.repeat(40_000) }, new: { value: 'e' } } } };
+    expect(changeFromForgeEvent(large, 'now')).toMatchObject({ kind: 'repository', action: 'updated' });
+    expect(changeFromForgeEvent(large, 'now')).not.toHaveProperty('changes');
+    let deep: Record<string, unknown> = { value: 'x' };
+    for (let i = 0; i < 20; i++) deep = { nested: deep };
+    const nested = { ...example('avi:bitbucket:updated:repository'), changes: { name: deep } };
+    expect(changeFromForgeEvent(nested, 'now')).not.toHaveProperty('changes');
+    expect(changeFromForgeEvent(example('avi:bitbucket:updated:repository'), 'now')).toHaveProperty('changes.name.new.value', 'b');
+  });
+
   it('maps reviewer statuses, including a cleared one', () => {
     const event = example('avi:bitbucket:updated:pullrequest-reviewer-status');
     (event.reviewers as { value: Array<{ status: string | null }> }).value[0]!.status = null;
