@@ -6,9 +6,12 @@ import { testSandbox, type TestSandbox } from './helpers';
 let sb: TestSandbox;
 beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, simulator: { repositories: 1 }, tuning: { maxEnrichAttempts: 2, sweepGraceSeconds: 0 } })));
 afterAll(() => sb.stop());
+// The records of earlier tests, left out of each test's own.
+let earlier = new Set<string>();
 beforeEach(() => {
   sb.sink.clear();
   sb.simulator.faults.clear();
+  earlier = new Set([...sb.host.kvs.keys('dead:'), ...sb.host.kvs.keys('dropped:')]);
 });
 
 async function drain() {
@@ -20,17 +23,25 @@ async function drain() {
 }
 
 const repository = () => [...sb.simulator.model.repositories.values()][0]!;
-const records = async (prefix: 'dead:' | 'dropped:') => Promise.all(sb.host.kvs.keys(prefix).map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail?: string }));
+const records = async (prefix: 'dead:' | 'dropped:') => Promise.all(sb.host.kvs.keys(prefix).filter((key) => !earlier.has(key)).map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail?: string }));
 const deadReasons = async () => (await records('dead:')).map((letter) => letter.reason);
 
-/** The simulator's own answer for the repository, with `change` applied, answered from now on. */
-async function answerRepositoryWith(change: (repository: Record<string, unknown>) => void) {
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The simulator's own answer to `below` (a path under the repository, with its query), with `change`
+ * applied, answered from now on to every GET whose path matches `path`.
+ */
+async function answerWith(below: string, path: string, change: (answer: Json) => void) {
   const { workspace, credentials, url } = sb.simulator;
-  const response = await fetch(`${url}/2.0/repositories/${workspace.slug}/${repository().slug}`, { headers: { Authorization: `Bearer ${credentials.appToken}` } });
-  const answer = (await response.json()) as Record<string, unknown>;
+  const response = await fetch(`${url}/2.0/repositories/${workspace.slug}/${repository().slug}${below}`, { headers: { Authorization: `Bearer ${credentials.appToken}` } });
+  const answer = (await response.json()) as Json;
   change(answer);
-  sb.simulator.faults.add({ method: 'GET', path: '^/2\\.0/repositories/[^/]+/[^/]+$', status: 200, body: JSON.stringify(answer) });
+  sb.simulator.faults.add({ method: 'GET', path, status: 200, body: JSON.stringify(answer) });
 }
+
+/** The simulator's own answer for the repository, with `change` applied, answered from now on. */
+const answerRepositoryWith = (change: (repository: Json) => void) => answerWith('', '^/2\\.0/repositories/[^/]+/[^/]+$', change);
 
 const nested = (depth: number): unknown => (depth === 0 ? 'bottom' : { deeper: nested(depth - 1) });
 
@@ -62,4 +73,56 @@ it("delivers a new branch's push when the cached repository names a main branch 
   const ours = pushes.filter((body) => body.pandev.ref.name === 'feature/stale-main');
   expect(ours.flatMap((body) => body.pandev.commits.map((c) => c.hash))).toEqual(expect.arrayContaining(commits));
   expect(await records('dropped:')).toEqual([]);
+});
+
+// Fields the app only passes on to PanDev (names, texts, dates kept for the metrics, paging hints)
+// answered null or of another type: the change is delivered with them as Bitbucket sent them, or
+// without them. Before, each one dead-lettered the whole change.
+describe('fields the app only passes on', () => {
+  const slug = () => repository().slug;
+  const delivered = (key: string) => sb.sink.deliveries().filter((d) => d.eventKey === key).map((d) => d.body as Json);
+
+  it.each([
+    ["its author's display_name null", (pr: Json) => void (pr.author.display_name = null)],
+    ["its author's type missing", (pr: Json) => void delete pr.author.type],
+    ['a reviewer whose display_name is a number', (pr: Json) => void (pr.reviewers = [{ ...pr.author, display_name: 17 }])],
+    ["a participant's role null", (pr: Json) => void (pr.participants = [{ type: 'participant', user: pr.author, role: null, approved: false }])],
+  ])('delivers a pull request update when Bitbucket answers the pull request with %s', async (_, change) => {
+    const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: slug() });
+    await drain();
+    sb.sink.clear();
+    await answerWith(`/pullrequests/${pullRequestId}`, `/pullrequests/${pullRequestId}$`, change);
+    sb.simulator.actions.updatePullRequest({ repository: slug(), pullRequestId, title: 'Renamed' });
+    await drain();
+    expect(await deadReasons()).toEqual([]);
+    expect(delivered('pullrequest:updated').map((body) => body.pullrequest.id)).toEqual([pullRequestId]);
+  });
+
+  it("delivers a push whose commits Bitbucket answers without a date, message or author's raw name", async () => {
+    sb.simulator.faults.add({ method: 'GET', path: '/commits$', corruptItem: { index: 0, set: { date: null, message: null, author: { raw: null } } } });
+    const { commits } = sb.simulator.actions.pushCommits({ repository: slug(), commits: 2 });
+    await drain();
+    expect(await deadReasons()).toEqual([]);
+    const pushed = delivered('repo:push').flatMap((body) => (body.pandev.commits as Json[]).map((c) => c.hash));
+    expect(pushed).toEqual(expect.arrayContaining(commits));
+  });
+
+  it('delivers a push whose branch Bitbucket lists on a page with pagelen as a string', async () => {
+    await answerWith('/refs/branches?q=name%3D%22main%22&pagelen=1', '/refs/branches$', (page) => void (page.pagelen = '1'));
+    const { commits } = sb.simulator.actions.pushCommits({ repository: slug(), branch: 'main', commits: 1 });
+    await drain();
+    expect(await deadReasons()).toEqual([]);
+    expect(delivered('repo:push').flatMap((body) => (body.pandev.commits as Json[]).map((c) => c.hash))).toEqual(commits);
+  });
+
+  it('delivers a build status whose commit Bitbucket answers with a null date', async () => {
+    const commit = sb.simulator.actions.pushCommits({ repository: slug(), commits: 1 }).commits[0]!;
+    await drain();
+    sb.sink.clear();
+    await answerWith(`/commit/${commit}`, `/commit/${commit}$`, (answer) => void (answer.date = null));
+    sb.simulator.actions.setBuildStatus({ repository: slug(), commit, key: 'ci', state: 'SUCCESSFUL', refname: 'main' });
+    await drain();
+    expect(await deadReasons()).toEqual([]);
+    expect(delivered('repo:commit_status_created').map((body) => [body.commit_status.commit.hash, body.commit_status.commit.date])).toEqual([[commit, null]]);
+  });
 });

@@ -4,7 +4,7 @@ import type { EnvironmentInfo } from '../../history/deployment-events';
 import { kvKey } from '../../keys';
 import type { KeyValueStore } from '../../ports';
 import type { CloudClient } from './client';
-import { Page, type Deployment } from './schema';
+import { Page, passedOn, type Deployment } from './schema';
 
 // A deployment names its environment by reference: the spec gives `deployment_environment` the default
 // fields `uuid` and a batch URL to expand it, and a capture of bitbucket.org (DevLake's e2e tables)
@@ -17,7 +17,7 @@ export const DEPLOYMENT_FIELDS = '+values.environment.name,+values.environment.e
 
 const TTL_SECONDS = 24 * 3600;
 
-const ListedEnvironment = z.looseObject({ uuid: z.string(), name: z.string().optional(), environment_type: z.looseObject({ name: z.string() }).optional() });
+const ListedEnvironment = z.looseObject({ uuid: z.string(), name: passedOn(z.string()), environment_type: passedOn(z.looseObject({ name: z.string() })) });
 
 /**
  * How to name the environment of each of `deployments`; reads the environments list only if one came

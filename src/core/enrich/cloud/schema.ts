@@ -3,14 +3,26 @@ import { z } from 'zod';
 // Bitbucket Cloud API objects. Objects we pass on to PanDev are loose: the fields we rely on are
 // checked, every other field is kept as Bitbucket sent it (Cloud API objects and webhook objects
 // share one representation). Names follow the object, the inferred type has the same name.
+//
+// Two kinds of checked field. Those that make the change (ids, hashes, states, a ref's name, the times
+// PanDev orders by) are strict: a changed payload fails loudly, naming the field. Those the app only
+// passes on, or reads for an optional extra (names, texts, a commit's date for the metrics, paging
+// hints), go through `passedOn`: one Bitbucket answers null or oddly typed no longer costs the change.
+
+/**
+ * A field the app only passes on: absent and null are kept as Bitbucket sent them; any other value
+ * of another type is left out, so the change is delivered without it, and whatever the app would
+ * compute from it (a commit's date for the metrics) is skipped as for a field Bitbucket omitted.
+ */
+export const passedOn = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined);
 
 export const Link = z.looseObject({ href: z.string() });
 
 export const Account = z.looseObject({
-  type: z.string(),
+  type: passedOn(z.string()),
   uuid: z.string().optional(),
   account_id: z.string().optional(),
-  display_name: z.string().optional(),
+  display_name: passedOn(z.string()),
 });
 export type Account = z.infer<typeof Account>;
 
@@ -24,10 +36,10 @@ export type Repository = z.infer<typeof Repository>;
 
 export const Participant = z.looseObject({
   user: Account,
-  role: z.string().optional(),
-  approved: z.boolean().optional(),
-  state: z.string().nullish(),
-  participated_on: z.string().nullish(),
+  role: passedOn(z.string()),
+  approved: passedOn(z.boolean()),
+  state: passedOn(z.string()),
+  participated_on: passedOn(z.string()),
 });
 export type Participant = z.infer<typeof Participant>;
 
@@ -54,18 +66,18 @@ export type PullRequest = z.infer<typeof PullRequest>;
 export const PullRequestComment = z.looseObject({
   id: z.number().int(),
   created_on: z.string(),
-  updated_on: z.string().optional(),
+  updated_on: passedOn(z.string()),
   user: Account.optional(),
   deleted: z.boolean().optional(),
 });
 export type PullRequestComment = z.infer<typeof PullRequestComment>;
 
 export const Commit = z.looseObject({
-  type: z.string(),
+  type: passedOn(z.string()),
   hash: z.string(),
-  date: z.string().optional(),
-  message: z.string().optional(),
-  author: z.looseObject({ raw: z.string().optional(), user: Account.optional() }).optional(),
+  date: passedOn(z.string()),
+  message: passedOn(z.string()),
+  author: passedOn(z.looseObject({ raw: passedOn(z.string()), user: passedOn(Account) })),
   parents: z.array(z.looseObject({ hash: z.string() })).optional(),
 });
 export type Commit = z.infer<typeof Commit>;
@@ -73,8 +85,8 @@ export type Commit = z.infer<typeof Commit>;
 export const CommitStatus = z.looseObject({
   key: z.string(),
   state: z.string(),
-  created_on: z.string().optional(),
-  updated_on: z.string().optional(),
+  created_on: passedOn(z.string()),
+  updated_on: passedOn(z.string()),
 });
 export type CommitStatus = z.infer<typeof CommitStatus>;
 
@@ -82,19 +94,20 @@ export const Deployment = z.looseObject({
   uuid: z.string(),
   state: z.looseObject({ name: z.string() }).optional(),
   // A reference (its UUID) unless `fields=` expands it; see DEPLOYMENT_FIELDS.
-  environment: z.looseObject({ uuid: z.string(), name: z.string().optional(), environment_type: z.looseObject({ name: z.string() }).optional() }).optional(),
-  release: z.looseObject({}).optional(),
+  environment: z.looseObject({ uuid: z.string(), name: passedOn(z.string()), environment_type: passedOn(z.looseObject({ name: z.string() })) }).optional(),
+  release: passedOn(z.looseObject({})),
 });
 export type Deployment = z.infer<typeof Deployment>;
 
-export const Environment = z.looseObject({ uuid: z.string(), name: z.string().optional() });
+export const Environment = z.looseObject({ uuid: z.string(), name: passedOn(z.string()) });
 export type Environment = z.infer<typeof Environment>;
 
 export const Pipeline = z.looseObject({ uuid: z.string() });
 export type Pipeline = z.infer<typeof Pipeline>;
 
 export function Page<T extends z.ZodType>(item: T) {
-  return z.looseObject({ values: z.array(item), next: z.string().optional(), pagelen: z.number().optional() });
+  // `pagelen`, `size` and `page` are hints the app never reads: kept as sent, whatever their type.
+  return z.looseObject({ values: z.array(item), next: z.string().optional() });
 }
 
 export const Ref = z.looseObject({ type: z.string(), name: z.string(), target: Commit.optional() });
@@ -117,6 +130,6 @@ export const ActivityPage = Page(ActivityEntry);
 export const PullRequestPage = Page(PullRequest);
 export const CommitPage = Page(Commit);
 export const DeploymentPage = Page(Deployment);
-export const EnvironmentPage = Page(z.looseObject({ uuid: z.string(), name: z.string().optional(), environment_type: z.looseObject({ name: z.string() }).optional() }));
+export const EnvironmentPage = Page(z.looseObject({ uuid: z.string(), name: passedOn(z.string()), environment_type: passedOn(z.looseObject({ name: z.string() })) }));
 export const RepositoryPage = Page(Repository);
 export const DiffstatPage = Page(z.looseObject({ lines_added: z.number().optional(), lines_removed: z.number().optional(), status: z.string().optional() }));
