@@ -19,7 +19,8 @@ export const passedOn = <T extends z.ZodType>(schema: T) => schema.nullish().cat
 export const Link = z.looseObject({ href: z.string() });
 
 export const Account = z.looseObject({
-  type: passedOn(z.string()),
+  // PanDev reads an approval's or a change request's user by its type: strict.
+  type: z.string(),
   uuid: z.string().optional(),
   account_id: z.string().optional(),
   display_name: passedOn(z.string()),
