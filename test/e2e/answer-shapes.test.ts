@@ -26,7 +26,7 @@ const repository = () => [...sb.simulator.model.repositories.values()][0]!;
 const records = async (prefix: 'dead:' | 'dropped:') => Promise.all(sb.host.kvs.keys(prefix).filter((key) => !earlier.has(key)).map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail?: string }));
 const deadReasons = async () => (await records('dead:')).map((letter) => letter.reason);
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /**
  * The simulator's own answer to `below` (a path under the repository, with its query), with `change`
@@ -84,7 +84,6 @@ describe('fields the app only passes on', () => {
 
   it.each([
     ["its author's display_name null", (pr: Json) => void (pr.author.display_name = null)],
-    ["its author's type missing", (pr: Json) => void delete pr.author.type],
     ['a reviewer whose display_name is a number', (pr: Json) => void (pr.reviewers = [{ ...pr.author, display_name: 17 }])],
     ["a participant's role null", (pr: Json) => void (pr.participants = [{ type: 'participant', user: pr.author, role: null, approved: false }])],
   ])('delivers a pull request update when Bitbucket answers the pull request with %s', async (_, change) => {
@@ -96,6 +95,16 @@ describe('fields the app only passes on', () => {
     await drain();
     expect(await deadReasons()).toEqual([]);
     expect(delivered('pullrequest:updated').map((body) => body.pullrequest.id)).toEqual([pullRequestId]);
+  });
+
+  it("delivers a repository update when Bitbucket answers the repository with its owner's uuid not a string", async () => {
+    // Before, the owner was taken for an account unchecked, and matching the actor against it threw
+    // ("a.uuid?.toLowerCase is not a function"), dead-lettering the change under the code's words.
+    await answerRepositoryWith((answer) => void (answer.owner = { ...answer.owner, uuid: ['{not-a-string}'] }));
+    sb.simulator.actions.updateRepository({ repository: slug(), description: 'owner changed' });
+    await drain();
+    expect(await deadReasons()).toEqual([]);
+    expect(delivered('repo:updated').map((body) => body.repository.uuid)).toEqual([repository().uuid]);
   });
 
   it("delivers a push whose commits Bitbucket answers without a date, message or author's raw name", async () => {

@@ -3,7 +3,7 @@ import type { DeliveryIntent } from '../../change/intents';
 import type { CloudClient } from './client';
 import type { Lookups } from './lookups';
 import { BitbucketError } from '../../errors';
-import { Commit, CommitStatusPage, Deployment, PullRequest, PullRequestComment, RefPage, type Account, type CommitStatus, type Ref, type Repository } from './schema';
+import { Account, Commit, CommitStatusPage, Deployment, PullRequest, PullRequestComment, RefPage, type CommitStatus, type Ref, type Repository } from './schema';
 
 // Fetches what a thin change lacks, as Bitbucket API objects. The cost per event is the point: a pull
 // request event is one request (the pull request; repository and accounts come from the cache), a
@@ -56,7 +56,9 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
       const repository = change.action === 'deleted'
         ? ((await lookups.cachedRepository(repo)) ?? minimalRepository(change))
         : await lookups.repository(ws, repo, { refresh: change.action === 'updated', ...named });
-      const actor = change.actor ? await lookups.account(change.actor, [repository.owner as Account | undefined]) : undefined;
+      // The repository schema leaves its owner unchecked: an owner that is no account is no match.
+      const owner = Account.safeParse(repository.owner);
+      const actor = change.actor ? await lookups.account(change.actor, [owner.success ? owner.data : undefined]) : undefined;
       return { family: 'repository', repository, ...(actor ? { actor } : {}), ...(change.changes ? { changes: change.changes } : {}) };
     }
     case 'build-status': {
