@@ -135,3 +135,15 @@ describe('fields the app only passes on', () => {
     expect(delivered('repo:commit_status_created').map((body) => [body.commit_status.commit.hash, body.commit_status.commit.date])).toEqual([[commit, null]]);
   });
 });
+
+it('dead-letters a change whose pull request Bitbucket answers without its id, saying which field and what to do', async () => {
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repository().slug });
+  await drain();
+  await answerWith(`/pullrequests/${pullRequestId}`, `/pullrequests/${pullRequestId}$`, (pr) => void delete pr.id);
+  sb.simulator.actions.updatePullRequest({ repository: repository().slug, pullRequestId, title: 'Renamed' });
+  await drain();
+  const [reason, ...others] = await deadReasons();
+  expect(others).toEqual([]);
+  expect(reason).toMatch(new RegExp(`pull_request_id":${pullRequestId}.*unexpected shape \\(id: missing, where the app needs a number\\)`));
+  expect(reason).toMatch(/report it \(this reason\) to Atlassian support; replay this dead letter once Bitbucket answers correctly$/);
+});

@@ -79,7 +79,7 @@ const feeds: Array<[string, (repo: SimTypes.Repository) => BadItem]> = [
   }],
   ['a commit', (repo) => {
     const [hash] = [...repo.commits].find(([, commit]) => inWindow(commit.date))!;
-    return { path: '/commits$', where: { hash }, set: { date: 17 }, skip: { phase: 'commits', what: expect.stringContaining(`commit ${hash.slice(0, 12)} (left out of the commit graph`), reason: /unexpected shape \(date/ } };
+    return { path: '/commits$', where: { hash }, set: { parents: 17 }, skip: { phase: 'commits', what: expect.stringContaining(`commit ${hash.slice(0, 12)} (left out of the commit graph`), reason: /unexpected shape \(parents/ } };
   }],
   ['a build status', (repo) => {
     const head = [...repo.pullRequests.values()].find((pr) => inWindow(pr.updatedOn))!.source.hash;

@@ -56,7 +56,7 @@ it('leaves out a pull request malformed on its own endpoint too, with its reason
   const dropped = await Promise.all(sb.host.kvs.keys('dropped:').map(async (key) => (await sb.host.kvs.get(key)) as { reason: string; detail: string; repository?: string }));
   const left = dropped.filter((d) => d.reason === 'malformed-in-bitbucket');
   expect(left).toHaveLength(1);
-  expect(left[0]).toMatchObject({ repository: repo().uuid, detail: expect.stringMatching(new RegExp(`#${bad}.*unexpected shape \\(state`)) });
+  expect(left[0]).toMatchObject({ repository: repo().uuid, detail: expect.stringMatching(new RegExp(`#${bad}.*unexpected shape \\(state: missing, where the app needs a string\\).*report Bitbucket's answer for it \\(this reason\\) to Atlassian support$`)) });
   expect(sb.logs.some((line) => /left out of the reconciliation: Bitbucket answered a pull request/.test(line.message))).toBe(true);
 }, 60_000);
 
@@ -123,11 +123,11 @@ it('delivers a push without the one commit Bitbucket answers in an unexpected sh
   sb.sink.clear();
   const { commits } = sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 3 });
   const bad = commits[1]!;
-  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/commits$`, corruptItem: { where: { hash: bad }, set: { date: 17 } } });
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/commits$`, corruptItem: { where: { hash: bad }, set: { parents: 17 } } });
   await passedWithoutFailure();
   const [push] = pushesOf('feeds-good');
   expect(((push!.body as any).pandev.commits as Array<{ hash: string }>).map((c) => c.hash).sort()).toEqual([commits[0], commits[2]].sort());
-  expect(await drops(new RegExp(`commit ${bad.slice(0, 12)}.*unexpected shape \\(date`))).toHaveLength(1);
+  expect(await drops(new RegExp(`commit ${bad.slice(0, 12)}.*unexpected shape \\(parents`))).toHaveLength(1);
 }, 60_000);
 
 it('delivers the other build statuses of a moved tip when one is malformed', async () => {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { firstIssue } from '../enrich/answer';
 
 // A page of a Bitbucket feed parsed whole fails on one item in an unexpected shape: the step retries
 // and then leaves out the rest of the feed (the backfill), or the repository's pass fails every time
@@ -18,7 +19,7 @@ export function checkedItems<T extends z.ZodType>(values: unknown[], schema: T, 
   for (const raw of values) {
     const parsed = schema.safeParse(raw);
     if (parsed.success) items.push(parsed.data);
-    else malformed.push({ raw, reason: `Bitbucket listed ${what(raw)} in an unexpected shape (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})` });
+    else malformed.push({ raw, reason: `Bitbucket listed ${what(raw)} in an unexpected shape (${firstIssue(raw, parsed.error)})` });
   }
   return { items, malformed };
 }

@@ -13,10 +13,30 @@ export function parseAnswer<T extends z.ZodType>(status: number, text: string, w
     throw new BitbucketError('malformed', status, where, `Bitbucket answered ${where} with malformed JSON (${text.length} bytes)`);
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown field';
-    throw new BitbucketError('malformed', status, where, `Bitbucket answered ${where} with an unexpected shape (${field})`);
-  }
+  if (!parsed.success) throw new BitbucketError('malformed', status, where, `Bitbucket answered ${where} with an unexpected shape (${firstIssue(json, parsed.error)})`);
   return parsed.data;
+}
+
+/**
+ * The first field of `raw` that did not fit, in words an admin can pass on to Atlassian: which field,
+ * and what Bitbucket sent there (missing, null, a string…) against what the app needs, where zod's own
+ * words ("Invalid input: expected number, received undefined") read as the app's fault.
+ */
+export function firstIssue(raw: unknown, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown field';
+  const field = issue.path.join('.') || 'the answer itself';
+  if (issue.code !== 'invalid_type') return `${field}: ${issue.message}`;
+  const sent = valueAt(raw, issue.path);
+  const what = sent === undefined ? 'missing' : sent === null ? 'null' : Array.isArray(sent) ? 'a list' : `a ${typeof sent}`;
+  return `${field}: ${what}, where the app needs ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let at = raw;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }

@@ -297,7 +297,7 @@ async function enrich(entry: OutboxEntry, env: Env): Promise<string | Step> {
     if (error instanceof BitbucketError && error.kind === 'rate-limited') return waitForBitbucket(entry, env, error);
     const enrichAttempts = entry.enrichAttempts + 1;
     const reason = `could not read Bitbucket: ${errorMessage(error)}`;
-    if (enrichAttempts >= tuning.maxEnrichAttempts) return bury(entry, env, `gave up after ${enrichAttempts} tries; last: ${reason}`, { enrichAttempts });
+    if (enrichAttempts >= tuning.maxEnrichAttempts) return bury(entry, env, `gave up after ${enrichAttempts} tries; last: ${reason}${malformedAdvice(error)}`, { enrichAttempts });
     const retryAfter = error instanceof BitbucketError ? error.retryAfterSeconds : undefined;
     const seconds = Math.min(retryDelaySeconds(enrichAttempts, tuning, retryAfter, ctx.random), tuning.maxDelaySeconds);
     await outbox.put({ ...entry, enrichAttempts, nextAttemptAt: ctx.clock.now() + seconds * 1000, lastError: reason });
@@ -345,6 +345,12 @@ function accessAdvice(error: BitbucketError): string {
     return `${error.message}. The app cannot read this repository: check that it is still installed in the workspace with its permissions, then replay this dead letter`;
   }
   return error.message;
+}
+
+/** For a dead letter whose last try got an answer the app cannot read: what the admin can do about it. */
+function malformedAdvice(error: unknown): string {
+  if (!(error instanceof BitbucketError && error.kind === 'malformed')) return '';
+  return '. The app cannot build the event from that answer: if Bitbucket keeps answering so, report it (this reason) to Atlassian support; replay this dead letter once Bitbucket answers correctly';
 }
 
 function pauseReason(connection: Connection | undefined, credentials: { token?: string; signingSecret?: string }): string {

@@ -63,6 +63,8 @@ const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
 const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
 /** What the pass remembers of an item it left out: the same item met again is not counted again. */
+/** What a drop for an item left out says to do: the item is read again only when it next changes. */
+const LEFT_OUT_ADVICE = 'It is read again when it next changes; if it stays left out, report Bitbucket\'s answer for it (this reason) to Atlassian support';
 const leftOutKey = (left: LeftOut) => `${left.feed ? `${left.feed} ` : ''}${left.pullRequest ?? '?'} ${left.reason}`;
 
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
@@ -186,7 +188,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       const leftOutSeen = [...new Set([...leftOut.map(leftOutKey), ...unread])].slice(0, LEFT_OUT_KEPT);
       for (const [n, left] of leftOut.entries()) {
         if (state.leftOutSeen?.includes(leftOutKey(left))) continue;
-        const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}`;
+        const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}. ${LEFT_OUT_ADVICE}`;
         await outboxStore(ctx.store).recordDrop({ at: start, reason: 'malformed-in-bitbucket', detail, repository }, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
         ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request, activity entry, branch or tag, commit, build status or deployment in a form the app cannot read; the rest was passed. It is read again when it next changes; if the same item stays left out, report Bitbucket\'s answer for it (the reason) to Atlassian support');
       }
