@@ -23,3 +23,14 @@ it('backfills every repository when the listing of their objects holds one in an
   const since = Math.min(...records.map((record) => Date.parse(record.since)));
   expect(missing(sb, expectedBackfill(sb.simulator, repositories, since).ids)).toEqual([]);
 }, 120_000);
+
+it('keeps the repository objects of a listing that holds one the store will not cache', async () => {
+  sb = await backfillSandbox({ seed: 'backfill-bad-repository-object', repositories: 3, pullRequestsPerRepository: 1 });
+  const repositories = [...sb.simulator.model.repositories.values()];
+  sb.simulator.faults.add({ method: 'GET', path: '^/2\\.0/repositories/[^/]+$', corruptItem: { where: { uuid: repositories[0]!.uuid }, set: { description: 'x'.repeat(300_000) } } });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  expect((await backfillRecords(sb)).map((record) => [record.state, record.skipped])).toEqual(repositories.map(() => ['done', []]));
+  // Before, the refused cache write was taken for a failed read of the listing.
+  expect(sb.logs.filter((line) => /could not read repository objects in one request/.test(line.message)).map((line) => line.message)).toEqual([]);
+}, 120_000);

@@ -82,7 +82,8 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     cachedRepository: async (uuid) => remembered(repositoryKey(uuid)) ?? (await store.get<Repository>(repositoryKey(uuid))),
     rememberRepositories: async (repositories) => {
       for (const value of repositories) remember(repositoryKey(value.uuid), value);
-      await Promise.all(repositories.map((value) => store.set(repositoryKey(value.uuid), value, { ttlSeconds: REPOSITORY_TTL_SECONDS })));
+      // One the store refuses is read on its own when needed; it is no failure of the listing read.
+      await Promise.all(repositories.map((value) => cache(repositoryKey(value.uuid), value, REPOSITORY_TTL_SECONDS)));
     },
     forgetRepository: async (uuid) => {
       memo.delete(repositoryKey(uuid));
