@@ -131,6 +131,5 @@ export const ActivityPage = Page(ActivityEntry);
 export const PullRequestPage = Page(PullRequest);
 export const CommitPage = Page(Commit);
 export const DeploymentPage = Page(Deployment);
-export const EnvironmentPage = Page(z.looseObject({ uuid: z.string(), name: passedOn(z.string()), environment_type: passedOn(z.looseObject({ name: z.string() })) }));
 export const RepositoryPage = Page(Repository);
 export const DiffstatPage = Page(z.looseObject({ lines_added: z.number().optional(), lines_removed: z.number().optional(), status: z.string().optional() }));
