@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { passedOn } from '../passed-on';
 
 // Bitbucket Cloud API objects. Objects we pass on to PanDev are loose: the fields we rely on are
 // checked, every other field is kept as Bitbucket sent it (Cloud API objects and webhook objects
@@ -9,12 +10,7 @@ import { z } from 'zod';
 // passes on, or reads for an optional extra (names, texts, a commit's date for the metrics, paging
 // hints), go through `passedOn`: one Bitbucket answers null or oddly typed no longer costs the change.
 
-/**
- * A field the app only passes on: absent and null are kept as Bitbucket sent them; any other value
- * of another type is left out, so the change is delivered without it, and whatever the app would
- * compute from it (a commit's date for the metrics) is skipped as for a field Bitbucket omitted.
- */
-export const passedOn = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined);
+export { passedOn };
 
 export const Link = z.looseObject({ href: z.string() });
 
