@@ -106,7 +106,7 @@ export function pandevCommitBytes(commit: Commit): number {
 }
 
 function pandevCommit(commit: Commit, files: { changes: FileChange[]; truncated: boolean } | undefined): Body {
-  const time = (value: DcDate | undefined) => (value === undefined ? null : new Date(epochMs(value)).toISOString());
+  const time = (value: DcDate | null | undefined) => (value == null ? null : new Date(epochMs(value)).toISOString());
   return {
     id: commit.id,
     message: commit.message ?? null,

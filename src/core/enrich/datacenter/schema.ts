@@ -1,10 +1,16 @@
 import { z } from 'zod';
+import { passedOn } from '../passed-on';
 
 // Bitbucket Data Center API objects. Like the Cloud schemas: the fields we rely on are checked, every
 // other field is kept as the instance sent it, because these objects become webhook bodies and a DC
 // webhook shows the same objects the REST API does. Dates are epoch milliseconds on 9.x and ISO 8601
 // strings on 10.x (notes §5.5); both are accepted and kept as sent (PanDev's parsers of that version
 // expect that version's form), and `epochMs` reads either.
+//
+// As in the Cloud schemas, two kinds of checked field: those the bridge computes ids, versions and
+// order from (ids, names, hashes, states, a ref's id, the times a change is dated by) are strict; those
+// it only passes on or reads for an optional extra (display names, emails, a participant's role and
+// status, a commit's message, people and author time, paging hints) go through `passedOn`.
 
 /** A date as either version sends it. */
 export const DcDate = z.union([z.number(), z.string().refine((value) => !Number.isNaN(parseDcDate(value)), 'not a date')]);
@@ -22,9 +28,9 @@ export function epochMs(value: DcDate): number {
 export const User = z.looseObject({
   name: z.string(),
   id: z.number().int().optional(),
-  slug: z.string().optional(),
-  displayName: z.string().optional(),
-  emailAddress: z.string().optional(),
+  slug: passedOn(z.string()),
+  displayName: passedOn(z.string()),
+  emailAddress: passedOn(z.string()),
 });
 export type User = z.infer<typeof User>;
 
@@ -35,7 +41,7 @@ export type Repository = z.infer<typeof Repository>;
 
 export const PullRequestRef = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string().optional(), repository: Repository.optional() });
 
-export const Participant = z.looseObject({ user: User, role: z.string().optional(), approved: z.boolean().optional(), status: z.string().optional() });
+export const Participant = z.looseObject({ user: User, role: passedOn(z.string()), approved: passedOn(z.boolean()), status: passedOn(z.string()) });
 export type Participant = z.infer<typeof Participant>;
 
 export const PullRequest = z.looseObject({
@@ -56,8 +62,9 @@ export type PullRequest = z.infer<typeof PullRequest>;
 export const Comment = z.looseObject({
   id: z.number().int(),
   version: z.number().int().optional(),
-  text: z.string().optional(),
-  author: User.optional(),
+  text: passedOn(z.string()),
+  // The actor of an edit found in the comment alone; the activity's user stands in without it.
+  author: passedOn(User),
   createdDate: DcDate.optional(),
   updatedDate: DcDate.optional(),
 });
@@ -75,25 +82,26 @@ export const Activity = z.looseObject({
 });
 export type Activity = z.infer<typeof Activity>;
 
-const Person = z.looseObject({ name: z.string().optional(), emailAddress: z.string().optional() });
+const Person = z.looseObject({ name: passedOn(z.string()), emailAddress: passedOn(z.string()) });
 
 export const Commit = z.looseObject({
   id: z.string(),
   displayId: z.string(),
-  message: z.string().optional(),
-  author: Person.optional(),
-  authorTimestamp: DcDate.optional(),
-  committer: Person.optional(),
+  message: passedOn(z.string()),
+  author: passedOn(Person),
+  authorTimestamp: passedOn(DcDate),
+  committer: passedOn(Person),
+  // Strict: a poll dates the push by its tip's, and a backfill stops at the window's edge by it.
   committerTimestamp: DcDate.optional(),
   parents: z.array(z.looseObject({ id: z.string(), displayId: z.string().optional() })).optional(),
 });
 export type Commit = z.infer<typeof Commit>;
 
 /** A branch or tag; an annotated tag also has `hash`, its tag object (null for a lightweight tag). */
-export const Branch = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string(), isDefault: z.boolean().optional(), hash: z.string().nullish() });
+export const Branch = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string(), isDefault: passedOn(z.boolean()), hash: z.string().nullish() });
 export type Branch = z.infer<typeof Branch>;
 
-export const FileChange = z.looseObject({ path: z.looseObject({ toString: z.string() }), type: z.string().optional() });
+export const FileChange = z.looseObject({ path: z.looseObject({ toString: z.string() }), type: passedOn(z.string()) });
 export type FileChange = z.infer<typeof FileChange>;
 
 export const BuildStatus = z.looseObject({
@@ -113,7 +121,8 @@ export function Page<T extends z.ZodType>(item: T) {
     values: z.array(item),
     isLastPage: z.boolean(),
     nextPageStart: z.number().int().nullish(),
-    limit: z.number().optional(),
-    size: z.number().optional(),
+    // Hints the client does not read (it asks for its own limit and follows nextPageStart).
+    limit: passedOn(z.number()),
+    size: passedOn(z.number()),
   });
 }
