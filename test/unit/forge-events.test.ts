@@ -60,6 +60,25 @@ describe('Forge events become changes', () => {
     expect(branch).toMatchObject({ ref: { name: 'main', type: 'branch' }, before: 'aaa', after: 'bbb' });
   });
 
+  it("keeps the commits a forced branch push's event named, bounded, and whether the list is short", () => {
+    const push = (fields: Record<string, unknown>) => {
+      const event = example('avi:bitbucket:push:repository');
+      return changeFromForgeEvent({ ...event, push: { ...(event.push as object), ...fields } }, 'now');
+    };
+    const commit = (hash: unknown) => ({ hash, message: { value: 'm', truncated: false }, date: 't', author: { user: common.actor } });
+    expect(push({ forced: true, commits: [commit('CC2758D231FC'), commit('ab12cd34ef56')] })).toMatchObject({ named: { hashes: ['cc2758d231fc', 'ab12cd34ef56'] } });
+    expect(push({ forced: true, commits: [commit('cc2758d231fc')] })).not.toHaveProperty('named.truncated');
+    expect(push({ forced: true, truncated: true, commits: [commit('cc2758d231fc')] })).toMatchObject({ named: { hashes: ['cc2758d231fc'], truncated: true } });
+    // One it cannot name is left out, and the list is said to be short of the push's.
+    expect(push({ forced: true, commits: [commit('cc2758d231fc'), commit(42), { hash: 'x'.repeat(300) }] })).toMatchObject({ named: { hashes: ['cc2758d231fc'], truncated: true } });
+    const many = push({ forced: true, commits: Array.from({ length: 150 }, (_, i) => commit(i.toString(16).padStart(12, '0'))) });
+    expect(many).toMatchObject({ named: { truncated: true } });
+    expect((many as { named: { hashes: string[] } }).named.hashes).toHaveLength(100);
+    // Only a forced push can need them: others carry none.
+    expect(push({ forced: false, commits: [commit('cc2758d231fc')] })).not.toHaveProperty('named');
+    expect(push({ ref: { name: 'v1', type: 'tag' }, forced: true, commits: [commit('cc2758d231fc')] })).not.toHaveProperty('named');
+  });
+
   it('keeps the deployment environment the event names', () => {
     expect(changeFromForgeEvent(example('avi:bitbucket:completed:deployment'), 'now')).toMatchObject({
       kind: 'deployment', action: 'completed', deploymentUuid: '{d}', environmentUuid: '{e}', environment: { type: 'Production' }, pipelineUuid: '{pl}', state: 'COMPLETED',

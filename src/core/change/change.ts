@@ -23,6 +23,9 @@ export type ActorRef = z.infer<typeof ActorRef>;
 export const ReviewerStatus = z.enum(['approved', 'changes_requested', 'none']);
 export type ReviewerStatus = z.infer<typeof ReviewerStatus>;
 
+/** Commits of a forced push's event a change keeps at most (Forge's events list a handful). */
+export const PUSH_NAMED_MAX = 100;
+
 const Common = {
   edition: Edition,
   /** Cloud: the workspace UUID with braces. Data Center: the instance id. */
@@ -76,6 +79,14 @@ export const PushChange = z.object({
    * what moved before that, in a backfill's window, is still owed, and the backfill fills it in.
    */
   historyBehind: z.literal(true).optional(),
+  /**
+   * A forced branch push as its Forge event told it: the hashes of the commits it named (newest first,
+   * possibly short) and whether it cut the list. When Bitbucket has collected the replaced head and no
+   * other branch bounds the walk (a forced push to the main branch), it is the only bound there is:
+   * without it the main branch's whole history was listed as the push's. Kept for forced pushes only
+   * (the change is queued and stored: small); other sources, and changes stored before, have none.
+   */
+  named: z.object({ hashes: z.array(z.string().regex(/^[0-9a-f]{7,64}$/)).max(PUSH_NAMED_MAX), truncated: z.literal(true).optional() }).optional(),
 });
 
 export const RepositoryChange = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Change, ReviewerStatus } from './change';
+import { PUSH_NAMED_MAX, type Change, type PushChange, type ReviewerStatus } from './change';
 import { InvalidInputError } from '../errors';
 
 // Forge product events for Bitbucket (notes/forge.md §1b), parsed at the edge. The shapes come from
@@ -44,9 +44,12 @@ const PushEvent = Base.extend({
     created: z.boolean().optional(),
     closed: z.boolean().optional(),
     forced: z.boolean().optional(),
+    truncated: z.boolean().optional(),
     commits: z.array(z.unknown()).optional(),
   }),
 });
+// Checked one by one: a commit the app cannot name is left out (and the list said cut), not the push.
+const PushedCommit = z.object({ hash: z.string().regex(/^[0-9a-f]{7,64}$/i) });
 const RepositoryEvent = Base.extend({ changes: z.record(z.string(), z.unknown()).optional() });
 /**
  * Forge cuts long values itself (`{ value, truncated }`), and how far is not documented: `changes` past
@@ -182,7 +185,18 @@ function pushChange(event: z.infer<typeof PushEvent>, common: (e: z.infer<typeof
     created: push.created ?? !push.before,
     closed: push.closed ?? !push.after,
     forced: push.forced ?? false,
+    ...(push.forced && !isTag && push.commits ? { named: namedCommits(push.commits, push.truncated === true) } : {}),
   } as Change;
+}
+
+/** The hashes a forced push's event named, bounded, and whether the list is short of the push's. */
+function namedCommits(commits: unknown[], truncated: boolean): NonNullable<z.infer<typeof PushChange>['named']> {
+  const hashes = commits.flatMap((commit) => {
+    const parsed = PushedCommit.safeParse(commit);
+    return parsed.success ? [parsed.data.hash.toLowerCase()] : [];
+  });
+  const kept = hashes.slice(0, PUSH_NAMED_MAX);
+  return { hashes: kept, ...(truncated || kept.length < commits.length ? { truncated: true as const } : {}) };
 }
 
 function repositoryChange(event: z.infer<typeof RepositoryEvent>, action: string, common: (e: z.infer<typeof Base>) => object): Change {
