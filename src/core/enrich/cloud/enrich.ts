@@ -111,9 +111,29 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
     const after = change.after;
     const fromMain = mainBranchBesides(repository, change.ref.name);
     // A collected old head cannot bound the walk: the commits not on the main branch are the branch's
-    // (some an earlier push sent already, as for a branch's creation).
+    // (some an earlier push sent already, as for a branch's creation); on the main branch itself, those
+    // its event named.
     const bound = change.before && !collected ? change.before : fromMain;
+    // Nothing bounds it (the main branch forced): the push's commits are those its event named, found
+    // from the new head down (the event may name them by short hash, and its list may be cut).
+    const walkNamed = async (named: NonNullable<ChangeOf<'push'>['named']>) => {
+      const left = new Set(named.hashes);
+      const query = { include: after, pagelen: 100 };
+      if (left.size > 0) {
+        for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES)) {
+          for (const commit of page) {
+            const hash = [...left].find((h) => commit.hash.startsWith(h));
+            if (hash === undefined) continue;
+            commits.push(commit);
+            left.delete(hash);
+          }
+          if (left.size === 0) break;
+        }
+      }
+      commitsTruncated = named.truncated === true || left.size > 0;
+    };
     const walk = async (exclude: string | undefined) => {
+      if (exclude === undefined && collected && change.named) return walkNamed(change.named);
       const query = { include: after, ...(exclude ? { exclude } : {}), pagelen: 100 };
       let pages = 0;
       for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES + 1)) {
