@@ -147,3 +147,17 @@ it('dead-letters a change whose pull request Bitbucket answers without its id, s
   expect(reason).toMatch(new RegExp(`pull_request_id":${pullRequestId}.*unexpected shape \\(id: missing, where the app needs a number\\)`));
   expect(reason).toMatch(/report it \(this reason\) to Atlassian support; replay this dead letter once Bitbucket answers correctly$/);
 });
+
+it.each([
+  ['its type another word', (pr: Json) => void (pr.type = 'pull_request'), 'type: "pull_request", where the app needs "pullrequest"'],
+  ['its creation time an object', (pr: Json) => void (pr.created_on = { at: 17 }), 'created_on: an object, where the app needs a string'],
+])('dead-letters a change whose pull request Bitbucket answers with %s, in words, not zod\'s', async (_, change, words) => {
+  const { pullRequestId } = sb.simulator.actions.openPullRequest({ repository: repository().slug });
+  await drain();
+  await answerWith(`/pullrequests/${pullRequestId}`, `/pullrequests/${pullRequestId}$`, change);
+  sb.simulator.actions.updatePullRequest({ repository: repository().slug, pullRequestId, title: 'Renamed' });
+  await drain();
+  const [reason, ...others] = await deadReasons();
+  expect(others).toEqual([]);
+  expect(reason).toContain(`unexpected shape (${words})`);
+});

@@ -26,11 +26,16 @@ export function firstIssue(raw: unknown, error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'unknown field';
   const field = issue.path.join('.') || 'the answer itself';
-  if (issue.code !== 'invalid_type') return `${field}: ${issue.message}`;
   const sent = valueAt(raw, issue.path);
-  const what = sent === undefined ? 'missing' : sent === null ? 'null' : Array.isArray(sent) ? 'a list' : `a ${typeof sent}`;
-  return `${field}: ${what}, where the app needs ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+  const what = sent === undefined ? 'missing' : sent === null ? 'null' : Array.isArray(sent) ? 'a list' : (KINDS[typeof sent] ?? `a ${typeof sent}`);
+  if (issue.code === 'invalid_type') return `${field}: ${what}, where the app needs ${KINDS[issue.expected] ?? `a ${issue.expected}`}`;
+  // A literal such as a pull request's `type: "pullrequest"`.
+  if (issue.code === 'invalid_value') return `${field}: ${typeof sent === 'string' ? JSON.stringify(sent.slice(0, 40)) : what}, where the app needs ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}`;
+  return `${field}: ${issue.message}`;
 }
+
+/** zod's and JavaScript's names of a kind of value, as a reason says them. */
+const KINDS: Record<string, string> = { array: 'a list', object: 'an object', int: 'a whole number' };
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let at = raw;
