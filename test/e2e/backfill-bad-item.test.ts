@@ -8,6 +8,9 @@ import { data, settingsCaller } from './settings-helpers';
 // list: the others are replayed whole, and that one is read on its own, or, malformed there too, left
 // out and named with its reason.
 
+/** A skip's reason matching `pattern`, followed by what to do about it. */
+const ADVICE = (pattern: string) => new RegExp(`${pattern}.*\\. The backfill does not read it again: if Bitbucket keeps answering so, report it \\(this reason\\) to Atlassian support`);
+
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
 afterEach(() => sb.stop());
@@ -41,7 +44,21 @@ it('leaves out only a pull request malformed on its own endpoint too, and says w
   const { record, missed, ofBad, bad } = await backfillWithBadListItem('backfill-bad-item-2', true);
   expect(record.state).toBe('done');
   expect(missed.filter((what) => !ofBad(what))).toEqual([]);
-  expect(record.skipped).toEqual([{ phase: 'pullrequests', what: `pull request #${bad.id} (none of its events were sent)`, reason: expect.stringMatching(/unexpected shape/) }]);
+  expect(record.skipped).toEqual([{ phase: 'pullrequests', what: `pull request #${bad.id} (none of its events were sent)`, reason: expect.stringMatching(ADVICE('unexpected shape')) }]);
+  // The settings page's row says it, with what to do.
+  const status = data(await call('status/get'));
+  expect(status.backfill.active.find((row) => row.repository === record.repository)?.skipped?.recent).toEqual([expect.stringMatching(ADVICE(`#${bad.id} .*unexpected shape`))]);
+}, 120_000);
+
+it('says in words which field a pull request listed without a numeric id lacks, and what to do', async () => {
+  sb = await backfillSandbox({ seed: 'backfill-bad-item-id', repositories: 1, pullRequestsPerRepository: 12 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const bad = [...repo!.pullRequests.values()][1]!;
+  sb.simulator.faults.add({ method: 'GET', path: `(${repo!.uuid.replace(/[{}]/g, '')}[^/]*|/${repo!.slug})/pullrequests$`, corruptItem: { id: bad.id, set: { id: `#${bad.id}` } } });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record!.skipped).toEqual([{ phase: 'pullrequests', what: 'pull request #? (none of its events were sent)', reason: expect.stringMatching(ADVICE('without a numeric id \\(id: a string, where the app needs a number\\)')) }]);
 }, 120_000);
 
 it('leaves out only a malformed entry of the activity log, not the rest of the log', async () => {
@@ -61,7 +78,7 @@ it('leaves out only a malformed entry of the activity log, not the rest of the l
   expect(record!.skipped).toHaveLength(pages);
   for (const what of missed) {
     const id = /pullrequest:\{[^}]+\}:(\d+)/.exec(what)![1];
-    expect(record!.skipped).toContainEqual({ phase: 'activity', what: `an entry of pull request #${id}'s activity (its event was not sent)`, reason: expect.stringMatching(/unexpected shape \(comment\.created_on/) });
+    expect(record!.skipped).toContainEqual({ phase: 'activity', what: `an entry of pull request #${id}'s activity (its event was not sent)`, reason: expect.stringMatching(ADVICE('unexpected shape \\(comment\\.created_on')) });
   }
 }, 120_000);
 
@@ -102,7 +119,7 @@ it.each(feeds)('leaves out only %s in an unexpected shape, not the rest of its f
   await backfillEnded(sb);
   const [record] = await backfillRecords(sb);
   expect(record!.state).toBe('done');
-  expect(record!.skipped).toEqual([{ ...bad.skip, reason: expect.stringMatching(bad.skip.reason) }]);
+  expect(record!.skipped).toEqual([{ ...bad.skip, reason: expect.stringMatching(ADVICE(bad.skip.reason.source)) }]);
   const expected = expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since));
   const ofBad = (what: string) => bad.where.uuid !== undefined && what.includes(bad.where.uuid);
   expect(missing(sb, expected.ids).filter((what) => !ofBad(what))).toEqual([]);

@@ -25,6 +25,17 @@ const SKIPS_KEPT = 20;
 
 export type Mode = 'as-usual' | 'leave-out' | 'skip-feed';
 
+/**
+ * What to do about a skip for an answer the app cannot read, as a dead letter for one says: only
+ * Bitbucket can mend it, and a finished backfill is not run again by itself to pick the item up.
+ */
+const MALFORMED_ADVICE = 'The backfill does not read it again: if Bitbucket keeps answering so, report it (this reason) to Atlassian support; what changes from now on is sent as it happens';
+
+/** A skip's reason for an answer Bitbucket gave in a form the app cannot read, with what to do about it. */
+export function malformedReason(reason: string): string {
+  return `${reason}. ${MALFORMED_ADVICE}`;
+}
+
 function placeOf(cursor: BackfillRecord['cursor']): string {
   return JSON.stringify([cursor?.phase ?? '', cursor?.page ?? 0, cursor?.next ?? '']);
 }
@@ -42,7 +53,8 @@ export function failedTry(record: BackfillRecord, error: StepFailure): { record:
   const tries = record.retries?.at === at ? Math.max(allowed, Math.min(count, record.retries.tries)) : allowed;
   // Out of tries: the next piece leaves something out, and need not wait for that.
   const backoff = count >= tries ? 1 : Math.min(LONGEST_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** (count - 1));
-  return { record: { ...record, retries: { at, count, tries, error: error.message } }, delaySeconds: Math.max(backoff, error.retryAfterSeconds ?? 0) };
+  const reason = error.kind === 'malformed' ? malformedReason(error.message) : error.message;
+  return { record: { ...record, retries: { at, count, tries, error: reason } }, delaySeconds: Math.max(backoff, error.retryAfterSeconds ?? 0) };
 }
 
 /** How the next step at the record's place goes: as usual, leaving out what it can, or past the rest of the feed. */
@@ -68,7 +80,7 @@ export function withSkipOnce(record: BackfillRecord, skip: Skip): BackfillRecord
 
 /** The record with each item of a page Bitbucket answered in an unexpected shape (checked-items.ts) left out, named once. */
 export function withUnreadable(record: BackfillRecord, phase: string, malformed: Unreadable[], what: (raw: unknown) => string): BackfillRecord {
-  return malformed.reduce((current, { raw, reason }) => withSkipOnce(current, { phase, what: what(raw), reason }), record);
+  return malformed.reduce((current, { raw, reason }) => withSkipOnce(current, { phase, what: what(raw), reason: malformedReason(reason) }), record);
 }
 
 const FEEDS: Record<string, string> = {

@@ -6,7 +6,7 @@ import type { BackfillRecord } from '../state';
 import type { StoredPullRequest } from '../store';
 import { repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 import { replayLifecycle, sizeLeftOut } from './lifecycle';
-import { withSkip, withSkipOnce } from '../retries';
+import { malformedReason, withSkip, withSkipOnce } from '../retries';
 import { checkedItems } from '../checked-items';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
@@ -20,7 +20,7 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
   // left out: only it is now, named with why (once: the same page is read again after a piece that died).
   for (const { pullRequest, reason } of read.malformed) {
     const what = `an entry of ${pullRequest !== undefined ? `pull request #${pullRequest}'s` : 'the pull-request'} activity (its event was not sent)`;
-    current = withSkipOnce(current, { phase: 'activity', what, reason });
+    current = withSkipOnce(current, { phase: 'activity', what, reason: malformedReason(reason) });
   }
   const byPullRequest = new Map<number, ActivityEntry[]>();
   let older = false;
@@ -43,7 +43,7 @@ export const activityPhase: PhaseRunner = async (pc, record) => {
       // the log read on; failing the page would leave out the rest of the log after its retries.
       if (read && 'malformed' in read) {
         const what = `pull request #${id} (none of its events were sent)`;
-        if (!current.skipped.some((skip) => skip.what === what)) current = withSkip(current, { phase: 'activity', what, reason: read.malformed });
+        if (!current.skipped.some((skip) => skip.what === what)) current = withSkip(current, { phase: 'activity', what, reason: malformedReason(read.malformed) });
         continue;
       }
       stored = read;

@@ -2,7 +2,7 @@ import { DEPLOYMENT_FIELDS, environmentNamer } from '../../enrich/cloud/environm
 import { z } from 'zod';
 import { Deployment, Page } from '../../enrich/cloud/schema';
 import { checkedItems, named } from '../checked-items';
-import { withUnreadable } from '../retries';
+import { withSkipOnce, withUnreadable } from '../retries';
 import { deploymentHistory, deploymentUpdatedAt } from '../../history/deployment-events';
 import { repoParams, stage, type PhaseRunner } from './context';
 
@@ -18,8 +18,9 @@ export const deploymentsPhase: PhaseRunner = async (pc, record) => {
     return Number.isNaN(updated) || updated >= pc.since;
   });
   if (inWindow.length) {
-    const environmentOf = await environmentNamer(pc, pc.ctx.store, pc.workspace, pc.repository, inWindow, (environment) => {
-      current = withUnreadable(current, 'deployments', [environment], (raw) => `${named.environment(raw)} (its deployments were sent without its name)`);
+    // Its reason says what to do already (environments.ts).
+    const environmentOf = await environmentNamer(pc, pc.ctx.store, pc.workspace, pc.repository, inWindow, ({ raw, reason }) => {
+      current = withSkipOnce(current, { phase: 'deployments', what: `${named.environment(raw)} (its deployments were sent without its name)`, reason });
     });
     const repository = await pc.lookups.repository(pc.workspace, pc.repository);
     for (const deployment of inWindow) {

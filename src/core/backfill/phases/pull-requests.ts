@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Page, PullRequest } from '../../enrich/cloud/schema';
 import { BitbucketError } from '../../errors';
 import type { MergedPullRequest } from '../../history/graph';
-import { withSkip } from '../retries';
+import { firstIssue } from '../../enrich/answer';
+import { malformedReason, withSkip } from '../retries';
 import { repoParams, type PhaseContext, type PhaseRunner } from './context';
 
 // Every pull request updated in the window, in every state, 50 a page, with the fields the native
@@ -62,12 +63,12 @@ const Listed = z.looseObject({ id: z.number().int() });
 async function readAlone(pc: PhaseContext, raw: unknown): Promise<{ pullRequest: PullRequest } | { skip: Parameters<typeof withSkip>[1] } | { gone: true }> {
   const id = Listed.safeParse(raw);
   const what = (n: number | string) => `pull request #${n} (none of its events were sent)`;
-  if (!id.success) return { skip: { phase: 'pullrequests', what: what('?'), reason: `Bitbucket listed a pull request without a numeric id (${id.error.issues[0]?.path.join('.')}: ${id.error.issues[0]?.message})` } };
+  if (!id.success) return { skip: { phase: 'pullrequests', what: what('?'), reason: malformedReason(`Bitbucket listed a pull request without a numeric id (${firstIssue(raw, id.error)})`) } };
   try {
     return { pullRequest: await pc.get({ endpoint: 'pullRequest', params: { ...repoParams(pc), pull_request_id: String(id.data.id) } }, PullRequest) };
   } catch (error) {
     if (error instanceof BitbucketError && error.kind === 'not-found') return { gone: true };
-    if (error instanceof BitbucketError && error.kind === 'malformed') return { skip: { phase: 'pullrequests', what: what(id.data.id), reason: error.message } };
+    if (error instanceof BitbucketError && error.kind === 'malformed') return { skip: { phase: 'pullrequests', what: what(id.data.id), reason: malformedReason(error.message) } };
     throw error;
   }
 }
