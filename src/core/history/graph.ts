@@ -117,7 +117,13 @@ export class CommitGraph {
       commits.push(commit);
       for (const parent of commit.parents ?? []) stack.push(parent.hash);
     }
-    commits.sort((a, b) => Date.parse(a.date ?? '') - Date.parse(b.date ?? ''));
+    // A commit Bitbucket answered without a usable date (schema.ts, `passedOn`) goes last: compared
+    // as NaN it left the order to chance, and the newest commit could be taken for the first.
+    const at = (commit: Commit) => {
+      const time = Date.parse(commit.date ?? '');
+      return Number.isNaN(time) ? Infinity : time;
+    };
+    commits.sort((a, b) => at(a) - at(b));
     if (leftGraph) return { commits, firstCommitAt: null, incomplete: 'older-than-window' };
     return { commits, firstCommitAt: commits[0]?.date ?? null };
   }
