@@ -139,20 +139,21 @@ export function webhookInbox(options: InboxOptions): Inbox {
 }
 
 /**
- * Only a fault of the webhook itself drops it: Bitbucket, PanDev's outbox or the state database
- * being busy or full now (SQLITE_BUSY from a CLI command holding the file) pass, and deletions are
- * in no other source. A 404 is the webhook's too: it names the repository as it was, and one renamed,
- * moved or deleted since answers 404 under that name on every try, while the webhooks behind it
- * (deletions among them) would wait a day. So do the 4xx that refuse the request itself (below). The poll reads the repository under its new name. (A push
- * meets its 404 before this and sends its deletions anyway: handleWebhook.)
- */
-/**
  * The 4xx that refuse the request the webhook's own names made (a bad name, a URL or header too long):
  * asked again, it is refused again. Others (a proxy's 407, a 409 or 423 of a repository being moved)
  * are the surroundings', and the webhook waits for them to pass.
  */
 const REFUSES_THE_REQUEST = new Set([400, 405, 410, 413, 414, 422, 431]);
 
+/**
+ * Only a fault of the webhook itself drops it: Bitbucket, PanDev's outbox or the state database
+ * being busy or full now (SQLITE_BUSY from a CLI command holding the file) pass, and deletions are
+ * in no other source. A 404 is the webhook's too: it names the repository as it was, and one renamed,
+ * moved or deleted since answers 404 under that name on every try, while the webhooks behind it
+ * (deletions among them) would wait a day; the poll reads the repository under its new name. (A push
+ * meets its 404 before this and sends its deletions anyway: handleWebhook.) So do the 4xx that refuse
+ * the request itself (above).
+ */
 function cannotSucceed(error: unknown): boolean {
   if (error instanceof BitbucketError && (error.kind === 'not-found' || (error.kind === 'client' && REFUSES_THE_REQUEST.has(error.status ?? 0)))) return true;
   return error instanceof SyntaxError || error instanceof InvalidInputError || error instanceof PayloadTooLargeError || error instanceof z.ZodError;

@@ -62,9 +62,9 @@ const IDLE_COST = 1;
 const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
 const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
-/** What the pass remembers of an item it left out: the same item met again is not counted again. */
 /** What a drop for an item left out says to do: the item is read again only when it next changes. */
 const LEFT_OUT_ADVICE = 'It is read again when it next changes; if it stays left out, report Bitbucket\'s answer for it (this reason) to Atlassian support';
+/** What the pass remembers of an item it left out: the same item met again is not counted again. */
 const leftOutKey = (left: LeftOut) => `${left.feed ? `${left.feed} ` : ''}${left.pullRequest ?? '?'} ${left.reason}`;
 
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
