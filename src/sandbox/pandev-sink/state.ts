@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { pickFault, seededRandom } from './faults';
+import { seeded } from '../sim-common/prng';
+import { pickFault } from './faults';
 import type { Delivery, FaultKind, FaultPlan, Rejection, SinkStats } from './types';
 
 // What the receiver has seen, kept apart from HTTP so the admin API and the in-process API share it.
@@ -45,7 +46,7 @@ export class SinkState {
   private readonly random: () => number;
 
   constructor(seed: number) {
-    this.random = seededRandom(seed);
+    this.random = seeded(seed);
   }
 
   deliveries(eventKey?: string): Delivery[] {

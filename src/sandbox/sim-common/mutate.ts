@@ -1,20 +1,11 @@
 // A small deterministic mutator for fuzz tests: real payloads in, broken variants out. Seeded so a
-// failing case is replayed by its seed alone (no new dependency: mulberry32 is a dozen lines). Here,
+// failing case is replayed by its seed alone (no new dependency: prng.ts's mulberry32). Here,
 // not under test/, because the simulators' `mutateAnswer` fault breaks their own answers with it.
 
-export type Random = () => number;
+import { seeded } from './prng';
 
-/** mulberry32: a fast 32-bit PRNG; the same seed gives the same stream on every Node version. */
-export function seeded(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded };
+export type Random = () => number;
 
 export interface Mutant {
   value: unknown;

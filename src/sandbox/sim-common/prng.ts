@@ -94,3 +94,18 @@ export class Prng {
     return `{${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}}`;
   }
 }
+
+/**
+ * mulberry32 from a number: a stream where a run is named by an integer seed (a fuzz run's FUZZ_SEED,
+ * the receiver's fault plan), the same on every Node version.
+ */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
