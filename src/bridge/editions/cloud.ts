@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
 import { cloudLookups, type Lookups } from '../../core/enrich/cloud/lookups';
-import { checkedItems, named } from '../../core/backfill/checked-items';
+import { checkedItems, named } from '../../core/enrich/checked-items';
 import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkedItems, type Unreadable } from '../../core/backfill/checked-items';
+import { checkedItems, type Unreadable } from '../../core/enrich/checked-items';
 import type { DcClient } from '../../core/enrich/datacenter/client';
 import { BitbucketError } from '../../core/errors';
 import { pandevCommitBytes } from '../../core/payload/datacenter';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { checkedItems, textField, type Unreadable } from '../../core/backfill/checked-items';
+import { checkedItems, textField, type Unreadable } from '../../core/enrich/checked-items';
 import { outboxStore } from '../../core/deliver/outbox';
 import type { Repository } from '../../core/enrich/datacenter/schema';
 import { kvKey } from '../../core/keys';

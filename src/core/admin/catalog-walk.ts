@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { checkedItems, named } from '../backfill/checked-items';
+import { checkedItems, named } from '../enrich/checked-items';
 import { Page } from '../enrich/cloud/schema';
 import { timeLeft } from '../pipeline/time-left';
 import { mapLimit, type AdminContext } from './context';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CheckItem, CheckResult } from '../../contract/connection';
-import { checkedItems, named } from '../backfill/checked-items';
+import { checkedItems, named } from '../enrich/checked-items';
 import { ingestPaths } from '../change/event-keys';
 import { settingsStore, type Connection } from '../config/settings';
 import { attemptDelivery } from '../deliver/attempt';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Page, Repository } from '../enrich/cloud/schema';
 import { BitbucketError, errorMessage } from '../errors';
-import { checkedItems, named } from './checked-items';
+import { checkedItems, named } from '../enrich/checked-items';
 import type { PhaseContext } from './phases';
 import { listBackfills } from './state';
 

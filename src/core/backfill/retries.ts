@@ -1,5 +1,5 @@
 import type { BitbucketError } from '../errors';
-import type { Unreadable } from './checked-items';
+import type { Unreadable } from '../enrich/checked-items';
 import type { BackfillRecord, Skip } from './state';
 
 // One bad pull request must not stop its repository's backfill (DESIGN.md, reliability model), nor

@@ -2,7 +2,7 @@ import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
 import { z } from 'zod';
 import { Commit, CommitStatus, Deployment, Page, PullRequest, Ref, type ActivityEntry, type Repository } from '../enrich/cloud/schema';
-import { checkedItems, named as itemNamed } from '../backfill/checked-items';
+import { checkedItems, named as itemNamed } from '../enrich/checked-items';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environments';

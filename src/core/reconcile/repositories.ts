@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkedItems, named } from '../backfill/checked-items';
+import { checkedItems, named } from '../enrich/checked-items';
 import { chunkedList } from '../chunked-list';
 import { keyPart } from '../keys';
 import type { CloudClient } from '../enrich/cloud/client';

@@ -7,7 +7,7 @@ import type { StoredPullRequest } from '../store';
 import { repoParams, stage, type PhaseContext, type PhaseRunner } from './context';
 import { replayLifecycle, sizeLeftOut } from './lifecycle';
 import { malformedReason, withSkip, withSkipOnce } from '../retries';
-import { checkedItems } from '../checked-items';
+import { checkedItems } from '../../enrich/checked-items';
 
 // The repository's activity log, newest first across pull requests, down to the window's start: every
 // update, approval, change request and comment, 50 a page, without a request per pull request.

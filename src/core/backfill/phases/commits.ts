@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Commit, Page } from '../../enrich/cloud/schema';
-import { checkedItems, named } from '../checked-items';
+import { checkedItems, named } from '../../enrich/checked-items';
 import { withUnreadable } from '../retries';
 import { COMMIT_LOOKBACK_MS, repoParams, type PhaseRunner } from './context';
 

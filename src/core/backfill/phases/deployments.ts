@@ -1,7 +1,7 @@
 import { DEPLOYMENT_FIELDS, environmentNamer } from '../../enrich/cloud/environments';
 import { z } from 'zod';
 import { Deployment, Page } from '../../enrich/cloud/schema';
-import { checkedItems, named } from '../checked-items';
+import { checkedItems, named } from '../../enrich/checked-items';
 import { withSkipOnce, withUnreadable } from '../retries';
 import { deploymentHistory, deploymentUpdatedAt } from '../../history/deployment-events';
 import { repoParams, stage, type PhaseRunner } from './context';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Page, Ref, type Commit } from '../../enrich/cloud/schema';
-import { checkedItems, named } from '../checked-items';
+import { checkedItems, named } from '../../enrich/checked-items';
 import { withUnreadable } from '../retries';
 import type { CommitGraph } from '../../history/graph';
 import { refMovePush } from '../../history/push-events';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CommitStatus, Page } from '../../enrich/cloud/schema';
-import { checkedItems, named } from '../checked-items';
+import { checkedItems, named } from '../../enrich/checked-items';
 import { buildStatusEvents } from '../../history/status-events';
 import { withSkip, withUnreadable } from '../retries';
 import { graphOf, repoParams, stage, type PhaseContext, type PhaseRunner } from './context';

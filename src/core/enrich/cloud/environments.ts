@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkedItems, named, type Unreadable } from '../../backfill/checked-items';
+import { checkedItems, named, type Unreadable } from '../checked-items';
 import type { EnvironmentInfo } from '../../history/deployment-events';
 import { kvKey } from '../../keys';
 import type { KeyValueStore } from '../../ports';

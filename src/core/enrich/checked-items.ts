@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { firstIssue } from '../enrich/answer';
+import { firstIssue } from './answer';
 
 // A page of a Bitbucket feed parsed whole fails on one item in an unexpected shape: the step retries
 // and then leaves out the rest of the feed (the backfill), or the repository's pass fails every time
