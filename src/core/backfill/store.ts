@@ -1,5 +1,6 @@
 import { kvKey } from '../keys';
 import { allEntries, type KeyValueStore } from '../ports';
+import { packBySize } from '../pack';
 import type { Commit, PullRequest } from '../enrich/cloud/schema';
 import { dropRendered, keepSubjects, trimLongText } from '../payload/limit';
 import type { MergedPullRequest } from '../history/graph';
@@ -113,28 +114,15 @@ export function runStore(store: KeyValueStore, repository: string, run: string) 
 
 /** Consecutive commits, each run under CHUNK_BYTES; a commit larger on its own keeps only one copy of its message. */
 function chunksOf(commits: Commit[]): Commit[][] {
-  const chunks: Commit[][] = [];
-  let current: Commit[] = [];
-  let bytes = 0;
-  for (const whole of commits) {
-    let commit = whole;
-    let size = Buffer.byteLength(JSON.stringify(commit));
-    if (size > CHUNK_BYTES) {
-      // The graph and the push read `message`; the rendered copies are what make it too large to keep.
-      const { summary: _summary, rendered: _rendered, ...lean } = whole;
-      commit = lean as Commit;
-      size = Buffer.byteLength(JSON.stringify(commit));
-    }
-    if (current.length && bytes + size > CHUNK_BYTES) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(commit);
-    bytes += size;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
+  return packBySize(commits.map(keptSize), CHUNK_BYTES);
+}
+
+function keptSize(whole: Commit): { item: Commit; bytes: number } {
+  const bytes = Buffer.byteLength(JSON.stringify(whole));
+  if (bytes <= CHUNK_BYTES) return { item: whole, bytes };
+  // The graph and the push read `message`; the rendered copies are what make it too large to keep.
+  const { summary: _summary, rendered: _rendered, ...lean } = whole;
+  return { item: lean as Commit, bytes: Buffer.byteLength(JSON.stringify(lean)) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InvocationLimitReachedError, PartialSuccessError, Queue, RateLimitError, type PushEvent } from '@forge/events';
+import { packBySize } from '../../core/pack';
 import { PushRefusedError, QUEUE_BATCH, type ForwardQueue, type PushOptions, type QueuedMessage } from '../../core/pipeline/queue';
 
 /** Must match the consumer's `queue` in manifest.yml. */
@@ -19,21 +20,9 @@ function pushEvent({ message, options = {} }: QueuedMessage): PushEvent {
 
 /** Consecutive events packed into push requests of at most 50 events and 200 KB each. */
 function requests(events: PushEvent[]): PushEvent[][] {
-  const packed: PushEvent[][] = [];
-  let current: PushEvent[] = [];
-  let bytes = 2; // the array's brackets
-  for (const event of events) {
-    const size = Buffer.byteLength(JSON.stringify(event)) + 1; // and its comma
-    if (current.length && (current.length >= QUEUE_BATCH || bytes + size > MAX_PUSH_BYTES)) {
-      packed.push(current);
-      current = [];
-      bytes = 2;
-    }
-    current.push(event);
-    bytes += size;
-  }
-  if (current.length) packed.push(current);
-  return packed;
+  // Each event's JSON and its comma, within the array's brackets.
+  const sized = events.map((event) => ({ item: event, bytes: Buffer.byteLength(JSON.stringify(event)) + 1 }));
+  return packBySize(sized, MAX_PUSH_BYTES - 2, QUEUE_BATCH);
 }
 
 export function forgeForwardQueue(queue = new Queue({ key: FORWARD_QUEUE_KEY })): ForwardQueue {
