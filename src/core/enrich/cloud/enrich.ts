@@ -1,5 +1,6 @@
 import type { Change, ChangeOf } from '../../change/change';
 import type { DeliveryIntent } from '../../change/intents';
+import type { Logger } from '../../ports';
 import type { CloudClient } from './client';
 import type { Lookups } from './lookups';
 import { BitbucketError } from '../../errors';
@@ -25,6 +26,8 @@ export interface EnrichDeps {
   lookups: Lookups;
   /** The pull request read for this change already, just before it was staged (reviewer-names.ts): not read again. */
   pullrequest?: PullRequest;
+  /** Where a body that says less than its event says why (a forced push sent as its head alone). */
+  log?: Logger;
 }
 
 export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: EnrichDeps): Promise<CloudParts> {
@@ -84,7 +87,7 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
   }
 }
 
-async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichDeps): Promise<CloudParts> {
+async function enrichPush(change: ChangeOf<'push'>, { client, lookups, log }: EnrichDeps): Promise<CloudParts> {
   const params = { workspace: change.workspace, repo_slug: change.repository.uuid };
   const repository = await lookups.repository(change.workspace, change.repository.uuid, namedSlug(change));
   const refEndpoint = change.ref.type === 'tag' ? 'tags' : 'branches';
@@ -132,8 +135,21 @@ async function enrichPush(change: ChangeOf<'push'>, { client, lookups }: EnrichD
       }
       commitsTruncated = named.truncated === true || left.size > 0;
     };
+    // Nor named any (an event without its list, a change stored before lists were kept): from the new
+    // head down is the branch's whole history, up to ten pages of requests for commits mostly not this
+    // push's. What the app can vouch for is the head it moved to; `truncated`, as Bitbucket marks a
+    // push whose list it cut.
+    const headAlone = () => {
+      if (newRef?.target) commits.push(newRef.target);
+      commitsTruncated = true;
+      log?.info(
+        { repository: change.repository.uuid, ref: change.ref.name, before: change.before, after },
+        'a forced push replaced a head Bitbucket no longer has, and its event listed no commits: nothing bounds its commits on this branch, so only its new head is sent, marked truncated',
+      );
+    };
     const walk = async (exclude: string | undefined) => {
       if (exclude === undefined && collected && change.named) return walkNamed(change.named);
+      if (exclude === undefined && collected) return headAlone();
       const query = { include: after, ...(exclude ? { exclude } : {}), pagelen: 100 };
       let pages = 0;
       for await (const page of client.pages({ endpoint: 'commits', params, query }, Commit, PUSH_COMMIT_PAGES + 1)) {
