@@ -20,6 +20,8 @@ export interface RefMove {
   origin: 'backfill' | 'reconcile';
   /** Only what moved since `before` is sent, with history behind it still owed (see PushChange). */
   historyBehind?: true;
+  /** `before` was rewritten away (a forced push whose old commits Bitbucket collected). */
+  forced?: true;
   stats?: Map<string, { files: number; lines_added: number; lines_removed: number }>;
 }
 
@@ -41,7 +43,7 @@ export function refMovePush(move: RefMove): Prebuilt[] {
     after,
     created: !before,
     closed: !after,
-    forced: false,
+    forced: move.forced === true,
     ...(move.historyBehind && before ? { historyBehind: true as const } : {}),
   };
   const oldRef = before ? { ...ref, target: before } : null;

@@ -319,7 +319,7 @@ async function refNews(input: Reading): Promise<{ items: Prebuilt[]; complete: b
       const moved = unlisted && type === 'branch' && (!mainbranch || mainbranch === ref.name)
         ? await movedInWindow(input, ref, windowStart)
         : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch, windowStart);
-      const push = refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}) });
+      const push = refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}), ...(moved.forced ? { forced: true as const } : {}) });
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
       await take([...push, ...(type === 'branch' ? await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!) : [])]);
     }
@@ -332,16 +332,18 @@ interface Moved {
   commits: Commit[];
   truncated: boolean;
   historyBehind?: true;
+  /** The tip delivered last is gone from Bitbucket: the ref was rewritten. */
+  forced?: true;
 }
 
 async function movedCommits(input: Reading, ref: Ref, knownTip: string | undefined, mainbranch: string | undefined, windowStart: number): Promise<Moved> {
   if (ref.type === 'tag') return { before: null, commits: [], truncated: false };
   const base = mainbranch && mainbranch !== ref.name ? mainbranch : undefined;
   const read = await commitsBetween(input, ref, knownTip ?? base).catch((error: unknown) => {
-    if (knownTip && error instanceof BitbucketError && error.kind === 'not-found') return 'gone' as const;
+    if (knownTip && error instanceof BitbucketError && error.kind === 'not-found') return { gone: knownTip };
     throw error;
   });
-  if (read === 'gone') return rewritten(input, ref, base, windowStart);
+  if ('gone' in read) return rewritten(input, ref, read.gone, base, windowStart);
   // Cut short, the read still ran from the known tip: the push is an update from it (as Bitbucket
   // reports one of over a thousand commits, `truncated`), not the branch's creation.
   const params = { workspace: input.workspace, repo_slug: input.repository };
@@ -354,13 +356,14 @@ async function movedCommits(input: Reading, ref: Ref, knownTip: string | undefin
  * and made again under its name, its delete event lost) and the old commits collected. Read from it,
  * every pass would fail here and deliver nothing more of the repository. It is read as a branch the
  * app has no tip for: what it adds to the main branch; the main branch itself, what its line gained in
- * the window (its history before was delivered with the old tip, so none is owed behind it). A
- * repository deleted meanwhile answers 404 here as well, and fails as before.
+ * the window (its history before was delivered with the old tip, so none is owed behind it). The push
+ * still runs from the gone tip: named by its hash alone and marked forced, as the app's forced push is
+ * (enrich/cloud/enrich.ts), so both give it one delivery id and say the same of it. A repository
+ * deleted meanwhile answers 404 here as well, and fails as before.
  */
-async function rewritten(input: Reading, ref: Ref, base: string | undefined, windowStart: number): Promise<Moved> {
-  if (base) return { before: null, ...(await commitsBetween(input, ref, base)) };
-  const { historyBehind: _owedNone, ...moved } = await movedInWindow(input, ref, windowStart);
-  return moved;
+async function rewritten(input: Reading, ref: Ref, gone: string, base: string | undefined, windowStart: number): Promise<Moved> {
+  const { commits, truncated } = base ? await commitsBetween(input, ref, base) : await movedInWindow(input, ref, windowStart);
+  return { before: { type: 'commit', hash: gone }, commits, truncated, forced: true };
 }
 
 /** The commits of a branch's tip not reachable from `exclude`, newest first, up to ten pages. */
