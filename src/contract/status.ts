@@ -13,6 +13,7 @@ export type ConnectionState = 'connected' | 'needs-attention' | 'disconnected';
 export type DropReason =
   | 'self-generated'
   | 'not-activated'
+  | 'paused-too-long'
   | 'repository-not-selected'
   | 'invalid-event'
   | 'reviewer-unchanged'

@@ -24,3 +24,15 @@ export function pauseInForce(connection: Connection | undefined, credentials: Cr
   if (pause?.refused !== undefined && pause.refused !== credentialsDigest(credentials)) return undefined;
   return pause;
 }
+
+/**
+ * How long a pause keeps new events in the outbox. The outbox has no expiry, and an admin who stopped
+ * using PanDev may leave the app installed for months: past this, the trigger leaves new events to the
+ * reconciliation, which does not run while deliveries are paused and reads from where it stopped once
+ * they resume (pass.ts), so the outbox holds at most this long's events.
+ */
+export const PAUSE_KEEPS_EVENTS_MS = 7 * 86_400_000;
+
+export function pausedTooLong(connection: Connection | undefined, now: number): boolean {
+  return connection?.disabled !== undefined && now - connection.disabled.at > PAUSE_KEEPS_EVENTS_MS;
+}

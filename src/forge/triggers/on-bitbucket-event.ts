@@ -4,6 +4,7 @@ import { settingsStore } from '../../core/config/settings';
 import { outboxStore } from '../../core/deliver/outbox';
 import { errorMessage, InvalidInputError } from '../../core/errors';
 import { parkChange } from '../../core/pipeline/inbox';
+import { pausedTooLong } from '../../core/pipeline/pause';
 import { serializationKey } from '../../core/pipeline/queue';
 import { forgeContext } from '../adapters/context';
 import { forgeForwardQueue } from '../adapters/queue';
@@ -23,6 +24,7 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
     const settings = settingsStore(forgeStore, forgeSecrets);
     const connection = await settings.connection();
     if (!connection?.activatedAt) return drop('not-activated', 'PanDev is not connected and activated yet; the backfill covers history on activation');
+    if (pausedTooLong(connection, Date.now())) return drop('paused-too-long', 'deliveries have been paused for over a week; the reconciliation reads what changed once Check connection passes');
     const change = changeFromForgeEvent(event, new Date().toISOString());
     if (!(await settings.isSelected(change.repository.uuid))) return drop('repository-not-selected', `repository ${change.repository.uuid} is not selected in the settings`);
     try {
@@ -39,10 +41,10 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
   }
 }
 
-// Expected drops (the app's own events, unselected repositories) can be most events of a workspace:
+// Expected drops (the app's own events, unselected repositories, a long pause) can be most events of a workspace:
 // they are counted, at most one write per instance every half minute. Malformed events are rare and
 // worth a look: each is also kept with its detail.
-const EXPECTED = new Set<DropReason>(['self-generated', 'not-activated', 'repository-not-selected']);
+const EXPECTED = new Set<DropReason>(['self-generated', 'not-activated', 'repository-not-selected', 'paused-too-long']);
 
 async function dropEvent(reason: DropReason, detail: string, eventType: string, repository: string | undefined): Promise<void> {
   log.info({ reason, detail, eventType, repository }, 'event dropped on purpose');

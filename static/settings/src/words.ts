@@ -43,6 +43,7 @@ export function eventWords(key: string): string {
 const DROPPED: Record<DropReason, string> = {
   'self-generated': 'made by this app itself',
   'not-activated': 'from before the connection was activated',
+  'paused-too-long': 'left to the reconciliation while deliveries stayed paused over a week',
   'repository-not-selected': 'for repositories not selected',
   'invalid-event': 'Bitbucket sent in a form the app could not read',
   'reviewer-unchanged': 'repeating a review status already sent',

@@ -1,0 +1,45 @@
+import { hostStores } from '../../src/sandbox/host-store';
+import { settingsStore } from '../../src/core/config/settings';
+import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// An admin who stops using PanDev (its token revoked) and leaves the app installed: every delivery
+// pauses, and the outbox, which has no expiry, kept every later event of the workspace for as long as
+// the app stayed installed. The reconciliation does not run while deliveries are paused, so its
+// watermarks wait where the pause began; past a week of pause the trigger leaves new events to it.
+
+const DAY = 86_400_000;
+let sb: TestSandbox;
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, simulator: { repositories: 1 } })));
+afterAll(() => sb.stop());
+const call = settingsCaller(() => sb);
+
+it('keeps no more events in the outbox once deliveries have been paused for over a week, and the reconciliation sends them after the pause', async () => {
+  const { simulator: sim, sink, host } = sb;
+  const repository = [...sim.model.repositories.values()][0]!.slug;
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0000' })).toMatchObject({ ok: true });
+  const first = sim.actions.openPullRequest({ repository }).pullRequestId;
+  await sb.settle();
+  const kept = host.kvs.keys('outbox:');
+  expect(kept.length).toBeGreaterThan(0);
+
+  // Eight days on, the pause still holds.
+  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
+  const connection = (await settings.connection())!;
+  expect(connection.disabled).toBeDefined();
+  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+  const later = [1, 2, 3].map(() => sim.actions.openPullRequest({ repository }).pullRequestId);
+  await sb.settle();
+  expect(host.kvs.keys('outbox:')).toEqual(kept);
+  expect(sb.logs.some((line) => /event dropped on purpose.*paused-too-long/.test(line.message))).toBe(true);
+
+  // The admin comes back: a new token, a check that passes, and the reconciliation's next pass.
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
+  expect(data(await call('connection/check')).ok).toBe(true);
+  await sb.settle();
+  await reconcileNow(sb);
+  const created = sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created').map((d) => (d.body as { pullrequest: { id: number } }).pullrequest.id);
+  expect(created.sort()).toEqual([first, ...later].sort());
+  expect(sink.duplicates()).toBe(0);
+  expect(host.kvs.keys('outbox:')).toEqual([]);
+}, 120_000);
