@@ -1,3 +1,4 @@
+import { keyPart } from '../../src/core/keys';
 import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 // A selected repository deleted in Bitbucket: the reconciliation's list of repositories is read again
@@ -36,4 +37,23 @@ it('takes a 404 from a repository that is still there for a failed pass, asked a
   await reconcileNow(sb);
   // Both repositories still there are read at the next pass, the one the 404 came from included.
   expect(sb.simulator.stats().byRoute[ACTIVITY]).toBe(2);
+}, 60_000);
+
+it('forgets a deleted repository\'s pass state a day after finding it gone; a live one\'s stays', async () => {
+  // The first test deleted one of the three.
+  const [live, gone] = [...sb.simulator.model.repositories.values()];
+  sb.simulator.actions.deleteRepository({ repository: gone!.slug });
+  await reconcileNow(sb);
+  const stateOf = (uuid: string) => `reconcile:repo:${keyPart(uuid)}`;
+  expect(sb.host.kvs.keys('reconcile:repo:')).toEqual(expect.arrayContaining([stateOf(live!.uuid), stateOf(gone!.uuid)]));
+  // Two days on: the list of repositories, read hourly, no longer names it, so nothing reads that state again.
+  const now = Date.now();
+  jest.spyOn(Date, 'now').mockReturnValue(now + 2 * 86_400_000);
+  try {
+    const kept = sb.host.kvs.keys('reconcile:repo:');
+    expect(kept).toContain(stateOf(live!.uuid));
+    expect(kept).not.toContain(stateOf(gone!.uuid));
+  } finally {
+    jest.restoreAllMocks();
+  }
 }, 60_000);

@@ -62,6 +62,12 @@ const IDLE_COST = 1;
 const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
 const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
+/**
+ * A deleted repository's state only holds its passes back until the hourly list of repositories drops
+ * it; nothing reads it after, and kept for ever it would be one key more for each repository a busy
+ * workspace deletes. Should it lapse while a list still names it, one pass finds it gone again.
+ */
+const GONE_KEPT_SECONDS = 24 * 3600;
 /** What a drop for an item left out says to do: the item is read again only when it next changes. */
 const LEFT_OUT_ADVICE = 'It is read again when it next changes; if it stays left out, report Bitbucket\'s answer for it (this reason) to Atlassian support';
 /** What the pass remembers of an item it left out: the same item met again is not counted again. */
@@ -217,7 +223,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     } catch (error) {
       // The watermark stays: the next pass reads the same period again.
       if (error instanceof BitbucketError && error.kind === 'not-found' && (await repositoryGone(deps.lookups, deps.workspace, repository))) {
-        await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: 'deleted in Bitbucket', goneAt: start } satisfies RepositoryState);
+        await ctx.store.set(stateKey(repository), { ...state, lastPassAt: start, error: 'deleted in Bitbucket', goneAt: start } satisfies RepositoryState, { ttlSeconds: GONE_KEPT_SECONDS });
         if (state.error !== undefined) await noteReconcileRecovered(ctx.store, repository);
         ctx.log.info({ repository }, 'reconciliation skips a repository deleted in Bitbucket');
       } else {
