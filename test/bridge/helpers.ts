@@ -188,15 +188,17 @@ export function cloudConfig(parts: CloudParts, db: string, extra: Record<string,
   return { ...loadConfig({ env: cloudVars(parts, db, extra) }), tuning: FAST_TUNING };
 }
 
-/** A Data Center instance of one repository, a running bridge past its first pass, and that repository's PROJECT/slug. */
+/** A Data Center instance of one repository, a running bridge past its first pass (and its log lines), and that repository's PROJECT/slug. */
 export async function oneRepositoryBridge(options: DcSimulatorOptions) {
   const env = await dcEnv({ projects: 1, repositoriesPerProject: 1, corruptPullRequest: false, ...options });
-  const running = await inProcessBridge(env.config());
+  const lines: string[] = [];
+  const running = await inProcessBridge(env.config(), lines);
   const repo = projectRepositories(env.sim)[0]!;
   await settledPass(running);
   return {
     env,
     running,
+    lines,
     repository: `${repo.projectKey}/${repo.slug}`,
     async stop() {
       await running.stop();

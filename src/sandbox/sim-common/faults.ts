@@ -26,6 +26,11 @@ export const FaultRuleSchema = z.object({
    */
   corruptItem: z.object({ id: z.number().int().optional(), where: z.record(z.string(), z.union([z.string(), z.number()])).optional(), index: z.number().int().min(0).optional(), set: z.record(z.string(), z.unknown()) }).optional(),
   /**
+   * The simulator answers as it would, but in an answer keyed by id (Data Center's build counts,
+   * `{<commit id>: counts}`) the entry `key` is `value`: one malformed entry in an otherwise good answer.
+   */
+  corruptEntry: z.object({ key: z.string(), value: z.unknown() }).optional(),
+  /**
    * The answer as built, then broken by the seeded mutator (./mutate.ts): one to three of its fields
    * dropped, nulled, of another type, emptied, huge, odd unicode, deeply nested. The same seed breaks the
    * same answer the same way, so a fuzz run that fails is replayed by its seeds.
@@ -106,6 +111,13 @@ export function corruptedPage(result: HttpResult, rule: NonNullable<FaultRule['c
     : index === rule.index;
   const values = page.values.map((item: Record<string, unknown>, index) => (chosen(item, index) ? { ...item, ...rule.set } : item));
   return { ...result, json: { ...page, values } };
+}
+
+/** The keyed answer with one entry replaced (`FaultRule.corruptEntry`); any other answer as it was. */
+export function corruptedEntry(result: HttpResult, rule: NonNullable<FaultRule['corruptEntry']>): HttpResult {
+  const answer = result.json;
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return result;
+  return { ...result, json: { ...answer, [rule.key]: rule.value } };
 }
 
 /**

@@ -3,7 +3,7 @@
 // the same for every route. Authenticated answers carry X-AUSERNAME and X-AUSERID, as Data Center's do.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
-import { applyFault, corruptedPage, type FaultInjector, type FaultRule } from '../../sim-common/faults';
+import { applyFault, corruptedEntry, corruptedPage, type FaultInjector, type FaultRule } from '../../sim-common/faults';
 import { readBody, send } from '../../sim-common/http';
 import { routeLabel, type Router } from '../../sim-common/router';
 import type { StatsRecorder } from '../../sim-common/stats';
@@ -124,7 +124,8 @@ export async function handleRequest(services: DcServices, req: IncomingMessage, 
     const raw = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
     const body = raw ? JSON.parse(raw) : undefined;
     const handled = match.route.handler({ url: capLimit(url, services.pageMax), params: match.params, caller, body, runtime });
-    const result = fault?.corruptItem ? corruptedPage(handled, fault.corruptItem) : handled;
+    const page = fault?.corruptItem ? corruptedPage(handled, fault.corruptItem) : handled;
+    const result = fault?.corruptEntry ? corruptedEntry(page, fault.corruptEntry) : page;
     send(res, { ...result, headers: { ...headers, ...result.headers } });
   } catch (error) {
     const result = error instanceof SyntaxError ? { status: 400, json: errorBody('Invalid JSON in request body') } : toResult(error);
