@@ -118,3 +118,18 @@ it('a build status: the commit’s others are delivered', async () => {
   expect(built).toEqual(['ci-good']);
   expect(await leftOut()).toContainEqual(expect.stringContaining(`build status "ci-bad" of commit ${tip!.slice(0, 12)} in an unexpected shape (state`));
 }, 60_000);
+
+it('a build status whose dating time is not a date: left out, named by that time; the commit’s others delivered', async () => {
+  env.sim.actions.createBranch({ repository, name: 'feeds-undated' });
+  await passes();
+  const [tip] = env.sim.actions.pushCommits({ repository, branch: 'feeds-undated', commits: 1 }).commits;
+  await passes();
+  env.sim.actions.setBuildStatus({ repository, commit: tip!, key: 'ci-dated', state: 'SUCCESSFUL' });
+  env.sim.actions.setBuildStatus({ repository, commit: tip!, key: 'ci-undated', state: 'FAILED' });
+  // A null time is one not sent: dateAdded dates the status no more than it would if absent.
+  env.sim.faults.add({ method: 'GET', path: `/rest/build-status/1.0/commits/${tip}$`, corruptItem: { where: { key: 'ci-undated' }, set: { updatedDate: 'yesterday', dateAdded: null } } });
+  await passes();
+  const built = env.sink.deliveries().filter((d) => d.eventKey === 'pandev:build_status' && (d.body as any).commit.id === tip).map((d) => (d.body as any).pandev.key);
+  expect(built).toEqual(['ci-dated']);
+  expect(await leftOut()).toContainEqual(expect.stringContaining(`build status "ci-undated" of commit ${tip!.slice(0, 12)} in an unexpected shape (updatedDate: not a date, and the status is dated and told apart by it)`));
+}, 60_000);

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { readStatus } from '../../src/bridge/cli/status';
 import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
 
 // Fields of a Data Center answer the bridge only passes on (display names, emails, a participant's
 // role, approval and status, a commit's message, people and author time, a changed file's type, a
+// project's and repository's names, a build status's times other than the one it is dated by, a
 // page's size and limit) arrive null or of another type, and the change is still delivered. Each used
 // to fail its item (left out) or the whole page (the repository's pass failed), as a broken id would.
 
@@ -24,7 +26,11 @@ async function passes(n = 3): Promise<void> {
 /** What the simulator answers (the admin's token), to break one field of a real item. */
 async function answer(path: string): Promise<any> {
   const [project] = repository.split('/');
-  const response = await fetch(`${env.sim.url}/rest/api/1.0/projects/${project}/repos/${slug()}${path}`, { headers: { authorization: `Bearer ${env.sim.credentials.admin.token}` } });
+  return answerAt(`/rest/api/1.0/projects/${project}/repos/${slug()}${path}`);
+}
+
+async function answerAt(path: string): Promise<any> {
+  const response = await fetch(`${env.sim.url}${path}`, { headers: { authorization: `Bearer ${env.sim.credentials.admin.token}` } });
   expect(response.status).toBe(200);
   return response.json();
 }
@@ -106,4 +112,50 @@ it("a page whose size and limit are odd is read", async () => {
   env.sim.faults.add({ method: 'GET', path: `/projects/${repository.split('/')[0]}/repos/${slug()}/branches$`, body: JSON.stringify({ ...page, size: 'many', limit: null }) });
   await passes();
   expect(pushesOf('odd-page')).toHaveLength(1);
+}, 60_000);
+
+it("a build status whose times other than the one it is dated by are odd is delivered, dated by that one", async () => {
+  env.sim.actions.createBranch({ repository, name: 'odd-build' });
+  await passes();
+  const [tip] = env.sim.actions.pushCommits({ repository, branch: 'odd-build', commits: 1 }).commits;
+  await passes();
+  env.sim.actions.setBuildStatus({ repository, commit: tip!, key: 'ci', state: 'SUCCESSFUL' });
+  const [status] = (await answerAt(`/rest/build-status/1.0/commits/${tip}`)).values;
+  // As an instance that sends only dateAdded (with null for the others) and a createdDate of another type.
+  env.sim.faults.add({ method: 'GET', path: `/rest/build-status/1.0/commits/${tip}$`, corruptItem: { where: { key: 'ci' }, set: { updatedDate: null, createdDate: 'soon' } } });
+  await passes();
+  const built = env.sink.deliveries().filter((d) => d.eventKey === 'pandev:build_status' && (d.body as any).commit.id === tip).map((d) => d.body as any);
+  expect(built).toHaveLength(1);
+  expect(built[0].buildStatus).toMatchObject({ key: 'ci', updatedDate: null, dateAdded: status.dateAdded });
+  expect(built[0].buildStatus).not.toHaveProperty('createdDate');
+  expect(built[0].pandev.event_time).toBe(new Date(status.dateAdded).toISOString());
+}, 60_000);
+
+const oddNames = (repo: any) => ({ ...repo, name: null, project: { ...repo.project, name: 17 } });
+
+it("a pull request whose repository's and project's names are odd is delivered", async () => {
+  const { pullRequestId } = env.sim.actions.openPullRequest({ repository, title: 'Odd names' });
+  const listed = (await answer('/pull-requests?state=ALL&limit=100')).values.find((pr: any) => pr.id === pullRequestId);
+  const odd = (ref: any) => ({ ...ref, repository: oddNames(ref.repository) });
+  env.sim.faults.add({ method: 'GET', path: `/repos/${slug()}/pull-requests$`, corruptItem: { id: pullRequestId, set: { fromRef: odd(listed.fromRef), toRef: odd(listed.toRef) } } });
+  await passes();
+  const opened = env.sink.deliveries().filter((d) => d.eventKey === 'pr:opened' && (d.body as any).pullRequest.id === pullRequestId);
+  expect(opened).toHaveLength(1);
+  const shown = (opened[0]!.body as any).pullRequest.toRef.repository;
+  expect(shown.name).toBeNull();
+  expect(shown.project).not.toHaveProperty('name');
+}, 60_000);
+
+// Last: a second bridge on the same instance and PanDev delivers what the first one did again.
+it("a repository listing whose names are odd is read, and its repositories polled", async () => {
+  const listing = await answerAt('/rest/api/1.0/repos?permission=REPO_READ&limit=1000');
+  const listed = listing.values.find((repo: any) => `${repo.project.key}/${repo.slug}` === repository);
+  env.sim.faults.add({ method: 'GET', path: '/rest/api/1.0/repos$', corruptItem: { id: listed.id, set: oddNames(listed) } });
+  const second = await inProcessBridge(env.config({ BRIDGE_DB: path.join(env.dir, 'odd-names.db') }));
+  try {
+    const summary = await settledPass(second);
+    expect(summary).toMatchObject({ repositories: listing.values.length, failed: 0 });
+  } finally {
+    await second.stop();
+  }
 }, 60_000);

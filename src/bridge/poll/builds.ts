@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { buildStatusEvents } from '../../core/enrich/datacenter/ref-events';
 import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
-import { BuildStatus, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
+import { BuildStatus, buildStatusTime, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError, errorMessage } from '../../core/errors';
 import type { KeyedLock } from '../util/keyed-lock';
 import { stageAndQueue, type PollDeps } from './deps';
@@ -176,7 +176,7 @@ async function readStatuses(repository: Repository, commit: string, origin: DcSo
   const next = { ...seen };
   const source: DcSource = { instance: deps.instance, repository, origin };
   const events = statuses.flatMap((status) => {
-    const when = status.updatedDate ?? status.dateAdded ?? status.createdDate;
+    const when = buildStatusTime(status);
     const version = `${status.state}@${when === undefined ? '' : epochMs(when)}`;
     if (seen[status.key] === version) return [];
     next[status.key] = version;

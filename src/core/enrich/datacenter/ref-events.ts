@@ -4,7 +4,7 @@ import type { Prebuilt } from '../../history/prebuilt';
 import type { Body } from '../../payload/cloud';
 import { dcBuildStatusBody, dcPushBody, NULL_HASH, type DcRefChange } from '../../payload/datacenter';
 import { actorRef, isoTime, repositoryRef, type DcSource } from './pull-request-events';
-import type { BuildStatus, Commit, FileChange, User } from './schema';
+import { buildStatusTime, type BuildStatus, type Commit, type FileChange, type User } from './schema';
 
 // A branch or tag that moved becomes one repo:refs_changed, identified like a live push (ref and
 // from..to), so the webhook for the same move and the poll that finds it give one delivery.
@@ -62,7 +62,7 @@ export function refMoveEvents(move: RefMove): Prebuilt[] {
 
 /** A build status seen for the first time is `created`; a later state of the same key is `updated`. */
 export function buildStatusEvents(source: DcSource, commit: string, status: BuildStatus, firstSeen: boolean): Prebuilt[] {
-  const when = status.updatedDate ?? status.dateAdded ?? status.createdDate;
+  const when = buildStatusTime(status);
   const at = when === undefined ? new Date(0).toISOString() : isoTime(when);
   const change: Change = {
     edition: 'datacenter',

@@ -8,9 +8,10 @@ import { passedOn } from '../passed-on';
 // expect that version's form), and `epochMs` reads either.
 //
 // As in the Cloud schemas, two kinds of checked field: those the bridge computes ids, versions and
-// order from (ids, names, hashes, states, a ref's id, the times a change is dated by) are strict; those
-// it only passes on or reads for an optional extra (display names, emails, a participant's role and
-// status, a commit's message, people and author time, paging hints) go through `passedOn`.
+// order from (ids, keys, slugs, hashes, states, a ref's id, the times a change is dated by) are strict;
+// those it only passes on or reads for an optional extra (display names, emails, a participant's role
+// and status, a commit's message, people and author time, a project's and repository's names, a build
+// status's other times, paging hints) go through `passedOn`.
 
 /** A date as either version sends it. */
 export const DcDate = z.union([z.number(), z.string().refine((value) => !Number.isNaN(parseDcDate(value)), 'not a date')]);
@@ -34,9 +35,11 @@ export const User = z.looseObject({
 });
 export type User = z.infer<typeof User>;
 
-export const Project = z.looseObject({ key: z.string(), id: z.number().int().optional(), name: z.string().optional() });
+export const Project = z.looseObject({ key: z.string(), id: z.number().int().optional(), name: passedOn(z.string()) });
 
-export const Repository = z.looseObject({ id: z.number().int(), slug: z.string(), name: z.string(), project: Project });
+// Named by project key and slug, identified by id: a null name used to fail the whole repository
+// listing (no repository was polled) or every pull request that showed the repository.
+export const Repository = z.looseObject({ id: z.number().int(), slug: z.string(), name: passedOn(z.string()), project: Project });
 export type Repository = z.infer<typeof Repository>;
 
 export const PullRequestRef = z.looseObject({ id: z.string(), displayId: z.string(), latestCommit: z.string().optional(), repository: Repository.optional() });
@@ -104,14 +107,38 @@ export type Branch = z.infer<typeof Branch>;
 export const FileChange = z.looseObject({ path: z.looseObject({ toString: z.string() }), type: passedOn(z.string()) });
 export type FileChange = z.infer<typeof FileChange>;
 
-export const BuildStatus = z.looseObject({
-  key: z.string(),
-  state: z.string(),
-  dateAdded: DcDate.optional(),
-  updatedDate: DcDate.optional(),
-  createdDate: DcDate.optional(),
-});
+/**
+ * A build status is dated, and its runs told apart, by the first of these times it has: the one it
+ * was last set at where the instance sends it, else when it was added. Null counts as not sent.
+ */
+const STATUS_TIMES = ['updatedDate', 'dateAdded', 'createdDate'] as const;
+
+/**
+ * The dating time must be a date: without it a run again in the same state would get the same id as
+ * the first, and PanDev would not hear of it. The other times are only passed on.
+ */
+function datingTimeReadable(raw: unknown, ctx: z.RefinementCtx): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  const times = raw as Record<string, unknown>;
+  const field = STATUS_TIMES.find((name) => times[name] != null);
+  if (field && !DcDate.safeParse(times[field]).success) ctx.addIssue({ code: 'custom', path: [field], message: 'not a date, and the status is dated and told apart by it' });
+}
+
+export const BuildStatus = z.unknown().superRefine(datingTimeReadable).pipe(
+  z.looseObject({
+    key: z.string(),
+    state: z.string(),
+    updatedDate: passedOn(DcDate),
+    dateAdded: passedOn(DcDate),
+    createdDate: passedOn(DcDate),
+  }),
+);
 export type BuildStatus = z.infer<typeof BuildStatus>;
+
+/** The time a build status is dated by (STATUS_TIMES); undefined when it has none. */
+export function buildStatusTime(status: BuildStatus): DcDate | undefined {
+  return status.updatedDate ?? status.dateAdded ?? status.createdDate ?? undefined;
+}
 
 export const ApplicationProperties = z.looseObject({ version: z.string(), displayName: z.string().optional() });
 
