@@ -12,7 +12,8 @@ let env: DcEnv;
 let running: Awaited<ReturnType<typeof inProcessBridge>>;
 let repository: string;
 let stop: () => Promise<void>;
-beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'poll-bad-item', pullRequestsPerRepository: 1, historyDays: 2 })), 60_000);
+let lines: string[];
+beforeAll(async () => ({ env, running, lines, repository, stop } = await oneRepositoryBridge({ seed: 'poll-bad-item', pullRequestsPerRepository: 1, historyDays: 2 })), 60_000);
 afterAll(() => stop());
 afterEach(() => env.sim.faults.clear());
 
@@ -132,4 +133,30 @@ it('a build status whose dating time is not a date: left out, named by that time
   const built = env.sink.deliveries().filter((d) => d.eventKey === 'pandev:build_status' && (d.body as any).commit.id === tip).map((d) => (d.body as any).pandev.key);
   expect(built).toEqual(['ci-dated']);
   expect(await leftOut()).toContainEqual(expect.stringContaining(`build status "ci-undated" of commit ${tip!.slice(0, 12)} in an unexpected shape (updatedDate: not a date, and the status is dated and told apart by it)`));
+}, 60_000);
+
+it("a commit's entry in the build counts: that commit's statuses are read one by one, the counts resource stays in use", async () => {
+  const route = { stats: 'POST /rest/build-status/1.0/commits/stats', statuses: 'GET /rest/build-status/1.0/commits/{commitId}' };
+  for (const name of ['counts-good', 'counts-bad']) env.sim.actions.createBranch({ repository, name });
+  await passes();
+  const [good] = env.sim.actions.pushCommits({ repository, branch: 'counts-good', commits: 1 }).commits;
+  const [bad] = env.sim.actions.pushCommits({ repository, branch: 'counts-bad', commits: 1 }).commits;
+  await passes();
+  for (const commit of [good!, bad!]) env.sim.actions.setBuildStatus({ repository, commit, key: 'ci', state: 'SUCCESSFUL' });
+  env.sim.faults.add({ method: 'POST', path: '/rest/build-status/1.0/commits/stats$', corruptEntry: { key: bad!, value: { successful: 'one' } } });
+  const builtOf = (commit: string) => env.sink.deliveries().filter((d) => d.eventKey === 'pandev:build_status' && (d.body as any).commit.id === commit).map((d) => `${(d.body as any).pandev.key}:${(d.body as any).pandev.state}`);
+  await passes(1);
+  expect(builtOf(good!)).toEqual(['ci:SUCCESSFUL']);
+  expect(builtOf(bad!)).toEqual(['ci:SUCCESSFUL']);
+  expect(lines.some((line) => line.includes('build counts of these commits in an unexpected shape') && line.includes(`commit ${bad!.slice(0, 12)} (successful: a string, where the app needs a number)`))).toBe(true);
+
+  // Later passes still ask for the counts, and read in detail only the commit whose entry is bad...
+  env.sim.resetStats();
+  await passes(2);
+  expect(env.sim.stats().byRoute[route.stats]).toBe(2);
+  expect(env.sim.stats().byRoute[route.statuses]).toBe(2);
+  // ...so a later build of it is delivered without waiting for its counts.
+  env.sim.actions.setBuildStatus({ repository, commit: bad!, key: 'ci', state: 'FAILED' });
+  await passes(1);
+  expect(builtOf(bad!)).toEqual(['ci:SUCCESSFUL', 'ci:FAILED']);
 }, 60_000);
