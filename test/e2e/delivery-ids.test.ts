@@ -6,9 +6,10 @@ import { reconcileNow, manualEvents, testSandbox, type TestSandbox } from './hel
 // app on the local Forge host and the receiver; ids are compared at the receiver.
 
 let sb: TestSandbox;
-// The test fires the Forge events itself, so it can lose one or fire one twice.
+// The test fires the Forge events itself, so it can lose one or fire one twice. A 429 it injects holds
+// the app's Bitbucket reads back only a moment, so the reconciliation after it runs.
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { rateLimitBackoffSeconds: 0.01 }, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());
@@ -126,6 +127,90 @@ describe('an approval', () => {
   });
 });
 
+// Named by uuid for want of the pull request's read, an approval reached PanDev twice: the reconciliation
+// names it by account id. A read that may succeed later is tried again before anything is staged.
+describe('an approval named by uuid only, its pull request unreadable before staging', () => {
+  const approvals = (repository: string, pullRequestId: number): Delivery[] =>
+    sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:approved' && (d.body as any).repository.name === repository && (d.body as any).pullrequest.id === pullRequestId);
+  const reviewerEntity = (d: Delivery): string => (d.body as any).pandev.entity;
+
+  it.each([
+    ['answering 500', { status: 500 }],
+    ['answering 429', { status: 429 }],
+    ['dropping the connection', { drop: true }],
+  ] as const)('for a while (%s) reaches PanDev once, named by account id, and the reconciliation finds nothing new', async (_, fault) => {
+    const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: `Approved while its read fails: ${JSON.stringify(fault)}` });
+    await reconcileNow(sb);
+    const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
+    const accountId: string = (approved[0] as any).reviewers.value[0].user.accountId;
+    const faulted = sb.simulator.stats().faulted;
+    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, ...fault, times: 2 });
+    await fire(naming(approved, 'uuid'));
+    expect(sb.simulator.stats().faulted).toBe(faulted + 2);
+    expect(approvals(repository, pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['trigger']);
+    expect(reviewerEntity(approvals(repository, pullRequestId)[0]!)).toMatch(new RegExp(`:reviewer:${accountId}$`, 'i'));
+
+    await reconcileNow(sb);
+    expect(approvals(repository, pullRequestId)).toHaveLength(1);
+    expect(sb.sink.duplicates()).toBe(0);
+  });
+
+  it.each([
+    ['answering 500', { status: 500 }],
+    ['answering 429', { status: 429 }],
+    ['dropping the connection', { drop: true }],
+  ] as const)('for a while (%s), found first by the reconciliation, is not sent again by its late live event', async (_, fault) => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: `Approved, its event late and its read failing: ${JSON.stringify(fault)}` });
+    const late = naming(act(() => a.approvePullRequest({ repository, pullRequestId })), 'uuid');
+    await reconcileNow(sb);
+    expect(approvals(repository, pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['reconcile']);
+
+    const faulted = sb.simulator.stats().faulted;
+    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, ...fault, times: 2 });
+    await fire(late);
+    expect(sb.simulator.stats().faulted).toBe(faulted + 2);
+    expect(approvals(repository, pullRequestId)).toHaveLength(1);
+  });
+
+  it('for good (403) still reaches PanDev, named by uuid, with the reason logged', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: 'Approved, its read refused' });
+    const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
+    const uuid: string = (approved[0] as any).reviewers.value[0].user.uuid;
+    const logged = sb.logs.length;
+    // Refused once: the read before staging; the body's own read then succeeds.
+    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, status: 403, times: 1 });
+    await fire(naming(approved, 'uuid'));
+    expect(approvals(repository, pullRequestId).map(reviewerEntity)).toEqual([expect.stringMatching(new RegExp(`:reviewer:${uuid.replace(/[{}]/g, '\\$&')}$`, 'i'))]);
+    const warnings = sb.logs.slice(logged).filter((line) => line.level === 'warn' && /staged as the event gave it/.test(line.message));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/403.*refused the read for good/);
+  });
+
+  it('after its tries are used up still reaches PanDev, named by uuid, with the reason logged', async () => {
+    const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+    const a = sb.simulator.actions;
+    const { pullRequestId } = a.openPullRequest({ repository, title: 'Approved, its read failing and failing' });
+    const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
+    const uuid: string = (approved[0] as any).reviewers.value[0].user.uuid;
+    const logged = sb.logs.length;
+    const faulted = sb.simulator.stats().faulted;
+    // Failing every try before staging (the app's default: 8), then answering the body's read.
+    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, status: 503, times: 8 });
+    await fire(naming(approved, 'uuid'));
+    expect(sb.simulator.stats().faulted).toBe(faulted + 8);
+    expect(approvals(repository, pullRequestId).map(reviewerEntity)).toEqual([expect.stringMatching(new RegExp(`:reviewer:${uuid.replace(/[{}]/g, '\\$&')}$`, 'i'))]);
+    const warnings = sb.logs.slice(logged).filter((line) => line.level === 'warn' && /staged as the event gave it/.test(line.message));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/503.*tries are used up/);
+  });
+});
+
 it('naming a uuid-only reviewer costs no Bitbucket request: the pull request read is the body\'s', async () => {
   const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
   const a = sb.simulator.actions;
@@ -148,10 +233,10 @@ describe('an unapproval', () => {
     const a = sb.simulator.actions;
     const { pullRequestId } = a.openPullRequest({ repository, title: 'Approved, then not' });
     const approved = act(() => a.approvePullRequest({ repository, pullRequestId }));
-    // Its account id unread (Bitbucket failing the read before staging), the approval is staged and
+    // Its account id unread (Bitbucket refusing the read before staging), the approval is staged and
     // kept under the uuid, as before the switch, and still delivered.
     const faulted = sb.simulator.stats().faulted;
-    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, status: 500, times: 1 });
+    sb.simulator.faults.add({ path: `/pullrequests/${pullRequestId}$`, status: 403, times: 1 });
     await fire(naming(approved, 'uuid'));
     expect(sb.simulator.stats().faulted).toBe(faulted + 1);
     const reviewer = (approved[0] as any).reviewers.value[0].user.uuid;

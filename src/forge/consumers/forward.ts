@@ -6,7 +6,7 @@ import { forgeContext } from '../adapters/context';
 import { invocationDeadline } from '../adapters/deadline';
 import { forgeForwardQueue } from '../adapters/queue';
 import { forgeLogger as log } from '../adapters/logger';
-import { queueComments, runBackfillMessage, runCommentMessage, runReconcileMessage } from './jobs';
+import { queueComments, runBackfillMessage, runCommentMessage, runReconcileMessage, windowCloses } from './jobs';
 
 // The queue consumer: stage and deliver changes, or run a piece of backfill or reconciliation. A
 // delivery that must wait is retried by Forge through InvocationError, carrying its outbox ids so
@@ -17,6 +17,8 @@ const AsyncEvent = z.object({
   retryContext: z.object({ retryCount: z.number(), retryData: z.unknown().optional(), retentionWindow: z.object({ remainingTimeMs: z.number() }).optional() }).optional(),
 });
 const RetryData = z.object({ ids: z.array(z.string()) });
+/** A change not staged yet: the pull request read before staging it failed this often (core/pipeline/forward.ts). */
+const PrepareRetryData = z.object({ prepareFailures: z.number().int().min(0) });
 
 export async function forward(event: unknown): Promise<unknown> {
   const parsed = AsyncEvent.safeParse(event);
@@ -32,7 +34,12 @@ export async function forward(event: unknown): Promise<unknown> {
   if ('comment' in body) return runCommentMessage(body.comment, parsed.data.retryContext);
   const retry = RetryData.safeParse(parsed.data.retryContext?.retryData);
   const ctx = forgeContext();
-  const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()) });
+  const prepareRetry = PrepareRetryData.safeParse(parsed.data.retryContext?.retryData);
+  const preparation = { failures: prepareRetry.success ? prepareRetry.data.prepareFailures : 0, canRetry: (afterSeconds: number) => !windowCloses(parsed.data.retryContext, afterSeconds) };
+  const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()), preparation });
+  if (result.prepareAgain) {
+    return new InvocationError({ retryAfter: Math.max(1, Math.ceil(result.prepareAgain.afterSeconds)), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { prepareFailures: result.prepareAgain.failures } });
+  }
   await queueComments(result.comments);
   const [soonest, ...others] = result.retries;
   if (!soonest) return undefined;

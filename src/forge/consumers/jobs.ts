@@ -80,7 +80,7 @@ export interface ConsumerRetry {
 const LEGACY_RETRIES = 4;
 
 /** A first delivery has no retry context, and is hours inside its window. */
-function windowCloses(retry: ConsumerRetry | undefined, afterSeconds: number): boolean {
+export function windowCloses(retry: ConsumerRetry | undefined, afterSeconds: number): boolean {
   if (!retry) return false;
   const left = retry.retentionWindow?.remainingTimeMs;
   // Not told: the old count is the safe guess, since a comment parked early is only written later, and

@@ -32,7 +32,7 @@ function lacksAccountId(change: Change): change is ChangeOf<'reviewer'> {
 /**
  * The Cloud preparer: the pull request is read (the request its bodies would make anyway) only for a
  * reviewer change that lacks an account id; every other change goes on untouched. A failed read throws
- * to the caller, which stages the change as given.
+ * to the caller (pipeline/forward.ts), which has the host retry it, or stages the change as given.
  */
 export function cloudChangePreparer(client: CloudClient, store: KeyValueStore, lookups: Lookups): ChangePreparer {
   return async (change) => {
