@@ -1,5 +1,6 @@
 import { datacenterIntents, toSecond } from '../../src/core/change/datacenter-intents';
 import type { Change } from '../../src/core/change/change';
+import { deliveryId } from '../../src/core/change/delivery-id';
 import { pullRequestEvents } from '../../src/core/enrich/datacenter/pull-request-events';
 import { Activity, DcDate, epochMs, PullRequest } from '../../src/core/enrich/datacenter/schema';
 import { quietLogger } from './helpers';
@@ -45,6 +46,16 @@ describe('Data Center delivery ids', () => {
     expect(datacenterIntents(declined('2026-01-01T00:00:00Z')).intents[0]!.id).not.toBe(datacenterIntents(declined('2026-01-02T00:00:00Z')).intents[0]!.id);
     const opened = (at: string): Change => ({ ...base, origin: 'poll', at, kind: 'pullrequest', action: 'created' });
     expect(datacenterIntents(opened('2026-01-01T00:00:00Z')).intents[0]!.id).toBe(datacenterIntents(opened('2026-03-01T00:00:00Z')).intents[0]!.id);
+  });
+
+  it('tell a second decline within one second apart, and keep a first decline\'s id as it was', () => {
+    const at = '2026-01-01T00:00:00.250Z';
+    const declined = (occurrence?: number): Change => ({ ...base, origin: 'poll', at, kind: 'pullrequest', action: 'rejected', ...(occurrence ? { occurrence } : {}) });
+    // Ids PanDev already holds are made as before: the decline's second, nothing more.
+    const before = deliveryId({ edition: 'datacenter', workspace: base.workspace, entity: 'pullrequest:7:5', eventKey: 'pr:declined', version: toSecond(at) });
+    expect(datacenterIntents(declined()).intents[0]!.id).toBe(before);
+    expect(datacenterIntents(declined(2)).intents[0]!.id).not.toBe(before);
+    expect(datacenterIntents(declined(3)).intents[0]!.id).not.toBe(datacenterIntents(declined(2)).intents[0]!.id);
   });
 
   it('come out the same from a 9.x and a 10.x activity feed', () => {

@@ -45,3 +45,43 @@ describe('an edit within the second its pull request was opened, its webhook los
     expect(env.sink.duplicates()).toBe(0);
   });
 });
+
+// Data Center versions a pr:declined by its time to the second (core/change/datacenter-intents.ts): a
+// decline, a reopen and a decline again within one second gave the two declines one delivery id, and
+// PanDev dropped the second as a copy of the first.
+describe('a pull request declined, reopened and declined again within one second', () => {
+  const declines = (id: number) => env.sink.deliveries().filter((d) => d.eventKey === 'pr:declined' && (d.body as any).pullRequest.id === id);
+
+  it.each([
+    ['in one pass', false],
+    ['across two passes', true],
+  ])('is two pr:declined under two ids, found by the poll %s (10.x dates)', async (_, passBetween) => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: `Declined twice in a second, ${passBetween ? 'a pass between' : 'one pass'}` });
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    if (passBetween) for (let i = 0; i < 2; i++) await settledPass(running);
+    a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
+    a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    expect(new Set(declines(pr.pullRequestId).map((d) => d.id)).size).toBe(2);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+
+  it('is two pr:declined from its two webhooks, under the ids the poll then finds them by (10.x dates)', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Declined twice in a second, by webhook' });
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    const [first] = a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId }).events;
+    a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
+    const [second] = a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId }).events;
+    for (const webhook of [first!, second!]) expect((await postWebhook(running, webhook)).status).toBe(202);
+    await webhooksHandled(running);
+    expect(declines(pr.pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['webhook', 'webhook']);
+    expect(new Set(declines(pr.pullRequestId).map((d) => d.id)).size).toBe(2);
+
+    for (let i = 0; i < 2; i++) await settledPass(running);
+    expect(declines(pr.pullRequestId)).toHaveLength(2);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { verify } from '../../core/deliver/sign';
 import { BitbucketError } from '../../core/errors';
+import { toSecond } from '../../core/change/datacenter-intents';
 import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
 import { epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
@@ -15,6 +16,7 @@ import { leaveOut } from '../poll/left-out';
 import { stageAndQueue, type PollDeps } from '../poll/deps';
 import { defaultBranch, orphanedRange } from '../poll/refs';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
+import { declineCount } from '../webhooks/declines';
 import type { Inbox } from '../webhooks/inbox';
 import type { WebhookResult } from './edition';
 
@@ -106,7 +108,8 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
   // Another shard's poll keeps this pull request's record: none is started here.
   const polled = r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key });
   if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, polled, r.deps))) return;
-  await stageAndQueue(parsed.build(r.instance), r.deps);
+  const occurrence = parsed.eventKey === 'pr:declined' ? await declineCount(r.deps.ctx.store, key, parsed.pullRequest, toSecond(parsed.at)) : undefined;
+  await stageAndQueue(parsed.build(r.instance, occurrence), r.deps);
   if (parsed.eventKey === 'pr:opened' && polled) await rememberOpened(key, parsed.pullRequest, r.deps);
 }
 

@@ -38,7 +38,16 @@ const reviewerKeys: Record<string, ReviewerStatus> = {
 };
 
 export type Parsed =
-  | { kind: 'pull-request'; eventKey: string; repository: Repository; pullRequest: PullRequest; build(instance: string): Prebuilt[] }
+  | {
+      kind: 'pull-request';
+      eventKey: string;
+      repository: Repository;
+      pullRequest: PullRequest;
+      /** The time its change is dated by (what a pr:declined is versioned by, to the second). */
+      at: string;
+      /** `occurrence`: of a pr:declined, its count in its second when not the first (webhooks/declines.ts). */
+      build(instance: string, occurrence?: number): Prebuilt[];
+    }
   | { kind: 'push'; repository: Repository; event: PushEvent }
   | { kind: 'ignored'; reason: string }
   | { kind: 'invalid'; reason: string };
@@ -55,14 +64,17 @@ export function parseWebhook(eventKey: string, payload: unknown): Parsed {
   if (!parsed.success) return invalid(eventKey, parsed.error);
   const event = parsed.data as z.infer<typeof PullRequestEvent> & Partial<z.infer<typeof ReviewerEvent> & z.infer<typeof CommentEvent> & z.infer<typeof SourceEvent>>;
   const repository = event.pullRequest.toRef.repository;
-  if (!pullRequestChange(eventKey, event, '')) return { kind: 'ignored', reason: `${eventKey} is not forwarded` };
+  const found = pullRequestChange(eventKey, event, '');
+  if (!found) return { kind: 'ignored', reason: `${eventKey} is not forwarded` };
   return {
     kind: 'pull-request',
     eventKey,
     repository,
     pullRequest: event.pullRequest,
-    build: (instance) => {
-      const change = pullRequestChange(eventKey, event, instance)!;
+    at: found.at,
+    build: (instance, occurrence) => {
+      const made = pullRequestChange(eventKey, event, instance)!;
+      const change = occurrence && occurrence > 1 && made.kind === 'pullrequest' && made.action === 'rejected' ? { ...made, occurrence } : made;
       return intentsFor(change).intents.map((intent) => ({ change, intent, body: { ...event, eventKey: intent.eventKey, pandev: pandevBase(intent, change) } }));
     },
   };

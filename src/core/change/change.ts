@@ -47,6 +47,11 @@ export const PullRequestChange = z.object({
   updatedOn: z.string().optional(),
   /** Data Center `source-updated`: the source branch moved from one commit to another. */
   previousFromHash: z.string().optional(),
+  /**
+   * Data Center `rejected`: the how-manieth decline of the pull request in its second (a decline, a
+   * reopen and a decline again within it), when not the first; it tells their ids apart.
+   */
+  occurrence: z.number().int().min(2).optional(),
   fromHash: z.string().optional(),
 });
 

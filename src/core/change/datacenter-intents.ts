@@ -13,7 +13,9 @@ import type { DeliveryIntent, SkippedIntent } from './intents';
 // - what can recur (declined after a reopen, modified, comment edited, reviewer status) is versioned by
 //   its time to the second: the webhook's time field (the pull request's closedDate or updatedDate,
 //   the comment's updatedDate, the event date) and the activity's createdDate name the same instant,
-//   and 10.x prints times to the second only.
+//   and 10.x prints times to the second only. A second decline within one second adds its count in
+//   that second (change.occurrence), which the poll counts in the activities and the webhook path in
+//   the webhooks it handled.
 // Reviewer statuses are explicit on Data Center (approved, unapproved, needs work), so unlike Cloud
 // no prior status is needed.
 
@@ -63,7 +65,8 @@ function pullRequestIntent(change: ChangeOf<'pullrequest'>, make: MakeIntent<Dat
     case 'fulfilled':
       return make('pr:merged', entity, 'merged');
     case 'rejected':
-      return make('pr:declined', entity, toSecond(change.at));
+      // The first decline of a second keeps the id it always had.
+      return make('pr:declined', entity, change.occurrence ? `${toSecond(change.at)}#${change.occurrence}` : toSecond(change.at));
     case 'deleted':
       return make('pr:deleted', entity, 'deleted');
   }

@@ -1,4 +1,5 @@
 import type { Change, ReviewerStatus } from '../../change/change';
+import { toSecond } from '../../change/datacenter-intents';
 import { intentsFor } from '../../change/intents';
 import type { Prebuilt } from '../../history/prebuilt';
 import type { Body } from '../../payload/cloud';
@@ -24,6 +25,8 @@ export interface PullRequestMemory {
   toRef: { id: string; displayId: string; latestCommit: string | null };
   /** Reviewer statuses by user id (previousStatus of the next review). */
   reviews: Record<string, string>;
+  /** The second of the last decline seen and how many fell in it: a pass may read only the later ones. */
+  declined?: { at: string; count: number };
 }
 
 const reviewStatus: Record<string, ReviewerStatus> = { APPROVED: 'approved', REVIEWED: 'changes_requested', UNAPPROVED: 'none' };
@@ -33,6 +36,7 @@ const dcStatus: Record<ReviewerStatus, string> = { approved: 'APPROVED', changes
 export function pullRequestEvents(source: DcSource, pr: PullRequest, activities: Activity[], memory?: PullRequestMemory): { events: Prebuilt[]; memory: PullRequestMemory } {
   const events: Prebuilt[] = [];
   const reviews = { ...(memory?.reviews ?? {}) };
+  let declined = memory?.declined;
   const base = { edition: 'datacenter' as const, workspace: source.instance, repository: repositoryRef(source.repository), origin: source.origin, pullRequestId: pr.id };
   const tips = sourceTips(pr, activities);
   let shown = pr;
@@ -51,9 +55,12 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
       case 'MERGED':
         emit({ ...common, kind: 'pullrequest', action: 'fulfilled' }, activity.user);
         break;
-      case 'DECLINED':
-        emit({ ...common, kind: 'pullrequest', action: 'rejected' }, activity.user);
+      case 'DECLINED': {
+        const second = toSecond(at);
+        declined = { at: second, count: declined?.at === second ? declined.count + 1 : 1 };
+        emit({ ...common, kind: 'pullrequest', action: 'rejected', ...(declined.count > 1 ? { occurrence: declined.count } : {}) }, activity.user);
         break;
+      }
       case 'RESCOPED':
         if (activity.fromHash && activity.previousFromHash && activity.fromHash !== activity.previousFromHash) {
           emit({ ...common, kind: 'pullrequest', action: 'source-updated', fromHash: activity.fromHash, previousFromHash: activity.previousFromHash }, activity.user, { previousFromHash: activity.previousFromHash });
@@ -96,7 +103,7 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
     const at = isoTime(pr.updatedDate);
     emit({ ...base, at, kind: 'pullrequest', action: 'updated', updatedOn: at }, pr.author?.user ?? null, modified);
   }
-  return { events, memory: remember(pr, reviews) };
+  return { events, memory: remember(pr, reviews, declined) };
 }
 
 /**
@@ -131,7 +138,7 @@ export function sameContent(pr: PullRequest, memory: PullRequestMemory): boolean
 
 /** The memory with the pull request's current title, description and target (reviews kept). */
 export function withContent(pr: PullRequest, memory: PullRequestMemory | undefined): PullRequestMemory {
-  return remember(pr, memory?.reviews ?? {});
+  return remember(pr, memory?.reviews ?? {}, memory?.declined);
 }
 
 /** The previous title, description and target when any of them changed, as pr:modified carries them. */
@@ -141,12 +148,13 @@ function modification(pr: PullRequest, memory: PullRequestMemory): Body | undefi
   return { previousTitle: memory.title, previousDescription: memory.description, previousTarget: target };
 }
 
-function remember(pr: PullRequest, reviews: Record<string, string>): PullRequestMemory {
+function remember(pr: PullRequest, reviews: Record<string, string>, declined: PullRequestMemory['declined']): PullRequestMemory {
   return {
     title: pr.title,
     description: (pr.description as string | undefined) ?? null,
     toRef: { id: pr.toRef.id, displayId: pr.toRef.displayId, latestCommit: pr.toRef.latestCommit ?? null },
     reviews,
+    ...(declined ? { declined } : {}),
   };
 }
 
