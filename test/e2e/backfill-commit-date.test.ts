@@ -1,3 +1,5 @@
+import { factsStore } from '../../src/core/metrics/store';
+import { hostStores } from '../../src/sandbox/host-store';
 import { backfillEnded, backfillSandbox } from './backfill-sandbox';
 import type { TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
@@ -33,4 +35,22 @@ it("measures a pull request from its oldest commit when Bitbucket answers anothe
   const delivered = (created.body as { pandev: { pullrequest: { first_commit_at: string; commits: Array<{ hash: string }> } } }).pandev.pullrequest;
   expect(delivered.commits.map((c) => c.hash).sort()).toEqual([...commits].sort());
   expect(Date.parse(delivered.first_commit_at)).toBe(Date.parse(oldest));
+});
+
+it('says why a pull request has no first-commit time when Bitbucket answers every one of its commits without a date', async () => {
+  sb = await backfillSandbox({ seed: 'commit-undated', repositories: 1 });
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  const pr = sb.simulator.actions.openPullRequest({ repository: repo.slug, sourceBranch: 'feature/undated', commits: 2, closeSourceBranch: false });
+    // Every commit of the feed dated null: passed on as no date (schema.ts, `passedOn`).
+  sb.simulator.faults.add({ method: 'GET', path: `(${repo.uuid.replace(/[{}]/g, '')}[^/]*|/${repo.slug})/commits$`, corruptItem: { where: { type: 'commit' }, set: { date: null } } });
+
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as { pullrequest: { id: number } }).pullrequest.id === pr.pullRequestId)!;
+  const delivered = (created.body as { pandev: { pullrequest: { first_commit_at: string | null; first_commit_unavailable?: string; commits: Array<{ hash: string }> } } }).pandev.pullrequest;
+  expect(delivered.commits.map((c) => c.hash).sort()).toEqual([...pr.commits].sort());
+  expect([delivered.first_commit_at, delivered.first_commit_unavailable]).toEqual([null, 'undated']);
+  expect((await factsStore(hostStores(sb.host).store).pullRequest(repo.uuid, pr.pullRequestId))?.firstCommitUnavailable).toBe('undated');
+  const said = sb.logs.filter((line) => /none of the pull request.s commits a date/.test(line.message) && line.message.includes(`"pullRequest":${pr.pullRequestId},`));
+  expect(said).toHaveLength(1);
 });

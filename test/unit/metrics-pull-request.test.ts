@@ -115,6 +115,7 @@ describe('pull request times', () => {
     ['force-pushed', 'first commit not seen: the branch was force-pushed'],
     ['source-unknown', 'first commit not seen: the branch was pushed before the app watched this repository'],
     ['older-than-window', 'first commit not seen: it is older than the window the app read'],
+    ['undated', 'first commit time unknown: Bitbucket gave none of its commits a date'],
   ] as const)('explains a first commit that is not known (%s)', (why, reason) => {
     const m = pullRequestMetrics(pr({ firstCommitOn: undefined, firstCommitUnavailable: why }), input());
     expect(m.coding).toEqual({ unavailable: reason });

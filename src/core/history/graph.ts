@@ -9,7 +9,7 @@ export interface PullRequestCommits {
   /** Oldest commit of the pull request, when the walk reached it within the known graph. */
   firstCommitAt: string | null;
   /** Why the first commit is not known, when it is not. */
-  incomplete?: 'source-unknown' | 'older-than-window';
+  incomplete?: 'source-unknown' | 'older-than-window' | 'undated';
 }
 
 /** A pull request merged earlier: its merge commit and the source commit it merged. */
@@ -125,6 +125,10 @@ export class CommitGraph {
     };
     commits.sort((a, b) => at(a) - at(b));
     if (leftGraph) return { commits, firstCommitAt: null, incomplete: 'older-than-window' };
-    return { commits, firstCommitAt: commits[0]?.date ?? null };
+    // Undated commits sort last: when the first is one, Bitbucket dated none of them, and the time is
+    // unknown for a reason of its own (not a text that is no time passed on as one).
+    const first = commits[0];
+    if (first && at(first) === Infinity) return { commits, firstCommitAt: null, incomplete: 'undated' };
+    return { commits, firstCommitAt: first?.date ?? null };
   }
 }

@@ -16,6 +16,8 @@ export const FirstCommitUnavailable = z.enum([
   'older-than-window',
   /** The branch was force-pushed: the commit that started the work is no longer on it. */
   'force-pushed',
+  /** Bitbucket answered every one of its commits without a usable date (schema.ts, `passedOn`). */
+  'undated',
   /** The pull request comes from a fork: its branch is pushed in another repository, which the app does not watch. */
   'fork',
 ]);

@@ -154,6 +154,8 @@ function firstCommitReason(pr: PullRequestFacts, opened: number, now: number, wi
       return 'first commit not seen: the branch was pushed before the app watched this repository';
     case 'older-than-window':
       return 'first commit not seen: it is older than the window the app read';
+    case 'undated':
+      return 'first commit time unknown: Bitbucket gave none of its commits a date';
     case 'fork':
       return 'first commit not seen: the pull request comes from a fork, whose pushes the app does not see';
   }

@@ -34,7 +34,7 @@ const PullRequestBody = z.looseObject({
 const Review = z.looseObject({ date: z.string().optional(), created_on: z.string().optional(), user: Account, content: z.looseObject({ raw: z.string().nullish() }).nullish() });
 const Extras = z.looseObject({
   first_commit_at: z.string().nullish(),
-  first_commit_unavailable: z.enum(['source-unknown', 'older-than-window']).optional(),
+  first_commit_unavailable: z.enum(['source-unknown', 'older-than-window', 'undated']).optional(),
   size: z.looseObject({ files: z.number(), lines_added: z.number(), lines_removed: z.number(), partial: z.boolean().optional() }).optional(),
 });
 const PullRequestEvent = z.looseObject({

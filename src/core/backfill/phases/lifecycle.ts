@@ -51,6 +51,8 @@ export async function replayLifecycle(pc: PhaseContext, pr: PullRequest): Promis
     commits: graph.pullRequestCommits(pr.source.commit?.hash, destination, await mergedOf(pc)),
     ...(pc.preferences.commitStats !== 'off' && !pc.leavingOut ? await size(pc, pr) : {}),
   };
+  // Its events say so too (first_commit_unavailable): here, once, for the admin reading the logs.
+  if (lifecycle.commits.incomplete === 'undated') pc.ctx.log.warn({ repository: pc.repository, pullRequest: pr.id, commits: lifecycle.commits.commits.length }, 'first commit time unknown: Bitbucket gave none of the pull request\'s commits a date, so its lead time is not measured');
   await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
   await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
   return lifecycle;
