@@ -72,3 +72,24 @@ it('replays a pull request of 150 commits with 8 KB messages, and leaves nothing
   expect((created!.body as any).pandev.truncated).toContain('pandev.pullrequest.commits[].message');
   expect(commits.some((c) => /line 199/.test(c.message))).toBe(true);
 }, 120_000);
+
+it('replays a pull request of 100 commits with one-line 12 KB messages, cutting the oldest by characters, and leaves nothing out', async () => {
+  sb = await backfillSandbox({ seed: 'one-line-messages', repositories: 1, pullRequestsPerRepository: 0 }, {}, { timeScale: 0.0001 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const { pullRequestId, sourceBranch } = sb.simulator.actions.openPullRequest({ repository: repo!.slug, title: 'Generated bundles' });
+  // A generated commit's message: one line, no first line shorter than the message to keep.
+  const line = (i: number) => `Update generated bundle ${i}: ${'ab12cd34ef'.repeat(1200)}`;
+  for (let i = 0; i < 2; i++) sb.simulator.actions.pushCommits({ repository: repo!.slug, branch: sourceBranch, commits: 50, messages: Array.from({ length: 50 }, (_, n) => line(i * 50 + n)) });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record).toMatchObject({ state: 'done', skipped: [], skippedCount: 0 });
+  expect(missing(sb, expectedBackfill(sb.simulator, [repo!], Date.parse(record!.since)).ids)).toEqual([]);
+  const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId);
+  const commits = (created!.body as any).pandev.pullrequest.commits as Array<{ message: string; message_truncated?: true }>;
+  expect(commits.length).toBeGreaterThanOrEqual(100);
+  const cut = commits.filter((c) => c.message_truncated);
+  expect(cut.length).toBeGreaterThan(0);
+  expect(cut.every((c) => /^Update generated bundle \d+: (ab12cd34ef)+.*…$/.test(c.message) && c.message.length < 2048)).toBe(true);
+  expect(commits.some((c) => !c.message_truncated && c.message.length > 12_000)).toBe(true);
+}, 120_000);

@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, serializeWithinLimit, WEBHOOK_BODY_LIMIT } from '../../src/core/payload/limit';
+import { PayloadTooLargeError, serializeWithinLimit, SUBJECT_LIMIT, WEBHOOK_BODY_LIMIT } from '../../src/core/payload/limit';
 
 describe('256 KB webhook limit', () => {
   it('leaves a normal body byte-for-byte as JSON.stringify gives it', () => {
@@ -75,6 +75,37 @@ describe('256 KB webhook limit', () => {
     expect(parsed.pandev.pullrequest.commits[0]).toMatchObject({ message: 'Change 0', message_truncated: true });
     expect(parsed.pandev.pullrequest.commits[149].message).toBe(message(149));
     expect(parsed.pandev.truncated).toContain('pandev.pullrequest.commits[].message');
+  });
+
+  // A generated commit's message may be one line of 8–16 KB (under the 16 KB any text is cut to first):
+  // a hundred of them are too large, and there is no first line shorter than the message to keep.
+  const oneLine = (i: number) => `Update generated bundle ${i}: ${'ab12cd34ef'.repeat(1200)}`;
+  const cutLine = (i: number) => `${oneLine(i).slice(0, SUBJECT_LIMIT)}…`;
+
+  it('delivers a push of a hundred commits with one-line messages of 12 KB, cutting the oldest ones by characters', () => {
+    const commits = Array.from({ length: 100 }, (_, i) => ({ hash: `c${i}`, date: '2026-11-20T10:00:00Z', message: oneLine(i), author: { raw: 'Dev <dev@example.com>' }, parents: [`c${i + 1}`] }));
+    // The native commits carry the message twice (message and summary), as Bitbucket's objects do.
+    const native = commits.slice(0, 5).map((c) => ({ ...c, summary: { raw: c.message } }));
+    const change = { new: { type: 'branch', name: 'main', target: native[0] }, old: { type: 'branch', name: 'main', target: native[4] }, commits: native, truncated: true };
+    const body = { actor: { type: 'user' }, push: { changes: [change] }, pandev: { commits, commits_truncated: false } };
+    const json = serializeWithinLimit(body);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
+    const parsed = JSON.parse(json);
+    expect(parsed.pandev.commits.map((c: { hash: string }) => c.hash)).toEqual(commits.map((c) => c.hash));
+    expect(parsed.pandev.commits[99]).toMatchObject({ message: cutLine(99), message_truncated: true });
+    expect(parsed.push.changes[0].commits.map((c: { hash: string; message: string }) => [c.hash, c.message])).toEqual(native.map((c, i) => [c.hash, cutLine(i)]));
+    expect(parsed.pandev.truncated).toEqual(expect.arrayContaining(['pandev.commits[].message', 'push.changes[].commits[].message', 'push.changes[].new.target.summary.raw']));
+  });
+
+  it("delivers a pull request's commits with one-line messages of 12 KB, cutting the oldest ones by characters", () => {
+    const commits = Array.from({ length: 100 }, (_, i) => ({ hash: `c${i}`, date: '2026-11-20T10:00:00Z', message: oneLine(i), parents: [] }));
+    const body = { pullrequest: { id: 1 }, pandev: { pullrequest: { commits, first_commit_at: null } } };
+    const json = serializeWithinLimit(body);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT);
+    const listed = JSON.parse(json).pandev.pullrequest.commits;
+    expect(listed).toHaveLength(100);
+    expect(listed[0]).toMatchObject({ message: cutLine(0), message_truncated: true });
+    expect(listed[99].message).toBe(oneLine(99));
   });
 
   it('refuses what cannot be brought under the limit', () => {

@@ -2,8 +2,8 @@ import type { Body } from './cloud';
 
 // Bitbucket does not send webhooks over 256 KB, and PanDev's parsers were built for what Bitbucket sends.
 // An oversized body first sheds what is derivable (rendered HTML copies of raw text), then trims long
-// text and the extra commit lists, then the oldest commits' file lists, then their messages' bodies;
-// whatever was cut is named under `pandev.truncated`.
+// text and the extra commit lists, then the oldest commits' file lists, then their messages' bodies
+// (and what a first line has past 1 KB); whatever was cut is named under `pandev.truncated`.
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
@@ -38,6 +38,12 @@ export function serializeWithinLimit(body: Body, limit = WEBHOOK_BODY_LIMIT): st
   if (Buffer.byteLength(json) > limit && pandev && Array.isArray(pandev.commits)) json = shortenMessages(trimmed, pandev.commits as Body[], cut, Buffer.byteLength(json), limit);
   const pullRequest = pandev?.pullrequest as Body | undefined;
   if (Buffer.byteLength(json) > limit && pullRequest && Array.isArray(pullRequest.commits)) json = fitOwnCommits(trimmed, pullRequest, pullRequest.commits as Body[], cut, limit);
+  // Last, any text past SUBJECT_LIMIT: the native commits a push lists (and its refs' head commits)
+  // carry a one-line message twice (message, summary), which the steps above leave whole.
+  if (Buffer.byteLength(json) > limit) {
+    trimLongText(trimmed, '', cut, SUBJECT_LIMIT);
+    json = JSON.stringify(withTruncated(trimmed, cut));
+  }
   if (Buffer.byteLength(json) > limit) throw new PayloadTooLargeError(Buffer.byteLength(json));
   return json;
 }
@@ -92,16 +98,24 @@ function shortenMessages(body: Body, commits: Body[], cut: string[], bytes: numb
 }
 
 /**
- * Commits from the last of `commits` back keep their messages' first line (each says
- * `message_truncated`) until `excess` bytes are gone, or none is left to shorten; `path` is named in
- * `cut` when one was. The bytes it saved.
+ * What a shortened message keeps of a first line longer than this (a message of one long line, as a
+ * generated commit may have), cut at a whole character and ending in `…`. Kept whole, a hundred such
+ * lines of 8–16 KB cannot fit the limit, and the body was refused: its commits were never delivered.
+ */
+export const SUBJECT_LIMIT = 1024;
+
+/**
+ * Commits from the last of `commits` back keep their messages' first line, itself cut to SUBJECT_LIMIT
+ * characters (each says `message_truncated`), until `excess` bytes are gone, or none is left to
+ * shorten; `path` is named in `cut` when one was. The bytes it saved.
  */
 export function keepSubjects(commits: Body[], excess: number, cut: string[], path: string): number {
   let saved = 0;
   for (let i = commits.length - 1; i >= 0 && saved < excess; i--) {
     const commit = commits[i] as Body;
     if (typeof commit.message !== 'string') continue;
-    const subject = commit.message.split('\n', 1)[0]!;
+    const line = commit.message.split('\n', 1)[0]!;
+    const subject = line.length > SUBJECT_LIMIT ? `${wholeCharacters(line.slice(0, SUBJECT_LIMIT))}…` : line;
     if (subject === commit.message) continue;
     saved += Buffer.byteLength(JSON.stringify(commit.message)) - Buffer.byteLength(`${JSON.stringify(subject)},"message_truncated":true`);
     commit.message = subject;
@@ -128,16 +142,16 @@ export function dropRendered(node: unknown, path: string, cut: string[]): void {
   }
 }
 
-/** Cuts text past TEXT_LIMIT in place (whole characters), naming each path cut in `cut`. */
-export function trimLongText(node: unknown, path: string, cut: string[]): void {
+/** Cuts text past `max` characters in place (whole characters, ending in `…`), naming each path cut in `cut`. */
+export function trimLongText(node: unknown, path: string, cut: string[], max = TEXT_LIMIT): void {
   if (!node || typeof node !== 'object') return;
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
     const here = path ? `${path}.${key}` : key;
-    if (typeof value === 'string' && value.length > TEXT_LIMIT) {
-      record[key] = `${wholeCharacters(value.slice(0, TEXT_LIMIT))}…`;
+    if (typeof value === 'string' && value.length > max) {
+      record[key] = `${wholeCharacters(value.slice(0, max))}…`;
       cut.push(here.replace(/\.\d+\./g, '[].'));
-    } else trimLongText(value, here, cut);
+    } else trimLongText(value, here, cut, max);
   }
 }
 
