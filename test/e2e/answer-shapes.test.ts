@@ -116,6 +116,23 @@ describe('fields the app only passes on', () => {
     expect(pushed).toEqual(expect.arrayContaining(commits));
   });
 
+  it("delivers a push whose commit's author Bitbucket matched to an account without a type: the raw name kept, the account left out with a logged reason", async () => {
+    const raw = 'Dana Developer <dana@example.com>';
+    const user = { uuid: '{4d1f0c2e-0000-4000-8000-00000000a17e}', display_name: 'Dana', account_id: 'dana-1' };
+    sb.simulator.faults.add({ method: 'GET', path: '/commits$', corruptItem: { index: 0, set: { author: { type: 'author', raw, user } } } });
+    const logged = sb.logs.length;
+    const { commits } = sb.simulator.actions.pushCommits({ repository: slug(), commits: 1 });
+    await drain();
+    expect(await deadReasons()).toEqual([]);
+    const [body, ...others] = delivered('repo:push');
+    expect(others).toEqual([]);
+    expect(body!.pandev.commits.map((c: Json) => [c.hash, c.author])).toEqual([[commits[0], { raw, uuid: null, account_id: null }]]);
+    // The native commit keeps `author.raw`, as Bitbucket's own webhook carries it; only `user` goes.
+    expect(body!.push.changes[0].commits.map((c: Json) => c.author)).toEqual([{ type: 'author', raw }]);
+    const said = sb.logs.slice(logged).filter((line) => line.message.includes(commits[0]!.slice(0, 12)) && /account left out/.test(line.message));
+    expect(said.map((line) => line.message)).toEqual([expect.stringContaining('type: missing, where the app needs a string')]);
+  });
+
   it('delivers a push whose branch Bitbucket lists on a page with pagelen as a string', async () => {
     await answerWith('/refs/branches?q=name%3D%22main%22&pagelen=1', '/refs/branches$', (page) => void (page.pagelen = '1'));
     const { commits } = sb.simulator.actions.pushCommits({ repository: slug(), branch: 'main', commits: 1 });

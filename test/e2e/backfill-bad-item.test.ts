@@ -127,3 +127,20 @@ it.each(feeds)('leaves out only %s in an unexpected shape, not the rest of its f
   const pushed = new Set(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').map((d) => `${(d.body as any).push.changes[0].new?.type} ${(d.body as any).push.changes[0].new?.name}`));
   expect([...expected.refs.keys()].map((ref) => ref.split(' ').slice(1).join(' ')).filter((ref) => ref !== `branch ${bad.where.name}` && !pushed.has(ref))).toEqual([]);
 }, 120_000);
+
+it("replays commits whose author Bitbucket matched to an account without a type, with the raw name, saying why the account went", async () => {
+  sb = await backfillSandbox({ seed: 'backfill-author-type', repositories: 1, pullRequestsPerRepository: 0 });
+  const [repo] = [...sb.simulator.model.repositories.values()];
+  const raw = 'Dana Developer <dana@example.com>';
+  const { commits } = sb.simulator.actions.pushCommits({ repository: repo!.slug, commits: 2 });
+  const feed = `(${repo!.uuid.replace(/[{}]/g, '')}[^/]*|/${repo!.slug})/commits$`;
+  sb.simulator.faults.add({ method: 'GET', path: feed, corruptItem: { where: { hash: commits[1]! }, set: { author: { type: 'author', raw, user: { uuid: '{4d1f0c2e-0000-4000-8000-00000000a17e}', type: null } } } } });
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const [record] = await backfillRecords(sb);
+  expect(record).toMatchObject({ state: 'done', skipped: [] });
+  const pushed = sb.sink.deliveries().flatMap((d) => ((d.body as any).pandev?.commits ?? []) as Array<{ hash: string; author: unknown }>);
+  expect(pushed.filter((c) => c.hash === commits[1])).toEqual([expect.objectContaining({ author: { raw, uuid: null, account_id: null } })]);
+  const said = sb.logs.filter((line) => line.message.includes(`commit ${commits[1]!.slice(0, 12)}: its author's account left out`));
+  expect(said.map((line) => line.message)).toEqual([expect.stringContaining('type: null, where the app needs a string')]);
+});

@@ -6,8 +6,11 @@ import type { DeliveryStats } from '../deliver/stats';
 import type { EntryOutcome } from './deliver-entries';
 import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
 
-/** Builds the exact JSON body of one delivery; Cloud and Data Center each bring their own. */
-export type BodyBuilder = (change: Change, intent: DeliveryIntent) => Promise<string>;
+/**
+ * Builds the exact JSON body of one delivery; Cloud and Data Center each bring their own. `log` hears
+ * what Bitbucket answered that the body goes without (a commit author's account PanDev cannot read).
+ */
+export type BodyBuilder = (change: Change, intent: DeliveryIntent, log?: Logger) => Promise<string>;
 
 /**
  * Completes a change before its delivery ids are made and its state kept, from a read its bodies need

@@ -283,7 +283,7 @@ async function recordFacts(entry: OutboxEntry, body: string, ctx: ForwardContext
 async function enrich(entry: OutboxEntry, env: Env): Promise<string | Step> {
   const { ctx, outbox, tuning } = env;
   try {
-    return await ctx.buildBody(entry.change, intentOf(entry));
+    return await ctx.buildBody(entry.change, intentOf(entry), ctx.log);
   } catch (error) {
     const repository = entry.change.repository.uuid;
     if (error instanceof BitbucketError && error.kind === 'not-found') {

@@ -59,7 +59,7 @@ export function forgeContext(): ForgeAppContext {
     clock: systemClock,
     log: forgeLogger,
     send,
-    buildBody: cloudBodyBuilder(client, forgeStore, lookups, undefined, forgeLogger),
+    buildBody: cloudBodyBuilder(client, forgeStore, lookups),
     prepareChange: cloudChangePreparer(client, forgeStore, lookups),
     userAgent: USER_AGENT,
     stats: new DeliveryStats(forgeStore, systemClock),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Commit, Page } from '../../enrich/cloud/schema';
+import { Commit, leftOutAuthorAccounts, Page } from '../../enrich/cloud/schema';
 import { checkedItems, named } from '../../enrich/checked-items';
 import { withUnreadable } from '../retries';
 import { COMMIT_LOOKBACK_MS, repoParams, type PhaseRunner } from './context';
@@ -12,6 +12,9 @@ export const commitsPhase: PhaseRunner = async (pc, record) => {
   const { items: commits, malformed } = checkedItems(page.values, Commit, named.commit);
   // Left out of the graph alone: the walks through it stop there, the rest of the feed is read.
   const current = withUnreadable(record, 'commits', malformed, (raw) => `${named.commit(raw)} (left out of the commit graph: the pushes and pull requests it belongs to are sent without it and what lies behind it)`);
+  // Kept and sent with their raw name; once the page is stored the parsed objects' note is gone.
+  const leftOut = leftOutAuthorAccounts(commits);
+  if (leftOut.length) pc.ctx.log.warn({ repository: pc.repository, leftOut }, `delivered without what PanDev could not read: ${leftOut.join('; ')}`);
   const number = cursor?.page ?? 0;
   await pc.data.putCommits(number, commits);
   const cutoff = pc.since - COMMIT_LOOKBACK_MS;

@@ -1,17 +1,28 @@
-import type { KeyValueStore, Logger } from '../../ports';
+import type { KeyValueStore } from '../../ports';
 import type { BodyBuilder } from '../../pipeline/context';
 import { cloudBody } from '../../payload/cloud';
 import { serializeWithinLimit } from '../../payload/limit';
 import type { CloudClient } from './client';
-import { enrichCloud } from './enrich';
+import { enrichCloud, type CloudParts } from './enrich';
 import { cloudLookups, type Lookups } from './lookups';
-import type { PullRequest } from './schema';
+import { leftOutAuthorAccounts, type Commit, type PullRequest } from './schema';
 
 /**
  * Bitbucket Cloud: enrich through the API, build the native webhook body, keep it within 256 KB.
- * `pullrequest`: one read already for the change these bodies are of (reviewer-names.ts). `log`: where
- * a body that says less than its event says why.
+ * `pullrequest`: one read already for the change these bodies are of (reviewer-names.ts). The log the
+ * builder is handed: where a body that says less than its event says why.
  */
-export function cloudBodyBuilder(client: CloudClient, store: KeyValueStore, lookups: Lookups = cloudLookups(client, store), pullrequest?: PullRequest, log?: Logger): BodyBuilder {
-  return async (change, intent) => serializeWithinLimit(cloudBody(await enrichCloud(change, intent, { client, lookups, ...(pullrequest ? { pullrequest } : {}), ...(log ? { log } : {}) }), intent, change));
+export function cloudBodyBuilder(client: CloudClient, store: KeyValueStore, lookups: Lookups = cloudLookups(client, store), pullrequest?: PullRequest): BodyBuilder {
+  return async (change, intent, log) => {
+    const parts = await enrichCloud(change, intent, { client, lookups, ...(pullrequest ? { pullrequest } : {}), ...(log ? { log } : {}) });
+    const leftOut = leftOutAuthorAccounts(commitsOf(parts));
+    if (leftOut.length) log?.warn({ eventKey: intent.eventKey, repository: change.repository.uuid, leftOut }, `delivered without what PanDev could not read: ${leftOut.join('; ')}`);
+    return serializeWithinLimit(cloudBody(parts, intent, change));
+  };
+}
+
+/** The commits a body carries whole, with their authors. */
+function commitsOf(parts: CloudParts): Array<Commit | undefined> {
+  if (parts.family === 'push') return [...parts.commits, parts.oldRef?.target, parts.newRef?.target];
+  return parts.family === 'build-status' ? [parts.status.commit as Commit | undefined] : [];
 }

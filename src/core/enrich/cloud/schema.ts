@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { firstIssue } from '../answer';
 import { passedOn } from '../passed-on';
 
 // Bitbucket Cloud API objects. Objects we pass on to PanDev are loose: the fields we rely on are
@@ -69,15 +70,42 @@ export const PullRequestComment = z.looseObject({
 });
 export type PullRequestComment = z.infer<typeof PullRequestComment>;
 
+type CommitAuthor = { raw?: string | null | undefined; user?: Account | null | undefined; [key: string]: unknown };
+
+/** Authors whose account was left out, with why (leftOutAuthorAccounts): the parsed objects carry no note. */
+const accountsLeftOut = new WeakMap<CommitAuthor, string>();
+
+/**
+ * `raw` is what git recorded (name and email), `user` the account Bitbucket matched it to. An account
+ * without a usable type (strict, see Account) is left out alone, `raw` kept, and the reason noted.
+ */
+const CommitAuthor = z.looseObject({ raw: passedOn(z.string()), user: z.unknown() }).transform((author): CommitAuthor => {
+  const { user, ...rest } = author;
+  const account = Account.nullish().safeParse(user);
+  if (account.success) return user === undefined ? rest : { ...rest, user: account.data };
+  accountsLeftOut.set(rest, firstIssue(user, account.error));
+  return rest;
+});
+
 export const Commit = z.looseObject({
   type: passedOn(z.string()),
   hash: z.string(),
   date: passedOn(z.string()),
   message: passedOn(z.string()),
-  author: passedOn(z.looseObject({ raw: passedOn(z.string()), user: passedOn(Account) })),
+  author: passedOn(CommitAuthor),
   parents: z.array(z.looseObject({ hash: z.string() })).optional(),
 });
 export type Commit = z.infer<typeof Commit>;
+
+/** Each commit delivered without its author's account, and why, in words for the log (no name or email). */
+export function leftOutAuthorAccounts(commits: Iterable<Commit | null | undefined>): string[] {
+  const notes: string[] = [];
+  for (const commit of commits) {
+    const why = commit?.author ? accountsLeftOut.get(commit.author) : undefined;
+    if (why) notes.push(`commit ${commit!.hash.slice(0, 12)}: its author's account left out, the raw name kept (${why})`);
+  }
+  return notes;
+}
 
 export const CommitStatus = z.looseObject({
   key: z.string(),
