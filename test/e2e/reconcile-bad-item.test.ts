@@ -159,3 +159,18 @@ it('delivers the other deployments when one is malformed', async () => {
   expect(deployed.some((body) => body.includes(bad))).toBe(false);
   expect(await drops(new RegExp(`deployment ${bad.replace(/[{}]/g, '.')}.*unexpected shape \\(state`))).toHaveLength(1);
 }, 60_000);
+
+it("delivers a push whose commit's author Bitbucket matched to an account without a type: the raw name kept, saying why the account went", async () => {
+  const repository = repo().slug;
+  await reconcileNow(sb);
+  sb.sink.clear();
+  const raw = 'Dana Developer <dana@example.com>';
+  const { commits } = sb.simulator.actions.pushCommits({ repository, branch: 'feeds-good', commits: 2 });
+  sb.simulator.faults.add({ method: 'GET', path: `${uuidPath()}/commits$`, corruptItem: { where: { hash: commits[0]! }, set: { author: { type: 'author', raw, user: { uuid: '{4d1f0c2e-0000-4000-8000-00000000a17e}', type: null } } } } });
+  const logged = sb.logs.length;
+  await passedWithoutFailure();
+  const [push] = pushesOf('feeds-good');
+  expect(((push!.body as any).pandev.commits as Array<{ hash: string; author: unknown }>).find((c) => c.hash === commits[0])).toMatchObject({ author: { raw, uuid: null, account_id: null } });
+  const said = sb.logs.slice(logged).filter((line) => line.message.includes(`commit ${commits[0]!.slice(0, 12)}: its author's account left out`));
+  expect(said.map((line) => line.message)).toEqual([expect.stringContaining('type: null, where the app needs a string')]);
+}, 60_000);

@@ -155,7 +155,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                     ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}),
                     ...(cursor.activitySeen ? { activitySeen: cursor.activitySeen } : {}),
                     ...(cursor.deploymentsSeen ? { deploymentsSeen: cursor.deploymentsSeen } : {}), now: start,
-                    found, ...(resume ? { resume: { pullRequestsDone: resume.pullRequests !== undefined, startedAt: resume.startedAt } } : {}),
+                    found, log: bridge.log, ...(resume ? { resume: { pullRequestsDone: resume.pullRequests !== undefined, startedAt: resume.startedAt } } : {}),
                   });
                   staged += await stageAndQueue(items, bridge);
                   await complete({ deploymentsRead: deployments, deployed: items.length > 0, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}), ...(deploymentsSeen ? { deploymentsSeen } : {}) });

@@ -185,7 +185,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
         deploymentsSince: state.lastDeploymentCheckAt ?? state.watermark, ...(state.activityBacklog ? { activityBacklog: state.activityBacklog } : {}),
         ...(state.activitySeen ? { activitySeen: state.activitySeen } : {}), ...(state.deploymentsSeen ? { deploymentsSeen: state.deploymentsSeen } : {}),
         ...(state.refsOwed && state.refsOwedSince !== undefined ? { refsSince: state.refsOwedSince } : {}),
-        budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start,
+        budgetLeft: () => grant - (deps.client.requests - spentBefore), outOfTime: paced.outOfTime, now: start, log: ctx.log,
       });
       const result = await stagePrebuilt(items, ctx);
       // Refs and deployments are not read by every pass: what the last that read them left out is kept until one reads them again.

@@ -1,7 +1,7 @@
 import type { CloudClient } from '../enrich/cloud/client';
 import type { Lookups } from '../enrich/cloud/lookups';
 import { z } from 'zod';
-import { Commit, CommitStatus, Deployment, Page, PullRequest, Ref, type ActivityEntry, type Repository } from '../enrich/cloud/schema';
+import { Commit, CommitStatus, Deployment, leftOutAuthorAccounts, Page, PullRequest, Ref, type ActivityEntry, type Repository } from '../enrich/cloud/schema';
 import { checkedItems, named as itemNamed } from '../enrich/checked-items';
 import { buildStatusEvents } from '../history/status-events';
 import { deploymentHistory, deploymentUpdatedAt } from '../history/deployment-events';
@@ -9,7 +9,7 @@ import { DEPLOYMENT_FIELDS, environmentNamer } from '../enrich/cloud/environment
 import type { Prebuilt } from '../history/prebuilt';
 import { activityEvents, lifecycleEvents } from '../history/pull-request-events';
 import { refMovePush } from '../history/push-events';
-import type { KeyValueStore } from '../ports';
+import type { KeyValueStore, Logger } from '../ports';
 import { BitbucketError } from '../errors';
 import { REF_RENEW_MS, refStateStore } from '../pipeline/ref-state';
 import { refsBaseline } from '../backfill/refs-baseline';
@@ -55,6 +55,8 @@ export interface ReconcileInput {
   /** Takes up a pass a stop cut short, which handed over what it found (`found`). */
   resume?: ReconcileResume;
   now: number;
+  /** Where a push or build status delivered without part of a commit (its author's account) says so. */
+  log: Logger;
 }
 
 export type FoundStep = { feed: 'pull-requests'; items: Prebuilt[]; activityRead: ActivityEntry[]; activityBacklog?: ActivityBacklog } | { feed: 'refs'; items: Prebuilt[] };
@@ -301,7 +303,7 @@ async function refNews(input: Reading): Promise<{ items: Prebuilt[]; complete: b
       const recent = type === 'branch' && (known ? known.at >= since : Date.parse(ref.target?.date ?? '') >= committedSince);
       if (known?.tip === tip) {
         if (recent && outOfTime()) return { items: out, complete: false };
-        if (recent) await take(await tipStatuses(input, repositoryObject, ref.target!));
+        if (recent) await take(sayingLeftOut(input, [ref.target], await tipStatuses(input, repositoryObject, ref.target!)));
         // A ref that stands still is kept 400 days from its last write: renewed well before it lapses.
         if (input.now - (known.seenAt ?? known.at) > REF_RENEW_MS) await refs.set(repository, type, ref.name, { ...known, seenAt: input.now });
         continue;
@@ -321,10 +323,21 @@ async function refNews(input: Reading): Promise<{ items: Prebuilt[]; complete: b
         : await movedCommits(input, ref, known?.tip ?? undefined, mainbranch, windowStart);
       const push = refMovePush({ workspace, repository: repositoryObject, ref, before: moved.before, commits: moved.commits, commitsTruncated: moved.truncated, origin: 'reconcile', ...(moved.historyBehind ? { historyBehind: true as const } : {}), ...(moved.forced ? { forced: true as const } : {}) });
       // Moved since the last pass by definition: its statuses' events may be lost with its push's.
-      await take([...push, ...(type === 'branch' ? await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!) : [])]);
+      await take(sayingLeftOut(input, [...moved.commits, moved.before, ref.target], [...push, ...(type === 'branch' ? await tipStatuses(input, repositoryObject, moved.commits[0] ?? ref.target!) : [])]));
     }
   }
   return { items: out, complete: true };
+}
+
+/**
+ * The bodies carry these commits: an author's account among them that Bitbucket answered without a
+ * usable type is left out of them (the raw name kept), said here as the live path and the backfill say it.
+ */
+function sayingLeftOut(input: ReconcileInput, commits: Array<Commit | null | undefined>, items: Prebuilt[]): Prebuilt[] {
+  // A tip is both a commit of the push and the ref's target: said once.
+  const leftOut = [...new Set(leftOutAuthorAccounts(commits))];
+  if (items.length && leftOut.length) input.log.warn({ repository: input.repository, leftOut }, `delivered without what PanDev could not read: ${leftOut.join('; ')}`);
+  return items;
 }
 
 interface Moved {
