@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { readStatus } from '../../src/bridge/cli/status';
-import { inProcessBridge, oneRepositoryBridge, settledPass, type DcEnv } from './helpers';
+import { inProcessBridge, oneRepositoryBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
 
 // One item of a Data Center feed in a shape the bridge cannot read (a branch, a tag, a commit of a
 // push, a changed file, an activity entry, a build status) is left out alone, named in `status` once
@@ -159,4 +160,65 @@ it("a commit's entry in the build counts: that commit's statuses are read one by
   env.sim.actions.setBuildStatus({ repository, commit: bad!, key: 'ci', state: 'FAILED' });
   await passes(1);
   expect(builtOf(bad!)).toEqual(['ci:SUCCESSFUL', 'ci:FAILED']);
+}, 60_000);
+
+// Last: bridges of their own on the same instance, each listing from its first pass. The instance
+// holds a fork in a personal project besides the project's repository: the one left to poll.
+it.each([
+  ['its id missing', { id: null }, 'id: null, where the app needs a number'],
+  ['its slug of another type', { slug: 17 }, 'slug: a number, where the app needs a string'],
+])('a repository of the listing, %s: it alone is not polled, named in the log and in status; the others are polled', async (_what, set, issue) => {
+  const bad = projectRepositories(env.sim)[0]!;
+  env.sim.faults.add({ method: 'GET', path: '/rest/api/1.0/repos$', corruptItem: { id: bad.id, set } });
+  const config = env.config({ BRIDGE_DB: path.join(env.dir, `listing-${'id' in set ? 'id' : 'slug'}.db`) });
+  const own: string[] = [];
+  let bridge = await inProcessBridge(config, own);
+  try {
+    const summary = await settledPass(bridge);
+    expect(summary).toMatchObject({ failed: 0 });
+    expect(summary.repositories).toBeGreaterThan(0);
+    let status = await readStatus(bridge.bridge.store);
+    expect(status.repositories.filter((repo) => repo.lastSuccessAt !== null)).toHaveLength(summary.repositories);
+    expect(status.repositories.map((repo) => repo.id)).not.toContain(String(bad.id));
+    const reason = `Bitbucket listed the repository "${'id' in set ? repository : `${bad.projectKey}/${bad.name}`}" in an unexpected shape (${issue})`;
+    expect(status.attention.filter((item) => item.kind === 'item-left-out')).toEqual([
+      expect.objectContaining({ repository: 'id' in set ? repository : `${bad.projectKey}/${bad.name}`, repositoryId: 'id' in set ? null : String(bad.id), message: expect.stringContaining(`${reason}: it is not polled while Bitbucket lists it this way, and the other repositories are`) }),
+    ]);
+    const warned = own.map((line) => JSON.parse(line) as { level: string; msg: string; reason?: string }).filter((line) => line.level === 'warn' && line.msg.startsWith('left out of the repository listing'));
+    expect(warned.map((line) => line.reason)).toEqual([reason]);
+
+    // Listed readably again (the next listing: a restart lists at once), it is polled and no longer named.
+    env.sim.faults.clear();
+    await bridge.stop();
+    bridge = await inProcessBridge(config, own);
+    expect(await settledPass(bridge)).toMatchObject({ failed: 0, repositories: summary.repositories + 1 });
+    status = await readStatus(bridge.bridge.store);
+    expect(status.repositories.find((repo) => repo.id === String(bad.id))?.lastSuccessAt).not.toBeNull();
+    expect(status.attention.filter((item) => item.kind === 'item-left-out')).toEqual([]);
+
+    // Listed so again once polled: its cursor says it is not polled, and status names it all the same.
+    env.sim.faults.add({ method: 'GET', path: '/rest/api/1.0/repos$', corruptItem: { id: bad.id, set } });
+    await bridge.stop();
+    bridge = await inProcessBridge(config, own);
+    expect(await settledPass(bridge)).toMatchObject({ failed: 0, repositories: summary.repositories });
+    status = await readStatus(bridge.bridge.store);
+    expect(status.repositories.find((repo) => repo.id === String(bad.id))?.notPolled).toBe(true);
+    expect(status.attention.filter((item) => item.kind === 'item-left-out').map((item) => item.message)).toEqual([expect.stringContaining(reason)]);
+  } finally {
+    await bridge.stop();
+  }
+}, 60_000);
+
+it("a repository of the listing in an unexpected shape that this bridge's selection leaves out is not named by it", async () => {
+  const bad = projectRepositories(env.sim)[0]!;
+  env.sim.faults.add({ method: 'GET', path: '/rest/api/1.0/repos$', corruptItem: { id: bad.id, set: { id: null } } });
+  const own: string[] = [];
+  const other = await inProcessBridge(env.config({ BRIDGE_DB: path.join(env.dir, 'listing-deselected.db'), BITBUCKET_REPOS: `!${repository}` }), own);
+  try {
+    expect(await settledPass(other)).toMatchObject({ failed: 0 });
+    expect((await readStatus(other.bridge.store)).attention.filter((item) => item.kind === 'item-left-out')).toEqual([]);
+    expect(own.filter((line) => line.includes('left out of the repository listing'))).toEqual([]);
+  } finally {
+    await other.stop();
+  }
 }, 60_000);

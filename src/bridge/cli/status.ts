@@ -165,7 +165,9 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   // Nothing fails when one item is left out, so nothing else would say that PanDev lacks it.
   const notPolled = new Set(repositories.filter((repo) => repo.notPolled).map((repo) => repo.id));
   for (const item of await leftOutItems(store)) {
-    if (!notPolled.has(item.repositoryId)) attention.push({ kind: 'item-left-out', repository: names.get(item.repositoryId) ?? item.repository, repositoryId: item.repositoryId, at: iso(item.firstAt), message: leftOutMessage(item) });
+    // One the listing left out is not polled for that very reason: named all the same.
+    if (item.listing) attention.push({ kind: 'item-left-out', repository: item.repository || null, repositoryId: item.repositoryId || null, at: iso(item.firstAt), message: leftOutMessage(item) });
+    else if (!notPolled.has(item.repositoryId)) attention.push({ kind: 'item-left-out', repository: names.get(item.repositoryId) ?? item.repository, repositoryId: item.repositoryId, at: iso(item.firstAt), message: leftOutMessage(item) });
   }
   if (deadLetters) {
     attention.push({ kind: 'dead-letters', repository: null, repositoryId: null, at: null, message: `${deadLetters} dead ${deadLetters === 1 ? 'letter' : 'letters'}: deliveries PanDev did not take; see why with \`pandev-bitbucket dead-letters list\`, fix the cause, then \`pandev-bitbucket dead-letters replay --all\`` });

@@ -12,6 +12,7 @@ import { bitbucketHttp, instanceId } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { pollBuildWatches } from '../poll/builds';
 import { datacenterTokenRefused } from '../poll/failure-reason';
+import { leaveOutOfListing } from '../poll/left-out';
 import { listOrderGuard } from '../poll/list-order';
 import { recordListingCut } from '../poll/listing';
 import type { PollDeps } from '../poll/deps';
@@ -68,6 +69,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
             });
             repositories = listing.selected;
             await recordListingCut(bridge.store, listing.cut === undefined ? undefined : { at: bridge.ctx.clock.now(), read: listing.cut });
+            await leaveOutOfListing(listing.leftOut, listing.cut === undefined, deps);
             relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
             await deps.state.markUnlisted(new Set(repositories.map((repository) => String(repository.id))), bridge.ctx.clock.now());
