@@ -43,3 +43,30 @@ it('keeps no more events in the outbox once deliveries have been paused for over
   expect(sink.duplicates()).toBe(0);
   expect(host.kvs.keys('outbox:')).toEqual([]);
 }, 120_000);
+
+// The reconciliation rebuilds approvals and change requests from the activity log, which keeps no
+// trace of one withdrawn: left to it, a withdrawal in a long pause never reaches PanDev, which then
+// holds the pull request approved.
+it('keeps reviewer status changes past a week of pause, so a withdrawn approval still reaches PanDev', async () => {
+  const { simulator: sim, sink, host } = sb;
+  const repository = [...sim.model.repositories.values()][0]!.slug;
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0001' })).toMatchObject({ ok: true });
+  const pullRequestId = sim.actions.openPullRequest({ repository }).pullRequestId;
+  await sb.settle();
+  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
+  const connection = (await settings.connection())!;
+  expect(connection.disabled).toBeDefined();
+  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+
+  const { reviewer } = sim.actions.approvePullRequest({ repository, pullRequestId });
+  sim.actions.unapprovePullRequest({ repository, pullRequestId, reviewer });
+  await sb.settle();
+
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
+  expect(data(await call('connection/check')).ok).toBe(true);
+  await sb.settle();
+  await reconcileNow(sb);
+  const reviews = sink.deliveries().filter((d) => (d.body as { pullrequest?: { id: number } }).pullrequest?.id === pullRequestId && /approved$/.test(d.eventKey));
+  expect(reviews.map((d) => d.eventKey).sort()).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
+  expect(sink.duplicates()).toBe(0);
+}, 120_000);

@@ -29,10 +29,18 @@ export function pauseInForce(connection: Connection | undefined, credentials: Cr
  * How long a pause keeps new events in the outbox. The outbox has no expiry, and an admin who stopped
  * using PanDev may leave the app installed for months: past this, the trigger leaves new events to the
  * reconciliation, which does not run while deliveries are paused and reads from where it stopped once
- * they resume (pass.ts), so the outbox holds at most this long's events.
+ * they resume (pass.ts), so the outbox holds at most this long's events, but for those below.
  */
 export const PAUSE_KEEPS_EVENTS_MS = 7 * 86_400_000;
 
-export function pausedTooLong(connection: Connection | undefined, now: number): boolean {
+/**
+ * Kept however long the pause: the reconciliation rebuilds approvals and change requests from the
+ * activity log, which drops one withdrawn, so left to it a withdrawal (and the approval before it)
+ * never reaches PanDev, which then holds the pull request approved. Few against pushes and comments.
+ */
+const NOT_REBUILT_BY_RECONCILIATION = new Set(['avi:bitbucket:updated:pullrequest-reviewer-status']);
+
+export function pausedTooLong(connection: Connection | undefined, now: number, eventType: string): boolean {
+  if (NOT_REBUILT_BY_RECONCILIATION.has(eventType)) return false;
   return connection?.disabled !== undefined && now - connection.disabled.at > PAUSE_KEEPS_EVENTS_MS;
 }
