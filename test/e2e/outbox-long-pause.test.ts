@@ -70,3 +70,36 @@ it('keeps reviewer status changes past a week of pause, so a withdrawn approval 
   expect(reviews.map((d) => d.eventKey).sort()).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
   expect(sink.duplicates()).toBe(0);
 }, 120_000);
+
+// Bitbucket has no feed of build statuses: the reconciliation reads those of a moved branch's tip, in
+// their latest state. Left to it, a failed build of a commit pushed over since, and a build's start,
+// never reach PanDev.
+it('keeps build status changes past a week of pause, those of a commit that is no longer a tip too', async () => {
+  const { simulator: sim, sink, host } = sb;
+  const repository = [...sim.model.repositories.values()][0]!.slug;
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0002' })).toMatchObject({ ok: true });
+  sim.actions.openPullRequest({ repository });
+  await sb.settle();
+  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
+  const connection = (await settings.connection())!;
+  expect(connection.disabled).toBeDefined();
+  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+
+  const [first] = sim.actions.pushCommits({ repository, commits: 1 }).commits;
+  sim.actions.setBuildStatus({ repository, commit: first!, key: 'ci', state: 'INPROGRESS' });
+  sim.actions.setBuildStatus({ repository, commit: first!, key: 'ci', state: 'FAILED' });
+  const [second] = sim.actions.pushCommits({ repository, commits: 1 }).commits;
+  sim.actions.setBuildStatus({ repository, commit: second!, key: 'ci', state: 'SUCCESSFUL' });
+  await sb.settle();
+
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
+  expect(data(await call('connection/check')).ok).toBe(true);
+  await sb.settle();
+  await reconcileNow(sb);
+  const statuses = sink.deliveries().filter((d) => d.eventKey.startsWith('repo:commit_status_')).map((d) => {
+    const status = (d.body as { commit_status: { state: string; commit: { hash: string } } }).commit_status;
+    return `${status.commit.hash} ${status.state}`;
+  });
+  expect(statuses.sort()).toEqual([`${first} FAILED`, `${first} INPROGRESS`, `${second} SUCCESSFUL`].sort());
+  expect(sink.duplicates()).toBe(0);
+}, 120_000);

@@ -34,11 +34,13 @@ export function pauseInForce(connection: Connection | undefined, credentials: Cr
 export const PAUSE_KEEPS_EVENTS_MS = 7 * 86_400_000;
 
 /**
- * Kept however long the pause: the reconciliation rebuilds approvals and change requests from the
- * activity log, which drops one withdrawn, so left to it a withdrawal (and the approval before it)
- * never reaches PanDev, which then holds the pull request approved. Few against pushes and comments.
+ * Kept however long the pause: what the reconciliation cannot rebuild. It reads approvals and change
+ * requests from the activity log, which drops one withdrawn: left to it, a withdrawal (and the approval
+ * before it) never reaches PanDev, which then holds the pull request approved. Build statuses have no
+ * feed: it reads a moved branch's tip's, in their latest state, so a build's start and the builds of
+ * a commit pushed over since would never reach PanDev either.
  */
-const NOT_REBUILT_BY_RECONCILIATION = new Set(['avi:bitbucket:updated:pullrequest-reviewer-status']);
+const NOT_REBUILT_BY_RECONCILIATION = new Set(['avi:bitbucket:updated:pullrequest-reviewer-status', 'avi:bitbucket:created:build-status', 'avi:bitbucket:updated:build-status']);
 
 export function pausedTooLong(connection: Connection | undefined, now: number, eventType: string): boolean {
   if (NOT_REBUILT_BY_RECONCILIATION.has(eventType)) return false;
