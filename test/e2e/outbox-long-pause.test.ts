@@ -103,3 +103,31 @@ it('keeps build status changes past a week of pause, those of a commit that is n
   expect(statuses.sort()).toEqual([`${first} FAILED`, `${first} INPROGRESS`, `${second} SUCCESSFUL`].sort());
   expect(sink.duplicates()).toBe(0);
 }, 120_000);
+
+// The reconciliation reads a page of a repository's newest deployments (100), at most hourly: left to
+// it, a busy repository's older deployments in a long pause never reach PanDev.
+it('keeps deployment changes past a week of pause, more than a page of them too', async () => {
+  const { simulator: sim, sink, host } = sb;
+  const repository = [...sim.model.repositories.values()][0]!.slug;
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0003' })).toMatchObject({ ok: true });
+  sim.actions.openPullRequest({ repository });
+  await sb.settle();
+  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
+  const connection = (await settings.connection())!;
+  expect(connection.disabled).toBeDefined();
+  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+  sink.clear();
+
+  const deployments = 105;
+  for (let i = 0; i < deployments; i++) sim.actions.runDeployment({ repository, environment: i % 2 ? 'Production' : 'Staging' });
+  await sb.settle();
+
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
+  expect(data(await call('connection/check')).ok).toBe(true);
+  await sb.settle();
+  await reconcileNow(sb);
+  const steps = sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').map((d) => (d.body as { pandev: { deployment: { uuid: string; action: string } } }).pandev.deployment);
+  expect(new Set(steps.map((step) => step.uuid)).size).toBe(deployments);
+  expect(steps.length).toBe(deployments * 3);
+  expect(sink.duplicates()).toBe(0);
+}, 120_000);

@@ -38,9 +38,17 @@ export const PAUSE_KEEPS_EVENTS_MS = 7 * 86_400_000;
  * requests from the activity log, which drops one withdrawn: left to it, a withdrawal (and the approval
  * before it) never reaches PanDev, which then holds the pull request approved. Build statuses have no
  * feed: it reads a moved branch's tip's, in their latest state, so a build's start and the builds of
- * a commit pushed over since would never reach PanDev either.
+ * a commit pushed over since would never reach PanDev either. Deployments it reads a page of the newest
+ * of (100): a busy repository's older ones in a long pause would be lost.
  */
-const NOT_REBUILT_BY_RECONCILIATION = new Set(['avi:bitbucket:updated:pullrequest-reviewer-status', 'avi:bitbucket:created:build-status', 'avi:bitbucket:updated:build-status']);
+const NOT_REBUILT_BY_RECONCILIATION = new Set([
+  'avi:bitbucket:updated:pullrequest-reviewer-status',
+  'avi:bitbucket:created:build-status',
+  'avi:bitbucket:updated:build-status',
+  'avi:bitbucket:pending:deployment',
+  'avi:bitbucket:started:deployment',
+  'avi:bitbucket:completed:deployment',
+]);
 
 export function pausedTooLong(connection: Connection | undefined, now: number, eventType: string): boolean {
   if (NOT_REBUILT_BY_RECONCILIATION.has(eventType)) return false;
