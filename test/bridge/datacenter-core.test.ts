@@ -58,6 +58,17 @@ describe('Data Center delivery ids', () => {
     expect(datacenterIntents(declined(3)).intents[0]!.id).not.toBe(datacenterIntents(declined(2)).intents[0]!.id);
   });
 
+  it.each([
+    ['a pull request edit', 'pr:modified', 'pullrequest:7:5', (at: string): Change => ({ ...base, origin: 'poll', at, kind: 'pullrequest', action: 'updated', updatedOn: at })],
+    ['a comment edit', 'pr:comment:edited', 'pullrequest:7:5:comment:9', (at: string): Change => ({ ...base, origin: 'poll', at, kind: 'comment', action: 'updated', commentId: 9 })],
+    ['an approval', 'pr:reviewer:approved', 'pullrequest:7:5:reviewer:3', (at: string): Change => ({ ...base, origin: 'poll', at, kind: 'reviewer', reviewers: [{ user: { id: 3, name: 'alice' }, status: 'approved', at }] })],
+  ])('tell %s within one second apart, and keep the first one\'s id as it was', (_, eventKey, entity, made) => {
+    const at = '2026-01-01T00:00:00.250Z';
+    const id = (occurrence?: number) => datacenterIntents({ ...made(at), ...(occurrence ? { occurrence } : {}) }).intents[0]!.id;
+    expect(id()).toBe(deliveryId({ edition: 'datacenter', workspace: base.workspace, entity, eventKey, version: toSecond(at) }));
+    expect(new Set([id(), id(2), id(3)]).size).toBe(3);
+  });
+
   it('come out the same from a 9.x and a 10.x activity feed', () => {
     const events = (date: number | string) => {
       const pr = PullRequest.parse({ id: 5, title: 't', state: 'OPEN', createdDate: date, updatedDate: date, fromRef: ref('f'), toRef: ref('main') });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { verify } from '../../core/deliver/sign';
 import { BitbucketError } from '../../core/errors';
-import { toSecond } from '../../core/change/datacenter-intents';
+import type { Change } from '../../core/change/change';
+import { knowing } from '../../core/change/same-second';
 import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
 import { epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
@@ -16,7 +17,7 @@ import { leaveOut } from '../poll/left-out';
 import { stageAndQueue, type PollDeps } from '../poll/deps';
 import { defaultBranch, orphanedRange } from '../poll/refs';
 import { parseWebhook, pushEvents, type PushEvent } from '../webhooks/datacenter-events';
-import { declineCount } from '../webhooks/declines';
+import { countedWebhook } from '../webhooks/same-second';
 import type { Inbox } from '../webhooks/inbox';
 import type { WebhookResult } from './edition';
 
@@ -107,9 +108,9 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
   }
   // Another shard's poll keeps this pull request's record: none is started here.
   const polled = r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key });
-  if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, polled, r.deps))) return;
-  const occurrence = parsed.eventKey === 'pr:declined' ? await declineCount(r.deps.ctx.store, key, parsed.pullRequest, toSecond(parsed.at)) : undefined;
-  await stageAndQueue(parsed.build(r.instance, occurrence), r.deps);
+  const change = await countedWebhook(r.deps.ctx.store, key, parsed.change(r.instance), body);
+  if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, change, polled, r.deps))) return;
+  await stageAndQueue(parsed.build(change), r.deps);
   if (parsed.eventKey === 'pr:opened' && polled) await rememberOpened(key, parsed.pullRequest, r.deps);
 }
 
@@ -184,14 +185,23 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
  * earlier content to compare with: the poll reported nothing, so the webhook's is sent, and the
  * poll's memory, as new as the webhook or newer, is kept.
  */
-async function modificationIsNew(repo: string, pr: PullRequest, polled: boolean, deps: PollDeps): Promise<boolean> {
+async function modificationIsNew(repo: string, pr: PullRequest, change: Change, polled: boolean, deps: PollDeps): Promise<boolean> {
   const seen = await deps.state.pullRequest(repo, pr.id);
   const memory = seen?.m as PullRequestMemory | undefined;
-  if (seen?.f !== undefined && seen.f >= epochMs(pr.updatedDate)) return true;
-  if (seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
+  // The poll counts the modifications it reports in their second (change/same-second.ts): one it then
+  // finds in this webhook's second comes after this one, and must not take its id.
+  const counts = knowing(memory?.counts ?? {}, change);
+  // Data Center raises the version with every edit: one past the content remembered is an edit made after
+  // what the poll (or a webhook) last saw, though within the same second (10.x) as that read.
+  const unseen = memory?.version !== undefined && pr.version !== undefined && pr.version > memory.version;
+  if (!unseen && seen?.f !== undefined && seen.f >= epochMs(pr.updatedDate)) {
+    if (memory) await deps.state.savePullRequest(repo, pr.id, { ...seen, m: { ...memory, counts } });
+    return true;
+  }
+  if (!unseen && seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
   // Not yet seen by the poll either: its first read then compares with this content, not with a pr:opened
   // handled after this (webhooks out of order), and so does not report this modification again.
-  if (pr.state === 'OPEN' && (seen || polled)) await deps.state.savePullRequest(repo, pr.id, { ...(seen ?? UNREAD), m: withContent(pr, memory) });
+  if (pr.state === 'OPEN' && (seen || polled)) await deps.state.savePullRequest(repo, pr.id, { ...(seen ?? UNREAD), m: { ...withContent(pr, memory), counts } });
   return true;
 }
 

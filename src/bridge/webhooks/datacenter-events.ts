@@ -43,10 +43,10 @@ export type Parsed =
       eventKey: string;
       repository: Repository;
       pullRequest: PullRequest;
-      /** The time its change is dated by (what a pr:declined is versioned by, to the second). */
-      at: string;
-      /** `occurrence`: of a pr:declined, its count in its second when not the first (webhooks/declines.ts). */
-      build(instance: string, occurrence?: number): Prebuilt[];
+      /** The change the poll would find for it, before its count in its second (webhooks/same-second.ts). */
+      change(instance: string): Change & { pullRequestId: number };
+      /** Its deliveries: the body Bitbucket sent, with `pandev` added. */
+      build(change: Change): Prebuilt[];
     }
   | { kind: 'push'; repository: Repository; event: PushEvent }
   | { kind: 'ignored'; reason: string }
@@ -64,26 +64,21 @@ export function parseWebhook(eventKey: string, payload: unknown): Parsed {
   if (!parsed.success) return invalid(eventKey, parsed.error);
   const event = parsed.data as z.infer<typeof PullRequestEvent> & Partial<z.infer<typeof ReviewerEvent> & z.infer<typeof CommentEvent> & z.infer<typeof SourceEvent>>;
   const repository = event.pullRequest.toRef.repository;
-  const found = pullRequestChange(eventKey, event, '');
-  if (!found) return { kind: 'ignored', reason: `${eventKey} is not forwarded` };
+  if (!pullRequestChange(eventKey, event, '')) return { kind: 'ignored', reason: `${eventKey} is not forwarded` };
   return {
     kind: 'pull-request',
     eventKey,
     repository,
     pullRequest: event.pullRequest,
-    at: found.at,
-    build: (instance, occurrence) => {
-      const made = pullRequestChange(eventKey, event, instance)!;
-      const change = occurrence && occurrence > 1 && made.kind === 'pullrequest' && made.action === 'rejected' ? { ...made, occurrence } : made;
-      return intentsFor(change).intents.map((intent) => ({ change, intent, body: { ...event, eventKey: intent.eventKey, pandev: pandevBase(intent, change) } }));
-    },
+    change: (instance) => pullRequestChange(eventKey, event, instance)!,
+    build: (change) => intentsFor(change).intents.map((intent) => ({ change, intent, body: { ...event, eventKey: intent.eventKey, pandev: pandevBase(intent, change) } })),
   };
 }
 
 type PrEvent = z.infer<typeof PullRequestEvent> & Partial<z.infer<typeof ReviewerEvent> & z.infer<typeof CommentEvent> & z.infer<typeof SourceEvent>>;
 
 /** The change the poll would find for this event. */
-function pullRequestChange(eventKey: string, event: PrEvent, instance: string): Change | undefined {
+function pullRequestChange(eventKey: string, event: PrEvent, instance: string): (Change & { pullRequestId: number }) | undefined {
   const pr = event.pullRequest;
   const repository = repositoryRef(pr.toRef.repository);
   const base = { edition: 'datacenter' as const, workspace: instance, repository, origin: 'webhook' as const, actor: actorRef(event.actor), pullRequestId: pr.id };

@@ -35,6 +35,12 @@ const Common = {
   origin: Origin,
   /** When the event happened, ISO 8601, as the source reported it. */
   at: z.string(),
+  /**
+   * Data Center, a change versioned by its second (datacenter-intents.ts): the how-manieth change of its
+   * kind on its entity in that second (approved, unapproved and approved again), when not the first; it
+   * tells their ids apart (core/change/same-second.ts counts it).
+   */
+  occurrence: z.number().int().min(2).optional(),
 };
 
 export const PullRequestChange = z.object({
@@ -47,11 +53,6 @@ export const PullRequestChange = z.object({
   updatedOn: z.string().optional(),
   /** Data Center `source-updated`: the source branch moved from one commit to another. */
   previousFromHash: z.string().optional(),
-  /**
-   * Data Center `rejected`: the how-manieth decline of the pull request in its second (a decline, a
-   * reopen and a decline again within it), when not the first; it tells their ids apart.
-   */
-  occurrence: z.number().int().min(2).optional(),
   fromHash: z.string().optional(),
 });
 

@@ -1,5 +1,6 @@
 import type { Change, ReviewerStatus } from '../../change/change';
 import { toSecond } from '../../change/datacenter-intents';
+import { counted, countsSince, SameSecondCounts } from '../../change/same-second';
 import { intentsFor } from '../../change/intents';
 import type { Prebuilt } from '../../history/prebuilt';
 import type { Body } from '../../payload/cloud';
@@ -25,8 +26,10 @@ export interface PullRequestMemory {
   toRef: { id: string; displayId: string; latestCommit: string | null };
   /** Reviewer statuses by user id (previousStatus of the next review). */
   reviews: Record<string, string>;
-  /** The second of the last decline seen and how many fell in it: a pass may read only the later ones. */
-  declined?: { at: string; count: number };
+  /** The pull request's version with this content: a pr:modified webhook of a later one is an edit not seen yet. */
+  version?: number;
+  /** Changes versioned by their second, counted in it (change/same-second.ts): a pass may read only the later ones. */
+  counts?: SameSecondCounts;
 }
 
 const reviewStatus: Record<string, ReviewerStatus> = { APPROVED: 'approved', REVIEWED: 'changes_requested', UNAPPROVED: 'none' };
@@ -36,11 +39,13 @@ const dcStatus: Record<ReviewerStatus, string> = { approved: 'APPROVED', changes
 export function pullRequestEvents(source: DcSource, pr: PullRequest, activities: Activity[], memory?: PullRequestMemory): { events: Prebuilt[]; memory: PullRequestMemory } {
   const events: Prebuilt[] = [];
   const reviews = { ...(memory?.reviews ?? {}) };
-  let declined = memory?.declined;
+  let counts = SameSecondCounts.catch({}).parse(memory?.counts ?? {});
   const base = { edition: 'datacenter' as const, workspace: source.instance, repository: repositoryRef(source.repository), origin: source.origin, pullRequestId: pr.id };
   const tips = sourceTips(pr, activities);
   let shown = pr;
-  const emit = (change: Change, actor: User | null, extra?: Body) => {
+  const emit = (found: Change, actor: User | null, extra?: Body) => {
+    const { change, counts: now } = counted(found, counts);
+    counts = now;
     for (const intent of intentsFor(change).intents) events.push({ change, intent, body: dcPullRequestBody({ actor, pullRequest: shown, ...(extra ? { extra } : {}) }, intent, change) });
   };
   for (const [index, activity] of activities.entries()) {
@@ -55,12 +60,9 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
       case 'MERGED':
         emit({ ...common, kind: 'pullrequest', action: 'fulfilled' }, activity.user);
         break;
-      case 'DECLINED': {
-        const second = toSecond(at);
-        declined = { at: second, count: declined?.at === second ? declined.count + 1 : 1 };
-        emit({ ...common, kind: 'pullrequest', action: 'rejected', ...(declined.count > 1 ? { occurrence: declined.count } : {}) }, activity.user);
+      case 'DECLINED':
+        emit({ ...common, kind: 'pullrequest', action: 'rejected' }, activity.user);
         break;
-      }
       case 'RESCOPED':
         if (activity.fromHash && activity.previousFromHash && activity.fromHash !== activity.previousFromHash) {
           emit({ ...common, kind: 'pullrequest', action: 'source-updated', fromHash: activity.fromHash, previousFromHash: activity.previousFromHash }, activity.user, { previousFromHash: activity.previousFromHash });
@@ -103,7 +105,7 @@ export function pullRequestEvents(source: DcSource, pr: PullRequest, activities:
     const at = isoTime(pr.updatedDate);
     emit({ ...base, at, kind: 'pullrequest', action: 'updated', updatedOn: at }, pr.author?.user ?? null, modified);
   }
-  return { events, memory: remember(pr, reviews, declined) };
+  return { events, memory: remember(pr, reviews, countsSince(counts, toSecond(epochMs(pr.updatedDate)))) };
 }
 
 /**
@@ -138,7 +140,7 @@ export function sameContent(pr: PullRequest, memory: PullRequestMemory): boolean
 
 /** The memory with the pull request's current title, description and target (reviews kept). */
 export function withContent(pr: PullRequest, memory: PullRequestMemory | undefined): PullRequestMemory {
-  return remember(pr, memory?.reviews ?? {}, memory?.declined);
+  return remember(pr, memory?.reviews ?? {}, memory?.counts);
 }
 
 /** The previous title, description and target when any of them changed, as pr:modified carries them. */
@@ -148,13 +150,14 @@ function modification(pr: PullRequest, memory: PullRequestMemory): Body | undefi
   return { previousTitle: memory.title, previousDescription: memory.description, previousTarget: target };
 }
 
-function remember(pr: PullRequest, reviews: Record<string, string>, declined: PullRequestMemory['declined']): PullRequestMemory {
+function remember(pr: PullRequest, reviews: Record<string, string>, counts: SameSecondCounts | undefined): PullRequestMemory {
   return {
     title: pr.title,
     description: (pr.description as string | undefined) ?? null,
     toRef: { id: pr.toRef.id, displayId: pr.toRef.displayId, latestCommit: pr.toRef.latestCommit ?? null },
     reviews,
-    ...(declined ? { declined } : {}),
+    ...(pr.version !== undefined ? { version: pr.version } : {}),
+    ...(counts && Object.keys(counts).length > 0 ? { counts } : {}),
   };
 }
 
