@@ -15,15 +15,21 @@ afterAll(() => stop());
 
 const eventKeysOf = (id: number) => env.sink.deliveries().filter((d) => d.eventKey.startsWith('pr:') && (d.body as any).pullRequest.id === id).map((d) => d.eventKey);
 
+// A quiet repository's pass reads one feed, pull requests and branches in turn, and the tags in place
+// of one every tenth pass (poll/repository-pass.ts): three passes read its pull requests at least once.
+const passes = async () => {
+  for (let i = 0; i < 3; i++) await settledPass(running);
+};
+
 describe('a pull request changed again within the second a pass read it', () => {
   it('has the later change delivered too (10.x dates)', async () => {
     const a = env.sim.actions;
     const pr = a.openPullRequest({ repository, title: 'Approved and merged at once' });
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened']);
     a.approvePullRequest({ repository, pullRequestId: pr.pullRequestId });
     a.mergePullRequest({ repository, pullRequestId: pr.pullRequestId });
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened', 'pr:reviewer:approved', 'pr:merged']);
     expect(env.sink.duplicates()).toBe(0);
   });
@@ -37,7 +43,7 @@ describe('an edit within the second its pull request was opened, its webhook los
     await webhooksHandled(running);
     // updatedDate stays the opening's: the poll must read the pull request all the same.
     const [edit] = a.updatePullRequest({ repository, pullRequestId: pr.pullRequestId, title: 'Renamed within the second' }).events;
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     expect(eventKeysOf(pr.pullRequestId)).toEqual(['pr:opened', 'pr:modified']);
     expect((await postWebhook(running, edit!)).status).toBe(202);
     await webhooksHandled(running);
@@ -58,12 +64,12 @@ describe('a pull request declined, reopened and declined again within one second
   ])('is two pr:declined under two ids, found by the poll %s (10.x dates)', async (_, passBetween) => {
     const a = env.sim.actions;
     const pr = a.openPullRequest({ repository, title: `Declined twice in a second, ${passBetween ? 'a pass between' : 'one pass'}` });
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
-    if (passBetween) for (let i = 0; i < 2; i++) await settledPass(running);
+    if (passBetween) await passes();
     a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
     a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId });
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     expect(new Set(declines(pr.pullRequestId).map((d) => d.id)).size).toBe(2);
     expect(env.sink.duplicates()).toBe(0);
   });
@@ -71,7 +77,7 @@ describe('a pull request declined, reopened and declined again within one second
   it('is two pr:declined from its two webhooks, under the ids the poll then finds them by (10.x dates)', async () => {
     const a = env.sim.actions;
     const pr = a.openPullRequest({ repository, title: 'Declined twice in a second, by webhook' });
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     const [first] = a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId }).events;
     a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
     const [second] = a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId }).events;
@@ -80,7 +86,7 @@ describe('a pull request declined, reopened and declined again within one second
     expect(declines(pr.pullRequestId).map((d) => d.headers['x-pandev-origin'])).toEqual(['webhook', 'webhook']);
     expect(new Set(declines(pr.pullRequestId).map((d) => d.id)).size).toBe(2);
 
-    for (let i = 0; i < 2; i++) await settledPass(running);
+    await passes();
     expect(declines(pr.pullRequestId)).toHaveLength(2);
     expect(env.sink.duplicates()).toBe(0);
   });
@@ -91,11 +97,6 @@ describe('a pull request declined, reopened and declined again within one second
 // The sink keeps one delivery per id, so each second change under the first one's id is missing there.
 describe('a change made twice within one second', () => {
   const delivered = (id: number, eventKey: string) => env.sink.deliveries().filter((d) => d.eventKey === eventKey && (d.body as any).pullRequest.id === id);
-  // A quiet repository's pass reads one feed, pull requests and branches in turn, and the tags in place
-  // of one every tenth pass (poll/repository-pass.ts): three passes read its pull requests at least once.
-  const passes = async () => {
-    for (let i = 0; i < 3; i++) await settledPass(running);
-  };
   const opened = async (title: string) => {
     const pr = env.sim.actions.openPullRequest({ repository, title });
     await passes();
