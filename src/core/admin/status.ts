@@ -40,7 +40,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     // Bitbucket refusing the list (429, 5xx) must not take the whole status with it.
     loadCatalogOrStale(ctx),
     selectionState(settings),
-    recentOutcomes(ctx.store, now, 24),
+    recentOutcomes(ctx.store, now),
     countDeadLetters(ctx.store),
     listBackfills(ctx.store),
     newestDelivery(ctx.store),

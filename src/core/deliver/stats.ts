@@ -12,7 +12,14 @@ export type Outcome = z.infer<typeof Outcome>;
 export type OutcomeCounts = Record<Outcome, number> & { droppedBy: Record<string, number> };
 
 const PREFIX = 'stats:';
-const TTL_SECONDS = 3 * 24 * 3600;
+/** What the status sums: the last day, by hour. */
+export const OUTCOME_HOURS = 24;
+/**
+ * A record of an hour is written during that hour, and summed until that hour is `OUTCOME_HOURS` old:
+ * kept that long from its last write, plus an hour for the instances' clocks, it lives as long as a
+ * sum needs it. The reader lists every record there is, so whatever lives longer is read for nothing.
+ */
+const TTL_SECONDS = (OUTCOME_HOURS + 1) * 3600;
 const empty = (): OutcomeCounts => ({ delivered: 0, retried: 0, dead: 0, dropped: 0, droppedBy: {} });
 
 /** `2026112519` for 19:xx UTC on 25 November 2026. */
@@ -59,10 +66,10 @@ export class DeliveryStats {
   }
 }
 
-/** Sums the outcomes of the last `hours` hours (the current one included). */
-export async function recentOutcomes(store: KeyValueStore, now: number, hours = 24): Promise<OutcomeCounts> {
+/** Sums the outcomes of the last `OUTCOME_HOURS` hours (the current one included). */
+export async function recentOutcomes(store: KeyValueStore, now: number): Promise<OutcomeCounts> {
   const total = empty();
-  const oldest = hourBucket(now - (hours - 1) * 3600_000);
+  const oldest = hourBucket(now - (OUTCOME_HOURS - 1) * 3600_000);
   let cursor: string | undefined;
   do {
     const page = await store.list<Partial<OutcomeCounts>>(PREFIX, { cursor, limit: 100 });
