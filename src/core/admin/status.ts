@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BackfillRow, StatusNote, StatusView } from '../../contract/status';
 import { backfillEta, budgetView } from '../backfill/eta';
-import { listBackfills, type BackfillRecord } from '../backfill/state';
+import { GONE_SHOWN_MS, listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
 import { changesCut, changesCutMessage } from '../reconcile/changes-cut';
@@ -27,7 +27,6 @@ import { isSelectedIn, selectionState, summarize } from './selection';
 const ReconcilePass = z.object({ finishedAt: z.number() });
 const Delivered = z.object({ lastDeliveredAt: z.number() });
 const DEAD_LETTER_COUNT_CAP = 100;
-const GONE_SHOWN_MS = 7 * 24 * 3600_000;
 
 export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const settings = settingsStore(ctx.store, ctx.secrets);

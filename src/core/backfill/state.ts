@@ -68,6 +68,9 @@ export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
 const key = (repository: string) => kvKey('backfill', repository);
 
+/** How long the status names a repository deleted under its backfill; its record is let go after. */
+export const GONE_SHOWN_MS = 7 * 24 * 3600_000;
+
 /** A run's name: when it began, in base 36 (one repository never begins two in a millisecond). */
 export function newRun(now: number): string {
   return now.toString(36);

@@ -42,6 +42,12 @@ export async function repositoryIndex(client: CloudClient, store: KeyValueStore,
   return { at: now, repositories };
 }
 
+/** The index as last read, without asking Bitbucket: undefined when none is kept. */
+export async function cachedRepositoryIndex(store: KeyValueStore): Promise<{ at: number; uuids: string[] } | undefined> {
+  const cached = await index(store).read();
+  return cached && { at: cached.at, uuids: cached.items.map(([uuid]) => uuid) };
+}
+
 export async function selectedRepositories(settings: SettingsStore, index: IndexedRepository[]): Promise<IndexedRepository[]> {
   const selection = await settings.selection();
   const marks = await settings.selectionMarks(selection.generation);

@@ -2,6 +2,7 @@ import { startChains } from '../../core/backfill/chains';
 import { restartStalledBackfills } from '../../core/backfill/watchdog';
 import { errorMessage } from '../../core/errors';
 import { drainInbox } from '../../core/pipeline/inbox';
+import { forgetGoneRepositories } from '../../core/reconcile/forget-gone';
 import { planReconciliation } from '../../core/reconcile/pass';
 import { QUERIES_PER_METERED_SWEEP, sweepOutbox } from '../../core/pipeline/sweep';
 import { forgeContext } from '../adapters/context';
@@ -12,7 +13,8 @@ import { workspaceFromContext } from '../adapters/workspace';
 /**
  * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost,
  * start chains for parked backfills (a lineage of its own: Forge limits push requests per lineage),
- * and plan the reconciliation of the repositories whose period is due.
+ * plan the reconciliation of the repositories whose period is due, and let go of a part of the
+ * records of repositories deleted in Bitbucket.
  */
 export async function tick(_event: unknown, context: unknown): Promise<void> {
   const ctx = forgeContext();
@@ -47,5 +49,13 @@ export async function tick(_event: unknown, context: unknown): Promise<void> {
   } catch (error) {
     // The next tick plans again; the sweep and the inbox above already ran.
     ctx.log.error({ error: errorMessage(error) }, 'could not plan the reconciliation');
+  }
+  try {
+    // After the plan, which reads the list of repositories again when it is an hour old.
+    await forgetGoneRepositories({ store: ctx.store, lookups: ctx.lookups, workspace, log: ctx.log, now: ctx.clock.now(), requestsLeft: async () => (await ctx.budget.snapshot()).available });
+    await ctx.budget.flush();
+  } catch (error) {
+    // The records wait for the next tick; nothing reads them but the settings page.
+    ctx.log.error({ error: errorMessage(error) }, 'could not forget the records of deleted repositories');
   }
 }
