@@ -89,14 +89,19 @@ async function forgettable(prefix: (typeof PREFIXES)[number], key: string, value
     const record = BackfillRecord.safeParse(value);
     // The status names a repository deleted under its backfill for a while ("nothing needs doing"), then lets it be.
     if (record.success && record.data.state === 'gone') return deps.now - record.data.updatedAt > GONE_SHOWN_MS;
+    // One still under way marks itself gone at its next piece (and is shown so): not taken from under it.
+    if (record.success && (record.data.state === 'queued' || record.data.state === 'running')) return false;
   }
   if (!repositoryGone) return false;
-  // The status names a deleted repository's backfill only while it is selected: the mark stays as long.
+  // The status names a deleted repository's backfill only while it is selected: the mark stays as long
+  // (and while its backfill is under way, until that finds the repository gone).
   if (prefix === 'selected:') return !(await goneShown(deps, repositoryPart(prefix, key)));
   return true;
 }
 
 async function goneShown(deps: ForgetDeps, part: string): Promise<boolean> {
   const record = BackfillRecord.safeParse(await deps.store.get(kvKey('backfill', part)));
-  return record.success && record.data.state === 'gone' && deps.now - record.data.updatedAt <= GONE_SHOWN_MS;
+  if (!record.success) return false;
+  if (record.data.state === 'queued' || record.data.state === 'running') return true;
+  return record.data.state === 'gone' && deps.now - record.data.updatedAt <= GONE_SHOWN_MS;
 }
