@@ -57,3 +57,33 @@ it('gives a ref move made again its own id when the first one is a dead letter',
   expect(tagDeliveries.map((d) => d.id)).not.toContain(tagLetters[0]!.value.entry.id);
   expect(sb.host.kvs.keys('outbox:')).toEqual([]);
 });
+
+it("gives a ref made again its own id past the ledger's 35 days while the first making is still a dead letter", async () => {
+  const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
+  const a = sb.simulator.actions;
+  refuseDeliveries(sb);
+  const target = a.pushCommits({ repository, commits: 1 }).commits[0]!;
+  await sb.settle();
+  a.createTag({ repository, name: 'v2', target });
+  await sb.settle();
+  const tagLetter = (await sb.outbox().listDead(undefined, 1000)).entries.find(({ value }) => value.entry.change.kind === 'push' && value.entry.change.ref.name === 'v2');
+  expect(tagLetter).toBeDefined();
+
+  acceptDeliveries(sb);
+  a.deleteTag({ repository, name: 'v2' });
+  await sb.settle();
+  // Dead letters are kept 90 days: the deleted tag's record must outlive the ledger while they do.
+  const realNow = Date.now.bind(Date);
+  const later = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 40 * 24 * 3_600_000);
+  try {
+    expect((await sb.outbox().listDead(undefined, 1000)).entries.map(({ value }) => value.entry.id)).toContain(tagLetter!.value.entry.id);
+    a.createTag({ repository, name: 'v2', target });
+    await sb.settle();
+  } finally {
+    later.mockRestore();
+  }
+  const made = sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push' && JSON.stringify(d.body).includes('"name":"v2"') && JSON.stringify(d.body).includes('"new":{'));
+  expect(made.map((d) => d.id)).not.toContain(tagLetter!.value.entry.id);
+  expect(made).toHaveLength(1);
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+});

@@ -42,7 +42,7 @@ export type DroppedRecord = z.infer<typeof DroppedRecord>;
 
 /** Long enough to cover a backfill window and its replays; PanDev deduplicates beyond it anyway. */
 export const LEDGER_TTL_SECONDS = 35 * 24 * 3600;
-const DEAD_TTL_SECONDS = 90 * 24 * 3600;
+export const DEAD_TTL_SECONDS = 90 * 24 * 3600;
 const DROPPED_TTL_SECONDS = 7 * 24 * 3600;
 
 export const prefixes = { outbox: 'outbox:', delivered: 'delivered:', dead: 'dead:', dropped: 'dropped:' } as const;

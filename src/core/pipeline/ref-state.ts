@@ -1,5 +1,5 @@
 import { kvKey, MAX_KEY_LENGTH, nameKey } from '../keys';
-import { LEDGER_TTL_SECONDS } from '../deliver/outbox';
+import { DEAD_TTL_SECONDS, LEDGER_TTL_SECONDS } from '../deliver/outbox';
 import type { KeyValueStore } from '../ports';
 
 // The tip of each branch and tag as last delivered to PanDev, by any source. Reconciliation and
@@ -31,12 +31,13 @@ export const REF_RENEW_MS = 200 * 24 * 3600_000;
 const TTL_SECONDS = 400 * 24 * 3600;
 /**
  * A deleted ref's record (tip null) tells a ref made again at the same commit from its first making
- * found again (stage.ts, pushOccurrence): needed while the ledger may hold the first making's delivery,
- * kept 35 days from delivery (a day more for one retried past the deletion). Elsewhere it is read only
- * for a ref that exists again, made again with its live event lost; the branch facts are kept apart.
+ * found again (stage.ts, pushOccurrence): needed while the ledger may hold the first making's delivery
+ * (35 days) or the dead letters its burial (90 days: without the record, the ref made again was taken
+ * for the dead letter and never sent), a day more for one retried past the deletion. Elsewhere it is
+ * read only for a ref that exists again, made again with its live event lost; the branch facts are kept apart.
  * A busy workspace deletes branches by the thousand: kept 400 days, they were most of the ref keys.
  */
-const DELETED_TTL_SECONDS = LEDGER_TTL_SECONDS + 24 * 3600;
+const DELETED_TTL_SECONDS = Math.max(LEDGER_TTL_SECONDS, DEAD_TTL_SECONDS) + 24 * 3600;
 
 /** Where a ref's tip is kept. */
 export const refStateKey = (repository: string, type: string, name: string) => `${kvKey('ref', repository, type)}:${nameKey(name)}`;
