@@ -115,3 +115,27 @@ it('lets go of a bounded part at each tick: hundreds of deleted repositories are
   expect(Math.max(...queries)).toBeLessThanOrEqual(5);
   expect(sb.host.kvs.keys('activity:')).toEqual(kept);
 }, 120_000);
+
+it("does not take a deleted branch back to the tip kept under its folded name from before names got keys of their own", async () => {
+  const repo = repositories()[0]!;
+  const a = sb.simulator.actions;
+  const name = 'feature/Folded-Name';
+  // After the tests above, whose reconciliation passes moved the clock 10 days on.
+  moveClock(20 * DAY);
+  a.createBranch({ repository: repo.slug, name });
+  await sb.settle();
+  // As an installation from before names got keys of their own kept it: under the folded name, 400 days.
+  const { store } = hostStores(sb.host);
+  await store.set(kvKey('ref', repo.uuid, 'branch', name), await sb.host.kvs.get(refStateKey(repo.uuid, 'branch', name)), { ttlSeconds: 400 * 24 * 3600 });
+  a.deleteBranch({ repository: repo.slug, name });
+  await sb.settle();
+  a.pushCommits({ repository: repo.slug, commits: 2 });
+  await sb.settle();
+  moveClock(120 * DAY);
+  a.createBranch({ repository: repo.slug, name });
+  await sb.settle();
+  await reconcileNow(sb);
+  // Made, deleted, made again: the reconciliation finds nothing the live events did not send.
+  const pushes = sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push' && JSON.stringify(d.body).includes(`"name":"${name}"`));
+  expect(pushes).toHaveLength(3);
+}, 60_000);

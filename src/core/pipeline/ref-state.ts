@@ -53,6 +53,13 @@ export function refStateStore(store: KeyValueStore) {
       // A name too long for a key of its own was never kept under one.
       return own ?? (old === key(repository, type, name) || old.length > MAX_KEY_LENGTH ? undefined : store.get<RefTip>(old));
     },
-    set: (repository: string, type: string, name: string, tip: RefTip) => store.set(key(repository, type, name), tip, { ttlSeconds: tip.tip === null ? DELETED_TTL_SECONDS : TTL_SECONDS }),
+    set: async (repository: string, type: string, name: string, tip: RefTip) => {
+      await store.set(key(repository, type, name), tip, { ttlSeconds: tip.tip === null ? DELETED_TTL_SECONDS : TTL_SECONDS });
+      // A deleted ref's record lapses long before one kept under the folded name (400 days from its last
+      // write): `get` would then read that one's tip again, and the ref made again would be sent as a
+      // move from it, a second time. Only deletions pay for this, and only of names that fold.
+      const old = legacy(repository, type, name);
+      if (tip.tip === null && old !== key(repository, type, name) && old.length <= MAX_KEY_LENGTH) await store.delete(old);
+    },
   };
 }
