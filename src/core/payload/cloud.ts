@@ -4,6 +4,7 @@ import type { DeliveryIntent } from '../change/intents';
 import type { CloudParts } from '../enrich/cloud/enrich';
 import type { Account, Commit, PullRequest, Ref, Repository } from '../enrich/cloud/schema';
 import { isProductionEnvironment } from '../change/environment';
+import { deploymentAtStep } from './deployment-step';
 
 // Native Bitbucket Cloud webhook bodies, built from API objects (Cloud API and webhook objects share one
 // representation). Pure: the same parts always give the same body. What PanDev needs and the native
@@ -107,7 +108,8 @@ function webhookCommit(commit: Commit): Body {
 }
 
 function deploymentBody(parts: Extract<CloudParts, { family: 'deployment' }>, pandev: Body): Body {
-  const { deployment, change } = parts;
+  const { change } = parts;
+  const { deployment, derived } = deploymentAtStep(parts.deployment, change.action);
   const state = deployment.state as { name?: string; status?: { name?: string }; started_on?: string; completed_on?: string } | undefined;
   const release = deployment.release as { commit?: { hash?: string }; pipeline?: { uuid?: string } } | undefined;
   const environment = { uuid: change.environmentUuid, name: change.environment?.name ?? null, type: change.environment?.type ?? null };
@@ -129,6 +131,7 @@ function deploymentBody(parts: Extract<CloudParts, { family: 'deployment' }>, pa
         started_on: state?.started_on ?? null,
         completed_on: state?.completed_on ?? null,
       },
+      ...(derived.length ? { derived } : {}),
     },
   };
 }
