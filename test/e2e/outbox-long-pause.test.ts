@@ -14,30 +14,40 @@ beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, simula
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 
+/** A revoked token pauses deliveries (`during` acts in the pause); the pause is then dated eight days back. */
+async function pausedForEightDays<T>(token: string, during: () => T): Promise<T> {
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token })).toMatchObject({ ok: true });
+  const done = during();
+  await sb.settle();
+  const settings = settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets);
+  const connection = (await settings.connection())!;
+  expect(connection.disabled).toBeDefined();
+  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+  return done;
+}
+
+/** The admin comes back: a new token, a check that passes, and the reconciliation's next pass. */
+async function resumed(): Promise<void> {
+  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
+  expect(data(await call('connection/check')).ok).toBe(true);
+  await sb.settle();
+  await reconcileNow(sb);
+}
+
 it('keeps no more events in the outbox once deliveries have been paused for over a week, and the reconciliation sends them after the pause', async () => {
   const { simulator: sim, sink, host } = sb;
   const repository = [...sim.model.repositories.values()][0]!.slug;
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0000' })).toMatchObject({ ok: true });
-  const first = sim.actions.openPullRequest({ repository }).pullRequestId;
-  await sb.settle();
+  const first = await pausedForEightDays('revoked-token-0000', () => sim.actions.openPullRequest({ repository }).pullRequestId);
   const kept = host.kvs.keys('outbox:');
   expect(kept.length).toBeGreaterThan(0);
 
   // Eight days on, the pause still holds.
-  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
-  const connection = (await settings.connection())!;
-  expect(connection.disabled).toBeDefined();
-  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
   const later = [1, 2, 3].map(() => sim.actions.openPullRequest({ repository }).pullRequestId);
   await sb.settle();
   expect(host.kvs.keys('outbox:')).toEqual(kept);
   expect(sb.logs.some((line) => /event dropped on purpose.*paused-too-long/.test(line.message))).toBe(true);
 
-  // The admin comes back: a new token, a check that passes, and the reconciliation's next pass.
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
-  expect(data(await call('connection/check')).ok).toBe(true);
-  await sb.settle();
-  await reconcileNow(sb);
+  await resumed();
   const created = sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created').map((d) => (d.body as { pullrequest: { id: number } }).pullrequest.id);
   expect(created.sort()).toEqual([first, ...later].sort());
   expect(sink.duplicates()).toBe(0);
@@ -48,24 +58,15 @@ it('keeps no more events in the outbox once deliveries have been paused for over
 // trace of one withdrawn: left to it, a withdrawal in a long pause never reaches PanDev, which then
 // holds the pull request approved.
 it('keeps reviewer status changes past a week of pause, so a withdrawn approval still reaches PanDev', async () => {
-  const { simulator: sim, sink, host } = sb;
+  const { simulator: sim, sink } = sb;
   const repository = [...sim.model.repositories.values()][0]!.slug;
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0001' })).toMatchObject({ ok: true });
-  const pullRequestId = sim.actions.openPullRequest({ repository }).pullRequestId;
-  await sb.settle();
-  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
-  const connection = (await settings.connection())!;
-  expect(connection.disabled).toBeDefined();
-  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+  const pullRequestId = await pausedForEightDays('revoked-token-0001', () => sim.actions.openPullRequest({ repository }).pullRequestId);
 
   const { reviewer } = sim.actions.approvePullRequest({ repository, pullRequestId });
   sim.actions.unapprovePullRequest({ repository, pullRequestId, reviewer });
   await sb.settle();
 
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
-  expect(data(await call('connection/check')).ok).toBe(true);
-  await sb.settle();
-  await reconcileNow(sb);
+  await resumed();
   const reviews = sink.deliveries().filter((d) => (d.body as { pullrequest?: { id: number } }).pullrequest?.id === pullRequestId && /approved$/.test(d.eventKey));
   expect(reviews.map((d) => d.eventKey).sort()).toEqual(['pullrequest:approved', 'pullrequest:unapproved']);
   expect(sink.duplicates()).toBe(0);
@@ -75,15 +76,9 @@ it('keeps reviewer status changes past a week of pause, so a withdrawn approval 
 // their latest state. Left to it, a failed build of a commit pushed over since, and a build's start,
 // never reach PanDev.
 it('keeps build status changes past a week of pause, those of a commit that is no longer a tip too', async () => {
-  const { simulator: sim, sink, host } = sb;
+  const { simulator: sim, sink } = sb;
   const repository = [...sim.model.repositories.values()][0]!.slug;
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0002' })).toMatchObject({ ok: true });
-  sim.actions.openPullRequest({ repository });
-  await sb.settle();
-  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
-  const connection = (await settings.connection())!;
-  expect(connection.disabled).toBeDefined();
-  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+  await pausedForEightDays('revoked-token-0002', () => sim.actions.openPullRequest({ repository }));
 
   const [first] = sim.actions.pushCommits({ repository, commits: 1 }).commits;
   sim.actions.setBuildStatus({ repository, commit: first!, key: 'ci', state: 'INPROGRESS' });
@@ -92,10 +87,7 @@ it('keeps build status changes past a week of pause, those of a commit that is n
   sim.actions.setBuildStatus({ repository, commit: second!, key: 'ci', state: 'SUCCESSFUL' });
   await sb.settle();
 
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
-  expect(data(await call('connection/check')).ok).toBe(true);
-  await sb.settle();
-  await reconcileNow(sb);
+  await resumed();
   const statuses = sink.deliveries().filter((d) => d.eventKey.startsWith('repo:commit_status_')).map((d) => {
     const status = (d.body as { commit_status: { state: string; commit: { hash: string } } }).commit_status;
     return `${status.commit.hash} ${status.state}`;
@@ -107,25 +99,16 @@ it('keeps build status changes past a week of pause, those of a commit that is n
 // The reconciliation reads a page of a repository's newest deployments (100), at most hourly: left to
 // it, a busy repository's older deployments in a long pause never reach PanDev.
 it('keeps deployment changes past a week of pause, more than a page of them too', async () => {
-  const { simulator: sim, sink, host } = sb;
+  const { simulator: sim, sink } = sb;
   const repository = [...sim.model.repositories.values()][0]!.slug;
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: 'revoked-token-0003' })).toMatchObject({ ok: true });
-  sim.actions.openPullRequest({ repository });
-  await sb.settle();
-  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
-  const connection = (await settings.connection())!;
-  expect(connection.disabled).toBeDefined();
-  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 8 * DAY } });
+  await pausedForEightDays('revoked-token-0003', () => sim.actions.openPullRequest({ repository }));
   sink.clear();
 
   const deployments = 105;
   for (let i = 0; i < deployments; i++) sim.actions.runDeployment({ repository, environment: i % 2 ? 'Production' : 'Staging' });
   await sb.settle();
 
-  expect(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token })).toMatchObject({ ok: true });
-  expect(data(await call('connection/check')).ok).toBe(true);
-  await sb.settle();
-  await reconcileNow(sb);
+  await resumed();
   const steps = sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').map((d) => (d.body as { pandev: { deployment: { uuid: string; action: string } } }).pandev.deployment);
   expect(new Set(steps.map((step) => step.uuid)).size).toBe(deployments);
   expect(steps.length).toBe(deployments * 3);
