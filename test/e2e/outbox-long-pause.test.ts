@@ -114,3 +114,28 @@ it('keeps deployment changes past a week of pause, more than a page of them too'
   expect(steps.length).toBe(deployments * 3);
   expect(sink.duplicates()).toBe(0);
 }, 120_000);
+
+// What the reconciliation cannot rebuild is kept longer, not for ever: an installation left paused for
+// good would grow its outbox with every build its workspace's CI reports.
+it('keeps no build status once deliveries have been paused for longer than the dead letters are kept, and the reconciliation sends the tip\'s latest', async () => {
+  const { simulator: sim, sink, host } = sb;
+  const repository = [...sim.model.repositories.values()][0]!.slug;
+  await pausedForEightDays('revoked-token-0004', () => sim.actions.openPullRequest({ repository }));
+  const settings = settingsStore(hostStores(host).store, hostStores(host).secrets);
+  const connection = (await settings.connection())!;
+  await settings.saveConnection({ ...connection, disabled: { ...connection.disabled!, at: Date.now() - 91 * DAY } });
+  const kept = host.kvs.keys('outbox:');
+  sink.clear();
+
+  const [commit] = sim.actions.pushCommits({ repository, commits: 1 }).commits;
+  sim.actions.setBuildStatus({ repository, commit: commit!, key: 'ci', state: 'INPROGRESS' });
+  sim.actions.setBuildStatus({ repository, commit: commit!, key: 'ci', state: 'SUCCESSFUL' });
+  await sb.settle();
+  expect(host.kvs.keys('outbox:')).toEqual(kept);
+  expect(sb.logs.some((line) => /event dropped on purpose/.test(line.message) && /over 90 days/.test(JSON.stringify(line)))).toBe(true);
+
+  await resumed();
+  const statuses = sink.deliveries().filter((d) => d.eventKey.startsWith('repo:commit_status_')).map((d) => (d.body as { commit_status: { state: string; commit: { hash: string } } }).commit_status);
+  expect(statuses.map((status) => `${status.commit.hash} ${status.state}`)).toEqual([`${commit} SUCCESSFUL`]);
+  expect(sink.duplicates()).toBe(0);
+}, 120_000);

@@ -24,7 +24,8 @@ export async function onBitbucketEvent(event: unknown): Promise<void> {
     const settings = settingsStore(forgeStore, forgeSecrets);
     const connection = await settings.connection();
     if (!connection?.activatedAt) return drop('not-activated', 'PanDev is not connected and activated yet; the backfill covers history on activation');
-    if (pausedTooLong(connection, Date.now(), eventType)) return drop('paused-too-long', 'deliveries have been paused for over a week; the reconciliation reads what changed once Check connection passes');
+    const leftInPause = pausedTooLong(connection, Date.now(), eventType);
+    if (leftInPause) return drop('paused-too-long', leftInPause);
     const change = changeFromForgeEvent(event, new Date().toISOString());
     if (!(await settings.isSelected(change.repository.uuid))) return drop('repository-not-selected', `repository ${change.repository.uuid} is not selected in the settings`);
     try {
