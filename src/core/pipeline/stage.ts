@@ -158,7 +158,7 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
     const reviewers = reviewerStateStore(ctx.store);
     for (const reviewer of change.reviewers) {
       const { key, former } = reviewerKey(reviewer.user);
-      await reviewers.record(change.repository.uuid, change.pullRequestId, key, { status: reviewer.status, at: reviewer.at }, former);
+      await reviewers.record(change.repository.uuid, change.pullRequestId, key, { status: reviewer.status, at: reviewer.at }, former, reviewer.user);
     }
   }
   if (change.kind === 'push') {
