@@ -53,9 +53,14 @@ export async function tick(_event: unknown, context: unknown): Promise<void> {
   try {
     // After the plan, which reads the list of repositories again when it is an hour old.
     await forgetGoneRepositories({ store: ctx.store, lookups: ctx.lookups, workspace, log: ctx.log, now: ctx.clock.now(), requestsLeft: async () => (await ctx.budget.snapshot()).available });
-    await ctx.budget.flush();
   } catch (error) {
     // The records wait for the next tick; nothing reads them but the settings page.
     ctx.log.error({ error: errorMessage(error) }, 'could not forget the records of deleted repositories');
+  }
+  try {
+    // Whatever failed above, the Bitbucket requests it made were spent: the next plan must see them.
+    await ctx.budget.flush();
+  } catch (error) {
+    ctx.log.error({ error: errorMessage(error) }, 'could not record the Bitbucket requests of this tick in the budget');
   }
 }
