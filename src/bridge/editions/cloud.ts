@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
-import { cloudLookups, type Lookups } from '../../core/enrich/cloud/lookups';
+import { cloudLookups, repositoryGone, type Lookups } from '../../core/enrich/cloud/lookups';
 import { checkedItems, named } from '../../core/enrich/checked-items';
 import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
@@ -25,6 +25,7 @@ import { InterruptedPass, takeUp } from '../poll/cloud-resume';
 import { CLOUD_LIST_MAX_PAGES, cloudListingCutMessage, recordListingCut } from '../poll/listing';
 import { rateLimitRecorder } from '../poll/rate-limited';
 import { markUnlisted } from '../poll/state';
+import { forgetUnlistedRepositories } from '../state/forget-repositories';
 import { TokenRefusedError } from '../poll/token-refusal';
 import type { KeyedLock } from '../util/keyed-lock';
 import type { Edition, EditionSetup, PollOutcome } from './edition';
@@ -95,7 +96,12 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
               await recordListingCut(bridge.store, listing.cut === undefined ? undefined : { at: bridge.ctx.clock.now(), read: listing.cut, edition: 'cloud' });
               relist = false;
               // `status` must not call a repository failing that is no longer polled at all.
-              await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), new Set(repositories.map((r) => keyPart(r.uuid))), bridge.ctx.clock.now());
+              const selected = new Set(repositories.map((r) => keyPart(r.uuid)));
+              await markUnlisted(bridge.store, kvKey('bridge', 'cloud'), selected, bridge.ctx.clock.now());
+              if (listing.cut === undefined && !listing.leftOut) {
+                const ws = workspace;
+                await forgetUnlistedRepositories({ store: bridge.store, edition: 'cloud', log: bridge.log, now: bridge.ctx.clock.now(), listed: listing.listed, selected, gone: (part) => repositoryGone(lookups, ws.uuid, `{${part}}`) });
+              }
             }
             const cursors = new Map(await Promise.all(repositories.map(async (r) => [r.uuid, await readCursor(r.uuid)] as const)));
             // One workspace query says which repositories were pushed to: only those have their refs read.
@@ -221,13 +227,15 @@ async function forgetIfRenamed(lookups: Lookups, repository: CloudRepository): P
 // the whole listing, so no repository of the workspace was polled.
 const ListedRepository = z.looseObject({ uuid: z.string(), slug: z.string(), project: z.looseObject({ key: z.string() }).nullish() });
 
-async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<{ selected: CloudRepository[]; cut?: number }> {
+async function listCloudRepositories(client: CloudClient, workspace: z.infer<typeof Workspace>, select: ReturnType<typeof selection>, log: Logger): Promise<{ selected: CloudRepository[]; listed: Set<string>; leftOut: number; cut?: number }> {
   const found: CloudRepository[] = [];
   const readable: RepositoryName[] = [];
   let capped = false;
+  let leftOut = 0;
   const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.project.key,next' };
   for await (const page of client.pages({ endpoint: 'repositories', params: { workspace: workspace.uuid }, query }, z.unknown(), CLOUD_LIST_MAX_PAGES, () => (capped = true))) {
     const { items, malformed } = checkedItems(page, ListedRepository, named.repository);
+    leftOut += malformed.length;
     for (const { reason } of malformed) log.warn({ reason: `${reason}: it is not polled while Bitbucket lists it so; report it to Atlassian support, the rest of the workspace is polled` }, 'a repository was left out of the repository listing');
     for (const repo of items) {
       const { slug } = repo;
@@ -241,5 +249,5 @@ async function listCloudRepositories(client: CloudClient, workspace: z.infer<typ
   // unlisted: without this line nothing says why.
   if (capped) log.warn({ read: readable.length, pages: CLOUD_LIST_MAX_PAGES }, cloudListingCutMessage(readable.length));
   for (const warning of select.warnings(readable, found.length)) log.warn({}, warning);
-  return { selected: found, ...(capped ? { cut: readable.length } : {}) };
+  return { selected: found, listed: new Set(readable.map((name) => keyPart(name.stableId))), leftOut, ...(capped ? { cut: readable.length } : {}) };
 }

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { datacenterBodyBuilder } from '../../core/enrich/datacenter/body-builder';
-import { dcClient } from '../../core/enrich/datacenter/client';
+import { dcClient, type DcClient } from '../../core/enrich/datacenter/client';
 import type { Repository } from '../../core/enrich/datacenter/schema';
 import { BitbucketError } from '../../core/errors';
 import type { Logger } from '../../core/ports';
@@ -22,6 +23,7 @@ import { rateLimitRecorder } from '../poll/rate-limited';
 import { pollState } from '../poll/state';
 import { TokenRefusedError } from '../poll/token-refusal';
 import type { KeyedLock } from '../util/keyed-lock';
+import { forgetUnlistedRepositories, type ForgetCursor } from '../state/forget-repositories';
 import { webhookInbox } from '../webhooks/inbox';
 import { handleWebhook, receiveWebhook } from './datacenter-webhooks';
 import type { Edition, EditionSetup } from './edition';
@@ -72,7 +74,11 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
             await leaveOutOfListing(listing.leftOut, listing.cut === undefined, deps);
             relist = false;
             // `status` must not call a repository failing that is no longer polled at all.
-            await deps.state.markUnlisted(new Set(repositories.map((repository) => String(repository.id))), bridge.ctx.clock.now());
+            const selected = new Set(repositories.map((repository) => String(repository.id)));
+            await deps.state.markUnlisted(selected, bridge.ctx.clock.now());
+            if (listing.cut === undefined && !listing.leftOut.length) {
+              await forgetUnlistedRepositories({ store: bridge.store, edition: 'datacenter', log: bridge.log, now: bridge.ctx.clock.now(), listed: listing.listed, selected, gone: (part, cursor) => goneUnderName(part, cursor, client) });
+            }
           }
           return repositories.map((repository) => ({
             key: String(repository.id),
@@ -93,4 +99,20 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
       };
     },
   };
+}
+
+/**
+ * Data Center reads a repository by name only: the one the cursor last saw answering 404, or answering
+ * with another repository, is gone. A cursor from before names were kept cannot be asked about: the
+ * day of complete listings without it is taken as the answer.
+ */
+async function goneUnderName(part: string, cursor: ForgetCursor, client: DcClient): Promise<boolean | undefined> {
+  const [projectKey, repositorySlug] = cursor.name?.split('/') ?? [];
+  if (!projectKey || !repositorySlug) return true;
+  try {
+    const found = await client.get({ endpoint: 'repository', params: { projectKey, repositorySlug } }, z.looseObject({ id: z.number() }));
+    return String(found.id) !== part;
+  } catch (error) {
+    return error instanceof BitbucketError && error.kind === 'not-found' ? true : undefined;
+  }
 }

@@ -14,6 +14,8 @@ const MAX_PAGES = 100;
 
 export interface Listing {
   selected: Repository[];
+  /** Every repository listed with a readable id, selected or not. */
+  listed: Set<string>;
   /** The listing stopped at its page cap with repositories left unread: how many were read. */
   cut?: number;
   /** Listed in a shape the bridge cannot read, and possibly this bridge's to poll: not polled (left-out.ts). */
@@ -45,7 +47,7 @@ export async function listRepositories(client: DcClient, selection: Selection, l
   // unlisted: without this line nothing says why.
   if (cut !== undefined) log.warn({ read: cut, pages: MAX_PAGES }, listingCutMessage(cut));
   for (const warning of selection.warnings(readable, selected.length)) log.warn({}, warning);
-  return { selected, leftOut, ...(cut !== undefined ? { cut } : {}) };
+  return { selected, listed: new Set(readable.map((name) => name.stableId).filter(Boolean)), leftOut, ...(cut !== undefined ? { cut } : {}) };
 }
 
 /** What a repository listed in an unexpected shape holds readably of its name; `stableId` '' when its id will not do. */

@@ -126,11 +126,16 @@ export type PollState = ReturnType<typeof pollState>;
 
 /**
  * Marks `unlisted` the cursors under `prefix` (`<prefix>:<id>`) whose id a fresh listing did not hold,
- * either edition's: `status` then stops calling them failing, the last error being history.
+ * either edition's: `status` then stops calling them failing, the last error being history. One listed
+ * again loses its mark at once, not at its next pass: the mark says since when no listing held it, and
+ * the repository's state is forgotten a day after it (forget-repositories.ts).
  */
 export async function markUnlisted(store: KeyValueStore, prefix: string, listed: Set<string>, now: number): Promise<void> {
   for await (const { key, value } of allEntries<unknown>(store, `${prefix}:`, 500)) {
-    if (typeof value !== 'object' || value === null || (value as { unlisted?: unknown }).unlisted !== undefined) continue;
-    if (!listed.has(key.slice(prefix.length + 1))) await store.set(key, { ...value, unlisted: now });
+    if (typeof value !== 'object' || value === null) continue;
+    const marked = (value as { unlisted?: unknown }).unlisted !== undefined;
+    const isListed = listed.has(key.slice(prefix.length + 1));
+    if (!marked && !isListed) await store.set(key, { ...value, unlisted: now });
+    else if (marked && isListed) await store.set(key, { ...value, unlisted: undefined });
   }
 }
