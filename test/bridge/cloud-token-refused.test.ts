@@ -81,7 +81,8 @@ it('a token that cannot read one repository (403) or no longer finds another (40
   const running = await bridge(env('unreadable.db', { BITBUCKET_TOKEN: sim.credentials.admin.apiToken }));
   const [hidden, gone] = [...sim.model.repositories.values()];
   const faults = [
-    sim.faults.add({ path: under(hidden!, '/pullrequests'), status: 403, body: JSON.stringify({ type: 'error', error: { message: 'You may not have access to this repository or it no longer exists in this workspace.' } }) }),
+    // Cloud refuses every read of a repository its user may not read (its pull requests are asked first).
+    sim.faults.add({ path: under(hidden!, ''), status: 403, body: JSON.stringify({ type: 'error', error: { message: 'You may not have access to this repository or it no longer exists in this workspace.' } }) }),
     sim.faults.add({ path: under(gone!, '/pullrequests'), status: 404, body: JSON.stringify({ type: 'error', error: { message: 'Repository not found' } }) }),
   ];
   try {

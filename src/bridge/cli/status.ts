@@ -26,7 +26,11 @@ import { needsAttention, skippedMessage } from './status-skipped';
 // What needs the operator comes first, and makes the exit code 1, so a script or a cron job can alert.
 
 /** What `status` needs of a Cloud bridge's cursor (editions/cloud.ts): Cloud's have their own keys. */
-const CloudCursor = z.object({ name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional() });
+const CloudCursor = z.object({
+  name: z.string().optional(), watermark: z.number(), lastSuccessAt: z.number().optional(), error: z.string().optional(), unlisted: z.number().optional(),
+  pullRequestsFrom: z.number().optional(), deploymentsRefused: z.boolean().optional(),
+});
+const FEEDS_NOT_READ = ['pull requests', 'deployments'] as const;
 
 const Attention = z.object({
   kind: z.enum(['deliveries-paused', 'deliveries-failing', 'token-refused', 'rate-limited', 'listing-failing', 'listing-cut', 'changes-cut', 'refs-cut', 'pull-requests-cut', 'repository-failing', 'pull-request-skipped', 'dead-letters', 'webhook-given-up', 'build-watches-ended', 'activities-cut', 'item-left-out', 'webhooks-refused', 'webhooks-silent']),
@@ -56,6 +60,8 @@ export const StatusReport = z.object({
       error: z.string().optional(),
       /** The last listing left it out: deselected, deleted, in another shard's share, or no longer readable by the token's user. */
       notPolled: z.boolean().optional(),
+      /** Cloud: what the token lacks the scope for (`error` says which); the rest is read every pass. */
+      notRead: z.array(z.enum(FEEDS_NOT_READ)).optional(),
       skipped: z.array(z.object({ pullRequest: z.number(), reason: z.string(), failures: z.number() })),
     }),
   ),
@@ -102,7 +108,8 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   for (const { key, value } of await all(store, 'bridge:cloud:')) {
     const cursor = CloudCursor.safeParse(value);
     if (!cursor.success) continue;
-    repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), skipped: [] });
+    const notRead = FEEDS_NOT_READ.filter((feed) => (feed === 'pull requests' ? cursor.data.pullRequestsFrom !== undefined : cursor.data.deploymentsRefused === true));
+    repositories.push({ id: key.slice('bridge:cloud:'.length), name: cursor.data.name ?? null, lastSuccessAt: iso(cursor.data.lastSuccessAt), watermark: iso(cursor.data.watermark)!, ...(cursor.data.error ? { error: cursor.data.error } : {}), ...(cursor.data.unlisted ? { notPolled: true } : {}), ...(notRead.length ? { notRead } : {}), skipped: [] });
   }
   const deadLetters = store.count('dead:');
   const outbox = store.count('outbox:');
@@ -155,7 +162,9 @@ export async function readStatus(store: SqliteStore, now = Date.now()): Promise<
   for (const repo of repositories) {
     // A repository deleted or left out keeps its cursor, and the error of its last pass with it: that
     // is history, not something to fix (the exit code would stay 1 for good).
-    if (repo.error && !repo.notPolled) attention.push({ kind: 'repository-failing', repository: repo.name, repositoryId: repo.id, at: repo.lastSuccessAt, message: `its last poll failed (last good poll ${repo.lastSuccessAt ?? 'never'}): ${repo.error}` });
+    // A feed refused alone is no failed poll: the rest was read, and "last good poll" would say now.
+    const failure = repo.notRead ? `its ${repo.notRead.join(' and ')} are not read, the rest of it is (last poll ${repo.lastSuccessAt ?? 'never'})` : `its last poll failed (last good poll ${repo.lastSuccessAt ?? 'never'})`;
+    if (repo.error && !repo.notPolled) attention.push({ kind: 'repository-failing', repository: repo.name, repositoryId: repo.id, at: repo.lastSuccessAt, message: `${failure}: ${repo.error}` });
     // The same for its skipped pull requests: nothing tries them while it is not polled.
     if (repo.notPolled) continue;
     for (const record of (retries.get(repo.id) ?? []).filter(needsAttention)) {
@@ -260,7 +269,7 @@ export function formatStatus(report: StatusReport): string {
     `repositories (${report.repositories.length}):${report.repositories.length ? '' : ' no poll pass has finished yet'}`,
   );
   for (const repo of report.repositories) {
-    const state = repo.notPolled ? `  ${NOT_POLLED}` : repo.error ? '  FAILING (above)' : '';
+    const state = repo.notPolled ? `  ${NOT_POLLED}` : repo.notRead ? `  ${repo.notRead.join(' and ').toUpperCase()} NOT READ (above)` : repo.error ? '  FAILING (above)' : '';
     lines.push(`  ${label(repo.name, repo.id)}  last good poll ${repo.lastSuccessAt ?? 'never'}${state}`);
     for (const skip of repo.skipped) lines.push(`      pull request ${skip.pullRequest} skipped ${skip.failures}×: ${skip.reason}`);
   }

@@ -7,7 +7,7 @@ import { BitbucketError } from '../../core/errors';
 import { keyPart, kvKey } from '../../core/keys';
 import type { Logger } from '../../core/ports';
 import { ActivityBacklog } from '../../core/reconcile/activity-backlog';
-import { deploymentCheckDue, reconcileRepository, type FoundStep } from '../../core/reconcile/reconcile-repository';
+import { deploymentCheckDue, reconcileRepository, type FoundStep, type ReconcileResult } from '../../core/reconcile/reconcile-repository';
 import { noteChangesCut } from '../../core/reconcile/changes-cut';
 import { pushedSince, repositoriesChangedSince, type WorkspaceChanges } from '../../core/reconcile/repositories';
 import { overlapKeys } from '../../core/reconcile/clock-allowance';
@@ -20,7 +20,7 @@ import { bitbucketHttp } from '../http/setup';
 import type { BridgeMetrics } from '../ops/metrics';
 import { stageAndQueue } from '../poll/deps';
 import { changesCutMessage } from '../poll/changes-cut';
-import { cloudFailureReason, cloudTokenRefused } from '../poll/failure-reason';
+import { cloudFailureReason, cloudScopeLacking, cloudTokenRefused, type FailedRepository } from '../poll/failure-reason';
 import { InterruptedPass, takeUp } from '../poll/cloud-resume';
 import { CLOUD_LIST_MAX_PAGES, cloudListingCutMessage, recordListingCut } from '../poll/listing';
 import { rateLimitRecorder } from '../poll/rate-limited';
@@ -51,6 +51,11 @@ const CloudCursor = z.object({
   error: z.string().optional(),
   /** The deployments read was refused (a token without the pipeline scope): asked every pass, `error` kept, until one is read. */
   deploymentsRefused: z.boolean().optional(),
+  /**
+   * The pull requests were refused (a token without their scope) since this watermark: read from it,
+   * with the activity's backlog and overlap as the last read left them, every pass until one gets through.
+   */
+  pullRequestsFrom: z.number().optional(),
   /** When a listing first left it out (deselected, deleted, another shard's): its error is history. */
   unlisted: z.number().optional(),
   /** A pass cut short by a stop or a failure, taken up by the next one (poll/cloud-resume.ts). */
@@ -140,23 +145,28 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   kept = pass;
                   await bridge.store.set(cursorKey(repository.uuid), { ...cursor, name, pass } satisfies CloudCursor);
                 };
-                /** Written without `pass`: the pass is complete (but for deployments, when `refused` says why). */
-                const complete = async (read: { deploymentsRead: boolean; deployed?: boolean; lastDeploymentAt?: number; deploymentsSeen?: string[]; refused?: string }) => {
+                /** Written without `pass`: the pass is complete (but for the feeds `refused` names, with why). */
+                const complete = async (read: { deploymentsRead: boolean; deployed?: boolean; lastDeploymentAt?: number; deploymentsSeen?: string[]; refused: Refusals }) => {
                   const lastActivityAt = Math.max(pass.found || read.deployed ? start : 0, read.lastDeploymentAt ?? 0, cursor.lastActivityAt ?? 0);
-                  const { activityBacklog, activitySeen } = pass.pullRequests ?? { activitySeen: [] };
+                  const { pullRequests, deployments: deploymentsRefused } = read.refused;
+                  // Refused, the pull requests are still owed from where they were last read.
+                  const { activityBacklog, activitySeen = [] } = pullRequests ? cursor : (pass.pullRequests ?? {});
+                  const error = [pullRequests, deploymentsRefused].filter((reason) => reason !== undefined).join('; ');
                   await bridge.store.set(cursorKey(repository.uuid), {
                     name,
                     // Refused, the deployments since the last read (or the old watermark) are still to be read.
-                    watermark, lastSuccessAt: start, deploymentsAt: read.deploymentsRead ? start : read.refused ? (cursor.deploymentsAt ?? cursor.watermark) : cursor.deploymentsAt,
+                    watermark, lastSuccessAt: start, deploymentsAt: read.deploymentsRead ? start : deploymentsRefused ? (cursor.deploymentsAt ?? cursor.watermark) : cursor.deploymentsAt,
                     ...(lastActivityAt ? { lastActivityAt } : {}), ...(activityBacklog ? { activityBacklog } : {}),
                     ...(activitySeen.length ? { activitySeen } : {}), ...(read.deploymentsSeen?.length ? { deploymentsSeen: read.deploymentsSeen } : {}),
-                    ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}), ...(read.refused ? { error: read.refused, deploymentsRefused: true } : {}),
+                    ...(changeAt !== undefined ? { changeSeenAt: changeAt } : {}), ...(deploymentsRefused ? { deploymentsRefused: true } : {}),
+                    ...(pullRequests ? { pullRequestsFrom: cursor.pullRequestsFrom ?? cursor.watermark } : {}), ...(error ? { error } : {}),
                   } satisfies CloudCursor);
                 };
                 try {
                   await forgetIfRenamed(lookups, repository);
-                  const { items, lastDeploymentAt, deploymentsSeen = cursor.deploymentsSeen } = await reconcileRepository({
+                  const { items, lastDeploymentAt, deploymentsSeen = cursor.deploymentsSeen, refused = {} } = await reconcileRepository({
                     client, lookups, store: bridge.store, workspace: ws.uuid, repository: repository.uuid, watermark: cursor.watermark,
+                    ...(cursor.pullRequestsFrom !== undefined ? { pullRequestsFrom: cursor.pullRequestsFrom } : {}), leaveOutRefused: true,
                     pushed: wasPushed, deployments, deploymentsSince: cursor.deploymentsAt ?? cursor.watermark,
                     ...(cursor.activityBacklog ? { activityBacklog: cursor.activityBacklog } : {}),
                     ...(cursor.activitySeen ? { activitySeen: cursor.activitySeen } : {}),
@@ -164,22 +174,18 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                     found, log: bridge.log, ...(resume ? { resume: { pullRequestsDone: resume.pullRequests !== undefined, startedAt: resume.startedAt } } : {}),
                   });
                   staged += await stageAndQueue(items, bridge);
-                  await complete({ deploymentsRead: deployments, deployed: items.length > 0, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}), ...(deploymentsSeen ? { deploymentsSeen } : {}) });
-                  return { ok: true, staged, skipped: [] };
+                  const reasons = refusalReasons(refused, { name, selector: `${repository.project}/${repository.slug}`, username: Boolean(config.bitbucket.username) });
+                  await complete({ deploymentsRead: deployments && !refused.deployments, deployed: items.length > 0, ...(lastDeploymentAt !== undefined ? { lastDeploymentAt } : {}), ...(deploymentsSeen ? { deploymentsSeen } : {}), refused: reasons });
+                  sayRefusals(bridge.log, repository.slug, reasons, { pullRequests: cursor.pullRequestsFrom !== undefined, deployments: cursor.deploymentsRefused === true });
+                  if (reasons.pullRequests === undefined && reasons.deployments === undefined) return { ok: true, staged, skipped: [] };
+                  // A token with the scope is most often written to the token file: read at the next pass.
+                  http.reauthorize?.();
+                  return { ok: false, staged, skipped: [], error: [reasons.pullRequests, reasons.deployments].filter((reason) => reason !== undefined).join('; ') };
                 } catch (error) {
                   // The client reports an aborted request as Bitbucket not answering; a stop is no failure,
                   // and an error kept in the cursor would show in `status` as one.
                   if (http.signal.aborted) return { ok: false, stopped: true, staged, skipped: [] };
                   const reason = cloudFailureReason(error, { name: `${ws.slug}/${repository.slug}`, selector: `${repository.project}/${repository.slug}`, username: Boolean(config.bitbucket.username) });
-                  // A token without the pipeline scope is refused the deployments, the pass's last read, so
-                  // all else is staged: the pass completes but for them (asked again every pass, from where
-                  // they were last read, and failing in `status` until one is read). Left interrupted, every
-                  // pass took it up past its pull requests: none was read again until the token was replaced.
-                  if (error instanceof BitbucketError && error.kind === 'forbidden' && /deployment|environment/i.test(error.path) && pass.pullRequests) {
-                    await complete({ deploymentsRead: false, ...(cursor.deploymentsSeen ? { deploymentsSeen: cursor.deploymentsSeen } : {}), refused: reason });
-                    bridge.log.warn({ repository: repository.slug, reason }, 'repository poll could not read deployments; the rest of it was read');
-                    return { ok: false, staged, skipped: [], error: reason };
-                  }
                   // Not this repository's failure: its cursor stays as the last good pass left it, and the
                   // runner says once, for the workspace, what to do.
                   if (error instanceof BitbucketError && error.kind === 'unauthorized') return { ok: false, refused: true, staged: 0, skipped: [], error: reason };
@@ -209,6 +215,32 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
       }
     },
   };
+}
+
+/** Why each feed Bitbucket refused this pass is not read (the fix-it `status` shows). */
+interface Refusals {
+  pullRequests?: string;
+  deployments?: string;
+}
+
+function refusalReasons(refused: NonNullable<ReconcileResult['refused']>, repo: FailedRepository & { username: boolean }): Refusals {
+  return {
+    ...(refused.pullRequests ? { pullRequests: cloudScopeLacking(refused.pullRequests, repo) } : {}),
+    ...(refused.deployments ? { deployments: cloudScopeLacking(refused.deployments, repo) } : {}),
+  };
+}
+
+/**
+ * Logged when a feed's refusal begins and when it ends, not every pass: `status` says it meanwhile.
+ * `before`: which feeds the cursor had as refused.
+ */
+function sayRefusals(log: Logger, repository: string, now: Refusals, before: Record<keyof Refusals, boolean>): void {
+  for (const feed of ['pullRequests', 'deployments'] as const) {
+    const what = feed === 'pullRequests' ? 'pull requests' : 'deployments';
+    const reason = now[feed];
+    if (reason !== undefined && !before[feed]) log.warn({ repository, reason }, `repository poll could not read its ${what}; the rest of it was read, and status says so until they are`);
+    if (reason === undefined && before[feed]) log.info({ repository }, `repository poll read its ${what} again, from where they were last read`);
+  }
 }
 
 /**

@@ -66,6 +66,16 @@ export function cloudTokenRefused(error: unknown, username: boolean): string {
     : `the access token expired or was revoked: create a workspace, project or repository access token with ${ACCESS_TOKEN_SCOPES}`} and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next 401, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\``;
 }
 
+/**
+ * A 403 to one feed of a repository whose other feeds were read: the token lacks that feed's scope (a
+ * user who may not read the repository is refused all of it). The rest is read every pass, and the
+ * feed from where it was last read once the token has the scope.
+ */
+export function cloudScopeLacking(error: BitbucketError, repo: FailedRepository & { username: boolean }): string {
+  const scope = scopeFor(error);
+  return `${error.message} — the token lacks the scope ${repo.username ? scope.apiToken : `"${scope.accessToken}"`}, so the ${scope.what} of ${repo.name} are not read (the rest of it is, every pass, and what the ${scope.what} missed is read once the token has the scope): create ${repo.username ? `an API token with the scopes ${API_TOKEN_SCOPES}` : `an access token with ${ACCESS_TOKEN_SCOPES}`} and write it to the file BITBUCKET_TOKEN_FILE names (read again at the next pass, no restart), or set BITBUCKET_TOKEN and restart; then run \`pandev-bitbucket check\`. Or leave the repository out with BITBUCKET_REPOS=!${repo.selector}`;
+}
+
 /** Every Cloud scope the bridge's reads need: the Forge app's (manifest.yml), which reads the same. */
 export const API_TOKEN_SCOPES = 'read:repository:bitbucket, read:pullrequest:bitbucket, read:pipeline:bitbucket, read:user:bitbucket and read:workspace:bitbucket';
 export const ACCESS_TOKEN_SCOPES = 'Repositories: Read, Pull requests: Read and Pipelines: Read';

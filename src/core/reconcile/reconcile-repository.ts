@@ -37,6 +37,14 @@ export interface ReconcileInput {
   deploymentsSince?: number;
   /** …but for those that check read in this one's overlap (clock-allowance.ts). */
   deploymentsSeen?: string[];
+  /** The pull requests are read from here, not `watermark`: earlier passes were refused them (see leaveOutRefused). */
+  pullRequestsFrom?: number;
+  /**
+   * A 403 on the pull requests or the deployments leaves that feed out (`refused` in the result) and the
+   * rest of the pass goes on. The bridge's token is one an admin created, perhaps without a feed's scope;
+   * the app's scopes are its manifest's, so there a 403 is a repository it may not read, and fails it.
+   */
+  leaveOutRefused?: boolean;
   /** Activity an earlier pass had no pages left for. */
   activityBacklog?: ActivityBacklog;
   /** Keys of the entries the pass before read in this one's overlap (clock-allowance.ts): not news again. */
@@ -105,6 +113,22 @@ export interface ReconcileResult {
   lastDeploymentAt?: number;
   /** Keys of the deployments read in the next check's overlap, that check reading from this pass's `now` (a deployments read only). */
   deploymentsSeen?: string[];
+  /** The feeds Bitbucket refused this pass (leaveOutRefused): nothing of them was read, all of it is still owed. */
+  refused?: Partial<Record<RefusableFeed, BitbucketError>>;
+}
+
+type RefusableFeed = 'pullRequests' | 'deployments';
+/** What a feed's requests ask for (an endpoint's name, or a `next` page's path). */
+const FEED_PATHS: Record<RefusableFeed, RegExp> = { pullRequests: /pullrequest/i, deployments: /deployment|environment/i };
+
+/** The feed's read, or Bitbucket's 403 to one of its requests when the caller leaves refused feeds out. */
+async function unlessRefused<T>(input: ReconcileInput, feed: RefusableFeed, read: () => Promise<T>): Promise<T | BitbucketError> {
+  try {
+    return await read();
+  } catch (error) {
+    if (input.leaveOutRefused && error instanceof BitbucketError && error.kind === 'forbidden' && FEED_PATHS[feed].test(error.path)) return error;
+    throw error;
+  }
 }
 
 /** Refs start only with this many requests left: the listing, and a commits read and a statuses read per moved branch. */
@@ -117,9 +141,18 @@ const DEPLOYMENT_REQUESTS = 2;
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
   const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
   const outOfTime = input.outOfTime ?? (() => false);
-  const { leftOut, ...news } = input.resume?.pullRequestsDone ? { items: [], activityRead: [], leftOut: [] } : await pullRequestNews(input);
+  const refused: NonNullable<ReconcileResult['refused']> = {};
+  const read = input.resume?.pullRequestsDone ? undefined : await unlessRefused(input, 'pullRequests', () => pullRequestNews({ ...input, watermark: input.pullRequestsFrom ?? input.watermark }));
+  if (read instanceof BitbucketError) {
+    // A user who may not read the repository is refused its pull requests first: read afresh (not the
+    // cached object), the repository then fails the pass as a whole, as a repository refused should.
+    await input.client.get({ endpoint: 'repository', params: { workspace: input.workspace, repo_slug: input.repository } }, z.unknown());
+    refused.pullRequests = read;
+  }
+  const { leftOut, ...news } = read && !(read instanceof BitbucketError) ? read : { items: [], activityRead: [], leftOut: [] };
   const reading: Reading = { ...input, leftOut };
-  if (input.found && !input.resume?.pullRequestsDone) {
+  // Refused, nothing was read: the caller keeps what the last read left for the next one.
+  if (input.found && read && !refused.pullRequests) {
     await input.found({ feed: 'pull-requests', ...news });
     news.items = [];
   }
@@ -133,10 +166,12 @@ export async function reconcileRepository(input: ReconcileInput): Promise<Reconc
   }
   const deployments = input.deployments && left() >= 1 && !outOfTime(DEPLOYMENT_REQUESTS);
   const deferred = (input.pushed && !refs) || (input.deployments && !deployments) ? { deferred: { refs: input.pushed && !refs, deployments: input.deployments && !deployments } } : {};
-  if (!deployments) return { items, ...owed, ...deferred };
-  const found = await deploymentNews(reading);
+  const refusals = refused.pullRequests ? { refused } : {};
+  if (!deployments) return { items, ...owed, ...deferred, ...refusals };
+  const found = await unlessRefused(input, 'deployments', () => deploymentNews(reading));
+  if (found instanceof BitbucketError) return { items, ...owed, ...deferred, refused: { ...refused, deployments: found } };
   items.push(...found.items);
-  return { items, ...owed, ...deferred, deploymentsSeen: found.seen, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
+  return { items, ...owed, ...deferred, ...refusals, deploymentsSeen: found.seen, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
 }
 
 const HOUR = 3_600_000;
