@@ -10,7 +10,9 @@ let running: Awaited<ReturnType<typeof inProcessBridge>>;
 let repository: string;
 let stop: () => Promise<void>;
 const second = Math.floor(Date.now() / 1000) * 1000;
-beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'same-second', pullRequestsPerRepository: 2, dateFormat: '10.x', baseTime: second - 60_000, clock: { now: () => second } })));
+// Moved on (never back) only by the tests of changes in two seconds.
+let now = second;
+beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'same-second', pullRequestsPerRepository: 2, dateFormat: '10.x', baseTime: second - 60_000, clock: { now: () => now } })));
 afterAll(() => stop());
 
 const eventKeysOf = (id: number) => env.sink.deliveries().filter((d) => d.eventKey.startsWith('pr:') && (d.body as any).pullRequest.id === id).map((d) => d.eventKey);
@@ -185,6 +187,24 @@ describe('a change made twice within one second', () => {
     a.updatePullRequest({ repository, pullRequestId: id, title: 'Second rename' });
     await passes();
     expect(delivered(id, 'pr:modified').map((d) => (d.body as any).pullRequest.title)).toEqual(['First rename', 'Second rename']);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+
+  // Webhooks can be handled out of order: one of an earlier second, handled between two of a later one,
+  // must not make the webhook path forget what it counted in the later one (the second would take the
+  // first one's id, and PanDev drop it as a copy).
+  it('is each pr:comment:edited once, from its webhook, when an earlier second\'s is handled between two of one second (10.x dates)', async () => {
+    const a = env.sim.actions;
+    const id = await opened('Comment edited in two seconds, webhooks out of order');
+    const { commentId } = a.addComment({ repository, pullRequestId: id, text: 'first words' });
+    const early = a.editComment({ repository, pullRequestId: id, commentId, text: 'earlier words' }).events;
+    now += 10_000;
+    const first = a.editComment({ repository, pullRequestId: id, commentId, text: 'second words' }).events;
+    const second = a.editComment({ repository, pullRequestId: id, commentId, text: 'third words' }).events;
+    expect(await posted([...first, ...early, ...second])).toEqual([202, 202, 202]);
+    expect(delivered(id, 'pr:comment:edited').map((d) => (d.body as any).comment.text)).toEqual(['second words', 'earlier words', 'third words']);
+    await passes();
+    expect(delivered(id, 'pr:comment:edited')).toHaveLength(3);
     expect(env.sink.duplicates()).toBe(0);
   });
 });

@@ -14,6 +14,11 @@ import type { KeyValueStore } from '../../core/ports';
 // version, same statuses): that copy is turned away on receipt as a replay, and the poll reports the
 // second approval, counted off the activities.
 
+/**
+ * By slot and second: a webhook of an earlier second handled late (out of order) must not make the
+ * path forget what it counted in a later one. (Records from before were keyed by slot alone: they match
+ * nothing now, and go with the next write after their minute.)
+ */
 const Handled = z.record(z.string(), z.object({ at: z.string(), names: z.array(z.string()) }));
 
 /** A day: only changes within one second share a count, so a pull request's record is of use briefly. */
@@ -28,13 +33,14 @@ export async function countedWebhook(store: KeyValueStore, repo: string, change:
   const key = kvKey('dc', 'webhook-same-second', repo, change.pullRequestId);
   const kept = Handled.catch({}).parse((await store.get(key)) ?? {});
   const name = createHash('sha256').update(body).digest('hex');
-  const names = kept[slot.slot]?.at === slot.second ? kept[slot.slot]!.names : [];
+  const inSecond = `${slot.slot} ${slot.second}`;
+  const names = kept[inSecond]?.names ?? [];
   let index = names.indexOf(name);
   if (index < 0) {
     index = names.length;
     const floor = Date.parse(slot.second) - REORDER_MS;
     const recent = Object.fromEntries(Object.entries(kept).filter(([, { at }]) => Date.parse(at) >= floor));
-    await store.set(key, { ...recent, [slot.slot]: { at: slot.second, names: [...names, name] } }, { ttlSeconds: KEEP_SECONDS });
+    await store.set(key, { ...recent, [inSecond]: { at: slot.second, names: [...names, name] } }, { ttlSeconds: KEEP_SECONDS });
   }
   return index > 0 ? { ...change, occurrence: index + 1 } : change;
 }
