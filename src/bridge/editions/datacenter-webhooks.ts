@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { verify } from '../../core/deliver/sign';
 import { BitbucketError } from '../../core/errors';
 import type { Change } from '../../core/change/change';
-import { knowing } from '../../core/change/same-second';
+import { after, knowing } from '../../core/change/same-second';
 import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
 import { epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
@@ -108,8 +108,9 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
   }
   // Another shard's poll keeps this pull request's record: none is started here.
   const polled = r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key });
-  const change = await countedWebhook(r.deps.ctx.store, key, parsed.change(r.instance), body);
-  if (parsed.eventKey === 'pr:modified' && !(await modificationIsNew(key, parsed.pullRequest, change, polled, r.deps))) return;
+  const counted = await countedWebhook(r.deps.ctx.store, key, parsed.change(r.instance), body);
+  const change = parsed.eventKey === 'pr:modified' ? await modificationIsNew(key, parsed.pullRequest, counted, polled, r.deps) : counted;
+  if (!change) return;
   await stageAndQueue(parsed.build(change), r.deps);
   if (parsed.eventKey === 'pr:opened' && polled) await rememberOpened(key, parsed.pullRequest, r.deps);
 }
@@ -185,24 +186,27 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
  * earlier content to compare with: the poll reported nothing, so the webhook's is sent, and the
  * poll's memory, as new as the webhook or newer, is kept.
  */
-async function modificationIsNew(repo: string, pr: PullRequest, change: Change, polled: boolean, deps: PollDeps): Promise<boolean> {
+async function modificationIsNew(repo: string, pr: PullRequest, counted: Change, polled: boolean, deps: PollDeps): Promise<Change | undefined> {
   const seen = await deps.state.pullRequest(repo, pr.id);
   const memory = seen?.m as PullRequestMemory | undefined;
-  // The poll counts the modifications it reports in their second (change/same-second.ts): one it then
-  // finds in this webhook's second comes after this one, and must not take its id.
-  const counts = knowing(memory?.counts ?? {}, change);
   // Data Center raises the version with every edit: one past the content remembered is an edit made after
   // what the poll (or a webhook) last saw, though within the same second (10.x) as that read.
   const unseen = memory?.version !== undefined && pr.version !== undefined && pr.version > memory.version;
+  // The webhook path counts only the webhooks it handled: the poll may have reported an earlier edit of
+  // this second whose webhook was lost, under the count this one would take (change/same-second.ts).
+  const change = unseen ? after(memory.counts ?? {}, counted) : counted;
+  // The poll counts the modifications it reports in their second: one it then finds in this webhook's
+  // second comes after this one, and must not take its id.
+  const counts = knowing(memory?.counts ?? {}, change);
   if (!unseen && seen?.f !== undefined && seen.f >= epochMs(pr.updatedDate)) {
     if (memory) await deps.state.savePullRequest(repo, pr.id, { ...seen, m: { ...memory, counts } });
-    return true;
+    return change;
   }
-  if (!unseen && seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return false;
+  if (!unseen && seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return undefined;
   // Not yet seen by the poll either: its first read then compares with this content, not with a pr:opened
   // handled after this (webhooks out of order), and so does not report this modification again.
   if (pr.state === 'OPEN' && (seen || polled)) await deps.state.savePullRequest(repo, pr.id, { ...(seen ?? UNREAD), m: { ...withContent(pr, memory), counts } });
-  return true;
+  return change;
 }
 
 /**

@@ -39,3 +39,14 @@ export function knowing(counts: SameSecondCounts, change: Change): SameSecondCou
   if (!slot || (last && (last.at > slot.second || (last.at === slot.second && last.count >= count)))) return counts;
   return { ...counts, [slot.slot]: { at: slot.second, count } };
 }
+
+/**
+ * `change`, known to be none of those `counts` holds (the poll has not reported it), counted after them
+ * in its second when its own count (a webhook's, which knows only the webhooks handled) falls among them.
+ */
+export function after(counts: SameSecondCounts, change: Change): Change {
+  const slot = sameSecondSlot(change);
+  const last = slot && counts[slot.slot];
+  if (!slot || last?.at !== slot.second || (change.occurrence ?? 1) > last.count) return change;
+  return { ...change, occurrence: last.count + 1 };
+}
