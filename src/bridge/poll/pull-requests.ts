@@ -225,6 +225,10 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   const repo = String(source.repository.id);
   const params = { projectKey: source.repository.project.key, repositorySlug: source.repository.slug, pullRequestId: pr.id };
   const fresh: Activity[] = [];
+  // Pages are read by offset: an activity added meanwhile moves the rest down a place, and the next page
+  // starts with the last one read. Read twice, a change versioned by its second would be counted twice in
+  // it (core/change/same-second.ts) and reach PanDev as a change of its own.
+  const met = new Set<number>();
   let newest = known?.a ?? 0;
   let cut: number | undefined;
   // Activities come newest first: read until the last one already processed, or the window's start.
@@ -232,6 +236,8 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
     for (const activity of await readable(page, Activity, dcNamed.activity(pr.id), source.repository, deps)) {
       if (known && activity.id <= known.a) break read;
       if (epochMs(activity.createdDate) < since) break read;
+      if (met.has(activity.id)) continue;
+      met.add(activity.id);
       newest = Math.max(newest, activity.id);
       fresh.push(activity);
     }
