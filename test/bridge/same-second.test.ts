@@ -221,4 +221,19 @@ describe('a change made twice within one second', () => {
     expect(delivered(id, 'pr:comment:edited')).toHaveLength(3);
     expect(env.sink.duplicates()).toBe(0);
   });
+
+  // A merged pull request's record keeps no memory (nothing about it can be reopened or modified), but its
+  // comments can still be edited.
+  it('is two pr:comment:edited when a comment of a merged pull request is edited twice, a pass between (10.x dates)', async () => {
+    const a = env.sim.actions;
+    const id = await opened('Merged, then a comment edited twice in a second');
+    a.mergePullRequest({ repository, pullRequestId: id });
+    const { commentId } = a.addComment({ repository, pullRequestId: id, text: 'first words' });
+    a.editComment({ repository, pullRequestId: id, commentId, text: 'second words' });
+    await passes();
+    a.editComment({ repository, pullRequestId: id, commentId, text: 'third words' });
+    await passes();
+    expect(delivered(id, 'pr:comment:edited').map((d) => (d.body as any).comment.text)).toEqual(['second words', 'third words']);
+    expect(env.sink.duplicates()).toBe(0);
+  });
 });

@@ -245,12 +245,14 @@ async function processPullRequest(source: DcSource, pr: PullRequest, known: Pull
   // The older activities past the cap are never read: the next pass reads down to the newest one only.
   if (cut !== undefined) await noteActivitiesCut(source.repository, pr.id, cut, deps);
   fresh.reverse();
-  const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined);
+  const { events, memory } = pullRequestEvents(source, pr, fresh, known?.m as PullRequestMemory | undefined, known?.c);
   const staged = await stageAndQueue(events, deps);
-  // Kept until merged: a declined pull request can be reopened, and edited or reviewed again after.
+  // Kept until merged: a declined pull request can be reopened, and edited or reviewed again after. A
+  // merged one's comments can still be edited, twice in a second across two passes: its counts stay.
   const updated = epochMs(pr.updatedDate);
   const firstSeen = known ? known.f : updated;
-  await deps.state.savePullRequest(repo, pr.id, { u: updated, a: newest, t: deps.ctx.clock.now(), ...(pr.state !== 'MERGED' ? { m: memory } : {}), ...(firstSeen !== undefined ? { f: firstSeen } : {}) });
+  const kept = pr.state !== 'MERGED' ? { m: memory } : memory.counts ? { c: memory.counts } : {};
+  await deps.state.savePullRequest(repo, pr.id, { u: updated, a: newest, t: deps.ctx.clock.now(), ...kept, ...(firstSeen !== undefined ? { f: firstSeen } : {}) });
   return staged;
 }
 

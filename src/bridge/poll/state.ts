@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SameSecondCounts } from '../../core/change/same-second';
 import { kvKey } from '../../core/keys';
 import { allEntries, type KeyValueStore } from '../../core/ports';
 import { recordNotice, type Notice } from '../ops/notices';
@@ -50,6 +51,8 @@ export const PullRequestState = z.object({
   t: z.number().optional(),
   /** What pr:modified and previousStatus are read against; kept until the pull request is merged. */
   m: z.unknown().optional(),
+  /** A merged pull request's same-second counts, kept without the rest of `m`: its comments can still be edited. */
+  c: SameSecondCounts.optional(),
   /**
    * updatedDate when the poll first saw it: a modification up to then was never compared with an
    * earlier title, so the poll did not report it, and its late webhook must. Absent in older records.

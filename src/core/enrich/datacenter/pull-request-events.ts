@@ -35,11 +35,14 @@ export interface PullRequestMemory {
 const reviewStatus: Record<string, ReviewerStatus> = { APPROVED: 'approved', REVIEWED: 'changes_requested', UNAPPROVED: 'none' };
 const dcStatus: Record<ReviewerStatus, string> = { approved: 'APPROVED', changes_requested: 'NEEDS_WORK', none: 'UNAPPROVED' };
 
-/** `activities` oldest first, only those not seen before and not older than the window. */
-export function pullRequestEvents(source: DcSource, pr: PullRequest, activities: Activity[], memory?: PullRequestMemory): { events: Prebuilt[]; memory: PullRequestMemory } {
+/**
+ * `activities` oldest first, only those not seen before and not older than the window. `kept`: the counts
+ * of a pull request with no memory kept (a merged one).
+ */
+export function pullRequestEvents(source: DcSource, pr: PullRequest, activities: Activity[], memory?: PullRequestMemory, kept?: SameSecondCounts): { events: Prebuilt[]; memory: PullRequestMemory } {
   const events: Prebuilt[] = [];
   const reviews = { ...(memory?.reviews ?? {}) };
-  let counts = SameSecondCounts.catch({}).parse(memory?.counts ?? {});
+  let counts = SameSecondCounts.catch({}).parse(memory?.counts ?? kept ?? {});
   const base = { edition: 'datacenter' as const, workspace: source.instance, repository: repositoryRef(source.repository), origin: source.origin, pullRequestId: pr.id };
   const tips = sourceTips(pr, activities);
   let shown = pr;
