@@ -237,3 +237,29 @@ describe('a change made twice within one second', () => {
     expect(env.sink.duplicates()).toBe(0);
   });
 });
+
+// Both paths keep their counts in the bridge's database: a restart between them changes no id.
+describe('a pull request declined, reopened and declined again within one second, the bridge restarted', () => {
+  it('is two pr:declined, the first from its webhook before the restart, both found by the poll and the second\'s webhook after it (10.x dates)', async () => {
+    const a = env.sim.actions;
+    const pr = a.openPullRequest({ repository, title: 'Declined twice in a second, a restart between' });
+    await passes();
+    const [first] = a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId }).events;
+    a.reopenPullRequest({ repository, pullRequestId: pr.pullRequestId });
+    const [second] = a.declinePullRequest({ repository, pullRequestId: pr.pullRequestId }).events;
+    expect((await postWebhook(running, first!)).status).toBe(202);
+    await webhooksHandled(running);
+    await running.stop();
+    running = await inProcessBridge(env.config());
+    stop = async () => {
+      await running.stop();
+      await env.stop();
+    };
+    await passes();
+    expect((await postWebhook(running, second!)).status).toBe(202);
+    await webhooksHandled(running);
+    const declines = env.sink.deliveries().filter((d) => d.eventKey === 'pr:declined' && (d.body as any).pullRequest.id === pr.pullRequestId);
+    expect(declines.map((d) => d.headers['x-pandev-origin'])).toEqual(['webhook', 'poll']);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+});
