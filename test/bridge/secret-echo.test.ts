@@ -50,7 +50,8 @@ it('Cloud: an error page that echoes the Basic credentials, or the API token in 
   try {
     await running.runPass();
     const repo = [...sim.model.repositories.values()][0]!;
-    sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})/pullrequests`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
+    // Every read of the repository, as Cloud refuses a user without access (a refused feed alone is left out).
+    sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
     expect((await running.runPass()).failed).toBe(1);
     expect(failureReason(lines)).toContain(`denied: Authorization: Basic [redacted] (user ${email}, token [redacted])`);
   } finally {
@@ -62,6 +63,32 @@ it('Cloud: an error page that echoes the Basic credentials, or the API token in 
       expect(stateBytes(db)).not.toContain(secret);
     }
   } finally {
+    await stop();
+  }
+});
+
+it('Cloud: a refused pull-request feed whose error page echoes the credentials leaves them out of the scope advice too', async () => {
+  const { sim, sink, dir, stop } = await cloudEnv('secret-echo-cloud-scope', 2);
+  const { email, apiToken } = sim.credentials.admin;
+  const basic = Buffer.from(`${email}:${apiToken}`).toString('base64');
+  const db = path.join(dir, 'echo.db');
+  const lines: string[] = [];
+  const running = await inProcessBridge(cloudConfig({ sim, sink }, db), lines);
+  try {
+    const repo = [...sim.model.repositories.values()][0]!;
+    // Only the pull requests: the rest of the repository is read, and the advice names the scope.
+    sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})/pullrequests`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
+    await running.runPass();
+    const advice = lines.map((line) => JSON.parse(line) as { msg: string; reason?: string }).find((line) => line.msg.includes('could not read its pull requests'))?.reason;
+    expect(advice).toContain(`denied: Authorization: Basic [redacted] (user ${email}, token [redacted])`);
+    await running.stop();
+    expect(stateBytes(db)).toContain('read:pullrequest:bitbucket');
+    for (const secret of [apiToken, basic]) {
+      expect(lines.join('\n')).not.toContain(secret);
+      expect(stateBytes(db)).not.toContain(secret);
+    }
+  } finally {
+    await running.stop();
     await stop();
   }
 });
