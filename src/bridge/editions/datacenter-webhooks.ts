@@ -109,9 +109,12 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
   // Another shard's poll keeps this pull request's record: none is started here.
   const polled = r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key });
   const counted = await countedWebhook(r.deps.ctx.store, key, parsed.change(r.instance), body);
-  const change = parsed.eventKey === 'pr:modified' ? await modificationIsNew(key, parsed.pullRequest, counted, polled, r.deps) : counted;
-  if (!change) return;
-  await stageAndQueue(parsed.build(change), r.deps);
+  const modification = parsed.eventKey === 'pr:modified' ? await modificationIsNew(key, parsed.pullRequest, counted, polled, r.deps) : { change: counted };
+  if (!modification) return;
+  await stageAndQueue(parsed.build(modification.change), r.deps);
+  // Only once it is staged: a kill in between would leave the memory saying the poll saw it, and the
+  // webhook, handled again from the inbox, would be dropped as not new.
+  await modification.remember?.();
   if (parsed.eventKey === 'pr:opened' && polled) await rememberOpened(key, parsed.pullRequest, r.deps);
 }
 
@@ -184,9 +187,10 @@ async function pushMoves(event: PushEvent, deps: PollDeps): Promise<{ event: Pus
  * report it again. Both run under the repository's lock. A pull request the poll first saw already
  * modified (opened and edited between two passes, the webhooks waiting behind the poll's lock) had no
  * earlier content to compare with: the poll reported nothing, so the webhook's is sent, and the
- * poll's memory, as new as the webhook or newer, is kept.
+ * poll's memory, as new as the webhook or newer, is kept. The memory is the caller's to write (`remember`),
+ * after the change is staged.
  */
-async function modificationIsNew(repo: string, pr: PullRequest, counted: Change, polled: boolean, deps: PollDeps): Promise<Change | undefined> {
+async function modificationIsNew(repo: string, pr: PullRequest, counted: Change, polled: boolean, deps: PollDeps): Promise<{ change: Change; remember?: () => Promise<void> } | undefined> {
   const seen = await deps.state.pullRequest(repo, pr.id);
   const memory = seen?.m as PullRequestMemory | undefined;
   // Data Center raises the version with every edit: one past the content remembered is an edit made after
@@ -199,14 +203,13 @@ async function modificationIsNew(repo: string, pr: PullRequest, counted: Change,
   // second comes after this one, and must not take its id.
   const counts = knowing(memory?.counts ?? {}, change);
   if (!unseen && seen?.f !== undefined && seen.f >= epochMs(pr.updatedDate)) {
-    if (memory) await deps.state.savePullRequest(repo, pr.id, { ...seen, m: { ...memory, counts } });
-    return change;
+    return { change, ...(memory ? { remember: () => deps.state.savePullRequest(repo, pr.id, { ...seen, m: { ...memory, counts } }) } : {}) };
   }
   if (!unseen && seen && (seen.u >= epochMs(pr.updatedDate) || (memory && sameContent(pr, memory)))) return undefined;
   // Not yet seen by the poll either: its first read then compares with this content, not with a pr:opened
   // handled after this (webhooks out of order), and so does not report this modification again.
-  if (pr.state === 'OPEN' && (seen || polled)) await deps.state.savePullRequest(repo, pr.id, { ...(seen ?? UNREAD), m: { ...withContent(pr, memory), counts } });
-  return change;
+  if (!(pr.state === 'OPEN' && (seen || polled))) return { change };
+  return { change, remember: () => deps.state.savePullRequest(repo, pr.id, { ...(seen ?? UNREAD), m: { ...withContent(pr, memory), counts } }) };
 }
 
 /**
