@@ -17,14 +17,14 @@ afterAll(() => env.stop());
 
 type Running = Awaited<ReturnType<typeof inProcessBridge>>;
 
-/** The bridge's state refuses every write from the first one to a key `at` matches: the process died there. */
-function killAt(running: Running, at: (key: string) => boolean): { killed: () => boolean } {
+/** The bridge's state refuses every write from the first one `at` matches: the process died there. */
+function killAt(running: Running, at: (key: string, value: unknown) => boolean): { killed: () => boolean } {
   const store = running.bridge.store;
   const { set, delete: remove } = store;
   let killed = false;
   const dead = () => Promise.reject(new Error('the bridge was killed'));
   store.set = (key, value, options) => {
-    if (!killed && at(key)) killed = true;
+    if (!killed && at(key, value)) killed = true;
     return killed ? dead() : set(key, value, options);
   };
   store.delete = (key) => (killed ? dead() : remove(key));
@@ -65,5 +65,52 @@ describe('killed while handling a pr:modified webhook', () => {
     } finally {
       await second.stop();
     }
+  }, 60_000);
+});
+
+describe('killed once a moved tip is on record, before its build watch is', () => {
+  // The tip a push moved a branch to is watched for its build statuses (poll/builds.ts). Staging the push
+  // records the ref's new tip: a kill before the watch left a ref that no later pass or replayed webhook
+  // takes for a move, and the commit was never watched, its builds never sent.
+  const watching = (tip: string) => (key: string, value: unknown) => key.startsWith('dc:builds:') && JSON.stringify(value).includes(tip);
+
+  async function buildsAfterRestart(config: ReturnType<DcEnv['config']>, tip: string): Promise<void> {
+    const second = await inProcessBridge(config);
+
+    try {
+      await webhooksHandled(second);
+      await passes(second);
+      env.sim.actions.setBuildStatus({ repository, commit: tip, key: 'ci', state: 'SUCCESSFUL' });
+      await passes(second, 2);
+      expect(delivered('pandev:build_status', (body) => body.commit.id === tip)).toHaveLength(1);
+      expect(delivered('repo:refs_changed', (body) => body.changes[0].toHash === tip)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  }
+
+  it('watches a tip the poll found moved', async () => {
+    const config = env.config({ BRIDGE_DB: `${env.dir}/builds-poll.db` });
+    const first = await inProcessBridge(config);
+    await passes(first);
+    const [tip] = env.sim.actions.pushCommits({ repository, commits: 1 }).commits;
+    const kill = killAt(first, watching(tip!));
+    for (let i = 0; i < 3 && !kill.killed(); i++) await settledPass(first).catch(() => undefined);
+    expect(kill.killed()).toBe(true);
+    await first.stop().catch(() => undefined);
+    await buildsAfterRestart(config, tip!);
+  }, 60_000);
+
+  it('watches a tip a push webhook moved', async () => {
+    const config = env.config({ BRIDGE_DB: `${env.dir}/builds-webhook.db` });
+    const first = await inProcessBridge(config);
+    await passes(first);
+    const pushed = env.sim.actions.pushCommits({ repository, commits: 1 });
+    const tip = pushed.commits[0]!;
+    const kill = killAt(first, watching(tip));
+    expect((await postWebhook(first, pushed.events.find((e) => e.eventKey === 'repo:refs_changed')!)).status).toBe(202);
+    await until(kill.killed, 10_000, 'the bridge to be killed handling the webhook');
+    await first.stop().catch(() => undefined);
+    await buildsAfterRestart(config, tip);
   }, 60_000);
 });

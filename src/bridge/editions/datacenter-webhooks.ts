@@ -98,12 +98,14 @@ export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' |
       r.deps.log.warn({ repositoryId: key, repository: `${repository.project.key}/${repository.slug}` }, 'a push webhook names a repository Bitbucket no longer has under that name (renamed, moved or deleted): its deletions are sent, and the poll finds its other branch moves');
       return pushMoves({ ...parsed.event, changes: parsed.event.changes.filter(needsNoRead) }, r.deps);
     });
-    await stageAndQueue(pushEvents(moves.event, r.instance, moves.commits), r.deps);
-    await rememberTips(moves.event, r.deps);
     // Their builds are watched as if the poll had seen the move (the poll will find the tips known);
-    // a repository another shard polls is watched there.
+    // a repository another shard polls is watched there. Before the moves are staged: staging records
+    // each ref's new tip, and killed after that, the webhook handled again (or the poll) would find the
+    // tips known and never watch them.
     const tips = moves.event.changes.filter((change) => change.ref.type === 'BRANCH' && change.type !== 'DELETE').map((change) => change.toHash);
     if (r.select.repository({ project: repository.project.key, slug: repository.slug, stableId: key })) await watchTips({ id: key, name: `${repository.project.key}/${repository.slug}` }, tips, 'webhook', r.deps);
+    await stageAndQueue(pushEvents(moves.event, r.instance, moves.commits), r.deps);
+    await rememberTips(moves.event, r.deps);
     return;
   }
   // Another shard's poll keeps this pull request's record: none is started here.
