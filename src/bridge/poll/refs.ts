@@ -22,9 +22,8 @@ import type { RepositoryCursor } from './state';
 // Deleted branches and tags are not listed any more, so only webhooks report deletions.
 
 export interface RefPass {
+  /** Pushes, and the build statuses `builds` staged. */
   staged: number;
-  /** Branch tips that moved, with their commit time: their build statuses are read next. */
-  moved: Array<{ id: string; at: number }>;
   /** Some branch or tag moved (even one that added no commits). */
   changed: boolean;
   /** The listings read to their end or cut at the page cap (refs-cut.ts). */
@@ -33,13 +32,29 @@ export interface RefPass {
 
 type RefType = 'BRANCH' | 'TAG';
 
-export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { branches: boolean; tags: boolean; fullBranches?: boolean }): Promise<RefPass> {
+/** Branch tips that moved, with their commit time; answers how many build statuses it staged. */
+export type MovedTips = (tips: Array<{ id: string; at: number }>) => Promise<number>;
+
+/** A branch move read, to be staged once its tip's builds are on record. */
+type Pending = { tip: { id: string; at: number }; stage: () => Promise<void> };
+
+export async function pollRefs(repository: Repository, cursor: RepositoryCursor, deps: PollDeps, options: { branches: boolean; tags: boolean; fullBranches?: boolean; builds: MovedTips }): Promise<RefPass> {
   const repo = String(repository.id);
   const params = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const source: DcSource = { instance: deps.instance, repository, origin: cursor.refsKnown ? 'poll' : 'backfill' };
   const refs = refStateStore(deps.ctx.store);
-  const result: RefPass = { staged: 0, moved: [], changed: false, listed: {} };
+  const result: RefPass = { staged: 0, changed: false, listed: {} };
   const first = !cursor.refsKnown;
+  const pending: Pending[] = [];
+
+  // The moved tips' builds go on record (watched, or read once) before their pushes are staged: staging
+  // records each branch's new tip, and a kill after that would leave a tip no later pass takes for a move.
+  const flush = async (): Promise<void> => {
+    const moves = pending.splice(0);
+    if (!moves.length) return;
+    result.staged += await options.builds(moves.map((move) => move.tip));
+    for (const move of moves) await move.stage();
+  };
 
   const visit = async (type: RefType, ref: Branch, defaultTip: string | undefined): Promise<'moved' | 'same' | 'stale'> => {
     const kind = type === 'TAG' ? 'tag' : 'branch';
@@ -72,10 +87,14 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
       await remember();
       return 'stale';
     }
-    result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, commits)), deps);
-    await remember();
     const tipTime = commits.commits[0]?.committerTimestamp;
-    result.moved.push({ id: ref.latestCommit, at: tipTime === undefined ? 0 : epochMs(tipTime) });
+    pending.push({
+      tip: { id: ref.latestCommit, at: tipTime === undefined ? 0 : epochMs(tipTime) },
+      stage: async () => {
+        result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, commits)), deps);
+        await remember();
+      },
+    });
     return 'moved';
   };
 
@@ -96,6 +115,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
           if (!defaultTip && !isDefaultBranch(branch) && !(await refs.get(repo, 'branch', branch.displayId))) defaultTip = await defaultBranchTip(repository, deps);
           if ((await visit('BRANCH', branch, defaultTip)) === 'same') reached = true;
         }
+        await flush();
         if (reached && !options.fullBranches) return;
       }
       result.listed.branches = cut ?? 'whole';
@@ -118,7 +138,10 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
       }
       const outcome = await visit('BRANCH', branch, defaultTip);
       if (outcome === 'stale' && !isDefaultBranch(branch)) stale = true;
+      // A page's worth at a time: each holds its commits until staged.
+      if (pending.length >= PAGE) await flush();
     }
+    await flush();
   }
 
   if (first || options.branches) await readBranches();

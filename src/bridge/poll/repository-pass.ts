@@ -6,7 +6,7 @@ import type { PollDeps } from './deps';
 import { datacenterFailureReason } from './failure-reason';
 import { pollPullRequests, type PullRequestPass } from './pull-requests';
 import { nextPullRequestsCut } from './pull-requests-cut';
-import { pollRefs, type RefPass } from './refs';
+import { pollRefs, type MovedTips, type RefPass } from './refs';
 import { nextRefsCut } from './refs-cut';
 import type { RepositoryCursor } from './state';
 
@@ -68,14 +68,13 @@ export async function pollRepository(repository: Repository, passDeps: PollDeps)
   let branchesRead = false;
   let pulls: PullRequestPass | undefined;
   try {
-    const refs: RefPass = { staged: 0, moved: [], changed: false, listed: {} };
+    const refs: RefPass = { staged: 0, changed: false, listed: {} };
     const read = async (feed: Feed) => {
       if (feed === 'pulls') pulls = await pollPullRequests(repository, cursor, deps);
       else {
         branchesRead ||= feed === 'branches';
-        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first, fullBranches: feed === 'branches' && fullBranches });
+        const found = await pollRefs(repository, cursor, deps, { branches: feed === 'branches', tags: feed === 'tags' || first, fullBranches: feed === 'branches' && fullBranches, builds: (tips) => builds(repository, first, tips, deps) });
         refs.staged += found.staged;
-        refs.moved.push(...found.moved);
         refs.changed ||= found.changed;
         Object.assign(refs.listed, found.listed);
       }
@@ -95,7 +94,7 @@ export async function pollRepository(repository: Repository, passDeps: PollDeps)
         if (probe !== 'branches') await read('branches');
       }
     }
-    const staged = (pulls?.staged ?? 0) + refs.staged + (await builds(repository, first, refs.moved, deps));
+    const staged = (pulls?.staged ?? 0) + refs.staged;
     const refsCut = nextRefsCut(cursor.refsCut, refs.listed, now, deps.log, name);
     // A pass that did not read the pull requests (a quiet one's probe) leaves the record as it was.
     const pullRequestsCut = pulls ? nextPullRequestsCut(cursor.pullRequestsCut, pulls.cut, now, deps.log, name) : cursor.pullRequestsCut;
@@ -138,7 +137,7 @@ export async function pollRepository(repository: Repository, passDeps: PollDeps)
  * other moved tip is watched, and the pass's end looks at all watched tips of the instance together
  * (builds.ts).
  */
-async function builds(repository: Repository, first: boolean, moved: RefPass['moved'], deps: PollDeps): Promise<number> {
+async function builds(repository: Repository, first: boolean, moved: Parameters<MovedTips>[0], deps: PollDeps): Promise<number> {
   const old = first ? moved.filter((tip) => tip.at < deps.ctx.clock.now() - watchWindowMs).map((tip) => tip.id) : [];
   const recent = moved.map((tip) => tip.id).filter((id) => !old.includes(id));
   await watchTips({ id: String(repository.id), name: `${repository.project.key}/${repository.slug}` }, recent, first ? 'backfill' : 'poll', deps);
