@@ -114,3 +114,31 @@ describe('killed once a moved tip is on record, before its build watch is', () =
     await buildsAfterRestart(config, tip);
   }, 60_000);
 });
+
+describe('killed while saving a webhook, before answering it', () => {
+  // A webhook is taken once it is saved (webhooks/inbox.ts), and only then may the same bytes be turned
+  // away as a copy. Marked as received first, a kill before the save left Data Center without a 202
+  // and the webhook nowhere, and the same webhook sent again was answered "received before": for a
+  // deletion, which only webhooks report, PanDev never learnt of it.
+  it('takes the same webhook sent again after a restart: a deletion, which no poll finds', async () => {
+    const config = env.config({ BRIDGE_DB: `${env.dir}/accept.db` });
+    const first = await inProcessBridge(config);
+    env.sim.actions.createBranch({ repository, name: 'feature/deleted-across-a-kill' });
+    await passes(first);
+    const [deleted] = env.sim.actions.deleteBranch({ repository, name: 'feature/deleted-across-a-kill' }).events;
+    const kill = killAt(first, (key) => key.startsWith('dc:inbox:'));
+    expect((await postWebhook(first, deleted!)).status).not.toBe(202);
+    expect(kill.killed()).toBe(true);
+    await first.stop().catch(() => undefined);
+
+    const second = await inProcessBridge(config);
+    try {
+      expect((await postWebhook(second, deleted!)).status).toBe(202);
+      await webhooksHandled(second);
+      await passes(second);
+      expect(delivered('repo:refs_changed', (body) => body.changes[0].ref.displayId === 'feature/deleted-across-a-kill' && body.changes[0].type === 'DELETE')).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});

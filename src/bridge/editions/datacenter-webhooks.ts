@@ -69,11 +69,13 @@ export async function receiveWebhook(headers: Record<string, string | undefined>
   const store = r.deps.ctx.store;
   const seen = kvKey('dc', 'webhook-seen', createHash('sha256').update(raw).digest('hex'));
   if (await store.get(seen)) return { status: 200, message: 'ignored: this exact webhook was received before (Data Center sends each once)' };
-  await store.set(seen, true, { ttlSeconds: REMEMBER_WEBHOOKS_SECONDS });
   if (!(await r.inbox.accept(String(repository.id), raw.toString('utf8')))) {
-    await store.delete(seen);
     return { status: 503, message: `${r.config.bridge.webhookBacklog} webhooks wait to be handled (BRIDGE_WEBHOOK_BACKLOG): this one is refused; the poll finds what it carries, except deletions` };
   }
+  // Only once saved: marked first, a kill before the save left the webhook unanswered and nowhere, and
+  // the same webhook sent again was turned away as a copy. (Saved twice instead, it is handled twice,
+  // which finds nothing new the second time.)
+  await store.set(seen, true, { ttlSeconds: REMEMBER_WEBHOOKS_SECONDS });
   return { status: 202, message: 'accepted', background: r.inbox.drain(String(repository.id)) };
 }
 
