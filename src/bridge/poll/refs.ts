@@ -32,6 +32,9 @@ export interface RefPass {
 
 type RefType = 'BRANCH' | 'TAG';
 
+/** Branch moves read before their builds go on record and they are staged (memory, not requests). */
+const MOVES_HELD = 10;
+
 /** Branch tips that moved, with their commit time; answers how many build statuses it staged. */
 export type MovedTips = (tips: Array<{ id: string; at: number }>) => Promise<number>;
 
@@ -138,8 +141,9 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
       }
       const outcome = await visit('BRANCH', branch, defaultTip);
       if (outcome === 'stale' && !isDefaultBranch(branch)) stale = true;
-      // A page's worth at a time: each holds its commits until staged.
-      if (pending.length >= PAGE) await flush();
+      // A few at a time: each holds its commits (file lists included) until staged, and a backfill may
+      // move thousands of branches.
+      if (pending.length >= MOVES_HELD) await flush();
     }
     await flush();
   }
