@@ -34,7 +34,14 @@ export type OutboxEntry = z.infer<typeof OutboxEntry>;
 export const DeadLetter = z.object({ entry: OutboxEntry, reason: z.string(), deadAt: z.number() });
 export type DeadLetter = z.infer<typeof DeadLetter>;
 
-export const DeliveredRecord = z.object({ at: z.number(), eventKey: z.string(), repository: z.string(), attempts: z.number() });
+export const DeliveredRecord = z.object({
+  at: z.number(),
+  eventKey: z.string(),
+  repository: z.string(),
+  attempts: z.number(),
+  /** The entry's createdAt: tells a push delivered before its ref's tip was recorded from an earlier one (stage.ts). Absent in older records. */
+  stagedAt: z.number().optional(),
+});
 export type DeliveredRecord = z.infer<typeof DeliveredRecord>;
 
 export const DroppedRecord = z.object({ at: z.number(), reason: z.string(), detail: z.string(), eventKey: z.string().optional(), repository: z.string().optional() });
@@ -57,6 +64,14 @@ export function decodeBody(encoded: string): string {
 
 export function outboxStore(store: KeyValueStore) {
   const rows = deadLetterRows(store, DEAD_TTL_SECONDS);
+  // What staging asks of an ending: when its entry was staged, as far as the record tells (none in older ones).
+  const stagedAt = z.object({ stagedAt: z.number() }).or(z.object({ entry: z.object({ createdAt: z.number() }) }).transform(({ entry }) => ({ stagedAt: entry.createdAt })));
+  const ending = async (key: string): Promise<{ stagedAt?: number } | undefined> => {
+    const value = await store.get(key);
+    if (value === undefined) return undefined;
+    const read = stagedAt.safeParse(value);
+    return read.success ? read.data : {};
+  };
   const getDead = async (id: string) => {
     const value = await store.get(prefixes.dead + id);
     return value === undefined ? undefined : DeadLetter.parse(value);
@@ -72,11 +87,15 @@ export function outboxStore(store: KeyValueStore) {
     list: (cursor?: string, limit = 100, idPrefix = '') => store.list<OutboxEntry>(prefixes.outbox + idPrefix, { cursor, limit }),
 
     isDelivered: async (id: string) => (await store.get(prefixes.delivered + id)) !== undefined,
+    /** The ledger's record of the id, if it holds one, read for when its entry was staged: one storage read, as isDelivered. */
+    delivery: (id: string) => ending(prefixes.delivered + id),
     markDelivered: (id: string, record: DeliveredRecord) => store.set(prefixes.delivered + id, record, { ttlSeconds: LEDGER_TTL_SECONDS }),
     listDelivered: (cursor?: string, limit = 100) => store.list<DeliveredRecord>(prefixes.delivered, { cursor, limit }),
 
     getDead,
     isDead: async (id: string) => (await store.get(prefixes.dead + id)) !== undefined,
+    /** The dead letter of the id, if there is one, read for when its entry was staged: one storage read, as isDead. */
+    burial: (id: string) => ending(prefixes.dead + id),
     /**
      * The letter before its row: a burial stopped between the two leaves the entry in the outbox, whose
      * next burial writes both. A letter buried again (its entry left behind by a burial stopped before

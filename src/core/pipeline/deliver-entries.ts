@@ -224,7 +224,7 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
   const log = { id, eventKey: entry.eventKey, attempt, ...repositoryLogFields(entry.change) };
   switch (outcome.kind) {
     case 'delivered': {
-      await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt });
+      await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt, stagedAt: entry.createdAt });
       await outbox.remove(id);
       await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');

@@ -82,6 +82,10 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
     const known = await knownOccurrence(outbox, occurrence);
     if (known) {
       staged[known]++;
+      // This very push, staged by a consumer stopped before it recorded the ref's tip (pushOccurrence):
+      // the tip is recorded now, or the ref's next live push, not starting where the tip stood, is
+      // taken for a gap and the next pass sends the commits of this one again.
+      if (occurrence.known && occurrence.known !== 'new') await recordState(item.change, ctx, now);
       continue;
     }
     const entry = { ...newEntry(item.change, intent, now), body: encodeBody(serializeWithinLimit(item.body)) };
@@ -95,7 +99,7 @@ export async function stagePrebuilt(items: Prebuilt[], ctx: ForwardContext): Pro
 /** An intent to stage; `known`: what pushOccurrence already read of its id in the outbox, ledger and dead letters. */
 interface Occurrence {
   intent: DeliveryIntent;
-  known?: 'alreadyQueued' | 'new';
+  known?: 'alreadyQueued' | 'alreadyDelivered' | 'alreadyDead' | 'new';
 }
 
 /**
@@ -129,7 +133,10 @@ async function knownOccurrence(outbox: OutboxStore, { intent, known }: Occurrenc
  * and pushed again. The second is a new push and must not share the first's id (PanDev would drop it as
  * a duplicate). It is told from the first found again (a re-fired event, the reconciliation) by the
  * ref's recorded tip: back at the move's start, recorded after the first was staged. Each repeat gets
- * the next `#n` version, the same one whichever source finds it.
+ * the next `#n` version, the same one whichever source finds it. An occurrence staged after that
+ * record is this very push, wherever it is now: a consumer stopped between staging it and recording
+ * the tip leaves the tip at the move's start, and the push, delivered by the sweep meanwhile, was taken
+ * by the reconciliation for an earlier move and sent again under `#2`.
  */
 async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, outbox: OutboxStore, ctx: ForwardContext, read?: { tip: RefTip | undefined }): Promise<Occurrence> {
   const known = read ? read.tip : await refStateStore(ctx.store).get(change.repository.uuid, change.ref.type, change.ref.name);
@@ -139,9 +146,16 @@ async function pushOccurrence(change: ChangeOf<'push'>, intent: DeliveryIntent, 
     const queued = await outbox.get(candidate.id);
     // Staged after the ref came back to its start: this very occurrence, under way.
     if (queued && queued.createdAt >= known.at) return { intent: candidate, known: 'alreadyQueued' };
-    // A dead letter is an occurrence taken, as a delivered one is: the repeat must not share its id.
-    // None of the three holds it: alreadyKnown's answer, read in its order, so staging need not ask again.
-    if (!queued && !(await outbox.isDelivered(candidate.id)) && !(await outbox.isDead(candidate.id))) return { intent: candidate, known: 'new' };
+    if (!queued) {
+      // A dead letter is an occurrence taken, as a delivered one is: the repeat must not share its id.
+      // None of the three holds it: alreadyKnown's answer, read in its order, so staging need not ask again.
+      const delivered = await outbox.delivery(candidate.id);
+      const dead = delivered ? undefined : await outbox.burial(candidate.id);
+      if (!delivered && !dead) return { intent: candidate, known: 'new' };
+      // Records kept before they told when their entry was staged are taken, as they always were.
+      const ending = (delivered ?? dead)!;
+      if (ending.stagedAt !== undefined && ending.stagedAt >= known.at) return { intent: candidate, known: delivered ? 'alreadyDelivered' : 'alreadyDead' };
+    }
     const version = `${intent.version}#${occurrence}`;
     candidate = { ...intent, version, id: deliveryId({ edition: change.edition, workspace: change.workspace, entity: intent.entity, eventKey: intent.eventKey, version }) };
   }
