@@ -224,14 +224,19 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
   const log = { id, eventKey: entry.eventKey, attempt, ...repositoryLogFields(entry.change) };
   switch (outcome.kind) {
     case 'delivered': {
+      // The facts first: once the ledger holds the delivery, a consumer stopped (or refused a storage
+      // call) before them finds it there and never records them, nor queues the comment a merge asks
+      // for. Recorded again after a stop before the ledger, they come out the same.
+      const comments = await recordFacts(entry, body, ctx);
       await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt, stagedAt: entry.createdAt });
-      await outbox.remove(id);
+      // Left behind, the entry is the ledger's: the sweep finds it there and lets go of it.
+      await outbox.remove(id).catch((error: unknown) => ctx.log.warn({ id, error: errorMessage(error) }, 'delivered, but the outbox could not let go of the entry yet; the sweep does'));
       await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');
       // Under a pause, only credentials saved since the refusal get this far: PanDev taking them ends it.
       const lifted = await liftPause(ctx, connection, { by: 'delivery' });
       if (lifted) env.connection = lifted.connection;
-      return { outcome: 'delivered', comments: await recordFacts(entry, body, ctx) };
+      return { outcome: 'delivered', comments };
     }
     case 'retry': {
       if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { ...keep(), attempts: attempt, lastStatus: outcome.status });
