@@ -53,8 +53,10 @@ export async function replayLifecycle(pc: PhaseContext, pr: PullRequest): Promis
   };
   // Its events say so too (first_commit_unavailable): here, once, for the admin reading the logs.
   if (lifecycle.commits.incomplete === 'undated') pc.ctx.log.warn({ repository: pc.repository, pullRequest: pr.id, commits: lifecycle.commits.commits.length }, 'first commit time unknown: Bitbucket gave none of the pull request\'s commits a date, so its lead time is not measured');
-  await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
+  // Staged before it is kept: the activity phase reads a pull request the list missed only while none
+  // is kept, so a piece stopped between the two left its created event unstaged for good.
   await stage(pc, lifecycleEvents({ workspace: pc.workspace, repository: await pc.lookups.repository(pc.workspace, pc.repository), pullRequest: pr, since: pc.since, origin: 'backfill' }, lifecycle));
+  await pc.data.putPullRequest({ pullRequest: pr, lifecycle });
   return lifecycle;
 }
 
