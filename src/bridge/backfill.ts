@@ -2,6 +2,7 @@ import { settingsStore, type Connection } from '../core/config/settings';
 import type { BridgeConfig } from './config/schema';
 import { bridgeLogger, type BridgeLogger } from './ops/logger';
 import { beginReread, rereadEnded } from './poll/reread';
+import { PULL_REQUEST_KEPT_SECONDS, pullRequestToReread } from './poll/state';
 import { startBridge, type PassSummary } from './runner';
 import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
 import { within } from './util/within';
@@ -84,11 +85,17 @@ async function widen(store: SqliteStore, since: number): Promise<void> {
       cursor = page.cursor;
     } while (cursor);
   }
-  // A pull request's state says which activities were read; the wider window needs its older ones.
+  // A pull request's state says which activities were read; the wider window needs its older ones. What
+  // it knows of the pull request stays: without it an edit since the last pass would go unreported.
   let cursor: string | undefined;
   do {
     const page = await store.list('dc:pr:', { cursor, limit: 1000 });
-    store.transaction(() => page.entries.forEach(({ key }) => void store.delete(key)));
+    store.transaction(() =>
+      page.entries.forEach(({ key, value }) => {
+        const reread = pullRequestToReread(value);
+        void (reread ? store.set(key, reread, { ttlSeconds: PULL_REQUEST_KEPT_SECONDS }) : store.delete(key));
+      }),
+    );
     cursor = page.cursor;
   } while (cursor);
 }

@@ -1,7 +1,7 @@
 import { runBackfill } from '../../src/bridge/backfill';
 import { readStatus } from '../../src/bridge/cli/status';
 import { verify } from '../../src/core/deliver/sign';
-import { dcEnv, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, inProcessBridge, PANDEV, sorted, type DcEnv } from './helpers';
+import { dcEnv, projectRepositories, deliveredPullRequestEvents, expectedPullRequestEvents, inProcessBridge, PANDEV, quietLogger, sorted, type DcEnv } from './helpers';
 
 // Issue 6, items 3, 5, 6 and 8: a 30-day backfill of a simulated Data Center instance arrives complete
 // at the receiver, signed and native; the corrupt pull request is reported and skipped while the rest
@@ -100,6 +100,57 @@ describe('backfill --days', () => {
     const widened = await runBackfill(narrow, { days: 30, waitSeconds: 30 });
     expect(widened).toMatchObject({ pending: 0, dead: 0 });
     expect(sorted(deliveredPullRequestEvents(env.sink))).toEqual(sorted(all));
+    expect(env.sink.duplicates()).toBe(0);
+  });
+});
+
+// A wider window reads every pull request's activities again, but what the poll remembers of each one (its
+// title, description and target, its same-second counts) is what tells it of an edit, which Data Center
+// records no activity for: an edit made after the last pass must still be found by the re-read. The
+// simulator's clock stands still (10.x dates, to the second), so every change here shares one second.
+describe('backfill --days, a pull request edited since the last pass', () => {
+  const second = Math.floor(Date.now() / 1000) * 1000;
+  let env: DcEnv;
+  let repository: string;
+  beforeAll(async () => {
+    env = await dcEnv({ seed: 'widen-memory', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 2, corruptPullRequest: false, dateFormat: '10.x', baseTime: second - 60_000, clock: { now: () => second } });
+    const repo = projectRepositories(env.sim)[0]!;
+    repository = `${repo.projectKey}/${repo.slug}`;
+  });
+  afterAll(() => env.stop());
+
+  const narrow = () => env.config({ BRIDGE_BACKFILL_DAYS: '5' });
+  const delivered = (id: number, eventKey: string) => env.sink.deliveries().filter((d) => d.eventKey === eventKey && (d.body as any).pullRequest.id === id).map((d) => d.body as any);
+  // A quiet repository's pass reads one feed in turn: three passes read its pull requests at least once.
+  const passes = async () => {
+    for (let i = 0; i < 3; i++) await runBackfill(narrow(), { waitSeconds: 30, log: quietLogger() });
+  };
+  const widen = () => runBackfill(narrow(), { days: 30, waitSeconds: 30, log: quietLogger() });
+
+  it('has the edit reported by the re-read, against the title the last pass saw', async () => {
+    const a = env.sim.actions;
+    const { pullRequestId: id } = a.openPullRequest({ repository, title: 'Before the widening' });
+    await passes();
+    a.updatePullRequest({ repository, pullRequestId: id, title: 'Renamed before the widening' });
+    expect(await widen()).toMatchObject({ pending: 0, dead: 0 });
+    expect(delivered(id, 'pr:modified').map((body) => [body.previousTitle, body.pullRequest.title])).toEqual([['Before the widening', 'Renamed before the widening']]);
+    await passes();
+    expect(delivered(id, 'pr:modified')).toHaveLength(1);
+    expect(env.sink.duplicates()).toBe(0);
+  });
+
+  it('counts on in the second: a second edit is a pr:modified of its own, and a review read again is not a second one', async () => {
+    const a = env.sim.actions;
+    const { pullRequestId: id } = a.openPullRequest({ repository, title: 'Edited twice in a second' });
+    a.approvePullRequest({ repository, pullRequestId: id });
+    await passes();
+    a.updatePullRequest({ repository, pullRequestId: id, title: 'First rename' });
+    await passes();
+    a.updatePullRequest({ repository, pullRequestId: id, title: 'Second rename' });
+    await widen();
+    await passes();
+    expect(delivered(id, 'pr:modified').map((body) => body.pullRequest.title)).toEqual(['First rename', 'Second rename']);
+    expect(delivered(id, 'pr:reviewer:approved')).toHaveLength(1);
     expect(env.sink.duplicates()).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SameSecondCounts } from '../../core/change/same-second';
+import { memoryToReread, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
 import { kvKey } from '../../core/keys';
 import { allEntries, type KeyValueStore } from '../../core/ports';
 import { recordNotice, type Notice } from '../ops/notices';
@@ -61,6 +62,19 @@ export const PullRequestState = z.object({
 });
 export type PullRequestState = z.infer<typeof PullRequestState>;
 
+/**
+ * A pull request's record as `backfill --days` leaves it: none of its activities read (the next read
+ * goes down to the wider window's start), what it knows of the pull request kept (see memoryToReread).
+ * Undefined for a record that does not parse, which is no memory to keep.
+ */
+export function pullRequestToReread(value: unknown): PullRequestState | undefined {
+  const parsed = PullRequestState.safeParse(value);
+  if (!parsed.success) return undefined;
+  const { m, c, t, f } = parsed.data;
+  const kept = memoryToReread(m as PullRequestMemory | undefined, c);
+  return { u: 0, a: 0, ...(kept.memory ? { m: kept.memory } : {}), ...(kept.counts ? { c: kept.counts } : {}), ...(t !== undefined ? { t } : {}), ...(f !== undefined ? { f } : {}) };
+}
+
 export const RetryRecord = z.object({ id: z.number(), reason: z.string(), failures: z.number(), firstAt: z.number(), lastAt: z.number() });
 export type RetryRecord = z.infer<typeof RetryRecord>;
 
@@ -87,7 +101,8 @@ export type BuildApi = z.infer<typeof BuildApi>;
 export const ListOrder = z.object({ byCreation: z.literal(true), repository: z.string(), at: z.number() });
 export type ListOrder = z.infer<typeof ListOrder>;
 
-const YEAR = 400 * 24 * 3600;
+/** How long a pull request's record outlives its last read. */
+export const PULL_REQUEST_KEPT_SECONDS = 400 * 24 * 3600;
 
 export function pollState(store: KeyValueStore) {
   const read = async <T extends z.ZodType>(key: string, schema: T): Promise<z.infer<T> | undefined> => {
@@ -102,7 +117,7 @@ export function pollState(store: KeyValueStore) {
     /** Marks the cursors of repositories a fresh listing did not hold (a renamed one keeps its id, and is listed). */
     markUnlisted: (listed: Set<string>, now: number) => markUnlisted(store, kvKey('dc', 'repo'), listed, now),
     pullRequest: (repo: string, id: number) => read(kvKey('dc', 'pr', repo, id), PullRequestState),
-    savePullRequest: (repo: string, id: number, state: PullRequestState) => store.set(kvKey('dc', 'pr', repo, id), state, { ttlSeconds: YEAR }),
+    savePullRequest: (repo: string, id: number, state: PullRequestState) => store.set(kvKey('dc', 'pr', repo, id), state, { ttlSeconds: PULL_REQUEST_KEPT_SECONDS }),
     retries: async (repo: string): Promise<RetryRecord[]> => {
       const page = await store.list<unknown>(`${kvKey('dc', 'retry', repo)}:`, { limit: 100 });
       return page.entries.flatMap(({ value }) => {

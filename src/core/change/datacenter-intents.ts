@@ -86,6 +86,11 @@ export function sameSecondSlot(change: Change): { slot: string; second: string }
   return intent && at !== undefined ? { slot: `${intent.eventKey} ${intent.entity}`, second: toSecond(at) } : undefined;
 }
 
+/** Whether a slot (sameSecondSlot's) counts a pull request's modifications, which no activity shows. */
+export function isModificationSlot(slot: string): boolean {
+  return slot.startsWith('pr:modified ');
+}
+
 function versionedAt(change: Change): string | undefined {
   if (change.edition !== 'datacenter') return undefined;
   if (change.kind === 'reviewer') return change.reviewers[0]?.at;

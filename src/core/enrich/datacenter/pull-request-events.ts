@@ -1,5 +1,5 @@
 import type { Change, ReviewerStatus } from '../../change/change';
-import { toSecond } from '../../change/datacenter-intents';
+import { isModificationSlot, toSecond } from '../../change/datacenter-intents';
 import { counted, countsSince, SameSecondCounts } from '../../change/same-second';
 import { intentsFor } from '../../change/intents';
 import type { Prebuilt } from '../../history/prebuilt';
@@ -144,6 +144,21 @@ export function sameContent(pr: PullRequest, memory: PullRequestMemory): boolean
 /** The memory with the pull request's current title, description and target (reviews kept). */
 export function withContent(pr: PullRequest, memory: PullRequestMemory | undefined): PullRequestMemory {
   return remember(pr, memory?.reviews ?? {}, memory?.counts);
+}
+
+/**
+ * What a re-read of every activity in a wider window (`backfill --days`) starts from. The content stays:
+ * an edit made since the last pass has no activity, and is found only against it. The reviews and the
+ * counts of what activities show go: the re-read counts those again, in the same order, and counted on
+ * top of what it counted before each would take a new id. The modifications' counts stay: no activity
+ * shows a modification, so nothing else would count it.
+ */
+export function memoryToReread(memory: PullRequestMemory | undefined, kept: SameSecondCounts | undefined): { memory?: PullRequestMemory; counts?: SameSecondCounts } {
+  const counts = Object.fromEntries(Object.entries(memory?.counts ?? kept ?? {}).filter(([slot]) => isModificationSlot(slot)));
+  const left = Object.keys(counts).length > 0 ? counts : undefined;
+  if (!memory) return left ? { counts: left } : {};
+  const { counts: _all, ...content } = memory;
+  return { memory: { ...content, reviews: {}, ...(left ? { counts: left } : {}) } };
 }
 
 /** The previous title, description and target when any of them changed, as pr:modified carries them. */
