@@ -3,7 +3,7 @@ import type { DeliveryIntent } from '../change/intents';
 import type { RateBudget } from '../budget/rate-budget';
 import type { DeliveryFixIt } from '../deliver/attempt';
 import type { DeliveryStats } from '../deliver/stats';
-import type { EntryOutcome } from './deliver-entries';
+import type { CommentTask, EntryOutcome } from './deliver-entries';
 import type { Clock, HttpSend, KeyValueStore, Logger, SecretStore } from '../ports';
 
 /**
@@ -42,4 +42,10 @@ export interface ForwardContext {
    * settings page: deliver/failing.ts). The bridge's `status` reads its outbox in SQLite, so it has none.
    */
   noteAnswers?: (store: KeyValueStore, now: number, outcomes: Record<string, EntryOutcome>) => Promise<void>;
+  /**
+   * Takes what the pull-request comment should do after a batch's deliveries (a merge, a production
+   * deployment), before the ledger records them; throwing leaves them to be delivered again. The Forge
+   * consumer queues comment jobs; a host without comments (the bridge) has none.
+   */
+  queueComments?: (tasks: CommentTask[]) => Promise<void>;
 }

@@ -4,7 +4,7 @@ import { endpointFor, ingestPaths } from '../change/event-keys';
 import { BitbucketError, errorMessage } from '../errors';
 import { attemptDelivery } from '../deliver/attempt';
 import { liftPause } from '../deliver/lift-pause';
-import { decodeBody, encodeBody, outboxStore, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
+import { decodeBody, encodeBody, outboxStore, type DeliveredRecord, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import { retryDelaySeconds } from '../deliver/retry-policy';
 import { settingsStore, type Connection, type Tuning } from '../config/settings';
 import { recordDelivered, type CommentWork } from '../metrics/recorder';
@@ -27,8 +27,6 @@ export interface ProcessResult {
    * backoff, so an entry many attempts in is not retried at the pace of a fresh one beside it.
    */
   retries: RetryGroup[];
-  /** What the pull-request comment should do after these deliveries (a merge, a production deployment). */
-  comments: CommentTask[];
 }
 
 export interface RetryGroup {
@@ -72,8 +70,9 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
   const outbox = outboxStore(ctx.store);
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [connection, tuning, credentials] = await Promise.all([settings.connection(), settings.tuning(), settings.credentials()]);
-  const result: ProcessResult = { outcomes: {}, comments: [], retries: [] };
+  const result: ProcessResult = { outcomes: {}, retries: [] };
   const waits: Wait[] = [];
+  const owed: Owed[] = [];
   const env: Env = { ctx, outbox, connection, tuning, credentials, selected: selectedOnce(settings) };
   for (const [index, item] of items.entries()) {
     const id = typeof item === 'string' ? item : item.id;
@@ -94,14 +93,60 @@ export async function processEntries(items: Array<string | OutboxEntry>, ctx: Fo
       break;
     }
     const step = await processEntry(item, env).catch((error: unknown) => storageTrouble(id, error, env));
-    if (step.comments) result.comments.push(...step.comments);
     result.outcomes[id] = step.outcome;
-    if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? (step.dropReason ?? 'source-gone') : undefined);
+    if (step.owed) owed.push(step.owed);
+    else if (step.outcome === 'delivered' || step.outcome === 'dead' || step.outcome === 'dropped') ctx.stats.count(step.outcome, step.outcome === 'dropped' ? (step.dropReason ?? 'source-gone') : undefined);
     if (step.outcome === 'waiting' && step.wait && !step.held) ctx.stats.count('retried');
     if (step.wait) waits.push({ id, ...step.wait });
   }
+  if (owed.length) await handOverComments(owed, result.outcomes, waits, env);
   result.retries = groupWaits(waits);
   return result;
+}
+
+/** A delivery PanDev took whose comment work the host has yet to take before the ledger records it. */
+interface Owed {
+  id: string;
+  delivered: DeliveredRecord;
+  comments: CommentTask[];
+}
+
+/**
+ * The batch's comment work goes to the host (ForwardContext.queueComments) before the ledger records
+ * its deliveries: a delivery in the ledger is never made again, so a consumer that ended between the
+ * two (stopped at its limit, a storage call refused) lost the merge's comment for good. Ended before
+ * the ledger instead, the delivery is made again (PanDev deduplicates it by its id) and its comment
+ * queued again, which posts nothing twice (metrics/comment.ts). One hand-over for the batch: a
+ * consumer's pushes count against its lineage's (core/backfill/chains.ts).
+ */
+async function handOverComments(owed: Owed[], outcomes: Record<string, EntryOutcome>, waits: Wait[], env: Env): Promise<void> {
+  const { ctx } = env;
+  const again = (id: string, error: unknown) => {
+    const step = storageTrouble(id, error, env);
+    outcomes[id] = step.outcome;
+    if (step.wait) waits.push({ id, ...step.wait });
+  };
+  try {
+    await ctx.queueComments?.(owed.flatMap((o) => o.comments));
+  } catch (error) {
+    ctx.log.warn({ deliveries: owed.length, error: errorMessage(error) }, 'could not queue the pull request comments of delivered changes; they are delivered again, and their comments queued then');
+    for (const { id } of owed) again(id, error);
+    return;
+  }
+  for (const { id, delivered } of owed) {
+    try {
+      await recordInLedger(id, delivered, env);
+      ctx.stats.count('delivered');
+    } catch (error) {
+      again(id, error);
+    }
+  }
+}
+
+async function recordInLedger(id: string, delivered: DeliveredRecord, { ctx, outbox }: Env): Promise<void> {
+  await outbox.markDelivered(id, delivered);
+  // Left behind, the entry is the ledger's: the sweep finds it there and lets go of it.
+  await outbox.remove(id).catch((error: unknown) => ctx.log.warn({ id, error: errorMessage(error) }, 'delivered, but the outbox could not let go of the entry yet; the sweep does'));
 }
 
 /**
@@ -142,7 +187,8 @@ interface Step {
   /** Held back by a long Retry-After, not attempted: no retry to count. */
   held?: true;
   dropReason?: DropReason;
-  comments?: CommentTask[];
+  /** Delivered, not in the ledger yet: its comment work is handed over first. */
+  owed?: Owed;
 }
 
 interface Env {
@@ -224,19 +270,19 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
   const log = { id, eventKey: entry.eventKey, attempt, ...repositoryLogFields(entry.change) };
   switch (outcome.kind) {
     case 'delivered': {
-      // The facts first: once the ledger holds the delivery, a consumer stopped (or refused a storage
-      // call) before them finds it there and never records them, nor queues the comment a merge asks
-      // for. Recorded again after a stop before the ledger, they come out the same.
+      // The facts first, and the comment work they ask for handed over (after the batch): once the
+      // ledger holds the delivery, a consumer stopped (or refused a storage call) before them finds it
+      // there and never records them. Recorded again after a stop before the ledger, they come out the same.
       const comments = await recordFacts(entry, body, ctx);
-      await outbox.markDelivered(id, { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt, stagedAt: entry.createdAt });
-      // Left behind, the entry is the ledger's: the sweep finds it there and lets go of it.
-      await outbox.remove(id).catch((error: unknown) => ctx.log.warn({ id, error: errorMessage(error) }, 'delivered, but the outbox could not let go of the entry yet; the sweep does'));
+      const delivered = { at: ctx.clock.now(), eventKey: entry.eventKey, repository: entry.change.repository.uuid, attempts: attempt, stagedAt: entry.createdAt };
+      const owed = comments.length > 0 && ctx.queueComments ? { id, delivered, comments } : undefined;
+      if (!owed) await recordInLedger(id, delivered, env);
       await recordActivity(entry, ctx);
       ctx.log.info({ ...log, status: outcome.status }, 'delivered');
       // Under a pause, only credentials saved since the refusal get this far: PanDev taking them ends it.
       const lifted = await liftPause(ctx, connection, { by: 'delivery' });
       if (lifted) env.connection = lifted.connection;
-      return { outcome: 'delivered', comments };
+      return { outcome: 'delivered', ...(owed ? { owed } : {}) };
     }
     case 'retry': {
       if (attempt >= tuning.maxAttempts) return bury(entry, env, `gave up after ${attempt} attempts; last: ${outcome.reason}`, { ...keep(), attempts: attempt, lastStatus: outcome.status });

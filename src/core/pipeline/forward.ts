@@ -39,7 +39,7 @@ export async function forward(message: Extract<ForwardMessage, { change: unknown
     if (retryIds?.length) return await noted(await processEntries(retryIds, ctx, options), ctx);
     if ('ids' in message) return await noted(await processEntries(message.ids, ctx, options), ctx);
     const ready = await prepared(message.change as Change, ctx, options.preparation);
-    if ('prepareAgain' in ready) return { outcomes: {}, retries: [], comments: [], prepareAgain: ready.prepareAgain };
+    if ('prepareAgain' in ready) return { outcomes: {}, retries: [], prepareAgain: ready.prepareAgain };
     const { change, here } = ready;
     const staged = await stageChange(change, here);
     const result = await noted(await processEntries(staged.entries, here, options), ctx);

@@ -36,11 +36,10 @@ export async function forward(event: unknown): Promise<unknown> {
   const ctx = forgeContext();
   const prepareRetry = PrepareRetryData.safeParse(parsed.data.retryContext?.retryData);
   const preparation = { failures: prepareRetry.success ? prepareRetry.data.prepareFailures : 0, canRetry: (afterSeconds: number) => !windowCloses(parsed.data.retryContext, afterSeconds) };
-  const result = await forwardMessage(body, ctx, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()), preparation });
+  const result = await forwardMessage(body, { ...ctx, queueComments }, retry.success ? retry.data.ids : undefined, { deadline: invocationDeadline(ctx.clock.now()), preparation });
   if (result.prepareAgain) {
     return new InvocationError({ retryAfter: Math.max(1, Math.ceil(result.prepareAgain.afterSeconds)), retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { prepareFailures: result.prepareAgain.failures } });
   }
-  await queueComments(result.comments);
   const [soonest, ...others] = result.retries;
   if (!soonest) return undefined;
   // The soonest group is this invocation's own retry, as far as Forge's 4 KB of retryData holds it (a

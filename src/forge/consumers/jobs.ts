@@ -34,7 +34,11 @@ export async function runReconcileMessage(message: Extract<ForwardMessage, { rec
   await reconcileBatch({ repositories, changed, ...(changedCutAt !== undefined ? { changedCutAt } : {}), ...(plannedAt !== undefined ? { plannedAt } : {}) }, { ctx, client: ctx.client, lookups: ctx.lookups, budget: ctx.budget, queue: forgeForwardQueue(), workspace }, { deadline });
 }
 
-/** Comments wait for nothing else, but one repository's are written one at a time. */
+/**
+ * Comments wait for nothing else, but one repository's are written one at a time. Called for a batch of
+ * deliveries before the ledger records them (core/pipeline/deliver-entries.ts): throwing has them
+ * delivered again.
+ */
 export async function queueComments(tasks: CommentTask[]): Promise<void> {
   if (!tasks.length) return;
   // Comments off: a merge's message still reads its size (the card shows it); any other would only be
@@ -46,8 +50,7 @@ export async function queueComments(tasks: CommentTask[]): Promise<void> {
     // One push request for all of them: a delivery's consumer may belong to a long backfill lineage.
     await pushEach(forgeForwardQueue(), wanted.map((task) => ({ message: { comment: task }, options: { serializeBy: commentKey(task.repository) } })));
   } catch (error) {
-    // The deliveries are made; failing here would only redeliver them, and a delivered merge is not
-    // delivered again: parked, the five-minute tick queues the comments.
+    // Parked, the five-minute tick queues the comments: cheaper than delivering the batch again.
     if (!(error instanceof PushRefusedError)) throw error;
     await parkComments(ctx.store, wanted, `the queue refused: ${error.refusal}`, ctx.clock.now());
     ctx.log.warn({ comments: wanted.length, refusal: error.refusal }, 'pull request comments parked: the queue refused; the five-minute tick queues them');
