@@ -4,7 +4,7 @@ import { allEntries, type Logger } from '../../core/ports';
 import type { SqliteStore } from './sqlite-store';
 
 // A repository deleted in Bitbucket, or taken out of the bridge's selection, left its rows (cursor, pull
-// request and reviewer memory, ref tips, build watches, figures) in the state for the life of the
+// request and reviewer memory, build watches, figures) in the state for the life of the
 // installation, and every pass that lists a prefix read them. As the Forge app's daily walk does for its
 // records, the bridge lets go of them, but only on firm ground: a complete listing (never one that
 // failed, was cut or left an item out) that has not held the repository for a day, so a repository
@@ -22,11 +22,15 @@ const CURSORS: Record<EditionName, string> = { datacenter: kvKey('dc', 'repo'), 
 const Cursor = z.looseObject({ unlisted: z.number().optional(), name: z.string().optional() });
 export type ForgetCursor = z.infer<typeof Cursor>;
 
-/** The repository's rows: one key each, or every key under a `prefix:`. The cursor goes last. */
+/**
+ * The repository's rows: one key each, or every key under a `prefix:`. The cursor goes last. Its ref tips
+ * stay: they lapse by themselves (ref-state.ts), and one selected again starts a backfill that, without
+ * them, sends each branch as new from the window's edge: the commits delivered before, under new ids.
+ */
 function repositoryRows(edition: EditionName, part: string): { keys: string[]; prefixes: string[] } {
   const core = {
     keys: [kvKey('activity', part), kvKey('cache', 'repository', part), kvKey('cache', 'environments', part)],
-    prefixes: [kvKey('ref', part), kvKey('reviewer', part), ...['branch', 'comment', 'undecided', 'pr', 'deploy', 'commit'].map((kind) => kvKey('metrics', kind, part))],
+    prefixes: [kvKey('reviewer', part), ...['branch', 'comment', 'undecided', 'pr', 'deploy', 'commit'].map((kind) => kvKey('metrics', kind, part))],
   };
   if (edition === 'cloud') return core;
   return {
