@@ -120,6 +120,7 @@ describe('Cloud', () => {
     expect(await rowsOf(db, deleted!.uuid)).toEqual(rows);
     expect(await deadLettersOf(db, deleted!.uuid)).toEqual(dead);
   }, 120_000);
+
   it('sends no commit twice when a repository forgotten after its deselection is selected again', async () => {
     const [, again] = [...sim.model.repositories.values()];
     await passAt(config(), 0);
@@ -132,10 +133,12 @@ describe('Cloud', () => {
 
     const pushes = () => sink.deliveries().filter((d) => d.eventKey === 'repo:push') as Array<{ id: string; body: { pandev: { commits: Array<{ hash: string }> } } }>;
     const delivered = new Set(pushes().flatMap((push) => push.body.pandev.commits.map((commit) => commit.hash)));
-    const before = new Set(pushes().map((push) => push.id));
+    const before = new Set(sink.deliveries().map((d) => d.id));
     await passAt(config(), 26 * HOUR);
     const sent = pushes().filter((push) => !before.has(push.id));
     expect(sent.flatMap((push) => push.body.pandev.commits.map((commit) => commit.hash)).filter((hash) => delivered.has(hash))).toEqual([]);
+    // Nor anything else: what it delivered before keeps its ids.
+    expect(sink.deliveries().filter((d) => !before.has(d.id)).map((d) => d.eventKey)).toEqual([]);
   }, 120_000);
 });
 
