@@ -165,6 +165,21 @@ describe('Data Center', () => {
     }
   }, 120_000);
 
+  it('keeps every row of a repository renamed: the listing holds its id', async () => {
+    const env = await dcEnv({ seed: 'bridge-forget-renamed', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 1, corruptPullRequest: false });
+    try {
+      const db = env.config().bridge.db;
+      const repo = projectRepositories(env.sim)[0]!;
+      await passAt(env.config(), 0);
+      const before = await rowsOf(db, String(repo.id));
+      env.sim.actions.updateRepository({ repository: `${repo.projectKey}/${repo.slug}`, name: 'Renamed Meanwhile' });
+      for (const after of [0, 25 * HOUR, 50 * HOUR]) expect((await passAt(env.config(), after)).failed).toBe(0);
+      expect(await rowsOf(db, String(repo.id))).toEqual(expect.arrayContaining(before));
+    } finally {
+      await env.stop();
+    }
+  }, 120_000);
+
   it('sends no commit twice when a repository forgotten after its deselection is selected again', async () => {
     const env = await dcEnv({ seed: 'bridge-forget-again', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 1, corruptPullRequest: false });
     try {
