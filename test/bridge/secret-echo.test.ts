@@ -40,25 +40,33 @@ it('Data Center: an error page that echoes the PAT leaves it out of the log and 
   }
 });
 
-it('Cloud: an error page that echoes the Basic credentials, or the API token in them, leaves both out', async () => {
-  const { sim, sink, dir, stop } = await cloudEnv('secret-echo-cloud', 2);
-  const { email, apiToken } = sim.credentials.admin;
+/** A Cloud bridge, and `refuse(route)`: from then on its first repository answers 403 on `route` with a page that echoes the credentials. */
+async function cloudEcho(seed: string) {
+  const env = await cloudEnv(seed, 2);
+  const { email, apiToken } = env.sim.credentials.admin;
   const basic = Buffer.from(`${email}:${apiToken}`).toString('base64');
-  const db = path.join(dir, 'echo.db');
+  const db = path.join(env.dir, 'echo.db');
   const lines: string[] = [];
-  const running = await inProcessBridge(cloudConfig({ sim, sink }, db), lines);
+  const running = await inProcessBridge(cloudConfig(env, db), lines);
+  const repo = [...env.sim.model.repositories.values()][0]!;
+  const refuse = (route: string) => env.sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})${route}`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
+  const echoed = `denied: Authorization: Basic [redacted] (user ${email}, token [redacted])`;
+  return { ...env, secrets: [apiToken, basic], db, lines, running, refuse, echoed };
+}
+
+it('Cloud: an error page that echoes the Basic credentials, or the API token in them, leaves both out', async () => {
+  const { db, lines, running, refuse, echoed, secrets, stop } = await cloudEcho('secret-echo-cloud');
   try {
     await running.runPass();
-    const repo = [...sim.model.repositories.values()][0]!;
     // Every read of the repository, as Cloud refuses a user without access (a refused feed alone is left out).
-    sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
+    refuse('');
     expect((await running.runPass()).failed).toBe(1);
-    expect(failureReason(lines)).toContain(`denied: Authorization: Basic [redacted] (user ${email}, token [redacted])`);
+    expect(failureReason(lines)).toContain(echoed);
   } finally {
     await running.stop();
   }
   try {
-    for (const secret of [apiToken, basic]) {
+    for (const secret of secrets) {
       expect(lines.join('\n')).not.toContain(secret);
       expect(stateBytes(db)).not.toContain(secret);
     }
@@ -68,22 +76,16 @@ it('Cloud: an error page that echoes the Basic credentials, or the API token in 
 });
 
 it('Cloud: a refused pull-request feed whose error page echoes the credentials leaves them out of the scope advice too', async () => {
-  const { sim, sink, dir, stop } = await cloudEnv('secret-echo-cloud-scope', 2);
-  const { email, apiToken } = sim.credentials.admin;
-  const basic = Buffer.from(`${email}:${apiToken}`).toString('base64');
-  const db = path.join(dir, 'echo.db');
-  const lines: string[] = [];
-  const running = await inProcessBridge(cloudConfig({ sim, sink }, db), lines);
+  const { db, lines, running, refuse, echoed, secrets, stop } = await cloudEcho('secret-echo-cloud-scope');
   try {
-    const repo = [...sim.model.repositories.values()][0]!;
     // Only the pull requests: the rest of the repository is read, and the advice names the scope.
-    sim.faults.add({ path: `${repo.uuid.replace(/[{}]/g, '')}(%7D|\\})/pullrequests`, status: 403, body: `denied: Authorization: Basic ${basic} (user ${email}, token ${apiToken})` });
+    refuse('/pullrequests');
     await running.runPass();
     const advice = lines.map((line) => JSON.parse(line) as { msg: string; reason?: string }).find((line) => line.msg.includes('could not read its pull requests'))?.reason;
-    expect(advice).toContain(`denied: Authorization: Basic [redacted] (user ${email}, token [redacted])`);
+    expect(advice).toContain(echoed);
     await running.stop();
     expect(stateBytes(db)).toContain('read:pullrequest:bitbucket');
-    for (const secret of [apiToken, basic]) {
+    for (const secret of secrets) {
       expect(lines.join('\n')).not.toContain(secret);
       expect(stateBytes(db)).not.toContain(secret);
     }
