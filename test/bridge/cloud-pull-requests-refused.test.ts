@@ -3,7 +3,7 @@ import { StatusReport } from '../../src/bridge/cli/status';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
 import { runCommand } from '../helpers/cli';
-import { cloudConfig, cloudEnv, inProcessBridge, settledPass, virtualClock } from './helpers';
+import { cloudConfig, cloudEnv, inProcessBridge, settledPass, scopeLacking, virtualClock } from './helpers';
 
 // A Cloud token with repository scope only (an admin trying the bridge): the pull requests answer 403,
 // and the rest of every repository (pushes, branches, build statuses) is delivered all the same. The
@@ -18,8 +18,6 @@ let stop: () => Promise<void>;
 beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-pull-requests-refused', 3, { clock })));
 afterAll(() => stop());
 
-/** What Cloud answers a request the token has no scope for. */
-const lacking = (scope: string) => JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope] } } });
 const DAY = 86_400_000;
 
 it('a token without the pull-request scope: pushes are delivered every pass, status names the scope, and the pull requests missed arrive once each when it is given', async () => {
@@ -37,7 +35,7 @@ it('a token without the pull-request scope: pushes are delivered every pass, sta
     return { code, report: StatusReport.parse(JSON.parse(stdout)) };
   };
   const pullRequestEvents = () => sink.deliveries().filter((d) => d.eventKey.startsWith('pullrequest:'));
-  const fault = sim.faults.add({ path: '/pullrequests', status: 403, body: lacking('read:pullrequest:bitbucket') });
+  const fault = sim.faults.add({ path: '/pullrequests', status: 403, body: scopeLacking('read:pullrequest:bitbucket') });
   try {
     // The first pass is the backfill: refused its pull requests, it still reads the rest.
     expect(await pass()).toMatchObject({ repositories: 3, failed: 3, refused: 0 });

@@ -4,7 +4,7 @@ import { startBridge } from '../../src/bridge/runner';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
 import { runCommand } from '../helpers/cli';
-import { cloudConfig, cloudEnv, quietLogger, virtualClock } from './helpers';
+import { cloudConfig, cloudEnv, quietLogger, scopeLacking, virtualClock } from './helpers';
 
 // A Cloud token created without one of the scopes the bridge reads with: the feed it guards fails, with
 // the scope to add, and every other feed of the repository is still read, pass after pass.
@@ -17,8 +17,6 @@ let stop: () => Promise<void>;
 beforeAll(async () => ({ sim, sink, dir, stop } = await cloudEnv('bridge-cloud-scope', 3, { clock })));
 afterAll(() => stop());
 
-/** What Cloud answers a request the token has no scope for. */
-const lacking = (scope: string) => JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope] } } });
 
 it('a token without the pipeline scope: its repositories say which scope to add, their pull requests and pushes are read every pass, and the deployments once the scope is given', async () => {
   const db = path.join(dir, 'no-pipelines.db');
@@ -34,7 +32,7 @@ it('a token without the pipeline scope: its repositories say which scope to add,
     const { code, stdout } = await runCommand(['status', '--json'], { BRIDGE_DB: db });
     return { code, report: StatusReport.parse(JSON.parse(stdout)) };
   };
-  const fault = sim.faults.add({ path: '/deployments', status: 403, body: lacking('read:pipeline:bitbucket') });
+  const fault = sim.faults.add({ path: '/deployments', status: 403, body: scopeLacking('read:pipeline:bitbucket') });
   try {
     expect(await pass()).toMatchObject({ repositories: 3, failed: 3, refused: 0 });
     const [withPullRequest, pushedTo] = [...sim.model.repositories.values()];

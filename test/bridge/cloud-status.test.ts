@@ -5,7 +5,7 @@ import { cloudFailureReason, datacenterFailureReason } from '../../src/bridge/po
 import { BitbucketError } from '../../src/core/errors';
 import { startCloudSimulator, type CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
-import { cloudConfig, cloudEnv, cloudVars, FAST_TUNING, inProcessBridge } from './helpers';
+import { cloudConfig, cloudEnv, cloudVars, FAST_TUNING, inProcessBridge, scopeLacking } from './helpers';
 import { runCommand } from '../helpers/cli';
 
 // `status` over a Cloud bridge's state: a failing repository says what to do in Cloud's own terms
@@ -69,7 +69,7 @@ it('a failing repository left out with BITBUCKET_REPOS, as its reason says, no l
 it('a failing repository\'s reason says what to do in Cloud\'s terms: which scope, which token, what a 404 means', async () => {
   const [noPulls, noPipelines, gone] = [repository(0), repository(1), repository(2)];
   // What Cloud answers a token without a scope the request needs.
-  const lacking = (scope: string) => JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope], granted: ['read:repository:bitbucket'] } } });
+  const lacking = (scope: string) => scopeLacking(scope, ['read:repository:bitbucket']);
   const faults = [
     sim.faults.add({ path: under(noPulls, '/pullrequests'), status: 403, body: lacking('read:pullrequest:bitbucket') }),
     sim.faults.add({ path: under(noPipelines, '/deployments'), status: 403, body: lacking('read:pipeline:bitbucket') }),
@@ -174,7 +174,7 @@ describe('check, on a Cloud workspace', () => {
     const { code, stdout } = await cli(['check'], env('check.db', extra));
     return { code, out: stdout };
   };
-  const lacking = (scope: string) => JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope] } } });
+  const lacking = (scope: string) => scopeLacking(scope);
 
   it('passes with a token that reads what the bridge reads', async () => {
     const good = await check();

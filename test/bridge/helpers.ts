@@ -150,6 +150,11 @@ export async function webhooksHandled(running: Awaited<ReturnType<typeof inProce
   await running.bridge.queue.idle();
 }
 
+/** What Bitbucket Cloud answers a request its token has no scope for (`granted`: the scopes it has, where Cloud names them). */
+export function scopeLacking(scope: string, granted?: string[]): string {
+  return JSON.stringify({ type: 'error', error: { message: 'Your credentials lack one or more required privilege scopes.', detail: { required: [scope], ...(granted ? { granted } : {}) } } });
+}
+
 /** A Cloud workspace and PanDev for the bridge's Cloud edition, and a folder for its state. */
 export async function cloudEnv(seed: string, repositories: number, options: Partial<CloudSimulatorOptions> = {}): Promise<{ sim: CloudSimulator; sink: PanDevSink; dir: string; stop(): Promise<void> }> {
   const sim = await startCloudSimulator({ seed, repositories, rateLimitPerHour: 0, ...options });
