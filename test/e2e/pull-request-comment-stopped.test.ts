@@ -50,3 +50,15 @@ it('posts the merge\'s comment once when the ledger could not record the deliver
   expect(posts()).toBe(1);
   expect(sb.host.kvs.keys('outbox:')).toEqual([]);
 }, 60_000);
+
+it('keeps the merge\'s facts and posts its comment when storage refused recording them after PanDev took the merge', async () => {
+  // The read of the pull request's facts, the first step of recording what PanDev was sent. Swallowed,
+  // the ledger had the delivery with no facts (state OPEN, no merge time) and no comment owed.
+  const id = await openAndMerge(() => sb.host.throttleStorage((key) => key.startsWith('metrics:pr:') && mergeTaken(), 1));
+  // Delivered again under the same id, so the facts are recorded on the retry: PanDev deduplicates it.
+  expect(sb.sink.duplicates()).toBe(1);
+  expect(await factsStore(hostStores(sb.host).store).pullRequest(repository().uuid, id)).toMatchObject({ state: 'MERGED', mergedOn: expect.any(String) });
+  expect(ours(id)).toHaveLength(1);
+  expect(posts()).toBe(1);
+  expect(sb.host.kvs.keys('outbox:')).toEqual([]);
+}, 60_000);

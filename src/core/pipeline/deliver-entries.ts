@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DropReason } from '../../contract/status';
 import { repositoryLogFields } from '../change/change';
 import { endpointFor, ingestPaths } from '../change/event-keys';
@@ -319,12 +320,18 @@ async function loadPending(id: string, outbox: OutboxStore): Promise<{ entry: Ou
   return { entry };
 }
 
-/** The metrics' facts come from what PanDev got; a failure here must not undo a delivery. */
+/**
+ * The metrics' facts come from what PanDev got. A storage call refused throws: the entry is not in the
+ * ledger yet, so it is delivered again (PanDev deduplicates it by its id) and its facts and comment
+ * recorded then; swallowed, a merge was done with no facts and never got its comment. A body whose
+ * facts cannot be read or kept (their shape) would fail alike on every try: that one is let go.
+ */
 async function recordFacts(entry: OutboxEntry, body: string, ctx: ForwardContext): Promise<CommentTask[]> {
   try {
     const work = await recordDelivered(ctx.store, entry.eventKey, entry.change, body);
     return work.map((w) => ({ workspace: entry.change.workspace, repository: entry.change.repository.uuid, work: w }));
   } catch (error) {
+    if (!(error instanceof SyntaxError || error instanceof z.ZodError)) throw error;
     ctx.log.warn({ id: entry.id, error: errorMessage(error) }, 'could not keep the facts of a delivery for the metrics');
     return [];
   }
