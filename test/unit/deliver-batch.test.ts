@@ -5,7 +5,8 @@ import { secretKeys, settingsStore } from '../../src/core/config/settings';
 import { encodeBody, outboxStore } from '../../src/core/deliver/outbox';
 import { DeliveryStats } from '../../src/core/deliver/stats';
 import type { ForwardContext } from '../../src/core/pipeline/context';
-import { processEntries } from '../../src/core/pipeline/deliver-entries';
+import { factsStore } from '../../src/core/metrics/store';
+import { processEntries, type CommentTask } from '../../src/core/pipeline/deliver-entries';
 import { newEntry } from '../../src/core/pipeline/stage';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
@@ -34,8 +35,10 @@ class RefusingStore extends MemoryStore {
 
 const change = (commentId: number): Change => ({ edition: 'cloud', workspace: '{w}', repository: { uuid: '{r}' }, origin: 'trigger', at: '2026-11-20T10:00:00Z', kind: 'comment', action: 'created', pullRequestId: 1, commentId });
 
-it('goes on past an entry whose storage write is refused, and retries that entry alone', async () => {
-  const now = Date.parse('2026-11-20T10:00:00Z');
+const now = Date.parse('2026-11-20T10:00:00Z');
+
+/** A context connected to the sink, over storage the test can have refuse writes. */
+async function batchContext(extra: Partial<ForwardContext> = {}): Promise<{ ctx: ForwardContext; store: RefusingStore }> {
   const clock = { now: () => now };
   const store = new RefusingStore(clock);
   const values = new Map<string, string>([[secretKeys.token, TOKEN], [secretKeys.signingSecret, SECRET]]);
@@ -48,7 +51,13 @@ it('goes on past an entry whose storage write is refused, and retries that entry
     userAgent: 'pandev-bitbucket/test',
     stats: new DeliveryStats(store, clock),
     budget: new RateBudget(store, clock, { limitPerHour: async () => 1000 }),
+    ...extra,
   };
+  return { ctx, store };
+}
+
+it('goes on past an entry whose storage write is refused, and retries that entry alone', async () => {
+  const { ctx, store } = await batchContext();
   const ids: string[] = [];
   for (const commentId of [1, 2, 3]) {
     const entry = { ...newEntry(change(commentId), intentsFor(change(commentId)).intents[0]!, now), body: encodeBody('{}') };
@@ -70,4 +79,24 @@ it('goes on past an entry whose storage write is refused, and retries that entry
   expect(retry.outcomes[second]).toBe('delivered');
   expect((await store.list('outbox:')).entries).toEqual([]);
   expect(sink.deliveries()).toHaveLength(3);
+});
+
+it('queues one revisit of the deployment that waits for commits however many pushes of the batch bring some, and lets it go once queued', async () => {
+  const queued: CommentTask[][] = [];
+  const { ctx, store } = await batchContext({ queueComments: async (tasks) => void queued.push(tasks) });
+  const facts = factsStore(store);
+  await facts.putUndecided('{r}', '{d}');
+  const ids: string[] = [];
+  for (const [index, hash] of ['a', 'b', 'c'].entries()) {
+    const push: Change = { edition: 'cloud', workspace: '{w}', repository: { uuid: '{r}' }, origin: 'backfill', at: `2026-11-20T09:0${index}:00Z`, kind: 'push', ref: { name: 'main', type: 'branch' }, before: null, after: hash.repeat(40), created: false, closed: false, forced: false };
+    const body = { push: { changes: [{}] }, pandev: { ref: { type: 'branch', name: 'main' }, commits: [{ hash: hash.repeat(40), date: push.at, parents: [] }] } };
+    const entry = { ...newEntry(push, intentsFor(push).intents[0]!, now), body: encodeBody(JSON.stringify(body)) };
+    await outboxStore(store).put(entry);
+    ids.push(entry.id);
+  }
+
+  const result = await processEntries(ids, ctx);
+  expect(Object.values(result.outcomes)).toEqual(['delivered', 'delivered', 'delivered']);
+  expect(queued).toEqual([[{ workspace: '{w}', repository: '{r}', work: { deployment: '{d}' } }]]);
+  expect(await facts.undecided('{r}')).toBeUndefined();
 });

@@ -88,7 +88,9 @@ export async function recordDelivered(store: KeyValueStore, eventKey: string, ch
     if (!event.success) return [];
     await recordPush(facts, change.repository.uuid, change.at, event.data);
     // The commits may be what a waiting comment needed to tell whether a deployment includes its merge.
-    const undecided = event.data.pandev.commits.length > 0 ? await facts.takeUndecided(change.repository.uuid) : undefined;
+    // Left in place until the revisit is queued (revisitQueued): taken here, a push delivered again
+    // (its hand-over failed, or its consumer stopped before it) would find nothing to revisit.
+    const undecided = event.data.pandev.commits.length > 0 ? await facts.undecided(change.repository.uuid) : undefined;
     return undecided === undefined ? [] : [{ deployment: undecided }];
   }
   if (eventKey === 'pandev:deployment') {
@@ -96,6 +98,12 @@ export async function recordDelivered(store: KeyValueStore, eventKey: string, ch
     return event.success ? recordDeployment(facts, change.repository.uuid, event.data.pandev.deployment) : [];
   }
   return [];
+}
+
+/** The host queued the comment work a delivery's facts asked for: a push's revisit is no longer owed. */
+export async function revisitQueued(store: KeyValueStore, eventKey: string, repository: string, work: CommentWork[]): Promise<void> {
+  if (eventKey !== 'repo:push') return;
+  for (const w of work) if ('deployment' in w) await factsStore(store).dropUndecided(repository, w.deployment);
 }
 
 async function recordPullRequest(facts: FactsStore, eventKey: string, change: Change, event: z.infer<typeof PullRequestEvent>): Promise<CommentWork[]> {

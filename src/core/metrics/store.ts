@@ -126,11 +126,17 @@ export function factsStore(store: KeyValueStore) {
      * their merge (see pull-request.ts): the next push that brings commits revisits them, once.
      */
     putUndecided: (repository: string, deployment: string) => store.set(key('undecided', repository), { deployment }, ttl),
-    async takeUndecided(repository: string): Promise<string | undefined> {
+    async undecided(repository: string): Promise<string | undefined> {
       const parsed = z.object({ deployment: z.string() }).safeParse(await store.get(key('undecided', repository)));
-      if (!parsed.success) return undefined;
-      await store.delete(key('undecided', repository));
-      return parsed.data.deployment;
+      return parsed.success ? parsed.data.deployment : undefined;
+    },
+    /**
+     * Once its revisit is queued, and only while it still names that deployment: a comment job may have
+     * put a later one meanwhile, which the next push revisits.
+     */
+    async dropUndecided(repository: string, deployment: string): Promise<void> {
+      const parsed = z.object({ deployment: z.string() }).safeParse(await store.get(key('undecided', repository)));
+      if (parsed.success && parsed.data.deployment === deployment) await store.delete(key('undecided', repository));
     },
     /**
      * Pull requests whose comment a production deployment completed at `completedAt` (whole seconds) may

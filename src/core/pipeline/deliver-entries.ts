@@ -8,7 +8,7 @@ import { liftPause } from '../deliver/lift-pause';
 import { decodeBody, encodeBody, outboxStore, type DeliveredRecord, type OutboxEntry, type OutboxStore } from '../deliver/outbox';
 import { retryDelaySeconds } from '../deliver/retry-policy';
 import { settingsStore, type Connection, type Tuning } from '../config/settings';
-import { recordDelivered, type CommentWork } from '../metrics/recorder';
+import { recordDelivered, revisitQueued, type CommentWork } from '../metrics/recorder';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from './context';
 import { credentialsDigest, pauseInForce } from './pause';
@@ -128,20 +128,36 @@ async function handOverComments(owed: Owed[], outcomes: Record<string, EntryOutc
     if (step.wait) waits.push({ id, ...step.wait });
   };
   try {
-    await ctx.queueComments?.(owed.flatMap((o) => o.comments));
+    await ctx.queueComments?.(distinct(owed.flatMap((o) => o.comments)));
   } catch (error) {
     ctx.log.warn({ deliveries: owed.length, error: errorMessage(error) }, 'could not queue the pull request comments of delivered changes; they are delivered again, and their comments queued then');
     for (const { id } of owed) again(id, error);
     return;
   }
-  for (const { id, delivered } of owed) {
+  for (const { id, delivered, comments } of owed) {
     try {
+      await revisitQueued(ctx.store, delivered.eventKey, delivered.repository, comments.map((c) => c.work));
       await recordInLedger(id, delivered, env);
       ctx.stats.count('delivered');
     } catch (error) {
       again(id, error);
     }
   }
+}
+
+/**
+ * Each push of a batch that brings commits names the deployment waiting for them (it stays recorded
+ * until the revisit is queued): a backfill's batch of pushes would queue one revisit each, and one
+ * revisit judges every waiting comment.
+ */
+function distinct(tasks: CommentTask[]): CommentTask[] {
+  const seen = new Set<string>();
+  return tasks.filter((task) => {
+    const key = JSON.stringify([task.repository, task.work]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 async function recordInLedger(id: string, delivered: DeliveredRecord, { ctx, outbox }: Env): Promise<void> {
