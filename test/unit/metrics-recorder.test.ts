@@ -220,3 +220,13 @@ it('takes a pull request for a revert by its title, with or without an issue key
   expect(others.filter(isRevertTitle)).toEqual([]);
 });
 
+
+it('keeps a push delivered again (its ledger record refused) as it kept it once', async () => {
+  const repository = '{r}';
+  const push = pushed('develop', {}, [{ hash: 'e'.repeat(40), date: '2026-11-24T09:50:00Z' }]);
+  const once = store();
+  const twice = store();
+  await recordDelivered(once, 'repo:push', change(repository, '2026-11-24T10:05:00Z', 'push'), push);
+  for (let i = 0; i < 2; i++) await recordDelivered(twice, 'repo:push', change(repository, '2026-11-24T10:05:00Z', 'push'), push);
+  expect(await factsStore(twice).branch(repository, 'develop')).toEqual(await factsStore(once).branch(repository, 'develop'));
+});

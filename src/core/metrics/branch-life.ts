@@ -15,9 +15,15 @@ const RECENT_PUSHES = 8;
 const time = (iso: string) => Date.parse(iso);
 const earliest = (dates: Array<string | undefined>) => dates.filter((d): d is string => !!d).sort((a, b) => time(a) - time(b))[0];
 
-/** The facts with one more push of this life. */
+/**
+ * The facts with one more push of this life. A push already listed alike is one delivered again (its
+ * facts are recorded before the ledger, core/pipeline/deliver-entries.ts): listed twice, it would push an
+ * older one out of the recent pushes.
+ */
 export function withPush(life: BranchFacts | undefined, push: Push): BranchFacts {
-  const pushes = [...(life?.pushes ?? []), push].sort((a, b) => time(a.at) - time(b.at)).slice(-RECENT_PUSHES);
+  const listed = life?.pushes ?? [];
+  const again = listed.some((p) => p.at === push.at && p.firstCommitOn === push.firstCommitOn && p.forced === push.forced);
+  const pushes = (again ? listed : [...listed, push]).sort((a, b) => time(a.at) - time(b.at)).slice(-RECENT_PUSHES);
   const firstCommitOn = earliest([life?.firstCommitOn, push.firstCommitOn]);
   return {
     forced: (life?.forced ?? false) || push.forced === true,
