@@ -3,7 +3,7 @@ import type { Change } from '../../src/core/change/change';
 import { intentsFor } from '../../src/core/change/intents';
 import { secretKeys, settingsStore } from '../../src/core/config/settings';
 import { encodeBody, outboxStore } from '../../src/core/deliver/outbox';
-import { DeliveryStats } from '../../src/core/deliver/stats';
+import { DeliveryStats, recentOutcomes } from '../../src/core/deliver/stats';
 import type { ForwardContext } from '../../src/core/pipeline/context';
 import { factsStore } from '../../src/core/metrics/store';
 import { processEntries, type CommentTask } from '../../src/core/pipeline/deliver-entries';
@@ -81,22 +81,53 @@ it('goes on past an entry whose storage write is refused, and retries that entry
   expect(sink.deliveries()).toHaveLength(3);
 });
 
-it('queues one revisit of the deployment that waits for commits however many pushes of the batch bring some, and lets it go once queued', async () => {
-  const queued: CommentTask[][] = [];
-  const { ctx, store } = await batchContext({ queueComments: async (tasks) => void queued.push(tasks) });
-  const facts = factsStore(store);
-  await facts.putUndecided('{r}', '{d}');
+/** Pushes to main that each bring a commit, staged with their bodies. */
+async function stagePushes(store: RefusingStore, hashes: string[]): Promise<string[]> {
   const ids: string[] = [];
-  for (const [index, hash] of ['a', 'b', 'c'].entries()) {
+  for (const [index, hash] of hashes.entries()) {
     const push: Change = { edition: 'cloud', workspace: '{w}', repository: { uuid: '{r}' }, origin: 'backfill', at: `2026-11-20T09:0${index}:00Z`, kind: 'push', ref: { name: 'main', type: 'branch' }, before: null, after: hash.repeat(40), created: false, closed: false, forced: false };
     const body = { push: { changes: [{}] }, pandev: { ref: { type: 'branch', name: 'main' }, commits: [{ hash: hash.repeat(40), date: push.at, parents: [] }] } };
     const entry = { ...newEntry(push, intentsFor(push).intents[0]!, now), body: encodeBody(JSON.stringify(body)) };
     await outboxStore(store).put(entry);
     ids.push(entry.id);
   }
+  return ids;
+}
+
+it('queues one revisit of the deployment that waits for commits however many pushes of the batch bring some, and lets it go once queued', async () => {
+  const queued: CommentTask[][] = [];
+  const { ctx, store } = await batchContext({ queueComments: async (tasks) => void queued.push(tasks) });
+  const facts = factsStore(store);
+  await facts.putUndecided('{r}', '{d}');
+  const ids = await stagePushes(store, ['a', 'b', 'c']);
 
   const result = await processEntries(ids, ctx);
   expect(Object.values(result.outcomes)).toEqual(['delivered', 'delivered', 'delivered']);
   expect(queued).toEqual([[{ workspace: '{w}', repository: '{r}', work: { deployment: '{d}' } }]]);
   expect(await facts.undecided('{r}')).toBeUndefined();
+});
+
+it('counts a delivery whose comment hand-over failed as retried, and as delivered once the retry records it', async () => {
+  let refuse = true;
+  const { ctx, store } = await batchContext({
+    queueComments: async () => {
+      if (refuse) throw new Error('Too many storage requests');
+    },
+  });
+  await factsStore(store).putUndecided('{r}', '{d}');
+  const [id] = (await stagePushes(store, ['a'])) as [string];
+  const counts = async () => {
+    await ctx.stats.flush();
+    const { delivered, retried } = await recentOutcomes(store, now);
+    return { delivered, retried };
+  };
+
+  const first = await processEntries([id], ctx);
+  expect(first.outcomes[id]).toBe('waiting');
+  expect(first.retries.flatMap((group) => group.ids)).toEqual([id]);
+  expect(await counts()).toEqual({ delivered: 0, retried: 1 });
+
+  refuse = false;
+  expect((await processEntries([id], ctx)).outcomes[id]).toBe('delivered');
+  expect(await counts()).toEqual({ delivered: 1, retried: 1 });
 });

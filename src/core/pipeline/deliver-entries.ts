@@ -122,9 +122,11 @@ interface Owed {
  */
 async function handOverComments(owed: Owed[], outcomes: Record<string, EntryOutcome>, waits: Wait[], env: Env): Promise<void> {
   const { ctx } = env;
+  // As a step that threw in the batch: waiting for its retry, counted as one (its delivery never was).
   const again = (id: string, error: unknown) => {
     const step = storageTrouble(id, error, env);
     outcomes[id] = step.outcome;
+    ctx.stats.count('retried');
     if (step.wait) waits.push({ id, ...step.wait });
   };
   try {
