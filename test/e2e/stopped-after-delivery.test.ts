@@ -2,9 +2,10 @@ import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
 import { manualEvents, testSandbox, type TestSandbox } from './helpers';
 
-// A delivery's ending is written in steps: the ledger, the outbox letting go of the entry, then the
-// facts the metrics keep and the pull request comment a merge asks for. A consumer stopped after the
-// ledger finds the delivery there when it runs again: what the steps after it owed must not be lost.
+// A delivery's ending is written in steps: the facts the metrics keep, the pull request comment a merge
+// asks for (queued after the batch), the ledger, then the outbox letting go of the entry. Once the
+// ledger holds the delivery nothing redoes it, so what comes before must be done by then, and a step
+// after it (the outbox's) that fails must lose nothing.
 
 let sb: TestSandbox;
 beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-delivery', repositories: 1, rateLimitPerHour: 0 } })));
