@@ -66,6 +66,10 @@ export function factsStore(store: KeyValueStore) {
   const key = (...parts: Array<string | number>) => kvKey('metrics', ...parts);
   const ttl = { ttlSeconds: TTL_SECONDS };
   const branchKey = (repository: string, name: string) => `${key('branch', repository)}:${nameKey(name)}`;
+  const undecided = async (repository: string): Promise<string | undefined> => {
+    const parsed = z.object({ deployment: z.string() }).safeParse(await store.get(key('undecided', repository)));
+    return parsed.success ? parsed.data.deployment : undefined;
+  };
   async function all<T>(prefix: string, schema: z.ZodType<T>): Promise<T[]> {
     const out: T[] = [];
     for await (const { value } of allEntries(store, `${prefix}:`)) {
@@ -126,17 +130,13 @@ export function factsStore(store: KeyValueStore) {
      * their merge (see pull-request.ts): the next push that brings commits revisits them, once.
      */
     putUndecided: (repository: string, deployment: string) => store.set(key('undecided', repository), { deployment }, ttl),
-    async undecided(repository: string): Promise<string | undefined> {
-      const parsed = z.object({ deployment: z.string() }).safeParse(await store.get(key('undecided', repository)));
-      return parsed.success ? parsed.data.deployment : undefined;
-    },
+    undecided,
     /**
      * Once its revisit is queued, and only while it still names that deployment: a comment job may have
      * put a later one meanwhile, which the next push revisits.
      */
     async dropUndecided(repository: string, deployment: string): Promise<void> {
-      const parsed = z.object({ deployment: z.string() }).safeParse(await store.get(key('undecided', repository)));
-      if (parsed.success && parsed.data.deployment === deployment) await store.delete(key('undecided', repository));
+      if ((await undecided(repository)) === deployment) await store.delete(key('undecided', repository));
     },
     /**
      * Pull requests whose comment a production deployment completed at `completedAt` (whole seconds) may
