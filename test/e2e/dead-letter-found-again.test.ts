@@ -35,15 +35,21 @@ it('leaves a dead letter found again by the reconciliation alone: not sent again
   expect(status.deadLetters.count).toBe(letters.length);
 });
 
-it('gives a ref move made again its own id when the first one is a dead letter', async () => {
-  const repository = [...sb.simulator.model.repositories.values()][0]!.slug;
-  const a = sb.simulator.actions;
+/** A tag made while PanDev refuses every delivery, in the repository at `index`: its making is a dead letter. */
+async function buriedTag(index: number, name: string) {
+  const repository = [...sb.simulator.model.repositories.values()][index]!.slug;
   refuseDeliveries(sb);
-  const target = a.pushCommits({ repository, commits: 1 }).commits[0]!;
+  const target = sb.simulator.actions.pushCommits({ repository, commits: 1 }).commits[0]!;
   await sb.settle();
-  a.createTag({ repository, name: 'v1', target });
+  sb.simulator.actions.createTag({ repository, name, target });
   await sb.settle();
-  const tagLetters = (await sb.outbox().listDead(undefined, 1000)).entries.filter(({ value }) => value.entry.change.kind === 'push' && value.entry.change.ref.name === 'v1');
+  const letters = (await sb.outbox().listDead(undefined, 1000)).entries.filter(({ value }) => value.entry.change.kind === 'push' && value.entry.change.ref.name === name);
+  return { repository, target, letters };
+}
+
+it('gives a ref move made again its own id when the first one is a dead letter', async () => {
+  const a = sb.simulator.actions;
+  const { repository, target, letters: tagLetters } = await buriedTag(0, 'v1');
   expect(tagLetters).toHaveLength(1);
 
   acceptDeliveries(sb);
@@ -59,14 +65,9 @@ it('gives a ref move made again its own id when the first one is a dead letter',
 });
 
 it("gives a ref made again its own id past the ledger's 35 days while the first making is still a dead letter", async () => {
-  const repository = [...sb.simulator.model.repositories.values()][1]!.slug;
   const a = sb.simulator.actions;
-  refuseDeliveries(sb);
-  const target = a.pushCommits({ repository, commits: 1 }).commits[0]!;
-  await sb.settle();
-  a.createTag({ repository, name: 'v2', target });
-  await sb.settle();
-  const tagLetter = (await sb.outbox().listDead(undefined, 1000)).entries.find(({ value }) => value.entry.change.kind === 'push' && value.entry.change.ref.name === 'v2');
+  const { repository, target, letters } = await buriedTag(1, 'v2');
+  const tagLetter = letters[0];
   expect(tagLetter).toBeDefined();
 
   acceptDeliveries(sb);
