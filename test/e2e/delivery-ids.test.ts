@@ -9,7 +9,7 @@ let sb: TestSandbox;
 // The test fires the Forge events itself, so it can lose one or fire one twice. A 429 it injects holds
 // the app's Bitbucket reads back only a moment, so the reconciliation after it runs.
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { rateLimitBackoffSeconds: 0.01 }, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, rateLimitBackoffSeconds: 0.01 }, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

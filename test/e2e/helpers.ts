@@ -27,6 +27,8 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     ...options,
     simulator: { seed: 'e2e', repositories: 3, rateLimitPerHour: 0, clock: { now: () => Date.now() + offset }, ...options.simulator },
     // Real retry delays (30 s doubling to 15 min), compressed by timeScale; attempt timeouts stay real.
+    // 400 ms keeps a test of PanDev not answering quick. A test that counts duplicates over many deliveries
+    // sets 5000: a loaded CI machine stalling past 400 ms retries a POST PanDev got, as the contract allows.
     tuning: { deliveryTimeoutMs: 400, ...options.tuning },
     logger: (line) => logs.push(line),
   });

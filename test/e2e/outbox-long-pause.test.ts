@@ -10,7 +10,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 const DAY = 86_400_000;
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, simulator: { repositories: 1 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { repositories: 1 } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 

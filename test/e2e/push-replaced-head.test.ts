@@ -5,7 +5,7 @@ import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 // after that): the push still reaches PanDev live, naming the old head by its hash alone.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ liveEvents: true, scheduledTriggers: false, simulator: { seed: 'replaced-head', repositories: 1, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: true, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'replaced-head', repositories: 1, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 type PushBody = { push: { changes: Array<{ forced: boolean; old: { target: { hash: string } } | null; new: { name: string; target: { hash: string } } | null }> }; pandev: { commits: Array<{ hash: string }>; commits_truncated: boolean } };

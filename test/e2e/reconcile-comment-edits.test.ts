@@ -8,7 +8,7 @@ let sb: TestSandbox;
 let pullRequestId: number;
 let comments: number[];
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'comment-edits', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'comment-edits', repositories: 1, rateLimitPerHour: 0 } });
   const repository = slug();
   // Made half an hour ago: Bitbucket reports an edit only ten minutes or more after the last change.
   sb.setClock(Date.now() - 30 * 60_000);

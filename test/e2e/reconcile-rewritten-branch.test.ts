@@ -8,7 +8,7 @@ import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'rewritten-branch', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'rewritten-branch', repositories: 1, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

@@ -8,7 +8,7 @@ import { manualEvents, testSandbox, type TestSandbox } from './helpers';
 // after it (the outbox's) that fails must lose nothing.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-delivery', repositories: 1, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-delivery', repositories: 1, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 const { act, fire } = manualEvents(() => sb);

@@ -16,7 +16,7 @@ const ticksForOneWalk = (entries: number) => Math.ceil(entries / 20 / QUERIES_PE
 
 let sb: TestSandbox;
 // The platform drops every retry, as it may: only the sweep brings the late deliveries back.
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 0 })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 0, tuning: { deliveryTimeoutMs: 5000 } })));
 afterAll(() => sb.stop());
 
 async function entry(key: string): Promise<OutboxEntry> {
