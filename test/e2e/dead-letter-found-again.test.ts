@@ -8,7 +8,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({ scheduledTriggers: false, simulator: { seed: 'found-again', repositories: 3, pullRequestsPerRepository: 0 } });
+  sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'found-again', repositories: 3, pullRequestsPerRepository: 0 } });
 });
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);

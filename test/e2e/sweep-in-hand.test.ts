@@ -8,7 +8,7 @@ import { testSandbox, type TestSandbox } from './helpers';
 let sb: TestSandbox;
 // The queue's delays and the consumer's 120 s limit scaled alike (to 24 s), as on Forge; a grace of 0
 // stands in for a message that waited past the real one.
-beforeAll(async () => (sb = await testSandbox({ timeScale: 0.2, functionTimeoutScale: 0.2, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 400, sweepGraceSeconds: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ timeScale: 0.2, functionTimeoutScale: 0.2, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 } })));
 afterAll(() => sb.stop());
 
 it('a swept entry that a consumer is still enriching is not sent a second time beside it', async () => {

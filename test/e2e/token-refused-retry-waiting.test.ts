@@ -8,7 +8,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 // Retries 5 to 10 minutes off in the app's clock (the host's queue compresses only its own delays).
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 400, baseDelaySeconds: 600, maxDelaySeconds: 900 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, baseDelaySeconds: 600, maxDelaySeconds: 900 } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 

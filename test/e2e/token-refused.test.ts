@@ -8,7 +8,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 // No scheduled trigger runs: the five-minute tick's sweep is not what delivers the kept ones.
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 400 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 
