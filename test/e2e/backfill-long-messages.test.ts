@@ -67,8 +67,14 @@ it('replays a pull request of 150 commits with 8 KB messages, and leaves nothing
   const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId);
   const commits = (created!.body as any).pandev.pullrequest.commits as Array<{ message: string; message_truncated?: true }>;
   expect(commits.length).toBeGreaterThanOrEqual(150);
-  // Over Bitbucket's 256 KB, the oldest messages keep their first line, and the body says so.
-  expect(commits.filter((c) => c.message_truncated).every((c) => /^Change \d+$/.test(c.message))).toBe(true);
+  // Over Bitbucket's 256 KB, the oldest messages keep their first line, and the body says so. The
+  // commits share their second: the oldest by history are the branch's own first ones, then Change 0, 1, …
+  const cut = commits.filter((c) => c.message_truncated);
+  expect(commits.slice(0, cut.length)).toEqual(cut);
+  const changes = cut.filter((c) => c.message.startsWith('Change'));
+  expect(changes.length).toBeGreaterThan(0);
+  expect(cut.slice(-changes.length)).toEqual(changes);
+  expect(changes.map((c) => c.message)).toEqual(changes.map((_, i) => `Change ${i}`));
   expect((created!.body as any).pandev.truncated).toContain('pandev.pullrequest.commits[].message');
   expect(commits.some((c) => /line 199/.test(c.message))).toBe(true);
 }, 120_000);
@@ -90,11 +96,14 @@ it('replays a pull request of 100 commits with one-line 12 KB messages, cutting 
   expect(commits.length).toBeGreaterThanOrEqual(100);
   const cut = commits.filter((c) => c.message_truncated);
   expect(cut.length).toBeGreaterThan(0);
-  // The generated lines are cut by characters. The branch's first commit ("…\n") is dated the same second
-  // as them: where a body ends a few bytes over the limit, it is the oldest cut, and keeps its one line.
+  // The oldest by history go first (the commits share their second): the branch's own first commits
+  // keep their one line, then bundle 0, 1, … are cut by characters.
+  expect(commits.slice(0, cut.length)).toEqual(cut);
   const generated = cut.filter((c) => c.message.startsWith('Update generated bundle'));
   expect(generated.length).toBeGreaterThan(0);
+  expect(cut.slice(-generated.length)).toEqual(generated);
+  expect(cut.slice(0, -generated.length).every((c) => c.message.length > 0 && !c.message.includes('\n'))).toBe(true);
+  expect(generated.map((c) => /^Update generated bundle (\d+): /.exec(c.message)?.[1])).toEqual(generated.map((_, i) => String(i)));
   expect(generated.every((c) => /^Update generated bundle \d+: (ab12cd34ef)+.*…$/.test(c.message) && c.message.length < 2048)).toBe(true);
-  expect(cut.filter((c) => !generated.includes(c)).every((c) => c.message.length > 0 && !c.message.includes('\n'))).toBe(true);
   expect(commits.some((c) => !c.message_truncated && c.message.length > 12_000)).toBe(true);
 }, 120_000);

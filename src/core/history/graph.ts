@@ -101,21 +101,29 @@ export class CommitGraph {
     const head = sourceHead ? this.get(sourceHead) : undefined;
     if (!head) return { commits: [], firstCommitAt: null, incomplete: 'source-unknown' };
     const excluded = destinationHead ? this.inDestination(destinationHead, mergedEarlier) : new Set<string>();
+    // Listed as each commit's walk ends, after its parents': commits of the same second (a script's,
+    // a rebase's) then keep their history's order through the sort below, so "oldest" means oldest
+    // to whatever shortens or names them. Walked in visit order, a branch's first commit came last.
     const commits: Commit[] = [];
     const seen = new Set<string>();
     let leftGraph = false;
-    const stack = [head.hash];
+    const stack: Array<{ hash: string; walked?: Commit }> = [{ hash: head.hash }];
     while (stack.length) {
-      const hash = stack.pop()!;
-      if (seen.has(hash) || excluded.has(hash)) continue;
-      seen.add(hash);
-      const commit = this.get(hash);
-      if (!commit) {
-        leftGraph = true;
+      const { hash, walked } = stack.pop()!;
+      if (walked) {
+        commits.push(walked);
         continue;
       }
-      commits.push(commit);
-      for (const parent of commit.parents ?? []) stack.push(parent.hash);
+      const commit = this.get(hash);
+      if (!commit) {
+        if (!excluded.has(hash)) leftGraph = true;
+        continue;
+      }
+      // By the commit's own hash: parents may be named by a short one (metrics/first-commit.ts).
+      if (seen.has(commit.hash) || excluded.has(commit.hash)) continue;
+      seen.add(commit.hash);
+      stack.push({ hash, walked: commit });
+      for (const parent of commit.parents ?? []) stack.push({ hash: parent.hash });
     }
     // A commit Bitbucket answered without a usable date (schema.ts, `passedOn`) goes last: compared
     // as NaN it left the order to chance, and the newest commit could be taken for the first.
