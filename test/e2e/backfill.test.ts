@@ -16,7 +16,7 @@ const call = settingsCaller(() => sb);
 const storePath = path.join(mkdtempSync(path.join(tmpdir(), 'pandev-backfill-')), 'kvs.json');
 
 beforeAll(async () => {
-  sb = await testSandbox({ connect: false, storePath, maxPlatformRetries: 50, liveEvents: false, simulator: { seed: 'backfill-50', repositories: 50, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ connect: false, storePath, maxPlatformRetries: 50, liveEvents: false, simulator: { seed: 'backfill-50', repositories: 50, rateLimitPerHour: 0 }, tuning: { deliveryTimeoutMs: 5000 } });
 }, 60_000);
 afterAll(() => sb.stop());
 

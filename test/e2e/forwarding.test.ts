@@ -5,7 +5,7 @@ import { testSandbox, type TestSandbox } from './helpers';
 // local Forge host with the real SDK, and signed native webhooks land at the PanDev receiver.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox()));
+beforeAll(async () => (sb = await testSandbox({ tuning: { deliveryTimeoutMs: 5000 } })));
 afterAll(() => sb.stop());
 
 const pullRequestKeys = new Set(['pullrequest:created', 'pullrequest:updated', 'pullrequest:fulfilled', 'pullrequest:rejected', 'pullrequest:approved', 'pullrequest:unapproved', 'pullrequest:changes_request_created', 'pullrequest:changes_request_removed', 'pullrequest:comment_created', 'pullrequest:comment_updated', 'pullrequest:comment_deleted']);

@@ -28,7 +28,7 @@ async function deliver(from: number, held: (event: ForgeEvent) => boolean = () =
  * deployment is recorded the app cannot yet tell it includes the merge. Returns the held push.
  */
 async function deployedBeforeItsPush(): Promise<{ id: number; push: ForgeEvent }> {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { repositories: 1 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { repositories: 1 }, tuning: { deliveryTimeoutMs: 5000 } });
   const a = sb.simulator.actions;
   const repo = repository().slug;
   const { pullRequestId: id } = a.openPullRequest({ repository: repo, title: 'Add request tracing', commits: 2 });

@@ -9,7 +9,7 @@ import { manualEvents, testSandbox, type TestSandbox } from './helpers';
 // queued twice: the comment is still posted once.
 
 let sb: TestSandbox;
-beforeEach(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'pull-request-comment-stopped', repositories: 1, rateLimitPerHour: 0 } })));
+beforeEach(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'pull-request-comment-stopped', repositories: 1, rateLimitPerHour: 0 }, tuning: { deliveryTimeoutMs: 5000 } })));
 afterEach(() => sb.stop());
 
 const { act, fire } = manualEvents(() => sb);
