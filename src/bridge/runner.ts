@@ -28,6 +28,8 @@ export interface PassSummary {
   finishedAt: number;
   repositories: number;
   failed: number;
+  /** Cloud: repositories read but for a feed the token may not read (status names the scope to add). */
+  partial: number;
   /** Repositories cut short or not reached because the bridge stopped (no failure: read after the next start). */
   stopped: number;
   staged: number;
@@ -184,7 +186,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
 
   async function pass(): Promise<PassSummary> {
     const started = Date.now();
-    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, stopped: 0, staged: 0, skipped: 0, refused: 0 };
+    const summary: PassSummary = { startedAt: started, finishedAt: started, repositories: 0, failed: 0, partial: 0, stopped: 0, staged: 0, skipped: 0, refused: 0 };
     let targets: PollTarget[];
     try {
       targets = await edition.targets(started - listedAt >= LIST_EVERY_MS);
@@ -233,13 +235,15 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
           summary.refused++;
           continue;
         }
-        readOne ||= outcome.ok;
+        readOne ||= outcome.ok || outcome.partial === true;
         await backfill.counted();
         summary.staged += outcome.staged;
         summary.skipped += outcome.skipped.length;
         // Had the webhooks come, the poll would find their changes delivered already.
         if (outcome.ok && outcome.staged > 0 && !outcome.firstPass) webhooks?.pollFound();
+        // The last-poll gauge is what an operator alerts on: a feed left unread keeps it from moving.
         if (outcome.ok) bridge.metrics.lastPoll.set({ repository: target.name }, Date.now() / 1000);
+        else if (outcome.partial) summary.partial++;
         else if (outcome.stopped) summary.stopped++;
         else summary.failed++;
       }
@@ -265,7 +269,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
     await backfill.passEnded(bridge.ctx.clock.now());
     summary.finishedAt = Date.now();
     // A stop is not a failure: a pass it cut short says so, and only real failures make it partial.
-    bridge.metrics.pollPasses.inc({ result: summary.failed || summary.refused ? 'partial' : summary.stopped ? 'stopped' : 'ok' });
+    bridge.metrics.pollPasses.inc({ result: summary.failed || summary.refused || summary.partial ? 'partial' : summary.stopped ? 'stopped' : 'ok' });
     log.info({ ...summary, ms: summary.finishedAt - started }, summary.stopped ? 'poll pass stopped' : 'poll pass finished');
     if (!stopping) await maintain();
     lastPass = summary;

@@ -4,7 +4,7 @@ import { startBridge } from '../../src/bridge/runner';
 import type { CloudSimulator } from '../../src/sandbox/cloud-sim';
 import type { PanDevSink } from '../../src/sandbox/pandev-sink';
 import { runCommand } from '../helpers/cli';
-import { cloudConfig, cloudEnv, quietLogger, scopeLacking, virtualClock } from './helpers';
+import { cloudConfig, cloudEnv, cloudVars, quietLogger, scopeLacking, virtualClock } from './helpers';
 
 // A Cloud token created without one of the scopes the bridge reads with: the feed it guards fails, with
 // the scope to add, and every other feed of the repository is still read, pass after pass.
@@ -34,13 +34,13 @@ it('a token without the pipeline scope: its repositories say which scope to add,
   };
   const fault = sim.faults.add({ path: '/deployments', status: 403, body: scopeLacking('read:pipeline:bitbucket') });
   try {
-    expect(await pass()).toMatchObject({ repositories: 3, failed: 3, refused: 0 });
+    expect(await pass()).toMatchObject({ repositories: 3, failed: 0, partial: 3, refused: 0 });
     const [withPullRequest, pushedTo] = [...sim.model.repositories.values()];
     const { pullRequestId } = sim.actions.openPullRequest({ repository: withPullRequest!.slug, title: 'opened while the token lacks a scope' });
     const [tip] = sim.actions.pushCommits({ repository: pushedTo!.slug, commits: 1 }).commits;
     const { deploymentUuid } = sim.actions.runDeployment({ repository: withPullRequest!.slug, environment: 'Production' });
-    expect(await pass()).toMatchObject({ repositories: 3, failed: 3 });
-    expect(await pass()).toMatchObject({ repositories: 3, failed: 3 });
+    expect(await pass()).toMatchObject({ repositories: 3, failed: 0, partial: 3 });
+    expect(await pass()).toMatchObject({ repositories: 3, failed: 0, partial: 3 });
 
     const opened = sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === pullRequestId && (d.body as any).repository.uuid === withPullRequest!.uuid);
     expect(opened).toHaveLength(1);
@@ -60,5 +60,16 @@ it('a token without the pipeline scope: its repositories say which scope to add,
   } finally {
     sim.faults.remove(fault);
     await running.stop();
+  }
+}, 60_000);
+
+it('a backfill whose token lacks the pipeline scope counts its repositories as read but for that feed, not failed, and exits 1 for someone to add it', async () => {
+  const fault = sim.faults.add({ path: '/deployments', status: 403, body: scopeLacking('read:pipeline:bitbucket') });
+  try {
+    const run = await runCommand(['backfill', '--wait', '5'], cloudVars({ sim, sink }, path.join(dir, 'backfill-no-pipelines.db')));
+    expect(run.stdout).toContain('3 repositories polled (0 failed, 3 read but for a feed the token may not read: see `pandev-bitbucket status`)');
+    expect(run.code).toBe(1);
+  } finally {
+    sim.faults.remove(fault);
   }
 }, 60_000);

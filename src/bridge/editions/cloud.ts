@@ -180,7 +180,7 @@ export function cloudEdition(config: BridgeConfig, extras: { metrics: BridgeMetr
                   if (reasons.pullRequests === undefined && reasons.deployments === undefined) return { ok: true, staged, skipped: [] };
                   // A token with the scope is most often written to the token file: read at the next pass.
                   http.reauthorize?.();
-                  return { ok: false, staged, skipped: [], error: [reasons.pullRequests, reasons.deployments].filter((reason) => reason !== undefined).join('; ') };
+                  return { ok: false, partial: true, staged, skipped: [], error: [reasons.pullRequests, reasons.deployments].filter((reason) => reason !== undefined).join('; ') };
                 } catch (error) {
                   // The client reports an aborted request as Bitbucket not answering; a stop is no failure,
                   // and an error kept in the cursor would show in `status` as one.

@@ -20,6 +20,11 @@ export interface PollOutcome {
   refused?: boolean;
   /** Cut short by the bridge stopping: no failure (the cursor stays, the next start reads on). */
   stopped?: boolean;
+  /**
+   * Cloud: read but for the feeds the token may not read (its scopes; `error` names them). No failure
+   * of the repository: the rest was delivered, and the refused feeds stay owed until the scope is given.
+   */
+  partial?: boolean;
   /** Data Center: the repository's first pass (its backfill), whose changes no webhook was due to bring. */
   firstPass?: boolean;
 }

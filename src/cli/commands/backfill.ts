@@ -42,10 +42,10 @@ export function registerBackfill(program: Command): void {
         const { pass } = result;
         if (result.stopped) {
           // No "deliveries found": a repository cut short does not count what it staged (that is in the outbox).
-          const read = pass.repositories ? `${pass.repositories - pass.stopped - pass.failed - pass.refused} of ${pass.repositories} repositories read to the end (${pass.failed} failed)` : 'no repository listed yet';
+          const read = pass.repositories ? `${pass.repositories - pass.stopped - pass.failed - pass.refused} of ${pass.repositories} repositories read to the end (${pass.failed} failed${unread(pass.partial)})` : 'no repository listed yet';
           console.log(`stopped by ${stops.received() ?? 'a signal'} before the backfill was done: ${read}, ${result.delivered} delivered, ${plural(result.pending, 'delivery', 'deliveries')} waiting in the outbox, ${plural(pass.skipped, 'pull request')} skipped. Nothing is lost: run \`pandev-bitbucket backfill\` again (or start \`pandev-bitbucket bridge\`) and it resumes where this one stopped`);
         } else {
-          console.log(`${plural(pass.repositories, 'repository', 'repositories')} polled (${pass.failed} failed${pass.refused ? `, ${pass.refused} not read` : ''}), ${plural(pass.staged, 'delivery', 'deliveries')} found, ${result.delivered} delivered, ${plural(pass.skipped, 'pull request')} skipped`);
+          console.log(`${plural(pass.repositories, 'repository', 'repositories')} polled (${pass.failed} failed${unread(pass.partial)}${pass.refused ? `, ${pass.refused} not read` : ''}), ${plural(pass.staged, 'delivery', 'deliveries')} found, ${result.delivered} delivered, ${plural(pass.skipped, 'pull request')} skipped`);
         }
         // The pass stopped at the first refusal: the rest were not read, and running it again changes nothing until the token does.
         if (pass.refusal) console.log(`Bitbucket refused the token: ${pass.refused ? `${plural(pass.refused, 'repository was', 'repositories were')} not read` : 'no repository was read'}. ${newToken(config)}, write it to the file BITBUCKET_TOKEN_FILE names (or set BITBUCKET_TOKEN), run \`pandev-bitbucket check\`, then this backfill again: it resumes where it stopped`);
@@ -55,7 +55,7 @@ export function registerBackfill(program: Command): void {
         if (result.dead) console.log(`${result.dead} deliveries failed for good: see \`pandev-bitbucket dead-letters list\``);
         // A failure wins over a stop: exit 3 tells a script that running it again is all it takes, and
         // a failed repository, a dead letter or a pause each need someone to look first.
-        if (pass.failed || pass.refusal || result.dead || result.paused) return EXIT.failed;
+        if (pass.failed || pass.partial || pass.refusal || result.dead || result.paused) return EXIT.failed;
         return result.stopped ? EXIT.stopped : EXIT.ok;
       } finally {
         stops.dispose();
@@ -70,4 +70,9 @@ function newToken(config: BridgeConfig): string {
   return config.bitbucket.username
     ? `Create a new API token with the scopes ${API_TOKEN_SCOPES} for the Atlassian account BITBUCKET_USERNAME names`
     : `Create a new workspace, project or repository access token with ${ACCESS_TOKEN_SCOPES}`;
+}
+
+/** Cloud: repositories read but for a feed the token lacks the scope for; `status` names the scope to add. */
+function unread(partial: number): string {
+  return partial ? `, ${partial} read but for a feed the token may not read: see \`pandev-bitbucket status\`` : '';
 }
