@@ -116,7 +116,7 @@ export class CommitGraph {
       }
       const commit = this.get(hash);
       if (!commit) {
-        if (!excluded.has(hash)) leftGraph = true;
+        leftGraph = true;
         continue;
       }
       // By the commit's own hash: parents may be named by a short one (metrics/first-commit.ts).
