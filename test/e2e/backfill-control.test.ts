@@ -1,7 +1,7 @@
 import type { BackfillRecord } from '../../src/core/backfill/state';
 import { settingsStore, type Preferences, type Tuning } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Issue 4: the backfill works in pieces under the request budget: deselecting a repository stops its
@@ -14,7 +14,7 @@ const call = settingsCaller(() => sb);
 // A generous delivery timeout: a retry after a slow answer under load would reach PanDev twice (it
 // deduplicates), and these tests count duplicate receipts to show a resumed backfill re-sends nothing.
 async function start(preferences: Partial<Preferences>, tuning: Partial<Tuning> = {}, timeScale = 0.001, scheduledTriggers = true) {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: 5000, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers, maxPlatformRetries: 50, timeScale, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, ...tuning }, simulator: { seed: 'control', repositories: 10, rateLimitPerHour: 0 } });
   await settings().savePreferences(preferences);
   data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
   data(await call('connection/check', {}));
@@ -166,7 +166,7 @@ it('reads each repository\'s shared feeds once, and the repository objects of al
 }, 120_000);
 
 it('names every deployment\'s environment from the deployments feed, and marks production', async () => {
-  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'x', repositories: 3, pullRequestsPerRepository: 0, historyDays: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'x', repositories: 3, pullRequestsPerRepository: 0, historyDays: 1, rateLimitPerHour: 0 } });
   await settings().savePreferences({ requestsPerHour: 100_000 });
   data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
   data(await call('connection/check', {}));

@@ -1,7 +1,7 @@
 import type { BackfillRecord } from '../../src/core/backfill/state';
 import { refStateKey } from '../../src/core/pipeline/ref-state';
 import type { SimTypes } from '../../src/sandbox/cloud-sim';
-import { manualEvents, reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Branches and tags move while the backfill has yet to reach them: a live push, or a reconciliation
@@ -42,7 +42,7 @@ const pushedCommits = () =>
   sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push').flatMap((d) => ((d.body as any).pandev?.commits ?? []).map((c: { hash: string }) => `${(d.body as any).push.changes[0].new?.name} ${c.hash}`) as string[]);
 
 it('delivers what moved on a branch in the window before a live push that came first, without sending the push again', async () => {
-  sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-live', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-live', repositories: 1, rateLimitPerHour: 0 } });
   const repo = [...sb.simulator.model.repositories.values()][0]!;
   data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
   // The backfill is asked for, and held at its first request while a live push lands.
@@ -72,7 +72,7 @@ it('delivers what moved on a branch in the window before a live push that came f
 });
 
 it('delivers what moved in the window on refs a reconciliation only noticed before the backfill was asked for', async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-noticed', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-noticed', repositories: 1, rateLimitPerHour: 0 } });
   const repo = [...sb.simulator.model.repositories.values()][0]!;
   // Connected without a backfill; a push makes the first pass read the refs and note where they stand.
   sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 });
@@ -90,7 +90,7 @@ it('delivers what moved in the window on refs a reconciliation only noticed befo
 });
 
 it('fills in behind a branch the reconciliation found with no tip after further pushes to it, found by the next pass or live, each commit once', async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-behind-run', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-behind-run', repositories: 1, rateLimitPerHour: 0 } });
   const repo = [...sb.simulator.model.repositories.values()][0]!;
   const events = manualEvents(() => sb);
   // Connected without a backfill: the first pass finds the main branch with no tip and sends only its window.
@@ -118,7 +118,7 @@ it('fills in behind a branch the reconciliation found with no tip after further 
 });
 
 it('fills in behind such a branch once: a backfill asked for again, over a longer window, sends none of its commits twice', async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-behind-once', repositories: 1, rateLimitPerHour: 0, historyDays: 90 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-behind-once', repositories: 1, rateLimitPerHour: 0, historyDays: 90 } });
   const repo = [...sb.simulator.model.repositories.values()][0]!;
   sb.simulator.actions.pushCommits({ repository: repo.slug, commits: 1 });
   await reconcileNow(sb);

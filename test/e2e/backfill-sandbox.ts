@@ -3,7 +3,7 @@ import { settingsStore, type Preferences } from '../../src/core/config/settings'
 import type { CloudSimulatorOptions } from '../../src/sandbox/cloud-sim';
 import type { SandboxOptions } from '../../src/sandbox/sandbox';
 import { hostStores } from '../../src/sandbox/host-store';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // A sandbox ready to activate, for the backfill's tests: no live events and no five-minute timer (a
@@ -13,7 +13,7 @@ import { data, settingsCaller } from './settings-helpers';
 export async function backfillSandbox(simulator: CloudSimulatorOptions, preferences: Partial<Preferences> = {}, host: SandboxOptions = {}): Promise<TestSandbox> {
   const sb = await testSandbox({
     connect: false, liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, ...host,
-    tuning: { deliveryTimeoutMs: 5000, ...host.tuning }, simulator: { rateLimitPerHour: 0, ...simulator },
+    tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, ...host.tuning }, simulator: { rateLimitPerHour: 0, ...simulator },
   });
   await settingsStore(hostStores(sb.host).store, hostStores(sb.host).secrets).savePreferences({ requestsPerHour: 100_000, ...preferences });
   const call = settingsCaller(() => sb);

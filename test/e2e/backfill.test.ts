@@ -5,7 +5,7 @@ import type { BackfillRecord } from '../../src/core/backfill/state';
 import { settingsStore } from '../../src/core/config/settings';
 import { hostStores } from '../../src/sandbox/host-store';
 import { expectedBackfill } from './backfill-expectations';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Issue 4: activating starts a backfill of the last 30 days for every selected repository, read from
@@ -16,7 +16,7 @@ const call = settingsCaller(() => sb);
 const storePath = path.join(mkdtempSync(path.join(tmpdir(), 'pandev-backfill-')), 'kvs.json');
 
 beforeAll(async () => {
-  sb = await testSandbox({ connect: false, storePath, maxPlatformRetries: 50, liveEvents: false, simulator: { seed: 'backfill-50', repositories: 50, rateLimitPerHour: 0 }, tuning: { deliveryTimeoutMs: 5000 } });
+  sb = await testSandbox({ connect: false, storePath, maxPlatformRetries: 50, liveEvents: false, simulator: { seed: 'backfill-50', repositories: 50, rateLimitPerHour: 0 }, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } });
 }, 60_000);
 afterAll(() => sb.stop());
 

@@ -1,6 +1,6 @@
 import { kvKey } from '../../src/core/keys';
 import type { Repository } from '../../src/sandbox/cloud-sim/model/types';
-import { reconcileNow, shortLimitSandbox, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, shortLimitSandbox, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { settingsCaller } from './settings-helpers';
 
 // A Bitbucket read that hangs (Bitbucket slow, a stuck connection) answers after 30 s, longer than the
@@ -17,7 +17,7 @@ const inside = (repository: Repository) => `^/2\\.0/repositories/[^/]+/[^/]*${re
 describe('the consumer', () => {
   let sb: TestSandbox;
   beforeAll(async () => {
-    sb = await testSandbox({ scheduledTriggers: false, functionTimeoutScale: 0.2, maxPlatformRetries: 3, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'read-timeout', repositories: 1 } });
+    sb = await testSandbox({ scheduledTriggers: false, functionTimeoutScale: 0.2, maxPlatformRetries: 3, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'read-timeout', repositories: 1 } });
   });
   afterAll(() => sb.stop());
 

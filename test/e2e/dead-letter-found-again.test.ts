@@ -1,4 +1,4 @@
-import { acceptDeliveries, reconcileNow, reconcilePasses, refuseDeliveries, testSandbox, type TestSandbox } from './helpers';
+import { acceptDeliveries, reconcileNow, reconcilePasses, refuseDeliveries, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // A delivery PanDev refused for good is a dead letter until an admin replays it. The reconciliation
@@ -8,7 +8,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'found-again', repositories: 3, pullRequestsPerRepository: 0 } });
+  sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'found-again', repositories: 3, pullRequestsPerRepository: 0 } });
 });
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);

@@ -1,5 +1,5 @@
 import type { Delivery } from '../../src/sandbox/pandev-sink';
-import { reconcileNow, manualEvents, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, manualEvents, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // X-Request-UUID is PanDev's deduplication key: two different Bitbucket changes must never share one,
 // and the same change must keep it whichever source finds it. Driven through the simulator, the real
@@ -9,7 +9,7 @@ let sb: TestSandbox;
 // The test fires the Forge events itself, so it can lose one or fire one twice. A 429 it injects holds
 // the app's Bitbucket reads back only a moment, so the reconciliation after it runs.
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, rateLimitBackoffSeconds: 0.01 }, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, rateLimitBackoffSeconds: 0.01 }, simulator: { seed: 'delivery-ids', repositories: 2, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

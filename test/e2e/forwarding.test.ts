@@ -1,11 +1,11 @@
 import { verify } from '../../src/core/deliver/sign';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // Issue 2, end to end: Bitbucket changes in the simulator become Forge events, the real app runs on the
 // local Forge host with the real SDK, and signed native webhooks land at the PanDev receiver.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ tuning: { deliveryTimeoutMs: 5000 } })));
+beforeAll(async () => (sb = await testSandbox({ tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } })));
 afterAll(() => sb.stop());
 
 const pullRequestKeys = new Set(['pullrequest:created', 'pullrequest:updated', 'pullrequest:fulfilled', 'pullrequest:rejected', 'pullrequest:approved', 'pullrequest:unapproved', 'pullrequest:changes_request_created', 'pullrequest:changes_request_removed', 'pullrequest:comment_created', 'pullrequest:comment_updated', 'pullrequest:comment_deleted']);

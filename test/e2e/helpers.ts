@@ -18,6 +18,12 @@ export interface TestSandbox extends Sandbox {
   outbox(): ReturnType<typeof outboxStore>;
 }
 
+/**
+ * PanDev's time to answer in a test that counts duplicates or POSTs: a loaded CI machine stalling past
+ * the default 400 ms makes the app retry a POST PanDev already took, as the delivery contract allows.
+ */
+export const PATIENT_PANDEV_MS = 5000;
+
 export async function testSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
   let offset = 0;
   const logs: HostLogLine[] = [];
@@ -27,8 +33,7 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<TestSan
     ...options,
     simulator: { seed: 'e2e', repositories: 3, rateLimitPerHour: 0, clock: { now: () => Date.now() + offset }, ...options.simulator },
     // Real retry delays (30 s doubling to 15 min), compressed by timeScale; attempt timeouts stay real.
-    // 400 ms keeps a test of PanDev not answering quick. A test that counts duplicates over many deliveries
-    // sets 5000: a loaded CI machine stalling past 400 ms retries a POST PanDev got, as the contract allows.
+    // 400 ms keeps a test of PanDev not answering quick; a test that counts sets PATIENT_PANDEV_MS.
     tuning: { deliveryTimeoutMs: 400, ...options.tuning },
     logger: (line) => logs.push(line),
   });
@@ -99,7 +104,7 @@ export function shortLimitSandbox(seed: string, repositories: number, maxPlatfor
     scheduledTriggers: false,
     functionTimeoutScale: 0.2,
     maxPlatformRetries,
-    tuning: { deliveryTimeoutMs: 5000 },
+    tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS },
     simulator: { seed, repositories, rateLimitPerHour: 0 },
   });
 }

@@ -1,6 +1,6 @@
 import { hostStores } from '../../src/sandbox/host-store';
 import { settingsStore } from '../../src/core/config/settings';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // An admin who stops using PanDev (its token revoked) and leaves the app installed: every delivery
@@ -10,7 +10,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 const DAY = 86_400_000;
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { repositories: 1 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { repositories: 1 } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 

@@ -1,5 +1,5 @@
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // The comment's production update when Forge's events arrive out of order: the app forwards each event
 // as the local Forge host receives it, and the test decides the order, as a late trigger would.
@@ -28,7 +28,7 @@ async function deliver(from: number, held: (event: ForgeEvent) => boolean = () =
  * deployment is recorded the app cannot yet tell it includes the merge. Returns the held push.
  */
 async function deployedBeforeItsPush(): Promise<{ id: number; push: ForgeEvent }> {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { repositories: 1 }, tuning: { deliveryTimeoutMs: 5000 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { repositories: 1 }, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } });
   const a = sb.simulator.actions;
   const repo = repository().slug;
   const { pullRequestId: id } = a.openPullRequest({ repository: repo, title: 'Add request tracing', commits: 2 });

@@ -1,6 +1,6 @@
 import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
-import { manualEvents, testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A merge's comment is owed from the moment PanDev takes the merge. Once the ledger holds the delivery
 // no retry delivers it again, so a consumer that ends (stopped at its limit, a storage call refused)
@@ -9,7 +9,7 @@ import { manualEvents, testSandbox, type TestSandbox } from './helpers';
 // queued twice: the comment is still posted once.
 
 let sb: TestSandbox;
-beforeEach(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'pull-request-comment-stopped', repositories: 1, rateLimitPerHour: 0 }, tuning: { deliveryTimeoutMs: 5000 } })));
+beforeEach(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, simulator: { seed: 'pull-request-comment-stopped', repositories: 1, rateLimitPerHour: 0 }, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } })));
 afterEach(() => sb.stop());
 
 const { act, fire } = manualEvents(() => sb);

@@ -1,11 +1,11 @@
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A forced push whose replaced head Bitbucket has collected by the time the consumer reads it (the
 // simulator collects at once; Bitbucket some time later, and a retried or backlogged push can come
 // after that): the push still reaches PanDev live, naming the old head by its hash alone.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ liveEvents: true, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'replaced-head', repositories: 1, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: true, scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'replaced-head', repositories: 1, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 type PushBody = { push: { changes: Array<{ forced: boolean; old: { target: { hash: string } } | null; new: { name: string; target: { hash: string } } | null }> }; pandev: { commits: Array<{ hash: string }>; commits_truncated: boolean } };

@@ -1,12 +1,12 @@
 import { kvKey } from '../../src/core/keys';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // One pull request Bitbucket lists in an unexpected shape (a field of another type) must not fail its
 // repository's pass: the others' changes are reconciled and delivered, the watermark moves on, and
 // the bad one is read on its own, or, malformed there too, left out with its reason, counted.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'reconcile-bad-item', repositories: 2, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'reconcile-bad-item', repositories: 2, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 beforeEach(() => sb.simulator.faults.clear());
 

@@ -1,12 +1,12 @@
 import { kvKey } from '../../src/core/keys';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // The listings a reconciliation reads beside a repository's own feeds (the workspace's repositories,
 // the workspace query for pushes, a repository's deployment environments): one item in an unexpected
 // shape is left out with its reason, and the rest of the workspace is reconciled and delivered.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'reconcile-bad-listing', repositories: 2, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'reconcile-bad-listing', repositories: 2, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 beforeEach(() => sb.simulator.faults.clear());
 

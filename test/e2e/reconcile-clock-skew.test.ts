@@ -1,5 +1,5 @@
 import { kvKey } from '../../src/core/keys';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A watermark is the start of a pass by the app's clock; what Bitbucket reports is dated by its own.
 // Its clock a second behind ours, or an entry that becomes visible a moment after it is dated, and
@@ -8,7 +8,7 @@ import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'clock-skew', repositories: 2, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'clock-skew', repositories: 2, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

@@ -1,4 +1,4 @@
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // The activity log lists a comment where it was made, showing its edits and its deletion through: a
 // comment made before the watermark and edited or deleted after it sits below the watermark. With the
@@ -8,7 +8,7 @@ let sb: TestSandbox;
 let pullRequestId: number;
 let comments: number[];
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'comment-edits', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'comment-edits', repositories: 1, rateLimitPerHour: 0 } });
   const repository = slug();
   // Made half an hour ago: Bitbucket reports an edit only ten minutes or more after the last change.
   sb.setClock(Date.now() - 30 * 60_000);

@@ -1,6 +1,6 @@
 import { kvKey } from '../../src/core/keys';
 import { CLOCK_ALLOWANCE_MS } from '../../src/core/reconcile/clock-allowance';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // No backfill listed these repositories' refs (the sandbox runs none): their ref baseline is unknown,
 // and a branch the app has no tip for is told moved from standing only by its tip's date. Product
@@ -10,7 +10,7 @@ let sb: TestSandbox;
 /** A pull request whose commits were made ten minutes before the first pass, long before any pass's window. */
 let early: { pullRequestId: number; commits: string[] };
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'refs-unknown', repositories: 4, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-unknown', repositories: 4, rateLimitPerHour: 0 } });
   sb.setClock(Date.now() - 10 * 60_000);
   early = sb.simulator.actions.openPullRequest({ repository: repositories()[3]!.slug, commits: 2 });
   sb.setClock(Date.now());

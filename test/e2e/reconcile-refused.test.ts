@@ -1,7 +1,7 @@
 import { changeFromForgeEvent } from '../../src/core/change/forge-events';
 import { intentsFor } from '../../src/core/change/intents';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, reconcilePasses, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // The reconciliation pushes twice: the tick queues its batches, and each batch queues the deliveries it
 // staged. Forge may refuse either (the installation's 500 events a minute, a lineage's 1,000 push
@@ -10,7 +10,7 @@ import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './
 
 let sb: TestSandbox;
 // The sweep may queue a delivery as soon as its planned attempt has passed.
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 }, simulator: { seed: 'refused', repositories: 2, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, sweepGraceSeconds: 0 }, simulator: { seed: 'refused', repositories: 2, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 const passes = () => reconcilePasses(sb);

@@ -1,5 +1,5 @@
 import { kvKey } from '../../src/core/keys';
-import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A branch whose tip the app delivered is rewritten (a forced push, or the branch deleted and made
 // again under its name), and Bitbucket's garbage collection drops the old commits: the tip the app
@@ -8,7 +8,7 @@ import { reconcileNow, testSandbox, type TestSandbox } from './helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'rewritten-branch', repositories: 1, rateLimitPerHour: 0 } });
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'rewritten-branch', repositories: 1, rateLimitPerHour: 0 } });
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

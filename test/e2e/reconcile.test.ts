@@ -6,7 +6,7 @@ import { kvKey } from '../../src/core/keys';
 import { refStateKey } from '../../src/core/pipeline/ref-state';
 import { hostStores } from '../../src/sandbox/host-store';
 import type { ForgeEvent } from '../../src/sandbox/cloud-sim';
-import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './helpers';
+import { reconcileNow, reconcilePasses, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // Issue 4: Forge does not promise its product events. With one event in five never delivered to the
 // app, one reconciliation pass reads the repository-wide feeds and completes what PanDev receives.
@@ -14,7 +14,7 @@ import { reconcileNow, reconcilePasses, testSandbox, type TestSandbox } from './
 let sb: TestSandbox;
 // The test runs the tick itself: one on the host's timer could plan a pass in the middle of a count.
 // It counts duplicate receipts too, so a slow answer on a loaded machine must not be retried.
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: 5000 }, simulator: { seed: 'reconcile', repositories: 4, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'reconcile', repositories: 4, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 const passes = () => reconcilePasses(sb);

@@ -1,6 +1,6 @@
 import { factsStore } from '../../src/core/metrics/store';
 import { hostStores } from '../../src/sandbox/host-store';
-import { manualEvents, testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A delivery's ending is written in steps: the facts the metrics keep, the pull request comment a merge
 // asks for (queued after the batch), the ledger, then the outbox letting go of the entry. Once the
@@ -8,7 +8,7 @@ import { manualEvents, testSandbox, type TestSandbox } from './helpers';
 // after it (the outbox's) that fails must lose nothing.
 
 let sb: TestSandbox;
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-delivery', repositories: 1, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-delivery', repositories: 1, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 const { act, fire } = manualEvents(() => sb);

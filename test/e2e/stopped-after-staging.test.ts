@@ -1,5 +1,5 @@
 import { refStateKey } from '../../src/core/pipeline/ref-state';
-import { manualEvents, reconcileNow, testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A Forge function can be stopped at any write. Staging puts a change in the outbox first and only
 // then records what later changes are read against (a ref's tip): stopped between the two, the change
@@ -8,7 +8,7 @@ import { manualEvents, reconcileNow, testSandbox, type TestSandbox } from './hel
 let sb: TestSandbox;
 // No platform retry: the stopped consumer's message is not run again (Forge promises none), so the
 // sweep and the reconciliation are what find the change. The sweep takes an entry as soon as it is late.
-beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 0, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-staging', repositories: 1, rateLimitPerHour: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 0, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, sweepGraceSeconds: 0 }, simulator: { seed: 'stopped-after-staging', repositories: 1, rateLimitPerHour: 0 } })));
 afterAll(() => sb.stop());
 
 const { act, fire } = manualEvents(() => sb);

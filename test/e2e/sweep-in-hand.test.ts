@@ -1,4 +1,4 @@
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // The five-minute sweep re-queues an outbox entry whose planned attempt is past its grace, which is
 // also true of one a consumer still has in hand (its message waited in a queue backlog, then a slow
@@ -8,7 +8,7 @@ import { testSandbox, type TestSandbox } from './helpers';
 let sb: TestSandbox;
 // The queue's delays and the consumer's 120 s limit scaled alike (to 24 s), as on Forge; a grace of 0
 // stands in for a message that waited past the real one.
-beforeAll(async () => (sb = await testSandbox({ timeScale: 0.2, functionTimeoutScale: 0.2, scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, sweepGraceSeconds: 0 } })));
+beforeAll(async () => (sb = await testSandbox({ timeScale: 0.2, functionTimeoutScale: 0.2, scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, sweepGraceSeconds: 0 } })));
 afterAll(() => sb.stop());
 
 it('a swept entry that a consumer is still enriching is not sent a second time beside it', async () => {

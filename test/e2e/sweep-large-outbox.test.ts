@@ -1,7 +1,7 @@
 import { PANDEV_NAMESPACE, uuidv5 } from '../../src/core/change/delivery-id';
 import type { OutboxEntry } from '../../src/core/deliver/outbox';
 import { QUERIES_PER_METERED_SWEEP } from '../../src/core/pipeline/sweep';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // A long PanDev outage leaves the outbox holding thousands of deliveries, each waiting out a retry its
 // own queue message will bring; a few others lost theirs and are late. Forge's storage answers a query
@@ -16,7 +16,7 @@ const ticksForOneWalk = (entries: number) => Math.ceil(entries / 20 / QUERIES_PE
 
 let sb: TestSandbox;
 // The platform drops every retry, as it may: only the sweep brings the late deliveries back.
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 0, tuning: { deliveryTimeoutMs: 5000 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, maxPlatformRetries: 0, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } })));
 afterAll(() => sb.stop());
 
 async function entry(key: string): Promise<OutboxEntry> {

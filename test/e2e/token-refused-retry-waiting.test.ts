@@ -1,5 +1,5 @@
 import type { OutboxEntry } from '../../src/core/deliver/outbox';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // A delivery that met PanDev down (503) just before PanDev began refusing the token waits out a retry
@@ -8,7 +8,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 // Retries 5 to 10 minutes off in the app's clock (the host's queue compresses only its own delays).
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000, baseDelaySeconds: 600, maxDelaySeconds: 900 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS, baseDelaySeconds: 600, maxDelaySeconds: 900 } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 

@@ -1,4 +1,4 @@
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // A token rotated in PanDev before the new one is saved here: PanDev refuses every delivery with 401.
@@ -8,7 +8,7 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 // No scheduled trigger runs: the five-minute tick's sweep is not what delivers the kept ones.
-beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: 5000 } })));
+beforeAll(async () => (sb = await testSandbox({ scheduledTriggers: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } })));
 afterAll(() => sb.stop());
 const call = settingsCaller(() => sb);
 
