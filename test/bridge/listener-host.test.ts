@@ -69,4 +69,19 @@ describe("the bridge's listener and the Host header", () => {
       await running.stop();
     }
   }, 60_000);
+
+  it('answers a request target that is no path (`//`, `//[`) and goes on serving', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/odd-paths.db` }));
+    try {
+      await settledPass(running);
+      for (const path of ['//', '///', '//[', '//[?x=1']) {
+        const answer = await get(running.ops.url, path, 'localhost');
+        expect({ path, status: answer.status }).toEqual({ path, status: 404 });
+      }
+      const health = await get(running.ops.url, '/healthz?verbose=1', 'localhost');
+      expect(health.status).toBe(200);
+    } finally {
+      await running.stop();
+    }
+  }, 60_000);
 });

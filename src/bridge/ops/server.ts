@@ -84,7 +84,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const serve = (routes: Routes, at: HostPort): Server => {
     const checkHost = hostCheck(at.host, options.allowedHosts ?? []);
     return createServer(routes === 'ops' ? {} : WEBHOOK_TIMEOUTS, (req, res) => {
-      const isWebhook = routes !== 'ops' && new URL(req.url ?? '/', 'http://bridge').pathname === '/webhooks/bitbucket';
+      const isWebhook = routes !== 'ops' && pathOf(req) === '/webhooks/bitbucket';
       if (isWebhook) res.once('finish', () => answered.inc({ status: String(res.statusCode) }));
       const wrongHost = isWebhook ? undefined : checkHost(req.headers.host);
       if (wrongHost) {
@@ -149,8 +149,17 @@ async function closeServer(server: Server): Promise<void> {
   clearTimeout(grace);
 }
 
+/**
+ * The request's path without its query. Not `new URL(req.url, base)`: a target such as `//` or `//[`
+ * reads as a protocol-relative URL with no valid host and throws, here in the listener, where a throw
+ * ends the process: anyone who can reach the port could stop the bridge with one request.
+ */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split(/[?#]/, 1)[0]!;
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions, receiving: BytesBudget, routes: Routes): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://bridge').pathname;
+  const path = pathOf(req);
   const ops = routes !== 'webhooks';
   if (ops && req.method === 'GET' && path === '/healthz') {
     const health = options.health();
