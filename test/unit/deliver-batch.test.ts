@@ -1,12 +1,14 @@
 import { RateBudget } from '../../src/core/budget/rate-budget';
 import type { Change } from '../../src/core/change/change';
 import { intentsFor } from '../../src/core/change/intents';
+import { saveConnection } from '../../src/core/admin/connection';
 import { secretKeys, settingsStore } from '../../src/core/config/settings';
 import { encodeBody, outboxStore } from '../../src/core/deliver/outbox';
 import { DeliveryStats, recentOutcomes } from '../../src/core/deliver/stats';
 import type { ForwardContext } from '../../src/core/pipeline/context';
 import { factsStore } from '../../src/core/metrics/store';
 import { processEntries, type CommentTask } from '../../src/core/pipeline/deliver-entries';
+import { credentialsDigest } from '../../src/core/pipeline/pause';
 import { newEntry } from '../../src/core/pipeline/stage';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 import { startPanDevSink, type PanDevSink } from '../../src/sandbox/pandev-sink';
@@ -42,7 +44,7 @@ async function batchContext(extra: Partial<ForwardContext> = {}): Promise<{ ctx:
   const clock = { now: () => now };
   const store = new RefusingStore(clock);
   const values = new Map<string, string>([[secretKeys.token, TOKEN], [secretKeys.signingSecret, SECRET]]);
-  const secrets = { get: async (key: string) => values.get(key), set: async () => undefined, delete: async () => undefined };
+  const secrets = { get: async (key: string) => values.get(key), set: async (key: string, value: string) => void values.set(key, value), delete: async (key: string) => void values.delete(key) };
   await settingsStore(store, secrets).saveConnection({ baseUrl: sink.url, activatedAt: now });
   const ctx: ForwardContext = {
     store, clock, secrets, log: { debug() {}, info() {}, warn() {}, error() {} },
@@ -130,4 +132,66 @@ it('counts a delivery whose comment hand-over failed as retried, and as delivere
   refuse = false;
   expect((await processEntries([id], ctx)).outcomes[id]).toBe('delivered');
   expect(await counts()).toEqual({ delivered: 1, retried: 1 });
+});
+
+it("leaves alone a PanDev URL an admin saved while the batch ran, and sends the rest of the batch there", async () => {
+  // Host A refuses the token the batch read at its start; while that attempt is on its way, the admin
+  // moves PanDev to host B with B's token. The refusal is A's: it must neither pause deliveries nor put A back.
+  const hostB = await startPanDevSink({ secret: SECRET, token: 'token-for-b' });
+  try {
+    let saving = true;
+    const { ctx, store } = await batchContext({
+      send: async (url, init) => {
+        if (saving) {
+          saving = false;
+          await saveConnection({ store, secrets: ctx.secrets, clock: ctx.clock, log: ctx.log }, { baseUrl: hostB.url, token: 'token-for-b' });
+        }
+        return fetch(url, init);
+      },
+    });
+    await ctx.secrets.set(secretKeys.token, 'token-a-no-longer-takes');
+    const ids: string[] = [];
+    for (const commentId of [1, 2]) {
+      const entry = { ...newEntry(change(commentId), intentsFor(change(commentId)).intents[0]!, now), body: encodeBody('{}') };
+      await outboxStore(store).put(entry);
+      ids.push(entry.id);
+    }
+    const [first, second] = ids as [string, string];
+
+    const result = await processEntries(ids, ctx);
+    expect(result.outcomes).toEqual({ [first]: 'waiting', [second]: 'delivered' });
+    expect(result.retries.flatMap((group) => group.ids)).toEqual([first]);
+    const saved = await settingsStore(store, ctx.secrets).connection();
+    expect(saved?.baseUrl).toBe(hostB.url);
+    expect(saved?.disabled).toBeUndefined();
+    expect(sink.deliveries()).toEqual([]);
+
+    expect((await processEntries([first], ctx)).outcomes[first]).toBe('delivered');
+    expect(hostB.deliveries().map((d) => d.id).sort()).toEqual([...ids].sort());
+  } finally {
+    await hostB.stop();
+  }
+});
+
+it('ends a pause on the connection saved now, not on the copy the batch read: a URL saved meanwhile stays', async () => {
+  // PanDev refused an older token; the token saved since is taken, which ends the pause. Meanwhile the
+  // admin points PanDev elsewhere: ending the pause must not put the batch's URL back.
+  let moving = true;
+  const { ctx, store } = await batchContext({
+    send: async (url, init) => {
+      if (moving) {
+        moving = false;
+        await saveConnection({ store, secrets: ctx.secrets, clock: ctx.clock, log: ctx.log }, { baseUrl: 'https://pandev-elsewhere.example.com', token: 'token-for-elsewhere' });
+      }
+      return fetch(url, init);
+    },
+  });
+  const settings = settingsStore(store, ctx.secrets);
+  const refused = credentialsDigest({ token: 'an-older-token', signingSecret: SECRET });
+  await settings.saveConnection({ baseUrl: sink.url, activatedAt: now, disabled: { at: now - 60_000, reason: 'token refused', cause: 'token', refused } });
+  const entry = { ...newEntry(change(1), intentsFor(change(1)).intents[0]!, now), body: encodeBody('{}') };
+  await outboxStore(store).put(entry);
+
+  expect((await processEntries([entry.id], ctx)).outcomes[entry.id]).toBe('delivered');
+  expect((await settings.connection())?.baseUrl).toBe('https://pandev-elsewhere.example.com');
 });

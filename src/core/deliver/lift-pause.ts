@@ -40,8 +40,13 @@ export interface Lifted {
 export async function liftPause(ctx: PauseContext, connection: Connection | undefined, took: PanDevTook): Promise<Lifted | undefined> {
   if (!connection?.disabled) return undefined;
   if (took.by === 'check' && !(took.passed && took.settingsUnchanged)) return undefined;
-  const { disabled: _lifted, ...rest } = connection;
-  await settingsStore(ctx.store, ctx.secrets).saveConnection(rest);
+  // Lifted from what is saved now, not from the caller's copy: a URL an admin saved since (a batch reads
+  // the connection once, at its start) is not written back over; a pause decided since stands.
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  const saved = await settings.connection();
+  if (saved?.disabled?.at !== connection.disabled.at || saved.baseUrl !== connection.baseUrl) return undefined;
+  const { disabled: _lifted, ...rest } = saved;
+  await settings.saveConnection(rest);
   if (took.by === 'delivery') {
     ctx.log.info({}, 'deliveries resumed: PanDev took the token or signing secret saved since it refused the last');
     return { connection: rest };

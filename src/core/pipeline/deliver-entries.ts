@@ -315,13 +315,24 @@ async function processEntry(item: string | OutboxEntry, env: Env): Promise<Step>
     case 'permanent':
       return bury(entry, env, outcome.reason, { ...keep(), attempts: attempt, lastStatus: outcome.status });
     case 'disabled': {
+      await outbox.put({ ...entry, ...keep(), attempts: attempt, lastError: outcome.reason, lastStatus: outcome.status });
+      // Read again, not the batch's copy: an admin's save made while the batch ran is not written over.
+      const settings = settingsStore(ctx.store, ctx.secrets);
+      const saved = await settings.connection();
+      if (!saved || saved.baseUrl !== connection.baseUrl) {
+        // The refusal was the host this batch read at its start, no longer the one saved: no pause, and
+        // this entry and the rest of the batch go with what is saved now.
+        env.connection = saved;
+        env.credentials = await settings.credentials();
+        ctx.log.warn({ ...log, reason: outcome.reason }, 'refused by a PanDev URL no longer saved; retried with the saved one');
+        return { outcome: 'waiting', wait: { seconds: 0, reason: 'the PanDev URL was changed while this delivery was on its way' } };
+      }
       const refused = outcome.cause === 'token' || outcome.cause === 'signature' ? { refused: credentialsDigest(credentials) } : {};
-      const paused = { ...connection, disabled: { at: ctx.clock.now(), reason: outcome.reason, cause: outcome.cause, ...refused } };
-      await settingsStore(ctx.store, ctx.secrets).saveConnection(paused);
+      const paused = { ...saved, disabled: { at: ctx.clock.now(), reason: outcome.reason, cause: outcome.cause, ...refused } };
+      await settings.saveConnection(paused);
       // The rest of this batch is kept unsent: PanDev would refuse each alike. Attempts of other batches
       // already on their way come back refused too and are kept the same way; none is a dead letter.
       env.connection = paused;
-      await outbox.put({ ...entry, ...keep(), attempts: attempt, lastError: outcome.reason, lastStatus: outcome.status });
       ctx.log.error({ ...log, reason: outcome.reason }, 'PanDev refused every delivery; deliveries paused');
       return { outcome: 'paused' };
     }
