@@ -1,7 +1,6 @@
 import { RateBudget } from '../../src/core/budget/rate-budget';
 import type { Change } from '../../src/core/change/change';
 import { intentsFor } from '../../src/core/change/intents';
-import { saveConnection } from '../../src/core/admin/connection';
 import { secretKeys, settingsStore } from '../../src/core/config/settings';
 import { encodeBody, outboxStore } from '../../src/core/deliver/outbox';
 import { DeliveryStats, recentOutcomes } from '../../src/core/deliver/stats';
@@ -134,6 +133,13 @@ it('counts a delivery whose comment hand-over failed as retried, and as delivere
   expect(await counts()).toEqual({ delivered: 1, retried: 1 });
 });
 
+/** What the settings page's save writes: the token, then the connection with its new URL (the rest kept). */
+async function adminSaves(ctx: ForwardContext, baseUrl: string, token: string): Promise<void> {
+  const settings = settingsStore(ctx.store, ctx.secrets);
+  await ctx.secrets.set(secretKeys.token, token);
+  await settings.saveConnection({ ...(await settings.connection())!, baseUrl });
+}
+
 it("leaves alone a PanDev URL an admin saved while the batch ran, and sends the rest of the batch there", async () => {
   // Host A refuses the token the batch read at its start; while that attempt is on its way, the admin
   // moves PanDev to host B with B's token. The refusal is A's: it must neither pause deliveries nor put A back.
@@ -144,7 +150,7 @@ it("leaves alone a PanDev URL an admin saved while the batch ran, and sends the 
       send: async (url, init) => {
         if (saving) {
           saving = false;
-          await saveConnection({ store, secrets: ctx.secrets, clock: ctx.clock, log: ctx.log }, { baseUrl: hostB.url, token: 'token-for-b' });
+          await adminSaves(ctx, hostB.url, 'token-for-b');
         }
         return fetch(url, init);
       },
@@ -181,7 +187,7 @@ it('ends a pause on the connection saved now, not on the copy the batch read: a 
     send: async (url, init) => {
       if (moving) {
         moving = false;
-        await saveConnection({ store, secrets: ctx.secrets, clock: ctx.clock, log: ctx.log }, { baseUrl: 'https://pandev-elsewhere.example.com', token: 'token-for-elsewhere' });
+        await adminSaves(ctx, 'https://pandev-elsewhere.example.com', 'token-for-elsewhere');
       }
       return fetch(url, init);
     },
