@@ -23,11 +23,11 @@ describe('delivery intents', () => {
   // Forge does not keep a reviewer's events in order: one older than the stored status arrives late.
   it.each<[ReviewerStatus, ReviewerStatus, string[]]>([
     ['approved', 'none', ['pullrequest:approved@10:01', 'pullrequest:unapproved@10:05']],
-    ['approved', 'changes_requested', ['pullrequest:approved@10:01', 'pullrequest:unapproved@10:05']],
+    ['approved', 'changes_requested', ['pullrequest:approved@10:01', 'pullrequest:unapproved@10:05', 'pullrequest:changes_request_created@10:05']],
     ['changes_requested', 'none', ['pullrequest:changes_request_created@10:01', 'pullrequest:changes_request_removed@10:05']],
     ['approved', 'approved', ['pullrequest:approved@10:01']],
-    ['none', 'approved', []],
-  ])('a late %s, after %s was stored, is read against it', (late, stored, keys) => {
+    ['none', 'approved', ['pullrequest:approved@10:05']],
+  ])('a late %s, after %s was stored, is read against it (the stored one set again: sent already, it keeps its id)', (late, stored, keys) => {
     const { intents } = intentsFor(reviewer(late), () => [{ status: stored, at: '2026-11-20T10:05:00Z' }]);
     expect(intents.map((i) => `${i.eventKey}@${i.version.slice(11, 16)}`)).toEqual(keys);
   });
@@ -53,9 +53,26 @@ describe('delivery intents', () => {
     };
     const inOrder = run([0, 1, 2, 3]);
     expect(inOrder.map((line) => line.split(' ')[0])).toEqual(['pullrequest:approved@10:01', 'pullrequest:approved@10:04', 'pullrequest:changes_request_created@10:02', 'pullrequest:changes_request_removed@10:03', 'pullrequest:unapproved@10:02']);
-    expect(run([3, 2, 0, 1, 0])).toEqual(expect.arrayContaining(inOrder));
-    expect(run([1, 3, 0, 2])).toEqual(expect.arrayContaining(inOrder));
-    expect(run([0, 2, 1, 3, 2])).toEqual(expect.arrayContaining(inOrder));
+    // Every order of the four, and with repeats; a status skipped as unchanged when it came is sent
+    // once the one between it and its like arrives.
+    const orders = (left: number[]): number[][] => (left.length ? left.flatMap((first) => orders(left.filter((n) => n !== first)).map((rest) => [first, ...rest])) : [[]]);
+    const all = [...orders([0, 1, 2, 3]), [3, 2, 0, 1, 0], [0, 2, 1, 3, 2]];
+    expect(all.filter((order) => !inOrder.every((line) => run(order).includes(line)))).toEqual([]);
+    // A transition found again (a status set again once a late one lands before it) keeps its one id.
+    expect(all.filter((order) => new Set(run(order).map((line) => line.split(' ')[0])).size !== run(order).length)).toEqual([]);
+  });
+
+  it('sends an approval skipped as unchanged once the unapproval before it arrives late', () => {
+    const seen: Array<{ status: ReviewerStatus; at: string }> = [];
+    const sent: string[] = [];
+    for (const [status, time] of [['approved', '10:01'], ['approved', '10:03'], ['none', '10:02']] as Array<[ReviewerStatus, string]>) {
+      const at = `2026-11-20T${time}:00.000Z`;
+      const change: Change = { ...base, kind: 'reviewer', pullRequestId: 1, reviewers: [{ user: { uuid: '{u}' }, status, at }] };
+      sent.push(...intentsFor(change, () => [...seen]).intents.map((intent) => `${intent.eventKey}@${intent.version.slice(11, 16)}`));
+      seen.push({ status, at });
+      seen.sort((a, b) => a.at.localeCompare(b.at));
+    }
+    expect(sent).toEqual(['pullrequest:approved@10:01', 'pullrequest:unapproved@10:02', 'pullrequest:approved@10:03']);
   });
 
   it('counts a cleared status it cannot attribute as skipped, with its reason', () => {

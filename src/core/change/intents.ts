@@ -103,10 +103,14 @@ function reviewerIntents(change: ChangeOf<'reviewer'>, prior: PriorReviewerStatu
       if (before) intents.push(...clearKey(before.status).map((key) => make(key, entity, at, detail)));
       if (reviewer.status !== 'none') intents.push(make(setKey(reviewer.status), entity, at, detail));
     }
-    // A later status, seen already, replaced this one when it was set.
+    // A later status, seen already, replaced this one when it was set. It is set again too: when it came,
+    // what stood before it may have looked the same (approved, then this late unapproval, then approved
+    // again) and it was skipped as unchanged. Sent already, it keeps its id.
     if (after && after.status !== reviewer.status) {
       const replacedAt = normalizeTime(after.at);
-      intents.push(...clearKey(reviewer.status).map((key) => make(key, entity, replacedAt, { ...detail, status: after.status, at: replacedAt })));
+      const replacement = { ...detail, status: after.status, at: replacedAt };
+      intents.push(...clearKey(reviewer.status).map((key) => make(key, entity, replacedAt, replacement)));
+      if (after.status !== 'none') intents.push(make(setKey(after.status), entity, replacedAt, replacement));
     }
   }
   return { intents, skipped };
