@@ -115,6 +115,26 @@ it('waits out a Retry-After longer than one queue delay in steps of at most 15 m
   expect(outcomes).toMatchObject({ retried: 1, delivered: 1 });
 });
 
+it("retries an entry given a Retry-After no sooner, though it shares its retry with a sooner one's", async () => {
+  const w = await world();
+  w.ctx.random = () => 1; // the 503's wait is the full 30 s; the 429's Retry-After (36 s) is near enough to share its retry
+  const busy = await w.stage(6);
+  const limited = await w.stage(7);
+  sink.respondNext(503, 1, 'busy');
+  const original = w.ctx.send;
+  w.ctx.send = async (url, init) => {
+    const answer = await original(url, init);
+    if (init.headers['X-Request-UUID'] !== limited || w.attempts.filter((a) => a.id === limited).length > 1) return answer;
+    return { status: 429, headers: { get: (name: string) => (name.toLowerCase() === 'retry-after' ? '36' : null) }, text: async () => 'slow down' };
+  };
+  await w.play([busy, limited]);
+  const times = w.attempts.filter((a) => a.id === limited).map((a) => a.at);
+  expect(times).toHaveLength(2);
+  expect((times[1]! - times[0]!) / 1000).toBeGreaterThanOrEqual(36);
+  expect(w.attempts.filter((a) => a.id === busy)).toHaveLength(2);
+  expect(new Set(sink.deliveries().map((d) => d.id))).toEqual(new Set([busy, limited]));
+});
+
 it('waits at most an hour for a Retry-After far beyond any real outage (a proxy asking for a year)', async () => {
   const w = await world();
   const id = await w.stage(5);
@@ -144,7 +164,7 @@ it('waits out Bitbucket\'s rate limit however long it lasts, without counting it
   expect(await recentOutcomes(w.store, w.now())).toMatchObject({ delivered: 1, retried: 0, dead: 0 });
 });
 
-it('groups waits that are close, soonest first', () => {
+it('groups waits that are close, soonest group first, each retried after the longest wait it holds (one may be a Retry-After)', () => {
   const groups = groupWaits([
     { id: 'a', seconds: 600, reason: 'r' },
     { id: 'b', seconds: 20, reason: 'r' },
@@ -152,7 +172,7 @@ it('groups waits that are close, soonest first', () => {
     { id: 'd', seconds: 700, reason: 'r' },
   ]);
   expect(groups).toEqual([
-    { ids: ['b', 'c'], afterSeconds: 20, reason: 'r' },
-    { ids: ['a', 'd'], afterSeconds: 600, reason: 'r' },
+    { ids: ['b', 'c'], afterSeconds: 23, reason: 'r' },
+    { ids: ['a', 'd'], afterSeconds: 700, reason: 'r' },
   ]);
 });

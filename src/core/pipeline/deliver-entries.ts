@@ -189,15 +189,20 @@ interface Wait {
 // Waits this close to a group's first share its retry: jitter already spreads retries by more.
 const GROUP_SLACK = 0.2;
 
-/** Entries whose waits are near each other share one retry, at the soonest of their waits. */
+/**
+ * Entries whose waits are near each other share one retry, at the longest of their waits: a wait may be
+ * PanDev's Retry-After, which a retry sent sooner would not honour.
+ */
 export function groupWaits(waits: Wait[]): RetryGroup[] {
-  const groups: RetryGroup[] = [];
+  const groups: Array<RetryGroup & { soonest: number }> = [];
   for (const wait of [...waits].sort((a, b) => a.seconds - b.seconds)) {
     const group = groups.at(-1);
-    if (group && wait.seconds <= group.afterSeconds * (1 + GROUP_SLACK) + 1) group.ids.push(wait.id);
-    else groups.push({ ids: [wait.id], afterSeconds: wait.seconds, reason: wait.reason });
+    if (group && wait.seconds <= group.soonest * (1 + GROUP_SLACK) + 1) {
+      group.ids.push(wait.id);
+      group.afterSeconds = wait.seconds;
+    } else groups.push({ ids: [wait.id], afterSeconds: wait.seconds, reason: wait.reason, soonest: wait.seconds });
   }
-  return groups;
+  return groups.map(({ soonest: _soonest, ...group }) => group);
 }
 
 interface Step {
