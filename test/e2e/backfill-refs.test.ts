@@ -136,3 +136,28 @@ it('fills in behind such a branch once: a backfill asked for again, over a longe
   expect(onMain.length).toBe(new Set(onMain).size);
   expect(sb.sink.duplicates()).toBe(0);
 });
+
+it('leaves a branch pushed past the commits it read (its event lost) to the reconciliation, which sends its commits', async () => {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-live', repositories: 1, rateLimitPerHour: 0 } });
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
+  // The pull-request list is read after the commits and before the refs: held there while a push lands.
+  const held = sb.simulator.stats().faulted;
+  sb.simulator.faults.add({ path: '/pullrequests$', latencyMs: 800, times: 1 });
+  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: true }));
+  while (sb.simulator.stats().faulted === held) await new Promise((resolve) => setTimeout(resolve, 5));
+  const branch = [...repo.branches.keys()].find((name) => name !== repo.mainBranch)!;
+  sb.simulator.actions.pushCommits({ repository: repo.slug, branch, commits: 1 });
+  const record = await backfilled();
+  expect(record).toMatchObject({ state: 'done', refsIncomplete: true });
+  // No push built from a graph that lacks its tip (it went out from nothing, with no commits), nor the tip recorded as delivered.
+  expect(sb.sink.deliveries().filter((d) => d.eventKey === 'repo:push' && (d.body as any).push.changes[0].new?.name === branch)).toEqual([]);
+  expect(await sb.host.kvs.get(refStateKey(repo.uuid, 'branch', branch))).toBeUndefined();
+
+  await reconcileNow(sb);
+  const owed = inWindow(repo, repo.branches.get(branch)!, Date.parse(record.since));
+  expect(owed.length).toBeGreaterThan(0);
+  const sent = pushedCommits().filter((line) => line.startsWith(`${branch} `)).map((line) => line.split(' ')[1]);
+  expect(owed.filter((hash) => !sent.includes(hash))).toEqual([]);
+  expect(new Set(sent).size).toBe(sent.length);
+});

@@ -21,17 +21,25 @@ export const refsPhase: PhaseRunner = async (pc, record) => {
   // Branches and tags in one listing; `next` follows its pages.
   const page = await pc.get(cursor?.next ? { next: cursor.next } : { endpoint: 'refs', params: repoParams(pc), query: { pagelen: 100 } }, Page(z.unknown()));
   const { items: refs, malformed } = checkedItems(page.values, Ref, named.ref);
-  const current = withUnreadable(record, 'refs', malformed, (raw) => `${named.ref(raw)} (its push was not sent)`);
+  let current = withUnreadable(record, 'refs', malformed, (raw) => `${named.ref(raw)} (its push was not sent)`);
   const graph = await graphOf(pc);
   for (const ref of refs) {
+    const moved = await refMove(pc, graph, ref, record.requestedAt);
     // Out of requests or time for commit stats: the same page again next piece (refs already staged
     // are skipped by their recorded tips, stats already read are kept).
-    if ((await refMove(pc, graph, ref, record.requestedAt)) === 'later') return { record: current, next: cursor?.next ?? '' };
+    if (moved === 'later') return { record: current, next: cursor?.next ?? '' };
+    if (moved === 'beyond-graph') current = { ...current, refsIncomplete: true };
   }
   return page.next ? { record: current, next: page.next } : { record: current };
 };
 
-async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requestedAt: number): Promise<void | 'later'> {
+/**
+ * `beyond-graph`: the branch moved past the commits read for the graph (pushed while the backfill ran,
+ * its event lost), so its push cannot be built here. Nothing is recorded for it and the record says the
+ * refs were not all listed: the reconciliation reads its commits from Bitbucket (from its recorded tip,
+ * or as a branch the app has no tip for) and sends them.
+ */
+async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requestedAt: number): Promise<void | 'later' | 'beyond-graph'> {
   const type = ref.type === 'tag' ? 'tag' : 'branch';
   const tip = ref.target?.hash;
   if (!tip) return;
@@ -60,6 +68,7 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
     await refs.set(pc.repository, type, ref.name, { tip, at: pc.ctx.clock.now(), origin: 'baseline' });
     return;
   }
+  if (type === 'branch' && !graph.get(tip)) return 'beyond-graph';
   const before = known?.tip ? (graph.get(known.tip) ?? null) : type === 'branch' ? edgeOfWindow(graph, tip, pc.since) : null;
   const commits = type === 'branch' ? between(graph, tip, before?.hash) : [];
   return moveTo(pc, ref, tipCommit, before, commits);
