@@ -49,7 +49,7 @@ export function overlapKeys(entries: ActivityEntry[], nextWatermark: number): st
   return overlapKeysOf(entries, nextWatermark, entryChangedAt, entryKey);
 }
 
-// Short: a pass reads at most a thousand activity entries or a hundred deployments, and the keys of
+// Short: a pass reads at most a thousand activity entries or a thousand deployments, and the keys of
 // those in the next overlap are kept in the repository's state.
 function shortKey(parts: Array<string | number>): string {
   return createHash('sha1').update(parts.join('\n')).digest('base64url').slice(0, 16);

@@ -137,6 +137,11 @@ const REFS_MIN_REQUESTS = 4;
 const MOVED_REF_REQUESTS = 3;
 /** Deployments: the page, and their environments' names. */
 const DEPLOYMENT_REQUESTS = 2;
+/**
+ * Pages of deployments one check reads at most (100 each), newest first. A check is due hourly while
+ * a repository is active: a thousand deployments in between is a runaway pipeline, said as left out.
+ */
+const DEPLOYMENT_PAGES = 10;
 
 export async function reconcileRepository(input: ReconcileInput): Promise<ReconcileResult> {
   const left = input.budgetLeft ?? (() => Number.POSITIVE_INFINITY);
@@ -171,7 +176,8 @@ export async function reconcileRepository(input: ReconcileInput): Promise<Reconc
   const found = await unlessRefused(input, 'deployments', () => deploymentNews(reading));
   if (found instanceof BitbucketError) return { items, ...owed, ...deferred, refused: { ...refused, deployments: found } };
   items.push(...found.items);
-  return { items, ...owed, ...deferred, ...refusals, deploymentsSeen: found.seen, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
+  const unfinished = found.complete ? deferred : { deferred: { refs: input.pushed && !refs, deployments: true } };
+  return { items, ...owed, ...unfinished, ...refusals, deploymentsSeen: found.seen, ...(found.lastDeploymentAt !== undefined ? { lastDeploymentAt: found.lastDeploymentAt } : {}) };
 }
 
 const HOUR = 3_600_000;
@@ -465,20 +471,33 @@ function lineEdge(read: Map<string, Commit>, tip: string, windowStart: number): 
  * Deployments are dated by Bitbucket's clock: one made just after the last check read them may be
  * dated before that check started, so they are read down into its overlap (clock-allowance.ts) too.
  */
-async function deploymentNews(input: Reading): Promise<{ items: Prebuilt[]; seen: string[]; lastDeploymentAt?: number }> {
+async function deploymentNews(input: Reading): Promise<{ items: Prebuilt[]; seen: string[]; lastDeploymentAt?: number; complete: boolean }> {
   const { client, workspace, repository } = input;
   const since = input.deploymentsSince ?? input.watermark;
   const seenBefore = new Set(input.deploymentsSeen ?? []);
-  const page = await client.get({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, Page(z.unknown()));
-  const dated = readable(input, 'deployments', page.values, Deployment, itemNamed.deployment).map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
+  const outOfTime = input.outOfTime ?? (() => false);
+  // Newest first: pages are followed down to the check before this one (and its overlap). No time for
+  // the next page: what was read goes, and the check stays owed from the same time (`complete` false).
+  const dated: Array<{ deployment: Deployment; updated: number }> = [];
+  let complete = true;
+  const capped = () => input.leftOut.push({ feed: 'deployments', reason: `more than ${DEPLOYMENT_PAGES * 100} deployments since the check before; the older ones were not read` });
+  for await (const values of client.pages({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, z.unknown(), DEPLOYMENT_PAGES, capped)) {
+    const page = readable(input, 'deployments', values, Deployment, itemNamed.deployment).map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
+    dated.push(...page);
+    if (page.some(({ updated }) => updated < since - CLOCK_ALLOWANCE_MS)) break;
+    if (outOfTime()) {
+      complete = false;
+      break;
+    }
+  }
   const newest = dated.length ? { lastDeploymentAt: Math.max(...dated.map(({ updated }) => updated)) } : {};
   const seen = overlapKeysOf(dated, input.now, ({ updated }) => updated, ({ deployment }) => deploymentKey(deployment));
   const fresh = dated.filter(({ deployment, updated }) => isNewsAt(updated, deploymentKey(deployment), since, seenBefore)).map(({ deployment }) => deployment);
-  if (!fresh.length) return { items: [], seen, ...newest };
+  if (!fresh.length) return { items: [], seen, ...newest, complete };
   const environmentOf = await environmentNamer(client, input.store, workspace, repository, fresh, ({ reason }) => input.leftOut.push({ feed: 'deployments', reason }));
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const items = fresh.flatMap((deployment) => deploymentHistory({ workspace, repository: repositoryObject, deployment, environment: environmentOf(deployment), origin: 'reconcile' }));
-  return { items, seen, ...newest };
+  return { items, seen, ...newest, complete };
 }
 
 /**

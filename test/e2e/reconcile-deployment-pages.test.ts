@@ -1,0 +1,25 @@
+import { reconcileNow, reconcilePasses, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
+
+// Deployments have no feed of their own: the reconciliation reads the repository's list, newest first.
+// A busy pipeline makes more than a page of them between two checks; the check reads down to the one
+// before, not its first page only.
+
+let sb: TestSandbox;
+afterAll(() => sb.stop());
+
+it('delivers every deployment made since the last check, beyond the first page of 100', async () => {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'deployment-pages', repositories: 1, rateLimitPerHour: 0 } });
+  await reconcileNow(sb);
+  const repository = [...sb.simulator.model.repositories.values()][0]!;
+  sb.sink.clear();
+  const made = new Set<string>();
+  for (let i = 0; i < 130; i++) made.add(sb.simulator.actions.runDeployment({ repository: repository.slug, environment: 'Production' }).deploymentUuid);
+  // The daily check of a quiet repository is due.
+  for (const key of reconcilePasses(sb)) await sb.host.kvs.set(key, { ...((await sb.host.kvs.get(key)) as object), lastDeploymentCheckAt: Date.now() - 25 * 3_600_000 });
+  const pagesBefore = sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/deployments'] ?? 0;
+  await reconcileNow(sb);
+  const delivered = new Set(sb.sink.deliveries().filter((d) => d.eventKey === 'pandev:deployment').map((d) => (d.body as { deployment: { uuid: string } }).deployment.uuid));
+  expect([...made].filter((uuid) => !delivered.has(uuid))).toEqual([]);
+  // Two pages: the second holds the rest and the deployments from before the check.
+  expect((sb.simulator.stats().byRoute['GET /repositories/{workspace}/{repo_slug}/deployments'] ?? 0) - pagesBefore).toBe(2);
+});
