@@ -161,3 +161,22 @@ it('leaves a branch pushed past the commits it read (its event lost) to the reco
   expect(owed.filter((hash) => !sent.includes(hash))).toEqual([]);
   expect(new Set(sent).size).toBe(sent.length);
 });
+
+it('keeps the refs owed by a reconciliation pass made while the backfill reads them, so a push to a ref it already listed is found after', async () => {
+  sb = await testSandbox({ liveEvents: false, scheduledTriggers: false, maxPlatformRetries: 50, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS }, simulator: { seed: 'refs-pending', repositories: 1, rateLimitPerHour: 0 } });
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
+  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: true }));
+  const done = await backfilled();
+  expect(done.state).toBe('done');
+  // As it stands while the backfill is on the refs' later pages: the first ones listed and recorded.
+  const [key] = sb.host.kvs.keys('backfill:');
+  await sb.host.kvs.set(key!, { ...done, state: 'running', updatedAt: Date.now(), cursor: { phase: 'refs', next: 'https://api.bitbucket.org/2.0/later-page' } });
+  const branch = [...repo.branches.keys()].find((name) => name !== repo.mainBranch)!;
+  const { commits: pushed } = sb.simulator.actions.pushCommits({ repository: repo.slug, branch, commits: 2 });
+  await reconcileNow(sb); // the refs are the backfill's still: this pass leaves them
+  await sb.host.kvs.set(key!, done); // its later pages read, it is done
+  await reconcileNow(sb);
+  const sent = pushedCommits().filter((line) => line.startsWith(`${branch} `)).map((line) => line.split(' ')[1]);
+  expect(pushed.filter((hash) => !sent.includes(hash))).toEqual([]);
+});

@@ -312,9 +312,10 @@ async function refNews(input: Reading): Promise<{ items: Prebuilt[]; complete: b
   const params = { workspace, repo_slug: repository };
   const outOfTime = input.outOfTime ?? (() => false);
   // Until the backfill has listed them, the refs are its to deliver: recording tips here first would
-  // make it skip what moved on them in its window.
+  // make it skip what moved on them in its window. They stay owed (`complete` false), though: a push
+  // to a ref the backfill listed already, its event lost, is found by the first pass after it.
   const baseline = await refsBaseline(input.store, repository);
-  if (baseline === 'pending') return { items: [], complete: true };
+  if (baseline === 'pending') return { items: [], complete: false };
   const refs = refStateStore(input.store);
   const repositoryObject = await input.lookups.repository(workspace, repository);
   const out: Prebuilt[] = [];
