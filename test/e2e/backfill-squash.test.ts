@@ -43,3 +43,21 @@ it('a pull request made from a squash-merged feature branch is measured from its
   const figures = await figuresFor(facts, stored, Date.now() + 2 * 24 * HOUR);
   expect(figures.pr.coding).toEqual({ seconds: Math.max(0, Math.floor((Date.parse(stored.createdOn) - Date.parse(ownFirst)) / 1000)) });
 });
+
+it('a fast-forwarded pull request is measured from its first commit, all its commits counted', async () => {
+  sb = await backfillSandbox({ seed: 'fast-forward', repositories: 1 });
+  const repo = [...sb.simulator.model.repositories.values()][0]!;
+  const actions = sb.simulator.actions;
+  // Three commits on a branch made from main's head, merged with no merge commit: main moves to its head.
+  const opened = actions.openPullRequest({ repository: repo.slug, sourceBranch: 'feature/ff', commits: 3, closeSourceBranch: false });
+  sb.advance(HOUR);
+  const { mergeCommit } = actions.mergePullRequest({ repository: repo.slug, pullRequestId: opened.pullRequestId, strategy: 'fast_forward' });
+  expect(mergeCommit).toBe(opened.commits.at(-1));
+  const ownFirst = new Date(Math.floor(repo.commits.get(opened.commits[0]!)!.date / 1_000_000) * 1000).toISOString();
+
+  data(await call('connection/activate', {}));
+  await backfillEnded(sb);
+  const created = sb.sink.deliveries().find((d) => d.eventKey === 'pullrequest:created' && (d.body as any).pullrequest.id === opened.pullRequestId)!;
+  expect((created.body as any).pandev.pullrequest.commits.map((c: { hash: string }) => c.hash).sort()).toEqual([...opened.commits].sort());
+  expect(Date.parse((created.body as any).pandev.pullrequest.first_commit_at)).toBe(Date.parse(ownFirst));
+});

@@ -44,11 +44,15 @@ export async function replayLifecycle(pc: PhaseContext, pr: PullRequest): Promis
   const graph = await graphOf(pc);
   const mergeCommit = (pr.merge_commit as { hash?: string } | null | undefined)?.hash;
   const merged = mergeCommit ? graph.get(mergeCommit) : undefined;
+  const source = pr.source.commit?.hash;
   // A merged pull request's destination is the merge commit's first parent: what it merged into. The
   // pull requests squash-merged into it before this one brought their branches' commits along.
-  const destination = merged?.parents?.[0]?.hash ?? pr.destination.commit?.hash;
+  // Fast-forwarded, the merge commit is the source's head itself, whose first parent is the branch's
+  // own: the destination as it stood then is what it merged into.
+  const fastForwarded = merged !== undefined && source !== undefined && merged.hash === graph.get(source)?.hash;
+  const destination = (fastForwarded ? undefined : merged?.parents?.[0]?.hash) ?? pr.destination.commit?.hash;
   const lifecycle: Lifecycle = {
-    commits: graph.pullRequestCommits(pr.source.commit?.hash, destination, await mergedOf(pc)),
+    commits: graph.pullRequestCommits(source, destination, await mergedOf(pc)),
     ...(pc.preferences.commitStats !== 'off' && !pc.leavingOut ? await size(pc, pr) : {}),
   };
   // Its events say so too (first_commit_unavailable): here, once, for the admin reading the logs.

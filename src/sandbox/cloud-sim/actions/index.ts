@@ -25,7 +25,7 @@ export interface SimActions {
   /** No event when the comment changed less than ten minutes before (Forge's documented rule). */
   editComment(args: ActionArgs<'editComment'>): ActionResult;
   deleteComment(args: ActionArgs<'deleteComment'>): ActionResult;
-  /** A merge commit on the destination (or, `strategy: 'squash'`, one squashed commit); deletes the source branch if the PR says so. */
+  /** A merge commit on the destination (or, `strategy: 'squash'`, one squashed commit; `'fast_forward'`, none); deletes the source branch if the PR says so. */
   mergePullRequest(args: ActionArgs<'mergePullRequest'>): ActionResult<{ mergeCommit: string }>;
   declinePullRequest(args: ActionArgs<'declinePullRequest'>): ActionResult;
   /** Pushes to `branch` (default: the main branch); open PRs from that branch follow. */

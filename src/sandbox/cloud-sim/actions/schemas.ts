@@ -22,7 +22,7 @@ export const actionSchemas = {
   editComment: z.object({ ...pullRequest, commentId: z.number().int(), content: z.string().min(1) }),
   // A repository admin may delete anyone's comment: `actor` names who did (default: its author).
   deleteComment: z.object({ ...pullRequest, commentId: z.number().int(), actor: user.optional() }),
-  mergePullRequest: z.object({ ...pullRequest, actor: user.optional(), closeSourceBranch: z.boolean().optional(), strategy: z.enum(['merge_commit', 'squash']).optional() }),
+  mergePullRequest: z.object({ ...pullRequest, actor: user.optional(), closeSourceBranch: z.boolean().optional(), strategy: z.enum(['merge_commit', 'squash', 'fast_forward']).optional() }),
   declinePullRequest: z.object({ ...pullRequest, actor: user.optional(), reason: z.string().optional() }),
   pushCommits: z.object({
     repository, branch: z.string().min(1).optional(), actor: user.optional(),

@@ -2,7 +2,8 @@
 import { SimConflictError, SimNotFoundError } from '../../sim-common/errors';
 import { forgePullRequest, repositoryScope } from '../events/build';
 import type { ForgeEvent, PullRequestEvent } from '../events/types';
-import type { PullRequest, Repository, SimUser } from '../model/types';
+import { log } from '../model/graph';
+import type { Commit, PullRequest, Repository, SimUser } from '../model/types';
 import type { Micros } from '../util/time';
 import { addCommit, branchPushEvent } from './commits';
 import type { Emitted, OpContext } from './context';
@@ -116,22 +117,23 @@ export function followDestinationBranch(repo: Repository, branch: string): void 
 /**
  * A merge commit on the destination with the destination tip and the source tip as parents; squashed,
  * as Bitbucket's "squash" strategy does, one commit whose only parent is the destination tip, so the
- * destination never reaches the branch's own commits.
+ * destination never reaches the branch's own commits; fast-forwarded, no commit: the destination moves
+ * to the source tip, which is the pull request's merge commit (refused, as Bitbucket does, when the
+ * destination has moved on past the source's base).
  */
 export function mergePullRequest(
-  ctx: OpContext, repo: Repository, pr: PullRequest, actor: SimUser, options: { closeSourceBranch?: boolean; strategy?: 'merge_commit' | 'squash' } = {},
+  ctx: OpContext, repo: Repository, pr: PullRequest, actor: SimUser, options: { closeSourceBranch?: boolean; strategy?: 'merge_commit' | 'squash' | 'fast_forward' } = {},
 ): Emitted & { mergeCommit: string } {
   requireOpen(pr);
   const destinationTip = tip(repo, pr.destination.branch);
   const sourceTip = repo.branches.get(pr.source.branch) ?? pr.source.hash;
-  const parents = options.strategy === 'squash' ? [destinationTip] : [destinationTip, sourceTip];
-  const merge = addCommit(ctx, repo, parents, {
+  const merge = options.strategy === 'fast_forward' ? fastForward(repo, pr, destinationTip, sourceTip) : addCommit(ctx, repo, options.strategy === 'squash' ? [destinationTip] : [destinationTip, sourceTip], {
     author: actor,
     message: `Merged in ${pr.source.branch} (pull request #${pr.id})\n\n${pr.title}`,
     files: [],
   });
   repo.branches.set(pr.destination.branch, merge.hash);
-  repo.updatedOn = merge.date;
+  repo.updatedOn = ctx.model.stamp(ctx.at);
   followDestinationBranch(repo, pr.destination.branch);
   const at = ctx.model.stamp(ctx.at);
   Object.assign(pr, {
@@ -143,10 +145,15 @@ export function mergePullRequest(
   recordUpdate(pr, actor, at);
   const events: ForgeEvent[] = [
     pullRequestEvent(ctx, repo, pr, actor, at, 'avi:bitbucket:fulfilled:pullrequest'),
-    branchPushEvent(ctx, repo, actor, { ref: pr.destination.branch, before: destinationTip, after: merge.hash, commits: [merge] }),
+    branchPushEvent(ctx, repo, actor, { ref: pr.destination.branch, before: destinationTip, after: merge.hash, commits: options.strategy === 'fast_forward' ? log(repo, [sourceTip], [destinationTip]) : [merge] }),
   ];
   if (pr.closeSourceBranch && repo.branches.has(pr.source.branch)) events.push(...deleteBranch(ctx, repo, actor, pr.source.branch).events);
   return { mergeCommit: merge.hash, events };
+}
+
+function fastForward(repo: Repository, pr: PullRequest, destinationTip: string, sourceTip: string): Commit {
+  if (!log(repo, [destinationTip], [sourceTip]).length) return repo.commits.get(sourceTip)!;
+  throw new SimConflictError(`pull request #${pr.id} cannot be fast-forwarded: ${pr.destination.branch} has commits ${pr.source.branch} lacks`);
 }
 
 export function declinePullRequest(ctx: OpContext, repo: Repository, pr: PullRequest, actor: SimUser, reason = ''): Emitted {
