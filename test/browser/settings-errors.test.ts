@@ -70,6 +70,27 @@ it('brings the Advanced settings back with the page\'s next refresh when their f
   });
 });
 
+it('reads the repository list again, with Try again or the page\'s next refresh, when its first reading failed', async () => {
+  const section = tab.locator('section[aria-labelledby="repositories-heading"]');
+  const failed = section.getByRole('heading', { name: 'Could not list the repositories', level: 3 });
+  await failingOnce(tab, 'repositories/list', briefly, async () => {
+    await tab.reload();
+    await failed.waitFor();
+    await section.getByRole('button', { name: 'Try again' }).click();
+    await tab.getByTestId('selection-summary').waitFor();
+    expect(await failed.count()).toBe(0);
+  });
+  await failingOnce(tab, 'repositories/list', briefly, async () => {
+    await tab.reload();
+    await failed.waitFor();
+    // Any change on the page refreshes it, as its timer does: saving the Advanced settings here.
+    const advanced = tab.locator('section[aria-labelledby="advanced-heading"]');
+    await advanced.getByRole('button', { name: 'Save advanced settings' }).click();
+    await tab.getByTestId('selection-summary').waitFor();
+    expect(await failed.count()).toBe(0);
+  });
+});
+
 it('keeps the rest of the page when the status cannot be read', async () => {
   await failingOnce(tab, 'status/get', { status: 500, body: { error: 'the platform was briefly unavailable' } }, async () => {
     await tab.reload();

@@ -70,6 +70,9 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
       first = false;
       if (!result.ok) {
         setProblem(next ? `Reading the repository list stopped at ${progressText(shown.current)}. ${result.error.message}` : result.error.message);
+        // Part way, Continue goes on from the cursor; a reading that failed at its start is over, and
+        // the page's next refresh (or Try again) reads it anew.
+        if (!next) settled.current = true;
         return;
       }
       setPage(result.data);
@@ -133,7 +136,17 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
       </div>
     </ErrorBanner>
   );
-  if (!page) return problem ? <ErrorBanner title="Could not list the repositories"><p>{problem}</p></ErrorBanner> : <p>Loading…</p>;
+  if (!page) {
+    if (!problem) return <p>Loading…</p>;
+    return (
+      <ErrorBanner title="Could not list the repositories">
+        <div style={styles.stack}>
+          <p style={{ margin: 0 }}>{problem}</p>
+          <div><Button onClick={() => void load()}>Try again</Button></div>
+        </div>
+      </ErrorBanner>
+    );
+  }
   // The first reading is not over: there is no list to show or select from yet, only how far it is.
   if (page.fetchedAt === undefined) return <div style={styles.stack}>{progress}{resume}</div>;
   const { selection } = page;
