@@ -1,0 +1,27 @@
+import { testSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// Check connection runs in a resolver, which Forge stops at its timeout (25 s; 10 s here, the limits
+// scaled). Bitbucket's reads come first: after a slow one, PanDev's ping gets what is left, so the admin
+// reads a result saying so, not the platform's timeout.
+
+let sb: TestSandbox;
+beforeAll(async () => (sb = await testSandbox({ connect: false, functionTimeoutScale: 0.4, tuning: { deliveryTimeoutMs: 10_000 } })));
+afterAll(() => sb.stop());
+const call = settingsCaller(() => sb);
+
+it('answers within the resolver\'s time when Bitbucket is slow and PanDev silent, saying the ping was cut short', async () => {
+  data(await call('connection/save', { baseUrl: sb.pandev.url, token: sb.pandev.token, signingSecret: sb.pandev.signingSecret }));
+  sb.simulator.faults.add({ path: '^/2\\.0/workspaces/[^/]+$', latencyMs: 4_000, times: 1 });
+  sb.sink.setFaults({ share: 1, kinds: ['timeout'], holdMs: 20_000 });
+  try {
+    const check = data(await call('connection/check'));
+    expect(check.ok).toBe(false);
+    const pandev = check.items.find((item) => item.key === 'pandev')!;
+    expect(pandev.title).toMatch(/^PanDev did not answer within [1-5](\.\d)? s$/);
+    expect(pandev.detail).toMatch(/^Bitbucket's slow answers left PanDev less than its usual 10 s: check again\./);
+    expect(sb.logs.some((line) => /FUNCTION_TIME_OUT/.test(line.message))).toBe(false);
+  } finally {
+    sb.sink.setFaults(null);
+  }
+}, 30_000);
