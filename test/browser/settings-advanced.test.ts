@@ -43,3 +43,17 @@ it('names a bad value at its field and saves nothing', async () => {
   expect(await tab.getByLabel('Reconciliation period (minutes)').getAttribute('aria-invalid')).toBe('true');
   expect(await stored()).toMatchObject({ backfillBuildStatuses: true, reconcileMinutes: 15 });
 });
+
+it("saves only what was changed on this page: another admin's save since it loaded stays", async () => {
+  await tab.reload();
+  await tab.getByLabel('Backfill window (days)').waitFor();
+  const before = await stored();
+  // Another admin, in another tab, turns the PR comment off and sets a longer reconciliation period.
+  await settingsStore(hostStores(env.sb.host).store, hostStores(env.sb.host).secrets).savePreferences({ ...before, prComments: false, reconcileMinutes: 60 });
+  await tab.getByLabel('Backfill window (days)').fill('21');
+  await tab.getByRole('button', { name: 'Save advanced settings' }).click();
+  await tab.getByText('Saved.', { exact: true }).waitFor();
+  expect(await stored()).toMatchObject({ backfillDays: 21, prComments: false, reconcileMinutes: 60 });
+  // And the page shows what is saved now, theirs included.
+  expect(await tab.getByLabel('Reconciliation period (minutes)').inputValue()).toBe('60');
+});

@@ -65,7 +65,15 @@ export function AdvancedPanel({ version, onChanged }: { version: number; onChang
     working.current = true;
     setBusy(true);
     setSaved(false);
-    const result = await api.savePreferences({ prComments, backfillDays: Number(days), reconcileMinutes: Number(minutes), commitStats, backfillBuildStatuses: buildStatuses });
+    // Only what the admin changed here: another admin's save since this page loaded stays as they set it.
+    const shown = view!;
+    const result = await api.savePreferences({
+      ...(prComments !== shown.prComments ? { prComments } : {}),
+      ...(days !== String(shown.backfillDays) ? { backfillDays: Number(days) } : {}),
+      ...(minutes !== String(shown.reconcileMinutes) ? { reconcileMinutes: Number(minutes) } : {}),
+      ...(commitStats !== shown.commitStats ? { commitStats } : {}),
+      ...(buildStatuses !== shown.backfillBuildStatuses ? { backfillBuildStatuses: buildStatuses } : {}),
+    });
     working.current = false;
     setBusy(false);
     if (!result.ok) {
