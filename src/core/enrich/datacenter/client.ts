@@ -23,7 +23,8 @@ export interface DcPageOptions {
   /** The offset to begin at (a `nextPageStart` met earlier), to read on from where a capped read stopped. */
   start?: number;
   /**
-   * Told when `maxPages` stopped the read with pages still to come, how many items were read, and the
+   * Told when `maxPages` stopped the read with pages still to come (or a page said more was to come
+   * and moved nothing on), how many items were read, and the
    * `start` of the page that was not asked for: the caller saw a shortened list as if it were whole,
    * and should say so (or read on from there later).
    */
@@ -60,19 +61,23 @@ export function dcClient(transport: DcTransport): DcClient {
 
   async function* pages<T extends z.ZodType>(request: DcRequest, item: T, options: DcPageOptions = {}): AsyncGenerator<Array<z.infer<T>>> {
     const maxPages = options.maxPages ?? 100;
-    let start: number | undefined = options.start ?? 0;
+    let start = options.start ?? 0;
     let read = 0;
-    for (let page = 0; start !== undefined && page < maxPages; page++) {
+    for (let page = 0; page < maxPages; page++) {
       const limit = page === 0 ? (options.firstLimit ?? options.limit) : options.limit;
       const query = { ...request.query, start, ...(limit ? { limit } : {}) };
       const body: { values: Array<z.infer<T>>; isLastPage: boolean; nextPageStart?: number | null } = await get({ ...request, query }, Page(item));
       read += body.values.length;
       yield body.values;
       // Some paged resources omit nextPageStart on their last page (BSERV-12725); trust isLastPage.
-      const next = body.isLastPage ? undefined : (body.nextPageStart ?? undefined);
-      start = next !== undefined && next > start ? next : undefined;
+      if (body.isLastPage) return;
+      // Not the last page and no (usable) next start: on from the values read, as the offsets count.
+      // A page that moves nothing on would come back forever: it ends the reading, said as capped.
+      const next: number = body.nextPageStart ?? start + body.values.length;
+      if (next <= start) break;
+      start = next;
     }
-    if (start !== undefined) options.onCapped?.(read, start);
+    options.onCapped?.(read, start);
   }
 
   return {
