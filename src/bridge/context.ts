@@ -65,8 +65,8 @@ export interface OpenOptions {
  */
 export function configSecrets(config: BridgeConfig, log?: Logger): SecretStore {
   const files = new Map<string, RotatingSecret>([
-    [secretKeys.token, rotatingSecret(config.pandev.token, config.pandev.tokenFile, 'the PanDev ingest token', log, true)],
-    [secretKeys.signingSecret, rotatingSecret(config.pandev.signingSecret, config.pandev.signingSecretFile, 'the PanDev signing secret', log)],
+    [secretKeys.token, rotatingSecret(config.pandev.token, config.pandev.tokenFile, 'the PanDev ingest token', { log, inHeader: true })],
+    [secretKeys.signingSecret, rotatingSecret(config.pandev.signingSecret, config.pandev.signingSecretFile, 'the PanDev signing secret', { log })],
   ]);
   // What the core set or deleted (nothing in the bridge does today) wins over the configuration.
   const overridden = new Map<string, string | undefined>();

@@ -282,7 +282,7 @@ describe('files the configuration names', () => {
     const file = path.join(dir, 'rotating-token');
     writeFileSync(file, 'first-token\n', { mode: 0o600 });
     const lines: string[] = [];
-    const token = rotatingSecret('first-token', file, 'the Bitbucket token', quietLogger(lines), true);
+    const token = rotatingSecret('first-token', file, 'the Bitbucket token', { log: quietLogger(lines), inHeader: true });
     writeFileSync(file, 'second-token\nfirst-token\n');
     expect([token.reread(), token.reread(), token.value]).toEqual([false, false, 'first-token']);
     const said = lines.map((line) => JSON.parse(line) as { msg: string; problem?: string });
@@ -290,6 +290,19 @@ describe('files the configuration names', () => {
     expect(lines.join('\n')).not.toContain('second-token');
     writeFileSync(file, 'second-token\n');
     expect([token.reread(), token.value]).toEqual([true, 'second-token']);
+  });
+
+  it('reads a secret file again at most as often as asked, so a flood of wrong webhook signatures reads it little', () => {
+    const file = path.join(dir, 'webhook-secret');
+    writeFileSync(file, 'first-secret\n', { mode: 0o600 });
+    let now = 0;
+    const secret = rotatingSecret('first-secret', file, 'the webhook secret', { minIntervalMs: 1000, now: () => now });
+    expect(secret.reread()).toBe(false); // read: unchanged
+    writeFileSync(file, 'second-secret\n');
+    now = 999;
+    expect([secret.reread(), secret.value]).toEqual([false, 'first-secret']); // not read: too soon
+    now = 1000;
+    expect([secret.reread(), secret.value]).toEqual([true, 'second-secret']);
   });
 
   it('warns, without the content, when a secret file is readable by every user', () => {

@@ -18,19 +18,34 @@ export interface RotatingSecret {
   reread(): boolean;
 }
 
+export interface RotatingOptions {
+  log?: Logger;
+  /** The value travels in an HTTP header (a token). */
+  inHeader?: boolean;
+  /**
+   * Reads at most this often: where a request from anyone who reaches the port asks for it (a webhook
+   * with a wrong signature), a flood of them reads the file no more than that.
+   */
+  minIntervalMs?: number;
+  now?: () => number;
+}
+
 /**
  * `what` names the secret in the log ("the Bitbucket token"); the log says that the value changed and
- * which file it came from, never the value. `inHeader`: the value travels in an HTTP header (a token).
+ * which file it came from, never the value.
  */
-export function rotatingSecret(initial: string, file: string | undefined, what: string, log?: Logger, inHeader = false): RotatingSecret {
+export function rotatingSecret(initial: string, file: string | undefined, what: string, options: RotatingOptions = {}): RotatingSecret {
+  const { log, inHeader = false, minIntervalMs = 0, now = Date.now } = options;
   let value = initial;
   let problem: string | undefined;
+  let readAt = -Infinity;
   return {
     get value() {
       return value;
     },
     reread() {
-      if (file === undefined) return false;
+      if (file === undefined || now() - readAt < minIntervalMs) return false;
+      readAt = now();
       let text: string;
       try {
         text = readFileSync(file, 'utf8').trim();

@@ -28,6 +28,13 @@ import { webhookInbox } from '../webhooks/inbox';
 import { handleWebhook, receiveWebhook } from './datacenter-webhooks';
 import type { Edition, EditionSetup } from './edition';
 
+/**
+ * A wrong signature reads the webhook secret's file again (it may have been rotated), at most this
+ * often: anyone who reaches the port can send wrong signatures. A webhook signed with a secret rotated
+ * within this time of another reread is refused; the poll finds its change.
+ */
+const WEBHOOK_SECRET_REREAD_MS = 1_000;
+
 // Bitbucket Data Center: PAT polling of every selected repository, and (optionally) its webhooks.
 
 export function datacenterEdition(config: BridgeConfig, extras: { metrics: BridgeMetrics; log: Logger }): EditionSetup {
@@ -46,7 +53,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
       const listOrder = listOrderGuard(state, bridge.ctx.clock, bridge.log);
       const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state, listOrder, instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
       const handling = { config, deps, select, instance };
-      const webhookSecret = rotatingSecret(config.bridge.webhookSecret ?? '', config.bridge.webhookSecretFile, 'the webhook secret', bridge.log);
+      const webhookSecret = rotatingSecret(config.bridge.webhookSecret ?? '', config.bridge.webhookSecretFile, 'the webhook secret', { log: bridge.log, minIntervalMs: WEBHOOK_SECRET_REREAD_MS });
       const inbox = webhookInbox({
         store: bridge.store,
         lock,

@@ -25,7 +25,7 @@ export function bitbucketHttp(config: BridgeConfig, extras: { metrics?: BridgeMe
   const { bitbucket } = config;
   const stopping = new AbortController();
   const client = httpClient({ timeoutMs: bitbucket.timeoutSeconds * 1000, maxSockets: bitbucket.concurrency, ...(bitbucket.caFile ? { caFile: bitbucket.caFile } : {}) });
-  const token = rotatingSecret(bitbucket.token, bitbucket.tokenFile, 'the Bitbucket token', extras.log, true);
+  const token = rotatingSecret(bitbucket.token, bitbucket.tokenFile, 'the Bitbucket token', { ...(extras.log ? { log: extras.log } : {}), inHeader: true });
   const http = {
     baseUrl: bitbucketBaseUrl(config),
     authorization: authorizationHeader(bitbucket.token, bitbucket.username),
