@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
 // The sandbox's servers listen on loopback without auth, which keeps other machines out but not the
 // developer's browser: any page open while `npm start` runs can POST to 127.0.0.1. A form or a
@@ -56,9 +56,24 @@ export function loopbackHostOnly(listener: RequestListener): RequestListener {
   return (req, res) => {
     const port = req.socket.localPort;
     const host = (req.headers.host ?? '').toLowerCase();
-    if (LOOPBACK_HOSTS.some((name) => host === `${name}:${port}`)) return listener(req, res);
-    req.resume();
-    res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(`this sandbox server answers only to http://127.0.0.1:${port} (the request named host ${JSON.stringify(host.slice(0, 100))})`);
+    if (!LOOPBACK_HOSTS.some((name) => host === `${name}:${port}`)) {
+      return refuse(req, res, 421, `this sandbox server answers only to http://127.0.0.1:${port} (the request named host ${JSON.stringify(host.slice(0, 100))})`);
+    }
+    if (!isPathTarget(req.url)) return refuse(req, res, 400, `the request target ${JSON.stringify((req.url ?? '').slice(0, 100))} is not a path: send one that starts with a single /`);
+    return listener(req, res);
   };
+}
+
+/**
+ * The servers read the target with `new URL(target, base)`, which throws on `//[` (a protocol-relative
+ * URL with no valid host; `\` counts as `/` there): a throw in a listener ends the whole sandbox.
+ */
+function isPathTarget(target = ''): boolean {
+  return /^\/(?![/\\])/.test(target) && URL.canParse(target, 'http://127.0.0.1');
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
+  req.resume();
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
 }

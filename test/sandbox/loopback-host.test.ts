@@ -68,3 +68,30 @@ it('answers the loopback names it is reached by', async () => {
     }
   }
 });
+
+/** A GET of a raw request target, which `fetch` and `new URL` would normalise. */
+const getTarget = (url: string, target: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const { port } = new URL(url);
+    const req = request({ host: '127.0.0.1', port, path: target, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+it('answers 400 to a request target that is no path, and goes on serving', async () => {
+  // `//[` reads as a protocol-relative URL with no valid host: `new URL` throws on it, and a throw in
+  // a listener would end `npm start` (and the test run) at one request.
+  for (const [name, url] of servers()) {
+    for (const target of ['//', '//[', '/\\[', '*']) {
+      const answer = await getTarget(url, target);
+      expect([name, target, answer.status]).toEqual([name, target, 400]);
+      expect(answer.body).toContain('request target');
+    }
+    expect([name, (await get(url)).status]).toEqual([name, 200]);
+  }
+});
