@@ -21,7 +21,8 @@ export type DropReason =
   | 'covered-by-reconciliation'
   | 'own-comment'
   | 'source-gone'
-  | 'malformed-in-bitbucket';
+  | 'malformed-in-bitbucket'
+  | 'beyond-read-limit';
 
 export interface DeliveryCounts {
   delivered: number;

@@ -69,9 +69,21 @@ const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
  */
 const GONE_KEPT_SECONDS = 24 * 3600;
 /** What a drop for an item left out says to do: the item is read again only when it next changes. */
+const BEYOND_LIMIT_ADVICE = 'PanDev\'s deployment figures miss the older ones; nothing is wrong with Bitbucket\'s answers, the reconciliation reads a bounded number each check';
 const LEFT_OUT_ADVICE = 'It is read again when it next changes; if it stays left out, report Bitbucket\'s answer for it (this reason) to Atlassian support';
 /** What the pass remembers of an item it left out: the same item met again is not counted again. */
 const leftOutKey = (left: LeftOut) => `${left.feed ? `${left.feed} ` : ''}${left.pullRequest ?? '?'} ${left.reason}`;
+
+async function recordLeftOut(ctx: ForwardContext, repository: string, left: LeftOut, at: number, discriminator: string): Promise<void> {
+  if (left.beyondLimit) {
+    await outboxStore(ctx.store).recordDrop({ at, reason: 'beyond-read-limit', detail: `${left.reason}. ${BEYOND_LIMIT_ADVICE}`, repository }, discriminator);
+    ctx.log.warn({ repository, feed: left.feed, reason: left.reason }, `left out of the reconciliation: ${left.reason}. ${BEYOND_LIMIT_ADVICE}`);
+    return;
+  }
+  const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}. ${LEFT_OUT_ADVICE}`;
+  await outboxStore(ctx.store).recordDrop({ at, reason: 'malformed-in-bitbucket', detail, repository }, discriminator);
+  ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request, activity entry, branch or tag, commit, build status or deployment in a form the app cannot read; the rest was passed. It is read again when it next changes; if the same item stays left out, report Bitbucket\'s answer for it (the reason) to Atlassian support');
+}
 
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
   const { ctx } = deps;
@@ -193,10 +205,9 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
       const unread = (state.leftOutSeen ?? []).filter((key) => (['refs', 'deployments'] as const).some((feed) => !read[feed] && key.startsWith(`${feed} `)));
       const leftOutSeen = [...new Set([...leftOut.map(leftOutKey), ...unread])].slice(0, LEFT_OUT_KEPT);
       for (const [n, left] of leftOut.entries()) {
-        if (state.leftOutSeen?.includes(leftOutKey(left))) continue;
-        const detail = `${left.pullRequest !== undefined ? `pull request #${left.pullRequest}: ` : ''}${left.reason}. ${LEFT_OUT_ADVICE}`;
-        await outboxStore(ctx.store).recordDrop({ at: start, reason: 'malformed-in-bitbucket', detail, repository }, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
-        ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request, activity entry, branch or tag, commit, build status or deployment in a form the app cannot read; the rest was passed. It is read again when it next changes; if the same item stays left out, report Bitbucket\'s answer for it (the reason) to Atlassian support');
+        // A malformed item stays so until it changes: told once. Each check past the limit loses others.
+        if (!left.beyondLimit && state.leftOutSeen?.includes(leftOutKey(left))) continue;
+        await recordLeftOut(ctx, repository, left, start, `reconcile-${left.pullRequest ?? 'unknown'}-${n}`);
       }
       for (const entry of result.entries) ids.push(entry.id);
       // Not later than the workspace query that said whether it was pushed: a push between that

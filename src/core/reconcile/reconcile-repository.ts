@@ -85,6 +85,8 @@ export interface LeftOut {
   pullRequest?: number;
   feed?: 'refs' | 'deployments';
   reason: string;
+  /** Items past what one pass reads, not malformed ones: nothing for Atlassian support to look at. */
+  beyondLimit?: true;
 }
 
 /** A pass under way: what its steps left out so far. */
@@ -481,7 +483,7 @@ async function deploymentNews(input: Reading): Promise<{ items: Prebuilt[]; seen
   // the next page: what was read goes, and the check stays owed from the same time (`complete` false).
   const dated: Array<{ deployment: Deployment; updated: number }> = [];
   let complete = true;
-  const capped = () => input.leftOut.push({ feed: 'deployments', reason: `more than ${DEPLOYMENT_PAGES * 100} deployments since the check before; the older ones were not read` });
+  const capped = () => input.leftOut.push({ feed: 'deployments', beyondLimit: true, reason: `Bitbucket listed more than ${DEPLOYMENT_PAGES * 100} deployments since the check before; the newest ${DEPLOYMENT_PAGES * 100} were sent and the older ones were not read` });
   for await (const values of client.pages({ endpoint: 'deployments', params: { workspace, repo_slug: repository }, query: { pagelen: 100, fields: DEPLOYMENT_FIELDS } }, z.unknown(), DEPLOYMENT_PAGES, capped)) {
     const page = readable(input, 'deployments', values, Deployment, itemNamed.deployment).map((deployment) => ({ deployment, updated: deploymentUpdatedAt(deployment) })).filter(({ updated }) => !Number.isNaN(updated));
     dated.push(...page);

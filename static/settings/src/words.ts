@@ -52,6 +52,7 @@ const DROPPED: Record<DropReason, string> = {
   'own-comment': "about the app's own pull request comment",
   'source-gone': 'deleted in Bitbucket before they could be sent',
   'malformed-in-bitbucket': 'items (pull requests, review activity, branches, commits, build statuses, deployments) Bitbucket answered in a form the app could not read',
+  'beyond-read-limit': 'deployments beyond the 1,000 one reconciliation check reads (the newer ones were sent)',
 };
 
 /** How many were left out for `reason`; counts kept by an older version may name a reason no longer made. */
