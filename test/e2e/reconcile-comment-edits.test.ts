@@ -1,4 +1,4 @@
-import { reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
+import { manualEvents, reconcileNow, PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 
 // The activity log lists a comment where it was made, showing its edits and its deletion through: a
 // comment made before the watermark and edited or deleted after it sits below the watermark. With the
@@ -35,5 +35,23 @@ it('delivers the edit and the deletion of comments made before the watermark, on
   await reconcileNow(sb);
   await reconcileNow(sb);
   expect(commentEvents().sort()).toEqual([`pullrequest:comment_deleted ${deleted}`, `pullrequest:comment_updated ${edited}`]);
+  expect(sb.sink.duplicates()).toBe(0);
+}, 60_000);
+
+it('names an edit delivered live as the reconciliation names it, though Forge emitted the event after the edit', async () => {
+  // Forge's `timestamp` is when it emitted the event (notes/forge.md §1b: a build status's
+  // `updatedOn` …17.1057 against `timestamp` …17.1379); the activity log dates the edit itself.
+  const events = manualEvents(() => sb);
+  const [edited] = comments;
+  sb.advance(11 * 60_000);
+  const fired = events.act(() => sb.simulator.actions.editComment({ repository: slug(), pullRequestId, commentId: edited!, content: 'edited live' }));
+  expect(fired.map((event) => event.eventType)).toEqual(['avi:bitbucket:updated:pullrequest-comment']);
+  const emitted = fired.map((event) => ({ ...event, timestamp: new Date(Date.parse(event.timestamp) + 68).toISOString() }));
+  sb.sink.clear();
+  await events.fire(emitted);
+  expect(commentEvents()).toEqual([`pullrequest:comment_updated ${edited}`]);
+  // The pass finds the edit again, under the same id: the app's ledger knows it went.
+  await reconcileNow(sb);
+  expect(commentEvents()).toEqual([`pullrequest:comment_updated ${edited}`]);
   expect(sb.sink.duplicates()).toBe(0);
 }, 60_000);

@@ -62,6 +62,8 @@ export const CommentChange = z.object({
   action: z.enum(['created', 'updated', 'deleted']),
   pullRequestId: z.number().int().positive(),
   commentId: z.number().int().positive(),
+  /** The comment's `updated_on` as Bitbucket keeps it; versions `pullrequest:comment_updated`. */
+  updatedOn: z.string().optional(),
 });
 
 export const ReviewerChange = z.object({

@@ -54,7 +54,8 @@ export function intentsFor(change: Change, prior: PriorReviewerStatus = () => un
     }
     case 'comment': {
       const entity = `${pullRequestEntity(change.repository.uuid, change.pullRequestId)}:comment:${change.commentId}`;
-      const version = change.action === 'updated' ? normalizeTime(change.at) : change.action;
+      // The comment's own time, not the event's (emitted after it): the activity log gives that too.
+      const version = change.action === 'updated' ? normalizeTime(change.updatedOn ?? change.at) : change.action;
       return { intents: [make(`pullrequest:comment_${change.action}`, entity, version)], skipped: [] };
     }
     case 'reviewer':

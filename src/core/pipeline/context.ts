@@ -15,7 +15,7 @@ export type BodyBuilder = (change: Change, intent: DeliveryIntent, log?: Logger)
 /**
  * Completes a change before its delivery ids are made and its state kept, from a read its bodies need
  * anyway, and gives the builder that reuses that read; undefined when the change lacks nothing.
- * Cloud: enrich/cloud/reviewer-names.ts.
+ * Cloud: enrich/cloud/change-preparer.ts.
  */
 export type ChangePreparer = (change: Change) => Promise<{ change: Change; buildBody: BodyBuilder } | undefined>;
 

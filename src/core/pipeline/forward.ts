@@ -55,7 +55,8 @@ export async function forward(message: Extract<ForwardMessage, { change: unknown
  * names otherwise (an account id) reaches PanDev twice, so a read that may succeed later (5xx, 429,
  * timeout, network) is retried first, by the host, before anything is staged. A read that cannot
  * succeed (403, 404) or whose tries are used up leaves the statuses the app kept (namedFromKept); only
- * a reviewer none of them names is staged as given: sent twice if found again, never lost.
+ * a reviewer none of them names is staged as given: sent twice if found again, never lost. A comment
+ * edit (dated by the comment, change-preparer.ts) is staged as given likewise.
  */
 async function prepared(change: Change, ctx: ForwardContext, retry: PreparationRetry | undefined): Promise<{ change: Change; here: ForwardContext } | { prepareAgain: NonNullable<ForwardResult['prepareAgain']> }> {
   if (!ctx.prepareChange) return { change, here: ctx };
@@ -75,7 +76,8 @@ async function prepared(change: Change, ctx: ForwardContext, retry: PreparationR
       ctx.log.info({ ...fields, why: next.why }, 'could not read Bitbucket to complete the change before staging it; its reviewer is named by account id as the statuses the app kept name them');
       return { change: named, here: ctx };
     }
-    ctx.log.warn({ ...fields, why: next.why }, 'could not read Bitbucket to complete the change before staging it; staged as the event gave it (PanDev may get it twice, once under each of the reviewer\'s names)');
+    const twice = change.kind === 'comment' ? 'once dated by the event, once by the edit' : 'once under each of the reviewer\'s names';
+    ctx.log.warn({ ...fields, why: next.why }, `could not read Bitbucket to complete the change before staging it; staged as the event gave it (PanDev may get it twice, ${twice})`);
     return { change, here: ctx };
   }
 }

@@ -7,7 +7,7 @@ import { DeliveryStats } from '../../core/deliver/stats';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
 import { cloudLookups, type Lookups } from '../../core/enrich/cloud/lookups';
-import { cloudChangePreparer } from '../../core/enrich/cloud/reviewer-names';
+import { cloudChangePreparer } from '../../core/enrich/cloud/change-preparer';
 import type { ForwardContext } from '../../core/pipeline/context';
 import type { HttpSend } from '../../core/ports';
 import { systemClock } from '../../core/ports';

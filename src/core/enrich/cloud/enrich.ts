@@ -24,8 +24,10 @@ export type CloudParts =
 export interface EnrichDeps {
   client: CloudClient;
   lookups: Lookups;
-  /** The pull request read for this change already, just before it was staged (reviewer-names.ts): not read again. */
+  /** The pull request read for this change already, just before it was staged (change-preparer.ts): not read again. */
   pullrequest?: PullRequest;
+  /** Likewise the comment an edit is of. */
+  comment?: PullRequestComment;
   /** Where a body that says less than its event says why (a forced push sent as its head alone). */
   log?: Logger;
 }
@@ -45,7 +47,7 @@ export async function enrichCloud(change: Change, intent: DeliveryIntent, deps: 
         deps.pullrequest?.id === change.pullRequestId ? deps.pullrequest : client.get({ endpoint: 'pullRequest', params: { ...params, pull_request_id: change.pullRequestId } }, PullRequest),
       ]);
       const comment = change.kind === 'comment'
-        ? await client.get({ endpoint: 'pullRequestComment', params: { ...params, pull_request_id: change.pullRequestId, comment_id: change.commentId } }, PullRequestComment)
+        ? deps.comment?.id === change.commentId ? deps.comment : await client.get({ endpoint: 'pullRequestComment', params: { ...params, pull_request_id: change.pullRequestId, comment_id: change.commentId } }, PullRequestComment)
         : undefined;
       const people = [pullrequest.author, pullrequest.closed_by, comment?.user, ...(pullrequest.participants ?? []).map((p) => p.user)];
       const actor = change.actor ? await lookups.account(change.actor, people) : undefined;
