@@ -95,7 +95,12 @@ export function windowCloses(retry: ConsumerRetry | undefined, afterSeconds: num
 export async function runCommentMessage(task: Extract<ForwardMessage, { comment: unknown }>['comment'], retry: ConsumerRetry | undefined): Promise<InvocationError | undefined> {
   const ctx = forgeContext();
   const settings = settingsStore(ctx.store, ctx.secrets);
-  const [preferences, connection] = await Promise.all([settings.preferences(), settings.connection()]);
+  const [preferences, connection, selected] = await Promise.all([settings.preferences(), settings.connection(), settings.isSelected(task.repository)]);
+  // Deselected since the merge (its job parked by a 429, or queued): the app no longer writes there.
+  if (!selected) {
+    ctx.log.info({ repository: task.repository, work: task.work }, 'no pull request comment: the repository is no longer selected');
+    return undefined;
+  }
   // A retry queued before hand-backs existed carries no count: each of its retries was a failure.
   const carried = CommentRetry.safeParse(retry?.retryData);
   const lineage = carried.success ? carried.data.failures : (retry?.retryCount ?? 0);
