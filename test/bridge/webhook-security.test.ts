@@ -89,6 +89,37 @@ describe('webhook replay', () => {
   });
 });
 
+describe('a webhook dated before the replay memory', () => {
+  it('is ignored with its age and the reason, not taken as new: a copy older than 30 days would pass the memory of digests', async () => {
+    const running = await inProcessBridge(env.config({ BRIDGE_DB: `${env.dir}/old-webhook.db` }));
+    const repo = projectRepositories(env.sim)[0]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    const post = (eventKey: string, body: string) =>
+      fetch(`${running.ops.url}/webhooks/bitbucket`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Event-Key': eventKey, 'X-Hub-Signature': signature(WEBHOOK_SECRET, body) }, body });
+    const deletions = () => env.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as any).repository.id === repo.id && (d.body as any).changes.some((c: any) => c.ref.displayId === 'kept-copy' && c.type === 'DELETE'));
+    try {
+      await running.runPass();
+      await running.bridge.queue.idle();
+      env.sim.actions.createBranch({ repository, name: 'kept-copy' });
+      const [deleted] = env.sim.actions.deleteBranch({ repository, name: 'kept-copy' }).events;
+      env.sim.actions.createBranch({ repository, name: 'kept-copy' });
+      // Data Center's form of date: an offset without a colon.
+      const dated = (daysAgo: number) => JSON.stringify({ ...(deleted!.body as object), date: new Date(Date.now() - daysAgo * 86_400_000).toISOString().replace('Z', '+0000') });
+      const old = await post(deleted!.eventKey, dated(31));
+      expect(old.status).toBe(200);
+      expect(((await old.json()) as { message: string }).message).toMatch(/^ignored: sent 31 days ago \(its date\), older than the 30 days webhooks are remembered against replays/);
+      expect(running.bridge.store.count('dc:inbox:')).toBe(0);
+      // Within the memory, a body is taken (and its digest remembered).
+      expect((await post(deleted!.eventKey, dated(28))).status).toBe(202);
+      await until(() => running.bridge.store.count('dc:inbox:') === 0, 30_000, 'the saved webhook to be handled');
+      await running.bridge.queue.idle();
+      expect(deletions()).toHaveLength(1);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
 /**
  * A webhook request whose headers the bridge has taken (it answered `Expect: 100-continue`, which Node
  * does as it hands the request over) and whose body is still to come: `ended` says how it ended.

@@ -5,7 +5,7 @@ import type { Change } from '../../core/change/change';
 import { after, knowing } from '../../core/change/same-second';
 import { kvKey } from '../../core/keys';
 import { sameContent, withContent, type PullRequestMemory } from '../../core/enrich/datacenter/pull-request-events';
-import { epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
+import { DcDate, epochMs, type Branch, type PullRequest } from '../../core/enrich/datacenter/schema';
 import { refStateStore } from '../../core/pipeline/ref-state';
 import { NULL_HASH } from '../../core/payload/datacenter';
 import type { BridgeConfig } from '../config/schema';
@@ -66,6 +66,13 @@ export async function receiveWebhook(headers: Record<string, string | undefined>
   // Data Center sends each webhook once, and a signature never expires: the same bytes again are a
   // copy someone kept. Pushes are handled against the refs as they are now, so a replayed deletion of a
   // branch made again since would reach PanDev as a new deletion.
+  // The memory below lasts 30 days; a signed body older than that would pass as new. Data Center sends
+  // each webhook as it happens, so no real one is near that old: only a kept copy.
+  const sent = DcDate.safeParse((payload as { date?: unknown }).date);
+  const age = sent.success ? r.deps.ctx.clock.now() - epochMs(sent.data) : 0;
+  if (age > OLDEST_WEBHOOK_MS) {
+    return { status: 200, message: `ignored: sent ${Math.floor(age / DAY_MS)} days ago (its date), older than the ${REMEMBER_WEBHOOKS_SECONDS / 86_400} days webhooks are remembered against replays: a kept copy sent again; the poll reads what the repository holds now` };
+  }
   const store = r.deps.ctx.store;
   const seen = kvKey('dc', 'webhook-seen', createHash('sha256').update(raw).digest('hex'));
   if (await store.get(seen)) return { status: 200, message: 'ignored: this exact webhook was received before (Data Center sends each once)' };
@@ -81,6 +88,9 @@ export async function receiveWebhook(headers: Record<string, string | undefined>
 
 /** How long a taken webhook is remembered against replays: one digest row each, dropped after this. */
 const REMEMBER_WEBHOOKS_SECONDS = 30 * 24 * 3600;
+const DAY_MS = 86_400_000;
+/** A day short of that memory: the digest of a body taken on its day covers the rest. */
+const OLDEST_WEBHOOK_MS = REMEMBER_WEBHOOKS_SECONDS * 1000 - DAY_MS;
 
 /** One saved webhook (verified and parsed once already), run under its repository's lock by the inbox. */
 export async function handleWebhook(body: string, r: Omit<ReceiveDeps, 'inbox' | 'webhookSecret'>): Promise<void> {
