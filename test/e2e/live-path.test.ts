@@ -30,6 +30,8 @@ it('names a renamed repository by its new name in events that overtake the renam
   expect(created.repository).toMatchObject({ name: 'Payments Core', full_name: expect.stringMatching(/\/payments-core$/) });
   await fire(renamed);
   expect(bodiesOf('repo:updated')[0].repository.name).toBe('Payments Core');
+  // As Bitbucket's own repo:updated: plain values, not Forge's { value, truncated }.
+  expect(bodiesOf('repo:updated')[0].changes).toEqual({ name: { old: expect.any(String), new: 'Payments Core' } });
 });
 
 it('delivers every change of a reviewer\'s status however Forge orders or repeats their events', async () => {

@@ -5,6 +5,7 @@ import type { CloudParts } from '../enrich/cloud/enrich';
 import type { Account, Commit, PullRequest, Ref, Repository } from '../enrich/cloud/schema';
 import { isProductionEnvironment } from '../change/environment';
 import { deploymentAtStep } from './deployment-step';
+import { nativeRepositoryChanges } from './repository-changes';
 
 // Native Bitbucket Cloud webhook bodies, built from API objects (Cloud API and webhook objects share one
 // representation). Pure: the same parts always give the same body. What PanDev needs and the native
@@ -27,13 +28,15 @@ export function cloudBody(parts: CloudParts, intent: DeliveryIntent, change: Cha
         push: { changes: [pushChange(parts)] },
         pandev: { ...pandev, ref: parts.change.ref, commits: parts.commits.map(pandevCommit), commits_truncated: parts.commitsTruncated },
       };
-    case 'repository':
+    case 'repository': {
+      const updated = intent.eventKey === 'repo:updated' ? nativeRepositoryChanges(parts.changes ?? {}, parts.repository) : undefined;
       return {
         actor: parts.actor ?? minimalAccount(change),
         repository: webhookRepository(parts.repository),
-        ...(intent.eventKey === 'repo:updated' ? { changes: parts.changes ?? {} } : {}),
-        pandev,
+        ...(updated ? { changes: updated.changes } : {}),
+        pandev: updated?.truncated.length ? { ...pandev, truncated: updated.truncated } : pandev,
       };
+    }
     case 'build-status':
       return {
         actor: parts.actor ?? minimalAccount(change),

@@ -126,7 +126,10 @@ export function keepSubjects(commits: Body[], excess: number, cut: string[], pat
 }
 
 function withTruncated(body: Body, cut: string[]): Body {
-  return { ...body, pandev: { ...((body.pandev as Body | undefined) ?? {}), truncated: [...new Set(cut)] } };
+  const pandev = (body.pandev as Body | undefined) ?? {};
+  // What the mapper named cut already (a repository change Forge cut) stays named.
+  const before = Array.isArray(pandev.truncated) ? (pandev.truncated as string[]) : [];
+  return { ...body, pandev: { ...pandev, truncated: [...new Set([...before, ...cut])] } };
 }
 
 /** Drops the rendered HTML copies of raw text in place, naming each path cut in `cut`. */
