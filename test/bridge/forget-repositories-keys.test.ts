@@ -25,7 +25,7 @@ const unlisted = { unlisted: NOW - FORGET_AFTER_MS };
 
 /** A row under every key shape a Data Center repository's state has. */
 const dcRows = (id: string) => [
-  `activity:${id}`, `cache:repository:${id}`, `cache:environments:${id}`, `reviewer:${id}:5:user`, `metrics:pr:${id}:5`, `metrics:branch:${id}:main`,
+  `activity:${id}`, `cache:repository:${id}`, `cache:repository-seen:${id}`, `cache:environments:${id}`, `reviewer:${id}:5:user`, `metrics:pr:${id}:5`, `metrics:branch:${id}:main`,
   `dc:builds:${id}`, `dc:pr:${id}:5`, `dc:retry:${id}:5`, `dc:build:${id}:abc`, `dc:webhook-same-second:${id}:5`, `dc:leftout:${id}:h`, `ref:${id}:branch:main`,
 ];
 async function rows(): Promise<string[]> {
@@ -57,7 +57,7 @@ it('Cloud: keeps a repository whose dead letter names it with braces and capital
   const [kept, forgotten] = ['0f0e0d0c-0000-4000-8000-00000000000a', '0f0e0d0c-0000-4000-8000-00000000000b'];
   for (const uuid of [kept!, forgotten!]) {
     await store.set(`bridge:cloud:${uuid}`, { name: `ws/${uuid}`, ...unlisted });
-    for (const key of [`activity:${uuid}`, `reviewer:${uuid}:5:user`, `metrics:pr:${uuid}:5`, `cache:repository:${uuid}`]) await store.set(key, { uuid });
+    for (const key of [`activity:${uuid}`, `reviewer:${uuid}:5:user`, `metrics:pr:${uuid}:5`, `cache:repository:${uuid}`, `cache:repository-seen:${uuid}`]) await store.set(key, { uuid });
   }
   // As Cloud's changes name a repository: its UUID as Bitbucket writes it.
   await store.set('dead:a', { entry: { change: { repository: { uuid: `{${kept!.toUpperCase()}}` } } }, reason: 'refused', deadAt: 1 });

@@ -29,7 +29,7 @@ export type ForgetCursor = z.infer<typeof Cursor>;
  */
 function repositoryRows(edition: EditionName, part: string): { keys: string[]; prefixes: string[] } {
   const core = {
-    keys: [kvKey('activity', part), kvKey('cache', 'repository', part), kvKey('cache', 'environments', part)],
+    keys: [kvKey('activity', part), kvKey('cache', 'repository', part), kvKey('cache', 'repository-seen', part), kvKey('cache', 'environments', part)],
     prefixes: [kvKey('reviewer', part), ...['branch', 'comment', 'undecided', 'pr', 'deploy', 'commit'].map((kind) => kvKey('metrics', kind, part))],
   };
   if (edition === 'cloud') return core;

@@ -9,11 +9,17 @@ import { Account, Repository } from './schema';
 
 const REPOSITORY_TTL_SECONDS = 6 * 3600;
 const ACCOUNT_TTL_SECONDS = 24 * 3600;
+/**
+ * A repository is mostly idle before it is deleted, past the cache above: its deletion, which can no
+ * longer read it, is described from this copy (full_name, links, project) instead of its slug alone.
+ * Written only where the cache is (a read, a listing), so a busy repository costs no more writes.
+ */
+const LAST_SEEN_TTL_SECONDS = 365 * 24 * 3600;
 
 export interface Lookups {
   /** `slug`: the one an event named; a cached copy under another slug is stale (a rename). */
   repository(workspace: string, repositoryUuid: string, options?: { refresh?: boolean; slug?: string }): Promise<Repository>;
-  /** The last repository object seen, for events about a repository that is already gone. */
+  /** The last repository object seen (within a year), for events about a repository that is already gone. */
   cachedRepository(repositoryUuid: string): Promise<Repository | undefined>;
   forgetRepository(repositoryUuid: string): Promise<void>;
   /** Repository objects read some other way (a listing): later lookups need no request. */
@@ -27,6 +33,7 @@ const MEMO_TTL_MS = 5 * 60 * 1000;
 export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () => number = Date.now): Lookups {
   const memo = new Map<string, { repository: Repository; at: number }>();
   const repositoryKey = (uuid: string) => kvKey('cache', 'repository', uuid);
+  const lastSeenKey = (uuid: string) => kvKey('cache', 'repository-seen', uuid);
   const remembered = (key: string) => {
     const hit = memo.get(key);
     return hit && now() - hit.at < MEMO_TTL_MS ? hit.repository : undefined;
@@ -50,7 +57,7 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
     }
     const fresh = await client.get({ endpoint: 'repository', params: { workspace, repo_slug: uuid } }, Repository);
     remember(key, fresh);
-    await cache(key, fresh, REPOSITORY_TTL_SECONDS);
+    await Promise.all([cache(key, fresh, REPOSITORY_TTL_SECONDS), cache(lastSeenKey(uuid), fresh, LAST_SEEN_TTL_SECONDS)]);
     return fresh;
   }
 
@@ -79,15 +86,15 @@ export function cloudLookups(client: CloudClient, store: KeyValueStore, now: () 
   return {
     repository,
     account,
-    cachedRepository: async (uuid) => remembered(repositoryKey(uuid)) ?? (await store.get<Repository>(repositoryKey(uuid))),
+    cachedRepository: async (uuid) => remembered(repositoryKey(uuid)) ?? (await store.get<Repository>(repositoryKey(uuid))) ?? (await store.get<Repository>(lastSeenKey(uuid))),
     rememberRepositories: async (repositories) => {
       for (const value of repositories) remember(repositoryKey(value.uuid), value);
       // One the store refuses is read on its own when needed; it is no failure of the listing read.
-      await Promise.all(repositories.map((value) => cache(repositoryKey(value.uuid), value, REPOSITORY_TTL_SECONDS)));
+      await Promise.all(repositories.flatMap((value) => [cache(repositoryKey(value.uuid), value, REPOSITORY_TTL_SECONDS), cache(lastSeenKey(value.uuid), value, LAST_SEEN_TTL_SECONDS)]));
     },
     forgetRepository: async (uuid) => {
       memo.delete(repositoryKey(uuid));
-      await store.delete(repositoryKey(uuid));
+      await Promise.all([store.delete(repositoryKey(uuid)), store.delete(lastSeenKey(uuid))]);
     },
   };
 }
