@@ -132,3 +132,32 @@ it('a pull request from a branch whose earlier pull request was declined is meas
   expect(figures.pr.coding).toEqual({ seconds: 2 * 3600 });
   expect(figures.repo.leadTime).toMatchObject({ seconds: 86_400 + 2 * 3600, pullRequests: 1 });
 });
+
+it('a pull request whose branch push is recorded only after its merge is measured by the walk, not left without a first commit', async () => {
+  // Forge does not order events, and a push whose delivery PanDev answered with a 5xx is recorded
+  // when it is retried: after a quick pull request merged and began the branch's next life.
+  for (const pushLast of [false, true]) {
+    const kv = new MemoryStore({ now: () => Date.UTC(2026, 10, 20) });
+    const facts = factsStore(kv);
+    await push(kv, 'main', day(1), [{ name: 'm1', date: day(1), parents: [] }]);
+    const work = () => push(kv, 'feature/q', day(2, 11), [{ name: 'q2', date: day(2, 10), parents: ['q1'] }, { name: 'q1', date: day(2, 9), parents: ['m1'] }], true);
+    if (!pushLast) await work();
+    await pullRequest(kv, 'pullrequest:created', day(2, 12), { id: 3, state: 'OPEN', source: ['feature/q', 'q2'], destination: ['main', 'm1'], created: day(2, 12) });
+    await pullRequest(kv, 'pullrequest:fulfilled', day(2, 13), { id: 3, state: 'MERGED', source: ['feature/q', 'q2'], destination: ['main', 'm1'], created: day(2, 12), merge: 'mq' });
+    if (pushLast) await work();
+    const figures = await figuresFor(facts, (await facts.pullRequest(REPOSITORY, 3))!, Date.UTC(2026, 10, 20));
+    expect({ pushLast, coding: figures.pr.coding }).toEqual({ pushLast, coding: { seconds: 3 * 3600 } }); // q1 at 09:00 → opened at 12:00
+  }
+});
+
+it('a pull request from a branch pushed before the app watched stays without a first commit when the commits seen do not reach', async () => {
+  const kv = new MemoryStore({ now: () => Date.UTC(2026, 10, 20) });
+  const facts = factsStore(kv);
+  await push(kv, 'main', day(1), [{ name: 'm1', date: day(1), parents: [] }]);
+  // Only the branch's last push was seen, after its pull request merged: its first commit's parent is unknown.
+  await pullRequest(kv, 'pullrequest:created', day(2, 12), { id: 4, state: 'OPEN', source: ['feature/r', 'r2'], destination: ['main', 'm1'], created: day(2, 12) });
+  await pullRequest(kv, 'pullrequest:fulfilled', day(2, 13), { id: 4, state: 'MERGED', source: ['feature/r', 'r2'], destination: ['main', 'm1'], created: day(2, 12), merge: 'mr' });
+  await push(kv, 'feature/r', day(2, 11), [{ name: 'r2', date: day(2, 10), parents: ['r1'] }]);
+  const figures = await figuresFor(facts, (await facts.pullRequest(REPOSITORY, 4))!, Date.UTC(2026, 10, 20));
+  expect(figures.pr.coding).toMatchObject({ unavailable: expect.stringContaining('first commit not seen') });
+});

@@ -47,7 +47,8 @@ export function measured(pr: PullRequestFacts, graph: CommitGraph, merged: Merge
   const walk = graph.pullRequestCommits(short(pr.sourceCommit), short(pr.destinationCommit), merged.filter((other) => other.id !== pr.id));
   if (walk.incomplete || !walk.firstCommitAt || walk.firstCommitAt === pr.firstCommitOn) return pr;
   // After a force push only the walk, from where the branch is now, tells what is left of its work (an
-  // amended last commit leaves the first; a rebase keeps the author dates).
+  // amended last commit leaves the first; a rebase keeps the author dates); without the branch's push
+  // in its life, likewise.
   if (!pr.firstCommitOn) return { ...pr, firstCommitOn: walk.firstCommitAt, firstCommitUnavailable: undefined };
   // Never before the branch's life: older commits the destination lacks are an earlier pull
   // request's (declined, or squashed without being stored), not this one's.
@@ -55,10 +56,16 @@ export function measured(pr: PullRequestFacts, graph: CommitGraph, merged: Merge
   return { ...pr, firstCommitOn: walk.firstCommitAt };
 }
 
-/** Whether the commits seen may settle the first commit when the figures are read: see `measured`. */
+/**
+ * Whether the commits seen may settle the first commit when the figures are read: see `measured`.
+ * `source-unknown` too: a branch's push recorded only after its pull request closed (delivered late,
+ * or retried) belongs to a life that has ended, so the branch's facts never give it; its commits are
+ * stored all the same, and the walk tells when they reach from the source to the destination.
+ */
 export function measurable(pr: PullRequestFacts): boolean {
   const fromBranch = pr.firstCommitFromBranch === true && !!pr.firstCommitOn;
-  return (fromBranch || pr.firstCommitUnavailable === 'force-pushed') && !!pr.sourceCommit && !!pr.destinationCommit;
+  const walkOnly = pr.firstCommitUnavailable === 'force-pushed' || pr.firstCommitUnavailable === 'source-unknown';
+  return (fromBranch || walkOnly) && !!pr.sourceCommit && !!pr.destinationCommit;
 }
 
 const short = (hash: string) => hash.slice(0, 12);
