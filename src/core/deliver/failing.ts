@@ -29,33 +29,39 @@ export const FAILING_ATTENTION_MS = 30 * 60_000;
 const CURRENT_MS = 60 * 60_000;
 
 /**
- * A delivery taken looks for a record to clear at most this often per store (function instance): the
- * delivered path pays no storage call of its own. A record another instance writes meanwhile outlives
- * PanDev's recovery by this long at most.
+ * A delivery taken looks for a record to clear at most this often per noter: the delivered path pays
+ * no storage call of its own. A record another instance writes meanwhile outlives PanDev's recovery by
+ * this long at most.
  */
 const CLEAR_CHECK_MS = 60_000;
-const clearedAt = new WeakMap<KeyValueStore, number>();
 
-/** What a batch of deliveries said about PanDev: `taken` wins, since PanDev answering at all is what matters. */
-export async function noteDeliveryAnswers(store: KeyValueStore, now: number, outcomes: Record<string, EntryOutcome>): Promise<void> {
-  const ids = Object.keys(outcomes);
-  if (ids.some((id) => outcomes[id] === 'delivered')) {
-    if (now - (clearedAt.get(store) ?? -Infinity) < CLEAR_CHECK_MS) return;
-    if ((await store.get(KEY)) !== undefined) await store.delete(KEY);
-    clearedAt.set(store, now);
-    return;
-  }
-  const outbox = outboxStore(store);
-  // An entry waits on PanDev once it has been attempted: one waiting on Bitbucket (its enrichment, the
-  // hour's budget) has a lastError too, but no attempt. A few reads find one in any batch.
-  for (const id of ids.filter((id) => outcomes[id] === 'waiting').slice(0, 3)) {
-    const entry = await outbox.get(id);
-    if (!entry || entry.attempts < 1 || !entry.lastError) continue;
-    const known = FailingRecord.safeParse(await store.get(KEY));
-    await store.set(KEY, { since: known.success ? known.data.since : now, lastAt: now, lastError: entry.lastError } satisfies FailingRecord);
-    clearedAt.delete(store);
-    return;
-  }
+/**
+ * What a batch of deliveries said about PanDev: `taken` wins, since PanDev answering at all is what
+ * matters. One noter per installation: a warm Forge instance serves several through one store object,
+ * and a clear in one must not hold back another's (its warning would outlive PanDev's recovery).
+ */
+export function deliveryAnswerNoter(): (store: KeyValueStore, now: number, outcomes: Record<string, EntryOutcome>) => Promise<void> {
+  let clearedAt = -Infinity;
+  return async (store, now, outcomes) => {
+    const ids = Object.keys(outcomes);
+    if (ids.some((id) => outcomes[id] === 'delivered')) {
+      if (now - clearedAt < CLEAR_CHECK_MS) return;
+      if ((await store.get(KEY)) !== undefined) await store.delete(KEY);
+      clearedAt = now;
+      return;
+    }
+    const outbox = outboxStore(store);
+    // An entry waits on PanDev once it has been attempted: one waiting on Bitbucket (its enrichment, the
+    // hour's budget) has a lastError too, but no attempt. A few reads find one in any batch.
+    for (const id of ids.filter((id) => outcomes[id] === 'waiting').slice(0, 3)) {
+      const entry = await outbox.get(id);
+      if (!entry || entry.attempts < 1 || !entry.lastError) continue;
+      const known = FailingRecord.safeParse(await store.get(KEY));
+      await store.set(KEY, { since: known.success ? known.data.since : now, lastAt: now, lastError: entry.lastError } satisfies FailingRecord);
+      clearedAt = -Infinity;
+      return;
+    }
+  };
 }
 
 /** The record while PanDev has failed every delivery for over half an hour and some still wait; undefined otherwise. */

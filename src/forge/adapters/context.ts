@@ -2,7 +2,7 @@ import { fetch as forgeFetch, getAppContext } from '@forge/api';
 import { budgetedTransport } from '../../core/budget/budgeted-transport';
 import { RateBudget } from '../../core/budget/rate-budget';
 import { settingsStore } from '../../core/config/settings';
-import { noteDeliveryAnswers } from '../../core/deliver/failing';
+import { deliveryAnswerNoter } from '../../core/deliver/failing';
 import { DeliveryStats } from '../../core/deliver/stats';
 import { cloudBodyBuilder } from '../../core/enrich/cloud/body-builder';
 import { cloudClient, type CloudClient } from '../../core/enrich/cloud/client';
@@ -65,7 +65,7 @@ export function forgeContext(): ForgeAppContext {
     stats: new DeliveryStats(forgeStore, systemClock),
     budget,
     // The settings page's "PanDev failing" warning reads this record: the outbox is too dear to scan there.
-    noteAnswers: noteDeliveryAnswers,
+    noteAnswers: deliveryAnswerNoter(),
     client,
     lookups,
   };
