@@ -67,10 +67,24 @@ describe('pull request times', () => {
 
   it('says so when it cannot tell whether a deployment includes the merge commit, and offers the time to merge', () => {
     const unjudged = deployment('2024-05-02T11:00:00Z', 'e'.repeat(40));
-    const m = pullRequestMetrics(pr(), input({ deployments: [unjudged], contains: () => undefined }));
+    const m = pullRequestMetrics(pr(), input({ deployments: [unjudged], contains: () => undefined, now: at('2024-05-02T20:00:00Z') }));
     // The deployment is named, so the commits that settle it can revisit the comment.
     expect(m.deploy).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit', undecided: unjudged.uuid });
     expect(m.lead).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit', toMerge: { seconds: 95_400 } });
+  });
+
+  it('lets a later deployment settle it once one the commits seen cannot judge has stayed so a day', () => {
+    // A hotfix from an old release branch whose base the app never saw, then main with the merge.
+    const hotfix = deployment('2024-05-02T11:00:00Z', 'e'.repeat(40));
+    const main = deployment('2024-05-02T12:00:00Z', 'c'.repeat(40));
+    const contains = (commit: string) => (commit === main.commit ? true : undefined);
+    const sameDay = pullRequestMetrics(pr(), input({ deployments: [hotfix, main], contains, now: at('2024-05-02T20:00:00Z') }));
+    expect(sameDay.deploy).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit', undecided: hotfix.uuid });
+    const dayOn = pullRequestMetrics(pr(), input({ deployments: [hotfix, main], contains, now: at('2024-05-03T11:00:00Z') }));
+    expect(dayOn.deploy).toEqual({ seconds: 5400, deployedAt: at('2024-05-02T12:00:00Z') / 1000 });
+    // None later includes it: still not told, and nothing more to revisit it for.
+    const alone = pullRequestMetrics(pr(), input({ deployments: [hotfix], contains, now: at('2024-05-03T11:00:00Z') }));
+    expect(alone.deploy).toEqual({ unavailable: 'cannot tell whether the deployment of eeeeeeeeeeee includes the merge commit' });
   });
 
   it('falls back to first commit → merge when the repository has no production deployments', () => {

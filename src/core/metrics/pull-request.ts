@@ -98,21 +98,31 @@ export function pullRequestMetrics(pr: PullRequestFacts, input: PullRequestInput
  * A candidate the app cannot judge stops the search: a later one might be the answer, but so might
  * this one, and a wrong deploy time is worse than none. The commits that settle it often come later
  * (a push's trigger that arrives after the deployment's): the answer names the deployment, so the
- * comment waiting for it is revisited when they do.
+ * comment waiting for it is revisited when they do. Not for ever: a deployment still undecided a day
+ * on is of commits the app will not see (a hotfix on a release branch older than the commits kept, a
+ * rollback), while a deployment of the merge's descendants is tied to it by pushes the reconciliation
+ * has read by then; so it no longer holds back the later deployments.
  */
 function firstDeployment(pr: PullRequestFacts, merged: number, now: number, input: PullRequestInput): 'none' | { at: number } | Unavailable | Undecided {
   const production = prepared(input.deployments, now);
   if (production.length === 0) return 'none';
   if (!pr.mergeCommit) return { unavailable: 'merge commit not known' };
+  let passedOver: string | undefined;
   for (let i = firstAtOrAfter(production, merged); i < production.length; i++) {
     const { deployment, at } = production[i]!;
     if (!succeeded(deployment)) continue;
     const includes = sameCommit(deployment.commit, pr.mergeCommit) || input.contains(deployment.commit, pr.mergeCommit);
     if (includes === true) return { at };
-    if (includes === undefined) return { unavailable: `cannot tell whether the deployment of ${deployment.commit.slice(0, 12)} includes the merge commit`, undecided: deployment.uuid };
+    if (includes !== undefined) continue;
+    const unavailable = `cannot tell whether the deployment of ${deployment.commit.slice(0, 12)} includes the merge commit`;
+    if (now - at < UNDECIDED_FOR_SECONDS) return { unavailable, undecided: deployment.uuid };
+    passedOver ??= unavailable;
   }
-  return { unavailable: 'not deployed to production yet' };
+  return { unavailable: passedOver ?? 'not deployed to production yet' };
 }
+
+/** How long a deployment the commits seen cannot judge holds back the later ones (the times here are in seconds). */
+const UNDECIDED_FOR_SECONDS = 24 * 3600;
 
 interface Prepared {
   deployment: DeploymentFacts;
