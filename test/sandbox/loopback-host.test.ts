@@ -28,11 +28,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A GET with the Host header set by hand (fetch does not let the caller choose it). */
-const get = (url: string, host?: string): Promise<{ status: number; body: string }> =>
+/**
+ * A GET with the Host header set by hand (fetch does not let the caller choose it), of `url`'s path or
+ * of a raw request target (`path`), which `fetch` and `new URL` would normalise.
+ */
+const get = (url: string, host?: string, path?: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
     const target = new URL(url);
-    const req = request(target, { headers: host === undefined ? {} : { host } }, (res) => {
+    const options = { host: '127.0.0.1', port: target.port, path: path ?? `${target.pathname}${target.search}`, headers: host === undefined ? {} : { host } };
+    const req = request(options, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -69,26 +73,12 @@ it('answers the loopback names it is reached by', async () => {
   }
 });
 
-/** A GET of a raw request target, which `fetch` and `new URL` would normalise. */
-const getTarget = (url: string, target: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const { port } = new URL(url);
-    const req = request({ host: '127.0.0.1', port, path: target, headers: { host: `127.0.0.1:${port}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-
 it('answers 400 to a request target that is no path, and goes on serving', async () => {
   // `//[` reads as a protocol-relative URL with no valid host: `new URL` throws on it, and a throw in
   // a listener would end `npm start` (and the test run) at one request.
   for (const [name, url] of servers()) {
     for (const target of ['//', '//[', '/\\[', '*']) {
-      const answer = await getTarget(url, target);
+      const answer = await get(url, undefined, target);
       expect([name, target, answer.status]).toEqual([name, target, 400]);
       expect(answer.body).toContain('request target');
     }
