@@ -30,8 +30,11 @@ export async function primeRepositoryObjects(pc: PhaseContext): Promise<void> {
     for (const { reason } of malformed) pc.ctx.log.warn({ reason }, 'a repository object was left out of the batch read; it is read on its own');
     await pc.lookups.rememberRepositories(items);
   } catch (error) {
-    // A filter Bitbucket refuses costs this one request: each repository is then read on its own.
-    if (error instanceof BitbucketError && error.transient) throw error;
+    // Only a saving: a filter Bitbucket refuses, or a batch read that fails (a 5xx on a long filter,
+    // a timeout), costs this one request, and each repository is read on its own. Thrown, it came
+    // before any step, whose failures are counted and waited out, and every waiting backfill retried
+    // it every half minute for good. A 429 is the budget's to wait out.
+    if (error instanceof BitbucketError && error.kind === 'rate-limited') throw error;
     pc.ctx.log.warn({ error: errorMessage(error) }, 'could not read repository objects in one request; reading them one by one');
   }
 }
