@@ -14,6 +14,8 @@ import { overlapKeys } from './clock-allowance';
 import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository, type LeftOut } from './reconcile-repository';
 import { noteChangesCut } from './changes-cut';
+import { getBackfill } from '../backfill/state';
+import type { KeyValueStore } from '../ports';
 import { noteReconcileFailure, noteReconcileRecovered } from './failing';
 import { pushedSince, repositoriesChangedSince, repositoryIndex, selectedRepositories, type WorkspaceChanges } from './repositories';
 
@@ -85,6 +87,16 @@ async function recordLeftOut(ctx: ForwardContext, repository: string, left: Left
   ctx.log.warn({ repository, pullRequest: left.pullRequest, reason: left.reason }, 'left out of the reconciliation: Bitbucket answered a pull request, activity entry, branch or tag, commit, build status or deployment in a form the app cannot read; the rest was passed. It is read again when it next changes; if the same item stays left out, report Bitbucket\'s answer for it (the reason) to Atlassian support');
 }
 
+/**
+ * Where a repository's first pass starts: at the activation, or, for one selected later, when its
+ * backfill was asked for. The backfill replays its window up to then; read from the activation, a
+ * repository selected a year on had a year of history reconciled past the window the admin chose.
+ */
+async function firstWatermark(store: KeyValueStore, repository: string, activatedAt: number): Promise<number> {
+  const backfill = await getBackfill(store, repository);
+  return Math.max(activatedAt, backfill?.requestedAt ?? activatedAt);
+}
+
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
   const { ctx } = deps;
   const settings = settingsStore(ctx.store, ctx.secrets);
@@ -95,6 +107,7 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const listed = await repositoryIndex(deps.client, ctx.store, deps.workspace, now, ctx.log);
   const selected = await selectedRepositories(settings, listed.repositories);
   const states = new Map(await Promise.all(selected.map(async (r) => [r.uuid, await ctx.store.get<RepositoryState>(stateKey(r.uuid))] as const)));
+  const firstWatermarks = new Map(await Promise.all(selected.filter((r) => !states.get(r.uuid)).map(async (r) => [r.uuid, await firstWatermark(ctx.store, r.uuid, connection.activatedAt!)] as const)));
   // A tick comes every five minutes: a repository is due if its next tick would be late. One found
   // deleted stays in the index until it is read again (hourly), and is left alone until then.
   const due = selected
@@ -104,7 +117,7 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   if (!due.length) return { queued: 0, deferred: 0 };
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
-  const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? connection.activatedAt!));
+  const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? firstWatermarks.get(r.uuid) ?? connection.activatedAt!));
   const changes: WorkspaceChanges = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest, ctx.log) : { changed: new Map() };
   if (affordable.length) await noteChangesCut(ctx.store, ctx.log, changes, oldest, now);
   const batches: ForwardMessage[] = [];
@@ -186,7 +199,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     // Selected when the tick planned it; deselected since, it is left alone.
     if (!(await settings.isSelected(repository))) continue;
     const start = ctx.clock.now();
-    const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: activatedAt, lastPassAt: 0, lastActivityAt: 0 };
+    const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: await firstWatermark(ctx.store, repository, activatedAt), lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
     const changeAt = changes.changed.get(repository.toLowerCase());
     const pushed = state.refsOwed === true || pushedSince(changes, repository, state.watermark, state.changeSeenAt);
