@@ -96,3 +96,17 @@ it('waits out a block after a 429 however little is left', async () => {
   // Three pull requests left (5 requests), Bitbucket blocking for 29 more minutes.
   expect(backfillEta([record({ total: 3 })], 'pullrequest', budgetView(await budget.snapshot(), now))).toBe(29 * 60 + 1);
 });
+
+it("leaves the reconciliation's steady draw out of the hours the backfill gets", async () => {
+  const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+  const clock = { now: () => now };
+  const budget = new RateBudget(new MemoryStore(clock), clock, { limitPerHour: async () => 1000 });
+  // 1,800 requests left (1,200 pull requests at 1.5); 200 repositories reconciled every 15 minutes draw 800 an hour of the 900 planned.
+  const left = [record({ total: 1200 })];
+  const snapshot = await budget.snapshot();
+  expect(backfillEta(left, 'pullrequest', budgetView(snapshot, now))).toBe(3600 + 90);
+  // The hour's 900 now, then 100 an hour for the other 900: nine hours, not one.
+  expect(backfillEta(left, 'pullrequest', budgetView(snapshot, now, 0, 800))).toBe(9 * 3600 + 90);
+  // A reconciliation that wants more than the hour leaves the backfill a tenth of it, not nothing.
+  expect(backfillEta(left, 'pullrequest', budgetView(snapshot, now, 0, 2000))).toBe(10 * 3600 + 90);
+});

@@ -103,7 +103,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
-    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now), preferences.backfillBuildStatuses)),
+    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now, 0, reconcilePerHour(selection?.selected, preferences.reconcileMinutes)), preferences.backfillBuildStatuses)),
   };
 }
 
@@ -164,6 +164,11 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
     cursor = page.cursor;
   } while (cursor);
   return newestAt;
+}
+
+/** The reconciliation's steady draw on the hour: one request per selected repository each period, at least (BENCHMARKS.md). */
+function reconcilePerHour(selected: number | undefined, periodMinutes: number): number {
+  return ((selected ?? 0) * 60) / periodMinutes;
 }
 
 /** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */

@@ -65,10 +65,11 @@ export function etaSeconds(requests: number, budget: BudgetView): number {
   if (requests <= budget.available) return Math.ceil(working);
   // A backfill spends the hour in a burst, then waits for that burst to leave the rolling hour (or for
   // a 429's block to end): a steady rate would say "20 minutes" for the whole of a 50-minute wait.
+  // What is available now is taken now, though it be more than the backfill's share of later hours.
   const perHour = Math.max(1, budget.plannedPerHour);
-  const thisHour = Math.min(requests, perHour);
+  const thisHour = Math.min(requests, Math.max(perHour, budget.available));
   const firstWait = budget.secondsUntil ? budget.secondsUntil(thisHour) : ((thisHour - budget.available) / perHour) * 3600;
-  const laterHours = (Math.max(0, requests - perHour) / perHour) * 3600;
+  const laterHours = (Math.max(0, requests - thisHour) / perHour) * 3600;
   return Math.ceil(firstWait + laterHours + working);
 }
 
@@ -78,11 +79,21 @@ export function backfillEta(records: BackfillRecord[], commitStats: Preferences[
   return requests ? etaSeconds(requests, budget) : undefined;
 }
 
-/** The budget as the time left sees it, at `now`; `spentSince`: requests made since the snapshot was taken. */
-export function budgetView(snapshot: BudgetSnapshot, now: number, spentSince = 0): BudgetView {
+/**
+ * What the backfill keeps of an hour's planned requests when the reconciliation's demand outruns them:
+ * its pieces run between the five-minute ticks and take what the rolling hour frees (a guess, said as one).
+ */
+const BACKFILL_SHARE_AT_LEAST = 0.1;
+
+/**
+ * The budget as the time left sees it, at `now`; `spentSince`: requests made since the snapshot was
+ * taken; `otherPerHour`: what other planned work draws from the same hour (the reconciliation's
+ * request per selected repository each period), which the backfill does not get.
+ */
+export function budgetView(snapshot: BudgetSnapshot, now: number, spentSince = 0, otherPerHour = 0): BudgetView {
   return {
     available: Math.max(0, snapshot.available - spentSince),
-    plannedPerHour: snapshot.planned,
+    plannedPerHour: Math.max(snapshot.planned * BACKFILL_SHARE_AT_LEAST, snapshot.planned - otherPerHour),
     secondsUntil: (need) => Math.max(0, (snapshot.availableAt(Math.min(snapshot.planned, need + spentSince)) - now) / 1000),
   };
 }
