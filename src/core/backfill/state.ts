@@ -26,6 +26,11 @@ export const BackfillRecord = z.object({
   windowDays: z.number().int().min(1).max(365),
   /** Everything updated since this instant is replayed (fixed when first requested). */
   since: z.string(),
+  /**
+   * A wider window asked for after a backfill had finished (its `since`): branches that backfill or a
+   * push delivered keep their tips, and what lies on them between the two edges is still to send.
+   */
+  widenedFrom: z.string().optional(),
   requestedAt: z.number(),
   /**
    * Names this run's working data (backfill/store.ts). A new record gets a new one, so it never reads
@@ -126,6 +131,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: Array<
           state: 'queued',
           windowDays: options.windowDays,
           since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),
+          ...(existing?.state === 'done' ? { widenedFrom: existing.widenedFrom && Date.parse(existing.widenedFrom) > Date.parse(existing.since) ? existing.widenedFrom : existing.since } : {}),
           requestedAt: options.now,
           run: newRun(options.now),
           chain: newChain(options.now),

@@ -87,6 +87,8 @@ export const PushChange = z.object({
    * what moved before that, in a backfill's window, is still owed, and the backfill fills it in.
    */
   historyBehind: z.literal(true).optional(),
+  /** Older history of the ref (a widened backfill window's): delivered, but the ref's recorded tip stays where it is. */
+  history: z.literal(true).optional(),
   /**
    * A forced branch push as its Forge event told it: the hashes of the commits it named (newest first,
    * possibly short) and whether it cut the list. When Bitbucket has collected the replaced head and no

@@ -22,6 +22,8 @@ export interface RefMove {
   historyBehind?: true;
   /** `before` was rewritten away (a forced push whose old commits Bitbucket collected). */
   forced?: true;
+  /** Older history of the ref, not where it stands (see PushChange). */
+  history?: true;
   stats?: Map<string, { files: number; lines_added: number; lines_removed: number }>;
 }
 
@@ -45,6 +47,7 @@ export function refMovePush(move: RefMove): Prebuilt[] {
     closed: !after,
     forced: move.forced === true,
     ...(move.historyBehind && before ? { historyBehind: true as const } : {}),
+    ...(move.history ? { history: true as const } : {}),
   };
   const oldRef = before ? { ...ref, target: before } : null;
   return intentsFor(change).intents.map((intent) => {

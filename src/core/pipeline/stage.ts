@@ -175,7 +175,7 @@ async function recordState(change: Change, ctx: ForwardContext, now: number): Pr
       await reviewers.record(change.repository.uuid, change.pullRequestId, key, { status: reviewer.status, at: reviewer.at }, former, reviewer.user);
     }
   }
-  if (change.kind === 'push') {
+  if (change.kind === 'push' && !change.history) {
     const refs = refStateStore(ctx.store);
     const known = await refs.get(change.repository.uuid, change.ref.type, change.ref.name);
     // A live push that does not start where the last delivered one ended means one in between was

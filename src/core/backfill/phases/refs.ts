@@ -24,7 +24,7 @@ export const refsPhase: PhaseRunner = async (pc, record) => {
   let current = withUnreadable(record, 'refs', malformed, (raw) => `${named.ref(raw)} (its push was not sent)`);
   const graph = await graphOf(pc);
   for (const ref of refs) {
-    const moved = await refMove(pc, graph, ref, record.requestedAt);
+    const moved = (await olderPart(pc, graph, ref, record.widenedFrom)) ?? (await refMove(pc, graph, ref, record.requestedAt));
     // Out of requests or time for commit stats: the same page again next piece (refs already staged
     // are skipped by their recorded tips, stats already read are kept).
     if (moved === 'later') return { record: current, next: cursor?.next ?? '' };
@@ -74,6 +74,23 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
   return moveTo(pc, ref, tipCommit, before, commits);
 }
 
+/**
+ * A widened window: the branch's commits between the new window's edge and the one before, sent as the
+ * push that took the branch from one edge to the other. The rest goes as for any backfill (refMove).
+ * Staged again by a resumed piece, or by a second widening to the same window, it is the same delivery.
+ */
+async function olderPart(pc: PhaseContext, graph: CommitGraph, ref: Ref, widenedFrom: string | undefined): Promise<'later' | undefined> {
+  const tip = ref.target?.hash;
+  if (ref.type === 'tag' || !tip || widenedFrom === undefined || !graph.get(tip)) return undefined;
+  // A branch with no tip delivered (or only a baseline) is sent whole from the new edge by refMove.
+  const stored = await refStateStore(pc.ctx.store).get(pc.repository, 'branch', ref.name);
+  if (!stored || stored.origin === 'baseline') return undefined;
+  const oldEdge = edgeOfWindow(graph, tip, Date.parse(widenedFrom));
+  const newEdge = edgeOfWindow(graph, tip, pc.since);
+  if (!oldEdge || oldEdge.hash === newEdge?.hash) return undefined;
+  return (await moveTo(pc, ref, oldEdge, newEdge, between(graph, oldEdge.hash, newEdge?.hash), { history: true })) === 'later' ? 'later' : undefined;
+}
+
 /** What lay behind the run that began at `from` is sent: kept only while that run is still recorded. */
 async function settleBehind(pc: PhaseContext, type: 'branch' | 'tag', name: string, from: string): Promise<void> {
   const refs = refStateStore(pc.ctx.store);
@@ -84,7 +101,7 @@ async function settleBehind(pc: PhaseContext, type: 'branch' | 'tag', name: stri
 }
 
 /** Stages one rebuilt push of `ref` from `before` to `target` (with the file stats the option asks for). */
-async function moveTo(pc: PhaseContext, ref: Ref, target: Commit | undefined, before: Commit | null, commits: Commit[]): Promise<void | 'later'> {
+async function moveTo(pc: PhaseContext, ref: Ref, target: Commit | undefined, before: Commit | null, commits: Commit[], kind: { history?: true } = {}): Promise<void | 'later'> {
   const stats = pc.preferences.commitStats === 'commit' ? await commitStats(pc, commits.slice(0, MAX_PUSH_COMMITS)) : undefined;
   if (stats === 'later') return 'later';
   await stage(pc, refMovePush({
@@ -96,6 +113,7 @@ async function moveTo(pc: PhaseContext, ref: Ref, target: Commit | undefined, be
     commitsTruncated: commits.length > MAX_PUSH_COMMITS,
     origin: 'backfill',
     ...(stats ? { stats } : {}),
+    ...kind,
   }));
 }
 
