@@ -135,10 +135,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.asyncEventLimits ? { asyncEventLimits: options.asyncEventLimits } : {}),
     ...(options.functionTimeoutScale !== undefined ? { functionTimeoutScale: options.functionTimeoutScale } : {}),
   };
+  // A host that cannot start (its manifest or built page missing) must not leave the two servers listening.
+  const host = await startAppHost(hostOptions).catch(async (error: unknown) => {
+    await Promise.all([sink.stop(), simulator.stop()]);
+    throw error;
+  });
   const sandbox: Sandbox = {
     simulator,
     sink,
-    host: await startAppHost(hostOptions),
+    host,
     pandev: { url: sink.url, token, signingSecret },
     settle: () => sandbox.host.idle(),
     async restartHost() {
@@ -154,9 +159,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
   const stopForwarding = options.liveEvents === false ? () => undefined : simulator.onEvent((event) => void sandbox.host.fireEvent(event as { eventType: string } & Record<string, unknown>));
-  // Tuning is the operator's (test's), not the admin's: it applies whether or not the app is connected.
-  if (options.tuning) await settingsStore(hostStores(sandbox.host).store, hostStores(sandbox.host).secrets).saveTuning(options.tuning);
-  if (options.connect !== false) await connectApp(sandbox.host, sandbox.pandev);
+  try {
+    // Tuning is the operator's (test's), not the admin's: it applies whether or not the app is connected.
+    if (options.tuning) await settingsStore(hostStores(sandbox.host).store, hostStores(sandbox.host).secrets).saveTuning(options.tuning);
+    if (options.connect !== false) await connectApp(sandbox.host, sandbox.pandev);
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  }
   return sandbox;
 }
 

@@ -51,3 +51,16 @@ it('refuses a --requests-per-hour that is not a whole number', async () => {
   expect(code).not.toBe(0);
   expect(out).toContain('expected a whole number (0: no limit)');
 });
+
+it('stops with what to change, leaving nothing listening, when the app cannot be connected and activated', async () => {
+  // One request an hour: the settings page's check of the connection meets Bitbucket's 429.
+  const cli = runCli(['start', '--repositories', '1', '--requests-per-hour', '1']);
+  const code = await Promise.race([cli.exited(), new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+  if (code === 'hung') await cli.stop();
+  expect(code).toBe(1);
+  expect(cli.output()).toMatch(/the sandbox could not connect and activate the app as the workspace admin: .*rate-limiting.*--requests-per-hour\): a larger number, or 0 for no limit, lets the app connect/);
+  expect(cli.output()).not.toContain('connected and activated as the workspace admin:');
+  // The servers it had started are closed.
+  const receiver = /PanDev receiver +(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())![1]!;
+  await expect(fetch(`${receiver}/_sink/deliveries`)).rejects.toThrow();
+}, 60_000);

@@ -113,14 +113,23 @@ export function registerStart(program: Command): void {
           ...(flags.setup
             ? ['', '  Not connected yet. On the settings page, enter these sandbox values, save, check, activate:', `    PanDev URL ${sandbox.pandev.url}   ingest token ${sandbox.pandev.token}   signing secret ${sandbox.pandev.signingSecret}`]
             : []),
-          ...(flags.setup ? [] : ['  connected and activated as the workspace admin: the backfill of the last 30 days comes first (origin backfill)']),
-          '  live activity: pull requests opened, reviewed, merged, pushes, builds, deployments (origin trigger) — Ctrl-C to stop',
           '',
         ].join('\n'),
       );
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
-      if (!flags.setup) await activateAsAdmin(sandbox);
+      if (!flags.setup) {
+        // Refused (say, by a --requests-per-hour too small to connect), nothing is left listening.
+        const refused = await activateAsAdmin(sandbox).then(() => undefined, (error: Error) => error);
+        if (refused) {
+          if (!(page instanceof Error)) await page.stop();
+          await sandbox.stop();
+          const hint = simulator.stats().rateLimited ? ` The simulator takes ${flags.requestsPerHour} Bitbucket requests an hour (--requests-per-hour): a larger number, or 0 for no limit, lets the app connect.` : '';
+          throw new Error(`the sandbox could not connect and activate the app as the workspace admin: ${refused.message}${hint}`);
+        }
+        console.log('  connected and activated as the workspace admin: the backfill of the last 30 days comes first (origin backfill)');
+      }
+      console.log('  live activity: pull requests opened, reviewed, merged, pushes, builds, deployments (origin trigger) — Ctrl-C to stop\n');
       const stopActivity = simulator.startActivity({ intervalMs: flags.activityMs });
       const stopNotice = noticeRateLimit(simulator, flags.requestsPerHour, (text) => console.log(text));
       await finished;
