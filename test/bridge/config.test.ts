@@ -50,6 +50,17 @@ describe('configuration', () => {
     expect(config.bridge).toMatchObject({ pollSeconds: 120, shard: { index: 1, count: 3 } });
   });
 
+  it('takes a YAML list written as one comma-separated string, as the environment variable is', () => {
+    const tokenFile = path.join(dir, 'list-token');
+    writeFileSync(tokenFile, 'pat\n', { mode: 0o600 });
+    const yaml = path.join(dir, 'comma.yaml');
+    writeFileSync(yaml, `bitbucket:\n  edition: datacenter\n  url: https://bitbucket.example.com\n  tokenFile: ${tokenFile}\n  projects: MOB, PLAT\n  repos: "MOB/api-*, !MOB/api-legacy"\npandev:\n  url: https://ingest.example.com\nbridge:\n  allowedHosts: metrics.example.internal, 10.0.0.5\n`);
+    const config = loadConfig({ file: yaml, env: { PANDEV_TOKEN: 't', PANDEV_SIGNING_SECRET_FILE: tokenFile } });
+    expect(config.bitbucket.projects).toEqual(['MOB', 'PLAT']);
+    expect(config.bitbucket.repos).toEqual(['MOB/api-*', '!MOB/api-legacy']);
+    expect(config.bridge.allowedHosts).toEqual(['metrics.example.internal', '10.0.0.5']);
+  });
+
   it('refuses secrets written into the YAML file, and typos, saying what to do', () => {
     const yaml = path.join(dir, 'secrets.yaml');
     writeFileSync(yaml, 'bitbucket:\n  token: pat\n  pollSecond: 5\n');

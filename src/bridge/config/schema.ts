@@ -20,6 +20,11 @@ const UrlWithoutCredentials = (tokenSetting: string) =>
   }, `must not contain a user name or password: the token goes in ${tokenSetting}`);
 const Text = z.string().trim().min(1, 'must not be empty');
 
+/** A YAML list, or one string of comma-separated items as the environment variable takes it (`MOB, PLAT`). */
+function listOf<T extends z.ZodType>(item: T) {
+  return z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value), z.array(item));
+}
+
 /**
  * Why a secret's value cannot be the secret, never quoting it: a control character (a file with a
  * second line, a comment under the token) anywhere; in a token, which travels in an HTTP header, also a
@@ -104,8 +109,8 @@ export const BridgeConfig = z
       username: Text.optional(),
       /** Cloud only: the workspace slug or UUID to poll. */
       workspace: Text.optional(),
-      projects: z.array(Text).default([]),
-      repos: z.array(Text).default([]),
+      projects: listOf(Text).default([]),
+      repos: listOf(Text).default([]),
       caFile: Text.optional(),
       timeoutSeconds: z.number().positive().max(300).default(30),
       /** A steady cap under the instance's own limit (Data Center's default bucket refills 5 a second). */
@@ -140,7 +145,7 @@ export const BridgeConfig = z
       /** Data Center's webhooks on a listener of their own, so that BRIDGE_LISTEN (/metrics) need not face it. */
       webhookListen: Listen.optional(),
       /** Host names a listener on loopback answers besides loopback's own (ops/host-check.ts). */
-      allowedHosts: z.array(z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/, 'must list host names or addresses as a browser sends them, without scheme or port, e.g. metrics.example.internal')).default([]),
+      allowedHosts: listOf(z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$/, 'must list host names or addresses as a browser sends them, without scheme or port, e.g. metrics.example.internal')).default([]),
       shard: ShardSpec.default({ index: 0, count: 1 }),
       /** The secret the Data Center webhooks are signed with; webhooks are refused while it is unset. */
       webhookSecret: Secret(false).optional(),
