@@ -14,11 +14,12 @@ import type { BridgeLogger } from './ops/logger';
 import { within } from './util/within';
 import { bridgeMetrics, MeteredStats, type BridgeMetrics } from './ops/metrics';
 import { openSqliteStore, type SqliteStore } from './state/sqlite-store';
+import { VERSION } from '../version';
 
 // The core's ports, as the bridge implements them: SQLite for state, memory for the secrets the
 // configuration brought (they are never written to the database), Node HTTP toward PanDev, pino.
 
-export const USER_AGENT = 'pandev-bitbucket/0.1.0 (bridge)';
+export const USER_AGENT = `pandev-bitbucket/${VERSION} (bridge)`;
 
 // Files are read again before each batch of deliveries; a variable needs a restart.
 const PANDEV_FIX_IT: DeliveryFixIt = {

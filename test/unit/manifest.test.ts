@@ -5,6 +5,7 @@ import { validate } from '@forge/manifest';
 import { cloudEndpoints } from '../../src/core/enrich/cloud/endpoints';
 import { forgeEventTypes } from '../../src/core/change/forge-events';
 import * as app from '../../src/index';
+import { VERSION } from '../../src/version';
 
 const root = path.resolve(__dirname, '../..');
 const manifest = parse(readFileSync(path.join(root, 'manifest.yml'), 'utf8'));
@@ -50,4 +51,8 @@ describe('manifest.yml', () => {
       for (const scope of needed) expect({ name, scope, granted: scopes.has(scope) }).toEqual({ name, scope, granted: true });
     }
   });
+});
+
+it("states one version: the CLI's --version and the User-Agent say package.json's", () => {
+  expect(VERSION).toBe((JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version);
 });

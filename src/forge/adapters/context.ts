@@ -15,8 +15,9 @@ import { forgeCloudTransport } from './bitbucket-transport';
 import { bitbucketReadTimeoutMs } from './deadline';
 import { forgeSecrets, forgeStore } from './kvs-store';
 import { forgeLogger } from './logger';
+import { VERSION } from '../../version';
 
-export const USER_AGENT = 'pandev-bitbucket/0.1.0 (forge)';
+export const USER_AGENT = `pandev-bitbucket/${VERSION} (forge)`;
 
 // Egress goes through Forge's fetch, which enforces the manifest's `external.fetch.backend`.
 const send: HttpSend = (url, init) => forgeFetch(url, init as Parameters<typeof forgeFetch>[1]);
