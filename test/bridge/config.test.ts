@@ -50,6 +50,14 @@ describe('configuration', () => {
     expect(config.bridge).toMatchObject({ pollSeconds: 120, shard: { index: 1, count: 3 } });
   });
 
+  it('says what a valid number looks like, not zod\'s words', () => {
+    expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_WEBHOOK_BACKLOG: '1.5', BITBUCKET_CONCURRENCY: '0', BRIDGE_BACKFILL_DAYS: '9999' } }))).toEqual([
+      'BITBUCKET_CONCURRENCY (YAML: bitbucket.concurrency) must be more than 0',
+      'BRIDGE_BACKFILL_DAYS (YAML: bridge.backfillDays) must be at most 365',
+      'BRIDGE_WEBHOOK_BACKLOG (YAML: bridge.webhookBacklog) must be a whole number',
+    ]);
+  });
+
   it('takes a YAML list written as one comma-separated string, as the environment variable is', () => {
     const tokenFile = path.join(dir, 'list-token');
     writeFileSync(tokenFile, 'pat\n', { mode: 0o600 });
@@ -82,16 +90,16 @@ describe('configuration', () => {
     // Every problem at once, and a secret set twice is not also called missing.
     expect(problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost', BITBUCKET_TOKEN_FILE: '/nonexistent' } }))).toEqual([
       'BITBUCKET_TOKEN and BITBUCKET_TOKEN_FILE are both set: keep one',
-      'BRIDGE_POLL_SECONDS (YAML: bridge.pollSeconds) Invalid input: expected number, received string',
+      'BRIDGE_POLL_SECONDS (YAML: bridge.pollSeconds) must be a number',
       'BRIDGE_LISTEN (YAML: bridge.listen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
     ]);
     const listed = problems(() => loadConfig({ env: { ...minimal, BRIDGE_POLL_SECONDS: 'soon', BRIDGE_LISTEN: 'localhost' } }));
     expect(listed).toEqual([
-      'BRIDGE_POLL_SECONDS (YAML: bridge.pollSeconds) Invalid input: expected number, received string',
+      'BRIDGE_POLL_SECONDS (YAML: bridge.pollSeconds) must be a number',
       'BRIDGE_LISTEN (YAML: bridge.listen) must be host:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to serve other hosts)',
     ]);
     expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_EDITION: 'cloud' } }))).toEqual(['BITBUCKET_WORKSPACE (YAML: bitbucket.workspace) is required for the cloud edition: the workspace slug to poll']);
-    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) Invalid input: expected number, received string']);
+    expect(problems(() => loadConfig({ env: { ...minimal, BITBUCKET_REQUESTS_PER_HOUR: '1k' } }))).toEqual(['BITBUCKET_REQUESTS_PER_HOUR (YAML: bitbucket.requestsPerHour) must be a number']);
   });
 
   it('lists a secret file that cannot be read with what to do, beside the other problems, not in place of them', () => {

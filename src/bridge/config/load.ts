@@ -194,7 +194,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.join('.');
   const where = whereIs(path);
   const missing = issue.code === 'invalid_type' && issue.message.includes('undefined');
-  return missing ? `${where} is required` : `${where} ${issue.message}`;
+  return missing ? `${where} is required` : `${where} ${plainWords(issue)}`;
+}
+
+/** Zod's words for the common slips ("expected int, received number"), as what a valid value looks like. */
+function plainWords(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  if (issue.code === 'invalid_type' && issue.expected === 'array') return 'must be a list: a YAML list ([A, B]) or comma-separated (A, B)';
+  if (issue.code === 'too_small' && issue.origin === 'number') return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
+  return issue.message;
 }
 
 /**
