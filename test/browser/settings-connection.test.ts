@@ -65,6 +65,12 @@ it('asks before Generate replaces the secret of an active connection', async () 
   const secret = await tab.getByTestId('generated-secret').innerText();
   expect(secret).not.toBe(sb.pandev.signingSecret);
   expect(await help.innerText()).toContain(`Saved, ends in ${secret.slice(-4)}.`);
+
+  // PanDev's own secret pasted and saved over it: the generated one is no longer to be copied anywhere.
+  await tab.getByLabel('Signing secret').fill(sb.pandev.signingSecret);
+  await button('Save').click();
+  await tab.getByText(`Saved, ends in ${sb.pandev.signingSecret.slice(-4)}.`, { exact: false }).waitFor();
+  expect(await tab.getByTestId('generated-secret').count()).toBe(0);
 });
 
 it('does not check the saved settings while the form shows other, unsaved ones', async () => {

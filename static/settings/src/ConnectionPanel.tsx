@@ -132,7 +132,8 @@ export function ConnectionPanel({ version, onChanged }: { version: number; onCha
           help={`${saved(view.signingSecret)} Paste PanDev's, or generate one and paste it into PanDev.`}
           after={<Button ref={generateButton} onClick={() => (view.activatedAt ? setConfirming(true) : void generate())} isLoading={busy === 'generate'} isDisabled={another('generate') || confirming}>Generate</Button>} />
         {confirming && <ReplaceSecret onReplace={() => void generate()} onCancel={() => setConfirming(false)} />}
-        {generated && <GeneratedSecret secret={generated} />}
+        {/* Only while it is the secret saved: one saved over it (pasted from PanDev, or another admin's) must not be copied into PanDev. */}
+        {generated && view.signingSecret.last4 === generated.slice(-4) && <GeneratedSecret secret={generated} />}
         <div style={styles.row}>
           <Button type="submit" isLoading={busy === 'save'} isDisabled={another('save')}>Save</Button>
           <Button onClick={() => void check()} isLoading={busy === 'check'} isDisabled={another('check') || !view.baseUrl || unsaved}>Check connection</Button>
