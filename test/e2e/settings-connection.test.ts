@@ -143,6 +143,13 @@ it('activates only after a passing check of the settings saved now', async () =>
   // The secret in use is replaced only when the admin confirms it: PanDev refuses deliveries until it has the new one.
   expect(await call('connection/generateSecret')).toMatchObject({ ok: false, error: { code: 'precondition-failed', message: expect.stringMatching(/PanDev refuse/) } });
   expect(data(await call('connection/get')).signingSecret).toEqual({ set: true, last4: sb.pandev.signingSecret.slice(-4) });
+
+  // A URL on the same host is saved without its token again: deliveries go there unchecked, and the status says so.
+  expect(data(await call('status/get')).reasons).toEqual([]);
+  await call('connection/save', { baseUrl: `${sb.pandev.url}/not-pandev` });
+  expect(data(await call('status/get'))).toMatchObject({ state: 'needs-attention', reasons: ['The PanDev settings changed since the last connection check: run Check connection under Connection.'] });
+  await save();
+  expect(data(await call('status/get')).reasons).toEqual([]);
 });
 
 describe('check connection turns failures into specific advice', () => {

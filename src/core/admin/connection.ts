@@ -38,9 +38,18 @@ function fingerprint(baseUrl: string | undefined, token: string | undefined, sec
 async function current(ctx: AdminContext) {
   const settings = settingsStore(ctx.store, ctx.secrets);
   const [connection, credentials, stored] = await Promise.all([settings.connection(), settings.credentials(), ctx.store.get(CHECK_KEY)]);
-  const check = StoredCheck.safeParse(stored);
   const print = fingerprint(connection?.baseUrl, credentials.token, credentials.signingSecret);
-  return { settings, connection, credentials, print, check: check.success ? { ...check.data.result, current: check.data.fingerprint === print } : undefined };
+  return { settings, connection, credentials, print, check: storedCheck(stored, print) };
+}
+
+function storedCheck(stored: unknown, print: string): (CheckResult & { current: boolean }) | undefined {
+  const check = StoredCheck.safeParse(stored);
+  return check.success ? { ...check.data.result, current: check.data.fingerprint === print } : undefined;
+}
+
+/** The last check as the status reads it: whether it passed, and whether it checked the settings saved now. */
+export function lastCheckOf(stored: unknown, baseUrl: string | undefined, credentials: { token?: string; signingSecret?: string }): (CheckResult & { current: boolean }) | undefined {
+  return storedCheck(stored, fingerprint(baseUrl, credentials.token, credentials.signingSecret));
 }
 
 export async function getConnection(ctx: AdminContext): Promise<ConnectionView> {

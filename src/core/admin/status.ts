@@ -16,7 +16,7 @@ import { formatDuration } from '../metrics/render';
 import type { KeyValueStore } from '../ports';
 import { bitbucketAdvice } from './bitbucket-advice';
 import { loadCatalogOrStale, type Catalog } from './catalog';
-import { CHECK_KEY } from './connection';
+import { CHECK_KEY, lastCheckOf } from './connection';
 import type { AdminContext } from './context';
 import { backfillView } from './repositories';
 import { isSelectedIn, selectionState, summarize } from './selection';
@@ -44,7 +44,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     listBackfills(ctx.store),
     newestDelivery(ctx.store),
     ctx.store.get('reconcile:last'),
-    ctx.store.get<{ result?: { ok?: boolean } }>(CHECK_KEY),
+    ctx.store.get(CHECK_KEY),
     budget.snapshot(),
     currentFailure(ctx.store, now),
     changesCut(ctx.store),
@@ -89,7 +89,10 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     else if (failing) reasons.push(failingReason(failing, now));
     if (!credentials.token) reasons.push('No ingest token is saved: deliveries are paused until one is.');
     if (!credentials.signingSecret) reasons.push('No signing secret is saved: deliveries are paused until one is.');
-    if (check?.result?.ok === false) reasons.push('The last connection check failed: see Connection.');
+    const last = lastCheckOf(check, connection.baseUrl, credentials);
+    // Saved since (a URL on the same host needs no new token): deliveries go where nothing was checked.
+    if (last && !last.current) reasons.push('The PanDev settings changed since the last connection check: run Check connection under Connection.');
+    else if (last?.ok === false) reasons.push('The last connection check failed: see Connection.');
     // With all selected, an empty workspace's first repository is forwarded as soon as it is made.
     if (selection?.selected === 0 && !(selection.mode === 'all' && selection.repositories === 0)) reasons.push('No repository is selected: nothing is forwarded.');
     if (deadLetters.count) reasons.push(`${deadLetters.count}${deadLetters.more ? '+' : ''} ${deadLetters.count === 1 && !deadLetters.more ? 'delivery' : 'deliveries'} could not be delivered: see Dead letters, fix the cause and replay them.`);
