@@ -15,7 +15,7 @@ it('shows a refused token\'s pause with what to change, and Check connection aft
   sb.simulator.actions.openPullRequest({ repository: [...sb.simulator.model.repositories.values()][0]!.slug });
   await sb.settle();
 
-  await tab.reload();
+  // No reload: the page's refresh (every 15 s) brings the pause to the Connection part as to the status.
   await tab.getByText('Deliveries paused', { exact: true }).waitFor();
   const reason = await tab.getByTestId('pause-reason').innerText();
   expect(reason).toMatch(/^PanDev refused the ingest token \(401\).*save it in the app's settings; deliveries are paused and kept in the outbox until Check connection passes in the settings\.$/);

@@ -56,6 +56,15 @@ export function ConnectionPanel({ version, onChanged }: { version: number; onCha
     setBaseUrl(data.baseUrl ?? '');
   }, setProblem);
 
+  // The page's refresh brings what changed without this panel (deliveries paused while it is open,
+  // another admin's save or check), so it never contradicts the status; what is typed here stays.
+  useEffect(() => {
+    if (version === 0 || !view || working.current) return;
+    void api.connection().then((result) => {
+      if (result.ok && !working.current) setView(result.data);
+    });
+  }, [version]);
+
   // One connection call at a time: a save during a check, or an activation during a save, would act on
   // settings the admin no longer sees.
   async function run<T>(name: string, action: () => Promise<ResolverResult<T>>, done: (data: T) => Promise<void> | void) {
