@@ -108,6 +108,21 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
     else summary.current?.focus();
   }, [busy]);
 
+  // Previous or Next that reached the first or last page is disabled by the page it brought, and the
+  // focus would drop to the page's top: it goes to the range the page shows instead.
+  const range = useRef<HTMLSpanElement>(null);
+  const turned = useRef(false);
+  useEffect(() => {
+    if (!turned.current) return;
+    turned.current = false;
+    const active = document.activeElement;
+    if (!active || active === document.body || (active instanceof HTMLButtonElement && active.disabled)) range.current?.focus();
+  }, [page]);
+  const turnTo = (offset: number) => {
+    turned.current = true;
+    setOffset(offset);
+  };
+
   async function change<T>(action: () => Promise<ResolverResult<T>>) {
     used.current = document.activeElement;
     setBusy(true);
@@ -187,9 +202,9 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
         </tbody>
       </table>
       <div style={styles.row}>
-        <span style={styles.subtle}>{page.total ? `${count(page.offset + 1)}–${count(last)} of ${count(page.total)}` : selection.repositories ? 'No repository matches.' : 'This workspace has no repositories yet.'}</span>
-        <Button onClick={() => setOffset(Math.max(0, page.offset - PAGE))} isDisabled={page.offset === 0}>Previous</Button>
-        <Button onClick={() => page.nextOffset !== undefined && setOffset(page.nextOffset)} isDisabled={page.nextOffset === undefined}>Next</Button>
+        <span ref={range} tabIndex={-1} data-testid="page-range" style={styles.subtle}>{page.total ? `${count(page.offset + 1)}–${count(last)} of ${count(page.total)}` : selection.repositories ? 'No repository matches.' : 'This workspace has no repositories yet.'}</span>
+        <Button onClick={() => turnTo(Math.max(0, page.offset - PAGE))} isDisabled={page.offset === 0}>Previous</Button>
+        <Button onClick={() => page.nextOffset !== undefined && turnTo(page.nextOffset)} isDisabled={page.nextOffset === undefined}>Next</Button>
       </div>
     </div>
   );
