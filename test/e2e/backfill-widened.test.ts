@@ -14,18 +14,21 @@ afterAll(() => sb.stop());
 
 const DAY = 86_400_000;
 
-it('sends the commits between the old and the new edge of a widened window, on branches delivered before, once', async () => {
+it('sends the commits between the old and the new edge of a window widened twice, on branches delivered before, once', async () => {
   sb = await backfillSandbox({ seed: 'backfill-widened', repositories: 1, historyDays: 90 }, { backfillDays: 30 });
   const repo = [...sb.simulator.model.repositories.values()][0]!;
   data(await call('connection/activate', {}));
   await backfillEnded(sb);
   const since30 = Date.parse((await backfillRecords(sb))[0]!.since);
 
+  // Widened twice: each run sends what lies between its edge and the one before, not the first run's.
   const { store, secrets } = hostStores(sb.host);
-  await settingsStore(store, secrets).savePreferences({ backfillDays: 90 });
-  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
-  data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: true }));
-  await backfillEnded(sb);
+  for (const backfillDays of [60, 90]) {
+    await settingsStore(store, secrets).savePreferences({ backfillDays });
+    data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: false }));
+    data(await call('repositories/select', { scope: 'repositories', repositories: [repo.uuid], selected: true }));
+    await backfillEnded(sb);
+  }
   const since90 = Date.parse((await backfillRecords(sb))[0]!.since);
   expect(since30 - since90).toBeGreaterThan(59 * DAY);
 

@@ -131,7 +131,8 @@ export async function requestBackfill(store: KeyValueStore, repositories: Array<
           state: 'queued',
           windowDays: options.windowDays,
           since: new Date(options.now - options.windowDays * 86_400_000).toISOString(),
-          ...(existing?.state === 'done' ? { widenedFrom: existing.widenedFrom && Date.parse(existing.widenedFrom) > Date.parse(existing.since) ? existing.widenedFrom : existing.since } : {}),
+          // The run before reached down to its own `since` (a widening before it included).
+          ...(existing?.state === 'done' ? { widenedFrom: existing.since } : {}),
           requestedAt: options.now,
           run: newRun(options.now),
           chain: newChain(options.now),

@@ -81,14 +81,16 @@ async function refMove(pc: PhaseContext, graph: CommitGraph, ref: Ref, requested
  */
 async function olderPart(pc: PhaseContext, graph: CommitGraph, ref: Ref, widenedFrom: string | undefined): Promise<'later' | undefined> {
   const tip = ref.target?.hash;
-  if (ref.type === 'tag' || !tip || widenedFrom === undefined || !graph.get(tip)) return undefined;
+  // A run asked for long after the one before can reach less far back though its window is wider.
+  if (ref.type === 'tag' || !tip || widenedFrom === undefined || Date.parse(widenedFrom) <= pc.since || !graph.get(tip)) return undefined;
   // A branch with no tip delivered (or only a baseline) is sent whole from the new edge by refMove.
   const stored = await refStateStore(pc.ctx.store).get(pc.repository, 'branch', ref.name);
   if (!stored || stored.origin === 'baseline') return undefined;
   const oldEdge = edgeOfWindow(graph, tip, Date.parse(widenedFrom));
   const newEdge = edgeOfWindow(graph, tip, pc.since);
-  if (!oldEdge || oldEdge.hash === newEdge?.hash) return undefined;
-  return (await moveTo(pc, ref, oldEdge, newEdge, between(graph, oldEdge.hash, newEdge?.hash), { history: true })) === 'later' ? 'later' : undefined;
+  const commits = oldEdge ? between(graph, oldEdge.hash, newEdge?.hash) : [];
+  if (!oldEdge || !commits.length) return undefined;
+  return (await moveTo(pc, ref, oldEdge, newEdge, commits, { history: true })) === 'later' ? 'later' : undefined;
 }
 
 /** What lay behind the run that began at `from` is sent: kept only while that run is still recorded. */
