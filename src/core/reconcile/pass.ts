@@ -70,8 +70,9 @@ const stateKey = (repository: string) => kvKey('reconcile', 'repo', repository);
  * workspace deletes. Should it lapse while a list still names it, one pass finds it gone again.
  */
 const GONE_KEPT_SECONDS = 24 * 3600;
-/** What a drop for an item left out says to do: the item is read again only when it next changes. */
+/** What a drop for items past a feed's read limit says: nothing to report, and what PanDev misses. */
 const BEYOND_LIMIT_ADVICE = 'PanDev\'s deployment figures miss the older ones; nothing is wrong with Bitbucket\'s answers, the reconciliation reads a bounded number each check';
+/** What a drop for an item left out says to do: the item is read again only when it next changes. */
 const LEFT_OUT_ADVICE = 'It is read again when it next changes; if it stays left out, report Bitbucket\'s answer for it (this reason) to Atlassian support';
 /** What the pass remembers of an item it left out: the same item met again is not counted again. */
 const leftOutKey = (left: LeftOut) => `${left.feed ? `${left.feed} ` : ''}${left.pullRequest ?? '?'} ${left.reason}`;
@@ -107,7 +108,6 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const listed = await repositoryIndex(deps.client, ctx.store, deps.workspace, now, ctx.log);
   const selected = await selectedRepositories(settings, listed.repositories);
   const states = new Map(await Promise.all(selected.map(async (r) => [r.uuid, await ctx.store.get<RepositoryState>(stateKey(r.uuid))] as const)));
-  const firstWatermarks = new Map(await Promise.all(selected.filter((r) => !states.get(r.uuid)).map(async (r) => [r.uuid, await firstWatermark(ctx.store, r.uuid, connection.activatedAt!)] as const)));
   // A tick comes every five minutes: a repository is due if its next tick would be late. One found
   // deleted stays in the index until it is read again (hourly), and is left alone until then.
   const due = selected
@@ -117,6 +117,8 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   if (!due.length) return { queued: 0, deferred: 0 };
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
+  // Read only for the repositories this tick passes: a workspace just activated has thousands without a state.
+  const firstWatermarks = new Map(await Promise.all(affordable.filter((r) => !states.get(r.uuid)).map(async (r) => [r.uuid, await firstWatermark(ctx.store, r.uuid, connection.activatedAt!)] as const)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? firstWatermarks.get(r.uuid) ?? connection.activatedAt!));
   const changes: WorkspaceChanges = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest, ctx.log) : { changed: new Map() };
   if (affordable.length) await noteChangesCut(ctx.store, ctx.log, changes, oldest, now);
