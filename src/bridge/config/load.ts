@@ -113,14 +113,15 @@ function mergeYaml(file: string, raw: Raw, report: Report): void {
 }
 
 // Names are fixed (README): operators script them.
-const plain: Array<[string, string, string, 'text' | 'number' | 'list' | 'flag']> = [
+// A list's variable is passed on as written: the schema splits it at commas, as it does the YAML's (listOf).
+const plain: Array<[string, string, string, 'text' | 'number' | 'flag']> = [
   ['BITBUCKET_EDITION', 'bitbucket', 'edition', 'text'],
   ['BITBUCKET_URL', 'bitbucket', 'url', 'text'],
   ['BITBUCKET_CONTEXT_PATH', 'bitbucket', 'contextPath', 'text'],
   ['BITBUCKET_USERNAME', 'bitbucket', 'username', 'text'],
   ['BITBUCKET_WORKSPACE', 'bitbucket', 'workspace', 'text'],
-  ['BITBUCKET_PROJECTS', 'bitbucket', 'projects', 'list'],
-  ['BITBUCKET_REPOS', 'bitbucket', 'repos', 'list'],
+  ['BITBUCKET_PROJECTS', 'bitbucket', 'projects', 'text'],
+  ['BITBUCKET_REPOS', 'bitbucket', 'repos', 'text'],
   ['BITBUCKET_CA_FILE', 'bitbucket', 'caFile', 'text'],
   ['BITBUCKET_REQUESTS_PER_SECOND', 'bitbucket', 'requestsPerSecond', 'number'],
   ['BITBUCKET_CONCURRENCY', 'bitbucket', 'concurrency', 'number'],
@@ -134,7 +135,7 @@ const plain: Array<[string, string, string, 'text' | 'number' | 'list' | 'flag']
   ['BRIDGE_BACKFILL_DAYS', 'bridge', 'backfillDays', 'number'],
   ['BRIDGE_LISTEN', 'bridge', 'listen', 'text'],
   ['BRIDGE_WEBHOOK_LISTEN', 'bridge', 'webhookListen', 'text'],
-  ['BRIDGE_ALLOWED_HOSTS', 'bridge', 'allowedHosts', 'list'],
+  ['BRIDGE_ALLOWED_HOSTS', 'bridge', 'allowedHosts', 'text'],
   ['BRIDGE_SHARD', 'bridge', 'shard', 'text'],
   ['BRIDGE_LOG_LEVEL', 'bridge', 'logLevel', 'text'],
   ['BRIDGE_WEBHOOK_BACKLOG', 'bridge', 'webhookBacklog', 'number'],
@@ -154,7 +155,6 @@ function mergeEnv(env: Env, raw: Raw, report: Report): void {
     if (type === 'number') raw[section]![key] = /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
     // Anything else stays a string, which the schema refuses naming the variable.
     else if (type === 'flag') raw[section]![key] = /^\s*(1|true|yes)\s*$/i.test(value) ? true : /^\s*(0|false|no)\s*$/i.test(value) ? false : value;
-    else if (type === 'list') raw[section]![key] = value.split(',').map((item) => item.trim()).filter(Boolean);
     else raw[section]![key] = value.trim();
   }
   for (const [name, section, key] of secrets) {

@@ -20,6 +20,7 @@ import { CHECK_KEY, lastCheckOf } from './connection';
 import type { AdminContext } from './context';
 import { backfillView } from './repositories';
 import { isSelectedIn, selectionState, summarize } from './selection';
+import { IDLE_COST } from '../reconcile/pass';
 
 // The Status part: one badge an admin can trust at a glance, and the reasons behind it, each saying
 // what to do.
@@ -169,9 +170,9 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
   return newestAt;
 }
 
-/** The reconciliation's steady draw on the hour: one request per selected repository each period, at least (BENCHMARKS.md). */
+/** The reconciliation's steady draw on the hour: what an idle repository costs it, each period (BENCHMARKS.md). */
 function reconcilePerHour(selected: number | undefined, periodMinutes: number): number {
-  return ((selected ?? 0) * 60) / periodMinutes;
+  return ((selected ?? 0) * IDLE_COST * 60) / periodMinutes;
 }
 
 /** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */

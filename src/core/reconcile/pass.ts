@@ -59,7 +59,7 @@ interface RepositoryState {
 }
 
 /** Requests one idle repository costs (its activity log's first page), and an active one on average. */
-const IDLE_COST = 1;
+export const IDLE_COST = 1;
 /** Malformed items remembered from one pass to the next; more than this are rare, and counted again at worst. */
 const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
