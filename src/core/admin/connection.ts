@@ -138,8 +138,8 @@ export async function activate(ctx: AdminContext): Promise<{ output: ActivateOut
   const [catalog, state, preferences] = await Promise.all([loadCatalog(ctx), selectionState(settings), settings.preferences()]);
   const selected = catalog.repositories.filter((r) => isSelectedIn(state, r.uuid));
   // Backfill is asked for before activation is recorded, so an interrupted call can simply be repeated.
-  const requested = await requestBackfills(ctx.store, selected, preferences.backfillDays, now);
+  const { records, deferred } = await requestBackfills(ctx.store, selected, preferences.backfillDays, now);
   await settings.saveConnection({ ...connection, activatedAt: now });
-  ctx.log.info({ selected: selected.length, backfillRequested: requested.length }, 'activated');
-  return { output: { activatedAt: now, backfillRequested: requested.length }, requested };
+  ctx.log.info({ selected: selected.length, backfillRequested: records.length + deferred, deferred }, 'activated');
+  return { output: { activatedAt: now, backfillRequested: records.length + deferred }, requested: records };
 }

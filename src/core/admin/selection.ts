@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { SelectionInput, SelectionOutput, SelectionSummary } from '../../contract/repositories';
-import { cancelBackfill, requestBackfill, type BackfillRecord } from '../backfill/state';
+import { deferBackfills, REQUESTED_AT_ONCE, requestPendingBackfills } from '../backfill/pending';
+import { cancelBackfill, listBackfills, needsBackfill, requestBackfill, type BackfillRecord } from '../backfill/state';
 import { settingsStore, type Selection, type SettingsStore } from '../config/settings';
 import { keyPart } from '../keys';
-import type { KeyValueStore } from '../ports';
+import type { KeyValueStore, Logger, SecretStore } from '../ports';
 import { loadCatalog, type Catalog } from './catalog';
 import { mapLimit, type AdminContext } from './context';
 import { AdminActionError } from './errors';
@@ -58,17 +59,18 @@ export async function applySelection(ctx: AdminContext, input: z.output<typeof S
   }
 
   const now = ctx.clock.now();
-  let requested: BackfillRecord[] = [];
+  let requested: RequestedBackfills = { records: [], deferred: 0 };
   if (!input.selected) await inChunks(changed, (chunk) => cancelBackfill(ctx.store, chunk, now));
   else if ((await settings.connection())?.activatedAt) requested = await requestBackfills(ctx.store, changed.map((uuid) => named(catalog, uuid)), (await settings.preferences()).backfillDays, now);
-  ctx.log.info({ scope: input.scope, selected: input.selected, changed: changed.length, backfillRequested: requested.length }, 'repository selection changed');
+  const asked = requested.records.length + requested.deferred;
+  ctx.log.info({ scope: input.scope, selected: input.selected, changed: changed.length, backfillRequested: asked, deferred: requested.deferred }, 'repository selection changed');
   return {
     output: {
       selection: summarize(catalog, after),
       changed: changed.length,
-      backfill: { requested: requested.length, cancelled: input.selected ? 0 : changed.length },
+      backfill: { requested: asked, cancelled: input.selected ? 0 : changed.length },
     },
-    requested,
+    requested: requested.records,
   };
 }
 
@@ -95,9 +97,32 @@ function named(catalog: Catalog, uuid: string): { uuid: string; name?: string } 
   return name !== undefined ? { uuid, name } : { uuid };
 }
 
-/** Asks for the backfill of many repositories at once; returns the records that need a job. */
-export async function requestBackfills(store: KeyValueStore, repositories: Array<{ uuid: string; name?: string }>, windowDays: number, now: number): Promise<BackfillRecord[]> {
-  return (await inChunks(repositories, (chunk) => requestBackfill(store, chunk, { windowDays, now }))).flat();
+export interface RequestedBackfills {
+  /** The records written now, which need a job. */
+  records: BackfillRecord[];
+  /** Repositories whose record the five-minute ticks write (backfill/pending.ts). */
+  deferred: number;
+}
+
+/**
+ * Asks for the backfill of many repositories at once. Those under way or finished over the window are
+ * found in one listing (not a read each); of the rest, the first few hundred get their record now.
+ */
+export async function requestBackfills(store: KeyValueStore, repositories: Array<{ uuid: string; name?: string }>, windowDays: number, now: number): Promise<RequestedBackfills> {
+  const existing = new Map((await listBackfills(store)).map((record) => [keyPart(record.repository), record]));
+  const wanted = repositories.filter((r) => needsBackfill(existing.get(keyPart(r.uuid)), windowDays));
+  const later = wanted.slice(REQUESTED_AT_ONCE);
+  const records = (await inChunks(wanted.slice(0, REQUESTED_AT_ONCE), (chunk) => requestBackfill(store, chunk, { windowDays, now }))).flat();
+  await deferBackfills(store, later, windowDays, now);
+  return { records, deferred: later.length };
+}
+
+/** The five-minute tick's share of the backfills asked for in a workspace too large to write at once. */
+export async function requestDeferredBackfills(deps: { store: KeyValueStore; secrets: SecretStore; log: Logger }): Promise<BackfillRecord[]> {
+  const state = await selectionState(settingsStore(deps.store, deps.secrets));
+  const records = await requestPendingBackfills(deps, (uuid) => isSelectedIn(state, uuid));
+  if (records.length) deps.log.info({ backfillRequested: records.length }, 'backfills asked for earlier now have their records');
+  return records;
 }
 
 // requestBackfill and cancelBackfill go one repository at a time; chunks run side by side so that

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackfillRow, StatusNote, StatusView } from '../../contract/status';
 import { backfillEta, budgetView } from '../backfill/eta';
+import { pendingBackfills, REQUESTED_PER_TICK } from '../backfill/pending';
 import { GONE_SHOWN_MS, listBackfills, type BackfillRecord } from '../backfill/state';
 import { RateBudget } from '../budget/rate-budget';
 import { settingsStore } from '../config/settings';
@@ -34,7 +35,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   const now = ctx.clock.now();
   const preferences = await settings.preferences();
   const budget = new RateBudget(ctx.store, ctx.clock, { limitPerHour: async () => preferences.requestsPerHour });
-  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot, failing, cut, reconcileFailures] = await Promise.all([
+  const [connection, credentials, listing, state, deliveries, dead, allBackfills, lastDelivery, reconcile, check, snapshot, failing, cut, reconcileFailures, pending] = await Promise.all([
     settings.connection(),
     settings.credentials(),
     // Bitbucket refusing the list (429, 5xx) must not take the whole status with it.
@@ -50,6 +51,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     currentFailure(ctx.store, now),
     changesCut(ctx.store),
     loadReconcileFailing(ctx.store),
+    pendingBackfills(ctx.store),
   ]);
   const { catalog, error: listError } = listing;
   // Only what the admin forwards counts; a deleted repository is mentioned for a week, then let be.
@@ -79,6 +81,9 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
   // A pass not refreshed for three periods (or an hour) is history: the repository was deselected, or its passes wait.
   const reconcileFailing = failingRepositories(reconcileFailures, now, Math.max(3600_000, 3 * preferences.reconcileMinutes * 60_000), (uuid) => isSelectedIn(state, uuid));
   if (reconcileFailing.repositories.length) notes.push(warning(reconcileFailingNote(reconcileFailing, (uuid) => catalog?.byKey.get(keyPart(uuid))?.name ?? uuid, now)));
+  const recorded = new Set(allBackfills.map((b) => keyPart(b.repository)));
+  const waiting = [...pending.keys()].filter((uuid) => isSelectedIn(state, uuid) && !recorded.has(keyPart(uuid))).length;
+  if (waiting) notes.push(info(waitingNote(waiting)));
   const gone = backfills.filter((b) => b.state === 'gone').map((b) => nameOf(b, catalog));
   if (gone.length) notes.push(info(goneNote(gone)));
   if (selection?.repositories === 0 && selection.mode === 'all') notes.push(info('This workspace has no repositories yet: every repository created in it is forwarded from its first event.'));
@@ -117,6 +122,11 @@ function failingReason(failing: FailingRecord, now: number): string {
 }
 
 const RATE_LIMITED_ATTENTION_MS = 3600_000;
+
+function waitingNote(waiting: number): string {
+  const what = waiting === 1 ? '1 more selected repository is' : `${grouped(waiting)} more selected repositories are`;
+  return `The backfills of ${what} still to be queued: the app queues up to ${grouped(REQUESTED_PER_TICK)} every five minutes, as Forge storage takes only so many writes a minute. Backfill counts them once queued; nothing needs doing.`;
+}
 
 function rateLimitedNote(ms: number): string {
   return `Bitbucket has been rate-limiting the app (answering 429) for ${formatDuration(ms / 1000)}: it allows so many requests per rolling hour, and the app keeps reaching the limit. Nothing is lost, but the backfill and the reconciliation slow down to what the hour allows, and deliveries that need details from Bitbucket may wait. Scripts or other apps calling Bitbucket's API for this workspace may share the allowance: spread their work out if you can. Fewer selected repositories, or a longer reconciliation period under Advanced, make the app ask for less.`;

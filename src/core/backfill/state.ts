@@ -118,8 +118,7 @@ export async function requestBackfill(store: KeyValueStore, repositories: Array<
   const started: BackfillRecord[] = [];
   for (const { uuid: repository, name } of repositories) {
     const existing = await getBackfill(store, repository);
-    if (existing && (existing.state === 'running' || existing.state === 'queued')) continue;
-    if (existing?.state === 'done' && existing.windowDays >= options.windowDays) continue;
+    if (!needsBackfill(existing, options.windowDays)) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
     const waiting = { at: options.now, reason: WAITING_FOR_A_CHAIN };
     // Its time left was said before it stopped, maybe days ago (its next piece says it again).
@@ -160,6 +159,12 @@ export async function cancelBackfill(store: KeyValueStore, repositories: string[
     const existing = await getBackfill(store, repository);
     if (existing && (existing.state === 'queued' || existing.state === 'running' || existing.state === 'failed')) await saveBackfill(store, { ...existing, state: 'cancelled', updatedAt: now });
   }
+}
+
+/** Under way, or finished over the same window or a wider one: asked again, it is left alone. */
+export function needsBackfill(existing: BackfillRecord | undefined, windowDays: number): boolean {
+  if (existing?.state === 'running' || existing?.state === 'queued') return false;
+  return !(existing?.state === 'done' && existing.windowDays >= windowDays);
 }
 
 export async function listBackfills(store: KeyValueStore): Promise<BackfillRecord[]> {

@@ -14,6 +14,7 @@ import { overlapKeys } from './clock-allowance';
 import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository, type LeftOut } from './reconcile-repository';
 import { noteChangesCut } from './changes-cut';
+import { pendingBackfills } from '../backfill/pending';
 import { getBackfill } from '../backfill/state';
 import type { KeyValueStore } from '../ports';
 import { noteReconcileFailure, noteReconcileRecovered } from './failing';
@@ -93,9 +94,17 @@ async function recordLeftOut(ctx: ForwardContext, repository: string, left: Left
  * backfill was asked for. The backfill replays its window up to then; read from the activation, a
  * repository selected a year on had a year of history reconciled past the window the admin chose.
  */
-async function firstWatermark(store: KeyValueStore, repository: string, activatedAt: number): Promise<number> {
+export async function firstWatermark(store: KeyValueStore, repository: string, activatedAt: number, pending: () => Promise<Map<string, number>>): Promise<number> {
   const backfill = await getBackfill(store, repository);
-  return Math.max(activatedAt, backfill?.requestedAt ?? activatedAt);
+  // One whose record a tick has yet to write (backfill/pending.ts) was asked for all the same.
+  const asked = backfill?.requestedAt ?? (await pending()).get(repository);
+  return Math.max(activatedAt, asked ?? activatedAt);
+}
+
+/** The waiting backfills, read once for all the repositories that need them (usually none do). */
+export function pendingOnce(store: KeyValueStore): () => Promise<Map<string, number>> {
+  let read: Promise<Map<string, number>> | undefined;
+  return () => (read ??= pendingBackfills(store));
 }
 
 export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued: number; deferred: number }> {
@@ -118,7 +127,8 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const available = (await deps.budget.snapshot()).available;
   const affordable = due.slice(0, Math.max(0, Math.floor(available / IDLE_COST)));
   // Read only for the repositories this tick passes: a workspace just activated has thousands without a state.
-  const firstWatermarks = new Map(await Promise.all(affordable.filter((r) => !states.get(r.uuid)).map(async (r) => [r.uuid, await firstWatermark(ctx.store, r.uuid, connection.activatedAt!)] as const)));
+  const pending = pendingOnce(ctx.store);
+  const firstWatermarks = new Map(await Promise.all(affordable.filter((r) => !states.get(r.uuid)).map(async (r) => [r.uuid, await firstWatermark(ctx.store, r.uuid, connection.activatedAt!, pending)] as const)));
   const oldest = Math.min(...affordable.map((r) => states.get(r.uuid)?.watermark ?? firstWatermarks.get(r.uuid) ?? connection.activatedAt!));
   const changes: WorkspaceChanges = affordable.length ? await repositoriesChangedSince(deps.client, deps.workspace, oldest, ctx.log) : { changed: new Map() };
   if (affordable.length) await noteChangesCut(ctx.store, ctx.log, changes, oldest, now);
@@ -179,6 +189,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
   const { ctx } = deps;
   const settings = settingsStore(ctx.store, ctx.secrets);
   const activatedAt = (await settings.connection())?.activatedAt ?? ctx.clock.now();
+  const pending = pendingOnce(ctx.store);
   let failed = 0;
   // Queued together when the batch ends: one push request for the batch, not one per repository.
   const ids: string[] = [];
@@ -201,7 +212,7 @@ export async function reconcileBatch(batch: ReconcileBatch, deps: ReconcileDeps,
     // Selected when the tick planned it; deselected since, it is left alone.
     if (!(await settings.isSelected(repository))) continue;
     const start = ctx.clock.now();
-    const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: await firstWatermark(ctx.store, repository, activatedAt), lastPassAt: 0, lastActivityAt: 0 };
+    const state = (await ctx.store.get<RepositoryState>(stateKey(repository))) ?? { watermark: await firstWatermark(ctx.store, repository, activatedAt, pending), lastPassAt: 0, lastActivityAt: 0 };
     if (plannedAt !== undefined && state.lastPassAt >= plannedAt) continue;
     const changeAt = changes.changed.get(repository.toLowerCase());
     const pushed = state.refsOwed === true || pushedSince(changes, repository, state.watermark, state.changeSeenAt);

@@ -1,5 +1,6 @@
 import { startChains } from '../../core/backfill/chains';
 import { restartStalledBackfills } from '../../core/backfill/watchdog';
+import { requestDeferredBackfills } from '../../core/admin/selection';
 import { errorMessage } from '../../core/errors';
 import { drainInbox } from '../../core/pipeline/inbox';
 import { forgetGoneRepositories } from '../../core/reconcile/forget-gone';
@@ -12,7 +13,8 @@ import { workspaceFromContext } from '../adapters/workspace';
 
 /**
  * The five-minute scheduled trigger: queue parked changes, re-queue deliveries whose retry was lost,
- * start chains for parked backfills (a lineage of its own: Forge limits push requests per lineage),
+ * write the records of backfills asked for in a workspace too large to write them at once, start
+ * chains for parked backfills (a lineage of its own: Forge limits push requests per lineage),
  * plan the reconciliation of the repositories whose period is due, and let go of a part of the
  * records of repositories deleted in Bitbucket.
  */
@@ -39,6 +41,7 @@ export async function tick(_event: unknown, context: unknown): Promise<void> {
   try {
     const now = ctx.clock.now();
     await restartStalledBackfills({ store: ctx.store, log: ctx.log, now });
+    await requestDeferredBackfills(ctx);
     await startChains({ store: ctx.store, queue, log: ctx.log, workspace, now });
   } catch (error) {
     // The next tick looks again; the reconciliation below need not wait for it.

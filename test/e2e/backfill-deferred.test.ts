@@ -1,0 +1,32 @@
+import { REQUESTED_AT_ONCE } from '../../src/core/backfill/pending';
+import { backfillRecords, backfillSandbox } from './backfill-sandbox';
+import type { TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
+
+// Activating a workspace of 1,300 repositories: Forge storage takes about 4,000 writes a minute, so the
+// activation writes the first 500 backfill records and says it asked for all 1,300; the next
+// five-minute tick writes the rest, passing over one deselected in between. The status says meanwhile
+// how many wait to be queued.
+
+let sb: TestSandbox;
+const call = settingsCaller(() => sb);
+afterAll(() => sb?.stop());
+
+it('asks for every backfill on activation, writes the first records at once and the rest on the next tick', async () => {
+  sb = await backfillSandbox({ seed: 'deferred', repositories: 1300, pullRequestsPerRepository: 0, historyDays: 1 });
+  const uuids = [...sb.simulator.model.repositories.values()].map((r) => r.uuid);
+  expect(data(await call('connection/activate', {})).backfillRequested).toBe(1300);
+  const written = new Set((await backfillRecords(sb)).map((r) => r.repository));
+  expect(written.size).toBe(REQUESTED_AT_ONCE);
+  const note = async () => data(await call('status/get', {})).notes.map((n) => n.text).filter((text) => /still to be queued/.test(text));
+  expect(await note()).toEqual([expect.stringContaining('800 more selected repositories are still to be queued')]);
+
+  const deselected = uuids.find((uuid) => !written.has(uuid))!;
+  data(await call('repositories/select', { scope: 'repositories', repositories: [deselected], selected: false }));
+  expect(await note()).toEqual([expect.stringContaining('799 more selected repositories')]);
+
+  await sb.host.runScheduled('five-minute-tick');
+  const records = await backfillRecords(sb);
+  expect(records.map((r) => r.repository).sort()).toEqual(uuids.filter((uuid) => uuid !== deselected).sort());
+  expect(await note()).toEqual([]);
+}, 180_000);
