@@ -85,6 +85,8 @@ it('replays them all once the cause is fixed, and says how many', async () => {
   await tab.getByRole('button', { name: 'Replay all' }).click();
   await tab.getByTestId('replay-progress').filter({ hasText: `Replayed: ${dead} deliveries sent again.` }).waitFor();
   await tab.getByText('No dead letters', { exact: false }).waitFor();
+  // Replay all has left the page with the letters: the keyboard's place is the count it ended with.
+  await tab.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null } | null } }).document.activeElement?.getAttribute('data-testid') === 'replay-progress', undefined, { timeout: 5_000 });
   await sb.settle();
   await tab.getByTestId('dead-letter-count').filter({ hasText: 'none waiting' }).waitFor();
   expect(sb.sink.deliveries().filter((d) => d.eventKey === 'pullrequest:created')).toHaveLength(15);

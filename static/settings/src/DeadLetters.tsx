@@ -38,6 +38,9 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
   const [replaying, setReplaying] = useState<Replaying | undefined>();
   // What became of the one letter replayed last; its row is gone, so the focus goes to this.
   const [replayedOne, setReplayedOne] = useState<string | undefined>();
+  // Counts the Replay all runs that ended: Stop (and, once the list is empty, Replay all) leave the
+  // page as they end, and a keyboard user would be left at the top of it.
+  const [runsEnded, setRunsEnded] = useState(0);
   const said = useRef<HTMLParagraphElement>(null);
   const stop = useRef(false);
   // How many the admin has opened with Show more: a refresh reads that many again, not just the first page.
@@ -111,7 +114,13 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     setReplaying({ ...progress, running: false });
     await load();
     onChanged();
+    setRunsEnded((n) => n + 1);
   }
+
+  useEffect(() => {
+    const at = document.activeElement;
+    if (runsEnded && (!at || at === document.body)) said.current?.focus();
+  }, [runsEnded]);
 
   const errors = (
     <>
@@ -120,7 +129,7 @@ export function DeadLetters({ version, onChanged }: { version: number; onChanged
     </>
   );
   const progress = (replaying && (
-    <p role="status" data-testid="replay-progress">
+    <p role="status" tabIndex={-1} ref={said} data-testid="replay-progress">
       {replaying.running ? 'Replaying: ' : 'Replayed: '}
       {plural(replaying.replayed, 'delivery', 'deliveries')} sent again
       {replaying.alreadyDelivered ? `, ${count(replaying.alreadyDelivered)} had been delivered already` : ''}
