@@ -23,6 +23,11 @@ it('asks for every backfill on activation, writes the first records at once and 
   const note = async () => data(await call('status/get', {})).notes.map((n) => n.text).filter((text) => /still to be queued/.test(text));
   expect(await note()).toEqual([expect.stringContaining('800 more selected repositories are still to be queued')]);
 
+  // The list shows one waiting for its record queued, like those written.
+  const rows = data(await call('repositories/list', { offset: 0, limit: 100 })).items.concat(data(await call('repositories/list', { offset: 1200, limit: 100 })).items);
+  expect(rows.filter((r) => r.backfill?.state !== 'queued').map((r) => r.name)).toEqual([]);
+  expect(rows.some((r) => !written.has(r.uuid))).toBe(true);
+
   const deselected = uuids.find((uuid) => !written.has(uuid))!;
   data(await call('repositories/select', { scope: 'repositories', repositories: [deselected], selected: false }));
   expect(await note()).toEqual([expect.stringContaining('799 more selected repositories')]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackfillView, ProjectSummary, RepositoriesListInput, RepositoryPage, RepositoryRow } from '../../contract/repositories';
+import { pendingBackfills } from '../backfill/pending';
 import { getBackfill, type BackfillRecord } from '../backfill/state';
 import { settingsStore, type Preferences } from '../config/settings';
 import { keyPart } from '../keys';
@@ -30,7 +31,8 @@ export async function listRepositories(ctx: AdminContext, input: z.output<typeof
   // end, on an empty page headed "51–45 of 45": it gets the last page that has rows.
   const offset = Math.min(input.offset ?? 0, Math.max(0, Math.ceil(matching.length / limit) - 1) * limit);
   const page = matching.slice(offset, offset + limit);
-  const items = await mapLimit(page, 20, (repository) => row(ctx, catalog, repository, state, preferences));
+  const pending = await pendingBackfills(ctx.store);
+  const items = await mapLimit(page, 20, (repository) => row(ctx, catalog, repository, state, preferences, pending));
   return {
     items,
     total: matching.length,
@@ -44,7 +46,7 @@ export async function listRepositories(ctx: AdminContext, input: z.output<typeof
   };
 }
 
-async function row(ctx: AdminContext, catalog: Catalog, repository: CatalogRepository, state: SelectionState, preferences: Preferences): Promise<RepositoryRow> {
+async function row(ctx: AdminContext, catalog: Catalog, repository: CatalogRepository, state: SelectionState, preferences: Preferences, pending: Map<string, number>): Promise<RepositoryRow> {
   const [activity, backfill] = await Promise.all([ctx.store.get(activityKey(repository.uuid)), getBackfill(ctx.store, repository.uuid)]);
   const lastEvent = Activity.safeParse(activity);
   const override = preferences.prCommentOverrides[repository.uuid];
@@ -57,6 +59,8 @@ async function row(ctx: AdminContext, catalog: Catalog, repository: CatalogRepos
     prComments: { value: override ?? preferences.prComments, overridden: override !== undefined },
     ...(lastEvent.success ? { lastEvent: lastEventView(lastEvent.data) } : {}),
     ...(backfill ? { backfill: backfillView(backfill, ctx.clock.now()) } : {}),
+    // Asked for, its record left to a tick (backfill/pending.ts): to the admin it is queued like the rest.
+    ...(!backfill && pending.has(repository.uuid) && isSelectedIn(state, repository.uuid) ? { backfill: { state: 'queued' as const, done: 0 } } : {}),
   };
 }
 
