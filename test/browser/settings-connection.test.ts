@@ -3,6 +3,7 @@ import { AsyncEventQueue } from '../../src/sandbox/forge-host/queue';
 import { PING_EVENT_KEY } from '../../src/core/admin/check';
 import { until } from '../e2e/settings-helpers';
 import { browserSandbox, saveConnection, type BrowserSandbox } from './helpers';
+import { PATIENT_PANDEV_MS } from '../e2e/helpers';
 
 // The Connection part under the conditions the happy path never meets: a slow check, an activation
 // that fails part way, and Generate on a connection already in use.
@@ -10,7 +11,8 @@ import { browserSandbox, saveConnection, type BrowserSandbox } from './helpers';
 let env: BrowserSandbox;
 let tab: Page;
 beforeAll(async () => {
-  env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 1 }, liveEvents: false });
+  // PanDev's scripted answers must reach the check, not an attempt a loaded machine timed out at 400 ms.
+  env = await browserSandbox({ simulator: { repositories: 3, pullRequestsPerRepository: 1 }, liveEvents: false, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } });
   tab = await env.open();
   await tab.getByText('Disconnected', { exact: true }).waitFor();
   const { sb } = env;

@@ -1,4 +1,4 @@
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Deselecting a repository is the admin saying "do not send PanDev this repository": what of it was
@@ -6,8 +6,9 @@ import { data, settingsCaller } from './settings-helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  // The tick's sweep takes up what waited, at once rather than five minutes late.
-  sb = await testSandbox({ tuning: { sweepGraceSeconds: 0 } });
+  // The tick's sweep takes up what waited, at once rather than five minutes late. PanDev's scripted
+  // 410 must reach the app: a loaded machine past the 400 ms default timed out the attempt that got it.
+  sb = await testSandbox({ tuning: { sweepGraceSeconds: 0, deliveryTimeoutMs: PATIENT_PANDEV_MS } });
   await sb.settle();
 });
 afterAll(() => sb.stop());

@@ -3,7 +3,7 @@ import { BackfillRecord, saveBackfill } from '../../src/core/backfill/state';
 import { settingsStore } from '../../src/core/config/settings';
 import type { KeyValueStore } from '../../src/core/ports';
 import { hostStores } from '../../src/sandbox/host-store';
-import { testSandbox, type TestSandbox } from './helpers';
+import { PATIENT_PANDEV_MS, testSandbox, type TestSandbox } from './helpers';
 import { data, settingsCaller } from './settings-helpers';
 
 // Issue 3, Repositories, Advanced and Status: paging a workspace of 230 repositories, selecting and
@@ -13,7 +13,8 @@ let sb: TestSandbox;
 beforeAll(async () => {
   // Selecting repositories of an activated app starts their backfill: little history and a generous
   // request budget keep those jobs short, so waiting for the app to settle stays quick.
-  sb = await testSandbox({ simulator: { repositories: 230, pullRequestsPerRepository: 0, historyDays: 1 } });
+  // PanDev's scripted 400 below must reach the app, not an attempt a loaded machine timed out first.
+  sb = await testSandbox({ simulator: { repositories: 230, pullRequestsPerRepository: 0, historyDays: 1 }, tuning: { deliveryTimeoutMs: PATIENT_PANDEV_MS } });
   const { store, secrets } = hostStores(sb.host);
   await settingsStore(store, secrets).savePreferences({ requestsPerHour: 100_000 });
 });
