@@ -20,17 +20,24 @@ import { listBackfills, park, saveBackfill, type BackfillRecord } from './state'
 
 export const STALLED_AFTER_MS = 30 * 60_000;
 export const CHAIN_LOST_AFTER_MS = 60 * 60_000;
+/** When the watchdog last restarted a still backfill: it counts as a change, so that one waits its half hour too. */
+const RESTARTED_KEY = 'backfill-watchdog:restarted';
 
 /** Parks every unfinished record when the backfill has stood still too long; returns how many it parked. */
 export async function restartStalledBackfills(deps: { store: KeyValueStore; log: Logger; now: number }): Promise<number> {
   const records = await listBackfills(deps.store);
   const unfinished = records.filter((r) => r.state === 'queued' || r.state === 'running');
   if (!unfinished.length) return 0;
-  const lastChange = Math.max(...records.map((r) => r.updatedAt));
+  const restarted = (await deps.store.get<number>(RESTARTED_KEY)) ?? 0;
+  const lastChange = Math.max(restarted, ...records.map((r) => r.updatedAt));
   if (deps.now - lastChange < STALLED_AFTER_MS) return parkLostChains(unfinished, deps);
   const lost = unfinished.filter((r) => !r.parked);
-  // updatedAt moves too: the backfill is not "still" again until another half hour passes.
-  for (const record of unfinished) await saveBackfill(deps.store, { ...(record.parked ? record : park(record, 'no backfill piece ran for half an hour', deps.now)), updatedAt: deps.now });
+  // Only the carried records are written (a few: chains.ts starts ten at a time); the parked ones wait
+  // for the tick's chains as they are. Rewriting them all, thousands in a large workspace, would pass
+  // Forge storage's writes a minute. The mark keeps the backfill from counting as still again for
+  // another half hour.
+  for (const record of lost) await saveBackfill(deps.store, { ...park(record, 'no backfill piece ran for half an hour', deps.now), updatedAt: deps.now });
+  await deps.store.set(RESTARTED_KEY, deps.now);
   deps.log.warn({ repositories: unfinished.length, lost: lost.length, stillForMinutes: Math.round((deps.now - lastChange) / 60_000) }, 'no backfill piece ran for too long; the unfinished backfills were queued again');
   return unfinished.length;
 }
