@@ -109,10 +109,10 @@ export interface RequestedBackfills {
  * found in one listing (not a read each); of the rest, the first few hundred get their record now.
  */
 export async function requestBackfills(store: KeyValueStore, repositories: Array<{ uuid: string; name?: string }>, windowDays: number, now: number): Promise<RequestedBackfills> {
-  const existing = new Map((await listBackfills(store)).map((record) => [keyPart(record.repository), record]));
-  const wanted = repositories.filter((r) => needsBackfill(existing.get(keyPart(r.uuid)), windowDays));
+  const listed = new Map((await listBackfills(store)).map((record) => [keyPart(record.repository), record]));
+  const wanted = repositories.filter((r) => needsBackfill(listed.get(keyPart(r.uuid)), windowDays));
   const later = wanted.slice(REQUESTED_AT_ONCE);
-  const records = (await inChunks(wanted.slice(0, REQUESTED_AT_ONCE), (chunk) => requestBackfill(store, chunk, { windowDays, now }))).flat();
+  const records = (await inChunks(wanted.slice(0, REQUESTED_AT_ONCE), (chunk) => requestBackfill(store, chunk, { windowDays, now, listed }))).flat();
   await deferBackfills(store, later, windowDays, now);
   return { records, deferred: later.length };
 }

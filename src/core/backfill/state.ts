@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kvKey } from '../keys';
+import { keyPart, kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
 
 // The control side of the backfill: which repositories are to be replayed, how far each has got, and
@@ -114,10 +114,14 @@ export async function saveBackfill(store: KeyValueStore, record: BackfillRecord)
  * chain name no piece carries (so a piece of an earlier chain still in flight stops), until chains.ts
  * starts chains for them.
  */
-export async function requestBackfill(store: KeyValueStore, repositories: Array<{ uuid: string; name?: string }>, options: { windowDays: number; now: number }): Promise<BackfillRecord[]> {
+export async function requestBackfill(
+  store: KeyValueStore,
+  repositories: Array<{ uuid: string; name?: string }>,
+  options: { windowDays: number; now: number; /** The records as a listing just read them: no read each. */ listed?: Map<string, BackfillRecord> },
+): Promise<BackfillRecord[]> {
   const started: BackfillRecord[] = [];
   for (const { uuid: repository, name } of repositories) {
-    const existing = await getBackfill(store, repository);
+    const existing = options.listed ? options.listed.get(keyPart(repository)) : await getBackfill(store, repository);
     if (!needsBackfill(existing, options.windowDays)) continue;
     const resume = existing?.state === 'cancelled' && existing.windowDays === options.windowDays;
     const waiting = { at: options.now, reason: WAITING_FOR_A_CHAIN };
