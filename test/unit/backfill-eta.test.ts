@@ -31,6 +31,13 @@ it('adds the repositories up: fifty that each fit in the hour do not, together',
   expect(backfillEta(records.slice(0, 1), 'pullrequest', hour)).toBe(2);
 });
 
+it('counts a repository still waiting for its record as one not yet started', () => {
+  const records = Array.from({ length: 10 }, () => record({ total: undefined }));
+  expect(backfillEta(records, 'pullrequest', hour, false, 90)).toBe(backfillEta(Array.from({ length: 100 }, () => record({ total: undefined })), 'pullrequest', hour));
+  expect(backfillEta([], 'pullrequest', hour, false, 2)).toBe(Math.ceil(2 * 15 * 0.05));
+  expect(backfillEta([], 'pullrequest', hour, false, 0)).toBeUndefined();
+});
+
 it('uses a repository\'s own pace once it has one, and the file-stats choice before', () => {
   expect(remainingRequests(record({ total: 20, done: 10, requests: 100 }), 'off')).toBe(100);
   // Every commit: the 18 pull requests left at the pull-request level, and the commits of all 20 (read after them).

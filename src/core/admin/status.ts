@@ -112,7 +112,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
-    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now, 0, reconcilePerHour(selection?.selected, preferences.reconcileMinutes)), preferences.backfillBuildStatuses)),
+    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now, 0, reconcilePerHour(selection?.selected, preferences.reconcileMinutes)), preferences.backfillBuildStatuses, waiting)),
   };
 }
 
@@ -125,7 +125,7 @@ const RATE_LIMITED_ATTENTION_MS = 3600_000;
 
 function waitingNote(waiting: number): string {
   const what = waiting === 1 ? '1 more selected repository is' : `${grouped(waiting)} more selected repositories are`;
-  return `The backfills of ${what} still to be queued: the app queues up to ${grouped(REQUESTED_PER_TICK)} every five minutes, as Forge storage takes only so many writes a minute. Backfill counts them once queued; nothing needs doing.`;
+  return `The backfills of ${what} still to be queued: the app queues up to ${grouped(REQUESTED_PER_TICK)} every five minutes, as Forge storage takes only so many writes a minute. Backfill counts them once queued, and its time left counts them already; nothing needs doing.`;
 }
 
 function rateLimitedNote(ms: number): string {

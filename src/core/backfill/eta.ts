@@ -73,9 +73,13 @@ export function etaSeconds(requests: number, budget: BudgetView): number {
   return Math.ceil(firstWait + laterHours + working);
 }
 
-/** The whole backfill's time left, or undefined when nothing is left to do. */
-export function backfillEta(records: BackfillRecord[], commitStats: Preferences['commitStats'], budget: BudgetView, buildStatuses = false): number | undefined {
-  const requests = records.reduce((sum, record) => sum + remainingRequests(record, commitStats, buildStatuses), 0);
+/**
+ * The whole backfill's time left, or undefined when nothing is left to do. `waiting`: repositories
+ * whose backfill is asked for but has no record yet (backfill/pending.ts): each costs what a record
+ * not yet started does, or the time left would drop by hours as the ticks write their records.
+ */
+export function backfillEta(records: BackfillRecord[], commitStats: Preferences['commitStats'], budget: BudgetView, buildStatuses = false, waiting = 0): number | undefined {
+  const requests = records.reduce((sum, record) => sum + remainingRequests(record, commitStats, buildStatuses), 0) + waiting * PRIOR_PER_REPOSITORY;
   return requests ? etaSeconds(requests, budget) : undefined;
 }
 
