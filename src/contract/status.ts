@@ -60,6 +60,8 @@ export interface StatusView {
   /** Deliveries of the last 24 hours by outcome. */
   deliveries: DeliveryCounts;
   deadLetters: { count: number; more: boolean };
+  /** How soon the page asks again: later while a status call is costly (thousands of backfill records). */
+  refreshSeconds: number;
   backfill: {
     repositories: number;
     finished: number;

@@ -112,6 +112,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     ...(lastSync ? { lastSync } : {}),
     deliveries,
     deadLetters,
+    refreshSeconds: allBackfills.length > MANY_BACKFILLS ? SLOW_REFRESH_SECONDS : REFRESH_SECONDS,
     backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now, 0, reconcilePerHour(selection?.selected, preferences.reconcileMinutes)), preferences.backfillBuildStatuses, waiting)),
   };
 }
@@ -122,6 +123,14 @@ function failingReason(failing: FailingRecord, now: number): string {
 }
 
 const RATE_LIMITED_ATTENTION_MS = 3600_000;
+
+// Each status lists every backfill record, 20 per storage query (Forge's most): 5,000 records are
+// 250 queries. Every 15 s, an open page would spend more of the installation's storage calls than
+// the backfill it shows; a minute is still fresh for a backfill that takes days.
+const REFRESH_SECONDS = 15;
+const SLOW_REFRESH_SECONDS = 60;
+/** Records beyond which a status takes more than 25 queries for them. */
+const MANY_BACKFILLS = 500;
 
 function waitingNote(waiting: number): string {
   const what = waiting === 1 ? '1 more selected repository is' : `${grouped(waiting)} more selected repositories are`;

@@ -14,28 +14,31 @@ import { styles } from './styles';
 // not a workspace admin gets the refusal and nothing else. Any other failure of the status leaves the
 // rest of the page in place: the admin may need Connection or Dead letters to fix what caused it.
 
-const REFRESH_MS = 15_000;
+/** Until the status says otherwise: it asks for less often while a status call is costly. */
+const REFRESH_SECONDS = 15;
 
 export function App() {
   const [status, setStatus] = useState<StatusView | undefined>();
   const [refused, setRefused] = useState<{ code: string; message: string } | undefined>();
   const [version, setVersion] = useState(0);
+  const [refreshSeconds, setRefreshSeconds] = useState(REFRESH_SECONDS);
 
   const refresh = useCallback(async () => {
     const result = await api.status();
     if (result.ok) {
       setStatus(result.data);
       setRefused(undefined);
+      setRefreshSeconds(result.data.refreshSeconds);
     } else setRefused(result.error);
     setVersion((v) => v + 1);
   }, []);
 
-  // Deliveries arrive on their own: the status follows without a reload.
+  useEffect(() => void refresh(), [refresh]);
+  // Deliveries arrive on their own: the status follows without a reload, at the pace it asks for.
   useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    const timer = setInterval(() => void refresh(), refreshSeconds * 1000);
     return () => clearInterval(timer);
-  }, [refresh]);
+  }, [refresh, refreshSeconds]);
 
   const changed = () => void refresh();
   return (
