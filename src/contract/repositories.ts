@@ -112,6 +112,8 @@ export interface RepositoryPage {
   fetchedAt?: number;
   /** Repositories Bitbucket listed in an unexpected shape, left out of the list: each one's why and what to do. */
   unlisted?: string[];
+  /** The list stopped at its cap (20,000) with repositories left: what that means and what to do. */
+  cut?: string;
   /**
    * The list is still being read from Bitbucket: what is shown is the last whole copy (or nothing), and
    * asking again with `continue: cursor` reads on. `total` is Bitbucket's count, when it gives one.

@@ -19,3 +19,22 @@ it('shows the rest of the list and a warning naming the repository it could not 
   for (const repository of good) await tab.getByRole('checkbox', { name: repository.name, exact: true }).waitFor();
   expect(await tab.getByText(`${good.length} of ${good.length} repositories selected.`).count()).toBe(1);
 });
+
+it('says, beside the list, that a workspace past the list\'s 20,000 repositories is not listed whole', async () => {
+  // 20,100 repositories take the simulator a while to make: the list's answer is given the cut the
+  // app writes for one (test/e2e/settings-catalog-cut.test.ts), and the page must show it.
+  const cut = 'Bitbucket counts 20,100 repositories in this workspace; the app lists the first 20,000 …';
+  const tab = await env.browser.newContext().then((context) => context.newPage());
+  await tab.route('**/resolver/*-resolver', async (route) => {
+    if ((route.request().postDataJSON() as { call?: { functionKey?: string } }).call?.functionKey !== 'repositories/list') return route.continue();
+    const response = await route.fetch();
+    const body = (await response.json()) as { result: { ok: boolean; data?: Record<string, unknown> } };
+    if (body.result.data) body.result.data.cut = cut;
+    return route.fulfill({ response, json: body });
+  });
+  await tab.goto(env.page.url);
+  const warning = tab.getByTestId('repositories-cut');
+  await warning.getByRole('heading', { name: 'Not every repository is listed', level: 3 }).waitFor();
+  expect(await warning.innerText()).toContain(cut);
+  await tab.context().close();
+});

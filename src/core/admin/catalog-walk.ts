@@ -18,6 +18,8 @@ const WALK_SECONDS = 30 * 60;
 /** 200 pages of 100: more than any workspace the page is meant for, and a bound on one walk's requests. */
 const MAX_PAGES = 200;
 const PAGELEN = 100;
+/** The most repositories one walk lists; a workspace with more is told so (`ListCut`). */
+export const LISTED_AT_MOST = MAX_PAGES * PAGELEN;
 const FIELDS = 'size,next,values.uuid,values.slug,values.name,values.project.key,values.project.name';
 /** Pages read at once once the first page has told how many there are. */
 const PARALLEL_PAGES = 4;
@@ -54,7 +56,11 @@ const WalkState = z.object({
 });
 export type WalkState = z.infer<typeof WalkState>;
 
-export type Step = { done: true; entries: WalkEntry[]; unlisted: string[] } | { done: false; state: WalkState };
+/** The walk stopped at its page cap with repositories left: Bitbucket's count of them all, when it gave one. */
+export const ListCut = z.object({ total: z.number().int().optional() });
+export type ListCut = z.infer<typeof ListCut>;
+
+export type Step = { done: true; entries: WalkEntry[]; unlisted: string[]; cut?: ListCut } | { done: false; state: WalkState };
 
 export async function currentWalk(ctx: AdminContext): Promise<WalkState | undefined> {
   const state = WalkState.safeParse(await ctx.store.get(WALK_KEY));
@@ -103,7 +109,16 @@ export async function stepWalk(ctx: AdminContext, options: { fresh?: boolean } =
   }
   const gathered = await gather(ctx, state);
   // A page lost from the store (evicted early): the walk is read again from the start.
-  return gathered ? { done: true, ...gathered } : stepWalk(ctx, { fresh: true });
+  if (!gathered) return stepWalk(ctx, { fresh: true });
+  const cut = cutOf(state);
+  if (cut) ctx.log.warn({ listed: gathered.entries.length, total: cut.total }, `the repository list stops at ${LISTED_AT_MOST} repositories: the rest of the workspace is not listed`);
+  return { done: true, ...gathered, ...(cut ? { cut } : {}) };
+}
+
+/** Repositories left past the page cap: Bitbucket counts more than the cap, or (without a count) still names a next page. */
+function cutOf(state: WalkState): ListCut | undefined {
+  if (state.size !== undefined) return state.size > LISTED_AT_MOST ? { total: state.size } : undefined;
+  return state.next && state.read >= MAX_PAGES ? {} : undefined;
 }
 
 function request(ctx: AdminContext, page?: number) {

@@ -4,7 +4,8 @@ import type { RepositoryPage } from '../../contract/repositories';
 import { BitbucketError } from '../errors';
 import { keyPart } from '../keys';
 import { sharedWalk } from './catalog-lease';
-import { currentWalk, END_MARGIN_MS, stepWalk, type WalkState } from './catalog-walk';
+import { currentWalk, END_MARGIN_MS, LISTED_AT_MOST, ListCut, stepWalk, type WalkState } from './catalog-walk';
+import { grouped } from '../words';
 import type { AdminContext } from './context';
 import { AdminActionError } from './errors';
 
@@ -29,6 +30,8 @@ export interface Catalog {
   byKey: Map<string, CatalogRepository>;
   /** Repositories Bitbucket listed in an unexpected shape, left out: why, and what to do (catalog-walk.ts). */
   unlisted?: string[];
+  /** The list stopped at its cap with repositories left (catalog-walk.ts); `listCutMessage` says what that means. */
+  cut?: ListCut;
 }
 
 /** Read from Bitbucket again once the copy is this old. */
@@ -39,7 +42,7 @@ const KEEP_SECONDS = 7 * 86_400;
 const CHUNK = 500;
 
 const Entry = z.tuple([z.string(), z.string(), z.string(), z.string()]);
-const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])), unlisted: z.array(z.string()).optional() });
+const Meta = z.object({ projects: z.array(z.tuple([z.string(), z.string()])), unlisted: z.array(z.string()).optional(), cut: ListCut.optional() });
 const stored = (ctx: Pick<AdminContext, 'store'>) => chunkedList(ctx.store, 'catalog', { item: Entry, meta: Meta }, { ttlSeconds: KEEP_SECONDS, chunkSize: CHUNK, dropPrevious: true });
 
 /** How far a reading of the list from Bitbucket has come, when it takes more than one call. */
@@ -108,7 +111,7 @@ export async function loadCatalogOrStale(ctx: AdminContext): Promise<Listing & {
 /** The last whole copy kept, if any: store reads only, never Bitbucket. */
 export async function readStored(ctx: Pick<AdminContext, 'store'>): Promise<Catalog | undefined> {
   const cached = await stored(ctx).read();
-  return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects), cached.meta.unlisted);
+  return cached && catalog(cached.at, cached.items.map(([uuid, slug, name, projectKey]) => ({ uuid, slug, name, projectKey })), new Map(cached.meta.projects), cached.meta.unlisted, cached.meta.cut);
 }
 
 async function withProgress(ctx: AdminContext, cached: Catalog | undefined): Promise<Listing> {
@@ -131,8 +134,8 @@ async function step(ctx: AdminContext, cached: Catalog | undefined, fresh?: bool
   });
   const fetchedAt = ctx.clock.now();
   const sorted = sortByProject(repositories, projects);
-  await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects], unlisted: result.unlisted });
-  return { catalog: catalog(fetchedAt, sorted, projects, result.unlisted) };
+  await stored(ctx).write(fetchedAt, sorted.map((r): z.infer<typeof Entry> => [r.uuid, r.slug, r.name, r.projectKey]), { projects: [...projects], unlisted: result.unlisted, ...(result.cut ? { cut: result.cut } : {}) });
+  return { catalog: catalog(fetchedAt, sorted, projects, result.unlisted, result.cut) };
 }
 
 /** Grouped by project (by name), then by repository name: the order the page shows. */
@@ -141,6 +144,16 @@ function sortByProject(repositories: CatalogRepository[], projects: Map<string, 
   return repositories.map((r) => [name(r), r] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
-function catalog(fetchedAt: number, repositories: CatalogRepository[], projects: Map<string, string>, unlisted: string[] = []): Catalog {
-  return { fetchedAt, repositories, projects, byKey: new Map(repositories.map((r) => [keyPart(r.uuid), r])), unlisted };
+function catalog(fetchedAt: number, repositories: CatalogRepository[], projects: Map<string, string>, unlisted: string[] = [], cut?: ListCut): Catalog {
+  return { fetchedAt, repositories, projects, byKey: new Map(repositories.map((r) => [keyPart(r.uuid), r])), unlisted, ...(cut ? { cut } : {}) };
+}
+
+/**
+ * What a list stopped at its cap means to the admin. Selecting is by the list (one by one, by project),
+ * and so are the backfill and the reconciliation's index (its own cap is the same 200 pages): the
+ * repositories past it are forwarded only as "every repository", from their live events.
+ */
+export function listCutMessage(cut: ListCut): string {
+  const others = cut.total !== undefined ? `Bitbucket counts ${grouped(cut.total)} repositories in this workspace; the app lists the first ${grouped(LISTED_AT_MOST)}, in Bitbucket's order, and the other ${grouped(cut.total - LISTED_AT_MOST)}` : `This workspace has more than ${grouped(LISTED_AT_MOST)} repositories; the app lists the first ${grouped(LISTED_AT_MOST)}, in Bitbucket's order, and the others`;
+  return `${others} are not listed here: they cannot be selected one by one or by project, and they are neither backfilled nor reconciled. While every repository is selected (Select all), their live events are still forwarded. Reconciling this many repositories needs far more requests than Bitbucket allows an app in an hour: select the repositories PanDev should measure.`;
 }

@@ -6,7 +6,7 @@ import { settingsStore, type Preferences } from '../config/settings';
 import { keyPart } from '../keys';
 import { Activity } from '../pipeline/activity';
 import { activityKey } from '../pipeline/stage';
-import { readListing, type Catalog, type CatalogRepository } from './catalog';
+import { listCutMessage, readListing, type Catalog, type CatalogRepository } from './catalog';
 import { mapLimit, type AdminContext } from './context';
 import { isSelectedIn, selectionState, summarize, type SelectionState } from './selection';
 
@@ -42,6 +42,7 @@ export async function listRepositories(ctx: AdminContext, input: z.output<typeof
     selection: summarize(catalog, state),
     fetchedAt: catalog.fetchedAt,
     ...(catalog.unlisted?.length ? { unlisted: catalog.unlisted } : {}),
+    ...(catalog.cut ? { cut: listCutMessage(catalog.cut) } : {}),
     ...loading,
   };
 }

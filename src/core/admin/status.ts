@@ -16,7 +16,7 @@ import { keyPart } from '../keys';
 import { formatDuration } from '../metrics/render';
 import type { KeyValueStore } from '../ports';
 import { bitbucketAdvice } from './bitbucket-advice';
-import { loadCatalogOrStale, type Catalog } from './catalog';
+import { listCutMessage, loadCatalogOrStale, type Catalog } from './catalog';
 import { CHECK_KEY, lastCheckOf } from './connection';
 import type { AdminContext } from './context';
 import { backfillView } from './repositories';
@@ -76,6 +76,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
 
   // Nothing is lost, but the requests it costs every pass would otherwise go unexplained.
   if (cut) notes.push(warning(changesCutMessage(cut)));
+  if (catalog?.cut) notes.push(warning(listCutMessage(catalog.cut)));
   // A few 429s are the budget learning the hour; an hour of them means the app keeps asking too much.
   if (snapshot.limitedSince !== undefined && now - snapshot.limitedSince >= RATE_LIMITED_ATTENTION_MS) notes.push(warning(rateLimitedNote(now - snapshot.limitedSince)));
   // A pass not refreshed for three periods (or an hour) is history: the repository was deselected, or its passes wait.

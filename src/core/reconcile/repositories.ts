@@ -17,6 +17,7 @@ export interface IndexedRepository {
 }
 
 const REFRESH_MS = 3_600_000;
+const INDEX_MAX_PAGES = 200;
 // Chunked: a list of 2,000 repositories is more than one stored value may hold.
 const index = (store: KeyValueStore) =>
   chunkedList(store, 'reconcile:index', { item: z.tuple([z.string(), z.string(), z.string()]), meta: z.object({}) }, { ttlSeconds: 2 * 3600 });
@@ -32,7 +33,10 @@ export async function repositoryIndex(client: CloudClient, store: KeyValueStore,
   if (cached && now - cached.at < REFRESH_MS) return { at: cached.at, repositories: cached.items.map(([uuid, slug, updatedOn]) => ({ uuid, slug, updatedOn })) };
   const repositories: IndexedRepository[] = [];
   const query = { pagelen: 100, fields: 'values.uuid,values.slug,values.updated_on,next' };
-  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, z.unknown(), 200)) {
+  // The settings page's list stops at the same 200 pages, and says so (admin/catalog.ts): what it cannot
+  // select is not reconciled either.
+  const cut = () => log.warn({ listed: repositories.length }, `the reconciliation's repository list stops at 200 pages of 100: repositories past them are not reconciled`);
+  for await (const page of client.pages({ endpoint: 'repositories', params: { workspace }, query }, z.unknown(), INDEX_MAX_PAGES, cut)) {
     const { items, malformed } = checkedItems(page, IndexItem, named.repository);
     // Read again with the index, hourly: one Bitbucket lists whole again is reconciled from then on.
     for (const { reason } of malformed) log.warn({ reason: `${reason}: it is not reconciled while Bitbucket lists it so; report it to Atlassian support, the rest of the workspace is reconciled` }, "a repository was left out of the reconciliation's repository list");

@@ -186,6 +186,11 @@ export function RepositoriesPanel({ version, onChanged }: { version: number; onC
           </SectionMessage>
         </div>
       ) : null}
+      {page.cut && (
+        <div data-testid="repositories-cut">
+          <SectionMessage appearance="warning" title="Not every repository is listed" headingLevel="h3"><p>{page.cut}</p></SectionMessage>
+        </div>
+      )}
       {progress}
       {resume || (problem && <ErrorBanner title="Could not list the repositories"><p>{problem}</p></ErrorBanner>)}
       <table style={styles.table} aria-busy={busy}>

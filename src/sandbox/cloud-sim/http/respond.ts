@@ -28,19 +28,22 @@ export interface ListOptions {
   defaultSort?: string;
   hidden?: readonly string[];
   /**
-   * Renders each item of the page only: for a collection the query neither filters nor sorts (the
-   * activity log), so a page of a long one costs a page, not the whole log, as on Bitbucket.
+   * Renders each item of the page only, unless this request filters or sorts (which read the rendered
+   * objects): a page of a long collection (the activity log, a workspace of 20,000 repositories) costs
+   * a page, not the whole collection, as on Bitbucket.
    */
   render?: (item: unknown) => unknown;
 }
 
 export function listResponse(ctx: RequestContext, items: unknown[], options: ListOptions = {}): HttpResult {
   const query = ctx.url.searchParams;
-  const filtered = options.filterable ? applyQuery(items, query.get('q')) : items;
+  const q = options.filterable ? query.get('q') : null;
   const sort = (options.filterable ? query.get('sort') : null) ?? options.defaultSort ?? null;
-  const page = paginate(applySort(filtered, sort), ctx.url, {
+  const lazy = options.render !== undefined && !q && !sort;
+  const all = options.render && !lazy ? items.map(options.render) : items;
+  const page = paginate(applySort(q ? applyQuery(all, q) : all, sort), ctx.url, {
     defaultPagelen: options.defaultPagelen ?? 10, maxPagelen: Math.min(options.maxPagelen ?? 100, ctx.runtime.pagelenMax ?? Infinity), counted: options.counted ?? true,
   });
-  if (options.render && !options.filterable && !sort) page.values = (page.values as unknown[]).map(options.render);
+  if (lazy) page.values = (page.values as unknown[]).map(options.render!);
   return { status: 200, json: applyFields(page, query.get('fields'), options.hidden) };
 }

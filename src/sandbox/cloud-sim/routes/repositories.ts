@@ -21,7 +21,7 @@ export const repositoryRoutes: Route[] = [
       if (role !== null && ROLE_RANK[role] === undefined) fail(400, `Invalid role '${role}'`);
       const visible = role === null || callerRank(ctx) >= (ROLE_RANK[role] as number);
       const repos = visible ? [...ctx.runtime.model.repositories.values()] : [];
-      return listResponse(ctx, repos.map((repo) => repository(ctx.runtime.render, repo)), { filterable: true });
+      return listResponse(ctx, repos, { filterable: true, render: (repo) => repository(ctx.runtime.render, repo as typeof repos[number]) });
     },
   },
   {
