@@ -59,6 +59,15 @@ it('waits for the budget, stops a deselected repository and resumes it when sele
   const eta = data(await call('status/get')).backfill.etaSeconds!;
   expect(eta).toBeGreaterThan(3600);
   expect(eta).toBeGreaterThan(Math.max(...waiting.map((r) => r.etaSeconds ?? 0)));
+  // Each running repository's own time left counts the requests the others' pieces make in turn with
+  // its own (they run one at a time): at most 60 an hour, that is at least this long. On its own
+  // pace alone it said about an hour, whatever the others had left.
+  const running = waiting.filter((r) => r.state === 'running' && r.requestsLeft !== undefined);
+  expect(running.length).toBeGreaterThan(1);
+  for (const r of running) {
+    const turns = running.reduce((sum, other) => sum + Math.min(other.requestsLeft!, r.requestsLeft!), 0);
+    expect(r.etaSeconds).toBeGreaterThanOrEqual((turns / 60) * 3600);
+  }
   // One that has started, if one has: its cursor must survive the pause.
   const chosen = (waiting.find((r) => r.state === 'running' && r.cursor !== undefined) ?? waiting.find((r) => r.state !== 'done')!).repository;
   data(await call('repositories/select', { scope: 'repositories', repositories: [chosen], selected: false }));

@@ -1,4 +1,4 @@
-import { backfillEta, budgetView, remainingRequests } from '../../src/core/backfill/eta';
+import { backfillEta, budgetView, etaSeconds, remainingRequests, sharedRequests } from '../../src/core/backfill/eta';
 import type { BackfillRecord } from '../../src/core/backfill/state';
 import { RateBudget } from '../../src/core/budget/rate-budget';
 import { MemoryStore } from '../../src/sandbox/memory-store';
@@ -29,6 +29,18 @@ it('adds the repositories up: fifty that each fit in the hour do not, together',
   expect(backfillEta(records, 'pullrequest', hour)).toBe(1200 + 60);
   // Any one of them alone would be done in about a second.
   expect(backfillEta(records.slice(0, 1), 'pullrequest', hour)).toBe(2);
+});
+
+it('gives one repository\'s time left in turn with the others carried: theirs until it ends, all of theirs if they end first', () => {
+  expect(sharedRequests(30, [])).toBe(30);
+  // Three others with more to do: each makes as many requests as it does until it ends.
+  expect(sharedRequests(30, [100, 100, 100])).toBe(120);
+  // Two that end first: all of theirs.
+  expect(sharedRequests(30, [5, 10, 100])).toBe(75);
+  // Ten alike: each one's time left is the whole backfill's.
+  const records = Array.from({ length: 10 }, () => record({ total: 16 }));
+  const own = remainingRequests(records[0]!, 'pullrequest');
+  expect(etaSeconds(sharedRequests(own, Array(9).fill(own)), hour)).toBe(backfillEta(records, 'pullrequest', hour));
 });
 
 it('counts a repository still waiting for its record as one not yet started', () => {

@@ -1,5 +1,6 @@
 import type { KeyValueStore, Logger } from '../ports';
 import { idsMessages, PLANNED_WORK, pushEach, PushRefusedError, QUEUE_BATCH, type ForwardMessage, type ForwardQueue, type QueuedMessage } from '../pipeline/queue';
+import { recordCarried } from './carried';
 import { runBackfillPiece, type BackfillDeps, type PieceResult } from './job';
 import { getBackfill, listBackfills, newChain, park, saveBackfill, unparked, type BackfillRecord } from './state';
 
@@ -139,8 +140,10 @@ export interface StartDeps {
  */
 export async function startChains(deps: StartDeps): Promise<number> {
   const records = await listBackfills(deps.store);
-  const carried = records.filter((r) => !r.parked && (r.state === 'queued' || r.state === 'running')).length;
-  const chosen = parkedFirst(records, deps.order).slice(0, Math.max(0, CHAINS_AT_ONCE - carried));
+  const carried = records.filter((r) => !r.parked && (r.state === 'queued' || r.state === 'running'));
+  const chosen = parkedFirst(records, deps.order).slice(0, Math.max(0, CHAINS_AT_ONCE - carried.length));
+  // Those that will share the pace: the figure each one's time left counts the others by.
+  if (carried.length + chosen.length) await recordCarried(deps.store, [...carried, ...chosen], deps.now);
   if (!chosen.length) return 0;
   const started = chosen.map((record, i): BackfillRecord => ({ ...unparked(record), chain: newChain(deps.now, i), updatedAt: deps.now }));
   // Saved first: a piece of a new chain must find its name on the record.

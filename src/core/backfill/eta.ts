@@ -10,7 +10,7 @@ import type { BackfillRecord } from './state';
 /** Requests per pull request before a repository has measured its own (BENCHMARKS.md, 50 × 8 and 10 × 60). */
 const PRIOR_PER_PULL_REQUEST: Record<Preferences['commitStats'], number> = { off: 0.5, pullrequest: 1.5, commit: 5.5 };
 /** A repository not yet started: its fixed feeds and a handful of pull requests. */
-const PRIOR_PER_REPOSITORY = 15;
+export const PRIOR_PER_REPOSITORY = 15;
 /** Working time per request when the budget is not the limit (measured: about 15 ms; kept conservative). */
 const SECONDS_PER_REQUEST = 0.05;
 /** A repository's own rate is trusted once it has done this much. */
@@ -58,6 +58,15 @@ function statusesLeft(record: BackfillRecord, total: number): number {
   // The list's pages hold up to 50 ids each; page -1 is the few the list missed, read last.
   const page = record.cursor?.page ?? 0;
   return page < 0 ? 0 : Math.max(0, total - (page * 50 + Number(record.cursor?.next ?? 0)));
+}
+
+/**
+ * What a repository's backfill waits through until its last request: its pieces take turns with the
+ * other carried records' (`others`: their requests left, carried.ts), so until it ends each of them
+ * makes as many requests as it does, or all of theirs if they end first.
+ */
+export function sharedRequests(own: number, others: number[]): number {
+  return own + others.reduce((sum, requests) => sum + Math.min(requests, own), 0);
 }
 
 export function etaSeconds(requests: number, budget: BudgetView): number {

@@ -5,7 +5,8 @@ import { repositoryGone, type Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage, InvalidInputError } from '../errors';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from '../pipeline/context';
-import { budgetView, etaSeconds, remainingRequests, type BudgetView } from './eta';
+import { othersCarried } from './carried';
+import { budgetView, etaSeconds, remainingRequests, sharedRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, skips, type Phase, type PhaseContext, type PhaseStep } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
 import { failedTry, modeAt, restOfFeedSkipped, type StepFailure } from './retries';
@@ -85,11 +86,14 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
     return { kind: 'continue', delaySeconds: PAUSED_RECHECK_SECONDS };
   }
   const snapshot = await deps.budget.snapshot();
+  // Read once a piece, and only when the piece says how long is left.
+  let others: Promise<number[]> | undefined;
+  const timeLeft = (at: BackfillRecord, budget: BudgetView) => timeLeftOf(at, deps, budget, (others ??= othersCarried(ctx.store, repository)));
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
   if (cap <= 0) {
     const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
     const waiting: BackfillRecord = { ...record, state: 'running', updatedAt: ctx.clock.now() };
-    if ((await saveProgress(ctx, { ...waiting, etaSeconds: eta(waiting, deps, budgetView(snapshot, ctx.clock.now())) })) === 'cancelled') return CANCELLED;
+    if ((await saveProgress(ctx, { ...waiting, ...(await timeLeft(waiting, budgetView(snapshot, ctx.clock.now()))) })) === 'cancelled') return CANCELLED;
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
@@ -147,7 +151,7 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
       } else {
         current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
       }
-      if ((await saveProgress(ctx, { ...current, etaSeconds: eta(current, deps, budgetView(snapshot, ctx.clock.now(), phaseCtx.spent())) })) === 'cancelled') return CANCELLED;
+      if ((await saveProgress(ctx, { ...current, ...(await timeLeft(current, budgetView(snapshot, ctx.clock.now(), phaseCtx.spent()))) })) === 'cancelled') return CANCELLED;
     }
     if (spent() < cap && outOfTime()) ctx.log.info({ repository, requests: spent(), slowestMs: slowest }, 'backfill piece out of time; the next piece carries on from its place');
     return { kind: 'continue', delaySeconds: 0 };
@@ -219,9 +223,10 @@ async function saveProgress(ctx: BackfillDeps['ctx'], record: BackfillRecord): P
   return cancelled ? 'cancelled' : 'saved';
 }
 
-/** This repository's time left on its own, at the budget's pace. */
-function eta(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView): number {
-  return etaSeconds(remainingRequests(record, deps.preferences.commitStats, deps.preferences.backfillBuildStatuses), budget);
+/** This repository's requests left, and its time left at the budget's pace, in turn with the other carried records' pieces. */
+async function timeLeftOf(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView, others: Promise<number[]>): Promise<Pick<BackfillRecord, 'etaSeconds' | 'requestsLeft'>> {
+  const requestsLeft = remainingRequests(record, deps.preferences.commitStats, deps.preferences.backfillBuildStatuses);
+  return { requestsLeft, etaSeconds: etaSeconds(sharedRequests(requestsLeft, await others), budget) };
 }
 
 /** Leaves the rest of the current feed out. */

@@ -51,6 +51,8 @@ export const BackfillRecord = z.object({
   requests: z.number().int().default(0),
   /** Seconds the job expects to need at the current request budget, when it can tell. */
   etaSeconds: z.number().optional(),
+  /** The requests the job expects the rest to take (eta.ts), as the other repositories' time left counts it (carried.ts). */
+  requestsLeft: z.number().optional(),
   error: z.string().optional(),
   /** Tries that failed in a row at the cursor's place (429s aside), and the last one's error. */
   retries: z.object({ at: z.string(), count: z.number().int(), tries: z.number().int(), error: z.string() }).optional(),
