@@ -58,10 +58,12 @@ it('waits for the budget, stops a deselected repository and resumes it when sele
   expect(waiting.some((r) => r.requests > 0)).toBe(true);
   const eta = data(await call('status/get')).backfill.etaSeconds!;
   expect(eta).toBeGreaterThan(3600);
-  expect(eta).toBeGreaterThan(Math.max(...waiting.map((r) => r.etaSeconds ?? 0)));
+  // No repository's own is beyond it: ten alike end together, as their pieces take turns (a minute
+  // allowed for the time between the pieces saying theirs and the status now).
+  expect(Math.max(...waiting.map((r) => r.etaSeconds ?? 0))).toBeLessThanOrEqual(eta + 60);
   // Each running repository's own time left counts the requests the others' pieces make in turn with
   // its own (they run one at a time): at most 60 an hour, that is at least this long. On its own
-  // pace alone it said about an hour, whatever the others had left.
+  // pace alone it said about an hour, whatever the others had left, where the whole said seven.
   const running = waiting.filter((r) => r.state === 'running' && r.requestsLeft !== undefined);
   expect(running.length).toBeGreaterThan(1);
   for (const r of running) {

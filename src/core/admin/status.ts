@@ -21,7 +21,7 @@ import { CHECK_KEY, lastCheckOf } from './connection';
 import type { AdminContext } from './context';
 import { backfillView } from './repositories';
 import { isSelectedIn, selectionState, summarize } from './selection';
-import { IDLE_COST } from '../reconcile/pass';
+import { reconcilePerHour } from '../reconcile/draw';
 
 // The Status part: one badge an admin can trust at a glance, and the reasons behind it, each saying
 // what to do.
@@ -114,7 +114,7 @@ export async function getStatus(ctx: AdminContext): Promise<StatusView> {
     deliveries,
     deadLetters,
     refreshSeconds: allBackfills.length > MANY_BACKFILLS ? SLOW_REFRESH_SECONDS : REFRESH_SECONDS,
-    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now, 0, reconcilePerHour(selection?.selected, preferences.reconcileMinutes)), preferences.backfillBuildStatuses, waiting)),
+    backfill: backfillSummary(backfills, catalog, now, backfillEta(backfills, preferences.commitStats, budgetView(snapshot, now, 0, reconcilePerHour(selection?.selected ?? 0, preferences.reconcileMinutes)), preferences.backfillBuildStatuses, waiting)),
   };
 }
 
@@ -188,11 +188,6 @@ async function newestDelivery(store: KeyValueStore): Promise<number | undefined>
     cursor = page.cursor;
   } while (cursor);
   return newestAt;
-}
-
-/** The reconciliation's steady draw on the hour: what an idle repository costs it, each period (BENCHMARKS.md). */
-function reconcilePerHour(selected: number | undefined, periodMinutes: number): number {
-  return ((selected ?? 0) * IDLE_COST * 60) / periodMinutes;
 }
 
 /** `etaSeconds`: the whole backfill's time left (repositories share the budget, see backfill/eta.ts). */

@@ -5,7 +5,8 @@ import { repositoryGone, type Lookups } from '../enrich/cloud/lookups';
 import { BitbucketError, errorMessage, InvalidInputError } from '../errors';
 import { PayloadTooLargeError } from '../payload/limit';
 import type { ForwardContext } from '../pipeline/context';
-import { othersCarried } from './carried';
+import { reconcileDraw } from '../reconcile/draw';
+import { othersCarried, updateCarried } from './carried';
 import { budgetView, etaSeconds, remainingRequests, sharedRequests, type BudgetView } from './eta';
 import { phaseOrder, phases, skips, type Phase, type PhaseContext, type PhaseStep } from './phases';
 import { primeRepositoryObjects } from './repository-objects';
@@ -60,10 +61,21 @@ const CANCELLED: PieceOutcome = { kind: 'stopped', reason: 'cancelled' };
 /** `chain`: the chain of pieces this one belongs to (state.ts); another chain's record is not this piece's to advance. */
 export async function runBackfillPiece(repository: string, deps: BackfillDeps, chain?: string): Promise<PieceResult> {
   const staged: string[] = [];
-  return { ...(await runPiece(repository, deps, chain, staged)), staged };
+  const said: Said = {};
+  const outcome = await runPiece(repository, deps, chain, staged, said);
+  // The others' time left counts this one as it is now, not as the last start of chains found it.
+  if (said.requestsLeft !== undefined || outcome.kind === 'done') {
+    await updateCarried(deps.ctx.store, repository, outcome.kind === 'done' ? undefined : said.requestsLeft).catch((error: unknown) => deps.ctx.log.warn({ repository, error: errorMessage(error) }, 'could not note the backfill\'s requests left for the others\' time left'));
+  }
+  return { ...outcome, staged };
 }
 
-async function runPiece(repository: string, deps: BackfillDeps, chain: string | undefined, staged: string[]): Promise<PieceOutcome> {
+/** What the piece last said of its repository's requests left. */
+interface Said {
+  requestsLeft?: number;
+}
+
+async function runPiece(repository: string, deps: BackfillDeps, chain: string | undefined, staged: string[], said: Said): Promise<PieceOutcome> {
   const { ctx } = deps;
   const stored = await getBackfill(ctx.store, repository);
   if (!stored || stored.state === 'cancelled' || stored.state === 'done' || stored.state === 'failed' || stored.state === 'gone') return { kind: 'stopped', reason: stored ? stored.state : 'no backfill requested' };
@@ -87,13 +99,19 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
   }
   const snapshot = await deps.budget.snapshot();
   // Read once a piece, and only when the piece says how long is left.
-  let others: Promise<number[]> | undefined;
-  const timeLeft = (at: BackfillRecord, budget: BudgetView) => timeLeftOf(at, deps, budget, (others ??= othersCarried(ctx.store, repository)));
+  let sharing: Promise<Sharing> | undefined;
+  const timeLeft = async (at: BackfillRecord, spentSince = 0) => {
+    sharing ??= Promise.all([othersCarried(ctx.store, repository), reconcileDraw(ctx.store)]).then(([others, reconcile]) => ({ others, reconcile }));
+    const { others, reconcile } = await sharing;
+    const left = timeLeftOf(at, deps, budgetView(snapshot, ctx.clock.now(), spentSince, reconcile), others);
+    said.requestsLeft = left.requestsLeft;
+    return left;
+  };
   const cap = Math.min(deps.maxRequestsPerPiece ?? 40, snapshot.available);
   if (cap <= 0) {
     const wait = Math.ceil((snapshot.availableAt(10) - ctx.clock.now()) / 1000);
     const waiting: BackfillRecord = { ...record, state: 'running', updatedAt: ctx.clock.now() };
-    if ((await saveProgress(ctx, { ...waiting, ...(await timeLeft(waiting, budgetView(snapshot, ctx.clock.now()))) })) === 'cancelled') return CANCELLED;
+    if ((await saveProgress(ctx, { ...waiting, ...(await timeLeft(waiting)) })) === 'cancelled') return CANCELLED;
     return { kind: 'continue', delaySeconds: Math.max(1, wait) };
   }
   const startRequests = deps.client.requests;
@@ -151,7 +169,7 @@ async function runPiece(repository: string, deps: BackfillDeps, chain: string | 
       } else {
         current = { ...current, cursor: { phase, next: step.next, ...(step.page !== undefined ? { page: step.page } : {}) } };
       }
-      if ((await saveProgress(ctx, { ...current, ...(await timeLeft(current, budgetView(snapshot, ctx.clock.now(), phaseCtx.spent()))) })) === 'cancelled') return CANCELLED;
+      if ((await saveProgress(ctx, { ...current, ...(await timeLeft(current, phaseCtx.spent())) })) === 'cancelled') return CANCELLED;
     }
     if (spent() < cap && outOfTime()) ctx.log.info({ repository, requests: spent(), slowestMs: slowest }, 'backfill piece out of time; the next piece carries on from its place');
     return { kind: 'continue', delaySeconds: 0 };
@@ -224,9 +242,19 @@ async function saveProgress(ctx: BackfillDeps['ctx'], record: BackfillRecord): P
 }
 
 /** This repository's requests left, and its time left at the budget's pace, in turn with the other carried records' pieces. */
-async function timeLeftOf(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView, others: Promise<number[]>): Promise<Pick<BackfillRecord, 'etaSeconds' | 'requestsLeft'>> {
+/** What the time left shares the hour with: the other carried records' requests left, and the reconciliation's draw per hour. */
+interface Sharing {
+  others: number[];
+  reconcile: number;
+}
+
+/**
+ * This repository's requests left, and its time left: in turn with the other carried records' pieces,
+ * at what the hour leaves the backfill beside the reconciliation, as the status counts the whole.
+ */
+function timeLeftOf(record: BackfillRecord, deps: BackfillDeps, budget: BudgetView, others: number[]): Pick<BackfillRecord, 'etaSeconds' | 'requestsLeft'> {
   const requestsLeft = remainingRequests(record, deps.preferences.commitStats, deps.preferences.backfillBuildStatuses);
-  return { requestsLeft, etaSeconds: etaSeconds(sharedRequests(requestsLeft, await others), budget) };
+  return { requestsLeft, etaSeconds: etaSeconds(sharedRequests(requestsLeft, others), budget) };
 }
 
 /** Leaves the rest of the current feed out. */

@@ -11,6 +11,7 @@ import { idsMessages, PLANNED_WORK, PushRefusedError, type ForwardMessage, type 
 import { stagePrebuilt } from '../pipeline/stage';
 import type { ActivityBacklog } from './activity-backlog';
 import { overlapKeys } from './clock-allowance';
+import { IDLE_COST, recordDraw } from './draw';
 import { pacedClient } from './paced-client';
 import { deploymentCheckDue, reconcileRepository, type LeftOut } from './reconcile-repository';
 import { noteChangesCut } from './changes-cut';
@@ -59,8 +60,6 @@ interface RepositoryState {
   leftOutSeen?: string[];
 }
 
-/** Requests one idle repository costs (its activity log's first page), and an active one on average. */
-export const IDLE_COST = 1;
 /** Malformed items remembered from one pass to the next; more than this are rare, and counted again at worst. */
 const LEFT_OUT_KEPT = 20;
 const BATCH = 20;
@@ -116,6 +115,7 @@ export async function planReconciliation(deps: ReconcileDeps): Promise<{ queued:
   const period = (await settings.preferences()).reconcileMinutes * 60_000;
   const listed = await repositoryIndex(deps.client, ctx.store, deps.workspace, now, ctx.log);
   const selected = await selectedRepositories(settings, listed.repositories);
+  await recordDraw(ctx.store, selected.length, period / 60_000, now);
   const states = new Map(await Promise.all(selected.map(async (r) => [r.uuid, await ctx.store.get<RepositoryState>(stateKey(r.uuid))] as const)));
   // A tick comes every five minutes: a repository is due if its next tick would be late. One found
   // deleted stays in the index until it is read again (hourly), and is left alone until then.
