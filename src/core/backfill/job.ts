@@ -63,9 +63,11 @@ export async function runBackfillPiece(repository: string, deps: BackfillDeps, c
   const staged: string[] = [];
   const said: Said = {};
   const outcome = await runPiece(repository, deps, chain, staged, said);
-  // The others' time left counts this one as it is now, not as the last start of chains found it.
-  if (said.requestsLeft !== undefined || outcome.kind === 'done') {
-    await updateCarried(deps.ctx.store, repository, outcome.kind === 'done' ? undefined : said.requestsLeft).catch((error: unknown) => deps.ctx.log.warn({ repository, error: errorMessage(error) }, 'could not note the backfill\'s requests left for the others\' time left'));
+  // The others' time left counts this one as it is now, not as the last start of chains found it; one
+  // that ended (done, cancelled, failed, deleted) no longer takes turns.
+  const ended = outcome.kind === 'done' || outcome.kind === 'stopped';
+  if (ended || (outcome.kind === 'continue' && said.requestsLeft !== undefined)) {
+    await updateCarried(deps.ctx.store, repository, ended ? undefined : said.requestsLeft).catch((error: unknown) => deps.ctx.log.warn({ repository, error: errorMessage(error) }, 'could not note the backfill\'s requests left for the others\' time left'));
   }
   return { ...outcome, staged };
 }
