@@ -1,5 +1,5 @@
 import { othersCarried, recordCarried, updateCarried } from '../../src/core/backfill/carried';
-import type { BackfillRecord } from '../../src/core/backfill/state';
+import { cancelBackfill, requestBackfill, type BackfillRecord } from '../../src/core/backfill/state';
 import { MemoryStore } from '../../src/sandbox/memory-store';
 
 // What each carried record has left, for the others' time left: written whole by a start of chains,
@@ -34,4 +34,13 @@ it('writes nothing to take out a record it does not list', async () => {
   const set = jest.spyOn(store, 'set');
   await updateCarried(store, '{a}', undefined);
   expect(set).not.toHaveBeenCalled();
+});
+
+it('takes out the repositories deselected on the page at once, not at the next start of chains', async () => {
+  const store = new MemoryStore();
+  const records = await requestBackfill(store, [{ uuid: '{a}' }, { uuid: '{b}' }, { uuid: '{c}' }], { windowDays: 30, now: 1 });
+  await recordCarried(store, records, 1);
+  expect(await othersCarried(store, '{c}')).toEqual([15, 15]);
+  await cancelBackfill(store, ['{a}', '{b}'], 2);
+  expect(await othersCarried(store, '{c}')).toEqual([]);
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { keyPart, kvKey } from '../keys';
 import type { KeyValueStore } from '../ports';
+import { dropCarried } from './carried';
 
 // The control side of the backfill: which repositories are to be replayed, how far each has got, and
 // how to pause (deselected) or resume (selected again) one. The jobs that do the work read and advance
@@ -161,10 +162,16 @@ export async function requestBackfill(
  * the status's "failed", which would otherwise ask for attention for ever.
  */
 export async function cancelBackfill(store: KeyValueStore, repositories: string[], now: number): Promise<void> {
+  const cancelled: string[] = [];
   for (const repository of repositories) {
     const existing = await getBackfill(store, repository);
-    if (existing && (existing.state === 'queued' || existing.state === 'running' || existing.state === 'failed')) await saveBackfill(store, { ...existing, state: 'cancelled', updatedAt: now });
+    if (existing && (existing.state === 'queued' || existing.state === 'running' || existing.state === 'failed')) {
+      await saveBackfill(store, { ...existing, state: 'cancelled', updatedAt: now });
+      cancelled.push(repository);
+    }
   }
+  // Its pieces stop taking turns now: the others' time left no longer counts it (carried.ts).
+  if (cancelled.length) await dropCarried(store, cancelled);
 }
 
 /** Under way, or finished over the same window or a wider one: asked again, it is left alone. */
