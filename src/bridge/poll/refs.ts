@@ -86,7 +86,9 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     const isDefault = ref.isDefault === true || (ref as { default?: boolean }).default === true;
     const exclude = known?.tip ?? (isDefault ? undefined : defaultTip);
     const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) }, (malformed) => leaveOut(malformed, repository, deps));
-    if (first && commits.commits.length === 0) {
+    // Only a branch read from the window's edge proves the ones listed after it older: a delivered one
+    // (a first pass run again after failing) may have moved back to a recent commit of its own.
+    if (first && !known && commits.commits.length === 0) {
       await remember();
       return 'stale';
     }
@@ -131,8 +133,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     // The default branch first: other new branches are read as what they add to it.
     const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
     const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
-    // Branches come most recently changed first: in a backfill, once one has nothing inside the window,
-    // none after it has either, and their tips are remembered without reading their commits.
+    // Branches come most recently changed first: in a backfill, once a new one has nothing inside the
+    // window, none after it has either, and their tips are remembered without reading their commits.
     let stale = false;
     for (const branch of byDefault) {
       if (stale) {
