@@ -26,6 +26,8 @@ export interface MoveCommits {
   files: Map<string, { changes: FileChange[]; truncated: boolean }>;
   /** `exclude` was no longer in the repository: the ref was rewritten, and the commits are `orphaned`'s range. */
   forced?: boolean;
+  /** The newest commit listed was already older than `notBefore`: the ref's own tip is outside the window. */
+  beforeWindow?: boolean;
 }
 
 export interface MoveRange {
@@ -52,6 +54,7 @@ async function readMove(client: DcClient, repository: Repository, range: MoveRan
   const query = { until: range.to, ...(range.exclude ? { since: range.exclude } : {}) };
   const commits: Commit[] = [];
   let truncated = false;
+  let beforeWindow = false;
   let pages = 0;
   let bytes = 0;
   read: for await (const listed of client.pages({ endpoint: 'commits', params, query }, z.unknown(), { limit: COMMIT_PAGE, maxPages: MAX_COMMIT_PAGES + 1 })) {
@@ -63,7 +66,10 @@ async function readMove(client: DcClient, repository: Repository, range: MoveRan
     if (malformed.length) await leaveOut(malformed);
     for (const commit of page) {
       // A backfill reads a branch with no known start: it stops at the window's edge.
-      if (range.notBefore !== undefined && commit.committerTimestamp !== undefined && epochMs(commit.committerTimestamp) < range.notBefore) break read;
+      if (range.notBefore !== undefined && commit.committerTimestamp !== undefined && epochMs(commit.committerTimestamp) < range.notBefore) {
+        beforeWindow = commits.length === 0;
+        break read;
+      }
       commits.push(commit);
       bytes += pandevCommitBytes(commit);
     }
@@ -80,5 +86,5 @@ async function readMove(client: DcClient, repository: Repository, range: MoveRan
     if (malformed.length) await leaveOut(malformed);
     files.set(commit.id, { changes, truncated: !page.isLastPage });
   }
-  return { commits, truncated, files };
+  return { commits, truncated, files, ...(beforeWindow ? { beforeWindow } : {}) };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { refMoveEvents, type RefMove } from '../../core/enrich/datacenter/ref-events';
 import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
-import { Branch, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
+import { Branch, Commit, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
 import { REF_RENEW_MS, refStateStore } from '../../core/pipeline/ref-state';
 import { moveCommits } from './commits';
 import { stageAndQueue, type PollDeps } from './deps';
@@ -86,11 +86,14 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     const isDefault = ref.isDefault === true || (ref as { default?: boolean }).default === true;
     const exclude = known?.tip ?? (isDefault ? undefined : defaultTip);
     const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) }, (malformed) => leaveOut(malformed, repository, deps));
-    // Only a branch read from the window's edge proves the ones listed after it older: a delivered one
-    // (a first pass run again after failing) may have moved back to a recent commit of its own.
+    // Only a new branch whose own tip is older than the window proves the ones listed after it older
+    // still. A delivered one (a first pass run again after failing) may have moved back to a recent
+    // commit of its own, and a branch just started from the default branch adds nothing but may be
+    // recent: both go on to the next branch.
     if (first && !known && commits.commits.length === 0) {
       await remember();
-      return 'stale';
+      const older = commits.beforeWindow || (!isDefault && (await tipBefore(repository, ref.latestCommit, cursor.since, deps)));
+      return older ? 'stale' : 'same';
     }
     const tipTime = commits.commits[0]?.committerTimestamp;
     pending.push({
@@ -159,6 +162,16 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     result.listed.tags = cut ?? 'whole';
   }
   return result;
+}
+
+/**
+ * A branch that adds nothing to the default branch lists no commit of its own, so its tip's time takes
+ * a request: made only for such branches, in a first pass, until the first one older than the window.
+ */
+async function tipBefore(repository: Repository, tip: string, since: number, deps: Pick<PollDeps, 'client'>): Promise<boolean> {
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug, commitId: tip };
+  const commit = await deps.client.get({ endpoint: 'commit', params }, Commit);
+  return commit.committerTimestamp !== undefined && epochMs(commit.committerTimestamp) < since;
 }
 
 /** The default branch's tip as Bitbucket has it now (flagged in the branch list). */

@@ -1,0 +1,110 @@
+import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+
+// A first pass (the backfill) reads branches newest tip first, and once a new branch's own tip is older
+// than the window it takes every branch after it for older still and only remembers them. Nothing else
+// may end that reading: not a branch just started from the default branch (it lists no commit of its
+// own, yet may be recent), and not a branch a failed first pass already delivered that has since moved
+// back to an older commit of its own (the first pass runs again, with tips it knows).
+
+let env: DcEnv;
+beforeAll(async () => (env = await dcEnv({ seed: 'first-pass-known', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 3, corruptPullRequest: false })));
+afterAll(() => env.stop());
+
+const pushesOf = (branch: string) =>
+  env.sink
+    .deliveries()
+    .filter((d) => d.eventKey === 'repo:refs_changed' && (d.body as { changes: Array<{ ref: { displayId: string } }> }).changes[0]!.ref.displayId === branch)
+    .map((d) => d.body as { changes: Array<{ fromHash: string; toHash: string }>; commits?: Array<{ id: string }> });
+
+it('a delivered branch moved back does not cut the first pass short: the branches after it are still sent', async () => {
+  const repo = projectRepositories(env.sim)[0]!;
+  const repository = `${repo.projectKey}/${repo.slug}`;
+  // Both made before the first pass, the parked branch first: its commit is the older of the two.
+  env.sim.actions.createBranch({ repository, name: 'feature/zz-parked' });
+  const [parked] = env.sim.actions.pushCommits({ repository, branch: 'feature/zz-parked', commits: 1 }).commits;
+  env.sim.actions.createBranch({ repository, name: 'feature/moved-back' });
+  const [kept, dropped] = env.sim.actions.pushCommits({ repository, branch: 'feature/moved-back', commits: 2 }).commits;
+  // The first pass fails once its branches are on record (at the tags).
+  env.sim.faults.add({ method: 'GET', path: `/projects/${repo.projectKey}/repos/${repo.slug}/tags$`, status: 400, times: 1 });
+  const running = await inProcessBridge(env.config());
+  try {
+    expect((await settledPass(running)).failed).toBe(1);
+    expect(pushesOf('feature/moved-back').map((p) => p.changes[0]!.toHash)).toEqual([dropped]);
+
+    // Between the passes: the delivered branch goes back one commit (still the newest tip, listed
+    // first), and a new branch starts at the parked commit, inside the window and not on the default
+    // branch (listed after it: older, or the same second and later by name).
+    // A tag keeps the commit it left reachable, so the move adds nothing (not a rewrite read from the
+    // default branch).
+    env.sim.actions.createTag({ repository, name: 'before-move-back', target: dropped! });
+    env.sim.actions.forcePush({ repository, branch: 'feature/moved-back', onto: kept!, commits: 0 });
+    env.sim.actions.createBranch({ repository, name: 'feature/zz-from-parked', from: parked! });
+
+    expect((await settledPass(running)).failed).toBe(0);
+    const fromParked = pushesOf('feature/zz-from-parked');
+    expect(fromParked.map((p) => [p.changes[0]!.toHash, p.commits?.map((c) => c.id)])).toEqual([[parked, [parked]]]);
+    // The move back is a push of no commits, from the tip PanDev has to the one Bitbucket has.
+    expect(pushesOf('feature/moved-back').map((p) => [p.changes[0]!.fromHash, p.changes[0]!.toHash, p.commits?.length ?? 0])).toEqual([
+      [expect.any(String), dropped, expect.any(Number)],
+      [dropped, kept, 0],
+    ]);
+  } finally {
+    await running.stop();
+  }
+}, 60_000);
+
+it('a new branch that adds nothing to the default branch does not cut the first pass short', async () => {
+  const repo = projectRepositories(env.sim)[0]!;
+  const repository = `${repo.projectKey}/${repo.slug}`;
+  // Older work of its own, then a newer commit on the default branch and a branch started from it with
+  // nothing of its own yet: listed before the older work, inside the window, adding no commit.
+  env.sim.actions.createBranch({ repository, name: 'feature/older-work' });
+  const older = env.sim.actions.pushCommits({ repository, branch: 'feature/older-work', commits: 2 }).commits;
+  env.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
+  env.sim.actions.createBranch({ repository, name: 'feature/just-started' });
+  const db = `${env.dir}/second.db`;
+  const running = await inProcessBridge(env.config({ BRIDGE_DB: db }));
+  try {
+    expect((await settledPass(running)).failed).toBe(0);
+    expect(pushesOf('feature/older-work').filter((p) => p.commits?.length).map((p) => p.commits!.map((c) => c.id).sort())).toContainEqual([...older].sort());
+  } finally {
+    await running.stop();
+  }
+}, 60_000);
+
+it('a new branch older than the window still ends the first pass’s reading: the branches after it are only remembered', async () => {
+  const DAY = 86_400_000;
+  let simNow = Date.now() - 40 * DAY;
+  const old = await dcEnv({ seed: 'first-pass-old', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, corruptPullRequest: false, baseTime: simNow - 5 * DAY, historyDays: 5, clock: { now: () => simNow } });
+  try {
+    const repo = projectRepositories(old.sim)[0]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    for (const name of ['feature/ancient-1', 'feature/ancient-2', 'feature/ancient-3']) {
+      old.sim.actions.createBranch({ repository, name });
+      old.sim.actions.pushCommits({ repository, branch: name, commits: 1 });
+    }
+    simNow = Date.now();
+    old.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
+    old.sim.actions.createBranch({ repository, name: 'feature/just-started' });
+    const branches = () => {
+      let count = 0;
+      for (const repo of old.sim.model.repositories) count += repo.branches.size;
+      return count;
+    };
+    old.sim.resetStats();
+    const running = await inProcessBridge(old.config());
+    try {
+      expect((await settledPass(running)).failed).toBe(0);
+      const reads = old.sim.stats().byRoute;
+      // Every branch is read down to the window's edge but the two listed after the first old one.
+      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits']).toBe(branches() - 2);
+      // The branch just started costs one more request: its tip's time, since it lists no commit of its own.
+      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}']).toBe(1);
+      expect(old.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && /ancient|just-started/.test(JSON.stringify((d.body as { changes: unknown }).changes)))).toEqual([]);
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    await old.stop();
+  }
+}, 60_000);
