@@ -18,7 +18,8 @@ import type { RepositoryCursor } from './state';
 // below the known ones, so that early stop can miss it: every few passes (with the tags) the whole list
 // is read and every tip compared.
 // The first pass over a repository is its backfill: branches with commits inside the window become
-// one push each, from the window's edge; older branches and existing tags are only remembered.
+// one push each, from the window's edge, and so do tags on a commit inside it (as the Cloud backfill
+// sends them); older branches and tags are only remembered.
 // Deleted branches and tags are not listed any more, so only webhooks report deletions.
 
 export interface RefPass {
@@ -49,6 +50,10 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   const result: RefPass = { staged: 0, changed: false, listed: {} };
   const first = !cursor.refsKnown;
   const pending: Pending[] = [];
+  // A first pass's commits inside the window, by id, and whether they are all of them: then a tag on a
+  // commit not among them is older (no request to tell); else each such tag's commit is read.
+  const inWindow = new Map<string, number>();
+  let allInWindow = true;
 
   // The moved tips' builds go on record (watched, or read once) before their pushes are staged: staging
   // records each branch's new tip, and a kill after that would leave a tip no later pass takes for a move.
@@ -62,6 +67,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   const visit = async (type: RefType, ref: Branch, defaultTip: string | undefined): Promise<'moved' | 'same' | 'stale'> => {
     const kind = type === 'TAG' ? 'tag' : 'branch';
     const known = await refs.get(repo, kind, ref.displayId);
+    // A branch known before this first pass (one run again after failing) is not read from the window's edge.
+    if (first && known && type === 'BRANCH') allInWindow = false;
     const tip = refTip(type, ref);
     if (known?.tip === tip) {
       // Kept 400 days from its last write: one standing still longer (a release tag, a dormant branch)
@@ -78,14 +85,18 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     }
     if (!first) result.changed = true;
     if (type === 'TAG') {
-      // Tags found by the first pass were made before the bridge: when is not known, so they are not replayed.
-      if (!first) result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, { commits: [], truncated: false, files: new Map() })), deps);
+      // When a tag found by the first pass was made is not known: its commit's time stands for it.
+      if (!first || (await tagInWindow(ref.latestCommit))) result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, { commits: [], truncated: false, files: new Map() })), deps);
       await remember();
       return 'moved';
     }
     const isDefault = ref.isDefault === true || (ref as { default?: boolean }).default === true;
     const exclude = known?.tip ?? (isDefault ? undefined : defaultTip);
     const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) }, (malformed) => leaveOut(malformed, repository, deps));
+    if (first) {
+      if (commits.truncated) allInWindow = false;
+      for (const commit of commits.commits) if (commit.committerTimestamp !== undefined) inWindow.set(commit.id, epochMs(commit.committerTimestamp));
+    }
     // Only a new branch whose own tip is older than the window proves the ones listed after it older
     // still. A delivered one (a first pass run again after failing) may have moved back to a recent
     // commit of its own, and a branch just started from the default branch adds nothing but may be
@@ -105,6 +116,11 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     });
     return 'moved';
   };
+
+  async function tagInWindow(commit: string): Promise<boolean> {
+    const at = inWindow.get(commit) ?? (allInWindow ? undefined : await commitTime(repository, commit, deps));
+    return at !== undefined && at >= cursor.since;
+  }
 
   async function readBranches(): Promise<void> {
     const branches = { endpoint: 'branches' as const, params, query: { orderBy: 'MODIFICATION', details: false } };
@@ -154,6 +170,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   }
 
   if (first || options.branches) await readBranches();
+  // Nor are the branches past a cut list. A tag on a commit no branch holds any more is taken for older.
+  if (first && result.listed.branches !== 'whole') allInWindow = false;
   if (first || options.tags) {
     let cut: number | undefined;
     for await (const page of deps.client.pages({ endpoint: 'tags', params, query: { orderBy: 'MODIFICATION' } }, z.unknown(), { limit: PAGE, maxPages: MAX_PAGES, onCapped: (read) => (cut = read) })) {
@@ -169,9 +187,14 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
  * a request: made only for such branches, in a first pass, until the first one older than the window.
  */
 async function tipBefore(repository: Repository, tip: string, since: number, deps: Pick<PollDeps, 'client'>): Promise<boolean> {
-  const params = { projectKey: repository.project.key, repositorySlug: repository.slug, commitId: tip };
+  const at = await commitTime(repository, tip, deps);
+  return at !== undefined && at < since;
+}
+
+async function commitTime(repository: Repository, commitId: string, deps: Pick<PollDeps, 'client'>): Promise<number | undefined> {
+  const params = { projectKey: repository.project.key, repositorySlug: repository.slug, commitId };
   const commit = await deps.client.get({ endpoint: 'commit', params }, Commit);
-  return commit.committerTimestamp !== undefined && epochMs(commit.committerTimestamp) < since;
+  return commit.committerTimestamp === undefined ? undefined : epochMs(commit.committerTimestamp);
 }
 
 /** The default branch's tip as Bitbucket has it now (flagged in the branch list). */
