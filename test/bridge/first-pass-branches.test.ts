@@ -1,3 +1,5 @@
+import { findCommit } from '../../src/sandbox/dc-sim/model/commits';
+import { branchTip } from '../../src/sandbox/dc-sim/model/refs';
 import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
 
 // A first pass (the backfill) reads branches newest tip first, and once a new branch's own tip is older
@@ -98,9 +100,39 @@ it('a new branch older than the window still ends the first pass’s reading: th
       const reads = old.sim.stats().byRoute;
       // Every branch is read down to the window's edge but the two listed after the first old one.
       expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits']).toBe(branches() - 2);
-      // The branch just started costs one more request: its tip's time, since it lists no commit of its own.
-      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}']).toBe(1);
+      // The branch just started lists no commit of its own; its tip is among the default branch's
+      // commits this pass read inside the window, so telling its time takes no request.
+      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}'] ?? 0).toBe(0);
       expect(old.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && /ancient|just-started/.test(JSON.stringify((d.body as { changes: unknown }).changes)))).toEqual([]);
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    await old.stop();
+  }
+}, 60_000);
+
+it('a branch started from the default branch before the window ends the reading, told from the default branch’s commits without a request', async () => {
+  const DAY = 86_400_000;
+  let simNow = Date.now() - 40 * DAY;
+  const old = await dcEnv({ seed: 'first-pass-old-start', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, corruptPullRequest: false, baseTime: simNow, historyDays: 5, clock: { now: () => simNow } });
+  try {
+    const repo = projectRepositories(old.sim)[0]!;
+    const repository = `${repo.projectKey}/${repo.slug}`;
+    const oldTip = branchTip(old.sim.model, repo, repo.defaultBranch)!;
+    // Both start on the default branch's seeded history, the second further back: listed in that order.
+    old.sim.actions.createBranch({ repository, name: 'feature/started-long-ago', from: oldTip });
+    old.sim.actions.createBranch({ repository, name: 'feature/started-longer-ago', from: findCommit(old.sim.model, repo, oldTip)!.parents[0]! });
+    simNow = Date.now();
+    old.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
+    const branches = old.sim.model.repositories.reduce((count, each) => count + each.branches.size, 0);
+    old.sim.resetStats();
+    const running = await inProcessBridge(old.config());
+    try {
+      expect((await settledPass(running)).failed).toBe(0);
+      const reads = old.sim.stats().byRoute;
+      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits']).toBe(branches - 1);
+      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}'] ?? 0).toBe(0);
     } finally {
       await running.stop();
     }

@@ -54,6 +54,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   // commit not among them is older (no request to tell); else each such tag's commit is read.
   const inWindow = new Map<string, number>();
   let allInWindow = true;
+  /** The default branch's commits inside the window are all in `inWindow` (read this pass, not cut short). */
+  let defaultInWindow = false;
 
   // The moved tips' builds go on record (watched, or read once) before their pushes are staged: staging
   // records each branch's new tip, and a kill after that would leave a tip no later pass takes for a move.
@@ -95,6 +97,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     const commits = await moveCommits(deps.client, repository, { to: ref.latestCommit, ...(exclude ? { exclude } : {}), ...(known ? { orphaned: orphanedRange(repository, deps, ref.displayId, known.at) } : { notBefore: cursor.since }) }, (malformed) => leaveOut(malformed, repository, deps));
     if (first) {
       if (commits.truncated) allInWindow = false;
+      if (isDefault && !known) defaultInWindow = !commits.truncated;
       for (const commit of commits.commits) if (commit.committerTimestamp !== undefined) inWindow.set(commit.id, epochMs(commit.committerTimestamp));
     }
     // Only a new branch whose own tip is older than the window proves the ones listed after it older
@@ -103,7 +106,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     // recent: both go on to the next branch.
     if (first && !known && commits.commits.length === 0) {
       await remember();
-      const older = commits.beforeWindow || (!isDefault && (await tipBefore(repository, ref.latestCommit, cursor.since, deps)));
+      const older = commits.beforeWindow || (!isDefault && (await tipOlder(ref.latestCommit)));
       return older ? 'stale' : 'same';
     }
     const tipTime = commits.commits[0]?.committerTimestamp;
@@ -116,6 +119,18 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     });
     return 'moved';
   };
+
+  /**
+   * A branch that adds nothing to the default branch lists no commit of its own: its tip is one of the
+   * default branch's commits, older than the window unless among those this pass read inside it. Only
+   * when that read was not whole does its time take a request.
+   */
+  async function tipOlder(tip: string): Promise<boolean> {
+    if (inWindow.has(tip)) return false;
+    if (defaultInWindow) return true;
+    const at = await commitTime(repository, tip, deps);
+    return at !== undefined && at < cursor.since;
+  }
 
   async function tagInWindow(commit: string): Promise<boolean> {
     const at = inWindow.get(commit) ?? (allInWindow ? undefined : await commitTime(repository, commit, deps));
@@ -180,15 +195,6 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     result.listed.tags = cut ?? 'whole';
   }
   return result;
-}
-
-/**
- * A branch that adds nothing to the default branch lists no commit of its own, so its tip's time takes
- * a request: made only for such branches, in a first pass, until the first one older than the window.
- */
-async function tipBefore(repository: Repository, tip: string, since: number, deps: Pick<PollDeps, 'client'>): Promise<boolean> {
-  const at = await commitTime(repository, tip, deps);
-  return at !== undefined && at < since;
 }
 
 async function commitTime(repository: Repository, commitId: string, deps: Pick<PollDeps, 'client'>): Promise<number | undefined> {
