@@ -50,8 +50,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
   const result: RefPass = { staged: 0, changed: false, listed: {} };
   const first = !cursor.refsKnown;
   const pending: Pending[] = [];
-  // A first pass's commits inside the window, by id, and whether they are all of them: then a tag on a
-  // commit not among them is older (no request to tell); else each such tag's commit is read.
+  // The commits a first pass read, with their times, and whether they hold every commit inside the
+  // window: then a tag on a commit not among them is older (no request to tell); else its commit is read.
   const inWindow = new Map<string, number>();
   let allInWindow = true;
   /** The default branch's commits inside the window are all in `inWindow` (read this pass, not cut short). */
@@ -126,7 +126,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
    * when that read was not whole does its time take a request.
    */
   async function tipOlder(tip: string): Promise<boolean> {
-    if (inWindow.has(tip)) return false;
+    const read = inWindow.get(tip);
+    if (read !== undefined) return read < cursor.since;
     if (defaultInWindow) return true;
     const at = await commitTime(repository, tip, deps);
     return at !== undefined && at < cursor.since;
@@ -167,8 +168,8 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     // The default branch first: other new branches are read as what they add to it.
     const byDefault = [...listed].sort((a, b) => Number(isDefaultBranch(b)) - Number(isDefaultBranch(a)));
     const defaultTip = byDefault.find(isDefaultBranch)?.latestCommit;
-    // Branches come most recently changed first: in a backfill, once a new one has nothing inside the
-    // window, none after it has either, and their tips are remembered without reading their commits.
+    // Branches come most recently changed first: in a backfill, once a new one's own tip is older than
+    // the window, every one after it is too, and their tips are remembered without reading their commits.
     let stale = false;
     for (const branch of byDefault) {
       if (stale) {
