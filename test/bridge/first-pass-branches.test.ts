@@ -21,9 +21,11 @@ const pushesOf = (branch: string) =>
 it('a delivered branch moved back does not cut the first pass short: the branches after it are still sent', async () => {
   const repo = projectRepositories(env.sim)[0]!;
   const repository = `${repo.projectKey}/${repo.slug}`;
-  // Both made before the first pass, the parked branch first: its commit is the older of the two.
+  // Made before the first pass in this order, each commit newer than the one before: the parked
+  // branch, one on the default branch, the branch to be moved back.
   env.sim.actions.createBranch({ repository, name: 'feature/zz-parked' });
   const [parked] = env.sim.actions.pushCommits({ repository, branch: 'feature/zz-parked', commits: 1 }).commits;
+  env.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
   env.sim.actions.createBranch({ repository, name: 'feature/moved-back' });
   const [kept, dropped] = env.sim.actions.pushCommits({ repository, branch: 'feature/moved-back', commits: 2 }).commits;
   // The first pass fails once its branches are on record (at the tags).
@@ -41,6 +43,9 @@ it('a delivered branch moved back does not cut the first pass short: the branche
     env.sim.actions.createTag({ repository, name: 'before-move-back', target: dropped! });
     env.sim.actions.forcePush({ repository, branch: 'feature/moved-back', onto: kept!, commits: 0 });
     env.sim.actions.createBranch({ repository, name: 'feature/zz-from-parked', from: parked! });
+    // And a branch started from the default branch, which this pass knows and so does not read: its
+    // tip's time is read to tell it inside the window (listed before the parked commit's branch).
+    env.sim.actions.createBranch({ repository, name: 'feature/just-started-again' });
 
     expect((await settledPass(running)).failed).toBe(0);
     const fromParked = pushesOf('feature/zz-from-parked');
