@@ -1,6 +1,6 @@
 import { findCommit } from '../../src/sandbox/dc-sim/model/commits';
 import { branchTip } from '../../src/sandbox/dc-sim/model/refs';
-import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+import { dcEnv, dcEnvLongAgo, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
 
 // A first pass (the backfill) reads branches newest tip first, and once a new branch's own tip is older
 // than the window it takes every branch after it for older still and only remembers them. Nothing else
@@ -79,10 +79,25 @@ it('a new branch that adds nothing to the default branch does not cut the first 
   }
 }, 60_000);
 
+/** One first pass on a new state file: the commit listings and single-commit reads it made, and the branches there are. */
+async function firstPassReads(on: DcEnv) {
+  on.sim.resetStats();
+  const running = await inProcessBridge(on.config());
+  try {
+    expect((await settledPass(running)).failed).toBe(0);
+  } finally {
+    await running.stop();
+  }
+  const reads = on.sim.stats().byRoute;
+  return {
+    listings: reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits'] ?? 0,
+    tipReads: reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}'] ?? 0,
+    branches: on.sim.model.repositories.reduce((count, each) => count + each.branches.size, 0),
+  };
+}
+
 it('a new branch older than the window still ends the first pass’s reading: the branches after it are only remembered', async () => {
-  const DAY = 86_400_000;
-  let simNow = Date.now() - 40 * DAY;
-  const old = await dcEnv({ seed: 'first-pass-old', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, corruptPullRequest: false, baseTime: simNow - 5 * DAY, historyDays: 5, clock: { now: () => simNow } });
+  const old = await dcEnvLongAgo('first-pass-old');
   try {
     const repo = projectRepositories(old.sim)[0]!;
     const repository = `${repo.projectKey}/${repo.slug}`;
@@ -90,37 +105,23 @@ it('a new branch older than the window still ends the first pass’s reading: th
       old.sim.actions.createBranch({ repository, name });
       old.sim.actions.pushCommits({ repository, branch: name, commits: 1 });
     }
-    simNow = Date.now();
+    old.today();
     old.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
     old.sim.actions.createBranch({ repository, name: 'feature/just-started' });
-    const branches = () => {
-      let count = 0;
-      for (const repo of old.sim.model.repositories) count += repo.branches.size;
-      return count;
-    };
-    old.sim.resetStats();
-    const running = await inProcessBridge(old.config());
-    try {
-      expect((await settledPass(running)).failed).toBe(0);
-      const reads = old.sim.stats().byRoute;
-      // Every branch is read down to the window's edge but the two listed after the first old one.
-      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits']).toBe(branches() - 2);
-      // The branch just started lists no commit of its own; its tip is among the default branch's
-      // commits this pass read inside the window, so telling its time takes no request.
-      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}'] ?? 0).toBe(0);
-      expect(old.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && /ancient|just-started/.test(JSON.stringify((d.body as { changes: unknown }).changes)))).toEqual([]);
-    } finally {
-      await running.stop();
-    }
+    const { listings, tipReads, branches } = await firstPassReads(old);
+    // Every branch is read down to the window's edge but the two listed after the first old one.
+    expect(listings).toBe(branches - 2);
+    // The branch just started lists no commit of its own; its tip is among the default branch's
+    // commits this pass read inside the window, so telling its time takes no request.
+    expect(tipReads).toBe(0);
+    expect(old.sink.deliveries().filter((d) => d.eventKey === 'repo:refs_changed' && /ancient|just-started/.test(JSON.stringify((d.body as { changes: unknown }).changes)))).toEqual([]);
   } finally {
     await old.stop();
   }
 }, 60_000);
 
 it('a branch started from the default branch before the window ends the reading, told from the default branch’s commits without a request', async () => {
-  const DAY = 86_400_000;
-  let simNow = Date.now() - 40 * DAY;
-  const old = await dcEnv({ seed: 'first-pass-old-start', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, corruptPullRequest: false, baseTime: simNow, historyDays: 5, clock: { now: () => simNow } });
+  const old = await dcEnvLongAgo('first-pass-old-start');
   try {
     const repo = projectRepositories(old.sim)[0]!;
     const repository = `${repo.projectKey}/${repo.slug}`;
@@ -128,19 +129,11 @@ it('a branch started from the default branch before the window ends the reading,
     // Both start on the default branch's seeded history, the second further back: listed in that order.
     old.sim.actions.createBranch({ repository, name: 'feature/started-long-ago', from: oldTip });
     old.sim.actions.createBranch({ repository, name: 'feature/started-longer-ago', from: findCommit(old.sim.model, repo, oldTip)!.parents[0]! });
-    simNow = Date.now();
+    old.today();
     old.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
-    const branches = old.sim.model.repositories.reduce((count, each) => count + each.branches.size, 0);
-    old.sim.resetStats();
-    const running = await inProcessBridge(old.config());
-    try {
-      expect((await settledPass(running)).failed).toBe(0);
-      const reads = old.sim.stats().byRoute;
-      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits']).toBe(branches - 1);
-      expect(reads['GET /rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}'] ?? 0).toBe(0);
-    } finally {
-      await running.stop();
-    }
+    const { listings, tipReads, branches } = await firstPassReads(old);
+    expect(listings).toBe(branches - 1);
+    expect(tipReads).toBe(0);
   } finally {
     await old.stop();
   }

@@ -1,22 +1,20 @@
-import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } from './helpers';
+import { dcEnvLongAgo, inProcessBridge, projectRepositories, settledPass } from './helpers';
 
 // The first pass (the backfill) sends a tag on a commit inside the window as the tag's push, with
 // origin backfill, as the Cloud backfill does; a tag on an older commit is only remembered. The
 // commits the pass read tell which is which without a request; a first pass run again after failing
 // did not read the branches it had delivered, and reads each tag's commit instead.
 
-const DAY = 86_400_000;
-let env: DcEnv;
-let simNow = Date.now() - 40 * DAY;
+let env: Awaited<ReturnType<typeof dcEnvLongAgo>>;
 let repository: string;
 let tags: { old: string; recent: string };
 beforeAll(async () => {
   // Seeded history that ends 40 days ago, then one commit today on the default branch.
-  env = await dcEnv({ seed: 'first-pass-tags', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, corruptPullRequest: false, baseTime: simNow, historyDays: 5, clock: { now: () => simNow } });
+  env = await dcEnvLongAgo('first-pass-tags');
   const repo = projectRepositories(env.sim)[0]!;
   repository = `${repo.projectKey}/${repo.slug}`;
   tags = { old: env.sim.actions.createTag({ repository, name: 'release-old', target: repo.defaultBranch }).commit, recent: '' };
-  simNow = Date.now();
+  env.today();
   env.sim.actions.pushCommits({ repository, branch: repo.defaultBranch, commits: 1 });
   tags.recent = env.sim.actions.createTag({ repository, name: 'release-new', message: 'Release new', target: repo.defaultBranch }).commit;
 });

@@ -71,6 +71,16 @@ export async function dcEnv(options: DcSimulatorOptions = {}): Promise<DcEnv> {
 }
 
 /**
+ * A one-repository instance whose seeded history ended 40 days ago, outside the 30-day window, and
+ * whose clock is still there: what is made now is older than the window, until `today()`.
+ */
+export async function dcEnvLongAgo(seed: string): Promise<DcEnv & { today(): void }> {
+  let now = Date.now() - 40 * 86_400_000;
+  const env = await dcEnv({ seed, projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, corruptPullRequest: false, baseTime: now, historyDays: 5, clock: { now: () => now } });
+  return { ...env, today: () => void (now = Date.now()) };
+}
+
+/**
  * Time that passes only when someone waits: Cloud's hourly budget waits minutes to hours, and a
  * simulator given the same clock drains its rate-limit window with it.
  */
