@@ -80,6 +80,8 @@ export interface StartOptions {
   timeScale?: number;
   /** Deliveries a poll may leave waiting for PanDev before it waits (tests); 2,000 by default. */
   queueRoom?: number;
+  /** The Data Center pull-request list's page cap (tests reach it with fewer pull requests); 2,000 by default. */
+  pullRequestPages?: number;
   /** Run passes only when asked (tests and benchmarks drive them); default: every BRIDGE_POLL_SECONDS. */
   manual?: boolean;
   /** Serve BRIDGE_LISTEN and BRIDGE_WEBHOOK_LISTEN (default); off for one-off commands that run beside a running bridge. */
@@ -102,7 +104,7 @@ export async function startBridge(config: BridgeConfig, options: StartOptions = 
   const hold = options.resume === false ? undefined : holdState(config.bridge.db);
   const bridge = await openBridge(config, {
     log,
-    buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log })).bodyBuilder(store),
+    buildBody: (store, metrics) => (setup = editionSetup(config, { metrics, log, ...(options.pullRequestPages ? { pullRequestPages: options.pullRequestPages } : {}) })).bodyBuilder(store),
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     ...(options.queueRoom ? { queueRoom: options.queueRoom } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

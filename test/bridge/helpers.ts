@@ -133,7 +133,7 @@ export function quietLogger(lines: string[] = []): BridgeLogger {
 }
 
 /** A bridge in this process whose passes the test drives. */
-export async function inProcessBridge(config: BridgeConfig, lines: string[] = [], options: Pick<StartOptions, 'clock' | 'timeScale'> = {}) {
+export async function inProcessBridge(config: BridgeConfig, lines: string[] = [], options: Pick<StartOptions, 'clock' | 'timeScale' | 'pullRequestPages'> = {}) {
   return startBridge(config, { manual: true, log: quietLogger(lines), timeScale: 1, ...options });
 }
 
@@ -204,10 +204,10 @@ export function cloudConfig(parts: CloudParts, db: string, extra: Record<string,
 }
 
 /** A Data Center instance of one repository, a running bridge past its first pass (and its log lines), and that repository's PROJECT/slug. */
-export async function oneRepositoryBridge(options: DcSimulatorOptions) {
+export async function oneRepositoryBridge(options: DcSimulatorOptions, start: Parameters<typeof inProcessBridge>[2] = {}) {
   const env = await dcEnv({ projects: 1, repositoriesPerProject: 1, corruptPullRequest: false, ...options });
   const lines: string[] = [];
-  const running = await inProcessBridge(env.config(), lines);
+  const running = await inProcessBridge(env.config(), lines, start);
   const repo = projectRepositories(env.sim)[0]!;
   await settledPass(running);
   return {

@@ -7,15 +7,21 @@ import { dcEnv, deliveredPullRequestEvents, expectedPullRequestEvents, inProcess
 // A repository's pull-request list is read newest first, at most 2,000 pages a pass. Cut there, the
 // pull requests past it used to be left unread while the watermark moved past them: what changed on
 // them never reached PanDev. Now the watermark waits, and the next passes read on from where the cut
-// stopped. Here the simulator answers one pull request a page, so 2,001 pull requests opened between
-// two passes are one past the cap; its clock puts them a second apart, an hour ago, as a busy day would.
+// stopped. Here the cap is 20 pages (the bridge's start option; the message says the cap met) and the
+// simulator answers one pull request a page, so 21 pull requests opened between two passes are one past
+// the cap. Its clock puts them a minute apart, hours ago: each pass also reads five minutes behind its
+// watermark, and those few minutes must hold a few of them, not the whole list past the cap.
+
+const CAP = 20;
+const capped = { pullRequestPages: CAP };
 
 let env: DcEnv;
 let running: Awaited<ReturnType<typeof inProcessBridge>>;
 let repository: string;
 let stop: () => Promise<void>;
-let simNow = Date.now() - 3 * 3_600_000;
-beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'pull-requests-cap', pullRequestsPerRepository: 0, historyDays: 1, pageMax: 1, clock: { now: () => simNow } })), 60_000);
+let simNow = Date.now() - 6 * 3_600_000;
+const APART = 60_000;
+beforeAll(async () => ({ env, running, repository, stop } = await oneRepositoryBridge({ seed: 'pull-requests-cap', pullRequestsPerRepository: 0, historyDays: 1, pageMax: 1, clock: { now: () => simNow } }, capped)), 60_000);
 afterAll(async () => {
   await running.stop();
   await stop();
@@ -31,7 +37,7 @@ async function status() {
 function openPullRequests(count: number, on = { sim: env.sim, repository }): number[] {
   const opened: number[] = [];
   for (let i = 0; i < count; i++) {
-    simNow += 1000;
+    simNow += APART;
     const pr = on.sim.actions.openPullRequest({ repository: on.repository, title: `Change ${i}`, commits: 1 });
     opened.push(pr.pullRequestId);
     // Their branches would reach the branch listing's own cap (refs-cap.test.ts): that is another story.
@@ -44,10 +50,10 @@ function openPullRequests(count: number, on = { sim: env.sim, repository }): num
 const ours = (report: StatusReport) => report.repositories.find((repo) => repo.name === repository)!;
 const cutItems = async () => (await readStatus(running.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut');
 
-const READ_ON = /^the pull-request list stopped at its cap of 2000 pages after 2000 pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are being read on from there, pass after pass, so what changed on them .* reaches PanDev later, not never; this clears once .*To speed it up: if an administrator lowered page\.max\.\* \(bitbucket\.properties\) below 100, raise it back to 100; turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\)$/;
+const READ_ON = new RegExp(String.raw`^the pull-request list stopped at its cap of ${CAP} pages after ${CAP} pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are being read on from there, pass after pass, so what changed on them .* reaches PanDev later, not never; this clears once .*To speed it up: if an administrator lowered page\.max\.\* \(bitbucket\.properties\) below 100, raise it back to 100; turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\)$`);
 
 it('reads on past the list cap on the next pass: each pull request past it reaches PanDev once, and the status item clears', async () => {
-  const opened = openPullRequests(2002);
+  const opened = openPullRequests(CAP + 2);
   const watermarkBefore = ours((await status()).report).watermark;
   expect((await settledPass(running)).failed).toBe(0);
   // The two opened first are the last updated: past the cap, not read this pass.
@@ -64,9 +70,9 @@ it('reads on past the list cap on the next pass: each pull request past it reach
   // Before the next pass the list shifts: one past the cut is commented on (it moves to the front), a
   // new one comes in, and three read already are deleted, so the unread part moves up past where the
   // cut stopped.
-  simNow += 1000;
+  simNow += APART;
   env.sim.actions.addComment({ repository, pullRequestId: opened[1]!, text: 'still wanted' });
-  const deleted = [opened[1000]!, opened[1001]!, opened[1002]!];
+  const deleted = [opened[CAP / 2]!, opened[CAP / 2 + 1]!, opened[CAP / 2 + 2]!];
   for (const id of deleted) env.sim.actions.deletePullRequest({ repository, pullRequestId: id });
   const [late] = openPullRequests(1);
 
@@ -92,7 +98,7 @@ it('reads on past the list cap on the next pass: each pull request past it reach
 }, 180_000);
 
 it('a repository no longer polled shows no pull-requests-cut, though a part of its list was left unread', async () => {
-  openPullRequests(2001);
+  openPullRequests(CAP + 1);
   // A push too, so that this pass reads the pull requests whichever feed a quiet pass probes first.
   env.sim.actions.pushCommits({ repository });
   expect((await settledPass(running)).failed).toBe(0);
@@ -104,7 +110,7 @@ it('a repository no longer polled shows no pull-requests-cut, though a part of i
   const projectKey = repository.split('/')[0]!;
   env.sim.setProjectAccess('admin', projectKey, false);
   try {
-    const unlisting = await inProcessBridge(env.config());
+    const unlisting = await inProcessBridge(env.config(), [], capped);
     await unlisting.runPass().finally(() => unlisting.stop());
   } finally {
     env.sim.setProjectAccess('admin', projectKey, true);
@@ -115,13 +121,13 @@ it('a repository no longer polled shows no pull-requests-cut, though a part of i
   expect(shown.text).not.toContain('pull-request list stopped');
 
   // Polled again, it reads on from where the cut stopped, and the item is gone once that is done.
-  running = await inProcessBridge(env.config());
+  running = await inProcessBridge(env.config(), [], capped);
   expect((await settledPass(running)).failed).toBe(0);
   expect(await cutItems()).toEqual([]);
   expect(sorted(deliveredPullRequestEvents(env.sink)).filter(([, count]) => count !== 1)).toEqual([]);
 }, 180_000);
 
-const NOT_READ_ON = /^the pull-request list stopped at its cap of 2000 pages after 2000 pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are not read, so what changed on them since the pass before .* is not sent to PanDev, and later passes do not go back for it\. If an administrator lowered page\.max\.\* .*turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\).*for what PanDev is missing$/;
+const NOT_READ_ON = new RegExp(String.raw`^the pull-request list stopped at its cap of ${CAP} pages after ${CAP} pull requests, with more to come \(the last one read was updated \S+\): the pull requests past them are not read, so what changed on them since the pass before .* is not sent to PanDev, and later passes do not go back for it\. If an administrator lowered page\.max\.\* .*turn on Data Center webhooks \(BRIDGE_WEBHOOK_SECRET\).*a narrower window \(BRIDGE_BACKFILL_DAYS\).*for what PanDev is missing$`);
 
 it('an instance seen listing pull requests by creation has a cut reported, not read on: every pass there reads the list from its start', async () => {
   const creation = await dcEnv({ seed: 'pull-requests-cap-creation', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, pullRequestsBy: 'created', clock: { now: () => simNow } });
@@ -131,11 +137,11 @@ it('an instance seen listing pull requests by creation has a cut reported, not r
   const store = openSqliteStore(creation.env.BRIDGE_DB!);
   await pollState(store).saveListOrder({ byCreation: true, repository: name, at: Date.now() });
   store.close();
-  const bridge = await inProcessBridge(creation.config());
+  const bridge = await inProcessBridge(creation.config(), [], capped);
   const items = async (now?: number) => (await readStatus(bridge.bridge.store, now)).attention.filter((item) => item.kind === 'pull-requests-cut');
   try {
     await settledPass(bridge);
-    openPullRequests(2001, { sim: creation.sim, repository: name });
+    openPullRequests(CAP + 1, { sim: creation.sim, repository: name });
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(await items()).toEqual([expect.objectContaining({ repository: name, message: expect.stringMatching(NOT_READ_ON) })]);
     // The next pass meets it again; it is shown for a day after the last pass that met it.
@@ -151,19 +157,19 @@ it('an instance seen listing pull requests by creation has a cut reported, not r
 it('a cut met by the backfill is read on as backfill: what the next pass finds past it is history, sent with origin backfill', async () => {
   const fresh = await dcEnv({ seed: 'pull-requests-cap-backfill', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, clock: { now: () => simNow } });
   const repo = projectRepositories(fresh.sim)[0]!;
-  const opened = openPullRequests(2001, { sim: fresh.sim, repository: `${repo.projectKey}/${repo.slug}` });
-  const bridge = await inProcessBridge(fresh.config());
+  const opened = openPullRequests(CAP + 1, { sim: fresh.sim, repository: `${repo.projectKey}/${repo.slug}` });
+  const bridge = await inProcessBridge(fresh.config(), [], capped);
   const origins = (id: number) => fresh.sink.deliveries().filter((d) => (d.body as { pullRequest?: { id: number } }).pullRequest?.id === id).map((d) => d.headers['x-pandev-origin']);
   try {
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(origins(opened[1]!)).toEqual(['backfill']);
     expect(origins(opened[0]!)).toEqual([]);
     // A live change now, above the cut, is news; the one past the cut is still the backfill's.
-    simNow += 1000;
-    fresh.sim.actions.addComment({ repository: `${repo.projectKey}/${repo.slug}`, pullRequestId: opened[2000]!, text: 'looks good' });
+    simNow += APART;
+    fresh.sim.actions.addComment({ repository: `${repo.projectKey}/${repo.slug}`, pullRequestId: opened[CAP]!, text: 'looks good' });
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(origins(opened[0]!)).toEqual(['backfill']);
-    expect(origins(opened[2000]!)).toEqual(['backfill', 'poll']);
+    expect(origins(opened[CAP]!)).toEqual(['backfill', 'poll']);
     expect((await readStatus(bridge.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
   } finally {
     await bridge.stop();
@@ -175,16 +181,16 @@ it('reads on past a cut when deletions left the list shorter than where the cut 
   const fresh = await dcEnv({ seed: 'pull-requests-cap-shrunk', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, clock: { now: () => simNow } });
   const repo = projectRepositories(fresh.sim)[0]!;
   const name = `${repo.projectKey}/${repo.slug}`;
-  const bridge = await inProcessBridge(fresh.config());
+  const bridge = await inProcessBridge(fresh.config(), [], capped);
   const opens = (id: number) => fresh.sink.deliveries().filter((d) => d.eventKey === 'pr:opened' && (d.body as { pullRequest: { id: number } }).pullRequest.id === id).length;
   try {
     await settledPass(bridge);
-    const opened = openPullRequests(2001, { sim: fresh.sim, repository: name });
+    const opened = openPullRequests(CAP + 1, { sim: fresh.sim, repository: name });
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(opens(opened[0]!)).toBe(0);
     // Enough read already are deleted that the list now ends before the offset the cut stopped at.
     const listed = () => [...fresh.sim.model.repositories.find((r) => r.id === repo.id)!.summaries()].length;
-    for (let i = 1000; listed() >= 2000; i++) fresh.sim.actions.deletePullRequest({ repository: name, pullRequestId: opened[i]! });
+    for (let i = CAP / 2; listed() >= CAP; i++) fresh.sim.actions.deletePullRequest({ repository: name, pullRequestId: opened[i]! });
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(opens(opened[0]!)).toBe(1);
     expect((await readStatus(bridge.bridge.store)).attention.filter((item) => item.kind === 'pull-requests-cut')).toEqual([]);
@@ -198,14 +204,14 @@ it('a cut met by a later poll while the backfill cut is still read on: what lies
   const fresh = await dcEnv({ seed: 'pull-requests-cap-both', projects: 1, repositoriesPerProject: 1, pullRequestsPerRepository: 0, historyDays: 1, corruptPullRequest: false, pageMax: 1, clock: { now: () => simNow } });
   const repo = projectRepositories(fresh.sim)[0]!;
   const name = `${repo.projectKey}/${repo.slug}`;
-  const history = openPullRequests(2001, { sim: fresh.sim, repository: name });
-  const bridge = await inProcessBridge(fresh.config());
+  const history = openPullRequests(CAP + 1, { sim: fresh.sim, repository: name });
+  const bridge = await inProcessBridge(fresh.config(), [], capped);
   const origins = (id: number) => fresh.sink.deliveries().filter((d) => (d.body as { pullRequest?: { id: number } }).pullRequest?.id === id).map((d) => d.headers['x-pandev-origin']);
   try {
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(origins(history[0]!)).toEqual([]);
     // A busy day after the backfill: the next pass's head read is cut at the cap too, short of the backfill's cut.
-    const news = openPullRequests(2001, { sim: fresh.sim, repository: name });
+    const news = openPullRequests(CAP + 1, { sim: fresh.sim, repository: name });
     expect((await settledPass(bridge)).failed).toBe(0);
     expect(origins(news[0]!)).toEqual([]);
     for (let pass = 0; pass < 3 && origins(history[0]!).length === 0; pass++) expect((await settledPass(bridge)).failed).toBe(0);

@@ -37,7 +37,7 @@ const WEBHOOK_SECRET_REREAD_MS = 1_000;
 
 // Bitbucket Data Center: PAT polling of every selected repository, and (optionally) its webhooks.
 
-export function datacenterEdition(config: BridgeConfig, extras: { metrics: BridgeMetrics; log: Logger }): EditionSetup {
+export function datacenterEdition(config: BridgeConfig, extras: { metrics: BridgeMetrics; log: Logger; pullRequestPages?: number }): EditionSetup {
   const http = bitbucketHttp(config, extras);
   const client = dcClient(dcTransport(http));
   const select = selection({ projects: config.bitbucket.projects, repos: config.bitbucket.repos, shard: config.bridge.shard });
@@ -51,7 +51,7 @@ export function datacenterEdition(config: BridgeConfig, extras: { metrics: Bridg
       http.rateLimits = rateLimitRecorder(bridge.store, bridge.ctx.clock, 'datacenter');
       const state = pollState(bridge.store);
       const listOrder = listOrderGuard(state, bridge.ctx.clock, bridge.log);
-      const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state, listOrder, instance, backfillDays: config.bridge.backfillDays, log: bridge.log };
+      const deps: PollDeps = { client, ctx: bridge.ctx, queue: bridge.queue, state, listOrder, instance, backfillDays: config.bridge.backfillDays, log: bridge.log, ...(extras.pullRequestPages ? { pullRequestPages: extras.pullRequestPages } : {}) };
       const handling = { config, deps, select, instance };
       const webhookSecret = rotatingSecret(config.bridge.webhookSecret ?? '', config.bridge.webhookSecretFile, 'the webhook secret', { log: bridge.log, minIntervalMs: WEBHOOK_SECRET_REREAD_MS });
       const inbox = webhookInbox({

@@ -23,6 +23,8 @@ export interface PollDeps {
   /** Part of every delivery id (DESIGN: edition, instance, entity, key, version). */
   instance: string;
   backfillDays: number;
+  /** The pull-request list's page cap (pull-requests-cut.ts): tests reach it with fewer pull requests. */
+  pullRequestPages?: number;
   log: Logger;
   /** Told of every delivery staged as it is: a repository pass a stop cuts short still says what it put in the outbox. */
   onStaged?(count: number): void;

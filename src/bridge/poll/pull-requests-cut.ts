@@ -24,6 +24,8 @@ export const PullRequestsCut = z.object({
   lastAt: z.number(),
   /** How many pull requests that pass read before the cap. */
   read: z.number(),
+  /** The page cap it met: PULL_REQUEST_MAX_PAGES when absent (records before it was kept). */
+  pages: z.number().optional(),
   /** The last update (epoch ms) of the last pull request it read: those past it in the list come after. */
   lastRead: z.number(),
   /** The list offset the next pass reads on from; absent: not read on (see above). */
@@ -41,6 +43,7 @@ export type PullRequestsCut = z.infer<typeof PullRequestsCut>;
 /** What one pull-request read met: its cut, or none (it read to its end, or to the watermark). */
 export interface ListEnd {
   read: number;
+  pages: number;
   lastRead: number;
   /** Set when the part past the cut is read on by the next pass. */
   start?: number;
@@ -69,14 +72,14 @@ export function nextPullRequestsCut(previous: PullRequestsCut | undefined, cut: 
     return pending ? undefined : previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined;
   }
   const current = pending ?? (previous && now - previous.lastAt < PULL_REQUESTS_CUT_SHOWN_MS ? previous : undefined);
-  const next: PullRequestsCut = { at: current?.at ?? now, lastAt: now, read: cut.read, lastRead: cut.lastRead, ...(cut.start !== undefined ? { start: cut.start, head: cut.head } : {}), ...(cut.backfill !== undefined ? { backfill: cut.backfill } : {}) };
-  if (!current) log.warn({ repository, read: cut.read, pages: PULL_REQUEST_MAX_PAGES }, pullRequestsCutMessage(next));
+  const next: PullRequestsCut = { at: current?.at ?? now, lastAt: now, read: cut.read, pages: cut.pages, lastRead: cut.lastRead, ...(cut.start !== undefined ? { start: cut.start, head: cut.head } : {}), ...(cut.backfill !== undefined ? { backfill: cut.backfill } : {}) };
+  if (!current) log.warn({ repository, read: cut.read, pages: cut.pages }, pullRequestsCutMessage(next));
   return next;
 }
 
 /** What the cut means and what to change; for the log and for `status`. */
 export function pullRequestsCutMessage(cut: PullRequestsCut): string {
-  const stopped = `the pull-request list stopped at its cap of ${PULL_REQUEST_MAX_PAGES} pages after ${cut.read} pull requests, with more to come (the last one read was updated ${new Date(cut.lastRead).toISOString()})`;
+  const stopped = `the pull-request list stopped at its cap of ${cut.pages ?? PULL_REQUEST_MAX_PAGES} pages after ${cut.read} pull requests, with more to come (the last one read was updated ${new Date(cut.lastRead).toISOString()})`;
   const lowered = `an administrator lowered page.max.* (bitbucket.properties) below ${PULL_REQUEST_PAGE}, raise it back to ${PULL_REQUEST_PAGE}`;
   if (unreadPart(cut)) {
     return `${stopped}: the pull requests past them are being read on from there, pass after pass, so what changed on them (openings, reviews, comments, merges) reaches PanDev later, not never; this clears once the read-on reaches where the pass before the cut stopped. To speed it up: if ${lowered}; turn on Data Center webhooks (BRIDGE_WEBHOOK_SECRET), which bring each change as it happens without the list; and give a backfill a narrower window (BRIDGE_BACKFILL_DAYS)`;

@@ -52,6 +52,8 @@ interface ScanPlan {
   history?: number;
 }
 
+const maxListPages = (deps: PollDeps) => deps.pullRequestPages ?? MAX_LIST_PAGES;
+
 export async function pollPullRequests(repository: Repository, cursor: RepositoryCursor, deps: PollDeps): Promise<PullRequestPass> {
   const source: DcSource = { instance: deps.instance, repository, origin: cursor.lastSuccessAt ? 'poll' : 'backfill' };
   const result: PullRequestPass = { watermark: cursor.watermark, staged: 0, changed: 0, failed: [] };
@@ -67,7 +69,7 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
   // What lies past a cut met by the backfill stays the backfill's until read on to its end.
   const backfill = source.origin === 'backfill' ? top : rest?.backfill;
   if (head.capped) {
-    const cut = { read: head.capped.read, lastRead: head.lastRead };
+    const cut = { read: head.capped.read, pages: maxListPages(deps), lastRead: head.lastRead };
     // Listed by creation, the watermark moves as before: the cut is reported, not read on.
     if (readAll) {
       result.watermark = Math.max(cursor.watermark, head.top);
@@ -77,7 +79,7 @@ export async function pollPullRequests(repository: Repository, cursor: Repositor
     }
   } else if (rest) {
     const on = await readOn(repository, cursor, source, rest, floor, tried, result, deps);
-    if (on.capped) result.cut = { read: on.capped.read, lastRead: on.lastRead, start: on.capped.next, head: top, ...(backfill !== undefined ? { backfill } : {}) };
+    if (on.capped) result.cut = { read: on.capped.read, pages: maxListPages(deps), lastRead: on.lastRead, start: on.capped.next, head: top, ...(backfill !== undefined ? { backfill } : {}) };
     else result.watermark = Math.max(cursor.watermark, top, on.top);
   } else {
     result.watermark = Math.max(cursor.watermark, head.top);
@@ -112,7 +114,7 @@ async function scanList(repository: Repository, cursor: RepositoryCursor, source
   let readAll = await deps.listOrder.readAll();
   const scan: Scan = { top: -Infinity, lastRead: cursor.watermark };
   let first = true;
-  const paging = { limit: PAGE, maxPages: MAX_LIST_PAGES, start: plan.start, onCapped: (read: number, next: number) => (scan.capped = { read, next }) };
+  const paging = { limit: PAGE, maxPages: maxListPages(deps), start: plan.start, onCapped: (read: number, next: number) => (scan.capped = { read, next }) };
   read: for await (const page of deps.client.pages(list, z.unknown(), plan.start === 0 ? { ...paging, firstLimit: FIRST_PAGE } : paging)) {
     if (first && plan.after !== undefined) {
       const newest = page.map((raw) => PullRequest.safeParse(raw)).find((parsed) => parsed.success)?.data;
