@@ -42,10 +42,15 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
   };
 }
 
-/** A command that ends on its own (`status`, `check`), its stdout and stderr apart and its exit code; only PATH of the test's own environment. */
-export function runCommand(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string; out: string }> {
+/**
+ * A command that ends on its own (`status`, `check`), its stdout and stderr apart and its exit code; only
+ * PATH of the test's own environment. `packaged`: as `npx pandev-bitbucket` runs it, the package's bin
+ * and the compiled dist/ (which `npm ci` builds), not the TypeScript through tsx.
+ */
+export function runCommand(args: string[], env: Record<string, string>, options: { packaged?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string; out: string }> {
+  const entry = options.packaged ? [path.join(ROOT, 'bin/pandev-bitbucket.js')] : ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...entry, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, out: `${stdout}${stderr}` });
     });
   });
