@@ -3,7 +3,8 @@ import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } 
 
 // A pull request Bitbucket fails to serve is set aside (skipped) and read again on the next passes that
 // read the pull requests, on its own: the list does not reach it again unless it changes. Each way such
-// a retry can end is here: read at last, deleted meanwhile, or changed and read with the list. Each pass
+// a retry can end is here: read at last, deleted meanwhile, or changed and read with the list; and one
+// the list itself answers malformed. Each pass
 // also reads five minutes behind its watermark, so the simulator's clock is the test's: moved on, the
 // list stops above a pull request set aside minutes before.
 
@@ -121,4 +122,27 @@ it('a set-aside pull request that changes and fails again with the list is count
   env.sim.faults.remove(fault);
   await passesUntil(async () => (await skipped(id)) === 0);
   expect([comments(id, 'still broken'), comments(id, 'broken again')]).toEqual([1, 1]);
+});
+
+it('a pull request the list answers in a shape the bridge cannot read is set aside with that reason, the rest delivered, and read on its own', async () => {
+  const [id, other] = [pullRequestIds()[4]!, pullRequestIds()[5]!];
+  // The list alone: the pull request's own endpoint still answers well.
+  const fault = env.sim.faults.add({ path: '/pull-requests$', corruptItem: { id, set: { updatedDate: 'yesterday' } } });
+  try {
+    simNow += 60_000;
+    env.sim.actions.addComment({ repository, pullRequestId: id, text: 'listed badly' });
+    simNow += 1000;
+    env.sim.actions.addComment({ repository, pullRequestId: other, text: 'listed well' });
+    await passesUntil(async () => (await skipped(id)) > 0);
+    expect([comments(id, 'listed badly'), comments(other, 'listed well')]).toEqual([0, 1]);
+    const report = await readStatus(running.bridge.store);
+    expect(report.repositories.flatMap((repo) => repo.skipped).find((skip) => skip.pullRequest === id)?.reason).toMatch(/^malformed pull request in the list \(updatedDate: /);
+
+    simNow += 10 * 60_000;
+    env.sim.actions.openPullRequest({ repository, title: 'meanwhile, after listed badly', commits: 1 });
+    await passesUntil(async () => (await skipped(id)) === 0);
+    expect(comments(id, 'listed badly')).toBe(1);
+  } finally {
+    env.sim.faults.remove(fault);
+  }
 });
