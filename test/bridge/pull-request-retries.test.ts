@@ -3,10 +3,9 @@ import { dcEnv, inProcessBridge, projectRepositories, settledPass, type DcEnv } 
 
 // A pull request Bitbucket fails to serve is set aside (skipped) and read again on the next passes that
 // read the pull requests, on its own: the list does not reach it again unless it changes. Each way such
-// a retry can end is here: read at last, deleted meanwhile, or changed and read with the list; and one
-// the list itself answers malformed. Each pass
-// also reads five minutes behind its watermark, so the simulator's clock is the test's: moved on, the
-// list stops above a pull request set aside minutes before.
+// a retry can end is here (read at last, deleted meanwhile, changed and read with the list), and one the
+// list itself answers malformed. Each pass also reads five minutes behind its watermark, so the
+// simulator's clock is the test's: moved on, the list stops above a pull request set aside minutes before.
 
 let simNow = Date.now() - 6 * 3_600_000;
 let env: DcEnv;
