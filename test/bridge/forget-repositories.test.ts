@@ -165,6 +165,37 @@ describe('Data Center', () => {
     }
   }, 120_000);
 
+  it('forgets a repository the listing no longer holds only once Bitbucket answers it is gone (404, or another repository under its name), not while it refuses to say', async () => {
+    const env = await dcEnv({ seed: 'bridge-forget-gone', projects: 3, repositoriesPerProject: 1, pullRequestsPerRepository: 1, corruptPullRequest: false });
+    try {
+      const db = env.config().bridge.db;
+      const [deleted, replaced, kept] = projectRepositories(env.sim).map((repo) => ({ id: String(repo.id), project: repo.projectKey, path: `^/rest/api/1\\.0/projects/${repo.projectKey}/repos/${repo.slug}$` }));
+      await passAt(env.config(), 0);
+      const before = await Promise.all([deleted!, replaced!, kept!].map((repo) => rowsOf(db, repo.id)));
+      // The admin's user no longer sees the three: Data Center lists none of them and says nothing more.
+      for (const repo of [deleted!, replaced!, kept!]) env.sim.setProjectAccess('admin', repo.project, false);
+      await passAt(env.config(), 0);
+      // A day on, Bitbucket refuses to say (401 without the permission): nothing is forgotten.
+      await passAt(env.config(), 25 * HOUR);
+      for (const [i, repo] of [deleted!, replaced!, kept!].entries()) expect(await rowsOf(db, repo.id)).toEqual(before[i]);
+      // Then one answers 404, another answers with a repository of another id under its name.
+      const faults = [
+        env.sim.faults.add({ path: deleted!.path, status: 404, body: JSON.stringify({ errors: [{ context: null, message: 'Repository does not exist.', exceptionName: 'com.atlassian.bitbucket.repository.NoSuchRepositoryException' }] }) }),
+        env.sim.faults.add({ path: replaced!.path, status: 200, body: JSON.stringify({ id: 9_999, slug: 'reused', name: 'reused' }) }),
+      ];
+      try {
+        await passAt(env.config(), 26 * HOUR);
+      } finally {
+        faults.forEach((fault) => env.sim.faults.remove(fault));
+      }
+      expect(await rowsOf(db, deleted!.id)).toEqual(refTips(before[0]!));
+      expect(await rowsOf(db, replaced!.id)).toEqual(refTips(before[1]!));
+      expect(await rowsOf(db, kept!.id)).toEqual(before[2]);
+    } finally {
+      await env.stop();
+    }
+  }, 120_000);
+
   it('keeps every row of a repository renamed: the listing holds its id', async () => {
     const env = await dcEnv({ seed: 'bridge-forget-renamed', projects: 1, repositoriesPerProject: 2, pullRequestsPerRepository: 1, corruptPullRequest: false });
     try {
