@@ -1,3 +1,4 @@
+import { refStateStore } from '../../src/core/pipeline/ref-state';
 import { dcEnv, inProcessBridge, projectRepositories, until, WEBHOOK_SECRET, type DcEnv } from './helpers';
 
 // An annotated tag is two objects: the tag (its own hash) and the commit it points at. Data Center's
@@ -41,6 +42,18 @@ describe('annotated tags', () => {
       await passes();
       expect(tagPushes('pandev-2.1.0').map((d) => d.headers['x-pandev-origin'])).toEqual(['webhook']);
       expect(env.sink.duplicates()).toBe(0);
+
+      // A bridge before this one recorded an annotated tag by its commit: the same tag, not a move to its
+      // tag object. Nothing is sent, and the record now names the tag object.
+      const refs = refStateStore(running.bridge.store);
+      const older = env.sim.actions.createTag({ repository, name: 'pandev-2.2.0', message: 'Release 2.2.0' });
+      await passes();
+      expect(tagPushes('pandev-2.2.0')).toHaveLength(1);
+      const recorded = await refs.get(String(repo.id), 'tag', 'pandev-2.2.0');
+      await refs.set(String(repo.id), 'tag', 'pandev-2.2.0', { ...recorded!, tip: older.commit });
+      await passes();
+      expect(tagPushes('pandev-2.2.0')).toHaveLength(1);
+      expect((await refs.get(String(repo.id), 'tag', 'pandev-2.2.0'))?.tip).toBe(recorded!.tip);
     } finally {
       await running.stop();
     }
