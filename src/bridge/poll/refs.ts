@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { refMoveEvents, type RefMove } from '../../core/enrich/datacenter/ref-events';
-import type { DcSource } from '../../core/enrich/datacenter/pull-request-events';
+import { isoTime, type DcSource } from '../../core/enrich/datacenter/pull-request-events';
 import { Branch, Commit, epochMs, type Repository } from '../../core/enrich/datacenter/schema';
 import { REF_RENEW_MS, refStateStore } from '../../core/pipeline/ref-state';
 import { moveCommits } from './commits';
@@ -87,8 +87,10 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     }
     if (!first) result.changed = true;
     if (type === 'TAG') {
-      // When a tag found by the first pass was made is not known: its commit's time stands for it.
-      if (!first || (await tagInWindow(ref.latestCommit))) result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, { commits: [], truncated: false, files: new Map() })), deps);
+      // When a tag was made is not in the REST API. A later pass found it since the one before: now
+      // stands for it. For one the first pass found, its commit's time does.
+      const at = first ? await tagTime(ref.latestCommit) : deps.ctx.clock.now();
+      if (at !== undefined) result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, { commits: [], truncated: false, files: new Map() }, at)), deps);
       await remember();
       return 'moved';
     }
@@ -113,7 +115,7 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     pending.push({
       tip: { id: ref.latestCommit, at: tipTime === undefined ? 0 : epochMs(tipTime) },
       stage: async () => {
-        result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, commits)), deps);
+        result.staged += await stageAndQueue(refMoveEvents(move(source, type, ref, known?.tip ?? null, commits, deps.ctx.clock.now())), deps);
         await remember();
       },
     });
@@ -133,9 +135,10 @@ export async function pollRefs(repository: Repository, cursor: RepositoryCursor,
     return at !== undefined && at < cursor.since;
   }
 
-  async function tagInWindow(commit: string): Promise<boolean> {
+  /** A tag's commit's time when it is inside the window; undefined when older. */
+  async function tagTime(commit: string): Promise<number | undefined> {
     const at = inWindow.get(commit) ?? (allInWindow ? undefined : await commitTime(repository, commit, deps));
-    return at !== undefined && at >= cursor.since;
+    return at !== undefined && at >= cursor.since ? at : undefined;
   }
 
   async function readBranches(): Promise<void> {
@@ -250,7 +253,8 @@ function isDefaultBranch(branch: Branch): boolean {
   return branch.isDefault === true || (branch as { default?: boolean }).default === true;
 }
 
-function move(source: DcSource, type: RefType, ref: Branch, from: string | null, commits: Pick<RefMove, 'commits' | 'commitsTruncated' | 'files'> | { commits: RefMove['commits']; truncated: boolean; files: RefMove['files']; forced?: boolean }): RefMove {
+/** `seenAt`: when the move stands for, if it brought no commit whose time says so (a tag, a branch made at a commit it already had). */
+function move(source: DcSource, type: RefType, ref: Branch, from: string | null, commits: Pick<RefMove, 'commits' | 'commitsTruncated' | 'files'> | { commits: RefMove['commits']; truncated: boolean; files: RefMove['files']; forced?: boolean }, seenAt: number): RefMove {
   const truncated = 'truncated' in commits ? commits.truncated : commits.commitsTruncated;
   const tip = commits.commits[0];
   // The pusher is not in the REST API (ref-change activity needs REPO_ADMIN); the tip's author, when
@@ -265,6 +269,7 @@ function move(source: DcSource, type: RefType, ref: Branch, from: string | null,
     commitsTruncated: truncated,
     files: commits.files,
     actor: author && typeof author.id === 'number' ? (author as RefMove['actor']) : (tip?.author ?? null),
+    ...(tip?.committerTimestamp === undefined ? { at: isoTime(seenAt) } : {}),
     ...('forced' in commits && commits.forced ? { forced: true } : {}),
   };
 }

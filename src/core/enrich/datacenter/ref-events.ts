@@ -21,7 +21,7 @@ export interface RefMove {
   files: Map<string, { changes: FileChange[]; truncated: boolean }>;
   /** Who pushed: the webhook's actor; the poll knows only the tip's author. */
   actor: User | Body | null;
-  /** When: the webhook's date; the poll uses the tip commit's time. */
+  /** When: the webhook's date; the poll's, the tip commit's time, or when it found a move that brought no commit. */
   at?: string;
   /** `from` is no longer in the repository: the ref was rewritten (force push), as Cloud's `forced`. */
   forced?: boolean;
