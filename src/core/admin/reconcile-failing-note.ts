@@ -1,5 +1,6 @@
 import type { FailingRepository } from '../reconcile/failing';
 import { formatDuration } from '../metrics/render';
+import { plural } from '../words';
 
 // Repositories whose reconciliation keeps failing, as the Status says it: which, Bitbucket's answer in
 // words (the raw error, a request path and a JSON body, helps the logs, not the admin), and what to do.
@@ -48,6 +49,6 @@ export function reconcileFailingNote(failing: { repositories: FailingRepository[
   }
   const listed = repositories.slice(0, NAMED).map((r) => `${name(r.repository)} (${answer(r)})`).join('; ');
   const rest = repositories.length - NAMED;
-  const count = `${more ? 'at least ' : ''}${repositories.length} repositories`;
+  const count = `${more ? 'at least ' : ''}${plural(repositories.length, 'repository', 'repositories')}`;
   return `The reconciliation keeps failing for ${count}: ${listed}${rest > 0 ? `; and ${rest} more` : ''}. ${consequence} ${advice(repositories)}`;
 }
