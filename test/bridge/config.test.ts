@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/bridge/config/load';
+import { ConfigError, loadConfig, stateDbPath } from '../../src/bridge/config/load';
 import { sources } from '../../src/bridge/config/schema';
 import { rotatingSecret } from '../../src/bridge/config/secret-file';
 import { inShard, selection } from '../../src/bridge/config/selection';
@@ -67,6 +67,31 @@ describe('configuration', () => {
     expect(config.bitbucket.projects).toEqual(['MOB', 'PLAT']);
     expect(config.bitbucket.repos).toEqual(['MOB/api-*', '!MOB/api-legacy']);
     expect(config.bridge.allowedHosts).toEqual(['metrics.example.internal', '10.0.0.5']);
+  });
+
+  it('says a YAML file that is not YAML, or a list given as something else, is what to fix, beside the other problems', () => {
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(broken, 'bitbucket:\n  edition: datacenter\n   url: [unclosed\n');
+    const [first] = problems(() => loadConfig({ file: broken, env: minimal }));
+    expect(first).toMatch(new RegExp(`^--config ${broken}: is not valid YAML \\(.+\\)$`));
+    const numbers = path.join(dir, 'numbers.yaml');
+    writeFileSync(numbers, 'bitbucket:\n  projects: 42\n');
+    expect(problems(() => loadConfig({ file: numbers, env: { ...minimal, BITBUCKET_CONCURRENCY: '0' } }))).toEqual([
+      'BITBUCKET_PROJECTS (YAML: bitbucket.projects) must be a list: a YAML list ([A, B]) or comma-separated (A, B)',
+      'BITBUCKET_CONCURRENCY (YAML: bitbucket.concurrency) must be more than 0',
+    ]);
+  });
+
+  it('finds the state file for status and dead-letters from BRIDGE_DB, the YAML, or the default, and says what is wrong with an unreadable YAML', () => {
+    const yaml = path.join(dir, 'db.yaml');
+    writeFileSync(yaml, 'bridge:\n  db: /var/lib/pandev/state.db\n');
+    expect(stateDbPath({ file: yaml, env: {} })).toBe('/var/lib/pandev/state.db');
+    expect(stateDbPath({ file: yaml, env: { BRIDGE_DB: '/elsewhere.db' } })).toBe('/elsewhere.db');
+    expect(stateDbPath({ env: {} })).toBe('./pandev-bridge.db');
+    const broken = path.join(dir, 'db-broken.yaml');
+    writeFileSync(broken, 'bridge: [db\n');
+    expect(problems(() => stateDbPath({ file: broken, env: {} }))).toEqual([expect.stringMatching(new RegExp(`^--config ${broken}: is not valid YAML `))]);
+    expect(problems(() => stateDbPath({ file: path.join(dir, 'absent.yaml'), env: {} }))).toEqual([`--config ${path.join(dir, 'absent.yaml')}: cannot be read (ENOENT); give the path of the bridge's YAML file`]);
   });
 
   it('refuses secrets written into the YAML file, and typos, saying what to do', () => {
