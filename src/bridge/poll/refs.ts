@@ -253,7 +253,7 @@ function isDefaultBranch(branch: Branch): boolean {
   return branch.isDefault === true || (branch as { default?: boolean }).default === true;
 }
 
-/** `seenAt`: when the move stands for, if it brought no commit whose time says so (a tag, a branch made at a commit it already had). */
+/** `seenAt`: the time given to a move that brought no commit to date it by (a tag, a branch made at a commit the repository had). */
 function move(source: DcSource, type: RefType, ref: Branch, from: string | null, commits: Pick<RefMove, 'commits' | 'commitsTruncated' | 'files'> | { commits: RefMove['commits']; truncated: boolean; files: RefMove['files']; forced?: boolean }, seenAt: number): RefMove {
   const truncated = 'truncated' in commits ? commits.truncated : commits.commitsTruncated;
   const tip = commits.commits[0];
