@@ -269,7 +269,7 @@ function move(source: DcSource, type: RefType, ref: Branch, from: string | null,
     commitsTruncated: truncated,
     files: commits.files,
     actor: author && typeof author.id === 'number' ? (author as RefMove['actor']) : (tip?.author ?? null),
-    ...(tip?.committerTimestamp === undefined ? { at: isoTime(seenAt) } : {}),
+    at: isoTime(tip?.committerTimestamp ?? seenAt),
     ...('forced' in commits && commits.forced ? { forced: true } : {}),
   };
 }

@@ -22,14 +22,12 @@ export interface RefMove {
   /** Who pushed: the webhook's actor; the poll knows only the tip's author. */
   actor: User | Body | null;
   /** When: the webhook's date; the poll's, the tip commit's time, or when it found a move that brought no commit. */
-  at?: string;
+  at: string;
   /** `from` is no longer in the repository: the ref was rewritten (force push), as Cloud's `forced`. */
   forced?: boolean;
 }
 
 export function refMoveEvents(move: RefMove): Prebuilt[] {
-  const tip = move.commits[0];
-  const at = move.at ?? (tip?.committerTimestamp !== undefined ? isoTime(tip.committerTimestamp) : new Date(0).toISOString());
   const actor = move.actor && 'name' in move.actor && typeof move.actor.name === 'string' && typeof (move.actor as User).id === 'number' ? actorRef(move.actor as User) : undefined;
   const change: Change = {
     edition: 'datacenter',
@@ -37,7 +35,7 @@ export function refMoveEvents(move: RefMove): Prebuilt[] {
     repository: repositoryRef(move.source.repository),
     ...(actor ? { actor } : {}),
     origin: move.source.origin,
-    at,
+    at: move.at,
     kind: 'push',
     ref: { name: move.ref.displayId, type: move.ref.type === 'TAG' ? 'tag' : 'branch' },
     before: move.from,
