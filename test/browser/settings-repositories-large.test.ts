@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { browserSandbox, seriousViolations, type BrowserSandbox } from './helpers';
 
 // A workspace whose repository list Bitbucket gives slower than one resolver call may take (here the
@@ -16,16 +16,30 @@ beforeAll(async () => {
 afterAll(() => env.stop());
 const listed = () => env.sb.simulator.stats().byRoute['GET /repositories/{workspace}'] ?? 0;
 
+// The page's steps after its first are held until the test has made Bitbucket fail: switched when the
+// page showed the first step's answer, a loaded machine saw it so late that the list was read whole.
+const RESOLVER = '**/resolver/*-resolver';
+let release: () => void = () => {};
+const released = new Promise<void>((resolve) => (release = resolve));
+async function holdingSteps(route: Route): Promise<void> {
+  const call = (route.request().postDataJSON() as { call?: { functionKey?: string; payload?: { continue?: unknown } } }).call;
+  if (call?.functionKey === 'repositories/list' && call.payload?.continue !== undefined) await released;
+  await route.continue();
+}
+
 it('shows how far the reading has come, keeps it when a step fails, and goes on from there', async () => {
   const { sb } = env;
   const slow = sb.simulator.faults.add({ path: LIST, latencyMs: 2500 });
-  tab = await env.open();
+  tab = await (await env.browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+  await tab.route(RESOLVER, holdingSteps);
+  await tab.goto(env.page.url);
   await tab.getByTestId('repositories-loading').getByText(/^Loading repositories… [1-9][\d,]* of ~2,000$/).waitFor();
   expect(await seriousViolations(tab)).toEqual([]);
 
-  // Bitbucket fails from now on: the step under way, or the next, stops.
+  // Bitbucket fails from now on, and the page's next step (held until now) stops on it.
   sb.simulator.faults.remove(slow);
   const failing = sb.simulator.faults.add({ path: LIST, status: 500 });
+  release();
   const stopped = tab.getByText(/^Reading the repository list stopped at [\d,]+ of ~2,000\. Bitbucket is having trouble/);
   await stopped.waitFor();
   const loaded = Number(/stopped at ([\d,]+)/.exec(await stopped.innerText())![1]!.replace(/,/g, ''));
