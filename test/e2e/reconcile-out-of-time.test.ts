@@ -1,5 +1,6 @@
 import { kvKey } from '../../src/core/keys';
 import { reconcileNow, shortLimitSandbox, type TestSandbox } from './helpers';
+import { data, settingsCaller } from './settings-helpers';
 
 // A pass reads a repository's activity log first, and then the pull requests its entries name. When
 // the list of those pull requests answers far slower than the log did, the pass runs short of time
@@ -8,6 +9,7 @@ import { reconcileNow, shortLimitSandbox, type TestSandbox } from './helpers';
 // repository's pass fails, its watermark stays, and the next pass reads the same period whole.
 
 let sb: TestSandbox;
+const call = settingsCaller(() => sb);
 beforeAll(async () => {
   sb = await shortLimitSandbox('reconcile-out-of-time', 1, 2);
   // The first pass sets the watermark; what follows happens after it.
@@ -33,9 +35,16 @@ it('fails the repository’s pass, not a part of it, when the pull requests the 
   // Nothing of the period is sent: what the first page held would go without the rest.
   expect(created()).toEqual([]);
   const state = (await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))) as { error?: string; watermark: number };
-  expect(state.error).toMatch(/^The pass ran short of time before it could read the pull requests the newest activity names/);
+  expect(state.error).toMatch(/^The pass ran short of time before it could read the pull requests the newest activity names: Bitbucket answered too slowly\. /);
   const watermark = state.watermark;
   expect(sb.logs.some((line) => /reconciliation of a repository failed; it will be retried next pass/.test(line.message))).toBe(true);
+  // A second pass alike: the Status, which speaks of a repository failing from its second pass on,
+  // tells it as Bitbucket answering too slowly, with the advice for that (not a reinstall).
+  await reconcileNow(sb);
+  expect(created()).toEqual([]);
+  const notes = data(await call('status/get', {})).notes.map((note) => note.text).filter((text) => text.startsWith('The reconciliation'));
+  expect(notes).toEqual([expect.stringMatching(new RegExp(`^The reconciliation of ${repository.name} has failed 2 passes in a row, for .*: Bitbucket does not answer in time\\. .*bitbucket\\.status\\.atlassian\\.com`))]);
+  expect(notes[0]).not.toMatch(/reinstall/);
 
   sim.faults.remove(slow);
   await reconcileNow(sb);
@@ -43,5 +52,6 @@ it('fails the repository’s pass, not a part of it, when the pull requests the 
   const after = (await sb.host.kvs.get(kvKey('reconcile', 'repo', repository.uuid))) as { error?: string; watermark: number };
   expect(after.error).toBeUndefined();
   expect(after.watermark).toBeGreaterThan(watermark);
+  expect(data(await call('status/get', {})).notes.filter((note) => note.text.startsWith('The reconciliation'))).toEqual([]);
   expect(sink.duplicates()).toBe(0);
 }, 180_000);

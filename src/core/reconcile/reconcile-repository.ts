@@ -296,10 +296,14 @@ function shapeIssue(error: z.ZodError): string {
   return issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown field';
 }
 
-/** A pass that could not read the pull requests of the newest activity in time: it fails, its watermark stays. */
-export class PassOutOfTimeError extends Error {
+/**
+ * A pass that could not read the pull requests of the newest activity in time: it fails, its watermark
+ * stays. Bitbucket answering too slowly for the invocation's time, so it is told as an answer that did
+ * not come in time (the Status's advice is Bitbucket's status page; the app has no rate to lower).
+ */
+export class PassOutOfTimeError extends BitbucketError {
   constructor() {
-    super('The pass ran short of time before it could read the pull requests the newest activity names; the next pass reads the same period again. If this repeats, Bitbucket is answering slowly: lower the request rate or check its status.');
+    super('network', undefined, 'pull requests', 'The pass ran short of time before it could read the pull requests the newest activity names: Bitbucket answered too slowly. The next pass reads the same period again; nothing is lost.');
     this.name = 'PassOutOfTimeError';
   }
 }
