@@ -97,6 +97,10 @@ export function manualEvents(sb: () => TestSandbox) {
 /**
  * For the reconciliation's time-keeping tests: no live events, the tick run by the test, and the
  * consumer's limit scaled to a fifth (24 s), where the host stops a function as Forge does.
+ * `maxPlatformRetries`: the redeliveries of an event before the host drops it (Forge counts none, it
+ * retries for a day). A consumer short of time hands its deliveries back as its own retry, which a
+ * loaded machine does more often: a test that waits for its deliveries gives plenty, or the dropped
+ * ones wait in the outbox for a sweep the test does not run.
  */
 export function shortLimitSandbox(seed: string, repositories: number, maxPlatformRetries: number): Promise<TestSandbox> {
   return testSandbox({

@@ -11,7 +11,7 @@ import { data, settingsCaller } from './settings-helpers';
 let sb: TestSandbox;
 const call = settingsCaller(() => sb);
 beforeAll(async () => {
-  sb = await shortLimitSandbox('reconcile-out-of-time', 1, 2);
+  sb = await shortLimitSandbox('reconcile-out-of-time', 1, 50);
   // The first pass sets the watermark; what follows happens after it.
   await reconcileNow(sb);
 });

@@ -12,7 +12,7 @@ const OPENED = 600;
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await shortLimitSandbox('reconcile-pull-request-pages', 1, 2);
+  sb = await shortLimitSandbox('reconcile-pull-request-pages', 1, 50);
   await reconcileNow(sb);
 });
 afterAll(() => sb.stop());

@@ -8,7 +8,7 @@ import { reconcileNow, shortLimitSandbox, type TestSandbox } from './helpers';
 
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await shortLimitSandbox('repository-deadline', 1, 2);
+  sb = await shortLimitSandbox('repository-deadline', 1, 50);
   // The first pass sets the watermark; what follows happens after it.
   await reconcileNow(sb);
 });
