@@ -71,8 +71,8 @@ export async function saveConnection(tab: Page, values: { baseUrl: string; token
   await tab.getByText('Saved. Check the connection').waitFor();
 }
 
-// Both Custom UI resources' resolvers: the function key says which call fails.
-const RESOLVER = '**/resolver/*-resolver';
+/** Both Custom UI resources' resolver calls, for `tab.route`: the function key in the body says which call it is. */
+export const RESOLVER = '**/resolver/*-resolver';
 
 /** Runs `steps` while the page's next call of `functionKey` fails as the platform would answer it; every other call goes through. */
 export async function failingOnce(tab: Page, functionKey: string, answer: { status: number; body: unknown }, steps: () => Promise<void>): Promise<void> {

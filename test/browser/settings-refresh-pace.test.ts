@@ -1,5 +1,5 @@
 import type { Page, Route } from 'playwright-core';
-import { browserSandbox, type BrowserSandbox } from './helpers';
+import { browserSandbox, RESOLVER, type BrowserSandbox } from './helpers';
 
 // The page refreshes at the pace the status asks for: every 15 s, and once a minute while a status
 // call is costly (thousands of backfill records, see core/admin/status.ts). The tab's clock is the
@@ -16,7 +16,7 @@ beforeAll(async () => {
   env = await browserSandbox({ simulator: { repositories: 1, pullRequestsPerRepository: 0 }, liveEvents: false });
   tab = await env.browser.newContext().then((context) => context.newPage());
   await tab.clock.install();
-  await tab.route('**/resolver/*-resolver', async (route: Route) => {
+  await tab.route(RESOLVER, async (route: Route) => {
     const call = (route.request().postDataJSON() as { call?: { functionKey?: string } }).call;
     if (call?.functionKey !== 'status/get') return route.continue();
     calls += 1;

@@ -1,5 +1,5 @@
 import type { Page, Route } from 'playwright-core';
-import { browserSandbox, seriousViolations, type BrowserSandbox } from './helpers';
+import { browserSandbox, RESOLVER, seriousViolations, type BrowserSandbox } from './helpers';
 
 // A workspace whose repository list Bitbucket gives slower than one resolver call may take (here the
 // host stops a function at 0.4 of Forge's limits, 25 s → 10 s; 2,000 repositories at 2.5 s a page): the
@@ -18,7 +18,6 @@ const listed = () => env.sb.simulator.stats().byRoute['GET /repositories/{worksp
 
 // The page's steps after its first are held until the test has made Bitbucket fail: switched when the
 // page showed the first step's answer, a loaded machine saw it so late that the list was read whole.
-const RESOLVER = '**/resolver/*-resolver';
 let release: () => void = () => {};
 const released = new Promise<void>((resolve) => (release = resolve));
 async function holdingSteps(route: Route): Promise<void> {

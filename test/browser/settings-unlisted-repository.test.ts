@@ -1,4 +1,4 @@
-import { browserSandbox, type BrowserSandbox } from './helpers';
+import { browserSandbox, RESOLVER, type BrowserSandbox } from './helpers';
 
 // One repository Bitbucket lists in an unexpected shape: the page lists the others, selectable, and
 // says in a warning which one it could not list and what to do, instead of an error for the whole list.
@@ -25,7 +25,7 @@ it('says, beside the list, that a workspace past the list\'s 20,000 repositories
   // app writes for one (test/e2e/settings-catalog-cut.test.ts), and the page must show it.
   const cut = 'Bitbucket counts 20,100 repositories in this workspace; the app lists the first 20,000 …';
   const tab = await env.browser.newContext().then((context) => context.newPage());
-  await tab.route('**/resolver/*-resolver', async (route) => {
+  await tab.route(RESOLVER, async (route) => {
     if ((route.request().postDataJSON() as { call?: { functionKey?: string } }).call?.functionKey !== 'repositories/list') return route.continue();
     const response = await route.fetch();
     const body = (await response.json()) as { result: { ok: boolean; data?: Record<string, unknown> } };
